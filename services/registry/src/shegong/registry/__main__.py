@@ -1,0 +1,3 @@
+from shegong.registry.main import main
+
+main()

@@ -1,0 +1,105 @@
+"""The registry's HTTP API (FastAPI; OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.contracts.registry import CertificateLevel, Post
+from shegong.kernel.store import CommandContext
+from shegong.registry.application.handlers import RegistryCommands
+from shegong.registry.domain.commands import (
+    RecordCertificate,
+    RecordDeparture,
+    RegisterWorker,
+    UpdateProfile,
+)
+from shegong.registry.projections.workers import certificates, workers
+
+
+def command_context(
+    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
+    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
+    x_correlation_id: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    ctx = CommandContext(actor=x_actor, department=x_department)
+    if x_correlation_id:
+        ctx = CommandContext(actor=x_actor, department=x_department,
+                             correlation_id=x_correlation_id)
+    return ctx
+
+
+class WorkerPage(BaseModel):
+    total: int
+    items: list[dict[str, Any]]
+
+
+def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(prefix="/workers", tags=["workers"])
+    Ctx = Annotated[CommandContext, Depends(command_context)]
+
+    @router.post("", status_code=201, summary="Register a worker (登记)")
+    async def register(cmd: RegisterWorker, ctx: Ctx) -> dict[str, Any]:
+        return (await commands.register(cmd, ctx)).body()
+
+    @router.patch("/{worker_id}", summary="Update a worker's profile")
+    async def update_profile(worker_id: str, cmd: UpdateProfile, ctx: Ctx) -> dict[str, Any]:
+        return (await commands.update_profile(worker_id, cmd, ctx)).body()
+
+    @router.post("/{worker_id}/certificates", summary="Record a certificate (取证)")
+    async def certify(worker_id: str, cmd: RecordCertificate, ctx: Ctx) -> dict[str, Any]:
+        return (await commands.certify(worker_id, cmd, ctx)).body()
+
+    @router.post("/{worker_id}/departure", summary="Record a departure (离职)")
+    async def depart(worker_id: str, cmd: RecordDeparture, ctx: Ctx) -> dict[str, Any]:
+        return (await commands.record_departure(worker_id, cmd, ctx)).body()
+
+    @router.get("/{worker_id}", summary="One worker, from the city-wide read model")
+    async def get_worker(worker_id: str) -> dict[str, Any]:
+        async with engine.connect() as conn:
+            row = (await conn.execute(
+                select(workers).where(workers.c.worker_id == worker_id))).first()
+            if row is None:
+                raise HTTPException(404, {"code": "not_found", "field": "worker_id",
+                                          "message": f"no worker {worker_id} (yet)"})
+            certs = await conn.execute(
+                select(certificates.c.level, certificates.c.certificate_no,
+                       certificates.c.certified_on)
+                .where(certificates.c.worker_id == worker_id).order_by(certificates.c.certified_on))
+            return {**row._asdict(), "certificates": [c._asdict() for c in certs]}
+
+    @router.get("", response_model=WorkerPage, summary="Search workers across the city")
+    async def search(
+        county: str | None = None, township: str | None = None, community: str | None = None,
+        post: Post | None = None, certificate: CertificateLevel | None = None,
+        department: str | None = None, name: str | None = None,
+        active_on: date | None = Query(None, description="Only those active on this day"),
+        limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0),
+    ) -> WorkerPage:
+        cond = []
+        for column, value in (
+            (workers.c.county, county), (workers.c.township, township),
+            (workers.c.community, community), (workers.c.department, department),
+            (workers.c.post, post.value if post else None),
+            (workers.c.highest_certificate, certificate.value if certificate else None),
+            (workers.c.name, name),
+        ):
+            if value is not None:
+                cond.append(column == value)
+        if active_on is not None:
+            cond.append(workers.c.hired_on <= active_on)
+            cond.append((workers.c.left_on.is_(None)) | (workers.c.left_on > active_on))
+        query = select(workers).where(*cond)
+        async with engine.connect() as conn:
+            total = await conn.scalar(select(func.count()).select_from(query.subquery()))
+            rows = await conn.execute(
+                query.order_by(workers.c.department, workers.c.name, workers.c.worker_id)
+                .limit(limit).offset(offset))
+            return WorkerPage(total=int(total or 0), items=[r._asdict() for r in rows])
+
+    return router

@@ -1,0 +1,127 @@
+"""The worker (社会工作人才) as one department records them: the registry's aggregate.
+
+Guard clauses refuse what cannot be true before any event exists; state changes only
+by applying events, so the same code rebuilds a worker from its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from shegong.contracts.registry import (
+    CertificateLevel,
+    WorkerCertified,
+    WorkerLeft,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+)
+from shegong.kernel.aggregate import Aggregate, DomainError
+
+def _plain(value: Any) -> Any:
+    return value.model_dump() if isinstance(value, BaseModel) else value
+
+
+# Profile fields a department may change after registration.
+PROFILE_FIELDS = (
+    "name", "phone_hash", "phone_masked", "organization", "org_type", "post", "region",
+    "hired_on", "channel",
+)
+
+
+@dataclass
+class Certificate:
+    level: CertificateLevel
+    certified_on: date
+    certificate_no: str | None
+
+
+class Worker(Aggregate):
+    type_name = "worker"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.profile: dict[str, Any] = {}
+        self.certificates: list[Certificate] = []
+        self.left_on: date | None = None
+
+    # -- commands ---------------------------------------------------------------
+    @classmethod
+    def register(cls, worker_id: str, event: WorkerRegistered) -> Worker:
+        if event.hired_on and event.birth_date and event.hired_on < event.birth_date:
+            raise DomainError("hired_on is before birth_date", field="hired_on")
+        worker = cls(worker_id)
+        worker.record(event)
+        return worker
+
+    def update_profile(self, changes: dict[str, Any]) -> bool:
+        """Record only what really changed; returns False when nothing did."""
+        changes = {k: _plain(v) for k, v in changes.items() if v is not None}
+        changed = {k: v for k, v in changes.items() if self.profile.get(k) != v}
+        if "phone_hash" not in changed:
+            changed.pop("phone_masked", None)
+        if not changed:
+            return False
+        hired_on = changed.get("hired_on")
+        if hired_on and self.left_on and hired_on > self.left_on:
+            raise DomainError("hired_on is after the recorded departure", field="hired_on")
+        self.record(WorkerProfileUpdated(worker_id=self.id, changed=sorted(changed), **changed))
+        return True
+
+    def certify(
+        self, level: CertificateLevel, certified_on: date, certificate_no: str | None, today: date
+    ) -> bool:
+        if certified_on > today:
+            raise DomainError(f"certified_on {certified_on} is in the future", field="certified_on")
+        for cert in self.certificates:
+            if certificate_no and cert.certificate_no == certificate_no:
+                if cert.level == level and cert.certified_on == certified_on:
+                    return False  # the same certificate again: nothing new
+                raise DomainError(
+                    f"certificate {certificate_no} is already recorded as {cert.level.zh} "
+                    f"({cert.certified_on})", field="certificate_no", code="duplicate")
+            if not certificate_no and cert.level == level and cert.certified_on == certified_on:
+                return False
+        self.record(WorkerCertified(worker_id=self.id, level=level, certified_on=certified_on,
+                                    certificate_no=certificate_no))
+        return True
+
+    def leave(self, left_on: date, reason: str | None) -> None:
+        if self.left_on is not None:
+            raise DomainError(f"already left on {self.left_on}", field="left_on", code="conflict")
+        hired_on = self.profile.get("hired_on")
+        if hired_on and left_on < hired_on:
+            raise DomainError(f"left_on {left_on} is before hired_on {hired_on}", field="left_on")
+        self.record(WorkerLeft(worker_id=self.id, left_on=left_on, reason=reason))
+
+    # -- state ------------------------------------------------------------------
+    @property
+    def highest_certificate(self) -> CertificateLevel | None:
+        levels = [c.level for c in self.certificates]
+        return max(levels, key=lambda lv: lv.rank) if levels else None
+
+    def when_WorkerRegistered(self, e: WorkerRegistered) -> None:  # noqa: N802
+        self.profile = e.model_dump(exclude={"type", "worker_id"})
+
+    def when_WorkerProfileUpdated(self, e: WorkerProfileUpdated) -> None:  # noqa: N802
+        for name in e.changed:
+            self.profile[name] = _plain(getattr(e, name))
+
+    def when_WorkerCertified(self, e: WorkerCertified) -> None:  # noqa: N802
+        self.certificates.append(Certificate(e.level, e.certified_on, e.certificate_no))
+
+    def when_WorkerLeft(self, e: WorkerLeft) -> None:  # noqa: N802
+        self.left_on = e.left_on
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "worker_id": self.id,
+            "version": self.version,
+            **{k: v for k, v in self.profile.items()},
+            "certificates": [c.__dict__ for c in self.certificates],
+            "highest_certificate": self.highest_certificate,
+            "left_on": self.left_on,
+        }

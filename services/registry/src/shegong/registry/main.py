@@ -1,0 +1,41 @@
+"""The registry service's composition root: ``shegong-registry`` / ``python -m shegong.registry``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from shegong.contracts.registry import REGISTRY_STREAM
+from shegong.kernel.app import create_app
+from shegong.kernel.runtime import Runtime, ServiceDefinition
+from shegong.kernel.serve import hasher_for, serve
+from shegong.kernel.settings import ServiceSettings
+from shegong.registry.adapters.personal_data import metadata as personal_data_metadata
+from shegong.registry.api.routes import registry_router
+from shegong.registry.application.handlers import RegistryCommands
+from shegong.registry.projections.workers import WorkersProjection
+
+SERVICE = ServiceDefinition(
+    name="registry",
+    title="人员库 workers, certificates and the city census",
+    default_port=8101,
+    contract=REGISTRY_STREAM,
+    projections=lambda _runtime: [WorkersProjection()],
+    metadata=[personal_data_metadata],
+)
+
+
+def build(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings()
+    runtime = Runtime(SERVICE, settings)
+    commands = RegistryCommands(runtime.store, hasher_for(settings), settings.department)
+    app = create_app(runtime, lambda rt: [registry_router(commands, rt.engine)])
+    app.state.commands = commands
+    return app
+
+
+def main() -> None:
+    serve(SERVICE, build)
+
+
+if __name__ == "__main__":
+    main()

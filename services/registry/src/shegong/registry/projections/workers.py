@@ -1,0 +1,127 @@
+"""The city-wide worker list (人员名册): every registry node's workers, from the stream.
+
+Each department may run its own registry node; this read model follows
+``registry.events`` from all of them, so any node can search the whole city. It keeps
+per-aggregate order: version n is applied only on top of version n - 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts import Envelope, Event
+from shegong.contracts.registry import (
+    REGISTRY_STREAM,
+    CertificateLevel,
+    WorkerCertified,
+    WorkerLeft,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+)
+from shegong.kernel.projection import Projection
+
+metadata = MetaData()
+
+workers = Table(
+    "rm_workers",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("department", String(64), nullable=False, index=True),
+    Column("record_id", String(64)),
+    Column("name", String(64), nullable=False),
+    Column("gender", String(8)),
+    Column("birth_date", Date),
+    Column("id_number_hash", String(64), index=True),
+    Column("id_number_masked", String(32)),
+    Column("phone_masked", String(32)),
+    Column("organization", String(128)),
+    Column("org_type", String(32)),
+    Column("post", String(32), index=True),
+    Column("county", String(64), index=True),
+    Column("township", String(64)),
+    Column("community", String(64)),
+    Column("hired_on", Date),
+    Column("left_on", Date),
+    Column("channel", String(64)),
+    Column("highest_certificate", String(16), index=True),
+)
+
+certificates = Table(
+    "rm_worker_certificates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("worker_id", String(64), nullable=False, index=True),
+    Column("level", String(16), nullable=False),
+    Column("certificate_no", String(64)),
+    Column("certified_on", Date, nullable=False),
+    UniqueConstraint("worker_id", "level", "certified_on", "certificate_no"),
+)
+
+_REGION = ("county", "township", "community")
+
+
+class OutOfOrder(RuntimeError):
+    """An event for version n arrived while the read model holds another version."""
+
+
+class WorkersProjection(Projection):
+    name = "workers"
+    contract = REGISTRY_STREAM
+    metadata = metadata
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, WorkerRegistered):
+            row = event.model_dump(mode="python", exclude={"type", "region", "phone_hash"})
+            row.update(event.region.model_dump())
+            await conn.execute(workers.insert().values(
+                **_codes(row), version=envelope.aggregate_version, source=envelope.source))
+            return
+        values: dict[str, Any] = {}
+        if isinstance(event, WorkerProfileUpdated):
+            for name in event.changed:
+                if name == "region":
+                    values.update((event.region or {}).model_dump() if event.region else {})
+                elif name != "phone_hash":
+                    values[name] = getattr(event, name)
+        elif isinstance(event, WorkerLeft):
+            values["left_on"] = event.left_on
+        elif isinstance(event, WorkerCertified):
+            await conn.execute(certificates.insert().values(
+                worker_id=event.worker_id, level=event.level.value,
+                certificate_no=event.certificate_no, certified_on=event.certified_on))
+            current = await conn.scalar(
+                select(workers.c.highest_certificate).where(workers.c.worker_id == envelope.subject))
+            if current is None or CertificateLevel(current).rank < event.level.rank:
+                values["highest_certificate"] = event.level.value
+        await self._advance(conn, envelope, _codes(values))
+
+    async def _advance(self, conn: AsyncConnection, envelope: Envelope, values: dict[str, Any]) -> None:
+        moved = await conn.execute(
+            update(workers)
+            .where((workers.c.worker_id == envelope.subject)
+                   & (workers.c.version == envelope.aggregate_version - 1))
+            .values(version=envelope.aggregate_version, **values)
+        )
+        if moved.rowcount != 1:
+            raise OutOfOrder(f"worker {envelope.subject}: version {envelope.aggregate_version} "
+                             "does not follow the read model's version")
+
+
+def _codes(row: dict[str, Any]) -> dict[str, Any]:
+    """Enums as their stable codes."""
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in row.items()}

@@ -1,0 +1,28 @@
+"""shegong's public event contracts.
+
+An integration installs only this package (``pip install shegong-contracts``) to read
+the streams: :class:`Envelope` parses a stream entry, a :class:`StreamContract` turns it
+into a typed event.
+"""
+
+from shegong.contracts.envelope import Envelope, WireFormatError
+from shegong.contracts.events import (
+    Event,
+    StreamContract,
+    UnknownEventType,
+    UnsupportedSchemaVersion,
+)
+from shegong.contracts.registry import REGISTRY_STREAM
+
+STREAMS: tuple[StreamContract, ...] = (REGISTRY_STREAM,)
+
+__all__ = [
+    "REGISTRY_STREAM",
+    "STREAMS",
+    "Envelope",
+    "Event",
+    "StreamContract",
+    "UnknownEventType",
+    "UnsupportedSchemaVersion",
+    "WireFormatError",
+]

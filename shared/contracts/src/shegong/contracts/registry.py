@@ -1,0 +1,170 @@
+"""The registry's public events (人员库): stream ``registry.events``.
+
+Personal data never travels here (ARCHITECTURE rule 7): an ID number or phone is a
+keyed hash for linkage plus a masked form for display, e.g. ``620102********123X``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shegong.contracts.events import Event, Labelled, StreamContract
+
+
+class Gender(Labelled):
+    MALE = "male"
+    FEMALE = "female"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {"male": "男", "female": "女"}
+
+
+class Post(Labelled):
+    """Post category (岗位类别)."""
+
+    SOCIAL_WORK_POST = "social_work_post"
+    COMMUNITY_WORKER = "community_worker"
+    OTHER = "other"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "social_work_post": "社会工作岗位",
+            "community_worker": "社区工作者",
+            "other": "其他",
+        }
+
+
+class OrgType(Labelled):
+    """Organisation type (单位类型)."""
+
+    SOCIAL_WORK_ORG = "social_work_org"
+    COMMUNITY = "community"
+    SCHOOL = "school"
+    HOSPITAL = "hospital"
+    SOCIAL_WORK_STATION = "social_work_station"
+    OTHER = "other"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "social_work_org": "社会工作服务机构",
+            "community": "社区",
+            "school": "学校",
+            "hospital": "医院",
+            "social_work_station": "社工站",
+            "other": "其他",
+        }
+
+
+class CertificateLevel(Labelled):
+    """National social-work qualification (职业资格), the first rungs of the ladder (三级进阶)."""
+
+    ASSISTANT = "assistant"
+    INTERMEDIATE = "intermediate"
+    SENIOR = "senior"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "assistant": "助理社会工作师",
+            "intermediate": "社会工作师",
+            "senior": "高级社会工作师",
+        }
+
+    @property
+    def rank(self) -> int:
+        return list(CertificateLevel).index(self) + 1
+
+
+class Region(BaseModel):
+    """Where a record sits in the region tree (区县 / 乡镇街道 / 社区村)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    county: str | None = Field(default=None, max_length=64, description="区县")
+    township: str | None = Field(default=None, max_length=64, description="乡镇街道")
+    community: str | None = Field(default=None, max_length=64, description="社区村")
+
+
+IdHash = Annotated[str, Field(min_length=16, max_length=64, description="keyed hash (HMAC)")]
+Masked = Annotated[str, Field(max_length=32, description="masked for display")]
+
+
+class WorkerRegistered(Event):
+    """A department registered a worker (社会工作人才) on its roster."""
+
+    aggregate_type = "worker"
+    type: Literal["WorkerRegistered"] = "WorkerRegistered"
+    worker_id: str
+    department: str
+    record_id: str | None = Field(default=None, description="The department's own key")
+    name: str
+    gender: Gender | None = None
+    birth_date: date | None = None
+    id_number_hash: IdHash | None = None
+    id_number_masked: Masked | None = None
+    phone_hash: IdHash | None = None
+    phone_masked: Masked | None = None
+    organization: str | None = None
+    org_type: OrgType | None = None
+    post: Post = Post.OTHER
+    region: Region = Region()
+    hired_on: date | None = None
+    channel: str | None = Field(default=None, description="Recruitment channel (招聘渠道)")
+
+
+class WorkerProfileUpdated(Event):
+    """Some profile fields changed; only the changed ones are present (others null)."""
+
+    aggregate_type = "worker"
+    type: Literal["WorkerProfileUpdated"] = "WorkerProfileUpdated"
+    worker_id: str
+    changed: list[str] = Field(description="Names of the fields that changed")
+    name: str | None = None
+    phone_hash: IdHash | None = None
+    phone_masked: Masked | None = None
+    organization: str | None = None
+    org_type: OrgType | None = None
+    post: Post | None = None
+    region: Region | None = None
+    hired_on: date | None = None
+    channel: str | None = None
+
+
+class WorkerCertified(Event):
+    """A worker holds a qualification certificate (取证)."""
+
+    aggregate_type = "worker"
+    type: Literal["WorkerCertified"] = "WorkerCertified"
+    worker_id: str
+    level: CertificateLevel
+    certificate_no: str | None = None
+    certified_on: date
+
+
+class WorkerLeft(Event):
+    """A worker left the organisation (离职); certificates stay theirs."""
+
+    aggregate_type = "worker"
+    type: Literal["WorkerLeft"] = "WorkerLeft"
+    worker_id: str
+    left_on: date
+    reason: str | None = None
+
+
+RegistryEvent = Annotated[
+    WorkerRegistered | WorkerProfileUpdated | WorkerCertified | WorkerLeft,
+    Field(discriminator="type"),
+]
+
+REGISTRY_STREAM = StreamContract(
+    name="registry.events",
+    service="registry",
+    description="Workers, certificates and departures recorded by every registry node.",
+    events=(WorkerRegistered, WorkerProfileUpdated, WorkerCertified, WorkerLeft),
+)

@@ -1,0 +1,83 @@
+"""The HTTP edge every service shares: FastAPI app, health, feed, AsyncAPI, errors.
+
+Commands are checked at the edge (rule 8): a refused command answers with the field at
+fault and a reason in English and, where people read it, Chinese.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from shegong.contracts.asyncapi import asyncapi_document
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.feed import feed_router
+from shegong.kernel.identity import PersonalDataError
+from shegong.kernel.runtime import Runtime
+from shegong.kernel.store import ConcurrencyError
+
+log = logging.getLogger("shegong.app")
+
+
+def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter]]) -> FastAPI:
+    definition = runtime.definition
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        app.state.runtime = runtime
+        yield
+        await runtime.stop()
+
+    app = FastAPI(
+        title=f"shegong {definition.name} — {definition.title}",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @app.get("/ready", tags=["ops"], summary="Readiness: database and Redis answer")
+    async def ready() -> JSONResponse:
+        checks = await runtime.readiness()
+        checks["relay_backlog"] = await runtime.relay.backlog()
+        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    @app.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's stream")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
+
+    app.include_router(feed_router(runtime.store))
+    for router in routers(runtime):
+        app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, err: DomainError) -> JSONResponse:
+        status = {"conflict": 409, "duplicate": 409, "not_found": 404}.get(err.code, 422)
+        return _error(status, err.code, str(err), err.field)
+
+    @app.exception_handler(PersonalDataError)
+    async def personal_data_error(_: Request, err: PersonalDataError) -> JSONResponse:
+        return _error(422, "invalid", err.reason, err.field, err.reason_zh)
+
+    @app.exception_handler(ConcurrencyError)
+    async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
+        return _error(409, "concurrent_change", str(err), None)
+
+    return app
+
+
+def _error(
+    status: int, code: str, message: str, field: str | None, message_zh: str | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if message_zh:
+        body["message_zh"] = message_zh
+    return JSONResponse({"error": body}, status_code=status)

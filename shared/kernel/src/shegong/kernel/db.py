@@ -1,0 +1,59 @@
+"""Database engines for every service: SQLite by default, PostgreSQL in production.
+
+One place knows the dialect differences the kernel cares about: SQLite transactions
+begin IMMEDIATE (writers queue instead of failing on a stale snapshot), and URLs are
+normalised to the async drivers (aiosqlite, psycopg 3).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def async_url(url: str) -> str:
+    """``sqlite:///x.db`` → aiosqlite, ``postgresql://`` → psycopg 3 (async)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    else:
+        raise ValueError(f"DATABASE_URL: unsupported database {backend!r} (sqlite, postgresql)")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    engine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        _sqlite_immediate_transactions(engine)
+    return engine
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _sqlite_immediate_transactions(engine: AsyncEngine) -> None:
+    # pysqlite's own BEGIN is deferred; a deferred reader that later writes fails with
+    # SQLITE_BUSY when another writer got in first. Taking the write lock at BEGIN
+    # makes appends queue (busy_timeout) and keeps positions in commit order.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,143 @@
+"""The composition root every service shares (cosmicpython's ``bootstrap``).
+
+A service declares a :class:`ServiceDefinition` — its name, port, the stream it
+produces, the read models it keeps and its HTTP routers — and :class:`Runtime` wires
+the real adapters: engine, event store, relay, broker, subscriptions, feeds.
+Redis being down never stops a service from starting or taking commands: the bus
+side connects in the background and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+from sqlalchemy import MetaData, text
+
+from shegong.contracts import StreamContract
+from shegong.kernel.db import create_engine
+from shegong.kernel.feed import Feeds
+from shegong.kernel.projection import Projection, ProjectionRunner
+from shegong.kernel.relay import OutboxRelay
+from shegong.kernel.schema import metadata as kernel_metadata
+from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.store import EventStore, EventStoreIdentity
+from shegong.kernel.subscription import StreamSubscription
+
+log = logging.getLogger("shegong.runtime")
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    default_port: int
+    contract: StreamContract
+    projections: Callable[[Runtime], Sequence[Projection]] = lambda _: ()
+    metadata: Sequence[MetaData] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Runtime:
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        self.definition, self.settings = definition, settings
+        name = definition.name
+        self.engine = create_engine(settings.database_for(name))
+        self.source = settings.source_for(name)
+        self.store = EventStore(
+            self.engine, EventStoreIdentity(service=name, source=self.source,
+                                            contract=definition.contract)
+        )
+        self.redis = Redis.from_url(settings.redis_url, socket_timeout=10,
+                                    socket_connect_timeout=5, health_check_interval=30)
+        self.stream = definition.contract.stream_key(settings.stream_prefix)
+        self.relay = OutboxRelay(
+            self.store, self.redis, self.stream, batch_size=settings.relay_batch,
+            maxlen=settings.stream_maxlen,
+        )
+        self.feeds = Feeds.from_urls(settings.feeds)
+        self.feeds.add(self.source, self.store)
+        self.broker = RedisBroker(settings.redis_url, logger=logging.getLogger("shegong.bus"),
+                                  log_level=logging.DEBUG)
+        self.runners: list[ProjectionRunner] = []
+        self.subscriptions: list[StreamSubscription] = []
+        for projection in definition.projections(self):
+            runner = ProjectionRunner(self.engine, projection, self.feeds,
+                                      max_attempts=settings.max_deliveries)
+            self.runners.append(runner)
+            self.subscriptions.append(StreamSubscription(
+                self.broker, self.redis, runner,
+                stream=projection.contract.stream_key(settings.stream_prefix),
+                group=f"{name}.{projection.name}",
+                consumer=settings.consumer_name,
+                batch_size=settings.batch_size,
+                claim_idle_ms=settings.claim_idle_ms,
+                catch_up_s=settings.catch_up_s,
+            ))
+        self.bus_connected = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(kernel_metadata.create_all)
+            for md in self.definition.metadata:
+                await conn.run_sync(md.create_all)
+        for runner in self.runners:
+            await runner.create_schema()
+
+    async def start(self) -> None:
+        await self.create_schema()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        self._tasks.append(asyncio.create_task(self._connect_bus(), name="bus"))
+
+    async def _connect_bus(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                for sub in self.subscriptions:
+                    await sub.prepare()
+                await self.broker.start()
+                break
+            except Exception as err:
+                log.warning("bus not reachable yet (%s); retrying in %.1fs", err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.bus_connected = True
+        for sub in self.subscriptions:
+            sub.start_background()
+        log.info("%s connected to the bus", self.definition.name)
+
+    async def stop(self) -> None:
+        for sub in self.subscriptions:
+            await sub.stop()
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        await self.relay.leadership.release()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as err:
+            checks["database"] = f"error: {err}"
+        try:
+            await self.redis.ping()
+            checks["redis"] = "ok" if self.bus_connected else "connecting"
+        except Exception as err:
+            checks["redis"] = f"error: {err}"
+        checks["ready"] = checks["database"] == "ok" and checks["redis"] == "ok"
+        return checks

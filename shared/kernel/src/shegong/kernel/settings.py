@@ -1,0 +1,48 @@
+"""Settings from the environment — the same names in every service.
+
+``DATABASE_URL``, ``REDIS_URL``, ``HOST``, ``PORT``, ``DEPARTMENT``, ``NODE``,
+``STREAM_PREFIX``, ``CONSUMER_NAME``, ``PII_HASH_KEY``, ``FEEDS`` (JSON: producing
+source → feed base URL), and the tuning knobs below. Secrets come from the
+environment (or a Kubernetes Secret), never from the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: sqlite file under DATA_DIR"
+    )
+    data_dir: str = Field(default="./data", description="Where SQLite files live by default")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int | None = None
+    department: str = Field(default="city", description="Department code this node acts for")
+    node: str | None = Field(default=None, description="Node name; default: the department")
+    stream_prefix: str = Field(default="", description="Prefix for every stream key")
+    consumer_name: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    pii_hash_key: SecretStr | None = Field(
+        default=None, description="Key for hashing ID numbers and phones (≥16 bytes)"
+    )
+    feeds: dict[str, str] = Field(default_factory=dict)
+    batch_size: int = 200
+    claim_idle_ms: int = 60_000
+    max_deliveries: int = 5
+    catch_up_s: float = 30.0
+    relay_batch: int = 500
+    stream_maxlen: int | None = 1_000_000
+    log_level: str = "INFO"
+
+    def database_for(self, service: str) -> str:
+        return self.database_url or f"sqlite:///{os.path.abspath(self.data_dir)}/{service}.db"
+
+    def source_for(self, service: str) -> str:
+        return f"/shegong/{service}/{self.node or self.department}"

@@ -1,0 +1,229 @@
+"""The event store (事件存储): each service's source of truth, in its own SQL database.
+
+Append is atomic with optimistic concurrency: ``UNIQUE(stream_id, version)`` plus an
+explicit expected-version check, so a conflict is a clear :class:`ConcurrencyError`,
+never an overwrite. Appends are serialised (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
+EXCLUSIVE table lock) and each event gets ``position = max + 1``: positions are dense
+and in commit order, so the event log is also the outbox and the pull feed — a reader
+that follows positions can never miss a row that committed late.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel.aggregate import Aggregate
+from shegong.kernel.db import is_postgres
+from shegong.kernel.schema import events_table, metadata
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class ConcurrencyError(Exception):
+    """Someone else appended to this aggregate first: reload and decide again."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"{stream_id}: expected version {expected}, but the store is at {actual} "
+            "(changed by another command meanwhile; reload and retry)"
+        )
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asked, on whose behalf, and which conversation it belongs to."""
+
+    actor: str | None = None
+    department: str | None = None
+    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    causation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class EventStoreIdentity:
+    """Who this store speaks as on the bus."""
+
+    service: str
+    source: str
+    contract: StreamContract
+
+
+class EventStore:
+    """Append, load and read a service's events. One instance per service process."""
+
+    def __init__(self, engine: AsyncEngine, identity: EventStoreIdentity) -> None:
+        self.engine = engine
+        self.identity = identity
+        self._listeners: list[Callable[[], None]] = []
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Called after a transaction that appended events commits (wakes the relay)."""
+        self._listeners.append(listener)
+
+    @asynccontextmanager
+    async def transaction(self, ctx: CommandContext | None = None) -> AsyncIterator[Transaction]:
+        """One unit of work: load aggregates, save them, write side tables, commit once."""
+        async with self.engine.begin() as conn:
+            tx = Transaction(self, conn, ctx or CommandContext())
+            yield tx
+        if tx.appended:
+            for listener in self._listeners:
+                listener()
+
+    async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
+        """The feed: events with position > ``position``, in order."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(events_table)
+                .where(events_table.c.position > position)
+                .order_by(events_table.c.position)
+                .limit(limit)
+            )
+            return [self._envelope(row._mapping) for row in rows]
+
+    async def head(self) -> int:
+        async with self.engine.connect() as conn:
+            return int(
+                (await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))))
+                or 0
+            )
+
+    def _envelope(self, row: Any) -> Envelope:
+        return Envelope(
+            id=row["event_id"],
+            type=row["type"],
+            schema_version=row["schema_version"],
+            source=self.identity.source,
+            service=self.identity.service,
+            department=row["department"],
+            subject=row["stream_id"],
+            aggregate_type=row["aggregate_type"],
+            aggregate_version=row["version"],
+            sequence=row["position"],
+            time=_aware(row["occurred_at"]),
+            recorded_time=_aware(row["recorded_at"]),
+            actor=row["actor"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+            data=row["data"],
+        )
+
+
+class Transaction:
+    """A unit of work on one connection; commit happens when the block exits cleanly."""
+
+    def __init__(self, store: EventStore, conn: AsyncConnection, ctx: CommandContext) -> None:
+        self.store, self.conn, self.ctx = store, conn, ctx
+        self.appended: list[Envelope] = []
+
+    async def load(self, cls: type[A], aggregate_id: str) -> A | None:
+        rows = await self.conn.execute(
+            select(events_table.c.type, events_table.c.schema_version, events_table.c.data)
+            .where(events_table.c.stream_id == aggregate_id)
+            .order_by(events_table.c.version)
+        )
+        contract = self.store.identity.contract
+        history = [
+            contract.decode(_stub(aggregate_id, r.type, r.schema_version, r.data)) for r in rows
+        ]
+        if not history:
+            return None
+        return cls.rehydrate(aggregate_id, history)
+
+    async def save(self, aggregate: Aggregate) -> list[Envelope]:
+        pending = aggregate.collect_pending()
+        if not pending:
+            return []
+        start = aggregate.version - len(pending)
+        envelopes = await self.append(aggregate.id, aggregate.type_name, start, pending)
+        return envelopes
+
+    async def append(
+        self,
+        stream_id: str,
+        aggregate_type: str,
+        expected_version: int,
+        events: Sequence[Event],
+        *,
+        occurred_at: datetime | None = None,
+    ) -> list[Envelope]:
+        conn = self.conn
+        if is_postgres(self.store.engine):
+            await conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+        actual = await conn.scalar(
+            select(func.coalesce(func.max(events_table.c.version), 0)).where(
+                events_table.c.stream_id == stream_id
+            )
+        )
+        if actual != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, int(actual or 0))
+        head = int(
+            await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))) or 0
+        )
+        now = datetime.now(UTC)
+        ctx = self.ctx
+        rows = [
+            {
+                "position": head + i,
+                "event_id": str(uuid.uuid4()),
+                "stream_id": stream_id,
+                "aggregate_type": aggregate_type,
+                "version": expected_version + i,
+                "type": ev.type,
+                "schema_version": type(ev).schema_version,
+                "department": ctx.department,
+                "actor": ctx.actor,
+                "correlation_id": ctx.correlation_id,
+                "causation_id": ctx.causation_id,
+                "occurred_at": occurred_at or now,
+                "recorded_at": now,
+                "data": ev.data(),
+            }
+            for i, ev in enumerate(events, start=1)
+        ]
+        try:
+            await conn.execute(events_table.insert(), rows)
+        except IntegrityError as err:
+            raise ConcurrencyError(stream_id, expected_version, -1) from err
+        envelopes = [self.store._envelope(r) for r in rows]
+        self.appended.extend(envelopes)
+        return envelopes
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _stub(subject: str, type_: str, version: int, data: dict[str, Any]) -> Envelope:
+    # Only type, schema_version and data matter for decoding a stored event.
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return Envelope(
+        id="-",
+        type=type_,
+        schema_version=version,
+        source="-",
+        service="-",
+        subject=subject,
+        aggregate_type="-",
+        aggregate_version=1,
+        sequence=1,
+        time=epoch,
+        recorded_time=epoch,
+        correlation_id="-",
+        data=data,
+    )

@@ -1,0 +1,94 @@
+"""A tiny contract, aggregate and read model for testing the kernel itself.
+
+``TallyProjection`` *adds* on every event it applies, so a duplicate application or a
+lost event shows in its totals — exactly what the kernel's guarantees must prevent.
+Shipped in the package (as the eventsourcing library ships its test cases) so the
+kernel's tests and the benchmarks share one definition.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.projection import Projection
+
+
+class Counted(Event):
+    """A counter went up."""
+
+    aggregate_type = "counter"
+    type: Literal["Counted"] = "Counted"
+    by: int
+
+
+class Poisoned(Event):
+    """An event the tally refuses to apply, always."""
+
+    aggregate_type = "counter"
+    type: Literal["Poisoned"] = "Poisoned"
+
+
+TALLY_STREAM = StreamContract(
+    name="tally.events", service="tally", description="Kernel test events",
+    events=(Counted, Poisoned),
+)
+
+
+class Counter(Aggregate):
+    type_name = "counter"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.total = 0
+
+    def count(self, by: int = 1) -> None:
+        if by <= 0:
+            raise DomainError("by must be positive", field="by")
+        self.record(Counted(by=by))
+
+    def when_Counted(self, e: Counted) -> None:  # noqa: N802
+        self.total += e.by
+
+    def when_Poisoned(self, e: Poisoned) -> None:  # noqa: N802
+        pass
+
+
+tally_metadata = MetaData()
+tallies = Table(
+    "tallies",
+    tally_metadata,
+    Column("counter_id", String(64), primary_key=True),
+    Column("total", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+)
+
+
+class TallyProjection(Projection):
+    name: ClassVar[str] = "tally"
+    contract = TALLY_STREAM
+    metadata = tally_metadata
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, Poisoned):
+            raise ValueError("poisoned event")
+        assert isinstance(event, Counted)
+        row = (await conn.execute(
+            select(tallies).where(tallies.c.counter_id == envelope.subject))).first()
+        if row is None:
+            await conn.execute(tallies.insert().values(
+                counter_id=envelope.subject, total=event.by, applied=1))
+        else:
+            await conn.execute(tallies.update().where(
+                tallies.c.counter_id == envelope.subject).values(
+                total=row.total + event.by, applied=row.applied + 1))
+
+
+async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(tallies))
+        return {r.counter_id: (r.total, r.applied) for r in rows}
