@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-
 from shegong.kernel.db import create_engine
 from shegong.kernel.schema import metadata
 from shegong.kernel.store import EventStore, EventStoreIdentity

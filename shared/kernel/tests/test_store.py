@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.store import CommandContext, ConcurrencyError, EventStore
 from shegong.kernel.testing import Counted, Counter

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.app import create_app
 from shegong.kernel.runtime import Runtime, ServiceDefinition

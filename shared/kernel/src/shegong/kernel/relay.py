@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from shegong.kernel.db import reading
 from shegong.kernel.leadership import Leadership
 from shegong.kernel.schema import relay_checkpoints
 from shegong.kernel.store import EventStore
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("shegong.relay")
 
@@ -50,7 +50,7 @@ class OutboxRelay:
         return self.store.engine
 
     async def checkpoint(self) -> int:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             value = await conn.scalar(
                 select(relay_checkpoints.c.position).where(
                     relay_checkpoints.c.stream == self.stream

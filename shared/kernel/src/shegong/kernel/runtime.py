@@ -18,10 +18,8 @@ from typing import Any
 
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
-from sqlalchemy import MetaData, text
-
 from shegong.contracts import StreamContract
-from shegong.kernel.db import create_engine
+from shegong.kernel.db import create_engine, reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.projection import Projection, ProjectionRunner
 from shegong.kernel.relay import OutboxRelay
@@ -29,6 +27,7 @@ from shegong.kernel.schema import metadata as kernel_metadata
 from shegong.kernel.settings import ServiceSettings
 from shegong.kernel.store import EventStore, EventStoreIdentity
 from shegong.kernel.subscription import StreamSubscription
+from sqlalchemy import MetaData, text
 
 log = logging.getLogger("shegong.runtime")
 
@@ -129,7 +128,7 @@ class Runtime:
     async def readiness(self) -> dict[str, Any]:
         checks: dict[str, Any] = {}
         try:
-            async with self.engine.connect() as conn:
+            async with reading(self.engine) as conn:
                 await conn.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as err:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.runtime import ServiceDefinition
 from shegong.kernel.settings import ServiceSettings

@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel.aggregate import Aggregate
+from shegong.kernel.db import is_postgres, reading
+from shegong.kernel.schema import events_table, metadata
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from shegong.contracts import Envelope, Event, StreamContract
-from shegong.kernel.aggregate import Aggregate
-from shegong.kernel.db import is_postgres
-from shegong.kernel.schema import events_table, metadata
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -87,7 +86,7 @@ class EventStore:
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             rows = await conn.execute(
                 select(events_table)
                 .where(events_table.c.position > position)
@@ -97,7 +96,7 @@ class EventStore:
             return [self._envelope(row._mapping) for row in rows]
 
     async def head(self) -> int:
-        async with self.engine.connect() as conn:
+        async with reading(self.engine) as conn:
             return int(
                 (await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))))
                 or 0

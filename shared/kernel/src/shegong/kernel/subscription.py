@@ -27,10 +27,9 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
-from faststream.redis.message import RedisBatchStreamMessage
+from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
-
 from shegong.contracts import Envelope, WireFormatError
 from shegong.kernel.projection import EventFailed, ProjectionRunner
 

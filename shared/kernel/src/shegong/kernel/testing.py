@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.db import reading
 from shegong.kernel.projection import Projection
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 class Counted(Event):
@@ -51,10 +51,10 @@ class Counter(Aggregate):
             raise DomainError("by must be positive", field="by")
         self.record(Counted(by=by))
 
-    def when_Counted(self, e: Counted) -> None:  # noqa: N802
+    def when_Counted(self, e: Counted) -> None:
         self.total += e.by
 
-    def when_Poisoned(self, e: Poisoned) -> None:  # noqa: N802
+    def when_Poisoned(self, e: Poisoned) -> None:
         pass
 
 
@@ -89,6 +89,6 @@ class TallyProjection(Projection):
 
 
 async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         rows = await conn.execute(select(tallies))
         return {r.counter_id: (r.total, r.applied) for r in rows}

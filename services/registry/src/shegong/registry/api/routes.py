@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from shegong.contracts.registry import CertificateLevel, Post
+from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.domain.commands import (
@@ -20,6 +18,8 @@ from shegong.registry.domain.commands import (
     UpdateProfile,
 )
 from shegong.registry.projections.workers import certificates, workers
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def command_context(
@@ -61,7 +61,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
 
     @router.get("/{worker_id}", summary="One worker, from the city-wide read model")
     async def get_worker(worker_id: str) -> dict[str, Any]:
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             row = (await conn.execute(
                 select(workers).where(workers.c.worker_id == worker_id))).first()
             if row is None:
@@ -95,7 +95,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
             cond.append(workers.c.hired_on <= active_on)
             cond.append((workers.c.left_on.is_(None)) | (workers.c.left_on > active_on))
         query = select(workers).where(*cond)
-        async with engine.connect() as conn:
+        async with reading(engine) as conn:
             total = await conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = await conn.execute(
                 query.order_by(workers.c.department, workers.c.name, workers.c.worker_id)

@@ -91,7 +91,7 @@ class RegistryCommands:
                              ctx: CommandContext) -> Outcome:
         changes = cmd.model_dump(exclude_unset=True, exclude={"phone"})
         changes = {k: getattr(cmd, k) for k in changes}
-        if "name" in changes and changes["name"]:
+        if changes.get("name"):
             changes["name"] = normalize_name(changes["name"])
         phone = self._phone(cmd.phone)
         changes.update({k: v for k, v in phone.items() if k in ("phone_hash", "phone_masked")})

@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-
 from shegong.contracts.registry import (
     CertificateLevel,
     WorkerCertified,
@@ -20,6 +19,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
 )
 from shegong.kernel.aggregate import Aggregate, DomainError
+
 
 def _plain(value: Any) -> Any:
     return value.model_dump() if isinstance(value, BaseModel) else value
@@ -103,17 +103,17 @@ class Worker(Aggregate):
         levels = [c.level for c in self.certificates]
         return max(levels, key=lambda lv: lv.rank) if levels else None
 
-    def when_WorkerRegistered(self, e: WorkerRegistered) -> None:  # noqa: N802
+    def when_WorkerRegistered(self, e: WorkerRegistered) -> None:
         self.profile = e.model_dump(exclude={"type", "worker_id"})
 
-    def when_WorkerProfileUpdated(self, e: WorkerProfileUpdated) -> None:  # noqa: N802
+    def when_WorkerProfileUpdated(self, e: WorkerProfileUpdated) -> None:
         for name in e.changed:
             self.profile[name] = _plain(getattr(e, name))
 
-    def when_WorkerCertified(self, e: WorkerCertified) -> None:  # noqa: N802
+    def when_WorkerCertified(self, e: WorkerCertified) -> None:
         self.certificates.append(Certificate(e.level, e.certified_on, e.certificate_no))
 
-    def when_WorkerLeft(self, e: WorkerLeft) -> None:  # noqa: N802
+    def when_WorkerLeft(self, e: WorkerLeft) -> None:
         self.left_on = e.left_on
 
     def view(self) -> dict[str, Any]:

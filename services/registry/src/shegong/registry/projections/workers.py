@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from shegong.contracts import Envelope, Event
+from shegong.contracts.registry import (
+    REGISTRY_STREAM,
+    CertificateLevel,
+    WorkerCertified,
+    WorkerLeft,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+)
+from shegong.kernel.projection import Projection
 from sqlalchemy import (
     Column,
     Date,
@@ -21,17 +31,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from shegong.contracts import Envelope, Event
-from shegong.contracts.registry import (
-    REGISTRY_STREAM,
-    CertificateLevel,
-    WorkerCertified,
-    WorkerLeft,
-    WorkerProfileUpdated,
-    WorkerRegistered,
-)
-from shegong.kernel.projection import Projection
 
 metadata = MetaData()
 

@@ -1,0 +1,372 @@
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+
+import phonenumbers
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from shegong.kernel.identity import (
+    PersonalDataError,
+    PersonalDataHasher,
+    ResidentId,
+    mask_id_number,
+    mask_phone,
+    normalize_name,
+    normalize_phone,
+    parse_resident_id,
+)
+
+KEY = b"0123456789abcdef-test-key"
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643 table
+
+
+def check_char(body17: str) -> str:
+    """ISO 7064 MOD 11-2 written out from the standard, independent of stdnum."""
+    total = sum(int(d) * w for d, w in zip(body17, WEIGHTS, strict=True))
+    return "10X98765432"[total % 11]
+
+
+def make_id(region: str, birth: datetime.date, order: str) -> str:
+    body = f"{region}{birth:%Y%m%d}{order}"
+    return body + check_char(body)
+
+
+def test_check_char_helper_matches_gb_examples() -> None:
+    # The two worked examples printed in GB 11643-1999.
+    assert check_char("11010519491231002") == "X"
+    assert check_char("44052418800101001") == "4"
+
+
+# --- parse_resident_id: valid ----------------------------------------------------------
+
+
+def test_parses_known_number() -> None:
+    rid = parse_resident_id("11010519491231002X")
+    assert rid == ResidentId(
+        number="11010519491231002X",
+        birth_date=datetime.date(1949, 12, 31),
+        sex="female",
+        region_code="110105",
+        converted_from_15=False,
+    )
+
+
+def test_male_from_odd_17th_digit() -> None:
+    number = make_id("620102", datetime.date(1985, 6, 15), "123")
+    rid = parse_resident_id(number)
+    assert rid.sex == "male"
+    assert rid.number == number
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "11010519491231002x",
+        " 110105 19491231 002X ",
+        "110105\u300019491231\u3000002X",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "１１０１０５１９４９１２３１００２ｘ",
+        "\t110105\n19491231002X\u200b",
+    ],
+)
+def test_accepts_noisy_input(raw: str) -> None:
+    assert parse_resident_id(raw).number == "11010519491231002X"
+
+
+def test_converts_15_digit_number() -> None:
+    rid = parse_resident_id("110105491231002")
+    assert rid.number == "11010519491231002X"
+    assert rid.converted_from_15 is True
+    assert rid.birth_date == datetime.date(1949, 12, 31)
+    assert rid.sex == "female"
+
+
+def test_repr_does_not_leak_number() -> None:
+    rid = parse_resident_id("11010519491231002X")
+    assert "19491231" not in repr(rid)
+    assert "110105********002X" in repr(rid)
+
+
+# --- parse_resident_id: every malformed category ------------------------------------------
+
+
+def _reason(raw: str, field: str = "id_number") -> PersonalDataError:
+    with pytest.raises(PersonalDataError) as info:
+        parse_resident_id(raw, field=field)
+    assert info.value.field == field
+    assert str(info.value) == f"{field}: {info.value.reason}"
+    assert info.value.reason_zh
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("", "empty"),
+        ("   \u3000", "empty"),
+        ("11010519491231002", "has 17 characters"),
+        ("11010519491231002X1", "has 19 characters"),
+        ("1101051949123100", "has 16 characters"),
+        ("1101051949A231002X", "character 11 is 'A'"),
+        ("11010549123100X", "character 15 is 'X'"),
+        ("11010519491231002Y", "check character is 'Y'"),
+        ("110105-19491231002", "character 7 is '-'"),
+    ],
+)
+def test_rejects_malformed(raw: str, fragment: str) -> None:
+    assert fragment in _reason(raw).reason
+
+
+def test_rejects_impossible_date() -> None:
+    body = "11010519900230002"
+    err = _reason(body + check_char(body))
+    assert "19900230 are not a real date" in err.reason
+
+
+def test_rejects_month_13() -> None:
+    body = "11010519901332002"
+    assert "not a real date" in _reason(body + check_char(body)).reason
+
+
+def test_rejects_before_1900() -> None:
+    # GB 11643's own second example is born 1880; the platform's rule refuses it.
+    assert "before 1900" in _reason("440524188001010014").reason
+
+
+def test_rejects_future_birth_date() -> None:
+    future = datetime.date.today() + datetime.timedelta(days=400)
+    assert "in the future" in _reason(make_id("110105", future, "001")).reason
+
+
+def test_rejects_wrong_check_char_with_expected_value() -> None:
+    err = _reason("110105194912310023")
+    assert err.reason == "check character is 3, expected X"
+    assert err.reason_zh == "校验码错误：应为 X"
+
+
+def test_custom_field_name() -> None:
+    assert _reason("123", field="guardian_id").field == "guardian_id"
+
+
+def test_error_is_value_error_without_raw_number() -> None:
+    with pytest.raises(ValueError) as info:
+        parse_resident_id("110105194912310023")
+    assert "110105194912310023" not in str(info.value)
+
+
+# --- hypothesis properties ---------------------------------------------------------------
+
+regions = st.from_regex(r"[1-8][0-9]{5}", fullmatch=True)
+births = st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date.today())
+orders = st.from_regex(r"[0-9]{3}", fullmatch=True)
+valid_ids = st.builds(make_id, regions, births, orders)
+
+_FULL = {c: chr(ord(c) + 0xFEE0) for c in "0123456789X"}
+noise = st.sampled_from([" ", "\u3000", "\t", "\n", "\u200b", ""])
+
+
+@st.composite
+def noisy(draw: st.DrawFn, number: str) -> str:
+    out = []
+    for ch in number:
+        form = draw(st.sampled_from(["plain", "full", "lower"]))
+        if form == "full":
+            ch = _FULL[ch]
+        elif form == "lower":
+            ch = ch.lower()
+        out.append(draw(noise) + ch)
+    return "".join(out) + draw(noise)
+
+
+@given(st.data(), valid_ids)
+def test_valid_number_round_trips_through_noise(data: st.DataObject, number: str) -> None:
+    raw = data.draw(noisy(number))
+    rid = parse_resident_id(raw)
+    assert rid.number == number
+    assert rid.region_code == number[:6]
+    assert rid.birth_date.strftime("%Y%m%d") == number[6:14]
+    assert rid.sex == ("male" if int(number[16]) % 2 else "female")
+    assert rid.converted_from_15 is False
+
+
+@given(valid_ids, st.integers(min_value=0, max_value=16), st.integers(1, 9))
+def test_single_digit_typo_is_rejected(number: str, pos: int, delta: int) -> None:
+    typo = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1 :]
+    with pytest.raises(PersonalDataError):
+        parse_resident_id(typo)
+
+
+@given(regions, st.dates(datetime.date(1900, 1, 1), datetime.date(1999, 12, 31)), orders)
+def test_15_digit_conversion_matches_independent_formula(
+    region: str, birth: datetime.date, order: str
+) -> None:
+    old = f"{region}{birth:%y%m%d}{order}"
+    assert parse_resident_id(old).number == make_id(region, birth, order)
+
+
+@given(valid_ids)
+def test_mask_hides_middle_digits(number: str) -> None:
+    masked = mask_id_number(number)
+    assert masked == number[:6] + "*" * 8 + number[14:]
+    assert number[6:14] not in masked
+
+
+@given(valid_ids, st.binary(min_size=16, max_size=64), st.binary(min_size=16, max_size=64))
+def test_hash_depends_on_key(number: str, key1: bytes, key2: bytes) -> None:
+    h1 = PersonalDataHasher(key1).id_number(number)
+    assert h1 == PersonalDataHasher(key1).id_number(number)
+    assert len(h1) == 32
+    int(h1, 16)
+    if key1 != key2:
+        assert h1 != PersonalDataHasher(key2).id_number(number)
+
+
+@given(valid_ids, st.data())
+def test_hash_is_of_canonical_form(number: str, data: st.DataObject) -> None:
+    hasher = PersonalDataHasher(KEY)
+    assert hasher.id_number(data.draw(noisy(number))) == hasher.id_number(number)
+
+
+def _hmac32(message: str) -> str:
+    return hmac.new(KEY, message.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@given(valid_ids, st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_hashes_are_domain_separated(number: str, phone: str) -> None:
+    hasher = PersonalDataHasher(KEY)
+    # Known answers computed here, so the prefixes are pinned, not just "some difference".
+    assert hasher.id_number(number) == _hmac32("id:" + number)
+    assume(phonenumbers.is_valid_number(phonenumbers.parse(phone, "CN")))
+    assert hasher.phone(phone) == _hmac32("phone:" + phone)
+    # The same digits hashed as an ID and as a phone never coincide.
+    assert _hmac32("id:" + phone) != hasher.phone(phone)
+    assert _hmac32("phone:" + number) != hasher.id_number(number)
+
+
+# --- hasher ------------------------------------------------------------------------------
+
+
+def test_hasher_refuses_short_key() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        PersonalDataHasher(b"short")
+    with pytest.raises(ValueError):
+        PersonalDataHasher("x" * 15)
+    PersonalDataHasher("x" * 16)
+
+
+def test_hasher_str_and_bytes_keys_agree() -> None:
+    assert PersonalDataHasher("k" * 20).phone("13812345678") == PersonalDataHasher(b"k" * 20).phone(
+        "138 1234 5678"
+    )
+
+
+def test_hasher_repr_hides_key() -> None:
+    assert "k" * 20 not in repr(PersonalDataHasher("k" * 20))
+
+
+def test_hasher_rejects_invalid_values() -> None:
+    hasher = PersonalDataHasher(KEY)
+    with pytest.raises(PersonalDataError):
+        hasher.id_number("110105194912310023")
+    with pytest.raises(PersonalDataError):
+        hasher.phone("12345")
+
+
+# --- phones ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13812345678", "13812345678"),
+        ("138 1234 5678", "13812345678"),
+        ("138-1234-5678", "13812345678"),
+        ("+86 13812345678", "13812345678"),
+        ("+86-138-1234-5678", "13812345678"),
+        ("008613812345678", "13812345678"),
+        ("１３８１２３４５６７８", "13812345678"),
+        ("１３８－１２３４－５６７８", "13812345678"),
+        ("\u3000138\u30001234\u30005678 ", "13812345678"),
+        ("0931-8123456", "+869318123456"),
+        ("(0931) 812 3456", "+869318123456"),
+        ("09318123456", "+869318123456"),
+        ("010-12345678", "+861012345678"),
+        ("+86 10 1234 5678", "+861012345678"),
+    ],
+)
+def test_normalize_phone(raw: str, expected: str) -> None:
+    assert normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("", "empty"),
+        ("  ", "empty"),
+        ("1381234567", "has 10 digits, expected 11"),
+        ("138123456789", "has 12 digits, expected 11"),
+        ("12345", "not a valid phone number"),
+        ("0931-8123456转12", "letters"),
+        ("13812345678 (home)", "letters"),
+        ("0931-8123456#12", "extension"),
+        ("13812345678 13987654321", "not a phone number"),
+    ],
+)
+def test_normalize_phone_rejects(raw: str, fragment: str) -> None:
+    with pytest.raises(PersonalDataError) as info:
+        normalize_phone(raw, field="contact_phone")
+    assert info.value.field == "contact_phone"
+    assert fragment in info.value.reason
+    assert str(info.value).startswith("contact_phone: ")
+
+
+# --- masks -------------------------------------------------------------------------------
+
+
+def test_mask_examples() -> None:
+    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("+869318123456") == "+86********56"
+    assert mask_phone("123") == "***"
+
+
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_mask_phone_hides_middle(phone: str) -> None:
+    masked = mask_phone(phone)
+    assert masked == phone[:3] + "****" + phone[7:]
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("张三", "张三"),
+        ("张 三", "张三"),
+        ("\u3000张\t三 ", "张三"),
+        ("王\u200b小\u200d明", "王小明"),
+        ("欧阳　娜娜", "欧阳娜娜"),
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("阿依古丽 • 买买提", "阿依古丽·买买提"),
+        ("阿依古丽‧买买提", "阿依古丽·买买提"),
+        ("阿依古丽・买买提", "阿依古丽·买买提"),
+        ("阿依古丽･买买提", "阿依古丽·买买提"),
+        ("阿依古丽.买买提", "阿依古丽·买买提"),
+        ("John   Smith", "John Smith"),
+        (" J. R. R.  Tolkien ", "J. R. R. Tolkien"),
+        ("ｚｈａｎｇ\u3000ｓａｎ", "zhang san"),
+    ],
+)
+def test_normalize_name(raw: str, expected: str) -> None:
+    assert normalize_name(raw) == expected
+
+
+@given(st.text())
+def test_normalize_name_is_idempotent(raw: str) -> None:
+    once = normalize_name(raw)
+    assert normalize_name(once) == once
+    assert once == once.strip()
