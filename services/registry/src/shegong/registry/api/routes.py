@@ -34,6 +34,9 @@ def command_context(
     return ctx
 
 
+Ctx = Annotated[CommandContext, Depends(command_context)]
+
+
 class WorkerPage(BaseModel):
     total: int
     items: list[dict[str, Any]]
@@ -41,7 +44,6 @@ class WorkerPage(BaseModel):
 
 def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(prefix="/workers", tags=["workers"])
-    Ctx = Annotated[CommandContext, Depends(command_context)]
 
     @router.post("", status_code=201, summary="Register a worker (登记)")
     async def register(cmd: RegisterWorker, ctx: Ctx) -> dict[str, Any]:

@@ -129,6 +129,8 @@ class RegistryCommands:
         if worker is None:
             raise DomainError(f"no worker {worker_id} on this registry node", field="worker_id",
                               code="not_found")
+        if tx.ctx.department is None:  # events name the department whose record changed
+            tx.ctx = _with_department(tx.ctx, worker.profile["department"])
         return worker
 
     def _phone(self, raw: str | None) -> dict[str, str]:
