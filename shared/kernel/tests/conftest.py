@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+
 from shegong.kernel.db import create_engine
 from shegong.kernel.schema import metadata
 from shegong.kernel.store import EventStore, EventStoreIdentity
@@ -11,8 +12,9 @@ from shegong.kernel.testing import TALLY_STREAM
 
 async def make_store(url: str, source: str = "/shegong/tally/test") -> EventStore:
     engine = create_engine(url)
-    store = EventStore(engine, EventStoreIdentity(service="tally", source=source,
-                                                  contract=TALLY_STREAM))
+    store = EventStore(
+        engine, EventStoreIdentity(service="tally", source=source, contract=TALLY_STREAM)
+    )
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     return store

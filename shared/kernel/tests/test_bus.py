@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import ClassVar
 
 import pytest
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
+
 from shegong.contracts import Envelope
+from shegong.contracts.events import Upcaster
 from shegong.kernel.feed import Feeds
 from shegong.kernel.projection import ProjectionRunner
 from shegong.kernel.relay import OutboxRelay
@@ -47,17 +50,37 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0
 
 @contextlib.asynccontextmanager
 async def consumer(
-    redis_url: str, redis: Redis, store: EventStore, stream: str, *, group: str = "g",
-    name: str = "c1", claim_idle_ms: int = 300, max_attempts: int = 3,
+    redis_url: str,
+    redis: Redis,
+    store: EventStore,
+    stream: str,
+    *,
+    group: str = "g",
+    name: str = "c1",
+    claim_idle_ms: int = 300,
+    max_attempts: int = 3,
 ) -> AsyncIterator[StreamSubscription]:
     """A tally read model in ``store``'s database, fed from ``stream`` via FastStream."""
-    runner = ProjectionRunner(store.engine, TallyProjection(),
-                              Feeds({store.identity.source: store}), max_attempts=max_attempts)
+    runner = ProjectionRunner(
+        store.engine,
+        TallyProjection(),
+        Feeds({store.identity.source: store}),
+        max_attempts=max_attempts,
+    )
     await runner.create_schema()
     broker = RedisBroker(redis_url)
-    sub = StreamSubscription(broker, redis, runner, stream=stream, group=group, consumer=name,
-                             batch_size=50, polling_ms=50, claim_idle_ms=claim_idle_ms,
-                             catch_up_s=0)
+    sub = StreamSubscription(
+        broker,
+        redis,
+        runner,
+        stream=stream,
+        group=group,
+        consumer=name,
+        batch_size=50,
+        polling_ms=50,
+        claim_idle_ms=claim_idle_ms,
+        catch_up_s=0,
+    )
     await sub.prepare()
     await broker.start()
     try:
@@ -170,7 +193,7 @@ async def test_always_failing_event_goes_to_dlq_and_later_events_flow(
         await count(store, "p", 1)
         await OutboxRelay(store, redis, stream).publish_once()
         await eventually(lambda: _tally_is(store, {"p": (6, 6)}))
-    (_, dead), = await redis.xrange(dlq_stream(stream))
+    ((_, dead),) = await redis.xrange(dlq_stream(stream))
     assert dead[b"type"] == b"Poisoned" and b"poisoned event" in dead[b"dlq_error"]
     assert int(dead[b"dlq_attempts"]) == 3
     assert sub.dead_lettered == 1
@@ -230,14 +253,14 @@ async def test_unknown_newer_schema_version_is_dead_lettered_not_spun(
     async with consumer(redis_url, redis, store, stream, max_attempts=2, claim_idle_ms=100):
         await eventually(lambda: _xlen_is(redis, dlq_stream(stream), 1))
         await eventually(lambda: _no_pending(redis, stream, "g"))
-    (_, dead), = await redis.xrange(dlq_stream(stream))
+    ((_, dead),) = await redis.xrange(dlq_stream(stream))
     assert b"newer than this consumer" in dead[b"dlq_error"]
 
 
 async def test_counted_upcaster_hook_applies_old_versions() -> None:
     class CountedV2(Counted):
         schema_version = 2
-        upcasters = {1: lambda d: {**d, "by": d["by"] * 10}}
+        upcasters: ClassVar[dict[int, Upcaster]] = {1: lambda d: {**d, "by": d["by"] * 10}}
 
     from shegong.contracts.events import upcast
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import redis
+
 from shegong.kernel.bus_server import BusServer, BusServerError, bus_server, start_bus_server
 
 CHILD_KINDS = [

@@ -8,6 +8,7 @@ import phonenumbers
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from shegong.kernel.identity import (
     PersonalDataError,
     PersonalDataHasher,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.store import CommandContext, ConcurrencyError, EventStore
 from shegong.kernel.testing import Counted, Counter
@@ -26,7 +27,10 @@ async def test_append_load_and_feed_in_commit_order(store: EventStore) -> None:
 
     feed = await store.read_after(0)
     assert [(e.subject, e.aggregate_version, e.sequence) for e in feed] == [
-        ("a", 1, 1), ("a", 2, 2), ("b", 1, 3)]
+        ("a", 1, 1),
+        ("a", 2, 2),
+        ("b", 1, 3),
+    ]
     assert feed[0].actor == "alice" and feed[0].department == "civil-affairs"
     assert feed[0].data == {"by": 2}
     assert [e.sequence for e in await store.read_after(1, limit=1)] == [2]

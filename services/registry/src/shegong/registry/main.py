@@ -1,8 +1,9 @@
-"""The registry service's composition root: ``shegong-registry`` / ``python -m shegong.registry``."""
+"""The registry service's composition root (`shegong-registry`, `python -m shegong.registry`)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.app import create_app
 from shegong.kernel.runtime import Runtime, ServiceDefinition

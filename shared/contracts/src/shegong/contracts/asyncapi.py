@@ -31,9 +31,20 @@ def entry_fields_schema(type_name: str, schema_version: int) -> dict[str, Any]:
     props["type"]["const"] = type_name
     props["schemaversion"]["description"] += f" (this document: {schema_version})"
     required = [
-        "specversion", "id", "source", "type", "time", "subject", "datacontenttype",
-        "schemaversion", "service", "aggregatetype", "aggregateversion", "sequence",
-        "recordedtime", "correlationid",
+        "specversion",
+        "id",
+        "source",
+        "type",
+        "time",
+        "subject",
+        "datacontenttype",
+        "schemaversion",
+        "service",
+        "aggregatetype",
+        "aggregateversion",
+        "sequence",
+        "recordedtime",
+        "correlationid",
     ]
     return {"type": "object", "properties": props, "required": required}
 

@@ -90,12 +90,8 @@ class Envelope(BaseModel):
         """Parse a stream entry (bytes or str keys/values, as redis-py returns them)."""
         text = {_text(k): _text(v) for k, v in fields.items()}
         if text.get("specversion") != SPEC_VERSION or "data" not in text:
-            raise WireFormatError(
-                f"not a shegong CloudEvents entry (fields: {sorted(text)[:12]})"
-            )
-        values: dict[str, Any] = {
-            _FROM_WIRE[k]: v for k, v in text.items() if k in _FROM_WIRE
-        }
+            raise WireFormatError(f"not a shegong CloudEvents entry (fields: {sorted(text)[:12]})")
+        values: dict[str, Any] = {_FROM_WIRE[k]: v for k, v in text.items() if k in _FROM_WIRE}
         try:
             values["data"] = json.loads(text["data"])
             return cls.model_validate(values)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict
+
 from shegong.contracts.envelope import Envelope
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from shegong.contracts.events import Event, Labelled, StreamContract
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.feed import feed_router

@@ -62,7 +62,10 @@ class BusServer:
 
 
 def start_bus_server(
-    data_dir: Path, *, redis_url: str | None = None, prefer: str | None = None,
+    data_dir: Path,
+    *,
+    redis_url: str | None = None,
+    prefer: str | None = None,
     port: int | None = None,
 ) -> BusServer:
     """Return a running Redis for the bus; `prefer` forces one kind (no fallback);

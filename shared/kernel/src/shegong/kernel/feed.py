@@ -12,6 +12,7 @@ from typing import Protocol
 import httpx
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
+
 from shegong.contracts import Envelope
 from shegong.kernel.store import EventStore
 

@@ -14,9 +14,10 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from shegong.kernel.db import is_postgres
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shegong.kernel.db import is_postgres
 
 
 class Leadership:

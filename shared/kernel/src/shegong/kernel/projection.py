@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from sqlalchemy import MetaData, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.db import is_postgres, reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.schema import dead_letters, event_failures, projection_positions
-from sqlalchemy import MetaData, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger("shegong.projection")
 

@@ -10,18 +10,20 @@ checkpoint re-sends at most one batch; consumers are idempotent, so that is harm
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from shegong.kernel.db import reading
 from shegong.kernel.leadership import Leadership
 from shegong.kernel.schema import relay_checkpoints
 from shegong.kernel.store import EventStore
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 log = logging.getLogger("shegong.relay")
 
@@ -127,7 +129,5 @@ class OutboxRelay:
             if not await self.leadership.still_held():
                 log.warning("relay for %s lost its leadership lock", self.stream)
                 return
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
-            except TimeoutError:
-                pass

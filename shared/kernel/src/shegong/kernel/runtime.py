@@ -18,6 +18,8 @@ from typing import Any
 
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
+from sqlalchemy import MetaData, text
+
 from shegong.contracts import StreamContract
 from shegong.kernel.db import create_engine, reading
 from shegong.kernel.feed import Feeds
@@ -27,7 +29,6 @@ from shegong.kernel.schema import metadata as kernel_metadata
 from shegong.kernel.settings import ServiceSettings
 from shegong.kernel.store import EventStore, EventStoreIdentity
 from shegong.kernel.subscription import StreamSubscription
-from sqlalchemy import MetaData, text
 
 log = logging.getLogger("shegong.runtime")
 
@@ -50,35 +51,48 @@ class Runtime:
         self.engine = create_engine(settings.database_for(name))
         self.source = settings.source_for(name)
         self.store = EventStore(
-            self.engine, EventStoreIdentity(service=name, source=self.source,
-                                            contract=definition.contract)
+            self.engine,
+            EventStoreIdentity(service=name, source=self.source, contract=definition.contract),
         )
-        self.redis = Redis.from_url(settings.redis_url, socket_timeout=10,
-                                    socket_connect_timeout=5, health_check_interval=30)
+        self.redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=10,
+            socket_connect_timeout=5,
+            health_check_interval=30,
+        )
         self.stream = definition.contract.stream_key(settings.stream_prefix)
         self.relay = OutboxRelay(
-            self.store, self.redis, self.stream, batch_size=settings.relay_batch,
+            self.store,
+            self.redis,
+            self.stream,
+            batch_size=settings.relay_batch,
             maxlen=settings.stream_maxlen,
         )
         self.feeds = Feeds.from_urls(settings.feeds)
         self.feeds.add(self.source, self.store)
-        self.broker = RedisBroker(settings.redis_url, logger=logging.getLogger("shegong.bus"),
-                                  log_level=logging.DEBUG)
+        self.broker = RedisBroker(
+            settings.redis_url, logger=logging.getLogger("shegong.bus"), log_level=logging.DEBUG
+        )
         self.runners: list[ProjectionRunner] = []
         self.subscriptions: list[StreamSubscription] = []
         for projection in definition.projections(self):
-            runner = ProjectionRunner(self.engine, projection, self.feeds,
-                                      max_attempts=settings.max_deliveries)
+            runner = ProjectionRunner(
+                self.engine, projection, self.feeds, max_attempts=settings.max_deliveries
+            )
             self.runners.append(runner)
-            self.subscriptions.append(StreamSubscription(
-                self.broker, self.redis, runner,
-                stream=projection.contract.stream_key(settings.stream_prefix),
-                group=f"{name}.{projection.name}",
-                consumer=settings.consumer_name,
-                batch_size=settings.batch_size,
-                claim_idle_ms=settings.claim_idle_ms,
-                catch_up_s=settings.catch_up_s,
-            ))
+            self.subscriptions.append(
+                StreamSubscription(
+                    self.broker,
+                    self.redis,
+                    runner,
+                    stream=projection.contract.stream_key(settings.stream_prefix),
+                    group=f"{name}.{projection.name}",
+                    consumer=settings.consumer_name,
+                    batch_size=settings.batch_size,
+                    claim_idle_ms=settings.claim_idle_ms,
+                    catch_up_s=settings.catch_up_s,
+                )
+            )
         self.bus_connected = False
         self._tasks: list[asyncio.Task[None]] = []
 

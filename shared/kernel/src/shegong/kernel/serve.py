@@ -10,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
+
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.runtime import ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
@@ -37,8 +38,9 @@ def local_hash_key(data_dir: str | Path) -> str:
 def hasher_for(settings: ServiceSettings) -> PersonalDataHasher:
     if settings.pii_hash_key is not None:
         return PersonalDataHasher(settings.pii_hash_key.get_secret_value())
-    log.warning("PII_HASH_KEY is not set; using the local key in %s/%s",
-                settings.data_dir, KEY_FILE)
+    log.warning(
+        "PII_HASH_KEY is not set; using the local key in %s/%s", settings.data_dir, KEY_FILE
+    )
     return PersonalDataHasher(local_hash_key(settings.data_dir))
 
 
@@ -55,5 +57,10 @@ def serve(definition: ServiceDefinition, build: Callable[[ServiceSettings], Fast
     settings = ServiceSettings()
     configure_logging(settings.log_level)
     app = build(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port or definition.default_port,
-                log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port or definition.default_port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )

@@ -42,7 +42,11 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
 
     def database_for(self, service: str) -> str:
-        return self.database_url or f"sqlite:///{os.path.abspath(self.data_dir)}/{service}.db"
+        """This service's database. ``{service}`` in DATABASE_URL is replaced, so one
+        setting can serve every service of a platform (each still gets its own database)."""
+        if self.database_url:
+            return self.database_url.replace("{service}", service)
+        return f"sqlite:///{os.path.abspath(self.data_dir)}/{service}.db"
 
     def source_for(self, service: str) -> str:
         return f"/shegong/{service}/{self.node or self.department}"

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.aggregate import Aggregate
 from shegong.kernel.db import is_postgres, reading
 from shegong.kernel.schema import events_table, metadata
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -30,6 +30,7 @@ from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
+
 from shegong.contracts import Envelope, WireFormatError
 from shegong.kernel.projection import EventFailed, ProjectionRunner
 
@@ -80,16 +81,21 @@ class StreamSubscription:
         common: dict[str, Any] = {"group": self.group, "consumer": self.consumer}
         reader = self.broker.subscriber(
             stream=StreamSub(
-                self.stream, batch=True, max_records=self.batch_size,
-                polling_interval=self.polling_ms, **common,
+                self.stream,
+                batch=True,
+                max_records=self.batch_size,
+                polling_interval=self.polling_ms,
+                **common,
             ),
             ack_policy=AckPolicy.MANUAL,
             title=f"{self.group}:read",
         )
         claimer = self.broker.subscriber(
             stream=StreamSub(
-                self.stream, min_idle_time=self.claim_idle_ms,
-                polling_interval=max(self.polling_ms, 250), **common,
+                self.stream,
+                min_idle_time=self.claim_idle_ms,
+                polling_interval=max(self.polling_ms, 250),
+                **common,
             ),
             ack_policy=AckPolicy.MANUAL,
             title=f"{self.group}:claim",
@@ -156,7 +162,9 @@ class StreamSubscription:
                     await self.runner.dead_letter(failed, attempts)
                     await self._to_dlq(
                         entry_id if failed.envelope.id == envelope.id else None,
-                        failed.envelope.to_wire(), str(failed), attempts,
+                        failed.envelope.to_wire(),
+                        str(failed),
+                        attempts,
                     )
                     continue
                 except Exception as err:  # database down, lock conflict: retry later
@@ -169,13 +177,15 @@ class StreamSubscription:
         self, entry_id: bytes | None, fields: dict[Any, Any], error: str, attempts: int
     ) -> None:
         record = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
-        record.update({
-            "dlq_error": error[:4000],
-            "dlq_group": self.group,
-            "dlq_attempts": str(attempts),
-            "dlq_entry_id": (entry_id or b"").decode(),
-            "dlq_failed_at": datetime.now(UTC).isoformat(),
-        })
+        record.update(
+            {
+                "dlq_error": error[:4000],
+                "dlq_group": self.group,
+                "dlq_attempts": str(attempts),
+                "dlq_entry_id": (entry_id or b"").decode(),
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
+            }
+        )
         await self.redis.xadd(dlq_stream(self.stream), record)  # type: ignore[arg-type]
         self.dead_lettered += 1
         if entry_id is not None:
@@ -197,8 +207,9 @@ class StreamSubscription:
             await asyncio.sleep(self.catch_up_s)
             try:
                 if await ensure_group(self.redis, self.stream, self.group):
-                    log.warning("consumer group %s on %s was gone; recreated at 0",
-                                self.group, self.stream)
+                    log.warning(
+                        "consumer group %s on %s was gone; recreated at 0", self.group, self.stream
+                    )
             except (RedisError, OSError) as err:
                 log.warning("cannot check group %s: %s", self.group, err)
             try:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.aggregate import Aggregate, DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.projection import Projection
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 
 class Counted(Event):
@@ -34,7 +35,9 @@ class Poisoned(Event):
 
 
 TALLY_STREAM = StreamContract(
-    name="tally.events", service="tally", description="Kernel test events",
+    name="tally.events",
+    service="tally",
+    description="Kernel test events",
     events=(Counted, Poisoned),
 )
 
@@ -77,15 +80,19 @@ class TallyProjection(Projection):
         if isinstance(event, Poisoned):
             raise ValueError("poisoned event")
         assert isinstance(event, Counted)
-        row = (await conn.execute(
-            select(tallies).where(tallies.c.counter_id == envelope.subject))).first()
+        row = (
+            await conn.execute(select(tallies).where(tallies.c.counter_id == envelope.subject))
+        ).first()
         if row is None:
-            await conn.execute(tallies.insert().values(
-                counter_id=envelope.subject, total=event.by, applied=1))
+            await conn.execute(
+                tallies.insert().values(counter_id=envelope.subject, total=event.by, applied=1)
+            )
         else:
-            await conn.execute(tallies.update().where(
-                tallies.c.counter_id == envelope.subject).values(
-                total=row.total + event.by, applied=row.applied + 1))
+            await conn.execute(
+                tallies.update()
+                .where(tallies.c.counter_id == envelope.subject)
+                .values(total=row.total + event.by, applied=row.applied + 1)
+            )
 
 
 async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:

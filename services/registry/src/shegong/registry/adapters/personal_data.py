@@ -54,9 +54,17 @@ async def store_personal_data(
         select(personal_data.c.worker_id).where(personal_data.c.worker_id == worker_id)
     )
     if existing is None:
-        await conn.execute(personal_data.insert().values(
-            worker_id=worker_id, department=department, id_number=id_number,
-            id_number_hash=id_number_hash, phone=phone, phone_hash=phone_hash, updated_at=now))
+        await conn.execute(
+            personal_data.insert().values(
+                worker_id=worker_id,
+                department=department,
+                id_number=id_number,
+                id_number_hash=id_number_hash,
+                phone=phone,
+                phone_hash=phone_hash,
+                updated_at=now,
+            )
+        )
         return
     values = {"updated_at": now}
     if phone is not None:

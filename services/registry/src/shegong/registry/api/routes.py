@@ -7,6 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
@@ -18,8 +21,6 @@ from shegong.registry.domain.commands import (
     UpdateProfile,
 )
 from shegong.registry.projections.workers import certificates, workers
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def command_context(
@@ -29,8 +30,9 @@ def command_context(
 ) -> CommandContext:
     ctx = CommandContext(actor=x_actor, department=x_department)
     if x_correlation_id:
-        ctx = CommandContext(actor=x_actor, department=x_department,
-                             correlation_id=x_correlation_id)
+        ctx = CommandContext(
+            actor=x_actor, department=x_department, correlation_id=x_correlation_id
+        )
     return ctx
 
 
@@ -64,29 +66,46 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
     @router.get("/{worker_id}", summary="One worker, from the city-wide read model")
     async def get_worker(worker_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
-            row = (await conn.execute(
-                select(workers).where(workers.c.worker_id == worker_id))).first()
+            row = (
+                await conn.execute(select(workers).where(workers.c.worker_id == worker_id))
+            ).first()
             if row is None:
-                raise HTTPException(404, {"code": "not_found", "field": "worker_id",
-                                          "message": f"no worker {worker_id} (yet)"})
+                raise HTTPException(
+                    404,
+                    {
+                        "code": "not_found",
+                        "field": "worker_id",
+                        "message": f"no worker {worker_id} (yet)",
+                    },
+                )
             certs = await conn.execute(
-                select(certificates.c.level, certificates.c.certificate_no,
-                       certificates.c.certified_on)
-                .where(certificates.c.worker_id == worker_id).order_by(certificates.c.certified_on))
+                select(
+                    certificates.c.level, certificates.c.certificate_no, certificates.c.certified_on
+                )
+                .where(certificates.c.worker_id == worker_id)
+                .order_by(certificates.c.certified_on)
+            )
             return {**row._asdict(), "certificates": [c._asdict() for c in certs]}
 
     @router.get("", response_model=WorkerPage, summary="Search workers across the city")
     async def search(
-        county: str | None = None, township: str | None = None, community: str | None = None,
-        post: Post | None = None, certificate: CertificateLevel | None = None,
-        department: str | None = None, name: str | None = None,
+        county: str | None = None,
+        township: str | None = None,
+        community: str | None = None,
+        post: Post | None = None,
+        certificate: CertificateLevel | None = None,
+        department: str | None = None,
+        name: str | None = None,
         active_on: date | None = Query(None, description="Only those active on this day"),
-        limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0),
+        limit: int = Query(50, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
     ) -> WorkerPage:
         cond = []
         for column, value in (
-            (workers.c.county, county), (workers.c.township, township),
-            (workers.c.community, community), (workers.c.department, department),
+            (workers.c.county, county),
+            (workers.c.township, township),
+            (workers.c.community, community),
+            (workers.c.department, department),
             (workers.c.post, post.value if post else None),
             (workers.c.highest_certificate, certificate.value if certificate else None),
             (workers.c.name, name),
@@ -101,7 +120,9 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
             total = await conn.scalar(select(func.count()).select_from(query.subquery()))
             rows = await conn.execute(
                 query.order_by(workers.c.department, workers.c.name, workers.c.worker_id)
-                .limit(limit).offset(offset))
+                .limit(limit)
+                .offset(offset)
+            )
             return WorkerPage(total=int(total or 0), items=[r._asdict() for r in rows])
 
     return router

@@ -53,24 +53,39 @@ class RegistryCommands:
             rid = parse_resident_id(cmd.id_number)
             id_sex = Gender(rid.sex)
             if gender and gender != id_sex:
-                raise DomainError(f"gender {gender.zh} contradicts the ID number ({id_sex.zh})",
-                                  field="gender")
+                raise DomainError(
+                    f"gender {gender.zh} contradicts the ID number ({id_sex.zh})", field="gender"
+                )
             if birth_date and birth_date != rid.birth_date:
-                raise DomainError(f"birth_date {birth_date} contradicts the ID number "
-                                  f"({rid.birth_date})", field="birth_date")
+                raise DomainError(
+                    f"birth_date {birth_date} contradicts the ID number ({rid.birth_date})",
+                    field="birth_date",
+                )
             gender, birth_date = id_sex, rid.birth_date
-            ident.update(id_number=rid.number, id_number_hash=self.hasher.id_number(rid.number),
-                         id_number_masked=mask_id_number(rid.number))
+            ident.update(
+                id_number=rid.number,
+                id_number_hash=self.hasher.id_number(rid.number),
+                id_number_masked=mask_id_number(rid.number),
+            )
         phone = self._phone(cmd.phone)
         worker_id = str(uuid.uuid4())
         event = WorkerRegistered(
-            worker_id=worker_id, department=department, record_id=cmd.record_id,
-            name=normalize_name(cmd.name), gender=gender, birth_date=birth_date,
+            worker_id=worker_id,
+            department=department,
+            record_id=cmd.record_id,
+            name=normalize_name(cmd.name),
+            gender=gender,
+            birth_date=birth_date,
             id_number_hash=ident.get("id_number_hash"),
             id_number_masked=ident.get("id_number_masked"),
-            phone_hash=phone.get("phone_hash"), phone_masked=phone.get("phone_masked"),
-            organization=cmd.organization, org_type=cmd.org_type, post=cmd.post,
-            region=cmd.region, hired_on=cmd.hired_on, channel=cmd.channel,
+            phone_hash=phone.get("phone_hash"),
+            phone_masked=phone.get("phone_masked"),
+            organization=cmd.organization,
+            org_type=cmd.org_type,
+            post=cmd.post,
+            region=cmd.region,
+            hired_on=cmd.hired_on,
+            channel=cmd.channel,
         )
         worker = Worker.register(worker_id, event)
         async with self.store.transaction(_with_department(ctx, department)) as tx:
@@ -79,16 +94,24 @@ class RegistryCommands:
                 if existing:
                     raise DomainError(
                         f"{department} already registered this ID number as worker {existing}",
-                        field="id_number", code="duplicate")
+                        field="id_number",
+                        code="duplicate",
+                    )
             events = await tx.save(worker)
             await store_personal_data(
-                tx.conn, worker_id, department, id_number=ident.get("id_number"),
-                id_number_hash=ident.get("id_number_hash"), phone=phone.get("phone"),
-                phone_hash=phone.get("phone_hash"))
+                tx.conn,
+                worker_id,
+                department,
+                id_number=ident.get("id_number"),
+                id_number_hash=ident.get("id_number_hash"),
+                phone=phone.get("phone"),
+                phone_hash=phone.get("phone_hash"),
+            )
         return Outcome(worker, events)
 
-    async def update_profile(self, worker_id: str, cmd: UpdateProfile,
-                             ctx: CommandContext) -> Outcome:
+    async def update_profile(
+        self, worker_id: str, cmd: UpdateProfile, ctx: CommandContext
+    ) -> Outcome:
         changes = cmd.model_dump(exclude_unset=True, exclude={"phone"})
         changes = {k: getattr(cmd, k) for k in changes}
         if changes.get("name"):
@@ -100,20 +123,25 @@ class RegistryCommands:
             worker.update_profile(changes)
             events = await tx.save(worker)
             if events and phone:
-                await store_personal_data(tx.conn, worker_id, worker.profile["department"],
-                                          phone=phone["phone"], phone_hash=phone["phone_hash"])
+                await store_personal_data(
+                    tx.conn,
+                    worker_id,
+                    worker.profile["department"],
+                    phone=phone["phone"],
+                    phone_hash=phone["phone_hash"],
+                )
         return Outcome(worker, events)
 
-    async def certify(self, worker_id: str, cmd: RecordCertificate,
-                      ctx: CommandContext) -> Outcome:
+    async def certify(self, worker_id: str, cmd: RecordCertificate, ctx: CommandContext) -> Outcome:
         async with self.store.transaction(ctx) as tx:
             worker = await self._load(tx, worker_id)
             worker.certify(cmd.level, cmd.certified_on, cmd.certificate_no, date.today())
             events = await tx.save(worker)
         return Outcome(worker, events)
 
-    async def record_departure(self, worker_id: str, cmd: RecordDeparture,
-                               ctx: CommandContext) -> Outcome:
+    async def record_departure(
+        self, worker_id: str, cmd: RecordDeparture, ctx: CommandContext
+    ) -> Outcome:
         async with self.store.transaction(ctx) as tx:
             worker = await self._load(tx, worker_id)
             worker.leave(cmd.left_on, cmd.reason)
@@ -127,8 +155,9 @@ class RegistryCommands:
     async def _load(self, tx: Transaction, worker_id: str) -> Worker:
         worker = await tx.load(Worker, worker_id)
         if worker is None:
-            raise DomainError(f"no worker {worker_id} on this registry node", field="worker_id",
-                              code="not_found")
+            raise DomainError(
+                f"no worker {worker_id} on this registry node", field="worker_id", code="not_found"
+            )
         if tx.ctx.department is None:  # events name the department whose record changed
             tx.ctx = _with_department(tx.ctx, worker.profile["department"])
         return worker
@@ -137,10 +166,17 @@ class RegistryCommands:
         if not raw:
             return {}
         phone = normalize_phone(raw)
-        return {"phone": phone, "phone_hash": self.hasher.phone(phone),
-                "phone_masked": mask_phone(phone)}
+        return {
+            "phone": phone,
+            "phone_hash": self.hasher.phone(phone),
+            "phone_masked": mask_phone(phone),
+        }
 
 
 def _with_department(ctx: CommandContext, department: str) -> CommandContext:
-    return CommandContext(actor=ctx.actor, department=department,
-                          correlation_id=ctx.correlation_id, causation_id=ctx.causation_id)
+    return CommandContext(
+        actor=ctx.actor,
+        department=department,
+        correlation_id=ctx.correlation_id,
+        causation_id=ctx.causation_id,
+    )

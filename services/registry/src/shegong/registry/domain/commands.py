@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
+
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
 
 

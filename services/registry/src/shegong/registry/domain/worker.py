@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+
 from shegong.contracts.registry import (
     CertificateLevel,
     WorkerCertified,
@@ -27,8 +28,15 @@ def _plain(value: Any) -> Any:
 
 # Profile fields a department may change after registration.
 PROFILE_FIELDS = (
-    "name", "phone_hash", "phone_masked", "organization", "org_type", "post", "region",
-    "hired_on", "channel",
+    "name",
+    "phone_hash",
+    "phone_masked",
+    "organization",
+    "org_type",
+    "post",
+    "region",
+    "hired_on",
+    "channel",
 )
 
 
@@ -82,11 +90,20 @@ class Worker(Aggregate):
                     return False  # the same certificate again: nothing new
                 raise DomainError(
                     f"certificate {certificate_no} is already recorded as {cert.level.zh} "
-                    f"({cert.certified_on})", field="certificate_no", code="duplicate")
+                    f"({cert.certified_on})",
+                    field="certificate_no",
+                    code="duplicate",
+                )
             if not certificate_no and cert.level == level and cert.certified_on == certified_on:
                 return False
-        self.record(WorkerCertified(worker_id=self.id, level=level, certified_on=certified_on,
-                                    certificate_no=certificate_no))
+        self.record(
+            WorkerCertified(
+                worker_id=self.id,
+                level=level,
+                certified_on=certified_on,
+                certificate_no=certificate_no,
+            )
+        )
         return True
 
     def leave(self, left_on: date, reason: str | None) -> None:

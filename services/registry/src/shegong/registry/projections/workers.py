@@ -9,16 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from shegong.contracts import Envelope, Event
-from shegong.contracts.registry import (
-    REGISTRY_STREAM,
-    CertificateLevel,
-    WorkerCertified,
-    WorkerLeft,
-    WorkerProfileUpdated,
-    WorkerRegistered,
-)
-from shegong.kernel.projection import Projection
 from sqlalchemy import (
     Column,
     Date,
@@ -31,6 +21,17 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts import Envelope, Event
+from shegong.contracts.registry import (
+    REGISTRY_STREAM,
+    CertificateLevel,
+    WorkerCertified,
+    WorkerLeft,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+)
+from shegong.kernel.projection import Projection
 
 metadata = MetaData()
 
@@ -87,8 +88,11 @@ class WorkersProjection(Projection):
         if isinstance(event, WorkerRegistered):
             row = event.model_dump(mode="python", exclude={"type", "region", "phone_hash"})
             row.update(event.region.model_dump())
-            await conn.execute(workers.insert().values(
-                **_codes(row), version=envelope.aggregate_version, source=envelope.source))
+            await conn.execute(
+                workers.insert().values(
+                    **_codes(row), version=envelope.aggregate_version, source=envelope.source
+                )
+            )
             return
         values: dict[str, Any] = {}
         if isinstance(event, WorkerProfileUpdated):
@@ -100,25 +104,37 @@ class WorkersProjection(Projection):
         elif isinstance(event, WorkerLeft):
             values["left_on"] = event.left_on
         elif isinstance(event, WorkerCertified):
-            await conn.execute(certificates.insert().values(
-                worker_id=event.worker_id, level=event.level.value,
-                certificate_no=event.certificate_no, certified_on=event.certified_on))
+            await conn.execute(
+                certificates.insert().values(
+                    worker_id=event.worker_id,
+                    level=event.level.value,
+                    certificate_no=event.certificate_no,
+                    certified_on=event.certified_on,
+                )
+            )
             current = await conn.scalar(
-                select(workers.c.highest_certificate).where(workers.c.worker_id == envelope.subject))
+                select(workers.c.highest_certificate).where(workers.c.worker_id == envelope.subject)
+            )
             if current is None or CertificateLevel(current).rank < event.level.rank:
                 values["highest_certificate"] = event.level.value
         await self._advance(conn, envelope, _codes(values))
 
-    async def _advance(self, conn: AsyncConnection, envelope: Envelope, values: dict[str, Any]) -> None:
+    async def _advance(
+        self, conn: AsyncConnection, envelope: Envelope, values: dict[str, Any]
+    ) -> None:
         moved = await conn.execute(
             update(workers)
-            .where((workers.c.worker_id == envelope.subject)
-                   & (workers.c.version == envelope.aggregate_version - 1))
+            .where(
+                (workers.c.worker_id == envelope.subject)
+                & (workers.c.version == envelope.aggregate_version - 1)
+            )
             .values(version=envelope.aggregate_version, **values)
         )
         if moved.rowcount != 1:
-            raise OutOfOrder(f"worker {envelope.subject}: version {envelope.aggregate_version} "
-                             "does not follow the read model's version")
+            raise OutOfOrder(
+                f"worker {envelope.subject}: version {envelope.aggregate_version} "
+                "does not follow the read model's version"
+            )
 
 
 def _codes(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""``shegong``: run the platform on this machine, or watch the demo.
+
+shegong up [--data-dir DIR]     every service + a local Redis, until Ctrl-C
+shegong demo                    a fresh platform, a scripted scenario, then stop
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shegong.platform.launcher import Platform, PlatformError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="shegong (社工): the social-work workforce platform.",
+)
+console = Console(width=None if Console().is_terminal else 110, soft_wrap=True)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
+
+
+def _platform(data_dir: Path, log_level: str = "INFO") -> Platform:
+    return Platform(
+        data_dir=data_dir,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        stream_prefix=os.environ.get("STREAM_PREFIX", ""),
+        log_level=log_level,
+    )
+
+
+def _stop_on_sigterm() -> None:
+    # SIGTERM (systemd, docker stop, kill) must take the same clean path as Ctrl-C.
+    def raise_interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, raise_interrupt)
+
+
+@app.command()
+def up(data_dir: DataDir = Path(".shegong")) -> None:
+    """Start every service on the embedded default (SQLite + a local Redis) until Ctrl-C.
+
+    With REDIS_URL / DATABASE_URL set, those are used instead (DATABASE_URL may contain
+    {service}; each service gets its own database).
+    """
+    _stop_on_sigterm()
+    platform = _platform(data_dir)
+    try:
+        with console.status("starting shegong …"):
+            platform.start(progress=lambda line: console.print(f"  {line}"))
+        console.print("\n[bold green]shegong is up[/]")
+        for svc in platform.services:
+            console.print(
+                f"  {svc.name:<10} {svc.url}   API docs {svc.url}/docs   "
+                f"events {svc.url}/events   AsyncAPI {svc.url}/asyncapi"
+            )
+        assert platform.bus is not None
+        console.print(f"  redis      {platform.bus.url}")
+        console.print("\nPress Ctrl-C to stop.")
+        signal.pause()
+    except PlatformError as err:
+        console.print(f"[bold red]shegong could not start:[/] {err}")
+        raise typer.Exit(1) from err
+    except KeyboardInterrupt:
+        console.print("\nstopping …")
+    finally:
+        platform.stop()
+        console.print("stopped; nothing left running.")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="default: a fresh temp dir")
+    ] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="keep the platform up afterwards")] = False,
+) -> None:
+    """Run a scripted scenario against a fresh platform and print what happened."""
+    from shegong.platform.demo import run_demo
+
+    _stop_on_sigterm()
+    with tempfile.TemporaryDirectory(prefix="shegong-demo-") as tmp:
+        platform = _platform(data_dir or Path(tmp), log_level="WARNING")
+        try:
+            with console.status("starting a fresh shegong (SQLite + local Redis) …"):
+                platform.start(progress=lambda line: console.print(f"  {line}"))
+            run_demo(platform, console)
+            if keep:
+                console.print("\nThe platform stays up; press Ctrl-C to stop.")
+                signal.pause()
+        except PlatformError as err:
+            console.print(f"[bold red]shegong could not start:[/] {err}")
+            raise typer.Exit(1) from err
+        except KeyboardInterrupt:
+            console.print("\nstopping …")
+        finally:
+            platform.stop()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

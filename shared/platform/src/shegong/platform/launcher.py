@@ -1,0 +1,191 @@
+"""The whole platform on one machine: a bus, then every service as its own process.
+
+Services are found through the ``shegong.services`` entry points each service package
+declares, so installing a service is all it takes for ``shegong up`` to run it. Each
+runs exactly as in production (``python -m <its main module>``) with its own SQLite
+file (or the database DATABASE_URL names), the shared hashing key and the feeds of the
+others; this module only starts, watches and stops them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import make_url
+
+from shegong.kernel.bus_server import BusServer, start_bus_server
+from shegong.kernel.runtime import ServiceDefinition
+from shegong.kernel.serve import local_hash_key
+
+
+class PlatformError(RuntimeError):
+    pass
+
+
+@dataclass
+class RunningService:
+    definition: ServiceDefinition
+    module: str
+    port: int
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+def discover_services() -> list[tuple[ServiceDefinition, str]]:
+    found = []
+    for ep in entry_points(group="shegong.services"):
+        definition = ep.load()
+        found.append((definition, ep.value.split(":")[0]))
+    return sorted(found, key=lambda item: item[0].default_port)
+
+
+@dataclass
+class Platform:
+    data_dir: Path
+    redis_url: str | None = None
+    database_url: str | None = None
+    stream_prefix: str = ""
+    department: str = "city"
+    log_level: str = "INFO"
+    bus: BusServer | None = None
+    services: list[RunningService] = field(default_factory=list)
+
+    def start(self, progress: callable = print) -> None:  # type: ignore[valid-type]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        self.bus = start_bus_server(self.data_dir, redis_url=self.redis_url)
+        progress(f"bus: {self.bus.description}")
+        key = os.environ.get("PII_HASH_KEY") or local_hash_key(self.data_dir)
+        for definition, module in discover_services():
+            port = definition.default_port if _port_free(definition.default_port) else _free_port()
+            self.services.append(
+                RunningService(
+                    definition, module, port, self.data_dir / "logs" / f"{definition.name}.log"
+                )
+            )
+        feeds = {f"/shegong/{s.name}/{self.department}": s.url for s in self.services}
+        for svc in self.services:
+            env = {
+                **os.environ,
+                "REDIS_URL": self.bus.url,
+                "DATA_DIR": str(self.data_dir.resolve()),
+                "PORT": str(svc.port),
+                "PII_HASH_KEY": key,
+                "DEPARTMENT": self.department,
+                "STREAM_PREFIX": self.stream_prefix,
+                "FEEDS": json.dumps({s: u for s, u in feeds.items() if u != svc.url}),
+                "LOG_LEVEL": self.log_level,
+                "CONSUMER_NAME": f"{svc.name}-local",
+            }
+            if self.database_url:
+                env["DATABASE_URL"] = self.database_url
+                _ensure_postgres_database(self.database_url.replace("{service}", svc.name))
+            else:
+                env.pop("DATABASE_URL", None)
+            log = svc.log_path.open("ab")
+            svc.process = subprocess.Popen(
+                [sys.executable, "-m", svc.module],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            progress(f"{svc.name}: starting on {svc.url} (log: {svc.log_path})")
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        while pending:
+            for svc in list(pending):
+                assert svc.process is not None
+                if svc.process.poll() is not None:
+                    raise PlatformError(
+                        f"{svc.name} exited with code {svc.process.returncode}:\n"
+                        + _tail(svc.log_path)
+                    )
+                try:
+                    if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200:
+                        pending.remove(svc)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                names = ", ".join(s.name for s in pending)
+                raise PlatformError(
+                    f"not ready after {timeout:.0f}s: {names}\n" + _tail(pending[0].log_path)
+                )
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for svc in self.services:
+            if svc.process and svc.process.poll() is None:
+                svc.process.send_signal(signal.SIGTERM)
+        for svc in self.services:
+            if svc.process:
+                try:
+                    svc.process.wait(20)
+                except subprocess.TimeoutExpired:
+                    svc.process.kill()
+                    svc.process.wait(5)
+        if self.bus is not None:
+            self.bus.stop()
+
+    def service(self, name: str) -> RunningService:
+        return next(s for s in self.services if s.name == name)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the service's PostgreSQL database on first run (needs CREATEDB)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql" or not parsed.database:
+        return
+    import psycopg
+
+    admin = parsed.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{parsed.database}"')
