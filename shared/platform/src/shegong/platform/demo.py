@@ -162,7 +162,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     assert platform.bus is not None
     stream = f"{platform.stream_prefix}registry.events"
     redis = Redis.from_url(platform.bus.url)
-    entries = redis.xrange(stream)
+    entries: list[Any] = redis.xrange(stream)  # type: ignore[assignment]
     for entry_id, fields in entries[:3]:
         f = {k.decode(): v.decode() for k, v in fields.items()}
         data = json.loads(f["data"])

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -68,7 +69,7 @@ class Platform:
     bus: BusServer | None = None
     services: list[RunningService] = field(default_factory=list)
 
-    def start(self, progress: callable = print) -> None:  # type: ignore[valid-type]
+    def start(self, progress: Callable[[str], object] = print) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         self.bus = start_bus_server(self.data_dir, redis_url=self.redis_url)

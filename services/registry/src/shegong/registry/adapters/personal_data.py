@@ -66,7 +66,7 @@ async def store_personal_data(
             )
         )
         return
-    values = {"updated_at": now}
+    values: dict[str, object] = {"updated_at": now}
     if phone is not None:
         values.update(phone=phone, phone_hash=phone_hash)
     await conn.execute(

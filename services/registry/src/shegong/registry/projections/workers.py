@@ -98,7 +98,8 @@ class WorkersProjection(Projection):
         if isinstance(event, WorkerProfileUpdated):
             for name in event.changed:
                 if name == "region":
-                    values.update((event.region or {}).model_dump() if event.region else {})
+                    if event.region is not None:
+                        values.update(event.region.model_dump())
                 elif name != "phone_hash":
                     values[name] = getattr(event, name)
         elif isinstance(event, WorkerLeft):
