@@ -282,3 +282,27 @@ async def _xlen_is(redis: Redis, stream: str, n: int) -> bool:
 async def _no_pending(redis: Redis, stream: str, group: str) -> bool:
     info = await redis.xpending(stream, group)
     return info["pending"] == 0
+
+
+async def test_stream_and_group_lost_then_recovered_and_refilled_from_feed(
+    store, redis, redis_url, stream_prefix
+) -> None:
+    """Redis restarted without persistence: the stream and the group are gone."""
+    stream = TALLY_STREAM.stream_key(stream_prefix)
+    await count(store, "lost", 3)
+    await OutboxRelay(store, redis, stream).publish_once()
+    async with consumer(redis_url, redis, store, stream) as sub:
+        sub.catch_up_s = 0.5
+        sub.start_background()
+        try:
+            await eventually(lambda: _tally_is(store, {"lost": (3, 3)}))
+            await redis.delete(stream)  # what a restart without persistence looks like
+            await count(store, "lost", 4)  # committed while Redis has forgotten everything
+            await eventually(lambda: _tally_is(store, {"lost": (7, 7)}))
+            await count(store, "lost", 1)  # and the live path works again
+            relay = OutboxRelay(store, redis, stream)
+            assert await relay.publish_once() == 5  # (4 never reached Redis before)
+            await eventually(lambda: _tally_is(store, {"lost": (8, 8)}))
+            assert all(s.running for s in sub._subscribers)
+        finally:
+            await sub.stop()

@@ -111,6 +111,7 @@ class StreamSubscription:
 
         reader(read)
         claimer(claim)
+        self._subscribers = (reader, claimer)
 
     async def prepare(self) -> None:
         """Before ``broker.start()``: the group must exist at id 0."""
@@ -118,9 +119,8 @@ class StreamSubscription:
             log.info("created consumer group %s on %s at 0", self.group, self.stream)
 
     def start_background(self) -> None:
-        """The periodic feed catch-up and group check (after the broker started)."""
-        if self.catch_up_s > 0:
-            self._task = asyncio.create_task(self._maintain(), name=f"catch-up:{self.group}")
+        """The watchdog and periodic feed catch-up (after the broker started)."""
+        self._task = asyncio.create_task(self._maintain(), name=f"maintain:{self.group}")
 
     async def stop(self) -> None:
         if self._task:
@@ -202,19 +202,41 @@ class StreamSubscription:
             total += await self.runner.catch_up(source)
         return total
 
-    async def _maintain(self) -> None:
+    async def _maintain(self, watch_s: float = 1.0) -> None:
+        loop = asyncio.get_running_loop()
+        next_catch_up = loop.time() + self.catch_up_s
         while True:
-            await asyncio.sleep(self.catch_up_s)
+            await asyncio.sleep(watch_s)
+            due = self.catch_up_s > 0 and loop.time() >= next_catch_up
             try:
-                if await ensure_group(self.redis, self.stream, self.group):
-                    log.warning(
-                        "consumer group %s on %s was gone; recreated at 0", self.group, self.stream
-                    )
+                if not all(sub.running for sub in self._subscribers):
+                    due = await self._revive() or due
             except (RedisError, OSError) as err:
-                log.warning("cannot check group %s: %s", self.group, err)
+                log.warning("%s: cannot revive the subscription yet: %s", self.group, err)
+            if not due:
+                continue
+            next_catch_up = loop.time() + self.catch_up_s
             try:
                 filled = await self.catch_up()
                 if filled:
                     log.info("%s: caught up %d events from feeds", self.group, filled)
             except Exception as err:
                 log.warning("%s: feed catch-up failed: %s", self.group, err)
+
+    async def _revive(self) -> bool:
+        """FastStream stops a subscriber for good when its group vanishes (Redis
+        restarted without persistence, stream deleted): recreate the group at 0, restart
+        the subscribers, and report that the stream's history may be gone."""
+        recreated = await ensure_group(self.redis, self.stream, self.group)
+        if recreated:
+            log.warning(
+                "consumer group %s on %s was gone; recreated at 0, refilling from "
+                "the producers' feeds",
+                self.group,
+                self.stream,
+            )
+        for sub in self._subscribers:
+            if not sub.running:
+                await sub.stop()
+                await sub.start()
+        return recreated
