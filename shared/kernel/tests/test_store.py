@@ -114,3 +114,21 @@ async def test_refused_command_leaves_no_event(store: EventStore) -> None:
             await tx.save(c)
     assert err.value.field == "by"
     assert await store.head() == 0
+
+
+async def test_bulk_append_is_all_or_nothing(store: EventStore) -> None:
+    async with store.transaction() as tx:
+        first = [Counter(f"b{i}") for i in range(1200)]  # more than one version-query chunk
+        for c in first:
+            c.count()
+        assert len(await tx.save_all(first)) == 1200
+    stale = Counter("b7")  # version 0, but the store holds b7 at version 1
+    stale.count()
+    fresh = Counter("new")
+    fresh.count()
+    with pytest.raises(ConcurrencyError, match="b7"):
+        async with store.transaction() as tx:
+            await tx.save_all([fresh, stale])
+    feed = await store.read_after(0, limit=5000)
+    assert [e.sequence for e in feed] == list(range(1, 1201))
+    assert "new" not in {e.subject for e in feed}

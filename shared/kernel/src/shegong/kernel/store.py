@@ -34,7 +34,8 @@ class ConcurrencyError(Exception):
 
     def __init__(self, stream_id: str, expected: int, actual: int) -> None:
         super().__init__(
-            f"{stream_id}: expected version {expected}, but the store is at {actual} "
+            f"{stream_id}: expected version {expected}, but the store is at "
+            f"{actual if actual >= 0 else 'a newer one'} "
             "(changed by another command meanwhile; reload and retry)"
         )
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
@@ -130,6 +131,7 @@ class Transaction:
     def __init__(self, store: EventStore, conn: AsyncConnection, ctx: CommandContext) -> None:
         self.store, self.conn, self.ctx = store, conn, ctx
         self.appended: list[Envelope] = []
+        self._head: int | None = None  # known once this transaction holds the append lock
 
     async def load(self, cls: type[A], aggregate_id: str) -> A | None:
         rows = await self.conn.execute(
@@ -146,12 +148,17 @@ class Transaction:
         return cls.rehydrate(aggregate_id, history)
 
     async def save(self, aggregate: Aggregate) -> list[Envelope]:
-        pending = aggregate.collect_pending()
-        if not pending:
-            return []
-        start = aggregate.version - len(pending)
-        envelopes = await self.append(aggregate.id, aggregate.type_name, start, pending)
-        return envelopes
+        return await self.save_all([aggregate])
+
+    async def save_all(self, aggregates: Sequence[Aggregate]) -> list[Envelope]:
+        """Append every aggregate's pending events in one go (bulk imports)."""
+        batches = []
+        for aggregate in aggregates:
+            pending = aggregate.collect_pending()
+            if pending:
+                start = aggregate.version - len(pending)
+                batches.append(Append(aggregate.id, aggregate.type_name, start, pending))
+        return await self.append_many(batches)
 
     async def append(
         self,
@@ -162,47 +169,81 @@ class Transaction:
         *,
         occurred_at: datetime | None = None,
     ) -> list[Envelope]:
+        return await self.append_many(
+            [Append(stream_id, aggregate_type, expected_version, events, occurred_at)]
+        )
+
+    async def append_many(self, batches: Sequence[Append]) -> list[Envelope]:
+        """Check every expected version, then insert all events with dense positions.
+
+        Three statements for any number of aggregates (a version query per 500 ids, one
+        head query per transaction, one multi-row insert) — bulk paths stay bulk.
+        """
+        if not batches:
+            return []
         conn = self.conn
-        if is_postgres(self.store.engine):
-            await conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-        actual = await conn.scalar(
-            select(func.coalesce(func.max(events_table.c.version), 0)).where(
-                events_table.c.stream_id == stream_id
+        if self._head is None:
+            if is_postgres(self.store.engine):
+                await conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            self._head = int(
+                await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))) or 0
             )
-        )
-        if actual != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, int(actual or 0))
-        head = int(
-            await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))) or 0
-        )
+        ids = [b.stream_id for b in batches]
+        if len(set(ids)) != len(ids):
+            raise ValueError("append_many: one batch per aggregate")
+        actual: dict[str, int] = {}
+        for chunk in range(0, len(ids), 500):
+            rows = await conn.execute(
+                select(events_table.c.stream_id, func.max(events_table.c.version))
+                .where(events_table.c.stream_id.in_(ids[chunk : chunk + 500]))
+                .group_by(events_table.c.stream_id)
+            )
+            actual.update({r[0]: int(r[1]) for r in rows})
+        for b in batches:
+            if actual.get(b.stream_id, 0) != b.expected_version:
+                raise ConcurrencyError(b.stream_id, b.expected_version, actual.get(b.stream_id, 0))
         now = datetime.now(UTC)
         ctx = self.ctx
-        rows = [
-            {
-                "position": head + i,
-                "event_id": str(uuid.uuid4()),
-                "stream_id": stream_id,
-                "aggregate_type": aggregate_type,
-                "version": expected_version + i,
-                "type": ev.type,
-                "schema_version": type(ev).schema_version,
-                "department": ctx.department,
-                "actor": ctx.actor,
-                "correlation_id": ctx.correlation_id,
-                "causation_id": ctx.causation_id,
-                "occurred_at": occurred_at or now,
-                "recorded_at": now,
-                "data": ev.data(),
-            }
-            for i, ev in enumerate(events, start=1)
-        ]
+        rows = []
+        for b in batches:
+            for i, ev in enumerate(b.events, start=1):
+                self._head += 1
+                rows.append(
+                    {
+                        "position": self._head,
+                        "event_id": str(uuid.uuid4()),
+                        "stream_id": b.stream_id,
+                        "aggregate_type": b.aggregate_type,
+                        "version": b.expected_version + i,
+                        "type": ev.type,
+                        "schema_version": type(ev).schema_version,
+                        "department": ctx.department,
+                        "actor": ctx.actor,
+                        "correlation_id": ctx.correlation_id,
+                        "causation_id": ctx.causation_id,
+                        "occurred_at": b.occurred_at or now,
+                        "recorded_at": now,
+                        "data": ev.data(),
+                    }
+                )
         try:
             await conn.execute(events_table.insert(), rows)
         except IntegrityError as err:
-            raise ConcurrencyError(stream_id, expected_version, -1) from err
+            raise ConcurrencyError(batches[0].stream_id, batches[0].expected_version, -1) from err
         envelopes = [self.store._envelope(r) for r in rows]
         self.appended.extend(envelopes)
         return envelopes
+
+
+@dataclass(frozen=True)
+class Append:
+    """Events for one aggregate, expected to land on top of ``expected_version``."""
+
+    stream_id: str
+    aggregate_type: str
+    expected_version: int
+    events: Sequence[Event]
+    occurred_at: datetime | None = None
 
 
 def _aware(value: datetime) -> datetime:
