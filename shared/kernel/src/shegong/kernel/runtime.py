@@ -86,7 +86,9 @@ class Runtime:
                     self.redis,
                     runner,
                     stream=projection.contract.stream_key(settings.stream_prefix),
-                    group=f"{name}.{projection.name}",
+                    # One group per node: each department node keeps its own full read model;
+                    # replicas of one node share the group and split the work.
+                    group=f"{name}.{projection.name}.{settings.node or settings.department}",
                     consumer=settings.consumer_name,
                     batch_size=settings.batch_size,
                     claim_idle_ms=settings.claim_idle_ms,

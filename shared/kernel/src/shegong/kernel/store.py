@@ -182,12 +182,7 @@ class Transaction:
         if not batches:
             return []
         conn = self.conn
-        if self._head is None:
-            if is_postgres(self.store.engine):
-                await conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-            self._head = int(
-                await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))) or 0
-            )
+        head = await self.lock()
         ids = [b.stream_id for b in batches]
         if len(set(ids)) != len(ids):
             raise ValueError("append_many: one batch per aggregate")
@@ -207,10 +202,10 @@ class Transaction:
         rows = []
         for b in batches:
             for i, ev in enumerate(b.events, start=1):
-                self._head += 1
+                head += 1
                 rows.append(
                     {
-                        "position": self._head,
+                        "position": head,
                         "event_id": str(uuid.uuid4()),
                         "stream_id": b.stream_id,
                         "aggregate_type": b.aggregate_type,
@@ -230,9 +225,25 @@ class Transaction:
             await conn.execute(events_table.insert(), rows)
         except IntegrityError as err:
             raise ConcurrencyError(batches[0].stream_id, batches[0].expected_version, -1) from err
+        self._head = head
         envelopes = [self.store._envelope(r) for r in rows]
         self.appended.extend(envelopes)
         return envelopes
+
+    async def lock(self) -> int:
+        """Take the append lock now (held until commit) and return the head position.
+
+        Appends take it anyway; call it first when a check made before appending must
+        not race another transaction (a uniqueness check, say).
+        """
+        if self._head is None:
+            if is_postgres(self.store.engine):
+                await self.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            self._head = int(
+                await self.conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0)))
+                or 0
+            )
+        return self._head
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ class RegistryCommands:
         worker = Worker.register(worker_id, event)
         async with self.store.transaction(_with_department(ctx, department)) as tx:
             if event.id_number_hash:
+                await tx.lock()  # so two requests cannot both pass the check below
                 existing = await worker_with_id_number(tx.conn, department, event.id_number_hash)
                 if existing:
                     raise DomainError(
