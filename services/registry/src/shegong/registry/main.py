@@ -10,8 +10,11 @@ from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.serve import hasher_for, serve
 from shegong.kernel.settings import ServiceSettings
 from shegong.registry.adapters.personal_data import metadata as personal_data_metadata
+from shegong.registry.adapters.roster_records import metadata as roster_records_metadata
+from shegong.registry.api.imports import imports_router
 from shegong.registry.api.routes import registry_router
 from shegong.registry.application.handlers import RegistryCommands
+from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.projections.workers import WorkersProjection
 
 SERVICE = ServiceDefinition(
@@ -20,15 +23,19 @@ SERVICE = ServiceDefinition(
     default_port=8101,
     contract=REGISTRY_STREAM,
     projections=lambda _runtime: [WorkersProjection()],
-    metadata=[personal_data_metadata],
+    metadata=[personal_data_metadata, roster_records_metadata],
 )
 
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings()
     runtime = Runtime(SERVICE, settings)
-    commands = RegistryCommands(runtime.store, hasher_for(settings), settings.department)
-    app = create_app(runtime, lambda rt: [registry_router(commands, rt.engine)])
+    hasher = hasher_for(settings)
+    commands = RegistryCommands(runtime.store, hasher, settings.department)
+    importer = RosterImporter(runtime.store, hasher)
+    app = create_app(
+        runtime, lambda rt: [registry_router(commands, rt.engine), imports_router(importer)]
+    )
     app.state.commands = commands
     return app
 

@@ -157,14 +157,30 @@ class WorkerLeft(Event):
     reason: str | None = None
 
 
+class DepartmentRegistered(Event):
+    """A department (部门: 民政, 人社, 团委 …) joined the platform under a short code."""
+
+    aggregate_type = "department"
+    type: Literal["DepartmentRegistered"] = "DepartmentRegistered"
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    name: str = Field(min_length=1, max_length=64)
+
+
 RegistryEvent = Annotated[
-    WorkerRegistered | WorkerProfileUpdated | WorkerCertified | WorkerLeft,
+    WorkerRegistered | WorkerProfileUpdated | WorkerCertified | WorkerLeft | DepartmentRegistered,
     Field(discriminator="type"),
 ]
 
 REGISTRY_STREAM = StreamContract(
     name="registry.events",
     service="registry",
-    description="Workers, certificates and departures recorded by every registry node.",
-    events=(WorkerRegistered, WorkerProfileUpdated, WorkerCertified, WorkerLeft),
+    description="Departments, workers, certificates and departures recorded by every "
+    "registry node.",
+    events=(
+        WorkerRegistered,
+        WorkerProfileUpdated,
+        WorkerCertified,
+        WorkerLeft,
+        DepartmentRegistered,
+    ),
 )

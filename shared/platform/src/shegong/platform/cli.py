@@ -108,7 +108,16 @@ def demo(
             platform.stop()
 
 
+def _add_service_commands() -> None:
+    """Each service contributes its own sub-commands (``shegong registry import-roster``)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="shegong.cli"):
+        app.add_typer(ep.load(), name=ep.name)
+
+
 def main() -> None:
+    _add_service_commands()
     app()
 
 

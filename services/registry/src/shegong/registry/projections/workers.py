@@ -85,6 +85,8 @@ class WorkersProjection(Projection):
     metadata = metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if envelope.aggregate_type != "worker":
+            return
         if isinstance(event, WorkerRegistered):
             row = event.model_dump(mode="python", exclude={"type", "region", "phone_hash"})
             row.update(event.region.model_dump())

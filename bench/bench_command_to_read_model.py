@@ -1,0 +1,414 @@
+"""Command → read model: how fast shegong's registry turns HTTP commands into a read model,
+next to the best raw redis-py produce/consume loop measured in the same run.
+
+    uv run python bench/bench_command_to_read_model.py [--events N] [--database sqlite|postgresql]
+
+See bench/README.md for what the figures mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK = "10X98765432"
+GROUP = "bench"
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def id_number(i: int) -> str:
+    """A valid, distinct 18-character resident ID (GB 11643) for worker ``i``."""
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+    body = f"110101{birth:%Y%m%d}{i % 1000:03d}"
+    return body + CHECK[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def command(i: int) -> dict[str, Any]:
+    return {
+        "record_id": f"R{i:07d}",
+        "name": f"测试{i:05d}",
+        "id_number": id_number(i),
+        "phone": f"139{i:08d}",
+        "organization": "某某社会工作服务中心",
+        "org_type": None,
+        "post": "social_work_post",
+        "region": {"county": "城关区", "township": "张掖路街道", "community": "金塔巷社区"},
+        "hired_on": "2021-03-01",
+        "channel": "公开招聘",
+    }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def delete_prefix(redis: Redis, prefix: str) -> int:
+    keys = [k async for k in redis.scan_iter(match=f"{prefix}*", count=1000)]
+    if keys:
+        await redis.delete(*keys)
+    return len(keys)
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+async def baseline(redis: Redis, stream: str, fields: dict[Any, Any], n: int) -> float:
+    """Raw redis-py: XADD pipelined by 1,000, then XREADGROUP COUNT 1000 + XACK → entries/s."""
+    await redis.delete(stream)
+    await redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+    t0 = time.perf_counter()
+    for start in range(0, n, 1000):
+        async with redis.pipeline(transaction=False) as pipe:
+            for _ in range(min(1000, n - start)):
+                pipe.xadd(stream, fields)
+            await pipe.execute()
+    done = 0
+    while done < n:
+        reply = await redis.xreadgroup(GROUP, "c1", {stream: ">"}, count=1000)
+        if not reply:
+            raise RuntimeError("baseline: stream ran dry before all entries were read")
+        ids = [entry_id for entry_id, _ in reply[0][1]]
+        await redis.xack(stream, GROUP, *ids)
+        done += len(ids)
+    elapsed = time.perf_counter() - t0
+    await redis.delete(stream)
+    return n / elapsed
+
+
+# --------------------------------------------------------------------------- the service
+
+
+@dataclass
+class Service:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)  # uvicorn: graceful shutdown, lifespan exits
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+def start_service(env_extra: dict[str, str], data_dir: Path, profile: str | None) -> Service:
+    port = free_port()
+    env = {**os.environ, **env_extra, "PORT": str(port), "HOST": "127.0.0.1"}
+    log = data_dir / "registry.log"
+    cmd = [sys.executable]
+    if profile:
+        cmd += ["-m", "cProfile", "-o", profile]
+    cmd += ["-m", "shegong.registry"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Service(proc, f"http://127.0.0.1:{port}", log)
+
+
+async def wait_ready(client: httpx.AsyncClient, service: Service, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if service.proc.poll() is not None:
+            raise RuntimeError(f"registry exited ({service.proc.returncode}):\n{service.tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if (await client.get("/ready")).status_code == 200:
+                return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"registry not ready after {timeout}s:\n{service.tail()}")
+
+
+async def read_model_total(client: httpx.AsyncClient) -> int:
+    reply = await client.get("/workers", params={"limit": 1})
+    reply.raise_for_status()
+    return int(reply.json()["total"])
+
+
+@dataclass
+class Timeline:
+    """Progress seen from Redis alone (no load on the service): XLEN and the group's acks."""
+
+    t0: float
+    n: int
+    published_at: float | None = None
+    acked_at: float | None = None
+    samples: list[tuple[float, int, int]] = field(default_factory=list)
+
+    async def follow(self, redis: Redis, stream: str, every: float = 0.05) -> None:
+        while self.acked_at is None:
+            await asyncio.sleep(every)
+            try:
+                published = int(await redis.xlen(stream))
+                groups = await redis.xinfo_groups(stream)
+            except ResponseError:  # stream not there yet
+                continue
+            acked = 0
+            for g in groups:
+                read = g.get("entries-read") or 0
+                acked = max(acked, int(read) - int(g.get("pending") or 0))
+            now = time.perf_counter() - self.t0
+            self.samples.append((now, published, acked))
+            if published >= self.n and self.published_at is None:
+                self.published_at = now
+            if acked >= self.n:
+                self.acked_at = now
+
+
+@dataclass
+class ShegongResult:
+    commands_per_s: float
+    latencies_ms: list[float]
+    commands_done_s: float
+    read_model_done_s: float
+    backlog_at_commands_end: int
+    drain_s: float
+    timeline: Timeline
+    errors: int
+    entry: dict[bytes, bytes]
+
+
+async def run_shegong(
+    n: int, concurrency: int, service: Service, redis: Redis, stream: str
+) -> ShegongResult:
+    limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=60) as client:
+        await wait_ready(client, service)
+        # One warm-up command outside the clock would change N; instead warm the read path.
+        if await read_model_total(client) != 0:
+            raise RuntimeError("the read model is not empty at start")
+        latencies: list[float] = []
+        errors: list[str] = []
+        counter = iter(range(n))
+        t0 = time.perf_counter()
+        timeline = Timeline(t0, n)
+        follower = asyncio.create_task(timeline.follow(redis, stream))
+
+        async def worker() -> None:
+            for i in counter:
+                started = time.perf_counter()
+                reply = await client.post("/workers", json=command(i))
+                latencies.append((time.perf_counter() - started) * 1000)
+                if reply.status_code != 201:
+                    errors.append(f"{reply.status_code} {reply.text[:300]}")
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        commands_done = time.perf_counter() - t0
+        if errors:
+            follower.cancel()
+            raise RuntimeError(f"{len(errors)} commands failed, first: {errors[0]}")
+        total_at_end = await read_model_total(client)
+        drain_start = time.perf_counter()
+        deadline = drain_start + max(60.0, n / 20)
+        total = total_at_end
+        while total < n:
+            if time.perf_counter() > deadline or service.proc.poll() is not None:
+                follower.cancel()
+                raise RuntimeError(f"read model stuck at {total}/{n}:\n{service.tail()}")
+            await asyncio.sleep(0.01)
+            total = await read_model_total(client)
+        done = time.perf_counter()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(follower, 5)
+        follower.cancel()
+        entry = (await redis.xrange(stream, count=1))[0][1]
+    return ShegongResult(
+        commands_per_s=n / commands_done,
+        latencies_ms=latencies,
+        commands_done_s=commands_done,
+        read_model_done_s=done - t0,
+        backlog_at_commands_end=n - total_at_end,
+        drain_s=done - drain_start,
+        timeline=timeline,
+        errors=len(errors),
+        entry=entry,
+    )
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def create_pg_database(admin_url: str) -> tuple[str, str]:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    return name, url
+
+
+def drop_pg_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def describe_pg(admin_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+    return f"PostgreSQL {row[0] if row else '?'}"
+
+
+# --------------------------------------------------------------------------- main
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    n, prefix = args.events, f"bench-{uuid.uuid4().hex[:10]}:"
+    stream = f"{prefix}registry.events"
+    redis = Redis.from_url(args.redis_url)
+    info = await redis.info("server")
+    redis_desc = f"Redis {info.get('redis_version', '?')} at {args.redis_url}"
+    data_dir = Path(tempfile.mkdtemp(prefix="shegong-bench-"))
+    pg_name: str | None = None
+    service: Service | None = None
+    try:
+        if args.database == "postgresql":
+            db_desc = describe_pg(args.database_url)
+            pg_name, database_url = create_pg_database(args.database_url)
+            db_desc += f" (database {pg_name}, dropped after)"
+        else:
+            database_url = f"sqlite:///{data_dir}/registry.db"
+            db_desc = "SQLite (aiosqlite, WAL) in a temp dir"
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": args.redis_url,
+            "STREAM_PREFIX": prefix,
+            "PII_HASH_KEY": "bench-key-0123456789abcdef012345",  # 32 characters
+            "DATA_DIR": str(data_dir),
+            "LOG_LEVEL": "WARNING",
+            "CATCH_UP_S": "0",
+        }
+        service = start_service(env, data_dir, args.profile)
+        print(f"registry on {service.url}, {n} commands, {args.concurrency} clients …", flush=True)
+        result = await run_shegong(n, args.concurrency, service, redis, stream)
+        service.stop()  # the baseline gets the machine to itself
+        entry_bytes = sum(len(k) + len(v) for k, v in result.entry.items())
+        runs = [
+            await baseline(redis, f"{prefix}baseline", result.entry, n)
+            for _ in range(args.baseline_runs)
+        ]
+        base = statistics.median(runs)
+    finally:
+        if service is not None:
+            service.stop()
+        removed = await delete_prefix(redis, prefix)
+        await redis.aclose()
+        if pg_name is not None:
+            drop_pg_database(args.database_url, pg_name)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    e2e = n / result.read_model_done_s
+    tl = result.timeline
+    lat = result.latencies_ms
+    rows = [
+        ("events (N)", f"{n}"),
+        ("entry size", f"{entry_bytes} B in {len(result.entry)} fields (a real WorkerRegistered)"),
+        (
+            "baseline: XADD ×1000 + XREADGROUP/XACK",
+            f"{base:,.0f} entries/s (median of {len(runs)})",
+        ),
+        ("shegong: POST /workers", f"{result.commands_per_s:,.0f} commands/s"),
+        ("  latency p50 / p99", f"{pct(lat, 0.50):.1f} ms / {pct(lat, 0.99):.1f} ms"),
+        ("shegong: first command → read model has N", f"{e2e:,.0f} events/s"),
+        ("  ratio shegong e2e / baseline", f"{e2e / base:.4f}  (1/{base / e2e:,.0f})"),
+        ("  commands done at", f"{result.commands_done_s:.2f} s"),
+        (
+            "  all published (XLEN = N) at",
+            f"{tl.published_at:.2f} s" if tl.published_at is not None else "?",
+        ),
+        ("  all acked by the projection at", f"{tl.acked_at:.2f} s" if tl.acked_at else "?"),
+        ("  read model = N at", f"{result.read_model_done_s:.2f} s"),
+        (
+            "  read-model backlog when commands ended",
+            f"{result.backlog_at_commands_end} events, drained in {result.drain_s * 1000:.0f} ms"
+            + (
+                f" ({result.backlog_at_commands_end / result.drain_s:,.0f} events/s)"
+                if result.backlog_at_commands_end and result.drain_s > 0
+                else ""
+            ),
+        ),
+        ("Redis", redis_desc),
+        ("database", db_desc),
+        ("cleanup", f"process stopped, {removed} stream keys deleted"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print()
+    print(f"{'metric':<{width}} | value")
+    print(f"{'-' * width}-|-{'-' * 50}")
+    for k, v in rows:
+        print(f"{k:<{width}} | {v}")
+    if args.profile:
+        print(f"\ncProfile of the service written to {args.profile}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=2000, help="N commands / events")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL admin URL; a fresh database is created from it and dropped after",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent HTTP clients")
+    parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument(
+        "--profile", metavar="PATH", help="run the service under cProfile, stats to PATH"
+    )
+    args = parser.parse_args()
+    if args.events < 1:
+        parser.error("--events must be ≥ 1")
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,372 @@
+"""Importing a department's roster (花名册导入): file → events, and a report a clerk can act on.
+
+Rows are applied in chunks, one transaction per chunk: a new row registers a worker
+(with its certificate and departure, if the row has them); a row seen before with the
+same content changes nothing and emits nothing; a changed row emits only what changed.
+A rejected row is reported with its row number, field and reason, and never stops the
+good rows (rule 8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from shegong.contracts.registry import Gender, Post, WorkerRegistered
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.registry.adapters.personal_data import personal_data
+from shegong.registry.adapters.roster_records import known_records, roster_records
+from shegong.registry.domain.department import Department, department_stream
+from shegong.registry.domain.worker import Worker
+from shegong.registry.imports.roster import RosterParse, RosterRow, parse_roster
+
+CHUNK = 500
+
+
+@dataclass
+class ImportReport:
+    """What happened to every row; serialisable as the API's answer."""
+
+    department: str
+    department_created: bool = False
+    rows_read: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    events: int = 0
+    last_position: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
+
+
+class RosterImporter:
+    def __init__(self, store: EventStore, hasher: PersonalDataHasher) -> None:
+        self.store, self.hasher = store, hasher
+
+    async def import_file(
+        self,
+        department: str,
+        data: bytes,
+        filename: str,
+        ctx: CommandContext,
+        *,
+        department_name: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        today: date | None = None,
+    ) -> ImportReport:
+        parsed = parse_roster(data, filename)
+        return await self.import_rows(
+            department, parsed, ctx, department_name=department_name, progress=progress, today=today
+        )
+
+    async def import_rows(
+        self,
+        department: str,
+        parsed: RosterParse,
+        ctx: CommandContext,
+        *,
+        department_name: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        today: date | None = None,
+    ) -> ImportReport:
+        ctx = CommandContext(
+            actor=ctx.actor,
+            department=department,
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.causation_id,
+        )
+        report = ImportReport(
+            department=department,
+            rows_read=parsed.rows_read,
+            ignored_columns=list(parsed.ignored_columns),
+        )
+        report.rejected = [
+            {
+                "row": r.row_number,
+                "field": r.field,
+                "value": r.value_preview,
+                "reason": r.reason,
+                "reason_zh": r.reason_zh,
+            }
+            for r in parsed.rejections
+        ]
+        report.department_created = await self._ensure_department(department, department_name, ctx)
+        rejected_rows = {r.row_number for r in parsed.rejections}
+        rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
+        for start in range(0, len(rows), CHUNK):
+            await self._apply_chunk(
+                department, rows[start : start + CHUNK], ctx, report, today or date.today()
+            )
+            if progress:
+                progress(min(start + CHUNK, len(rows)), len(rows))
+        return report
+
+    async def _ensure_department(self, code: str, name: str | None, ctx: CommandContext) -> bool:
+        async with self.store.transaction(ctx) as tx:
+            if await tx.load(Department, department_stream(code)) is not None:
+                return False
+            try:
+                await tx.save(Department.register(code, name or code))
+            except ValueError as err:
+                raise DomainError(
+                    f"department code {code!r}: lower-case letters, digits and "
+                    f"'-' only ({err.__class__.__name__})",
+                    field="department",
+                ) from err
+            return True
+
+    async def _apply_chunk(
+        self,
+        department: str,
+        rows: list[RosterRow],
+        ctx: CommandContext,
+        report: ImportReport,
+        today: date,
+    ) -> None:
+        keyed: dict[str, RosterRow] = {}
+        for row in rows:
+            key = self._record_key(row)
+            if key in keyed:
+                report.rejected.append(
+                    {
+                        "row": row.row_number,
+                        "field": "record_id",
+                        "value": row.record_id,
+                        "reason": f"same record as row {keyed[key].row_number}",
+                        "reason_zh": f"与第 {keyed[key].row_number} 行为同一条记录",
+                    }
+                )
+                continue
+            keyed[key] = row
+        now = datetime.now(UTC)
+        async with self.store.transaction(ctx) as tx:
+            await tx.lock()  # the duplicate-ID check below must not race another import
+            known = await known_records(tx.conn, department, list(keyed))
+            taken = await self._registered_ids(
+                tx,
+                department,
+                [
+                    self.hasher.id_number(r.id_number.number)
+                    for k, r in keyed.items()
+                    if r.id_number and k not in known
+                ],
+            )
+            touched: list[Worker] = []
+            new_records: list[dict[str, Any]] = []
+            changed_records: list[tuple[str, str, int]] = []
+            vault_new: list[dict[str, Any]] = []
+            vault_changed: list[dict[str, Any]] = []
+            for key, row in keyed.items():
+                fingerprint = self._fingerprint(row)
+                if key in known and known[key][1] == fingerprint:
+                    report.unchanged += 1
+                    continue
+                for warning in row.warnings:
+                    report.warnings.append({"row": row.row_number, "warning": warning})
+                try:
+                    if key in known:
+                        worker = await self._changed(tx, known[key][0], row, today, report)
+                        changed_records.append((key, fingerprint, row.row_number))
+                        report.changed += 1
+                    else:
+                        id_hash = (
+                            self.hasher.id_number(row.id_number.number) if row.id_number else None
+                        )
+                        if id_hash and id_hash in taken:
+                            raise DomainError(
+                                f"{department} already has this ID number under another record "
+                                f"({taken[id_hash]})",
+                                field="id_number",
+                                code="duplicate",
+                            )
+                        worker = self._new(department, row, today)
+                        if id_hash:
+                            taken[id_hash] = row.record_id or f"row {row.row_number}"
+                        new_records.append(
+                            {
+                                "department": department,
+                                "record_key": key,
+                                "worker_id": worker.id,
+                                "fingerprint": fingerprint,
+                                "row_number": row.row_number,
+                                "imported_at": now,
+                            }
+                        )
+                        report.new += 1
+                except DomainError as err:
+                    report.rejected.append(
+                        {
+                            "row": row.row_number,
+                            "field": err.field,
+                            "value": None,
+                            "reason": str(err),
+                            "reason_zh": None,
+                        }
+                    )
+                    continue
+                touched.append(worker)
+                (vault_changed if key in known else vault_new).append(
+                    self._vault(worker.id, department, row, now)
+                )
+            envelopes = await tx.save_all(touched)
+            if new_records:
+                await tx.conn.execute(insert(roster_records), new_records)
+            for key, fingerprint, row_number in changed_records:
+                await tx.conn.execute(
+                    update(roster_records)
+                    .where(
+                        (roster_records.c.department == department)
+                        & (roster_records.c.record_key == key)
+                    )
+                    .values(fingerprint=fingerprint, row_number=row_number, imported_at=now)
+                )
+            if vault_new:
+                await tx.conn.execute(insert(personal_data), vault_new)
+            for values in vault_changed:  # what the row leaves blank stays as it was
+                await tx.conn.execute(
+                    update(personal_data)
+                    .where(personal_data.c.worker_id == values.pop("worker_id"))
+                    .values({k: v for k, v in values.items() if v is not None})
+                )
+        report.events += len(envelopes)
+        if envelopes:
+            report.last_position = envelopes[-1].sequence
+
+    def _new(self, department: str, row: RosterRow, today: date) -> Worker:
+        worker_id = str(uuid.uuid4())
+        rid = row.id_number
+        event = WorkerRegistered(
+            worker_id=worker_id,
+            department=department,
+            record_id=row.record_id,
+            name=row.name,
+            gender=Gender(rid.sex) if rid else row.gender,
+            birth_date=rid.birth_date if rid else row.birth_date,
+            id_number_hash=self.hasher.id_number(rid.number) if rid else None,
+            id_number_masked=mask_id_number(rid.number) if rid else None,
+            phone_hash=self.hasher.phone(row.phone) if row.phone else None,
+            phone_masked=mask_phone(row.phone) if row.phone else None,
+            organization=row.organization,
+            org_type=row.org_type,
+            post=row.post or Post.OTHER,
+            region=row.region,
+            hired_on=row.hired_on,
+            channel=row.channel,
+        )
+        worker = Worker.register(worker_id, event)
+        self._certificate_and_departure(worker, row, today)
+        return worker
+
+    async def _changed(
+        self, tx: Transaction, worker_id: str, row: RosterRow, today: date, report: ImportReport
+    ) -> Worker:
+        worker = await tx.load(Worker, worker_id)
+        if worker is None:  # the roster_records row outlived its events: a broken store
+            raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
+        worker.update_profile(
+            {
+                "name": row.name,
+                "organization": row.organization,
+                "org_type": row.org_type,
+                "post": row.post,
+                "region": row.region,
+                "hired_on": row.hired_on,
+                "channel": row.channel,
+                "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
+                "phone_masked": mask_phone(row.phone) if row.phone else None,
+            }
+        )
+        if row.id_number and worker.profile.get("id_number_hash") not in (
+            None,
+            self.hasher.id_number(row.id_number.number),
+        ):
+            report.warnings.append(
+                {
+                    "row": row.row_number,
+                    "warning": "id_number: differs from the registered one; not changed / "
+                    "身份证号：与已登记的不一致，未修改",
+                }
+            )
+        if row.left_on and worker.left_on and row.left_on != worker.left_on:
+            report.warnings.append(
+                {
+                    "row": row.row_number,
+                    "warning": f"left_on: already recorded as {worker.left_on}; not changed"
+                    f" / 离职日期：已登记为 {worker.left_on}，未修改",
+                }
+            )
+        self._certificate_and_departure(worker, row, today)
+        return worker
+
+    @staticmethod
+    def _certificate_and_departure(worker: Worker, row: RosterRow, today: date) -> None:
+        if row.cert_level and row.certified_on:
+            try:
+                worker.certify(row.cert_level, row.certified_on, row.cert_no, today)
+            except DomainError as err:
+                err.field = err.field or "cert_level"
+                raise
+        if row.left_on and worker.left_on is None:
+            worker.leave(row.left_on, None)
+
+    @staticmethod
+    def _record_key(row: RosterRow) -> str:
+        if row.record_id:
+            return f"record:{row.record_id}"
+        if row.id_number:
+            return f"id:{row.id_number.number}"
+        return f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
+
+    @staticmethod
+    def _fingerprint(row: RosterRow) -> str:
+        parts = []
+        for f in dataclasses.fields(row):
+            if f.name in ("row_number", "warnings"):
+                continue
+            value = getattr(row, f.name)
+            if isinstance(value, ResidentId):  # its repr is masked; the number is the content
+                value = value.number
+            parts.append(f"{f.name}={value!r}")
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    def _vault(
+        self, worker_id: str, department: str, row: RosterRow, now: datetime
+    ) -> dict[str, Any]:
+        rid = row.id_number
+        return {
+            "worker_id": worker_id,
+            "department": department,
+            "id_number": rid.number if rid else None,
+            "id_number_hash": self.hasher.id_number(rid.number) if rid else None,
+            "phone": row.phone,
+            "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
+            "updated_at": now,
+        }
+
+    @staticmethod
+    async def _registered_ids(
+        tx: Transaction, department: str, hashes: list[str]
+    ) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(hashes), 500):
+            rows = await tx.conn.execute(
+                select(personal_data.c.id_number_hash, personal_data.c.worker_id).where(
+                    (personal_data.c.department == department)
+                    & personal_data.c.id_number_hash.in_(hashes[start : start + 500])
+                )
+            )
+            found.update({r.id_number_hash: f"worker {r.worker_id}" for r in rows})
+        return found

@@ -1,0 +1,99 @@
+"""``shegong registry …``: the registry's own commands, run against its database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from shegong.kernel.runtime import Runtime
+from shegong.kernel.serve import hasher_for
+from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.store import CommandContext
+from shegong.registry.application.roster_import import ImportReport, RosterImporter
+from shegong.registry.imports.roster import RosterFileError
+
+app = typer.Typer(help="人员库 registry: rosters, workers, certificates.", no_args_is_help=True)
+console = Console(soft_wrap=True)
+
+
+def _settings(data_dir: Path) -> ServiceSettings:
+    overrides = {} if os.environ.get("DATA_DIR") else {"data_dir": str(data_dir.resolve())}
+    return ServiceSettings(**overrides)  # type: ignore[arg-type]
+
+
+@app.command("import-roster")
+def import_roster(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
+    department: Annotated[str, typer.Option(help="Department code, e.g. civil-affairs")],
+    name: Annotated[str | None, typer.Option(help="Department name, e.g. 民政局")] = None,
+    data_dir: Annotated[Path, typer.Option(help="the platform's data dir")] = Path(".shegong"),
+    actor: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "cli"),
+) -> None:
+    """Import a department's roster file and print the report (rows new/changed/rejected)."""
+    from shegong.registry.main import SERVICE
+
+    settings = _settings(data_dir)
+    runtime = Runtime(SERVICE, settings)
+    importer = RosterImporter(runtime.store, hasher_for(settings))
+
+    async def run() -> ImportReport:
+        await runtime.create_schema()
+        try:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task(f"importing {file.name}", total=None)
+                return await importer.import_file(
+                    department,
+                    file.read_bytes(),
+                    file.name,
+                    CommandContext(actor=actor),
+                    department_name=name,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        finally:
+            await runtime.engine.dispose()
+            await runtime.redis.aclose()
+
+    try:
+        report = asyncio.run(run())
+    except RosterFileError as err:
+        console.print(f"[bold red]file refused:[/] {err} / {err.message_zh}")
+        raise typer.Exit(2) from err
+    print_report(report)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+def print_report(report: ImportReport) -> None:
+    if report.department_created:
+        console.print(f"new department [bold]{report.department}[/] created")
+    console.print(
+        f"rows read {report.rows_read:,} · new {report.new:,} · changed {report.changed:,} · "
+        f"unchanged {report.unchanged:,} · rejected rows "
+        f"{len({r['row'] for r in report.rejected}):,} · events {report.events:,}"
+    )
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}")
+    if report.rejected:
+        table = Table("行 row", "字段 field", "原因 reason", title="rejected 未导入")
+        for r in report.rejected[:200]:
+            table.add_row(
+                str(r["row"]), r["field"] or "", f"{r['reason']} / {r['reason_zh'] or ''}"
+            )
+        console.print(table)
+        if len(report.rejected) > 200:
+            console.print(f"… and {len(report.rejected) - 200} more")
+    for w in report.warnings[:50]:
+        console.print(f"  row {w['row']}: {w['warning']}")

@@ -1,0 +1,21 @@
+"""Imports of department files into the registry: rosters (花名册) first."""
+
+from shegong.registry.imports.roster import (
+    RosterFileError,
+    RosterParse,
+    RosterReader,
+    RosterRow,
+    RowRejection,
+    iter_roster,
+    parse_roster,
+)
+
+__all__ = [
+    "RosterFileError",
+    "RosterParse",
+    "RosterReader",
+    "RosterRow",
+    "RowRejection",
+    "iter_roster",
+    "parse_roster",
+]

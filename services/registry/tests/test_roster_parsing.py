@@ -1,0 +1,510 @@
+"""Roster files → rows or rejections (pure parsing; files are built in each test)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import random
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl.cell import WriteOnlyCell
+from stdnum.cn import ric
+
+from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
+from shegong.kernel.identity import PersonalDataError, normalize_phone
+from shegong.registry.imports import (
+    RosterFileError,
+    RosterParse,
+    RosterRow,
+    iter_roster,
+    parse_roster,
+)
+from shegong.registry.imports.roster import FIELDS, _phone
+
+HEADER = ["记录编号", "姓名", "身份证号", "性别", "出生日期", "手机号", "入职日期"]
+
+
+def make_id(birth: datetime.date = datetime.date(1990, 1, 1), seq: int = 123) -> str:
+    """A valid 18-char ID; ``seq`` odd → male."""
+    body = f"620102{birth:%Y%m%d}{seq:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def csv_bytes(
+    rows: Sequence[Sequence[object]], encoding: str = "utf-8", delimiter: str = ","
+) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("花名册")
+    for row in rows:
+        cells: list[Any] = []
+        for value in row:
+            if isinstance(value, str) and value.startswith("="):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # a text cell, not a formula
+                value = cell
+            cells.append(value)
+        sheet.append(cells)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def parse_csv(rows: Sequence[Sequence[object]], **kwargs: str) -> RosterParse:
+    return parse_roster(csv_bytes(rows, **kwargs), "roster.csv")
+
+
+def one_row(header: list[str], values: list[object]) -> RosterRow:
+    result = parse_csv([header, values])
+    assert not result.rejections, result.rejections
+    assert len(result.rows) == 1
+    return result.rows[0]
+
+
+# --- encodings, delimiters, formats -----------------------------------------------------------
+
+ROWS = [HEADER, ["A1", "張　三", make_id(), "男", "1990年1月1日", "138 1234 5678", "2024/3/1"]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_csv_encodings_and_delimiters(encoding: str, delimiter: str) -> None:
+    result = parse_roster(csv_bytes(ROWS, encoding, delimiter), "r.csv")
+    assert result.ignored_columns == ()
+    (row,) = result.rows
+    assert row.name == "張三"
+    assert row.record_id == "A1"
+    assert row.id_number is not None and row.id_number.number == make_id()
+    assert row.phone == "13812345678"
+    assert row.hired_on == datetime.date(2024, 3, 1)
+    assert row.row_number == 2
+
+
+def test_bytes_in_no_known_encoding_are_a_file_error() -> None:
+    data = "姓名\n张三\n".encode() + b"\xff\xfe\x80\x80"
+    with pytest.raises(RosterFileError) as exc:
+        parse_roster(data, "bad.csv")
+    assert "UTF-8" in exc.value.message and "GBK" in exc.value.message
+    assert "编码" in exc.value.message_zh
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"", "empty"),
+        (b"  \n", "empty"),
+        (b"<html><table><tr><td>x</td></tr></table></html>", "web page"),
+        (b"PK\x03\x04not really a zip", "cannot be opened"),
+    ],
+)
+def test_unreadable_files(data: bytes, words: str) -> None:
+    with pytest.raises(RosterFileError) as exc:
+        parse_roster(data, "r.xls")
+    assert words in exc.value.message and exc.value.message_zh
+
+
+def test_xlsx_cells_dates_numbers_and_formula_text() -> None:
+    data = xlsx_bytes(
+        [
+            ["定西市社会工作人才花名册"],  # title line above the header
+            [],
+            ["姓名", "身份证号", "手机号", "入职日期", "取证日期", "证书等级", "工作单位"],
+            ["甲", float(make_id()), 13812345678.0, datetime.date(2024, 3, 1), None, None, "=1+1"],
+            ["乙", 110105491231002, "13912345678", datetime.datetime(2023, 5, 6, 0, 0), None],
+            [None, None, None],
+            ["丙", "11010519491231002x", None, 20240301, datetime.date(2024, 1, 2), "社会工作师"],
+        ]
+    )
+    result = parse_roster(data, "r.xlsx")
+    assert result.header_row == 3
+    assert not result.rejections
+    a, b, c = result.rows
+    assert [r.row_number for r in result.rows] == [4, 5, 7]
+    # An 18-digit ID typed as a number: unrecoverable, the row stays, the clerk is told.
+    assert a.id_number is None and a.raw_id_number is not None
+    assert a.id_problem is not None and "text" in a.id_problem
+    assert a.id_problem_zh is not None and "文本" in a.id_problem_zh
+    assert a.phone == "13812345678"
+    assert a.hired_on == datetime.date(2024, 3, 1)
+    assert a.organization == "=1+1"
+    # A 15-digit ID as a number fits a float exactly and converts to 18.
+    assert b.id_number is not None and b.id_number.number == "11010519491231002X"
+    assert b.hired_on == datetime.date(2023, 5, 6)
+    assert c.id_number is not None and c.id_number.number == "11010519491231002X"
+    assert c.hired_on == datetime.date(2024, 3, 1)
+    assert c.cert_level is CertificateLevel.INTERMEDIATE
+    assert c.certified_on == datetime.date(2024, 1, 2)
+
+
+def test_workbook_sent_with_a_csv_name_is_read_as_a_workbook() -> None:
+    result = parse_roster(xlsx_bytes([["姓名"], ["张三"]]), "roster.csv")
+    assert [r.name for r in result.rows] == ["张三"]
+
+
+def test_excel_number_date_serial_is_rejected_not_guessed() -> None:
+    result = parse_roster(xlsx_bytes([["姓名", "入职日期"], ["张三", 45352]]), "r.xlsx")
+    (rejection,) = result.rejections
+    assert (rejection.row_number, rejection.field) == (2, "hired_on")
+    assert "number" in rejection.reason
+
+
+# --- headers -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "header"),
+    [(f, h) for f, aliases in FIELDS.items() for h in (f, *aliases)]
+    + [
+        ("id_number", " 身份证号码 *"),
+        ("id_number", "*身份证号"),
+        ("name", "姓　名"),
+        ("name", "NAME"),
+        ("record_id", "Record ID"),
+        ("township", "乡镇（街道）"),
+        ("community", "社区（村）"),
+        ("birth_date", "出生日期（yyyy-mm-dd）"),
+        ("hired_on", "入职 日期\n"),
+    ],
+)
+def test_every_header_alias(field: str, header: str) -> None:
+    header_row = ["姓名", header] if field != "name" else [header]
+    result = parse_csv([header_row, ["张三", ""]])
+    assert result.columns[field] == header.strip()
+    assert result.ignored_columns == ()
+
+
+def test_unknown_headers_are_ignored_and_listed() -> None:
+    result = parse_csv([["序号", "姓名", "备注"], ["1", "张三", "x"]])
+    assert result.ignored_columns == ("序号", "备注")
+    assert [r.name for r in result.rows] == ["张三"]
+
+
+def test_missing_name_header_names_it_and_lists_the_headers() -> None:
+    with pytest.raises(RosterFileError) as exc:
+        parse_csv([["名字", "身份证号"], ["张三", make_id()]])
+    assert "姓名" in exc.value.message and "名字" in exc.value.message
+    assert "身份证号" in exc.value.message
+    assert "姓名" in exc.value.message_zh and "名字" in exc.value.message_zh
+
+
+def test_duplicate_headers_are_a_file_error() -> None:
+    with pytest.raises(RosterFileError) as exc:
+        parse_csv([["姓名", "手机号", "联系电话"], ["张三", "", ""]])
+    assert "手机号" in exc.value.message and "联系电话" in exc.value.message
+    with pytest.raises(RosterFileError):
+        parse_csv([["姓名", "name"], ["张三", "张三"]])
+
+
+# --- rejections -----------------------------------------------------------
+
+REJECTIONS: list[tuple[list[str], list[object], str, list[str]]] = [
+    (["姓名", "性别"], ["", "男"], "name", ["missing"]),
+    (["姓名", "性别"], ["-", "男"], "name", ["missing"]),
+    (["姓名", "性别"], ["张三", "M"], "gender", ["male (男)", "female (女)"]),
+    (["姓名", "岗位类别"], ["张三", "社工"], "post", ["social_work_post (社会工作岗位)"]),
+    (["姓名", "单位类型"], ["张三", "公司"], "org_type", ["social_work_station (社工站)"]),
+    (["姓名", "证书等级", "取证日期"], ["张三", "中级", "2024-01-01"], "cert_level", ["senior"]),
+    (["姓名", "入职日期"], ["张三", "2024-02-30"], "hired_on", ["calendar"]),
+    (["姓名", "入职日期"], ["张三", "去年三月"], "hired_on", ["2024-03-01"]),
+    (["姓名", "入职日期"], ["张三", "2024年3月"], "hired_on", ["not a date"]),
+    (["姓名", "入职日期"], ["张三", "1024-03-01"], "hired_on", ["1024"]),
+    (["姓名", "出生日期"], ["张三", "2090-01-01"], "birth_date", ["future"]),
+    (["姓名", "入职日期", "离职日期"], ["张三", "2024-03-01", "2024-02-01"], "left_on", ["before"]),
+    (["姓名", "证书等级"], ["张三", "社会工作师"], "certified_on", ["cert_level is given"]),
+    (["姓名", "取证日期"], ["张三", "2024-01-01"], "cert_level", ["certified_on is given"]),
+    (["姓名", "工作单位"], ["张三", "单" * 129], "organization", ["128"]),
+    (["姓名"], ["张" * 65], "name", ["64"]),
+]
+
+
+@pytest.mark.parametrize(("header", "values", "field", "words"), REJECTIONS)
+def test_every_rejection_names_row_and_field(
+    header: list[str], values: list[object], field: str, words: list[str]
+) -> None:
+    good = ["李四"] + [""] * (len(header) - 1)
+    result = parse_csv([header, good, good, values, good])
+    assert [r.row_number for r in result.rows] == [2, 3, 5]
+    (rejection,) = result.rejections
+    assert (rejection.row_number, rejection.field) == (4, field)
+    assert rejection.reason.startswith(field)
+    for word in words:
+        assert word in rejection.reason
+    assert rejection.reason_zh.startswith(FIELDS[field][0])
+    assert result.rows_read == 4
+
+
+def test_enum_rejection_lists_chinese_allowed_values() -> None:
+    (rejection,) = parse_csv([["姓名", "岗位类别"], ["张三", "社工"]]).rejections
+    assert "社会工作岗位 / 社区工作者 / 其他" in rejection.reason_zh
+    assert rejection.value_preview == "社工"
+
+
+def test_all_problems_of_a_row_are_reported_at_once() -> None:
+    result = parse_csv([["姓名", "性别", "入职日期"], ["", "X", "昨天"]])
+    assert {(r.row_number, r.field) for r in result.rejections} == {
+        (2, "name"),
+        (2, "gender"),
+        (2, "hired_on"),
+    }
+    assert result.rejected_rows == 1
+
+
+def test_enum_labels_and_codes_both_accepted() -> None:
+    header = ["姓名", "性别", "岗位类别", "单位类型", "证书等级", "取证日期"]
+    row = one_row(
+        header, ["张三", "女性", " Community_Worker ", "社工站", "高级社会工作师", "20200101"]
+    )
+    assert row.gender is Gender.FEMALE
+    assert row.post is Post.COMMUNITY_WORKER
+    assert row.org_type is OrgType.SOCIAL_WORK_STATION
+    assert row.cert_level is CertificateLevel.SENIOR
+
+
+# --- ID numbers, names, phones -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (make_id()[:17] + ("0" if make_id()[17] != "0" else "1"), "check character"),
+        ("62010219900101", "14 characters"),
+        ("6.21102198803121E+17", "text"),
+        ("620102199013011234", "not a real date"),
+    ],
+)
+def test_bad_id_keeps_the_row_with_the_problem(raw: str, problem: str) -> None:
+    row = one_row(["姓名", "身份证号", "出生日期"], ["张三", raw, "1990-01-01"])
+    assert row.id_number is None
+    assert row.raw_id_number == raw
+    assert row.id_problem is not None and problem in row.id_problem
+    assert row.id_problem_zh
+    assert row.birth_date == datetime.date(1990, 1, 1)
+    assert raw not in repr(row)
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("110105491231002", "11010519491231002X"),
+        ("11010519491231002x", "11010519491231002X"),
+        (" 1101 0519 4912 3100 2X ", "11010519491231002X"),
+        ("'11010519491231002X", "11010519491231002X"),
+    ],
+)
+def test_old_lowercase_and_spaced_ids_parse(raw: str, number: str) -> None:
+    row = one_row(["姓名", "身份证号"], ["张三", raw])
+    assert row.id_number is not None and row.id_number.number == number
+    assert row.id_problem is None and row.raw_id_number is None
+    assert row.gender is Gender.FEMALE  # 17th digit 2: even
+    assert row.birth_date == datetime.date(1949, 12, 31)
+
+
+def test_id_wins_over_contradicting_gender_and_birth_date() -> None:
+    idn = make_id(datetime.date(1990, 1, 1), seq=124)  # even → female
+    row = one_row(["姓名", "身份证号", "性别", "出生日期"], ["张三", idn, "男", "1991-01-01"])
+    assert row.gender is Gender.FEMALE
+    assert row.birth_date == datetime.date(1990, 1, 1)
+    assert len(row.warnings) == 2
+    assert any(w.startswith("gender:") and "性别" in w for w in row.warnings)
+    assert any(w.startswith("birth_date:") and "出生日期" in w for w in row.warnings)
+    assert all(idn not in w for w in row.warnings)
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("張　三", "張三"),
+        (" 王  伟 ", "王伟"),
+        ("阿依古丽 • 买买提", "阿依古丽·买买提"),
+        ("ＪＯＨＮ  Smith", "JOHN Smith"),
+        ("鄭\u200b麗", "鄭麗"),
+    ],
+)
+def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
+    assert one_row(["姓名"], [raw]).name == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "phone", "warning"),
+    [
+        ("138-1234-5678", "13812345678", None),
+        ("+86 138 1234 5678", "13812345678", None),
+        ("0931-8123456", "+869318123456", None),
+        ("1381234567", None, "10 digits"),
+        ("13812345678 转 2", None, "letters"),
+        ("12345678901", None, "not a valid"),
+        ("1381234567/13912345678", "13912345678", "several"),
+    ],
+)
+def test_bad_phone_is_dropped_with_a_warning(raw: str, phone: str, warning: str | None) -> None:
+    row = one_row(["姓名", "手机号"], ["张三", raw])
+    assert row.phone == phone
+    if warning is None:
+        assert row.warnings == ()
+    else:
+        (text,) = row.warnings
+        assert text.startswith("phone:") and warning in text and "手机号" in text
+        assert raw not in text
+
+
+def test_mobile_fast_path_agrees_with_normalize_phone_for_every_6_digit_prefix() -> None:
+    rnd = random.Random(7)
+    for prefix in range(130000, 200000):
+        number = f"{prefix}{rnd.randrange(100000):05d}"
+        try:
+            expected: str | None = normalize_phone(number)
+        except PersonalDataError:
+            expected = None
+        try:
+            got: str | None = _phone(number)
+        except PersonalDataError:
+            got = None
+        assert got == expected, number
+
+
+# --- text cells, blanks, row numbers -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", '=HYPERLINK("x")'])
+def test_formula_looking_cells_stay_literal_text(value: str) -> None:
+    header = ["姓名", "工作单位", "招聘渠道", "记录编号"]
+    row = one_row(header, ["张三", f" {value} ", value, value])
+    assert (row.organization, row.channel, row.record_id) == (value, value, value)
+
+
+def test_blank_rows_skipped_but_counted_and_multiline_cells() -> None:
+    data = '姓名,工作单位\n张三,a\n\n,\n李四,"第一行\n第二行"\n王五,无\n'.encode()
+    result = parse_roster(data, "r.csv")
+    assert [(r.row_number, r.name) for r in result.rows] == [(2, "张三"), (5, "李四"), (6, "王五")]
+    assert result.rows[1].organization == "第一行\n第二行"
+    assert result.rows[2].organization is None  # 无 is a placeholder for blank
+    assert result.rows_read == 3
+
+
+def test_region_and_short_rows() -> None:
+    result = parse_csv(
+        [["姓名", "区县", "街道", "社区", "招聘渠道"], ["张三", "安定区", "中华路街道"]]
+    )
+    (row,) = result.rows
+    assert row.region == Region(county="安定区", township="中华路街道")
+    assert row.channel is None
+
+
+# --- properties -----------------------------------------------------------
+
+
+def _date_forms(day: datetime.date) -> list[str]:
+    y, m, d = day.year, day.month, day.day
+    return [
+        f"{y}-{m:02d}-{d:02d}",
+        f"{y}-{m}-{d}",
+        f"{y}/{m}/{d}",
+        f"{y}/{m:02d}/{d:02d}",
+        f"{y}.{m}.{d}",
+        f"{y}年{m}月{d}日",
+        f"{y}年{m:02d}月{d:02d}日",
+        f"{y}{m:02d}{d:02d}",
+        f"{y}-{m:02d}-{d:02d} 00:00:00",
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    day=st.dates(datetime.date(1900, 1, 1), datetime.date(2100, 12, 31)),
+    form=st.integers(0, 8),
+)
+def test_textual_dates_round_trip(day: datetime.date, form: int) -> None:
+    text = _date_forms(day)[form]
+    row = one_row(["姓名", "入职日期"], ["张三", text])
+    assert row.hired_on == day
+
+
+def _good_row(i: int) -> list[object]:
+    return [f"R{i}", f"张{i}", make_id(seq=i % 1000), "", "", "13812345678", "2024-03-01"]
+
+
+_BAD_ROWS: list[list[object]] = [
+    ["X", "", make_id(), "", "", "", ""],  # no name
+    ["X", "李四", "", "X", "", "", ""],  # gender
+    ["X", "李四", "", "", "1990-13-01", "", ""],  # impossible date
+    ["X", "李四", "", "", "", "", "明天"],  # unparseable date
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, len(_BAD_ROWS) - 1)), max_size=40))
+def test_k_bad_and_n_good_rows(plan: list[tuple[bool, int]]) -> None:
+    rows = [HEADER] + [
+        _BAD_ROWS[which] if bad else _good_row(i) for i, (bad, which) in enumerate(plan)
+    ]
+    for encoding in ("gbk", "utf-8-sig"):
+        result = parse_roster(csv_bytes(rows, encoding), "r.csv")
+        bad_numbers = [i + 2 for i, (bad, _) in enumerate(plan) if bad]
+        good_numbers = [i + 2 for i, (bad, _) in enumerate(plan) if not bad]
+        assert [r.row_number for r in result.rejections] == bad_numbers
+        assert [r.row_number for r in result.rows] == good_numbers
+        assert [r.record_id for r in result.rows] == [f"R{n - 2}" for n in good_numbers]
+        assert result.rows_read == len(plan)
+
+
+# --- streaming and volume -----------------------------------------------------------
+
+
+def test_iter_roster_streams_with_progress() -> None:
+    rows = [HEADER] + [_good_row(i) for i in range(2500)]
+    seen: list[int] = []
+    reader = iter_roster(csv_bytes(rows), "r.csv", progress=seen.append)
+    assert reader.ignored_columns == ()
+    items = list(reader)
+    assert len(items) == 2500 and all(isinstance(i, RosterRow) for i in items)
+    assert seen == [1000, 2000, 2500]
+
+
+def _bulk_rows(n: int) -> list[list[Any]]:
+    rnd = random.Random(3)
+    header = [*HEADER, "工作单位", "单位类型", "岗位类别", "所属区县", "证书等级", "取证日期"]
+    rows: list[list[Any]] = [header]
+    for i in range(n):
+        birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=rnd.randrange(15000))
+        cert = i % 3 == 0
+        rows.append(
+            [
+                f"R{i}",
+                rnd.choice("王李张刘陈") + rnd.choice("伟芳娜敏静"),
+                make_id(birth, rnd.randrange(1000)),
+                "",
+                f"{birth:%Y/%m/%d}",
+                f"13{rnd.randrange(10**9):09d}",
+                "2020年3月1日",
+                "某社工站",
+                "社工站",
+                "社会工作岗位",
+                "安定区",
+                "社会工作师" if cert else "",
+                "2021-06-01" if cert else "",
+            ]
+        )
+    return rows
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_fifty_thousand_rows(kind: str) -> None:
+    rows = _bulk_rows(50_000)
+    data = csv_bytes(rows, "gbk") if kind == "csv" else xlsx_bytes(rows)
+    started = time.perf_counter()
+    result = parse_roster(data, f"big.{kind}")
+    elapsed = time.perf_counter() - started
+    assert len(result.rows) == 50_000 and not result.rejections
+    assert elapsed < 15, f"{kind}: {elapsed:.1f} s"  # ~1.5 s CSV, ~2.2 s XLSX on 2 cores
