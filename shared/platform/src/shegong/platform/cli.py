@@ -10,6 +10,8 @@ import os
 import signal
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -54,11 +56,7 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
     With REDIS_URL / DATABASE_URL set, those are used instead (DATABASE_URL may contain
     {service}; each service gets its own database).
     """
-    _stop_on_sigterm()
-    platform = _platform(data_dir)
-    try:
-        with console.status("starting shegong …"):
-            platform.start(progress=lambda line: console.print(f"  {line}"))
+    with running(_platform(data_dir), "starting shegong …") as platform:
         console.print("\n[bold green]shegong is up[/]")
         for svc in platform.services:
             console.print(
@@ -69,14 +67,6 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
         console.print(f"  redis      {platform.bus.url}")
         console.print("\nPress Ctrl-C to stop.")
         signal.pause()
-    except PlatformError as err:
-        console.print(f"[bold red]shegong could not start:[/] {err}")
-        raise typer.Exit(1) from err
-    except KeyboardInterrupt:
-        console.print("\nstopping …")
-    finally:
-        platform.stop()
-        console.print("stopped; nothing left running.")
 
 
 @app.command()
@@ -89,23 +79,31 @@ def demo(
     """Run a scripted scenario against a fresh platform and print what happened."""
     from shegong.platform.demo import run_demo
 
-    _stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="shegong-demo-") as tmp:
-        platform = _platform(data_dir or Path(tmp), log_level="WARNING")
-        try:
-            with console.status("starting a fresh shegong (SQLite + local Redis) …"):
-                platform.start(progress=lambda line: console.print(f"  {line}"))
+        fresh = _platform(data_dir or Path(tmp), log_level="WARNING")
+        with running(fresh, "starting a fresh shegong (SQLite + local Redis) …") as platform:
             run_demo(platform, console)
             if keep:
                 console.print("\nThe platform stays up; press Ctrl-C to stop.")
                 signal.pause()
-        except PlatformError as err:
-            console.print(f"[bold red]shegong could not start:[/] {err}")
-            raise typer.Exit(1) from err
-        except KeyboardInterrupt:
-            console.print("\nstopping …")
-        finally:
-            platform.stop()
+
+
+@contextmanager
+def running(platform: Platform, status: str) -> Iterator[Platform]:
+    """Start the platform; whatever happens inside (Ctrl-C, SIGTERM, an error), stop it."""
+    _stop_on_sigterm()
+    try:
+        with console.status(status):
+            platform.start(progress=lambda line: console.print(f"  {line}"))
+        yield platform
+    except PlatformError as err:
+        console.print(f"[bold red]shegong could not start:[/] {err}")
+        raise typer.Exit(1) from err
+    except KeyboardInterrupt:
+        console.print("\nstopping …")
+    finally:
+        platform.stop()
+        console.print("stopped; nothing left running.")
 
 
 def _add_service_commands() -> None:
