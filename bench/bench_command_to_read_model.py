@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,16 @@ def free_port() -> int:
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+WATCHED = ("exec", "xadd", "xreadgroup", "xack", "xautoclaim")
+
+
+async def command_calls(redis: Redis) -> dict[str, int]:
+    """Server-wide call counters (INFO commandstats); deltas tell the batching."""
+    stats = await redis.info("commandstats")
+    return {c: int(stats.get(f"cmdstat_{c}", {}).get("calls", 0)) for c in WATCHED}
 
 
 async def delete_prefix(redis: Redis, prefix: str) -> int:
@@ -122,6 +131,14 @@ class Service:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def cpu_s(self) -> float | None:
+        """User + system CPU seconds the service process has used so far (Linux)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -173,7 +190,6 @@ class Timeline:
     n: int
     published_at: float | None = None
     acked_at: float | None = None
-    samples: list[tuple[float, int, int]] = field(default_factory=list)
 
     async def follow(self, redis: Redis, stream: str, every: float = 0.05) -> None:
         while self.acked_at is None:
@@ -188,7 +204,6 @@ class Timeline:
                 read = g.get("entries-read") or 0
                 acked = max(acked, int(read) - int(g.get("pending") or 0))
             now = time.perf_counter() - self.t0
-            self.samples.append((now, published, acked))
             if published >= self.n and self.published_at is None:
                 self.published_at = now
             if acked >= self.n:
@@ -204,8 +219,24 @@ class ShegongResult:
     backlog_at_commands_end: int
     drain_s: float
     timeline: Timeline
-    errors: int
     entry: dict[bytes, bytes]
+    service_cpu_s: float | None
+    client_cpu_s: float
+    redis_calls: dict[str, int]
+    health_per_s: float
+
+
+async def http_floor(client: httpx.AsyncClient, n: int, concurrency: int) -> float:
+    """GET /health, same client and concurrency: what HTTP alone costs (no DB, no bus)."""
+    counter = iter(range(n))
+
+    async def worker() -> None:
+        for _ in counter:
+            (await client.get("/health")).raise_for_status()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return n / (time.perf_counter() - t0)
 
 
 async def run_shegong(
@@ -214,12 +245,14 @@ async def run_shegong(
     limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=60) as client:
         await wait_ready(client, service)
-        # One warm-up command outside the clock would change N; instead warm the read path.
         if await read_model_total(client) != 0:
             raise RuntimeError("the read model is not empty at start")
+        health_per_s = await http_floor(client, n, concurrency)
         latencies: list[float] = []
         errors: list[str] = []
         counter = iter(range(n))
+        calls0 = await command_calls(redis)
+        cpu0, client_cpu0 = service.cpu_s(), time.process_time()
         t0 = time.perf_counter()
         timeline = Timeline(t0, n)
         follower = asyncio.create_task(timeline.follow(redis, stream))
@@ -248,7 +281,9 @@ async def run_shegong(
             await asyncio.sleep(0.01)
             total = await read_model_total(client)
         done = time.perf_counter()
-        with contextlib.suppress(asyncio.TimeoutError):
+        cpu1, client_cpu1 = service.cpu_s(), time.process_time()
+        calls1 = await command_calls(redis)
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(follower, 5)
         follower.cancel()
         entry = (await redis.xrange(stream, count=1))[0][1]
@@ -260,8 +295,11 @@ async def run_shegong(
         backlog_at_commands_end=n - total_at_end,
         drain_s=done - drain_start,
         timeline=timeline,
-        errors=len(errors),
         entry=entry,
+        service_cpu_s=None if cpu0 is None or cpu1 is None else cpu1 - cpu0,
+        client_cpu_s=client_cpu1 - client_cpu0,
+        redis_calls={c: calls1[c] - calls0[c] for c in WATCHED},
+        health_per_s=health_per_s,
     )
 
 
@@ -284,6 +322,18 @@ def drop_pg_database(admin_url: str, name: str) -> None:
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_transactions(admin_url: str, name: str) -> int:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
+            (name,),
+        ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def describe_pg(admin_url: str) -> str:
@@ -327,12 +377,20 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"registry on {service.url}, {n} commands, {args.concurrency} clients …", flush=True)
         result = await run_shegong(n, args.concurrency, service, redis, stream)
         service.stop()  # the baseline gets the machine to itself
+        pg_xacts = pg_transactions(args.database_url, pg_name) if pg_name else None
         entry_bytes = sum(len(k) + len(v) for k, v in result.entry.items())
         runs = [
             await baseline(redis, f"{prefix}baseline", result.entry, n)
             for _ in range(args.baseline_runs)
         ]
         base = statistics.median(runs)
+        one_field = {b"data": b"x" * entry_bytes}
+        base_one = statistics.median(
+            [
+                await baseline(redis, f"{prefix}baseline", one_field, n)
+                for _ in range(args.baseline_runs)
+            ]
+        )
     finally:
         if service is not None:
             service.stop()
@@ -352,8 +410,14 @@ async def main_async(args: argparse.Namespace) -> int:
             "baseline: XADD ×1000 + XREADGROUP/XACK",
             f"{base:,.0f} entries/s (median of {len(runs)})",
         ),
+        ("  same bytes in 1 field (parsing cost)", f"{base_one:,.0f} entries/s"),
+        ("HTTP floor: GET /health, same clients", f"{result.health_per_s:,.0f} requests/s"),
         ("shegong: POST /workers", f"{result.commands_per_s:,.0f} commands/s"),
-        ("  latency p50 / p99", f"{pct(lat, 0.50):.1f} ms / {pct(lat, 0.99):.1f} ms"),
+        (
+            "  latency p50 / p99 (p90, max)",
+            f"{pct(lat, 0.50):.1f} ms / {pct(lat, 0.99):.1f} ms "
+            f"({pct(lat, 0.90):.1f}, {max(lat):.0f} ms)",
+        ),
         ("shegong: first command → read model has N", f"{e2e:,.0f} events/s"),
         ("  ratio shegong e2e / baseline", f"{e2e / base:.4f}  (1/{base / e2e:,.0f})"),
         ("  commands done at", f"{result.commands_done_s:.2f} s"),
@@ -371,6 +435,29 @@ async def main_async(args: argparse.Namespace) -> int:
                 if result.backlog_at_commands_end and result.drain_s > 0
                 else ""
             ),
+        ),
+        (
+            "  CPU: service / bench client",
+            (
+                f"{result.service_cpu_s:.1f} s ({result.service_cpu_s / n * 1000:.2f} ms/command)"
+                if result.service_cpu_s is not None
+                else "?"
+            )
+            + f" / {result.client_cpu_s:.1f} s, over {result.read_model_done_s:.1f} s wall",
+        ),
+        (
+            "  Redis calls per command (server-wide)",
+            ", ".join(f"{c} {v / n:.2f}" for c, v in result.redis_calls.items()),
+        ),
+        (
+            "  relay batch / projection batch (avg)",
+            f"{n / max(result.redis_calls['exec'], 1):.1f} / "
+            f"{n / max(result.redis_calls['xack'], 1):.1f} events",
+        ),
+        *(
+            [("  PostgreSQL transactions per command", f"{pg_xacts / n:.1f} (whole run)")]
+            if pg_xacts is not None
+            else []
         ),
         ("Redis", redis_desc),
         ("database", db_desc),

@@ -7,9 +7,12 @@ normalised to the async drivers (aiosqlite, psycopg 3).
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -32,7 +35,9 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), echo=echo, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip per checkout (measured: +1 transaction per
+    # command on PostgreSQL); a dead connection fails its statement and is replaced.
+    engine = create_async_engine(async_url(url), echo=echo, pool_recycle=1800)
     if engine.dialect.name == "sqlite":
         _sqlite_immediate_transactions(engine)
     return engine
@@ -47,6 +52,23 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     read (a feed page, a search) never waits behind — or blocks — a writer."""
     async with engine.connect() as conn:
         yield await conn.execution_options(**{READ_ONLY: True})
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction. On SQLite, writers of one process queue on an asyncio lock
+    first: SQLite's own busy handler sleeps and retries in no order, which starved some
+    writers for seconds under 16 concurrent commands (p99 1.8 s; with the queue, 40 ms)."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            yield conn
+        return
+    lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
+    async with lock, engine.begin() as conn:
+        yield conn
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
-from shegong.kernel.db import is_postgres, reading
+from shegong.kernel.db import is_postgres, reading, writing
 from shegong.kernel.feed import Feeds
 from shegong.kernel.schema import dead_letters, event_failures, projection_positions
 
@@ -70,7 +70,7 @@ class ProjectionRunner:
         return self.projection.name
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             await conn.run_sync(self.projection.metadata.create_all)
 
     async def positions(self) -> dict[str, int]:
@@ -85,7 +85,7 @@ class ProjectionRunner:
     async def process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
         result = BatchResult()
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             sources = sorted({e.source for e in envelopes})
             last = await self._lock_positions(conn, sources)
             dead = await self._dead_ids(conn)
@@ -134,7 +134,7 @@ class ProjectionRunner:
 
     async def rebuild(self) -> int:
         """Drop this read model and its tracking, then replay every known source's feed."""
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             for table in reversed(self.projection.metadata.sorted_tables):
                 await conn.execute(delete(table))
             for table in (projection_positions, event_failures, dead_letters):
@@ -148,7 +148,7 @@ class ProjectionRunner:
             event_failures.c.event_id == failed.envelope.id
         )
         error = str(failed)[:4000]
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             attempts = await conn.scalar(select(event_failures.c.attempts).where(key))
             if attempts is None:
                 attempts = 1
@@ -174,7 +174,7 @@ class ProjectionRunner:
     async def dead_letter(self, failed: EventFailed, attempts: int) -> None:
         """Give up on the event: from now on it is skipped (and visible as dead)."""
         env = failed.envelope
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             exists = await conn.scalar(
                 select(dead_letters.c.id).where(
                     (dead_letters.c.projection == self.name) & (dead_letters.c.event_id == env.id)

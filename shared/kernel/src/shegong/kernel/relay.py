@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.db import reading
+from shegong.kernel.db import reading, writing
 from shegong.kernel.leadership import Leadership
 from shegong.kernel.schema import relay_checkpoints
 from shegong.kernel.store import EventStore
@@ -80,7 +80,7 @@ class OutboxRelay:
 
     async def _save_checkpoint(self, previous: int, position: int, entry_id: str) -> None:
         now = datetime.now(UTC)
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             updated = await conn.execute(
                 relay_checkpoints.update()
                 .where(relay_checkpoints.c.stream == self.stream)

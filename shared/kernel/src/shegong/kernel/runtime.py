@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from sqlalchemy import MetaData, text
 
 from shegong.contracts import StreamContract
-from shegong.kernel.db import create_engine, reading
+from shegong.kernel.db import create_engine, reading, writing
 from shegong.kernel.feed import Feeds
 from shegong.kernel.projection import Projection, ProjectionRunner
 from shegong.kernel.relay import OutboxRelay
@@ -99,7 +99,7 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             await conn.run_sync(kernel_metadata.create_all)
             for md in self.definition.metadata:
                 await conn.run_sync(md.create_all)

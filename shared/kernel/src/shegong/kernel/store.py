@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.aggregate import Aggregate
-from shegong.kernel.db import is_postgres, reading
+from shegong.kernel.db import is_postgres, reading, writing
 from shegong.kernel.schema import events_table, metadata
 
 A = TypeVar("A", bound=Aggregate)
@@ -69,7 +69,7 @@ class EventStore:
         self._listeners: list[Callable[[], None]] = []
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             await conn.run_sync(metadata.create_all)
 
     def on_commit(self, listener: Callable[[], None]) -> None:
@@ -79,7 +79,7 @@ class EventStore:
     @asynccontextmanager
     async def transaction(self, ctx: CommandContext | None = None) -> AsyncIterator[Transaction]:
         """One unit of work: load aggregates, save them, write side tables, commit once."""
-        async with self.engine.begin() as conn:
+        async with writing(self.engine) as conn:
             tx = Transaction(self, conn, ctx or CommandContext())
             yield tx
         if tx.appended:
@@ -188,18 +188,18 @@ class Transaction:
             raise ValueError("append_many: one batch per aggregate")
         actual: dict[str, int] = {}
         for chunk in range(0, len(ids), 500):
-            rows = await conn.execute(
+            versions = await conn.execute(
                 select(events_table.c.stream_id, func.max(events_table.c.version))
                 .where(events_table.c.stream_id.in_(ids[chunk : chunk + 500]))
                 .group_by(events_table.c.stream_id)
             )
-            actual.update({r[0]: int(r[1]) for r in rows})
+            actual.update({r[0]: int(r[1]) for r in versions})
         for b in batches:
             if actual.get(b.stream_id, 0) != b.expected_version:
                 raise ConcurrencyError(b.stream_id, b.expected_version, actual.get(b.stream_id, 0))
         now = datetime.now(UTC)
         ctx = self.ctx
-        rows = []
+        rows: list[dict[str, Any]] = []
         for b in batches:
             for i, ev in enumerate(b.events, start=1):
                 head += 1
