@@ -256,7 +256,10 @@ class RosterImporter:
             gender=Gender(rid.sex) if rid else row.gender,
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
-            id_number_masked=mask_id_number(rid.number) if rid else None,
+            # A mistyped number still gives the census its region and last four digits.
+            id_number_masked=mask_id_number(rid.number if rid else row.raw_id_number)
+            if rid or row.raw_id_number
+            else None,
             phone_hash=self.hasher.phone(row.phone) if row.phone else None,
             phone_masked=mask_phone(row.phone) if row.phone else None,
             organization=row.organization,
