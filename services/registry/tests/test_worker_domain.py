@@ -20,8 +20,8 @@ from shegong.registry.domain.worker import Worker
 TODAY = date(2025, 1, 1)
 
 
-def registered(**overrides: object) -> Worker:
-    event = WorkerRegistered(
+def registration(**overrides: object) -> WorkerRegistered:
+    return WorkerRegistered(
         worker_id="w1",
         department="civil-affairs",
         name="张伟",
@@ -30,7 +30,10 @@ def registered(**overrides: object) -> Worker:
         hired_on=date(2023, 3, 1),
         **overrides,  # type: ignore[arg-type]
     )
-    worker = Worker.register("w1", event)
+
+
+def registered(**overrides: object) -> Worker:
+    worker = Worker.register("w1", registration(**overrides))
     worker.collect_pending()
     return worker
 
@@ -42,14 +45,7 @@ def test_history_rebuilds_the_same_state() -> None:
     worker.update_profile({"organization": "红叶社工服务中心"})
     worker.leave(date(2024, 12, 1), "调动")
     history = [
-        WorkerRegistered(
-            worker_id="w1",
-            department="civil-affairs",
-            name="张伟",
-            post=Post.COMMUNITY_WORKER,
-            region=Region(county="安定区"),
-            hired_on=date(2023, 3, 1),
-        ),
+        registration(),
         *worker.collect_pending(),
     ]
     rebuilt = Worker.rehydrate("w1", history)
