@@ -34,7 +34,10 @@ CHUNK = 500
 
 @dataclass
 class ImportReport:
-    """What happened to every row; serialisable as the API's answer."""
+    """What happened to every row; serialisable as the API's answer.
+
+    ``events`` counts the events the rows caused (a new department's own
+    DepartmentRegistered is reported as ``department_created``)."""
 
     department: str
     department_created: bool = False
@@ -106,15 +109,18 @@ class RosterImporter:
         report.department_created = await self._ensure_department(department, department_name, ctx)
         rejected_rows = {r.row_number for r in parsed.rejections}
         rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
+        seen: dict[str, int] = {}  # record key → first row number, across the whole file
         for start in range(0, len(rows), CHUNK):
             await self._apply_chunk(
-                department, rows[start : start + CHUNK], ctx, report, today or date.today()
+                department, rows[start : start + CHUNK], ctx, report, today or date.today(), seen
             )
             if progress:
                 progress(min(start + CHUNK, len(rows)), len(rows))
         return report
 
     async def _ensure_department(self, code: str, name: str | None, ctx: CommandContext) -> bool:
+        if name is not None and not 1 <= len(name.strip()) <= 64:
+            raise DomainError("department_name: 1 to 64 characters", field="department_name")
         async with self.store.transaction(ctx) as tx:
             if await tx.load(Department, department_stream(code)) is not None:
                 return False
@@ -135,21 +141,23 @@ class RosterImporter:
         ctx: CommandContext,
         report: ImportReport,
         today: date,
+        seen: dict[str, int],
     ) -> None:
         keyed: dict[str, RosterRow] = {}
         for row in rows:
             key = self._record_key(row)
-            if key in keyed:
+            if key in seen:
                 report.rejected.append(
                     {
                         "row": row.row_number,
                         "field": "record_id",
                         "value": row.record_id,
-                        "reason": f"same record as row {keyed[key].row_number}",
-                        "reason_zh": f"与第 {keyed[key].row_number} 行为同一条记录",
+                        "reason": f"same record as row {seen[key]}",
+                        "reason_zh": f"与第 {seen[key]} 行为同一条记录",
                     }
                 )
                 continue
+            seen[key] = row.row_number
             keyed[key] = row
         now = datetime.now(UTC)
         async with self.store.transaction(ctx) as tx:
@@ -176,6 +184,14 @@ class RosterImporter:
                     continue
                 for warning in row.warnings:
                     report.warnings.append({"row": row.row_number, "warning": warning})
+                if row.id_problem:  # kept for the census, but the clerk must know
+                    report.warnings.append(
+                        {
+                            "row": row.row_number,
+                            "warning": f"id_number: {row.id_problem}; imported without it"
+                            f" / 身份证号：{row.id_problem_zh or row.id_problem}；已导入，未登记",
+                        }
+                    )
                 try:
                     if key in known:
                         worker = await self._changed(tx, known[key][0], row, today, report)
@@ -235,7 +251,11 @@ class RosterImporter:
                 )
             if vault_new:
                 await tx.conn.execute(insert(personal_data), vault_new)
-            for values in vault_changed:  # what the row leaves blank stays as it was
+            for values in vault_changed:
+                # What the row leaves blank stays as it was, and a registered ID number is
+                # not replaced by a roster row (the import warns instead).
+                values.pop("id_number", None)
+                values.pop("id_number_hash", None)
                 await tx.conn.execute(
                     update(personal_data)
                     .where(personal_data.c.worker_id == values.pop("worker_id"))

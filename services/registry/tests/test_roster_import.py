@@ -1,0 +1,820 @@
+"""Roster import (花名册导入) end to end: file → POST /imports/roster (or the CLI) → events.
+
+Real databases (sqlite and postgresql, through the ``registry`` fixture) and real Redis;
+every roster is built in the test, ID numbers carry real GB 11643 check characters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import openpyxl
+import pytest
+from redis.asyncio import Redis
+
+T = TypeVar("T")
+
+DEPT = "civil-affairs"
+DEPT_NAME = "民政局"
+
+HEADER = [
+    "记录编号",
+    "姓名",
+    "身份证号",
+    "手机号",
+    "工作单位",
+    "单位类型",
+    "岗位类别",
+    "所属区县",
+    "乡镇街道",
+    "社区村",
+    "入职日期",
+    "离职日期",
+    "证书等级",
+    "取证日期",
+    "证书编号",
+    "招聘渠道",
+]
+# English field name → its column in HEADER, so rows can be written as keyword dicts.
+COLUMN = {
+    "record_id": 0,
+    "name": 1,
+    "id_number": 2,
+    "phone": 3,
+    "organization": 4,
+    "org_type": 5,
+    "post": 6,
+    "county": 7,
+    "township": 8,
+    "community": 9,
+    "hired_on": 10,
+    "left_on": 11,
+    "cert_level": 12,
+    "certified_on": 13,
+    "cert_no": 14,
+    "channel": 15,
+}
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def resident_id(birth: date = date(1990, 1, 1), seq: int = 1, region: str = "620102") -> str:
+    """A valid 18-character ID number (GB 11643 check character); odd ``seq`` → male."""
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def masked_id(number: str) -> str:
+    return number[:6] + "*" * 8 + number[-4:]
+
+
+def masked_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:]
+
+
+ID_ZHANG = resident_id(date(1988, 5, 6), 123)  # male
+ID_LI = resident_id(date(1995, 3, 15), 22)  # female
+ID_WANG = resident_id(date(1990, 1, 1), 11)
+ID_ZHAO = resident_id(date(1985, 7, 20), 45)
+ID_SUN = resident_id(date(1992, 11, 30), 68)
+ID_X = resident_id(date(1949, 12, 31), 2, "110105")  # ends in X
+PHONE_ZHANG = "13812345678"
+PHONE_ZHANG_NEW = "13987654321"
+PHONE_LI = "18620003344"
+
+
+def bad_check_character(number: str) -> str:
+    """The same number with a wrong check character."""
+    return number[:17] + ("1" if number[17] != "1" else "2")
+
+
+def row(**fields: str) -> list[str]:
+    cells = [""] * len(HEADER)
+    for name, value in fields.items():
+        cells[COLUMN[name]] = value
+    return cells
+
+
+def csv_bytes(rows: Sequence[Sequence[object]], encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows([HEADER, *rows])
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "花名册"
+    for values in rows:
+        sheet.append(list(values))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# The roster most tests start from: five good rows and one bad one (row 7: unknown post).
+ZHANG = row(
+    record_id="MZ-001",
+    name="张伟",
+    id_number=ID_ZHANG,
+    phone=PHONE_ZHANG,
+    organization="红叶社工服务中心",
+    org_type="社会工作服务机构",
+    post="社会工作岗位",
+    county="安定区",
+    township="凤翔街道",
+    community="东河社区",
+    hired_on="2020-03-01",
+    cert_level="社会工作师",
+    certified_on="2022年6月1日",
+    cert_no="Z-001",
+    channel="公开招聘",
+)
+LI = row(
+    record_id="MZ-002",
+    name="李娜",
+    id_number=ID_LI,
+    phone=PHONE_LI,
+    post="社区工作者",
+    county="安定区",
+    hired_on="2019/9/1",
+    left_on="2024-05-01",
+)
+WANG = row(
+    record_id="MZ-003", name="王芳", id_number=ID_WANG, post="社区工作者", hired_on="2021-01-04"
+)
+ZHAO = row(record_id="MZ-004", name="赵强", id_number=ID_ZHAO, post="其他", hired_on="2018-07-01")
+SUN = row(
+    record_id="MZ-005", name="孙丽", id_number=ID_SUN, post="社会工作岗位", hired_on="2022-02-01"
+)
+BAD_POST = row(record_id="MZ-006", name="周杰", post="社工大师", hired_on="2020-01-01")
+BASE = [ZHANG, LI, WANG, ZHAO, SUN, BAD_POST]  # spreadsheet rows 2..7
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(0.05)
+
+
+async def post_roster(
+    client: httpx.AsyncClient,
+    data: bytes,
+    *,
+    filename: str = "roster.csv",
+    department: str = DEPT,
+    department_name: str | None = DEPT_NAME,
+) -> httpx.Response:
+    form = {"department": department}
+    if department_name is not None:
+        form["department_name"] = department_name
+    return await client.post(
+        "/imports/roster",
+        data=form,
+        files={"file": (filename, data, "application/octet-stream")},
+        timeout=600,
+    )
+
+
+async def import_roster(client: httpx.AsyncClient, data: bytes, **kw: Any) -> dict[str, Any]:
+    resp = await post_roster(client, data, **kw)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+async def events_after(client: httpx.AsyncClient, after: int = 0) -> list[dict[str, Any]]:
+    """Every event on GET /events after ``after``, paging through the feed."""
+    found: list[dict[str, Any]] = []
+    while True:
+        resp = await client.get("/events", params={"after": after, "limit": 5000})
+        assert resp.status_code == 200, resp.text
+        page = resp.json()
+        if not page["events"]:
+            return found
+        found.extend(page["events"])
+        after = page["next_after"]
+
+
+async def head(client: httpx.AsyncClient) -> int:
+    resp = await client.get("/events", params={"after": 0, "limit": 1})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["head"]
+
+
+def registered_by_record(events: list[dict[str, Any]]) -> dict[str, str]:
+    """record_id → worker_id, from WorkerRegistered events."""
+    return {
+        e["data"]["record_id"]: e["data"]["worker_id"]
+        for e in events
+        if e["type"] == "WorkerRegistered"
+    }
+
+
+def rejections(report: dict[str, Any]) -> list[tuple[int, str]]:
+    return sorted((r["row"], r["field"]) for r in report["rejected"])
+
+
+# --- 1. the first import -----------------------------------------------------------------
+
+
+async def test_import_over_http_creates_department_and_emits_the_right_events(registry) -> None:
+    """Five good rows (one certified, one departed) and one bad row → a precise report and
+    exactly DepartmentRegistered + 5 WorkerRegistered + 1 WorkerCertified + 1 WorkerLeft."""
+    c = registry.client
+    report = await import_roster(c, csv_bytes(BASE))
+    assert report["department"] == DEPT and report["department_created"] is True
+    assert (report["rows_read"], report["new"], report["changed"], report["unchanged"]) == (
+        6,
+        5,
+        0,
+        0,
+    )
+    assert report["rejected_rows"] == 1 and rejections(report) == [(7, "post")]
+    assert "社会工作岗位" in report["rejected"][0]["reason_zh"]
+    # ``events`` counts the rows' events; DepartmentRegistered is not among them.
+    assert report["events"] == 7 and report["last_position"] == 8 == await head(c)
+
+    events = await events_after(c)
+    assert Counter(e["type"] for e in events) == {
+        "DepartmentRegistered": 1,
+        "WorkerRegistered": 5,
+        "WorkerCertified": 1,
+        "WorkerLeft": 1,
+    }
+    assert [e["sequence"] for e in events] == list(range(1, 9))
+    dept = events[0]
+    assert dept["type"] == "DepartmentRegistered"
+    assert dept["data"]["code"] == DEPT and dept["data"]["name"] == DEPT_NAME
+    assert {e["department"] for e in events} == {DEPT}
+
+    ids = registered_by_record(events)
+    assert set(ids) == {"MZ-001", "MZ-002", "MZ-003", "MZ-004", "MZ-005"}
+    by_worker: dict[str, list[dict[str, Any]]] = {}
+    for e in events[1:]:
+        by_worker.setdefault(e["data"]["worker_id"], []).append(e)
+    assert [e["type"] for e in by_worker[ids["MZ-001"]]] == ["WorkerRegistered", "WorkerCertified"]
+    assert [e["type"] for e in by_worker[ids["MZ-002"]]] == ["WorkerRegistered", "WorkerLeft"]
+    for rec in ("MZ-003", "MZ-004", "MZ-005"):
+        assert [e["type"] for e in by_worker[ids[rec]]] == ["WorkerRegistered"]
+
+    zhang = by_worker[ids["MZ-001"]][0]["data"]
+    assert zhang["name"] == "张伟" and zhang["department"] == DEPT
+    assert (zhang["gender"], zhang["birth_date"]) == ("male", "1988-05-06")
+    assert zhang["post"] == "social_work_post" and zhang["org_type"] == "social_work_org"
+    assert zhang["region"] == {"county": "安定区", "township": "凤翔街道", "community": "东河社区"}
+    assert zhang["hired_on"] == "2020-03-01" and zhang["channel"] == "公开招聘"
+    assert zhang["id_number_masked"] == masked_id(ID_ZHANG)
+    assert zhang["phone_masked"] == masked_phone(PHONE_ZHANG)
+    cert = by_worker[ids["MZ-001"]][1]["data"]
+    assert (cert["level"], cert["certified_on"], cert["certificate_no"]) == (
+        "intermediate",
+        "2022-06-01",
+        "Z-001",
+    )
+    li = by_worker[ids["MZ-002"]]
+    assert li[0]["data"]["hired_on"] == "2019-09-01" and li[0]["data"]["gender"] == "female"
+    assert li[1]["data"]["left_on"] == "2024-05-01"
+
+    # The department exists now: a different file under the same code does not recreate it.
+    again = await import_roster(c, csv_bytes([row(name="吴敏", hired_on="2023-01-01")]))
+    assert again["department_created"] is False and again["new"] == 1
+    assert [e["type"] for e in await events_after(c, 8)] == ["WorkerRegistered"]
+
+
+# --- 2. idempotence ----------------------------------------------------------------------
+
+
+async def test_importing_the_same_file_again_changes_nothing(registry) -> None:
+    c = registry.client
+    data = csv_bytes(BASE)
+    await import_roster(c, data)
+    before = await head(c)
+    assert before == 8
+    for _ in range(2):
+        report = await import_roster(c, data)
+        assert report["department_created"] is False
+        assert (report["rows_read"], report["new"], report["changed"], report["unchanged"]) == (
+            6,
+            0,
+            0,
+            5,
+        )
+        assert rejections(report) == [(7, "post")]  # still reported, still not imported
+        assert report["events"] == 0 and report["last_position"] is None
+        assert await head(c) == before
+
+
+# --- 3. changed rows ---------------------------------------------------------------------
+
+
+async def test_changed_rows_emit_only_what_changed(registry) -> None:
+    """Phone changed, post changed, certificate added, departure added, one row as it was."""
+    c = registry.client
+    first = [ZHANG, LI, WANG, ZHAO, SUN]
+    await import_roster(c, csv_bytes(first))
+    before = await head(c)
+    ids = registered_by_record(await events_after(c))
+
+    changed = [list(r) for r in first]
+    changed[0][COLUMN["phone"]] = PHONE_ZHANG_NEW  # 张伟: new phone
+    changed[2][COLUMN["post"]] = "社会工作岗位"  # 王芳: 社区工作者 → 社会工作岗位
+    changed[3][COLUMN["cert_level"]] = "助理社会工作师"  # 赵强: newly certified
+    changed[3][COLUMN["certified_on"]] = "2023-06-18"
+    changed[4][COLUMN["left_on"]] = "2024-12-31"  # 孙丽: left
+    report = await import_roster(c, csv_bytes(changed))
+    assert (report["rows_read"], report["new"], report["changed"], report["unchanged"]) == (
+        5,
+        0,
+        4,
+        1,
+    )
+    assert report["rejected"] == [] and report["events"] == 4
+
+    events = await events_after(c, before)
+    assert len(events) == 4 and await head(c) == before + 4
+    got = {(e["data"]["worker_id"], e["type"]): e["data"] for e in events}
+    assert set(got) == {
+        (ids["MZ-001"], "WorkerProfileUpdated"),
+        (ids["MZ-003"], "WorkerProfileUpdated"),
+        (ids["MZ-004"], "WorkerCertified"),
+        (ids["MZ-005"], "WorkerLeft"),
+    }
+    phone = got[(ids["MZ-001"], "WorkerProfileUpdated")]
+    assert phone["changed"] == ["phone_hash", "phone_masked"]
+    assert phone["phone_masked"] == masked_phone(PHONE_ZHANG_NEW)
+    assert phone["post"] is None and phone["name"] is None
+    post = got[(ids["MZ-003"], "WorkerProfileUpdated")]
+    assert post["changed"] == ["post"] and post["post"] == "social_work_post"
+    cert = got[(ids["MZ-004"], "WorkerCertified")]
+    assert (cert["level"], cert["certified_on"]) == ("assistant", "2023-06-18")
+    assert got[(ids["MZ-005"], "WorkerLeft")]["left_on"] == "2024-12-31"
+
+    # The changed file is now the known state: importing it again is a no-op.
+    again = await import_roster(c, csv_bytes(changed))
+    assert (again["changed"], again["unchanged"], again["events"]) == (0, 5, 0)
+    assert await head(c) == before + 4
+
+
+# --- 4. bad rows never take good rows down -----------------------------------------------
+
+MIXED = [
+    ZHANG,  # 2 good
+    row(record_id="X-1", name="钱多", post="社工大师", hired_on="2020-01-01"),  # 3 post
+    LI,  # 4 good
+    row(record_id="X-2", name="孙悟", hired_on="2021-02-30"),  # 5 impossible date
+    WANG,  # 6 good
+    row(record_id="X-3", name="郑和", hired_on="2022-05-01", left_on="2021-05-01"),  # 7 left_on
+    row(  # 8 bad ID number: kept for the census, without it
+        record_id="X-4",
+        name="冯敏",
+        id_number=bad_check_character(ID_ZHAO),
+        phone="13700001234",
+        hired_on="2020-06-01",
+    ),
+    row(record_id="X-5", name="陈晨", phone="12345", hired_on="2020-06-01"),  # 9 phone dropped
+    row(record_id="X-6", name="", hired_on="2020-06-01"),  # 10 name missing
+]
+
+
+async def test_bad_rows_are_rejected_with_row_and_field_and_good_rows_imported(registry) -> None:
+    c = registry.client
+    report = await import_roster(c, csv_bytes(MIXED))
+    assert report["rows_read"] == 9
+    assert report["new"] == 5  # 张伟, 李娜, 王芳, 冯敏 (bad ID), 陈晨 (bad phone)
+    assert report["rejected_rows"] == 4
+    assert rejections(report) == [(3, "post"), (5, "hired_on"), (7, "left_on"), (10, "name")]
+    by_row = {r["row"]: r for r in report["rejected"]}
+    assert "2021-2-30" in by_row[5]["reason"] and "不存在" in by_row[5]["reason_zh"]
+    assert "before hired_on" in by_row[7]["reason"]
+    assert by_row[3]["value"] == "社工大师"
+    # The phone the parser refused is a warning on its row, never repeating the number.
+    warnings = {w["row"]: w["warning"] for w in report["warnings"]}
+    assert sorted(warnings) == [8, 9]  # the kept bad ID number, the dropped phone
+    assert warnings[8].startswith("id_number: ") and warnings[9].startswith("phone: ")
+
+    events = await events_after(c)
+    registered = {
+        e["data"]["record_id"]: e["data"] for e in events if e["type"] == "WorkerRegistered"
+    }
+    assert set(registered) == {"MZ-001", "MZ-002", "MZ-003", "X-4", "X-5"}
+    kept = registered["X-4"]  # bad ID number: imported without it
+    assert kept["name"] == "冯敏" and kept["id_number_hash"] is None
+    # …but its masked fragment (region + last four) still travels, for the census's matching.
+    assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", kept["id_number_masked"])
+    assert kept["phone_masked"] == "137****1234" and kept["hired_on"] == "2020-06-01"
+    assert registered["X-5"]["phone_hash"] is None
+    assert Counter(e["type"] for e in events) == {
+        "DepartmentRegistered": 1,
+        "WorkerRegistered": 5,
+        "WorkerCertified": 1,
+        "WorkerLeft": 1,
+    }
+
+
+async def test_bad_id_number_is_reported_to_the_clerk(registry) -> None:
+    """The kept row's ID problem must reach the report (row number, field, no raw number)."""
+    report = await import_roster(registry.client, csv_bytes(MIXED))
+    raw = bad_check_character(ID_ZHAO)
+    id_warnings = [w for w in report["warnings"] if w["row"] == 8]
+    assert len(id_warnings) == 1 and id_warnings[0]["warning"].startswith("id_number")
+    assert raw not in str(report) and raw[:17] not in str(report)
+
+
+# --- 5. duplicate ID numbers -------------------------------------------------------------
+
+
+async def test_same_id_number_twice_in_one_file_rejects_the_second(registry) -> None:
+    c = registry.client
+    assert ID_X.endswith("X")
+    rows = [
+        row(record_id="MZ-101", name="李娜", id_number=ID_X, hired_on="2021-01-01"),
+        WANG,
+        row(record_id="MZ-102", name="李娜", id_number=ID_X, hired_on="2021-01-01"),
+        row(record_id="MZ-103", name="李娜", id_number=ID_X.lower(), hired_on="2021-01-01"),
+    ]
+    report = await import_roster(c, csv_bytes(rows))
+    assert report["new"] == 2 and rejections(report) == [(4, "id_number"), (5, "id_number")]
+    assert all("MZ-101" in r["reason"] for r in report["rejected"])
+    events = await events_after(c)
+    assert sorted(registered_by_record(events)) == ["MZ-003", "MZ-101"]
+    assert ID_X not in str(report) and ID_X[:17] not in str(report)
+
+
+async def test_id_number_registered_earlier_via_post_workers_is_rejected_not_500(
+    registry,
+) -> None:
+    c = registry.client
+    resp = await c.post(
+        "/workers",
+        json={"name": "李娜", "id_number": ID_LI, "department": DEPT, "hired_on": "2019-09-01"},
+    )
+    assert resp.status_code == 201, resp.text
+    earlier = resp.json()["worker"]["worker_id"]
+    before = await head(c)
+
+    report = await import_roster(c, csv_bytes([ZHANG, LI, WANG]))
+    assert report["new"] == 2 and report["rejected_rows"] == 1
+    assert rejections(report) == [(3, "id_number")]
+    assert earlier in report["rejected"][0]["reason"]
+    events = await events_after(c, before)
+    assert sorted(registered_by_record(events)) == ["MZ-001", "MZ-003"]
+    assert events[0]["type"] == "DepartmentRegistered"
+
+    # Another department may hold the same person: no rejection there.
+    other = await import_roster(c, csv_bytes([LI]), department="hrss", department_name="人社局")
+    assert (other["new"], other["rejected"]) == (1, [])
+
+
+# --- 6. encodings and workbooks ----------------------------------------------------------
+
+
+async def test_gbk_csv_imports(registry) -> None:
+    c = registry.client
+    rows = [
+        row(
+            record_id="G-1",
+            name="王喆",
+            id_number=ID_WANG,
+            post="社区工作者",
+            hired_on="2021年3月5日",
+        ),
+        row(
+            record_id="G-2", name="朱镕", county="城关区", community="东岗社区", hired_on="2020-1-1"
+        ),
+    ]
+    data = csv_bytes(rows, "gbk")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    report = await import_roster(c, data, filename="花名册.csv")
+    assert (report["new"], report["rejected"]) == (2, [])
+    events = await events_after(c)
+    registered = {
+        e["data"]["record_id"]: e["data"] for e in events if e["type"] == "WorkerRegistered"
+    }
+    assert registered["G-1"]["name"] == "王喆" and registered["G-1"]["hired_on"] == "2021-03-05"
+    assert registered["G-1"]["post"] == "community_worker"
+    assert registered["G-2"]["name"] == "朱镕"
+    assert registered["G-2"]["region"] == {
+        "county": "城关区",
+        "township": None,
+        "community": "东岗社区",
+    }
+
+
+async def test_xlsx_imports_with_date_cells_and_a_title_line(registry) -> None:
+    c = registry.client
+    li_dates = [date(2019, 9, 1), date(2024, 5, 1)]  # hired, left
+    sheet = [
+        ["定西市民政局社会工作人才花名册"],  # title line: header on row 2
+        HEADER,
+        [
+            "X-1",
+            "张伟",
+            ID_ZHANG,
+            int(PHONE_ZHANG),  # typed as a number, as Excel does
+            "红叶社工服务中心",
+            "社会工作服务机构",
+            "社会工作岗位",
+            "安定区",
+            None,
+            None,
+            datetime(2020, 3, 1),
+            None,
+            "高级社会工作师",
+            date(2023, 9, 9),
+            "G-9",
+            None,
+        ],
+        ["X-2", "李娜", ID_LI, None, None, None, "社区工作者", None, None, None, *li_dates],
+        ["X-3", "王芳", None, None, None, None, "不知道", None, None, None, date(2019, 9, 1)],
+    ]
+    report = await import_roster(c, xlsx_bytes(sheet), filename="roster.xlsx")
+    assert (report["rows_read"], report["new"]) == (3, 2)
+    assert rejections(report) == [(5, "post")]  # the spreadsheet's own row number
+    events = await events_after(c)
+    assert Counter(e["type"] for e in events) == {
+        "DepartmentRegistered": 1,
+        "WorkerRegistered": 2,
+        "WorkerCertified": 1,
+        "WorkerLeft": 1,
+    }
+    registered = {
+        e["data"]["record_id"]: e["data"] for e in events if e["type"] == "WorkerRegistered"
+    }
+    assert registered["X-1"]["hired_on"] == "2020-03-01"
+    assert registered["X-1"]["phone_masked"] == masked_phone(PHONE_ZHANG)
+    assert registered["X-1"]["id_number_masked"] == masked_id(ID_ZHANG)
+    certified = next(e["data"] for e in events if e["type"] == "WorkerCertified")
+    assert (certified["level"], certified["certified_on"], certified["certificate_no"]) == (
+        "senior",
+        "2023-09-09",
+        "G-9",
+    )
+    left = next(e["data"] for e in events if e["type"] == "WorkerLeft")
+    assert left["left_on"] == "2024-05-01"
+
+
+# --- 7. file-level errors ----------------------------------------------------------------
+
+FILE_ERRORS: dict[str, tuple[str, bytes]] = {
+    "no_name_column": (
+        "roster.csv",
+        f"记录编号,身份证号,入职日期\nMZ-1,{ID_ZHANG},2020-01-01\n".encode(),
+    ),
+    "empty": ("roster.csv", b"   \n"),
+    "web_page": ("roster.xls", b"<html><body><table><tr><td>x</td></tr></table></body></html>"),
+    "broken_workbook": ("roster.xlsx", b"PK\x03\x04" + b"\x00not really a zip" * 20),
+    "binary": ("roster.csv", bytes(range(256)) * 8),
+}
+
+
+@pytest.mark.parametrize("case", list(FILE_ERRORS))
+async def test_file_level_error_is_422_on_file_and_appends_nothing(registry, case: str) -> None:
+    c = registry.client
+    filename, data = FILE_ERRORS[case]
+    resp = await post_roster(c, data, filename=filename)
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert error["field"] == "file" and error["code"] == "bad_file"
+    assert error["message"] and error["message_zh"]
+    assert ID_ZHANG not in resp.text
+    assert await head(c) == 0  # not even the department was created
+    assert await events_after(c) == []
+
+
+async def test_bad_department_code_is_422_on_department(registry) -> None:
+    resp = await post_roster(registry.client, csv_bytes([ZHANG]), department="民政 局")
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["field"] == "department"
+    assert await head(registry.client) == 0
+
+
+# --- 8. the command line -----------------------------------------------------------------
+
+
+def _cli(data_dir: Path, file: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR")}
+    env.update(PII_HASH_KEY="c" * 32, PYTHONIOENCODING="utf-8", COLUMNS="200")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shegong.platform.cli",
+            "registry",
+            "import-roster",
+            "--department",
+            DEPT,
+            "--data-dir",
+            str(data_dir),
+            str(file),
+        ],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=data_dir,
+        timeout=300,
+    )
+
+
+def _event_types(db: Path) -> Counter[str]:
+    with sqlite3.connect(db) as conn:
+        return Counter(t for (t,) in conn.execute("SELECT type FROM events"))
+
+
+def test_cli_import_roster_reports_and_exit_codes(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    with_bad = tmp_path / "with_bad.csv"
+    with_bad.write_bytes(csv_bytes(BASE))
+    clean = tmp_path / "clean.csv"
+    clean.write_bytes(csv_bytes([ZHANG, LI, WANG, ZHAO, SUN], "gbk"))
+    db = data_dir / "registry.db"
+
+    first = _cli(data_dir, with_bad)
+    out = first.stdout + first.stderr
+    assert first.returncode == 1, out
+    assert f"new department {DEPT} created" in out
+    assert "rows read 6 · new 5 · changed 0 · unchanged 0 · rejected rows 1 · events 7" in out, out
+    assert "社工大师" in out or "post" in out
+    assert db.exists()
+    assert _event_types(db) == {
+        "DepartmentRegistered": 1,
+        "WorkerRegistered": 5,
+        "WorkerCertified": 1,
+        "WorkerLeft": 1,
+    }
+
+    # The same people without the bad row (and GBK-encoded): nothing new, exit 0.
+    second = _cli(data_dir, clean)
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out
+    assert "rows read 5 · new 0 · changed 0 · unchanged 5 · rejected rows 0 · events 0" in out
+    assert "created" not in out
+    assert sum(_event_types(db).values()) == 8
+
+    third = _cli(data_dir, clean)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert "unchanged 5" in third.stdout and "events 0" in third.stdout
+
+
+# --- 9. personal data stays home ---------------------------------------------------------
+
+
+async def test_no_raw_id_number_or_phone_on_the_bus_or_the_feed(
+    registry, redis: Redis, stream_prefix: str
+) -> None:
+    c = registry.client
+    bad_id = bad_check_character(ID_ZHAO)
+    await import_roster(c, csv_bytes(BASE))
+    changed = [list(r) for r in BASE]
+    changed[0][COLUMN["phone"]] = PHONE_ZHANG_NEW
+    await import_roster(c, csv_bytes(changed))
+    mixed = await import_roster(c, csv_bytes(MIXED), department="hrss", department_name="人社局")
+    top = await head(c)
+    assert top > 10
+
+    stream = stream_prefix + "registry.events"
+
+    async def relayed() -> bool:
+        return await redis.xlen(stream) == top
+
+    await eventually(relayed)
+    entries = await redis.xrange(stream)
+    wire = "\n".join(
+        f"{k.decode()}={v.decode()}" for _, fields in entries for k, v in fields.items()
+    )
+    feed = "\n".join(
+        [
+            (await c.get("/events", params={"after": a, "limit": 5000})).text
+            for a in range(0, top, 5000)
+        ]
+    )
+    raw = [ID_ZHANG, ID_LI, ID_WANG, ID_ZHAO, ID_SUN, bad_id]
+    raw += [n[:17] for n in raw] + [ID_ZHANG[6:14], ID_LI[6:14]]  # birth digits too
+    raw += [PHONE_ZHANG, PHONE_ZHANG_NEW, PHONE_LI, "13700001234"]
+    for text in (wire, feed, str(mixed)):
+        for value in raw:
+            assert value not in text, value
+    for masked in (masked_id(ID_ZHANG), masked_phone(PHONE_ZHANG), masked_phone(PHONE_ZHANG_NEW)):
+        assert masked in wire and masked in feed
+
+
+# --- 10. volume --------------------------------------------------------------------------
+
+
+def volume_rows(n: int) -> list[list[str]]:
+    rows = []
+    start = date(1960, 1, 1)
+    for i in range(n):
+        birth = start + timedelta(days=i % 10_000)
+        number = resident_id(birth, 100 + i // 10_000)
+        rows.append(
+            row(
+                record_id=f"V-{i:06d}",
+                name=f"工作者{i}",
+                id_number=number,
+                phone=f"138{i:08d}",
+                organization=f"第{i % 50}社工站",
+                org_type="社工站",
+                post=("社会工作岗位", "社区工作者", "其他")[i % 3],
+                county=("安定区", "通渭县", "陇西县")[i % 3],
+                township=f"街道{i % 20}",
+                community=f"社区{i % 200}",
+                hired_on=f"20{10 + i % 14}-0{1 + i % 9}-1{i % 10}",
+                left_on="2024-12-31" if i % 10 == 0 else "",
+                cert_level="助理社会工作师" if i % 5 == 0 else "",
+                certified_on="2023-06-18" if i % 5 == 0 else "",
+            )
+        )
+    return rows
+
+
+async def test_twenty_thousand_rows_import_in_one_request(registry, database_url: str) -> None:
+    n = 20_000
+    rows = volume_rows(n)
+    assert len({r[COLUMN["id_number"]] for r in rows}) == n
+    data = csv_bytes(rows)
+    started = time.perf_counter()
+    report = await import_roster(registry.client, data)
+    elapsed = time.perf_counter() - started
+    kind = database_url.split(":", 1)[0]
+    print(f"\n[{kind}] {n:,} roster rows imported in {elapsed:.1f} s = {n / elapsed:,.0f} rows/s")
+    assert (report["rows_read"], report["new"], report["rejected"]) == (n, n, [])
+    worker_events = n + n // 5 + n // 10  # registered, certified (every 5th), left (10th)
+    assert report["events"] == worker_events and report["warnings"] == []
+    assert await head(registry.client) == 1 + worker_events == report["last_position"]
+
+
+# --- bugs found by these tests, fixed; kept as regression tests -------------------------
+
+
+async def test_same_record_twice_in_one_file_is_rejected_even_across_chunks(registry) -> None:
+    from shegong.registry.application.roster_import import CHUNK
+
+    rows = [row(record_id=f"C-{i}", name=f"工作者{i}", hired_on="2020-01-01") for i in range(CHUNK)]
+    rows.append(row(record_id="C-0", name="另一个人", hired_on="2021-01-01"))  # row CHUNK + 2
+    report = await import_roster(registry.client, csv_bytes(rows))
+    assert (report["new"], report["changed"]) == (CHUNK, 0)
+    assert rejections(report) == [(CHUNK + 2, "record_id")]
+
+
+async def test_changed_id_number_colliding_with_another_record_does_not_take_the_chunk_down(
+    registry,
+) -> None:
+    c = registry.client
+    await import_roster(c, csv_bytes([ZHANG, LI, WANG]))
+    before = await head(c)
+    ids = registered_by_record(await events_after(c))
+    zhang = list(ZHANG)
+    zhang[COLUMN["id_number"]] = ID_LI  # typo: 李娜's number on 张伟's row
+    wang = list(WANG)
+    wang[COLUMN["hired_on"]] = "2021-02-01"
+    resp = await post_roster(c, csv_bytes([zhang, LI, wang]))
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert any(w["row"] == 2 and "id_number" in w["warning"] for w in report["warnings"]) or (
+        rejections(report) == [(2, "id_number")]
+    )
+    events = await events_after(c, before)
+    assert [(e["type"], e["data"]["worker_id"]) for e in events] == [
+        ("WorkerProfileUpdated", ids["MZ-003"])
+    ]
+
+
+async def test_changed_id_number_is_not_written_to_the_vault(registry) -> None:
+    c = registry.client
+    await import_roster(c, csv_bytes([ZHANG]))
+    other = resident_id(date(1970, 1, 1), 77)
+    zhang = list(ZHANG)
+    zhang[COLUMN["id_number"]] = other
+    report = await import_roster(c, csv_bytes([zhang]))
+    assert [w["row"] for w in report["warnings"]] == [2]  # "differs …; not changed"
+    # 张伟 is registered (events: id_number_hash of ID_ZHANG) under MZ-001: a new record
+    # with ID_ZHANG must be refused as a duplicate.
+    newcomer = row(record_id="MZ-900", name="张伟", id_number=ID_ZHANG, hired_on="2024-01-01")
+    report = await import_roster(c, csv_bytes([newcomer]))
+    assert rejections(report) == [(2, "id_number")]
