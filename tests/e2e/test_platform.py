@@ -47,7 +47,9 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert result.returncode == 0, out
     assert "registered 张伟" in out and "社会工作师" in out
     assert "no raw ID number or phone on the stream" in out
-    assert "active on 2024-12-31: 3 of 4" in out
+    assert "active on 2024-12-31: 6 of 7" in out
+    assert "first upload (new department created): rows 4 · new 3" in out
+    assert "same file again: rows 4 · new 0 · unchanged 3" in out
     state = tmp_path / "data" / "redis" / "bus-server.json"
     if state.exists():  # the bus we started must be gone
         pid = json.loads(state.read_text()).get("pid")

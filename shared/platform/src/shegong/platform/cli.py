@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="shegong (社工): the social-work workforce platform.",
 )
-console = Console(width=None if Console().is_terminal else 110, soft_wrap=True)
+console = Console(width=None if Console().is_terminal else 130, soft_wrap=True)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
 
