@@ -277,9 +277,7 @@ class RosterImporter:
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
             # A mistyped number still gives the census its region and last four digits.
-            id_number_masked=mask_id_number(rid.number if rid else row.raw_id_number)
-            if rid or row.raw_id_number
-            else None,
+            id_number_masked=mask_id_number(reported) if (reported := _reported_id(row)) else None,
             phone_hash=self.hasher.phone(row.phone) if row.phone else None,
             phone_masked=mask_phone(row.phone) if row.phone else None,
             organization=row.organization,
@@ -393,3 +391,8 @@ class RosterImporter:
             )
             found.update({r.id_number_hash: f"worker {r.worker_id}" for r in rows})
         return found
+
+
+def _reported_id(row: RosterRow) -> str | None:
+    """The ID number as valid, else as typed (only ever masked before it leaves)."""
+    return row.id_number.number if row.id_number else row.raw_id_number

@@ -1,0 +1,477 @@
+"""The census linkage engine: hard constraints, rules and evidence, clerks' decisions,
+incremental order independence, and precision / recall on a generated city."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
+from shegong.registry.census.linkage import (
+    CensusConflict,
+    CensusRecord,
+    Decision,
+    Link,
+    Linker,
+    Review,
+    Unlink,
+    normalize_org,
+    normalize_person_name,
+)
+from shegong.registry.census.synthetic import (
+    RosterRow,
+    generate_city,
+    pairwise_precision_recall,
+    to_census_record,
+    to_census_records,
+)
+
+HASHER = PersonalDataHasher("census-test-key-0123456789abcdef")
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def valid_id(birth: date, order: int, region: str = "621102") -> str:
+    body = f"{region}{birth:%Y%m%d}{order:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def rec(
+    key: str,
+    name: str,
+    *,
+    id_number: str | None = None,
+    masked: str | None = None,
+    birth: date | None = None,
+    sex: str | None = None,
+    phone: str | None = None,
+    org: str | None = None,
+    county: str | None = "安定区",
+    township: str | None = "中华路街道",
+    community: str | None = None,
+) -> CensusRecord:
+    """A census record as a registry node would emit it (hash + mask, never the number);
+    a valid ID number gives the birth date and sex, as ``to_census_record`` does."""
+    if id_number:
+        resident = parse_resident_id(id_number)
+        birth, sex = resident.birth_date, resident.sex
+    return CensusRecord(
+        key=key,
+        department=key.split(":")[0],
+        name=name,
+        id_hash=HASHER.id_number(id_number) if id_number else None,
+        id_masked=mask_id_number(id_number) if id_number else masked,
+        birth_date=birth,
+        sex=sex,
+        phone_hash=HASHER.phone(phone) if phone else None,
+        organization=org,
+        county=county,
+        township=township,
+        community=community,
+    )
+
+
+def partition(linker: Linker) -> set[frozenset[str]]:
+    return {frozenset(keys) for keys in linker.persons().values()}
+
+
+def same_person(linker: Linker, a: str, b: str) -> bool:
+    return linker.person_of(a) == linker.person_of(b)
+
+
+BIRTH = date(1985, 6, 15)
+ID_A = valid_id(BIRTH, 231)
+ID_B = valid_id(BIRTH, 457)
+
+
+# --------------------------------------------------------------------------- hard constraints
+
+
+def test_different_valid_ids_never_merge_even_when_everything_else_matches() -> None:
+    def wang_wei(key: str, id_number: str | None) -> CensusRecord:
+        return rec(
+            key,
+            "王伟",
+            id_number=id_number,
+            birth=BIRTH,
+            sex="male",
+            phone="13812345678",
+            org="红叶社工中心",
+            community="东关社区",
+        )
+
+    linker = Linker()
+    linker.add(wang_wei("mz:1", ID_A))
+    linker.add(wang_wei("rs:1", ID_B))
+    assert not same_person(linker, "mz:1", "rs:1")
+    # A record without an ID that matches both joins one of them, never both.
+    out = linker.add(wang_wei("jy:1", None))
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert same_person(linker, "jy:1", "mz:1") != same_person(linker, "jy:1", "rs:1")
+    conflicts = [d for d in out if isinstance(d, Review) and "different valid ID" in d.reason]
+    assert conflicts, "the refused link goes to the review queue"
+    assert any("different valid ID" in r.reason for r in linker.review_queue())
+
+
+def test_common_name_strangers_with_different_birth_dates_never_merge() -> None:
+    linker = Linker()
+    for i, year in enumerate((1970, 1971, 1985, 1990)):
+        # Same common name, organisation, region and even the same phone: birth dates differ.
+        linker.add(
+            rec(
+                f"d{i}:1",
+                "李娜",
+                birth=date(year, 3, 8),
+                sex="female",
+                phone="13912345678",
+                org="安定区红叶社会工作服务中心",
+                community="东关社区",
+            )
+        )
+    assert len(linker.persons()) == 4
+    assert linker.review_queue() == []
+
+
+def test_common_name_without_birth_date_is_reviewed_not_linked() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "张伟", id_number=ID_A, phone="13812345678", org="阳光社工中心"))
+    out = linker.add(rec("rs:1", "张　伟", phone="13812345678", org="阳光社工中心"))
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert [d.reason for d in out if isinstance(d, Review)] == ["shared name without birth date"]
+
+
+def test_same_name_and_birth_only_is_a_review_not_a_link() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678", org="红叶社工中心"))
+    out = linker.add(
+        rec("rs:1", "王伟", birth=BIRTH, phone="13987654321", org="陇西县人民医院", county="陇西县")
+    )
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert not any(isinstance(d, Link) for d in out)
+    (review,) = linker.review_queue()
+    assert (review.a, review.b, review.reason) == ("mz:1", "rs:1", "same name and birth date only")
+    assert review.evidence["name"] == "agree"
+    assert review.evidence["birth_date"] == "agree"
+    assert review.evidence["phone"] == "disagree"
+    assert review.evidence["organization"] == "disagree"
+
+
+# --------------------------------------------------------------------------- rules and evidence
+
+
+def mistype(number: str, position: int) -> str:
+    digit = str((int(number[position]) + 1) % 10)
+    return number[:position] + digit + number[position + 1 :]
+
+
+@pytest.mark.parametrize("position", [3, 9, 15])  # visible, hidden, visible
+def test_mistyped_id_with_name_and_birth_links_with_rule_and_evidence(position: int) -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "陈静", id_number=ID_A, phone="13812345678"))
+    typo = mistype(ID_A, position)
+    out = linker.add(
+        rec("rs:9", "陈静", masked=mask_id_number(typo), birth=BIRTH, phone="13700000000")
+    )
+    assert same_person(linker, "mz:1", "rs:9")
+    (link,) = [d for d in out if isinstance(d, Link)]
+    assert link.rule == "id-typo+name+birth"
+    assert link.evidence["id"] == "missing"
+    assert link.evidence["id_fragment"] == ("agree" if 6 <= position < 14 else "near")
+    assert link.evidence["name"] == link.evidence["birth_date"] == "agree"
+    assert link.evidence["phone"] == "disagree"
+    assert linker.links("rs:9") == [link]
+
+
+def test_fragment_match_alone_is_not_enough() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "赵丽", id_number=ID_A))
+    typo = mistype(ID_A, 9)
+    linker.add(rec("rs:1", "赵丽", masked=mask_id_number(typo)))  # name + fragment, nothing else
+    linker.add(rec("jy:1", "钱芳", masked=mask_id_number(typo), birth=BIRTH))  # other name
+    assert len(linker.persons()) == 3
+
+
+def test_traditional_characters_and_full_width_spaces_link_when_the_id_agrees() -> None:
+    assert normalize_person_name(" 劉　麗 華 ") == "刘丽华"
+    assert normalize_person_name("張偉") == normalize_person_name("张伟")
+    assert normalize_org("定西市安定区紅葉社會工作服務中心") == normalize_org("红叶社工中心")
+    linker = Linker()
+    linker.add(rec("mz:1", "劉麗華", id_number=ID_A))
+    out = linker.add(rec("rs:1", "刘　丽华", id_number=ID_A.lower()))
+    assert same_person(linker, "mz:1", "rs:1")
+    assert [(d.rule, d.evidence["name"]) for d in out if isinstance(d, Link)] == [
+        ("same-valid-id", "agree")
+    ]
+    # Without an ID number the normalised name carries the link (with birth and phone).
+    linker.add(rec("jy:1", "劉 麗華", birth=BIRTH, phone="13812345678"))
+    linker.add(rec("wj:1", "刘丽华 ", birth=BIRTH, phone="138-1234-5678"))
+    assert same_person(linker, "jy:1", "wj:1")
+    assert same_person(linker, "jy:1", "mz:1") is False  # no phone/fragment/org shared with it
+
+
+def test_valid_id_is_decisive_even_with_a_different_name() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "马小燕", id_number=ID_A))
+    linker.add(rec("rs:1", "马晓燕", id_number=ID_A))
+    assert same_person(linker, "mz:1", "rs:1")
+
+
+def test_old_form_and_lowercase_x_ids_hash_to_the_same_person() -> None:
+    birth = date(1968, 2, 29)
+    number = next(n for n in (valid_id(birth, o) for o in range(1, 999, 2)) if n.endswith("X"))
+    old = number[:6] + number[8:17]  # 15-digit form
+    rows = [
+        RosterRow("mz", "1", "李强", number, "男", None, None, None, None, None, None),
+        RosterRow("rs", "1", "李强", old, None, None, None, None, None, None, None),
+        RosterRow("jy", "1", "李强", number.lower(), None, None, None, None, None, None, None),
+    ]
+    records = [to_census_record(row, HASHER) for row in rows]
+    assert len({r.id_hash for r in records}) == 1
+    assert {r.id_masked for r in records} == {mask_id_number(number)}
+    assert {(r.birth_date, r.sex) for r in records} == {(birth, "male")}
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    assert len(linker.persons()) == 1
+
+
+# --------------------------------------------------------------------------- clerks' decisions
+
+
+def linked_pair() -> Linker:
+    linker = Linker()
+    linker.add(rec("mz:1", "孙磊", id_number=ID_A, phone="13812345678"))
+    linker.add(rec("rs:1", "孙磊", birth=BIRTH, phone="13812345678"))
+    assert same_person(linker, "mz:1", "rs:1")
+    return linker
+
+
+def test_not_same_sticks_through_updates_that_would_link() -> None:
+    linker = linked_pair()
+    out = linker.decide("mz:1", "rs:1", same=False, by="clerk-li")
+    assert [(type(d), d.a, d.b) for d in out] == [(Unlink, "mz:1", "rs:1")]
+    assert isinstance(out[0], Unlink)
+    assert out[0].reason == "clerk decided not the same"
+    # An update that adds even more agreeing evidence: still two persons.
+    stronger = rec(
+        "rs:1", "孙磊", masked=mask_id_number(mistype(ID_A, 9)), birth=BIRTH, phone="13812345678"
+    )
+    linker.update(stronger)
+    assert not same_person(linker, "mz:1", "rs:1")
+    # A third record linking to both joins one side only; the queue shows the conflict.
+    linker.add(rec("jy:1", "孙磊", birth=BIRTH, phone="13812345678"))
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert ("mz:1", "rs:1") not in {(r.a, r.b) for r in linker.review_queue()}
+    assert linker.decisions()[("mz:1", "rs:1")] == (False, "clerk-li")
+
+
+def test_same_sticks_through_updates_that_would_unlink() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678"))
+    linker.add(rec("rs:1", "王伟", birth=BIRTH, phone="13900000000"))
+    assert [r.reason for r in linker.review_queue()] == ["same name and birth date only"]
+    out = linker.decide("rs:1", "mz:1", same=True, by="clerk-wang")
+    assert [(d.rule, d.evidence["by"]) for d in out if isinstance(d, Link)] == [
+        ("clerk", "clerk-wang")
+    ]
+    assert same_person(linker, "mz:1", "rs:1")
+    assert linker.review_queue() == []
+    linker.update(rec("rs:1", "王伟", birth=date(1990, 1, 1), phone="13700000000"))
+    assert same_person(linker, "mz:1", "rs:1")
+    linker.remove("rs:1")
+    linker.add(rec("rs:1", "王伟"))  # re-imported: the decision still holds
+    assert same_person(linker, "mz:1", "rs:1")
+
+
+def test_same_decision_that_would_join_different_valid_ids_raises() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "王伟", id_number=ID_A))
+    linker.add(rec("rs:1", "王伟", id_number=ID_B))
+    with pytest.raises(CensusConflict):
+        linker.decide("mz:1", "rs:1", same=True, by="clerk")
+    # Nor through a record in between.
+    linker.add(rec("jy:1", "王伟"))
+    linker.decide("mz:1", "jy:1", same=True, by="clerk")
+    with pytest.raises(CensusConflict):
+        linker.decide("jy:1", "rs:1", same=True, by="clerk")
+    # An update that gives a clerk-linked record another valid ID raises, changing nothing.
+    before = partition(linker)
+    with pytest.raises(CensusConflict):
+        linker.update(rec("jy:1", "王伟", id_number=ID_B))
+    assert partition(linker) == before
+    assert linker.record("jy:1").id_hash is None
+
+
+def test_remove_unlinks() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "孙磊", id_number=ID_A, phone="13812345678"))
+    linker.add(rec("rs:1", "孙磊", birth=BIRTH, phone="13812345678"))  # bridge
+    linker.add(rec("jy:1", "孙磊", birth=BIRTH, phone="13812345678", org="红叶社工中心"))
+    assert len(linker.persons()) == 1
+    out = linker.remove("rs:1")
+    unlinks = [d for d in out if isinstance(d, Unlink)]
+    assert {(d.a, d.b) for d in unlinks} == {("mz:1", "rs:1"), ("jy:1", "rs:1")}
+    assert {d.reason for d in unlinks} == {"record removed"}
+    assert "rs:1" not in linker
+    assert same_person(linker, "mz:1", "jy:1")  # still linked directly (name+birth+phone)
+    linker.remove("jy:1")
+    assert linker.persons() == {"mz:1": {"mz:1"}}
+
+
+def test_a_name_seen_on_two_humans_needs_more_evidence_without_birth_date() -> None:
+    linker = Linker()
+    linker.add(rec("mz:1", "郭凤", id_number=ID_A, phone="13812345678"))
+    linker.add(rec("rs:1", "郭凤", phone="13812345678"))  # no birth: name + phone
+    assert same_person(linker, "mz:1", "rs:1")
+    assert linker.links("rs:1")[0].rule == "name+phone"
+    # A second 郭凤 (another valid ID) makes the name shared: name + phone is no longer enough.
+    out = linker.add(rec("jy:1", "郭凤", id_number=valid_id(date(1990, 1, 1), 11)))
+    assert [d.reason for d in out if isinstance(d, Unlink)] == ["evidence changed"]
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert linker.name_frequency("郭 鳳") == "shared"
+    linker.remove("jy:1")
+    assert same_person(linker, "mz:1", "rs:1")
+
+
+# --------------------------------------------------------------------------- order independence
+
+
+def city_records(n_persons: int, seed: int) -> tuple[list[CensusRecord], dict[str, str]]:
+    rows, truth = generate_city(n_persons, seed=seed)
+    return to_census_records(rows, HASHER), truth
+
+
+def replay(decisions: list[Decision], edges: set[tuple[str, str]]) -> None:
+    for d in decisions:
+        if isinstance(d, Link):
+            edges.add((d.a, d.b))
+        elif isinstance(d, Unlink):
+            edges.discard((d.a, d.b))
+
+
+def components(keys: set[str], edges: set[tuple[str, str]]) -> set[frozenset[str]]:
+    adjacent: dict[str, set[str]] = defaultdict(set)
+    for a, b in edges:
+        adjacent[a].add(b)
+        adjacent[b].add(a)
+    seen: set[str] = set()
+    out: set[frozenset[str]] = set()
+    for key in keys:
+        if key in seen:
+            continue
+        stack, group = [key], set()
+        while stack:
+            k = stack.pop()
+            if k not in group:
+                group.add(k)
+                stack.extend(adjacent[k])
+        seen |= group
+        out.add(frozenset(group))
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_persons=st.integers(min_value=10, max_value=60),
+    seed=st.integers(min_value=0, max_value=10**6),
+    order=st.randoms(use_true_random=False),
+)
+def test_partition_is_independent_of_arrival_order(
+    n_persons: int, seed: int, order: random.Random
+) -> None:
+    records, _ = city_records(n_persons, seed)
+    first = Linker()
+    for record in records:
+        first.add(record)
+    shuffled = records[:]
+    order.shuffle(shuffled)
+    second = Linker()
+    edges: set[tuple[str, str]] = set()
+    for record in shuffled:
+        replay(second.add(record), edges)
+    assert partition(first) == partition(second)
+    assert [(r.a, r.b, r.reason) for r in first.review_queue()] == [
+        (r.a, r.b, r.reason) for r in second.review_queue()
+    ]
+    # Removing records reaches the state of never having added them; the decisions replay.
+    gone = set(order.sample([r.key for r in records], len(records) // 3))
+    for key in sorted(gone):
+        replay(second.remove(key), edges)
+    fresh = Linker()
+    for record in records:
+        if record.key not in gone:
+            fresh.add(record)
+    assert partition(second) == partition(fresh)
+    assert components({r.key for r in records} - gone, edges) == partition(second)
+
+
+def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:
+    records, _ = city_records(300, seed=11)
+    rng = random.Random(4)
+    changed = {
+        r.key: replace(r, phone_hash=None, organization=None) for r in rng.sample(records, 120)
+    }
+    linker = Linker()
+    edges: set[tuple[str, str]] = set()
+    for record in records:
+        replay(linker.add(record), edges)
+    for record in changed.values():
+        replay(linker.update(record), edges)
+    fresh = Linker()
+    for record in records:
+        fresh.add(changed.get(record.key, record))
+    assert partition(linker) == partition(fresh)
+    assert components({r.key for r in records}, edges) == partition(linker)
+
+
+# --------------------------------------------------------------------------- a generated city
+
+
+def test_generated_city_of_5000_persons_precision_and_recall() -> None:
+    records, truth = city_records(5000, seed=2024)
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    precision, recall = pairwise_precision_recall(linker.persons(), truth)
+    humans = len(set(truth.values()))
+    print(
+        f"\n5,000 persons, {len(records):,} records: {len(linker.persons()):,} persons found "
+        f"({humans:,} true); pairwise precision {precision:.4f}, recall {recall:.4f}; "
+        f"review queue {len(linker.review_queue())}"
+    )
+    assert precision >= 0.995
+    assert recall >= 0.995
+
+
+def test_generator_has_the_hard_cases() -> None:
+    rows, truth = generate_city(2000, seed=3)
+    assert {row.department for row in rows} >= {"social-work", "civil-affairs", "hrss"}
+    records = to_census_records(rows, HASHER)
+    by_human: dict[str, list[CensusRecord]] = defaultdict(list)
+    for record in records:
+        by_human[truth[record.key]].append(record)
+    assert 1 <= min(map(len, by_human.values())) <= max(map(len, by_human.values())) <= 4
+    missing = sum(1 for r in rows if r.id_number is None) / len(rows)
+    invalid = sum(1 for r in records if r.id_masked and not r.id_hash) / len(rows)
+    assert 0.12 < missing < 0.18 and 0.03 < invalid < 0.07
+    assert any(normalize_person_name(r.name) != r.name for r in rows)  # traditional / spaces
+    names: dict[str, set[str]] = defaultdict(set)
+    twins: dict[tuple[str, date | None], set[str | None]] = defaultdict(set)
+    for record in records:
+        names[normalize_person_name(record.name)].add(truth[record.key])
+        if record.id_hash:
+            twins[(normalize_person_name(record.name), record.birth_date)].add(record.id_hash)
+    assert max(len(humans) for humans in names.values()) >= 5  # 王伟, 李娜 …
+    assert any(len(ids) >= 2 for ids in twins.values())  # same name + birth, different IDs
+
+
+def test_pairwise_precision_recall_counts_pairs() -> None:
+    truth = {"a": "1", "b": "1", "c": "1", "d": "2", "e": "2"}
+    assert pairwise_precision_recall({"p": {"a", "b", "c"}, "q": {"d", "e"}}, truth) == (1.0, 1.0)
+    # {a,b} {c,d,e}: true pairs ab ac bc de = 4; predicted ab cd ce de = 4; correct ab de = 2.
+    assert pairwise_precision_recall({"p": {"a", "b"}, "q": {"c", "d", "e"}}, truth) == (0.5, 0.5)
