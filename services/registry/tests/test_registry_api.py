@@ -7,10 +7,9 @@ the service's own subscription, so every read-model assertion polls with a deadl
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -22,9 +21,8 @@ from shegong.kernel.db import create_engine
 from shegong.kernel.feed import Feeds, HttpFeed
 from shegong.kernel.projection import ProjectionRunner
 from shegong.kernel.schema import metadata as kernel_metadata
+from shegong.kernel.testing import eventually
 from shegong.registry.projections.workers import WorkersProjection, certificates, workers
-
-T = TypeVar("T")
 
 # Valid resident ID numbers (GB 11643-1999 check characters) and what they carry.
 ID_FEMALE_1949 = "11010519491231002X"  # born 1949-12-31, female
@@ -37,19 +35,6 @@ HIRED = "2020-03-01"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.05)
 
 
 async def register(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:

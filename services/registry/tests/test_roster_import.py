@@ -6,7 +6,6 @@ every roster is built in the test, ID numbers carry real GB 11643 check characte
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import os
@@ -16,17 +15,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 from redis.asyncio import Redis
 
-T = TypeVar("T")
+from shegong.kernel.testing import eventually
 
 DEPT = "civil-affairs"
 DEPT_NAME = "民政局"
@@ -166,18 +165,6 @@ BASE = [ZHANG, LI, WANG, ZHAO, SUN, BAD_POST]  # spreadsheet rows 2..7
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 30.0) -> T:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = await check()
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
-        await asyncio.sleep(0.05)
 
 
 async def post_roster(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
@@ -28,6 +28,7 @@ from shegong.kernel.testing import (
     Counter,
     Poisoned,
     TallyProjection,
+    eventually,
     tally_rows,
 )
 
@@ -38,14 +39,6 @@ async def count(store: EventStore, counter_id: str, times: int = 1, by: int = 1)
             c = await tx.load(Counter, counter_id) or Counter(counter_id)
             c.count(by)
             await tx.save(c)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 @contextlib.asynccontextmanager

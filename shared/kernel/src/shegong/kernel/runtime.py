@@ -129,14 +129,18 @@ class Runtime:
         log.info("%s connected to the bus", self.definition.name)
 
     async def stop(self) -> None:
+        # Stop consuming first (in-flight batches may finish: their acks follow their
+        # commits), then the watchdogs, the relay and the bus connector.
+        try:
+            await asyncio.wait_for(self.broker.stop(), timeout=20)
+        except Exception as err:  # a stuck handler must not hold the shutdown hostage
+            log.warning("broker did not stop cleanly: %r", err)
         for sub in self.subscriptions:
             await sub.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
         await self.relay.leadership.release()
         await self.redis.aclose()
         await self.engine.dispose()

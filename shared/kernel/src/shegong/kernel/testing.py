@@ -8,7 +8,9 @@ kernel's tests and the benchmarks share one definition.
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import ClassVar, Literal, TypeVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -99,3 +101,22 @@ async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
     async with reading(engine) as conn:
         rows = await conn.execute(select(tallies))
         return {r.counter_id: (r.total, r.applied) for r in rows}
+
+
+T = TypeVar("T")
+
+
+async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -> T:
+    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds.
+
+    The bus is asynchronous by design: tests wait for an outcome, never for a fixed time.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(0.05)
