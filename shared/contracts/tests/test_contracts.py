@@ -1,0 +1,79 @@
+"""The published contracts: the AsyncAPI file in the repo equals the code, and the wire
+form round-trips for every event type."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from shegong.contracts import STREAMS, Envelope
+from shegong.contracts.asyncapi import asyncapi_document
+from shegong.contracts.events import UnsupportedSchemaVersion, event_type
+from shegong.contracts.registry import REGISTRY_STREAM, WorkerCertified
+
+PUBLISHED = Path(__file__).parents[1] / "asyncapi.json"
+
+
+def test_published_asyncapi_document_equals_the_code() -> None:
+    generated = asyncapi_document(STREAMS)
+    published = json.loads(PUBLISHED.read_text(encoding="utf-8"))
+    assert published == generated, (
+        "shared/contracts/asyncapi.json is stale: regenerate it with "
+        "`uv run python -m shegong.contracts.asyncapi > shared/contracts/asyncapi.json`"
+    )
+
+
+def test_every_event_type_is_documented_with_its_payload_schema() -> None:
+    doc = asyncapi_document(STREAMS)
+    for stream in STREAMS:
+        for cls in stream.events:
+            name = event_type(cls)
+            assert (
+                doc["components"]["messages"][name]["headers"]["properties"]["type"]["const"]
+                == name
+            )
+            assert set(cls.model_fields) - {"type"} <= set(
+                doc["components"]["schemas"][name]["properties"]
+            )
+
+
+def _envelope(**data_overrides: object) -> Envelope:
+    now = datetime(2024, 6, 30, 8, 0, tzinfo=UTC)
+    event = WorkerCertified(worker_id="w1", level="社会工作师", certified_on="2024-06-30")  # type: ignore[arg-type]
+    return Envelope(
+        id="e1",
+        type=event.type,
+        schema_version=1,
+        source="/shegong/registry/city",
+        service="registry",
+        department="civil-affairs",
+        subject="w1",
+        aggregate_type="worker",
+        aggregate_version=2,
+        sequence=7,
+        time=now,
+        recorded_time=now,
+        correlation_id="c1",
+        data={**event.data(), **data_overrides},
+    )
+
+
+def test_wire_form_is_flat_strings_and_round_trips() -> None:
+    env = _envelope()
+    wire = env.to_wire()
+    assert all(isinstance(v, str) for v in wire.values())
+    assert wire["specversion"] == "1.0" and wire["sequence"] == "7"
+    as_redis_returns = {k.encode(): v.encode() for k, v in wire.items()}
+    back = Envelope.from_wire(as_redis_returns)
+    assert back == env
+    event = REGISTRY_STREAM.decode(back)
+    assert isinstance(event, WorkerCertified) and event.level.zh == "社会工作师"
+
+
+def test_newer_schema_version_is_refused_with_a_reason() -> None:
+    env = Envelope.model_validate({**_envelope().model_dump(), "schema_version": 3})
+    with pytest.raises(UnsupportedSchemaVersion, match="newer than this consumer"):
+        REGISTRY_STREAM.decode(env)
