@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.db import reading, writing
 from shegong.kernel.leadership import Leadership
+from shegong.kernel.lifecycle import pause
 from shegong.kernel.schema import relay_checkpoints
 from shegong.kernel.store import EventStore
 
@@ -45,7 +46,13 @@ class OutboxRelay:
         self.published_total = 0
         self.is_leader = False
         self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
         store.on_commit(self._wake.set)
+
+    def request_stop(self) -> None:
+        """Finish the batch in hand, then return from :meth:`run`."""
+        self._stop.set()
+        self._wake.set()
 
     @property
     def engine(self) -> AsyncEngine:
@@ -95,9 +102,9 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Run forever: wait for leadership, then publish whenever events commit."""
-        while True:
+        while not self._stop.is_set():
             if not await self.leadership.try_acquire():
-                await asyncio.sleep(2.0)
+                await pause(self._stop, 2.0)
                 continue
             self.is_leader = True
             log.info("relay for %s is the active publisher", self.stream)
@@ -110,7 +117,7 @@ class OutboxRelay:
     async def _lead(self) -> None:
         delay = 0.1
         redis_down = False
-        while True:
+        while not self._stop.is_set():
             self._wake.clear()  # before reading, so a commit during the read is not missed
             try:
                 published = await self.publish_once()
@@ -118,7 +125,7 @@ class OutboxRelay:
                 if not redis_down:
                     log.warning("Redis unavailable (%s); events wait in the store", err)
                     redis_down = True
-                await asyncio.sleep(delay * (0.5 + random.random()))
+                await pause(self._stop, delay * (0.5 + random.random()))
                 delay = min(delay * 2, 5.0)
                 continue
             if redis_down:

@@ -10,7 +10,6 @@ side connects in the background and retries.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from sqlalchemy import MetaData, text
 from shegong.contracts import StreamContract
 from shegong.kernel.db import create_engine, reading, writing
 from shegong.kernel.feed import Feeds
+from shegong.kernel.lifecycle import finish
 from shegong.kernel.projection import Projection, ProjectionRunner
 from shegong.kernel.relay import OutboxRelay
 from shegong.kernel.schema import metadata as kernel_metadata
@@ -129,18 +129,20 @@ class Runtime:
         log.info("%s connected to the bus", self.definition.name)
 
     async def stop(self) -> None:
-        # Stop consuming first (in-flight batches may finish: their acks follow their
-        # commits), then the watchdogs, the relay and the bus connector.
-        try:
-            await asyncio.wait_for(self.broker.stop(), timeout=20)
-        except Exception as err:  # a stuck handler must not hold the shutdown hostage
-            log.warning("broker did not stop cleanly: %r", err)
+        # Watchdogs first (they would revive the subscribers), then stop consuming — an
+        # in-flight batch may finish, its acks follow its commit — then let the relay
+        # finish its batch. Nothing is cancelled mid-transaction unless it hangs.
         for sub in self.subscriptions:
             await sub.stop()
+        try:
+            await asyncio.wait_for(self.broker.stop(), timeout=20)
+        except Exception as err:
+            log.warning("broker did not stop cleanly: %r", err)
+        self.relay.request_stop()
         for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            if task.get_name() == "bus":
+                task.cancel()  # only waits for Redis; holds no transaction
+            await finish(task)
         await self.relay.leadership.release()
         await self.redis.aclose()
         await self.engine.dispose()

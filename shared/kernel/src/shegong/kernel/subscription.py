@@ -19,7 +19,6 @@ What FastStream's defaults would get wrong, and what this module does instead (s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shegong.contracts import Envelope, WireFormatError
+from shegong.kernel.lifecycle import finish, pause
 from shegong.kernel.projection import EventFailed, ProjectionRunner
 
 log = logging.getLogger("shegong.subscription")
@@ -75,6 +75,7 @@ class StreamSubscription:
         self.claim_idle_ms, self.catch_up_s = claim_idle_ms, catch_up_s
         self.dead_lettered = 0
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._attach()
 
     def _attach(self) -> None:
@@ -123,10 +124,8 @@ class StreamSubscription:
         self._task = asyncio.create_task(self._maintain(), name=f"maintain:{self.group}")
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        self._stop.set()
+        await finish(self._task)
 
     async def handle(self, entries: Sequence[Entry]) -> None:
         parsed: list[tuple[bytes, Envelope]] = []
@@ -205,8 +204,7 @@ class StreamSubscription:
     async def _maintain(self, watch_s: float = 1.0) -> None:
         loop = asyncio.get_running_loop()
         next_catch_up = loop.time() + self.catch_up_s
-        while True:
-            await asyncio.sleep(watch_s)
+        while not await pause(self._stop, watch_s):
             due = self.catch_up_s > 0 and loop.time() >= next_catch_up
             try:
                 if not all(sub.running for sub in self._subscribers):

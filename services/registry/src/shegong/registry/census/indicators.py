@@ -1,0 +1,422 @@
+"""Workforce indicators (DOMAIN.md §10) computed from the merged census. Pure: no I/O.
+
+A :class:`Person` is one cluster of the linkage (one human), holding every department's
+:class:`RecordFacts` about them. Every indicator is evaluated *as of a day* ``D`` (31 Dec of
+the year, or of the year before for ``*_prev`` and "new" figures).
+
+How conflicting records merge
+-----------------------------
+* **Employing record.** Only a record that names an organisation (non-blank) and a hire
+  date can make anyone active. A record without an organisation (a certificate list) tells
+  nothing about employment; a record with no hire date cannot say "hired on or before D".
+* **Active on D** = at least one employing record with ``hired_on <= D`` and no departure on
+  or before D (``left_on is None or left_on > D``). A departure on 31 Dec means not active on
+  31 Dec. Records are independent: one department's departure does not end another
+  department's (still open) record of the same person.
+* **Hire date on D** = the earliest ``hired_on`` among the records active on D (the current
+  employment, so a person re-hired this year after leaving years ago is "hired this year";
+  overlapping duplicates of the same job take the earliest date).
+* **Post on D** = the highest-priority post among the records active on D:
+  social-work post > community worker > other > unknown (``None``).
+* **Organisation, organisation type and region on D** come from one *primary* active record,
+  chosen deterministically by: best post (as above), then the most specific resolvable region
+  (community > township > county > none), then the latest hire date (the newest job), then
+  department, then organisation name. When the primary record gives no organisation type,
+  the first non-null type among active records naming the same organisation is used.
+* **Certificates** are the union over *all* records (with or without an organisation),
+  deduplicated by (level, date). A certificate counts on D when dated on or before D; the
+  first certificate is the earliest; the highest is by :attr:`CertificateLevel.rank`.
+
+Regions
+-------
+Records name a county / township / community by code or by name. They are resolved along the
+tree: the county among county nodes, the township among that county's children (or, when no
+county resolves, among all townships if the name is unique), the community likewise. The
+person's region is the deepest node resolved; a record whose region resolves to nothing
+counts only for the city (``region_code=None``). A region's figures count the persons whose
+region on that day is the region or lies below it. "New" figures for a region count the
+region's professionals on 31 Dec who were not professionals *anywhere* the year before (a
+move between counties is not a new professional), so they add up over a partition.
+
+Urban population of a node = its own figure when given, else the sum of its children's
+(recursively); ``None`` when nothing in the subtree is known. The city's = the same sum
+over the root nodes. The expert pool is counted city-wide over every admitted person id;
+for a region, only the admitted persons whose region on 31 Dec lies in it (so the expert pool
+is not additive over regions when some experts are not active).
+
+Ratios (YoY, conversion rate, staffing) are ``None`` when the denominator is 0 or unknown.
+Rates are fractions (0.513), staffing is per 10,000 urban residents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shegong.contracts.registry import CertificateLevel, OrgType, Post
+
+__all__ = [
+    "INDICATOR_KEYS",
+    "ExpertAdmission",
+    "Person",
+    "RecordFacts",
+    "RegionNode",
+    "Snapshot",
+    "format_table",
+    "person_on",
+    "workforce_indicators",
+]
+
+INDICATOR_KEYS: tuple[str, ...] = (
+    "professionals",
+    "professionals_prev",
+    "professionals_yoy",
+    "certified",
+    "certified_prev",
+    "certified_yoy",
+    "new_professionals",
+    "newly_certified",
+    "conversion_rate",
+    "new_community_workers",
+    "community_workers",
+    "urban_population",
+    "community_workers_per_10k",
+    "senior",
+    "expert_pool",
+    "certified_in_community",
+    "by_level",
+)
+
+_POST_PRIORITY: dict[Post | None, int] = {
+    Post.SOCIAL_WORK_POST: 0,
+    Post.COMMUNITY_WORKER: 1,
+    Post.OTHER: 2,
+    None: 3,
+}
+_LEVEL_DEPTH = {"county": 1, "township": 2, "community": 3}
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What one department's record says about a person (already privacy-reduced)."""
+
+    department: str
+    organization: str | None = None
+    org_type: OrgType | None = None
+    post: Post | None = None
+    county: str | None = None
+    township: str | None = None
+    community: str | None = None
+    hired_on: date | None = None
+    left_on: date | None = None
+    certificates: tuple[tuple[CertificateLevel, date], ...] = ()
+
+    @property
+    def employs(self) -> bool:
+        return bool(self.organization and self.organization.strip()) and self.hired_on is not None
+
+    def active_on(self, day: date) -> bool:
+        return (
+            self.employs
+            and self.hired_on is not None
+            and self.hired_on <= day
+            and (self.left_on is None or self.left_on > day)
+        )
+
+
+@dataclass(frozen=True)
+class Person:
+    """One merged person (a linkage cluster) and every record of it."""
+
+    person_id: str
+    records: tuple[RecordFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class RegionNode:
+    code: str
+    name: str
+    parent: str | None
+    level: str  # "county" | "township" | "community"
+    urban_population: int | None = None
+
+
+@dataclass(frozen=True)
+class ExpertAdmission:
+    person_id: str
+    admitted_on: date
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A person's merged state on one day."""
+
+    active: bool
+    post: Post | None = None
+    organization: str | None = None
+    org_type: OrgType | None = None
+    region: str | None = None  # resolved region-node code (deepest known)
+    hired_on: date | None = None  # earliest hire among the records active that day
+    highest: CertificateLevel | None = None  # highest certificate dated on or before the day
+    first_certified_on: date | None = None  # earliest certificate ever (any date)
+
+    @property
+    def professional(self) -> bool:
+        return self.active and (self.post is Post.SOCIAL_WORK_POST or self.highest is not None)
+
+    @property
+    def certified(self) -> bool:
+        return self.professional and self.highest is not None
+
+    @property
+    def community_worker(self) -> bool:
+        return self.active and self.post is Post.COMMUNITY_WORKER
+
+
+@dataclass
+class _Tree:
+    nodes: dict[str, RegionNode]
+    children: dict[str | None, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, regions: Iterable[RegionNode]) -> _Tree:
+        nodes = {r.code: r for r in regions}
+        tree = cls(nodes)
+        for code in sorted(nodes):
+            parent = nodes[code].parent
+            tree.children.setdefault(parent if parent in nodes else None, []).append(code)
+        return tree
+
+    def _match(self, text: str | None, candidates: Iterable[str]) -> str | None:
+        if text is None or not text.strip():
+            return None
+        text = text.strip()
+        cands = list(candidates)
+        if text in cands:
+            return text
+        named = [c for c in cands if self.nodes[c].name.strip() == text]
+        return None
+
+    def _of_level(self, level: str) -> list[str]:
+        return [c for c, n in self.nodes.items() if n.level == level]
+
+    def resolve(
+        self, county: str | None, township: str | None, community: str | None
+    ) -> str | None:
+        found: str | None = None
+        for level, text in (("county", county), ("township", township), ("community", community)):
+            if text is None or not text.strip():
+                continue
+            if found is not None:
+                pool = [c for c in self.children.get(found, []) if self.nodes[c].level == level]
+            else:
+                pool = self._of_level(level)
+            hit = self._match(text, pool)
+            if hit is None and found is not None:
+                break  # inconsistent with what was resolved above: keep the ancestor
+            if hit is not None:
+                found = hit
+        return found
+
+    def ancestors(self, code: str | None) -> set[str]:
+        out: set[str] = set()
+        while code is not None and code in self.nodes and code not in out:
+            out.add(code)
+            code = self.nodes[code].parent
+        return out
+
+    def population(self, code: str | None) -> int | None:
+        """Own figure if given, else the sum of the children's (None if nothing known)."""
+        if code is not None:
+            own = self.nodes[code].urban_population
+            if own is not None:
+                return own
+        known = [p for c in self.children.get(code, []) if (p := self.population(c)) is not None]
+        return sum(known) if known else None
+
+
+def _region_depth(tree: _Tree, code: str | None) -> int:
+    if code is None:
+        return 0
+    return _LEVEL_DEPTH.get(tree.nodes[code].level, 0) if code in tree.nodes else 0
+
+
+def person_on(person: Person, day: date, tree: _Tree | Sequence[RegionNode] = ()) -> Snapshot:
+    """The merged state of ``person`` on ``day`` (see the module docstring for the rules)."""
+    if not isinstance(tree, _Tree):
+        tree = _Tree.build(tree)
+    certs = {c for r in person.records for c in r.certificates}
+    held = [lvl for lvl, on in certs if on <= day]
+    highest = max(held, key=lambda lvl: lvl.rank) if held else None
+    first = min((on for _, on in certs), default=None)
+    active = [r for r in person.records if r.active_on(day)]
+    if not active:
+        return Snapshot(active=False, highest=highest, first_certified_on=first)
+    post = min((r.post for r in active), key=lambda p: _POST_PRIORITY[p])
+    regions = {id(r): tree.resolve(r.county, r.township, r.community) for r in active}
+
+    def key(r: RecordFacts) -> tuple[Any, ...]:
+        hired = r.hired_on or date.min
+        return (
+            _POST_PRIORITY[r.post],
+            -_region_depth(tree, regions[id(r)]),
+            -hired.toordinal(),
+            r.department,
+            r.organization or "",
+        )
+
+    primary = min(active, key=key)
+    org_type = primary.org_type
+    if org_type is None:
+        org_type = next(
+            (
+                r.org_type
+                for r in sorted(active, key=key)
+                if r.org_type is not None and r.organization == primary.organization
+            ),
+            None,
+        )
+    return Snapshot(
+        active=True,
+        post=post,
+        organization=primary.organization,
+        org_type=org_type,
+        region=regions[id(primary)],
+        hired_on=min(r.hired_on for r in active if r.hired_on is not None),
+        highest=highest,
+        first_certified_on=first,
+    )
+
+
+def _ratio(num: float, den: float | None) -> float | None:
+    return None if not den else num / den
+
+
+def _yoy(this: int, last: int) -> float | None:
+    return None if last == 0 else (this - last) / last
+
+
+def workforce_indicators(
+    persons: Iterable[Person],
+    regions: Iterable[RegionNode],
+    experts: Iterable[ExpertAdmission],
+    year: int,
+    region_code: str | None = None,
+) -> dict[str, Any]:
+    """Every workforce indicator of DOMAIN.md §10 as of 31 Dec ``year``, for the whole city
+    (``region_code=None``) or one region of the tree (its whole subtree)."""
+    tree = _Tree.build(regions)
+    if region_code is not None and region_code not in tree.nodes:
+        raise ValueError(f"unknown region {region_code!r}")
+    end, prev_end = date(year, 12, 31), date(year - 1, 12, 31)
+
+    def inside(snap: Snapshot) -> bool:
+        return region_code is None or region_code in tree.ancestors(snap.region)
+
+    professionals = professionals_prev = certified = certified_prev = 0
+    new_professionals = newly_certified = 0
+    community_workers = new_community_workers = senior = certified_in_community = 0
+    by_level = {lvl.value: 0 for lvl in CertificateLevel}
+    now_by_id: dict[str, Snapshot] = {}
+    for person in persons:
+        now = person_on(person, end, tree)
+        before = person_on(person, prev_end, tree)
+        now_by_id[person.person_id] = now
+        if before.professional and inside(before):
+            professionals_prev += 1
+            certified_prev += before.certified
+        if not inside(now):
+            continue
+        if now.community_worker:
+            community_workers += 1
+            if now.hired_on is not None and now.hired_on.year == year:
+                new_community_workers += 1
+        if not now.professional:
+            continue
+        professionals += 1
+        if not before.professional:
+            new_professionals += 1
+        if now.highest is not None:
+            certified += 1
+            by_level[now.highest.value] += 1
+            senior += now.highest is CertificateLevel.SENIOR
+            certified_in_community += now.org_type is OrgType.COMMUNITY
+            if now.first_certified_on is not None and now.first_certified_on.year == year:
+                newly_certified += 1
+
+    admitted = {e.person_id for e in experts if e.admitted_on <= end}
+    if region_code is None:
+        expert_pool = len(admitted)
+    else:
+        expert_pool = sum(1 for pid in admitted if pid in now_by_id and inside(now_by_id[pid]))
+
+    population = tree.population(region_code)
+    per_10k = _ratio(community_workers * 10_000, population)
+    return {
+        "professionals": professionals,
+        "professionals_prev": professionals_prev,
+        "professionals_yoy": _yoy(professionals, professionals_prev),
+        "certified": certified,
+        "certified_prev": certified_prev,
+        "certified_yoy": _yoy(certified, certified_prev),
+        "new_professionals": new_professionals,
+        "newly_certified": newly_certified,
+        "conversion_rate": _ratio(newly_certified, new_professionals),
+        "new_community_workers": new_community_workers,
+        "community_workers": community_workers,
+        "urban_population": population,
+        "community_workers_per_10k": per_10k,
+        "senior": senior,
+        "expert_pool": expert_pool,
+        "certified_in_community": certified_in_community,
+        "by_level": by_level,
+    }
+
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "professionals": ("社会工作专业人才（年末）", "professionals, end of year"),
+    "professionals_prev": ("上年末专业人才", "professionals, end of last year"),
+    "professionals_yoy": ("专业人才同比增长", "professionals, YoY"),
+    "certified": ("持证社会工作者", "certified professionals"),
+    "certified_prev": ("上年末持证社会工作者", "certified, end of last year"),
+    "certified_yoy": ("持证社会工作者同比增长", "certified, YoY"),
+    "new_professionals": ("本年新增专业人才", "new professionals in the year"),
+    "newly_certified": ("本年新增持证", "newly certified in the year"),
+    "conversion_rate": ("持证转化率", "certification conversion rate"),
+    "community_workers": ("社区工作者", "community workers"),
+    "new_community_workers": ("本年新增社区工作者", "new community workers"),
+    "urban_population": ("城镇常住人口", "urban resident population"),
+    "community_workers_per_10k": ("每万城镇常住人口社区工作者", "community workers per 10k"),
+    "senior": ("高级社会工作师", "senior social workers"),
+    "expert_pool": ("专家库人数", "expert pool"),
+    "certified_in_community": ("社区持证社会工作者", "certified community social workers"),
+}
+_RATES = {"professionals_yoy", "certified_yoy", "conversion_rate"}
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key in _RATES:
+        return f"{value * 100:+.1f} %" if key.endswith("_yoy") else f"{value * 100:.1f} %"
+    if key == "community_workers_per_10k":
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def format_table(ind: Mapping[str, Any]) -> str:
+    """The indicators as the reports print them: ``1,699``, ``+51.3 %``, ``34.4 %``, ``18.2``."""
+    rows = [(f"{zh} {en}", _fmt(key, ind.get(key))) for key, (zh, en) in _LABELS.items()]
+    levels = ind.get("by_level") or {}
+    rows.append(("证书等级 certificate levels", ""))
+    for lvl in CertificateLevel:
+        rows.append((f"  {lvl.zh} {lvl.value}", _fmt("by_level", levels.get(lvl.value, 0))))
+    width = max(_width(label) for label, _ in rows)
+    return "\n".join(f"{label}{' ' * (width - _width(label))}  {val:>10}" for label, val in rows)
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
