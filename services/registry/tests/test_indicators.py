@@ -284,6 +284,10 @@ def test_merge_rules_post_region_org_type() -> None:
     snap = person_on(both, date(2024, 12, 31), REGIONS)
     assert snap.post is SWP and snap.region == "B" and snap.organization == "S"
     assert not snap.community_worker
+    # equal post and region depth: the newest job gives organisation and region
+    newest = rec("e", organization="T", post=SWP, county="A", hired_on=date(2023, 1, 1))
+    snap = person_on(replace(both, records=(*both.records, newest)), date(2024, 12, 31), REGIONS)
+    assert (snap.organization, snap.region, snap.hired_on) == ("T", "A", date(2021, 1, 1))
 
 
 def test_format_table_prints_like_the_reports() -> None:

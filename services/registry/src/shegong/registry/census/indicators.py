@@ -197,7 +197,7 @@ class _Tree:
         if text in cands:
             return text
         named = [c for c in cands if self.nodes[c].name.strip() == text]
-        return None
+        return named[0] if len(named) == 1 else None
 
     def _of_level(self, level: str) -> list[str]:
         return [c for c, n in self.nodes.items() if n.level == level]
