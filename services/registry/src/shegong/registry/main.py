@@ -12,9 +12,11 @@ from shegong.kernel.settings import ServiceSettings
 from shegong.registry.adapters.personal_data import metadata as personal_data_metadata
 from shegong.registry.adapters.roster_records import metadata as roster_records_metadata
 from shegong.registry.api.imports import imports_router
-from shegong.registry.api.routes import registry_router
+from shegong.registry.api.routes import regions_router, registry_router
 from shegong.registry.application.handlers import RegistryCommands
+from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
+from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
 SERVICE = ServiceDefinition(
@@ -22,7 +24,7 @@ SERVICE = ServiceDefinition(
     title="人员库 workers, certificates and the city census",
     default_port=8101,
     contract=REGISTRY_STREAM,
-    projections=lambda _runtime: [WorkersProjection()],
+    projections=lambda _runtime: [WorkersProjection(), RegionsProjection()],
     metadata=[personal_data_metadata, roster_records_metadata],
 )
 
@@ -33,8 +35,14 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
     importer = RosterImporter(runtime.store, hasher)
+    region_importer = RegionImporter(runtime.store)
     app = create_app(
-        runtime, lambda rt: [registry_router(commands, rt.engine), imports_router(importer)]
+        runtime,
+        lambda rt: [
+            registry_router(commands, rt.engine),
+            imports_router(importer, region_importer),
+            regions_router(rt.engine),
+        ],
     )
     app.state.commands = commands
     return app

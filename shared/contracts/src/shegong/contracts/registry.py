@@ -166,21 +166,40 @@ class DepartmentRegistered(Event):
     name: str = Field(min_length=1, max_length=64)
 
 
+class RegionDefined(Event):
+    """A node of the region tree (区县 / 乡镇街道 / 社区村) as defined now, with its urban
+    resident population (城镇常住人口) when known. A later definition replaces it."""
+
+    aggregate_type = "region"
+    type: Literal["RegionDefined"] = "RegionDefined"
+    code: str = Field(max_length=200, description="Path, e.g. 安定区/永定路街道/东关社区")
+    name: str = Field(max_length=64)
+    level: Literal["county", "township", "community"]
+    parent: str | None = None
+    urban_population: int | None = Field(default=None, ge=0)
+
+
 RegistryEvent = Annotated[
-    WorkerRegistered | WorkerProfileUpdated | WorkerCertified | WorkerLeft | DepartmentRegistered,
+    WorkerRegistered
+    | WorkerProfileUpdated
+    | WorkerCertified
+    | WorkerLeft
+    | DepartmentRegistered
+    | RegionDefined,
     Field(discriminator="type"),
 ]
 
 REGISTRY_STREAM = StreamContract(
     name="registry.events",
     service="registry",
-    description="Departments, workers, certificates and departures recorded by every "
-    "registry node.",
+    description="Departments, regions, workers, certificates and departures recorded by "
+    "every registry node.",
     events=(
         WorkerRegistered,
         WorkerProfileUpdated,
         WorkerCertified,
         WorkerLeft,
         DepartmentRegistered,
+        RegionDefined,
     ),
 )

@@ -8,14 +8,29 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.registry.api.routes import Ctx
+from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.imports.roster import RosterFileError
 
 MAX_UPLOAD = 64 * 1024 * 1024
 
 
-def imports_router(importer: RosterImporter) -> APIRouter:
+def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRouter:
     router = APIRouter(prefix="/imports", tags=["imports"])
+
+    @router.post("/regions", summary="Import the region tree with urban population (区县…)")
+    async def import_regions(
+        ctx: Ctx,
+        file: Annotated[UploadFile, File(description="区县, 乡镇街道, 社区村, 城镇常住人口")],
+    ) -> Any:
+        data = await file.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
+        try:
+            report = await regions.import_file(data, file.filename or "regions.csv", ctx)
+        except RosterFileError as err:
+            return _file_error(422, str(err), getattr(err, "message_zh", None))
+        return report.as_dict()
 
     @router.post("/roster", summary="Import a department's roster (CSV UTF-8/GBK or XLSX)")
     async def import_roster(

@@ -20,6 +20,7 @@ from shegong.registry.domain.commands import (
     RegisterWorker,
     UpdateProfile,
 )
+from shegong.registry.projections.regions import regions
 from shegong.registry.projections.workers import certificates, workers
 
 
@@ -124,5 +125,22 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
                 .offset(offset)
             )
             return WorkerPage(total=int(total or 0), items=[r._asdict() for r in rows])
+
+    return router
+
+
+def regions_router(engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(prefix="/regions", tags=["regions"])
+
+    @router.get("", summary="The region tree (区县 / 乡镇街道 / 社区村) with urban population")
+    async def list_regions(
+        parent: str | None = Query(None, description="Only the children of this code"),
+    ) -> list[dict[str, Any]]:
+        query = select(regions)
+        if parent is not None:
+            query = query.where(regions.c.parent == parent)
+        async with reading(engine) as conn:
+            rows = await conn.execute(query.order_by(regions.c.code))
+            return [r._asdict() for r in rows]
 
     return router
