@@ -1,8 +1,9 @@
-"""Roster upload (花名册导入) over HTTP: ``POST /imports/roster``."""
+"""File uploads over HTTP: rosters (花名册, ``POST /imports/roster``) and the region tree."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse
@@ -23,14 +24,9 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="区县, 乡镇街道, 社区村, 城镇常住人口")],
     ) -> Any:
-        data = await file.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
-        try:
-            report = await regions.import_file(data, file.filename or "regions.csv", ctx)
-        except RosterFileError as err:
-            return _file_error(422, str(err), getattr(err, "message_zh", None))
-        return report.as_dict()
+        return await _imported(
+            file, "regions.csv", lambda data, name: regions.import_file(data, name, ctx)
+        )
 
     @router.post("/roster", summary="Import a department's roster (CSV UTF-8/GBK or XLSX)")
     async def import_roster(
@@ -39,22 +35,33 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         department: Annotated[str, Form(description="Department code, e.g. civil-affairs")],
         department_name: Annotated[str | None, Form(description="e.g. 民政局")] = None,
     ) -> Any:
-        data = await file.read(MAX_UPLOAD + 1)
-        if len(data) > MAX_UPLOAD:
-            return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
-        try:
-            report = await importer.import_file(
-                department,
-                data,
-                file.filename or "roster.csv",
-                ctx,
-                department_name=department_name,
-            )
-        except RosterFileError as err:
-            return _file_error(422, str(err), getattr(err, "message_zh", None))
-        return report.as_dict()
+        return await _imported(
+            file,
+            "roster.csv",
+            lambda data, name: importer.import_file(
+                department, data, name, ctx, department_name=department_name
+            ),
+        )
 
     return router
+
+
+async def _imported(
+    file: UploadFile, default_name: str, run: Callable[[bytes, str], Awaitable[Reported]]
+) -> Any:
+    """Read the upload (bounded), run the import, turn a refused file into a 4xx."""
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
+    try:
+        report = await run(data, file.filename or default_name)
+    except RosterFileError as err:
+        return _file_error(422, str(err), err.message_zh)
+    return report.as_dict()
+
+
+class Reported(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
 
 
 def _file_error(status: int, message: str, message_zh: str | None) -> JSONResponse:

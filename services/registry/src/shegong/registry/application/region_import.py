@@ -33,16 +33,7 @@ class RegionImporter:
     ) -> RegionImportReport:
         parsed = parse_regions(data, filename)
         report = RegionImportReport(rows_read=parsed.rows_read, nodes=len(parsed.nodes))
-        report.rejected = [
-            {
-                "row": r.row_number,
-                "field": r.field,
-                "value": r.value_preview,
-                "reason": r.reason,
-                "reason_zh": r.reason_zh,
-            }
-            for r in parsed.rejections
-        ]
+        report.rejected = [r.report() for r in parsed.rejections]
         async with self.store.transaction(ctx) as tx:
             touched = []
             for node in parsed.nodes:

@@ -96,16 +96,7 @@ class RosterImporter:
             rows_read=parsed.rows_read,
             ignored_columns=list(parsed.ignored_columns),
         )
-        report.rejected = [
-            {
-                "row": r.row_number,
-                "field": r.field,
-                "value": r.value_preview,
-                "reason": r.reason,
-                "reason_zh": r.reason_zh,
-            }
-            for r in parsed.rejections
-        ]
+        report.rejected = [r.report() for r in parsed.rejections]
         report.department_created = await self._ensure_department(department, department_name, ctx)
         rejected_rows = {r.row_number for r in parsed.rejections}
         rows = [r for r in parsed.rows if r.row_number not in rejected_rows]

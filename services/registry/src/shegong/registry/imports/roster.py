@@ -125,6 +125,16 @@ class RowRejection:
     reason: str
     reason_zh: str
 
+    def report(self) -> dict[str, Any]:
+        """As an import report lists it."""
+        return {
+            "row": self.row_number,
+            "field": self.field,
+            "value": self.value_preview,
+            "reason": self.reason,
+            "reason_zh": self.reason_zh,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class RosterRow:
