@@ -13,12 +13,14 @@ from shegong.contracts.events import (
     UnsupportedSchemaVersion,
 )
 from shegong.contracts.registry import REGISTRY_STREAM
+from shegong.contracts.training import TRAINING_STREAM
 
-STREAMS: tuple[StreamContract, ...] = (REGISTRY_STREAM,)
+STREAMS: tuple[StreamContract, ...] = (REGISTRY_STREAM, TRAINING_STREAM)
 
 __all__ = [
     "REGISTRY_STREAM",
     "STREAMS",
+    "TRAINING_STREAM",
     "Envelope",
     "Event",
     "StreamContract",

@@ -1,0 +1,218 @@
+"""The training service's public events (培训): stream ``training.events``.
+
+Workers are named by the registry's ``worker_id``; a person the platform does not know
+never gets an invented id (sign-in rows for them are reported, not published). Personal
+data stays home (ARCHITECTURE rule 7): only keyed hashes and masked forms travel.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from shegong.contracts.events import Event, Labelled, StreamContract
+
+
+class SessionKind(Labelled):
+    """Kinds of training (分层培养)."""
+
+    PREJOB = "prejob"
+    BACKBONE = "backbone"
+    EXAM_PREP = "exam_prep"
+    LECTURE = "lecture"
+    PRACTICE = "practice"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "prejob": "岗前培训",
+            "backbone": "骨干培养",
+            "exam_prep": "考前冲刺",
+            "lecture": "专题讲座",
+            "practice": "实践",
+        }
+
+
+class Tier(Labelled):
+    """Where a base sits in the city–county–township network (市—县—乡)."""
+
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {"city": "市级", "county": "县级", "township": "乡镇级"}
+
+
+class BaseKind(Labelled):
+    """Training base (培训基地) or practice base hosted by a social-work organisation."""
+
+    TRAINING_BASE = "training_base"
+    PRACTICE_BASE = "practice_base"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {"training_base": "培训基地", "practice_base": "实践基地"}
+
+
+class TargetGroup(Labelled):
+    """一老一小、一困一残."""
+
+    ELDERLY = "elderly"
+    CHILDREN = "children"
+    HARDSHIP = "hardship"
+    DISABILITY = "disability"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {"elderly": "一老", "children": "一小", "hardship": "一困", "disability": "一残"}
+
+
+class AppraisalGrade(Labelled):
+    """Annual appraisal grade (考核等次), best first."""
+
+    EXCELLENT = "excellent"
+    COMPETENT = "competent"
+    BASIC = "basically_competent"
+    INCOMPETENT = "incompetent"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "excellent": "优秀",
+            "competent": "称职",
+            "basically_competent": "基本称职",
+            "incompetent": "不称职",
+        }
+
+    @property
+    def rank(self) -> int:
+        """4 for 优秀 down to 1 for 不称职: compare grades with this."""
+        return len(AppraisalGrade) - list(AppraisalGrade).index(self)
+
+
+class BaseRegistered(Event):
+    """A training base or practice base joined the network."""
+
+    aggregate_type = "base"
+    type: Literal["BaseRegistered"] = "BaseRegistered"
+    base_id: str
+    name: str
+    kind: BaseKind
+    tier: Tier
+    region: str | None = Field(default=None, description="Region path, e.g. 安定区/永定路街道")
+
+
+class SessionScheduled(Event):
+    """A training session was put on the calendar."""
+
+    aggregate_type = "session"
+    type: Literal["SessionScheduled"] = "SessionScheduled"
+    session_id: str
+    kind: SessionKind
+    title: str
+    held_on: date
+    hours: float = Field(gt=0, le=1000)
+    base_id: str | None = None
+    capacity: int | None = Field(default=None, ge=1)
+    audience: str | None = None
+    skills: list[str] = Field(default_factory=list, description="Service skills it teaches")
+    serves: list[TargetGroup] = Field(
+        default_factory=list, description="For practice: the groups served (一老一小、一困一残)"
+    )
+
+
+class EnrolmentAccepted(Event):
+    """A worker was enrolled in a session (refused past capacity: no event then)."""
+
+    aggregate_type = "session"
+    type: Literal["EnrolmentAccepted"] = "EnrolmentAccepted"
+    session_id: str
+    worker_id: str
+
+
+class AttendanceRecorded(Event):
+    """A worker signed in to a session (one per person and session: a second sign-in is
+    not a second attendance)."""
+
+    aggregate_type = "session"
+    type: Literal["AttendanceRecorded"] = "AttendanceRecorded"
+    session_id: str
+    worker_id: str
+    signed_at: datetime
+    source: Literal["sign_in_sheet", "api"] = "api"
+
+
+class TrainingCompleted(Event):
+    """A worker completed a session: the hours count towards obligations and the ladder."""
+
+    aggregate_type = "session"
+    type: Literal["TrainingCompleted"] = "TrainingCompleted"
+    session_id: str
+    worker_id: str
+    kind: SessionKind
+    title: str
+    skills: list[str] = Field(default_factory=list)
+    hours: float = Field(ge=0, le=1000)
+    score: float | None = Field(default=None, ge=0, le=100)
+    completed_on: date
+
+
+class AssessmentRecorded(Event):
+    """An appraisal result (考核) for a period, e.g. the year 2024."""
+
+    aggregate_type = "assessment"
+    type: Literal["AssessmentRecorded"] = "AssessmentRecorded"
+    worker_id: str
+    period: str = Field(max_length=32, description="e.g. 2024 or 2024H1")
+    score: float | None = Field(default=None, ge=0, le=100)
+    grade: AppraisalGrade
+    assessed_on: date
+
+
+class ExamResultRecorded(Event):
+    """A national social-work exam result (全国社会工作者职业水平考试).
+
+    ``level`` is the certificate level the exam is for; ``passed`` true means the
+    registry should record that certificate on the worker (the closed loop).
+    """
+
+    aggregate_type = "exam"
+    type: Literal["ExamResultRecorded"] = "ExamResultRecorded"
+    worker_id: str
+    exam_year: int = Field(ge=2000, le=2100)
+    level: Literal["assistant", "intermediate", "senior"]
+    passed: bool
+    certified_on: date | None = Field(default=None, description="The certificate date when passed")
+    certificate_no: str | None = None
+
+
+TrainingEvent = Annotated[
+    BaseRegistered
+    | SessionScheduled
+    | EnrolmentAccepted
+    | AttendanceRecorded
+    | TrainingCompleted
+    | AssessmentRecorded
+    | ExamResultRecorded,
+    Field(discriminator="type"),
+]
+
+TRAINING_STREAM = StreamContract(
+    name="training.events",
+    service="training",
+    description="Bases, sessions, enrolment, attendance, completions, appraisals and exam "
+    "results recorded by the training service.",
+    events=(
+        BaseRegistered,
+        SessionScheduled,
+        EnrolmentAccepted,
+        AttendanceRecorded,
+        TrainingCompleted,
+        AssessmentRecorded,
+        ExamResultRecorded,
+    ),
+)
