@@ -36,6 +36,7 @@ WIRE_NAMES: dict[str, str] = {
     "actor": "actor",
     "correlation_id": "correlationid",
     "causation_id": "causationid",
+    "traceparent": "traceparent",
 }
 _FROM_WIRE = {wire: attr for attr, wire in WIRE_NAMES.items()}
 
@@ -69,6 +70,13 @@ class Envelope(BaseModel):
     actor: str | None = Field(default=None, description="Who caused it (user, key, system)")
     correlation_id: str
     causation_id: str | None = None
+    traceparent: str | None = Field(
+        default=None,
+        description=(
+            "W3C trace context of the span that recorded it (CloudEvents distributed "
+            "tracing extension); absent in events recorded before tracing existed"
+        ),
+    )
     data: dict[str, Any]
 
     def to_wire(self) -> dict[str, str]:

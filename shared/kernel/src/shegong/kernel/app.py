@@ -12,10 +12,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from shegong.contracts.asyncapi import asyncapi_document
+from shegong.kernel import tracing
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.edge import EdgeMiddleware
 from shegong.kernel.feed import feed_router
 from shegong.kernel.identity import PersonalDataError
 from shegong.kernel.runtime import Runtime
@@ -50,6 +54,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         checks["relay_backlog"] = await runtime.relay.backlog()
         return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body = await runtime.metrics.exposition()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
     @app.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's stream")
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
@@ -71,6 +80,14 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
         return _error(409, "concurrent_change", str(err), None)
 
+    app.add_middleware(EdgeMiddleware, metrics=runtime.metrics)
+    # Server spans (no-ops unless tracing is configured); probes and scrapes are not traced.
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracing.tracer_provider(),
+        excluded_urls="/health,/ready,/metrics",
+        exclude_spans=["receive", "send"],
+    )
     return app
 
 

@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel import tracing
+from shegong.kernel.correlation import correlation_scope
 from shegong.kernel.db import is_postgres, reading, writing
 from shegong.kernel.feed import Feeds
 from shegong.kernel.schema import dead_letters, event_failures, projection_positions
@@ -201,11 +204,29 @@ class ProjectionRunner:
         if envelope.id in dead:
             result.skipped_dead += 1
             return
-        try:
-            event = self.projection.contract.decode(envelope)
-            await self.projection.apply(conn, envelope, event)
-        except Exception as err:
-            raise EventFailed(envelope, err) from err
+        # The event's conversation and trace continue here: logs carry its correlation id,
+        # and the span is a child of the one that appended it (in whichever service).
+        with (
+            correlation_scope(envelope.correlation_id),
+            tracing.span(
+                f"{envelope.service} {envelope.type} process",
+                kind=SpanKind.CONSUMER,
+                parent=envelope.traceparent,
+                attributes={
+                    "messaging.system": "redis",
+                    "messaging.operation.type": "process",
+                    "messaging.message.id": envelope.id,
+                    "shegong.projection": self.name,
+                    "shegong.source": envelope.source,
+                    "shegong.sequence": envelope.sequence,
+                },
+            ),
+        ):
+            try:
+                event = self.projection.contract.decode(envelope)
+                await self.projection.apply(conn, envelope, event)
+            except Exception as err:
+                raise EventFailed(envelope, err) from err
         result.applied += 1
 
     async def _lock_positions(

@@ -15,11 +15,13 @@ import logging
 import random
 from datetime import UTC, datetime
 
+from opentelemetry.trace import SpanKind
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel import tracing
 from shegong.kernel.db import reading, writing
 from shegong.kernel.leadership import Leadership
 from shegong.kernel.lifecycle import pause
@@ -76,10 +78,23 @@ class OutboxRelay:
         batch = await self.store.read_after(after, self.batch_size)
         if not batch:
             return 0
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for envelope in batch:
-                pipe.xadd(self.stream, envelope.to_wire(), maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
-            ids = await pipe.execute()
+        # One span per batch, linked to the spans that appended its events (the
+        # messaging conventions' batch publish); consumers continue each event's trace.
+        with tracing.span(
+            f"{self.stream} publish",
+            kind=SpanKind.PRODUCER,
+            links=tracing.links_to([e.traceparent for e in batch]),
+            attributes={
+                "messaging.system": "redis",
+                "messaging.operation.type": "send",
+                "messaging.destination.name": self.stream,
+                "messaging.batch.message_count": len(batch),
+            },
+        ):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for envelope in batch:
+                    pipe.xadd(self.stream, envelope.to_wire(), maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
+                ids = await pipe.execute()
         last_id = ids[-1].decode() if isinstance(ids[-1], bytes) else str(ids[-1])
         await self._save_checkpoint(after, batch[-1].sequence, last_id)
         self.published_total += len(batch)

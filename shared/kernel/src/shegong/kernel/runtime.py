@@ -20,12 +20,12 @@ from redis.asyncio import Redis
 from sqlalchemy import MetaData, text
 
 from shegong.contracts import StreamContract
-from shegong.kernel.db import create_engine, reading, writing
+from shegong.kernel.db import create_engine, reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.lifecycle import finish
+from shegong.kernel.metrics import ServiceMetrics
 from shegong.kernel.projection import Projection, ProjectionRunner
 from shegong.kernel.relay import OutboxRelay
-from shegong.kernel.schema import metadata as kernel_metadata
 from shegong.kernel.settings import ServiceSettings
 from shegong.kernel.store import EventStore, EventStoreIdentity
 from shegong.kernel.subscription import StreamSubscription
@@ -42,6 +42,9 @@ class ServiceDefinition:
     projections: Callable[[Runtime], Sequence[Projection]] = lambda _: ()
     metadata: Sequence[MetaData] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    # Alembic revisions of the service's own tables; default: the ``migrations`` folder
+    # of the package ``shegong.<name>`` (see ``shegong.kernel.migrate``).
+    migrations: str | None = None
 
 
 class Runtime:
@@ -96,15 +99,19 @@ class Runtime:
                 )
             )
         self.bus_connected = False
+        self.metrics = ServiceMetrics(self)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def create_schema(self) -> None:
-        async with writing(self.engine) as conn:
-            await conn.run_sync(kernel_metadata.create_all)
-            for md in self.definition.metadata:
-                await conn.run_sync(md.create_all)
-        for runner in self.runners:
-            await runner.create_schema()
+        """Bring the schema to the code's head (``SCHEMA_ON_START=migrate``, the default:
+        embedded, tests, one process), or wait until a separate migrate step has done it
+        (``check``: containers, where a Job or compose service migrates first)."""
+        from shegong.kernel import migrate
+
+        if self.settings.schema_on_start == "check":
+            await migrate.wait_until_current(self, self.settings.schema_wait_s)
+        else:
+            await migrate.upgrade(self)
 
     async def start(self) -> None:
         await self.create_schema()

@@ -44,6 +44,9 @@ events_table = Table(
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("data", JSON, nullable=False),
+    # W3C traceparent of the span that appended it (added by migration kernel_0002,
+    # hence last: ALTER TABLE appends).
+    Column("traceparent", String(64)),
     UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
 )
 

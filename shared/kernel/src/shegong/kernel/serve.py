@@ -1,19 +1,30 @@
-"""Running one service as a process: settings, logging, the hashing key, uvicorn."""
+"""Running one service as a process: settings, logging, tracing, the hashing key, uvicorn.
+
+``python -m shegong.<service>`` serves HTTP; ``python -m shegong.<service> migrate``
+brings its database to the code's schema and exits (``--check``: only report; see
+``migrate.py`` for ``revision``). Every service's ``main()`` is ``serve(SERVICE, build)``,
+so each gets the same commands.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import logging
 import os
 import secrets
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
 from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.runtime import ServiceDefinition
+from shegong.kernel.logs import configure_logging as _configure_logging
+from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.tracing import configure_tracing
 
 log = logging.getLogger("shegong.serve")
 
@@ -44,23 +55,81 @@ def hasher_for(settings: ServiceSettings) -> PersonalDataHasher:
     return PersonalDataHasher(local_hash_key(settings.data_dir))
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # FastStream logs two lines per message at INFO: a measured 30 % of throughput.
-    logging.getLogger("shegong.bus").setLevel(logging.WARNING)
+def configure_logging(level: str, fmt: str = "text", service: str | None = None) -> None:
+    """Root logging: ``fmt`` is ``text`` or ``json`` (see ``logs.py``)."""
+    _configure_logging(level, fmt, service)
 
 
-def serve(definition: ServiceDefinition, build: Callable[[ServiceSettings], FastAPI]) -> None:
+def serve(
+    definition: ServiceDefinition,
+    build: Callable[[ServiceSettings], FastAPI],
+    argv: Sequence[str] | None = None,
+) -> None:
+    args = _parser(definition).parse_args(sys.argv[1:] if argv is None else argv)
     settings = ServiceSettings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format, definition.name)
+    if args.command == "migrate":
+        sys.exit(migrate_command(definition, settings, args))
+    configure_tracing(definition.name)
     app = build(settings)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port or definition.default_port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep our handlers: JSON lines with the correlation id
         access_log=False,
     )
+
+
+def migrate_command(
+    definition: ServiceDefinition, settings: ServiceSettings, args: argparse.Namespace
+) -> int:
+    from shegong.kernel import migrate
+
+    runtime = Runtime(definition, settings)
+
+    async def run() -> int:
+        try:
+            if args.action == "revision":
+                path = await migrate.revision(
+                    runtime, args.message, kernel=args.kernel, initial=args.initial
+                )
+                print(f"wrote {path}")
+            elif args.check:
+                await migrate.check(runtime)
+                print(f"{definition.name}: schema is at head")
+            else:
+                applied = await migrate.upgrade(runtime)
+                print(
+                    f"{definition.name}: applied {', '.join(applied)}"
+                    if applied
+                    else f"{definition.name}: schema already at head; nothing to do"
+                )
+            return 0
+        except migrate.SchemaNotCurrent as err:
+            print(str(err), file=sys.stderr)
+            return 1
+        finally:
+            await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m shegong.{definition.name}", description=definition.title
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve HTTP and consume events (the default)")
+    migrate = commands.add_parser(
+        "migrate", help="bring the database to the code's schema, then exit (safe to repeat)"
+    )
+    migrate.add_argument("--check", action="store_true", help="exit 1 unless at head")
+    actions = migrate.add_subparsers(dest="action")
+    revision = actions.add_parser("revision", help="autogenerate the next revision")
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--initial", action="store_true", help="start the service's branch")
+    revision.add_argument("--kernel", action="store_true", help="a kernel revision instead")
+    return parser

@@ -2,14 +2,16 @@
 
 ``DATABASE_URL``, ``REDIS_URL``, ``HOST``, ``PORT``, ``DEPARTMENT``, ``NODE``,
 ``STREAM_PREFIX``, ``CONSUMER_NAME``, ``PII_HASH_KEY``, ``FEEDS`` (JSON: producing
-source → feed base URL), and the tuning knobs below. Secrets come from the
-environment (or a Kubernetes Secret), never from the repository.
+source → feed base URL), ``LOG_LEVEL``, ``LOG_FORMAT``, ``SCHEMA_ON_START``, and the
+tuning knobs below. Tracing reads the standard ``OTEL_*`` variables (``tracing.py``).
+Secrets come from the environment (or a Kubernetes Secret), never from the repository.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +42,16 @@ class ServiceSettings(BaseSettings):
     relay_batch: int = 500
     stream_maxlen: int | None = 1_000_000
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json in containers (the image sets it), text locally"
+    )
+    schema_on_start: Literal["migrate", "check"] = Field(
+        default="migrate",
+        description="migrate: upgrade to head at start; check: wait for the migrate step",
+    )
+    schema_wait_s: float = Field(
+        default=300.0, description="check: how long to wait for the migrate step"
+    )
 
     def database_for(self, service: str) -> str:
         """This service's database. ``{service}`` in DATABASE_URL is replaced, so one

@@ -22,7 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel import tracing
 from shegong.kernel.aggregate import Aggregate
+from shegong.kernel.correlation import correlation_id_or_new
 from shegong.kernel.db import is_postgres, reading, writing
 from shegong.kernel.schema import events_table, metadata
 
@@ -43,11 +45,14 @@ class ConcurrencyError(Exception):
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Who asked, on whose behalf, and which conversation it belongs to."""
+    """Who asked, on whose behalf, and which conversation it belongs to.
+
+    The correlation id defaults to the conversation in progress (the HTTP request's
+    ``X-Correlation-ID``, the event a consumer is handling), else a fresh one."""
 
     actor: str | None = None
     department: str | None = None
-    correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    correlation_id: str = field(default_factory=correlation_id_or_new)
     causation_id: str | None = None
 
 
@@ -66,6 +71,7 @@ class EventStore:
     def __init__(self, engine: AsyncEngine, identity: EventStoreIdentity) -> None:
         self.engine = engine
         self.identity = identity
+        self.appended_total = 0  # events committed by this process (metrics)
         self._listeners: list[Callable[[], None]] = []
 
     async def create_schema(self) -> None:
@@ -83,6 +89,7 @@ class EventStore:
             tx = Transaction(self, conn, ctx or CommandContext())
             yield tx
         if tx.appended:
+            self.appended_total += len(tx.appended)
             for listener in self._listeners:
                 listener()
 
@@ -121,6 +128,7 @@ class EventStore:
             actor=row["actor"],
             correlation_id=row["correlation_id"],
             causation_id=row["causation_id"],
+            traceparent=row.get("traceparent"),
             data=row["data"],
         )
 
@@ -181,6 +189,19 @@ class Transaction:
         """
         if not batches:
             return []
+        with tracing.span(
+            f"{self.store.identity.contract.name} append",
+            attributes={
+                "shegong.service": self.store.identity.service,
+                "shegong.aggregates": len(batches),
+                "shegong.events": sum(len(b.events) for b in batches),
+            },
+        ):
+            return await self._append_many(batches, tracing.current_traceparent())
+
+    async def _append_many(
+        self, batches: Sequence[Append], traceparent: str | None
+    ) -> list[Envelope]:
         conn = self.conn
         head = await self.lock()
         ids = [b.stream_id for b in batches]
@@ -219,6 +240,7 @@ class Transaction:
                         "occurred_at": b.occurred_at or now,
                         "recorded_at": now,
                         "data": ev.data(),
+                        "traceparent": traceparent,
                     }
                 )
         try:

@@ -1,0 +1,54 @@
+"""The correlation id (关联号) of the conversation this code is working for.
+
+One id follows a request from the HTTP edge (``X-Correlation-ID``, or a new one) into
+every event it appends (the envelope's ``correlationid``), and from an event into the
+consumer that handles it — so a log search for one id shows a command's whole story
+across services. It lives in a context variable: each request and each handled event
+has its own, and ``asyncio`` tasks inherit it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+HEADER = "X-Correlation-ID"
+# What a caller may hand us: short, printable, no spaces (it ends up in logs and events).
+_ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:/@+=-]{1,64}$")
+
+_current: ContextVar[str | None] = ContextVar("shegong_correlation_id", default=None)
+
+
+def new_correlation_id() -> str:
+    return str(uuid.uuid4())
+
+
+def current_correlation_id() -> str | None:
+    """The id of the conversation in progress, if any."""
+    return _current.get()
+
+
+def correlation_id_or_new() -> str:
+    """The id in progress, or a fresh one (a command started outside any request)."""
+    return _current.get() or new_correlation_id()
+
+
+def accept_correlation_id(value: str | None) -> str:
+    """A caller's ``X-Correlation-ID`` if it is sane, else a fresh id."""
+    if value and _ACCEPTABLE.match(value):
+        return value
+    return new_correlation_id()
+
+
+@contextmanager
+def correlation_scope(correlation_id: str | None) -> Iterator[str]:
+    """Run a block on behalf of ``correlation_id`` (a fresh one when None)."""
+    value = correlation_id or new_correlation_id()
+    token = _current.set(value)
+    try:
+        yield value
+    finally:
+        _current.reset(token)

@@ -1,0 +1,63 @@
+"""Log lines: JSON with the correlation and trace ids, and no raw ID number or phone."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from shegong.kernel import tracing
+from shegong.kernel.correlation import accept_correlation_id, correlation_scope
+from shegong.kernel.logs import ContextFilter, JsonFormatter, TextFormatter, mask_personal_data
+
+
+def capture(formatter: logging.Formatter) -> tuple[logging.Logger, io.StringIO]:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(ContextFilter("registry"))
+    handler.setFormatter(formatter)
+    logger = logging.getLogger(f"test.logs.{id(out)}")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger, out
+
+
+def test_json_lines_carry_the_correlation_and_trace_ids() -> None:
+    logger, out = capture(JsonFormatter())
+    provider = TracerProvider()
+    previous = tracing.use_tracer_provider(provider)
+    try:
+        with correlation_scope("case-7"), tracing.span("work") as span:
+            logger.info("registered %s", "w-1")
+            trace_id = format(span.get_span_context().trace_id, "032x")
+    finally:
+        tracing.use_tracer_provider(previous)
+    logger.warning("outside")
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["message"] == "registered w-1"
+    assert first["correlation_id"] == "case-7"
+    assert first["trace_id"] == trace_id
+    assert first["service"] == "registry" and first["level"] == "INFO"
+    assert "correlation_id" not in second and "trace_id" not in second
+
+
+def test_raw_id_numbers_and_phones_are_masked_whatever_logged_them() -> None:
+    for formatter in (JsonFormatter(), TextFormatter()):
+        logger, out = capture(formatter)
+        logger.info("bad row 620102198805061231 phone 13812345678 old 110105491231002")
+        text = out.getvalue()
+        assert "620102198805061231" not in text and "13812345678" not in text
+        assert "110105491231002" not in text
+        assert "620102********1" in text and "138****5678" in text
+    # Redis entry ids, positions and UUIDs pass untouched.
+    kept = "entry 1764400000000-0 position 42 id 3f1c2a9e-0b7d-4c1e-9a55-0e2b6f4b8a10"
+    assert mask_personal_data(kept) == kept
+
+
+def test_a_callers_correlation_id_is_kept_only_when_sane() -> None:
+    assert accept_correlation_id("case-2026/0042") == "case-2026/0042"
+    for bad in (None, "", "x" * 65, "has space", "line\nbreak"):
+        assert accept_correlation_id(bad) != bad
