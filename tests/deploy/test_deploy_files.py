@@ -4,7 +4,8 @@ yamllint over ``deploy/``; both compose files against the compose spec; the name
 environment variables compose and Kubernetes give each service against the code
 (``ServiceSettings``, the ``shegong.services`` entry points); every kustomize overlay
 rendered and validated against Kubernetes 1.32's strict schemas; the containers' probes,
-resources and security context; no literal Secret outside the dev overlay; the Dockerfile.
+resources and security context; a one-shot migrate step (compose service, Kubernetes Job)
+before every service; no literal Secret outside the dev overlay; the Dockerfile.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ SECRET_ENV = frozenset({"DATABASE_URL", "REDIS_URL", "PII_HASH_KEY"})
 SECRET_NAME = "shegong-secrets"
 SERVICES = frozenset(ep.name for ep in entry_points(group="shegong.services"))
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+RUN_TO_COMPLETION = {"Job", "CronJob"}
+MIGRATE_SUFFIX = "-migrate"
 
 
 def _tool(name: str) -> str:
@@ -66,8 +69,22 @@ def _compose(name: str) -> dict[str, Any]:
 
 
 def _shegong_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The compose services built from deploy/Dockerfile (Redis and PostgreSQL are not)."""
-    return {name: svc for name, svc in compose["services"].items() if "build" in svc}
+    """The compose services that run a shegong service (not Redis, PostgreSQL or the
+    one-shot migrate steps)."""
+    return {
+        name: svc
+        for name, svc in compose["services"].items()
+        if "build" in svc and not name.endswith(MIGRATE_SUFFIX)
+    }
+
+
+def _migrate_steps(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``<service>-migrate`` one-shot services, by the service they migrate."""
+    return {
+        name.removesuffix(MIGRATE_SUFFIX): svc
+        for name, svc in compose["services"].items()
+        if name.endswith(MIGRATE_SUFFIX)
+    }
 
 
 @cache
@@ -94,6 +111,7 @@ def _pod_specs(docs: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
         if doc["kind"] == "CronJob":
             template = doc["spec"]["jobTemplate"]["spec"]["template"]
         specs.append((f"{doc['kind']}/{doc['metadata']['name']}", template["spec"]))
+
     return specs
 
 
@@ -131,6 +149,10 @@ def test_compose_depends_on_names_defined_services(name: str) -> None:
         assert names <= defined, f"{name}: {service} depends on undefined {names - defined}"
         if isinstance(depends, dict):
             for dep, cond in depends.items():
+                if dep.endswith(MIGRATE_SUFFIX):
+                    want = "service_completed_successfully"
+                    assert cond.get("condition") == want, f"{name}: {service} → {dep}: {cond}"
+                    continue
                 want = "service_healthy"
                 assert cond.get("condition") == want, f"{name}: {service} → {dep}: {cond}"
                 assert "healthcheck" in compose["services"][dep], (
@@ -155,6 +177,26 @@ def test_compose_services_exist_and_set_the_settings_they_read(name: str) -> Non
         assert "${PII_HASH_KEY:?" in str(env["PII_HASH_KEY"]), "PII_HASH_KEY needs a :? guard"
         assert "healthcheck" in spec and "/health" in str(spec["healthcheck"]["test"])
         assert "stop_grace_period" in spec
+        assert env.get("SCHEMA_ON_START") == "check", f"{name}: {service} must not migrate"
+
+
+@pytest.mark.parametrize("name", COMPOSE_FILES)
+def test_compose_migrates_each_service_once_before_it_starts(name: str) -> None:
+    compose = _compose(name)
+    services, steps = _shegong_services(compose), _migrate_steps(compose)
+    assert set(steps) == set(services), f"{name}: migrate steps {set(steps)} ≠ {set(services)}"
+    for service, step in steps.items():
+        where = f"{name}: {service}{MIGRATE_SUFFIX}"
+        assert step["build"]["args"]["SERVICE"] == service, where
+        assert step["image"] == services[service]["image"], f"{where}: not the service's image"
+        assert step["command"] == ["python", "-m", f"shegong.{service}", "migrate"], where
+        assert step["restart"] == "no", where
+        env = step["environment"]
+        assert not set(env) - KNOWN_ENV, f"{where} sets {set(env) - KNOWN_ENV}"
+        assert env["DATABASE_URL"] == services[service]["environment"]["DATABASE_URL"], where
+        depends = services[service]["depends_on"]
+        wanted = {"condition": "service_completed_successfully"}
+        assert depends[f"{service}{MIGRATE_SUFFIX}"] == wanted, where
 
 
 def test_department_node_uses_its_own_department_and_the_city_redis() -> None:
@@ -193,8 +235,9 @@ def test_every_container_has_probes_resources_and_runs_as_non_root(target: str) 
         pod_sc = pod.get("securityContext", {})
         for c in pod["containers"]:
             where = f"{target}: {workload}/{c['name']}"
-            assert "livenessProbe" in c, f"{where}: no liveness probe"
-            assert "readinessProbe" in c, f"{where}: no readiness probe"
+            if workload.split("/")[0] not in RUN_TO_COMPLETION:
+                assert "livenessProbe" in c, f"{where}: no liveness probe"
+                assert "readinessProbe" in c, f"{where}: no readiness probe"
             res = c.get("resources", {})
             assert res.get("requests") and res.get("limits", {}).get("memory"), where
             sc = c.get("securityContext", {})
@@ -237,6 +280,35 @@ def test_service_deployments_match_the_code(target: str) -> None:
         for secret in SECRET_ENV:
             assert "secretKeyRef" in env[secret].get("valueFrom", {}), f"{name}: {secret}"
             assert secret not in from_maps, f"{target}: {secret} is in a ConfigMap"
+
+
+@pytest.mark.parametrize("target", ["base", *(f"overlays/{o}" for o in OVERLAYS)])
+def test_each_service_has_a_migrate_job_with_its_image_and_database(target: str) -> None:
+    docs = _rendered(target)
+    jobs = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Job"}
+    configmaps = {
+        d["metadata"]["name"]: d.get("data", {}) for d in docs if d["kind"] == "ConfigMap"
+    }
+    for dep in _shegong_deployments(docs):
+        name = dep["metadata"]["name"]
+        job = jobs.get(f"{name}{MIGRATE_SUFFIX}")
+        assert job is not None, f"{target}: no Job {name}{MIGRATE_SUFFIX}"
+        (app,) = dep["spec"]["template"]["spec"]["containers"]
+        pod = job["spec"]["template"]["spec"]
+        (step,) = pod["containers"]
+        assert pod["restartPolicy"] in {"OnFailure", "Never"}
+        assert step["image"] == app["image"], f"{target}: {name}: the Job runs another image"
+        assert step["command"] == ["python", "-m", f"shegong.{name}", "migrate"]
+        app_env = {e["name"]: e for e in app.get("env", [])}
+        job_env = {e["name"]: e for e in step.get("env", [])}
+        assert job_env["DATABASE_URL"] == app_env["DATABASE_URL"], f"{target}: {name}"
+        settings = {
+            k: v
+            for source in app.get("envFrom", [])
+            for k, v in configmaps[source["configMapRef"]["name"]].items()
+        }
+        schema = app_env.get("SCHEMA_ON_START", {}).get("value", settings.get("SCHEMA_ON_START"))
+        assert schema == "check", f"{target}: {name} must wait for the Job, not migrate"
 
 
 @pytest.mark.parametrize("target", ["base", "overlays/prod"])
