@@ -1,0 +1,183 @@
+"""The registry started the way its container starts: the compose file's migrate command,
+then the image's command, with the compose file's environment — on this machine's real
+Redis and PostgreSQL instead of the compose network's. Then ``/ready`` and ``/metrics``.
+
+Only the addresses change (``redis`` and ``postgres`` are compose host names), plus a
+free port and a stream prefix so the test shares Redis safely with others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+SERVICE = "registry"
+_VAR = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
+
+
+def _interpolate(value: Any, env: dict[str, str]) -> str:
+    """Compose's ``${VAR}``, ``${VAR:-default}`` and ``${VAR:?error}``."""
+
+    def one(m: re.Match[str]) -> str:
+        name, rest = m.group(1), m.group(2) or ""
+        if name in env:
+            return env[name]
+        if ":?" in m.group(0):
+            raise AssertionError(f"compose requires {name}: {rest}")
+        return rest
+
+    return _VAR.sub(one, str(value))
+
+
+def _image_env() -> dict[str, str]:
+    """The runtime stage's ENV of deploy/Dockerfile (PATH aside)."""
+    text = re.sub(r"\\\n", " ", (DEPLOY / "Dockerfile").read_text())
+    stages = text.split("\nFROM ")
+    env: dict[str, str] = {}
+    for line in stages[-1].splitlines():
+        if line.startswith("ENV "):
+            for item in shlex.split(line[4:]):
+                key, _, val = item.partition("=")
+                if key != "PATH" and "$" not in val:
+                    env[key] = val
+    return env
+
+
+def _image_command() -> list[str]:
+    text = (DEPLOY / "Dockerfile").read_text()
+    (cmd,) = re.findall(r"^CMD (\[.*\])$", text, re.M)
+    return json.loads(cmd)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _python(command: list[str]) -> list[str]:
+    assert command[0] == "python", command
+    return [sys.executable, *command[1:]]
+
+
+@pytest.fixture
+def container_env(
+    redis_url: str, postgres_url: str, stream_prefix: str, redis, tmp_path: Path
+) -> dict[str, dict[str, str]]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    outer = {"PII_HASH_KEY": "k" * 32}  # what the operator exports before `compose up`
+    port = _free_port()
+    envs = {}
+    for name in (f"{SERVICE}-migrate", SERVICE):
+        declared = compose["services"][name]["environment"]
+        env = {k: _interpolate(v, outer) for k, v in declared.items()}
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        env["DATABASE_URL"] = postgres_url
+        if "REDIS_URL" in env:
+            assert env["REDIS_URL"] == "redis://redis:6379/0"
+            env["REDIS_URL"] = redis_url
+        if "PORT" in env:
+            env["PORT"] = str(port)
+        env["STREAM_PREFIX"] = stream_prefix
+        image = _image_env()
+        image["DATA_DIR"] = str(tmp_path / "data")  # /app/data in the image
+        image["PORT"] = env.get("PORT", compose["services"][name]["build"]["args"]["PORT"])
+        envs[name] = {
+            "PATH": os.environ["PATH"],
+            **image,
+            **{k: v for k, v in env.items() if k != "HOST"},
+            "HOST": "127.0.0.1",
+        }
+    return envs
+
+
+def _run_migrate(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    command = _python(compose["services"][f"{SERVICE}-migrate"]["command"])
+    return subprocess.run(
+        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_registry_starts_as_in_its_container(
+    container_env: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    first = _run_migrate(container_env[f"{SERVICE}-migrate"])
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "applied" in first.stdout
+    again = _run_migrate(container_env[f"{SERVICE}-migrate"])
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing to do" in again.stdout
+
+    env = container_env[SERVICE]
+    assert env["SCHEMA_ON_START"] == "check" and env["LOG_FORMAT"] == "json"
+    # The image's CMD is `sh -c 'exec python -m "shegong.${SERVICE}"'`.
+    cmd = _image_command()
+    assert cmd[:2] == ["/bin/sh", "-c"]
+    line = cmd[2].replace("${SERVICE}", SERVICE).replace('"', "")
+    assert line.startswith("exec python -m ")
+    command = _python(line.removeprefix("exec ").split())
+    log_path = tmp_path / "registry.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{env['PORT']}"
+    try:
+        ready = _wait_ready(base, proc, log_path)
+        assert ready["database"] == "ok" and ready["redis"] == "ok"
+        with httpx.Client(base_url=base, timeout=10) as client:
+            body = {"name": "张伟", "id_number": "620102198805061231", "hired_on": "2020-03-01"}
+            resp = client.post("/workers", json=body, headers={"X-Correlation-ID": "ct-1"})
+            assert resp.status_code == 201, resp.text
+            metrics = client.get("/metrics")
+        assert metrics.status_code == 200
+        names = {f.name for f in text_string_to_metric_families(metrics.text)}
+        assert {
+            "shegong_http_requests",
+            "shegong_events_appended",
+            "shegong_relay_backlog_events",
+            "shegong_consumer_group_lag",
+            "shegong_dlq_entries",
+            "shegong_service_info",
+        } <= names
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    output = log_path.read_text()
+    # uvicorn re-raises the signal once it has shut down cleanly (as PID 1 would report).
+    assert code in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
+    assert all(x.get("service") == SERVICE for x in lines)
+    assert "620102198805061231" not in output
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"exited {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            resp = httpx.get(f"{base}/ready", timeout=2)
+            if resp.status_code == 200:
+                return dict(resp.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"not ready within 60 s:\n{log_path.read_text()}")
