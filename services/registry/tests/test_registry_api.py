@@ -494,3 +494,30 @@ async def test_two_department_nodes_each_see_the_whole_city(
             row = await worker_at(node.client, wid, 1)
             assert row["department"] == department
         assert await search(node.client) == {a, b}
+
+
+async def test_a_department_node_joining_later_gets_the_city_history_and_links_by_hash(
+    database_url: str, start_node, redis: Redis, stream_prefix: str, tmp_path: Path
+) -> None:
+    """A department's node started after the city has events reads them from the
+    stream's start (its group is created at 0); the same person registered by the city
+    and by the department carries the same keyed hash in both nodes' read models — what
+    the census links on — while raw ID numbers stay in each node's own database."""
+    city = await start_node(f"sqlite:///{tmp_path}/city.db")
+    a = (await register(city.client, name="张伟", id_number=ID_MALE_1988))["worker"]["worker_id"]
+    await worker_at(city.client, a, 1)
+
+    civil = await start_node(database_url, department="civil-affairs")
+    b = (await register(civil.client, name="张伟", id_number=ID_MALE_1988))["worker"]["worker_id"]
+
+    for node in (city, civil):
+        first, second = await worker_at(node.client, a, 1), await worker_at(node.client, b, 1)
+        assert (first["department"], second["department"]) == ("city", "civil-affairs")
+        assert first["source"] == city.runtime.source
+        assert second["source"] == civil.runtime.source
+        assert first["id_number_hash"] == second["id_number_hash"] is not None
+        assert ID_MALE_1988 not in str(first) + str(second)
+    groups = {
+        g["name"].decode() for g in await redis.xinfo_groups(f"{stream_prefix}registry.events")
+    }
+    assert {"registry.workers.city", "registry.workers.civil-affairs"} <= groups
