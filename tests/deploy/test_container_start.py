@@ -162,6 +162,13 @@ def test_the_registry_starts_as_in_its_container(
     # uvicorn re-raises the signal once it has shut down cleanly (as PID 1 would report).
     assert code in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
+
+    # Rebuilding the read models, as an operator would with the service stopped.
+    rebuilt = subprocess.run(
+        [*command, "rebuild"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "workers: rebuilt from" in rebuilt.stdout
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     assert lines and all({"time", "level", "logger", "message"} <= set(x) for x in lines)
     assert all(x.get("service") == SERVICE for x in lines)

@@ -2,8 +2,9 @@
 
 ``python -m shegong.<service>`` serves HTTP; ``python -m shegong.<service> migrate``
 brings its database to the code's schema and exits (``--check``: only report; see
-``migrate.py`` for ``revision``). Every service's ``main()`` is ``serve(SERVICE, build)``,
-so each gets the same commands.
+``migrate.py`` for ``revision``); ``… rebuild [PROJECTION …]`` drops read models and
+replays them from the event stores' feeds. Every service's ``main()`` is
+``serve(SERVICE, build)``, so each gets the same commands.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def serve(
     configure_logging(settings.log_level, settings.log_format, definition.name)
     if args.command == "migrate":
         sys.exit(migrate_command(definition, settings, args))
+    if args.command == "rebuild":
+        sys.exit(rebuild_command(definition, settings, args))
     configure_tracing(definition.name)
     app = build(settings)
     uvicorn.run(
@@ -117,6 +120,41 @@ def migrate_command(
     return asyncio.run(run())
 
 
+def rebuild_command(
+    definition: ServiceDefinition, settings: ServiceSettings, args: argparse.Namespace
+) -> int:
+    """Drop the named read models (all by default) and replay them from the feeds: this
+    node's own event store, and every other producer named in ``FEEDS``. With
+    ``--reread-stream`` the node's consumer groups also go back to the stream's start,
+    so events of producers without a feed come again from Redis (as far as it still
+    holds them); positions make the replayed duplicates harmless."""
+    runtime = Runtime(definition, settings)
+    names = {sub.runner.name for sub in runtime.subscriptions}
+    unknown = set(args.projections) - names
+    if unknown:
+        print(f"no read model {sorted(unknown)}; {definition.name} has {sorted(names)}")
+        return 2
+
+    async def run() -> int:
+        try:
+            await runtime.create_schema()
+            for sub in runtime.subscriptions:
+                if args.projections and sub.runner.name not in args.projections:
+                    continue
+                replayed = await sub.runner.rebuild()
+                sources = ", ".join(runtime.feeds.sources())
+                print(f"{sub.runner.name}: rebuilt from {replayed} events ({sources})")
+                if args.reread_stream:
+                    await runtime.redis.xgroup_setid(sub.stream, sub.group, "0")
+                    print(f"{sub.runner.name}: group {sub.group} re-reads {sub.stream} from 0")
+            return 0
+        finally:
+            await runtime.redis.aclose()
+            await runtime.engine.dispose()
+
+    return asyncio.run(run())
+
+
 def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m shegong.{definition.name}", description=definition.title
@@ -132,4 +170,11 @@ def _parser(definition: ServiceDefinition) -> argparse.ArgumentParser:
     revision.add_argument("-m", "--message", required=True)
     revision.add_argument("--initial", action="store_true", help="start the service's branch")
     revision.add_argument("--kernel", action="store_true", help="a kernel revision instead")
+    rebuild = commands.add_parser(
+        "rebuild", help="drop read models and replay them from the event stores' feeds"
+    )
+    rebuild.add_argument("projections", nargs="*", help="read models (default: all)")
+    rebuild.add_argument(
+        "--reread-stream", action="store_true", help="also move the groups back to 0"
+    )
     return parser
