@@ -33,9 +33,21 @@ OVERLAYS = sorted(p.name for p in (DEPLOY / "k8s" / "overlays").iterdir() if p.i
 K8S_VERSION = "1.32"
 # FastStream's default graceful timeout for a broker (the kernel does not change it).
 BROKER_GRACEFUL_TIMEOUT_S = 15
-# Every variable a service reads is a ServiceSettings field; nothing else is read today.
-# Add a name here (with where it is read) if a service ever reads one outside the settings.
-DOCUMENTED_EXTRAS: frozenset[str] = frozenset()
+# Every variable a service reads is a ServiceSettings field, except OpenTelemetry's
+# standard ones (read by kernel/tracing.py and the OTel SDK). Add a name here (with where
+# it is read) if a service ever reads another one outside the settings.
+DOCUMENTED_EXTRAS: frozenset[str] = frozenset(
+    {
+        "OTEL_TRACES_EXPORTER",
+        "OTEL_SERVICE_NAME",
+        "OTEL_RESOURCE_ATTRIBUTES",
+        "OTEL_TRACES_SAMPLER",
+        "OTEL_TRACES_SAMPLER_ARG",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+    }
+)
 KNOWN_ENV = frozenset(name.upper() for name in ServiceSettings.model_fields) | DOCUMENTED_EXTRAS
 # Set for every service in compose and Kubernetes (the rest have working defaults).
 REQUIRED_ENV = frozenset(
