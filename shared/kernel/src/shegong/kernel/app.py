@@ -81,13 +81,15 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         return _error(409, "concurrent_change", str(err), None)
 
     app.add_middleware(EdgeMiddleware, metrics=runtime.metrics)
-    # Server spans (no-ops unless tracing is configured); probes and scrapes are not traced.
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=tracing.tracer_provider(),
-        excluded_urls="/health,/ready,/metrics",
-        exclude_spans=["receive", "send"],
-    )
+    if tracing.enabled():
+        # Server spans, only when tracing is on (its middleware costs even as a no-op);
+        # probes and scrapes are not traced.
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=tracing.tracer_provider(),
+            excluded_urls="/health,/ready,/metrics",
+            exclude_spans=["receive", "send"],
+        )
     return app
 
 

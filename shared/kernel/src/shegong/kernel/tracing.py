@@ -44,6 +44,13 @@ def tracer_provider() -> TracerProvider:
     return _override or trace.get_tracer_provider()
 
 
+def enabled() -> bool:
+    """Whether spans are recorded at all (an override, or a real global provider)."""
+    return _override is not None or not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider | trace.NoOpTracerProvider
+    )
+
+
 def tracer() -> Tracer:
     return tracer_provider().get_tracer("shegong.kernel")
 
@@ -82,7 +89,11 @@ def span(
     links: Sequence[Link] = (),
     attributes: dict[str, Any] | None = None,
 ) -> Iterator[trace.Span]:
-    """A span; ``parent`` (a traceparent) makes it a child of another process's span."""
+    """A span; ``parent`` (a traceparent) makes it a child of another process's span.
+    Costs nothing measurable while tracing is off (the per-event paths call it)."""
+    if not enabled():
+        yield trace.INVALID_SPAN
+        return
     with tracer().start_as_current_span(
         name, context=context_from(parent), kind=kind, links=links, attributes=attributes
     ) as current:
