@@ -128,3 +128,19 @@ async def test_check_mode_refuses_a_database_that_was_not_migrated(database_url:
             await rt.create_schema()
         await migrate.upgrade(rt)
         await rt.create_schema()  # at head: starts
+
+
+async def test_a_table_no_migration_creates_is_reported_not_silently_missing(
+    sqlite_url: str,
+) -> None:
+    from sqlalchemy import Column, Integer, MetaData, Table
+
+    forgotten = MetaData()
+    Table("rm_forgotten", forgotten, Column("id", Integer, primary_key=True))
+    async with runtime_on(sqlite_url) as rt:
+        plan = migrate.plan_for(rt)
+        sloppy = migrate.SchemaPlan(
+            plan.service, (*plan.service_metadata, forgotten), plan.versions
+        )
+        with pytest.raises(migrate.MigrationMissing, match="rm_forgotten"):
+            await on_connection(rt, lambda c: migrate.upgrade_connection(c, sloppy))

@@ -77,3 +77,35 @@ def test_newer_schema_version_is_refused_with_a_reason() -> None:
     env = Envelope.model_validate({**_envelope().model_dump(), "schema_version": 3})
     with pytest.raises(UnsupportedSchemaVersion, match="newer than this consumer"):
         REGISTRY_STREAM.decode(env)
+
+
+def test_traceparent_is_optional_on_the_wire() -> None:
+    """Entries written before tracing existed have no ``traceparent`` and still parse;
+    one that has it carries it through unchanged (CloudEvents distributed tracing)."""
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    envelope = Envelope(
+        id="e-1",
+        type="WorkerCertified",
+        schema_version=1,
+        source="/shegong/registry/city",
+        service="registry",
+        subject="w-1",
+        aggregate_type="worker",
+        aggregate_version=2,
+        sequence=7,
+        time=now,
+        recorded_time=now,
+        correlation_id="c-1",
+        data={},
+    )
+    old = envelope.to_wire()
+    assert "traceparent" not in old
+    assert Envelope.from_wire(old).traceparent is None
+    traced = envelope.model_copy(
+        update={"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    )
+    wire = {k.encode(): v.encode() for k, v in traced.to_wire().items()}
+    assert Envelope.from_wire(wire) == traced
+    headers = asyncapi_document(STREAMS)["components"]["messages"]["WorkerCertified"]["headers"]
+    assert "traceparent" in headers["properties"]
+    assert "traceparent" not in headers["required"]

@@ -55,6 +55,10 @@ class SchemaNotCurrent(RuntimeError):
     """The database is behind (or ahead of) the code: run the migrate step."""
 
 
+class MigrationMissing(SchemaNotCurrent):
+    """The code has tables no revision creates: a developer forgot a migration."""
+
+
 @dataclass(frozen=True)
 class SchemaPlan:
     """What one service's database must hold, and where its revisions live."""
@@ -121,7 +125,9 @@ def versions_dir(runtime: Runtime) -> Path | None:
 # ------------------------------------------------------------------ on a connection
 
 
-def upgrade_connection(conn: Connection, plan: SchemaPlan) -> list[str]:
+def upgrade_connection(
+    conn: Connection, plan: SchemaPlan, *, require_every_table: bool = True
+) -> list[str]:
     """Both branches to head; returns the revisions applied (empty: nothing to do)."""
     _lock(conn)
     before = _current(conn)
@@ -132,6 +138,8 @@ def upgrade_connection(conn: Connection, plan: SchemaPlan) -> list[str]:
     if plan.versions is None:
         for md in plan.service_metadata:
             md.create_all(conn)
+    if require_every_table:
+        _require_every_table(conn, plan)
     after = _current(conn)
     applied = _applied(plan, before, after)
     if applied:
@@ -149,6 +157,19 @@ def check_connection(conn: Connection, plan: SchemaPlan) -> None:
     if plan.versions is None:
         for md in plan.service_metadata:
             md.create_all(conn)
+    _require_every_table(conn, plan)
+
+
+def _require_every_table(conn: Connection, plan: SchemaPlan) -> None:
+    """A table in the code that no revision creates is a forgotten migration: say so at
+    once rather than fail on the first query that touches it."""
+    existing = set(inspect(conn).get_table_names())
+    missing = sorted({t for md in plan.all_metadata() for t in md.tables} - existing)
+    if missing:
+        raise MigrationMissing(
+            f"{plan.service}: tables {missing} are in the code but no migration creates "
+            f"them; write one: python -m shegong.{plan.service} migrate revision -m '…'"
+        )
 
 
 def revision_connection(
@@ -156,7 +177,7 @@ def revision_connection(
 ) -> str | None:
     """Autogenerate the next revision of ``branch`` from the difference between the
     (upgraded) database and the code's tables. Returns the new file's path."""
-    upgrade_connection(conn, plan)
+    upgrade_connection(conn, plan, require_every_table=False)
     if branch == plan.service and plan.versions is None:
         raise SchemaNotCurrent(
             f"{plan.service} has no migrations folder: create "
@@ -257,6 +278,8 @@ async def wait_until_current(runtime: Runtime, timeout_s: float, every_s: float 
         try:
             await check(runtime)
             return
+        except MigrationMissing:
+            raise
         except SchemaNotCurrent as err:
             if loop.time() >= deadline:
                 raise
