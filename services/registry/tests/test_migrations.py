@@ -144,3 +144,9 @@ async def test_a_table_no_migration_creates_is_reported_not_silently_missing(
         )
         with pytest.raises(migrate.MigrationMissing, match="rm_forgotten"):
             await on_connection(rt, lambda c: migrate.upgrade_connection(c, sloppy))
+        # A service migrating itself at start-up makes it, and says so.
+        await on_connection(
+            rt, lambda c: migrate.upgrade_connection(c, sloppy, create_missing=True)
+        )
+        tables = await on_connection(rt, lambda c: set(inspect(c).get_table_names()))
+        assert "rm_forgotten" in tables

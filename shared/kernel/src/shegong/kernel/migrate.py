@@ -126,9 +126,18 @@ def versions_dir(runtime: Runtime) -> Path | None:
 
 
 def upgrade_connection(
-    conn: Connection, plan: SchemaPlan, *, require_every_table: bool = True
+    conn: Connection,
+    plan: SchemaPlan,
+    *,
+    require_every_table: bool = True,
+    create_missing: bool = False,
 ) -> list[str]:
-    """Both branches to head; returns the revisions applied (empty: nothing to do)."""
+    """Both branches to head; returns the revisions applied (empty: nothing to do).
+
+    A table of the code that no revision creates is a forgotten migration: the migrate
+    command refuses (:class:`MigrationMissing`); a service migrating itself at start-up
+    (``create_missing``) makes it with ``create_all`` and warns, so development goes on
+    while the migrations test and the migrate step still catch it."""
     _lock(conn)
     before = _current(conn)
     if not before:
@@ -139,7 +148,7 @@ def upgrade_connection(
         for md in plan.service_metadata:
             md.create_all(conn)
     if require_every_table:
-        _require_every_table(conn, plan)
+        _require_every_table(conn, plan, create_missing=create_missing)
     after = _current(conn)
     applied = _applied(plan, before, after)
     if applied:
@@ -160,11 +169,25 @@ def check_connection(conn: Connection, plan: SchemaPlan) -> None:
     _require_every_table(conn, plan)
 
 
-def _require_every_table(conn: Connection, plan: SchemaPlan) -> None:
+def _require_every_table(
+    conn: Connection, plan: SchemaPlan, *, create_missing: bool = False
+) -> None:
     """A table in the code that no revision creates is a forgotten migration: say so at
     once rather than fail on the first query that touches it."""
     existing = set(inspect(conn).get_table_names())
     missing = sorted({t for md in plan.all_metadata() for t in md.tables} - existing)
+    if missing and create_missing:
+        log.warning(
+            "%s: tables %s are in the code but no migration creates them; made with "
+            "create_all for now — write the migration: python -m shegong.%s migrate "
+            "revision -m '…'",
+            plan.service,
+            missing,
+            plan.service,
+        )
+        for md in plan.all_metadata():
+            md.create_all(conn, tables=[md.tables[t] for t in missing if t in md.tables])
+        return
     if missing:
         raise MigrationMissing(
             f"{plan.service}: tables {missing} are in the code but no migration creates "
@@ -258,10 +281,12 @@ def _pathsep() -> str:
 # ------------------------------------------------------------------ on a runtime
 
 
-async def upgrade(runtime: Runtime) -> list[str]:
+async def upgrade(runtime: Runtime, *, create_missing: bool = False) -> list[str]:
     plan = plan_for(runtime)
     async with writing(runtime.engine) as conn:
-        return await conn.run_sync(upgrade_connection, plan)
+        return await conn.run_sync(
+            lambda c: upgrade_connection(c, plan, create_missing=create_missing)
+        )
 
 
 async def check(runtime: Runtime) -> None:

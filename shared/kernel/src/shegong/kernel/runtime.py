@@ -111,7 +111,7 @@ class Runtime:
         if self.settings.schema_on_start == "check":
             await migrate.wait_until_current(self, self.settings.schema_wait_s)
         else:
-            await migrate.upgrade(self)
+            await migrate.upgrade(self, create_missing=True)
 
     async def start(self) -> None:
         await self.create_schema()
