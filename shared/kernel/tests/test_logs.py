@@ -61,3 +61,41 @@ def test_a_callers_correlation_id_is_kept_only_when_sane() -> None:
     assert accept_correlation_id("case-2026/0042") == "case-2026/0042"
     for bad in (None, "", "x" * 65, "has space", "line\nbreak"):
         assert accept_correlation_id(bad) != bad
+
+
+async def test_a_consumer_handles_each_event_in_its_conversation(sqlite_url: str) -> None:
+    """While a read model applies an event, the correlation id is the event's: log lines
+    carry it, and a command issued from there (a process manager) continues it."""
+    from typing import ClassVar
+
+    from shegong.contracts import Envelope, Event
+    from shegong.kernel.correlation import current_correlation_id
+    from shegong.kernel.feed import Feeds
+    from shegong.kernel.projection import ProjectionRunner
+    from shegong.kernel.store import CommandContext
+    from shegong.kernel.testing import Counter, TallyProjection
+
+    from .conftest import make_store
+
+    seen: list[tuple[str | None, str]] = []
+
+    class Watching(TallyProjection):
+        name: ClassVar[str] = "watching"
+
+        async def apply(self, conn, envelope: Envelope, event: Event) -> None:  # type: ignore[no-untyped-def]
+            seen.append((current_correlation_id(), CommandContext().correlation_id))
+            await super().apply(conn, envelope, event)
+
+    store = await make_store(sqlite_url)
+    try:
+        async with store.transaction(CommandContext(correlation_id="case-9")) as tx:
+            counter = Counter("c-1")
+            counter.count(2)
+            await tx.save(counter)
+        runner = ProjectionRunner(store.engine, Watching(), Feeds({store.identity.source: store}))
+        await runner.create_schema()
+        assert await runner.catch_up(store.identity.source) == 1
+        assert seen == [("case-9", "case-9")]
+        assert current_correlation_id() is None  # restored afterwards
+    finally:
+        await store.engine.dispose()
