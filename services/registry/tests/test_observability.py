@@ -6,7 +6,6 @@ for them here. Real Redis and a real database, as in production.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -150,10 +149,13 @@ async def test_one_trace_runs_from_the_http_command_to_the_read_model(
         async def handled() -> bool:
             row = await node.client.get(f"/workers/{worker_id}")
             names = by_kind()
-            return row.status_code == 200 and "registry WorkerRegistered process" in names
+            return (
+                row.status_code == 200
+                and "registry WorkerRegistered process" in names
+                and f"{node.runtime.stream} publish" in names
+            )
 
         await eventually(handled)
-        await asyncio.sleep(0)  # let the relay's publish span end
         spans = by_kind()
         (server,) = [s for s in spans["POST /workers"] if s.kind == SpanKind.SERVER]
         (append,) = spans["registry.events append"]
