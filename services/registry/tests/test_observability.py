@@ -64,7 +64,9 @@ async def test_metrics_follow_a_command_from_http_to_the_read_model(registry) ->
     async def consumed() -> dict[Any, float] | None:
         found = await scrape(c)
         applied = value(found, "shegong_events_consumed_total", projection="workers")
-        return found if applied and applied >= 1 else None
+        lag = value(found, "shegong_consumer_group_lag", group=workers_group)
+        backlog = value(found, "shegong_relay_backlog_events", stream=stream)
+        return found if applied and applied >= 1 and lag == 0 and backlog == 0 else None
 
     found = await eventually(consumed)
     assert value(found, "shegong_http_requests_total", method="POST", route="/workers") == 1
