@@ -29,7 +29,9 @@ console = Console(soft_wrap=True)
 
 def _settings(data_dir: Path) -> ServiceSettings:
     overrides = {} if os.environ.get("DATA_DIR") else {"data_dir": str(data_dir.resolve())}
-    return ServiceSettings(**overrides)  # type: ignore[arg-type]
+    from shegong.registry.main import RegistrySettings
+
+    return RegistrySettings(**overrides)  # type: ignore[arg-type]
 
 
 @app.command("import-roster")
