@@ -19,6 +19,7 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.platform.demo_census import _ok, run_census_demo
 from shegong.platform.launcher import Platform
 
 
@@ -151,7 +152,7 @@ ROSTER = "\n".join([ROSTER_COLUMNS, *(",".join(r) for r in ROSTER_ROWS)]) + "\n"
 
 def run_demo(platform: Platform, console: Console) -> None:
     registry = platform.service("registry").url
-    http = httpx.Client(base_url=registry, timeout=10)
+    http = httpx.Client(base_url=registry, timeout=30)
     step = _Steps(console)
 
     step("Two departments register their workers (民政 civil-affairs, 人社 hrss)")
@@ -253,6 +254,8 @@ def run_demo(platform: Platform, console: Console) -> None:
     active = http.get("/workers", params={"active_on": "2024-12-31"}).json()["total"]
     console.print(f"   active on 2024-12-31: {active} of {len(items)}")
 
+    census_personal = run_census_demo(http, console, step, resident_id)
+
     step("What an integration sees on Redis: plain entries, CloudEvents fields")
     assert platform.bus is not None
     stream = f"{platform.stream_prefix}registry.events"
@@ -268,6 +271,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     console.print(f"   … {len(entries)} entries on '{stream}'")
     raw_ids = [parse_resident_id(w["id_number"]).number for w in WORKERS]
     raw_ids += [r[2] for r in ROSTER_ROWS if r[2]]  # including the mistyped one
+    raw_ids += census_personal
     text = " ".join(v.decode(errors="replace") for _, fields in entries for v in fields.values())
     phones = [
         normalize_phone(p)
@@ -282,15 +286,6 @@ def run_demo(platform: Platform, console: Console) -> None:
     console.print(f"   see for yourself: redis-cli -p {port} XRANGE {stream} - +")
     console.print(f"   the pull feed: {registry}/events?after=0   AsyncAPI: {registry}/asyncapi")
     step.done()
-
-
-def _ok(resp: httpx.Response) -> Any:
-    if resp.is_error:
-        raise SystemExit(
-            f"demo step failed: {resp.request.method} {resp.request.url} → "
-            f"HTTP {resp.status_code}: {resp.text}"
-        )
-    return resp.json()
 
 
 def _wait_for(http: httpx.Client, total: int, ok: Any, timeout: float = 20.0) -> list[Any]:
