@@ -37,6 +37,11 @@ class Projection:
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         raise NotImplementedError
 
+    def wants(self, envelope: Envelope) -> bool:
+        """Whether ``apply`` cares about this event; the others are skipped undecoded (their
+        position still advances). Override to filter by ``envelope.aggregate_type``/``type``."""
+        return True
+
     # Optional hooks for a projection that keeps state in memory or writes in bulk.
 
     async def flush(self, conn: AsyncConnection) -> None:
@@ -220,6 +225,8 @@ class ProjectionRunner:
     ) -> None:
         if envelope.id in dead:
             result.skipped_dead += 1
+            return
+        if not self.projection.wants(envelope):
             return
         try:
             event = self.projection.contract.decode(envelope)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -39,11 +40,9 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    and_,
     bindparam,
     delete,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -167,6 +166,7 @@ census_state = Table(
 )
 
 CENSUS_AGGREGATE = "census"
+_CONSUMED = frozenset({"worker", "census-decision", "expert"})  # not its own link events
 _ROW_FIELDS = (
     "name",
     "phone_hash",
@@ -194,6 +194,9 @@ class CensusProjection(Projection):
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._reset()
+
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type in _CONSUMED
 
     # ---------------------------------------------------------------- state
 
@@ -295,7 +298,7 @@ class CensusProjection(Projection):
                 "certified_on": event.certified_on,
                 "certificate_no": event.certificate_no,
             }
-            self._certs[tuple(cert.values())] = cert
+            self._certs[tuple(cert.values())] = cert  # (key, level, certified_on, no)
         elif isinstance(event, WorkerLeft):
             self._set(self._known(event.worker_id), {"left_on": event.left_on})
         elif isinstance(event, CensusPairDecided):
@@ -416,19 +419,7 @@ class CensusProjection(Projection):
                 .execution_options(synchronize_session=False),
                 moved,
             )
-        for cert in self._certs.values():
-            exists = await conn.scalar(
-                select(certificates.c.id).where(
-                    and_(
-                        *(
-                            certificates.c[k].is_(None) if v is None else certificates.c[k] == v
-                            for k, v in cert.items()
-                        )
-                    )
-                )
-            )
-            if exists is None:
-                await conn.execute(certificates.insert().values(**cert))
+        await self._write_certificates(conn)
         await self._write_links(conn)
         await self._write_reviews(conn, linker, changed_pairs)
         await self._write_decisions(conn)
@@ -436,6 +427,27 @@ class CensusProjection(Projection):
             await conn.execute(delete(experts).where(experts.c.id_hash == row["id_hash"]))
             await conn.execute(experts.insert().values(**row))
         await self._append_events(conn)
+
+    async def _write_certificates(self, conn: AsyncConnection) -> None:
+        """Insert the batch's certificates that are not there yet (a redelivered
+        WorkerCertified, or the same certificate reported twice, is one row)."""
+        if not self._certs:
+            return
+        keys = sorted({cert["key"] for cert in self._certs.values()})
+        existing: set[tuple[Any, ...]] = set()
+        for start in range(0, len(keys), 500):
+            rows = await conn.execute(
+                select(
+                    certificates.c.key,
+                    certificates.c.level,
+                    certificates.c.certified_on,
+                    certificates.c.certificate_no,
+                ).where(certificates.c.key.in_(keys[start : start + 500]))
+            )
+            existing.update(tuple(r) for r in rows)
+        new = [cert for ident, cert in self._certs.items() if ident not in existing]
+        if new:
+            await conn.execute(certificates.insert(), new)
 
     async def _write_links(self, conn: AsyncConnection) -> None:
         final: dict[tuple[str, str], Link | None] = {}
@@ -446,11 +458,7 @@ class CensusProjection(Projection):
                 final[(d.a, d.b)] = None
         if not final:
             return
-        pairs = list(final)
-        for start in range(0, len(pairs), 500):
-            await conn.execute(
-                delete(links).where(tuple_(links.c.a, links.c.b).in_(pairs[start : start + 500]))
-            )
+        await _delete_pairs(conn, links, final)
         rows = [
             {"a": a, "b": b, "rule": link.rule, "score": link.score, "evidence": link.evidence}
             for (a, b), link in final.items()
@@ -465,12 +473,7 @@ class CensusProjection(Projection):
         if not changed:
             return
         pairs = sorted(changed)
-        for start in range(0, len(pairs), 500):
-            await conn.execute(
-                delete(reviews).where(
-                    tuple_(reviews.c.a, reviews.c.b).in_(pairs[start : start + 500])
-                )
-            )
+        await _delete_pairs(conn, reviews, pairs)
         rows = []
         for pair in pairs:
             review = linker.in_queue(pair)
@@ -533,6 +536,18 @@ class CensusProjection(Projection):
 
 
 _LINKAGE_COLUMNS = ("name", "organization", "county", "township", "community", "phone_hash")
+
+
+async def _delete_pairs(
+    conn: AsyncConnection, table: Table, pairs: Iterable[tuple[str, str]]
+) -> None:
+    """One primary-key delete per pair (a row-value IN list is a table scan on SQLite)."""
+    params = [{"pa": a, "pb": b} for a, b in pairs]
+    if params:
+        await conn.execute(
+            delete(table).where((table.c.a == bindparam("pa")) & (table.c.b == bindparam("pb"))),
+            params,
+        )
 
 
 def _census_record(row: Any) -> CensusRecord:
