@@ -484,3 +484,30 @@ async def test_cli_census_export_and_workforce_report(start_node, tmp_path) -> N
     assert lines[0].startswith("人员编号 person_id,姓名 name")
     assert len(lines) == 1 + 3  # three persons: 冯佳琪's two records are one
     assert any("civil-affairs:P1;hrss:H1" in line for line in lines)
+
+
+async def test_a_department_nodes_records_reach_the_city_census(
+    start_node, sqlite_url: str, tmp_path
+) -> None:
+    """A department runs its own registry node (own database, census off); the city's node
+    links its records with the city's own, over the bus and the department's feed."""
+    city = await start_node(sqlite_url, census=True)
+    dept = await start_node(f"sqlite:///{tmp_path}/hrss.db", department="hrss", census=False)
+    assert (await dept.client.get("/census/status")).status_code == 404
+    shared = resident_id(date(1983, 3, 3), 31)
+    await import_roster(
+        city.client,
+        "civil-affairs",
+        roster([person_row(记录编号="C1", 姓名="林晓东", 身份证号=shared)]),
+    )
+    await import_roster(
+        dept.client, "hrss", roster([person_row(记录编号="H1", 姓名="林曉東", 身份证号=shared)])
+    )
+
+    async def merged() -> bool:
+        found = await persons(city.client, q="林")
+        return len(found) == 1 and sorted(found[0]["records"]) == ["civil-affairs:C1", "hrss:H1"]
+
+    await eventually(merged, timeout=60)
+    status = (await city.client.get("/census/status")).json()
+    assert set(status["as_of"]["positions"]) == {"/shegong/registry/city", "/shegong/registry/hrss"}
