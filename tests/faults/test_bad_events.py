@@ -19,7 +19,7 @@ from .test_kill_registry import worker
 
 
 async def test_poison_newer_version_and_duplicate_entries(
-    service_process, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
+    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     database_url = f"sqlite:///{tmp_path}/registry.db"
     svc = service_process(

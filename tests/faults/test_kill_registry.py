@@ -45,8 +45,8 @@ def worker(n: int) -> dict[str, object]:
 async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
     db: str,
     request: pytest.FixtureRequest,
-    service_process,
     redis: Redis,
+    service_process,
     redis_url: str,
     stream_prefix: str,
     tmp_path: Path,

@@ -48,7 +48,7 @@ def census_router(
         q: Annotated[str | None, Query(max_length=64, description="part of a name")] = None,
         department: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
             return await queries.persons_page(
@@ -66,7 +66,7 @@ def census_router(
     @router.get("/census/review", summary="Pairs the rules cannot decide (待人工判定)")
     async def review(
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
             return await queries.review_queue(conn, limit=limit, offset=offset)
@@ -79,8 +79,8 @@ def census_router(
 
     @router.get("/census/coverage", summary="Who one department reports that another does not")
     async def coverage(
-        a: Annotated[str | None, Query(description="department code")] = None,
-        b: Annotated[str | None, Query(description="department code")] = None,
+        a: Annotated[str | None, Query(max_length=64, description="department code")] = None,
+        b: Annotated[str | None, Query(max_length=64, description="department code")] = None,
     ) -> dict[str, Any]:
         if (a is None) != (b is None):
             raise HTTPException(422, "give both a and b, or neither (for the matrix)")
