@@ -112,6 +112,13 @@ def _add_service_commands() -> None:
 
     for ep in entry_points(group="shegong.cli"):
         app.add_typer(ep.load(), name=ep.name)
+    # ``shegong report <what>``: each service contributes its indicator reports.
+    reports = typer.Typer(help="Indicator reports from the services' data.", no_args_is_help=True)
+    found = list(entry_points(group="shegong.reports"))
+    for ep in found:
+        reports.command(ep.name)(ep.load())
+    if found:
+        app.add_typer(reports, name="report")
 
 
 def main() -> None:
