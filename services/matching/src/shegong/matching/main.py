@@ -13,8 +13,11 @@ from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.serve import hasher_for, serve
 from shegong.kernel.settings import ServiceSettings
 from shegong.matching.adapters.tables import metadata as tables_metadata
+from shegong.matching.api.programmes import programmes_router
 from shegong.matching.api.reports import reports_router
 from shegong.matching.api.routes import providers_router, requests_router
+from shegong.matching.application.needs import NeedsImporter
+from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.scheduler import EscalationScheduler
@@ -46,6 +49,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             requests_router(commands, rt.engine),
             providers_router(provider_commands, rt.engine),
             reports_router(rt.engine),
+            programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
         ],
     )
     runtime_lifespan = app.router.lifespan_context
