@@ -5,7 +5,7 @@ delivery, follow-up and the hours ledger."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from shegong.contracts.registry import CertificateLevel
@@ -234,3 +234,21 @@ async def test_an_unsatisfied_follow_up_reopens_the_need_for_someone_else(
     assert again["request"]["status"] == "offered" and again["request"]["offered"] == [b]
     row = await m.request(rid)
     assert row["reopened"] == 1 and row["satisfaction"] == 1
+
+
+async def test_overdue_follow_ups_are_listed(sqlite_url: str, start_matching: Any) -> None:
+    m = await start_matching(sqlite_url, matching_follow_up_days=3)
+    pid = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    late, fresh = [(await m.place(service_type="助餐"))["request"]["request_id"] for _ in range(2)]
+    for rid, ago in ((late, 5), (fresh, 1)):
+        await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": pid})
+        finished = (datetime.now(UTC) - timedelta(days=ago)).isoformat()
+        await m.ok("POST", f"/requests/{rid}/finish", {"hours": 1, "finished_at": finished})
+    overdue = await m.ok("GET", "/requests/follow-ups/overdue")
+    assert [r["request_id"] for r in overdue] == [late]
+    await m.ok("POST", f"/requests/{late}/follow-up", {"satisfaction": 3})
+    assert await m.ok("GET", "/requests/follow-ups/overdue") == []
