@@ -29,7 +29,12 @@ SERVICE = ServiceDefinition(
     title="居民点单、社工接单、社区响应 requests, matching, escalation, follow-up, hours",
     default_port=8103,
     contract=MATCHING_STREAM,
-    projections=lambda _runtime: [WorkforceProjection(), TrainingProjection()],
+    projections=lambda runtime: [
+        WorkforceProjection(
+            getattr(runtime.settings, "matching_default_capacity", 3),
+        ),
+        TrainingProjection(),
+    ],
     metadata=[tables_metadata],
 )
 

@@ -2,8 +2,9 @@
 
 - ``providers``: volunteers, teams and organisations registered here (social workers
   live in the ``mx_workers`` read model, fed by the registry's stream);
-- ``provider_state``: every provider's capacity, open assignments, availability and
-  record (completed orders, satisfaction) — the capacity guard lives here;
+- ``provider_state``: every provider as a candidate — kind, place, certificate,
+  capacity, open assignments, availability, record (completed orders, satisfaction) and
+  the order-independent part of the score; the capacity guard lives here;
 - ``requests``: the current state of each order, for queries and indicators;
 - ``deadlines``: durable timers (epoch seconds), so escalation survives restarts;
 - ``hours_ledger``: append-only service hours (服务时长);
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -45,15 +47,32 @@ providers = Table(
 provider_state = Table(
     "provider_state",
     metadata,
+    # Who: identity and place, copied in from ``providers`` or the registry's stream.
     Column("provider_id", String(64), primary_key=True),
+    Column("kind", String(32)),
+    Column("name", String(128)),
+    Column("region", String(200)),
+    Column("district", String(64)),
+    Column("street", String(200)),
+    Column("community", String(200)),
+    Column("organisation", String(128)),
+    Column("certificate_rank", Integer, nullable=False, default=0),
+    Column("left_on", Date),
+    # How much: capacity, load and record.
     Column("capacity", Integer, nullable=False),
     Column("open_assignments", Integer, nullable=False, default=0),
     Column("available", Boolean, nullable=False, default=True),
-    Column("skills", JSON),  # overrides training-derived skills when set
+    Column("skills", JSON),  # registered or overriding skills (workers add training's)
     Column("supervised", Boolean),
     Column("completed", Integer, nullable=False, default=0),
     Column("satisfaction_sum", Integer, nullable=False, default=0),
     Column("satisfaction_n", Integer, nullable=False, default=0),
+    # The order-independent part of the score (load, satisfaction, fairness): ranking
+    # walks each region tier best-first on it and stops when nobody left can win.
+    Column("static_score", Float, nullable=False, default=0.0),
+    Index("ix_provider_state_community", "community", "static_score"),
+    Index("ix_provider_state_street", "street", "static_score"),
+    Index("ix_provider_state_district", "district", "static_score"),
 )
 
 requests = Table(

@@ -12,26 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
 from shegong.kernel.aggregate import DomainError
+from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
 from shegong.matching.adapters.tables import provider_state, providers
 from shegong.matching.projections.workforce import workers
 
 
 async def ensure_state(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
-    exists = await conn.scalar(
-        select(provider_state.c.provider_id).where(provider_state.c.provider_id == provider_id)
-    )
-    if exists is None:
-        await conn.execute(
-            provider_state.insert().values(
-                provider_id=provider_id,
-                capacity=default_capacity,
-                open_assignments=0,
-                available=True,
-                completed=0,
-                satisfaction_sum=0,
-                satisfaction_n=0,
-            )
-        )
+    await ensure_row(conn, provider_id, default_capacity)
 
 
 async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
@@ -51,6 +38,7 @@ async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacit
             field="provider_id",
             code="conflict",
         )
+    await refresh_static(conn, provider_id)
 
 
 async def release_capacity(conn: AsyncConnection, provider_id: str, *, completed: bool) -> None:
@@ -64,6 +52,7 @@ async def release_capacity(conn: AsyncConnection, provider_id: str, *, completed
         )
         .values(**values)
     )
+    await refresh_static(conn, provider_id)
 
 
 async def add_satisfaction(conn: AsyncConnection, provider_id: str, satisfaction: int) -> None:
@@ -75,6 +64,7 @@ async def add_satisfaction(conn: AsyncConnection, provider_id: str, satisfaction
             satisfaction_n=provider_state.c.satisfaction_n + 1,
         )
     )
+    await refresh_static(conn, provider_id)
 
 
 async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from shegong.contracts.matching import ProviderRegistered
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.store import CommandContext, EventStore
+from shegong.matching.adapters.candidates_table import refresh_static, set_identity
 from shegong.matching.adapters.tables import provider_state, providers
 from shegong.matching.application.provider_state import ensure_state, provider_identity
 from shegong.matching.domain.commands import RegisterProvider, SetAvailability
@@ -53,7 +54,17 @@ class ProviderCommands:
                     registered_at=datetime.now(UTC),
                 )
             )
-            await ensure_state(tx.conn, provider.id, cmd.capacity)
+            await set_identity(
+                tx.conn,
+                provider.id,
+                cmd.capacity,
+                kind=cmd.kind.value,
+                name=cmd.name,
+                region=cmd.region,
+                organisation=cmd.organisation,
+                skills=cmd.skills,
+                supervised=cmd.supervised,
+            )
         return {"provider_id": provider.id, **event.model_dump(mode="json", exclude={"type"})}
 
     async def set_availability(
@@ -78,6 +89,7 @@ class ProviderCommands:
                 .where(provider_state.c.provider_id == provider_id)
                 .values(**values)
             )
+            await refresh_static(tx.conn, provider_id)
             row = (
                 await tx.conn.execute(
                     select(provider_state).where(provider_state.c.provider_id == provider_id)

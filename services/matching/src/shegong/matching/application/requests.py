@@ -18,7 +18,7 @@ from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_ph
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
-from shegong.matching.application.candidates import load_candidates
+from shegong.matching.application.candidates import best_candidates, load_candidates
 from shegong.matching.application.provider_state import (
     add_satisfaction,
     provider_identity,
@@ -117,12 +117,8 @@ class MatchingCommands:
         self, tx: Transaction, request: Request, *, accept_by: datetime
     ) -> list[Ranked]:
         """Offer to the best candidates; with none, the community responds at once."""
-        need = self._need(request)
-        pool = await load_candidates(
-            tx.conn, need.region[0], self.settings.matching_default_capacity, need.today
-        )
-        pool = [c for c in pool if c.provider_id not in request.offered]
-        ranked = rank(need, pool, self.settings.matching_offer_top)
+        need = self._need(request, offering=True)
+        ranked = await best_candidates(tx.conn, need, self.settings.matching_offer_top)
         if ranked and request.offer(
             [r.candidate.provider_id for r in ranked],
             [round(r.score, 3) for r in ranked],
@@ -133,14 +129,14 @@ class MatchingCommands:
             await self._escalate(tx, request, "no_candidates")
         return ranked
 
-    def _need(self, request: Request) -> Need:
+    def _need(self, request: Request, *, offering: bool = False) -> Need:
         assert request.placed is not None
         return Need(
             service_type=request.placed.service_type,
             target_group=request.placed.target_group,
             region=region_path(request.placed.community),
             today=_now().date(),
-            exclude=request.excluded,
+            exclude=request.excluded | (frozenset(request.offered) if offering else frozenset()),
         )
 
     async def explain(self, request_id: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class Ranked:
 def ineligibility(need: Need, c: Candidate) -> str | None:
     """Why ``c`` may not take the order, or None when it may."""
     if c.provider_id in need.exclude:
-        return "already declined or replaced on this order"
+        return "already offered, declined or replaced on this order"
     if not c.active:
         return "not active (left the organisation)"
     if not c.available:
@@ -119,15 +119,36 @@ def ineligibility(need: Need, c: Candidate) -> str | None:
     return None
 
 
+def provider_parts(
+    open_assignments: int, capacity: int, completed: int, satisfaction_sum: int, n: int
+) -> dict[str, float]:
+    """The parts of the score that depend on the provider alone, not on the order."""
+    return {
+        "load": 1.0 - min(open_assignments, capacity) / capacity,
+        "satisfaction": (satisfaction_sum / n - 1) / 4 if n else 0.5,
+        "fairness": 1.0 / (1.0 + completed),
+    }
+
+
+def static_score(
+    open_assignments: int, capacity: int, completed: int, satisfaction_sum: int, n: int
+) -> float:
+    parts = provider_parts(open_assignments, capacity, completed, satisfaction_sum, n)
+    return sum(WEIGHTS[k] * v for k, v in parts.items())
+
+
+def upper_bound(depth: int, static: float) -> float:
+    """The best score a provider at this region depth with this static part can reach."""
+    return WEIGHTS["proximity"] * PROXIMITY[depth] + static + WEIGHTS["training"]
+
+
 def score(need: Need, c: Candidate) -> Ranked:
     parts = {
         "proximity": PROXIMITY[shared_depth(need.region, c.region)],
-        "load": 1.0 - c.open_assignments / c.capacity,
         "training": _training(need, c),
-        "satisfaction": (
-            (c.satisfaction_sum / c.satisfaction_n - 1) / 4 if c.satisfaction_n else 0.5
+        **provider_parts(
+            c.open_assignments, c.capacity, c.completed, c.satisfaction_sum, c.satisfaction_n
         ),
-        "fairness": 1.0 / (1.0 + c.completed),
     }
     total = sum(WEIGHTS[k] * v for k, v in parts.items())
     return Ranked(c, total, parts)

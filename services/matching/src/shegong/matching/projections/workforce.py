@@ -14,6 +14,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, delete, s
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
+from shegong.contracts.matching import ProviderKind
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
     Region,
@@ -25,6 +26,7 @@ from shegong.contracts.registry import (
 )
 from shegong.contracts.training import TRAINING_STREAM, TrainingCompleted
 from shegong.kernel.projection import Projection
+from shegong.matching.adapters.candidates_table import set_identity, set_left
 from shegong.matching.domain.taxonomy import skill_code
 
 workforce_metadata = MetaData()
@@ -68,9 +70,15 @@ def region_code(region: Region | None) -> str:
 
 
 class WorkforceProjection(Projection):
+    """Also keeps the social workers' rows of the candidate table (``provider_state``)
+    in step, in the same transaction; their load and record stay matching's own."""
+
     name = "workforce"
     contract = REGISTRY_STREAM
     metadata = workforce_metadata
+
+    def __init__(self, default_capacity: int = 3) -> None:
+        self.default_capacity = default_capacity
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, RegionDefined):
@@ -91,6 +99,15 @@ class WorkforceProjection(Projection):
                     certificate_rank=0,
                 )
             )
+            await set_identity(
+                conn,
+                event.worker_id,
+                self.default_capacity,
+                kind=ProviderKind.SOCIAL_WORKER.value,
+                name=event.name,
+                region=region_code(event.region),
+                organisation=event.organization,
+            )
         elif isinstance(event, WorkerProfileUpdated):
             values: dict[str, Any] = {}
             if "name" in event.changed and event.name:
@@ -101,6 +118,9 @@ class WorkforceProjection(Projection):
                 values["region"] = region_code(event.region)
             if values:
                 await self._update(conn, event.worker_id, values)
+                if "organization" in values:
+                    values["organisation"] = values.pop("organization")
+                await set_identity(conn, event.worker_id, self.default_capacity, **values)
         elif isinstance(event, WorkerCertified):
             rank = await conn.scalar(
                 select(workers.c.certificate_rank).where(workers.c.worker_id == event.worker_id)
@@ -109,8 +129,12 @@ class WorkforceProjection(Projection):
                 raise LookupError(f"WorkerCertified before WorkerRegistered: {event.worker_id}")
             if event.level.rank > rank:
                 await self._update(conn, event.worker_id, {"certificate_rank": event.level.rank})
+                await set_identity(
+                    conn, event.worker_id, self.default_capacity, certificate_rank=event.level.rank
+                )
         elif isinstance(event, WorkerLeft):
             await self._update(conn, event.worker_id, {"left_on": event.left_on})
+            await set_left(conn, event.worker_id, event.left_on)
 
     async def _update(self, conn: AsyncConnection, worker_id: str, values: dict[str, Any]) -> None:
         await conn.execute(update(workers).where(workers.c.worker_id == worker_id).values(**values))
