@@ -252,3 +252,23 @@ async def test_overdue_follow_ups_are_listed(sqlite_url: str, start_matching: An
     assert [r["request_id"] for r in overdue] == [late]
     await m.ok("POST", f"/requests/{late}/follow-up", {"satisfaction": 3})
     assert await m.ok("GET", "/requests/follow-ups/overdue") == []
+
+
+async def test_when_everyone_declines_the_community_responds_at_once(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    only = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    rid = (await m.place(service_type="探访"))["request"]["request_id"]
+    after = await m.ok("POST", f"/requests/{rid}/decline", {"provider_id": only, "reason": "生病"})
+    assert after["request"]["level"] == "community"
+    feed = await m.ok("GET", "/events?after=0&limit=100")
+    escalated = [e for e in feed["events"] if e["type"] == "OrderEscalated"]
+    assert [(e["data"]["level"], e["data"]["reason"]) for e in escalated] == [
+        ("community", "declined")
+    ]
+    assert escalated[0]["data"]["region"] == COMMUNITY

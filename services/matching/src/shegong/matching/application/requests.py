@@ -114,7 +114,12 @@ class MatchingCommands:
         return {**self._body(request), "ranking": [r.explain() for r in ranked]}
 
     async def _offer(
-        self, tx: Transaction, request: Request, *, accept_by: datetime
+        self,
+        tx: Transaction,
+        request: Request,
+        *,
+        accept_by: datetime,
+        nobody: str = "no_candidates",
     ) -> list[Ranked]:
         """Offer to the best candidates; with none, the community responds at once."""
         need = self._need(request, offering=True)
@@ -126,7 +131,7 @@ class MatchingCommands:
         ):
             await self._set_deadline(tx.conn, request.id, accept_by, None)
         elif request.level is None:
-            await self._escalate(tx, request, "no_candidates")
+            await self._escalate(tx, request, nobody)
         return ranked
 
     def _need(self, request: Request, *, offering: bool = False) -> Need:
@@ -164,9 +169,7 @@ class MatchingCommands:
             request.decline(cmd.provider_id, cmd.reason)
             if request.all_declined:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
-                await self._offer(tx, request, accept_by=accept_by)
-                if request.all_declined and request.level is None:
-                    await self._escalate(tx, request, "declined")
+                await self._offer(tx, request, accept_by=accept_by, nobody="declined")
             await tx.save(request)
             await self._save_row(tx.conn, request)
         return self._body(request)
