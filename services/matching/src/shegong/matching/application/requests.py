@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResponseLevel
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.db import reading
 from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_phone
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
@@ -147,11 +148,11 @@ class MatchingCommands:
     async def explain(self, request_id: str) -> dict[str, Any]:
         """Every provider of the district: eligible ones ranked with their score parts,
         the others with the reason they may not take the order."""
-        async with self.store.transaction() as tx:
-            request = await self._load(tx, request_id)
+        async with reading(self.store.engine) as conn:  # a query: no write lock
+            request = await self._load(Transaction(self.store, conn, CommandContext()), request_id)
             need = self._need(request)
             pool = await load_candidates(
-                tx.conn, need.region[0], self.settings.matching_default_capacity, need.today
+                conn, need.region[0], self.settings.matching_default_capacity, need.today
             )
         ranked = rank(need, pool, len(pool))
         refused = [
