@@ -94,3 +94,33 @@ async def test_timers_survive_a_restart_of_matching(
         await eventually(lambda: level_of(m, later["request_id"], "community"), timeout=10)
         assert time.time() >= due  # not before its time
         assert time.time() - due < 2.0  # and on time
+
+
+async def test_two_replicas_escalate_each_order_once(
+    database_url: str, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    """Both replicas run a scheduler; one leads, and each level is reached exactly once."""
+    settings: dict[str, Any] = {"matching_response_sla_s": 0.3}
+    async with (
+        running(database_url, redis_url, stream_prefix, tmp_path, **settings) as a,
+        running(
+            database_url, redis_url, stream_prefix, tmp_path, consumer_name="b", **settings
+        ) as b,
+    ):
+        rids = [
+            (await a.place(service_type="meal_help", accept_within_s=0.2))["request"]["request_id"]
+            for _ in range(3)
+        ]
+        for rid in rids:
+            await eventually(lambda rid=rid: level_of(b, rid, "district"))
+        leaders = [m.app.state.scheduler.is_leader for m in (a, b)]
+        assert sorted(leaders) == [False, True]
+        feed = await a.ok("GET", "/events?after=0&limit=1000")
+        levels = [
+            (e["subject"], e["data"]["level"])
+            for e in feed["events"]
+            if e["type"] == "OrderEscalated"
+        ]
+        assert sorted(levels) == sorted(
+            (r, lv) for r in rids for lv in ("community", "street", "district")
+        )
