@@ -8,7 +8,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shegong.contracts.registry import CertificateLevel
+from shegong.contracts.registry import CertificateLevel, RegionDefined
 from shegong.kernel.testing import eventually
 
 from .conftest import COMMUNITY, OTHER_STREET, SAME_STREET, Matching, Producer
@@ -179,7 +179,7 @@ async def test_no_provider_is_assigned_beyond_capacity_even_with_concurrent_acce
 
     codes = await asyncio.gather(*(accept(rid) for rid in orders))
     assert sorted(codes) == [200, 200, 409, 409, 409, 409]
-    state = next(p for p in await m.ok("GET", "/providers") if p["provider_id"] == pid)["state"]
+    state = next(p for p in await m.ok("GET", "/providers") if p["provider_id"] == pid)
     assert state["open_assignments"] == 2 and state["capacity"] == 2
 
     # Many providers racing for one order: exactly one wins.
@@ -205,7 +205,7 @@ async def test_no_provider_is_assigned_beyond_capacity_even_with_concurrent_acce
     # Finishing frees the capacity again.
     taken = [rid for rid, code in zip(orders, codes, strict=True) if code == 200]
     await m.ok("POST", f"/requests/{taken[0]}/finish", {"hours": 2})
-    state = next(p for p in await m.ok("GET", "/providers") if p["provider_id"] == pid)["state"]
+    state = next(p for p in await m.ok("GET", "/providers") if p["provider_id"] == pid)
     assert state["open_assignments"] == 1 and state["completed"] == 1
 
 
@@ -272,3 +272,36 @@ async def test_when_everyone_declines_the_community_responds_at_once(
         ("community", "declined")
     ]
     assert escalated[0]["data"]["region"] == COMMUNITY
+
+
+async def test_once_the_region_tree_is_known_an_order_must_name_a_community_in_it(
+    sqlite_url: str, start_matching: Any, producers: dict[str, Producer]
+) -> None:
+    m = await start_matching(sqlite_url)
+    registry = producers["registry"]
+    district, street = COMMUNITY.split("/")[0], "/".join(COMMUNITY.split("/")[:2])
+    for code, level, parent in (
+        (district, "county", None),
+        (street, "township", district),
+        (COMMUNITY, "community", street),
+    ):
+        await registry.emit(
+            code,
+            "region",
+            [RegionDefined(code=code, name=code.rsplit("/", 1)[-1], level=level, parent=parent)],
+        )
+
+    async def refused() -> bool:
+        resp = await m.client.post(
+            "/requests",
+            json={"community": SAME_STREET, "target_group": "一老", "service_type": "助餐"},
+        )
+        return resp.status_code == 422 and resp.json()["error"]["field"] == "community"
+
+    assert await eventually(refused)
+    assert (await m.place(service_type="助餐"))["request"]["community"] == COMMUNITY
+    street_level = await m.client.post(
+        "/requests",
+        json={"community": street + "/", "target_group": "一老", "service_type": "助餐"},
+    )
+    assert street_level.status_code == 422

@@ -13,7 +13,7 @@ from shegong.contracts.matching import ServiceType
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
-from shegong.matching.adapters.tables import provider_state, providers, requests
+from shegong.matching.adapters.tables import provider_state, requests
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands, follow_up_overdue
 from shegong.matching.domain.commands import (
@@ -29,7 +29,6 @@ from shegong.matching.domain.commands import (
     StartDelivery,
 )
 from shegong.matching.domain.taxonomy import RULES
-from shegong.matching.projections.workforce import workers
 
 
 def command_context(
@@ -146,33 +145,21 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
     async def availability(provider_id: str, cmd: SetAvailability, ctx: Ctx) -> dict[str, Any]:
         return await commands.set_availability(provider_id, cmd, ctx)
 
-    @router.get("/providers", summary="Providers: registered here and social workers")
+    @router.get("/providers", summary="Providers (social workers and those registered here)")
     async def list_providers(
         region: str | None = Query(None, description="Region path prefix"),
+        limit: int = Query(1000, ge=1, le=10000),
+        offset: int = Query(0, ge=0),
     ) -> list[dict[str, Any]]:
-        async with reading(engine) as conn:
-            states = {
-                r.provider_id: r._asdict() for r in await conn.execute(select(provider_state))
-            }
-            out: list[dict[str, Any]] = []
-            for r in await conn.execute(select(providers)):
-                out.append({**r._asdict(), "state": states.get(r.provider_id)})
-            for w in await conn.execute(select(workers)):
-                out.append(
-                    {
-                        "provider_id": w.worker_id,
-                        "kind": "social_worker",
-                        "name": w.name,
-                        "region": w.region,
-                        "organisation": w.organization,
-                        "certificate_rank": w.certificate_rank,
-                        "active": w.left_on is None,
-                        "state": states.get(w.worker_id),
-                    }
-                )
+        query = select(provider_state)
         if region:
-            out = [p for p in out if p["region"] == region or p["region"].startswith(region + "/")]
-        return out
+            query = query.where(
+                (provider_state.c.region == region) | provider_state.c.region.like(f"{region}/%")
+            )
+        query = query.order_by(provider_state.c.region, provider_state.c.provider_id)
+        async with reading(engine) as conn:
+            rows = await conn.execute(query.limit(limit).offset(offset))
+            return [{**r._asdict(), "active": r.left_on is None} for r in rows]
 
     @router.get("/service-types/{code}", summary="One service type")
     async def service_type(code: str) -> dict[str, object]:

@@ -38,11 +38,25 @@ from shegong.matching.domain.commands import (
 )
 from shegong.matching.domain.ranking import Need, Ranked, ineligibility, rank, region_path
 from shegong.matching.domain.request import Request
+from shegong.matching.projections.workforce import regions
 from shegong.matching.settings import MatchingSettings
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+async def check_known_community(conn: AsyncConnection, community: str) -> None:
+    """Once the registry has published the region tree, an order must name a community
+    in it (a typo would otherwise match nobody nearby and escalate nowhere sensible)."""
+    if await conn.scalar(select(regions.c.code).limit(1)) is None:
+        return  # no tree loaded yet: accept the path as given
+    level = await conn.scalar(select(regions.c.level).where(regions.c.code == community))
+    if level != "community":
+        raise DomainError(
+            f"{community} is not a community in the region tree (GET /regions on the registry)",
+            field="community",
+        )
 
 
 class MatchingCommands:
@@ -80,6 +94,7 @@ class MatchingCommands:
         request = Request.place(event)
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
+            await check_known_community(tx.conn, event.community)
             await store_resident_data(
                 tx.conn,
                 request.id,

@@ -66,7 +66,7 @@ class Request(Aggregate):
     def place(cls, event: RequestPlaced) -> Request:
         if event.window_start and event.window_end and event.window_end < event.window_start:
             raise DomainError("window_end is before window_start", field="window_end")
-        if len(event.community.split("/")) != 3:
+        if len([p for p in event.community.split("/") if p.strip()]) != 3:
             raise DomainError(
                 "community must be a region path 区县/街道/社区, e.g. 安定区/永定路街道/东关社区",
                 field="community",
