@@ -13,9 +13,10 @@ from shegong.contracts.matching import ServiceType
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
+from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import provider_state, requests
 from shegong.matching.application.providers import ProviderCommands
-from shegong.matching.application.requests import MatchingCommands, follow_up_overdue
+from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.domain.commands import (
     Accept,
     Assign,

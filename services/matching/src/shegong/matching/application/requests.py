@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResponseLevel
@@ -18,6 +18,7 @@ from shegong.kernel.db import reading
 from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_phone
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
+from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
 from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
 from shegong.matching.application.candidates import best_candidates, load_candidates
 from shegong.matching.application.provider_state import (
@@ -38,25 +39,11 @@ from shegong.matching.domain.commands import (
 )
 from shegong.matching.domain.ranking import Need, Ranked, ineligibility, rank, region_path
 from shegong.matching.domain.request import Request
-from shegong.matching.projections.workforce import regions
 from shegong.matching.settings import MatchingSettings
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def check_known_community(conn: AsyncConnection, community: str) -> None:
-    """Once the registry has published the region tree, an order must name a community
-    in it (a typo would otherwise match nobody nearby and escalate nowhere sensible)."""
-    if await conn.scalar(select(regions.c.code).limit(1)) is None:
-        return  # no tree loaded yet: accept the path as given
-    level = await conn.scalar(select(regions.c.level).where(regions.c.code == community))
-    if level != "community":
-        raise DomainError(
-            f"{community} is not a community in the region tree (GET /regions on the registry)",
-            field="community",
-        )
 
 
 class MatchingCommands:
@@ -102,31 +89,10 @@ class MatchingCommands:
                 phone_hash=event.resident_phone_hash,
                 address=cmd.resident_address,
             )
-            await tx.conn.execute(
-                requests.insert().values(
-                    request_id=request.id,
-                    version=0,
-                    status="open",
-                    community=event.community,
-                    target_group=event.target_group.value,
-                    service_type=event.service_type.value,
-                    urgency=event.urgency.value,
-                    notes=event.notes,
-                    window_start=event.window_start,
-                    window_end=event.window_end,
-                    resident_phone_masked=event.resident_phone_masked,
-                    resident_address_masked=event.resident_address_masked,
-                    offered=[],
-                    declined={},
-                    placed_ts=now.timestamp(),
-                    placed_year=now.year,
-                    accept_by_ts=event.accept_by.timestamp(),
-                    reopened=0,
-                )
-            )
+            await insert_row(tx.conn, event, now)
             ranked = await self._offer(tx, request, accept_by=event.accept_by)
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return {**self._body(request), "ranking": [r.explain() for r in ranked]}
 
     async def _offer(
@@ -187,7 +153,7 @@ class MatchingCommands:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
                 await self._offer(tx, request, accept_by=accept_by, nobody="declined")
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return self._body(request)
 
     async def accept(self, request_id: str, cmd: Accept, ctx: CommandContext) -> dict[str, Any]:
@@ -224,7 +190,7 @@ class MatchingCommands:
         first = await tx.conn.scalar(
             select(requests.c.first_accepted_ts).where(requests.c.request_id == request.id)
         )
-        await self._save_row(
+        await save_row(
             tx.conn,
             request,
             accepted_ts=now,
@@ -249,7 +215,7 @@ class MatchingCommands:
             tx.ctx = CommandContext(actor="matching-scheduler")
             await self._escalate(tx, request, "sla")
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return True
 
     async def escalate_now(self, request_id: str, ctx: CommandContext) -> dict[str, Any]:
@@ -258,7 +224,7 @@ class MatchingCommands:
             request = await self._load(tx, request_id)
             await self._escalate(tx, request, "staff")
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return self._body(request)
 
     async def _escalate(self, tx: Transaction, request: Request, reason: str) -> None:
@@ -289,7 +255,7 @@ class MatchingCommands:
             request = await self._load(tx, request_id)
             request.start(cmd.started_at or _now())
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return self._body(request)
 
     async def finish(
@@ -323,7 +289,7 @@ class MatchingCommands:
                 )
             )
             await tx.save(request)
-            await self._save_row(tx.conn, request, finished_ts=finished.timestamp())
+            await save_row(tx.conn, request, finished_ts=finished.timestamp())
         return self._body(request)
 
     async def follow_up(
@@ -351,7 +317,7 @@ class MatchingCommands:
                     accept_by_ts=accept_by.timestamp(),
                 )
             await tx.save(request)
-            await self._save_row(tx.conn, request, **extra)
+            await save_row(tx.conn, request, **extra)
         return self._body(request)
 
     async def cancel(self, request_id: str, cmd: Cancel, ctx: CommandContext) -> dict[str, Any]:
@@ -364,7 +330,7 @@ class MatchingCommands:
                 await release_capacity(tx.conn, holder, completed=False)
             await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
             await tx.save(request)
-            await self._save_row(tx.conn, request)
+            await save_row(tx.conn, request)
         return self._body(request)
 
     # -- helpers -------------------------------------------------------------------------
@@ -374,33 +340,5 @@ class MatchingCommands:
             raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
         return request
 
-    async def _save_row(self, conn: AsyncConnection, request: Request, **extra: Any) -> None:
-        view = request.view()
-        await conn.execute(
-            update(requests)
-            .where(requests.c.request_id == request.id)
-            .values(
-                version=request.version,
-                status=request.status,
-                offered=view["offered"],
-                declined=view["declined"],
-                provider_id=request.provider_id,
-                provider_kind=view["provider_kind"],
-                level=view["level"],
-                max_level=request.max_level.value if request.max_level else None,
-                hours=request.hours,
-                follow_up_by=request.follow_up_by,
-                satisfaction=request.satisfaction,
-                **extra,
-            )
-        )
-
     def _body(self, request: Request) -> dict[str, Any]:
         return {"request": request.view()}
-
-
-def follow_up_overdue(today: date) -> Any:
-    """Completed orders whose follow-up (回访) is past its day."""
-    return select(requests).where(
-        (requests.c.status == "completed") & (requests.c.follow_up_by < today)
-    )
