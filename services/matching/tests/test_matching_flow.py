@@ -55,8 +55,14 @@ async def test_a_certified_worker_becomes_eligible_and_the_order_runs_to_follow_
     assert req["resident_phone_masked"] == "138****2001"
     assert "12号3单元" not in (req["resident_address_masked"] or "")
 
+    hidden = await m.client.get(f"/requests/{rid}/contact", params={"provider_id": wid})
+    assert hidden.status_code == 403  # not before the order is theirs
     accepted = await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": wid})
     assert accepted["request"]["status"] == "accepted"
+    contact = await m.ok("GET", f"/requests/{rid}/contact?provider_id={wid}")
+    assert contact == {"phone": "13809312001", "address": "永定路12号3单元501"}
+    other = await m.client.get(f"/requests/{rid}/contact", params={"provider_id": "someone"})
+    assert other.status_code == 403
     await m.ok("POST", f"/requests/{rid}/start", {})
     done = await m.ok("POST", f"/requests/{rid}/finish", {"hours": 1.5})
     assert done["request"]["status"] == "completed"
@@ -64,6 +70,8 @@ async def test_a_certified_worker_becomes_eligible_and_the_order_runs_to_follow_
         "POST", f"/requests/{rid}/follow-up", {"satisfaction": 5, "notes": "很满意"}
     )
     assert followed["request"]["status"] == "followed_up"
+    after = await m.client.get(f"/requests/{rid}/contact", params={"provider_id": wid})
+    assert after.status_code == 403  # nor after it is done
     row = await m.request(rid)
     assert row["satisfaction"] == 5 and row["hours"] == 1.5
     assert row["first_accepted_ts"] >= row["placed_ts"]
