@@ -116,7 +116,7 @@ def _add_service_commands() -> None:
     reports = typer.Typer(
         help="指标报表 indicator reports (table, json or csv).", no_args_is_help=True
     )
-    for ep in sorted(entry_points(group="shegong.report"), key=lambda e: e.name):
+    for ep in sorted(entry_points(group="shegong.reports"), key=lambda e: e.name):
         reports.command(ep.name)(ep.load())
     app.add_typer(reports, name="report")
 
