@@ -50,6 +50,12 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert "active on 2024-12-31: 6 of 7" in out
     assert "first upload (new department created): rows 4 · new 3" in out
     assert "same file again: rows 4 · new 0 · unchanged 3" in out
+    # The census: a messy city merged, a pair reviewed, the indicators printed.
+    assert "civil-affairs:MZ-01 hrss:RS-01 social-work:SG-01" in out
+    assert "civil-affairs:MZ-02 womens-federation:FL-01" in out
+    assert "a clerk decides: not the same person" in out
+    assert "admitted 1" in out and "社会工作师及以上证书" in out
+    assert "社会工作专业人才（年末） professionals, end of year" in out
     state = tmp_path / "data" / "redis" / "bus-server.json"
     if state.exists():  # the bus we started must be gone
         pid = json.loads(state.read_text()).get("pid")

@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.settings import ServiceSettings
-from shegong.registry.main import build
+from shegong.registry.main import RegistrySettings, build
 
 
 @dataclass
@@ -47,8 +47,11 @@ async def start_node(
     """``await start_node(database_url, department=..., node=..., **settings)``."""
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start(database_url: str, department: str = "city", **extra: object) -> Node:
-            settings = ServiceSettings(
+        async def start(
+            database_url: str, department: str = "city", census: bool = False, **extra: object
+        ) -> Node:
+            settings = RegistrySettings(
+                registry_census=census,
                 database_url=database_url,
                 redis_url=redis_url,
                 stream_prefix=stream_prefix,
@@ -76,7 +79,14 @@ async def start_node(
 
 @pytest.fixture
 async def registry(database_url: str, start_node: StartNode) -> Node:
-    """The city's registry node on a fresh database (sqlite and postgresql).
+    """A registry node on a fresh database (sqlite and postgresql), without the census
+    (as a department's node runs): its feed holds only what its commands wrote.
 
     ``database_url`` comes first so that it is torn down last, after the node stopped."""
     return await start_node(database_url)
+
+
+@pytest.fixture
+async def city(database_url: str, start_node: StartNode) -> Node:
+    """The city's registry node, running the census, on a fresh database."""
+    return await start_node(database_url, census=True)

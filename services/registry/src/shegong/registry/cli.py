@@ -29,7 +29,9 @@ console = Console(soft_wrap=True)
 
 def _settings(data_dir: Path) -> ServiceSettings:
     overrides = {} if os.environ.get("DATA_DIR") else {"data_dir": str(data_dir.resolve())}
-    return ServiceSettings(**overrides)  # type: ignore[arg-type]
+    from shegong.registry.main import RegistrySettings
+
+    return RegistrySettings(**overrides)  # type: ignore[arg-type]
 
 
 @app.command("import-roster")
@@ -86,6 +88,33 @@ def import_regions(
         f"rows read {report.rows_read:,} · regions {report.nodes:,} · new {report.new:,} · "
         f"changed {report.changed:,} · unchanged {report.unchanged:,} · rejected rows "
         f"{len({r['row'] for r in report.rejected}):,} · events {report.events:,}"
+    )
+    _print_rejections(report.rejected)
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("import-expert-pool")
+def import_expert_pool(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
+    data_dir: Annotated[Path, typer.Option(help="the platform's data dir")] = Path(".shegong"),
+    actor: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "cli"),
+) -> None:
+    """Admit persons to the expert pool (专家库: 姓名, 身份证号, 入库日期); anyone below
+    社会工作师 (intermediate) on the admission date is refused, with the reason."""
+    from shegong.registry.application.census import ExpertPoolImporter, ExpertPoolReport
+
+    settings = _settings(data_dir)
+
+    async def run(runtime: Runtime) -> ExpertPoolReport:
+        return await ExpertPoolImporter(runtime.store, hasher_for(settings)).import_file(
+            file.read_bytes(), file.name, CommandContext(actor=actor)
+        )
+
+    report = _against_the_registry(settings, run)
+    console.print(
+        f"rows read {report.rows_read:,} · admitted {report.admitted:,} · already in the pool "
+        f"{report.unchanged:,} · rejected rows {len({r['row'] for r in report.rejected}):,}"
     )
     _print_rejections(report.rejected)
     if report.rejected:

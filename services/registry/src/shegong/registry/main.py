@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pydantic import Field
 
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.app import create_app
@@ -11,11 +12,15 @@ from shegong.kernel.serve import hasher_for, serve
 from shegong.kernel.settings import ServiceSettings
 from shegong.registry.adapters.personal_data import metadata as personal_data_metadata
 from shegong.registry.adapters.roster_records import metadata as roster_records_metadata
+from shegong.registry.api.census import census_router
 from shegong.registry.api.imports import imports_router
 from shegong.registry.api.routes import regions_router, registry_router
+from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
+from shegong.registry.census.projection import CensusProjection
+from shegong.registry.census.projection import state_metadata as census_state_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
@@ -24,13 +29,31 @@ SERVICE = ServiceDefinition(
     title="人员库 workers, certificates and the city census",
     default_port=8101,
     contract=REGISTRY_STREAM,
-    projections=lambda _runtime: [WorkersProjection(), RegionsProjection()],
-    metadata=[personal_data_metadata, roster_records_metadata],
+    projections=lambda runtime: [
+        WorkersProjection(),
+        RegionsProjection(),
+        *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
+    ],
+    metadata=[personal_data_metadata, roster_records_metadata, census_state_metadata],
 )
 
 
+class RegistrySettings(ServiceSettings):
+    registry_census: bool = Field(
+        default=True,
+        description="Run the city census on this node (REGISTRY_CENSUS). The city's node does; "
+        "a department's own node sets it off: its events reach the city's census over the bus.",
+    )
+
+
+def census_enabled(settings: ServiceSettings) -> bool:
+    if isinstance(settings, RegistrySettings):
+        return settings.registry_census
+    return RegistrySettings().registry_census
+
+
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or ServiceSettings()
+    settings = settings or RegistrySettings()
     runtime = Runtime(SERVICE, settings)
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
@@ -42,6 +65,15 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             registry_router(commands, rt.engine),
             imports_router(importer, region_importer),
             regions_router(rt.engine),
+            *(
+                [
+                    census_router(
+                        rt.engine, CensusCommands(rt.store), ExpertPoolImporter(rt.store, hasher)
+                    )
+                ]
+                if census_enabled(settings)
+                else []
+            ),
         ],
     )
     app.state.commands = commands

@@ -12,12 +12,14 @@ from shegong.contracts.events import (
     UnknownEventType,
     UnsupportedSchemaVersion,
 )
+from shegong.contracts.matching import MATCHING_STREAM
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.contracts.training import TRAINING_STREAM
 
-STREAMS: tuple[StreamContract, ...] = (REGISTRY_STREAM, TRAINING_STREAM)
+STREAMS: tuple[StreamContract, ...] = (REGISTRY_STREAM, TRAINING_STREAM, MATCHING_STREAM)
 
 __all__ = [
+    "MATCHING_STREAM",
     "REGISTRY_STREAM",
     "STREAMS",
     "TRAINING_STREAM",

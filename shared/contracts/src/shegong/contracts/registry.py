@@ -7,7 +7,7 @@ keyed hash for linkage plus a masked form for display, e.g. ``620102********123X
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -179,13 +179,86 @@ class RegionDefined(Event):
     urban_population: int | None = Field(default=None, ge=0)
 
 
+# ----------------------------------------------------------------------- the city census
+# Records are named "department:record_id" (the department's own key; the worker id when
+# the department gave none). Evidence says, per field, "agree" / "disagree" / "missing"
+# (plus rule details); it never holds personal data.
+
+
+class RecordsLinked(Event):
+    """The census linked two department records as one person (by a rule or a clerk)."""
+
+    aggregate_type = "census"
+    type: Literal["RecordsLinked"] = "RecordsLinked"
+    a: str
+    b: str
+    rule: str = Field(description="The rule that made the link, or 'clerk'")
+    score: float
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecordsUnlinked(Event):
+    """A link no longer holds (evidence changed, a clerk said "not the same", a conflict)."""
+
+    aggregate_type = "census"
+    type: Literal["RecordsUnlinked"] = "RecordsUnlinked"
+    a: str
+    b: str
+    rule: str = Field(description="The rule of the link that was undone")
+    reason: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class PairQueuedForReview(Event):
+    """The rules cannot decide whether two records are one person: a clerk should."""
+
+    aggregate_type = "census"
+    type: Literal["PairQueuedForReview"] = "PairQueuedForReview"
+    a: str
+    b: str
+    reason: str
+    score: float
+    evidence: dict[str, Any] = Field(default_factory=dict)
+
+
+class CensusPairDecided(Event):
+    """A clerk decided whether two records are the same person; it holds through later
+    imports until a clerk decides otherwise."""
+
+    aggregate_type = "census-decision"
+    type: Literal["CensusPairDecided"] = "CensusPairDecided"
+    a: str
+    b: str
+    same: bool
+    by: str
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ExpertAdmitted(Event):
+    """A person was admitted to the city expert pool (专家库) on a date; admission needs
+    社会工作师 (intermediate) or above held on that date."""
+
+    aggregate_type = "expert"
+    type: Literal["ExpertAdmitted"] = "ExpertAdmitted"
+    id_number_hash: IdHash
+    id_number_masked: Masked
+    name: str
+    admitted_on: date
+    level: CertificateLevel = Field(description="Highest certificate on the admission date")
+
+
 RegistryEvent = Annotated[
     WorkerRegistered
     | WorkerProfileUpdated
     | WorkerCertified
     | WorkerLeft
     | DepartmentRegistered
-    | RegionDefined,
+    | RegionDefined
+    | RecordsLinked
+    | RecordsUnlinked
+    | PairQueuedForReview
+    | CensusPairDecided
+    | ExpertAdmitted,
     Field(discriminator="type"),
 ]
 
@@ -193,7 +266,8 @@ REGISTRY_STREAM = StreamContract(
     name="registry.events",
     service="registry",
     description="Departments, regions, workers, certificates and departures recorded by "
-    "every registry node.",
+    "every registry node; the city census's links, reviews and clerks' decisions; the "
+    "expert pool.",
     events=(
         WorkerRegistered,
         WorkerProfileUpdated,
@@ -201,5 +275,10 @@ REGISTRY_STREAM = StreamContract(
         WorkerLeft,
         DepartmentRegistered,
         RegionDefined,
+        RecordsLinked,
+        RecordsUnlinked,
+        PairQueuedForReview,
+        CensusPairDecided,
+        ExpertAdmitted,
     ),
 )

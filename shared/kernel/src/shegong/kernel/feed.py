@@ -31,7 +31,7 @@ def feed_router(store: EventStore) -> APIRouter:
 
     @router.get("/events", response_model=FeedPage, summary="Events after a position (pull feed)")
     async def read_events(
-        after: int = Query(0, ge=0, description="Return events with position > after"),
+        after: int = Query(0, ge=0, le=2**62, description="Return events with position > after"),
         limit: int = Query(500, ge=1, le=5000),
     ) -> FeedPage:
         events = await store.read_after(after, limit)

@@ -217,13 +217,15 @@ class PersonalDataHasher:
     number and a phone with the same digits never collide. 128 bits of digest are plenty.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ("_key", "_memo")
+    _MEMO_MAX = 200_000  # an import hashes each value several times; keep the last ones
 
     def __init__(self, key: bytes | str) -> None:
         key_bytes = key.encode() if isinstance(key, str) else bytes(key)
         if len(key_bytes) < 16:
             raise ValueError("PII hash key must be at least 16 bytes")
         self._key = key_bytes
+        self._memo: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return "PersonalDataHasher(<key hidden>)"
@@ -233,11 +235,23 @@ class PersonalDataHasher:
 
     def id_number(self, number: str) -> str:
         """Digest of the canonical 18-char number; raises PersonalDataError if invalid."""
-        return self._digest("id:" + parse_resident_id(number).number)
+        found = self._memo.get("id:" + number)
+        if found is None:
+            found = self._remember("id:" + number, "id:" + parse_resident_id(number).number)
+        return found
 
     def phone(self, phone: str) -> str:
         """Digest of ``normalize_phone(phone)``; raises PersonalDataError if invalid."""
-        return self._digest("phone:" + normalize_phone(phone))
+        found = self._memo.get("phone:" + phone)
+        if found is None:
+            found = self._remember("phone:" + phone, "phone:" + normalize_phone(phone))
+        return found
+
+    def _remember(self, raw: str, canonical: str) -> str:
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        digest = self._memo[raw] = self._digest(canonical)
+        return digest
 
 
 # --- Names (姓名) ------------------------------------------------------------------------

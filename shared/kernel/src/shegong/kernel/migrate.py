@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -242,24 +243,30 @@ def _branch_of(plan: SchemaPlan, revision: str) -> set[str]:
 
 
 def _stamp_legacy(conn: Connection, plan: SchemaPlan) -> None:
-    """Tables made by ``create_all`` before migrations: mark them as the baselines."""
+    """Tables made by ``create_all`` before migrations: per branch, stamp its head if the
+    tables already equal the code's, else its baseline (later revisions then apply)."""
     existing = set(inspect(conn).get_table_names())
     if "events" not in existing:
         return
     script = plan.script()
-    baselines = [
-        base
-        for base in script.get_bases()
-        if (rev := script.get_revision(base)) is not None
-        and rev.branch_labels
-        and _tables_of(plan, next(iter(rev.branch_labels))) & existing
-    ]
-    log.warning(
-        "%s: tables exist but no migration history; stamping the baselines %s",
-        plan.service,
-        baselines,
-    )
-    command.stamp(plan.config(conn), baselines)
+    marks = []
+    for branch, (mds, _) in plan.branches.items():
+        tables = _tables_of(plan, branch)
+        if not tables & existing:
+            continue
+        current = not _differences(conn, mds, tables)
+        (base,) = [b for b in script.get_bases() if branch in _branch_of(plan, b)]
+        marks.append(f"{branch}@head" if current else base)
+    log.warning("%s: tables exist but no migration history; stamping %s", plan.service, marks)
+    command.stamp(plan.config(conn), marks)
+
+
+def _differences(conn: Connection, mds: Sequence[MetaData], tables: set[str]) -> list[object]:
+    def in_scope(name: str | None, type_: str, _parents: object) -> bool:
+        return type_ != "table" or name in tables
+
+    context = MigrationContext.configure(conn, opts={"include_name": in_scope})
+    return list(compare_metadata(context, list(mds)))  # type: ignore[arg-type]  # a list works (as target_metadata)
 
 
 def _tables_of(plan: SchemaPlan, branch: str) -> set[str]:

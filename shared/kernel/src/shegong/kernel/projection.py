@@ -40,6 +40,22 @@ class Projection:
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         raise NotImplementedError
 
+    def wants(self, envelope: Envelope) -> bool:
+        """Whether ``apply`` cares about this event; the others are skipped undecoded (their
+        position still advances). Override to filter by ``envelope.aggregate_type``/``type``."""
+        return True
+
+    # Optional hooks for a projection that keeps state in memory or writes in bulk.
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Called once per batch, after the last ``apply`` and before the commit."""
+
+    def committed(self) -> None:
+        """The batch committed."""
+
+    def rolled_back(self) -> None:
+        """The batch failed and nothing of it was kept: forget what ``apply`` remembered."""
+
 
 class EventFailed(Exception):
     """Applying ``envelope`` raised ``cause``; carries the culprit out of a batch."""
@@ -88,26 +104,34 @@ class ProjectionRunner:
     async def process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
         result = BatchResult()
-        async with writing(self.engine) as conn:
-            sources = sorted({e.source for e in envelopes})
-            last = await self._lock_positions(conn, sources)
-            dead = await self._dead_ids(conn)
-            start = dict(last)
-            for envelope in envelopes:
-                position = last[envelope.source]
-                if envelope.sequence <= position:
-                    result.duplicates += 1
-                    continue
-                if envelope.sequence > position + 1:
-                    missing = await self.feeds.read_range(
-                        envelope.source, position, envelope.sequence
-                    )
-                    for filler in missing:
-                        await self._apply_one(conn, filler, dead, result)
-                    result.gap_filled += len(missing)
-                await self._apply_one(conn, envelope, dead, result)
-                last[envelope.source] = envelope.sequence
-            await self._save_positions(conn, start, last)
+        try:
+            async with writing(self.engine) as conn:
+                sources = sorted({e.source for e in envelopes})
+                last = await self._lock_positions(conn, sources)
+                dead = await self._dead_ids(conn)
+                start = dict(last)
+                for envelope in envelopes:
+                    position = last[envelope.source]
+                    if envelope.sequence <= position:
+                        result.duplicates += 1
+                        continue
+                    if envelope.sequence > position + 1:
+                        missing = await self.feeds.read_range(
+                            envelope.source, position, envelope.sequence
+                        )
+                        for filler in missing:
+                            await self._apply_one(conn, filler, dead, result)
+                        result.gap_filled += len(missing)
+                    await self._apply_one(conn, envelope, dead, result)
+                    last[envelope.source] = envelope.sequence
+                if result.applied:
+                    await self.projection.flush(conn)
+                await self._save_positions(conn, start, last)
+        except BaseException:
+            self.projection.rolled_back()
+            raise
+        if result.applied:
+            self.projection.committed()
         self.applied_total += result.applied
         return result
 
@@ -142,6 +166,7 @@ class ProjectionRunner:
                 await conn.execute(delete(table))
             for table in (projection_positions, event_failures, dead_letters):
                 await conn.execute(delete(table).where(table.c.projection == self.name))
+        self.projection.rolled_back()  # whatever it remembered is gone with its tables
         return sum([await self.catch_up(source) for source in self.feeds.sources()])
 
     async def record_failure(self, failed: EventFailed) -> int:
@@ -203,6 +228,8 @@ class ProjectionRunner:
     ) -> None:
         if envelope.id in dead:
             result.skipped_dead += 1
+            return
+        if not self.projection.wants(envelope):
             return
         # The event's conversation and trace continue here: logs carry its correlation id,
         # and the span is a child of the one that appended it (in whichever service).

@@ -82,6 +82,14 @@ class EventStore:
         """Called after a transaction that appended events commits (wakes the relay)."""
         self._listeners.append(listener)
 
+    def notify_committed(self, appended: int = 0) -> None:
+        """Tell the listeners that appended events are committed (for code that appends
+        through a :class:`Transaction` on a connection it commits itself); ``appended``
+        is how many, for the metrics."""
+        self.appended_total += appended
+        for listener in self._listeners:
+            listener()
+
     @asynccontextmanager
     async def transaction(self, ctx: CommandContext | None = None) -> AsyncIterator[Transaction]:
         """One unit of work: load aggregates, save them, write side tables, commit once."""
@@ -89,9 +97,7 @@ class EventStore:
             tx = Transaction(self, conn, ctx or CommandContext())
             yield tx
         if tx.appended:
-            self.appended_total += len(tx.appended)
-            for listener in self._listeners:
-                listener()
+            self.notify_committed(len(tx.appended))
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""

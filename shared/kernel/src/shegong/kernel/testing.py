@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -19,6 +19,9 @@ from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.aggregate import Aggregate, DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.projection import Projection
+
+if TYPE_CHECKING:
+    from shegong.kernel.runtime import Runtime
 
 
 class Counted(Event):
@@ -120,3 +123,41 @@ async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(0.05)
+
+
+async def snapshot(engine: AsyncEngine, metadata: MetaData) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table of ``metadata``, sorted, without surrogate keys (an
+    autoincrement id depends on insertion order, not on what the rows say)."""
+    out: dict[str, list[tuple[object, ...]]] = {}
+    async with reading(engine) as conn:
+        for table in metadata.sorted_tables:
+            columns = [
+                c
+                for c in table.columns
+                if not (c.primary_key and c.autoincrement is True and isinstance(c.type, Integer))
+            ]
+            rows = await conn.execute(select(*columns))
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
+    return out
+
+
+async def rebuild_differences(runtime: Runtime) -> dict[str, str]:
+    """Rebuild each read model of ``runtime`` from the feeds and compare with what it held.
+
+    Returns ``{table: description}`` for every table whose rows differ (empty: the read
+    models equal a rebuild from the event stores). The service must not be running.
+    """
+    differences: dict[str, str] = {}
+    for runner in runtime.runners:
+        before = await snapshot(runtime.engine, runner.projection.metadata)
+        await runner.rebuild()
+        after = await snapshot(runtime.engine, runner.projection.metadata)
+        for table, rows in before.items():
+            if rows != after[table]:
+                lost = [r for r in rows if r not in after[table]][:3]
+                extra = [r for r in after[table] if r not in rows][:3]
+                differences[table] = (
+                    f"{len(rows)} rows live, {len(after[table])} rebuilt; "
+                    f"only live: {lost}; only rebuilt: {extra}"
+                )
+    return differences

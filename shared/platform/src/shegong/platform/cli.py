@@ -112,6 +112,13 @@ def _add_service_commands() -> None:
 
     for ep in entry_points(group="shegong.cli"):
         app.add_typer(ep.load(), name=ep.name)
+    # ``shegong report <what>``: each service contributes the reports of its indicators.
+    reports = typer.Typer(
+        help="指标报表 indicator reports (table, json or csv).", no_args_is_help=True
+    )
+    for ep in sorted(entry_points(group="shegong.reports"), key=lambda e: e.name):
+        reports.command(ep.name)(ep.load())
+    app.add_typer(reports, name="report")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.platform.demo_census import _ok, run_census_demo
 from shegong.platform.launcher import Platform
 
 
@@ -151,7 +152,7 @@ ROSTER = "\n".join([ROSTER_COLUMNS, *(",".join(r) for r in ROSTER_ROWS)]) + "\n"
 
 def run_demo(platform: Platform, console: Console) -> None:
     registry = platform.service("registry").url
-    http = httpx.Client(base_url=registry, timeout=10)
+    http = httpx.Client(base_url=registry, timeout=30)
     step = _Steps(console)
 
     step("Two departments register their workers (民政 civil-affairs, 人社 hrss)")
@@ -253,6 +254,8 @@ def run_demo(platform: Platform, console: Console) -> None:
     active = http.get("/workers", params={"active_on": "2024-12-31"}).json()["total"]
     console.print(f"   active on 2024-12-31: {active} of {len(items)}")
 
+    census_personal = run_census_demo(http, console, step, resident_id)
+
     step("What an integration sees on Redis: plain entries, CloudEvents fields")
     assert platform.bus is not None
     stream = f"{platform.stream_prefix}registry.events"
@@ -268,6 +271,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     console.print(f"   … {len(entries)} entries on '{stream}'")
     raw_ids = [parse_resident_id(w["id_number"]).number for w in WORKERS]
     raw_ids += [r[2] for r in ROSTER_ROWS if r[2]]  # including the mistyped one
+    raw_ids += census_personal
     text = " ".join(v.decode(errors="replace") for _, fields in entries for v in fields.values())
     phones = [
         normalize_phone(p)
@@ -281,16 +285,153 @@ def run_demo(platform: Platform, console: Console) -> None:
     port = platform.bus.url.rsplit(":", 1)[1].split("/")[0]
     console.print(f"   see for yourself: redis-cli -p {port} XRANGE {stream} - +")
     console.print(f"   the pull feed: {registry}/events?after=0   AsyncAPI: {registry}/asyncapi")
+    run_services_demo(platform, console, step)
     step.done()
 
 
-def _ok(resp: httpx.Response) -> Any:
-    if resp.is_error:
-        raise SystemExit(
-            f"demo step failed: {resp.request.method} {resp.request.url} → "
-            f"HTTP {resp.status_code}: {resp.text}"
+def run_services_demo(platform: Platform, console: Console, step: _Steps) -> None:
+    """居民点单、社工接单、社区响应: orders placed, taken, one escalated, delivered, followed up."""
+    http = httpx.Client(base_url=platform.service("matching").url, timeout=10)
+    east = "安定区/永定路街道/东关社区"
+
+    step("Matching learns the workers from the registry's stream; volunteers join")
+    providers = _wait_for_providers(http, {"张伟", "李娜"})
+    by_name = {p["name"]: p for p in providers}
+    for name in ("张伟", "李娜"):
+        rank = by_name[name]["certificate_rank"]
+        console.print(
+            f"   {name}: social worker, {by_name[name]['region']}, certificate rank {rank}"
         )
-    return resp.json()
+    volunteer = _ok(
+        http.post(
+            "/providers",
+            json={"kind": "志愿者", "name": "小王", "region": east, "capacity": 2},
+        )
+    )
+    team = _ok(
+        http.post(
+            "/providers",
+            json={
+                "kind": "志愿服务队",
+                "name": "红色文化服务队",
+                "region": "安定区/永定路街道",
+                "supervised": True,
+                "capacity": 5,
+            },
+        )
+    )
+    console.print("   volunteer 小王 and the team 红色文化服务队 (supervised) joined")
+
+    step("Residents order (点单); the best candidates are offered; 接单")
+    psych = _ok(
+        http.post(
+            "/requests",
+            json={
+                "community": east,
+                "target_group": "一老",
+                "service_type": "心理支持",
+                "notes": "独居老人，情绪低落",
+                "resident_phone": "138 0931 8801",
+                "resident_address": "永定路12号3单元501",
+            },
+        )
+    )
+    best = psych["ranking"][0]
+    console.print(
+        f"   心理支持 for 一老: offered to {[r['name'] for r in psych['ranking']]} "
+        f"(needs 助理社会工作师; volunteers excluded); best {best['name']} "
+        f"score {best['score']} {best['parts']}"
+    )
+    meal = _ok(
+        http.post(
+            "/requests",
+            json={"community": east, "target_group": "一老", "service_type": "助餐"},
+        )
+    )
+    console.print(f"   助餐 for 一老: offered to {[r['name'] for r in meal['ranking']]}")
+    orders = [
+        (psych["request"]["request_id"], best["provider_id"], best["name"], 1.5, 5),
+        (meal["request"]["request_id"], volunteer["provider_id"], "小王", 2.0, 4),
+    ]
+    for rid, provider_id, name, _, _ in orders:
+        _ok(http.post(f"/requests/{rid}/accept", json={"provider_id": provider_id}))
+        console.print(f"   {name} took order {rid[:8]}… (接单)")
+
+    step("An order nobody takes escalates to the community (社区响应), which assigns it")
+    visit = _ok(
+        http.post(
+            "/requests",
+            json={
+                "community": east,
+                "target_group": "一残",
+                "service_type": "探访",
+                "accept_within_s": 2,
+            },
+        )
+    )
+    vid = visit["request"]["request_id"]
+    console.print(f"   探访 for 一残: offered to {len(visit['ranking'])}, acceptance due in 2 s")
+    deadline = time.monotonic() + 20
+    while (row := _ok(http.get(f"/requests/{vid}")))["level"] is None:
+        if time.monotonic() > deadline:
+            raise SystemExit("the order did not escalate in time")
+        time.sleep(0.2)
+    console.print(f"   nobody accepted: escalated to the {row['level']} (社区) on time")
+    _ok(
+        http.post(
+            f"/requests/{vid}/assign",
+            json={"provider_id": team["provider_id"], "staff": "东关社区-网格员"},
+        )
+    )
+    console.print("   community staff assigned it by hand to 红色文化服务队")
+    orders.append((vid, team["provider_id"], "红色文化服务队", 3.0, 5))
+
+    step("Delivered with hours, followed up (回访) with satisfaction")
+    for rid, _, name, hours, satisfaction in orders:
+        _ok(http.post(f"/requests/{rid}/start", json={}))
+        _ok(http.post(f"/requests/{rid}/finish", json={"hours": hours}))
+        _ok(
+            http.post(
+                f"/requests/{rid}/follow-up",
+                json={"satisfaction": satisfaction, "notes": "回访：服务到位"},
+            )
+        )
+        console.print(f"   {name}: {hours:g} h delivered, satisfaction {satisfaction}/5")
+
+    step("Service indicators (GET /indicators/services) and the hours ledger")
+    report = _ok(http.get("/indicators/services", params={"year": time.gmtime().tm_year}))
+    console.print(
+        f"   requests {report['requests']} · acceptance {report['acceptance_rate']:.0%} · "
+        f"escalated to community {report['escalation_rate']['community']:.0%} · "
+        f"completion {report['completion_rate']:.0%} · follow-up "
+        f"{report['follow_up_coverage']:.0%} · satisfaction {report['mean_satisfaction']} · "
+        f"volunteer hours {report['hours']['volunteer']:g} of {report['hours']['total']:g}"
+    )
+    csv_text = http.get("/hours/export.csv").text.lstrip("\ufeff").splitlines()
+    console.print(f"   {len(csv_text) - 1} volunteer service records: {csv_text[0]}")
+    assert platform.bus is not None
+    stream = f"{platform.stream_prefix}matching.events"
+    entries: list[Any] = Redis.from_url(platform.bus.url).xrange(stream)  # type: ignore[assignment]
+    text = " ".join(v.decode(errors="replace") for _, f in entries for v in f.values())
+    if "13809318801" in text or "12号3单元" in text:
+        raise SystemExit("a resident's phone or address leaked onto the bus")
+    console.print(
+        f"   [green]✓ {len(entries)} events on '{stream}', no resident phone or address[/]"
+    )
+
+
+def _wait_for_providers(
+    http: httpx.Client, names: set[str], timeout: float = 20.0
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = _ok(http.get("/providers"))
+        seen = {r["name"] for r in rows if r.get("certificate_rank")}
+        if names <= seen:
+            return list(rows)
+        if time.monotonic() > deadline:
+            raise SystemExit(f"matching did not learn the workers in {timeout:.0f}s: {seen}")
+        time.sleep(0.2)
 
 
 def _wait_for(http: httpx.Client, total: int, ok: Any, timeout: float = 20.0) -> list[Any]:

@@ -99,7 +99,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         name: str | None = None,
         active_on: date | None = Query(None, description="Only those active on this day"),
         limit: int = Query(50, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=10**9),
     ) -> WorkerPage:
         cond = []
         for column, value in (

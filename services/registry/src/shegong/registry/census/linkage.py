@@ -538,6 +538,9 @@ class Linker:
         self._active: dict[str, dict[str, Link]] = {}
         self._queue: dict[tuple[str, str], Review] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
+        # What changed since the last drain_changes(): for a store that mirrors the state.
+        self._changed_keys: set[str] = set()
+        self._changed_pairs: set[tuple[str, str]] = set()
 
     # ---------------------------------------------------------------- queries
 
@@ -567,6 +570,16 @@ class Linker:
     def decisions(self) -> dict[tuple[str, str], tuple[bool, str]]:
         """Clerks' decisions: (a, b) with a < b → (same, by)."""
         return dict(self._decided)
+
+    def drain_changes(self) -> tuple[set[str], set[tuple[str, str]]]:
+        """Records whose person may have changed, and review pairs that may have entered or
+        left the queue, since the last call (a superset: check ``person_of``/``in_queue``)."""
+        keys, pairs = self._changed_keys, self._changed_pairs
+        self._changed_keys, self._changed_pairs = set(), set()
+        return keys, pairs
+
+    def in_queue(self, pair: tuple[str, str]) -> Review | None:
+        return self._queue.get(_pair(*pair))
 
     def name_frequency(self, name: str) -> str:
         """``"common"`` (COMMON_NAMES), ``"shared"`` (seen on different humans) or
@@ -842,6 +855,7 @@ class Linker:
         for pid in old_pids:
             keys.update(m for m in members[pid] if m in recs)
         everything = keys | removed
+        self._changed_keys |= everything
         old_links: dict[tuple[str, str], Link] = {}
         for key in everything:
             for link in active.get(key, {}).values():
@@ -1024,6 +1038,8 @@ class Linker:
             if (a, b) in refused and (a, b) not in decided:
                 evidence = dict(edge.evidence, rule=edge.rule)
                 new[(a, b)] = Review(a, b, refused[(a, b)], evidence, edge.score)
+        self._changed_pairs.update(old)
+        self._changed_pairs.update(new)
         out: list[Review] = []
         for pair, review in sorted(new.items()):
             self._queue[pair] = review

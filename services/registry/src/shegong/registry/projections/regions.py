@@ -27,6 +27,9 @@ class RegionsProjection(Projection):
     contract = REGISTRY_STREAM
     metadata = metadata
 
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type == "region"
+
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if not isinstance(event, RegionDefined):
             return

@@ -84,6 +84,9 @@ class WorkersProjection(Projection):
     contract = REGISTRY_STREAM
     metadata = metadata
 
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type == "worker"
+
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if envelope.aggregate_type != "worker":
             return

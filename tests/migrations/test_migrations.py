@@ -1,13 +1,17 @@
-"""Alembic migrations: an empty database migrated to head holds exactly the tables
-``create_all`` makes from the code; migrating again changes nothing; a database made by
-``create_all`` before migrations existed is adopted; ``check`` refuses a stale schema.
-Each on SQLite and PostgreSQL.
+"""Alembic migrations of every service (the ``shegong.services`` entry points): an empty
+database migrated to head holds exactly the tables ``create_all`` makes from the code;
+migrating again changes nothing; a database made by ``create_all`` before migrations
+existed is adopted; ``check`` refuses a stale schema. Each on SQLite and PostgreSQL.
+
+A new service is covered as soon as it is installed; once it has a ``migrations`` folder,
+its revisions must match its tables here.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from importlib.metadata import entry_points
 from typing import Any
 
 import pytest
@@ -17,17 +21,25 @@ from sqlalchemy import Connection, inspect, text
 
 from shegong.kernel import migrate
 from shegong.kernel.db import writing
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
-from shegong.registry.main import SERVICE
+
+SERVICES = {ep.name: ep.load() for ep in entry_points(group="shegong.services")}
+
+
+@pytest.fixture(params=sorted(SERVICES))
+def service(request: pytest.FixtureRequest) -> ServiceDefinition:
+    return SERVICES[request.param]
 
 
 @asynccontextmanager
-async def runtime_on(database_url: str, **extra: Any) -> AsyncIterator[Runtime]:
+async def runtime_on(
+    service: ServiceDefinition, database_url: str, **extra: Any
+) -> AsyncIterator[Runtime]:
     settings = ServiceSettings(
         database_url=database_url, pii_hash_key="k" * 32, redis_url="redis://127.0.0.1:1/0"
     )
-    runtime = Runtime(SERVICE, settings.model_copy(update=extra))
+    runtime = Runtime(service, settings.model_copy(update=extra))
     try:
         yield runtime
     finally:
@@ -64,11 +76,13 @@ def all_metadata(runtime: Runtime) -> list[Any]:
 
 
 async def test_migrating_an_empty_database_makes_what_create_all_makes(
-    database_url: str, tmp_path, request: pytest.FixtureRequest
+    service: ServiceDefinition, database_url: str, tmp_path, request: pytest.FixtureRequest
 ) -> None:
-    async with runtime_on(database_url) as rt:
+    async with runtime_on(service, database_url) as rt:
         applied = await migrate.upgrade(rt)
-        assert "kernel_0001" in applied and "registry_0001" in applied
+        assert "kernel_0001" in applied
+        if migrate.plan_for(rt).versions is not None:
+            assert f"{service.name}_0001" in applied
         migrated = await on_connection(rt, shape)
         diff = await on_connection(
             rt, lambda c: compare_metadata(MigrationContext.configure(c), all_metadata(rt))
@@ -84,7 +98,7 @@ async def test_migrating_an_empty_database_makes_what_create_all_makes(
         if database_url.startswith("sqlite")
         else request.getfixturevalue("postgres_url")
     )
-    async with runtime_on(reference_url) as ref:
+    async with runtime_on(service, reference_url) as ref:
 
         def create_all(conn: Connection) -> None:
             for md in all_metadata(ref):
@@ -94,8 +108,8 @@ async def test_migrating_an_empty_database_makes_what_create_all_makes(
         assert await on_connection(ref, shape) == migrated
 
 
-async def test_migrating_twice_is_a_no_op(database_url: str) -> None:
-    async with runtime_on(database_url) as rt:
+async def test_migrating_twice_is_a_no_op(service: ServiceDefinition, database_url: str) -> None:
+    async with runtime_on(service, database_url) as rt:
         await migrate.upgrade(rt)
         before = await on_connection(rt, shape)
         assert await migrate.upgrade(rt) == []
@@ -103,10 +117,12 @@ async def test_migrating_twice_is_a_no_op(database_url: str) -> None:
         await migrate.check(rt)
 
 
-async def test_a_database_made_before_migrations_is_adopted(database_url: str) -> None:
+async def test_a_database_made_before_migrations_is_adopted(
+    service: ServiceDefinition, database_url: str
+) -> None:
     """create_all without the events.traceparent column (kernel_0001's tables): the
-    upgrade stamps the baselines and applies only what came after."""
-    async with runtime_on(database_url) as rt:
+    upgrade stamps the baselines and applies only the kernel's later revisions."""
+    async with runtime_on(service, database_url) as rt:
 
         def legacy(conn: Connection) -> None:
             for md in all_metadata(rt):
@@ -114,7 +130,8 @@ async def test_a_database_made_before_migrations_is_adopted(database_url: str) -
             conn.execute(text("ALTER TABLE events DROP COLUMN traceparent"))
 
         await on_connection(rt, legacy)
-        assert await migrate.upgrade(rt) == ["kernel_0002"]
+        applied = await migrate.upgrade(rt)
+        assert "kernel_0002" in applied and "kernel_0001" not in applied
         columns = await on_connection(
             rt, lambda c: {col["name"] for col in inspect(c).get_columns("events")}
         )
@@ -122,8 +139,10 @@ async def test_a_database_made_before_migrations_is_adopted(database_url: str) -
         await migrate.check(rt)
 
 
-async def test_check_mode_refuses_a_database_that_was_not_migrated(database_url: str) -> None:
-    async with runtime_on(database_url, schema_on_start="check", schema_wait_s=0) as rt:
+async def test_check_mode_refuses_a_database_that_was_not_migrated(
+    service: ServiceDefinition, database_url: str
+) -> None:
+    async with runtime_on(service, database_url, schema_on_start="check", schema_wait_s=0) as rt:
         with pytest.raises(migrate.SchemaNotCurrent, match="migrate"):
             await rt.create_schema()
         await migrate.upgrade(rt)
@@ -133,11 +152,12 @@ async def test_check_mode_refuses_a_database_that_was_not_migrated(database_url:
 async def test_a_table_no_migration_creates_is_reported_not_silently_missing(
     sqlite_url: str,
 ) -> None:
+    service = SERVICES["registry"]
     from sqlalchemy import Column, Integer, MetaData, Table
 
     forgotten = MetaData()
     Table("rm_forgotten", forgotten, Column("id", Integer, primary_key=True))
-    async with runtime_on(sqlite_url) as rt:
+    async with runtime_on(service, sqlite_url) as rt:
         plan = migrate.plan_for(rt)
         sloppy = migrate.SchemaPlan(
             plan.service, (*plan.service_metadata, forgotten), plan.versions

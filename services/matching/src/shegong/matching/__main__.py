@@ -1,0 +1,3 @@
+from shegong.matching.main import main
+
+main()

@@ -1,0 +1,98 @@
+"""Writing the candidate table (``provider_state``): identity from whoever knows it (the
+registry's stream, matching's own registrations), load and record from matching's
+commands, and the static part of the score kept in step with both."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.matching.adapters.tables import provider_state
+from shegong.matching.domain.ranking import region_path, static_score
+
+
+def place_columns(region: str | None) -> dict[str, str | None]:
+    parts = region_path(region)
+    return {
+        "region": "/".join(parts),
+        "district": parts[0] if parts else None,
+        "street": "/".join(parts[:2]) if len(parts) >= 2 else None,
+        "community": "/".join(parts[:3]) if len(parts) >= 3 else None,
+    }
+
+
+async def ensure_row(conn: AsyncConnection, provider_id: str, capacity: int) -> bool:
+    """Create the provider's row if it is not there; True if created."""
+    exists = await conn.scalar(
+        select(provider_state.c.provider_id).where(provider_state.c.provider_id == provider_id)
+    )
+    if exists is not None:
+        return False
+    await conn.execute(
+        provider_state.insert().values(
+            provider_id=provider_id,
+            certificate_rank=0,
+            capacity=capacity,
+            open_assignments=0,
+            available=True,
+            completed=0,
+            satisfaction_sum=0,
+            satisfaction_n=0,
+            static_score=static_score(0, capacity, 0, 0, 0),
+        )
+    )
+    return True
+
+
+async def set_identity(
+    conn: AsyncConnection,
+    provider_id: str,
+    default_capacity: int,
+    *,
+    region: str | None = None,
+    **values: Any,
+) -> None:
+    """Upsert who and where a provider is; load and record are left as they are."""
+    await ensure_row(conn, provider_id, default_capacity)
+    if region is not None:
+        values.update(place_columns(region))
+    if values:
+        await conn.execute(
+            update(provider_state)
+            .where(provider_state.c.provider_id == provider_id)
+            .values(**values)
+        )
+    if "capacity" in values:
+        await refresh_static(conn, provider_id)
+
+
+async def set_left(conn: AsyncConnection, provider_id: str, left_on: date) -> None:
+    await conn.execute(
+        update(provider_state)
+        .where(provider_state.c.provider_id == provider_id)
+        .values(left_on=left_on)
+    )
+
+
+async def refresh_static(conn: AsyncConnection, provider_id: str) -> None:
+    row = (
+        await conn.execute(
+            select(
+                provider_state.c.open_assignments,
+                provider_state.c.capacity,
+                provider_state.c.completed,
+                provider_state.c.satisfaction_sum,
+                provider_state.c.satisfaction_n,
+            ).where(provider_state.c.provider_id == provider_id)
+        )
+    ).first()
+    if row is None:
+        return
+    await conn.execute(
+        update(provider_state)
+        .where(provider_state.c.provider_id == provider_id)
+        .values(static_score=static_score(*row))
+    )

@@ -1,0 +1,59 @@
+"""Indicators and the hours ledger over HTTP."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.matching.application.hours_export import ledger_rows, to_csv
+from shegong.matching.application.indicators import service_indicators
+
+
+def reports_router(engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(tags=["indicators"])
+
+    @router.get("/indicators/services", summary="Service indicators for a year (服务指标)")
+    async def indicators(
+        year: int = Query(ge=2000, le=2100),
+        region: str | None = Query(None, description="Region path, e.g. 安定区/永定路街道"),
+    ) -> dict[str, Any]:
+        return await service_indicators(engine, year, region)
+
+    @router.get("/hours", summary="The hours ledger (append-only), with totals")
+    async def hours(
+        year: int | None = Query(None, ge=2000, le=2100),
+        provider_id: str | None = None,
+    ) -> dict[str, Any]:
+        rows = await ledger_rows(engine, year, provider_id)
+        totals: dict[str, dict[str, float]] = {
+            "person": defaultdict(float),
+            "team": defaultdict(float),
+            "organisation": defaultdict(float),
+        }
+        for r in rows:
+            totals["person"][r["person"]] += r["hours"]
+            if r["team"]:
+                totals["team"][r["team"]] += r["hours"]
+            if r["organisation"]:
+                totals["organisation"][r["organisation"]] += r["hours"]
+        return {"entries": rows, "totals": {k: dict(v) for k, v in totals.items()}}
+
+    @router.get(
+        "/hours/export.csv",
+        summary="Volunteer service records as CSV (志愿服务记录)",
+        response_class=Response,
+    )
+    async def export(year: int | None = Query(None, ge=2000, le=2100)) -> Response:
+        body = to_csv(await ledger_rows(engine, year))
+        name = f"service-hours-{year or 'all'}.csv"
+        return Response(
+            body.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return router

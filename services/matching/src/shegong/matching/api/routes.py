@@ -1,0 +1,208 @@
+"""Matching's HTTP API (FastAPI; OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.contracts.matching import ServiceType
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.db import reading
+from shegong.kernel.store import CommandContext
+from shegong.matching.adapters.request_rows import follow_up_overdue
+from shegong.matching.adapters.tables import provider_state, requests, resident_data
+from shegong.matching.application.providers import ProviderCommands
+from shegong.matching.application.requests import MatchingCommands
+from shegong.matching.domain.commands import (
+    Accept,
+    Assign,
+    Cancel,
+    Decline,
+    FinishDelivery,
+    PlaceRequest,
+    RecordFollowUp,
+    RegisterProvider,
+    SetAvailability,
+    StartDelivery,
+)
+from shegong.matching.domain.taxonomy import RULES
+
+
+def command_context(
+    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
+    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
+    x_correlation_id: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    if x_correlation_id:
+        return CommandContext(
+            actor=x_actor, department=x_department, correlation_id=x_correlation_id
+        )
+    return CommandContext(actor=x_actor, department=x_department)
+
+
+Ctx = Annotated[CommandContext, Depends(command_context)]
+
+
+def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(prefix="/requests", tags=["requests"])
+
+    @router.post("", status_code=201, summary="Place an order (点单)")
+    async def place(cmd: PlaceRequest, ctx: Ctx) -> dict[str, Any]:
+        return await commands.place(cmd, ctx)
+
+    @router.get("", summary="Orders, newest first")
+    async def list_requests(
+        status: str | None = None,
+        community: str | None = Query(None, description="Region path prefix"),
+        level: str | None = Query(None, description="Escalated to: community/street/district"),
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> list[dict[str, Any]]:
+        query = select(requests)
+        if status:
+            query = query.where(requests.c.status == status)
+        if community:
+            query = query.where(
+                (requests.c.community == community) | requests.c.community.like(f"{community}/%")
+            )
+        if level:
+            query = query.where(requests.c.level == level)
+        async with reading(engine) as conn:
+            rows = await conn.execute(query.order_by(requests.c.placed_ts.desc()).limit(limit))
+            return [r._asdict() for r in rows]
+
+    @router.get("/follow-ups/overdue", summary="Completed orders whose follow-up (回访) is late")
+    async def overdue() -> list[dict[str, Any]]:
+        async with reading(engine) as conn:
+            rows = await conn.execute(follow_up_overdue(datetime.now(UTC).date()))
+            return [r._asdict() for r in rows]
+
+    @router.get("/{request_id}", summary="One order")
+    async def get_request(request_id: str) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            row = (
+                await conn.execute(select(requests).where(requests.c.request_id == request_id))
+            ).first()
+        if row is None:
+            raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+        return row._asdict()
+
+    @router.get(
+        "/{request_id}/contact",
+        summary="The resident's phone and address, for the provider serving the order only",
+    )
+    async def contact(request_id: str, provider_id: str = Query(...)) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            row = (
+                await conn.execute(
+                    select(requests.c.provider_id, requests.c.status).where(
+                        requests.c.request_id == request_id
+                    )
+                )
+            ).first()
+            if row is None:
+                raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            if row.provider_id != provider_id or row.status not in ("accepted", "in_delivery"):
+                # Personal data goes to whoever serves the resident, while they do.
+                raise HTTPException(
+                    403,
+                    {
+                        "code": "forbidden",
+                        "field": "provider_id",
+                        "message": "only the provider delivering this order may see "
+                        "the resident's contact",
+                    },
+                )
+            data = (
+                await conn.execute(
+                    select(resident_data.c.phone, resident_data.c.address).where(
+                        resident_data.c.request_id == request_id
+                    )
+                )
+            ).first()
+        return {"phone": data.phone if data else None, "address": data.address if data else None}
+
+    @router.get("/{request_id}/candidates", summary="Ranked candidates, explained")
+    async def candidates(request_id: str) -> dict[str, Any]:
+        return await commands.explain(request_id)
+
+    @router.post("/{request_id}/accept", summary="Take the order (接单)")
+    async def accept(request_id: str, cmd: Accept, ctx: Ctx) -> dict[str, Any]:
+        return await commands.accept(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/decline", summary="Decline the offer, with a reason")
+    async def decline(request_id: str, cmd: Decline, ctx: Ctx) -> dict[str, Any]:
+        return await commands.decline(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/assign", summary="Staff assign by hand (派单)")
+    async def assign(request_id: str, cmd: Assign, ctx: Ctx) -> dict[str, Any]:
+        return await commands.assign(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/escalate", summary="Escalate one level now (社区响应)")
+    async def escalate(request_id: str, ctx: Ctx) -> dict[str, Any]:
+        return await commands.escalate_now(request_id, ctx)
+
+    @router.post("/{request_id}/start", summary="Start delivering")
+    async def start(request_id: str, cmd: StartDelivery, ctx: Ctx) -> dict[str, Any]:
+        return await commands.start(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/finish", summary="Finish delivering, with hours")
+    async def finish(request_id: str, cmd: FinishDelivery, ctx: Ctx) -> dict[str, Any]:
+        return await commands.finish(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/follow-up", summary="Record the follow-up (回访)")
+    async def follow_up(request_id: str, cmd: RecordFollowUp, ctx: Ctx) -> dict[str, Any]:
+        return await commands.follow_up(request_id, cmd, ctx)
+
+    @router.post("/{request_id}/cancel", summary="Withdraw the order")
+    async def cancel(request_id: str, cmd: Cancel, ctx: Ctx) -> dict[str, Any]:
+        return await commands.cancel(request_id, cmd, ctx)
+
+    return router
+
+
+def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(tags=["providers"])
+
+    @router.get("/service-types", summary="The service taxonomy and what each type asks")
+    async def service_types() -> list[dict[str, object]]:
+        return [rule.to_dict(t) for t, rule in RULES.items()]
+
+    @router.post(
+        "/providers", status_code=201, summary="Register a volunteer, team or organisation"
+    )
+    async def register(cmd: RegisterProvider, ctx: Ctx) -> dict[str, Any]:
+        return await commands.register(cmd, ctx)
+
+    @router.put("/providers/{provider_id}/availability", summary="Availability and capacity")
+    async def availability(provider_id: str, cmd: SetAvailability, ctx: Ctx) -> dict[str, Any]:
+        return await commands.set_availability(provider_id, cmd, ctx)
+
+    @router.get("/providers", summary="Providers (social workers and those registered here)")
+    async def list_providers(
+        region: str | None = Query(None, description="Region path prefix"),
+        limit: int = Query(1000, ge=1, le=10000),
+        offset: int = Query(0, ge=0, le=10**9),
+    ) -> list[dict[str, Any]]:
+        query = select(provider_state)
+        if region:
+            query = query.where(
+                (provider_state.c.region == region) | provider_state.c.region.like(f"{region}/%")
+            )
+        query = query.order_by(provider_state.c.region, provider_state.c.provider_id)
+        async with reading(engine) as conn:
+            rows = await conn.execute(query.limit(limit).offset(offset))
+            return [{**r._asdict(), "active": r.left_on is None} for r in rows]
+
+    @router.get("/service-types/{code}", summary="One service type")
+    async def service_type(code: str) -> dict[str, object]:
+        try:
+            st = ServiceType.parse(code)
+        except ValueError as err:
+            raise DomainError(str(err), field="code", code="not_found") from err
+        return RULES[st].to_dict(st)
+
+    return router

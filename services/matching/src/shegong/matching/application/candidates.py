@@ -1,0 +1,137 @@
+"""Finding the candidates for an order in the candidate table (``provider_state``).
+
+``best_candidates`` is what an offer needs: it walks the region tiers outwards — the
+order's community, the rest of its street, the rest of its district — and, in each tier,
+providers best-first on the order-independent part of their score (an index), stopping
+as soon as nobody left could beat the candidates already found. With 100,000 providers it
+looks at a few dozen rows, not a district's thousands. ``load_candidates`` reads a whole
+district, for explaining a ranking to staff.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts.matching import ProviderKind
+from shegong.matching.adapters.tables import provider_state
+from shegong.matching.domain.ranking import (
+    Candidate,
+    Need,
+    Ranked,
+    ineligibility,
+    region_path,
+    score,
+    upper_bound,
+)
+from shegong.matching.domain.taxonomy import rule_for, skill_code
+from shegong.matching.projections.workforce import trained
+
+PAGE = 32
+ps = provider_state.c
+
+
+async def load_candidates(
+    conn: AsyncConnection, district: str, default_capacity: int, today: date
+) -> list[Candidate]:
+    """Every provider that serves in ``district``."""
+    rows = list(await conn.execute(select(provider_state).where(ps.district == district)))
+    return await _candidates(conn, rows, today)
+
+
+async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list[Ranked]:
+    """The best ``limit`` eligible candidates, best first — the same result as ranking
+    every provider of the district (see the tests), found by a bounded walk."""
+    region = need.region
+    rule = rule_for(need.service_type)
+    min_rank = rule.min_certificate.rank if rule.min_certificate else 0
+    community, street, district = "/".join(region[:3]), "/".join(region[:2]), region[0]
+    tiers = [
+        (3, ps.community == community),
+        (2, (ps.street == street) & or_(ps.community.is_(None), ps.community != community)),
+        (1, (ps.district == district) & or_(ps.street.is_(None), ps.street != street)),
+    ]
+    usable = (
+        ps.available.is_(True)
+        & (ps.open_assignments < ps.capacity)
+        & (ps.certificate_rank >= min_rank)
+        & or_(ps.left_on.is_(None), ps.left_on > need.today)
+    )
+    best: list[Ranked] = []
+    keys: list[tuple[float, str]] = []  # (-score, id), sorted like ``best``
+    for depth, where in tiers:
+        offset = 0
+        while True:
+            rows = list(
+                await conn.execute(
+                    select(provider_state)
+                    .where(where & usable)
+                    .order_by(ps.static_score.desc(), ps.provider_id)
+                    .limit(PAGE)
+                    .offset(offset)
+                )
+            )
+            exhausted = len(rows) < PAGE
+            if len(best) >= limit and rows:
+                cut = next(
+                    (
+                        i
+                        for i, r in enumerate(rows)
+                        if upper_bound(depth, r.static_score) < best[-1].score
+                    ),
+                    None,
+                )
+                if cut is not None:
+                    rows, exhausted = rows[:cut], True
+            for c in await _candidates(conn, rows, need.today):
+                if ineligibility(need, c) is not None:
+                    continue
+                ranked = score(need, c)
+                key = (-ranked.score, c.provider_id)
+                at = bisect.bisect(keys, key)
+                if at < limit:
+                    keys.insert(at, key)
+                    best.insert(at, ranked)
+                    del keys[limit:], best[limit:]
+            if exhausted:
+                break
+            offset += PAGE
+    return best
+
+
+async def _candidates(conn: AsyncConnection, rows: Sequence[Any], today: date) -> list[Candidate]:
+    workers = [r.provider_id for r in rows if r.kind == ProviderKind.SOCIAL_WORKER.value]
+    training: dict[str, dict[str, date]] = {}
+    if workers:
+        for t in await conn.execute(select(trained).where(trained.c.worker_id.in_(workers))):
+            training.setdefault(t.worker_id, {})[t.skill] = t.last_completed_on
+    out = []
+    for r in rows:
+        trained_on = training.get(r.provider_id, {})
+        skills = frozenset(trained_on) | frozenset(skill_code(s) for s in (r.skills or ()))
+        out.append(
+            Candidate(
+                provider_id=r.provider_id,
+                kind=ProviderKind(r.kind or ProviderKind.VOLUNTEER.value),
+                name=r.name or r.provider_id,
+                region=region_path(r.region),
+                capacity=r.capacity,
+                open_assignments=r.open_assignments,
+                available=bool(r.available),
+                active=r.left_on is None or r.left_on > today,
+                certificate_rank=r.certificate_rank or 0,
+                supervised=bool(r.supervised),
+                skills=skills,
+                trained_on=dict(trained_on),
+                completed=r.completed,
+                satisfaction_sum=r.satisfaction_sum,
+                satisfaction_n=r.satisfaction_n,
+                organisation=r.organisation,
+            )
+        )
+    return out

@@ -1,0 +1,190 @@
+"""Needs surveys (需求调查) into the needs register (需求台账), and unmet needs.
+
+A row names a community, a household, a target group and one or more needs (服务需求,
+separated by 、 , ; or spaces). A bad row is reported with its row number and field and
+never stops the good ones; importing the same file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.contracts.matching import NeedRecorded, ServiceType
+from shegong.contracts.training import TargetGroup
+from shegong.kernel.db import reading
+from shegong.kernel.store import Append, CommandContext, EventStore
+from shegong.matching.adapters.survey_file import read_rows
+from shegong.matching.adapters.tables import needs, programmes, requests
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "county": ("区县", "county"),
+    "township": ("街道", "乡镇街道", "street", "township"),
+    "community": ("社区", "社区村", "community"),
+    "household": ("户", "户号", "住户", "household"),
+    "target_group": ("服务对象", "对象类别", "target_group"),
+    "needs": ("需求", "服务需求", "needs"),
+}
+_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+@dataclass
+class SurveyReport:
+    rows_read: int = 0
+    recorded: int = 0
+    already_known: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _text(cell: Any) -> str:
+    return "" if cell is None else str(cell).strip()
+
+
+class NeedsImporter:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def import_file(self, data: bytes, filename: str, ctx: CommandContext) -> SurveyReport:
+        rows = read_rows(data, filename)
+        report = SurveyReport()
+        header: dict[str, int] | None = None
+        parsed: list[tuple[int, dict[str, Any]]] = []
+        for number, cells in rows:
+            if header is None:
+                header = _header(cells)
+                missing = [
+                    k
+                    for k in ("community", "household", "target_group", "needs")
+                    if k not in header
+                ]
+                if missing:
+                    report.rejected.append(
+                        {"row": number, "field": missing[0], "reason": f"no column for {missing}"}
+                    )
+                    return report
+                continue
+            report.rows_read += 1
+            parsed.extend(_parse_row(number, cells, header, report))
+        async with self.store.transaction(ctx) as tx:
+            await tx.lock()
+            known = {
+                (r.community, r.household, r.service_type)
+                for r in await tx.conn.execute(
+                    select(needs.c.community, needs.c.household, needs.c.service_type)
+                )
+            }
+            batches: list[Append] = []
+            for _, need in parsed:
+                key = (need["community"], need["household"], need["service_type"].value)
+                if key in known:
+                    report.already_known += 1
+                    continue
+                known.add(key)
+                event = NeedRecorded(need_id=str(uuid.uuid4()), **need)
+                batches.append(Append(event.need_id, "need", 0, [event]))
+                await tx.conn.execute(
+                    needs.insert().values(
+                        need_id=event.need_id,
+                        community=event.community,
+                        household=event.household,
+                        target_group=event.target_group.value,
+                        service_type=event.service_type.value,
+                        surveyed_on=event.surveyed_on,
+                    )
+                )
+            await tx.append_many(batches)
+            report.recorded = len(batches)
+        return report
+
+
+def _header(cells: Sequence[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for i, cell in enumerate(cells):
+        name = _text(cell).lower()
+        for key, names in COLUMNS.items():
+            if name in names and key not in found:
+                found[key] = i
+    return found
+
+
+def _parse_row(
+    number: int, cells: Sequence[Any], header: dict[str, int], report: SurveyReport
+) -> list[tuple[int, dict[str, Any]]]:
+    def cell(key: str) -> str:
+        i = header.get(key)
+        return _text(cells[i]) if i is not None and i < len(cells) else ""
+
+    def reject(field_name: str, reason: str) -> list[tuple[int, dict[str, Any]]]:
+        report.rejected.append({"row": number, "field": field_name, "reason": reason})
+        return []
+
+    community = cell("community")
+    if "county" in header and "/" not in community:
+        community = "/".join(p for p in (cell("county"), cell("township"), community) if p)
+    if len([p for p in community.split("/") if p]) != 3:
+        return reject("community", "needs 区县/街道/社区 (or the three columns)")
+    household = cell("household")
+    if not household:
+        return reject("household", "is empty")
+    try:
+        group = TargetGroup.parse(cell("target_group"))
+    except ValueError as err:
+        return reject("target_group", str(err))
+    out = []
+    for raw in (n for n in _SPLIT.split(cell("needs")) if n):
+        try:
+            service_type = ServiceType.parse(raw)
+        except ValueError:
+            return reject("needs", f"{raw!r} is not a service type (健康管理, 助餐, 探访 …)")
+        out.append(
+            (
+                number,
+                {
+                    "community": community,
+                    "household": household[:64],
+                    "target_group": group,
+                    "service_type": service_type,
+                },
+            )
+        )
+    if not out:
+        return reject("needs", "is empty")
+    return out
+
+
+async def unmet_needs(engine: AsyncEngine, community: str | None = None) -> list[dict[str, Any]]:
+    """Per community: surveyed needs with no completed order and no programme for them."""
+    async with reading(engine) as conn:
+        query = select(needs)
+        if community:
+            query = query.where(
+                (needs.c.community == community) | needs.c.community.like(f"{community}/%")
+            )
+        surveyed = list(await conn.execute(query))
+        served = set(
+            (
+                await conn.execute(
+                    select(requests.c.community, requests.c.service_type).where(
+                        requests.c.status.in_(("completed", "followed_up"))
+                    )
+                )
+            ).all()
+        )
+        served |= set(
+            (await conn.execute(select(programmes.c.community, programmes.c.service_type))).all()
+        )
+    by_community: dict[str, dict[str, Any]] = {}
+    for n in surveyed:
+        if (n.community, n.service_type) in served:
+            continue
+        entry = by_community.setdefault(n.community, {"community": n.community, "unmet": {}})
+        label = ServiceType(n.service_type)
+        item = entry["unmet"].setdefault(n.service_type, {"label_zh": label.zh, "households": 0})
+        item["households"] += 1
+    return sorted(by_community.values(), key=lambda e: e["community"])

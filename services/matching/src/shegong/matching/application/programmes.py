@@ -1,0 +1,148 @@
+"""Recurring programmes (常态化项目): create, list occurrences, check in (打卡), and the
+suggestion to make one when the same need keeps coming from a community."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.contracts.matching import ProgrammeCreated, ServiceType
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.db import reading
+from shegong.kernel.store import CommandContext, EventStore
+from shegong.matching.adapters.tables import check_ins, needs, programmes, requests
+from shegong.matching.domain.commands import CheckIn, CreateProgramme
+from shegong.matching.domain.programme import Programme, occurrences
+
+
+class ProgrammeCommands:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def create(self, cmd: CreateProgramme, ctx: CommandContext) -> dict[str, Any]:
+        event = ProgrammeCreated(
+            programme_id=str(uuid.uuid4()),
+            title=cmd.title,
+            community=cmd.community,
+            service_type=cmd.service_type,
+            target_group=cmd.target_group,
+            rrule=cmd.rrule,
+            starts_on=cmd.starts_on,
+            provider_id=cmd.provider_id,
+        )
+        programme = Programme.create(event)
+        async with self.store.transaction(ctx) as tx:
+            await tx.save(programme)
+            await tx.conn.execute(
+                programmes.insert().values(
+                    programme_id=programme.id,
+                    title=cmd.title,
+                    community=cmd.community,
+                    service_type=cmd.service_type.value,
+                    target_group=cmd.target_group.value if cmd.target_group else None,
+                    rrule=cmd.rrule,
+                    starts_on=cmd.starts_on,
+                    provider_id=cmd.provider_id,
+                )
+            )
+        return event.model_dump(mode="json", exclude={"type"})
+
+    async def check_in(
+        self, programme_id: str, cmd: CheckIn, ctx: CommandContext
+    ) -> dict[str, Any]:
+        async with self.store.transaction(ctx) as tx:
+            programme = await tx.load(Programme, programme_id)
+            if programme is None:
+                raise DomainError(
+                    f"no programme {programme_id}", field="programme_id", code="not_found"
+                )
+            new = programme.check_in(cmd.occurrence, cmd.participant, datetime.now(UTC).date())
+            await tx.save(programme)
+            if new:
+                await tx.conn.execute(
+                    check_ins.insert().values(
+                        programme_id=programme_id,
+                        occurrence=cmd.occurrence,
+                        participant=cmd.participant,
+                    )
+                )
+            count = await tx.conn.scalar(
+                select(func.count())
+                .select_from(check_ins)
+                .where(
+                    (check_ins.c.programme_id == programme_id)
+                    & (check_ins.c.occurrence == cmd.occurrence)
+                )
+            )
+        return {"recorded": new, "occurrence": cmd.occurrence, "check_ins": int(count or 0)}
+
+    async def calendar(self, programme_id: str, start: date, end: date) -> list[dict[str, Any]]:
+        async with self.store.transaction() as tx:
+            programme = await tx.load(Programme, programme_id)
+            if programme is None:
+                raise DomainError(
+                    f"no programme {programme_id}", field="programme_id", code="not_found"
+                )
+            counts: dict[date, int] = dict(
+                (
+                    await tx.conn.execute(
+                        select(check_ins.c.occurrence, func.count())
+                        .where(check_ins.c.programme_id == programme_id)
+                        .group_by(check_ins.c.occurrence)
+                    )
+                ).all()
+            )
+        return [
+            {"occurrence": day, "check_ins": int(counts.get(day, 0))}
+            for day in occurrences(programme.rule, start, end)
+        ]
+
+
+async def programme_suggestions(
+    engine: AsyncEngine, *, min_repeats: int = 3, within_days: int = 90
+) -> list[dict[str, Any]]:
+    """Communities where the same service was asked for at least ``min_repeats`` times
+    (orders in the last ``within_days`` days plus surveyed needs) and no programme runs."""
+    since = time.time() - within_days * 86400
+    async with reading(engine) as conn:
+        asked: dict[tuple[str, str], dict[str, int]] = {}
+        for community, service_type, n in await conn.execute(
+            select(requests.c.community, requests.c.service_type, func.count())
+            .where(requests.c.placed_ts >= since)
+            .group_by(requests.c.community, requests.c.service_type)
+        ):
+            asked.setdefault((community, service_type), {"orders": 0, "surveyed": 0})["orders"] = (
+                int(n)
+            )
+        for community, service_type, n in await conn.execute(
+            select(needs.c.community, needs.c.service_type, func.count()).group_by(
+                needs.c.community, needs.c.service_type
+            )
+        ):
+            asked.setdefault((community, service_type), {"orders": 0, "surveyed": 0})[
+                "surveyed"
+            ] = int(n)
+        running = set(
+            (await conn.execute(select(programmes.c.community, programmes.c.service_type))).all()
+        )
+    out = []
+    for (community, service_type), n in sorted(asked.items()):
+        total = n["orders"] + n["surveyed"]
+        if total >= min_repeats and (community, service_type) not in running:
+            st = ServiceType(service_type)
+            out.append(
+                {
+                    "community": community,
+                    "service_type": service_type,
+                    "label_zh": st.zh,
+                    "orders": n["orders"],
+                    "surveyed": n["surveyed"],
+                    "suggestion": f"{community}：{st.zh}需求重复出现{total}次，建议设立常态化项目",
+                }
+            )
+    return out

@@ -1,0 +1,91 @@
+"""The capacity guard (接单上限): a provider never holds more open assignments than its
+capacity. Every change runs inside a command transaction that already holds the event
+store's append lock, and the increment is itself conditional — two accepts cannot both
+pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts.matching import ProviderKind
+from shegong.kernel.aggregate import DomainError
+from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
+from shegong.matching.adapters.tables import provider_state, providers
+from shegong.matching.projections.workforce import workers
+
+
+async def ensure_state(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
+    await ensure_row(conn, provider_id, default_capacity)
+
+
+async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
+    await ensure_state(conn, provider_id, default_capacity)
+    moved = await conn.execute(
+        update(provider_state)
+        .where(
+            (provider_state.c.provider_id == provider_id)
+            & (provider_state.c.open_assignments < provider_state.c.capacity)
+            & provider_state.c.available.is_(True)
+        )
+        .values(open_assignments=provider_state.c.open_assignments + 1)
+    )
+    if moved.rowcount != 1:
+        raise DomainError(
+            f"provider {provider_id} is at capacity or unavailable",
+            field="provider_id",
+            code="conflict",
+        )
+    await refresh_static(conn, provider_id)
+
+
+async def release_capacity(conn: AsyncConnection, provider_id: str, *, completed: bool) -> None:
+    values: dict[str, Any] = {"open_assignments": provider_state.c.open_assignments - 1}
+    if completed:
+        values["completed"] = provider_state.c.completed + 1
+    await conn.execute(
+        update(provider_state)
+        .where(
+            (provider_state.c.provider_id == provider_id) & (provider_state.c.open_assignments > 0)
+        )
+        .values(**values)
+    )
+    await refresh_static(conn, provider_id)
+
+
+async def add_satisfaction(conn: AsyncConnection, provider_id: str, satisfaction: int) -> None:
+    await conn.execute(
+        update(provider_state)
+        .where(provider_state.c.provider_id == provider_id)
+        .values(
+            satisfaction_sum=provider_state.c.satisfaction_sum + satisfaction,
+            satisfaction_n=provider_state.c.satisfaction_n + 1,
+        )
+    )
+    await refresh_static(conn, provider_id)
+
+
+async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str, Any]:
+    """Kind, name and organisation of any provider; not_found when nobody has that id."""
+    row = (
+        await conn.execute(select(providers).where(providers.c.provider_id == provider_id))
+    ).first()
+    if row is not None:
+        kind = ProviderKind(row.kind)
+        return {
+            "kind": kind,
+            "name": row.name,
+            "team": row.name if kind == ProviderKind.VOLUNTEER_TEAM else None,
+            "organisation": row.organisation,
+        }
+    w = (await conn.execute(select(workers).where(workers.c.worker_id == provider_id))).first()
+    if w is not None:
+        return {
+            "kind": ProviderKind.SOCIAL_WORKER,
+            "name": w.name,
+            "team": None,
+            "organisation": w.organization,
+        }
+    raise DomainError(f"no provider {provider_id} (yet)", field="provider_id", code="not_found")

@@ -1,0 +1,108 @@
+"""Commands as they arrive at the edge: typed, validated, the field at fault named."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shegong.contracts.matching import ProviderKind, ServiceType, Urgency
+from shegong.contracts.training import TargetGroup
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PlaceRequest(_Command):
+    """A resident's order (点单)."""
+
+    community: str = Field(
+        min_length=3, max_length=200, description="区县/街道/社区, e.g. 安定区/永定路街道/东关社区"
+    )
+    target_group: TargetGroup = Field(description="elderly/children/hardship/disability or 一老…")
+    service_type: ServiceType = Field(description="health_management … or 健康管理 …")
+    urgency: Urgency = Urgency.ROUTINE
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    notes: str | None = Field(default=None, max_length=1000)
+    placed_by: str = Field(default="staff", pattern="^(resident|staff)$")
+    resident_phone: str | None = Field(default=None, max_length=40, description="手机号")
+    resident_address: str | None = Field(default=None, max_length=200, description="住址")
+    accept_within_s: float | None = Field(
+        default=None, gt=0, le=30 * 86400, description="SLA for acceptance; default: the service's"
+    )
+
+
+class Decline(_Command):
+    provider_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500, description="拒单原因")
+
+
+class Accept(_Command):
+    provider_id: str = Field(min_length=1, max_length=64)
+
+
+class Assign(_Command):
+    """Staff at the responding level assign by hand."""
+
+    provider_id: str = Field(min_length=1, max_length=64)
+    staff: str = Field(min_length=1, max_length=64)
+
+
+class StartDelivery(_Command):
+    started_at: datetime | None = None
+
+
+class FinishDelivery(_Command):
+    hours: float = Field(gt=0, le=24 * 14, description="服务时长 (hours)")
+    finished_at: datetime | None = None
+
+
+class RecordFollowUp(_Command):
+    satisfaction: int = Field(ge=1, le=5, description="满意度 1–5")
+    notes: str | None = Field(default=None, max_length=1000)
+    followed_up_on: date | None = None
+    reopen: bool = Field(default=False, description="Reopen the need (only when unsatisfied)")
+
+
+class Cancel(_Command):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RegisterProvider(_Command):
+    """A volunteer, volunteer team or service organisation."""
+
+    kind: ProviderKind
+    name: str = Field(min_length=1, max_length=128)
+    region: str = Field(min_length=1, max_length=200, description="区县/街道/社区 where it serves")
+    organisation: str | None = Field(default=None, max_length=128)
+    skills: list[str] = Field(default_factory=list, max_length=50)
+    supervised: bool = False
+    capacity: int = Field(default=3, ge=1, le=1000)
+
+
+class SetAvailability(_Command):
+    available: bool = True
+    capacity: int | None = Field(default=None, ge=1, le=1000)
+    skills: list[str] | None = Field(default=None, max_length=50)
+    supervised: bool | None = None
+
+
+class CreateProgramme(_Command):
+    """A recurring programme (常态化项目) with an RFC 5545 rule."""
+
+    title: str = Field(min_length=1, max_length=128)
+    community: str = Field(min_length=3, max_length=200)
+    service_type: ServiceType
+    target_group: TargetGroup | None = None
+    rrule: str = Field(
+        min_length=5, max_length=500, description="e.g. FREQ=DAILY or FREQ=WEEKLY;BYDAY=SA"
+    )
+    starts_on: date
+    provider_id: str | None = Field(default=None, max_length=64)
+
+
+class CheckIn(_Command):
+    occurrence: date
+    participant: str = Field(min_length=1, max_length=128)

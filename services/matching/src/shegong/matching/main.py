@@ -1,0 +1,83 @@
+"""The matching service's composition root (`shegong-matching`, `python -m shegong.matching`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shegong.contracts.matching import MATCHING_STREAM
+from shegong.kernel.app import create_app
+from shegong.kernel.runtime import Runtime, ServiceDefinition
+from shegong.kernel.serve import hasher_for, serve
+from shegong.kernel.settings import ServiceSettings
+from shegong.matching.adapters.tables import metadata as tables_metadata
+from shegong.matching.api.programmes import programmes_router
+from shegong.matching.api.reports import reports_router
+from shegong.matching.api.routes import providers_router, requests_router
+from shegong.matching.application.needs import NeedsImporter
+from shegong.matching.application.programmes import ProgrammeCommands
+from shegong.matching.application.providers import ProviderCommands
+from shegong.matching.application.requests import MatchingCommands
+from shegong.matching.application.scheduler import EscalationScheduler
+from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
+from shegong.matching.settings import MatchingSettings
+
+SERVICE = ServiceDefinition(
+    name="matching",
+    title="居民点单、社工接单、社区响应 requests, matching, escalation, follow-up, hours",
+    default_port=8103,
+    contract=MATCHING_STREAM,
+    projections=lambda runtime: [
+        WorkforceProjection(
+            getattr(runtime.settings, "matching_default_capacity", 3),
+        ),
+        TrainingProjection(),
+    ],
+    metadata=[tables_metadata],
+)
+
+
+def build(settings: ServiceSettings | None = None) -> FastAPI:
+    if not isinstance(settings, MatchingSettings):
+        overrides = settings.model_dump() if settings is not None else {}
+        settings = MatchingSettings(**overrides)
+    runtime = Runtime(SERVICE, settings)
+    hasher = hasher_for(settings)
+    commands = MatchingCommands(runtime.store, hasher, settings)
+    provider_commands = ProviderCommands(runtime.store, settings.matching_default_capacity)
+    scheduler = EscalationScheduler(runtime.engine, commands, settings.matching_scheduler_tick_s)
+    app = create_app(
+        runtime,
+        lambda rt: [
+            requests_router(commands, rt.engine),
+            providers_router(provider_commands, rt.engine),
+            reports_router(rt.engine),
+            programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
+        ],
+    )
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The timers run only while the service does, after its schema exists.
+        async with runtime_lifespan(app):
+            scheduler.start()
+            try:
+                yield
+            finally:
+                await scheduler.stop()
+
+    app.router.lifespan_context = lifespan
+    app.state.commands, app.state.scheduler = commands, scheduler
+    app.state.settings = settings
+    return app
+
+
+def main() -> None:
+    serve(SERVICE, lambda s: build(MatchingSettings()))
+
+
+if __name__ == "__main__":
+    main()

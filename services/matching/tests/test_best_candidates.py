@@ -1,0 +1,90 @@
+"""The bounded walk over the candidate table finds exactly what ranking every provider
+of the district finds (random providers, random orders, on a real database)."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from shegong.contracts.matching import ProviderKind, ServiceType
+from shegong.contracts.training import TargetGroup
+from shegong.kernel.db import create_engine, reading, writing
+from shegong.matching.adapters.candidates_table import place_columns
+from shegong.matching.adapters.tables import metadata, provider_state
+from shegong.matching.application.candidates import best_candidates, load_candidates
+from shegong.matching.domain.ranking import Need, rank, region_path, static_score
+from shegong.matching.projections.workforce import trained, training_metadata
+
+
+async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
+    rng = random.Random(7)
+    today = date(2025, 6, 1)
+    places = [f"区{d}/街{s}/社区{c}" for d in range(2) for s in range(3) for c in range(3)]
+    places += [f"区{d}/街{s}" for d in range(2) for s in range(3)] + ["区0", "区1"]
+    rows, training = [], []
+    for i in range(600):
+        worker = rng.random() < 0.6
+        n = rng.randint(0, 4)
+        row = {
+            "provider_id": f"p{i:04d}",
+            "kind": (
+                ProviderKind.SOCIAL_WORKER
+                if worker
+                else rng.choice([ProviderKind.VOLUNTEER, ProviderKind.VOLUNTEER_TEAM])
+            ).value,
+            "name": f"n{i}",
+            **place_columns(rng.choice(places)),
+            "certificate_rank": rng.choice([0, 1, 2]) if worker else 0,
+            "left_on": today - timedelta(days=1) if rng.random() < 0.05 else None,
+            "capacity": rng.choice([1, 2, 3]),
+            "open_assignments": 0,
+            "available": rng.random() > 0.1,
+            "skills": None if worker else rng.sample(["rehabilitation", "meal_help"], 1),
+            "supervised": rng.random() < 0.5,
+            "completed": rng.randint(0, 5),
+            "satisfaction_sum": sum(rng.randint(1, 5) for _ in range(n)),
+            "satisfaction_n": n,
+        }
+        row["open_assignments"] = rng.randint(0, row["capacity"])
+        row["static_score"] = static_score(
+            row["open_assignments"],
+            row["capacity"],
+            row["completed"],
+            row["satisfaction_sum"],
+            n,
+        )
+        rows.append(row)
+        if worker and rng.random() < 0.4:
+            training.append(
+                {
+                    "worker_id": row["provider_id"],
+                    "skill": rng.choice([t.value for t in ServiceType]),
+                    "last_completed_on": today - timedelta(days=rng.randint(0, 400)),
+                    "kind": "practice",
+                }
+            )
+    engine = create_engine(database_url)
+    try:
+        async with writing(engine) as conn:
+            await conn.run_sync(metadata.create_all)
+            await conn.run_sync(training_metadata.create_all)
+            await conn.execute(provider_state.insert(), rows)
+            await conn.execute(trained.insert(), training)
+        for _ in range(60):
+            community = rng.choice(places[:18])
+            need = Need(
+                rng.choice(list(ServiceType)),
+                rng.choice(list(TargetGroup)),
+                region_path(community),
+                today,
+            )
+            limit = rng.choice([1, 3, 5])
+            async with reading(engine) as conn:
+                walked = await best_candidates(conn, need, limit)
+                pool = await load_candidates(conn, need.region[0], 3, today)
+            full = rank(need, pool, limit)
+            assert [(r.candidate.provider_id, round(r.score, 9)) for r in walked] == [
+                (r.candidate.provider_id, round(r.score, 9)) for r in full
+            ], need
+    finally:
+        await engine.dispose()

@@ -1,0 +1,122 @@
+"""Programmes with RRULE occurrences and check-ins (打卡); needs surveys into the needs
+register; unmet needs; the suggestion to make a programme when a need repeats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .conftest import COMMUNITY, SAME_STREET
+
+SURVEY = (
+    "区县,街道,社区,户号,服务对象,服务需求\n"
+    "安定区,永定路街道,东关社区,3-501,一老,助餐、健康管理\n"
+    "安定区,永定路街道,东关社区,3-502,elderly,助餐\n"
+    "安定区,永定路街道,东关社区,4-101,一小,课后托管\n"
+    "安定区,永定路街道,,5-101,一老,助餐\n"
+    "安定区,永定路街道,西关社区,1-1,老人,探访\n"
+    "安定区,永定路街道,西关社区,1-2,一残,理发\n"
+)
+
+
+async def test_a_weekly_programme_lists_occurrences_and_counts_check_ins(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=21)
+    weekday = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][today.weekday()]
+    drums = await m.ok(
+        "POST",
+        "/programmes",
+        {
+            "title": "社区非洲鼓队排练",
+            "community": COMMUNITY,
+            "service_type": "亲子活动",
+            "rrule": f"FREQ=WEEKLY;BYDAY={weekday}",
+            "starts_on": start.isoformat(),
+        },
+        201,
+    )
+    pid = drums["programme_id"]
+    days = await m.ok(
+        "GET", f"/programmes/{pid}/occurrences?start={start}&end={today + timedelta(days=7)}"
+    )
+    assert [d["occurrence"] for d in days] == [
+        (start + timedelta(days=7 * i)).isoformat() for i in range(5)
+    ]
+    for who in ("张阿姨", "李大爷", "张阿姨"):
+        done = await m.ok(
+            "POST", f"/programmes/{pid}/check-ins", {"occurrence": str(today), "participant": who}
+        )
+    assert done == {"recorded": False, "occurrence": str(today), "check_ins": 2}
+    wrong = await m.client.post(
+        f"/programmes/{pid}/check-ins",
+        json={"occurrence": str(today - timedelta(days=1)), "participant": "x"},
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["field"] == "occurrence"
+    bad = await m.client.post(
+        "/programmes",
+        json={
+            "title": "x",
+            "community": COMMUNITY,
+            "service_type": "助餐",
+            "rrule": "FREQ=SOMETIMES",
+            "starts_on": str(today),
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "rrule"
+    report = await m.ok("GET", f"/indicators/services?year={today.year}")
+    assert report["programme_attendance"]["check_ins"] == 2
+
+
+async def test_needs_survey_import_unmet_needs_and_programme_suggestions(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    files = {"file": ("需求调查.csv", SURVEY.encode("gbk"))}
+    resp = await m.client.post("/imports/needs-survey", files=files)
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["rows_read"] == 6 and report["recorded"] == 4
+    assert sorted((r["row"], r["field"]) for r in report["rejected"]) == [
+        (5, "community"),
+        (6, "target_group"),
+        (7, "needs"),
+    ]
+    again = (await m.client.post("/imports/needs-survey", files=files)).json()
+    assert again["recorded"] == 0 and again["already_known"] == 4
+
+    unmet = await m.ok("GET", "/needs/unmet")
+    east = next(u for u in unmet if u["community"] == COMMUNITY)
+    assert east["unmet"]["meal_help"] == {"label_zh": "助餐", "households": 2}
+    assert set(east["unmet"]) == {"meal_help", "health_management", "after_school_care"}
+
+    # A meal order in the same community, served: meal help there is no longer unmet.
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": SAME_STREET}, 201
+        )
+    )["provider_id"]
+    rid = (await m.place(service_type="助餐"))["request"]["request_id"]
+    await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": vol})
+    await m.ok("POST", f"/requests/{rid}/finish", {"hours": 1})
+    east = next(u for u in await m.ok("GET", "/needs/unmet") if u["community"] == COMMUNITY)
+    assert "meal_help" not in east["unmet"]
+
+    # Meal help keeps coming from 东关社区: 2 surveyed + 1 order → suggest a programme.
+    suggestions = await m.ok("GET", "/programmes/suggestions?min_repeats=3")
+    assert [(s["community"], s["service_type"]) for s in suggestions] == [(COMMUNITY, "meal_help")]
+    await m.ok(
+        "POST",
+        "/programmes",
+        {
+            "title": "长者食堂",
+            "community": COMMUNITY,
+            "service_type": "助餐",
+            "rrule": "FREQ=DAILY",
+            "starts_on": str(datetime.now(UTC).date()),
+        },
+        201,
+    )
+    assert await m.ok("GET", "/programmes/suggestions?min_repeats=3") == []

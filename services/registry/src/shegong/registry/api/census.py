@@ -1,0 +1,164 @@
+"""The census over HTTP: persons, the review queue and decisions, coverage, data quality,
+the workforce indicators, the expert pool upload."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.kernel.db import reading
+from shegong.registry.api.imports import _imported
+from shegong.registry.api.routes import Ctx
+from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
+from shegong.registry.census import queries
+from shegong.registry.census.indicators import format_table
+
+Year = Annotated[int, Query(ge=2000, le=2100, description="Indicators as of 31 December")]
+
+
+class Decision(BaseModel):
+    """A clerk's decision on a pair of records (from the review queue or anywhere)."""
+
+    a: str = Field(min_length=3, max_length=200, description="record key department:record_id")
+    b: str = Field(min_length=3, max_length=200)
+    same: bool = Field(description="true: one person (同一人); false: two persons (不同人)")
+    note: str | None = Field(default=None, max_length=500)
+
+
+def census_router(
+    engine: AsyncEngine, commands: CensusCommands, experts: ExpertPoolImporter
+) -> APIRouter:
+    router = APIRouter(tags=["census"])
+
+    @router.get("/census/status", summary="How far the census has got, and its size")
+    async def status() -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await queries.status(conn)
+
+    @router.get("/census/persons", summary="Persons (one per human), department records merged")
+    async def persons(
+        q: Annotated[str | None, Query(max_length=64, description="part of a name")] = None,
+        department: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    ) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await queries.persons_page(
+                conn, q=q, department=department, limit=limit, offset=offset
+            )
+
+    @router.get("/census/persons/{person_id:path}", summary="One person: records, disagreements")
+    async def person(person_id: str) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            found = await queries.person_detail(conn, person_id)
+        if found is None:
+            raise HTTPException(404, f"no person {person_id} in the census")
+        return found
+
+    @router.get("/census/review", summary="Pairs the rules cannot decide (待人工判定)")
+    async def review(
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    ) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await queries.review_queue(conn, limit=limit, offset=offset)
+
+    @router.post(
+        "/census/review", status_code=202, summary="Decide a pair: same person or not (人工判定)"
+    )
+    async def decide(decision: Decision, ctx: Ctx) -> dict[str, Any]:
+        return await commands.decide(decision.a, decision.b, decision.same, decision.note, ctx)
+
+    @router.get("/census/coverage", summary="Who one department reports that another does not")
+    async def coverage(
+        a: Annotated[str | None, Query(max_length=64, description="department code")] = None,
+        b: Annotated[str | None, Query(max_length=64, description="department code")] = None,
+    ) -> dict[str, Any]:
+        if (a is None) != (b is None):
+            raise HTTPException(422, "give both a and b, or neither (for the matrix)")
+        async with reading(engine) as conn:
+            try:
+                return await queries.coverage(conn, a, b)
+            except LookupError as err:
+                raise HTTPException(404, str(err)) from None
+
+    @router.get("/census/quality", summary="Data-quality problems per department")
+    async def quality() -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await queries.quality(conn)
+
+    @router.get("/census/export", summary="One row per person, as CSV or JSON")
+    async def export(format: Literal["csv", "json"] = "csv") -> Response:
+        async with reading(engine) as conn:
+            rows = await queries.export_persons(conn)
+        if format == "json":
+            return Response(
+                json.dumps(rows, ensure_ascii=False, default=str),
+                media_type="application/json",
+            )
+        return PlainTextResponse(
+            export_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="census.csv"'},
+        )
+
+    @router.get("/indicators/workforce", summary="Workforce indicators as of 31 Dec of a year")
+    async def workforce(
+        year: Year,
+        region: Annotated[str | None, Query(description="region code, e.g. 安定区")] = None,
+        format: Literal["json", "table"] = "json",
+    ) -> Any:
+        async with reading(engine) as conn:
+            try:
+                result = await queries.workforce(conn, year, region)
+            except ValueError as err:
+                raise HTTPException(404, str(err)) from None
+        if format == "table":
+            return PlainTextResponse(format_table(result))
+        return result
+
+    @router.post("/imports/expert-pool", summary="Admit persons to the expert pool (专家库)")
+    async def import_experts(
+        ctx: Ctx,
+        file: Annotated[UploadFile, File(description="姓名, 身份证号, 入库日期: .csv or .xlsx")],
+    ) -> Any:
+        return await _imported(
+            file, "experts.csv", lambda data, name: experts.import_file(data, name, ctx)
+        )
+
+    return router
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        value = ";".join(str(v) for v in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    # A cell a spreadsheet would run as a formula is written as text (CSV injection).
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_csv(rows: list[dict[str, Any]]) -> str:
+    """UTF-8 with BOM (Excel on Windows opens it right), bilingual header."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{zh} {en}" for en, zh in queries.EXPORT_COLUMNS])
+    for row in rows:
+        writer.writerow([_cell(row.get(en)) for en, _ in queries.EXPORT_COLUMNS])
+    return "\ufeff" + out.getvalue()

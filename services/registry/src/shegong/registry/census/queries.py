@@ -1,0 +1,469 @@
+"""Reading the census: persons, a person's records, the review queue, coverage, data
+quality, the workforce indicators and the export. Read-only; works on the census read
+models (``rm_census_*``) and the region tree (``rm_regions``)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts.registry import CertificateLevel, OrgType, Post
+from shegong.kernel.schema import projection_positions
+from shegong.registry.census.indicators import (
+    ExpertAdmission,
+    Person,
+    RecordFacts,
+    RegionNode,
+    person_on,
+    workforce_indicators,
+)
+from shegong.registry.census.projection import (
+    census_state,
+    certificates,
+    decisions,
+    experts,
+    links,
+    records,
+    reviews,
+)
+from shegong.registry.projections.regions import regions
+
+# Fields a department's record should carry; missing ones are data-quality problems.
+QUALITY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("id_masked", "身份证号"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("phone_masked", "手机号"),
+    ("organization", "工作单位"),
+    ("post", "岗位类别"),
+    ("county", "所属区县"),
+    ("hired_on", "入职日期"),
+)
+_SHOWN = (
+    "department",
+    "record_id",
+    "worker_id",
+    "name",
+    "gender",
+    "birth_date",
+    "id_masked",
+    "phone_masked",
+    "organization",
+    "org_type",
+    "post",
+    "county",
+    "township",
+    "community",
+    "hired_on",
+    "left_on",
+)
+
+
+async def as_of(conn: AsyncConnection) -> dict[str, Any]:
+    """Which events the census has seen: per source, the last position applied."""
+    rows = await conn.execute(
+        select(projection_positions.c.source, projection_positions.c.position).where(
+            projection_positions.c.projection == "census"
+        )
+    )
+    version = await conn.scalar(select(census_state.c.version).where(census_state.c.id == 1))
+    return {
+        "positions": {r.source: int(r.position) for r in rows},
+        "census_version": int(version or 0),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+async def status(conn: AsyncConnection) -> dict[str, Any]:
+    counted = (
+        await conn.execute(
+            select(func.count(), func.count(func.distinct(records.c.person_id))).select_from(
+                records
+            )
+        )
+    ).one()
+    return {
+        "records": int(counted[0]),
+        "persons": int(counted[1]),
+        "in_review": int(await conn.scalar(select(func.count()).select_from(reviews)) or 0),
+        "as_of": await as_of(conn),
+    }
+
+
+async def _certificates(conn: AsyncConnection) -> dict[str, list[tuple[CertificateLevel, date]]]:
+    out: dict[str, list[tuple[CertificateLevel, date]]] = defaultdict(list)
+    for r in await conn.execute(
+        select(certificates.c.key, certificates.c.level, certificates.c.certified_on)
+    ):
+        out[r.key].append((CertificateLevel(r.level), r.certified_on))
+    return out
+
+
+def _facts(row: Any, certs: Sequence[tuple[CertificateLevel, date]]) -> RecordFacts:
+    return RecordFacts(
+        department=row.department,
+        organization=row.organization,
+        org_type=OrgType(row.org_type) if row.org_type else None,
+        post=Post(row.post) if row.post else None,
+        county=row.county,
+        township=row.township,
+        community=row.community,
+        hired_on=row.hired_on,
+        left_on=row.left_on,
+        certificates=tuple(certs),
+    )
+
+
+async def load_persons(
+    conn: AsyncConnection, person_ids: Iterable[str] | None = None
+) -> list[Person]:
+    certs = await _certificates(conn)
+    query = select(records).order_by(records.c.person_id, records.c.key)
+    if person_ids is not None:
+        query = query.where(records.c.person_id.in_(list(person_ids)))
+    grouped: dict[str, list[RecordFacts]] = defaultdict(list)
+    for row in await conn.execute(query):
+        grouped[row.person_id].append(_facts(row, certs.get(row.key, ())))
+    return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
+
+
+async def load_regions(conn: AsyncConnection) -> list[RegionNode]:
+    rows = await conn.execute(select(regions))
+    return [RegionNode(r.code, r.name, r.parent, r.level, r.urban_population) for r in rows]
+
+
+async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
+    """Admissions by person: an admitted ID number names the person holding it."""
+    person_of_hash = {
+        r.id_hash: r.person_id
+        for r in await conn.execute(
+            select(records.c.id_hash, records.c.person_id).where(records.c.id_hash.is_not(None))
+        )
+    }
+    out = []
+    for r in await conn.execute(select(experts.c.id_hash, experts.c.admitted_on)):
+        pid = person_of_hash.get(r.id_hash)
+        if pid is not None:
+            out.append(ExpertAdmission(pid, r.admitted_on))
+    return out
+
+
+async def workforce(conn: AsyncConnection, year: int, region: str | None) -> dict[str, Any]:
+    """Every workforce indicator as of 31 Dec ``year`` (raises ValueError: unknown region)."""
+    persons = await load_persons(conn)
+    result = workforce_indicators(
+        persons, await load_regions(conn), await load_experts(conn), year, region
+    )
+    return {"year": year, "region": region, **result, "as_of": await as_of(conn)}
+
+
+async def persons_page(
+    conn: AsyncConnection,
+    *,
+    q: str | None = None,
+    department: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """Persons (one per human) matching a name / department, with their records merged."""
+    ids = select(records.c.person_id).distinct()
+    if q:
+        ids = ids.where(records.c.name.contains(q.strip()))
+    if department:
+        ids = ids.where(records.c.department == department)
+    total = await conn.scalar(select(func.count()).select_from(ids.subquery()))
+    page = [
+        r[0]
+        for r in await conn.execute(ids.order_by(records.c.person_id).limit(limit).offset(offset))
+    ]
+    rows = await _rows_of(conn, page)
+    certs = await _certificates_of(conn, [r.key for r in rows])
+    return {
+        "total": int(total or 0),
+        "limit": limit,
+        "offset": offset,
+        "persons": [summary(pid, grouped, certs) for pid, grouped in _group(rows).items()],
+    }
+
+
+async def _rows_of(conn: AsyncConnection, person_ids: Sequence[str]) -> list[Any]:
+    out: list[Any] = []
+    for start in range(0, len(person_ids), 500):
+        out.extend(
+            await conn.execute(
+                select(records)
+                .where(records.c.person_id.in_(person_ids[start : start + 500]))
+                .order_by(records.c.person_id, records.c.key)
+            )
+        )
+    return out
+
+
+async def _certificates_of(
+    conn: AsyncConnection, keys: Sequence[str]
+) -> dict[str, list[tuple[CertificateLevel, date]]]:
+    out: dict[str, list[tuple[CertificateLevel, date]]] = defaultdict(list)
+    for start in range(0, len(keys), 500):
+        for r in await conn.execute(
+            select(certificates.c.key, certificates.c.level, certificates.c.certified_on).where(
+                certificates.c.key.in_(keys[start : start + 500])
+            )
+        ):
+            out[r.key].append((CertificateLevel(r.level), r.certified_on))
+    return out
+
+
+def _group(rows: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for r in rows:
+        grouped.setdefault(r.person_id, []).append(r)
+    return grouped
+
+
+def _most_common(values: Iterable[Any]) -> Any:
+    counted = Counter(v for v in values if v not in (None, ""))
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def summary(
+    person_id: str,
+    rows: Sequence[Any],
+    certs: dict[str, list[tuple[CertificateLevel, date]]],
+    today: date | None = None,
+) -> dict[str, Any]:
+    """One person as a row: merged facts, where they stand today, and every record."""
+    today = today or date.today()
+    person = Person(person_id, tuple(_facts(r, certs.get(r.key, ())) for r in rows))
+    now = person_on(person, today)
+    valid = [r for r in rows if r.id_hash]
+    return {
+        "person_id": person_id,
+        "name": _most_common(r.name for r in (valid or rows)),
+        "gender": _most_common(r.gender for r in rows),
+        "birth_date": _most_common(r.birth_date for r in rows),
+        "id_masked": _most_common(r.id_masked for r in (valid or rows)),
+        "active": now.active,
+        "post": now.post.value if now.post else None,
+        "organization": now.organization,
+        "org_type": now.org_type.value if now.org_type else None,
+        "county": _most_common(r.county for r in rows),
+        "highest_certificate": now.highest.value if now.highest else None,
+        "departments": sorted({r.department for r in rows}),
+        "records": [f"{r.department}:{r.record_id or r.worker_id}" for r in rows],
+    }
+
+
+async def person_detail(conn: AsyncConnection, person_id: str) -> dict[str, Any] | None:
+    """A person's page: every department's record, where they disagree, and why merged."""
+    rows = await _rows_of(conn, [person_id])
+    if not rows:
+        return None
+    keys = [r.key for r in rows]
+    certs = await _certificates_of(conn, keys)
+    detail = summary(person_id, rows, certs)
+    detail["record_details"] = [
+        {
+            "key": r.key,
+            **{f: _json(getattr(r, f)) for f in _SHOWN},
+            "certificates": [
+                {"level": lvl.value, "level_zh": lvl.zh, "certified_on": d.isoformat()}
+                for lvl, d in sorted(certs.get(r.key, ()), key=lambda c: c[1])
+            ],
+        }
+        for r in rows
+    ]
+    detail["disagreements"] = {
+        f: sorted({str(_json(getattr(r, f))) for r in rows if getattr(r, f) not in (None, "")})
+        for f in ("name", "gender", "birth_date", "id_masked", "organization", "post", "county")
+        if len({getattr(r, f) for r in rows if getattr(r, f) not in (None, "")}) > 1
+    }
+    detail["links"] = [
+        {"a": r.a, "b": r.b, "rule": r.rule, "score": r.score, "evidence": r.evidence}
+        for r in await conn.execute(
+            select(links).where(links.c.a.in_(keys) | links.c.b.in_(keys)).order_by(links.c.a)
+        )
+    ]
+    return detail
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def review_queue(
+    conn: AsyncConnection, *, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
+    total = await conn.scalar(select(func.count()).select_from(reviews))
+    pairs = list(
+        await conn.execute(
+            select(reviews)
+            .order_by(reviews.c.score.desc(), reviews.c.a, reviews.c.b)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    keys = sorted({k for p in pairs for k in (p.a, p.b)})
+    by_key = {r.key: r for r in await conn.execute(select(records).where(records.c.key.in_(keys)))}
+
+    def side(key: str) -> dict[str, Any]:
+        r = by_key.get(key)
+        if r is None:
+            return {"key": key}
+        return {"key": key, "person_id": r.person_id, **{f: _json(getattr(r, f)) for f in _SHOWN}}
+
+    return {
+        "total": int(total or 0),
+        "pairs": [
+            {
+                "a": side(p.a),
+                "b": side(p.b),
+                "reason": p.reason,
+                "score": p.score,
+                "evidence": p.evidence,
+            }
+            for p in pairs
+        ],
+    }
+
+
+async def record_keys(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Any]:
+    return {
+        r.key: r for r in await conn.execute(select(records).where(records.c.key.in_(list(keys))))
+    }
+
+
+async def clerk_same_closure(
+    conn: AsyncConnection, start: str, excluding: tuple[str, str] | None = None
+) -> set[str]:
+    """Records joined to ``start`` by clerks' applied "same" decisions (but ``excluding``)."""
+    same: dict[str, set[str]] = defaultdict(set)
+    for d in await conn.execute(
+        select(decisions.c.a, decisions.c.b).where(
+            decisions.c.same.is_(True) & (decisions.c.status == "applied")
+        )
+    ):
+        if excluding is not None and {d.a, d.b} == set(excluding):
+            continue
+        same[d.a].add(d.b)
+        same[d.b].add(d.a)
+    seen, todo = {start}, [start]
+    while todo:
+        for other in same[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return seen
+
+
+async def id_hashes_of_persons(conn: AsyncConnection, person_ids: Sequence[str]) -> set[str]:
+    rows = await conn.execute(
+        select(records.c.id_hash)
+        .where(records.c.person_id.in_(list(person_ids)) & records.c.id_hash.is_not(None))
+        .distinct()
+    )
+    return {r.id_hash for r in rows}
+
+
+async def coverage(
+    conn: AsyncConnection, a: str | None = None, b: str | None = None
+) -> dict[str, Any]:
+    """Who department ``a`` reports that department ``b`` does not.
+
+    Without ``a``/``b``: the matrix of counts (persons reported by the row's department and
+    missing from the column's) and each department's person count."""
+    by_person: dict[str, set[str]] = defaultdict(set)
+    for r in await conn.execute(select(records.c.person_id, records.c.department)):
+        by_person[r.person_id].add(r.department)
+    departments = sorted({d for ds in by_person.values() for d in ds})
+    if a is None or b is None:
+        matrix = {x: {y: 0 for y in departments if y != x} for x in departments}
+        persons = Counter[str]()
+        for ds in by_person.values():
+            for x in ds:
+                persons[x] += 1
+                for y in departments:
+                    if y != x and y not in ds:
+                        matrix[x][y] += 1
+        return {"departments": departments, "persons": dict(persons), "missing_from": matrix}
+    for code in (a, b):
+        if code not in departments:
+            raise LookupError(f"department {code!r} has no records in the census")
+    missing = sorted(pid for pid, ds in by_person.items() if a in ds and b not in ds)
+    rows = await _rows_of(conn, missing)
+    certs = await _certificates_of(conn, [r.key for r in rows])
+    return {
+        "a": a,
+        "b": b,
+        "count": len(missing),
+        "persons": [summary(pid, rs, certs) for pid, rs in _group(rows).items()],
+    }
+
+
+async def quality(conn: AsyncConnection) -> dict[str, Any]:
+    """Per department: records, bad or missing ID numbers, missing fields, pairs in review."""
+    stats: dict[str, dict[str, Any]] = {}
+    for r in await conn.execute(select(records)):
+        s = stats.setdefault(
+            r.department,
+            {
+                "records": 0,
+                "persons": set(),
+                "invalid_id": 0,
+                "missing": {f: 0 for f, _ in QUALITY_FIELDS},
+                "in_review": 0,
+            },
+        )
+        s["records"] += 1
+        s["persons"].add(r.person_id)
+        if r.id_masked and not r.id_hash:
+            s["invalid_id"] += 1
+        for f, _ in QUALITY_FIELDS:
+            if getattr(r, f) in (None, ""):
+                s["missing"][f] += 1
+    dept_of = {
+        r.key: r.department for r in await conn.execute(select(records.c.key, records.c.department))
+    }
+    for p in await conn.execute(select(reviews.c.a, reviews.c.b)):
+        for d in {dept_of.get(p.a), dept_of.get(p.b)} - {None}:
+            stats[d]["in_review"] += 1  # type: ignore[index]
+    labels = dict(QUALITY_FIELDS)
+    return {
+        "fields": [{"field": f, "label_zh": labels[f]} for f, _ in QUALITY_FIELDS],
+        "departments": {
+            d: {
+                **s,
+                "persons": len(s["persons"]),
+                "duplicates_within": s["records"] - len(s["persons"]),
+            }
+            for d, s in sorted(stats.items())
+        },
+    }
+
+
+EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("person_id", "人员编号"),
+    ("name", "姓名"),
+    ("gender", "性别"),
+    ("birth_date", "出生日期"),
+    ("id_masked", "身份证号(脱敏)"),
+    ("active", "在岗"),
+    ("post", "岗位类别"),
+    ("organization", "工作单位"),
+    ("org_type", "单位类型"),
+    ("county", "所属区县"),
+    ("highest_certificate", "最高证书等级"),
+    ("departments", "报送部门"),
+    ("records", "部门记录"),
+)
+
+
+async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """One row per person, every department record merged into it."""
+    certs = await _certificates(conn)
+    rows = list(await conn.execute(select(records).order_by(records.c.person_id, records.c.key)))
+    today = date.today()
+    return [summary(pid, rs, certs, today) for pid, rs in _group(rows).items()]

@@ -1,0 +1,97 @@
+"""The city expert pool list (专家库: 姓名, 身份证号, 入库日期) → rows, or row-level rejections.
+
+Pure parsing; whether a row's person may be admitted (社会工作师 or above held on the
+admission date) is the application's check against the census.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from shegong.kernel.identity import ResidentId
+from shegong.registry.imports.roster import (
+    RowRejection,
+    _Bad,
+    _date,
+    _id_number,
+    _preview,
+    _text,
+)
+from shegong.registry.imports.sheet import read_sheet
+from shegong.registry.imports.tabular import Cell
+
+EXPERT_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
+    "admitted_on": ("入库日期", "入库时间", "入选日期", "admitted"),
+}
+_LABEL = {name: aliases[0] for name, aliases in EXPERT_FIELDS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ExpertRow:
+    row_number: int
+    name: str
+    id_number: ResidentId = field(repr=False)
+    admitted_on: datetime.date
+
+
+@dataclass(frozen=True)
+class ExpertPoolParse:
+    rows: list[ExpertRow]
+    rejections: list[RowRejection]
+    rows_read: int
+    ignored_columns: tuple[str, ...]
+
+
+def parse_expert_pool(
+    data: bytes, filename: str, *, today: datetime.date | None = None
+) -> ExpertPoolParse:
+    """Raises ``RosterFileError`` for a file that cannot be read as a whole."""
+    today = today or datetime.date.today()
+    sheet = read_sheet(data, filename, EXPERT_FIELDS, ("name", "id_number", "admitted_on"))
+    rows: list[ExpertRow] = []
+    rejections: list[RowRejection] = []
+    for number, cells in sheet.rows:
+        bad: list[RowRejection] = []
+
+        def reject(
+            name: str,
+            reason: str,
+            reason_zh: str,
+            cells: Sequence[Cell] = cells,
+            number: int = number,
+            bad: list[RowRejection] = bad,
+        ) -> None:
+            preview = _preview(name, sheet.cell(cells, name))
+            bad.append(RowRejection(number, name, preview, reason, f"{_LABEL[name]}：{reason_zh}"))
+
+        try:
+            name = _text(sheet.cell(cells, "name"))
+        except _Bad as err:
+            name = None
+            reject("name", err.reason, err.reason_zh)
+        if not name and not bad:
+            reject("name", "is required", "必填")
+        rid, _raw, problem = _id_number(sheet.cell(cells, "id_number"))
+        if problem is not None:
+            reject("id_number", *problem)
+        elif rid is None:
+            reject("id_number", "is required", "必填")
+        try:
+            admitted = _date(sheet.cell(cells, "admitted_on"))
+        except _Bad as err:
+            admitted = None
+            reject("admitted_on", err.reason, err.reason_zh)
+        else:
+            if admitted is None:
+                reject("admitted_on", "is required", "必填")
+            elif admitted > today:
+                reject("admitted_on", "is in the future", "晚于今天")
+        if bad:
+            rejections.extend(bad)
+        elif name and rid is not None and admitted is not None:
+            rows.append(ExpertRow(number, name, rid, admitted))
+    return ExpertPoolParse(rows, rejections, len(sheet.rows), sheet.ignored)

@@ -1,0 +1,513 @@
+"""The city census through the real pipeline: roster files → POST /imports/roster → events →
+the census projection (on real Redis, SQLite and PostgreSQL) → persons, links as events, the
+review queue, clerks' decisions, coverage, quality, the indicators and the expert pool."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from shegong.kernel.testing import eventually
+from shegong.registry.census.synthetic import (
+    generate_city,
+    pairwise_precision_recall,
+    roster_files,
+)
+
+HEADER = [
+    "记录编号",
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "手机号",
+    "工作单位",
+    "单位类型",
+    "岗位类别",
+    "所属区县",
+    "乡镇街道",
+    "社区村",
+    "入职日期",
+    "离职日期",
+    "证书等级",
+    "取证日期",
+]
+
+
+def resident_id(birth: date, seq: int, region: str = "621102") -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    body = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+
+def roster(rows: Sequence[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, HEADER)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    return out.getvalue().encode("utf-8-sig")
+
+
+async def import_roster(client: httpx.AsyncClient, department: str, data: bytes) -> dict[str, Any]:
+    r = await client.post(
+        "/imports/roster",
+        files={"file": (f"{department}.csv", data, "text/csv")},
+        data={"department": department},
+        headers={"X-Actor": "clerk-test"},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def settled(client: httpx.AsyncClient) -> None:
+    """Wait until the census has applied everything in the node's store (its own link
+    events included)."""
+
+    async def done() -> bool:
+        head = (await client.get("/events", params={"after": 0, "limit": 1})).json()["head"]
+        status = (await client.get("/census/status")).json()
+        return max(status["as_of"]["positions"].values(), default=0) == head
+
+    await eventually(done, timeout=60)
+
+
+async def persons(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
+    r = await client.get("/census/persons", params={"limit": 500, **params})
+    assert r.status_code == 200, r.text
+    return r.json()["persons"]
+
+
+async def census_events(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = (await client.get("/events", params={"after": after, "limit": 1000})).json()
+        events = page["events"]
+        if not events:
+            return out
+        out.extend(e for e in events if e["aggregate_type"] == "census")
+        after = events[-1]["sequence"]
+
+
+ZHANG = resident_id(date(1988, 5, 6), 11)
+LI = resident_id(date(1990, 2, 3), 22)
+LI_TYPO = LI[:-1] + ("0" if LI[-1] != "0" else "1")  # the check character fails
+
+
+def person_row(**values: str) -> dict[str, str]:
+    return {k: values.get(k, "") for k in HEADER}
+
+
+async def test_departments_records_merge_into_persons_with_rules_as_events(city) -> None:
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ1", 姓名="张三丰", 身份证号=ZHANG, 手机号="13800000001"),
+                person_row(
+                    记录编号="MZ2",
+                    姓名="李 娟娟",
+                    身份证号=LI,
+                    手机号="13800000002",
+                    工作单位="红叶社会工作服务中心",
+                ),
+                person_row(记录编号="MZ3", 姓名="王伟", 工作单位="安定区民政局"),
+            ]
+        ),
+    )
+    await import_roster(
+        c,
+        "hrss",
+        roster(
+            [
+                # Traditional characters, the same valid ID in lower-case-free form.
+                person_row(记录编号="RS1", 姓名="張三豐", 身份证号=ZHANG),
+                # A mistyped ID number: found through name, birth date and phone.
+                person_row(
+                    记录编号="RS2",
+                    姓名="李娟娟",
+                    身份证号=LI_TYPO,
+                    出生日期="1990-02-03",
+                    手机号="13800000002",
+                ),
+                # A common name with nothing else in common: a stranger.
+                person_row(记录编号="RS3", 姓名="王伟", 工作单位="临洮县人民医院"),
+            ]
+        ),
+    )
+    await settled(c)
+    found = {p["name"]: p for p in await persons(c)}
+    assert len(await persons(c)) == 4
+    assert sorted(found["张三丰"]["records"]) == ["civil-affairs:MZ1", "hrss:RS1"]
+    assert sorted(found["李娟娟"]["records"]) == ["civil-affairs:MZ2", "hrss:RS2"]
+    wangs = [p for p in await persons(c) if p["name"] == "王伟"]
+    assert sorted(len(p["records"]) for p in wangs) == [1, 1]
+
+    linked = {
+        (e["data"]["a"], e["data"]["b"]): e["data"]
+        for e in await census_events(c)
+        if e["type"] == "RecordsLinked"
+    }
+    assert linked[("civil-affairs:MZ1", "hrss:RS1")]["rule"] == "same-valid-id"
+    li = linked[("civil-affairs:MZ2", "hrss:RS2")]
+    assert li["rule"] == "id-typo+name+birth"
+    assert li["evidence"]["birth_date"] == "agree" and li["evidence"]["id"] == "missing"
+
+    # A person's page explains the merge and shows where the records disagree.
+    page = (await c.get(f"/census/persons/{found['张三丰']['person_id']}")).json()
+    assert {r["department"] for r in page["record_details"]} == {"civil-affairs", "hrss"}
+    assert sorted(page["disagreements"]["name"]) == sorted(["張三豐", "张三丰"])
+    assert [link["rule"] for link in page["links"]] == ["same-valid-id"]
+    assert (await c.get("/census/persons/nobody:0")).status_code == 404
+
+
+async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
+    c = city.client
+    # Same name and birth date, nothing else: the rules refuse to decide.
+    a = [person_row(记录编号="A1", 姓名="赵明远", 出生日期="1985-07-07", 工作单位="岷县社工协会")]
+    b = [person_row(记录编号="B1", 姓名="赵明远", 出生日期="1985-07-07", 工作单位="漳县民政局")]
+    await import_roster(c, "civil-affairs", roster(a))
+    await import_roster(c, "education", roster(b))
+    await settled(c)
+    queue = (await c.get("/census/review")).json()
+    assert queue["total"] == 1
+    pair = queue["pairs"][0]
+    assert (pair["a"]["key"], pair["b"]["key"]) == ("civil-affairs:A1", "education:B1")
+    assert pair["reason"] == "same name and birth date only"
+    assert len(await persons(c, q="赵明远")) == 2
+
+    r = await c.post(
+        "/census/review",
+        json={"a": "education:B1", "b": "civil-affairs:A1", "same": True, "note": "电话核实"},
+        headers={"X-Actor": "clerk-wang"},
+    )
+    assert r.status_code == 202, r.text
+    await settled(c)
+    merged = await persons(c, q="赵明远")
+    assert len(merged) == 1 and sorted(merged[0]["records"]) == [
+        "civil-affairs:A1",
+        "education:B1",
+    ]
+    assert (await c.get("/census/review")).json()["total"] == 0
+    clerk_links = [e for e in await census_events(c) if e["data"].get("rule") == "clerk"]
+    assert clerk_links and clerk_links[-1]["data"]["evidence"]["by"] == "clerk-wang"
+
+    # Re-importing, even with a changed organisation, keeps the clerk's decision.
+    b[0]["工作单位"] = "漳县教育局"
+    report = await import_roster(c, "education", roster(b))
+    assert report["changed"] == 1
+    await settled(c)
+    assert len(await persons(c, q="赵明远")) == 1
+
+    # The clerk changes their mind: "not the same" splits them, and it sticks too.
+    r = await c.post(
+        "/census/review", json={"a": "civil-affairs:A1", "b": "education:B1", "same": False}
+    )
+    assert r.status_code == 202
+    await settled(c)
+    assert len(await persons(c, q="赵明远")) == 2
+    unlinked = [e for e in await census_events(c) if e["type"] == "RecordsUnlinked"]
+    assert unlinked[-1]["data"]["reason"] == "clerk decided not the same"
+    assert (await c.get("/census/review")).json()["total"] == 0
+
+
+async def test_decisions_are_checked_at_the_edge(city) -> None:
+    c = city.client
+    rows = [
+        person_row(记录编号="X1", 姓名="孙立", 身份证号=resident_id(date(1980, 1, 1), 5)),
+        person_row(记录编号="X2", 姓名="孙立", 身份证号=resident_id(date(1981, 1, 1), 7)),
+    ]
+    await import_roster(c, "justice", roster(rows))
+    await settled(c)
+    same_ids = await c.post(
+        "/census/review", json={"a": "justice:X1", "b": "justice:X2", "same": True}
+    )
+    assert same_ids.status_code == 409
+    assert same_ids.json()["error"]["field"] == "same"
+    unknown = await c.post(
+        "/census/review", json={"a": "justice:X1", "b": "justice:NOPE", "same": True}
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "b"
+    itself = await c.post(
+        "/census/review", json={"a": "justice:X1", "b": "justice:X1", "same": True}
+    )
+    assert itself.status_code == 422
+
+
+async def test_coverage_and_quality_per_department(city) -> None:
+    c = city.client
+    shared = person_row(记录编号="1", 姓名="钱学文", 身份证号=resident_id(date(1979, 3, 3), 9))
+    only_a = person_row(记录编号="2", 姓名="周静怡", 身份证号=resident_id(date(1992, 8, 8), 4))
+    bad_id = person_row(记录编号="3", 姓名="吴海峰", 身份证号=LI_TYPO, 出生日期="1990-02-03")
+    await import_roster(c, "health", roster([shared, only_a, bad_id]))
+    await import_roster(c, "justice", roster([{**shared, "记录编号": "J1"}]))
+    await settled(c)
+    matrix = (await c.get("/census/coverage")).json()
+    assert matrix["persons"] == {"health": 3, "justice": 1}
+    assert matrix["missing_from"]["health"]["justice"] == 2
+    assert matrix["missing_from"]["justice"]["health"] == 0
+    detail = (await c.get("/census/coverage", params={"a": "health", "b": "justice"})).json()
+    assert sorted(p["name"] for p in detail["persons"]) == ["吴海峰", "周静怡"]
+    assert (await c.get("/census/coverage", params={"a": "health", "b": "nope"})).status_code == 404
+
+    quality = (await c.get("/census/quality")).json()["departments"]
+    assert quality["health"]["records"] == 3 and quality["health"]["invalid_id"] == 1
+    assert quality["health"]["missing"]["phone_masked"] == 3
+    assert quality["justice"]["invalid_id"] == 0
+
+
+def _indicator_rows() -> list[dict[str, str]]:
+    common = {"工作单位": "东关社区居民委员会", "单位类型": "社区", "所属区县": "安定区"}
+    return [
+        # A social-work post since 2023, certified (intermediate) in 2024.
+        person_row(
+            记录编号="P1",
+            姓名="冯佳琪",
+            身份证号=resident_id(date(1990, 1, 1), 1),
+            岗位类别="社会工作岗位",
+            入职日期="2023-03-01",
+            证书等级="社会工作师",
+            取证日期="2024-06-01",
+            **common,
+        ),
+        # A community worker hired in 2024.
+        person_row(
+            记录编号="P2",
+            姓名="韩东升",
+            身份证号=resident_id(date(1991, 1, 1), 3),
+            岗位类别="社区工作者",
+            入职日期="2024-05-01",
+            **common,
+        ),
+        # A social-work post who left in 2024.
+        person_row(
+            记录编号="P3",
+            姓名="唐国庆",
+            身份证号=resident_id(date(1970, 1, 1), 5),
+            岗位类别="社会工作岗位",
+            入职日期="2015-01-01",
+            离职日期="2024-02-01",
+            **common,
+        ),
+    ]
+
+
+async def test_workforce_indicators_from_the_merged_census(city) -> None:
+    c = city.client
+    await import_roster(c, "civil-affairs", roster(_indicator_rows()))
+    # The same certified person also in another department's certificate list: counted once.
+    cert_list = [
+        person_row(
+            记录编号="C1",
+            姓名="冯佳琪",
+            身份证号=resident_id(date(1990, 1, 1), 1),
+            证书等级="社会工作师",
+            取证日期="2024-06-01",
+        )
+    ]
+    await import_roster(c, "social-work", roster(cert_list))
+    await settled(c)
+    r = await c.get("/indicators/workforce", params={"year": 2024})
+    assert r.status_code == 200, r.text
+    ind = r.json()
+    assert ind["professionals"] == 1 and ind["professionals_prev"] == 2
+    assert ind["professionals_yoy"] == pytest.approx(-0.5)
+    assert (ind["certified"], ind["newly_certified"], ind["new_professionals"]) == (1, 1, 0)
+    assert (ind["community_workers"], ind["new_community_workers"]) == (1, 1)
+    assert ind["certified_in_community"] == 1
+    assert ind["by_level"] == {"assistant": 0, "intermediate": 1, "senior": 0}
+    assert ind["as_of"]["positions"] and ind["as_of"]["census_version"] > 0
+
+    table = await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})
+    assert "社会工作专业人才" in table.text and "-50.0 %" in table.text
+
+    # A late correction (the 2015 hire was really 2024-01-10) changes the 2023 figures.
+    before_2023 = (await c.get("/indicators/workforce", params={"year": 2023})).json()
+    assert before_2023["professionals"] == 2
+    rows = _indicator_rows()
+    rows[2]["入职日期"] = "2024-01-10"
+    await import_roster(c, "civil-affairs", roster(rows))
+    await settled(c)
+    after_2023 = (await c.get("/indicators/workforce", params={"year": 2023})).json()
+    assert after_2023["professionals"] == 1
+    assert after_2023["as_of"]["positions"] != before_2023["as_of"]["positions"]
+
+    assert (
+        await c.get("/indicators/workforce", params={"year": 2024, "region": "火星"})
+    ).status_code == 404
+
+
+async def test_expert_pool_admits_only_intermediate_or_above(city) -> None:
+    c = city.client
+    senior_id = resident_id(date(1975, 5, 5), 15)
+    junior_id = resident_id(date(1995, 5, 5), 16)
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(
+                    记录编号="E1",
+                    姓名="邓丽华",
+                    身份证号=senior_id,
+                    证书等级="社会工作师",
+                    取证日期="2020-01-01",
+                ),
+                person_row(
+                    记录编号="E2",
+                    姓名="萧飞",
+                    身份证号=junior_id,
+                    证书等级="助理社会工作师",
+                    取证日期="2021-01-01",
+                ),
+            ]
+        ),
+    )
+    await settled(c)
+    pool = (
+        "姓名,身份证号,入库日期\n"
+        f"邓丽华,{senior_id},2023-01-01\n"
+        f"萧飞,{junior_id},2023-01-01\n"
+        f"邓丽华,{resident_id(date(1960, 1, 1), 1)},2023-01-01\n"
+        "邓丽华,123,2019-01-01\n"
+    ).encode()
+
+    async def upload() -> dict[str, Any]:
+        r = await c.post("/imports/expert-pool", files={"file": ("experts.csv", pool, "text/csv")})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    report = await upload()
+    assert (report["rows_read"], report["admitted"], report["rejected_rows"]) == (4, 1, 3)
+    reasons = {r["row"]: r for r in report["rejected"]}
+    assert reasons[3]["field"] == "admitted_on" and "助理社会工作师" in reasons[3]["reason"]
+    assert "人员库中没有此人" in reasons[4]["reason_zh"]
+    assert reasons[5]["field"] == "id_number"
+    again = await upload()
+    assert (again["admitted"], again["unchanged"], again["events"]) == (0, 1, 0)
+    await settled(c)
+    ind = (await c.get("/indicators/workforce", params={"year": 2023})).json()
+    assert ind["expert_pool"] == 1
+
+
+async def test_rebuilding_the_census_gives_the_same_persons_and_writes_no_new_links(city) -> None:
+    c = city.client
+    rows, truth = generate_city(60, ["civil-affairs", "hrss", "education"], seed=3)
+    for dept, data in roster_files(rows, truth).items():
+        await import_roster(c, dept, data)
+    await settled(c)
+    before = sorted(sorted(p["records"]) for p in await persons(c))
+    links_before = len(await census_events(c))
+    [runner] = [r for r in city.runtime.runners if r.name == "census"]
+    await runner.rebuild()
+    after = sorted(sorted(p["records"]) for p in await persons(c))
+    assert after == before
+    assert len(await census_events(c)) == links_before
+
+
+@pytest.mark.parametrize("seed", [7])
+async def test_merge_precision_and_recall_through_the_real_pipeline(city, seed: int) -> None:
+    """Six departments' messy rosters of 400 humans, imported as files: the persons the
+    census makes are scored pair by pair against the generator's truth."""
+    c = city.client
+    departments = ["social-work", "civil-affairs", "hrss", "education", "health", "youth-league"]
+    rows, truth = generate_city(400, departments, seed=seed)
+    for dept, data in roster_files(rows, truth).items():
+        report = await import_roster(c, dept, data)
+        assert report["rejected_rows"] == 0, report["rejected"][:3]
+    await settled(c)
+    export = (await c.get("/census/export", params={"format": "json"})).json()
+    clusters = {p["person_id"]: p["records"] for p in export}
+    assert sum(len(v) for v in clusters.values()) == len(rows)
+    precision, recall = pairwise_precision_recall(clusters, truth)
+    assert precision >= 0.995, precision
+    assert recall >= 0.98, recall
+    humans = len(set(truth.values()))
+    # Same-name strangers kept apart, the same human in several rosters counted once.
+    assert abs(len(clusters) - humans) <= humans * 0.02
+    assert Counter(len(v) for v in clusters.values())[1] < len(clusters)
+
+
+def _shegong(data_dir: Any, *args: str) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR")}
+    return subprocess.run(
+        [sys.executable, "-m", "shegong.platform.cli", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env={**env, "PII_HASH_KEY": "k" * 32},
+        timeout=120,
+    )
+
+
+async def test_cli_census_export_and_workforce_report(start_node, tmp_path) -> None:
+    """The CLI reads what the running city node's census made, from the same data dir."""
+    data_dir = tmp_path / "city"
+    data_dir.mkdir()
+    node = await start_node(f"sqlite:///{data_dir}/registry.db", census=True)
+    c = node.client
+    await import_roster(c, "civil-affairs", roster(_indicator_rows()))
+    await import_roster(
+        c, "hrss", roster([{**_indicator_rows()[0], "记录编号": "H1", "姓名": "馮佳琪"}])
+    )
+    await settled(c)
+    api = (await c.get("/indicators/workforce", params={"year": 2024})).json()
+
+    report = _shegong(data_dir, "report", "workforce", "--year", "2024", "--format", "json")
+    assert report.returncode == 0, report.stderr
+    cli = __import__("json").loads(report.stdout)
+    assert {k: cli[k] for k in api if k != "as_of"} == {k: api[k] for k in api if k != "as_of"}
+    table = _shegong(data_dir, "report", "workforce", "--year", "2024")
+    assert "professionals, end of year" in table.stdout and "-50.0 %" in table.stdout
+    as_csv = _shegong(data_dir, "report", "workforce", "--year", "2024", "--format", "csv")
+    assert "professionals,1" in as_csv.stdout and "by_level.intermediate,1" in as_csv.stdout
+    bad = _shegong(data_dir, "report", "workforce", "--year", "2024", "--region", "火星")
+    assert bad.returncode == 2 and "火星" in bad.stdout
+
+    out = tmp_path / "census.csv"
+    export = _shegong(data_dir, "census", "export", "--output", str(out))
+    assert export.returncode == 0, export.stderr
+    lines = out.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("人员编号 person_id,姓名 name")
+    assert len(lines) == 1 + 3  # three persons: 冯佳琪's two records are one
+    assert any("civil-affairs:P1;hrss:H1" in line for line in lines)
+
+
+async def test_a_department_nodes_records_reach_the_city_census(
+    start_node, sqlite_url: str, tmp_path
+) -> None:
+    """A department runs its own registry node (own database, census off); the city's node
+    links its records with the city's own, over the bus and the department's feed."""
+    city = await start_node(sqlite_url, census=True)
+    dept = await start_node(f"sqlite:///{tmp_path}/hrss.db", department="hrss", census=False)
+    assert (await dept.client.get("/census/status")).status_code == 404
+    shared = resident_id(date(1983, 3, 3), 31)
+    await import_roster(
+        city.client,
+        "civil-affairs",
+        roster([person_row(记录编号="C1", 姓名="林晓东", 身份证号=shared)]),
+    )
+    await import_roster(
+        dept.client, "hrss", roster([person_row(记录编号="H1", 姓名="林曉東", 身份证号=shared)])
+    )
+
+    async def merged() -> bool:
+        found = await persons(city.client, q="林")
+        return len(found) == 1 and sorted(found[0]["records"]) == ["civil-affairs:C1", "hrss:H1"]
+
+    await eventually(merged, timeout=60)
+    status = (await city.client.get("/census/status")).json()
+    assert set(status["as_of"]["positions"]) == {"/shegong/registry/city", "/shegong/registry/hrss"}
