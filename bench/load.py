@@ -167,8 +167,12 @@ async def order_cycle(
     )
     if r is None or r.is_error:
         return
-    rid = r.json()["request"]["request_id"]
-    provider = rng.choice(providers)
+    body = r.json()
+    rid = body["request"]["request_id"]
+    ranking = [c["provider_id"] for c in body.get("ranking", [])]
+    if not ranking:
+        return
+    provider = rng.choice(ranking[:3])
     for name, path, body in (
         ("POST accept (接单)", "accept", {"provider_id": provider}),
         ("POST start", "start", {}),
