@@ -20,7 +20,7 @@ from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.main import SERVICE, RegistrySettings
 
 from .conftest import free_port
-from .test_kill_registry import worker
+from .test_kill_services import worker
 
 
 @pytest.mark.parametrize("persistence", [True, False], ids=["aof", "none"])
