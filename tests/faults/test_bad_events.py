@@ -15,7 +15,7 @@ from shegong.kernel.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.main import SERVICE, RegistrySettings
 
-from .test_kill_registry import worker
+from .test_kill_services import worker
 
 
 async def test_poison_newer_version_and_duplicate_entries(

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from shegong.kernel.bus_server import start_bus_server
 from shegong.kernel.runtime import Runtime
@@ -19,7 +20,7 @@ from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.main import SERVICE, RegistrySettings
 
 from .conftest import free_port
-from .test_kill_registry import worker
+from .test_kill_services import worker
 
 
 @pytest.mark.parametrize("persistence", [True, False], ids=["aof", "none"])
@@ -65,7 +66,10 @@ async def test_redis_restart_and_outage(service_process, tmp_path: Path, persist
             try:
 
                 async def regrouped() -> bool:
-                    groups = await redis.xinfo_groups("registry.events")
+                    try:
+                        groups = await redis.xinfo_groups("registry.events")
+                    except ResponseError:  # the stream is not there (yet) after a restart
+                        return False
                     return bool(groups) and all(g["pending"] == 0 for g in groups)
 
                 await eventually(regrouped, timeout=60)

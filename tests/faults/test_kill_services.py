@@ -1,4 +1,4 @@
-"""kill -9 the registry in the middle of a steady stream of commands, restart it: every
+"""kill -9 a service in the middle of a steady stream of commands, restart it: every
 accepted command is in the event store, every event reached every read model exactly once,
 nothing is left pending, and the read models equal a rebuild from the event store."""
 
@@ -131,6 +131,63 @@ async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
     try:
         differences = await rebuild_differences(runtime)
         assert differences == {}, differences
+    finally:
+        await runtime.engine.dispose()
+        await runtime.redis.aclose()
+
+
+async def test_kill_9_matching_mid_stream_keeps_every_accepted_order(
+    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    from shegong.matching.main import SERVICE as MATCHING
+    from shegong.matching.settings import MatchingSettings
+
+    database_url = f"sqlite:///{tmp_path}/matching.db"
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "PII_HASH_KEY": "k" * 32,
+        "LOG_LEVEL": "WARNING",
+    }
+    svc = service_process("shegong.matching", env, tmp_path / "matching.log")
+    svc.start()
+    accepted: list[str] = []
+
+    async def place(client: httpx.AsyncClient, n: int) -> None:
+        body = {
+            "community": "安定区/永定路街道/东关社区",
+            "target_group": "一老",
+            "service_type": "助餐",
+            "resident_phone": f"1390931{n:04d}",
+        }
+        try:
+            r = await client.post(f"{svc.url}/requests", json=body, timeout=5)
+        except httpx.HTTPError:
+            return
+        if r.status_code in (200, 201):
+            accepted.append(r.json()["request"]["request_id"])
+
+    async with httpx.AsyncClient() as client:
+        for burst in range(4):
+            if burst == 2:
+                svc.kill()
+                await asyncio.gather(*(place(client, 1000 + i) for i in range(5)))
+                await asyncio.to_thread(svc.start)
+            await asyncio.gather(*(place(client, burst * 20 + i) for i in range(20)))
+    svc.stop()
+    assert len(accepted) >= 60
+    runtime = Runtime(MATCHING, MatchingSettings(database_url=database_url, redis_url=redis_url))
+    try:
+        async with runtime.engine.connect() as conn:
+            placed = {
+                r[0]["request_id"]
+                for r in await conn.execute(
+                    select(events_table.c.data).where(events_table.c.type == "RequestPlaced")
+                )
+            }
+        assert set(accepted) <= placed
+        assert await rebuild_differences(runtime) == {}
     finally:
         await runtime.engine.dispose()
         await runtime.redis.aclose()
