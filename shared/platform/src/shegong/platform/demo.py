@@ -349,9 +349,17 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
         )
     )
     console.print(f"   助餐 for 一老: offered to {[r['name'] for r in meal['ranking']]}")
+    offered = {r["provider_id"]: r["name"] for r in meal["ranking"]}
+    # The volunteer takes the meal order when it was offered to them (the ranking may put
+    # nearer or less loaded workers first); otherwise the best other candidate does.
+    taker = (
+        volunteer["provider_id"]
+        if volunteer["provider_id"] in offered
+        else next(p for p in offered if p != best["provider_id"])
+    )
     orders = [
         (psych["request"]["request_id"], best["provider_id"], best["name"], 1.5, 5),
-        (meal["request"]["request_id"], volunteer["provider_id"], "小王", 2.0, 4),
+        (meal["request"]["request_id"], taker, offered[taker], 2.0, 4),
     ]
     for rid, provider_id, name, _, _ in orders:
         _ok(http.post(f"/requests/{rid}/accept", json={"provider_id": provider_id}))
