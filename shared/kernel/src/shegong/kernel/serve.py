@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from shegong.kernel.auth import AuthConfigError
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.runtime import ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
@@ -56,7 +57,11 @@ def configure_logging(level: str) -> None:
 def serve(definition: ServiceDefinition, build: Callable[[ServiceSettings], FastAPI]) -> None:
     settings = ServiceSettings()
     configure_logging(settings.log_level)
-    app = build(settings)
+    try:
+        app = build(settings)
+    except AuthConfigError as err:
+        log.error("%s", err)
+        raise SystemExit(2) from None
     uvicorn.run(
         app,
         host=settings.host,

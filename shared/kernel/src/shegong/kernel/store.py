@@ -43,12 +43,16 @@ class ConcurrencyError(Exception):
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Who asked, on whose behalf, and which conversation it belongs to."""
+    """Who asked, on whose behalf, and which conversation it belongs to.
+
+    ``role`` is the caller's role when it came through an API key (``auth.py``): a
+    ``department`` context may change only records of its own ``department``."""
 
     actor: str | None = None
     department: str | None = None
     correlation_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     causation_id: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
