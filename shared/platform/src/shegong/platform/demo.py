@@ -19,6 +19,7 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.platform.credentials import keys_file
 from shegong.platform.demo_census import _ok, run_census_demo
 from shegong.platform.launcher import Platform
 
@@ -152,7 +153,12 @@ ROSTER = "\n".join([ROSTER_COLUMNS, *(",".join(r) for r in ROSTER_ROWS)]) + "\n"
 
 def run_demo(platform: Platform, console: Console) -> None:
     registry = platform.service("registry").url
-    http = httpx.Client(base_url=registry, timeout=30)
+    # The platform's local admin key (a clerk's department key would do for its own records).
+    http = httpx.Client(
+        base_url=registry,
+        timeout=30,
+        headers={"Authorization": f"Bearer {platform.admin_key}"},
+    )
     step = _Steps(console)
 
     step("Two departments register their workers (民政 civil-affairs, 人社 hrss)")
@@ -255,6 +261,31 @@ def run_demo(platform: Platform, console: Console) -> None:
     console.print(f"   active on 2024-12-31: {active} of {len(items)}")
 
     census_personal = run_census_demo(http, console, step, resident_id)
+
+    step("Access: a department changes only its own records; full personal data is audited")
+    hrss_key = keys_file(platform.data_dir).issue(
+        "department", name="hrss-clerk", department="hrss"
+    )
+    resp = httpx.patch(
+        f"{registry}/workers/{ids['张伟']}",
+        json={"organization": "人社局"},
+        headers={"Authorization": f"Bearer {hrss_key}"},
+    )
+    console.print(
+        f"   hrss's key on civil-affairs' 张伟: HTTP {resp.status_code} "
+        f"{resp.json()['error']['message_zh']}"
+    )
+    full = _ok(http.get(f"/workers/{ids['张伟']}/personal-data", headers={"X-Actor": "demo"}))
+    viewed = [
+        e
+        for e in _ok(http.get("/events", params={"after": 0, "limit": 5000}))["events"]
+        if e["type"] == "PersonalDataViewed"
+    ]
+    shown = " and ".join(k for k in ("id_number", "phone") if full[k])
+    console.print(
+        f"   the city admin sees 张伟's {shown} in full; "
+        f"recorded: PersonalDataViewed by {viewed[-1]['data']['viewer']}"
+    )
 
     step("What an integration sees on Redis: plain entries, CloudEvents fields")
     assert platform.bus is not None
