@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import APIRouter
 
 from shegong.kernel.api_keys import KeysFile, new_key
 from shegong.kernel.auth import AuthConfigError
@@ -335,3 +336,19 @@ async def test_a_service_key_reads_another_services_feed(node: Node, keys: Keys)
         with pytest.raises(httpx.HTTPStatusError) as err:
             await HttpFeed(url, client).read_after(0)
         assert err.value.response.status_code == 401
+
+
+async def test_a_route_a_service_adds_later_checks_keys_too(
+    sqlite_url: str, start_node: StartNode, keys: Keys
+) -> None:
+    node = await start_node(sqlite_url, api_keys_file=str(keys.file.path))
+    stray = APIRouter()
+
+    @stray.get("/stray")
+    async def added_outside_create_app() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    node.app.include_router(stray)
+    async with as_(node, None) as anon, as_(node, keys.auditor) as auditor:
+        refused(await anon.get("/stray"), 401)
+        assert (await auditor.get("/stray")).status_code == 200

@@ -41,6 +41,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         title=f"shegong {definition.name} — {definition.title}",
         version="0.1.0",
         lifespan=lifespan,
+        # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
+        # also for routes a service adds after create_app.
+        dependencies=[Depends(authenticate)],
     )
     app.state.auth_gate = gate
 
@@ -59,10 +62,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
 
-    protected = [Depends(authenticate)]
-    app.include_router(feed_router(runtime.store), dependencies=protected)
+    app.include_router(feed_router(runtime.store))
     for router in routers(runtime):
-        app.include_router(router, dependencies=protected)
+        app.include_router(router)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, err: DomainError) -> JSONResponse:

@@ -47,6 +47,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY_ROLES = frozenset({"auditor", "service"})
 # Open mode: nobody configured keys on a loopback-only service (a developer's machine).
 ANONYMOUS = Principal(key_id="-", name="anonymous", role="admin")
+# Whoever calls a public route (/health, /docs …): may do nothing else.
+PUBLIC = Principal(key_id="-", name="public", role="auditor")
 
 
 class AuthError(Exception):
@@ -118,7 +120,12 @@ async def authenticate(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
 ) -> Principal:
-    """The caller, from its key; refuses unknown keys and writes by read-only roles."""
+    """The caller, from its key; refuses unknown keys and writes by read-only roles.
+
+    ``create_app`` makes it a dependency of the whole app, so every route — also one a
+    service adds later, outside ``create_app`` — checks a key unless its path is public."""
+    if request.scope["path"] in PUBLIC_PATHS:
+        return PUBLIC
     gate: Gate = request.app.state.auth_gate
     if gate.open:
         principal = ANONYMOUS
