@@ -1,8 +1,8 @@
 """Who may call a service (鉴权): API keys and roles at the HTTP edge of every service.
 
-``create_app`` puts :func:`authenticate` in front of every router a service declares
-and of the pull feed; ``/health``, ``/ready``, ``/metrics``, ``/docs``, ``/openapi.json``
-and ``/asyncapi`` stay public. Roles:
+``create_app`` puts :func:`authenticate` in front of every route of the app (the pull
+feed, the service's routers, any route added later); ``/health``, ``/ready``,
+``/metrics``, ``/docs``, ``/openapi.json`` and ``/asyncapi`` stay public. Roles:
 
 - ``admin`` — the city administrator: everything;
 - ``department`` — a department's key: reads, and writes to its own records only (the
