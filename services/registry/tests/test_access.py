@@ -352,3 +352,28 @@ async def test_a_route_a_service_adds_later_checks_keys_too(
     async with as_(node, None) as anon, as_(node, keys.auditor) as auditor:
         refused(await anon.get("/stray"), 401)
         assert (await auditor.get("/stray")).status_code == 200
+
+
+def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("API_KEYS", "API_KEYS_FILE", "AUTH", "DATABASE_URL")
+    }
+    env.update(HOST="0.0.0.0", PORT="0", DATA_DIR=str(tmp_path), PII_HASH_KEY="k" * 32)
+    result = subprocess.run(
+        [sys.executable, "-m", "shegong.registry"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Refusing to start" in result.stderr and "API_KEYS_FILE" in result.stderr
+    assert "Traceback" not in result.stderr
