@@ -144,7 +144,9 @@ async def authenticate(
     if principal.role in READ_ONLY_ROLES and request.method not in READ_METHODS:
         raise AuthError(
             403,
-            f"a {principal.role} key may only read",
+            f"an {principal.role} key may only read"
+            if principal.role == "auditor"
+            else f"a {principal.role} key may only read",
             "只读角色（审计/服务）不能修改数据",
         )
     request.state.principal = principal

@@ -52,10 +52,9 @@ def issue(
     except ValueError as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
-    err.print(
-        f"issued a {role} key{f' for {department}' if department else ''} ({label}); "
-        "it is shown only this once:"
-    )
+    article = "an" if role in ("admin", "auditor") else "a"
+    scope = f" for {department}" if department else ""
+    err.print(f"issued {article} {role} key{scope} ({label}); it is shown only this once:")
     print(key)
 
 
