@@ -25,6 +25,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from shegong.kernel.api_keys import new_key
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
@@ -89,7 +91,13 @@ def container_env(
     service: str, redis_url: str, postgres_url: str, stream_prefix: str, redis, tmp_path: Path
 ) -> dict[str, dict[str, str]]:
     compose = COMPOSE
-    outer = {"PII_HASH_KEY": "k" * 32}  # what the operator exports before `compose up`
+    admin_key, admin = new_key("admin", name="operator")
+    # What the operator exports before `compose up` (keys: hashes only, see SECURITY.md).
+    outer = {
+        "PII_HASH_KEY": "k" * 32,
+        "API_KEYS": json.dumps([admin.model_dump(mode="json")]),
+        "ADMIN_KEY_FOR_TEST": admin_key,
+    }
     port = _free_port()
     envs = {}
     for name in (f"{service}-migrate", service):
@@ -107,6 +115,7 @@ def container_env(
         image["DATA_DIR"] = str(tmp_path / "data")  # /app/data in the image
         image["PORT"] = env.get("PORT", compose["services"][name]["build"]["args"]["PORT"])
         envs[name] = {
+            "ADMIN_KEY_FOR_TEST": admin_key,
             "PATH": os.environ["PATH"],
             **image,
             **{k: v for k, v in env.items() if k != "HOST"},
@@ -150,7 +159,11 @@ def test_the_service_starts_as_in_its_container(
         with httpx.Client(base_url=base, timeout=10) as client:
             if service == "registry":  # a command, so the event counters move
                 body = {"name": "张伟", "id_number": "620102198805061231", "hired_on": "2020-03-01"}
-                resp = client.post("/workers", json=body, headers={"X-Correlation-ID": "ct-1"})
+                headers = {
+                    "X-Correlation-ID": "ct-1",
+                    "Authorization": f"Bearer {env['ADMIN_KEY_FOR_TEST']}",
+                }
+                resp = client.post("/workers", json=body, headers=headers)
                 assert resp.status_code == 201, resp.text
             metrics = client.get("/metrics")
         assert metrics.status_code == 200

@@ -51,9 +51,18 @@ DOCUMENTED_EXTRAS: frozenset[str] = frozenset(
 KNOWN_ENV = frozenset(name.upper() for name in ServiceSettings.model_fields) | DOCUMENTED_EXTRAS
 # Set for every service in compose and Kubernetes (the rest have working defaults).
 REQUIRED_ENV = frozenset(
-    {"DATABASE_URL", "REDIS_URL", "PII_HASH_KEY", "HOST", "PORT", "DEPARTMENT", "CONSUMER_NAME"}
+    {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "PII_HASH_KEY",
+        "HOST",
+        "PORT",
+        "DEPARTMENT",
+        "CONSUMER_NAME",
+        "API_KEYS",  # a service on 0.0.0.0 without keys refuses to start
+    }
 )
-SECRET_ENV = frozenset({"DATABASE_URL", "REDIS_URL", "PII_HASH_KEY"})
+SECRET_ENV = frozenset({"DATABASE_URL", "REDIS_URL", "PII_HASH_KEY", "API_KEYS"})
 SECRET_NAME = "shegong-secrets"
 SERVICES = frozenset(ep.name for ep in entry_points(group="shegong.services"))
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
@@ -187,6 +196,7 @@ def test_compose_services_exist_and_set_the_settings_they_read(name: str) -> Non
         missing = REQUIRED_ENV - set(env)
         assert not missing, f"{name}: {service} does not set {missing}"
         assert "${PII_HASH_KEY:?" in str(env["PII_HASH_KEY"]), "PII_HASH_KEY needs a :? guard"
+        assert "${API_KEYS:?" in str(env["API_KEYS"]), "API_KEYS needs a :? guard"
         assert "healthcheck" in spec and "/health" in str(spec["healthcheck"]["test"])
         assert "stop_grace_period" in spec
         assert env.get("SCHEMA_ON_START") == "check", f"{name}: {service} must not migrate"
@@ -345,7 +355,11 @@ def test_dev_secret_values_are_obviously_dev() -> None:
     for key, value in values.items():
         if key != "redis-url":
             assert "dev-only" in value, f"dev Secret {key} does not look like a dev value"
-    assert {f"{s}-database-url" for s in SERVICES} | {"redis-url", "pii-hash-key"} <= set(values)
+    assert {f"{s}-database-url" for s in SERVICES} | {
+        "redis-url",
+        "pii-hash-key",
+        "api-keys",
+    } <= set(values)
 
 
 def test_dev_runs_redis_and_postgres_in_the_cluster_prod_does_not() -> None:

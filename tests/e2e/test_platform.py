@@ -19,6 +19,8 @@ import psutil
 import pytest
 import redis
 
+from shegong.platform.demo import personal_data_used, resident_id
+
 SHEGONG = [sys.executable, "-m", "shegong.platform.cli"]
 
 
@@ -26,6 +28,45 @@ def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(extra)
     return env
+
+
+def _credentials(config_home: Path) -> dict[str, str]:
+    path = config_home / "shegong" / "credentials.json"
+    assert path.stat().st_mode & 0o077 == 0, "the credentials file is for its user only"
+    return dict(json.loads(path.read_text()))
+
+
+def leaks_in_files(data_dir: Path, values: list[str]) -> dict[str, list[str]]:
+    """Raw values found in the services' logs and in the files the bus's Redis wrote."""
+    found = {}
+    files = [*(data_dir / "logs").glob("*.log"), *(data_dir / "redis").rglob("*")]
+    assert any(f.suffix == ".log" for f in files), f"no service log under {data_dir}"
+    for path in files:
+        if path.is_file():
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            if hits := [v for v in values if v in text]:
+                found[str(path)] = hits
+    return found
+
+
+def leaks_in_streams(redis_url: str, values: list[str]) -> dict[str, list[str]]:
+    """Raw values found in any entry of any stream on the Redis server."""
+    found = {}
+    r = redis.Redis.from_url(redis_url)
+    try:
+        streams = list(r.scan_iter(_type="STREAM", count=1000))
+        assert streams, "no stream at all on the bus"
+        for key in streams:
+            text = " ".join(
+                v.decode("utf-8", errors="replace")
+                for _, fields in r.xrange(key)  # type: ignore[union-attr]
+                for v in fields.values()
+            )
+            if hits := [v for v in values if v in text]:
+                found[key.decode()] = hits
+    finally:
+        r.close()
+    return found
 
 
 def _children_of(pid: int) -> list[psutil.Process]:
@@ -38,7 +79,7 @@ def _children_of(pid: int) -> list[psutil.Process]:
 def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None:
     result = subprocess.run(
         [*SHEGONG, "demo", "--data-dir", str(tmp_path / "data")],
-        env=_env(),
+        env=_env(XDG_CONFIG_HOME=str(tmp_path / "config")),
         capture_output=True,
         text=True,
         timeout=180,
@@ -56,6 +97,12 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert "a clerk decides: not the same person" in out
     assert "admitted 1" in out and "社会工作师及以上证书" in out
     assert "社会工作专业人才（年末） professionals, end of year" in out
+    assert "hrss's key on civil-affairs' 张伟: HTTP 403" in out
+    assert "recorded: PersonalDataViewed by local-admin (demo)" in out
+    assert not (tmp_path / "config" / "shegong").exists(), "the demo leaves `up`'s credentials"
+    # After the run: no raw ID number or phone in the services' logs or anything Redis kept
+    # (its append-only file holds every entry ever added, trimmed or not).
+    assert not leaks_in_files(tmp_path / "data", personal_data_used())
     state = tmp_path / "data" / "redis" / "bus-server.json"
     if state.exists():  # the bus we started must be gone
         pid = json.loads(state.read_text()).get("pid")
@@ -65,7 +112,7 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
 def test_up_serves_until_interrupted_then_stops_everything(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [*SHEGONG, "up", "--data-dir", str(tmp_path / "data")],
-        env=_env(),
+        env=_env(XDG_CONFIG_HOME=str(tmp_path / "config")),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -88,7 +135,12 @@ def test_up_serves_until_interrupted_then_stops_everything(tmp_path: Path) -> No
         assert httpx.get(f"{registry}/ready", timeout=5).json()["ready"] is True
         children = _children_of(proc.pid)
         assert children, "the services and the bus run as child processes"
-        resp = httpx.post(f"{registry}/workers", json={"name": "测试", "post": "社区工作者"})
+        worker = {"name": "测试", "post": "社区工作者"}
+        assert httpx.post(f"{registry}/workers", json=worker).status_code == 401
+        creds = _credentials(tmp_path / "config")
+        assert creds["url"] == registry
+        auth = {"Authorization": f"Bearer {creds['api_key']}"}
+        resp = httpx.post(f"{registry}/workers", json=worker, headers=auth)
         assert resp.status_code == 201, resp.text
         r = redis.Redis.from_url(redis_url)
         deadline = time.monotonic() + 10
@@ -110,7 +162,7 @@ def test_up_with_postgres_uses_a_database_per_service(tmp_path: Path, postgres_u
     pytest.importorskip("psycopg")
     proc = subprocess.Popen(
         [*SHEGONG, "up", "--data-dir", str(tmp_path / "data")],
-        env=_env(DATABASE_URL=postgres_url + "_{service}"),
+        env=_env(DATABASE_URL=postgres_url + "_{service}", XDG_CONFIG_HOME=str(tmp_path / "c")),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -136,3 +188,101 @@ def test_up_with_postgres_uses_a_database_per_service(tmp_path: Path, postgres_u
         with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
             c.execute(f'DROP DATABASE IF EXISTS "{url.database}_registry" WITH (FORCE)')
     assert proc.returncode == 0
+
+
+def _cli(*args: str, env: dict[str, str]) -> str:
+    result = subprocess.run([*SHEGONG, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_up_keys_credentials_cli_and_no_personal_data_in_streams_or_logs(tmp_path: Path) -> None:
+    """``shegong up`` writes this user's credentials; the CLI issues, lists and revokes keys
+    that the running services honour at once; after real traffic with personal data, no
+    raw ID number or phone is on any stream, in any log, or in Redis's files."""
+    data, config = tmp_path / "data", tmp_path / "config"
+    env = _env(XDG_CONFIG_HOME=str(config))
+    proc = subprocess.Popen(
+        [*SHEGONG, "up", "--data-dir", str(data)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    text = ""
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 90
+        while "Press Ctrl-C" not in text and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            text += line
+        assert "shegong is up" in text, text
+        redis_url = next(w for w in text.split() if w.startswith("redis://"))
+        creds = _credentials(config)
+        registry, admin = creds["url"], creds["api_key"]
+        assert admin.startswith("sgk_") and admin not in (data / "api-keys.json").read_text()
+        assert _cli("auth", "token", env=env).strip() == admin
+
+        hrss = _cli(
+            "auth",
+            "issue",
+            "--role",
+            "department",
+            "--department",
+            "hrss",
+            "--data-dir",
+            str(data),
+            env=env,
+        ).strip()
+        assert "hrss" in _cli("auth", "list", "--data-dir", str(data), env=env)
+        as_admin = httpx.Client(base_url=registry, headers={"Authorization": f"Bearer {admin}"})
+        as_hrss = httpx.Client(base_url=registry, headers={"X-API-Key": hrss})
+        ids = [resident_id("620102", f"1990010{i}", f"{i}1{i}") for i in range(1, 7)]
+        phones = [f"1370931{i:04d}" for i in range(1, 7)]
+        values = [*ids, *phones]
+        worker = {"name": "马晓燕", "post": "社区工作者", "id_number": ids[0], "phone": phones[0]}
+        resp = as_admin.post("/workers", json={**worker, "department": "civil-affairs"})
+        assert resp.status_code == 201, resp.text
+        mz = resp.json()["worker"]["worker_id"]
+        resp = as_hrss.post("/workers", json={**worker, "id_number": ids[1], "phone": phones[1]})
+        assert resp.status_code == 201 and resp.json()["worker"]["department"] == "hrss"
+        assert as_hrss.patch(f"/workers/{mz}", json={"organization": "x"}).status_code == 403
+        assert as_hrss.get(f"/workers/{mz}/personal-data").status_code == 403
+        full = as_admin.get(f"/workers/{mz}/personal-data").json()
+        assert full["id_number"] == ids[0] and full["phone"] == phones[0]
+        bad = {**worker, "id_number": ids[2][:-1] + ("0" if ids[2][-1] != "0" else "1")}
+        assert as_admin.post("/workers", json=bad).status_code == 422
+        values.append(bad["id_number"])
+        roster = "姓名,身份证号,手机号,岗位类别,入职日期\n" + "".join(
+            f"人员{i},{ids[i]},{phones[i]},社区工作者,2022-01-0{i}\n" for i in range(3, 6)
+        )
+        resp = as_hrss.post(
+            "/imports/roster",
+            files={"file": ("hrss.csv", roster.encode())},
+            data={"department": "hrss"},
+        )
+        assert resp.status_code == 200 and resp.json()["new"] == 3, resp.text
+
+        hrss_id = hrss.split("_")[1]
+        _cli("auth", "revoke", hrss_id, "--data-dir", str(data), env=env)
+        assert as_hrss.get("/workers").status_code == 401, "revoked: refused, no restart"
+
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            total = as_admin.get("/workers").json()["total"]
+            if total == 5:
+                break
+            time.sleep(0.2)
+        assert total == 5
+        leaked = leaks_in_streams(redis_url, values)
+        assert not leaked, f"personal data on the bus: {leaked}"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, text + rest
+    assert not leaks_in_files(data, values), "personal data in a log or in Redis's files"
+    # The scan looks for the right thing: the vault in the registry's database has them.
+    vault = (data / "registry.db").read_bytes().decode("utf-8", errors="replace")
+    assert ids[0] in vault and phones[0] in vault

@@ -247,6 +247,20 @@ class ExpertAdmitted(Event):
     level: CertificateLevel = Field(description="Highest certificate on the admission date")
 
 
+class PersonalDataViewed(Event):
+    """Someone saw a worker's personal data in full (个人信息查看留痕): who, in which role,
+    which fields. The values themselves never travel (rule 7)."""
+
+    aggregate_type = "personal-data-access"
+    type: Literal["PersonalDataViewed"] = "PersonalDataViewed"
+    worker_id: str
+    department: str = Field(description="The department whose record was viewed")
+    viewer: str = Field(description="The API key's name (and the person it named)")
+    viewer_role: str
+    viewer_department: str | None = None
+    fields: list[str] = Field(description="Which fields were shown: id_number, phone")
+
+
 RegistryEvent = Annotated[
     WorkerRegistered
     | WorkerProfileUpdated
@@ -258,7 +272,8 @@ RegistryEvent = Annotated[
     | RecordsUnlinked
     | PairQueuedForReview
     | CensusPairDecided
-    | ExpertAdmitted,
+    | ExpertAdmitted
+    | PersonalDataViewed,
     Field(discriminator="type"),
 ]
 
@@ -267,7 +282,7 @@ REGISTRY_STREAM = StreamContract(
     service="registry",
     description="Departments, regions, workers, certificates and departures recorded by "
     "every registry node; the city census's links, reviews and clerks' decisions; the "
-    "expert pool.",
+    "expert pool; every full view of a worker's personal data.",
     events=(
         WorkerRegistered,
         WorkerProfileUpdated,
@@ -280,5 +295,6 @@ REGISTRY_STREAM = StreamContract(
         PairQueuedForReview,
         CensusPairDecided,
         ExpertAdmitted,
+        PersonalDataViewed,
     ),
 )

@@ -1,4 +1,5 @@
-"""The HTTP edge every service shares: FastAPI app, health, feed, AsyncAPI, errors.
+"""The HTTP edge every service shares: FastAPI app, health, feed, AsyncAPI, errors, and
+the API-key check in front of every route but the public ones (``auth.py``).
 
 Commands are checked at the edge (rule 8): a refused command answers with the field at
 fault and a reason in English and, where people read it, Chinese.
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -19,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel import tracing
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import AuthError, authenticate, gate_for
 from shegong.kernel.edge import EdgeMiddleware
 from shegong.kernel.feed import feed_router
 from shegong.kernel.identity import PersonalDataError
@@ -30,6 +32,7 @@ log = logging.getLogger("shegong.app")
 
 def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter]]) -> FastAPI:
     definition = runtime.definition
+    gate = gate_for(runtime.settings, definition.name)  # refuses an open network service
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +45,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         title=f"shegong {definition.name} — {definition.title}",
         version="0.1.0",
         lifespan=lifespan,
+        # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
+        # also for routes a service adds after create_app.
+        dependencies=[Depends(authenticate)],
     )
+    app.state.auth_gate = gate
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:
@@ -52,6 +59,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def ready() -> JSONResponse:
         checks = await runtime.readiness()
         checks["relay_backlog"] = await runtime.relay.backlog()
+        checks["auth"] = gate.mode
         return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
@@ -69,12 +77,21 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, err: DomainError) -> JSONResponse:
-        status = {"conflict": 409, "duplicate": 409, "not_found": 404}.get(err.code, 422)
+        status = {"conflict": 409, "duplicate": 409, "not_found": 404, "forbidden": 403}.get(
+            err.code, 422
+        )
         return _error(status, err.code, str(err), err.field)
 
     @app.exception_handler(PersonalDataError)
     async def personal_data_error(_: Request, err: PersonalDataError) -> JSONResponse:
         return _error(422, "invalid", err.reason, err.field, err.reason_zh)
+
+    @app.exception_handler(AuthError)
+    async def auth_error(_: Request, err: AuthError) -> JSONResponse:
+        resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
+        if err.status == 401:
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
+        return resp
 
     @app.exception_handler(ConcurrencyError)
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:

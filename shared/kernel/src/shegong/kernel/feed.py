@@ -50,17 +50,25 @@ class Feed(Protocol):
 
 
 class HttpFeed:
-    """A producer's feed over HTTP."""
+    """A producer's feed over HTTP, read with this service's key (role ``service``)."""
 
-    def __init__(self, base_url: str, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client: httpx.AsyncClient | None = None,
+        api_key: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = client
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         client = self._client or httpx.AsyncClient(timeout=30)
         try:
             resp = await client.get(
-                f"{self.base_url}/events", params={"after": position, "limit": limit}
+                f"{self.base_url}/events",
+                params={"after": position, "limit": limit},
+                headers=self._headers,
             )
             resp.raise_for_status()
             return FeedPage.model_validate(resp.json()).events
@@ -80,8 +88,12 @@ class Feeds:
         self._feeds: dict[str, Feed] = dict(feeds or {})
 
     @classmethod
-    def from_urls(cls, urls: Mapping[str, str], **local: Feed) -> Feeds:
-        feeds: dict[str, Feed] = {source: HttpFeed(url) for source, url in urls.items()}
+    def from_urls(
+        cls, urls: Mapping[str, str], *, api_key: str | None = None, **local: Feed
+    ) -> Feeds:
+        feeds: dict[str, Feed] = {
+            source: HttpFeed(url, api_key=api_key) for source, url in urls.items()
+        }
         feeds.update(local)
         return cls(feeds)
 

@@ -71,7 +71,10 @@ class Runtime:
             batch_size=settings.relay_batch,
             maxlen=settings.stream_maxlen,
         )
-        self.feeds = Feeds.from_urls(settings.feeds)
+        service_key = settings.service_api_key
+        self.feeds = Feeds.from_urls(
+            settings.feeds, api_key=service_key.get_secret_value() if service_key else None
+        )
         self.feeds.add(self.source, self.store)
         self.broker = RedisBroker(
             settings.redis_url, logger=logging.getLogger("shegong.bus"), log_level=logging.DEBUG

@@ -21,6 +21,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
+from shegong.kernel.auth import AuthConfigError
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.logs import configure_logging as _configure_logging
 from shegong.kernel.runtime import Runtime, ServiceDefinition
@@ -74,7 +75,11 @@ def serve(
     if args.command == "rebuild":
         sys.exit(rebuild_command(definition, settings, args))
     configure_tracing(definition.name)
-    app = build(settings)
+    try:
+        app = build(settings)
+    except AuthConfigError as err:
+        log.error("%s", err)
+        raise SystemExit(2) from None
     uvicorn.run(
         app,
         host=settings.host,

@@ -2,8 +2,9 @@
 
 ``DATABASE_URL``, ``REDIS_URL``, ``HOST``, ``PORT``, ``DEPARTMENT``, ``NODE``,
 ``STREAM_PREFIX``, ``CONSUMER_NAME``, ``PII_HASH_KEY``, ``FEEDS`` (JSON: producing
-source → feed base URL), ``LOG_LEVEL``, ``LOG_FORMAT``, ``SCHEMA_ON_START``, and the
-tuning knobs below. Tracing reads the standard ``OTEL_*`` variables (``tracing.py``).
+source → feed base URL), ``LOG_LEVEL``, ``LOG_FORMAT``, ``SCHEMA_ON_START``, the access
+settings (``AUTH``, ``API_KEYS_FILE``, ``API_KEYS``, ``SERVICE_API_KEY``; see ``auth.py``)
+and the tuning knobs below. Tracing reads the standard ``OTEL_*`` variables (``tracing.py``).
 Secrets come from the environment (or a Kubernetes Secret), never from the repository.
 """
 
@@ -35,6 +36,20 @@ class ServiceSettings(BaseSettings):
         default=None, description="Key for hashing ID numbers and phones (≥16 bytes)"
     )
     feeds: dict[str, str] = Field(default_factory=dict)
+    auth: Literal["auto", "required", "open"] = Field(
+        default="auto",
+        description="auto: API keys if any are configured, else open on a loopback HOST "
+        "and refuse to start on any other; required: keys always; open: no keys (tests)",
+    )
+    api_keys_file: str | None = Field(
+        default=None, description="JSON list of hashed API keys; re-read when it changes"
+    )
+    api_keys: SecretStr | None = Field(
+        default=None, description="The same JSON list inline (a Kubernetes Secret)"
+    )
+    service_api_key: SecretStr | None = Field(
+        default=None, description="This service's key for reading other services' feeds"
+    )
     batch_size: int = 200
     claim_idle_ms: int = 60_000
     max_deliveries: int = 5

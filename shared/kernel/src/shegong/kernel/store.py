@@ -48,12 +48,16 @@ class CommandContext:
     """Who asked, on whose behalf, and which conversation it belongs to.
 
     The correlation id defaults to the conversation in progress (the HTTP request's
-    ``X-Correlation-ID``, the event a consumer is handling), else a fresh one."""
+    ``X-Correlation-ID``, the event a consumer is handling), else a fresh one.
+
+    ``role`` is the caller's role when it came through an API key (``auth.py``): a
+    ``department`` context may change only records of its own ``department``."""
 
     actor: str | None = None
     department: str | None = None
     correlation_id: str = field(default_factory=correlation_id_or_new)
     causation_id: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)

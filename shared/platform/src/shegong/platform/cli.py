@@ -2,6 +2,7 @@
 
 shegong up [--data-dir DIR]     every service + a local Redis, until Ctrl-C
 shegong demo                    a fresh platform, a scripted scenario, then stop
+shegong auth issue|list|revoke|token   the platform's API keys
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from shegong.platform import auth_cli
+from shegong.platform.credentials import credentials_path, write_credentials
 from shegong.platform.launcher import Platform, PlatformError
 
 app = typer.Typer(
@@ -26,6 +29,7 @@ app = typer.Typer(
     help="shegong (社工): the social-work workforce platform.",
 )
 console = Console(width=None if Console().is_terminal else 130, soft_wrap=True)
+app.add_typer(auth_cli.app, name="auth")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
 
@@ -57,6 +61,7 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
     {service}; each service gets its own database).
     """
     with running(_platform(data_dir), "starting shegong …") as platform:
+        _save_credentials(platform)
         console.print("\n[bold green]shegong is up[/]")
         for svc in platform.services:
             console.print(
@@ -65,6 +70,11 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
             )
         assert platform.bus is not None
         console.print(f"  redis      {platform.bus.url}")
+        console.print(
+            f"\nAPI key (admin) for this machine saved in {credentials_path()};\n"
+            '  curl -H "Authorization: Bearer $(uv run shegong auth token)" '
+            f"{platform.service('registry').url}/workers"
+        )
         console.print("\nPress Ctrl-C to stop.")
         signal.pause()
 
@@ -84,8 +94,31 @@ def demo(
         with running(fresh, "starting a fresh shegong (SQLite + local Redis) …") as platform:
             run_demo(platform, console)
             if keep:
-                console.print("\nThe platform stays up; press Ctrl-C to stop.")
-                signal.pause()
+                with _credentials_while_up(platform):
+                    console.print("\nThe platform stays up; press Ctrl-C to stop.")
+                    signal.pause()
+
+
+def _save_credentials(platform: Platform) -> None:
+    registry = platform.service("registry").url
+    services = {s.name: s.url for s in platform.services}
+    write_credentials(registry, platform.admin_key, platform.data_dir, services)
+
+
+@contextmanager
+def _credentials_while_up(platform: Platform) -> Iterator[None]:
+    """The kept demo's key for this user, then back to what was there (``shegong up``'s)."""
+    path = credentials_path()
+    before = path.read_bytes() if path.exists() else None
+    _save_credentials(platform)
+    console.print(f"its admin key is in {path} until it stops")
+    try:
+        yield
+    finally:
+        if before is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(before)
 
 
 @contextmanager

@@ -19,7 +19,9 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.platform.credentials import keys_file
 from shegong.platform.demo_census import _ok, run_census_demo
+from shegong.platform.demo_census import personal_data_used as census_personal_data_used
 from shegong.platform.launcher import Platform
 
 
@@ -150,9 +152,28 @@ ROSTER_ROWS = [  # one typed with a wrong check character, one with a bad post a
 ROSTER = "\n".join([ROSTER_COLUMNS, *(",".join(r) for r in ROSTER_ROWS)]) + "\n"
 
 
+def personal_data_used() -> list[str]:
+    """Every raw ID number and phone the demo sends — what must never leave the registry's
+    vault: not onto the bus, not into a log (the end-to-end tests scan for them)."""
+    raw_ids = [w["id_number"] for w in WORKERS]
+    raw_ids += [parse_resident_id(w["id_number"]).number for w in WORKERS]
+    raw_ids += [r[2] for r in ROSTER_ROWS if r[2]]  # including the mistyped one
+    phones = [
+        normalize_phone(p)
+        for p in [w.get("phone") for w in WORKERS] + [r[4] for r in ROSTER_ROWS]
+        if p
+    ]
+    return sorted({*raw_ids, *phones, *census_personal_data_used(resident_id)})
+
+
 def run_demo(platform: Platform, console: Console) -> None:
     registry = platform.service("registry").url
-    http = httpx.Client(base_url=registry, timeout=30)
+    # The platform's local admin key (a clerk's department key would do for its own records).
+    http = httpx.Client(
+        base_url=registry,
+        timeout=30,
+        headers={"Authorization": f"Bearer {platform.admin_key}"},
+    )
     step = _Steps(console)
 
     step("Two departments register their workers (民政 civil-affairs, 人社 hrss)")
@@ -254,7 +275,32 @@ def run_demo(platform: Platform, console: Console) -> None:
     active = http.get("/workers", params={"active_on": "2024-12-31"}).json()["total"]
     console.print(f"   active on 2024-12-31: {active} of {len(items)}")
 
-    census_personal = run_census_demo(http, console, step, resident_id)
+    run_census_demo(http, console, step, resident_id)
+
+    step("Access: a department changes only its own records; full personal data is audited")
+    hrss_key = keys_file(platform.data_dir).issue(
+        "department", name="hrss-clerk", department="hrss"
+    )
+    resp = httpx.patch(
+        f"{registry}/workers/{ids['张伟']}",
+        json={"organization": "人社局"},
+        headers={"Authorization": f"Bearer {hrss_key}"},
+    )
+    console.print(
+        f"   hrss's key on civil-affairs' 张伟: HTTP {resp.status_code} "
+        f"{resp.json()['error']['message_zh']}"
+    )
+    full = _ok(http.get(f"/workers/{ids['张伟']}/personal-data", headers={"X-Actor": "demo"}))
+    viewed = [
+        e
+        for e in _ok(http.get("/events", params={"after": 0, "limit": 5000}))["events"]
+        if e["type"] == "PersonalDataViewed"
+    ]
+    shown = " and ".join(k for k in ("id_number", "phone") if full[k])
+    console.print(
+        f"   the city admin sees 张伟's {shown} in full; "
+        f"recorded: PersonalDataViewed by {viewed[-1]['data']['viewer']}"
+    )
 
     step("What an integration sees on Redis: plain entries, CloudEvents fields")
     assert platform.bus is not None
@@ -269,16 +315,8 @@ def run_demo(platform: Platform, console: Console) -> None:
             f"sequence={f['sequence']}  id_number={data.get('id_number_masked', '')}"
         )
     console.print(f"   … {len(entries)} entries on '{stream}'")
-    raw_ids = [parse_resident_id(w["id_number"]).number for w in WORKERS]
-    raw_ids += [r[2] for r in ROSTER_ROWS if r[2]]  # including the mistyped one
-    raw_ids += census_personal
     text = " ".join(v.decode(errors="replace") for _, fields in entries for v in fields.values())
-    phones = [
-        normalize_phone(p)
-        for p in [w.get("phone") for w in WORKERS] + [r[4] for r in ROSTER_ROWS]
-        if p
-    ]
-    leaked = [i for i in raw_ids + phones if i in text]
+    leaked = [i for i in personal_data_used() if i in text]
     if leaked:
         raise SystemExit(f"personal data leaked onto the bus: {leaked}")
     console.print("   [green]✓ no raw ID number or phone on the stream — only hashes and masks[/]")

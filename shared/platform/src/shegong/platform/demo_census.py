@@ -63,6 +63,10 @@ def census_rosters(rid: Callable[[str, str, str], str]) -> dict[str, list[str]]:
     }
 
 
+def expert_ids(rid: Callable[[str, str, str], str]) -> tuple[str, str]:
+    return rid("621126", "19750118", "035"), rid("621102", "19960301", "226")
+
+
 def run_census_demo(
     http: httpx.Client, console: Console, step: Callable[[str], None], rid: Callable[..., str]
 ) -> list[str]:
@@ -119,7 +123,7 @@ def run_census_demo(
         status = _settle(http, records, review=0)
 
     step("The expert pool (专家库) admits 社会工作师 and above, and says why not")
-    chen, yang = rid("621126", "19750118", "035"), rid("621102", "19960301", "226")
+    chen, yang = expert_ids(rid)
     pool = f"姓名,身份证号,入库日期\n陈建国,{chen},2023-03-01\n杨柳,{yang},2024-12-01\n"
     r = _ok(http.post("/imports/expert-pool", files={"file": ("专家库.csv", pool.encode())}))
     console.print(f"   admitted {r['admitted']}")
@@ -134,13 +138,19 @@ def run_census_demo(
     as_of = _ok(http.get("/census/status"))["as_of"]["positions"]
     console.print(f"   as of event positions {as_of}")
     console.print("   same numbers: shegong report workforce --year 2024 --data-dir <data dir>")
-    return [
+    return personal_data_used(rid)
+
+
+def personal_data_used(rid: Callable[[str, str, str], str]) -> list[str]:
+    """The raw ID numbers and phones this part of the demo sends (for the leak checks)."""
+    found = [
         field
-        for lines in rosters.values()
+        for lines in census_rosters(rid).values()
         for line in lines
         for i, field in enumerate(line.split(","))
         if i in (2, 5) and field
     ]
+    return [*found, *expert_ids(rid)]
 
 
 def _settle(

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from shegong.kernel.bus_server import BusServer, start_bus_server
 from shegong.kernel.runtime import ServiceDefinition
 from shegong.kernel.serve import local_hash_key
+from shegong.platform.credentials import LocalKeys, local_keys
 
 
 class PlatformError(RuntimeError):
@@ -68,6 +69,12 @@ class Platform:
     log_level: str = "INFO"
     bus: BusServer | None = None
     services: list[RunningService] = field(default_factory=list)
+    keys: LocalKeys | None = None
+
+    @property
+    def admin_key(self) -> str:
+        assert self.keys is not None, "the platform is not started"
+        return self.keys.admin
 
     def start(self, progress: Callable[[str], object] = print) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -75,6 +82,7 @@ class Platform:
         self.bus = start_bus_server(self.data_dir, redis_url=self.redis_url)
         progress(f"bus: {self.bus.description}")
         key = os.environ.get("PII_HASH_KEY") or local_hash_key(self.data_dir)
+        self.keys = local_keys(self.data_dir)
         for definition, module in discover_services():
             port = definition.default_port if _port_free(definition.default_port) else _free_port()
             self.services.append(
@@ -95,6 +103,8 @@ class Platform:
                 "FEEDS": json.dumps({s: u for s, u in feeds.items() if u != svc.url}),
                 "LOG_LEVEL": self.log_level,
                 "CONSUMER_NAME": f"{svc.name}-local",
+                "API_KEYS_FILE": str(self.keys.keys_file),
+                "SERVICE_API_KEY": self.keys.service,
             }
             if self.database_url:
                 env["DATABASE_URL"] = self.database_url

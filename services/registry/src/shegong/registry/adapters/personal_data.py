@@ -8,6 +8,7 @@ that references them, and never leave the service on the bus.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, MetaData, String, Table, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,6 +38,17 @@ async def worker_with_id_number(
             & (personal_data.c.id_number_hash == id_number_hash)
         )
     )
+
+
+async def personal_data_of(conn: AsyncConnection, worker_id: str) -> dict[str, Any] | None:
+    row = (
+        await conn.execute(
+            select(
+                personal_data.c.department, personal_data.c.id_number, personal_data.c.phone
+            ).where(personal_data.c.worker_id == worker_id)
+        )
+    ).first()
+    return dict(row._mapping) if row else None
 
 
 async def store_personal_data(

@@ -9,11 +9,12 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel.auth import admin_only
 from shegong.kernel.db import reading
 from shegong.registry.api.imports import _imported
 from shegong.registry.api.routes import Ctx
@@ -72,7 +73,10 @@ def census_router(
             return await queries.review_queue(conn, limit=limit, offset=offset)
 
     @router.post(
-        "/census/review", status_code=202, summary="Decide a pair: same person or not (人工判定)"
+        "/census/review",
+        status_code=202,
+        summary="Decide a pair: same person or not (人工判定; city admin only)",
+        dependencies=[Depends(admin_only)],
     )
     async def decide(decision: Decision, ctx: Ctx) -> dict[str, Any]:
         return await commands.decide(decision.a, decision.b, decision.same, decision.note, ctx)
@@ -125,7 +129,11 @@ def census_router(
             return PlainTextResponse(format_table(result))
         return result
 
-    @router.post("/imports/expert-pool", summary="Admit persons to the expert pool (专家库)")
+    @router.post(
+        "/imports/expert-pool",
+        summary="Admit persons to the expert pool (专家库; city admin only)",
+        dependencies=[Depends(admin_only)],
+    )
     async def import_experts(
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="姓名, 身份证号, 入库日期: .csv or .xlsx")],

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
+from shegong.kernel.auth import admin_only, refuse_other_department
 from shegong.registry.api.routes import Ctx
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
@@ -19,7 +20,11 @@ MAX_UPLOAD = 64 * 1024 * 1024
 def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRouter:
     router = APIRouter(prefix="/imports", tags=["imports"])
 
-    @router.post("/regions", summary="Import the region tree with urban population (区县…)")
+    @router.post(
+        "/regions",
+        summary="Import the region tree with urban population (区县…; city admin only)",
+        dependencies=[Depends(admin_only)],
+    )
     async def import_regions(
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="区县, 乡镇街道, 社区村, 城镇常住人口")],
@@ -35,6 +40,7 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         department: Annotated[str, Form(description="Department code, e.g. civil-affairs")],
         department_name: Annotated[str | None, Form(description="e.g. 民政局")] = None,
     ) -> Any:
+        refuse_other_department(ctx, department)  # before the upload is even read
         return await _imported(
             file,
             "roster.csv",

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
+from shegong.kernel.auth import Authenticated, command_context_for
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
 from shegong.registry.application.handlers import RegistryCommands
@@ -25,16 +26,21 @@ from shegong.registry.projections.workers import certificates, workers
 
 
 def command_context(
-    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
-    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
+    principal: Authenticated,
+    x_actor: Annotated[
+        str | None, Header(description="The person acting through this key (recorded)")
+    ] = None,
+    x_department: Annotated[
+        str | None,
+        Header(description="Department acted for (admin keys; a department key acts for its own)"),
+    ] = None,
     x_correlation_id: Annotated[str | None, Header()] = None,
 ) -> CommandContext:
-    ctx = CommandContext(actor=x_actor, department=x_department)
-    if x_correlation_id:
-        ctx = CommandContext(
-            actor=x_actor, department=x_department, correlation_id=x_correlation_id
-        )
-    return ctx
+    """The API key's principal as the command's context: the key's name is the actor,
+    a department key's department is the department (naming another one is a 403)."""
+    return command_context_for(
+        principal, actor=x_actor, department=x_department, correlation_id=x_correlation_id
+    )
 
 
 Ctx = Annotated[CommandContext, Depends(command_context)]
@@ -63,6 +69,14 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
     @router.post("/{worker_id}/departure", summary="Record a departure (离职)")
     async def depart(worker_id: str, cmd: RecordDeparture, ctx: Ctx) -> dict[str, Any]:
         return (await commands.record_departure(worker_id, cmd, ctx)).body()
+
+    @router.get(
+        "/{worker_id}/personal-data",
+        summary="A worker's ID number and phone in full (admin, or the worker's own "
+        "department); every view is recorded as a PersonalDataViewed event",
+    )
+    async def personal_data(worker_id: str, ctx: Ctx) -> dict[str, Any]:
+        return await commands.view_personal_data(worker_id, ctx)
 
     @router.get("/{worker_id}", summary="One worker, from the city-wide read model")
     async def get_worker(worker_id: str) -> dict[str, Any]:

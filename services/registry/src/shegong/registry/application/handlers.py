@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import func, select
+
 from shegong.contracts import Envelope
-from shegong.contracts.registry import Gender, WorkerRegistered
+from shegong.contracts.registry import Gender, PersonalDataViewed, WorkerRegistered
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import AuthError, refuse_other_department
 from shegong.kernel.identity import (
     PersonalDataHasher,
     mask_id_number,
@@ -18,8 +22,13 @@ from shegong.kernel.identity import (
     normalize_phone,
     parse_resident_id,
 )
+from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext, EventStore, Transaction
-from shegong.registry.adapters.personal_data import store_personal_data, worker_with_id_number
+from shegong.registry.adapters.personal_data import (
+    personal_data_of,
+    store_personal_data,
+    worker_with_id_number,
+)
 from shegong.registry.domain.commands import (
     RecordCertificate,
     RecordDeparture,
@@ -47,6 +56,7 @@ class RegistryCommands:
 
     async def register(self, cmd: RegisterWorker, ctx: CommandContext) -> Outcome:
         department = cmd.department or ctx.department or self.department
+        refuse_other_department(ctx, department)
         ident: dict[str, Any] = {}
         gender, birth_date = cmd.gender, cmd.birth_date
         if cmd.id_number:
@@ -159,9 +169,63 @@ class RegistryCommands:
             raise DomainError(
                 f"no worker {worker_id} on this registry node", field="worker_id", code="not_found"
             )
+        refuse_other_department(tx.ctx, worker.profile["department"])
         if tx.ctx.department is None:  # events name the department whose record changed
             tx.ctx = _with_department(tx.ctx, worker.profile["department"])
         return worker
+
+    async def view_personal_data(self, worker_id: str, ctx: CommandContext) -> dict[str, Any]:
+        """The raw ID number and phone, for the city administrator or the worker's own
+        department only; the view is recorded (PersonalDataViewed) before it is shown."""
+        async with self.store.transaction(ctx) as tx:
+            row = await personal_data_of(tx.conn, worker_id)
+            if row is None:
+                raise DomainError(
+                    f"no personal data for worker {worker_id} on this registry node",
+                    field="worker_id",
+                    code="not_found",
+                )
+            allowed = ctx.role in (None, "admin") or (
+                ctx.role == "department" and ctx.department == row["department"]
+            )
+            if not allowed:
+                raise AuthError(
+                    403,
+                    "personal data is shown in full only to the city administrator and to "
+                    "the worker's own department",
+                    "个人信息仅向市级管理员和本部门显示完整内容",
+                    field="worker_id",
+                )
+            fields = [f for f in ("id_number", "phone") if row[f]]
+            stream = f"personal-data-views:{worker_id}"
+            await tx.lock()
+            version = await tx.conn.scalar(
+                select(func.coalesce(func.max(events_table.c.version), 0)).where(
+                    events_table.c.stream_id == stream
+                )
+            )
+            await tx.append(
+                stream,
+                PersonalDataViewed.aggregate_type,
+                int(version or 0),
+                [
+                    PersonalDataViewed(
+                        worker_id=worker_id,
+                        department=row["department"],
+                        viewer=ctx.actor or "anonymous",
+                        viewer_role=ctx.role or "open",
+                        viewer_department=ctx.department if ctx.role == "department" else None,
+                        fields=fields,
+                    )
+                ],
+            )
+        return {
+            "worker_id": worker_id,
+            "department": row["department"],
+            "id_number": row["id_number"],
+            "phone": row["phone"],
+            "audited": True,
+        }
 
     def _phone(self, raw: str | None) -> dict[str, str]:
         if not raw:
@@ -175,9 +239,4 @@ class RegistryCommands:
 
 
 def _with_department(ctx: CommandContext, department: str) -> CommandContext:
-    return CommandContext(
-        actor=ctx.actor,
-        department=department,
-        correlation_id=ctx.correlation_id,
-        causation_id=ctx.causation_id,
-    )
+    return dataclasses.replace(ctx, department=department)

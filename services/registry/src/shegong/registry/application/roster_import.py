@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.registry.adapters.personal_data import personal_data
@@ -85,12 +86,8 @@ class RosterImporter:
         progress: Callable[[int, int], None] | None = None,
         today: date | None = None,
     ) -> ImportReport:
-        ctx = CommandContext(
-            actor=ctx.actor,
-            department=department,
-            correlation_id=ctx.correlation_id,
-            causation_id=ctx.causation_id,
-        )
+        refuse_other_department(ctx, department)  # a department imports only its own roster
+        ctx = dataclasses.replace(ctx, department=department)
         report = ImportReport(
             department=department,
             rows_read=parsed.rows_read,

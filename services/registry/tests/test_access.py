@@ -1,0 +1,379 @@
+"""Who may do what (issue 7, Access), on a running registry with API keys switched on.
+
+Real components: the registry app with its keys file, real Redis and a real database,
+driven over HTTP (ASGI). Every refusal is checked for what it must not leave behind:
+no event in the store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from shegong.kernel.api_keys import KeysFile, new_key
+from shegong.kernel.auth import AuthConfigError
+from shegong.kernel.feed import HttpFeed
+from shegong.registry.main import RegistrySettings, build
+
+from .conftest import Node, StartNode
+
+ID_MALE_1988 = "620102198805061231"
+ID_FEMALE_1995 = "440304199503150022"
+PHONE = "13812345678"
+ROSTER = (
+    "记录编号,姓名,身份证号,性别,手机号,岗位类别,入职日期\n"
+    f"MZ-01,马晓燕,{ID_FEMALE_1995},女,13912345678,社区工作者,2021-03-01\n"
+)
+
+
+class Keys:
+    """A keys file with one key of each kind, and clients that send them."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = KeysFile(path)
+        self.admin = self.file.issue("admin", name="city-admin")
+        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
+        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
+        self.auditor = self.file.issue("auditor", name="audit-office")
+        self.service = self.file.issue("service", name="training-service")
+
+
+def as_(node: Node, key: str | None, header: str = "bearer") -> httpx.AsyncClient:
+    headers = {}
+    if key is not None:
+        headers = {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
+    return httpx.AsyncClient(
+        transport=node.client._transport, base_url=str(node.client.base_url), headers=headers
+    )
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return Keys(tmp_path / "api-keys.json")
+
+
+@pytest.fixture
+async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
+    return await start_node(sqlite_url, api_keys_file=str(keys.file.path))
+
+
+async def head(node: Node) -> int:
+    return await node.runtime.store.head()
+
+
+async def events(node: Node, after: int = 0) -> list[Any]:
+    return await node.runtime.store.read_after(after, 1000)
+
+
+async def register(client: httpx.AsyncClient, **body: Any) -> httpx.Response:
+    body.setdefault("name", "张伟")
+    body.setdefault("post", "社区工作者")
+    body.setdefault("hired_on", "2020-03-01")
+    return await client.post("/workers", json=body)
+
+
+def refused(resp: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == ("unauthenticated" if status == 401 else "forbidden")
+    assert error["message"] and error["message_zh"]
+    if field is not None:
+        assert error["field"] == field
+    return error
+
+
+# --- authentication ----------------------------------------------------------------------
+
+
+async def test_no_key_or_a_bad_key_is_401_and_the_public_routes_stay_open(
+    node: Node, keys: Keys
+) -> None:
+    async with as_(node, None) as anon:
+        resp = await anon.get("/workers")
+        refused(resp, 401)
+        assert resp.headers["www-authenticate"].startswith("Bearer")
+        refused(await anon.post("/workers", json={"name": "x"}), 401)
+        refused(await anon.get("/events"), 401)
+        for public in ("/health", "/ready", "/openapi.json", "/asyncapi", "/docs"):
+            assert (await anon.get(public)).status_code in (200, 503), public  # 503: not ready
+        assert (await anon.get("/ready")).json()["auth"] == "keys"
+    wrong_secret = keys.admin[:-4] + "AAAA"
+    for bad in (wrong_secret, "sgk_nothere0_" + "x" * 43, "not-a-key", ""):
+        async with as_(node, bad) as client:
+            refused(await client.get("/workers"), 401)
+    async with as_(node, keys.admin) as admin, as_(node, keys.admin, "x-api-key") as admin2:
+        assert (await admin.get("/workers")).status_code == 200
+        assert (await admin2.get("/workers")).status_code == 200
+    assert await head(node) == 0
+
+
+async def test_the_keys_file_holds_only_hashes(keys: Keys) -> None:
+    text = keys.file.path.read_text()
+    for key in (keys.admin, keys.civil, keys.auditor):
+        assert key.split("_", 2)[2] not in text  # the secret (it may contain "_")
+        assert key not in text
+    assert keys.file.path.stat().st_mode & 0o077 == 0
+
+
+async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys: Keys) -> None:
+    async with as_(node, keys.civil) as old:
+        assert (await old.get("/workers")).status_code == 200
+        fresh = keys.file.issue("department", name="mz-clerk-2", department="civil-affairs")
+        async with as_(node, fresh) as new:
+            assert (await new.get("/workers")).status_code == 200
+            assert keys.file.revoke(keys.civil.split("_")[1])
+            refused(await old.get("/workers"), 401)
+            assert (await new.get("/workers")).status_code == 200
+
+
+async def test_auditor_and_service_read_but_never_write(node: Node, keys: Keys) -> None:
+    async with as_(node, keys.admin) as admin:
+        assert (await register(admin, department="civil-affairs")).status_code == 201
+    before = await head(node)
+    for key in (keys.auditor, keys.service):
+        async with as_(node, key) as client:
+            assert (await client.get("/workers")).status_code == 200
+            assert (await client.get("/events", params={"after": 0})).status_code == 200
+            refused(await register(client, department="civil-affairs"), 403)
+            files = {"file": ("r.csv", ROSTER.encode())}
+            data = {"department": "civil-affairs"}
+            refused(await client.post("/imports/roster", files=files, data=data), 403)
+    assert await head(node) == before
+
+
+# --- department scoping ----------------------------------------------------------------
+
+
+async def test_a_department_writes_only_its_own_records(node: Node, keys: Keys) -> None:
+    async with as_(node, keys.civil) as civil, as_(node, keys.hrss) as hrss:
+        resp = await register(civil, id_number=ID_MALE_1988, phone=PHONE)
+        assert resp.status_code == 201, resp.text
+        worker = resp.json()["worker"]
+        assert worker["department"] == "civil-affairs"
+        (registered,) = await events(node)
+        assert registered.actor == "mz-clerk"
+        assert registered.department == "civil-affairs"
+        before = await head(node)
+
+        # Another department cannot register for it, impersonate it, or touch its worker.
+        refused(await register(hrss, department="civil-affairs"), 403, "department")
+        resp = await hrss.post(
+            "/workers",
+            json={"name": "李四", "post": "社区工作者"},
+            headers={"X-Department": "civil-affairs"},
+        )
+        refused(resp, 403, "department")
+        wid = worker["worker_id"]
+        refused(await hrss.patch(f"/workers/{wid}", json={"organization": "x"}), 403, "department")
+        refused(
+            await hrss.post(
+                f"/workers/{wid}/certificates",
+                json={"level": "助理社会工作师", "certified_on": "2024-06-30"},
+            ),
+            403,
+            "department",
+        )
+        refused(
+            await hrss.post(f"/workers/{wid}/departure", json={"left_on": "2024-12-20"}),
+            403,
+            "department",
+        )
+        files = {"file": ("民政.csv", ROSTER.encode())}
+        resp = await hrss.post("/imports/roster", files=files, data={"department": "civil-affairs"})
+        refused(resp, 403, "department")
+        assert await head(node) == before, "a refused command left events behind"
+
+        # Its own department may: update, and import its own roster.
+        resp = await civil.patch(f"/workers/{wid}", json={"organization": "东关社区"})
+        assert resp.status_code == 200, resp.text
+        resp = await civil.post(
+            "/imports/roster", files=files, data={"department": "civil-affairs"}
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["new"] == 1
+
+
+async def test_the_admin_acts_for_any_department_and_alone_runs_city_wide_imports(
+    sqlite_url: str, start_node: StartNode, keys: Keys
+) -> None:
+    city = await start_node(sqlite_url, census=True, api_keys_file=str(keys.file.path))
+    regions = "区县,乡镇街道,社区村,城镇常住人口\n安定区,永定路街道,东关社区,12000\n"
+    experts = "姓名,身份证号,入库日期\n张伟,620102198805061231,2024-12-01\n"
+    decision = {"a": "civil-affairs:MZ-01", "b": "hrss:RS-01", "same": False}
+    async with as_(city, keys.civil) as civil:
+        refused(
+            await civil.post("/imports/regions", files={"file": ("r.csv", regions.encode())}), 403
+        )
+        refused(
+            await civil.post("/imports/expert-pool", files={"file": ("e.csv", experts.encode())}),
+            403,
+        )
+        refused(await civil.post("/census/review", json=decision), 403)
+    assert await head(city) == 0
+    async with as_(city, keys.admin) as admin:
+        for department in ("civil-affairs", "hrss"):
+            assert (await register(admin, department=department)).status_code == 201
+        resp = await admin.post(
+            "/imports/roster",
+            files={"file": ("r.csv", ROSTER.encode())},
+            data={"department": "youth-league"},
+        )
+        assert resp.status_code == 200 and resp.json()["new"] == 1, resp.text
+        resp = await admin.post("/imports/regions", files={"file": ("r.csv", regions.encode())})
+        assert resp.status_code == 200, resp.text
+    actors = {e.actor for e in await events(city)}
+    assert actors == {"city-admin"}
+
+
+# --- personal data in full -------------------------------------------------------------
+
+
+async def test_personal_data_in_full_only_for_admin_and_own_department_and_audited(
+    database_url: str, start_node: StartNode, keys: Keys
+) -> None:
+    node = await start_node(database_url, api_keys_file=str(keys.file.path))
+    async with as_(node, keys.civil) as civil:
+        resp = await register(civil, id_number=ID_MALE_1988, phone=PHONE)
+        wid = resp.json()["worker"]["worker_id"]
+        assert resp.json()["worker"]["id_number_masked"] != ID_MALE_1988
+    before = await head(node)
+    for key in (keys.auditor, keys.hrss, keys.service):
+        async with as_(node, key) as other:
+            refused(await other.get(f"/workers/{wid}/personal-data"), 403)
+    assert await head(node) == before, "a refused view is no view: nothing to record"
+
+    seen = []
+    for key, name in ((keys.admin, "city-admin"), (keys.civil, "mz-clerk")):
+        async with as_(node, key) as client:
+            resp = await client.get(f"/workers/{wid}/personal-data", headers={"X-Actor": "wang.k"})
+            assert resp.status_code == 200, resp.text
+            body = resp.json()
+            assert body["id_number"] == ID_MALE_1988 and body["phone"] == PHONE
+            seen.append(name)
+    views = [e for e in await events(node, before) if e.type == "PersonalDataViewed"]
+    assert [v.data["viewer"] for v in views] == ["city-admin (wang.k)", "mz-clerk (wang.k)"]
+    assert [v.data["viewer_role"] for v in views] == ["admin", "department"]
+    assert all(
+        v.data["worker_id"] == wid and v.data["department"] == "civil-affairs" for v in views
+    )
+    assert all(v.data["fields"] == ["id_number", "phone"] for v in views)
+    assert [v.aggregate_version for v in views] == [1, 2]
+    for v in views:  # the audit event carries no personal data itself
+        assert ID_MALE_1988 not in json.dumps(v.data) and PHONE not in json.dumps(v.data)
+    async with as_(node, keys.auditor) as auditor:  # everywhere else: masked
+        listing = await auditor.get("/events", params={"after": 0})
+        assert listing.status_code == 200 and wid in listing.text
+        assert ID_MALE_1988 not in listing.text and PHONE not in listing.text
+    async with as_(node, keys.admin) as admin:
+        missing = await admin.get("/workers/nobody/personal-data")
+        assert missing.status_code == 404
+
+
+# --- open mode and refusing to start ---------------------------------------------------
+
+
+def _settings(tmp_path: Path, **extra: Any) -> RegistrySettings:
+    return RegistrySettings(
+        database_url=f"sqlite:///{tmp_path}/open.db",
+        pii_hash_key="k" * 32,
+        data_dir=str(tmp_path),
+        **extra,
+    )
+
+
+def test_without_keys_a_network_bound_service_refuses_to_start(tmp_path: Path) -> None:
+    for host in ("0.0.0.0", "10.1.2.3", "registry.internal"):
+        with pytest.raises(AuthConfigError, match="API_KEYS_FILE"):
+            build(_settings(tmp_path, host=host))
+    # With keys, or explicitly open, it starts anywhere.
+    build(_settings(tmp_path, host="0.0.0.0", api_keys_file=str(tmp_path / "keys.json")))
+    build(_settings(tmp_path, host="0.0.0.0", auth="open"))
+    _, record = new_key("admin", name="k8s")
+    env = json.dumps([record.model_dump(mode="json")])
+    build(_settings(tmp_path, host="0.0.0.0", api_keys=env))
+
+
+async def test_without_keys_on_loopback_it_runs_open_and_says_so(
+    sqlite_url: str, start_node: StartNode, caplog: pytest.LogCaptureFixture
+) -> None:
+    node = await start_node(sqlite_url, host="127.0.0.1")
+    assert "runs OPEN" in caplog.text
+    assert (await node.client.get("/ready")).json()["auth"] == "open"
+    assert (await register(node.client)).status_code == 201
+
+
+async def test_auth_required_without_keys_lets_nobody_in(
+    sqlite_url: str, start_node: StartNode
+) -> None:
+    node = await start_node(sqlite_url, auth="required")
+    refused(await node.client.get("/workers"), 401)
+
+
+async def test_api_keys_from_the_environment(sqlite_url: str, start_node: StartNode) -> None:
+    key, record = new_key("auditor", name="from-a-secret")
+    node = await start_node(sqlite_url, api_keys=json.dumps([record.model_dump(mode="json")]))
+    async with as_(node, key) as auditor:
+        assert (await auditor.get("/workers")).status_code == 200
+        refused(await register(auditor), 403)
+
+
+# --- service to service ----------------------------------------------------------------
+
+
+async def test_a_service_key_reads_another_services_feed(node: Node, keys: Keys) -> None:
+    async with as_(node, keys.admin) as admin:
+        assert (await register(admin, department="hrss")).status_code == 201
+    client = httpx.AsyncClient(transport=node.client._transport)
+    url = str(node.client.base_url)
+    async with client:
+        page = await HttpFeed(url, client, api_key=keys.service).read_after(0)
+        assert [e.type for e in page] == ["WorkerRegistered"]
+        with pytest.raises(httpx.HTTPStatusError) as err:
+            await HttpFeed(url, client).read_after(0)
+        assert err.value.response.status_code == 401
+
+
+async def test_a_route_a_service_adds_later_checks_keys_too(
+    sqlite_url: str, start_node: StartNode, keys: Keys
+) -> None:
+    node = await start_node(sqlite_url, api_keys_file=str(keys.file.path))
+    stray = APIRouter()
+
+    @stray.get("/stray")
+    async def added_outside_create_app() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    node.app.include_router(stray)
+    async with as_(node, None) as anon, as_(node, keys.auditor) as auditor:
+        refused(await anon.get("/stray"), 401)
+        assert (await auditor.get("/stray")).status_code == 200
+
+
+def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("API_KEYS", "API_KEYS_FILE", "AUTH", "DATABASE_URL")
+    }
+    env.update(HOST="0.0.0.0", PORT="0", DATA_DIR=str(tmp_path), PII_HASH_KEY="k" * 32)
+    result = subprocess.run(
+        [sys.executable, "-m", "shegong.registry"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Refusing to start" in result.stderr and "API_KEYS_FILE" in result.stderr
+    assert "Traceback" not in result.stderr
