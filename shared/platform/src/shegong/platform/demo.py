@@ -329,7 +329,11 @@ def run_demo(platform: Platform, console: Console) -> None:
 
 def run_services_demo(platform: Platform, console: Console, step: _Steps) -> None:
     """居民点单、社工接单、社区响应: orders placed, taken, one escalated, delivered, followed up."""
-    http = httpx.Client(base_url=platform.service("matching").url, timeout=10)
+    http = httpx.Client(
+        base_url=platform.service("matching").url,
+        timeout=10,
+        headers={"Authorization": f"Bearer {platform.admin_key}"},
+    )
     east = "安定区/永定路街道/东关社区"
 
     step("Matching learns the workers from the registry's stream; volunteers join")
