@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.events import Event, Labelled, StreamContract
+from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
 
 
 class Gender(Labelled):
@@ -201,5 +202,7 @@ REGISTRY_STREAM = StreamContract(
         WorkerLeft,
         DepartmentRegistered,
         RegionDefined,
+        LadderEligibilityChanged,
+        ExpertPoolAdmitted,
     ),
 )

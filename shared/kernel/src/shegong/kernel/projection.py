@@ -201,6 +201,11 @@ class ProjectionRunner:
         if envelope.id in dead:
             result.skipped_dead += 1
             return
+        if envelope.service != self.projection.contract.service:
+            # Catch-up and rebuild walk every known feed; another service's events are
+            # not on this read model's stream (its position still moves past them).
+            result.duplicates += 1
+            return
         try:
             event = self.projection.contract.decode(envelope)
             await self.projection.apply(conn, envelope, event)
