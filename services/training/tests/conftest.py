@@ -26,6 +26,7 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import Region, WorkerLeft, WorkerRegistered
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
 from shegong.kernel.runtime import Runtime
+from shegong.kernel.testing import eventually
 from shegong.training.main import TrainingSettings, build
 
 KEY = "k" * 32
@@ -104,6 +105,10 @@ class Node:
     app: FastAPI
     client: httpx.AsyncClient
     feed: RegistryFeed
+    stack: contextlib.AsyncExitStack
+
+    async def stop(self) -> None:
+        await self.stack.aclose()
 
     @property
     def runtime(self) -> Runtime:
@@ -117,8 +122,15 @@ class Node:
 
     async def sync_own(self) -> None:
         """Training's read models have applied its own events so far."""
-        for runner in self.runtime.runners:
-            await runner.catch_up(self.runtime.source)
+        head = await self.runtime.store.head()
+
+        async def applied() -> bool:
+            for runner in self.runtime.runners:
+                if runner.projection.contract.service == "training":
+                    return (await runner.positions()).get(self.runtime.source, 0) >= head
+            return False
+
+        await eventually(applied)
 
     async def ok(self, method: str, url: str, **kw: Any) -> Any:
         resp = await self.client.request(method, url, **kw)
@@ -149,15 +161,19 @@ async def start_training(
             )
             app = build(settings)
             feed = feed or RegistryFeed()
-            app.state.runtime_feed = feed
-            await stack.enter_async_context(
+            app.state.runtime.feeds.add(REGISTRY_SOURCE, feed)
+            node_stack = contextlib.AsyncExitStack()
+            await stack.enter_async_context(node_stack)
+            await node_stack.enter_async_context(
                 LifespanManager(app, startup_timeout=30, shutdown_timeout=30)
             )
-            app.state.runtime.feeds.add(REGISTRY_SOURCE, feed)
-            client = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://training")
+            await app.state.runtime.caught_up()  # the start-up catch-up, before any test's
+            client = await node_stack.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://training"
+                )
             )
-            return Node(app, client, feed)
+            return Node(app, client, feed, node_stack)
 
         yield start
 

@@ -35,9 +35,7 @@ async def test_enrolment_past_capacity_is_refused_with_the_reason(training: Node
         await training.ok("POST", f"/sessions/{sid}/enrolments", json={"worker_id": worker_id})
     again = await training.ok("POST", f"/sessions/{sid}/enrolments", json={"worker_id": ids[0]})
     assert again["accepted"] is False  # enrolling twice takes no second place
-    refused = await training.client.post(
-        f"/sessions/{sid}/enrolments", json={"worker_id": ids[2]}
-    )
+    refused = await training.client.post(f"/sessions/{sid}/enrolments", json={"worker_id": ids[2]})
     assert refused.status_code == 409
     error = refused.json()["error"]
     assert error["field"] == "worker_id"

@@ -38,6 +38,10 @@ class TrainingRuntime(Runtime):
         await super().start()
         self._catch_up = asyncio.create_task(self._catch_up_once(), name="catch-up")
 
+    async def caught_up(self) -> None:
+        """Wait for the start-up catch-up to finish."""
+        await asyncio.shield(self._catch_up)
+
     async def stop(self) -> None:
         # Catching up holds no transaction between pages worth waiting for.
         self._catch_up.cancel()
@@ -88,6 +92,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     app.state.commands = commands
+    app.state.runtime = runtime  # create_app sets it again on start
     return app
 
 

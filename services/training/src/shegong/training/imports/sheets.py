@@ -104,7 +104,8 @@ def read_sheet(
                     names.append(" or ".join(f"{m} ({columns[m][0]})" for m in one_of))
                 if names:
                     raise SheetFileError(
-                        f"{filename}: row {number} is the heading but lacks column(s) {', '.join(names)}",
+                        f"{filename}: row {number} is the heading but lacks column(s) "
+                        f"{', '.join(names)}",
                         f"文件“{filename}”第{number}行表头缺少列：{'、'.join(names)}",
                     )
                 index = found

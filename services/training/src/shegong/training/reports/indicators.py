@@ -37,13 +37,15 @@ def _share(numerator: int, denominator: int) -> dict[str, Any]:
 
 
 async def as_of(conn: AsyncConnection) -> dict[str, dict[str, int]]:
-    found: dict[str, dict[str, int]] = {}
+    """Per read model, the last event position applied from each producer it follows
+    (sources are ``/shegong/<service>/<node>``)."""
+    follows = {"training_records": "/shegong/training/", "training_workforce": "/shegong/registry/"}
+    found: dict[str, dict[str, int]] = {name: {} for name in follows}
     for row in await conn.execute(
-        select(projection_positions).where(
-            projection_positions.c.projection.in_(["training_records", "training_workforce"])
-        )
+        select(projection_positions).where(projection_positions.c.projection.in_(list(follows)))
     ):
-        found.setdefault(row.projection, {})[row.source] = int(row.position)
+        if row.source.startswith(follows[row.projection]):
+            found[row.projection][row.source] = int(row.position)
     return found
 
 
