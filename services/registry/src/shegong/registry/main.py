@@ -16,6 +16,7 @@ from shegong.registry.api.routes import regions_router, registry_router
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
+from shegong.registry.ladder import ladder_projections, ladder_router
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
@@ -24,7 +25,11 @@ SERVICE = ServiceDefinition(
     title="人员库 workers, certificates and the city census",
     default_port=8101,
     contract=REGISTRY_STREAM,
-    projections=lambda _runtime: [WorkersProjection(), RegionsProjection()],
+    projections=lambda runtime: [
+        WorkersProjection(),
+        RegionsProjection(),
+        *ladder_projections(runtime),
+    ],
     metadata=[personal_data_metadata, roster_records_metadata],
 )
 
@@ -42,6 +47,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             registry_router(commands, rt.engine),
             imports_router(importer, region_importer),
             regions_router(rt.engine),
+            ladder_router(rt),
         ],
     )
     app.state.commands = commands
