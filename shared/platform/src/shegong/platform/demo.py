@@ -19,6 +19,7 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.platform.demo_training import run_training_demo
 from shegong.platform.launcher import Platform
 
 
@@ -281,6 +282,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     port = platform.bus.url.rsplit(":", 1)[1].split("/")[0]
     console.print(f"   see for yourself: redis-cli -p {port} XRANGE {stream} - +")
     console.print(f"   the pull feed: {registry}/events?after=0   AsyncAPI: {registry}/asyncapi")
+    run_training_demo(platform, console, step, ids, WORKERS)
     step.done()
 
 
