@@ -3,3 +3,4 @@
 -- who then owns each database. Each service creates its own tables at start-up.
 -- Add a line here when a service is added (training, matching).
 CREATE DATABASE registry;
+CREATE DATABASE training;
