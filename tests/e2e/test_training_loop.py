@@ -20,6 +20,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from stdnum.cn import ric
 
 from shegong.kernel.feed import HttpFeed
@@ -204,3 +206,118 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
     assert again["recorded"] == 0 and len(again["repeated"]) == 1
     assert await certified() == 1
     assert date.fromisoformat(record["certificates"][0]["certified_on"]) == date(2025, 6, 30)
+
+
+async def test_training_rebuilds_its_view_from_the_registrys_feed(
+    redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    """Training restarted with its read models dropped refills them from the registry's
+    pull feed (GET /events over HTTP) and its own store — and answers the same."""
+    common: dict[str, Any] = {
+        "redis_url": redis_url,
+        "stream_prefix": stream_prefix,
+        "pii_hash_key": KEY,
+        "catch_up_s": 0,
+        "claim_idle_ms": 500,
+    }
+    training_db = f"sqlite:///{tmp_path}/training.db"
+
+    def training_app() -> FastAPI:
+        return build_training(
+            TrainingSettings(
+                database_url=training_db,
+                consumer_name="training-e2e",
+                data_dir=str(tmp_path / "t"),
+                **common,
+            )
+        )
+
+    registry_app = build_registry(
+        ServiceSettings(
+            database_url=f"sqlite:///{tmp_path}/registry.db",
+            consumer_name="registry-e2e",
+            data_dir=str(tmp_path / "r"),
+            **common,
+        )
+    )
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(LifespanManager(registry_app, startup_timeout=30))
+        registry = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_app), base_url="http://r")
+        )
+        ids = []
+        for i, (name, hired) in enumerate((("张伟", "2025-01-10"), ("李娜", "2024-11-01"))):
+            body = {
+                "name": name,
+                "id_number": rid("19880312", f"{123 + 2 * i}"),
+                "department": "civil-affairs",
+                "organization": "东关社区",
+                "region": {"county": "安定区", "township": "永定路街道"},
+                "hired_on": hired,
+            }
+            ids.append((await ok(registry, "POST", "/workers", json=body))["worker"]["worker_id"])
+        registry_source = registry_app.state.runtime.source
+
+        async def start_training(stack: contextlib.AsyncExitStack) -> httpx.AsyncClient:
+            app = training_app()
+            app.state.runtime.feeds.add(registry_source, HttpFeed("http://r", client=registry))
+            await stack.enter_async_context(LifespanManager(app, startup_timeout=30))
+            await app.state.runtime.caught_up()
+            return await stack.enter_async_context(
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+            )
+
+        async def answers(training: httpx.AsyncClient) -> dict[str, Any]:
+            return {
+                "workers": [await ok(training, "GET", f"/workforce/{w}") for w in ids],
+                "indicators": await ok(
+                    training, "GET", "/indicators/training", params={"year": 2025}
+                ),
+                "overdue": await ok(
+                    training, "GET", "/obligations/prejob/overdue", params={"as_of": "2025-12-31"}
+                ),
+            }
+
+        async with contextlib.AsyncExitStack() as first_run:
+            training = await start_training(first_run)
+            sid = (
+                await ok(
+                    training,
+                    "POST",
+                    "/sessions",
+                    json={"kind": "prejob", "title": "岗前", "held_on": "2025-03-01", "hours": 16},
+                )
+            )["session"]["session_id"]
+
+            async def known() -> bool:
+                return (await training.get(f"/workforce/{ids[1]}")).status_code == 200
+
+            await eventually(known)
+            await ok(training, "POST", f"/sessions/{sid}/attendance", json={"worker_id": ids[0]})
+            await ok(training, "POST", f"/sessions/{sid}/complete")
+
+            async def settled() -> dict[str, Any] | None:
+                got = await answers(training)
+                return got if got["indicators"]["hours"] == 16 else None
+
+            before = await eventually(settled)
+            assert before["overdue"]["total"] == 1  # 李娜: no pre-job training
+        # Drop every read model of the stopped service: rows and positions.
+        engine = create_async_engine(training_db.replace("sqlite://", "sqlite+aiosqlite://"))
+        async with engine.begin() as conn:
+            for table in (
+                "tr_workers",
+                "tr_bases",
+                "tr_sessions",
+                "tr_attendance",
+                "tr_completions",
+                "tr_assessments",
+                "tr_exams",
+                "projection_positions",
+            ):
+                await conn.execute(text(f"DELETE FROM {table}"))
+        await engine.dispose()
+
+        async with contextlib.AsyncExitStack() as second_run:
+            training = await start_training(second_run)
+            assert await answers(training) == before
