@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from shegong.contracts import Envelope
+from shegong.kernel.db import reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.projection import ProjectionRunner
+from shegong.kernel.schema import dead_letters, event_failures
 from shegong.kernel.store import EventStore
 from shegong.kernel.testing import Counter, TallyProjection, tally_rows
 
@@ -54,5 +58,8 @@ async def test_catch_up_and_rebuild_skip_other_services_feeds(store: EventStore)
     assert await runner.catch_up(store.identity.source) == 2
     assert await tally_rows(store.engine) == {"c1": (5, 2)}
     assert (await runner.positions())["/shegong/other/city"] == 7
+    async with reading(store.engine) as conn:  # skipped, not failed five times and buried
+        for table in (event_failures, dead_letters):
+            assert await conn.scalar(select(func.count()).select_from(table)) == 0
     assert await runner.rebuild() == 9
     assert await tally_rows(store.engine) == {"c1": (5, 2)}
