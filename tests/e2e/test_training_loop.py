@@ -201,6 +201,10 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
     admitted = await ok(registry, "POST", f"/ladder/{worker_id}/expert-pool", json={})
     assert [e["type"] for e in admitted["events"]] == ["ExpertPoolAdmitted"]
 
+    # A periodic re-evaluation publishes only what changed (nothing here).
+    sweep = await ok(registry, "POST", "/ladder/evaluate", params={"as_of": "2025-07-01"})
+    assert sweep["workers"] == 1 and sweep["events"] == 0
+
     # 5. The same results again change nothing anywhere.
     again = await ok(training, "POST", "/imports/exam-results", files={"file": ("成绩.csv", exams)})
     assert again["recorded"] == 0 and len(again["repeated"]) == 1

@@ -14,6 +14,7 @@ from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.runtime import Runtime
+from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.process import ladder_facts
@@ -67,6 +68,37 @@ def ladder_router(runtime: Runtime) -> APIRouter:
             "expert_pool_admitted_on": ladder.admitted_on if ladder else None,
             "steps": [d.as_dict() for d in evaluate(steps, facts, day)],
         }
+
+    @router.post("/evaluate", summary="Re-evaluate every worker of this node (e.g. daily)")
+    async def evaluate_all(as_of: date | None = None) -> dict[str, Any]:
+        """Rules that depend on time (a certificate held N years) change without an event:
+        this publishes every decision that changed since the last evaluation."""
+        day = as_of or date.today()
+        async with reading(runtime.engine) as conn:
+            worker_ids = list(
+                await conn.scalars(
+                    select(events_table.c.stream_id)
+                    .where(events_table.c.aggregate_type == "worker")
+                    .distinct()
+                )
+            )
+        published = 0
+        for worker_id in worker_ids:
+            async with runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
+                worker = await tx.load(Worker, worker_id)
+                if worker is None:
+                    continue
+                tx.ctx = CommandContext(
+                    actor="registry.ladder", department=worker.profile.get("department")
+                )
+                certs = [(c.level, c.certified_on) for c in worker.certificates]
+                facts = await ladder_facts(tx.conn, worker_id, certs)
+                ladder = await tx.load(LadderStanding, standing_id(worker_id)) or LadderStanding(
+                    standing_id(worker_id)
+                )
+                ladder.decide(evaluate(steps, facts, day), day)
+                published += len(await tx.save(ladder))
+        return {"as_of": day, "workers": len(worker_ids), "events": published}
 
     @router.post("/{worker_id}/expert-pool", status_code=201, summary="Admit to the expert pool")
     async def admit(worker_id: str, cmd: AdmitToExpertPool) -> dict[str, Any]:
