@@ -144,6 +144,11 @@ async def test_indicators_obligations_and_exam_import(training: Node) -> None:
     )
     assert early["total"] == 0
     assert "id_number_hash" not in got["zhang"]
+    listed = await training.ok("GET", "/sessions", params={"year": 2025})
+    assert [(s["kind_zh"], s["tier_zh"], s["base_name"]) for s in listed] == [
+        ("考前冲刺", "市级", "定西市社会工作培训基地"),
+        ("岗前培训", "市级", "定西市社会工作培训基地"),
+    ]
 
 
 async def test_a_worker_who_left_owes_nothing(training: Node) -> None:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext
 from shegong.training.application.handlers import TrainingCommands
@@ -52,15 +53,24 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
     async def schedule(cmd: ScheduleSession, ctx: Ctx) -> dict[str, Any]:
         return await commands.schedule(cmd, ctx)
 
-    @router.get("/sessions", summary="Sessions, newest first")
+    @router.get("/sessions", summary="Sessions, newest first, with base and labels")
     async def list_sessions(year: int | None = None) -> list[dict[str, Any]]:
-        query = select(sessions).order_by(sessions.c.held_on.desc())
+        query = (
+            select(
+                sessions,
+                bases.c.name.label("base_name"),
+                bases.c.tier.label("tier"),
+                bases.c.region.label("region"),
+            )
+            .join(bases, bases.c.base_id == sessions.c.base_id, isouter=True)
+            .order_by(sessions.c.held_on.desc())
+        )
         if year:
             query = query.where(
                 sessions.c.held_on >= date(year, 1, 1), sessions.c.held_on <= date(year, 12, 31)
             )
         async with reading(engine) as conn:
-            return [r._asdict() for r in await conn.execute(query)]
+            return [_labelled(r._asdict()) for r in await conn.execute(query)]
 
     @router.get("/sessions/{session_id}", summary="One session with its attendance")
     async def get_session(session_id: str) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
                 .where(attendance.c.session_id == session_id)
                 .order_by(attendance.c.signed_at)
             )
-            return {**row._asdict(), "attendance": [a._asdict() for a in present]}
+            return {**_labelled(row._asdict()), "attendance": [a._asdict() for a in present]}
 
     @router.post("/sessions/{session_id}/enrolments", summary="Enrol a worker (报名)")
     async def enrol(session_id: str, cmd: Enrol, ctx: Ctx) -> dict[str, Any]:
@@ -115,6 +125,14 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
         return found
 
     return router
+
+
+def _labelled(row: dict[str, Any]) -> dict[str, Any]:
+    """Codes with their Chinese labels beside them, for people reading the answer."""
+    row["kind_zh"] = SessionKind(row["kind"]).zh
+    if row.get("tier"):
+        row["tier_zh"] = Tier(row["tier"]).zh
+    return row
 
 
 def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
