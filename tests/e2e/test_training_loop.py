@@ -58,8 +58,9 @@ async def ok(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Any
 
 @pytest.fixture
 async def services(
-    redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
+    database_url: str, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> AsyncIterator[Services]:
+    """The registry on each database kind (sqlite, postgresql), training on SQLite."""
     common: dict[str, Any] = {
         "redis_url": redis_url,
         "stream_prefix": stream_prefix,
@@ -69,7 +70,7 @@ async def services(
     }
     registry_app = build_registry(
         ServiceSettings(
-            database_url=f"sqlite:///{tmp_path}/registry.db",
+            database_url=database_url,
             consumer_name="registry-e2e",
             data_dir=str(tmp_path / "r"),
             **common,

@@ -170,11 +170,21 @@ class LadderCertificateWatch(Projection):
 
     def __init__(self, process: LadderProcess) -> None:
         self.process = process
+        # Below the lowest level any rule asks for, a certificate cannot change a decision
+        # (a bulk roster of assistant certificates costs nothing here).
+        levels = [
+            CertificateLevel(rule["level"]).rank
+            for step in process.steps
+            for rule in step.rules
+            if rule["kind"] == "certificate_held"
+        ]
+        self.min_rank = min(levels, default=0)
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if (
             not isinstance(event, WorkerCertified)
             or envelope.source != self.process.store.identity.source
+            or event.level.rank < self.min_rank
         ):
             return
         tx = Transaction(
