@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from redis.asyncio import Redis
 
-SERVICES = ["shegong.registry", "shegong.matching"]
+SERVICES = ["shegong.registry", "shegong.training", "shegong.matching"]
 
 
 @pytest.mark.parametrize("module", SERVICES)

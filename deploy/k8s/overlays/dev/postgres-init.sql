@@ -4,3 +4,4 @@
 -- Add a line here when a service is added (training, matching).
 CREATE DATABASE registry;
 CREATE DATABASE matching;
+CREATE DATABASE training;

@@ -21,6 +21,7 @@ from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection
 from shegong.registry.census.projection import state_metadata as census_state_metadata
+from shegong.registry.ladder import ladder_projections, ladder_router
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
@@ -33,6 +34,7 @@ SERVICE = ServiceDefinition(
         WorkersProjection(),
         RegionsProjection(),
         *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
+        *ladder_projections(runtime),
     ],
     metadata=[personal_data_metadata, roster_records_metadata, census_state_metadata],
 )
@@ -74,6 +76,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
                 if census_enabled(settings)
                 else []
             ),
+            ladder_router(rt),
         ],
     )
     app.state.commands = commands

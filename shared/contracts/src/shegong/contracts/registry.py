@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.events import Event, Labelled, StreamContract
+from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
 
 
 class Gender(Labelled):
@@ -296,5 +297,7 @@ REGISTRY_STREAM = StreamContract(
         CensusPairDecided,
         ExpertAdmitted,
         PersonalDataViewed,
+        LadderEligibilityChanged,
+        ExpertPoolAdmitted,
     ),
 )

@@ -229,6 +229,11 @@ class ProjectionRunner:
         if envelope.id in dead:
             result.skipped_dead += 1
             return
+        if envelope.service != self.projection.contract.service:
+            # Catch-up and rebuild walk every known feed; another service's events are
+            # not on this read model's stream (its position still moves past them).
+            result.duplicates += 1
+            return
         if not self.projection.wants(envelope):
             return
         # The event's conversation and trace continue here: logs carry its correlation id,

@@ -144,6 +144,13 @@ class Runtime:
         # finish its batch. Nothing is cancelled mid-transaction unless it hangs.
         for sub in self.subscriptions:
             await sub.stop()
+        for task in self._tasks:
+            # Still connecting (a short-lived process, Redis slow): stop connecting before
+            # stopping the broker, or a start finishing after the stop leaves subscribers
+            # running that nobody stops.
+            if task.get_name() == "bus" and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         try:
             await asyncio.wait_for(self.broker.stop(), timeout=20)
         except Exception as err:

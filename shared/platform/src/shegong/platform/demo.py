@@ -22,6 +22,7 @@ from shegong.kernel.identity import normalize_phone, parse_resident_id
 from shegong.platform.credentials import keys_file
 from shegong.platform.demo_census import _ok, run_census_demo
 from shegong.platform.demo_census import personal_data_used as census_personal_data_used
+from shegong.platform.demo_training import run_training_demo
 from shegong.platform.launcher import Platform
 
 
@@ -323,6 +324,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     port = platform.bus.url.rsplit(":", 1)[1].split("/")[0]
     console.print(f"   see for yourself: redis-cli -p {port} XRANGE {stream} - +")
     console.print(f"   the pull feed: {registry}/events?after=0   AsyncAPI: {registry}/asyncapi")
+    run_training_demo(platform, console, step, ids, WORKERS)
     run_services_demo(platform, console, step)
     step.done()
 

@@ -1,0 +1,132 @@
+"""``GET /ladder/{worker_id}``: where a worker stands on the ladder and why;
+``POST /ladder/{worker_id}/expert-pool``: admission to the expert pool (专家库)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from shegong.contracts.registry import CertificateLevel
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.db import reading
+from shegong.kernel.runtime import Runtime
+from shegong.kernel.schema import events_table
+from shegong.kernel.store import CommandContext
+from shegong.registry.domain.worker import Worker
+from shegong.registry.ladder.process import ladder_facts
+from shegong.registry.ladder.rules import evaluate, load_ladder
+from shegong.registry.ladder.standing import LadderStanding, standing_id
+from shegong.registry.projections.workers import certificates as certificate_rows
+
+
+class AdmitToExpertPool(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    admitted_on: date | None = None
+
+
+def ladder_router(runtime: Runtime) -> APIRouter:
+    router = APIRouter(prefix="/ladder", tags=["ladder"])
+    steps = load_ladder()
+
+    @router.get("/{worker_id}", summary="A worker's ladder eligibility, rule by rule (三级进阶)")
+    async def standing(worker_id: str, as_of: date | None = None) -> dict[str, Any]:
+        day = as_of or date.today()
+        async with reading(runtime.engine) as conn:
+            rows = await conn.execute(
+                select(certificate_rows.c.level, certificate_rows.c.certified_on).where(
+                    certificate_rows.c.worker_id == worker_id
+                )
+            )
+            certs = [(CertificateLevel(r.level), r.certified_on) for r in rows]
+            facts = await ladder_facts(conn, worker_id, certs)
+        async with runtime.store.transaction() as tx:
+            worker = await tx.load(Worker, worker_id)
+            if worker is not None:  # this node's own record is the freshest
+                certs = [(c.level, c.certified_on) for c in worker.certificates]
+                facts = await ladder_facts(tx.conn, worker_id, certs)
+            ladder = await tx.load(LadderStanding, standing_id(worker_id))
+        if worker is None and not certs and not facts.training and not facts.appraisals:
+            raise DomainError(f"no worker {worker_id} (yet)", field="worker_id", code="not_found")
+        levels = [lv for lv, d in certs if d <= day]
+        highest = max(levels, key=lambda lv: lv.rank) if levels else None
+        return {
+            "worker_id": worker_id,
+            "as_of": day,
+            "highest_certificate": highest,
+            "highest_certificate_zh": highest.zh if highest else None,
+            "certificates": [
+                {"level": lv, "certified_on": d} for lv, d in sorted(certs, key=lambda c: c[1])
+            ],
+            "training_hours": sum(h for _, h in facts.training),
+            "appraisals": [
+                {"period": p, "grade": g, "grade_zh": g.zh} for p, g, _ in facts.appraisals
+            ],
+            "expert_pool_admitted_on": ladder.admitted_on if ladder else None,
+            "steps": [d.as_dict() for d in evaluate(steps, facts, day)],
+        }
+
+    @router.post("/evaluate", summary="Re-evaluate every worker of this node (e.g. daily)")
+    async def evaluate_all(as_of: date | None = None) -> dict[str, Any]:
+        """Rules that depend on time (a certificate held N years) change without an event:
+        this publishes every decision that changed since the last evaluation."""
+        day = as_of or date.today()
+        async with reading(runtime.engine) as conn:
+            worker_ids = list(
+                await conn.scalars(
+                    select(events_table.c.stream_id)
+                    .where(events_table.c.aggregate_type == "worker")
+                    .distinct()
+                )
+            )
+        published = 0
+        for worker_id in worker_ids:
+            async with runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
+                worker = await tx.load(Worker, worker_id)
+                if worker is None:
+                    continue
+                tx.ctx = CommandContext(
+                    actor="registry.ladder", department=worker.profile.get("department")
+                )
+                certs = [(c.level, c.certified_on) for c in worker.certificates]
+                facts = await ladder_facts(tx.conn, worker_id, certs)
+                ladder = await tx.load(LadderStanding, standing_id(worker_id)) or LadderStanding(
+                    standing_id(worker_id)
+                )
+                ladder.decide(evaluate(steps, facts, day), day)
+                published += len(await tx.save(ladder))
+        return {"as_of": day, "workers": len(worker_ids), "events": published}
+
+    @router.post("/{worker_id}/expert-pool", status_code=201, summary="Admit to the expert pool")
+    async def admit(worker_id: str, cmd: AdmitToExpertPool) -> dict[str, Any]:
+        day = cmd.admitted_on or date.today()
+        async with runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
+            worker = await tx.load(Worker, worker_id)
+            if worker is None:
+                raise DomainError(
+                    f"no worker {worker_id} on this registry node",
+                    field="worker_id",
+                    code="not_found",
+                )
+            tx.ctx = CommandContext(
+                actor="registry.ladder", department=worker.profile.get("department")
+            )
+            certs = [(c.level, c.certified_on) for c in worker.certificates]
+            facts = await ladder_facts(tx.conn, worker_id, certs)
+            decision = next(d for d in evaluate(steps, facts, day) if d.step == "expert_pool")
+            ladder = await tx.load(LadderStanding, standing_id(worker_id)) or LadderStanding(
+                standing_id(worker_id)
+            )
+            ladder.admit_to_expert_pool(decision, day)
+            events = await tx.save(ladder)
+        return {
+            "worker_id": worker_id,
+            "admitted_on": day,
+            "decision": decision.as_dict(),
+            "events": [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in events],
+        }
+
+    return router

@@ -1,0 +1,3 @@
+from shegong.training.main import main
+
+main()

@@ -1,0 +1,65 @@
+"""File uploads: sign-in sheets (``POST /sessions/{id}/signin-sheet``) and national exam
+results (``POST /imports/exam-results``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import JSONResponse
+
+from shegong.training.api.routes import Ctx
+from shegong.training.application.imports import ImportReport, SheetImporter
+from shegong.training.imports.tabular import TabularFileError
+
+MAX_UPLOAD = 16 * 1024 * 1024
+
+
+def imports_router(importer: SheetImporter) -> APIRouter:
+    router = APIRouter(tags=["imports"])
+
+    @router.post("/sessions/{session_id}/signin-sheet", summary="Import a sign-in sheet (签到表)")
+    async def signin_sheet(
+        session_id: str,
+        ctx: Ctx,
+        file: Annotated[UploadFile, File(description="姓名, 身份证号 and/or 手机号, 签到时间")],
+    ) -> Any:
+        return await _imported(
+            file, "signin.csv", lambda d, n: importer.import_signin(session_id, d, n, ctx)
+        )
+
+    @router.post("/imports/exam-results", summary="Import national exam results (考试成绩)")
+    async def exam_results(
+        ctx: Ctx,
+        file: Annotated[UploadFile, File(description="姓名, 身份证号, 考试年度, 级别, 是否通过")],
+    ) -> Any:
+        return await _imported(file, "exams.csv", lambda d, n: importer.import_exams(d, n, ctx))
+
+    return router
+
+
+async def _imported(
+    file: UploadFile, default: str, run: Callable[[bytes, str], Awaitable[ImportReport]]
+) -> Any:
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return _file_error(413, "file is larger than 16 MiB", "文件超过 16 MiB")
+    try:
+        return (await run(data, file.filename or default)).as_dict()
+    except TabularFileError as err:
+        return _file_error(422, err.message, err.message_zh)
+
+
+def _file_error(status: int, message: str, message_zh: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": {
+                "code": "bad_file",
+                "field": "file",
+                "message": message,
+                "message_zh": message_zh,
+            }
+        },
+        status_code=status,
+    )

@@ -1,0 +1,160 @@
+"""The training service's HTTP API (FastAPI; OpenAPI at /docs)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.contracts.training import SessionKind, Tier
+from shegong.kernel.db import reading
+from shegong.kernel.store import CommandContext
+from shegong.training.application.handlers import TrainingCommands
+from shegong.training.domain.commands import (
+    Complete,
+    Enrol,
+    RecordAssessment,
+    RegisterBase,
+    ScheduleSession,
+    SignIn,
+)
+from shegong.training.projections.records import attendance, bases, sessions
+from shegong.training.projections.workforce import trainees
+from shegong.training.reports.indicators import training_indicators
+from shegong.training.reports.obligations import overdue_report
+
+
+def command_context(
+    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
+    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
+) -> CommandContext:
+    return CommandContext(actor=x_actor, department=x_department)
+
+
+Ctx = Annotated[CommandContext, Depends(command_context)]
+
+
+def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(tags=["training"])
+
+    @router.post("/bases", status_code=201, summary="Register a training or practice base")
+    async def register_base(cmd: RegisterBase, ctx: Ctx) -> dict[str, Any]:
+        return await commands.register_base(cmd, ctx)
+
+    @router.get("/bases", summary="The training network (培训网络)")
+    async def list_bases() -> list[dict[str, Any]]:
+        async with reading(engine) as conn:
+            return [r._asdict() for r in await conn.execute(select(bases).order_by(bases.c.name))]
+
+    @router.post("/sessions", status_code=201, summary="Schedule a session (排课)")
+    async def schedule(cmd: ScheduleSession, ctx: Ctx) -> dict[str, Any]:
+        return await commands.schedule(cmd, ctx)
+
+    @router.get("/sessions", summary="Sessions, newest first, with base and labels")
+    async def list_sessions(year: int | None = None) -> list[dict[str, Any]]:
+        query = (
+            select(
+                sessions,
+                bases.c.name.label("base_name"),
+                bases.c.tier.label("tier"),
+                bases.c.region.label("region"),
+            )
+            .join(bases, bases.c.base_id == sessions.c.base_id, isouter=True)
+            .order_by(sessions.c.held_on.desc())
+        )
+        if year:
+            query = query.where(
+                sessions.c.held_on >= date(year, 1, 1), sessions.c.held_on <= date(year, 12, 31)
+            )
+        async with reading(engine) as conn:
+            return [_labelled(r._asdict()) for r in await conn.execute(query)]
+
+    @router.get("/sessions/{session_id}", summary="One session with its attendance")
+    async def get_session(session_id: str) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            row = (
+                await conn.execute(select(sessions).where(sessions.c.session_id == session_id))
+            ).first()
+            if row is None:
+                raise HTTPException(
+                    404, {"code": "not_found", "field": "session_id", "message": f"no {session_id}"}
+                )
+            present = await conn.execute(
+                select(attendance.c.worker_id, attendance.c.signed_at, trainees.c.name)
+                .join(trainees, trainees.c.worker_id == attendance.c.worker_id, isouter=True)
+                .where(attendance.c.session_id == session_id)
+                .order_by(attendance.c.signed_at)
+            )
+            return {**_labelled(row._asdict()), "attendance": [a._asdict() for a in present]}
+
+    @router.post("/sessions/{session_id}/enrolments", summary="Enrol a worker (报名)")
+    async def enrol(session_id: str, cmd: Enrol, ctx: Ctx) -> dict[str, Any]:
+        return await commands.enrol(session_id, cmd, ctx)
+
+    @router.post("/sessions/{session_id}/attendance", summary="Record a sign-in (签到)")
+    async def sign_in(session_id: str, cmd: SignIn, ctx: Ctx) -> dict[str, Any]:
+        return await commands.sign_in(session_id, cmd, ctx)
+
+    @router.post("/sessions/{session_id}/completions", summary="Record a completion (结业)")
+    async def complete(session_id: str, cmd: Complete, ctx: Ctx) -> dict[str, Any]:
+        return await commands.complete(session_id, cmd, ctx)
+
+    @router.post("/sessions/{session_id}/complete", summary="Everyone who attended completes")
+    async def complete_all(session_id: str, ctx: Ctx) -> dict[str, Any]:
+        return await commands.complete_all(session_id, ctx)
+
+    @router.post("/assessments", status_code=201, summary="Record an appraisal (考核)")
+    async def assess(cmd: RecordAssessment, ctx: Ctx) -> dict[str, Any]:
+        return await commands.assess(cmd, ctx)
+
+    @router.get("/workforce/{worker_id}", summary="A worker as training knows them")
+    async def trainee(worker_id: str) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            row = (
+                await conn.execute(select(trainees).where(trainees.c.worker_id == worker_id))
+            ).first()
+        if row is None:
+            raise HTTPException(
+                404, {"code": "not_found", "field": "worker_id", "message": f"no {worker_id} (yet)"}
+            )
+        found = row._asdict()
+        found.pop("id_number_hash"), found.pop("phone_hash")
+        return found
+
+    return router
+
+
+def _labelled(row: dict[str, Any]) -> dict[str, Any]:
+    """Codes with their Chinese labels beside them, for people reading the answer."""
+    row["kind_zh"] = SessionKind(row["kind"]).zh
+    if row.get("tier"):
+        row["tier_zh"] = Tier(row["tier"]).zh
+    return row
+
+
+def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
+    router = APIRouter(tags=["reports"])
+
+    @router.get("/indicators/training", summary="Training indicators for a year (培训指标)")
+    async def indicators(
+        year: Annotated[int, Query(ge=2000, le=2100)],
+        region: Annotated[str | None, Query(description="Region path, e.g. 安定区")] = None,
+    ) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await training_indicators(conn, year, window_days, region)
+
+    @router.get("/obligations/prejob/overdue", summary="Overdue pre-job training (逾期岗前培训)")
+    async def overdue(
+        region: str | None = None,
+        organization: str | None = None,
+        as_of: date | None = None,
+    ) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await overdue_report(
+                conn, window_days, as_of or date.today(), region, organization
+            )
+
+    return router

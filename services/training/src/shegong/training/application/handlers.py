@@ -1,0 +1,130 @@
+"""Command handlers: load, decide, save — one transaction each."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts.training import AssessmentRecorded, BaseRegistered, SessionScheduled
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.training.domain.commands import (
+    Complete,
+    Enrol,
+    RecordAssessment,
+    RegisterBase,
+    ScheduleSession,
+    SignIn,
+)
+from shegong.training.domain.records import Assessment, TrainingBase, assessment_id
+from shegong.training.domain.session import Session
+from shegong.training.projections.workforce import trainees
+
+
+def _events(envelopes: list[Any]) -> list[dict[str, Any]]:
+    return [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in envelopes]
+
+
+class TrainingCommands:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def register_base(self, cmd: RegisterBase, ctx: CommandContext) -> dict[str, Any]:
+        base_id = cmd.base_id or f"base-{uuid.uuid4().hex[:12]}"
+        async with self.store.transaction(ctx) as tx:
+            if await tx.load(TrainingBase, base_id) is not None:
+                raise DomainError(f"base {base_id} exists", field="base_id", code="duplicate")
+            event = BaseRegistered(base_id=base_id, **cmd.model_dump(exclude={"base_id"}))
+            saved = await tx.save(TrainingBase.register(event))
+        return {"base": event.data(), "events": _events(saved)}
+
+    async def schedule(self, cmd: ScheduleSession, ctx: CommandContext) -> dict[str, Any]:
+        session_id = cmd.session_id or f"session-{uuid.uuid4().hex[:12]}"
+        async with self.store.transaction(ctx) as tx:
+            if cmd.base_id and await tx.load(TrainingBase, cmd.base_id) is None:
+                raise DomainError(
+                    f"no base {cmd.base_id} (基地不存在)", field="base_id", code="not_found"
+                )
+            if await tx.load(Session, session_id) is not None:
+                raise DomainError(
+                    f"session {session_id} exists", field="session_id", code="duplicate"
+                )
+            event = SessionScheduled(
+                session_id=session_id, **cmd.model_dump(exclude={"session_id"})
+            )
+            session = Session.schedule(event)
+            saved = await tx.save(session)
+        return {"session": session.view(), "events": _events(saved)}
+
+    async def enrol(self, session_id: str, cmd: Enrol, ctx: CommandContext) -> dict[str, Any]:
+        async with self.store.transaction(ctx) as tx:
+            session = await self.session(tx, session_id)
+            await known_worker(tx.conn, cmd.worker_id)
+            accepted = session.enrol(cmd.worker_id)
+            saved = await tx.save(session)
+        return {"accepted": accepted, "session": session.view(), "events": _events(saved)}
+
+    async def sign_in(self, session_id: str, cmd: SignIn, ctx: CommandContext) -> dict[str, Any]:
+        async with self.store.transaction(ctx) as tx:
+            session = await self.session(tx, session_id)
+            await known_worker(tx.conn, cmd.worker_id)
+            recorded = session.attend(cmd.worker_id, cmd.signed_at or datetime.now(UTC))
+            saved = await tx.save(session)
+        return {"recorded": recorded, "session": session.view(), "events": _events(saved)}
+
+    async def complete(self, session_id: str, cmd: Complete, ctx: CommandContext) -> dict[str, Any]:
+        async with self.store.transaction(ctx) as tx:
+            session = await self.session(tx, session_id)
+            session.complete(
+                cmd.worker_id, cmd.hours, cmd.score, cmd.completed_on or session.held_on
+            )
+            saved = await tx.save(session)
+        return {"session": session.view(), "events": _events(saved)}
+
+    async def complete_all(self, session_id: str, ctx: CommandContext) -> dict[str, Any]:
+        """Everyone who attended completes with the session's hours (结业)."""
+        async with self.store.transaction(ctx) as tx:
+            session = await self.session(tx, session_id)
+            for worker_id in sorted(session.attended - session.completed):
+                session.complete(worker_id, None, None, session.held_on)
+            saved = await tx.save(session)
+        return {"session": session.view(), "events": _events(saved)}
+
+    async def assess(self, cmd: RecordAssessment, ctx: CommandContext) -> dict[str, Any]:
+        event = AssessmentRecorded(
+            worker_id=cmd.worker_id,
+            period=cmd.period,
+            score=cmd.score,
+            grade=cmd.grade,
+            assessed_on=cmd.assessed_on or date.today(),
+        )
+        stream = assessment_id(cmd.worker_id, cmd.period)
+        async with self.store.transaction(ctx) as tx:
+            await known_worker(tx.conn, cmd.worker_id)
+            assessment = await tx.load(Assessment, stream) or Assessment(stream)
+            changed = assessment.assess(event)
+            saved = await tx.save(assessment)
+        return {"recorded": changed, "assessment": event.data(), "events": _events(saved)}
+
+    @staticmethod
+    async def session(tx: Transaction, session_id: str) -> Session:
+        session = await tx.load(Session, session_id)
+        if session is None:
+            raise DomainError(
+                f"no session {session_id} (培训班次不存在)", field="session_id", code="not_found"
+            )
+        return session
+
+
+async def known_worker(conn: AsyncConnection, worker_id: str) -> None:
+    found = await conn.scalar(select(trainees.c.worker_id).where(trainees.c.worker_id == worker_id))
+    if found is None:
+        raise DomainError(
+            f"no worker {worker_id} in the registry's events (yet) (人员库中无此人)",
+            field="worker_id",
+            code="not_found",
+        )

@@ -1,0 +1,158 @@
+"""Sheet imports: sign-in sheets (签到表) for a session and national exam results.
+
+Every row ends in the report — recorded, a repeat of someone already signed in
+(counted once), or rejected with its row number, field and reason. A bad row never
+takes the good ones down; a re-imported sheet records nothing new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shegong.contracts.training import ExamResultRecorded
+from shegong.kernel.aggregate import DomainError
+from shegong.kernel.identity import PersonalDataHasher
+from shegong.kernel.store import CommandContext, EventStore
+from shegong.training.application.handlers import TrainingCommands
+from shegong.training.application.people import resolve_person
+from shegong.training.domain.records import ExamResult, exam_id
+from shegong.training.imports.sheets import (
+    EXAM_COLUMNS,
+    SIGNIN_COLUMNS,
+    RowProblem,
+    parse_day,
+    parse_level,
+    parse_passed,
+    parse_signed_at,
+    parse_year,
+    read_sheet,
+)
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows_read: int = 0
+    recorded: int = 0
+    repeated: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    events: int = 0
+
+    def reject(self, row: int, problem: RowProblem | DomainError, name: str | None) -> None:
+        entry: dict[str, str | None]
+        if isinstance(problem, RowProblem):
+            entry = {
+                "field": problem.field,
+                "reason": problem.reason,
+                "reason_zh": problem.reason_zh,
+            }
+        else:
+            entry = {"field": problem.field, "reason": str(problem), "reason_zh": None}
+        self.rejected.append({"row": row, "name": name, **entry})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "rows_read": self.rows_read,
+            "recorded": self.recorded,
+            "repeated": self.repeated,
+            "rejected": self.rejected,
+            "events": self.events,
+        }
+
+
+class SheetImporter:
+    def __init__(self, store: EventStore, hasher: PersonalDataHasher) -> None:
+        self.store, self.hasher = store, hasher
+
+    async def import_signin(
+        self, session_id: str, data: bytes, filename: str, ctx: CommandContext
+    ) -> ImportReport:
+        """Sign-in sheet (姓名, 身份证号 and/or 手机号, 签到时间) for one session."""
+        report = ImportReport("sign_in_sheet")
+        rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"], one_of=["id_number", "phone"])
+        async with self.store.transaction(ctx) as tx:
+            session = await TrainingCommands.session(tx, session_id)
+            seen: dict[str, int] = {}
+            for row in rows:
+                report.rows_read += 1
+                name = row.text("name")
+                try:
+                    person = await resolve_person(
+                        tx.conn, self.hasher, name, row.text("id_number"), row.text("phone")
+                    )
+                    signed_at = parse_signed_at(row.values.get("signed_at"), session.held_on)
+                except RowProblem as problem:
+                    report.reject(row.row, problem, name)
+                    continue
+                if session.attend(person.worker_id, signed_at, "sign_in_sheet"):
+                    report.recorded += 1
+                    seen[person.worker_id] = row.row
+                else:
+                    first = seen.get(person.worker_id)
+                    report.repeated.append(
+                        {
+                            "row": row.row,
+                            "name": person.name,
+                            "worker_id": person.worker_id,
+                            "reason": f"already signed in (row {first})"
+                            if first
+                            else "already signed in before this sheet",
+                            "reason_zh": "重复签到，只计一次",
+                        }
+                    )
+            report.events = len(await tx.save(session))
+        return report
+
+    async def import_exams(self, data: bytes, filename: str, ctx: CommandContext) -> ImportReport:
+        """National exam results (姓名, 身份证号, 考试年度, 级别, 是否通过)."""
+        report = ImportReport("exam_results")
+        rows = read_sheet(
+            data, filename, EXAM_COLUMNS, ["name", "id_number", "exam_year", "level", "passed"]
+        )
+        async with self.store.transaction(ctx) as tx:
+            results: list[ExamResult] = []
+            for row in rows:
+                report.rows_read += 1
+                name = row.text("name")
+                try:
+                    person = await resolve_person(
+                        tx.conn, self.hasher, name, row.text("id_number"), None
+                    )
+                    year = parse_year(row.text("exam_year"))
+                    level = parse_level(row.text("level"))
+                    passed = parse_passed(row.text("passed"))
+                    certified_on = parse_day(row.values.get("certified_on"))
+                    if passed and certified_on and certified_on > date.today():
+                        raise RowProblem("certified_on", "date is in the future", "日期晚于今天")
+                    event = ExamResultRecorded(
+                        worker_id=person.worker_id,
+                        exam_year=year,
+                        level=level,  # type: ignore[arg-type]
+                        passed=passed,
+                        certified_on=(certified_on or date.today()) if passed else None,
+                        certificate_no=row.text("certificate_no") if passed else None,
+                    )
+                    stream = exam_id(person.worker_id, year, level)
+                    result = next((r for r in results if r.id == stream), None)
+                    result = result or await tx.load(ExamResult, stream) or ExamResult(stream)
+                    if result.record_result(event):
+                        report.recorded += 1
+                        if result not in results:
+                            results.append(result)
+                    else:
+                        report.repeated.append(
+                            {
+                                "row": row.row,
+                                "name": person.name,
+                                "worker_id": person.worker_id,
+                                "reason": "this result is already recorded",
+                                "reason_zh": "该成绩已登记",
+                            }
+                        )
+                except (RowProblem, DomainError) as problem:
+                    report.reject(row.row, problem, name)
+            report.events = len(await tx.save_all(results))
+        return report

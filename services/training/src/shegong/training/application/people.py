@@ -1,0 +1,85 @@
+"""Who a row of a sheet is: resolved to a registry ``worker_id`` through training's own
+view of the workforce, by the keyed hash of the ID number, else of the phone.
+
+A person nobody registered is never invented: the caller reports the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.kernel.identity import (
+    PersonalDataError,
+    PersonalDataHasher,
+    normalize_name,
+    normalize_phone,
+    parse_resident_id,
+)
+from shegong.training.imports.sheets import RowProblem
+from shegong.training.projections.workforce import trainees
+
+
+@dataclass(frozen=True)
+class Person:
+    worker_id: str
+    name: str
+
+
+async def resolve_person(
+    conn: AsyncConnection,
+    hasher: PersonalDataHasher,
+    name: str | None,
+    id_number: str | None,
+    phone: str | None,
+) -> Person:
+    """The registered worker this row names, or :class:`RowProblem` saying why not."""
+    if not id_number and not phone:
+        raise RowProblem(
+            "id_number",
+            "neither an ID number nor a phone: the person cannot be identified",
+            "身份证号和手机号均为空，无法确认身份",
+        )
+    try:
+        conds = []
+        if id_number:
+            conds.append(
+                (
+                    "id_number",
+                    trainees.c.id_number_hash
+                    == hasher.id_number(parse_resident_id(id_number).number),
+                )
+            )
+        if phone:
+            conds.append(("phone", trainees.c.phone_hash == hasher.phone(normalize_phone(phone))))
+    except PersonalDataError as err:
+        raise RowProblem(err.field, err.reason, err.reason_zh) from None
+    for field, cond in conds:
+        rows = (
+            await conn.execute(
+                select(trainees.c.worker_id, trainees.c.name, trainees.c.left_on)
+                .where(cond)
+                # The same person on several departments' rosters: prefer someone still
+                # employed, then the earliest registration.
+                .order_by(trainees.c.left_on.is_not(None), trainees.c.registered_on)
+            )
+        ).all()
+        if not rows:
+            continue
+        row = rows[0]
+        if name and normalize_name(name) != row.name:
+            raise RowProblem(
+                "name",
+                f"name {name!r} does not match the registered worker with this {field} "
+                f"({row.name})",
+                f"姓名“{name}”与登记的人员（{row.name}）不一致",
+            )
+        return Person(row.worker_id, row.name)
+    raise RowProblem(
+        "id_number" if id_number else "phone",
+        "unknown person: nobody with this ID number or phone is registered "
+        "(register them in the registry first)",
+        "查无此人：人员库中没有该身份证号或手机号的登记（请先在人员库登记）",
+    )

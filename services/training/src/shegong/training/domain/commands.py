@@ -1,0 +1,64 @@
+"""Commands as they arrive at the edge: typed, validated, the field at fault named."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterBase(_Command):
+    """Register a training base (培训基地) or practice base (实践基地)."""
+
+    base_id: str | None = Field(default=None, max_length=64, description="default: generated")
+    name: str = Field(min_length=1, max_length=128, description="基地名称")
+    kind: BaseKind = Field(description="training_base / practice_base or 培训基地 / 实践基地")
+    tier: Tier = Field(description="city / county / township or 市级 / 县级 / 乡镇级")
+    region: str | None = Field(default=None, max_length=200, description="e.g. 安定区/永定路街道")
+
+
+class ScheduleSession(_Command):
+    """Put a session on the calendar (排课)."""
+
+    session_id: str | None = Field(default=None, max_length=64, description="default: generated")
+    kind: SessionKind = Field(description="prejob/backbone/exam_prep/lecture/practice or 岗前培训…")
+    title: str = Field(min_length=1, max_length=200)
+    held_on: date
+    hours: float = Field(gt=0, le=1000, description="学时")
+    base_id: str | None = Field(default=None, max_length=64)
+    capacity: int | None = Field(default=None, ge=1, description="名额")
+    audience: str | None = Field(default=None, max_length=200, description="培训对象")
+    skills: list[str] = Field(default_factory=list)
+    serves: list[TargetGroup] = Field(default_factory=list)
+
+
+class Enrol(_Command):
+    worker_id: str = Field(min_length=1, max_length=64)
+
+
+class SignIn(_Command):
+    worker_id: str = Field(min_length=1, max_length=64)
+    signed_at: datetime | None = Field(default=None, description="default: now")
+
+
+class Complete(_Command):
+    worker_id: str = Field(min_length=1, max_length=64)
+    hours: float | None = Field(default=None, ge=0, le=1000, description="default: the session's")
+    score: float | None = Field(default=None, ge=0, le=100)
+    completed_on: date | None = Field(default=None, description="default: the session's date")
+
+
+class RecordAssessment(_Command):
+    """An appraisal result (考核)."""
+
+    worker_id: str = Field(min_length=1, max_length=64)
+    period: str = Field(min_length=1, max_length=32, description="e.g. 2024")
+    score: float | None = Field(default=None, ge=0, le=100)
+    grade: AppraisalGrade = Field(description="excellent… or 优秀 / 称职 / 基本称职 / 不称职")
+    assessed_on: date | None = None

@@ -1,0 +1,126 @@
+"""Training's own view of the workforce (培训视角的人员库), from ``registry.events`` only.
+
+It keeps what training needs: who a worker is (name, keyed hashes of ID number and phone
+to resolve sign-in sheets), where they work (organisation, region), when they were hired
+or registered (the pre-job obligation) and whether they left. Per-aggregate order is
+guarded: version n is applied only on top of version n - 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts import Envelope, Event
+from shegong.contracts.registry import (
+    REGISTRY_STREAM,
+    CertificateLevel,
+    WorkerCertified,
+    WorkerLeft,
+    WorkerProfileUpdated,
+    WorkerRegistered,
+)
+from shegong.kernel.projection import Projection
+
+metadata = MetaData()
+
+trainees = Table(
+    "tr_workers",
+    metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("department", String(64), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("id_number_hash", String(64), index=True),
+    Column("id_number_masked", String(32)),
+    Column("phone_hash", String(64), index=True),
+    Column("phone_masked", String(32)),
+    Column("organization", String(128), index=True),
+    Column("county", String(64)),
+    Column("township", String(64)),
+    Column("community", String(64)),
+    Column("region", String(200), index=True),
+    Column("hired_on", Date),
+    Column("registered_on", Date, nullable=False),
+    Column("left_on", Date),
+    Column("highest_certificate", String(16)),
+)
+
+
+class OutOfOrder(RuntimeError):
+    """An event for version n arrived while the read model holds another version."""
+
+
+def region_path(county: str | None, township: str | None, community: str | None) -> str | None:
+    parts = [p for p in (county, township, community) if p]
+    return "/".join(parts) or None
+
+
+class WorkforceProjection(Projection):
+    name = "training_workforce"
+    contract = REGISTRY_STREAM
+    metadata = metadata
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if envelope.aggregate_type != "worker":
+            return
+        if isinstance(event, WorkerRegistered):
+            region = event.region
+            await conn.execute(
+                trainees.insert().values(
+                    worker_id=event.worker_id,
+                    version=envelope.aggregate_version,
+                    department=event.department,
+                    name=event.name,
+                    id_number_hash=event.id_number_hash,
+                    id_number_masked=event.id_number_masked,
+                    phone_hash=event.phone_hash,
+                    phone_masked=event.phone_masked,
+                    organization=event.organization,
+                    county=region.county,
+                    township=region.township,
+                    community=region.community,
+                    region=region_path(region.county, region.township, region.community),
+                    hired_on=event.hired_on,
+                    registered_on=envelope.time.date(),
+                )
+            )
+            return
+        values: dict[str, Any] = {}
+        if isinstance(event, WorkerProfileUpdated):
+            for field in event.changed:
+                if field == "region" and event.region is not None:
+                    r = event.region
+                    values.update(
+                        county=r.county,
+                        township=r.township,
+                        community=r.community,
+                        region=region_path(r.county, r.township, r.community),
+                    )
+                elif field in ("name", "phone_hash", "phone_masked", "organization", "hired_on"):
+                    values[field] = getattr(event, field)
+        elif isinstance(event, WorkerLeft):
+            values["left_on"] = event.left_on
+        elif isinstance(event, WorkerCertified):
+            current = await conn.scalar(
+                select(trainees.c.highest_certificate).where(
+                    trainees.c.worker_id == envelope.subject
+                )
+            )
+            if current is None or CertificateLevel(current).rank < event.level.rank:
+                values["highest_certificate"] = event.level.value
+        moved = await conn.execute(
+            update(trainees)
+            .where(
+                (trainees.c.worker_id == envelope.subject)
+                & (trainees.c.version == envelope.aggregate_version - 1)
+            )
+            .values(version=envelope.aggregate_version, **values)
+        )
+        if moved.rowcount != 1:
+            raise OutOfOrder(
+                f"worker {envelope.subject}: version {envelope.aggregate_version} "
+                "does not follow the read model's version"
+            )

@@ -1,0 +1,134 @@
+"""Training indicators (培训指标) for a year, optionally for one region of the tree.
+
+- ``sessions``: sessions held in the year (at a base in the region, when one is asked);
+- ``person_times`` (人次): attendance records, person × session, of those sessions;
+- ``trainees``: distinct workers among them;
+- ``hours``: training hours completed in those sessions (person-hours credited);
+- ``by_kind`` / ``by_tier``: sessions and person-times per kind and per base tier;
+- ``prejob_coverage``: of the year's new hires (hiring — or registration — date in the
+  year, working in the region), the share who completed pre-job training within the window;
+- ``examprep_pass_rate``: of the workers who attended an exam-prep session in the year and
+  sat that year's exam, the share who passed (any level).
+Every figure says as of which event positions it was computed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts.training import SessionKind, Tier
+from shegong.kernel.schema import projection_positions
+from shegong.training.projections.records import attendance, bases, completions, exams, sessions
+from shegong.training.projections.workforce import trainees
+from shegong.training.reports.obligations import in_region, prejob_obligations
+
+
+def _share(numerator: int, denominator: int) -> dict[str, Any]:
+    return {
+        "value": round(numerator / denominator, 4) if denominator else None,
+        "numerator": numerator,
+        "denominator": denominator,
+    }
+
+
+async def as_of(conn: AsyncConnection) -> dict[str, dict[str, int]]:
+    """Per read model, the last event position applied from each producer it follows
+    (sources are ``/shegong/<service>/<node>``)."""
+    follows = {"training_records": "/shegong/training/", "training_workforce": "/shegong/registry/"}
+    found: dict[str, dict[str, int]] = {name: {} for name in follows}
+    for row in await conn.execute(
+        select(projection_positions).where(projection_positions.c.projection.in_(list(follows)))
+    ):
+        if row.source.startswith(follows[row.projection]):
+            found[row.projection][row.source] = int(row.position)
+    return found
+
+
+async def training_indicators(
+    conn: AsyncConnection, year: int, window_days: int, region: str | None = None
+) -> dict[str, Any]:
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    base_rows = {b.base_id: b for b in await conn.execute(select(bases))}
+    held = [
+        s
+        for s in await conn.execute(
+            select(sessions).where(sessions.c.held_on >= first, sessions.c.held_on <= last)
+        )
+        if region is None
+        or (s.base_id in base_rows and in_region(base_rows[s.base_id].region, region))
+    ]
+    ids = {s.session_id for s in held}
+    kinds = {s.session_id: s.kind for s in held}
+    tiers = {
+        s.session_id: base_rows[s.base_id].tier if s.base_id in base_rows else "none" for s in held
+    }
+    attended = [
+        (a.session_id, a.worker_id)
+        for a in await conn.execute(select(attendance.c.session_id, attendance.c.worker_id))
+        if a.session_id in ids
+    ]
+    hours = sum(
+        c.hours
+        for c in await conn.execute(select(completions.c.session_id, completions.c.hours))
+        if c.session_id in ids
+    )
+    by_kind = {
+        k.value: {
+            "label_zh": k.zh,
+            "sessions": sum(1 for s in held if s.kind == k.value),
+            "person_times": sum(1 for sid, _ in attended if kinds[sid] == k.value),
+        }
+        for k in SessionKind
+    }
+    tier_labels = {t.value: t.zh for t in Tier} | {"none": "未指定基地"}
+    by_tier = {
+        t: {
+            "label_zh": label,
+            "sessions": sum(1 for s in held if tiers[s.session_id] == t),
+            "person_times": sum(1 for sid, _ in attended if tiers[sid] == t),
+        }
+        for t, label in tier_labels.items()
+    }
+    regions = {w.worker_id: w.region for w in await conn.execute(select(trainees))}
+    hires = [
+        o
+        for o in await prejob_obligations(conn, window_days)
+        if first <= o.starts_on <= last and in_region(regions.get(o.worker_id), region)
+    ]
+    covered = sum(1 for o in hires if o.completed_on is not None and o.completed_on <= o.due_on)
+    prep = {w for sid, w in attended if kinds[sid] == SessionKind.EXAM_PREP.value}
+    sat: dict[str, bool] = {}
+    for e in await conn.execute(select(exams).where(exams.c.exam_year == year)):
+        if e.worker_id in prep:
+            sat[e.worker_id] = sat.get(e.worker_id, False) or bool(e.passed)
+    counts = Counter(sat.values())
+    return {
+        "year": year,
+        "region": region,
+        "sessions": len(held),
+        "person_times": len(attended),
+        "trainees": len({w for _, w in attended}),
+        "hours": round(hours, 2),
+        "session_hours": round(sum(s.hours for s in held), 2),
+        "by_kind": by_kind,
+        "by_tier": by_tier,
+        "prejob_coverage": {**_share(covered, len(hires)), "window_days": window_days},
+        "examprep_pass_rate": {
+            **_share(counts[True], len(sat)),
+            "participants": len(prep),
+        },
+        "labels_zh": {
+            "sessions": "培训班次",
+            "person_times": "培训人次",
+            "trainees": "参训人数",
+            "hours": "完成学时",
+            "prejob_coverage": "岗前培训覆盖率",
+            "examprep_pass_rate": "考前冲刺参训人员考试通过率",
+        },
+        "as_of": await as_of(conn),
+    }

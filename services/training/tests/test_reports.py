@@ -1,0 +1,181 @@
+"""Exam results, appraisals, pre-job obligations and the training indicators; and a
+training node whose read models were dropped gives the same answers after a restart."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+from stdnum.cn import ric
+
+from shegong.kernel.db import writing
+from shegong.kernel.schema import projection_positions
+
+if TYPE_CHECKING:
+    from conftest import Node, StartTraining
+
+
+def rid(birth: str, serial: str, region: str = "621102") -> str:
+    body = f"{region}{birth}{serial}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+ZHANG, LI, WANG = rid("19880312", "123"), rid("19920817", "246"), rid("19850607", "242")
+ZHAO = rid("19900101", "555")
+
+
+async def scenario(node: Node) -> dict[str, str]:
+    """Three new hires in 2025, one old hand, a base, a pre-job and an exam-prep session."""
+    feed = node.feed
+    ids = {
+        "zhang": feed.register("张伟", ZHANG, hired_on=date(2025, 1, 10)),
+        "li": feed.register("李娜", LI, hired_on=date(2025, 2, 1), organization="红叶社工服务中心"),
+        "wang": feed.register("王芳", WANG, hired_on=date(2025, 1, 5), county="临洮县"),
+        "zhao": feed.register("赵敏", ZHAO, hired_on=date(2020, 5, 1)),
+    }
+    await node.sync()
+    base = await node.ok(
+        "POST",
+        "/bases",
+        json={
+            "name": "定西市社会工作培训基地",
+            "kind": "培训基地",
+            "tier": "市级",
+            "region": "安定区",
+        },
+    )
+    base_id = base["base"]["base_id"]
+    prejob = await node.ok(
+        "POST",
+        "/sessions",
+        json={
+            "kind": "prejob",
+            "title": "岗前培训",
+            "held_on": "2025-03-01",
+            "hours": 16,
+            "base_id": base_id,
+        },
+    )
+    prep = await node.ok(
+        "POST",
+        "/sessions",
+        json={
+            "kind": "考前冲刺",
+            "title": "考前冲刺班",
+            "held_on": "2025-05-20",
+            "hours": 24,
+            "base_id": base_id,
+        },
+    )
+    p, e = prejob["session"]["session_id"], prep["session"]["session_id"]
+    sheet = f"姓名,身份证号,签到时间\n张伟,{ZHANG},2025-03-01 09:00\n李娜,{LI},2025-03-01 09:01\n"
+    await node.ok("POST", f"/sessions/{p}/signin-sheet", files={"file": ("a.csv", sheet.encode())})
+    await node.ok("POST", f"/sessions/{p}/complete")
+    sheet = f"姓名,身份证号,签到时间\n张伟,{ZHANG},2025-05-20 09:00\n赵敏,{ZHAO},2025-05-20\n"
+    await node.ok("POST", f"/sessions/{e}/signin-sheet", files={"file": ("b.csv", sheet.encode())})
+    exams = (
+        "姓名,身份证号,考试年度,级别,是否通过\n"
+        f"张伟,{ZHANG},2025,社会工作师,是\n"
+        f"赵敏,{ZHAO},2025,助理社会工作师,否\n"
+        f"王芳,{WANG},2025,中级,未通过\n"
+        f"无名,{rid('19700101', '111')},2025,中级,是\n"
+    )
+    report = await node.ok(
+        "POST", "/imports/exam-results", files={"file": ("exams.csv", exams.encode())}
+    )
+    assert report["recorded"] == 3 and [r["row"] for r in report["rejected"]] == [5]
+    await node.ok(
+        "POST", "/assessments", json={"worker_id": ids["zhang"], "period": "2024", "grade": "优秀"}
+    )
+    await node.sync_own()
+    return ids
+
+
+async def answers(node: Node, ids: dict[str, str]) -> dict[str, Any]:
+    figures = await node.ok("GET", "/indicators/training", params={"year": 2025})
+    return {
+        "indicators": figures,
+        "region": await node.ok(
+            "GET", "/indicators/training", params={"year": 2025, "region": "临洮县"}
+        ),
+        "overdue": await node.ok(
+            "GET", "/obligations/prejob/overdue", params={"as_of": "2025-12-31"}
+        ),
+        "zhang": await node.ok("GET", f"/workforce/{ids['zhang']}"),
+    }
+
+
+async def test_indicators_obligations_and_exam_import(training: Node) -> None:
+    ids = await scenario(training)
+    got = await answers(training, ids)
+    figures = got["indicators"]
+    assert figures["sessions"] == 2
+    assert figures["person_times"] == 4
+    assert figures["trainees"] == 3
+    assert figures["hours"] == 32  # two pre-job completions of 16 h
+    assert figures["by_kind"]["prejob"] == {
+        "label_zh": "岗前培训",
+        "sessions": 1,
+        "person_times": 2,
+    }
+    assert figures["by_tier"]["city"]["sessions"] == 2
+    # New hires in 2025: 张伟, 李娜 (covered), 王芳 (not): 2 of 3.
+    assert figures["prejob_coverage"]["numerator"] == 2
+    assert figures["prejob_coverage"]["denominator"] == 3
+    # Exam prep: 张伟 and 赵敏 attended and sat; 张伟 passed.
+    assert figures["examprep_pass_rate"]["value"] == 0.5
+    assert figures["as_of"]["training_records"]
+    assert figures["as_of"]["training_workforce"] == {"/shegong/registry/city": 4}
+    # Sessions are at a base in 安定区; 临洮县 held none, but 王芳 is a new hire there.
+    assert got["region"]["sessions"] == 0
+    assert got["region"]["prejob_coverage"]["denominator"] == 1
+    overdue = got["overdue"]
+    # 王芳 (hired 2025-01-05) and 赵敏 (2020) never did pre-job training.
+    assert overdue["total"] == 2
+    assert {g["region"] for g in overdue["groups"]} == {"安定区/永定路街道", "临洮县/永定路街道"}
+    only = await training.ok(
+        "GET", "/obligations/prejob/overdue", params={"as_of": "2025-12-31", "region": "临洮县"}
+    )
+    assert only["total"] == 1 and only["groups"][0]["workers"][0]["name"] == "王芳"
+    # Within the window nobody is overdue yet.
+    early = await training.ok(
+        "GET", "/obligations/prejob/overdue", params={"as_of": "2025-02-01", "region": "临洮县"}
+    )
+    assert early["total"] == 0
+    assert "id_number_hash" not in got["zhang"]
+    listed = await training.ok("GET", "/sessions", params={"year": 2025})
+    assert [(s["kind_zh"], s["tier_zh"], s["base_name"]) for s in listed] == [
+        ("考前冲刺", "市级", "定西市社会工作培训基地"),
+        ("岗前培训", "市级", "定西市社会工作培训基地"),
+    ]
+
+
+async def test_a_worker_who_left_owes_nothing(training: Node) -> None:
+    worker = training.feed.register("李娜", LI, hired_on=date.today() - timedelta(days=200))
+    await training.sync()
+    assert (await training.ok("GET", "/obligations/prejob/overdue"))["total"] == 1
+    training.feed.leave(worker, 2, date.today() - timedelta(days=10))
+    await training.sync()
+    assert (await training.ok("GET", "/obligations/prejob/overdue"))["total"] == 0
+    assert (await training.ok("GET", f"/workforce/{worker}"))["left_on"]
+
+
+async def test_restart_with_dropped_read_models_gives_the_same_answers(
+    database_url: str, start_training: StartTraining
+) -> None:
+    first = await start_training(database_url)
+    ids = await scenario(first)
+    before = await answers(first, ids)
+    await first.stop()
+    # Drop every read model: the tables' rows and their positions.
+    async with writing(first.runtime.engine) as conn:
+        for runner in first.runtime.runners:
+            for table in runner.projection.metadata.sorted_tables:
+                await conn.execute(delete(table))
+        await conn.execute(delete(projection_positions))
+    await first.runtime.engine.dispose()
+
+    # The restarted node refills from the registry's feed and its own store on start.
+    second = await start_training(database_url, first.feed)
+    assert await answers(second, ids) == before
