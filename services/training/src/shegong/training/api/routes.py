@@ -54,7 +54,9 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
         return await commands.schedule(cmd, ctx)
 
     @router.get("/sessions", summary="Sessions, newest first, with base and labels")
-    async def list_sessions(year: int | None = None) -> list[dict[str, Any]]:
+    async def list_sessions(
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    ) -> list[dict[str, Any]]:
         query = (
             select(
                 sessions,
