@@ -139,6 +139,11 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
 
     assert await certified() == 0
 
+    async def workforce(year: int) -> dict[str, Any]:
+        return dict(await ok(registry, "GET", "/indicators/workforce", params={"year": year}))
+
+    assert (await workforce(2026))["certified"] == 0
+
     # 2. Training: an exam-prep session, a sign-in sheet, an appraisal, the exam results.
     session = await ok(
         training,
@@ -211,6 +216,15 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
     assert again["recorded"] == 0 and len(again["repeated"]) == 1
     assert await certified() == 1
     assert date.fromisoformat(record["certificates"][0]["certified_on"]) == date(2025, 6, 30)
+
+    # 6. The census indicators moved by themselves: one more certified 社会工作师, and the
+    #    ladder's admission counts in the expert pool.
+    async def indicators_moved() -> dict[str, Any] | None:
+        ind = await workforce(2026)
+        return ind if ind["certified"] == 1 and ind["expert_pool"] == 1 else None
+
+    moved = await eventually(indicators_moved, timeout=30)
+    assert moved["by_level"]["intermediate"] == 1
 
 
 async def test_training_rebuilds_its_view_from_the_registrys_feed(

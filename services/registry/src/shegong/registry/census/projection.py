@@ -51,7 +51,9 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
     CensusPairDecided,
+    CertificateLevel,
     ExpertAdmitted,
+    ExpertPoolAdmitted,
     PairQueuedForReview,
     RecordsLinked,
     RecordsUnlinked,
@@ -166,7 +168,7 @@ census_state = Table(
 )
 
 CENSUS_AGGREGATE = "census"
-_CONSUMED = frozenset({"worker", "census-decision", "expert"})  # not its own link events
+_CONSUMED = frozenset({"worker", "census-decision", "expert", "ladder"})  # not its own link events
 _ROW_FIELDS = (
     "name",
     "phone_hash",
@@ -303,6 +305,8 @@ class CensusProjection(Projection):
             self._set(self._known(event.worker_id), {"left_on": event.left_on})
         elif isinstance(event, CensusPairDecided):
             self._clerk(linker, event, envelope)
+        elif isinstance(event, ExpertPoolAdmitted):
+            await self._ladder_admission(conn, event)
         elif isinstance(event, ExpertAdmitted):
             self._experts[event.id_number_hash] = {
                 "id_hash": event.id_number_hash,
@@ -313,6 +317,48 @@ class CensusProjection(Projection):
             }
         if envelope.sequence > self._high_water.get(envelope.source, 0):
             self._emit.extend(self._out[before:])
+
+    async def _ladder_admission(self, conn: AsyncConnection, event: ExpertPoolAdmitted) -> None:
+        """The ladder admitted a worker: the person holding that record's valid ID number
+        is in the pool (a record without a valid ID number cannot be counted as a person
+        across departments, and is logged)."""
+        key = self._known(event.worker_id)
+        row = self._inserts.get(key)
+        if row is None:
+            found = (
+                await conn.execute(
+                    select(records.c.id_hash, records.c.id_masked, records.c.name).where(
+                        records.c.key == key
+                    )
+                )
+            ).first()
+            row = dict(found._mapping) if found is not None else {}
+        if not row.get("id_hash"):
+            log.warning("census: expert %s has no valid ID number; not counted", key)
+            return
+        held = [
+            CertificateLevel(r.level)
+            for r in await conn.execute(
+                select(certificates.c.level).where(
+                    certificates.c.key.in_(
+                        select(records.c.key).where(records.c.id_hash == row["id_hash"])
+                    )
+                    & (certificates.c.certified_on <= event.admitted_on)
+                )
+            )
+        ] + [
+            CertificateLevel(c["level"])
+            for c in self._certs.values()
+            if c["key"] == key and c["certified_on"] <= event.admitted_on
+        ]
+        highest = max(held, key=lambda level: level.rank, default=CertificateLevel.INTERMEDIATE)
+        self._experts[row["id_hash"]] = {
+            "id_hash": row["id_hash"],
+            "id_masked": row["id_masked"],
+            "name": row["name"],
+            "admitted_on": event.admitted_on,
+            "level": highest.value,
+        }
 
     def _known(self, worker_id: str) -> str:
         key = self._key_of.get(worker_id)
