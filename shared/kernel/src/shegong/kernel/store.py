@@ -122,7 +122,9 @@ class EventStore:
             )
 
     def _envelope(self, row: Any) -> Envelope:
-        return Envelope(
+        # Rows of our own store were validated when appended: construct without
+        # re-validating (the feed and every rebuild go through here, row by row).
+        return Envelope.model_construct(
             id=row["event_id"],
             type=row["type"],
             schema_version=row["schema_version"],
