@@ -59,6 +59,9 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
     with running(_platform(data_dir), "starting shegong …") as platform:
         console.print("\n[bold green]shegong is up[/]")
         for svc in platform.services:
+            if svc.definition.extras.get("web"):  # a web front-end: pages, no events
+                console.print(f"  {svc.name:<10} {svc.url}   (open it in a browser)")
+                continue
             console.print(
                 f"  {svc.name:<10} {svc.url}   API docs {svc.url}/docs   "
                 f"events {svc.url}/events   AsyncAPI {svc.url}/asyncapi"
