@@ -59,6 +59,7 @@ def build(
 
     app = FastAPI(title="shegong console", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.openapi_cache = {}
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.exception_handler(NotSignedIn)

@@ -19,8 +19,7 @@ from shegong.console.web import Ctx, page_context
 
 PLUMBING = {"/health", "/ready", "/asyncapi", "/events", "/metrics", "/openapi.json"}
 Operations = dict[tuple[str, str], dict[str, Any]]
-_CACHE: dict[str, tuple[float, Operations | None]] = {}
-CACHE_S = 15.0
+CACHE_S = 15.0  # a training service that comes up shows within this
 
 
 async def training_operations(ctx: Ctx) -> Operations | None:
@@ -29,7 +28,8 @@ async def training_operations(ctx: Ctx) -> Operations | None:
     if not upstream.configured:
         return None
     assert upstream.base_url is not None
-    cached = _CACHE.get(upstream.base_url)
+    cache: dict[str, tuple[float, Operations | None]] = ctx.request.app.state.openapi_cache
+    cached = cache.get(upstream.base_url)
     if cached and time.monotonic() - cached[0] < CACHE_S:
         return cached[1]
     try:
@@ -37,7 +37,7 @@ async def training_operations(ctx: Ctx) -> Operations | None:
         ops: Operations | None = _operations(document) if isinstance(document, dict) else None
     except UpstreamError:
         ops = None
-    _CACHE[upstream.base_url] = (time.monotonic(), ops)
+    cache[upstream.base_url] = (time.monotonic(), ops)
     return ops
 
 
