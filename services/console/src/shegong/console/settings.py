@@ -46,9 +46,9 @@ class ConsoleSettings(BaseSettings):
         return None
 
     def cookie_secret(self) -> str:
-        if self.session_secret is not None:
+        if self.session_secret is not None and self.session_secret.get_secret_value():
             return self.session_secret.get_secret_value()
-        if self.pii_hash_key is not None:
+        if self.pii_hash_key is not None and self.pii_hash_key.get_secret_value():
             # A key of its own, derived so the hashing key itself never signs cookies.
             key = self.pii_hash_key.get_secret_value().encode()
             return hmac.new(key, b"shegong-console-session", hashlib.sha256).hexdigest()
