@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shegong.platform.demo import ROSTER, WORKERS
+from shegong.platform.demo import ROSTER, WORKERS, resident_id
+from shegong.platform.demo_census import COLUMNS, census_rosters
 from shegong.platform.launcher import Platform
 
 DOCS = Path(__file__).resolve().parents[3] / "docs"
@@ -124,6 +125,24 @@ def test_roster_upload_updates_the_census(
     page.click("[data-testid=persons] a", timeout=5_000)
     assert page.locator("[data-testid=person-name]").inner_text() == "孙丽"
     assert "youth-league" in page.locator("[data-testid=records]").inner_text()
+
+
+def test_a_review_pair_is_decided_with_one_click(page: Any, seeded: dict[str, str]) -> None:
+    registry = httpx.Client(base_url=seeded["registry"], timeout=20)
+    rosters = census_rosters(resident_id)
+    for dept in ("social-work", "education"):  # 刘思远 twice: same birth date, other employer
+        data = ("\n".join([COLUMNS, *rosters[dept]]) + "\n").encode("utf-8-sig")
+        imported = registry.post(
+            "/imports/roster", files={"file": (f"{dept}.csv", data)}, data={"department": dept}
+        )
+        assert imported.status_code < 300, imported.text
+    waiting = eventually(lambda: registry.get("/census/review").json()["total"])
+    page.goto("/census")
+    rows = page.locator("[data-testid=review] tbody tr")
+    assert rows.count() == waiting
+    rows.first.locator("[data-action=different]").click()
+    page.locator("tr[data-decided=different]").wait_for()
+    eventually(lambda: registry.get("/census/review").json()["total"] == waiting - 1)
 
 
 def test_an_order_moves_across_the_board_when_a_worker_accepts(

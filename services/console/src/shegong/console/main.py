@@ -127,7 +127,7 @@ def build(
             if err.kind == "unauthenticated":
                 return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
             role = err.kind  # forbidden or absent: signed in, the pages say what is missing
-        ctx.request.session.update(signed_in=True, api_key=key, probe=role)
+        ctx.request.session.update(signed_in=True, api_key=key, probe=role, key_label=_label(key))
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @app.post("/logout")
@@ -140,6 +140,17 @@ def build(
     for router in (dashboard_router(), census_router(), orders_router(), training_router()):
         app.include_router(router)
     return app
+
+
+def _label(key: str) -> str:
+    """What identifies a key on screen without revealing it: a platform key's id
+    (``sgk_<id>_<secret>``), else its last four characters."""
+    if not key:
+        return ""
+    parts = key.split("_")
+    if len(parts) >= 3 and parts[0] == "sgk":
+        return f"sgk_{parts[1]}"
+    return f"…{key[-4:]}"
 
 
 def _safe_next(target: str) -> str:
