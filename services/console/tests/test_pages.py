@@ -30,7 +30,26 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
                 raise httpx.ConnectError("refused", request=request)
             if path == "/openapi.json":
                 return httpx.Response(200, json=training)
-            return httpx.Response(200, json=[{"session": "岗前培训", "enrolled": 12}])
+            if path == "/indicators/training":
+                return httpx.Response(200, json=TRAINING_INDICATORS)
+            if path == "/sessions":
+                return httpx.Response(200, json=[{"session_id": "s-1", "kind_zh": "岗前培训"}])
+            if path == "/sessions/s-1":
+                return httpx.Response(200, json={"session_id": "s-1", "attendance": []})
+            if path == "/sessions/s-1/signin-sheet" and request.method == "POST":
+                assert b"sheet.csv" in request.read()
+                return httpx.Response(
+                    200,
+                    json={
+                        "rows_read": 2,
+                        "new": 2,
+                        "changed": 0,
+                        "unchanged": 0,
+                        "rejected": [],
+                        "warnings": [],
+                    },
+                )
+            return httpx.Response(404, json={"detail": "Not Found"})
         auth = request.headers.get("Authorization")
         if auth == f"Bearer {ROLE_KEY}":
             return httpx.Response(403, json={"error": {"message": "role clerk may not"}})
@@ -63,12 +82,27 @@ WORKFORCE = {
     "by_level": {"assistant": 300, "intermediate": 150, "senior": 6},
 }
 
+TRAINING_INDICATORS = {
+    "year": 2026,
+    "sessions": 3,
+    "person_times": 42,
+    "by_kind": {"prejob": {"label_zh": "岗前培训", "sessions": 2, "person_times": 30}},
+    "by_tier": {"city": {"label_zh": "市级", "sessions": 3, "person_times": 42}},
+    "labels_zh": {"sessions": "培训班次", "person_times": "培训人次"},
+}
+
 TRAINING_OPENAPI = {
     "paths": {
         "/health": {"get": {}},
+        "/indicators/training": {
+            "get": {
+                "summary": "Training indicators",
+                "parameters": [{"name": "year", "in": "query"}, {"name": "region", "in": "query"}],
+            }
+        },
         "/sessions": {"get": {"summary": "Sessions", "parameters": []}},
-        "/sessions/{id}": {"get": {"summary": "One session"}},
-        "/imports/sign-in": {
+        "/sessions/{session_id}": {"get": {"summary": "One session"}},
+        "/sessions/{session_id}/signin-sheet": {
             "post": {
                 "summary": "Sign-in sheet",
                 "requestBody": {
@@ -165,8 +199,21 @@ async def test_training_absent_then_present_from_its_openapi() -> None:
         await client.post("/login", data={"api_key": GOOD_KEY})
         page = await client.get("/training?view=/sessions")
         assert "GET /sessions" in page.text and "岗前培训" in page.text
-        assert "/sessions/{id}" not in page.text, "only what can be read without parameters"
-        assert "Sign-in sheet" in page.text and 'value="/imports/sign-in"' in page.text
+        assert 'data-session="s-1"' in page.text, "a session links to its own page"
+        one = await client.get("/training", params={"view": "/sessions/s-1"})
+        assert "GET /sessions/s-1" in one.text
+        unknown = await client.get("/training", params={"view": "/admin/keys"})
+        assert "GET /admin/keys" not in unknown.text, "only documented paths are read"
+        assert 'value="/sessions/{session_id}/signin-sheet"' in page.text
+        report = await client.post(
+            "/training/upload",
+            data={"_path": "/sessions/{session_id}/signin-sheet", "session_id": "s-1"},
+            files={"file": ("sheet.csv", b"name\n")},
+        )
+        assert 'data-testid="rows-read">2<' in report.text
+        dashboard = await client.get("/dashboard?year=2026")
+        assert 'data-indicator="training.person_times"><span data-value="42">' in dashboard.text
+        assert "培训人次" in dashboard.text and 'id="chart-training"' in dashboard.text
 
 
 def test_the_board_columns_follow_status_and_level() -> None:

@@ -52,6 +52,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "chart_groups": ("按服务对象的点单", "Orders by target group"),
     "chart_satisfaction": ("满意度", "Satisfaction"),
+    "chart_training": (
+        "培训：按类型与基地层级（人次）",
+        "Training by kind and tier (person-times)",
+    ),
+    "person_times": ("培训人次", "Person-times"),
+    "by_kind": ("按类型", "By kind"),
+    "by_tier": ("按基地层级", "By tier"),
     "below_standard": ("低于标准", "below standard"),
     "standard": ("标准", "standard"),
     "subregions": ("下级区域", "Sub-regions"),

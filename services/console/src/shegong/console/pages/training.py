@@ -7,8 +7,10 @@ multipart upload (sign-in sheets, exam results) a form. Absent service → a not
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -69,6 +71,7 @@ def _operations(document: dict[str, Any]) -> Operations:
             ops[(method, path)] = {
                 "method": method,
                 "path": path,
+                "path_params": re.findall(r"\{(\w+)\}", path),
                 "summary": op.get("summary") or op.get("description") or path,
                 "params": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
                 "templated": "{" in path,
@@ -89,15 +92,22 @@ def training_router() -> APIRouter:
             return ctx.render("training.html", available=False, reads=[], uploads=[])
         reads = [o for (m, _), o in sorted(ops.items()) if m == "get" and not o["templated"]]
         uploads = [o for (m, _), o in sorted(ops.items()) if m == "post" and o["upload"]]
+        sessions_view = ("get", "/sessions/{session_id}") in ops
         shown: dict[str, Any] | None = None
-        if view and ("get", view) in ops:
-            params = {"year": year} if year and "year" in ops[("get", view)]["params"] else {}
+        op = documented(ops, "get", view) if view else None
+        if op is not None:
+            params = {"year": year} if year and "year" in op["params"] else {}
             try:
                 shown = {"path": view, "data": await ctx.training.get(view, **params)}
             except UpstreamError as err:
                 shown = {"path": view, "problem": ctx.problem(err)}
         return ctx.render(
-            "training.html", available=True, reads=reads, uploads=uploads, shown=shown
+            "training.html",
+            available=True,
+            reads=reads,
+            uploads=uploads,
+            shown=shown,
+            sessions_view=sessions_view,
         )
 
     @router.post("/training/upload", response_class=HTMLResponse)
@@ -106,16 +116,26 @@ def training_router() -> APIRouter:
         path = str(form.get("_path", ""))
         ops = await training_operations(ctx)
         op = (ops or {}).get(("post", path))
+        if op is not None and op["path_params"]:
+            values = {name: str(form.get(name, "")).strip() for name in op["path_params"]}
+            if not all(values.values()):
+                missing = ", ".join(n for n, v in values.items() if not v)
+                return ctx.render(
+                    "report.html", report=None, problem={"text": ctx.t("error"), "detail": missing}
+                )
+            for name, given in values.items():
+                path = path.replace("{" + name + "}", quote(given, safe=""))
         if op is None or not op["upload"]:
             return ctx.render("report.html", report=None, problem={"text": ctx.t("absent")})
-        files, data = {}, {}
+        files: dict[str, tuple[str, bytes]] = {}
+        data: dict[str, str] = {}
         for f in op["upload"]:
-            value = form.get(f["name"])
-            if isinstance(value, UploadFile):
-                if value.filename:
-                    files[f["name"]] = (value.filename, await value.read())
-            elif value not in (None, ""):
-                data[f["name"]] = str(value)
+            field = form.get(f["name"])
+            if isinstance(field, UploadFile):
+                if field.filename:
+                    files[f["name"]] = (field.filename, await field.read())
+            elif field:
+                data[f["name"]] = str(field)
         try:
             report = await ctx.training.call("POST", path, files=files, data=data)
         except UpstreamError as err:
@@ -123,3 +143,14 @@ def training_router() -> APIRouter:
         return ctx.render("report.html", report=report, problem=None)
 
     return router
+
+
+def documented(ops: Operations, method: str, path: str) -> dict[str, Any] | None:
+    """The operation a concrete path belongs to (``/sessions/abc`` → ``/sessions/{id}``)."""
+    if (method, path) in ops:
+        return ops[(method, path)]
+    for (m, template), op in ops.items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+        if m == method and op["templated"] and re.fullmatch(pattern, path):
+            return op
+    return None

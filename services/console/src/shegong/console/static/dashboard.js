@@ -68,5 +68,24 @@
       }]
     });
   }
+  var tr = data.training;
+  if (tr && (tr.by_kind || tr.by_tier)) {
+    var cats = [], values = [], colours = [];
+    [["by_kind", "#1864ab"], ["by_tier", "#f08c00"]].forEach(function (part) {
+      var group = tr[part[0]] || {};
+      Object.keys(group).forEach(function (k) {
+        var entry = group[k] || {};
+        cats.push(data.lang === "zh" && entry.label_zh ? entry.label_zh : k);
+        values.push({ value: entry.person_times || 0, itemStyle: { color: part[1] } });
+      });
+    });
+    chart("chart-training", {
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: cats, axisLabel: { interval: 0, rotate: cats.length > 8 ? 30 : 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: L.person_times, type: "bar", data: values,
+        label: { show: true, position: "top" } }]
+    });
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
