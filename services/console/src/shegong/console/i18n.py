@@ -146,6 +146,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "error": ("服务返回错误", "The service answered with an error"),
     "language": ("English", "中文"),
     "updated_live": ("每 2 秒自动刷新", "Refreshes every 2 s"),
+    # A department record's fields (人员库 person page).
+    "f_name": ("姓名", "Name"),
+    "f_gender": ("性别", "Gender"),
+    "f_birth_date": ("出生日期", "Birth date"),
+    "f_id_masked": ("身份证号", "ID number"),
+    "f_phone_masked": ("手机号", "Phone"),
+    "f_organization": ("工作单位", "Organisation"),
+    "f_org_type": ("单位类型", "Organisation type"),
+    "f_post": ("岗位类别", "Post"),
+    "f_county": ("所属区县", "County"),
+    "f_township": ("乡镇街道", "Township"),
+    "f_community": ("社区村", "Community"),
+    "f_hired_on": ("入职日期", "Hired on"),
+    "f_left_on": ("离职日期", "Left on"),
+    # Certificate levels (职业水平证书).
+    "level_assistant": ("助理社会工作师", "Assistant social worker"),
+    "level_intermediate": ("社会工作师", "Social worker"),
+    "level_senior": ("高级社会工作师", "Senior social worker"),
 }
 
 
