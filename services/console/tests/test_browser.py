@@ -184,6 +184,12 @@ def test_an_order_moves_across_the_board_when_a_worker_accepts(
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "console-orders.png"), full_page=True)
 
+    # A community's own board shows its orders only.
+    page.goto("/services?region=" + "岷县/岷阳镇/北关村")
+    assert page.locator(card).count() == 0
+    page.goto("/services?region=" + EAST)
+    page.locator(f"[data-column=accepted] {card}").wait_for()
+
     # And from the board itself: start, finish, follow up.
     page.click(f"{card} [data-action=start]")
     page.locator(f"{card}[data-status=in_delivery]").wait_for()

@@ -160,6 +160,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "f_community": ("社区村", "Community"),
     "f_hired_on": ("入职日期", "Hired on"),
     "f_left_on": ("离职日期", "Left on"),
+    # Escalation levels (逐级响应).
+    "lvl_community": ("社区", "community"),
+    "lvl_street": ("街道", "street"),
+    "lvl_district": ("区县", "district"),
     # Certificate levels (职业水平证书).
     "level_assistant": ("助理社会工作师", "Assistant social worker"),
     "level_intermediate": ("社会工作师", "Social worker"),

@@ -20,7 +20,8 @@ TARGET_GROUPS = {
     "hardship": ("一困", "hardship"),
     "disability": ("一残", "disability"),
 }
-BOARD_LIMIT = 200
+BOARD_LIMIT = 500
+CARD_LIMIT = 30  # cards shown per column; the count above it is the whole column
 
 
 def column_of(order: dict[str, Any]) -> str | None:
@@ -39,9 +40,9 @@ def column_of(order: dict[str, Any]) -> str | None:
     return None  # cancelled orders leave the board
 
 
-async def _board(ctx: Ctx) -> dict[str, Any]:
+async def _board(ctx: Ctx, region: str = "") -> dict[str, Any]:
     orders, providers, types = await asyncio.gather(
-        ctx.matching.get("/requests", limit=BOARD_LIMIT),
+        ctx.matching.get("/requests", limit=BOARD_LIMIT, community=region or None),
         ctx.matching.get("/providers", limit=500),
         ctx.matching.get("/service-types"),
     )
@@ -52,16 +53,20 @@ async def _board(ctx: Ctx) -> dict[str, Any]:
         column = column_of(order)
         if column is not None:
             columns[column].append(order)
-    return {"columns": columns, "names": names, "type_zh": type_zh}
+    return {"columns": columns, "names": names, "type_zh": type_zh, "region": region}
+
+
+def _board_values(board: dict[str, Any]) -> dict[str, Any]:
+    return {"board": board, "columns": COLUMNS, "groups": TARGET_GROUPS, "card_limit": CARD_LIMIT}
 
 
 def orders_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/services", response_class=HTMLResponse)
-    async def services(ctx: Annotated[Ctx, Depends(page_context)]) -> Response:
+    async def services(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
         board, types, regions, overdue, programmes = await asyncio.gather(
-            _board(ctx),
+            _board(ctx, region.strip()),
             ctx.matching.get("/service-types"),
             _communities(ctx),
             ctx.matching.get("/requests/follow-ups/overdue"),
@@ -70,10 +75,8 @@ def orders_router() -> APIRouter:
         hours = await ctx.matching.get("/hours", year=dt.date.today().year)
         return ctx.render(
             "services.html",
-            board=board,
-            columns=COLUMNS,
+            **_board_values(board),
             types=types,
-            groups=TARGET_GROUPS,
             communities=regions,
             overdue=overdue,
             programmes=programmes,
@@ -81,11 +84,9 @@ def orders_router() -> APIRouter:
         )
 
     @router.get("/services/board", response_class=HTMLResponse)
-    async def board(ctx: Annotated[Ctx, Depends(page_context)]) -> Response:
+    async def board(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
         """The board alone: what HTMX polls every 2 seconds."""
-        return ctx.render(
-            "_board.html", board=await _board(ctx), columns=COLUMNS, groups=TARGET_GROUPS
-        )
+        return ctx.render("_board.html", **_board_values(await _board(ctx, region.strip())))
 
     @router.post("/services/orders")
     async def place(
@@ -112,6 +113,7 @@ def orders_router() -> APIRouter:
         request_id: str,
         action: str,
         provider_id: Annotated[str, Form()] = "",
+        region: Annotated[str, Form()] = "",
         hours: Annotated[float, Form()] = 1.0,
         satisfaction: Annotated[int, Form()] = 5,
     ) -> Response:
@@ -131,13 +133,8 @@ def orders_router() -> APIRouter:
                 await ctx.matching.post(f"/requests/{request_id}/{action}", json=bodies[action])
             except UpstreamError as err:
                 problem = ctx.problem(err)
-        return ctx.render(
-            "_board.html",
-            board=await _board(ctx),
-            columns=COLUMNS,
-            groups=TARGET_GROUPS,
-            problem=problem,
-        )
+        board = await _board(ctx, region.strip())
+        return ctx.render("_board.html", **_board_values(board), problem=problem)
 
     return router
 
