@@ -185,6 +185,7 @@ async def test_a_role_that_may_not_see_is_told_so() -> None:
         assert response.status_code == 303, "a valid key signs in; pages say what it may not see"
         census = await client.get("/census")
         assert census.status_code == 403
+        assert "无权查看人员库" in census.text, "the header says what the services answered"
         assert "你的角色无权查看此内容" in census.text
         english = await client.get("/census?lang=en")
         assert "Your role may not see this" in english.text

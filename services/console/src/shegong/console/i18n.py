@@ -145,6 +145,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "absent": ("服务暂不可用", "Service not available"),
     "error": ("服务返回错误", "The service answered with an error"),
     "language": ("English", "中文"),
+    "probe_forbidden": ("无权查看人员库", "may not read the census"),
+    "probe_absent": ("人员库服务不可用", "registry not reachable"),
     "updated_live": ("每 2 秒自动刷新", "Refreshes every 2 s"),
     # A department record's fields (人员库 person page).
     "f_name": ("姓名", "Name"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +13,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from shegong.console.i18n import LANGS, translate
-from shegong.console.settings import SERVICES, ConsoleSettings
+from shegong.console.settings import ConsoleSettings
 from shegong.console.upstream import Upstream, UpstreamError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False)
 
 
 class NotSignedIn(Exception):
@@ -95,4 +93,4 @@ def open_context(request: Request) -> Ctx:
     return Ctx(request, request.app.state.settings, request.app.state.http)
 
 
-__all__ = ["SERVICES", "TEMPLATES", "Ctx", "NotSignedIn", "open_context", "page_context"]
+__all__ = ["TEMPLATES", "Ctx", "NotSignedIn", "open_context", "page_context"]
