@@ -42,17 +42,29 @@ def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
         time.sleep(0.3)
 
 
+def seeded_key(platform: Platform) -> str:
+    """The platform's admin key where ``shegong up`` made one (services with keys), else ""."""
+    path = platform.data_dir / "admin.key"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def client_for(url: str, key: str) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=url, headers=headers, timeout=20)
+
+
 @pytest.fixture(scope="module")
 def seeded(platform: Platform) -> dict[str, str]:
-    registry = httpx.Client(base_url=platform.service("registry").url, timeout=20)
+    registry = client_for(platform.service("registry").url, seeded_key(platform))
     regions = registry.post("/imports/regions", files={"file": ("regions.csv", REGIONS.encode())})
     assert regions.status_code < 300, regions.text
     for worker in WORKERS:
         assert registry.post("/workers", json=worker).status_code == 201
-    matching = httpx.Client(base_url=platform.service("matching").url, timeout=20)
+    matching = client_for(platform.service("matching").url, seeded_key(platform))
     # Matching learns the workers from the registry's stream.
     eventually(lambda: len(matching.get("/providers", params={"limit": 50}).json()) >= 2)
     return {
+        "key": seeded_key(platform),
         "registry": platform.service("registry").url,
         "matching": platform.service("matching").url,
         "console": platform.service("console").url,
@@ -68,7 +80,8 @@ def page(browser: Any, seeded: dict[str, str]) -> Iterator[Any]:
     pg.set_default_timeout(15_000)
     pg.goto("/dashboard")
     assert "/login" in pg.url, "pages need a session"
-    pg.fill("[data-testid=api-key]", "")  # the services are open today: no key needed
+    # The platform's key where the services want one; empty while they are open.
+    pg.fill("[data-testid=api-key]", seeded["key"])
     pg.click("[data-testid=login]")
     pg.wait_for_url("**/dashboard")
     yield pg
@@ -77,7 +90,7 @@ def page(browser: Any, seeded: dict[str, str]) -> Iterator[Any]:
 
 def test_dashboard_indicators_equal_the_apis(page: Any, seeded: dict[str, str]) -> None:
     year = dt.date.today().year
-    registry = httpx.Client(base_url=seeded["registry"], timeout=10)
+    registry = client_for(seeded["registry"], seeded["key"])
     api = registry.get("/indicators/workforce", params={"year": year}).json()
     shown = page.locator("[data-indicator=professionals] [data-value]")
     assert int(shown.get_attribute("data-value")) == api["professionals"]
@@ -128,7 +141,7 @@ def test_roster_upload_updates_the_census(
 
 
 def test_a_review_pair_is_decided_with_one_click(page: Any, seeded: dict[str, str]) -> None:
-    registry = httpx.Client(base_url=seeded["registry"], timeout=20)
+    registry = client_for(seeded["registry"], seeded["key"])
     rosters = census_rosters(resident_id)
     for dept in ("social-work", "education"):  # 刘思远 twice: same birth date, other employer
         data = ("\n".join([COLUMNS, *rosters[dept]]) + "\n").encode("utf-8-sig")
@@ -148,7 +161,7 @@ def test_a_review_pair_is_decided_with_one_click(page: Any, seeded: dict[str, st
 def test_an_order_moves_across_the_board_when_a_worker_accepts(
     page: Any, seeded: dict[str, str]
 ) -> None:
-    matching = httpx.Client(base_url=seeded["matching"], timeout=10)
+    matching = client_for(seeded["matching"], seeded["key"])
     # Two other orders so the board shows more than one column: one waits, one escalated.
     for group, kind in (("children", "after_school_care"), ("hardship", "benefits_help")):
         other = matching.post(
@@ -211,7 +224,7 @@ def test_training_pages_degrade_when_the_service_is_absent(page: Any, platform: 
 def test_the_days_service_figures_on_the_dashboard(page: Any, seeded: dict[str, str]) -> None:
     """After the orders above: the city's service figures equal matching's (and a picture)."""
     year = dt.date.today().year
-    matching = httpx.Client(base_url=seeded["matching"], timeout=10)
+    matching = client_for(seeded["matching"], seeded["key"])
     api = matching.get("/indicators/services", params={"year": year}).json()
     page.goto(f"/dashboard?year={year}")
     for key in ("requests", "accepted"):
