@@ -87,6 +87,9 @@ def demo(
         with running(fresh, "starting a fresh shegong (SQLite + local Redis) …") as platform:
             run_demo(platform, console)
             if keep:
+                for svc in platform.services:
+                    if svc.definition.extras.get("web"):
+                        console.print(f"\nLook around in the {svc.name}: {svc.url}")
                 console.print("\nThe platform stays up; press Ctrl-C to stop.")
                 signal.pause()
 
