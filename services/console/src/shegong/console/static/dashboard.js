@@ -35,7 +35,8 @@
   var st = data.staffing || [];
   chart("chart-ratio", {
     xAxis: { type: "category", data: st.map(function (s) { return s.name; }) },
-    yAxis: { type: "value" },
+    // Always tall enough for the standard's line to show.
+    yAxis: { type: "value", max: function (v) { return Math.ceil(Math.max(v.max, data.standard * 1.1)); } },
     series: [{
       type: "bar",
       data: st.map(function (s) {
@@ -63,7 +64,8 @@
     chart("chart-satisfaction", {
       series: [{
         type: "gauge", min: 0, max: 5, splitNumber: 5,
-        detail: { formatter: function (v) { return sv.mean_satisfaction === null ? "—" : v.toFixed(2); } },
+        title: { offsetCenter: [0, "75%"] },
+        detail: { offsetCenter: [0, "40%"], fontSize: 22, formatter: function (v) { return sv.mean_satisfaction === null ? "—" : v.toFixed(2); } },
         data: [{ value: sv.mean_satisfaction === null ? 0 : sv.mean_satisfaction, name: L.satisfaction }]
       }]
     });
