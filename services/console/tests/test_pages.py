@@ -189,6 +189,9 @@ async def test_a_role_that_may_not_see_is_told_so() -> None:
         assert "你的角色无权查看此内容" in census.text
         english = await client.get("/census?lang=en")
         assert "Your role may not see this" in english.text
+        board = await client.get("/services/board")
+        assert board.status_code == 200, "HTMX swaps only successful answers"
+        assert "Your role may not see this" in board.text and 'data-column="new"' in board.text
 
 
 async def test_training_absent_then_present_from_its_openapi() -> None:

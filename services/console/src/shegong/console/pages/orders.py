@@ -86,7 +86,7 @@ def orders_router() -> APIRouter:
     @router.get("/services/board", response_class=HTMLResponse)
     async def board(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
         """The board alone: what HTMX polls every 2 seconds."""
-        return ctx.render("_board.html", **_board_values(await _board(ctx, region.strip())))
+        return await _render_board(ctx, region.strip())
 
     @router.post("/services/orders")
     async def place(
@@ -133,10 +133,21 @@ def orders_router() -> APIRouter:
                 await ctx.matching.post(f"/requests/{request_id}/{action}", json=bodies[action])
             except UpstreamError as err:
                 problem = ctx.problem(err)
-        board = await _board(ctx, region.strip())
-        return ctx.render("_board.html", **_board_values(board), problem=problem)
+        return await _render_board(ctx, region.strip(), problem)
 
     return router
+
+
+async def _render_board(ctx: Ctx, region: str, problem: dict[str, str] | None = None) -> Response:
+    """Always 200: HTMX swaps only successful answers, so a refusal (401/403) or an absent
+    matching service is shown on the board instead of leaving it silently stale."""
+    try:
+        board = await _board(ctx, region)
+    except UpstreamError as err:
+        empty: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+        board = {"columns": empty, "names": {}, "type_zh": {}, "region": region}
+        problem = ctx.problem(err)
+    return ctx.render("_board.html", **_board_values(board), problem=problem)
 
 
 async def _communities(ctx: Ctx) -> list[str]:
