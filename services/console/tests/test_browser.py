@@ -170,6 +170,7 @@ def test_an_order_moves_across_the_board_when_a_worker_accepts(
         assert other.status_code == 201, other.text
     escalated = matching.post(f"/requests/{other.json()['request']['request_id']}/escalate")
     assert escalated.status_code < 300, escalated.text
+    waiting = other.json()["request"]  # escalated above; its first candidate declines
     known = {o["request_id"] for o in matching.get("/requests", params={"limit": 200}).json()}
     page.goto("/services")
     page.fill("[data-testid=order-community]", EAST)
@@ -196,6 +197,19 @@ def test_an_order_moves_across_the_board_when_a_worker_accepts(
     assert page.locator(f"[data-column=offered] {card}").count() == 0
     DOCS.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS / "console-orders.png"), full_page=True)
+
+    # A candidate declines from the board (拒单): they are no longer offered the order.
+    first = waiting["offered"][0]
+    waiting_card = page.locator(f"[data-order='{waiting['request_id']}']")
+    waiting_card.locator("select[name=provider_id]").select_option(first)
+    waiting_card.locator("[data-action=decline]").click()
+    eventually(
+        lambda: first in matching.get(f"/requests/{waiting['request_id']}").json()["declined"]
+    )
+    page.wait_for_function(
+        "([id, p]) => !document.querySelector(`[data-order='${id}'] option[value='${p}']`)",
+        arg=[waiting["request_id"], first],
+    )
 
     # A community's own board shows its orders only.
     page.goto("/services?region=" + "岷县/岷阳镇/北关村")

@@ -124,6 +124,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "take": ("接单", "Take"),
     "provider": ("服务者", "Provider"),
     "escalate": ("升级", "Escalate"),
+    "decline": ("拒单", "Decline"),
+    "decline_reason": ("服务者暂不能接单（控制台）", "provider unavailable (console)"),
     "start": ("开始服务", "Start"),
     "finish": ("完成服务", "Finish"),
     "hours": ("时长（小时）", "Hours"),

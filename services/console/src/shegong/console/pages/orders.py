@@ -114,12 +114,14 @@ def orders_router() -> APIRouter:
         action: str,
         provider_id: Annotated[str, Form()] = "",
         region: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
         hours: Annotated[float, Form()] = 1.0,
         satisfaction: Annotated[int, Form()] = 5,
     ) -> Response:
         """A card's button (HTMX): the board comes back re-rendered, or the error on top."""
         bodies: dict[str, Any] = {
             "accept": {"provider_id": provider_id},
+            "decline": {"provider_id": provider_id, "reason": reason.strip() or "unavailable"},
             "escalate": None,
             "start": {},
             "finish": {"hours": hours},
