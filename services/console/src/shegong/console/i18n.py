@@ -117,6 +117,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_done": ("已完成", "Done"),
     "place_order": ("居民点单", "Place an order"),
     "community": ("社区", "Community"),
+    "community_hint": ("区县/街道/社区", "county/township/community"),
+    "links": ("关联记录（规则与依据）", "Links (rule and evidence)"),
     "target_group": ("服务对象", "Target group"),
     "service_type": ("服务类型", "Service type"),
     "urgency": ("紧急程度", "Urgency"),
