@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
+from shegong.console.settings import ConsoleSettings
 from shegong.kernel.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +66,14 @@ REQUIRED_ENV = frozenset(
 SECRET_ENV = frozenset({"DATABASE_URL", "REDIS_URL", "PII_HASH_KEY", "API_KEYS"})
 SECRET_NAME = "shegong-secrets"
 SERVICES = frozenset(ep.name for ep in entry_points(group="shegong.services"))
+# Web front-ends (the console) read the services over HTTP: no database, no Redis, no
+# hashing key; their own settings, a session secret from the Secret.
+WEB = frozenset(
+    ep.name for ep in entry_points(group="shegong.services") if ep.load().extras.get("web")
+)
+WEB_KNOWN_ENV = frozenset(name.upper() for name in ConsoleSettings.model_fields)
+WEB_REQUIRED_ENV = frozenset({"HOST", "PORT"})
+WEB_SECRET_ENV = frozenset({"SESSION_SECRET"})
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 RUN_TO_COMPLETION = {"Job", "CronJob"}
 MIGRATE_SUFFIX = "-migrate"
@@ -191,14 +200,18 @@ def test_compose_services_exist_and_set_the_settings_they_read(name: str) -> Non
         assert spec["build"]["dockerfile"] == "deploy/Dockerfile"
         env = spec["environment"]
         assert isinstance(env, dict), f"{name}: {service}: use the mapping form of environment"
+        assert "healthcheck" in spec and "/health" in str(spec["healthcheck"]["test"])
+        assert "stop_grace_period" in spec
+        if service in WEB:
+            assert not set(env) - WEB_KNOWN_ENV, f"{name}: {service} sets {set(env)}"
+            assert not WEB_REQUIRED_ENV - set(env), f"{name}: {service} misses settings"
+            continue
         unknown = set(env) - KNOWN_ENV
         assert not unknown, f"{name}: {service} sets {unknown}, which no setting reads"
         missing = REQUIRED_ENV - set(env)
         assert not missing, f"{name}: {service} does not set {missing}"
         assert "${PII_HASH_KEY:?" in str(env["PII_HASH_KEY"]), "PII_HASH_KEY needs a :? guard"
         assert "${API_KEYS:?" in str(env["API_KEYS"]), "API_KEYS needs a :? guard"
-        assert "healthcheck" in spec and "/health" in str(spec["healthcheck"]["test"])
-        assert "stop_grace_period" in spec
         assert env.get("SCHEMA_ON_START") == "check", f"{name}: {service} must not migrate"
 
 
@@ -206,7 +219,8 @@ def test_compose_services_exist_and_set_the_settings_they_read(name: str) -> Non
 def test_compose_migrates_each_service_once_before_it_starts(name: str) -> None:
     compose = _compose(name)
     services, steps = _shegong_services(compose), _migrate_steps(compose)
-    assert set(steps) == set(services), f"{name}: migrate steps {set(steps)} ≠ {set(services)}"
+    databased = {s for s in services if s not in WEB}
+    assert set(steps) == databased, f"{name}: migrate steps {set(steps)} ≠ {databased}"
     for service, step in steps.items():
         where = f"{name}: {service}{MIGRATE_SUFFIX}"
         assert step["build"]["args"]["SERVICE"] == service, where
@@ -235,7 +249,7 @@ def test_every_service_has_its_database_in_both_init_scripts() -> None:
     dev_sql = (DEPLOY / "k8s" / "overlays" / "dev" / "postgres-init.sql").read_text()
     assert compose_sql == dev_sql, "deploy/postgres/init.sql and the dev overlay's copy differ"
     created = set(re.findall(r"CREATE DATABASE (\w+);", compose_sql))
-    assert created >= SERVICES, f"no database for {SERVICES - created}"
+    assert created >= SERVICES - WEB, f"no database for {SERVICES - WEB - created}"
 
 
 # ---------------------------------------------------------------- Kubernetes
@@ -290,6 +304,13 @@ def test_service_deployments_match_the_code(target: str) -> None:
         assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
         assert container["startupProbe"]["httpGet"]["path"] == "/health"
         env = {e["name"]: e for e in container.get("env", [])}
+        if name in WEB:
+            assert not container.get("envFrom"), f"{target}: {name}: settings it reads only"
+            assert not set(env) - WEB_KNOWN_ENV, f"{target}: {name} sets {set(env)}"
+            assert not WEB_REQUIRED_ENV - set(env), f"{target}: {name} misses settings"
+            for secret in WEB_SECRET_ENV:
+                assert "secretKeyRef" in env[secret].get("valueFrom", {}), f"{name}: {secret}"
+            continue
         from_maps = set()
         for source in container.get("envFrom", []):
             assert "configMapRef" in source, f"{target}: {name}: envFrom only from ConfigMaps"
@@ -313,6 +334,8 @@ def test_each_service_has_a_migrate_job_with_its_image_and_database(target: str)
     }
     for dep in _shegong_deployments(docs):
         name = dep["metadata"]["name"]
+        if name in WEB:
+            continue  # no database to migrate
         job = jobs.get(f"{name}{MIGRATE_SUFFIX}")
         assert job is not None, f"{target}: no Job {name}{MIGRATE_SUFFIX}"
         (app,) = dep["spec"]["template"]["spec"]["containers"]
@@ -342,7 +365,7 @@ def test_no_literal_secret_outside_dev(target: str) -> None:
         for c in pod["containers"]:
             for e in c.get("env", []):
                 ref = e.get("valueFrom", {}).get("secretKeyRef")
-                if e["name"] in SECRET_ENV:
+                if e["name"] in SECRET_ENV | WEB_SECRET_ENV:
                     assert ref is not None, f"{target}: {workload}: {e['name']} is a literal"
                 if ref is not None:
                     assert ref["name"] == SECRET_NAME, f"{target}: {workload}: {ref}"
@@ -355,11 +378,9 @@ def test_dev_secret_values_are_obviously_dev() -> None:
     for key, value in values.items():
         if key != "redis-url":
             assert "dev-only" in value, f"dev Secret {key} does not look like a dev value"
-    assert {f"{s}-database-url" for s in SERVICES} | {
-        "redis-url",
-        "pii-hash-key",
-        "api-keys",
-    } <= set(values)
+    databases = {f"{s}-database-url" for s in SERVICES - WEB}
+    assert databases | {"redis-url", "pii-hash-key", "api-keys"} <= set(values)
+    assert {f"{s}-session-secret" for s in WEB} <= set(values)
 
 
 def test_dev_runs_redis_and_postgres_in_the_cluster_prod_does_not() -> None:

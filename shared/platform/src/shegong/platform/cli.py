@@ -64,6 +64,9 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
         _save_credentials(platform)
         console.print("\n[bold green]shegong is up[/]")
         for svc in platform.services:
+            if svc.definition.extras.get("web"):  # a web front-end: pages, no events
+                console.print(f"  {svc.name:<10} {svc.url}   (open it in a browser)")
+                continue
             console.print(
                 f"  {svc.name:<10} {svc.url}   API docs {svc.url}/docs   "
                 f"events {svc.url}/events   AsyncAPI {svc.url}/asyncapi"
@@ -95,6 +98,9 @@ def demo(
             run_demo(platform, console)
             if keep:
                 with _credentials_while_up(platform):
+                    for svc in platform.services:
+                        if svc.definition.extras.get("web"):
+                            console.print(f"\nLook around in the {svc.name}: {svc.url}")
                     console.print("\nThe platform stays up; press Ctrl-C to stop.")
                     signal.pause()
 

@@ -56,7 +56,13 @@ def discover_services() -> list[tuple[ServiceDefinition, str]]:
     for ep in entry_points(group="shegong.services"):
         definition = ep.load()
         found.append((definition, ep.value.split(":")[0]))
-    return sorted(found, key=lambda item: item[0].default_port)
+    # Web front-ends (``extras["web"]``: pages over the services' APIs, no events, no
+    # database) start after the services they read.
+    return sorted(found, key=lambda item: (_is_web(item[0]), item[0].default_port))
+
+
+def _is_web(definition: ServiceDefinition) -> bool:
+    return bool(definition.extras.get("web"))
 
 
 @dataclass
@@ -90,7 +96,11 @@ class Platform:
                     definition, module, port, self.data_dir / "logs" / f"{definition.name}.log"
                 )
             )
-        feeds = {f"/shegong/{s.name}/{self.department}": s.url for s in self.services}
+        feeds = {
+            f"/shegong/{s.name}/{self.department}": s.url
+            for s in self.services
+            if not _is_web(s.definition)  # a web front-end publishes no feed
+        }
         for svc in self.services:
             env = {
                 **os.environ,
@@ -106,7 +116,7 @@ class Platform:
                 "API_KEYS_FILE": str(self.keys.keys_file),
                 "SERVICE_API_KEY": self.keys.service,
             }
-            if self.database_url:
+            if self.database_url and not _is_web(svc.definition):
                 env["DATABASE_URL"] = self.database_url
                 _ensure_postgres_database(self.database_url.replace("{service}", svc.name))
             else:

@@ -1,0 +1,3 @@
+from shegong.console.main import main
+
+main()

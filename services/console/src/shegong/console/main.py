@@ -1,0 +1,173 @@
+"""The console's composition root (`shegong-console`, `python -m shegong.console`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import uvicorn
+from fastapi import Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from shegong.console.i18n import LANGS
+from shegong.console.pages.census import census_router
+from shegong.console.pages.dashboard import dashboard_router
+from shegong.console.pages.orders import orders_router
+from shegong.console.pages.training import training_router
+from shegong.console.settings import SERVICES, ConsoleSettings
+from shegong.console.upstream import UpstreamError
+from shegong.console.web import Ctx, NotSignedIn, open_context
+
+
+@dataclass(frozen=True)
+class WebDefinition:
+    """What ``shegong up`` needs to run the console beside the services: a name and a port.
+    It has no events of its own (no contract): it reads the services over HTTP."""
+
+    name: str
+    title: str
+    default_port: int
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+SERVICE = WebDefinition(
+    name="console",
+    title="控制台 web console",
+    default_port=8100,
+    extras={"web": True},
+)
+
+
+def build(
+    settings: ConsoleSettings | None = None, transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """The console app; ``transport`` lets a test answer for the services in-process."""
+    settings = settings or ConsoleSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(timeout=settings.timeout_s, transport=transport) as http:
+            app.state.http = http
+            yield
+
+    app = FastAPI(title="shegong console", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.openapi_cache = {}
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(NotSignedIn)
+    async def to_login(request: Request, exc: NotSignedIn) -> Response:
+        if request.headers.get("HX-Request"):
+            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={exc.next_url}"})
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(UpstreamError)
+    async def upstream_failed(request: Request, exc: UpstreamError) -> Response:
+        ctx = open_context(request)
+        status = {"absent": 503, "unauthenticated": 401, "forbidden": 403}.get(exc.kind, 502)
+        return ctx.render("problem.html", status_code=status, problem=ctx.problem(exc))
+
+    @app.middleware("http")
+    async def language(request: Request, call_next: Any) -> Response:
+        lang = request.query_params.get("lang")
+        if lang in LANGS and "session" in request.scope:
+            request.session["lang"] = lang
+        response: Response = await call_next(request)
+        return response
+
+    # Added after the language middleware so the session wraps it.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.cookie_secret(),
+        session_cookie="shegong_console",
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.https_only,
+    )
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        urls = {name: settings.service_url(name) for name in SERVICES}
+        return JSONResponse({"ready": True, "services": urls})
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/dashboard", status_code=303)
+
+    @app.get("/login", response_class=HTMLResponse)
+    async def login_form(ctx: Annotated[Ctx, Depends(open_context)], next: str = "/") -> Response:
+        return ctx.render("login.html", next=_safe_next(next), error=None)
+
+    @app.post("/login", response_class=HTMLResponse)
+    async def login(
+        ctx: Annotated[Ctx, Depends(open_context)],
+        api_key: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
+    ) -> Response:
+        ctx.request.session.clear()
+        ctx.request.session["lang"] = ctx.lang
+        key = api_key.strip()
+        probe = ctx.upstream("registry")
+        probe.api_key = key or None
+        try:
+            await probe.get("/census/status")
+            role = "ok"
+        except UpstreamError as err:
+            if err.kind == "unauthenticated":
+                return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
+            role = err.kind  # forbidden or absent: signed in, the pages say what is missing
+        ctx.request.session.update(signed_in=True, api_key=key, probe=role, key_label=_label(key))
+        return RedirectResponse(_safe_next(next), status_code=303)
+
+    @app.post("/logout")
+    async def logout(request: Request) -> RedirectResponse:
+        lang = request.session.get("lang", "zh")
+        request.session.clear()
+        request.session["lang"] = lang
+        return RedirectResponse("/login", status_code=303)
+
+    for router in (dashboard_router(), census_router(), orders_router(), training_router()):
+        app.include_router(router)
+    return app
+
+
+def _label(key: str) -> str:
+    """What identifies a key on screen without revealing it: a platform key's id
+    (``sgk_<id>_<secret>``), else its last four characters."""
+    if not key:
+        return ""
+    parts = key.split("_")
+    if len(parts) >= 3 and parts[0] == "sgk":
+        return f"sgk_{parts[1]}"
+    return f"…{key[-4:]}"
+
+
+def _safe_next(target: str) -> str:
+    """Only paths on this site (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def main() -> None:
+    settings = ConsoleSettings()
+    logging.basicConfig(level=settings.log_level.upper())
+    uvicorn.run(
+        build(settings),
+        host=settings.host,
+        port=settings.port or SERVICE.default_port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""人员库: search persons, one person's records side by side, the review queue, coverage and
+data quality, and roster upload with the registry's row-level report."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from shegong.console.upstream import UpstreamError
+from shegong.console.web import Ctx, page_context
+
+PAGE = 50
+
+
+def census_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/census", response_class=HTMLResponse)
+    async def census(
+        ctx: Annotated[Ctx, Depends(page_context)], q: str = "", offset: int = 0
+    ) -> Response:
+        persons, status, review, coverage, quality = await asyncio.gather(
+            ctx.registry.get("/census/persons", q=q or None, limit=PAGE, offset=max(offset, 0)),
+            ctx.registry.get("/census/status"),
+            ctx.registry.get("/census/review", limit=PAGE),
+            ctx.registry.get("/census/coverage"),
+            ctx.registry.get("/census/quality"),
+        )
+        return ctx.render(
+            "census.html",
+            q=q,
+            offset=offset,
+            page=PAGE,
+            persons=persons,
+            status=status,
+            review=review,
+            coverage=coverage,
+            quality=quality,
+        )
+
+    @router.get("/census/persons/{person_id}", response_class=HTMLResponse)
+    async def person(ctx: Annotated[Ctx, Depends(page_context)], person_id: str) -> Response:
+        found = await ctx.registry.get(f"/census/persons/{person_id}")
+        fields = _record_fields(found.get("record_details", []))
+        return ctx.render("person.html", person=found, fields=fields)
+
+    @router.post("/census/review", response_class=HTMLResponse)
+    async def decide(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        a: Annotated[str, Form()],
+        b: Annotated[str, Form()],
+        same: Annotated[bool, Form()],
+    ) -> Response:
+        """One click: the pair's row is replaced by the decision (HTMX)."""
+        try:
+            await ctx.registry.post("/census/review", json={"a": a, "b": b, "same": same})
+            problem = None
+        except UpstreamError as err:
+            problem = ctx.problem(err)
+        return ctx.render("_decided.html", a=a, b=b, same=same, problem=problem)
+
+    @router.post("/census/roster", response_class=HTMLResponse)
+    async def upload_roster(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        file: UploadFile,
+        department: Annotated[str, Form()],
+        department_name: Annotated[str, Form()] = "",
+    ) -> Response:
+        content = await file.read()
+        try:
+            report = await ctx.registry.call(
+                "POST",
+                "/imports/roster",
+                files={"file": (file.filename or "roster.csv", content)},
+                data={"department": department, "department_name": department_name},
+            )
+            problem = None
+        except UpstreamError as err:
+            report, problem = None, ctx.problem(err)
+        return ctx.render("report.html", report=report, problem=problem)
+
+    return router
+
+
+SHOWN = (
+    "name",
+    "gender",
+    "birth_date",
+    "id_masked",
+    "phone_masked",
+    "organization",
+    "org_type",
+    "post",
+    "county",
+    "township",
+    "community",
+    "hired_on",
+    "left_on",
+)
+
+
+def _record_fields(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each field across the departments' records, marked where the records disagree."""
+    rows = []
+    for name in SHOWN:
+        values = [r.get(name) for r in records]
+        present = {str(v) for v in values if v not in (None, "")}
+        rows.append({"field": name, "values": values, "differs": len(present) > 1})
+    return rows

@@ -1,0 +1,160 @@
+"""服务: the order board (点单看板) refreshing live, placing, taking, escalating and following
+up orders, overdue follow-ups, programmes and volunteer hours — all through matching's API."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from shegong.console.upstream import UpstreamError
+from shegong.console.web import Ctx, page_context
+
+COLUMNS = ("new", "offered", "escalated", "accepted", "follow_up", "done")
+TARGET_GROUPS = {
+    "elderly": ("一老", "elderly"),
+    "children": ("一小", "children"),
+    "hardship": ("一困", "hardship"),
+    "disability": ("一残", "disability"),
+}
+BOARD_LIMIT = 500
+CARD_LIMIT = 30  # cards shown per column; the count above it is the whole column
+
+
+def column_of(order: dict[str, Any]) -> str | None:
+    """新点单 / 待接单 / 已升级 / 已接单 / 待回访 / 已完成 from the order's status and level."""
+    status = order.get("status")
+    if status in ("open", "offered"):
+        if order.get("level"):
+            return "escalated"
+        return "new" if status == "open" else "offered"
+    if status in ("accepted", "in_delivery"):
+        return "accepted"
+    if status == "completed":
+        return "follow_up"
+    if status == "followed_up":
+        return "done"
+    return None  # cancelled orders leave the board
+
+
+async def _board(ctx: Ctx, region: str = "") -> dict[str, Any]:
+    orders, providers, types = await asyncio.gather(
+        ctx.matching.get("/requests", limit=BOARD_LIMIT, community=region or None),
+        ctx.matching.get("/providers", limit=500),
+        ctx.matching.get("/service-types"),
+    )
+    names = {p["provider_id"]: p["name"] for p in providers}
+    type_zh = {t["code"]: t["label_zh"] for t in types}
+    columns: dict[str, list[dict[str, Any]]] = {c: [] for c in COLUMNS}
+    for order in orders:
+        column = column_of(order)
+        if column is not None:
+            columns[column].append(order)
+    return {"columns": columns, "names": names, "type_zh": type_zh, "region": region}
+
+
+def _board_values(board: dict[str, Any]) -> dict[str, Any]:
+    return {"board": board, "columns": COLUMNS, "groups": TARGET_GROUPS, "card_limit": CARD_LIMIT}
+
+
+def orders_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/services", response_class=HTMLResponse)
+    async def services(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
+        board, types, regions, overdue, programmes = await asyncio.gather(
+            _board(ctx, region.strip()),
+            ctx.matching.get("/service-types"),
+            _communities(ctx),
+            ctx.matching.get("/requests/follow-ups/overdue"),
+            ctx.matching.get("/programmes"),
+        )
+        hours = await ctx.matching.get("/hours", year=dt.date.today().year)
+        return ctx.render(
+            "services.html",
+            **_board_values(board),
+            types=types,
+            communities=regions,
+            overdue=overdue,
+            programmes=programmes,
+            hours=hours,
+        )
+
+    @router.get("/services/board", response_class=HTMLResponse)
+    async def board(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
+        """The board alone: what HTMX polls every 2 seconds."""
+        return await _render_board(ctx, region.strip())
+
+    @router.post("/services/orders")
+    async def place(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        community: Annotated[str, Form()],
+        target_group: Annotated[str, Form()],
+        service_type: Annotated[str, Form()],
+        urgency: Annotated[str, Form()] = "routine",
+        notes: Annotated[str, Form()] = "",
+    ) -> Response:
+        body = {
+            "community": community.strip(),
+            "target_group": target_group,
+            "service_type": service_type,
+            "urgency": urgency,
+            "notes": notes or None,
+        }
+        await ctx.matching.post("/requests", json=body)
+        return RedirectResponse("/services", status_code=303)
+
+    @router.post("/services/orders/{request_id}/{action}", response_class=HTMLResponse)
+    async def act(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        request_id: str,
+        action: str,
+        provider_id: Annotated[str, Form()] = "",
+        region: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+        hours: Annotated[float, Form()] = 1.0,
+        satisfaction: Annotated[int, Form()] = 5,
+    ) -> Response:
+        """A card's button (HTMX): the board comes back re-rendered, or the error on top."""
+        bodies: dict[str, Any] = {
+            "accept": {"provider_id": provider_id},
+            "decline": {"provider_id": provider_id, "reason": reason.strip() or "unavailable"},
+            "escalate": None,
+            "start": {},
+            "finish": {"hours": hours},
+            "follow-up": {"satisfaction": satisfaction},
+        }
+        problem = None
+        if action not in bodies:
+            problem = {"text": ctx.t("error"), "detail": action}
+        else:
+            try:
+                await ctx.matching.post(f"/requests/{request_id}/{action}", json=bodies[action])
+            except UpstreamError as err:
+                problem = ctx.problem(err)
+        return await _render_board(ctx, region.strip(), problem)
+
+    return router
+
+
+async def _render_board(ctx: Ctx, region: str, problem: dict[str, str] | None = None) -> Response:
+    """Always 200: HTMX swaps only successful answers, so a refusal (401/403) or an absent
+    matching service is shown on the board instead of leaving it silently stale."""
+    try:
+        board = await _board(ctx, region)
+    except UpstreamError as err:
+        empty: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+        board = {"columns": empty, "names": {}, "type_zh": {}, "region": region}
+        problem = ctx.problem(err)
+    return ctx.render("_board.html", **_board_values(board), problem=problem)
+
+
+async def _communities(ctx: Ctx) -> list[str]:
+    try:
+        regions = await ctx.registry.get("/regions")
+    except UpstreamError:
+        return []
+    return [r["code"] for r in regions if r.get("level") == "community"]

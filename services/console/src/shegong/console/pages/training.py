@@ -1,0 +1,156 @@
+"""培训: whatever the training service documents in its OpenAPI, read and uploaded.
+
+The training service is young; the console asks its ``/openapi.json`` what it offers and
+uses only that: every GET without path parameters becomes a readable table, every
+multipart upload (sign-in sheets, exam results) a form. Absent service → a notice.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from shegong.console.upstream import UpstreamError
+from shegong.console.web import Ctx, page_context
+
+PLUMBING = {"/health", "/ready", "/asyncapi", "/events", "/metrics", "/openapi.json"}
+Operations = dict[tuple[str, str], dict[str, Any]]
+CACHE_S = 15.0  # a training service that comes up shows within this
+
+
+async def training_operations(ctx: Ctx) -> Operations | None:
+    """(method, path) → parameters, or None while the service is absent."""
+    upstream = ctx.training
+    if not upstream.configured:
+        return None
+    assert upstream.base_url is not None
+    cache: dict[str, tuple[float, Operations | None]] = ctx.request.app.state.openapi_cache
+    cached = cache.get(upstream.base_url)
+    if cached and time.monotonic() - cached[0] < CACHE_S:
+        return cached[1]
+    try:
+        document = await upstream.get("/openapi.json")
+        ops: Operations | None = _operations(document) if isinstance(document, dict) else None
+    except UpstreamError:
+        ops = None
+    cache[upstream.base_url] = (time.monotonic(), ops)
+    return ops
+
+
+def _operations(document: dict[str, Any]) -> Operations:
+    schemas = document.get("components", {}).get("schemas", {})
+    ops: Operations = {}
+    for path, methods in document.get("paths", {}).items():
+        if path in PLUMBING:
+            continue
+        for method, op in methods.items():
+            if not isinstance(op, dict):
+                continue
+            body = op.get("requestBody", {}).get("content", {})
+            form_fields: list[dict[str, Any]] = []
+            if "multipart/form-data" in body:
+                schema = body["multipart/form-data"].get("schema", {})
+                ref = schema.get("$ref", "").rsplit("/", 1)[-1]
+                schema = schemas.get(ref, schema)
+                required = set(schema.get("required", []))
+                form_fields = [
+                    {
+                        "name": name,
+                        "file": prop.get("format") == "binary" or "contentMediaType" in prop,
+                        "required": name in required,
+                        "description": prop.get("description") or prop.get("title") or name,
+                    }
+                    for name, prop in schema.get("properties", {}).items()
+                ]
+            ops[(method, path)] = {
+                "method": method,
+                "path": path,
+                "path_params": re.findall(r"\{(\w+)\}", path),
+                "summary": op.get("summary") or op.get("description") or path,
+                "params": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
+                "templated": "{" in path,
+                "upload": form_fields,
+            }
+    return ops
+
+
+def training_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/training", response_class=HTMLResponse)
+    async def training(
+        ctx: Annotated[Ctx, Depends(page_context)], view: str = "", year: int | None = None
+    ) -> Response:
+        ops = await training_operations(ctx)
+        if ops is None:
+            return ctx.render("training.html", available=False, reads=[], uploads=[])
+        reads = [o for (m, _), o in sorted(ops.items()) if m == "get" and not o["templated"]]
+        uploads = [o for (m, _), o in sorted(ops.items()) if m == "post" and o["upload"]]
+        sessions_view = ("get", "/sessions/{session_id}") in ops
+        shown: dict[str, Any] | None = None
+        op = documented(ops, "get", view) if view else None
+        if op is not None:
+            params = {"year": year} if year and "year" in op["params"] else {}
+            try:
+                shown = {"path": view, "data": await ctx.training.get(view, **params)}
+            except UpstreamError as err:
+                shown = {"path": view, "problem": ctx.problem(err)}
+        return ctx.render(
+            "training.html",
+            available=True,
+            reads=reads,
+            uploads=uploads,
+            shown=shown,
+            sessions_view=sessions_view,
+        )
+
+    @router.post("/training/upload", response_class=HTMLResponse)
+    async def upload(ctx: Annotated[Ctx, Depends(page_context)], request: Request) -> Response:
+        form = await request.form()
+        path = str(form.get("_path", ""))
+        ops = await training_operations(ctx)
+        op = (ops or {}).get(("post", path))
+        if op is not None and op["path_params"]:
+            values = {name: str(form.get(name, "")).strip() for name in op["path_params"]}
+            if not all(values.values()):
+                missing = ", ".join(n for n, v in values.items() if not v)
+                return ctx.render(
+                    "report.html", report=None, problem={"text": ctx.t("error"), "detail": missing}
+                )
+            for name, given in values.items():
+                path = path.replace("{" + name + "}", quote(given, safe=""))
+        if op is None or not op["upload"]:
+            return ctx.render("report.html", report=None, problem={"text": ctx.t("absent")})
+        files: dict[str, tuple[str, bytes]] = {}
+        data: dict[str, str] = {}
+        for f in op["upload"]:
+            field = form.get(f["name"])
+            if isinstance(field, UploadFile):
+                if field.filename:
+                    files[f["name"]] = (field.filename, await field.read())
+            elif field:
+                data[f["name"]] = str(field)
+        try:
+            report = await ctx.training.call("POST", path, files=files, data=data)
+        except UpstreamError as err:
+            return ctx.render("report.html", report=None, problem=ctx.problem(err))
+        return ctx.render("report.html", report=report, problem=None)
+
+    return router
+
+
+def documented(ops: Operations, method: str, path: str) -> dict[str, Any] | None:
+    """The operation a concrete path belongs to (``/sessions/abc`` → ``/sessions/{id}``)."""
+    if (method, path) in ops:
+        return ops[(method, path)]
+    for (m, template), op in ops.items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+        if m == method and op["templated"] and re.fullmatch(pattern, path):
+            return op
+    return None

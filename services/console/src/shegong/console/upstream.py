@@ -1,0 +1,108 @@
+"""The services as the console sees them: HTTP APIs called with the user's credential.
+
+Every call carries ``Authorization: Bearer <key>`` when the user signed in with a key (the
+services answer without one while they are open). What a service answers decides what the
+page shows: 401/403 become a clear message, an absent service a notice, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+class UpstreamError(Exception):
+    """A service could not answer the way the page needs."""
+
+    def __init__(self, service: str, status: int | None, message: str) -> None:
+        super().__init__(f"{service}: {message}")
+        self.service, self.status, self.message = service, status, message
+
+    @property
+    def kind(self) -> str:
+        if self.status is None:
+            return "absent"
+        if self.status == 401:
+            return "unauthenticated"
+        if self.status == 403:
+            return "forbidden"
+        return "error"
+
+
+@dataclass
+class Upstream:
+    """One service's API for one user (a client per request; the pool is shared)."""
+
+    name: str
+    base_url: str | None
+    http: httpx.AsyncClient
+    api_key: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+    def _headers(self, actor: str | None) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        if actor:
+            headers["X-Actor"] = actor
+        return headers
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        data: dict[str, Any] | None = None,
+        actor: str | None = "console",
+    ) -> Any:
+        if not self.base_url:
+            raise UpstreamError(self.name, None, "not configured")
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+        try:
+            response = await self.http.request(
+                method,
+                self.base_url + path,
+                params=clean,
+                json=json,
+                files=files,
+                data=data,
+                headers=self._headers(actor),
+            )
+        except httpx.HTTPError as err:
+            raise UpstreamError(self.name, None, f"unreachable ({type(err).__name__})") from err
+        if response.status_code >= 400:
+            raise UpstreamError(self.name, response.status_code, _message(response))
+        if not response.content:
+            return None
+        if "json" not in response.headers.get("content-type", ""):
+            return response.text
+        return response.json()
+
+    async def get(self, path: str, **params: Any) -> Any:
+        return await self.call("GET", path, params=params)
+
+    async def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return await self.call("POST", path, json=json, **kwargs)
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("message"):
+        field = f" ({error['field']})" if error.get("field") else ""
+        return f"HTTP {response.status_code}: {error['message']}{field}"
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if detail:
+        return f"HTTP {response.status_code}: {detail}"
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,96 @@
+"""What every page handler gets: the user's language, their services, and rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from shegong.console.i18n import LANGS, translate
+from shegong.console.settings import ConsoleSettings
+from shegong.console.upstream import Upstream, UpstreamError
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+class NotSignedIn(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+@dataclass
+class Ctx:
+    request: Request
+    settings: ConsoleSettings
+    http: httpx.AsyncClient
+
+    @property
+    def lang(self) -> str:
+        lang = self.request.session.get("lang", "zh")
+        return lang if lang in LANGS else "zh"
+
+    def t(self, key: str) -> str:
+        return translate(self.lang, key)
+
+    def upstream(self, name: str) -> Upstream:
+        return Upstream(
+            name,
+            self.settings.service_url(name),
+            self.http,
+            self.request.session.get("api_key") or None,
+        )
+
+    @property
+    def registry(self) -> Upstream:
+        return self.upstream("registry")
+
+    @property
+    def matching(self) -> Upstream:
+        return self.upstream("matching")
+
+    @property
+    def training(self) -> Upstream:
+        return self.upstream("training")
+
+    def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+        return TEMPLATES.TemplateResponse(
+            self.request,
+            template,
+            {
+                "t": self.t,
+                "lang": self.lang,
+                "session": self.request.session,
+                "path": self.request.url.path,
+                **values,
+            },
+            status_code=status_code,
+        )
+
+    def problem(self, err: UpstreamError) -> dict[str, str]:
+        """What to tell the user about a service that did not answer as needed."""
+        return {
+            "kind": err.kind,
+            "service": err.service,
+            "text": self.t(err.kind),
+            "detail": err.message,
+        }
+
+
+def page_context(request: Request) -> Ctx:
+    """Every page but the login needs a session (with or without a key)."""
+    if not request.session.get("signed_in"):
+        raise NotSignedIn(quote(str(request.url.path)))
+    return Ctx(request, request.app.state.settings, request.app.state.http)
+
+
+def open_context(request: Request) -> Ctx:
+    return Ctx(request, request.app.state.settings, request.app.state.http)
+
+
+__all__ = ["TEMPLATES", "Ctx", "NotSignedIn", "open_context", "page_context"]

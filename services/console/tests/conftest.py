@@ -1,0 +1,44 @@
+"""The platform as ``shegong up`` runs it (every service a process, the console among them)
+on the real Redis, for the console's browser tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shegong.platform.launcher import Platform
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def platform(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    running = Platform(
+        data_dir=tmp_path_factory.mktemp("platform"),
+        redis_url=redis_url,
+        stream_prefix=f"console-{uuid.uuid4().hex[:8]}.",
+    )
+    try:
+        running.start(progress=lambda _line: None)
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()

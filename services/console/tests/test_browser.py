@@ -1,0 +1,251 @@
+"""The console in a real headless Chromium against the running platform: log in, read an
+indicator that equals the API's number, upload a roster and see the census update, place
+an order and watch it cross the board when a worker accepts it through matching's API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shegong.platform.demo import ROSTER, WORKERS, resident_id
+from shegong.platform.demo_census import COLUMNS, census_rosters
+from shegong.platform.launcher import Platform
+
+DOCS = Path(__file__).resolve().parents[3] / "docs"
+EAST = "安定区/永定路街道/东关社区"
+REGIONS = (
+    "区县,乡镇街道,社区村,城镇常住人口\n"
+    "安定区,永定路街道,东关社区,5000\n"
+    "安定区,中华路街道,西岩社区,1000\n"
+    "岷县,岷阳镇,北关村,500\n"
+)
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except (AssertionError, httpx.HTTPError):
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout}s: {check}")
+        time.sleep(0.3)
+
+
+def seeded_key(platform: Platform) -> str:
+    """The platform's admin key where ``shegong up`` made one (services with keys), else ""."""
+    path = platform.data_dir / "admin.key"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def client_for(url: str, key: str) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.Client(base_url=url, headers=headers, timeout=20)
+
+
+@pytest.fixture(scope="module")
+def seeded(platform: Platform) -> dict[str, str]:
+    registry = client_for(platform.service("registry").url, seeded_key(platform))
+    regions = registry.post("/imports/regions", files={"file": ("regions.csv", REGIONS.encode())})
+    assert regions.status_code < 300, regions.text
+    for worker in WORKERS:
+        assert registry.post("/workers", json=worker).status_code == 201
+    matching = client_for(platform.service("matching").url, seeded_key(platform))
+    # Matching learns the workers from the registry's stream.
+    eventually(lambda: len(matching.get("/providers", params={"limit": 50}).json()) >= 2)
+    return {
+        "key": seeded_key(platform),
+        "registry": platform.service("registry").url,
+        "matching": platform.service("matching").url,
+        "console": platform.service("console").url,
+    }
+
+
+@pytest.fixture
+def page(browser: Any, seeded: dict[str, str]) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=seeded["console"], viewport={"width": 1440, "height": 1000}, locale="zh-CN"
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.goto("/dashboard")
+    assert "/login" in pg.url, "pages need a session"
+    # The platform's key where the services want one; empty while they are open.
+    pg.fill("[data-testid=api-key]", seeded["key"])
+    pg.click("[data-testid=login]")
+    pg.wait_for_url("**/dashboard")
+    yield pg
+    context.close()
+
+
+def test_dashboard_indicators_equal_the_apis(page: Any, seeded: dict[str, str]) -> None:
+    year = dt.date.today().year
+    registry = client_for(seeded["registry"], seeded["key"])
+    api = registry.get("/indicators/workforce", params={"year": year}).json()
+    shown = page.locator("[data-indicator=professionals] [data-value]")
+    assert int(shown.get_attribute("data-value")) == api["professionals"]
+    assert shown.inner_text() == str(api["professionals"])
+    assert page.locator("[data-testid=identity]").is_visible()
+
+    # Drill down the region tree to 安定区: the staffing ratio equals the API's.
+    page.click("[data-region='安定区']")
+    page.wait_for_url("**region=*")
+    county = registry.get("/indicators/workforce", params={"year": year, "region": "安定区"})
+    ratio = county.json()["community_workers_per_10k"]
+    cell = page.locator("[data-indicator=community_workers_per_10k] [data-value]")
+    assert float(cell.get_attribute("data-value")) == ratio
+    ratio_box = page.locator("[data-indicator=community_workers_per_10k]")
+    assert "below" in (ratio_box.get_attribute("class") or ""), "below 18 per 10,000 stands out"
+    assert page.locator("[data-testid=staffing] tbody tr").count() == 2
+    page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 4")
+
+    page.goto("/dashboard?lang=en")
+    assert page.locator("h2", has_text="Workforce").is_visible()
+    page.goto("/dashboard?lang=zh")
+
+
+def test_roster_upload_updates_the_census(
+    page: Any, seeded: dict[str, str], tmp_path: Path
+) -> None:
+    page.goto("/census")
+    before = int(page.locator("[data-testid=census-records]").inner_text())
+    roster = tmp_path / "团委花名册.csv"
+    roster.write_bytes(ROSTER.encode("gbk"))
+    page.fill("[data-testid=roster-department]", "youth-league")
+    page.set_input_files("[data-testid=roster-file]", str(roster))
+    page.click("[data-testid=roster-submit]")
+    report = page.locator("[data-testid=import-report]")
+    report.wait_for()
+    assert page.locator("[data-testid=rows-read]").inner_text() == "4"
+    assert page.locator("[data-testid=rows-new]").inner_text() == "3"
+    assert report.locator("tr.bad").count() >= 1, "the bad row is reported with its reason"
+
+    def census_grew() -> bool:
+        page.goto("/census?q=孙丽")
+        return int(page.locator("[data-testid=census-records]").inner_text()) == before + 3
+
+    eventually(census_grew)
+    page.click("[data-testid=persons] a", timeout=5_000)
+    assert page.locator("[data-testid=person-name]").inner_text() == "孙丽"
+    assert "youth-league" in page.locator("[data-testid=records]").inner_text()
+
+
+def test_a_review_pair_is_decided_with_one_click(page: Any, seeded: dict[str, str]) -> None:
+    registry = client_for(seeded["registry"], seeded["key"])
+    rosters = census_rosters(resident_id)
+    for dept in ("social-work", "education"):  # 刘思远 twice: same birth date, other employer
+        data = ("\n".join([COLUMNS, *rosters[dept]]) + "\n").encode("utf-8-sig")
+        imported = registry.post(
+            "/imports/roster", files={"file": (f"{dept}.csv", data)}, data={"department": dept}
+        )
+        assert imported.status_code < 300, imported.text
+    waiting = eventually(lambda: registry.get("/census/review").json()["total"])
+    page.goto("/census")
+    rows = page.locator("[data-testid=review] tbody tr")
+    assert rows.count() == waiting
+    rows.first.locator("[data-action=different]").click()
+    page.locator("tr[data-decided=different]").wait_for()
+    eventually(lambda: registry.get("/census/review").json()["total"] == waiting - 1)
+
+
+def test_an_order_moves_across_the_board_when_a_worker_accepts(
+    page: Any, seeded: dict[str, str]
+) -> None:
+    matching = client_for(seeded["matching"], seeded["key"])
+    # Two other orders so the board shows more than one column: one waits, one escalated.
+    for group, kind in (("children", "after_school_care"), ("hardship", "benefits_help")):
+        other = matching.post(
+            "/requests", json={"community": EAST, "target_group": group, "service_type": kind}
+        )
+        assert other.status_code == 201, other.text
+    escalated = matching.post(f"/requests/{other.json()['request']['request_id']}/escalate")
+    assert escalated.status_code < 300, escalated.text
+    waiting = other.json()["request"]  # escalated above; its first candidate declines
+    known = {o["request_id"] for o in matching.get("/requests", params={"limit": 200}).json()}
+    page.goto("/services")
+    page.fill("[data-testid=order-community]", EAST)
+    page.select_option("[data-testid=order-group]", "elderly")
+    page.select_option("[data-testid=order-type]", "meal_help")
+    page.click("[data-testid=order-submit]")
+    page.wait_for_url("**/services")
+
+    def placed() -> dict[str, Any]:
+        orders = matching.get("/requests", params={"limit": 200}).json()
+        (order,) = [o for o in orders if o["request_id"] not in known]
+        return order
+
+    order = eventually(placed)
+    card = f"[data-order='{order['request_id']}']"
+    page.locator(f"[data-column=offered] {card}").wait_for()
+
+    # A worker takes it (接单) through matching's API; the board follows without a reload.
+    accepted = matching.post(
+        f"/requests/{order['request_id']}/accept", json={"provider_id": order["offered"][0]}
+    )
+    assert accepted.status_code < 300, accepted.text
+    page.locator(f"[data-column=accepted] {card}").wait_for(timeout=10_000)
+    assert page.locator(f"[data-column=offered] {card}").count() == 0
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "console-orders.png"), full_page=True)
+
+    # A candidate declines from the board (拒单): they are no longer offered the order.
+    first = waiting["offered"][0]
+    waiting_card = page.locator(f"[data-order='{waiting['request_id']}']")
+    waiting_card.locator("select[name=provider_id]").select_option(first)
+    waiting_card.locator("[data-action=decline]").click()
+    eventually(
+        lambda: first in matching.get(f"/requests/{waiting['request_id']}").json()["declined"]
+    )
+    page.wait_for_function(
+        "([id, p]) => !document.querySelector(`[data-order='${id}'] option[value='${p}']`)",
+        arg=[waiting["request_id"], first],
+    )
+
+    # A community's own board shows its orders only.
+    page.goto("/services?region=" + "岷县/岷阳镇/北关村")
+    assert page.locator(card).count() == 0
+    page.goto("/services?region=" + EAST)
+    page.locator(f"[data-column=accepted] {card}").wait_for()
+
+    # And from the board itself: start, finish, follow up.
+    page.click(f"{card} [data-action=start]")
+    page.locator(f"{card}[data-status=in_delivery]").wait_for()
+    page.click(f"{card} [data-action=finish]")
+    page.locator(f"[data-column=follow_up] {card}").wait_for()
+    page.click(f"{card} [data-action=follow-up]")
+    page.locator(f"[data-column=done] {card}").wait_for()
+
+
+def test_training_pages_degrade_when_the_service_is_absent(page: Any, platform: Platform) -> None:
+    if any(s.name == "training" for s in platform.services):
+        pytest.skip("the training service runs here: its own pages are exercised instead")
+    page.goto("/training")
+    assert page.locator("[data-testid=training-absent]").is_visible()
+    page.goto("/dashboard")
+    assert "培训服务暂不可用" in page.locator("[data-testid=training-indicators]").inner_text()
+
+
+def test_the_days_service_figures_on_the_dashboard(page: Any, seeded: dict[str, str]) -> None:
+    """After the orders above: the city's service figures equal matching's (and a picture)."""
+    year = dt.date.today().year
+    matching = client_for(seeded["matching"], seeded["key"])
+    api = matching.get("/indicators/services", params={"year": year}).json()
+    page.goto(f"/dashboard?year={year}")
+    for key in ("requests", "accepted"):
+        cell = page.locator(f"[data-indicator={key}] [data-value]")
+        assert int(cell.get_attribute("data-value")) == api[key], key
+    shown = page.locator("[data-indicator=mean_satisfaction] [data-value]")
+    assert float(shown.get_attribute("data-value")) == api["mean_satisfaction"]
+    page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 5")
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "console-dashboard.png"), full_page=True)

@@ -1,0 +1,28 @@
+"""Every label the templates ask for exists in Chinese and in English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import shegong.console
+from shegong.console.i18n import LABELS
+from shegong.console.pages.census import SHOWN
+from shegong.console.pages.orders import COLUMNS
+
+TEMPLATES = Path(shegong.console.__file__).parent / "templates"
+
+
+def test_every_literal_label_in_the_templates_is_bilingual() -> None:
+    used = set()
+    for template in TEMPLATES.glob("*.html"):
+        used |= set(re.findall(r"""\bt\(['"]([a-z0-9_]+)['"]\)""", template.read_text()))
+    used |= {f"col_{c}" for c in COLUMNS}
+    used |= {f"level_{lv}" for lv in ("assistant", "intermediate", "senior")}
+    used |= {f"lvl_{lv}" for lv in ("community", "street", "district")}
+    used |= {f"f_{field}" for field in SHOWN} | {"probe_forbidden", "probe_absent"}
+    used |= {"absent", "unauthenticated", "forbidden", "error"}  # UpstreamError.kind
+    missing = sorted(used - set(LABELS))
+    assert not missing, f"labels without a translation: {missing}"
+    for key, (zh, en) in LABELS.items():
+        assert zh.strip() and en.strip(), key

@@ -1,0 +1,242 @@
+"""The console's pages against services answered in-process (httpx.MockTransport): what it
+sends them (the user's key), and what it shows when they refuse (401/403) or are absent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from shegong.console.main import build
+from shegong.console.pages.orders import column_of
+from shegong.console.settings import ConsoleSettings
+
+GOOD_KEY = "k-good-0001"
+ROLE_KEY = "k-clerk-0002"  # a valid key whose role may not read the census
+
+
+def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) -> Callable:
+    """Registry and matching that want ``Bearer GOOD_KEY``; training only when given."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        host, path = request.url.host, request.url.path
+        if host == "training":
+            if training is None:
+                raise httpx.ConnectError("refused", request=request)
+            if path == "/openapi.json":
+                return httpx.Response(200, json=training)
+            if path == "/indicators/training":
+                return httpx.Response(200, json=TRAINING_INDICATORS)
+            if path == "/sessions":
+                return httpx.Response(200, json=[{"session_id": "s-1", "kind_zh": "岗前培训"}])
+            if path == "/sessions/s-1":
+                return httpx.Response(200, json={"session_id": "s-1", "attendance": []})
+            if path == "/sessions/s-1/signin-sheet" and request.method == "POST":
+                assert b"sheet.csv" in request.read()
+                return httpx.Response(
+                    200,
+                    json={
+                        "rows_read": 2,
+                        "new": 2,
+                        "changed": 0,
+                        "unchanged": 0,
+                        "rejected": [],
+                        "warnings": [],
+                    },
+                )
+            return httpx.Response(404, json={"detail": "Not Found"})
+        auth = request.headers.get("Authorization")
+        if auth == f"Bearer {ROLE_KEY}":
+            return httpx.Response(403, json={"error": {"message": "role clerk may not"}})
+        if auth != f"Bearer {GOOD_KEY}":
+            return httpx.Response(401, json={"error": {"message": "a valid key is required"}})
+        if path == "/census/status":
+            return httpx.Response(200, json={"records": 3, "persons": 2, "in_review": 0})
+        if path == "/regions":
+            return httpx.Response(200, json=[])
+        if path == "/indicators/workforce":
+            return httpx.Response(200, json=WORKFORCE)
+        if path == "/indicators/services":
+            return httpx.Response(404, json={"error": {"message": "no such year"}})
+        return httpx.Response(404, json={"detail": "Not Found"})
+
+    return answer
+
+
+WORKFORCE = {
+    "professionals": 1234,
+    "professionals_prev": 1000,
+    "professionals_yoy": 0.234,
+    "certified": 456,
+    "certified_prev": 400,
+    "community_workers": 17,
+    "urban_population": 10000,
+    "community_workers_per_10k": 17.0,
+    "senior": 3,
+    "expert_pool": 2,
+    "by_level": {"assistant": 300, "intermediate": 150, "senior": 6},
+}
+
+TRAINING_INDICATORS = {
+    "year": 2026,
+    "sessions": 3,
+    "person_times": 42,
+    "by_kind": {"prejob": {"label_zh": "岗前培训", "sessions": 2, "person_times": 30}},
+    "by_tier": {"city": {"label_zh": "市级", "sessions": 3, "person_times": 42}},
+    "labels_zh": {"sessions": "培训班次", "person_times": "培训人次"},
+}
+
+TRAINING_OPENAPI = {
+    "paths": {
+        "/health": {"get": {}},
+        "/indicators/training": {
+            "get": {
+                "summary": "Training indicators",
+                "parameters": [{"name": "year", "in": "query"}, {"name": "region", "in": "query"}],
+            }
+        },
+        "/sessions": {"get": {"summary": "Sessions", "parameters": []}},
+        "/sessions/{session_id}": {"get": {"summary": "One session"}},
+        "/sessions/{session_id}/signin-sheet": {
+            "post": {
+                "summary": "Sign-in sheet",
+                "requestBody": {
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                                "required": ["file"],
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    }
+}
+
+
+async def console(
+    seen: list[httpx.Request], training: dict[str, Any] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = ConsoleSettings(
+        registry_url="http://registry",
+        matching_url="http://matching",
+        training_url="http://training",
+        session_secret="s" * 32,
+    )
+    app = build(settings, transport=httpx.MockTransport(services(seen, training)))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://console"
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async for c in console([]):
+        yield c
+
+
+async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
+    response = await client.get("/census")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/census"
+
+
+async def test_a_wrong_key_is_refused_with_the_reason(client: httpx.AsyncClient) -> None:
+    response = await client.post("/login", data={"api_key": "nope"})
+    assert response.status_code == 401
+    assert "未登录或密钥无效" in response.text and "a valid key is required" in response.text
+
+
+async def test_the_key_goes_to_the_services_and_stays_out_of_reach_of_scripts() -> None:
+    seen: list[httpx.Request] = []
+    async for client in console(seen):
+        response = await client.post("/login", data={"api_key": GOOD_KEY, "next": "/census"})
+        assert response.status_code == 303 and response.headers["location"] == "/census"
+        cookie = response.headers["set-cookie"]
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+        seen.clear()
+        page = await client.get("/dashboard")
+        assert page.status_code == 200
+        assert {r.headers.get("Authorization") for r in seen if r.url.host == "registry"} == {
+            f"Bearer {GOOD_KEY}"
+        }
+        # The figure shown is the API's; the service that failed says so, the rest shows.
+        assert 'data-value="1234"' in page.text
+        assert "服务返回错误" in page.text and "no such year" in page.text
+        assert "key …0001" in page.text or "密钥 …0001" in page.text
+        await client.post("/logout")
+        assert (await client.get("/dashboard")).status_code == 303
+
+
+async def test_a_role_that_may_not_see_is_told_so() -> None:
+    async for client in console([]):
+        response = await client.post("/login", data={"api_key": ROLE_KEY})
+        assert response.status_code == 303, "a valid key signs in; pages say what it may not see"
+        census = await client.get("/census")
+        assert census.status_code == 403
+        assert "无权查看人员库" in census.text, "the header says what the services answered"
+        assert "你的角色无权查看此内容" in census.text
+        english = await client.get("/census?lang=en")
+        assert "Your role may not see this" in english.text
+        board = await client.get("/services/board")
+        assert board.status_code == 200, "HTMX swaps only successful answers"
+        assert "Your role may not see this" in board.text and 'data-column="new"' in board.text
+
+
+async def test_training_absent_then_present_from_its_openapi() -> None:
+    async for client in console([]):
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        absent = await client.get("/training")
+        assert "培训服务暂不可用" in absent.text
+    async for client in console([], TRAINING_OPENAPI):
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        page = await client.get("/training?view=/sessions")
+        assert "GET /sessions" in page.text and "岗前培训" in page.text
+        assert 'data-session="s-1"' in page.text, "a session links to its own page"
+        one = await client.get("/training", params={"view": "/sessions/s-1"})
+        assert "GET /sessions/s-1" in one.text
+        unknown = await client.get("/training", params={"view": "/admin/keys"})
+        assert "GET /admin/keys" not in unknown.text, "only documented paths are read"
+        assert 'value="/sessions/{session_id}/signin-sheet"' in page.text
+        report = await client.post(
+            "/training/upload",
+            data={"_path": "/sessions/{session_id}/signin-sheet", "session_id": "s-1"},
+            files={"file": ("sheet.csv", b"name\n")},
+        )
+        assert 'data-testid="rows-read">2<' in report.text
+        dashboard = await client.get("/dashboard?year=2026")
+        assert 'data-indicator="training.person_times"><span data-value="42">' in dashboard.text
+        assert "培训人次" in dashboard.text and 'id="chart-training"' in dashboard.text
+
+
+def test_the_board_columns_follow_status_and_level() -> None:
+    assert column_of({"status": "open", "level": None}) == "new"
+    assert column_of({"status": "offered", "level": None}) == "offered"
+    assert column_of({"status": "offered", "level": "street"}) == "escalated"
+    assert column_of({"status": "in_delivery"}) == "accepted"
+    assert column_of({"status": "completed"}) == "follow_up"
+    assert column_of({"status": "followed_up"}) == "done"
+    assert column_of({"status": "cancelled"}) is None
+
+
+def test_service_urls_come_from_the_env_or_the_feeds() -> None:
+    feeds = json.dumps(
+        {"/shegong/registry/city": "http://r:8101/", "/shegong/matching/city": "http://m"}
+    )
+    settings = ConsoleSettings.model_validate(
+        {"feeds": json.loads(feeds), "matching_url": "http://x"}
+    )
+    assert settings.service_url("registry") == "http://r:8101"
+    assert settings.service_url("matching") == "http://x"
+    assert settings.service_url("training") is None
