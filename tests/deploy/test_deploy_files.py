@@ -26,6 +26,9 @@ import yaml
 
 from shegong.console.settings import ConsoleSettings
 from shegong.kernel.settings import ServiceSettings
+from shegong.matching.settings import MatchingSettings
+from shegong.registry.main import RegistrySettings
+from shegong.training.main import TrainingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -49,7 +52,15 @@ DOCUMENTED_EXTRAS: frozenset[str] = frozenset(
         "OTEL_EXPORTER_OTLP_HEADERS",
     }
 )
-KNOWN_ENV = frozenset(name.upper() for name in ServiceSettings.model_fields) | DOCUMENTED_EXTRAS
+# Every service's settings: the shared ones and each service's own (REGISTRY_CENSUS …).
+KNOWN_ENV = (
+    frozenset(
+        name.upper()
+        for settings in (ServiceSettings, RegistrySettings, TrainingSettings, MatchingSettings)
+        for name in settings.model_fields
+    )
+    | DOCUMENTED_EXTRAS
+)
 # Set for every service in compose and Kubernetes (the rest have working defaults).
 REQUIRED_ENV = frozenset(
     {
