@@ -78,12 +78,14 @@ class Recorder:
 
 
 async def client_loop(
-    n: int, registry: str, matching: str, until: float, rec: Recorder, baseline: bool
+    n: int, urls: tuple[str, str, str], until: float, rec: Recorder, baseline: bool
 ) -> None:
     rng = random.Random(n)
+    registry, matching, key = urls
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
     async with (
-        httpx.AsyncClient(base_url=registry, timeout=60) as reg,
-        httpx.AsyncClient(base_url=matching, timeout=60) as mat,
+        httpx.AsyncClient(base_url=registry, timeout=60, headers=auth) as reg,
+        httpx.AsyncClient(base_url=matching, timeout=60, headers=auth) as mat,
     ):
         if baseline:
             while time.monotonic() < until:
@@ -199,21 +201,21 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def drive(args: argparse.Namespace, platform: Platform) -> None:
-    registry, matching = platform.service("registry").url, platform.service("matching").url
+    urls = (
+        platform.service("registry").url,
+        platform.service("matching").url,
+        getattr(platform, "admin_key", "") or "",
+    )
     rec = Recorder()
     until = time.monotonic() + 5
-    await asyncio.gather(
-        *(client_loop(i, registry, matching, until, rec, True) for i in range(args.clients))
-    )
+    await asyncio.gather(*(client_loop(i, urls, until, rec, True) for i in range(args.clients)))
     base = rec.latency.pop("GET /health (baseline)")
     base_rate = len(base) / 5
 
     rec = Recorder()
     started = time.monotonic()
     until = started + args.seconds
-    await asyncio.gather(
-        *(client_loop(i, registry, matching, until, rec, False) for i in range(args.clients))
-    )
+    await asyncio.gather(*(client_loop(i, urls, until, rec, False) for i in range(args.clients)))
     elapsed = time.monotonic() - started
     assert platform.bus is not None
     redis = Redis.from_url(platform.bus.url)
