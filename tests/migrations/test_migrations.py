@@ -24,7 +24,12 @@ from shegong.kernel.db import writing
 from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
 
-SERVICES = {ep.name: ep.load() for ep in entry_points(group="shegong.services")}
+# The services with an event store (a web front-end such as the console has no database).
+SERVICES = {
+    ep.name: definition
+    for ep in entry_points(group="shegong.services")
+    if not (definition := ep.load()).extras.get("web")
+}
 
 
 @pytest.fixture(params=sorted(SERVICES))
