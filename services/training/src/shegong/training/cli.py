@@ -20,8 +20,8 @@ from shegong.kernel.db import reading
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.serve import hasher_for
 from shegong.kernel.store import CommandContext
+from shegong.kernel.tabular import TabularFileError
 from shegong.training.application.imports import ImportReport, SheetImporter
-from shegong.training.imports.tabular import TabularFileError
 from shegong.training.reports.indicators import training_indicators
 
 R = TypeVar("R")

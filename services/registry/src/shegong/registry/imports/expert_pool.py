@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shegong.kernel.identity import ResidentId
+from shegong.kernel.tabular import Cell
 from shegong.registry.imports.roster import (
     RowRejection,
     _Bad,
@@ -20,7 +21,6 @@ from shegong.registry.imports.roster import (
     _text,
 )
 from shegong.registry.imports.sheet import read_sheet
-from shegong.registry.imports.tabular import Cell
 
 EXPERT_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字"),

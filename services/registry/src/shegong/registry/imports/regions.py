@@ -45,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
+from shegong.kernel.tabular import Cell, TabularFileError, read_table
 from shegong.registry.imports.roster import (
     _BRACKET_NOTE,
     _EXACT_FLOAT,
@@ -56,7 +57,6 @@ from shegong.registry.imports.roster import (
     _preview,
     _text,
 )
-from shegong.registry.imports.tabular import Cell, TabularFileError, read_table
 
 __all__ = [
     "REGION_FIELDS",

@@ -59,7 +59,7 @@ from shegong.kernel.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.registry.imports.tabular import Cell, TabularFileError, read_table
+from shegong.kernel.tabular import Cell, TabularFileError, read_table
 
 __all__ = [
     "FIELDS",

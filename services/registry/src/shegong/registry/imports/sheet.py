@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from shegong.kernel.tabular import Cell, TabularFileError, read_table
 from shegong.registry.imports.roster import (
     _BRACKET_NOTE,
     _HEADER_SCAN,
@@ -18,7 +19,6 @@ from shegong.registry.imports.roster import (
     _header_key,
     _text_or_empty,
 )
-from shegong.registry.imports.tabular import Cell, TabularFileError, read_table
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from shegong.training.imports.tabular import Cell, TabularFileError, read_table
+from shegong.kernel.tabular import Cell, TabularFileError, read_table
 
 CHINA = ZoneInfo("Asia/Shanghai")
 

@@ -1,5 +1,8 @@
 """Reading a spreadsheet a department sends: CSV (any encoding Excel writes) or a workbook.
 
+Shared by every service that imports department files (rosters, sign-in sheets, exam
+results, needs surveys).
+
 The output is rows of cells with the row number the clerk sees in the spreadsheet
 (1-based, blank rows counted but not returned). Cells are ``str`` for CSV; for a workbook
 they are what python-calamine gives: ``str``, ``float``, ``int``, ``bool``, ``date``,
