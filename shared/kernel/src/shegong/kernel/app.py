@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import OperationalError
 
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel import tracing
@@ -58,7 +59,10 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     @app.get("/ready", tags=["ops"], summary="Readiness: database and Redis answer")
     async def ready() -> JSONResponse:
         checks = await runtime.readiness()
-        checks["relay_backlog"] = await runtime.relay.backlog()
+        try:
+            checks["relay_backlog"] = await runtime.relay.backlog()
+        except Exception as err:  # the database is down: readiness already says so
+            checks["relay_backlog"] = f"unknown: {type(err).__name__}"
         checks["auth"] = gate.mode
         return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
@@ -91,6 +95,21 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
+        return resp
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_: Request, err: OperationalError) -> JSONResponse:
+        # The database went away mid-request (restart, failover, network): nothing was
+        # committed; the client may retry. Not a 500 — the command was not wrong.
+        log.warning("database unavailable: %s", str(err).splitlines()[0])
+        resp = _error(
+            503,
+            "database_unavailable",
+            "the database is not reachable right now; nothing was stored, retry shortly",
+            None,
+            "数据库暂时无法连接，本次请求未保存，请稍后重试",
+        )
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @app.exception_handler(ConcurrencyError)
