@@ -191,3 +191,62 @@ async def test_kill_9_matching_mid_stream_keeps_every_accepted_order(
     finally:
         await runtime.engine.dispose()
         await runtime.redis.aclose()
+
+
+async def test_kill_9_training_mid_stream_keeps_every_accepted_session(
+    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    from shegong.training.main import SERVICE as TRAINING
+    from shegong.training.main import TrainingSettings
+
+    database_url = f"sqlite:///{tmp_path}/training.db"
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "PII_HASH_KEY": "k" * 32,
+        "LOG_LEVEL": "WARNING",
+    }
+    svc = service_process("shegong.training", env, tmp_path / "training.log")
+    svc.start()
+    accepted: list[str] = []
+
+    async def schedule(client: httpx.AsyncClient, n: int) -> None:
+        body = {
+            "kind": "岗前培训",
+            "title": f"岗前培训第{n}期",
+            "held_on": "2025-03-01",
+            "hours": 8,
+        }
+        try:
+            r = await client.post(f"{svc.url}/sessions", json=body, timeout=5)
+        except httpx.HTTPError:
+            return
+        if r.status_code == 201:
+            accepted.append(r.json()["session"]["session_id"])
+
+    async with httpx.AsyncClient() as client:
+        for burst in range(4):
+            if burst == 2:
+                svc.kill()
+                await asyncio.gather(*(schedule(client, 1000 + i) for i in range(5)))
+                await asyncio.to_thread(svc.start)
+            await asyncio.gather(*(schedule(client, burst * 20 + i) for i in range(20)))
+    svc.stop()
+    assert len(accepted) >= 60
+    runtime = Runtime(TRAINING, TrainingSettings(database_url=database_url, redis_url=redis_url))
+    try:
+        async with runtime.engine.connect() as conn:
+            scheduled = {
+                r[0]
+                for r in await conn.execute(
+                    select(events_table.c.stream_id).where(
+                        events_table.c.type == "SessionScheduled"
+                    )
+                )
+            }
+        assert set(accepted) <= scheduled
+        assert await rebuild_differences(runtime) == {}
+    finally:
+        await runtime.engine.dispose()
+        await runtime.redis.aclose()
