@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from shegong.kernel.api_keys import KeyRing, Principal
@@ -205,3 +205,25 @@ def refuse_other_department(ctx: CommandContext, department: str | None) -> None
             f"{ctx.department} 部门不能修改 {department} 部门的记录",
             field="department",
         )
+
+
+def command_context(
+    principal: Authenticated,
+    x_actor: Annotated[
+        str | None, Header(description="The person acting through this key (recorded)")
+    ] = None,
+    x_department: Annotated[
+        str | None,
+        Header(description="Department acted for (admin keys; a department key acts for its own)"),
+    ] = None,
+    x_correlation_id: Annotated[str | None, Header()] = None,
+) -> CommandContext:
+    """The API key's principal as the command's context, for every service's routes: the
+    key's name is the actor, a department key's department is the department (naming
+    another one is a 403)."""
+    return command_context_for(
+        principal, actor=x_actor, department=x_department, correlation_id=x_correlation_id
+    )
+
+
+Ctx = Annotated[CommandContext, Depends(command_context)]

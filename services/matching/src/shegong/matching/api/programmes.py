@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
 from shegong.matching.adapters.survey_file import SurveyFileError
 from shegong.matching.adapters.tables import programmes
-from shegong.matching.api.routes import Ctx
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
 from shegong.matching.application.programmes import ProgrammeCommands, programme_suggestions
 from shegong.matching.domain.commands import CheckIn, CreateProgramme

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ServiceType
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import provider_state, requests, resident_data
 from shegong.matching.application.providers import ProviderCommands
@@ -30,21 +30,6 @@ from shegong.matching.domain.commands import (
     StartDelivery,
 )
 from shegong.matching.domain.taxonomy import RULES
-
-
-def command_context(
-    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
-    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
-    x_correlation_id: Annotated[str | None, Header()] = None,
-) -> CommandContext:
-    if x_correlation_id:
-        return CommandContext(
-            actor=x_actor, department=x_department, correlation_id=x_correlation_id
-        )
-    return CommandContext(actor=x_actor, department=x_department)
-
-
-Ctx = Annotated[CommandContext, Depends(command_context)]
 
 
 def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter:

@@ -14,10 +14,9 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.auth import admin_only
+from shegong.kernel.auth import Ctx, admin_only
 from shegong.kernel.db import reading
 from shegong.registry.api.imports import _imported
-from shegong.registry.api.routes import Ctx
 from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
 from shegong.registry.census import queries
 from shegong.registry.census.indicators import format_table

@@ -8,8 +8,7 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
-from shegong.kernel.auth import admin_only, refuse_other_department
-from shegong.registry.api.routes import Ctx
+from shegong.kernel.auth import Ctx, admin_only, refuse_other_department
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.imports.roster import RosterFileError

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
-from shegong.kernel.auth import Authenticated, command_context_for
+from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.domain.commands import (
     RecordCertificate,
@@ -23,27 +22,6 @@ from shegong.registry.domain.commands import (
 )
 from shegong.registry.projections.regions import regions
 from shegong.registry.projections.workers import certificates, workers
-
-
-def command_context(
-    principal: Authenticated,
-    x_actor: Annotated[
-        str | None, Header(description="The person acting through this key (recorded)")
-    ] = None,
-    x_department: Annotated[
-        str | None,
-        Header(description="Department acted for (admin keys; a department key acts for its own)"),
-    ] = None,
-    x_correlation_id: Annotated[str | None, Header()] = None,
-) -> CommandContext:
-    """The API key's principal as the command's context: the key's name is the actor,
-    a department key's department is the department (naming another one is a 403)."""
-    return command_context_for(
-        principal, actor=x_actor, department=x_department, correlation_id=x_correlation_id
-    )
-
-
-Ctx = Annotated[CommandContext, Depends(command_context)]
 
 
 class WorkerPage(BaseModel):

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse
 
+from shegong.kernel.auth import Ctx
 from shegong.kernel.tabular import TabularFileError
-from shegong.training.api.routes import Ctx
 from shegong.training.application.imports import ImportReport, SheetImporter
 
 MAX_UPLOAD = 16 * 1024 * 1024

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.training import SessionKind, Tier
+from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.domain.commands import (
     Complete,
@@ -25,16 +25,6 @@ from shegong.training.projections.records import attendance, bases, sessions
 from shegong.training.projections.workforce import trainees
 from shegong.training.reports.indicators import training_indicators
 from shegong.training.reports.obligations import overdue_report
-
-
-def command_context(
-    x_actor: Annotated[str | None, Header(description="Who acts (user or system)")] = None,
-    x_department: Annotated[str | None, Header(description="Department code acted for")] = None,
-) -> CommandContext:
-    return CommandContext(actor=x_actor, department=x_department)
-
-
-Ctx = Annotated[CommandContext, Depends(command_context)]
 
 
 def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRouter:
