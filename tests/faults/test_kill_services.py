@@ -5,6 +5,7 @@ nothing is left pending, and the read models equal a rebuild from the event stor
 from __future__ import annotations
 
 import asyncio
+import importlib
 import random
 from datetime import date, timedelta
 from pathlib import Path
@@ -136,13 +137,42 @@ async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
         await runtime.redis.aclose()
 
 
-async def test_kill_9_matching_mid_stream_keeps_every_accepted_order(
-    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
-) -> None:
-    from shegong.matching.main import SERVICE as MATCHING
-    from shegong.matching.settings import MatchingSettings
+def _order(n: int) -> dict[str, object]:
+    return {
+        "community": "安定区/永定路街道/东关社区",
+        "target_group": "一老",
+        "service_type": "助餐",
+        "resident_phone": f"1390931{n:04d}",
+    }
 
-    database_url = f"sqlite:///{tmp_path}/matching.db"
+
+def _session(n: int) -> dict[str, object]:
+    return {"kind": "岗前培训", "title": f"岗前培训第{n}期", "held_on": "2025-03-01", "hours": 8}
+
+
+# service → (command path, body for the n-th command, response key, event type, id field)
+COMMANDS = {
+    "matching": ("/requests", _order, "request", "RequestPlaced", "request_id"),
+    "training": ("/sessions", _session, "session", "SessionScheduled", "session_id"),
+}
+SETTINGS = {
+    "matching": ("shegong.matching.settings", "MatchingSettings"),
+    "training": ("shegong.training.main", "TrainingSettings"),
+}
+
+
+@pytest.mark.parametrize("service", sorted(COMMANDS))
+async def test_kill_9_mid_stream_keeps_every_accepted_command(
+    service: str,
+    redis: Redis,
+    service_process,
+    redis_url: str,
+    stream_prefix: str,
+    tmp_path: Path,
+) -> None:
+    main = importlib.import_module(f"shegong.{service}.main")
+    path, body, key, event_type, id_field = COMMANDS[service]
+    database_url = f"sqlite:///{tmp_path}/{service}.db"
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -150,102 +180,39 @@ async def test_kill_9_matching_mid_stream_keeps_every_accepted_order(
         "PII_HASH_KEY": "k" * 32,
         "LOG_LEVEL": "WARNING",
     }
-    svc = service_process("shegong.matching", env, tmp_path / "matching.log")
+    svc = service_process(f"shegong.{service}", env, tmp_path / f"{service}.log")
     svc.start()
     accepted: list[str] = []
 
-    async def place(client: httpx.AsyncClient, n: int) -> None:
-        body = {
-            "community": "安定区/永定路街道/东关社区",
-            "target_group": "一老",
-            "service_type": "助餐",
-            "resident_phone": f"1390931{n:04d}",
-        }
+    async def send(client: httpx.AsyncClient, n: int) -> None:
         try:
-            r = await client.post(f"{svc.url}/requests", json=body, timeout=5)
+            r = await client.post(f"{svc.url}{path}", json=body(n), timeout=5)
         except httpx.HTTPError:
-            return
-        if r.status_code in (200, 201):
-            accepted.append(r.json()["request"]["request_id"])
-
-    async with httpx.AsyncClient() as client:
-        for burst in range(4):
-            if burst == 2:
-                svc.kill()
-                await asyncio.gather(*(place(client, 1000 + i) for i in range(5)))
-                await asyncio.to_thread(svc.start)
-            await asyncio.gather(*(place(client, burst * 20 + i) for i in range(20)))
-    svc.stop()
-    assert len(accepted) >= 60
-    runtime = Runtime(MATCHING, MatchingSettings(database_url=database_url, redis_url=redis_url))
-    try:
-        async with runtime.engine.connect() as conn:
-            placed = {
-                r[0]["request_id"]
-                for r in await conn.execute(
-                    select(events_table.c.data).where(events_table.c.type == "RequestPlaced")
-                )
-            }
-        assert set(accepted) <= placed
-        assert await rebuild_differences(runtime) == {}
-    finally:
-        await runtime.engine.dispose()
-        await runtime.redis.aclose()
-
-
-async def test_kill_9_training_mid_stream_keeps_every_accepted_session(
-    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
-) -> None:
-    from shegong.training.main import SERVICE as TRAINING
-    from shegong.training.main import TrainingSettings
-
-    database_url = f"sqlite:///{tmp_path}/training.db"
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "PII_HASH_KEY": "k" * 32,
-        "LOG_LEVEL": "WARNING",
-    }
-    svc = service_process("shegong.training", env, tmp_path / "training.log")
-    svc.start()
-    accepted: list[str] = []
-
-    async def schedule(client: httpx.AsyncClient, n: int) -> None:
-        body = {
-            "kind": "岗前培训",
-            "title": f"岗前培训第{n}期",
-            "held_on": "2025-03-01",
-            "hours": 8,
-        }
-        try:
-            r = await client.post(f"{svc.url}/sessions", json=body, timeout=5)
-        except httpx.HTTPError:
-            return
+            return  # the service was down: not accepted
         if r.status_code == 201:
-            accepted.append(r.json()["session"]["session_id"])
+            accepted.append(r.json()[key][id_field])
 
     async with httpx.AsyncClient() as client:
         for burst in range(4):
             if burst == 2:
                 svc.kill()
-                await asyncio.gather(*(schedule(client, 1000 + i) for i in range(5)))
+                await asyncio.gather(*(send(client, 1000 + i) for i in range(5)))
                 await asyncio.to_thread(svc.start)
-            await asyncio.gather(*(schedule(client, burst * 20 + i) for i in range(20)))
+            await asyncio.gather(*(send(client, burst * 20 + i) for i in range(20)))
     svc.stop()
     assert len(accepted) >= 60
-    runtime = Runtime(TRAINING, TrainingSettings(database_url=database_url, redis_url=redis_url))
+    module, name = SETTINGS[service]
+    settings = getattr(importlib.import_module(module), name)
+    runtime = Runtime(main.SERVICE, settings(database_url=database_url, redis_url=redis_url))
     try:
         async with runtime.engine.connect() as conn:
-            scheduled = {
-                r[0]
+            stored = {
+                r[0][id_field]
                 for r in await conn.execute(
-                    select(events_table.c.stream_id).where(
-                        events_table.c.type == "SessionScheduled"
-                    )
+                    select(events_table.c.data).where(events_table.c.type == event_type)
                 )
             }
-        assert set(accepted) <= scheduled
+        assert set(accepted) <= stored, "an accepted command is missing from the event store"
         assert await rebuild_differences(runtime) == {}
     finally:
         await runtime.engine.dispose()
