@@ -237,6 +237,9 @@ def test_up_keys_credentials_cli_and_no_personal_data_in_streams_or_logs(tmp_pat
             env=env,
         ).strip()
         assert "hrss" in _cli("auth", "list", "--data-dir", str(data), env=env)
+        assert "admin, writes all (keys)" in _cli("auth", "whoami", env=env)
+        me = _cli("auth", "whoami", env={**env, "SHEGONG_API_KEY": hrss})
+        assert "department of hrss, writes own_department" in me, me
         as_admin = httpx.Client(base_url=registry, headers={"Authorization": f"Bearer {admin}"})
         as_hrss = httpx.Client(base_url=registry, headers={"X-API-Key": hrss})
         ids = [resident_id("620102", f"1990010{i}", f"{i}1{i}") for i in range(1, 7)]

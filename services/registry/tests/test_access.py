@@ -112,6 +112,27 @@ async def test_no_key_or_a_bad_key_is_401_and_the_public_routes_stay_open(
     assert await head(node) == 0
 
 
+async def test_whoami_names_the_key_its_role_and_what_it_may_change(node: Node, keys: Keys) -> None:
+    expected = {
+        keys.admin: ("city-admin", "admin", None, "all"),
+        keys.civil: ("mz-clerk", "department", "civil-affairs", "own_department"),
+        keys.auditor: ("audit-office", "auditor", None, "nothing"),
+        keys.service: ("training-service", "service", None, "nothing"),
+    }
+    for key, (name, role, department, writes) in expected.items():
+        async with as_(node, key) as client:
+            me = (await client.get("/whoami")).json()
+        assert me == {
+            "name": name,
+            "role": role,
+            "department": department,
+            "auth": "keys",
+            "writes": writes,
+        }
+    async with as_(node, None) as anon:
+        refused(await anon.get("/whoami"), 401)
+
+
 async def test_the_keys_file_holds_only_hashes(keys: Keys) -> None:
     text = keys.file.path.read_text()
     for key in (keys.admin, keys.civil, keys.auditor):
@@ -304,6 +325,7 @@ async def test_without_keys_on_loopback_it_runs_open_and_says_so(
     node = await start_node(sqlite_url, host="127.0.0.1")
     assert "runs OPEN" in caplog.text
     assert (await node.client.get("/ready")).json()["auth"] == "open"
+    assert (await node.client.get("/whoami")).json()["auth"] == "open"
     assert (await register(node.client)).status_code == 201
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel import tracing
 from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError, authenticate, gate_for
+from shegong.kernel.auth import Authenticated, AuthError, authenticate, gate_for
 from shegong.kernel.edge import EdgeMiddleware
 from shegong.kernel.feed import feed_router
 from shegong.kernel.identity import PersonalDataError
@@ -74,6 +74,21 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     @app.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's stream")
     async def asyncapi() -> dict[str, Any]:
         return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
+
+    @app.get("/whoami", tags=["ops"], summary="Who this key is: name, role, department (我是谁)")
+    async def whoami(principal: Authenticated) -> dict[str, Any]:
+        """What the caller's key may do here, so a client (the console, the CLI) can show
+        it and offer only what is allowed; nothing secret (no key id or hash)."""
+        return {
+            "name": principal.name,
+            "role": principal.role,
+            "department": principal.department,
+            "auth": gate.mode,
+            # What this key may change: all records, its own department's, or nothing.
+            "writes": {"admin": "all", "department": "own_department"}.get(
+                principal.role, "nothing"
+            ),
+        }
 
     app.include_router(feed_router(runtime.store))
     for router in routers(runtime):

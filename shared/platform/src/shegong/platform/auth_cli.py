@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Annotated, cast
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -90,6 +91,34 @@ def token() -> None:
         err.print(f"[red]no {credentials_path()}: start the platform with `shegong up` first[/]")
         raise typer.Exit(1)
     print(creds["api_key"])
+
+
+@app.command()
+def whoami(
+    key: Annotated[
+        str | None, typer.Option(envvar="SHEGONG_API_KEY", help="a key (default: yours)")
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="a service's URL (default: the registry)")] = None,
+) -> None:
+    """Ask a running service who a key is: name, role, department, what it may change."""
+    creds = read_credentials() or {}
+    key = key or creds.get("api_key")
+    url = url or creds.get("services", {}).get("registry") or creds.get("url")
+    if not url:
+        err.print(f"[red]no {credentials_path()}: pass --url, or start `shegong up` first[/]")
+        raise typer.Exit(1)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        resp = httpx.get(f"{url.rstrip('/')}/whoami", headers=headers, timeout=10)
+    except httpx.HTTPError as error:
+        err.print(f"[red]{url} does not answer: {error}[/]")
+        raise typer.Exit(1) from None
+    if resp.status_code != 200:
+        err.print(f"[red]{resp.status_code}: {resp.text}[/]")
+        raise typer.Exit(1)
+    me = resp.json()
+    scope = f" of {me['department']}" if me.get("department") else ""
+    console.print(f"{me['name']}: {me['role']}{scope}, writes {me['writes']} ({me['auth']})")
 
 
 @app.command("keys-json")
