@@ -9,6 +9,7 @@ default), then for ``--seconds`` drives a realistic mix from ``--clients`` concu
 * roster imports (a department's file of 50 rows, every 20th operation),
 * worker registrations and profile updates (registry),
 * orders placed, taken (接单), delivered and followed up (回访) (matching),
+* training sessions scheduled, workers enrolled (报名) and signed in (签到) (training),
 * census and indicator reads.
 
 Printed: per operation, count, throughput, p50/p99 latency; overall sustained throughput; the
@@ -78,14 +79,15 @@ class Recorder:
 
 
 async def client_loop(
-    n: int, urls: tuple[str, str, str], until: float, rec: Recorder, baseline: bool
+    n: int, urls: tuple[str, str, str, str], until: float, rec: Recorder, baseline: bool
 ) -> None:
     rng = random.Random(n)
-    registry, matching, key = urls
+    registry, matching, training, key = urls
     auth = {"Authorization": f"Bearer {key}"} if key else {}
     async with (
         httpx.AsyncClient(base_url=registry, timeout=60, headers=auth) as reg,
         httpx.AsyncClient(base_url=matching, timeout=60, headers=auth) as mat,
+        httpx.AsyncClient(base_url=training, timeout=60, headers=auth) as trn,
     ):
         if baseline:
             while time.monotonic() < until:
@@ -93,6 +95,7 @@ async def client_loop(
             return
         workers: list[str] = []
         providers: list[str] = []
+        sessions = Sessions(n)
         for step in itertools.count():
             if time.monotonic() >= until:
                 return
@@ -148,6 +151,9 @@ async def client_loop(
                 await rec.time(
                     "GET /census/persons", reg.get("/census/persons", params={"limit": 20})
                 )
+            elif kind in (13, 14) and len(workers) > 4:
+                # Workers registered a while ago: training has heard of them by now.
+                await sessions.sign_in(trn, rng.choice(workers[: len(workers) // 2]), rec)
             elif kind == 12:
                 await rec.time(
                     "GET /indicators/workforce",
@@ -155,6 +161,45 @@ async def client_loop(
                 )
             else:
                 await rec.time("GET /workers", reg.get("/workers", params={"limit": 20}))
+
+
+class Sessions:
+    """One client's training: a base, and a new session every 25 sign-ins (a real session
+    is a few dozen people; its aggregate is replayed on each command)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.base, self.session, self.seats = n, "", "", 0
+
+    async def sign_in(self, trn: httpx.AsyncClient, worker: str, rec: Recorder) -> None:
+        if not self.base:
+            r = await rec.time(
+                "POST /bases",
+                trn.post("/bases", json={"name": f"负载培训基地{self.n}", "kind": "培训基地",
+                                         "tier": "县级", "region": "安定区"}),
+            )  # fmt: skip
+            if r is None or r.is_error:
+                return
+            self.base = r.json()["base"]["base_id"]
+        if not self.session or self.seats >= 25:
+            r = await rec.time(
+                "POST /sessions (排课)",
+                trn.post("/sessions", json={"kind": "岗前培训", "title": "岗前培训（负载）",
+                                            "held_on": date.today().isoformat(), "hours": 8,
+                                            "base_id": self.base}),
+            )  # fmt: skip
+            if r is None or r.is_error:
+                return
+            self.session, self.seats = r.json()["session"]["session_id"], 0
+        path = f"/sessions/{self.session}"
+        r = await rec.time(
+            "POST enrol (报名)", trn.post(f"{path}/enrolments", json={"worker_id": worker})
+        )
+        if r is None or r.is_error:
+            return
+        self.seats += 1
+        await rec.time(
+            "POST sign-in (签到)", trn.post(f"{path}/attendance", json={"worker_id": worker})
+        )
 
 
 async def order_cycle(
@@ -204,6 +249,7 @@ async def drive(args: argparse.Namespace, platform: Platform) -> None:
     urls = (
         platform.service("registry").url,
         platform.service("matching").url,
+        platform.service("training").url,
         getattr(platform, "admin_key", "") or "",
     )
     rec = Recorder()
