@@ -294,6 +294,23 @@ async def test_personal_data_in_full_only_for_admin_and_own_department_and_audit
         missing = await admin.get("/workers/nobody/personal-data")
         assert missing.status_code == 404
 
+    # The access log (查看留痕): the auditor and the admin read it, newest first; nobody else.
+    for key in (keys.civil, keys.hrss, keys.service):
+        async with as_(node, key) as other:
+            refused(await other.get("/audit/access"), 403)
+    async with as_(node, keys.auditor) as auditor:
+        log = (await auditor.get("/audit/access")).json()
+        assert log["types"] == ["PersonalDataViewed"] and log["total"] == 2
+        assert [i["data"]["viewer"] for i in log["items"]] == [
+            "mz-clerk (wang.k)",
+            "city-admin (wang.k)",
+        ]
+        assert all(ID_MALE_1988 not in json.dumps(i) for i in log["items"])
+        mine = (await auditor.get("/audit/access", params={"actor": views[1].actor})).json()
+        assert [i["position"] for i in mine["items"]] == [views[1].sequence]
+        later = await auditor.get("/audit/access", params={"since": "2999-01-01T00:00:00Z"})
+        assert later.json() == {"total": 0, "types": ["PersonalDataViewed"], "items": []}
+
 
 # --- open mode and refusing to start ---------------------------------------------------
 

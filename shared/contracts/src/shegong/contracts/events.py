@@ -29,6 +29,9 @@ class Event(BaseModel):
     aggregate_type: ClassVar[str] = ""
     # upcasters[n] turns data of schema version n into data of version n + 1.
     upcasters: ClassVar[dict[int, Upcaster]] = {}
+    # An access record (留痕): someone saw personal data in full. Each service lists its own
+    # on ``GET /audit/access`` for the administrator and the auditors.
+    audit: ClassVar[bool] = False
 
     type: str
 
@@ -78,6 +81,10 @@ class StreamContract:
 
     def types(self) -> Iterable[str]:
         return self._by_type.keys()
+
+    def audit_types(self) -> list[str]:
+        """The access records this stream carries (events marked ``audit``)."""
+        return sorted(name for name, cls in self._by_type.items() if cls.audit)
 
 
 def event_type(cls: type[Event]) -> str:

@@ -253,6 +253,7 @@ class PersonalDataViewed(Event):
     which fields. The values themselves never travel (rule 7)."""
 
     aggregate_type = "personal-data-access"
+    audit = True
     type: Literal["PersonalDataViewed"] = "PersonalDataViewed"
     worker_id: str
     department: str = Field(description="The department whose record was viewed")

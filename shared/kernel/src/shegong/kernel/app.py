@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel import tracing
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.audit import audit_router
 from shegong.kernel.auth import Authenticated, AuthError, authenticate, gate_for
 from shegong.kernel.edge import EdgeMiddleware
 from shegong.kernel.feed import feed_router
@@ -91,6 +92,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         }
 
     app.include_router(feed_router(runtime.store))
+    if definition.contract.audit_types():
+        app.include_router(audit_router(runtime.engine, definition.contract))
     for router in routers(runtime):
         app.include_router(router)
 

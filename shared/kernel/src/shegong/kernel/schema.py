@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
+    Index,
     Integer,
     MetaData,
     String,
@@ -48,6 +49,8 @@ events_table = Table(
     # hence last: ALTER TABLE appends).
     Column("traceparent", String(64)),
     UniqueConstraint("stream_id", "version", name="uq_events_stream_version"),
+    # The access log (GET /audit/access) lists one type's events newest first.
+    Index("ix_events_type_position", "type", "position"),
 )
 
 relay_checkpoints = Table(
