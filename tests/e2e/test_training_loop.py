@@ -211,6 +211,25 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
     sweep = await ok(registry, "POST", "/ladder/evaluate", params={"as_of": "2025-07-01"})
     assert sweep["workers"] == 1 and sweep["events"] == 0
 
+    # The city-wide list (进阶名单) shows the latest decision per step, its reasons, and
+    # the admission — the same rules as the worker's own page.
+    async def listed() -> dict[str, Any] | None:
+        page = await ok(registry, "GET", "/ladder", params={"step": "expert_pool"})
+        return page if page["items"] and page["items"][0]["admitted_on"] else None
+
+    pool = (await eventually(listed))["items"]
+    assert [(i["worker_id"], i["eligible"], i["step_zh"]) for i in pool] == [
+        (worker_id, True, "市级专家库")
+    ]
+    assert pool[0]["name"] == record["name"]
+    assert {r["rule"]: r["met"] for r in pool[0]["rules"]} == {
+        r["rule"]: r["met"] for r in steps["expert_pool"]["rules"]
+    }
+    # Never eligible for the senior review, so no decision about it was published: the
+    # list of the not-eligible holds only those who lost an eligibility.
+    not_yet = await ok(registry, "GET", "/ladder", params={"eligible": "false"})
+    assert not_yet == {"total": 0, "items": []}
+
     # 5. The same results again change nothing anywhere.
     again = await ok(training, "POST", "/imports/exam-results", files={"file": ("成绩.csv", exams)})
     assert again["recorded"] == 0 and len(again["repeated"]) == 1

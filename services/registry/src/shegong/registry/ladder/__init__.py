@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from shegong.kernel.projection import Projection
 from shegong.kernel.runtime import Runtime
 from shegong.registry.ladder.api import ladder_router
+from shegong.registry.ladder.eligibility import LadderEligibilityProjection
 from shegong.registry.ladder.process import LadderCertificateWatch, LadderProcess
 
 __all__ = ["ladder_projections", "ladder_router"]
@@ -16,4 +17,4 @@ __all__ = ["ladder_projections", "ladder_router"]
 
 def ladder_projections(runtime: Runtime) -> Sequence[Projection]:
     process = LadderProcess(runtime.store)
-    return [process, LadderCertificateWatch(process)]
+    return [process, LadderCertificateWatch(process), LadderEligibilityProjection()]

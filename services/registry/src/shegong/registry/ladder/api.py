@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from shegong.contracts.ladder import LadderStep
 from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.db import reading
@@ -17,10 +18,12 @@ from shegong.kernel.runtime import Runtime
 from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext
 from shegong.registry.domain.worker import Worker
+from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.process import ladder_facts
 from shegong.registry.ladder.rules import evaluate, load_ladder
 from shegong.registry.ladder.standing import LadderStanding, standing_id
 from shegong.registry.projections.workers import certificates as certificate_rows
+from shegong.registry.projections.workers import workers
 
 
 class AdmitToExpertPool(BaseModel):
@@ -31,6 +34,45 @@ class AdmitToExpertPool(BaseModel):
 def ladder_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/ladder", tags=["ladder"])
     steps = load_ladder()
+
+    @router.get("", summary="Who is eligible for a ladder step, with the reasons (进阶名单)")
+    async def eligibility_list(
+        step: Annotated[LadderStep | None, Query(description="senior_review / expert_pool")] = None,
+        eligible: Annotated[bool | None, Query(description="only the (not) eligible")] = None,
+        department: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    ) -> dict[str, Any]:
+        """The latest decision per worker and step, newest first; each rule says what it
+        asks (in Chinese and English), whether it is met and what the worker has."""
+        cond = []
+        if step is not None:
+            cond.append(standings.c.step == step)
+        if eligible is not None:
+            cond.append(standings.c.eligible == eligible)
+        if department is not None:
+            cond.append(standings.c.department == department)
+        joined = standings.outerjoin(workers, workers.c.worker_id == standings.c.worker_id)
+        async with reading(runtime.engine) as conn:
+            total = await conn.scalar(select(func.count()).select_from(standings).where(*cond))
+            rows = await conn.execute(
+                select(standings, workers.c.name, workers.c.organization)
+                .select_from(joined)
+                .where(*cond)
+                .order_by(standings.c.as_of.desc(), standings.c.worker_id, standings.c.step)
+                .limit(limit)
+                .offset(offset)
+            )
+            labels = {s.key: (s.label, s.label_zh) for s in steps}
+            items = [
+                {
+                    **r._asdict(),
+                    "step_label": labels.get(r.step, (r.step, r.step))[0],
+                    "step_zh": labels.get(r.step, (r.step, r.step))[1],
+                }
+                for r in rows
+            ]
+        return {"total": int(total or 0), "items": items}
 
     @router.get("/{worker_id}", summary="A worker's ladder eligibility, rule by rule (三级进阶)")
     async def standing(worker_id: str, as_of: date | None = None) -> dict[str, Any]:
