@@ -10,6 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from shegong.kernel.identity import (
+    _CN_MOBILE,
     PersonalDataError,
     PersonalDataHasher,
     ResidentId,
@@ -371,3 +372,34 @@ def test_normalize_name_is_idempotent(raw: str) -> None:
     once = normalize_name(raw)
     assert normalize_name(once) == once
     assert once == once.strip()
+
+
+def test_the_mobile_fast_path_agrees_with_libphonenumber_everywhere() -> None:
+    """Every 11-digit number starting with 1 — each 5-digit prefix, a sample of endings —
+    is answered alike with and without the fast path (valid: the same canonical form;
+    invalid: refused)."""
+
+    def full_path(text: str) -> str | None:
+        parsed = phonenumbers.parse(text, "CN")
+        if not phonenumbers.is_valid_number(parsed):
+            return None
+        kinds = (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        )
+        if phonenumbers.number_type(parsed) in kinds:
+            return str(parsed.national_number)
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    fast = 0
+    for prefix in range(10_000):
+        for ending in ("000000", "123456", "999999"):
+            text = f"1{prefix:04d}{ending}"
+            expected = full_path(text)
+            try:
+                got: str | None = normalize_phone(text)
+            except PersonalDataError:
+                got = None
+            assert got == expected, text
+            fast += bool(_CN_MOBILE.fullmatch(text))
+    assert fast > 10_000  # the fast path answers most of them

@@ -35,6 +35,10 @@ __all__ = [
 
 # Invisible characters that copy-paste leaves in spreadsheets; str.isspace() misses them.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# A CN mobile number as libphonenumber's metadata defines it: 11 digits, and nothing else.
+_CN_MOBILE = re.compile(
+    str(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)  # type: ignore[union-attr]
+)
 
 
 class PersonalDataError(ValueError):
@@ -152,6 +156,11 @@ def normalize_phone(raw: str, *, field: str = "phone") -> str:
         return PersonalDataError(field, reason, reason_zh)
 
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE).strip()
+    if _CN_MOBILE.fullmatch(text):
+        # The common case, an 11-digit mobile as written, answered from libphonenumber's own
+        # mobile pattern without a full parse (a roster of 100,000 rows spends seconds there);
+        # anything else takes the full path below. A test keeps the two in agreement.
+        return text
     if not text:
         raise fail("is empty", "电话号码为空")
     if any(ch.isalpha() for ch in text):
