@@ -31,6 +31,10 @@ from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterParse, RosterRow, parse_roster
 
 CHUNK = 500
+# What a row's content is, for telling a re-sent unchanged row from a changed one.
+_FINGERPRINTED = tuple(
+    f.name for f in dataclasses.fields(RosterRow) if f.name not in ("row_number", "warnings")
+)
 
 
 @dataclass
@@ -342,13 +346,11 @@ class RosterImporter:
     @staticmethod
     def _fingerprint(row: RosterRow) -> str:
         parts = []
-        for f in dataclasses.fields(row):
-            if f.name in ("row_number", "warnings"):
-                continue
-            value = getattr(row, f.name)
+        for name in _FINGERPRINTED:
+            value = getattr(row, name)
             if isinstance(value, ResidentId):  # its repr is masked; the number is the content
                 value = value.number
-            parts.append(f"{f.name}={value!r}")
+            parts.append(f"{name}={value!r}")
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def _vault(
