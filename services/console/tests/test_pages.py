@@ -3,6 +3,7 @@ sends them (the user's key), and what it shows when they refuse (401/403) or are
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -240,3 +241,40 @@ def test_service_urls_come_from_the_env_or_the_feeds() -> None:
     assert settings.service_url("registry") == "http://r:8101"
     assert settings.service_url("matching") == "http://x"
     assert settings.service_url("training") is None
+
+
+async def test_the_session_cookie_is_encrypted_and_a_tampered_one_is_refused() -> None:
+    async for client in console([]):
+        response = await client.post("/login", data={"api_key": GOOD_KEY})
+        header = response.headers["set-cookie"]
+        assert "httponly" in header.lower() and "samesite=lax" in header.lower()
+        assert "secure" not in header.lower(), "plain http: the browser would drop it"
+        value = client.cookies["shegong_console"]
+        assert GOOD_KEY not in value
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        assert GOOD_KEY.encode() not in decoded, "not even base64-encoded"
+        assert (await client.get("/dashboard")).status_code == 200
+        # One character changed: no session, back to login (and the bad cookie is dropped).
+        flipped = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+        client.cookies.set("shegong_console", flipped)
+        refused = await client.get("/dashboard")
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+        assert "shegong_console=null" in refused.headers.get("set-cookie", "")
+        # A cookie starlette's signed-only session would have accepted is no session here.
+        client.cookies.set("shegong_console", base64.b64encode(b'{"signed_in": true}').decode())
+        assert (await client.get("/dashboard")).status_code == 303
+
+
+async def test_the_session_cookie_is_secure_over_https() -> None:
+    app = build(
+        ConsoleSettings(registry_url="http://registry", session_secret="s" * 32),
+        transport=httpx.MockTransport(services([])),
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://console"
+        ) as client,
+    ):
+        response = await client.post("/login", data={"api_key": GOOD_KEY})
+        assert "; secure" in response.headers["set-cookie"].lower()
