@@ -19,6 +19,7 @@ from shegong.console.i18n import LANGS
 from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.orders import orders_router
+from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.training import training_router
 from shegong.console.session import EncryptedSessionMiddleware
 from shegong.console.settings import SERVICES, ConsoleSettings
@@ -135,7 +136,13 @@ def build(
         request.session["lang"] = lang
         return RedirectResponse("/login", status_code=303)
 
-    for router in (dashboard_router(), census_router(), orders_router(), training_router()):
+    for router in (
+        dashboard_router(),
+        census_router(),
+        orders_router(),
+        programmes_router(),
+        training_router(),
+    ):
         app.include_router(router)
     return app
 
