@@ -213,7 +213,7 @@ async def _session_page(
 ) -> Response:
     ops = await training_operations(ctx)
     if ops is None or SESSION not in ops:
-        return ctx.render("training_session.html", available=False, session=None)
+        return ctx.render("training_session.html", available=False, ts=None)
     try:
         found = await ctx.training.get(f"/sessions/{quote(session_id, safe='')}")
     except UpstreamError as err:
@@ -222,7 +222,7 @@ async def _session_page(
             "training_session.html",
             status_code=status,
             available=True,
-            session=None,
+            ts=None,
             problem=ctx.problem(err),
         )
     bases: dict[str, str] = {}
@@ -235,7 +235,7 @@ async def _session_page(
         "training_session.html",
         status_code=status,
         available=True,
-        session=found,
+        ts=found,
         base_name=bases.get(found.get("base_id") or ""),
         can_enrol=ENROL in ops,
         enrolled=enrolled,
