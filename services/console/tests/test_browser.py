@@ -457,6 +457,73 @@ def test_an_order_moves_across_the_board_when_a_worker_accepts(
     page.locator(f"[data-column=done] {card}").wait_for()
 
 
+def test_a_staff_user_assigns_an_order_from_the_board(page: Any, seeded: dict[str, str]) -> None:
+    """派单: the candidates matching ranks, chosen on the board; the board follows."""
+    matching = client_for(seeded["matching"], seeded["key"])
+    placed = matching.post(
+        "/requests",
+        json={"community": EAST, "target_group": "elderly", "service_type": "meal_help"},
+    )
+    assert placed.status_code == 201, placed.text
+    rid = placed.json()["request"]["request_id"]
+    ranked = matching.get(f"/requests/{rid}/candidates").json()["ranked"]
+    assert len(ranked) >= 1
+    choice = ranked[-1]["provider_id"]  # not the first: the staff user's own choice
+    page.goto("/services")
+    card = page.locator(f"[data-order='{rid}']")
+    card.locator("[data-action=assign]").click()
+    panel = page.locator("[data-testid=candidates]")
+    panel.wait_for()
+    rows = panel.locator("tr[data-candidate]")
+    assert [rows.nth(i).get_attribute("data-candidate") for i in range(rows.count())] == [
+        c["provider_id"] for c in ranked
+    ]
+    time.sleep(2.5)  # a board refresh passes: the choice list stays
+    panel.locator(f"tr[data-candidate='{choice}'] input[type=radio]").check()
+    page.fill("[data-testid=assign-staff]", "东关社区 派单员")
+    page.click("[data-action=assign-submit]")
+    page.locator("[data-testid=assigned]").wait_for()
+    page.locator(f"[data-column=accepted] [data-order='{rid}']").wait_for()
+    order = matching.get(f"/requests/{rid}").json()
+    assert order["status"] == "accepted" and order["provider_id"] == choice
+
+
+def test_the_training_calendar_leads_to_a_session_and_its_enrolment(
+    page: Any, seeded: dict[str, str]
+) -> None:
+    today = dt.date.today()
+    session = schedule(seeded, "社工实务专题讲座", today, "lecture")
+    worker_id = a_worker(seeded)
+    page.goto("/training")
+    page.click("[data-testid=calendar-link]")
+    page.wait_for_url("**/training/calendar")
+    assert page.locator("[data-testid=month-label]").inner_text() == f"{today:%Y-%m}"
+    day = page.locator(f"td[data-day='{today.isoformat()}']")
+    assert "社工实务专题讲座" in day.inner_text()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "console-training-calendar.png"), full_page=True)
+    page.click("[data-testid=month-next]")
+    page.wait_for_url(f"**month={next_month(today):%Y-%m}")
+    assert page.locator(f"[data-session='{session['session_id']}']").count() == 0
+    page.click("[data-testid=month-prev]")
+    page.wait_for_url(f"**month={today:%Y-%m}")
+    page.click(f"[data-session='{session['session_id']}']")
+    page.wait_for_url(f"**/training/sessions/{session['session_id']}*")
+    assert page.locator("[data-testid=session-title]").inner_text() == "社工实务专题讲座"
+    page.fill("[data-testid=enrol-worker]", worker_id)
+    page.click("[data-testid=enrol-submit]")
+    assert "报名成功" in page.locator("[data-testid=enrol-result]").inner_text()
+    training = client_for(seeded["training"], seeded["key"])
+
+    def shown_as_training_says() -> bool:  # training's read model follows its events
+        page.reload()
+        enrolled = training.get(f"/sessions/{session['session_id']}").json()["enrolled"]
+        shown = page.locator("[data-testid=enrolled-count] [data-value]").inner_text()
+        return enrolled == 1 and shown == str(enrolled)
+
+    eventually(shown_as_training_says)
+
+
 def test_training_pages_degrade_when_the_service_is_absent(page: Any, platform: Platform) -> None:
     if any(s.name == "training" for s in platform.services):
         pytest.skip("the training service runs here: its own pages are exercised instead")
