@@ -1,10 +1,13 @@
-"""The console in a real headless Chromium against the running platform: log in, read an
-indicator that equals the API's number, upload a roster and see the census update, place
-an order and watch it cross the board when a worker accepts it through matching's API."""
+"""The console against the running platform. Over HTTP: the training calendar, 报名, programme
+check-ins, 派单 and the dashboard's service charts show what the APIs answer. In a real
+headless Chromium: log in, read an indicator that equals the API's number, upload a roster
+and see the census update, place an order and watch it cross the board when a worker
+accepts it through matching's API, assign an order from the board, walk the calendar."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -67,8 +70,56 @@ def seeded(platform: Platform) -> dict[str, str]:
         "key": seeded_key(platform),
         "registry": platform.service("registry").url,
         "matching": platform.service("matching").url,
+        "training": platform.service("training").url,
         "console": platform.service("console").url,
     }
+
+
+@pytest.fixture
+def console(seeded: dict[str, str]) -> Iterator[httpx.Client]:
+    """The console over plain HTTP, signed in with the platform's key (its cookie kept)."""
+    with httpx.Client(base_url=seeded["console"], timeout=20) as client:
+        signed_in = client.post("/login", data={"api_key": seeded["key"], "next": "/services"})
+        assert signed_in.status_code == 303, signed_in.text
+        assert seeded["key"] not in client.cookies["shegong_console"] or not seeded["key"]
+        yield client
+
+
+def cell(html: str, day: dt.date) -> str:
+    """One calendar day's cell."""
+    found = re.search(rf'data-day="{day.isoformat()}">(.*?)</td>', html, re.S)
+    assert found, f"no cell for {day}"
+    return found[1]
+
+
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=8)).replace(day=5)
+
+
+def a_worker(seeded: dict[str, str]) -> str:
+    """A worker the training service has learned from the registry's stream."""
+    registry = client_for(seeded["registry"], seeded["key"])
+    training = client_for(seeded["training"], seeded["key"])
+    worker_id = str(registry.get("/workers").json()["items"][0]["worker_id"])
+    eventually(lambda: training.get(f"/workforce/{worker_id}").status_code == 200)
+    return worker_id
+
+
+def schedule(seeded: dict[str, str], title: str, held_on: dt.date, kind: str) -> dict[str, Any]:
+    training = client_for(seeded["training"], seeded["key"])
+    base = training.post(
+        "/bases",
+        json={"name": "市社会工作培训基地", "kind": "training_base", "tier": "city"},
+    )
+    assert base.status_code == 201, base.text
+    base_id = base.json()["base"]["base_id"]
+    body = {"kind": kind, "title": title, "held_on": held_on.isoformat(), "hours": 6}
+    session = training.post("/sessions", json={**body, "base_id": base_id, "capacity": 30})
+    assert session.status_code == 201, session.text
+    listed = eventually(
+        lambda: [s for s in training.get("/sessions").json() if s["title"] == title]
+    )
+    return dict(listed[0])
 
 
 @pytest.fixture
@@ -86,6 +137,186 @@ def page(browser: Any, seeded: dict[str, str]) -> Iterator[Any]:
     pg.wait_for_url("**/dashboard")
     yield pg
     context.close()
+
+
+def test_the_training_calendar_places_sessions_on_their_dates_and_enrols(
+    console: httpx.Client, seeded: dict[str, str]
+) -> None:
+    today = dt.date.today()
+    later = next_month(today)
+    first = schedule(seeded, "岗前培训（第一期）", today, "prejob")
+    second = schedule(seeded, "骨干社工研修班", later, "backbone")
+    training = client_for(seeded["training"], seeded["key"])
+
+    page = console.get("/training/calendar")
+    assert page.status_code == 200
+    day = cell(page.text, today)
+    assert f'data-session="{first["session_id"]}"' in day
+    assert "岗前培训（第一期）" in day and "岗前培训" in day and "市社会工作培训基地" in day
+    assert f'href="/training/sessions/{first["session_id"]}"' in day
+    assert second["session_id"] not in page.text, "next month's session is next month"
+    this_month = [
+        s
+        for s in training.get("/sessions", params={"year": today.year}).json()
+        if s["held_on"].startswith(today.strftime("%Y-%m"))
+    ]
+    assert f'data-testid="session-count">{len(this_month)}<' in page.text
+    assert f"month={later:%Y-%m}" in page.text, "a link to next month"
+    following = console.get("/training/calendar", params={"month": f"{later:%Y-%m}"})
+    assert f'data-session="{second["session_id"]}"' in cell(following.text, later)
+    assert "骨干培养" in following.text and f"month={today:%Y-%m}" in following.text
+    english = console.get("/training/calendar?lang=en")
+    assert "Training calendar" in english.text and "prejob" in english.text
+    console.get("/training/calendar?lang=zh")
+
+    # The session's page, and 报名 through training's API.
+    detail = console.get(f"/training/sessions/{first['session_id']}")
+    assert detail.status_code == 200 and "岗前培训（第一期）" in detail.text
+    assert 'data-testid="identity"' in detail.text, "the header still knows who is signed in"
+    assert 'data-testid="attendance-count">0<' in detail.text
+    worker_id = a_worker(seeded)
+    enrolled = console.post(
+        f"/training/sessions/{first['session_id']}/enrolments", data={"worker_id": worker_id}
+    )
+    assert enrolled.status_code == 303, enrolled.text
+    shown = console.get(enrolled.headers["location"])
+    assert "报名成功" in shown.text and worker_id in shown.text
+    api = eventually(
+        lambda: training.get(f"/sessions/{first['session_id']}").json()["enrolled"] == 1
+    )
+    assert api
+    again = console.post(
+        f"/training/sessions/{first['session_id']}/enrolments", data={"worker_id": worker_id}
+    )
+    assert "已报名过" in console.get(again.headers["location"]).text
+    refused = console.post(
+        f"/training/sessions/{first['session_id']}/enrolments", data={"worker_id": "nobody-x"}
+    )
+    assert refused.status_code == 400 and 'data-testid="problem"' in refused.text
+    missing = console.get("/training/sessions/no-such-session")
+    assert missing.status_code == 404 and 'data-testid="problem"' in missing.text
+
+
+def test_programme_occurrences_with_their_check_ins_and_a_check_in(
+    console: httpx.Client, seeded: dict[str, str]
+) -> None:
+    matching = client_for(seeded["matching"], seeded["key"])
+    today = dt.date.today()
+    created = matching.post(
+        "/programmes",
+        json={
+            "title": "八段锦晨练",
+            "community": EAST,
+            "service_type": "health_management",
+            "target_group": "elderly",
+            "rrule": "FREQ=DAILY",
+            "starts_on": today.replace(day=1).isoformat(),
+        },
+    )
+    assert created.status_code == 201, created.text
+    programme = eventually(
+        lambda: [p for p in matching.get("/programmes").json() if p["title"] == "八段锦晨练"]
+    )[0]
+    pid = programme["programme_id"]
+    services = console.get("/services")
+    assert f'data-programme="{pid}"' in services.text and "八段锦晨练" in services.text
+
+    page = console.get(f"/services/programmes/{pid}")
+    assert page.status_code == 200
+    month = {"start": today.replace(day=1).isoformat(), "end": next_month(today).replace(day=1)}
+    month["end"] = (month["end"] - dt.timedelta(days=1)).isoformat()
+    api = matching.get(f"/programmes/{pid}/occurrences", params=month).json()
+    assert page.text.count("data-occurrence=") == len(api)
+    assert 'data-check-ins="0"' in cell(page.text, today)
+
+    checked = console.post(
+        f"/services/programmes/{pid}/check-ins",
+        data={"occurrence": today.isoformat(), "participant": "居民 王大爷"},
+    )
+    assert checked.status_code == 303, checked.text
+    shown = console.get(checked.headers["location"])
+    assert "打卡成功" in shown.text and "居民 王大爷" in shown.text
+    api = matching.get(f"/programmes/{pid}/occurrences", params=month).json()
+    (mine,) = [o for o in api if o["occurrence"] == today.isoformat()]
+    assert mine["check_ins"] == 1
+    assert f'data-check-ins="{mine["check_ins"]}"' in cell(shown.text, today)
+    assert 'data-testid="month-check-ins"><span data-value="1">' in shown.text
+    future = console.post(
+        f"/services/programmes/{pid}/check-ins",
+        data={"occurrence": (today + dt.timedelta(days=3)).isoformat(), "participant": "某"},
+    )
+    assert future.status_code == 400 and "future" in future.text
+
+
+def test_staff_assign_an_order_from_the_ranked_candidates(
+    console: httpx.Client, seeded: dict[str, str]
+) -> None:
+    matching = client_for(seeded["matching"], seeded["key"])
+    placed = matching.post(
+        "/requests",
+        json={"community": EAST, "target_group": "elderly", "service_type": "home_visit"},
+    )
+    assert placed.status_code == 201, placed.text
+    rid = placed.json()["request"]["request_id"]
+    board = console.get("/services/board")
+    card = board.text[board.text.index(f'data-order="{rid}"') :]
+    card = card[: card.index('<div class="order"') if '<div class="order"' in card else None]
+    assert 'data-action="assign"' in card and 'data-action="escalate"' in card
+
+    api = matching.get(f"/requests/{rid}/candidates").json()
+    assert api["ranked"], "someone may take a home visit in 东关社区"
+    panel = console.get(f"/services/orders/{rid}/candidates")
+    assert panel.status_code == 200
+    shown = re.findall(r'data-candidate="([^"]+)"', panel.text)
+    assert shown == [c["provider_id"] for c in api["ranked"]], "matching's order, all of them"
+    best = api["ranked"][0]
+    assert f'data-value="{best["score"]}"' in panel.text
+
+    assigned = console.post(
+        f"/services/orders/{rid}/assign",
+        data={"provider_id": best["provider_id"], "staff": "街道派单员"},
+    )
+    assert assigned.status_code == 200
+    assert 'hx-swap-oob="true"' in assigned.text and 'data-testid="assigned"' in assigned.text
+    order = matching.get(f"/requests/{rid}").json()
+    assert order["status"] == "accepted" and order["provider_id"] == best["provider_id"]
+    accepted = assigned.text[assigned.text.index('data-column="accepted"') :]
+    assert f'data-order="{rid}"' in accepted.split('data-column="follow_up"')[0]
+
+    again = console.post(
+        f"/services/orders/{rid}/assign",
+        data={"provider_id": best["provider_id"], "staff": "街道派单员"},
+    )
+    assert 'data-testid="problem"' in again.text and 'data-testid="assigned"' not in again.text
+
+
+def test_time_to_accept_and_escalation_equal_matchings(
+    console: httpx.Client, seeded: dict[str, str]
+) -> None:
+    year = dt.date.today().year
+    matching = client_for(seeded["matching"], seeded["key"])
+    placed = matching.post(
+        "/requests",
+        json={"community": EAST, "target_group": "hardship", "service_type": "benefits_help"},
+    )
+    escalated = matching.post(f"/requests/{placed.json()['request']['request_id']}/escalate")
+    assert escalated.status_code < 300, escalated.text
+    api = matching.get("/indicators/services", params={"year": year}).json()
+    page = console.get("/dashboard", params={"year": year})
+    assert 'id="chart-accept"' in page.text and 'id="chart-escalation"' in page.text
+    for key, value in api["time_to_accept_s"].items():
+        box = re.search(rf'data-indicator="time_to_accept_s\.{key}">(.*?)</dd>', page.text)
+        assert box, key
+        if value is None:
+            assert box[1] == "—"
+        else:
+            assert f'data-value="{value}"' in box[1], (key, value, box[1])
+    assert api["escalation_rate"]["community"], "one order escalated at least"
+    for level, rate in api["escalation_rate"].items():
+        box = re.search(rf'data-indicator="escalation_rate\.{level}">(.*?)</dd>', page.text)
+        assert box and f'data-value="{rate}"' in box[1], (level, rate)
+    embedded = re.search(r'id="dashboard-data">(.*?)</script>', page.text, re.S)
+    assert embedded and '"escalation_rate"' in embedded[1]
 
 
 def test_dashboard_indicators_equal_the_apis(page: Any, seeded: dict[str, str]) -> None:
@@ -224,6 +455,73 @@ def test_an_order_moves_across_the_board_when_a_worker_accepts(
     page.locator(f"[data-column=follow_up] {card}").wait_for()
     page.click(f"{card} [data-action=follow-up]")
     page.locator(f"[data-column=done] {card}").wait_for()
+
+
+def test_a_staff_user_assigns_an_order_from_the_board(page: Any, seeded: dict[str, str]) -> None:
+    """派单: the candidates matching ranks, chosen on the board; the board follows."""
+    matching = client_for(seeded["matching"], seeded["key"])
+    placed = matching.post(
+        "/requests",
+        json={"community": EAST, "target_group": "elderly", "service_type": "meal_help"},
+    )
+    assert placed.status_code == 201, placed.text
+    rid = placed.json()["request"]["request_id"]
+    ranked = matching.get(f"/requests/{rid}/candidates").json()["ranked"]
+    assert len(ranked) >= 1
+    choice = ranked[-1]["provider_id"]  # not the first: the staff user's own choice
+    page.goto("/services")
+    card = page.locator(f"[data-order='{rid}']")
+    card.locator("[data-action=assign]").click()
+    panel = page.locator("[data-testid=candidates]")
+    panel.wait_for()
+    rows = panel.locator("tr[data-candidate]")
+    assert [rows.nth(i).get_attribute("data-candidate") for i in range(rows.count())] == [
+        c["provider_id"] for c in ranked
+    ]
+    time.sleep(2.5)  # a board refresh passes: the choice list stays
+    panel.locator(f"tr[data-candidate='{choice}'] input[type=radio]").check()
+    page.fill("[data-testid=assign-staff]", "东关社区 派单员")
+    page.click("[data-action=assign-submit]")
+    page.locator("[data-testid=assigned]").wait_for()
+    page.locator(f"[data-column=accepted] [data-order='{rid}']").wait_for()
+    order = matching.get(f"/requests/{rid}").json()
+    assert order["status"] == "accepted" and order["provider_id"] == choice
+
+
+def test_the_training_calendar_leads_to_a_session_and_its_enrolment(
+    page: Any, seeded: dict[str, str]
+) -> None:
+    today = dt.date.today()
+    session = schedule(seeded, "社工实务专题讲座", today, "lecture")
+    worker_id = a_worker(seeded)
+    page.goto("/training")
+    page.click("[data-testid=calendar-link]")
+    page.wait_for_url("**/training/calendar")
+    assert page.locator("[data-testid=month-label]").inner_text() == f"{today:%Y-%m}"
+    day = page.locator(f"td[data-day='{today.isoformat()}']")
+    assert "社工实务专题讲座" in day.inner_text()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "console-training-calendar.png"), full_page=True)
+    page.click("[data-testid=month-next]")
+    page.wait_for_url(f"**month={next_month(today):%Y-%m}")
+    assert page.locator(f"[data-session='{session['session_id']}']").count() == 0
+    page.click("[data-testid=month-prev]")
+    page.wait_for_url(f"**month={today:%Y-%m}")
+    page.click(f"[data-session='{session['session_id']}']")
+    page.wait_for_url(f"**/training/sessions/{session['session_id']}*")
+    assert page.locator("[data-testid=session-title]").inner_text() == "社工实务专题讲座"
+    page.fill("[data-testid=enrol-worker]", worker_id)
+    page.click("[data-testid=enrol-submit]")
+    assert "报名成功" in page.locator("[data-testid=enrol-result]").inner_text()
+    training = client_for(seeded["training"], seeded["key"])
+
+    def shown_as_training_says() -> bool:  # training's read model follows its events
+        page.reload()
+        enrolled = training.get(f"/sessions/{session['session_id']}").json()["enrolled"]
+        shown = page.locator("[data-testid=enrolled-count] [data-value]").inner_text()
+        return enrolled == 1 and shown == str(enrolled)
+
+    eventually(shown_as_training_says)
 
 
 def test_training_pages_degrade_when_the_service_is_absent(page: Any, platform: Platform) -> None:

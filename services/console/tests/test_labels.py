@@ -22,6 +22,8 @@ def test_every_literal_label_in_the_templates_is_bilingual() -> None:
     used |= {f"lvl_{lv}" for lv in ("community", "street", "district")}
     used |= {f"f_{field}" for field in SHOWN} | {"probe_forbidden", "probe_absent"}
     used |= {"absent", "unauthenticated", "forbidden", "error"}  # UpstreamError.kind
+    used |= {f"tta_{k}" for k in ("median", "p90")} | {f"weekday_{d}" for d in range(1, 8)}
+    used |= {f"part_{k}" for k in ("proximity", "load", "training", "satisfaction", "fairness")}
     missing = sorted(used - set(LABELS))
     assert not missing, f"labels without a translation: {missing}"
     for key, (zh, en) in LABELS.items():

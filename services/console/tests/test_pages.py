@@ -3,6 +3,8 @@ sends them (the user's key), and what it shows when they refuse (401/403) or are
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from shegong.console.main import build
+from shegong.console.month import Month
 from shegong.console.pages.orders import column_of
 from shegong.console.settings import ConsoleSettings
 
@@ -240,3 +243,73 @@ def test_service_urls_come_from_the_env_or_the_feeds() -> None:
     assert settings.service_url("registry") == "http://r:8101"
     assert settings.service_url("matching") == "http://x"
     assert settings.service_url("training") is None
+
+
+async def test_the_session_cookie_is_encrypted_and_a_tampered_one_is_refused() -> None:
+    async for client in console([]):
+        response = await client.post("/login", data={"api_key": GOOD_KEY})
+        header = response.headers["set-cookie"]
+        assert "httponly" in header.lower() and "samesite=lax" in header.lower()
+        assert "secure" not in header.lower(), "plain http: the browser would drop it"
+        value = client.cookies["shegong_console"]
+        assert GOOD_KEY not in value
+        decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        assert GOOD_KEY.encode() not in decoded, "not even base64-encoded"
+        assert (await client.get("/dashboard")).status_code == 200
+        # One character changed: no session, back to login (and the bad cookie is dropped).
+        flipped = value[:20] + ("A" if value[20] != "A" else "B") + value[21:]
+        client.cookies.set("shegong_console", flipped)
+        refused = await client.get("/dashboard")
+        assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+        assert "shegong_console=null" in refused.headers.get("set-cookie", "")
+        # A cookie starlette's signed-only session would have accepted is no session here.
+        client.cookies.set("shegong_console", base64.b64encode(b'{"signed_in": true}').decode())
+        assert (await client.get("/dashboard")).status_code == 303
+
+
+async def test_the_session_cookie_is_secure_over_https() -> None:
+    app = build(
+        ConsoleSettings(registry_url="http://registry", session_secret="s" * 32),
+        transport=httpx.MockTransport(services([])),
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://console"
+        ) as client,
+    ):
+        response = await client.post("/login", data={"api_key": GOOD_KEY})
+        assert "; secure" in response.headers["set-cookie"].lower()
+
+
+async def test_the_new_pages_say_what_is_missing_instead_of_failing() -> None:
+    async for client in console([]):
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        calendar = await client.get("/training/calendar?month=2026-02")
+        assert calendar.status_code == 200 and 'data-testid="training-absent"' in calendar.text
+        one = await client.get("/training/sessions/s-1")
+        assert 'data-testid="training-absent"' in one.text
+    async for client in console([], TRAINING_OPENAPI):
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        calendar = await client.get("/training/calendar?month=2026-02")
+        assert 'data-month="2026-02"' in calendar.text and "month=2026-03" in calendar.text
+        one = await client.get("/training/sessions/s-1")
+        assert 'data-testid="enrol-form"' not in one.text, "training documents no enrolment"
+    async for client in console([]):
+        await client.post("/login", data={"api_key": ROLE_KEY})
+        panel = await client.get("/services/orders/r-1/candidates")
+        assert panel.status_code == 200 and "你的角色无权查看此内容" in panel.text
+        assigned = await client.post(
+            "/services/orders/r-1/assign", data={"provider_id": "p", "staff": "s"}
+        )
+        assert 'hx-swap-oob="true"' in assigned.text and "role clerk may not" in assigned.text
+
+
+def test_a_month_parses_and_steps_across_years() -> None:
+    today = dt.date(2026, 11, 29)
+    assert Month.parse("2026-12", today).next == "2027-01"
+    assert Month.parse("2026-01", today).prev == "2025-12"
+    assert Month.parse("nonsense", today).key == "2026-11"
+    assert Month.parse("2026-13", today).key == "2026-11"
+    february = Month.parse("2028-2", today)
+    assert february.last == dt.date(2028, 2, 29) and february.weeks[0][0].weekday() == 0

@@ -14,13 +14,14 @@ import uvicorn
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from shegong.console.i18n import LANGS
 from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.orders import orders_router
+from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.training import training_router
+from shegong.console.session import EncryptedSessionMiddleware
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, NotSignedIn, open_context
@@ -84,11 +85,9 @@ def build(
 
     # Added after the language middleware so the session wraps it.
     app.add_middleware(
-        SessionMiddleware,
+        EncryptedSessionMiddleware,
         secret_key=settings.cookie_secret(),
-        session_cookie="shegong_console",
         max_age=settings.session_max_age_s,
-        same_site="lax",
         https_only=settings.https_only,
     )
 
@@ -137,7 +136,13 @@ def build(
         request.session["lang"] = lang
         return RedirectResponse("/login", status_code=303)
 
-    for router in (dashboard_router(), census_router(), orders_router(), training_router()):
+    for router in (
+        dashboard_router(),
+        census_router(),
+        orders_router(),
+        programmes_router(),
+        training_router(),
+    ):
         app.include_router(router)
     return app
 

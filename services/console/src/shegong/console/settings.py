@@ -28,11 +28,13 @@ class ConsoleSettings(BaseSettings):
     matching_url: str | None = None
     feeds: dict[str, str] = Field(default_factory=dict)
     session_secret: SecretStr | None = Field(
-        default=None, description="Signs the session cookie; default: derived from PII_HASH_KEY"
+        default=None, description="Keys the session cookie; default: derived from PII_HASH_KEY"
     )
     pii_hash_key: SecretStr | None = None
     session_max_age_s: int = 8 * 3600
-    https_only: bool = Field(default=False, description="Mark the session cookie Secure")
+    https_only: bool = Field(
+        default=False, description="Mark the session cookie Secure (always when served over https)"
+    )
     timeout_s: float = 10.0
     log_level: str = "INFO"
 

@@ -107,6 +107,49 @@ def orders_router() -> APIRouter:
         await ctx.matching.post("/requests", json=body)
         return RedirectResponse("/services", status_code=303)
 
+    @router.get("/services/orders/{request_id}/candidates", response_class=HTMLResponse)
+    async def candidates(
+        ctx: Annotated[Ctx, Depends(page_context)], request_id: str, region: str = ""
+    ) -> Response:
+        """派单: matching's ranked, explained candidates as the choice list (outside the
+        board, so its 2-second refresh leaves the staff user's choice alone)."""
+        try:
+            order, ranked = await asyncio.gather(
+                ctx.matching.get(f"/requests/{request_id}"),
+                ctx.matching.get(f"/requests/{request_id}/candidates"),
+            )
+        except UpstreamError as err:
+            return ctx.render("_assign.html", order=None, panel_problem=ctx.problem(err))
+        return ctx.render(
+            "_assign.html",
+            order=order,
+            ranked=ranked.get("ranked", []),
+            ineligible=ranked.get("ineligible", []),
+            staff=ctx.request.session.get("key_label") or "",
+            region=region,
+        )
+
+    # Before the card actions' route, which would take "assign" for one of its own.
+    @router.post("/services/orders/{request_id}/assign", response_class=HTMLResponse)
+    async def assign(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        request_id: str,
+        provider_id: Annotated[str, Form()] = "",
+        staff: Annotated[str, Form()] = "",
+        region: Annotated[str, Form()] = "",
+    ) -> Response:
+        """The board re-rendered; the panel (out of band) cleared, or the refusal in it."""
+        body = {"provider_id": provider_id.strip(), "staff": staff.strip()}
+        problem = None
+        try:
+            await ctx.matching.post(f"/requests/{request_id}/assign", json=body)
+        except UpstreamError as err:
+            problem = ctx.problem(err)
+        values = await _board_or_problem(ctx, region.strip())
+        return ctx.render(
+            "_assigned.html", **values, oob=True, panel_problem=problem, done=problem is None
+        )
+
     @router.post("/services/orders/{request_id}/{action}", response_class=HTMLResponse)
     async def act(
         ctx: Annotated[Ctx, Depends(page_context)],
@@ -143,13 +186,19 @@ def orders_router() -> APIRouter:
 async def _render_board(ctx: Ctx, region: str, problem: dict[str, str] | None = None) -> Response:
     """Always 200: HTMX swaps only successful answers, so a refusal (401/403) or an absent
     matching service is shown on the board instead of leaving it silently stale."""
+    return ctx.render("_board.html", **await _board_or_problem(ctx, region, problem))
+
+
+async def _board_or_problem(
+    ctx: Ctx, region: str, problem: dict[str, str] | None = None
+) -> dict[str, Any]:
     try:
         board = await _board(ctx, region)
     except UpstreamError as err:
         empty: dict[str, list[Any]] = {c: [] for c in COLUMNS}
         board = {"columns": empty, "names": {}, "type_zh": {}, "region": region}
         problem = ctx.problem(err)
-    return ctx.render("_board.html", **_board_values(board), problem=problem)
+    return {**_board_values(board), "problem": problem}
 
 
 async def _communities(ctx: Ctx) -> list[str]:

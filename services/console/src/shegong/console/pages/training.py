@@ -12,13 +12,16 @@ import time
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from shegong.console.month import Month, by_day
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
 
+SESSION = ("get", "/sessions/{session_id}")
+ENROL = ("post", "/sessions/{session_id}/enrolments")
 PLUMBING = {"/health", "/ready", "/asyncapi", "/events", "/metrics", "/openapi.json"}
 Operations = dict[tuple[str, str], dict[str, Any]]
 CACHE_S = 15.0  # a training service that comes up shows within this
@@ -92,7 +95,7 @@ def training_router() -> APIRouter:
             return ctx.render("training.html", available=False, reads=[], uploads=[])
         reads = [o for (m, _), o in sorted(ops.items()) if m == "get" and not o["templated"]]
         uploads = [o for (m, _), o in sorted(ops.items()) if m == "post" and o["upload"]]
-        sessions_view = ("get", "/sessions/{session_id}") in ops
+        sessions_view = SESSION in ops
         shown: dict[str, Any] | None = None
         op = documented(ops, "get", view) if view else None
         if op is not None:
@@ -108,6 +111,60 @@ def training_router() -> APIRouter:
             uploads=uploads,
             shown=shown,
             sessions_view=sessions_view,
+        )
+
+    @router.get("/training/calendar", response_class=HTMLResponse)
+    async def calendar(ctx: Annotated[Ctx, Depends(page_context)], month: str = "") -> Response:
+        """培训日历: the month's sessions on their dates, each linking to its page."""
+        m = Month.parse(month)
+        ops = await training_operations(ctx)
+        listing = (ops or {}).get(("get", "/sessions"))
+        if listing is None:
+            return ctx.render("training_calendar.html", available=False, m=m, placed={})
+        params = {"year": m.year} if "year" in listing["params"] else {}
+        problem = None
+        try:
+            sessions = await ctx.training.get("/sessions", **params)
+        except UpstreamError as err:
+            sessions, problem = [], ctx.problem(err)
+        placed = by_day(sessions, lambda s: s.get("held_on"))
+        placed = {day: items for day, items in placed.items() if m.contains(day)}
+        return ctx.render(
+            "training_calendar.html",
+            available=True,
+            m=m,
+            placed=placed,
+            count=sum(len(items) for items in placed.values()),
+            sessions_view=SESSION in (ops or {}),
+            problem=problem,
+        )
+
+    @router.get("/training/sessions/{session_id}", response_class=HTMLResponse)
+    async def session(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        session_id: str,
+        enrolled: str = "",
+        accepted: int | None = None,
+    ) -> Response:
+        """One session (attendance as training gives it) and 报名 when training offers it."""
+        return await _session_page(ctx, session_id, enrolled=enrolled, accepted=accepted)
+
+    @router.post("/training/sessions/{session_id}/enrolments", response_class=HTMLResponse)
+    async def enrol(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        session_id: str,
+        worker_id: Annotated[str, Form()] = "",
+    ) -> Response:
+        worker = worker_id.strip()
+        path = f"/sessions/{quote(session_id, safe='')}/enrolments"
+        try:
+            answer = await ctx.training.post(path, json={"worker_id": worker})
+        except UpstreamError as err:
+            return await _session_page(ctx, session_id, problem=ctx.problem(err), status=400)
+        accepted = int(bool(answer.get("accepted"))) if isinstance(answer, dict) else 0
+        target = f"/training/sessions/{quote(session_id, safe='')}"
+        return RedirectResponse(
+            f"{target}?enrolled={quote(worker, safe='')}&accepted={accepted}", status_code=303
         )
 
     @router.post("/training/upload", response_class=HTMLResponse)
@@ -143,6 +200,48 @@ def training_router() -> APIRouter:
         return ctx.render("report.html", report=report, problem=None)
 
     return router
+
+
+async def _session_page(
+    ctx: Ctx,
+    session_id: str,
+    *,
+    enrolled: str = "",
+    accepted: int | None = None,
+    problem: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    ops = await training_operations(ctx)
+    if ops is None or SESSION not in ops:
+        return ctx.render("training_session.html", available=False, ts=None)
+    try:
+        found = await ctx.training.get(f"/sessions/{quote(session_id, safe='')}")
+    except UpstreamError as err:
+        status = {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(err.kind, 404)
+        return ctx.render(
+            "training_session.html",
+            status_code=status,
+            available=True,
+            ts=None,
+            problem=ctx.problem(err),
+        )
+    bases: dict[str, str] = {}
+    if ("get", "/bases") in ops and found.get("base_id"):
+        try:
+            bases = {b["base_id"]: b["name"] for b in await ctx.training.get("/bases")}
+        except UpstreamError:
+            bases = {}
+    return ctx.render(
+        "training_session.html",
+        status_code=status,
+        available=True,
+        ts=found,
+        base_name=bases.get(found.get("base_id") or ""),
+        can_enrol=ENROL in ops,
+        enrolled=enrolled,
+        accepted=accepted,
+        problem=problem,
+    )
 
 
 def documented(ops: Operations, method: str, path: str) -> dict[str, Any] | None:

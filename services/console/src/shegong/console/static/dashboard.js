@@ -70,6 +70,31 @@
       }]
     });
   }
+  if (sv && sv.time_to_accept_s) {
+    // Seconds, as matching gives them (median and 90th percentile of placed → first accepted).
+    var tta = sv.time_to_accept_s;
+    chart("chart-accept", {
+      xAxis: { type: "category", data: [L.tta_median, L.tta_p90] },
+      yAxis: { type: "value", name: "s" },
+      series: [{ type: "bar", label: { show: true, position: "top" },
+        data: [tta.median, tta.p90] }]
+    });
+  }
+  if (sv && sv.escalation_rate) {
+    // The share of the year's orders that reached each level (community ≤ street ≤ district).
+    var esc = sv.escalation_rate;
+    var levelsShown = Object.keys(esc);
+    chart("chart-escalation", {
+      tooltip: { formatter: function (p) { return p.name + ": " + (p.value === null ? "—" : (p.value * 100).toFixed(1) + "%"); } },
+      xAxis: { type: "category", data: levelsShown.map(function (k) { return L.levels[k] || k; }) },
+      yAxis: { type: "value", name: L.escalated_share, min: 0, max: 1,
+        axisLabel: { formatter: function (v) { return Math.round(v * 100) + "%"; } } },
+      series: [{ type: "bar", itemStyle: { color: "#d9480f" },
+        label: { show: true, position: "top", formatter: function (p) {
+          return p.value === null ? "—" : (p.value * 100).toFixed(1) + "%"; } },
+        data: levelsShown.map(function (k) { return esc[k]; }) }]
+    });
+  }
   var tr = data.training;
   if (tr && (tr.by_kind || tr.by_tier)) {
     var cats = [], values = [], colours = [];
