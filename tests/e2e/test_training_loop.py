@@ -178,6 +178,18 @@ async def test_a_passed_exam_becomes_a_certificate_in_the_registry(services: Ser
     )
     assert report["recorded"] == 1 and not report["rejected"]
 
+    async def listed_result() -> dict[str, Any] | None:
+        page = await ok(training, "GET", "/exams", params={"year": 2025, "passed": "true"})
+        return page if page["total"] else None
+
+    results = (await eventually(listed_result))["items"]
+    assert [(r["worker_id"], r["level"], r["level_zh"], r["passed"]) for r in results] == [
+        (worker_id, "intermediate", "社会工作师", True)
+    ]
+    assert results[0]["name"] == "张伟" and ZHANG not in str(results)
+    nothing = await ok(training, "GET", "/exams", params={"year": 2025, "passed": "false"})
+    assert nothing == {"total": 0, "items": []}
+
     # 3. The registry recorded the certificate by itself; its figures moved.
     assert await eventually(certified) == 1
     record = await ok(registry, "GET", f"/workers/{worker_id}")

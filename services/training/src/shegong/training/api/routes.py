@@ -6,9 +6,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
@@ -21,7 +22,7 @@ from shegong.training.domain.commands import (
     ScheduleSession,
     SignIn,
 )
-from shegong.training.projections.records import attendance, bases, sessions
+from shegong.training.projections.records import attendance, bases, exams, sessions
 from shegong.training.projections.workforce import trainees
 from shegong.training.reports.indicators import training_indicators
 from shegong.training.reports.obligations import overdue_report
@@ -137,6 +138,51 @@ def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
             return await training_indicators(conn, year, window_days, region)
+
+    @router.get("/exams", summary="National exam results (考试成绩), newest year first")
+    async def exam_results(
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+        level: Annotated[
+            CertificateLevel | None, Query(description="assistant/intermediate/senior")
+        ] = None,
+        passed: bool | None = None,
+        department: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    ) -> dict[str, Any]:
+        """Each result with the worker as training knows them (name, organization, masked ID
+        number); ``passed`` results have become certificates in the registry by themselves."""
+        cond = []
+        if year is not None:
+            cond.append(exams.c.exam_year == year)
+        if level is not None:
+            cond.append(exams.c.level == level.value)
+        if passed is not None:
+            cond.append(exams.c.passed == passed)
+        if department is not None:
+            cond.append(trainees.c.department == department)
+        joined = exams.outerjoin(trainees, trainees.c.worker_id == exams.c.worker_id)
+        async with reading(engine) as conn:
+            total = await conn.scalar(select(func.count()).select_from(joined).where(*cond))
+            rows = await conn.execute(
+                select(
+                    exams.c.worker_id,
+                    exams.c.exam_year,
+                    exams.c.level,
+                    exams.c.passed,
+                    trainees.c.name,
+                    trainees.c.department,
+                    trainees.c.organization,
+                    trainees.c.id_number_masked,
+                )
+                .select_from(joined)
+                .where(*cond)
+                .order_by(exams.c.exam_year.desc(), exams.c.level, exams.c.worker_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            items = [{**r._asdict(), "level_zh": CertificateLevel(r.level).zh} for r in rows]
+        return {"total": int(total or 0), "items": items}
 
     @router.get("/obligations/prejob/overdue", summary="Overdue pre-job training (逾期岗前培训)")
     async def overdue(
