@@ -22,6 +22,9 @@ def test_every_literal_label_in_the_templates_is_bilingual() -> None:
     used |= {f"lvl_{lv}" for lv in ("community", "street", "district")}
     used |= {f"f_{field}" for field in SHOWN} | {"probe_forbidden", "probe_absent"}
     used |= {"absent", "unauthenticated", "forbidden", "error"}  # UpstreamError.kind
+    used |= {"forbidden_write"}  # a refused change (Ctx.problem)
+    used |= {f"role_{r}" for r in ("admin", "department", "auditor", "service")}  # /whoami
+    used |= {f"step_{s}" for s in ("senior_review", "expert_pool")}  # the ladder's steps
     used |= {f"tta_{k}" for k in ("median", "p90")} | {f"weekday_{d}" for d in range(1, 8)}
     used |= {f"part_{k}" for k in ("proximity", "load", "training", "satisfaction", "fairness")}
     missing = sorted(used - set(LABELS))

@@ -204,12 +204,12 @@ async def test_training_absent_then_present_from_its_openapi() -> None:
         assert "培训服务暂不可用" in absent.text
     async for client in console([], TRAINING_OPENAPI):
         await client.post("/login", data={"api_key": GOOD_KEY})
-        page = await client.get("/training?view=/sessions")
+        page = await client.get("/training/data?view=/sessions")
         assert "GET /sessions" in page.text and "岗前培训" in page.text
         assert 'data-session="s-1"' in page.text, "a session links to its own page"
-        one = await client.get("/training", params={"view": "/sessions/s-1"})
+        one = await client.get("/training/data", params={"view": "/sessions/s-1"})
         assert "GET /sessions/s-1" in one.text
-        unknown = await client.get("/training", params={"view": "/admin/keys"})
+        unknown = await client.get("/training/data", params={"view": "/admin/keys"})
         assert "GET /admin/keys" not in unknown.text, "only documented paths are read"
         assert 'value="/sessions/{session_id}/signin-sheet"' in page.text
         report = await client.post(

@@ -127,6 +127,7 @@ def build(
                 return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
             role = err.kind  # forbidden or absent: signed in, the pages say what is missing
         ctx.request.session.update(signed_in=True, api_key=key, probe=role, key_label=_label(key))
+        await ctx.learn_who()
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @app.post("/logout")

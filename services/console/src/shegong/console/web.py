@@ -58,6 +58,30 @@ class Ctx:
     def training(self) -> Upstream:
         return self.upstream("training")
 
+    @property
+    def me(self) -> dict[str, Any]:
+        """Who the key is (``GET /whoami``): name, role, department and what it may change."""
+        me = self.request.session.get("me")
+        return me if isinstance(me, dict) else {}
+
+    @property
+    def read_only(self) -> bool:
+        """A key that may change nothing (审计): the console offers no write actions."""
+        return self.me.get("writes") == "nothing"
+
+    async def learn_who(self) -> None:
+        """Asked once per session (the key's role does not change while it is valid); while
+        the registry is unreachable, asked again on the next page."""
+        try:
+            found = await self.registry.get("/whoami")
+        except UpstreamError as err:
+            if err.kind == "absent":
+                return
+            found = None  # an older registry, or a refused key: the pages say what is wrong
+        keep = ("name", "role", "department", "writes", "auth")
+        me = {k: found.get(k) for k in keep} if isinstance(found, dict) else {}
+        self.request.session["me"] = me
+
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         return TEMPLATES.TemplateResponse(
             self.request,
@@ -67,6 +91,8 @@ class Ctx:
                 "lang": self.lang,
                 "session": self.request.session,
                 "path": self.request.url.path,
+                "me": self.me,
+                "read_only": self.read_only,
                 **values,
             },
             status_code=status_code,
@@ -74,19 +100,25 @@ class Ctx:
 
     def problem(self, err: UpstreamError) -> dict[str, str]:
         """What to tell the user about a service that did not answer as needed."""
+        # A refused change says so (a read refused says the role may not see it).
+        writing = err.kind == "forbidden" and self.request.method not in ("GET", "HEAD")
         return {
             "kind": err.kind,
             "service": err.service,
-            "text": self.t(err.kind),
+            "text": self.t("forbidden_write" if writing else err.kind),
             "detail": err.message,
         }
 
 
-def page_context(request: Request) -> Ctx:
-    """Every page but the login needs a session (with or without a key)."""
+async def page_context(request: Request) -> Ctx:
+    """Every page but the login needs a session (with or without a key), and knows who
+    the key is."""
     if not request.session.get("signed_in"):
         raise NotSignedIn(quote(str(request.url.path)))
-    return Ctx(request, request.app.state.settings, request.app.state.http)
+    ctx = Ctx(request, request.app.state.settings, request.app.state.http)
+    if "me" not in request.session:
+        await ctx.learn_who()
+    return ctx
 
 
 def open_context(request: Request) -> Ctx:

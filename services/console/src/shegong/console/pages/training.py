@@ -1,8 +1,10 @@
-"""培训: whatever the training service documents in its OpenAPI, read and uploaded.
+"""培训: overdue pre-job training, exam results and the ladder (who is eligible for the next
+step, rule by rule) as their own views; the calendar, a session and its 报名.
 
-The training service is young; the console asks its ``/openapi.json`` what it offers and
-uses only that: every GET without path parameters becomes a readable table, every
-multipart upload (sign-in sheets, exam results) a form. Absent service → a notice.
+Uploads (sign-in sheets, exam results) are the forms training documents in its
+``/openapi.json``, shown where they belong (a session's sheet on its page, exam results
+beside them); "all data" (全部数据) still lists every GET training documents as a table.
+Absent service → a notice. A read-only key (审计) is offered no upload or 报名.
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ from __future__ import annotations
 import re
 import time
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from shegong.console.month import Month, by_day
-from shegong.console.upstream import UpstreamError
+from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
 
 SESSION = ("get", "/sessions/{session_id}")
 ENROL = ("post", "/sessions/{session_id}/enrolments")
+SIGNIN_SHEET = ("post", "/sessions/{session_id}/signin-sheet")
+EXAM_RESULTS = ("post", "/imports/exam-results")
+PAGE = 50
 PLUMBING = {"/health", "/ready", "/asyncapi", "/events", "/metrics", "/openapi.json"}
 Operations = dict[tuple[str, str], dict[str, Any]]
 CACHE_S = 15.0  # a training service that comes up shows within this
@@ -87,12 +92,80 @@ def training_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/training", response_class=HTMLResponse)
-    async def training(
+    async def overdue(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        region: str = "",
+        organization: str = "",
+        as_of: str = "",
+    ) -> Response:
+        """逾期岗前培训: training's report, by region and organisation, as it counts them."""
+        filters = {"region": region.strip(), "organization": organization.strip(), "as_of": as_of}
+        report, problem = await _read(ctx, ctx.training, "/obligations/prejob/overdue", filters)
+        return ctx.render("training.html", report=report, problem=problem, f=filters)
+
+    @router.get("/training/exams", response_class=HTMLResponse)
+    async def exams(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        year: str = "",
+        level: str = "",
+        passed: str = "",
+        department: str = "",
+        offset: int = 0,
+    ) -> Response:
+        """考试成绩: training's results, filtered and a page at a time; the upload beside."""
+        filters = {"year": year.strip(), "level": level, "passed": passed}
+        filters["department"] = department.strip()
+        offset = max(offset, 0)
+        found, problem = await _read(
+            ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}
+        )
+        ops = await training_operations(ctx) or {}
+        return ctx.render(
+            "training_exams.html",
+            found=found,
+            problem=problem,
+            f=filters,
+            pager=_pager("/training/exams", filters, found, offset),
+            upload=ops.get(EXAM_RESULTS),
+        )
+
+    @router.get("/training/ladder", response_class=HTMLResponse)
+    async def ladder(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        step: str = "",
+        eligible: str = "",
+        department: str = "",
+        offset: int = 0,
+    ) -> Response:
+        """进阶名单: the registry's latest decision per worker and step, with every rule."""
+        filters = {"step": step, "eligible": eligible, "department": department.strip()}
+        offset = max(offset, 0)
+        found, problem = await _read(
+            ctx, ctx.registry, "/ladder", {**filters, "limit": PAGE, "offset": offset}
+        )
+        return ctx.render(
+            "training_ladder.html",
+            found=found,
+            problem=problem,
+            f=filters,
+            pager=_pager("/training/ladder", filters, found, offset),
+        )
+
+    @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
+    async def standing(ctx: Annotated[Ctx, Depends(page_context)], worker_id: str) -> Response:
+        """三级进阶: one worker's steps, each rule met or not with what the worker has."""
+        found, problem = await _read(ctx, ctx.registry, f"/ladder/{quote(worker_id, safe='')}")
+        status = 200 if problem is None else _status(problem["kind"])
+        return ctx.render("training_worker.html", status_code=status, ld=found, problem=problem)
+
+    @router.get("/training/data", response_class=HTMLResponse)
+    async def all_data(
         ctx: Annotated[Ctx, Depends(page_context)], view: str = "", year: int | None = None
     ) -> Response:
+        """全部数据: every GET training documents, shown as a table, and every upload."""
         ops = await training_operations(ctx)
         if ops is None:
-            return ctx.render("training.html", available=False, reads=[], uploads=[])
+            return ctx.render("training_data.html", available=False, reads=[], uploads=[])
         reads = [o for (m, _), o in sorted(ops.items()) if m == "get" and not o["templated"]]
         uploads = [o for (m, _), o in sorted(ops.items()) if m == "post" and o["upload"]]
         sessions_view = SESSION in ops
@@ -105,7 +178,7 @@ def training_router() -> APIRouter:
             except UpstreamError as err:
                 shown = {"path": view, "problem": ctx.problem(err)}
         return ctx.render(
-            "training.html",
+            "training_data.html",
             available=True,
             reads=reads,
             uploads=uploads,
@@ -160,7 +233,8 @@ def training_router() -> APIRouter:
         try:
             answer = await ctx.training.post(path, json={"worker_id": worker})
         except UpstreamError as err:
-            return await _session_page(ctx, session_id, problem=ctx.problem(err), status=400)
+            status = 403 if err.kind == "forbidden" else 400
+            return await _session_page(ctx, session_id, problem=ctx.problem(err), status=status)
         accepted = int(bool(answer.get("accepted"))) if isinstance(answer, dict) else 0
         target = f"/training/sessions/{quote(session_id, safe='')}"
         return RedirectResponse(
@@ -217,10 +291,9 @@ async def _session_page(
     try:
         found = await ctx.training.get(f"/sessions/{quote(session_id, safe='')}")
     except UpstreamError as err:
-        status = {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(err.kind, 404)
         return ctx.render(
             "training_session.html",
-            status_code=status,
+            status_code=_status(err.kind),
             available=True,
             ts=None,
             problem=ctx.problem(err),
@@ -238,10 +311,42 @@ async def _session_page(
         ts=found,
         base_name=bases.get(found.get("base_id") or ""),
         can_enrol=ENROL in ops,
+        upload=ops.get(SIGNIN_SHEET),
         enrolled=enrolled,
         accepted=accepted,
         problem=problem,
     )
+
+
+async def _read(
+    ctx: Ctx, upstream: Upstream, path: str, params: dict[str, Any] | None = None
+) -> tuple[Any, dict[str, str] | None]:
+    """The service's answer, or what to tell the user instead (the rest of the page shows)."""
+    try:
+        return await upstream.get(path, **(params or {})), None
+    except UpstreamError as err:
+        return None, ctx.problem(err)
+
+
+def _status(kind: str) -> int:
+    return {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(kind, 404)
+
+
+def _pager(path: str, filters: dict[str, str], found: Any, offset: int) -> dict[str, Any]:
+    """Previous/next links keeping the filters; ``total`` as the service counts it."""
+    total = int(found.get("total") or 0) if isinstance(found, dict) else 0
+    kept = {k: v for k, v in filters.items() if v}
+
+    def href(at: int) -> str:
+        return f"{path}?{urlencode({**kept, 'offset': at})}"
+
+    return {
+        "total": total,
+        "first": offset + 1 if total else 0,
+        "last": min(offset + PAGE, total),
+        "prev": href(max(offset - PAGE, 0)) if offset > 0 else None,
+        "next": href(offset + PAGE) if offset + PAGE < total else None,
+    }
 
 
 def documented(ops: Operations, method: str, path: str) -> dict[str, Any] | None:
