@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shegong.kernel.api_keys import KeysFile
 from shegong.platform.demo import ROSTER, WORKERS, resident_id
 from shegong.platform.demo_census import COLUMNS, census_rosters
 from shegong.platform.launcher import Platform
@@ -137,6 +138,149 @@ def page(browser: Any, seeded: dict[str, str]) -> Iterator[Any]:
     pg.wait_for_url("**/dashboard")
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="module")
+def examined(seeded: dict[str, str]) -> dict[str, str]:
+    """Exam results imported in training (张伟 passes 社会工作师, 王芳 does not) and 张伟's
+    appraisal: the registry certifies him by itself and puts him on the ladder's list."""
+    registry = client_for(seeded["registry"], seeded["key"])
+    training = client_for(seeded["training"], seeded["key"])
+    zhang, wang = (
+        registry.get("/workers", params={"name": name}).json()["items"][0]["worker_id"]
+        for name in ("张伟", "王芳")
+    )
+    for worker_id in (zhang, wang):
+        eventually(lambda w=worker_id: training.get(f"/workforce/{w}").status_code == 200)
+    raw = {w["name"].replace(" ", ""): w for w in WORKERS}
+    sheet = (
+        "姓名,身份证号,考试年度,级别,是否通过,证书编号,取证日期\n"
+        f"张伟,{raw['张伟']['id_number']},2025,社会工作师,是,SW2025-0312,2025-06-30\n"
+        f"王芳,{raw['王芳']['id_number']},2025,社会工作师,否,,\n"
+    ).encode("gbk")
+    imported = training.post("/imports/exam-results", files={"file": ("考试成绩.csv", sheet)})
+    assert imported.status_code < 300 and imported.json()["recorded"] == 2, imported.text
+    appraisal = {"worker_id": zhang, "period": "2024", "grade": "优秀", "assessed_on": "2025-01-10"}
+    assert training.post("/assessments", json=appraisal).status_code == 201
+    eventually(lambda: registry.get("/ladder", params={"eligible": "true"}).json()["total"] >= 1)
+    return {**seeded, "zhang": zhang, "wang": wang}
+
+
+def auditor_key(platform: Platform) -> str:
+    """A key of the platform's keys file that may read everything and change nothing."""
+    assert platform.keys is not None
+    return KeysFile(platform.keys.keys_file).issue("auditor", name="市审计局")
+
+
+def test_the_training_views_show_what_the_apis_answer(
+    console: httpx.Client, examined: dict[str, str]
+) -> None:
+    training = client_for(examined["training"], examined["key"])
+    registry = client_for(examined["registry"], examined["key"])
+
+    # 逾期岗前培训: the totals and every group's count are training's.
+    for params in ({}, {"region": "安定区"}, {"region": "岷县"}):
+        api = training.get("/obligations/prejob/overdue", params=params).json()
+        page = console.get("/training", params=params)
+        assert page.status_code == 200
+        assert f'data-testid="overdue-total"><span data-value="{api["total"]}">' in page.text
+        shown = [int(n) for n in re.findall(r'data-count="(\d+)"', page.text)]
+        assert shown == [g["count"] for g in api["groups"]], params
+    assert api["total"] >= 1, "the workers hired without pre-job training are overdue"
+    one = api["groups"][0]
+    by_org = console.get("/training", params={"organization": one["organization"]})
+    api_org = training.get(
+        "/obligations/prejob/overdue", params={"organization": one["organization"]}
+    ).json()
+    assert f'data-value="{api_org["total"]}"' in by_org.text
+    assert by_org.text.count("data-count=") == len(api_org["groups"])
+
+    # 考试成绩: filtered as training filters, the rows in its order.
+    for params in ({}, {"passed": "false"}, {"year": "2025", "level": "intermediate"}):
+        api = training.get("/exams", params=params).json()
+        page = console.get("/training/exams", params=params)
+        assert f'data-testid="exams-total"><span data-value="{api["total"]}">' in page.text
+        rows = re.findall(r'<tr data-worker="([^"]+)" data-passed="(\w+)"', page.text)
+        assert rows == [(e["worker_id"], str(e["passed"]).lower()) for e in api["items"]]
+    failed = console.get("/training/exams", params={"passed": "false"})
+    assert examined["wang"] in failed.text and examined["zhang"] not in failed.text
+    assert 'data-testid="exam-upload-form"' in failed.text, "the admin may upload results"
+    refused = console.get("/training/exams", params={"year": "1900"})
+    assert 'data-testid="problem"' in refused.text, "training's refusal is shown, not hidden"
+
+    # 进阶名单: each decision with every rule met or not, as the registry decided.
+    for params in ({}, {"eligible": "true"}, {"step": "senior_review"}):
+        api = registry.get("/ladder", params=params).json()
+        page = console.get("/training/ladder", params=params)
+        assert f'data-testid="ladder-total"><span data-value="{api["total"]}">' in page.text
+        rows = re.findall(r'<tr data-worker="([^"]+)" data-step="(\w+)"', page.text)
+        assert rows == [(s["worker_id"], s["step"]) for s in api["items"]], params
+        met = re.findall(r'data-rule="(\w+)" data-met="(\w+)"', page.text)
+        assert met == [(r["rule"], str(r["met"]).lower()) for s in api["items"] for r in s["rules"]]
+    listed = registry.get("/ladder", params={"eligible": "true"}).json()["items"]
+    assert any(s["worker_id"] == examined["zhang"] for s in listed)
+
+    # One worker's ladder page: both steps, every rule with its detail (the reason).
+    api = registry.get(f"/ladder/{examined['zhang']}").json()
+    page = console.get(f"/training/ladder/{examined['zhang']}")
+    assert page.status_code == 200 and "张伟" in page.text
+    for step in api["steps"]:
+        assert f'data-step="{step["step"]}" data-eligible="{str(step["eligible"]).lower()}"' in (
+            page.text
+        )
+        for rule in step["rules"]:
+            assert rule["label_zh"] in page.text and rule["detail"] in page.text
+    assert f'data-value="{api["training_hours"]}"' in page.text
+    english = console.get(f"/training/ladder/{examined['zhang']}?lang=en")
+    assert api["steps"][0]["rules"][0]["label"] in english.text and "Career ladder" in english.text
+    console.get("/training?lang=zh")
+    missing = console.get("/training/ladder/no-such-worker")
+    assert missing.status_code == 404 and 'data-testid="problem"' in missing.text
+
+
+def test_the_header_says_who_is_signed_in(console: httpx.Client, seeded: dict[str, str]) -> None:
+    me = client_for(seeded["registry"], seeded["key"]).get("/whoami").json()
+    page = console.get("/training")
+    assert f'data-testid="who-name">{me["name"]}<' in page.text
+    assert f'data-role="{me["role"]}">市级管理员<' in page.text
+    assert 'data-testid="read-only"' not in page.text
+
+
+def test_an_auditor_reads_everything_and_is_offered_no_change(
+    examined: dict[str, str], platform: Platform
+) -> None:
+    key = auditor_key(platform)
+    session = schedule(examined, "审计可见的岗前培训", dt.date.today(), "prejob")
+    training = client_for(examined["training"], examined["key"])
+    with httpx.Client(base_url=examined["console"], timeout=20) as auditor:
+        assert auditor.post("/login", data={"api_key": key}).status_code == 303
+        page = auditor.get("/training/exams")
+        assert page.status_code == 200
+        assert 'data-testid="read-only"' in page.text and "只读" in page.text
+        assert 'data-testid="who-name">市审计局<' in page.text and ">审计<" in page.text
+        assert 'data-testid="exam-upload-form"' not in page.text and "hx-encoding" not in page.text
+        api = training.get("/exams").json()
+        assert f'data-testid="exams-total"><span data-value="{api["total"]}">' in page.text
+        for path in ("/training", "/training/ladder", "/training/data", "/census", "/services"):
+            shown = auditor.get(path)
+            assert shown.status_code == 200, path
+            assert "hx-post" not in shown.text and 'method="post" action="/logout"' in shown.text
+            assert shown.text.count('method="post"') == 1, f"{path}: only the logout form"
+        one = auditor.get(f"/training/sessions/{session['session_id']}")
+        assert 'data-testid="enrol-form"' not in one.text
+        assert 'data-testid="signin-upload-form"' not in one.text
+        assert 'data-action="' not in auditor.get("/services/board").text
+        # Asked anyway (a stale page, a hand-made request): the service refuses, and the
+        # console says the change was refused — not that the page may not be seen.
+        worker_id = a_worker(examined)
+        refused = auditor.post(
+            f"/training/sessions/{session['session_id']}/enrolments", data={"worker_id": worker_id}
+        )
+        assert refused.status_code == 403
+        assert "你的角色无权执行此操作" in refused.text and "training" in refused.text
+        assert training.get(f"/sessions/{session['session_id']}").json()["enrolled"] == 0
+        english = auditor.get("/training?lang=en")
+        assert ">Read-only<" in english.text and ">Auditor<" in english.text
 
 
 def test_the_training_calendar_places_sessions_on_their_dates_and_enrols(

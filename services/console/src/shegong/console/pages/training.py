@@ -9,6 +9,7 @@ Absent service → a notice. A read-only key (审计) is offered no upload or �
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Annotated, Any
@@ -153,10 +154,17 @@ def training_router() -> APIRouter:
 
     @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
     async def standing(ctx: Annotated[Ctx, Depends(page_context)], worker_id: str) -> Response:
-        """三级进阶: one worker's steps, each rule met or not with what the worker has."""
-        found, problem = await _read(ctx, ctx.registry, f"/ladder/{quote(worker_id, safe='')}")
+        """三级进阶: one worker's steps, each rule met or not with what the worker has; the
+        worker's name and organisation as the registry knows them, where it does."""
+        path = quote(worker_id, safe="")
+        (found, problem), (worker, _) = await asyncio.gather(
+            _read(ctx, ctx.registry, f"/ladder/{path}"),
+            _read(ctx, ctx.registry, f"/workers/{path}"),
+        )
         status = 200 if problem is None else _status(problem["kind"])
-        return ctx.render("training_worker.html", status_code=status, ld=found, problem=problem)
+        return ctx.render(
+            "training_worker.html", status_code=status, ld=found, worker=worker, problem=problem
+        )
 
     @router.get("/training/data", response_class=HTMLResponse)
     async def all_data(
