@@ -668,6 +668,72 @@ def test_the_training_calendar_leads_to_a_session_and_its_enrolment(
     eventually(shown_as_training_says)
 
 
+def test_the_ladder_leads_to_a_worker_and_the_sheets_upload_from_their_pages(
+    page: Any, examined: dict[str, str], tmp_path: Path
+) -> None:
+    registry = client_for(examined["registry"], examined["key"])
+    training = client_for(examined["training"], examined["key"])
+    DOCS.mkdir(exist_ok=True)
+    page.goto("/training")
+    total = training.get("/obligations/prejob/overdue").json()["total"]
+    assert page.locator("[data-testid=overdue-total] [data-value]").inner_text() == str(total)
+    page.screenshot(path=str(DOCS / "console-training-overdue.png"), full_page=True)
+
+    # 进阶名单 → one worker's ladder, rule by rule.
+    page.click("[data-testid=ladder-link]")
+    page.wait_for_url("**/training/ladder")
+    api = registry.get("/ladder").json()
+    assert page.locator("[data-testid=ladder] tbody tr").count() == len(api["items"])
+    page.screenshot(path=str(DOCS / "console-training-ladder.png"), full_page=True)
+    row = page.locator(f"tr[data-worker='{examined['zhang']}']").first
+    row.locator("[data-testid=ladder-worker]").click()
+    page.wait_for_url(f"**/training/ladder/{examined['zhang']}")
+    assert page.locator("[data-testid=standing-name]").inner_text() == "张伟"
+    standing = registry.get(f"/ladder/{examined['zhang']}").json()
+    for step in standing["steps"]:
+        shown = page.locator(f".step[data-step='{step['step']}']")
+        assert shown.get_attribute("data-eligible") == str(step["eligible"]).lower()
+        assert shown.locator("li.met").count() == sum(r["met"] for r in step["rules"])
+        assert shown.locator("li.unmet").count() == sum(not r["met"] for r in step["rules"])
+
+    # 考试成绩: a sheet uploaded from the page; the total follows training's.
+    raw = {w["name"].replace(" ", ""): w for w in WORKERS}
+    sheet = tmp_path / "考试成绩.csv"
+    sheet.write_bytes(
+        f"姓名,身份证号,考试年度,级别,是否通过\n李娜,{raw['李娜']['id_number']},2026,高级社会工作师,否\n".encode(
+            "gbk"
+        )
+    )
+    before = training.get("/exams").json()["total"]
+    page.goto("/training/exams")
+    form = page.locator("[data-testid=exam-upload-form]")
+    form.locator("input[type=file]").set_input_files(str(sheet))
+    form.locator("button[type=submit]").click()
+    assert page.locator("[data-testid=rows-recorded]").inner_text() == "1"
+    eventually(lambda: training.get("/exams").json()["total"] == before + 1)
+    page.goto("/training/exams?passed=false")
+    api = training.get("/exams", params={"passed": "false"}).json()
+    assert page.locator("[data-testid=exams-total] [data-value]").inner_text() == str(api["total"])
+    page.screenshot(path=str(DOCS / "console-training-exams.png"), full_page=True)
+
+    # 签到表: uploaded from the session's own page (the session id is the page's).
+    session = schedule(examined, "签到表上传演示", dt.date.today(), "prejob")
+    signin = tmp_path / "签到表.csv"
+    signin.write_bytes(
+        f"姓名,身份证号,签到时间\n张伟,{raw['张伟']['id_number']},{dt.date.today()} 08:55\n"
+        f"张伟,{raw['张伟']['id_number']},{dt.date.today()} 13:30\n".encode("gbk")
+    )
+    page.goto(f"/training/sessions/{session['session_id']}")
+    form = page.locator("[data-testid=signin-upload-form]")
+    form.locator("input[type=file]").set_input_files(str(signin))
+    form.locator("button[type=submit]").click()
+    assert page.locator("[data-testid=rows-recorded]").inner_text() == "1"
+    assert page.locator("[data-testid=rows-repeated]").inner_text() == "1"
+    eventually(
+        lambda: len(training.get(f"/sessions/{session['session_id']}").json()["attendance"]) == 1
+    )
+
+
 def test_training_pages_degrade_when_the_service_is_absent(page: Any, platform: Platform) -> None:
     if any(s.name == "training" for s in platform.services):
         pytest.skip("the training service runs here: its own pages are exercised instead")

@@ -246,6 +246,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "signin_upload": ("上传签到表", "Upload a sign-in sheet"),
     "uploads": ("导入", "Imports"),
     "filter": ("筛选", "Filter"),
+    "recorded": ("已记录", "Recorded"),
+    "repeated": ("重复（只计一次）", "Repeated (counted once)"),
     "empty": ("暂无数据", "No data"),
     "submit": ("提交", "Submit"),
     "unauthenticated": (
