@@ -20,6 +20,11 @@ from shegong.console.settings import ConsoleSettings
 
 GOOD_KEY = "k-good-0001"
 ROLE_KEY = "k-clerk-0002"  # a valid key whose role may not read the census
+AUDIT_KEY = "k-audit-0003"  # reads everything, changes nothing
+WHO = {
+    GOOD_KEY: {"name": "city-admin", "role": "admin", "department": None, "writes": "all"},
+    AUDIT_KEY: {"name": "审计局", "role": "auditor", "department": None, "writes": "nothing"},
+}
 
 
 def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) -> Callable:
@@ -56,8 +61,13 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
         auth = request.headers.get("Authorization")
         if auth == f"Bearer {ROLE_KEY}":
             return httpx.Response(403, json={"error": {"message": "role clerk may not"}})
-        if auth != f"Bearer {GOOD_KEY}":
+        key = (auth or "").removeprefix("Bearer ")
+        if key not in WHO:
             return httpx.Response(401, json={"error": {"message": "a valid key is required"}})
+        if path == "/whoami":
+            return httpx.Response(200, json={**WHO[key], "auth": "keys"})
+        if key == AUDIT_KEY and request.method == "POST":
+            return httpx.Response(403, json={"error": {"message": "role auditor may not"}})
         if path == "/census/status":
             return httpx.Response(200, json={"records": 3, "persons": 2, "in_review": 0})
         if path == "/regions":
@@ -313,3 +323,28 @@ def test_a_month_parses_and_steps_across_years() -> None:
     assert Month.parse("2026-13", today).key == "2026-11"
     february = Month.parse("2028-2", today)
     assert february.last == dt.date(2028, 2, 29) and february.weeks[0][0].weekday() == 0
+
+
+async def test_who_is_signed_in_is_asked_once_and_an_auditor_is_offered_no_change() -> None:
+    seen: list[httpx.Request] = []
+    async for client in console(seen):
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        for _ in range(3):
+            page = await client.get("/dashboard")
+        asked = [r for r in seen if r.url.path == "/whoami"]
+        assert len(asked) == 1, "once per session, not once per page"
+        assert 'data-testid="who-name">city-admin<' in page.text and "市级管理员" in page.text
+        assert 'data-testid="read-only"' not in page.text
+    async for client in console([]):
+        await client.post("/login", data={"api_key": AUDIT_KEY})
+        page = await client.get("/census?lang=en")
+        assert 'data-testid="read-only"' in page.text and "Auditor" in page.text
+        assert 'data-testid="roster-form"' not in page.text
+        # A change asked for anyway: the service's 403, told as a refused change.
+        refused = await client.post(
+            "/services/orders",
+            data={"community": "a/b/c", "target_group": "elderly", "service_type": "x"},
+        )
+        assert refused.status_code == 403
+        assert "Your role may not make this change" in refused.text
+        assert "role auditor may not" in refused.text
