@@ -103,6 +103,9 @@ def _message(response: httpx.Response) -> str:
         field = f" ({error['field']})" if error.get("field") else ""
         return f"HTTP {response.status_code}: {error['message']}{field}"
     detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict) and detail.get("message"):  # HTTPException(404, {...})
+        field = f" ({detail['field']})" if detail.get("field") else ""
+        return f"HTTP {response.status_code}: {detail['message']}{field}"
     if detail:
         return f"HTTP {response.status_code}: {detail}"
     return f"HTTP {response.status_code}"
