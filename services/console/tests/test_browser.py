@@ -237,6 +237,11 @@ def test_the_training_views_show_what_the_apis_answer(
     missing = console.get("/training/ladder/no-such-worker")
     assert missing.status_code == 404 and 'data-testid="problem"' in missing.text
 
+    # The census person page leads to the same ladder page (its record's worker id).
+    (person,) = registry.get("/census/persons", params={"q": "张伟"}).json()["persons"]
+    shown = console.get(f"/census/persons/{person['person_id']}")
+    assert f'href="/training/ladder/{examined["zhang"]}" data-ladder=' in shown.text
+
 
 def test_the_header_says_who_is_signed_in(console: httpx.Client, seeded: dict[str, str]) -> None:
     me = client_for(seeded["registry"], seeded["key"]).get("/whoami").json()

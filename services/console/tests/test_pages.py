@@ -21,9 +21,16 @@ from shegong.console.settings import ConsoleSettings
 GOOD_KEY = "k-good-0001"
 ROLE_KEY = "k-clerk-0002"  # a valid key whose role may not read the census
 AUDIT_KEY = "k-audit-0003"  # reads everything, changes nothing
+DEPT_KEY = "k-dept-0004"  # changes its own department's records
 WHO = {
     GOOD_KEY: {"name": "city-admin", "role": "admin", "department": None, "writes": "all"},
     AUDIT_KEY: {"name": "审计局", "role": "auditor", "department": None, "writes": "nothing"},
+    DEPT_KEY: {
+        "name": "mz-clerk",
+        "role": "department",
+        "department": "civil-affairs",
+        "writes": "own_department",
+    },
 }
 
 
@@ -334,6 +341,12 @@ async def test_who_is_signed_in_is_asked_once_and_an_auditor_is_offered_no_chang
         asked = [r for r in seen if r.url.path == "/whoami"]
         assert len(asked) == 1, "once per session, not once per page"
         assert 'data-testid="who-name">city-admin<' in page.text and "市级管理员" in page.text
+        assert 'data-testid="read-only"' not in page.text
+    async for client in console([]):
+        await client.post("/login", data={"api_key": DEPT_KEY})
+        page = await client.get("/dashboard")
+        assert 'data-testid="who-department">civil-affairs<' in page.text and "部门" in page.text
+        assert 'data-testid="own-department"' in page.text and "仅可修改本部门" in page.text
         assert 'data-testid="read-only"' not in page.text
     async for client in console([]):
         await client.post("/login", data={"api_key": AUDIT_KEY})
