@@ -82,6 +82,15 @@ class Ctx:
         me = {k: found.get(k) for k in keep} if isinstance(found, dict) else {}
         self.request.session["me"] = me
 
+    async def region_codes(self, level: str | None = None) -> list[str]:
+        """The registry's region paths (of one level), for a filter's suggestions; none
+        while the registry cannot say."""
+        try:
+            regions = await self.registry.get("/regions")
+        except UpstreamError:
+            return []
+        return [r["code"] for r in regions if level is None or r.get("level") == level]
+
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         return TEMPLATES.TemplateResponse(
             self.request,

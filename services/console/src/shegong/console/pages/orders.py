@@ -68,7 +68,7 @@ def orders_router() -> APIRouter:
         board, types, regions, overdue, programmes = await asyncio.gather(
             _board(ctx, region.strip()),
             ctx.matching.get("/service-types"),
-            _communities(ctx),
+            ctx.region_codes("community"),
             ctx.matching.get("/requests/follow-ups/overdue"),
             ctx.matching.get("/programmes"),
         )
@@ -199,11 +199,3 @@ async def _board_or_problem(
         board = {"columns": empty, "names": {}, "type_zh": {}, "region": region}
         problem = ctx.problem(err)
     return {**_board_values(board), "problem": problem}
-
-
-async def _communities(ctx: Ctx) -> list[str]:
-    try:
-        regions = await ctx.registry.get("/regions")
-    except UpstreamError:
-        return []
-    return [r["code"] for r in regions if r.get("level") == "community"]

@@ -101,8 +101,13 @@ def training_router() -> APIRouter:
     ) -> Response:
         """逾期岗前培训: training's report, by region and organisation, as it counts them."""
         filters = {"region": region.strip(), "organization": organization.strip(), "as_of": as_of}
-        report, problem = await _read(ctx, ctx.training, "/obligations/prejob/overdue", filters)
-        return ctx.render("training.html", report=report, problem=problem, f=filters)
+        (report, problem), regions = await asyncio.gather(
+            _read(ctx, ctx.training, "/obligations/prejob/overdue", filters),
+            ctx.region_codes(),
+        )
+        return ctx.render(
+            "training.html", report=report, problem=problem, f=filters, regions=regions
+        )
 
     @router.get("/training/exams", response_class=HTMLResponse)
     async def exams(
