@@ -306,6 +306,13 @@ async def test_the_new_pages_say_what_is_missing_instead_of_failing() -> None:
         assert calendar.status_code == 200 and 'data-testid="training-absent"' in calendar.text
         one = await client.get("/training/sessions/s-1")
         assert 'data-testid="training-absent"' in one.text
+        for path in ("/training", "/training/exams"):
+            view = await client.get(path)
+            assert view.status_code == 200 and 'data-testid="training-absent"' in view.text
+            assert 'data-testid="training-tabs"' in view.text, path
+        ladder = await client.get("/training/ladder")
+        assert ladder.status_code == 200 and "registry" in ladder.text
+        assert 'data-testid="problem"' in ladder.text, "the registry's answer, not a crash"
     async for client in console([], TRAINING_OPENAPI):
         await client.post("/login", data={"api_key": GOOD_KEY})
         calendar = await client.get("/training/calendar?month=2026-02")

@@ -119,20 +119,24 @@ def training_router() -> APIRouter:
         offset: int = 0,
     ) -> Response:
         """考试成绩: training's results, filtered and a page at a time; the upload beside."""
-        filters = {"year": year.strip(), "level": level, "passed": passed}
-        filters["department"] = department.strip()
+        filters = {
+            "year": year.strip(),
+            "level": level,
+            "passed": passed,
+            "department": department.strip(),
+        }
         offset = max(offset, 0)
-        found, problem = await _read(
-            ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}
+        (found, problem), ops = await asyncio.gather(
+            _read(ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}),
+            training_operations(ctx),
         )
-        ops = await training_operations(ctx) or {}
         return ctx.render(
             "training_exams.html",
             found=found,
             problem=problem,
             f=filters,
             pager=_pager("/training/exams", filters, found, offset),
-            upload=ops.get(EXAM_RESULTS),
+            upload=(ops or {}).get(EXAM_RESULTS),
         )
 
     @router.get("/training/ladder", response_class=HTMLResponse)
