@@ -275,6 +275,27 @@ def test_an_auditor_reads_everything_and_is_offered_no_change(
         assert 'data-testid="enrol-form"' not in one.text
         assert 'data-testid="signin-upload-form"' not in one.text
         assert 'data-action="' not in auditor.get("/services/board").text
+        matching = client_for(examined["matching"], examined["key"])
+        programme = matching.post(
+            "/programmes",
+            json={
+                "title": "审计可见的项目",
+                "community": EAST,
+                "service_type": "home_visit",
+                "rrule": "FREQ=WEEKLY",
+                "starts_on": dt.date.today().replace(day=1).isoformat(),
+            },
+        )
+        assert programme.status_code == 201, programme.text
+        (listed,) = eventually(
+            lambda: [
+                p for p in matching.get("/programmes").json() if p["title"] == "审计可见的项目"
+            ]
+        )
+        pid = listed["programme_id"]
+        one_programme = auditor.get(f"/services/programmes/{pid}")
+        assert 'data-testid="programme-calendar"' in one_programme.text
+        assert 'data-testid="check-in-form"' not in one_programme.text
         # Asked anyway (a stale page, a hand-made request): the service refuses, and the
         # console says the change was refused — not that the page may not be seen.
         worker_id = a_worker(examined)
