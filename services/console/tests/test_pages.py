@@ -16,6 +16,7 @@ from asgi_lifespan import LifespanManager
 from shegong.console.main import build
 from shegong.console.month import Month
 from shegong.console.pages.orders import column_of
+from shegong.console.pages.training import page_links
 from shegong.console.settings import ConsoleSettings
 
 GOOD_KEY = "k-good-0001"
@@ -368,3 +369,19 @@ async def test_who_is_signed_in_is_asked_once_and_an_auditor_is_offered_no_chang
         assert refused.status_code == 403
         assert "Your role may not make this change" in refused.text
         assert "role auditor may not" in refused.text
+
+
+def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None:
+    middle = page_links("/training/exams", {"year": "2025", "level": ""}, {"total": 120}, 50)
+    assert (middle["first"], middle["last"], middle["total"]) == (51, 100, 120)
+    assert middle["prev"] == "/training/exams?year=2025&offset=0"
+    assert middle["next"] == "/training/exams?year=2025&offset=100"
+    last = page_links("/training/ladder", {"step": "expert_pool"}, {"total": 120}, 100)
+    assert last["next"] is None and last["last"] == 120
+    nothing = page_links("/training/exams", {}, None, 0)
+    assert (nothing["first"], nothing["total"], nothing["prev"], nothing["next"]) == (
+        0,
+        0,
+        None,
+        None,
+    )

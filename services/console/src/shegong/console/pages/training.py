@@ -135,7 +135,7 @@ def training_router() -> APIRouter:
             found=found,
             problem=problem,
             f=filters,
-            pager=_pager("/training/exams", filters, found, offset),
+            pager=page_links("/training/exams", filters, found, offset),
             upload=(ops or {}).get(EXAM_RESULTS),
         )
 
@@ -158,7 +158,7 @@ def training_router() -> APIRouter:
             found=found,
             problem=problem,
             f=filters,
-            pager=_pager("/training/ladder", filters, found, offset),
+            pager=page_links("/training/ladder", filters, found, offset),
         )
 
     @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
@@ -349,7 +349,7 @@ def _status(kind: str) -> int:
     return {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(kind, 404)
 
 
-def _pager(path: str, filters: dict[str, str], found: Any, offset: int) -> dict[str, Any]:
+def page_links(path: str, filters: dict[str, str], found: Any, offset: int) -> dict[str, Any]:
     """Previous/next links keeping the filters; ``total`` as the service counts it."""
     total = int(found.get("total") or 0) if isinstance(found, dict) else 0
     kept = {k: v for k, v in filters.items() if v}
