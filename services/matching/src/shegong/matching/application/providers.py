@@ -1,5 +1,11 @@
 """Command handlers for providers: volunteers, teams and organisations join; anyone's
-availability and capacity change."""
+availability and capacity change.
+
+A provider registered here belongs to the department that registered it (a department
+key's own; an admin key's ``X-Department`` or none — the city's): only that department
+(or the city administrator) changes its availability. Social workers come from the
+registry and matching does not know their department: their availability is the city
+administrator's to set."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from sqlalchemy import select, update
 
 from shegong.contracts.matching import ProviderRegistered
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.store import CommandContext, EventStore
 from shegong.matching.adapters.candidates_table import refresh_static, set_identity
 from shegong.matching.adapters.tables import provider_state, providers
@@ -38,6 +45,7 @@ class ProviderCommands:
             skills=cmd.skills,
             supervised=cmd.supervised,
             capacity=cmd.capacity,
+            department=ctx.department,
         )
         provider = Provider.register(event)
         async with self.store.transaction(ctx) as tx:
@@ -74,6 +82,7 @@ class ProviderCommands:
             await tx.lock()
             await provider_identity(tx.conn, provider_id)  # not_found for nobody
             provider = await tx.load(Provider, provider_id) or Provider(provider_id)
+            refuse_other_department(tx.ctx, provider.department)
             provider.set_availability(cmd.available, cmd.capacity, cmd.skills, cmd.supervised)
             await tx.save(provider)
             await ensure_state(tx.conn, provider_id, self.default_capacity)
