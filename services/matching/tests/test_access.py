@@ -21,8 +21,9 @@ import httpx
 import pytest
 
 from shegong.kernel.api_keys import KeysFile
+from shegong.kernel.testing import eventually
 
-from .conftest import COMMUNITY, Matching
+from .conftest import COMMUNITY, Matching, Producer
 
 PHONE, ADDRESS = "13809312001", "永定路12号3单元501"
 
@@ -245,3 +246,29 @@ async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without
         (again,) = [e for e in await events(m, after_first) if e.type == "ResidentContactViewed"]
         assert again.data["viewer"] == "city-admin" and again.data["viewer_role"] == "admin"
         assert again.data["viewer_department"] is None
+
+
+async def test_a_social_workers_department_acts_for_them(
+    m: Matching, keys: Keys, producers: dict[str, Producer]
+) -> None:
+    worker = await producers["registry"].worker("李娜")  # on civil-affairs' roster
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
+
+        async def seen() -> bool:
+            return any(p["provider_id"] == worker for p in ok(await civil.get("/providers")))
+
+        await eventually(seen)
+        before = await head(m)
+        refused(await hrss.put(f"/providers/{worker}/availability", json={"capacity": 4}))
+        assert await head(m) == before
+        ok(await civil.put(f"/providers/{worker}/availability", json={"capacity": 4}))
+        order = await place(hrss)
+        assert worker in order["offered"]
+        rid = order["request_id"]
+        # civil-affairs takes hrss's order for its own worker, and sees the contact.
+        ok(await civil.post(f"/requests/{rid}/accept", json={"provider_id": worker}))
+        shown = ok(await civil.get(f"/requests/{rid}/contact", params={"provider_id": worker}))
+        assert shown["phone"] == PHONE
+        (viewed,) = [e for e in await events(m) if e.type == "ResidentContactViewed"]
+        assert viewed.data["department"] == "hrss"
+        assert viewed.data["viewer_department"] == "civil-affairs"

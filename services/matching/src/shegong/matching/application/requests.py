@@ -9,8 +9,8 @@ residents' orders, respond when nobody accepts and follow them up: they act thro
 their department's key, so the placing department stays responsible for the order from
 点单 to 回访 — it assigns, escalates, cancels and follows up its own orders only. The
 provider's side (accept, decline, start, finish) may also come from the department that
-registered the provider (a volunteer team's department acting for its team); social
-workers from the registry act through the order's department. An order owned by no
+registered the provider (a volunteer team's department acting for its team) or, for a
+social worker, from the department whose roster they are on. An order owned by no
 department is the city administrator's alone. Admin keys may do anything; auditor and
 service keys are refused every write at the edge (``shegong.kernel.auth``).
 """
@@ -39,6 +39,7 @@ from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, 
 from shegong.matching.application.candidates import best_candidates, load_candidates
 from shegong.matching.application.provider_state import (
     add_satisfaction,
+    provider_department,
     provider_identity,
     release_capacity,
     take_capacity,
@@ -53,7 +54,6 @@ from shegong.matching.domain.commands import (
     RecordFollowUp,
     StartDelivery,
 )
-from shegong.matching.domain.provider import Provider
 from shegong.matching.domain.ranking import Need, Ranked, ineligibility, rank, region_path
 from shegong.matching.domain.request import Request
 from shegong.matching.settings import MatchingSettings
@@ -375,7 +375,7 @@ class MatchingCommands:
                     "仅正在为该订单提供服务的服务方可查看居民联系方式",
                     field="provider_id",
                 )
-            departments = {request.department, await self._provider_department(tx, provider_id)}
+            departments = {request.department, await provider_department(tx, provider_id)}
             allowed = ctx.role in (None, "admin") or (
                 ctx.role == "department" and ctx.department in departments - {None}
             )
@@ -430,28 +430,19 @@ class MatchingCommands:
         """The order, for a change by the transaction's caller: a department key acts
         only on its own department's orders (403 otherwise); with ``serving`` — the
         provider's side, naming the provider or (True) the one holding the order — also
-        on orders served by a provider its department registered."""
+        on orders served by a provider of its department."""
         request = await tx.load(Request, request_id)
         if request is None:
             raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
         ctx = tx.ctx
         if ctx.role == "department" and ctx.department != request.department:
             provider_id = request.provider_id if serving is True else serving or None
-            if not provider_id or ctx.department != await self._provider_department(
-                tx, provider_id
-            ):
+            if not provider_id or ctx.department != await provider_department(tx, provider_id):
                 refuse_other_department(ctx, request.department)
         if ctx.department is None and request.department is not None:
             # The events name the department whose order changed.
             tx.ctx = dataclasses.replace(ctx, department=request.department)
         return request
-
-    @staticmethod
-    async def _provider_department(tx: Transaction, provider_id: str) -> str | None:
-        """The department that registered a volunteer, team or organisation; None for
-        the city's and for social workers (matching does not know theirs)."""
-        provider = await tx.load(Provider, provider_id)
-        return provider.department if provider else None
 
     def _body(self, request: Request) -> dict[str, Any]:
         return {"request": request.view()}

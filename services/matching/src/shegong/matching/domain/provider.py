@@ -17,8 +17,8 @@ class Provider(Aggregate):
         self.kind: ProviderKind | None = None
         self.available = True
         self.capacity: int | None = None
-        # The department that registered it; None for the city's and for social
-        # workers, whose availability matching records without knowing their department.
+        # The department that registered it (None: the city's); a social worker's is
+        # the registry's fact (``provider_state.provider_department``).
         self.department: str | None = None
 
     @classmethod
