@@ -105,8 +105,9 @@ async def test_a_department_changes_only_its_own_bases_and_sessions(node: Node, 
         civil_base = await base(civil, "安定区民政培训基地")
         hrss_base = await base(hrss, "安定区人社培训基地")
         await node.sync_own()
-        bases = {b["base_id"] for b in created(await civil.get("/bases"))}
-        assert {civil_base, hrss_base} <= bases  # everyone reads the whole network
+        bases = {b["base_id"]: b["department"] for b in created(await civil.get("/bases"))}
+        # Everyone reads the whole network, with each base's department.
+        assert bases == {civil_base: "civil-affairs", hrss_base: "hrss"}
 
         # Naming another department for a new base: refused.
         before = await head(node)
