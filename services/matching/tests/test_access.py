@@ -222,17 +222,22 @@ async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without
         refused(await civil.get(contact, params={"provider_id": "someone"}), "provider_id")
         assert await head(m) == before
 
-        shown = ok(await civil.get(contact, params={"provider_id": ours}))
+        asked = datetime.now(UTC)
+        shown = ok(
+            await civil.get(contact, params={"provider_id": ours}, headers={"X-Actor": "wang.fang"})
+        )
         assert shown == {"phone": PHONE, "address": ADDRESS}
         viewed = [e for e in await events(m, before) if e.type == "ResidentContactViewed"]
         assert len(viewed) == 1
         (event,) = viewed
-        assert event.actor == "mz-clerk" and event.department == "civil-affairs"
+        # Who (the key and the person it named), which order, when.
+        assert event.actor == "mz-clerk (wang.fang)" and event.department == "civil-affairs"
+        assert asked - timedelta(seconds=1) <= event.time <= datetime.now(UTC)
         assert event.data == {
             "request_id": rid,
             "department": "civil-affairs",
             "provider_id": ours,
-            "viewer": "mz-clerk",
+            "viewer": "mz-clerk (wang.fang)",
             "viewer_role": "department",
             "viewer_department": "civil-affairs",
             "fields": ["phone", "address"],
