@@ -10,12 +10,23 @@ organisations.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.events import Event, Labelled, StreamContract
+from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.training import TargetGroup
+
+
+def _owned_by_nobody(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named no owning department: such a record belongs to no department, so
+    only the city administrator may change it (the safe reading of an old event)."""
+    return {**data, "department": None}
+
+
+def _owner(description: str) -> Any:
+    return Field(default=None, max_length=64, description=description)
+
 
 __all__ = ["MATCHING_STREAM", "ProviderKind", "ServiceType", "TargetGroup", "Urgency"]
 
@@ -96,8 +107,13 @@ KeyedHash = Annotated[str, Field(min_length=16, max_length=64, description="keye
 
 
 class RequestPlaced(Event):
-    """A resident's need was ordered (点单), by the resident or community staff."""
+    """A resident's need was ordered (点单), by the resident or community staff.
 
+    Version 2 names the department that placed the order and owns it (None: placed by
+    the city administrator; version 1 entries read as None)."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _owned_by_nobody}
     aggregate_type = "request"
     type: Literal["RequestPlaced"] = "RequestPlaced"
     request_id: str
@@ -113,6 +129,7 @@ class RequestPlaced(Event):
     resident_phone_masked: Masked | None = None
     resident_address_masked: Masked | None = None
     accept_by: datetime = Field(description="Offers lapse and the order escalates after it")
+    department: str | None = _owner("Department that placed and owns the order")
 
 
 class OrderOffered(Event):
@@ -208,8 +225,13 @@ class RequestCancelled(Event):
 
 class ProviderRegistered(Event):
     """A volunteer, volunteer team or service organisation joined matching (social
-    workers come from the registry's events instead)."""
+    workers come from the registry's events instead).
 
+    Version 2 names the department that registered it (None: the city administrator;
+    version 1 entries read as None)."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _owned_by_nobody}
     aggregate_type = "provider"
     type: Literal["ProviderRegistered"] = "ProviderRegistered"
     provider_id: str
@@ -220,6 +242,7 @@ class ProviderRegistered(Event):
     skills: list[str] = Field(default_factory=list)
     supervised: bool = Field(default=False, description="Works under a social worker's supervision")
     capacity: int = Field(ge=1, le=1000, description="Open assignments at once")
+    department: str | None = _owner("Department that registered the provider")
 
 
 class ProviderAvailabilitySet(Event):
@@ -238,8 +261,13 @@ class ProviderAvailabilitySet(Event):
 
 
 class ProgrammeCreated(Event):
-    """A one-off activity became a recurring programme (daily 八段锦, weekly drums)."""
+    """A one-off activity became a recurring programme (daily 八段锦, weekly drums).
 
+    Version 2 names the department that runs it (None: the city administrator; version
+    1 entries read as None)."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _owned_by_nobody}
     aggregate_type = "programme"
     type: Literal["ProgrammeCreated"] = "ProgrammeCreated"
     programme_id: str
@@ -250,6 +278,7 @@ class ProgrammeCreated(Event):
     rrule: str = Field(max_length=500, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SA")
     starts_on: date
     provider_id: str | None = None
+    department: str | None = _owner("Department that runs the programme")
 
 
 class CheckedIn(Event):
@@ -275,6 +304,24 @@ class NeedRecorded(Event):
     surveyed_on: date | None = None
 
 
+class ResidentContactViewed(Event):
+    """Someone saw a resident's contact (phone, address) for an order in full (个人信息
+    查看留痕): who, in which role, for which order and provider, which fields. The values
+    themselves never travel (rule 7); when is the entry's time."""
+
+    aggregate_type = "contact-access"
+    type: Literal["ResidentContactViewed"] = "ResidentContactViewed"
+    request_id: str
+    department: str | None = Field(
+        default=None, description="Department that owns the order (None: the city's)"
+    )
+    provider_id: str = Field(description="The provider serving the order, named by the viewer")
+    viewer: str = Field(description="The API key's name (and the person it named)")
+    viewer_role: str
+    viewer_department: str | None = None
+    fields: list[str] = Field(description="Which fields were shown: phone, address")
+
+
 MatchingEvent = Annotated[
     RequestPlaced
     | OrderOffered
@@ -289,7 +336,8 @@ MatchingEvent = Annotated[
     | ProviderAvailabilitySet
     | ProgrammeCreated
     | CheckedIn
-    | NeedRecorded,
+    | NeedRecorded
+    | ResidentContactViewed,
     Field(discriminator="type"),
 ]
 
@@ -297,7 +345,8 @@ MATCHING_STREAM = StreamContract(
     name="matching.events",
     service="matching",
     description="Residents' orders, offers, acceptance, escalation, delivery and follow-up; "
-    "volunteers and teams; programmes and check-ins; surveyed needs.",
+    "volunteers and teams; programmes and check-ins; surveyed needs; every full view of a "
+    "resident's contact.",
     events=(
         RequestPlaced,
         OrderOffered,
@@ -313,5 +362,6 @@ MATCHING_STREAM = StreamContract(
         ProgrammeCreated,
         CheckedIn,
         NeedRecorded,
+        ResidentContactViewed,
     ),
 )

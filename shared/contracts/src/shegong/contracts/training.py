@@ -8,11 +8,17 @@ data stays home (ARCHITECTURE rule 7): only keyed hashes and masked forms travel
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.events import Event, Labelled, StreamContract
+from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
+
+
+def _owned_by_nobody(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named no owning department: such a record belongs to no department, so
+    only the city administrator may change it (the safe reading of an old event)."""
+    return {**data, "department": None}
 
 
 class SessionKind(Labelled):
@@ -95,8 +101,13 @@ class AppraisalGrade(Labelled):
 
 
 class BaseRegistered(Event):
-    """A training base or practice base joined the network."""
+    """A training base or practice base joined the network.
 
+    Version 2 names the department that owns it (None: the city's, changed by the city
+    administrator only); version 1 entries read as owned by no department."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _owned_by_nobody}
     aggregate_type = "base"
     type: Literal["BaseRegistered"] = "BaseRegistered"
     base_id: str
@@ -104,11 +115,20 @@ class BaseRegistered(Event):
     kind: BaseKind
     tier: Tier
     region: str | None = Field(default=None, description="Region path, e.g. 安定区/永定路街道")
+    department: str | None = Field(
+        default=None, description="Department that owns the base (None: the city's)"
+    )
 
 
 class SessionScheduled(Event):
-    """A training session was put on the calendar."""
+    """A training session was put on the calendar.
 
+    Version 2 names the department that holds it: its base's department, or the
+    scheduling department's for a session without a base (None: the city's). Version 1
+    entries read as None; the training service then takes the base's department."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _owned_by_nobody}
     aggregate_type = "session"
     type: Literal["SessionScheduled"] = "SessionScheduled"
     session_id: str
@@ -122,6 +142,9 @@ class SessionScheduled(Event):
     skills: list[str] = Field(default_factory=list, description="Service skills it teaches")
     serves: list[TargetGroup] = Field(
         default_factory=list, description="For practice: the groups served (一老一小、一困一残)"
+    )
+    department: str | None = Field(
+        default=None, description="Department that holds the session (None: the city's)"
     )
 
 

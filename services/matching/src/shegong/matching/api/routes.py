@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +14,7 @@ from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
 from shegong.matching.adapters.request_rows import follow_up_overdue
-from shegong.matching.adapters.tables import provider_state, requests, resident_data
+from shegong.matching.adapters.tables import provider_state, requests
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.domain.commands import (
@@ -78,37 +78,12 @@ def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRoute
     @router.get(
         "/{request_id}/contact",
         summary="The resident's phone and address, for the provider serving the order only",
+        description="Shown in full to the city administrator, the order's department and the "
+        "serving provider's department; every view is recorded as a ResidentContactViewed "
+        "event (who, which order, which fields — never the values)",
     )
-    async def contact(request_id: str, provider_id: str = Query(...)) -> dict[str, Any]:
-        async with reading(engine) as conn:
-            row = (
-                await conn.execute(
-                    select(requests.c.provider_id, requests.c.status).where(
-                        requests.c.request_id == request_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
-            if row.provider_id != provider_id or row.status not in ("accepted", "in_delivery"):
-                # Personal data goes to whoever serves the resident, while they do.
-                raise HTTPException(
-                    403,
-                    {
-                        "code": "forbidden",
-                        "field": "provider_id",
-                        "message": "only the provider delivering this order may see "
-                        "the resident's contact",
-                    },
-                )
-            data = (
-                await conn.execute(
-                    select(resident_data.c.phone, resident_data.c.address).where(
-                        resident_data.c.request_id == request_id
-                    )
-                )
-            ).first()
-        return {"phone": data.phone if data else None, "address": data.address if data else None}
+    async def contact(request_id: str, ctx: Ctx, provider_id: str = Query(...)) -> dict[str, Any]:
+        return await commands.view_contact(request_id, provider_id, ctx)
 
     @router.get("/{request_id}/candidates", summary="Ranked candidates, explained")
     async def candidates(request_id: str) -> dict[str, Any]:

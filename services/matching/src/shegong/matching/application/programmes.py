@@ -1,5 +1,9 @@
 """Recurring programmes (常态化项目): create, list occurrences, check in (打卡), and the
-suggestion to make one when the same need keeps coming from a community."""
+suggestion to make one when the same need keeps coming from a community.
+
+A programme belongs to the department that created it (a department key's own; an admin
+key's ``X-Department`` or none — the city's): only that department, or the city
+administrator, records check-ins at it."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProgrammeCreated, ServiceType
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.db import reading
 from shegong.kernel.store import CommandContext, EventStore
 from shegong.matching.adapters.tables import check_ins, needs, programmes, requests
@@ -34,6 +39,7 @@ class ProgrammeCommands:
             rrule=cmd.rrule,
             starts_on=cmd.starts_on,
             provider_id=cmd.provider_id,
+            department=ctx.department,
         )
         programme = Programme.create(event)
         async with self.store.transaction(ctx) as tx:
@@ -61,6 +67,8 @@ class ProgrammeCommands:
                 raise DomainError(
                     f"no programme {programme_id}", field="programme_id", code="not_found"
                 )
+            # A department records check-ins only at the programmes it runs.
+            refuse_other_department(tx.ctx, programme.department)
             new = programme.check_in(cmd.occurrence, cmd.participant, datetime.now(UTC).date())
             await tx.save(programme)
             if new:

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.store import Transaction
 from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
 from shegong.matching.adapters.tables import provider_state, providers
+from shegong.matching.domain.provider import Provider
 from shegong.matching.projections.workforce import workers
 
 
@@ -89,3 +91,16 @@ async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str
             "organisation": w.organization,
         }
     raise DomainError(f"no provider {provider_id} (yet)", field="provider_id", code="not_found")
+
+
+async def provider_department(tx: Transaction, provider_id: str) -> str | None:
+    """The department a provider belongs to: the one that registered a volunteer, team
+    or organisation here; the one whose roster a social worker is on (the registry's
+    fact). None for the city's, and for a worker whose row predates matching_0002."""
+    provider = await tx.load(Provider, provider_id)
+    if provider is not None and provider.kind is not None:
+        return provider.department
+    found = await tx.conn.scalar(
+        select(workers.c.department).where(workers.c.worker_id == provider_id)
+    )
+    return str(found) if found is not None else None

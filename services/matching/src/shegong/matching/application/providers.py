@@ -1,5 +1,10 @@
 """Command handlers for providers: volunteers, teams and organisations join; anyone's
-availability and capacity change."""
+availability and capacity change.
+
+A provider registered here belongs to the department that registered it (a department
+key's own; an admin key's ``X-Department`` or none — the city's); a social worker to the
+department whose roster they are on. Only that department (or the city administrator)
+changes its availability."""
 
 from __future__ import annotations
 
@@ -11,10 +16,15 @@ from sqlalchemy import select, update
 
 from shegong.contracts.matching import ProviderRegistered
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.store import CommandContext, EventStore
 from shegong.matching.adapters.candidates_table import refresh_static, set_identity
 from shegong.matching.adapters.tables import provider_state, providers
-from shegong.matching.application.provider_state import ensure_state, provider_identity
+from shegong.matching.application.provider_state import (
+    ensure_state,
+    provider_department,
+    provider_identity,
+)
 from shegong.matching.domain.commands import RegisterProvider, SetAvailability
 from shegong.matching.domain.provider import Provider
 from shegong.matching.domain.ranking import region_path
@@ -38,6 +48,7 @@ class ProviderCommands:
             skills=cmd.skills,
             supervised=cmd.supervised,
             capacity=cmd.capacity,
+            department=ctx.department,
         )
         provider = Provider.register(event)
         async with self.store.transaction(ctx) as tx:
@@ -73,6 +84,7 @@ class ProviderCommands:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
             await provider_identity(tx.conn, provider_id)  # not_found for nobody
+            refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
             provider = await tx.load(Provider, provider_id) or Provider(provider_id)
             provider.set_availability(cmd.available, cmd.capacity, cmd.skills, cmd.supervised)
             await tx.save(provider)

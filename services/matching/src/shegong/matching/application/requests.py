@@ -1,28 +1,45 @@
 """Command handlers for orders (点单 → 接单 → 服务 → 回访): load, decide, save — one
 transaction each, with the capacity guard, the durable deadline and the order's query
-row written in that same transaction."""
+row written in that same transaction.
+
+Who may act on an order (issue 7). An order belongs to the department that placed it
+(``RequestPlaced.department``: a department key's own; an admin key's ``X-Department``,
+or none — the city's). DOMAIN.md has community, street and district staff take
+residents' orders, respond when nobody accepts and follow them up: they act through
+their department's key, so the placing department stays responsible for the order from
+点单 to 回访 — it assigns, escalates, cancels and follows up its own orders only. The
+provider's side (accept, decline, start, finish) may also come from the department that
+registered the provider (a volunteer team's department acting for its team) or, for a
+social worker, from the department whose roster they are on. An order owned by no
+department is the city administrator's alone. Admin keys may do anything; auditor and
+service keys are refused every write at the edge (``shegong.kernel.auth``).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.matching import RequestPlaced, ResponseLevel
+from shegong.contracts.matching import RequestPlaced, ResidentContactViewed, ResponseLevel
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import AuthError, refuse_other_department
 from shegong.kernel.db import reading
 from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_phone
+from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
-from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
+from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, resident_data
 from shegong.matching.application.candidates import best_candidates, load_candidates
 from shegong.matching.application.provider_state import (
     add_satisfaction,
+    provider_department,
     provider_identity,
     release_capacity,
     take_capacity,
@@ -77,6 +94,7 @@ class MatchingCommands:
             if cmd.resident_address
             else None,
             accept_by=now + timedelta(seconds=sla),
+            department=ctx.department,
         )
         request = Request.place(event)
         async with self.store.transaction(ctx) as tx:
@@ -147,7 +165,7 @@ class MatchingCommands:
     async def decline(self, request_id: str, cmd: Decline, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await self._load(tx, request_id, serving=cmd.provider_id)
             request.decline(cmd.provider_id, cmd.reason)
             if request.all_declined:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
@@ -159,7 +177,7 @@ class MatchingCommands:
     async def accept(self, request_id: str, cmd: Accept, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await self._load(tx, request_id, serving=cmd.provider_id)
             who = await provider_identity(tx.conn, cmd.provider_id)
             request.accept(cmd.provider_id, who["kind"])
             await take_capacity(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
@@ -252,7 +270,7 @@ class MatchingCommands:
         self, request_id: str, cmd: StartDelivery, ctx: CommandContext
     ) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
-            request = await self._load(tx, request_id)
+            request = await self._load(tx, request_id, serving=True)
             request.start(cmd.started_at or _now())
             await tx.save(request)
             await save_row(tx.conn, request)
@@ -265,7 +283,7 @@ class MatchingCommands:
         follow_up_by = finished.date() + timedelta(days=self.settings.matching_follow_up_days)
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await self._load(tx, request_id, serving=True)
             started = request.started_at or finished - timedelta(hours=cmd.hours)
             request.finish(finished, cmd.hours, follow_up_by)
             assert request.provider_id is not None and request.placed is not None
@@ -333,11 +351,97 @@ class MatchingCommands:
             await save_row(tx.conn, request)
         return self._body(request)
 
+    # -- the resident's contact (个人信息) ------------------------------------------------
+    async def view_contact(
+        self, request_id: str, provider_id: str, ctx: CommandContext
+    ) -> dict[str, Any]:
+        """The resident's phone and address in full, for the provider serving the order
+        while they do, asked through the city administrator's key, the order's
+        department's or the provider's department's. Every full view is recorded
+        (``ResidentContactViewed``: who, which order, which fields — never the values)
+        in the same transaction, before it is shown."""
+        async with self.store.transaction(ctx) as tx:
+            request = await tx.load(Request, request_id)
+            if request is None:
+                raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            if request.provider_id != provider_id or request.status not in (
+                "accepted",
+                "in_delivery",
+            ):
+                # Personal data goes to whoever serves the resident, while they do.
+                raise AuthError(
+                    403,
+                    "only the provider delivering this order may see the resident's contact",
+                    "仅正在为该订单提供服务的服务方可查看居民联系方式",
+                    field="provider_id",
+                )
+            departments = {request.department, await provider_department(tx, provider_id)}
+            allowed = ctx.role in (None, "admin") or (
+                ctx.role == "department" and ctx.department in departments - {None}
+            )
+            if not allowed:
+                raise AuthError(
+                    403,
+                    "a resident's contact is shown in full only to the city administrator, "
+                    "the order's department and the serving provider's department",
+                    "居民联系方式仅向市级管理员、下单部门和服务方所属部门显示完整内容",
+                    field="request_id",
+                )
+            data = (
+                await tx.conn.execute(
+                    select(resident_data.c.phone, resident_data.c.address).where(
+                        resident_data.c.request_id == request_id
+                    )
+                )
+            ).first()
+            phone = data.phone if data else None
+            address = data.address if data else None
+            fields = [f for f, v in (("phone", phone), ("address", address)) if v]
+            if fields:
+                stream = f"contact-views:{request_id}"
+                await tx.lock()
+                version = await tx.conn.scalar(
+                    select(func.coalesce(func.max(events_table.c.version), 0)).where(
+                        events_table.c.stream_id == stream
+                    )
+                )
+                await tx.append(
+                    stream,
+                    ResidentContactViewed.aggregate_type,
+                    int(version or 0),
+                    [
+                        ResidentContactViewed(
+                            request_id=request_id,
+                            department=request.department,
+                            provider_id=provider_id,
+                            viewer=ctx.actor or "anonymous",
+                            viewer_role=ctx.role or "open",
+                            viewer_department=ctx.department if ctx.role == "department" else None,
+                            fields=fields,
+                        )
+                    ],
+                )
+        return {"phone": phone, "address": address}
+
     # -- helpers -------------------------------------------------------------------------
-    async def _load(self, tx: Transaction, request_id: str) -> Request:
+    async def _load(
+        self, tx: Transaction, request_id: str, *, serving: str | bool = False
+    ) -> Request:
+        """The order, for a change by the transaction's caller: a department key acts
+        only on its own department's orders (403 otherwise); with ``serving`` — the
+        provider's side, naming the provider or (True) the one holding the order — also
+        on orders served by a provider of its department."""
         request = await tx.load(Request, request_id)
         if request is None:
             raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+        ctx = tx.ctx
+        if ctx.role == "department" and ctx.department != request.department:
+            provider_id = request.provider_id if serving is True else serving or None
+            if not provider_id or ctx.department != await provider_department(tx, provider_id):
+                refuse_other_department(ctx, request.department)
+        if ctx.department is None and request.department is not None:
+            # The events name the department whose order changed.
+            tx.ctx = dataclasses.replace(ctx, department=request.department)
         return request
 
     def _body(self, request: Request) -> dict[str, Any]:

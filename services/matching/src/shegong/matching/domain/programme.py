@@ -48,6 +48,11 @@ class Programme(Aggregate):
         return programme
 
     @property
+    def department(self) -> str | None:
+        """The department that runs the programme (None: the city's)."""
+        return self.created.department if self.created else None
+
+    @property
     def rule(self) -> rrule:
         assert self.created is not None
         return parse_rule(self.created.rrule, self.created.starts_on)

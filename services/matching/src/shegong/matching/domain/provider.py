@@ -17,6 +17,9 @@ class Provider(Aggregate):
         self.kind: ProviderKind | None = None
         self.available = True
         self.capacity: int | None = None
+        # The department that registered it (None: the city's); a social worker's is
+        # the registry's fact (``provider_state.provider_department``).
+        self.department: str | None = None
 
     @classmethod
     def register(cls, event: ProviderRegistered) -> Provider:
@@ -46,7 +49,7 @@ class Provider(Aggregate):
         )
 
     def when_ProviderRegistered(self, e: ProviderRegistered) -> None:
-        self.kind, self.capacity = e.kind, e.capacity
+        self.kind, self.capacity, self.department = e.kind, e.capacity, e.department
 
     def when_ProviderAvailabilitySet(self, e: ProviderAvailabilitySet) -> None:
         self.available = e.available

@@ -76,6 +76,11 @@ class Request(Aggregate):
         return request
 
     @property
+    def department(self) -> str | None:
+        """The department that placed the order and owns it (None: the city's)."""
+        return self.placed.department if self.placed else None
+
+    @property
     def excluded(self) -> frozenset[str]:
         return frozenset(self.declined) | frozenset(self.replaced)
 

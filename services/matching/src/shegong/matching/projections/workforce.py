@@ -40,6 +40,9 @@ workers = Table(
     Column("region", String(200), nullable=False, index=True),
     Column("certificate_rank", Integer, nullable=False),
     Column("left_on", Date),
+    # The department whose roster the worker is on (matching_0002; NULL for rows a
+    # projection filled before it, until the read model is rebuilt).
+    Column("department", String(64)),
 )
 
 regions = Table(
@@ -97,6 +100,7 @@ class WorkforceProjection(Projection):
                     organization=event.organization,
                     region=region_code(event.region),
                     certificate_rank=0,
+                    department=event.department,
                 )
             )
             await set_identity(

@@ -1,4 +1,14 @@
-"""Command handlers: load, decide, save — one transaction each."""
+"""Command handlers: load, decide, save — one transaction each.
+
+Who may change what (issue 7): a department key changes only its own department's
+records — the bases it owns, the sessions held at them (schedule, enrol, sign in,
+complete, import a sign-in sheet) and the appraisals of its own workers. A base's owner
+is the department named when it was registered (the caller's by default); a session's
+is its base's, or the scheduling department's when it has no base; a record owned by
+no department (the city's, or written before records named one) is the city
+administrator's alone. Admin keys may do anything; auditor and service keys never get
+here (the kernel refuses their writes at the edge).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import AssessmentRecorded, BaseRegistered, SessionScheduled
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.training.domain.commands import (
     Complete,
@@ -35,26 +46,47 @@ class TrainingCommands:
 
     async def register_base(self, cmd: RegisterBase, ctx: CommandContext) -> dict[str, Any]:
         base_id = cmd.base_id or f"base-{uuid.uuid4().hex[:12]}"
+        department = cmd.department or ctx.department
+        refuse_other_department(ctx, department)
         async with self.store.transaction(ctx) as tx:
             if await tx.load(TrainingBase, base_id) is not None:
                 raise DomainError(f"base {base_id} exists", field="base_id", code="duplicate")
-            event = BaseRegistered(base_id=base_id, **cmd.model_dump(exclude={"base_id"}))
+            event = BaseRegistered(
+                base_id=base_id,
+                **cmd.model_dump(exclude={"base_id", "department"}),
+                department=department,
+            )
             saved = await tx.save(TrainingBase.register(event))
         return {"base": event.data(), "events": _events(saved)}
 
     async def schedule(self, cmd: ScheduleSession, ctx: CommandContext) -> dict[str, Any]:
         session_id = cmd.session_id or f"session-{uuid.uuid4().hex[:12]}"
         async with self.store.transaction(ctx) as tx:
-            if cmd.base_id and await tx.load(TrainingBase, cmd.base_id) is None:
-                raise DomainError(
-                    f"no base {cmd.base_id} (基地不存在)", field="base_id", code="not_found"
-                )
+            if cmd.base_id:
+                base = await tx.load(TrainingBase, cmd.base_id)
+                if base is None:
+                    raise DomainError(
+                        f"no base {cmd.base_id} (基地不存在)", field="base_id", code="not_found"
+                    )
+                if cmd.department is not None and cmd.department != base.department:
+                    raise DomainError(
+                        f"a session at base {cmd.base_id} is held by the base's department "
+                        f"({base.department or 'the city'}), not {cmd.department!r} "
+                        "(在基地举办的班次归属该基地所属部门)",
+                        field="department",
+                    )
+                department = base.department
+            else:
+                department = cmd.department or ctx.department
+            refuse_other_department(ctx, department)
             if await tx.load(Session, session_id) is not None:
                 raise DomainError(
                     f"session {session_id} exists", field="session_id", code="duplicate"
                 )
             event = SessionScheduled(
-                session_id=session_id, **cmd.model_dump(exclude={"session_id"})
+                session_id=session_id,
+                **cmd.model_dump(exclude={"session_id", "department"}),
+                department=department,
             )
             session = Session.schedule(event)
             saved = await tx.save(session)
@@ -104,7 +136,8 @@ class TrainingCommands:
         )
         stream = assessment_id(cmd.worker_id, cmd.period)
         async with self.store.transaction(ctx) as tx:
-            await known_worker(tx.conn, cmd.worker_id)
+            # An appraisal is the worker's own department's record.
+            refuse_other_department(ctx, await known_worker(tx.conn, cmd.worker_id))
             assessment = await tx.load(Assessment, stream) or Assessment(stream)
             changed = assessment.assess(event)
             saved = await tx.save(assessment)
@@ -112,19 +145,30 @@ class TrainingCommands:
 
     @staticmethod
     async def session(tx: Transaction, session_id: str) -> Session:
+        """The session, for a change by the context's caller: refused (403) when it is
+        held by another department than a department key's own."""
         session = await tx.load(Session, session_id)
         if session is None:
             raise DomainError(
                 f"no session {session_id} (培训班次不存在)", field="session_id", code="not_found"
             )
+        if session.department is None and session.base_id:
+            # Scheduled before sessions named their department: the base's.
+            base = await tx.load(TrainingBase, session.base_id)
+            session.department = base.department if base else None
+        refuse_other_department(tx.ctx, session.department)
         return session
 
 
-async def known_worker(conn: AsyncConnection, worker_id: str) -> None:
-    found = await conn.scalar(select(trainees.c.worker_id).where(trainees.c.worker_id == worker_id))
+async def known_worker(conn: AsyncConnection, worker_id: str) -> str:
+    """The worker's department; not_found for a worker the registry never told of."""
+    found = await conn.scalar(
+        select(trainees.c.department).where(trainees.c.worker_id == worker_id)
+    )
     if found is None:
         raise DomainError(
             f"no worker {worker_id} in the registry's events (yet) (人员库中无此人)",
             field="worker_id",
             code="not_found",
         )
+    return str(found)

@@ -107,7 +107,12 @@ class SheetImporter:
         return report
 
     async def import_exams(self, data: bytes, filename: str, ctx: CommandContext) -> ImportReport:
-        """National exam results (姓名, 身份证号, 考试年度, 级别, 是否通过)."""
+        """National exam results (姓名, 身份证号, 考试年度, 级别, 是否通过).
+
+        A result is its worker's department's record: a department key's sheet records
+        its own workers' results, and reports a row naming another department's worker
+        as rejected (field ``department``)."""
+        own = ctx.department if ctx.role == "department" else None
         report = ImportReport("exam_results")
         rows = read_sheet(
             data, filename, EXAM_COLUMNS, ["name", "id_number", "exam_year", "level", "passed"]
@@ -119,8 +124,15 @@ class SheetImporter:
                 name = row.text("name")
                 try:
                     person = await resolve_person(
-                        tx.conn, self.hasher, name, row.text("id_number"), None
+                        tx.conn, self.hasher, name, row.text("id_number"), None, own
                     )
+                    if own is not None and person.department != own:
+                        raise RowProblem(
+                            "department",
+                            f"{person.name} is on department {person.department!r}'s roster, "
+                            f"not {own!r}'s: that department records their result",
+                            f"{person.name}不在本部门（{own}）名册中，应由{person.department}部门登记",
+                        )
                     year = parse_year(row.text("exam_year"))
                     level = parse_level(row.text("level"))
                     passed = parse_passed(row.text("passed"))

@@ -26,6 +26,7 @@ from shegong.training.projections.workforce import trainees
 class Person:
     worker_id: str
     name: str
+    department: str
 
 
 async def resolve_person(
@@ -34,8 +35,12 @@ async def resolve_person(
     name: str | None,
     id_number: str | None,
     phone: str | None,
+    prefer_department: str | None = None,
 ) -> Person:
-    """The registered worker this row names, or :class:`RowProblem` saying why not."""
+    """The registered worker this row names, or :class:`RowProblem` saying why not.
+
+    The same person on several departments' rosters: ``prefer_department``'s record
+    first (a department's own sheet names its own workers)."""
     if not id_number and not phone:
         raise RowProblem(
             "id_number",
@@ -59,11 +64,20 @@ async def resolve_person(
     for field, cond in conds:
         rows = (
             await conn.execute(
-                select(trainees.c.worker_id, trainees.c.name, trainees.c.left_on)
+                select(
+                    trainees.c.worker_id,
+                    trainees.c.name,
+                    trainees.c.left_on,
+                    trainees.c.department,
+                )
                 .where(cond)
-                # The same person on several departments' rosters: prefer someone still
-                # employed, then the earliest registration.
-                .order_by(trainees.c.left_on.is_not(None), trainees.c.registered_on)
+                # The same person on several departments' rosters: prefer the named
+                # department's record, someone still employed, the earliest registration.
+                .order_by(
+                    trainees.c.department != (prefer_department or ""),
+                    trainees.c.left_on.is_not(None),
+                    trainees.c.registered_on,
+                )
             )
         ).all()
         if not rows:
@@ -76,7 +90,7 @@ async def resolve_person(
                 f"({row.name})",
                 f"姓名“{name}”与登记的人员（{row.name}）不一致",
             )
-        return Person(row.worker_id, row.name)
+        return Person(row.worker_id, row.name, row.department)
     raise RowProblem(
         "id_number" if id_number else "phone",
         "unknown person: nobody with this ID number or phone is registered "

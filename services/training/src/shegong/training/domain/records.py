@@ -27,6 +27,11 @@ class TrainingBase(Aggregate):
     def when_BaseRegistered(self, e: BaseRegistered) -> None:
         self.registered = e
 
+    @property
+    def department(self) -> str | None:
+        """The department that owns the base (None: the city's)."""
+        return self.registered.department if self.registered else None
+
 
 def assessment_id(worker_id: str, period: str) -> str:
     return f"assessment:{worker_id}:{period}"

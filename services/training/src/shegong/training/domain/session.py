@@ -29,6 +29,10 @@ class Session(Aggregate):
         self.hours = 0.0
         self.capacity: int | None = None
         self.skills: list[str] = []
+        self.base_id: str | None = None
+        # The department holding the session (its base's); None on an entry written
+        # before sessions named one: the handler then asks the base.
+        self.department: str | None = None
         self.enrolled: set[str] = set()
         self.attended: set[str] = set()
         self.completed: set[str] = set()
@@ -103,6 +107,7 @@ class Session(Aggregate):
     def when_SessionScheduled(self, e: SessionScheduled) -> None:
         self.kind, self.title, self.held_on = e.kind, e.title, e.held_on
         self.hours, self.capacity, self.skills = e.hours, e.capacity, list(e.skills)
+        self.base_id, self.department = e.base_id, e.department
 
     def when_EnrolmentAccepted(self, e: EnrolmentAccepted) -> None:
         self.enrolled.add(e.worker_id)

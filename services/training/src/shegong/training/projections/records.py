@@ -42,6 +42,8 @@ bases = Table(
     Column("kind", String(32), nullable=False),
     Column("tier", String(16), nullable=False),
     Column("region", String(200)),
+    # The owning department (training_0002; NULL: the city's, or filled before it).
+    Column("department", String(64), index=True),
 )
 
 sessions = Table(
@@ -56,6 +58,8 @@ sessions = Table(
     Column("capacity", Integer),
     Column("audience", String(200)),
     Column("enrolled", Integer, nullable=False, default=0),
+    # The holding department (training_0002; NULL: the city's, or filled before it).
+    Column("department", String(64), index=True),
 )
 
 attendance = Table(
@@ -114,6 +118,7 @@ class TrainingRecordsProjection(Projection):
                     kind=event.kind.value,
                     tier=event.tier.value,
                     region=event.region,
+                    department=event.department,
                 )
             )
         elif isinstance(event, SessionScheduled):
@@ -128,6 +133,7 @@ class TrainingRecordsProjection(Projection):
                     capacity=event.capacity,
                     audience=event.audience,
                     enrolled=0,
+                    department=event.department,
                 )
             )
         elif isinstance(event, EnrolmentAccepted):

@@ -1,0 +1,279 @@
+"""Who may act on which orders, providers and programmes (issue 7, Access), and the
+audit of every full view of a resident's contact: a running matching service with API
+keys switched on, over HTTP, real Redis and a real database.
+
+An order belongs to the department that placed it; a volunteer, team or organisation
+to the department that registered it; a programme to the department that created it.
+A department key is refused (403, the field named in English and Chinese, no event
+left behind) on another department's; the provider's side of an order (accept,
+decline, start, finish) may also come from the provider's department. The city
+administrator acts on everything.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shegong.kernel.api_keys import KeysFile
+from shegong.kernel.testing import eventually
+
+from .conftest import COMMUNITY, Matching, Producer
+
+PHONE, ADDRESS = "13809312001", "永定路12号3单元501"
+
+
+class Keys:
+    def __init__(self, path: Path) -> None:
+        self.file = KeysFile(path)
+        self.admin = self.file.issue("admin", name="city-admin")
+        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
+        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
+        self.auditor = self.file.issue("auditor", name="audit-office")
+        self.service = self.file.issue("service", name="console")
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return Keys(tmp_path / "api-keys.json")
+
+
+@pytest.fixture
+async def m(database_url: str, start_matching: Any, keys: Keys) -> Matching:
+    matching: Matching = await start_matching(database_url, api_keys_file=str(keys.file.path))
+    return matching
+
+
+def as_(m: Matching, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=m.client._transport,
+        base_url=str(m.client.base_url),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+def refused(resp: httpx.Response, field: str = "department") -> dict[str, Any]:
+    assert resp.status_code == 403, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "forbidden"
+    assert error["field"] == field
+    assert error["message"] and error["message_zh"]
+    return error
+
+
+def ok(resp: httpx.Response) -> Any:
+    assert resp.status_code in (200, 201), resp.text
+    return resp.json()
+
+
+async def head(m: Matching) -> int:
+    return await m.app.state.runtime.store.head()
+
+
+async def events(m: Matching, after: int = 0) -> list[Any]:
+    return await m.app.state.runtime.store.read_after(after, 1000)
+
+
+async def volunteer(client: httpx.AsyncClient, name: str) -> str:
+    body = {"kind": "volunteer", "name": name, "region": COMMUNITY}
+    return ok(await client.post("/providers", json=body))["provider_id"]  # type: ignore[no-any-return]
+
+
+async def place(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
+    body = {
+        "community": COMMUNITY,
+        "target_group": "elderly",
+        "service_type": "home_visit",
+        "resident_phone": PHONE,
+        "resident_address": ADDRESS,
+        **extra,
+    }
+    return ok(await client.post("/requests", json=body))["request"]  # type: ignore[no-any-return]
+
+
+async def test_a_department_acts_only_on_its_own_orders(m: Matching, keys: Keys) -> None:
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
+        ours = await volunteer(civil, "民政志愿者")
+        order = await place(civil)
+        rid = order["request_id"]
+        assert ours in order["offered"]
+        placed = next(e for e in await events(m) if e.type == "RequestPlaced")
+        assert placed.data["department"] == "civil-affairs"
+
+        before = await head(m)
+        error = refused(await hrss.post(f"/requests/{rid}/cancel", json={"reason": "x"}))
+        assert "hrss" in error["message"] and "civil-affairs" in error["message"]
+        assert "部门" in error["message_zh"]
+        refused(await hrss.post(f"/requests/{rid}/escalate"))
+        refused(
+            await hrss.post(f"/requests/{rid}/assign", json={"provider_id": ours, "staff": "x"})
+        )
+        # Nor take it for a provider that is not theirs.
+        refused(await hrss.post(f"/requests/{rid}/accept", json={"provider_id": ours}))
+        refused(
+            await hrss.post(f"/requests/{rid}/decline", json={"provider_id": ours, "reason": "x"})
+        )
+        assert await head(m) == before
+
+        # Its own order runs from 接单 to 回访.
+        ok(await civil.post(f"/requests/{rid}/accept", json={"provider_id": ours}))
+        refused(await hrss.post(f"/requests/{rid}/start", json={}))
+        ok(await civil.post(f"/requests/{rid}/start", json={}))
+        refused(await hrss.post(f"/requests/{rid}/finish", json={"hours": 1}))
+        ok(await civil.post(f"/requests/{rid}/finish", json={"hours": 1}))
+        refused(await hrss.post(f"/requests/{rid}/follow-up", json={"satisfaction": 5}))
+        done = ok(await civil.post(f"/requests/{rid}/follow-up", json={"satisfaction": 5}))
+        assert done["request"]["status"] == "followed_up"
+
+
+async def test_the_providers_department_may_take_another_departments_order(
+    m: Matching, keys: Keys
+) -> None:
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
+        theirs = await volunteer(hrss, "人社志愿者")
+        order = await place(civil)
+        assert theirs in order["offered"]
+        rid = order["request_id"]
+        ok(await hrss.post(f"/requests/{rid}/accept", json={"provider_id": theirs}))
+        ok(await hrss.post(f"/requests/{rid}/start", json={}))
+        ok(await hrss.post(f"/requests/{rid}/finish", json={"hours": 2}))
+        # The follow-up is the placing department's.
+        refused(await hrss.post(f"/requests/{rid}/follow-up", json={"satisfaction": 4}))
+        ok(await civil.post(f"/requests/{rid}/follow-up", json={"satisfaction": 4}))
+
+
+async def test_the_administrator_acts_on_every_departments_orders(m: Matching, keys: Keys) -> None:
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss, as_(m, keys.admin) as admin:
+        civil_volunteer = await volunteer(civil, "民政志愿者")
+        await volunteer(hrss, "人社志愿者")
+        civil_order = (await place(civil))["request_id"]
+        hrss_order = (await place(hrss))["request_id"]
+        city_order = (await place(admin))["request_id"]  # no department: the city's
+        ok(
+            await admin.post(
+                f"/requests/{civil_order}/accept", json={"provider_id": civil_volunteer}
+            )
+        )
+        ok(await admin.post(f"/requests/{hrss_order}/escalate"))
+        ok(await admin.post(f"/requests/{hrss_order}/cancel", json={"reason": "居民撤单"}))
+        refused(await civil.post(f"/requests/{city_order}/cancel", json={"reason": "x"}))
+        ok(await admin.post(f"/requests/{city_order}/cancel", json={"reason": "重复下单"}))
+        # An admin key naming a department places an order for it.
+        named = await admin.post(
+            "/requests",
+            json={"community": COMMUNITY, "target_group": "elderly", "service_type": "home_visit"},
+            headers={"X-Department": "hrss"},
+        )
+        rid = ok(named)["request"]["request_id"]
+        ok(await hrss.post(f"/requests/{rid}/cancel", json={"reason": "已解决"}))
+
+
+async def test_providers_and_programmes_belong_to_the_department_that_made_them(
+    m: Matching, keys: Keys
+) -> None:
+    today = datetime.now(UTC).date()
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss, as_(m, keys.admin) as admin:
+        ours = await volunteer(civil, "民政志愿者")
+        before = await head(m)
+        refused(await hrss.put(f"/providers/{ours}/availability", json={"available": False}))
+        assert await head(m) == before
+        ok(await civil.put(f"/providers/{ours}/availability", json={"capacity": 5}))
+        ok(await admin.put(f"/providers/{ours}/availability", json={"available": True}))
+
+        programme = {
+            "title": "八段锦晨练",
+            "community": COMMUNITY,
+            "service_type": "health_management",
+            "rrule": "FREQ=DAILY",
+            "starts_on": (today - timedelta(days=7)).isoformat(),
+        }
+        pid = ok(await civil.post("/programmes", json=programme))["programme_id"]
+        check_in = {"occurrence": today.isoformat(), "participant": "张阿姨"}
+        refused(await hrss.post(f"/programmes/{pid}/check-ins", json=check_in))
+        ok(await civil.post(f"/programmes/{pid}/check-ins", json=check_in))
+        ok(await admin.post(f"/programmes/{pid}/check-ins", json={**check_in, "participant": "李"}))
+
+
+async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without_the_values(
+    m: Matching, keys: Keys
+) -> None:
+    async with (
+        as_(m, keys.civil) as civil,
+        as_(m, keys.hrss) as hrss,
+        as_(m, keys.admin) as admin,
+        as_(m, keys.auditor) as auditor,
+        as_(m, keys.service) as service,
+    ):
+        ours = await volunteer(civil, "民政志愿者")
+        order = await place(civil)
+        rid = order["request_id"]
+        ok(await civil.post(f"/requests/{rid}/accept", json={"provider_id": ours}))
+        contact = f"/requests/{rid}/contact"
+
+        before = await head(m)
+        # Not another department's, nor a read-only key's, nor for a provider not serving.
+        for client in (hrss, auditor, service):
+            refused(await client.get(contact, params={"provider_id": ours}), "request_id")
+        refused(await civil.get(contact, params={"provider_id": "someone"}), "provider_id")
+        assert await head(m) == before
+
+        asked = datetime.now(UTC)
+        shown = ok(
+            await civil.get(contact, params={"provider_id": ours}, headers={"X-Actor": "wang.fang"})
+        )
+        assert shown == {"phone": PHONE, "address": ADDRESS}
+        viewed = [e for e in await events(m, before) if e.type == "ResidentContactViewed"]
+        assert len(viewed) == 1
+        (event,) = viewed
+        # Who (the key and the person it named), which order, when.
+        assert event.actor == "mz-clerk (wang.fang)" and event.department == "civil-affairs"
+        assert asked - timedelta(seconds=1) <= event.time <= datetime.now(UTC)
+        assert event.data == {
+            "request_id": rid,
+            "department": "civil-affairs",
+            "provider_id": ours,
+            "viewer": "mz-clerk (wang.fang)",
+            "viewer_role": "department",
+            "viewer_department": "civil-affairs",
+            "fields": ["phone", "address"],
+        }
+        wire = json.dumps(event.model_dump(mode="json"), ensure_ascii=False)
+        assert PHONE not in wire and ADDRESS not in wire and "12号3单元" not in wire
+
+        # The administrator sees it too, and that view is one more event.
+        after_first = await head(m)
+        ok(await admin.get(contact, params={"provider_id": ours}))
+        (again,) = [e for e in await events(m, after_first) if e.type == "ResidentContactViewed"]
+        assert again.data["viewer"] == "city-admin" and again.data["viewer_role"] == "admin"
+        assert again.data["viewer_department"] is None
+
+
+async def test_a_social_workers_department_acts_for_them(
+    m: Matching, keys: Keys, producers: dict[str, Producer]
+) -> None:
+    worker = await producers["registry"].worker("李娜")  # on civil-affairs' roster
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
+
+        async def seen() -> bool:
+            return any(p["provider_id"] == worker for p in ok(await civil.get("/providers")))
+
+        await eventually(seen)
+        before = await head(m)
+        refused(await hrss.put(f"/providers/{worker}/availability", json={"capacity": 4}))
+        assert await head(m) == before
+        ok(await civil.put(f"/providers/{worker}/availability", json={"capacity": 4}))
+        order = await place(hrss)
+        assert worker in order["offered"]
+        rid = order["request_id"]
+        # civil-affairs takes hrss's order for its own worker, and sees the contact.
+        ok(await civil.post(f"/requests/{rid}/accept", json={"provider_id": worker}))
+        shown = ok(await civil.get(f"/requests/{rid}/contact", params={"provider_id": worker}))
+        assert shown["phone"] == PHONE
+        (viewed,) = [e for e in await events(m) if e.type == "ResidentContactViewed"]
+        assert viewed.data["department"] == "hrss"
+        assert viewed.data["viewer_department"] == "civil-affairs"

@@ -1,0 +1,302 @@
+"""Who may change which training records (issue 7, Access), on a running training node
+with API keys switched on, over HTTP, real Redis and a real database.
+
+A department key changes only its own department's records: the bases it owns, the
+sessions held at them (schedule, enrol, sign in, complete, import a sign-in sheet) and
+its own workers' appraisals and exam results. Every refusal is a 403 naming the field
+in English and Chinese, and leaves no event behind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from shegong.contracts import Envelope
+from shegong.contracts.registry import Region, WorkerRegistered
+from shegong.contracts.training import TRAINING_STREAM, BaseRegistered, SessionScheduled
+from shegong.kernel.api_keys import KeysFile
+
+from .conftest import HASHER, Node, StartTraining
+from .test_sessions import LI, ZHANG
+
+
+class Keys:
+    def __init__(self, path: Path) -> None:
+        self.file = KeysFile(path)
+        self.admin = self.file.issue("admin", name="city-admin")
+        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
+        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
+        self.auditor = self.file.issue("auditor", name="audit-office")
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return Keys(tmp_path / "api-keys.json")
+
+
+@pytest.fixture
+async def node(database_url: str, start_training: StartTraining, keys: Keys) -> Node:
+    return await start_training(database_url, api_keys_file=str(keys.file.path))
+
+
+def as_(node: Node, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=node.client._transport,
+        base_url=str(node.client.base_url),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
+def refused(resp: httpx.Response, field: str = "department") -> dict[str, Any]:
+    assert resp.status_code == 403, resp.text
+    error = resp.json()["error"]
+    assert error["code"] == "forbidden"
+    assert error["field"] == field
+    assert error["message"] and error["message_zh"]
+    return error
+
+
+def created(resp: httpx.Response) -> Any:
+    assert resp.status_code in (200, 201), resp.text
+    return resp.json()
+
+
+async def head(node: Node) -> int:
+    return await node.runtime.store.head()
+
+
+def hrss_worker(node: Node, name: str, id_number: str) -> str:
+    """A worker on the HR & social security department's roster."""
+    worker_id = str(uuid.uuid4())
+    node.feed.append(
+        worker_id,
+        1,
+        WorkerRegistered(
+            worker_id=worker_id,
+            department="hrss",
+            name=name,
+            id_number_hash=HASHER.id_number(id_number),
+            region=Region(county="安定区"),
+        ),
+    )
+    return worker_id
+
+
+async def base(client: httpx.AsyncClient, name: str, **extra: Any) -> str:
+    body = {"name": name, "kind": "培训基地", "tier": "县级", **extra}
+    return created(await client.post("/bases", json=body))["base"]["base_id"]  # type: ignore[no-any-return]
+
+
+async def schedule(client: httpx.AsyncClient, base_id: str | None, **extra: Any) -> httpx.Response:
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    return await client.post("/sessions", json={**body, "base_id": base_id, **extra})
+
+
+async def test_a_department_changes_only_its_own_bases_and_sessions(node: Node, keys: Keys) -> None:
+    zhang = node.feed.register("张伟", ZHANG)  # civil-affairs' worker
+    await node.sync()
+    async with as_(node, keys.civil) as civil, as_(node, keys.hrss) as hrss:
+        civil_base = await base(civil, "安定区民政培训基地")
+        hrss_base = await base(hrss, "安定区人社培训基地")
+        await node.sync_own()
+        bases = {b["base_id"]: b["department"] for b in created(await civil.get("/bases"))}
+        # Everyone reads the whole network, with each base's department.
+        assert bases == {civil_base: "civil-affairs", hrss_base: "hrss"}
+
+        # Naming another department for a new base: refused.
+        before = await head(node)
+        error = refused(
+            await civil.post(
+                "/bases",
+                json={"name": "x", "kind": "培训基地", "tier": "县级", "department": "hrss"},
+            )
+        )
+        assert "civil-affairs" in error["message"] and "hrss" in error["message"]
+        assert "部门" in error["message_zh"]
+        # A session at another department's base: refused, nothing recorded.
+        refused(await schedule(civil, hrss_base))
+        assert await head(node) == before
+
+        own = created(await schedule(civil, civil_base))["session"]["session_id"]
+        theirs = created(await schedule(hrss, hrss_base))["session"]["session_id"]
+
+        # Another department's session: every change refused.
+        before = await head(node)
+        body = {"worker_id": zhang}
+        refused(await civil.post(f"/sessions/{theirs}/enrolments", json=body))
+        refused(await civil.post(f"/sessions/{theirs}/attendance", json=body))
+        refused(await civil.post(f"/sessions/{theirs}/completions", json=body))
+        refused(await civil.post(f"/sessions/{theirs}/complete"))
+        sheet = f"姓名,身份证号,签到时间\n张伟,{ZHANG},2025-03-01 08:55\n".encode()
+        refused(
+            await civil.post(
+                f"/sessions/{theirs}/signin-sheet",
+                files={"file": ("签到表.csv", sheet, "text/csv")},
+            )
+        )
+        assert await head(node) == before
+
+        # Its own session: everything goes (its worker or anyone's may attend).
+        created(await civil.post(f"/sessions/{own}/enrolments", json=body))
+        signed = created(
+            await civil.post(
+                f"/sessions/{own}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+            )
+        )
+        assert signed["recorded"] == 1
+        done = created(await civil.post(f"/sessions/{own}/completions", json=body))
+        assert done["session"]["completed"] == 1
+
+    # The sessions' events name the department holding them.
+    held = {
+        e.data["session_id"]: e.data["department"]
+        for e in await node.runtime.store.read_after(0, 1000)
+        if e.type == "SessionScheduled"
+    }
+    assert held == {own: "civil-affairs", theirs: "hrss"}
+
+
+async def test_the_city_administrator_changes_every_departments_records(
+    node: Node, keys: Keys
+) -> None:
+    zhang = node.feed.register("张伟", ZHANG)
+    li = hrss_worker(node, "李娜", LI)
+    await node.sync()
+    async with (
+        as_(node, keys.civil) as civil,
+        as_(node, keys.hrss) as hrss,
+        as_(node, keys.admin) as admin,
+    ):
+        civil_base = await base(civil, "民政基地")
+        # The administrator registers a base for a department, and one of the city's own.
+        hrss_base = await base(admin, "人社基地", department="hrss")
+        city_base = await base(admin, "市委党校基地")
+        for base_id, worker in ((civil_base, zhang), (hrss_base, li), (city_base, zhang)):
+            sid = created(await schedule(admin, base_id))["session"]["session_id"]
+            created(await admin.post(f"/sessions/{sid}/enrolments", json={"worker_id": worker}))
+            created(await admin.post(f"/sessions/{sid}/attendance", json={"worker_id": worker}))
+            created(await admin.post(f"/sessions/{sid}/complete"))
+        # hrss owns the base the administrator registered for it; nobody but the
+        # administrator owns the city's.
+        created(await schedule(hrss, hrss_base))
+        refused(await schedule(hrss, city_base))
+        refused(await schedule(civil, city_base))
+        # A session without a base is the scheduling department's.
+        free = created(await schedule(hrss, None))["session"]["session_id"]
+        refused(await civil.post(f"/sessions/{free}/enrolments", json={"worker_id": zhang}))
+        created(await admin.post(f"/sessions/{free}/enrolments", json={"worker_id": zhang}))
+
+
+async def test_appraisals_and_exam_results_are_the_workers_departments(
+    node: Node, keys: Keys
+) -> None:
+    zhang = node.feed.register("张伟", ZHANG)  # civil-affairs
+    li = hrss_worker(node, "李娜", LI)
+    await node.sync()
+    appraisal = {"period": "2024", "grade": "优秀"}
+    async with (
+        as_(node, keys.civil) as civil,
+        as_(node, keys.admin) as admin,
+        as_(node, keys.auditor) as auditor,
+    ):
+        before = await head(node)
+        refused(await civil.post("/assessments", json={"worker_id": li, **appraisal}))
+        assert await head(node) == before
+        created(await civil.post("/assessments", json={"worker_id": zhang, **appraisal}))
+        created(await admin.post("/assessments", json={"worker_id": li, **appraisal}))
+
+        sheet = (
+            "姓名,身份证号,考试年度,级别,是否通过\n"
+            f"张伟,{ZHANG},2024,中级,是\n"
+            f"李娜,{LI},2024,中级,是\n"
+        ).encode()
+        report = created(
+            await civil.post(
+                "/imports/exam-results", files={"file": ("exams.csv", sheet, "text/csv")}
+            )
+        )
+        assert report["recorded"] == 1
+        assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "department")]
+        assert "hrss" in report["rejected"][0]["reason"] and report["rejected"][0]["reason_zh"]
+
+        # The auditor reads, and is refused every write by the edge (no field to name).
+        assert (await auditor.get("/sessions")).status_code == 200
+        resp = await auditor.post("/assessments", json={"worker_id": zhang, **appraisal})
+        assert resp.status_code == 403 and resp.json()["error"]["code"] == "forbidden"
+
+
+def _v1(event_type: str, data: dict[str, Any]) -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(
+        id=str(uuid.uuid4()),
+        type=event_type,
+        schema_version=1,
+        source="/shegong/training/city",
+        service="training",
+        subject="x",
+        aggregate_type="base",
+        aggregate_version=1,
+        sequence=1,
+        time=now,
+        recorded_time=now,
+        correlation_id=str(uuid.uuid4()),
+        data=data,
+    )
+
+
+def test_version_1_bases_and_sessions_read_as_owned_by_no_department() -> None:
+    old_base = TRAINING_STREAM.decode(
+        _v1(
+            "BaseRegistered",
+            {
+                "base_id": "b",
+                "name": "党校",
+                "kind": "training_base",
+                "tier": "city",
+                "region": None,
+            },
+        )
+    )
+    assert isinstance(old_base, BaseRegistered) and old_base.department is None
+    old_session = TRAINING_STREAM.decode(
+        _v1(
+            "SessionScheduled",
+            {
+                "session_id": "s",
+                "kind": "lecture",
+                "title": "t",
+                "held_on": "2024-05-01",
+                "hours": 2,
+                "base_id": "b",
+            },
+        )
+    )
+    assert isinstance(old_session, SessionScheduled) and old_session.department is None
+
+
+async def test_a_session_written_before_sessions_named_a_department_is_its_bases(
+    node: Node, keys: Keys
+) -> None:
+    zhang = node.feed.register("张伟", ZHANG)
+    await node.sync()
+    async with as_(node, keys.civil) as civil, as_(node, keys.hrss) as hrss:
+        civil_base = await base(civil, "民政基地")
+        # What a version-1 entry reads as: a session at the base, naming no department.
+        old = SessionScheduled(
+            session_id="old-session",
+            kind="lecture",  # type: ignore[arg-type]
+            title="2023年专题讲座",
+            held_on="2023-05-01",  # type: ignore[arg-type]
+            hours=2,
+            base_id=civil_base,
+        )
+        async with node.runtime.store.transaction() as tx:
+            await tx.append("old-session", "session", 0, [old])
+        refused(await hrss.post("/sessions/old-session/enrolments", json={"worker_id": zhang}))
+        created(await civil.post("/sessions/old-session/enrolments", json={"worker_id": zhang}))
