@@ -57,7 +57,7 @@ def as_(m: Matching, key: str) -> httpx.AsyncClient:
     )
 
 
-def refused(resp: httpx.Response, field: str = "department") -> dict[str, Any]:
+def refused(resp: httpx.Response, field: str | None = "department") -> dict[str, Any]:
     assert resp.status_code == 403, resp.text
     error = resp.json()["error"]
     assert error["code"] == "forbidden"
@@ -251,6 +251,16 @@ async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without
         (again,) = [e for e in await events(m, after_first) if e.type == "ResidentContactViewed"]
         assert again.data["viewer"] == "city-admin" and again.data["viewer_role"] == "admin"
         assert again.data["viewer_department"] is None
+
+        # Both views are in the access log the auditors read; departments may not read it.
+        log = ok(await auditor.get("/audit/access"))
+        assert log["types"] == ["ResidentContactViewed"] and log["total"] == 2
+        assert [i["data"]["viewer"] for i in log["items"]] == [
+            "city-admin",
+            "mz-clerk (wang.fang)",
+        ]
+        assert PHONE not in json.dumps(log, ensure_ascii=False)
+        refused(await civil.get("/audit/access"), None)
 
 
 async def test_a_social_workers_department_acts_for_them(

@@ -185,7 +185,9 @@ async def test_the_city_administrator_changes_every_departments_records(
         # hrss owns the base the administrator registered for it; nobody but the
         # administrator owns the city's.
         created(await schedule(hrss, hrss_base))
-        refused(await schedule(hrss, city_base))
+        city_only = refused(await schedule(hrss, city_base))
+        assert "city administrator" in city_only["message"] and "None" not in city_only["message"]
+        assert "市级管理员" in city_only["message_zh"]
         refused(await schedule(civil, city_base))
         # A session without a base is the scheduling department's.
         free = created(await schedule(hrss, None))["session"]["session_id"]

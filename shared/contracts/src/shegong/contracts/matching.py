@@ -310,6 +310,7 @@ class ResidentContactViewed(Event):
     themselves never travel (rule 7); when is the entry's time."""
 
     aggregate_type = "contact-access"
+    audit = True
     type: Literal["ResidentContactViewed"] = "ResidentContactViewed"
     request_id: str
     department: str | None = Field(

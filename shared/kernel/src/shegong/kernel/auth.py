@@ -199,6 +199,14 @@ def command_context_for(
 def refuse_other_department(ctx: CommandContext, department: str | None) -> None:
     """Raise 403 when a department-scoped context touches another department's records."""
     if ctx.role == "department" and department != ctx.department:
+        if department is None:  # a record of the city's own: the administrator's alone
+            raise AuthError(
+                403,
+                f"this is a city-wide record: only the city administrator may change it, "
+                f"not department {ctx.department!r}",
+                f"这是市级记录，只有市级管理员可以修改（{ctx.department} 部门不能修改）",
+                field="department",
+            )
         raise AuthError(
             403,
             f"department {ctx.department!r} may not change records of {department!r}",
