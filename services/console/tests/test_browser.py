@@ -428,6 +428,36 @@ def test_the_access_log_lists_every_full_view_of_personal_data(
         assert "<tr data-service=" not in refused.text
 
 
+def test_an_eligible_worker_is_admitted_to_the_expert_pool_from_the_ladder_page(
+    console: httpx.Client, examined: dict[str, str]
+) -> None:
+    registry = client_for(examined["registry"], examined["key"])
+    zhang = examined["zhang"]
+    standing = registry.get(f"/ladder/{zhang}").json()
+    (step,) = [s for s in standing["steps"] if s["step"] == "expert_pool"]
+    assert step["eligible"] and standing["expert_pool_admitted_on"] is None
+    page = console.get(f"/training/ladder/{zhang}")
+    assert 'data-testid="admit-form"' in page.text and "纳入专家库" in page.text
+    not_eligible = console.get(f"/training/ladder/{examined['wang']}")
+    assert 'data-testid="admit-form"' not in not_eligible.text
+
+    day = dt.date.today().isoformat()
+    admitted = console.post(f"/training/ladder/{zhang}/expert-pool", data={"admitted_on": day})
+    assert admitted.status_code == 303, admitted.text
+    shown = console.get(admitted.headers["location"])
+    api = registry.get(f"/ladder/{zhang}").json()
+    assert api["expert_pool_admitted_on"] == day
+    assert f'data-testid="admitted-on">{api["expert_pool_admitted_on"]}<' in shown.text
+    assert 'data-testid="admit-result"' in shown.text and "已纳入专家库" in shown.text
+    assert 'data-testid="admit-form"' not in shown.text, "admitted once"
+
+    # Asked again (a stale page): the registry refuses, and the page says why.
+    again = console.post(f"/training/ladder/{zhang}/expert-pool", data={})
+    assert again.status_code == 400
+    assert 'data-testid="problem"' in again.text and "already in the expert pool" in again.text
+    assert registry.get(f"/ladder/{zhang}").json()["expert_pool_admitted_on"] == day
+
+
 def test_the_training_calendar_places_sessions_on_their_dates_and_enrols(
     console: httpx.Client, seeded: dict[str, str]
 ) -> None:

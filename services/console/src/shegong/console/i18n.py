@@ -286,6 +286,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "viewed_field_phone": ("手机号", "Phone"),
     "viewed_field_address": ("住址", "Address"),
     "order": ("点单", "Order"),
+    # 纳入专家库: the registry's POST /ladder/{worker_id}/expert-pool.
+    "admit_expert_pool": ("纳入专家库", "Admit to the expert pool"),
+    "admit_on_hint": ("入库日期（留空为今天）", "Admission date (empty: today)"),
+    "admitted_result": ("已纳入专家库", "Admitted to the expert pool"),
     # A department record's fields (人员库 person page).
     "f_name": ("姓名", "Name"),
     "f_gender": ("性别", "Gender"),
