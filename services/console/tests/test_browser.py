@@ -309,6 +309,155 @@ def test_an_auditor_reads_everything_and_is_offered_no_change(
         assert ">Read-only<" in english.text and ">Auditor<" in english.text
 
 
+ROW = re.compile(r'<tr data-service="(\w+)" data-type="\w+" data-position="(\d+)"')
+
+
+def access_records(seeded: dict[str, str], **params: str) -> dict[str, dict[str, Any]]:
+    """Each audited service's whole access log (``GET /audit/access``), as the admin reads it."""
+    found = {}
+    for name in ("registry", "matching"):
+        api = client_for(seeded[name], seeded["key"])
+        found[name] = api.get("/audit/access", params={**params, "limit": 1000}).json()
+    return found
+
+
+def newest_first(found: dict[str, dict[str, Any]]) -> list[tuple[str, int]]:
+    """The services' records as one log, newest first: (service, position)."""
+    rows = [
+        (dt.datetime.fromisoformat(i["occurred_at"]).replace(tzinfo=None), name, i["position"])
+        for name, log in found.items()
+        for i in log["items"]
+    ]
+    return [(name, position) for _, name, position in sorted(rows, reverse=True)]
+
+
+def test_the_access_log_lists_every_full_view_of_personal_data(
+    examined: dict[str, str], platform: Platform
+) -> None:
+    registry = client_for(examined["registry"], examined["key"])
+    matching = client_for(examined["matching"], examined["key"])
+    before = access_records(examined)
+    # A worker's personal data seen in full, once naming the person at the key.
+    for n in range(30):
+        headers = {"X-Actor": "wang.fang"} if n == 0 else {}
+        seen = registry.get(f"/workers/{examined['zhang']}/personal-data", headers=headers)
+        assert seen.status_code == 200 and seen.json()["audited"], seen.text
+    # A resident's contact, seen by the provider serving the accepted order.
+    placed = matching.post(
+        "/requests",
+        json={
+            "community": EAST,
+            "target_group": "elderly",
+            "service_type": "home_visit",
+            "resident_phone": "13809312001",
+            "resident_address": "永定路12号3单元501",
+        },
+    )
+    assert placed.status_code == 201, placed.text
+    order = placed.json()["request"]
+    provider = order["offered"][0]
+    accepted = matching.post(
+        f"/requests/{order['request_id']}/accept", json={"provider_id": provider}
+    )
+    assert accepted.status_code < 300, accepted.text
+    for _ in range(25):
+        contact = matching.get(
+            f"/requests/{order['request_id']}/contact", params={"provider_id": provider}
+        )
+        assert contact.status_code == 200, contact.text
+    found = access_records(examined)
+    assert found["registry"]["total"] == before["registry"]["total"] + 30
+    assert found["matching"]["total"] == before["matching"]["total"] + 25
+    merged = newest_first(found)
+    total = len(merged)
+    assert total == found["registry"]["total"] + found["matching"]["total"] > 50
+
+    key = auditor_key(platform)
+    with httpx.Client(base_url=examined["console"], timeout=20) as auditor:
+        assert auditor.post("/login", data={"api_key": key}).status_code == 303
+        page = auditor.get("/audit")
+        assert page.status_code == 200
+        assert 'data-nav="access_log"' in page.text and "查看留痕" in page.text
+        assert f'data-testid="access-total"><span data-value="{total}">' in page.text
+        for name in ("registry", "matching"):
+            n = found[name]["total"]
+            assert f'data-testid="access-total-{name}"><span data-value="{n}">' in page.text
+        second = auditor.get("/audit", params={"offset": 50})
+        rows = ROW.findall(page.text) + ROW.findall(second.text)
+        assert [(s, int(p)) for s, p in rows] == merged, "both services' records, newest first"
+        assert 'data-testid="page-next"' in page.text and 'data-testid="page-prev"' in second.text
+        # What was viewed, by whom, which fields — in Chinese.
+        newest = page.text.split("<tbody>")[1].split("</tr>")[0]
+        assert 'data-service="matching"' in newest and "居民联系方式" in newest
+        assert order["request_id"] in newest and "手机号、住址" in newest
+        assert "市级管理员" in newest
+        assert "工作者个人信息" in page.text and "身份证号、手机号" in page.text
+        assert f'data-worker="{examined["zhang"]}"' in page.text
+
+        # Filtered by viewer and by date, as the services filter them.
+        me = registry.get("/whoami").json()["name"]
+        named = auditor.get("/audit", params={"viewer": f"{me} (wang.fang)"})
+        api = access_records(examined, actor=f"{me} (wang.fang)")
+        assert api["registry"]["total"] == 1 and api["matching"]["total"] == 0
+        assert named.text.count("<tr data-service=") == 1
+        assert 'data-testid="access-total"><span data-value="1">' in named.text
+        today = dt.datetime.now(dt.UTC).date()
+        tomorrow = (today + dt.timedelta(days=1)).isoformat()
+        later = auditor.get("/audit", params={"since": tomorrow})
+        assert 'data-testid="access-total"><span data-value="0">' in later.text
+        day = today.isoformat()
+        upto = auditor.get("/audit", params={"since": day, "until": day})
+        assert f'data-testid="access-total"><span data-value="{total}">' in upto.text
+        english = auditor.get("/audit?lang=en")
+        assert "Access log" in english.text and "Resident" in english.text
+        auditor.get("/audit?lang=zh")
+
+    # A department may not read the access log: the services' refusal, said plainly.
+    assert platform.keys is not None
+    clerk = KeysFile(platform.keys.keys_file).issue(
+        "department", name="民政科员", department="civil-affairs"
+    )
+    with httpx.Client(base_url=examined["console"], timeout=20) as department:
+        assert department.post("/login", data={"api_key": clerk}).status_code == 303
+        assert 'data-nav="access_log"' not in department.get("/training").text
+        refused = department.get("/audit")
+        assert refused.status_code == 403
+        assert refused.text.count('data-testid="problem"') == 2
+        assert "你的角色无权查看此内容" in refused.text
+        assert "registry" in refused.text and "matching" in refused.text
+        assert "<tr data-service=" not in refused.text
+
+
+def test_an_eligible_worker_is_admitted_to_the_expert_pool_from_the_ladder_page(
+    console: httpx.Client, examined: dict[str, str]
+) -> None:
+    registry = client_for(examined["registry"], examined["key"])
+    zhang = examined["zhang"]
+    standing = registry.get(f"/ladder/{zhang}").json()
+    (step,) = [s for s in standing["steps"] if s["step"] == "expert_pool"]
+    assert step["eligible"] and standing["expert_pool_admitted_on"] is None
+    page = console.get(f"/training/ladder/{zhang}")
+    assert 'data-testid="admit-form"' in page.text and "纳入专家库" in page.text
+    not_eligible = console.get(f"/training/ladder/{examined['wang']}")
+    assert 'data-testid="admit-form"' not in not_eligible.text
+
+    day = dt.date.today().isoformat()
+    admitted = console.post(f"/training/ladder/{zhang}/expert-pool", data={"admitted_on": day})
+    assert admitted.status_code == 303, admitted.text
+    shown = console.get(admitted.headers["location"])
+    api = registry.get(f"/ladder/{zhang}").json()
+    assert api["expert_pool_admitted_on"] == day
+    assert f'data-testid="admitted-on">{api["expert_pool_admitted_on"]}<' in shown.text
+    assert 'data-testid="admit-result"' in shown.text and "已纳入专家库" in shown.text
+    assert 'data-testid="admit-form"' not in shown.text, "admitted once"
+
+    # Asked again (a stale page): the registry refuses, and the page says why.
+    again = console.post(f"/training/ladder/{zhang}/expert-pool", data={})
+    assert again.status_code == 400
+    assert 'data-testid="problem"' in again.text and "already in the expert pool" in again.text
+    assert registry.get(f"/ladder/{zhang}").json()["expert_pool_admitted_on"] == day
+
+
 def test_the_training_calendar_places_sessions_on_their_dates_and_enrols(
     console: httpx.Client, seeded: dict[str, str]
 ) -> None:

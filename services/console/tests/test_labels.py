@@ -7,6 +7,7 @@ from pathlib import Path
 
 import shegong.console
 from shegong.console.i18n import LABELS
+from shegong.console.pages.audit import AUDITED
 from shegong.console.pages.census import SHOWN
 from shegong.console.pages.orders import COLUMNS
 
@@ -27,6 +28,8 @@ def test_every_literal_label_in_the_templates_is_bilingual() -> None:
     used |= {f"step_{s}" for s in ("senior_review", "expert_pool")}  # the ladder's steps
     used |= {f"tta_{k}" for k in ("median", "p90")} | {f"weekday_{d}" for d in range(1, 8)}
     used |= {f"part_{k}" for k in ("proximity", "load", "training", "satisfaction", "fairness")}
+    used |= {f"viewed_{s}" for s in AUDITED}  # the access log: what was viewed
+    used |= {f"viewed_field_{f}" for f in ("id_number", "phone", "address")}  # and which fields
     missing = sorted(used - set(LABELS))
     assert not missing, f"labels without a translation: {missing}"
     for key, (zh, en) in LABELS.items():

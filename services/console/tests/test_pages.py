@@ -15,6 +15,7 @@ from asgi_lifespan import LifespanManager
 
 from shegong.console.main import build
 from shegong.console.month import Month
+from shegong.console.pages.audit import merged
 from shegong.console.pages.orders import column_of
 from shegong.console.pages.training import page_links
 from shegong.console.settings import ConsoleSettings
@@ -385,3 +386,19 @@ def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None
         None,
         None,
     )
+
+
+def test_the_access_log_merges_the_services_newest_first_a_page_at_a_time() -> None:
+    def record(position: int, at: str) -> dict[str, Any]:
+        return {"position": position, "type": "X", "occurred_at": at, "data": {}}
+
+    found = {  # SQLite answers naive UTC times, PostgreSQL aware ones
+        "registry": {
+            "total": 2,
+            "items": [record(9, "2026-11-29T10:00:00"), record(3, "2026-11-28T09:00:00")],
+        },
+        "matching": {"total": 1, "items": [record(4, "2026-11-29T09:30:00+00:00")]},
+    }
+    first = [(r["service"], r["position"]) for r in merged(found, 0)]
+    assert first == [("registry", 9), ("matching", 4), ("registry", 3)]
+    assert [(r["service"], r["position"]) for r in merged(found, 2)] == [("registry", 3)]

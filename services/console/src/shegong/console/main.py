@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from shegong.console.i18n import LANGS
+from shegong.console.pages.audit import audit_router
 from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.orders import orders_router
@@ -143,6 +144,7 @@ def build(
         orders_router(),
         programmes_router(),
         training_router(),
+        audit_router(),
     ):
         app.include_router(router)
     return app

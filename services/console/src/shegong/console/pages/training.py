@@ -162,18 +162,31 @@ def training_router() -> APIRouter:
         )
 
     @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
-    async def standing(ctx: Annotated[Ctx, Depends(page_context)], worker_id: str) -> Response:
+    async def standing(
+        ctx: Annotated[Ctx, Depends(page_context)], worker_id: str, admitted: str = ""
+    ) -> Response:
         """三级进阶: one worker's steps, each rule met or not with what the worker has; the
         worker's name and organisation as the registry knows them, where it does."""
+        return await _standing_page(ctx, worker_id, admitted=admitted)
+
+    @router.post("/training/ladder/{worker_id}/expert-pool", response_class=HTMLResponse)
+    async def admit(
+        ctx: Annotated[Ctx, Depends(page_context)],
+        worker_id: str,
+        admitted_on: Annotated[str, Form()] = "",
+    ) -> Response:
+        """纳入专家库 through the registry, which checks the rules again (and refuses a
+        worker already admitted or not eligible): its refusal is shown on the page."""
         path = quote(worker_id, safe="")
-        (found, problem), (worker, _) = await asyncio.gather(
-            _read(ctx, ctx.registry, f"/ladder/{path}"),
-            _read(ctx, ctx.registry, f"/workers/{path}"),
-        )
-        status = 200 if problem is None else _status(problem["kind"])
-        return ctx.render(
-            "training_worker.html", status_code=status, ld=found, worker=worker, problem=problem
-        )
+        body = {"admitted_on": admitted_on.strip()} if admitted_on.strip() else {}
+        try:
+            answer = await ctx.registry.post(f"/ladder/{path}/expert-pool", json=body)
+        except UpstreamError as err:
+            status = 403 if err.kind == "forbidden" else 400
+            return await _standing_page(ctx, worker_id, refusal=ctx.problem(err), status=status)
+        day = str(answer.get("admitted_on") or "") if isinstance(answer, dict) else ""
+        target = f"/training/ladder/{path}?{urlencode({'admitted': day})}"
+        return RedirectResponse(target, status_code=303)
 
     @router.get("/training/data", response_class=HTMLResponse)
     async def all_data(
@@ -332,6 +345,32 @@ async def _session_page(
         enrolled=enrolled,
         accepted=accepted,
         problem=problem,
+    )
+
+
+async def _standing_page(
+    ctx: Ctx,
+    worker_id: str,
+    *,
+    admitted: str = "",
+    refusal: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    path = quote(worker_id, safe="")
+    (found, problem), (worker, _) = await asyncio.gather(
+        _read(ctx, ctx.registry, f"/ladder/{path}"),
+        _read(ctx, ctx.registry, f"/workers/{path}"),
+    )
+    if problem is not None:
+        status = _status(problem["kind"])
+    return ctx.render(
+        "training_worker.html",
+        status_code=status,
+        ld=found,
+        worker=worker,
+        problem=problem,
+        refusal=refusal,
+        admitted=admitted,
     )
 
 
