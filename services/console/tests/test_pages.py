@@ -76,7 +76,10 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
         if path == "/whoami":
             return httpx.Response(200, json={**WHO[key], "auth": "keys"})
         if key == AUDIT_KEY and request.method == "POST":
-            return httpx.Response(403, json={"error": {"message": "role auditor may not"}})
+            return httpx.Response(
+                403,
+                json={"error": {"message": "role auditor may not", "message_zh": "审计只能查看"}},
+            )
         if path == "/census/status":
             return httpx.Response(200, json={"records": 3, "persons": 2, "in_review": 0})
         if path == "/regions":
@@ -370,6 +373,13 @@ async def test_who_is_signed_in_is_asked_once_and_an_auditor_is_offered_no_chang
         assert refused.status_code == 403
         assert "Your role may not make this change" in refused.text
         assert "role auditor may not" in refused.text
+        # In Chinese, the service's own Chinese wording.
+        await client.get("/census?lang=zh")
+        refused = await client.post(
+            "/services/orders",
+            data={"community": "a/b/c", "target_group": "elderly", "service_type": "x"},
+        )
+        assert "审计只能查看" in refused.text and "role auditor may not" not in refused.text
 
 
 def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None:

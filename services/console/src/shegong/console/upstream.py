@@ -16,9 +16,12 @@ import httpx
 class UpstreamError(Exception):
     """A service could not answer the way the page needs."""
 
-    def __init__(self, service: str, status: int | None, message: str) -> None:
+    def __init__(
+        self, service: str, status: int | None, message: str, message_zh: str | None = None
+    ) -> None:
         super().__init__(f"{service}: {message}")
         self.service, self.status, self.message = service, status, message
+        self.message_zh = message_zh  # the service's own Chinese wording, when it gave one
 
     @property
     def kind(self) -> str:
@@ -79,7 +82,7 @@ class Upstream:
         except httpx.HTTPError as err:
             raise UpstreamError(self.name, None, f"unreachable ({type(err).__name__})") from err
         if response.status_code >= 400:
-            raise UpstreamError(self.name, response.status_code, _message(response))
+            raise UpstreamError(self.name, response.status_code, *_messages(response))
         if not response.content:
             return None
         if "json" not in response.headers.get("content-type", ""):
@@ -93,19 +96,22 @@ class Upstream:
         return await self.call("POST", path, json=json, **kwargs)
 
 
-def _message(response: httpx.Response) -> str:
+def _messages(response: httpx.Response) -> tuple[str, str | None]:
+    """The service's refusal in English, and in Chinese when it says it in both."""
     try:
         body = response.json()
     except ValueError:
-        return f"HTTP {response.status_code}"
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        field = f" ({error['field']})" if error.get("field") else ""
-        return f"HTTP {response.status_code}: {error['message']}{field}"
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, dict) and detail.get("message"):  # HTTPException(404, {...})
-        field = f" ({detail['field']})" if detail.get("field") else ""
-        return f"HTTP {response.status_code}: {detail['message']}{field}"
-    if detail:
-        return f"HTTP {response.status_code}: {detail}"
-    return f"HTTP {response.status_code}"
+        return f"HTTP {response.status_code}", None
+    body = body if isinstance(body, dict) else {}
+    for key in ("error", "detail"):  # our error form; HTTPException(404, {...})
+        error = body.get(key)
+        if isinstance(error, dict) and error.get("message"):
+            field = f" ({error['field']})" if error.get("field") else ""
+            zh = error.get("message_zh")
+            return (
+                f"HTTP {response.status_code}: {error['message']}{field}",
+                f"HTTP {response.status_code}：{zh}{field}" if zh else None,
+            )
+    if body.get("detail"):
+        return f"HTTP {response.status_code}: {body['detail']}", None
+    return f"HTTP {response.status_code}", None

@@ -115,7 +115,7 @@ class Ctx:
             "kind": err.kind,
             "service": err.service,
             "text": self.t("forbidden_write" if writing else err.kind),
-            "detail": err.message,
+            "detail": err.message_zh if self.lang == "zh" and err.message_zh else err.message,
         }
 
 
