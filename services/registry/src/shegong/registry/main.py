@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import time
+
 from fastapi import FastAPI
 from pydantic import Field
 
@@ -22,6 +26,8 @@ from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection
 from shegong.registry.census.projection import state_metadata as census_state_metadata
 from shegong.registry.ladder import ladder_projections, ladder_router
+from shegong.registry.ladder.sweep import LadderSweep
+from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
@@ -36,7 +42,12 @@ SERVICE = ServiceDefinition(
         *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
         *ladder_projections(runtime),
     ],
-    metadata=[personal_data_metadata, roster_records_metadata, census_state_metadata],
+    metadata=[
+        personal_data_metadata,
+        roster_records_metadata,
+        census_state_metadata,
+        ladder_sweep_metadata,
+    ],
 )
 
 
@@ -45,6 +56,15 @@ class RegistrySettings(ServiceSettings):
         default=True,
         description="Run the city census on this node (REGISTRY_CENSUS). The city's node does; "
         "a department's own node sets it off: its events reach the city's census over the bus.",
+    )
+    registry_ladder_sweep: bool = Field(
+        default=True,
+        description="Re-evaluate the ladder daily (REGISTRY_LADDER_SWEEP): time-based rules "
+        "(a certificate held N years) change eligibility without an event",
+    )
+    registry_ladder_sweep_at: time = Field(
+        default=time(2, 0),
+        description="Local time of the daily ladder sweep (REGISTRY_LADDER_SWEEP_AT)",
     )
 
 
@@ -55,7 +75,9 @@ def census_enabled(settings: ServiceSettings) -> bool:
 
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or RegistrySettings()
+    if not isinstance(settings, RegistrySettings):
+        overrides = settings.model_dump() if settings is not None else {}
+        settings = RegistrySettings(**overrides)
     runtime = Runtime(SERVICE, settings)
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
@@ -79,7 +101,22 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             ladder_router(rt),
         ],
     )
-    app.state.commands = commands
+    sweep = LadderSweep(runtime.store, settings.registry_ladder_sweep_at)
+    runtime_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The daily sweep runs only while the service does, after its schema exists.
+        async with runtime_lifespan(app):
+            if settings.registry_ladder_sweep:
+                sweep.start()
+            try:
+                yield
+            finally:
+                await sweep.stop()
+
+    app.router.lifespan_context = lifespan
+    app.state.commands, app.state.ladder_sweep = commands, sweep
     return app
 
 

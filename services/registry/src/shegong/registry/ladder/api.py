@@ -15,13 +15,13 @@ from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.db import reading
 from shegong.kernel.runtime import Runtime
-from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.process import ladder_facts
 from shegong.registry.ladder.rules import evaluate, load_ladder
 from shegong.registry.ladder.standing import LadderStanding, standing_id
+from shegong.registry.ladder.sweep import evaluate_all
 from shegong.registry.projections.workers import certificates as certificate_rows
 from shegong.registry.projections.workers import workers
 
@@ -111,36 +111,12 @@ def ladder_router(runtime: Runtime) -> APIRouter:
             "steps": [d.as_dict() for d in evaluate(steps, facts, day)],
         }
 
-    @router.post("/evaluate", summary="Re-evaluate every worker of this node (e.g. daily)")
-    async def evaluate_all(as_of: date | None = None) -> dict[str, Any]:
+    @router.post("/evaluate", summary="Re-evaluate every worker of this node now")
+    async def evaluate_now(as_of: date | None = None) -> dict[str, Any]:
         """Rules that depend on time (a certificate held N years) change without an event:
-        this publishes every decision that changed since the last evaluation."""
-        day = as_of or date.today()
-        async with reading(runtime.engine) as conn:
-            worker_ids = list(
-                await conn.scalars(
-                    select(events_table.c.stream_id)
-                    .where(events_table.c.aggregate_type == "worker")
-                    .distinct()
-                )
-            )
-        published = 0
-        for worker_id in worker_ids:
-            async with runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
-                worker = await tx.load(Worker, worker_id)
-                if worker is None:
-                    continue
-                tx.ctx = CommandContext(
-                    actor="registry.ladder", department=worker.profile.get("department")
-                )
-                certs = [(c.level, c.certified_on) for c in worker.certificates]
-                facts = await ladder_facts(tx.conn, worker_id, certs)
-                ladder = await tx.load(LadderStanding, standing_id(worker_id)) or LadderStanding(
-                    standing_id(worker_id)
-                )
-                ladder.decide(evaluate(steps, facts, day), day)
-                published += len(await tx.save(ladder))
-        return {"as_of": day, "workers": len(worker_ids), "events": published}
+        this publishes every decision that changed (the registry also does it daily, at
+        REGISTRY_LADDER_SWEEP_AT)."""
+        return await evaluate_all(runtime.store, steps, as_of or date.today())
 
     @router.post("/{worker_id}/expert-pool", status_code=201, summary="Admit to the expert pool")
     async def admit(worker_id: str, cmd: AdmitToExpertPool) -> dict[str, Any]:

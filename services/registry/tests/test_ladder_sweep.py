@@ -1,0 +1,104 @@
+"""The ladder's daily sweep, on a running registry (SQLite and PostgreSQL): a rule that
+depends on time (a certificate held five years) changes a worker's eligibility on the day
+it comes true, with no event of the worker's — the sweep of that day publishes the change,
+once; a new database starts its record without re-evaluating; a day is swept once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from shegong.kernel.db import reading
+from shegong.kernel.testing import eventually
+from shegong.registry.ladder.rules import load_ladder
+from shegong.registry.ladder.sweep import LadderSweep, sweeps
+
+from .conftest import Node, StartNode
+from .test_registry_api import certify, register
+
+FIVE_YEARS = """
+[steps.senior_review]
+label = "Senior social worker title review"
+label_zh = "高级社会工作师评审"
+
+[[steps.senior_review.rules]]
+key = "intermediate_certificate_years"
+kind = "certificate_held"
+level = "intermediate"
+years = 5
+label = "holds 社会工作师 (intermediate) or above for at least 5 years"
+label_zh = "取得社会工作师及以上证书满5年"
+"""
+
+
+class Clock:
+    def __init__(self, at: str) -> None:
+        self.now = datetime.fromisoformat(at)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def ladder_events(node: Node) -> list[Any]:
+    envelopes = await node.runtime.store.read_after(0, 1000)
+    return [e for e in envelopes if e.type == "LadderEligibilityChanged"]
+
+
+async def test_a_certificate_coming_of_age_is_published_by_that_days_sweep(
+    database_url: str, start_node: StartNode
+) -> None:
+    node = await start_node(database_url, registry_ladder_sweep=False)
+    worker = (await register(node.client, name="张伟", post="社区工作者"))["worker"]
+    await certify(node.client, worker["worker_id"], level="intermediate", certified_on="2021-06-01")
+    before = len(await ladder_events(node))
+
+    clock = Clock("2026-05-30T09:00:00+08:00")
+    sweep = LadderSweep(node.runtime.store, time(2, 0), steps=load_ladder(FIVE_YEARS), now=clock)
+    # A new database: the first round records the day and re-evaluates nothing.
+    assert await sweep.tick() == 0
+    # The next day before 02:00: still yesterday's sweep; after 02:00: a sweep, no change yet.
+    clock.now = datetime.fromisoformat("2026-05-31T01:59:00+08:00")
+    assert await sweep.tick() == 0
+    clock.now = datetime.fromisoformat("2026-05-31T02:00:00+08:00")
+    assert await sweep.tick() == 0
+    # Five years on the day: eligible, published once, and not again that day.
+    clock.now = datetime.fromisoformat("2026-06-01T02:01:00+08:00")
+    assert await sweep.tick() == 1
+    assert await sweep.tick() == 0
+    changed = (await ladder_events(node))[before:]
+    assert [(e.data["step"], e.data["eligible"], e.data["as_of"]) for e in changed] == [
+        ("senior_review", True, "2026-06-01")
+    ]
+    assert changed[0].actor == "registry.ladder"
+
+    async with reading(node.runtime.engine) as conn:
+        days = [
+            tuple(r)
+            for r in await conn.execute(
+                select(sweeps.c.day, sweeps.c.workers, sweeps.c.events).order_by(sweeps.c.day)
+            )
+        ]
+    assert days == [
+        (date(2026, 5, 30), 0, 0),
+        (date(2026, 5, 31), 1, 0),
+        (date(2026, 6, 1), 1, 1),
+    ]
+    # A restart (a new job on the same database) does not sweep that day again.
+    again = LadderSweep(node.runtime.store, time(2, 0), steps=load_ladder(FIVE_YEARS), now=clock)
+    assert await again.tick() == 0
+
+
+async def test_the_running_registry_runs_its_sweep_as_the_leader(
+    database_url: str, start_node: StartNode
+) -> None:
+    node = await start_node(database_url)  # the sweep is on by default
+    sweep: LadderSweep = node.app.state.ladder_sweep
+
+    async def swept() -> bool:
+        async with reading(node.runtime.engine) as conn:
+            return bool(await conn.scalar(select(sweeps.c.day)))
+
+    await eventually(swept)
+    assert sweep.is_leader
