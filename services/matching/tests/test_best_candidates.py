@@ -1,8 +1,11 @@
 """The bounded walk over the candidate table finds exactly what ranking every provider
-of the district finds (random providers, random orders, on a real database)."""
+of the district finds (random providers, random orders, on a real database) — also when
+the census merged some workers' records into persons (one candidate per person, the
+person's load on each record)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import date, timedelta
 
@@ -13,7 +16,13 @@ from shegong.matching.adapters.candidates_table import place_columns
 from shegong.matching.adapters.tables import metadata, provider_state
 from shegong.matching.application.candidates import best_candidates, load_candidates
 from shegong.matching.domain.ranking import Need, rank, region_path, static_score
-from shegong.matching.projections.workforce import trained, training_metadata
+from shegong.matching.projections.workforce import (
+    links,
+    trained,
+    training_metadata,
+    workers,
+    workforce_metadata,
+)
 
 
 async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
@@ -63,13 +72,50 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
                     "kind": "practice",
                 }
             )
+    # The census: some workers' records are one person (pairs and chains of three).
+    worker_ids = [r["provider_id"] for r in rows if r["kind"] == ProviderKind.SOCIAL_WORKER.value]
+    worker_rows = [
+        {
+            "worker_id": w,
+            "name": w,
+            "region": "",
+            "certificate_rank": 0,
+            "department": f"d{i % 3}",
+            "record_key": f"d{i % 3}:{w}",
+        }
+        for i, w in enumerate(worker_ids)
+    ]
+    key = {w["worker_id"]: w["record_key"] for w in worker_rows}
+    shuffled = rng.sample(worker_ids, len(worker_ids))
+    by_id = {r["provider_id"]: r for r in rows}
+    pairs = []
+    for at in range(0, 120, 3):
+        group = shuffled[at : at + rng.choice([2, 3])]
+        pairs += [sorted((key[x], key[y])) for x, y in itertools.pairwise(group)]
+        for other in group[1:]:  # mostly on one place: they compete for the same orders
+            if rng.random() < 0.8:
+                by_id[other].update(place_columns(by_id[group[0]]["region"]))
+        for member in group:  # mostly with room to take one more between them
+            r = by_id[member]
+            r["open_assignments"] = rng.choice([0, 0, 0, 1])
+            r["static_score"] = static_score(
+                r["open_assignments"],
+                r["capacity"],
+                r["completed"],
+                r["satisfaction_sum"],
+                r["satisfaction_n"],
+            )
     engine = create_engine(database_url)
     try:
         async with writing(engine) as conn:
             await conn.run_sync(metadata.create_all)
             await conn.run_sync(training_metadata.create_all)
+            await conn.run_sync(workforce_metadata.create_all)
             await conn.execute(provider_state.insert(), rows)
             await conn.execute(trained.insert(), training)
+            await conn.execute(workers.insert(), worker_rows)
+            await conn.execute(links.insert(), [{"a": a, "b": b, "rule": "t"} for a, b in pairs])
+        merged = 0
         for _ in range(60):
             community = rng.choice(places[:18])
             need = Need(
@@ -77,6 +123,7 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
                 rng.choice(list(TargetGroup)),
                 region_path(community),
                 today,
+                frozenset(rng.sample(worker_ids, 5)),
             )
             limit = rng.choice([1, 3, 5])
             async with reading(engine) as conn:
@@ -86,5 +133,8 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
             assert [(r.candidate.provider_id, round(r.score, 9)) for r in walked] == [
                 (r.candidate.provider_id, round(r.score, 9)) for r in full
             ], need
+            assert len({r.candidate.person for r in walked}) == len(walked)
+            merged += sum(1 for r in full if r.candidate.records)
+        assert merged > 0  # persons of several records were ranked
     finally:
         await engine.dispose()

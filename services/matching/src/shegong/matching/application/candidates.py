@@ -6,6 +6,11 @@ providers best-first on the order-independent part of their score (an index), st
 as soon as nobody left could beat the candidates already found. With 100,000 providers it
 looks at a few dozen rows, not a district's thousands. ``load_candidates`` reads a whole
 district, for explaining a ranking to staff.
+
+One person, one candidate (``persons.py``): a record the census linked to others carries
+the person's load and records, and the walk keeps only the best-scoring record of each
+person. The walk's bound stays sound: ``static_score`` counts a record's own load only,
+so it can only overestimate what the record scores with the person's.
 """
 
 from __future__ import annotations
@@ -20,11 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
 from shegong.matching.adapters.tables import provider_state
+from shegong.matching.application.persons import persons
 from shegong.matching.domain.ranking import (
     Candidate,
     Need,
     Ranked,
     ineligibility,
+    rank_key,
     region_path,
     score,
     upper_bound,
@@ -64,6 +71,7 @@ async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list
     )
     best: list[Ranked] = []
     keys: list[tuple[float, str]] = []  # (-score, id), sorted like ``best``
+    held: dict[str, tuple[float, str]] = {}  # person → the key of their record in ``best``
     for depth, where in tiers:
         offset = 0
         while True:
@@ -92,11 +100,20 @@ async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list
                 if ineligibility(need, c) is not None:
                     continue
                 ranked = score(need, c)
-                key = (-ranked.score, c.provider_id)
+                key = rank_key(ranked)
+                before = held.get(c.person)
+                if before is not None:
+                    if before <= key:
+                        continue  # a better record of this person is already in
+                    at = bisect.bisect_left(keys, before)
+                    del keys[at], best[at]
                 at = bisect.bisect(keys, key)
                 if at < limit:
                     keys.insert(at, key)
                     best.insert(at, ranked)
+                    held[c.person] = key
+                    for dropped in best[limit:]:
+                        held.pop(dropped.candidate.person, None)
                     del keys[limit:], best[limit:]
             if exhausted:
                 break
@@ -110,8 +127,10 @@ async def _candidates(conn: AsyncConnection, rows: Sequence[Any], today: date) -
     if workers:
         for t in await conn.execute(select(trained).where(trained.c.worker_id.in_(workers))):
             training.setdefault(t.worker_id, {})[t.skill] = t.last_completed_on
+    people = await persons(conn, workers)
     out = []
     for r in rows:
+        person = people.get(r.provider_id)
         trained_on = training.get(r.provider_id, {})
         skills = frozenset(trained_on) | frozenset(skill_code(s) for s in (r.skills or ()))
         out.append(
@@ -121,7 +140,7 @@ async def _candidates(conn: AsyncConnection, rows: Sequence[Any], today: date) -
                 name=r.name or r.provider_id,
                 region=region_path(r.region),
                 capacity=r.capacity,
-                open_assignments=r.open_assignments,
+                open_assignments=person.open_assignments if person else r.open_assignments,
                 available=bool(r.available),
                 active=r.left_on is None or r.left_on > today,
                 certificate_rank=r.certificate_rank or 0,
@@ -132,6 +151,7 @@ async def _candidates(conn: AsyncConnection, rows: Sequence[Any], today: date) -
                 satisfaction_sum=r.satisfaction_sum,
                 satisfaction_n=r.satisfaction_n,
                 organisation=r.organisation,
+                records=person.records if person else (),
             )
         )
     return out

@@ -1,7 +1,9 @@
 """The capacity guard (接单上限): a provider never holds more open assignments than its
 capacity. Every change runs inside a command transaction that already holds the event
 store's append lock, and the increment is itself conditional — two accepts cannot both
-pass."""
+pass. A person the census found on several rosters is one provider: the open assignments
+of all their records count against the capacity of the record taking the order (a link
+that arrives when the person already holds more only stops further accepts)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from shegong.kernel.aggregate import DomainError
 from shegong.kernel.store import Transaction
 from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
 from shegong.matching.adapters.tables import provider_state, providers
+from shegong.matching.application.persons import persons
 from shegong.matching.domain.provider import Provider
 from shegong.matching.projections.workforce import workers
 
@@ -25,18 +28,25 @@ async def ensure_state(conn: AsyncConnection, provider_id: str, default_capacity
 
 async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
     await ensure_state(conn, provider_id, default_capacity)
+    person = (await persons(conn, [provider_id])).get(provider_id)
+    own = await conn.scalar(
+        select(provider_state.c.open_assignments).where(provider_state.c.provider_id == provider_id)
+    )
+    elsewhere = person.open_assignments - int(own or 0) if person else 0
     moved = await conn.execute(
         update(provider_state)
         .where(
             (provider_state.c.provider_id == provider_id)
-            & (provider_state.c.open_assignments < provider_state.c.capacity)
+            & (provider_state.c.open_assignments + elsewhere < provider_state.c.capacity)
             & provider_state.c.available.is_(True)
         )
         .values(open_assignments=provider_state.c.open_assignments + 1)
     )
     if moved.rowcount != 1:
+        others = [r for r in person.records if r != provider_id] if person else []
+        also = f" (counting their other records: {', '.join(others)})" if others else ""
         raise DomainError(
-            f"provider {provider_id} is at capacity or unavailable",
+            f"provider {provider_id} is at capacity or unavailable{also}",
             field="provider_id",
             code="conflict",
         )

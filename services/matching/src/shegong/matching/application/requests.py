@@ -54,7 +54,14 @@ from shegong.matching.domain.commands import (
     RecordFollowUp,
     StartDelivery,
 )
-from shegong.matching.domain.ranking import Need, Ranked, ineligibility, rank, region_path
+from shegong.matching.domain.ranking import (
+    Candidate,
+    Need,
+    Ranked,
+    ineligibility,
+    rank,
+    region_path,
+)
 from shegong.matching.domain.request import Request
 from shegong.matching.settings import MatchingSettings
 
@@ -154,10 +161,18 @@ class MatchingCommands:
                 conn, need.region[0], self.settings.matching_default_capacity, need.today
             )
         ranked = rank(need, pool, len(pool))
+        through = {r.candidate.person: r.candidate.provider_id for r in ranked}
+
+        def why_not(c: Candidate) -> str | None:
+            why = ineligibility(need, c)
+            if why is None and through.get(c.person) != c.provider_id:
+                why = f"the same person as {through[c.person]}, ranked through that record"
+            return why
+
         refused = [
             {"provider_id": c.provider_id, "name": c.name, "kind": c.kind.value, "reason": why}
             for c in pool
-            if (why := ineligibility(need, c)) is not None
+            if (why := why_not(c)) is not None
         ]
         return {"ranked": [r.explain() for r in ranked], "ineligible": refused}
 

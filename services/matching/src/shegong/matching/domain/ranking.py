@@ -5,6 +5,11 @@ between 0 and 1, returned with the parts so a clerk can see why someone came fir
 proximity along the region tree (same community > same street > same district), load
 (free capacity), recent relevant training, past satisfaction and fairness (those who
 have served less come first).
+
+One person, one candidate: the census may say several department records are one human
+(``Candidate.records``). Such a candidate carries the person's load (open assignments of
+all their records), is refused when any of their records was already offered or declined
+on the order, and ``rank`` keeps only the best-scoring record of each person.
 """
 
 from __future__ import annotations
@@ -74,6 +79,14 @@ class Candidate:
     satisfaction_sum: int = 0
     satisfaction_n: int = 0
     organisation: str | None = None
+    # The person's records when the census merged several (this one included, sorted);
+    # empty for a provider with one record. ``open_assignments`` is then the person's.
+    records: tuple[str, ...] = ()
+
+    @property
+    def person(self) -> str:
+        """Who this is, across records: the first record of the person."""
+        return self.records[0] if self.records else self.provider_id
 
 
 @dataclass(frozen=True)
@@ -84,7 +97,7 @@ class Ranked:
 
     def explain(self) -> dict[str, object]:
         c = self.candidate
-        return {
+        out: dict[str, object] = {
             "provider_id": c.provider_id,
             "kind": c.kind.value,
             "name": c.name,
@@ -92,12 +105,18 @@ class Ranked:
             "parts": {k: round(v, 3) for k, v in self.parts.items()},
             "weights": WEIGHTS,
         }
+        if c.records:
+            # One person on several rosters: offered once, through this record.
+            out["merged_records"] = list(c.records)
+        return out
 
 
 def ineligibility(need: Need, c: Candidate) -> str | None:
     """Why ``c`` may not take the order, or None when it may."""
     if c.provider_id in need.exclude:
         return "already offered, declined or replaced on this order"
+    if need.exclude.intersection(c.records):
+        return "already offered, declined or replaced on this order (as another record)"
     if not c.active:
         return "not active (left the organisation)"
     if not c.available:
@@ -166,8 +185,19 @@ def _training(need: Need, c: Candidate) -> float:
     return best
 
 
+def rank_key(r: Ranked) -> tuple[float, str]:
+    return (-r.score, r.candidate.provider_id)
+
+
 def rank(need: Need, candidates: Iterable[Candidate], limit: int) -> list[Ranked]:
-    """The best ``limit`` eligible candidates, best first (ties: provider id)."""
-    scored = (score(need, c) for c in candidates if ineligibility(need, c) is None)
-    best = heapq.nsmallest(limit, scored, key=lambda r: (-r.score, r.candidate.provider_id))
-    return best
+    """The best ``limit`` eligible candidates, best first (ties: provider id), one per
+    person: the best-scoring of a person's records."""
+    per_person: dict[str, Ranked] = {}
+    for c in candidates:
+        if ineligibility(need, c) is not None:
+            continue
+        r = score(need, c)
+        held = per_person.get(c.person)
+        if held is None or rank_key(r) < rank_key(held):
+            per_person[c.person] = r
+    return heapq.nsmallest(limit, per_person.values(), key=rank_key)

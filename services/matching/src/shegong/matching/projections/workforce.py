@@ -1,8 +1,11 @@
 """Who can serve, from the other services' events.
 
 ``WorkforceProjection`` follows ``registry.events``: social workers (certificate level,
-region, active or not) and the region tree. ``TrainingProjection`` follows
-``training.events``: the skills each worker completed training in, and when.
+region, active or not), the region tree and the census's links between department
+records of one person (``RecordsLinked`` / ``RecordsUnlinked``: ``mx_links``, by record
+key — ``department:record_id``, the worker id when the department gave none).
+``TrainingProjection`` follows ``training.events``: the skills each worker completed
+training in, and when.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.matching import ProviderKind
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
+    RecordsLinked,
+    RecordsUnlinked,
     Region,
     RegionDefined,
     WorkerCertified,
@@ -43,6 +48,20 @@ workers = Table(
     # The department whose roster the worker is on (matching_0002; NULL for rows a
     # projection filled before it, until the read model is rebuilt).
     Column("department", String(64)),
+    # The census's name for this record, ``department:record_id`` (matching_0003; NULL
+    # for rows filled before it, until the read model is rebuilt).
+    Column("record_key", String(200), index=True),
+)
+
+# Pairs of department records the census says are one person (a < b). A person is a
+# connected component of these links; matching offers an order to one record of a
+# person and counts the load of all of them (``application/persons.py``).
+links = Table(
+    "mx_links",
+    workforce_metadata,
+    Column("a", String(200), primary_key=True),
+    Column("b", String(200), primary_key=True, index=True),
+    Column("rule", String(64), nullable=False),
 )
 
 regions = Table(
@@ -64,6 +83,11 @@ trained = Table(
     Column("last_completed_on", Date, nullable=False),
     Column("kind", String(32)),
 )
+
+
+def record_key(department: str, record_id: str | None, worker_id: str) -> str:
+    """The census's key of a department record (as the registry's census names it)."""
+    return f"{department}:{record_id or worker_id}"
 
 
 def region_code(region: Region | None) -> str:
@@ -101,6 +125,7 @@ class WorkforceProjection(Projection):
                     region=region_code(event.region),
                     certificate_rank=0,
                     department=event.department,
+                    record_key=record_key(event.department, event.record_id, event.worker_id),
                 )
             )
             await set_identity(
@@ -139,6 +164,14 @@ class WorkforceProjection(Projection):
         elif isinstance(event, WorkerLeft):
             await self._update(conn, event.worker_id, {"left_on": event.left_on})
             await set_left(conn, event.worker_id, event.left_on)
+        elif isinstance(event, RecordsLinked):
+            a, b = sorted((event.a, event.b))
+            if a != b:
+                await conn.execute(delete(links).where((links.c.a == a) & (links.c.b == b)))
+                await conn.execute(links.insert().values(a=a, b=b, rule=event.rule))
+        elif isinstance(event, RecordsUnlinked):
+            a, b = sorted((event.a, event.b))
+            await conn.execute(delete(links).where((links.c.a == a) & (links.c.b == b)))
 
     async def _update(self, conn: AsyncConnection, worker_id: str, values: dict[str, Any]) -> None:
         await conn.execute(update(workers).where(workers.c.worker_id == worker_id).values(**values))
