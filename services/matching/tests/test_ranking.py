@@ -81,3 +81,20 @@ def test_fairness_prefers_who_served_less() -> None:
     meal = need(ServiceType.MEAL_HELP)
     ranked = rank(meal, [worker("veteran", completed=9), worker("newcomer")], 2)
     assert [r.candidate.provider_id for r in ranked] == ["newcomer", "veteran"]
+
+
+def test_one_person_is_one_candidate_through_their_best_record() -> None:
+    visit = need(ServiceType.HOME_VISIT)
+    both = ("a-civil", "b-health")
+    near = worker("b-health", records=both, open_assignments=1)
+    far = worker("a-civil", "安定区/中华路街道/西岩社区", records=both, open_assignments=1)
+    ranked = rank(visit, [far, near, worker("other", "安定区/永定路街道/西关社区")], 10)
+    assert [r.candidate.provider_id for r in ranked] == ["b-health", "other"]
+    assert ranked[0].explain()["merged_records"] == list(both)
+    assert "merged_records" not in ranked[1].explain()
+    # Offered (or declined) through one record: not again through the other.
+    again = need(ServiceType.HOME_VISIT, exclude=frozenset({"a-civil"}))
+    assert "another record" in (ineligibility(again, near) or "")
+    assert [r.candidate.provider_id for r in rank(again, [far, near], 10)] == []
+    # The person's load is the record's: full through both.
+    assert "capacity" in (ineligibility(visit, worker("a", records=both, open_assignments=3)) or "")
