@@ -157,11 +157,17 @@ async def test_registry_worker_takes_orders_and_unanswered_orders_escalate(
         # matching is down; the street's deadline passes meanwhile.
         await asyncio.sleep(1.2)
         async with serving(matching_app(), "matching") as matching:
-            await eventually(lambda: _is(lambda: level(matching), "street"), timeout=5)
-            await eventually(lambda: _is(lambda: level(matching), "district"), timeout=5)
+            # Past the street (a slow poll on a loaded machine may see the district already),
+            # then the district: the timers resumed where they were.
+            await eventually(lambda: _in(lambda: level(matching), {"street", "district"}))
+            await eventually(lambda: _is(lambda: level(matching), "district"))
             row = await ok(matching, "GET", f"/requests/{lid}")
             assert row["max_level"] == "district" and row["status"] == "offered"
 
 
 async def _is(get: Any, expected: Any) -> bool:
     return bool(await get() == expected)
+
+
+async def _in(get: Any, expected: set[Any]) -> bool:
+    return bool(await get() in expected)
