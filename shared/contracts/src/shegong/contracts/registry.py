@@ -186,8 +186,15 @@ class RegionDefined(Event):
 # (plus rule details); it never holds personal data.
 
 
+def census_record_key(department: str, record_id: str | None, worker_id: str) -> str:
+    """How the census names a department's record in ``RecordsLinked`` / ``RecordsUnlinked``
+    (``a``, ``b``): the department and its own record id, or the worker id without one."""
+    return f"{department}:{record_id or worker_id}"
+
+
 class RecordsLinked(Event):
-    """The census linked two department records as one person (by a rule or a clerk)."""
+    """The census linked two department records as one person (by a rule or a clerk);
+    ``a`` and ``b`` are :func:`census_record_key` s."""
 
     aggregate_type = "census"
     type: Literal["RecordsLinked"] = "RecordsLinked"

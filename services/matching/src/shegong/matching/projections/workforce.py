@@ -28,6 +28,7 @@ from shegong.contracts.registry import (
     WorkerLeft,
     WorkerProfileUpdated,
     WorkerRegistered,
+    census_record_key,
 )
 from shegong.contracts.training import TRAINING_STREAM, TrainingCompleted
 from shegong.kernel.projection import Projection
@@ -85,11 +86,6 @@ trained = Table(
 )
 
 
-def record_key(department: str, record_id: str | None, worker_id: str) -> str:
-    """The census's key of a department record (as the registry's census names it)."""
-    return f"{department}:{record_id or worker_id}"
-
-
 def region_code(region: Region | None) -> str:
     if region is None:
         return ""
@@ -125,7 +121,9 @@ class WorkforceProjection(Projection):
                     region=region_code(event.region),
                     certificate_rank=0,
                     department=event.department,
-                    record_key=record_key(event.department, event.record_id, event.worker_id),
+                    record_key=census_record_key(
+                        event.department, event.record_id, event.worker_id
+                    ),
                 )
             )
             await set_identity(

@@ -61,6 +61,7 @@ from shegong.contracts.registry import (
     WorkerLeft,
     WorkerProfileUpdated,
     WorkerRegistered,
+    census_record_key,
 )
 from shegong.kernel.projection import Projection
 from shegong.kernel.store import Append, CommandContext, EventStore, Transaction
@@ -178,10 +179,6 @@ _ROW_FIELDS = (
     "post",
     "hired_on",
 )
-
-
-def record_key(department: str, record_id: str | None, worker_id: str) -> str:
-    return f"{department}:{record_id or worker_id}"
 
 
 def _code(value: Any) -> Any:
@@ -367,7 +364,7 @@ class CensusProjection(Projection):
         return key
 
     def _registered(self, linker: Linker, event: WorkerRegistered) -> None:
-        key = record_key(event.department, event.record_id, event.worker_id)
+        key = census_record_key(event.department, event.record_id, event.worker_id)
         if key in linker:
             # The registry keeps department keys unique; a second worker under one key
             # (two nodes claiming one department) is logged and left out of the census.
