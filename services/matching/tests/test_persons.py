@@ -107,6 +107,13 @@ async def test_a_person_on_two_rosters_is_offered_once_and_carries_one_load(
             json={"provider_id": b, "staff": "站长"},
         )
         assert assign.status_code == 409
+        # The provider list says so too: each record its own orders, the person's together.
+        listed = {p["provider_id"]: p for p in await m.ok("GET", "/providers")}
+        assert (listed[a]["open_assignments"], listed[b]["open_assignments"]) == (1, 1)
+        for record in (a, b):
+            assert listed[record]["person_records"] == sorted([a, b])
+            assert listed[record]["person_open_assignments"] == 2
+        assert "person_records" not in listed[c]
 
         # Done with one order: room for one more, offered once.
         await m.ok("POST", f"/requests/{two}/start", {})

@@ -15,6 +15,7 @@ from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import provider_state, requests
+from shegong.matching.application.persons import persons
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.domain.commands import (
@@ -154,8 +155,17 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
             )
         query = query.order_by(provider_state.c.region, provider_state.c.provider_id)
         async with reading(engine) as conn:
-            rows = await conn.execute(query.limit(limit).offset(offset))
-            return [{**r._asdict(), "active": r.left_on is None} for r in rows]
+            rows = list(await conn.execute(query.limit(limit).offset(offset)))
+            linked = await persons(conn, [r.provider_id for r in rows])
+        out = []
+        for r in rows:
+            row = {**r._asdict(), "active": r.left_on is None}
+            person = linked.get(r.provider_id)
+            if person is not None:  # one human on several rosters: one load for all
+                row["person_records"] = list(person.records)
+                row["person_open_assignments"] = person.open_assignments
+            out.append(row)
+        return out
 
     @router.get("/service-types/{code}", summary="One service type")
     async def service_type(code: str) -> dict[str, object]:
