@@ -12,13 +12,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.events import StreamContract
 from shegong.kernel.api_keys import Principal
 from shegong.kernel.auth import Authenticated, AuthError
-from shegong.kernel.db import reading
+from shegong.kernel.db import page, reading
 from shegong.kernel.schema import events_table
 
 AUDIT_ROLES = frozenset({"admin", "auditor"})
@@ -85,16 +85,10 @@ def audit_router(engine: AsyncEngine, contract: StreamContract) -> APIRouter:
             events_table.c.department,
             events_table.c.data,
         )
+        query = select(*columns).where(*cond).order_by(events_table.c.position.desc())
         async with reading(engine) as conn:
-            total = await conn.scalar(select(func.count()).select_from(events_table).where(*cond))
-            rows = await conn.execute(
-                select(*columns)
-                .where(*cond)
-                .order_by(events_table.c.position.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-            items = [AccessRecord.model_validate(r._asdict()) for r in rows]
-        return AccessLog(total=int(total or 0), types=types, items=items)
+            total, rows = await page(conn, query, limit, offset)
+        items = [AccessRecord.model_validate(r._asdict()) for r in rows]
+        return AccessLog(total=total, types=types, items=items)
 
     return router

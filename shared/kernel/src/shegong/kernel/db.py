@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Row, Select, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -69,6 +69,16 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
     async with lock, engine.begin() as conn:
         yield conn
+
+
+async def page(
+    conn: AsyncConnection, query: Select[Any], limit: int, offset: int
+) -> tuple[int, list[Row[Any]]]:
+    """One page of an ordered ``query`` and how many rows the whole query has — what every
+    list endpoint answers (``{"total": …, "items": […]}``)."""
+    total = await conn.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await conn.execute(query.limit(limit).offset(offset))
+    return int(total or 0), list(rows)
 
 
 def is_postgres(engine: AsyncEngine) -> bool:

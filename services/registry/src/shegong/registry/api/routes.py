@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
+from shegong.kernel.db import page, reading
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.domain.commands import (
     RecordCertificate,
@@ -108,15 +108,14 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         if active_on is not None:
             cond.append(workers.c.hired_on <= active_on)
             cond.append((workers.c.left_on.is_(None)) | (workers.c.left_on > active_on))
-        query = select(workers).where(*cond)
+        query = (
+            select(workers)
+            .where(*cond)
+            .order_by(workers.c.department, workers.c.name, workers.c.worker_id)
+        )
         async with reading(engine) as conn:
-            total = await conn.scalar(select(func.count()).select_from(query.subquery()))
-            rows = await conn.execute(
-                query.order_by(workers.c.department, workers.c.name, workers.c.worker_id)
-                .limit(limit)
-                .offset(offset)
-            )
-            return WorkerPage(total=int(total or 0), items=[r._asdict() for r in rows])
+            total, rows = await page(conn, query, limit, offset)
+        return WorkerPage(total=total, items=[r._asdict() for r in rows])
 
     return router
 

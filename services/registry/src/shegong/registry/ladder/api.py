@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from shegong.contracts.ladder import LadderStep
 from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.aggregate import DomainError
-from shegong.kernel.db import reading
+from shegong.kernel.db import page, reading
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.store import CommandContext
 from shegong.registry.domain.worker import Worker
@@ -53,26 +53,24 @@ def ladder_router(runtime: Runtime) -> APIRouter:
         if department is not None:
             cond.append(standings.c.department == department)
         joined = standings.outerjoin(workers, workers.c.worker_id == standings.c.worker_id)
+        query = (
+            select(standings, workers.c.name, workers.c.organization)
+            .select_from(joined)
+            .where(*cond)
+            .order_by(standings.c.as_of.desc(), standings.c.worker_id, standings.c.step)
+        )
         async with reading(runtime.engine) as conn:
-            total = await conn.scalar(select(func.count()).select_from(standings).where(*cond))
-            rows = await conn.execute(
-                select(standings, workers.c.name, workers.c.organization)
-                .select_from(joined)
-                .where(*cond)
-                .order_by(standings.c.as_of.desc(), standings.c.worker_id, standings.c.step)
-                .limit(limit)
-                .offset(offset)
-            )
-            labels = {s.key: (s.label, s.label_zh) for s in steps}
-            items = [
-                {
-                    **r._asdict(),
-                    "step_label": labels.get(r.step, (r.step, r.step))[0],
-                    "step_zh": labels.get(r.step, (r.step, r.step))[1],
-                }
-                for r in rows
-            ]
-        return {"total": int(total or 0), "items": items}
+            total, rows = await page(conn, query, limit, offset)
+        labels = {s.key: (s.label, s.label_zh) for s in steps}
+        items = [
+            {
+                **r._asdict(),
+                "step_label": labels.get(r.step, (r.step, r.step))[0],
+                "step_zh": labels.get(r.step, (r.step, r.step))[1],
+            }
+            for r in rows
+        ]
+        return {"total": total, "items": items}
 
     @router.get("/{worker_id}", summary="A worker's ladder eligibility, rule by rule (三级进阶)")
     async def standing(worker_id: str, as_of: date | None = None) -> dict[str, Any]:

@@ -6,13 +6,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
+from shegong.kernel.db import page, reading
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.domain.commands import (
     Complete,
@@ -162,27 +162,25 @@ def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
         if department is not None:
             cond.append(trainees.c.department == department)
         joined = exams.outerjoin(trainees, trainees.c.worker_id == exams.c.worker_id)
-        async with reading(engine) as conn:
-            total = await conn.scalar(select(func.count()).select_from(joined).where(*cond))
-            rows = await conn.execute(
-                select(
-                    exams.c.worker_id,
-                    exams.c.exam_year,
-                    exams.c.level,
-                    exams.c.passed,
-                    trainees.c.name,
-                    trainees.c.department,
-                    trainees.c.organization,
-                    trainees.c.id_number_masked,
-                )
-                .select_from(joined)
-                .where(*cond)
-                .order_by(exams.c.exam_year.desc(), exams.c.level, exams.c.worker_id)
-                .limit(limit)
-                .offset(offset)
+        query = (
+            select(
+                exams.c.worker_id,
+                exams.c.exam_year,
+                exams.c.level,
+                exams.c.passed,
+                trainees.c.name,
+                trainees.c.department,
+                trainees.c.organization,
+                trainees.c.id_number_masked,
             )
-            items = [{**r._asdict(), "level_zh": CertificateLevel(r.level).zh} for r in rows]
-        return {"total": int(total or 0), "items": items}
+            .select_from(joined)
+            .where(*cond)
+            .order_by(exams.c.exam_year.desc(), exams.c.level, exams.c.worker_id)
+        )
+        async with reading(engine) as conn:
+            total, rows = await page(conn, query, limit, offset)
+        items = [{**r._asdict(), "level_zh": CertificateLevel(r.level).zh} for r in rows]
+        return {"total": total, "items": items}
 
     @router.get("/obligations/prejob/overdue", summary="Overdue pre-job training (逾期岗前培训)")
     async def overdue(
