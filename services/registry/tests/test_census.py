@@ -160,8 +160,13 @@ async def test_departments_records_merge_into_persons_with_rules_as_events(city)
     }
     assert linked[("civil-affairs:MZ1", "hrss:RS1")]["rule"] == "same-valid-id"
     li = linked[("civil-affairs:MZ2", "hrss:RS2")]
-    assert li["rule"] == "id-typo+name+birth"
-    assert li["evidence"]["birth_date"] == "agree" and li["evidence"]["id"] == "missing"
+    assert li["rule"] == "match-weight"
+    assert li["evidence"]["birth_date"]["level"] == "exact"
+    assert li["evidence"]["id"]["level"] == "one slip"  # the check character, fixable
+    assert li["evidence"]["match_weight"] > 0 and li["score"] >= 0.95
+    # The model that scored it is an event too, with its parameters.
+    models = [e for e in await census_events(c) if e["type"] == "CensusModelAdopted"]
+    assert all(m["data"]["m"]["id"] for m in models)
 
     # A person's page explains the merge and shows where the records disagree.
     page = (await c.get(f"/census/persons/{found['张三丰']['person_id']}")).json()
@@ -173,9 +178,9 @@ async def test_departments_records_merge_into_persons_with_rules_as_events(city)
 
 async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     c = city.client
-    # Same name and birth date, nothing else: the rules refuse to decide.
+    # Same birth date, one character of the name dropped, nothing else: the model is unsure.
     a = [person_row(记录编号="A1", 姓名="赵明远", 出生日期="1985-07-07", 工作单位="岷县社工协会")]
-    b = [person_row(记录编号="B1", 姓名="赵明远", 出生日期="1985-07-07", 工作单位="漳县民政局")]
+    b = [person_row(记录编号="B1", 姓名="赵明", 出生日期="1985-07-07", 工作单位="漳县民政局")]
     await import_roster(c, "civil-affairs", roster(a))
     await import_roster(c, "education", roster(b))
     await settled(c)
@@ -183,8 +188,10 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     assert queue["total"] == 1
     pair = queue["pairs"][0]
     assert (pair["a"]["key"], pair["b"]["key"]) == ("civil-affairs:A1", "education:B1")
-    assert pair["reason"] == "same name and birth date only"
-    assert len(await persons(c, q="赵明远")) == 2
+    assert pair["reason"] == "match probability uncertain"
+    assert 0.3 <= pair["score"] < 0.95
+    assert pair["evidence"]["name"]["level"] == "one character"
+    assert len(await persons(c, q="赵明")) == 2
 
     r = await c.post(
         "/census/review",
@@ -193,7 +200,7 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     )
     assert r.status_code == 202, r.text
     await settled(c)
-    merged = await persons(c, q="赵明远")
+    merged = await persons(c, q="赵明")
     assert len(merged) == 1 and sorted(merged[0]["records"]) == [
         "civil-affairs:A1",
         "education:B1",
@@ -207,7 +214,7 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     report = await import_roster(c, "education", roster(b))
     assert report["changed"] == 1
     await settled(c)
-    assert len(await persons(c, q="赵明远")) == 1
+    assert len(await persons(c, q="赵明")) == 1
 
     # The clerk changes their mind: "not the same" splits them, and it sticks too.
     r = await c.post(
@@ -215,7 +222,7 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     )
     assert r.status_code == 202
     await settled(c)
-    assert len(await persons(c, q="赵明远")) == 2
+    assert len(await persons(c, q="赵明")) == 2
     unlinked = [e for e in await census_events(c) if e["type"] == "RecordsUnlinked"]
     assert unlinked[-1]["data"]["reason"] == "clerk decided not the same"
     assert (await c.get("/census/review")).json()["total"] == 0

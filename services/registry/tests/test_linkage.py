@@ -21,6 +21,7 @@ from shegong.registry.census.linkage import (
     Linker,
     Review,
     Unlink,
+    compare,
     normalize_org,
     normalize_person_name,
 )
@@ -66,6 +67,7 @@ def rec(
         name=name,
         id_hash=HASHER.id_number(id_number) if id_number else None,
         id_masked=mask_id_number(id_number) if id_number else masked,
+        id_parts=HASHER.id_parts(id_number) if id_number else None,
         birth_date=birth,
         sex=sex,
         phone_hash=HASHER.phone(phone) if phone else None,
@@ -137,28 +139,57 @@ def test_common_name_strangers_with_different_birth_dates_never_merge() -> None:
     assert linker.review_queue() == []
 
 
-def test_common_name_without_birth_date_is_reviewed_not_linked() -> None:
+def test_same_name_phone_and_organisation_link_without_the_id_on_one_side() -> None:
+    # A pair a clerk decides in a second: even a common name, with the same phone and
+    # organisation, is one person though one department left the ID number out.
     linker = Linker()
     linker.add(rec("mz:1", "张伟", id_number=ID_A, phone="13812345678", org="阳光社工中心"))
     out = linker.add(rec("rs:1", "张　伟", phone="13812345678", org="阳光社工中心"))
-    assert not same_person(linker, "mz:1", "rs:1")
-    assert [d.reason for d in out if isinstance(d, Review)] == ["shared name without birth date"]
+    assert same_person(linker, "mz:1", "rs:1")
+    (link,) = [d for d in out if isinstance(d, Link)]
+    assert link.rule == "match-weight"
+    assert link.evidence["phone"]["level"] == "exact" and link.evidence["phone"]["weight"] > 10
+    assert link.evidence["id"] == {"level": "null", "weight": 0.0}
+    assert link.score == pytest.approx(link.evidence["probability"], abs=1e-6)
+    assert link.score >= 0.95
 
 
-def test_same_name_and_birth_only_is_a_review_not_a_link() -> None:
-    linker = Linker()
-    linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678", org="红叶社工中心"))
-    out = linker.add(
-        rec("rs:1", "王伟", birth=BIRTH, phone="13987654321", org="陇西县人民医院", county="陇西县")
+def test_a_common_name_weighs_less_than_a_rare_one() -> None:
+    common = compare(
+        rec("mz:1", "王伟", birth=BIRTH, org="红叶社工中心"),
+        rec("rs:1", "王伟", birth=BIRTH, org="陇西县人民医院", county="陇西县"),
     )
+    rare = compare(
+        rec("mz:1", "欧阳靖雯", birth=BIRTH, org="红叶社工中心"),
+        rec("rs:1", "欧阳靖雯", birth=BIRTH, org="陇西县人民医院", county="陇西县"),
+    )
+    assert common is not None and rare is not None
+    assert common.evidence["name"]["weight"] < rare.evidence["name"]["weight"]
+    assert common.evidence["organization"]["weight"] < 0
+    assert common.evidence["region"]["weight"] < 0
+    # Seen many times in the census, a name says even less.
+    often = compare(
+        rec("mz:1", "欧阳靖雯", birth=BIRTH), rec("rs:1", "欧阳靖雯", birth=BIRTH), name_count=400
+    )
+    once = compare(rec("mz:1", "欧阳靖雯", birth=BIRTH), rec("rs:1", "欧阳靖雯", birth=BIRTH))
+    assert often is not None and once is not None
+    assert often.evidence["name"]["weight"] < once.evidence["name"]["weight"]
+
+
+def test_different_names_are_reviewed_not_linked_without_a_valid_id() -> None:
+    linker = Linker()
+    same = {"birth": BIRTH, "sex": "male", "phone": "13812345678", "org": "红叶社工中心"}
+    linker.add(rec("mz:1", "王伟", **same))  # type: ignore[arg-type]
+    out = linker.add(rec("rs:1", "李建国", **same))  # type: ignore[arg-type]
     assert not same_person(linker, "mz:1", "rs:1")
     assert not any(isinstance(d, Link) for d in out)
     (review,) = linker.review_queue()
-    assert (review.a, review.b, review.reason) == ("mz:1", "rs:1", "same name and birth date only")
-    assert review.evidence["name"] == "agree"
-    assert review.evidence["birth_date"] == "agree"
-    assert review.evidence["phone"] == "disagree"
-    assert review.evidence["organization"] == "disagree"
+    assert (review.a, review.b, review.reason) == ("mz:1", "rs:1", "names differ")
+    assert review.evidence["name"]["level"] == "else"
+    assert review.evidence["birth_date"]["level"] == "exact"
+    out = linker.decide("mz:1", "rs:1", same=False, by="clerk-li")
+    assert linker.review_queue() == []
+    assert linker.decisions()[("mz:1", "rs:1")] == (False, "clerk-li")
 
 
 # --------------------------------------------------------------------------- rules and evidence
@@ -169,31 +200,30 @@ def mistype(number: str, position: int) -> str:
     return number[:position] + digit + number[position + 1 :]
 
 
-@pytest.mark.parametrize("position", [3, 9, 15])  # visible, hidden, visible
-def test_mistyped_id_with_name_and_birth_links_with_rule_and_evidence(position: int) -> None:
+@pytest.mark.parametrize("position", [3, 9, 15, 17])  # region, birth, order, check
+def test_mistyped_id_with_name_and_birth_links_with_its_evidence(position: int) -> None:
     linker = Linker()
     linker.add(rec("mz:1", "陈静", id_number=ID_A, phone="13812345678"))
-    typo = mistype(ID_A, position)
-    out = linker.add(
-        rec("rs:9", "陈静", masked=mask_id_number(typo), birth=BIRTH, phone="13700000000")
-    )
+    typo = mistype(ID_A, position) if position < 17 else ID_A[:17] + "5"
+    row = RosterRow("rs", "9", "陈静", typo, None, BIRTH, "13700000000", None, None, None, None)
+    out = linker.add(to_census_record(row, HASHER))
+    assert to_census_record(row, HASHER).id_hash is None  # the check character fails
     assert same_person(linker, "mz:1", "rs:9")
     (link,) = [d for d in out if isinstance(d, Link)]
-    assert link.rule == "id-typo+name+birth"
-    assert link.evidence["id"] == "missing"
-    assert link.evidence["id_fragment"] == ("agree" if 6 <= position < 14 else "near")
-    assert link.evidence["name"] == link.evidence["birth_date"] == "agree"
-    assert link.evidence["phone"] == "disagree"
+    assert link.rule == "match-weight"
+    assert link.evidence["id"]["level"] == "one slip"
+    assert link.evidence["name"]["level"] == link.evidence["birth_date"]["level"] == "exact"
+    assert link.evidence["phone"]["level"] == "else"
     assert linker.links("rs:9") == [link]
 
 
-def test_fragment_match_alone_is_not_enough() -> None:
+def test_an_id_one_slip_apart_with_another_name_is_not_linked() -> None:
     linker = Linker()
     linker.add(rec("mz:1", "赵丽", id_number=ID_A))
     typo = mistype(ID_A, 9)
-    linker.add(rec("rs:1", "赵丽", masked=mask_id_number(typo)))  # name + fragment, nothing else
-    linker.add(rec("jy:1", "钱芳", masked=mask_id_number(typo), birth=BIRTH))  # other name
-    assert len(linker.persons()) == 3
+    row = RosterRow("jy", "1", "钱芳", typo, None, BIRTH, None, None, None, None, None)
+    linker.add(to_census_record(row, HASHER))
+    assert len(linker.persons()) == 2
 
 
 def test_traditional_characters_and_full_width_spaces_link_when_the_id_agrees() -> None:
@@ -204,14 +234,15 @@ def test_traditional_characters_and_full_width_spaces_link_when_the_id_agrees() 
     linker.add(rec("mz:1", "劉麗華", id_number=ID_A))
     out = linker.add(rec("rs:1", "刘　丽华", id_number=ID_A.lower()))
     assert same_person(linker, "mz:1", "rs:1")
-    assert [(d.rule, d.evidence["name"]) for d in out if isinstance(d, Link)] == [
-        ("same-valid-id", "agree")
+    assert [(d.rule, d.evidence["name"]["level"]) for d in out if isinstance(d, Link)] == [
+        ("same-valid-id", "exact")
     ]
     # Without an ID number the normalised name carries the link (with birth and phone).
     linker.add(rec("jy:1", "劉 麗華", birth=BIRTH, phone="13812345678"))
     linker.add(rec("wj:1", "刘丽华 ", birth=BIRTH, phone="138-1234-5678"))
     assert same_person(linker, "jy:1", "wj:1")
-    assert same_person(linker, "jy:1", "mz:1") is False  # no phone/fragment/org shared with it
+    # A name this census holds on no one else, with the same birth date: the same person.
+    assert same_person(linker, "jy:1", "mz:1")
 
 
 def test_valid_id_is_decisive_even_with_a_different_name() -> None:
@@ -273,8 +304,8 @@ def test_not_same_sticks_through_updates_that_would_link() -> None:
 def test_same_sticks_through_updates_that_would_unlink() -> None:
     linker = Linker()
     linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678"))
-    linker.add(rec("rs:1", "王伟", birth=BIRTH, phone="13900000000"))
-    assert [r.reason for r in linker.review_queue()] == ["same name and birth date only"]
+    linker.add(rec("rs:1", "王伟东", birth=BIRTH, phone="13900000000"))
+    assert not same_person(linker, "mz:1", "rs:1")
     out = linker.decide("rs:1", "mz:1", same=True, by="clerk-wang")
     assert [(d.rule, d.evidence["by"]) for d in out if isinstance(d, Link)] == [
         ("clerk", "clerk-wang")
@@ -321,21 +352,6 @@ def test_remove_unlinks() -> None:
     assert same_person(linker, "mz:1", "jy:1")  # still linked directly (name+birth+phone)
     linker.remove("jy:1")
     assert linker.persons() == {"mz:1": {"mz:1"}}
-
-
-def test_a_name_seen_on_two_humans_needs_more_evidence_without_birth_date() -> None:
-    linker = Linker()
-    linker.add(rec("mz:1", "郭凤", id_number=ID_A, phone="13812345678"))
-    linker.add(rec("rs:1", "郭凤", phone="13812345678"))  # no birth: name + phone
-    assert same_person(linker, "mz:1", "rs:1")
-    assert linker.links("rs:1")[0].rule == "name+phone"
-    # A second 郭凤 (another valid ID) makes the name shared: name + phone is no longer enough.
-    out = linker.add(rec("jy:1", "郭凤", id_number=valid_id(date(1990, 1, 1), 11)))
-    assert [d.reason for d in out if isinstance(d, Unlink)] == ["evidence changed"]
-    assert not same_person(linker, "mz:1", "rs:1")
-    assert linker.name_frequency("郭 鳳") == "shared"
-    linker.remove("jy:1")
-    assert same_person(linker, "mz:1", "rs:1")
 
 
 # --------------------------------------------------------------------------- order independence

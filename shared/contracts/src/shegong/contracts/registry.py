@@ -109,6 +109,13 @@ class WorkerRegistered(Event):
     birth_date: date | None = None
     id_number_hash: IdHash | None = None
     id_number_masked: Masked | None = None
+    id_number_parts: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Keyed digests of the number's region, birth date, order and check "
+        "character ('r.b.o.c'), valid or not: a mistyped number shares three with the "
+        "right one, so the census can link it without seeing either",
+    )
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None
     organization: str | None = None
@@ -229,6 +236,21 @@ class PairQueuedForReview(Event):
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
+class CensusModelAdopted(Event):
+    """The census adopted a match model learned from its records (Fellegi–Sunter: m and u
+    per comparison level, the prior λ); every link after it names this version."""
+
+    aggregate_type = "census"
+    type: Literal["CensusModelAdopted"] = "CensusModelAdopted"
+    version: int = Field(ge=1)
+    records: int = Field(ge=0, description="How many records it was learned from")
+    prior: float = Field(description="λ: the chance two records drawn at random are one person")
+    trained_pairs: int = 0
+    levels: dict[str, list[str]] = Field(description="Each comparison's levels but 'null'")
+    m: dict[str, list[float]] = Field(description="P(level | one person), per level")
+    u: dict[str, list[float]] = Field(description="P(level | two people), per level")
+
+
 class CensusPairDecided(Event):
     """A clerk decided whether two records are the same person; it holds through later
     imports until a clerk decides otherwise."""
@@ -280,6 +302,7 @@ RegistryEvent = Annotated[
     | RecordsLinked
     | RecordsUnlinked
     | PairQueuedForReview
+    | CensusModelAdopted
     | CensusPairDecided
     | ExpertAdmitted
     | PersonalDataViewed,
@@ -302,6 +325,7 @@ REGISTRY_STREAM = StreamContract(
         RecordsLinked,
         RecordsUnlinked,
         PairQueuedForReview,
+        CensusModelAdopted,
         CensusPairDecided,
         ExpertAdmitted,
         PersonalDataViewed,

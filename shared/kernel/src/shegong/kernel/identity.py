@@ -249,6 +249,24 @@ class PersonalDataHasher:
             found = self._remember("id:" + number, "id:" + parse_resident_id(number).number)
         return found
 
+    def id_parts(self, raw: str) -> str | None:
+        """Keyed digests of an ID number's four parts — region (6), birth date (8), order
+        (3) and check character (1) — as ``"r.b.o.c"``, for a number as typed, valid or
+        not (a valid one in its canonical 18-char form). A number with one slip shares
+        three of them with the right one, so the census can tell a typo from another
+        person without seeing either number. None when the text is not an 18-character
+        number (or a valid 15-digit one)."""
+        try:
+            number = parse_resident_id(raw).number
+        except PersonalDataError:
+            number = _compact(raw).upper()
+        if len(number) != 18:
+            return None
+        return ".".join(
+            self._digest(f"idp{i}:{part}")[:12]
+            for i, part in enumerate((number[:6], number[6:14], number[14:17], number[17]))
+        )
+
     def phone(self, phone: str) -> str:
         """Digest of ``normalize_phone(phone)``; raises PersonalDataError if invalid."""
         found = self._memo.get("phone:" + phone)

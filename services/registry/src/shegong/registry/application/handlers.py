@@ -76,6 +76,7 @@ class RegistryCommands:
                 id_number=rid.number,
                 id_number_hash=self.hasher.id_number(rid.number),
                 id_number_masked=mask_id_number(rid.number),
+                id_number_parts=self.hasher.id_parts(rid.number),
             )
         phone = self._phone(cmd.phone)
         worker_id = str(uuid.uuid4())
@@ -88,6 +89,7 @@ class RegistryCommands:
             birth_date=birth_date,
             id_number_hash=ident.get("id_number_hash"),
             id_number_masked=ident.get("id_number_masked"),
+            id_number_parts=ident.get("id_number_parts"),
             phone_hash=phone.get("phone_hash"),
             phone_masked=phone.get("phone_masked"),
             organization=cmd.organization,

@@ -260,6 +260,7 @@ class RosterImporter:
     def _new(self, department: str, row: RosterRow, today: date) -> Worker:
         worker_id = str(uuid.uuid4())
         rid = row.id_number
+        reported = _reported_id(row)
         event = WorkerRegistered(
             worker_id=worker_id,
             department=department,
@@ -268,8 +269,9 @@ class RosterImporter:
             gender=Gender(rid.sex) if rid else row.gender,
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
-            # A mistyped number still gives the census its region and last four digits.
-            id_number_masked=mask_id_number(reported) if (reported := _reported_id(row)) else None,
+            id_number_masked=mask_id_number(reported) if reported else None,
+            # A mistyped number still gives the census three of its four parts.
+            id_number_parts=self.hasher.id_parts(reported) if reported else None,
             phone_hash=self.hasher.phone(row.phone) if row.phone else None,
             phone_masked=mask_phone(row.phone) if row.phone else None,
             organization=row.organization,

@@ -1,105 +1,81 @@
 """Record linkage for the city census (应统尽统、不漏不重): one person per human.
 
-Pure and incremental: ``Linker.add`` / ``update`` / ``remove`` / ``decide`` each return the
-``Link`` / ``Unlink`` / ``Review`` decisions they caused, so a census that stores them as
-events can be replayed and explained. The engine sees privacy-preserving records only
-(``CensusRecord``: keyed hashes and masked forms, never a raw ID number or phone).
+Pure and incremental: ``Linker.add`` / ``update`` / ``remove`` / ``decide`` / ``train``
+each return the ``Link`` / ``Unlink`` / ``Review`` decisions they caused, so a census that
+stores them as events can be replayed and explained. The engine sees privacy-preserving
+records only (``CensusRecord``: keyed hashes, never a raw ID number or phone).
 
 How a partition is made
 -----------------------
-* **Blocking.** A record is compared only with records sharing a block key: valid-ID hash;
-  (name, birth date); phone hash; (masked-ID fragment, birth date); (name, masked-ID
-  fragment); (name, organisation). Never all pairs.
-* **Pair rules.** Each compared pair gets a link edge (a named rule, a score and the evidence:
-  which fields agreed, disagreed or were missing), a review edge, or nothing (``_compare``).
-  Two different valid IDs, or different birth dates, sexes or masked-ID fragments (beyond
-  one mistyped character per invalid number) rule a pair out. Otherwise, with equal
-  normalised names:
-
-  ======================== ============================================ ==================
-  rule                     evidence required                            name frequency
-  ======================== ============================================ ==================
-  same-valid-id            same valid-ID hash (decisive; names ignored) any
-  id-typo+name+birth       birth date + masked-ID fragment equal/near   any
-  name+birth+phone         birth date + phone                           any
-  name+birth+org+region    birth date + organisation + region           any
-  name+birth+community     birth date + same community                  unique, shared
-  name+phone               phone (a birth date missing)                 unique
-  name+id-fragment+sex     exact fragment + sex (a birth date missing)  unique
-  name+org+region          organisation + region (a birth date missing) unique
-  name+phone+id-fragment   phone + fragment (a birth date missing)      shared
-  name+phone+org+region    phone + org + region (a birth date missing)  shared
-  ======================== ============================================ ==================
-
-  Review: "same name and birth date only"; "shared name without birth date" (a common or
-  shared name with a phone, organisation or fragment but no birth date); "id fragment and
-  birth date agree, names differ". A name's frequency is *common* (``COMMON_NAMES``, China's
-  most frequent names: never linked without a birth date), *shared* (this census holds it
-  on two different valid IDs or birth dates), or *unique*.
+* **Blocking.** A record is compared only with records sharing a block key with it: its
+  valid-ID hash; parts of its ID number (a slip in the others); its phone hash; its
+  name with its birth year, its organisation or its county; its surname or the pinyin of
+  its name with its birth date. Never all pairs.
+* **Scoring.** Each compared pair gets its comparison vector (:mod:`.comparison`) and the
+  current model's match weight and probability (:mod:`.model`, Fellegi–Sunter with term
+  frequencies). At ``LINK_AT`` or above it is a link edge; from ``REVIEW_AT`` a review
+  edge; the evidence is the waterfall — the weight each comparison added. Vetoes (two
+  valid ID numbers, birth dates that disagree) rule a pair out whatever the weights.
 * **Constrained clustering.** Within each connected component of the link graph, clerks'
-  "same" decisions are applied first, then link edges by descending score (ties by key);
+  "same" decisions are applied first, then link edges by descending weight (ties by key);
   a union is refused when it would put two different valid-ID hashes, or a pair a clerk
   declared "not same", into one person. A refused edge goes to the review queue.
+* **Learning.** ``train()`` learns a new model from the records (``model.train``: u from
+  random pairs, m by EM per blocking rule, λ from shared ID numbers), re-scores every
+  edge and returns only the decisions that changed. With ``auto_train`` the linker
+  trains itself when the census reaches ``MIN_TRAIN`` records and each time it doubles.
 
-The partition is therefore a function of the current records and decisions, whatever
-order they arrived in. Each operation re-clusters only the components it touched.
-A person's id is the smallest record key in it (deterministic, so replay gives the same
-ids; it changes when a person absorbs a record with a smaller key).
+Given a model, the partition is a function of the current records and decisions, whatever
+order they arrived in (a name's weight depends on its frequency bucket, and a record's
+edges are re-scored when that bucket changes). Each operation re-clusters only the
+components it touched. A person's id is the smallest record key in it (deterministic, so
+replay gives the same ids; it changes when a person absorbs a record with a smaller key).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
 from typing import Any, NamedTuple, TypeAlias
 
-from shegong.kernel.identity import normalize_name
+from shegong.registry.census import model as fs
+from shegong.registry.census.comparison import (
+    CensusRecord,
+    Features,
+    compare_levels,
+    id_fragment,
+    veto,
+)
+from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
+from shegong.registry.census.names import (
+    COMMON_NAMES,
+    TRADITIONAL_TO_SIMPLIFIED,
+    normalize_org,
+    normalize_person_name,
+    to_simplified,
+)
 
 __all__ = [
-    "COMMON",
     "COMMON_NAMES",
-    "RULE_SCORES",
-    "SHARED",
+    "MIN_TRAIN",
     "TRADITIONAL_TO_SIMPLIFIED",
-    "UNIQUE",
     "CensusConflict",
     "CensusRecord",
     "Decision",
     "Link",
     "Linker",
+    "MatchModel",
     "Review",
     "Unlink",
     "compare",
     "id_fragment",
     "normalize_org",
     "normalize_person_name",
+    "to_simplified",
 ]
 
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class CensusRecord:
-    """One department's roster row as the census sees it (no raw personal data)."""
-
-    key: str  # "department:record_key", unique per record
-    department: str
-    name: str  # as reported: may be traditional, with stray or full-width spaces
-    id_hash: str | None = None  # keyed hash of a VALID 18-char ID number
-    id_masked: str | None = None  # 620102********123X, of what was reported (valid or not)
-    birth_date: date | None = None
-    sex: str | None = None  # "male" / "female"
-    phone_hash: str | None = None
-    organization: str | None = None
-    county: str | None = None
-    township: str | None = None
-    community: str | None = None
+MIN_TRAIN = 1000  # records before the census learns its first model
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +102,7 @@ class Unlink:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """The rules cannot decide whether ``a`` and ``b`` are one person: a clerk should."""
+    """The model cannot decide whether ``a`` and ``b`` are one person: a clerk should."""
 
     a: str
     b: str
@@ -142,341 +118,92 @@ class CensusConflict(ValueError):
     """A clerk's "same" decision would make two different valid ID numbers one person."""
 
 
-# Scores order the clustering (higher first); a clerk's "same" goes before all of them.
-RULE_SCORES: dict[str, float] = {
-    "same-valid-id": 1.0,
-    "id-typo+name+birth": 0.97,
-    "name+birth+phone": 0.95,
-    "name+birth+org+region": 0.9,
-    "name+birth+community": 0.87,
-    "name+phone+id-fragment": 0.86,
-    "name+phone": 0.85,
-    "name+phone+org+region": 0.84,
-    "name+id-fragment+sex": 0.8,
-    "name+org+region": 0.75,
-}
-REVIEW_SCORES: dict[str, float] = {
-    "same name and birth date only": 0.6,
-    "shared name without birth date": 0.5,
-    "id fragment and birth date agree, names differ": 0.5,
-}
-
-# The most frequent full names in China (全国姓名报告): sharing one of these is no evidence.
-COMMON_NAMES: frozenset[str] = frozenset(
-    "张伟 王伟 王芳 李伟 李娜 张敏 李静 王静 刘伟 王秀英 张丽 李秀英 王丽 张静 张秀英 李强 "  # noqa: SIM905
-    "王敏 李敏 王磊 刘洋 王艳 王勇 李军 张勇 李杰 张杰 张磊 王强 李娟 王军 张艳 张涛 王涛 "
-    "李艳 王超 李明 李勇 王娟 刘杰 刘敏 李霞 李丽 张军 王杰 张强 王秀兰 王刚 王平 刘芳 张燕 "
-    "刘军 张平 陈静 刘丽 王霞 李平 张婷 王玲 刘静 陈伟".split()
-)
+RULE_VALID_ID = "same-valid-id"
+RULE_MODEL = "match-weight"
+REVIEW_REASON = "match probability uncertain"
+REVIEW_NAMES = "names differ"
+NAME_ELSE = 4
 
 
-# --------------------------------------------------------------------------- normalisation
+class _Rec(Features):
+    """A record's features and its block keys."""
 
-# Traditional → simplified for characters common in names, places and organisations: the
-# fallback when OpenCC is not installed (and applied before it when it is).
-_TRAD_SIMP_PAIRS = (
-    "張张劉刘陳陈楊杨趙赵黃黄吳吴孫孙馬马羅罗鄭郑謝谢韓韩馮冯蕭萧鄧邓許许呂吕蘇苏盧卢蔣蒋"
-    "賈贾葉叶閻阎鍾钟譚谭鄒邹陸陆顧顾龍龙萬万錢钱湯汤嚴严魯鲁韋韦賀贺龔龚聶聂齊齐喬乔"
-    "偉伟麗丽華华軍军紅红剛刚強强傑杰濤涛靜静艷艳蘭兰鳳凤輝辉鵬鹏飛飞東东國国慶庆寧宁穎颖"
-    "曉晓勝胜榮荣貴贵興兴發发潔洁雲云愛爱順顺義义禮礼儀仪寶宝蓮莲嬌娇瑩莹聰聪燁烨瑋玮韻韵"
-    "綺绮鑫鑫惠惠婭娅倫伦廣广鋒锋銳锐錦锦鳴鸣濱滨勵励彥彦嵐岚藝艺靈灵夢梦慧慧紫紫琪琪"
-    "會会務务區区縣县團团婦妇聯联殘残鎮镇鄉乡醫医學学協协陽阳潤润臨临隴陇衛卫員员鄰邻實实"
-    "驗验職职業业啟启聖圣動动場场門门關关橋桥莊庄灣湾園园樂乐經经濟济開开設设農农鞏巩驛驿"
-    "鈎钩稱称眾众與与溫温馨馨暉晖澤泽遠远長长壽寿幹干華华語语詩诗書书歡欢亞亚達达悅悦鹽盐結结"
-    "營营誼谊賴赖鋪铺雞鸡齡龄內内"
-)
-TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
-    _TRAD_SIMP_PAIRS[i]: _TRAD_SIMP_PAIRS[i + 1]
-    for i in range(0, len(_TRAD_SIMP_PAIRS), 2)
-    if _TRAD_SIMP_PAIRS[i] != _TRAD_SIMP_PAIRS[i + 1]
-}
-_T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
-
-
-def _load_t2s() -> Callable[[str], str]:
-    try:
-        import opencc  # OpenCC's t2s: the full traditional → simplified dictionary
-    except ImportError:  # pragma: no cover - depends on the environment
-        return lambda text: text.translate(_T2S_TABLE)
-    converter = opencc.OpenCC("t2s")
-
-    def convert(text: str) -> str:
-        text = text.translate(_T2S_TABLE)
-        return text if text.isascii() else str(converter.convert(text))
-
-    return convert
-
-
-to_simplified: Callable[[str], str] = _load_t2s()
-
-
-@lru_cache(maxsize=200_000)
-def normalize_person_name(raw: str) -> str:
-    """Name key for matching: NFKC, no whitespace at all (incl. full-width), simplified
-    characters, middle dots unified (``normalize_name``), Latin letters case-folded."""
-    text = normalize_name(raw)
-    text = "".join(text.split())
-    return to_simplified(text).casefold()
-
-
-_ORG_PUNCT = re.compile(r"[\s()（）\[\]【】〔〕<>《》\"'“”‘’·•.,，。、:：;；\-—_/]+")
-_ORG_PAREN = re.compile(r"[(（【\[〔][^)）】\]〕]*[)）】\]〕]")
-_ORG_PREFIX = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
-    r"(?:[\u4e00-\u9fff]{1,3}(?<![社园小城])(?:自治县|县|区))?"
-)
-_ORG_WORDS = (
-    ("有限责任公司", ""),
-    ("有限公司", ""),
-    ("社会工作", "社工"),
-    ("服务中心", "中心"),
-    ("服务站", "站"),
-    ("居民委员会", "居委会"),
-    ("村民委员会", "村委会"),
-    ("委员会", "委"),
-    ("联合会", "联"),
-)
-
-
-@lru_cache(maxsize=100_000)
-def normalize_org(raw: str, county: str | None = None) -> str:
-    """Organisation key: spelling variants of one organisation map to one string.
-
-    Drops whitespace, punctuation and parenthesised notes, converts to simplified, drops
-    a leading province / city / county (and the record's own county), and shortens the
-    usual long forms (社会工作服务中心 → 社工中心, 居民委员会 → 居委会 …).
-    """
-    text = to_simplified(unicodedata.normalize("NFKC", raw))
-    text = _ORG_PUNCT.sub("", _ORG_PAREN.sub("", text))
-    stripped = _ORG_PREFIX.sub("", text, count=1)
-    if len(stripped) >= 3:
-        text = stripped
-    if county and text.startswith(county) and len(text) - len(county) >= 3:
-        text = text[len(county) :]
-    for long, short in _ORG_WORDS:
-        text = text.replace(long, short)
-    return text.casefold()
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
-
-
-def _org_agreement(a: str | None, b: str | None) -> str:
-    if not a or not b:
-        return "missing"
-    if a == b:
-        return "agree"
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) >= 4 and short in long:
-        return "similar"
-    ga, gb = _bigrams(a), _bigrams(b)
-    dice = 2 * len(ga & gb) / (len(ga) + len(gb))
-    return "similar" if dice >= 0.75 else "disagree"
-
-
-@lru_cache(maxsize=100_000)
-def _region_name(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    text = "".join(to_simplified(unicodedata.normalize("NFKC", raw)).split())
-    return text or None
-
-
-def id_fragment(masked: str | None) -> str | None:
-    """The visible part of a masked 18-char ID (first 6 + last 4), or None."""
-    if not masked or len(masked) != 18 or masked[6:14] != "********":
-        return None
-    return (masked[:6] + masked[14:]).upper()
-
-
-# --------------------------------------------------------------------------- comparison
-
-
-class _Rec:
-    """A record with its matching features computed once."""
-
-    __slots__ = (
-        "birth",
-        "blocks",
-        "community",
-        "county",
-        "frag",
-        "id_hash",
-        "key",
-        "name",
-        "org",
-        "phone",
-        "record",
-        "sex",
-        "township",
-    )
+    __slots__ = ("blocks",)
 
     def __init__(self, record: CensusRecord) -> None:
-        self.record = record
-        self.key = record.key
-        self.name = normalize_person_name(record.name)
-        self.id_hash = record.id_hash or None
-        self.frag = id_fragment(record.id_masked)
-        self.birth = record.birth_date
-        self.sex = record.sex or None
-        self.phone = record.phone_hash or None
-        self.county = _region_name(record.county)
-        self.township = _region_name(record.township)
-        self.community = _region_name(record.community)
-        self.org = (
-            (normalize_org(record.organization, self.county) or None)
-            if record.organization
-            else None
-        )
+        super().__init__(record)
         blocks: list[tuple[Any, ...]] = []
         if self.id_hash:
             blocks.append(("i", self.id_hash))
-        if self.name:
-            if self.birth:
-                blocks.append(("nb", self.name, self.birth))
-            if self.frag:
-                blocks.append(("nf", self.name, self.frag))
-            if self.org:
-                blocks.append(("no", self.name, self.org))
+        if self.parts and len(self.parts) == 4:
+            region, birth, order, check = self.parts
+            blocks.append(("rb", region, birth))
+            blocks.append(("ro", region, order, check))
+            blocks.append(("bo", birth, order, check))
         if self.phone:
             blocks.append(("p", self.phone))
-        if self.frag and self.birth:
-            blocks.append(("fb", self.frag, self.birth))
+        if self.name:
+            if self.birth:
+                blocks.append(("nb", self.name, self.birth.year))
+                # The surname and the birth date: a given name mistyped or shortened.
+                blocks.append(("sb", self.name[0], self.birth))
+                if self.pinyin:
+                    blocks.append(("yb", self.pinyin, self.birth))
+            if self.org:
+                blocks.append(("no", self.name, self.org))
+            if self.county:
+                blocks.append(("nc", self.name, self.county))
         self.blocks = tuple(blocks)
 
 
 class _Edge(NamedTuple):
     link: bool  # True: a link edge; False: a review edge
     rule: str  # the rule (link) or the reason (review)
-    score: float
+    score: float  # match probability
+    weight: float  # match weight (orders the clustering)
     evidence: dict[str, Any]
 
 
-def _agree(a: object, b: object) -> str:
-    if a is None or b is None:
-        return "missing"
-    return "agree" if a == b else "disagree"
+def _bucket(count: int) -> int:
+    """A name's frequency bucket (steps of √2): its weight changes only between buckets."""
+    return round(2 * math.log2(count)) if count > 0 else 0
 
 
-def _frag_agreement(x: _Rec, y: _Rec) -> str:
-    """Masked-ID fragments: "near" allows one mistyped visible character per invalid side."""
-    a, b = x.frag, y.frag
-    if a is None or b is None:
-        return "missing"
-    if a == b:
-        return "agree"
-    diff = sum(1 for p, q in zip(a, b, strict=True) if p != q)
-    typos = (x.id_hash is None) + (y.id_hash is None)
-    return "near" if diff <= typos else "disagree"
-
-
-def _region_agreement(x: _Rec, y: _Rec) -> str:
-    agreed = False
-    for a, b in ((x.county, y.county), (x.township, y.township), (x.community, y.community)):
-        if a and b:
-            if a != b:
-                return "disagree"
-            agreed = True
-    return "agree" if agreed else "missing"
-
-
-def _evidence(x: _Rec, y: _Rec, **known: Any) -> dict[str, Any]:
-    ev: dict[str, Any] = {
-        "id": _agree(x.id_hash, y.id_hash),
-        "id_fragment": _frag_agreement(x, y),
-        "name": "agree" if x.name == y.name else "disagree",
-        "birth_date": _agree(x.birth, y.birth),
-        "sex": _agree(x.sex, y.sex),
-        "phone": _agree(x.phone, y.phone),
-        "organization": _org_agreement(x.org, y.org),
-        "region": _region_agreement(x, y),
-    }
-    ev.update(known)
-    return ev
-
-
-def _link(rule: str, x: _Rec, y: _Rec, **known: Any) -> _Edge:
-    return _Edge(True, rule, RULE_SCORES[rule], _evidence(x, y, **known))
-
-
-def _review(reason: str, x: _Rec, y: _Rec, **known: Any) -> _Edge:
-    return _Edge(False, reason, REVIEW_SCORES[reason], _evidence(x, y, **known))
-
-
-# How much a shared name says. COMMON: one of China's most frequent names (COMMON_NAMES):
-# never linked without a birth date. SHARED: this census holds the name on two different
-# valid IDs or birth dates. UNIQUE: neither.
-UNIQUE, SHARED, COMMON = "unique", "shared", "common"
-
-
-def _compare(x: _Rec, y: _Rec, frequency: str) -> _Edge | None:
-    """The edge between two records; ``frequency`` is that of their name (when equal)."""
-    if x.id_hash is not None and y.id_hash is not None:
-        if x.id_hash == y.id_hash:
-            return _link("same-valid-id", x, y)
-        return None  # two different valid ID numbers are never one person
-    # Conflicts: facts that, when both known, say "different humans".
-    if x.birth is not None and y.birth is not None and x.birth != y.birth:
+def _compare(x: _Rec, y: _Rec, model: MatchModel, name_weight: float) -> _Edge | None:
+    levels = compare_levels(x, y)
+    if veto(x, y, levels) is not None:
         return None
-    if x.sex is not None and y.sex is not None and x.sex != y.sex:
-        return None
-    frag = _frag_agreement(x, y)
-    if frag == "disagree":
-        return None
-    birth = x.birth is not None and x.birth == y.birth
-    if x.name != y.name:
-        if birth and frag == "agree":
-            return _review("id fragment and birth date agree, names differ", x, y)
-        return None
-    phone = x.phone is not None and x.phone == y.phone
-    region = _region_agreement(x, y)
-    if birth:
-        if frag != "missing":
-            return _link("id-typo+name+birth", x, y, name_frequency=frequency)
-        if phone:
-            return _link("name+birth+phone", x, y, name_frequency=frequency)
-        if region == "agree" and _org_agreement(x.org, y.org) in ("agree", "similar"):
-            return _link("name+birth+org+region", x, y, name_frequency=frequency)
-        if frequency != COMMON and x.community is not None and x.community == y.community:
-            return _link("name+birth+community", x, y, name_frequency=frequency)
-        return _review("same name and birth date only", x, y, name_frequency=frequency)
-    # A birth date is missing: a name needs more; a shared name two identifiers; a common
-    # name a clerk.
-    org_region = x.org is not None and x.org == y.org and region == "agree"
-    if frequency == UNIQUE:
-        if phone:
-            return _link("name+phone", x, y, name_frequency=frequency)
-        if frag == "agree" and x.sex is not None and x.sex == y.sex:
-            return _link("name+id-fragment+sex", x, y, name_frequency=frequency)
-        if org_region:
-            return _link("name+org+region", x, y, name_frequency=frequency)
-        return None
-    if frequency == SHARED and phone:
-        if frag != "missing":
-            return _link("name+phone+id-fragment", x, y, name_frequency=frequency)
-        if org_region:
-            return _link("name+phone+org+region", x, y, name_frequency=frequency)
-    if phone or org_region or frag == "agree":
-        return _review("shared name without birth date", x, y, name_frequency=frequency)
+    weight = model.weight(levels, name_weight)
+    decisive = x.id_hash is not None and x.id_hash == y.id_hash
+    score = fs.probability(weight)
+    if decisive:
+        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model.explain(levels, name_weight))
+    if score >= fs.LINK_AT and levels[1] != NAME_ELSE:
+        return _Edge(True, RULE_MODEL, score, weight, model.explain(levels, name_weight))
+    if score >= fs.LINK_AT:  # two different names are never linked but by a valid ID or a clerk
+        return _Edge(False, REVIEW_NAMES, score, weight, model.explain(levels, name_weight))
+    if score >= fs.REVIEW_AT:
+        return _Edge(False, REVIEW_REASON, score, weight, model.explain(levels, name_weight))
     return None
 
 
-def compare(x: CensusRecord, y: CensusRecord, *, frequency: str | None = None) -> Decision | None:
-    """What the rules say about two records alone: a ``Link``, a ``Review`` or nothing.
-
-    ``frequency`` is that of their name: ``"unique"``, ``"shared"`` (a ``Linker`` has seen
-    it on different humans) or ``"common"``; by default common if in ``COMMON_NAMES``.
-    """
+def compare(
+    x: CensusRecord, y: CensusRecord, *, model: MatchModel = DEFAULT_MODEL, name_count: int = 1
+) -> Decision | None:
+    """What the model says about two records alone: a ``Link``, a ``Review`` or nothing
+    (``name_count``: how many records in the census carry their name)."""
     rx, ry = _Rec(x), _Rec(y)
-    if frequency is None:
-        frequency = COMMON if rx.name in COMMON_NAMES else UNIQUE
-    edge = _compare(rx, ry, frequency)
+    edge = _compare(rx, ry, model, _name_weight(model, rx.name, name_count))
     if edge is None:
         return None
     if edge.link:
         return Link(x.key, y.key, edge.rule, edge.evidence, edge.score)
     return Review(x.key, y.key, edge.rule, edge.evidence, edge.score)
+
+
+def _name_weight(model: MatchModel, name: str, count: int) -> float:
+    bucket = _bucket(count)
+    return model.name_weight(2 ** (bucket / 2), name in COMMON_NAMES)
 
 
 # --------------------------------------------------------------------------- the linker
@@ -501,33 +228,16 @@ def _union(parent: dict[str, str], a: str, b: str) -> None:
         parent[rb] = ra
 
 
-def _increment(stats: dict[str, Counter[Any]], name: str, value: object) -> None:
-    counter = stats.get(name)
-    if counter is None:
-        stats[name] = Counter((value,))
-    else:
-        counter[value] += 1
-
-
-def _decrement(stats: dict[str, Counter[Any]], name: str, value: object) -> None:
-    counter = stats[name]
-    counter[value] -= 1
-    if counter[value] <= 0:
-        del counter[value]
-    if not counter:
-        del stats[name]
-
-
 class Linker:
     """Incremental census linkage: records in, persons out, every change a decision."""
 
-    def __init__(self, *, common_names: Iterable[str] = COMMON_NAMES) -> None:
-        self._common_static = frozenset(normalize_person_name(n) for n in common_names)
+    def __init__(self, *, model: MatchModel = DEFAULT_MODEL, auto_train: bool = False) -> None:
+        self.model = model
+        self.auto_train = auto_train
+        self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
         self._blocks: dict[tuple[Any, ...], set[str]] = {}
         self._by_name: dict[str, set[str]] = {}
-        self._name_ids: dict[str, Counter[str]] = {}
-        self._name_births: dict[str, Counter[date]] = {}
         self._links: dict[str, dict[str, _Edge]] = {}
         self._reviews: dict[str, dict[str, _Edge]] = {}
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
@@ -537,6 +247,7 @@ class Linker:
         self._members: dict[str, set[str]] = {}
         self._active: dict[str, dict[str, Link]] = {}
         self._queue: dict[tuple[str, str], Review] = {}
+        self._name_weights: dict[tuple[str, int], float] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
         # What changed since the last drain_changes(): for a store that mirrors the state.
         self._changed_keys: set[str] = set()
@@ -581,10 +292,9 @@ class Linker:
     def in_queue(self, pair: tuple[str, str]) -> Review | None:
         return self._queue.get(_pair(*pair))
 
-    def name_frequency(self, name: str) -> str:
-        """``"common"`` (COMMON_NAMES), ``"shared"`` (seen on different humans) or
-        ``"unique"``."""
-        return self._frequency(normalize_person_name(name))
+    def name_count(self, name: str) -> int:
+        """How many records carry this name (normalised)."""
+        return len(self._by_name.get(normalize_person_name(name), ()))
 
     # ---------------------------------------------------------------- commands
 
@@ -599,7 +309,29 @@ class Linker:
         touched = self._touch(dirty)
         for key in dirty:
             self._rescore(key)
-        return self._recluster(self._component(touched), removed=set())
+        out = self._recluster(self._component(touched), removed=set())
+        if self.auto_train and len(self._recs) >= max(MIN_TRAIN, 2 * self.trained_at):
+            out.extend(self.train())
+        return out
+
+    def train(self) -> list[Decision]:
+        """Learn a new model from the records, re-score every pair with it, and return the
+        decisions that changed (links made or undone, pairs queued)."""
+        keys = sorted(self._recs)
+        features = [self._recs[k] for k in keys]
+        index = {k: i for i, k in enumerate(keys)}
+        model = fs.train(features, self._blocks, index, version=self.model.version + 1)
+        return self.use_model(model)
+
+    def use_model(self, model: MatchModel) -> list[Decision]:
+        """Adopt ``model`` (trained here, or as published by the census): every edge is
+        re-scored and the partition re-made; returns what changed."""
+        self.model = model
+        self.trained_at = model.records
+        self._name_weights.clear()
+        for key in self._recs:
+            self._rescore(key)
+        return self._recluster(self._component(set(self._recs)), removed=set())
 
     def update(self, record: CensusRecord) -> list[Decision]:
         old = self._recs.get(record.key)
@@ -669,19 +401,22 @@ class Linker:
 
     # ---------------------------------------------------------------- internals: state
 
-    def _frequency(self, name: str) -> str:
-        if name in self._common_static:
-            return COMMON
-        ids = self._name_ids.get(name)
-        if ids is not None and len(ids) >= 2:
-            return SHARED
-        births = self._name_births.get(name)
-        return SHARED if births is not None and len(births) >= 2 else UNIQUE
+    def _frequency(self, name: str) -> int:
+        return _bucket(len(self._by_name.get(name, ())))
 
-    def _commonness(self, names: Iterable[str]) -> dict[str, str]:
+    def _name_weight_of(self, name: str) -> float:
+        bucket = self._frequency(name)
+        found = self._name_weights.get((name, bucket))
+        if found is None:
+            found = self._name_weights[(name, bucket)] = self.model.name_weight(
+                2 ** (bucket / 2), name in COMMON_NAMES
+            )
+        return found
+
+    def _commonness(self, names: Iterable[str]) -> dict[str, int]:
         return {name: self._frequency(name) for name in names}
 
-    def _flipped(self, before: Mapping[str, str]) -> set[str]:
+    def _flipped(self, before: Mapping[str, int]) -> set[str]:
         """Records whose edges must be recomputed because their name's frequency changed."""
         dirty: set[str] = set()
         for name, was in before.items():
@@ -702,10 +437,6 @@ class Linker:
             self._by_name[rec.name] = {rec.key}
         else:
             same_name.add(rec.key)
-        if rec.id_hash:
-            _increment(self._name_ids, rec.name, rec.id_hash)
-        if rec.birth:
-            _increment(self._name_births, rec.name, rec.birth)
 
     def _delete(self, rec: _Rec) -> None:
         del self._recs[rec.key]
@@ -718,10 +449,6 @@ class Linker:
         names.discard(rec.key)
         if not names:
             del self._by_name[rec.name]
-        if rec.id_hash:
-            _decrement(self._name_ids, rec.name, rec.id_hash)
-        if rec.birth:
-            _decrement(self._name_births, rec.name, rec.birth)
 
     def _drop_edges(self, key: str) -> None:
         for edges in (self._links, self._reviews):
@@ -738,11 +465,16 @@ class Linker:
         candidates.discard(key)
         links = self._links.setdefault(key, {})
         reviews = self._reviews.setdefault(key, {})
-        freq = self._frequency(rec.name)
-        recs = self._recs
+        recs, model = self._recs, self.model
         for other_key in candidates:
             other = recs[other_key]
-            edge = _compare(rec, other, freq) if key < other_key else _compare(other, rec, freq)
+            # An exact name is weighed by its frequency; another name's weight is fixed.
+            name_weight = self._name_weight_of(rec.name) if rec.name == other.name else 0.0
+            edge = (
+                _compare(rec, other, model, name_weight)
+                if key < other_key
+                else _compare(other, rec, model, name_weight)
+            )
             if edge is None:
                 continue
             if edge.link:
@@ -869,7 +601,7 @@ class Linker:
                     clerk_pairs.append((key, other))
             for other, edge in self._links.get(key, {}).items():
                 if key < other:
-                    edges.append((-edge.score, key, other, edge))
+                    edges.append((-edge.weight, key, other, edge))
         groups, refused = self._partition(keys, clerk_pairs, edges)
 
         # New persons.

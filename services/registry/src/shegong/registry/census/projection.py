@@ -50,6 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
+    CensusModelAdopted,
     CensusPairDecided,
     CertificateLevel,
     ExpertAdmitted,
@@ -71,6 +72,7 @@ from shegong.registry.census.linkage import (
     Decision,
     Link,
     Linker,
+    MatchModel,
     Review,
     Unlink,
 )
@@ -91,6 +93,7 @@ records = Table(
     Column("birth_date", Date),
     Column("id_hash", String(64), index=True),
     Column("id_masked", String(32)),
+    Column("id_parts", String(64)),
     Column("phone_hash", String(64)),
     Column("phone_masked", String(32)),
     Column("organization", String(128)),
@@ -166,6 +169,7 @@ census_state = Table(
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),  # the census aggregate's version
     Column("high_water", JSON, nullable=False),  # source -> last position emitted for
+    Column("model", JSON),  # the match model in use (MatchModel.as_dict), None: the default
 )
 
 CENSUS_AGGREGATE = "census"
@@ -202,6 +206,7 @@ class CensusProjection(Projection):
     def _reset(self) -> None:
         self.linker: Linker | None = None
         self._version = 0
+        self._model: MatchModel | None = None
         self._high_water: dict[str, int] = {}
         self._key_of: dict[str, str] = {}  # worker_id -> record key
         # Clerks' decisions that name a record not (yet) in the census.
@@ -220,12 +225,13 @@ class CensusProjection(Projection):
         self._out: list[Decision] = []  # every decision of the batch (for the read models)
         self._emit: list[Decision] = []  # those not yet in the log (to append as events)
         self._seen: dict[str, int] = {}
+        self._adopted: list[MatchModel] = []  # models learned in this batch
 
     def rolled_back(self) -> None:
         self._reset()
 
     def committed(self) -> None:
-        emitted = len(self._emit)
+        emitted = len(self._emit) + len(self._adopted)
         self._batch_conn = None
         self._clear_batch()
         if emitted:
@@ -238,13 +244,14 @@ class CensusProjection(Projection):
         self._clear_batch()
         row = (
             await conn.execute(
-                select(census_state.c.version, census_state.c.high_water).where(
-                    census_state.c.id == 1
-                )
+                select(
+                    census_state.c.version, census_state.c.high_water, census_state.c.model
+                ).where(census_state.c.id == 1)
             )
         ).first()
         version = int(row.version) if row else 0
         if self.linker is None or version != self._version:
+            self._model = MatchModel.from_dict(row.model) if row and row.model else None
             await self._load(conn)
             self._version = version
             self._high_water = {k: int(v) for k, v in (row.high_water if row else {}).items()}
@@ -253,7 +260,8 @@ class CensusProjection(Projection):
         return self.linker
 
     async def _load(self, conn: AsyncConnection) -> None:
-        linker = Linker()
+        # The model in use scores the records as they load; learning resumes after.
+        linker = Linker(model=self._model) if self._model else Linker()
         self.linker = linker
         self._key_of, self._pending, self._waiting = {}, {}, {}
         for r in await conn.execute(select(records).order_by(records.c.key)):
@@ -263,6 +271,7 @@ class CensusProjection(Projection):
             if d.status != "refused":
                 self._try_decide(linker, d.a, d.b, d.same, d.by)
         linker.drain_changes()
+        linker.auto_train = True
         self._out.clear()
         log.info("census loaded: %d records", len(linker))
 
@@ -286,6 +295,12 @@ class CensusProjection(Projection):
         linker = await self._begin(conn)
         self._seen[envelope.source] = max(self._seen.get(envelope.source, 0), envelope.sequence)
         before = len(self._out)
+        # Replaying what the log already holds (a rebuild) uses the model in use as it is:
+        # given the model, the partition is the same whatever the order; learning is for
+        # records the census has not seen.
+        fresh = envelope.sequence > self._high_water.get(envelope.source, 0)
+        linker.auto_train = fresh
+        model_version = linker.model.version
         if isinstance(event, WorkerRegistered):
             self._registered(linker, event)
         elif isinstance(event, WorkerProfileUpdated):
@@ -312,7 +327,10 @@ class CensusProjection(Projection):
                 "admitted_on": event.admitted_on,
                 "level": event.level.value,
             }
-        if envelope.sequence > self._high_water.get(envelope.source, 0):
+        if linker.model.version != model_version:
+            self._model = linker.model
+            self._adopted.append(linker.model)
+        if fresh:
             self._emit.extend(self._out[before:])
 
     async def _ladder_admission(self, conn: AsyncConnection, event: ExpertPoolAdmitted) -> None:
@@ -380,6 +398,7 @@ class CensusProjection(Projection):
             "birth_date": event.birth_date,
             "id_hash": event.id_number_hash,
             "id_masked": event.id_number_masked,
+            "id_parts": event.id_number_parts,
             "phone_hash": event.phone_hash,
             "phone_masked": event.phone_masked,
             "organization": event.organization,
@@ -556,25 +575,26 @@ class CensusProjection(Projection):
         for source, seq in self._seen.items():
             high_water[source] = max(high_water.get(source, 0), seq)
         version = self._version
-        if self._emit:
+        events: list[Event] = [_model_event(m) for m in self._adopted]
+        events += [_event(d) for d in self._emit]
+        if events:
             tx = Transaction(self.store, conn, CommandContext(actor="census"))
-            await tx.append_many(
-                [Append(CENSUS_AGGREGATE, "census", version, [_event(d) for d in self._emit])]
-            )
-            version += len(self._emit)
-        if version == self._version and high_water == self._high_water:
+            await tx.append_many([Append(CENSUS_AGGREGATE, "census", version, events)])
+            version += len(events)
+        if version == self._version and high_water == self._high_water and not self._adopted:
             return
+        values: dict[str, Any] = {"version": version, "high_water": high_water}
+        if self._adopted:
+            values["model"] = self._adopted[-1].as_dict()
         moved = await conn.execute(
             update(census_state)
             .where((census_state.c.id == 1) & (census_state.c.version == self._version))
-            .values(version=version, high_water=high_water)
+            .values(**values)
         )
         if moved.rowcount != 1:
             if self._version != 0:
                 raise RuntimeError("census: another replica moved the census meanwhile")
-            await conn.execute(
-                census_state.insert().values(id=1, version=version, high_water=high_water)
-            )
+            await conn.execute(census_state.insert().values(id=1, **values))
         self._version, self._high_water = version, high_water
 
 
@@ -600,6 +620,7 @@ def _census_record(row: Any) -> CensusRecord:
         name=row["name"],
         id_hash=row["id_hash"],
         id_masked=row["id_masked"],
+        id_parts=row.get("id_parts"),
         birth_date=row["birth_date"],
         sex=row["gender"],
         phone_hash=row["phone_hash"],
@@ -607,6 +628,19 @@ def _census_record(row: Any) -> CensusRecord:
         county=row["county"],
         township=row["township"],
         community=row["community"],
+    )
+
+
+def _model_event(model: MatchModel) -> Event:
+    data = model.as_dict()
+    return CensusModelAdopted(
+        version=model.version,
+        records=model.records,
+        prior=model.prior,
+        trained_pairs=model.trained_pairs,
+        levels=data["levels"],
+        m=data["m"],
+        u=data["u"],
     )
 
 

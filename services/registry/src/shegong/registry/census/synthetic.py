@@ -24,7 +24,8 @@ from shegong.kernel.identity import (
     mask_id_number,
     parse_resident_id,
 )
-from shegong.registry.census.linkage import TRADITIONAL_TO_SIMPLIFIED, CensusRecord
+from shegong.registry.census.comparison import CensusRecord
+from shegong.registry.census.names import TRADITIONAL_TO_SIMPLIFIED
 
 __all__ = [
     "DEPARTMENTS",
@@ -446,9 +447,10 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
     masked form (first 6 + last 4 of the raw characters), and the row's own birth date and
     gender columns are used.
     """
-    id_hash = id_masked = None
+    id_hash = id_masked = id_parts = None
     birth, sex = row.birth_date, _GENDERS.get(row.gender or "")
     if row.id_number and row.id_number.strip():
+        id_parts = hasher.id_parts(row.id_number)
         try:
             resident = parse_resident_id(row.id_number)
         except PersonalDataError:
@@ -476,6 +478,7 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
         county=row.county,
         township=row.township,
         community=row.community,
+        id_parts=id_parts,
     )
 
 

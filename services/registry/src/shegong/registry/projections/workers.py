@@ -91,7 +91,9 @@ class WorkersProjection(Projection):
         if envelope.aggregate_type != "worker":
             return
         if isinstance(event, WorkerRegistered):
-            row = event.model_dump(mode="python", exclude={"type", "region", "phone_hash"})
+            row = event.model_dump(
+                mode="python", exclude={"type", "region", "phone_hash", "id_number_parts"}
+            )
             row.update(event.region.model_dump())
             await conn.execute(
                 workers.insert().values(

@@ -1,0 +1,269 @@
+"""What the census compares between two records, field by field (比对).
+
+A census record carries no raw personal data (:class:`CensusRecord`: keyed hashes, the
+name, the birth date, the organisation and the region). :class:`Features` reads it once;
+:func:`compare_levels` puts a pair on one *level* of each comparison — the comparison
+vector of Fellegi and Sunter — that the model (:mod:`.model`) turns into a match weight.
+
+Level 0 of every comparison is "null": one side does not say, which is no evidence either
+way. The other levels, from the strongest agreement down:
+
+============ ====================================================================
+id           same number (valid-ID hash, or all four parts of the number as typed);
+             three of its four parts (region, birth date, order, check character) —
+             one slip, e.g. a wrong check character; else
+name         same after normalisation (script, spaces, dots); same pinyin (a homophone
+             written); one character typed, dropped or added; else
+birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); else
+sex          same; else
+phone        same normalised number; else
+organization same key (:func:`.names.normalize_org`); similar (one contains the
+             other, or character bigrams mostly shared); else
+region       same community; same township; same county; another county
+============ ====================================================================
+
+Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
+evidence makes them one person: two different valid ID numbers (the check character
+catches every single slip and swap, so two valid numbers are two people), and birth dates
+that disagree (other than day and month swapped) unless the ID numbers are the same or
+one slip apart — then the slip may be in the birth date digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from shegong.registry.census.names import (
+    normalize_org,
+    normalize_person_name,
+    pinyin_key,
+    region_name,
+)
+
+__all__ = [
+    "COMPARISONS",
+    "LEVELS",
+    "CensusRecord",
+    "Features",
+    "compare_levels",
+    "id_fragment",
+    "veto",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CensusRecord:
+    """One department's roster row as the census sees it (no raw personal data)."""
+
+    key: str  # "department:record_key", unique per record
+    department: str
+    name: str  # as reported: may be traditional, with stray or full-width spaces
+    id_hash: str | None = None  # keyed hash of a VALID 18-char ID number
+    id_masked: str | None = None  # masked display form of what was reported
+    birth_date: date | None = None
+    sex: str | None = None  # "male" / "female"
+    phone_hash: str | None = None
+    organization: str | None = None
+    county: str | None = None
+    township: str | None = None
+    community: str | None = None
+    # Keyed hashes of the reported number's four parts (region 6, birth date 8, order 3,
+    # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
+    id_parts: str | None = None
+
+
+# The comparisons, in order, and the names of their levels (index 0 is "null").
+COMPARISONS: tuple[str, ...] = (
+    "id",
+    "name",
+    "birth_date",
+    "sex",
+    "phone",
+    "organization",
+    "region",
+)
+LEVELS: dict[str, tuple[str, ...]] = {
+    "id": ("null", "exact", "one slip", "else"),
+    "name": ("null", "exact", "same pinyin", "one character", "else"),
+    "birth_date": ("null", "exact", "day/month swapped", "else"),
+    "sex": ("null", "exact", "else"),
+    "phone": ("null", "exact", "else"),
+    "organization": ("null", "exact", "similar", "else"),
+    "region": ("null", "community", "township", "county", "else"),
+}
+NAME_EXACT = 1  # the level whose u is the name's term frequency
+
+
+def id_fragment(masked: str | None) -> str | None:
+    """The visible part of an old-style masked number (first 6 + last 4), or None."""
+    if not masked or len(masked) != 18 or masked[6:14] != "********":
+        return None
+    return (masked[:6] + masked[14:]).upper()
+
+
+class Features:
+    """A record with what the comparisons need computed once."""
+
+    __slots__ = (
+        "bigrams",
+        "birth",
+        "community",
+        "county",
+        "id_hash",
+        "key",
+        "name",
+        "org",
+        "parts",
+        "phone",
+        "pinyin",
+        "record",
+        "sex",
+        "township",
+    )
+
+    def __init__(self, record: CensusRecord) -> None:
+        self.record = record
+        self.key = record.key
+        self.name = normalize_person_name(record.name)
+        self.pinyin = pinyin_key(self.name) if self.name else None
+        self.id_hash = record.id_hash or None
+        self.birth = record.birth_date
+        self.parts = _parts(record)
+        self.sex = record.sex or None
+        self.phone = record.phone_hash or None
+        self.county = region_name(record.county)
+        self.township = region_name(record.township)
+        self.community = region_name(record.community)
+        self.org = (
+            (normalize_org(record.organization, self.county) or None)
+            if record.organization
+            else None
+        )
+        self.bigrams = _bigrams(self.org) if self.org else None
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
+
+
+def _parts(record: CensusRecord) -> tuple[str, ...] | None:
+    if record.id_parts:
+        return tuple(record.id_parts.split("."))
+    # Records written before the parts were published: the visible fragment of the old
+    # mask and the birth date stand in (they only ever compare with each other).
+    frag = id_fragment(record.id_masked)
+    if frag is None:
+        return None
+    birth = f"v{record.birth_date:%Y%m%d}" if record.birth_date else "v?"
+    return ("v" + frag[:6], birth, "v" + frag[6:9], "v" + frag[9])
+
+
+def _id_level(x: Features, y: Features) -> int:
+    if x.id_hash is not None and x.id_hash == y.id_hash:
+        return 1
+    a, b = x.parts, y.parts
+    if a is None or b is None or len(a) != len(b):
+        return 0 if x.id_hash is None or y.id_hash is None else 3
+    same = sum(p == q for p, q in zip(a, b, strict=True))
+    return 1 if same == len(a) else 2 if same == len(a) - 1 else 3
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance ≤ 1 (one character changed, dropped, added or two
+    neighbours swapped)."""
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if la < lb else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    return short[i:] == long[i + 1 :]
+
+
+def _name_level(x: Features, y: Features) -> int:
+    if not x.name or not y.name:
+        return 0
+    if x.name == y.name:
+        return 1
+    if x.pinyin is not None and x.pinyin == y.pinyin:
+        return 2
+    if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
+        return 3
+    return 4
+
+
+def _birth_level(x: Features, y: Features) -> int:
+    a, b = x.birth, y.birth
+    if a is None or b is None:
+        return 0
+    if a == b:
+        return 1
+    if a.year == b.year and a.month == b.day and a.day == b.month:
+        return 2
+    return 3
+
+
+def _org_level(x: Features, y: Features) -> int:
+    a, b = x.org, y.org
+    if not a or not b:
+        return 0
+    if a == b:
+        return 1
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) >= 4 and short in long:
+        return 2
+    ga, gb = x.bigrams, y.bigrams
+    assert ga is not None and gb is not None
+    return 2 if 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.75 else 3
+
+
+def _region_level(x: Features, y: Features) -> int:
+    if x.county and y.county and x.county != y.county:
+        return 4
+    if x.community and x.community == y.community:
+        return 1
+    if x.township and x.township == y.township:
+        return 2
+    if x.county and x.county == y.county:
+        return 3
+    return 0
+
+
+def _same(a: object, b: object) -> int:
+    if a is None or b is None:
+        return 0
+    return 1 if a == b else 2
+
+
+def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
+    """The comparison vector of a pair: one level per entry of :data:`COMPARISONS`."""
+    return (
+        _id_level(x, y),
+        _name_level(x, y),
+        _birth_level(x, y),
+        _same(x.sex, y.sex),
+        _same(x.phone, y.phone),
+        _org_level(x, y),
+        _region_level(x, y),
+    )
+
+
+def veto(x: Features, y: Features, levels: tuple[int, ...]) -> str | None:
+    """Why the pair can never be one person, or None."""
+    if x.id_hash is not None and y.id_hash is not None and x.id_hash != y.id_hash:
+        return "two different valid ID numbers"
+    if levels[2] == 3 and levels[0] not in (1, 2):
+        return "birth dates disagree"
+    return None

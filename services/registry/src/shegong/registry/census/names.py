@@ -1,0 +1,152 @@
+"""How the census reads names, organisations and regions before comparing them.
+
+Departments write one person's name as 劉麗華, 刘　丽华 or 刘丽华 ; one organisation as
+定西市安定区紅葉社會工作服務中心 or 红叶社工中心. These functions map the variants of one
+value to one key (pure, cached).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+from shegong.kernel.identity import normalize_name
+
+__all__ = [
+    "COMMON_NAMES",
+    "TRADITIONAL_TO_SIMPLIFIED",
+    "normalize_org",
+    "normalize_person_name",
+    "pinyin_key",
+    "region_name",
+    "to_simplified",
+]
+
+# The most frequent full names in China (全国姓名报告): a floor under their term frequency,
+# so that a small census does not take two 王伟 for strong evidence.
+COMMON_NAMES: frozenset[str] = frozenset(
+    "张伟 王伟 王芳 李伟 李娜 张敏 李静 王静 刘伟 王秀英 张丽 李秀英 王丽 张静 张秀英 李强 "  # noqa: SIM905
+    "王敏 李敏 王磊 刘洋 王艳 王勇 李军 张勇 李杰 张杰 张磊 王强 李娟 王军 张艳 张涛 王涛 "
+    "李艳 王超 李明 李勇 王娟 刘杰 刘敏 李霞 李丽 张军 王杰 张强 王秀兰 王刚 王平 刘芳 张燕 "
+    "刘军 张平 陈静 刘丽 王霞 李平 张婷 王玲 刘静 陈伟".split()
+)
+
+# Traditional → simplified for characters common in names, places and organisations: the
+# fallback when OpenCC is not installed (and applied before it when it is).
+_TRAD_SIMP_PAIRS = (
+    "張张劉刘陳陈楊杨趙赵黃黄吳吴孫孙馬马羅罗鄭郑謝谢韓韩馮冯蕭萧鄧邓許许呂吕蘇苏盧卢蔣蒋"
+    "賈贾葉叶閻阎鍾钟譚谭鄒邹陸陆顧顾龍龙萬万錢钱湯汤嚴严魯鲁韋韦賀贺龔龚聶聂齊齐喬乔"
+    "偉伟麗丽華华軍军紅红剛刚強强傑杰濤涛靜静艷艳蘭兰鳳凤輝辉鵬鹏飛飞東东國国慶庆寧宁穎颖"
+    "曉晓勝胜榮荣貴贵興兴發发潔洁雲云愛爱順顺義义禮礼儀仪寶宝蓮莲嬌娇瑩莹聰聪燁烨瑋玮韻韵"
+    "綺绮鑫鑫惠惠婭娅倫伦廣广鋒锋銳锐錦锦鳴鸣濱滨勵励彥彦嵐岚藝艺靈灵夢梦慧慧紫紫琪琪"
+    "會会務务區区縣县團团婦妇聯联殘残鎮镇鄉乡醫医學学協协陽阳潤润臨临隴陇衛卫員员鄰邻實实"
+    "驗验職职業业啟启聖圣動动場场門门關关橋桥莊庄灣湾園园樂乐經经濟济開开設设農农鞏巩驛驿"
+    "鈎钩稱称眾众與与溫温馨馨暉晖澤泽遠远長长壽寿幹干華华語语詩诗書书歡欢亞亚達达悅悦鹽盐結结"
+    "營营誼谊賴赖鋪铺雞鸡齡龄內内"
+)
+TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
+    _TRAD_SIMP_PAIRS[i]: _TRAD_SIMP_PAIRS[i + 1]
+    for i in range(0, len(_TRAD_SIMP_PAIRS), 2)
+    if _TRAD_SIMP_PAIRS[i] != _TRAD_SIMP_PAIRS[i + 1]
+}
+_T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
+
+
+def _load_t2s() -> Callable[[str], str]:
+    try:
+        import opencc  # OpenCC's t2s: the full traditional → simplified dictionary
+    except ImportError:  # pragma: no cover - depends on the environment
+        return lambda text: text.translate(_T2S_TABLE)
+    converter = opencc.OpenCC("t2s")
+
+    def convert(text: str) -> str:
+        text = text.translate(_T2S_TABLE)
+        return text if text.isascii() else str(converter.convert(text))
+
+    return convert
+
+
+to_simplified: Callable[[str], str] = _load_t2s()
+
+
+@lru_cache(maxsize=200_000)
+def normalize_person_name(raw: str) -> str:
+    """Name key for matching: NFKC, no whitespace at all (incl. full-width), simplified
+    characters, middle dots unified (``normalize_name``), Latin letters case-folded."""
+    text = normalize_name(raw)
+    text = "".join(text.split())
+    return to_simplified(text).casefold()
+
+
+def _load_pinyin() -> Callable[[str], str] | None:
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+
+    def convert(text: str) -> str:
+        return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
+
+    return convert
+
+
+_pinyin = _load_pinyin()
+
+
+@lru_cache(maxsize=200_000)
+def pinyin_key(name: str) -> str | None:
+    """Toneless pinyin of a normalised name (晓燕 and 小燕 both "xiao yan"): a clerk's
+    homophone slip keeps its sound. None for names without Chinese characters."""
+    if _pinyin is None or name.isascii():
+        return None
+    return _pinyin(name)
+
+
+_ORG_PUNCT = re.compile(r"[\s()（）\[\]【】〔〕<>《》\"'“”‘’·•.,，。、:：;；\-—_/]+")
+_ORG_PAREN = re.compile(r"[(（【\[〔][^)）】\]〕]*[)）】\]〕]")
+_ORG_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
+    r"(?:[\u4e00-\u9fff]{1,3}(?<![社园小城])(?:自治县|县|区))?"
+)
+_ORG_WORDS = (
+    ("有限责任公司", ""),
+    ("有限公司", ""),
+    ("社会工作", "社工"),
+    ("服务中心", "中心"),
+    ("服务站", "站"),
+    ("居民委员会", "居委会"),
+    ("村民委员会", "村委会"),
+    ("委员会", "委"),
+    ("联合会", "联"),
+)
+
+
+@lru_cache(maxsize=100_000)
+def normalize_org(raw: str, county: str | None = None) -> str:
+    """Organisation key: spelling variants of one organisation map to one string.
+
+    Drops whitespace, punctuation and parenthesised notes, converts to simplified, drops
+    a leading province / city / county (and the record's own county), and shortens the
+    usual long forms (社会工作服务中心 → 社工中心, 居民委员会 → 居委会 …).
+    """
+    text = to_simplified(unicodedata.normalize("NFKC", raw))
+    text = _ORG_PUNCT.sub("", _ORG_PAREN.sub("", text))
+    stripped = _ORG_PREFIX.sub("", text, count=1)
+    if len(stripped) >= 3:
+        text = stripped
+    if county and text.startswith(county) and len(text) - len(county) >= 3:
+        text = text[len(county) :]
+    for long, short in _ORG_WORDS:
+        text = text.replace(long, short)
+    return text.casefold()
+
+
+@lru_cache(maxsize=100_000)
+def region_name(raw: str | None) -> str | None:
+    """A 区县 / 乡镇街道 / 社区村 name with spaces and script variants removed."""
+    if not raw:
+        return None
+    text = "".join(to_simplified(unicodedata.normalize("NFKC", raw)).split())
+    return text or None
