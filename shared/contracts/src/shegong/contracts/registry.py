@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.events import Event, Labelled, StreamContract
 from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
@@ -96,6 +96,23 @@ IdHash = Annotated[str, Field(min_length=16, max_length=64, description="keyed h
 Masked = Annotated[str, Field(max_length=32, description="masked for display")]
 
 
+def mask_id_display(masked: str) -> str:
+    """An ID number's display form shows its first and last character only
+    (``6****************X``): the birth date is published beside it, and a number whose
+    region, birth date and last four are known is known whole. Events recorded with the
+    older, wider mask (``620102********123X``) are narrowed as they are read."""
+    if len(masked) == 18:
+        return masked[0] + "*" * 16 + masked[17]
+    return masked
+
+
+MaskedId = Annotated[
+    str,
+    AfterValidator(mask_id_display),
+    Field(max_length=32, description="masked for display: first and last character only"),
+]
+
+
 class WorkerRegistered(Event):
     """A department registered a worker (社会工作人才) on its roster."""
 
@@ -108,7 +125,7 @@ class WorkerRegistered(Event):
     gender: Gender | None = None
     birth_date: date | None = None
     id_number_hash: IdHash | None = None
-    id_number_masked: Masked | None = None
+    id_number_masked: MaskedId | None = None
     id_number_parts: str | None = Field(
         default=None,
         max_length=64,
@@ -271,7 +288,7 @@ class ExpertAdmitted(Event):
     aggregate_type = "expert"
     type: Literal["ExpertAdmitted"] = "ExpertAdmitted"
     id_number_hash: IdHash
-    id_number_masked: Masked
+    id_number_masked: MaskedId
     name: str
     admitted_on: date
     level: CertificateLevel = Field(description="Highest certificate on the admission date")

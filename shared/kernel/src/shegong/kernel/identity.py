@@ -202,11 +202,13 @@ def _mask(value: str, head: int, tail: int) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """Display form ``620102********123X``: region and last 4, birth date and order hidden."""
+    """Display form ``6****************X``: the first and last character only. The birth
+    date is published on its own (and the region follows from the county), so a mask that
+    showed the region and the last four would give the whole number away."""
     compact = _compact(number).upper()
     if len(compact) == 18:
-        return _mask(compact, 6, 4)
-    return _mask(compact, 3, 2)
+        return _mask(compact, 1, 1)
+    return _mask(compact, 1, 1) if len(compact) > 4 else "*" * len(compact)
 
 
 def mask_phone(phone: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, UniqueConstraint, select
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -25,7 +25,9 @@ personal_data = Table(
     Column("phone", String(20)),
     Column("phone_hash", String(64)),
     Column("updated_at", DateTime(timezone=True)),
-    UniqueConstraint("department", "id_number_hash", name="uq_personal_data_department_id"),
+    # A department may list one ID number on several records (a certificate list has a row
+    # per certificate): each is its own record, and the census makes them one person.
+    Index("ix_personal_data_department_id", "department", "id_number_hash"),
 )
 
 

@@ -101,7 +101,8 @@ class RosterImporter:
         report.department_created = await self._ensure_department(department, department_name, ctx)
         rejected_rows = {r.row_number for r in parsed.rejections}
         rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
-        seen: dict[str, int] = {}  # record key → first row number, across the whole file
+        # record key → (first row number, its content), across the whole file
+        seen: dict[str, tuple[int, str]] = {}
         for start in range(0, len(rows), CHUNK):
             await self._apply_chunk(
                 department, rows[start : start + CHUNK], ctx, report, today or date.today(), seen
@@ -133,23 +134,40 @@ class RosterImporter:
         ctx: CommandContext,
         report: ImportReport,
         today: date,
-        seen: dict[str, int],
+        seen: dict[str, tuple[int, str]],
     ) -> None:
         keyed: dict[str, RosterRow] = {}
+        content_keyed: set[str] = set()  # reported already as another row of a taken key
         for row in rows:
             key = self._record_key(row)
+            fingerprint = self._fingerprint(row)
             if key in seen:
-                report.rejected.append(
+                first, content = seen[key]
+                if content == fingerprint:  # the same row twice: one record
+                    report.warnings.append(
+                        {
+                            "row": row.row_number,
+                            "warning": f"repeats row {first} word for word; counted once"
+                            f" / 与第 {first} 行完全相同，只计一次",
+                        }
+                    )
+                    continue
+                # Another row under the same key (a certificate list: one row per
+                # certificate): its own record, keyed by its content.
+                key = f"{key}#{fingerprint[:12]}"
+                content_keyed.add(key)
+                report.warnings.append(
                     {
                         "row": row.row_number,
-                        "field": "record_id",
-                        "value": row.record_id,
-                        "reason": f"same record as row {seen[key]}",
-                        "reason_zh": f"与第 {seen[key]} 行为同一条记录",
+                        "warning": f"record_id: same key as row {first} with other content; "
+                        "kept as its own record (the census counts the person once)"
+                        f" / 记录编号：与第 {first} 行相同但内容不同，作为单独记录保留"
+                        "（人员库按一人统计）",
                     }
                 )
-                continue
-            seen[key] = row.row_number
+                if key in seen:
+                    continue
+            seen[key] = (row.row_number, fingerprint)
             keyed[key] = row
         now = datetime.now(UTC)
         async with self.store.transaction(ctx) as tx:
@@ -164,6 +182,8 @@ class RosterImporter:
                     if r.id_number and k not in known
                 ],
             )
+            # The department's own records of one ID number: the census makes them one
+            # person; none of them is refused (a certificate list has a row per certificate).
             touched: list[Worker] = []
             new_records: list[dict[str, Any]] = []
             changed_records: list[tuple[str, str, int]] = []
@@ -193,15 +213,18 @@ class RosterImporter:
                         id_hash = (
                             self.hasher.id_number(row.id_number.number) if row.id_number else None
                         )
-                        if id_hash and id_hash in taken:
-                            raise DomainError(
-                                f"{department} already has this ID number under another record "
-                                f"({taken[id_hash]})",
-                                field="id_number",
-                                code="duplicate",
+                        if id_hash and id_hash in taken and key not in content_keyed:
+                            report.warnings.append(
+                                {
+                                    "row": row.row_number,
+                                    "warning": "id_number: the department already lists this "
+                                    f"ID number ({taken[id_hash]}); kept as its own record, "
+                                    "one person in the census / 身份证号：本部门已有此号码的"
+                                    f"记录（{taken[id_hash]}），作为单独记录保留，人员库按一人统计",
+                                }
                             )
                         worker = self._new(department, row, today)
-                        if id_hash:
+                        if id_hash and id_hash not in taken:
                             taken[id_hash] = row.record_id or f"row {row.row_number}"
                         new_records.append(
                             {

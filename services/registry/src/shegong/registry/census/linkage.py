@@ -9,7 +9,7 @@ How a partition is made
 -----------------------
 * **Blocking.** A record is compared only with records sharing a block key with it: its
   valid-ID hash; parts of its ID number (a slip in the others); its phone hash; its
-  name with its birth year, its organisation or its county; its surname or the pinyin of
+  name with its birth year or its organisation; its surname or the pinyin of
   its name with its birth date. Never all pairs.
 * **Scoring.** Each compared pair gets its comparison vector (:mod:`.comparison`) and the
   current model's match weight and probability (:mod:`.model`, Fellegi–Sunter with term
@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 from shegong.registry.census import model as fs
 from shegong.registry.census.comparison import (
@@ -151,17 +151,34 @@ class _Rec(Features):
                     blocks.append(("yb", self.pinyin, self.birth))
             if self.org:
                 blocks.append(("no", self.name, self.org))
-            if self.county:
-                blocks.append(("nc", self.name, self.county))
         self.blocks = tuple(blocks)
 
 
-class _Edge(NamedTuple):
-    link: bool  # True: a link edge; False: a review edge
-    rule: str  # the rule (link) or the reason (review)
-    score: float  # match probability
-    weight: float  # match weight (orders the clustering)
-    evidence: dict[str, Any]
+class _Edge:
+    """A scored pair: a link edge or a review edge. Its evidence (the waterfall) is worked
+    out when a decision first needs it, and then kept (decisions share the object)."""
+
+    __slots__ = ("_evidence", "levels", "link", "model", "name_weight", "rule", "score", "weight")
+
+    def __init__(
+        self,
+        link: bool,
+        rule: str,
+        score: float,
+        weight: float,
+        model: MatchModel,
+        levels: tuple[int, ...],
+        name_weight: float,
+    ) -> None:
+        self.link, self.rule, self.score, self.weight = link, rule, score, weight
+        self.model, self.levels, self.name_weight = model, levels, name_weight
+        self._evidence: dict[str, Any] | None = None
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        if self._evidence is None:
+            self._evidence = self.model.explain(self.levels, self.name_weight)
+        return self._evidence
 
 
 def _bucket(count: int) -> int:
@@ -177,13 +194,13 @@ def _compare(x: _Rec, y: _Rec, model: MatchModel, name_weight: float) -> _Edge |
     decisive = x.id_hash is not None and x.id_hash == y.id_hash
     score = fs.probability(weight)
     if decisive:
-        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model.explain(levels, name_weight))
+        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, name_weight)
     if score >= fs.LINK_AT and levels[1] != NAME_ELSE:
-        return _Edge(True, RULE_MODEL, score, weight, model.explain(levels, name_weight))
+        return _Edge(True, RULE_MODEL, score, weight, model, levels, name_weight)
     if score >= fs.LINK_AT:  # two different names are never linked but by a valid ID or a clerk
-        return _Edge(False, REVIEW_NAMES, score, weight, model.explain(levels, name_weight))
+        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, name_weight)
     if score >= fs.REVIEW_AT:
-        return _Edge(False, REVIEW_REASON, score, weight, model.explain(levels, name_weight))
+        return _Edge(False, REVIEW_REASON, score, weight, model, levels, name_weight)
     return None
 
 

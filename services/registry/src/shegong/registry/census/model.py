@@ -126,12 +126,13 @@ class MatchModel:
         """The waterfall: each comparison's level and the weight it added (no personal
         data), the prior, the total match weight and probability, and the model."""
         fields: dict[str, Any] = {}
+        total = self.prior_weight
         for c, level in zip(COMPARISONS, levels, strict=True):
             w = 0.0
             if level:
                 w = name_weight if c == "name" and level == NAME_EXACT else self.weights[c][level]
+            total += w
             fields[c] = {"level": LEVELS[c][level], "weight": round(w, 2)}
-        total = self.weight(levels, name_weight)
         return {
             **fields,
             "prior": round(self.prior_weight, 2),

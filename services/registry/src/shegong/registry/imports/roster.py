@@ -14,15 +14,19 @@ Policy — the census needs imperfect rows, the clerk needs clear errors:
 * **Row numbers** are the spreadsheet's (header on row 1 → first data row is 2); blank
   rows are skipped but counted, so the numbers still match what the clerk sees.
 * **Blank**: an empty cell or a placeholder ``-``, ``--``, ``—``, ``/``, ``无``, ``暂无``, ``空``.
-* **Rejected** (a ``RowRejection`` per bad field, so one pass fixes the row): name
-  missing or too long; gender, post, org_type or cert_level not in its list (the message
-  gives the allowed values in English and Chinese; English codes are case-insensitive,
-  男性/女性 are accepted); a date that cannot be read or is impossible (accepted: Excel
-  date cells, 2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301, optionally followed by
-  a 00:00:00 time; years 1900–2100); a birth date in the future; left_on before hired_on;
-  cert_level without certified_on or the reverse; a text longer than the registry accepts
-  (name, record_id, cert_no, channel, county/township/community 64; organization 128); a
-  record_id or cert_no typed as a number too long for Excel to keep.
+* **Refused** only when the name is missing or longer than 64 characters (a
+  ``RowRejection`` per bad field, so one pass fixes the row). Every row with a name is a
+  census record.
+* **Kept, the bad value left out with a warning naming the field** (``RosterRow.warnings``):
+  gender, post, org_type or cert_level not in its list (the message gives the allowed
+  values in English and Chinese; English codes are case-insensitive, 男性/女性 are
+  accepted); a date that cannot be read or is impossible (accepted: Excel date cells,
+  2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301, optionally followed by a
+  00:00:00 time; years 1900–2100); a birth date in the future; left_on before hired_on;
+  cert_level without certified_on or the reverse (no certificate is recorded until both
+  are known); a text longer than the registry accepts (record_id, cert_no, channel,
+  county/township/community 64; organization 128); a record_id or cert_no typed as a
+  number too long for Excel to keep.
 * **Kept, with a problem noted** — a bad ID number never rejects the row: the census must
   still find the person by name, phone and birth date. ``id_number`` is then ``None``,
   ``raw_id_number`` keeps the text (memory only — it is sensitive), and ``id_problem`` /
@@ -439,22 +443,16 @@ class _RowParser:
         row = list(cells[:width])
         row.extend([None] * (width + 1 - len(row)))
         index = self.index
-        rejections: list[RowRejection] = []
         warnings: list[str] = []
         values: dict[str, Any] = {}
 
+        problems: list[tuple[str, _Bad]] = []
+
         def reject(name: str, bad: _Bad) -> None:
-            cell = row[index[name]]
-            preview = _preview(name, cell)
-            rejections.append(
-                RowRejection(
-                    number,
-                    name,
-                    preview,
-                    f"{name}: {bad.reason}",
-                    f"{LABEL_ZH[name]}：{bad.reason_zh}",
-                )
-            )
+            # Every row with a name is a census record: a bad optional value is left out
+            # and reported (and listed by the quality report), never the row. Only a row
+            # without a name is refused — with all its problems, so one pass fixes it.
+            problems.append((name, bad))
 
         try:
             name_text = _text(row[index["name"]])
@@ -489,6 +487,8 @@ class _RowParser:
             except _Bad as bad:
                 reject(key, bad)
 
+        for key in (*_TEXT_FIELDS, *_ENUMS, *_DATE_FIELDS):
+            values.setdefault(key, None)
         resident, raw_id, id_problem = _id_number(row[index["id_number"]])
         phone, phone_warning = _phone_cell(row[index["phone"]])
         if phone_warning:
@@ -497,12 +497,14 @@ class _RowParser:
         birth = values.get("birth_date")
         if isinstance(birth, datetime.date) and birth > self.today:
             reject("birth_date", _Bad("is in the future", "晚于今天"))
+            birth = None
         hired, left = values.get("hired_on"), values.get("left_on")
         if isinstance(hired, datetime.date) and isinstance(left, datetime.date) and left < hired:
             reject(
                 "left_on",
                 _Bad(f"{left} is before hired_on {hired}", f"{left}早于入职日期{hired}"),
             )
+            left = None
         level, certified = values.get("cert_level"), values.get("certified_on")
         if (
             "cert_level" in values
@@ -512,15 +514,35 @@ class _RowParser:
             if level is None:
                 reject(
                     "cert_level",
-                    _Bad("is missing but certified_on is given", "未填写，但填写了取证日期"),
+                    _Bad(
+                        "is missing but certified_on is given: no certificate recorded",
+                        "未填写，但填写了取证日期：未登记证书",
+                    ),
                 )
             else:
                 reject(
                     "certified_on",
-                    _Bad("is missing but cert_level is given", "未填写，但填写了证书等级"),
+                    _Bad(
+                        "is missing but cert_level is given: no certificate recorded until "
+                        "the date is known",
+                        "未填写，但填写了证书等级：补充取证日期后再登记证书",
+                    ),
                 )
-        if rejections:
-            return rejections
+        if any(field_name == "name" for field_name, _ in problems):
+            return [
+                RowRejection(
+                    number,
+                    field_name,
+                    _preview(field_name, row[index[field_name]]),
+                    f"{field_name}: {bad.reason}",
+                    f"{LABEL_ZH[field_name]}：{bad.reason_zh}",
+                )
+                for field_name, bad in problems
+            ]
+        for field_name, bad in problems:
+            warnings.append(
+                _warning(field_name, f"{bad.reason}; left out", f"{bad.reason_zh}，已忽略")
+            )
 
         gender = values["gender"]
         if resident is not None:
