@@ -534,14 +534,16 @@ class _RowParser:
                     number,
                     field_name,
                     _preview(field_name, row[index[field_name]]),
-                    f"{field_name}: {bad.reason}",
-                    f"{LABEL_ZH[field_name]}：{bad.reason_zh}",
+                    f"{field_name}: {problem.reason}",
+                    f"{LABEL_ZH[field_name]}：{problem.reason_zh}",
                 )
-                for field_name, bad in problems
+                for field_name, problem in problems
             ]
-        for field_name, bad in problems:
+        for field_name, problem in problems:
             warnings.append(
-                _warning(field_name, f"{bad.reason}; left out", f"{bad.reason_zh}，已忽略")
+                _warning(
+                    field_name, f"{problem.reason}; left out", f"{problem.reason_zh}，已忽略"
+                )
             )
 
         gender = values["gender"]
