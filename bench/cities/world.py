@@ -242,8 +242,17 @@ class Org:
 
 
 class Places:
-    def __init__(self, rng: random.Random) -> None:
+    """Counties, townships, communities and villages, and the organisations people work in.
+
+    A residents' or villagers' committee employs a handful to a few dozen people, so the
+    number of communities grows with the city's size (about a dozen of the city's people
+    per committee; 定西 has some 1,900 villages and communities in 119 townships)."""
+
+    def __init__(self, rng: random.Random, n_persons: int = 10_000) -> None:
         self.rng = rng
+        n_townships = sum(len(t) for _, t in COUNTIES.values())
+        per_township = max(6, -(-n_persons // (n_townships * 12)))
+        n_agencies = min(len(AGENCY_BRANDS), max(3, n_persons // 4000))
         self.communities: dict[tuple[str, str], list[str]] = {}
         self.orgs: list[Org] = []
         lines: set[str] = set()
@@ -258,8 +267,7 @@ class Places:
         for county, (_, townships) in COUNTIES.items():
             short_county = county[:-1] if len(county) > 2 else county
             for township in townships:
-                words = rng.sample(COMMUNITY_WORDS, 6)
-                names = [w + ("社区" if i < 3 else "村") for i, w in enumerate(words)]
+                names = _community_names(rng, per_township)
                 self.communities[(county, township)] = names
                 self.orgs.append(
                     Org(
@@ -285,7 +293,7 @@ class Places:
                             landline(),
                         )
                     )
-            for brand in rng.sample(AGENCY_BRANDS, 3):
+            for brand in rng.sample(AGENCY_BRANDS, n_agencies):
                 township = rng.choice(townships)
                 self.orgs.append(
                     Org(
@@ -330,6 +338,20 @@ class Places:
             org = self.rng.choices(self.orgs, weights=self._weights)[0]
             if org != exclude:
                 return org
+
+
+def _community_names(rng: random.Random, n: int) -> list[str]:
+    """``n`` distinct names in one township: half 社区 (towns), half 村 (villages)."""
+    stems = list(COMMUNITY_WORDS)
+    rng.shuffle(stems)
+    names: list[str] = []
+    for qualifier in ("", "东", "西", "南", "北", "新", "上", "下", "前", "后", "大", "小"):
+        for stem in stems:
+            if len(names) == n:
+                return names
+            kind = "社区" if len(names) % 2 == 0 else "村"
+            names.append(f"{stem}{qualifier}{kind}" if qualifier else f"{stem}{kind}")
+    return names
 
 
 # --------------------------------------------------------------------------- humans
@@ -722,7 +744,7 @@ def make_city(
 ) -> City:
     """Humans → each department's rows (shuffled, numbered the department's way) + truth."""
     rng = random.Random(f"{name}:{seed}")
-    places = Places(rng)
+    places = Places(rng, n_persons)
     people = People(rng, places, common_share)
     humans = [people.draw(f"H{i:06d}", mover_share=mover_share) for i in range(n_persons)]
     rosters = {
