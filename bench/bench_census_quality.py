@@ -172,21 +172,31 @@ def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[A
     return out
 
 
-def link(records: list[Any]) -> tuple[list[set[str]], int]:
-    """The project's linker: the adapter to change when its API does."""
+def link(records: list[Any], memory: dict[str, int] | None = None) -> tuple[list[set[str]], int]:
+    """The project's linker: the adapter to change when its API does. With ``memory``, the
+    bytes the linker holds once every record is in (tracemalloc; slower) go there."""
+    import tracemalloc
+
     from shegong.registry.census.linkage import Linker
 
+    if memory is not None:
+        tracemalloc.start()
     linker = Linker()
     for record in records:
         linker.add(record)
     if callable(getattr(linker, "train", None)):
         linker.train()
+    if memory is not None:
+        memory["linker bytes"] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
     persons = linker.persons()
     groups = persons.values() if isinstance(persons, Mapping) else persons
     return [set(g) for g in groups], len(linker.review_queue())
 
 
-def run_ours_engine(city: City, files: dict[str, tuple[str, bytes, str]]) -> Result:
+def run_ours_engine(
+    city: City, files: dict[str, tuple[str, bytes, str]], memory: bool = False
+) -> Result:
     from shegong.kernel.identity import PersonalDataHasher
     from shegong.registry.imports.roster import parse_roster
 
@@ -200,15 +210,19 @@ def run_ours_engine(city: City, files: dict[str, tuple[str, bytes, str]]) -> Res
         refused += parsed.rejected_rows
         records.extend(census_records(roster.code, parsed.rows, hasher))
     parsed_s = time.perf_counter() - start
-    persons, review = link(records)
+    held: dict[str, int] | None = {} if memory else None
+    persons, review = link(records, held)
     total = time.perf_counter() - start
-    return Result(
-        "ours (engine)",
-        score(persons, city.truth),
-        total,
-        review,
-        {"parse + hash": parsed_s, "link": total - parsed_s, "refused by parser": refused},
-    )
+    detail: dict[str, Any] = {
+        "parse + hash": parsed_s,
+        "link": total - parsed_s,
+        "refused by parser": refused,
+    }
+    if held:
+        detail["linker memory, bytes per record (tracemalloc; times slowed)"] = held[
+            "linker bytes"
+        ] // max(1, len(records))
+    return Result("ours (engine)", score(persons, city.truth), total, review, detail)
 
 
 # --------------------------------------------------------------------------- ours: service
@@ -547,6 +561,9 @@ def main() -> None:
         help="what the Splink user does to the rows first (see splink_rows)",
     )
     parser.add_argument("--no-splink", action="store_true", help="ours only")
+    parser.add_argument(
+        "--memory", action="store_true", help="engine: the linker's bytes per record (slower)"
+    )
     parser.add_argument("--keep", type=Path, help="write the roster files here and keep them")
     parser.add_argument("--json", type=Path, help="append the figures as JSON lines here")
     args = parser.parse_args()
@@ -576,7 +593,7 @@ def main() -> None:
                     (args.keep / name / filename).write_bytes(data)
             results = []
             if args.path == "engine":
-                results.append(run_ours_engine(city, files))
+                results.append(run_ours_engine(city, files, args.memory))
             else:
                 result = run_ours_service(city, files, folder)
                 floor = sqlite_floor(city, folder)
