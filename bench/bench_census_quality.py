@@ -316,6 +316,7 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
             int(status["in_review"]),
             {
                 "import over HTTP": import_s,
+                "import rows/s": round(city.n_rows / import_s),
                 "census caught up after": total - import_s,
                 "refused by import": refused,
                 "events (last position)": last_position,
