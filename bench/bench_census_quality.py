@@ -1,0 +1,637 @@
+"""The census against Splink: the same generated rosters, linked by both, scored from truth.
+
+    uv sync --group bench
+    uv run --group bench python bench/bench_census_quality.py [--city today|certs|movers|all]
+        [--persons 10000] [--seed 2024] [--path engine|service] [--splink-threshold 0.9]
+
+For each city (see ``bench/cities``) the departments' roster files are written as they
+arrive (CSV in UTF-8 with BOM or GBK, XLSX; each department with its own headers), then
+in the same run:
+
+* **ours** — ``--path engine``: each file through the registry's own roster parser
+  (``parse_roster``) and the census's own conversion to records (keyed hashes, masks:
+  ``synthetic.to_census_record``), linked by the census ``Linker`` one record at a time.
+  ``--path service``: the user's path — ``shegong up`` in a subprocess, every file
+  ``POST /imports/roster`` over HTTP, wait until ``/census/status`` has every imported
+  record, read the persons back from ``/census/export``; timed file → merged census, beside
+  a plain bulk INSERT of the same rows into SQLite in the same run.
+* **Splink** (Fellegi–Sunter, m by EM, u by random sampling, unsupervised; DuckDB) on the raw
+  rows, after the standardisation a Splink user writes (headers mapped to one schema;
+  whitespace out of names; phone digits; dates to ISO). Clustered at match probability
+  ≥ ``--splink-threshold``.
+
+Scored from the generator's truth over every row of every file: a row that never reaches
+the census (refused by the import) counts as a person of its own. Printed side by side:
+pairwise and B-cubed precision / recall / F1, persons found vs true, rows lost, review
+queue (ours), wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cities import GENERATORS, City, Roster
+
+# --------------------------------------------------------------------------- files
+
+
+def roster_bytes(roster: Roster) -> tuple[str, bytes, str]:
+    """(file name, content, what it is) as the department would upload it."""
+    if roster.file_format == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("花名册")
+        ws.append(roster.columns)
+        for row in roster.rows:  # every cell as text, as a careful clerk formats ID columns
+            ws.append([row[c] for c in roster.columns])
+        buf = io.BytesIO()
+        wb.save(buf)
+        return f"{roster.code}.xlsx", buf.getvalue(), "xlsx"
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(roster.columns)
+    for row in roster.rows:
+        writer.writerow([row[c] for c in roster.columns])
+    if roster.file_format == "csv-gbk":
+        try:
+            return f"{roster.code}.csv", text.getvalue().encode("gbk"), "csv GBK"
+        except UnicodeEncodeError:  # a character GBK lacks: Excel would save UTF-8 instead
+            pass
+    return f"{roster.code}.csv", ("\ufeff" + text.getvalue()).encode(), "csv UTF-8"
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass
+class Score:
+    pairwise_p: float
+    pairwise_r: float
+    pairwise_f1: float
+    bcubed_p: float
+    bcubed_r: float
+    bcubed_f1: float
+    persons: int  # as the system reports them
+    true_persons: int
+    lost: int  # rows that never reached the census
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score(partition: Iterable[Iterable[str]], truth: Mapping[str, str]) -> Score:
+    """Pairwise and B-cubed precision/recall of a partition of record keys, over every
+    truth record (a record missing from the partition is its own cluster)."""
+    cluster_of: dict[str, int] = {}
+    n_clusters = 0
+    for i, keys in enumerate(partition):
+        n_clusters += 1
+        for key in keys:
+            if key in truth:
+                cluster_of[key] = i
+    lost = [k for k in truth if k not in cluster_of]
+    for j, key in enumerate(lost):
+        cluster_of[key] = -1 - j
+    both: Counter[tuple[int, str]] = Counter((cluster_of[k], h) for k, h in truth.items())
+    size_c: Counter[int] = Counter(cluster_of[k] for k in truth)
+    size_t: Counter[str] = Counter(truth.values())
+
+    def pairs(n: int) -> int:
+        return n * (n - 1) // 2
+
+    tp = sum(pairs(n) for n in both.values())
+    pred = sum(pairs(n) for n in size_c.values())
+    act = sum(pairs(n) for n in size_t.values())
+    p = tp / pred if pred else 1.0
+    r = tp / act if act else 1.0
+    n = len(truth)
+    bp = sum(m * m / size_c[c] for (c, _), m in both.items()) / n
+    br = sum(m * m / size_t[h] for (_, h), m in both.items()) / n
+    return Score(p, r, _f1(p, r), bp, br, _f1(bp, br), n_clusters, len(size_t), len(lost))
+
+
+@dataclass
+class Result:
+    system: str
+    score: Score
+    seconds: float
+    review: int | None = None  # pairs waiting for a clerk
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- ours: engine
+
+
+def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[Any]:
+    """Parsed roster rows → what the census sees (the registry's own conversion)."""
+    from shegong.registry.census.synthetic import RosterRow, to_census_record
+
+    out = []
+    for row in parsed_rows:
+        raw_id = row.id_number.number if row.id_number else row.raw_id_number
+        gender = {"male": "男", "female": "女"}.get(row.gender.value) if row.gender else None
+        out.append(
+            to_census_record(
+                RosterRow(
+                    department=code,
+                    record_id=row.record_id or f"row{row.row_number}",
+                    name=row.name,
+                    id_number=raw_id,
+                    gender=gender,
+                    birth_date=row.birth_date,
+                    phone=row.phone,
+                    organization=row.organization,
+                    county=row.region.county,
+                    township=row.region.township,
+                    community=row.region.community,
+                ),
+                hasher,
+            )
+        )
+    return out
+
+
+def link(records: list[Any], memory: dict[str, int] | None = None) -> tuple[list[set[str]], int]:
+    """The project's linker: the adapter to change when its API does. With ``memory``, the
+    bytes the linker holds once every record is in (tracemalloc; slower) go there."""
+    import tracemalloc
+
+    from shegong.registry.census.linkage import Linker
+
+    if memory is not None:
+        tracemalloc.start()
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    if callable(getattr(linker, "train", None)):
+        linker.train()
+    if memory is not None:
+        memory["linker bytes"] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+    persons = linker.persons()
+    groups = persons.values() if isinstance(persons, Mapping) else persons
+    return [set(g) for g in groups], len(linker.review_queue())
+
+
+def run_ours_engine(
+    city: City, files: dict[str, tuple[str, bytes, str]], memory: bool = False
+) -> Result:
+    from shegong.kernel.identity import PersonalDataHasher
+    from shegong.registry.imports.roster import parse_roster
+
+    hasher = PersonalDataHasher(os.urandom(32))
+    start = time.perf_counter()
+    records: list[Any] = []
+    refused = 0
+    for roster in city.rosters:
+        filename, data, _ = files[roster.code]
+        parsed = parse_roster(data, filename)
+        refused += parsed.rejected_rows
+        records.extend(census_records(roster.code, parsed.rows, hasher))
+    parsed_s = time.perf_counter() - start
+    held: dict[str, int] | None = {} if memory else None
+    persons, review = link(records, held)
+    total = time.perf_counter() - start
+    detail: dict[str, Any] = {
+        "parse + hash": parsed_s,
+        "link": total - parsed_s,
+        "refused by parser": refused,
+    }
+    if held:
+        detail["linker memory, bytes per record (tracemalloc; times slowed)"] = held[
+            "linker bytes"
+        ] // max(1, len(records))
+    return Result("ours (engine)", score(persons, city.truth), total, review, detail)
+
+
+# --------------------------------------------------------------------------- ours: service
+
+
+class Platform:
+    """``shegong up --data-dir TMP`` in a subprocess (its own Redis and SQLite files)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.data_dir = folder / "data"
+        self.log = folder / "shegong-up.log"
+        env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+        env["XDG_CONFIG_HOME"] = str(folder / "config")  # leave the user's credentials alone
+        exe = Path(sys.executable).parent / "shegong"
+        self.command = [str(exe), "up", "--data-dir", str(self.data_dir)]
+        self.proc = subprocess.Popen(
+            self.command,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
+        self.url = self._wait_for_url()
+        self.key = (self.data_dir / "admin.key").read_text().strip()
+
+    def _wait_for_url(self, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log.read_text(errors="replace")
+            if "Press Ctrl-C" in text:
+                found = re.search(r"registry\s+(http://\S+)", text)
+                if found:
+                    return found.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"shegong up did not come up; see {self.log}:\n{text[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)  # the group we started: Ctrl-C
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+
+def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folder: Path) -> Result:
+    import httpx
+
+    platform = Platform(folder)
+    try:
+        headers = {"Authorization": f"Bearer {platform.key}"}
+        client = httpx.Client(base_url=platform.url, headers=headers, timeout=1800)
+        imported = refused = 0
+        last_position = 0
+        start = time.perf_counter()
+        for roster in city.rosters:
+            filename, data, _ = files[roster.code]
+            resp = client.post(
+                "/imports/roster",
+                data={"department": roster.code, "department_name": roster.name},
+                files={"file": (filename, data)},
+            )
+            resp.raise_for_status()
+            report = resp.json()
+            imported += report["new"]
+            refused += report["rejected_rows"]
+            last_position = max(last_position, report.get("last_position") or 0)
+        import_s = time.perf_counter() - start
+        while True:  # until the census holds every imported record, and has seen the last event
+            status = client.get("/census/status").json()
+            seen = max(status["as_of"]["positions"].values(), default=0)
+            if status["records"] >= imported and seen >= last_position:
+                break
+            if time.perf_counter() - start > 3600:
+                raise RuntimeError(f"the census did not catch up: {status}")
+            time.sleep(0.2)
+        total = time.perf_counter() - start
+        persons = client.get("/census/export", params={"format": "json"}).json()
+        if isinstance(persons, Mapping):  # an envelope, should the export grow one
+            persons = persons.get("persons") or persons.get("items") or []
+        partition = [set(p["records"]) for p in persons]
+        return Result(
+            "ours (service)",
+            score(partition, city.truth),
+            total,
+            int(status["in_review"]),
+            {
+                "import over HTTP": import_s,
+                "import rows/s": round(city.n_rows / import_s),
+                "census caught up after": total - import_s,
+                "refused by import": refused,
+                "events (last position)": last_position,
+            },
+        )
+    finally:
+        platform.stop()
+
+
+def sqlite_floor(city: City, folder: Path) -> float:
+    """A plain bulk INSERT of the same rows (every column as text) into a SQLite file."""
+    columns = sorted({c for r in city.rosters for c in r.columns})
+    con = sqlite3.connect(folder / "floor.sqlite3")
+    names = ", ".join(f'"{c}"' for c in ["department", *columns])
+    con.execute(f"CREATE TABLE plain ({names})")
+    start = time.perf_counter()
+    marks = ", ".join("?" * (len(columns) + 1))
+    with con:
+        for roster in city.rosters:
+            con.executemany(
+                f"INSERT INTO plain VALUES ({marks})",
+                [[roster.code, *(row.get(c, "") for c in columns)] for row in roster.rows],
+            )
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
+# --------------------------------------------------------------------------- Splink
+
+# Headers → one schema: what a Splink user does first.
+_SCHEMA = {
+    "name": ("姓名",),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
+    "sex": ("性别",),
+    "birth_date": ("出生日期",),
+    "phone": ("手机号", "手机号码", "联系电话"),
+    "organization": ("工作单位", "单位名称"),
+    "county": ("区县", "所属区县"),
+    "township": ("乡镇街道",),
+    "community": ("社区村",),
+}
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})"
+)
+
+
+def _clean(text: str) -> str | None:
+    text = "".join(unicodedata.normalize("NFKC", text).split())
+    return text or None
+
+
+def _iso_date(text: str) -> str | None:
+    m = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+    try:
+        return date(y, mo, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _phone_digits(text: str) -> str | None:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", text))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits or None
+
+
+_W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_ok(number: str) -> bool:
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    return (
+        "10X98765432"[sum(int(c) * w for c, w in zip(number, _W, strict=False)) % 11] == number[17]
+    )
+
+
+def _t2s() -> Any:
+    try:
+        import opencc
+    except ImportError:
+        return lambda text: text
+    converter = opencc.OpenCC("t2s")
+    return converter.convert
+
+
+def splink_rows(city: City, cleaning: str = "standard") -> list[dict[str, Any]]:
+    """The rows as a Splink user feeds them. ``minimal``: headers mapped to one schema,
+    whitespace out (NFKC), phone digits without +86/0086, dates to ISO. ``standard`` adds
+    the cleaning any Chinese-data engineer applies before linking: traditional → simplified
+    (OpenCC t2s) in names and organisations, 15-digit IDs to 18 (GB 11643), and birth date
+    and sex taken from a valid ID number where their cells are blank."""
+    to_simple = _t2s() if cleaning == "standard" else (lambda text: text)
+    out = []
+    for roster in city.rosters:
+        for row in roster.rows:
+            rec: dict[str, Any] = {"unique_id": f"{roster.code}:{row['记录编号']}"}
+            for column, headers in _SCHEMA.items():
+                raw = next((row[h] for h in headers if row.get(h)), "")
+                if column == "birth_date":
+                    rec[column] = _iso_date(raw) if raw else None
+                elif column == "phone":
+                    rec[column] = _phone_digits(raw) if raw else None
+                elif column == "id_number":
+                    rec[column] = _clean(raw).upper() if raw else None  # type: ignore[union-attr]
+                elif column in ("name", "organization"):
+                    rec[column] = to_simple(_clean(raw)) if raw else None
+                else:
+                    rec[column] = _clean(raw) if raw else None
+            number = rec["id_number"]
+            if cleaning == "standard" and number:
+                if len(number) == 15 and number.isdigit():
+                    body = number[:6] + "19" + number[6:]
+                    number = rec["id_number"] = (
+                        body
+                        + "10X98765432"[sum(int(c) * w for c, w in zip(body, _W, strict=True)) % 11]
+                    )
+                if _id_ok(number):
+                    if rec["birth_date"] is None:
+                        rec["birth_date"] = _iso_date(number[6:14])
+                    if rec["sex"] is None:
+                        rec["sex"] = "男" if int(number[16]) % 2 else "女"
+            out.append(rec)
+    return out
+
+
+def run_splink(city: City, threshold: float, seed: int, cleaning: str = "standard") -> Result:
+    import logging
+
+    import duckdb
+    import splink
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    start = time.perf_counter()
+    rows = splink_rows(city, cleaning)
+    db_api = DuckDBAPI(duckdb.connect())
+    table = db_api.register(rows)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            cl.NameComparison("name").configure(term_frequency_adjustments=True),
+            cl.LevenshteinAtThresholds("id_number", [1, 2]),
+            cl.ExactMatch("phone").configure(term_frequency_adjustments=True),
+            cl.LevenshteinAtThresholds("birth_date", [1, 2]),
+            cl.ExactMatch("sex"),
+            cl.JaroWinklerAtThresholds("organization", [0.9, 0.7]),
+            cl.ExactMatch("county"),
+            cl.ExactMatch("township"),
+            cl.ExactMatch("community"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("id_number"),
+            block_on("name", "birth_date"),
+            block_on("phone"),
+            block_on("name", "organization"),
+        ],
+    )
+    linker = Linker(table, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("id_number")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    for rule in (block_on("id_number"), block_on("name", "birth_date"), block_on("phone")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    trained = time.perf_counter() - start
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold
+    )
+    groups: dict[Any, set[str]] = {}
+    for rec in clusters.as_record_list():
+        groups.setdefault(rec["cluster_id"], set()).add(rec["unique_id"])
+    total = time.perf_counter() - start
+    globals()["_last_splink_groups"] = groups  # for a look at its errors when debugging
+    return Result(
+        f"Splink {splink.__version__}",
+        score(groups.values(), city.truth),
+        total,
+        None,
+        {"train": trained, "predict + cluster": total - trained},
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def print_table(city: City, results: list[Result], extra: list[tuple[str, str]]) -> None:
+    n = city.n_rows
+    lines = [
+        ("pairwise precision", lambda r: f"{r.score.pairwise_p:.4f}"),
+        ("pairwise recall", lambda r: f"{r.score.pairwise_r:.4f}"),
+        ("pairwise F1", lambda r: f"{r.score.pairwise_f1:.4f}"),
+        ("B-cubed precision", lambda r: f"{r.score.bcubed_p:.4f}"),
+        ("B-cubed recall", lambda r: f"{r.score.bcubed_r:.4f}"),
+        ("B-cubed F1", lambda r: f"{r.score.bcubed_f1:.4f}"),
+        ("persons found / true", lambda r: f"{r.score.persons:,} / {r.score.true_persons:,}"),
+        ("rows lost (own person)", lambda r: f"{r.score.lost:,}"),
+        (
+            "review queue (% rows)",
+            lambda r: "—" if r.review is None else f"{r.review:,} ({100 * r.review / n:.2f} %)",
+        ),
+        ("wall time", lambda r: f"{r.seconds:.1f} s"),
+    ]
+    width = max(len(label) for label, _ in lines) + 2
+    col = max(22, *(len(r.system) + 2 for r in results))
+    print(
+        f"\ncity '{city.name}': {n:,} rows, {len(city.rosters)} departments, "
+        f"{len(set(city.truth.values())):,} humans"
+    )
+    print("-" * (width + col * len(results)))
+    print(" " * width + "".join(f"{r.system:>{col}}" for r in results))
+    for label, fmt in lines:
+        print(f"{label:<{width}}" + "".join(f"{fmt(r):>{col}}" for r in results))
+    print("-" * (width + col * len(results)))
+    for r in results:
+        for k, v in r.detail.items():
+            shown = f"{v:.1f} s" if isinstance(v, float) else f"{v:,}"
+            print(f"  {r.system}: {k} {shown}")
+    for k, v in extra:
+        print(f"  {k}: {v}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--city", choices=[*GENERATORS, "all"], default="all")
+    parser.add_argument("--persons", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--path", choices=["engine", "service"], default="engine")
+    parser.add_argument("--splink-threshold", type=float, default=0.9)
+    parser.add_argument(
+        "--splink-cleaning",
+        choices=["standard", "minimal"],
+        default="standard",
+        help="what the Splink user does to the rows first (see splink_rows)",
+    )
+    parser.add_argument("--no-splink", action="store_true", help="ours only")
+    parser.add_argument(
+        "--memory", action="store_true", help="engine: the linker's bytes per record (slower)"
+    )
+    parser.add_argument("--keep", type=Path, help="write the roster files here and keep them")
+    parser.add_argument("--json", type=Path, help="append the figures as JSON lines here")
+    args = parser.parse_args()
+
+    names = list(GENERATORS) if args.city == "all" else [args.city]
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            city = GENERATORS[name](args.persons, args.seed)
+        except RuntimeError as err:  # today's generator moved
+            print(f"\ncity '{name}': skipped — {err}")
+            continue
+        gen_s = time.perf_counter() - t0
+        files = {r.code: roster_bytes(r) for r in city.rosters}
+        kinds = Counter(kind for _, _, kind in files.values())
+        extra = [
+            (
+                "generated",
+                f"{gen_s:.1f} s; files: " + ", ".join(f"{n} {k}" for k, n in kinds.items()),
+            ),
+        ]
+        with tempfile.TemporaryDirectory(prefix=f"census-{name}-") as tmp:
+            folder = Path(tmp)
+            if args.keep:
+                (args.keep / name).mkdir(parents=True, exist_ok=True)
+                for filename, data, _ in files.values():
+                    (args.keep / name / filename).write_bytes(data)
+            results = []
+            if args.path == "engine":
+                results.append(run_ours_engine(city, files, args.memory))
+            else:
+                result = run_ours_service(city, files, folder)
+                floor = sqlite_floor(city, folder)
+                extra.append(
+                    (
+                        "bulk INSERT floor (SQLite, same rows)",
+                        f"{floor:.2f} s; file → merged census = "
+                        f"{result.seconds / floor:,.0f} × floor",
+                    )
+                )
+                results.append(result)
+            if not args.no_splink:
+                results.append(
+                    run_splink(city, args.splink_threshold, args.seed, args.splink_cleaning)
+                )
+        print_table(city, results, extra)
+        if args.json:
+            with args.json.open("a") as out:
+                for r in results:
+                    out.write(
+                        json.dumps(
+                            {
+                                "city": name,
+                                "persons": args.persons,
+                                "seed": args.seed,
+                                "rows": city.n_rows,
+                                "system": r.system,
+                                "seconds": r.seconds,
+                                "review": r.review,
+                                **r.score.__dict__,
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
