@@ -263,6 +263,9 @@ class CensusModelAdopted(Event):
     records: int = Field(ge=0, description="How many records it was learned from")
     prior: float = Field(description="λ: the chance two records drawn at random are one person")
     trained_pairs: int = 0
+    records_per_person: float = Field(
+        default=2.0, description="Records per person when learned (a name's own records)"
+    )
     levels: dict[str, list[str]] = Field(description="Each comparison's levels but 'null'")
     m: dict[str, list[float]] = Field(description="P(level | one person), per level")
     u: dict[str, list[float]] = Field(description="P(level | two people), per level")

@@ -10,7 +10,8 @@ How a partition is made
 * **Blocking.** A record is compared only with records sharing a block key with it: its
   valid-ID hash; parts of its ID number (a slip in the others); its phone hash; its
   name with its birth year or its organisation; its surname or the pinyin of
-  its name with its birth date. Never all pairs.
+  its name with its birth date; its name alone while at most ``NAME_BLOCK_MAX`` records
+  carry it. Never all pairs.
 * **Scoring.** Each compared pair gets its comparison vector (:mod:`.comparison`) and the
   current model's match weight and probability (:mod:`.model`, Fellegi–Sunter with term
   frequencies). At ``LINK_AT`` or above it is a link edge; from ``REVIEW_AT`` a review
@@ -76,6 +77,7 @@ __all__ = [
 ]
 
 MIN_TRAIN = 1000  # records before the census learns its first model
+NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,7 +339,15 @@ class Linker:
         keys = sorted(self._recs)
         features = [self._recs[k] for k in keys]
         index = {k: i for i, k in enumerate(keys)}
-        model = fs.train(features, self._blocks, index, version=self.model.version + 1)
+        linked = sum(len(m) * (len(m) - 1) // 2 for m in self._members.values())
+        model = fs.train(
+            features,
+            self._blocks,
+            index,
+            version=self.model.version + 1,
+            linked_pairs=linked,
+            persons=len(self._members),
+        )
         return self.use_model(model)
 
     def use_model(self, model: MatchModel) -> list[Decision]:
@@ -418,11 +428,13 @@ class Linker:
 
     # ---------------------------------------------------------------- internals: state
 
-    def _frequency(self, name: str) -> int:
-        return _bucket(len(self._by_name.get(name, ())))
+    def _frequency(self, name: str) -> tuple[int, bool]:
+        """The name's frequency bucket, and whether it is too frequent to block on alone."""
+        count = len(self._by_name.get(name, ()))
+        return _bucket(count), count > NAME_BLOCK_MAX
 
     def _name_weight_of(self, name: str) -> float:
-        bucket = self._frequency(name)
+        bucket = self._frequency(name)[0]
         found = self._name_weights.get((name, bucket))
         if found is None:
             found = self._name_weights[(name, bucket)] = self.model.name_weight(
@@ -430,10 +442,10 @@ class Linker:
             )
         return found
 
-    def _commonness(self, names: Iterable[str]) -> dict[str, int]:
+    def _commonness(self, names: Iterable[str]) -> dict[str, tuple[int, bool]]:
         return {name: self._frequency(name) for name in names}
 
-    def _flipped(self, before: Mapping[str, int]) -> set[str]:
+    def _flipped(self, before: Mapping[str, tuple[int, bool]]) -> set[str]:
         """Records whose edges must be recomputed because their name's frequency changed."""
         dirty: set[str] = set()
         for name, was in before.items():
@@ -479,6 +491,11 @@ class Linker:
         candidates: set[str] = set()
         for block in rec.blocks:
             candidates |= self._blocks[block]
+        same_name = self._by_name.get(rec.name, set())
+        if len(same_name) <= NAME_BLOCK_MAX:
+            # A name few records carry is a block of its own: a record with little else
+            # (a name and a community) still meets its namesakes.
+            candidates |= same_name
         candidates.discard(key)
         links = self._links.setdefault(key, {})
         reviews = self._reviews.setdefault(key, {})

@@ -13,7 +13,8 @@ Training is unsupervised, as Splink does it (:func:`train`):
 * ``m`` by expectation–maximisation on the pairs that blocking brings together, one
   session per blocking rule, each estimating the comparisons its rule does not fix,
   then averaged and smoothed toward the defaults (so a small census stays sensible);
-* λ from the pairs that share a valid ID number, scaled by how many records carry one.
+* λ from the pairs that share a valid ID number, scaled by how many records carry one,
+  or from the pairs the census already holds as one person, whichever is more.
 
 A model is a value: its parameters, the number of records it was trained on (the
 denominator of name frequencies) and a version. The census publishes each model it adopts
@@ -92,6 +93,7 @@ class MatchModel:
     m: _Params
     u: _Params
     trained_pairs: int = 0
+    records_per_person: float = 2.0
     weights: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
     prior_weight: float = field(init=False, repr=False, compare=False)
 
@@ -109,8 +111,11 @@ class MatchModel:
     # ---------------------------------------------------------------- scoring
 
     def name_weight(self, name_count: float, common: bool) -> float:
-        """Weight of an exact name seen ``name_count`` times in the census."""
-        tf = max(name_count / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
+        """Weight of an exact name seen ``name_count`` times in the census. Its u is the
+        chance that *another person's* record carries the name: the records of the person
+        at hand (``records_per_person`` on average) are not other people's."""
+        others = max(name_count - self.records_per_person, 1.0)
+        tf = max(others / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
         return math.log2(self.m["name"][NAME_EXACT] / min(tf, 0.5))
 
     def weight(self, levels: Sequence[int], name_weight: float) -> float:
@@ -147,6 +152,7 @@ class MatchModel:
             "prior": self.prior,
             "records": self.records,
             "trained_pairs": self.trained_pairs,
+            "records_per_person": self.records_per_person,
             "m": {c: list(v[1:]) for c, v in self.m.items()},
             "u": {c: list(v[1:]) for c, v in self.u.items()},
             "levels": {c: list(LEVELS[c][1:]) for c in COMPARISONS},
@@ -159,6 +165,7 @@ class MatchModel:
             prior=float(data["prior"]),
             records=int(data["records"]),
             trained_pairs=int(data.get("trained_pairs", 0)),
+            records_per_person=float(data.get("records_per_person", 2.0)),
             m={c: (0.0, *map(float, data["m"][c])) for c in COMPARISONS},
             u={c: (0.0, *map(float, data["u"][c])) for c in COMPARISONS},
         )
@@ -290,6 +297,8 @@ def train(
     index: dict[str, int],
     *,
     version: int,
+    linked_pairs: int = 0,
+    persons: int = 0,
 ) -> MatchModel:
     """Learn a model from the census's records (``features`` in key order) and its blocks
     (block key → record keys; ``index`` maps a record key to its position)."""
@@ -334,8 +343,11 @@ def train(
         ) if mass > 0 else _M0[c]
     total_pairs = max(n * (n - 1) // 2, 1)
     with_id = sum(1 for f in features if f.id_hash) / max(n, 1)
-    # Without shared ID numbers to go by: one record in two has a partner.
+    # Pairs of one person: those sharing a valid ID number, scaled by how many records carry
+    # one (as Splink's recall-adjusted deterministic rules); or, if more, the pairs the
+    # census already holds in one person. Without either: one record in two has a partner.
     matches = same_id_pairs / with_id**2 if same_id_pairs and with_id >= 0.05 else n / 2
+    matches = max(matches, linked_pairs)
     prior = min(max(matches / total_pairs, 1e-9), 0.5)
     return MatchModel(
         version=version,
@@ -344,4 +356,5 @@ def train(
         m=m,
         u=u,
         trained_pairs=trained + sampled,
+        records_per_person=n / persons if persons else 2.0,
     )

@@ -638,6 +638,7 @@ def _model_event(model: MatchModel) -> Event:
         records=model.records,
         prior=model.prior,
         trained_pairs=model.trained_pairs,
+        records_per_person=model.records_per_person,
         levels=data["levels"],
         m=data["m"],
         u=data["u"],
