@@ -7,7 +7,8 @@
   the order-independent part of the score; the capacity guard lives here;
 - ``requests``: the current state of each order, for queries and indicators;
 - ``deadlines``: durable timers (epoch seconds), so escalation survives restarts;
-- ``hours_ledger``: append-only service hours (服务时长);
+- ``hours_ledger``: service hours (服务时长), one entry per delivery, appended when it
+  finishes; its follow-up (rating, day) is written on the entry when given;
 - ``programmes`` / ``check_ins``; ``needs``: the needs register (需求台账).
 """
 
@@ -145,6 +146,10 @@ hours_ledger = Table(
     Column("year", Integer, nullable=False, index=True),
     Column("hours", Float, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # This delivery's own follow-up (回访), once given (matching_0004): a reopened
+    # order's next delivery is another entry, with its own rating or none yet.
+    Column("satisfaction", Integer),
+    Column("followed_up_on", Date),
 )
 
 programmes = Table(

@@ -23,7 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResidentContactViewed, ResponseLevel
@@ -36,9 +36,14 @@ from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
 from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, resident_data
-from shegong.matching.application.candidates import best_candidates, load_candidates
+from shegong.matching.application.candidates import (
+    best_candidates,
+    load_candidate,
+    load_candidates,
+)
 from shegong.matching.application.provider_state import (
     add_satisfaction,
+    ensure_state,
     provider_department,
     provider_identity,
     release_capacity,
@@ -204,12 +209,13 @@ class MatchingCommands:
             await tx.lock()
             request = await self._load(tx, request_id)
             who = await provider_identity(tx.conn, cmd.provider_id)
+            # The rules of an offer hold for a hand assignment too (skill, certificate,
+            # supervision, capacity, activity), whatever district the provider serves.
             need = self._need(request)
-            pool = await load_candidates(
-                tx.conn, need.region[0], self.settings.matching_default_capacity, need.today
-            )
-            match = next((c for c in pool if c.provider_id == cmd.provider_id), None)
-            if match is not None and (why := ineligibility(need, match)) is not None:
+            await ensure_state(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
+            match = await load_candidate(tx.conn, cmd.provider_id, need.today)
+            assert match is not None  # ensure_state made the row
+            if (why := ineligibility(need, match)) is not None:
                 raise DomainError(f"cannot assign: {why}", field="provider_id", code="conflict")
             request.assign(cmd.provider_id, who["kind"], cmd.staff)
             await take_capacity(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
@@ -336,6 +342,18 @@ class MatchingCommands:
             request.follow_up(cmd.satisfaction, cmd.notes, on, cmd.reopen)
             if provider_id:
                 await add_satisfaction(tx.conn, provider_id, cmd.satisfaction)
+            # The rating belongs to the delivery just followed up: the order's latest
+            # ledger entry (an earlier delivery of a reopened order keeps its own).
+            latest = (
+                select(func.max(hours_ledger.c.entry))
+                .where(hours_ledger.c.request_id == request.id)
+                .scalar_subquery()
+            )
+            await tx.conn.execute(
+                update(hours_ledger)
+                .where(hours_ledger.c.entry == latest)
+                .values(satisfaction=cmd.satisfaction, followed_up_on=on)
+            )
             extra: dict[str, Any] = {"followed_up_on": on}
             if cmd.reopen:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
@@ -344,6 +362,7 @@ class MatchingCommands:
                     select(requests.c.reopened).where(requests.c.request_id == request.id)
                 )
                 extra.update(
+                    followed_up_on=None,  # the next delivery is not followed up yet
                     reopened=(reopened or 0) + 1,
                     accepted_ts=None,
                     finished_ts=None,
