@@ -391,7 +391,8 @@ class MatchingCommands:
     ) -> dict[str, Any]:
         """The resident's phone and address in full, for the provider serving the order
         while they do, asked through the city administrator's key, the order's
-        department's or the provider's department's. Every full view is recorded
+        department's or the provider's department's, or by the provider on their own
+        page (``h5``: role ``provider``, actor ``provider:<id>``). Every full view is recorded
         (``ResidentContactViewed``: who, which order, which fields — never the values)
         in the same transaction, before it is shown."""
         async with self.store.transaction(ctx) as tx:
@@ -410,8 +411,11 @@ class MatchingCommands:
                     field="provider_id",
                 )
             departments = {request.department, await provider_department(tx, provider_id)}
-            allowed = ctx.role in (None, "admin") or (
-                ctx.role == "department" and ctx.department in departments - {None}
+            allowed = (
+                ctx.role in (None, "admin")
+                or (ctx.role == "department" and ctx.department in departments - {None})
+                # the serving provider themselves, through their own page's link (h5)
+                or (ctx.role == "provider" and ctx.actor == f"provider:{provider_id}")
             )
             if not allowed:
                 raise AuthError(

@@ -1,0 +1,215 @@
+"""The public mobile pages (/h5) over HTTP: a resident orders from their community's
+signed link with a one-time code to their phone (read from the log notifier), follows
+the order only with its link and that phone, confirms, rates and reopens it; a worker's
+own link takes, starts and finishes the order and shows the resident's contact (a
+recorded view); forged links, other phones and floods are refused."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+
+from shegong.matching.h5.notify import LogNotifier
+
+from .conftest import COMMUNITY, Matching
+
+PHONE = "138 0931 2001"
+NUMBER = "13809312001"
+
+
+def code_sent_to(m: Matching, number: str = NUMBER) -> str:
+    notifier = m.app.state.notifier
+    assert isinstance(notifier, LogNotifier)
+    message = notifier.last_to(number)
+    assert message is not None, "no code was sent"
+    found = re.search(r"\d{6}", message.text)
+    assert found
+    return found[0]
+
+
+async def community_link(m: Matching) -> str:
+    links = await m.ok("GET", "/h5-links/communities")
+    return next(x["url"] for x in links if x["community"] == COMMUNITY)
+
+
+async def order_as_resident(m: Matching, client: httpx.AsyncClient, **form: str) -> str:
+    """Order through the pages; the order page's path and query."""
+    link = await community_link(m)
+    assert (await client.get(link)).status_code == 200
+    query = parse_qs(urlparse(link).query)
+    body = {
+        "community": query["community"][0],
+        "sig": query["sig"][0],
+        "service_type": "meal_help",
+        "target_group": "elderly",
+        "notes": "独居老人，中午送餐",
+        "phone": PHONE,
+        **form,
+    }
+    sent = await client.post("/h5/order/code", data=body)
+    assert sent.status_code == 200 and "138****2001" in sent.text, sent.text
+    placed = await client.post("/h5/order", data={**body, "code": code_sent_to(m)})
+    assert placed.status_code == 303, placed.text
+    return str(placed.headers["location"])
+
+
+async def test_a_resident_orders_follows_and_rates_and_a_worker_serves(
+    database_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(database_url)
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    page = await m.client.get(await community_link(m))
+    assert page.status_code == 200 and "东关社区" in page.text and "助餐" in page.text
+    assert "@media" in page.text and 'name="viewport"' in page.text
+
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+    progress = await m.client.get(where)
+    assert progress.status_code == 200 and 'data-status="offered"' in progress.text
+    order = await m.request(rid)
+    assert order["offered"] == [vol] and order["resident_phone_masked"] == "138****2001"
+    assert NUMBER not in progress.text  # the page shows the mask only
+
+    # The worker's own link (their department asks for it).
+    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    worker = await m.client.get(link)
+    assert worker.status_code == 200 and 'data-testid="offer"' in worker.text
+    assert "同社区" in worker.text  # why they were chosen
+    for step, form in (("accept", {}), ("start", {}), ("finish", {"hours": "1.5"})):
+        done = await m.client.post(f"{link}/{rid}/{step}", data=form)
+        assert done.status_code == 303 and "error" not in done.headers["location"], step
+    contact = await m.client.post(f"{link}/{rid}/contact")
+    assert contact.status_code == 403  # no longer serving: delivery finished
+    row = await m.request(rid)
+    assert row["status"] == "completed" and row["hours"] == 1.5
+    worker = await m.client.get(link)
+    assert "1.5</b> 小时" in worker.text and "待回访" in worker.text
+
+    # The resident rates it; "not met" with a good rating is refused (reopen needs ≤ 2).
+    refused = await m.client.post(
+        f"{where.replace('?', '/follow-up?')}", data={"satisfaction": "4", "met": "no"}
+    )
+    assert refused.status_code == 422
+    rated = await m.client.post(
+        where.replace("?", "/follow-up?"), data={"satisfaction": "5", "met": "yes"}
+    )
+    assert rated.status_code == 303
+    done = await m.client.get(rated.headers["location"])
+    assert 'data-status="followed_up"' in done.text and "感谢您的评价" in done.text
+    assert (await m.request(rid))["satisfaction"] == 5
+    hours = (await m.ok("GET", "/hours"))["entries"]
+    assert [(h["person"], h["satisfaction"]) for h in hours] == [("张志愿", 5)]
+    mine = await m.client.get("/h5/me")
+    assert mine.status_code == 200 and "助餐" in mine.text
+
+    events = (await m.ok("GET", "/events?after=0&limit=1000"))["events"]
+    placed = next(ev for ev in events if ev["type"] == "RequestPlaced")
+    assert placed["data"]["placed_by"] == "resident" and NUMBER not in str(events)
+
+
+async def test_only_the_phone_that_ordered_sees_the_order_and_reopens_it(
+    database_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(database_url)
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=m.app), base_url="http://m"
+    ) as stranger:
+        assert (await stranger.get(where)).status_code == 403  # the link alone is not enough
+        forged = where.split("?")[0] + "?sig=AAAAAAAAAAAAAAAAAAAAAAAA"
+        assert (await stranger.get(forged)).status_code == 404
+        notifier = m.app.state.notifier
+        before = len(notifier.sent)
+        asked = await stranger.post(where.replace("?", "/code?"), data={"phone": "139 0000 0000"})
+        assert asked.status_code == 200 and len(notifier.sent) == before  # no code, no hint
+        assert (await stranger.post(where.replace("?", "/cancel?"))).status_code == 403
+        # The right phone, confirmed, opens it on another device too.
+        await stranger.post(where.replace("?", "/code?"), data={"phone": PHONE})
+        verified = await stranger.post(
+            where.replace("?", "/verify?"), data={"phone": PHONE, "code": code_sent_to(m)}
+        )
+        assert verified.status_code == 303
+        assert (await stranger.get(where)).status_code == 200
+
+    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    await m.client.post(f"{link}/{rid}/accept")
+    await m.client.post(f"{link}/{rid}/finish", data={"hours": "1"})
+    reopened = await m.client.post(
+        where.replace("?", "/follow-up?"), data={"satisfaction": "1", "met": "no"}
+    )
+    assert reopened.status_code == 303 and "reopened" in reopened.headers["location"]
+    row = await m.request(rid)
+    assert row["reopened"] == 1 and row["status"] in ("open", "offered")
+    assert row["followed_up_on"] is None
+
+
+async def test_worker_links_codes_and_floods_are_guarded(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(
+        sqlite_url, matching_h5_codes_per_phone=2, matching_h5_posts_per_min=12
+    )
+    a = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    b = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "乙", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+    link_a = (await m.ok("POST", f"/providers/{a}/worker-link"))["url"]
+    link_b = (await m.ok("POST", f"/providers/{b}/worker-link"))["url"]
+    assert (await m.client.get(link_a[:-3] + "xyz")).status_code == 404  # forged link
+    order = await m.request(rid)
+    taker, other = (link_a, link_b) if order["offered"][0] == a else (link_b, link_a)
+    await m.client.post(f"{taker}/{rid}/accept")
+    # Another worker cannot start or finish it.
+    start = await m.client.post(f"{other}/{rid}/start")
+    assert "error=forbidden" in start.headers["location"]
+    assert (await m.request(rid))["status"] == "accepted"
+
+    # Codes: a wrong code five times burns it; a phone gets at most 2 per 10 minutes.
+    link = await community_link(m)
+    q = parse_qs(urlparse(link).query)
+    body = {
+        "community": q["community"][0],
+        "sig": q["sig"][0],
+        "phone": "13900001111",
+        "service_type": "meal_help",
+        "target_group": "elderly",
+    }
+    fresh = httpx.AsyncClient(transport=httpx.ASGITransport(app=m.app), base_url="http://m")
+    async with fresh:
+        assert (await fresh.post("/h5/order/code", data=body)).status_code == 200
+        code = code_sent_to(m, "13900001111")
+        for _ in range(5):
+            wrong = await fresh.post(
+                "/h5/order", data={**body, "code": "000000" if code != "000000" else "111111"}
+            )
+            assert wrong.status_code == 422
+        burnt = await fresh.post("/h5/order", data={**body, "code": code})
+        assert burnt.status_code == 422  # too many tries: the code is gone
+        codes = [(await fresh.post("/h5/order/code", data=body)).status_code for _ in range(3)]
+        assert 429 in codes  # (3 tries: a 10-minute window may turn meanwhile)
+        # Every POST from one address counts: 12 a minute.
+        statuses = [(await fresh.post("/h5/order", data=body)).status_code for _ in range(25)]
+        assert 429 in statuses
+        assert "操作太频繁" in (await fresh.post("/h5/order", data=body)).text
