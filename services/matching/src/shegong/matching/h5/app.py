@@ -35,6 +35,7 @@ from shegong.kernel.identity import PersonalDataError, PersonalDataHasher, mask_
 from shegong.kernel.identity import normalize_phone as _normalize_phone
 from shegong.kernel.store import CommandContext
 from shegong.matching.adapters.tables import hours_ledger, requests, resident_data
+from shegong.matching.application.provider_state import provider_identity
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.domain.commands import (
     Accept,
@@ -67,6 +68,23 @@ STATUS_ZH = {
     "completed": ("服务已完成，请确认并评价", 4),
     "followed_up": ("已评价，感谢您的反馈", 6),
     "cancelled": ("订单已取消", 0),
+}
+# The taxonomy in words a resident uses (the codes and labels staff see stay as they are).
+SERVICE_PLAIN = {
+    "health_management": "健康管理（量血压、慢病随访）",
+    "meal_help": "助餐（送餐、陪同用餐）",
+    "after_school_care": "课后托管（放学后看护、辅导作业）",
+    "parent_child": "亲子活动",
+    "home_visit": "上门探访、陪伴聊天",
+    "psychological_support": "心理疏导",
+    "benefits_help": "政策帮办（低保、补贴等手续）",
+    "rehabilitation": "康复训练",
+}
+GROUP_PLAIN = {
+    "elderly": "老年人",
+    "children": "儿童",
+    "hardship": "生活困难的家庭",
+    "disability": "残疾人",
 }
 LEVEL_ZH = {"community": "社区", "street": "街道", "district": "区"}
 PART_ZH = {
@@ -175,8 +193,8 @@ def h5_app(
         message: str = "",
         error: str = "",
     ) -> str:
-        services = [(t.value, t.zh) for t in ServiceType]
-        groups = [(g.value, g.zh) for g in TargetGroup]
+        services = [(t.value, SERVICE_PLAIN.get(t.value, t.zh)) for t in ServiceType]
+        groups = [(g.value, GROUP_PLAIN.get(g.value, g.zh)) for g in TargetGroup]
         name = community.split("/")[-1]
         if confirmed:
             phone_part = box("ok", "您的手机号已验证，可直接提交。", "phone-confirmed")
@@ -443,7 +461,7 @@ def h5_app(
         details = (
             "<dl>"
             f"<dt>服务</dt><dd>{e(ServiceType(row.service_type).zh)}</dd>"
-            f"<dt>对象</dt><dd>{e(TargetGroup(row.target_group).zh)}</dd>"
+            f"<dt>对象</dt><dd>{e(GROUP_PLAIN.get(row.target_group, row.target_group))}</dd>"
             f"<dt>社区</dt><dd>{e(row.community.split('/')[-1])}</dd>"
             f"<dt>服务者</dt><dd>{e(kind)}</dd>"
             f"<dt>联系电话</dt><dd>{e(row.resident_phone_masked)}</dd>"
@@ -659,7 +677,8 @@ def h5_app(
         year = datetime.now(UTC).year
         total = sum(x.hours for x in ledger if x.year == year)
         hours_items = "".join(
-            f"<li>{e(ServiceType(x.service_type).zh)} · {e(x.finished_at.strftime('%m-%d %H:%M'))}"
+            f"<li>{e(ServiceType(x.service_type).zh)} · {e(x.started_at.strftime('%m-%d %H:%M'))}"
+            f"–{e(x.finished_at.strftime('%H:%M'))}"
             f" · {e(f'{x.hours:g}')} 小时 · "
             f"{e(f'满意度 {x.satisfaction}/5' if x.satisfaction else '待回访')}</li>"
             for x in ledger[:10]
@@ -689,7 +708,12 @@ def h5_app(
                 "我的时长",
             )
         )
-        name = ledger[0].person if ledger else ""
+        try:
+            async with reading(engine) as conn:
+                who = await provider_identity(conn, me)
+            name = f"{who['name']} · {who['kind'].zh}"
+        except DomainError:
+            name = ""
         return html(page("社工接单", body, name))
 
     def order_summary(r: Any) -> str:
@@ -712,9 +736,9 @@ def h5_app(
             return "—"
         parts: dict[str, float] = mine["parts"]  # type: ignore[assignment]
         best = sorted(parts.items(), key=lambda kv: -kv[1])
-        good = [PART_ZH[k] for k, v in best if v >= 0.5 and k in PART_ZH][:3]
+        good = [PART_ZH[k] for k, v in best if v >= 0.5 and k in PART_ZH and k != "proximity"]
         proximity = {1.0: "同社区", 0.6: "同街道", 0.3: "同区县"}.get(parts.get("proximity", 0), "")
-        return "、".join([proximity, *good] if proximity else good) or "综合评分最高"
+        return "、".join([proximity, *good[:3]] if proximity else good[:3]) or "综合评分最高"
 
     async def act(link: str, rid: str, what: str, run: Callable[[str], Awaitable[Any]]) -> Response:
         me = signer.open(link)

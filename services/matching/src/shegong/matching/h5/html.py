@@ -22,11 +22,11 @@ label{display:block;margin:10px 0 4px;font-weight:600;font-size:15px}
 input,select,textarea{width:100%;font:inherit;padding:10px;border:1px solid #c9d1d9;
   border-radius:8px;background:#fff}
 textarea{min-height:84px}
-button,.button{display:block;width:100%;margin:12px 0 0;padding:12px;border:0;
+button,.button{display:block;width:100%;margin:12px 0 0;padding:12px;border:1px solid #c8102e;
   border-radius:8px;background:#c8102e;color:#fff;font:inherit;font-weight:600;
   text-align:center;text-decoration:none}
 button.secondary{background:#fff;color:#c8102e;border:1px solid #c8102e}
-.row{display:flex;gap:8px}.row>*{flex:1}
+.row{display:flex;gap:8px;align-items:flex-end}.row>*{flex:1}
 .choices{display:flex;flex-wrap:wrap;gap:8px}
 .choices label{flex:1 1 calc(50% - 8px);margin:0;font-weight:400;border:1px solid #c9d1d9;
   border-radius:8px;padding:10px;display:flex;gap:8px;align-items:center}
