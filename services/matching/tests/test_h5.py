@@ -213,3 +213,37 @@ async def test_worker_links_codes_and_floods_are_guarded(
         statuses = [(await fresh.post("/h5/order", data=body)).status_code for _ in range(25)]
         assert 429 in statuses
         assert "操作太频繁" in (await fresh.post("/h5/order", data=body)).text
+
+
+async def test_with_keys_the_pages_stay_public_and_the_links_are_staff_only(
+    sqlite_url: str, start_matching: Any, tmp_path: Any
+) -> None:
+    from shegong.kernel.api_keys import KeysFile
+
+    keys = KeysFile(tmp_path / "api-keys.json")
+    admin = keys.issue("admin", name="city-admin")
+    civil = keys.issue("department", name="mz-clerk", department="civil-affairs")
+    hrss = keys.issue("department", name="rs-clerk", department="hrss")
+    m = await start_matching(sqlite_url, api_keys_file=str(keys.path))
+
+    def as_(key: str | None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=m.app), base_url="http://m", headers=headers
+        )
+
+    async with as_(civil) as mz, as_(hrss) as rs, as_(admin) as city, as_(None) as anyone:
+        vol = await mz.post(
+            "/providers", json={"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}
+        )
+        assert vol.status_code == 201
+        pid = vol.json()["provider_id"]
+        assert (await anyone.get("/h5-links/communities")).status_code == 401
+        assert (await anyone.post(f"/providers/{pid}/worker-link")).status_code == 401
+        assert (await rs.post(f"/providers/{pid}/worker-link")).status_code == 403
+        link = (await mz.post(f"/providers/{pid}/worker-link")).json()["url"]
+        order_link = (await city.get("/h5-links/communities")).json()[0]["url"]
+        # No key on the public pages.
+        assert (await anyone.get(order_link)).status_code == 200
+        assert (await anyone.get(link)).status_code == 200
+        assert (await anyone.get("/h5/order?community=x&sig=y")).status_code == 404
