@@ -247,3 +247,23 @@ async def test_with_keys_the_pages_stay_public_and_the_links_are_staff_only(
         assert (await anyone.get(order_link)).status_code == 200
         assert (await anyone.get(link)).status_code == 200
         assert (await anyone.get("/h5/order?community=x&sig=y")).status_code == 404
+
+
+async def test_a_form_that_fails_does_not_spend_the_code(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    await m.ok("POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201)
+    q = parse_qs(urlparse(await community_link(m)).query)
+    body = {"community": q["community"][0], "sig": q["sig"][0], "phone": PHONE}
+    body |= {"service_type": "no-such-service", "target_group": "elderly"}
+    assert (await m.client.post("/h5/order/code", data=body)).status_code == 200
+    code = code_sent_to(m)
+    wrong = await m.client.post("/h5/order", data={**body, "code": code})
+    assert wrong.status_code == 422 and "请选择服务" in wrong.text
+    body["service_type"] = "探访"
+    placed = await m.client.post("/h5/order", data={**body, "code": code})
+    assert placed.status_code == 303
+    # The phone is remembered: the next order needs no code.
+    again = await m.client.post("/h5/order", data={**body, "phone": ""})
+    assert again.status_code == 303 and again.headers["location"] != placed.headers["location"]

@@ -312,6 +312,16 @@ def h5_app(
             )
             return html(form, status)
 
+        try:  # the form first, so a one-time code is not spent on a form that fails
+            cmd = PlaceRequest(
+                community=community,
+                service_type=service_type,  # type: ignore[arg-type]
+                target_group=target_group,  # type: ignore[arg-type]
+                notes=notes.strip() or None,
+                placed_by="resident",
+            )
+        except ValueError:
+            return again("请选择服务和服务对象。")
         phone_hash = confirmed
         number: str | None = None
         if confirmed is None:
@@ -330,14 +340,7 @@ def h5_app(
                 confirmed = None
                 return again("请验证手机号。")
         try:
-            cmd = PlaceRequest(
-                community=community,
-                service_type=service_type,  # type: ignore[arg-type]
-                target_group=target_group,  # type: ignore[arg-type]
-                notes=notes.strip() or None,
-                placed_by="resident",
-                resident_phone=number,
-            )
+            cmd.resident_phone = number
             placed = await commands.place(cmd, resident_ctx())
         except (DomainError, ValueError) as err:
             return again(f"提交失败：{err}")
