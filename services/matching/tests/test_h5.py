@@ -6,6 +6,7 @@ recorded view); forged links, other phones and floods are refused."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -267,3 +268,65 @@ async def test_a_form_that_fails_does_not_spend_the_code(
     # The phone is remembered: the next order needs no code.
     again = await m.client.post("/h5/order", data={**body, "phone": ""})
     assert again.status_code == 303 and again.headers["location"] != placed.headers["location"]
+
+
+async def test_offers_escalations_and_overdue_follow_ups_are_told_through_the_outbox(
+    database_url: str, start_matching: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from shegong.kernel.testing import eventually
+
+    m = await start_matching(database_url, matching_notify_tick_s=0.1)
+    notifier = m.app.state.notifier
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    rid = (await m.place(service_type="meal_help"))["request"]["request_id"]
+    await m.place(service_type="康复")  # nobody can: the community responds at once
+
+    def told(kind: str, to: str) -> Any:
+        return next((x for x in notifier.sent if x.kind == kind and x.to == to), None)
+
+    offer = await eventually(lambda: _now(told("offer_made", f"provider:{vol}")))
+    assert "助餐" in offer.text and "/h5/w/" in offer.text
+    link = offer.text[offer.text.index("/h5/w/") :]
+    page = await m.client.get(link)  # the link in the message is the worker's own page
+    assert page.status_code == 200 and 'data-testid="offer"' in page.text
+    up = await eventually(lambda: _now(told("order_escalated", f"region:{COMMUNITY}")))
+    assert "康复" in up.text and "社区" in up.text
+    assert all(NUMBER not in x.text for x in notifier.sent)
+
+    # A follow-up overdue tells the community once.
+    await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": vol})
+    week_ago = datetime.now(UTC) - timedelta(days=30)
+    await m.ok("POST", f"/requests/{rid}/finish", {"hours": 1, "finished_at": week_ago.isoformat()})
+    late = await eventually(lambda: _now(told("follow_up_overdue", f"region:{COMMUNITY}")))
+    assert "回访" in late.text
+    await asyncio.sleep(0.5)  # a few more rounds of the sender
+    assert [x.kind for x in notifier.sent].count("follow_up_overdue") == 1  # nothing twice
+    sender = m.app.state.notifications
+
+    # A sender that fails is retried; the message goes once it answers.
+    class Flaky:
+        def __init__(self) -> None:
+            self.calls = 0
+            self.sent: list[Any] = []
+
+        async def send(self, message: Any) -> None:
+            self.calls += 1
+            if self.calls == 1:
+                raise ConnectionError("gateway down")
+            self.sent.append(message)
+
+    flaky = Flaky()
+    sender.notifier = flaky
+    await m.place(service_type="meal_help", community="安定区/永定路街道/西关社区")
+    await eventually(lambda: _now(flaky.sent), timeout=10)
+    assert flaky.calls >= 2 and flaky.sent[0].kind == "offer_made"
+
+
+async def _now(value: Any) -> Any:
+    return value

@@ -18,11 +18,12 @@ from shegong.matching.api.programmes import programmes_router
 from shegong.matching.api.reports import reports_router
 from shegong.matching.api.routes import providers_router, requests_router
 from shegong.matching.application.needs import NeedsImporter
+from shegong.matching.application.notifications import NotificationSender
 from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.scheduler import EscalationScheduler
-from shegong.matching.h5.app import h5_app
+from shegong.matching.h5.app import h5_app, worker_link
 from shegong.matching.h5.guard import Codes, Limits, Signer
 from shegong.matching.h5.notify import notifier_for
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
@@ -59,6 +60,15 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     )
     signer = Signer(key.encode())
     notifier = notifier_for(settings.matching_notifier, settings.matching_notifier_url)
+    public = (settings.matching_public_url or "").rstrip("/")
+    sender = NotificationSender(
+        runtime.engine,
+        notifier,
+        settings.matching_notify_tick_s,
+        lambda provider_id: (
+            public + worker_link(signer, provider_id, settings.matching_h5_worker_link_days)
+        ),
+    )
     app = create_app(
         runtime,
         lambda rt: [
@@ -91,14 +101,17 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         # The timers run only while the service does, after its schema exists.
         async with runtime_lifespan(app):
             scheduler.start()
+            sender.start()
             try:
                 yield
             finally:
+                await sender.stop()
                 await scheduler.stop()
 
     app.router.lifespan_context = lifespan
     app.state.commands, app.state.scheduler = commands, scheduler
     app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
+    app.state.notifications = sender
     return app
 
 

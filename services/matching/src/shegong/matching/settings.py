@@ -8,7 +8,9 @@
 The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``log``, the embedded default, or
 ``webhook`` with ``MATCHING_NOTIFIER_URL``) sends one-time codes;
 ``MATCHING_PUBLIC_URL`` prefixes the links printed for communities and sent to workers;
-``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime.
+``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime; the
+same notifier tells providers of offers and staff of escalations and overdue follow-ups
+(``MATCHING_NOTIFY_TICK_S``: how often the outbox is sent).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class MatchingSettings(ServiceSettings):
     matching_public_url: str | None = Field(
         default=None, description="e.g. https://shegong.example.gov.cn (links: /h5/…)"
     )
+    matching_notify_tick_s: float = Field(default=2.0, gt=0)
     matching_h5_worker_link_days: int = Field(default=30, ge=1, le=366)
     matching_h5_requests_per_min: int = Field(default=120, ge=1)
     matching_h5_posts_per_min: int = Field(default=30, ge=1)

@@ -41,6 +41,7 @@ from shegong.matching.application.candidates import (
     load_candidate,
     load_candidates,
 )
+from shegong.matching.application.notifications import enqueue
 from shegong.matching.application.provider_state import (
     add_satisfaction,
     ensure_state,
@@ -67,7 +68,7 @@ from shegong.matching.domain.ranking import (
     rank,
     region_path,
 )
-from shegong.matching.domain.request import Request
+from shegong.matching.domain.request import Request, responding_region
 from shegong.matching.settings import MatchingSettings
 
 
@@ -136,12 +137,22 @@ class MatchingCommands:
         """Offer to the best candidates; with none, the community responds at once."""
         need = self._need(request, offering=True)
         ranked = await best_candidates(tx.conn, need, self.settings.matching_offer_top)
+        before = len(request.offered)
         if ranked and request.offer(
             [r.candidate.provider_id for r in ranked],
             [round(r.score, 3) for r in ranked],
             accept_by,
         ):
             await self._set_deadline(tx.conn, request.id, accept_by, None)
+            round_ = len(request.replaced)  # a reopened need is offered afresh
+            for provider_id in request.offered[before:]:
+                await enqueue(
+                    tx.conn,
+                    "offer_made",
+                    f"provider:{provider_id}",
+                    request.id,
+                    f"offer_made:{request.id}:{provider_id}:{round_}",
+                )
         elif request.level is None:
             await self._escalate(tx, request, nobody)
         return ranked
@@ -269,6 +280,14 @@ class MatchingCommands:
     async def _escalate(self, tx: Transaction, request: Request, reason: str) -> None:
         respond_by = _now() + timedelta(seconds=self.settings.matching_response_sla_s)
         level = request.escalate(respond_by, reason)
+        assert request.placed is not None
+        await enqueue(
+            tx.conn,
+            "order_escalated",
+            f"region:{responding_region(request.placed.community, level)}",
+            request.id,
+            f"order_escalated:{request.id}:{level.value}:{len(request.replaced)}",
+        )
         if level == ResponseLevel.DISTRICT:
             await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
         else:

@@ -1,7 +1,8 @@
 """Sending a message to a person (one-time codes today), behind one interface.
 
-``LogNotifier`` is the embedded default: it writes the message to the log (the phone
-masked) and keeps the last ones in memory, so a developer or a test can read the code.
+``LogNotifier`` is the embedded default: it writes the message to the log (a phone
+masked) and keeps the last ones in memory, so a developer or a test can read the code
+(or the offer a worker was sent).
 ``WebhookNotifier`` posts ``{"to": phone, "text": …, "kind": …}`` to a URL (an SMS
 gateway's adapter, say). ``MATCHING_NOTIFIER=log|webhook``, ``MATCHING_NOTIFIER_URL``.
 """
@@ -22,9 +23,11 @@ log = logging.getLogger("shegong.matching.notify")
 
 @dataclass(frozen=True)
 class Message:
-    to: str  # a normalised phone number
+    # A normalised phone number (a resident's one-time code), or a keyed reference:
+    # provider:<id>, region:<path> (application/notifications.py).
+    to: str
     text: str
-    kind: str  # e.g. "resident_code"
+    kind: str  # resident_code, offer_made, order_escalated, follow_up_overdue
 
 
 class Notifier(Protocol):
@@ -37,7 +40,8 @@ class LogNotifier:
 
     async def send(self, message: Message) -> None:
         self.sent.append(message)
-        log.info("notify %s → %s: %s", message.kind, mask_phone(message.to), message.text)
+        to = message.to if ":" in message.to else mask_phone(message.to)
+        log.info("notify %s → %s: %s", message.kind, to, message.text)
 
     def last_to(self, phone: str) -> Message | None:
         return next((m for m in reversed(self.sent) if m.to == phone), None)
