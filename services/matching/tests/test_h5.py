@@ -307,6 +307,14 @@ async def test_offers_escalations_and_overdue_follow_ups_are_told_through_the_ou
     assert "回访" in late.text
     await asyncio.sleep(0.5)  # a few more rounds of the sender
     assert [x.kind for x in notifier.sent].count("follow_up_overdue") == 1  # nothing twice
+    feed = (await m.ok("GET", "/events?after=0&limit=1000"))["events"]
+    told_events = [e["data"] for e in feed if e["type"] == "NotificationSent"]
+    assert {(e["kind"], e["recipient"]) for e in told_events} >= {
+        ("offer_made", f"provider:{vol}"),
+        ("order_escalated", f"region:{COMMUNITY}"),
+        ("follow_up_overdue", f"region:{COMMUNITY}"),
+    }
+    assert "text" not in told_events[0] and "/h5/" not in str(told_events)
     sender = m.app.state.notifications
 
     # A sender that fails is retried; the message goes once it answers.

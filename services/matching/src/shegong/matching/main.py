@@ -62,7 +62,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     notifier = notifier_for(settings.matching_notifier, settings.matching_notifier_url)
     public = (settings.matching_public_url or "").rstrip("/")
     sender = NotificationSender(
-        runtime.engine,
+        runtime.store,
         notifier,
         settings.matching_notify_tick_s,
         lambda provider_id: (

@@ -4,8 +4,9 @@ A command that offers an order or escalates it writes the message's row
 (``notifications``) in its own transaction — nothing is told that did not happen, and
 nothing that happened is lost in a crash. One leader (``NotificationSender``) sends what
 is due through the notifier (``h5/notify.py``: the log sender by default, a webhook),
-retrying with a growing pause, up to ``MAX_ATTEMPTS``; it also notices completed orders
-whose follow-up (回访) is overdue and tells the community.
+retrying with a growing pause, up to ``MAX_ATTEMPTS``, and records each one sent as a
+``NotificationSent`` event (kind, keyed recipient, order — never the text); it also
+notices completed orders whose follow-up (回访) is overdue and tells the community.
 
 Recipients are keyed references, never personal data: ``provider:<id>`` (the provider
 offered the order; the message carries their own page's link) and ``region:<path>``
@@ -22,11 +23,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.matching import ServiceType
+from shegong.contracts.matching import NotificationSent, ServiceType
 from shegong.kernel.db import reading, writing
 from shegong.kernel.leader_job import LeaderJob
+from shegong.kernel.store import CommandContext, EventStore
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import notifications, requests
 from shegong.matching.h5.notify import Message, Notifier
@@ -64,12 +66,13 @@ class NotificationSender(LeaderJob):
 
     def __init__(
         self,
-        engine: AsyncEngine,
+        store: EventStore,
         notifier: Notifier,
         tick_s: float,
         worker_link: Callable[[str], str],
     ) -> None:
-        super().__init__(engine, tick_s)
+        super().__init__(store.engine, tick_s)
+        self.store = store
         self.notifier, self.worker_link = notifier, worker_link
         self.sent_total = self.failed_total = 0
 
@@ -116,11 +119,27 @@ class NotificationSender(LeaderJob):
                 )
             self.failed_total += failed
             return 0
-        async with writing(self.engine) as conn:
-            await conn.execute(
+        # Marked sent with its event, in one transaction (a crash before it: sent again).
+        async with self.store.transaction(CommandContext(actor="matching-notifications")) as tx:
+            await tx.conn.execute(
                 update(notifications)
                 .where(notifications.c.id == row.id)
                 .values(status="sent", sent_ts=time.time(), attempts=row.attempts + 1)
+            )
+            await tx.lock()
+            await tx.append(
+                f"notification:{row.id}",
+                NotificationSent.aggregate_type,
+                0,
+                [
+                    NotificationSent(
+                        notification_id=str(row.id),
+                        kind=row.kind,
+                        recipient=row.recipient,
+                        request_id=row.request_id,
+                        attempts=row.attempts + 1,
+                    )
+                ],
             )
         self.sent_total += 1
         return 1
