@@ -19,6 +19,7 @@ from shegong.console.i18n import LANGS
 from shegong.console.pages.audit import audit_router
 from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
+from shegong.console.pages.h5_codes import h5_codes_router
 from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.training import training_router
@@ -143,6 +144,7 @@ def build(
         census_router(),
         orders_router(),
         programmes_router(),
+        h5_codes_router(),
         training_router(),
         audit_router(),
     ):

@@ -10,17 +10,22 @@ from fastapi import FastAPI
 from shegong.contracts.matching import MATCHING_STREAM
 from shegong.kernel.app import create_app
 from shegong.kernel.runtime import Runtime, ServiceDefinition
-from shegong.kernel.serve import hasher_for, serve
+from shegong.kernel.serve import hasher_for, local_hash_key, serve
 from shegong.kernel.settings import ServiceSettings
 from shegong.matching.adapters.tables import metadata as tables_metadata
+from shegong.matching.api.h5_links import h5_links_router
 from shegong.matching.api.programmes import programmes_router
 from shegong.matching.api.reports import reports_router
 from shegong.matching.api.routes import providers_router, requests_router
 from shegong.matching.application.needs import NeedsImporter
+from shegong.matching.application.notifications import NotificationSender
 from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.scheduler import EscalationScheduler
+from shegong.matching.h5.app import h5_app, worker_link
+from shegong.matching.h5.guard import Codes, Limits, Signer
+from shegong.matching.h5.notify import notifier_for
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
 from shegong.matching.settings import MatchingSettings
 
@@ -48,6 +53,22 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     commands = MatchingCommands(runtime.store, hasher, settings)
     provider_commands = ProviderCommands(runtime.store, settings.matching_default_capacity)
     scheduler = EscalationScheduler(runtime.engine, commands, settings.matching_scheduler_tick_s)
+    key = (
+        settings.pii_hash_key.get_secret_value()
+        if settings.pii_hash_key is not None
+        else local_hash_key(settings.data_dir)
+    )
+    signer = Signer(key.encode())
+    notifier = notifier_for(settings.matching_notifier, settings.matching_notifier_url)
+    public = (settings.matching_public_url or "").rstrip("/")
+    sender = NotificationSender(
+        runtime.store,
+        notifier,
+        settings.matching_notify_tick_s,
+        lambda provider_id: (
+            public + worker_link(signer, provider_id, settings.matching_h5_worker_link_days)
+        ),
+    )
     app = create_app(
         runtime,
         lambda rt: [
@@ -55,7 +76,23 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             providers_router(provider_commands, rt.engine),
             reports_router(rt.engine),
             programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
+            h5_links_router(rt.store, rt.engine, signer, settings),
         ],
+    )
+    # The public mobile pages: their own app, outside the API keys (guarded by signed
+    # links, one-time codes and rate limits instead: h5/guard.py).
+    app.mount(
+        "/h5",
+        h5_app(
+            commands,
+            runtime.engine,
+            Limits(runtime.redis, settings.stream_prefix),
+            Codes(runtime.redis, settings.stream_prefix, signer),
+            signer,
+            hasher,
+            notifier,
+            settings,
+        ),
     )
     runtime_lifespan = app.router.lifespan_context
 
@@ -64,14 +101,17 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         # The timers run only while the service does, after its schema exists.
         async with runtime_lifespan(app):
             scheduler.start()
+            sender.start()
             try:
                 yield
             finally:
+                await sender.stop()
                 await scheduler.stop()
 
     app.router.lifespan_context = lifespan
     app.state.commands, app.state.scheduler = commands, scheduler
-    app.state.settings = settings
+    app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
+    app.state.notifications = sender
     return app
 
 

@@ -4,9 +4,18 @@
 ``MATCHING_RESPONSE_SLA_S`` (each level's time to respond before the next one),
 ``MATCHING_SCHEDULER_TICK_S``, ``MATCHING_FOLLOW_UP_DAYS``, ``MATCHING_OFFER_TOP``,
 ``MATCHING_DEFAULT_CAPACITY``.
+
+The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``log``, the embedded default, or
+``webhook`` with ``MATCHING_NOTIFIER_URL``) sends one-time codes;
+``MATCHING_PUBLIC_URL`` prefixes the links printed for communities and sent to workers;
+``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime; the
+same notifier tells providers of offers and staff of escalations and overdue follow-ups
+(``MATCHING_NOTIFY_TICK_S``: how often the outbox is sent).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -20,3 +29,14 @@ class MatchingSettings(ServiceSettings):
     matching_follow_up_days: int = Field(default=7, ge=1)
     matching_offer_top: int = Field(default=3, ge=1, le=50)
     matching_default_capacity: int = Field(default=3, ge=1)
+    matching_notifier: Literal["log", "webhook"] = "log"
+    matching_notifier_url: str | None = None
+    matching_public_url: str | None = Field(
+        default=None, description="e.g. https://shegong.example.gov.cn (links: /h5/…)"
+    )
+    matching_notify_tick_s: float = Field(default=2.0, gt=0)
+    matching_h5_worker_link_days: int = Field(default=30, ge=1, le=366)
+    matching_h5_requests_per_min: int = Field(default=120, ge=1)
+    matching_h5_posts_per_min: int = Field(default=30, ge=1)
+    matching_h5_codes_per_phone: int = Field(default=3, ge=1)  # per 10 minutes
+    matching_h5_codes_per_ip: int = Field(default=10, ge=1)  # per hour

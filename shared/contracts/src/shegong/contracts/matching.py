@@ -323,6 +323,20 @@ class ResidentContactViewed(Event):
     fields: list[str] = Field(description="Which fields were shown: phone, address")
 
 
+class NotificationSent(Event):
+    """A message told someone what happened to an order (通知): which kind, to whom — a
+    keyed reference, ``provider:<id>`` or ``region:<path>`` (the staff responding
+    there) — about which order, after how many tries. The text never travels."""
+
+    aggregate_type = "notification"
+    type: Literal["NotificationSent"] = "NotificationSent"
+    notification_id: str
+    kind: Literal["offer_made", "order_escalated", "follow_up_overdue"]
+    recipient: str = Field(max_length=300, description="provider:<id> or region:<path>")
+    request_id: str | None = None
+    attempts: int = Field(ge=1, description="Tries it took (1: the first)")
+
+
 MatchingEvent = Annotated[
     RequestPlaced
     | OrderOffered
@@ -338,7 +352,8 @@ MatchingEvent = Annotated[
     | ProgrammeCreated
     | CheckedIn
     | NeedRecorded
-    | ResidentContactViewed,
+    | ResidentContactViewed
+    | NotificationSent,
     Field(discriminator="type"),
 ]
 
@@ -347,7 +362,7 @@ MATCHING_STREAM = StreamContract(
     service="matching",
     description="Residents' orders, offers, acceptance, escalation, delivery and follow-up; "
     "volunteers and teams; programmes and check-ins; surveyed needs; every full view of a "
-    "resident's contact.",
+    "resident's contact; every notification sent.",
     events=(
         RequestPlaced,
         OrderOffered,
@@ -364,5 +379,6 @@ MATCHING_STREAM = StreamContract(
         CheckedIn,
         NeedRecorded,
         ResidentContactViewed,
+        NotificationSent,
     ),
 )

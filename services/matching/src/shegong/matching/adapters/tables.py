@@ -7,8 +7,12 @@
   the order-independent part of the score; the capacity guard lives here;
 - ``requests``: the current state of each order, for queries and indicators;
 - ``deadlines``: durable timers (epoch seconds), so escalation survives restarts;
-- ``hours_ledger``: append-only service hours (服务时长);
-- ``programmes`` / ``check_ins``; ``needs``: the needs register (需求台账).
+- ``hours_ledger``: service hours (服务时长), one entry per delivery, appended when it
+  finishes; its follow-up (rating, day) is written on the entry when given;
+- ``programmes`` / ``check_ins``; ``needs``: the needs register (需求台账);
+- ``notifications``: the outbox of messages to people (offer made, order escalated,
+  follow-up overdue), written with the change they tell of and sent by one leader with
+  retries (``application/notifications.py``); recipients are keyed references only.
 """
 
 from __future__ import annotations
@@ -145,6 +149,10 @@ hours_ledger = Table(
     Column("year", Integer, nullable=False, index=True),
     Column("hours", Float, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # This delivery's own follow-up (回访), once given (matching_0004): a reopened
+    # order's next delivery is another entry, with its own rating or none yet.
+    Column("satisfaction", Integer),
+    Column("followed_up_on", Date),
 )
 
 programmes = Table(
@@ -180,4 +188,22 @@ needs = Table(
     Column("service_type", String(32), nullable=False),
     Column("surveyed_on", Date),
     UniqueConstraint("community", "household", "service_type", name="uq_need"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # What happened, once: e.g. offer_made:<request>:<provider> (a repeat is not sent).
+    Column("dedupe", String(300), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("recipient", String(300), nullable=False),  # provider:<id>, region:<path>
+    Column("request_id", String(64)),
+    Column("created_ts", Float, nullable=False),
+    Column("due_ts", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False, default="pending"),  # sent, failed
+    Column("sent_ts", Float),
+    Column("last_error", Text),
+    Index("ix_notifications_status_due", "status", "due_ts"),
 )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.matching.api.indicator_models import ServiceIndicators
 from shegong.matching.application.hours_export import ledger_rows, to_csv
 from shegong.matching.application.indicators import service_indicators
 
@@ -16,14 +17,29 @@ from shegong.matching.application.indicators import service_indicators
 def reports_router(engine: AsyncEngine) -> APIRouter:
     router = APIRouter(tags=["indicators"])
 
-    @router.get("/indicators/services", summary="Service indicators for a year (服务指标)")
+    @router.get(
+        "/indicators/services",
+        response_model=ServiceIndicators,
+        summary="Service indicators for a year (服务指标)",
+        description="Orders are counted in the year they were placed, deliveries in the year "
+        "they finished, ratings in the year of their follow-up (回访); with a region, those "
+        "whose community lies in it. Rates are fractions (0.75, not 75 %). Each field's "
+        "definition is in the response schema below.",
+    )
     async def indicators(
         year: int = Query(ge=2000, le=2100),
         region: str | None = Query(None, description="Region path, e.g. 安定区/永定路街道"),
     ) -> dict[str, Any]:
         return await service_indicators(engine, year, region)
 
-    @router.get("/hours", summary="The hours ledger (append-only), with totals")
+    @router.get(
+        "/hours",
+        summary="The hours ledger, with totals",
+        description="One entry per delivery (a re-delivery after a reopen is another entry), "
+        "appended when it finishes; `satisfaction` and `followed_up_on` are that delivery's "
+        "own follow-up (回访), null until it is given. Totals sum the entries' hours per "
+        "person, team and organisation.",
+    )
     async def hours(
         year: int | None = Query(None, ge=2000, le=2100),
         provider_id: str | None = None,

@@ -142,7 +142,12 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
     async def availability(provider_id: str, cmd: SetAvailability, ctx: Ctx) -> dict[str, Any]:
         return await commands.set_availability(provider_id, cmd, ctx)
 
-    @router.get("/providers", summary="Providers (social workers and those registered here)")
+    @router.get(
+        "/providers",
+        summary="Providers (social workers and those registered here)",
+        description="`active`: no departure (`left_on`) on or before today — a worker whose "
+        "departure is still ahead is active until that day, and may be offered orders.",
+    )
     async def list_providers(
         region: str | None = Query(None, description="Region path prefix"),
         limit: int = Query(1000, ge=1, le=10000),
@@ -157,9 +162,11 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
         async with reading(engine) as conn:
             rows = list(await conn.execute(query.limit(limit).offset(offset)))
             linked = await persons(conn, [r.provider_id for r in rows])
+        today = datetime.now(UTC).date()
         out = []
         for r in rows:
-            row = {**r._asdict(), "active": r.left_on is None}
+            # Active on a day: no departure on or before it (one next month is not yet).
+            row = {**r._asdict(), "active": r.left_on is None or r.left_on > today}
             person = linked.get(r.provider_id)
             if person is not None:  # one human on several rosters: one load for all
                 row["person_records"] = list(person.records)

@@ -5,7 +5,8 @@ order's community, the rest of its street, the rest of its district — and, in 
 providers best-first on the order-independent part of their score (an index), stopping
 as soon as nobody left could beat the candidates already found. With 100,000 providers it
 looks at a few dozen rows, not a district's thousands. ``load_candidates`` reads a whole
-district, for explaining a ranking to staff.
+district, for explaining a ranking to staff; ``load_candidate`` one provider, for a hand
+assignment.
 
 One person, one candidate (``persons.py``): a record the census linked to others carries
 the person's load and records, and the walk keeps only the best-scoring record of each
@@ -49,6 +50,14 @@ async def load_candidates(
     """Every provider that serves in ``district``."""
     rows = list(await conn.execute(select(provider_state).where(ps.district == district)))
     return await _candidates(conn, rows, today)
+
+
+async def load_candidate(conn: AsyncConnection, provider_id: str, today: date) -> Candidate | None:
+    """One provider as a candidate, wherever it serves (a hand assignment may reach
+    beyond the order's district, under the same rules as an offer)."""
+    rows = list(await conn.execute(select(provider_state).where(ps.provider_id == provider_id)))
+    found = await _candidates(conn, rows, today)
+    return found[0] if found else None
 
 
 async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list[Ranked]:

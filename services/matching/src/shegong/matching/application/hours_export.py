@@ -1,6 +1,8 @@
 """The hours ledger (服务时长台账) as a volunteer service record export (志愿服务记录):
 person, team, organisation, service, place, time, hours and evaluation, one row per
-entry. Cells a spreadsheet would run as a formula are neutralised (CSV injection)."""
+entry. The evaluation is the follow-up of the entry's own delivery: after a reopen, the
+first delivery keeps its rating and the next shows 待回访 until it is followed up. Cells
+a spreadsheet would run as a formula are neutralised (CSV injection)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.kernel.db import reading
-from shegong.matching.adapters.tables import hours_ledger, requests
+from shegong.matching.adapters.tables import hours_ledger
 
 HEADER = (
     "记录编号 entry",
@@ -41,9 +43,7 @@ def safe_cell(value: Any) -> str:
 async def ledger_rows(
     engine: AsyncEngine, year: int | None = None, provider_id: str | None = None
 ) -> list[dict[str, Any]]:
-    query = select(hours_ledger, requests.c.satisfaction).select_from(
-        hours_ledger.outerjoin(requests, requests.c.request_id == hours_ledger.c.request_id)
-    )
+    query = select(hours_ledger)
     if year is not None:
         query = query.where(hours_ledger.c.year == year)
     if provider_id is not None:

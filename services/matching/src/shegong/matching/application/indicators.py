@@ -55,33 +55,56 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
                 .group_by(hours_ledger.c.provider_kind)
             )
         )
-        attendance = (
+        # Deliveries finished in the year (one ledger entry each, a re-delivery after a
+        # reopen included) with their own follow-up; and every rating given in the year.
+        deliveries = list(
             await conn.execute(
-                select(
-                    func.count(check_ins.c.id),
-                    func.count(func.distinct(check_ins.c.occurrence)),
-                    func.count(func.distinct(check_ins.c.programme_id)),
-                )
-                .select_from(
-                    check_ins.join(
-                        programmes, programmes.c.programme_id == check_ins.c.programme_id
-                    )
-                )
-                .where(
-                    _in_region(programmes.c.community, region)
-                    & (check_ins.c.occurrence >= date(year, 1, 1))
-                    & (check_ins.c.occurrence < date(year + 1, 1, 1))
+                select(hours_ledger.c.followed_up_on).where(
+                    hours_ledger.c.request_id.is_not(None)
+                    & (hours_ledger.c.year == year)
+                    & _in_region(hours_ledger.c.community, region)
                 )
             )
+        )
+        ratings = list(
+            await conn.scalars(
+                select(hours_ledger.c.satisfaction).where(
+                    hours_ledger.c.satisfaction.is_not(None)
+                    & (hours_ledger.c.followed_up_on >= date(year, 1, 1))
+                    & (hours_ledger.c.followed_up_on < date(year + 1, 1, 1))
+                    & _in_region(hours_ledger.c.community, region)
+                )
+            )
+        )
+        held = (
+            select(check_ins.c.id, check_ins.c.programme_id, check_ins.c.occurrence)
+            .select_from(
+                check_ins.join(programmes, programmes.c.programme_id == check_ins.c.programme_id)
+            )
+            .where(
+                _in_region(programmes.c.community, region)
+                & (check_ins.c.occurrence >= date(year, 1, 1))
+                & (check_ins.c.occurrence < date(year + 1, 1, 1))
+            )
+            .subquery()
+        )
+        check_in_count, programme_count = (
+            await conn.execute(
+                select(func.count(held.c.id), func.count(func.distinct(held.c.programme_id)))
+            )
         ).one()
+        # An occurrence is one programme on one day: two programmes on a Saturday are two.
+        occurrence_count = await conn.scalar(
+            select(func.count()).select_from(
+                select(held.c.programme_id, held.c.occurrence).distinct().subquery()
+            )
+        )
 
     placed = len(rows)
     waits = [r.first_accepted_ts - r.placed_ts for r in rows if r.first_accepted_ts is not None]
     accepted = len(waits)
-    finished = [r for r in rows if r.followed_up_on is not None or r.status == "completed"]
-    followed = [r for r in rows if r.followed_up_on is not None]
+    followed = [d for d in deliveries if d.followed_up_on is not None]
     completed = [r for r in rows if r.status in ("completed", "followed_up")]
-    ratings = [r.satisfaction for r in rows if r.satisfaction is not None]
     by_kind = {kind: round(float(total or 0), 2) for kind, total in hours_rows}
     groups = Counter(r.target_group for r in rows)
     types = Counter(r.service_type for r in rows)
@@ -115,7 +138,7 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
         },
         "completed": len(completed),
         "completion_rate": _ratio(len(completed), placed),
-        "follow_up_coverage": _ratio(len(followed), len(finished)),
+        "follow_up_coverage": _ratio(len(followed), len(deliveries)),
         "mean_satisfaction": round(statistics.fmean(ratings), 2) if ratings else None,
         "hours": {
             "total": round(sum(by_kind.values()), 2),
@@ -123,9 +146,9 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
             "by_provider_kind": by_kind,
         },
         "programme_attendance": {
-            "check_ins": int(attendance[0]),
-            "occurrences": int(attendance[1]),
-            "programmes": int(attendance[2]),
+            "check_ins": int(check_in_count),
+            "occurrences": int(occurrence_count or 0),
+            "programmes": int(programme_count),
         },
     }
 

@@ -23,7 +23,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResidentContactViewed, ResponseLevel
@@ -36,9 +36,15 @@ from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
 from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, resident_data
-from shegong.matching.application.candidates import best_candidates, load_candidates
+from shegong.matching.application.candidates import (
+    best_candidates,
+    load_candidate,
+    load_candidates,
+)
+from shegong.matching.application.notifications import enqueue
 from shegong.matching.application.provider_state import (
     add_satisfaction,
+    ensure_state,
     provider_department,
     provider_identity,
     release_capacity,
@@ -62,7 +68,7 @@ from shegong.matching.domain.ranking import (
     rank,
     region_path,
 )
-from shegong.matching.domain.request import Request
+from shegong.matching.domain.request import Request, responding_region
 from shegong.matching.settings import MatchingSettings
 
 
@@ -131,12 +137,22 @@ class MatchingCommands:
         """Offer to the best candidates; with none, the community responds at once."""
         need = self._need(request, offering=True)
         ranked = await best_candidates(tx.conn, need, self.settings.matching_offer_top)
+        before = len(request.offered)
         if ranked and request.offer(
             [r.candidate.provider_id for r in ranked],
             [round(r.score, 3) for r in ranked],
             accept_by,
         ):
             await self._set_deadline(tx.conn, request.id, accept_by, None)
+            round_ = len(request.replaced)  # a reopened need is offered afresh
+            for provider_id in request.offered[before:]:
+                await enqueue(
+                    tx.conn,
+                    "offer_made",
+                    f"provider:{provider_id}",
+                    request.id,
+                    f"offer_made:{request.id}:{provider_id}:{round_}",
+                )
         elif request.level is None:
             await self._escalate(tx, request, nobody)
         return ranked
@@ -204,12 +220,13 @@ class MatchingCommands:
             await tx.lock()
             request = await self._load(tx, request_id)
             who = await provider_identity(tx.conn, cmd.provider_id)
+            # The rules of an offer hold for a hand assignment too (skill, certificate,
+            # supervision, capacity, activity), whatever district the provider serves.
             need = self._need(request)
-            pool = await load_candidates(
-                tx.conn, need.region[0], self.settings.matching_default_capacity, need.today
-            )
-            match = next((c for c in pool if c.provider_id == cmd.provider_id), None)
-            if match is not None and (why := ineligibility(need, match)) is not None:
+            await ensure_state(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
+            match = await load_candidate(tx.conn, cmd.provider_id, need.today)
+            assert match is not None  # ensure_state made the row
+            if (why := ineligibility(need, match)) is not None:
                 raise DomainError(f"cannot assign: {why}", field="provider_id", code="conflict")
             request.assign(cmd.provider_id, who["kind"], cmd.staff)
             await take_capacity(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
@@ -263,6 +280,14 @@ class MatchingCommands:
     async def _escalate(self, tx: Transaction, request: Request, reason: str) -> None:
         respond_by = _now() + timedelta(seconds=self.settings.matching_response_sla_s)
         level = request.escalate(respond_by, reason)
+        assert request.placed is not None
+        await enqueue(
+            tx.conn,
+            "order_escalated",
+            f"region:{responding_region(request.placed.community, level)}",
+            request.id,
+            f"order_escalated:{request.id}:{level.value}:{len(request.replaced)}",
+        )
         if level == ResponseLevel.DISTRICT:
             await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
         else:
@@ -336,6 +361,18 @@ class MatchingCommands:
             request.follow_up(cmd.satisfaction, cmd.notes, on, cmd.reopen)
             if provider_id:
                 await add_satisfaction(tx.conn, provider_id, cmd.satisfaction)
+            # The rating belongs to the delivery just followed up: the order's latest
+            # ledger entry (an earlier delivery of a reopened order keeps its own).
+            latest = (
+                select(func.max(hours_ledger.c.entry))
+                .where(hours_ledger.c.request_id == request.id)
+                .scalar_subquery()
+            )
+            await tx.conn.execute(
+                update(hours_ledger)
+                .where(hours_ledger.c.entry == latest)
+                .values(satisfaction=cmd.satisfaction, followed_up_on=on)
+            )
             extra: dict[str, Any] = {"followed_up_on": on}
             if cmd.reopen:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
@@ -344,6 +381,7 @@ class MatchingCommands:
                     select(requests.c.reopened).where(requests.c.request_id == request.id)
                 )
                 extra.update(
+                    followed_up_on=None,  # the next delivery is not followed up yet
                     reopened=(reopened or 0) + 1,
                     accepted_ts=None,
                     finished_ts=None,
@@ -372,7 +410,8 @@ class MatchingCommands:
     ) -> dict[str, Any]:
         """The resident's phone and address in full, for the provider serving the order
         while they do, asked through the city administrator's key, the order's
-        department's or the provider's department's. Every full view is recorded
+        department's or the provider's department's, or by the provider on their own
+        page (``h5``: role ``provider``, actor ``provider:<id>``). Every full view is recorded
         (``ResidentContactViewed``: who, which order, which fields — never the values)
         in the same transaction, before it is shown."""
         async with self.store.transaction(ctx) as tx:
@@ -391,8 +430,11 @@ class MatchingCommands:
                     field="provider_id",
                 )
             departments = {request.department, await provider_department(tx, provider_id)}
-            allowed = ctx.role in (None, "admin") or (
-                ctx.role == "department" and ctx.department in departments - {None}
+            allowed = (
+                ctx.role in (None, "admin")
+                or (ctx.role == "department" and ctx.department in departments - {None})
+                # the serving provider themselves, through their own page's link (h5)
+                or (ctx.role == "provider" and ctx.actor == f"provider:{provider_id}")
             )
             if not allowed:
                 raise AuthError(

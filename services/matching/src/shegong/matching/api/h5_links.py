@@ -1,0 +1,72 @@
+"""Links to the mobile pages, for staff (keyed like the rest of the API): each
+community's order link (the console prints it as a QR code) and a worker's own link
+(their department sends it to them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shegong.kernel.auth import Ctx, refuse_other_department
+from shegong.kernel.db import reading
+from shegong.kernel.store import EventStore
+from shegong.matching.adapters.tables import provider_state
+from shegong.matching.application.provider_state import provider_department, provider_identity
+from shegong.matching.h5.app import community_link, worker_link
+from shegong.matching.h5.guard import Signer
+from shegong.matching.projections.workforce import regions
+from shegong.matching.settings import MatchingSettings
+
+
+def h5_links_router(
+    store: EventStore, engine: AsyncEngine, signer: Signer, settings: MatchingSettings
+) -> APIRouter:
+    router = APIRouter(tags=["mobile pages"])
+    base = (settings.matching_public_url or "").rstrip("/")
+
+    @router.get(
+        "/h5-links/communities",
+        summary="Each community's link to the residents' order page (for its QR code)",
+        description="The communities of the region tree (or, before the registry publishes "
+        "it, those providers serve in) under `region`, each with the signed link to its "
+        "public order page (居民点单); `MATCHING_PUBLIC_URL` prefixes it.",
+    )
+    async def communities(
+        region: str | None = Query(None, description="Region path prefix"),
+    ) -> list[dict[str, Any]]:
+        async with reading(engine) as conn:
+            found = list(
+                await conn.scalars(select(regions.c.code).where(regions.c.level == "community"))
+            )
+            if not found:
+                found = [
+                    c
+                    for c in await conn.scalars(select(provider_state.c.community).distinct())
+                    if c
+                ]
+        if region:
+            found = [c for c in found if c == region or c.startswith(region + "/")]
+        return [{"community": c, "url": base + community_link(signer, c)} for c in sorted(found)]
+
+    @router.post(
+        "/providers/{provider_id}/worker-link",
+        summary="A worker's own link to their 接单 page (the department sends it to them)",
+        description="The link acts for this provider only (offers, accept, decline, start, "
+        "finish, their hours) and lapses after `MATCHING_H5_WORKER_LINK_DAYS`. Only the "
+        "provider's department (or the city administrator) may ask for it.",
+    )
+    async def link_for_worker(provider_id: str, ctx: Ctx) -> dict[str, Any]:
+        async with store.transaction(ctx) as tx:
+            await provider_identity(tx.conn, provider_id)  # not_found for nobody
+            refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
+        days = settings.matching_h5_worker_link_days
+        return {
+            "provider_id": provider_id,
+            "url": base + worker_link(signer, provider_id, days),
+            "valid_days": days,
+        }
+
+    return router
