@@ -228,6 +228,41 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     assert (await c.get("/census/review")).json()["total"] == 0
 
 
+async def test_the_model_is_learned_on_request_published_and_explained(city) -> None:
+    c = city.client
+    rows = [
+        person_row(记录编号=f"M{i}", 姓名=name, 身份证号=resident_id(date(1980, 1, 1 + i), i))
+        for i, name in enumerate(("陈晓东", "林美玲", "高建华", "罗文静"))
+    ]
+    await import_roster(c, "civil-affairs", roster(rows))
+    await import_roster(c, "hrss", roster([dict(r, 记录编号="H" + r["记录编号"]) for r in rows]))
+    await settled(c)
+    before = (await c.get("/census/model")).json()
+    assert before["learned"] is False and before["version"] == 0
+    assert set(before["weights"]) == {
+        "id",
+        "name",
+        "birth_date",
+        "sex",
+        "phone",
+        "organization",
+        "region",
+    }
+    assert before["weights"]["id"]["exact"] > 10 > before["weights"]["id"]["else"]
+
+    r = await c.post("/census/model/train", headers={"X-Actor": "clerk-li"})
+    assert r.status_code == 202, r.text
+    await settled(c)
+    after = (await c.get("/census/model")).json()
+    assert after["learned"] is True and after["version"] == 1
+    assert after["records"] == 8
+    adopted = [e for e in await census_events(c) if e["type"] == "CensusModelAdopted"]
+    assert [e["data"]["version"] for e in adopted] == [1]
+    assert adopted[0]["data"]["m"] == after["m"] and adopted[0]["data"]["u"] == after["u"]
+    # Relearning moves nobody here: four persons, each with their two records.
+    assert sorted(len(p["records"]) for p in await persons(c)) == [2, 2, 2, 2]
+
+
 async def test_decisions_are_checked_at_the_edge(city) -> None:
     c = city.client
     rows = [

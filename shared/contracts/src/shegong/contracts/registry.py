@@ -271,6 +271,16 @@ class CensusModelAdopted(Event):
     u: dict[str, list[float]] = Field(description="P(level | two people), per level")
 
 
+class CensusTrainingRequested(Event):
+    """Someone asked the census to learn its match model again from the records it holds
+    now (it also learns by itself as the census grows); the links that change follow as
+    ``RecordsLinked`` / ``RecordsUnlinked`` after a ``CensusModelAdopted``."""
+
+    aggregate_type = "census-training"
+    type: Literal["CensusTrainingRequested"] = "CensusTrainingRequested"
+    by: str
+
+
 class CensusPairDecided(Event):
     """A clerk decided whether two records are the same person; it holds through later
     imports until a clerk decides otherwise."""
@@ -323,6 +333,7 @@ RegistryEvent = Annotated[
     | RecordsUnlinked
     | PairQueuedForReview
     | CensusModelAdopted
+    | CensusTrainingRequested
     | CensusPairDecided
     | ExpertAdmitted
     | PersonalDataViewed,
@@ -346,6 +357,7 @@ REGISTRY_STREAM = StreamContract(
         RecordsUnlinked,
         PairQueuedForReview,
         CensusModelAdopted,
+        CensusTrainingRequested,
         CensusPairDecided,
         ExpertAdmitted,
         PersonalDataViewed,

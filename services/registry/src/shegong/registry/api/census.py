@@ -80,6 +80,23 @@ def census_router(
     async def decide(decision: Decision, ctx: Ctx) -> dict[str, Any]:
         return await commands.decide(decision.a, decision.b, decision.same, decision.note, ctx)
 
+    @router.get(
+        "/census/model",
+        summary="The match model in use: m, u and the weight of each comparison level",
+    )
+    async def model() -> dict[str, Any]:
+        async with reading(engine) as conn:
+            return await queries.model(conn)
+
+    @router.post(
+        "/census/model/train",
+        status_code=202,
+        summary="Learn the match model again from the records (city admin only)",
+        dependencies=[Depends(admin_only)],
+    )
+    async def train(ctx: Ctx) -> dict[str, Any]:
+        return await commands.request_training(ctx)
+
     @router.get("/census/coverage", summary="Who one department reports that another does not")
     async def coverage(
         a: Annotated[str | None, Query(max_length=64, description="department code")] = None,

@@ -9,7 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.registry import CensusPairDecided, CertificateLevel, ExpertAdmitted
+from shegong.contracts.registry import (
+    CensusPairDecided,
+    CensusTrainingRequested,
+    CertificateLevel,
+    ExpertAdmitted,
+)
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number
 from shegong.kernel.schema import events_table
@@ -78,6 +83,16 @@ class CensusCommands:
             "event_id": envelope.id,
             "position": envelope.sequence,
         }
+
+
+    async def request_training(self, ctx: CommandContext) -> dict[str, Any]:
+        """Ask the census to learn its model again; it does so as it reaches the request."""
+        async with self.store.transaction(ctx) as tx:
+            await tx.lock()
+            version = await _stream_version(tx.conn, "census-training")
+            event = CensusTrainingRequested(by=ctx.actor or "anonymous")
+            [envelope] = await tx.append("census-training", "census-training", version, [event])
+        return {"event_id": envelope.id, "position": envelope.sequence}
 
 
 @dataclass

@@ -52,6 +52,7 @@ from shegong.contracts.registry import (
     REGISTRY_STREAM,
     CensusModelAdopted,
     CensusPairDecided,
+    CensusTrainingRequested,
     CertificateLevel,
     ExpertAdmitted,
     ExpertPoolAdmitted,
@@ -173,7 +174,8 @@ census_state = Table(
 )
 
 CENSUS_AGGREGATE = "census"
-_CONSUMED = frozenset({"worker", "census-decision", "expert", "ladder"})  # not its own link events
+# Not its own link events.
+_CONSUMED = frozenset({"worker", "census-decision", "census-training", "expert", "ladder"})
 _ROW_FIELDS = (
     "name",
     "phone_hash",
@@ -317,6 +319,9 @@ class CensusProjection(Projection):
             self._set(self._known(event.worker_id), {"left_on": event.left_on})
         elif isinstance(event, CensusPairDecided):
             self._clerk(linker, event, envelope)
+        elif isinstance(event, CensusTrainingRequested) and fresh:
+            # A rebuild replays with the model in use; only a new request learns again.
+            self._out.extend(linker.train())
         elif isinstance(event, ExpertPoolAdmitted):
             await self._ladder_admission(conn, event)
         elif isinstance(event, ExpertAdmitted):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
 from shegong.kernel.schema import projection_positions
+from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.indicators import (
     ExpertAdmission,
     Person,
@@ -22,6 +23,7 @@ from shegong.registry.census.indicators import (
     person_on,
     workforce_indicators,
 )
+from shegong.registry.census.model import DEFAULT_MODEL, LINK_AT, REVIEW_AT, MatchModel
 from shegong.registry.census.projection import (
     census_state,
     certificates,
@@ -76,6 +78,24 @@ async def as_of(conn: AsyncConnection) -> dict[str, Any]:
         "positions": {r.source: int(r.position) for r in rows},
         "census_version": int(version or 0),
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+async def model(conn: AsyncConnection) -> dict[str, Any]:
+    """The match model in use, with the weight (log2 m/u) of each comparison level."""
+    found = await conn.scalar(select(census_state.c.model).where(census_state.c.id == 1))
+    current = MatchModel.from_dict(found) if found else DEFAULT_MODEL
+    weights = {
+        c: dict(zip(LEVELS[c][1:], (round(w, 2) for w in current.weights[c][1:]), strict=True))
+        for c in COMPARISONS
+    }
+    return {
+        **current.as_dict(),
+        "learned": found is not None,
+        "weights": weights,
+        "prior_weight": round(current.prior_weight, 2),
+        "link_at": LINK_AT,
+        "review_at": REVIEW_AT,
     }
 
 
