@@ -800,6 +800,15 @@ class Linker:
                     new[pair] = previous
                 else:
                     new[pair] = Review(pair[0], pair[1], edge.rule, edge.evidence, edge.score)
+        # A clerk decides about two persons once: of the uncertain pairs between the same
+        # two persons, the queue shows the strongest (ties: the first by key).
+        best: dict[tuple[str, str], tuple[str, str]] = {}
+        for pair, review in sorted(new.items()):
+            persons = _pair(person[pair[0]], person[pair[1]])
+            kept = best.get(persons)
+            if kept is None or review.score > new[kept].score:
+                best[persons] = pair
+        new = {pair: new[pair] for pair in best.values()}
         for _, a, b, edge in edges:
             if (a, b) in refused and (a, b) not in decided:
                 evidence = dict(edge.evidence, rule=edge.rule)
