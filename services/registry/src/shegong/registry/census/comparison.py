@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from shegong.registry.census.names import (
     normalize_org,
@@ -106,7 +107,6 @@ class Features:
     """A record with what the comparisons need computed once."""
 
     __slots__ = (
-        "bigrams",
         "birth",
         "community",
         "county",
@@ -140,9 +140,9 @@ class Features:
             if record.organization
             else None
         )
-        self.bigrams = _bigrams(self.org) if self.org else None
 
 
+@lru_cache(maxsize=50_000)
 def _bigrams(text: str) -> frozenset[str]:
     return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
 
@@ -224,8 +224,7 @@ def _org_level(x: Features, y: Features) -> int:
     short, long = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= 4 and short in long:
         return 2
-    ga, gb = x.bigrams, y.bigrams
-    assert ga is not None and gb is not None
+    ga, gb = _bigrams(a), _bigrams(b)
     return 2 if 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.75 else 3
 
 

@@ -96,6 +96,9 @@ class MatchModel:
     records_per_person: float = 2.0
     weights: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
     prior_weight: float = field(init=False, repr=False, compare=False)
+    _explained: dict[tuple[tuple[int, ...], float], dict[str, Any]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         weights = {
@@ -106,6 +109,7 @@ class MatchModel:
             for c in COMPARISONS
         }
         object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "_explained", {})
         object.__setattr__(self, "prior_weight", math.log2(self.prior / (1.0 - self.prior)))
 
     # ---------------------------------------------------------------- scoring
@@ -127,9 +131,18 @@ class MatchModel:
                 )
         return total
 
-    def explain(self, levels: Sequence[int], name_weight: float) -> dict[str, Any]:
+    def explain(self, levels: tuple[int, ...], name_weight: float) -> dict[str, Any]:
         """The waterfall: each comparison's level and the weight it added (no personal
-        data), the prior, the total match weight and probability, and the model."""
+        data), the prior, the total match weight and probability, and the model. Pairs on
+        the same levels share one (read-only) explanation."""
+        found = self._explained.get((levels, name_weight))
+        if found is None:
+            if len(self._explained) > 100_000:
+                self._explained.clear()
+            found = self._explained[(levels, name_weight)] = self._explain(levels, name_weight)
+        return found
+
+    def _explain(self, levels: tuple[int, ...], name_weight: float) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         total = self.prior_weight
         for c, level in zip(COMPARISONS, levels, strict=True):
