@@ -491,3 +491,34 @@ def test_pairwise_precision_recall_counts_pairs() -> None:
     assert pairwise_precision_recall({"p": {"a", "b", "c"}, "q": {"d", "e"}}, truth) == (1.0, 1.0)
     # {a,b} {c,d,e}: true pairs ab ac bc de = 4; predicted ab cd ce de = 4; correct ab de = 2.
     assert pairwise_precision_recall({"p": {"a", "b"}, "q": {"c", "d", "e"}}, truth) == (0.5, 0.5)
+
+
+def test_a_phone_libphonenumber_does_not_know_is_still_evidence() -> None:
+    # 140… is not an allocated mobile block: not kept as a contact, but the same digits on
+    # two records (written two ways) still say "one person".
+    rows = [
+        RosterRow(
+            "mz",
+            "1",
+            "欧阳靖雯",
+            None,
+            "女",
+            None,
+            "140-1234-5678",
+            "红叶社工中心",
+            None,
+            None,
+            None,
+        ),
+        RosterRow(
+            "rs", "1", "欧阳靖雯", None, None, None, "+86 14012345678", None, None, None, None
+        ),
+    ]
+    records = [to_census_record(row, HASHER) for row in rows]
+    assert records[0].phone_hash is not None
+    assert records[0].phone_hash == records[1].phone_hash
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    (link,) = linker.links("mz:1")
+    assert link.evidence["phone"]["level"] == "exact"

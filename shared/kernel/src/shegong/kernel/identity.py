@@ -276,6 +276,12 @@ class PersonalDataHasher:
             found = self._remember("phone:" + phone, "phone:" + normalize_phone(phone))
         return found
 
+    def phone_digits(self, digits: str) -> str:
+        """Digest of a well-formed number libphonenumber does not know (``normalize_phone``
+        refuses it): not a contact, but the same digits on two records are evidence they
+        are one person. A mobile's 11 digits digest as ``phone()`` of the same number."""
+        return self._digest("phone:" + digits)
+
     def _remember(self, raw: str, canonical: str) -> str:
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()

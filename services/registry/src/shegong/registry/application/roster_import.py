@@ -295,7 +295,7 @@ class RosterImporter:
             id_number_masked=mask_id_number(reported) if reported else None,
             # A mistyped number still gives the census three of its four parts.
             id_number_parts=self.hasher.id_parts(reported) if reported else None,
-            phone_hash=self.hasher.phone(row.phone) if row.phone else None,
+            phone_hash=self._phone_hash(row),
             phone_masked=mask_phone(row.phone) if row.phone else None,
             organization=row.organization,
             org_type=row.org_type,
@@ -323,7 +323,7 @@ class RosterImporter:
                 "region": row.region,
                 "hired_on": row.hired_on,
                 "channel": row.channel,
-                "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
+                "phone_hash": self._phone_hash(row),
                 "phone_masked": mask_phone(row.phone) if row.phone else None,
             }
         )
@@ -348,6 +348,11 @@ class RosterImporter:
             )
         self._certificate_and_departure(worker, row, today)
         return worker
+
+    def _phone_hash(self, row: RosterRow) -> str | None:
+        if row.phone:
+            return self.hasher.phone(row.phone)
+        return self.hasher.phone_digits(row.phone_digits) if row.phone_digits else None
 
     @staticmethod
     def _certificate_and_departure(worker: Worker, row: RosterRow, today: date) -> None:

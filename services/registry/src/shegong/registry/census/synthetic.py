@@ -26,6 +26,7 @@ from shegong.kernel.identity import (
 )
 from shegong.registry.census.comparison import CensusRecord
 from shegong.registry.census.names import TRADITIONAL_TO_SIMPLIFIED
+from shegong.registry.imports.roster import well_formed_phone
 
 __all__ = [
     "DEPARTMENTS",
@@ -463,8 +464,9 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
     if row.phone:
         try:
             phone_hash = hasher.phone(row.phone)
-        except PersonalDataError:
-            phone_hash = None
+        except PersonalDataError:  # not a contact; its digits are still evidence
+            digits = well_formed_phone(row.phone)
+            phone_hash = hasher.phone_digits(digits) if digits else None
     return CensusRecord(
         key=row.key,
         department=row.department,

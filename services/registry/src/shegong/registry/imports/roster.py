@@ -154,6 +154,9 @@ class RosterRow:
     gender: Gender | None = None
     birth_date: datetime.date | None = None
     phone: str | None = field(default=None, repr=False)
+    # A phone libphonenumber does not know as allocated, but well formed (its digits):
+    # not kept as a contact, still evidence that two records are one person.
+    phone_digits: str | None = field(default=None, repr=False)
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post | None = None
@@ -402,6 +405,25 @@ def _phone_cell(cell: Cell) -> tuple[str | None, str | None]:
     )
 
 
+_NOT_DIGITS = re.compile(r"[\s\-()（）.]+")
+
+
+def well_formed_phone(cell: Cell) -> str | None:
+    """The digits of a phone written as one number (+86 / 0086 and separators removed)
+    when it has a phone's shape: 11 digits from 1 (a mobile), or 10–12 from 0 (a landline)."""
+    if cell is None or isinstance(cell, float | datetime.date):
+        return None
+    text = _NOT_DIGITS.sub("", unicodedata.normalize("NFKC", str(cell)).strip().lstrip("'‘’"))
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    if not text.isdigit():
+        return None
+    if (len(text) == 11 and text[0] == "1") or (10 <= len(text) <= 12 and text[0] == "0"):
+        return text
+    return None
+
+
 def _warning(field_name: str, reason: str, reason_zh: str) -> str:
     return f"{field_name}: {reason} / {LABEL_ZH[field_name]}：{reason_zh}"
 
@@ -491,6 +513,7 @@ class _RowParser:
             values.setdefault(key, None)
         resident, raw_id, id_problem = _id_number(row[index["id_number"]])
         phone, phone_warning = _phone_cell(row[index["phone"]])
+        phone_digits = None if phone else well_formed_phone(row[index["phone"]])
         if phone_warning:
             warnings.append(phone_warning)
 
@@ -588,6 +611,7 @@ class _RowParser:
             gender=gender,
             birth_date=birth,
             phone=phone,
+            phone_digits=phone_digits,
             organization=values["organization"],
             org_type=values["org_type"],
             post=values["post"],
