@@ -88,7 +88,7 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert result.returncode == 0, out
     assert "registered 张伟" in out and "社会工作师" in out
     assert "no raw ID number or phone on the stream" in out
-    assert "active on 2024-12-31: 6 of 7" in out
+    assert "active on 2024-12-31: 6 of 8" in out
     assert "first upload (new department created): rows 4 · new 3" in out
     assert "same file again: rows 4 · new 0 · unchanged 3" in out
     # The census: a messy city merged, a pair reviewed, the indicators printed.
