@@ -21,6 +21,7 @@ from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
+from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
 from shegong.console.session import EncryptedSessionMiddleware
 from shegong.console.settings import SERVICES, ConsoleSettings
@@ -140,6 +141,7 @@ def build(
 
     for router in (
         dashboard_router(),
+        report_router(),
         census_router(),
         orders_router(),
         programmes_router(),
