@@ -31,7 +31,7 @@ from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings
 from shegong.registry.main import build as build_registry
 from shegong.report import publish
-from shegong.report.democity import populate
+from shegong.report.democity import populate, settle
 from shegong.report.document import build_docx
 from shegong.report.figures import collect
 from shegong.report.tables import TEMPLATE, build_xlsx
@@ -211,9 +211,7 @@ async def test_annual_report_from_a_generated_city(
             files={"file": ("late.csv", roster.encode())},
         )
         assert resp.status_code == 200, resp.text
-        from shegong.report.democity import _settle
-
-        await _settle(c["registry"])
+        await settle(c["registry"])
         assert publish.render(publish.load(tmp_path / "published.json"), "docx") == published_docx
         found = await publish.changes(get, record)
         moved = {m["figure"]: m for m in found["changed"]}

@@ -148,18 +148,21 @@ def accept_time(f: dict[str, Any]) -> bytes:
     s = f["services"]["time_to_accept_s"]
     fig, ax = _figure(6.4, 2.6)
     names = ["中位数", "90%分位"]
-    values = [(s.get("median") or 0) / 60, (s.get("p90") or 0) / 60]
+    seconds = [s.get("median") or 0, s.get("p90") or 0]
+    unit, per = ("分钟", 60) if max(seconds) >= 120 else ("秒", 1)  # orders taken at once: seconds
+    values = [v / per for v in seconds]
     bars = ax.barh(names, values, color=[_BLUE, _ORANGE])
+    ax.set_xlim(0, max(max(values) * 1.25, 1))
     for bar, value in zip(bars, values, strict=True):
         ax.annotate(
-            f"{value:.1f} 分钟",
+            f" {value:.1f} {unit}",
             (value, bar.get_y() + bar.get_height() / 2),
             va="center",
             fontsize=8,
             **_font(),
         )
     ax.set_yticks(range(len(names)), names, **_font())
-    ax.set_title("居民点单的接单时长（分钟）", **_font())
+    ax.set_title(f"居民点单的接单时长（{unit}）", **_font())
     return _png(fig)
 
 

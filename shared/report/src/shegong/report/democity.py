@@ -24,7 +24,7 @@ from shegong.kernel.identity import PersonalDataError, parse_resident_id
 from shegong.registry.census.linkage import TRADITIONAL_TO_SIMPLIFIED
 from shegong.registry.census.synthetic import ROSTER_HEADER, RosterRow, _org_type, generate_city
 
-__all__ = ["populate"]
+__all__ = ["populate", "settle"]
 
 # Urban residents per county for a city of 600 workers, scaled with its size (the city
 # about meets 18 community workers per 10,000; some counties do, some do not).
@@ -132,7 +132,7 @@ def _regions(rows: Iterable[RosterRow], scale: float) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-async def _settle(registry: httpx.AsyncClient, timeout: float = 300) -> None:
+async def settle(registry: httpx.AsyncClient, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while True:
         head = (await _ok(registry.get("/events", params={"after": 0, "limit": 1})))["head"]
@@ -170,7 +170,7 @@ async def _workforce(
                 "/imports/roster", files={"file": (f"{dept}.csv", data)}, data={"department": dept}
             )
         )
-    await _settle(registry)
+    await settle(registry)
     people: dict[str, tuple[str, str, dict[str, str]]] = {}
     for row in rows:
         number = _clean(row)
@@ -187,7 +187,7 @@ async def _workforce(
             "/imports/expert-pool", files={"file": ("专家库.csv", "\n".join(pool).encode())}
         )
     )
-    await _settle(registry)
+    await settle(registry)
     return [p for _, p in sorted(people.items())]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -69,6 +70,9 @@ def _table(doc: Any, caption: str, header: list[str], rows: list[list[str]]) -> 
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    head = table.rows[0]._tr.get_or_add_trPr()
+    for flag in ("w:tblHeader", "w:cantSplit"):  # the header repeats on a new page, whole
+        head.append(OxmlElement(flag))
     for cell, value in zip(table.rows[0].cells, header, strict=True):
         cell.text = value
         cell.paragraphs[0].runs[0].bold = True
@@ -80,12 +84,12 @@ def _table(doc: Any, caption: str, header: list[str], rows: list[list[str]]) -> 
             for p in cell.paragraphs:
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 for run in p.runs:
-                    run.font.size = Pt(10)
+                    run.font.size = Pt(9)
 
 
 def county_tables(f: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]]]]:
     """The three tables by county (or by the region's children), with the total first."""
-    rows = [(f["region_name"] + "（合计）", f), *((u["name"], u) for u in f["units"])]
+    rows = [("合计", f), *((u["name"], u) for u in f["units"])]
     workforce = [
         [
             name,
@@ -124,17 +128,17 @@ def county_tables(f: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     return [
         (
             "表1 社会工作专业人员队伍情况（按区县）",
-            ["区县", "专业人员", "持证", "同比", "新增", "新增持证", "社区工作者", "每万人配备"],
+            ["区县", "专业人员", "持证", "同比", "新增", "新增持证", "社区工作者", "每万人"],
             workforce,
         ),
         (
             "表2 培训情况（按区县）",
-            ["区县", "期数", "人次", "人数", "学时", "岗前培训覆盖率"],
+            ["区县", "期数", "人次", "人数", "学时", "岗前覆盖率"],
             training,
         ),
         (
             "表3 “社工+志愿”服务情况（按区县）",
-            ["区县", "点单", "接单率", "回访率", "满意度", "志愿服务时长"],
+            ["区县", "点单", "接单率", "回访率", "满意度", "志愿时长"],
             services,
         ),
     ]
