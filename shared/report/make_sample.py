@@ -62,6 +62,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=600)
     args = parser.parse_args()
     year = date.today().year
+    args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="shegong-sample-") as tmp:
         platform = Platform(data_dir=Path(tmp) / "data", log_level="WARNING")
         platform.start(progress=lambda line: print(" ", line))
@@ -111,7 +112,6 @@ def main() -> None:
             print("regenerated from the published file: identical bytes" if same else "DIFFERS")
         finally:
             platform.stop()
-        args.out.mkdir(parents=True, exist_ok=True)
         stem = args.out / "annual-report"
         pdf = str(work / "报告.pdf")
         subprocess.run(["pdftoppm", "-png", "-r", "80", pdf, str(stem)], check=True)

@@ -90,14 +90,18 @@ def _show_changes(found: dict[str, Any]) -> None:
         f"{len(found['changed'])} figures changed, {found['unchanged']} unchanged"
     )
     table = Table("figure 指标", "published 发布时", "now 现在", "events that move it 更正")
+
+    def shown_value(v: Any) -> str:
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
     for m in found["changed"]:
         events = m["events"]
         shown = ", ".join(f"{e['service']}#{e['position']} {e['type']}" for e in events[:4])
         more = f" … +{len(events) - 4}" if len(events) > 4 else ""
         table.add_row(
             f"{m['label']} ({m['figure']})",
-            str(m["published"]),
-            str(m["now"]),
+            shown_value(m["published"]),
+            shown_value(m["now"]),
             (shown + more) or "—",
         )
     Console().print(table)

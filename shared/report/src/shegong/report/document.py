@@ -66,7 +66,9 @@ def _fonts(doc: Any) -> None:
 
 
 def _table(doc: Any, caption: str, header: list[str], rows: list[list[str]]) -> None:
-    doc.add_paragraph(caption, style="Caption").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title = doc.add_paragraph(caption, style="Caption")
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.keep_with_next = True  # a table's caption stays with it
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER

@@ -28,7 +28,8 @@ __all__ = ["EVENT_MOVES", "LABELS", "changes", "load", "publish", "render"]
 KIND = "shegong.annual-report.published"
 
 # Event type → the figures (family.key prefixes) it can move.
-_WORKFORCE_ALL = ("workforce.",)
+# A worker's hire, post or departure also moves training's pre-job coverage (its new hires).
+_WORKFORCE_ALL = ("workforce.", "training.prejob_coverage")
 EVENT_MOVES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         (
@@ -99,6 +100,8 @@ LABELS: dict[str, str] = {
     "training.person_times": "培训人次",
     "training.trainees": "参训人数",
     "training.hours": "培训学时",
+    "training.prejob_coverage": "岗前培训覆盖",
+    "training.examprep_pass_rate": "考前冲刺通过率",
     "services.requests": "居民点单",
     "services.acceptance_rate": "接单率",
     "services.mean_satisfaction": "回访满意度",
@@ -185,6 +188,16 @@ def _figures_of(f: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _label(figure: str) -> str:
+    """``training.prejob_coverage.value`` → 岗前培训覆盖 (value)."""
+    for key, label in LABELS.items():
+        if figure == key:
+            return label
+        if figure.startswith(key + "."):
+            return f"{label} ({figure.removeprefix(key + '.')})"
+    return figure
+
+
 def _moves(event_type: str, key: str) -> bool:
     figure = key.split(":", 1)[-1]
     return any(figure.startswith(p) for p in EVENT_MOVES.get(event_type, ()))
@@ -234,7 +247,7 @@ async def changes(get: Get, record: dict[str, Any]) -> dict[str, Any]:
         moved.append(
             {
                 "figure": key,
-                "label": LABELS.get(figure, figure),
+                "label": _label(figure),
                 "published": before.get(key),
                 "now": after.get(key),
                 "events": [e for e in events if _moves(e["type"], key)],

@@ -130,7 +130,7 @@ def services(f: dict[str, Any]) -> list[str]:
     if median is None:
         waited = "接单时长暂无数据"
     elif median < 60:
-        waited = f"接单时长中位数 {num(median, 0)} 秒"
+        waited = f"接单时长中位数 {num(median)} 秒"
     else:
         waited = f"接单时长中位数 {num(median / 60)} 分钟"
     groups = "、".join(f"{g['label_zh']} {g['requests']} 件" for g in s["by_target_group"].values())
