@@ -157,6 +157,12 @@ async def test_annual_report_from_a_generated_city(
         assert f"累计受理居民点单 {s['requests']} 件" in text
         assert f"接单 {s['accepted']} 件，接单率 {_pct(s['acceptance_rate'])}" in text
         assert f"志愿服务时长 {s['hours']['volunteer']:g} 小时" in text
+        progs = s["programme_attendance"]
+        assert progs["programmes"] == 2 and progs["check_ins"] > 0
+        assert (
+            f"{progs['programmes']} 个常态化项目开展活动 {progs['occurrences']} 次，"
+            f"打卡 {progs['check_ins']} 人次"
+        ) in text
         # Every number in the workforce sentences is one the API gave.
         given = (
             {str(v) for v in w.values() if isinstance(v, int)}

@@ -286,6 +286,7 @@ async def _services(
             "capacity": 10,
         }
         await _ok(matching.post("/providers", json=team))
+    await _programmes(matching, communities, rng)
     kinds = (
         ("一老", "助餐"),
         ("一老", "健康管理"),
@@ -323,6 +324,32 @@ async def _services(
                         json={"satisfaction": rng.choice((4, 5, 5, 5, 3))},
                     )
                 )
+
+
+async def _programmes(matching: httpx.AsyncClient, communities: list[str], rng: Any) -> None:
+    """Two standing programmes (常态化项目): 八段锦 every day and the drum team's Saturday
+    rehearsal, residents checking in on past days (every third day for the 八段锦)."""
+    today = date.today()
+    start = today - timedelta(days=min(60, today.timetuple().tm_yday - 1))
+    for title, service, rule in (
+        ("八段锦每日打卡", "健康管理", "FREQ=DAILY"),
+        ("社区非洲鼓队排练", "亲子活动", "FREQ=WEEKLY;BYDAY=SA"),
+    ):
+        body = {
+            "title": title,
+            "community": rng.choice(communities),
+            "service_type": service,
+            "rrule": rule,
+            "starts_on": start.isoformat(),
+        }
+        pid = (await _ok(matching.post("/programmes", json=body)))["programme_id"]
+        day = start
+        while day < today:
+            held = (day - start).days % 3 == 0 if rule == "FREQ=DAILY" else day.weekday() == 5
+            for n in range(rng.randrange(3, 9) if held else 0):
+                check_in = {"occurrence": day.isoformat(), "participant": f"居民{n + 1}"}
+                await _ok(matching.post(f"/programmes/{pid}/check-ins", json=check_in))
+            day += timedelta(days=1)
 
 
 async def populate(
