@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shegong.matching.application.hours_export import safe_cell
@@ -85,6 +85,17 @@ async def test_indicators_and_the_volunteer_record_export(
         "volunteer": 3.5,
         "by_provider_kind": {"volunteer": 2.0, "volunteer_team": 1.5},
     }
+    assert r["as_of"]["positions"]["matching"] > 0
+    # As of a day: today's figures are the year's so far; yesterday nothing was placed yet.
+    today = datetime.now(UTC).date()
+    now = await m.ok("GET", f"/indicators/services?year={year}&as_of={today}")
+    assert {**now, "as_of_date": None} == {**r, "as_of_date": None}
+    if today.timetuple().tm_yday > 1:
+        before = await m.ok("GET", f"/indicators/services?year={year}&as_of={today - timedelta(1)}")
+        assert (before["requests"], before["hours"]["total"], before["as_of_date"]) == (
+            0, 0, str(today - timedelta(1)))  # fmt: skip
+    wrong = await m.client.get(f"/indicators/services?year={year - 1}&as_of={today}")
+    assert wrong.status_code == 422
     street = await m.ok("GET", f"/indicators/services?year={year}&region=安定区/中华路街道")
     assert street["requests"] == 1 and street["acceptance_rate"] == 1.0
     assert (await m.ok("GET", f"/indicators/services?year={year - 1}"))["requests"] == 0

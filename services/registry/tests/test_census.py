@@ -370,6 +370,15 @@ async def test_workforce_indicators_from_the_merged_census(city) -> None:
     assert ind["by_level"] == {"assistant": 0, "intermediate": 1, "senior": 0}
     assert ind["as_of"]["positions"] and ind["as_of"]["census_version"] > 0
 
+    # As of a day of the year: P3 has not left yet, P1 holds no certificate yet.
+    r = await c.get("/indicators/workforce", params={"year": 2024, "as_of": "2024-01-31"})
+    mid = r.json()
+    assert mid["as_of_date"] == "2024-01-31" and ind["as_of_date"] == "2024-12-31"
+    assert (mid["professionals"], mid["professionals_prev"], mid["certified"]) == (2, 1, 0)
+    assert (mid["new_professionals"], mid["new_community_workers"]) == (0, 0)
+    bad = {"year": 2024, "as_of": "2023-12-31"}
+    assert (await c.get("/indicators/workforce", params=bad)).status_code == 422
+
     table = await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})
     assert "社会工作专业人才" in table.text and "-50.0 %" in table.text
 

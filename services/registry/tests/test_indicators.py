@@ -349,3 +349,33 @@ def test_properties_on_random_cities(persons: list[Person], year: int) -> None:
     for lvl in CertificateLevel:
         assert city["by_level"][lvl] == sum(p["by_level"][lvl] for p in parts)
     assert city["expert_pool"] >= sum(p["expert_pool"] for p in parts)
+
+
+def test_as_of_a_day_of_the_year() -> None:
+    """Mid-year figures: those on the day, YoY against the same day a year before, "new"
+    for the year so far (against 31 Dec of the year before); the expert pool on the day."""
+
+    def person(pid: str, post: Post, hired: date, *certs: tuple[CertificateLevel, date]) -> Person:
+        return Person(pid, (rec(organization="X", post=post, hired_on=hired,
+                                certificates=certs),))  # fmt: skip
+
+    persons = [
+        person("h1", SWP, date(2023, 5, 1)),  # a professional on both days
+        person("h2", SWP, date(2023, 9, 1)),  # not on 2023-06-30, already on 2023-12-31
+        person("h3", SWP, date(2024, 3, 1)),  # new this year
+        person("h4", SWP, date(2024, 8, 1)),  # not yet on 2024-06-30
+        person("h5", OTHER, date(2010, 1, 1), (I_, date(2024, 6, 30))),  # certified that day
+        person("h6", OTHER, date(2010, 1, 1), (A_, date(2024, 7, 1))),  # the day after
+    ]
+    experts = [ExpertAdmission("h5", date(2024, 6, 30)), ExpertAdmission("h1", date(2024, 7, 1))]
+    mid = workforce_indicators(persons, REGIONS, experts, 2024, as_of=date(2024, 6, 30))
+    assert (mid["professionals"], mid["professionals_prev"]) == (4, 1)  # h1 h2 h3 h5 / h1
+    assert mid["professionals_yoy"] == pytest.approx(3.0)
+    assert (mid["new_professionals"], mid["newly_certified"]) == (2, 1)  # h3 h5 / h5
+    assert (mid["certified"], mid["certified_prev"], mid["certified_yoy"]) == (1, 0, None)
+    assert mid["expert_pool"] == 1
+    end = workforce_indicators(persons, REGIONS, experts, 2024)
+    assert end == workforce_indicators(persons, REGIONS, experts, 2024, as_of=date(2024, 12, 31))
+    assert (end["professionals"], end["professionals_prev"], end["new_professionals"]) == (6, 2, 4)
+    with pytest.raises(ValueError, match="not a day of 2024"):
+        workforce_indicators(persons, REGIONS, experts, 2024, as_of=date(2025, 1, 1))

@@ -127,6 +127,15 @@ async def test_indicators_obligations_and_exam_import(training: Node) -> None:
     assert figures["examprep_pass_rate"]["value"] == 0.5
     assert figures["as_of"]["training_records"]
     assert figures["as_of"]["training_workforce"] == {"/shegong/registry/city": 4}
+    assert figures["as_of_date"] == "2025-12-31"
+    # As of 30 April: the pre-job session only (the exam prep of 20 May not yet held).
+    april = await training.ok(
+        "GET", "/indicators/training", params={"year": 2025, "as_of": "2025-04-30"}
+    )
+    assert (april["sessions"], april["person_times"], april["hours"]) == (1, 2, 32)
+    assert april["prejob_coverage"]["numerator"] == 2
+    assert april["examprep_pass_rate"]["denominator"] == 0
+    assert april["as_of_date"] == "2025-04-30"
     # Sessions are at a base in 安定区; 临洮县 held none, but 王芳 is a new hire there.
     assert got["region"]["sessions"] == 0
     assert got["region"]["prejob_coverage"]["denominator"] == 1

@@ -7,6 +7,24 @@ LANGS = ("zh", "en")
 LABELS: dict[str, tuple[str, str]] = {
     "app": ("社工平台控制台", "shegong console"),
     "dashboard": ("数据看板", "Dashboard"),
+    "annual_report": ("年度报告", "Annual report"),
+    "download_report": ("下载年度报告", "Download the annual report"),
+    "as_of_day": ("数据截至（默认年底）", "As of (default 31 Dec)"),
+    "report_changes": ("发布后的变化", "What changed since publication"),
+    "report_changes_hint": (
+        "上传已发布报告的 .json 文件（shegong report annual --publish），"
+        "查看此后的更正使哪些数字发生了变化",
+        "Upload a published report's .json (shegong report annual --publish) to see which "
+        "figures later corrections moved",
+    ),
+    "report_not_published": ("不是已发布的报告文件", "Not a published report file"),
+    "published_at": ("发布于", "Published"),
+    "figure": ("指标", "Figure"),
+    "published_value": ("发布时", "Published"),
+    "now_value": ("现在", "Now"),
+    "corrections": ("使其变化的更正（事件）", "Corrections (events) that move it"),
+    "events_since": ("发布后记录的相关事件", "Relevant events recorded since"),
+    "nothing_changed": ("发布后没有任何数字变化", "No figure has changed since publication"),
     "census": ("人员库", "Census"),
     "services": ("服务", "Services"),
     "training": ("培训", "Training"),

@@ -22,6 +22,7 @@ from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.h5_codes import h5_codes_router
 from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
+from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
 from shegong.console.session import EncryptedSessionMiddleware
 from shegong.console.settings import SERVICES, ConsoleSettings
@@ -141,6 +142,7 @@ def build(
 
     for router in (
         dashboard_router(),
+        report_router(),
         census_router(),
         orders_router(),
         programmes_router(),

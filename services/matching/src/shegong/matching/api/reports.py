@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,8 +30,11 @@ def reports_router(engine: AsyncEngine) -> APIRouter:
     async def indicators(
         year: int = Query(ge=2000, le=2100),
         region: str | None = Query(None, description="Region path, e.g. 安定区/永定路街道"),
+        as_of: date | None = Query(None, description="a day of the year: the year so far"),
     ) -> dict[str, Any]:
-        return await service_indicators(engine, year, region)
+        if as_of is not None and as_of.year != year:
+            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
+        return await service_indicators(engine, year, region, as_of)
 
     @router.get(
         "/hours",

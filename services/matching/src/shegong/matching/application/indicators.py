@@ -1,20 +1,28 @@
 """Service indicators (服务指标), computed from matching's own tables for a year and,
-optionally, a region of the tree (a request counts where its community lies)."""
+optionally, a region of the tree (a request counts where its community lies).
+
+``as_of`` (a day of the year, UTC) counts the year so far: orders placed, accepted, finished
+and followed up by the end of that day, hours finished by then, ratings given and check-ins
+on or before it. The escalation level reached is the order's latest (its rows keep no date
+for it). The answer says at which position of matching's event store (its rows are written
+with the events, in the same transaction) it was computed."""
 
 from __future__ import annotations
 
 import math
 import statistics
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import func, inspect, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ResponseLevel, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.db import reading
+from shegong.kernel.schema import events_table
 from shegong.matching.adapters.tables import check_ins, hours_ledger, programmes, requests
 from shegong.matching.domain.request import level_rank
 
@@ -39,19 +47,34 @@ def percentile(values: list[float], p: float) -> float | None:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-async def service_indicators(engine: AsyncEngine, year: int, region: str | None) -> dict[str, Any]:
+async def service_indicators(
+    engine: AsyncEngine, year: int, region: str | None, as_of: date | None = None
+) -> dict[str, Any]:
+    day = as_of or date(year, 12, 31)
+    end = datetime.combine(day + timedelta(days=1), time(), UTC)  # the end of the day, UTC
+    cut = end.timestamp()
     async with reading(engine) as conn:
-        rows = list(
-            await conn.execute(
+        head: Any = 0  # a database no service has run on yet (the CLI's) has no event store
+        if await conn.run_sync(lambda c: inspect(c).has_table(events_table.name)):
+            head = await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0)))
+        rows = [
+            _as_of(r._mapping, cut, day)
+            for r in await conn.execute(
                 select(requests).where(
-                    (requests.c.placed_year == year) & _in_region(requests.c.community, region)
+                    (requests.c.placed_year == year)
+                    & (requests.c.placed_ts < cut)
+                    & _in_region(requests.c.community, region)
                 )
             )
-        )
+        ]
         hours_rows = list(
             await conn.execute(
                 select(hours_ledger.c.provider_kind, func.sum(hours_ledger.c.hours))
-                .where((hours_ledger.c.year == year) & _in_region(hours_ledger.c.community, region))
+                .where(
+                    (hours_ledger.c.year == year)
+                    & (hours_ledger.c.finished_at < end)
+                    & _in_region(hours_ledger.c.community, region)
+                )
                 .group_by(hours_ledger.c.provider_kind)
             )
         )
@@ -62,6 +85,7 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
                 select(hours_ledger.c.followed_up_on).where(
                     hours_ledger.c.request_id.is_not(None)
                     & (hours_ledger.c.year == year)
+                    & (hours_ledger.c.finished_at < end)
                     & _in_region(hours_ledger.c.community, region)
                 )
             )
@@ -71,7 +95,7 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
                 select(hours_ledger.c.satisfaction).where(
                     hours_ledger.c.satisfaction.is_not(None)
                     & (hours_ledger.c.followed_up_on >= date(year, 1, 1))
-                    & (hours_ledger.c.followed_up_on < date(year + 1, 1, 1))
+                    & (hours_ledger.c.followed_up_on <= day)
                     & _in_region(hours_ledger.c.community, region)
                 )
             )
@@ -84,7 +108,7 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
             .where(
                 _in_region(programmes.c.community, region)
                 & (check_ins.c.occurrence >= date(year, 1, 1))
-                & (check_ins.c.occurrence < date(year + 1, 1, 1))
+                & (check_ins.c.occurrence <= day)
             )
             .subquery()
         )
@@ -103,13 +127,14 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
     placed = len(rows)
     waits = [r.first_accepted_ts - r.placed_ts for r in rows if r.first_accepted_ts is not None]
     accepted = len(waits)
-    followed = [d for d in deliveries if d.followed_up_on is not None]
+    followed = [d for d in deliveries if d.followed_up_on is not None and d.followed_up_on <= day]
     completed = [r for r in rows if r.status in ("completed", "followed_up")]
     by_kind = {kind: round(float(total or 0), 2) for kind, total in hours_rows}
     groups = Counter(r.target_group for r in rows)
     types = Counter(r.service_type for r in rows)
     return {
         "year": year,
+        "as_of_date": day.isoformat(),
         "region": region,
         "requests": placed,
         "by_target_group": {
@@ -150,7 +175,24 @@ async def service_indicators(engine: AsyncEngine, year: int, region: str | None)
             "occurrences": int(occurrence_count or 0),
             "programmes": int(programme_count),
         },
+        "as_of": {"positions": {"matching": int(head or 0)}},
     }
+
+
+def _as_of(row: Any, cut: float, day: date) -> Any:
+    """A request row as it stood at the end of ``day`` (as far as its timestamps tell)."""
+    r = SimpleNamespace(**row)
+    followed = r.followed_up_on is not None and r.followed_up_on <= day
+    if r.first_accepted_ts is not None and r.first_accepted_ts >= cut:
+        r.first_accepted_ts = None
+    if not followed:
+        r.followed_up_on = r.satisfaction = None
+    finished = r.finished_ts is not None and r.finished_ts < cut
+    if r.status in ("completed", "followed_up") and not finished:
+        r.status = "open"
+    elif r.status == "followed_up" and not followed:
+        r.status = "completed"
+    return r
 
 
 def flat_rows(report: dict[str, Any]) -> list[tuple[str, str]]:

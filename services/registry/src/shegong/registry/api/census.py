@@ -135,10 +135,16 @@ def census_router(
         year: Year,
         region: Annotated[str | None, Query(description="region code, e.g. 安定区")] = None,
         format: Literal["json", "table"] = "json",
+        as_of: Annotated[
+            date | None,
+            Query(description="a day of the year (default 31 Dec); YoY against a year before"),
+        ] = None,
     ) -> Any:
+        if as_of is not None and as_of.year != year:
+            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
         async with reading(engine) as conn:
             try:
-                result = await queries.workforce(conn, year, region)
+                result = await queries.workforce(conn, year, region, as_of)
             except ValueError as err:
                 raise HTTPException(404, str(err)) from None
         if format == "table":

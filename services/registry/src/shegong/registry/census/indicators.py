@@ -290,6 +290,14 @@ def person_on(person: Person, day: date, tree: _Tree | Sequence[RegionNode] = ()
     )
 
 
+def _year_before(day: date) -> date:
+    """The same day a year before (29 Feb → 28 Feb)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
 def _ratio(num: float, den: float | None) -> float | None:
     return None if not den else num / den
 
@@ -304,13 +312,22 @@ def workforce_indicators(
     experts: Iterable[ExpertAdmission],
     year: int,
     region_code: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """Every workforce indicator of DOMAIN.md §10 as of 31 Dec ``year``, for the whole city
-    (``region_code=None``) or one region of the tree (its whole subtree)."""
+    (``region_code=None``) or one region of the tree (its whole subtree).
+
+    ``as_of`` (a day of ``year``) moves the day: the figures are those on that day, the
+    ``*_prev`` figures (and so YoY) those on the same day a year before (同比), and the "new"
+    figures count the year so far — against 31 Dec of the year before, as on 31 Dec."""
     tree = _Tree.build(regions)
     if region_code is not None and region_code not in tree.nodes:
         raise ValueError(f"unknown region {region_code!r}")
-    end, prev_end = date(year, 12, 31), date(year - 1, 12, 31)
+    end = as_of or date(year, 12, 31)
+    if end.year != year:
+        raise ValueError(f"as_of {end} is not a day of {year}")
+    prev_end = _year_before(end)
+    year_start = date(year - 1, 12, 31)  # "new in the year": not so on this day
 
     def inside(snap: Snapshot) -> bool:
         return region_code is None or region_code in tree.ancestors(snap.region)
@@ -323,6 +340,7 @@ def workforce_indicators(
     for person in persons:
         now = person_on(person, end, tree)
         before = person_on(person, prev_end, tree)
+        start = before if year_start == prev_end else person_on(person, year_start, tree)
         now_by_id[person.person_id] = now
         if before.professional and inside(before):
             professionals_prev += 1
@@ -336,7 +354,7 @@ def workforce_indicators(
         if not now.professional:
             continue
         professionals += 1
-        if not before.professional:
+        if not start.professional:
             new_professionals += 1
         if now.highest is not None:
             certified += 1

@@ -173,13 +173,17 @@ async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
     return out
 
 
-async def workforce(conn: AsyncConnection, year: int, region: str | None) -> dict[str, Any]:
-    """Every workforce indicator as of 31 Dec ``year`` (raises ValueError: unknown region)."""
+async def workforce(
+    conn: AsyncConnection, year: int, region: str | None, as_of_date: date | None = None
+) -> dict[str, Any]:
+    """Every workforce indicator as of 31 Dec ``year``, or of ``as_of_date`` in that year
+    (raises ValueError: unknown region, or a day outside the year)."""
     persons = await load_persons(conn)
     result = workforce_indicators(
-        persons, await load_regions(conn), await load_experts(conn), year, region
+        persons, await load_regions(conn), await load_experts(conn), year, region, as_of_date
     )
-    return {"year": year, "region": region, **result, "as_of": await as_of(conn)}
+    day = (as_of_date or date(year, 12, 31)).isoformat()
+    return {"year": year, "region": region, "as_of_date": day, **result, "as_of": await as_of(conn)}
 
 
 async def persons_page(

@@ -135,9 +135,14 @@ def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
     async def indicators(
         year: Annotated[int, Query(ge=2000, le=2100)],
         region: Annotated[str | None, Query(description="Region path, e.g. 安定区")] = None,
+        as_of: Annotated[
+            date | None, Query(description="a day of the year: the year so far (default 31 Dec)")
+        ] = None,
     ) -> dict[str, Any]:
+        if as_of is not None and as_of.year != year:
+            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
         async with reading(engine) as conn:
-            return await training_indicators(conn, year, window_days, region)
+            return await training_indicators(conn, year, window_days, region, as_of)
 
     @router.get("/exams", summary="National exam results (考试成绩), newest year first")
     async def exam_results(

@@ -9,7 +9,10 @@
   year, working in the region), the share who completed pre-job training within the window;
 - ``examprep_pass_rate``: of the workers who attended an exam-prep session in the year and
   sat that year's exam, the share who passed (any level).
-Every figure says as of which event positions it was computed.
+``as_of`` (a day of the year) counts the year so far: sessions held on or before it, hires
+starting on or before it, pre-job training completed by then; exam results carry no date,
+so the pass rate counts the year's results recorded so far. Every figure says as of which
+event positions it was computed.
 """
 
 from __future__ import annotations
@@ -50,9 +53,13 @@ async def as_of(conn: AsyncConnection) -> dict[str, dict[str, int]]:
 
 
 async def training_indicators(
-    conn: AsyncConnection, year: int, window_days: int, region: str | None = None
+    conn: AsyncConnection,
+    year: int,
+    window_days: int,
+    region: str | None = None,
+    as_of_date: date | None = None,
 ) -> dict[str, Any]:
-    first, last = date(year, 1, 1), date(year, 12, 31)
+    first, last = date(year, 1, 1), as_of_date or date(year, 12, 31)
     base_rows = {b.base_id: b for b in await conn.execute(select(bases))}
     held = [
         s
@@ -100,7 +107,9 @@ async def training_indicators(
         for o in await prejob_obligations(conn, window_days)
         if first <= o.starts_on <= last and in_region(regions.get(o.worker_id), region)
     ]
-    covered = sum(1 for o in hires if o.completed_on is not None and o.completed_on <= o.due_on)
+    covered = sum(
+        1 for o in hires if o.completed_on is not None and o.completed_on <= min(o.due_on, last)
+    )
     prep = {w for sid, w in attended if kinds[sid] == SessionKind.EXAM_PREP.value}
     sat: dict[str, bool] = {}
     for e in await conn.execute(select(exams).where(exams.c.exam_year == year)):
@@ -110,6 +119,7 @@ async def training_indicators(
     return {
         "year": year,
         "region": region,
+        "as_of_date": last.isoformat(),
         "sessions": len(held),
         "person_times": len(attended),
         "trainees": len({w for _, w in attended}),
