@@ -103,6 +103,13 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert "社会工作专业人才（年末） professionals, end of year" in out
     assert "hrss's key on civil-affairs' 张伟: HTTP 403" in out
     assert "recorded: PersonalDataViewed by local-admin (demo)" in out
+    # Human tables and sentences: no Python list or dict, no pointer to a deleted folder.
+    assert "['" not in out and "{'" not in out, out
+    assert "--data-dir <" not in out and "shegong-demo-" not in out
+    # The same offers on every run, under one spelling per person, the rate explained.
+    assert "offered to 孙丽 (77.5)、张伟 (77.5)、马晓燕 (77.5)" in out
+    assert "馬曉燕" not in out.split("Residents order")[1]
+    assert "so it can pass 100 %" in out
     assert not (tmp_path / "config" / "shegong").exists(), "the demo leaves `up`'s credentials"
     # After the run: no raw ID number or phone in the services' logs or anything Redis kept
     # (its append-only file holds every entry ever added, trimmed or not).

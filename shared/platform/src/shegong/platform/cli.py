@@ -198,7 +198,7 @@ def running(platform: Platform, status: str, temporary: bool = False) -> Iterato
 
     def progress(line: str) -> None:
         if temporary:
-            line = re.sub(r" \((log: |AOF in )[^)]*\)", "", line)
+            line = re.sub(r" \(log: [^)]*\)|,? ?AOF in [^)]*", "", line)
         console.print(f"  {line}", markup=False, highlight=False)
 
     try:
