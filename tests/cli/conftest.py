@@ -50,16 +50,44 @@ class Up:
 
     def shegong(
         self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*SHEGONG, *args],
-            cwd=cwd or self.home,
-            env=env or self.env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=180,
+    ) -> Ran:
+        """The command as a user runs it: a process of its own when ``cwd`` or ``env`` is
+        given (what it finds from where it runs is under test), else in this process with
+        this platform named (``SHEGONG_DATA_DIR``) — the same code, without a Python start
+        and its imports per command (the suite's time)."""
+        if cwd is not None or env is not None:
+            done = subprocess.run(
+                [*SHEGONG, *args],
+                cwd=cwd or self.home,
+                env=env or self.env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=180,
+            )
+            return Ran(done.returncode, done.stdout, done.stderr)
+        from typer.testing import CliRunner
+
+        from shegong.platform import cli
+
+        if not getattr(cli, "_commands_added", False):
+            cli._add_service_commands()
+            cli._commands_added = True  # type: ignore[attr-defined]
+        result = CliRunner().invoke(
+            cli.app,
+            list(args),
+            env={"XDG_CONFIG_HOME": str(self.config), "SHEGONG_DATA_DIR": str(self.data_dir)},
         )
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
 def start_up(home: Path, config: Path, data_dir: Path | None = None) -> Up:
