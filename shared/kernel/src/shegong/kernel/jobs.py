@@ -11,7 +11,9 @@ returns (or the error, with its HTTP status, if the file was refused).
 Jobs live in the service process that runs them, the last ``KEEP`` of them: a service
 restart forgets them (``GET`` answers 404 and says so). What an import stored before a
 restart stays stored — every importer commits whole chunks, never half a row — and
-importing the same file again finishes it: rows already in are reported unchanged.
+importing the same file again finishes it: rows already in are reported unchanged. With
+several replicas of a service behind a balancer, a job is known only to the replica that
+runs it (sticky sessions, or the synchronous call without the header).
 """
 
 from __future__ import annotations
