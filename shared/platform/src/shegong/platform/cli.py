@@ -216,7 +216,13 @@ def running(platform: Platform, status: str, temporary: bool = False) -> Iterato
 
 
 def _add_service_commands() -> None:
-    """Each service contributes its own sub-commands (``shegong registry import-roster``)."""
+    """Each service contributes its own sub-commands (``shegong registry import-roster``)
+    and reports (``shegong report workforce``; entry points ``shegong.cli`` and
+    ``shegong.reports``, e.g. ``annual = "shegong.registry.<module>:report_annual"``).
+
+    Every such module is imported at each start of ``shegong``: it must be a client
+    (``shegong.platform.client``), importing nothing of its service, the kernel or the
+    database layer — tests/cli/test_cli.py fails when ``--help`` loads them."""
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="shegong.cli"):
