@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -30,10 +31,13 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _credentials(config_home: Path) -> dict[str, str]:
+def _credentials(config_home: Path, data_dir: Path) -> dict[str, Any]:
+    """This platform's entry in the user's credentials file (one entry per data dir)."""
     path = config_home / "shegong" / "credentials.json"
     assert path.stat().st_mode & 0o077 == 0, "the credentials file is for its user only"
-    return dict(json.loads(path.read_text()))
+    found = json.loads(path.read_text())
+    assert found["current"] == str(data_dir.resolve())
+    return dict(found["platforms"][str(data_dir.resolve())])
 
 
 def leaks_in_files(data_dir: Path, values: list[str]) -> dict[str, list[str]]:
@@ -99,6 +103,13 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert "社会工作专业人才（年末） professionals, end of year" in out
     assert "hrss's key on civil-affairs' 张伟: HTTP 403" in out
     assert "recorded: PersonalDataViewed by local-admin (demo)" in out
+    # Human tables and sentences: no Python list or dict, no pointer to a deleted folder.
+    assert "['" not in out and "{'" not in out, out
+    assert "--data-dir <" not in out and "shegong-demo-" not in out
+    # The same offers on every run, under one spelling per person, the rate explained.
+    assert "offered to 孙丽 (77.5)、张伟 (77.5)、马晓燕 (77.5)" in out
+    assert "馬曉燕" not in out.split("Residents order")[1]
+    assert "so it can pass 100 %" in out
     assert not (tmp_path / "config" / "shegong").exists(), "the demo leaves `up`'s credentials"
     # After the run: no raw ID number or phone in the services' logs or anything Redis kept
     # (its append-only file holds every entry ever added, trimmed or not).
@@ -137,8 +148,10 @@ def test_up_serves_until_interrupted_then_stops_everything(tmp_path: Path) -> No
         assert children, "the services and the bus run as child processes"
         worker = {"name": "测试", "post": "社区工作者"}
         assert httpx.post(f"{registry}/workers", json=worker).status_code == 401
-        creds = _credentials(tmp_path / "config")
-        assert creds["url"] == registry
+        creds = _credentials(tmp_path / "config", tmp_path / "data")
+        assert creds["services"]["registry"] == registry
+        state = json.loads((tmp_path / "data" / "platform.json").read_text())
+        assert state["services"]["registry"] == registry, "the discovery file names the URLs"
         auth = {"Authorization": f"Bearer {creds['api_key']}"}
         resp = httpx.post(f"{registry}/workers", json=worker, headers=auth)
         assert resp.status_code == 201, resp.text
@@ -153,6 +166,7 @@ def test_up_serves_until_interrupted_then_stops_everything(tmp_path: Path) -> No
         rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, "".join(lines) + rest
     assert "nothing left running" in rest
+    assert not (tmp_path / "data" / "platform.json").exists(), "a stopped platform is not found"
     time.sleep(0.5)
     alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"left running: {alive}"
@@ -190,8 +204,10 @@ def test_up_with_postgres_uses_a_database_per_service(tmp_path: Path, postgres_u
     assert proc.returncode == 0
 
 
-def _cli(*args: str, env: dict[str, str]) -> str:
-    result = subprocess.run([*SHEGONG, *args], env=env, capture_output=True, text=True, timeout=120)
+def _cli(*args: str, env: dict[str, str], cwd: Path | None = None) -> str:
+    result = subprocess.run(
+        [*SHEGONG, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -220,10 +236,11 @@ def test_up_keys_credentials_cli_and_no_personal_data_in_streams_or_logs(tmp_pat
             text += line
         assert "shegong is up" in text, text
         redis_url = next(w for w in text.split() if w.startswith("redis://"))
-        creds = _credentials(config)
-        registry, admin = creds["url"], creds["api_key"]
+        creds = _credentials(config, data)
+        registry, admin = creds["services"]["registry"], creds["api_key"]
         assert admin.startswith("sgk_") and admin not in (data / "api-keys.json").read_text()
-        assert _cli("auth", "token", env=env).strip() == admin
+        # The commands find the platform started last (from anywhere), with its key.
+        assert _cli("auth", "token", env=env, cwd=tmp_path).strip() == admin
 
         hrss = _cli(
             "auth",
@@ -237,8 +254,8 @@ def test_up_keys_credentials_cli_and_no_personal_data_in_streams_or_logs(tmp_pat
             env=env,
         ).strip()
         assert "hrss" in _cli("auth", "list", "--data-dir", str(data), env=env)
-        assert "admin, writes all (keys)" in _cli("auth", "whoami", env=env)
-        me = _cli("auth", "whoami", env={**env, "SHEGONG_API_KEY": hrss})
+        assert "admin, writes all (keys)" in _cli("auth", "whoami", env=env, cwd=tmp_path)
+        me = _cli("auth", "whoami", env={**env, "SHEGONG_API_KEY": hrss}, cwd=tmp_path)
         assert "department of hrss, writes own_department" in me, me
         as_admin = httpx.Client(base_url=registry, headers={"Authorization": f"Bearer {admin}"})
         as_hrss = httpx.Client(base_url=registry, headers={"X-API-Key": hrss})

@@ -489,54 +489,6 @@ async def test_merge_precision_and_recall_through_the_real_pipeline(city, seed: 
     assert Counter(len(v) for v in clusters.values())[1] < len(clusters)
 
 
-def _shegong(data_dir: Any, *args: str) -> Any:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR")}
-    return subprocess.run(
-        [sys.executable, "-m", "shegong.platform.cli", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        env={**env, "PII_HASH_KEY": "k" * 32},
-        timeout=120,
-    )
-
-
-async def test_cli_census_export_and_workforce_report(start_node, tmp_path) -> None:
-    """The CLI reads what the running city node's census made, from the same data dir."""
-    data_dir = tmp_path / "city"
-    data_dir.mkdir()
-    node = await start_node(f"sqlite:///{data_dir}/registry.db", census=True)
-    c = node.client
-    await import_roster(c, "civil-affairs", roster(_indicator_rows()))
-    await import_roster(
-        c, "hrss", roster([{**_indicator_rows()[0], "记录编号": "H1", "姓名": "馮佳琪"}])
-    )
-    await settled(c)
-    api = (await c.get("/indicators/workforce", params={"year": 2024})).json()
-
-    report = _shegong(data_dir, "report", "workforce", "--year", "2024", "--format", "json")
-    assert report.returncode == 0, report.stderr
-    cli = __import__("json").loads(report.stdout)
-    assert {k: cli[k] for k in api if k != "as_of"} == {k: api[k] for k in api if k != "as_of"}
-    table = _shegong(data_dir, "report", "workforce", "--year", "2024")
-    assert "professionals, end of year" in table.stdout and "-50.0 %" in table.stdout
-    as_csv = _shegong(data_dir, "report", "workforce", "--year", "2024", "--format", "csv")
-    assert "professionals,1" in as_csv.stdout and "by_level.intermediate,1" in as_csv.stdout
-    bad = _shegong(data_dir, "report", "workforce", "--year", "2024", "--region", "火星")
-    assert bad.returncode == 2 and "火星" in bad.stdout
-
-    out = tmp_path / "census.csv"
-    export = _shegong(data_dir, "census", "export", "--output", str(out))
-    assert export.returncode == 0, export.stderr
-    lines = out.read_text(encoding="utf-8").lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("人员编号 person_id,姓名 name")
-    assert len(lines) == 1 + 3  # three persons: 冯佳琪's two records are one
-    assert any("civil-affairs:P1;hrss:H1" in line for line in lines)
-
-
 async def test_a_department_nodes_records_reach_the_city_census(
     start_node, sqlite_url: str, tmp_path
 ) -> None:

@@ -6,18 +6,14 @@ every roster is built in the test, ID numbers carry real GB 11643 check characte
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-import os
 import re
-import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -630,73 +626,54 @@ async def test_bad_department_code_is_422_on_department(registry) -> None:
     assert await head(registry.client) == 0
 
 
-# --- 8. the command line -----------------------------------------------------------------
+# --- 8. imports as jobs (what the command line uses) -------------------------------------
 
 
-def _cli(data_dir: Path, file: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATA_DIR")}
-    env.update(PII_HASH_KEY="c" * 32, PYTHONIOENCODING="utf-8", COLUMNS="200")
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "shegong.platform.cli",
-            "registry",
-            "import-roster",
-            "--department",
-            DEPT,
-            "--data-dir",
-            str(data_dir),
-            str(file),
-        ],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=data_dir,
-        timeout=300,
+async def _job_done(c: httpx.AsyncClient, job: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(600):
+        if job["status"] != "running":
+            return job
+        await asyncio.sleep(0.05)
+        resp = await c.get(f"/imports/{job['job_id']}")
+        assert resp.status_code == 200, resp.text
+        job = resp.json()
+    raise AssertionError(f"the job did not finish: {job}")
+
+
+async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -> None:
+    """``Prefer: respond-async``: 202 with the job at once; GET /imports/{id} shows rows
+    done of rows total, then the report the synchronous call gives; a refused file is a
+    failed job with its 422; an unknown job is a 404 that says what to do."""
+    c = registry.client
+    prefer = {"Prefer": "respond-async"}
+    resp = await c.post(
+        "/imports/roster",
+        data={"department": DEPT, "department_name": DEPT_NAME},
+        files={"file": ("roster.csv", csv_bytes(BASE))},
+        headers=prefer,
     )
+    assert resp.status_code == 202, resp.text
+    assert resp.headers["location"] == f"/imports/{resp.json()['job_id']}"
+    job = await _job_done(c, resp.json())
+    assert job["status"] == "done" and job["http_status"] == 200
+    report = job["report"]
+    assert (report["rows_read"], report["new"], report["rejected_rows"]) == (6, 5, 1)
+    assert job["rows_total"] == job["rows_done"] and job["rows_total"] >= 5
+    assert await head(c) == report["last_position"]
 
+    bad = await c.post(
+        "/imports/roster",
+        data={"department": DEPT},
+        files={"file": ("roster.csv", b"\x00\x01 not a table")},
+        headers=prefer,
+    )
+    assert bad.status_code == 202
+    failed = await _job_done(c, bad.json())
+    assert failed["status"] == "failed" and failed["http_status"] == 422
+    assert failed["error"]["message_zh"]
 
-def _event_types(db: Path) -> Counter[str]:
-    with sqlite3.connect(db) as conn:
-        return Counter(t for (t,) in conn.execute("SELECT type FROM events"))
-
-
-def test_cli_import_roster_reports_and_exit_codes(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    with_bad = tmp_path / "with_bad.csv"
-    with_bad.write_bytes(csv_bytes(BASE))
-    clean = tmp_path / "clean.csv"
-    clean.write_bytes(csv_bytes([ZHANG, LI, WANG, ZHAO, SUN], "gbk"))
-    db = data_dir / "registry.db"
-
-    first = _cli(data_dir, with_bad)
-    out = first.stdout + first.stderr
-    assert first.returncode == 1, out
-    assert f"new department {DEPT} created" in out
-    assert "rows read 6 · new 5 · changed 0 · unchanged 0 · rejected rows 1 · events 7" in out, out
-    assert "社工大师" in out or "post" in out
-    assert db.exists()
-    assert _event_types(db) == {
-        "DepartmentRegistered": 1,
-        "WorkerRegistered": 5,
-        "WorkerCertified": 1,
-        "WorkerLeft": 1,
-    }
-
-    # The same people without the bad row (and GBK-encoded): nothing new, exit 0.
-    second = _cli(data_dir, clean)
-    out = second.stdout + second.stderr
-    assert second.returncode == 0, out
-    assert "rows read 5 · new 0 · changed 0 · unchanged 5 · rejected rows 0 · events 0" in out
-    assert "created" not in out
-    assert sum(_event_types(db).values()) == 8
-
-    third = _cli(data_dir, clean)
-    assert third.returncode == 0, third.stdout + third.stderr
-    assert "unchanged 5" in third.stdout and "events 0" in third.stdout
+    gone = await c.get("/imports/0000000000000000")
+    assert gone.status_code == 404 and "import the same file again" in gone.text
 
 
 # --- 9. personal data stays home ---------------------------------------------------------

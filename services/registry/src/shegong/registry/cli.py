@@ -1,168 +1,256 @@
-"""``shegong registry …``: the registry's own commands, run against its database."""
+"""``shegong registry …``, ``shegong census …`` and ``shegong report workforce``: clients of
+the registry's HTTP API (``shegong.platform.client``), with a key, so the key's scope and
+the audit apply and the actor recorded is the key's name.
+
+Imports nothing of the registry itself (the ``shegong`` command loads this module at start);
+the service's own operations commands (migrate, rebuild) are ``python -m shegong.registry``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Awaitable, Callable
+import csv
+import io
+import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.serve import hasher_for
-from shegong.kernel.settings import ServiceSettings
-from shegong.kernel.store import CommandContext
-from shegong.registry.application.region_import import RegionImporter, RegionImportReport
-from shegong.registry.application.roster_import import ImportReport, RosterImporter
-from shegong.registry.imports.roster import RosterFileError
+from shegong.platform.client import (
+    Api,
+    DataDirOption,
+    KeyOption,
+    connect,
+    fail,
+    import_exit,
+    out,
+    positions_text,
+    rejections_table,
+    run_import,
+    url_option,
+    write_out,
+)
 
-R = TypeVar("R")
+app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
+    help="人员库 registry: rosters, regions, the expert pool.",
+    no_args_is_help=True,
+)
+census_app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
+    help="人员库普查 the city census: status, review queue, export.",
+    no_args_is_help=True,
+)
 
-app = typer.Typer(help="人员库 registry: rosters, workers, certificates.", no_args_is_help=True)
-console = Console(soft_wrap=True)
+File = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")]
+Url = Annotated[str | None, url_option("registry")]
 
 
-def _settings(data_dir: Path) -> ServiceSettings:
-    overrides = {} if os.environ.get("DATA_DIR") else {"data_dir": str(data_dir.resolve())}
-    from shegong.registry.main import RegistrySettings
+def _registry(url: str | None, key: str | None, data_dir: Path | None) -> Api:
+    return connect("registry", url, key, data_dir)
 
-    return RegistrySettings(**overrides)  # type: ignore[arg-type]
+
+def _upload(file: Path) -> dict[str, Any]:
+    return {"files": {"file": (file.name, file.read_bytes())}}
 
 
 @app.command("import-roster")
 def import_roster(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
+    file: File,
     department: Annotated[str, typer.Option(help="Department code, e.g. civil-affairs")],
     name: Annotated[str | None, typer.Option(help="Department name, e.g. 民政局")] = None,
-    data_dir: Annotated[Path, typer.Option(help="the platform's data dir")] = Path(".shegong"),
-    actor: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "cli"),
+    url: Url = None,
+    key: KeyOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
-    """Import a department's roster file and print the report (rows new/changed/rejected)."""
-    settings = _settings(data_dir)
+    """Import a department's roster (花名册) and print the report (rows new/changed/rejected).
 
-    async def run(runtime: Runtime) -> ImportReport:
-        importer = RosterImporter(runtime.store, hasher_for(settings))
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task(f"importing {file.name}", total=None)
-            return await importer.import_file(
-                department,
-                file.read_bytes(),
-                file.name,
-                CommandContext(actor=actor),
-                department_name=name,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-
-    report = _against_the_registry(settings, run)
+    Exit 0 when the good rows went in (rejected rows are listed), 1 when nothing could be."""
+    form = {"department": department, **({"department_name": name} if name else {})}
+    api = _registry(url, key, data_dir)
+    report = run_import(
+        api, "/imports/roster", f"importing {file.name}", data=form, **_upload(file)
+    )
     print_report(report)
-    if report.rejected:
-        raise typer.Exit(1)
+    import_exit(report["rows_read"], report["rejected_rows"])
 
 
 @app.command("import-regions")
 def import_regions(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
-    data_dir: Annotated[Path, typer.Option(help="the platform's data dir")] = Path(".shegong"),
-    actor: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "cli"),
+    file: File, url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None
 ) -> None:
     """Load the region tree with urban population (区县, 乡镇街道, 社区村, 城镇常住人口)."""
-
-    async def run(runtime: Runtime) -> RegionImportReport:
-        return await RegionImporter(runtime.store).import_file(
-            file.read_bytes(), file.name, CommandContext(actor=actor)
-        )
-
-    report = _against_the_registry(_settings(data_dir), run)
-    console.print(
-        f"rows read {report.rows_read:,} · regions {report.nodes:,} · new {report.new:,} · "
-        f"changed {report.changed:,} · unchanged {report.unchanged:,} · rejected rows "
-        f"{len({r['row'] for r in report.rejected}):,} · events {report.events:,}"
+    api = _registry(url, key, data_dir)
+    report = run_import(api, "/imports/regions", f"importing {file.name}", **_upload(file))
+    rejected = len({r["row"] for r in report["rejected"]})
+    out.print(
+        f"rows read {report['rows_read']:,} · regions {report['nodes']:,} · new "
+        f"{report['new']:,} · changed {report['changed']:,} · unchanged {report['unchanged']:,}"
+        f" · rejected rows {rejected:,} · events {report['events']:,}"
     )
-    _print_rejections(report.rejected)
-    if report.rejected:
-        raise typer.Exit(1)
+    rejections_table(report["rejected"])
+    import_exit(report["rows_read"], rejected)
 
 
 @app.command("import-expert-pool")
 def import_expert_pool(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
-    data_dir: Annotated[Path, typer.Option(help="the platform's data dir")] = Path(".shegong"),
-    actor: Annotated[str, typer.Option(help="who imports")] = os.environ.get("USER", "cli"),
+    file: File, url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None
 ) -> None:
     """Admit persons to the expert pool (专家库: 姓名, 身份证号, 入库日期); anyone below
     社会工作师 (intermediate) on the admission date is refused, with the reason."""
-    from shegong.registry.application.census import ExpertPoolImporter, ExpertPoolReport
+    api = _registry(url, key, data_dir)
+    report = run_import(api, "/imports/expert-pool", f"importing {file.name}", **_upload(file))
+    rejected = len({r["row"] for r in report["rejected"]})
+    out.print(
+        f"rows read {report['rows_read']:,} · admitted {report['admitted']:,} · already in the "
+        f"pool {report['unchanged']:,} · rejected rows {rejected:,}"
+    )
+    rejections_table(report["rejected"])
+    import_exit(report["rows_read"], rejected)
 
-    settings = _settings(data_dir)
 
-    async def run(runtime: Runtime) -> ExpertPoolReport:
-        return await ExpertPoolImporter(runtime.store, hasher_for(settings)).import_file(
-            file.read_bytes(), file.name, CommandContext(actor=actor)
+def print_report(report: dict[str, Any]) -> None:
+    if report.get("department_created"):
+        out.print(f"new department [bold]{report['department']}[/] created")
+    out.print(
+        f"rows read {report['rows_read']:,} · new {report['new']:,} · changed "
+        f"{report['changed']:,} · unchanged {report['unchanged']:,} · rejected rows "
+        f"{report['rejected_rows']:,} · events {report['events']:,}"
+    )
+    if report.get("ignored_columns"):
+        out.print(f"ignored columns: {', '.join(report['ignored_columns'])}")
+    rejections_table(report["rejected"])
+    for w in report.get("warnings", [])[:50]:
+        out.print(f"  row {w['row']}: {w['warning']}")
+
+
+# --- the census ---------------------------------------------------------------------------
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+
+
+class ReportFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+@census_app.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option(help="csv or json")] = ExportFormat.CSV,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file; default stdout")
+    ] = None,
+    url: Url = None,
+    key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """One row per person, with every department record merged into it (department:record_id)."""
+    api = _registry(url, key, data_dir)
+    text = api.ok("GET", "/census/export", params={"format": format.value}).text
+    if output is None:
+        write_out(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    persons = (
+        len(json.loads(text))
+        if format is ExportFormat.JSON
+        else max(len(list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))) - 1, 0)
+    )
+    out.print(f"{persons:,} persons written to {output}", style="green")
+
+
+@census_app.command()
+def status(url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None) -> None:
+    """Records, persons, pairs awaiting review, and the event positions applied."""
+    s = _registry(url, key, data_dir).json("GET", "/census/status")
+    out.print(f"records {s['records']:,} · persons {s['persons']:,} · in review {s['in_review']:,}")
+    out.print(f"as of event positions {_positions(s['as_of'])}", style="dim")
+
+
+@census_app.command()
+def review(
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    url: Url = None,
+    key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """The pairs the rules cannot decide (decide them with POST /census/review)."""
+    q = _registry(url, key, data_dir).json("GET", "/census/review", params={"limit": limit})
+    out.print(f"{q['total']:,} pairs await a decision 待人工判定")
+    for p in q["pairs"]:
+        a, b = p["a"], p["b"]
+        out.print(
+            f"  {a['key']} {a.get('name', '')} ⟷ {b['key']} {b.get('name', '')}: {p['reason']}"
         )
 
-    report = _against_the_registry(settings, run)
-    console.print(
-        f"rows read {report.rows_read:,} · admitted {report.admitted:,} · already in the pool "
-        f"{report.unchanged:,} · rejected rows {len({r['row'] for r in report.rejected}):,}"
-    )
-    _print_rejections(report.rejected)
-    if report.rejected:
-        raise typer.Exit(1)
+
+def report_workforce(
+    year: Annotated[int, typer.Option(min=2000, max=2100, help="as of 31 December")],
+    region: Annotated[
+        str | None, typer.Option(help="region, e.g. 安定区 (import the region tree first)")
+    ] = None,
+    format: Annotated[ReportFormat, typer.Option(help="table, json or csv")] = ReportFormat.TABLE,
+    url: Url = None,
+    key: KeyOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Workforce indicators (社会工作人才指标) for the city or a region, as of 31 Dec YEAR."""
+    api = _registry(url, key, data_dir)
+    params: dict[str, Any] = {"year": year, **({"region": region} if region else {})}
+    resp = api.request("GET", "/indicators/workforce", params=params)
+    if resp.status_code == 404 and region:
+        regions = api.json("GET", "/regions")
+        hint = (
+            "没有导入区划：请先导入区划 no region tree yet — import it first: "
+            "uv run shegong registry import-regions regions.csv "
+            "(区县, 乡镇街道, 社区村, 城镇常住人口)"
+            if not _has_regions(regions)
+            else "GET /regions lists the known regions (已导入的区划)"
+        )
+        fail(f"未知区划 unknown region {region!r}: {hint}", code=2)
+    if resp.is_error:
+        api.ok("GET", "/indicators/workforce", params=params)  # says why, exits 1
+    ind = resp.json()
+    if format is ReportFormat.JSON:
+        write_out(json.dumps(ind, ensure_ascii=False, indent=1) + "\n")
+    elif format is ReportFormat.CSV:
+        write_out(indicators_csv(ind))
+    else:
+        table = api.ok("GET", "/indicators/workforce", params={**params, "format": "table"}).text
+        out.print(f"社会工作人才指标 workforce indicators {year} · {region or '全市 city'}")
+        out.print(table, markup=False, highlight=False)
+        out.print(f"as of event positions {_positions(ind['as_of'])}", style="dim")
 
 
-def _against_the_registry(settings: ServiceSettings, work: Callable[[Runtime], Awaitable[R]]) -> R:
-    """Run ``work`` on the registry's own store (the service's relay publishes it)."""
-    from shegong.registry.main import SERVICE
-
-    runtime = Runtime(SERVICE, settings)
-
-    async def run() -> R:
-        await runtime.create_schema()
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.engine.dispose()
-            await runtime.redis.aclose()
-
-    try:
-        return asyncio.run(run())
-    except RosterFileError as err:
-        console.print(f"[bold red]file refused:[/] {err} / {err.message_zh}")
-        raise typer.Exit(2) from err
+def _has_regions(regions: Any) -> bool:
+    if isinstance(regions, dict):
+        return bool(regions.get("regions") or regions.get("items") or regions.get("children"))
+    return bool(regions)
 
 
-def print_report(report: ImportReport) -> None:
-    if report.department_created:
-        console.print(f"new department [bold]{report.department}[/] created")
-    console.print(
-        f"rows read {report.rows_read:,} · new {report.new:,} · changed {report.changed:,} · "
-        f"unchanged {report.unchanged:,} · rejected rows "
-        f"{len({r['row'] for r in report.rejected}):,} · events {report.events:,}"
-    )
-    if report.ignored_columns:
-        console.print(f"ignored columns: {', '.join(report.ignored_columns)}")
-    _print_rejections(report.rejected)
-    for w in report.warnings[:50]:
-        console.print(f"  row {w['row']}: {w['warning']}")
+def _positions(as_of: dict[str, Any]) -> str:
+    return positions_text(as_of.get("positions", {}))
 
 
-def _print_rejections(rejected: list[dict[str, Any]]) -> None:
-    if not rejected:
-        return
-    table = Table("行 row", "字段 field", "原因 reason", title="rejected 未导入")
-    for r in rejected[:200]:
-        table.add_row(str(r["row"]), r["field"] or "", f"{r['reason']} / {r['reason_zh'] or ''}")
-    console.print(table)
-    if len(rejected) > 200:
-        console.print(f"… and {len(rejected) - 200} more")
+META = ("year", "region", "as_of", "labels_zh", "label_zh", "labels", "as_of_date")
+
+
+def indicators_csv(ind: dict[str, Any]) -> str:
+    """indicator,value — one line per figure, in the service's order; a breakdown as key.sub."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["indicator", "value"])
+    for name, value in ind.items():
+        if name in META:
+            continue
+        if isinstance(value, dict):
+            for sub, n in value.items():
+                writer.writerow([f"{name}.{sub}", "" if n is None else n])
+        else:
+            writer.writerow([name, "" if value is None else value])
+    return buf.getvalue()

@@ -26,6 +26,7 @@ from shegong.kernel.auth import Authenticated, AuthError, authenticate, gate_for
 from shegong.kernel.edge import EdgeMiddleware
 from shegong.kernel.feed import feed_router
 from shegong.kernel.identity import PersonalDataError
+from shegong.kernel.jobs import jobs_router
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.store import ConcurrencyError
 
@@ -92,6 +93,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         }
 
     app.include_router(feed_router(runtime.store))
+    app.include_router(jobs_router())  # GET /imports/{job_id}: imports run as jobs
     if definition.contract.audit_types():
         app.include_router(audit_router(runtime.engine, definition.contract))
     for router in routers(runtime):

@@ -1,31 +1,60 @@
 """``shegong auth …``: issue, list and revoke the API keys of a platform's data dir.
 
-The running services re-read the keys file when it changes: a key issued here works at
-once, a revoked one stops working at once — rotation needs no restart.
+The keys file is the platform's own (like its database, it is opened only on the machine
+that runs it): by default the data dir of the platform the other commands talk to
+(``--data-dir``, else ``./.shegong``, else the last one started). The running services
+re-read it when it changes: a key issued here works at once, a revoked one stops working
+at once — rotation needs no restart. ``whoami`` asks a service over HTTP.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
-import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from shegong.kernel.api_keys import ROLES, Role
-from shegong.platform.credentials import credentials_path, keys_file, read_credentials
+from shegong.platform.client import (
+    DataDirOption,
+    KeyOption,
+    connect,
+    fail,
+    find_platform,
+    lazy_console,
+    local_key,
+)
+from shegong.platform.credentials import keys_file
+
+if TYPE_CHECKING:
+    from shegong.kernel.api_keys import Role
+
+ROLES = ("admin", "department", "auditor", "service")  # kernel.api_keys.ROLES (checked there)
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
     help="接口密钥 API keys: issue, list, revoke (hashes only are stored).",
     no_args_is_help=True,
 )
-console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+console = lazy_console(soft_wrap=True)
+err = lazy_console(stderr=True, soft_wrap=True)
 
-DataDir = Annotated[Path, typer.Option("--data-dir", help="the platform's data dir")]
+DataDir = DataDirOption
+
+
+def _data_dir(data_dir: Path | None) -> Path:
+    """The data dir named, else the platform's the other commands would talk to."""
+    if data_dir is not None:
+        return data_dir
+    found = find_platform(None)
+    if found is not None:
+        return found.data_dir
+    if Path(".shegong").is_dir():
+        return Path(".shegong")
+    fail(
+        "没有找到平台的数据目录 / no platform data dir found: pass --data-dir, or start the "
+        "platform first: uv run shegong up"
+    )
 
 
 @app.command()
@@ -35,7 +64,7 @@ def issue(
         str | None, typer.Option(help="department code (for --role department)")
     ] = None,
     name: Annotated[str | None, typer.Option(help="who holds it (recorded as the actor)")] = None,
-    data_dir: DataDir = Path(".shegong"),
+    data_dir: DataDir = None,
 ) -> None:
     """Issue a key and print it once; only its hash is kept."""
     if role not in ROLES:
@@ -49,7 +78,9 @@ def issue(
         raise typer.Exit(2)
     label = name or (f"{department}-key" if department else f"{role}-key")
     try:
-        key = keys_file(data_dir).issue(cast(Role, role), name=label, department=department)
+        key = keys_file(_data_dir(data_dir)).issue(
+            cast("Role", role), name=label, department=department
+        )
     except ValueError as error:
         err.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
@@ -60,10 +91,12 @@ def issue(
 
 
 @app.command("list")
-def list_keys(data_dir: DataDir = Path(".shegong")) -> None:
+def list_keys(data_dir: DataDir = None) -> None:
     """The keys of this data dir (id, role, department, name, created; never the secret)."""
+    from rich.table import Table
+
     table = Table("id", "role", "department", "name", "created")
-    for r in keys_file(data_dir).read():
+    for r in keys_file(_data_dir(data_dir)).read():
         table.add_row(r.id, r.role, r.department or "", r.name, r.created.isoformat()[:19])
     console.print(table)
 
@@ -71,57 +104,47 @@ def list_keys(data_dir: DataDir = Path(".shegong")) -> None:
 @app.command()
 def revoke(
     key_id: Annotated[str, typer.Argument(help="the key's id (sgk_<id>_…), see `auth list`")],
-    data_dir: DataDir = Path(".shegong"),
+    data_dir: DataDir = None,
 ) -> None:
     """Revoke a key: the services refuse it from their next request on."""
     if key_id.startswith("sgk_"):
         key_id = key_id.split("_")[1]
-    if not keys_file(data_dir).revoke(key_id):
-        err.print(f"[red]no key {key_id} in {keys_file(data_dir).path}[/]")
+    keys = keys_file(_data_dir(data_dir))
+    if not keys.revoke(key_id):
+        err.print(f"[red]no key {key_id} in {keys.path}[/]")
         raise typer.Exit(1)
     console.print(f"revoked {key_id}")
 
 
 @app.command()
-def token() -> None:
-    """Print the local admin key `shegong up` saved for you (for curl: -H "Authorization:
-    Bearer $(uv run shegong auth token)")."""
-    creds = read_credentials()
-    if not creds:
-        err.print(f"[red]no {credentials_path()}: start the platform with `shegong up` first[/]")
-        raise typer.Exit(1)
-    print(creds["api_key"])
+def token(data_dir: DataDir = None) -> None:
+    """Print the admin key of the platform (for curl: -H "Authorization: Bearer $(uv run
+    shegong auth token)"); each platform's data dir has its own."""
+    home = _data_dir(data_dir)
+    key = local_key(home)
+    if not key:
+        fail(f"no admin key for the platform of {home.resolve()}: start it with `shegong up`")
+    print(key)
 
 
 @app.command()
 def whoami(
-    key: Annotated[
-        str | None, typer.Option(envvar="SHEGONG_API_KEY", help="a key (default: yours)")
+    key: KeyOption = None,
+    url: Annotated[
+        str | None,
+        typer.Option(envvar="SHEGONG_REGISTRY_URL", help="a service's URL (default: registry)"),
     ] = None,
-    url: Annotated[str | None, typer.Option(help="a service's URL (default: the registry)")] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Ask a running service who a key is: name, role, department, what it may change."""
-    creds = read_credentials() or {}
-    key = key or creds.get("api_key")
-    url = url or creds.get("services", {}).get("registry") or creds.get("url")
-    if not url:
-        err.print(f"[red]no {credentials_path()}: pass --url, or start `shegong up` first[/]")
-        raise typer.Exit(1)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    try:
-        resp = httpx.get(f"{url.rstrip('/')}/whoami", headers=headers, timeout=10)
-    except httpx.HTTPError as error:
-        err.print(f"[red]{url} does not answer: {error}[/]")
-        raise typer.Exit(1) from None
-    if resp.status_code != 200:
-        err.print(f"[red]{resp.status_code}: {resp.text}[/]")
-        raise typer.Exit(1)
-    me = resp.json()
+    me = connect("registry", url, key, data_dir).json("GET", "/whoami")
     scope = f" of {me['department']}" if me.get("department") else ""
-    console.print(f"{me['name']}: {me['role']}{scope}, writes {me['writes']} ({me['auth']})")
+    # Plain output: rich's import would be a fifth of this command's start-up.
+    typer.echo(f"{me['name']}: {me['role']}{scope}, writes {me['writes']} ({me['auth']})")
 
 
 @app.command("keys-json")
-def keys_json(data_dir: DataDir = Path(".shegong")) -> None:
+def keys_json(data_dir: DataDir = None) -> None:
     """The keys file as one line of JSON (hashes only), for API_KEYS in compose/Kubernetes."""
-    print(json.dumps([r.model_dump(mode="json") for r in keys_file(data_dir).read()]))
+    rows = keys_file(_data_dir(data_dir)).read()
+    print(json.dumps([r.model_dump(mode="json") for r in rows]))

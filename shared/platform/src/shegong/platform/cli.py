@@ -1,40 +1,58 @@
-"""``shegong``: run the platform on this machine, or watch the demo.
+"""``shegong``: run the platform on this machine, watch the demo, and work with it.
 
 shegong up [--data-dir DIR]     every service + a local Redis, until Ctrl-C
 shegong demo                    a fresh platform, a scripted scenario, then stop
-shegong auth issue|list|revoke|token   the platform's API keys
+shegong status                  where the platform is and whether it answers
+shegong auth issue|list|revoke|token|whoami   the platform's API keys
+shegong registry|census|training|matching|report …   clients of the services' HTTP APIs
+
+Every command but ``up`` and ``demo`` is a client (``client.py``): it finds the running
+platform from the discovery file ``up`` writes, or ``--url``/``--key``. Start-up imports
+no service and no database layer: the launcher and the demo load when ``up``/``demo`` run.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
-import tempfile
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from shegong.platform import auth_cli
-from shegong.platform.credentials import credentials_path, write_credentials
-from shegong.platform.launcher import Platform, PlatformError
+from shegong.platform.client import lazy_console
+from shegong.platform.credentials import (
+    credentials_path,
+    forget_credentials,
+    remove_platform_file,
+    write_credentials,
+    write_platform_file,
+)
+
+if TYPE_CHECKING:
+    from shegong.platform.launcher import Platform
 
 app = typer.Typer(
+    rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
     add_completion=False,
     no_args_is_help=True,
     help="shegong (社工): the social-work workforce platform.",
 )
-console = Console(width=None if Console().is_terminal else 130, soft_wrap=True)
+console = lazy_console(width=None if sys.stdout.isatty() else 130, soft_wrap=True)
 app.add_typer(auth_cli.app, name="auth")
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
 
 
 def _platform(data_dir: Path, log_level: str = "INFO") -> Platform:
+    from shegong.platform.launcher import Platform
+
     return Platform(
         data_dir=data_dir,
         redis_url=os.environ.get("REDIS_URL") or None,
@@ -58,10 +76,10 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
     """Start every service on the embedded default (SQLite + a local Redis) until Ctrl-C.
 
     With REDIS_URL / DATABASE_URL set, those are used instead (DATABASE_URL may contain
-    {service}; each service gets its own database).
+    {service}; each service gets its own database). The URLs it bound go to
+    DATA_DIR/platform.json, where the other commands find them.
     """
-    with running(_platform(data_dir), "starting shegong …") as platform:
-        _save_credentials(platform)
+    with running(_platform(data_dir), "starting shegong …") as platform, _published(platform):
         console.print("\n[bold green]shegong is up[/]")
         for svc in platform.services:
             if svc.definition.extras.get("web"):  # a web front-end: pages, no events
@@ -74,7 +92,8 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
         assert platform.bus is not None
         console.print(f"  redis      {platform.bus.url}")
         console.print(
-            f"\nAPI key (admin) for this machine saved in {credentials_path()};\n"
+            f"\nwhere it runs: {platform.data_dir / 'platform.json'} (the shegong commands read it)"
+            f"\nAPI key (admin) of this platform saved in {credentials_path()};\n"
             '  curl -H "Authorization: Bearer $(uv run shegong auth token)" '
             f"{platform.service('registry').url}/workers"
         )
@@ -90,52 +109,103 @@ def demo(
     keep: Annotated[bool, typer.Option("--keep", help="keep the platform up afterwards")] = False,
 ) -> None:
     """Run a scripted scenario against a fresh platform and print what happened."""
+    import tempfile
+
     from shegong.platform.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="shegong-demo-") as tmp:
         fresh = _platform(data_dir or Path(tmp), log_level="WARNING")
-        with running(fresh, "starting a fresh shegong (SQLite + local Redis) …") as platform:
+        # A temporary data dir is gone afterwards: its log paths are not worth printing.
+        quiet = data_dir is None
+        with running(fresh, "starting a fresh shegong (SQLite + local Redis) …", quiet) as platform:
             run_demo(platform, console)
             if keep:
-                with _credentials_while_up(platform):
+                with _published(platform, forget=data_dir is None):
                     for svc in platform.services:
                         if svc.definition.extras.get("web"):
                             console.print(f"\nLook around in the {svc.name}: {svc.url}")
+                    console.print(
+                        "The shegong commands talk to this platform while it is up, e.g. "
+                        "uv run shegong report workforce --year 2024"
+                    )
                     console.print("\nThe platform stays up; press Ctrl-C to stop.")
                     signal.pause()
 
 
-def _save_credentials(platform: Platform) -> None:
-    registry = platform.service("registry").url
-    services = {s.name: s.url for s in platform.services}
-    write_credentials(registry, platform.admin_key, platform.data_dir, services)
-
-
 @contextmanager
-def _credentials_while_up(platform: Platform) -> Iterator[None]:
-    """The kept demo's key for this user, then back to what was there (``shegong up``'s)."""
-    path = credentials_path()
-    before = path.read_bytes() if path.exists() else None
-    _save_credentials(platform)
-    console.print(f"its admin key is in {path} until it stops")
+def _published(platform: Platform, forget: bool = False) -> Iterator[None]:
+    """While the platform runs: its discovery file (the URLs it bound) and its admin key in
+    this user's credentials, beside other platforms' keys. ``forget``: take the key out
+    again at the end (a data dir about to be deleted)."""
+    services = {s.name: s.url for s in platform.services}
+    assert platform.bus is not None
+    for svc in platform.services:
+        if svc.port != svc.definition.default_port:
+            console.print(
+                f"  [yellow]port {svc.definition.default_port} is taken: {svc.name} listens on "
+                f"{svc.port} instead[/] (written to {platform.data_dir / 'platform.json'})"
+            )
+    write_platform_file(platform.data_dir, {"services": services, "redis": platform.bus.url})
+    write_credentials(platform.data_dir, platform.admin_key, services)
     try:
         yield
     finally:
-        if before is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(before)
+        remove_platform_file(platform.data_dir)
+        if forget:
+            forget_credentials(platform.data_dir)
+
+
+@app.command()
+def status(
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", envvar="SHEGONG_DATA_DIR", show_default=False)
+    ] = None,
+) -> None:
+    """Which local platform the commands talk to, and whether each service answers."""
+    import urllib.request
+
+    from shegong.platform.client import fail, find_platform
+
+    platform = find_platform(data_dir)
+    if platform is None:
+        from shegong.platform.client import START_HINT
+
+        fail("没有正在运行的 shegong 平台 / no running shegong platform found.\n" + START_HINT)
+    state = "running" if platform.running else f"not running (pid {platform.pid} is gone)"
+    console.print(f"platform of {platform.data_dir}: {state}")
+    for name, url in platform.services.items():
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=3) as resp:
+                answer = "answers" if resp.status == 200 else f"HTTP {resp.status}"
+        except OSError:
+            answer = "does not answer 无应答"
+        console.print(f"  {name:<10} {url}   {answer}")
+    if not platform.running:
+        raise typer.Exit(1)
+
+
+def _platform_error() -> type[Exception]:
+    from shegong.platform.launcher import PlatformError
+
+    return PlatformError
 
 
 @contextmanager
-def running(platform: Platform, status: str) -> Iterator[Platform]:
-    """Start the platform; whatever happens inside (Ctrl-C, SIGTERM, an error), stop it."""
+def running(platform: Platform, status: str, temporary: bool = False) -> Iterator[Platform]:
+    """Start the platform; whatever happens inside (Ctrl-C, SIGTERM, an error), stop it.
+    ``temporary``: its data dir is deleted afterwards, so no path into it is printed."""
     _stop_on_sigterm()
+
+    def progress(line: str) -> None:
+        if temporary:
+            line = re.sub(r" \(log: [^)]*\)|,? ?AOF in [^)]*", "", line)
+        console.print(f"  {line}", markup=False, highlight=False)
+
     try:
         with console.status(status):
-            platform.start(progress=lambda line: console.print(f"  {line}"))
+            platform.start(progress=progress)
         yield platform
-    except PlatformError as err:
+    except _platform_error() as err:
         console.print(f"[bold red]shegong could not start:[/] {err}")
         raise typer.Exit(1) from err
     except KeyboardInterrupt:
@@ -146,14 +216,22 @@ def running(platform: Platform, status: str) -> Iterator[Platform]:
 
 
 def _add_service_commands() -> None:
-    """Each service contributes its own sub-commands (``shegong registry import-roster``)."""
+    """Each service contributes its own sub-commands (``shegong registry import-roster``)
+    and reports (``shegong report workforce``; entry points ``shegong.cli`` and
+    ``shegong.reports``, e.g. ``annual = "shegong.registry.<module>:report_annual"``).
+
+    Every such module is imported at each start of ``shegong``: it must be a client
+    (``shegong.platform.client``), importing nothing of its service, the kernel or the
+    database layer — tests/cli/test_cli.py fails when ``--help`` loads them."""
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="shegong.cli"):
         app.add_typer(ep.load(), name=ep.name)
     # ``shegong report <what>``: each service contributes the reports of its indicators.
     reports = typer.Typer(
-        help="指标报表 indicator reports (table, json or csv).", no_args_is_help=True
+        rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
+        help="指标报表 indicator reports (table, json or csv).",
+        no_args_is_help=True,
     )
     for ep in sorted(entry_points(group="shegong.reports"), key=lambda e: e.name):
         reports.command(ep.name)(ep.load())

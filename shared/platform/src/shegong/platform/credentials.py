@@ -3,10 +3,17 @@
 ``shegong up`` creates, once, a local admin key and a key the services read each
 other's feeds with. The keys file in the data dir holds their hashes only (the
 services read it, ``API_KEYS_FILE``); the two keys themselves are kept beside it, mode
-0600, like the PII hashing key. The admin key and the platform's URLs also go into a
-per-user credentials file (``$XDG_CONFIG_HOME/shegong/credentials.json``, else
-``~/.config/shegong/credentials.json``, mode 0600), so the CLI and scripts on this
-machine find them with no flags.
+0600, like the PII hashing key.
+
+Two files tell a client where a platform is and which key it takes:
+
+- ``<data dir>/platform.json`` (the discovery file): the URLs ``shegong up`` actually
+  bound (a taken default port means another one), its pid and data dir; written when
+  the platform is ready, removed when it stops.
+- the per-user credentials file (``$XDG_CONFIG_HOME/shegong/credentials.json``, else
+  ``~/.config/shegong/credentials.json``, mode 0600): one entry per data dir (its admin
+  key and URLs) and which platform was started last. A second platform — another
+  checkout, another data dir — adds its own entry and never replaces another's key.
 """
 
 from __future__ import annotations
@@ -14,12 +21,15 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shegong.kernel.api_keys import KeysFile, Role, split_key
+if TYPE_CHECKING:  # the keys' models load only where keys are issued (not for --help)
+    from shegong.kernel.api_keys import KeysFile, Role
 
 KEYS_FILE = "api-keys.json"
+PLATFORM_FILE = "platform.json"
 ADMIN_KEY_FILE = "admin.key"
 SERVICE_KEY_FILE = "service.key"
 
@@ -32,6 +42,8 @@ class LocalKeys:
 
 
 def keys_file(data_dir: Path) -> KeysFile:
+    from shegong.kernel.api_keys import KeysFile
+
     return KeysFile(data_dir / KEYS_FILE)
 
 
@@ -45,6 +57,8 @@ def local_keys(data_dir: Path) -> LocalKeys:
 
 
 def _kept_key(path: Path, keys: KeysFile, role: Role, name: str) -> str:
+    from shegong.kernel.api_keys import split_key
+
     if path.exists():
         key = path.read_text().strip()
         parts = split_key(key)
@@ -61,25 +75,70 @@ def credentials_path() -> Path:
     return Path(base) / "shegong" / "credentials.json"
 
 
-def write_credentials(url: str, api_key: str, data_dir: Path, services: dict[str, str]) -> Path:
+def write_credentials(data_dir: Path, api_key: str, services: dict[str, str]) -> Path:
+    """This platform's admin key and URLs under its data dir; other platforms' stay."""
     path = credentials_path()
-    body = {
-        "url": url,
+    home = str(data_dir.resolve())
+    platforms = dict(read_credentials().get("platforms", {}))
+    platforms[home] = {
         "api_key": api_key,
         "role": "admin",
-        "data_dir": str(data_dir.resolve()),
         "services": services,
+        "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    _write_private(path, json.dumps({"current": home, "platforms": platforms}, indent=1) + "\n")
+    return path
+
+
+def forget_credentials(data_dir: Path) -> None:
+    """Take one platform's entry out (a kept demo's, whose data dir is about to go)."""
+    path = credentials_path()
+    found = read_credentials()
+    platforms = dict(found.get("platforms", {}))
+    home = str(data_dir.resolve())
+    if platforms.pop(home, None) is None:
+        return
+    if not platforms:
+        path.unlink(missing_ok=True)
+        return
+    current = found.get("current")
+    body = {"current": current if current in platforms else None, "platforms": platforms}
+    _write_private(path, json.dumps(body, indent=1) + "\n")
+
+
+def read_credentials() -> dict[str, Any]:
+    """``{"current": data dir, "platforms": {data dir: {"api_key", "services" …}}}``; an
+    older file (one platform at the top level) is read as that one platform."""
+    path = credentials_path()
+    if not path.exists():
+        return {}
+    found: dict[str, Any] = json.loads(path.read_text())
+    if "platforms" not in found and found.get("data_dir"):
+        home = found["data_dir"]
+        return {"current": home, "platforms": {home: found}}
+    return found
+
+
+def write_platform_file(data_dir: Path, body: dict[str, Any]) -> Path:
+    """The discovery file: where this running platform's services answer."""
+    path = data_dir / PLATFORM_FILE
+    body = {
+        **body,
+        "pid": os.getpid(),
+        "data_dir": str(data_dir.resolve()),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     _write_private(path, json.dumps(body, indent=1) + "\n")
     return path
 
 
-def read_credentials() -> dict[str, Any] | None:
-    path = credentials_path()
-    if not path.exists():
-        return None
-    found: dict[str, Any] = json.loads(path.read_text())
-    return found
+def remove_platform_file(data_dir: Path) -> None:
+    path = data_dir / PLATFORM_FILE
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():
+            path.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _write_private(path: Path, text: str) -> None:

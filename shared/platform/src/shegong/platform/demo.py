@@ -34,6 +34,7 @@ def resident_id(region: str, birth: str, serial: str) -> str:
 
 WORKERS: list[dict[str, Any]] = [
     {
+        "record_id": "MZ-101",
         "name": "张 伟",
         "id_number": resident_id("621102", "19880312", "123"),
         "phone": "138 0931 2001",
@@ -46,6 +47,7 @@ WORKERS: list[dict[str, Any]] = [
         "channel": "定向招聘",
     },
     {
+        "record_id": "MZ-102",
         "name": "李娜",
         "id_number": resident_id("621102", "19920817", "246"),
         "phone": "+86 139-0932-2002",
@@ -57,6 +59,7 @@ WORKERS: list[dict[str, Any]] = [
         "hired_on": "2022-07-15",
     },
     {
+        "record_id": "RS-101",
         "name": "王芳",
         "id_number": "621121850607242",
         "phone": "13709313003",
@@ -68,6 +71,7 @@ WORKERS: list[dict[str, Any]] = [
         "hired_on": "2021-05-10",
     },
     {
+        "record_id": "RS-102",
         "name": "赵磊",
         "id_number": resident_id("621122", "19951120", "017"),
         "department": "hrss",
@@ -308,12 +312,12 @@ def run_demo(platform: Platform, console: Console) -> None:
     stream = f"{platform.stream_prefix}registry.events"
     redis = Redis.from_url(platform.bus.url)
     entries: list[Any] = redis.xrange(stream)  # type: ignore[assignment]
-    for entry_id, fields in entries[:3]:
+    for _, fields in entries[:3]:
         f = {k.decode(): v.decode() for k, v in fields.items()}
         data = json.loads(f["data"])
         console.print(
-            f"   {entry_id.decode()}  {f['type']:<16} subject={f['subject'][:8]}…  "
-            f"sequence={f['sequence']}  id_number={data.get('id_number_masked', '')}"
+            f"   {f['type']:<16} source={f['source']}  sequence={f['sequence']}  "
+            f"name={data.get('name', '')}  id_number={data.get('id_number_masked', '')}"
         )
     console.print(f"   … {len(entries)} entries on '{stream}'")
     text = " ".join(v.decode(errors="replace") for _, fields in entries for v in fields.values())
@@ -337,6 +341,7 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
         headers={"Authorization": f"Bearer {platform.admin_key}"},
     )
     east = "安定区/永定路街道/东关社区"
+    west = "安定区/中华路街道/西岩社区"  # where the volunteer lives: the meal order is there
 
     step("Matching learns the workers from the registry's stream; volunteers join")
     providers = _wait_for_providers(http, {"张伟", "李娜"})
@@ -349,7 +354,7 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
     volunteer = _ok(
         http.post(
             "/providers",
-            json={"kind": "志愿者", "name": "小王", "region": east, "capacity": 2},
+            json={"kind": "志愿者", "name": "小王", "region": west, "capacity": 2},
         )
     )
     team = _ok(
@@ -380,20 +385,23 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
             },
         )
     )
-    best = psych["ranking"][0]
+    names = _Names(platform)
+    psych_offers = _offers(psych["ranking"], names)
+    best = psych_offers[0]
     console.print(
-        f"   心理支持 for 一老: offered to {[r['name'] for r in psych['ranking']]} "
-        f"(needs 助理社会工作师; volunteers excluded); best {best['name']} "
-        f"score {best['score']} {best['parts']}"
+        f"   心理支持 for 一老 (needs 助理社会工作师; volunteers excluded): offered to "
+        f"{_listed(psych_offers)}"
     )
+    console.print(f"   {best['name']}'s score {best['score']:g} of 100: {_parts(best['parts'])}")
     meal = _ok(
         http.post(
             "/requests",
-            json={"community": east, "target_group": "一老", "service_type": "助餐"},
+            json={"community": west, "target_group": "一老", "service_type": "助餐"},
         )
     )
-    console.print(f"   助餐 for 一老: offered to {[r['name'] for r in meal['ranking']]}")
-    offered = {r["provider_id"]: r["name"] for r in meal["ranking"]}
+    meal_offers = _offers(meal["ranking"], names)
+    console.print(f"   助餐 for 一老: offered to {_listed(meal_offers)}")
+    offered = {r["provider_id"]: r["name"] for r in meal_offers}
     # The volunteer takes the meal order when it was offered to them (the ranking may put
     # nearer or less loaded workers first); otherwise the best other candidate does.
     taker = (
@@ -405,9 +413,9 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
         (psych["request"]["request_id"], best["provider_id"], best["name"], 1.5, 5),
         (meal["request"]["request_id"], taker, offered[taker], 2.0, 4),
     ]
-    for rid, provider_id, name, _, _ in orders:
+    for (rid, provider_id, name, _, _), what in zip(orders, ("心理支持", "助餐"), strict=True):
         _ok(http.post(f"/requests/{rid}/accept", json={"provider_id": provider_id}))
-        console.print(f"   {name} took order {rid[:8]}… (接单)")
+        console.print(f"   {name} took the {what} order (接单)")
 
     step("An order nobody takes escalates to the community (社区响应), which assigns it")
     visit = _ok(
@@ -470,6 +478,53 @@ def run_services_demo(platform: Platform, console: Console, step: _Steps) -> Non
     console.print(
         f"   [green]✓ {len(entries)} events on '{stream}', no resident phone or address[/]"
     )
+
+
+class _Names:
+    """A provider's name as the census spells the person: one spelling per person (a worker
+    offered through a traditional-character record is still 马晓燕)."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.registry = httpx.Client(
+            base_url=platform.service("registry").url,
+            timeout=10,
+            headers={"Authorization": f"Bearer {platform.admin_key}"},
+        )
+        persons = _ok(self.registry.get("/census/persons", params={"limit": 500}))["persons"]
+        self.by_record = {record: p["name"] for p in persons for record in p["records"]}
+
+    def __call__(self, offer: dict[str, Any]) -> str:
+        resp = self.registry.get(f"/workers/{offer['provider_id']}")
+        if resp.status_code != 200:  # a volunteer, a team: matching's own
+            return str(offer["name"])
+        worker = resp.json()
+        key = f"{worker['department']}:{worker.get('record_id') or worker['worker_id']}"
+        return self.by_record.get(key, str(offer["name"]))
+
+
+def _offers(ranking: list[dict[str, Any]], names: _Names) -> list[dict[str, Any]]:
+    """The offered candidates under their census names, best first; equal scores in name
+    order (the service breaks ties by provider id, a random UUID: the same offers are shown
+    the same way on every run)."""
+    shown = [{**r, "name": names(r)} for r in ranking]
+    return sorted(shown, key=lambda r: (-r["score"], r["name"]))
+
+
+def _listed(offers: list[dict[str, Any]]) -> str:
+    return "、".join(f"{r['name']} ({r['score']:g})" for r in offers)
+
+
+PARTS_ZH = {
+    "proximity": "就近 proximity",
+    "load": "空闲 free capacity",
+    "training": "近期培训 training",
+    "satisfaction": "满意度 satisfaction",
+    "fairness": "公平 fairness",
+}
+
+
+def _parts(parts: dict[str, float]) -> str:
+    return " · ".join(f"{PARTS_ZH.get(k, k)} {v:g}" for k, v in parts.items())
 
 
 def _wait_for_providers(

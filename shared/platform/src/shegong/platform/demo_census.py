@@ -14,11 +14,16 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from shegong.platform.client import positions_text
+
+LEVEL_ZH = {"assistant": "助理社会工作师", "intermediate": "社会工作师", "senior": "高级社会工作师"}
+
 REGIONS = """区县,乡镇街道,社区村,城镇常住人口
 安定区,,,210000
 安定区,永定路街道,,52000
 安定区,永定路街道,东关社区,9800
 安定区,中华路街道,,48000
+安定区,中华路街道,西岩社区,7600
 岷县,,,96000
 临洮县,,,120000
 """
@@ -96,8 +101,9 @@ def run_census_demo(
     step("The census links records into persons; each link is an event with its rule")
     persons = _ok(http.get("/census/persons", params={"limit": 100}))["persons"]
     table = Table("人员 person", "部门记录 department records", "证书 cert")
-    for p in persons:
-        table.add_row(p["name"], " ".join(sorted(p["records"])), p["highest_certificate"] or "—")
+    for p in sorted(persons, key=lambda p: (sorted(p["records"])[0], p["name"])):
+        cert = LEVEL_ZH.get(p["highest_certificate"], p["highest_certificate"] or "—")
+        table.add_row(p["name"], " ".join(sorted(p["records"])), cert)
     console.print(table)
     console.print(
         f"   {status['records']} department records (these {records} and the ones above) → "
@@ -133,11 +139,24 @@ def run_census_demo(
 
     step("Workforce indicators 2024 (社会工作人才指标), computed from the merged census")
     console.print(
-        _ok_text(http.get("/indicators/workforce", params={"year": 2024, "format": "table"}))
+        _ok_text(http.get("/indicators/workforce", params={"year": 2024, "format": "table"})),
+        markup=False,
+        highlight=False,
     )
-    as_of = _ok(http.get("/census/status"))["as_of"]["positions"]
-    console.print(f"   as of event positions {as_of}")
-    console.print("   same numbers: shegong report workforce --year 2024 --data-dir <data dir>")
+    figures = _ok(http.get("/indicators/workforce", params={"year": 2024}))
+    rate = figures["conversion_rate"]
+    if rate is not None:
+        console.print(
+            f"   持证转化率 = 本年新增持证 ÷ 本年新增专业人才 = {figures['newly_certified']} ÷ "
+            f"{figures['new_professionals']} = {rate:.1%}: the conversion rate counts everyone "
+            "certified in 2024, also those who joined before 2024, against those who joined "
+            "in 2024 — so it can pass 100 %"
+        )
+    console.print(f"   as of event positions {positions_text(figures['as_of']['positions'])}")
+    console.print(
+        "   the same table from the command line, while a platform runs (shegong up, or "
+        "shegong demo --keep): uv run shegong report workforce --year 2024"
+    )
     return personal_data_used(rid)
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from stdnum.cn import ric
 
+from shegong.platform.client import positions_text
 from shegong.platform.launcher import Platform
 
 # A valid ID number nobody registered: the sheet's stranger.
@@ -71,7 +72,7 @@ def run_training_demo(
         _ok(training.post(f"/sessions/{prep}/enrolments", json={"worker_id": worker_id}))
     refused = training.post(f"/sessions/{prep}/enrolments", json={"worker_id": li})
     console.print(f"   exam prep, capacity 2: 张伟 ✓ 王芳 ✓ 李娜 → HTTP {refused.status_code}:")
-    console.print(f"   {refused.json()['error']['message']}")
+    console.print(f"   full: {refused.json()['error']['message'].split(' is full: ')[-1]}")
 
     step(
         "A sign-in sheet is imported (签到表, GBK CSV): a repeat counts once, a stranger "
@@ -151,7 +152,7 @@ def run_training_demo(
         f"{figures['trainees']} · hours {figures['hours']:g} · exam-prep pass rate "
         f"{figures['examprep_pass_rate']['numerator']}/{figures['examprep_pass_rate']['denominator']}"
     )
-    console.print(f"   as of event positions {figures['as_of']}")
+    console.print(f"   as of event positions {positions_text(figures['as_of'])}")
 
 
 def _session(

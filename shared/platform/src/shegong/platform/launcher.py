@@ -145,7 +145,9 @@ class Platform:
                         + _tail(svc.log_path)
                     )
                 try:
-                    if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200:
+                    if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200 and self._ours(
+                        svc
+                    ):
                         pending.remove(svc)
                 except httpx.HTTPError:
                     pass
@@ -155,6 +157,15 @@ class Platform:
                     f"not ready after {timeout:.0f}s: {names}\n" + _tail(pending[0].log_path)
                 )
             time.sleep(0.2)
+
+    def _ours(self, svc: RunningService) -> bool:
+        """The service answering on the port is this platform's, not another's that took the
+        port between our check and our service's bind (two ``shegong up`` starting at once):
+        only ours knows this platform's admin key."""
+        if _is_web(svc.definition) or self.keys is None:
+            return True
+        auth = {"Authorization": f"Bearer {self.keys.admin}"}
+        return httpx.get(f"{svc.url}/whoami", headers=auth, timeout=2).status_code == 200
 
     def stop(self) -> None:
         for svc in self.services:

@@ -6,13 +6,14 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
+from shegong.kernel.jobs import run_import
 from shegong.matching.adapters.survey_file import SurveyFileError
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
@@ -53,13 +54,17 @@ def programmes_router(
         return await commands.check_in(programme_id, cmd, ctx)
 
     @router.post("/imports/needs-survey", summary="Import a needs survey (需求调查) CSV/XLSX")
-    async def import_survey(ctx: Ctx, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    async def import_survey(request: Request, ctx: Ctx, file: Annotated[UploadFile, File()]) -> Any:
         data = await file.read()
-        try:
-            report = await importer.import_file(data, file.filename or "survey", ctx)
-        except SurveyFileError as err:
-            raise DomainError(f"{err} / {err.message_zh}", field="file") from err
-        return asdict(report)
+
+        async def work(_: object) -> dict[str, Any]:
+            try:
+                report = await importer.import_file(data, file.filename or "survey", ctx)
+            except SurveyFileError as err:
+                raise DomainError(f"{err} / {err.message_zh}", field="file") from err
+            return asdict(report)
+
+        return await run_import(request, "needs-survey", work)  # a job if the client asks
 
     @router.get("/needs/unmet", summary="Unmet needs per community")
     async def unmet(community: str | None = None) -> list[dict[str, Any]]:

@@ -193,36 +193,3 @@ def _as_of(row: Any, cut: float, day: date) -> Any:
     elif r.status == "followed_up" and not followed:
         r.status = "completed"
     return r
-
-
-def flat_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
-    """The report as (indicator, value) lines, for a table or a CSV."""
-    out: list[tuple[str, str]] = [("requests 点单数", str(report["requests"]))]
-    for code, v in report["by_target_group"].items():
-        out.append((f"requests · {v['label_zh']} {code}", str(v["requests"])))
-    for code, v in report["by_service_type"].items():
-        out.append((f"requests · {v['label_zh']} {code}", str(v["requests"])))
-    out += [
-        ("acceptance rate 接单率", _pct(report["acceptance_rate"])),
-        ("time to accept, median (s)", _num(report["time_to_accept_s"]["median"])),
-        ("time to accept, p90 (s)", _num(report["time_to_accept_s"]["p90"])),
-    ]
-    for level, rate in report["escalation_rate"].items():
-        out.append((f"escalated to {level} 升级率", _pct(rate)))
-    out += [
-        ("completion rate 完成率", _pct(report["completion_rate"])),
-        ("follow-up coverage 回访率", _pct(report["follow_up_coverage"])),
-        ("mean satisfaction 满意度", _num(report["mean_satisfaction"])),
-        ("volunteer hours 志愿服务时长", _num(report["hours"]["volunteer"])),
-        ("all service hours 服务总时长", _num(report["hours"]["total"])),
-        ("programme check-ins 打卡人次", str(report["programme_attendance"]["check_ins"])),
-    ]
-    return out
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
-
-
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"

@@ -9,7 +9,7 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -157,11 +157,16 @@ def census_router(
         dependencies=[Depends(admin_only)],
     )
     async def import_experts(
+        request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="姓名, 身份证号, 入库日期: .csv or .xlsx")],
     ) -> Any:
         return await _imported(
-            file, "experts.csv", lambda data, name: experts.import_file(data, name, ctx)
+            request,
+            "expert-pool",
+            file,
+            "experts.csv",
+            lambda data, name, _: experts.import_file(data, name, ctx),
         )
 
     return router

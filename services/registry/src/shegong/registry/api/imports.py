@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx, admin_only, refuse_other_department
+from shegong.kernel.jobs import Progress, run_import
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.imports.roster import RosterFileError
@@ -25,15 +26,21 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         dependencies=[Depends(admin_only)],
     )
     async def import_regions(
+        request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="区县, 乡镇街道, 社区村, 城镇常住人口")],
     ) -> Any:
         return await _imported(
-            file, "regions.csv", lambda data, name: regions.import_file(data, name, ctx)
+            request,
+            "regions",
+            file,
+            "regions.csv",
+            lambda data, name, _: regions.import_file(data, name, ctx),
         )
 
     @router.post("/roster", summary="Import a department's roster (CSV UTF-8/GBK or XLSX)")
     async def import_roster(
+        request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="花名册: .csv or .xlsx")],
         department: Annotated[str, Form(description="Department code, e.g. civil-affairs")],
@@ -41,10 +48,12 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
     ) -> Any:
         refuse_other_department(ctx, department)  # before the upload is even read
         return await _imported(
+            request,
+            "roster",
             file,
             "roster.csv",
-            lambda data, name: importer.import_file(
-                department, data, name, ctx, department_name=department_name
+            lambda data, name, progress: importer.import_file(
+                department, data, name, ctx, department_name=department_name, progress=progress
             ),
         )
 
@@ -52,17 +61,27 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
 
 
 async def _imported(
-    file: UploadFile, default_name: str, run: Callable[[bytes, str], Awaitable[Reported]]
+    request: Request,
+    kind: str,
+    file: UploadFile,
+    default_name: str,
+    run: Callable[[bytes, str, Progress | None], Awaitable[Reported]],
 ) -> Any:
-    """Read the upload (bounded), run the import, turn a refused file into a 4xx."""
+    """Read the upload (bounded), run the import — now, or as a job when the client asks
+    (``Prefer: respond-async``, see ``kernel/jobs.py``) — and turn a refused file into a 4xx."""
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
-    try:
-        report = await run(data, file.filename or default_name)
-    except RosterFileError as err:
-        return _file_error(422, str(err), err.message_zh)
-    return report.as_dict()
+    name = file.filename or default_name
+
+    async def work(progress: Progress | None) -> Any:
+        try:
+            report = await run(data, name, progress)
+        except RosterFileError as err:
+            return _file_error(422, str(err), err.message_zh)
+        return report.as_dict()
+
+    return await run_import(request, kind, work)
 
 
 class Reported(Protocol):

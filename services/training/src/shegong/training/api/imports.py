@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx
+from shegong.kernel.jobs import Progress, run_import
 from shegong.kernel.tabular import TabularFileError
 from shegong.training.application.imports import ImportReport, SheetImporter
 
@@ -22,33 +23,56 @@ def imports_router(importer: SheetImporter) -> APIRouter:
     @router.post("/sessions/{session_id}/signin-sheet", summary="Import a sign-in sheet (签到表)")
     async def signin_sheet(
         session_id: str,
+        request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="姓名, 身份证号 and/or 手机号, 签到时间")],
     ) -> Any:
         return await _imported(
-            file, "signin.csv", lambda d, n: importer.import_signin(session_id, d, n, ctx)
+            request,
+            "signin-sheet",
+            file,
+            "signin.csv",
+            lambda d, n: importer.import_signin(session_id, d, n, ctx),
         )
 
     @router.post("/imports/exam-results", summary="Import national exam results (考试成绩)")
     async def exam_results(
+        request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="姓名, 身份证号, 考试年度, 级别, 是否通过")],
     ) -> Any:
-        return await _imported(file, "exams.csv", lambda d, n: importer.import_exams(d, n, ctx))
+        return await _imported(
+            request,
+            "exam-results",
+            file,
+            "exams.csv",
+            lambda d, n: importer.import_exams(d, n, ctx),
+        )
 
     return router
 
 
 async def _imported(
-    file: UploadFile, default: str, run: Callable[[bytes, str], Awaitable[ImportReport]]
+    request: Request,
+    kind: str,
+    file: UploadFile,
+    default: str,
+    run: Callable[[bytes, str], Awaitable[ImportReport]],
 ) -> Any:
+    """Read the upload (bounded), run the import — now, or as a job when the client asks
+    (``Prefer: respond-async``, see ``kernel/jobs.py``)."""
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return _file_error(413, "file is larger than 16 MiB", "文件超过 16 MiB")
-    try:
-        return (await run(data, file.filename or default)).as_dict()
-    except TabularFileError as err:
-        return _file_error(422, err.message, err.message_zh)
+    name = file.filename or default
+
+    async def work(_: Progress | None) -> Any:
+        try:
+            return (await run(data, name)).as_dict()
+        except TabularFileError as err:
+            return _file_error(422, err.message, err.message_zh)
+
+    return await run_import(request, kind, work)
 
 
 def _file_error(status: int, message: str, message_zh: str) -> JSONResponse:

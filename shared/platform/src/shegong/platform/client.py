@@ -1,0 +1,402 @@
+"""The ``shegong`` command as a client of the services' HTTP APIs (like kubectl or gh).
+
+Every command that reads or changes data goes through the service, with a key, so the
+key's scope and the audit apply and the actor recorded is the key's name. Where the
+services are, and which key to send, is found in this order:
+
+1. ``--url`` (or ``SHEGONG_REGISTRY_URL`` / ``SHEGONG_TRAINING_URL`` /
+   ``SHEGONG_MATCHING_URL``) — a department's remote node, say — with ``--key`` (or
+   ``SHEGONG_API_KEY``);
+2. the local platform of ``--data-dir`` (or ``SHEGONG_DATA_DIR``), else of ``./.shegong``
+   (this checkout's ``shegong up``), else the platform this user started last: its
+   discovery file ``<data dir>/platform.json`` names the URLs ``shegong up`` bound, and the
+   credentials file (``credentials.py``) its admin key.
+
+Nothing here imports a service, the database layer or the kernel: ``shegong --help`` and
+``shegong auth whoami`` stay fast; requests go out with the standard library's ``urllib``
+(no HTTP library to import).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+
+import typer
+
+from shegong.platform.credentials import PLATFORM_FILE, credentials_path, read_credentials
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+DEFAULT_DATA_DIR = Path(".shegong")
+START_HINT = (
+    "启动平台 start it (in another terminal):  uv run shegong up\n"
+    "或指定服务 or point at one:  --url http://… --key sgk_…  "
+    "(SHEGONG_REGISTRY_URL / SHEGONG_TRAINING_URL / SHEGONG_MATCHING_URL, SHEGONG_API_KEY)"
+)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: ``shegong --help`` never loads rich's printing."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+def lazy_console(**options: Any) -> Console:
+    return cast("Console", _LazyConsole(**options))
+
+
+# Piped or captured output is not cut to 80 columns (a reason in a table stays whole).
+out = lazy_console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = lazy_console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="SHEGONG_API_KEY",
+        show_envvar=False,
+        help="API key (default: the local platform's admin key; env SHEGONG_API_KEY)",
+        show_default=False,
+    ),
+]
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="SHEGONG_DATA_DIR",
+        show_envvar=False,
+        help="which local platform (its data dir; default ./.shegong, else the last started)",
+        show_default=False,
+    ),
+]
+
+
+def url_option(service: str) -> Any:
+    return typer.Option(
+        "--url",
+        envvar=f"SHEGONG_{service.upper()}_URL",
+        show_envvar=False,
+        help=f"the {service} service's URL (env SHEGONG_{service.upper()}_URL; default: the "
+        "running local platform's)",
+        show_default=False,
+    )
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err.print(message, style="bold red", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@dataclass(frozen=True)
+class LocalPlatform:
+    data_dir: Path
+    services: dict[str, str]
+    pid: int | None
+    running: bool
+
+
+def _pid_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _platform_at(data_dir: Path) -> LocalPlatform | None:
+    path = data_dir / PLATFORM_FILE
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    pid = found.get("pid")
+    return LocalPlatform(data_dir.resolve(), dict(found.get("services", {})), pid, _pid_alive(pid))
+
+
+def find_platform(data_dir: Path | None) -> LocalPlatform | None:
+    """The local platform the command means (see the module's docstring), or None."""
+    if data_dir is not None:
+        return _platform_at(data_dir)
+    here = _platform_at(DEFAULT_DATA_DIR)
+    if here is not None:
+        return here
+    creds = read_credentials()
+    homes = [creds.get("current"), *creds.get("platforms", {})]
+    for home in dict.fromkeys(h for h in homes if h):
+        found = _platform_at(Path(home))
+        if found is not None and found.running:
+            return found
+    return None
+
+
+def local_key(data_dir: Path) -> str | None:
+    entry = read_credentials().get("platforms", {}).get(str(data_dir.resolve()))
+    if entry and entry.get("api_key"):
+        return str(entry["api_key"])
+    try:  # the same user who ran `shegong up` may read its admin key (0600)
+        return (data_dir / "admin.key").read_text().strip() or None
+    except OSError:
+        return None
+
+
+@dataclass
+class Response:
+    """What a service answered (the little of ``httpx.Response`` the commands use)."""
+
+    status_code: int
+    content: bytes
+    headers: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_code >= 400
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    boundary = f"shegong-{secrets.token_hex(12)}"
+    parts: list[bytes] = []
+    for name, value in data.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + str(value).encode()
+            + b"\r\n"
+        )
+    for name, (filename, body) in files.items():
+        quoted = urllib.parse.quote(filename)
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f"filename=\"{quoted}\"; filename*=UTF-8''{quoted}\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+            + body
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class Api:
+    """One service, with a key; errors become a clear message and a non-zero exit.
+
+    Plain ``urllib``: a command pays no HTTP library's import (httpx costs ~0.4 s of CPU
+    at every start); the service is local or one department's node, one request at a time.
+    """
+
+    def __init__(self, service: str, url: str, key: str | None, where: str) -> None:
+        self.service, self.url, self.key, self.where = service, url.rstrip("/"), key, where
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        data: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes]] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 300,
+    ) -> Response:
+        url = self.url + path
+        if params:
+            query = {k: v for k, v in params.items() if v is not None}
+            url += "?" + urllib.parse.urlencode(query)
+        sent = {"Accept": "application/json", **(headers or {})}
+        if self.key:
+            sent["Authorization"] = f"Bearer {self.key}"
+        body: bytes | None = None
+        if files is not None or data is not None:
+            body, sent["Content-Type"] = _multipart(data or {}, files or {})
+        elif json_body is not None:
+            body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        req = urllib.request.Request(url, data=body, headers=sent, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as answer:
+                resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
+        except urllib.error.HTTPError as refused:
+            resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
+        except (urllib.error.URLError, ConnectionError) as error:
+            fail(
+                f"{self.service} 服务无应答 does not answer at {self.url} ({self.where}): "
+                f"{getattr(error, 'reason', error)}\n" + START_HINT
+            )
+        except TimeoutError:
+            fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+        if resp.status_code == 401:
+            hint = "" if self.key else " — no key was sent: pass --key or set SHEGONG_API_KEY"
+            fail(f"HTTP 401 {_error_text(resp)}{hint}")
+        return resp
+
+    def ok(self, method: str, path: str, **kw: Any) -> Response:
+        """The response, or the service's refusal (in English and Chinese) and exit 1."""
+        resp = self.request(method, path, **kw)
+        if resp.is_error:
+            fail(f"HTTP {resp.status_code}: {_error_text(resp)}")
+        return resp
+
+    def json(self, method: str, path: str, **kw: Any) -> Any:
+        return self.ok(method, path, **kw).json()
+
+
+def _error_text(resp: Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text[:500]
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        field = f"{error['field']}: " if error.get("field") else ""
+        zh = f" / {error['message_zh']}" if error.get("message_zh") else ""
+        return f"{field}{error.get('message')}{zh}"
+    if isinstance(body, dict) and "detail" in body:
+        return json.dumps(body["detail"], ensure_ascii=False)[:500]
+    return resp.text[:500]
+
+
+def connect(
+    service: str, url: str | None = None, key: str | None = None, data_dir: Path | None = None
+) -> Api:
+    """The service of the platform the command means, with its key — or a clear exit."""
+    if url:
+        return Api(service, url, key, "--url")
+    platform = find_platform(data_dir)
+    if platform is None:
+        where = f"{data_dir}/{PLATFORM_FILE}" if data_dir else f"./.shegong/{PLATFORM_FILE}"
+        fail(
+            "没有正在运行的 shegong 平台 / no running shegong platform found "
+            f"(looked for {where} and {credentials_path()}).\n" + START_HINT
+        )
+    if not platform.running:
+        fail(
+            f"{platform.data_dir} 的平台未在运行 / the platform of {platform.data_dir} is not "
+            f"running (pid {platform.pid} is gone).\n"
+            f"启动它 start it:  uv run shegong up --data-dir {platform.data_dir}"
+        )
+    found = platform.services.get(service)
+    if not found:
+        fail(f"the platform of {platform.data_dir} runs no {service} service")
+    return Api(
+        service, found, key or local_key(platform.data_dir), f"platform of {platform.data_dir}"
+    )
+
+
+# --- imports as jobs ------------------------------------------------------------------
+
+
+def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
+    """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
+    return its report; a refused file or a failed job exits 1 with the reason."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
+    if resp.is_error:
+        fail(f"导入失败 import refused — HTTP {resp.status_code}: {_error_text(resp)}")
+    job = resp.json()
+    if resp.status_code != 202:  # a service that runs it at once: the report itself
+        return dict(job)
+    from rich.console import Console
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(f"{title} (job {job['job_id']})", total=None)
+        while job["status"] == "running":
+            time.sleep(0.2)
+            poll = api.request("GET", f"/imports/{job['job_id']}")
+            if poll.status_code == 404:
+                fail(
+                    f"import job {job['job_id']} is gone: {_error_text(poll)}\n"
+                    "(the service restarted during the import)"
+                )
+            if poll.is_error:
+                fail(f"HTTP {poll.status_code}: {_error_text(poll)}")
+            job = poll.json()
+            bar.update(task, completed=job["rows_done"], total=job["rows_total"])
+    if job["status"] == "failed":
+        error = job.get("error") or {}
+        zh = f" / {error['message_zh']}" if error.get("message_zh") else ""
+        fail(f"导入失败 import failed — HTTP {job.get('http_status')}: {error.get('message')}{zh}")
+    return dict(job["report"])
+
+
+def import_exit(rows_read: int, rejected_rows: int) -> None:
+    """Exit 0 when the import stored what it could (rejected rows are reported above);
+    1 when the file had rows and every one of them was refused."""
+    if rows_read and rejected_rows >= rows_read:
+        err.print("导入失败：所有行均被拒绝 / nothing imported: every row was refused", style="red")
+        raise typer.Exit(1)
+    if rejected_rows:
+        err.print(
+            f"部分导入 partial import: {rejected_rows} row(s) refused (see above), the rest stored"
+        )
+
+
+def rejections_table(rejected: list[dict[str, Any]], with_name: bool = False) -> None:
+    from rich.table import Table
+
+    if not rejected:
+        return
+    columns = ["行 row", *(["姓名 name"] if with_name else []), "字段 field", "原因 reason"]
+    table = Table(*columns, title="rejected 未导入")
+    for r in rejected[:200]:
+        name = [r.get("name") or ""] if with_name else []
+        reason = f"{r['reason']} / {r.get('reason_zh') or ''}"
+        table.add_row(str(r["row"]), *name, r.get("field") or "", reason)
+    out.print(table)
+    if len(rejected) > 200:
+        out.print(f"… and {len(rejected) - 200} more")
+
+
+def write_out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def positions_text(as_of: dict[str, Any]) -> str:
+    """Event positions a figure was computed as of, as ``source position`` pairs."""
+    pairs: list[str] = []
+    for name, value in sorted(as_of.items()):
+        if isinstance(value, dict):
+            inner = positions_text(value)
+            pairs.append(f"{name}: {inner}" if inner != "—" else f"{name}: —")
+        else:
+            pairs.append(f"{name} {value}")
+    return "; ".join(pairs) if pairs else "—"
