@@ -255,7 +255,9 @@ class Linker:
         self.auto_train = auto_train
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
-        self._blocks: dict[tuple[Any, ...], set[str]] = {}
+        # Block key → its records: the key alone while one record holds it (most blocks),
+        # a set from the second on (a set costs ~200 bytes; a census holds ~8 blocks a record).
+        self._blocks: dict[tuple[Any, ...], str | set[str]] = {}
         self._by_name: dict[str, set[str]] = {}
         self._links: dict[str, dict[str, _Edge]] = {}
         self._reviews: dict[str, dict[str, _Edge]] = {}
@@ -455,10 +457,13 @@ class Linker:
 
     def _insert(self, rec: _Rec) -> None:
         self._recs[rec.key] = rec
+        blocks = self._blocks
         for block in rec.blocks:
-            bucket = self._blocks.get(block)
+            bucket = blocks.get(block)
             if bucket is None:
-                self._blocks[block] = {rec.key}
+                blocks[block] = rec.key
+            elif isinstance(bucket, str):
+                blocks[block] = {bucket, rec.key}
             else:
                 bucket.add(rec.key)
         same_name = self._by_name.get(rec.name)
@@ -469,11 +474,15 @@ class Linker:
 
     def _delete(self, rec: _Rec) -> None:
         del self._recs[rec.key]
+        blocks = self._blocks
         for block in rec.blocks:
-            bucket = self._blocks[block]
+            bucket = blocks[block]
+            if isinstance(bucket, str):
+                del blocks[block]
+                continue
             bucket.discard(rec.key)
-            if not bucket:
-                del self._blocks[block]
+            if len(bucket) == 1:
+                blocks[block] = next(iter(bucket))
         names = self._by_name[rec.name]
         names.discard(rec.key)
         if not names:
@@ -482,7 +491,10 @@ class Linker:
     def _drop_edges(self, key: str) -> None:
         for edges in (self._links, self._reviews):
             for other in edges.pop(key, {}):
-                del edges[other][key]
+                theirs = edges[other]
+                del theirs[key]
+                if not theirs:  # no empty dict per record: most records have no edge
+                    del edges[other]
 
     def _rescore(self, key: str) -> None:
         """Recompute every edge of ``key`` against the records sharing a block with it."""
@@ -490,15 +502,17 @@ class Linker:
         rec = self._recs[key]
         candidates: set[str] = set()
         for block in rec.blocks:
-            candidates |= self._blocks[block]
+            bucket = self._blocks[block]
+            if isinstance(bucket, str):
+                candidates.add(bucket)
+            else:
+                candidates |= bucket
         same_name = self._by_name.get(rec.name, set())
         if len(same_name) <= NAME_BLOCK_MAX:
             # A name few records carry is a block of its own: a record with little else
             # (a name and a community) still meets its namesakes.
             candidates |= same_name
         candidates.discard(key)
-        links = self._links.setdefault(key, {})
-        reviews = self._reviews.setdefault(key, {})
         recs, model = self._recs, self.model
         for other_key in candidates:
             other = recs[other_key]
@@ -511,12 +525,9 @@ class Linker:
             )
             if edge is None:
                 continue
-            if edge.link:
-                links[other_key] = edge
-                self._links.setdefault(other_key, {})[key] = edge
-            else:
-                reviews[other_key] = edge
-                self._reviews.setdefault(other_key, {})[key] = edge
+            edges = self._links if edge.link else self._reviews
+            edges.setdefault(key, {})[other_key] = edge
+            edges.setdefault(other_key, {})[key] = edge
 
     def _touch(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and everything their clusters may currently depend on."""

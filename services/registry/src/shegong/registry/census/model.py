@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -306,7 +306,7 @@ SESSIONS: dict[str, frozenset[str]] = {
 
 def train(
     features: Sequence[Features],
-    blocks: dict[tuple[Any, ...], set[str]],
+    blocks: Mapping[tuple[Any, ...], str | set[str]],
     index: dict[str, int],
     *,
     version: int,
@@ -324,7 +324,7 @@ def train(
         patterns: Counter[tuple[int, ...]] = Counter()
         pairs = 0
         for block, keys in blocks.items():
-            if block[0] != rule or len(keys) < 2:
+            if block[0] != rule or isinstance(keys, str):  # one record: no pair
                 continue
             if rule == "i":
                 same_id_pairs += len(keys) * (len(keys) - 1) // 2
