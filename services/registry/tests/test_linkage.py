@@ -522,3 +522,27 @@ def test_a_phone_libphonenumber_does_not_know_is_still_evidence() -> None:
         linker.add(record)
     (link,) = linker.links("mz:1")
     assert link.evidence["phone"]["level"] == "exact"
+
+
+def test_retraining_emits_only_the_decisions_that_changed() -> None:
+    records, _ = city_records(300, seed=11)
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+
+    def active() -> set[tuple[str, str]]:
+        return {(link.a, link.b) for r in records for link in linker.links(r.key)}
+
+    held = active()
+    out = linker.train()
+    assert linker.model.version == 1
+    # A Link announced is a pair not linked before; an Unlink one linked before: a link
+    # that holds under the new weights is not announced again.
+    assert all((d.a, d.b) not in held for d in out if isinstance(d, Link))
+    assert all((d.a, d.b) in held for d in out if isinstance(d, Unlink))
+    assert active() == (held | {(d.a, d.b) for d in out if isinstance(d, Link)}) - {
+        (d.a, d.b) for d in out if isinstance(d, Unlink)
+    }
+    again = linker.train()  # the same records: the same model, nothing to announce
+    assert linker.model.version == 2
+    assert not [d for d in again if isinstance(d, Link | Unlink)]

@@ -695,8 +695,15 @@ class Linker:
                     out.append(Unlink(pair[0], pair[1], link.rule, why, link.evidence))
         for pair, link in sorted(new_links.items()):
             old = old_links.get(pair)
+            # A link that still holds is not announced again because a new model weighs
+            # it differently: a retraining emits only the decisions that changed.
             if old is not link and (
-                old is None or old.rule != link.rule or old.evidence != link.evidence
+                old is None
+                or old.rule != link.rule
+                or (
+                    old.evidence != link.evidence
+                    and old.evidence.get("model") == link.evidence.get("model")
+                )
             ):
                 out.append(link)
         out.extend(self._requeue(everything, removed, refused, edges))
