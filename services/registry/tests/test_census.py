@@ -263,6 +263,38 @@ async def test_the_model_is_learned_on_request_published_and_explained(city) -> 
     assert sorted(len(p["records"]) for p in await persons(c)) == [2, 2, 2, 2]
 
 
+async def test_kept_rows_problems_reach_the_quality_report(city) -> None:
+    c = city.client
+    bad_id = LI_TYPO
+    rows = [
+        person_row(记录编号="Q1", 姓名="周杰", 岗位类别="社工大师", 入职日期="2021-02-30"),
+        person_row(记录编号="Q2", 姓名="吴敏", 身份证号=bad_id),
+        person_row(记录编号="Q3", 姓名="郑和", 证书等级="社会工作师"),  # no 取证日期
+        person_row(记录编号="Q4", 姓名="孙悟"),  # nothing wrong
+    ]
+    report = await import_roster(c, "civil-affairs", roster(rows))
+    assert (report["new"], report["rejected"]) == (4, [])
+    await settled(c)
+    quality = (await c.get("/census/quality")).json()
+    listed = quality["rows_with_problems"]["civil-affairs"]
+    assert listed["rows"] == 3
+    by_id = {r["record_id"]: r for r in listed["first"]}
+    assert sorted(by_id) == ["Q1", "Q2", "Q3"]
+    assert by_id["Q1"]["row"] == 2
+    assert {p.split(":")[0] for p in by_id["Q1"]["problems"]} == {"post", "hired_on"}
+    assert by_id["Q2"]["problems"][0].startswith("id_number:")
+    assert by_id["Q3"]["problems"][0].startswith("certified_on:")
+    assert bad_id not in str(quality) and bad_id[:17] not in str(quality)
+    # Fixed and imported again: the row leaves the list.
+    rows[0] = person_row(记录编号="Q1", 姓名="周杰", 岗位类别="其他", 入职日期="2021-02-28")
+    await import_roster(c, "civil-affairs", roster(rows))
+    quality = (await c.get("/census/quality")).json()
+    assert {r["record_id"] for r in quality["rows_with_problems"]["civil-affairs"]["first"]} == {
+        "Q2",
+        "Q3",
+    }
+
+
 async def test_decisions_are_checked_at_the_edge(city) -> None:
     c = city.client
     rows = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -22,6 +22,9 @@ roster_records = Table(
     Column("fingerprint", String(64), nullable=False),
     Column("row_number", Integer),
     Column("imported_at", DateTime(timezone=True)),
+    # The row's problems at its last import (values left out, a second record of one ID
+    # number …) for the census quality report; None when it had none.
+    Column("problems", JSON),
 )
 
 

@@ -84,7 +84,6 @@ class CensusCommands:
             "position": envelope.sequence,
         }
 
-
     async def request_training(self, ctx: CommandContext) -> dict[str, Any]:
         """Ask the census to learn its model again; it does so as it reaches the request."""
         async with self.store.transaction(ctx) as tx:

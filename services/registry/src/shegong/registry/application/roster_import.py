@@ -186,7 +186,7 @@ class RosterImporter:
             # person; none of them is refused (a certificate list has a row per certificate).
             touched: list[Worker] = []
             new_records: list[dict[str, Any]] = []
-            changed_records: list[tuple[str, str, int]] = []
+            changed_records: list[tuple[str, str, int, dict[str, Any] | None]] = []
             vault_new: list[dict[str, Any]] = []
             vault_changed: list[dict[str, Any]] = []
             for key, row in keyed.items():
@@ -194,6 +194,7 @@ class RosterImporter:
                 if key in known and known[key][1] == fingerprint:
                     report.unchanged += 1
                     continue
+                first_warning = len(report.warnings)
                 for warning in row.warnings:
                     report.warnings.append({"row": row.row_number, "warning": warning})
                 if row.id_problem:  # kept for the census, but the clerk must know
@@ -207,7 +208,14 @@ class RosterImporter:
                 try:
                     if key in known:
                         worker = await self._changed(tx, known[key][0], row, today, report)
-                        changed_records.append((key, fingerprint, row.row_number))
+                        changed_records.append(
+                            (
+                                key,
+                                fingerprint,
+                                row.row_number,
+                                _problems(row, report, first_warning),
+                            )
+                        )
                         report.changed += 1
                     else:
                         id_hash = (
@@ -234,6 +242,7 @@ class RosterImporter:
                                 "fingerprint": fingerprint,
                                 "row_number": row.row_number,
                                 "imported_at": now,
+                                "problems": _problems(row, report, first_warning),
                             }
                         )
                         report.new += 1
@@ -255,14 +264,19 @@ class RosterImporter:
             envelopes = await tx.save_all(touched)
             if new_records:
                 await tx.conn.execute(insert(roster_records), new_records)
-            for key, fingerprint, row_number in changed_records:
+            for key, fingerprint, row_number, problems in changed_records:
                 await tx.conn.execute(
                     update(roster_records)
                     .where(
                         (roster_records.c.department == department)
                         & (roster_records.c.record_key == key)
                     )
-                    .values(fingerprint=fingerprint, row_number=row_number, imported_at=now)
+                    .values(
+                        fingerprint=fingerprint,
+                        row_number=row_number,
+                        imported_at=now,
+                        problems=problems,
+                    )
                 )
             if vault_new:
                 await tx.conn.execute(insert(personal_data), vault_new)
@@ -411,6 +425,15 @@ class RosterImporter:
             )
             found.update({r.id_number_hash: f"worker {r.worker_id}" for r in rows})
         return found
+
+
+def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any] | None:
+    """What the census quality report lists of a kept row: its number, its own key and the
+    values left out (the warnings of this import; never a whole ID number or phone)."""
+    warnings = [w["warning"] for w in report.warnings[first:]]
+    if not warnings:
+        return None
+    return {"row": row.row_number, "record_id": row.record_id, "problems": warnings}
 
 
 def _reported_id(row: RosterRow) -> str | None:

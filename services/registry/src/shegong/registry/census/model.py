@@ -126,8 +126,8 @@ class MatchModel:
         total = self.prior_weight
         for c, level in zip(COMPARISONS, levels, strict=True):
             if level:
-                total += name_weight if c == "name" and level == NAME_EXACT else (
-                    self.weights[c][level]
+                total += (
+                    name_weight if c == "name" and level == NAME_EXACT else (self.weights[c][level])
                 )
         return total
 
@@ -347,13 +347,14 @@ def train(
     for c in COMPARISONS:
         counts = expected[c]
         mass = sum(counts[1:])
-        m[c] = _normalised(
-            [0.0]
-            + [
-                counts[level] + _SMOOTHING * _M0[c][level]
-                for level in range(1, len(LEVELS[c]))
-            ]
-        ) if mass > 0 else _M0[c]
+        m[c] = (
+            _normalised(
+                [0.0]
+                + [counts[level] + _SMOOTHING * _M0[c][level] for level in range(1, len(LEVELS[c]))]
+            )
+            if mass > 0
+            else _M0[c]
+        )
     total_pairs = max(n * (n - 1) // 2, 1)
     with_id = sum(1 for f in features if f.id_hash) / max(n, 1)
     # Pairs of one person: those sharing a valid ID number, scaled by how many records carry

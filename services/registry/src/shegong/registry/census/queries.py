@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
 from shegong.kernel.schema import projection_positions
+from shegong.registry.adapters.roster_records import roster_records
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.indicators import (
     ExpertAdmission,
@@ -427,6 +428,9 @@ async def coverage(
     }
 
 
+QUALITY_ROWS_SHOWN = 200  # per department; the count covers them all
+
+
 async def quality(conn: AsyncConnection) -> dict[str, Any]:
     """Per department: records, bad or missing ID numbers, missing fields, pairs in review."""
     stats: dict[str, dict[str, Any]] = {}
@@ -454,9 +458,23 @@ async def quality(conn: AsyncConnection) -> dict[str, Any]:
     for p in await conn.execute(select(reviews.c.a, reviews.c.b)):
         for d in {dept_of.get(p.a), dept_of.get(p.b)} - {None}:
             stats[d]["in_review"] += 1  # type: ignore[index]
+    # The rows kept with a value left out (or another of their problems), as the last
+    # import of each record reported them: row number, the department's own key, reasons.
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in await conn.execute(
+        select(roster_records.c.department, roster_records.c.problems)
+        .where(roster_records.c.problems.is_not(None))
+        .order_by(roster_records.c.department, roster_records.c.row_number)
+    ):
+        if r.problems:
+            rows[r.department].append(r.problems)
     labels = dict(QUALITY_FIELDS)
     return {
         "fields": [{"field": f, "label_zh": labels[f]} for f, _ in QUALITY_FIELDS],
+        "rows_with_problems": {
+            d: {"rows": len(found), "first": found[:QUALITY_ROWS_SHOWN]}
+            for d, found in sorted(rows.items())
+        },
         "departments": {
             d: {
                 **s,

@@ -564,9 +564,7 @@ class _RowParser:
             ]
         for field_name, problem in problems:
             warnings.append(
-                _warning(
-                    field_name, f"{problem.reason}; left out", f"{problem.reason_zh}，已忽略"
-                )
+                _warning(field_name, f"{problem.reason}; left out", f"{problem.reason_zh}，已忽略")
             )
 
         gender = values["gender"]

@@ -39,6 +39,8 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("rm_census_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("id_parts", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("roster_records", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("problems", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
@@ -47,6 +49,8 @@ def downgrade() -> None:
         batch_op.create_unique_constraint(
             "uq_personal_data_department_id", ["department", "id_number_hash"]
         )
+    with op.batch_alter_table("roster_records", schema=None) as batch_op:
+        batch_op.drop_column("problems")
     with op.batch_alter_table("rm_census_records", schema=None) as batch_op:
         batch_op.drop_column("id_parts")
     with op.batch_alter_table("census_state", schema=None) as batch_op:
