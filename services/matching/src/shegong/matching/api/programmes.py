@@ -7,12 +7,14 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.matching.adapters.survey_file import SurveyFileError
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
@@ -53,10 +55,13 @@ def programmes_router(
         return await commands.check_in(programme_id, cmd, ctx)
 
     @router.post("/imports/needs-survey", summary="Import a needs survey (需求调查) CSV/XLSX")
-    async def import_survey(ctx: Ctx, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
-        data = await file.read()
+    async def import_survey(ctx: Ctx, file: Annotated[UploadFile, File()]) -> Any:
         try:
-            report = await importer.import_file(data, file.filename or "survey", ctx)
+            # Read within the declared limits and parsed off the event loop.
+            data, filename = await open_upload(file, "survey")
+            report = await importer.import_file(data, filename, ctx)
+        except TabularFileError as err:
+            return _file_error(err)
         except SurveyFileError as err:
             raise DomainError(f"{err} / {err.message_zh}", field="file") from err
         return asdict(report)
@@ -66,3 +71,9 @@ def programmes_router(
         return await unmet_needs(engine, community)
 
     return router
+
+
+def _file_error(err: TabularFileError) -> JSONResponse:
+    """A refused file: 422 (413 when too large) naming the limit, in both languages."""
+    body = {"code": "bad_file", "field": "file", "message": err.message}
+    return JSONResponse({"error": {**body, "message_zh": err.message_zh}}, err.status)

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx, admin_only, refuse_other_department
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.imports.roster import RosterFileError
-
-MAX_UPLOAD = 64 * 1024 * 1024
 
 
 def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRouter:
@@ -54,12 +53,14 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
 async def _imported(
     file: UploadFile, default_name: str, run: Callable[[bytes, str], Awaitable[Reported]]
 ) -> Any:
-    """Read the upload (bounded), run the import, turn a refused file into a 4xx."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
+    """Read the upload within the declared limits and parse it off the event loop
+    (``tabular.open_upload``), run the import, turn a refused file into a 4xx."""
     try:
-        report = await run(data, file.filename or default_name)
+        data, filename = await open_upload(file, default_name)
+    except TabularFileError as err:
+        return _file_error(err.status, err.message, err.message_zh)
+    try:
+        report = await run(data, filename)
     except RosterFileError as err:
         return _file_error(422, str(err), err.message_zh)
     return report.as_dict()

@@ -10,10 +10,8 @@ from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx
-from shegong.kernel.tabular import TabularFileError
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.training.application.imports import ImportReport, SheetImporter
-
-MAX_UPLOAD = 16 * 1024 * 1024
 
 
 def imports_router(importer: SheetImporter) -> APIRouter:
@@ -42,13 +40,13 @@ def imports_router(importer: SheetImporter) -> APIRouter:
 async def _imported(
     file: UploadFile, default: str, run: Callable[[bytes, str], Awaitable[ImportReport]]
 ) -> Any:
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _file_error(413, "file is larger than 16 MiB", "文件超过 16 MiB")
+    """Read the upload within the declared limits, parsed off the event loop
+    (``tabular.open_upload``); a refused file is a 4xx naming the limit."""
     try:
-        return (await run(data, file.filename or default)).as_dict()
+        data, filename = await open_upload(file, default)
+        return (await run(data, filename)).as_dict()
     except TabularFileError as err:
-        return _file_error(422, err.message, err.message_zh)
+        return _file_error(err.status, err.message, err.message_zh)
 
 
 def _file_error(status: int, message: str, message_zh: str) -> JSONResponse:
