@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 
 from shegong.kernel import hostile_files as hostile
 
-ENDPOINTS = {
+ENDPOINTS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "registry": [
         ("/imports/roster", {"department": "civil-affairs"}),
         ("/imports/regions", {}),
