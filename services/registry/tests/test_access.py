@@ -8,6 +8,7 @@ no event in the store.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from fastapi import APIRouter
 
 from shegong.kernel.api_keys import KeysFile, new_key
 from shegong.kernel.auth import AuthConfigError
+from shegong.kernel.db import writing
 from shegong.kernel.feed import HttpFeed
+from shegong.kernel.testing import eventually
+from shegong.registry.ladder.process import ladder_appraisals
 from shegong.registry.main import RegistrySettings, build
 
 from .conftest import Node, StartNode
@@ -249,6 +253,61 @@ async def test_the_admin_acts_for_any_department_and_alone_runs_city_wide_import
         assert resp.status_code == 200, resp.text
     actors = {e.actor for e in await events(city)}
     assert actors == {"city-admin"}
+
+
+async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, keys: Keys) -> None:
+    """Issue 16 (4): expert-pool admission and the re-evaluation answered any department
+    key, and their events said "registry.ladder" instead of who asked."""
+    async with as_(node, keys.civil) as civil:
+        resp = await register(civil, department="civil-affairs")
+        assert resp.status_code == 201, resp.text
+        wid = resp.json()["worker"]["worker_id"]
+        cert = {"level": "intermediate", "certified_on": "2019-06-01"}
+        assert (await civil.post(f"/workers/{wid}/certificates", json=cert)).status_code == 200
+    # Training's word that the worker was appraised 称职 (what its events would bring).
+    async with writing(node.runtime.engine) as conn:
+        row = {"worker_id": wid, "period": "2024", "grade": "competent"}
+        await conn.execute(ladder_appraisals.insert().values(**row, assessed_on=date(2025, 1, 5)))
+    before = await head(node)
+    for key in (keys.civil, keys.hrss):
+        async with as_(node, key) as dept:
+            refused(await dept.post(f"/ladder/{wid}/expert-pool", json={}), 403)
+            refused(await dept.post("/ladder/evaluate"), 403)
+    assert await head(node) == before, "a refused ladder write left events behind"
+    async with as_(node, keys.admin) as admin:
+        admin.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任, percent-encoded
+        admin.headers["X-Correlation-ID"] = "ladder-by-admin"
+        assert (await admin.post("/ladder/evaluate")).status_code == 200
+
+        async def decided() -> bool:  # by the sweep just asked for, or the ladder's watch
+            standing = (await admin.get(f"/ladder/{wid}")).json()
+            return any(s["step"] == "expert_pool" and s["eligible"] for s in standing["steps"])
+
+        await eventually(decided)
+        resp = await admin.post(f"/ladder/{wid}/expert-pool", json={})
+        assert resp.status_code == 201, resp.text
+        # As of a day before the certificate: the decisions change, published as asked.
+        resp = await admin.post("/ladder/evaluate", params={"as_of": "2018-01-01"})
+        assert resp.status_code == 200 and resp.json()["events"] >= 1, resp.text
+    ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
+    assert {"ExpertPoolAdmitted", "LadderEligibilityChanged"} <= {e.type for e in ladder}
+    assert {e.actor for e in ladder} == {"city-admin (李主任)"}
+    assert {e.department for e in ladder} == {"civil-affairs"}
+
+
+async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: Keys) -> None:
+    """Issue 16 (5): 李主任 sent in X-Actor was stored as æä¸»ä»» (UTF-8 read as latin-1)."""
+    raw = "李主任".encode()
+    async with as_(node, keys.civil) as civil:
+        for header in (raw, b"%E6%9D%8E%E4%B8%BB%E4%BB%BB"):
+            resp = await civil.post(
+                "/workers",
+                json={"name": "张伟", "department": "civil-affairs", "hired_on": "2020-03-01"},
+                headers={"X-Actor": header},  # type: ignore[arg-type]
+            )
+            assert resp.status_code == 201, resp.text
+    actors = [e.actor for e in await events(node) if e.type == "WorkerRegistered"]
+    assert actors == ["mz-clerk (李主任)", "mz-clerk (李主任)"]
 
 
 # --- personal data in full -------------------------------------------------------------
