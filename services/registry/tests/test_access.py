@@ -66,12 +66,24 @@ async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
     return await start_node(sqlite_url, api_keys_file=str(keys.file.path))
 
 
+ACCESS_LOG = {"AccessRecorded", "ApiKeyIssued", "ApiKeyRevoked"}
+
+
 async def head(node: Node) -> int:
-    return await node.runtime.store.head()
+    """The position of the last event that is not an access record (a refusal is now
+    recorded: 'nothing stored' means no record changed)."""
+    return max((e.sequence for e in await events(node)), default=0)
 
 
 async def events(node: Node, after: int = 0) -> list[Any]:
-    return await node.runtime.store.read_after(after, 1000)
+    """The records' events after ``after``, without the access log's."""
+    every = await node.runtime.store.read_after(after, 10_000)
+    return [e for e in every if e.type not in ACCESS_LOG]
+
+
+async def access_log(node: Node, after: int = 0) -> list[Any]:
+    every = await node.runtime.store.read_after(after, 10_000)
+    return [e for e in every if e.type in ACCESS_LOG]
 
 
 async def register(client: httpx.AsyncClient, **body: Any) -> httpx.Response:
@@ -154,6 +166,62 @@ async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys:
             assert keys.file.revoke(keys.civil.split("_")[1])
             refused(await old.get("/workers"), 401)
             assert (await new.get("/workers")).status_code == 200
+
+
+async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, keys: Keys) -> None:
+    """Issue 16 (5): the feed, the worker list and the census export carried personal data
+    and left nothing in /audit/access; refused attempts and keys were not recorded."""
+    async with as_(node, keys.civil) as civil:
+        civil.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任
+        assert (await register(civil, department="civil-affairs")).status_code == 201
+        assert (await civil.get("/workers", params={"q": "张"})).status_code == 200
+        assert (await civil.get("/events", params={"after": 0})).status_code == 200
+        refused(await register(civil, department="hrss"), 403, "department")
+        refused(await civil.get("/audit/access"), 403)
+    async with as_(node, keys.service) as service:  # the platform's own consumers: not logged
+        assert (await service.get("/events", params={"after": 0})).status_code == 200
+    async with as_(node, keys.auditor) as auditor:
+        refused(await auditor.post("/workers", json={"name": "x"}), 403)
+    async with as_(node, None) as anon:
+        refused(await anon.get("/workers"), 401)  # nobody to name: logged, not stored
+    revoked = keys.file.issue("department", name="临时-王科员", department="hrss")
+
+    async def logged(kind: str) -> list[Any]:
+        records = await access_log(node)
+        seen = any(e.type == kind and e.data["name"] == "临时-王科员" for e in records)
+        return records if seen else []
+
+    await eventually(lambda: logged("ApiKeyIssued"))  # the service took it in: recorded
+    assert keys.file.revoke(revoked.split("_")[1])
+    records = await eventually(lambda: logged("ApiKeyRevoked"))
+    reads = [e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "read"]
+    assert [(r["what"], r["path"], r["query"]) for r in reads] == [
+        ("workers_list", "/workers", "q=%E5%BC%A0"),
+        ("events_feed", "/events", "after=0"),
+    ]
+    assert {r["viewer"] for r in reads} == {"mz-clerk (李主任)"}
+    assert {r["viewer_department"] for r in reads} == {"civil-affairs"}
+    refusals = [
+        e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "refused"
+    ]
+    assert [(r["viewer"], r["method"], r["path"]) for r in refusals] == [
+        ("mz-clerk (李主任)", "POST", "/workers"),
+        ("mz-clerk (李主任)", "GET", "/audit/access"),
+        ("audit-office", "POST", "/workers"),
+    ]
+    assert "hrss" in refusals[0]["reason"]
+    issued = {e.data["name"]: e.data for e in records if e.type == "ApiKeyIssued"}
+    names = {"city-admin", "mz-clerk", "rs-clerk", "audit-office", "training-service"}
+    assert set(issued) == {*names, "临时-王科员"}
+    assert issued["mz-clerk"]["role"] == "department"
+    assert issued["mz-clerk"]["key_department"] == "civil-affairs"
+    (gone,) = [e.data for e in records if e.type == "ApiKeyRevoked"]
+    assert gone["name"] == "临时-王科员" and gone["key_id"] == revoked.split("_")[1]
+    for e in records:  # never a secret, never a hash
+        assert revoked.split("_", 2)[2] not in json.dumps(e.data) and "sha256" not in e.data
+    async with as_(node, keys.auditor) as auditor:
+        listed = (await auditor.get("/audit/access", params={"type": "AccessRecorded"})).json()
+        assert listed["total"] == len(reads) + len(refusals)
 
 
 async def test_auditor_and_service_read_but_never_write(node: Node, keys: Keys) -> None:
@@ -271,9 +339,11 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
     before = await head(node)
     for key in (keys.civil, keys.hrss):
         async with as_(node, key) as dept:
+            dept.headers["X-Correlation-ID"] = "ladder-by-department"
             refused(await dept.post(f"/ladder/{wid}/expert-pool", json={}), 403)
             refused(await dept.post("/ladder/evaluate"), 403)
-    assert await head(node) == before, "a refused ladder write left events behind"
+    left = [e for e in await events(node) if e.correlation_id == "ladder-by-department"]
+    assert left == [], "a refused ladder write left events behind"
     async with as_(node, keys.admin) as admin:
         admin.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任, percent-encoded
         admin.headers["X-Correlation-ID"] = "ladder-by-admin"
@@ -358,17 +428,20 @@ async def test_personal_data_in_full_only_for_admin_and_own_department_and_audit
         async with as_(node, key) as other:
             refused(await other.get("/audit/access"), 403)
     async with as_(node, keys.auditor) as auditor:
-        log = (await auditor.get("/audit/access")).json()
-        assert log["types"] == ["PersonalDataViewed"] and log["total"] == 2
+        viewed = {"type": "PersonalDataViewed"}
+        log = (await auditor.get("/audit/access", params=viewed)).json()
+        assert log["types"] == sorted(["PersonalDataViewed", *ACCESS_LOG])
+        assert log["total"] == 2
         assert [i["data"]["viewer"] for i in log["items"]] == [
             "mz-clerk (wang.k)",
             "city-admin (wang.k)",
         ]
         assert all(ID_MALE_1988 not in json.dumps(i) for i in log["items"])
-        mine = (await auditor.get("/audit/access", params={"actor": views[1].actor})).json()
+        mine = await auditor.get("/audit/access", params={**viewed, "actor": views[1].actor})
+        mine = mine.json()
         assert [i["position"] for i in mine["items"]] == [views[1].sequence]
         later = await auditor.get("/audit/access", params={"since": "2999-01-01T00:00:00Z"})
-        assert later.json() == {"total": 0, "types": ["PersonalDataViewed"], "items": []}
+        assert later.json() == {"total": 0, "types": log["types"], "items": []}
 
 
 # --- open mode and refusing to start ---------------------------------------------------

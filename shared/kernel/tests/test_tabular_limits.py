@@ -97,3 +97,19 @@ def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 def test_an_ordinary_workbook_still_reads() -> None:
     rows = list(read_table(hostile.cells_at("A1", "C3"), "ok.xlsx").rows)
     assert rows == [(1, ["x", "", ""]), (3, ["", "", "x"])]
+
+
+def test_long_numbers_are_cut_in_quoted_text() -> None:
+    from shegong.kernel.redact import redact_numbers
+
+    assert redact_numbers("date '620102198805061231' is not a date") == (
+        "date '620***' is not a date"
+    )
+    assert redact_numbers("签到时间“62010219880506123X”格式不对") == "签到时间“620***”格式不对"
+    assert redact_numbers("138-1234-5678 and 138 1234 5678") == "138*** and 138***"
+    assert redact_numbers("row 933, year 2024, 6.20102198805061e+17") == (
+        "row 933, year 2024, 6.201***e+17"
+    )
+    assert redact_numbers(None) is None
+    for date in ("hired_on: 2021-2-30 does not exist", "签到时间“2025-03-01 08:55”", "20210230"):
+        assert redact_numbers(date) == date

@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.training import TargetGroup
 
@@ -338,7 +339,10 @@ MatchingEvent = Annotated[
     | ProgrammeCreated
     | CheckedIn
     | NeedRecorded
-    | ResidentContactViewed,
+    | ResidentContactViewed
+    | AccessRecorded
+    | ApiKeyIssued
+    | ApiKeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -364,5 +368,6 @@ MATCHING_STREAM = StreamContract(
         CheckedIn,
         NeedRecorded,
         ResidentContactViewed,
+        *ACCESS_EVENTS,
     ),
 )

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract
 from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
 
@@ -282,7 +283,10 @@ RegistryEvent = Annotated[
     | PairQueuedForReview
     | CensusPairDecided
     | ExpertAdmitted
-    | PersonalDataViewed,
+    | PersonalDataViewed
+    | AccessRecorded
+    | ApiKeyIssued
+    | ApiKeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -307,5 +311,6 @@ REGISTRY_STREAM = StreamContract(
         PersonalDataViewed,
         LadderEligibilityChanged,
         ExpertPoolAdmitted,
+        *ACCESS_EVENTS,
     ),
 )

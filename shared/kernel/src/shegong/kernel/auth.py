@@ -143,6 +143,7 @@ async def authenticate(
         if found is None:
             raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
         principal = found
+    request.state.principal = principal  # known from here on: a refusal names it
     if principal.role in READ_ONLY_ROLES and request.method not in READ_METHODS:
         raise AuthError(
             403,
@@ -151,7 +152,6 @@ async def authenticate(
             else f"a {principal.role} key may only read",
             "只读角色（审计/服务）不能修改数据",
         )
-    request.state.principal = principal
     return principal
 
 
