@@ -175,6 +175,8 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, ke
         civil.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任
         assert (await register(civil, department="civil-affairs")).status_code == 201
         assert (await civil.get("/workers", params={"q": "张"})).status_code == 200
+        searched = {"q": ID_MALE_1988}  # a search by ID number: never on the bus whole
+        assert (await civil.get("/workers", params=searched)).status_code == 200
         assert (await civil.get("/events", params={"after": 0})).status_code == 200
         refused(await register(civil, department="hrss"), 403, "department")
         refused(await civil.get("/audit/access"), 403)
@@ -197,6 +199,7 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, ke
     reads = [e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "read"]
     assert [(r["what"], r["path"], r["query"]) for r in reads] == [
         ("workers_list", "/workers", "q=%E5%BC%A0"),
+        ("workers_list", "/workers", "q=620***"),
         ("events_feed", "/events", "after=0"),
     ]
     assert {r["viewer"] for r in reads} == {"mz-clerk (李主任)"}
@@ -217,8 +220,9 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, ke
     assert issued["mz-clerk"]["key_department"] == "civil-affairs"
     (gone,) = [e.data for e in records if e.type == "ApiKeyRevoked"]
     assert gone["name"] == "临时-王科员" and gone["key_id"] == revoked.split("_")[1]
-    for e in records:  # never a secret, never a hash
+    for e in records:  # never a secret, never a hash, never a whole ID number
         assert revoked.split("_", 2)[2] not in json.dumps(e.data) and "sha256" not in e.data
+        assert ID_MALE_1988 not in json.dumps(e.data)
     async with as_(node, keys.auditor) as auditor:
         listed = (await auditor.get("/audit/access", params={"type": "AccessRecorded"})).json()
         assert listed["total"] == len(reads) + len(refusals)
