@@ -177,6 +177,8 @@ async def test_training_scopes_a_department_by_the_registrys_own_record(city: Ci
         ok(await admin.post("/assessments", json={**appraisal, "period": "2023"}))
         exams = f"姓名,身份证号,考试年度,级别,是否通过\n张伟,{ZHANG},2025,社会工作师,是\n".encode()
         theirs = ok(await hrss.post("/imports/exam-results", files={"file": ("e.csv", exams)}))
-        assert theirs["recorded"] == 0 and theirs["rejected"][0]["field"] == "department"
+        # Another department's worker: not found among hrss's — not who, not whose.
+        assert theirs["recorded"] == 0 and theirs["rejected"][0]["field"] == "id_number"
+        assert theirs["rejected"][0]["reason"] == "not found among your department's workers"
         ours = ok(await civil.post("/imports/exam-results", files={"file": ("e.csv", exams)}))
         assert ours["recorded"] == 1 and not ours["rejected"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -146,6 +147,36 @@ TRAINING_OPENAPI = {
 }
 
 
+_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_aware(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Send the console's form token with every POST, as its pages do (learnt from the
+    last page, or from the login page when none was read yet)."""
+    token: dict[str, str] = {}
+
+    async def learn(response: httpx.Response) -> None:
+        if response.request.url.path == "/logout":
+            token.clear()  # the session ended: a new token comes with the next page
+        if "text/html" in response.headers.get("content-type", ""):
+            await response.aread()
+            if found := _CSRF.search(response.text):
+                token["value"] = found.group(1)
+
+    async def send(request: httpx.Request) -> None:
+        if request.method != "POST" or "x-csrf-token" in request.headers:
+            return
+        if "value" not in token:
+            await client.get("/login")  # the session (cookie) the token belongs to
+            if "cookie" in request.headers:
+                del request.headers["cookie"]
+            client.cookies.set_cookie_header(request)
+        request.headers["X-CSRF-Token"] = token.get("value", "")
+
+    client.event_hooks = {"request": [send], "response": [learn]}
+    return client
+
+
 async def console(
     seen: list[httpx.Request], training: dict[str, Any] | None = None
 ) -> AsyncIterator[httpx.AsyncClient]:
@@ -162,7 +193,7 @@ async def console(
             transport=httpx.ASGITransport(app=app), base_url="http://console"
         ) as client,
     ):
-        yield client
+        yield csrf_aware(client)
 
 
 @pytest.fixture
@@ -300,7 +331,7 @@ async def test_the_session_cookie_is_secure_over_https() -> None:
             transport=httpx.ASGITransport(app=app), base_url="https://console"
         ) as client,
     ):
-        response = await client.post("/login", data={"api_key": GOOD_KEY})
+        response = await csrf_aware(client).post("/login", data={"api_key": GOOD_KEY})
         assert "; secure" in response.headers["set-cookie"].lower()
 
 
@@ -412,3 +443,66 @@ def test_the_access_log_merges_the_services_newest_first_a_page_at_a_time() -> N
     first = [(r["service"], r["position"]) for r in merged(found, 0)]
     assert first == [("registry", 9), ("matching", 4), ("registry", 3)]
     assert [(r["service"], r["position"]) for r in merged(found, 2)] == [("registry", 3)]
+
+
+ORDER = {
+    "community": "东关社区",
+    "target_group": "elderly",
+    "service_type": "meal",
+    "urgency": "routine",
+}
+
+
+async def test_a_cross_site_post_is_refused_and_nothing_reaches_the_services() -> None:
+    """Issue 16 (6): a hostile page's form posted with the session cookie created an order,
+    and a forged login signed the victim in with the attacker's key."""
+    seen: list[httpx.Request] = []
+    async for client in console(seen):
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        page = await client.get("/services")
+        token = _CSRF.search(page.text)
+        assert token and f'name="csrf_token" value="{token.group(1)}"' in page.text
+        assert f'hx-headers=\'{{"X-CSRF-Token": "{token.group(1)}"}}\'' in page.text
+        client.event_hooks = {"request": [], "response": []}  # now as a hostile page would
+        seen.clear()
+        hostile = {"Origin": "http://evil.example"}
+        refused = await client.post("/services/orders", data=ORDER, headers=hostile)
+        assert refused.status_code == 403 and "CSRF" in refused.text and "跨站" in refused.text
+        # Same origin claimed, but no token (or a wrong one): refused too.
+        for extra in ({}, {"csrf_token": "x" * 43}):
+            resp = await client.post("/services/orders", data={**ORDER, **extra})
+            assert resp.status_code == 403
+        referer = {"Referer": "http://127.0.0.1:8101/docs", "X-CSRF-Token": token.group(1)}
+        assert (
+            await client.post("/services/orders", data=ORDER, headers=referer)
+        ).status_code == 403
+        assert [r for r in seen if r.method == "POST"] == [], "nothing was forwarded"
+        # With the page's token (as the form sends it), from the console itself: accepted.
+        ok = await client.post(
+            "/services/orders",
+            data={**ORDER, "csrf_token": token.group(1)},
+            headers={"Origin": "http://console"},
+        )
+        assert ok.status_code != 403 and "csrf-refused" not in ok.text, ok.text
+        # (the stub services answer no order: what counts is that it was forwarded)
+        assert [r.url.path for r in seen if r.method == "POST"] == ["/requests"]
+
+
+async def test_login_csrf_is_refused() -> None:
+    async for client in console([]):
+        client.event_hooks = {"request": [], "response": []}
+        forged = await client.post("/login", data={"api_key": GOOD_KEY})
+        assert forged.status_code == 403 and "set-cookie" not in forged.headers
+
+
+async def test_logout_ends_the_session_on_the_server() -> None:
+    """Issue 16 (6): after logout, a copy of the cookie still opened the session for 8 h."""
+    async for client in console([]):
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        copied = client.cookies["shegong_console"]
+        assert (await client.get("/census")).status_code != 303  # signed in
+        assert (await client.post("/logout")).status_code == 303
+        client.cookies.clear()
+        client.cookies.set("shegong_console", copied)
+        again = await client.get("/census")
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")

@@ -8,6 +8,7 @@ no event in the store.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,10 @@ from fastapi import APIRouter
 
 from shegong.kernel.api_keys import KeysFile, new_key
 from shegong.kernel.auth import AuthConfigError
+from shegong.kernel.db import writing
 from shegong.kernel.feed import HttpFeed
+from shegong.kernel.testing import eventually
+from shegong.registry.ladder.process import ladder_appraisals
 from shegong.registry.main import RegistrySettings, build
 
 from .conftest import Node, StartNode
@@ -62,12 +66,24 @@ async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
     return await start_node(sqlite_url, api_keys_file=str(keys.file.path))
 
 
+ACCESS_LOG = {"AccessRecorded", "ApiKeyIssued", "ApiKeyRevoked"}
+
+
 async def head(node: Node) -> int:
-    return await node.runtime.store.head()
+    """The position of the last event that is not an access record (a refusal is now
+    recorded: 'nothing stored' means no record changed)."""
+    return max((e.sequence for e in await events(node)), default=0)
 
 
 async def events(node: Node, after: int = 0) -> list[Any]:
-    return await node.runtime.store.read_after(after, 1000)
+    """The records' events after ``after``, without the access log's."""
+    every = await node.runtime.store.read_after(after, 10_000)
+    return [e for e in every if e.type not in ACCESS_LOG]
+
+
+async def access_log(node: Node, after: int = 0) -> list[Any]:
+    every = await node.runtime.store.read_after(after, 10_000)
+    return [e for e in every if e.type in ACCESS_LOG]
 
 
 async def register(client: httpx.AsyncClient, **body: Any) -> httpx.Response:
@@ -150,6 +166,66 @@ async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys:
             assert keys.file.revoke(keys.civil.split("_")[1])
             refused(await old.get("/workers"), 401)
             assert (await new.get("/workers")).status_code == 200
+
+
+async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, keys: Keys) -> None:
+    """Issue 16 (5): the feed, the worker list and the census export carried personal data
+    and left nothing in /audit/access; refused attempts and keys were not recorded."""
+    async with as_(node, keys.civil) as civil:
+        civil.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任
+        assert (await register(civil, department="civil-affairs")).status_code == 201
+        assert (await civil.get("/workers", params={"q": "张"})).status_code == 200
+        searched = {"q": ID_MALE_1988}  # a search by ID number: never on the bus whole
+        assert (await civil.get("/workers", params=searched)).status_code == 200
+        assert (await civil.get("/events", params={"after": 0})).status_code == 200
+        refused(await register(civil, department="hrss"), 403, "department")
+        refused(await civil.get("/audit/access"), 403)
+    async with as_(node, keys.service) as service:  # the platform's own consumers: not logged
+        assert (await service.get("/events", params={"after": 0})).status_code == 200
+    async with as_(node, keys.auditor) as auditor:
+        refused(await auditor.post("/workers", json={"name": "x"}), 403)
+    async with as_(node, None) as anon:
+        refused(await anon.get("/workers"), 401)  # nobody to name: logged, not stored
+    revoked = keys.file.issue("department", name="临时-王科员", department="hrss")
+
+    async def logged(kind: str) -> list[Any]:
+        records = await access_log(node)
+        seen = any(e.type == kind and e.data["name"] == "临时-王科员" for e in records)
+        return records if seen else []
+
+    await eventually(lambda: logged("ApiKeyIssued"))  # the service took it in: recorded
+    assert keys.file.revoke(revoked.split("_")[1])
+    records = await eventually(lambda: logged("ApiKeyRevoked"))
+    reads = [e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "read"]
+    assert [(r["what"], r["path"], r["query"]) for r in reads] == [
+        ("workers_list", "/workers", "q=%E5%BC%A0"),
+        ("workers_list", "/workers", "q=620***"),
+        ("events_feed", "/events", "after=0"),
+    ]
+    assert {r["viewer"] for r in reads} == {"mz-clerk (李主任)"}
+    assert {r["viewer_department"] for r in reads} == {"civil-affairs"}
+    refusals = [
+        e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "refused"
+    ]
+    assert [(r["viewer"], r["method"], r["path"]) for r in refusals] == [
+        ("mz-clerk (李主任)", "POST", "/workers"),
+        ("mz-clerk (李主任)", "GET", "/audit/access"),
+        ("audit-office", "POST", "/workers"),
+    ]
+    assert "hrss" in refusals[0]["reason"]
+    issued = {e.data["name"]: e.data for e in records if e.type == "ApiKeyIssued"}
+    names = {"city-admin", "mz-clerk", "rs-clerk", "audit-office", "training-service"}
+    assert set(issued) == {*names, "临时-王科员"}
+    assert issued["mz-clerk"]["role"] == "department"
+    assert issued["mz-clerk"]["key_department"] == "civil-affairs"
+    (gone,) = [e.data for e in records if e.type == "ApiKeyRevoked"]
+    assert gone["name"] == "临时-王科员" and gone["key_id"] == revoked.split("_")[1]
+    for e in records:  # never a secret, never a hash, never a whole ID number
+        assert revoked.split("_", 2)[2] not in json.dumps(e.data) and "sha256" not in e.data
+        assert ID_MALE_1988 not in json.dumps(e.data)
+    async with as_(node, keys.auditor) as auditor:
+        listed = (await auditor.get("/audit/access", params={"type": "AccessRecorded"})).json()
+        assert listed["total"] == len(reads) + len(refusals)
 
 
 async def test_auditor_and_service_read_but_never_write(node: Node, keys: Keys) -> None:
@@ -251,6 +327,63 @@ async def test_the_admin_acts_for_any_department_and_alone_runs_city_wide_import
     assert actors == {"city-admin"}
 
 
+async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, keys: Keys) -> None:
+    """Issue 16 (4): expert-pool admission and the re-evaluation answered any department
+    key, and their events said "registry.ladder" instead of who asked."""
+    async with as_(node, keys.civil) as civil:
+        resp = await register(civil, department="civil-affairs")
+        assert resp.status_code == 201, resp.text
+        wid = resp.json()["worker"]["worker_id"]
+        cert = {"level": "intermediate", "certified_on": "2019-06-01"}
+        assert (await civil.post(f"/workers/{wid}/certificates", json=cert)).status_code == 200
+    # Training's word that the worker was appraised 称职 (what its events would bring).
+    async with writing(node.runtime.engine) as conn:
+        row = {"worker_id": wid, "period": "2024", "grade": "competent"}
+        await conn.execute(ladder_appraisals.insert().values(**row, assessed_on=date(2025, 1, 5)))
+    before = await head(node)
+    for key in (keys.civil, keys.hrss):
+        async with as_(node, key) as dept:
+            dept.headers["X-Correlation-ID"] = "ladder-by-department"
+            refused(await dept.post(f"/ladder/{wid}/expert-pool", json={}), 403)
+            refused(await dept.post("/ladder/evaluate"), 403)
+    left = [e for e in await events(node) if e.correlation_id == "ladder-by-department"]
+    assert left == [], "a refused ladder write left events behind"
+    async with as_(node, keys.admin) as admin:
+        admin.headers["X-Actor"] = "%E6%9D%8E%E4%B8%BB%E4%BB%BB"  # 李主任, percent-encoded
+        admin.headers["X-Correlation-ID"] = "ladder-by-admin"
+        assert (await admin.post("/ladder/evaluate")).status_code == 200
+
+        async def decided() -> bool:  # by the sweep just asked for, or the ladder's watch
+            standing = (await admin.get(f"/ladder/{wid}")).json()
+            return any(s["step"] == "expert_pool" and s["eligible"] for s in standing["steps"])
+
+        await eventually(decided)
+        resp = await admin.post(f"/ladder/{wid}/expert-pool", json={})
+        assert resp.status_code == 201, resp.text
+        # As of a day before the certificate: the decisions change, published as asked.
+        resp = await admin.post("/ladder/evaluate", params={"as_of": "2018-01-01"})
+        assert resp.status_code == 200 and resp.json()["events"] >= 1, resp.text
+    ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
+    assert {"ExpertPoolAdmitted", "LadderEligibilityChanged"} <= {e.type for e in ladder}
+    assert {e.actor for e in ladder} == {"city-admin (李主任)"}
+    assert {e.department for e in ladder} == {"civil-affairs"}
+
+
+async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: Keys) -> None:
+    """Issue 16 (5): 李主任 sent in X-Actor was stored as æä¸»ä»» (UTF-8 read as latin-1)."""
+    raw = "李主任".encode()
+    async with as_(node, keys.civil) as civil:
+        for header in (raw, b"%E6%9D%8E%E4%B8%BB%E4%BB%BB"):
+            resp = await civil.post(
+                "/workers",
+                json={"name": "张伟", "department": "civil-affairs", "hired_on": "2020-03-01"},
+                headers={"X-Actor": header},  # type: ignore[arg-type]
+            )
+            assert resp.status_code == 201, resp.text
+    actors = [e.actor for e in await events(node) if e.type == "WorkerRegistered"]
+    assert actors == ["mz-clerk (李主任)", "mz-clerk (李主任)"]
+
+
 # --- personal data in full -------------------------------------------------------------
 
 
@@ -299,17 +432,20 @@ async def test_personal_data_in_full_only_for_admin_and_own_department_and_audit
         async with as_(node, key) as other:
             refused(await other.get("/audit/access"), 403)
     async with as_(node, keys.auditor) as auditor:
-        log = (await auditor.get("/audit/access")).json()
-        assert log["types"] == ["PersonalDataViewed"] and log["total"] == 2
+        viewed = {"type": "PersonalDataViewed"}
+        log = (await auditor.get("/audit/access", params=viewed)).json()
+        assert log["types"] == sorted(["PersonalDataViewed", *ACCESS_LOG])
+        assert log["total"] == 2
         assert [i["data"]["viewer"] for i in log["items"]] == [
             "mz-clerk (wang.k)",
             "city-admin (wang.k)",
         ]
         assert all(ID_MALE_1988 not in json.dumps(i) for i in log["items"])
-        mine = (await auditor.get("/audit/access", params={"actor": views[1].actor})).json()
+        mine = await auditor.get("/audit/access", params={**viewed, "actor": views[1].actor})
+        mine = mine.json()
         assert [i["position"] for i in mine["items"]] == [views[1].sequence]
         later = await auditor.get("/audit/access", params={"since": "2999-01-01T00:00:00Z"})
-        assert later.json() == {"total": 0, "types": ["PersonalDataViewed"], "items": []}
+        assert later.json() == {"total": 0, "types": log["types"], "items": []}
 
 
 # --- open mode and refusing to start ---------------------------------------------------

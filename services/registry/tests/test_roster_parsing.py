@@ -532,3 +532,23 @@ def test_fifty_thousand_rows(kind: str) -> None:
     elapsed = time.perf_counter() - started
     assert len(result.rows) == 50_000 and not result.rejections
     assert elapsed < 15, f"{kind}: {elapsed:.1f} s"  # ~1.5 s CSV, ~2.2 s XLSX on 2 cores
+
+
+def test_a_report_never_quotes_a_whole_id_number_or_phone_from_a_shifted_column() -> None:
+    """Issue 16 (3): with a row's columns shifted, the ID number sat in 入职日期 and the
+    report quoted it whole as the value that is not a date."""
+    number = "620102198805061231"
+    parsed = parse_csv(
+        [
+            ["姓名", "身份证号", "入职日期", "工作单位"],
+            ["张伟", "", number, "13812345678"],
+            ["李娜", "", "2020-01-01", "东关社区 138 1234 5678"],
+        ]
+    )
+    reports = [r.report() for r in parsed.rejections]
+    assert reports and {r["field"] for r in reports} >= {"hired_on"}
+    text = repr(reports) + repr(parsed.rows)
+    for whole in (number, "13812345678", "138 1234 5678"):
+        assert whole not in repr(reports), reports
+    assert "620***" in repr(reports)
+    assert text

@@ -67,8 +67,22 @@ def created(resp: httpx.Response) -> Any:
     return resp.json()
 
 
+ACCESS_LOG = {"AccessRecorded", "ApiKeyIssued", "ApiKeyRevoked"}
+
+
 async def head(node: Node) -> int:
-    return await node.runtime.store.head()
+    """The last event that is not an access record (a refusal is recorded there)."""
+    return max((e.sequence for e in await events(node)), default=0)
+
+
+async def events(node: Node) -> list[Any]:
+    every = await node.runtime.store.read_after(0, 10_000)
+    return [e for e in every if e.type not in ACCESS_LOG]
+
+
+async def access_log(node: Node) -> list[Any]:
+    every = await node.runtime.store.read_after(0, 10_000)
+    return [e for e in every if e.type in ACCESS_LOG]
 
 
 def hrss_worker(node: Node, name: str, id_number: str) -> str:
@@ -142,7 +156,7 @@ async def test_a_department_changes_only_its_own_bases_and_sessions(node: Node, 
         )
         assert await head(node) == before
 
-        # Its own session: everything goes (its worker or anyone's may attend).
+        # Its own session, its own worker: everything goes.
         created(await civil.post(f"/sessions/{own}/enrolments", json=body))
         signed = created(
             await civil.post(
@@ -224,13 +238,82 @@ async def test_appraisals_and_exam_results_are_the_workers_departments(
             )
         )
         assert report["recorded"] == 1
-        assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "department")]
-        assert "hrss" in report["rejected"][0]["reason"] and report["rejected"][0]["reason_zh"]
+        # Another department's worker: not found among ours — not whose, not who.
+        assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "id_number")]
+        (rejected,) = report["rejected"]
+        assert rejected["reason"] == "not found among your department's workers"
+        assert rejected["reason_zh"] == "本部门人员中查无此人"
 
         # The auditor reads, and is refused every write by the edge (no field to name).
         assert (await auditor.get("/sessions")).status_code == 200
         resp = await auditor.post("/assessments", json={"worker_id": zhang, **appraisal})
         assert resp.status_code == 403 and resp.json()["error"]["code"] == "forbidden"
+
+
+async def test_a_department_trains_only_its_own_workers_and_learns_nothing_of_others(
+    node: Node, keys: Keys
+) -> None:
+    """Issue 16 (3, 4): civil-affairs enrolled, signed in and completed hrss's worker in its
+    own session (adding hours to their ladder facts), and its sign-in sheet's errors named
+    hrss's worker: "does not match the registered worker with this phone (刘洋)"."""
+    zhang = node.feed.register("张伟", ZHANG)  # civil-affairs
+    li = hrss_worker(node, "李娜", LI)
+    await node.sync()
+    async with as_(node, keys.civil) as civil, as_(node, keys.admin) as admin:
+        civil_base = await base(civil, "安定区民政培训基地")
+        own = created(await schedule(civil, civil_base))["session"]["session_id"]
+        before = await head(node)
+        for action in ("enrolments", "attendance", "completions"):
+            error = refused(
+                await civil.post(f"/sessions/{own}/{action}", json={"worker_id": li}), "worker_id"
+            )
+            assert "hrss" not in error["message"] and "本部门" in error["message_zh"]
+        sheet = (
+            "姓名,身份证号,签到时间\n"
+            f"某某,{LI},2025-03-01 08:55\n"  # hrss's worker under a wrong name
+            f"李娜,{LI},2025-03-01 08:56\n"  # hrss's worker
+            f"张伟,{ZHANG},2025-03-01 08:57\n"  # our own
+            f"张伟,{ZHANG},{ZHANG}\n"  # columns shifted: the ID number as the time
+        ).encode()
+        files = {"file": ("签到表.csv", sheet, "text/csv")}
+        report = created(await civil.post(f"/sessions/{own}/signin-sheet", files=files))
+        assert report["recorded"] == 1
+        assert [(r["row"], r["field"]) for r in report["rejected"]] == [
+            (2, "id_number"),
+            (3, "id_number"),
+            (5, "signed_at"),
+        ]
+        text = str(report)
+        assert ZHANG not in text and ZHANG[:3] + "***" in report["rejected"][2]["reason"]
+        shifted = report["rejected"].pop()
+        assert "李娜" not in text.replace("'name': '李娜'", "")  # only the sheet's own words
+        assert "hrss" not in text and LI not in text
+        reasons = {r["reason"] for r in report["rejected"]}
+        assert reasons == {"not found among your department's workers"} and shifted
+        # Nothing of hrss's worker was recorded in civil-affairs' session.
+        attended = [e for e in await events(node) if e.sequence > before]
+        assert all(e.data.get("worker_id") != li for e in attended)
+
+        # The refused lookups are in the access log: which department, which rows.
+        logged = [
+            e.data
+            for e in await access_log(node)
+            if e.type == "AccessRecorded" and e.data["what"] == "person_lookup"
+        ]
+        assert [(r["department"], r["rows"], r["outcome"]) for r in logged] == [
+            ("hrss", 2, "refused")
+        ]
+        assert "rows 2, 3" in logged[0]["reason"] and logged[0]["viewer"] == "mz-clerk"
+
+        # The administrator may enrol anyone; the department's "complete all" completes
+        # its own and leaves the other to the administrator.
+        created(await admin.post(f"/sessions/{own}/enrolments", json={"worker_id": li}))
+        created(await admin.post(f"/sessions/{own}/attendance", json={"worker_id": li}))
+        done = created(await civil.post(f"/sessions/{own}/complete"))
+        assert done["skipped"] == [li] and done["session"]["completed"] == 1
+        done = created(await admin.post(f"/sessions/{own}/complete"))
+        assert done["skipped"] == [] and done["session"]["completed"] == 2
+    assert zhang
 
 
 def _v1(event_type: str, data: dict[str, Any]) -> Envelope:

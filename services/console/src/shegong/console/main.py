@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from shegong.console.csrf import CsrfMiddleware, csrf_token
 from shegong.console.i18n import LANGS
 from shegong.console.pages.audit import audit_router
 from shegong.console.pages.census import census_router
@@ -24,7 +26,7 @@ from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
-from shegong.console.session import EncryptedSessionMiddleware
+from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, NotSignedIn, open_context
@@ -86,12 +88,16 @@ def build(
         response: Response = await call_next(request)
         return response
 
+    # Every POST: same origin and the session's form token (csrf.py); inside the session.
+    app.add_middleware(CsrfMiddleware)
     # Added after the language middleware so the session wraps it.
+    app.state.ended_sessions = EndedSessions()
     app.add_middleware(
         EncryptedSessionMiddleware,
         secret_key=settings.cookie_secret(),
         max_age=settings.session_max_age_s,
         https_only=settings.https_only,
+        ended=app.state.ended_sessions,
     )
 
     @app.get("/health", include_in_schema=False)
@@ -117,8 +123,9 @@ def build(
         api_key: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "/",
     ) -> Response:
+        token = csrf_token(ctx.request.session)  # checked already (csrf.py); kept
         ctx.request.session.clear()
-        ctx.request.session["lang"] = ctx.lang
+        ctx.request.session.update(lang=ctx.lang, csrf=token)
         key = api_key.strip()
         probe = ctx.upstream("registry")
         probe.api_key = key or None
@@ -129,13 +136,23 @@ def build(
             if err.kind == "unauthenticated":
                 return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
             role = err.kind  # forbidden or absent: signed in, the pages say what is missing
-        ctx.request.session.update(signed_in=True, api_key=key, probe=role, key_label=_label(key))
+        ctx.request.session.update(
+            signed_in=True,
+            api_key=key,
+            probe=role,
+            key_label=_label(key),
+            sid=secrets.token_urlsafe(18),  # ended server-side at logout
+        )
         await ctx.learn_who()
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @app.post("/logout")
     async def logout(request: Request) -> RedirectResponse:
+        """Ends the session here too: its cookie, even a copy, opens nothing any more."""
         lang = request.session.get("lang", "zh")
+        sid = request.session.get("sid")
+        if isinstance(sid, str):
+            request.app.state.ended_sessions.end(sid, settings.session_max_age_s)
         request.session.clear()
         request.session["lang"] = lang
         return RedirectResponse("/login", status_code=303)

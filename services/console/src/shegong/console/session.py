@@ -5,6 +5,12 @@ tampered, from another secret, older than the session's age) is no session: back
 
 HttpOnly and SameSite=Lax always; Secure when the console is served over https (the
 request's scheme, as uvicorn sees it behind ``--proxy-headers``) or ``HTTPS_ONLY`` says so.
+
+Logging out ends the session on the server too: a signed-in session has an id (``sid``),
+and logout puts it on the console's list of ended sessions (:class:`EndedSessions`,
+kept until the cookie would have expired anyway), so a copy of the cookie taken before
+logout opens nothing. The list lives in the console process: with several console
+replicas, each must see the logout (see SECURITY.md).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -29,6 +36,22 @@ def fernet_for(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+class EndedSessions:
+    """Session ids ended by a logout, each until its cookie would expire anyway."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+
+    def end(self, sid: str, ttl: float) -> None:
+        now = time.monotonic()
+        self._until = {s: t for s, t in self._until.items() if t > now}
+        self._until[sid] = now + ttl
+
+    def __contains__(self, sid: object) -> bool:
+        until = self._until.get(sid) if isinstance(sid, str) else None
+        return until is not None and until > time.monotonic()
+
+
 class EncryptedSessionMiddleware:
     def __init__(
         self,
@@ -37,19 +60,23 @@ class EncryptedSessionMiddleware:
         max_age: int,
         https_only: bool = False,
         session_cookie: str = COOKIE,
+        ended: EndedSessions | None = None,
     ) -> None:
         self.app = app
         self.fernet = fernet_for(secret_key)
         self.max_age = max_age
         self.https_only = https_only
         self.session_cookie = session_cookie
+        self.ended = ended if ended is not None else EndedSessions()
 
     def open(self, value: str) -> dict[str, Any] | None:
         try:
             data = json.loads(self.fernet.decrypt(value.encode(), ttl=self.max_age))
         except (InvalidToken, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict) or data.get("sid") in self.ended:
+            return None  # a logged-out session's cookie opens nothing
+        return data
 
     def seal(self, session: dict[str, Any]) -> str:
         return self.fernet.encrypt(json.dumps(session).encode()).decode()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -52,7 +53,7 @@ class Upstream:
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         if actor:
-            headers["X-Actor"] = actor
+            headers["X-Actor"] = quote(actor, safe="")  # UTF-8, percent-encoded
         return headers
 
     async def call(

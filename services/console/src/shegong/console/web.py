@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from shegong.console.csrf import csrf_token
 from shegong.console.i18n import LANGS, translate
 from shegong.console.settings import ConsoleSettings
 from shegong.console.upstream import Upstream, UpstreamError
@@ -102,6 +103,7 @@ class Ctx:
                 "path": self.request.url.path,
                 "me": self.me,
                 "read_only": self.read_only,
+                "csrf": csrf_token(self.request.session),
                 **values,
             },
             status_code=status_code,

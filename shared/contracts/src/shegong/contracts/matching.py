@@ -14,6 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.training import TargetGroup
 
@@ -353,7 +354,10 @@ MatchingEvent = Annotated[
     | CheckedIn
     | NeedRecorded
     | ResidentContactViewed
-    | NotificationSent,
+    | NotificationSent
+    | AccessRecorded
+    | ApiKeyIssued
+    | ApiKeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -380,5 +384,6 @@ MATCHING_STREAM = StreamContract(
         NeedRecorded,
         ResidentContactViewed,
         NotificationSent,
+        *ACCESS_EVENTS,
     ),
 )

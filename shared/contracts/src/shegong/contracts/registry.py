@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract
 from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
 
@@ -336,7 +337,10 @@ RegistryEvent = Annotated[
     | CensusTrainingRequested
     | CensusPairDecided
     | ExpertAdmitted
-    | PersonalDataViewed,
+    | PersonalDataViewed
+    | AccessRecorded
+    | ApiKeyIssued
+    | ApiKeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -363,5 +367,6 @@ REGISTRY_STREAM = StreamContract(
         PersonalDataViewed,
         LadderEligibilityChanged,
         ExpertPoolAdmitted,
+        *ACCESS_EVENTS,
     ),
 )

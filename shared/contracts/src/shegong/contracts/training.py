@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 
 
@@ -220,7 +221,10 @@ TrainingEvent = Annotated[
     | AttendanceRecorded
     | TrainingCompleted
     | AssessmentRecorded
-    | ExamResultRecorded,
+    | ExamResultRecorded
+    | AccessRecorded
+    | ApiKeyIssued
+    | ApiKeyRevoked,
     Field(discriminator="type"),
 ]
 
@@ -237,5 +241,6 @@ TRAINING_STREAM = StreamContract(
         TrainingCompleted,
         AssessmentRecorded,
         ExamResultRecorded,
+        *ACCESS_EVENTS,
     ),
 )

@@ -7,6 +7,8 @@ fault and a reason in English and, where people read it, Chinese.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel import tracing
+from shegong.kernel.access_log import audited_read, record_refusal, watch_keys
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.audit import audit_router
 from shegong.kernel.auth import Authenticated, AuthError, authenticate, gate_for
@@ -41,7 +44,13 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
         app.state.runtime = runtime
+        # The keys this service accepts, issued and revoked, go into its access log.
+        keys = None if gate.open else asyncio.create_task(watch_keys(runtime.store, gate.keyring))
         yield
+        if keys is not None:
+            keys.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keys
         await runtime.stop()
 
     app = FastAPI(
@@ -92,7 +101,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
             ),
         }
 
-    app.include_router(feed_router(runtime.store))
+    # The feed carries personal data (masked forms, hashes): a read by a person's key is
+    # recorded (service keys, the platform's own consumers, are not).
+    app.include_router(
+        feed_router(runtime.store), dependencies=[Depends(audited_read("events_feed"))]
+    )
     app.include_router(jobs_router())  # GET /imports/{job_id}: imports run as jobs
     if definition.contract.audit_types():
         app.include_router(audit_router(runtime.engine, definition.contract))
@@ -100,10 +113,12 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         app.include_router(router)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, err: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, err: DomainError) -> JSONResponse:
         status = {"conflict": 409, "duplicate": 409, "not_found": 404, "forbidden": 403}.get(
             err.code, 422
         )
+        if status == 403:
+            await record_refusal(request, status, str(err))
         return _error(status, err.code, str(err), err.field)
 
     @app.exception_handler(PersonalDataError)
@@ -111,7 +126,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         return _error(422, "invalid", err.reason, err.field, err.reason_zh)
 
     @app.exception_handler(AuthError)
-    async def auth_error(_: Request, err: AuthError) -> JSONResponse:
+    async def auth_error(request: Request, err: AuthError) -> JSONResponse:
+        await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
         resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'

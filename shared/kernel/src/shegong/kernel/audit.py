@@ -1,8 +1,9 @@
 """The access log (查看留痕), ``GET /audit/access`` on every service: each full view of
 personal data the service recorded as an event (its contract's ``audit`` events, e.g. the
-registry's ``PersonalDataViewed``), newest first, for the city administrator and the
-auditors. It is read straight from the event store — the record cannot be edited, and
-there is no read model to fall behind.
+registry's ``PersonalDataViewed``), each bulk read of personal data and each refused
+attempt (``AccessRecorded``), the keys it accepts (``ApiKeyIssued`` / ``ApiKeyRevoked``),
+newest first, for the city administrator and the auditors. It is read straight from the
+event store — the record cannot be edited, and there is no read model to fall behind.
 """
 
 from __future__ import annotations
@@ -56,9 +57,12 @@ def audit_router(engine: AsyncEngine, contract: StreamContract) -> APIRouter:
     @router.get(
         "/audit/access",
         response_model=AccessLog,
-        summary="Who saw personal data in full, when (查看留痕) — admin and auditors",
+        summary="Who saw personal data, who was refused, which keys (查看留痕) — admin, auditors",
     )
     async def access_log(
+        type: Annotated[
+            str | None, Query(max_length=64, description="one of the types listed in the answer")
+        ] = None,
         actor: Annotated[str | None, Query(max_length=128, description="the viewer")] = None,
         department: Annotated[
             str | None, Query(max_length=64, description="the department acted for")
@@ -68,7 +72,8 @@ def audit_router(engine: AsyncEngine, contract: StreamContract) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> AccessLog:
-        cond: list[ColumnElement[bool]] = [events_table.c.type.in_(types)]
+        wanted = [t for t in types if type is None or t == type]
+        cond: list[ColumnElement[bool]] = [events_table.c.type.in_(wanted)]
         if actor is not None:
             cond.append(events_table.c.actor == actor)
         if department is not None:

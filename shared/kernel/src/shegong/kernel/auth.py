@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Annotated, Literal
+from urllib.parse import unquote
 
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -141,6 +143,7 @@ async def authenticate(
         if found is None:
             raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
         principal = found
+    request.state.principal = principal  # known from here on: a refusal names it
     if principal.role in READ_ONLY_ROLES and request.method not in READ_METHODS:
         raise AuthError(
             403,
@@ -149,7 +152,6 @@ async def authenticate(
             else f"a {principal.role} key may only read",
             "只读角色（审计/服务）不能修改数据",
         )
-    request.state.principal = principal
     return principal
 
 
@@ -215,10 +217,42 @@ def refuse_other_department(ctx: CommandContext, department: str | None) -> None
         )
 
 
+def decode_actor(raw: str | None) -> str | None:
+    """The person an ``X-Actor`` header names, as UTF-8 text.
+
+    HTTP header values are bytes; Starlette reads them as latin-1, so ``李主任`` sent raw
+    in UTF-8 arrived as ``æä¸»ä»»``. Both ways of sending it are read right: raw UTF-8
+    (the latin-1 reading undone) and percent-encoded UTF-8 (``%E6%9D%8E…``, what the
+    console and the CLI send — the portable form). Control characters are dropped, and
+    the name is cut at 128 characters."""
+    if raw is None:
+        return None
+    try:
+        text = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        text = raw
+    if "%" in text:
+        text = unquote(text, errors="strict") if _valid_utf8_escapes(text) else text
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+    return text[:128] or None
+
+
+def _valid_utf8_escapes(text: str) -> bool:
+    try:
+        unquote(text, errors="strict")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
 def command_context(
     principal: Authenticated,
     x_actor: Annotated[
-        str | None, Header(description="The person acting through this key (recorded)")
+        str | None,
+        Header(
+            description="The person acting through this key (recorded): UTF-8, "
+            "percent-encoded for anything but ASCII (李主任 → %E6%9D%8E%E4%B8%BB%E4%BB%BB)"
+        ),
     ] = None,
     x_department: Annotated[
         str | None,
@@ -230,7 +264,10 @@ def command_context(
     key's name is the actor, a department key's department is the department (naming
     another one is a 403)."""
     return command_context_for(
-        principal, actor=x_actor, department=x_department, correlation_id=x_correlation_id
+        principal,
+        actor=decode_actor(x_actor),
+        department=x_department,
+        correlation_id=x_correlation_id,
     )
 
 

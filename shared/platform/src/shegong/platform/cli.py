@@ -98,7 +98,8 @@ def up(data_dir: DataDir = Path(".shegong")) -> None:
             f"{platform.service('registry').url}/workers"
         )
         console.print("\nPress Ctrl-C to stop.")
-        signal.pause()
+        # A service that ends (killed, crashed) is restarted, and the operator told.
+        platform.supervise(report=lambda line: console.print(f"[bold red]![/] {line}"))
 
 
 @app.command()

@@ -4,7 +4,9 @@ Services are found through the ``shegong.services`` entry points each service pa
 declares, so installing a service is all it takes for ``shegong up`` to run it. Each
 runs exactly as in production (``python -m <its main module>``) with its own SQLite
 file (or the database DATABASE_URL names), the shared hashing key and the feeds of the
-others; this module only starts, watches and stops them.
+others; this module only starts, watches and stops them. :meth:`Platform.supervise`
+(what ``shegong up`` runs until Ctrl-C) restarts a service whose process ended — killed
+by the kernel, crashed — and tells the operator, backing off when it keeps crashing.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class RunningService:
     port: int
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
+    started_at: float = 0.0
+    crashed_at: float | None = None  # ended, waiting for its restart
 
     @property
     def url(self) -> str:
@@ -121,17 +127,45 @@ class Platform:
                 _ensure_postgres_database(self.database_url.replace("{service}", svc.name))
             else:
                 env.pop("DATABASE_URL", None)
-            log = svc.log_path.open("ab")
-            svc.process = subprocess.Popen(
-                [sys.executable, "-m", svc.module],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            svc.env = env
+            _spawn(svc)
             progress(f"{svc.name}: starting on {svc.url} (log: {svc.log_path})")
         self.wait_ready()
+
+    def supervise(self, report: Callable[[str], object] = print, interval: float = 1.0) -> None:
+        """Watch the services until interrupted (Ctrl-C / SIGTERM raise out of here)."""
+        while True:
+            self.check_services(report)
+            time.sleep(interval)
+
+    def check_services(self, report: Callable[[str], object] = print) -> list[str]:
+        """Restart every service whose process has ended; the names restarted.
+
+        A service that ran less than a minute before ending waits 2, 4 … up to 60 s
+        before its next start, so a service that cannot start does not spin."""
+        restarted = []
+        now = time.monotonic()
+        for svc in self.services:
+            if svc.process is None or svc.process.poll() is None:
+                continue
+            if svc.crashed_at is None:
+                svc.crashed_at = now
+                code = svc.process.returncode
+                how = f"killed by signal {-code}" if code < 0 else f"exited with code {code}"
+                report(
+                    f"{svc.name} {how}; restarting it (restart {svc.restarts + 1}, "
+                    f"log: {svc.log_path})\n{_tail(svc.log_path, 5)}"
+                )
+                _note(svc.log_path, f"shegong up: {svc.name} {how}; restarting")
+            quick = svc.crashed_at - svc.started_at < 60
+            delay = min(2 ** min(svc.restarts, 5), 60) if quick and svc.restarts else 0
+            if now - svc.crashed_at < delay:
+                continue
+            svc.restarts += 1
+            svc.crashed_at = None
+            _spawn(svc)
+            restarted.append(svc.name)
+        return restarted
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -183,6 +217,24 @@ class Platform:
 
     def service(self, name: str) -> RunningService:
         return next(s for s in self.services if s.name == name)
+
+
+def _spawn(svc: RunningService) -> None:
+    with svc.log_path.open("ab") as log:
+        svc.process = subprocess.Popen(
+            [sys.executable, "-m", svc.module],
+            env=svc.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    svc.started_at = time.monotonic()
+
+
+def _note(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
 
 
 def _port_free(port: int) -> bool:

@@ -21,6 +21,9 @@ from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
 
 AUDITED = ("registry", "matching")  # the services whose views of personal data are recorded
+# The full views this page lists (each service's /audit/access also lists bulk reads,
+# refused attempts and key changes: ``?type=AccessRecorded`` and so on, for the API).
+VIEWS = {"registry": "PersonalDataViewed", "matching": "ResidentContactViewed"}
 MAX_LIMIT = 1000  # the most one ``GET /audit/access`` answers at once
 
 
@@ -90,7 +93,10 @@ def audit_router() -> APIRouter:
             "until": (last + dt.timedelta(days=1)).isoformat() + "T00:00:00" if last else None,
         }
         answers = await asyncio.gather(
-            *(newest(ctx.upstream(name), params, offset + PAGE) for name in AUDITED),
+            *(
+                newest(ctx.upstream(name), {**params, "type": VIEWS[name]}, offset + PAGE)
+                for name in AUDITED
+            ),
             return_exceptions=True,
         )
         found: dict[str, dict[str, Any]] = {}

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +15,7 @@ from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
 from shegong.kernel.jobs import run_import
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.matching.adapters.survey_file import SurveyFileError
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
@@ -55,11 +57,15 @@ def programmes_router(
 
     @router.post("/imports/needs-survey", summary="Import a needs survey (需求调查) CSV/XLSX")
     async def import_survey(request: Request, ctx: Ctx, file: Annotated[UploadFile, File()]) -> Any:
-        data = await file.read()
+        try:
+            # Read within the declared limits and parsed off the event loop.
+            data, filename = await open_upload(file, "survey")
+        except TabularFileError as err:
+            return _file_error(err)
 
         async def work(_: object) -> dict[str, Any]:
             try:
-                report = await importer.import_file(data, file.filename or "survey", ctx)
+                report = await importer.import_file(data, filename, ctx)
             except SurveyFileError as err:
                 raise DomainError(f"{err} / {err.message_zh}", field="file") from err
             return asdict(report)
@@ -71,3 +77,9 @@ def programmes_router(
         return await unmet_needs(engine, community)
 
     return router
+
+
+def _file_error(err: TabularFileError) -> JSONResponse:
+    """A refused file: 422 (413 when too large) naming the limit, in both languages."""
+    body = {"code": "bad_file", "field": "file", "message": err.message}
+    return JSONResponse({"error": {**body, "message_zh": err.message_zh}}, err.status)

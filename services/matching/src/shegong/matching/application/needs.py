@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shegong.contracts.matching import NeedRecorded, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.db import reading
+from shegong.kernel.redact import redact_numbers
 from shegong.kernel.store import Append, CommandContext, EventStore
 from shegong.matching.adapters.survey_file import read_rows
 from shegong.matching.adapters.tables import needs, programmes, requests
@@ -121,7 +122,10 @@ def _parse_row(
         return _text(cells[i]) if i is not None and i < len(cells) else ""
 
     def reject(field_name: str, reason: str) -> list[tuple[int, dict[str, Any]]]:
-        report.rejected.append({"row": number, "field": field_name, "reason": reason})
+        # Quoted cells never show a whole ID number or phone (a shifted column).
+        report.rejected.append(
+            {"row": number, "field": field_name, "reason": redact_numbers(reason)}
+        )
         return []
 
     community = cell("community")

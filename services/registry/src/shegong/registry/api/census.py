@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel.access_log import audited_read
 from shegong.kernel.auth import Ctx, admin_only
 from shegong.kernel.db import reading
 from shegong.registry.api.imports import _imported
@@ -43,7 +44,11 @@ def census_router(
         async with reading(engine) as conn:
             return await queries.status(conn)
 
-    @router.get("/census/persons", summary="Persons (one per human), department records merged")
+    @router.get(
+        "/census/persons",
+        summary="Persons (one per human), department records merged (recorded in the access log)",
+        dependencies=[Depends(audited_read("census_persons"))],
+    )
     async def persons(
         q: Annotated[str | None, Query(max_length=64, description="part of a name")] = None,
         department: Annotated[str | None, Query(max_length=64)] = None,
@@ -115,7 +120,11 @@ def census_router(
         async with reading(engine) as conn:
             return await queries.quality(conn)
 
-    @router.get("/census/export", summary="One row per person, as CSV or JSON")
+    @router.get(
+        "/census/export",
+        summary="One row per person, as CSV or JSON (recorded in the access log)",
+        dependencies=[Depends(audited_read("census_export"))],
+    )
     async def export(format: Literal["csv", "json"] = "csv") -> Response:
         async with reading(engine) as conn:
             rows = await queries.export_persons(conn)

@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx, admin_only, refuse_other_department
 from shegong.kernel.jobs import Progress, run_import
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.imports.roster import RosterFileError
-
-MAX_UPLOAD = 64 * 1024 * 1024
 
 
 def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRouter:
@@ -67,16 +66,17 @@ async def _imported(
     default_name: str,
     run: Callable[[bytes, str, Progress | None], Awaitable[Reported]],
 ) -> Any:
-    """Read the upload (bounded), run the import — now, or as a job when the client asks
+    """Read the upload within the declared limits and parse it off the event loop
+    (``tabular.open_upload``), run the import — now, or as a job when the client asks
     (``Prefer: respond-async``, see ``kernel/jobs.py``) — and turn a refused file into a 4xx."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _file_error(413, "file is larger than 64 MiB", "文件超过 64 MiB")
-    name = file.filename or default_name
+    try:
+        data, filename = await open_upload(file, default_name)
+    except TabularFileError as err:
+        return _file_error(err.status, err.message, err.message_zh)
 
     async def work(progress: Progress | None) -> Any:
         try:
-            report = await run(data, name, progress)
+            report = await run(data, filename, progress)
         except RosterFileError as err:
             return _file_error(422, str(err), err.message_zh)
         return report.as_dict()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
+from shegong.kernel.access_log import audited_read
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import page, reading
 from shegong.registry.application.handlers import RegistryCommands
@@ -80,7 +81,12 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
             )
             return {**row._asdict(), "certificates": [c._asdict() for c in certs]}
 
-    @router.get("", response_model=WorkerPage, summary="Search workers across the city")
+    @router.get(
+        "",
+        response_model=WorkerPage,
+        summary="Search workers across the city (recorded in the access log)",
+        dependencies=[Depends(audited_read("workers_list"))],
+    )
     async def search(
         county: str | None = None,
         township: str | None = None,

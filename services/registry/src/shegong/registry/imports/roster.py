@@ -63,6 +63,7 @@ from shegong.kernel.identity import (
     normalize_phone,
     parse_resident_id,
 )
+from shegong.kernel.redact import redact_numbers
 from shegong.kernel.tabular import Cell, TabularFileError, read_table
 
 __all__ = [
@@ -130,13 +131,14 @@ class RowRejection:
     reason_zh: str
 
     def report(self) -> dict[str, Any]:
-        """As an import report lists it."""
+        """As an import report lists it: no whole ID number or phone, whichever column
+        it was written in (``redact_numbers``)."""
         return {
             "row": self.row_number,
             "field": self.field,
-            "value": self.value_preview,
-            "reason": self.reason,
-            "reason_zh": self.reason_zh,
+            "value": redact_numbers(self.value_preview),
+            "reason": redact_numbers(self.reason),
+            "reason_zh": redact_numbers(self.reason_zh),
         }
 
 
@@ -435,6 +437,8 @@ def _preview(field_name: str, cell: Cell) -> str | None:
     text = text.strip()
     if field_name in ("id_number", "phone"):
         return text[:3] + "***" if len(text) > 3 else "***"
+    # An ID number or phone in another column (the row's columns shifted): hidden too.
+    text = redact_numbers(text) or ""
     return text if len(text) <= 40 else text[:39] + "…"
 
 

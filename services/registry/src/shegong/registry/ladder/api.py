@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from shegong.contracts.ladder import LadderStep
 from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.aggregate import DomainError
+from shegong.kernel.auth import Ctx, admin_only
 from shegong.kernel.db import page, reading
 from shegong.kernel.runtime import Runtime
-from shegong.kernel.store import CommandContext
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.process import ladder_facts
@@ -109,17 +110,29 @@ def ladder_router(runtime: Runtime) -> APIRouter:
             "steps": [d.as_dict() for d in evaluate(steps, facts, day)],
         }
 
-    @router.post("/evaluate", summary="Re-evaluate every worker of this node now")
-    async def evaluate_now(as_of: date | None = None) -> dict[str, Any]:
+    @router.post(
+        "/evaluate",
+        summary="Re-evaluate every worker of this node now (city admin only)",
+        dependencies=[Depends(admin_only)],
+    )
+    async def evaluate_now(ctx: Ctx, as_of: date | None = None) -> dict[str, Any]:
         """Rules that depend on time (a certificate held N years) change without an event:
         this publishes every decision that changed (the registry also does it daily, at
-        REGISTRY_LADDER_SWEEP_AT)."""
-        return await evaluate_all(runtime.store, steps, as_of or date.today())
+        REGISTRY_LADDER_SWEEP_AT). Every department's workers: the administrator's; the
+        decisions name the key that asked."""
+        return await evaluate_all(runtime.store, steps, as_of or date.today(), ctx)
 
-    @router.post("/{worker_id}/expert-pool", status_code=201, summary="Admit to the expert pool")
-    async def admit(worker_id: str, cmd: AdmitToExpertPool) -> dict[str, Any]:
+    @router.post(
+        "/{worker_id}/expert-pool",
+        status_code=201,
+        summary="Admit to the expert pool (专家库; city admin only)",
+        dependencies=[Depends(admin_only)],
+    )
+    async def admit(worker_id: str, cmd: AdmitToExpertPool, ctx: Ctx) -> dict[str, Any]:
+        """The expert pool is the city's (like its import): the administrator admits;
+        the event names the key that did (and the person in ``X-Actor``)."""
         day = cmd.admitted_on or date.today()
-        async with runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
+        async with runtime.store.transaction(ctx) as tx:
             worker = await tx.load(Worker, worker_id)
             if worker is None:
                 raise DomainError(
@@ -127,9 +140,7 @@ def ladder_router(runtime: Runtime) -> APIRouter:
                     field="worker_id",
                     code="not_found",
                 )
-            tx.ctx = CommandContext(
-                actor="registry.ladder", department=worker.profile.get("department")
-            )
+            tx.ctx = replace(ctx, department=worker.profile.get("department"))
             certs = [(c.level, c.certified_on) for c in worker.certificates]
             facts = await ladder_facts(tx.conn, worker_id, certs)
             decision = next(d for d in evaluate(steps, facts, day) if d.step == "expert_pool")

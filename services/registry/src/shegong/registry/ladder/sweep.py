@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -42,8 +43,12 @@ sweeps = Table(
 )
 
 
-async def evaluate_all(store: EventStore, steps: list[Step], day: date) -> dict[str, Any]:
-    """Re-evaluate every worker of this node as of ``day``; publish what changed."""
+async def evaluate_all(
+    store: EventStore, steps: list[Step], day: date, ctx: CommandContext | None = None
+) -> dict[str, Any]:
+    """Re-evaluate every worker of this node as of ``day``; publish what changed, as
+    ``ctx``'s actor (an API key that asked), else as the registry's own ladder."""
+    ctx = ctx or CommandContext(actor="registry.ladder")
     async with reading(store.engine) as conn:
         worker_ids = list(
             await conn.scalars(
@@ -54,13 +59,11 @@ async def evaluate_all(store: EventStore, steps: list[Step], day: date) -> dict[
         )
     published = 0
     for worker_id in worker_ids:
-        async with store.transaction(CommandContext(actor="registry.ladder")) as tx:
+        async with store.transaction(ctx) as tx:
             worker = await tx.load(Worker, worker_id)
             if worker is None:
                 continue
-            tx.ctx = CommandContext(
-                actor="registry.ladder", department=worker.profile.get("department")
-            )
+            tx.ctx = replace(ctx, department=worker.profile.get("department"))
             certs = [(c.level, c.certified_on) for c in worker.certificates]
             facts = await ladder_facts(tx.conn, worker_id, certs)
             ladder = await tx.load(LadderStanding, standing_id(worker_id)) or LadderStanding(

@@ -11,10 +11,8 @@ from fastapi.responses import JSONResponse
 
 from shegong.kernel.auth import Ctx
 from shegong.kernel.jobs import Progress, run_import
-from shegong.kernel.tabular import TabularFileError
+from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.training.application.imports import ImportReport, SheetImporter
-
-MAX_UPLOAD = 16 * 1024 * 1024
 
 
 def imports_router(importer: SheetImporter) -> APIRouter:
@@ -59,18 +57,19 @@ async def _imported(
     default: str,
     run: Callable[[bytes, str], Awaitable[ImportReport]],
 ) -> Any:
-    """Read the upload (bounded), run the import — now, or as a job when the client asks
-    (``Prefer: respond-async``, see ``kernel/jobs.py``)."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return _file_error(413, "file is larger than 16 MiB", "文件超过 16 MiB")
-    name = file.filename or default
+    """Read the upload within the declared limits, parsed off the event loop
+    (``tabular.open_upload``); run the import — now, or as a job when the client asks
+    (``Prefer: respond-async``, see ``kernel/jobs.py``); a refused file is a 4xx."""
+    try:
+        data, filename = await open_upload(file, default)
+    except TabularFileError as err:
+        return _file_error(err.status, err.message, err.message_zh)
 
     async def work(_: Progress | None) -> Any:
         try:
-            return (await run(data, name)).as_dict()
+            return (await run(data, filename)).as_dict()
         except TabularFileError as err:
-            return _file_error(422, err.message, err.message_zh)
+            return _file_error(err.status, err.message, err.message_zh)
 
     return await run_import(request, kind, work)
 

@@ -2,7 +2,9 @@
 
 Who may change what (issue 7): a department key changes only its own department's
 records — the bases it owns, the sessions held at them (schedule, enrol, sign in,
-complete, import a sign-in sheet) and the appraisals of its own workers. A base's owner
+complete, import a sign-in sheet) and the appraisals of its own workers; and it enrols,
+signs in and completes only its own workers (their hours count on their department's
+ladder), even in its own sessions. A base's owner
 is the department named when it was registered (the caller's by default); a session's
 is its base's, or the scheduling department's when it has no base; a record owned by
 no department (the city's, or written before records named one) is the city
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import AssessmentRecorded, BaseRegistered, SessionScheduled
 from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import refuse_other_department
+from shegong.kernel.auth import AuthError, refuse_other_department
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.training.domain.commands import (
     Complete,
@@ -95,7 +97,7 @@ class TrainingCommands:
     async def enrol(self, session_id: str, cmd: Enrol, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             session = await self.session(tx, session_id)
-            await known_worker(tx.conn, cmd.worker_id)
+            refuse_other_worker(ctx, await known_worker(tx.conn, cmd.worker_id), cmd.worker_id)
             accepted = session.enrol(cmd.worker_id)
             saved = await tx.save(session)
         return {"accepted": accepted, "session": session.view(), "events": _events(saved)}
@@ -103,7 +105,7 @@ class TrainingCommands:
     async def sign_in(self, session_id: str, cmd: SignIn, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             session = await self.session(tx, session_id)
-            await known_worker(tx.conn, cmd.worker_id)
+            refuse_other_worker(ctx, await known_worker(tx.conn, cmd.worker_id), cmd.worker_id)
             recorded = session.attend(cmd.worker_id, cmd.signed_at or datetime.now(UTC))
             saved = await tx.save(session)
         return {"recorded": recorded, "session": session.view(), "events": _events(saved)}
@@ -111,6 +113,7 @@ class TrainingCommands:
     async def complete(self, session_id: str, cmd: Complete, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             session = await self.session(tx, session_id)
+            refuse_other_worker(ctx, await known_worker(tx.conn, cmd.worker_id), cmd.worker_id)
             session.complete(
                 cmd.worker_id, cmd.hours, cmd.score, cmd.completed_on or session.held_on
             )
@@ -118,13 +121,26 @@ class TrainingCommands:
         return {"session": session.view(), "events": _events(saved)}
 
     async def complete_all(self, session_id: str, ctx: CommandContext) -> dict[str, Any]:
-        """Everyone who attended completes with the session's hours (结业)."""
+        """Everyone who attended completes with the session's hours (结业) — for a
+        department key, everyone of its own department; the others (enrolled by the
+        administrator) are left for the administrator and listed as ``skipped``."""
+        skipped: list[str] = []
         async with self.store.transaction(ctx) as tx:
             session = await self.session(tx, session_id)
-            for worker_id in sorted(session.attended - session.completed):
-                session.complete(worker_id, None, None, session.held_on)
+            pending = sorted(session.attended - session.completed)
+            if ctx.role == "department" and pending:
+                rows = await tx.conn.execute(
+                    select(trainees.c.worker_id, trainees.c.department).where(
+                        trainees.c.worker_id.in_(pending)
+                    )
+                )
+                theirs = {r.worker_id: r.department for r in rows}
+                skipped = [w for w in pending if theirs.get(w) != ctx.department]
+            for worker_id in pending:
+                if worker_id not in skipped:
+                    session.complete(worker_id, None, None, session.held_on)
             saved = await tx.save(session)
-        return {"session": session.view(), "events": _events(saved)}
+        return {"session": session.view(), "events": _events(saved), "skipped": skipped}
 
     async def assess(self, cmd: RecordAssessment, ctx: CommandContext) -> dict[str, Any]:
         event = AssessmentRecorded(
@@ -158,6 +174,20 @@ class TrainingCommands:
             session.department = base.department if base else None
         refuse_other_department(tx.ctx, session.department)
         return session
+
+
+def refuse_other_worker(ctx: CommandContext, department: str, worker_id: str) -> None:
+    """A department enrols, signs in and completes its own workers only: their hours and
+    completions count on their own department's ladder (SECURITY.md). 403 otherwise,
+    without saying whose worker it is."""
+    if ctx.role == "department" and department != ctx.department:
+        raise AuthError(
+            403,
+            f"worker {worker_id} is not among department {ctx.department!r}'s workers: a "
+            "department enrols, signs in and completes only its own workers",
+            f"该人员不在本部门（{ctx.department}）人员中：部门只能为本部门人员报名、签到、结业",
+            field="worker_id",
+        )
 
 
 async def known_worker(conn: AsyncConnection, worker_id: str) -> str:

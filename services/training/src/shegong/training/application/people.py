@@ -36,11 +36,16 @@ async def resolve_person(
     id_number: str | None,
     phone: str | None,
     prefer_department: str | None = None,
+    only_department: str | None = None,
 ) -> Person:
     """The registered worker this row names, or :class:`RowProblem` saying why not.
 
     The same person on several departments' rosters: ``prefer_department``'s record
-    first (a department's own sheet names its own workers)."""
+    first (a department's own sheet names its own workers). With ``only_department`` (a
+    department key's sheet) nobody else is found: a row naming another department's
+    worker is "not found among your department's workers" — never their name, never
+    whose they are — and the problem's ``touched`` says which department it was, for
+    the access log."""
     if not id_number and not phone:
         raise RowProblem(
             "id_number",
@@ -80,6 +85,16 @@ async def resolve_person(
                 )
             )
         ).all()
+        if only_department is not None:
+            others = [r for r in rows if r.department != only_department]
+            rows = [r for r in rows if r.department == only_department]
+            if not rows and others:
+                raise RowProblem(
+                    field,
+                    "not found among your department's workers",
+                    "本部门人员中查无此人",
+                    touched=others[0].department,
+                )
         if not rows:
             continue
         row = rows[0]

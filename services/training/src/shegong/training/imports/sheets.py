@@ -60,6 +60,8 @@ class RowProblem(Exception):
     field: str
     reason: str
     reason_zh: str
+    # The row named a person of this other department (refused, and recorded).
+    touched: str | None = None
 
 
 @dataclass

@@ -1,0 +1,34 @@
+"""Keeping whole ID numbers and phones out of what an import report or an error says.
+
+A report quotes what a clerk wrote, so the clerk can find it — but when a row's columns
+shift, an ID number lands in the date column and the report would quote it whole. Every
+quoted text goes through :func:`redact_numbers`: any run of 10 or more digits (spaces or
+dashes between them, an X at the end, as ID numbers and phones are written) keeps its
+first three characters and hides the rest. Dates stay as written (``2021-2-30``,
+``2025-03-01 08:55``): a clerk needs to see which one is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["redact_numbers"]
+
+_NUMBER = re.compile(r"\d(?:[ \t\-]?\d)+[Xx]?")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2})?")
+_MIN_DIGITS = 10  # a mobile phone has 11, an ID number 15 or 18; a date at most 8
+
+
+def _cut(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < _MIN_DIGITS or _DATE.fullmatch(text):
+        return text
+    return text[:3] + "***"
+
+
+def redact_numbers(text: str | None) -> str | None:
+    """``text`` with every long number cut to its first three digits and ``***``."""
+    if not text:
+        return text
+    return _NUMBER.sub(_cut, text)

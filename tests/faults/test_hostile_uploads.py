@@ -1,0 +1,111 @@
+"""Hostile spreadsheets posted to every import endpoint of the running services (started as
+their containers start them): each is refused with a 4xx naming the limit, in English and
+Chinese, quickly; ``/health`` keeps answering meanwhile; the process survives with flat
+memory. Before the guarded reader, the 1.6 KB far-cell file killed the process (calamine
+asked for 549,755,813,888 bytes) and the zip bomb blocked ``/health`` for seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from shegong.kernel import hostile_files as hostile
+
+ENDPOINTS: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "registry": [
+        ("/imports/roster", {"department": "civil-affairs"}),
+        ("/imports/regions", {}),
+        ("/imports/expert-pool", {}),
+    ],
+    "training": [("/sessions/s-1/signin-sheet", {}), ("/imports/exam-results", {})],
+    "matching": [("/imports/needs-survey", {})],
+}
+
+FILES = {
+    "far-cell": (hostile.far_cell, "max_rows"),
+    "zip-bomb": (lambda: hostile.zip_bomb(350), "max_uncompressed"),
+    "far-column": (lambda: hostile.cells_at("A1", "XFD1"), "max_columns"),
+    "area": (lambda: hostile.cells_at("A1", "IP20000"), "max_cells"),
+    "rows-bomb": (lambda: hostile.zip_bomb(150), "max_rows"),
+    "lying-bomb": (lambda: hostile.lying_zip_bomb(350), None),
+    "laughs": (hostile.entity_expansion, None),
+    "too-big": (lambda: os.urandom(33 * 1024 * 1024), "max_bytes"),
+}
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("service", sorted(ENDPOINTS))
+async def test_hostile_spreadsheets_are_refused_and_the_service_survives(
+    service: str,
+    redis: Redis,
+    service_process,
+    redis_url: str,
+    stream_prefix: str,
+    tmp_path: Path,
+) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/{service}.db",
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "PII_HASH_KEY": "k" * 32,
+        "LOG_LEVEL": "WARNING",
+    }
+    svc = service_process(f"shegong.{service}", env, tmp_path / f"{service}.log")
+    svc.start()
+    assert svc.process is not None
+    pid = svc.process.pid
+    files = {name: (make(), limit) for name, (make, limit) in FILES.items()}
+    slowest = 0.0
+    stop = asyncio.Event()
+
+    async def watch_health(client: httpx.AsyncClient) -> None:
+        nonlocal slowest
+        while not stop.is_set():
+            started = time.monotonic()
+            r = await client.get(f"{svc.url}/health", timeout=30)
+            assert r.status_code == 200
+            slowest = max(slowest, time.monotonic() - started)
+            await asyncio.sleep(0.05)
+
+    async with httpx.AsyncClient() as client:
+        baseline = rss_mib(pid)
+        watcher = asyncio.create_task(watch_health(client))
+        try:
+            for path, form in ENDPOINTS[service]:
+                for name, (data, limit) in files.items():
+                    started = time.monotonic()
+                    r = await client.post(
+                        f"{svc.url}{path}",
+                        data=form,
+                        files={"file": (f"{name}.xlsx", data)},
+                        timeout=120,
+                    )
+                    took = time.monotonic() - started
+                    assert r.status_code in (413, 422), (path, name, r.status_code, r.text)
+                    error = r.json()["error"]
+                    assert error["field"] == "file", (path, name, error)
+                    assert error["message"] and error["message_zh"], (path, name, error)
+                    if limit:
+                        assert limit in error["message"], (path, name, error)
+                        assert limit in error["message_zh"], (path, name, error)
+                    assert took < 30, (path, name, took)
+                    assert svc.process.poll() is None, f"{service} died on {name}"
+        finally:
+            stop.set()
+            await watcher
+        assert (await client.get(f"{svc.url}/health")).json()["status"] == "ok"
+    grown = rss_mib(pid) - baseline
+    assert grown < 150, f"{service} grew by {grown:.0f} MiB"
+    assert slowest < 2.0, f"/health took {slowest:.2f} s during the uploads"
