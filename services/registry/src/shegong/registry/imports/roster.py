@@ -427,7 +427,10 @@ def well_formed_phone(cell: Cell) -> str | None:
 
 
 def _warning(field_name: str, reason: str, reason_zh: str) -> str:
-    return f"{field_name}: {reason} / {LABEL_ZH[field_name]}：{reason_zh}"
+    # A warning quotes what the clerk wrote; a whole ID number or phone (a shifted column)
+    # is cut like a refusal's (``redact_numbers``).
+    text = f"{field_name}: {reason} / {LABEL_ZH[field_name]}：{reason_zh}"
+    return redact_numbers(text) or text
 
 
 def _preview(field_name: str, cell: Cell) -> str | None:
