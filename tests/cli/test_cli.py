@@ -107,7 +107,7 @@ def test_imports_go_through_the_service_as_jobs_with_the_keys_actor(
     assert regions.returncode == 0, regions.stderr
     assert "regions 7" in regions.stdout
 
-    # A partial import: the good rows stored, the bad one named, exit 0.
+    # Every row with a name stored; the values left out named with their row, exit 0.
     first = up.shegong(
         "registry",
         "import-roster",
@@ -118,9 +118,9 @@ def test_imports_go_through_the_service_as_jobs_with_the_keys_actor(
         str(DATA / "花名册-民政局.csv"),
     )
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "rows read 4 · new 3" in first.stdout or "unchanged 3" in first.stdout, first.stdout
-    assert "rejected rows 1" in first.stdout and "岗位类别" in first.stdout
-    assert "partial import" in first.stderr and "job " in first.stderr  # the job's progress
+    assert "rows read 4 · new 4" in first.stdout or "unchanged 4" in first.stdout, first.stdout
+    assert "rejected rows 0" in first.stdout and "row 5: post:" in first.stdout
+    assert "岗位类别" in first.stdout and "job " in first.stderr  # the job's progress
     assert "PII_HASH_KEY" not in first.stdout + first.stderr
     registered = [e for e in events(up) if e["type"] == "WorkerRegistered"]
     assert registered and {e["actor"] for e in registered} == {"local-admin"}, "the key's name"
@@ -156,7 +156,7 @@ def test_imports_go_through_the_service_as_jobs_with_the_keys_actor(
     assert hrss_events and {e["actor"] for e in hrss_events} == {"人社-王科员"}
 
     # Every row refused: a failure (exit 1); a file that is no table: refused (exit 1).
-    bad = write(tmp_path / "bad.csv", ROSTER_HEAD + "X-1,某人,,社工大师,2024-02-30\n")
+    bad = write(tmp_path / "bad.csv", ROSTER_HEAD + "X-1,,,社工大师,2024-02-30\n")  # no name
     failed = up.shegong("registry", "import-roster", "--department", "hrss", str(bad))
     assert failed.returncode == 1 and "every row was refused" in failed.stderr, failed.stderr
     junk = tmp_path / "junk.csv"

@@ -19,8 +19,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from shegong.report.figures import HttpGet, collect
-
 console = Console(stderr=True)
 
 
@@ -33,14 +31,16 @@ class Format(StrEnum):
 def _connection(
     registry: str | None, training: str | None, matching: str | None
 ) -> tuple[dict[str, str], str | None]:
-    saved: dict[str, Any] = {}
-    try:
-        from shegong.platform.credentials import read_credentials
+    services: dict[str, str] = {}
+    saved_key: str | None = None
+    try:  # the platform `shegong up` runs here (its discovery file and saved key)
+        from shegong.platform.client import find_platform, local_key
 
-        saved = read_credentials() or {}
+        found = find_platform(None)
+        if found is not None:
+            services, saved_key = dict(found.services), local_key(found.data_dir)
     except ImportError:  # the report installed without the platform's command
         pass
-    services = saved.get("services") or {}
     urls = {
         name: given or os.environ.get(f"{name.upper()}_URL") or services.get(name) or ""
         for name, given in (("registry", registry), ("training", training), ("matching", matching))
@@ -51,10 +51,13 @@ def _connection(
             f"no URL for {', '.join(missing)}: start the platform (shegong up) or give "
             f"--{missing[0]}-url / {missing[0].upper()}_URL"
         )
-    return urls, os.environ.get("SHEGONG_API_KEY") or saved.get("api_key")
+    return urls, os.environ.get("SHEGONG_API_KEY") or saved_key
 
 
 async def _with_services(urls: dict[str, str], key: str | None, work: Any) -> Any:
+    # Imported here: ``shegong --help`` lists this command without loading an HTTP client.
+    from shegong.report.figures import HttpGet
+
     get = HttpGet(urls, key)
     try:
         return await work(get)
@@ -163,6 +166,8 @@ def annual(
     day = date.fromisoformat(as_of) if as_of else None
     urls, key = _connection(registry_url, training_url, matching_url)
     try:
+        from shegong.report.figures import collect
+
         figures = asyncio.run(_with_services(urls, key, lambda g: collect(g, year, region, day)))
     except (ValueError, LookupError) as err:
         console.print(f"[bold red]{err}[/]")

@@ -56,6 +56,10 @@ class ServiceIndicators(BaseModel):
     """服务指标 — definitions of every figure."""
 
     year: int = Field(description="The calendar year (UTC)")
+    as_of_date: str = Field(
+        description="The day the figures are as of (ISO date): 31 December, or the `as_of` "
+        "asked for — the year so far"
+    )
     region: str | None = Field(description="The region path the figures are limited to")
     requests: int = Field(
         description="Orders (点单) placed in the year whose community lies in the region, "
@@ -97,3 +101,7 @@ class ServiceIndicators(BaseModel):
     )
     hours: Hours
     programme_attendance: ProgrammeAttendance
+    as_of: dict[str, dict[str, int]] = Field(
+        description="The position of matching's event store the figures were computed at "
+        "({'positions': {'matching': N}}): a published report names it"
+    )
