@@ -171,6 +171,13 @@ def test_up_serves_until_interrupted_then_stops_everything(tmp_path: Path) -> No
             time.sleep(0.1)
         assert _records(r, "registry.events") == 1
         r.close()
+        # At rest: the data dir (raw ID numbers, phones, addresses) is its owner's only.
+        data = tmp_path / "data"
+        assert data.stat().st_mode & 0o777 == 0o700
+        databases = list(data.glob("*.db"))
+        assert databases and all(db.stat().st_mode & 0o077 == 0 for db in databases), [
+            (db.name, oct(db.stat().st_mode)) for db in databases
+        ]
     finally:
         proc.send_signal(signal.SIGINT)
         rest, _ = proc.communicate(timeout=60)

@@ -8,6 +8,7 @@ import phonenumbers
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from stdnum.cn import ric
 
 from shegong.kernel.identity import (
     _CN_MOBILE,
@@ -405,3 +406,25 @@ def test_the_mobile_fast_path_agrees_with_libphonenumber_everywhere() -> None:
             assert got == expected, text
             fast += bool(_CN_MOBILE.fullmatch(text))
     assert fast > 10_000  # the fast path answers most of them
+
+
+@given(valid_ids)
+def test_a_published_mask_with_birth_date_sex_and_region_does_not_rebuild_the_number(
+    number: str,
+) -> None:
+    """As an attacker would: everything published beside a masked number (the birth date,
+    the sex, the region the county gives away) and the mask itself; every 18-character
+    number that fits is a candidate. Far too many remain to name the person's number."""
+    masked = mask_id_number(number)
+    resident = parse_resident_id(number)
+    region, birth = resident.region_code, f"{resident.birth_date:%Y%m%d}"
+    candidates = []
+    for order in range(1000):
+        body = f"{region}{birth}{order:03d}"
+        if (order % 2 == 1) != (resident.sex == "male"):
+            continue
+        full = body + ric.calc_check_digit(body + "0")
+        if full[0] == masked[0] and full[-1] == masked[-1]:
+            candidates.append(full)
+    assert number in candidates
+    assert len(candidates) >= 20  # ≈ 1000 orders ÷ 2 (sex) ÷ 11 (check character)

@@ -89,7 +89,11 @@ class Platform:
         return self.keys.admin
 
     def start(self, progress: Callable[[str], object] = print) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # The data dir holds raw ID numbers, phones and residents' addresses: its owner's
+        # only (0700), and every file the platform and its services create there 0600.
+        os.umask(0o077)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.data_dir.chmod(0o700)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         self.bus = start_bus_server(self.data_dir, redis_url=self.redis_url)
         progress(f"bus: {self.bus.description}")
