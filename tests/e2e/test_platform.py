@@ -102,8 +102,9 @@ def test_demo_runs_end_to_end_and_leaves_nothing_running(tmp_path: Path) -> None
     assert "registered 张伟" in out and "社会工作师" in out
     assert "no raw ID number or phone on the stream" in out
     assert "active on 2024-12-31: 6 of 8" in out
-    assert "first upload (new department created): rows 4 · new 3" in out
-    assert "same file again: rows 4 · new 0 · unchanged 3" in out
+    assert "first upload (new department created): rows 4 · new 4" in out
+    assert "same file again: rows 4 · new 0 · unchanged 4" in out
+    assert "row 5 kept — 岗位类别：" in out  # the value left out, named in Chinese
     # The census: a messy city merged, a pair reviewed, the indicators printed.
     assert "civil-affairs:MZ-01 hrss:RS-01 social-work:SG-01" in out
     assert "civil-affairs:MZ-02 womens-federation:FL-01" in out

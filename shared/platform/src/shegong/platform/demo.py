@@ -243,7 +243,7 @@ def run_demo(platform: Platform, console: Console) -> None:
     for r in reports[0]["rejected"]:
         console.print(f"   row {r['row']} refused — {r['reason_zh']}")
     for w in reports[0]["warnings"]:
-        console.print(f"   row {w['row']} kept — {w['warning'].split(' / ')[-1]}")
+        console.print(f"   row {w['row']} kept — {_chinese(w['warning'])}")
 
     step("The city-wide read model, built from the stream, shows everyone")
     items = _wait_for(
@@ -521,6 +521,14 @@ PARTS_ZH = {
     "satisfaction": "满意度 satisfaction",
     "fairness": "公平 fairness",
 }
+
+
+def _chinese(warning: str) -> str:
+    """The Chinese half of a bilingual "field: reason / 字段：原因" (either half may itself
+    hold " / ", e.g. a list of allowed values)."""
+    pieces = warning.split(" / ")
+    first = next((i for i, p in enumerate(pieces) if "：" in p), len(pieces) - 1)
+    return " / ".join(pieces[first:])
 
 
 def _parts(parts: dict[str, float]) -> str:
