@@ -14,6 +14,7 @@ from asgi_lifespan import LifespanManager
 from shegong.console import qr
 from shegong.console.main import build
 from shegong.console.settings import ConsoleSettings
+from shegong.console.testing import csrf_aware
 
 KEY = "k-good-0001"
 LINK = "/h5/order?community=%E5%AE%89%E5%AE%9A%E5%8C%BA%2F%E6%B0%B8%E5%AE%9A%E8%B7%AF&sig=abc"
@@ -54,7 +55,7 @@ async def test_each_community_gets_a_printable_code_of_its_link(
 ) -> None:
     c, seen = client
     assert (await c.get("/services/h5-codes")).status_code == 303  # a session first
-    await c.post("/login", data={"api_key": KEY})
+    await csrf_aware(c).post("/login", data={"api_key": KEY})
     page = await c.get("/services/h5-codes", params={"region": "安定区"})
     assert page.status_code == 200, page.text
     assert "东关社区" in page.text and "<svg" in page.text and "h5_codes.css" in page.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from shegong.console.pages.audit import merged
 from shegong.console.pages.orders import column_of
 from shegong.console.pages.training import page_links
 from shegong.console.settings import ConsoleSettings
+from shegong.console.testing import CSRF_META, csrf_aware
 
 GOOD_KEY = "k-good-0001"
 ROLE_KEY = "k-clerk-0002"  # a valid key whose role may not read the census
@@ -145,36 +145,6 @@ TRAINING_OPENAPI = {
         },
     }
 }
-
-
-_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
-
-
-def csrf_aware(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    """Send the console's form token with every POST, as its pages do (learnt from the
-    last page, or from the login page when none was read yet)."""
-    token: dict[str, str] = {}
-
-    async def learn(response: httpx.Response) -> None:
-        if response.request.url.path == "/logout":
-            token.clear()  # the session ended: a new token comes with the next page
-        if "text/html" in response.headers.get("content-type", ""):
-            await response.aread()
-            if found := _CSRF.search(response.text):
-                token["value"] = found.group(1)
-
-    async def send(request: httpx.Request) -> None:
-        if request.method != "POST" or "x-csrf-token" in request.headers:
-            return
-        if "value" not in token:
-            await client.get("/login")  # the session (cookie) the token belongs to
-            if "cookie" in request.headers:
-                del request.headers["cookie"]
-            client.cookies.set_cookie_header(request)
-        request.headers["X-CSRF-Token"] = token.get("value", "")
-
-    client.event_hooks = {"request": [send], "response": [learn]}
-    return client
 
 
 async def console(
@@ -460,7 +430,7 @@ async def test_a_cross_site_post_is_refused_and_nothing_reaches_the_services() -
     async for client in console(seen):
         assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
         page = await client.get("/services")
-        token = _CSRF.search(page.text)
+        token = CSRF_META.search(page.text)
         assert token and f'name="csrf_token" value="{token.group(1)}"' in page.text
         assert f'hx-headers=\'{{"X-CSRF-Token": "{token.group(1)}"}}\'' in page.text
         client.event_hooks = {"request": [], "response": []}  # now as a hostile page would

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from shegong.console.main import build
 from shegong.console.settings import ConsoleSettings
+from shegong.console.testing import csrf_aware
 from shegong.report import publish
 
 KEY = "k-good-0001"
@@ -81,7 +82,7 @@ async def console(answer: Any) -> AsyncIterator[httpx.AsyncClient]:
         LifespanManager(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as client,
     ):
-        await client.post("/login", data={"api_key": KEY})
+        await csrf_aware(client).post("/login", data={"api_key": KEY})
         yield client
 
 
