@@ -363,6 +363,9 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
         # As of a day before the certificate: the decisions change, published as asked.
         resp = await admin.post("/ladder/evaluate", params={"as_of": "2018-01-01"})
         assert resp.status_code == 200 and resp.json()["events"] >= 1, resp.text
+        # A day the rules cannot count years back from is refused, naming the field.
+        resp = await admin.post("/ladder/evaluate", params={"as_of": "0001-01-01"})
+        assert resp.status_code == 422 and "as_of" in resp.text, resp.text
     ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
     assert {"ExpertPoolAdmitted", "LadderEligibilityChanged"} <= {e.type for e in ladder}
     assert {e.actor for e in ladder} == {"city-admin (李主任)"}

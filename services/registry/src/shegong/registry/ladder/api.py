@@ -75,7 +75,7 @@ def ladder_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/{worker_id}", summary="A worker's ladder eligibility, rule by rule (三级进阶)")
     async def standing(worker_id: str, as_of: date | None = None) -> dict[str, Any]:
-        day = as_of or date.today()
+        day = _day(as_of)
         async with reading(runtime.engine) as conn:
             rows = await conn.execute(
                 select(certificate_rows.c.level, certificate_rows.c.certified_on).where(
@@ -120,7 +120,7 @@ def ladder_router(runtime: Runtime) -> APIRouter:
         this publishes every decision that changed (the registry also does it daily, at
         REGISTRY_LADDER_SWEEP_AT). Every department's workers: the administrator's; the
         decisions name the key that asked."""
-        return await evaluate_all(runtime.store, steps, as_of or date.today(), ctx)
+        return await evaluate_all(runtime.store, steps, _day(as_of), ctx)
 
     @router.post(
         "/{worker_id}/expert-pool",
@@ -157,3 +157,15 @@ def ladder_router(runtime: Runtime) -> APIRouter:
         }
 
     return router
+
+
+def _day(as_of: date | None) -> date:
+    """The day a ladder is read or evaluated as of: today, or a day the rules can count
+    years back from (a certificate held N years) — 1900 to 2100."""
+    if as_of is None:
+        return date.today()
+    if not date(1900, 1, 1) <= as_of <= date(2100, 12, 31):
+        raise DomainError(
+            f"as_of {as_of} is outside 1900–2100 / 日期应在1900年至2100年之间", field="as_of"
+        )
+    return as_of
