@@ -546,3 +546,10 @@ def test_retraining_emits_only_the_decisions_that_changed() -> None:
     again = linker.train()  # the same records: the same model, nothing to announce
     assert linker.model.version == 2
     assert not [d for d in again if isinstance(d, Link | Unlink)]
+
+
+def test_a_homophone_name_is_its_own_level() -> None:
+    # 马晓燕 / 马小燕: the same sound written two ways (pypinyin is a dependency).
+    found = compare(rec("mz:1", "马晓燕", birth=BIRTH), rec("rs:1", "马小燕", birth=BIRTH))
+    assert found is not None
+    assert found.evidence["name"]["level"] == "same pinyin"
