@@ -10,8 +10,6 @@ orders taken, delivered and followed up.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import random
 import time
 from collections.abc import Iterable
@@ -22,7 +20,7 @@ import httpx
 
 from shegong.kernel.identity import PersonalDataError, parse_resident_id
 from shegong.registry.census.linkage import TRADITIONAL_TO_SIMPLIFIED
-from shegong.registry.census.synthetic import ROSTER_HEADER, RosterRow, _org_type, generate_city
+from shegong.registry.census.synthetic import RosterRow, generate_city, roster_files
 
 __all__ = ["populate", "settle"]
 
@@ -87,34 +85,9 @@ def _clean(row: RosterRow) -> str | None:
 def _rosters(
     rows: list[RosterRow], truth: dict[str, str], year: int, seed: int
 ) -> dict[str, bytes]:
-    out: dict[str, tuple[io.StringIO, Any]] = {}
-    for row in rows:
-        if row.department not in out:
-            buf = io.StringIO()
-            (writer := csv.writer(buf)).writerow([*ROSTER_HEADER, "离职日期"])
-            out[row.department] = (buf, writer)
-        job = _job(truth[row.key], year, seed)
-        out[row.department][1].writerow(
-            [
-                row.record_id,
-                row.name,
-                row.id_number or "",
-                row.gender or "",
-                row.birth_date.isoformat() if row.birth_date else "",
-                row.phone or "",
-                row.organization or "",
-                _org_type(row.organization),
-                job["岗位类别"],
-                row.county or "",
-                row.township or "",
-                row.community or "",
-                job["入职日期"],
-                job["证书等级"],
-                job["取证日期"],
-                job["离职日期"],
-            ]
-        )
-    return {d: ("\ufeff" + buf.getvalue()).encode() for d, (buf, _) in out.items()}
+    return roster_files(
+        rows, truth, job=lambda human: _job(human, year, seed), extra_columns=("离职日期",)
+    )
 
 
 def _regions(rows: Iterable[RosterRow], scale: float) -> bytes:

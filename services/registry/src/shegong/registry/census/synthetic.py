@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -564,10 +564,16 @@ def employment(human: str, seed: int = 0) -> dict[str, str]:
 
 
 def roster_files(
-    rows: Iterable[RosterRow], truth: Mapping[str, str], seed: int = 0
+    rows: Iterable[RosterRow],
+    truth: Mapping[str, str],
+    seed: int = 0,
+    *,
+    job: Callable[[str], Mapping[str, str]] | None = None,
+    extra_columns: Sequence[str] = (),
 ) -> dict[str, bytes]:
     """One roster CSV (UTF-8 with BOM, as Excel saves it) per department, with the job
-    facts of :func:`employment` so the workforce indicators have something to count."""
+    facts of :func:`employment` (or ``job(human)``) so the workforce indicators have
+    something to count; ``extra_columns`` are more of the job's facts, after the rest."""
     import csv
     import io
 
@@ -576,9 +582,9 @@ def roster_files(
         if row.department not in outs:
             buf = io.StringIO()
             writer = csv.writer(buf)
-            writer.writerow(ROSTER_HEADER)
+            writer.writerow([*ROSTER_HEADER, *extra_columns])
             outs[row.department] = (buf, writer)
-        job = employment(truth[row.key], seed)
+        facts = job(truth[row.key]) if job else employment(truth[row.key], seed)
         outs[row.department][1].writerow(
             [
                 row.record_id,
@@ -589,13 +595,14 @@ def roster_files(
                 row.phone or "",
                 row.organization or "",
                 _org_type(row.organization),
-                job["岗位类别"],
+                facts["岗位类别"],
                 row.county or "",
                 row.township or "",
                 row.community or "",
-                job["入职日期"],
-                job["证书等级"],
-                job["取证日期"],
+                facts["入职日期"],
+                facts["证书等级"],
+                facts["取证日期"],
+                *(facts[c] for c in extra_columns),
             ]
         )
     return {dept: ("\ufeff" + buf.getvalue()).encode() for dept, (buf, _) in outs.items()}
