@@ -81,27 +81,30 @@ def normalize_person_name(raw: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _load_pinyin() -> Callable[[str], str] | None:
-    # Loaded on the first name compared, not at import: its dictionaries take ~0.4 s.
+def _load_pinyin() -> dict[int, str] | None:
+    """Each character's first reading, toneless (``ü`` as ``v``), from pypinyin's own
+    dictionary: a table lookup per character instead of pypinyin's phrase segmentation
+    (~1 ms a name). Built on the first name compared, not at import."""
     try:
-        from pypinyin import Style, lazy_pinyin
+        from pypinyin.pinyin_dict import pinyin_dict
     except ImportError:  # pragma: no cover - depends on the environment
         return None
-
-    def convert(text: str) -> str:
-        return " ".join(lazy_pinyin(text, style=Style.NORMAL, errors="default"))
-
-    return convert
+    table: dict[int, str] = {}
+    for code, readings in pinyin_dict.items():
+        first = unicodedata.normalize("NFD", readings.split(",", 1)[0])
+        first = first.replace("u\u0308", "v")
+        table[code] = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+    return table
 
 
 @lru_cache(maxsize=200_000)
 def pinyin_key(name: str) -> str | None:
     """Toneless pinyin of a normalised name (晓燕 and 小燕 both "xiao yan"): a clerk's
     homophone slip keeps its sound. None for names without Chinese characters."""
-    convert = _load_pinyin()
-    if convert is None or name.isascii():
+    table = _load_pinyin()
+    if table is None or name.isascii():
         return None
-    return convert(name)
+    return name.translate(table).rstrip()
 
 
 _ORG_PUNCT = re.compile(r"[\s()（）\[\]【】〔〕<>《》\"'“”‘’·•.,，。、:：;；\-—_/]+")
