@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from shegong.kernel.testing import eventually
+from shegong.registry.census import model as census_model
 from shegong.registry.census.synthetic import (
     generate_city,
     pairwise_precision_recall,
@@ -228,8 +230,19 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     assert (await c.get("/census/review")).json()["total"] == 0
 
 
-async def test_the_model_is_learned_on_request_published_and_explained(city) -> None:
+async def test_the_model_is_learned_on_request_published_and_explained(
+    city, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = city.client
+    # Learning runs off the event loop's thread (the service answers meanwhile).
+    learned_on: list[str] = []
+    train = census_model.train
+
+    def recording_train(*args: Any, **kwargs: Any) -> Any:
+        learned_on.append(threading.current_thread().name)
+        return train(*args, **kwargs)
+
+    monkeypatch.setattr(census_model, "train", recording_train)
     rows = [
         person_row(记录编号=f"M{i}", 姓名=name, 身份证号=resident_id(date(1980, 1, 1 + i), i))
         for i, name in enumerate(("陈晓东", "林美玲", "高建华", "罗文静"))
@@ -255,6 +268,7 @@ async def test_the_model_is_learned_on_request_published_and_explained(city) -> 
     await settled(c)
     after = (await c.get("/census/model")).json()
     assert after["learned"] is True and after["version"] == 1
+    assert learned_on and threading.main_thread().name not in learned_on
     assert after["records"] == 8
     adopted = [e for e in await census_events(c) if e["type"] == "CensusModelAdopted"]
     assert [e["data"]["version"] for e in adopted] == [1]

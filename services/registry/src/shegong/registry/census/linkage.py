@@ -331,9 +331,13 @@ class Linker:
         for key in dirty:
             self._rescore(key)
         out = self._recluster(self._component(touched), removed=set())
-        if self.auto_train and len(self._recs) >= max(MIN_TRAIN, 2 * self.trained_at):
+        if self.auto_train and self.training_due():
             out.extend(self.train())
         return out
+
+    def training_due(self) -> bool:
+        """The census has reached ``MIN_TRAIN`` records, or doubled since it last learned."""
+        return len(self._recs) >= max(MIN_TRAIN, 2 * self.trained_at)
 
     def train(self) -> list[Decision]:
         """Learn a new model from the records, re-score every pair with it, and return the

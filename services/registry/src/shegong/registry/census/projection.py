@@ -23,6 +23,7 @@ and whenever ``census_state.version`` shows that another replica moved the censu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from collections.abc import Iterable
@@ -273,7 +274,6 @@ class CensusProjection(Projection):
             if d.status != "refused":
                 self._try_decide(linker, d.a, d.b, d.same, d.by)
         linker.drain_changes()
-        linker.auto_train = True
         self._out.clear()
         log.info("census loaded: %d records", len(linker))
 
@@ -301,7 +301,6 @@ class CensusProjection(Projection):
         # given the model, the partition is the same whatever the order; learning is for
         # records the census has not seen.
         fresh = envelope.sequence > self._high_water.get(envelope.source, 0)
-        linker.auto_train = fresh
         model_version = linker.model.version
         if isinstance(event, WorkerRegistered):
             self._registered(linker, event)
@@ -321,7 +320,7 @@ class CensusProjection(Projection):
             self._clerk(linker, event, envelope)
         elif isinstance(event, CensusTrainingRequested) and fresh:
             # A rebuild replays with the model in use; only a new request learns again.
-            self._out.extend(linker.train())
+            self._out.extend(await _learn(linker))
         elif isinstance(event, ExpertPoolAdmitted):
             await self._ladder_admission(conn, event)
         elif isinstance(event, ExpertAdmitted):
@@ -332,6 +331,8 @@ class CensusProjection(Projection):
                 "admitted_on": event.admitted_on,
                 "level": event.level.value,
             }
+        if fresh and isinstance(event, WorkerRegistered) and linker.training_due():
+            self._out.extend(await _learn(linker))
         if linker.model.version != model_version:
             self._model = linker.model
             self._adopted.append(linker.model)
@@ -616,6 +617,13 @@ async def _delete_pairs(
             delete(table).where((table.c.a == bindparam("pa")) & (table.c.b == bindparam("pb"))),
             params,
         )
+
+
+async def _learn(linker: Linker) -> list[Decision]:
+    """Learn a model and re-score every pair with it, off the event loop: at tens of
+    thousands of records this takes seconds, during which the service keeps answering (the
+    projection itself waits: nothing else touches the linker meanwhile)."""
+    return await asyncio.to_thread(linker.train)
 
 
 def _census_record(row: Any) -> CensusRecord:
