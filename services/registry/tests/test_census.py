@@ -17,6 +17,7 @@ import pytest
 
 from shegong.kernel.testing import eventually
 from shegong.registry.census import model as census_model
+from shegong.registry.census.model import LINK_AT, REVIEW_AT
 from shegong.registry.census.synthetic import (
     generate_city,
     pairwise_precision_recall,
@@ -191,7 +192,7 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     pair = queue["pairs"][0]
     assert (pair["a"]["key"], pair["b"]["key"]) == ("civil-affairs:A1", "education:B1")
     assert pair["reason"] == "match probability uncertain"
-    assert 0.3 <= pair["score"] < 0.95
+    assert REVIEW_AT <= pair["score"] < LINK_AT
     assert pair["evidence"]["name"]["level"] == "one character"
     assert len(await persons(c, q="赵明")) == 2
 

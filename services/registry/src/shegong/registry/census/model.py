@@ -42,7 +42,7 @@ __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "train"]
 
 # A pair at or above LINK_AT is linked; between REVIEW_AT and LINK_AT a clerk decides.
 LINK_AT = 0.95
-REVIEW_AT = 0.30
+REVIEW_AT = 0.50
 
 # Floors under a name's frequency: a name seen once is still a name others may have, and
 # China's most frequent names are frequent in any city, however few records it has yet.
