@@ -34,13 +34,13 @@ from shegong.kernel.runtime import Runtime
 from shegong.kernel.store import CommandContext
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection, records
-from shegong.registry.census.synthetic import (
+from shegong.registry.main import SERVICE, RegistrySettings
+from shegong.testkit.census_city import (
     DEPARTMENTS,
     generate_city,
     pairwise_precision_recall,
     roster_files,
 )
-from shegong.registry.main import SERVICE, RegistrySettings
 
 
 async def bulk_insert_floor(database_url: str, rows: list) -> float:  # type: ignore[type-arg]

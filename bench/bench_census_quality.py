@@ -145,7 +145,7 @@ class Result:
 
 def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[Any]:
     """Parsed roster rows → what the census sees (the registry's own conversion)."""
-    from shegong.registry.census.synthetic import RosterRow, to_census_record
+    from shegong.testkit.census_city import RosterRow, to_census_record
 
     out = []
     for row in parsed_rows:

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.registry.census.linkage import Link, Linker, Review, Unlink, to_simplified
-from shegong.registry.census.synthetic import (
+from shegong.testkit.census_city import (
     generate_city,
     pairwise_precision_recall,
     to_census_records,

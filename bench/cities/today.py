@@ -1,4 +1,4 @@
-"""Today's city: the registry's own generator (``shegong.registry.census.synthetic``),
+"""Today's city: the registry's own generator (``shegong.testkit.census_city``),
 written out as the roster files its pipeline bench writes (the same 15 columns everywhere).
 
 Imported lazily: if the generator moves or changes its signature, this city says so and
@@ -34,7 +34,7 @@ class Unavailable(RuntimeError):
 
 def generate(n_persons: int, seed: int = 2024) -> City:
     try:
-        from shegong.registry.census import synthetic
+        from shegong.testkit import census_city as synthetic
 
         rows, truth = synthetic.generate_city(n_persons, seed=seed)
     except (ImportError, AttributeError, TypeError) as err:  # moved or changed

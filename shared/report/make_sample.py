@@ -1,5 +1,5 @@
 """The sample annual report in docs/: a fresh platform (``shegong up``'s, SQLite + a local
-Redis), the Dingxi-like demo city put in over HTTP (``shegong.report.democity``), and the
+Redis), the Dingxi-like demo city put in over HTTP (``shegong.testkit.democity``), and the
 report written by the real command, as any user would:
 
     shegong report annual --year YEAR --format docx -o 报告.docx   (and xlsx, pdf, --publish)
@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from shegong.platform.launcher import Platform
-from shegong.report.democity import populate, settle
+from shegong.testkit.democity import populate, settle
 
 
 async def _populate(platform: Platform, year: int, persons: int) -> None:

@@ -31,10 +31,10 @@ from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings
 from shegong.registry.main import build as build_registry
 from shegong.report import publish
-from shegong.report.democity import populate, settle
 from shegong.report.document import build_docx
 from shegong.report.figures import collect
 from shegong.report.tables import TEMPLATE, build_xlsx
+from shegong.testkit.democity import populate, settle
 from shegong.training.main import TrainingSettings
 from shegong.training.main import build as build_training
 

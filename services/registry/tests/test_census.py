@@ -18,7 +18,7 @@ import pytest
 from shegong.kernel.testing import eventually
 from shegong.registry.census import model as census_model
 from shegong.registry.census.model import LINK_AT, REVIEW_AT
-from shegong.registry.census.synthetic import (
+from shegong.testkit.census_city import (
     generate_city,
     pairwise_precision_recall,
     roster_files,

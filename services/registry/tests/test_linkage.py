@@ -25,7 +25,7 @@ from shegong.registry.census.linkage import (
     normalize_org,
     normalize_person_name,
 )
-from shegong.registry.census.synthetic import (
+from shegong.testkit.census_city import (
     RosterRow,
     generate_city,
     pairwise_precision_recall,

@@ -20,7 +20,7 @@ import httpx
 
 from shegong.kernel.identity import PersonalDataError, parse_resident_id
 from shegong.registry.census.linkage import TRADITIONAL_TO_SIMPLIFIED
-from shegong.registry.census.synthetic import RosterRow, generate_city, roster_files
+from shegong.testkit.census_city import RosterRow, generate_city, roster_files
 
 __all__ = ["populate", "settle"]
 
