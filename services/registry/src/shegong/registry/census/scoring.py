@@ -1,0 +1,163 @@
+"""What the census decides about a pair, and how it scores one: the decisions (``Link``,
+``Unlink``, ``Review``), a record's features with its block keys, and a scored edge whose
+evidence is the model's waterfall."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from shegong.registry.census import model as fs
+from shegong.registry.census.comparison import CensusRecord, Features, compare_levels, veto
+from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
+from shegong.registry.census.names import COMMON_NAMES
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Records ``a`` and ``b`` are the same person, by ``rule`` (``"clerk"`` for a human)."""
+
+    a: str
+    b: str
+    rule: str
+    evidence: dict[str, Any] = field(hash=False)
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unlink:
+    """A link between ``a`` and ``b`` no longer holds; ``rule`` is the link's, ``reason`` why."""
+
+    a: str
+    b: str
+    rule: str
+    reason: str
+    evidence: dict[str, Any] = field(hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The model cannot decide whether ``a`` and ``b`` are one person: a clerk should."""
+
+    a: str
+    b: str
+    reason: str
+    evidence: dict[str, Any] = field(hash=False)
+    score: float
+
+
+Decision: TypeAlias = Link | Unlink | Review
+
+
+class CensusConflict(ValueError):
+    """A clerk's "same" decision would make two different valid ID numbers one person."""
+
+
+RULE_VALID_ID = "same-valid-id"
+RULE_MODEL = "match-weight"
+REVIEW_REASON = "match probability uncertain"
+REVIEW_NAMES = "names differ"
+NAME_ELSE = 4
+
+
+class _Rec(Features):
+    """A record's features and its block keys."""
+
+    __slots__ = ("blocks",)
+
+    def __init__(self, record: CensusRecord) -> None:
+        super().__init__(record)
+        blocks: list[tuple[Any, ...]] = []
+        if self.id_hash:
+            blocks.append(("i", self.id_hash))
+        if self.parts and len(self.parts) == 4:
+            region, birth, order, check = self.parts
+            blocks.append(("rb", region, birth))
+            blocks.append(("ro", region, order, check))
+            blocks.append(("bo", birth, order, check))
+        if self.phone:
+            blocks.append(("p", self.phone))
+        if self.name:
+            if self.birth:
+                blocks.append(("nb", self.name, self.birth.year))
+                # The surname and the birth date: a given name mistyped or shortened.
+                blocks.append(("sb", self.name[0], self.birth))
+                if self.pinyin:
+                    blocks.append(("yb", self.pinyin, self.birth))
+            if self.org:
+                blocks.append(("no", self.name, self.org))
+        self.blocks = tuple(blocks)
+
+
+class _Edge:
+    """A scored pair: a link edge or a review edge. Its evidence (the waterfall) is worked
+    out when a decision first needs it, and then kept (decisions share the object)."""
+
+    __slots__ = ("_evidence", "levels", "link", "model", "name_weight", "rule", "score", "weight")
+
+    def __init__(
+        self,
+        link: bool,
+        rule: str,
+        score: float,
+        weight: float,
+        model: MatchModel,
+        levels: tuple[int, ...],
+        name_weight: float,
+    ) -> None:
+        self.link, self.rule, self.score, self.weight = link, rule, score, weight
+        self.model, self.levels, self.name_weight = model, levels, name_weight
+        self._evidence: dict[str, Any] | None = None
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        if self._evidence is None:
+            self._evidence = self.model.explain(self.levels, self.name_weight)
+        return self._evidence
+
+
+def _bucket(count: int) -> int:
+    """A name's frequency bucket (steps of √2): its weight changes only between buckets."""
+    return round(2 * math.log2(count)) if count > 0 else 0
+
+
+def _compare(x: _Rec, y: _Rec, model: MatchModel, name_weight: float) -> _Edge | None:
+    levels = compare_levels(x, y)
+    if veto(x, y, levels) is not None:
+        return None
+    weight = model.weight(levels, name_weight)
+    decisive = x.id_hash is not None and x.id_hash == y.id_hash
+    score = fs.probability(weight)
+    if decisive:
+        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, name_weight)
+    if score >= fs.LINK_AT and levels[1] != NAME_ELSE:
+        return _Edge(True, RULE_MODEL, score, weight, model, levels, name_weight)
+    if score >= fs.LINK_AT:  # two different names are never linked but by a valid ID or a clerk
+        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, name_weight)
+    if score >= fs.REVIEW_AT:
+        return _Edge(False, REVIEW_REASON, score, weight, model, levels, name_weight)
+    return None
+
+
+def compare(
+    x: CensusRecord, y: CensusRecord, *, model: MatchModel = DEFAULT_MODEL, name_count: int = 1
+) -> Decision | None:
+    """What the model says about two records alone: a ``Link``, a ``Review`` or nothing
+    (``name_count``: how many records in the census carry their name)."""
+    rx, ry = _Rec(x), _Rec(y)
+    edge = _compare(rx, ry, model, _name_weight(model, rx.name, name_count))
+    if edge is None:
+        return None
+    if edge.link:
+        return Link(x.key, y.key, edge.rule, edge.evidence, edge.score)
+    return Review(x.key, y.key, edge.rule, edge.evidence, edge.score)
+
+
+def _name_weight(model: MatchModel, name: str, count: int) -> float:
+    bucket = _bucket(count)
+    return model.name_weight(2 ** (bucket / 2), name in COMMON_NAMES)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
