@@ -33,7 +33,8 @@ from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.store import CommandContext
 from shegong.registry.application.roster_import import RosterImporter
-from shegong.registry.census.projection import CensusProjection, records
+from shegong.registry.census.projection import CensusProjection
+from shegong.registry.census.tables import records
 from shegong.registry.main import SERVICE, RegistrySettings
 from shegong.testkit.census_city import (
     DEPARTMENTS,

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.schema import events_table
 from shegong.kernel.testing import eventually, rebuild_differences
-from shegong.registry.census.projection import records as census_records
+from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 from shegong.registry.projections.workers import workers
 

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
+from shegong.registry.census.indicator_table import format_table
 from shegong.registry.census.indicators import (
     INDICATOR_KEYS,
     ExpertAdmission,
     Person,
     RecordFacts,
     RegionNode,
-    format_table,
     person_on,
     workforce_indicators,
 )

@@ -24,7 +24,7 @@ from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection
-from shegong.registry.census.projection import state_metadata as census_state_metadata
+from shegong.registry.census.tables import state_metadata as census_state_metadata
 from shegong.registry.ladder import ladder_projections, ladder_router
 from shegong.registry.ladder.sweep import LadderSweep
 from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata

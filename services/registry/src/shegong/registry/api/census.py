@@ -19,8 +19,10 @@ from shegong.kernel.auth import Ctx, admin_only
 from shegong.kernel.db import reading
 from shegong.registry.api.imports import _imported
 from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
+from shegong.registry.census import quality as census_quality
 from shegong.registry.census import queries
-from shegong.registry.census.indicators import format_table
+from shegong.registry.census import review as census_review
+from shegong.registry.census.indicator_table import format_table
 
 Year = Annotated[int, Query(ge=2000, le=2100, description="Indicators as of 31 December")]
 
@@ -74,7 +76,7 @@ def census_router(
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
-            return await queries.review_queue(conn, limit=limit, offset=offset)
+            return await census_review.review_queue(conn, limit=limit, offset=offset)
 
     @router.post(
         "/census/review",
@@ -111,14 +113,14 @@ def census_router(
             raise HTTPException(422, "give both a and b, or neither (for the matrix)")
         async with reading(engine) as conn:
             try:
-                return await queries.coverage(conn, a, b)
+                return await census_quality.coverage(conn, a, b)
             except LookupError as err:
                 raise HTTPException(404, str(err)) from None
 
     @router.get("/census/quality", summary="Data-quality problems per department")
     async def quality() -> dict[str, Any]:
         async with reading(engine) as conn:
-            return await queries.quality(conn)
+            return await census_quality.quality(conn)
 
     @router.get(
         "/census/export",

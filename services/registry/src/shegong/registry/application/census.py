@@ -19,9 +19,9 @@ from shegong.kernel.aggregate import DomainError
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number
 from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext, EventStore
-from shegong.registry.census import queries
+from shegong.registry.census import review as census_review
 from shegong.registry.census.linkage import normalize_person_name
-from shegong.registry.census.projection import certificates, records
+from shegong.registry.census.tables import certificates, records
 from shegong.registry.imports.expert_pool import parse_expert_pool
 from shegong.registry.imports.roster import RowRejection
 
@@ -46,7 +46,7 @@ class CensusCommands:
         if a == b:
             raise DomainError("a decision needs two different records", field="b")
         async with self.store.transaction(ctx) as tx:
-            found = await queries.record_keys(tx.conn, [a, b])
+            found = await census_review.record_keys(tx.conn, [a, b])
             for name, key in (("a", a), ("b", b)):
                 if key not in found:
                     raise DomainError(
@@ -55,7 +55,7 @@ class CensusCommands:
             a, b = sorted((a, b))
             pa, pb = found[a].person_id, found[b].person_id
             if same and pa != pb:
-                hashes = await queries.id_hashes_of_persons(tx.conn, [pa, pb])
+                hashes = await census_review.id_hashes_of_persons(tx.conn, [pa, pb])
                 if len(hashes) > 1:
                     raise DomainError(
                         "these records belong to persons with two different valid ID numbers; "
@@ -64,7 +64,9 @@ class CensusCommands:
                         field="same",
                         code="conflict",
                     )
-            if not same and b in await queries.clerk_same_closure(tx.conn, a, excluding=(a, b)):
+            if not same and b in await census_review.clerk_same_closure(
+                tx.conn, a, excluding=(a, b)
+            ):
                 raise DomainError(
                     "other clerks decided these records are the same person; revise those "
                     "decisions first / 已有人工判定将二者合并，请先修改那些判定",

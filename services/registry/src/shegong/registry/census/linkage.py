@@ -13,9 +13,9 @@ How a partition is made
   carry it. Never all pairs.
 * **Scoring** (:mod:`.scoring`). Each compared pair gets its comparison vector
   (:mod:`.comparison`) and the model's match weight and probability (:mod:`.model`,
-  Fellegi–Sunter with term frequencies). At ``LINK_AT`` or above it is a link edge; from ``REVIEW_AT`` a review
-  edge; the evidence is the waterfall — the weight each comparison added. Vetoes (two
-  valid ID numbers, birth dates that disagree) rule a pair out whatever the weights.
+  Fellegi–Sunter with term frequencies). At ``LINK_AT`` or above it is a link edge;
+  from ``REVIEW_AT`` a review edge; the evidence is the waterfall (each comparison's
+  weight). Vetoes (two valid IDs, birth dates that disagree) rule a pair out.
 * **Constrained clustering** (:mod:`.clustering`): clerks' decisions first, then link
   edges by weight, never joining two valid ID numbers or a clerk's "not same".
 * **Learning.** ``train()`` learns a new model from the records (``model.train``: u from

@@ -26,21 +26,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
     bindparam,
     delete,
     select,
@@ -51,15 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
-    CensusModelAdopted,
     CensusPairDecided,
     CensusTrainingRequested,
-    CertificateLevel,
     ExpertAdmitted,
     ExpertPoolAdmitted,
-    PairQueuedForReview,
-    RecordsLinked,
-    RecordsUnlinked,
     WorkerCertified,
     WorkerLeft,
     WorkerProfileUpdated,
@@ -70,111 +53,31 @@ from shegong.kernel.projection import Projection
 from shegong.kernel.store import Append, CommandContext, EventStore, Transaction
 from shegong.registry.census.linkage import (
     CensusConflict,
-    CensusRecord,
     Decision,
-    Link,
     Linker,
     MatchModel,
-    Review,
-    Unlink,
+)
+from shegong.registry.census.tables import (
+    CENSUS_AGGREGATE,
+    census_state,
+    decisions,
+    experts,
+    metadata,
+    records,
+)
+from shegong.registry.census.writes import (
+    census_record,
+    decision_event,
+    expert_row,
+    model_event,
+    write_certificates,
+    write_decisions,
+    write_links,
+    write_reviews,
 )
 
 log = logging.getLogger("shegong.registry.census")
 
-metadata = MetaData()
-
-records = Table(
-    "rm_census_records",
-    metadata,
-    Column("key", String(200), primary_key=True),
-    Column("worker_id", String(64), nullable=False, unique=True),
-    Column("department", String(64), nullable=False, index=True),
-    Column("record_id", String(64)),
-    Column("name", String(64), nullable=False),
-    Column("gender", String(8)),
-    Column("birth_date", Date),
-    Column("id_hash", String(64), index=True),
-    Column("id_masked", String(32)),
-    Column("id_parts", String(64)),
-    Column("phone_hash", String(64)),
-    Column("phone_masked", String(32)),
-    Column("organization", String(128)),
-    Column("org_type", String(32)),
-    Column("post", String(32)),
-    Column("county", String(64)),
-    Column("township", String(64)),
-    Column("community", String(64)),
-    Column("hired_on", Date),
-    Column("left_on", Date),
-    Column("person_id", String(200), nullable=False, index=True),
-)
-
-certificates = Table(
-    "rm_census_certificates",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, index=True),
-    Column("level", String(16), nullable=False),
-    Column("certified_on", Date, nullable=False),
-    Column("certificate_no", String(64)),
-    UniqueConstraint("key", "level", "certified_on", "certificate_no"),
-)
-
-links = Table(
-    "rm_census_links",
-    metadata,
-    Column("a", String(200), primary_key=True),
-    Column("b", String(200), primary_key=True, index=True),
-    Column("rule", String(64), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("evidence", JSON, nullable=False),
-)
-
-reviews = Table(
-    "rm_census_review",
-    metadata,
-    Column("a", String(200), primary_key=True),
-    Column("b", String(200), primary_key=True),
-    Column("reason", String(128), nullable=False),
-    Column("score", Float, nullable=False),
-    Column("evidence", JSON, nullable=False),
-)
-
-decisions = Table(
-    "rm_census_decisions",
-    metadata,
-    Column("a", String(200), primary_key=True),
-    Column("b", String(200), primary_key=True),
-    Column("same", Boolean, nullable=False),
-    Column("by", String(128), nullable=False),
-    Column("note", String(500)),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
-    Column("status", String(16), nullable=False),  # applied | pending | refused
-    Column("status_reason", String(300)),
-)
-
-experts = Table(
-    "rm_census_experts",
-    metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("id_masked", String(32), nullable=False),
-    Column("name", String(64), nullable=False),
-    Column("admitted_on", Date, nullable=False),
-    Column("level", String(16), nullable=False),
-)
-
-# Kept through a rebuild of the read models (it says which decisions the log already holds).
-state_metadata = MetaData()
-census_state = Table(
-    "census_state",
-    state_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", Integer, nullable=False),  # the census aggregate's version
-    Column("high_water", JSON, nullable=False),  # source -> last position emitted for
-    Column("model", JSON),  # the match model in use (MatchModel.as_dict), None: the default
-)
-
-CENSUS_AGGREGATE = "census"
 # Not its own link events.
 _CONSUMED = frozenset({"worker", "census-decision", "census-training", "expert", "ladder"})
 _ROW_FIELDS = (
@@ -268,7 +171,7 @@ class CensusProjection(Projection):
         self.linker = linker
         self._key_of, self._pending, self._waiting = {}, {}, {}
         for r in await conn.execute(select(records).order_by(records.c.key)):
-            linker.add(_census_record(r._mapping))
+            linker.add(census_record(r._mapping))
             self._key_of[r.worker_id] = r.key
         for d in await conn.execute(select(decisions).order_by(decisions.c.decided_at)):
             if d.status != "refused":
@@ -322,7 +225,10 @@ class CensusProjection(Projection):
             # A rebuild replays with the model in use; only a new request learns again.
             self._out.extend(await _learn(linker))
         elif isinstance(event, ExpertPoolAdmitted):
-            await self._ladder_admission(conn, event)
+            key = self._known(event.worker_id)
+            found = await expert_row(conn, key, event, self._inserts, self._certs)
+            if found is not None:
+                self._experts[found["id_hash"]] = found
         elif isinstance(event, ExpertAdmitted):
             self._experts[event.id_number_hash] = {
                 "id_hash": event.id_number_hash,
@@ -338,48 +244,6 @@ class CensusProjection(Projection):
             self._adopted.append(linker.model)
         if fresh:
             self._emit.extend(self._out[before:])
-
-    async def _ladder_admission(self, conn: AsyncConnection, event: ExpertPoolAdmitted) -> None:
-        """The ladder admitted a worker: the person holding that record's valid ID number
-        is in the pool (a record without a valid ID number cannot be counted as a person
-        across departments, and is logged)."""
-        key = self._known(event.worker_id)
-        row = self._inserts.get(key)
-        if row is None:
-            found = (
-                await conn.execute(
-                    select(records.c.id_hash, records.c.id_masked, records.c.name).where(
-                        records.c.key == key
-                    )
-                )
-            ).first()
-            row = dict(found._mapping) if found is not None else {}
-        if not row.get("id_hash"):
-            log.warning("census: expert %s has no valid ID number; not counted", key)
-            return
-        held = [
-            CertificateLevel(r.level)
-            for r in await conn.execute(
-                select(certificates.c.level).where(
-                    certificates.c.key.in_(
-                        select(records.c.key).where(records.c.id_hash == row["id_hash"])
-                    )
-                    & (certificates.c.certified_on <= event.admitted_on)
-                )
-            )
-        ] + [
-            CertificateLevel(c["level"])
-            for c in self._certs.values()
-            if c["key"] == key and c["certified_on"] <= event.admitted_on
-        ]
-        highest = max(held, key=lambda level: level.rank, default=CertificateLevel.INTERMEDIATE)
-        self._experts[row["id_hash"]] = {
-            "id_hash": row["id_hash"],
-            "id_masked": row["id_masked"],
-            "name": row["name"],
-            "admitted_on": event.admitted_on,
-            "level": highest.value,
-        }
 
     def _known(self, worker_id: str) -> str:
         key = self._key_of.get(worker_id)
@@ -418,7 +282,7 @@ class CensusProjection(Projection):
         }
         self._inserts[key] = row
         self._key_of[event.worker_id] = key
-        self._out.extend(linker.add(_census_record(row)))
+        self._out.extend(linker.add(census_record(row)))
         for pair in sorted(self._waiting.pop(key, ())):
             if pair in self._pending and all(k in linker for k in pair):
                 same, by = self._pending.pop(pair)
@@ -487,102 +351,22 @@ class CensusProjection(Projection):
                 .execution_options(synchronize_session=False),
                 moved,
             )
-        await self._write_certificates(conn)
-        await self._write_links(conn)
-        await self._write_reviews(conn, linker, changed_pairs)
-        await self._write_decisions(conn)
+        await write_certificates(conn, self._certs)
+        await write_links(conn, self._out)
+        await write_reviews(conn, linker, changed_pairs)
+        await write_decisions(conn, self._status, self._decided)
         for row in self._experts.values():
             await conn.execute(delete(experts).where(experts.c.id_hash == row["id_hash"]))
             await conn.execute(experts.insert().values(**row))
         await self._append_events(conn)
-
-    async def _write_certificates(self, conn: AsyncConnection) -> None:
-        """Insert the batch's certificates that are not there yet (a redelivered
-        WorkerCertified, or the same certificate reported twice, is one row)."""
-        if not self._certs:
-            return
-        keys = sorted({cert["key"] for cert in self._certs.values()})
-        existing: set[tuple[Any, ...]] = set()
-        for start in range(0, len(keys), 500):
-            rows = await conn.execute(
-                select(
-                    certificates.c.key,
-                    certificates.c.level,
-                    certificates.c.certified_on,
-                    certificates.c.certificate_no,
-                ).where(certificates.c.key.in_(keys[start : start + 500]))
-            )
-            existing.update(tuple(r) for r in rows)
-        new = [cert for ident, cert in self._certs.items() if ident not in existing]
-        if new:
-            await conn.execute(certificates.insert(), new)
-
-    async def _write_links(self, conn: AsyncConnection) -> None:
-        final: dict[tuple[str, str], Link | None] = {}
-        for d in self._out:
-            if isinstance(d, Link):
-                final[(d.a, d.b)] = d
-            elif isinstance(d, Unlink):
-                final[(d.a, d.b)] = None
-        if not final:
-            return
-        await _delete_pairs(conn, links, final)
-        rows = [
-            {"a": a, "b": b, "rule": link.rule, "score": link.score, "evidence": link.evidence}
-            for (a, b), link in final.items()
-            if link is not None
-        ]
-        if rows:
-            await conn.execute(links.insert(), rows)
-
-    async def _write_reviews(
-        self, conn: AsyncConnection, linker: Linker, changed: set[tuple[str, str]]
-    ) -> None:
-        if not changed:
-            return
-        pairs = sorted(changed)
-        await _delete_pairs(conn, reviews, pairs)
-        rows = []
-        for pair in pairs:
-            review = linker.in_queue(pair)
-            if review is not None:
-                rows.append(
-                    {
-                        "a": review.a,
-                        "b": review.b,
-                        "reason": review.reason,
-                        "score": review.score,
-                        "evidence": review.evidence,
-                    }
-                )
-        if rows:
-            await conn.execute(reviews.insert(), rows)
-
-    async def _write_decisions(self, conn: AsyncConnection) -> None:
-        for pair, why in self._status.items():
-            row = self._decided.get(pair)
-            status = "applied" if why is None else why.split(":")[0]
-            if row is not None:
-                await conn.execute(
-                    delete(decisions).where((decisions.c.a == pair[0]) & (decisions.c.b == pair[1]))
-                )
-                await conn.execute(
-                    decisions.insert().values(**row, status=status, status_reason=why)
-                )
-            else:  # a waiting decision whose records have now arrived
-                await conn.execute(
-                    update(decisions)
-                    .where((decisions.c.a == pair[0]) & (decisions.c.b == pair[1]))
-                    .values(status=status, status_reason=why)
-                )
 
     async def _append_events(self, conn: AsyncConnection) -> None:
         high_water = dict(self._high_water)
         for source, seq in self._seen.items():
             high_water[source] = max(high_water.get(source, 0), seq)
         version = self._version
-        events: list[Event] = [_model_event(m) for m in self._adopted]
-        events += [_event(d) for d in self._emit]
+        events: list[Event] = [model_event(m) for m in self._adopted]
+        events += [decision_event(d) for d in self._emit]
         if events:
             tx = Transaction(self.store, conn, CommandContext(actor="census"))
             await tx.append_many([Append(CENSUS_AGGREGATE, "census", version, events)])
@@ -607,79 +391,8 @@ class CensusProjection(Projection):
 _LINKAGE_COLUMNS = ("name", "organization", "county", "township", "community", "phone_hash")
 
 
-async def _delete_pairs(
-    conn: AsyncConnection, table: Table, pairs: Iterable[tuple[str, str]]
-) -> None:
-    """One primary-key delete per pair (a row-value IN list is a table scan on SQLite)."""
-    params = [{"pa": a, "pb": b} for a, b in pairs]
-    if params:
-        await conn.execute(
-            delete(table).where((table.c.a == bindparam("pa")) & (table.c.b == bindparam("pb"))),
-            params,
-        )
-
-
 async def _learn(linker: Linker) -> list[Decision]:
     """Learn a model and re-score every pair with it, off the event loop: at tens of
     thousands of records this takes seconds, during which the service keeps answering (the
     projection itself waits: nothing else touches the linker meanwhile)."""
     return await asyncio.to_thread(linker.train)
-
-
-def _census_record(row: Any) -> CensusRecord:
-    return CensusRecord(
-        key=row["key"],
-        department=row["department"],
-        name=row["name"],
-        id_hash=row["id_hash"],
-        id_masked=row["id_masked"],
-        id_parts=row.get("id_parts"),
-        birth_date=row["birth_date"],
-        sex=row["gender"],
-        phone_hash=row["phone_hash"],
-        organization=row["organization"],
-        county=row["county"],
-        township=row["township"],
-        community=row["community"],
-    )
-
-
-def _model_event(model: MatchModel) -> Event:
-    data = model.as_dict()
-    return CensusModelAdopted(
-        version=model.version,
-        records=model.records,
-        prior=model.prior,
-        trained_pairs=model.trained_pairs,
-        records_per_person=model.records_per_person,
-        levels=data["levels"],
-        m=data["m"],
-        u=data["u"],
-    )
-
-
-def _event(decision: Decision) -> Event:
-    if isinstance(decision, Link):
-        return RecordsLinked(
-            a=decision.a,
-            b=decision.b,
-            rule=decision.rule,
-            score=decision.score,
-            evidence=decision.evidence,
-        )
-    if isinstance(decision, Unlink):
-        return RecordsUnlinked(
-            a=decision.a,
-            b=decision.b,
-            rule=decision.rule,
-            reason=decision.reason,
-            evidence=decision.evidence,
-        )
-    assert isinstance(decision, Review)
-    return PairQueuedForReview(
-        a=decision.a,
-        b=decision.b,
-        reason=decision.reason,
-        score=decision.score,
-        evidence=decision.evidence,
-    )

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
 from shegong.kernel.schema import projection_positions
-from shegong.registry.adapters.roster_records import roster_records
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.indicators import (
     ExpertAdmission,
@@ -25,10 +24,9 @@ from shegong.registry.census.indicators import (
     workforce_indicators,
 )
 from shegong.registry.census.model import DEFAULT_MODEL, LINK_AT, REVIEW_AT, MatchModel
-from shegong.registry.census.projection import (
+from shegong.registry.census.tables import (
     census_state,
     certificates,
-    decisions,
     experts,
     links,
     records,
@@ -36,18 +34,7 @@ from shegong.registry.census.projection import (
 )
 from shegong.registry.projections.regions import regions
 
-# Fields a department's record should carry; missing ones are data-quality problems.
-QUALITY_FIELDS: tuple[tuple[str, str], ...] = (
-    ("id_masked", "身份证号"),
-    ("gender", "性别"),
-    ("birth_date", "出生日期"),
-    ("phone_masked", "手机号"),
-    ("organization", "工作单位"),
-    ("post", "岗位类别"),
-    ("county", "所属区县"),
-    ("hired_on", "入职日期"),
-)
-_SHOWN = (
+SHOWN_FIELDS = (
     "department",
     "record_id",
     "worker_id",
@@ -206,17 +193,17 @@ async def persons_page(
         r[0]
         for r in await conn.execute(ids.order_by(records.c.person_id).limit(limit).offset(offset))
     ]
-    rows = await _rows_of(conn, page)
-    certs = await _certificates_of(conn, [r.key for r in rows])
+    rows = await rows_of(conn, page)
+    certs = await certificates_of(conn, [r.key for r in rows])
     return {
         "total": int(total or 0),
         "limit": limit,
         "offset": offset,
-        "persons": [summary(pid, grouped, certs) for pid, grouped in _group(rows).items()],
+        "persons": [summary(pid, grouped, certs) for pid, grouped in group_by_person(rows).items()],
     }
 
 
-async def _rows_of(conn: AsyncConnection, person_ids: Sequence[str]) -> list[Any]:
+async def rows_of(conn: AsyncConnection, person_ids: Sequence[str]) -> list[Any]:
     out: list[Any] = []
     for start in range(0, len(person_ids), 500):
         out.extend(
@@ -229,7 +216,7 @@ async def _rows_of(conn: AsyncConnection, person_ids: Sequence[str]) -> list[Any
     return out
 
 
-async def _certificates_of(
+async def certificates_of(
     conn: AsyncConnection, keys: Sequence[str]
 ) -> dict[str, list[tuple[CertificateLevel, date]]]:
     out: dict[str, list[tuple[CertificateLevel, date]]] = defaultdict(list)
@@ -243,7 +230,7 @@ async def _certificates_of(
     return out
 
 
-def _group(rows: Iterable[Any]) -> dict[str, list[Any]]:
+def group_by_person(rows: Iterable[Any]) -> dict[str, list[Any]]:
     grouped: dict[str, list[Any]] = {}
     for r in rows:
         grouped.setdefault(r.person_id, []).append(r)
@@ -285,16 +272,16 @@ def summary(
 
 async def person_detail(conn: AsyncConnection, person_id: str) -> dict[str, Any] | None:
     """A person's page: every department's record, where they disagree, and why merged."""
-    rows = await _rows_of(conn, [person_id])
+    rows = await rows_of(conn, [person_id])
     if not rows:
         return None
     keys = [r.key for r in rows]
-    certs = await _certificates_of(conn, keys)
+    certs = await certificates_of(conn, keys)
     detail = summary(person_id, rows, certs)
     detail["record_details"] = [
         {
             "key": r.key,
-            **{f: _json(getattr(r, f)) for f in _SHOWN},
+            **{f: json_value(getattr(r, f)) for f in SHOWN_FIELDS},
             "certificates": [
                 {"level": lvl.value, "level_zh": lvl.zh, "certified_on": d.isoformat()}
                 for lvl, d in sorted(certs.get(r.key, ()), key=lambda c: c[1])
@@ -303,7 +290,7 @@ async def person_detail(conn: AsyncConnection, person_id: str) -> dict[str, Any]
         for r in rows
     ]
     detail["disagreements"] = {
-        f: sorted({str(_json(getattr(r, f))) for r in rows if getattr(r, f) not in (None, "")})
+        f: sorted({str(json_value(getattr(r, f))) for r in rows if getattr(r, f) not in (None, "")})
         for f in ("name", "gender", "birth_date", "id_masked", "organization", "post", "county")
         if len({getattr(r, f) for r in rows if getattr(r, f) not in (None, "")}) > 1
     }
@@ -316,174 +303,8 @@ async def person_detail(conn: AsyncConnection, person_id: str) -> dict[str, Any]
     return detail
 
 
-def _json(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
-
-
-async def review_queue(
-    conn: AsyncConnection, *, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    total = await conn.scalar(select(func.count()).select_from(reviews))
-    pairs = list(
-        await conn.execute(
-            select(reviews)
-            .order_by(reviews.c.score.desc(), reviews.c.a, reviews.c.b)
-            .limit(limit)
-            .offset(offset)
-        )
-    )
-    keys = sorted({k for p in pairs for k in (p.a, p.b)})
-    by_key = {r.key: r for r in await conn.execute(select(records).where(records.c.key.in_(keys)))}
-
-    def side(key: str) -> dict[str, Any]:
-        r = by_key.get(key)
-        if r is None:
-            return {"key": key}
-        return {"key": key, "person_id": r.person_id, **{f: _json(getattr(r, f)) for f in _SHOWN}}
-
-    return {
-        "total": int(total or 0),
-        "pairs": [
-            {
-                "a": side(p.a),
-                "b": side(p.b),
-                "reason": p.reason,
-                "score": p.score,
-                "evidence": p.evidence,
-            }
-            for p in pairs
-        ],
-    }
-
-
-async def record_keys(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, Any]:
-    return {
-        r.key: r for r in await conn.execute(select(records).where(records.c.key.in_(list(keys))))
-    }
-
-
-async def clerk_same_closure(
-    conn: AsyncConnection, start: str, excluding: tuple[str, str] | None = None
-) -> set[str]:
-    """Records joined to ``start`` by clerks' applied "same" decisions (but ``excluding``)."""
-    same: dict[str, set[str]] = defaultdict(set)
-    for d in await conn.execute(
-        select(decisions.c.a, decisions.c.b).where(
-            decisions.c.same.is_(True) & (decisions.c.status == "applied")
-        )
-    ):
-        if excluding is not None and {d.a, d.b} == set(excluding):
-            continue
-        same[d.a].add(d.b)
-        same[d.b].add(d.a)
-    seen, todo = {start}, [start]
-    while todo:
-        for other in same[todo.pop()] - seen:
-            seen.add(other)
-            todo.append(other)
-    return seen
-
-
-async def id_hashes_of_persons(conn: AsyncConnection, person_ids: Sequence[str]) -> set[str]:
-    rows = await conn.execute(
-        select(records.c.id_hash)
-        .where(records.c.person_id.in_(list(person_ids)) & records.c.id_hash.is_not(None))
-        .distinct()
-    )
-    return {r.id_hash for r in rows}
-
-
-async def coverage(
-    conn: AsyncConnection, a: str | None = None, b: str | None = None
-) -> dict[str, Any]:
-    """Who department ``a`` reports that department ``b`` does not.
-
-    Without ``a``/``b``: the matrix of counts (persons reported by the row's department and
-    missing from the column's) and each department's person count."""
-    by_person: dict[str, set[str]] = defaultdict(set)
-    for r in await conn.execute(select(records.c.person_id, records.c.department)):
-        by_person[r.person_id].add(r.department)
-    departments = sorted({d for ds in by_person.values() for d in ds})
-    if a is None or b is None:
-        matrix = {x: {y: 0 for y in departments if y != x} for x in departments}
-        persons = Counter[str]()
-        for ds in by_person.values():
-            for x in ds:
-                persons[x] += 1
-                for y in departments:
-                    if y != x and y not in ds:
-                        matrix[x][y] += 1
-        return {"departments": departments, "persons": dict(persons), "missing_from": matrix}
-    for code in (a, b):
-        if code not in departments:
-            raise LookupError(f"department {code!r} has no records in the census")
-    missing = sorted(pid for pid, ds in by_person.items() if a in ds and b not in ds)
-    rows = await _rows_of(conn, missing)
-    certs = await _certificates_of(conn, [r.key for r in rows])
-    return {
-        "a": a,
-        "b": b,
-        "count": len(missing),
-        "persons": [summary(pid, rs, certs) for pid, rs in _group(rows).items()],
-    }
-
-
-QUALITY_ROWS_SHOWN = 200  # per department; the count covers them all
-
-
-async def quality(conn: AsyncConnection) -> dict[str, Any]:
-    """Per department: records, bad or missing ID numbers, missing fields, pairs in review."""
-    stats: dict[str, dict[str, Any]] = {}
-    for r in await conn.execute(select(records)):
-        s = stats.setdefault(
-            r.department,
-            {
-                "records": 0,
-                "persons": set(),
-                "invalid_id": 0,
-                "missing": {f: 0 for f, _ in QUALITY_FIELDS},
-                "in_review": 0,
-            },
-        )
-        s["records"] += 1
-        s["persons"].add(r.person_id)
-        if r.id_masked and not r.id_hash:
-            s["invalid_id"] += 1
-        for f, _ in QUALITY_FIELDS:
-            if getattr(r, f) in (None, ""):
-                s["missing"][f] += 1
-    dept_of = {
-        r.key: r.department for r in await conn.execute(select(records.c.key, records.c.department))
-    }
-    for p in await conn.execute(select(reviews.c.a, reviews.c.b)):
-        for d in {dept_of.get(p.a), dept_of.get(p.b)} - {None}:
-            stats[d]["in_review"] += 1  # type: ignore[index]
-    # The rows kept with a value left out (or another of their problems), as the last
-    # import of each record reported them: row number, the department's own key, reasons.
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in await conn.execute(
-        select(roster_records.c.department, roster_records.c.problems)
-        .where(roster_records.c.problems.is_not(None))
-        .order_by(roster_records.c.department, roster_records.c.row_number)
-    ):
-        if r.problems:
-            rows[r.department].append(r.problems)
-    labels = dict(QUALITY_FIELDS)
-    return {
-        "fields": [{"field": f, "label_zh": labels[f]} for f, _ in QUALITY_FIELDS],
-        "rows_with_problems": {
-            d: {"rows": len(found), "first": found[:QUALITY_ROWS_SHOWN]}
-            for d, found in sorted(rows.items())
-        },
-        "departments": {
-            d: {
-                **s,
-                "persons": len(s["persons"]),
-                "duplicates_within": s["records"] - len(s["persons"]),
-            }
-            for d, s in sorted(stats.items())
-        },
-    }
 
 
 EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -508,4 +329,4 @@ async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:
     certs = await _certificates(conn)
     rows = list(await conn.execute(select(records).order_by(records.c.person_id, records.c.key)))
     today = date.today()
-    return [summary(pid, rs, certs, today) for pid, rs in _group(rows).items()]
+    return [summary(pid, rs, certs, today) for pid, rs in group_by_person(rows).items()]

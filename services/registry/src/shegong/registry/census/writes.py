@@ -1,0 +1,244 @@
+"""From the census's decisions to rows and events: the records the linker reads, the
+events the census appends, and the batched writes of its read models."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts import Event
+from shegong.contracts.registry import (
+    CensusModelAdopted,
+    CertificateLevel,
+    ExpertPoolAdmitted,
+    PairQueuedForReview,
+    RecordsLinked,
+    RecordsUnlinked,
+)
+from shegong.registry.census.linkage import (
+    CensusRecord,
+    Decision,
+    Link,
+    Linker,
+    MatchModel,
+    Review,
+    Unlink,
+)
+from shegong.registry.census.tables import certificates, decisions, links, records, reviews
+
+log = logging.getLogger("shegong.registry.census")
+
+
+def census_record(row: Any) -> CensusRecord:
+    return CensusRecord(
+        key=row["key"],
+        department=row["department"],
+        name=row["name"],
+        id_hash=row["id_hash"],
+        id_masked=row["id_masked"],
+        id_parts=row.get("id_parts"),
+        birth_date=row["birth_date"],
+        sex=row["gender"],
+        phone_hash=row["phone_hash"],
+        organization=row["organization"],
+        county=row["county"],
+        township=row["township"],
+        community=row["community"],
+    )
+
+
+def model_event(model: MatchModel) -> Event:
+    data = model.as_dict()
+    return CensusModelAdopted(
+        version=model.version,
+        records=model.records,
+        prior=model.prior,
+        trained_pairs=model.trained_pairs,
+        records_per_person=model.records_per_person,
+        levels=data["levels"],
+        m=data["m"],
+        u=data["u"],
+    )
+
+
+def decision_event(decision: Decision) -> Event:
+    if isinstance(decision, Link):
+        return RecordsLinked(
+            a=decision.a,
+            b=decision.b,
+            rule=decision.rule,
+            score=decision.score,
+            evidence=decision.evidence,
+        )
+    if isinstance(decision, Unlink):
+        return RecordsUnlinked(
+            a=decision.a,
+            b=decision.b,
+            rule=decision.rule,
+            reason=decision.reason,
+            evidence=decision.evidence,
+        )
+    assert isinstance(decision, Review)
+    return PairQueuedForReview(
+        a=decision.a,
+        b=decision.b,
+        reason=decision.reason,
+        score=decision.score,
+        evidence=decision.evidence,
+    )
+
+
+async def write_certificates(
+    conn: AsyncConnection, certs: Mapping[tuple[Any, ...], dict[str, Any]]
+) -> None:
+    """Insert the batch's certificates that are not there yet (a redelivered
+    WorkerCertified, or the same certificate reported twice, is one row)."""
+    if not certs:
+        return
+    keys = sorted({cert["key"] for cert in certs.values()})
+    existing: set[tuple[Any, ...]] = set()
+    for start in range(0, len(keys), 500):
+        rows = await conn.execute(
+            select(
+                certificates.c.key,
+                certificates.c.level,
+                certificates.c.certified_on,
+                certificates.c.certificate_no,
+            ).where(certificates.c.key.in_(keys[start : start + 500]))
+        )
+        existing.update(tuple(r) for r in rows)
+    new = [cert for ident, cert in certs.items() if ident not in existing]
+    if new:
+        await conn.execute(certificates.insert(), new)
+
+
+async def write_links(conn: AsyncConnection, batch: Iterable[Decision]) -> None:
+    """The links as the batch left them (made, or undone)."""
+    final: dict[tuple[str, str], Link | None] = {}
+    for d in batch:
+        if isinstance(d, Link):
+            final[(d.a, d.b)] = d
+        elif isinstance(d, Unlink):
+            final[(d.a, d.b)] = None
+    if not final:
+        return
+    await delete_pairs(conn, links, final)
+    rows = [
+        {"a": a, "b": b, "rule": link.rule, "score": link.score, "evidence": link.evidence}
+        for (a, b), link in final.items()
+        if link is not None
+    ]
+    if rows:
+        await conn.execute(links.insert(), rows)
+
+
+async def write_reviews(
+    conn: AsyncConnection, linker: Linker, changed: set[tuple[str, str]]
+) -> None:
+    """The review queue's rows for the pairs that may have entered or left it."""
+    if not changed:
+        return
+    pairs = sorted(changed)
+    await delete_pairs(conn, reviews, pairs)
+    rows = []
+    for pair in pairs:
+        review = linker.in_queue(pair)
+        if review is not None:
+            rows.append(
+                {
+                    "a": review.a,
+                    "b": review.b,
+                    "reason": review.reason,
+                    "score": review.score,
+                    "evidence": review.evidence,
+                }
+            )
+    if rows:
+        await conn.execute(reviews.insert(), rows)
+
+
+async def delete_pairs(
+    conn: AsyncConnection, table: Table, pairs: Iterable[tuple[str, str]]
+) -> None:
+    """One primary-key delete per pair (a row-value IN list is a table scan on SQLite)."""
+    params = [{"pa": a, "pb": b} for a, b in pairs]
+    if params:
+        await conn.execute(
+            delete(table).where((table.c.a == bindparam("pa")) & (table.c.b == bindparam("pb"))),
+            params,
+        )
+
+
+async def write_decisions(
+    conn: AsyncConnection,
+    status: Mapping[tuple[str, str], str | None],
+    decided: Mapping[tuple[str, str], dict[str, Any]],
+) -> None:
+    """Clerks' decisions and what became of each: applied, pending (a record not yet in
+    the census) or refused with the reason."""
+    for pair, why in status.items():
+        row = decided.get(pair)
+        outcome = "applied" if why is None else why.split(":")[0]
+        if row is not None:
+            await conn.execute(
+                delete(decisions).where((decisions.c.a == pair[0]) & (decisions.c.b == pair[1]))
+            )
+            await conn.execute(decisions.insert().values(**row, status=outcome, status_reason=why))
+        else:  # a waiting decision whose records have now arrived
+            await conn.execute(
+                update(decisions)
+                .where((decisions.c.a == pair[0]) & (decisions.c.b == pair[1]))
+                .values(status=outcome, status_reason=why)
+            )
+
+
+async def expert_row(
+    conn: AsyncConnection,
+    key: str,
+    event: ExpertPoolAdmitted,
+    inserts: Mapping[str, dict[str, Any]],
+    certs: Mapping[tuple[Any, ...], dict[str, Any]],
+) -> dict[str, Any] | None:
+    """The ladder admitted a worker: the person holding that record's valid ID number
+    is in the pool (a record without a valid ID number cannot be counted as a person
+    across departments, and is logged)."""
+    row = inserts.get(key)
+    if row is None:
+        found = (
+            await conn.execute(
+                select(records.c.id_hash, records.c.id_masked, records.c.name).where(
+                    records.c.key == key
+                )
+            )
+        ).first()
+        row = dict(found._mapping) if found is not None else {}
+    if not row.get("id_hash"):
+        log.warning("census: expert %s has no valid ID number; not counted", key)
+        return None
+    held = [
+        CertificateLevel(r.level)
+        for r in await conn.execute(
+            select(certificates.c.level).where(
+                certificates.c.key.in_(
+                    select(records.c.key).where(records.c.id_hash == row["id_hash"])
+                )
+                & (certificates.c.certified_on <= event.admitted_on)
+            )
+        )
+    ] + [
+        CertificateLevel(c["level"])
+        for c in certs.values()
+        if c["key"] == key and c["certified_on"] <= event.admitted_on
+    ]
+    highest = max(held, key=lambda level: level.rank, default=CertificateLevel.INTERMEDIATE)
+    return {
+        "id_hash": row["id_hash"],
+        "id_masked": row["id_masked"],
+        "name": row["name"],
+        "admitted_on": event.admitted_on,
+        "level": highest.value,
+    }
