@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import random
 
-from .world import City, Department, Habits, Human, People, Roster, fmt_date, make_city
+from .clerks import Habits, fmt_date
+from .people import Human, People
+from .world import City, Department, Roster, make_city
 
 _FULL = (
     "记录编号",

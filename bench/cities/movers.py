@@ -15,7 +15,8 @@
 
 from __future__ import annotations
 
-from .world import City, Department, Habits, make_city
+from .clerks import Habits
+from .world import City, Department, make_city
 
 _ALL_PHONES = (
     ("plain", 0.55),
