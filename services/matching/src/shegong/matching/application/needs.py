@@ -33,7 +33,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "community": ("社区", "社区村", "community"),
     "household": ("户", "户号", "住户", "household"),
     "target_group": ("服务对象", "对象类别", "target_group"),
-    "needs": ("需求", "服务需求", "needs"),
+    "needs": ("服务需求", "需求", "needs"),
 }
 _REQUIRED = ("community", "household", "target_group", "needs")
 _SPLIT = re.compile(r"[、,，;；/\s]+")
