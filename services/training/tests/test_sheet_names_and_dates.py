@@ -58,7 +58,7 @@ async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(traini
         f"劉麗華,{LIU},,2025.3.1 08:55\n"  # traditional for a simplified registration
         "张伟,,138 0931 2001,2025年3月1日 9:02\n"  # simplified for a traditional one
         f"阿依古丽 • 买买提,{AYGUL},,9:10\n"
-        f"錢　七,{QIAN},,2025/3/1 9:30\n"
+        f"錢　七,'{QIAN},,2025/3/1 9:30\n"  # typed as text: a leading '
         f"李四,{QIAN},,2025-03-01 09:40\n"  # the ID number is 钱七's: the name does not confirm
         f"刘丽华,{LIU},,下午\n"
     ).encode("utf-8-sig")

@@ -90,9 +90,12 @@ class SheetRow:
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
         try:
-            return cell_text(value)
+            text = cell_text(value)
         except CellError:  # a number too long for Excel: its digits, refused downstream
             return str(int(value)) if isinstance(value, float) else None
+        if text and name in ("id_number", "phone"):  # Excel's "this is text" prefix
+            text = text.lstrip("'‘’") or None
+        return text
 
 
 def read_sheet(
