@@ -120,3 +120,29 @@ async def test_needs_survey_import_unmet_needs_and_programme_suggestions(
         201,
     )
     assert await m.ok("GET", "/programmes/suggestions?min_repeats=3") == []
+
+
+async def test_a_needs_survey_below_a_title_is_read_and_one_without_its_columns_is_refused(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    titled = "2025年永定路街道需求调查\n" + SURVEY
+    resp = await m.client.post(
+        "/imports/needs-survey", files={"file": ("需求调查.csv", titled.encode("utf-16"))}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["rows_read"] == 6 and report["recorded"] == 4
+    rejected = {r["row"]: r for r in report["rejected"]}
+    assert set(rejected) == {6, 7, 8}  # the title line counts: the clerk's row numbers
+    assert rejected[7]["reason_zh"].startswith("服务对象：“老人”不在可选值中")
+    assert rejected[8]["reason_zh"].startswith("服务需求：“理发”不是服务类型")
+
+    no_needs = "区县,街道,社区,户号,服务对象\n安定区,永定路街道,东关社区,3-501,一老\n"
+    resp = await m.client.post(
+        "/imports/needs-survey", files={"file": ("需求调查.csv", no_needs.encode())}
+    )
+    assert resp.status_code == 422
+    error = resp.json()["error"]
+    assert error["field"] == "file" and "needs (服务需求)" in error["message"]
+    assert "缺少必填列“服务需求”" in error["message_zh"]

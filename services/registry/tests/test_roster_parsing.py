@@ -19,14 +19,15 @@ from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
 from shegong.kernel.identity import PersonalDataError, normalize_phone
+from shegong.kernel.sheets import quick_phone
+from shegong.kernel.tabular import TabularFileError
 from shegong.registry.imports import (
-    RosterFileError,
     RosterParse,
     RosterRow,
     iter_roster,
     parse_roster,
 )
-from shegong.registry.imports.roster import FIELDS, _phone
+from shegong.registry.imports.roster import FIELDS
 
 HEADER = ["记录编号", "姓名", "身份证号", "性别", "出生日期", "手机号", "入职日期"]
 
@@ -94,7 +95,7 @@ def test_csv_encodings_and_delimiters(encoding: str, delimiter: str) -> None:
 
 def test_bytes_in_no_known_encoding_are_a_file_error() -> None:
     data = "姓名\n张三\n".encode() + b"\xff\xfe\x80\x80"
-    with pytest.raises(RosterFileError) as exc:
+    with pytest.raises(TabularFileError) as exc:
         parse_roster(data, "bad.csv")
     assert "UTF-8" in exc.value.message and "GBK" in exc.value.message
     assert "编码" in exc.value.message_zh
@@ -110,7 +111,7 @@ def test_bytes_in_no_known_encoding_are_a_file_error() -> None:
     ],
 )
 def test_unreadable_files(data: bytes, words: str) -> None:
-    with pytest.raises(RosterFileError) as exc:
+    with pytest.raises(TabularFileError) as exc:
         parse_roster(data, "r.xls")
     assert words in exc.value.message and exc.value.message_zh
 
@@ -153,12 +154,16 @@ def test_workbook_sent_with_a_csv_name_is_read_as_a_workbook() -> None:
     assert [r.name for r in result.rows] == ["张三"]
 
 
-def test_excel_number_date_serial_is_left_out_not_guessed() -> None:
-    result = parse_roster(xlsx_bytes([["姓名", "入职日期"], ["张三", 45352]]), "r.xlsx")
+def test_excel_serial_dates_are_dates_and_other_numbers_are_not() -> None:
+    rows = [["姓名", "入职日期", "取证日期", "证书等级"], ["张三", 45352, 45352.375, "社会工作师"]]
+    rows.append(["李四", 7, None, None])
+    result = parse_roster(xlsx_bytes(rows), "r.xlsx")
     assert not result.rejections
-    (row,) = result.rows
-    assert row.hired_on is None
-    (warning,) = row.warnings
+    zhang, li = result.rows
+    assert zhang.hired_on == zhang.certified_on == datetime.date(2024, 3, 1)
+    assert not zhang.warnings
+    assert li.hired_on is None
+    (warning,) = li.warnings
     assert warning.startswith("hired_on:") and "number" in warning and "入职日期" in warning
 
 
@@ -194,7 +199,7 @@ def test_unknown_headers_are_ignored_and_listed() -> None:
 
 
 def test_missing_name_header_names_it_and_lists_the_headers() -> None:
-    with pytest.raises(RosterFileError) as exc:
+    with pytest.raises(TabularFileError) as exc:
         parse_csv([["名字", "身份证号"], ["张三", make_id()]])
     assert "姓名" in exc.value.message and "名字" in exc.value.message
     assert "身份证号" in exc.value.message
@@ -202,10 +207,10 @@ def test_missing_name_header_names_it_and_lists_the_headers() -> None:
 
 
 def test_duplicate_headers_are_a_file_error() -> None:
-    with pytest.raises(RosterFileError) as exc:
+    with pytest.raises(TabularFileError) as exc:
         parse_csv([["姓名", "手机号", "联系电话"], ["张三", "", ""]])
     assert "手机号" in exc.value.message and "联系电话" in exc.value.message
-    with pytest.raises(RosterFileError):
+    with pytest.raises(TabularFileError):
         parse_csv([["姓名", "name"], ["张三", "张三"]])
 
 
@@ -393,7 +398,7 @@ def test_mobile_fast_path_agrees_with_normalize_phone_for_every_6_digit_prefix()
         except PersonalDataError:
             expected = None
         try:
-            got: str | None = _phone(number)
+            got: str | None = quick_phone(number)
         except PersonalDataError:
             got = None
         assert got == expected, number

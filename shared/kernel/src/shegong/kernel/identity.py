@@ -22,19 +22,21 @@ from typing import Literal
 import phonenumbers
 from stdnum.cn import ric
 
+from shegong.kernel.names import INVISIBLE as _INVISIBLE
+from shegong.kernel.names import name_key, normalize_name
+
 __all__ = [
     "PersonalDataError",
     "PersonalDataHasher",
     "ResidentId",
     "mask_id_number",
     "mask_phone",
+    "name_key",
     "normalize_name",
     "normalize_phone",
     "parse_resident_id",
 ]
 
-# Invisible characters that copy-paste leaves in spreadsheets; str.isspace() misses them.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # A CN mobile number as libphonenumber's metadata defines it: 11 digits, and nothing else.
 _CN_MOBILE = re.compile(
     str(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)  # type: ignore[union-attr]
@@ -287,25 +289,3 @@ class PersonalDataHasher:
             self._memo.clear()
         digest = self._memo[raw] = self._digest(canonical)
         return digest
-
-
-# --- Names (姓名) ------------------------------------------------------------------------
-
-_CJK = r"\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-# Middle-dot variants (间隔号) separating parts of ethnic-minority and transliterated names.
-_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\u2219\u22c5\u2e31\u16eb]")
-# A typed "." between Chinese characters is a middle dot too; Latin initials keep theirs.
-_DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?\. ?(?=[{_CJK}])")
-# Spaces go between CJK characters and around the middle dot; between Latin words one stays.
-_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=·) | (?=·)")
-
-
-def normalize_name(raw: str) -> str:
-    """Canonical name for matching rosters: "张 三" → "张三", "阿依古丽 • 买买提" →
-    "阿依古丽·买买提", "John   Smith" → "John Smith". Case and script are kept
-    (traditional → simplified conversion is not done here yet).
-    """
-    text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
-    text = " ".join(text.split())
-    text = _DOT_BETWEEN_CJK.sub("·", _DOTS.sub("·", text))
-    return _SPACE.sub("", text)

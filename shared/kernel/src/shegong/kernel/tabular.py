@@ -74,7 +74,9 @@ _DELIMITERS = ",\t;"
 
 
 class TabularFileError(ValueError):
-    """The file as a whole cannot be read; ``message_zh`` is for the clerk."""
+    """The file is refused as a whole — unreadable, over a limit, or (from
+    :mod:`shegong.kernel.sheets`) without the columns an importer needs: the one
+    refusal type of every import. ``message_zh`` is for the clerk."""
 
     status = 422
 

@@ -16,7 +16,6 @@ from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
 from shegong.kernel.jobs import run_import
 from shegong.kernel.tabular import TabularFileError, open_upload
-from shegong.matching.adapters.survey_file import SurveyFileError
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
 from shegong.matching.application.programmes import ProgrammeCommands, programme_suggestions
@@ -63,11 +62,11 @@ def programmes_router(
         except TabularFileError as err:
             return _file_error(err)
 
-        async def work(_: object) -> dict[str, Any]:
+        async def work(_: object) -> Any:
             try:
                 report = await importer.import_file(data, filename, ctx)
-            except SurveyFileError as err:
-                raise DomainError(f"{err} / {err.message_zh}", field="file") from err
+            except TabularFileError as err:
+                return _file_error(err)
             return asdict(report)
 
         return await run_import(request, "needs-survey", work)  # a job if the client asks

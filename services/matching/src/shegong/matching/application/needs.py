@@ -1,8 +1,11 @@
 """Needs surveys (需求调查) into the needs register (需求台账), and unmet needs.
 
 A row names a community, a household, a target group and one or more needs (服务需求,
-separated by 、 , ; or spaces). A bad row is reported with its row number and field and
-never stops the good ones; importing the same file again adds nothing.
+separated by 、 , ; or spaces). The file is read by the kernel's spreadsheet layer
+(:mod:`shegong.kernel.sheets`: title lines above the header skipped, a file without the
+needed columns refused whole). A bad row is reported with its row number and field, in
+English and Chinese, and never stops the good ones; importing the same file again adds
+nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ from shegong.contracts.matching import NeedRecorded, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.db import reading
 from shegong.kernel.redact import redact_numbers
+from shegong.kernel.sheets import Cell, CellError, HeadedSheet, cell_text, read_headed
 from shegong.kernel.store import Append, CommandContext, EventStore
-from shegong.matching.adapters.survey_file import read_rows
 from shegong.matching.adapters.tables import needs, programmes, requests
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -30,8 +33,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "community": ("社区", "社区村", "community"),
     "household": ("户", "户号", "住户", "household"),
     "target_group": ("服务对象", "对象类别", "target_group"),
-    "needs": ("需求", "服务需求", "needs"),
+    "needs": ("服务需求", "需求", "needs"),
 }
+_REQUIRED = ("community", "household", "target_group", "needs")
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
@@ -43,8 +47,16 @@ class SurveyReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _text(cell: Any) -> str:
-    return "" if cell is None else str(cell).strip()
+def read_survey(data: bytes, filename: str) -> HeadedSheet:
+    """The survey's header found; raises ``TabularFileError`` for a file refused whole."""
+    return read_headed(data, filename, COLUMNS, marker="community", required=_REQUIRED)
+
+
+def _text(cell: Cell) -> str:
+    try:
+        return cell_text(cell) or ""
+    except CellError:  # a number too long for Excel to keep: its digits
+        return str(int(cell)) if isinstance(cell, float) else ""
 
 
 class NeedsImporter:
@@ -52,26 +64,12 @@ class NeedsImporter:
         self.store = store
 
     async def import_file(self, data: bytes, filename: str, ctx: CommandContext) -> SurveyReport:
-        rows = read_rows(data, filename)
+        sheet = read_survey(data, filename)
         report = SurveyReport()
-        header: dict[str, int] | None = None
         parsed: list[tuple[int, dict[str, Any]]] = []
-        for number, cells in rows:
-            if header is None:
-                header = _header(cells)
-                missing = [
-                    k
-                    for k in ("community", "household", "target_group", "needs")
-                    if k not in header
-                ]
-                if missing:
-                    report.rejected.append(
-                        {"row": number, "field": missing[0], "reason": f"no column for {missing}"}
-                    )
-                    return report
-                continue
+        for number, cells in sheet.rows:
             report.rows_read += 1
-            parsed.extend(_parse_row(number, cells, header, report))
+            parsed.extend(_parse_row(number, cells, sheet.columns, report))
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
             known = {
@@ -104,27 +102,22 @@ class NeedsImporter:
         return report
 
 
-def _header(cells: Sequence[Any]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for i, cell in enumerate(cells):
-        name = _text(cell).lower()
-        for key, names in COLUMNS.items():
-            if name in names and key not in found:
-                found[key] = i
-    return found
-
-
 def _parse_row(
-    number: int, cells: Sequence[Any], header: dict[str, int], report: SurveyReport
+    number: int, cells: Sequence[Cell], header: dict[str, int], report: SurveyReport
 ) -> list[tuple[int, dict[str, Any]]]:
     def cell(key: str) -> str:
         i = header.get(key)
         return _text(cells[i]) if i is not None and i < len(cells) else ""
 
-    def reject(field_name: str, reason: str) -> list[tuple[int, dict[str, Any]]]:
+    def reject(field_name: str, reason: str, reason_zh: str) -> list[tuple[int, dict[str, Any]]]:
         # Quoted cells never show a whole ID number or phone (a shifted column).
         report.rejected.append(
-            {"row": number, "field": field_name, "reason": redact_numbers(reason)}
+            {
+                "row": number,
+                "field": field_name,
+                "reason": redact_numbers(reason),
+                "reason_zh": redact_numbers(f"{COLUMNS[field_name][0]}：{reason_zh}"),
+            }
         )
         return []
 
@@ -132,20 +125,31 @@ def _parse_row(
     if "county" in header and "/" not in community:
         community = "/".join(p for p in (cell("county"), cell("township"), community) if p)
     if len([p for p in community.split("/") if p]) != 3:
-        return reject("community", "needs 区县/街道/社区 (or the three columns)")
+        return reject(
+            "community",
+            "needs 区县/街道/社区 (or the three columns)",
+            "应填写为 区县/街道/社区（或分三列填写）",
+        )
     household = cell("household")
     if not household:
-        return reject("household", "is empty")
+        return reject("household", "is empty", "未填写")
     try:
         group = TargetGroup.parse(cell("target_group"))
     except ValueError as err:
-        return reject("target_group", str(err))
+        choices = " / ".join(m.zh for m in TargetGroup)
+        return reject(
+            "target_group", str(err), f"“{cell('target_group')}”不在可选值中，应为：{choices}"
+        )
     out = []
     for raw in (n for n in _SPLIT.split(cell("needs")) if n):
         try:
             service_type = ServiceType.parse(raw)
         except ValueError:
-            return reject("needs", f"{raw!r} is not a service type (健康管理, 助餐, 探访 …)")
+            return reject(
+                "needs",
+                f"{raw!r} is not a service type (健康管理, 助餐, 探访 …)",
+                f"“{raw}”不是服务类型（健康管理、助餐、探访……）",
+            )
         out.append(
             (
                 number,
@@ -158,7 +162,7 @@ def _parse_row(
             )
         )
     if not out:
-        return reject("needs", "is empty")
+        return reject("needs", "is empty", "未填写")
     return out
 
 

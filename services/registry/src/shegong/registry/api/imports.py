@@ -13,7 +13,6 @@ from shegong.kernel.jobs import Progress, run_import
 from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
-from shegong.registry.imports.roster import RosterFileError
 
 
 def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRouter:
@@ -77,8 +76,8 @@ async def _imported(
     async def work(progress: Progress | None) -> Any:
         try:
             report = await run(data, filename, progress)
-        except RosterFileError as err:
-            return _file_error(422, str(err), err.message_zh)
+        except TabularFileError as err:
+            return _file_error(err.status, err.message, err.message_zh)
         return report.as_dict()
 
     return await run_import(request, kind, work)

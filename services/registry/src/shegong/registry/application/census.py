@@ -16,14 +16,13 @@ from shegong.contracts.registry import (
     ExpertAdmitted,
 )
 from shegong.kernel.aggregate import DomainError
-from shegong.kernel.identity import PersonalDataHasher, mask_id_number
+from shegong.kernel.identity import PersonalDataHasher, mask_id_number, name_key
 from shegong.kernel.schema import events_table
+from shegong.kernel.sheets import RowRejection
 from shegong.kernel.store import CommandContext, EventStore
 from shegong.registry.census import review as census_review
-from shegong.registry.census.linkage import normalize_person_name
 from shegong.registry.census.tables import certificates, records
 from shegong.registry.imports.expert_pool import parse_expert_pool
-from shegong.registry.imports.roster import RowRejection
 
 MIN_EXPERT_LEVEL = CertificateLevel.INTERMEDIATE
 
@@ -155,8 +154,8 @@ class ExpertPoolImporter:
                         "身份证号：人员库中没有此人，请先导入其所在部门的花名册",
                     )
                     continue
-                wanted = normalize_person_name(row.name)
-                if all(normalize_person_name(k.name) != wanted for k in keys):
+                wanted = name_key(row.name)
+                if all(name_key(k.name) != wanted for k in keys):
                     refuse(
                         "name",
                         "does not match the name the census holds for this ID number",

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 
-from shegong.kernel.identity import normalize_name
+from shegong.kernel.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_simplified
 
 __all__ = [
     "COMMON_NAMES",
@@ -33,51 +32,9 @@ COMMON_NAMES: frozenset[str] = frozenset(
     "刘军 张平 陈静 刘丽 王霞 李平 张婷 王玲 刘静 陈伟".split()
 )
 
-# Traditional → simplified for characters common in names, places and organisations: the
-# fallback when OpenCC is not installed (and applied before it when it is).
-_TRAD_SIMP_PAIRS = (
-    "張张劉刘陳陈楊杨趙赵黃黄吳吴孫孙馬马羅罗鄭郑謝谢韓韩馮冯蕭萧鄧邓許许呂吕蘇苏盧卢蔣蒋"
-    "賈贾葉叶閻阎鍾钟譚谭鄒邹陸陆顧顾龍龙萬万錢钱湯汤嚴严魯鲁韋韦賀贺龔龚聶聂齊齐喬乔"
-    "偉伟麗丽華华軍军紅红剛刚強强傑杰濤涛靜静艷艳蘭兰鳳凤輝辉鵬鹏飛飞東东國国慶庆寧宁穎颖"
-    "曉晓勝胜榮荣貴贵興兴發发潔洁雲云愛爱順顺義义禮礼儀仪寶宝蓮莲嬌娇瑩莹聰聪燁烨瑋玮韻韵"
-    "綺绮鑫鑫惠惠婭娅倫伦廣广鋒锋銳锐錦锦鳴鸣濱滨勵励彥彦嵐岚藝艺靈灵夢梦慧慧紫紫琪琪"
-    "會会務务區区縣县團团婦妇聯联殘残鎮镇鄉乡醫医學学協协陽阳潤润臨临隴陇衛卫員员鄰邻實实"
-    "驗验職职業业啟启聖圣動动場场門门關关橋桥莊庄灣湾園园樂乐經经濟济開开設设農农鞏巩驛驿"
-    "鈎钩稱称眾众與与溫温馨馨暉晖澤泽遠远長长壽寿幹干華华語语詩诗書书歡欢亞亚達达悅悦鹽盐結结"
-    "營营誼谊賴赖鋪铺雞鸡齡龄內内"
-)
-TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
-    _TRAD_SIMP_PAIRS[i]: _TRAD_SIMP_PAIRS[i + 1]
-    for i in range(0, len(_TRAD_SIMP_PAIRS), 2)
-    if _TRAD_SIMP_PAIRS[i] != _TRAD_SIMP_PAIRS[i + 1]
-}
-_T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
-
-
-def _load_t2s() -> Callable[[str], str]:
-    try:
-        import opencc  # OpenCC's t2s: the full traditional → simplified dictionary
-    except ImportError:  # pragma: no cover - depends on the environment
-        return lambda text: text.translate(_T2S_TABLE)
-    converter = opencc.OpenCC("t2s")
-
-    def convert(text: str) -> str:
-        text = text.translate(_T2S_TABLE)
-        return text if text.isascii() else str(converter.convert(text))
-
-    return convert
-
-
-to_simplified: Callable[[str], str] = _load_t2s()
-
-
-@lru_cache(maxsize=200_000)
-def normalize_person_name(raw: str) -> str:
-    """Name key for matching: NFKC, no whitespace at all (incl. full-width), simplified
-    characters, middle dots unified (``normalize_name``), Latin letters case-folded."""
-    text = normalize_name(raw)
-    text = "".join(text.split())
-    return to_simplified(text).casefold()
+# Script conversion and the name key are the kernel's, so that every service compares
+# names as the census does.
+normalize_person_name = name_key
 
 
 @lru_cache(maxsize=1)

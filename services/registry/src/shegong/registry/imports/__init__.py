@@ -1,7 +1,6 @@
 """Imports of department files into the registry: rosters (花名册) first."""
 
 from shegong.registry.imports.roster import (
-    RosterFileError,
     RosterParse,
     RosterReader,
     RosterRow,
@@ -11,7 +10,6 @@ from shegong.registry.imports.roster import (
 )
 
 __all__ = [
-    "RosterFileError",
     "RosterParse",
     "RosterReader",
     "RosterRow",

@@ -11,16 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from shegong.kernel.identity import ResidentId
-from shegong.kernel.tabular import Cell
-from shegong.registry.imports.roster import (
+from shegong.kernel.sheets import (
+    Cell,
+    CellError,
     RowRejection,
-    _Bad,
-    _date,
-    _id_number,
-    _preview,
-    _text,
+    cell_text,
+    id_number_cell,
+    parse_date,
+    preview,
+    read_headed,
 )
-from shegong.registry.imports.sheet import read_sheet
 
 EXPERT_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名字"),
@@ -49,12 +49,16 @@ class ExpertPoolParse:
 def parse_expert_pool(
     data: bytes, filename: str, *, today: datetime.date | None = None
 ) -> ExpertPoolParse:
-    """Raises ``RosterFileError`` for a file that cannot be read as a whole."""
+    """Raises ``TabularFileError`` for a file that cannot be read as a whole."""
     today = today or datetime.date.today()
-    sheet = read_sheet(data, filename, EXPERT_FIELDS, ("name", "id_number", "admitted_on"))
+    sheet = read_headed(
+        data, filename, EXPERT_FIELDS, marker="name", required=("name", "id_number", "admitted_on")
+    )
     rows: list[ExpertRow] = []
     rejections: list[RowRejection] = []
+    rows_read = 0
     for number, cells in sheet.rows:
+        rows_read += 1
         bad: list[RowRejection] = []
 
         def reject(
@@ -65,24 +69,24 @@ def parse_expert_pool(
             number: int = number,
             bad: list[RowRejection] = bad,
         ) -> None:
-            preview = _preview(name, sheet.cell(cells, name))
-            bad.append(RowRejection(number, name, preview, reason, f"{_LABEL[name]}：{reason_zh}"))
+            shown = preview(name, sheet.cell(cells, name))
+            bad.append(RowRejection(number, name, shown, reason, f"{_LABEL[name]}：{reason_zh}"))
 
         try:
-            name = _text(sheet.cell(cells, "name"))
-        except _Bad as err:
+            name = cell_text(sheet.cell(cells, "name"))
+        except CellError as err:
             name = None
             reject("name", err.reason, err.reason_zh)
         if not name and not bad:
             reject("name", "is required", "必填")
-        rid, _raw, problem = _id_number(sheet.cell(cells, "id_number"))
+        rid, _raw, problem = id_number_cell(sheet.cell(cells, "id_number"))
         if problem is not None:
             reject("id_number", *problem)
         elif rid is None:
             reject("id_number", "is required", "必填")
         try:
-            admitted = _date(sheet.cell(cells, "admitted_on"))
-        except _Bad as err:
+            admitted = parse_date(sheet.cell(cells, "admitted_on"))
+        except CellError as err:
             admitted = None
             reject("admitted_on", err.reason, err.reason_zh)
         else:
@@ -94,4 +98,4 @@ def parse_expert_pool(
             rejections.extend(bad)
         elif name and rid is not None and admitted is not None:
             rows.append(ExpertRow(number, name, rid, admitted))
-    return ExpertPoolParse(rows, rejections, len(sheet.rows), sheet.ignored)
+    return ExpertPoolParse(rows, rejections, rows_read, sheet.ignored)

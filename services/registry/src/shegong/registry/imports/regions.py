@@ -1,8 +1,8 @@
 """A region file (区县, 乡镇街道, 社区村, 城镇常住人口) → the region tree, or row-level rejections.
 
-Pure parsing: bytes in, Python objects out; no database, no events. File reading is
-:func:`.tabular.read_table`; headers and cells are normalised exactly as for rosters
-(helpers imported from :mod:`.roster`).
+Pure parsing: bytes in, Python objects out; no database, no events. Reading the file,
+the header row and the cells is the kernel's spreadsheet layer
+(:mod:`shegong.kernel.sheets`), exactly as for rosters.
 
 Rules:
 
@@ -13,7 +13,7 @@ Rules:
   urban_population, population. Matching ignores spaces, ``*``, ``_``/``-``, case, bracket
   width and a trailing bracketed note; a note containing 万 (城镇常住人口（万人）) means the
   column is in units of 10,000. 区县 and 城镇常住人口 are required columns; two columns meaning
-  the same field are a file error (:class:`RegionsFileError`, a ``RosterFileError``).
+  the same field are a file error (``TabularFileError``, as for every import).
 * **A row names a path** 区县[/乡镇街道[/社区村]]; its population belongs to the deepest node
   named. Ancestors are implied: a township row creates its county (population ``None``
   unless a county row gives one). A county may also be given on its own row.
@@ -41,28 +41,16 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
-from shegong.kernel.tabular import Cell, TabularFileError, read_table
-from shegong.registry.imports.roster import (
-    _BRACKET_NOTE,
-    _EXACT_FLOAT,
-    _HEADER_SCAN,
-    RosterFileError,
-    RowRejection,
-    _Bad,
-    _header_key,
-    _preview,
-    _text,
-)
+from shegong.kernel.sheets import Cell, CellError, RowRejection, cell_text, read_headed
+from shegong.kernel.sheets.cells import EXACT_FLOAT
 
 __all__ = [
     "REGION_FIELDS",
     "RegionLevel",
     "RegionNode",
-    "RegionsFileError",
     "RegionsParse",
     "parse_regions",
     "region_code",
@@ -83,11 +71,6 @@ _MAX_NAME = 64
 _MAX_POPULATION = 100_000_000
 _WAN = 10_000
 
-_HEADER_FIELD: dict[str, str] = {}
-for _field, _aliases in REGION_FIELDS.items():
-    for _alias in (_field, *_aliases):
-        _HEADER_FIELD[_header_key(_alias)] = _field
-
 
 class RegionLevel(enum.StrEnum):
     COUNTY = "county"
@@ -100,10 +83,6 @@ class RegionLevel(enum.StrEnum):
 
 
 _LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.COMMUNITY)
-
-
-class RegionsFileError(RosterFileError):
-    """The region file as a whole cannot be imported; nothing in it was read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,30 +142,19 @@ _NOT_WHOLE = (
 )
 
 
-def _header_field(text: str) -> tuple[str | None, bool]:
-    """(field, whether the header says the column is in 万)."""
-    key = _header_key(text)
-    found = _HEADER_FIELD.get(key)
-    if found is None and key.endswith(")"):
-        note = _BRACKET_NOTE.search(key)
-        found = _HEADER_FIELD.get(_BRACKET_NOTE.sub("", key))
-        return found, bool(found == "urban_population" and note and "万" in note.group())
-    return found, False
-
-
 def _population(cell: Cell, in_wan: bool) -> int | None:
-    """A population cell → a non-negative int or ``None``; raises ``_Bad``."""
+    """A population cell → a non-negative int or ``None``; raises ``CellError``."""
     scale = _WAN if in_wan else 1
     if isinstance(cell, bool):
-        raise _Bad(*_NOT_WHOLE)
+        raise CellError(*_NOT_WHOLE)
     if isinstance(cell, int):
         value = Decimal(cell) * scale
     elif isinstance(cell, float):
-        if cell != cell or abs(cell) >= _EXACT_FLOAT:  # NaN, or beyond exact floats
-            raise _Bad(*_NOT_WHOLE)
+        if cell != cell or abs(cell) >= EXACT_FLOAT:  # NaN, or beyond exact floats
+            raise CellError(*_NOT_WHOLE)
         value = Decimal(repr(cell)) * scale
     else:
-        text = _text(cell)
+        text = cell_text(cell)
         if text is None:
             return None
         text = "".join(unicodedata.normalize("NFKC", text).split())
@@ -198,19 +166,19 @@ def _population(cell: Cell, in_wan: bool) -> int | None:
         if _GROUPED.fullmatch(text):
             text = text.replace(",", "")
         if not _NUMBER.fullmatch(text):
-            raise _Bad(*_NOT_WHOLE)
+            raise CellError(*_NOT_WHOLE)
         try:
             value = Decimal(text) * scale
         except InvalidOperation:
-            raise _Bad(*_NOT_WHOLE) from None
+            raise CellError(*_NOT_WHOLE) from None
         if negative and value:
             value = -value
     if value < 0:
-        raise _Bad("is negative", "不能为负数")
+        raise CellError("is negative", "不能为负数")
     if value != value.to_integral_value():
-        raise _Bad(*_NOT_WHOLE)
+        raise CellError(*_NOT_WHOLE)
     if value > _MAX_POPULATION:
-        raise _Bad(
+        raise CellError(
             f"is more than {_MAX_POPULATION:,}; is the column in 万 (10,000s)?",
             "超过1亿，不合理；单位是否为“万人”？",
         )
@@ -218,103 +186,32 @@ def _population(cell: Cell, in_wan: bool) -> int | None:
 
 
 def _name(cell: Cell) -> str | None:
-    text = _text(cell)
+    text = cell_text(cell)
     if text is None:
         return None
     name = region_name(text)
     if len(name) > _MAX_NAME:
-        raise _Bad(f"is longer than {_MAX_NAME} characters", f"超过{_MAX_NAME}个字符")
+        raise CellError(f"is longer than {_MAX_NAME} characters", f"超过{_MAX_NAME}个字符")
     if "/" in name:
-        raise _Bad("must not contain “/”", "不能包含“/”")
+        raise CellError("must not contain “/”", "不能包含“/”")
     return name or None
 
 
 # --- the file -----------------------------------------------------------
 
 
-def _is_header(cells: Sequence[Cell]) -> bool:
-    return any(isinstance(c, str) and _header_field(c)[0] == "county" for c in cells)
-
-
-def _header_text(cell: Cell) -> str:
-    try:
-        return _text(cell) or ""
-    except _Bad:
-        return ""
-
-
-def _rejection(
-    number: int, field_name: str, cell: Cell, reason: str, reason_zh: str
-) -> RowRejection:
-    return RowRejection(
-        number,
-        field_name,
-        _preview(field_name, cell),
-        f"{field_name}: {reason}",
-        f"{_LABEL_ZH[field_name]}：{reason_zh}",
-    )
-
-
 def parse_regions(data: bytes, filename: str) -> RegionsParse:
-    """Parse a region file; raises :class:`RegionsFileError` for file-level problems."""
-    try:
-        table = read_table(data, filename)
-        head: list[tuple[int, Sequence[Cell]]] = []
-        for item in table.rows:
-            head.append(item)
-            if len(head) >= _HEADER_SCAN or _is_header(item[1]):
-                break
-    except TabularFileError as exc:
-        raise RegionsFileError(exc.message, exc.message_zh) from None
-    header_at = next((i for i, (_, cells) in enumerate(head) if _is_header(cells)), None)
-    if header_at is None:
-        found = [h for h in (_header_text(c) for c in head[0][1]) if h] if head else []
-        raise RegionsFileError(
-            f"{filename}: no 区县 (county) column; headers found: {', '.join(found) or 'none'}",
-            f"文件“{filename}”缺少必填列“区县”；找到的列：{'、'.join(found) or '无'}",
-        )
-    header_row, header = head[header_at]
-    columns: dict[str, int] = {}
-    written: dict[str, str] = {}
-    ignored: list[str] = []
-    in_wan = False
-    for position, cell in enumerate(header):
-        text = _header_text(cell)
-        if not text:
-            continue
-        name, wan = _header_field(text)
-        if name is None:
-            ignored.append(text)
-        elif name in columns:
-            raise RegionsFileError(
-                f"{filename}: columns “{written[name]}” and “{text}” both mean {name}; keep one",
-                f"文件“{filename}”中“{written[name]}”与“{text}”是同一列"
-                f"（{_LABEL_ZH[name]}），请只保留一列",
-            )
-        else:
-            columns[name] = position
-            written[name] = text
-            in_wan = in_wan or wan
-    missing = [name for name in _REQUIRED if name not in columns]
-    if missing:
-        raise RegionsFileError(
-            f"{filename}: missing column(s) {', '.join(missing)}",
-            f"文件“{filename}”缺少必填列“{'”“'.join(_LABEL_ZH[m] for m in missing)}”",
-        )
-
-    width = len(header)
-    index = {name: columns.get(name, width) for name in REGION_FIELDS}
+    """Parse a region file; raises ``TabularFileError`` for file-level problems."""
+    sheet = read_headed(data, filename, REGION_FIELDS, marker="county", required=_REQUIRED)
+    in_wan = "万" in sheet.notes.get("urban_population", "")
+    header_row, written, ignored = sheet.header_row, sheet.written, sheet.ignored
+    width = sheet.width
+    index = {name: sheet.columns.get(name, width) for name in REGION_FIELDS}
     nodes: dict[str, RegionNode] = {}
     population_row: dict[str, int] = {}  # code → row that gave its population
     rejections: list[RowRejection] = []
     rows_read = 0
-    rows = list(head[header_at + 1 :])
-    try:
-        rows.extend(table.rows)
-    except TabularFileError as exc:
-        raise RegionsFileError(exc.message, exc.message_zh) from None
-
-    for number, cells in rows:
+    for number, cells in sheet.rows:
         rows_read += 1
         row = list(cells[:width])
         row.extend([None] * (width + 1 - len(row)))
@@ -328,18 +225,19 @@ def parse_regions(data: bytes, filename: str) -> RegionsParse:
             number: int = number,
             row: list[Cell] = row,
         ) -> None:
-            bad.append(_rejection(number, field_name, row[index[field_name]], reason, reason_zh))
+            err = CellError(reason, reason_zh)
+            bad.append(sheet.rejection(number, field_name, row[index[field_name]], err))
 
         names: list[str | None] = []
         for key in _PATH_FIELDS:
             try:
                 names.append(_name(row[index[key]]))
-            except _Bad as exc:
+            except CellError as exc:
                 reject(key, exc.reason, exc.reason_zh)
                 names.append("")  # present but bad: not also "missing"
         try:
             population = _population(row[index["urban_population"]], in_wan)
-        except _Bad as exc:
+        except CellError as exc:
             reject("urban_population", exc.reason, exc.reason_zh)
             population = None
         deepest = max((i for i, n in enumerate(names) if n is not None), default=-1)
@@ -404,7 +302,7 @@ def parse_regions(data: bytes, filename: str) -> RegionsParse:
         rejections=rejections,
         rows_read=rows_read,
         columns=written,
-        ignored_columns=tuple(ignored),
+        ignored_columns=ignored,
         header_row=header_row,
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.kernel.identity import (
     PersonalDataError,
     PersonalDataHasher,
-    normalize_name,
+    name_key,
     normalize_phone,
     parse_resident_id,
 )
@@ -98,7 +98,9 @@ async def resolve_person(
         if not rows:
             continue
         row = rows[0]
-        if name and normalize_name(name) != row.name:
+        # The ID number or phone says who the row is; the name only confirms it, in
+        # either script and however it is spaced (劉麗華 is 刘丽华).
+        if name and name_key(name) != name_key(row.name):
             raise RowProblem(
                 "name",
                 f"name {name!r} does not match the registered worker with this {field} "

@@ -1,8 +1,10 @@
 """Sign-in sheets (签到表) and national exam result lists (考试成绩) as rows.
 
-Columns are found by their Chinese (or English) heading anywhere in the first rows, so a
-title line above the heading does no harm. Every row comes back with the number the
-clerk sees in the spreadsheet; a cell that cannot be read rejects that row only.
+Read with the kernel's spreadsheet layer (:mod:`shegong.kernel.sheets`): columns are
+found by their Chinese (or English) heading in the first rows, so a title line above the
+heading does no harm; dates and times are read as by every importer. Every row comes
+back with the number the clerk sees in the spreadsheet; a cell that cannot be read
+rejects that row only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from shegong.kernel.tabular import Cell, TabularFileError, read_table
+from shegong.kernel.sheets import (
+    Cell,
+    CellError,
+    cell_text,
+    parse_date,
+    parse_moment,
+    preview,
+    read_headed,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -47,12 +57,10 @@ LEVELS = {
     "高级社会工作师": "senior",
 }
 
+_LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
+
 YES = {"是", "通过", "合格", "已通过", "yes", "y", "true", "1", "pass", "passed", "√"}
 NO = {"否", "未通过", "不通过", "不合格", "no", "n", "false", "0", "fail", "failed", "×"}
-
-
-class SheetFileError(TabularFileError):
-    """The file as a whole cannot be used (unreadable, or a required column is missing)."""
 
 
 @dataclass
@@ -63,6 +71,16 @@ class RowProblem(Exception):
     # The row named a person of this other department (refused, and recorded).
     touched: str | None = None
 
+    @classmethod
+    def of(cls, field: str, cell: Cell, err: CellError) -> RowProblem:
+        """A cell's problem naming the field and quoting the cell, in both languages."""
+        shown = preview(field, cell)
+        return cls(
+            field,
+            f"{field}: “{shown}” {err.reason}",
+            f"{_LABELS.get(field, field)}：“{shown}”{err.reason_zh}",
+        )
+
 
 @dataclass
 class SheetRow:
@@ -71,16 +89,13 @@ class SheetRow:
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
-        if value is None:
-            return None
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        text = str(value).strip()
-        return text or None
-
-
-def _heading(cell: Cell) -> str:
-    return re.sub(r"[\s*＊:：()（）]", "", str(cell or "")).lower()
+        try:
+            text = cell_text(value)
+        except CellError:  # a number too long for Excel: its digits, refused downstream
+            return str(int(value)) if isinstance(value, float) else None
+        if text and name in ("id_number", "phone"):  # Excel's "this is text" prefix
+            text = text.lstrip("'‘’") or None
+        return text
 
 
 def read_sheet(
@@ -90,65 +105,35 @@ def read_sheet(
     required: Sequence[str],
     one_of: Sequence[str] = (),
 ) -> Iterator[SheetRow]:
-    table = read_table(data, filename)
-    index: dict[str, int] = {}
-    for number, cells in table.rows:
-        if not index:
-            found = {}
-            for i, cell in enumerate(cells):
-                head = _heading(cell)
-                for name, aliases in columns.items():
-                    if name not in found and head in {a.lower() for a in aliases}:
-                        found[name] = i
-            if len(found) >= 2:
-                names = [f"{m} ({columns[m][0]})" for m in required if m not in found]
-                if one_of and not any(c in found for c in one_of):
-                    names.append(" or ".join(f"{m} ({columns[m][0]})" for m in one_of))
-                if names:
-                    raise SheetFileError(
-                        f"{filename}: row {number} is the heading but lacks column(s) "
-                        f"{', '.join(names)}",
-                        f"文件“{filename}”第{number}行表头缺少列：{'、'.join(names)}",
-                    )
-                index = found
-            elif number >= 10:
-                break
-            continue
-        yield SheetRow(
-            number, {name: cells[i] if i < len(cells) else None for name, i in index.items()}
-        )
-    if not index:
-        heads = " / ".join(aliases[0] for aliases in columns.values())
-        raise SheetFileError(
-            f"{filename}: no heading row found in the first 10 rows (expected {heads})",
-            f"文件“{filename}”前10行中未找到表头（应包含：{heads}）",
-        )
+    """The sheet's data rows; the header row is the first with ``required[0]``'s column.
+    A file without the required columns (or ``one_of`` them) is refused as a whole
+    (``TabularFileError``) before any row is read."""
+    sheet = read_headed(
+        data,
+        filename,
+        columns,
+        marker=required[0],
+        required=required,
+        one_of=one_of,
+        duplicates="first",
+    )
+    index = sheet.columns
+    return (
+        SheetRow(number, {name: cells[i] if i < len(cells) else None for name, i in index.items()})
+        for number, cells in sheet.rows
+    )
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
+    """A sign-in time (the kernel's one reading of dates): a time alone is on the
+    session's day, a blank one is the day's start; China time unless the cell says."""
+    try:
+        moment = parse_moment(cell, default_day)
+    except CellError as err:
+        raise RowProblem.of("signed_at", cell, err) from None
+    if moment is None:
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
-    if isinstance(cell, dt.datetime):
-        return cell if cell.tzinfo else cell.replace(tzinfo=CHINA)
-    if isinstance(cell, dt.date):
-        return dt.datetime.combine(cell, dt.time(0, 0), CHINA)
-    if isinstance(cell, dt.time):
-        return dt.datetime.combine(default_day, cell, CHINA)
-    text = str(cell).strip().replace("/", "-").replace("T", " ")
-    text = re.sub(r"(\d+)年(\d+)月(\d+)日", r"\1-\2-\3", text)
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%H:%M:%S", "%H:%M"):
-        try:
-            parsed = dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        if fmt.startswith("%H"):
-            parsed = dt.datetime.combine(default_day, parsed.time())
-        return parsed.replace(tzinfo=CHINA)
-    raise RowProblem(
-        "signed_at",
-        f"sign-in time {text!r} is not a date and time like 2025-03-01 09:00",
-        f"签到时间“{text}”格式不对，应如 2025-03-01 09:00",
-    )
+    return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
 def parse_level(text: str | None) -> str:
@@ -183,16 +168,8 @@ def parse_year(text: str | None) -> int:
 
 
 def parse_day(cell: Cell) -> dt.date | None:
-    if cell is None or (isinstance(cell, str) and not cell.strip()):
-        return None
-    if isinstance(cell, dt.datetime):
-        return cell.date()
-    if isinstance(cell, dt.date):
-        return cell
-    text = re.sub(r"(\d+)年(\d+)月(\d+)日", r"\1-\2-\3", str(cell).strip().replace("/", "-"))
+    """取证日期: the kernel's one reading of dates; ``None`` for blank."""
     try:
-        return dt.date.fromisoformat("-".join(p.zfill(2) for p in text.split("-")))
-    except ValueError:
-        raise RowProblem(
-            "certified_on", f"date {text!r} is not like 2025-03-01", f"日期“{text}”格式不对"
-        ) from None
+        return parse_date(cell)
+    except CellError as err:
+        raise RowProblem.of("certified_on", cell, err) from None

@@ -1,0 +1,112 @@
+"""Sign-in and exam sheets as other hands write them: a registered person's name in the
+other script (劉麗華 for 刘丽华), spaced or dotted otherwise, is still that person — the ID
+number or phone says who a row is and the name confirms it; dates in every usual form are
+dates; a cell that is no date is refused naming the row and the field, in both languages."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import openpyxl
+from stdnum.cn import ric
+
+from shegong.training.imports.sheets import CHINA
+
+if TYPE_CHECKING:
+    from conftest import Node
+
+
+def rid(birth: str, serial: str) -> str:
+    body = f"621102{birth}{serial}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+LIU, ZHANG, AYGUL, QIAN = (
+    rid("19880312", "123"),
+    rid("19920817", "246"),
+    rid("19850607", "242"),
+    rid("19900101", "555"),
+)
+
+
+def china(text: str) -> datetime:
+    """A stored sign-in time (UTC with ``Z`` on PostgreSQL, as written on SQLite)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA) if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+async def register(node: Node) -> dict[str, str]:
+    ids = {
+        "liu": node.feed.register("刘丽华", LIU),
+        # The registry keeps the script a department wrote: this one is traditional.
+        "zhang": node.feed.register("張偉", ZHANG, "13809312001"),
+        "aygul": node.feed.register("阿依古丽·买买提", AYGUL),
+        "qian": node.feed.register("钱七", QIAN),
+    }
+    await node.sync()
+    return ids
+
+
+async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
+    ids = await register(training)
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
+    sheet = (
+        "姓名,身份证号,手机号,签到时间\n"
+        f"劉麗華,{LIU},,2025.3.1 08:55\n"  # traditional for a simplified registration
+        "张伟,,138 0931 2001,2025年3月1日 9:02\n"  # simplified for a traditional one
+        f"阿依古丽 • 买买提,{AYGUL},,9:10\n"
+        f"錢　七,'{QIAN},,2025/3/1 9:30\n"  # typed as text: a leading '
+        f"李四,{QIAN},,2025-03-01 09:40\n"  # the ID number is 钱七's: the name does not confirm
+        f"刘丽华,{LIU},,下午\n"
+    ).encode("utf-8-sig")
+    resp = await training.client.post(
+        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["recorded"] == 4, report["rejected"]
+    rejected = {r["row"]: r for r in report["rejected"]}
+    assert set(rejected) == {6, 7}
+    assert rejected[6]["field"] == "name" and "不一致" in rejected[6]["reason_zh"]
+    bad_time = rejected[7]
+    assert bad_time["field"] == "signed_at"
+    assert bad_time["reason"].startswith("signed_at:") and "not a date" in bad_time["reason"]
+    assert bad_time["reason_zh"].startswith("签到时间：") and "下午" in bad_time["reason_zh"]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    assert sorted(a["worker_id"] for a in detail["attendance"]) == sorted(
+        ids[k] for k in ("liu", "zhang", "aygul", "qian")
+    )
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed[ids["liu"]] == datetime(2025, 3, 1, 8, 55, tzinfo=CHINA)
+    assert signed[ids["aygul"]] == datetime(2025, 3, 1, 9, 10, tzinfo=CHINA)  # the day's
+
+
+async def test_an_exam_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
+    ids = await register(training)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["2025年社会工作者职业资格考试成绩"])  # a title line above the header
+    sheet.append(["姓名", "身份证号", "考试年度", "级别", "是否通过", "取证日期"])
+    sheet.append(["劉麗華", LIU, 2025, "社会工作师", "是", "2025.6.20"])
+    sheet.append(["张 伟", ZHANG, 2025, "助理社会工作师", "是", 45828])  # an Excel serial
+    sheet.append(["阿依古丽・买买提", AYGUL, 2025, "中级", "是", date(2025, 6, 20)])
+    sheet.append(["錢七", QIAN, 2025, "中级", "是", "20250631"])  # no 31 June
+    data = io.BytesIO()
+    book.save(data)
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["recorded"] == 3, report["rejected"]
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (6, "certified_on")
+    assert "does not exist" in bad["reason"] and bad["reason_zh"].startswith("取证日期：")
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["zhang"], ids["aygul"]}

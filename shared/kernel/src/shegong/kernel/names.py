@@ -1,0 +1,100 @@
+"""Personal names (姓名) as departments type them, and the one key every service compares.
+
+One person's name arrives as 劉麗華, 刘　丽华, 刘丽华 or ｌｉｕ ｌｉｈｕａ; a minority or foreign
+name as 阿依古丽·买买提, 阿依古丽 • 买买提 or 阿依古丽・买买提. Two forms:
+
+* :func:`normalize_name` — the name as stored and shown: full-width letters and digits
+  made ASCII (NFKC), invisible characters dropped, spaces between Chinese characters
+  removed, the middle-dot variants (间隔号 · • ‧ ・ …) unified to ``·``. Script and case are
+  kept: a worker registered as 劉麗華 is shown as 劉麗華.
+* :func:`name_key` — the name as compared: :func:`normalize_name`, no whitespace at all,
+  traditional characters converted to simplified (OpenCC ``t2s``), Latin case-folded.
+  The census links records with it, and an import confirms that a row's name is the
+  registered person's with it (the ID number or phone says who the row is).
+
+OpenCC's dictionaries are loaded on the first conversion, not at import. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import cache, lru_cache
+
+__all__ = [
+    "TRADITIONAL_TO_SIMPLIFIED",
+    "name_key",
+    "normalize_name",
+    "to_simplified",
+]
+
+# Invisible characters that copy-paste leaves in spreadsheets; str.isspace() misses them.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+_CJK = r"\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Middle-dot variants (间隔号) separating parts of ethnic-minority and transliterated names.
+_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\u2219\u22c5\u2e31\u16eb]")
+# A typed "." between Chinese characters is a middle dot too; Latin initials keep theirs.
+_DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?\. ?(?=[{_CJK}])")
+# Spaces go between CJK characters and around the middle dot; between Latin words one stays.
+_SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=·) | (?=·)")
+
+
+def normalize_name(raw: str) -> str:
+    """Canonical name as stored: "张 三" → "张三", "阿依古丽 • 买买提" →
+    "阿依古丽·买买提", "John   Smith" → "John Smith". Case and script are kept
+    (compare names with :func:`name_key`)."""
+    text = unicodedata.normalize("NFKC", raw).translate(INVISIBLE)
+    text = " ".join(text.split())
+    text = _DOT_BETWEEN_CJK.sub("·", _DOTS.sub("·", text))
+    return _SPACE.sub("", text)
+
+
+# Traditional → simplified for characters common in names, places and organisations:
+# applied before OpenCC, and the whole conversion if OpenCC cannot be loaded.
+_TRAD_SIMP_PAIRS = (
+    "張张劉刘陳陈楊杨趙赵黃黄吳吴孫孙馬马羅罗鄭郑謝谢韓韩馮冯蕭萧鄧邓許许呂吕蘇苏盧卢蔣蒋"
+    "賈贾葉叶閻阎鍾钟譚谭鄒邹陸陆顧顾龍龙萬万錢钱湯汤嚴严魯鲁韋韦賀贺龔龚聶聂齊齐喬乔"
+    "偉伟麗丽華华軍军紅红剛刚強强傑杰濤涛靜静艷艳蘭兰鳳凤輝辉鵬鹏飛飞東东國国慶庆寧宁穎颖"
+    "曉晓勝胜榮荣貴贵興兴發发潔洁雲云愛爱順顺義义禮礼儀仪寶宝蓮莲嬌娇瑩莹聰聪燁烨瑋玮韻韵"
+    "綺绮鑫鑫惠惠婭娅倫伦廣广鋒锋銳锐錦锦鳴鸣濱滨勵励彥彦嵐岚藝艺靈灵夢梦慧慧紫紫琪琪"
+    "會会務务區区縣县團团婦妇聯联殘残鎮镇鄉乡醫医學学協协陽阳潤润臨临隴陇衛卫員员鄰邻實实"
+    "驗验職职業业啟启聖圣動动場场門门關关橋桥莊庄灣湾園园樂乐經经濟济開开設设農农鞏巩驛驿"
+    "鈎钩稱称眾众與与溫温馨馨暉晖澤泽遠远長长壽寿幹干華华語语詩诗書书歡欢亞亚達达悅悦鹽盐結结"
+    "營营誼谊賴赖鋪铺雞鸡齡龄內内"
+)
+TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
+    _TRAD_SIMP_PAIRS[i]: _TRAD_SIMP_PAIRS[i + 1]
+    for i in range(0, len(_TRAD_SIMP_PAIRS), 2)
+    if _TRAD_SIMP_PAIRS[i] != _TRAD_SIMP_PAIRS[i + 1]
+}
+_T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
+
+
+@cache
+def _opencc() -> Callable[[str], str] | None:
+    try:
+        import opencc  # OpenCC's t2s: the full traditional → simplified dictionary
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    convert: Callable[[str], str] = opencc.OpenCC("t2s").convert
+    return convert
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in simplified characters (OpenCC ``t2s``, loaded on the first call)."""
+    text = text.translate(_T2S_TABLE)
+    if text.isascii():
+        return text
+    convert = _opencc()
+    return text if convert is None else str(convert(text))
+
+
+@lru_cache(maxsize=200_000)
+def name_key(raw: str) -> str:
+    """The key two names are compared by: 劉　麗 華, 刘丽华 and "刘 丽华" are one key; so
+    are ｚｈａｎｇ ｓａｎ and Zhang San. No whitespace at all, simplified characters, middle
+    dots unified (:func:`normalize_name`), Latin letters case-folded."""
+    text = "".join(normalize_name(raw).split())
+    return to_simplified(text).casefold()

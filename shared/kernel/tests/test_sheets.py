@@ -1,0 +1,225 @@
+"""The spreadsheet layer every importer shares: headers, cells, the one date reading, names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+
+import openpyxl
+import pytest
+
+from shegong.kernel.names import name_key, normalize_name, to_simplified
+from shegong.kernel.sheets import (
+    CellError,
+    cell_text,
+    parse_date,
+    parse_moment,
+    read_headed,
+)
+from shegong.kernel.tabular import TabularFileError
+
+MARCH_1 = dt.date(2024, 3, 1)
+FIELDS = {
+    "name": ("姓名", "名字"),
+    "id_number": ("身份证号", "身份证号码"),
+    "hired_on": ("入职日期",),
+    "population": ("城镇常住人口",),
+}
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "2024-03-01",
+        "2024-3-1",
+        "2024/3/1",
+        "2024/03/01",
+        "2024.3.1",
+        "2024.03.01",
+        "2024年3月1日",
+        "2024 年 3 月 1 日",
+        "２０２４年３月１日",
+        "20240301",
+        "2024-03-01 00:00:00",
+        "2024/3/1 9:30",
+        "2024-03-01T09:30:15",
+        " 2024.3.1 ",
+        dt.date(2024, 3, 1),
+        dt.datetime(2024, 3, 1, 9, 30),
+        45352,  # an Excel serial date: a date column formatted as numbers
+        45352.0,
+        45352.75,
+        20240301,
+        20240301.0,
+    ],
+)
+def test_every_usual_form_of_a_date_is_a_date(cell: object) -> None:
+    assert parse_date(cell) == MARCH_1  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason", "reason_zh"),
+    [
+        ("下午", "is not a date", "不是有效日期"),
+        ("2024年3月", "is not a date", "不是有效日期"),
+        ("3/1/2024", "is not a date", "不是有效日期"),
+        ("2024-02-30", "does not exist", "不存在"),
+        ("2024.13.1", "does not exist", "不存在"),
+        ("1899-12-31", "not plausible", "不合理"),
+        ("=TODAY()", "is not a date", "不是有效日期"),
+        (7, "is a number, not a date", "是数字而不是日期"),
+        (-2.5, "is a number, not a date", "是数字而不是日期"),
+        (float("nan"), "is a number, not a date", "是数字而不是日期"),
+        (True, "is not a date", "不是有效日期"),
+        (dt.time(9, 0), "is not a date", "不是有效日期"),
+    ],
+)
+def test_anything_else_is_refused_in_both_languages(
+    cell: object, reason: str, reason_zh: str
+) -> None:
+    with pytest.raises(CellError) as err:
+        parse_date(cell)  # type: ignore[arg-type]
+    assert reason in err.value.reason and reason_zh in err.value.reason_zh
+
+
+@pytest.mark.parametrize("cell", [None, "", "  ", "-", "无", "——"])
+def test_a_blank_date_is_none(cell: object) -> None:
+    assert parse_date(cell) is None  # type: ignore[arg-type]
+    assert parse_moment(cell, MARCH_1) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2024.3.1 9:02", dt.datetime(2024, 3, 1, 9, 2)),
+        ("2024年3月1日 9:02", dt.datetime(2024, 3, 1, 9, 2)),
+        ("2024年3月1日9:02", dt.datetime(2024, 3, 1, 9, 2)),
+        ("2024/3/1 09:02:30", dt.datetime(2024, 3, 1, 9, 2, 30)),
+        ("2024-03-01T09:02", dt.datetime(2024, 3, 1, 9, 2)),
+        ("20240301 09:02", dt.datetime(2024, 3, 1, 9, 2)),
+        ("9:02", dt.datetime(2024, 3, 1, 9, 2)),  # on the given day
+        ("９:０２", dt.datetime(2024, 3, 1, 9, 2)),
+        ("2024-03-02", dt.datetime(2024, 3, 2)),
+        (dt.time(9, 2), dt.datetime(2024, 3, 1, 9, 2)),
+        (dt.datetime(2024, 3, 1, 9, 2), dt.datetime(2024, 3, 1, 9, 2)),
+        (45352.5, dt.datetime(2024, 3, 1, 12, 0)),
+    ],
+)
+def test_a_date_and_time(cell: object, expected: dt.datetime) -> None:
+    assert parse_moment(cell, MARCH_1) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cell", ["下午", "25:00", "9:61", "2024-03-01 24:00", "2024-02-30 9:00"])
+def test_a_time_that_is_not_one_is_refused(cell: str) -> None:
+    with pytest.raises(CellError) as err:
+        parse_moment(cell, MARCH_1)
+    assert err.value.reason and err.value.reason_zh
+
+
+def test_cell_text_trims_placeholders_and_excel_numbers() -> None:
+    assert cell_text(" 张三\u200b ") == "张三"
+    assert cell_text("暂无") is None
+    assert cell_text(13812345678.0) == "13812345678"
+    with pytest.raises(CellError):
+        cell_text(6.2e17)  # an ID number Excel kept as a number: its last digits are gone
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("劉麗華", "刘丽华"),
+        ("張偉", "张 伟"),
+        ("錢\u3000七", "钱七"),
+        ("阿依古丽 • 买买提", "阿依古丽·买买提"),
+        ("阿依古丽‧买买提", "阿依古丽・买买提"),
+        ("ｚｈａｎｇ ｓａｎ", "Zhang San"),
+        ("鄭　曉燕", "郑晓燕"),
+    ],
+)
+def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+def test_different_names_stay_different_and_the_stored_form_keeps_its_script() -> None:
+    assert name_key("刘丽华") != name_key("刘丽") != name_key("阿依古丽买买提·x")
+    assert normalize_name("劉 麗華") == "劉麗華"
+    assert to_simplified("乾隆著作") == "乾隆著作"  # OpenCC knows these stay as they are
+    assert to_simplified("髮型") == "发型"
+
+
+def test_opencc_is_loaded_on_the_first_conversion_not_at_import() -> None:
+    code = (
+        "import sys, shegong.kernel.identity, shegong.kernel.sheets;"
+        "assert 'opencc' not in sys.modules;"
+        "from shegong.kernel.names import name_key;"
+        "assert name_key('劉麗華') == '刘丽华';"
+        "assert 'opencc' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- headed tables -----------------------------------------------------------------------
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_the_header_row_is_found_below_a_title_in_any_encoding(encoding: str) -> None:
+    text = "定西市社会工作人才花名册\n\n"
+    text += "* 姓 名 ,ID_Number,入职日期（yyyy-mm-dd）,备注\n张三,x,2024.3.1,\n"
+    sheet = read_headed(text.encode(encoding), "r.csv", FIELDS, marker="name")
+    assert sheet.header_row == 3
+    assert sheet.columns == {"name": 0, "id_number": 1, "hired_on": 2}
+    assert sheet.notes == {"hired_on": "(yyyymmdd)"}
+    assert sheet.ignored == ("备注",)
+    ((number, cells),) = list(sheet.rows)
+    assert number == 4 and parse_date(sheet.cell(cells, "hired_on")) == MARCH_1
+
+
+def test_a_workbook_is_read_the_same_way() -> None:
+    data = xlsx([["标题"], ["名字", "入职日期"], ["张三", dt.datetime(2024, 3, 1)]])
+    sheet = read_headed(data, "r.xlsx", FIELDS, marker="name")
+    ((number, cells),) = list(sheet.rows)
+    assert (number, sheet.header_row, parse_date(sheet.cell(cells, "hired_on"))) == (3, 2, MARCH_1)
+
+
+def test_files_refused_whole_say_why_in_both_languages() -> None:
+    with pytest.raises(TabularFileError) as none:
+        read_headed("电话,地址\n1,2\n".encode(), "r.csv", FIELDS, marker="name")
+    assert "no 姓名 (name) column" in none.value.message and "电话" in none.value.message
+    assert "缺少必填列“姓名”" in none.value.message_zh
+    with pytest.raises(TabularFileError) as missing:
+        read_headed(
+            "姓名\n张三\n".encode(),
+            "r.csv",
+            FIELDS,
+            marker="name",
+            required=("name", "hired_on"),
+            one_of=("id_number", "population"),
+        )
+    assert "hired_on (入职日期)" in missing.value.message
+    assert "id_number (身份证号) or population" in missing.value.message
+    assert "“入职日期”" in missing.value.message_zh and "“身份证号”或" in missing.value.message_zh
+    twice = "姓名,身份证号,身份证号码\n张三,1,2\n".encode()
+    with pytest.raises(TabularFileError) as duplicate:
+        read_headed(twice, "r.csv", FIELDS, marker="name")
+    assert "both mean id_number" in duplicate.value.message
+    assert "同一列" in duplicate.value.message_zh
+    first = read_headed(twice, "r.csv", FIELDS, marker="name", duplicates="first")
+    assert first.columns["id_number"] == 1
+    with pytest.raises(TabularFileError):
+        read_headed(b"", "empty.csv", FIELDS, marker="name")
