@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from shegong.kernel.bus_server import BusServer, start_bus_server
 from shegong.kernel.runtime import ServiceDefinition
 from shegong.kernel.serve import local_hash_key
+from shegong.platform.bus_server import BusServer, start_bus_server
 from shegong.platform.credentials import LocalKeys, local_keys
 
 

