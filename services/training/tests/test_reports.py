@@ -200,3 +200,35 @@ async def test_restart_with_dropped_read_models_gives_the_same_answers(
     # The restarted node refills from the registry's feed and its own store on start.
     second = await start_training(database_url, first.feed)
     assert await answers(second, ids) == before
+
+
+async def test_a_pass_without_a_certificate_date_counts_from_31_december_of_its_year(
+    training: Node,
+) -> None:
+    """One rule, the registry's too (``exam_certified_on``): 31 December of the exam year —
+    or the day the result is recorded, when this year's exam is recorded before then —
+    never the day a past year's sheet happened to be imported."""
+    this_year = date.today().year
+    zhang = training.feed.register("张伟", ZHANG)
+    zhao = training.feed.register("赵敏", ZHAO)
+    await training.sync()
+    sheet = (
+        "姓名,身份证号,考试年度,级别,是否通过,取证日期\n"
+        f"张伟,{ZHANG},2024,助理社会工作师,是,\n"
+        f"张伟,{ZHANG},{this_year},社会工作师,是,\n"
+        f"赵敏,{ZHAO},2024,助理社会工作师,是,2024-11-02\n"
+    )
+    report = await training.ok(
+        "POST", "/imports/exam-results", files={"file": ("exams.csv", sheet.encode())}
+    )
+    assert report["recorded"] == 3
+    dated = {
+        (e.data["worker_id"], e.data["exam_year"]): e.data["certified_on"]
+        for e in await training.runtime.store.read_after(0, 10_000)
+        if e.type == "ExamResultRecorded"
+    }
+    assert dated == {
+        (zhang, 2024): "2024-12-31",
+        (zhang, this_year): str(min(date(this_year, 12, 31), date.today())),
+        (zhao, 2024): "2024-11-02",
+    }
