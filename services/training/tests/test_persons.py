@@ -181,3 +181,6 @@ async def test_someone_in_service_elsewhere_is_no_new_hire_and_the_cutoff_is_a_s
     assert {w["worker_id"] for w in await overdue(node, end)} == {owes, undated}
     found = await node.ok("GET", "/obligations/prejob/overdue", params={"as_of": str(end)})
     assert found["new_hires_from"] == "2024-01-01"
+    # The coverage counts everyone hired in its year, whatever the cut-off: 赵敏 in 2023.
+    hired_2023 = await node.ok("GET", "/indicators/training", params={"year": 2023})
+    assert hired_2023["prejob_coverage"]["denominator"] == 1

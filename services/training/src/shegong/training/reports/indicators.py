@@ -7,9 +7,10 @@
 - ``hours``: training hours completed in those sessions, credited once per person and
   session (the most any of their records completed);
 - ``by_kind`` / ``by_tier``: sessions and person-times per kind and per base tier;
-- ``prejob_coverage``: of the year's new hires (persons starting in the year, working in
-  the region; see ``obligations.py`` for who is a new hire), the share who completed
-  pre-job training within the window, under any of their records;
+- ``prejob_coverage``: of the persons hired in the year (the earliest hiring date of
+  their records — or registration, for a record that came after its department's first
+  roster — in the year, working in the region), the share who completed pre-job training
+  within the window, under any of their records;
 - ``examprep_pass_rate``: of the persons who attended an exam-prep session in the year and
   sat that year's exam, the share who passed (any level, under any of their records).
 ``as_of`` (a day of the year) counts the year so far: sessions held on or before it, hires
@@ -111,7 +112,7 @@ async def training_indicators(
     }
     hires = [
         o
-        for o in await prejob_obligations(conn, window_days, new_hires_from, persons)
+        for o in await prejob_obligations(conn, window_days, new_hires_from, persons, hired=True)
         if first <= o.starts_on <= last and in_region(o.region, region)
     ]
     covered = sum(

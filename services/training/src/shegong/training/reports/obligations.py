@@ -39,6 +39,7 @@ class Obligation:
     completed_on: date | None
     records: tuple[str, ...] = ()  # every record of the person
     left_on: date | None = None  # when the last of them ended; None while one stays
+    owed: bool = True  # a new hire by the cut-off (else only counted as hired that year)
 
 
 def in_region(path: str | None, region: str | None) -> bool:
@@ -51,11 +52,15 @@ def _start(record: Any) -> date:
     return record.hired_on or record.registered_on  # type: ignore[no-any-return]
 
 
+def _undated_on_first_roster(records: list[Any], arrived: dict[str, date]) -> bool:
+    return any(r.hired_on is None and r.registered_on <= arrived[r.department] for r in records)
+
+
 def is_new_hire(records: list[Any], arrived: dict[str, date], new_hires_from: date | None) -> bool:
     """Whether a person (their ``tr_workers`` rows) owes pre-job training: started on or
     after the cut-off, and not on a first roster without a hiring date."""
     if new_hires_from is None:
-        if any(r.hired_on is None and r.registered_on <= arrived[r.department] for r in records):
+        if _undated_on_first_roster(records, arrived):
             return False  # on their department's first roster, no hiring date: in service
         cutoff = min(arrived[r.department] for r in records)
     else:
@@ -80,7 +85,11 @@ async def prejob_obligations(
     window_days: int,
     new_hires_from: date | None = None,
     persons: Persons | None = None,
+    hired: bool = False,
 ) -> list[Obligation]:
+    """The persons who owe pre-job training; with ``hired``, also everyone else whose
+    hiring date is known (``owed`` false) — the pre-job coverage counts everyone hired in
+    its year, whatever the cut-off."""
     persons = persons or await all_persons(conn)
     done: dict[str, date] = {}
     for row in await conn.execute(
@@ -94,7 +103,8 @@ async def prejob_obligations(
     arrived = await roster_arrivals(conn)
     found = []
     for who, records in sorted(persons.records.items()):
-        if not is_new_hire(records, arrived, new_hires_from):
+        owed = is_new_hire(records, arrived, new_hires_from)
+        if not owed and not (hired and not _undated_on_first_roster(records, arrived)):
             continue
         first = min(records, key=lambda r: (_start(r), r.worker_id))
         start = _start(first)
@@ -113,6 +123,7 @@ async def prejob_obligations(
                 done.get(who),
                 tuple(r.worker_id for r in records),
                 left,
+                owed,
             )
         )
     return found

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.training import SessionKind
+from shegong.contracts.training import AppraisalGrade, SessionKind
 from shegong.training.projections.records import assessments, attendance, completions, exams
 from shegong.training.reports.persons import records_of
 
@@ -59,6 +59,7 @@ async def person_record(conn: AsyncConnection, worker_id: str) -> dict[str, Any]
             {
                 "period": a.period,
                 "grade": a.grade,
+                "grade_zh": AppraisalGrade(a.grade).zh,
                 "score": a.score,
                 "assessed_on": a.assessed_on,
                 "worker_id": a.worker_id,
