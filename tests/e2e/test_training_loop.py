@@ -278,6 +278,8 @@ async def test_training_rebuilds_its_view_from_the_registrys_feed(
                 database_url=training_db,
                 consumer_name="training-e2e",
                 data_dir=str(tmp_path / "t"),
+                # Both were hired before their roster arrives (today): new hires all the same.
+                prejob_new_hires_from=date(2024, 1, 1),
                 **common,
             )
         )
@@ -348,7 +350,8 @@ async def test_training_rebuilds_its_view_from_the_registrys_feed(
 
             async def settled() -> dict[str, Any] | None:
                 got = await answers(training)
-                return got if got["indicators"]["hours"] == 16 else None
+                hours = got["indicators"]["hours"], got["workers"][0]["person"]["hours"]
+                return got if hours == (16, 16) else None
 
             before = await eventually(settled)
             assert before["overdue"]["total"] == 1  # 李娜: no pre-job training
@@ -357,6 +360,7 @@ async def test_training_rebuilds_its_view_from_the_registrys_feed(
         async with engine.begin() as conn:
             for table in (
                 "tr_workers",
+                "tr_links",
                 "tr_bases",
                 "tr_sessions",
                 "tr_attendance",

@@ -23,7 +23,13 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from shegong.contracts import Envelope, Event
-from shegong.contracts.registry import Region, WorkerLeft, WorkerRegistered
+from shegong.contracts.registry import (
+    RecordsLinked,
+    RecordsUnlinked,
+    Region,
+    WorkerLeft,
+    WorkerRegistered,
+)
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.testing import eventually
@@ -75,6 +81,8 @@ class RegistryFeed:
         county: str = "安定区",
         township: str = "永定路街道",
         registered_on: date | None = None,
+        department: str = "civil-affairs",
+        record_id: str | None = None,
     ) -> str:
         worker_id = str(uuid.uuid4())
         rid = parse_resident_id(id_number) if id_number else None
@@ -83,7 +91,8 @@ class RegistryFeed:
             1,
             WorkerRegistered(
                 worker_id=worker_id,
-                department="civil-affairs",
+                department=department,
+                record_id=record_id,
                 name=name,
                 id_number_hash=HASHER.id_number(rid.number) if rid else None,
                 id_number_masked=mask_id_number(rid.number) if rid else None,
@@ -98,6 +107,15 @@ class RegistryFeed:
 
     def leave(self, worker_id: str, version: int, left_on: date) -> None:
         self.append(worker_id, version, WorkerLeft(worker_id=worker_id, left_on=left_on))
+
+    def link(self, a: str, b: str) -> None:
+        """The census says records ``a`` and ``b`` (``department:record_id``) are one person."""
+        self.append("census", 1, RecordsLinked(a=a, b=b, rule="id_number", score=1.0))
+
+    def unlink(self, a: str, b: str) -> None:
+        self.append(
+            "census", 1, RecordsUnlinked(a=a, b=b, rule="id_number", reason="a clerk said no")
+        )
 
 
 @dataclass

@@ -25,14 +25,20 @@ ZHANG, LI, WANG = rid("19880312", "123"), rid("19920817", "246"), rid("19850607"
 ZHAO = rid("19900101", "555")
 
 
+ROSTER_DAY = date(2025, 1, 1)  # the day the department's roster reached training
+
+
 async def scenario(node: Node) -> dict[str, str]:
     """Three new hires in 2025, one old hand, a base, a pre-job and an exam-prep session."""
     feed = node.feed
+    on = {"registered_on": ROSTER_DAY}
     ids = {
-        "zhang": feed.register("张伟", ZHANG, hired_on=date(2025, 1, 10)),
-        "li": feed.register("李娜", LI, hired_on=date(2025, 2, 1), organization="红叶社工服务中心"),
-        "wang": feed.register("王芳", WANG, hired_on=date(2025, 1, 5), county="临洮县"),
-        "zhao": feed.register("赵敏", ZHAO, hired_on=date(2020, 5, 1)),
+        "zhang": feed.register("张伟", ZHANG, hired_on=date(2025, 1, 10), **on),
+        "li": feed.register(
+            "李娜", LI, hired_on=date(2025, 2, 1), organization="红叶社工服务中心", **on
+        ),
+        "wang": feed.register("王芳", WANG, hired_on=date(2025, 1, 5), county="临洮县", **on),
+        "zhao": feed.register("赵敏", ZHAO, hired_on=date(2020, 5, 1), **on),
     }
     await node.sync()
     base = await node.ok(
@@ -140,9 +146,11 @@ async def test_indicators_obligations_and_exam_import(training: Node) -> None:
     assert got["region"]["sessions"] == 0
     assert got["region"]["prejob_coverage"]["denominator"] == 1
     overdue = got["overdue"]
-    # 王芳 (hired 2025-01-05) and 赵敏 (2020) never did pre-job training.
-    assert overdue["total"] == 2
-    assert {g["region"] for g in overdue["groups"]} == {"安定区/永定路街道", "临洮县/永定路街道"}
+    # 王芳 (hired 2025-01-05) never did pre-job training; 赵敏 neither, but she was in
+    # service (hired 2020) when the roster arrived: she owes nothing.
+    assert overdue["total"] == 1
+    assert [g["region"] for g in overdue["groups"]] == ["临洮县/永定路街道"]
+    assert overdue["groups"][0]["workers"][0]["records"] == [ids["wang"]]
     only = await training.ok(
         "GET", "/obligations/prejob/overdue", params={"as_of": "2025-12-31", "region": "临洮县"}
     )
@@ -161,7 +169,11 @@ async def test_indicators_obligations_and_exam_import(training: Node) -> None:
 
 
 async def test_a_worker_who_left_owes_nothing(training: Node) -> None:
-    worker = training.feed.register("李娜", LI, hired_on=date.today() - timedelta(days=200))
+    roster_day = date.today() - timedelta(days=400)
+    training.feed.register("赵敏", ZHAO, hired_on=date(2020, 5, 1), registered_on=roster_day)
+    worker = training.feed.register(
+        "李娜", LI, hired_on=date.today() - timedelta(days=200), registered_on=roster_day
+    )
     await training.sync()
     assert (await training.ok("GET", "/obligations/prejob/overdue"))["total"] == 1
     training.feed.leave(worker, 2, date.today() - timedelta(days=10))
@@ -188,3 +200,35 @@ async def test_restart_with_dropped_read_models_gives_the_same_answers(
     # The restarted node refills from the registry's feed and its own store on start.
     second = await start_training(database_url, first.feed)
     assert await answers(second, ids) == before
+
+
+async def test_a_pass_without_a_certificate_date_counts_from_31_december_of_its_year(
+    training: Node,
+) -> None:
+    """One rule, the registry's too (``exam_certified_on``): 31 December of the exam year —
+    or the day the result is recorded, when this year's exam is recorded before then —
+    never the day a past year's sheet happened to be imported."""
+    this_year = date.today().year
+    zhang = training.feed.register("张伟", ZHANG)
+    zhao = training.feed.register("赵敏", ZHAO)
+    await training.sync()
+    sheet = (
+        "姓名,身份证号,考试年度,级别,是否通过,取证日期\n"
+        f"张伟,{ZHANG},2024,助理社会工作师,是,\n"
+        f"张伟,{ZHANG},{this_year},社会工作师,是,\n"
+        f"赵敏,{ZHAO},2024,助理社会工作师,是,2024-11-02\n"
+    )
+    report = await training.ok(
+        "POST", "/imports/exam-results", files={"file": ("exams.csv", sheet.encode())}
+    )
+    assert report["recorded"] == 3
+    dated = {
+        (e.data["worker_id"], e.data["exam_year"]): e.data["certified_on"]
+        for e in await training.runtime.store.read_after(0, 10_000)
+        if e.type == "ExamResultRecorded"
+    }
+    assert dated == {
+        (zhang, 2024): "2024-12-31",
+        (zhang, this_year): str(min(date(this_year, 12, 31), date.today())),
+        (zhao, 2024): "2024-11-02",
+    }

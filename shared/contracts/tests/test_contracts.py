@@ -4,7 +4,7 @@ form round-trips for every event type."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from shegong.contracts import STREAMS, Envelope
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.contracts.events import UnsupportedSchemaVersion, event_type
 from shegong.contracts.registry import REGISTRY_STREAM, WorkerCertified
+from shegong.contracts.training import exam_certified_on
 
 PUBLISHED = Path(__file__).parents[1] / "asyncapi.json"
 
@@ -109,3 +110,11 @@ def test_traceparent_is_optional_on_the_wire() -> None:
     headers = asyncapi_document(STREAMS)["components"]["messages"]["WorkerCertified"]["headers"]
     assert "traceparent" in headers["properties"]
     assert "traceparent" not in headers["required"]
+
+
+def test_a_pass_without_a_certificate_date_counts_from_31_december_of_its_year() -> None:
+    """One rule for training and the registry: the sheet's date, else 31 December of the
+    exam year, or the day recorded when that came first — never a day in the future."""
+    assert exam_certified_on(2024, None, date(2026, 3, 1)) == date(2024, 12, 31)
+    assert exam_certified_on(2026, None, date(2026, 9, 1)) == date(2026, 9, 1)
+    assert exam_certified_on(2024, date(2024, 11, 2), date(2026, 3, 1)) == date(2024, 11, 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 
 from fastapi import FastAPI
 from pydantic import Field
@@ -26,6 +27,12 @@ log = logging.getLogger("shegong.training")
 class TrainingSettings(ServiceSettings):
     prejob_window_days: int = Field(
         default=90, ge=1, description="Days a new worker has for pre-job training (岗前培训)"
+    )
+    prejob_new_hires_from: date | None = Field(
+        default=None,
+        description="Who owes pre-job training: people hired on or after this day (default: "
+        "the day their department's first roster reached training — staff already in "
+        "service then owe nothing)",
     )
 
 
@@ -77,9 +84,7 @@ SERVICE = ServiceDefinition(
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or TrainingSettings()
-    window = (
-        settings if isinstance(settings, TrainingSettings) else TrainingSettings()
-    ).prejob_window_days
+    own = settings if isinstance(settings, TrainingSettings) else TrainingSettings()
     runtime = TrainingRuntime(SERVICE, settings)
     commands = TrainingCommands(runtime.store)
     importer = SheetImporter(runtime.store, hasher_for(settings))
@@ -88,7 +93,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         lambda rt: [
             training_router(commands, rt.engine),
             imports_router(importer),
-            reports_router(rt.engine, window),
+            reports_router(rt.engine, own.prejob_window_days, own.prejob_new_hires_from),
         ],
     )
     app.state.commands = commands

@@ -210,8 +210,24 @@ class ExamResultRecorded(Event):
     exam_year: int = Field(ge=2000, le=2100)
     level: Literal["assistant", "intermediate", "senior"]
     passed: bool
-    certified_on: date | None = Field(default=None, description="The certificate date when passed")
+    certified_on: date | None = Field(
+        default=None,
+        description="The certificate date when passed (取证日期); when absent, "
+        "exam_certified_on() says which day the certificate counts from",
+    )
     certificate_no: str | None = None
+
+
+def exam_certified_on(exam_year: int, certified_on: date | None, recorded_on: date) -> date:
+    """The day a passed exam's certificate counts from, the same wherever it is read: the
+    sheet's 取证日期 when it gives one, else 31 December of the exam year — or the day
+    the result was recorded, when that came first (a result of this year's exam recorded
+    before the year ends; a certificate is never dated in the future). Training writes
+    the answer into ``ExamResultRecorded``; the registry applies the same rule, with the
+    event's own time, to results recorded without one."""
+    if certified_on is not None:
+        return certified_on
+    return min(date(exam_year, 12, 31), recorded_on)
 
 
 TrainingEvent = Annotated[

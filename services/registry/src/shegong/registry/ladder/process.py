@@ -25,6 +25,7 @@ from shegong.contracts.training import (
     AssessmentRecorded,
     ExamResultRecorded,
     TrainingCompleted,
+    exam_certified_on,
 )
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.projection import Projection
@@ -132,12 +133,14 @@ class LadderProcess(Projection):
             causation_id=envelope.id,
         )
         if isinstance(event, ExamResultRecorded):
-            await self._certify(tx, worker, event)
+            await self._certify(tx, worker, event, envelope.time.date())
         await self.decide(tx, worker, date.today())
 
-    async def _certify(self, tx: Transaction, worker: Worker, event: ExamResultRecorded) -> None:
+    async def _certify(
+        self, tx: Transaction, worker: Worker, event: ExamResultRecorded, recorded_on: date
+    ) -> None:
         level = CertificateLevel(event.level)
-        certified_on = event.certified_on or date(event.exam_year, 12, 31)
+        certified_on = exam_certified_on(event.exam_year, event.certified_on, recorded_on)
         try:
             if worker.certify(level, certified_on, event.certificate_no, date.today()):
                 await tx.save(worker)

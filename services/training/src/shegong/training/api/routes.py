@@ -26,6 +26,7 @@ from shegong.training.projections.records import attendance, bases, exams, sessi
 from shegong.training.projections.workforce import trainees
 from shegong.training.reports.indicators import training_indicators
 from shegong.training.reports.obligations import overdue_report
+from shegong.training.reports.person_record import person_record
 
 
 def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRouter:
@@ -103,19 +104,23 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
     async def assess(cmd: RecordAssessment, ctx: Ctx) -> dict[str, Any]:
         return await commands.assess(cmd, ctx)
 
-    @router.get("/workforce/{worker_id}", summary="A worker as training knows them")
+    @router.get(
+        "/workforce/{worker_id}",
+        summary="A worker as training knows them, with their census person's training",
+    )
     async def trainee(worker_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             row = (
                 await conn.execute(select(trainees).where(trainees.c.worker_id == worker_id))
             ).first()
+            person = await person_record(conn, worker_id) if row is not None else None
         if row is None:
             raise HTTPException(
                 404, {"code": "not_found", "field": "worker_id", "message": f"no {worker_id} (yet)"}
             )
         found = row._asdict()
         found.pop("id_number_hash"), found.pop("phone_hash")
-        return found
+        return {**found, "person": person}
 
     return router
 
@@ -128,7 +133,9 @@ def _labelled(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
+def reports_router(
+    engine: AsyncEngine, window_days: int, new_hires_from: date | None = None
+) -> APIRouter:
     router = APIRouter(tags=["reports"])
 
     @router.get("/indicators/training", summary="Training indicators for a year (培训指标)")
@@ -142,7 +149,7 @@ def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
         if as_of is not None and as_of.year != year:
             raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
         async with reading(engine) as conn:
-            return await training_indicators(conn, year, window_days, region, as_of)
+            return await training_indicators(conn, year, window_days, region, as_of, new_hires_from)
 
     @router.get("/exams", summary="National exam results (考试成绩), newest year first")
     async def exam_results(
@@ -195,7 +202,7 @@ def reports_router(engine: AsyncEngine, window_days: int) -> APIRouter:
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
             return await overdue_report(
-                conn, window_days, as_of or date.today(), region, organization
+                conn, window_days, as_of or date.today(), region, organization, new_hires_from
             )
 
     return router

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from shegong.contracts.access import AccessRecorded
-from shegong.contracts.training import ExamResultRecorded
+from shegong.contracts.training import ExamResultRecorded, exam_certified_on
 from shegong.kernel.access_log import record_access
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.identity import PersonalDataHasher
@@ -154,7 +154,9 @@ class SheetImporter:
                         exam_year=year,
                         level=level,  # type: ignore[arg-type]
                         passed=passed,
-                        certified_on=(certified_on or date.today()) if passed else None,
+                        certified_on=exam_certified_on(year, certified_on, date.today())
+                        if passed
+                        else None,
                         certificate_no=row.text("certificate_no") if passed else None,
                     )
                     stream = exam_id(person.worker_id, year, level)

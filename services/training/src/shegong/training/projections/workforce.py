@@ -4,23 +4,33 @@ It keeps what training needs: who a worker is (name, keyed hashes of ID number a
 to resolve sign-in sheets), where they work (organisation, region), when they were hired
 or registered (the pre-job obligation) and whether they left. Per-aggregate order is
 guarded: version n is applied only on top of version n - 1.
+
+It also keeps the census's links between department records of one human
+(``RecordsLinked`` / ``RecordsUnlinked``: ``tr_links``, by record key —
+``department:record_id``, the worker id when the department gave none). A person is a
+connected component of those links (``reports/persons.py``); training records facts per
+department record and counts them per person when it reads, so a link or an unlink moves
+a record's facts to its new person at once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import (
     REGISTRY_STREAM,
     CertificateLevel,
+    RecordsLinked,
+    RecordsUnlinked,
     WorkerCertified,
     WorkerLeft,
     WorkerProfileUpdated,
     WorkerRegistered,
+    census_record_key,
 )
 from shegong.kernel.projection import Projection
 
@@ -46,6 +56,18 @@ trainees = Table(
     Column("registered_on", Date, nullable=False),
     Column("left_on", Date),
     Column("highest_certificate", String(16)),
+    # The census's name for this record, ``department:record_id`` (training_0004; NULL
+    # for rows filled before it, until the read model is rebuilt).
+    Column("record_key", String(200), index=True),
+)
+
+# Pairs of department records the census says are one person (a < b).
+links = Table(
+    "tr_links",
+    metadata,
+    Column("a", String(200), primary_key=True),
+    Column("b", String(200), primary_key=True, index=True),
+    Column("rule", String(64), nullable=False),
 )
 
 
@@ -64,6 +86,12 @@ class WorkforceProjection(Projection):
     metadata = metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, RecordsLinked | RecordsUnlinked):
+            a, b = sorted((event.a, event.b))
+            await conn.execute(delete(links).where((links.c.a == a) & (links.c.b == b)))
+            if isinstance(event, RecordsLinked) and a != b:
+                await conn.execute(links.insert().values(a=a, b=b, rule=event.rule))
+            return
         if envelope.aggregate_type != "worker":
             return
         if isinstance(event, WorkerRegistered):
@@ -85,6 +113,9 @@ class WorkforceProjection(Projection):
                     region=region_path(region.county, region.township, region.community),
                     hired_on=event.hired_on,
                     registered_on=envelope.time.date(),
+                    record_key=census_record_key(
+                        event.department, event.record_id, event.worker_id
+                    ),
                 )
             )
             return

@@ -1,14 +1,18 @@
 """Training indicators (培训指标) for a year, optionally for one region of the tree.
 
 - ``sessions``: sessions held in the year (at a base in the region, when one is asked);
-- ``person_times`` (人次): attendance records, person × session, of those sessions;
-- ``trainees``: distinct workers among them;
-- ``hours``: training hours completed in those sessions (person-hours credited);
+- ``person_times`` (人次): distinct census person × session of those sessions — a person
+  signed in under two of their department records counts once in a session;
+- ``trainees``: distinct census persons among them (``reports/persons.py``);
+- ``hours``: training hours completed in those sessions, credited once per person and
+  session (the most any of their records completed);
 - ``by_kind`` / ``by_tier``: sessions and person-times per kind and per base tier;
-- ``prejob_coverage``: of the year's new hires (hiring — or registration — date in the
-  year, working in the region), the share who completed pre-job training within the window;
-- ``examprep_pass_rate``: of the workers who attended an exam-prep session in the year and
-  sat that year's exam, the share who passed (any level).
+- ``prejob_coverage``: of the persons hired in the year (the earliest hiring date of
+  their records — or registration, for a record that came after its department's first
+  roster — in the year, working in the region), the share who completed pre-job training
+  within the window, under any of their records;
+- ``examprep_pass_rate``: of the persons who attended an exam-prep session in the year and
+  sat that year's exam, the share who passed (any level, under any of their records).
 ``as_of`` (a day of the year) counts the year so far: sessions held on or before it, hires
 starting on or before it, pre-job training completed by then; exam results carry no date,
 so the pass rate counts the year's results recorded so far. Every figure says as of which
@@ -27,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.schema import projection_positions
 from shegong.training.projections.records import attendance, bases, completions, exams, sessions
-from shegong.training.projections.workforce import trainees
 from shegong.training.reports.obligations import in_region, prejob_obligations
+from shegong.training.reports.persons import all_persons
 
 
 def _share(numerator: int, denominator: int) -> dict[str, Any]:
@@ -58,6 +62,7 @@ async def training_indicators(
     window_days: int,
     region: str | None = None,
     as_of_date: date | None = None,
+    new_hires_from: date | None = None,
 ) -> dict[str, Any]:
     first, last = date(year, 1, 1), as_of_date or date(year, 12, 31)
     base_rows = {b.base_id: b for b in await conn.execute(select(bases))}
@@ -74,16 +79,20 @@ async def training_indicators(
     tiers = {
         s.session_id: base_rows[s.base_id].tier if s.base_id in base_rows else "none" for s in held
     }
-    attended = [
-        (a.session_id, a.worker_id)
+    persons = await all_persons(conn)
+    attended = {
+        (a.session_id, persons.of(a.worker_id))
         for a in await conn.execute(select(attendance.c.session_id, attendance.c.worker_id))
         if a.session_id in ids
-    ]
-    hours = sum(
-        c.hours
-        for c in await conn.execute(select(completions.c.session_id, completions.c.hours))
-        if c.session_id in ids
-    )
+    }
+    credited: dict[tuple[str, str], float] = {}
+    for c in await conn.execute(
+        select(completions.c.session_id, completions.c.worker_id, completions.c.hours)
+    ):
+        if c.session_id in ids:
+            key = (c.session_id, persons.of(c.worker_id))
+            credited[key] = max(credited.get(key, 0.0), c.hours)
+    hours = sum(credited.values())
     by_kind = {
         k.value: {
             "label_zh": k.zh,
@@ -101,11 +110,10 @@ async def training_indicators(
         }
         for t, label in tier_labels.items()
     }
-    regions = {w.worker_id: w.region for w in await conn.execute(select(trainees))}
     hires = [
         o
-        for o in await prejob_obligations(conn, window_days)
-        if first <= o.starts_on <= last and in_region(regions.get(o.worker_id), region)
+        for o in await prejob_obligations(conn, window_days, new_hires_from, persons, hired=True)
+        if first <= o.starts_on <= last and in_region(o.region, region)
     ]
     covered = sum(
         1 for o in hires if o.completed_on is not None and o.completed_on <= min(o.due_on, last)
@@ -113,8 +121,9 @@ async def training_indicators(
     prep = {w for sid, w in attended if kinds[sid] == SessionKind.EXAM_PREP.value}
     sat: dict[str, bool] = {}
     for e in await conn.execute(select(exams).where(exams.c.exam_year == year)):
-        if e.worker_id in prep:
-            sat[e.worker_id] = sat.get(e.worker_id, False) or bool(e.passed)
+        who = persons.of(e.worker_id)
+        if who in prep:
+            sat[who] = sat.get(who, False) or bool(e.passed)
     counts = Counter(sat.values())
     return {
         "year": year,

@@ -1,7 +1,16 @@
-"""Pre-job training obligations (岗前培训): every newly registered worker owes a pre-job
-session within a window (default 90 days) from hiring — or from registration when the
-roster gives no hiring date. Overdue = the window has ended, no pre-job completion, and
-the worker has not left."""
+"""Pre-job training obligations (岗前培训), per census person (``reports/persons.py``).
+
+Only a real new hire owes a pre-job session, within a window (default 90 days) from their
+hiring — or from their registration when no roster gives a hiring date. A person is a new
+hire when they started on or after the cut-off: ``PREJOB_NEW_HIRES_FROM`` when it is set,
+else the day the first roster of any of their departments reached training — staff already
+in service when their department's roster arrives owe nothing. A person starts on the
+earliest day any of their records gives, so someone in service under one department is no
+new hire when another department lists them later; and a record without a hiring date on
+its department's first roster is staff in service. A pre-job completion under any of the
+person's records covers the person. Overdue = the window has ended, no pre-job completion,
+and the person has not left (every record of theirs ended).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +19,27 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import SessionKind
 from shegong.training.projections.records import completions
 from shegong.training.projections.workforce import trainees
+from shegong.training.reports.persons import Persons, all_persons
 
 
 @dataclass(frozen=True)
 class Obligation:
-    worker_id: str
+    worker_id: str  # the record the person started under
     name: str
     organization: str | None
     region: str | None
     starts_on: date
     due_on: date
     completed_on: date | None
+    records: tuple[str, ...] = ()  # every record of the person
+    left_on: date | None = None  # when the last of them ended; None while one stays
+    owed: bool = True  # a new hire by the cut-off (else only counted as hired that year)
 
 
 def in_region(path: str | None, region: str | None) -> bool:
@@ -35,29 +48,82 @@ def in_region(path: str | None, region: str | None) -> bool:
     )
 
 
-async def prejob_obligations(conn: AsyncConnection, window_days: int) -> list[Obligation]:
+def _start(record: Any) -> date:
+    return record.hired_on or record.registered_on  # type: ignore[no-any-return]
+
+
+def _undated_on_first_roster(records: list[Any], arrived: dict[str, date]) -> bool:
+    return any(r.hired_on is None and r.registered_on <= arrived[r.department] for r in records)
+
+
+def is_new_hire(records: list[Any], arrived: dict[str, date], new_hires_from: date | None) -> bool:
+    """Whether a person (their ``tr_workers`` rows) owes pre-job training: started on or
+    after the cut-off, and not on a first roster without a hiring date."""
+    if new_hires_from is None:
+        if _undated_on_first_roster(records, arrived):
+            return False  # on their department's first roster, no hiring date: in service
+        cutoff = min(arrived[r.department] for r in records)
+    else:
+        cutoff = new_hires_from
+    return min(_start(r) for r in records) >= cutoff
+
+
+async def roster_arrivals(conn: AsyncConnection) -> dict[str, date]:
+    """The day each department's first roster record reached training."""
+    return {
+        d: on
+        for d, on in await conn.execute(
+            select(trainees.c.department, func.min(trainees.c.registered_on)).group_by(
+                trainees.c.department
+            )
+        )
+    }
+
+
+async def prejob_obligations(
+    conn: AsyncConnection,
+    window_days: int,
+    new_hires_from: date | None = None,
+    persons: Persons | None = None,
+    hired: bool = False,
+) -> list[Obligation]:
+    """The persons who owe pre-job training; with ``hired``, also everyone else whose
+    hiring date is known (``owed`` false) — the pre-job coverage counts everyone hired in
+    its year, whatever the cut-off."""
+    persons = persons or await all_persons(conn)
     done: dict[str, date] = {}
     for row in await conn.execute(
         select(completions.c.worker_id, completions.c.completed_on).where(
             completions.c.kind == SessionKind.PREJOB.value
         )
     ):
-        if row.worker_id not in done or row.completed_on < done[row.worker_id]:
-            done[row.worker_id] = row.completed_on
+        who = persons.of(row.worker_id)
+        if who not in done or row.completed_on < done[who]:
+            done[who] = row.completed_on
+    arrived = await roster_arrivals(conn)
     found = []
-    for w in await conn.execute(select(trainees)):
-        start = w.hired_on or w.registered_on
-        if w.left_on is not None and w.left_on <= start + timedelta(days=window_days):
+    for who, records in sorted(persons.records.items()):
+        owed = is_new_hire(records, arrived, new_hires_from)
+        if not owed and not (hired and not _undated_on_first_roster(records, arrived)):
+            continue
+        first = min(records, key=lambda r: (_start(r), r.worker_id))
+        start = _start(first)
+        ended = [r.left_on for r in records]
+        left = None if None in ended else max(ended)
+        if left is not None and left <= start + timedelta(days=window_days):
             continue  # left within the window: owes nothing any more
         found.append(
             Obligation(
-                w.worker_id,
-                w.name,
-                w.organization,
-                w.region,
+                first.worker_id,
+                first.name,
+                first.organization,
+                first.region,
                 start,
                 start + timedelta(days=window_days),
-                done.get(w.worker_id),
+                done.get(who),
+                tuple(r.worker_id for r in records),
+                left,
+                owed,
             )
         )
     return found
@@ -69,17 +135,16 @@ async def overdue_report(
     as_of: date,
     region: str | None = None,
     organization: str | None = None,
+    new_hires_from: date | None = None,
 ) -> dict[str, Any]:
-    left = {
-        r.worker_id: r.left_on
-        for r in await conn.execute(select(trainees.c.worker_id, trainees.c.left_on))
-    }
+    """One line per person overdue, under the record they started with; ``records``
+    lists every record of theirs."""
     overdue = [
         o
-        for o in await prejob_obligations(conn, window_days)
+        for o in await prejob_obligations(conn, window_days, new_hires_from)
         if o.completed_on is None
         and o.due_on < as_of
-        and (left.get(o.worker_id) is None or left[o.worker_id] > as_of)  # type: ignore[operator]
+        and (o.left_on is None or o.left_on > as_of)
         and in_region(o.region, region)
         and (organization is None or o.organization == organization)
     ]
@@ -90,7 +155,8 @@ async def overdue_report(
         "as_of": as_of,
         "window_days": window_days,
         "total": len(overdue),
-        "label": "workers overdue for pre-job training",
+        "new_hires_from": new_hires_from,
+        "label": "people overdue for pre-job training",
         "label_zh": "逾期未完成岗前培训人员",
         "groups": [
             {
@@ -101,6 +167,7 @@ async def overdue_report(
                     {
                         "worker_id": o.worker_id,
                         "name": o.name,
+                        "records": list(o.records),
                         "starts_on": o.starts_on,
                         "due_on": o.due_on,
                         "days_overdue": (as_of - o.due_on).days,

@@ -1,0 +1,118 @@
+"""The census person: one human's department records, from the census's links.
+
+Training records every fact — attendance, completions, appraisals, exam results — under
+the department record it was recorded for, and counts it for the record's person when it
+reads. A person is a connected component of the census's links (``tr_links``, by record
+key); a record nobody linked is a person of its own. Components are computed when read,
+never stored, so a link or an unlink moves a record's facts to its new person at once and
+the read models stay what a rebuild from the feeds makes.
+
+A person is named by their first record (the smallest worker id), so the same records
+always make the same person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.training.projections.workforce import links, trainees
+
+CHUNK = 500
+
+
+def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Components:
+    """Union-find over record keys."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, k: str) -> str:
+        self.parent.setdefault(k, k)
+        while self.parent[k] != k:
+            self.parent[k] = self.parent[self.parent[k]]
+            k = self.parent[k]
+        return k
+
+    def union(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+@dataclass(frozen=True)
+class Persons:
+    """Every known record's person: ``person[worker_id]`` is the person's first worker id,
+    ``records[person]`` their records' ``tr_workers`` rows (sorted by worker id)."""
+
+    person: dict[str, str]
+    records: dict[str, list[Any]]
+
+    def of(self, worker_id: str) -> str:
+        """The person of a record; a record training does not know is its own person."""
+        return self.person.get(worker_id, worker_id)
+
+
+def _group(rows: list[Any], components: _Components) -> Persons:
+    by_root: dict[str, list[Any]] = {}
+    for r in rows:
+        root = components.find(r.record_key) if r.record_key else f"worker:{r.worker_id}"
+        by_root.setdefault(root, []).append(r)
+    person: dict[str, str] = {}
+    records: dict[str, list[Any]] = {}
+    for group in by_root.values():
+        group.sort(key=lambda r: r.worker_id)
+        first = group[0].worker_id
+        records[first] = group
+        for r in group:
+            person[r.worker_id] = first
+    return Persons(person, records)
+
+
+async def all_persons(conn: AsyncConnection) -> Persons:
+    """Every record training knows, grouped into persons (for reports over the city)."""
+    components = _Components()
+    for a, b in await conn.execute(select(links.c.a, links.c.b)):
+        components.union(a, b)
+    return _group(list(await conn.execute(select(trainees))), components)
+
+
+async def records_of(conn: AsyncConnection, worker_id: str) -> list[Any]:
+    """The ``tr_workers`` rows of the person whose record ``worker_id`` is (sorted by
+    worker id; empty when training does not know the record): a walk over the links
+    outwards from the record's key."""
+    row = (await conn.execute(select(trainees).where(trainees.c.worker_id == worker_id))).first()
+    if row is None:
+        return []
+    if not row.record_key:
+        return [row]
+    components = _Components()
+    seen = {row.record_key}
+    frontier = set(seen)
+    while frontier:
+        found: set[str] = set()
+        for batch in _chunks(frontier):
+            for a, b in await conn.execute(
+                select(links.c.a, links.c.b).where(or_(links.c.a.in_(batch), links.c.b.in_(batch)))
+            ):
+                components.union(a, b)
+                found.update((a, b))
+        frontier = found - seen
+        seen |= found
+    rows: list[Any] = []
+    for batch in _chunks(seen):
+        rows.extend(await conn.execute(select(trainees).where(trainees.c.record_key.in_(batch))))
+    return sorted(rows, key=lambda r: r.worker_id)
