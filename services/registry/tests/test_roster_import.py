@@ -643,7 +643,8 @@ async def _job_done(c: httpx.AsyncClient, job: dict[str, Any]) -> dict[str, Any]
 async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -> None:
     """``Prefer: respond-async``: 202 with the job at once; GET /imports/{id} shows rows
     done of rows total, then the report the synchronous call gives; a refused file is a
-    failed job with its 422; an unknown job is a 404 that says what to do."""
+    failed job with its 422; an unknown job is a 404. Rows rejected, records linked and
+    events written (counted in the event store) are on the job."""
     c = registry.client
     prefer = {"Prefer": "respond-async"}
     resp = await c.post(
@@ -660,6 +661,9 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     assert (report["rows_read"], report["new"], report["rejected_rows"]) == (6, 5, 1)
     assert job["rows_total"] == job["rows_done"] and job["rows_total"] >= 5
     assert await head(c) == report["last_position"]
+    # every event of the import, the department's registration too, is counted as written
+    assert job["events_written"] == await head(c) == report["events"] + 1
+    assert (job["rows_rejected"], job["records_linked"], job["repeatable"]) == (1, 5, True)
 
     bad = await c.post(
         "/imports/roster",
@@ -672,7 +676,7 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     assert bad.json()["error"]["message_zh"]
 
     gone = await c.get("/imports/0000000000000000")
-    assert gone.status_code == 404 and "import the same file again" in gone.text
+    assert gone.status_code == 404 and "no import job" in gone.text
 
 
 # --- 9. personal data stays home ---------------------------------------------------------

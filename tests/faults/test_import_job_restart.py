@@ -1,0 +1,133 @@
+"""kill -9 the registry in the middle of a roster import run as a job, restart it: the job
+is still known (kept in the service's database), says it was interrupted and what it had
+stored — the events in the store, exactly — and importing the same file again ends as one
+import would have: every row registered once, the rows already in reported unchanged."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from shegong.kernel.runtime import Runtime
+from shegong.kernel.schema import events_table
+from shegong.registry.main import SERVICE, RegistrySettings
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ROWS = 6000
+
+
+def resident_id(n: int) -> str:
+    body = f"621102{date(1960, 1, 1) + timedelta(days=n):%Y%m%d}{n % 1000:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+
+
+def roster(rows: int) -> bytes:
+    lines = ["记录编号,姓名,身份证号,岗位类别,入职日期"]
+    family = "王李张刘陈杨赵黄周吴"
+    for n in range(rows):
+        lines.append(f"R-{n:06d},{family[n % 10]}工{n},{resident_id(n)},社会工作岗位,2023-01-01")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def start_import(url: str, data: bytes) -> dict[str, Any]:
+    resp = httpx.post(
+        f"{url}/imports/roster",
+        data={"department": "civil-affairs", "department_name": "民政局"},
+        files={"file": ("roster.csv", data)},
+        headers={"Prefer": "respond-async"},
+        timeout=120,
+    )
+    assert resp.status_code == 202, resp.text
+    return dict(resp.json())
+
+
+def job_of(url: str, job_id: str) -> dict[str, Any]:
+    resp = httpx.get(f"{url}/imports/{job_id}", timeout=30)
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
+
+
+def wait_for(url: str, job_id: str, done: Any, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    job = job_of(url, job_id)
+    while not done(job) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = job_of(url, job_id)
+    assert done(job), job
+    return job
+
+
+async def registered(database_url: str) -> tuple[int, int, int]:
+    """Events in the store; WorkerRegistered events; the distinct workers they name."""
+    runtime = Runtime(SERVICE, RegistrySettings(database_url=database_url))
+    try:
+        async with runtime.engine.connect() as conn:
+            total = await conn.scalar(select(func.count()).select_from(events_table))
+            kind = events_table.c.type == "WorkerRegistered"
+            workers = await conn.scalar(select(func.count()).where(kind))
+            distinct = await conn.scalar(
+                select(func.count(events_table.c.stream_id.distinct())).where(kind)
+            )
+        return int(total or 0), int(workers or 0), int(distinct or 0)
+    finally:
+        await runtime.engine.dispose()
+        await runtime.redis.aclose()
+
+
+def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_reimport_finishes(
+    service_process, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path}/registry.db"
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "DEPARTMENT": "city",
+        "PII_HASH_KEY": "k" * 32,
+        "LOG_LEVEL": "WARNING",
+    }
+    svc = service_process("shegong.registry", env, tmp_path / "registry.log")
+    svc.start()
+    data = roster(ROWS)
+    job = start_import(svc.url, data)
+    job_id = job["job_id"]
+
+    # Mid-way: some chunks committed, not all.
+    running = wait_for(svc.url, job_id, lambda j: j["rows_done"] >= 1000, timeout=300)
+    assert running["status"] == "running" and running["rows_done"] < ROWS, running
+    assert running["rows_total"] == ROWS and running["events_written"] > 0
+    svc.kill()
+    svc.start()
+
+    # The restarted service knows the job: interrupted once its heartbeat is stale.
+    gone = wait_for(svc.url, job_id, lambda j: j["status"] != "running", timeout=60)
+    assert gone["status"] == "interrupted", gone
+    total, workers, distinct = asyncio.run(registered(database_url))
+    # What it says it stored is what the store holds (the department's event too), and
+    # only whole chunks of rows: nothing half-applied.
+    assert gone["events_written"] == total and 0 < workers < ROWS and workers == distinct
+    assert gone["rows_done"] <= workers and workers % 500 == 0
+    assert gone["error"]["code"] == "interrupted" and gone["repeatable"] is True
+    assert "importing the same file again is safe" in gone["error"]["message"]
+    assert "重新导入同一文件是安全的" in gone["error"]["message_zh"]
+    assert gone["file_sha256"] and gone["filename"] == "roster.csv"
+
+    # The same file again: it finishes, every row registered exactly once.
+    again = start_import(svc.url, data)
+    done = wait_for(svc.url, again["job_id"], lambda j: j["status"] != "running", timeout=600)
+    assert done["status"] == "done", done
+    report = done["report"]
+    assert (report["unchanged"], report["new"], report["rejected_rows"]) == (
+        workers,
+        ROWS - workers,
+        0,
+    )
+    assert done["file_sha256"] == gone["file_sha256"]
+    _, workers_after, distinct_after = asyncio.run(registered(database_url))
+    assert workers_after == distinct_after == ROWS
