@@ -319,7 +319,8 @@ def connect(
 
 def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
-    return its report; a refused file or a failed job exits 1 with the reason."""
+    return its report; a refused file, a failed or an interrupted job exits 1 with the
+    reason (an interrupted one: what it had stored, and whether importing again is safe)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
@@ -334,27 +335,40 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
+        "{task.fields[counts]}",
         TimeElapsedColumn(),
         console=Console(stderr=True),
     ) as bar:
-        task = bar.add_task(f"{title} (job {job['job_id']})", total=None)
+        task = bar.add_task(f"{title} (job {job['job_id']})", total=None, counts="")
         while job["status"] == "running":
             time.sleep(0.2)
             poll = api.request("GET", f"/imports/{job['job_id']}")
-            if poll.status_code == 404:
-                fail(
-                    f"import job {job['job_id']} is gone: {_error_text(poll)}\n"
-                    "(the service restarted during the import)"
-                )
             if poll.is_error:
-                fail(f"HTTP {poll.status_code}: {_error_text(poll)}")
+                fail(f"import job {job['job_id']}: HTTP {poll.status_code}: {_error_text(poll)}")
             job = poll.json()
-            bar.update(task, completed=job["rows_done"], total=job["rows_total"])
-    if job["status"] == "failed":
+            bar.update(
+                task, completed=job["rows_done"], total=job["rows_total"], counts=job_counts(job)
+            )
+    if job["status"] != "done":
         error = job.get("error") or {}
         zh = f" / {error['message_zh']}" if error.get("message_zh") else ""
-        fail(f"导入失败 import failed — HTTP {job.get('http_status')}: {error.get('message')}{zh}")
+        what = "中断 interrupted" if job["status"] == "interrupted" else "失败 failed"
+        status = f"HTTP {job['http_status']}: " if job.get("http_status") else ""
+        fail(f"导入{what} (job {job['job_id']}) — {status}{error.get('message')}{zh}")
     return dict(job["report"])
+
+
+def job_counts(job: dict[str, Any]) -> str:
+    """Rows rejected, records linked and events written, where the job counts them."""
+    parts = []
+    for key, label in (
+        ("rows_rejected", "rejected 拒绝"),
+        ("records_linked", "linked 关联"),
+        ("events_written", "events 事件"),
+    ):
+        if job.get(key) is not None:
+            parts.append(f"{label} {job[key]}")
+    return "  ".join(parts)
 
 
 def import_exit(rows_read: int, rejected_rows: int) -> None:
