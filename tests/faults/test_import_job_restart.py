@@ -1,11 +1,17 @@
-"""kill -9 the registry in the middle of a roster import run as a job, restart it: the job
-is still known (kept in the service's database), says it was interrupted and what it had
-stored — the events in the store, exactly — and importing the same file again ends as one
-import would have: every row registered once, the rows already in reported unchanged."""
+"""kill -9 the registry in the middle of a roster import the CLI runs as a job, restart it:
+the CLI waits for the service and says the import was interrupted; the job is still known
+(kept in the service's database), says what it had stored — the events in the store,
+exactly — and importing the same file again ends as one import would have: every row
+registered once, the rows already in reported unchanged."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,18 +39,6 @@ def roster(rows: int) -> bytes:
     for n in range(rows):
         lines.append(f"R-{n:06d},{family[n % 10]}工{n},{resident_id(n)},社会工作岗位,2023-01-01")
     return ("\n".join(lines) + "\n").encode()
-
-
-def start_import(url: str, data: bytes) -> dict[str, Any]:
-    resp = httpx.post(
-        f"{url}/imports/roster",
-        data={"department": "civil-affairs", "department_name": "民政局"},
-        files={"file": ("roster.csv", data)},
-        headers={"Prefer": "respond-async"},
-        timeout=120,
-    )
-    assert resp.status_code == 202, resp.text
-    return dict(resp.json())
 
 
 def job_of(url: str, job_id: str) -> dict[str, Any]:
@@ -80,10 +74,39 @@ async def registered(database_url: str) -> tuple[int, int, int]:
         await runtime.redis.aclose()
 
 
+def running_job(db: Path) -> tuple[str, int] | None:
+    """The running job in the service's database, and the rows it has done (as of its
+    last heartbeat)."""
+    with sqlite3.connect(db, timeout=30) as conn:
+        found = conn.execute(
+            "SELECT job_id, rows_done FROM import_jobs WHERE status = 'running'"
+        ).fetchone()
+    return (str(found[0]), int(found[1])) if found else None
+
+
+def stored_jobs(db: Path) -> list[dict[str, Any]]:
+    with sqlite3.connect(db, timeout=30) as conn:
+        rows = conn.execute("SELECT status, report FROM import_jobs ORDER BY started_at")
+        return [{"status": r[0], "report": json.loads(r[1]) if r[1] else None} for r in rows]
+
+
+def shegong(*args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEGONG_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "shegong.platform.cli", *args],
+        env={**env, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
 def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_reimport_finishes(
     service_process, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    database_url = f"sqlite:///{tmp_path}/registry.db"
+    db = tmp_path / "registry.db"
+    database_url = f"sqlite:///{db}"
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -94,18 +117,30 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     }
     svc = service_process("shegong.registry", env, tmp_path / "registry.log")
     svc.start()
-    data = roster(ROWS)
-    job = start_import(svc.url, data)
-    job_id = job["job_id"]
+    file = tmp_path / "roster.csv"
+    file.write_bytes(roster(ROWS))
+    args = ("registry", "import-roster", "--department", "civil-affairs", "--url", svc.url)
+    clerk = shegong(*args, str(file))  # the CLI, its bar following the job
 
     # Mid-way: some chunks committed, not all.
-    running = wait_for(svc.url, job_id, lambda j: j["rows_done"] >= 1000, timeout=300)
-    assert running["status"] == "running" and running["rows_done"] < ROWS, running
-    assert running["rows_total"] == ROWS and running["events_written"] > 0
+    deadline = time.monotonic() + 300
+    found = running_job(db)
+    while not (found and found[1] >= 1000) and time.monotonic() < deadline:
+        assert clerk.poll() is None, clerk.communicate()
+        time.sleep(0.05)
+        found = running_job(db)
+    assert found is not None and found[1] < ROWS, found
+    job_id = found[0]
     svc.kill()
     svc.start()
 
-    # The restarted service knows the job: interrupted once its heartbeat is stale.
+    # The CLI waited for the service, learnt the job was interrupted, and says so.
+    _, said = clerk.communicate(timeout=120)
+    assert clerk.returncode == 1, said
+    assert "interrupted" in said and job_id in said, said
+    assert "importing the same file again is safe" in said, said
+
+    # The restarted service knows the job: interrupted, and what it had stored.
     gone = wait_for(svc.url, job_id, lambda j: j["status"] != "running", timeout=60)
     assert gone["status"] == "interrupted", gone
     total, workers, distinct = asyncio.run(registered(database_url))
@@ -114,13 +149,14 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     assert gone["events_written"] == total and 0 < workers < ROWS and workers == distinct
     assert gone["rows_done"] <= workers and workers % 500 == 0
     assert gone["error"]["code"] == "interrupted" and gone["repeatable"] is True
-    assert "importing the same file again is safe" in gone["error"]["message"]
     assert "重新导入同一文件是安全的" in gone["error"]["message_zh"]
     assert gone["file_sha256"] and gone["filename"] == "roster.csv"
 
     # The same file again: it finishes, every row registered exactly once.
-    again = start_import(svc.url, data)
-    done = wait_for(svc.url, again["job_id"], lambda j: j["status"] != "running", timeout=600)
+    again = shegong(*args, str(file))
+    out, err = again.communicate(timeout=600)
+    assert again.returncode == 0, out + err
+    done = stored_jobs(db)[-1]
     assert done["status"] == "done", done
     report = done["report"]
     assert (report["unchanged"], report["new"], report["rejected_rows"]) == (
@@ -128,6 +164,5 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
         ROWS - workers,
         0,
     )
-    assert done["file_sha256"] == gone["file_sha256"]
     _, workers_after, distinct_after = asyncio.run(registered(database_url))
     assert workers_after == distinct_after == ROWS

@@ -84,3 +84,25 @@ def test_a_roster_upload_shows_a_live_bar_then_the_report(
         f"{platform.service('registry').url}/imports/{job_id}", headers=headers, timeout=20
     ).json()
     assert job["status"] == "done" and job["events_written"] == written >= ROWS
+
+
+def test_a_needs_survey_upload_shows_the_bar_then_the_report(page: Any, tmp_path: Path) -> None:
+    survey = tmp_path / "需求调查.csv"
+    survey.write_bytes(
+        (
+            "区县,街道,社区,户号,服务对象,服务需求\n"
+            "安定区,永定路街道,东关社区,9-501,一老,助餐、健康管理\n"
+            "安定区,永定路街道,东关社区,9-502,一小,课后托管\n"
+            "安定区,永定路街道,,9-503,一老,助餐\n"
+        ).encode("gbk")
+    )
+    page.goto("/services")
+    page.set_input_files("[data-testid=survey-file]", str(survey))
+    page.click("[data-testid=survey-submit]")
+    page.locator("#survey-report [data-testid=import-progress]").wait_for()
+    report = page.locator("#survey-report [data-testid=import-report]")
+    report.wait_for(timeout=60_000)
+    assert report.locator("[data-testid=rows-read]").inner_text() == "3"
+    # needs recorded: two households, three needs; the row without a community is named
+    assert report.locator("[data-testid=rows-recorded]").inner_text() == "3"
+    assert report.locator("tr.bad").count() == 1

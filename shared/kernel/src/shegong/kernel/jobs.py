@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -198,22 +199,31 @@ class ImportJobs:
         return job
 
     async def _run(self, job: ImportJob, work: Work) -> None:
+        """Run the import; its end is saved before it is shown (a client told "done" finds
+        the job done in the database too)."""
         beat = asyncio.create_task(self._heartbeat(job))
+        final = job
         try:
-            job.finish_from(await work(job.progress))
+            result = await work(job.progress)
+            final = dataclasses.replace(job)
+            final.finish_from(result)
         except Exception as err:  # reported on the job, not lost in a log
             log.exception("import job %s failed", job.job_id)
-            job.fail_from(err)
+            final = dataclasses.replace(job)
+            final.fail_from(err)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-        job.finished_at = datetime.now(UTC)
+        final.finished_at = datetime.now(UTC)
         try:
-            job.events_written = await self._events_written(job)
-            await self._save(job)
-        finally:
-            self.running.pop(job.job_id, None)
+            final.events_written = await self._events_written(final)
+            await self._save(final)
+        except Exception:  # the database is away: this process still tells how it ended
+            log.exception("import job %s: its end was not saved", job.job_id)
+            self.running[job.job_id] = final
+            return
+        self.running.pop(job.job_id, None)  # from now on the database answers
 
     async def _heartbeat(self, job: ImportJob) -> None:
         while True:

@@ -230,7 +230,10 @@ class Api:
         files: dict[str, tuple[str, bytes]] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 300,
+        patience: float = 0,
     ) -> Response:
+        """``patience``: seconds to keep trying while the service does not answer (one
+        restarting); then, or at once without it, a clear exit."""
         url = self.url + path
         if params:
             query = {k: v for k, v in params.items() if v is not None}
@@ -244,18 +247,24 @@ class Api:
         elif json_body is not None:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         req = urllib.request.Request(url, data=body, headers=sent, method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as answer:
-                resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
-        except urllib.error.HTTPError as refused:
-            resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
-        except (urllib.error.URLError, ConnectionError) as error:
-            fail(
-                f"{self.service} 服务无应答 does not answer at {self.url} ({self.where}): "
-                f"{getattr(error, 'reason', error)}\n" + START_HINT
-            )
-        except TimeoutError:
-            fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+        until = time.monotonic() + patience
+        while True:
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as answer:
+                    resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
+            except urllib.error.HTTPError as refused:
+                resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
+            except (urllib.error.URLError, ConnectionError) as error:
+                if time.monotonic() < until:
+                    time.sleep(0.5)
+                    continue
+                fail(
+                    f"{self.service} 服务无应答 does not answer at {self.url} ({self.where}): "
+                    f"{getattr(error, 'reason', error)}\n" + START_HINT
+                )
+            except TimeoutError:
+                fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+            break
         if resp.status_code == 401:
             hint = "" if self.key else " — no key was sent: pass --key or set SHEGONG_API_KEY"
             fail(f"HTTP 401 {_error_text(resp)}{hint}")
@@ -316,6 +325,8 @@ def connect(
 
 # --- imports as jobs ------------------------------------------------------------------
 
+RESTART_PATIENCE_S = 120.0
+
 
 def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
@@ -342,7 +353,8 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
         task = bar.add_task(f"{title} (job {job['job_id']})", total=None, counts="")
         while job["status"] == "running":
             time.sleep(0.2)
-            poll = api.request("GET", f"/imports/{job['job_id']}")
+            # A service restarting mid-import: wait for it, then ask what became of the job.
+            poll = api.request("GET", f"/imports/{job['job_id']}", patience=RESTART_PATIENCE_S)
             if poll.is_error:
                 fail(f"import job {job['job_id']}: HTTP {poll.status_code}: {_error_text(poll)}")
             job = poll.json()

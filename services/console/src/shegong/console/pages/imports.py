@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from shegong.console.upstream import Upstream, UpstreamError
@@ -73,5 +73,18 @@ def imports_router() -> APIRouter:
         except UpstreamError as err:
             return ctx.render("report.html", report=None, problem=ctx.problem(err))
         return job_view(ctx, service, job)
+
+    @router.post("/services/needs-survey", response_class=HTMLResponse)
+    async def needs_survey(
+        ctx: Annotated[Ctx, Depends(page_context)], file: UploadFile
+    ) -> Response:
+        """需求调查: matching's survey import, as a job."""
+        content = await file.read()
+        return await start_import(
+            ctx,
+            ctx.matching,
+            "/imports/needs-survey",
+            files={"file": (file.filename or "survey.csv", content)},
+        )
 
     return router
