@@ -27,6 +27,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from shegong.kernel.schema import events_table, import_jobs
 
 log = logging.getLogger("shegong.jobs")
 
+JOB_ID = re.compile(r"[0-9a-f]{16}")  # secrets.token_hex(8)
 HEARTBEAT_S = 1.0  # a running job's progress is written this often
 STALE_S = 10.0  # no heartbeat for this long: the process that ran it is gone
 
@@ -283,6 +285,8 @@ class ImportJobs:
         return job
 
     async def visible(self, job_id: str, principal: Principal) -> ImportJob | None:
+        if not JOB_ID.fullmatch(job_id):  # not one of ours: no query with it
+            return None
         job = await self.find(job_id)
         if job is None:
             return None
