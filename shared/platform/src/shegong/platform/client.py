@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
@@ -188,6 +185,8 @@ class Response:
 
 
 def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    import secrets
+
     boundary = f"shegong-{secrets.token_hex(12)}"
     parts: list[bytes] = []
     for name, value in data.items():
@@ -246,15 +245,19 @@ class Api:
             body, sent["Content-Type"] = _multipart(data or {}, files or {})
         elif json_body is not None:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
-        req = urllib.request.Request(url, data=body, headers=sent, method=method)
+        # Here, not at start: ``shegong --help`` sends nothing.
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request, urlopen
+
+        req = Request(url, data=body, headers=sent, method=method)
         until = time.monotonic() + patience
         while True:
             try:
-                with urllib.request.urlopen(req, timeout=timeout) as answer:
+                with urlopen(req, timeout=timeout) as answer:
                     resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
-            except urllib.error.HTTPError as refused:
+            except HTTPError as refused:
                 resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
-            except (urllib.error.URLError, ConnectionError) as error:
+            except (URLError, ConnectionError) as error:
                 if time.monotonic() < until:
                     time.sleep(0.5)
                     continue
