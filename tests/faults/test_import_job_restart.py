@@ -7,9 +7,7 @@ registered once, the rows already in reported unchanged."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import Engine, create_engine, func, select
 
 from shegong.kernel.runtime import Runtime
-from shegong.kernel.schema import events_table
+from shegong.kernel.schema import events_table, import_jobs
 from shegong.registry.main import SERVICE, RegistrySettings
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -74,20 +73,24 @@ async def registered(database_url: str) -> tuple[int, int, int]:
         await runtime.redis.aclose()
 
 
-def running_job(db: Path) -> tuple[str, int] | None:
+def running_job(db: Engine) -> tuple[str, int] | None:
     """The running job in the service's database, and the rows it has done (as of its
     last heartbeat)."""
-    with sqlite3.connect(db, timeout=30) as conn:
+    with db.connect() as conn:
         found = conn.execute(
-            "SELECT job_id, rows_done FROM import_jobs WHERE status = 'running'"
-        ).fetchone()
+            select(import_jobs.c.job_id, import_jobs.c.rows_done).where(
+                import_jobs.c.status == "running"
+            )
+        ).first()
     return (str(found[0]), int(found[1])) if found else None
 
 
-def stored_jobs(db: Path) -> list[dict[str, Any]]:
-    with sqlite3.connect(db, timeout=30) as conn:
-        rows = conn.execute("SELECT status, report FROM import_jobs ORDER BY started_at")
-        return [{"status": r[0], "report": json.loads(r[1]) if r[1] else None} for r in rows]
+def stored_jobs(db: Engine) -> list[dict[str, Any]]:
+    with db.connect() as conn:
+        rows = conn.execute(
+            select(import_jobs.c.status, import_jobs.c.report).order_by(import_jobs.c.started_at)
+        )
+        return [{"status": r[0], "report": r[1]} for r in rows]
 
 
 def shegong(*args: str) -> subprocess.Popen[str]:
@@ -102,11 +105,20 @@ def shegong(*args: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_reimport_finishes(
-    service_process, redis_url: str, stream_prefix: str, tmp_path: Path
+    database: str,
+    request: pytest.FixtureRequest,
+    service_process,
+    redis_url: str,
+    stream_prefix: str,
+    tmp_path: Path,
 ) -> None:
-    db = tmp_path / "registry.db"
-    database_url = f"sqlite:///{db}"
+    database_url = (
+        f"sqlite:///{tmp_path}/registry.db"
+        if database == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
     env = {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -117,6 +129,7 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     }
     svc = service_process("shegong.registry", env, tmp_path / "registry.log")
     svc.start()
+    db = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     file = tmp_path / "roster.csv"
     file.write_bytes(roster(ROWS))
     args = ("registry", "import-roster", "--department", "civil-affairs", "--url", svc.url)
@@ -143,10 +156,10 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     # The restarted service knows the job: interrupted, and what it had stored.
     gone = wait_for(svc.url, job_id, lambda j: j["status"] != "running", timeout=60)
     assert gone["status"] == "interrupted", gone
-    total, workers, distinct = asyncio.run(registered(database_url))
-    # What it says it stored is what the store holds (the department's event too), and
-    # only whole chunks of rows: nothing half-applied.
-    assert gone["events_written"] == total and 0 < workers < ROWS and workers == distinct
+    _, workers, distinct = asyncio.run(registered(database_url))
+    # What it says it stored is what the store holds — a worker per row, and the
+    # department's registration — and only whole chunks of rows: nothing half-applied.
+    assert gone["events_written"] == workers + 1 and 0 < workers < ROWS and workers == distinct
     assert gone["rows_done"] <= workers and workers % 500 == 0
     assert gone["error"]["code"] == "interrupted" and gone["repeatable"] is True
     assert "重新导入同一文件是安全的" in gone["error"]["message_zh"]
@@ -166,3 +179,4 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     )
     _, workers_after, distinct_after = asyncio.run(registered(database_url))
     assert workers_after == distinct_after == ROWS
+    db.dispose()

@@ -13,14 +13,17 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import insert
 
+from shegong.kernel import jobs
+from shegong.kernel.schema import import_jobs
 from shegong.kernel.testing import eventually
 
 DEPT = "civil-affairs"
@@ -647,6 +650,14 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     events written (counted in the event store) are on the job."""
     c = registry.client
     prefer = {"Prefer": "respond-async"}
+    long_ago = datetime.now(UTC) - timedelta(days=jobs.KEEP_DAYS + 1)
+    async with registry.runtime.engine.begin() as conn:  # a job that ended long ago
+        old = {col.name: None for col in import_jobs.columns}
+        old.update(job_id="0" * 16, kind="roster", status="done", key_id="k", actor="a")
+        old.update(correlation_id="c", after_position=0, repeatable=1, rows_done=0)
+        old.update(started_at=long_ago, heartbeat_at=long_ago, finished_at=long_ago)
+        await conn.execute(insert(import_jobs).values(**old))
+    assert (await c.get(f"/imports/{'0' * 16}")).status_code == 200
     resp = await c.post(
         "/imports/roster",
         data={"department": DEPT, "department_name": DEPT_NAME},
@@ -675,6 +686,7 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     assert bad.status_code == 422, bad.text
     assert bad.json()["error"]["message_zh"]
 
+    # the job that ended long ago went when this one started
     gone = await c.get("/imports/0000000000000000")
     assert gone.status_code == 404 and "no import job" in gone.text
 

@@ -10,13 +10,14 @@ store: what is stored, not what was meant) — and, when it is done, the same ro
 report the synchronous call returns (or the error, with its HTTP status, if the file was
 refused).
 
-Jobs are kept in the service's own database (``import_jobs``), so any replica answers
-for them and a restart does not forget them. A running job beats a heartbeat; one whose
-heartbeat stopped (the process was killed or restarted mid-import) is reported
-``interrupted``, with the events it had written and the rows it had done. Every importer
-commits whole chunks, never half a row, so nothing is half-applied; where the endpoint
-declares it (``repeatable``: a test proves it for that kind), importing the same file
-again finishes the job — rows already in are reported unchanged.
+Jobs are kept in the service's own database (``import_jobs``, ended ones for
+``KEEP_DAYS``), so any replica answers for them and a restart does not forget them. A
+running job beats a heartbeat; one whose heartbeat stopped (the process was killed or
+restarted mid-import) is reported ``interrupted``, with the events it had written and the
+rows it had done. Every importer commits whole chunks, never half a row, so nothing is
+half-applied; where the endpoint declares it (``repeatable``: a test proves it for that
+kind), importing the same file again finishes the job — rows already in are reported
+unchanged.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.aggregate import DomainError
@@ -50,6 +51,7 @@ from shegong.kernel.schema import events_table, import_jobs
 log = logging.getLogger("shegong.jobs")
 
 JOB_ID = re.compile(r"[0-9a-f]{16}")  # secrets.token_hex(8)
+KEEP_DAYS = 90  # an ended job (its report) is kept this long
 HEARTBEAT_S = 1.0  # a running job's progress is written this often
 STALE_S = 10.0  # no heartbeat for this long: the process that ran it is gone
 
@@ -194,6 +196,12 @@ class ImportJobs:
         )
         async with writing(self.engine) as conn:
             await conn.execute(insert(import_jobs).values(**job.row()))
+            # Jobs ended long ago go (their reports were there to be read, not kept).
+            await conn.execute(
+                delete(import_jobs).where(
+                    import_jobs.c.finished_at < job.started_at - timedelta(days=KEEP_DAYS)
+                )
+            )
         self.running[job.job_id] = job
         task = asyncio.create_task(self._run(job, work))
         self.tasks.add(task)
