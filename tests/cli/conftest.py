@@ -70,9 +70,6 @@ class Up:
 
         from shegong.platform import cli
 
-        if not getattr(cli, "_commands_added", False):
-            cli._add_service_commands()
-            cli._commands_added = True  # type: ignore[attr-defined]
         result = CliRunner().invoke(
             cli.app,
             list(args),

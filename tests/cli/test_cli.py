@@ -4,7 +4,7 @@ Real processes against one real ``shegong up`` (``conftest.py``): imports go in 
 through the service, with the key (the actor is the key's name, a department key is held
 to its department); partial imports exit 0 and name the rejected rows; reports are the
 API's own figures; with no platform the command says so and how to start it; a second
-platform never takes the first one's key; ``--help`` loads no service.
+platform never takes the first one's key. What a command loads: ``test_fast_start.py``.
 """
 
 from __future__ import annotations
@@ -39,35 +39,6 @@ def write(path: Path, text: str) -> Path:
 
 
 ROSTER_HEAD = "记录编号,姓名,身份证号,岗位类别,入职日期\n"
-
-
-def test_help_and_whoami_load_no_service_and_no_http_library(platform: Up) -> None:
-    """``shegong --help`` and ``shegong auth whoami`` import no service, no database layer,
-    no kernel and no HTTP library (the measure of a fast start; README and issue 17)."""
-    probe = (
-        "import resource, sys\n"
-        "from shegong.platform import cli\n"
-        "sys.argv = ['shegong', *sys.argv[1:]]\n"
-        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-        "heavy = sorted({m.split('.')[0] + '.' + m.split('.')[1] if m.startswith('shegong.')"
-        " else m.split('.')[0] for m in sys.modules} & {'shegong.kernel', 'shegong.contracts',"
-        " 'sqlalchemy', 'httpx', 'faststream', 'redis', 'openpyxl', 'fastapi'})\n"
-        "cpu = resource.getrusage(resource.RUSAGE_SELF)\n"
-        "print('HEAVY', heavy, 'CPU', round(cpu.ru_utime + cpu.ru_stime, 3), file=sys.stderr)\n"
-    )
-    for args in (["--help"], ["auth", "whoami"], ["report", "workforce", "--help"]):
-        result = subprocess.run(
-            [sys.executable, "-c", probe, *args],
-            cwd=platform.home,
-            env=platform.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        line = next(x for x in result.stderr.splitlines() if x.startswith("HEAVY"))
-        assert line.startswith("HEAVY []"), f"shegong {' '.join(args)} loaded: {line}"
-    assert "local-admin: admin" in result.stdout or "workforce" in result.stdout
 
 
 def test_no_platform_running_says_so_in_chinese_and_english(tmp_path: Path, user_env: Any) -> None:

@@ -60,7 +60,6 @@ def test_every_shegong_command_the_readme_names_exists() -> None:
 
     from shegong.platform import cli
 
-    cli._add_service_commands()
     text = README.read_text(encoding="utf-8")
     named = set()
     for line in re.findall(r"uv run shegong ([^\n`|#]*)", text):

@@ -13,14 +13,17 @@ import re
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 from redis.asyncio import Redis
+from sqlalchemy import insert
 
+from shegong.kernel import jobs
+from shegong.kernel.schema import import_jobs
 from shegong.kernel.testing import eventually
 
 DEPT = "civil-affairs"
@@ -643,9 +646,18 @@ async def _job_done(c: httpx.AsyncClient, job: dict[str, Any]) -> dict[str, Any]
 async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -> None:
     """``Prefer: respond-async``: 202 with the job at once; GET /imports/{id} shows rows
     done of rows total, then the report the synchronous call gives; a refused file is a
-    failed job with its 422; an unknown job is a 404 that says what to do."""
+    failed job with its 422; an unknown job is a 404. Rows rejected, records linked and
+    events written (counted in the event store) are on the job."""
     c = registry.client
     prefer = {"Prefer": "respond-async"}
+    long_ago = datetime.now(UTC) - timedelta(days=jobs.KEEP_DAYS + 1)
+    async with registry.runtime.engine.begin() as conn:  # a job that ended long ago
+        old = {col.name: None for col in import_jobs.columns}
+        old.update(job_id="0" * 16, kind="roster", status="done", key_id="k", actor="a")
+        old.update(correlation_id="c", after_position=0, repeatable=1, rows_done=0)
+        old.update(started_at=long_ago, heartbeat_at=long_ago, finished_at=long_ago)
+        await conn.execute(insert(import_jobs).values(**old))
+    assert (await c.get(f"/imports/{'0' * 16}")).status_code == 200
     resp = await c.post(
         "/imports/roster",
         data={"department": DEPT, "department_name": DEPT_NAME},
@@ -660,6 +672,9 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     assert (report["rows_read"], report["new"], report["rejected_rows"]) == (6, 5, 1)
     assert job["rows_total"] == job["rows_done"] and job["rows_total"] >= 5
     assert await head(c) == report["last_position"]
+    # every event of the import, the department's registration too, is counted as written
+    assert job["events_written"] == await head(c) == report["events"] + 1
+    assert (job["rows_rejected"], job["records_linked"], job["repeatable"]) == (1, 5, True)
 
     bad = await c.post(
         "/imports/roster",
@@ -671,8 +686,9 @@ async def test_import_as_a_job_reports_progress_then_the_same_report(registry) -
     assert bad.status_code == 422, bad.text
     assert bad.json()["error"]["message_zh"]
 
+    # the job that ended long ago went when this one started
     gone = await c.get("/imports/0000000000000000")
-    assert gone.status_code == 404 and "import the same file again" in gone.text
+    assert gone.status_code == 404 and "no import job" in gone.text
 
 
 # --- 9. personal data stays home ---------------------------------------------------------

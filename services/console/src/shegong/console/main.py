@@ -22,6 +22,7 @@ from shegong.console.pages.audit import audit_router
 from shegong.console.pages.census import census_router
 from shegong.console.pages.dashboard import dashboard_router
 from shegong.console.pages.h5_codes import h5_codes_router
+from shegong.console.pages.imports import imports_router
 from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.report import report_router
@@ -166,6 +167,7 @@ def build(
         h5_codes_router(),
         training_router(),
         audit_router(),
+        imports_router(),
     ):
         app.include_router(router)
     return app

@@ -66,6 +66,7 @@ class Upstream:
         files: Any = None,
         data: dict[str, Any] | None = None,
         actor: str | None = "console",
+        headers: dict[str, str] | None = None,
     ) -> Any:
         if not self.base_url:
             raise UpstreamError(self.name, None, "not configured")
@@ -78,7 +79,7 @@ class Upstream:
                 json=json,
                 files=files,
                 data=data,
-                headers=self._headers(actor),
+                headers={**self._headers(actor), **(headers or {})},
             )
         except httpx.HTTPError as err:
             raise UpstreamError(self.name, None, f"unreachable ({type(err).__name__})") from err

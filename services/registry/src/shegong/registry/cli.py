@@ -23,14 +23,12 @@ from shegong.platform.client import (
     KeyOption,
     connect,
     fail,
-    import_exit,
     out,
     positions_text,
-    rejections_table,
-    run_import,
     url_option,
     write_out,
 )
+from shegong.platform.import_jobs import import_exit, rejections_table, run_import
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start

@@ -6,7 +6,9 @@
   position applied — written in the same transaction as the read-model change, so
   each event is applied exactly once (the ``eventsourcing`` library's tracking record);
 - ``event_failures`` / ``dead_letters``: attempts of events a read model could not
-  apply, and the ones it gave up on (also copied to ``<stream>.dlq``).
+  apply, and the ones it gave up on (also copied to ``<stream>.dlq``);
+- ``import_jobs``: imports run as jobs (``jobs.py``), kept across restarts: a job a
+  restart cut short is reported as interrupted, with what it had stored.
 """
 
 from __future__ import annotations
@@ -94,4 +96,31 @@ dead_letters = Table(
     Column("attempts", Integer, nullable=False),
     Column("dead_at", DateTime(timezone=True)),
     UniqueConstraint("projection", "event_id", name="uq_dead_letters_event"),
+)
+
+import_jobs = Table(
+    "import_jobs",
+    metadata,
+    Column("job_id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # running | done | failed | interrupted
+    Column("key_id", String(64), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("filename", String(255)),
+    Column("file_sha256", String(64)),
+    # The events it appended carry this correlation id, after this store position.
+    Column("correlation_id", String(64), nullable=False),
+    Column("after_position", Position, nullable=False),
+    Column("repeatable", Integer, nullable=False),  # importing the same file again is safe
+    Column("rows_done", Integer, nullable=False),
+    Column("rows_total", Integer),
+    Column("rows_rejected", Integer),
+    Column("records_linked", Integer),
+    Column("events_written", Integer),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("http_status", Integer),
+    Column("report", JSON),
+    Column("error", JSON),
 )

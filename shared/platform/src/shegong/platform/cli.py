@@ -8,7 +8,8 @@ shegong registry|census|training|matching|report …   clients of the services' 
 
 Every command but ``up`` and ``demo`` is a client (``client.py``): it finds the running
 platform from the discovery file ``up`` writes, or ``--url``/``--key``. Start-up imports
-no service and no database layer: the launcher and the demo load when ``up``/``demo`` run.
+no service and no database layer: the launcher and the demo load when ``up``/``demo`` run,
+and each service's commands are built only when named (``lazy.py``).
 """
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ from shegong.platform.credentials import (
     write_credentials,
     write_platform_file,
 )
+from shegong.platform.lazy import ReportCommands, ServiceCommands
 
 if TYPE_CHECKING:
     from shegong.platform.launcher import Platform
 
 app = typer.Typer(
+    cls=ServiceCommands,  # each service's commands, built only when named (lazy.py)
     rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
     add_completion=False,
     no_args_is_help=True,
@@ -46,6 +49,15 @@ app = typer.Typer(
 )
 console = lazy_console(width=None if sys.stdout.isatty() else 130, soft_wrap=True)
 app.add_typer(auth_cli.app, name="auth")
+app.add_typer(
+    typer.Typer(
+        cls=ReportCommands,  # ``shegong report workforce``: each service contributes its own
+        rich_markup_mode=None,
+        no_args_is_help=True,
+        help="指标报表 indicator reports (table, json or csv).",
+    ),
+    name="report",
+)
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
 
@@ -216,31 +228,7 @@ def running(platform: Platform, status: str, temporary: bool = False) -> Iterato
         console.print("stopped; nothing left running.")
 
 
-def _add_service_commands() -> None:
-    """Each service contributes its own sub-commands (``shegong registry import-roster``)
-    and reports (``shegong report workforce``; entry points ``shegong.cli`` and
-    ``shegong.reports``, e.g. ``annual = "shegong.registry.<module>:report_annual"``).
-
-    Every such module is imported at each start of ``shegong``: it must be a client
-    (``shegong.platform.client``), importing nothing of its service, the kernel or the
-    database layer — tests/cli/test_cli.py fails when ``--help`` loads them."""
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="shegong.cli"):
-        app.add_typer(ep.load(), name=ep.name)
-    # ``shegong report <what>``: each service contributes the reports of its indicators.
-    reports = typer.Typer(
-        rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
-        help="指标报表 indicator reports (table, json or csv).",
-        no_args_is_help=True,
-    )
-    for ep in sorted(entry_points(group="shegong.reports"), key=lambda e: e.name):
-        reports.command(ep.name)(ep.load())
-    app.add_typer(reports, name="report")
-
-
 def main() -> None:
-    _add_service_commands()
     app()
 
 

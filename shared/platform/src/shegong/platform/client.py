@@ -21,12 +21,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
@@ -188,6 +185,8 @@ class Response:
 
 
 def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    import secrets
+
     boundary = f"shegong-{secrets.token_hex(12)}"
     parts: list[bytes] = []
     for name, value in data.items():
@@ -230,7 +229,10 @@ class Api:
         files: dict[str, tuple[str, bytes]] | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 300,
+        patience: float = 0,
     ) -> Response:
+        """``patience``: seconds to keep trying while the service does not answer (one
+        restarting); then, or at once without it, a clear exit."""
         url = self.url + path
         if params:
             query = {k: v for k, v in params.items() if v is not None}
@@ -243,36 +245,46 @@ class Api:
             body, sent["Content-Type"] = _multipart(data or {}, files or {})
         elif json_body is not None:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
-        req = urllib.request.Request(url, data=body, headers=sent, method=method)
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as answer:
-                resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
-        except urllib.error.HTTPError as refused:
-            resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
-        except (urllib.error.URLError, ConnectionError) as error:
-            fail(
-                f"{self.service} 服务无应答 does not answer at {self.url} ({self.where}): "
-                f"{getattr(error, 'reason', error)}\n" + START_HINT
-            )
-        except TimeoutError:
-            fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+        # Here, not at start: ``shegong --help`` sends nothing.
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request, urlopen
+
+        req = Request(url, data=body, headers=sent, method=method)
+        until = time.monotonic() + patience
+        while True:
+            try:
+                with urlopen(req, timeout=timeout) as answer:
+                    resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
+            except HTTPError as refused:
+                resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
+            except (URLError, ConnectionError) as error:
+                if time.monotonic() < until:
+                    time.sleep(0.5)
+                    continue
+                fail(
+                    f"{self.service} 服务无应答 does not answer at {self.url} ({self.where}): "
+                    f"{getattr(error, 'reason', error)}\n" + START_HINT
+                )
+            except TimeoutError:
+                fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+            break
         if resp.status_code == 401:
             hint = "" if self.key else " — no key was sent: pass --key or set SHEGONG_API_KEY"
-            fail(f"HTTP 401 {_error_text(resp)}{hint}")
+            fail(f"HTTP 401 {error_text(resp)}{hint}")
         return resp
 
     def ok(self, method: str, path: str, **kw: Any) -> Response:
         """The response, or the service's refusal (in English and Chinese) and exit 1."""
         resp = self.request(method, path, **kw)
         if resp.is_error:
-            fail(f"HTTP {resp.status_code}: {_error_text(resp)}")
+            fail(f"HTTP {resp.status_code}: {error_text(resp)}")
         return resp
 
     def json(self, method: str, path: str, **kw: Any) -> Any:
         return self.ok(method, path, **kw).json()
 
 
-def _error_text(resp: Response) -> str:
+def error_text(resp: Response) -> str:
     try:
         body = resp.json()
     except ValueError:
@@ -312,77 +324,6 @@ def connect(
     return Api(
         service, found, key or local_key(platform.data_dir), f"platform of {platform.data_dir}"
     )
-
-
-# --- imports as jobs ------------------------------------------------------------------
-
-
-def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
-    """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
-    return its report; a refused file or a failed job exits 1 with the reason."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
-    if resp.is_error:
-        fail(f"导入失败 import refused — HTTP {resp.status_code}: {_error_text(resp)}")
-    job = resp.json()
-    if resp.status_code != 202:  # a service that runs it at once: the report itself
-        return dict(job)
-    from rich.console import Console
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-        task = bar.add_task(f"{title} (job {job['job_id']})", total=None)
-        while job["status"] == "running":
-            time.sleep(0.2)
-            poll = api.request("GET", f"/imports/{job['job_id']}")
-            if poll.status_code == 404:
-                fail(
-                    f"import job {job['job_id']} is gone: {_error_text(poll)}\n"
-                    "(the service restarted during the import)"
-                )
-            if poll.is_error:
-                fail(f"HTTP {poll.status_code}: {_error_text(poll)}")
-            job = poll.json()
-            bar.update(task, completed=job["rows_done"], total=job["rows_total"])
-    if job["status"] == "failed":
-        error = job.get("error") or {}
-        zh = f" / {error['message_zh']}" if error.get("message_zh") else ""
-        fail(f"导入失败 import failed — HTTP {job.get('http_status')}: {error.get('message')}{zh}")
-    return dict(job["report"])
-
-
-def import_exit(rows_read: int, rejected_rows: int) -> None:
-    """Exit 0 when the import stored what it could (rejected rows are reported above);
-    1 when the file had rows and every one of them was refused."""
-    if rows_read and rejected_rows >= rows_read:
-        err.print("导入失败：所有行均被拒绝 / nothing imported: every row was refused", style="red")
-        raise typer.Exit(1)
-    if rejected_rows:
-        err.print(
-            f"部分导入 partial import: {rejected_rows} row(s) refused (see above), the rest stored"
-        )
-
-
-def rejections_table(rejected: list[dict[str, Any]], with_name: bool = False) -> None:
-    from rich.table import Table
-
-    if not rejected:
-        return
-    columns = ["行 row", *(["姓名 name"] if with_name else []), "字段 field", "原因 reason"]
-    table = Table(*columns, title="rejected 未导入")
-    for r in rejected[:200]:
-        name = [r.get("name") or ""] if with_name else []
-        reason = f"{r['reason']} / {r.get('reason_zh') or ''}"
-        table.add_row(str(r["row"]), *name, r.get("field") or "", reason)
-    out.print(table)
-    if len(rejected) > 200:
-        out.print(f"… and {len(rejected) - 200} more")
 
 
 def write_out(text: str) -> None:

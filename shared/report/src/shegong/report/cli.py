@@ -5,21 +5,27 @@ SHEGONG_API_KEY); --publish freezes it, --from-published regenerates a frozen on
 
 from __future__ import annotations
 
-import asyncio
-import getpass
 import json
 import os
 import sys
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-console = Console(stderr=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@cache
+def _stderr() -> Console:
+    """rich loads when something is printed, not at every start of ``shegong``."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class Format(StrEnum):
@@ -79,19 +85,22 @@ def _render(figures: dict[str, Any], fmt: Format) -> bytes:
         try:
             return docx_to_pdf(docx)
         except PdfUnavailable as err:
-            console.print(f"[bold red]{err}[/]")
+            _stderr().print(f"[bold red]{err}[/]")
             raise typer.Exit(3) from err
     return docx
 
 
 def _show_changes(found: dict[str, Any]) -> None:
     pub = found["published"]
-    console.print(f"published {pub['at']} by {pub['by']}; positions then {found['positions']}")
-    console.print(f"positions now {found['positions_now']}", style="dim")
-    console.print(
+    _stderr().print(f"published {pub['at']} by {pub['by']}; positions then {found['positions']}")
+    _stderr().print(f"positions now {found['positions_now']}", style="dim")
+    _stderr().print(
         f"{len(found['events_since'])} events since publication can move figures; "
         f"{len(found['changed'])} figures changed, {found['unchanged']} unchanged"
     )
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table("figure 指标", "published 发布时", "now 现在", "events that move it 更正")
 
     def shown_value(v: Any) -> str:
@@ -144,6 +153,8 @@ def annual(
     if changes_since is not None:
         urls, key = _connection(registry_url, training_url, matching_url)
         record = published.load(changes_since)
+        import asyncio
+
         found = asyncio.run(_with_services(urls, key, lambda g: published.changes(g, record)))
         if output is not None:
             output.write_text(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
@@ -159,23 +170,31 @@ def annual(
         try:
             output.write_bytes(published.render(record, fmt.value))
         except PdfUnavailable as err:
-            console.print(f"[bold red]{err}[/]")
+            _stderr().print(f"[bold red]{err}[/]")
             raise typer.Exit(3) from err
-        console.print(f"{output}: the report published {record['published']['at']}, unchanged")
+        _stderr().print(f"{output}: the report published {record['published']['at']}, unchanged")
         return
     day = date.fromisoformat(as_of) if as_of else None
     urls, key = _connection(registry_url, training_url, matching_url)
     try:
+        import asyncio
+
         from shegong.report.figures import collect
 
         figures = asyncio.run(_with_services(urls, key, lambda g: collect(g, year, region, day)))
     except (ValueError, LookupError) as err:
-        console.print(f"[bold red]{err}[/]")
+        _stderr().print(f"[bold red]{err}[/]")
         raise typer.Exit(2) from err
     if publish is not None:
-        record = published.publish(figures, by or getpass.getuser(), publish)
+        record = published.publish(figures, by or _user(), publish)
         figures = record["figures"]
-        console.print(f"published: {publish} (positions {record['positions']})")
+        _stderr().print(f"published: {publish} (positions {record['positions']})")
     output.write_bytes(_render(figures, fmt))
-    console.print(f"{output} written ({fmt.value}, as of {figures['as_of_date']})")
+    _stderr().print(f"{output} written ({fmt.value}, as of {figures['as_of_date']})")
     sys.stdout.flush()
+
+
+def _user() -> str:
+    import getpass
+
+    return getpass.getuser()

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from shegong.console.pages.imports import start_import
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
 
@@ -70,17 +71,13 @@ def census_router() -> APIRouter:
         department_name: Annotated[str, Form()] = "",
     ) -> Response:
         content = await file.read()
-        try:
-            report = await ctx.registry.call(
-                "POST",
-                "/imports/roster",
-                files={"file": (file.filename or "roster.csv", content)},
-                data={"department": department, "department_name": department_name},
-            )
-            problem = None
-        except UpstreamError as err:
-            report, problem = None, ctx.problem(err)
-        return ctx.render("report.html", report=report, problem=problem)
+        return await start_import(  # a job: the live bar, then the report
+            ctx,
+            ctx.registry,
+            "/imports/roster",
+            files={"file": (file.filename or "roster.csv", content)},
+            data={"department": department, "department_name": department_name},
+        )
 
     return router
 

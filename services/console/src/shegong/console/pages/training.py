@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from shegong.console.month import Month, by_day
+from shegong.console.pages.imports import start_import
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
 
@@ -297,11 +298,7 @@ def training_router() -> APIRouter:
                     files[f["name"]] = (field.filename, await field.read())
             elif field:
                 data[f["name"]] = str(field)
-        try:
-            report = await ctx.training.call("POST", path, files=files, data=data)
-        except UpstreamError as err:
-            return ctx.render("report.html", report=None, problem=ctx.problem(err))
-        return ctx.render("report.html", report=report, problem=None)
+        return await start_import(ctx, ctx.training, path, files=files, data=data)
 
     return router
 

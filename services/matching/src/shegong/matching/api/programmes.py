@@ -69,7 +69,8 @@ def programmes_router(
                 return _file_error(err)
             return asdict(report)
 
-        return await run_import(request, "needs-survey", work)  # a job if the client asks
+        # a job if the client asks
+        return await run_import(request, "needs-survey", work, filename=filename, data=data)
 
     @router.get("/needs/unmet", summary="Unmet needs per community")
     async def unmet(community: str | None = None) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from shegong.contracts.registry import Gender, Post, WorkerRegistered
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.jobs import Progress
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
@@ -72,7 +72,7 @@ class RosterImporter:
         ctx: CommandContext,
         *,
         department_name: str | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
         today: date | None = None,
     ) -> ImportReport:
         parsed = parse_roster(data, filename)
@@ -87,7 +87,7 @@ class RosterImporter:
         ctx: CommandContext,
         *,
         department_name: str | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Progress | None = None,
         today: date | None = None,
     ) -> ImportReport:
         refuse_other_department(ctx, department)  # a department imports only its own roster
@@ -103,12 +103,17 @@ class RosterImporter:
         rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
         # record key → (first row number, its content), across the whole file
         seen: dict[str, tuple[int, str]] = {}
+        rejected = len({r["row"] for r in report.rejected})
+        if progress:
+            progress(0, len(rows), rejected=rejected, linked=0)
         for start in range(0, len(rows), CHUNK):
             await self._apply_chunk(
                 department, rows[start : start + CHUNK], ctx, report, today or date.today(), seen
             )
-            if progress:
-                progress(min(start + CHUNK, len(rows)), len(rows))
+            if progress:  # after the chunk's commit: rows done are rows stored
+                linked = report.new + report.changed + report.unchanged  # rows on a worker
+                rejected = len({r["row"] for r in report.rejected})
+                progress(min(start + CHUNK, len(rows)), len(rows), rejected=rejected, linked=linked)
         return report
 
     async def _ensure_department(self, code: str, name: str | None, ctx: CommandContext) -> bool:

@@ -71,7 +71,7 @@ async def _imported(
         except TabularFileError as err:
             return _file_error(err.status, err.message, err.message_zh)
 
-    return await run_import(request, kind, work)
+    return await run_import(request, kind, work, filename=filename, data=data)
 
 
 def _file_error(status: int, message: str, message_zh: str) -> JSONResponse:

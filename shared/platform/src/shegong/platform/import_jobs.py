@@ -1,0 +1,97 @@
+"""Imports as jobs, from the command line: upload with ``Prefer: respond-async``, follow
+the job (``GET /imports/{job_id}``) with a rich progress bar, and print its report; a
+service restarting mid-import is waited for, then the job says what became of it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+
+from shegong.platform.client import Api, err, error_text, fail, out
+
+RESTART_PATIENCE_S = 120.0
+
+
+def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
+    """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
+    return its report; a refused file, a failed or an interrupted job exits 1 with the
+    reason (an interrupted one: what it had stored, and whether importing again is safe)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
+    if resp.is_error:
+        fail(f"导入失败 import refused — HTTP {resp.status_code}: {error_text(resp)}")
+    job = resp.json()
+    if resp.status_code != 202:  # a service that runs it at once: the report itself
+        return dict(job)
+    from rich.console import Console
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        "{task.fields[counts]}",
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+    ) as bar:
+        task = bar.add_task(f"{title} (job {job['job_id']})", total=None, counts="")
+        while job["status"] == "running":
+            time.sleep(0.2)
+            # A service restarting mid-import: wait for it, then ask what became of the job.
+            poll = api.request("GET", f"/imports/{job['job_id']}", patience=RESTART_PATIENCE_S)
+            if poll.is_error:
+                fail(f"import job {job['job_id']}: HTTP {poll.status_code}: {error_text(poll)}")
+            job = poll.json()
+            bar.update(
+                task, completed=job["rows_done"], total=job["rows_total"], counts=job_counts(job)
+            )
+    if job["status"] != "done":
+        error = job.get("error") or {}
+        zh = f" / {error['message_zh']}" if error.get("message_zh") else ""
+        what = "中断 interrupted" if job["status"] == "interrupted" else "失败 failed"
+        status = f"HTTP {job['http_status']}: " if job.get("http_status") else ""
+        fail(f"导入{what} (job {job['job_id']}) — {status}{error.get('message')}{zh}")
+    return dict(job["report"])
+
+
+def job_counts(job: dict[str, Any]) -> str:
+    """Rows rejected, records linked and events written, where the job counts them."""
+    parts = []
+    for key, label in (
+        ("rows_rejected", "rejected 拒绝"),
+        ("records_linked", "linked 关联"),
+        ("events_written", "events 事件"),
+    ):
+        if job.get(key) is not None:
+            parts.append(f"{label} {job[key]}")
+    return "  ".join(parts)
+
+
+def import_exit(rows_read: int, rejected_rows: int) -> None:
+    """Exit 0 when the import stored what it could (rejected rows are reported above);
+    1 when the file had rows and every one of them was refused."""
+    if rows_read and rejected_rows >= rows_read:
+        err.print("导入失败：所有行均被拒绝 / nothing imported: every row was refused", style="red")
+        raise typer.Exit(1)
+    if rejected_rows:
+        err.print(
+            f"部分导入 partial import: {rejected_rows} row(s) refused (see above), the rest stored"
+        )
+
+
+def rejections_table(rejected: list[dict[str, Any]], with_name: bool = False) -> None:
+    from rich.table import Table
+
+    if not rejected:
+        return
+    columns = ["行 row", *(["姓名 name"] if with_name else []), "字段 field", "原因 reason"]
+    table = Table(*columns, title="rejected 未导入")
+    for r in rejected[:200]:
+        name = [r.get("name") or ""] if with_name else []
+        reason = f"{r['reason']} / {r.get('reason_zh') or ''}"
+        table.add_row(str(r["row"]), *name, r.get("field") or "", reason)
+    out.print(table)
+    if len(rejected) > 200:
+        out.print(f"… and {len(rejected) - 200} more")
