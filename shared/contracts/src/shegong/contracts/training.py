@@ -214,6 +214,21 @@ class ExamResultRecorded(Event):
     certificate_no: str | None = None
 
 
+class LecturerAssigned(Event):
+    """An expert of the city expert pool (专家库) was assigned to lecture a session (专题讲座):
+    ``expert_id`` is the expert's worker id in the registry; ``hours`` the hours taught."""
+
+    aggregate_type = "lecture"
+    type: Literal["LecturerAssigned"] = "LecturerAssigned"
+    session_id: str
+    expert_id: str
+    hours: float = Field(ge=0, le=1000)
+    held_on: date
+    department: str | None = Field(
+        default=None, description="Department that holds the session (None: the city's)"
+    )
+
+
 TrainingEvent = Annotated[
     BaseRegistered
     | SessionScheduled
@@ -222,6 +237,7 @@ TrainingEvent = Annotated[
     | TrainingCompleted
     | AssessmentRecorded
     | ExamResultRecorded
+    | LecturerAssigned
     | AccessRecorded
     | ApiKeyIssued
     | ApiKeyRevoked,
@@ -231,8 +247,8 @@ TrainingEvent = Annotated[
 TRAINING_STREAM = StreamContract(
     name="training.events",
     service="training",
-    description="Bases, sessions, enrolment, attendance, completions, appraisals and exam "
-    "results recorded by the training service.",
+    description="Bases, sessions, enrolment, attendance, completions, appraisals, exam "
+    "results and expert lecturers recorded by the training service.",
     events=(
         BaseRegistered,
         SessionScheduled,
@@ -241,6 +257,7 @@ TRAINING_STREAM = StreamContract(
         TrainingCompleted,
         AssessmentRecorded,
         ExamResultRecorded,
+        LecturerAssigned,
         *ACCESS_EVENTS,
     ),
 )
