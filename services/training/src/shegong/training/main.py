@@ -17,6 +17,7 @@ from shegong.training.api.imports import imports_router
 from shegong.training.api.routes import reports_router, training_router
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.imports import SheetImporter
+from shegong.training.experts import ExpertRosterProjection, LecturesProjection, experts_router
 from shegong.training.projections.records import TrainingRecordsProjection
 from shegong.training.projections.workforce import WorkforceProjection
 
@@ -71,7 +72,12 @@ SERVICE = ServiceDefinition(
     title="培训 bases, sessions, attendance, assessments and exam results",
     default_port=8102,
     contract=TRAINING_STREAM,
-    projections=lambda _runtime: [WorkforceProjection(), TrainingRecordsProjection()],
+    projections=lambda _runtime: [
+        WorkforceProjection(),
+        TrainingRecordsProjection(),
+        ExpertRosterProjection(),
+        LecturesProjection(),
+    ],
 )
 
 
@@ -89,6 +95,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             training_router(commands, rt.engine),
             imports_router(importer),
             reports_router(rt.engine, window),
+            experts_router(rt.store, rt.engine),
         ],
     )
     app.state.commands = commands

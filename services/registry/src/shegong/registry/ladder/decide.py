@@ -11,7 +11,13 @@ from datetime import date
 from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.store import EventStore, Transaction
 from shegong.registry.domain.worker import Worker
-from shegong.registry.ladder.persons import Person, department_of, facts_of, person_of
+from shegong.registry.ladder.persons import (
+    Person,
+    department_of,
+    facts_of,
+    has_ladder_facts,
+    person_of,
+)
 from shegong.registry.ladder.rules import Decision, Facts, Step, evaluate
 from shegong.registry.ladder.standing import LadderStanding, standing_id
 
@@ -31,12 +37,18 @@ class Ladder:
         return await person_of(tx.conn, worker_id, self.census), worker
 
     async def decide(
-        self, tx: Transaction, worker_id: str, as_of: date
+        self, tx: Transaction, worker_id: str, as_of: date, *, roster_only: bool = False
     ) -> tuple[Person, list[Decision]] | None:
         """Decide for the person ``worker_id`` belongs to; None when this node does not
-        decide for them (not its record, without the census)."""
-        person, worker = await self.person(tx, worker_id)
-        if not self.decides or (worker is None and not self.census):
+        decide for them (not its record, without the census) — or, for ``roster_only``
+        news (a roster's certificate, a census link), when training never told of them and
+        they were never decided for: the daily sweep decides for those."""
+        if not self.decides:
+            return None
+        person = await person_of(tx.conn, worker_id, self.census)
+        if roster_only and not await has_ladder_facts(tx.conn, person):
+            return None
+        if not self.census and await tx.load(Worker, worker_id) is None:
             return None
         return person, await self.decide_person(tx, person, as_of)
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import AppraisalGrade
 from shegong.registry.census.projection import records as census_records
+from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.rules import Facts
 from shegong.registry.ladder.tables import ladder_appraisals, ladder_training
 from shegong.registry.projections.workers import certificates as certificate_rows
@@ -135,6 +136,20 @@ async def facts_of(
             service=[s for w in p.worker_ids for s in service[w]],
         )
     return out
+
+
+async def has_ladder_facts(conn: AsyncConnection, person: Person) -> bool:
+    """Whether training told of the person (hours, an appraisal) or the ladder decided for
+    them before. A roster's records alone (service, certificates) are left to the daily
+    sweep: a city's first import must not re-decide every person link by link."""
+    ids = list(person.worker_ids)
+    for table in (ladder_training, ladder_appraisals, standings):
+        found = await conn.scalar(
+            select(table.c.worker_id).where(table.c.worker_id.in_(ids)).limit(1)
+        )
+        if found is not None:
+            return True
+    return False
 
 
 async def department_of(conn: AsyncConnection, worker_id: str) -> str | None:

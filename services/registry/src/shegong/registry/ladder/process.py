@@ -154,7 +154,7 @@ class LadderCertificateWatch(Projection):
                 causation_id=envelope.id,
             ),
         )
-        await self.ladder.decide(tx, event.worker_id, date.today())
+        await self.ladder.decide(tx, event.worker_id, date.today(), roster_only=True)
 
 
 class LadderCensusWatch(Projection):
@@ -190,6 +190,6 @@ class LadderCensusWatch(Projection):
         for worker_id in sorted(workers):
             if worker_id in decided:
                 continue
-            found = await self.ladder.decide(tx, worker_id, date.today())
+            found = await self.ladder.decide(tx, worker_id, date.today(), roster_only=True)
             if found is not None:
                 decided.update(found[0].worker_ids)
