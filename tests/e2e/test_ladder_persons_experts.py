@@ -296,7 +296,10 @@ async def test_one_human_on_two_rosters_climbs_the_ladder_once_and_works_as_an_e
         city.training_app.state.runtime.source, HttpFeed("http://training", client=training)
     )
     try:
+        head = await runtime.store.head()
         assert await rebuild_differences(runtime) == {}
+        # Replaying decided nothing again: no event was published by the rebuild.
+        assert await runtime.store.head() == head
     finally:
         await runtime.engine.dispose()
         await runtime.redis.aclose()

@@ -34,6 +34,7 @@ from shegong.registry.ladder import (
     ladder_router,
     load_ladder_file,
 )
+from shegong.registry.ladder.replay import state_metadata as ladder_state_metadata
 from shegong.registry.ladder.sweep import LadderSweep
 from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
@@ -57,6 +58,7 @@ SERVICE = ServiceDefinition(
         roster_records_metadata,
         census_state_metadata,
         ladder_sweep_metadata,
+        ladder_state_metadata,
     ],
 )
 

@@ -38,6 +38,7 @@ from shegong.kernel.store import CommandContext, Transaction
 from shegong.registry.census.projection import records as census_records
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.decide import Ladder
+from shegong.registry.ladder.replay import first_time
 from shegong.registry.ladder.tables import ladder_appraisals, ladder_training, metadata
 
 log = logging.getLogger("shegong.registry.ladder")
@@ -83,6 +84,8 @@ class LadderProcess(Projection):
             )
         elif not (isinstance(event, ExamResultRecorded) and event.passed):
             return
+        if not await first_time(conn, self.name, envelope):
+            return  # a rebuild replays it: the facts above are refilled, nothing decided
         worker_id = event.worker_id  # type: ignore[attr-defined]
         tx = Transaction(
             self.store,
@@ -142,6 +145,7 @@ class LadderCertificateWatch(Projection):
             or event.level.rank < self.min_rank
             # Without the census a node decides for its own records only.
             or (not self.ladder.census and envelope.source != self.ladder.store.identity.source)
+            or not await first_time(conn, self.name, envelope)
         ):
             return
         tx = Transaction(
@@ -172,7 +176,9 @@ class LadderCensusWatch(Projection):
         return envelope.aggregate_type == "census"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
-        if not isinstance(event, RecordsLinked | RecordsUnlinked):
+        if not isinstance(event, RecordsLinked | RecordsUnlinked) or not await first_time(
+            conn, self.name, envelope
+        ):
             return
         tx = Transaction(
             self.ladder.store,
