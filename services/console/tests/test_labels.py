@@ -25,7 +25,8 @@ def test_every_literal_label_in_the_templates_is_bilingual() -> None:
     used |= {"absent", "unauthenticated", "forbidden", "error"}  # UpstreamError.kind
     used |= {"forbidden_write"}  # a refused change (Ctx.problem)
     used |= {f"role_{r}" for r in ("admin", "department", "auditor", "service")}  # /whoami
-    used |= {f"step_{s}" for s in ("senior_review", "expert_pool")}  # the ladder's steps
+    steps = ("assistant", "intermediate", "senior_review", "expert_pool")
+    used |= {f"step_{s}" for s in steps}  # the ladder's steps
     used |= {f"tta_{k}" for k in ("median", "p90")} | {f"weekday_{d}" for d in range(1, 8)}
     used |= {f"part_{k}" for k in ("proximity", "load", "training", "satisfaction", "fairness")}
     used |= {f"viewed_{s}" for s in AUDITED}  # the access log: what was viewed

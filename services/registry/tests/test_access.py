@@ -346,6 +346,8 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
             dept.headers["X-Correlation-ID"] = "ladder-by-department"
             refused(await dept.post(f"/ladder/{wid}/expert-pool", json={}), 403)
             refused(await dept.post("/ladder/evaluate"), 403)
+            leave = {"reason": "调离"}
+            refused(await dept.post(f"/ladder/{wid}/expert-pool/leave", json=leave), 403)
     left = [e for e in await events(node) if e.correlation_id == "ladder-by-department"]
     assert left == [], "a refused ladder write left events behind"
     async with as_(node, keys.admin) as admin:
@@ -360,6 +362,10 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
         await eventually(decided)
         resp = await admin.post(f"/ladder/{wid}/expert-pool", json={})
         assert resp.status_code == 201, resp.text
+        resp = await admin.post(f"/ladder/{wid}/expert-pool/leave", json={"reason": "调离"})
+        assert resp.status_code == 200, resp.text
+        resp = await admin.post(f"/ladder/{wid}/expert-pool/leave", json={"reason": "调离"})
+        assert resp.status_code == 409 and "不在专家库中" in resp.text, resp.text
         # As of a day before the certificate: the decisions change, published as asked.
         resp = await admin.post("/ladder/evaluate", params={"as_of": "2018-01-01"})
         assert resp.status_code == 200 and resp.json()["events"] >= 1, resp.text
@@ -367,7 +373,9 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
         resp = await admin.post("/ladder/evaluate", params={"as_of": "0001-01-01"})
         assert resp.status_code == 422 and "as_of" in resp.text, resp.text
     ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
-    assert {"ExpertPoolAdmitted", "LadderEligibilityChanged"} <= {e.type for e in ladder}
+    assert {"ExpertPoolAdmitted", "ExpertPoolLeft", "LadderEligibilityChanged"} <= {
+        e.type for e in ladder
+    }
     assert {e.actor for e in ladder} == {"city-admin (李主任)"}
     assert {e.department for e in ladder} == {"civil-affairs"}
 

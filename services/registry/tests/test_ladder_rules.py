@@ -23,8 +23,8 @@ def rules(decision: dict[str, object]) -> dict[str, dict[str, object]]:
     return {r["rule"]: r for r in decision["rules"]}  # type: ignore[attr-defined,index]
 
 
-def test_the_configuration_declares_both_steps() -> None:
-    assert [s.key for s in STEPS] == ["senior_review", "expert_pool"]
+def test_the_configuration_declares_the_whole_ladder() -> None:
+    assert [s.key for s in STEPS] == ["assistant", "intermediate", "senior_review", "expert_pool"]
     assert all(r["label_zh"] for s in STEPS for r in s.rules)
 
 
@@ -101,16 +101,16 @@ def test_the_latest_appraisal_counts() -> None:
 
 def test_an_unknown_rule_kind_is_refused_when_loading() -> None:
     text = """
-[steps.x]
+[steps.senior_review]
 label = "x"
 label_zh = "x"
-[[steps.x.rules]]
+[[steps.senior_review.rules]]
 key = "k"
 kind = "astrology"
 label = "x"
 label_zh = "x"
 """
-    with pytest.raises(ValueError, match="astrology"):
+    with pytest.raises(ValueError, match="line 7: rule 'k': unknown kind 'astrology'"):
         load_ladder(text)
 
 

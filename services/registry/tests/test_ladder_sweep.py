@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shegong.kernel.db import reading
 from shegong.kernel.testing import eventually
+from shegong.registry.ladder.decide import Ladder
 from shegong.registry.ladder.rules import load_ladder
 from shegong.registry.ladder.sweep import LadderSweep, sweeps
 
@@ -31,6 +32,10 @@ years = 5
 label = "holds 社会工作师 (intermediate) or above for at least 5 years"
 label_zh = "取得社会工作师及以上证书满5年"
 """
+
+
+def five_years(node: Node) -> Ladder:
+    return Ladder(node.runtime.store, load_ladder(FIVE_YEARS), census=False)
 
 
 class Clock:
@@ -55,7 +60,7 @@ async def test_a_certificate_coming_of_age_is_published_by_that_days_sweep(
     before = len(await ladder_events(node))
 
     clock = Clock("2026-05-30T09:00:00+08:00")
-    sweep = LadderSweep(node.runtime.store, time(2, 0), steps=load_ladder(FIVE_YEARS), now=clock)
+    sweep = LadderSweep(five_years(node), time(2, 0), now=clock)
     # A new database: the first round records the day and re-evaluates nothing.
     assert await sweep.tick() == 0
     # The next day before 02:00: still yesterday's sweep; after 02:00: a sweep, no change yet.
@@ -86,7 +91,7 @@ async def test_a_certificate_coming_of_age_is_published_by_that_days_sweep(
         (date(2026, 6, 1), 1, 1),
     ]
     # A restart (a new job on the same database) does not sweep that day again.
-    again = LadderSweep(node.runtime.store, time(2, 0), steps=load_ladder(FIVE_YEARS), now=clock)
+    again = LadderSweep(five_years(node), time(2, 0), now=clock)
     assert await again.tick() == 0
 
 

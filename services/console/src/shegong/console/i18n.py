@@ -252,6 +252,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "prev_page": ("上一页", "Previous"),
     "next_page": ("下一页", "Next"),
     "step": ("进阶环节", "Step"),
+    "step_assistant": ("助理社会工作师职业资格考试", "Assistant social worker exam"),
+    "step_intermediate": ("社会工作师职业资格考试", "Social worker exam"),
     "step_senior_review": ("高级社会工作师评审", "Senior social worker title review"),
     "step_expert_pool": ("市级专家库", "City expert pool"),
     "eligibility": ("是否符合", "Eligibility"),

@@ -23,6 +23,7 @@ from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.scheduler import EscalationScheduler
+from shegong.matching.experts import ExpertRosterProjection, SupervisionsProjection, experts_router
 from shegong.matching.h5.app import h5_app, worker_link
 from shegong.matching.h5.guard import Codes, Limits, Signer
 from shegong.matching.h5.notify import notifier_for
@@ -39,6 +40,8 @@ SERVICE = ServiceDefinition(
             getattr(runtime.settings, "matching_default_capacity", 3),
         ),
         TrainingProjection(),
+        ExpertRosterProjection(),
+        SupervisionsProjection(),
     ],
     metadata=[tables_metadata],
 )
@@ -77,6 +80,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             reports_router(rt.engine),
             programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
             h5_links_router(rt.store, rt.engine, signer, settings),
+            experts_router(commands, rt.engine),
         ],
     )
     # The public mobile pages: their own app, outside the API keys (guarded by signed

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import time
@@ -25,11 +27,20 @@ from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection
 from shegong.registry.census.tables import state_metadata as census_state_metadata
-from shegong.registry.ladder import ladder_projections, ladder_router
+from shegong.registry.ladder import (
+    Ladder,
+    LadderRulesError,
+    ladder_projections,
+    ladder_router,
+    load_ladder_file,
+)
+from shegong.registry.ladder.replay import state_metadata as ladder_state_metadata
 from shegong.registry.ladder.sweep import LadderSweep
 from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
+
+log = logging.getLogger("shegong.registry")
 
 SERVICE = ServiceDefinition(
     name="registry",
@@ -40,13 +51,14 @@ SERVICE = ServiceDefinition(
         WorkersProjection(),
         RegionsProjection(),
         *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
-        *ladder_projections(runtime),
+        *ladder_projections(ladder_for(runtime)),
     ],
     metadata=[
         personal_data_metadata,
         roster_records_metadata,
         census_state_metadata,
         ladder_sweep_metadata,
+        ladder_state_metadata,
     ],
 )
 
@@ -56,6 +68,18 @@ class RegistrySettings(ServiceSettings):
         default=True,
         description="Run the city census on this node (REGISTRY_CENSUS). The city's node does; "
         "a department's own node sets it off: its events reach the city's census over the bus.",
+    )
+    registry_ladder_rules: str | None = Field(
+        default=None,
+        description="The ladder's rules file (REGISTRY_LADDER_RULES=/path/rules.toml) in place "
+        "of the shipped rules.toml; checked at start: a mistake stops the registry, naming "
+        "the line and the reason",
+    )
+    registry_ladder: bool = Field(
+        default=True,
+        description="Decide the ladder on this node (REGISTRY_LADDER). With the census it "
+        "decides for the city's persons; a department's node without the census may set it "
+        "off and leave the ladder to the city's node",
     )
     registry_ladder_sweep: bool = Field(
         default=True,
@@ -69,9 +93,28 @@ class RegistrySettings(ServiceSettings):
 
 
 def census_enabled(settings: ServiceSettings) -> bool:
+    return registry_settings(settings).registry_census
+
+
+def registry_settings(settings: ServiceSettings) -> RegistrySettings:
     if isinstance(settings, RegistrySettings):
-        return settings.registry_census
-    return RegistrySettings().registry_census
+        return settings
+    return RegistrySettings()
+
+
+def ladder_for(runtime: Runtime) -> Ladder:
+    """The ladder this node runs, with the rules file of its settings (read once)."""
+    ladder = getattr(runtime, "ladder", None)
+    if not isinstance(ladder, Ladder):
+        settings = registry_settings(runtime.settings)
+        ladder = Ladder(
+            runtime.store,
+            load_ladder_file(settings.registry_ladder_rules),
+            census=settings.registry_census,
+            decides=settings.registry_ladder,
+        )
+        runtime.ladder = ladder  # type: ignore[attr-defined]
+    return ladder
 
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
@@ -79,6 +122,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         overrides = settings.model_dump() if settings is not None else {}
         settings = RegistrySettings(**overrides)
     runtime = Runtime(SERVICE, settings)
+    ladder = ladder_for(runtime)  # a bad rules file stops the registry here, before it serves
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
     importer = RosterImporter(runtime.store, hasher)
@@ -98,10 +142,10 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
                 if census_enabled(settings)
                 else []
             ),
-            ladder_router(rt),
+            ladder_router(rt, ladder),
         ],
     )
-    sweep = LadderSweep(runtime.store, settings.registry_ladder_sweep_at)
+    sweep = LadderSweep(ladder, settings.registry_ladder_sweep_at)
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
@@ -120,8 +164,19 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     return app
 
 
+def checked_build(settings: ServiceSettings) -> FastAPI:
+    """``build``, refusing to start on a ladder rules file it cannot use: the file, the
+    line and the reason on stderr, exit status 2 (like any refused configuration)."""
+    try:
+        return build(settings)
+    except LadderRulesError as err:
+        log.error("refusing to start: %s", err)
+        print(f"refusing to start: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def main() -> None:
-    serve(SERVICE, build)
+    serve(SERVICE, checked_build)
 
 
 if __name__ == "__main__":

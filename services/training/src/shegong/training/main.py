@@ -18,6 +18,7 @@ from shegong.training.api.imports import imports_router
 from shegong.training.api.routes import reports_router, training_router
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.imports import SheetImporter
+from shegong.training.experts import ExpertRosterProjection, LecturesProjection, experts_router
 from shegong.training.projections.records import TrainingRecordsProjection
 from shegong.training.projections.workforce import WorkforceProjection
 
@@ -78,7 +79,12 @@ SERVICE = ServiceDefinition(
     title="培训 bases, sessions, attendance, assessments and exam results",
     default_port=8102,
     contract=TRAINING_STREAM,
-    projections=lambda _runtime: [WorkforceProjection(), TrainingRecordsProjection()],
+    projections=lambda _runtime: [
+        WorkforceProjection(),
+        TrainingRecordsProjection(),
+        ExpertRosterProjection(),
+        LecturesProjection(),
+    ],
 )
 
 
@@ -94,6 +100,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             training_router(commands, rt.engine),
             imports_router(importer),
             reports_router(rt.engine, own.prejob_window_days, own.prejob_new_hires_from),
+            experts_router(rt.store, rt.engine),
         ],
     )
     app.state.commands = commands

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.events import Event
 
-LadderStep = Literal["senior_review", "expert_pool"]
+LadderStep = Literal["assistant", "intermediate", "senior_review", "expert_pool"]
 
 
 class RuleOutcome(BaseModel):
@@ -30,8 +30,13 @@ class RuleOutcome(BaseModel):
 
 
 class LadderEligibilityChanged(Event):
-    """A worker became eligible (or stopped being eligible) for a ladder step:
-    高级社会工作师评审 (senior title review) or 专家库 (expert pool)."""
+    """A person became eligible (or stopped being eligible) for a ladder step: the
+    助理社会工作师 / 社会工作师 exams (职业资格认证), 高级社会工作师评审 (senior title review)
+    or 专家库 (expert pool).
+
+    ``worker_id`` is the record the decision is kept under (the census person's first
+    record); ``person_id`` and ``worker_ids`` name the census person and every record
+    whose facts were counted (None / empty: a node without the census, one record)."""
 
     aggregate_type = "ladder"
     type: Literal["LadderEligibilityChanged"] = "LadderEligibilityChanged"
@@ -40,6 +45,8 @@ class LadderEligibilityChanged(Event):
     eligible: bool
     as_of: date
     rules: list[RuleOutcome]
+    person_id: str | None = Field(default=None, description="The census person decided for")
+    worker_ids: list[str] = Field(default_factory=list, description="Records counted")
 
 
 class ExpertPoolAdmitted(Event):
@@ -52,4 +59,19 @@ class ExpertPoolAdmitted(Event):
     rules: list[RuleOutcome]
 
 
-LADDER_EVENTS: tuple[type[Event], ...] = (LadderEligibilityChanged, ExpertPoolAdmitted)
+class ExpertPoolLeft(Event):
+    """An expert left the city expert pool (出库): no longer offered as a lecturer or a
+    supervisor from this day on."""
+
+    aggregate_type = "ladder"
+    type: Literal["ExpertPoolLeft"] = "ExpertPoolLeft"
+    worker_id: str
+    left_on: date
+    reason: str = Field(max_length=200)
+
+
+LADDER_EVENTS: tuple[type[Event], ...] = (
+    LadderEligibilityChanged,
+    ExpertPoolAdmitted,
+    ExpertPoolLeft,
+)

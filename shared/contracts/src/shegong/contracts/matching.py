@@ -338,6 +338,19 @@ class NotificationSent(Event):
     attempts: int = Field(ge=1, description="Tries it took (1: the first)")
 
 
+class SupervisorAssigned(Event):
+    """An expert of the city expert pool (专家库) was assigned to supervise (督导) an
+    escalated or complex order; ``expert_id`` is the expert's worker id in the registry."""
+
+    aggregate_type = "supervision"
+    type: Literal["SupervisorAssigned"] = "SupervisorAssigned"
+    request_id: str
+    expert_id: str
+    reason: Literal["escalated", "complex"]
+    hours: float = Field(default=0, ge=0, le=1000, description="Hours of supervision")
+    department: str | None = _owner("Department that owns the order")
+
+
 MatchingEvent = Annotated[
     RequestPlaced
     | OrderOffered
@@ -355,6 +368,7 @@ MatchingEvent = Annotated[
     | NeedRecorded
     | ResidentContactViewed
     | NotificationSent
+    | SupervisorAssigned
     | AccessRecorded
     | ApiKeyIssued
     | ApiKeyRevoked,
@@ -366,7 +380,7 @@ MATCHING_STREAM = StreamContract(
     service="matching",
     description="Residents' orders, offers, acceptance, escalation, delivery and follow-up; "
     "volunteers and teams; programmes and check-ins; surveyed needs; every full view of a "
-    "resident's contact; every notification sent.",
+    "resident's contact; every notification sent; experts assigned as supervisors.",
     events=(
         RequestPlaced,
         OrderOffered,
@@ -384,6 +398,7 @@ MATCHING_STREAM = StreamContract(
         NeedRecorded,
         ResidentContactViewed,
         NotificationSent,
+        SupervisorAssigned,
         *ACCESS_EVENTS,
     ),
 )

@@ -13,7 +13,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
 from shegong.contracts.events import Event, Labelled, StreamContract
-from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
+from shegong.contracts.ladder import (
+    ExpertPoolAdmitted,
+    ExpertPoolLeft,
+    LadderEligibilityChanged,
+)
 
 
 class Gender(Labelled):
@@ -367,6 +371,7 @@ REGISTRY_STREAM = StreamContract(
         PersonalDataViewed,
         LadderEligibilityChanged,
         ExpertPoolAdmitted,
+        ExpertPoolLeft,
         *ACCESS_EVENTS,
     ),
 )

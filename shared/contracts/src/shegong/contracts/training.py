@@ -230,6 +230,21 @@ def exam_certified_on(exam_year: int, certified_on: date | None, recorded_on: da
     return min(date(exam_year, 12, 31), recorded_on)
 
 
+class LecturerAssigned(Event):
+    """An expert of the city expert pool (专家库) was assigned to lecture a session (专题讲座):
+    ``expert_id`` is the expert's worker id in the registry; ``hours`` the hours taught."""
+
+    aggregate_type = "lecture"
+    type: Literal["LecturerAssigned"] = "LecturerAssigned"
+    session_id: str
+    expert_id: str
+    hours: float = Field(ge=0, le=1000)
+    held_on: date
+    department: str | None = Field(
+        default=None, description="Department that holds the session (None: the city's)"
+    )
+
+
 TrainingEvent = Annotated[
     BaseRegistered
     | SessionScheduled
@@ -238,6 +253,7 @@ TrainingEvent = Annotated[
     | TrainingCompleted
     | AssessmentRecorded
     | ExamResultRecorded
+    | LecturerAssigned
     | AccessRecorded
     | ApiKeyIssued
     | ApiKeyRevoked,
@@ -247,8 +263,8 @@ TrainingEvent = Annotated[
 TRAINING_STREAM = StreamContract(
     name="training.events",
     service="training",
-    description="Bases, sessions, enrolment, attendance, completions, appraisals and exam "
-    "results recorded by the training service.",
+    description="Bases, sessions, enrolment, attendance, completions, appraisals, exam "
+    "results and expert lecturers recorded by the training service.",
     events=(
         BaseRegistered,
         SessionScheduled,
@@ -257,6 +273,7 @@ TRAINING_STREAM = StreamContract(
         TrainingCompleted,
         AssessmentRecorded,
         ExamResultRecorded,
+        LecturerAssigned,
         *ACCESS_EVENTS,
     ),
 )

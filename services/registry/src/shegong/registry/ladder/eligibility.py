@@ -1,6 +1,7 @@
-"""Who stands where on the ladder, city-wide (进阶名单): the latest decision per worker
-and step, with the rule-by-rule reasons, from every registry node's ``ladder`` events —
-what ``GET /ladder`` lists for a training base or the city's review committee."""
+"""Who stands where on the ladder, city-wide (进阶名单): the latest decision per person
+(kept under their lead record) and step, with the rule-by-rule reasons, from every
+registry node's ``ladder`` events — what ``GET /ladder`` lists for a training base or the
+city's review committee; and who is in the expert pool now."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, MetaData, String, Table, del
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
-from shegong.contracts.ladder import ExpertPoolAdmitted, LadderEligibilityChanged
+from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft, LadderEligibilityChanged
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.projection import Projection
 
@@ -24,6 +25,9 @@ standings = Table(
     Column("as_of", Date, nullable=False),
     Column("rules", JSON, nullable=False),
     Column("admitted_on", Date),
+    Column("person_id", String(200)),
+    Column("worker_ids", JSON),
+    Column("left_pool_on", Date),
 )
 
 
@@ -51,12 +55,17 @@ class LadderEligibilityProjection(Projection):
                     as_of=event.as_of,
                     rules=[r.model_dump(mode="json") for r in event.rules],
                     admitted_on=admitted.admitted_on if admitted else None,
+                    left_pool_on=admitted.left_pool_on if admitted else None,
+                    person_id=event.person_id,
+                    worker_ids=event.worker_ids or [event.worker_id],
                 )
             )
         elif isinstance(event, ExpertPoolAdmitted):
             key = (standings.c.worker_id == event.worker_id) & (standings.c.step == "expert_pool")
             changed = await conn.execute(
-                update(standings).where(key).values(admitted_on=event.admitted_on)
+                update(standings)
+                .where(key)
+                .values(admitted_on=event.admitted_on, left_pool_on=None)
             )
             if not changed.rowcount:
                 await conn.execute(
@@ -68,5 +77,11 @@ class LadderEligibilityProjection(Projection):
                         as_of=event.admitted_on,
                         rules=[r.model_dump(mode="json") for r in event.rules],
                         admitted_on=event.admitted_on,
+                        worker_ids=[event.worker_id],
                     )
                 )
+        elif isinstance(event, ExpertPoolLeft):
+            key = (standings.c.worker_id == event.worker_id) & (standings.c.step == "expert_pool")
+            await conn.execute(
+                update(standings).where(key).values(admitted_on=None, left_pool_on=event.left_on)
+            )

@@ -4,24 +4,30 @@
 A passed national exam (``ExamResultRecorded`` passed) becomes ``WorkerCertified`` on the
 worker — recorded by the registry node that owns the worker, in the same transaction as
 the projection's position, so a redelivery can never certify twice (and the worker
-aggregate refuses a repeat anyway). Completed training hours and appraisals are kept for
-the ladder's rules; after each, the worker's eligibility is re-evaluated and every
-changed decision is published.
+aggregate refuses a repeat anyway). Completed training hours and appraisals are kept
+per record for the ladder's rules; after each, the census person the record belongs to is
+decided for again and every changed decision is published.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import Column, Date, Float, MetaData, String, Table, delete, select
+from sqlalchemy import MetaData, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
-from shegong.contracts.registry import REGISTRY_STREAM, CertificateLevel, WorkerCertified
+from shegong.contracts.registry import (
+    REGISTRY_STREAM,
+    CertificateLevel,
+    RecordsLinked,
+    RecordsUnlinked,
+    WorkerCertified,
+)
 from shegong.contracts.training import (
     TRAINING_STREAM,
-    AppraisalGrade,
     AssessmentRecorded,
     ExamResultRecorded,
     TrainingCompleted,
@@ -29,50 +35,16 @@ from shegong.contracts.training import (
 )
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.projection import Projection
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.store import CommandContext, Transaction
+from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker
-from shegong.registry.ladder.rules import Decision, Facts, Step, evaluate, load_ladder
-from shegong.registry.ladder.standing import LadderStanding, standing_id
+from shegong.registry.ladder.decide import Ladder
+from shegong.registry.ladder.replay import first_time
+from shegong.registry.ladder.tables import ladder_appraisals, ladder_training, metadata
 
 log = logging.getLogger("shegong.registry.ladder")
 
-metadata = MetaData()
-
-ladder_training = Table(
-    "lr_training",
-    metadata,
-    Column("worker_id", String(64), primary_key=True),
-    Column("session_id", String(64), primary_key=True),
-    Column("completed_on", Date, nullable=False),
-    Column("hours", Float, nullable=False),
-)
-
-ladder_appraisals = Table(
-    "lr_appraisals",
-    metadata,
-    Column("worker_id", String(64), primary_key=True),
-    Column("period", String(32), primary_key=True),
-    Column("grade", String(32), nullable=False),
-    Column("assessed_on", Date, nullable=False),
-)
-
-
-async def ladder_facts(
-    conn: AsyncConnection, worker_id: str, certificates: list[tuple[CertificateLevel, date]]
-) -> Facts:
-    training = await conn.execute(
-        select(ladder_training.c.completed_on, ladder_training.c.hours).where(
-            ladder_training.c.worker_id == worker_id
-        )
-    )
-    appraisals = await conn.execute(
-        select(ladder_appraisals).where(ladder_appraisals.c.worker_id == worker_id)
-    )
-    return Facts(
-        certificates=certificates,
-        training=[(r.completed_on, r.hours) for r in training],
-        appraisals=[(r.period, AppraisalGrade(r.grade), r.assessed_on) for r in appraisals],
-    )
+__all__ = ["LadderCensusWatch", "LadderCertificateWatch", "LadderProcess", "ladder_appraisals"]
 
 
 class LadderProcess(Projection):
@@ -80,9 +52,9 @@ class LadderProcess(Projection):
     contract = TRAINING_STREAM
     metadata = metadata
 
-    def __init__(self, store: EventStore, steps: list[Step] | None = None) -> None:
-        self.store = store
-        self.steps = steps or load_ladder()
+    def __init__(self, ladder: Ladder) -> None:
+        self.ladder = ladder
+        self.store = ladder.store
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, TrainingCompleted):
@@ -113,6 +85,8 @@ class LadderProcess(Projection):
             )
         elif not (isinstance(event, ExamResultRecorded) and event.passed):
             return
+        if not await first_time(conn, self.name, envelope):
+            return  # a rebuild replays it: the facts above are refilled, nothing decided
         worker_id = event.worker_id  # type: ignore[attr-defined]
         tx = Transaction(
             self.store,
@@ -124,17 +98,12 @@ class LadderProcess(Projection):
             ),
         )
         worker = await tx.load(Worker, worker_id)
-        if worker is None:
-            return  # another registry node owns this worker and decides for them
-        tx.ctx = CommandContext(
-            actor="registry.ladder",
-            department=worker.profile.get("department"),
-            correlation_id=envelope.correlation_id,
-            causation_id=envelope.id,
-        )
-        if isinstance(event, ExamResultRecorded):
+        if worker is not None and isinstance(event, ExamResultRecorded):
+            # The node that owns the worker records the certificate; a node with the
+            # census decides for the person (its WorkerCertified brings it there).
+            tx.ctx = replace(tx.ctx, department=worker.profile.get("department"))
             await self._certify(tx, worker, event, envelope.time.date())
-        await self.decide(tx, worker, date.today())
+        await self.ladder.decide(tx, worker_id, date.today())
 
     async def _certify(
         self, tx: Transaction, worker: Worker, event: ExamResultRecorded, recorded_on: date
@@ -152,17 +121,6 @@ class LadderProcess(Projection):
             # another level): retrying cannot help; the refusal is logged, not looped on.
             log.warning("exam result for %s not recorded as a certificate: %s", worker.id, err)
 
-    async def decide(self, tx: Transaction, worker: Worker, as_of: date) -> list[Decision]:
-        certificates = [(c.level, c.certified_on) for c in worker.certificates]
-        facts = await ladder_facts(tx.conn, worker.id, certificates)
-        decisions = evaluate(self.steps, facts, as_of)
-        standing = await tx.load(LadderStanding, standing_id(worker.id)) or LadderStanding(
-            standing_id(worker.id)
-        )
-        standing.decide(decisions, as_of)
-        await tx.save(standing)
-        return decisions
-
 
 class LadderCertificateWatch(Projection):
     """Certificates recorded any other way (a roster, the API) move the ladder too."""
@@ -171,27 +129,30 @@ class LadderCertificateWatch(Projection):
     contract = REGISTRY_STREAM
     metadata = MetaData()
 
-    def __init__(self, process: LadderProcess) -> None:
-        self.process = process
-        # Below the lowest level any rule asks for, a certificate cannot change a decision
-        # (a bulk roster of assistant certificates costs nothing here).
+    def __init__(self, ladder: Ladder) -> None:
+        self.ladder = ladder
+        # Below the lowest level any rule asks about, a certificate cannot change a
+        # decision (with rules that ask only about 社会工作师, an assistant roster costs
+        # nothing here).
         levels = [
             CertificateLevel(rule["level"]).rank
-            for step in process.steps
+            for step in ladder.steps
             for rule in step.rules
-            if rule["kind"] == "certificate_held"
+            if rule["kind"] in ("certificate_held", "certificate_not_held")
         ]
-        self.min_rank = min(levels, default=0)
+        self.min_rank = min(levels, default=len(CertificateLevel) + 1)
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if (
             not isinstance(event, WorkerCertified)
-            or envelope.source != self.process.store.identity.source
             or event.level.rank < self.min_rank
+            # Without the census a node decides for its own records only.
+            or (not self.ladder.census and envelope.source != self.ladder.store.identity.source)
+            or not await first_time(conn, self.name, envelope)
         ):
             return
         tx = Transaction(
-            self.process.store,
+            self.ladder.store,
             conn,
             CommandContext(
                 actor="registry.ladder",
@@ -200,6 +161,44 @@ class LadderCertificateWatch(Projection):
                 causation_id=envelope.id,
             ),
         )
-        worker = await tx.load(Worker, event.worker_id)
-        if worker is not None:
-            await self.process.decide(tx, worker, date.today())
+        await self.ladder.decide(tx, event.worker_id, date.today(), roster_only=True)
+
+
+class LadderCensusWatch(Projection):
+    """A census link or unlink moves a record's facts to another person: both records'
+    persons are decided for again (the census's own read model says who they are now)."""
+
+    name = "ladder_census"
+    contract = REGISTRY_STREAM
+    metadata = MetaData()
+
+    def __init__(self, ladder: Ladder) -> None:
+        self.ladder = ladder
+
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type == "census"
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if not isinstance(event, RecordsLinked | RecordsUnlinked) or not await first_time(
+            conn, self.name, envelope
+        ):
+            return
+        tx = Transaction(
+            self.ladder.store,
+            conn,
+            CommandContext(
+                actor="registry.ladder",
+                correlation_id=envelope.correlation_id,
+                causation_id=envelope.id,
+            ),
+        )
+        workers = await conn.scalars(
+            select(census_records.c.worker_id).where(census_records.c.key.in_([event.a, event.b]))
+        )
+        decided: set[str] = set()
+        for worker_id in sorted(workers):
+            if worker_id in decided:
+                continue
+            found = await self.ladder.decide(tx, worker_id, date.today(), roster_only=True)
+            if found is not None:
+                decided.update(found[0].worker_ids)

@@ -1,4 +1,4 @@
-"""The career ladder's rules (三级进阶), read from ``rules.toml`` and evaluated — pure.
+"""The career ladder's rules (三级进阶), as ``config`` read them, evaluated — pure.
 
 A decision lists every rule of a step with whether it is met and what the worker has,
 so a refusal always says why (e.g. "62 h of 90 h in the last 3 years").
@@ -6,32 +6,27 @@ so a refusal always says why (e.g. "62 h of 90 h in the last 3 years").
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.resources import files
 from typing import Any
 
 from shegong.contracts.ladder import RuleOutcome
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import AppraisalGrade
+from shegong.registry.ladder.config import KINDS, Step, load_ladder
+
+__all__ = ["Decision", "Facts", "Step", "evaluate", "load_ladder", "years_before"]
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What the events say about one worker, as of a day."""
+    """What the events say about one person (all of their records), as of a day."""
 
     certificates: list[tuple[CertificateLevel, date]] = field(default_factory=list)
     training: list[tuple[date, float]] = field(default_factory=list)
     appraisals: list[tuple[str, AppraisalGrade, date]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    label: str
-    label_zh: str
-    rules: list[dict[str, Any]]
+    # (hired_on, left_on) of each record that names a hire date.
+    service: list[tuple[date, date | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -55,18 +50,6 @@ class Decision:
         }
 
 
-def load_ladder(text: str | None = None) -> list[Step]:
-    """The steps from ``rules.toml`` (or ``text``); an unknown rule kind fails here."""
-    config = tomllib.loads(text or files(__package__).joinpath("rules.toml").read_text("utf-8"))
-    steps = []
-    for key, step in config["steps"].items():
-        for rule in step["rules"]:
-            if rule["kind"] not in _EVALUATORS:
-                raise ValueError(f"ladder rule {rule.get('key')}: unknown kind {rule['kind']!r}")
-        steps.append(Step(key, step["label"], step["label_zh"], list(step["rules"])))
-    return steps
-
-
 def years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -83,6 +66,25 @@ def _certificate_held(rule: dict[str, Any], facts: Facts, as_of: date) -> tuple[
     since = min(held)
     met = since <= years_before(as_of, years)
     return met, f"{level.zh} or above since {since.isoformat()} (needs {years} years)"
+
+
+def _certificate_not_held(rule: dict[str, Any], facts: Facts, as_of: date) -> tuple[bool, str]:
+    level = CertificateLevel(rule["level"])
+    held = [lv for lv, d in facts.certificates if lv.rank >= level.rank and d <= as_of]
+    if held:
+        best = max(held, key=lambda lv: lv.rank)
+        return False, f"already holds {best.zh}"
+    return True, f"no {level.zh} or above yet"
+
+
+def _in_service(rule: dict[str, Any], facts: Facts, as_of: date) -> tuple[bool, str]:
+    years = int(rule["years"])
+    active = [h for h, left in facts.service if h <= as_of and (left is None or left > as_of)]
+    if not active:
+        return False, "not in service on any roster"
+    since = min(active)
+    met = since <= years_before(as_of, years)
+    return met, f"in service since {since.isoformat()} (needs {years} years)"
 
 
 def _training_hours(rule: dict[str, Any], facts: Facts, as_of: date) -> tuple[bool, str]:
@@ -105,9 +107,14 @@ def _appraisal_at_least(rule: dict[str, Any], facts: Facts, as_of: date) -> tupl
 
 _EVALUATORS = {
     "certificate_held": _certificate_held,
+    "certificate_not_held": _certificate_not_held,
+    "in_service": _in_service,
     "training_hours": _training_hours,
     "appraisal_at_least": _appraisal_at_least,
 }
+
+
+assert set(_EVALUATORS) == set(KINDS), "every rule kind the file may name is evaluated"
 
 
 def evaluate(steps: list[Step], facts: Facts, as_of: date) -> list[Decision]:

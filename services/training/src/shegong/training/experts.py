@@ -1,0 +1,236 @@
+"""Experts at work in training (专家授课): the city expert pool (专家库) as training knows it,
+and experts assigned to lecture sessions.
+
+``ExpertRosterProjection`` follows the registry's ``ExpertPoolAdmitted`` /
+``ExpertPoolLeft``: who is in the pool now. ``POST /sessions/{id}/lecturers`` assigns an
+expert of the pool to a session (refused, in Chinese and English, for anyone not in the
+pool or no longer in it) as ``LecturerAssigned`` — one stream per session and expert,
+scoped like every change to a session (a department key,
+its own sessions only) and named by the key that asked. ``LecturesProjection`` keeps the
+deployments; ``GET /experts/{id}/deployments`` lists an expert's lectures and hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Boolean, Column, Date, Float, MetaData, String, Table, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shegong.contracts import Envelope, Event
+from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
+from shegong.contracts.registry import REGISTRY_STREAM
+from shegong.contracts.training import TRAINING_STREAM, LecturerAssigned
+from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.auth import Ctx
+from shegong.kernel.db import reading
+from shegong.kernel.projection import Projection
+from shegong.kernel.store import EventStore
+from shegong.training.application.handlers import TrainingCommands
+from shegong.training.projections.workforce import trainees
+
+roster_metadata = MetaData()
+metadata = MetaData()
+
+experts = Table(
+    "tr_experts",
+    roster_metadata,
+    Column("worker_id", String(64), primary_key=True),
+    Column("admitted_on", Date, nullable=False),
+    Column("left_on", Date),
+    Column("active", Boolean, nullable=False),
+)
+
+lectures = Table(
+    "tr_lectures",
+    metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("expert_id", String(64), primary_key=True, index=True),
+    Column("held_on", Date, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("department", String(64)),
+)
+
+
+class ExpertRosterProjection(Projection):
+    name = "training_experts"
+    contract = REGISTRY_STREAM
+    metadata = roster_metadata
+
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type == "ladder"
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        await apply_roster(conn, event)
+
+
+async def apply_roster(conn: AsyncConnection, event: Event) -> None:
+    """The pool as the registry's events tell it (shared with matching's roster)."""
+    if isinstance(event, ExpertPoolAdmitted):
+        await conn.execute(delete(experts).where(experts.c.worker_id == event.worker_id))
+        await conn.execute(
+            experts.insert().values(
+                worker_id=event.worker_id, admitted_on=event.admitted_on, active=True
+            )
+        )
+    elif isinstance(event, ExpertPoolLeft):
+        await conn.execute(
+            experts.update()
+            .where(experts.c.worker_id == event.worker_id)
+            .values(active=False, left_on=event.left_on)
+        )
+
+
+class LecturesProjection(Projection):
+    name = "training_lectures"
+    contract = TRAINING_STREAM
+    metadata = metadata
+
+    def wants(self, envelope: Envelope) -> bool:
+        return envelope.aggregate_type == "lecture"
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, LecturerAssigned):
+            key = (lectures.c.session_id == event.session_id) & (
+                lectures.c.expert_id == event.expert_id
+            )
+            await conn.execute(delete(lectures).where(key))
+            await conn.execute(
+                lectures.insert().values(
+                    session_id=event.session_id,
+                    expert_id=event.expert_id,
+                    held_on=event.held_on,
+                    hours=event.hours,
+                    department=event.department,
+                )
+            )
+
+
+class Lecture(Aggregate):
+    """One expert lecturing one session."""
+
+    type_name = "lecture"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.assigned = False
+
+    def assign(self, event: LecturerAssigned) -> None:
+        if self.assigned:
+            raise DomainError(
+                f"{event.expert_id} already lectures session {event.session_id} (已安排该专家授课)",
+                field="expert_id",
+                code="conflict",
+            )
+        self.record(event)
+
+    def when_LecturerAssigned(self, e: LecturerAssigned) -> None:
+        self.assigned = True
+
+
+def lecture_id(session_id: str, expert_id: str) -> str:
+    """The stream of one expert's lecture in one session (a digest: stream ids are short)."""
+    return "lecture:" + hashlib.sha256(f"{session_id}\n{expert_id}".encode()).hexdigest()[:40]
+
+
+class AssignLecturer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expert_id: str = Field(min_length=1, max_length=64, description="The expert's worker id")
+    hours: float | None = Field(
+        default=None, ge=0, le=1000, description="Hours taught (default: the session's)"
+    )
+
+
+async def active_expert(conn: AsyncConnection, expert_id: str) -> None:
+    """Refused unless ``expert_id`` is in the city expert pool now."""
+    row = (await conn.execute(select(experts).where(experts.c.worker_id == expert_id))).first()
+    if row is None or not row.active:
+        why = "left the expert pool" if row is not None else "is not in the expert pool"
+        why_zh = "已出库" if row is not None else "不在市级专家库中"
+        raise DomainError(
+            f"{expert_id} {why}: only an expert of the pool may be assigned "
+            f"({why_zh}，只能安排专家库中的专家)",
+            field="expert_id",
+            code="conflict",
+        )
+
+
+def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
+    router = APIRouter(tags=["experts"])
+
+    @router.post(
+        "/sessions/{session_id}/lecturers",
+        status_code=201,
+        summary="Assign an expert of the pool to lecture a session (专家授课)",
+    )
+    async def assign(session_id: str, cmd: AssignLecturer, ctx: Ctx) -> dict[str, Any]:
+        async with store.transaction(ctx) as tx:
+            session = await TrainingCommands.session(tx, session_id)  # scoped like any change
+            await active_expert(tx.conn, cmd.expert_id)
+            hours = session.hours if cmd.hours is None else cmd.hours
+            if hours > session.hours:
+                raise DomainError(
+                    f"hours {hours} exceed the session's {session.hours} (学时超过本班次学时)",
+                    field="hours",
+                )
+            stream = lecture_id(session_id, cmd.expert_id)
+            lecture = await tx.load(Lecture, stream) or Lecture(stream)
+            event = LecturerAssigned(
+                session_id=session_id,
+                expert_id=cmd.expert_id,
+                hours=hours,
+                held_on=session.held_on,
+                department=session.department,
+            )
+            lecture.assign(event)
+            saved = await tx.save(lecture)
+        return {
+            "lecture": event.data(),
+            "events": [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in saved],
+        }
+
+    @router.get("/experts", summary="The city expert pool as training knows it (专家库)")
+    async def pool(include_left: bool = False) -> list[dict[str, Any]]:
+        query = (
+            select(experts, trainees.c.name, trainees.c.organization)
+            .join(trainees, trainees.c.worker_id == experts.c.worker_id, isouter=True)
+            .order_by(experts.c.worker_id)
+        )
+        if not include_left:
+            query = query.where(experts.c.active.is_(True))
+        async with reading(engine) as conn:
+            return [r._asdict() for r in await conn.execute(query)]
+
+    @router.get(
+        "/experts/{expert_id}/deployments",
+        summary="An expert's lectures and hours (专家授课记录)",
+    )
+    async def deployments(expert_id: str) -> dict[str, Any]:
+        async with reading(engine) as conn:
+            rows = [
+                r._asdict()
+                for r in await conn.execute(
+                    select(lectures)
+                    .where(lectures.c.expert_id == expert_id)
+                    .order_by(lectures.c.held_on, lectures.c.session_id)
+                )
+            ]
+            hours = await conn.scalar(
+                select(func.coalesce(func.sum(lectures.c.hours), 0)).where(
+                    lectures.c.expert_id == expert_id
+                )
+            )
+            member = (
+                await conn.execute(select(experts).where(experts.c.worker_id == expert_id))
+            ).first()
+        return {
+            "expert_id": expert_id,
+            "in_pool": bool(member and member.active),
+            "lectures": rows,
+            "hours": float(hours or 0),
+        }
+
+    return router
