@@ -50,6 +50,7 @@ from shegong.matching.application.provider_state import (
     release_capacity,
     take_capacity,
 )
+from shegong.matching.application.resident_privacy import purged_notice
 from shegong.matching.domain.commands import (
     Accept,
     Assign,
@@ -418,6 +419,7 @@ class MatchingCommands:
             request = await tx.load(Request, request_id)
             if request is None:
                 raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            await purged_notice(tx.conn, request_id)  # 410: deleted (retention, erasure)
             if request.provider_id != provider_id or request.status not in (
                 "accepted",
                 "in_delivery",

@@ -355,7 +355,11 @@ def h5_app(
         same phone placed before)."""
         async with reading(engine) as conn:
             found = await conn.scalar(
-                select(resident_data.c.phone).where(resident_data.c.phone_hash == phone_hash)
+                select(resident_data.c.phone)
+                .where(
+                    (resident_data.c.phone_hash == phone_hash) & resident_data.c.phone.is_not(None)
+                )
+                .limit(1)
             )
         return str(found) if found else None
 
