@@ -18,6 +18,7 @@ from shegong.matching.api.programmes import programmes_router
 from shegong.matching.api.reports import reports_router
 from shegong.matching.api.residents import residents_router
 from shegong.matching.api.routes import providers_router, requests_router
+from shegong.matching.api.volunteers import volunteers_router
 from shegong.matching.application.needs import NeedsImporter
 from shegong.matching.application.notifications import NotificationSender
 from shegong.matching.application.programmes import ProgrammeCommands
@@ -85,6 +86,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
             h5_links_router(rt.store, rt.engine, signer, settings),
             residents_router(rt.store, hasher),
+            volunteers_router(rt.store, hasher),
         ],
     )
     # The public mobile pages: their own app, outside the API keys (guarded by signed
