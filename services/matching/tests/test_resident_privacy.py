@@ -22,8 +22,10 @@ from shegong.kernel.testing import eventually
 from shegong.matching.adapters.tables import requests, resident_data
 from shegong.matching.domain.request import Request
 
-from .conftest import Matching
+from .conftest import COMMUNITY, Matching
 from .test_access import ADDRESS, PHONE, Keys, as_, ok, place, refused, volunteer
+from .test_h5 import NUMBER as H5_NUMBER
+from .test_h5 import order_as_resident
 
 OTHER_PHONE, NOTES = "13909312002", "独居老人王大爷，腿脚不便"
 
@@ -223,4 +225,39 @@ async def test_an_erasure_request_leaves_only_keyed_references(
         assert "ResidentContactPurged" in raw
         assert PHONE not in raw and ADDRESS not in raw
     # A rebuild of each order from its events brings back none of it.
+    await replayed_equals_rows(m)
+
+
+async def test_a_resident_erases_their_data_from_their_own_page(
+    database_url: str, start_matching: Any
+) -> None:
+    m: Matching = await start_matching(database_url)
+    await m.ok(
+        "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+    )
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=m.app), base_url="http://m"
+        ) as resident,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=m.app), base_url="http://m"
+        ) as stranger,
+    ):
+        order = await order_as_resident(m, resident)
+        rid = order.split("/h5/o/")[1].split("?")[0]
+        assert "删除我的信息" in (await resident.get("/h5/me")).text
+        # Without the phone's cookie: nothing to erase, nothing erased.
+        assert (await stranger.post("/h5/me/erase")).status_code == 403
+        assert (await vault(m))[rid].phone == H5_NUMBER
+
+        assert (await resident.get("/h5/me/erase")).status_code == 200
+        done = await resident.post("/h5/me/erase")
+        assert done.status_code == 200 and "已删除您 1 个订单" in done.text
+        row = (await vault(m))[rid]
+        assert (row.phone, row.address, row.purge_reason) == (None, None, "erasure")
+        assert (await m.request(rid))["notes"] is None
+        # The cookie is gone: the page asks for the phone again.
+        assert (await resident.get("/h5/me")).status_code == 403
+    (event,) = [e for e in await stored_events(m) if e["type"] == "ResidentContactPurged"]
+    assert event["data"]["reason"] == "erasure" and event["data"]["request_id"] == rid
     await replayed_equals_rows(m)

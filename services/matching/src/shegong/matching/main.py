@@ -27,6 +27,7 @@ from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.resident_privacy import ContactRetention
 from shegong.matching.application.scheduler import EscalationScheduler
 from shegong.matching.h5.app import h5_app, worker_link
+from shegong.matching.h5.erasure import add_resident_erasure
 from shegong.matching.h5.guard import Codes, Limits, Signer
 from shegong.matching.h5.notify import notifier_for
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
@@ -91,19 +92,18 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     )
     # The public mobile pages: their own app, outside the API keys (guarded by signed
     # links, one-time codes and rate limits instead: h5/guard.py).
-    app.mount(
-        "/h5",
-        h5_app(
-            commands,
-            runtime.engine,
-            Limits(runtime.redis, settings.stream_prefix),
-            Codes(runtime.redis, settings.stream_prefix, signer),
-            signer,
-            hasher,
-            notifier,
-            settings,
-        ),
+    h5 = h5_app(
+        commands,
+        runtime.engine,
+        Limits(runtime.redis, settings.stream_prefix),
+        Codes(runtime.redis, settings.stream_prefix, signer),
+        signer,
+        hasher,
+        notifier,
+        settings,
     )
+    add_resident_erasure(h5, runtime.store, hasher, signer)
+    app.mount("/h5", h5)
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager

@@ -608,7 +608,11 @@ def h5_app(
             for r in rows
         )
         return html(
-            page("我的订单", card(f'<ul class="plain">{items or "<li>暂无订单</li>"}</ul>'))
+            page(
+                "我的订单",
+                card(f'<ul class="plain">{items or "<li>暂无订单</li>"}</ul>')
+                + '<p class="muted"><a href="/h5/me/erase">删除我的信息</a></p>',
+            )
         )
 
     # -- the worker (接单) ----------------------------------------------------------------
