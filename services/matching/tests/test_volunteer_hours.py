@@ -132,10 +132,24 @@ async def test_a_teams_hours_go_to_the_members_who_served(m: Matching, keys: Key
             ("社区非洲鼓队", drums, 2.0, "volunteer")
         }
         totals = ok(await civil.get("/hours"))["totals"]
-        assert totals["person"] == {"队员甲": 2.0, "队员乙": 2.0}
+        assert totals["person"] == {"队员甲": 2.0, "队员乙": 2.0}  # person-hours
         # The follow-up rates the delivery: every member's entry of it.
         ok(await civil.post(f"/requests/{rid}/follow-up", json={"satisfaction": 4}))
         assert {e["satisfaction"] for e in await ledger(civil)} == {4}
+
+        # The indicators count that delivery and its rating once, its hours per member.
+        for rating in (2, None):
+            other = (await place(civil))["request_id"]
+            assign = {"provider_id": a, "staff": "王主任"}
+            ok(await civil.post(f"/requests/{other}/assign", json=assign))
+            ok(await civil.post(f"/requests/{other}/finish", json={"hours": 1}))
+            if rating:
+                ok(await civil.post(f"/requests/{other}/follow-up", json={"satisfaction": rating}))
+        year = {"year": datetime.now(UTC).year}
+        figures = ok(await civil.get("/indicators/services", params=year))
+        assert figures["mean_satisfaction"] == 3.0  # (4 + 2) / 2, not (4 + 4 + 2) / 3
+        assert figures["follow_up_coverage"] == 0.6667  # 2 / 3, not 3 / 4
+        assert figures["hours"]["volunteer"] == 2 + 2 + 1 + 1
 
         # At a programme too; members only for a team.
         pid = await programme(civil)
@@ -144,7 +158,7 @@ async def test_a_teams_hours_go_to_the_members_who_served(m: Matching, keys: Key
         ok(await civil.post(url, json=served))
         solo = {"occurrence": str(today), "provider_id": a, "hours": 1, "members": [b]}
         error(await civil.post(url, json=solo), 422, "members")
-        assert len(await ledger(civil)) == 3
+        assert len(await ledger(civil)) == 5
 
         credited = [e for e in await events(m) if e.type == "TeamHoursCredited"]
         assert [c.data["members"] for c in credited] == [[a, b], [b]]
