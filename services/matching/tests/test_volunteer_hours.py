@@ -89,6 +89,8 @@ async def test_programme_check_ins_of_who_served_add_hours_to_the_ledger(
         started = datetime.fromisoformat(entry["started_at"])
         assert started.astimezone(UTC).hour == 1  # 09:00 Beijing time
         assert datetime.fromisoformat(entry["finished_at"]) - started == timedelta(hours=1.5)
+        exported = _csv((await civil.get("/hours/export.csv")).content)
+        assert exported[1][1] == "王志愿" and exported[1][-1] == ""  # no 回访 to wait for
 
         # Another department's volunteer is not the programme's to count (not named).
         msg = error(
