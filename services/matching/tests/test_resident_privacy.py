@@ -261,3 +261,18 @@ async def test_a_resident_erases_their_data_from_their_own_page(
     (event,) = [e for e in await stored_events(m) if e["type"] == "ResidentContactPurged"]
     assert event["data"]["reason"] == "erasure" and event["data"]["request_id"] == rid
     await replayed_equals_rows(m)
+
+
+async def test_the_workers_page_says_the_contact_was_erased(
+    database_url: str, start_matching: Any
+) -> None:
+    m: Matching = await start_matching(database_url)
+    body = {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}
+    helper = (await m.ok("POST", "/providers", body, 201))["provider_id"]
+    rid = (await m.place(resident_phone=PHONE))["request"]["request_id"]
+    await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": helper})
+    link = (await m.ok("POST", f"/providers/{helper}/worker-link"))["url"]
+    await m.ok("POST", "/residents/erasure", {"phone": PHONE})
+    page = await m.client.post(f"{link}/{rid}/contact")
+    assert page.status_code == 403 and "应居民本人要求删除" in page.text
+    assert PHONE not in page.text

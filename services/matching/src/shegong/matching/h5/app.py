@@ -818,7 +818,8 @@ def h5_app(
         try:
             contact = await commands.view_contact(rid, me, provider_ctx(me))
         except (DomainError, AuthError) as err:
-            return html(page("居民联系方式", box("error", str(err), "error")), 403)
+            said = getattr(err, "message_zh", None) or str(err)  # 410: deleted, in Chinese
+            return html(page("居民联系方式", box("error", said, "error")), 403)
         body = card(
             f'<dl><dt>电话</dt><dd data-testid="resident-phone">{e(contact["phone"] or "—")}</dd>'
             f"<dt>地址</dt><dd>{e(contact['address'] or '—')}</dd></dl>"
