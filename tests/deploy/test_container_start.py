@@ -101,6 +101,7 @@ def container_env(
         "PII_HASH_KEY": "k" * 32,
         "API_KEYS": json.dumps([admin.model_dump(mode="json")]),
         "ADMIN_KEY_FOR_TEST": admin_key,
+        **{f"REDIS_PASSWORD_{s.upper()}": f"{s}-redis-password" for s in SERVICES},
     }
     port = _free_port()
     envs = {}
@@ -110,7 +111,8 @@ def container_env(
         assert "@postgres:5432/" in env["DATABASE_URL"]
         env["DATABASE_URL"] = postgres_url
         if "REDIS_URL" in env:
-            assert env["REDIS_URL"] == "redis://redis:6379/0"
+            # Its own Redis user (tests/deploy/test_deploy_files.py starts that Redis).
+            assert env["REDIS_URL"] == f"redis://{service}:{service}-redis-password@redis:6379/0"
             env["REDIS_URL"] = redis_url
         if "PORT" in env:
             env["PORT"] = str(port)

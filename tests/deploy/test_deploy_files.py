@@ -387,10 +387,10 @@ def test_dev_secret_values_are_obviously_dev() -> None:
     assert secret["metadata"]["name"].startswith(SECRET_NAME)
     values = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
     for key, value in values.items():
-        if key != "redis-url":
-            assert "dev-only" in value, f"dev Secret {key} does not look like a dev value"
+        assert "dev-only" in value, f"dev Secret {key} does not look like a dev value"
     databases = {f"{s}-database-url" for s in SERVICES - WEB}
-    assert databases | {"redis-url", "pii-hash-key", "api-keys"} <= set(values)
+    redis = {f"{s}-redis-url" for s in SERVICES - WEB}
+    assert databases | redis | {"pii-hash-key", "api-keys"} <= set(values)
     assert {f"{s}-session-secret" for s in WEB} <= set(values)
 
 

@@ -16,15 +16,19 @@ from shegong.matching.adapters.tables import metadata as tables_metadata
 from shegong.matching.api.h5_links import h5_links_router
 from shegong.matching.api.programmes import programmes_router
 from shegong.matching.api.reports import reports_router
+from shegong.matching.api.residents import residents_router
 from shegong.matching.api.routes import providers_router, requests_router
+from shegong.matching.api.volunteers import volunteers_router
 from shegong.matching.application.needs import NeedsImporter
 from shegong.matching.application.notifications import NotificationSender
 from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
+from shegong.matching.application.resident_privacy import ContactRetention
 from shegong.matching.application.scheduler import EscalationScheduler
 from shegong.matching.experts import ExpertRosterProjection, SupervisionsProjection, experts_router
 from shegong.matching.h5.app import h5_app, worker_link
+from shegong.matching.h5.erasure import add_resident_erasure
 from shegong.matching.h5.guard import Codes, Limits, Signer
 from shegong.matching.h5.notify import notifier_for
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
@@ -56,6 +60,11 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     commands = MatchingCommands(runtime.store, hasher, settings)
     provider_commands = ProviderCommands(runtime.store, settings.matching_default_capacity)
     scheduler = EscalationScheduler(runtime.engine, commands, settings.matching_scheduler_tick_s)
+    retention = ContactRetention(
+        runtime.store,
+        settings.matching_contact_retention_days,
+        settings.matching_contact_retention_tick_s,
+    )
     key = (
         settings.pii_hash_key.get_secret_value()
         if settings.pii_hash_key is not None
@@ -81,23 +90,24 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
             h5_links_router(rt.store, rt.engine, signer, settings),
             experts_router(commands, rt.engine),
+            residents_router(rt.store, hasher),
+            volunteers_router(rt.store, hasher),
         ],
     )
     # The public mobile pages: their own app, outside the API keys (guarded by signed
     # links, one-time codes and rate limits instead: h5/guard.py).
-    app.mount(
-        "/h5",
-        h5_app(
-            commands,
-            runtime.engine,
-            Limits(runtime.redis, settings.stream_prefix),
-            Codes(runtime.redis, settings.stream_prefix, signer),
-            signer,
-            hasher,
-            notifier,
-            settings,
-        ),
+    h5 = h5_app(
+        commands,
+        runtime.engine,
+        Limits(runtime.redis, settings.stream_prefix),
+        Codes(runtime.redis, settings.stream_prefix, signer),
+        signer,
+        hasher,
+        notifier,
+        settings,
     )
+    add_resident_erasure(h5, runtime.store, hasher, signer)
+    app.mount("/h5", h5)
     runtime_lifespan = app.router.lifespan_context
 
     @asynccontextmanager
@@ -106,16 +116,18 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         async with runtime_lifespan(app):
             scheduler.start()
             sender.start()
+            retention.start()
             try:
                 yield
             finally:
+                await retention.stop()
                 await sender.stop()
                 await scheduler.stop()
 
     app.router.lifespan_context = lifespan
     app.state.commands, app.state.scheduler = commands, scheduler
     app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
-    app.state.notifications = sender
+    app.state.notifications, app.state.retention = sender, retention
     return app
 
 

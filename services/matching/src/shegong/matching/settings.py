@@ -11,6 +11,10 @@ The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``log``, the embedded default,
 ``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime; the
 same notifier tells providers of offers and staff of escalations and overdue follow-ups
 (``MATCHING_NOTIFY_TICK_S``: how often the outbox is sent).
+
+Residents' contact data: ``MATCHING_CONTACT_RETENTION_DAYS`` after an order closed its
+phone and address are deleted from the vault (checked every
+``MATCHING_CONTACT_RETENTION_TICK_S``; ``application/resident_privacy.py``).
 """
 
 from __future__ import annotations
@@ -40,3 +44,5 @@ class MatchingSettings(ServiceSettings):
     matching_h5_posts_per_min: int = Field(default=30, ge=1)
     matching_h5_codes_per_phone: int = Field(default=3, ge=1)  # per 10 minutes
     matching_h5_codes_per_ip: int = Field(default=10, ge=1)  # per hour
+    matching_contact_retention_days: float = Field(default=180, gt=0, le=3650)
+    matching_contact_retention_tick_s: float = Field(default=3600, gt=0)

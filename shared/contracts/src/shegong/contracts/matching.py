@@ -283,13 +283,21 @@ class ProgrammeCreated(Event):
 
 
 class CheckedIn(Event):
-    """Someone checked in (打卡) at an occurrence of a programme."""
+    """Someone checked in (打卡) at an occurrence of a programme: a participant, or a
+    provider who served there (``provider_id`` with ``hours``: the hours go to the
+    hours ledger; a team's to the ``members`` who served, each for those hours)."""
 
     aggregate_type = "programme"
     type: Literal["CheckedIn"] = "CheckedIn"
     programme_id: str
     occurrence: date
     participant: str = Field(max_length=128, description="Participant name or masked id")
+    provider_id: str | None = Field(default=None, description="The provider who served")
+    hours: float | None = Field(default=None, gt=0, le=24, description="Hours served")
+    members: list[str] = Field(
+        default_factory=list, description="A team's members who served (volunteer ids)"
+    )
+    started_at: datetime | None = Field(default=None, description="When the service began")
 
 
 class NeedRecorded(Event):
@@ -322,6 +330,49 @@ class ResidentContactViewed(Event):
     viewer_role: str
     viewer_department: str | None = None
     fields: list[str] = Field(description="Which fields were shown: phone, address")
+
+
+class ResidentContactPurged(Event):
+    """A resident's contact (phone, address) for an order was deleted from matching's
+    vault (个人信息删除): ``retention`` — the configured time after the order closed —
+    or ``erasure`` — the resident asked (then the order's masked forms and notes go
+    from the read models too). Which fields were deleted, never their values; the
+    phone's keyed hash is the only reference kept."""
+
+    aggregate_type = "request"
+    type: Literal["ResidentContactPurged"] = "ResidentContactPurged"
+    request_id: str
+    department: str | None = Field(
+        default=None, description="Department that owns the order (None: the city's)"
+    )
+    reason: Literal["retention", "erasure"]
+    fields: list[str] = Field(description="What was deleted: phone, address, notes")
+    resident_phone_hash: KeyedHash | None = None
+
+
+class TeamHoursCredited(Event):
+    """A volunteer team's service was credited to the members who served (each for the
+    hours served): an order's delivery or a programme's check-in."""
+
+    aggregate_type = "team-hours"
+    type: Literal["TeamHoursCredited"] = "TeamHoursCredited"
+    team_id: str
+    members: list[str] = Field(min_length=1, description="Volunteer ids, one entry each")
+    hours: float = Field(gt=0, le=24 * 14)
+    request_id: str | None = None
+    programme_id: str | None = None
+
+
+class VolunteerNumberSet(Event):
+    """A volunteer's national volunteer number (志愿者编号, for the national volunteer
+    record) was recorded or changed: the number stays in matching's vault; here only
+    its keyed hash and a masked form."""
+
+    aggregate_type = "volunteer-number"
+    type: Literal["VolunteerNumberSet"] = "VolunteerNumberSet"
+    provider_id: str
+    number_hash: KeyedHash
+    number_masked: Masked
 
 
 class NotificationSent(Event):
@@ -367,6 +418,9 @@ MatchingEvent = Annotated[
     | CheckedIn
     | NeedRecorded
     | ResidentContactViewed
+    | ResidentContactPurged
+    | TeamHoursCredited
+    | VolunteerNumberSet
     | NotificationSent
     | SupervisorAssigned
     | AccessRecorded
@@ -397,6 +451,9 @@ MATCHING_STREAM = StreamContract(
         CheckedIn,
         NeedRecorded,
         ResidentContactViewed,
+        ResidentContactPurged,
+        TeamHoursCredited,
+        VolunteerNumberSet,
         NotificationSent,
         SupervisorAssigned,
         *ACCESS_EVENTS,

@@ -284,6 +284,10 @@ class PersonalDataHasher:
         are one person. A mobile's 11 digits digest as ``phone()`` of the same number."""
         return self._digest("phone:" + digits)
 
+    def volunteer_number(self, number: str) -> str:
+        """Digest of a national volunteer number (志愿者编号), upper-cased, spaces removed."""
+        return self._digest("volunteer:" + _compact(number).upper())
+
     def _remember(self, raw: str, canonical: str) -> str:
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()

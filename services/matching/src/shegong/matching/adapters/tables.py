@@ -129,6 +129,22 @@ resident_data = Table(
     Column("phone", String(20)),
     Column("phone_hash", String(64), index=True),
     Column("address", String(200)),
+    # Set when the values were deleted (matching_0006): ``retention`` or ``erasure``;
+    # the phone's keyed hash stays, the only reference kept.
+    Column("purged_at", DateTime(timezone=True)),
+    Column("purge_reason", String(16)),
+)
+
+# The volunteers' national volunteer numbers (志愿者编号, matching_0007): raw here only;
+# the bus carries the keyed hash and the masked form.
+volunteer_numbers = Table(
+    "volunteer_numbers",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("number", String(64), nullable=False),
+    Column("number_hash", String(64), nullable=False, index=True),
+    Column("number_masked", String(64), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
 hours_ledger = Table(
@@ -153,6 +169,9 @@ hours_ledger = Table(
     # order's next delivery is another entry, with its own rating or none yet.
     Column("satisfaction", Integer),
     Column("followed_up_on", Date),
+    # The team whose service this member's entry credits (matching_0007): a team's
+    # hours go to the members who served, one entry each.
+    Column("team_id", String(64), index=True),
 )
 
 programmes = Table(

@@ -28,8 +28,10 @@ class TimeToAccept(BaseModel):
 
 class Hours(BaseModel):
     total: float = Field(
-        description="Hours of every delivery finished in the year (hours-ledger entries, "
-        "re-deliveries after a reopen included)"
+        description="Hours of every delivery finished in the year and of every programme "
+        "check-in of someone who served (hours-ledger entries, re-deliveries after a reopen "
+        "included); a team's service credited to its members counts once per member "
+        "(person-hours, 人时)"
     )
     volunteer: float = Field(
         description="Of those, the hours of volunteers and volunteer teams (志愿服务时长)"

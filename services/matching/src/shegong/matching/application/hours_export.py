@@ -66,7 +66,8 @@ def record_line(row: dict[str, Any]) -> Sequence[Any]:
         _stamp(row["started_at"]),
         _stamp(row["finished_at"]),
         f"{row['hours']:g}",
-        f"满意度 {satisfaction}/5" if satisfaction else "待回访",
+        # A programme's hours have no follow-up (回访) to wait for.
+        "" if row.get("programme_id") else f"满意度 {satisfaction}/5" if satisfaction else "待回访",
     )
 
 

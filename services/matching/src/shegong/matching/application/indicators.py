@@ -27,6 +27,11 @@ from shegong.matching.adapters.tables import check_ins, hours_ledger, programmes
 from shegong.matching.domain.request import level_rank
 
 VOLUNTEERS = (ProviderKind.VOLUNTEER.value, ProviderKind.VOLUNTEER_TEAM.value)
+# A delivery's ledger entries: one, or one per team member credited (written together):
+# a delivery and its rating count once.
+ONE_PER_DELIVERY = select(func.min(hours_ledger.c.entry)).group_by(
+    hours_ledger.c.request_id, hours_ledger.c.programme_id, hours_ledger.c.recorded_at
+)
 
 
 def _in_region(column: Any, region: str | None) -> Any:
@@ -84,6 +89,7 @@ async def service_indicators(
             await conn.execute(
                 select(hours_ledger.c.followed_up_on).where(
                     hours_ledger.c.request_id.is_not(None)
+                    & hours_ledger.c.entry.in_(ONE_PER_DELIVERY)
                     & (hours_ledger.c.year == year)
                     & (hours_ledger.c.finished_at < end)
                     & _in_region(hours_ledger.c.community, region)
@@ -94,6 +100,7 @@ async def service_indicators(
             await conn.scalars(
                 select(hours_ledger.c.satisfaction).where(
                     hours_ledger.c.satisfaction.is_not(None)
+                    & hours_ledger.c.entry.in_(ONE_PER_DELIVERY)
                     & (hours_ledger.c.followed_up_on >= date(year, 1, 1))
                     & (hours_ledger.c.followed_up_on <= day)
                     & _in_region(hours_ledger.c.community, region)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as clock
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,8 +20,10 @@ from shegong.contracts.matching import ProgrammeCreated, ServiceType
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import refuse_other_department
 from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.tables import check_ins, needs, programmes, requests
+from shegong.matching.application.provider_state import provider_department, provider_identity
+from shegong.matching.application.volunteer_hours import credit_hours
 from shegong.matching.domain.commands import CheckIn, CreateProgramme
 from shegong.matching.domain.programme import Programme, occurrences
 
@@ -69,16 +72,34 @@ class ProgrammeCommands:
                 )
             # A department records check-ins only at the programmes it runs.
             refuse_other_department(tx.ctx, programme.department)
-            new = programme.check_in(cmd.occurrence, cmd.participant, datetime.now(UTC).date())
+            participant = cmd.participant or f"provider:{cmd.provider_id}"
+            served = await served_at(tx, programme, cmd)
+            new = programme.check_in(
+                cmd.occurrence, participant, datetime.now(UTC).date(), **served
+            )
             await tx.save(programme)
             if new:
                 await tx.conn.execute(
                     check_ins.insert().values(
                         programme_id=programme_id,
                         occurrence=cmd.occurrence,
-                        participant=cmd.participant,
+                        participant=participant,
                     )
                 )
+                if cmd.provider_id is not None and cmd.hours is not None:
+                    assert programme.created is not None
+                    started = served["started_at"]
+                    await credit_hours(
+                        tx,
+                        cmd.provider_id,
+                        hours=cmd.hours,
+                        started=started,
+                        finished=started + timedelta(hours=cmd.hours),
+                        service_type=programme.created.service_type.value,
+                        community=programme.created.community,
+                        programme_id=programme_id,
+                        members=cmd.members,
+                    )
             count = await tx.conn.scalar(
                 select(func.count())
                 .select_from(check_ins)
@@ -154,3 +175,56 @@ async def programme_suggestions(
                 }
             )
     return out
+
+
+BEIJING = timezone(timedelta(hours=8))
+DEFAULT_START = clock(9, 0)
+
+
+async def served_at(tx: Transaction, programme: Programme, cmd: CheckIn) -> dict[str, Any]:
+    """A provider's service at the occurrence, checked: a provider of the programme's
+    department (or the one it names), starting on the occurrence's day (Beijing time)."""
+    if cmd.participant is None and cmd.provider_id is None:
+        raise DomainError(
+            "participant: name who attended, or the provider_id of who served "
+            "/ 请填写参加者，或服务方编号（provider_id）",
+            field="participant",
+        )
+    if (cmd.hours is None) != (cmd.provider_id is None):
+        field = "hours" if cmd.hours is None else "provider_id"
+        raise DomainError(
+            f"{field}: hours and provider_id go together — who served, for how long "
+            "/ 服务时长与服务方须同时填写",
+            field=field,
+        )
+    if cmd.members and cmd.provider_id is None:
+        raise DomainError(
+            "members: name the team (provider_id) they served in / 请填写队员所在的服务队",
+            field="members",
+        )
+    if cmd.provider_id is None:
+        return {}
+    assert programme.created is not None
+    await provider_identity(tx.conn, cmd.provider_id)  # 404 for nobody
+    if cmd.provider_id != programme.created.provider_id and (
+        await provider_department(tx, cmd.provider_id) != programme.department
+    ):
+        raise DomainError(
+            f"provider_id: {cmd.provider_id} is not among the providers of the programme's "
+            "department / 该服务方不属于本项目所属部门",
+            field="provider_id",
+        )
+    started = cmd.started_at or datetime.combine(cmd.occurrence, DEFAULT_START, BEIJING)
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=BEIJING)
+    if started.astimezone(BEIJING).date() != cmd.occurrence:
+        raise DomainError(
+            "started_at: not on the occurrence's day / 开始时间不在该次活动当天",
+            field="started_at",
+        )
+    return {
+        "provider_id": cmd.provider_id,
+        "hours": cmd.hours,
+        "members": list(cmd.members),
+        "started_at": started.astimezone(UTC),  # stored in UTC (SQLite keeps no zone)
+    }

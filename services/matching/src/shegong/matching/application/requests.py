@@ -50,6 +50,8 @@ from shegong.matching.application.provider_state import (
     release_capacity,
     take_capacity,
 )
+from shegong.matching.application.resident_privacy import purged_notice
+from shegong.matching.application.volunteer_hours import credit_hours
 from shegong.matching.domain.commands import (
     Accept,
     Assign,
@@ -327,24 +329,18 @@ class MatchingCommands:
             started = request.started_at or finished - timedelta(hours=cmd.hours)
             request.finish(finished, cmd.hours, follow_up_by)
             assert request.provider_id is not None and request.placed is not None
-            who = await provider_identity(tx.conn, request.provider_id)
             await release_capacity(tx.conn, request.provider_id, completed=True)
-            await tx.conn.execute(
-                hours_ledger.insert().values(
-                    request_id=request.id,
-                    provider_id=request.provider_id,
-                    provider_kind=who["kind"].value,
-                    person=who["name"],
-                    team=who["team"],
-                    organisation=who["organisation"],
-                    service_type=request.placed.service_type.value,
-                    community=request.placed.community,
-                    started_at=started,
-                    finished_at=finished,
-                    year=finished.year,
-                    hours=cmd.hours,
-                    recorded_at=_now(),
-                )
+            # The ledger: the provider's entry, or a team's members' (one each).
+            await credit_hours(
+                tx,
+                request.provider_id,
+                hours=cmd.hours,
+                started=started,
+                finished=finished,
+                service_type=request.placed.service_type.value,
+                community=request.placed.community,
+                request_id=request.id,
+                members=cmd.members,
             )
             await tx.save(request)
             await save_row(tx.conn, request, finished_ts=finished.timestamp())
@@ -362,15 +358,19 @@ class MatchingCommands:
             if provider_id:
                 await add_satisfaction(tx.conn, provider_id, cmd.satisfaction)
             # The rating belongs to the delivery just followed up: the order's latest
-            # ledger entry (an earlier delivery of a reopened order keeps its own).
+            # ledger entries — one, or a team's members' written together (an earlier
+            # delivery of a reopened order keeps its own).
             latest = (
-                select(func.max(hours_ledger.c.entry))
+                select(func.max(hours_ledger.c.recorded_at))
                 .where(hours_ledger.c.request_id == request.id)
                 .scalar_subquery()
             )
             await tx.conn.execute(
                 update(hours_ledger)
-                .where(hours_ledger.c.entry == latest)
+                .where(
+                    (hours_ledger.c.request_id == request.id)
+                    & (hours_ledger.c.recorded_at == latest)
+                )
                 .values(satisfaction=cmd.satisfaction, followed_up_on=on)
             )
             extra: dict[str, Any] = {"followed_up_on": on}
@@ -418,6 +418,7 @@ class MatchingCommands:
             request = await tx.load(Request, request_id)
             if request is None:
                 raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            await purged_notice(tx.conn, request_id)  # 410: deleted (retention, erasure)
             if request.provider_id != provider_id or request.status not in (
                 "accepted",
                 "in_delivery",

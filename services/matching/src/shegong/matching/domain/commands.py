@@ -57,6 +57,12 @@ class StartDelivery(_Command):
 class FinishDelivery(_Command):
     hours: float = Field(gt=0, le=24 * 14, description="服务时长 (hours)")
     finished_at: datetime | None = None
+    members: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="A volunteer team's members who served (volunteer ids): each is "
+        "credited the hours; none: the hours stay in the team's name",
+    )
 
 
 class RecordFollowUp(_Command):
@@ -104,5 +110,18 @@ class CreateProgramme(_Command):
 
 
 class CheckIn(_Command):
+    """A participant's check-in (打卡), or a provider's who served at the occurrence
+    (``provider_id`` and ``hours``: the hours go to the hours ledger)."""
+
     occurrence: date
-    participant: str = Field(min_length=1, max_length=128)
+    participant: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Who attended (a provider: its id)"
+    )
+    provider_id: str | None = Field(default=None, max_length=64, description="Who served")
+    hours: float | None = Field(default=None, gt=0, le=24, description="Hours served")
+    members: list[str] = Field(
+        default_factory=list, max_length=200, description="A team's members who served"
+    )
+    started_at: datetime | None = Field(
+        default=None, description="When the service began (default: 09:00 Beijing time)"
+    )

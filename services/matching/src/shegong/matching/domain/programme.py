@@ -5,6 +5,7 @@ at its occurrences."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -57,8 +58,10 @@ class Programme(Aggregate):
         assert self.created is not None
         return parse_rule(self.created.rrule, self.created.starts_on)
 
-    def check_in(self, occurrence: date, participant: str, today: date) -> bool:
-        """Record a check-in; False when this participant already checked in then."""
+    def check_in(self, occurrence: date, participant: str, today: date, **served: Any) -> bool:
+        """Record a check-in; False when this participant already checked in then.
+        ``served``: ``provider_id``, ``hours``, ``members``, ``started_at`` of a provider
+        who served there (``CheckedIn``)."""
         if occurrence > today:
             raise DomainError("cannot check in to a future occurrence", field="occurrence")
         if not occurrences(self.rule, occurrence, occurrence):
@@ -67,7 +70,11 @@ class Programme(Aggregate):
             )
         if (occurrence, participant) in self.check_ins:
             return False
-        self.record(CheckedIn(programme_id=self.id, occurrence=occurrence, participant=participant))
+        self.record(
+            CheckedIn(
+                programme_id=self.id, occurrence=occurrence, participant=participant, **served
+            )
+        )
         return True
 
     def when_ProgrammeCreated(self, e: ProgrammeCreated) -> None:

@@ -21,6 +21,7 @@ from shegong.contracts.matching import (
     ProviderKind,
     RequestCancelled,
     RequestPlaced,
+    ResidentContactPurged,
     ResponseLevel,
 )
 from shegong.kernel.aggregate import Aggregate, DomainError
@@ -250,6 +251,13 @@ class Request(Aggregate):
 
     def when_RequestCancelled(self, e: RequestCancelled) -> None:
         self.status = "cancelled"
+
+    def when_ResidentContactPurged(self, e: ResidentContactPurged) -> None:
+        # The vault's values are gone; on erasure the masked forms and the resident's
+        # own words go too (a replay shows the order without them).
+        if e.reason == "erasure" and self.placed is not None:
+            gone = dict.fromkeys(("resident_phone_masked", "resident_address_masked", "notes"))
+            self.placed = self.placed.model_copy(update=gone)
 
     def view(self) -> dict[str, Any]:
         assert self.placed is not None

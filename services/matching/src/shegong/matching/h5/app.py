@@ -355,7 +355,11 @@ def h5_app(
         same phone placed before)."""
         async with reading(engine) as conn:
             found = await conn.scalar(
-                select(resident_data.c.phone).where(resident_data.c.phone_hash == phone_hash)
+                select(resident_data.c.phone)
+                .where(
+                    (resident_data.c.phone_hash == phone_hash) & resident_data.c.phone.is_not(None)
+                )
+                .limit(1)
             )
         return str(found) if found else None
 
@@ -604,7 +608,11 @@ def h5_app(
             for r in rows
         )
         return html(
-            page("我的订单", card(f'<ul class="plain">{items or "<li>暂无订单</li>"}</ul>'))
+            page(
+                "我的订单",
+                card(f'<ul class="plain">{items or "<li>暂无订单</li>"}</ul>')
+                + '<p class="muted"><a href="/h5/me/erase">删除我的信息</a></p>',
+            )
         )
 
     # -- the worker (接单) ----------------------------------------------------------------
@@ -810,7 +818,8 @@ def h5_app(
         try:
             contact = await commands.view_contact(rid, me, provider_ctx(me))
         except (DomainError, AuthError) as err:
-            return html(page("居民联系方式", box("error", str(err), "error")), 403)
+            said = getattr(err, "message_zh", None) or str(err)  # 410: deleted, in Chinese
+            return html(page("居民联系方式", box("error", said, "error")), 403)
         body = card(
             f'<dl><dt>电话</dt><dd data-testid="resident-phone">{e(contact["phone"] or "—")}</dd>'
             f"<dt>地址</dt><dd>{e(contact['address'] or '—')}</dd></dl>"

@@ -1,6 +1,6 @@
 """experts at work: the expert pool as matching knows it, and experts supervising orders
 
-Revision ID: matching_0006
+Revision ID: matching_0008
 Revises: matching_0005
 Create Date: 2026-12-02 07:50:00
 """
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "matching_0006"
-down_revision: str | Sequence[str] | None = "matching_0005"
+revision: str = "matching_0008"
+down_revision: str | Sequence[str] | None = "matching_0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
