@@ -17,31 +17,22 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Boolean, Column, Date, Float, MetaData, String, Table, delete, func, select
+from sqlalchemy import Column, Date, Float, MetaData, String, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event
-from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
 from shegong.contracts.matching import MATCHING_STREAM, SupervisorAssigned, Urgency
-from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.aggregate import Aggregate, DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
+from shegong.kernel.expert_pool import ExpertPool, ExpertPoolProjection
 from shegong.kernel.projection import Projection
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.application.requests import MatchingCommands
 
-roster_metadata = MetaData()
 metadata = MetaData()
 
-experts = Table(
-    "mt_experts",
-    roster_metadata,
-    Column("worker_id", String(64), primary_key=True),
-    Column("admitted_on", Date, nullable=False),
-    Column("left_on", Date),
-    Column("active", Boolean, nullable=False),
-)
+POOL = ExpertPool("mt_experts")
 
 supervisions = Table(
     "mt_supervisions",
@@ -58,28 +49,10 @@ supervisions = Table(
 COMPLEX = frozenset({Urgency.CRITICAL})
 
 
-class ExpertRosterProjection(Projection):
+class ExpertRosterProjection(ExpertPoolProjection):
     name = "matching_experts"
-    contract = REGISTRY_STREAM
-    metadata = roster_metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "ladder"
-
-    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
-        if isinstance(event, ExpertPoolAdmitted):
-            await conn.execute(delete(experts).where(experts.c.worker_id == event.worker_id))
-            await conn.execute(
-                experts.insert().values(
-                    worker_id=event.worker_id, admitted_on=event.admitted_on, active=True
-                )
-            )
-        elif isinstance(event, ExpertPoolLeft):
-            await conn.execute(
-                experts.update()
-                .where(experts.c.worker_id == event.worker_id)
-                .values(active=False, left_on=event.left_on)
-            )
+    pool = POOL
+    metadata = POOL.metadata
 
 
 class SupervisionsProjection(Projection):
@@ -132,19 +105,6 @@ class AssignSupervisor(BaseModel):
     hours: float = Field(default=0, ge=0, le=1000, description="Hours of supervision")
 
 
-async def active_expert(conn: AsyncConnection, expert_id: str) -> None:
-    row = (await conn.execute(select(experts).where(experts.c.worker_id == expert_id))).first()
-    if row is None or not row.active:
-        why = "left the expert pool" if row is not None else "is not in the expert pool"
-        why_zh = "已出库" if row is not None else "不在市级专家库中"
-        raise DomainError(
-            f"{expert_id} {why}: only an expert of the pool may supervise "
-            f"({why_zh}，只能安排专家库中的专家督导)",
-            field="expert_id",
-            code="conflict",
-        )
-
-
 def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(tags=["experts"])
 
@@ -170,7 +130,7 @@ def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter
                     field="request_id",
                     code="conflict",
                 )
-            await active_expert(tx.conn, cmd.expert_id)
+            await POOL.require_active(tx.conn, cmd.expert_id, "督导")
             stream = f"supervision:{request_id}"
             supervision = await tx.load(Supervision, stream) or Supervision(stream)
             event = SupervisorAssigned(
@@ -190,47 +150,21 @@ def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter
 
     @router.get("/experts", summary="Experts of the pool who may supervise now (专家库)")
     async def pool(include_left: bool = False) -> list[dict[str, Any]]:
-        query = (
-            select(experts, provider_state.c.name, provider_state.c.organisation)
-            .join(
-                provider_state,
-                provider_state.c.provider_id == experts.c.worker_id,
-                isouter=True,
-            )
-            .order_by(experts.c.worker_id)
-        )
-        if not include_left:
-            query = query.where(experts.c.active.is_(True))
+        shown = (provider_state.c.name, provider_state.c.organisation)
         async with reading(engine) as conn:
-            return [r._asdict() for r in await conn.execute(query)]
+            return await POOL.members(
+                conn, provider_state, provider_state.c.provider_id, shown, include_left
+            )
 
     @router.get(
         "/experts/{expert_id}/deployments",
         summary="An expert's supervisions and hours (专家督导记录)",
     )
     async def deployments(expert_id: str) -> dict[str, Any]:
+        order = (supervisions.c.assigned_on, supervisions.c.request_id)
         async with reading(engine) as conn:
-            rows = [
-                r._asdict()
-                for r in await conn.execute(
-                    select(supervisions)
-                    .where(supervisions.c.expert_id == expert_id)
-                    .order_by(supervisions.c.assigned_on, supervisions.c.request_id)
-                )
-            ]
-            hours = await conn.scalar(
-                select(func.coalesce(func.sum(supervisions.c.hours), 0)).where(
-                    supervisions.c.expert_id == expert_id
-                )
-            )
-            member = (
-                await conn.execute(select(experts).where(experts.c.worker_id == expert_id))
-            ).first()
-        return {
-            "expert_id": expert_id,
-            "in_pool": bool(member and member.active),
-            "supervisions": rows,
-            "hours": float(hours or 0),
-        }
+            found = await POOL.deployments(conn, expert_id, supervisions, order)
+        rows = found.pop("rows")
+        return {**found, "supervisions": rows}
 
     return router

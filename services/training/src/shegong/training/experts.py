@@ -17,32 +17,23 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Boolean, Column, Date, Float, MetaData, String, Table, delete, func, select
+from sqlalchemy import Column, Date, Float, MetaData, String, Table, delete
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event
-from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
-from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.contracts.training import TRAINING_STREAM, LecturerAssigned
 from shegong.kernel.aggregate import Aggregate, DomainError
 from shegong.kernel.auth import Ctx
 from shegong.kernel.db import reading
+from shegong.kernel.expert_pool import ExpertPool, ExpertPoolProjection
 from shegong.kernel.projection import Projection
 from shegong.kernel.store import EventStore
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.projections.workforce import trainees
 
-roster_metadata = MetaData()
 metadata = MetaData()
 
-experts = Table(
-    "tr_experts",
-    roster_metadata,
-    Column("worker_id", String(64), primary_key=True),
-    Column("admitted_on", Date, nullable=False),
-    Column("left_on", Date),
-    Column("active", Boolean, nullable=False),
-)
+POOL = ExpertPool("tr_experts")
 
 lectures = Table(
     "tr_lectures",
@@ -55,33 +46,10 @@ lectures = Table(
 )
 
 
-class ExpertRosterProjection(Projection):
+class ExpertRosterProjection(ExpertPoolProjection):
     name = "training_experts"
-    contract = REGISTRY_STREAM
-    metadata = roster_metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "ladder"
-
-    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
-        await apply_roster(conn, event)
-
-
-async def apply_roster(conn: AsyncConnection, event: Event) -> None:
-    """The pool as the registry's events tell it (shared with matching's roster)."""
-    if isinstance(event, ExpertPoolAdmitted):
-        await conn.execute(delete(experts).where(experts.c.worker_id == event.worker_id))
-        await conn.execute(
-            experts.insert().values(
-                worker_id=event.worker_id, admitted_on=event.admitted_on, active=True
-            )
-        )
-    elif isinstance(event, ExpertPoolLeft):
-        await conn.execute(
-            experts.update()
-            .where(experts.c.worker_id == event.worker_id)
-            .values(active=False, left_on=event.left_on)
-        )
+    pool = POOL
+    metadata = POOL.metadata
 
 
 class LecturesProjection(Projection):
@@ -144,20 +112,6 @@ class AssignLecturer(BaseModel):
     )
 
 
-async def active_expert(conn: AsyncConnection, expert_id: str) -> None:
-    """Refused unless ``expert_id`` is in the city expert pool now."""
-    row = (await conn.execute(select(experts).where(experts.c.worker_id == expert_id))).first()
-    if row is None or not row.active:
-        why = "left the expert pool" if row is not None else "is not in the expert pool"
-        why_zh = "已出库" if row is not None else "不在市级专家库中"
-        raise DomainError(
-            f"{expert_id} {why}: only an expert of the pool may be assigned "
-            f"({why_zh}，只能安排专家库中的专家)",
-            field="expert_id",
-            code="conflict",
-        )
-
-
 def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(tags=["experts"])
 
@@ -169,7 +123,7 @@ def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
     async def assign(session_id: str, cmd: AssignLecturer, ctx: Ctx) -> dict[str, Any]:
         async with store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)  # scoped like any change
-            await active_expert(tx.conn, cmd.expert_id)
+            await POOL.require_active(tx.conn, cmd.expert_id, "授课")
             hours = session.hours if cmd.hours is None else cmd.hours
             if hours > session.hours:
                 raise DomainError(
@@ -194,43 +148,19 @@ def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
 
     @router.get("/experts", summary="The city expert pool as training knows it (专家库)")
     async def pool(include_left: bool = False) -> list[dict[str, Any]]:
-        query = (
-            select(experts, trainees.c.name, trainees.c.organization)
-            .join(trainees, trainees.c.worker_id == experts.c.worker_id, isouter=True)
-            .order_by(experts.c.worker_id)
-        )
-        if not include_left:
-            query = query.where(experts.c.active.is_(True))
+        shown = (trainees.c.name, trainees.c.organization)
         async with reading(engine) as conn:
-            return [r._asdict() for r in await conn.execute(query)]
+            return await POOL.members(conn, trainees, trainees.c.worker_id, shown, include_left)
 
     @router.get(
         "/experts/{expert_id}/deployments",
         summary="An expert's lectures and hours (专家授课记录)",
     )
     async def deployments(expert_id: str) -> dict[str, Any]:
+        order = (lectures.c.held_on, lectures.c.session_id)
         async with reading(engine) as conn:
-            rows = [
-                r._asdict()
-                for r in await conn.execute(
-                    select(lectures)
-                    .where(lectures.c.expert_id == expert_id)
-                    .order_by(lectures.c.held_on, lectures.c.session_id)
-                )
-            ]
-            hours = await conn.scalar(
-                select(func.coalesce(func.sum(lectures.c.hours), 0)).where(
-                    lectures.c.expert_id == expert_id
-                )
-            )
-            member = (
-                await conn.execute(select(experts).where(experts.c.worker_id == expert_id))
-            ).first()
-        return {
-            "expert_id": expert_id,
-            "in_pool": bool(member and member.active),
-            "lectures": rows,
-            "hours": float(hours or 0),
-        }
+            found = await POOL.deployments(conn, expert_id, lectures, order)
+        rows = found.pop("rows")
+        return {**found, "lectures": rows}
 
     return router
