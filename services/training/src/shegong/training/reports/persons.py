@@ -13,44 +13,14 @@ always make the same person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.census_links import Components, chunks, linked_components
 from shegong.training.projections.workforce import links, trainees
-
-CHUNK = 500
-
-
-def _chunks(items: Iterable[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-class _Components:
-    """Union-find over record keys."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, k: str) -> str:
-        self.parent.setdefault(k, k)
-        while self.parent[k] != k:
-            self.parent[k] = self.parent[self.parent[k]]
-            k = self.parent[k]
-        return k
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
 
 
 @dataclass(frozen=True)
@@ -66,7 +36,7 @@ class Persons:
         return self.person.get(worker_id, worker_id)
 
 
-def _group(rows: list[Any], components: _Components) -> Persons:
+def _group(rows: list[Any], components: Components) -> Persons:
     by_root: dict[str, list[Any]] = {}
     for r in rows:
         root = components.find(r.record_key) if r.record_key else f"worker:{r.worker_id}"
@@ -84,7 +54,7 @@ def _group(rows: list[Any], components: _Components) -> Persons:
 
 async def all_persons(conn: AsyncConnection) -> Persons:
     """Every record training knows, grouped into persons (for reports over the city)."""
-    components = _Components()
+    components = Components()
     for a, b in await conn.execute(select(links.c.a, links.c.b)):
         components.union(a, b)
     return _group(list(await conn.execute(select(trainees))), components)
@@ -99,20 +69,8 @@ async def records_of(conn: AsyncConnection, worker_id: str) -> list[Any]:
         return []
     if not row.record_key:
         return [row]
-    components = _Components()
-    seen = {row.record_key}
-    frontier = set(seen)
-    while frontier:
-        found: set[str] = set()
-        for batch in _chunks(frontier):
-            for a, b in await conn.execute(
-                select(links.c.a, links.c.b).where(or_(links.c.a.in_(batch), links.c.b.in_(batch)))
-            ):
-                components.union(a, b)
-                found.update((a, b))
-        frontier = found - seen
-        seen |= found
+    _, seen = await linked_components(conn, links, [row.record_key])
     rows: list[Any] = []
-    for batch in _chunks(seen):
+    for batch in chunks(seen):
         rows.extend(await conn.execute(select(trainees).where(trainees.c.record_key.in_(batch))))
     return sorted(rows, key=lambda r: r.worker_id)
