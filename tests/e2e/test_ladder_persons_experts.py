@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -272,12 +273,27 @@ async def test_one_human_on_two_rosters_climbs_the_ladder_once_and_works_as_an_e
         (routine, "escalated")
     ]
 
-    # Leaving the pool: no longer offered, no longer assignable.
+    # The census counts him in the city's expert pool (专家库人数) until he leaves.
+    async def pool_size() -> int:
+        year = {"year": date.today().year}
+        found = await ok(registry, "GET", "/indicators/workforce", params=year)
+        return int(found["expert_pool"])
+
+    async def pool_size_is(n: int) -> bool:
+        return await pool_size() == n
+
+    await eventually(lambda: pool_size_is(1), timeout=30)
+
+    # Leaving the pool: no longer offered, no longer assignable, no longer counted.
     left = await ok(registry, "POST", f"/ladder/{civil}/expert-pool/leave", json={"reason": "退休"})
     assert [e["type"] for e in left["events"]] == ["ExpertPoolLeft"]
 
     async def gone() -> bool:
-        return await offered(training) == [] and await offered(matching) == []
+        return (
+            await offered(training) == []
+            and await offered(matching) == []
+            and await pool_size_is(0)
+        )
 
     await eventually(gone, timeout=30)
     critical = {**order, "urgency": "critical"}

@@ -146,6 +146,7 @@ class RegionNode:
 class ExpertAdmission:
     person_id: str
     admitted_on: date
+    left_on: date | None = None  # left the pool (出库)
 
 
 @dataclass(frozen=True)
@@ -363,7 +364,11 @@ def workforce_indicators(
             if now.first_certified_on is not None and now.first_certified_on.year == year:
                 newly_certified += 1
 
-    admitted = {e.person_id for e in experts if e.admitted_on <= end}
+    admitted = {
+        e.person_id
+        for e in experts
+        if e.admitted_on <= end and (e.left_on is None or e.left_on > end)
+    }
     if region_code is None:
         expert_pool = len(admitted)
     else:

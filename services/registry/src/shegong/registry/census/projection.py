@@ -1,14 +1,11 @@
 """The city census as it runs: department records in, persons out, every decision an event.
 
-:class:`CensusProjection` follows ``registry.events`` from every registry node (each
-department may run its own). Each worker event becomes a census record
-(``department:record_id``) fed to the incremental :class:`~.linkage.Linker`; every
-``Link`` / ``Unlink`` / ``Review`` the linker decides is appended to the registry's own
-event store as ``RecordsLinked`` / ``RecordsUnlinked`` / ``PairQueuedForReview`` (one
-``census`` aggregate, so their order is total), in the same transaction as the read
-models and the projection's position: the census, its audit trail and its progress
-never disagree. A clerk's ``CensusPairDecided`` goes through the same path and sticks
-through later imports (the linker remembers decisions).
+:class:`CensusProjection` follows ``registry.events`` from every registry node. Each worker
+event becomes a census record (``department:record_id``) fed to the incremental
+:class:`~.linkage.Linker`; its decisions are appended as ``RecordsLinked`` /
+``RecordsUnlinked`` / ``PairQueuedForReview`` (one ``census`` aggregate: a total order)
+in the same transaction as the read models and the projection's position. A clerk's
+``CensusPairDecided`` goes the same path and sticks through later imports.
 
 Replay. The partition is a function of the records and the clerks' decisions, whatever
 their order, so rebuilding the read models from the feeds gives the same persons. The
@@ -16,9 +13,8 @@ decisions already in the log are not written twice: ``census_state.high_water`` 
 the last position per source that was processed with events emitted, and a rebuild
 replays up to it silently (it survives the rebuild; it is not part of the read model).
 
-Memory. The linker lives in memory (≈1 KB per record). It is loaded from
-``rm_census_records`` and ``rm_census_decisions`` on the first batch, after a failed batch,
-and whenever ``census_state.version`` shows that another replica moved the census.
+Memory. The linker lives in memory (≈3 KB per record), loaded from the read models on
+the first batch, after a failed one, and when another replica moved ``census_state``.
 """
 
 from __future__ import annotations
@@ -26,11 +22,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     bindparam,
-    delete,
     select,
     update,
 )
@@ -43,6 +39,7 @@ from shegong.contracts.registry import (
     CensusTrainingRequested,
     ExpertAdmitted,
     ExpertPoolAdmitted,
+    ExpertPoolLeft,
     WorkerCertified,
     WorkerLeft,
     WorkerProfileUpdated,
@@ -61,7 +58,6 @@ from shegong.registry.census.tables import (
     CENSUS_AGGREGATE,
     census_state,
     decisions,
-    experts,
     metadata,
     records,
 )
@@ -70,8 +66,10 @@ from shegong.registry.census.writes import (
     decision_event,
     expert_row,
     model_event,
+    record_id_hash,
     write_certificates,
     write_decisions,
+    write_experts,
     write_links,
     write_reviews,
 )
@@ -127,7 +125,8 @@ class CensusProjection(Projection):
         self._certs: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._decided: dict[tuple[str, str], dict[str, Any]] = {}
         self._status: dict[tuple[str, str], str | None] = {}
-        self._experts: dict[str, dict[str, Any]] = {}
+        self._experts: dict[str, dict[str, Any]] = {}  # admitted, by ID hash
+        self._left: dict[str, date] = {}  # left the pool, by ID hash
         self._out: list[Decision] = []  # every decision of the batch (for the read models)
         self._emit: list[Decision] = []  # those not yet in the log (to append as events)
         self._seen: dict[str, int] = {}
@@ -229,6 +228,13 @@ class CensusProjection(Projection):
             found = await expert_row(conn, key, event, self._inserts, self._certs)
             if found is not None:
                 self._experts[found["id_hash"]] = found
+                self._left.pop(found["id_hash"], None)
+        elif isinstance(event, ExpertPoolLeft):
+            id_hash = await record_id_hash(conn, self._known(event.worker_id), self._inserts)
+            if id_hash in self._experts:
+                self._experts[id_hash]["left_on"] = event.left_on
+            elif id_hash:
+                self._left[id_hash] = event.left_on
         elif isinstance(event, ExpertAdmitted):
             self._experts[event.id_number_hash] = {
                 "id_hash": event.id_number_hash,
@@ -305,10 +311,8 @@ class CensusProjection(Projection):
             self._out.extend(linker.update(dataclasses.replace(linker.record(key), **linkage)))
 
     def _set(self, key: str, values: dict[str, Any]) -> None:
-        if key in self._inserts:
-            self._inserts[key].update(values)
-        else:
-            self._updates.setdefault(key, {}).update(values)
+        target = self._inserts[key] if key in self._inserts else self._updates.setdefault(key, {})
+        target.update(values)
 
     def _clerk(self, linker: Linker, event: CensusPairDecided, envelope: Envelope) -> None:
         a, b = sorted((event.a, event.b))
@@ -355,9 +359,7 @@ class CensusProjection(Projection):
         await write_links(conn, self._out)
         await write_reviews(conn, linker, changed_pairs)
         await write_decisions(conn, self._status, self._decided)
-        for row in self._experts.values():
-            await conn.execute(delete(experts).where(experts.c.id_hash == row["id_hash"]))
-            await conn.execute(experts.insert().values(**row))
+        await write_experts(conn, self._experts, self._left)
         await self._append_events(conn)
 
     async def _append_events(self, conn: AsyncConnection) -> None:

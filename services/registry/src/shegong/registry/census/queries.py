@@ -154,10 +154,12 @@ async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
         )
     }
     out = []
-    for r in await conn.execute(select(experts.c.id_hash, experts.c.admitted_on)):
+    for r in await conn.execute(
+        select(experts.c.id_hash, experts.c.admitted_on, experts.c.left_on)
+    ):
         pid = person_of_hash.get(r.id_hash)
         if pid is not None:
-            out.append(ExpertAdmission(pid, r.admitted_on))
+            out.append(ExpertAdmission(pid, r.admitted_on, r.left_on))
     return out
 
 

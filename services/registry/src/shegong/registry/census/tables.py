@@ -97,6 +97,7 @@ experts = Table(
     Column("name", String(64), nullable=False),
     Column("admitted_on", Date, nullable=False),
     Column("level", String(16), nullable=False),
+    Column("left_on", Date),  # left the pool (出库) on this day; None: still in it
 )
 
 # Kept through a rebuild of the read models (it says which decisions the log already holds).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -28,7 +29,14 @@ from shegong.registry.census.linkage import (
     Review,
     Unlink,
 )
-from shegong.registry.census.tables import certificates, decisions, links, records, reviews
+from shegong.registry.census.tables import (
+    certificates,
+    decisions,
+    experts,
+    links,
+    records,
+    reviews,
+)
 
 log = logging.getLogger("shegong.registry.census")
 
@@ -242,3 +250,28 @@ async def expert_row(
         "admitted_on": event.admitted_on,
         "level": highest.value,
     }
+
+
+async def record_id_hash(
+    conn: AsyncConnection, key: str, inserts: Mapping[str, dict[str, Any]]
+) -> str | None:
+    """The valid-ID hash of a census record (of this batch, or stored)."""
+    row = inserts.get(key)
+    if row is not None:
+        return row.get("id_hash")
+    found = await conn.scalar(select(records.c.id_hash).where(records.c.key == key))
+    return str(found) if found else None
+
+
+async def write_experts(
+    conn: AsyncConnection,
+    admitted: Mapping[str, dict[str, Any]],
+    left: Mapping[str, date],
+) -> None:
+    """The pool as the batch left it: admissions (a re-admission clears the day an
+    expert left), then those who left."""
+    for row in admitted.values():
+        await conn.execute(delete(experts).where(experts.c.id_hash == row["id_hash"]))
+        await conn.execute(experts.insert().values(**{"left_on": None, **row}))
+    for id_hash, day in left.items():
+        await conn.execute(update(experts).where(experts.c.id_hash == id_hash).values(left_on=day))
