@@ -22,7 +22,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
@@ -140,8 +140,8 @@ class StreamSubscription:
         except (RedisError, OSError) as err:  # these entries still go; the rest wait
             log.debug("%s: no extra read after lingering: %s", self.group, err)
             return entries
-        for _, more in reply or ():
-            entries.extend((entry_id, fields) for entry_id, fields in more)
+        for _, more in cast(list[tuple[bytes, list[Entry]]], reply or []):
+            entries.extend(more)
         self._last_batch = loop.time()
         return entries
 
