@@ -458,6 +458,10 @@ async def main_async(args: argparse.Namespace) -> int:
         ("HTTP floor: GET /health, same clients", f"{result.health_per_s:,.0f} requests/s"),
         ("shegong: POST /workers", f"{result.commands_per_s:,.0f} commands/s"),
         (
+            "  ratio POST /workers / HTTP floor",
+            f"{result.commands_per_s / result.health_per_s:.3f}  (target ≥ 0.5)",
+        ),
+        (
             "  latency p50 / p99 (p90, max)",
             f"{pct(lat, 0.50):.1f} ms / {pct(lat, 0.99):.1f} ms "
             f"({pct(lat, 0.90):.1f}, {max(lat):.0f} ms)",
