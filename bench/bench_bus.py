@@ -21,11 +21,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench_command_to_read_model import baseline, create_pg_database, delete_prefix
+from bench_command_to_read_model import drop_pg_database as drop_pg
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from bench_command_to_read_model import baseline, create_pg_database, delete_prefix
-from bench_command_to_read_model import drop_pg_database as drop_pg
 from shegong.kernel.db import create_engine, reading
 from shegong.kernel.feed import Feeds
 from shegong.kernel.relay import OutboxRelay
@@ -184,8 +184,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
         applied = sum(a for _, a in rows.values())
         entry = (await redis.xrange(stream, count=1))[0][1]
         runs = [
-            await baseline(redis, f"{prefix}baseline", entry, n)
-            for _ in range(args.baseline_runs)
+            await baseline(redis, f"{prefix}baseline", entry, n) for _ in range(args.baseline_runs)
         ]
         base = statistics.median(runs)
     finally:
