@@ -39,23 +39,38 @@ GROUP = "bench"
 # --------------------------------------------------------------------------- commands
 
 
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
+GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红梅鹏飞斌宇浩凯"
+COUNTIES = ("城关区", "七里河区", "西固区", "安宁区", "红古区", "榆中县", "皋兰县")
+
+
 def id_number(i: int) -> str:
-    """A valid, distinct 18-character resident ID (GB 11643) for worker ``i``."""
-    birth = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+    """A valid, distinct 18-character resident ID (GB 11643) for worker ``i``: births
+    spread over forty years, as in a city's workforce (not a thousand on one day)."""
+    birth = dt.date(1965, 1, 1) + dt.timedelta(days=(i * 7919) % (40 * 365))
     body = f"110101{birth:%Y%m%d}{i % 1000:03d}"
     return body + CHECK[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
 
 
 def command(i: int) -> dict[str, Any]:
+    """Worker ``i``'s registration: distinct people spread over 7 × 12 × 12 communities
+    and forty years of birth dates, the shape of a city's roster (the census links each
+    registration against the few records that share a block key with it)."""
+    g = len(GIVEN)
+    county, rest = COUNTIES[i % 7], i // 7
     return {
         "record_id": f"R{i:07d}",
-        "name": f"测试{i:05d}",
+        "name": SURNAMES[i % len(SURNAMES)] + GIVEN[(i // 7) % g] + GIVEN[(i // 11) % g],
         "id_number": id_number(i),
         "phone": f"139{i:08d}",
-        "organization": "某某社会工作服务中心",
+        "organization": f"{county}第{rest % 12 + 1}社会工作服务中心",
         "org_type": None,
         "post": "social_work_post",
-        "region": {"county": "城关区", "township": "张掖路街道", "community": "金塔巷社区"},
+        "region": {
+            "county": county,
+            "township": f"{county}第{rest % 12 + 1}街道",
+            "community": f"第{rest // 12 % 12 + 1}社区",
+        },
         "hired_on": "2021-03-01",
         "channel": "公开招聘",
     }
@@ -131,6 +146,14 @@ class Service:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def warnings(self) -> list[str]:
+        """The service's WARNING and ERROR lines (a retried batch shows up here)."""
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return []
+        return [ln for ln in text.splitlines() if " WARNING " in ln or " ERROR " in ln]
 
     def cpu_s(self) -> float | None:
         """User + system CPU seconds the service process has used so far (Linux)."""
@@ -239,8 +262,24 @@ async def http_floor(client: httpx.AsyncClient, n: int, concurrency: int) -> flo
     return n / (time.perf_counter() - t0)
 
 
+def start_sampler(pid: int, out: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the service's thread holding the GIL (Python CPU; C work done
+    without the GIL, e.g. inside SQLite, is not sampled), without pausing it."""
+    exe = shutil.which("py-spy")
+    if exe is None:
+        raise SystemExit("--py-spy needs py-spy on PATH (uv tool install py-spy)")
+    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--gil"]
+    cmd += ["--nonblocking", "-o", out]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 async def run_shegong(
-    n: int, concurrency: int, service: Service, redis: Redis, stream: str
+    n: int,
+    concurrency: int,
+    service: Service,
+    redis: Redis,
+    stream: str,
+    sampler_out: str | None = None,
 ) -> ShegongResult:
     limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=60) as client:
@@ -252,6 +291,7 @@ async def run_shegong(
         errors: list[str] = []
         counter = iter(range(n))
         calls0 = await command_calls(redis)
+        sampler = start_sampler(service.proc.pid, sampler_out) if sampler_out else None
         cpu0, client_cpu0 = service.cpu_s(), time.process_time()
         t0 = time.perf_counter()
         timeline = Timeline(t0, n)
@@ -282,6 +322,9 @@ async def run_shegong(
             total = await read_model_total(client)
         done = time.perf_counter()
         cpu1, client_cpu1 = service.cpu_s(), time.process_time()
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            sampler.wait(30)
         calls1 = await command_calls(redis)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(follower, 5)
@@ -375,8 +418,9 @@ async def main_async(args: argparse.Namespace) -> int:
         }
         service = start_service(env, data_dir, args.profile)
         print(f"registry on {service.url}, {n} commands, {args.concurrency} clients …", flush=True)
-        result = await run_shegong(n, args.concurrency, service, redis, stream)
+        result = await run_shegong(n, args.concurrency, service, redis, stream, args.py_spy)
         service.stop()  # the baseline gets the machine to itself
+        warnings = [w for w in service.warnings() if "shegong.auth" not in w]
         pg_xacts = pg_transactions(args.database_url, pg_name) if pg_name else None
         entry_bytes = sum(len(k) + len(v) for k, v in result.entry.items())
         runs = [
@@ -413,6 +457,10 @@ async def main_async(args: argparse.Namespace) -> int:
         ("  same bytes in 1 field (parsing cost)", f"{base_one:,.0f} entries/s"),
         ("HTTP floor: GET /health, same clients", f"{result.health_per_s:,.0f} requests/s"),
         ("shegong: POST /workers", f"{result.commands_per_s:,.0f} commands/s"),
+        (
+            "  ratio POST /workers / HTTP floor",
+            f"{result.commands_per_s / result.health_per_s:.3f}  (target ≥ 0.5)",
+        ),
         (
             "  latency p50 / p99 (p90, max)",
             f"{pct(lat, 0.50):.1f} ms / {pct(lat, 0.99):.1f} ms "
@@ -459,6 +507,10 @@ async def main_async(args: argparse.Namespace) -> int:
             if pg_xacts is not None
             else []
         ),
+        (
+            "service warnings / errors logged",
+            f"{len(warnings)}" + (f", first: {warnings[0][:160]}" if warnings else ""),
+        ),
         ("Redis", redis_desc),
         ("database", db_desc),
         ("cleanup", f"process stopped, {removed} stream keys deleted"),
@@ -490,6 +542,12 @@ def main() -> int:
     parser.add_argument("--baseline-runs", type=int, default=3)
     parser.add_argument(
         "--profile", metavar="PATH", help="run the service under cProfile, stats to PATH"
+    )
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="sample the service with py-spy from the first command until the read model "
+        "has N (folded stacks to PATH; `bench/profile_summary.py PATH` sums them)",
     )
     args = parser.parse_args()
     if args.events < 1:

@@ -162,7 +162,8 @@ async def test_redis_down_commands_accepted_then_all_published(
             assert await store.head() == 35
             server = start_bus_server(tmp_path / "bus", prefer="redis-server", port=port)
             await eventually(lambda: _xlen_is(client, stream, 35), timeout=30)
-            assert await relay.checkpoint() == 35
+            # The checkpoint commits just after the XADDs land: wait for it, not race it.
+            await eventually(lambda: _checkpoint_is(relay, 35))
         sequences = [int(f[b"sequence"]) for _, f in await client.xrange(stream)]
         assert sequences == list(range(1, 36))  # in commit order, none missing
     finally:
@@ -263,6 +264,10 @@ async def test_counted_upcaster_hook_applies_old_versions() -> None:
 
 async def _tally_is(store: EventStore, expected: dict[str, tuple[int, int]]) -> bool:
     return await tally_rows(store.engine) == expected
+
+
+async def _checkpoint_is(relay: OutboxRelay, position: int) -> bool:
+    return await relay.checkpoint() == position
 
 
 async def _xlen_is(redis: Redis, stream: str, n: int) -> bool:

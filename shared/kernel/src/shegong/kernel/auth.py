@@ -245,7 +245,7 @@ def _valid_utf8_escapes(text: str) -> bool:
         return False
 
 
-def command_context(
+async def command_context(
     principal: Authenticated,
     x_actor: Annotated[
         str | None,
@@ -262,7 +262,8 @@ def command_context(
 ) -> CommandContext:
     """The API key's principal as the command's context, for every service's routes: the
     key's name is the actor, a department key's department is the department (naming
-    another one is a 403)."""
+    another one is a 403). ``async`` although it never waits: FastAPI runs a plain
+    ``def`` dependency on a worker thread, a thread hop on every command."""
     return command_context_for(
         principal,
         actor=decode_actor(x_actor),

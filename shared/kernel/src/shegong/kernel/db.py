@@ -18,6 +18,8 @@ from sqlalchemy import Row, Select, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from shegong.kernel.sqlite_driver import OneHopDbapi
+
 
 def async_url(url: str) -> str:
     """``sqlite:///x.db`` → aiosqlite, ``postgresql://`` → psycopg 3 (async)."""
@@ -37,7 +39,12 @@ def async_url(url: str) -> str:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     # No pool_pre_ping: it costs a round trip per checkout (measured: +1 transaction per
     # command on PostgreSQL); a dead connection fails its statement and is replaced.
-    engine = create_async_engine(async_url(url), echo=echo, pool_recycle=1800)
+    target = async_url(url)
+    extra: dict[str, Any] = {}
+    if make_url(target).get_backend_name() == "sqlite":
+        # One call on aiosqlite's thread per statement, not four (sqlite_driver.py).
+        extra["module"] = OneHopDbapi()
+    engine = create_async_engine(target, echo=echo, pool_recycle=1800, **extra)
     if engine.dialect.name == "sqlite":
         _sqlite_immediate_transactions(engine)
     return engine

@@ -41,9 +41,17 @@ class OutboxRelay:
         batch_size: int = 500,
         maxlen: int | None = None,
         idle_poll_s: float = 1.0,
+        linger_s: float = 0.01,
     ) -> None:
         self.store, self.redis, self.stream = store, redis, stream
         self.batch_size, self.maxlen, self.idle_poll_s = batch_size, maxlen, idle_poll_s
+        # Under a stream of commits, publish at most once per ``linger_s``: the commits of
+        # that moment go out as one batch (one pipeline, one checkpoint write) rather than
+        # a round per commit. A commit after a quiet spell is published at once.
+        self.linger_s = linger_s
+        # The checkpoint as this process last wrote it, while it leads (nobody else
+        # writes it then); None: read it from the database.
+        self._position: int | None = None
         self.leadership = Leadership(store.engine, f"relay-{stream}")
         self.published_total = 0
         self.is_leader = False
@@ -74,7 +82,7 @@ class OutboxRelay:
 
     async def publish_once(self) -> int:
         """Publish the next batch after the checkpoint; returns how many were published."""
-        after = await self.checkpoint()
+        after = self._position if self._position is not None else await self.checkpoint()
         batch = await self.store.read_after(after, self.batch_size)
         if not batch:
             return 0
@@ -97,6 +105,8 @@ class OutboxRelay:
                 ids = await pipe.execute()
         last_id = ids[-1].decode() if isinstance(ids[-1], bytes) else str(ids[-1])
         await self._save_checkpoint(after, batch[-1].sequence, last_id)
+        if self.is_leader:
+            self._position = batch[-1].sequence
         self.published_total += len(batch)
         return len(batch)
 
@@ -126,13 +136,19 @@ class OutboxRelay:
             try:
                 await self._lead()
             finally:
-                self.is_leader = False
+                self.is_leader, self._position = False, None
                 await self.leadership.release()
 
     async def _lead(self) -> None:
         delay = 0.1
         redis_down = False
+        loop = asyncio.get_running_loop()
+        last_round = checked = -1.0
         while not self._stop.is_set():
+            wait = last_round + self.linger_s - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            last_round = loop.time()
             self._wake.clear()  # before reading, so a commit during the read is not missed
             try:
                 published = await self.publish_once()
@@ -148,8 +164,10 @@ class OutboxRelay:
                 redis_down, delay = False, 0.1
             if published == self.batch_size:
                 continue
-            if not await self.leadership.still_held():
-                log.warning("relay for %s lost its leadership lock", self.stream)
-                return
+            if loop.time() - checked >= self.idle_poll_s:  # a round trip: once a second
+                if not await self.leadership.still_held():
+                    log.warning("relay for %s lost its leadership lock", self.stream)
+                    return
+                checked = loop.time()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll_s)
