@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
+from shegong.registry.census.blocks import BLOCK_MAX
 from shegong.registry.census.linkage import (
     CensusConflict,
     CensusRecord,
@@ -424,6 +425,36 @@ def test_partition_is_independent_of_arrival_order(
             fresh.add(record)
     assert partition(second) == partition(fresh)
     assert components({r.key for r in records} - gone, edges) == partition(second)
+
+
+def test_a_crowded_block_is_skipped_whatever_the_order() -> None:
+    """An office writes its landline for everyone: more records than BLOCK_MAX share the
+    phone. They are not all compared on it, and the partition is the same in any order,
+    and after removals that bring the block back under the cap."""
+    surnames, given = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超兰"
+    records = []
+    for i in range(BLOCK_MAX + 30):
+        name = surnames[i % 16] + given[i // 16 % 18] + given[i % 18]
+        birth = date(1970 + i % 30, 1 + i % 12, 1 + i % 28)
+        records.append(rec(f"office:{i:03d}", name, birth=birth, phone="09328212345"))
+    # One of them also on another roster, with the same name and birth date.
+    records.append(rec("other:1", records[7].name, birth=records[7].birth_date))
+    first, second = Linker(), Linker()
+    for record in records:
+        first.add(record)
+    for record in reversed(records):
+        second.add(record)
+    assert partition(first) == partition(second)
+    assert same_person(first, "office:007", "other:1")
+    assert len(partition(first)) == len(records) - 1
+    gone = [r.key for r in records[: len(records) - BLOCK_MAX + 5]]
+    for key in gone:
+        first.remove(key)
+    fresh = Linker()
+    for record in records:
+        if record.key not in gone:
+            fresh.add(record)
+    assert partition(first) == partition(fresh)
 
 
 def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:

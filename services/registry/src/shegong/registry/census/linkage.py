@@ -32,10 +32,11 @@ replay gives the same ids; it changes when a person absorbs a record with a smal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from shegong.registry.census import model as fs
+from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
 from shegong.registry.census.clustering import Clustering
 from shegong.registry.census.comparison import CensusRecord, id_fragment
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
@@ -52,7 +53,6 @@ from shegong.registry.census.scoring import (
     Link,
     Review,
     Unlink,
-    _bucket,
     _compare,
     _Edge,
     _pair,
@@ -80,10 +80,9 @@ __all__ = [
 ]
 
 MIN_TRAIN = 1000  # records before the census learns its first model
-NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
 
 
-class Linker(Clustering):
+class Linker(Clustering, BlockIndex):
     """Incremental census linkage: records in, persons out, every change a decision."""
 
     def __init__(self, *, model: MatchModel = DEFAULT_MODEL, auto_train: bool = False) -> None:
@@ -160,7 +159,7 @@ class Linker(Clustering):
             raise KeyError(f"record {record.key} is already in the census; use update()")
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
-        before = self._commonness([rec.name])
+        before = self._commonness([rec.name], rec.blocks)
         self._insert(rec)
         dirty = {rec.key} | self._flipped(before)
         touched = self._touch(dirty)
@@ -210,7 +209,7 @@ class Linker(Clustering):
             return []
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
-        before = self._commonness([old.name, rec.name])
+        before = self._commonness([old.name, rec.name], (*old.blocks, *rec.blocks))
         touched = self._touch({rec.key})
         self._delete(old)
         self._insert(rec)
@@ -224,7 +223,7 @@ class Linker(Clustering):
         old = self._recs.get(key)
         if old is None:
             raise KeyError(f"record {key} is not in the census")
-        before = self._commonness([old.name])
+        before = self._commonness([old.name], old.blocks)
         touched = self._touch({key})
         self._delete(old)
         self._drop_edges(key)
@@ -270,11 +269,6 @@ class Linker(Clustering):
 
     # ---------------------------------------------------------------- internals: state
 
-    def _frequency(self, name: str) -> tuple[int, bool]:
-        """The name's frequency bucket, and whether it is too frequent to block on alone."""
-        count = len(self._by_name.get(name, ()))
-        return _bucket(count), count > NAME_BLOCK_MAX
-
     def _name_weight_of(self, name: str) -> float:
         bucket = self._frequency(name)[0]
         found = self._name_weights.get((name, bucket))
@@ -283,50 +277,6 @@ class Linker(Clustering):
                 2 ** (bucket / 2), name in COMMON_NAMES
             )
         return found
-
-    def _commonness(self, names: Iterable[str]) -> dict[str, tuple[int, bool]]:
-        return {name: self._frequency(name) for name in names}
-
-    def _flipped(self, before: Mapping[str, tuple[int, bool]]) -> set[str]:
-        """Records whose edges must be recomputed because their name's frequency changed."""
-        dirty: set[str] = set()
-        for name, was in before.items():
-            if self._frequency(name) != was:
-                dirty |= self._by_name.get(name, set())
-        return dirty
-
-    def _insert(self, rec: _Rec) -> None:
-        self._recs[rec.key] = rec
-        blocks = self._blocks
-        for block in rec.blocks:
-            bucket = blocks.get(block)
-            if bucket is None:
-                blocks[block] = rec.key
-            elif isinstance(bucket, str):
-                blocks[block] = {bucket, rec.key}
-            else:
-                bucket.add(rec.key)
-        same_name = self._by_name.get(rec.name)
-        if same_name is None:
-            self._by_name[rec.name] = {rec.key}
-        else:
-            same_name.add(rec.key)
-
-    def _delete(self, rec: _Rec) -> None:
-        del self._recs[rec.key]
-        blocks = self._blocks
-        for block in rec.blocks:
-            bucket = blocks[block]
-            if isinstance(bucket, str):
-                del blocks[block]
-                continue
-            bucket.discard(rec.key)
-            if len(bucket) == 1:
-                blocks[block] = next(iter(bucket))
-        names = self._by_name[rec.name]
-        names.discard(rec.key)
-        if not names:
-            del self._by_name[rec.name]
 
     def _drop_edges(self, key: str) -> None:
         for edges in (self._links, self._reviews):
@@ -345,7 +295,7 @@ class Linker(Clustering):
             bucket = self._blocks[block]
             if isinstance(bucket, str):
                 candidates.add(bucket)
-            else:
+            elif len(bucket) <= BLOCK_MAX or block[0] == "i":
                 candidates |= bucket
         same_name = self._by_name.get(rec.name, set())
         if len(same_name) <= NAME_BLOCK_MAX:

@@ -1,0 +1,87 @@
+"""The linker's block index: which records share a block key, and how many records carry
+each name — what decides which pairs are compared (blocking) and how much an exact name
+weighs (its frequency bucket). When a name's bucket or a block's crowding changes, the
+records concerned are re-scored, so the partition does not depend on the records' order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from shegong.registry.census.scoring import _bucket, _Rec
+
+NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
+# A block key more records share (an office landline written for everyone, a placeholder
+# birth date) is too common to compare them all on: it is skipped, except a valid ID.
+BLOCK_MAX = 100
+
+
+class BlockIndex:
+    """Records by block key and by name (state lives on the linker)."""
+
+    _recs: dict[str, _Rec]
+    _blocks: dict[tuple[Any, ...], str | set[str]]
+    _by_name: dict[str, set[str]]
+
+    def _frequency(self, name: str) -> tuple[int, bool]:
+        """The name's frequency bucket, and whether it is too frequent to block on alone."""
+        count = len(self._by_name.get(name, ()))
+        return _bucket(count), count > NAME_BLOCK_MAX
+
+    def _crowded(self, block: tuple[Any, ...]) -> bool:
+        bucket = self._blocks.get(block)
+        return isinstance(bucket, set) and len(bucket) > BLOCK_MAX and block[0] != "i"
+
+    def _commonness(
+        self, names: Iterable[str], blocks: Iterable[tuple[Any, ...]]
+    ) -> dict[tuple[str, Any], Any]:
+        """What scoring depends on besides the records: names' frequencies, blocks' crowding."""
+        out: dict[tuple[str, Any], Any] = {("n", n): self._frequency(n) for n in names}
+        out.update({("b", b): self._crowded(b) for b in blocks})
+        return out
+
+    def _flipped(self, before: Mapping[tuple[str, Any], Any]) -> set[str]:
+        """Records whose edges must be recomputed because a name's frequency or a block's
+        crowding changed (so the partition does not depend on the records' order)."""
+        dirty: set[str] = set()
+        for (kind, value), was in before.items():
+            if kind == "n" and self._frequency(value) != was:
+                dirty |= self._by_name.get(value, set())
+            elif kind == "b" and self._crowded(value) != was:
+                bucket = self._blocks.get(value)
+                dirty |= bucket if isinstance(bucket, set) else {bucket} if bucket else set()
+        return dirty
+
+    def _insert(self, rec: _Rec) -> None:
+        self._recs[rec.key] = rec
+        blocks = self._blocks
+        for block in rec.blocks:
+            bucket = blocks.get(block)
+            if bucket is None:
+                blocks[block] = rec.key
+            elif isinstance(bucket, str):
+                blocks[block] = {bucket, rec.key}
+            else:
+                bucket.add(rec.key)
+        same_name = self._by_name.get(rec.name)
+        if same_name is None:
+            self._by_name[rec.name] = {rec.key}
+        else:
+            same_name.add(rec.key)
+
+    def _delete(self, rec: _Rec) -> None:
+        del self._recs[rec.key]
+        blocks = self._blocks
+        for block in rec.blocks:
+            bucket = blocks[block]
+            if isinstance(bucket, str):
+                del blocks[block]
+                continue
+            bucket.discard(rec.key)
+            if len(bucket) == 1:
+                blocks[block] = next(iter(bucket))
+        names = self._by_name[rec.name]
+        names.discard(rec.key)
+        if not names:
+            del self._by_name[rec.name]
