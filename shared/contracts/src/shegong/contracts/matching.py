@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
+from shegong.contracts.access import ACCESS_EVENTS
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.training import TargetGroup
 
@@ -337,29 +337,6 @@ class NotificationSent(Event):
     request_id: str | None = None
     attempts: int = Field(ge=1, description="Tries it took (1: the first)")
 
-
-MatchingEvent = Annotated[
-    RequestPlaced
-    | OrderOffered
-    | OfferDeclined
-    | OrderAccepted
-    | OrderEscalated
-    | DeliveryStarted
-    | DeliveryFinished
-    | FollowUpRecorded
-    | RequestCancelled
-    | ProviderRegistered
-    | ProviderAvailabilitySet
-    | ProgrammeCreated
-    | CheckedIn
-    | NeedRecorded
-    | ResidentContactViewed
-    | NotificationSent
-    | AccessRecorded
-    | ApiKeyIssued
-    | ApiKeyRevoked,
-    Field(discriminator="type"),
-]
 
 MATCHING_STREAM = StreamContract(
     name="matching.events",

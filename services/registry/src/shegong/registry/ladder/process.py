@@ -77,6 +77,18 @@ async def ladder_facts(
 class LadderProcess(Projection):
     name = "ladder"
     contract = TRAINING_STREAM
+    handles = frozenset({"AssessmentRecorded", "ExamResultRecorded", "TrainingCompleted"})
+    ignores = frozenset(
+        {
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "AttendanceRecorded",
+            "BaseRegistered",
+            "EnrolmentAccepted",
+            "SessionScheduled",
+        }
+    )
     metadata = metadata
 
     def __init__(self, store: EventStore, steps: list[Step] | None = None) -> None:
@@ -166,6 +178,29 @@ class LadderCertificateWatch(Projection):
 
     name = "ladder_certificates"
     contract = REGISTRY_STREAM
+    handles = frozenset({"WorkerCertified"})
+    ignores = frozenset(
+        {
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "CensusModelAdopted",
+            "CensusPairDecided",
+            "CensusTrainingRequested",
+            "DepartmentRegistered",
+            "ExpertAdmitted",
+            "ExpertPoolAdmitted",
+            "LadderEligibilityChanged",
+            "PairQueuedForReview",
+            "PersonalDataViewed",
+            "RecordsLinked",
+            "RecordsUnlinked",
+            "RegionDefined",
+            "WorkerLeft",
+            "WorkerProfileUpdated",
+            "WorkerRegistered",
+        }
+    )
     metadata = MetaData()
 
     def __init__(self, process: LadderProcess) -> None:
