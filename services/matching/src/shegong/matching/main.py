@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from shegong.contracts.matching import MATCHING_STREAM
@@ -34,20 +31,23 @@ SERVICE = ServiceDefinition(
     title="居民点单、社工接单、社区响应 requests, matching, escalation, follow-up, hours",
     default_port=8103,
     contract=MATCHING_STREAM,
+    settings=MatchingSettings,
     projections=lambda runtime: [
-        WorkforceProjection(
-            getattr(runtime.settings, "matching_default_capacity", 3),
-        ),
+        WorkforceProjection(_settings(runtime).matching_default_capacity),
         TrainingProjection(),
     ],
     metadata=[tables_metadata],
 )
 
 
+def _settings(runtime: Runtime) -> MatchingSettings:
+    assert isinstance(runtime.settings, MatchingSettings)  # Runtime makes it the service's
+    return runtime.settings
+
+
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    if not isinstance(settings, MatchingSettings):
-        overrides = settings.model_dump() if settings is not None else {}
-        settings = MatchingSettings(**overrides)
+    settings = SERVICE.settings_from(settings)
+    assert isinstance(settings, MatchingSettings)
     runtime = Runtime(SERVICE, settings)
     hasher = hasher_for(settings)
     commands = MatchingCommands(runtime.store, hasher, settings)
@@ -94,21 +94,8 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
             settings,
         ),
     )
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The timers run only while the service does, after its schema exists.
-        async with runtime_lifespan(app):
-            scheduler.start()
-            sender.start()
-            try:
-                yield
-            finally:
-                await sender.stop()
-                await scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    # The timers run only while the service does, after its schema exists.
+    runtime.run_while_serving(scheduler, sender)
     app.state.commands, app.state.scheduler = commands, scheduler
     app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
     app.state.notifications = sender
@@ -116,7 +103,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    serve(SERVICE, lambda s: build(MatchingSettings()))
+    serve(SERVICE, build)
 
 
 if __name__ == "__main__":
