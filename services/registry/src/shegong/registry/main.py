@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import time
 
 from fastapi import FastAPI
@@ -31,25 +29,6 @@ from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
 
-SERVICE = ServiceDefinition(
-    name="registry",
-    title="人员库 workers, certificates and the city census",
-    default_port=8101,
-    contract=REGISTRY_STREAM,
-    projections=lambda runtime: [
-        WorkersProjection(),
-        RegionsProjection(),
-        *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
-        *ladder_projections(runtime),
-    ],
-    metadata=[
-        personal_data_metadata,
-        roster_records_metadata,
-        census_state_metadata,
-        ladder_sweep_metadata,
-    ],
-)
-
 
 class RegistrySettings(ServiceSettings):
     registry_census: bool = Field(
@@ -68,6 +47,27 @@ class RegistrySettings(ServiceSettings):
     )
 
 
+SERVICE = ServiceDefinition(
+    name="registry",
+    title="人员库 workers, certificates and the city census",
+    default_port=8101,
+    contract=REGISTRY_STREAM,
+    settings=RegistrySettings,
+    projections=lambda runtime: [
+        WorkersProjection(),
+        RegionsProjection(),
+        *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
+        *ladder_projections(runtime),
+    ],
+    metadata=[
+        personal_data_metadata,
+        roster_records_metadata,
+        census_state_metadata,
+        ladder_sweep_metadata,
+    ],
+)
+
+
 def census_enabled(settings: ServiceSettings) -> bool:
     if isinstance(settings, RegistrySettings):
         return settings.registry_census
@@ -75,9 +75,8 @@ def census_enabled(settings: ServiceSettings) -> bool:
 
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    if not isinstance(settings, RegistrySettings):
-        overrides = settings.model_dump() if settings is not None else {}
-        settings = RegistrySettings(**overrides)
+    settings = SERVICE.settings_from(settings)
+    assert isinstance(settings, RegistrySettings)
     runtime = Runtime(SERVICE, settings)
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
@@ -102,20 +101,8 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     sweep = LadderSweep(runtime.store, settings.registry_ladder_sweep_at)
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The daily sweep runs only while the service does, after its schema exists.
-        async with runtime_lifespan(app):
-            if settings.registry_ladder_sweep:
-                sweep.start()
-            try:
-                yield
-            finally:
-                await sweep.stop()
-
-    app.router.lifespan_context = lifespan
+    if settings.registry_ladder_sweep:  # daily, while the service runs
+        runtime.run_while_serving(sweep)
     app.state.commands, app.state.ladder_sweep = commands, sweep
     return app
 
