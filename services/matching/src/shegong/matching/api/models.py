@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shegong.contracts.matching import ProviderKind
 from shegong.kernel.responses import ApiModel, Number, row_model
-from shegong.matching.adapters.tables import provider_state, requests
+from shegong.matching.adapters.tables import programmes, provider_state, requests
 
 
 class RequestRow(row_model(requests)):  # type: ignore[misc]
@@ -131,3 +131,7 @@ class WorkerLink(ApiModel):
     provider_id: str
     url: str = Field(description="The worker's own signed link to their 接单 page")
     valid_days: int = Field(description="Days the link stays valid")
+
+
+class ProgrammeRow(row_model(programmes)):  # type: ignore[misc]
+    """A recurring programme (常态化项目): where, what, and its RRULE from its first day."""
