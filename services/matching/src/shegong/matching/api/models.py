@@ -8,7 +8,7 @@ from pydantic import Field
 
 from shegong.contracts.matching import ProviderKind
 from shegong.kernel.responses import ApiModel, Number, row_model
-from shegong.matching.adapters.tables import programmes, provider_state, requests
+from shegong.matching.adapters.tables import hours_ledger, programmes, provider_state, requests
 
 
 class RequestRow(row_model(requests)):  # type: ignore[misc]
@@ -135,3 +135,15 @@ class WorkerLink(ApiModel):
 
 class ProgrammeRow(row_model(programmes)):  # type: ignore[misc]
     """A recurring programme (常态化项目): where, what, and its RRULE from its first day."""
+
+
+class LedgerEntry(row_model(hours_ledger)):  # type: ignore[misc]
+    """One delivery's hours (a re-delivery after a reopen is another entry)."""
+
+
+class HoursLedger(ApiModel):
+    entries: list[LedgerEntry]
+    totals: dict[str, dict[str, Number]] = Field(
+        description="Hours per person, per team and per organisation (keys: person, team, "
+        "organisation)"
+    )
