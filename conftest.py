@@ -18,6 +18,42 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
+# Tests by kind. Each test is marked from the fixtures it uses (a module or test that
+# starts processes some other way marks itself ``process``, a heavy one ``slow``);
+# ``fast`` is what is left: ``uv run pytest -m fast`` runs alone in seconds.
+KINDS = {
+    "redis": "needs a Redis server (uses the redis_url fixture)",
+    "postgres": "needs PostgreSQL (postgres_url, or database_url's postgresql case)",
+    "process": "starts child processes: services, the command line, external tools",
+    "browser": "drives a real Chromium",
+    "slow": "pure but heavy: generated cities, 50,000-row files, property searches",
+    "fast": "needs none of the above: pure Python and SQLite files, runs in seconds",
+}
+_NEEDS = {
+    "redis": {"redis_url"},
+    "postgres": {"postgres_admin_url"},
+    "process": {"service_process", "platform", "start_platform", "user_env"},
+    "browser": {"browser"},
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind, meaning in KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {meaning}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("database_url") == "postgresql":
+            used.add("postgres_admin_url")
+        for kind, fixtures in _NEEDS.items():
+            if used & fixtures:
+                item.add_marker(kind)
+        if not any(item.get_closest_marker(kind) for kind in KINDS if kind != "fast"):
+            item.add_marker("fast")
+
 
 def _docker_ok() -> bool:
     try:

@@ -34,6 +34,7 @@ ELSEWHERE = {
     "uv run shegong demo": "tests/e2e/test_platform.py::test_demo_runs_end_to_end_and_leaves_"
     "nothing_running (the demo); `uv run pytest` is the suite itself",
     "TEST_REDIS_URL=redis://127.0.0.1:6379/0 \\": "CI runs the suite exactly so",
+    "uv run pytest -m fast": "the suite itself, by kind (markers set in conftest.py)",
     "REDIS_URL=redis://redis.internal:6379/0 \\": "tests/e2e/test_platform.py::test_up_with_"
     "postgres_uses_a_database_per_service and tests/deploy/test_container_start.py",
 }

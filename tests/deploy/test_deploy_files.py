@@ -30,6 +30,8 @@ from shegong.matching.settings import MatchingSettings
 from shegong.registry.main import RegistrySettings
 from shegong.training.main import TrainingSettings
 
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILES = ["compose.yaml", "compose.department.yaml"]

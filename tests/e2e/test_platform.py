@@ -22,6 +22,8 @@ import redis
 
 from shegong.platform.demo import personal_data_used, resident_id
 
+pytestmark = pytest.mark.process
+
 SHEGONG = [sys.executable, "-m", "shegong.platform.cli"]
 
 

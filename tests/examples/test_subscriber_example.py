@@ -27,6 +27,10 @@ from shegong.kernel.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.registry.main import build
 
+pytestmark = pytest.mark.process
+
+pytestmark = pytest.mark.process
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "examples" / "subscriber" / "subscriber.py"
 ID_NUMBERS = [

@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from shegong.platform.launcher import Platform, RunningService, _spawn, discover_services
+
+pytestmark = pytest.mark.process
 
 
 def free_port() -> int:

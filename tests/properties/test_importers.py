@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from shegong.training.imports.sheets import (
     parse_year,
     read_sheet,
 )
+
+pytestmark = pytest.mark.slow
 
 CELL = st.one_of(
     st.text(max_size=40),

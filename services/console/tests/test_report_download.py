@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 from docx import Document
 from openpyxl import load_workbook
@@ -21,6 +22,8 @@ from shegong.console.main import build
 from shegong.console.settings import ConsoleSettings
 from shegong.console.testing import csrf_aware
 from shegong.report import publish
+
+pytestmark = pytest.mark.slow
 
 KEY = "k-good-0001"
 FIGURES = json.loads((Path(__file__).parents[3] / "shared/report/tests/figures.json").read_text())

@@ -9,6 +9,8 @@ import itertools
 import random
 from datetime import date, timedelta
 
+import pytest
+
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.db import create_engine, reading, writing
@@ -25,6 +27,7 @@ from shegong.matching.projections.workforce import (
 )
 
 
+@pytest.mark.slow
 async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
     rng = random.Random(7)
     today = date(2025, 6, 1)

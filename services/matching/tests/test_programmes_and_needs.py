@@ -39,6 +39,18 @@ async def test_a_weekly_programme_lists_occurrences_and_counts_check_ins(
         201,
     )
     pid = drums["programme_id"]
+    assert await m.ok("GET", "/programmes") == [
+        {
+            "programme_id": pid,
+            "title": "社区非洲鼓队排练",
+            "community": COMMUNITY,
+            "service_type": "parent_child",
+            "target_group": None,
+            "rrule": f"FREQ=WEEKLY;BYDAY={weekday}",
+            "starts_on": start.isoformat(),
+            "provider_id": None,
+        }
+    ]
     days = await m.ok(
         "GET", f"/programmes/{pid}/occurrences?start={start}&end={today + timedelta(days=7)}"
     )

@@ -540,6 +540,7 @@ async def test_a_route_a_service_adds_later_checks_keys_too(
         assert (await auditor.get("/stray")).status_code == 200
 
 
+@pytest.mark.process
 def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
     tmp_path: Path,
 ) -> None:

@@ -330,6 +330,7 @@ cities = st.lists(st.lists(records(), min_size=1, max_size=3), max_size=12).map(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(cities, st.sampled_from((2022, 2023, 2024)))
 def test_properties_on_random_cities(persons: list[Person], year: int) -> None:

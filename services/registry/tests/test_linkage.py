@@ -479,6 +479,7 @@ def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:
 # --------------------------------------------------------------------------- a generated city
 
 
+@pytest.mark.slow
 def test_generated_city_of_5000_persons_precision_and_recall() -> None:
     records, truth = city_records(5000, seed=2024)
     linker = Linker()

@@ -389,6 +389,7 @@ def test_bad_phone_is_dropped_with_a_warning(raw: str, phone: str, warning: str 
         assert raw not in text
 
 
+@pytest.mark.slow
 def test_mobile_fast_path_agrees_with_normalize_phone_for_every_6_digit_prefix() -> None:
     rnd = random.Random(7)
     for prefix in range(130000, 200000):
@@ -528,6 +529,7 @@ def _bulk_rows(n: int) -> list[list[Any]]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_fifty_thousand_rows(kind: str) -> None:
     rows = _bulk_rows(50_000)

@@ -377,6 +377,7 @@ def test_normalize_name_is_idempotent(raw: str) -> None:
     assert once == once.strip()
 
 
+@pytest.mark.slow
 def test_the_mobile_fast_path_agrees_with_libphonenumber_everywhere() -> None:
     """Every 11-digit number starting with 1 — each 5-digit prefix, a sample of endings —
     is answered alike with and without the fast path (valid: the same canonical form;

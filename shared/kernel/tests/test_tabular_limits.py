@@ -10,6 +10,8 @@ import pytest
 from shegong.kernel import hostile_files as hostile
 from shegong.kernel.tabular import FileLimitError, Limits, TabularFileError, read_table
 
+pytestmark = pytest.mark.process
+
 
 @pytest.mark.parametrize(
     ("data", "limit"),

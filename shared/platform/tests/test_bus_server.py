@@ -17,6 +17,8 @@ import redis
 
 from shegong.platform.bus_server import BusServer, BusServerError, bus_server, start_bus_server
 
+pytestmark = pytest.mark.process
+
 CHILD_KINDS = [
     pytest.param(
         "redis-server",

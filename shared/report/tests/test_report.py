@@ -22,6 +22,8 @@ from shegong.report.charts import cjk_font
 from shegong.report.document import build_docx
 from shegong.report.tables import TEMPLATE, build_xlsx
 
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).parent
 
 

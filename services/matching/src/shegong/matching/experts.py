@@ -28,6 +28,7 @@ from shegong.kernel.db import reading
 from shegong.kernel.expert_pool import ExpertPool, ExpertPoolProjection
 from shegong.kernel.projection import Projection
 from shegong.matching.adapters.tables import provider_state
+from shegong.matching.api.models import SupervisionResult
 from shegong.matching.application.requests import MatchingCommands
 
 metadata = MetaData()
@@ -58,10 +59,9 @@ class ExpertRosterProjection(ExpertPoolProjection):
 class SupervisionsProjection(Projection):
     name = "matching_supervisions"
     contract = MATCHING_STREAM
+    aggregates = frozenset({"supervision"})
+    handles = frozenset({"SupervisorAssigned"})
     metadata = metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "supervision"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, SupervisorAssigned):
@@ -113,7 +113,7 @@ def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter
         status_code=201,
         summary="Assign an expert of the pool to supervise an escalated or complex order (督导)",
     )
-    async def assign(request_id: str, cmd: AssignSupervisor, ctx: Ctx) -> dict[str, Any]:
+    async def assign(request_id: str, cmd: AssignSupervisor, ctx: Ctx) -> SupervisionResult:
         async with commands.store.transaction(ctx) as tx:
             request = await commands._load(tx, request_id)  # scoped like any change to it
             assert request.placed is not None
@@ -142,11 +142,13 @@ def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter
             )
             assigned = supervision.assign(event)
             saved = await tx.save(supervision)
-        return {
-            "assigned": assigned,
-            "supervision": event.data(),
-            "events": [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in saved],
-        }
+        return SupervisionResult.model_validate(
+            {
+                "assigned": assigned,
+                "supervision": event.data(),
+                "events": [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in saved],
+            }
+        )
 
     @router.get("/experts", summary="Experts of the pool who may supervise now (专家库)")
     async def pool(include_left: bool = False) -> list[dict[str, Any]]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from shegong.contracts.matching import MATCHING_STREAM
@@ -39,10 +36,9 @@ SERVICE = ServiceDefinition(
     title="居民点单、社工接单、社区响应 requests, matching, escalation, follow-up, hours",
     default_port=8103,
     contract=MATCHING_STREAM,
+    settings=MatchingSettings,
     projections=lambda runtime: [
-        WorkforceProjection(
-            getattr(runtime.settings, "matching_default_capacity", 3),
-        ),
+        WorkforceProjection(_settings(runtime).matching_default_capacity),
         TrainingProjection(),
         ExpertRosterProjection(),
         SupervisionsProjection(),
@@ -51,10 +47,14 @@ SERVICE = ServiceDefinition(
 )
 
 
+def _settings(runtime: Runtime) -> MatchingSettings:
+    assert isinstance(runtime.settings, MatchingSettings)  # Runtime makes it the service's
+    return runtime.settings
+
+
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    if not isinstance(settings, MatchingSettings):
-        overrides = settings.model_dump() if settings is not None else {}
-        settings = MatchingSettings(**overrides)
+    settings = SERVICE.settings_from(settings)
+    assert isinstance(settings, MatchingSettings)
     runtime = Runtime(SERVICE, settings)
     hasher = hasher_for(settings)
     commands = MatchingCommands(runtime.store, hasher, settings)
@@ -108,23 +108,8 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     )
     add_resident_erasure(h5, runtime.store, hasher, signer)
     app.mount("/h5", h5)
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The timers run only while the service does, after its schema exists.
-        async with runtime_lifespan(app):
-            scheduler.start()
-            sender.start()
-            retention.start()
-            try:
-                yield
-            finally:
-                await retention.stop()
-                await sender.stop()
-                await scheduler.stop()
-
-    app.router.lifespan_context = lifespan
+    # The timers run only while the service does, after its schema exists.
+    runtime.run_while_serving(scheduler, sender, retention)
     app.state.commands, app.state.scheduler = commands, scheduler
     app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
     app.state.notifications, app.state.retention = sender, retention
@@ -132,7 +117,7 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    serve(SERVICE, lambda s: build(MatchingSettings()))
+    serve(SERVICE, build)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import time
 
 from fastapi import FastAPI
@@ -42,26 +40,6 @@ from shegong.registry.projections.workers import WorkersProjection
 
 log = logging.getLogger("shegong.registry")
 
-SERVICE = ServiceDefinition(
-    name="registry",
-    title="人员库 workers, certificates and the city census",
-    default_port=8101,
-    contract=REGISTRY_STREAM,
-    projections=lambda runtime: [
-        WorkersProjection(),
-        RegionsProjection(),
-        *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
-        *ladder_projections(ladder_for(runtime)),
-    ],
-    metadata=[
-        personal_data_metadata,
-        roster_records_metadata,
-        census_state_metadata,
-        ladder_sweep_metadata,
-        ladder_state_metadata,
-    ],
-)
-
 
 class RegistrySettings(ServiceSettings):
     registry_census: bool = Field(
@@ -92,6 +70,28 @@ class RegistrySettings(ServiceSettings):
     )
 
 
+SERVICE = ServiceDefinition(
+    name="registry",
+    title="人员库 workers, certificates and the city census",
+    default_port=8101,
+    contract=REGISTRY_STREAM,
+    settings=RegistrySettings,
+    projections=lambda runtime: [
+        WorkersProjection(),
+        RegionsProjection(),
+        *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
+        *ladder_projections(ladder_for(runtime)),
+    ],
+    metadata=[
+        personal_data_metadata,
+        roster_records_metadata,
+        census_state_metadata,
+        ladder_sweep_metadata,
+        ladder_state_metadata,
+    ],
+)
+
+
 def census_enabled(settings: ServiceSettings) -> bool:
     return registry_settings(settings).registry_census
 
@@ -118,9 +118,8 @@ def ladder_for(runtime: Runtime) -> Ladder:
 
 
 def build(settings: ServiceSettings | None = None) -> FastAPI:
-    if not isinstance(settings, RegistrySettings):
-        overrides = settings.model_dump() if settings is not None else {}
-        settings = RegistrySettings(**overrides)
+    settings = SERVICE.settings_from(settings)
+    assert isinstance(settings, RegistrySettings)
     runtime = Runtime(SERVICE, settings)
     ladder = ladder_for(runtime)  # a bad rules file stops the registry here, before it serves
     hasher = hasher_for(settings)
@@ -146,20 +145,8 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
         ],
     )
     sweep = LadderSweep(ladder, settings.registry_ladder_sweep_at)
-    runtime_lifespan = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # The daily sweep runs only while the service does, after its schema exists.
-        async with runtime_lifespan(app):
-            if settings.registry_ladder_sweep:
-                sweep.start()
-            try:
-                yield
-            finally:
-                await sweep.stop()
-
-    app.router.lifespan_context = lifespan
+    if settings.registry_ladder_sweep:  # daily, while the service runs
+        runtime.run_while_serving(sweep)
     app.state.commands, app.state.ladder_sweep = commands, sweep
     return app
 

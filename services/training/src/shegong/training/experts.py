@@ -55,10 +55,9 @@ class ExpertRosterProjection(ExpertPoolProjection):
 class LecturesProjection(Projection):
     name = "training_lectures"
     contract = TRAINING_STREAM
+    aggregates = frozenset({"lecture"})
+    handles = frozenset({"LecturerAssigned"})
     metadata = metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "lecture"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, LecturerAssigned):

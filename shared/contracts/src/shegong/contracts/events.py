@@ -1,9 +1,10 @@
 """Event contracts: the base every public event derives from, and a stream's catalogue.
 
-One stream per producing context; each stream has a discriminated union of its event
-types. An event type evolves by raising ``schema_version`` and registering an upcaster
-that turns version n's data into version n+1's, so old entries and old feeds stay
-readable (the ``eventsourcing`` library's ``upcast_v1_v2`` idea).
+One stream per producing context; its :class:`StreamContract` lists its event types
+(decoding picks the class by the envelope's ``type``). An event type evolves by raising
+``schema_version`` and registering an upcaster that turns version n's data into version
+n+1's, so old entries and old feeds stay readable (the ``eventsourcing`` library's
+``upcast_v1_v2`` idea).
 """
 
 from __future__ import annotations

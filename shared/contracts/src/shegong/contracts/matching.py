@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
+from shegong.contracts.access import ACCESS_EVENTS
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.training import TargetGroup
 
@@ -401,33 +401,6 @@ class SupervisorAssigned(Event):
     hours: float = Field(default=0, ge=0, le=1000, description="Hours of supervision")
     department: str | None = _owner("Department that owns the order")
 
-
-MatchingEvent = Annotated[
-    RequestPlaced
-    | OrderOffered
-    | OfferDeclined
-    | OrderAccepted
-    | OrderEscalated
-    | DeliveryStarted
-    | DeliveryFinished
-    | FollowUpRecorded
-    | RequestCancelled
-    | ProviderRegistered
-    | ProviderAvailabilitySet
-    | ProgrammeCreated
-    | CheckedIn
-    | NeedRecorded
-    | ResidentContactViewed
-    | ResidentContactPurged
-    | TeamHoursCredited
-    | VolunteerNumberSet
-    | NotificationSent
-    | SupervisorAssigned
-    | AccessRecorded
-    | ApiKeyIssued
-    | ApiKeyRevoked,
-    Field(discriminator="type"),
-]
 
 MATCHING_STREAM = StreamContract(
     name="matching.events",

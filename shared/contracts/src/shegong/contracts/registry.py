@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
+from shegong.contracts.access import ACCESS_EVENTS
 from shegong.contracts.events import Event, Labelled, StreamContract
 from shegong.contracts.ladder import (
     ExpertPoolAdmitted,
@@ -326,27 +326,6 @@ class PersonalDataViewed(Event):
     viewer_department: str | None = None
     fields: list[str] = Field(description="Which fields were shown: id_number, phone")
 
-
-RegistryEvent = Annotated[
-    WorkerRegistered
-    | WorkerProfileUpdated
-    | WorkerCertified
-    | WorkerLeft
-    | DepartmentRegistered
-    | RegionDefined
-    | RecordsLinked
-    | RecordsUnlinked
-    | PairQueuedForReview
-    | CensusModelAdopted
-    | CensusTrainingRequested
-    | CensusPairDecided
-    | ExpertAdmitted
-    | PersonalDataViewed
-    | AccessRecorded
-    | ApiKeyIssued
-    | ApiKeyRevoked,
-    Field(discriminator="type"),
-]
 
 REGISTRY_STREAM = StreamContract(
     name="registry.events",

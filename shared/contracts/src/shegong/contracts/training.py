@@ -8,11 +8,11 @@ data stays home (ARCHITECTURE rule 7): only keyed hashes and masked forms travel
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.access import ACCESS_EVENTS, AccessRecorded, ApiKeyIssued, ApiKeyRevoked
+from shegong.contracts.access import ACCESS_EVENTS
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 
 
@@ -244,21 +244,6 @@ class LecturerAssigned(Event):
         default=None, description="Department that holds the session (None: the city's)"
     )
 
-
-TrainingEvent = Annotated[
-    BaseRegistered
-    | SessionScheduled
-    | EnrolmentAccepted
-    | AttendanceRecorded
-    | TrainingCompleted
-    | AssessmentRecorded
-    | ExamResultRecorded
-    | LecturerAssigned
-    | AccessRecorded
-    | ApiKeyIssued
-    | ApiKeyRevoked,
-    Field(discriminator="type"),
-]
 
 TRAINING_STREAM = StreamContract(
     name="training.events",

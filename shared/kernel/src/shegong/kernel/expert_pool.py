@@ -123,10 +123,10 @@ class ExpertPoolProjection(Projection):
     with ``name``, ``pool`` and ``metadata = pool.metadata``."""
 
     contract = REGISTRY_STREAM
+    aggregates = frozenset({"ladder"})
+    handles = frozenset({"ExpertPoolAdmitted", "ExpertPoolLeft"})
+    ignores = frozenset({"LadderEligibilityChanged"})
     pool: ClassVar[ExpertPool]
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "ladder"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         await self.pool.apply(conn, event)

@@ -31,19 +31,38 @@ log = logging.getLogger("shegong.projection")
 
 
 class Projection:
-    """Subclass: set ``name``, ``contract``, ``metadata`` (its own tables), ``apply``."""
+    """Subclass: set ``name``, ``contract``, ``metadata`` (its own tables), ``apply``, and
+    which of the contract's event types it ``handles`` and which it ``ignores``; a
+    projection that reads only some aggregates names them in ``aggregates`` (the events
+    of the others are skipped undecoded, and need no mention). Every type it reads is in
+    exactly one of ``handles`` and ``ignores`` (``tests/contracts/test_consumers.py``
+    checks), so a new event is a decision in each of its consumers, not a silent no-op."""
 
     name: ClassVar[str]
     contract: ClassVar[StreamContract]
     metadata: ClassVar[MetaData]
+    aggregates: ClassVar[frozenset[str] | None] = None
+    handles: ClassVar[frozenset[str]] = frozenset()
+    ignores: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def unaccounted(cls) -> list[str]:
+        """Event types of the aggregates it reads that it neither handles nor ignores."""
+        read = {
+            name
+            for name in cls.contract.types()
+            if cls.aggregates is None
+            or cls.contract.event_class(name).aggregate_type in cls.aggregates
+        }
+        return sorted(read - cls.handles - cls.ignores)
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         raise NotImplementedError
 
     def wants(self, envelope: Envelope) -> bool:
         """Whether ``apply`` cares about this event; the others are skipped undecoded (their
-        position still advances). Override to filter by ``envelope.aggregate_type``/``type``."""
-        return True
+        position still advances). By default: events of its ``aggregates`` (None: all)."""
+        return self.aggregates is None or envelope.aggregate_type in self.aggregates
 
     # Optional hooks for a projection that keeps state in memory or writes in bulk.
 

@@ -1,8 +1,10 @@
 """The composition root every service shares (cosmicpython's ``bootstrap``).
 
-A service declares a :class:`ServiceDefinition` — its name, port, the stream it
-produces, the read models it keeps and its HTTP routers — and :class:`Runtime` wires
-the real adapters: engine, event store, relay, broker, subscriptions, feeds.
+A service declares a :class:`ServiceDefinition` — its name, port, settings class, the
+stream it produces, the read models it keeps, whether they catch up from the producers'
+feeds on start — and :class:`Runtime` wires the real adapters: engine, event store,
+relay, broker, subscriptions, feeds, and runs the service's background jobs while it
+serves.
 Redis being down never stops a service from starting or taking commands: the bus
 side connects in the background and retries.
 """
@@ -13,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
@@ -33,6 +35,15 @@ from shegong.kernel.subscription import StreamSubscription
 log = logging.getLogger("shegong.runtime")
 
 
+class BackgroundJob(Protocol):
+    """Work a service does on a timer while it serves (an escalation scheduler, a daily
+    sweep): started once the schema exists, stopped before the runtime stops."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class ServiceDefinition:
     name: str
@@ -45,10 +56,24 @@ class ServiceDefinition:
     # Alembic revisions of the service's own tables; default: the ``migrations`` folder
     # of the package ``shegong.<name>`` (see ``shegong.kernel.migrate``).
     migrations: str | None = None
+    # The service's settings class (its own settings on top of the kernel's).
+    settings: type[ServiceSettings] = ServiceSettings
+    # On start, every read model pulls the producers' feeds once (a dropped or fresh read
+    # model rebuilds itself without waiting for the periodic catch-up, and without Redis).
+    catch_up_on_start: bool = False
+
+    def settings_from(self, settings: ServiceSettings | None = None) -> ServiceSettings:
+        """``settings`` as this service's settings class: as given when it is one, else
+        its values over the environment's (None: the environment's alone)."""
+        if isinstance(settings, self.settings):
+            return settings
+        overrides = settings.model_dump() if settings is not None else {}
+        return self.settings(**overrides)
 
 
 class Runtime:
     def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        settings = definition.settings_from(settings)
         self.definition, self.settings = definition, settings
         name = definition.name
         self.engine = create_engine(settings.database_for(name))
@@ -103,7 +128,9 @@ class Runtime:
             )
         self.bus_connected = False
         self.metrics = ServiceMetrics(self)
+        self.jobs: list[BackgroundJob] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._catch_up: asyncio.Task[None] | None = None
 
     async def create_schema(self) -> None:
         """Bring the schema to the code's head (``SCHEMA_ON_START=migrate``, the default:
@@ -116,10 +143,40 @@ class Runtime:
         else:
             await migrate.upgrade(self, create_missing=True)
 
+    def run_while_serving(self, *jobs: BackgroundJob) -> None:
+        """Start ``jobs`` with the service (after its schema exists), stop them first."""
+        self.jobs.extend(jobs)
+
     async def start(self) -> None:
         await self.create_schema()
         self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
         self._tasks.append(asyncio.create_task(self._connect_bus(), name="bus"))
+        if self.definition.catch_up_on_start:
+            self._catch_up = asyncio.create_task(self._catch_up_once(), name="catch-up")
+        for job in self.jobs:
+            job.start()
+
+    async def caught_up(self) -> None:
+        """Wait for the start-up catch-up to finish (at once without one)."""
+        if self._catch_up is not None:
+            await asyncio.shield(self._catch_up)
+
+    async def _catch_up_once(self) -> None:
+        delay = 0.5
+        for runner in self.runners:
+            for source in self.feeds.sources():
+                while True:
+                    try:
+                        filled = await runner.catch_up(source)
+                        if filled:
+                            log.info("%s: caught up %d events from %s", runner.name, filled, source)
+                        break
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as err:
+                        log.warning("%s: feed %s not readable yet (%s)", runner.name, source, err)
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
 
     async def _connect_bus(self) -> None:
         delay = 0.2
@@ -139,6 +196,12 @@ class Runtime:
         log.info("%s connected to the bus", self.definition.name)
 
     async def stop(self) -> None:
+        for job in reversed(self.jobs):
+            await job.stop()
+        if self._catch_up is not None:
+            # Catching up holds no transaction between pages worth waiting for.
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
         # Watchdogs first (they would revive the subscribers), then stop consuming — an
         # in-flight batch may finish, its acks follow its commit — then let the relay
         # finish its batch. Nothing is cancelled mid-transaction unless it hangs.

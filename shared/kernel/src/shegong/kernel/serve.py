@@ -68,7 +68,7 @@ def serve(
     argv: Sequence[str] | None = None,
 ) -> None:
     args = _parser(definition).parse_args(sys.argv[1:] if argv is None else argv)
-    settings = ServiceSettings()
+    settings = definition.settings()
     configure_logging(settings.log_level, settings.log_format, definition.name)
     if args.command == "migrate":
         sys.exit(migrate_command(definition, settings, args))

@@ -264,6 +264,15 @@ class Transaction:
         self.appended.extend(envelopes)
         return envelopes
 
+    async def stream_version(self, stream_id: str) -> int:
+        """The version of one stream (an aggregate's, or a log's such as the views of
+        one record): the number of its events, 0 when it has none. Take :meth:`lock`
+        first when an append follows, so that nobody appends in between."""
+        version = await self.conn.scalar(
+            select(func.max(events_table.c.version)).where(events_table.c.stream_id == stream_id)
+        )
+        return int(version or 0)
+
     async def lock(self) -> int:
         """Take the append lock now (held until commit) and return the head position.
 

@@ -79,6 +79,7 @@ tallies = Table(
 class TallyProjection(Projection):
     name: ClassVar[str] = "tally"
     contract = TALLY_STREAM
+    handles = frozenset({"Counted", "Poisoned"})
     metadata = tally_metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:

@@ -14,6 +14,7 @@ from shegong.kernel.auth import Ctx, refuse_other_department
 from shegong.kernel.db import reading
 from shegong.kernel.store import EventStore
 from shegong.matching.adapters.tables import provider_state
+from shegong.matching.api.models import CommunityLink, WorkerLink
 from shegong.matching.application.provider_state import provider_department, provider_identity
 from shegong.matching.h5.app import community_link, worker_link
 from shegong.matching.h5.guard import Signer
@@ -33,6 +34,7 @@ def h5_links_router(
         description="The communities of the region tree (or, before the registry publishes "
         "it, those providers serve in) under `region`, each with the signed link to its "
         "public order page (居民点单); `MATCHING_PUBLIC_URL` prefixes it.",
+        response_model=list[CommunityLink],
     )
     async def communities(
         region: str | None = Query(None, description="Region path prefix"),
@@ -57,6 +59,7 @@ def h5_links_router(
         description="The link acts for this provider only (offers, accept, decline, start, "
         "finish, their hours) and lapses after `MATCHING_H5_WORKER_LINK_DAYS`. Only the "
         "provider's department (or the city administrator) may ask for it.",
+        response_model=WorkerLink,
     )
     async def link_for_worker(provider_id: str, ctx: Ctx) -> dict[str, Any]:
         async with store.transaction(ctx) as tx:

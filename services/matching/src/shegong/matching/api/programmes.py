@@ -17,6 +17,7 @@ from shegong.kernel.db import reading
 from shegong.kernel.jobs import run_import
 from shegong.kernel.tabular import TabularFileError, open_upload
 from shegong.matching.adapters.tables import programmes
+from shegong.matching.api.models import ProgrammeRow
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
 from shegong.matching.application.programmes import ProgrammeCommands, programme_suggestions
 from shegong.matching.domain.commands import CheckIn, CreateProgramme
@@ -31,7 +32,7 @@ def programmes_router(
     async def create(cmd: CreateProgramme, ctx: Ctx) -> dict[str, Any]:
         return await commands.create(cmd, ctx)
 
-    @router.get("/programmes", summary="Programmes")
+    @router.get("/programmes", summary="Programmes", response_model=list[ProgrammeRow])
     async def list_programmes() -> list[dict[str, Any]]:
         async with reading(engine) as conn:
             return [r._asdict() for r in await conn.execute(select(programmes))]

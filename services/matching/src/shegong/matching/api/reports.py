@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.matching.api.indicator_models import ServiceIndicators
+from shegong.matching.api.models import HoursLedger
 from shegong.matching.application.hours_export import ledger_rows, to_csv
 from shegong.matching.application.indicators import service_indicators
 
@@ -43,6 +44,7 @@ def reports_router(engine: AsyncEngine) -> APIRouter:
         "appended when it finishes; `satisfaction` and `followed_up_on` are that delivery's "
         "own follow-up (回访), null until it is given. Totals sum the entries' hours per "
         "person, team and organisation.",
+        response_model=HoursLedger,
     )
     async def hours(
         year: int | None = Query(None, ge=2000, le=2100),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -12,6 +12,7 @@ from shegong.kernel.access_log import audited_read
 from shegong.kernel.auth import AuthError, Ctx
 from shegong.kernel.identity import PersonalDataHasher
 from shegong.kernel.store import EventStore
+from shegong.matching.api.models import VolunteerNumberView
 from shegong.matching.application.volunteer_hours import set_volunteer_number
 from shegong.matching.application.volunteer_record import Viewer, record_rows, to_csv, to_xlsx
 
@@ -34,8 +35,11 @@ def volunteers_router(store: EventStore, hasher: PersonalDataHasher) -> APIRoute
         "stays in matching's vault; the VolunteerNumberSet event carries its keyed hash and "
         "masked form. One number belongs to one volunteer (409 otherwise).",
     )
-    async def volunteer_number(provider_id: str, body: VolunteerNumber, ctx: Ctx) -> dict[str, Any]:
-        return await set_volunteer_number(store, hasher, provider_id, body.number, ctx)
+    async def volunteer_number(
+        provider_id: str, body: VolunteerNumber, ctx: Ctx
+    ) -> VolunteerNumberView:
+        found = await set_volunteer_number(store, hasher, provider_id, body.number, ctx)
+        return VolunteerNumberView(**found)
 
     @router.get(
         "/volunteers/hours-record",

@@ -31,7 +31,6 @@ from shegong.kernel.aggregate import DomainError
 from shegong.kernel.auth import AuthError, refuse_other_department
 from shegong.kernel.db import reading
 from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_phone
-from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
@@ -458,15 +457,11 @@ class MatchingCommands:
             if fields:
                 stream = f"contact-views:{request_id}"
                 await tx.lock()
-                version = await tx.conn.scalar(
-                    select(func.coalesce(func.max(events_table.c.version), 0)).where(
-                        events_table.c.stream_id == stream
-                    )
-                )
+                version = await tx.stream_version(stream)
                 await tx.append(
                     stream,
                     ResidentContactViewed.aggregate_type,
-                    int(version or 0),
+                    version,
                     [
                         ResidentContactViewed(
                             request_id=request_id,

@@ -98,6 +98,34 @@ class WorkforceProjection(Projection):
 
     name = "workforce"
     contract = REGISTRY_STREAM
+    handles = frozenset(
+        {
+            "RecordsLinked",
+            "RecordsUnlinked",
+            "RegionDefined",
+            "WorkerCertified",
+            "WorkerLeft",
+            "WorkerProfileUpdated",
+            "WorkerRegistered",
+        }
+    )
+    ignores = frozenset(
+        {
+            "ExpertPoolLeft",
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "CensusModelAdopted",
+            "CensusPairDecided",
+            "CensusTrainingRequested",
+            "DepartmentRegistered",
+            "ExpertAdmitted",
+            "ExpertPoolAdmitted",
+            "LadderEligibilityChanged",
+            "PairQueuedForReview",
+            "PersonalDataViewed",
+        }
+    )
     metadata = workforce_metadata
 
     def __init__(self, default_capacity: int = 3) -> None:
@@ -178,6 +206,21 @@ class WorkforceProjection(Projection):
 class TrainingProjection(Projection):
     name = "training-skills"
     contract = TRAINING_STREAM
+    handles = frozenset({"TrainingCompleted"})
+    ignores = frozenset(
+        {
+            "LecturerAssigned",
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "AssessmentRecorded",
+            "AttendanceRecorded",
+            "BaseRegistered",
+            "EnrolmentAccepted",
+            "ExamResultRecorded",
+            "SessionScheduled",
+        }
+    )
     metadata = training_metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:

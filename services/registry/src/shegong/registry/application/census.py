@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
 
 from shegong.contracts.registry import (
     CensusPairDecided,
@@ -17,7 +16,6 @@ from shegong.contracts.registry import (
 )
 from shegong.kernel.aggregate import DomainError
 from shegong.kernel.identity import PersonalDataHasher, mask_id_number, name_key
-from shegong.kernel.schema import events_table
 from shegong.kernel.sheets import RowRejection
 from shegong.kernel.store import CommandContext, EventStore
 from shegong.registry.census import review as census_review
@@ -25,13 +23,6 @@ from shegong.registry.census.tables import certificates, records
 from shegong.registry.imports.expert_pool import parse_expert_pool
 
 MIN_EXPERT_LEVEL = CertificateLevel.INTERMEDIATE
-
-
-async def _stream_version(conn: AsyncConnection, stream_id: str) -> int:
-    version = await conn.scalar(
-        select(func.max(events_table.c.version)).where(events_table.c.stream_id == stream_id)
-    )
-    return int(version or 0)
 
 
 class CensusCommands:
@@ -75,7 +66,7 @@ class CensusCommands:
             stream = f"census-decision:{a}|{b}"
             event = CensusPairDecided(a=a, b=b, same=same, by=ctx.actor or "anonymous", note=note)
             await tx.lock()
-            version = await _stream_version(tx.conn, stream)
+            version = await tx.stream_version(stream)
             [envelope] = await tx.append(stream, "census-decision", version, [event])
         return {
             "a": a,
@@ -89,7 +80,7 @@ class CensusCommands:
         """Ask the census to learn its model again; it does so as it reaches the request."""
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            version = await _stream_version(tx.conn, "census-training")
+            version = await tx.stream_version("census-training")
             event = CensusTrainingRequested(by=ctx.actor or "anonymous")
             [envelope] = await tx.append("census-training", "census-training", version, [event])
         return {"event_id": envelope.id, "position": envelope.sequence}
@@ -194,7 +185,7 @@ class ExpertPoolImporter:
                     )
                     continue
                 stream = f"expert:{id_hash}"
-                if await _stream_version(tx.conn, stream):
+                if await tx.stream_version(stream):
                     report.unchanged += 1
                     continue
                 await tx.append(

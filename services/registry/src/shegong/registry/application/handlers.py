@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
-
 from shegong.contracts import Envelope
 from shegong.contracts.registry import Gender, PersonalDataViewed, WorkerRegistered
 from shegong.kernel.aggregate import DomainError
@@ -22,7 +20,6 @@ from shegong.kernel.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.kernel.schema import events_table
 from shegong.kernel.store import CommandContext, EventStore, Transaction
 from shegong.registry.adapters.personal_data import (
     personal_data_of,
@@ -201,15 +198,11 @@ class RegistryCommands:
             fields = [f for f in ("id_number", "phone") if row[f]]
             stream = f"personal-data-views:{worker_id}"
             await tx.lock()
-            version = await tx.conn.scalar(
-                select(func.coalesce(func.max(events_table.c.version), 0)).where(
-                    events_table.c.stream_id == stream
-                )
-            )
+            version = await tx.stream_version(stream)
             await tx.append(
                 stream,
                 PersonalDataViewed.aggregate_type,
-                int(version or 0),
+                version,
                 [
                     PersonalDataViewed(
                         worker_id=worker_id,

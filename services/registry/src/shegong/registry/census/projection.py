@@ -96,14 +96,26 @@ def _code(value: Any) -> Any:
 class CensusProjection(Projection):
     name = "census"
     contract = REGISTRY_STREAM
+    aggregates = _CONSUMED
+    handles = frozenset(
+        {
+            "ExpertPoolLeft",
+            "CensusPairDecided",
+            "CensusTrainingRequested",
+            "ExpertAdmitted",
+            "ExpertPoolAdmitted",
+            "WorkerCertified",
+            "WorkerLeft",
+            "WorkerProfileUpdated",
+            "WorkerRegistered",
+        }
+    )
+    ignores = frozenset({"LadderEligibilityChanged"})
     metadata = metadata
 
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self._reset()
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type in _CONSUMED
 
     # ---------------------------------------------------------------- state
 

@@ -34,10 +34,9 @@ standings = Table(
 class LadderEligibilityProjection(Projection):
     name = "ladder_eligibility"
     contract = REGISTRY_STREAM
+    aggregates = frozenset({"ladder"})
+    handles = frozenset({"ExpertPoolLeft", "ExpertPoolAdmitted", "LadderEligibilityChanged"})
     metadata = metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "ladder"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if isinstance(event, LadderEligibilityChanged):

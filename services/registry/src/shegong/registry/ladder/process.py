@@ -50,6 +50,19 @@ __all__ = ["LadderCensusWatch", "LadderCertificateWatch", "LadderProcess", "ladd
 class LadderProcess(Projection):
     name = "ladder"
     contract = TRAINING_STREAM
+    handles = frozenset({"AssessmentRecorded", "ExamResultRecorded", "TrainingCompleted"})
+    ignores = frozenset(
+        {
+            "LecturerAssigned",
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "AttendanceRecorded",
+            "BaseRegistered",
+            "EnrolmentAccepted",
+            "SessionScheduled",
+        }
+    )
     metadata = metadata
 
     def __init__(self, ladder: Ladder) -> None:
@@ -127,6 +140,30 @@ class LadderCertificateWatch(Projection):
 
     name = "ladder_certificates"
     contract = REGISTRY_STREAM
+    handles = frozenset({"WorkerCertified"})
+    ignores = frozenset(
+        {
+            "ExpertPoolLeft",
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "CensusModelAdopted",
+            "CensusPairDecided",
+            "CensusTrainingRequested",
+            "DepartmentRegistered",
+            "ExpertAdmitted",
+            "ExpertPoolAdmitted",
+            "LadderEligibilityChanged",
+            "PairQueuedForReview",
+            "PersonalDataViewed",
+            "RecordsLinked",
+            "RecordsUnlinked",
+            "RegionDefined",
+            "WorkerLeft",
+            "WorkerProfileUpdated",
+            "WorkerRegistered",
+        }
+    )
     metadata = MetaData()
 
     def __init__(self, ladder: Ladder) -> None:
@@ -170,13 +207,13 @@ class LadderCensusWatch(Projection):
 
     name = "ladder_census"
     contract = REGISTRY_STREAM
+    aggregates = frozenset({"census"})
+    handles = frozenset({"RecordsLinked", "RecordsUnlinked"})
+    ignores = frozenset({"CensusModelAdopted", "PairQueuedForReview"})
     metadata = MetaData()
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "census"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if not isinstance(event, RecordsLinked | RecordsUnlinked) or not await first_time(

@@ -25,10 +25,9 @@ regions = Table(
 class RegionsProjection(Projection):
     name = "regions"
     contract = REGISTRY_STREAM
+    aggregates = frozenset({"region"})
+    handles = frozenset({"RegionDefined"})
     metadata = metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "region"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if not isinstance(event, RegionDefined):

@@ -82,10 +82,11 @@ class OutOfOrder(RuntimeError):
 class WorkersProjection(Projection):
     name = "workers"
     contract = REGISTRY_STREAM
+    aggregates = frozenset({"worker"})
+    handles = frozenset(
+        {"WorkerCertified", "WorkerLeft", "WorkerProfileUpdated", "WorkerRegistered"}
+    )
     metadata = metadata
-
-    def wants(self, envelope: Envelope) -> bool:
-        return envelope.aggregate_type == "worker"
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if envelope.aggregate_type != "worker":

@@ -107,6 +107,18 @@ exams = Table(
 class TrainingRecordsProjection(Projection):
     name = "training_records"
     contract = TRAINING_STREAM
+    handles = frozenset(
+        {
+            "AssessmentRecorded",
+            "AttendanceRecorded",
+            "BaseRegistered",
+            "EnrolmentAccepted",
+            "ExamResultRecorded",
+            "SessionScheduled",
+            "TrainingCompleted",
+        }
+    )
+    ignores = frozenset({"LecturerAssigned", "AccessRecorded", "ApiKeyIssued", "ApiKeyRevoked"})
     metadata = metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:

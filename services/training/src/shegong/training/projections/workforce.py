@@ -83,6 +83,29 @@ def region_path(county: str | None, township: str | None, community: str | None)
 class WorkforceProjection(Projection):
     name = "training_workforce"
     contract = REGISTRY_STREAM
+    handles = frozenset(
+        {"WorkerCertified", "WorkerLeft", "WorkerProfileUpdated", "WorkerRegistered"}
+    )
+    ignores = frozenset(
+        {
+            "ExpertPoolLeft",
+            "AccessRecorded",
+            "ApiKeyIssued",
+            "ApiKeyRevoked",
+            "CensusModelAdopted",
+            "CensusPairDecided",
+            "CensusTrainingRequested",
+            "DepartmentRegistered",
+            "ExpertAdmitted",
+            "ExpertPoolAdmitted",
+            "LadderEligibilityChanged",
+            "PairQueuedForReview",
+            "PersonalDataViewed",
+            "RecordsLinked",
+            "RecordsUnlinked",
+            "RegionDefined",
+        }
+    )
     metadata = metadata
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:

@@ -1,0 +1,45 @@
+"""Each service's published OpenAPI document (``services/<service>/openapi.json``) is the
+one its code serves at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from shegong.kernel.openapi import SERVICES, render
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_published_openapi_document_equals_the_code(service: str) -> None:
+    published = REPO / "services" / service / "openapi.json"
+    assert published.read_text(encoding="utf-8") == render(service), (
+        f"services/{service}/openapi.json is stale: regenerate it with "
+        f"`uv run python -m shegong.kernel.openapi {service} > services/{service}/openapi.json`"
+    )
+
+
+# Services (and their route prefixes) whose routes all declare their response model.
+TYPED = {"matching": ("/requests", "/providers", "/service-types", "/h5-links")}
+
+
+def _untyped(doc: dict[str, object], prefixes: tuple[str, ...]) -> list[str]:
+    missing = []
+    for path, operations in doc["paths"].items():  # type: ignore[attr-defined]
+        if not path.startswith(prefixes):
+            continue
+        for method, op in operations.items():
+            ok = [r for code, r in op["responses"].items() if code.startswith("2")]
+            schema = ok[0].get("content", {}).get("application/json", {}).get("schema", {})
+            if "$ref" not in schema and "$ref" not in schema.get("items", {}):
+                missing.append(f"{method.upper()} {path}")
+    return missing
+
+
+@pytest.mark.parametrize("service", sorted(TYPED))
+def test_typed_routes_name_their_response_model(service: str) -> None:
+    from shegong.kernel.openapi import openapi_document
+
+    assert _untyped(openapi_document(service), TYPED[service]) == []
