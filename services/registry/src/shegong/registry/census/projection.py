@@ -63,10 +63,12 @@ from shegong.registry.census.tables import (
 )
 from shegong.registry.census.writes import (
     census_record,
+    code_of,
     decision_event,
     expert_row,
     model_event,
     record_id_hash,
+    record_row,
     write_certificates,
     write_decisions,
     write_experts,
@@ -87,10 +89,6 @@ _ROW_FIELDS = (
     "post",
     "hired_on",
 )
-
-
-def _code(value: Any) -> Any:
-    return value.value if hasattr(value, "value") else value
 
 
 class CensusProjection(Projection):
@@ -276,28 +274,7 @@ class CensusProjection(Projection):
             # (two nodes claiming one department) is logged and left out of the census.
             log.warning("census: %s is taken; worker %s left out", key, event.worker_id)
             return
-        row: dict[str, Any] = {
-            "key": key,
-            "worker_id": event.worker_id,
-            "department": event.department,
-            "record_id": event.record_id,
-            "name": event.name,
-            "gender": _code(event.gender),
-            "birth_date": event.birth_date,
-            "id_hash": event.id_number_hash,
-            "id_masked": event.id_number_masked,
-            "id_parts": event.id_number_parts,
-            "phone_hash": event.phone_hash,
-            "phone_masked": event.phone_masked,
-            "organization": event.organization,
-            "org_type": _code(event.org_type),
-            "post": _code(event.post),
-            "county": event.region.county,
-            "township": event.region.township,
-            "community": event.region.community,
-            "hired_on": event.hired_on,
-            "left_on": None,
-        }
+        row = record_row(key, event)
         self._inserts[key] = row
         self._key_of[event.worker_id] = key
         self._out.extend(linker.add(census_record(row)))
@@ -314,7 +291,7 @@ class CensusProjection(Projection):
                 if event.region is not None:
                     values.update(event.region.model_dump())
             elif name in _ROW_FIELDS:
-                values[name] = _code(getattr(event, name))
+                values[name] = code_of(getattr(event, name))
         if not values:
             return
         self._set(key, values)

@@ -19,6 +19,7 @@ from shegong.contracts.registry import (
     PairQueuedForReview,
     RecordsLinked,
     RecordsUnlinked,
+    WorkerRegistered,
 )
 from shegong.registry.census.linkage import (
     CensusRecord,
@@ -275,3 +276,34 @@ async def write_experts(
         await conn.execute(experts.insert().values(**{"left_on": None, **row}))
     for id_hash, day in left.items():
         await conn.execute(update(experts).where(experts.c.id_hash == id_hash).values(left_on=day))
+
+
+def code_of(value: Any) -> Any:
+    """An enum's code (as the read models store it), or the value itself."""
+    return value.value if hasattr(value, "value") else value
+
+
+def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
+    """A registered worker as the census stores the record (``rm_census_records``)."""
+    return {
+        "key": key,
+        "worker_id": event.worker_id,
+        "department": event.department,
+        "record_id": event.record_id,
+        "name": event.name,
+        "gender": code_of(event.gender),
+        "birth_date": event.birth_date,
+        "id_hash": event.id_number_hash,
+        "id_masked": event.id_number_masked,
+        "id_parts": event.id_number_parts,
+        "phone_hash": event.phone_hash,
+        "phone_masked": event.phone_masked,
+        "organization": event.organization,
+        "org_type": code_of(event.org_type),
+        "post": code_of(event.post),
+        "county": event.region.county,
+        "township": event.region.township,
+        "community": event.region.community,
+        "hired_on": event.hired_on,
+        "left_on": None,
+    }
