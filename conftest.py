@@ -76,7 +76,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with RedisContainer("redis:7.0") as c:
             yield f"redis://{c.get_container_host_ip()}:{c.get_exposed_port(6379)}/0"
         return
-    from shegong.kernel.bus_server import start_bus_server
+    from shegong.platform.bus_server import start_bus_server
 
     server = start_bus_server(tmp_path_factory.mktemp("redis"))
     try:

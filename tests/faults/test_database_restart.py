@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shegong.kernel.bus_server import start_bus_server
 from shegong.kernel.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.platform.bus_server import start_bus_server
 from shegong.registry.main import SERVICE, RegistrySettings
 
 from .conftest import free_port

@@ -147,7 +147,7 @@ async def test_relay_crash_after_xadd_republishes_and_read_model_applies_once(
 async def test_redis_down_commands_accepted_then_all_published(
     store, tmp_path, stream_prefix
 ) -> None:
-    from shegong.kernel.bus_server import start_bus_server
+    from shegong.platform.bus_server import start_bus_server
 
     server = start_bus_server(tmp_path / "bus", prefer="redis-server")
     port = int(server.url.rsplit(":", 1)[1].split("/")[0])
