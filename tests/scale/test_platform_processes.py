@@ -98,5 +98,5 @@ def test_shegong_up_runs_one_host_for_every_service_and_supervises_it(tmp_path: 
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-    gone, alive = psutil.wait_procs(survivors, timeout=30)
+    _gone, alive = psutil.wait_procs(survivors, timeout=30)
     assert not alive, [p.pid for p in alive]
