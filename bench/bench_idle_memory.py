@@ -30,16 +30,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--separate", action="store_true", help="one process per service")
     parser.add_argument("--idle", type=float, default=10.0, help="seconds idle before measuring")
-    args = parser.parse_args()
+    options = parser.parse_args()
     os.environ.pop("REDIS_URL", None)  # the embedded default: its own Redis
     os.environ.pop("DATABASE_URL", None)
     with tempfile.TemporaryDirectory(prefix="shegong-mem-") as tmp:
-        platform = Platform(Path(tmp), log_level="WARNING", shared_process=not args.separate)
+        platform = Platform(Path(tmp), log_level="WARNING", shared_process=not options.separate)
         started = time.monotonic()
         platform.start(progress=lambda _line: None)
-        print(f"started in {time.monotonic() - started:.1f} s; idle {args.idle:.0f} s …")
+        print(f"started in {time.monotonic() - started:.1f} s; idle {options.idle:.0f} s …")
         try:
-            time.sleep(args.idle)
+            time.sleep(options.idle)
             launcher = psutil.Process()
             rows = [("launcher (shegong up)", rss_mb(launcher))]
             for child in launcher.children(recursive=True):
@@ -51,7 +51,7 @@ def main() -> None:
                     continue
         finally:
             platform.stop()
-    mode = "one process per service" if args.separate else "services in one host process"
+    mode = "one process per service" if options.separate else "services in one host process"
     print(f"\nidle RSS, {mode}")
     for name, mb in rows:
         print(f"  {name:<62} {mb:7.1f} MB")
