@@ -199,7 +199,10 @@ class Platform:
     def _start_host(self, progress: Callable[[str], object]) -> None:
         host = ServiceHost(list(self.services), self.data_dir / "logs" / "services.log")
         plan = [{"module": svc.module, "env": svc.env} for svc in host.members]
-        host.env = {**os.environ, "SHEGONG_HOSTED": json.dumps(plan)}
+        # The host's own environment: what every service shares (the bus, the data dir,
+        # the key …), for code that reads it after start-up.
+        shared = dict(set.intersection(*(set(svc.env.items()) for svc in host.members)))
+        host.env = {**os.environ, **shared, "SHEGONG_HOSTED": json.dumps(plan)}
         for svc in host.members:
             svc.host, svc.log_path = host, host.log_path
         self.hosts.append(host)
