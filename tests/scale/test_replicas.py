@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -32,9 +33,26 @@ from shegong.registry.projections.workers import workers
 from shegong.training.main import SERVICE as TRAINING
 from shegong.training.main import TrainingRuntime, TrainingSettings
 from shegong.training.projections.workforce import trainees
-from tests.faults.test_kill_services import _session, worker
 
 SWEEP = "this process now runs registry-ladder-sweep"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def worker(n: int) -> dict[str, object]:
+    body = f"621102{date(1970, 1, 1) + timedelta(days=n):%Y%m%d}{n % 1000:03d}"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS, strict=True)) % 11]
+    return {
+        "name": f"王伟{n}",
+        "id_number": body + check,
+        "department": "civil-affairs",
+        "organization": "红叶社会工作服务中心",
+        "post": "社会工作岗位",
+        "hired_on": "2023-01-01",
+    }
+
+
+def _session(n: int) -> dict[str, object]:
+    return {"kind": "岗前培训", "title": f"岗前培训第{n}期", "held_on": "2025-03-01", "hours": 8}
 
 
 def free_port() -> int:
@@ -181,9 +199,8 @@ async def test_two_replicas_of_each_service_share_the_work(
             await asyncio.gather(*(send(client, burst * 20 + i) for i in range(20)))
 
     reg_rt = Runtime(REGISTRY, RegistrySettings(database_url=databases, redis_url=redis_url))
-    feeds = {"/shegong/registry/city": registry[1].url}
     train_rt = TrainingRuntime(
-        TRAINING, TrainingSettings(database_url=databases, redis_url=redis_url, feeds=feeds)
+        TRAINING, TrainingSettings(database_url=databases, redis_url=redis_url)
     )
     try:
         # Both replicas took commands: 80 workers in one store, in one read model each.
@@ -236,8 +253,17 @@ async def test_two_replicas_of_each_service_share_the_work(
 
         for replica in training:
             replica.stop()
-        feeds["/shegong/registry/city"] = survivor.url
-        assert await rebuild_differences(train_rt) == {}
+        # Training's rebuild reads the registry's events from the survivor's feed.
+        survivor_feed = {"/shegong/registry/city": survivor.url}
+        rebuild_rt = TrainingRuntime(
+            TRAINING,
+            TrainingSettings(database_url=databases, redis_url=redis_url, feeds=survivor_feed),
+        )
+        try:
+            assert await rebuild_differences(rebuild_rt) == {}
+        finally:
+            await rebuild_rt.engine.dispose()
+            await rebuild_rt.redis.aclose()
         survivor.stop()
         assert await rebuild_differences(reg_rt) == {}
     finally:
