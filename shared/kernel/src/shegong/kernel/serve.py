@@ -12,40 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import secrets
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
 from shegong.kernel.auth import AuthConfigError
 from shegong.kernel.identity import PersonalDataHasher
+from shegong.kernel.keyfile import KEY_FILE, local_hash_key
 from shegong.kernel.logs import configure_logging as _configure_logging
 from shegong.kernel.runtime import Runtime, ServiceDefinition
 from shegong.kernel.settings import ServiceSettings
 from shegong.kernel.tracing import configure_tracing
 
 log = logging.getLogger("shegong.serve")
-
-KEY_FILE = "pii-hash.key"
-
-
-def local_hash_key(data_dir: str | Path) -> str:
-    """The key of a single-machine platform, created once under the data folder.
-
-    Every service of one platform must hash with the same key, or linkage breaks;
-    production sets ``PII_HASH_KEY`` from a Secret instead.
-    """
-    path = Path(data_dir) / KEY_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
 
 
 def hasher_for(settings: ServiceSettings) -> PersonalDataHasher:

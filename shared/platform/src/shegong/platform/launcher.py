@@ -1,12 +1,16 @@
-"""The whole platform on one machine: a bus, then every service as its own process.
+"""The whole platform on one machine: a bus, then every service.
 
 Services are found through the ``shegong.services`` entry points each service package
 declares, so installing a service is all it takes for ``shegong up`` to run it. Each
-runs exactly as in production (``python -m <its main module>``) with its own SQLite
-file (or the database DATABASE_URL names), the shared hashing key and the feeds of the
-others; this module only starts, watches and stops them. :meth:`Platform.supervise`
-(what ``shegong up`` runs until Ctrl-C) restarts a service whose process ended — killed
-by the kernel, crashed — and tells the operator, backing off when it keeps crashing.
+is built by its own ``main()`` as in production with its own SQLite file (or the
+database DATABASE_URL names), port, the shared hashing key and the feeds of the others.
+By default all of them share one host process (``host.py``: one copy of the imports
+instead of one per service); ``shared_process=False`` gives each its own process
+(``python -m <its main module>``), as containers do. This module only starts, watches
+and stops them, and stays light itself: it never imports a service.
+:meth:`Platform.supervise` (what ``shegong up`` runs until Ctrl-C) restarts a process
+that ended — killed by the kernel, crashed — with every service it hosted, and tells
+the operator, backing off when it keeps crashing.
 """
 
 from __future__ import annotations
@@ -22,23 +26,36 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from sqlalchemy.engine import make_url
 
-from shegong.kernel.runtime import ServiceDefinition
-from shegong.kernel.serve import local_hash_key
+from shegong.kernel.keyfile import local_hash_key
 from shegong.platform.bus_server import BusServer, start_bus_server
 from shegong.platform.credentials import LocalKeys, local_keys
+
+if TYPE_CHECKING:
+    from shegong.kernel.runtime import ServiceDefinition
+
+HOST_MODULE = "shegong.platform.host"
 
 
 class PlatformError(RuntimeError):
     pass
 
 
+@dataclass(frozen=True)
+class ServiceInfo:
+    """What the launcher needs of a service's definition, read without importing it."""
+
+    name: str
+    default_port: int
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class RunningService:
-    definition: ServiceDefinition
+    definition: ServiceDefinition | ServiceInfo
     module: str
     port: int
     log_path: Path
@@ -47,6 +64,7 @@ class RunningService:
     restarts: int = 0
     started_at: float = 0.0
     crashed_at: float | None = None  # ended, waiting for its restart
+    host: ServiceHost | None = None  # the shared process it runs in, if any
 
     @property
     def url(self) -> str:
@@ -55,6 +73,29 @@ class RunningService:
     @property
     def name(self) -> str:
         return self.definition.name
+
+    @property
+    def running(self) -> subprocess.Popen[bytes] | None:
+        """The process serving it: its own, or its host's."""
+        return self.host.process if self.host is not None else self.process
+
+
+@dataclass
+class ServiceHost:
+    """One process serving several services (``python -m shegong.platform.host``)."""
+
+    members: list[RunningService]
+    log_path: Path
+    module: str = HOST_MODULE
+    process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)
+    restarts: int = 0
+    started_at: float = 0.0
+    crashed_at: float | None = None
+
+    @property
+    def name(self) -> str:
+        return "+".join(m.name for m in self.members)
 
 
 def discover_services() -> list[tuple[ServiceDefinition, str]]:
@@ -67,7 +108,20 @@ def discover_services() -> list[tuple[ServiceDefinition, str]]:
     return sorted(found, key=lambda item: (_is_web(item[0]), item[0].default_port))
 
 
-def _is_web(definition: ServiceDefinition) -> bool:
+def describe_services() -> list[tuple[ServiceInfo, str]]:
+    """The services as :func:`discover_services` finds them, read by a short child
+    process, so that this one never imports their code (and keeps its memory)."""
+    out = subprocess.run(
+        [sys.executable, "-m", HOST_MODULE, "describe"], capture_output=True, check=True
+    ).stdout
+    found = [
+        (ServiceInfo(d["name"], d["default_port"], d["extras"]), d["module"])
+        for d in json.loads(out)
+    ]
+    return sorted(found, key=lambda item: (_is_web(item[0]), item[0].default_port))
+
+
+def _is_web(definition: ServiceDefinition | ServiceInfo) -> bool:
     return bool(definition.extras.get("web"))
 
 
@@ -82,6 +136,8 @@ class Platform:
     bus: BusServer | None = None
     services: list[RunningService] = field(default_factory=list)
     keys: LocalKeys | None = None
+    shared_process: bool = True  # every service in one host process
+    hosts: list[ServiceHost] = field(default_factory=list)
 
     @property
     def admin_key(self) -> str:
@@ -99,7 +155,8 @@ class Platform:
         progress(f"bus: {self.bus.description}")
         key = os.environ.get("PII_HASH_KEY") or local_hash_key(self.data_dir)
         self.keys = local_keys(self.data_dir)
-        for definition, module in discover_services():
+        found = describe_services() if self.shared_process else discover_services()
+        for definition, module in found:
             port = definition.default_port if _port_free(definition.default_port) else _free_port()
             self.services.append(
                 RunningService(
@@ -132,9 +189,26 @@ class Platform:
             else:
                 env.pop("DATABASE_URL", None)
             svc.env = env
-            _spawn(svc)
-            progress(f"{svc.name}: starting on {svc.url} (log: {svc.log_path})")
+            if not self.shared_process:
+                _spawn(svc)
+                progress(f"{svc.name}: starting on {svc.url} (log: {svc.log_path})")
+        if self.shared_process:
+            self._start_host(progress)
         self.wait_ready()
+
+    def _start_host(self, progress: Callable[[str], object]) -> None:
+        host = ServiceHost(list(self.services), self.data_dir / "logs" / "services.log")
+        plan = [{"module": svc.module, "env": svc.env} for svc in host.members]
+        # The host's own environment: what every service shares (the bus, the data dir,
+        # the key …), for code that reads it after start-up.
+        shared = dict(set.intersection(*(set(svc.env.items()) for svc in host.members)))
+        host.env = {**os.environ, **shared, "SHEGONG_HOSTED": json.dumps(plan)}
+        for svc in host.members:
+            svc.host, svc.log_path = host, host.log_path
+        self.hosts.append(host)
+        _spawn(host)
+        for svc in host.members:
+            progress(f"{svc.name}: starting on {svc.url} (log: {host.log_path})")
 
     def supervise(self, report: Callable[[str], object] = print, interval: float = 1.0) -> None:
         """Watch the services until interrupted (Ctrl-C / SIGTERM raise out of here)."""
@@ -149,7 +223,7 @@ class Platform:
         before its next start, so a service that cannot start does not spin."""
         restarted = []
         now = time.monotonic()
-        for svc in self.services:
+        for svc in self._supervised():
             if svc.process is None or svc.process.poll() is None:
                 continue
             if svc.crashed_at is None:
@@ -176,11 +250,11 @@ class Platform:
         pending = list(self.services)
         while pending:
             for svc in list(pending):
-                assert svc.process is not None
-                if svc.process.poll() is not None:
+                process = svc.running
+                assert process is not None
+                if process.poll() is not None:
                     raise PlatformError(
-                        f"{svc.name} exited with code {svc.process.returncode}:\n"
-                        + _tail(svc.log_path)
+                        f"{svc.name} exited with code {process.returncode}:\n" + _tail(svc.log_path)
                     )
                 try:
                     if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200 and self._ours(
@@ -206,10 +280,10 @@ class Platform:
         return httpx.get(f"{svc.url}/whoami", headers=auth, timeout=2).status_code == 200
 
     def stop(self) -> None:
-        for svc in self.services:
+        for svc in self._supervised():
             if svc.process and svc.process.poll() is None:
                 svc.process.send_signal(signal.SIGTERM)
-        for svc in self.services:
+        for svc in self._supervised():
             if svc.process:
                 try:
                     svc.process.wait(20)
@@ -219,11 +293,15 @@ class Platform:
         if self.bus is not None:
             self.bus.stop()
 
+    def _supervised(self) -> list[RunningService | ServiceHost]:
+        """Every process this platform started: hosts, and services with their own."""
+        return [*self.hosts, *self.services]
+
     def service(self, name: str) -> RunningService:
         return next(s for s in self.services if s.name == name)
 
 
-def _spawn(svc: RunningService) -> None:
+def _spawn(svc: RunningService | ServiceHost) -> None:
     with svc.log_path.open("ab") as log:
         svc.process = subprocess.Popen(
             [sys.executable, "-m", svc.module],
@@ -265,6 +343,8 @@ def _tail(path: Path, lines: int = 25) -> str:
 
 def _ensure_postgres_database(url: str) -> None:
     """Create the service's PostgreSQL database on first run (needs CREATEDB)."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql" or not parsed.database:
         return
