@@ -54,6 +54,7 @@ from shegong.registry.census.linkage import (
     Linker,
     MatchModel,
 )
+from shegong.registry.census.names import warm_names
 from shegong.registry.census.tables import (
     CENSUS_AGGREGATE,
     census_state,
@@ -166,6 +167,8 @@ class CensusProjection(Projection):
         ).first()
         version = int(row.version) if row else 0
         if self.linker is None or version != self._version:
+            # The name dictionaries (OpenCC, pinyin) load off the loop, not at a first name.
+            await asyncio.to_thread(warm_names)
             self._model = MatchModel.from_dict(row.model) if row and row.model else None
             await self._load(conn)
             self._version = version
