@@ -31,7 +31,7 @@ from shegong.registry.main import SERVICE as REGISTRY
 from shegong.registry.main import RegistrySettings
 from shegong.registry.projections.workers import workers
 from shegong.training.main import SERVICE as TRAINING
-from shegong.training.main import TrainingRuntime, TrainingSettings
+from shegong.training.main import TrainingSettings
 from shegong.training.projections.workforce import trainees
 
 SWEEP = "this process now runs registry-ladder-sweep"
@@ -199,9 +199,7 @@ async def test_two_replicas_of_each_service_share_the_work(
             await asyncio.gather(*(send(client, burst * 20 + i) for i in range(20)))
 
     reg_rt = Runtime(REGISTRY, RegistrySettings(database_url=databases, redis_url=redis_url))
-    train_rt = TrainingRuntime(
-        TRAINING, TrainingSettings(database_url=databases, redis_url=redis_url)
-    )
+    train_rt = Runtime(TRAINING, TrainingSettings(database_url=databases, redis_url=redis_url))
     try:
         # Both replicas took commands: 80 workers in one store, in one read model each.
         assert await _count(reg_rt, events_table, events_table.c.type == "WorkerRegistered") == 80
@@ -255,7 +253,7 @@ async def test_two_replicas_of_each_service_share_the_work(
             replica.stop()
         # Training's rebuild reads the registry's events from the survivor's feed.
         survivor_feed = {"/shegong/registry/city": survivor.url}
-        rebuild_rt = TrainingRuntime(
+        rebuild_rt = Runtime(
             TRAINING,
             TrainingSettings(database_url=databases, redis_url=redis_url, feeds=survivor_feed),
         )
