@@ -26,11 +26,11 @@ from bench_command_to_read_model import drop_pg_database as drop_pg
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from shegong.kernel.db import create_engine, reading
-from shegong.kernel.feed import Feeds
-from shegong.kernel.relay import OutboxRelay
-from shegong.kernel.schema import metadata, projection_positions
-from shegong.kernel.store import Append, EventStore, EventStoreIdentity
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.schema import metadata, projection_positions
+from shegong.kernel.events.store import Append, EventStore, EventStoreIdentity
+from shegong.kernel.ops.db import create_engine, reading
 from shegong.kernel.testing import TALLY_STREAM, Counted, TallyProjection, tally_rows
 
 PRODUCER = "/shegong/tally/bench"
@@ -83,8 +83,8 @@ def consumer_main(args: dict[str, Any], ready: Any, stop: Any, out: Any) -> None
 async def _consume(args: dict[str, Any], ready: Any, stop: Any, out: Any) -> None:
     from faststream.redis import RedisBroker
 
-    from shegong.kernel.projection import ProjectionRunner
-    from shegong.kernel.subscription import StreamSubscription
+    from shegong.kernel.events.projection import ProjectionRunner
+    from shegong.kernel.events.subscription import StreamSubscription
 
     engine = create_engine(args["consumer_url"])
     async with engine.begin() as conn:

@@ -28,10 +28,10 @@ from pathlib import Path
 
 from sqlalchemy import Column, Date, MetaData, String, Table, select
 
-from shegong.kernel.db import create_engine, writing
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.store import CommandContext
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.store import CommandContext
+from shegong.kernel.ops.db import create_engine, writing
+from shegong.kernel.ops.runtime import Runtime
 from shegong.registry.application.roster_import import RosterImporter
 from shegong.registry.census.projection import CensusProjection
 from shegong.registry.census.tables import records

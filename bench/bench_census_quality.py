@@ -197,7 +197,7 @@ def link(records: list[Any], memory: dict[str, int] | None = None) -> tuple[list
 def run_ours_engine(
     city: City, files: dict[str, tuple[str, bytes, str]], memory: bool = False
 ) -> Result:
-    from shegong.kernel.identity import PersonalDataHasher
+    from shegong.kernel.data.identity import PersonalDataHasher
     from shegong.registry.imports.roster import parse_roster
 
     hasher = PersonalDataHasher(os.urandom(32))

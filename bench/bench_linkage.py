@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import replace
 
-from shegong.kernel.identity import PersonalDataHasher
+from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.census.linkage import Link, Linker, Review, Unlink, to_simplified
 from shegong.testkit.census_city import (
     generate_city,

@@ -35,10 +35,10 @@ from typing import Any
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
-from shegong.kernel.db import create_engine, writing
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.schema import metadata as kernel_metadata
-from shegong.kernel.store import CommandContext, EventStore, EventStoreIdentity
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.schema import metadata as kernel_metadata
+from shegong.kernel.events.store import CommandContext, EventStore, EventStoreIdentity
+from shegong.kernel.ops.db import create_engine, writing
 from shegong.matching.adapters.candidates_table import place_columns
 from shegong.matching.adapters.tables import metadata as tables_metadata
 from shegong.matching.adapters.tables import provider_state, providers, requests

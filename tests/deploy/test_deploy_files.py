@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from shegong.console.settings import ConsoleSettings
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.matching.settings import MatchingSettings
 from shegong.registry.main import RegistrySettings
 from shegong.training.main import TrainingSettings

@@ -25,8 +25,8 @@ from fastapi import FastAPI
 from openpyxl import load_workbook
 from redis.asyncio import Redis
 
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings
 from shegong.registry.main import build as build_registry

@@ -22,10 +22,10 @@ from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from stdnum.cn import ric
 
-from shegong.kernel.api_keys import KeysFile
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
+from shegong.kernel.web.api_keys import KeysFile
 from shegong.registry.main import build as build_registry
 from shegong.training.main import TrainingSettings
 from shegong.training.main import build as build_training

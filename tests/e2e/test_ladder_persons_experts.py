@@ -27,8 +27,8 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from stdnum.cn import ric
 
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings

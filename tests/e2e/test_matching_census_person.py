@@ -15,9 +15,9 @@ from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from stdnum.cn import ric
 
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.matching.main import SERVICE
 from shegong.matching.main import build as build_matching

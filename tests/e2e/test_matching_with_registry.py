@@ -17,7 +17,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings

@@ -17,9 +17,9 @@ from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from stdnum.cn import ric
 
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.main import build as build_registry
 from shegong.training.main import SERVICE, TrainingSettings

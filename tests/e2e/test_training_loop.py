@@ -24,8 +24,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from stdnum.cn import ric
 
-from shegong.kernel.feed import HttpFeed
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.registry.main import build as build_registry
 from shegong.training.main import TrainingSettings

@@ -23,7 +23,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.registry.main import build
 

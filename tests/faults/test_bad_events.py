@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.main import SERVICE, RegistrySettings
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.platform.bus_server import start_bus_server
 from shegong.registry.main import SERVICE, RegistrySettings

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from shegong.kernel import hostile_files as hostile
+from shegong.kernel.data import hostile_files as hostile
 
 ENDPOINTS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "registry": [

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.schema import events_table, import_jobs
+from shegong.kernel.events.schema import events_table, import_jobs
+from shegong.kernel.ops.runtime import Runtime
 from shegong.registry.main import SERVICE, RegistrySettings
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -18,9 +18,9 @@ from redis.asyncio import Redis
 from sqlalchemy import insert
 
 from shegong.contracts.training import BaseRegistered, SessionScheduled
-from shegong.kernel.db import create_engine, writing
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.schema import events_table
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.ops.db import create_engine, writing
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.training.main import SERVICE, TrainingSettings
 

@@ -14,7 +14,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.platform.bus_server import start_bus_server
 from shegong.registry.main import SERVICE, RegistrySettings

@@ -80,7 +80,7 @@ async def test_a_killed_service_is_restarted_and_the_operator_told(
 def test_a_service_that_keeps_crashing_waits_longer_each_time(tmp_path: Path) -> None:
     platform = Platform(data_dir=tmp_path)
     svc = _service("training", tmp_path, {})
-    svc.module = "shegong.kernel.sheet_worker"  # without its argument: exits at once
+    svc.module = "shegong.kernel.data.sheet_worker"  # without its argument: exits at once
     svc.env = {**os.environ}
     platform.services.append(svc)
     _spawn(svc)

@@ -19,10 +19,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, inspect, text
 
-from shegong.kernel import migrate
-from shegong.kernel.db import writing
-from shegong.kernel.runtime import Runtime, ServiceDefinition
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.events import migrate
+from shegong.kernel.ops.db import writing
+from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
+from shegong.kernel.ops.settings import ServiceSettings
 
 # The services with an event store (a web front-end such as the console has no database).
 SERVICES = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shegong.kernel.openapi import SERVICES, render
+from shegong.kernel.web.openapi import SERVICES, render
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -17,7 +17,7 @@ def test_published_openapi_document_equals_the_code(service: str) -> None:
     published = REPO / "services" / service / "openapi.json"
     assert published.read_text(encoding="utf-8") == render(service), (
         f"services/{service}/openapi.json is stale: regenerate it with "
-        f"`uv run python -m shegong.kernel.openapi {service} > services/{service}/openapi.json`"
+        f"`uv run python -m shegong.kernel.web.openapi {service} > services/{service}/openapi.json`"
     )
 
 
@@ -40,6 +40,6 @@ def _untyped(doc: dict[str, object], prefixes: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize("service", sorted(TYPED))
 def test_typed_routes_name_their_response_model(service: str) -> None:
-    from shegong.kernel.openapi import openapi_document
+    from shegong.kernel.web.openapi import openapi_document
 
     assert _untyped(openapi_document(service), TYPED[service]) == []

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shegong.kernel.tabular import TabularFileError, read_table
+from shegong.kernel.data.tabular import TabularFileError, read_table
 from shegong.matching.application.needs import SurveyReport, _parse_row, read_survey
 from shegong.registry.imports.expert_pool import parse_expert_pool
 from shegong.training.imports.sheets import (

@@ -23,8 +23,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.schema import events_table
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.ladder.sweep import sweeps
 from shegong.registry.main import SERVICE as REGISTRY

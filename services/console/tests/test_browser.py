@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shegong.kernel.api_keys import KeysFile
+from shegong.kernel.web.api_keys import KeysFile
 from shegong.platform.demo import ROSTER, WORKERS, resident_id
 from shegong.platform.demo_census import COLUMNS, census_rosters
 from shegong.platform.launcher import Platform

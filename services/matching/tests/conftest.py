@@ -29,9 +29,9 @@ from shegong.contracts.registry import (
     WorkerRegistered,
 )
 from shegong.contracts.training import TRAINING_STREAM, SessionKind, TrainingCompleted
-from shegong.kernel.db import create_engine
-from shegong.kernel.relay import OutboxRelay
-from shegong.kernel.store import EventStore, EventStoreIdentity
+from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.store import EventStore, EventStoreIdentity
+from shegong.kernel.ops.db import create_engine
 from shegong.matching.main import build
 from shegong.matching.settings import MatchingSettings
 

@@ -174,7 +174,7 @@ async def test_the_migration_gives_each_past_delivery_its_own_rating(
     """matching_0004's backfill, from the event store, on a ledger written before it."""
     from sqlalchemy import update
 
-    from shegong.kernel.db import writing
+    from shegong.kernel.ops.db import writing
     from shegong.matching.adapters.tables import hours_ledger, requests
     from shegong.matching.migrations.matching_0004_ledger_follow_up import _backfill
 

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shegong.kernel.api_keys import KeysFile
 from shegong.kernel.testing import eventually
+from shegong.kernel.web.api_keys import KeysFile
 
 from .conftest import COMMUNITY, Matching, Producer
 

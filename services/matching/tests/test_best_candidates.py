@@ -13,7 +13,7 @@ import pytest
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
-from shegong.kernel.db import create_engine, reading, writing
+from shegong.kernel.ops.db import create_engine, reading, writing
 from shegong.matching.adapters.candidates_table import place_columns
 from shegong.matching.adapters.tables import metadata, provider_state
 from shegong.matching.application.candidates import best_candidates, load_candidates

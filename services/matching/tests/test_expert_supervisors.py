@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.matching.main import SERVICE
 

@@ -219,7 +219,7 @@ async def test_worker_links_codes_and_floods_are_guarded(
 async def test_with_keys_the_pages_stay_public_and_the_links_are_staff_only(
     sqlite_url: str, start_matching: Any, tmp_path: Any
 ) -> None:
-    from shegong.kernel.api_keys import KeysFile
+    from shegong.kernel.web.api_keys import KeysFile
 
     keys = KeysFile(tmp_path / "api-keys.json")
     admin = keys.issue("admin", name="city-admin")

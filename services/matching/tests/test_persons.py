@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from shegong.contracts.registry import RecordsLinked, RecordsUnlinked, Region, WorkerRegistered
-from shegong.kernel.db import reading
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.db import reading
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.matching.main import SERVICE
 from shegong.matching.projections.workforce import links

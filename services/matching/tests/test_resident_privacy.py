@@ -15,9 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from shegong.kernel.db import reading
-from shegong.kernel.schema import events_table
-from shegong.kernel.store import CommandContext, Transaction
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.events.store import CommandContext, Transaction
+from shegong.kernel.ops.db import reading
 from shegong.kernel.testing import eventually
 from shegong.matching.adapters.tables import requests, resident_data
 from shegong.matching.domain.request import Request

@@ -19,8 +19,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from shegong.kernel.runtime import Runtime
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.ops.settings import ServiceSettings
 from shegong.registry.main import RegistrySettings, build
 
 

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
-from shegong.kernel.api_keys import KeysFile, new_key
-from shegong.kernel.auth import AuthConfigError
-from shegong.kernel.db import writing
-from shegong.kernel.feed import HttpFeed
+from shegong.kernel.events.feed import HttpFeed
+from shegong.kernel.ops.db import writing
 from shegong.kernel.testing import eventually
+from shegong.kernel.web.api_keys import KeysFile, new_key
+from shegong.kernel.web.auth import AuthConfigError
 from shegong.registry.ladder.process import ladder_appraisals
 from shegong.registry.main import RegistrySettings, build
 

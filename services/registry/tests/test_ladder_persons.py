@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from stdnum.cn import ric
 
-from shegong.kernel.db import writing
+from shegong.kernel.ops.db import writing
 from shegong.kernel.testing import eventually, snapshot
 from shegong.registry.ladder.tables import ladder_appraisals, ladder_training
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shegong.kernel.db import reading
+from shegong.kernel.ops.db import reading
 from shegong.kernel.testing import eventually
 from shegong.registry.ladder.decide import Ladder
 from shegong.registry.ladder.rules import load_ladder

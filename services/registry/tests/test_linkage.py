@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
+from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, parse_resident_id
 from shegong.registry.census.blocks import BLOCK_MAX
 from shegong.registry.census.linkage import (
     CensusConflict,

@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind
 from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
-from shegong.kernel import tracing
+from shegong.kernel.ops import tracing
 from shegong.kernel.testing import eventually
 
 ID_NUMBER = "620102198805061231"

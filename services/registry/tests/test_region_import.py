@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from shegong.kernel.tabular import TabularFileError
+from shegong.kernel.data.tabular import TabularFileError
 from shegong.registry.imports.regions import (
     RegionLevel,
     RegionNode,

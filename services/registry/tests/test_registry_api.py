@@ -17,10 +17,10 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.db import create_engine
-from shegong.kernel.feed import Feeds, HttpFeed
-from shegong.kernel.projection import ProjectionRunner
-from shegong.kernel.schema import metadata as kernel_metadata
+from shegong.kernel.events.feed import Feeds, HttpFeed
+from shegong.kernel.events.projection import ProjectionRunner
+from shegong.kernel.events.schema import metadata as kernel_metadata
+from shegong.kernel.ops.db import create_engine
 from shegong.kernel.testing import eventually
 from shegong.registry.projections.workers import WorkersProjection, certificates, workers
 

@@ -22,8 +22,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import insert
 
-from shegong.kernel import jobs
-from shegong.kernel.schema import import_jobs
+from shegong.kernel.events import jobs
+from shegong.kernel.events.schema import import_jobs
 from shegong.kernel.testing import eventually
 
 DEPT = "civil-affairs"

@@ -18,9 +18,9 @@ from openpyxl.cell import WriteOnlyCell
 from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
-from shegong.kernel.identity import PersonalDataError, normalize_phone
-from shegong.kernel.sheets import quick_phone
-from shegong.kernel.tabular import TabularFileError
+from shegong.kernel.data.identity import PersonalDataError, normalize_phone
+from shegong.kernel.data.sheets import quick_phone
+from shegong.kernel.data.tabular import TabularFileError
 from shegong.registry.imports import (
     RosterParse,
     RosterRow,

@@ -14,7 +14,7 @@ from shegong.contracts.registry import (
     WorkerProfileUpdated,
     WorkerRegistered,
 )
-from shegong.kernel.aggregate import DomainError
+from shegong.kernel.events.aggregate import DomainError
 from shegong.registry.domain.worker import Worker
 
 TODAY = date(2025, 1, 1)

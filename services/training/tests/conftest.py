@@ -30,8 +30,8 @@ from shegong.contracts.registry import (
     WorkerLeft,
     WorkerRegistered,
 )
-from shegong.kernel.identity import PersonalDataHasher, mask_id_number, parse_resident_id
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, parse_resident_id
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import eventually
 from shegong.training.main import TrainingSettings, build
 

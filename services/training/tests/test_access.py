@@ -20,7 +20,7 @@ import pytest
 from shegong.contracts import Envelope
 from shegong.contracts.registry import Region, WorkerRegistered
 from shegong.contracts.training import TRAINING_STREAM, BaseRegistered, SessionScheduled
-from shegong.kernel.api_keys import KeysFile
+from shegong.kernel.web.api_keys import KeysFile
 
 from .conftest import HASHER, Node, StartTraining
 from .test_sessions import LI, ZHANG

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from stdnum.cn import ric
 
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.testing import rebuild_differences
 from shegong.training.main import SERVICE
 

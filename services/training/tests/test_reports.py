@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 from stdnum.cn import ric
 
-from shegong.kernel.db import writing
-from shegong.kernel.schema import projection_positions
+from shegong.kernel.events.schema import projection_positions
+from shegong.kernel.ops.db import writing
 
 if TYPE_CHECKING:
     from conftest import Node, StartTraining

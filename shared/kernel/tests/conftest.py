@@ -4,9 +4,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shegong.kernel.db import create_engine
-from shegong.kernel.schema import metadata
-from shegong.kernel.store import EventStore, EventStoreIdentity
+from shegong.kernel.events.schema import metadata
+from shegong.kernel.events.store import EventStore, EventStoreIdentity
+from shegong.kernel.ops.db import create_engine
 from shegong.kernel.testing import TALLY_STREAM
 
 

@@ -17,11 +17,11 @@ from redis.asyncio import Redis
 
 from shegong.contracts import Envelope
 from shegong.contracts.events import Upcaster
-from shegong.kernel.feed import Feeds
-from shegong.kernel.projection import ProjectionRunner
-from shegong.kernel.relay import OutboxRelay
-from shegong.kernel.store import EventStore
-from shegong.kernel.subscription import StreamSubscription, dlq_stream
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.projection import ProjectionRunner
+from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.events.subscription import StreamSubscription, dlq_stream
 from shegong.kernel.testing import (
     TALLY_STREAM,
     Counted,

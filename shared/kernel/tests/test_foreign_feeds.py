@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from shegong.contracts import Envelope
-from shegong.kernel.db import reading
-from shegong.kernel.feed import Feeds
-from shegong.kernel.projection import ProjectionRunner
-from shegong.kernel.schema import dead_letters, event_failures
-from shegong.kernel.store import EventStore
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.projection import ProjectionRunner
+from shegong.kernel.events.schema import dead_letters, event_failures
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.ops.db import reading
 from shegong.kernel.testing import Counter, TallyProjection, tally_rows
 
 

@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from shegong.kernel.identity import (
+from shegong.kernel.data.identity import (
     _CN_MOBILE,
     PersonalDataError,
     PersonalDataHasher,

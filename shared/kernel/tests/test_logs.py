@@ -8,9 +8,9 @@ import logging
 
 from opentelemetry.sdk.trace import TracerProvider
 
-from shegong.kernel import tracing
-from shegong.kernel.correlation import accept_correlation_id, correlation_scope
-from shegong.kernel.logs import ContextFilter, JsonFormatter, TextFormatter, mask_personal_data
+from shegong.kernel.ops import tracing
+from shegong.kernel.ops.logs import ContextFilter, JsonFormatter, TextFormatter, mask_personal_data
+from shegong.kernel.web.correlation import accept_correlation_id, correlation_scope
 
 
 def capture(formatter: logging.Formatter) -> tuple[logging.Logger, io.StringIO]:
@@ -69,11 +69,11 @@ async def test_a_consumer_handles_each_event_in_its_conversation(sqlite_url: str
     from typing import ClassVar
 
     from shegong.contracts import Envelope, Event
-    from shegong.kernel.correlation import current_correlation_id
-    from shegong.kernel.feed import Feeds
-    from shegong.kernel.projection import ProjectionRunner
-    from shegong.kernel.store import CommandContext
+    from shegong.kernel.events.feed import Feeds
+    from shegong.kernel.events.projection import ProjectionRunner
+    from shegong.kernel.events.store import CommandContext
     from shegong.kernel.testing import Counter, TallyProjection
+    from shegong.kernel.web.correlation import current_correlation_id
 
     from .conftest import make_store
 

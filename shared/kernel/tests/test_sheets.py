@@ -10,15 +10,15 @@ import sys
 import openpyxl
 import pytest
 
-from shegong.kernel.names import name_key, normalize_name, to_simplified
-from shegong.kernel.sheets import (
+from shegong.kernel.data.names import name_key, normalize_name, to_simplified
+from shegong.kernel.data.sheets import (
     CellError,
     cell_text,
     parse_date,
     parse_moment,
     read_headed,
 )
-from shegong.kernel.tabular import TabularFileError
+from shegong.kernel.data.tabular import TabularFileError
 
 MARCH_1 = dt.date(2024, 3, 1)
 FIELDS = {
@@ -154,9 +154,9 @@ def test_different_names_stay_different_and_the_stored_form_keeps_its_script() -
 
 def test_opencc_is_loaded_on_the_first_conversion_not_at_import() -> None:
     code = (
-        "import sys, shegong.kernel.identity, shegong.kernel.sheets;"
+        "import sys, shegong.kernel.data.identity, shegong.kernel.data.sheets;"
         "assert 'opencc' not in sys.modules;"
-        "from shegong.kernel.names import name_key;"
+        "from shegong.kernel.data.names import name_key;"
         "assert name_key('劉麗華') == '刘丽华';"
         "assert 'opencc' in sys.modules"
     )

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.store import CommandContext, ConcurrencyError, EventStore
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, ConcurrencyError, EventStore
 from shegong.kernel.testing import Counted, Counter
 
 

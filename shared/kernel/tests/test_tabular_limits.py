@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from shegong.kernel import hostile_files as hostile
-from shegong.kernel.tabular import FileLimitError, Limits, TabularFileError, read_table
+from shegong.kernel.data import hostile_files as hostile
+from shegong.kernel.data.tabular import FileLimitError, Limits, TabularFileError, read_table
 
 pytestmark = pytest.mark.process
 
@@ -102,7 +102,7 @@ def test_an_ordinary_workbook_still_reads() -> None:
 
 
 def test_long_numbers_are_cut_in_quoted_text() -> None:
-    from shegong.kernel.redact import redact_numbers
+    from shegong.kernel.data.redact import redact_numbers
 
     assert redact_numbers("date '620102198805061231' is not a date") == (
         "date '620***' is not a date"

@@ -22,11 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event
 from shegong.contracts.matching import MATCHING_STREAM, SupervisorAssigned, Urgency
-from shegong.kernel.aggregate import Aggregate, DomainError
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
-from shegong.kernel.expert_pool import ExpertPool, ExpertPoolProjection
-from shegong.kernel.projection import Projection
+from shegong.kernel.events.aggregate import Aggregate, DomainError
+from shegong.kernel.events.expert_pool import ExpertPool, ExpertPoolProjection
+from shegong.kernel.events.projection import Projection
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.api.models import SupervisionResult
 from shegong.matching.application.requests import MatchingCommands

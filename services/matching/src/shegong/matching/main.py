@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from shegong.contracts.matching import MATCHING_STREAM
-from shegong.kernel.app import create_app
-from shegong.kernel.runtime import Runtime, ServiceDefinition
-from shegong.kernel.serve import hasher_for, local_hash_key, serve
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
+from shegong.kernel.ops.settings import ServiceSettings
+from shegong.kernel.web.app import create_app
+from shegong.kernel.web.serve import hasher_for, local_hash_key, serve
 from shegong.matching.adapters.tables import metadata as tables_metadata
 from shegong.matching.api.h5_links import h5_links_router
 from shegong.matching.api.programmes import programmes_router

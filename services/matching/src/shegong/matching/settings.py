@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.settings import ServiceSettings
 
 
 class MatchingSettings(ServiceSettings):

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from shegong.contracts.registry import REGISTRY_STREAM
-from shegong.kernel.app import create_app
-from shegong.kernel.runtime import Runtime, ServiceDefinition
-from shegong.kernel.serve import hasher_for, serve
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
+from shegong.kernel.ops.settings import ServiceSettings
+from shegong.kernel.web.app import create_app
+from shegong.kernel.web.serve import hasher_for, serve
 from shegong.registry.adapters.personal_data import metadata as personal_data_metadata
 from shegong.registry.adapters.roster_records import metadata as roster_records_metadata
 from shegong.registry.api.census import census_router

@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event
 from shegong.contracts.training import TRAINING_STREAM, LecturerAssigned
-from shegong.kernel.aggregate import Aggregate, DomainError
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
-from shegong.kernel.expert_pool import ExpertPool, ExpertPoolProjection
-from shegong.kernel.projection import Projection
-from shegong.kernel.store import EventStore
+from shegong.kernel.events.aggregate import Aggregate, DomainError
+from shegong.kernel.events.expert_pool import ExpertPool, ExpertPoolProjection
+from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import Ctx
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.projections.workforce import trainees
 

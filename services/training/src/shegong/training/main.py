@@ -8,10 +8,10 @@ from fastapi import FastAPI
 from pydantic import Field
 
 from shegong.contracts.training import TRAINING_STREAM
-from shegong.kernel.app import create_app
-from shegong.kernel.runtime import Runtime, ServiceDefinition
-from shegong.kernel.serve import hasher_for, serve
-from shegong.kernel.settings import ServiceSettings
+from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
+from shegong.kernel.ops.settings import ServiceSettings
+from shegong.kernel.web.app import create_app
+from shegong.kernel.web.serve import hasher_for, serve
 from shegong.training.api.imports import imports_router
 from shegong.training.api.routes import reports_router, training_router
 from shegong.training.application.handlers import TrainingCommands

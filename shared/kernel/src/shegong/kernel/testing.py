@@ -16,12 +16,12 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
-from shegong.kernel.aggregate import Aggregate, DomainError
-from shegong.kernel.db import reading
-from shegong.kernel.projection import Projection
+from shegong.kernel.events.aggregate import Aggregate, DomainError
+from shegong.kernel.events.projection import Projection
+from shegong.kernel.ops.db import reading
 
 if TYPE_CHECKING:
-    from shegong.kernel.runtime import Runtime
+    from shegong.kernel.ops.runtime import Runtime
 
 
 class Counted(Event):

@@ -27,7 +27,7 @@ from shegong.platform.client import (
 from shegong.platform.credentials import keys_file
 
 if TYPE_CHECKING:
-    from shegong.kernel.api_keys import Role
+    from shegong.kernel.web.api_keys import Role
 
 ROLES = ("admin", "department", "auditor", "service")  # kernel.api_keys.ROLES (checked there)
 

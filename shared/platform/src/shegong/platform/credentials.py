@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the keys' models load only where keys are issued (not for --help)
-    from shegong.kernel.api_keys import KeysFile, Role
+    from shegong.kernel.web.api_keys import KeysFile, Role
 
 KEYS_FILE = "api-keys.json"
 PLATFORM_FILE = "platform.json"
@@ -42,7 +42,7 @@ class LocalKeys:
 
 
 def keys_file(data_dir: Path) -> KeysFile:
-    from shegong.kernel.api_keys import KeysFile
+    from shegong.kernel.web.api_keys import KeysFile
 
     return KeysFile(data_dir / KEYS_FILE)
 
@@ -57,7 +57,7 @@ def local_keys(data_dir: Path) -> LocalKeys:
 
 
 def _kept_key(path: Path, keys: KeysFile, role: Role, name: str) -> str:
-    from shegong.kernel.api_keys import split_key
+    from shegong.kernel.web.api_keys import split_key
 
     if path.exists():
         key = path.read_text().strip()

@@ -18,7 +18,7 @@ from rich.table import Table
 from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Post
-from shegong.kernel.identity import normalize_phone, parse_resident_id
+from shegong.kernel.data.identity import normalize_phone, parse_resident_id
 from shegong.platform.credentials import keys_file
 from shegong.platform.demo_census import _ok, run_census_demo
 from shegong.platform.demo_census import personal_data_used as census_personal_data_used

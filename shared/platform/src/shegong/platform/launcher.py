@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from shegong.kernel.keyfile import local_hash_key
+from shegong.kernel.ops.keyfile import local_hash_key
 from shegong.platform.bus_server import BusServer, start_bus_server
 from shegong.platform.credentials import LocalKeys, local_keys
 
 if TYPE_CHECKING:
-    from shegong.kernel.runtime import ServiceDefinition
+    from shegong.kernel.ops.runtime import ServiceDefinition
 
 HOST_MODULE = "shegong.platform.host"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from shegong.kernel.identity import (
+from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
     mask_id_number,

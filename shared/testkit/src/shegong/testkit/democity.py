@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from shegong.kernel.identity import PersonalDataError, parse_resident_id
+from shegong.kernel.data.identity import PersonalDataError, parse_resident_id
 from shegong.registry.census.linkage import TRADITIONAL_TO_SIMPLIFIED
 from shegong.testkit.census_city import RosterRow, generate_city, roster_files
 

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced
-from shegong.kernel.aggregate import DomainError
+from shegong.kernel.events.aggregate import DomainError
 from shegong.matching.adapters.tables import requests
 from shegong.matching.domain.request import Request
 from shegong.matching.projections.workforce import regions

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.auth import Ctx, refuse_other_department
-from shegong.kernel.db import reading
-from shegong.kernel.store import EventStore
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import Ctx, refuse_other_department
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.api.models import CommunityLink, WorkerLink
 from shegong.matching.application.provider_state import provider_department, provider_identity

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from shegong.contracts.matching import ProviderKind
-from shegong.kernel.responses import ApiModel, Number, row_model
+from shegong.kernel.web.responses import ApiModel, Number, row_model
 from shegong.matching.adapters.tables import hours_ledger, programmes, provider_state, requests
 
 

@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
-from shegong.kernel.jobs import run_import
-from shegong.kernel.tabular import TabularFileError, open_upload
+from shegong.kernel.data.tabular import TabularFileError, open_upload
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.jobs import run_import
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.api.models import ProgrammeRow
 from shegong.matching.application.needs import NeedsImporter, unmet_needs

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from shegong.kernel.auth import AdminOnly, Ctx
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.store import EventStore
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.web.auth import AdminOnly, Ctx
 from shegong.matching.application.resident_privacy import erase_resident
 
 

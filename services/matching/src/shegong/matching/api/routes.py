@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ServiceType
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import reading
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import provider_state, requests
 from shegong.matching.api.models import (

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from shegong.kernel.access_log import audited_read
-from shegong.kernel.auth import AuthError, Ctx
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.store import EventStore
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.web.access_log import audited_read
+from shegong.kernel.web.auth import AuthError, Ctx
 from shegong.matching.api.models import VolunteerNumberView
 from shegong.matching.application.volunteer_hours import set_volunteer_number
 from shegong.matching.application.volunteer_record import Viewer, record_rows, to_csv, to_xlsx

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ServiceType
-from shegong.kernel.db import reading
+from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import hours_ledger
 
 HEADER = (

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ResponseLevel, ServiceType
 from shegong.contracts.training import TargetGroup
-from shegong.kernel.db import reading
-from shegong.kernel.schema import events_table
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import check_ins, hours_ledger, programmes, requests
 from shegong.matching.domain.request import level_rank
 

@@ -2,7 +2,7 @@
 
 A row names a community, a household, a target group and one or more needs (服务需求,
 separated by 、 , ; or spaces). The file is read by the kernel's spreadsheet layer
-(:mod:`shegong.kernel.sheets`: title lines above the header skipped, a file without the
+(:mod:`shegong.kernel.data.sheets`: title lines above the header skipped, a file without the
 needed columns refused whole). A bad row is reported with its row number and field, in
 English and Chinese, and never stops the good ones; importing the same file again adds
 nothing.
@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import NeedRecorded, ServiceType
 from shegong.contracts.training import TargetGroup
-from shegong.kernel.db import reading
-from shegong.kernel.redact import redact_numbers
-from shegong.kernel.sheets import Cell, CellError, HeadedSheet, cell_text, read_headed
-from shegong.kernel.store import Append, CommandContext, EventStore
+from shegong.kernel.data.redact import redact_numbers
+from shegong.kernel.data.sheets import Cell, CellError, HeadedSheet, cell_text, read_headed
+from shegong.kernel.events.store import Append, CommandContext, EventStore
+from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import needs, programmes, requests
 
 COLUMNS: dict[str, tuple[str, ...]] = {

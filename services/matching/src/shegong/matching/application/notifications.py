@@ -26,9 +26,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import NotificationSent, ServiceType
-from shegong.kernel.db import reading, writing
-from shegong.kernel.leader_job import LeaderJob
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.events.leader_job import LeaderJob
+from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.ops.db import reading, writing
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import notifications, requests
 from shegong.matching.h5.notify import Message, Notifier

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.kernel.census_links import chunks, linked_components
+from shegong.kernel.events.census_links import chunks, linked_components
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.projections.workforce import links, workers
 

@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProgrammeCreated, ServiceType
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import refuse_other_department
-from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import refuse_other_department
 from shegong.matching.adapters.tables import check_ins, needs, programmes, requests
 from shegong.matching.application.provider_state import provider_department, provider_identity
 from shegong.matching.application.volunteer_hours import credit_hours

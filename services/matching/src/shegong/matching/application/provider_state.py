@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.store import Transaction
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import Transaction
 from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
 from shegong.matching.adapters.tables import provider_state, providers
 from shegong.matching.application.persons import persons

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from shegong.contracts.matching import ProviderRegistered
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import refuse_other_department
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.web.auth import refuse_other_department
 from shegong.matching.adapters.candidates_table import refresh_static, set_identity
 from shegong.matching.adapters.tables import provider_state, providers
 from shegong.matching.application.provider_state import (

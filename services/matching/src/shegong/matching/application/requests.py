@@ -12,7 +12,7 @@ provider's side (accept, decline, start, finish) may also come from the departme
 registered the provider (a volunteer team's department acting for its team) or, for a
 social worker, from the department whose roster they are on. An order owned by no
 department is the city administrator's alone. Admin keys may do anything; auditor and
-service keys are refused every write at the edge (``shegong.kernel.auth``).
+service keys are refused every write at the edge (``shegong.kernel.web.auth``).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResidentContactViewed, ResponseLevel
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError, refuse_other_department
-from shegong.kernel.db import reading
-from shegong.kernel.identity import PersonalDataHasher, mask_phone, normalize_phone
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.data.identity import PersonalDataHasher, mask_phone, normalize_phone
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
 from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, resident_data

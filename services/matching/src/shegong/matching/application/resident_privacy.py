@@ -27,13 +27,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ResidentContactPurged
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError
-from shegong.kernel.db import reading
-from shegong.kernel.identity import PersonalDataHasher, normalize_phone
-from shegong.kernel.leader_job import LeaderJob
-from shegong.kernel.schema import events_table
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.data.identity import PersonalDataHasher, normalize_phone
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.leader_job import LeaderJob
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import AuthError
 from shegong.matching.adapters.request_rows import save_row
 from shegong.matching.adapters.tables import requests, resident_data
 from shegong.matching.domain.request import Request

@@ -15,8 +15,8 @@ import time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.db import reading
-from shegong.kernel.leader_job import LeaderJob
+from shegong.kernel.events.leader_job import LeaderJob
+from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import deadlines
 from shegong.matching.application.requests import MatchingCommands
 

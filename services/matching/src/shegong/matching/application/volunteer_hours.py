@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Event
 from shegong.contracts.matching import ProviderKind, TeamHoursCredited, VolunteerNumberSet
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import refuse_other_department
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.schema import events_table
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.web.auth import refuse_other_department
 from shegong.matching.adapters.tables import hours_ledger, volunteer_numbers
 from shegong.matching.application.provider_state import provider_department, provider_identity
 

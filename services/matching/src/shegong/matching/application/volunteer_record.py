@@ -25,8 +25,8 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from shegong.contracts.matching import ProviderKind, ServiceType
-from shegong.kernel.db import reading
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import hours_ledger
 from shegong.matching.application.hours_export import safe_cell
 from shegong.matching.application.provider_state import provider_department

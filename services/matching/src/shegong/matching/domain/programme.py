@@ -10,7 +10,7 @@ from typing import Any
 from dateutil.rrule import rrule, rrulestr
 
 from shegong.contracts.matching import CheckedIn, ProgrammeCreated
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 def parse_rule(text: str, starts_on: date) -> rrule:

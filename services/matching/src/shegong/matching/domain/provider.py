@@ -6,7 +6,7 @@ the registry's events; matching only records their availability and capacity her
 from __future__ import annotations
 
 from shegong.contracts.matching import ProviderAvailabilitySet, ProviderKind, ProviderRegistered
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 class Provider(Aggregate):

@@ -24,7 +24,7 @@ from shegong.contracts.matching import (
     ResidentContactPurged,
     ResponseLevel,
 )
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 LEVELS = list(ResponseLevel)
 UNTAKEN = ("open", "offered")

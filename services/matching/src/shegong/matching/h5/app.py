@@ -28,12 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError
-from shegong.kernel.db import reading
-from shegong.kernel.identity import PersonalDataError, PersonalDataHasher, mask_phone
-from shegong.kernel.identity import normalize_phone as _normalize_phone
-from shegong.kernel.store import CommandContext
+from shegong.kernel.data.identity import PersonalDataError, PersonalDataHasher, mask_phone
+from shegong.kernel.data.identity import normalize_phone as _normalize_phone
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.auth import AuthError
 from shegong.matching.adapters.tables import hours_ledger, requests, resident_data
 from shegong.matching.application.provider_state import provider_identity
 from shegong.matching.application.requests import MatchingCommands

@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.matching.application.resident_privacy import erase_resident
 from shegong.matching.h5.app import COOKIE
 from shegong.matching.h5.guard import Signer

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import httpx
 
-from shegong.kernel.identity import mask_phone
+from shegong.kernel.data.identity import mask_phone
 
 log = logging.getLogger("shegong.matching.notify")
 

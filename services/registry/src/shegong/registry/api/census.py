@@ -14,9 +14,9 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.access_log import audited_read
-from shegong.kernel.auth import Ctx, admin_only
-from shegong.kernel.db import reading
+from shegong.kernel.ops.db import reading
+from shegong.kernel.web.access_log import audited_read
+from shegong.kernel.web.auth import Ctx, admin_only
 from shegong.registry.api.imports import _imported
 from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
 from shegong.registry.census import quality as census_quality

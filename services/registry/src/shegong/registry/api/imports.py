@@ -8,9 +8,9 @@ from typing import Annotated, Any, Protocol
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from shegong.kernel.auth import Ctx, admin_only, refuse_other_department
-from shegong.kernel.jobs import Progress, run_import
-from shegong.kernel.tabular import TabularFileError, open_upload
+from shegong.kernel.data.tabular import TabularFileError, open_upload
+from shegong.kernel.events.jobs import Progress, run_import
+from shegong.kernel.web.auth import Ctx, admin_only, refuse_other_department
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
-from shegong.kernel.access_log import audited_read
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import page, reading
+from shegong.kernel.ops.db import page, reading
+from shegong.kernel.web.access_log import audited_read
+from shegong.kernel.web.auth import Ctx
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.domain.commands import (
     RecordCertificate,

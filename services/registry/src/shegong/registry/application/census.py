@@ -14,10 +14,10 @@ from shegong.contracts.registry import (
     CertificateLevel,
     ExpertAdmitted,
 )
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.identity import PersonalDataHasher, mask_id_number, name_key
-from shegong.kernel.sheets import RowRejection
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, name_key
+from shegong.kernel.data.sheets import RowRejection
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.registry.census import review as census_review
 from shegong.registry.census.tables import certificates, records
 from shegong.registry.imports.expert_pool import parse_expert_pool

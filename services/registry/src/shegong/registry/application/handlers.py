@@ -10,9 +10,7 @@ from typing import Any
 
 from shegong.contracts import Envelope
 from shegong.contracts.registry import Gender, PersonalDataViewed, WorkerRegistered
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError, refuse_other_department
-from shegong.kernel.identity import (
+from shegong.kernel.data.identity import (
     PersonalDataHasher,
     mask_id_number,
     mask_phone,
@@ -20,7 +18,9 @@ from shegong.kernel.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.registry.adapters.personal_data import (
     personal_data_of,
     store_personal_data,

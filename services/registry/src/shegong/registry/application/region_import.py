@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.registry.domain.region import Region, region_stream
 from shegong.registry.imports.regions import parse_regions
 

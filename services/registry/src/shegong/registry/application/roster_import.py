@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import refuse_other_department
-from shegong.kernel.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
-from shegong.kernel.jobs import Progress
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.jobs import Progress
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
 from shegong.registry.domain.department import Department, department_stream

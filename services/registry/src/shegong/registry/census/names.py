@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from shegong.kernel.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_simplified
+from shegong.kernel.data.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_simplified
 
 __all__ = [
     "COMMON_NAMES",

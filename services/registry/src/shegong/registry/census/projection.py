@@ -46,8 +46,8 @@ from shegong.contracts.registry import (
     WorkerRegistered,
     census_record_key,
 )
-from shegong.kernel.projection import Projection
-from shegong.kernel.store import Append, CommandContext, EventStore, Transaction
+from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
 from shegong.registry.census.linkage import (
     CensusConflict,
     Decision,

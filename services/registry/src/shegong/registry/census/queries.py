@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
-from shegong.kernel.schema import projection_positions
+from shegong.kernel.events.schema import projection_positions
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.indicators import (
     ExpertAdmission,

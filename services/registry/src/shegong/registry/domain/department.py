@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shegong.contracts.registry import DepartmentRegistered
-from shegong.kernel.aggregate import Aggregate
+from shegong.kernel.events.aggregate import Aggregate
 
 
 def department_stream(code: str) -> str:

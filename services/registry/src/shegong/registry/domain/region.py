@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shegong.contracts.registry import RegionDefined
-from shegong.kernel.aggregate import Aggregate
+from shegong.kernel.events.aggregate import Aggregate
 
 
 def region_stream(code: str) -> str:

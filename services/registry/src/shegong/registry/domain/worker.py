@@ -19,7 +19,7 @@ from shegong.contracts.registry import (
     WorkerProfileUpdated,
     WorkerRegistered,
 )
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 def _plain(value: Any) -> Any:

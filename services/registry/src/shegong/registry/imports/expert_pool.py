@@ -10,8 +10,8 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from shegong.kernel.identity import ResidentId
-from shegong.kernel.sheets import (
+from shegong.kernel.data.identity import ResidentId
+from shegong.kernel.data.sheets import (
     Cell,
     CellError,
     RowRejection,

@@ -2,7 +2,7 @@
 
 Pure parsing: bytes in, Python objects out; no database, no events. Reading the file,
 the header row and the cells is the kernel's spreadsheet layer
-(:mod:`shegong.kernel.sheets`), exactly as for rosters.
+(:mod:`shegong.kernel.data.sheets`), exactly as for rosters.
 
 Rules:
 
@@ -44,8 +44,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
-from shegong.kernel.sheets import Cell, CellError, RowRejection, cell_text, read_headed
-from shegong.kernel.sheets.cells import EXACT_FLOAT
+from shegong.kernel.data.sheets import Cell, CellError, RowRejection, cell_text, read_headed
+from shegong.kernel.data.sheets.cells import EXACT_FLOAT
 
 __all__ = [
     "REGION_FIELDS",

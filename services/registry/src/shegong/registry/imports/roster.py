@@ -3,7 +3,7 @@
 Pure parsing: bytes in, Python objects out; no database, no events. Reading the file,
 finding the header row (the one with a 姓名/name column), matching headers and reading
 cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
-(:mod:`shegong.kernel.sheets`); this module is the roster's fields and rules:
+(:mod:`shegong.kernel.data.sheets`); this module is the roster's fields and rules:
 
 * **Refused** only when the name is missing or longer than 64 characters (a
   ``RowRejection`` per bad field, so one pass fixes the row). Every row with a name is a
@@ -12,7 +12,8 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
   gender, post, org_type or cert_level not in its list (the message gives the allowed
   values in English and Chinese; English codes are case-insensitive, 男性/女性 are
   accepted); a date that cannot be read or is impossible (the kernel's one date
-  reading, :mod:`shegong.kernel.sheets.dates`); a birth date in the future; left_on before hired_on;
+  reading, :mod:`shegong.kernel.data.sheets.dates`); a birth date in the future; left_on
+  before hired_on;
   cert_level without certified_on or the reverse (no certificate is recorded until both
   are known); a text longer than the registry accepts (record_id, cert_no, channel,
   county/township/community 64; organization 128); a record_id or cert_no typed as a
@@ -41,8 +42,8 @@ from typing import Any
 
 from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
-from shegong.kernel.identity import ResidentId, normalize_name
-from shegong.kernel.sheets import (
+from shegong.kernel.data.identity import ResidentId, normalize_name
+from shegong.kernel.data.sheets import (
     Cell,
     CellError,
     Choices,

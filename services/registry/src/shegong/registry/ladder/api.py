@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from shegong.contracts.ladder import LadderStep
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import Ctx, admin_only
-from shegong.kernel.db import page, reading
-from shegong.kernel.runtime import Runtime
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.ops.db import page, reading
+from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.web.auth import Ctx, admin_only
 from shegong.registry.ladder.decide import Ladder, load_standing
 from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.persons import department_of

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from shegong.contracts.registry import CertificateLevel
-from shegong.kernel.store import EventStore, Transaction
+from shegong.kernel.events.store import EventStore, Transaction
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.persons import (
     Person,

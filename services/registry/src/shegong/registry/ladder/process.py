@@ -33,9 +33,9 @@ from shegong.contracts.training import (
     TrainingCompleted,
     exam_certified_on,
 )
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.projection import Projection
-from shegong.kernel.store import CommandContext, Transaction
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.store import CommandContext, Transaction
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.decide import Ladder

@@ -13,7 +13,7 @@ from shegong.contracts.ladder import (
     LadderEligibilityChanged,
     RuleOutcome,
 )
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 from shegong.registry.ladder.rules import Decision
 
 if TYPE_CHECKING:

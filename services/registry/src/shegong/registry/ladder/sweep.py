@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shegong.kernel.db import reading, writing
-from shegong.kernel.leader_job import LeaderJob
-from shegong.kernel.schema import events_table
-from shegong.kernel.store import CommandContext
+from shegong.kernel.events.leader_job import LeaderJob
+from shegong.kernel.events.schema import events_table
+from shegong.kernel.events.store import CommandContext
+from shegong.kernel.ops.db import reading, writing
 from shegong.registry.ladder.decide import Ladder
 from shegong.registry.ladder.persons import everyone
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.kernel.schema import events_table
+from shegong.kernel.events.schema import events_table
 from shegong.registry.ladder.decide import Ladder
 from shegong.registry.ladder.persons import everyone, facts_of
 from shegong.registry.ladder.rules import evaluate

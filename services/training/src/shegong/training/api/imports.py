@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from shegong.kernel.auth import Ctx
-from shegong.kernel.jobs import Progress, run_import
-from shegong.kernel.tabular import TabularFileError, open_upload
+from shegong.kernel.data.tabular import TabularFileError, open_upload
+from shegong.kernel.events.jobs import Progress, run_import
+from shegong.kernel.web.auth import Ctx
 from shegong.training.application.imports import ImportReport, SheetImporter
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
-from shegong.kernel.auth import Ctx
-from shegong.kernel.db import page, reading
+from shegong.kernel.ops.db import page, reading
+from shegong.kernel.web.auth import Ctx
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.domain.commands import (
     Complete,

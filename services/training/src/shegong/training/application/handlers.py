@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import AssessmentRecorded, BaseRegistered, SessionScheduled
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.auth import AuthError, refuse_other_department
-from shegong.kernel.store import CommandContext, EventStore, Transaction
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.training.domain.commands import (
     Complete,
     Enrol,

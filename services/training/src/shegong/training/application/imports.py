@@ -13,11 +13,11 @@ from typing import Any
 
 from shegong.contracts.access import AccessRecorded
 from shegong.contracts.training import ExamResultRecorded, exam_certified_on
-from shegong.kernel.access_log import record_access
-from shegong.kernel.aggregate import DomainError
-from shegong.kernel.identity import PersonalDataHasher
-from shegong.kernel.redact import redact_numbers
-from shegong.kernel.store import CommandContext, EventStore
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.data.redact import redact_numbers
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.people import resolve_person
 from shegong.training.domain.records import ExamResult, exam_id

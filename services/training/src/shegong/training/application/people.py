@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.kernel.identity import (
+from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
     name_key,

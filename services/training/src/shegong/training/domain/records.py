@@ -8,7 +8,7 @@ fact twice is a no-op and a re-imported sheet changes nothing.
 from __future__ import annotations
 
 from shegong.contracts.training import AssessmentRecorded, BaseRegistered, ExamResultRecorded
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 class TrainingBase(Aggregate):

@@ -15,7 +15,7 @@ from shegong.contracts.training import (
     SessionScheduled,
     TrainingCompleted,
 )
-from shegong.kernel.aggregate import Aggregate, DomainError
+from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 class Session(Aggregate):

@@ -1,6 +1,6 @@
 """Sign-in sheets (签到表) and national exam result lists (考试成绩) as rows.
 
-Read with the kernel's spreadsheet layer (:mod:`shegong.kernel.sheets`): columns are
+Read with the kernel's spreadsheet layer (:mod:`shegong.kernel.data.sheets`): columns are
 found by their Chinese (or English) heading in the first rows, so a title line above the
 heading does no harm; dates and times are read as by every importer. Every row comes
 back with the number the clerk sees in the spreadsheet; a cell that cannot be read
@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from shegong.kernel.sheets import (
+from shegong.kernel.data.sheets import (
     Cell,
     CellError,
     cell_text,

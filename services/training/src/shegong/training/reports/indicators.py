@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import SessionKind, Tier
-from shegong.kernel.schema import projection_positions
+from shegong.kernel.events.schema import projection_positions
 from shegong.training.projections.records import attendance, bases, completions, exams, sessions
 from shegong.training.reports.obligations import in_region, prejob_obligations
 from shegong.training.reports.persons import all_persons

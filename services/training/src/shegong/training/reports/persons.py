@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.kernel.census_links import Components, chunks, linked_components
+from shegong.kernel.events.census_links import Components, chunks, linked_components
 from shegong.training.projections.workforce import links, trainees
 
 

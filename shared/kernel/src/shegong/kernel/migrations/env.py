@@ -1,4 +1,4 @@
-"""Alembic's environment for every shegong service (see ``shegong.kernel.migrate``).
+"""Alembic's environment for every shegong service (see ``shegong.kernel.events.migrate``).
 
 Not run through an ``alembic.ini``: ``migrate`` hands over the connection, the target
 metadata and the tables in scope through ``config.attributes``.

@@ -1,0 +1,227 @@
+"""Opens one workbook in a child process, for :mod:`shegong.kernel.data.tabular`.
+
+``python -m shegong.kernel.data.sheet_worker '<limits as JSON>'`` reads the file's bytes on
+stdin and writes one pickled answer on stdout: ``("ok", rows)``, ``("limit", name,
+message, message_zh)`` or ``("unreadable", reason)``. Before python-calamine sees the file:
+
+1. the process's address space is capped (``RLIMIT_AS`` = ``memory_mb``): whatever the
+   parser asks for beyond it fails here, in this process;
+2. every zip member is inflated as a stream and counted — a member that is bigger than
+   its directory entry says fails its CRC check, and the total is capped;
+3. the first sheet's XML is scanned with expat for the cells' positions (``<c r="…">``,
+   ``<row r="…">``, or implied by order), and the used area is checked against
+   ``max_rows``, ``max_columns`` and ``max_cells``, stopping at the first cell over a
+   limit. calamine allocates the used area densely, so this is what bounds its memory.
+
+An old ``.xls`` (or ``.ods``) has no such scan: it is bounded by the ceiling, and its rows
+and columns are checked after reading.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import posixpath
+import re
+import resource
+import sys
+import zipfile
+from typing import Any
+from xml.parsers import expat
+
+_REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
+_CHUNK = 1024 * 1024
+
+
+class _Over(Exception):
+    def __init__(self, limit: str, message: str, message_zh: str) -> None:
+        super().__init__(message)
+        self.answer = ("limit", limit, message, message_zh)
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _local(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+def _attr(attrs: dict[str, str], name: str) -> str | None:
+    for key, value in attrs.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> list[str]:
+    """The member holding the workbook's first sheet (the one calamine reads); every
+    worksheet member when the workbook's relations cannot tell."""
+    names = set(archive.namelist())
+    every = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    try:
+        first: list[str] = []
+        rid: list[str] = []
+
+        def on_workbook(name: str, attrs: dict[str, str]) -> None:
+            if _local(name) == "sheet" and not rid:
+                rid.append(next(v for k, v in attrs.items() if k.endswith(":id")))
+
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = on_workbook
+        parser.Parse(archive.read("xl/workbook.xml"), True)
+        rels = "xl/_rels/workbook.xml.rels"
+
+        def on_rels(name: str, attrs: dict[str, str]) -> None:
+            if _local(name) == "Relationship" and rid and attrs.get("Id") == rid[0]:
+                target = attrs.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                first.append(posixpath.normpath(path))
+
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = on_rels
+        parser.Parse(archive.read(rels), True)
+        if first and first[0] in names:
+            return first[:1]
+    except Exception:  # a workbook without the usual parts: scan every sheet
+        pass
+    return every
+
+
+class _Extent:
+    """The used area of a sheet, from its cells' positions, checked as it grows."""
+
+    def __init__(self, limits: dict[str, Any], member: str) -> None:
+        self.limits, self.member = limits, member
+        self.row = 0
+        self.col = 0
+        self.max_row = 0
+        self.max_col = 0
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        tag = _local(name)
+        if tag == "row":
+            r = _attr(attrs, "r")
+            self.row = int(r) if r and r.isdigit() else self.row + 1
+            self.col = 0
+        elif tag == "c":
+            ref = _attr(attrs, "r")
+            m = _REF.match(ref) if ref else None
+            if m:
+                self.col, self.row = _column(m.group(1)), int(m.group(2))
+            else:
+                self.col += 1
+            self._grow(max(self.row, 1), self.col)
+
+    def _grow(self, row: int, col: int) -> None:
+        lim = self.limits
+        if row > lim["max_rows"]:
+            raise _Over(
+                "max_rows",
+                f"the sheet uses row {row}, more than {lim['max_rows']} rows",
+                f"工作表用到第 {row} 行，超过 {lim['max_rows']} 行",
+            )
+        if col > lim["max_columns"]:
+            raise _Over(
+                "max_columns",
+                f"the sheet uses column {col}, more than {lim['max_columns']} columns",
+                f"工作表用到第 {col} 列，超过 {lim['max_columns']} 列",
+            )
+        self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
+        if self.max_row * self.max_col > lim["max_cells"]:
+            raise _Over(
+                "max_cells",
+                f"the sheet's used area ({self.max_row} rows × {self.max_col} columns) is "
+                f"more than {lim['max_cells']} cells",
+                f"工作表使用区域（{self.max_row} 行 × {self.max_col} 列）超过 "
+                f"{lim['max_cells']} 个单元格",
+            )
+
+
+def _scan_zip(data: bytes, limits: dict[str, Any]) -> None:
+    """Inflate every member as a stream (real sizes, CRCs), scanning the first sheet."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _Unreadable(type(exc).__name__) from None
+    with archive:
+        sheets = set(_first_sheet(archive))
+        total = 0
+        for info in archive.infolist():
+            parser = None
+            if info.filename in sheets:
+                extent = _Extent(limits, info.filename)
+                parser = expat.ParserCreate()
+                parser.StartElementHandler = extent.start
+            try:
+                with archive.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        total += len(chunk)
+                        if total > limits["max_uncompressed"]:
+                            mib = limits["max_uncompressed"] // (1024 * 1024)
+                            raise _Over(
+                                "max_uncompressed",
+                                f"the workbook expands to more than {mib} MiB",
+                                f"工作簿解压后超过 {mib} MiB",
+                            )
+                        if parser is not None:
+                            parser.Parse(chunk, False)
+                    if parser is not None:
+                        parser.Parse(b"", True)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+                raise _Unreadable(f"{type(exc).__name__}: {info.filename}") from None
+            except expat.ExpatError:
+                raise _Unreadable(f"bad XML in {info.filename}") from None
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
+    if data.startswith(b"PK\x03\x04"):
+        _scan_zip(data, limits)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # skip_empty_area=False: rows start at A1, so the index is the clerk's row number.
+        sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for every failure
+        raise _Unreadable(type(exc).__name__) from None
+    extent = _Extent(limits, "sheet")
+    rows = []
+    for number, row in enumerate(sheet, start=1):
+        if all(_blank(cell) for cell in row):
+            continue
+        last = max(i for i, cell in enumerate(row, start=1) if not _blank(cell))
+        extent._grow(number, last)
+        rows.append((number, row))
+    return ("ok", rows)
+
+
+def main() -> None:
+    limits = json.loads(sys.argv[1])
+    ceiling = int(limits["memory_mb"]) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    data = sys.stdin.buffer.read()
+    try:
+        answer = _read(data, limits)
+    except _Over as over:
+        answer = over.answer
+    except _Unreadable as err:
+        answer = ("unreadable", str(err))
+    sys.stdout.buffer.write(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The spreadsheet layer every importer shares: a department's file (:mod:`..tabular`,
+guarded) → a headed table (:mod:`.headed`) → values (:mod:`.cells`, :mod:`.dates`).
+
+A refused file is always a :class:`~shegong.kernel.data.tabular.TabularFileError`; a bad cell
+is a :class:`CellError`, reported by the importer as a :class:`RowRejection` (or a
+warning) naming the row and the field, in English and Chinese.
+"""
+
+from shegong.kernel.data.sheets.cells import (
+    PLACEHOLDERS,
+    CellError,
+    Choices,
+    cell_text,
+    id_number_cell,
+    phone_cell,
+    preview,
+    quick_phone,
+    well_formed_phone,
+)
+from shegong.kernel.data.sheets.dates import DATE_FORMS, parse_date, parse_moment
+from shegong.kernel.data.sheets.headed import (
+    HeadedSheet,
+    RowRejection,
+    header_key,
+    read_headed,
+    warning,
+)
+from shegong.kernel.data.tabular import Cell, TabularFileError
+
+__all__ = [
+    "DATE_FORMS",
+    "PLACEHOLDERS",
+    "Cell",
+    "CellError",
+    "Choices",
+    "HeadedSheet",
+    "RowRejection",
+    "TabularFileError",
+    "cell_text",
+    "header_key",
+    "id_number_cell",
+    "parse_date",
+    "parse_moment",
+    "phone_cell",
+    "preview",
+    "quick_phone",
+    "read_headed",
+    "warning",
+    "well_formed_phone",
+]

@@ -1,0 +1,138 @@
+"""The one reading of a date (and a date with a time) in a department's spreadsheet.
+
+Accepted, for every importer: a workbook's date or datetime cell; text ``2024-03-01``,
+``2024/3/1``, ``2024.3.1``, ``2024年3月1日`` (spaces and full-width digits allowed),
+``20240301``, each optionally followed by a time ``9:02``, ``09:02:30`` (``T`` or a space
+between); an Excel serial date (a number cell such as ``45352``, 2024-03-01, as a
+workbook holds a date whose column was formatted as a number; a fraction is the time of
+day) or a number cell ``20240301``. Years 1900–2100. Anything else raises
+:class:`~.cells.CellError` saying what to write, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+import unicodedata
+from functools import lru_cache
+
+from shegong.kernel.data.sheets.cells import CellError, cell_text
+from shegong.kernel.data.tabular import Cell
+
+__all__ = ["DATE_FORMS", "parse_date", "parse_moment"]
+
+DATE_FORMS = "2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301"
+_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
+_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" rf"(?:[\sT]*{_TIME})?"
+)
+_DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
+_TIME_ONLY = re.compile(_TIME)
+_EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (after Feb 1900)
+_FIRST_SERIAL = 61  # 1900-03-01: below it Excel's serials count a 29 February 1900
+_LAST_SERIAL = 73415  # 2100-12-31
+_NOT_A_DATE = (
+    f"is not a date; write it as {DATE_FORMS}",
+    "不是有效日期，请按 2024-03-01、2024/3/1、2024.3.1 或 2024年3月1日 格式填写",
+)
+_NOT_A_MOMENT = (
+    "is not a date and time; write it as 2025-03-01 09:00 (or 09:00 on the day itself)",
+    "不是有效的日期时间，请按 2025-03-01 09:00 格式填写（当天可只写 09:00）",
+)
+
+
+def _day(year: int, month: int, day: int) -> datetime.date:
+    try:
+        value = datetime.date(year, month, day)
+    except ValueError:
+        raise CellError(
+            f"{year}-{month}-{day} does not exist on the calendar",
+            f"日期{year}年{month}月{day}日不存在",
+        ) from None
+    if not 1900 <= year <= 2100:
+        raise CellError(f"year {year} is not plausible", f"年份{year}不合理")
+    return value
+
+
+def _clock(hour: str | None, minute: str | None, second: str | None) -> datetime.time | None:
+    if hour is None or minute is None:
+        return None
+    try:
+        return datetime.time(int(hour), int(minute), int(second or 0))
+    except ValueError:
+        raise CellError(
+            f"{hour}:{minute} is not a time of day", f"{hour}:{minute}不是有效的时刻"
+        ) from None
+
+
+@lru_cache(maxsize=16384)
+def _from_text(text: str, *, moment: bool) -> tuple[datetime.date, datetime.time | None]:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    match = _DATE.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
+    if match is None:
+        raise CellError(*(_NOT_A_MOMENT if moment else _NOT_A_DATE))
+    year, month, day, hour, minute, second = match.groups()
+    value = _day(int(year), int(month), int(day))
+    return value, _clock(hour, minute, second) if moment else None
+
+
+def _serial(number: float) -> datetime.datetime | None:
+    """An Excel serial date (with the time as its fraction); a number ``20240301``."""
+    if math.isfinite(number) and _FIRST_SERIAL <= number < _LAST_SERIAL + 1:
+        moment = _EXCEL_EPOCH + datetime.timedelta(days=number)
+        return moment.replace(microsecond=0)
+    if float(number).is_integer() and 19000101 <= number <= 21001231:
+        digits = str(int(number))
+        return datetime.datetime.combine(
+            _day(int(digits[:4]), int(digits[4:6]), int(digits[6:])), datetime.time()
+        )
+    return None
+
+
+def _number(cell: int | float) -> datetime.datetime:
+    found = _serial(cell)
+    if found is None:
+        raise CellError(
+            "is a number, not a date; format the cell as a date or type 2024-03-01",
+            "是数字而不是日期，请将单元格设置为日期格式或填写为2024-03-01",
+        )
+    return found
+
+
+def parse_date(cell: Cell) -> datetime.date | None:
+    """A date cell → ``date``; ``None`` for blank; raises ``CellError`` (a time of day
+    written after the date is allowed and dropped)."""
+    if isinstance(cell, datetime.datetime):
+        return cell.date()
+    if isinstance(cell, datetime.date):
+        return cell
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return _number(cell).date()
+    text = cell_text(cell)
+    return None if text is None else _from_text(text, moment=False)[0]
+
+
+def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
+    """A date-and-time cell (a sign-in time) → naive or aware ``datetime``; a time alone
+    (``9:02``, a workbook time cell) is on ``day``; a date alone is its midnight;
+    ``None`` for blank; raises ``CellError``."""
+    if isinstance(cell, datetime.datetime):
+        return cell
+    if isinstance(cell, datetime.date):
+        return datetime.datetime.combine(cell, datetime.time())
+    if isinstance(cell, datetime.time):
+        return datetime.datetime.combine(day, cell)
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return _number(cell)
+    text = cell_text(cell)
+    if text is None:
+        return None
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    clock = _TIME_ONLY.fullmatch(text)
+    if clock is not None:
+        return datetime.datetime.combine(day, _clock(*clock.groups()) or datetime.time())
+    value, time_of_day = _from_text(text, moment=True)
+    return datetime.datetime.combine(value, time_of_day or datetime.time())

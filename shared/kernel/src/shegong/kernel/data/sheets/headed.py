@@ -1,0 +1,225 @@
+"""A headed table: the header row found among title lines, bilingual headers mapped to
+fields, and each bad cell reported with its row, field and reason in both languages.
+
+An importer is a field list — ``{field: (中文表头, other aliases …)}``, the first alias
+being the Chinese label its messages use — plus its own rules for the values.
+
+* **The header row** is the first of the first 10 non-blank rows that has the
+  ``marker`` field's column; title lines above it (定西市社会工作人才花名册) are skipped.
+* **Headers match** in Chinese as departments write them or by the English field name,
+  ignoring spaces (full-width too), ``*`` (required markers), ``_``/``-``/``:``, case,
+  bracket width, and a trailing bracketed note (出生日期（yyyy-mm-dd）; the note is kept
+  in :attr:`HeadedSheet.notes`, e.g. a unit 万). Unknown headers are ignored and listed.
+* **The file is refused** (:class:`~shegong.kernel.data.tabular.TabularFileError`, the one
+  refusal type every importer raises) when it cannot be read, has no header row, lacks a
+  required column, or has two columns meaning one field (unless ``duplicates="first"``).
+* **Row numbers** are the spreadsheet's, blank rows counted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Literal
+
+from shegong.kernel.data.redact import redact_numbers
+from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
+from shegong.kernel.data.tabular import Cell, TabularFileError, read_table
+
+__all__ = [
+    "HEADER_SCAN",
+    "HeadedSheet",
+    "RowRejection",
+    "header_key",
+    "read_headed",
+    "warning",
+]
+
+Fields = Mapping[str, Sequence[str]]
+HEADER_SCAN = 10  # title lines tolerated above the header
+
+_HEADER_DROP = re.compile(r"[\s*_\-:]+")
+_BRACKET_NOTE = re.compile(r"\([^()]*\)$")
+
+
+def header_key(text: str) -> str:
+    """A header as compared: NFKC, no spaces, ``*``, ``_``, ``-``, ``:``; case-folded."""
+    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def header_text(cell: Cell) -> str:
+    try:
+        return cell_text(cell) or ""
+    except CellError:
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class RowRejection:
+    """One bad field of a row, as an import report lists it. ``value_preview`` is short
+    and never a whole ID number or phone (:func:`~.cells.preview`)."""
+
+    row_number: int
+    field: str
+    value_preview: str | None
+    reason: str
+    reason_zh: str
+
+    def report(self) -> dict[str, Any]:
+        """No whole ID number or phone, whichever column it was written in."""
+        return {
+            "row": self.row_number,
+            "field": self.field,
+            "value": redact_numbers(self.value_preview),
+            "reason": redact_numbers(self.reason),
+            "reason_zh": redact_numbers(self.reason_zh),
+        }
+
+
+def warning(field: str, label_zh: str, reason: str, reason_zh: str) -> str:
+    """A kept row's note about one field: ``"field: reason / 标签：原因"``, long numbers cut."""
+    text = f"{field}: {reason} / {label_zh}：{reason_zh}"
+    return redact_numbers(text) or text
+
+
+class _Lookup:
+    def __init__(self, fields: Fields) -> None:
+        self.label = {name: aliases[0] for name, aliases in fields.items()}
+        self.keys = {
+            header_key(alias): name
+            for name, aliases in fields.items()
+            for alias in (name, *aliases)
+        }
+
+    def field(self, text: str) -> tuple[str | None, str | None]:
+        """(field, the trailing bracketed note it was written with)."""
+        key = header_key(text)
+        found = self.keys.get(key)
+        if found is None and key.endswith(")"):
+            note = _BRACKET_NOTE.search(key)
+            found = self.keys.get(_BRACKET_NOTE.sub("", key))
+            return found, note.group() if found and note else None
+        return found, None
+
+
+@dataclass
+class HeadedSheet:
+    """A sheet whose header row is known: ``rows`` yields the data rows once."""
+
+    filename: str
+    encoding: str | None
+    label: dict[str, str]  # field → its Chinese label
+    columns: dict[str, int]  # field → column index
+    written: dict[str, str]  # field → the header as written in the file
+    notes: dict[str, str]  # field → the bracketed note its header ended with
+    ignored: tuple[str, ...]
+    header_row: int
+    width: int
+    _rows: Iterator[tuple[int, Sequence[Cell]]]
+
+    @property
+    def rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
+        """The data rows; a file failing while read is refused (``TabularFileError``)."""
+        return self._rows
+
+    def cell(self, cells: Sequence[Cell], name: str) -> Cell:
+        index = self.columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    def rejection(self, number: int, name: str, cell: Cell, err: CellError) -> RowRejection:
+        """``err`` about field ``name`` of row ``number``: "field: reason" / "标签：原因"."""
+        return RowRejection(
+            number,
+            name,
+            preview(name, cell),
+            f"{name}: {err.reason}",
+            f"{self.label[name]}：{err.reason_zh}",
+        )
+
+    def warning(self, name: str, reason: str, reason_zh: str) -> str:
+        return warning(name, self.label[name], reason, reason_zh)
+
+
+def read_headed(
+    data: bytes,
+    filename: str,
+    fields: Fields,
+    *,
+    marker: str,
+    required: Sequence[str] = (),
+    one_of: Sequence[str] = (),
+    duplicates: Literal["refuse", "first"] = "refuse",
+) -> HeadedSheet:
+    """Open ``data`` and find its header row (the first with ``marker``'s column).
+
+    ``required`` columns must all be there, and one of ``one_of`` if given. Raises
+    :class:`TabularFileError` for a file refused as a whole."""
+    lookup = _Lookup(fields)
+    label = lookup.label
+    table = read_table(data, filename)
+    head: list[tuple[int, Sequence[Cell]]] = []
+
+    def is_header(cells: Sequence[Cell]) -> bool:
+        return any(isinstance(c, str) and lookup.field(c)[0] == marker for c in cells)
+
+    for item in table.rows:
+        head.append(item)
+        if len(head) >= HEADER_SCAN or is_header(item[1]):
+            break
+    header_at = next((i for i, (_, cells) in enumerate(head) if is_header(cells)), None)
+    if header_at is None:
+        found = [h for h in (header_text(c) for c in head[0][1]) if h] if head else []
+        raise TabularFileError(
+            f"{filename}: no {label[marker]} ({marker}) column; headers found: "
+            f"{', '.join(found) or 'none'}",
+            f"文件“{filename}”缺少必填列“{label[marker]}”；找到的列：{'、'.join(found) or '无'}",
+        )
+    header_row, header = head[header_at]
+    columns: dict[str, int] = {}
+    written: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    ignored: list[str] = []
+    for position, cell in enumerate(header):
+        text = header_text(cell)
+        if not text:
+            continue
+        name, note = lookup.field(text)
+        if name is None:
+            ignored.append(text)
+        elif name in columns:
+            if duplicates == "first":
+                continue
+            raise TabularFileError(
+                f"{filename}: columns “{written[name]}” and “{text}” both mean {name}; keep one",
+                f"文件“{filename}”中“{written[name]}”与“{text}”是同一列（{label[name]}），"
+                "请只保留一列",
+            )
+        else:
+            columns[name], written[name] = position, text
+            if note:
+                notes[name] = note
+    missing = [f"{m} ({label[m]})" for m in required if m not in columns]
+    missing_zh = [f"“{label[m]}”" for m in required if m not in columns]
+    if one_of and not any(m in columns for m in one_of):
+        missing.append(" or ".join(f"{m} ({label[m]})" for m in one_of))
+        missing_zh.append("或".join(f"“{label[m]}”" for m in one_of))
+    if missing:
+        raise TabularFileError(
+            f"{filename}: missing column(s) {', '.join(missing)}",
+            f"文件“{filename}”缺少必填列{'、'.join(missing_zh)}",
+        )
+    return HeadedSheet(
+        filename=filename,
+        encoding=table.encoding,
+        label=label,
+        columns=columns,
+        written=written,
+        notes=notes,
+        ignored=tuple(ignored),
+        header_row=header_row,
+        width=len(header),
+        _rows=chain(head[header_at + 1 :], table.rows),
+    )

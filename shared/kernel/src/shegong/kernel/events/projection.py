@@ -1,0 +1,328 @@
+"""Read models (读模型) built from events, each event applied exactly once, in order.
+
+A :class:`Projection` says how one event changes its tables. The
+:class:`ProjectionRunner` owns the guarantees: per producing source it keeps the last
+position applied, in the same transaction as the change (duplicates are skipped, a
+redelivery after a crash cannot double-count); when a position is missing it fills the
+gap from that source's feed before going on; an event that keeps failing is counted,
+and after ``max_attempts`` it is dead-lettered and skipped so later events still flow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from opentelemetry.trace import SpanKind
+from sqlalchemy import MetaData, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.schema import dead_letters, event_failures, projection_positions
+from shegong.kernel.ops import tracing
+from shegong.kernel.ops.db import is_postgres, reading, writing
+from shegong.kernel.web.correlation import correlation_scope
+
+log = logging.getLogger("shegong.projection")
+
+
+class Projection:
+    """Subclass: set ``name``, ``contract``, ``metadata`` (its own tables), ``apply``, and
+    which of the contract's event types it ``handles`` and which it ``ignores``; a
+    projection that reads only some aggregates names them in ``aggregates`` (the events
+    of the others are skipped undecoded, and need no mention). Every type it reads is in
+    exactly one of ``handles`` and ``ignores`` (``tests/contracts/test_consumers.py``
+    checks), so a new event is a decision in each of its consumers, not a silent no-op."""
+
+    name: ClassVar[str]
+    contract: ClassVar[StreamContract]
+    metadata: ClassVar[MetaData]
+    aggregates: ClassVar[frozenset[str] | None] = None
+    handles: ClassVar[frozenset[str]] = frozenset()
+    ignores: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def unaccounted(cls) -> list[str]:
+        """Event types of the aggregates it reads that it neither handles nor ignores."""
+        read = {
+            name
+            for name in cls.contract.types()
+            if cls.aggregates is None
+            or cls.contract.event_class(name).aggregate_type in cls.aggregates
+        }
+        return sorted(read - cls.handles - cls.ignores)
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        raise NotImplementedError
+
+    def wants(self, envelope: Envelope) -> bool:
+        """Whether ``apply`` cares about this event; the others are skipped undecoded (their
+        position still advances). By default: events of its ``aggregates`` (None: all)."""
+        return self.aggregates is None or envelope.aggregate_type in self.aggregates
+
+    # Optional hooks for a projection that keeps state in memory or writes in bulk.
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Called once per batch, after the last ``apply`` and before the commit."""
+
+    def committed(self) -> None:
+        """The batch committed."""
+
+    def rolled_back(self) -> None:
+        """The batch failed and nothing of it was kept: forget what ``apply`` remembered."""
+
+
+class EventFailed(Exception):
+    """Applying ``envelope`` raised ``cause``; carries the culprit out of a batch."""
+
+    def __init__(self, envelope: Envelope, cause: BaseException) -> None:
+        super().__init__(
+            f"{envelope.type} {envelope.id} ({envelope.source}#{envelope.sequence}): "
+            f"{type(cause).__name__}: {cause}"
+        )
+        self.envelope, self.cause = envelope, cause
+
+
+@dataclass
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    gap_filled: int = 0
+    skipped_dead: int = 0
+
+
+class ProjectionRunner:
+    def __init__(
+        self, engine: AsyncEngine, projection: Projection, feeds: Feeds, *, max_attempts: int = 5
+    ) -> None:
+        self.engine, self.projection, self.feeds = engine, projection, feeds
+        self.max_attempts = max_attempts
+        self.applied_total = 0
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    async def create_schema(self) -> None:
+        async with writing(self.engine) as conn:
+            await conn.run_sync(self.projection.metadata.create_all)
+
+    async def positions(self) -> dict[str, int]:
+        async with reading(self.engine) as conn:
+            rows = await conn.execute(
+                select(projection_positions.c.source, projection_positions.c.position).where(
+                    projection_positions.c.projection == self.name
+                )
+            )
+            return {r.source: int(r.position) for r in rows}
+
+    async def process(self, envelopes: Sequence[Envelope]) -> BatchResult:
+        """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
+        result = BatchResult()
+        try:
+            async with writing(self.engine) as conn:
+                sources = sorted({e.source for e in envelopes})
+                last = await self._lock_positions(conn, sources)
+                dead = await self._dead_ids(conn)
+                start = dict(last)
+                for envelope in envelopes:
+                    position = last[envelope.source]
+                    if envelope.sequence <= position:
+                        result.duplicates += 1
+                        continue
+                    if envelope.sequence > position + 1:
+                        missing = await self.feeds.read_range(
+                            envelope.source, position, envelope.sequence
+                        )
+                        for filler in missing:
+                            await self._apply_one(conn, filler, dead, result)
+                        result.gap_filled += len(missing)
+                    await self._apply_one(conn, envelope, dead, result)
+                    last[envelope.source] = envelope.sequence
+                if result.applied:
+                    await self.projection.flush(conn)
+                await self._save_positions(conn, start, last)
+        except BaseException:
+            self.projection.rolled_back()
+            raise
+        if result.applied:
+            self.projection.committed()
+        self.applied_total += result.applied
+        return result
+
+    async def catch_up(self, source: str, *, page: int = 1000) -> int:
+        """Pull ``source``'s feed after our position until it is exhausted (no Redis)."""
+        feed = self.feeds.for_source(source)
+        total = 0
+        while True:
+            position = (await self.positions()).get(source, 0)
+            batch = await feed.read_after(position, page)
+            if not batch:
+                return total
+            await self.process_resilient(batch)
+            total += len(batch)
+
+    async def process_resilient(self, envelopes: Sequence[Envelope]) -> None:
+        """Like :meth:`process`, but a failing event is retried up to the limit, then
+        dead-lettered (rebuilds from a feed have no redelivery to wait for)."""
+        while True:
+            try:
+                await self.process(envelopes)
+                return
+            except EventFailed as failed:
+                attempts = await self.record_failure(failed)
+                if attempts >= self.max_attempts:
+                    await self.dead_letter(failed, attempts)
+
+    async def rebuild(self) -> int:
+        """Drop this read model and its tracking, then replay every known source's feed."""
+        async with writing(self.engine) as conn:
+            for table in reversed(self.projection.metadata.sorted_tables):
+                await conn.execute(delete(table))
+            for table in (projection_positions, event_failures, dead_letters):
+                await conn.execute(delete(table).where(table.c.projection == self.name))
+        self.projection.rolled_back()  # whatever it remembered is gone with its tables
+        return sum([await self.catch_up(source) for source in self.feeds.sources()])
+
+    async def record_failure(self, failed: EventFailed) -> int:
+        """Count one more failed attempt of the culprit event; returns the count."""
+        now = datetime.now(UTC)
+        key = (event_failures.c.projection == self.name) & (
+            event_failures.c.event_id == failed.envelope.id
+        )
+        error = str(failed)[:4000]
+        async with writing(self.engine) as conn:
+            attempts = await conn.scalar(select(event_failures.c.attempts).where(key))
+            if attempts is None:
+                attempts = 1
+                await conn.execute(
+                    event_failures.insert().values(
+                        projection=self.name,
+                        event_id=failed.envelope.id,
+                        attempts=1,
+                        last_error=error,
+                        updated_at=now,
+                    )
+                )
+            else:
+                attempts += 1
+                await conn.execute(
+                    update(event_failures)
+                    .where(key)
+                    .values(attempts=attempts, last_error=error, updated_at=now)
+                )
+        log.warning("%s: attempt %d failed: %s", self.name, attempts, failed)
+        return int(attempts)
+
+    async def dead_letter(self, failed: EventFailed, attempts: int) -> None:
+        """Give up on the event: from now on it is skipped (and visible as dead)."""
+        env = failed.envelope
+        async with writing(self.engine) as conn:
+            exists = await conn.scalar(
+                select(dead_letters.c.id).where(
+                    (dead_letters.c.projection == self.name) & (dead_letters.c.event_id == env.id)
+                )
+            )
+            if exists is None:
+                await conn.execute(
+                    dead_letters.insert().values(
+                        projection=self.name,
+                        event_id=env.id,
+                        source=env.source,
+                        sequence=env.sequence,
+                        type=env.type,
+                        error=str(failed)[:4000],
+                        attempts=attempts,
+                        dead_at=datetime.now(UTC),
+                    )
+                )
+        log.error("%s: dead-lettered after %d attempts: %s", self.name, attempts, failed)
+
+    async def _apply_one(
+        self, conn: AsyncConnection, envelope: Envelope, dead: set[str], result: BatchResult
+    ) -> None:
+        if envelope.id in dead:
+            result.skipped_dead += 1
+            return
+        if envelope.service != self.projection.contract.service:
+            # Catch-up and rebuild walk every known feed; another service's events are
+            # not on this read model's stream (its position still moves past them).
+            result.duplicates += 1
+            return
+        if not self.projection.wants(envelope):
+            return
+        # The event's conversation and trace continue here: logs carry its correlation id,
+        # and the span is a child of the one that appended it (in whichever service).
+        with (
+            correlation_scope(envelope.correlation_id),
+            tracing.span(
+                f"{envelope.service} {envelope.type} process",
+                kind=SpanKind.CONSUMER,
+                parent=envelope.traceparent,
+                attributes={
+                    "messaging.system": "redis",
+                    "messaging.operation.type": "process",
+                    "messaging.message.id": envelope.id,
+                    "shegong.projection": self.name,
+                    "shegong.source": envelope.source,
+                    "shegong.sequence": envelope.sequence,
+                },
+            ),
+        ):
+            try:
+                event = self.projection.contract.decode(envelope)
+                await self.projection.apply(conn, envelope, event)
+            except Exception as err:
+                raise EventFailed(envelope, err) from err
+        result.applied += 1
+
+    async def _lock_positions(
+        self, conn: AsyncConnection, sources: Iterable[str]
+    ) -> dict[str, int]:
+        query = select(projection_positions.c.source, projection_positions.c.position).where(
+            (projection_positions.c.projection == self.name)
+            & projection_positions.c.source.in_(list(sources))
+        )
+        if is_postgres(self.engine):
+            # Two replicas of one consumer group must not apply the same source at once.
+            query = query.with_for_update()
+        rows = await conn.execute(query)
+        found = {r.source: int(r.position) for r in rows}
+        return {s: found.get(s, 0) for s in sources}
+
+    async def _save_positions(
+        self, conn: AsyncConnection, start: dict[str, int], last: dict[str, int]
+    ) -> None:
+        now = datetime.now(UTC)
+        for source, position in last.items():
+            if position == start[source]:
+                continue
+            key = (projection_positions.c.projection == self.name) & (
+                projection_positions.c.source == source
+            )
+            if start[source] == 0 and not await conn.scalar(
+                select(projection_positions.c.position).where(key)
+            ):
+                await conn.execute(
+                    projection_positions.insert().values(
+                        projection=self.name, source=source, position=position, updated_at=now
+                    )
+                )
+            else:
+                moved = await conn.execute(
+                    update(projection_positions)
+                    .where(key & (projection_positions.c.position == start[source]))
+                    .values(position=position, updated_at=now)
+                )
+                if moved.rowcount != 1:
+                    raise RuntimeError(f"{self.name}: {source} position moved concurrently")
+
+    async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
+        rows = await conn.execute(
+            select(dead_letters.c.event_id).where(dead_letters.c.projection == self.name)
+        )
+        return {r.event_id for r in rows}

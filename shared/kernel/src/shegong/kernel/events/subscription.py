@@ -1,0 +1,271 @@
+"""Subscriptions (订阅): a read model fed from a Redis stream through FastStream.
+
+What FastStream's defaults would get wrong, and what this module does instead (see
+``../shared/notes/faststream-redis.md``):
+
+- the consumer group is created here at id ``0`` before the broker starts, so a group
+  created after events were published still gets all of them (FastStream creates at
+  ``$``, and ``last_id="0"`` hot-loops on restart);
+- a claimer (XAUTOCLAIM, ``min_idle_time``) runs beside the reader, because a crashed
+  consumer's pending entries are otherwise never redelivered;
+- entries are read in batches and applied in one transaction per batch; acks are
+  manual, after the commit;
+- an event that keeps failing is dead-lettered after ``max_attempts`` — copied to
+  ``<stream>.dlq`` with its error and acked — and later events keep flowing;
+- a periodic catch-up pulls the producers' feeds, so a trimmed stream, a flushed Redis
+  or a lost tail still ends in a complete read model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from shegong.contracts import Envelope, WireFormatError
+from shegong.kernel.events.projection import EventFailed, ProjectionRunner
+from shegong.kernel.ops.lifecycle import finish, pause
+
+log = logging.getLogger("shegong.subscription")
+
+Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
+    """Create ``group`` at id 0 (the whole history) unless it exists; True if created."""
+    try:
+        await redis.xgroup_create(stream, group, id="0", mkstream=True)
+        return True
+    except ResponseError as err:
+        if "BUSYGROUP" not in str(err):
+            raise
+        return False
+
+
+def dlq_stream(stream: str) -> str:
+    return f"{stream}.dlq"
+
+
+class StreamSubscription:
+    def __init__(
+        self,
+        broker: RedisBroker,
+        redis: Redis,
+        runner: ProjectionRunner,
+        *,
+        stream: str,
+        group: str,
+        consumer: str,
+        batch_size: int = 200,
+        polling_ms: int = 100,
+        claim_idle_ms: int = 60_000,
+        catch_up_s: float = 30.0,
+        linger_s: float = 0.02,
+    ) -> None:
+        self.broker, self.redis, self.runner = broker, redis, runner
+        self.stream, self.group, self.consumer = stream, group, consumer
+        self.batch_size, self.polling_ms = batch_size, polling_ms
+        # Under a steady flow, apply at most one batch per ``linger_s``: what arrives
+        # meanwhile joins the batch (one transaction, one XACK) instead of each entry
+        # costing its own. After a quiet spell an entry is applied at once.
+        self.linger_s = linger_s
+        self._last_batch = -1.0
+        self.claim_idle_ms, self.catch_up_s = claim_idle_ms, catch_up_s
+        self.dead_lettered = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._attach()
+
+    def _attach(self) -> None:
+        common: dict[str, Any] = {"group": self.group, "consumer": self.consumer}
+        reader = self.broker.subscriber(
+            stream=StreamSub(
+                self.stream,
+                batch=True,
+                max_records=self.batch_size,
+                polling_interval=self.polling_ms,
+                **common,
+            ),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.group}:read",
+        )
+        claimer = self.broker.subscriber(
+            stream=StreamSub(
+                self.stream,
+                min_idle_time=self.claim_idle_ms,
+                polling_interval=max(self.polling_ms, 250),
+                **common,
+            ),
+            ack_policy=AckPolicy.MANUAL,
+            title=f"{self.group}:claim",
+        )
+
+        async def read(msg: RedisBatchStreamMessage) -> None:
+            raw = msg.raw_message
+            entries: list[Entry] = list(zip(raw["message_ids"], raw["data"], strict=True))
+            await self.handle(await self._linger(entries))
+
+        async def claim(msg: RedisStreamMessage) -> None:
+            raw = msg.raw_message
+            await self.handle([(raw["message_ids"][0], raw["data"])])
+
+        reader(read)
+        claimer(claim)
+        self._subscribers = (reader, claimer)
+
+    async def _linger(self, entries: list[Entry]) -> list[Entry]:
+        """A batch that is not full, read moments after the last one: wait out the rest
+        of ``linger_s`` and add what the group has received meanwhile."""
+        loop = asyncio.get_running_loop()
+        wait = self._last_batch + self.linger_s - loop.time()
+        self._last_batch = loop.time()
+        if wait <= 0 or len(entries) >= self.batch_size or self._stop.is_set():
+            return entries
+        await asyncio.sleep(wait)
+        try:
+            reply = await self.redis.xreadgroup(
+                self.group,
+                self.consumer,
+                {self.stream: ">"},
+                count=self.batch_size - len(entries),
+            )
+        except (RedisError, OSError) as err:  # these entries still go; the rest wait
+            log.debug("%s: no extra read after lingering: %s", self.group, err)
+            return entries
+        for _, more in cast(list[tuple[bytes, list[Entry]]], reply or []):
+            entries.extend(more)
+        self._last_batch = loop.time()
+        return entries
+
+    async def prepare(self) -> None:
+        """Before ``broker.start()``: the group must exist at id 0."""
+        if await ensure_group(self.redis, self.stream, self.group):
+            log.info("created consumer group %s on %s at 0", self.group, self.stream)
+
+    def start_background(self) -> None:
+        """The watchdog and periodic feed catch-up (after the broker started)."""
+        self._task = asyncio.create_task(self._maintain(), name=f"maintain:{self.group}")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await finish(self._task)
+
+    async def handle(self, entries: Sequence[Entry]) -> None:
+        parsed: list[tuple[bytes, Envelope]] = []
+        for entry_id, fields in entries:
+            try:
+                parsed.append((entry_id, Envelope.from_wire(fields)))
+            except WireFormatError as err:
+                await self._to_dlq(entry_id, fields, str(err), attempts=1)
+        if not parsed:
+            return
+        try:
+            await self.runner.process([env for _, env in parsed])
+        except Exception as err:
+            log.info("batch of %d failed (%s); retrying one by one", len(parsed), err)
+        else:
+            await self._ack([entry_id for entry_id, _ in parsed])
+            return
+        await self._one_by_one(parsed)
+
+    async def _one_by_one(self, parsed: list[tuple[bytes, Envelope]]) -> None:
+        counted: set[str] = set()
+        for entry_id, envelope in parsed:
+            for _ in range(2):  # a second try once the culprit is dead-lettered
+                try:
+                    await self.runner.process([envelope])
+                except EventFailed as failed:
+                    if failed.envelope.id in counted:
+                        break
+                    counted.add(failed.envelope.id)
+                    attempts = await self.runner.record_failure(failed)
+                    if attempts < self.runner.max_attempts:
+                        break  # stays pending; the claimer brings it back
+                    await self.runner.dead_letter(failed, attempts)
+                    await self._to_dlq(
+                        entry_id if failed.envelope.id == envelope.id else None,
+                        failed.envelope.to_wire(),
+                        str(failed),
+                        attempts,
+                    )
+                    continue
+                except Exception as err:  # database down, lock conflict: retry later
+                    log.warning("%s: cannot apply %s now: %s", self.group, envelope.id, err)
+                    break
+                await self._ack([entry_id])
+                break
+
+    async def _to_dlq(
+        self, entry_id: bytes | None, fields: dict[Any, Any], error: str, attempts: int
+    ) -> None:
+        record = {(k.decode() if isinstance(k, bytes) else k): v for k, v in fields.items()}
+        record.update(
+            {
+                "dlq_error": error[:4000],
+                "dlq_group": self.group,
+                "dlq_attempts": str(attempts),
+                "dlq_entry_id": (entry_id or b"").decode(),
+                "dlq_failed_at": datetime.now(UTC).isoformat(),
+            }
+        )
+        await self.redis.xadd(dlq_stream(self.stream), record)  # type: ignore[arg-type]
+        self.dead_lettered += 1
+        if entry_id is not None:
+            await self._ack([entry_id])
+
+    async def _ack(self, ids: list[bytes]) -> None:
+        if ids:
+            await self.redis.xack(self.stream, self.group, *ids)
+
+    async def catch_up(self) -> int:
+        """Pull every known producer's feed after our positions (no Redis needed)."""
+        total = 0
+        for source in self.runner.feeds.sources():
+            total += await self.runner.catch_up(source)
+        return total
+
+    async def _maintain(self, watch_s: float = 1.0) -> None:
+        loop = asyncio.get_running_loop()
+        next_catch_up = loop.time() + self.catch_up_s
+        while not await pause(self._stop, watch_s):
+            due = self.catch_up_s > 0 and loop.time() >= next_catch_up
+            try:
+                if not all(sub.running for sub in self._subscribers):
+                    due = await self._revive() or due
+            except (RedisError, OSError) as err:
+                log.warning("%s: cannot revive the subscription yet: %s", self.group, err)
+            if not due:
+                continue
+            next_catch_up = loop.time() + self.catch_up_s
+            try:
+                filled = await self.catch_up()
+                if filled:
+                    log.info("%s: caught up %d events from feeds", self.group, filled)
+            except Exception as err:
+                log.warning("%s: feed catch-up failed: %s", self.group, err)
+
+    async def _revive(self) -> bool:
+        """FastStream stops a subscriber for good when its group vanishes (Redis
+        restarted without persistence, stream deleted): recreate the group at 0, restart
+        the subscribers, and report that the stream's history may be gone."""
+        recreated = await ensure_group(self.redis, self.stream, self.group)
+        if recreated:
+            log.warning(
+                "consumer group %s on %s was gone; recreated at 0, refilling from "
+                "the producers' feeds",
+                self.group,
+                self.stream,
+            )
+        for sub in self._subscribers:
+            if not sub.running:
+                await sub.stop()
+                await sub.start()
+        return recreated

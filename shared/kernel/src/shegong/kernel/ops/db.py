@@ -1,0 +1,112 @@
+"""Database engines for every service: SQLite by default, PostgreSQL in production.
+
+One place knows the dialect differences the kernel cares about: SQLite transactions
+begin IMMEDIATE (writers queue instead of failing on a stale snapshot), and URLs are
+normalised to the async drivers (aiosqlite, psycopg 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, Select, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shegong.kernel.ops.sqlite_driver import OneHopDbapi
+
+
+def async_url(url: str) -> str:
+    """``sqlite:///x.db`` → aiosqlite, ``postgresql://`` → psycopg 3 (async)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif backend == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    else:
+        raise ValueError(f"DATABASE_URL: unsupported database {backend!r} (sqlite, postgresql)")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    # No pool_pre_ping: it costs a round trip per checkout (measured: +1 transaction per
+    # command on PostgreSQL); a dead connection fails its statement and is replaced.
+    target = async_url(url)
+    extra: dict[str, Any] = {}
+    if make_url(target).get_backend_name() == "sqlite":
+        # One call on aiosqlite's thread per statement, not four (sqlite_driver.py).
+        extra["module"] = OneHopDbapi()
+    engine = create_async_engine(target, echo=echo, pool_recycle=1800, **extra)
+    if engine.dialect.name == "sqlite":
+        _sqlite_immediate_transactions(engine)
+    return engine
+
+
+READ_ONLY = "shegong_read_only"
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for queries only. On SQLite it does not take the write lock, so a
+    read (a feed page, a search) never waits behind — or blocks — a writer."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(**{READ_ONLY: True})
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction. On SQLite, writers of one process queue on an asyncio lock
+    first: SQLite's own busy handler sleeps and retries in no order, which starved some
+    writers for seconds under 16 concurrent commands (p99 1.8 s; with the queue, 40 ms)."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            yield conn
+        return
+    lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
+    async with lock, engine.begin() as conn:
+        yield conn
+
+
+async def page(
+    conn: AsyncConnection, query: Select[Any], limit: int, offset: int
+) -> tuple[int, list[Row[Any]]]:
+    """One page of an ordered ``query`` and how many rows the whole query has — what every
+    list endpoint answers (``{"total": …, "items": […]}``)."""
+    total = await conn.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await conn.execute(query.limit(limit).offset(offset))
+    return int(total or 0), list(rows)
+
+
+def is_postgres(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def _sqlite_immediate_transactions(engine: AsyncEngine) -> None:
+    # pysqlite's own BEGIN is deferred; a deferred reader that later writes fails with
+    # SQLITE_BUSY when another writer got in first. Taking the write lock at BEGIN
+    # makes appends queue (busy_timeout) and keeps positions in commit order.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

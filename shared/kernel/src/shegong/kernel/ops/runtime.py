@@ -1,0 +1,258 @@
+"""The composition root every service shares (cosmicpython's ``bootstrap``).
+
+A service declares a :class:`ServiceDefinition` — its name, port, settings class, the
+stream it produces, the read models it keeps, whether they catch up from the producers'
+feeds on start — and :class:`Runtime` wires the real adapters: engine, event store,
+relay, broker, subscriptions, feeds, and runs the service's background jobs while it
+serves.
+Redis being down never stops a service from starting or taking commands: the bus
+side connects in the background and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+from sqlalchemy import MetaData, text
+
+from shegong.contracts import StreamContract
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.projection import Projection, ProjectionRunner
+from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.store import EventStore, EventStoreIdentity
+from shegong.kernel.events.subscription import StreamSubscription
+from shegong.kernel.ops.db import create_engine, reading
+from shegong.kernel.ops.lifecycle import finish
+from shegong.kernel.ops.metrics import ServiceMetrics
+from shegong.kernel.ops.settings import ServiceSettings
+
+log = logging.getLogger("shegong.runtime")
+
+
+class BackgroundJob(Protocol):
+    """Work a service does on a timer while it serves (an escalation scheduler, a daily
+    sweep): started once the schema exists, stopped before the runtime stops."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    title: str
+    default_port: int
+    contract: StreamContract
+    projections: Callable[[Runtime], Sequence[Projection]] = lambda _: ()
+    metadata: Sequence[MetaData] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+    # Alembic revisions of the service's own tables; default: the ``migrations`` folder
+    # of the package ``shegong.<name>`` (see ``shegong.kernel.events.migrate``).
+    migrations: str | None = None
+    # The service's settings class (its own settings on top of the kernel's).
+    settings: type[ServiceSettings] = ServiceSettings
+    # On start, every read model pulls the producers' feeds once (a dropped or fresh read
+    # model rebuilds itself without waiting for the periodic catch-up, and without Redis).
+    catch_up_on_start: bool = False
+
+    def settings_from(self, settings: ServiceSettings | None = None) -> ServiceSettings:
+        """``settings`` as this service's settings class: as given when it is one, else
+        its values over the environment's (None: the environment's alone)."""
+        if isinstance(settings, self.settings):
+            return settings
+        overrides = settings.model_dump() if settings is not None else {}
+        return self.settings(**overrides)
+
+
+class Runtime:
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+        settings = definition.settings_from(settings)
+        self.definition, self.settings = definition, settings
+        name = definition.name
+        self.engine = create_engine(settings.database_for(name))
+        self.source = settings.source_for(name)
+        self.store = EventStore(
+            self.engine,
+            EventStoreIdentity(service=name, source=self.source, contract=definition.contract),
+        )
+        self.redis = Redis.from_url(
+            settings.redis_url,
+            socket_timeout=10,
+            socket_connect_timeout=5,
+            health_check_interval=30,
+        )
+        self.stream = definition.contract.stream_key(settings.stream_prefix)
+        self.relay = OutboxRelay(
+            self.store,
+            self.redis,
+            self.stream,
+            batch_size=settings.relay_batch,
+            maxlen=settings.stream_maxlen,
+        )
+        service_key = settings.service_api_key
+        self.feeds = Feeds.from_urls(
+            settings.feeds, api_key=service_key.get_secret_value() if service_key else None
+        )
+        self.feeds.add(self.source, self.store)
+        self.broker = RedisBroker(
+            settings.redis_url, logger=logging.getLogger("shegong.bus"), log_level=logging.DEBUG
+        )
+        self.runners: list[ProjectionRunner] = []
+        self.subscriptions: list[StreamSubscription] = []
+        for projection in definition.projections(self):
+            runner = ProjectionRunner(
+                self.engine, projection, self.feeds, max_attempts=settings.max_deliveries
+            )
+            self.runners.append(runner)
+            self.subscriptions.append(
+                StreamSubscription(
+                    self.broker,
+                    self.redis,
+                    runner,
+                    stream=projection.contract.stream_key(settings.stream_prefix),
+                    # One group per node: each department node keeps its own full read model;
+                    # replicas of one node share the group and split the work.
+                    group=f"{name}.{projection.name}.{settings.node or settings.department}",
+                    consumer=settings.consumer_name,
+                    batch_size=settings.batch_size,
+                    claim_idle_ms=settings.claim_idle_ms,
+                    catch_up_s=settings.catch_up_s,
+                )
+            )
+        self.bus_connected = False
+        self.metrics = ServiceMetrics(self)
+        self.jobs: list[BackgroundJob] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._catch_up: asyncio.Task[None] | None = None
+
+    async def create_schema(self) -> None:
+        """Bring the schema to the code's head (``SCHEMA_ON_START=migrate``, the default:
+        embedded, tests, one process), or wait until a separate migrate step has done it
+        (``check``: containers, where a Job or compose service migrates first)."""
+        from shegong.kernel.events import migrate
+
+        if self.settings.schema_on_start == "check":
+            await migrate.wait_until_current(self, self.settings.schema_wait_s)
+        else:
+            await migrate.upgrade(self, create_missing=True)
+
+    def run_while_serving(self, *jobs: BackgroundJob) -> None:
+        """Start ``jobs`` with the service (after its schema exists), stop them first."""
+        self.jobs.extend(jobs)
+
+    async def start(self) -> None:
+        await self.create_schema()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        self._tasks.append(asyncio.create_task(self._connect_bus(), name="bus"))
+        if self.definition.catch_up_on_start:
+            self._catch_up = asyncio.create_task(self._catch_up_once(), name="catch-up")
+        for job in self.jobs:
+            job.start()
+
+    async def caught_up(self) -> None:
+        """Wait for the start-up catch-up to finish (at once without one)."""
+        if self._catch_up is not None:
+            await asyncio.shield(self._catch_up)
+
+    async def _catch_up_once(self) -> None:
+        delay = 0.5
+        for runner in self.runners:
+            for source in self.feeds.sources():
+                while True:
+                    try:
+                        filled = await runner.catch_up(source)
+                        if filled:
+                            log.info("%s: caught up %d events from %s", runner.name, filled, source)
+                        break
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as err:
+                        log.warning("%s: feed %s not readable yet (%s)", runner.name, source, err)
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, 5.0)
+
+    async def _connect_bus(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                for sub in self.subscriptions:
+                    await sub.prepare()
+                await self.broker.start()
+                break
+            except Exception as err:
+                log.warning("bus not reachable yet (%s); retrying in %.1fs", err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self.bus_connected = True
+        for sub in self.subscriptions:
+            sub.start_background()
+        log.info("%s connected to the bus", self.definition.name)
+
+    async def stop(self) -> None:
+        for job in reversed(self.jobs):
+            await job.stop()
+        if self._catch_up is not None:
+            # Catching up holds no transaction between pages worth waiting for.
+            self._catch_up.cancel()
+            await asyncio.gather(self._catch_up, return_exceptions=True)
+        # Watchdogs first (they would revive the subscribers), then stop consuming — an
+        # in-flight batch may finish, its acks follow its commit — then let the relay
+        # finish its batch. Nothing is cancelled mid-transaction unless it hangs.
+        for sub in self.subscriptions:
+            await sub.stop()
+        for task in self._tasks:
+            # Still connecting (a short-lived process, Redis slow): stop connecting before
+            # stopping the broker, or a start finishing after the stop leaves subscribers
+            # running that nobody stops.
+            if task.get_name() == "bus" and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self.broker.stop(), timeout=20)
+        except Exception as err:
+            log.warning("broker did not stop cleanly: %r", err)
+        await self._settle_own_read_models()
+        self.relay.request_stop()
+        for task in self._tasks:
+            if task.get_name() == "bus":
+                task.cancel()  # only waits for Redis; holds no transaction
+            await finish(task)
+        await self.relay.leadership.release()
+        await self.redis.aclose()
+        await self.engine.dispose()
+
+    async def _settle_own_read_models(self, timeout: float = 10.0) -> None:
+        """Apply to this service's read models of its own stream what it committed and
+        they have not applied yet (still in the relay, or read in batches that lingered):
+        straight from its own event store, so a service stopped right after a command
+        stops with it in its read models. The next start would catch up anyway."""
+        own = [r for r in self.runners if r.projection.contract.service == self.definition.name]
+        try:
+            async with asyncio.timeout(timeout):
+                for runner in own:
+                    await runner.catch_up(self.source)
+        except Exception as err:  # the database is away or slow: the next start catches up
+            log.warning("read models not settled at stop: %r", err)
+
+    async def readiness(self) -> dict[str, Any]:
+        checks: dict[str, Any] = {}
+        try:
+            async with reading(self.engine) as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as err:
+            checks["database"] = f"error: {err}"
+        try:
+            await self.redis.ping()
+            checks["redis"] = "ok" if self.bus_connected else "connecting"
+        except Exception as err:
+            checks["redis"] = f"error: {err}"
+        checks["ready"] = checks["database"] == "ok" and checks["redis"] == "ok"
+        return checks

@@ -1,0 +1,174 @@
+"""The HTTP edge every service shares: FastAPI app, health, feed, AsyncAPI, errors, and
+the API-key check in front of every route but the public ones (``auth.py``).
+
+Commands are checked at the edge (rule 8): a refused command answers with the field at
+fault and a reason in English and, where people read it, Chinese.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy.exc import OperationalError
+
+from shegong.contracts.asyncapi import asyncapi_document
+from shegong.kernel.data.identity import PersonalDataError
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.feed import feed_router
+from shegong.kernel.events.jobs import jobs_router
+from shegong.kernel.events.store import ConcurrencyError
+from shegong.kernel.ops import tracing
+from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.web.access_log import audited_read, record_refusal, watch_keys
+from shegong.kernel.web.audit import audit_router
+from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate_for
+from shegong.kernel.web.edge import EdgeMiddleware
+
+log = logging.getLogger("shegong.app")
+
+
+def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter]]) -> FastAPI:
+    definition = runtime.definition
+    gate = gate_for(runtime.settings, definition.name)  # refuses an open network service
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        app.state.runtime = runtime
+        # The keys this service accepts, issued and revoked, go into its access log.
+        keys = None if gate.open else asyncio.create_task(watch_keys(runtime.store, gate.keyring))
+        yield
+        if keys is not None:
+            keys.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keys
+        await runtime.stop()
+
+    app = FastAPI(
+        title=f"shegong {definition.name} — {definition.title}",
+        version="0.1.0",
+        lifespan=lifespan,
+        # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
+        # also for routes a service adds after create_app.
+        dependencies=[Depends(authenticate)],
+    )
+    app.state.auth_gate = gate
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": definition.name}
+
+    @app.get("/ready", tags=["ops"], summary="Readiness: database and Redis answer")
+    async def ready() -> JSONResponse:
+        checks = await runtime.readiness()
+        try:
+            checks["relay_backlog"] = await runtime.relay.backlog()
+        except Exception as err:  # the database is down: readiness already says so
+            checks["relay_backlog"] = f"unknown: {type(err).__name__}"
+        checks["auth"] = gate.mode
+        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body = await runtime.metrics.exposition()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's stream")
+    async def asyncapi() -> dict[str, Any]:
+        return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
+
+    @app.get("/whoami", tags=["ops"], summary="Who this key is: name, role, department (我是谁)")
+    async def whoami(principal: Authenticated) -> dict[str, Any]:
+        """What the caller's key may do here, so a client (the console, the CLI) can show
+        it and offer only what is allowed; nothing secret (no key id or hash)."""
+        return {
+            "name": principal.name,
+            "role": principal.role,
+            "department": principal.department,
+            "auth": gate.mode,
+            # What this key may change: all records, its own department's, or nothing.
+            "writes": {"admin": "all", "department": "own_department"}.get(
+                principal.role, "nothing"
+            ),
+        }
+
+    # The feed carries personal data (masked forms, hashes): a read by a person's key is
+    # recorded (service keys, the platform's own consumers, are not).
+    app.include_router(
+        feed_router(runtime.store), dependencies=[Depends(audited_read("events_feed"))]
+    )
+    app.include_router(jobs_router())  # GET /imports/{job_id}: imports run as jobs
+    if definition.contract.audit_types():
+        app.include_router(audit_router(runtime.engine, definition.contract))
+    for router in routers(runtime):
+        app.include_router(router)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, err: DomainError) -> JSONResponse:
+        status = {"conflict": 409, "duplicate": 409, "not_found": 404, "forbidden": 403}.get(
+            err.code, 422
+        )
+        if status == 403:
+            await record_refusal(request, status, str(err))
+        return _error(status, err.code, str(err), err.field)
+
+    @app.exception_handler(PersonalDataError)
+    async def personal_data_error(_: Request, err: PersonalDataError) -> JSONResponse:
+        return _error(422, "invalid", err.reason, err.field, err.reason_zh)
+
+    @app.exception_handler(AuthError)
+    async def auth_error(request: Request, err: AuthError) -> JSONResponse:
+        await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
+        resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
+        if err.status == 401:
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
+        return resp
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_: Request, err: OperationalError) -> JSONResponse:
+        # The database went away mid-request (restart, failover, network): nothing was
+        # committed; the client may retry. Not a 500 — the command was not wrong.
+        log.warning("database unavailable: %s", str(err).splitlines()[0])
+        resp = _error(
+            503,
+            "database_unavailable",
+            "the database is not reachable right now; nothing was stored, retry shortly",
+            None,
+            "数据库暂时无法连接，本次请求未保存，请稍后重试",
+        )
+        resp.headers["Retry-After"] = "5"
+        return resp
+
+    @app.exception_handler(ConcurrencyError)
+    async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
+        return _error(409, "concurrent_change", str(err), None)
+
+    app.add_middleware(EdgeMiddleware, metrics=runtime.metrics)
+    if tracing.enabled():
+        # Server spans, only when tracing is on (its middleware costs even as a no-op);
+        # probes and scrapes are not traced.
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=tracing.tracer_provider(),
+            excluded_urls="/health,/ready,/metrics",
+            exclude_spans=["receive", "send"],
+        )
+    return app
+
+
+def _error(
+    status: int, code: str, message: str, field: str | None, message_zh: str | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if message_zh:
+        body["message_zh"] = message_zh
+    return JSONResponse({"error": body}, status_code=status)

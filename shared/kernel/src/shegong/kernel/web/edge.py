@@ -1,0 +1,53 @@
+"""What every HTTP request passes through first: its correlation id and its metrics.
+
+A plain ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task per request):
+the caller's ``X-Correlation-ID`` — or a fresh id — becomes the conversation the request
+runs in, and goes back in the response; the request is counted by method, route
+*template* (``/workers/{worker_id}``, never the raw path: bounded label values) and
+status, and timed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shegong.kernel.ops.metrics import ServiceMetrics
+from shegong.kernel.web.correlation import HEADER, accept_correlation_id, correlation_scope
+
+_HEADER_KEY = HEADER.lower().encode()
+
+
+class EdgeMiddleware:
+    def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope["headers"] if k == _HEADER_KEY), None)
+        started = time.perf_counter()
+        status = 500
+
+        with correlation_scope(accept_correlation_id(given)) as correlation_id:
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    headers = [*message.get("headers", []), (_HEADER_KEY, correlation_id.encode())]
+                    message = {**message, "headers": headers}
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                self.metrics.observe_request(scope["method"], _route(scope), status, started)
+
+
+def _route(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "unmatched"
