@@ -24,10 +24,11 @@ from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.resident_privacy import ContactRetention
 from shegong.matching.application.scheduler import EscalationScheduler
 from shegong.matching.experts import ExpertRosterProjection, SupervisionsProjection, experts_router
-from shegong.matching.h5.app import h5_app, worker_link
+from shegong.matching.h5.app import h5_app
 from shegong.matching.h5.erasure import add_resident_erasure
 from shegong.matching.h5.guard import Codes, Limits, Signer
 from shegong.matching.h5.notify import notifier_for
+from shegong.matching.h5.worker import worker_link
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
 from shegong.matching.settings import MatchingSettings
 
