@@ -27,6 +27,8 @@ from shegong.console.pages.orders import orders_router
 from shegong.console.pages.programmes import programmes_router
 from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
+from shegong.console.pages.training_ladder import training_ladder_router
+from shegong.console.pages.training_sessions import training_sessions_router
 from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
@@ -166,6 +168,8 @@ def build(
         programmes_router(),
         h5_codes_router(),
         training_router(),
+        training_ladder_router(),
+        training_sessions_router(),
         audit_router(),
         imports_router(),
     ):

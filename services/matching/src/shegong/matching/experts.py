@@ -29,6 +29,7 @@ from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.api.models import SupervisionResult
+from shegong.matching.application.order_access import load_order
 from shegong.matching.application.requests import MatchingCommands
 
 metadata = MetaData()
@@ -115,7 +116,7 @@ def experts_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRouter
     )
     async def assign(request_id: str, cmd: AssignSupervisor, ctx: Ctx) -> SupervisionResult:
         async with commands.store.transaction(ctx) as tx:
-            request = await commands._load(tx, request_id)  # scoped like any change to it
+            request = await load_order(tx, request_id)  # scoped like any change to it
             assert request.placed is not None
             reason: Literal["escalated", "complex"]
             if request.max_level is not None:

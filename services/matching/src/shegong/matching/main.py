@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from dataclasses import dataclass
+
+from fastapi import APIRouter, FastAPI
 
 from shegong.contracts.matching import MATCHING_STREAM
+from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.web.app import create_app
@@ -24,10 +27,11 @@ from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.application.resident_privacy import ContactRetention
 from shegong.matching.application.scheduler import EscalationScheduler
 from shegong.matching.experts import ExpertRosterProjection, SupervisionsProjection, experts_router
-from shegong.matching.h5.app import h5_app, worker_link
+from shegong.matching.h5.app import h5_app
 from shegong.matching.h5.erasure import add_resident_erasure
 from shegong.matching.h5.guard import Codes, Limits, Signer
-from shegong.matching.h5.notify import notifier_for
+from shegong.matching.h5.notify import Notifier, notifier_for
+from shegong.matching.h5.worker import worker_link
 from shegong.matching.projections.workforce import TrainingProjection, WorkforceProjection
 from shegong.matching.settings import MatchingSettings
 
@@ -56,64 +60,111 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     settings = SERVICE.settings_from(settings)
     assert isinstance(settings, MatchingSettings)
     runtime = Runtime(SERVICE, settings)
-    hasher = hasher_for(settings)
-    commands = MatchingCommands(runtime.store, hasher, settings)
-    provider_commands = ProviderCommands(runtime.store, settings.matching_default_capacity)
-    scheduler = EscalationScheduler(runtime.engine, commands, settings.matching_scheduler_tick_s)
-    retention = ContactRetention(
-        runtime.store,
-        settings.matching_contact_retention_days,
-        settings.matching_contact_retention_tick_s,
-    )
-    key = (
-        settings.pii_hash_key.get_secret_value()
-        if settings.pii_hash_key is not None
-        else local_hash_key(settings.data_dir)
-    )
-    signer = Signer(key.encode())
-    notifier = notifier_for(settings.matching_notifier, settings.matching_notifier_url)
-    public = (settings.matching_public_url or "").rstrip("/")
-    sender = NotificationSender(
-        runtime.store,
-        notifier,
-        settings.matching_notify_tick_s,
-        lambda provider_id: (
-            public + worker_link(signer, provider_id, settings.matching_h5_worker_link_days)
-        ),
-    )
-    app = create_app(
-        runtime,
-        lambda rt: [
-            requests_router(commands, rt.engine),
-            providers_router(provider_commands, rt.engine),
-            reports_router(rt.engine),
-            programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
-            h5_links_router(rt.store, rt.engine, signer, settings),
-            experts_router(commands, rt.engine),
-            residents_router(rt.store, hasher),
-            volunteers_router(rt.store, hasher),
-        ],
-    )
-    # The public mobile pages: their own app, outside the API keys (guarded by signed
-    # links, one-time codes and rate limits instead: h5/guard.py).
+    core = Core.of(runtime, settings)
+    timers = Timers.of(runtime, core)
+    app = create_app(runtime, lambda rt: routers(rt, core))
+    app.mount("/h5", mobile_pages(runtime, core))
+    # The timers run only while the service does, after its schema exists.
+    runtime.run_while_serving(timers.scheduler, timers.notifications, timers.retention)
+    app.state.commands, app.state.scheduler = core.commands, timers.scheduler
+    app.state.settings, app.state.notifier, app.state.signer = settings, core.notifier, core.signer
+    app.state.notifications, app.state.retention = timers.notifications, timers.retention
+    return app
+
+
+@dataclass(frozen=True)
+class Core:
+    """What the routes, the mobile pages and the timers share: the order commands, the
+    personal-data hasher, the links' signer and the notifier."""
+
+    settings: MatchingSettings
+    hasher: PersonalDataHasher
+    commands: MatchingCommands
+    signer: Signer
+    notifier: Notifier
+
+    @classmethod
+    def of(cls, runtime: Runtime, settings: MatchingSettings) -> Core:
+        hasher = hasher_for(settings)
+        key = (
+            settings.pii_hash_key.get_secret_value()
+            if settings.pii_hash_key is not None
+            else local_hash_key(settings.data_dir)
+        )
+        return cls(
+            settings=settings,
+            hasher=hasher,
+            commands=MatchingCommands(runtime.store, hasher, settings),
+            signer=Signer(key.encode()),
+            notifier=notifier_for(settings.matching_notifier, settings.matching_notifier_url),
+        )
+
+
+def routers(rt: Runtime, core: Core) -> list[APIRouter]:
+    """The keyed API."""
+    settings, commands, hasher = core.settings, core.commands, core.hasher
+    provider_commands = ProviderCommands(rt.store, settings.matching_default_capacity)
+    return [
+        requests_router(commands, rt.engine),
+        providers_router(provider_commands, rt.engine),
+        reports_router(rt.engine),
+        programmes_router(ProgrammeCommands(rt.store), NeedsImporter(rt.store), rt.engine),
+        h5_links_router(rt.store, rt.engine, core.signer, settings),
+        experts_router(commands, rt.engine),
+        residents_router(rt.store, hasher),
+        volunteers_router(rt.store, hasher),
+    ]
+
+
+def mobile_pages(runtime: Runtime, core: Core) -> FastAPI:
+    """The public mobile pages: their own app, outside the API keys (guarded by signed
+    links, one-time codes and rate limits instead: h5/guard.py)."""
+    settings, signer = core.settings, core.signer
     h5 = h5_app(
-        commands,
+        core.commands,
         runtime.engine,
         Limits(runtime.redis, settings.stream_prefix),
         Codes(runtime.redis, settings.stream_prefix, signer),
         signer,
-        hasher,
-        notifier,
+        core.hasher,
+        core.notifier,
         settings,
     )
-    add_resident_erasure(h5, runtime.store, hasher, signer)
-    app.mount("/h5", h5)
-    # The timers run only while the service does, after its schema exists.
-    runtime.run_while_serving(scheduler, sender, retention)
-    app.state.commands, app.state.scheduler = commands, scheduler
-    app.state.settings, app.state.notifier, app.state.signer = settings, notifier, signer
-    app.state.notifications, app.state.retention = sender, retention
-    return app
+    add_resident_erasure(h5, runtime.store, core.hasher, signer)
+    return h5
+
+
+@dataclass(frozen=True)
+class Timers:
+    """Background work on a timer: escalating orders nobody took, sending notifications,
+    deleting residents' contact after the retention time."""
+
+    scheduler: EscalationScheduler
+    notifications: NotificationSender
+    retention: ContactRetention
+
+    @classmethod
+    def of(cls, runtime: Runtime, core: Core) -> Timers:
+        settings, signer = core.settings, core.signer
+        public = (settings.matching_public_url or "").rstrip("/")
+        return cls(
+            scheduler=EscalationScheduler(
+                runtime.engine, core.commands, settings.matching_scheduler_tick_s
+            ),
+            notifications=NotificationSender(
+                runtime.store,
+                core.notifier,
+                settings.matching_notify_tick_s,
+                lambda provider_id: (
+                    public + worker_link(signer, provider_id, settings.matching_h5_worker_link_days)
+                ),
+            ),
+            retention=ContactRetention(
+                runtime.store,
+                settings.matching_contact_retention_days,
+                settings.matching_contact_retention_tick_s,
+            ),
+        )
 
 
 def main() -> None:

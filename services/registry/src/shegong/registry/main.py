@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import time
 
-from fastapi import FastAPI
-from pydantic import Field
+from fastapi import APIRouter, FastAPI
 
 from shegong.contracts.registry import REGISTRY_STREAM
+from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.web.app import create_app
@@ -37,37 +36,9 @@ from shegong.registry.ladder.sweep import LadderSweep
 from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
+from shegong.registry.settings import RegistrySettings, census_enabled, registry_settings
 
 log = logging.getLogger("shegong.registry")
-
-
-class RegistrySettings(ServiceSettings):
-    registry_census: bool = Field(
-        default=True,
-        description="Run the city census on this node (REGISTRY_CENSUS). The city's node does; "
-        "a department's own node sets it off: its events reach the city's census over the bus.",
-    )
-    registry_ladder_rules: str | None = Field(
-        default=None,
-        description="The ladder's rules file (REGISTRY_LADDER_RULES=/path/rules.toml) in place "
-        "of the shipped rules.toml; checked at start: a mistake stops the registry, naming "
-        "the line and the reason",
-    )
-    registry_ladder: bool = Field(
-        default=True,
-        description="Decide the ladder on this node (REGISTRY_LADDER). With the census it "
-        "decides for the city's persons; a department's node without the census may set it "
-        "off and leave the ladder to the city's node",
-    )
-    registry_ladder_sweep: bool = Field(
-        default=True,
-        description="Re-evaluate the ladder daily (REGISTRY_LADDER_SWEEP): time-based rules "
-        "(a certificate held N years) change eligibility without an event",
-    )
-    registry_ladder_sweep_at: time = Field(
-        default=time(2, 0),
-        description="Local time of the daily ladder sweep (REGISTRY_LADDER_SWEEP_AT)",
-    )
 
 
 SERVICE = ServiceDefinition(
@@ -92,16 +63,6 @@ SERVICE = ServiceDefinition(
 )
 
 
-def census_enabled(settings: ServiceSettings) -> bool:
-    return registry_settings(settings).registry_census
-
-
-def registry_settings(settings: ServiceSettings) -> RegistrySettings:
-    if isinstance(settings, RegistrySettings):
-        return settings
-    return RegistrySettings()
-
-
 def ladder_for(runtime: Runtime) -> Ladder:
     """The ladder this node runs, with the rules file of its settings (read once)."""
     ladder = getattr(runtime, "ladder", None)
@@ -124,31 +85,35 @@ def build(settings: ServiceSettings | None = None) -> FastAPI:
     ladder = ladder_for(runtime)  # a bad rules file stops the registry here, before it serves
     hasher = hasher_for(settings)
     commands = RegistryCommands(runtime.store, hasher, settings.department)
-    importer = RosterImporter(runtime.store, hasher)
-    region_importer = RegionImporter(runtime.store)
-    app = create_app(
-        runtime,
-        lambda rt: [
-            registry_router(commands, rt.engine),
-            imports_router(importer, region_importer),
-            regions_router(rt.engine),
-            *(
-                [
-                    census_router(
-                        rt.engine, CensusCommands(rt.store), ExpertPoolImporter(rt.store, hasher)
-                    )
-                ]
-                if census_enabled(settings)
-                else []
-            ),
-            ladder_router(rt, ladder),
-        ],
-    )
+    app = create_app(runtime, lambda rt: routers(rt, settings, commands, hasher, ladder))
     sweep = LadderSweep(ladder, settings.registry_ladder_sweep_at)
     if settings.registry_ladder_sweep:  # daily, while the service runs
         runtime.run_while_serving(sweep)
     app.state.commands, app.state.ladder_sweep = commands, sweep
     return app
+
+
+def routers(
+    rt: Runtime,
+    settings: RegistrySettings,
+    commands: RegistryCommands,
+    hasher: PersonalDataHasher,
+    ladder: Ladder,
+) -> list[APIRouter]:
+    """The API: workers and their imports, regions, the census (where it runs here), the
+    ladder."""
+    census = (
+        [census_router(rt.engine, CensusCommands(rt.store), ExpertPoolImporter(rt.store, hasher))]
+        if census_enabled(settings)
+        else []
+    )
+    return [
+        registry_router(commands, rt.engine),
+        imports_router(RosterImporter(rt.store, hasher), RegionImporter(rt.store)),
+        regions_router(rt.engine),
+        *census,
+        ladder_router(rt, ladder),
+    ]
 
 
 def checked_build(settings: ServiceSettings) -> FastAPI:

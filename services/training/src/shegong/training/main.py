@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import FastAPI
-from pydantic import Field
 
 from shegong.contracts.training import TRAINING_STREAM
 from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
@@ -19,19 +16,7 @@ from shegong.training.application.imports import SheetImporter
 from shegong.training.experts import ExpertRosterProjection, LecturesProjection, experts_router
 from shegong.training.projections.records import TrainingRecordsProjection
 from shegong.training.projections.workforce import WorkforceProjection
-
-
-class TrainingSettings(ServiceSettings):
-    prejob_window_days: int = Field(
-        default=90, ge=1, description="Days a new worker has for pre-job training (岗前培训)"
-    )
-    prejob_new_hires_from: date | None = Field(
-        default=None,
-        description="Who owes pre-job training: people hired on or after this day (default: "
-        "the day their department's first roster reached training — staff already in "
-        "service then owe nothing)",
-    )
-
+from shegong.training.settings import TrainingSettings
 
 SERVICE = ServiceDefinition(
     name="training",

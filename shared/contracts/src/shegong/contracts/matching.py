@@ -10,12 +10,21 @@ organisations.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from shegong.contracts.access import ACCESS_EVENTS
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
+from shegong.contracts.matching_fields import KeyedHash, Masked, owner
+from shegong.contracts.matching_people import (
+    NotificationSent,
+    ResidentContactPurged,
+    ResidentContactViewed,
+    SupervisorAssigned,
+    TeamHoursCredited,
+    VolunteerNumberSet,
+)
 from shegong.contracts.training import TargetGroup
 
 
@@ -25,11 +34,19 @@ def _owned_by_nobody(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "department": None}
 
 
-def _owner(description: str) -> Any:
-    return Field(default=None, max_length=64, description=description)
-
-
-__all__ = ["MATCHING_STREAM", "ProviderKind", "ServiceType", "TargetGroup", "Urgency"]
+__all__ = [
+    "MATCHING_STREAM",
+    "NotificationSent",
+    "ProviderKind",
+    "ResidentContactPurged",
+    "ResidentContactViewed",
+    "ServiceType",
+    "SupervisorAssigned",
+    "TargetGroup",
+    "TeamHoursCredited",
+    "Urgency",
+    "VolunteerNumberSet",
+]
 
 
 class ServiceType(Labelled):
@@ -100,10 +117,6 @@ class ResponseLevel(Labelled):
         return {"community": "社区", "street": "街道", "district": "区"}
 
 
-Masked = Annotated[str, Field(max_length=64, description="masked for display")]
-KeyedHash = Annotated[str, Field(min_length=16, max_length=64, description="keyed hash (HMAC)")]
-
-
 # --- requests (点单) ------------------------------------------------------------------
 
 
@@ -130,7 +143,7 @@ class RequestPlaced(Event):
     resident_phone_masked: Masked | None = None
     resident_address_masked: Masked | None = None
     accept_by: datetime = Field(description="Offers lapse and the order escalates after it")
-    department: str | None = _owner("Department that placed and owns the order")
+    department: str | None = owner("Department that placed and owns the order")
 
 
 class OrderOffered(Event):
@@ -243,7 +256,7 @@ class ProviderRegistered(Event):
     skills: list[str] = Field(default_factory=list)
     supervised: bool = Field(default=False, description="Works under a social worker's supervision")
     capacity: int = Field(ge=1, le=1000, description="Open assignments at once")
-    department: str | None = _owner("Department that registered the provider")
+    department: str | None = owner("Department that registered the provider")
 
 
 class ProviderAvailabilitySet(Event):
@@ -279,7 +292,7 @@ class ProgrammeCreated(Event):
     rrule: str = Field(max_length=500, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SA")
     starts_on: date
     provider_id: str | None = None
-    department: str | None = _owner("Department that runs the programme")
+    department: str | None = owner("Department that runs the programme")
 
 
 class CheckedIn(Event):
@@ -311,95 +324,6 @@ class NeedRecorded(Event):
     target_group: TargetGroup
     service_type: ServiceType
     surveyed_on: date | None = None
-
-
-class ResidentContactViewed(Event):
-    """Someone saw a resident's contact (phone, address) for an order in full (个人信息
-    查看留痕): who, in which role, for which order and provider, which fields. The values
-    themselves never travel (rule 7); when is the entry's time."""
-
-    aggregate_type = "contact-access"
-    audit = True
-    type: Literal["ResidentContactViewed"] = "ResidentContactViewed"
-    request_id: str
-    department: str | None = Field(
-        default=None, description="Department that owns the order (None: the city's)"
-    )
-    provider_id: str = Field(description="The provider serving the order, named by the viewer")
-    viewer: str = Field(description="The API key's name (and the person it named)")
-    viewer_role: str
-    viewer_department: str | None = None
-    fields: list[str] = Field(description="Which fields were shown: phone, address")
-
-
-class ResidentContactPurged(Event):
-    """A resident's contact (phone, address) for an order was deleted from matching's
-    vault (个人信息删除): ``retention`` — the configured time after the order closed —
-    or ``erasure`` — the resident asked (then the order's masked forms and notes go
-    from the read models too). Which fields were deleted, never their values; the
-    phone's keyed hash is the only reference kept."""
-
-    aggregate_type = "request"
-    type: Literal["ResidentContactPurged"] = "ResidentContactPurged"
-    request_id: str
-    department: str | None = Field(
-        default=None, description="Department that owns the order (None: the city's)"
-    )
-    reason: Literal["retention", "erasure"]
-    fields: list[str] = Field(description="What was deleted: phone, address, notes")
-    resident_phone_hash: KeyedHash | None = None
-
-
-class TeamHoursCredited(Event):
-    """A volunteer team's service was credited to the members who served (each for the
-    hours served): an order's delivery or a programme's check-in."""
-
-    aggregate_type = "team-hours"
-    type: Literal["TeamHoursCredited"] = "TeamHoursCredited"
-    team_id: str
-    members: list[str] = Field(min_length=1, description="Volunteer ids, one entry each")
-    hours: float = Field(gt=0, le=24 * 14)
-    request_id: str | None = None
-    programme_id: str | None = None
-
-
-class VolunteerNumberSet(Event):
-    """A volunteer's national volunteer number (志愿者编号, for the national volunteer
-    record) was recorded or changed: the number stays in matching's vault; here only
-    its keyed hash and a masked form."""
-
-    aggregate_type = "volunteer-number"
-    type: Literal["VolunteerNumberSet"] = "VolunteerNumberSet"
-    provider_id: str
-    number_hash: KeyedHash
-    number_masked: Masked
-
-
-class NotificationSent(Event):
-    """A message told someone what happened to an order (通知): which kind, to whom — a
-    keyed reference, ``provider:<id>`` or ``region:<path>`` (the staff responding
-    there) — about which order, after how many tries. The text never travels."""
-
-    aggregate_type = "notification"
-    type: Literal["NotificationSent"] = "NotificationSent"
-    notification_id: str
-    kind: Literal["offer_made", "order_escalated", "follow_up_overdue"]
-    recipient: str = Field(max_length=300, description="provider:<id> or region:<path>")
-    request_id: str | None = None
-    attempts: int = Field(ge=1, description="Tries it took (1: the first)")
-
-
-class SupervisorAssigned(Event):
-    """An expert of the city expert pool (专家库) was assigned to supervise (督导) an
-    escalated or complex order; ``expert_id`` is the expert's worker id in the registry."""
-
-    aggregate_type = "supervision"
-    type: Literal["SupervisorAssigned"] = "SupervisorAssigned"
-    request_id: str
-    expert_id: str
-    reason: Literal["escalated", "complex"]
-    hours: float = Field(default=0, ge=0, le=1000, description="Hours of supervision")
-    department: str | None = _owner("Department that owns the order")
 
 
 MATCHING_STREAM = StreamContract(

@@ -1,6 +1,10 @@
 """培训: overdue pre-job training, exam results and the ladder (who is eligible for the next
 step, rule by rule) as their own views; the calendar, a session and its 报名.
 
+The ladder's pages are ``training_ladder.py``; the calendar and a session's page
+``training_sessions.py``; what they share (training's documented operations, reading an
+upstream, paging) is here.
+
 Uploads (sign-in sheets, exam results) are the forms training documents in its
 ``/openapi.json``, shown where they belong (a session's sheet on its page, exam results
 beside them); "all data" (全部数据) still lists every GET training documents as a table.
@@ -15,11 +19,10 @@ import time
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from shegong.console.month import Month, by_day
 from shegong.console.pages.imports import start_import
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
@@ -103,7 +106,7 @@ def training_router() -> APIRouter:
         """逾期岗前培训: training's report, by region and organisation, as it counts them."""
         filters = {"region": region.strip(), "organization": organization.strip(), "as_of": as_of}
         (report, problem), regions = await asyncio.gather(
-            _read(ctx, ctx.training, "/obligations/prejob/overdue", filters),
+            read_or_problem(ctx, ctx.training, "/obligations/prejob/overdue", filters),
             ctx.region_codes(),
         )
         return ctx.render(
@@ -128,7 +131,9 @@ def training_router() -> APIRouter:
         }
         offset = max(offset, 0)
         (found, problem), ops = await asyncio.gather(
-            _read(ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}),
+            read_or_problem(
+                ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}
+            ),
             training_operations(ctx),
         )
         return ctx.render(
@@ -139,55 +144,6 @@ def training_router() -> APIRouter:
             pager=page_links("/training/exams", filters, found, offset),
             upload=(ops or {}).get(EXAM_RESULTS),
         )
-
-    @router.get("/training/ladder", response_class=HTMLResponse)
-    async def ladder(
-        ctx: Annotated[Ctx, Depends(page_context)],
-        step: str = "",
-        eligible: str = "",
-        department: str = "",
-        offset: int = 0,
-    ) -> Response:
-        """进阶名单: the registry's latest decision per worker and step, with every rule."""
-        filters = {"step": step, "eligible": eligible, "department": department.strip()}
-        offset = max(offset, 0)
-        found, problem = await _read(
-            ctx, ctx.registry, "/ladder", {**filters, "limit": PAGE, "offset": offset}
-        )
-        return ctx.render(
-            "training_ladder.html",
-            found=found,
-            problem=problem,
-            f=filters,
-            pager=page_links("/training/ladder", filters, found, offset),
-        )
-
-    @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
-    async def standing(
-        ctx: Annotated[Ctx, Depends(page_context)], worker_id: str, admitted: str = ""
-    ) -> Response:
-        """三级进阶: one worker's steps, each rule met or not with what the worker has; the
-        worker's name and organisation as the registry knows them, where it does."""
-        return await _standing_page(ctx, worker_id, admitted=admitted)
-
-    @router.post("/training/ladder/{worker_id}/expert-pool", response_class=HTMLResponse)
-    async def admit(
-        ctx: Annotated[Ctx, Depends(page_context)],
-        worker_id: str,
-        admitted_on: Annotated[str, Form()] = "",
-    ) -> Response:
-        """纳入专家库 through the registry, which checks the rules again (and refuses a
-        worker already admitted or not eligible): its refusal is shown on the page."""
-        path = quote(worker_id, safe="")
-        body = {"admitted_on": admitted_on.strip()} if admitted_on.strip() else {}
-        try:
-            answer = await ctx.registry.post(f"/ladder/{path}/expert-pool", json=body)
-        except UpstreamError as err:
-            status = 403 if err.kind == "forbidden" else 400
-            return await _standing_page(ctx, worker_id, refusal=ctx.problem(err), status=status)
-        day = str(answer.get("admitted_on") or "") if isinstance(answer, dict) else ""
-        target = f"/training/ladder/{path}?{urlencode({'admitted': day})}"
-        return RedirectResponse(target, status_code=303)
 
     @router.get("/training/data", response_class=HTMLResponse)
     async def all_data(
@@ -215,61 +171,6 @@ def training_router() -> APIRouter:
             uploads=uploads,
             shown=shown,
             sessions_view=sessions_view,
-        )
-
-    @router.get("/training/calendar", response_class=HTMLResponse)
-    async def calendar(ctx: Annotated[Ctx, Depends(page_context)], month: str = "") -> Response:
-        """培训日历: the month's sessions on their dates, each linking to its page."""
-        m = Month.parse(month)
-        ops = await training_operations(ctx)
-        listing = (ops or {}).get(("get", "/sessions"))
-        if listing is None:
-            return ctx.render("training_calendar.html", available=False, m=m, placed={})
-        params = {"year": m.year} if "year" in listing["params"] else {}
-        problem = None
-        try:
-            sessions = await ctx.training.get("/sessions", **params)
-        except UpstreamError as err:
-            sessions, problem = [], ctx.problem(err)
-        placed = by_day(sessions, lambda s: s.get("held_on"))
-        placed = {day: items for day, items in placed.items() if m.contains(day)}
-        return ctx.render(
-            "training_calendar.html",
-            available=True,
-            m=m,
-            placed=placed,
-            count=sum(len(items) for items in placed.values()),
-            sessions_view=SESSION in (ops or {}),
-            problem=problem,
-        )
-
-    @router.get("/training/sessions/{session_id}", response_class=HTMLResponse)
-    async def session(
-        ctx: Annotated[Ctx, Depends(page_context)],
-        session_id: str,
-        enrolled: str = "",
-        accepted: int | None = None,
-    ) -> Response:
-        """One session (attendance as training gives it) and 报名 when training offers it."""
-        return await _session_page(ctx, session_id, enrolled=enrolled, accepted=accepted)
-
-    @router.post("/training/sessions/{session_id}/enrolments", response_class=HTMLResponse)
-    async def enrol(
-        ctx: Annotated[Ctx, Depends(page_context)],
-        session_id: str,
-        worker_id: Annotated[str, Form()] = "",
-    ) -> Response:
-        worker = worker_id.strip()
-        path = f"/sessions/{quote(session_id, safe='')}/enrolments"
-        try:
-            answer = await ctx.training.post(path, json={"worker_id": worker})
-        except UpstreamError as err:
-            status = 403 if err.kind == "forbidden" else 400
-            return await _session_page(ctx, session_id, problem=ctx.problem(err), status=status)
-        accepted = int(bool(answer.get("accepted"))) if isinstance(answer, dict) else 0
-        target = f"/training/sessions/{quote(session_id, safe='')}"
-        return RedirectResponse(
-            f"{target}?enrolled={quote(worker, safe='')}&accepted={accepted}", status_code=303
         )
 
     @router.post("/training/upload", response_class=HTMLResponse)
@@ -303,75 +204,7 @@ def training_router() -> APIRouter:
     return router
 
 
-async def _session_page(
-    ctx: Ctx,
-    session_id: str,
-    *,
-    enrolled: str = "",
-    accepted: int | None = None,
-    problem: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    ops = await training_operations(ctx)
-    if ops is None or SESSION not in ops:
-        return ctx.render("training_session.html", available=False, ts=None)
-    try:
-        found = await ctx.training.get(f"/sessions/{quote(session_id, safe='')}")
-    except UpstreamError as err:
-        return ctx.render(
-            "training_session.html",
-            status_code=_status(err.kind),
-            available=True,
-            ts=None,
-            problem=ctx.problem(err),
-        )
-    bases: dict[str, str] = {}
-    if ("get", "/bases") in ops and found.get("base_id"):
-        try:
-            bases = {b["base_id"]: b["name"] for b in await ctx.training.get("/bases")}
-        except UpstreamError:
-            bases = {}
-    return ctx.render(
-        "training_session.html",
-        status_code=status,
-        available=True,
-        ts=found,
-        base_name=bases.get(found.get("base_id") or ""),
-        can_enrol=ENROL in ops,
-        upload=ops.get(SIGNIN_SHEET),
-        enrolled=enrolled,
-        accepted=accepted,
-        problem=problem,
-    )
-
-
-async def _standing_page(
-    ctx: Ctx,
-    worker_id: str,
-    *,
-    admitted: str = "",
-    refusal: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response:
-    path = quote(worker_id, safe="")
-    (found, problem), (worker, _) = await asyncio.gather(
-        _read(ctx, ctx.registry, f"/ladder/{path}"),
-        _read(ctx, ctx.registry, f"/workers/{path}"),
-    )
-    if problem is not None:
-        status = _status(problem["kind"])
-    return ctx.render(
-        "training_worker.html",
-        status_code=status,
-        ld=found,
-        worker=worker,
-        problem=problem,
-        refusal=refusal,
-        admitted=admitted,
-    )
-
-
-async def _read(
+async def read_or_problem(
     ctx: Ctx, upstream: Upstream, path: str, params: dict[str, Any] | None = None
 ) -> tuple[Any, dict[str, str] | None]:
     """The service's answer, or what to tell the user instead (the rest of the page shows)."""
@@ -381,7 +214,7 @@ async def _read(
         return None, ctx.problem(err)
 
 
-def _status(kind: str) -> int:
+def problem_status(kind: str) -> int:
     return {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(kind, 404)
 
 

@@ -16,8 +16,9 @@ from shegong.kernel.web.auth import Ctx, refuse_other_department
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.api.models import CommunityLink, WorkerLink
 from shegong.matching.application.provider_state import provider_department, provider_identity
-from shegong.matching.h5.app import community_link, worker_link
+from shegong.matching.h5.app import community_link
 from shegong.matching.h5.guard import Signer
+from shegong.matching.h5.worker import worker_link
 from shegong.matching.projections.workforce import regions
 from shegong.matching.settings import MatchingSettings
 

@@ -1,23 +1,11 @@
 """Command handlers for orders (点单 → 接单 → 服务 → 回访): load, decide, save — one
 transaction each, with the capacity guard, the durable deadline and the order's query
-row written in that same transaction.
-
-Who may act on an order (issue 7). An order belongs to the department that placed it
-(``RequestPlaced.department``: a department key's own; an admin key's ``X-Department``,
-or none — the city's). DOMAIN.md has community, street and district staff take
-residents' orders, respond when nobody accepts and follow them up: they act through
-their department's key, so the placing department stays responsible for the order from
-点单 to 回访 — it assigns, escalates, cancels and follows up its own orders only. The
-provider's side (accept, decline, start, finish) may also come from the department that
-registered the provider (a volunteer team's department acting for its team) or, for a
-social worker, from the department whose roster they are on. An order owned by no
-department is the city administrator's alone. Admin keys may do anything; auditor and
-service keys are refused every write at the edge (``shegong.kernel.web.auth``).
+row written in that same transaction. Who may act on an order, and see the resident's
+contact, is ``order_access.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -26,30 +14,28 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.matching import RequestPlaced, ResidentContactViewed, ResponseLevel
+from shegong.contracts.matching import RequestPlaced, ResponseLevel
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone, normalize_phone
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.ops.db import reading
-from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
-from shegong.matching.adapters.tables import deadlines, hours_ledger, requests, resident_data
+from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
 from shegong.matching.application.candidates import (
     best_candidates,
     load_candidate,
     load_candidates,
 )
 from shegong.matching.application.notifications import enqueue
+from shegong.matching.application.order_access import load_order, view_contact
 from shegong.matching.application.provider_state import (
     add_satisfaction,
     ensure_state,
-    provider_department,
     provider_identity,
     release_capacity,
     take_capacity,
 )
-from shegong.matching.application.resident_privacy import purged_notice
 from shegong.matching.application.volunteer_hours import credit_hours
 from shegong.matching.domain.commands import (
     Accept,
@@ -172,7 +158,7 @@ class MatchingCommands:
         """Every provider of the district: eligible ones ranked with their score parts,
         the others with the reason they may not take the order."""
         async with reading(self.store.engine) as conn:  # a query: no write lock
-            request = await self._load(Transaction(self.store, conn, CommandContext()), request_id)
+            request = await load_order(Transaction(self.store, conn, CommandContext()), request_id)
             need = self._need(request)
             pool = await load_candidates(
                 conn, need.region[0], self.settings.matching_default_capacity, need.today
@@ -197,7 +183,7 @@ class MatchingCommands:
     async def decline(self, request_id: str, cmd: Decline, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id, serving=cmd.provider_id)
+            request = await load_order(tx, request_id, serving=cmd.provider_id)
             request.decline(cmd.provider_id, cmd.reason)
             if request.all_declined:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
@@ -209,7 +195,7 @@ class MatchingCommands:
     async def accept(self, request_id: str, cmd: Accept, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id, serving=cmd.provider_id)
+            request = await load_order(tx, request_id, serving=cmd.provider_id)
             who = await provider_identity(tx.conn, cmd.provider_id)
             request.accept(cmd.provider_id, who["kind"])
             await take_capacity(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
@@ -219,7 +205,7 @@ class MatchingCommands:
     async def assign(self, request_id: str, cmd: Assign, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await load_order(tx, request_id)
             who = await provider_identity(tx.conn, cmd.provider_id)
             # The rules of an offer hold for a hand assignment too (skill, certificate,
             # supervision, capacity, activity), whatever district the provider serves.
@@ -259,7 +245,7 @@ class MatchingCommands:
             )
             if due is None or due > time.time():
                 return False  # taken or rescheduled meanwhile
-            request = await self._load(tx, request_id)
+            request = await load_order(tx, request_id)
             if request.status not in ("open", "offered") or request.next_level() is None:
                 await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request_id))
                 return False
@@ -272,7 +258,7 @@ class MatchingCommands:
     async def escalate_now(self, request_id: str, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await load_order(tx, request_id)
             await self._escalate(tx, request, "staff")
             await tx.save(request)
             await save_row(tx.conn, request)
@@ -311,7 +297,7 @@ class MatchingCommands:
         self, request_id: str, cmd: StartDelivery, ctx: CommandContext
     ) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
-            request = await self._load(tx, request_id, serving=True)
+            request = await load_order(tx, request_id, serving=True)
             request.start(cmd.started_at or _now())
             await tx.save(request)
             await save_row(tx.conn, request)
@@ -324,7 +310,7 @@ class MatchingCommands:
         follow_up_by = finished.date() + timedelta(days=self.settings.matching_follow_up_days)
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id, serving=True)
+            request = await load_order(tx, request_id, serving=True)
             started = request.started_at or finished - timedelta(hours=cmd.hours)
             request.finish(finished, cmd.hours, follow_up_by)
             assert request.provider_id is not None and request.placed is not None
@@ -351,7 +337,7 @@ class MatchingCommands:
         on = cmd.followed_up_on or _now().date()
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await load_order(tx, request_id)
             provider_id = request.provider_id
             request.follow_up(cmd.satisfaction, cmd.notes, on, cmd.reopen)
             if provider_id:
@@ -393,7 +379,7 @@ class MatchingCommands:
     async def cancel(self, request_id: str, cmd: Cancel, ctx: CommandContext) -> dict[str, Any]:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
-            request = await self._load(tx, request_id)
+            request = await load_order(tx, request_id)
             holder = request.provider_id if request.status == "accepted" else None
             request.cancel(cmd.reason)
             if holder:
@@ -407,95 +393,8 @@ class MatchingCommands:
     async def view_contact(
         self, request_id: str, provider_id: str, ctx: CommandContext
     ) -> dict[str, Any]:
-        """The resident's phone and address in full, for the provider serving the order
-        while they do, asked through the city administrator's key, the order's
-        department's or the provider's department's, or by the provider on their own
-        page (``h5``: role ``provider``, actor ``provider:<id>``). Every full view is recorded
-        (``ResidentContactViewed``: who, which order, which fields — never the values)
-        in the same transaction, before it is shown."""
-        async with self.store.transaction(ctx) as tx:
-            request = await tx.load(Request, request_id)
-            if request is None:
-                raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
-            await purged_notice(tx.conn, request_id)  # 410: deleted (retention, erasure)
-            if request.provider_id != provider_id or request.status not in (
-                "accepted",
-                "in_delivery",
-            ):
-                # Personal data goes to whoever serves the resident, while they do.
-                raise AuthError(
-                    403,
-                    "only the provider delivering this order may see the resident's contact",
-                    "仅正在为该订单提供服务的服务方可查看居民联系方式",
-                    field="provider_id",
-                )
-            departments = {request.department, await provider_department(tx, provider_id)}
-            allowed = (
-                ctx.role in (None, "admin")
-                or (ctx.role == "department" and ctx.department in departments - {None})
-                # the serving provider themselves, through their own page's link (h5)
-                or (ctx.role == "provider" and ctx.actor == f"provider:{provider_id}")
-            )
-            if not allowed:
-                raise AuthError(
-                    403,
-                    "a resident's contact is shown in full only to the city administrator, "
-                    "the order's department and the serving provider's department",
-                    "居民联系方式仅向市级管理员、下单部门和服务方所属部门显示完整内容",
-                    field="request_id",
-                )
-            data = (
-                await tx.conn.execute(
-                    select(resident_data.c.phone, resident_data.c.address).where(
-                        resident_data.c.request_id == request_id
-                    )
-                )
-            ).first()
-            phone = data.phone if data else None
-            address = data.address if data else None
-            fields = [f for f, v in (("phone", phone), ("address", address)) if v]
-            if fields:
-                stream = f"contact-views:{request_id}"
-                await tx.lock()
-                version = await tx.stream_version(stream)
-                await tx.append(
-                    stream,
-                    ResidentContactViewed.aggregate_type,
-                    version,
-                    [
-                        ResidentContactViewed(
-                            request_id=request_id,
-                            department=request.department,
-                            provider_id=provider_id,
-                            viewer=ctx.actor or "anonymous",
-                            viewer_role=ctx.role or "open",
-                            viewer_department=ctx.department if ctx.role == "department" else None,
-                            fields=fields,
-                        )
-                    ],
-                )
-        return {"phone": phone, "address": address}
+        return await view_contact(self.store, request_id, provider_id, ctx)
 
     # -- helpers -------------------------------------------------------------------------
-    async def _load(
-        self, tx: Transaction, request_id: str, *, serving: str | bool = False
-    ) -> Request:
-        """The order, for a change by the transaction's caller: a department key acts
-        only on its own department's orders (403 otherwise); with ``serving`` — the
-        provider's side, naming the provider or (True) the one holding the order — also
-        on orders served by a provider of its department."""
-        request = await tx.load(Request, request_id)
-        if request is None:
-            raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
-        ctx = tx.ctx
-        if ctx.role == "department" and ctx.department != request.department:
-            provider_id = request.provider_id if serving is True else serving or None
-            if not provider_id or ctx.department != await provider_department(tx, provider_id):
-                refuse_other_department(ctx, request.department)
-        if ctx.department is None and request.department is not None:
-            # The events name the department whose order changed.
-            tx.ctx = dataclasses.replace(ctx, department=request.department)
-        return request
-
     def _body(self, request: Request) -> dict[str, Any]:
         return {"request": request.view()}

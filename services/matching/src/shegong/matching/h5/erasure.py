@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.matching.application.resident_privacy import erase_resident
-from shegong.matching.h5.app import COOKIE
+from shegong.matching.h5.common import COOKIE
 from shegong.matching.h5.guard import Signer
 from shegong.matching.h5.html import box, card, page
 

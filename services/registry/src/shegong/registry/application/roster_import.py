@@ -10,31 +10,30 @@ good rows (rule 8).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
-from shegong.contracts.registry import Gender, Post, WorkerRegistered
-from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.jobs import Progress
-from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
+from shegong.registry.application.roster_rows import (
+    RosterRows,
+    content_fingerprint,
+    record_key,
+    registered_ids,
+)
 from shegong.registry.domain.department import Department, department_stream
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterParse, RosterRow, parse_roster
 
 CHUNK = 500
-# What a row's content is, for telling a re-sent unchanged row from a changed one.
-_FINGERPRINTED = tuple(
-    f.name for f in dataclasses.fields(RosterRow) if f.name not in ("row_number", "warnings")
-)
 
 
 @dataclass
@@ -63,6 +62,7 @@ class ImportReport:
 class RosterImporter:
     def __init__(self, store: EventStore, hasher: PersonalDataHasher) -> None:
         self.store, self.hasher = store, hasher
+        self.rows = RosterRows(hasher)
 
     async def import_file(
         self,
@@ -144,8 +144,8 @@ class RosterImporter:
         keyed: dict[str, RosterRow] = {}
         content_keyed: set[str] = set()  # reported already as another row of a taken key
         for row in rows:
-            key = self._record_key(row)
-            fingerprint = self._fingerprint(row)
+            key = record_key(row)
+            fingerprint = content_fingerprint(row)
             if key in seen:
                 first, content = seen[key]
                 if content == fingerprint:  # the same row twice: one record
@@ -178,7 +178,7 @@ class RosterImporter:
         async with self.store.transaction(ctx) as tx:
             await tx.lock()  # the duplicate-ID check below must not race another import
             known = await known_records(tx.conn, department, list(keyed))
-            taken = await self._registered_ids(
+            taken = await registered_ids(
                 tx,
                 department,
                 [
@@ -195,7 +195,7 @@ class RosterImporter:
             vault_new: list[dict[str, Any]] = []
             vault_changed: list[dict[str, Any]] = []
             for key, row in keyed.items():
-                fingerprint = self._fingerprint(row)
+                fingerprint = content_fingerprint(row)
                 if key in known and known[key][1] == fingerprint:
                     report.unchanged += 1
                     continue
@@ -212,7 +212,9 @@ class RosterImporter:
                     )
                 try:
                     if key in known:
-                        worker = await self._changed(tx, known[key][0], row, today, report)
+                        worker = await self.rows.changed(
+                            tx, known[key][0], row, today, report.warnings
+                        )
                         changed_records.append(
                             (
                                 key,
@@ -236,7 +238,7 @@ class RosterImporter:
                                     f"记录（{taken[id_hash]}），作为单独记录保留，人员库按一人统计",
                                 }
                             )
-                        worker = self._new(department, row, today)
+                        worker = self.rows.new(department, row, today)
                         if id_hash and id_hash not in taken:
                             taken[id_hash] = row.record_id or f"row {row.row_number}"
                         new_records.append(
@@ -264,7 +266,7 @@ class RosterImporter:
                     continue
                 touched.append(worker)
                 (vault_changed if key in known else vault_new).append(
-                    self._vault(worker.id, department, row, now)
+                    self.rows.vault(worker.id, department, row, now)
                 )
             envelopes = await tx.save_all(touched)
             if new_records:
@@ -299,138 +301,6 @@ class RosterImporter:
         if envelopes:
             report.last_position = envelopes[-1].sequence
 
-    def _new(self, department: str, row: RosterRow, today: date) -> Worker:
-        worker_id = str(uuid.uuid4())
-        rid = row.id_number
-        reported = _reported_id(row)
-        event = WorkerRegistered(
-            worker_id=worker_id,
-            department=department,
-            record_id=row.record_id,
-            name=row.name,
-            gender=Gender(rid.sex) if rid else row.gender,
-            birth_date=rid.birth_date if rid else row.birth_date,
-            id_number_hash=self.hasher.id_number(rid.number) if rid else None,
-            id_number_masked=mask_id_number(reported) if reported else None,
-            # A mistyped number still gives the census three of its four parts.
-            id_number_parts=self.hasher.id_parts(reported) if reported else None,
-            phone_hash=self._phone_hash(row),
-            phone_masked=mask_phone(row.phone) if row.phone else None,
-            organization=row.organization,
-            org_type=row.org_type,
-            post=row.post or Post.OTHER,
-            region=row.region,
-            hired_on=row.hired_on,
-            channel=row.channel,
-        )
-        worker = Worker.register(worker_id, event)
-        self._certificate_and_departure(worker, row, today)
-        return worker
-
-    async def _changed(
-        self, tx: Transaction, worker_id: str, row: RosterRow, today: date, report: ImportReport
-    ) -> Worker:
-        worker = await tx.load(Worker, worker_id)
-        if worker is None:  # the roster_records row outlived its events: a broken store
-            raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
-        worker.update_profile(
-            {
-                "name": row.name,
-                "organization": row.organization,
-                "org_type": row.org_type,
-                "post": row.post,
-                "region": row.region,
-                "hired_on": row.hired_on,
-                "channel": row.channel,
-                "phone_hash": self._phone_hash(row),
-                "phone_masked": mask_phone(row.phone) if row.phone else None,
-            }
-        )
-        if row.id_number and worker.profile.get("id_number_hash") not in (
-            None,
-            self.hasher.id_number(row.id_number.number),
-        ):
-            report.warnings.append(
-                {
-                    "row": row.row_number,
-                    "warning": "id_number: differs from the registered one; not changed / "
-                    "身份证号：与已登记的不一致，未修改",
-                }
-            )
-        if row.left_on and worker.left_on and row.left_on != worker.left_on:
-            report.warnings.append(
-                {
-                    "row": row.row_number,
-                    "warning": f"left_on: already recorded as {worker.left_on}; not changed"
-                    f" / 离职日期：已登记为 {worker.left_on}，未修改",
-                }
-            )
-        self._certificate_and_departure(worker, row, today)
-        return worker
-
-    def _phone_hash(self, row: RosterRow) -> str | None:
-        if row.phone:
-            return self.hasher.phone(row.phone)
-        return self.hasher.phone_digits(row.phone_digits) if row.phone_digits else None
-
-    @staticmethod
-    def _certificate_and_departure(worker: Worker, row: RosterRow, today: date) -> None:
-        if row.cert_level and row.certified_on:
-            try:
-                worker.certify(row.cert_level, row.certified_on, row.cert_no, today)
-            except DomainError as err:
-                err.field = err.field or "cert_level"
-                raise
-        if row.left_on and worker.left_on is None:
-            worker.leave(row.left_on, None)
-
-    @staticmethod
-    def _record_key(row: RosterRow) -> str:
-        if row.record_id:
-            return f"record:{row.record_id}"
-        if row.id_number:
-            return f"id:{row.id_number.number}"
-        return f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
-
-    @staticmethod
-    def _fingerprint(row: RosterRow) -> str:
-        parts = []
-        for name in _FINGERPRINTED:
-            value = getattr(row, name)
-            if isinstance(value, ResidentId):  # its repr is masked; the number is the content
-                value = value.number
-            parts.append(f"{name}={value!r}")
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-    def _vault(
-        self, worker_id: str, department: str, row: RosterRow, now: datetime
-    ) -> dict[str, Any]:
-        rid = row.id_number
-        return {
-            "worker_id": worker_id,
-            "department": department,
-            "id_number": rid.number if rid else None,
-            "id_number_hash": self.hasher.id_number(rid.number) if rid else None,
-            "phone": row.phone,
-            "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
-            "updated_at": now,
-        }
-
-    @staticmethod
-    async def _registered_ids(
-        tx: Transaction, department: str, hashes: list[str]
-    ) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(hashes), 500):
-            rows = await tx.conn.execute(
-                select(personal_data.c.id_number_hash, personal_data.c.worker_id).where(
-                    (personal_data.c.department == department)
-                    & personal_data.c.id_number_hash.in_(hashes[start : start + 500])
-                )
-            )
-            found.update({r.id_number_hash: f"worker {r.worker_id}" for r in rows})
-        return found
-
 
 def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any] | None:
     """What the census quality report lists of a kept row: its number, its own key and the
@@ -439,8 +309,3 @@ def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any
     if not warnings:
         return None
     return {"row": row.row_number, "record_id": row.record_id, "problems": warnings}
-
-
-def _reported_id(row: RosterRow) -> str | None:
-    """The ID number as valid, else as typed (only ever masked before it leaves)."""
-    return row.id_number.number if row.id_number else row.raw_id_number

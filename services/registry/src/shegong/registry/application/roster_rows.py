@@ -1,0 +1,173 @@
+"""What one roster row means: its record key and the fingerprint of its content (a row
+sent again unchanged is recognised), the worker it registers or changes (with its
+certificate and departure), and its personal data for the vault."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from shegong.contracts.registry import Gender, Post, WorkerRegistered
+from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.store import Transaction
+from shegong.registry.adapters.personal_data import personal_data
+from shegong.registry.domain.worker import Worker
+from shegong.registry.imports.roster import RosterRow
+
+# What a row's content is, for telling a re-sent unchanged row from a changed one.
+_FINGERPRINTED = tuple(
+    f.name for f in dataclasses.fields(RosterRow) if f.name not in ("row_number", "warnings")
+)
+
+
+class RosterRows:
+    """A row's worker and vault values, hashed with the registry's keys."""
+
+    def __init__(self, hasher: PersonalDataHasher) -> None:
+        self.hasher = hasher
+
+    def new(self, department: str, row: RosterRow, today: date) -> Worker:
+        worker_id = str(uuid.uuid4())
+        rid = row.id_number
+        reported = _reported_id(row)
+        event = WorkerRegistered(
+            worker_id=worker_id,
+            department=department,
+            record_id=row.record_id,
+            name=row.name,
+            gender=Gender(rid.sex) if rid else row.gender,
+            birth_date=rid.birth_date if rid else row.birth_date,
+            id_number_hash=self.hasher.id_number(rid.number) if rid else None,
+            id_number_masked=mask_id_number(reported) if reported else None,
+            # A mistyped number still gives the census three of its four parts.
+            id_number_parts=self.hasher.id_parts(reported) if reported else None,
+            phone_hash=self.phone_hash(row),
+            phone_masked=mask_phone(row.phone) if row.phone else None,
+            organization=row.organization,
+            org_type=row.org_type,
+            post=row.post or Post.OTHER,
+            region=row.region,
+            hired_on=row.hired_on,
+            channel=row.channel,
+        )
+        worker = Worker.register(worker_id, event)
+        certificate_and_departure(worker, row, today)
+        return worker
+
+    async def changed(
+        self,
+        tx: Transaction,
+        worker_id: str,
+        row: RosterRow,
+        today: date,
+        warnings: list[dict[str, Any]],
+    ) -> Worker:
+        worker = await tx.load(Worker, worker_id)
+        if worker is None:  # the roster_records row outlived its events: a broken store
+            raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
+        worker.update_profile(
+            {
+                "name": row.name,
+                "organization": row.organization,
+                "org_type": row.org_type,
+                "post": row.post,
+                "region": row.region,
+                "hired_on": row.hired_on,
+                "channel": row.channel,
+                "phone_hash": self.phone_hash(row),
+                "phone_masked": mask_phone(row.phone) if row.phone else None,
+            }
+        )
+        if row.id_number and worker.profile.get("id_number_hash") not in (
+            None,
+            self.hasher.id_number(row.id_number.number),
+        ):
+            warnings.append(
+                {
+                    "row": row.row_number,
+                    "warning": "id_number: differs from the registered one; not changed / "
+                    "身份证号：与已登记的不一致，未修改",
+                }
+            )
+        if row.left_on and worker.left_on and row.left_on != worker.left_on:
+            warnings.append(
+                {
+                    "row": row.row_number,
+                    "warning": f"left_on: already recorded as {worker.left_on}; not changed"
+                    f" / 离职日期：已登记为 {worker.left_on}，未修改",
+                }
+            )
+        certificate_and_departure(worker, row, today)
+        return worker
+
+    def phone_hash(self, row: RosterRow) -> str | None:
+        if row.phone:
+            return self.hasher.phone(row.phone)
+        return self.hasher.phone_digits(row.phone_digits) if row.phone_digits else None
+
+    def vault(
+        self, worker_id: str, department: str, row: RosterRow, now: datetime
+    ) -> dict[str, Any]:
+        rid = row.id_number
+        return {
+            "worker_id": worker_id,
+            "department": department,
+            "id_number": rid.number if rid else None,
+            "id_number_hash": self.hasher.id_number(rid.number) if rid else None,
+            "phone": row.phone,
+            "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
+            "updated_at": now,
+        }
+
+
+def certificate_and_departure(worker: Worker, row: RosterRow, today: date) -> None:
+    if row.cert_level and row.certified_on:
+        try:
+            worker.certify(row.cert_level, row.certified_on, row.cert_no, today)
+        except DomainError as err:
+            err.field = err.field or "cert_level"
+            raise
+    if row.left_on and worker.left_on is None:
+        worker.leave(row.left_on, None)
+
+
+def record_key(row: RosterRow) -> str:
+    if row.record_id:
+        return f"record:{row.record_id}"
+    if row.id_number:
+        return f"id:{row.id_number.number}"
+    return f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
+
+
+def content_fingerprint(row: RosterRow) -> str:
+    parts = []
+    for name in _FINGERPRINTED:
+        value = getattr(row, name)
+        if isinstance(value, ResidentId):  # its repr is masked; the number is the content
+            value = value.number
+        parts.append(f"{name}={value!r}")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+async def registered_ids(tx: Transaction, department: str, hashes: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for start in range(0, len(hashes), 500):
+        rows = await tx.conn.execute(
+            select(personal_data.c.id_number_hash, personal_data.c.worker_id).where(
+                (personal_data.c.department == department)
+                & personal_data.c.id_number_hash.in_(hashes[start : start + 500])
+            )
+        )
+        found.update({r.id_number_hash: f"worker {r.worker_id}" for r in rows})
+    return found
+
+
+def _reported_id(row: RosterRow) -> str | None:
+    """The ID number as valid, else as typed (only ever masked before it leaves)."""
+    return row.id_number.number if row.id_number else row.raw_id_number
