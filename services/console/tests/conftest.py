@@ -3,6 +3,7 @@ on the real Redis, for the console's browser tests."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,11 +22,19 @@ def platform(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         redis_url=redis_url,
         stream_prefix=f"console-{uuid.uuid4().hex[:8]}.",
     )
+    # The seeded workers were hired in past years: count them as new hires (owing pre-job
+    # training) so that the overdue pages have someone to show.
+    before = os.environ.get("PREJOB_NEW_HIRES_FROM")
+    os.environ["PREJOB_NEW_HIRES_FROM"] = "2000-01-01"
     try:
         running.start(progress=lambda _line: None)
         yield running
     finally:
         running.stop()
+        if before is None:
+            os.environ.pop("PREJOB_NEW_HIRES_FROM", None)
+        else:
+            os.environ["PREJOB_NEW_HIRES_FROM"] = before
 
 
 @pytest.fixture(scope="module")
