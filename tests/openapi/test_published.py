@@ -25,6 +25,17 @@ def test_published_openapi_document_equals_the_code(service: str) -> None:
 TYPED = {
     "matching": ("/requests", "/providers", "/service-types", "/h5-links"),
     "registry": ("/workers", "/regions"),
+    "training": (
+        "/bases",
+        "/sessions",
+        "/assessments",
+        "/workforce",
+        "/indicators",
+        "/exams",
+        "/obligations",
+        "/experts",
+        "/imports/exam-results",
+    ),
 }
 
 
