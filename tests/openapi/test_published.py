@@ -24,7 +24,11 @@ def test_published_openapi_document_equals_the_code(service: str) -> None:
 # Services (and their route prefixes) whose routes all declare their response model.
 TYPED = {
     "matching": ("/requests", "/providers", "/service-types", "/h5-links"),
-    "registry": ("/workers", "/regions"),
+    "registry": (
+        "/workers",
+        "/regions",
+        "/ladder",
+    ),
     "training": (
         "/bases",
         "/sessions",
