@@ -90,3 +90,59 @@ class WorkerPage(ApiModel):
 
 class RegionRow(row_model(regions)):  # type: ignore[misc]
     """A node of the region tree (区县 / 乡镇街道 / 社区村) with its urban population."""
+
+
+class RejectedField(ApiModel):
+    """One bad field of a refused row (never a whole ID number or phone)."""
+
+    row: int
+    field: str | None
+    value: str | None
+    reason: str
+    reason_zh: str | None
+
+
+class RowWarning(ApiModel):
+    """A kept row's note, in English and Chinese."""
+
+    row: int
+    warning: str
+
+
+class RosterImported(ApiModel):
+    """What a roster import did with every row (202 and a job when the client sends
+    ``Prefer: respond-async``)."""
+
+    department: str
+    department_created: bool
+    rows_read: int
+    new: int
+    changed: int
+    unchanged: int
+    rejected: list[RejectedField]
+    warnings: list[RowWarning]
+    ignored_columns: list[str]
+    events: int = Field(description="Events the rows caused")
+    last_position: int | None = Field(description="Position of the last event in the feed")
+    rejected_rows: int
+
+
+class RegionsImported(ApiModel):
+    rows_read: int
+    nodes: int
+    new: int
+    changed: int
+    unchanged: int
+    rejected: list[RejectedField]
+    events: int
+    rejected_rows: int
+
+
+class ExpertPoolImported(ApiModel):
+    rows_read: int
+    admitted: int
+    unchanged: int
+    rejected: list[RejectedField]
+    ignored_columns: list[str]
+    events: int
+    rejected_rows: int
