@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from shegong.kernel.responses import ApiModel, Number, row_model
 from shegong.training.projections.records import bases, sessions
@@ -90,9 +91,17 @@ class SessionListed(SessionRow):
     tier_zh: str | None = None
 
 
+# As the body always wrote it (``isoformat``: "+00:00", where pydantic would write "Z").
+IsoDateTime = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
 class Attendee(ApiModel):
     worker_id: str
-    signed_at: datetime
+    signed_at: IsoDateTime
     name: str | None
 
 
