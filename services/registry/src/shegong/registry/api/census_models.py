@@ -56,9 +56,10 @@ class RecordCertificate(ApiModel):
     certified_on: date
 
 
-class RecordFields(ApiModel):
-    """A department record's shown fields (masked)."""
+class RecordDetail(ApiModel):
+    """A department record's shown fields (masked) and its certificates."""
 
+    key: str
     department: str | None = None
     record_id: str | None = None
     worker_id: str | None = None
@@ -75,10 +76,6 @@ class RecordFields(ApiModel):
     community: str | None = None
     hired_on: date | None = None
     left_on: date | None = None
-
-
-class RecordDetail(RecordFields):
-    key: str
     certificates: list[RecordCertificate]
 
 
@@ -100,11 +97,27 @@ class PersonDetail(PersonSummary):
     links: list[Link]
 
 
-class ReviewSide(RecordFields):
+class ReviewSide(ApiModel):
     """One record of a pair (only ``key`` when the record is gone)."""
 
     key: str
     person_id: str | None = None
+    department: str | None = None
+    record_id: str | None = None
+    worker_id: str | None = None
+    name: str | None = None
+    gender: str | None = None
+    birth_date: date | None = None
+    id_masked: str | None = None
+    phone_masked: str | None = None
+    organization: str | None = None
+    org_type: str | None = None
+    post: str | None = None
+    county: str | None = None
+    township: str | None = None
+    community: str | None = None
+    hired_on: date | None = None
+    left_on: date | None = None
 
 
 class ReviewPair(ApiModel):
@@ -159,11 +172,11 @@ class Coverage(ApiModel):
     ``persons``)."""
 
     departments: list[str] | None = None
-    missing_from: dict[str, dict[str, int]] | None = None
     a: str | None = None
     b: str | None = None
     count: int | None = None
     persons: dict[str, int] | list[PersonSummary]
+    missing_from: dict[str, dict[str, int]] | None = None
 
 
 class QualityField(ApiModel):

@@ -26,6 +26,7 @@ from shegong.registry.ladder.models import (
     LadderPage,
     LadderStandingView,
     LeftPool,
+    NotEligiblePage,
 )
 from shegong.registry.ladder.persons import department_of
 from shegong.registry.ladder.rules import evaluate
@@ -53,8 +54,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
     @router.get(
         "",
         summary="Who is eligible for a ladder step, with the reasons (进阶名单)",
-        response_model=LadderPage,
-        response_model_exclude_unset=True,
+        response_model=LadderPage | NotEligiblePage,
     )
     async def eligibility_list(
         step: Annotated[

@@ -23,20 +23,45 @@ class StepDecision(ApiModel):
 
 
 class LadderItem(row_model(standings)):  # type: ignore[misc]
-    """A person's decision for a step, with their name and the step's labels
-    (``unmet``: the rules not met, when the list is of those not eligible today)."""
+    """A person's latest decision for a step, with their name and the step's labels."""
 
     name: str | None
     organization: str | None
     step_label: str
     step_zh: str
-    unmet: list[RuleOutcome] | None = None
 
 
 class LadderPage(ApiModel):
     total: int
-    as_of: date | None = Field(None, description="The day evaluated (not eligible today)")
     items: list[LadderItem]
+
+
+class NotEligibleItem(ApiModel):
+    """A person not eligible for a step today, evaluated now: ``unmet``, the rules they
+    do not meet."""
+
+    worker_id: str
+    person_id: str | None
+    worker_ids: list[str]
+    step: str
+    step_label: str
+    step_zh: str
+    department: str | None
+    name: str | None
+    organization: str | None
+    eligible: bool
+    as_of: date
+    rules: list[RuleOutcome]
+    unmet: list[RuleOutcome]
+    admitted_on: date | None
+
+
+class NotEligiblePage(ApiModel):
+    """``eligible=false``: everyone not eligible today (as_of)."""
+
+    total: int
+    as_of: date
+    items: list[NotEligibleItem]
 
 
 class HeldCertificate(ApiModel):

@@ -82,13 +82,19 @@ class SessionRow(row_model(sessions)):  # type: ignore[misc]
     kind_zh: str
 
 
-class SessionListed(SessionRow):
-    """A session with its base's name, tier and region (tier_zh: when it has a base)."""
+_LISTED = row_model(  # keys in the order the query and the labels give them
+    sessions,
+    base_name=(str | None, ...),
+    tier=(str | None, ...),
+    region=(str | None, ...),
+    kind_zh=(str, ...),
+    tier_zh=(str | None, None),
+)
 
-    base_name: str | None
-    tier: str | None
-    region: str | None
-    tier_zh: str | None = None
+
+class SessionListed(_LISTED):  # type: ignore[misc,valid-type]
+    """A session with its base's name, tier and region, and the Chinese labels (tier_zh:
+    when it has a base)."""
 
 
 # As the body always wrote it (``isoformat``: "+00:00", where pydantic would write "Z").
