@@ -13,6 +13,7 @@ deployments; ``GET /experts/{id}/deployments`` lists an expert's lectures and ho
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -28,6 +29,8 @@ from shegong.kernel.events.projection import Projection
 from shegong.kernel.events.store import EventStore
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx
+from shegong.kernel.web.responses import ApiModel, Number, row_model
+from shegong.training.api.models import SavedEventRef
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.projections.workforce import trainees
 
@@ -111,6 +114,37 @@ class AssignLecturer(BaseModel):
     )
 
 
+class LectureView(ApiModel):
+    session_id: str
+    expert_id: str
+    hours: Number
+    held_on: date
+    department: str | None
+
+
+class LectureResult(ApiModel):
+    lecture: LectureView
+    events: list[SavedEventRef]
+
+
+class PoolMember(row_model(POOL.table)):  # type: ignore[misc]
+    """An expert of the pool, with their name and organisation as training knows them."""
+
+    name: str | None
+    organization: str | None
+
+
+class LectureRow(row_model(lectures)):  # type: ignore[misc]
+    """One session the expert lectured."""
+
+
+class Deployments(ApiModel):
+    expert_id: str
+    in_pool: bool
+    hours: Number = Field(description="Hours taught, summed over the lectures")
+    lectures: list[LectureRow]
+
+
 def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(tags=["experts"])
 
@@ -118,6 +152,7 @@ def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
         "/sessions/{session_id}/lecturers",
         status_code=201,
         summary="Assign an expert of the pool to lecture a session (专家授课)",
+        response_model=LectureResult,
     )
     async def assign(session_id: str, cmd: AssignLecturer, ctx: Ctx) -> dict[str, Any]:
         async with store.transaction(ctx) as tx:
@@ -145,7 +180,11 @@ def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
             "events": [{"type": e.type, "id": e.id, "sequence": e.sequence} for e in saved],
         }
 
-    @router.get("/experts", summary="The city expert pool as training knows it (专家库)")
+    @router.get(
+        "/experts",
+        summary="The city expert pool as training knows it (专家库)",
+        response_model=list[PoolMember],
+    )
     async def pool(include_left: bool = False) -> list[dict[str, Any]]:
         shown = (trainees.c.name, trainees.c.organization)
         async with reading(engine) as conn:
@@ -154,6 +193,7 @@ def experts_router(store: EventStore, engine: AsyncEngine) -> APIRouter:
     @router.get(
         "/experts/{expert_id}/deployments",
         summary="An expert's lectures and hours (专家授课记录)",
+        response_model=Deployments,
     )
     async def deployments(expert_id: str) -> dict[str, Any]:
         order = (lectures.c.held_on, lectures.c.session_id)

@@ -17,7 +17,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx, admin_only
+from shegong.registry.api.census_models import (
+    CensusStatus,
+    Coverage,
+    DecisionRecorded,
+    MatchModelView,
+    PersonDetail,
+    PersonsPage,
+    Quality,
+    ReviewQueue,
+    TrainingRequested,
+    WorkforceIndicators,
+)
 from shegong.registry.api.imports import _imported
+from shegong.registry.api.models import ExpertPoolImported
 from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
 from shegong.registry.census import quality as census_quality
 from shegong.registry.census import queries
@@ -41,7 +54,11 @@ def census_router(
 ) -> APIRouter:
     router = APIRouter(tags=["census"])
 
-    @router.get("/census/status", summary="How far the census has got, and its size")
+    @router.get(
+        "/census/status",
+        summary="How far the census has got, and its size",
+        response_model=CensusStatus,
+    )
     async def status() -> dict[str, Any]:
         async with reading(engine) as conn:
             return await queries.status(conn)
@@ -50,6 +67,7 @@ def census_router(
         "/census/persons",
         summary="Persons (one per human), department records merged (recorded in the access log)",
         dependencies=[Depends(audited_read("census_persons"))],
+        response_model=PersonsPage,
     )
     async def persons(
         q: Annotated[str | None, Query(max_length=64, description="part of a name")] = None,
@@ -62,7 +80,11 @@ def census_router(
                 conn, q=q, department=department, limit=limit, offset=offset
             )
 
-    @router.get("/census/persons/{person_id:path}", summary="One person: records, disagreements")
+    @router.get(
+        "/census/persons/{person_id:path}",
+        summary="One person: records, disagreements",
+        response_model=PersonDetail,
+    )
     async def person(person_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             found = await queries.person_detail(conn, person_id)
@@ -70,7 +92,12 @@ def census_router(
             raise HTTPException(404, f"no person {person_id} in the census")
         return found
 
-    @router.get("/census/review", summary="Pairs the rules cannot decide (待人工判定)")
+    @router.get(
+        "/census/review",
+        summary="Pairs the rules cannot decide (待人工判定)",
+        response_model=ReviewQueue,
+        response_model_exclude_unset=True,
+    )
     async def review(
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -83,6 +110,7 @@ def census_router(
         status_code=202,
         summary="Decide a pair: same person or not (人工判定; city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=DecisionRecorded,
     )
     async def decide(decision: Decision, ctx: Ctx) -> dict[str, Any]:
         return await commands.decide(decision.a, decision.b, decision.same, decision.note, ctx)
@@ -90,6 +118,7 @@ def census_router(
     @router.get(
         "/census/model",
         summary="The match model in use: m, u and the weight of each comparison level",
+        response_model=MatchModelView,
     )
     async def model() -> dict[str, Any]:
         async with reading(engine) as conn:
@@ -100,11 +129,17 @@ def census_router(
         status_code=202,
         summary="Learn the match model again from the records (city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=TrainingRequested,
     )
     async def train(ctx: Ctx) -> dict[str, Any]:
         return await commands.request_training(ctx)
 
-    @router.get("/census/coverage", summary="Who one department reports that another does not")
+    @router.get(
+        "/census/coverage",
+        summary="Who one department reports that another does not",
+        response_model=Coverage,
+        response_model_exclude_unset=True,
+    )
     async def coverage(
         a: Annotated[str | None, Query(max_length=64, description="department code")] = None,
         b: Annotated[str | None, Query(max_length=64, description="department code")] = None,
@@ -117,7 +152,9 @@ def census_router(
             except LookupError as err:
                 raise HTTPException(404, str(err)) from None
 
-    @router.get("/census/quality", summary="Data-quality problems per department")
+    @router.get(
+        "/census/quality", summary="Data-quality problems per department", response_model=Quality
+    )
     async def quality() -> dict[str, Any]:
         async with reading(engine) as conn:
             return await census_quality.quality(conn)
@@ -141,7 +178,11 @@ def census_router(
             headers={"Content-Disposition": 'attachment; filename="census.csv"'},
         )
 
-    @router.get("/indicators/workforce", summary="Workforce indicators as of 31 Dec of a year")
+    @router.get(
+        "/indicators/workforce",
+        summary="Workforce indicators as of 31 Dec of a year",
+        response_model=WorkforceIndicators,
+    )
     async def workforce(
         year: Year,
         region: Annotated[str | None, Query(description="region code, e.g. 安定区")] = None,
@@ -166,6 +207,7 @@ def census_router(
         "/imports/expert-pool",
         summary="Admit persons to the expert pool (专家库; city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=ExpertPoolImported,
     )
     async def import_experts(
         request: Request,

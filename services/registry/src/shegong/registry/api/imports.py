@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from shegong.kernel.data.tabular import TabularFileError, open_upload
 from shegong.kernel.events.jobs import Progress, run_import
 from shegong.kernel.web.auth import Ctx, admin_only, refuse_other_department
+from shegong.registry.api.models import RegionsImported, RosterImported
 from shegong.registry.application.region_import import RegionImporter
 from shegong.registry.application.roster_import import RosterImporter
 
@@ -22,6 +23,7 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         "/regions",
         summary="Import the region tree with urban population (区县…; city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=RegionsImported,
     )
     async def import_regions(
         request: Request,
@@ -36,7 +38,11 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
             lambda data, name, _: regions.import_file(data, name, ctx),
         )
 
-    @router.post("/roster", summary="Import a department's roster (CSV UTF-8/GBK or XLSX)")
+    @router.post(
+        "/roster",
+        summary="Import a department's roster (CSV UTF-8/GBK or XLSX)",
+        response_model=RosterImported,
+    )
     async def import_roster(
         request: Request,
         ctx: Ctx,

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,6 +13,13 @@ from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx
+from shegong.registry.api.models import (
+    PersonalData,
+    RegionRow,
+    WorkerDetail,
+    WorkerPage,
+    WorkerResult,
+)
 from shegong.registry.application.handlers import RegistryCommands
 from shegong.registry.domain.commands import (
     RecordCertificate,
@@ -25,27 +31,30 @@ from shegong.registry.projections.regions import regions
 from shegong.registry.projections.workers import certificates, workers
 
 
-class WorkerPage(BaseModel):
-    total: int
-    items: list[dict[str, Any]]
-
-
 def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(prefix="/workers", tags=["workers"])
 
-    @router.post("", status_code=201, summary="Register a worker (登记)")
+    @router.post(
+        "", status_code=201, summary="Register a worker (登记)", response_model=WorkerResult
+    )
     async def register(cmd: RegisterWorker, ctx: Ctx) -> dict[str, Any]:
         return (await commands.register(cmd, ctx)).body()
 
-    @router.patch("/{worker_id}", summary="Update a worker's profile")
+    @router.patch("/{worker_id}", summary="Update a worker's profile", response_model=WorkerResult)
     async def update_profile(worker_id: str, cmd: UpdateProfile, ctx: Ctx) -> dict[str, Any]:
         return (await commands.update_profile(worker_id, cmd, ctx)).body()
 
-    @router.post("/{worker_id}/certificates", summary="Record a certificate (取证)")
+    @router.post(
+        "/{worker_id}/certificates",
+        summary="Record a certificate (取证)",
+        response_model=WorkerResult,
+    )
     async def certify(worker_id: str, cmd: RecordCertificate, ctx: Ctx) -> dict[str, Any]:
         return (await commands.certify(worker_id, cmd, ctx)).body()
 
-    @router.post("/{worker_id}/departure", summary="Record a departure (离职)")
+    @router.post(
+        "/{worker_id}/departure", summary="Record a departure (离职)", response_model=WorkerResult
+    )
     async def depart(worker_id: str, cmd: RecordDeparture, ctx: Ctx) -> dict[str, Any]:
         return (await commands.record_departure(worker_id, cmd, ctx)).body()
 
@@ -53,11 +62,16 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         "/{worker_id}/personal-data",
         summary="A worker's ID number and phone in full (admin, or the worker's own "
         "department); every view is recorded as a PersonalDataViewed event",
+        response_model=PersonalData,
     )
     async def personal_data(worker_id: str, ctx: Ctx) -> dict[str, Any]:
         return await commands.view_personal_data(worker_id, ctx)
 
-    @router.get("/{worker_id}", summary="One worker, from the city-wide read model")
+    @router.get(
+        "/{worker_id}",
+        summary="One worker, from the city-wide read model",
+        response_model=WorkerDetail,
+    )
     async def get_worker(worker_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             row = (
@@ -129,7 +143,11 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
 def regions_router(engine: AsyncEngine) -> APIRouter:
     router = APIRouter(prefix="/regions", tags=["regions"])
 
-    @router.get("", summary="The region tree (区县 / 乡镇街道 / 社区村) with urban population")
+    @router.get(
+        "",
+        summary="The region tree (区县 / 乡镇街道 / 社区村) with urban population",
+        response_model=list[RegionRow],
+    )
     async def list_regions(
         parent: str | None = Query(None, description="Only the children of this code"),
     ) -> list[dict[str, Any]]:

@@ -20,6 +20,14 @@ from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.web.auth import Ctx, admin_only
 from shegong.registry.ladder.decide import Ladder, load_standing
 from shegong.registry.ladder.eligibility import standings
+from shegong.registry.ladder.models import (
+    Admitted,
+    Evaluated,
+    LadderPage,
+    LadderStandingView,
+    LeftPool,
+    NotEligiblePage,
+)
 from shegong.registry.ladder.persons import department_of
 from shegong.registry.ladder.rules import evaluate
 from shegong.registry.ladder.standing import LadderStanding, standing_id
@@ -43,7 +51,11 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
     router = APIRouter(prefix="/ladder", tags=["ladder"])
     steps = ladder.steps
 
-    @router.get("", summary="Who is eligible for a ladder step, with the reasons (进阶名单)")
+    @router.get(
+        "",
+        summary="Who is eligible for a ladder step, with the reasons (进阶名单)",
+        response_model=LadderPage | NotEligiblePage,
+    )
     async def eligibility_list(
         step: Annotated[
             LadderStep | None,
@@ -91,7 +103,11 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         ]
         return {"total": total, "items": items}
 
-    @router.get("/{worker_id}", summary="A person's ladder eligibility, rule by rule (三级进阶)")
+    @router.get(
+        "/{worker_id}",
+        summary="A person's ladder eligibility, rule by rule (三级进阶)",
+        response_model=LadderStandingView,
+    )
     async def standing(worker_id: str, as_of: date | None = None) -> dict[str, Any]:
         """Over all of the census person's records (``worker_ids``): what this record's
         person has, and each step's rules as of ``as_of`` (today by default)."""
@@ -132,6 +148,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         "/evaluate",
         summary="Re-evaluate every worker of this node now (city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=Evaluated,
     )
     async def evaluate_now(ctx: Ctx, as_of: date | None = None) -> dict[str, Any]:
         """Rules that depend on time (a certificate held N years) change without an event:
@@ -145,6 +162,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         status_code=201,
         summary="Admit to the expert pool (专家库; city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=Admitted,
     )
     async def admit(worker_id: str, cmd: AdmitToExpertPool, ctx: Ctx) -> dict[str, Any]:
         """The expert pool is the city's (like its import): the administrator admits the
@@ -198,6 +216,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         "/{worker_id}/expert-pool/leave",
         summary="An expert leaves the expert pool (出库; city admin only)",
         dependencies=[Depends(admin_only)],
+        response_model=LeftPool,
     )
     async def leave(worker_id: str, cmd: LeaveExpertPool, ctx: Ctx) -> dict[str, Any]:
         """From ``left_on`` (today by default) the expert is no longer offered as a

@@ -12,13 +12,18 @@ from fastapi.responses import JSONResponse
 from shegong.kernel.data.tabular import TabularFileError, open_upload
 from shegong.kernel.events.jobs import Progress, run_import
 from shegong.kernel.web.auth import Ctx
+from shegong.training.api.models import SheetImported
 from shegong.training.application.imports import ImportReport, SheetImporter
 
 
 def imports_router(importer: SheetImporter) -> APIRouter:
     router = APIRouter(tags=["imports"])
 
-    @router.post("/sessions/{session_id}/signin-sheet", summary="Import a sign-in sheet (签到表)")
+    @router.post(
+        "/sessions/{session_id}/signin-sheet",
+        summary="Import a sign-in sheet (签到表)",
+        response_model=SheetImported,
+    )
     async def signin_sheet(
         session_id: str,
         request: Request,
@@ -33,7 +38,11 @@ def imports_router(importer: SheetImporter) -> APIRouter:
             lambda d, n: importer.import_signin(session_id, d, n, ctx),
         )
 
-    @router.post("/imports/exam-results", summary="Import national exam results (考试成绩)")
+    @router.post(
+        "/imports/exam-results",
+        summary="Import national exam results (考试成绩)",
+        response_model=SheetImported,
+    )
     async def exam_results(
         request: Request,
         ctx: Ctx,

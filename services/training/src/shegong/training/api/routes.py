@@ -13,6 +13,18 @@ from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.auth import Ctx
+from shegong.training.api.models import (
+    AssessmentResult,
+    BaseResult,
+    BaseRow,
+    ExamPage,
+    OverdueReport,
+    SessionDetail,
+    SessionListed,
+    SessionResult,
+    Trainee,
+    TrainingIndicators,
+)
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.domain.commands import (
     Complete,
@@ -32,20 +44,36 @@ from shegong.training.reports.person_record import person_record
 def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRouter:
     router = APIRouter(tags=["training"])
 
-    @router.post("/bases", status_code=201, summary="Register a training or practice base")
+    @router.post(
+        "/bases",
+        status_code=201,
+        summary="Register a training or practice base",
+        response_model=BaseResult,
+    )
     async def register_base(cmd: RegisterBase, ctx: Ctx) -> dict[str, Any]:
         return await commands.register_base(cmd, ctx)
 
-    @router.get("/bases", summary="The training network (培训网络)")
+    @router.get("/bases", summary="The training network (培训网络)", response_model=list[BaseRow])
     async def list_bases() -> list[dict[str, Any]]:
         async with reading(engine) as conn:
             return [r._asdict() for r in await conn.execute(select(bases).order_by(bases.c.name))]
 
-    @router.post("/sessions", status_code=201, summary="Schedule a session (排课)")
+    @router.post(
+        "/sessions",
+        status_code=201,
+        summary="Schedule a session (排课)",
+        response_model=SessionResult,
+        response_model_exclude_unset=True,
+    )
     async def schedule(cmd: ScheduleSession, ctx: Ctx) -> dict[str, Any]:
         return await commands.schedule(cmd, ctx)
 
-    @router.get("/sessions", summary="Sessions, newest first, with base and labels")
+    @router.get(
+        "/sessions",
+        summary="Sessions, newest first, with base and labels",
+        response_model=list[SessionListed],
+        response_model_exclude_unset=True,
+    )
     async def list_sessions(
         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     ) -> list[dict[str, Any]]:
@@ -66,7 +94,12 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
         async with reading(engine) as conn:
             return [_labelled(r._asdict()) for r in await conn.execute(query)]
 
-    @router.get("/sessions/{session_id}", summary="One session with its attendance")
+    @router.get(
+        "/sessions/{session_id}",
+        summary="One session with its attendance",
+        response_model=SessionDetail,
+        response_model_exclude_unset=True,
+    )
     async def get_session(session_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             row = (
@@ -84,29 +117,55 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
             )
             return {**_labelled(row._asdict()), "attendance": [a._asdict() for a in present]}
 
-    @router.post("/sessions/{session_id}/enrolments", summary="Enrol a worker (报名)")
+    @router.post(
+        "/sessions/{session_id}/enrolments",
+        summary="Enrol a worker (报名)",
+        response_model=SessionResult,
+        response_model_exclude_unset=True,
+    )
     async def enrol(session_id: str, cmd: Enrol, ctx: Ctx) -> dict[str, Any]:
         return await commands.enrol(session_id, cmd, ctx)
 
-    @router.post("/sessions/{session_id}/attendance", summary="Record a sign-in (签到)")
+    @router.post(
+        "/sessions/{session_id}/attendance",
+        summary="Record a sign-in (签到)",
+        response_model=SessionResult,
+        response_model_exclude_unset=True,
+    )
     async def sign_in(session_id: str, cmd: SignIn, ctx: Ctx) -> dict[str, Any]:
         return await commands.sign_in(session_id, cmd, ctx)
 
-    @router.post("/sessions/{session_id}/completions", summary="Record a completion (结业)")
+    @router.post(
+        "/sessions/{session_id}/completions",
+        summary="Record a completion (结业)",
+        response_model=SessionResult,
+        response_model_exclude_unset=True,
+    )
     async def complete(session_id: str, cmd: Complete, ctx: Ctx) -> dict[str, Any]:
         return await commands.complete(session_id, cmd, ctx)
 
-    @router.post("/sessions/{session_id}/complete", summary="Everyone who attended completes")
+    @router.post(
+        "/sessions/{session_id}/complete",
+        summary="Everyone who attended completes",
+        response_model=SessionResult,
+        response_model_exclude_unset=True,
+    )
     async def complete_all(session_id: str, ctx: Ctx) -> dict[str, Any]:
         return await commands.complete_all(session_id, ctx)
 
-    @router.post("/assessments", status_code=201, summary="Record an appraisal (考核)")
+    @router.post(
+        "/assessments",
+        status_code=201,
+        summary="Record an appraisal (考核)",
+        response_model=AssessmentResult,
+    )
     async def assess(cmd: RecordAssessment, ctx: Ctx) -> dict[str, Any]:
         return await commands.assess(cmd, ctx)
 
     @router.get(
         "/workforce/{worker_id}",
         summary="A worker as training knows them, with their census person's training",
+        response_model=Trainee,
     )
     async def trainee(worker_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
@@ -138,7 +197,11 @@ def reports_router(
 ) -> APIRouter:
     router = APIRouter(tags=["reports"])
 
-    @router.get("/indicators/training", summary="Training indicators for a year (培训指标)")
+    @router.get(
+        "/indicators/training",
+        summary="Training indicators for a year (培训指标)",
+        response_model=TrainingIndicators,
+    )
     async def indicators(
         year: Annotated[int, Query(ge=2000, le=2100)],
         region: Annotated[str | None, Query(description="Region path, e.g. 安定区")] = None,
@@ -151,7 +214,11 @@ def reports_router(
         async with reading(engine) as conn:
             return await training_indicators(conn, year, window_days, region, as_of, new_hires_from)
 
-    @router.get("/exams", summary="National exam results (考试成绩), newest year first")
+    @router.get(
+        "/exams",
+        summary="National exam results (考试成绩), newest year first",
+        response_model=ExamPage,
+    )
     async def exam_results(
         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
         level: Annotated[
@@ -194,7 +261,11 @@ def reports_router(
         items = [{**r._asdict(), "level_zh": CertificateLevel(r.level).zh} for r in rows]
         return {"total": total, "items": items}
 
-    @router.get("/obligations/prejob/overdue", summary="Overdue pre-job training (逾期岗前培训)")
+    @router.get(
+        "/obligations/prejob/overdue",
+        summary="Overdue pre-job training (逾期岗前培训)",
+        response_model=OverdueReport,
+    )
     async def overdue(
         region: str | None = None,
         organization: str | None = None,

@@ -10,6 +10,7 @@ row from its columns (a column added is a key documented).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any, Optional
 
@@ -40,15 +41,18 @@ def _python_type(column: Any) -> Any:
     return str
 
 
-def row_model(table: Table, **extra: Any) -> type[ApiModel]:
-    """The model of one row of ``table`` (``row._asdict()``), plus ``extra`` fields given
-    as ``create_model`` takes them (``name=(type, default)``). Subclass it to name it::
+def row_model(table: Table, exclude: Collection[str] = (), **extra: Any) -> type[ApiModel]:
+    """The model of one row of ``table`` (``row._asdict()``) without the columns named in
+    ``exclude``, plus ``extra`` fields given as ``create_model`` takes them
+    (``name=(type, default)``). Subclass it to name it::
 
         class RequestRow(row_model(requests)):  # type: ignore[misc]
             '''An order as the read model holds it.'''
     """
     fields: dict[str, Any] = {}
     for column in table.columns:
+        if column.name in exclude:
+            continue
         kind = _python_type(column)
         fields[column.name] = (Optional[kind], None) if column.nullable else (kind, ...)  # noqa: UP045
     return create_model(f"{table.name}_row", __base__=ApiModel, **fields, **extra)

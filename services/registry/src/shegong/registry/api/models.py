@@ -1,0 +1,148 @@
+"""What the registry's worker and region routes return (shown at /docs and in openapi.json)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from shegong.contracts.registry import Region
+from shegong.kernel.web.responses import ApiModel, row_model
+from shegong.registry.projections.regions import regions
+from shegong.registry.projections.workers import workers
+
+
+class SavedEventRef(ApiModel):
+    type: str
+    id: str
+    sequence: int
+
+
+class CertificateView(ApiModel):
+    level: str
+    certified_on: date
+    certificate_no: str | None
+
+
+class WorkerView(ApiModel):
+    """A worker as their aggregate stands after the command (masked and hashed data only)."""
+
+    worker_id: str
+    version: int
+    department: str
+    record_id: str | None
+    name: str
+    gender: str | None
+    birth_date: date | None
+    id_number_hash: str | None
+    id_number_masked: str | None
+    id_number_parts: str | None
+    phone_hash: str | None
+    phone_masked: str | None
+    organization: str | None
+    org_type: str | None
+    post: str
+    region: Region
+    hired_on: date | None
+    channel: str | None
+    certificates: list[CertificateView]
+    highest_certificate: str | None
+    left_on: date | None
+
+
+class WorkerResult(ApiModel):
+    """The worker after a command, and the events it recorded (none: nothing changed)."""
+
+    worker: WorkerView
+    events: list[SavedEventRef]
+
+
+class PersonalData(ApiModel):
+    """A worker's ID number and phone in full (the view is recorded)."""
+
+    worker_id: str
+    department: str
+    id_number: str | None
+    phone: str | None
+    audited: bool = Field(description="The view was recorded (PersonalDataViewed)")
+
+
+class WorkerRow(row_model(workers)):  # type: ignore[misc]
+    """A worker as the city-wide read model holds them."""
+
+
+class WorkerCertificate(ApiModel):
+    level: str
+    certificate_no: str | None
+    certified_on: date
+
+
+class WorkerDetail(WorkerRow):
+    """One worker and their certificates, oldest first."""
+
+    certificates: list[WorkerCertificate]
+
+
+class WorkerPage(ApiModel):
+    total: int
+    items: list[WorkerRow]
+
+
+class RegionRow(row_model(regions)):  # type: ignore[misc]
+    """A node of the region tree (区县 / 乡镇街道 / 社区村) with its urban population."""
+
+
+class RejectedField(ApiModel):
+    """One bad field of a refused row (never a whole ID number or phone)."""
+
+    row: int
+    field: str | None
+    value: str | None
+    reason: str
+    reason_zh: str | None
+
+
+class RowWarning(ApiModel):
+    """A kept row's note, in English and Chinese."""
+
+    row: int
+    warning: str
+
+
+class RosterImported(ApiModel):
+    """What a roster import did with every row (202 and a job when the client sends
+    ``Prefer: respond-async``)."""
+
+    department: str
+    department_created: bool
+    rows_read: int
+    new: int
+    changed: int
+    unchanged: int
+    rejected: list[RejectedField]
+    warnings: list[RowWarning]
+    ignored_columns: list[str]
+    events: int = Field(description="Events the rows caused")
+    last_position: int | None = Field(description="Position of the last event in the feed")
+    rejected_rows: int
+
+
+class RegionsImported(ApiModel):
+    rows_read: int
+    nodes: int
+    new: int
+    changed: int
+    unchanged: int
+    rejected: list[RejectedField]
+    events: int
+    rejected_rows: int
+
+
+class ExpertPoolImported(ApiModel):
+    rows_read: int
+    admitted: int
+    unchanged: int
+    rejected: list[RejectedField]
+    ignored_columns: list[str]
+    events: int
+    rejected_rows: int
