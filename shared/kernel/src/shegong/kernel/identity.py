@@ -55,6 +55,8 @@ class PersonalDataError(ValueError):
 
 def _compact(raw: str) -> str:
     """NFKC (full-width digits/letters → ASCII), drop all whitespace and invisibles."""
+    if raw.isascii() and raw.isalnum():  # already compact: NFKC and the rest change nothing
+        return raw
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     return "".join(ch for ch in text if not ch.isspace())
 

@@ -142,6 +142,7 @@ class RosterImporter:
         seen: dict[str, tuple[int, str]],
     ) -> None:
         keyed: dict[str, RosterRow] = {}
+        prints: dict[str, str] = {}  # record key → the row's fingerprint, computed once
         content_keyed: set[str] = set()  # reported already as another row of a taken key
         for row in rows:
             key = self._record_key(row)
@@ -174,6 +175,7 @@ class RosterImporter:
                     continue
             seen[key] = (row.row_number, fingerprint)
             keyed[key] = row
+            prints[key] = fingerprint
         now = datetime.now(UTC)
         async with self.store.transaction(ctx) as tx:
             await tx.lock()  # the duplicate-ID check below must not race another import
@@ -195,7 +197,7 @@ class RosterImporter:
             vault_new: list[dict[str, Any]] = []
             vault_changed: list[dict[str, Any]] = []
             for key, row in keyed.items():
-                fingerprint = self._fingerprint(row)
+                fingerprint = prints[key]
                 if key in known and known[key][1] == fingerprint:
                     report.unchanged += 1
                     continue
