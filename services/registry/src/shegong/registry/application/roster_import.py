@@ -19,7 +19,7 @@ from sqlalchemy import insert, update
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.jobs import Progress
-from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
@@ -98,7 +98,7 @@ class RosterImporter:
             ignored_columns=list(parsed.ignored_columns),
         )
         report.rejected = [r.report() for r in parsed.rejections]
-        report.department_created = await self._ensure_department(department, department_name, ctx)
+        _check_department_name(department_name)
         rejected_rows = {r.row_number for r in parsed.rejections}
         rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
         # record key → (first row number, its content), across the whole file
@@ -106,31 +106,28 @@ class RosterImporter:
         rejected = len({r["row"] for r in report.rejected})
         if progress:
             progress(0, len(rows), rejected=rejected, linked=0)
+        if not rows:  # the department is registered all the same
+            async with self.store.transaction(ctx) as tx:
+                report.department_created = await _ensure_department(
+                    tx, department, department_name
+                )
         for start in range(0, len(rows), CHUNK):
+            # A new department is registered in the first chunk's transaction: one wait
+            # for the write lock fewer per file, and no department without its rows.
             await self._apply_chunk(
-                department, rows[start : start + CHUNK], ctx, report, today or date.today(), seen
+                department,
+                rows[start : start + CHUNK],
+                ctx,
+                report,
+                today or date.today(),
+                seen,
+                (department_name,) if start == 0 else None,
             )
             if progress:  # after the chunk's commit: rows done are rows stored
                 linked = report.new + report.changed + report.unchanged  # rows on a worker
                 rejected = len({r["row"] for r in report.rejected})
                 progress(min(start + CHUNK, len(rows)), len(rows), rejected=rejected, linked=linked)
         return report
-
-    async def _ensure_department(self, code: str, name: str | None, ctx: CommandContext) -> bool:
-        if name is not None and not 1 <= len(name.strip()) <= 64:
-            raise DomainError("department_name: 1 to 64 characters", field="department_name")
-        async with self.store.transaction(ctx) as tx:
-            if await tx.load(Department, department_stream(code)) is not None:
-                return False
-            try:
-                await tx.save(Department.register(code, name or code))
-            except ValueError as err:
-                raise DomainError(
-                    f"department code {code!r}: lower-case letters, digits and "
-                    f"'-' only ({err.__class__.__name__})",
-                    field="department",
-                ) from err
-            return True
 
     async def _apply_chunk(
         self,
@@ -140,8 +137,12 @@ class RosterImporter:
         report: ImportReport,
         today: date,
         seen: dict[str, tuple[int, str]],
+        register: tuple[str | None] | None = None,
     ) -> None:
+        """``register``: (the department's name,) on a file's first chunk, whose
+        transaction registers the department when it is new."""
         keyed: dict[str, RosterRow] = {}
+        prints: dict[str, str] = {}  # record key → the row's fingerprint, computed once
         content_keyed: set[str] = set()  # reported already as another row of a taken key
         for row in rows:
             key = record_key(row)
@@ -174,9 +175,12 @@ class RosterImporter:
                     continue
             seen[key] = (row.row_number, fingerprint)
             keyed[key] = row
+            prints[key] = fingerprint
         now = datetime.now(UTC)
         async with self.store.transaction(ctx) as tx:
             await tx.lock()  # the duplicate-ID check below must not race another import
+            if register is not None:
+                report.department_created = await _ensure_department(tx, department, *register)
             known = await known_records(tx.conn, department, list(keyed))
             taken = await registered_ids(
                 tx,
@@ -195,7 +199,7 @@ class RosterImporter:
             vault_new: list[dict[str, Any]] = []
             vault_changed: list[dict[str, Any]] = []
             for key, row in keyed.items():
-                fingerprint = content_fingerprint(row)
+                fingerprint = prints[key]
                 if key in known and known[key][1] == fingerprint:
                     report.unchanged += 1
                     continue
@@ -300,6 +304,26 @@ class RosterImporter:
         report.events += len(envelopes)
         if envelopes:
             report.last_position = envelopes[-1].sequence
+
+
+def _check_department_name(name: str | None) -> None:
+    if name is not None and not 1 <= len(name.strip()) <= 64:
+        raise DomainError("department_name: 1 to 64 characters", field="department_name")
+
+
+async def _ensure_department(tx: Transaction, code: str, name: str | None) -> bool:
+    """Register the department unless it is there; True when it was created."""
+    if await tx.load(Department, department_stream(code)) is not None:
+        return False
+    try:
+        await tx.save(Department.register(code, name or code))
+    except ValueError as err:
+        raise DomainError(
+            f"department code {code!r}: lower-case letters, digits and "
+            f"'-' only ({err.__class__.__name__})",
+            field="department",
+        ) from err
+    return True
 
 
 def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any] | None:

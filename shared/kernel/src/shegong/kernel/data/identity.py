@@ -55,6 +55,8 @@ class PersonalDataError(ValueError):
 
 def _compact(raw: str) -> str:
     """NFKC (full-width digits/letters → ASCII), drop all whitespace and invisibles."""
+    if raw.isascii() and raw.isalnum():  # already compact: NFKC and the rest change nothing
+        return raw
     text = unicodedata.normalize("NFKC", raw).translate(_INVISIBLE)
     return "".join(ch for ch in text if not ch.isspace())
 
@@ -260,16 +262,23 @@ class PersonalDataHasher:
         three of them with the right one, so the census can tell a typo from another
         person without seeing either number. None when the text is not an 18-character
         number (or a valid 15-digit one)."""
+        found = self._memo.get("idp:" + raw)  # a person's rows in several departments
+        if found is not None:
+            return found
         try:
             number = parse_resident_id(raw).number
         except PersonalDataError:
             number = _compact(raw).upper()
         if len(number) != 18:
             return None
-        return ".".join(
+        parts = ".".join(
             self._digest(f"idp{i}:{part}")[:12]
             for i, part in enumerate((number[:6], number[6:14], number[14:17], number[17]))
         )
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        self._memo["idp:" + raw] = parts
+        return parts
 
     def phone(self, phone: str) -> str:
         """Digest of ``normalize_phone(phone)``; raises PersonalDataError if invalid."""
