@@ -124,7 +124,7 @@ class ProjectionRunner:
         """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
         result = BatchResult()
         try:
-            async with writing(self.engine, background=True) as conn:
+            async with writing(self.engine) as conn:
                 sources = sorted({e.source for e in envelopes})
                 last = await self._lock_positions(conn, sources)
                 dead = await self._dead_ids(conn)
