@@ -17,10 +17,10 @@ from shegong.kernel.data.identity import (
     ResidentId,
     mask_id_number,
     mask_phone,
-    normalize_name,
     normalize_phone,
     parse_resident_id,
 )
+from shegong.kernel.data.names import normalize_name
 
 KEY = b"0123456789abcdef-test-key"
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]  # GB 11643 table

@@ -14,7 +14,8 @@ from shegong.contracts.registry import (
     CertificateLevel,
     ExpertAdmitted,
 )
-from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, name_key
+from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number
+from shegong.kernel.data.names import name_key
 from shegong.kernel.data.sheets import RowRejection
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore

@@ -14,10 +14,10 @@ from shegong.kernel.data.identity import (
     PersonalDataHasher,
     mask_id_number,
     mask_phone,
-    normalize_name,
     normalize_phone,
     parse_resident_id,
 )
+from shegong.kernel.data.names import normalize_name
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.web.auth import AuthError, refuse_other_department

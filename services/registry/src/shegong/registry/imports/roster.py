@@ -42,7 +42,8 @@ from typing import Any
 
 from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
-from shegong.kernel.data.identity import ResidentId, normalize_name
+from shegong.kernel.data.identity import ResidentId
+from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,

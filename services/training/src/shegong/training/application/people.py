@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
-    name_key,
     normalize_phone,
     parse_resident_id,
 )
+from shegong.kernel.data.names import name_key
 from shegong.training.imports.sheets import RowProblem
 from shegong.training.projections.workforce import trainees
 

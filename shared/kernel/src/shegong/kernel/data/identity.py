@@ -23,7 +23,6 @@ import phonenumbers
 from stdnum.cn import ric
 
 from shegong.kernel.data.names import INVISIBLE as _INVISIBLE
-from shegong.kernel.data.names import name_key, normalize_name
 
 __all__ = [
     "PersonalDataError",
@@ -31,8 +30,6 @@ __all__ = [
     "ResidentId",
     "mask_id_number",
     "mask_phone",
-    "name_key",
-    "normalize_name",
     "normalize_phone",
     "parse_resident_id",
 ]
