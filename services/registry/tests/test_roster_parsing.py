@@ -360,6 +360,25 @@ def test_bad_id_keeps_the_row_with_the_problem(raw: str, problem: str) -> None:
     assert raw not in repr(row)
 
 
+def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> None:
+    """Excel keeps the first 15 digits of 620102198803121234: the birth date is in them;
+    a date written in the row wins, and digits that spell no date give none."""
+    number = make_id(datetime.date(1988, 3, 12))
+    data = xlsx_bytes(
+        [
+            ["姓名", "身份证号", "出生日期"],
+            ["张三", float(number[:17] + "0"), None],
+            ["李四", "6.20102198803121E+17", "1988-03-13"],
+            ["王五", "6.20102198813121E+17", None],
+        ]
+    )
+    zhang, li, wang = parse_roster(data, "roster.xlsx").rows
+    assert zhang.id_number is None and zhang.birth_date == datetime.date(1988, 3, 12)
+    assert any("birth_date" in w for w in zhang.warnings)
+    assert li.birth_date == datetime.date(1988, 3, 13)
+    assert wang.birth_date is None
+
+
 @pytest.mark.parametrize(
     ("raw", "number"),
     [

@@ -49,6 +49,7 @@ from shegong.kernel.data.sheets import (
     CellError,
     Choices,
     RowRejection,
+    birth_date_kept_by_excel,
     cell_text,
     id_number_cell,
     parse_date,
@@ -216,6 +217,16 @@ class _RowParser:
         if isinstance(birth, datetime.date) and birth > self.today:
             reject("birth_date", CellError("is in the future", "晚于今天"))
             birth = None
+        if birth is None and resident is None and (kept := birth_date_kept_by_excel(raw_id)):
+            # Excel kept the first 15 digits of the ID number: its birth date is still there.
+            birth = kept
+            warnings.append(
+                _warning(
+                    "birth_date",
+                    "taken from the digits of the ID number Excel kept",
+                    "已按身份证号中保留下来的出生日期",
+                )
+            )
         hired, left = values.get("hired_on"), values.get("left_on")
         if isinstance(hired, datetime.date) and isinstance(left, datetime.date) and left < hired:
             reject(
