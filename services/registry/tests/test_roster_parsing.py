@@ -244,6 +244,19 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
     assert result.columns["name"] == "人员姓名" and result.columns[field] == header
 
 
+@pytest.mark.parametrize("header", ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名"])
+def test_a_role_before_the_name_header_is_still_the_name(header: str) -> None:
+    assert parse_csv([["序号", header], ["1", "张三"]]).rows[0].name == "张三"
+
+
+@pytest.mark.parametrize("header", ["紧急联系人姓名", "监护人姓名", "配偶姓名", "填表人姓名"])
+def test_another_persons_name_is_not_the_rows_name(header: str) -> None:
+    result = parse_csv([["姓名", header], ["张三", "李四"]])
+    assert result.rows[0].name == "张三" and result.ignored_columns == (header,)
+    with pytest.raises(TabularFileError):
+        parse_csv([[header], ["李四"]])
+
+
 def test_a_year_and_month_column_is_not_taken_for_a_birth_date() -> None:
     """出生年月 holds 1985.03: reading it as 1985-03-01 would contradict the real date."""
     result = parse_csv([["姓名", "出生年月"], ["张三", "1985.03"]])

@@ -349,7 +349,9 @@ class RosterReader:
         self.filename = filename
         self.progress = progress
         self.rows_read = 0
-        sheet = read_headed(data, filename, FIELDS, marker="name", duplicates="coalesce")
+        sheet = read_headed(
+            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes={"name": "姓名"}
+        )
         self.encoding = sheet.encoding
         self.header_row = sheet.header_row
         self.columns = sheet.written

@@ -89,9 +89,16 @@ def warning(field: str, label_zh: str, reason: str, reason_zh: str) -> str:
     return redact_numbers(text) or text
 
 
+# Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
+# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
+_OTHER_PERSON = re.compile(r"(?<!人员)人$|父|母|配偶|家属|亲属|紧急|子女")
+
+
 class _Lookup:
-    def __init__(self, fields: Fields) -> None:
+    def __init__(self, fields: Fields, suffixes: Mapping[str, str] | None = None) -> None:
+        self.suffixes = dict(suffixes or {})
         self.label = {name: aliases[0] for name, aliases in fields.items()}
+        self.last_rank = {name: len(aliases) + 1 for name, aliases in fields.items()}
         # header key → (field, rank): the rank is the alias's place in its list, so that
         # of two columns meaning one field the better-named one is read first.
         self.keys: dict[str, tuple[str, int]] = {}
@@ -113,6 +120,12 @@ class _Lookup:
             found = self.keys.get(_BRACKET_NOTE.sub("", key))
             if found:
                 return found[0], found[1], note.group() if note else None
+        if found is None:
+            # 网格员姓名, 志愿者姓名: a role and the field's suffix (the field's last resort)
+            for name, suffix in self.suffixes.items():
+                head = key.removesuffix(header_key(suffix))
+                if head != key and head and not _OTHER_PERSON.search(head):
+                    return name, self.last_rank[name], None
         return (found[0], found[1], None) if found else (None, 0, None)
 
 
@@ -177,12 +190,15 @@ def read_headed(
     required: Sequence[str] = (),
     one_of: Sequence[str] = (),
     duplicates: Literal["refuse", "first", "coalesce"] = "refuse",
+    suffixes: Mapping[str, str] | None = None,
 ) -> HeadedSheet:
     """Open ``data`` and find its header row (the first with ``marker``'s column).
 
-    ``required`` columns must all be there, and one of ``one_of`` if given. Raises
-    :class:`TabularFileError` for a file refused as a whole."""
-    lookup = _Lookup(fields)
+    ``required`` columns must all be there, and one of ``one_of`` if given.
+    ``suffixes`` lets a field also match any header ending with a word (``{"name":
+    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名).
+    Raises :class:`TabularFileError` for a file refused as a whole."""
+    lookup = _Lookup(fields, suffixes)
     label = lookup.label
     table = read_table(data, filename)
     head: list[tuple[int, Sequence[Cell]]] = []
