@@ -6,7 +6,6 @@ import csv
 import datetime
 import io
 import random
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -255,6 +254,15 @@ def test_another_persons_name_is_not_the_rows_name(header: str) -> None:
     assert result.rows[0].name == "张三" and result.ignored_columns == (header,)
     with pytest.raises(TabularFileError):
         parse_csv([[header], ["李四"]])
+
+
+def test_a_total_or_a_note_at_the_end_of_a_roster_is_no_person() -> None:
+    data = "民政局社工花名册\n序号,姓名,手机号\n1,张三,13812345678\n合计,2人,\n,合计：,\n"
+    result = parse_roster(data.encode(), "roster.csv")
+    assert [r.name for r in result.rows] == ["张三"]
+    assert [(r.row_number, r.field) for r in result.rejections] == [(4, "name"), (5, "name")]
+    assert "not a person's name" in result.rejections[0].reason
+    assert "不是人名" in result.rejections[0].reason_zh
 
 
 def test_a_year_and_month_column_is_not_taken_for_a_birth_date() -> None:
@@ -600,13 +608,13 @@ def _bulk_rows(n: int) -> list[list[Any]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_fifty_thousand_rows(kind: str) -> None:
+    # Every row read, none refused (how fast is bench/'s business: a shared machine makes
+    # a time limit here flaky).
     rows = _bulk_rows(50_000)
     data = csv_bytes(rows, "gbk") if kind == "csv" else xlsx_bytes(rows)
-    started = time.perf_counter()
     result = parse_roster(data, f"big.{kind}")
-    elapsed = time.perf_counter() - started
     assert len(result.rows) == 50_000 and not result.rejections
-    assert elapsed < 15, f"{kind}: {elapsed:.1f} s"  # ~1.5 s CSV, ~2.2 s XLSX on 2 cores
+    assert result.rows[-1].row_number == 50_001
 
 
 def test_a_report_never_quotes_a_whole_id_number_or_phone_from_a_shifted_column() -> None:

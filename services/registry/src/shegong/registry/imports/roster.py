@@ -36,6 +36,7 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,6 +137,13 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return _ENUMS[field_name](cell)
 
 
+# What the name column of a roster's last lines holds when they are not a person:
+# a total (合计, 12人, 共12名), a note (以下空白).
+_NOT_A_NAME = re.compile(
+    r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
+)
+
+
 def _name(_: str, cell: Cell) -> str:
     text = cell_text(cell)
     name = normalize_name(text) if text else ""
@@ -143,6 +151,10 @@ def _name(_: str, cell: Cell) -> str:
         raise CellError("is missing", "未填写")
     if len(name) > 64:
         raise CellError("is longer than 64 characters", "超过64个字符")
+    if _NOT_A_NAME.fullmatch(name):
+        raise CellError(
+            "is not a person's name (a total or a note line?)", "不是人名（是合计或备注行吗？）"
+        )
     return name
 
 
