@@ -458,9 +458,7 @@ def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None
 def test_the_access_log_merges_the_services_newest_first_a_page_at_a_time() -> None:
     def record(position: int, at: str) -> registry_api.AccessRecord:
         body = {"position": position, "type": "X", "occurred_at": at, "data": {}}
-        return registry_api.AccessRecord.model_validate(
-            {**body, "actor": None, "department": None}
-        )
+        return registry_api.AccessRecord.model_validate({**body, "actor": None, "department": None})
 
     found = {  # SQLite answers naive UTC times, PostgreSQL aware ones
         "registry": Log(2, [record(9, "2026-11-29T10:00:00"), record(3, "2026-11-28T09:00:00")]),
