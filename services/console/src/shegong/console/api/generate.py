@@ -6,8 +6,9 @@ only says which differ). Only what the console reads is generated: the routes in
 :data:`READS`, their answers' schemas and the schemas those refer to. The models are made by
 datamodel-code-generator (a development dependency: the console does not need it to run);
 this module picks the schemas and writes one :class:`~shegong.console.api.Operation` per
-route. Models ignore keys they do not name, so a service that adds one does not break a
-console already deployed; a key removed or retyped fails the answer's validation.
+route. Models ignore keys they do not name (pydantic's default), so a service that adds
+one does not break a console already deployed; a key removed or retyped fails the
+answer's validation.
 """
 
 from __future__ import annotations
@@ -127,10 +128,12 @@ def closure(schemas: dict[str, Any], roots: set[str]) -> dict[str, Any]:
 
 
 def renamed(node: Any) -> Any:
-    """The schema with every ``$ref`` pointing at the class name it is generated as (and
-    without the properties' titles, which only repeat their names)."""
+    """The schema with every ``$ref`` pointing at the class name it is generated as,
+    without the properties' titles (they only repeat their names) and without
+    ``additionalProperties: false``: the console ignores keys it does not read (pydantic's
+    default), so that a service adding one breaks no console already deployed."""
     if isinstance(node, dict):
-        out = {k: renamed(v) for k, v in node.items()}
+        out = {k: renamed(v) for k, v in node.items() if k != "additionalProperties" or v}
         for prop in out.get("properties", {}).values():
             if isinstance(prop, dict):
                 prop.pop("title", None)
@@ -197,7 +200,6 @@ def _generate(trimmed: dict[str, Any], service: str) -> Any:
         input_file_type=InputFileType.OpenAPI,
         output_model_type=DataModelType.PydanticV2BaseModel,
         target_python_version=PythonVersion.PY_311,
-        extra_fields="ignore",
         enum_field_as_literal=LiteralType.All,
         wrap_string_literal=True,
         # black wraps the long descriptions; ruff then formats as the repository does

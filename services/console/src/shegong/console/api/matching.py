@@ -12,9 +12,6 @@ from shegong.console.api import Operation
 
 
 class AccessRecord(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     actor: str | None
     data: dict[str, Any]
     department: str | None
@@ -24,17 +21,11 @@ class AccessRecord(BaseModel):
 
 
 class CommunityLink(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     community: str = Field(..., description="Region path of the community")
     url: str = Field(..., description="Signed link to its public order page (居民点单)")
 
 
 class Hours(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     by_provider_kind: dict[str, float] = Field(
         ...,
         description=(
@@ -58,9 +49,6 @@ class Hours(BaseModel):
 
 
 class Ineligible(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     kind: str
     name: str | None
     provider_id: str
@@ -74,7 +62,7 @@ class JobError(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="ignore",
+        extra="allow",
     )
     code: str | None = None
     field: str | None = None
@@ -87,9 +75,6 @@ class LedgerEntry(BaseModel):
     One delivery's hours (a re-delivery after a reopen is another entry).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     community: str
     entry: int
     finished_at: datetime
@@ -111,9 +96,6 @@ class LedgerEntry(BaseModel):
 
 
 class ProgrammeAttendance(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     check_ins: int = Field(
         ...,
         description=(
@@ -136,9 +118,6 @@ class ProgrammeRow(BaseModel):
     A recurring programme (常态化项目): where, what, and its RRULE from its first day.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     community: str
     programme_id: str
     provider_id: str | None = None
@@ -154,9 +133,6 @@ class ProviderRow(BaseModel):
     A provider with its capacity, load and record, and whether it is active.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     active: bool = Field(..., description="No departure (left_on) on or before today")
     available: bool
     capacity: int
@@ -190,9 +166,6 @@ class Ranked(BaseModel):
     One eligible provider, its score and the score's parts.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     kind: str
     merged_records: list[str] | None = Field(
         None,
@@ -210,9 +183,6 @@ class RequestRow(BaseModel):
     An order as the read model holds it (times as seconds since the epoch, UTC).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     accept_by_ts: int | float | None = None
     accepted_ts: int | float | None = None
     assigned_by: str | None = None
@@ -250,9 +220,6 @@ class RequestView(BaseModel):
     An order as its aggregate stands after the command.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     community: str
     declined: dict[str, str] = Field(..., description="Provider → the reason they declined")
     follow_up_by: date | None
@@ -277,9 +244,6 @@ class RequestView(BaseModel):
 
 
 class ServiceTypeInfo(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     code: str
     label_zh: str
     min_certificate: str | None
@@ -288,9 +252,6 @@ class ServiceTypeInfo(BaseModel):
 
 
 class TimeToAccept(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     median: float | None = Field(
         ...,
         description=(
@@ -310,9 +271,6 @@ class WhoAmI(BaseModel):
     What the caller's key may do here (nothing secret: no key id or hash).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     auth: Literal["keys", "open"]
     department: str | None
     name: str
@@ -324,34 +282,22 @@ class WhoAmI(BaseModel):
 
 
 class Labelled(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     label_zh: str = Field(..., description="The category's name in Chinese")
     requests: int = Field(..., description="Orders placed in the year in this category")
 
 
 class AccessLog(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     items: list[AccessRecord]
     total: int
     types: list[str]
 
 
 class Candidates(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     ineligible: list[Ineligible]
     ranked: list[Ranked]
 
 
 class HoursLedger(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     entries: list[LedgerEntry]
     totals: dict[str, dict[str, int | float]] = Field(
         ...,
@@ -366,9 +312,6 @@ class ImportJobView(BaseModel):
     An import job: its progress while it runs, then its report (or its error).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     actor: str
     correlation_id: str
     error: JobError | None
@@ -395,9 +338,6 @@ class PlacedRequest(BaseModel):
     The order placed, and the ranking its first offer came from.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     ranking: list[Ranked]
     request: RequestView
 
@@ -407,9 +347,6 @@ class RequestResult(BaseModel):
     The order after a command.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     request: RequestView
 
 
@@ -418,9 +355,6 @@ class ServiceIndicators(BaseModel):
     服务指标 — definitions of every figure.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     acceptance_rate: float | None = Field(
         ..., description="accepted ÷ requests, a fraction; null with no requests"
     )

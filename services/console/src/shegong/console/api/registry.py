@@ -12,9 +12,6 @@ from shegong.console.api import Operation
 
 
 class AccessRecord(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     actor: str | None
     data: dict[str, Any]
     department: str | None
@@ -24,9 +21,6 @@ class AccessRecord(BaseModel):
 
 
 class Appraisal(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     grade: str
     grade_zh: str
     period: str
@@ -37,18 +31,12 @@ class CensusAsOf(BaseModel):
     Which events the census has seen.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     census_version: int
     computed_at: str
     positions: dict[str, int] = Field(..., description="Per source, the last position applied")
 
 
 class CensusStatus(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     as_of: CensusAsOf
     in_review: int
     persons: int
@@ -60,9 +48,6 @@ class DecisionRecorded(BaseModel):
     The decision is recorded; the census applies it as it reaches it.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     a: str
     b: str
     event_id: str
@@ -71,9 +56,6 @@ class DecisionRecorded(BaseModel):
 
 
 class DepartmentQuality(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     duplicates_within: int
     in_review: int
     invalid_id: int
@@ -83,9 +65,6 @@ class DepartmentQuality(BaseModel):
 
 
 class HeldCertificate(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     certified_on: date
     level: str
 
@@ -97,7 +76,7 @@ class JobError(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="ignore",
+        extra="allow",
     )
     code: str | None = None
     field: str | None = None
@@ -110,9 +89,6 @@ class LadderItem(BaseModel):
     A person's latest decision for a step, with their name and the step's labels.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     admitted_on: date | None = None
     as_of: date
     department: str | None = None
@@ -130,9 +106,6 @@ class LadderItem(BaseModel):
 
 
 class LadderPage(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     items: list[LadderItem]
     total: int
 
@@ -142,9 +115,6 @@ class Link(BaseModel):
     Why two records were merged: the rule, its score and the evidence.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     a: str
     b: str
     evidence: Any
@@ -157,9 +127,6 @@ class PersonSummary(BaseModel):
     One person as a row: merged facts, where they stand today, and every record.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     active: bool
     birth_date: date | None
     county: str | None
@@ -176,9 +143,6 @@ class PersonSummary(BaseModel):
 
 
 class PersonsPage(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     limit: int
     offset: int
     persons: list[PersonSummary]
@@ -186,25 +150,16 @@ class PersonsPage(BaseModel):
 
 
 class ProblemRows(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     first: list[Any] = Field(..., description="The first rows' problems, as the import found them")
     rows: int
 
 
 class QualityField(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     field: str
     label_zh: str
 
 
 class RecordCertificateOutput(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     certified_on: date
     level: str
     level_zh: str
@@ -215,9 +170,6 @@ class RecordDetail(BaseModel):
     A department record's shown fields (masked) and its certificates.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     birth_date: date | None = None
     certificates: list[RecordCertificateOutput]
     community: str | None = None
@@ -243,9 +195,6 @@ class RegionRow(BaseModel):
     A node of the region tree (区县 / 乡镇街道 / 社区村) with its urban population.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     code: str
     level: str
     name: str
@@ -258,9 +207,6 @@ class ReviewSide(BaseModel):
     One record of a pair (only ``key`` when the record is gone).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     birth_date: date | None = None
     community: str | None = None
     county: str | None = None
@@ -286,9 +232,6 @@ class RuleOutcome(BaseModel):
     One rule of a ladder step, and whether the worker meets it.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     detail: str = Field(..., description="What the worker has, e.g. '96 h of 90 h'")
     label: str = Field(..., description="What the rule asks, in English")
     label_zh: str = Field(..., description="同上，中文")
@@ -297,9 +240,6 @@ class RuleOutcome(BaseModel):
 
 
 class SavedEventRef(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     id: str
     sequence: int
     type: str
@@ -310,9 +250,6 @@ class StepDecision(BaseModel):
     A step of the ladder: every rule, whether it is met and what the person has.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     eligible: bool
     label: str
     label_zh: str
@@ -325,9 +262,6 @@ class WhoAmI(BaseModel):
     What the caller's key may do here (nothing secret: no key id or hash).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     auth: Literal["keys", "open"]
     department: str | None
     name: str
@@ -339,9 +273,6 @@ class WhoAmI(BaseModel):
 
 
 class WorkerCertificate(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     certificate_no: str | None
     certified_on: date
     level: str
@@ -352,9 +283,6 @@ class WorkerDetail(BaseModel):
     One worker and their certificates, oldest first.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     birth_date: date | None = None
     certificates: list[WorkerCertificate]
     channel: str | None = None
@@ -384,9 +312,6 @@ class WorkforceIndicators(BaseModel):
     Workforce indicators as of a day (31 Dec by default); ``*_prev`` a year before.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     as_of: CensusAsOf
     as_of_date: date
     by_level: dict[str, int]
@@ -411,18 +336,12 @@ class WorkforceIndicators(BaseModel):
 
 
 class AccessLog(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     items: list[AccessRecord]
     total: int
     types: list[str]
 
 
 class Admitted(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     admitted_on: date
     decision: StepDecision
     events: list[SavedEventRef]
@@ -437,9 +356,6 @@ class Coverage(BaseModel):
     ``persons``).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     a: str | None = None
     b: str | None = None
     count: int | None = None
@@ -453,9 +369,6 @@ class ImportJobView(BaseModel):
     An import job: its progress while it runs, then its report (or its error).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     actor: str
     correlation_id: str
     error: JobError | None
@@ -482,9 +395,6 @@ class LadderStandingView(BaseModel):
     Where a census person stands on the ladder and why, as of a day.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     appraisals: list[Appraisal]
     as_of: date
     certificates: list[HeldCertificate]
@@ -505,9 +415,6 @@ class NotEligibleItem(BaseModel):
     do not meet.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     admitted_on: date | None
     as_of: date
     department: str | None
@@ -529,9 +436,6 @@ class NotEligiblePage(BaseModel):
     ``eligible=false``: everyone not eligible today (as_of).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     as_of: date
     items: list[NotEligibleItem]
     total: int
@@ -542,9 +446,6 @@ class PersonDetail(BaseModel):
     A person's page: every department's record, where they disagree, and why merged.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     active: bool
     birth_date: date | None
     county: str | None
@@ -564,18 +465,12 @@ class PersonDetail(BaseModel):
 
 
 class Quality(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     departments: dict[str, DepartmentQuality]
     fields: list[QualityField]
     rows_with_problems: dict[str, ProblemRows]
 
 
 class ReviewPair(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     a: ReviewSide
     b: ReviewSide
     evidence: Any
@@ -584,9 +479,6 @@ class ReviewPair(BaseModel):
 
 
 class ReviewQueue(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     pairs: list[ReviewPair]
     total: int
 

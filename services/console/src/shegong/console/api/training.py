@@ -12,9 +12,6 @@ from shegong.console.api import Operation
 
 
 class Attendee(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     name: str | None
     signed_at: datetime
     worker_id: str
@@ -25,9 +22,6 @@ class BaseRow(BaseModel):
     A training or practice base of the network (培训网络).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     base_id: str
     department: str | None = None
     kind: str
@@ -37,9 +31,6 @@ class BaseRow(BaseModel):
 
 
 class ExamListed(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     department: str | None
     exam_year: int
     id_number_masked: str | None
@@ -52,17 +43,11 @@ class ExamListed(BaseModel):
 
 
 class ExamPage(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     items: list[ExamListed]
     total: int
 
 
 class ExamPrepPassRate(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     denominator: int
     numerator: int
     participants: int
@@ -78,7 +63,7 @@ class JobError(BaseModel):
     """
 
     model_config = ConfigDict(
-        extra="ignore",
+        extra="allow",
     )
     code: str | None = None
     field: str | None = None
@@ -87,18 +72,12 @@ class JobError(BaseModel):
 
 
 class KindFigures(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     label_zh: str
     person_times: int
     sessions: int
 
 
 class OverdueWorker(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     days_overdue: int
     due_on: date
     name: str | None
@@ -108,9 +87,6 @@ class OverdueWorker(BaseModel):
 
 
 class PrejobCoverage(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     denominator: int
     numerator: int
     value: int | float | None = Field(
@@ -120,18 +96,12 @@ class PrejobCoverage(BaseModel):
 
 
 class SavedEventRef(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     id: str
     sequence: int
     type: str
 
 
 class SessionDetail(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     attendance: list[Attendee]
     audience: str | None = None
     base_id: str | None = None
@@ -152,9 +122,6 @@ class SessionListed(BaseModel):
     when it has a base).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     audience: str | None = None
     base_id: str | None = None
     base_name: str | None
@@ -177,9 +144,6 @@ class SessionView(BaseModel):
     A session as its aggregate stands after the command (counts of people).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     attended: int
     capacity: int | None
     completed: int
@@ -197,9 +161,6 @@ class TrainingIndicators(BaseModel):
     Training indicators for a year (培训指标).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     as_of: dict[str, dict[str, int]] = Field(
         ...,
         description=("Per read model, the last position applied from each producer's feed"),
@@ -224,9 +185,6 @@ class WhoAmI(BaseModel):
     What the caller's key may do here (nothing secret: no key id or hash).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     auth: Literal["keys", "open"]
     department: str | None
     name: str
@@ -242,9 +200,6 @@ class ImportJobView(BaseModel):
     An import job: its progress while it runs, then its report (or its error).
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     actor: str
     correlation_id: str
     error: JobError | None
@@ -267,9 +222,6 @@ class ImportJobView(BaseModel):
 
 
 class OverdueGroup(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     count: int
     organization: str | None
     region: str | None
@@ -281,9 +233,6 @@ class OverdueReport(BaseModel):
     Overdue pre-job training (逾期岗前培训), by region and organisation.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     as_of: date
     groups: list[OverdueGroup]
     label: str
@@ -299,9 +248,6 @@ class SessionResult(BaseModel):
     ``skipped``: those left for the administrator.
     """
 
-    model_config = ConfigDict(
-        extra="ignore",
-    )
     accepted: bool | None = None
     events: list[SavedEventRef]
     recorded: bool | None = None
