@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -71,3 +74,16 @@ def test_every_route_the_console_reads_answers_json_in_the_published_document() 
     del missing["paths"]["/exams"]
     with pytest.raises(generate.GenerationError, match="GET /exams"):
         generate.render("training", missing)
+
+
+def test_the_console_loads_no_services_code() -> None:
+    """The console reads the services over HTTP with models generated from their published
+    documents: deployed alone, it needs none of their packages (nor the kernel's)."""
+    probe = (
+        "import json, sys; import shegong.console.main, shegong.console.api.registry, "
+        "shegong.console.api.training, shegong.console.api.matching; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    services = ("shegong.registry", "shegong.training", "shegong.matching", "shegong.kernel")
+    assert [m for m in json.loads(done.stdout) if m.startswith(services)] == []
