@@ -27,7 +27,14 @@ KERNEL = ("/health", "/ready", "/whoami", "/asyncapi", "/imports/{job_id}", "/ev
 
 # Services (and their route prefixes) whose routes all declare their response model.
 TYPED = {
-    "matching": ("/requests", "/providers", "/service-types", "/h5-links"),
+    "matching": (
+        "/requests",
+        "/providers",
+        "/service-types",
+        "/h5-links",
+        "/programmes/{programme_id}/occurrences",
+        "/programmes/{programme_id}/check-ins",
+    ),
     "registry": (
         "/workers",
         "/regions",

@@ -20,6 +20,16 @@ class AccessRecord(BaseModel):
     type: str
 
 
+class CheckInResult(BaseModel):
+    """
+    A check-in (打卡): whether it was new (a repeat is recorded once), and the count.
+    """
+
+    check_ins: int
+    occurrence: date
+    recorded: bool
+
+
 class CommunityLink(BaseModel):
     community: str = Field(..., description="Region path of the community")
     url: str = Field(..., description="Signed link to its public order page (居民点单)")
@@ -93,6 +103,15 @@ class LedgerEntry(BaseModel):
     team: str | None = None
     team_id: str | None = None
     year: int
+
+
+class Occurrence(BaseModel):
+    """
+    A programme's occurrence (a day its rule gives) and its check-ins so far.
+    """
+
+    check_ins: int
+    occurrence: date
 
 
 class ProgrammeAttendance(BaseModel):
@@ -452,11 +471,11 @@ GET_SERVICE_TYPES: Operation[list[ServiceTypeInfo]] = Operation(
     "GET", "/service-types", list[ServiceTypeInfo]
 )
 GET_PROGRAMMES: Operation[list[ProgrammeRow]] = Operation("GET", "/programmes", list[ProgrammeRow])
-GET_PROGRAMMES_PROGRAMME_ID_OCCURRENCES: Operation[list[dict[str, Any]]] = Operation(
-    "GET", "/programmes/{programme_id}/occurrences", list[dict[str, Any]]
+GET_PROGRAMMES_PROGRAMME_ID_OCCURRENCES: Operation[list[Occurrence]] = Operation(
+    "GET", "/programmes/{programme_id}/occurrences", list[Occurrence]
 )
-POST_PROGRAMMES_PROGRAMME_ID_CHECK_INS: Operation[dict[str, Any]] = Operation(
-    "POST", "/programmes/{programme_id}/check-ins", dict[str, Any]
+POST_PROGRAMMES_PROGRAMME_ID_CHECK_INS: Operation[CheckInResult] = Operation(
+    "POST", "/programmes/{programme_id}/check-ins", CheckInResult
 )
 GET_HOURS: Operation[HoursLedger] = Operation("GET", "/hours", HoursLedger)
 GET_INDICATORS_SERVICES: Operation[ServiceIndicators] = Operation(

@@ -47,11 +47,11 @@ def programmes_router() -> APIRouter:
             answer = await ctx.matching.read(CHECK_IN, json=body, programme_id=programme_id)
         except UpstreamError as err:
             return await _programme_page(ctx, programme_id, m, problem=ctx.problem(err), status=400)
-        recorded = int(bool(answer.get("recorded")))
+        recorded = int(answer.recorded)
         target = f"/services/programmes/{quote(programme_id, safe='')}?month={m.key}"
         who = quote(body["participant"], safe="")
         return RedirectResponse(
-            f"{target}&checked={who}&recorded={recorded}&count={int(answer.get('check_ins', 0))}",
+            f"{target}&checked={who}&recorded={recorded}&count={answer.check_ins}",
             status_code=303,
         )
 
@@ -81,17 +81,17 @@ async def _programme_page(
         )
     except UpstreamError as err:
         occurrences, problem = [], problem or ctx.problem(err)
-    today = dt.date.today().isoformat()
+    today = dt.date.today()
     return ctx.render(
         "programme.html",
         status_code=status,
         programme=found,
         m=m,
-        placed=by_day(occurrences, lambda o: o.get("occurrence")),
+        placed=by_day(occurrences, lambda o: o.occurrence),
         occurrences=occurrences,
         # 打卡 only for an occurrence that has happened (matching refuses future ones).
-        open_days=[o["occurrence"] for o in occurrences if str(o["occurrence"]) <= today],
-        total=sum(int(o.get("check_ins") or 0) for o in occurrences),
+        open_days=[o.occurrence for o in occurrences if o.occurrence <= today],
+        total=sum(o.check_ins for o in occurrences),
         result=result,
         problem=problem,
     )
