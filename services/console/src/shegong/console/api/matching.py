@@ -463,6 +463,24 @@ GET_REQUESTS_REQUEST_ID_CANDIDATES: Operation[Candidates] = Operation(
 POST_REQUESTS_REQUEST_ID_ASSIGN: Operation[RequestResult] = Operation(
     "POST", "/requests/{request_id}/assign", RequestResult
 )
+POST_REQUESTS_REQUEST_ID_ACCEPT: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/accept", RequestResult
+)
+POST_REQUESTS_REQUEST_ID_DECLINE: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/decline", RequestResult
+)
+POST_REQUESTS_REQUEST_ID_ESCALATE: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/escalate", RequestResult
+)
+POST_REQUESTS_REQUEST_ID_START: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/start", RequestResult
+)
+POST_REQUESTS_REQUEST_ID_FINISH: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/finish", RequestResult
+)
+POST_REQUESTS_REQUEST_ID_FOLLOW_UP: Operation[RequestResult] = Operation(
+    "POST", "/requests/{request_id}/follow-up", RequestResult
+)
 GET_REQUESTS_FOLLOW_UPS_OVERDUE: Operation[list[RequestRow]] = Operation(
     "GET", "/requests/follow-ups/overdue", list[RequestRow]
 )

@@ -25,6 +25,14 @@ BOARD_LIMIT = 500
 CARD_LIMIT = 30  # cards shown per column; the count above it is the whole column
 CANDIDATES = matching.GET_REQUESTS_REQUEST_ID_CANDIDATES
 ASSIGN = matching.POST_REQUESTS_REQUEST_ID_ASSIGN
+ACTIONS = {  # a card's buttons
+    "accept": matching.POST_REQUESTS_REQUEST_ID_ACCEPT,
+    "decline": matching.POST_REQUESTS_REQUEST_ID_DECLINE,
+    "escalate": matching.POST_REQUESTS_REQUEST_ID_ESCALATE,
+    "start": matching.POST_REQUESTS_REQUEST_ID_START,
+    "finish": matching.POST_REQUESTS_REQUEST_ID_FINISH,
+    "follow-up": matching.POST_REQUESTS_REQUEST_ID_FOLLOW_UP,
+}
 
 
 def column_of(order: matching.RequestRow) -> str | None:
@@ -174,11 +182,11 @@ def orders_router() -> APIRouter:
             "follow-up": {"satisfaction": satisfaction},
         }
         problem = None
-        if action not in bodies:
+        if action not in ACTIONS:
             problem = {"text": ctx.t("error"), "detail": action}
         else:
             try:
-                await ctx.matching.post(f"/requests/{request_id}/{action}", json=bodies[action])
+                await ctx.matching.read(ACTIONS[action], json=bodies[action], request_id=request_id)
             except UpstreamError as err:
                 problem = ctx.problem(err)
         return await _render_board(ctx, region.strip(), problem)
