@@ -3,6 +3,9 @@
 Every call carries ``Authorization: Bearer <key>`` when the user signed in with a key (the
 services answer without one while they are open). What a service answers decides what the
 page shows: 401/403 become a clear message, an absent service a notice, never a crash.
+Pages call a route with :meth:`Upstream.read` and one of the typed operations of
+``shegong.console.api`` (generated from the services' published OpenAPI documents), and get
+the model back; :meth:`Upstream.get` answers raw JSON for what shows any answer as it came.
 """
 
 from __future__ import annotations
@@ -120,9 +123,6 @@ class Upstream:
     async def get(self, path: str, **params: Any) -> Any:
         """Any JSON the service answers, as it is (the data browser, the report's figures)."""
         return await self.call("GET", path, params=params)
-
-    async def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return await self.call("POST", path, json=json, **kwargs)
 
 
 def _messages(response: httpx.Response) -> tuple[str, str | None]:
