@@ -21,9 +21,20 @@ def test_published_openapi_document_equals_the_code(service: str) -> None:
     )
 
 
+# The routes every service gets from the kernel's ``create_app`` (``/metrics`` is plain
+# text and left out of the documents).
+KERNEL = ("/health", "/ready", "/whoami", "/asyncapi", "/imports/{job_id}", "/events", "/audit/")
+
 # Services (and their route prefixes) whose routes all declare their response model.
 TYPED = {
-    "matching": ("/requests", "/providers", "/service-types", "/h5-links"),
+    "matching": (
+        "/requests",
+        "/providers",
+        "/service-types",
+        "/h5-links",
+        "/programmes/{programme_id}/occurrences",
+        "/programmes/{programme_id}/check-ins",
+    ),
     "registry": (
         "/workers",
         "/regions",
@@ -81,3 +92,23 @@ def test_typed_routes_name_their_response_model(service: str) -> None:
     from shegong.kernel.web.openapi import openapi_document
 
     assert _untyped(openapi_document(service), TYPED[service]) == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_kernels_routes_name_their_response_model(service: str) -> None:
+    from shegong.kernel.web.openapi import openapi_document
+
+    doc = openapi_document(service)
+    assert {p for p in doc["paths"] if p.startswith(KERNEL)} >= {
+        "/health",
+        "/ready",
+        "/whoami",
+        "/asyncapi",
+        "/imports/{job_id}",
+        "/events",
+    }
+    assert _untyped(doc, KERNEL) == []
+    # Not ready answers 503 with the same body.
+    assert doc["paths"]["/ready"]["get"]["responses"]["503"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/Readiness"}

@@ -13,9 +13,11 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
+from shegong.console.api import matching as matching_api
+from shegong.console.api import registry as registry_api
 from shegong.console.main import build
 from shegong.console.month import Month
-from shegong.console.pages.audit import merged
+from shegong.console.pages.audit import Log, merged
 from shegong.console.pages.orders import column_of
 from shegong.console.pages.training import page_links
 from shegong.console.settings import ConsoleSettings
@@ -51,9 +53,9 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
             if path == "/indicators/training":
                 return httpx.Response(200, json=TRAINING_INDICATORS)
             if path == "/sessions":
-                return httpx.Response(200, json=[{"session_id": "s-1", "kind_zh": "岗前培训"}])
+                return httpx.Response(200, json=[SESSION_LISTED])
             if path == "/sessions/s-1":
-                return httpx.Response(200, json={"session_id": "s-1", "attendance": []})
+                return httpx.Response(200, json=SESSION)
             if path == "/sessions/s-1/signin-sheet" and request.method == "POST":
                 assert b"sheet.csv" in request.read()
                 return httpx.Response(
@@ -82,7 +84,7 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
                 json={"error": {"message": "role auditor may not", "message_zh": "审计只能查看"}},
             )
         if path == "/census/status":
-            return httpx.Response(200, json={"records": 3, "persons": 2, "in_review": 0})
+            return httpx.Response(200, json=CENSUS_STATUS)
         if path == "/regions":
             return httpx.Response(200, json=[])
         if path == "/indicators/workforce":
@@ -94,7 +96,37 @@ def services(seen: list[httpx.Request], training: dict[str, Any] | None = None) 
     return answer
 
 
+# The services' answers as their published documents give them (the console reads them
+# with models generated from those documents: a body of another shape is refused).
+AS_OF = {"census_version": 1, "computed_at": "2026-01-01T00:00:00+00:00", "positions": {}}
+CENSUS_STATUS = {"records": 3, "persons": 2, "in_review": 0, "as_of": AS_OF}
+SESSION = {
+    "session_id": "s-1",
+    "title": "岗前培训第一期",
+    "kind": "prejob",
+    "kind_zh": "岗前培训",
+    "held_on": "2026-02-10",
+    "hours": 6,
+    "enrolled": 0,
+    "attendance": [],
+}
+SESSION_LISTED = {
+    **{k: v for k, v in SESSION.items() if k != "attendance"},
+    "base_name": None,
+    "region": None,
+    "tier": None,
+}
 WORKFORCE = {
+    "as_of": AS_OF,
+    "as_of_date": "2026-12-31",
+    "year": 2026,
+    "region": None,
+    "certified_in_community": 400,
+    "certified_yoy": 0.14,
+    "conversion_rate": None,
+    "new_community_workers": 2,
+    "new_professionals": 234,
+    "newly_certified": 56,
     "professionals": 1234,
     "professionals_prev": 1000,
     "professionals_yoy": 0.234,
@@ -110,6 +142,14 @@ WORKFORCE = {
 
 TRAINING_INDICATORS = {
     "year": 2026,
+    "as_of": {},
+    "as_of_date": "2026-12-31",
+    "region": None,
+    "hours": 18,
+    "session_hours": 18,
+    "trainees": 40,
+    "examprep_pass_rate": {"denominator": 0, "numerator": 0, "participants": 0, "value": None},
+    "prejob_coverage": {"denominator": 0, "numerator": 0, "value": None, "window_days": 90},
     "sessions": 3,
     "person_times": 42,
     "by_kind": {"prejob": {"label_zh": "岗前培训", "sessions": 2, "person_times": 30}},
@@ -247,13 +287,29 @@ async def test_training_absent_then_present_from_its_openapi() -> None:
 
 
 def test_the_board_columns_follow_status_and_level() -> None:
-    assert column_of({"status": "open", "level": None}) == "new"
-    assert column_of({"status": "offered", "level": None}) == "offered"
-    assert column_of({"status": "offered", "level": "street"}) == "escalated"
-    assert column_of({"status": "in_delivery"}) == "accepted"
-    assert column_of({"status": "completed"}) == "follow_up"
-    assert column_of({"status": "followed_up"}) == "done"
-    assert column_of({"status": "cancelled"}) is None
+    def order(status: str, level: str | None = None) -> matching_api.RequestRow:
+        return matching_api.RequestRow.model_validate(
+            {
+                **ORDER,
+                "request_id": "r-1",
+                "status": status,
+                "level": level,
+                "declined": [],
+                "offered": [],
+                "placed_ts": 1.0,
+                "placed_year": 2026,
+                "reopened": 0,
+                "version": 1,
+            }
+        )
+
+    assert column_of(order("open")) == "new"
+    assert column_of(order("offered")) == "offered"
+    assert column_of(order("offered", "street")) == "escalated"
+    assert column_of(order("in_delivery")) == "accepted"
+    assert column_of(order("completed")) == "follow_up"
+    assert column_of(order("followed_up")) == "done"
+    assert column_of(order("cancelled")) is None
 
 
 def test_service_urls_come_from_the_env_or_the_feeds() -> None:
@@ -384,13 +440,13 @@ async def test_who_is_signed_in_is_asked_once_and_an_auditor_is_offered_no_chang
 
 
 def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None:
-    middle = page_links("/training/exams", {"year": "2025", "level": ""}, {"total": 120}, 50)
+    middle = page_links("/training/exams", {"year": "2025", "level": ""}, 120, 50)
     assert (middle["first"], middle["last"], middle["total"]) == (51, 100, 120)
     assert middle["prev"] == "/training/exams?year=2025&offset=0"
     assert middle["next"] == "/training/exams?year=2025&offset=100"
-    last = page_links("/training/ladder", {"step": "expert_pool"}, {"total": 120}, 100)
+    last = page_links("/training/ladder", {"step": "expert_pool"}, 120, 100)
     assert last["next"] is None and last["last"] == 120
-    nothing = page_links("/training/exams", {}, None, 0)
+    nothing = page_links("/training/exams", {}, 0, 0)
     assert (nothing["first"], nothing["total"], nothing["prev"], nothing["next"]) == (
         0,
         0,
@@ -400,19 +456,17 @@ def test_a_page_of_results_links_to_its_neighbours_keeping_the_filters() -> None
 
 
 def test_the_access_log_merges_the_services_newest_first_a_page_at_a_time() -> None:
-    def record(position: int, at: str) -> dict[str, Any]:
-        return {"position": position, "type": "X", "occurred_at": at, "data": {}}
+    def record(position: int, at: str) -> registry_api.AccessRecord:
+        body = {"position": position, "type": "X", "occurred_at": at, "data": {}}
+        return registry_api.AccessRecord.model_validate({**body, "actor": None, "department": None})
 
     found = {  # SQLite answers naive UTC times, PostgreSQL aware ones
-        "registry": {
-            "total": 2,
-            "items": [record(9, "2026-11-29T10:00:00"), record(3, "2026-11-28T09:00:00")],
-        },
-        "matching": {"total": 1, "items": [record(4, "2026-11-29T09:30:00+00:00")]},
+        "registry": Log(2, [record(9, "2026-11-29T10:00:00"), record(3, "2026-11-28T09:00:00")]),
+        "matching": Log(1, [record(4, "2026-11-29T09:30:00+00:00")]),
     }
-    first = [(r["service"], r["position"]) for r in merged(found, 0)]
+    first = [(r.service, r.record.position) for r in merged(found, 0)]
     assert first == [("registry", 9), ("matching", 4), ("registry", 3)]
-    assert [(r["service"], r["position"]) for r in merged(found, 2)] == [("registry", 3)]
+    assert [(r.service, r.record.position) for r in merged(found, 2)] == [("registry", 3)]
 
 
 ORDER = {
@@ -476,3 +530,34 @@ async def test_logout_ends_the_session_on_the_server() -> None:
         client.cookies.set("shegong_console", copied)
         again = await client.get("/census")
         assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
+async def test_an_answer_of_another_shape_is_the_services_error_naming_fields_not_values() -> None:
+    """A service that answers a route in a shape its published document does not give (an
+    older or newer deployment) is shown as that service's error, in Chinese and English,
+    naming the fields at fault and none of their values (they may be personal data)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/whoami":
+            return httpx.Response(200, json={**WHO[GOOD_KEY], "auth": "keys"})
+        if request.url.path == "/h5-links/communities":
+            return httpx.Response(200, json=[{"url": 13800138000, "region": "社区"}])
+        return httpx.Response(404, json={"detail": "Not Found"})
+
+    settings = ConsoleSettings(
+        registry_url="http://registry", matching_url="http://matching", session_secret="s" * 32
+    )
+    app = build(settings, transport=httpx.MockTransport(answer))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as raw,
+    ):
+        client = csrf_aware(raw)
+        await client.post("/login", data={"api_key": GOOD_KEY})
+        page = await client.get("/services/h5-codes")
+        assert page.status_code == 503 and 'data-testid="problem"' in page.text
+        assert "服务返回错误" in page.text and "应答格式与控制台所读不符" in page.text
+        assert "0.community" in page.text and "0.url" in page.text
+        english = await client.get("/services/h5-codes?lang=en")
+        assert "answered in a form the console cannot read (0.community, 0.url)" in english.text
+        assert "13800138000" not in page.text + english.text

@@ -8,7 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
@@ -58,11 +58,12 @@ class Month:
         return (day.year, day.month) == (self.year, self.month)
 
 
-def by_day(
-    items: Iterable[dict[str, Any]], day_of: Callable[[dict[str, Any]], Any]
-) -> dict[dt.date, list[dict[str, Any]]]:
+T = TypeVar("T")
+
+
+def by_day(items: Iterable[T], day_of: Callable[[T], Any]) -> dict[dt.date, list[T]]:
     """Items keyed by their date (an ISO string as the APIs give it, or a date)."""
-    placed: dict[dt.date, list[dict[str, Any]]] = {}
+    placed: dict[dt.date, list[T]] = {}
     for item in items:
         value = day_of(item)
         if not value:

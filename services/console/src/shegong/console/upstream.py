@@ -3,15 +3,23 @@
 Every call carries ``Authorization: Bearer <key>`` when the user signed in with a key (the
 services answer without one while they are open). What a service answers decides what the
 page shows: 401/403 become a clear message, an absent service a notice, never a crash.
+Pages call a route with :meth:`Upstream.read` and one of the typed operations of
+``shegong.console.api`` (generated from the services' published OpenAPI documents), and get
+the model back; :meth:`Upstream.get` answers raw JSON for what shows any answer as it came.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
+
+from shegong.console.api import Operation
+
+T = TypeVar("T")
 
 
 class UpstreamError(Exception):
@@ -91,11 +99,30 @@ class Upstream:
             return response.text
         return response.json()
 
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.call("GET", path, params=params)
+    async def read(self, op: Operation[T], /, json: Any = None, **params: Any) -> T:
+        """Call one documented route (its path parameters and query among ``params``) and
+        read its answer as the service's published document says it is. An answer of
+        another shape is the service's fault, said as such (which fields, never their
+        values: they may be personal data)."""
+        path = op.path
+        for name in op.path_params:
+            path = path.replace("{" + name + "}", quote(str(params.pop(name)), safe=""))
+        answer = await self.call(op.method, path, params=params, json=json)
+        try:
+            return op.validate(answer)
+        except ValidationError as err:
+            where = sorted({".".join(str(p) for p in e["loc"]) or "(body)" for e in err.errors()})
+            fields = ", ".join(where[:5]) + (" …" if len(where) > 5 else "")
+            raise UpstreamError(
+                self.name,
+                502,
+                f"{op.method} {op.path} answered in a form the console cannot read ({fields})",
+                f"{op.method} {op.path} 的应答格式与控制台所读不符（{fields}）",
+            ) from err
 
-    async def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return await self.call("POST", path, json=json, **kwargs)
+    async def get(self, path: str, **params: Any) -> Any:
+        """Any JSON the service answers, as it is (the data browser, the report's figures)."""
+        return await self.call("GET", path, params=params)
 
 
 def _messages(response: httpx.Response) -> tuple[str, str | None]:

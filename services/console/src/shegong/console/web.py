@@ -11,13 +11,36 @@ import httpx
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
+from shegong.console.api import registry
 from shegong.console.csrf import csrf_token
 from shegong.console.i18n import LANGS, translate
 from shegong.console.settings import ConsoleSettings
 from shegong.console.upstream import Upstream, UpstreamError
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def plain(value: Any) -> Any:
+    """A service's answer (models, lists of them) as JSON values, for the pages that show
+    whatever a service answered (``data_view``) and for ``tojson``."""
+    if isinstance(value, BaseModel) or (
+        isinstance(value, list | tuple) and any(isinstance(v, BaseModel) for v in value)
+    ):
+        return to_jsonable_python(value)
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+TEMPLATES.env.filters["plain"] = plain
+TEMPLATES.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json_default}
 
 
 class NotSignedIn(Exception):
@@ -74,23 +97,22 @@ class Ctx:
         """Asked once per session (the key's role does not change while it is valid); while
         the registry is unreachable, asked again on the next page."""
         try:
-            found = await self.registry.get("/whoami")
+            found: registry.WhoAmI | None = await self.registry.read(registry.GET_WHOAMI)
         except UpstreamError as err:
             if err.kind == "absent":
                 return
             found = None  # an older registry, or a refused key: the pages say what is wrong
-        keep = ("name", "role", "department", "writes", "auth")
-        me = {k: found.get(k) for k in keep} if isinstance(found, dict) else {}
-        self.request.session["me"] = me
+        # Kept in the (signed cookie) session as plain values.
+        self.request.session["me"] = found.model_dump(mode="json") if found else {}
 
     async def region_codes(self, level: str | None = None) -> list[str]:
         """The registry's region paths (of one level), for a filter's suggestions; none
         while the registry cannot say."""
         try:
-            regions = await self.registry.get("/regions")
+            regions = await self.registry.read(registry.GET_REGIONS)
         except UpstreamError:
             return []
-        return [r["code"] for r in regions if level is None or r.get("level") == level]
+        return [r.code for r in regions if level is None or r.level == level]
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         return TEMPLATES.TemplateResponse(

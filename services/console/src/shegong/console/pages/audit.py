@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, Response
 
+from shegong.console.api import Operation, matching, registry
 from shegong.console.pages.training import PAGE, page_links
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
@@ -25,6 +27,11 @@ AUDITED = ("registry", "matching")  # the services whose views of personal data 
 # refused attempts and key changes: ``?type=AccessRecorded`` and so on, for the API).
 VIEWS = {"registry": "PersonalDataViewed", "matching": "ResidentContactViewed"}
 MAX_LIMIT = 1000  # the most one ``GET /audit/access`` answers at once
+ACCESS: dict[str, Operation[registry.AccessLog | matching.AccessLog]] = {
+    "registry": registry.GET_AUDIT_ACCESS,
+    "matching": matching.GET_AUDIT_ACCESS,
+}
+Record = registry.AccessRecord | matching.AccessRecord
 
 
 def _day(value: str) -> dt.date | None:
@@ -34,33 +41,45 @@ def _day(value: str) -> dt.date | None:
         return None
 
 
-def _when(record: dict[str, Any]) -> dt.datetime:
+@dataclass
+class Log:
+    """A service's newest access records and how many it holds."""
+
+    total: int
+    items: list[Record]
+
+
+@dataclass
+class Seen:
+    """One record of the merged log: the service's record, which service, and its time."""
+
+    service: str
+    when: dt.datetime
+    record: Record
+
+
+def _when(record: Record) -> dt.datetime:
     """A record's time, comparable across services (a naive time is the store's UTC)."""
-    at = dt.datetime.fromisoformat(str(record["occurred_at"]))
+    at = record.occurred_at
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-async def newest(upstream: Upstream, params: dict[str, Any], count: int) -> dict[str, Any]:
+async def newest(upstream: Upstream, params: dict[str, Any], count: int) -> Log:
     """A service's ``count`` newest access records (asked a thousand at a time) and its total."""
-    items: list[dict[str, Any]] = []
-    total = 0
+    op = ACCESS[upstream.name]
+    items: list[Record] = []
     while True:
         limit = min(count - len(items), MAX_LIMIT)
-        found = await upstream.get("/audit/access", **params, limit=limit, offset=len(items))
-        total = int(found.get("total") or 0)
-        items += found.get("items") or []
-        if len(items) >= min(count, total) or not found.get("items"):
-            return {"total": total, "items": items}
+        found = await upstream.read(op, **params, limit=limit, offset=len(items))
+        items += found.items
+        if len(items) >= min(count, found.total) or not found.items:
+            return Log(found.total, items)
 
 
-def merged(found: dict[str, dict[str, Any]], offset: int) -> list[dict[str, Any]]:
+def merged(found: dict[str, Log], offset: int) -> list[Seen]:
     """The services' records as one log, newest first, cut to the page at ``offset``."""
-    records = [
-        {**item, "service": name, "when": _when(item)}
-        for name, log in found.items()
-        for item in log["items"]
-    ]
-    records.sort(key=lambda r: (r["when"], r["service"], r["position"]), reverse=True)
+    records = [Seen(name, _when(item), item) for name, log in found.items() for item in log.items]
+    records.sort(key=lambda r: (r.when, r.service, r.record.position), reverse=True)
     return records[offset : offset + PAGE]
 
 
@@ -99,7 +118,7 @@ def audit_router() -> APIRouter:
             ),
             return_exceptions=True,
         )
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, Log] = {}
         problems = []
         for name, answer in zip(AUDITED, answers, strict=True):
             if isinstance(answer, UpstreamError):
@@ -108,7 +127,7 @@ def audit_router() -> APIRouter:
                 raise answer
             else:
                 found[name] = answer
-        total = sum(log["total"] for log in found.values())
+        total = sum(log.total for log in found.values())
         refused = [p["kind"] for p in problems]
         status = 403 if not found and "forbidden" in refused else 200
         return ctx.render(
@@ -117,10 +136,10 @@ def audit_router() -> APIRouter:
             f=filters,
             found=found,
             records=merged(found, offset),
-            totals={name: log["total"] for name, log in found.items()},
+            totals={name: log.total for name, log in found.items()},
             total=total,
             problems=problems,
-            pager=page_links("/audit", filters, {"total": total}, offset),
+            pager=page_links("/audit", filters, total, offset),
         )
 
     return router

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from shegong.console.api import registry
 from shegong.console.pages.imports import start_import
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
@@ -24,11 +25,13 @@ def census_router() -> APIRouter:
         ctx: Annotated[Ctx, Depends(page_context)], q: str = "", offset: int = 0
     ) -> Response:
         persons, status, review, coverage, quality = await asyncio.gather(
-            ctx.registry.get("/census/persons", q=q or None, limit=PAGE, offset=max(offset, 0)),
-            ctx.registry.get("/census/status"),
-            ctx.registry.get("/census/review", limit=PAGE),
-            ctx.registry.get("/census/coverage"),
-            ctx.registry.get("/census/quality"),
+            ctx.registry.read(
+                registry.GET_CENSUS_PERSONS, q=q or None, limit=PAGE, offset=max(offset, 0)
+            ),
+            ctx.registry.read(registry.GET_CENSUS_STATUS),
+            ctx.registry.read(registry.GET_CENSUS_REVIEW, limit=PAGE),
+            ctx.registry.read(registry.GET_CENSUS_COVERAGE),
+            ctx.registry.read(registry.GET_CENSUS_QUALITY),
         )
         return ctx.render(
             "census.html",
@@ -44,8 +47,8 @@ def census_router() -> APIRouter:
 
     @router.get("/census/persons/{person_id}", response_class=HTMLResponse)
     async def person(ctx: Annotated[Ctx, Depends(page_context)], person_id: str) -> Response:
-        found = await ctx.registry.get(f"/census/persons/{person_id}")
-        fields = _record_fields(found.get("record_details", []))
+        found = await ctx.registry.read(registry.GET_CENSUS_PERSONS_PERSON_ID, person_id=person_id)
+        fields = _record_fields(found.record_details)
         return ctx.render("person.html", person=found, fields=fields)
 
     @router.post("/census/review", response_class=HTMLResponse)
@@ -57,7 +60,8 @@ def census_router() -> APIRouter:
     ) -> Response:
         """One click: the pair's row is replaced by the decision (HTMX)."""
         try:
-            await ctx.registry.post("/census/review", json={"a": a, "b": b, "same": same})
+            body = {"a": a, "b": b, "same": same}
+            await ctx.registry.read(registry.POST_CENSUS_REVIEW, json=body)
             problem = None
         except UpstreamError as err:
             problem = ctx.problem(err)
@@ -99,11 +103,11 @@ SHOWN = (
 )
 
 
-def _record_fields(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _record_fields(records: list[registry.RecordDetail]) -> list[dict[str, Any]]:
     """Each field across the departments' records, marked where the records disagree."""
     rows = []
     for name in SHOWN:
-        values = [r.get(name) for r in records]
+        values = [getattr(r, name) for r in records]
         present = {str(v) for v in values if v not in (None, "")}
         rows.append({"field": name, "values": values, "differs": len(present) > 1})
     return rows

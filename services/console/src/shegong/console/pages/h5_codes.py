@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from shegong.console import qr
+from shegong.console.api import matching
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
 
@@ -44,18 +45,20 @@ def h5_codes_router() -> APIRouter:
         problem = None
         cards: list[dict[str, Any]] = []
         try:
-            links = await ctx.matching.get("/h5-links/communities", region=region or None)
+            links = await ctx.matching.read(
+                matching.GET_H5_LINKS_COMMUNITIES, region=region or None
+            )
         except UpstreamError as err:
             links, problem = [], ctx.problem(err)
         base = (ctx.matching.base_url or "").rstrip("/")
         for link in links[:200]:
-            url = link["url"] if "://" in link["url"] else base + link["url"]
+            url = link.url if "://" in link.url else base + link.url
             cards.append(
                 {
-                    "community": link["community"],
-                    "name": link["community"].split("/")[-1],
+                    "community": link.community,
+                    "name": link.community.split("/")[-1],
                     "url": url,
-                    "svg": Markup(qr.svg(url, scale=3, title=link["community"])),
+                    "svg": Markup(qr.svg(url, scale=3, title=link.community)),
                 }
             )
         return ctx.render(

@@ -15,11 +15,21 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
+from shegong.console.api import Operation, matching, registry, training
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
 
-SERVICES = ("registry", "training", "matching")  # the services that take uploads
+Job = registry.ImportJobView | training.ImportJobView | matching.ImportJobView
+
+# The services that take uploads, and how each answers for a job.
+JOBS: dict[str, Operation[Job]] = {
+    "registry": registry.GET_IMPORTS_JOB_ID,
+    "training": training.GET_IMPORTS_JOB_ID,
+    "matching": matching.GET_IMPORTS_JOB_ID,
+}
+SERVICES = tuple(JOBS)
 POLL_MS = 500
 
 
@@ -34,24 +44,35 @@ async def start_import(
     except UpstreamError as err:
         return ctx.render("report.html", report=None, problem=ctx.problem(err))
     if isinstance(answer, dict) and "job_id" in answer and "status" in answer:
-        return job_view(ctx, upstream.name, answer)
+        try:  # 202: the job, as its GET /imports/{job_id} gives it
+            job = JOBS[upstream.name].validate(answer)
+        except ValidationError:
+            wrong = UpstreamError(
+                upstream.name,
+                502,
+                "the import job was answered in a form the console cannot read",
+                "导入任务的应答格式与控制台所读不符",
+            )
+            return ctx.render("report.html", report=None, problem=ctx.problem(wrong))
+        return job_view(ctx, upstream.name, job)
+    # The importer's own row-by-row report (each importer's shape: shown as it came).
     return ctx.render("report.html", report=answer, problem=None)
 
 
-def job_view(ctx: Ctx, service: str, job: dict[str, Any]) -> Response:
+def job_view(ctx: Ctx, service: str, job: Job) -> Response:
     """A running job's bar; a finished one's report (or what went wrong)."""
-    if job["status"] == "running":
-        poll = f"/imports/{service}/{quote(str(job['job_id']), safe='')}"
+    if job.status == "running":
+        poll = f"/imports/{service}/{quote(job.job_id, safe='')}"
         return ctx.render("_import_job.html", job=job, poll=poll, poll_ms=POLL_MS)
-    if job["status"] == "done":
-        return ctx.render("report.html", report=job.get("report"), problem=None, job=job)
-    error = job.get("error") or {}
-    detail = error.get("message_zh") if ctx.lang == "zh" else None
+    if job.status == "done":
+        return ctx.render("report.html", report=job.report, problem=None, job=job)
+    error = job.error
+    detail = error.message_zh if error and ctx.lang == "zh" else None
     problem = {
         "kind": "error",
         "service": service,
-        "text": ctx.t("import_interrupted" if job["status"] == "interrupted" else "error"),
-        "detail": detail or error.get("message") or job["status"],
+        "text": ctx.t("import_interrupted" if job.status == "interrupted" else "error"),
+        "detail": detail or (error.message if error else None) or job.status,
     }
     return ctx.render("report.html", report=None, problem=problem, job=job)
 
@@ -69,7 +90,7 @@ def imports_router() -> APIRouter:
                 "report.html", report=None, problem={"text": ctx.t("absent")}, status_code=404
             )
         try:
-            job = await ctx.upstream(service).get(f"/imports/{quote(job_id, safe='')}")
+            job = await ctx.upstream(service).read(JOBS[service], job_id=job_id)
         except UpstreamError as err:
             return ctx.render("report.html", report=None, problem=ctx.problem(err))
         return job_view(ctx, service, job)

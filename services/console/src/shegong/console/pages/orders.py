@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shegong.console.api import matching
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
 
@@ -22,13 +23,23 @@ TARGET_GROUPS = {
 }
 BOARD_LIMIT = 500
 CARD_LIMIT = 30  # cards shown per column; the count above it is the whole column
+CANDIDATES = matching.GET_REQUESTS_REQUEST_ID_CANDIDATES
+ASSIGN = matching.POST_REQUESTS_REQUEST_ID_ASSIGN
+ACTIONS = {  # a card's buttons
+    "accept": matching.POST_REQUESTS_REQUEST_ID_ACCEPT,
+    "decline": matching.POST_REQUESTS_REQUEST_ID_DECLINE,
+    "escalate": matching.POST_REQUESTS_REQUEST_ID_ESCALATE,
+    "start": matching.POST_REQUESTS_REQUEST_ID_START,
+    "finish": matching.POST_REQUESTS_REQUEST_ID_FINISH,
+    "follow-up": matching.POST_REQUESTS_REQUEST_ID_FOLLOW_UP,
+}
 
 
-def column_of(order: dict[str, Any]) -> str | None:
+def column_of(order: matching.RequestRow) -> str | None:
     """新点单 / 待接单 / 已升级 / 已接单 / 待回访 / 已完成 from the order's status and level."""
-    status = order.get("status")
+    status = order.status
     if status in ("open", "offered"):
-        if order.get("level"):
+        if order.level:
             return "escalated"
         return "new" if status == "open" else "offered"
     if status in ("accepted", "in_delivery"):
@@ -42,13 +53,13 @@ def column_of(order: dict[str, Any]) -> str | None:
 
 async def _board(ctx: Ctx, region: str = "") -> dict[str, Any]:
     orders, providers, types = await asyncio.gather(
-        ctx.matching.get("/requests", limit=BOARD_LIMIT, community=region or None),
-        ctx.matching.get("/providers", limit=500),
-        ctx.matching.get("/service-types"),
+        ctx.matching.read(matching.GET_REQUESTS, limit=BOARD_LIMIT, community=region or None),
+        ctx.matching.read(matching.GET_PROVIDERS, limit=500),
+        ctx.matching.read(matching.GET_SERVICE_TYPES),
     )
-    names = {p["provider_id"]: p["name"] for p in providers}
-    type_zh = {t["code"]: t["label_zh"] for t in types}
-    columns: dict[str, list[dict[str, Any]]] = {c: [] for c in COLUMNS}
+    names = {p.provider_id: p.name for p in providers}
+    type_zh = {t.code: t.label_zh for t in types}
+    columns: dict[str, list[matching.RequestRow]] = {c: [] for c in COLUMNS}
     for order in orders:
         column = column_of(order)
         if column is not None:
@@ -67,12 +78,12 @@ def orders_router() -> APIRouter:
     async def services(ctx: Annotated[Ctx, Depends(page_context)], region: str = "") -> Response:
         board, types, regions, overdue, programmes = await asyncio.gather(
             _board(ctx, region.strip()),
-            ctx.matching.get("/service-types"),
+            ctx.matching.read(matching.GET_SERVICE_TYPES),
             ctx.region_codes("community"),
-            ctx.matching.get("/requests/follow-ups/overdue"),
-            ctx.matching.get("/programmes"),
+            ctx.matching.read(matching.GET_REQUESTS_FOLLOW_UPS_OVERDUE),
+            ctx.matching.read(matching.GET_PROGRAMMES),
         )
-        hours = await ctx.matching.get("/hours", year=dt.date.today().year)
+        hours = await ctx.matching.read(matching.GET_HOURS, year=dt.date.today().year)
         return ctx.render(
             "services.html",
             **_board_values(board),
@@ -104,7 +115,7 @@ def orders_router() -> APIRouter:
             "urgency": urgency,
             "notes": notes or None,
         }
-        await ctx.matching.post("/requests", json=body)
+        await ctx.matching.read(matching.POST_REQUESTS, json=body)
         return RedirectResponse("/services", status_code=303)
 
     @router.get("/services/orders/{request_id}/candidates", response_class=HTMLResponse)
@@ -115,16 +126,16 @@ def orders_router() -> APIRouter:
         board, so its 2-second refresh leaves the staff user's choice alone)."""
         try:
             order, ranked = await asyncio.gather(
-                ctx.matching.get(f"/requests/{request_id}"),
-                ctx.matching.get(f"/requests/{request_id}/candidates"),
+                ctx.matching.read(matching.GET_REQUESTS_REQUEST_ID, request_id=request_id),
+                ctx.matching.read(CANDIDATES, request_id=request_id),
             )
         except UpstreamError as err:
             return ctx.render("_assign.html", order=None, panel_problem=ctx.problem(err))
         return ctx.render(
             "_assign.html",
             order=order,
-            ranked=ranked.get("ranked", []),
-            ineligible=ranked.get("ineligible", []),
+            ranked=ranked.ranked,
+            ineligible=ranked.ineligible,
             staff=ctx.request.session.get("key_label") or "",
             region=region,
         )
@@ -142,7 +153,7 @@ def orders_router() -> APIRouter:
         body = {"provider_id": provider_id.strip(), "staff": staff.strip()}
         problem = None
         try:
-            await ctx.matching.post(f"/requests/{request_id}/assign", json=body)
+            await ctx.matching.read(ASSIGN, json=body, request_id=request_id)
         except UpstreamError as err:
             problem = ctx.problem(err)
         values = await _board_or_problem(ctx, region.strip())
@@ -171,11 +182,11 @@ def orders_router() -> APIRouter:
             "follow-up": {"satisfaction": satisfaction},
         }
         problem = None
-        if action not in bodies:
+        if action not in ACTIONS:
             problem = {"text": ctx.t("error"), "detail": action}
         else:
             try:
-                await ctx.matching.post(f"/requests/{request_id}/{action}", json=bodies[action])
+                await ctx.matching.read(ACTIONS[action], json=bodies[action], request_id=request_id)
             except UpstreamError as err:
                 problem = ctx.problem(err)
         return await _render_board(ctx, region.strip(), problem)

@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
+from shegong.console.api import Operation, training
 from shegong.console.pages.imports import start_import
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
@@ -35,6 +36,7 @@ PAGE = 50
 PLUMBING = {"/health", "/ready", "/asyncapi", "/events", "/metrics", "/openapi.json"}
 Operations = dict[tuple[str, str], dict[str, Any]]
 CACHE_S = 15.0  # a training service that comes up shows within this
+T = TypeVar("T")
 
 
 async def training_operations(ctx: Ctx) -> Operations | None:
@@ -106,7 +108,7 @@ def training_router() -> APIRouter:
         """逾期岗前培训: training's report, by region and organisation, as it counts them."""
         filters = {"region": region.strip(), "organization": organization.strip(), "as_of": as_of}
         (report, problem), regions = await asyncio.gather(
-            read_or_problem(ctx, ctx.training, "/obligations/prejob/overdue", filters),
+            read_or_problem(ctx, ctx.training, training.GET_OBLIGATIONS_PREJOB_OVERDUE, filters),
             ctx.region_codes(),
         )
         return ctx.render(
@@ -132,7 +134,7 @@ def training_router() -> APIRouter:
         offset = max(offset, 0)
         (found, problem), ops = await asyncio.gather(
             read_or_problem(
-                ctx, ctx.training, "/exams", {**filters, "limit": PAGE, "offset": offset}
+                ctx, ctx.training, training.GET_EXAMS, {**filters, "limit": PAGE, "offset": offset}
             ),
             training_operations(ctx),
         )
@@ -141,7 +143,7 @@ def training_router() -> APIRouter:
             found=found,
             problem=problem,
             f=filters,
-            pager=page_links("/training/exams", filters, found, offset),
+            pager=page_links("/training/exams", filters, found.total if found else 0, offset),
             upload=(ops or {}).get(EXAM_RESULTS),
         )
 
@@ -205,11 +207,11 @@ def training_router() -> APIRouter:
 
 
 async def read_or_problem(
-    ctx: Ctx, upstream: Upstream, path: str, params: dict[str, Any] | None = None
-) -> tuple[Any, dict[str, str] | None]:
+    ctx: Ctx, upstream: Upstream, op: Operation[T], params: dict[str, Any] | None = None
+) -> tuple[T | None, dict[str, str] | None]:
     """The service's answer, or what to tell the user instead (the rest of the page shows)."""
     try:
-        return await upstream.get(path, **(params or {})), None
+        return await upstream.read(op, **(params or {})), None
     except UpstreamError as err:
         return None, ctx.problem(err)
 
@@ -218,9 +220,8 @@ def problem_status(kind: str) -> int:
     return {"absent": 503, "forbidden": 403, "unauthenticated": 401}.get(kind, 404)
 
 
-def page_links(path: str, filters: dict[str, str], found: Any, offset: int) -> dict[str, Any]:
+def page_links(path: str, filters: dict[str, str], total: int, offset: int) -> dict[str, Any]:
     """Previous/next links keeping the filters; ``total`` as the service counts it."""
-    total = int(found.get("total") or 0) if isinstance(found, dict) else 0
     kept = {k: v for k, v in filters.items() if v}
 
     def href(at: int) -> str:

@@ -10,9 +10,12 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shegong.console.api import registry
 from shegong.console.pages.training import PAGE, page_links, problem_status, read_or_problem
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
+
+ADMIT = registry.POST_LADDER_WORKER_ID_EXPERT_POOL
 
 
 def training_ladder_router() -> APIRouter:
@@ -30,14 +33,14 @@ def training_ladder_router() -> APIRouter:
         filters = {"step": step, "eligible": eligible, "department": department.strip()}
         offset = max(offset, 0)
         found, problem = await read_or_problem(
-            ctx, ctx.registry, "/ladder", {**filters, "limit": PAGE, "offset": offset}
+            ctx, ctx.registry, registry.GET_LADDER, {**filters, "limit": PAGE, "offset": offset}
         )
         return ctx.render(
             "training_ladder.html",
             found=found,
             problem=problem,
             f=filters,
-            pager=page_links("/training/ladder", filters, found, offset),
+            pager=page_links("/training/ladder", filters, found.total if found else 0, offset),
         )
 
     @router.get("/training/ladder/{worker_id}", response_class=HTMLResponse)
@@ -59,11 +62,11 @@ def training_ladder_router() -> APIRouter:
         path = quote(worker_id, safe="")
         body = {"admitted_on": admitted_on.strip()} if admitted_on.strip() else {}
         try:
-            answer = await ctx.registry.post(f"/ladder/{path}/expert-pool", json=body)
+            answer = await ctx.registry.read(ADMIT, json=body, worker_id=worker_id)
         except UpstreamError as err:
             status = 403 if err.kind == "forbidden" else 400
             return await _standing_page(ctx, worker_id, refusal=ctx.problem(err), status=status)
-        day = str(answer.get("admitted_on") or "") if isinstance(answer, dict) else ""
+        day = answer.admitted_on.isoformat()
         target = f"/training/ladder/{path}?{urlencode({'admitted': day})}"
         return RedirectResponse(target, status_code=303)
 
@@ -78,10 +81,11 @@ async def _standing_page(
     refusal: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    path = quote(worker_id, safe="")
     (found, problem), (worker, _) = await asyncio.gather(
-        read_or_problem(ctx, ctx.registry, f"/ladder/{path}"),
-        read_or_problem(ctx, ctx.registry, f"/workers/{path}"),
+        read_or_problem(ctx, ctx.registry, registry.GET_LADDER_WORKER_ID, {"worker_id": worker_id}),
+        read_or_problem(
+            ctx, ctx.registry, registry.GET_WORKERS_WORKER_ID, {"worker_id": worker_id}
+        ),
     )
     if problem is not None:
         status = problem_status(problem["kind"])

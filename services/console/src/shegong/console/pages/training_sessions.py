@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shegong.console.api import training
 from shegong.console.month import Month, by_day
 from shegong.console.pages.training import (
     ENROL,
@@ -19,6 +20,8 @@ from shegong.console.pages.training import (
 )
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, page_context
+
+ENROL_OP = training.POST_SESSIONS_SESSION_ID_ENROLMENTS
 
 
 def training_sessions_router() -> APIRouter:
@@ -35,10 +38,10 @@ def training_sessions_router() -> APIRouter:
         params = {"year": m.year} if "year" in listing["params"] else {}
         problem = None
         try:
-            sessions = await ctx.training.get("/sessions", **params)
+            sessions = await ctx.training.read(training.GET_SESSIONS, **params)
         except UpstreamError as err:
             sessions, problem = [], ctx.problem(err)
-        placed = by_day(sessions, lambda s: s.get("held_on"))
+        placed = by_day(sessions, lambda s: s.held_on)
         placed = {day: items for day, items in placed.items() if m.contains(day)}
         return ctx.render(
             "training_calendar.html",
@@ -67,13 +70,14 @@ def training_sessions_router() -> APIRouter:
         worker_id: Annotated[str, Form()] = "",
     ) -> Response:
         worker = worker_id.strip()
-        path = f"/sessions/{quote(session_id, safe='')}/enrolments"
         try:
-            answer = await ctx.training.post(path, json={"worker_id": worker})
+            answer = await ctx.training.read(
+                ENROL_OP, json={"worker_id": worker}, session_id=session_id
+            )
         except UpstreamError as err:
             status = 403 if err.kind == "forbidden" else 400
             return await _session_page(ctx, session_id, problem=ctx.problem(err), status=status)
-        accepted = int(bool(answer.get("accepted"))) if isinstance(answer, dict) else 0
+        accepted = int(bool(answer.accepted))
         target = f"/training/sessions/{quote(session_id, safe='')}"
         return RedirectResponse(
             f"{target}?enrolled={quote(worker, safe='')}&accepted={accepted}", status_code=303
@@ -95,7 +99,7 @@ async def _session_page(
     if ops is None or SESSION not in ops:
         return ctx.render("training_session.html", available=False, ts=None)
     try:
-        found = await ctx.training.get(f"/sessions/{quote(session_id, safe='')}")
+        found = await ctx.training.read(training.GET_SESSIONS_SESSION_ID, session_id=session_id)
     except UpstreamError as err:
         return ctx.render(
             "training_session.html",
@@ -105,9 +109,9 @@ async def _session_page(
             problem=ctx.problem(err),
         )
     bases: dict[str, str] = {}
-    if ("get", "/bases") in ops and found.get("base_id"):
+    if ("get", "/bases") in ops and found.base_id:
         try:
-            bases = {b["base_id"]: b["name"] for b in await ctx.training.get("/bases")}
+            bases = {b.base_id: b.name for b in await ctx.training.read(training.GET_BASES)}
         except UpstreamError:
             bases = {}
     return ctx.render(
@@ -115,7 +119,7 @@ async def _session_page(
         status_code=status,
         available=True,
         ts=found,
-        base_name=bases.get(found.get("base_id") or ""),
+        base_name=bases.get(found.base_id or ""),
         can_enrol=ENROL in ops,
         upload=ops.get(SIGNIN_SHEET),
         enrolled=enrolled,

@@ -138,6 +138,19 @@ class ProgrammeRow(row_model(programmes)):  # type: ignore[misc]
     """A recurring programme (常态化项目): where, what, and its RRULE from its first day."""
 
 
+class Occurrence(ApiModel):
+    """A programme's occurrence (a day its rule gives) and its check-ins so far."""
+
+    occurrence: date
+    check_ins: int
+
+
+class CheckInResult(Occurrence):
+    """A check-in (打卡): whether it was new (a repeat is recorded once), and the count."""
+
+    recorded: bool
+
+
 class LedgerEntry(row_model(hours_ledger)):  # type: ignore[misc]
     """One delivery's hours (a re-delivery after a reopen is another entry)."""
 

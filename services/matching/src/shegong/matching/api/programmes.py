@@ -17,7 +17,7 @@ from shegong.kernel.events.jobs import run_import
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import programmes
-from shegong.matching.api.models import ProgrammeRow
+from shegong.matching.api.models import CheckInResult, Occurrence, ProgrammeRow
 from shegong.matching.application.needs import NeedsImporter, unmet_needs
 from shegong.matching.application.programmes import ProgrammeCommands, programme_suggestions
 from shegong.matching.domain.commands import CheckIn, CreateProgramme
@@ -43,7 +43,11 @@ def programmes_router(
     ) -> list[dict[str, Any]]:
         return await programme_suggestions(engine, min_repeats=min_repeats, within_days=within_days)
 
-    @router.get("/programmes/{programme_id}/occurrences", summary="Occurrences with check-ins")
+    @router.get(
+        "/programmes/{programme_id}/occurrences",
+        summary="Occurrences with check-ins",
+        response_model=list[Occurrence],
+    )
     async def occurrences(
         programme_id: str, start: date = Query(...), end: date = Query(...)
     ) -> list[dict[str, Any]]:
@@ -51,7 +55,11 @@ def programmes_router(
             raise DomainError("at most one year at a time", field="end")
         return await commands.calendar(programme_id, start, end)
 
-    @router.post("/programmes/{programme_id}/check-ins", summary="Check in (打卡)")
+    @router.post(
+        "/programmes/{programme_id}/check-ins",
+        summary="Check in (打卡)",
+        response_model=CheckInResult,
+    )
     async def check_in(programme_id: str, cmd: CheckIn, ctx: Ctx) -> dict[str, Any]:
         return await commands.check_in(programme_id, cmd, ctx)
 

@@ -47,6 +47,7 @@ from shegong.kernel.ops.db import reading, writing
 from shegong.kernel.web.api_keys import Principal
 from shegong.kernel.web.auth import Authenticated, AuthError
 from shegong.kernel.web.correlation import correlation_id_or_new
+from shegong.kernel.web.kernel_models import ImportJobView
 
 log = logging.getLogger("shegong.jobs")
 
@@ -345,7 +346,11 @@ async def run_import(
 def jobs_router() -> APIRouter:
     router = APIRouter(tags=["imports"])
 
-    @router.get("/imports/{job_id}", summary="An import job: progress, then its report (导入任务)")
+    @router.get(
+        "/imports/{job_id}",
+        summary="An import job: progress, then its report (导入任务)",
+        response_model=ImportJobView,
+    )
     async def import_job(job_id: str, request: Request, principal: Authenticated) -> Any:
         job = await jobs_of(request).visible(job_id, principal)
         if job is None:

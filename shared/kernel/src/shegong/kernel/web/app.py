@@ -32,6 +32,7 @@ from shegong.kernel.web.access_log import audited_read, record_refusal, watch_ke
 from shegong.kernel.web.audit import audit_router
 from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate_for
 from shegong.kernel.web.edge import EdgeMiddleware
+from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 
 log = logging.getLogger("shegong.app")
 
@@ -64,10 +65,16 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     app.state.auth_gate = gate
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
-    async def health() -> dict[str, str]:
-        return {"status": "ok", "service": definition.name}
+    async def health() -> Health:
+        return Health(status="ok", service=definition.name)
 
-    @app.get("/ready", tags=["ops"], summary="Readiness: database and Redis answer")
+    @app.get(
+        "/ready",
+        tags=["ops"],
+        summary="Readiness: database and Redis answer",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: what is wrong"}},
+    )
     async def ready() -> JSONResponse:
         checks = await runtime.readiness()
         try:
@@ -75,7 +82,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         except Exception as err:  # the database is down: readiness already says so
             checks["relay_backlog"] = f"unknown: {type(err).__name__}"
         checks["auth"] = gate.mode
-        return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
+        body = Readiness.model_validate(checks).model_dump()
+        return JSONResponse(body, status_code=200 if body["ready"] else 503)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", include_in_schema=False)
     async def metrics() -> Response:
@@ -83,23 +91,24 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/asyncapi", tags=["ops"], summary="AsyncAPI 3.0 document of this service's stream")
-    async def asyncapi() -> dict[str, Any]:
-        return asyncapi_document([definition.contract], title=f"shegong {definition.name} events")
+    async def asyncapi() -> AsyncApiDocument:
+        document = asyncapi_document(
+            [definition.contract], title=f"shegong {definition.name} events"
+        )
+        return AsyncApiDocument.model_validate(document)
 
     @app.get("/whoami", tags=["ops"], summary="Who this key is: name, role, department (我是谁)")
-    async def whoami(principal: Authenticated) -> dict[str, Any]:
+    async def whoami(principal: Authenticated) -> WhoAmI:
         """What the caller's key may do here, so a client (the console, the CLI) can show
         it and offer only what is allowed; nothing secret (no key id or hash)."""
-        return {
-            "name": principal.name,
-            "role": principal.role,
-            "department": principal.department,
-            "auth": gate.mode,
-            # What this key may change: all records, its own department's, or nothing.
-            "writes": {"admin": "all", "department": "own_department"}.get(
-                principal.role, "nothing"
-            ),
-        }
+        writes = {"admin": "all", "department": "own_department"}.get(principal.role, "nothing")
+        return WhoAmI(
+            name=principal.name,
+            role=principal.role,
+            department=principal.department,
+            auth=gate.mode,
+            writes=writes,  # type: ignore[arg-type]  # one of the three, by the table above
+        )
 
     # The feed carries personal data (masked forms, hashes): a read by a person's key is
     # recorded (service keys, the platform's own consumers, are not).
