@@ -48,6 +48,7 @@ TYPED = {
         "/census/model",
         "/census/coverage",
         "/census/quality",
+        "/census/export",
         "/indicators/workforce",
     ),
     "training": (

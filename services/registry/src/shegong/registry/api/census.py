@@ -24,6 +24,7 @@ from shegong.registry.api.census_models import (
     MatchModelView,
     PersonDetail,
     PersonsPage,
+    PersonSummary,
     Quality,
     ReviewQueue,
     TrainingRequested,
@@ -163,6 +164,14 @@ def census_router(
         "/census/export",
         summary="One row per person, as CSV or JSON (recorded in the access log)",
         dependencies=[Depends(audited_read("census_export"))],
+        response_model=list[PersonSummary],
+        responses={
+            200: {
+                "description": "format=json: the persons as JSON; format=csv (the default): "
+                "the same rows as a CSV download (census.csv, UTF-8)",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        },
     )
     async def export(format: Literal["csv", "json"] = "csv") -> Response:
         async with reading(engine) as conn:

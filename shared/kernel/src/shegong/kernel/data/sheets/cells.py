@@ -165,7 +165,7 @@ def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
     """The birth date an 18-digit ID number still shows after Excel stored it as a number
     (``6.20102199001011E+17``: the first 15 digits survive, and digits 7–14 are the birth
     date), or ``None`` when they do not spell a plausible one."""
-    if not raw:
+    if not raw or "e" not in raw.lower():  # a mistyped number is no evidence of its date
         return None
     try:
         whole = decimal.Decimal(raw.strip())
