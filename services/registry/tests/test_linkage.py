@@ -585,3 +585,35 @@ def test_a_homophone_name_is_its_own_level() -> None:
     found = compare(rec("mz:1", "马晓燕", birth=BIRTH), rec("rs:1", "马小燕", birth=BIRTH))
     assert found is not None
     assert found.evidence["name"]["level"] == "same pinyin"
+
+
+def test_a_birth_date_given_only_to_the_year_is_its_own_level_not_a_veto() -> None:
+    # One roster knows the whole date, another only the year (written as 1 January).
+    full = rec("mz:1", "王强平", birth=date(1978, 2, 15), phone="13912345678", org="友谊村村委会")
+    year = rec("gh:1", "王强平", birth=date(1978, 1, 1), phone="13912345678", org="友谊村村委会")
+    found = compare(full, year)
+    assert isinstance(found, Link)
+    assert found.evidence["birth_date"]["level"] == "year only"
+    # Another year is still a disagreement, and a veto without the ID number.
+    other = rec("gh:2", "王强平", birth=date(1979, 1, 1), phone="13912345678", org="友谊村村委会")
+    assert compare(full, other) is None
+
+
+def test_an_organisation_abbreviation_is_similar() -> None:
+    # 富源一中 is 富源县第一中学's characters in order (a 简称); 罗平一中 is another school.
+    x = rec("jy:1", "李娜", birth=BIRTH, org="富源县第一中学", county=None)
+    short = compare(x, rec("cl:1", "李娜", birth=BIRTH, org="富源一中", county=None))
+    other = compare(x, rec("cl:2", "李娜", birth=BIRTH, org="罗平一中", county=None))
+    assert short is not None and short.evidence["organization"]["level"] == "similar"
+    assert other is not None and other.evidence["organization"]["level"] == "else"
+
+
+def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> None:
+    from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
+
+    stored = DEFAULT_MODEL.as_dict()
+    stored["m"]["birth_date"] = [0.95, 0.01, 0.04]  # exact, day/month swapped, else
+    stored["u"]["birth_date"] = [7e-5, 2e-5, 0.99991]
+    loaded = MatchModel.from_dict(stored)
+    assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
+    assert loaded.m["name"] == DEFAULT_MODEL.m["name"]
