@@ -112,13 +112,41 @@ def test_different_valid_ids_never_merge_even_when_everything_else_matches() -> 
     linker.add(wang_wei("mz:1", ID_A))
     linker.add(wang_wei("rs:1", ID_B))
     assert not same_person(linker, "mz:1", "rs:1")
-    # A record without an ID that matches both joins one of them, never both.
+    # A record without an ID that matches both equally joins neither: a clerk decides.
     out = linker.add(wang_wei("jy:1", None))
     assert not same_person(linker, "mz:1", "rs:1")
-    assert same_person(linker, "jy:1", "mz:1") != same_person(linker, "jy:1", "rs:1")
-    conflicts = [d for d in out if isinstance(d, Review) and "different valid ID" in d.reason]
-    assert conflicts, "the refused link goes to the review queue"
-    assert any("different valid ID" in r.reason for r in linker.review_queue())
+    assert not same_person(linker, "jy:1", "mz:1")
+    assert not same_person(linker, "jy:1", "rs:1")
+    queued = {(d.a, d.b) for d in out if isinstance(d, Review) and "matches as well" in d.reason}
+    assert queued == {("jy:1", "mz:1"), ("jy:1", "rs:1")}
+    assert {(r.a, r.b) for r in linker.review_queue()} == queued
+    # Once a clerk says which one it is, the other can never have it.
+    linker.decide("jy:1", "rs:1", same=True, by="clerk-1")
+    assert same_person(linker, "jy:1", "rs:1") and not same_person(linker, "jy:1", "mz:1")
+
+
+def test_a_record_joins_the_person_it_matches_far_better_than_a_namesake() -> None:
+    # Two 王伟 with different ID numbers at one employer; a record without an ID has the
+    # first one's phone: it is his, and the namesake's pair is not worth a clerk's time.
+    linker = Linker()
+    common = {"birth": BIRTH, "sex": "male", "org": "红叶社工中心", "community": "东关社区"}
+    linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678", **common))
+    linker.add(rec("rs:1", "王伟", id_number=ID_B, phone="13900001111", **common))
+    linker.add(rec("jy:1", "王伟", phone="13812345678", **common))
+    assert same_person(linker, "jy:1", "mz:1")
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert linker.review_queue() == []
+
+
+def test_a_name_only_record_beside_two_namesakes_joins_neither() -> None:
+    # Two 李秀兰 who cannot be one person (birth dates disagree); a third record has the
+    # name, sex and village and nothing else: it matches each as well as the other.
+    linker = Linker()
+    where = {"sex": "female", "org": "东街村村委会", "community": "东街村"}
+    linker.add(rec("mz:1", "李秀兰", birth=date(1970, 3, 8), phone="13812345678", **where))
+    linker.add(rec("fl:1", "李秀兰", birth=date(1988, 9, 1), phone="13900001111", **where))
+    linker.add(rec("tw:1", "李秀兰", **where))
+    assert len(linker.persons()) == 3
 
 
 def test_common_name_strangers_with_different_birth_dates_never_merge() -> None:
