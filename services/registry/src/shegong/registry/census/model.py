@@ -40,8 +40,9 @@ from shegong.registry.census.comparison import (
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "train"]
 
-# A pair at or above LINK_AT is linked; between REVIEW_AT and LINK_AT a clerk decides.
-LINK_AT = 0.95
+# A pair at or above LINK_AT is linked (its probability weighed against any other persons
+# its records match as well: ``partition``); between REVIEW_AT and LINK_AT a clerk decides.
+LINK_AT = 0.9
 REVIEW_AT = 0.50
 
 # Floors under a name's frequency: a name seen once is still a name others may have, and
