@@ -645,3 +645,12 @@ def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> N
     loaded = MatchModel.from_dict(stored)
     assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
     assert loaded.m["name"] == DEFAULT_MODEL.m["name"]
+
+
+def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
+    # 人民村 is a name many townships have: only in the same township is it one place.
+    here = rec("mz:1", "杨平", birth=BIRTH, township="蒲麻镇", community="人民村")
+    same = compare(here, rec("tw:1", "杨平", birth=BIRTH, township="蒲麻镇", community="人民村"))
+    other = compare(here, rec("tw:2", "杨平", birth=BIRTH, township="新添镇", community="人民村"))
+    assert same is not None and same.evidence["region"]["level"] == "community"
+    assert other is not None and other.evidence["region"]["level"] == "county"

@@ -22,7 +22,8 @@ phone        same normalised number; else
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
-region       same community; same township; same county; another county
+region       same community (in the same township, where both name it); same township;
+             same county; another county
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -261,7 +262,10 @@ def _org_level(x: Features, y: Features) -> int:
 def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
-    if x.community and x.community == y.community:
+    # Village names repeat from township to township (人民村, 新村): a community is the
+    # same place only where the townships do not say otherwise.
+    apart = x.township and y.township and x.township != y.township
+    if x.community and x.community == y.community and not apart:
         return 1
     if x.township and x.township == y.township:
         return 2
