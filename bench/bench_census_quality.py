@@ -1,8 +1,9 @@
 """The census against Splink: the same generated rosters, linked by both, scored from truth.
 
     uv sync --group bench
-    uv run --group bench python bench/bench_census_quality.py [--city today|certs|movers|all]
-        [--persons 10000] [--seed 2024] [--path engine|service] [--splink-threshold 0.9]
+    uv run --group bench python bench/bench_census_quality.py
+        [--city today|certs|movers|holdout|all] [--persons 10000] [--seed 2024]
+        [--path engine|service] [--splink-threshold 0.9]
 
 For each city (see ``bench/cities``) the departments' roster files are written as they
 arrive (CSV in UTF-8 with BOM or GBK, XLSX; each department with its own headers), then
