@@ -654,3 +654,16 @@ def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
     other = compare(here, rec("tw:2", "杨平", birth=BIRTH, township="新添镇", community="人民村"))
     assert same is not None and same.evidence["region"]["level"] == "community"
     assert other is not None and other.evidence["region"]["level"] == "county"
+
+
+def test_birth_dates_that_disagree_never_meet_in_one_person_through_a_third_record() -> None:
+    # Two 李娜 at one employer, born years apart; a record without a birth date has the
+    # first one's phone, and matches the second on name, sex and employer alone. It may
+    # join the first, but never carry the two into one person.
+    linker = Linker()
+    where = {"sex": "female", "org": "红叶社工中心"}
+    linker.add(rec("mz:1", "李娜", birth=date(1970, 3, 8), phone="13812345678", **where))
+    linker.add(rec("fl:1", "李娜", birth=date(1988, 9, 1), **where))
+    linker.add(rec("tw:1", "李娜", phone="13812345678", **where))
+    assert same_person(linker, "tw:1", "mz:1")
+    assert not same_person(linker, "mz:1", "fl:1")

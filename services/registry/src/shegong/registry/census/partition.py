@@ -17,10 +17,11 @@ from shegong.registry.census.scoring import (
     _Rec,
 )
 
-__all__ = ["CONFLICT_CLERK", "CONFLICT_ID", "RIVAL_REVIEW_AT", "partition"]
+__all__ = ["CONFLICT_BIRTH", "CONFLICT_CLERK", "CONFLICT_ID", "RIVAL_REVIEW_AT", "partition"]
 
 CONFLICT_ID = "conflict: would join different valid ID numbers"
 CONFLICT_CLERK = "conflict: a clerk decided these persons are not the same"
+CONFLICT_BIRTH = "conflict: would join birth dates that disagree"
 # A record that matches several persons about equally is a clerk's question (which one?):
 # its pairs are queued while each holds a quarter of the probability (up to three equals).
 RIVAL_REVIEW_AT = 0.25
@@ -47,8 +48,9 @@ def partition(
     edges: list[tuple[float, str, str, _Edge]],
 ) -> tuple[list[list[str]], dict[tuple[str, str], tuple[str, float]]]:
     """Kruskal with constraints and rivals: clerks' "same" first, then candidate edges by
-    weight (ties by key). A union that would join different valid IDs or a clerk's "not
-    same" pair is refused; a candidate is joined only if its probability, weighed
+    weight (ties by key). A union that would join different valid IDs, a clerk's "not
+    same" pair, or birth dates that disagree (the pairwise veto, kept through third
+    records) is refused; a candidate is joined only if its probability, weighed
     against the *rivals* — other persons the same records match as well and that cannot
     be the same person too — reaches ``LINK_AT``: P = o / (1 + o + Σ rivals' odds).
     Returns the groups and, per pair left apart, why and that probability."""
@@ -62,8 +64,9 @@ def partition(
         adj[a].append((b, edge.weight))
         adj[b].append((a, edge.weight))
     near = {k: list(v) for k, v in adj.items()}  # by person (root), merged as they join
+    births = {k: {recs[k].birth} - {None} for k in keys}
 
-    def conflict(rx: str, ry: str) -> str | None:
+    def conflict(rx: str, ry: str, births_too: bool = True) -> str | None:
         ix, iy = ident[rx], ident[ry]
         if ix is not None and iy is not None and ix != iy:
             return CONFLICT_ID
@@ -73,6 +76,9 @@ def partition(
             for m in small:
                 if not_same.get(m, set()) & large_set:
                     return CONFLICT_CLERK
+        bx, by = births[rx], births[ry]
+        if births_too and bx and by and bx != by and vetoed(rx, ry):
+            return CONFLICT_BIRTH
         return None
 
     def join(rx: str, ry: str) -> None:
@@ -81,6 +87,7 @@ def partition(
         parent[ry] = rx
         members[rx].extend(members.pop(ry))
         near[rx].extend(near.pop(ry))
+        births[rx] |= births.pop(ry)
         if ident[rx] is None:
             ident[rx] = ident[ry]
         if ry in guarded:
@@ -103,7 +110,7 @@ def partition(
             if rc in (rx, ry) or w <= best.get(rc, -math.inf):
                 continue
             if rc not in apart:
-                apart[rc] = conflict(rc, ry) is not None or vetoed(rc, ry)
+                apart[rc] = conflict(rc, ry) is not None
             if apart[rc]:
                 best[rc] = w
         return sum(_odds(w) for w in best.values())
@@ -118,7 +125,7 @@ def partition(
         if ra == rb:
             continue
         odds = _odds(edge.weight)
-        why = conflict(ra, rb)
+        why = conflict(ra, rb, births_too=edge.rule != RULE_VALID_ID)
         if why is not None:  # would a or b rather be the other's than their own?
             own = [
                 _odds(w) for x, r in ((a, ra), (b, rb)) for y, w in adj[x] if _find(parent, y) == r
