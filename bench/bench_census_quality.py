@@ -1,8 +1,9 @@
 """The census against Splink: the same generated rosters, linked by both, scored from truth.
 
     uv sync --group bench
-    uv run --group bench python bench/bench_census_quality.py [--city today|certs|movers|all]
-        [--persons 10000] [--seed 2024] [--path engine|service] [--splink-threshold 0.9]
+    uv run --group bench python bench/bench_census_quality.py
+        [--city today|certs|movers|holdout|all] [--persons 10000] [--seed 2024]
+        [--path engine|service] [--splink-threshold 0.9]
 
 For each city (see ``bench/cities``) the departments' roster files are written as they
 arrive (CSV in UTF-8 with BOM or GBK, XLSX; each department with its own headers), then
@@ -353,11 +354,11 @@ _SCHEMA = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码"),
     "sex": ("性别",),
     "birth_date": ("出生日期",),
-    "phone": ("手机号", "手机号码", "联系电话"),
+    "phone": ("手机号", "手机号码", "联系电话", "电话"),
     "organization": ("工作单位", "单位名称"),
     "county": ("区县", "所属区县"),
-    "township": ("乡镇街道",),
-    "community": ("社区村",),
+    "township": ("乡镇街道", "乡镇(街道)", "街道"),
+    "community": ("社区村", "社区(村)", "社区"),
 }
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})"

@@ -112,13 +112,41 @@ def test_different_valid_ids_never_merge_even_when_everything_else_matches() -> 
     linker.add(wang_wei("mz:1", ID_A))
     linker.add(wang_wei("rs:1", ID_B))
     assert not same_person(linker, "mz:1", "rs:1")
-    # A record without an ID that matches both joins one of them, never both.
+    # A record without an ID that matches both equally joins neither: a clerk decides.
     out = linker.add(wang_wei("jy:1", None))
     assert not same_person(linker, "mz:1", "rs:1")
-    assert same_person(linker, "jy:1", "mz:1") != same_person(linker, "jy:1", "rs:1")
-    conflicts = [d for d in out if isinstance(d, Review) and "different valid ID" in d.reason]
-    assert conflicts, "the refused link goes to the review queue"
-    assert any("different valid ID" in r.reason for r in linker.review_queue())
+    assert not same_person(linker, "jy:1", "mz:1")
+    assert not same_person(linker, "jy:1", "rs:1")
+    queued = {(d.a, d.b) for d in out if isinstance(d, Review) and "matches as well" in d.reason}
+    assert queued == {("jy:1", "mz:1"), ("jy:1", "rs:1")}
+    assert {(r.a, r.b) for r in linker.review_queue()} == queued
+    # Once a clerk says which one it is, the other can never have it.
+    linker.decide("jy:1", "rs:1", same=True, by="clerk-1")
+    assert same_person(linker, "jy:1", "rs:1") and not same_person(linker, "jy:1", "mz:1")
+
+
+def test_a_record_joins_the_person_it_matches_far_better_than_a_namesake() -> None:
+    # Two 王伟 with different ID numbers at one employer; a record without an ID has the
+    # first one's phone: it is his, and the namesake's pair is not worth a clerk's time.
+    linker = Linker()
+    common = {"birth": BIRTH, "sex": "male", "org": "红叶社工中心", "community": "东关社区"}
+    linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678", **common))
+    linker.add(rec("rs:1", "王伟", id_number=ID_B, phone="13900001111", **common))
+    linker.add(rec("jy:1", "王伟", phone="13812345678", **common))
+    assert same_person(linker, "jy:1", "mz:1")
+    assert not same_person(linker, "mz:1", "rs:1")
+    assert linker.review_queue() == []
+
+
+def test_a_name_only_record_beside_two_namesakes_joins_neither() -> None:
+    # Two 李秀兰 who cannot be one person (birth dates disagree); a third record has the
+    # name, sex and village and nothing else: it matches each as well as the other.
+    linker = Linker()
+    where = {"sex": "female", "org": "东街村村委会", "community": "东街村"}
+    linker.add(rec("mz:1", "李秀兰", birth=date(1970, 3, 8), phone="13812345678", **where))
+    linker.add(rec("fl:1", "李秀兰", birth=date(1988, 9, 1), phone="13900001111", **where))
+    linker.add(rec("tw:1", "李秀兰", **where))
+    assert len(linker.persons()) == 3
 
 
 def test_common_name_strangers_with_different_birth_dates_never_merge() -> None:
@@ -305,7 +333,7 @@ def test_not_same_sticks_through_updates_that_would_link() -> None:
 def test_same_sticks_through_updates_that_would_unlink() -> None:
     linker = Linker()
     linker.add(rec("mz:1", "王伟", id_number=ID_A, phone="13812345678"))
-    linker.add(rec("rs:1", "王伟东", birth=BIRTH, phone="13900000000"))
+    linker.add(rec("rs:1", "王伟东", phone="13900000000"))
     assert not same_person(linker, "mz:1", "rs:1")
     out = linker.decide("rs:1", "mz:1", same=True, by="clerk-wang")
     assert [(d.rule, d.evidence["by"]) for d in out if isinstance(d, Link)] == [
@@ -585,3 +613,57 @@ def test_a_homophone_name_is_its_own_level() -> None:
     found = compare(rec("mz:1", "马晓燕", birth=BIRTH), rec("rs:1", "马小燕", birth=BIRTH))
     assert found is not None
     assert found.evidence["name"]["level"] == "same pinyin"
+
+
+def test_a_birth_date_given_only_to_the_year_is_its_own_level_not_a_veto() -> None:
+    # One roster knows the whole date, another only the year (written as 1 January).
+    full = rec("mz:1", "王强平", birth=date(1978, 2, 15), phone="13912345678", org="友谊村村委会")
+    year = rec("gh:1", "王强平", birth=date(1978, 1, 1), phone="13912345678", org="友谊村村委会")
+    found = compare(full, year)
+    assert isinstance(found, Link)
+    assert found.evidence["birth_date"]["level"] == "year only"
+    # Another year is still a disagreement, and a veto without the ID number.
+    other = rec("gh:2", "王强平", birth=date(1979, 1, 1), phone="13912345678", org="友谊村村委会")
+    assert compare(full, other) is None
+
+
+def test_an_organisation_abbreviation_is_similar() -> None:
+    # 富源一中 is 富源县第一中学's characters in order (a 简称); 罗平一中 is another school.
+    x = rec("jy:1", "李娜", birth=BIRTH, org="富源县第一中学", county=None)
+    short = compare(x, rec("cl:1", "李娜", birth=BIRTH, org="富源一中", county=None))
+    other = compare(x, rec("cl:2", "李娜", birth=BIRTH, org="罗平一中", county=None))
+    assert short is not None and short.evidence["organization"]["level"] == "similar"
+    assert other is not None and other.evidence["organization"]["level"] == "else"
+
+
+def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> None:
+    from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
+
+    stored = DEFAULT_MODEL.as_dict()
+    stored["m"]["birth_date"] = [0.95, 0.01, 0.04]  # exact, day/month swapped, else
+    stored["u"]["birth_date"] = [7e-5, 2e-5, 0.99991]
+    loaded = MatchModel.from_dict(stored)
+    assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
+    assert loaded.m["name"] == DEFAULT_MODEL.m["name"]
+
+
+def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
+    # 人民村 is a name many townships have: only in the same township is it one place.
+    here = rec("mz:1", "杨平", birth=BIRTH, township="蒲麻镇", community="人民村")
+    same = compare(here, rec("tw:1", "杨平", birth=BIRTH, township="蒲麻镇", community="人民村"))
+    other = compare(here, rec("tw:2", "杨平", birth=BIRTH, township="新添镇", community="人民村"))
+    assert same is not None and same.evidence["region"]["level"] == "community"
+    assert other is not None and other.evidence["region"]["level"] == "county"
+
+
+def test_birth_dates_that_disagree_never_meet_in_one_person_through_a_third_record() -> None:
+    # Two 李娜 at one employer, born years apart; a record without a birth date has the
+    # first one's phone, and matches the second on name, sex and employer alone. It may
+    # join the first, but never carry the two into one person.
+    linker = Linker()
+    where = {"sex": "female", "org": "红叶社工中心"}
+    linker.add(rec("mz:1", "李娜", birth=date(1970, 3, 8), phone="13812345678", **where))
+    linker.add(rec("fl:1", "李娜", birth=date(1988, 9, 1), **where))
+    linker.add(rec("tw:1", "李娜", phone="13812345678", **where))
+    assert same_person(linker, "tw:1", "mz:1")
+    assert not same_person(linker, "mz:1", "fl:1")

@@ -1,17 +1,24 @@
 """How the linker turns scored edges into persons, and keeps clerks' decisions.
 
-Within each connected component of the link graph, clerks' "same" decisions are applied
-first, then link edges by descending weight (ties by key); a union is refused when it
-would put two different valid-ID hashes, or a pair a clerk declared "not same", into one
-person. A refused edge goes to the review queue. :class:`Clustering` holds these steps
-for :class:`~.linkage.Linker`, whose state it reads.
+Within each connected component of the candidate graph, clerks' "same" decisions are
+applied first, then candidate edges by descending weight (ties by key). A union is refused
+when it would put two different valid-ID hashes, or a pair a clerk declared "not same",
+into one person; and a candidate is joined only if its probability holds against its
+*rivals*: the other persons the same records match as well, that cannot be one person
+with it (a record with a name and a sex beside two namesakes is a clerk's question, not a
+link). What is left apart but likely goes to the review queue. :class:`Clustering` holds
+these steps for :class:`~.linkage.Linker`, whose state it reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from shegong.registry.census import model as fs
+from shegong.registry.census.partition import RIVAL_REVIEW_AT, partition
 from shegong.registry.census.scoring import (
+    REVIEW_REASON,
+    REVIEW_RIVAL,
     CensusConflict,
     Decision,
     Link,
@@ -21,21 +28,6 @@ from shegong.registry.census.scoring import (
     _pair,
     _Rec,
 )
-
-
-def _find(parent: dict[str, str], x: str) -> str:
-    root = x
-    while parent[root] != root:
-        root = parent[root]
-    while parent[x] != root:
-        parent[x], x = root, parent[x]
-    return root
-
-
-def _union(parent: dict[str, str], a: str, b: str) -> None:
-    ra, rb = _find(parent, a), _find(parent, b)
-    if ra != rb:
-        parent[rb] = ra
 
 
 class Clustering:
@@ -145,7 +137,7 @@ class Clustering:
             for other, edge in self._links.get(key, {}).items():
                 if key < other:
                     edges.append((-edge.weight, key, other, edge))
-        groups, refused = self._partition(keys, clerk_pairs, edges)
+        groups, refused = partition(keys, self._recs, self._not_same, clerk_pairs, edges)
 
         # New persons.
         for pid in old_pids:
@@ -207,69 +199,11 @@ class Clustering:
         out.extend(self._requeue(everything, removed, refused, edges))
         return out
 
-    def _partition(
-        self,
-        keys: set[str],
-        clerk_pairs: list[tuple[str, str]],
-        edges: list[tuple[float, str, str, _Edge]],
-    ) -> tuple[list[list[str]], dict[tuple[str, str], str]]:
-        """Kruskal with constraints: clerks' "same" first, then link edges by score (ties by
-        key); a union that would join different valid IDs or a clerk's "not same" pair is
-        refused. Returns the groups and the refused edges with the reason."""
-        recs, not_same = self._recs, self._not_same
-        parent = {k: k for k in keys}
-        refused: dict[tuple[str, str], str] = {}
-        hashes = {recs[k].id_hash for k in keys}
-        hashes.discard(None)
-        guarded = {k for k in keys if k in not_same}
-        if len(hashes) <= 1 and not guarded:
-            # Nothing can be refused: the groups are the connected components.
-            for a, b in clerk_pairs:
-                _union(parent, a, b)
-            for _, a, b, _edge in edges:
-                _union(parent, a, b)
-            grouped: dict[str, list[str]] = {}
-            for key in keys:
-                grouped.setdefault(_find(parent, key), []).append(key)
-            return list(grouped.values()), refused
-
-        ident = {k: recs[k].id_hash for k in keys}
-        members: dict[str, list[str]] = {k: [k] for k in keys}
-
-        def union(x: str, y: str) -> str | None:
-            rx, ry = _find(parent, x), _find(parent, y)
-            if rx == ry:
-                return None
-            ix, iy = ident[rx], ident[ry]
-            if ix is not None and iy is not None and ix != iy:
-                return "conflict: would join different valid ID numbers"
-            if rx in guarded or ry in guarded:
-                small, large = sorted((members[rx], members[ry]), key=len)
-                large_set = set(large)
-                for m in small:
-                    if not_same.get(m, set()) & large_set:
-                        return "conflict: a clerk decided these persons are not the same"
-            if len(members[rx]) < len(members[ry]):
-                rx, ry = ry, rx
-            parent[ry] = rx
-            members[rx].extend(members.pop(ry))
-            if ident[rx] is None:
-                ident[rx] = ident[ry]
-            if ry in guarded:
-                guarded.add(rx)
-            return None
-
-        for a, b in sorted(clerk_pairs):
-            union(a, b)  # validated when decided and whenever records change
-        edges.sort(key=lambda item: item[:3])
-        for _, a, b, _edge in edges:
-            why = union(a, b)
-            if why is not None:
-                refused[(a, b)] = why
-        return list(members.values()), refused
-
     def _why_unlinked(
-        self, pair: tuple[str, str], removed: set[str], refused: Mapping[tuple[str, str], str]
+        self,
+        pair: tuple[str, str],
+        removed: set[str],
+        refused: Mapping[tuple[str, str], tuple[str, float]],
     ) -> str:
         a, b = pair
         if a in removed or b in removed:
@@ -278,7 +212,7 @@ class Clustering:
         if decided is not None and not decided[0]:
             return "clerk decided not the same"
         if pair in refused:
-            return refused[pair]
+            return refused[pair][0]
         if b in self._links.get(a, {}):
             return "persons split"
         return "evidence changed"
@@ -287,7 +221,7 @@ class Clustering:
         self,
         keys: set[str],
         removed: set[str],
-        refused: Mapping[tuple[str, str], str],
+        refused: Mapping[tuple[str, str], tuple[str, float]],
         edges: list[tuple[float, str, str, _Edge]],
     ) -> list[Review]:
         old: dict[tuple[str, str], Review] = {}
@@ -316,6 +250,17 @@ class Clustering:
                     new[pair] = previous
                 else:
                     new[pair] = Review(pair[0], pair[1], edge.rule, edge.evidence, edge.score)
+        for _, a, b, edge in edges:
+            found = refused.get((a, b))
+            if found is None or (a, b) in decided or person[a] == person[b]:
+                continue
+            why, p = found
+            if p < (RIVAL_REVIEW_AT if why == REVIEW_RIVAL else fs.REVIEW_AT):
+                continue
+            evidence = edge.evidence
+            if why != REVIEW_REASON:
+                evidence = dict(evidence, rule=edge.rule, against_others=round(p, 6))
+            new[(a, b)] = Review(a, b, why, evidence, p)
         # A clerk decides about two persons once: of the uncertain pairs between the same
         # two persons, the queue shows the strongest (ties: the first by key).
         best: dict[tuple[str, str], tuple[str, str]] = {}
@@ -325,10 +270,6 @@ class Clustering:
             if kept is None or review.score > new[kept].score:
                 best[persons] = pair
         new = {pair: new[pair] for pair in best.values()}
-        for _, a, b, edge in edges:
-            if (a, b) in refused and (a, b) not in decided:
-                evidence = dict(edge.evidence, rule=edge.rule)
-                new[(a, b)] = Review(a, b, refused[(a, b)], evidence, edge.score)
         self._changed_pairs.update(old)
         self._changed_pairs.update(new)
         out: list[Review] = []

@@ -14,18 +14,23 @@ id           same number (valid-ID hash, or all four parts of the number as type
              one slip, e.g. a wrong check character; else
 name         same after normalisation (script, spaces, dots); same pinyin (a homophone
              written); one character typed, dropped or added; else
-birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); else
+birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
+             where one side gives only the year (written as 1 January) or only the
+             month (its 1st); else
 sex          same; else
 phone        same normalised number; else
 organization same key (:func:`.names.normalize_org`); similar (one contains the
-             other, or character bigrams mostly shared); else
-region       same community; same township; same county; another county
+             other, one is the other's abbreviation — its characters in order, as
+             富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
+region       same community (in the same township, where both name it); same township;
+             same county; another county
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
 evidence makes them one person: two different valid ID numbers (the check character
 catches every single slip and swap, so two valid numbers are two people), and birth dates
-that disagree (other than day and month swapped) unless the ID numbers are the same or
+that disagree (other than day and month swapped, or a date given only to the year or
+month) unless the ID numbers are the same or
 one slip apart — then the slip may be in the birth date digits.
 """
 
@@ -38,6 +43,7 @@ from functools import lru_cache
 from shegong.registry.census.names import (
     normalize_org,
     normalize_person_name,
+    org_text,
     pinyin_key,
     region_name,
 )
@@ -87,13 +93,14 @@ COMPARISONS: tuple[str, ...] = (
 LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("null", "exact", "one slip", "else"),
     "name": ("null", "exact", "same pinyin", "one character", "else"),
-    "birth_date": ("null", "exact", "day/month swapped", "else"),
+    "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
     "sex": ("null", "exact", "else"),
     "phone": ("null", "exact", "else"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
+BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
 def id_fragment(masked: str | None) -> str | None:
@@ -114,6 +121,7 @@ class Features:
         "key",
         "name",
         "org",
+        "org_text",
         "parts",
         "phone",
         "pinyin",
@@ -140,6 +148,9 @@ class Features:
             if record.organization
             else None
         )
+        # The name as written (script and punctuation normalised, nothing dropped): an
+        # abbreviation keeps the county the key leaves out (富源一中 / 富源县第一中学).
+        self.org_text = org_text(record.organization) if self.org else None
 
 
 @lru_cache(maxsize=50_000)
@@ -212,7 +223,22 @@ def _birth_level(x: Features, y: Features) -> int:
         return 1
     if a.year == b.year and a.month == b.day and a.day == b.month:
         return 2
-    return 3
+    if a.year == b.year and (
+        (a.month, a.day) == (1, 1)
+        or (b.month, b.day) == (1, 1)
+        or (a.month == b.month and (a.day == 1 or b.day == 1))
+    ):
+        return 3
+    return BIRTH_ELSE
+
+
+def _abbreviates(short: str, long: str) -> bool:
+    """``short`` is ``long``'s characters kept in order (a Chinese abbreviation, 简称),
+    starting with the same character."""
+    if len(short) < 3 or short[0] != long[0]:
+        return False
+    chars = iter(long)
+    return all(ch in chars for ch in short)
 
 
 def _org_level(x: Features, y: Features) -> int:
@@ -222,8 +248,13 @@ def _org_level(x: Features, y: Features) -> int:
     if a == b:
         return 1
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if len(short) >= 4 and short in long:
+    if (len(short) >= 4 and short in long) or _abbreviates(short, long):
         return 2
+    ta, tb = x.org_text, y.org_text
+    if ta and tb and ta != tb:
+        short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
+        if _abbreviates(short, long):
+            return 2
     ga, gb = _bigrams(a), _bigrams(b)
     return 2 if 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.75 else 3
 
@@ -231,7 +262,10 @@ def _org_level(x: Features, y: Features) -> int:
 def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
-    if x.community and x.community == y.community:
+    # Village names repeat from township to township (人民村, 新村): a community is the
+    # same place only where the townships do not say otherwise.
+    apart = x.township and y.township and x.township != y.township
+    if x.community and x.community == y.community and not apart:
         return 1
     if x.township and x.township == y.township:
         return 2
@@ -263,6 +297,6 @@ def veto(x: Features, y: Features, levels: tuple[int, ...]) -> str | None:
     """Why the pair can never be one person, or None."""
     if x.id_hash is not None and y.id_hash is not None and x.id_hash != y.id_hash:
         return "two different valid ID numbers"
-    if levels[2] == 3 and levels[0] not in (1, 2):
+    if levels[2] == BIRTH_ELSE and levels[0] not in (1, 2):
         return "birth dates disagree"
     return None

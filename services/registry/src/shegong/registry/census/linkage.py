@@ -13,11 +13,12 @@ How a partition is made
   carry it. Never all pairs.
 * **Scoring** (:mod:`.scoring`). Each compared pair gets its comparison vector
   (:mod:`.comparison`) and the model's match weight and probability (:mod:`.model`,
-  Fellegi–Sunter with term frequencies). At ``LINK_AT`` or above it is a link edge;
-  from ``REVIEW_AT`` a review edge; the evidence is the waterfall (each comparison's
+  Fellegi–Sunter with term frequencies). From ``REVIEW_AT`` on it is a candidate edge
+  (a review edge if the names differ); the evidence is the waterfall (each comparison's
   weight). Vetoes (two valid IDs, birth dates that disagree) rule a pair out.
-* **Constrained clustering** (:mod:`.clustering`): clerks' decisions first, then link
-  edges by weight, never joining two valid ID numbers or a clerk's "not same".
+* **Constrained clustering** (:mod:`.clustering`): clerks' decisions first, then
+  candidate edges by weight, joined at ``LINK_AT`` against the other persons the records
+  match as well; never two valid ID numbers or a clerk's "not same".
 * **Learning.** ``train()`` learns a new model from the records (``model.train``: u from
   random pairs, m by EM per blocking rule, λ from shared ID numbers), re-scores every
   edge and returns only the decisions that changed. With ``auto_train`` the linker

@@ -40,8 +40,9 @@ from shegong.registry.census.comparison import (
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "train"]
 
-# A pair at or above LINK_AT is linked; between REVIEW_AT and LINK_AT a clerk decides.
-LINK_AT = 0.95
+# A pair at or above LINK_AT is linked (its probability weighed against any other persons
+# its records match as well: ``partition``); between REVIEW_AT and LINK_AT a clerk decides.
+LINK_AT = 0.9
 REVIEW_AT = 0.50
 
 # Floors under a name's frequency: a name seen once is still a name others may have, and
@@ -55,7 +56,7 @@ _Params = dict[str, tuple[float, ...]]
 _M0: _Params = {
     "id": (0.0, 0.92, 0.05, 0.03),
     "name": (0.0, 0.92, 0.02, 0.03, 0.03),
-    "birth_date": (0.0, 0.95, 0.01, 0.04),
+    "birth_date": (0.0, 0.94, 0.01, 0.01, 0.04),
     "sex": (0.0, 0.97, 0.03),
     "phone": (0.0, 0.75, 0.25),
     "organization": (0.0, 0.55, 0.2, 0.25),
@@ -64,7 +65,7 @@ _M0: _Params = {
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
     "name": (0.0, 1e-3, 2e-4, 2e-3, 1.0 - 3.2e-3),
-    "birth_date": (0.0, 7e-5, 2e-5, 1.0 - 9e-5),
+    "birth_date": (0.0, 7e-5, 2e-5, 2e-4, 1.0 - 2.9e-4),
     "sex": (0.0, 0.5, 0.5),
     "phone": (0.0, 1e-6, 1.0 - 1e-6),
     "organization": (0.0, 0.02, 0.02, 0.96),
@@ -75,7 +76,7 @@ _U0: _Params = {
 _U_FLOOR: _Params = {
     "id": (0.0, 1e-9, 1e-8, 0.5),
     "name": (0.0, 1e-6, 1e-6, 1e-5, 0.5),
-    "birth_date": (0.0, 1e-6, 1e-7, 0.5),
+    "birth_date": (0.0, 1e-6, 1e-7, 1e-5, 0.5),
     "sex": (0.0, 0.05, 0.05),
     "phone": (0.0, 1e-8, 0.5),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
@@ -179,9 +180,17 @@ class MatchModel:
             records=int(data["records"]),
             trained_pairs=int(data.get("trained_pairs", 0)),
             records_per_person=float(data.get("records_per_person", 2.0)),
-            m={c: (0.0, *map(float, data["m"][c])) for c in COMPARISONS},
-            u={c: (0.0, *map(float, data["u"][c])) for c in COMPARISONS},
+            m={c: _levels(data["m"].get(c), _M0[c]) for c in COMPARISONS},
+            u={c: _levels(data["u"].get(c), _U0[c]) for c in COMPARISONS},
         )
+
+
+def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:
+    """A stored comparison's parameters; the defaults where a model was published before
+    the comparison had its present levels."""
+    if stored is None or len(stored) != len(default) - 1:
+        return default
+    return (0.0, *map(float, stored))
 
 
 def probability(weight: float) -> float:

@@ -18,6 +18,7 @@ __all__ = [
     "TRADITIONAL_TO_SIMPLIFIED",
     "normalize_org",
     "normalize_person_name",
+    "org_text",
     "pinyin_key",
     "region_name",
     "to_simplified",
@@ -102,6 +103,14 @@ def normalize_org(raw: str, county: str | None = None) -> str:
     for long, short in _ORG_WORDS:
         text = text.replace(long, short)
     return text.casefold()
+
+
+@lru_cache(maxsize=100_000)
+def org_text(raw: str) -> str:
+    """An organisation's name as written, in simplified script without spaces,
+    punctuation or parenthesised notes (nothing dropped or shortened)."""
+    text = to_simplified(unicodedata.normalize("NFKC", raw))
+    return _ORG_PUNCT.sub("", _ORG_PAREN.sub("", text)).casefold()
 
 
 @lru_cache(maxsize=100_000)

@@ -58,6 +58,7 @@ RULE_VALID_ID = "same-valid-id"
 RULE_MODEL = "match-weight"
 REVIEW_REASON = "match probability uncertain"
 REVIEW_NAMES = "names differ"
+REVIEW_RIVAL = "another person matches as well"
 NAME_ELSE = 4
 
 
@@ -131,13 +132,15 @@ def _compare(x: _Rec, y: _Rec, model: MatchModel, name_weight: float) -> _Edge |
     score = fs.probability(weight)
     if decisive:
         return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, name_weight)
-    if score >= fs.LINK_AT and levels[1] != NAME_ELSE:
-        return _Edge(True, RULE_MODEL, score, weight, model, levels, name_weight)
-    if score >= fs.LINK_AT:  # two different names are never linked but by a valid ID or a clerk
+    if score < fs.REVIEW_AT:
+        return None
+    if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
+        if score < fs.LINK_AT:
+            return _Edge(False, REVIEW_REASON, score, weight, model, levels, name_weight)
         return _Edge(False, REVIEW_NAMES, score, weight, model, levels, name_weight)
-    if score >= fs.REVIEW_AT:
-        return _Edge(False, REVIEW_REASON, score, weight, model, levels, name_weight)
-    return None
+    # A candidate: clustering links it if its probability holds against the other persons
+    # its records match as well (``clustering``), else a clerk sees it.
+    return _Edge(True, RULE_MODEL, score, weight, model, levels, name_weight)
 
 
 def compare(
@@ -149,9 +152,10 @@ def compare(
     edge = _compare(rx, ry, model, _name_weight(model, rx.name, name_count))
     if edge is None:
         return None
-    if edge.link:
+    if edge.link and edge.score >= fs.LINK_AT:
         return Link(x.key, y.key, edge.rule, edge.evidence, edge.score)
-    return Review(x.key, y.key, edge.rule, edge.evidence, edge.score)
+    reason = REVIEW_REASON if edge.link else edge.rule
+    return Review(x.key, y.key, reason, edge.evidence, edge.score)
 
 
 def _name_weight(model: MatchModel, name: str, count: int) -> float:
