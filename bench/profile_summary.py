@@ -18,13 +18,13 @@ from pathlib import Path
 # What a sample was working for: the first pattern found anywhere in its stack, in this
 # order (a relay's SQL is the relay's; a request's SQL is the request's).
 TASKS: list[tuple[str, str]] = [
-    ("relay (outbox → Redis)", r"kernel/relay\.py"),
+    ("relay (outbox → Redis)", r"kernel/events/relay\.py"),
     ("subscription: census", r"registry/census/"),
     ("subscription: ladder", r"registry/ladder/"),
     ("subscription: workers/regions read models", r"registry/projections/"),
-    ("subscription: runner, decode, ack", r"kernel/(subscription|projection)\.py"),
+    ("subscription: runner, decode, ack", r"kernel/events/(subscription|projection)\.py"),
     ("FastStream polling / claiming", r"faststream/"),
-    ("HTTP request (edge → response)", r"starlette/|fastapi/|kernel/edge\.py"),
+    ("HTTP request (edge → response)", r"starlette/|fastapi/|kernel/web/edge\.py"),
     ("uvicorn / h11 (HTTP parsing, transport)", r"uvicorn/|h11/|httptools"),
     ("aiosqlite worker thread", r"aiosqlite/core\.py"),
     ("asyncio loop itself", r"asyncio/"),
@@ -42,16 +42,16 @@ LAYERS: list[tuple[str, str]] = [
     ("JSON encode / decode", r"json/|orjson|jsonable_encoder"),
     ("prometheus_client (metrics)", r"prometheus_client/"),
     ("OpenTelemetry (tracing)", r"opentelemetry/"),
-    ("logging", r"logging/|kernel/logs\.py"),
+    ("logging", r"logging/|kernel/ops/logs\.py"),
     ("redis-py (commands, parsing)", r"redis/"),
     ("FastStream", r"faststream/"),
     ("FastAPI dependencies / routing", r"fastapi/"),
     ("Starlette", r"starlette/"),
     ("uvicorn / h11", r"uvicorn/|h11/"),
-    ("hashing / identity (keyed hashes, masks)", r"kernel/identity\.py|hmac|hashlib"),
-    ("shegong kernel (other)", r"shegong/kernel/"),
-    ("shegong services (domain)", r"shegong/(registry|training|matching)/"),
-    ("shegong contracts", r"shegong/contracts/"),
+    ("hashing / identity (keyed hashes, masks)", r"kernel/data/identity\.py|hmac|hashlib"),
+    ("shegong kernel (other)", r"\((shegong/)?kernel/"),
+    ("shegong services (domain)", r"\((shegong/)?(registry|training|matching)/"),
+    ("shegong contracts", r"\((shegong/)?contracts/"),
     ("asyncio", r"asyncio/"),
 ]
 

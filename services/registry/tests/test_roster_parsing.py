@@ -200,18 +200,67 @@ def test_unknown_headers_are_ignored_and_listed() -> None:
 
 def test_missing_name_header_names_it_and_lists_the_headers() -> None:
     with pytest.raises(TabularFileError) as exc:
-        parse_csv([["名字", "身份证号"], ["张三", make_id()]])
-    assert "姓名" in exc.value.message and "名字" in exc.value.message
+        parse_csv([["称呼", "身份证号"], ["张三", make_id()]])
+    assert "姓名" in exc.value.message and "称呼" in exc.value.message
     assert "身份证号" in exc.value.message
-    assert "姓名" in exc.value.message_zh and "名字" in exc.value.message_zh
+    assert "姓名" in exc.value.message_zh and "称呼" in exc.value.message_zh
 
 
-def test_duplicate_headers_are_a_file_error() -> None:
-    with pytest.raises(TabularFileError) as exc:
-        parse_csv([["姓名", "手机号", "联系电话"], ["张三", "", ""]])
-    assert "手机号" in exc.value.message and "联系电话" in exc.value.message
+def test_two_columns_for_one_field_the_better_named_is_read_and_the_other_fills_blanks() -> None:
+    """Rosters often carry 手机号码 and 联系电话, 工作单位 and 所在单位: neither column is
+    lost, and the file is not refused."""
+    result = parse_csv(
+        [
+            ["联系电话", "姓名", "手机号码", "所在单位", "工作单位"],
+            ["13900000001", "张三", "13812345678", "甲社区居委会", "乙社工站"],
+            ["13900000002", "李四", "", "丙街道办", ""],
+        ]
+    )
+    assert result.columns["phone"] == "手机号码" and result.columns["organization"] == "工作单位"
+    zhang, li = result.rows
+    assert zhang.phone == normalize_phone("13812345678") and zhang.organization == "乙社工站"
+    assert li.phone == normalize_phone("13900000002") and li.organization == "丙街道办"
+    assert result.ignored_columns == ()
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("身份证件号码", "id_number"),
+        ("公民身份证号", "id_number"),
+        ("所在单位", "organization"),
+        ("服务机构", "organization"),
+        ("村(社区)", "community"),
+        ("街道（乡镇）", "township"),
+        ("县(区)", "county"),
+        ("职业水平等级", "cert_level"),
+        ("发证日期", "certified_on"),
+        ("人员编号", "record_id"),
+        ("移动电话", "phone"),
+    ],
+)
+def test_headers_as_other_departments_write_them(header: str, field: str) -> None:
+    result = parse_csv([["人员姓名", header], ["张三", ""]])
+    assert result.columns["name"] == "人员姓名" and result.columns[field] == header
+
+
+@pytest.mark.parametrize("header", ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名"])
+def test_a_role_before_the_name_header_is_still_the_name(header: str) -> None:
+    assert parse_csv([["序号", header], ["1", "张三"]]).rows[0].name == "张三"
+
+
+@pytest.mark.parametrize("header", ["紧急联系人姓名", "监护人姓名", "配偶姓名", "填表人姓名"])
+def test_another_persons_name_is_not_the_rows_name(header: str) -> None:
+    result = parse_csv([["姓名", header], ["张三", "李四"]])
+    assert result.rows[0].name == "张三" and result.ignored_columns == (header,)
     with pytest.raises(TabularFileError):
-        parse_csv([["姓名", "name"], ["张三", "张三"]])
+        parse_csv([[header], ["李四"]])
+
+
+def test_a_year_and_month_column_is_not_taken_for_a_birth_date() -> None:
+    """出生年月 holds 1985.03: reading it as 1985-03-01 would contradict the real date."""
+    result = parse_csv([["姓名", "出生年月"], ["张三", "1985.03"]])
+    assert result.ignored_columns == ("出生年月",) and result.rows[0].birth_date is None
 
 
 # --- rejections -----------------------------------------------------------
@@ -322,6 +371,25 @@ def test_bad_id_keeps_the_row_with_the_problem(raw: str, problem: str) -> None:
     assert row.id_problem_zh
     assert row.birth_date == datetime.date(1990, 1, 1)
     assert raw not in repr(row)
+
+
+def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> None:
+    """Excel keeps the first 15 digits of 620102198803121234: the birth date is in them;
+    a date written in the row wins, and digits that spell no date give none."""
+    number = make_id(datetime.date(1988, 3, 12))
+    data = xlsx_bytes(
+        [
+            ["姓名", "身份证号", "出生日期"],
+            ["张三", float(number[:17] + "0"), None],
+            ["李四", "6.20102198803121E+17", "1988-03-13"],
+            ["王五", "6.20102198813121E+17", None],
+        ]
+    )
+    zhang, li, wang = parse_roster(data, "roster.xlsx").rows
+    assert zhang.id_number is None and zhang.birth_date == datetime.date(1988, 3, 12)
+    assert any("birth_date" in w for w in zhang.warnings)
+    assert li.birth_date == datetime.date(1988, 3, 13)
+    assert wang.birth_date is None
 
 
 @pytest.mark.parametrize(

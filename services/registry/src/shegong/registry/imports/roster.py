@@ -49,6 +49,7 @@ from shegong.kernel.data.sheets import (
     CellError,
     Choices,
     RowRejection,
+    birth_date_kept_by_excel,
     cell_text,
     id_number_cell,
     parse_date,
@@ -58,6 +59,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
+from shegong.registry.imports.roster_headers import FIELDS
 
 __all__ = [
     "FIELDS",
@@ -70,27 +72,6 @@ __all__ = [
     "well_formed_phone",
 ]
 
-# field → accepted headers; the first is the Chinese label used in messages.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "record_id": ("记录编号",),
-    "name": ("姓名",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-    "gender": ("性别",),
-    "birth_date": ("出生日期",),
-    "phone": ("手机号", "手机号码", "联系电话", "电话"),
-    "organization": ("工作单位", "单位名称"),
-    "org_type": ("单位类型",),
-    "post": ("岗位类别",),
-    "county": ("所属区县", "区县"),
-    "township": ("乡镇街道", "乡镇(街道)", "街道"),
-    "community": ("社区村", "社区(村)", "社区"),
-    "hired_on": ("入职日期",),
-    "left_on": ("离职日期",),
-    "cert_level": ("证书等级",),
-    "certified_on": ("取证日期",),
-    "cert_no": ("证书编号",),
-    "channel": ("招聘渠道",),
-}
 LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
 _MAX_LEN = {"organization": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
@@ -190,8 +171,14 @@ _CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 
 
 class _RowParser:
-    def __init__(self, columns: dict[str, int], width: int) -> None:
+    def __init__(
+        self,
+        columns: dict[str, int],
+        width: int,
+        coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
+    ) -> None:
         self.width = width
+        self.coalesced = coalesced
         # An absent field reads index ``width``: always the padding None.
         self.index = {name: columns.get(name, width) for name in FIELDS}
         self.regions: dict[tuple[str | None, str | None, str | None], Region] = {}
@@ -201,6 +188,7 @@ class _RowParser:
         width = self.width
         row = list(cells[:width])
         row.extend([None] * (width + 1 - len(row)))
+        row = self.coalesced(row)
         index = self.index
         warnings: list[str] = []
         values: dict[str, Any] = {}
@@ -229,6 +217,16 @@ class _RowParser:
         if isinstance(birth, datetime.date) and birth > self.today:
             reject("birth_date", CellError("is in the future", "晚于今天"))
             birth = None
+        if birth is None and resident is None and (kept := birth_date_kept_by_excel(raw_id)):
+            # Excel kept the first 15 digits of the ID number: its birth date is still there.
+            birth = kept
+            warnings.append(
+                _warning(
+                    "birth_date",
+                    "taken from the digits of the ID number Excel kept",
+                    "已按身份证号中保留下来的出生日期",
+                )
+            )
         hired, left = values.get("hired_on"), values.get("left_on")
         if isinstance(hired, datetime.date) and isinstance(left, datetime.date) and left < hired:
             reject(
@@ -351,12 +349,14 @@ class RosterReader:
         self.filename = filename
         self.progress = progress
         self.rows_read = 0
-        sheet = read_headed(data, filename, FIELDS, marker="name")
+        sheet = read_headed(
+            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes={"name": "姓名"}
+        )
         self.encoding = sheet.encoding
         self.header_row = sheet.header_row
         self.columns = sheet.written
         self.ignored_columns = sheet.ignored
-        self._parser = _RowParser(sheet.columns, sheet.width)
+        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
         self._rows = sheet.rows
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:

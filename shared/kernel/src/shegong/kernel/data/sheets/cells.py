@@ -10,6 +10,7 @@ row, the field and both reasons (:mod:`.headed`). Nothing is evaluated: a text c
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -158,6 +159,26 @@ def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str
         return parse_resident_id(text), None, None
     except PersonalDataError as exc:
         return None, text, (exc.reason, exc.reason_zh)
+
+
+def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
+    """The birth date an 18-digit ID number still shows after Excel stored it as a number
+    (``6.20102199001011E+17``: the first 15 digits survive, and digits 7–14 are the birth
+    date), or ``None`` when they do not spell a plausible one."""
+    if not raw:
+        return None
+    try:
+        whole = decimal.Decimal(raw.strip())
+    except decimal.InvalidOperation:
+        return None
+    if not whole.is_finite() or not 10**17 <= whole < 10**18:
+        return None
+    digits = f"{whole:.0f}"
+    try:
+        born = datetime.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return None
+    return born if born.year >= 1900 and born <= datetime.date.today() else None
 
 
 # --- phones ---------------------------------------------------------------------------

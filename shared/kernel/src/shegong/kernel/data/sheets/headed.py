@@ -12,7 +12,11 @@ being the Chinese label its messages use — plus its own rules for the values.
   in :attr:`HeadedSheet.notes`, e.g. a unit 万). Unknown headers are ignored and listed.
 * **The file is refused** (:class:`~shegong.kernel.data.tabular.TabularFileError`, the one
   refusal type every importer raises) when it cannot be read, has no header row, lacks a
-  required column, or has two columns meaning one field (unless ``duplicates="first"``).
+  required column, or has two columns meaning one field — unless the importer says
+  ``duplicates="first"`` (the first column counts) or ``"coalesce"``: rosters often carry
+  手机号码 *and* 联系电话, or 工作单位 *and* 所在单位; the column whose header comes first
+  in the field's alias list is read, and where its cell is blank the next one's
+  (:meth:`HeadedSheet.coalesced`).
 * **Row numbers** are the spreadsheet's, blank rows counted.
 """
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
 
@@ -85,24 +89,44 @@ def warning(field: str, label_zh: str, reason: str, reason_zh: str) -> str:
     return redact_numbers(text) or text
 
 
+# Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
+# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
+_OTHER_PERSON = re.compile(r"(?<!人员)人$|父|母|配偶|家属|亲属|紧急|子女")
+
+
 class _Lookup:
-    def __init__(self, fields: Fields) -> None:
+    def __init__(self, fields: Fields, suffixes: Mapping[str, str] | None = None) -> None:
+        self.suffixes = dict(suffixes or {})
         self.label = {name: aliases[0] for name, aliases in fields.items()}
-        self.keys = {
-            header_key(alias): name
-            for name, aliases in fields.items()
-            for alias in (name, *aliases)
-        }
+        self.last_rank = {name: len(aliases) + 1 for name, aliases in fields.items()}
+        # header key → (field, rank): the rank is the alias's place in its list, so that
+        # of two columns meaning one field the better-named one is read first.
+        self.keys: dict[str, tuple[str, int]] = {}
+        for name, aliases in fields.items():
+            for rank, alias in enumerate((*aliases, name)):
+                self.keys.setdefault(header_key(alias), (name, rank))
 
     def field(self, text: str) -> tuple[str | None, str | None]:
         """(field, the trailing bracketed note it was written with)."""
+        name, _, note = self.ranked(text)
+        return name, note
+
+    def ranked(self, text: str) -> tuple[str | None, int, str | None]:
+        """(field, its alias's rank, the trailing bracketed note)."""
         key = header_key(text)
         found = self.keys.get(key)
         if found is None and key.endswith(")"):
             note = _BRACKET_NOTE.search(key)
             found = self.keys.get(_BRACKET_NOTE.sub("", key))
-            return found, note.group() if found and note else None
-        return found, None
+            if found:
+                return found[0], found[1], note.group() if note else None
+        if found is None:
+            # 网格员姓名, 志愿者姓名: a role and the field's suffix (the field's last resort)
+            for name, suffix in self.suffixes.items():
+                head = key.removesuffix(header_key(suffix))
+                if head != key and head and not _OTHER_PERSON.search(head):
+                    return name, self.last_rank[name], None
+        return (found[0], found[1], None) if found else (None, 0, None)
 
 
 @dataclass
@@ -119,11 +143,25 @@ class HeadedSheet:
     header_row: int
     width: int
     _rows: Iterator[tuple[int, Sequence[Cell]]]
+    # field → further columns meaning it, best first (``duplicates="coalesce"`` only)
+    alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         """The data rows; a file failing while read is refused (``TabularFileError``)."""
         return self._rows
+
+    def coalesced(self, row: list[Cell]) -> list[Cell]:
+        """``row`` (padded to the width) with each field's blank cell filled from the
+        next column meaning the same field, if that one has a value."""
+        for name, others in self.alternates.items():
+            at = self.columns[name]
+            if _blank(row[at]):
+                for other in others:
+                    if other < len(row) and not _blank(row[other]):
+                        row[at] = row[other]
+                        break
+        return row
 
     def cell(self, cells: Sequence[Cell], name: str) -> Cell:
         index = self.columns.get(name)
@@ -151,13 +189,16 @@ def read_headed(
     marker: str,
     required: Sequence[str] = (),
     one_of: Sequence[str] = (),
-    duplicates: Literal["refuse", "first"] = "refuse",
+    duplicates: Literal["refuse", "first", "coalesce"] = "refuse",
+    suffixes: Mapping[str, str] | None = None,
 ) -> HeadedSheet:
     """Open ``data`` and find its header row (the first with ``marker``'s column).
 
-    ``required`` columns must all be there, and one of ``one_of`` if given. Raises
-    :class:`TabularFileError` for a file refused as a whole."""
-    lookup = _Lookup(fields)
+    ``required`` columns must all be there, and one of ``one_of`` if given.
+    ``suffixes`` lets a field also match any header ending with a word (``{"name":
+    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名).
+    Raises :class:`TabularFileError` for a file refused as a whole."""
+    lookup = _Lookup(fields, suffixes)
     label = lookup.label
     table = read_table(data, filename)
     head: list[tuple[int, Sequence[Cell]]] = []
@@ -182,15 +223,18 @@ def read_headed(
     written: dict[str, str] = {}
     notes: dict[str, str] = {}
     ignored: list[str] = []
+    ranked: dict[str, list[tuple[int, int, str, str | None]]] = {}
     for position, cell in enumerate(header):
         text = header_text(cell)
         if not text:
             continue
-        name, note = lookup.field(text)
+        name, rank, note = lookup.ranked(text)
         if name is None:
             ignored.append(text)
-        elif name in columns:
-            if duplicates == "first":
+            continue
+        ranked.setdefault(name, []).append((rank, position, text, note))
+        if name in columns:
+            if duplicates != "refuse":
                 continue
             raise TabularFileError(
                 f"{filename}: columns “{written[name]}” and “{text}” both mean {name}; keep one",
@@ -201,6 +245,16 @@ def read_headed(
             columns[name], written[name] = position, text
             if note:
                 notes[name] = note
+    alternates: dict[str, tuple[int, ...]] = {}
+    if duplicates == "coalesce":
+        for name, candidates in ranked.items():
+            if len(candidates) > 1:
+                candidates.sort()
+                _, columns[name], written[name], best_note = candidates[0]
+                notes.pop(name, None)
+                if best_note:
+                    notes[name] = best_note
+                alternates[name] = tuple(at for _, at, _, _ in candidates[1:])
     missing = [f"{m} ({label[m]})" for m in required if m not in columns]
     missing_zh = [f"“{label[m]}”" for m in required if m not in columns]
     if one_of and not any(m in columns for m in one_of):
@@ -222,4 +276,9 @@ def read_headed(
         header_row=header_row,
         width=len(header),
         _rows=chain(head[header_at + 1 :], table.rows),
+        alternates=alternates,
     )
+
+
+def _blank(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
