@@ -143,9 +143,7 @@ class Features:
         self.county = region_name(record.county)
         self.township = region_name(record.township)
         # A committee's staff are listed by other departments under its community.
-        self.community = region_name(record.community) or committee_community(
-            record.organization
-        )
+        self.community = region_name(record.community) or committee_community(record.organization)
         self.org = (
             (normalize_org(record.organization, self.county) or None)
             if record.organization
