@@ -667,3 +667,18 @@ def test_birth_dates_that_disagree_never_meet_in_one_person_through_a_third_reco
     linker.add(rec("tw:1", "李娜", phone="13812345678", **where))
     assert same_person(linker, "tw:1", "mz:1")
     assert not same_person(linker, "mz:1", "fl:1")
+
+
+def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
+    # 民政 writes the employer (the residents' committee), 残联 the community: the same place.
+    staff = rec("mz:1", "范刚伟", id_number=ID_A, org="中华路街道东关社区居民委员会", township=None)
+    listed = rec("cl:1", "范刚伟", township=None, community="东关社区")
+    elsewhere = rec("cl:2", "范刚伟", township=None, community="西关社区")
+    near = compare(staff, listed)
+    far = compare(staff, elsewhere)
+    assert near is not None and near.evidence["region"]["level"] == "community"
+    # Another community is no evidence for them (too weak even to queue).
+    assert far is None or far.evidence["region"]["level"] != "community"
+    # Any other employer names no community.
+    other = compare(rec("mz:2", "范刚伟", org="东关社区社会工作服务站", township=None), listed)
+    assert other is None or other.evidence["region"]["level"] != "community"

@@ -41,6 +41,7 @@ from datetime import date
 from functools import lru_cache
 
 from shegong.registry.census.names import (
+    committee_community,
     normalize_org,
     normalize_person_name,
     org_text,
@@ -142,7 +143,8 @@ class Features:
         self.phone = record.phone_hash or None
         self.county = region_name(record.county)
         self.township = region_name(record.township)
-        self.community = region_name(record.community)
+        # A committee's staff are listed by other departments under its community.
+        self.community = region_name(record.community) or committee_community(record.organization)
         self.org = (
             (normalize_org(record.organization, self.county) or None)
             if record.organization

@@ -113,6 +113,24 @@ def org_text(raw: str) -> str:
     return _ORG_PUNCT.sub("", _ORG_PAREN.sub("", text)).casefold()
 
 
+_COMMITTEE = re.compile(r"(.+?(?:社区|村))(?:居民委员会|居委会|村民委员会|村委会)")
+_ABOVE_COMMUNITY = re.compile(r".*(?:街道办事处|街道|镇|乡|区|县|市)(?=.{2,}(?:社区|村)$)")
+
+
+@lru_cache(maxsize=100_000)
+def committee_community(raw: str | None) -> str | None:
+    """The community a residents' or villagers' committee serves, from its name
+    (光安街道中山社区居民委员会 → 中山社区; 中东村村委会 → 中东村): a community worker's
+    employer names the community other departments list them under. None for any
+    other organisation."""
+    if not raw:
+        return None
+    found = _COMMITTEE.fullmatch(org_text(raw))
+    if found is None:
+        return None
+    return _ABOVE_COMMUNITY.sub("", found.group(1), count=1) or None
+
+
 @lru_cache(maxsize=100_000)
 def region_name(raw: str | None) -> str | None:
     """A 区县 / 乡镇街道 / 社区村 name with spaces and script variants removed."""
