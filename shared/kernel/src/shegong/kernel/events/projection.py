@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
@@ -89,7 +90,7 @@ class Projection:
 _STAGED_ATTEMPTS = 5
 
 
-class _PositionsMoved(Exception):
+class _PositionsMoved(RuntimeError):
     """A staged batch found the positions it read moved before it could write."""
 
 
@@ -186,10 +187,12 @@ class ProjectionRunner:
                 return self._done(result)  # nothing new: nothing to write
             async with writing(self.engine) as conn:
                 if await self._lock_positions(conn, sources) != start:
-                    raise _PositionsMoved
+                    raise _PositionsMoved(f"{self.name}: positions moved")
+                # Positions first: a replica racing for a source's first position waits
+                # on its row here (PostgreSQL) and then starts over, before any write.
+                await self._save_positions(conn, start, last)
                 if result.applied:
                     await self.projection.flush(conn)
-                await self._save_positions(conn, start, last)
         except BaseException:
             self.projection.rolled_back()
             raise
@@ -375,11 +378,14 @@ class ProjectionRunner:
             if start[source] == 0 and not await conn.scalar(
                 select(projection_positions.c.position).where(key)
             ):
-                await conn.execute(
-                    projection_positions.insert().values(
-                        projection=self.name, source=source, position=position, updated_at=now
+                try:
+                    await conn.execute(
+                        projection_positions.insert().values(
+                            projection=self.name, source=source, position=position, updated_at=now
+                        )
                     )
-                )
+                except IntegrityError as err:
+                    raise _PositionsMoved(f"{self.name}: {source} applied concurrently") from err
             else:
                 moved = await conn.execute(
                     update(projection_positions)
@@ -387,7 +393,7 @@ class ProjectionRunner:
                     .values(position=position, updated_at=now)
                 )
                 if moved.rowcount != 1:
-                    raise RuntimeError(f"{self.name}: {source} position moved concurrently")
+                    raise _PositionsMoved(f"{self.name}: {source} position moved concurrently")
 
     async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
         rows = await conn.execute(
