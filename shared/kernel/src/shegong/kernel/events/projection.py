@@ -69,7 +69,12 @@ class Projection:
     def wants(self, envelope: Envelope) -> bool:
         """Whether ``apply`` cares about this event; the others are skipped undecoded (their
         position still advances). By default: events of its ``aggregates`` (None: all)."""
-        return self.aggregates is None or envelope.aggregate_type in self.aggregates
+        return self.wants_aggregate(envelope.aggregate_type)
+
+    def wants_aggregate(self, aggregate_type: str) -> bool:
+        """Whether any event of this aggregate type may matter (a stream entry of another
+        is read without its data: the census skips its own link events so)."""
+        return self.aggregates is None or aggregate_type in self.aggregates
 
     # Optional hooks for a projection that keeps state in memory or writes in bulk.
 
@@ -156,7 +161,7 @@ class ProjectionRunner:
     async def _process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         result = BatchResult()
         try:
-            async with writing(self.engine) as conn:
+            async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
                 last = await self._lock_positions(conn, sources)
                 start = dict(last)
@@ -185,7 +190,7 @@ class ProjectionRunner:
                     await self.projection.prepare(conn)
             if last == start:
                 return self._done(result)  # nothing new: nothing to write
-            async with writing(self.engine) as conn:
+            async with writing(self.engine, background=True) as conn:
                 if await self._lock_positions(conn, sources) != start:
                     raise _PositionsMoved(f"{self.name}: positions moved")
                 # Positions first: a replica racing for a source's first position waits
