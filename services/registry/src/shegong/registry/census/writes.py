@@ -115,7 +115,6 @@ class BatchWrites:
     events: list[Event]
 
 
-
 async def new_certificates(
     conn: AsyncConnection, certs: Mapping[tuple[Any, ...], dict[str, Any]]
 ) -> list[dict[str, Any]]:
