@@ -51,6 +51,9 @@ class Projection:
     # The runner then holds the write lock for the writes alone, and re-checks the
     # positions it read before committing (see ``ProjectionRunner.process``).
     staged: ClassVar[bool] = False
+    # At least this many stream entries per batch (None: the service's ``batch_size``):
+    # for a projection whose turn at the write lock costs more than its work per event.
+    min_batch: ClassVar[int | None] = None
 
     @classmethod
     def unaccounted(cls) -> list[str]:

@@ -74,7 +74,8 @@ class StreamSubscription:
     ) -> None:
         self.broker, self.redis, self.runner = broker, redis, runner
         self.stream, self.group, self.consumer = stream, group, consumer
-        self.batch_size, self.polling_ms = batch_size, polling_ms
+        self.batch_size = max(batch_size, runner.projection.min_batch or 0)
+        self.polling_ms = polling_ms
         # Under a steady flow, apply at most one batch per ``linger_s``: what arrives
         # meanwhile joins the batch (one transaction, one XACK) instead of each entry
         # costing its own. After a quiet spell an entry is applied at once.
