@@ -52,11 +52,12 @@ async def consumer(
     name: str = "c1",
     claim_idle_ms: int = 300,
     max_attempts: int = 3,
+    projection: TallyProjection | None = None,
 ) -> AsyncIterator[StreamSubscription]:
     """A tally read model in ``store``'s database, fed from ``stream`` via FastStream."""
     runner = ProjectionRunner(
         store.engine,
-        TallyProjection(),
+        projection or TallyProjection(),
         Feeds({store.identity.source: store}),
         max_attempts=max_attempts,
     )
@@ -191,6 +192,27 @@ async def test_always_failing_event_goes_to_dlq_and_later_events_flow(
     assert dead[b"type"] == b"Poisoned" and b"poisoned event" in dead[b"dlq_error"]
     assert int(dead[b"dlq_attempts"]) == 3
     assert sub.dead_lettered == 1
+
+
+class CountersOnly(TallyProjection):
+    aggregates: ClassVar[frozenset[str] | None] = frozenset({"counter"})
+
+
+async def test_an_entry_of_an_aggregate_not_read_is_skipped_without_decoding_its_data(
+    store, redis, redis_url, stream_prefix
+) -> None:
+    stream = TALLY_STREAM.stream_key(stream_prefix)
+    await count(store, "k", 2)
+    (first, *_) = await store.read_after(0)
+    other = first.model_copy(update={"aggregate_type": "gauge", "source": "/shegong/tally/b"})
+    wire = {**other.to_wire(), "data": "{not json"}  # would go to the DLQ if decoded
+    await redis.xadd(stream, wire)
+    await OutboxRelay(store, redis, stream).publish_once()
+    async with consumer(redis_url, redis, store, stream, projection=CountersOnly()) as sub:
+        await eventually(lambda: _tally_is(store, {"k": (2, 2)}))
+        await eventually(lambda: _no_pending(redis, stream, "g"))
+        assert (await sub.runner.positions()).get("/shegong/tally/b") == 1
+    assert await redis.xlen(dlq_stream(stream)) == 0
 
 
 async def test_killed_consumers_pending_entries_are_claimed_by_another(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,9 +35,7 @@ from shegong.registry.census.tables import (
     certificates,
     decisions,
     experts,
-    links,
     records,
-    reviews,
 )
 
 log = logging.getLogger("shegong.registry.census")
@@ -101,13 +100,28 @@ def decision_event(decision: Decision) -> Event:
     )
 
 
-async def write_certificates(
+Pairs = tuple[list[tuple[str, str]], list[dict[str, Any]]]
+
+
+@dataclass
+class BatchWrites:
+    """A batch's writes, prepared outside the write transaction."""
+
+    rows: list[dict[str, Any]]
+    moved: list[dict[str, str]]
+    certificates: list[dict[str, Any]]
+    links: Pairs
+    reviews: Pairs
+    events: list[Event]
+
+
+async def new_certificates(
     conn: AsyncConnection, certs: Mapping[tuple[Any, ...], dict[str, Any]]
-) -> None:
-    """Insert the batch's certificates that are not there yet (a redelivered
-    WorkerCertified, or the same certificate reported twice, is one row)."""
+) -> list[dict[str, Any]]:
+    """The batch's certificates that are not stored yet (a redelivered WorkerCertified,
+    or the same certificate reported twice, is one row)."""
     if not certs:
-        return
+        return []
     keys = sorted({cert["key"] for cert in certs.values()})
     existing: set[tuple[Any, ...]] = set()
     for start in range(0, len(keys), 500):
@@ -120,39 +134,29 @@ async def write_certificates(
             ).where(certificates.c.key.in_(keys[start : start + 500]))
         )
         existing.update(tuple(r) for r in rows)
-    new = [cert for ident, cert in certs.items() if ident not in existing]
-    if new:
-        await conn.execute(certificates.insert(), new)
+    return [cert for ident, cert in certs.items() if ident not in existing]
 
 
-async def write_links(conn: AsyncConnection, batch: Iterable[Decision]) -> None:
-    """The links as the batch left them (made, or undone)."""
+def link_rows(batch: Iterable[Decision]) -> Pairs:
+    """The links as the batch left them (made, or undone): the pairs to clear and the
+    rows to write."""
     final: dict[tuple[str, str], Link | None] = {}
     for d in batch:
         if isinstance(d, Link):
             final[(d.a, d.b)] = d
         elif isinstance(d, Unlink):
             final[(d.a, d.b)] = None
-    if not final:
-        return
-    await delete_pairs(conn, links, final)
     rows = [
         {"a": a, "b": b, "rule": link.rule, "score": link.score, "evidence": link.evidence}
         for (a, b), link in final.items()
         if link is not None
     ]
-    if rows:
-        await conn.execute(links.insert(), rows)
+    return list(final), rows
 
 
-async def write_reviews(
-    conn: AsyncConnection, linker: Linker, changed: set[tuple[str, str]]
-) -> None:
+def review_rows(linker: Linker, changed: set[tuple[str, str]]) -> Pairs:
     """The review queue's rows for the pairs that may have entered or left it."""
-    if not changed:
-        return
     pairs = sorted(changed)
-    await delete_pairs(conn, reviews, pairs)
     rows = []
     for pair in pairs:
         review = linker.in_queue(pair)
@@ -166,8 +170,15 @@ async def write_reviews(
                     "evidence": review.evidence,
                 }
             )
+    return pairs, rows
+
+
+async def write_pairs(conn: AsyncConnection, table: Table, pairs: Pairs) -> None:
+    """Clear the pairs, then insert the rows (links or reviews, from the builders above)."""
+    cleared, rows = pairs
+    await delete_pairs(conn, table, cleared)
     if rows:
-        await conn.execute(reviews.insert(), rows)
+        await conn.execute(table.insert(), rows)
 
 
 async def delete_pairs(

@@ -10,6 +10,7 @@ and after ``max_attempts`` it is dead-lettered and skipped so later events still
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import ClassVar
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
@@ -44,6 +46,14 @@ class Projection:
     aggregates: ClassVar[frozenset[str] | None] = None
     handles: ClassVar[frozenset[str]] = frozenset()
     ignores: ClassVar[frozenset[str]] = frozenset()
+    # A staged projection's ``apply`` and ``prepare`` only read (on a read connection,
+    # outside the write transaction) and compute in memory; ``flush`` does every write.
+    # The runner then holds the write lock for the writes alone, and re-checks the
+    # positions it read before committing (see ``ProjectionRunner.process``).
+    staged: ClassVar[bool] = False
+    # At least this many stream entries per batch (None: the service's ``batch_size``):
+    # for a projection whose turn at the write lock costs more than its work per event.
+    min_batch: ClassVar[int | None] = None
 
     @classmethod
     def unaccounted(cls) -> list[str]:
@@ -62,9 +72,18 @@ class Projection:
     def wants(self, envelope: Envelope) -> bool:
         """Whether ``apply`` cares about this event; the others are skipped undecoded (their
         position still advances). By default: events of its ``aggregates`` (None: all)."""
-        return self.aggregates is None or envelope.aggregate_type in self.aggregates
+        return self.wants_aggregate(envelope.aggregate_type)
+
+    def wants_aggregate(self, aggregate_type: str) -> bool:
+        """Whether any event of this aggregate type may matter (a stream entry of another
+        is read without its data: the census skips its own link events so)."""
+        return self.aggregates is None or aggregate_type in self.aggregates
 
     # Optional hooks for a projection that keeps state in memory or writes in bulk.
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        """Called once per batch after the last ``apply``, before ``flush`` (for a staged
+        projection on the read connection, outside the write transaction)."""
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Called once per batch, after the last ``apply`` and before the commit."""
@@ -74,6 +93,13 @@ class Projection:
 
     def rolled_back(self) -> None:
         """The batch failed and nothing of it was kept: forget what ``apply`` remembered."""
+
+
+_STAGED_ATTEMPTS = 5
+
+
+class _PositionsMoved(RuntimeError):
+    """A staged batch found the positions it read moved before it could write."""
 
 
 class EventFailed(Exception):
@@ -102,6 +128,9 @@ class ProjectionRunner:
         self.engine, self.projection, self.feeds = engine, projection, feeds
         self.max_attempts = max_attempts
         self.applied_total = 0
+        # One batch at a time per runner: the Redis reader and the feed catch-up both
+        # call ``process``, and a staged projection computes outside any transaction.
+        self._serial = asyncio.Lock()
 
     @property
     def name(self) -> str:
@@ -122,33 +151,83 @@ class ProjectionRunner:
 
     async def process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
+        async with self._serial:
+            if not self.projection.staged:
+                return await self._process(envelopes)
+            for _ in range(_STAGED_ATTEMPTS):
+                try:
+                    return await self._process_staged(envelopes)
+                except _PositionsMoved:
+                    continue  # another replica applied some of it meanwhile: start over
+            raise RuntimeError(f"{self.name}: positions keep moving under a staged batch")
+
+    async def _process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         result = BatchResult()
         try:
-            async with writing(self.engine) as conn:
+            async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
                 last = await self._lock_positions(conn, sources)
-                dead = await self._dead_ids(conn)
                 start = dict(last)
-                for envelope in envelopes:
-                    position = last[envelope.source]
-                    if envelope.sequence <= position:
-                        result.duplicates += 1
-                        continue
-                    if envelope.sequence > position + 1:
-                        missing = await self.feeds.read_range(
-                            envelope.source, position, envelope.sequence
-                        )
-                        for filler in missing:
-                            await self._apply_one(conn, filler, dead, result)
-                        result.gap_filled += len(missing)
-                    await self._apply_one(conn, envelope, dead, result)
-                    last[envelope.source] = envelope.sequence
+                await self._apply_all(conn, envelopes, last, result)
                 if result.applied:
+                    await self.projection.prepare(conn)
                     await self.projection.flush(conn)
                 await self._save_positions(conn, start, last)
         except BaseException:
             self.projection.rolled_back()
             raise
+        return self._done(result)
+
+    async def _process_staged(self, envelopes: Sequence[Envelope]) -> BatchResult:
+        """Apply on a read connection (no write lock: the projection computes meanwhile),
+        then write in one short transaction that first checks the positions read are
+        still the positions stored — the same guarantee as :meth:`_process`."""
+        result = BatchResult()
+        sources = sorted({e.source for e in envelopes})
+        try:
+            async with reading(self.engine) as conn:
+                last = await self._lock_positions(conn, sources, lock=False)
+                start = dict(last)
+                await self._apply_all(conn, envelopes, last, result)
+                if result.applied:
+                    await self.projection.prepare(conn)
+            if last == start:
+                return self._done(result)  # nothing new: nothing to write
+            async with writing(self.engine, background=True) as conn:
+                if await self._lock_positions(conn, sources) != start:
+                    raise _PositionsMoved(f"{self.name}: positions moved")
+                # Positions first: a replica racing for a source's first position waits
+                # on its row here (PostgreSQL) and then starts over, before any write.
+                await self._save_positions(conn, start, last)
+                if result.applied:
+                    await self.projection.flush(conn)
+        except BaseException:
+            self.projection.rolled_back()
+            raise
+        return self._done(result)
+
+    async def _apply_all(
+        self,
+        conn: AsyncConnection,
+        envelopes: Sequence[Envelope],
+        last: dict[str, int],
+        result: BatchResult,
+    ) -> None:
+        dead = await self._dead_ids(conn)
+        for envelope in envelopes:
+            position = last[envelope.source]
+            if envelope.sequence <= position:
+                result.duplicates += 1
+                continue
+            if envelope.sequence > position + 1:
+                missing = await self.feeds.read_range(envelope.source, position, envelope.sequence)
+                for filler in missing:
+                    await self._apply_one(conn, filler, dead, result)
+                result.gap_filled += len(missing)
+            await self._apply_one(conn, envelope, dead, result)
+            last[envelope.source] = envelope.sequence
+
+    def _done(self, result: BatchResult) -> BatchResult:
         if result.applied:
             self.projection.committed()
         self.applied_total += result.applied
@@ -180,12 +259,12 @@ class ProjectionRunner:
 
     async def rebuild(self) -> int:
         """Drop this read model and its tracking, then replay every known source's feed."""
-        async with writing(self.engine) as conn:
+        async with self._serial, writing(self.engine) as conn:
             for table in reversed(self.projection.metadata.sorted_tables):
                 await conn.execute(delete(table))
             for table in (projection_positions, event_failures, dead_letters):
                 await conn.execute(delete(table).where(table.c.projection == self.name))
-        self.projection.rolled_back()  # whatever it remembered is gone with its tables
+            self.projection.rolled_back()  # whatever it remembered is gone with its tables
         return sum([await self.catch_up(source) for source in self.feeds.sources()])
 
     async def record_failure(self, failed: EventFailed) -> int:
@@ -281,13 +360,13 @@ class ProjectionRunner:
         result.applied += 1
 
     async def _lock_positions(
-        self, conn: AsyncConnection, sources: Iterable[str]
+        self, conn: AsyncConnection, sources: Iterable[str], *, lock: bool = True
     ) -> dict[str, int]:
         query = select(projection_positions.c.source, projection_positions.c.position).where(
             (projection_positions.c.projection == self.name)
             & projection_positions.c.source.in_(list(sources))
         )
-        if is_postgres(self.engine):
+        if lock and is_postgres(self.engine):
             # Two replicas of one consumer group must not apply the same source at once.
             query = query.with_for_update()
         rows = await conn.execute(query)
@@ -307,11 +386,14 @@ class ProjectionRunner:
             if start[source] == 0 and not await conn.scalar(
                 select(projection_positions.c.position).where(key)
             ):
-                await conn.execute(
-                    projection_positions.insert().values(
-                        projection=self.name, source=source, position=position, updated_at=now
+                try:
+                    await conn.execute(
+                        projection_positions.insert().values(
+                            projection=self.name, source=source, position=position, updated_at=now
+                        )
                     )
-                )
+                except IntegrityError as err:
+                    raise _PositionsMoved(f"{self.name}: {source} applied concurrently") from err
             else:
                 moved = await conn.execute(
                     update(projection_positions)
@@ -319,7 +401,7 @@ class ProjectionRunner:
                     .values(position=position, updated_at=now)
                 )
                 if moved.rowcount != 1:
-                    raise RuntimeError(f"{self.name}: {source} position moved concurrently")
+                    raise _PositionsMoved(f"{self.name}: {source} position moved concurrently")
 
     async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
         rows = await conn.execute(

@@ -31,12 +31,14 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shegong.contracts import Envelope, WireFormatError
+from shegong.contracts.envelope import WIRE_NAMES
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
 from shegong.kernel.ops.lifecycle import finish, pause
 
 log = logging.getLogger("shegong.subscription")
 
 Entry = tuple[bytes, dict[bytes, bytes]]
+_AGGREGATE_TYPE = WIRE_NAMES["aggregate_type"].encode()
 
 
 async def ensure_group(redis: Redis, stream: str, group: str) -> bool:
@@ -72,7 +74,8 @@ class StreamSubscription:
     ) -> None:
         self.broker, self.redis, self.runner = broker, redis, runner
         self.stream, self.group, self.consumer = stream, group, consumer
-        self.batch_size, self.polling_ms = batch_size, polling_ms
+        self.batch_size = max(batch_size, runner.projection.min_batch or 0)
+        self.polling_ms = polling_ms
         # Under a steady flow, apply at most one batch per ``linger_s``: what arrives
         # meanwhile joins the batch (one transaction, one XACK) instead of each entry
         # costing its own. After a quiet spell an entry is applied at once.
@@ -161,6 +164,7 @@ class StreamSubscription:
     async def handle(self, entries: Sequence[Entry]) -> None:
         parsed: list[tuple[bytes, Envelope]] = []
         for entry_id, fields in entries:
+            fields = self._undecoded_if_unwanted(fields)
             try:
                 parsed.append((entry_id, Envelope.from_wire(fields)))
             except WireFormatError as err:
@@ -175,6 +179,19 @@ class StreamSubscription:
             await self._ack([entry_id for entry_id, _ in parsed])
             return
         await self._one_by_one(parsed)
+
+    def _undecoded_if_unwanted(self, fields: dict[Any, Any]) -> dict[Any, Any]:
+        """An entry of an aggregate the projection does not read keeps only what its
+        position needs: its data is not decoded (half of the census's stream is its own
+        link events)."""
+        kind = fields.get(_AGGREGATE_TYPE, fields.get(_AGGREGATE_TYPE.decode()))
+        if kind is None:
+            return fields
+        if self.runner.projection.wants_aggregate(
+            kind.decode() if isinstance(kind, bytes) else str(kind)
+        ):
+            return fields
+        return {k: (b"{}" if k in (b"data", "data") else v) for k, v in fields.items()}
 
     async def _one_by_one(self, parsed: list[tuple[bytes, Envelope]]) -> None:
         counted: set[str] = set()

@@ -1,0 +1,125 @@
+"""A staged projection computes outside the write transaction and still applies each
+event exactly once, with its position in the same commit — also when two replicas
+apply the same events at the same time, and when a batch fails."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shegong.contracts import Envelope, Event
+from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.projection import EventFailed, ProjectionRunner
+from shegong.kernel.events.store import EventStore
+from shegong.kernel.testing import (
+    Counted,
+    Counter,
+    Poisoned,
+    TallyProjection,
+    tallies,
+    tally_rows,
+)
+
+from .conftest import make_store
+
+
+class StagedTally(TallyProjection):
+    """The tally, kept in memory during the batch and written by ``flush`` only."""
+
+    name: ClassVar[str] = "staged-tally"
+    staged = True
+
+    def __init__(self, pause_s: float = 0.0) -> None:
+        self.pause_s = pause_s
+        self.pending: dict[str, tuple[int, int]] = {}
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        if isinstance(event, Poisoned):
+            raise ValueError("poisoned event")
+        assert isinstance(event, Counted)
+        if envelope.subject not in self.pending:
+            row = (
+                await conn.execute(select(tallies).where(tallies.c.counter_id == envelope.subject))
+            ).first()
+            self.pending[envelope.subject] = (row.total, row.applied) if row else (0, 0)
+        total, applied = self.pending[envelope.subject]
+        self.pending[envelope.subject] = (total + event.by, applied + 1)
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        await asyncio.sleep(self.pause_s)  # the linker's seconds, outside the write lock
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        for counter_id, (total, applied) in self.pending.items():
+            await conn.execute(tallies.delete().where(tallies.c.counter_id == counter_id))
+            await conn.execute(
+                tallies.insert().values(counter_id=counter_id, total=total, applied=applied)
+            )
+
+    def committed(self) -> None:
+        self.pending = {}
+
+    def rolled_back(self) -> None:
+        self.pending = {}
+
+
+async def _count(store: EventStore, counter_id: str, times: int) -> None:
+    for _ in range(times):
+        async with store.transaction() as tx:
+            c = await tx.load(Counter, counter_id) or Counter(counter_id)
+            c.count(1)
+            await tx.save(c)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+async def test_two_replicas_applying_the_same_events_at_once_apply_each_once(
+    database_url: str,
+) -> None:
+    store = await make_store(database_url)
+    other = await make_store(database_url)
+    try:
+        for counter in ("a", "b", "c"):
+            await _count(store, counter, 7)
+        feed = await store.read_after(0)
+        runners = [
+            ProjectionRunner(s.engine, StagedTally(pause_s=0.2), Feeds({s.identity.source: s}))
+            for s in (store, other)
+        ]
+        await runners[0].create_schema()
+        # Both read the same positions, compute, then race for the write: one commits,
+        # the other finds the positions moved, starts over and finds only duplicates.
+        results = await asyncio.gather(*(r.process(feed) for r in runners))
+        assert sorted(r.applied for r in results) == [0, 21]
+        assert await tally_rows(store.engine) == {"a": (7, 7), "b": (7, 7), "c": (7, 7)}
+        assert await runners[0].positions() == {store.identity.source: 21}
+    finally:
+        await other.engine.dispose()
+        await store.engine.dispose()
+
+
+async def test_a_failed_staged_batch_keeps_nothing_and_one_runner_applies_in_turn(
+    sqlite_url: str,
+) -> None:
+    store = await make_store(sqlite_url)
+    try:
+        await _count(store, "x", 3)
+        async with store.transaction() as tx:
+            await tx.append("x", "counter", 3, [Poisoned()])
+        feed = await store.read_after(0)
+        runner = ProjectionRunner(
+            store.engine, StagedTally(), Feeds({store.identity.source: store})
+        )
+        await runner.create_schema()
+        with pytest.raises(EventFailed):
+            await runner.process(feed)
+        assert await tally_rows(store.engine) == {}
+        assert await runner.positions() == {}
+        # The Redis reader and the feed catch-up of one runner never interleave a batch.
+        first, second = await asyncio.gather(runner.process(feed[:3]), runner.process(feed[:2]))
+        assert (first.applied, second.duplicates) == (3, 2)
+        assert await tally_rows(store.engine) == {"x": (3, 3)}
+    finally:
+        await store.engine.dispose()
