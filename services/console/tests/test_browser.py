@@ -95,8 +95,10 @@ def seeded(platform: Platform) -> dict[str, str]:
     for worker in WORKERS:
         assert registry.post("/workers", json=worker).status_code == 201
     matching = client_for(platform.service("matching").url, seeded_key(platform))
-    # Matching learns the workers from the registry's stream.
+    # Matching learns the workers from the registry's stream; the registry's own worker
+    # list is a read model too (applied a moment after each command is accepted).
     eventually(lambda: len(matching.get("/providers", params={"limit": 50}).json()) >= 2)
+    eventually(lambda: registry.get("/workers").json()["total"] >= len(WORKERS))
     return {
         "key": seeded_key(platform),
         "registry": platform.service("registry").url,
