@@ -9,7 +9,7 @@ import importlib
 
 import pytest
 
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 SERVICES = ("registry", "training", "matching")
 

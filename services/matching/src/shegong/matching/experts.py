@@ -24,7 +24,7 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.matching import MATCHING_STREAM, SupervisorAssigned, Urgency
 from shegong.kernel.events.aggregate import Aggregate, DomainError
 from shegong.kernel.events.expert_pool import ExpertPool, ExpertPoolProjection
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import provider_state

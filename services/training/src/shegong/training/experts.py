@@ -25,7 +25,7 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.training import TRAINING_STREAM, LecturerAssigned
 from shegong.kernel.events.aggregate import Aggregate, DomainError
 from shegong.kernel.events.expert_pool import ExpertPool, ExpertPoolProjection
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import EventStore
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx

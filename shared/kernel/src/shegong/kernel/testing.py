@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.events.aggregate import Aggregate, DomainError
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.ops.db import reading
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ from shegong.contracts.registry import (
     census_record_key,
 )
 from shegong.contracts.training import TRAINING_STREAM, TrainingCompleted
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.matching.adapters.candidates_table import set_identity, set_left
 from shegong.matching.domain.taxonomy import skill_code
 

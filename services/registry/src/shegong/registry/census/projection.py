@@ -42,7 +42,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
     census_record_key,
 )
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
 from shegong.registry.census.names import warm_names

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.registry.ladder.api import ladder_router
 from shegong.registry.ladder.config import LadderRulesError, load_ladder_file
 from shegong.registry.ladder.decide import Ladder

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts import Envelope, Event
 from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft, LadderEligibilityChanged
 from shegong.contracts.registry import REGISTRY_STREAM
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 metadata = MetaData()
 

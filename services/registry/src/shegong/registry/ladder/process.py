@@ -34,7 +34,7 @@ from shegong.contracts.training import (
     exam_certified_on,
 )
 from shegong.kernel.events.aggregate import DomainError
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import CommandContext, Transaction
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker

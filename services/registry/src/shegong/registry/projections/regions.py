@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
 from shegong.contracts.registry import REGISTRY_STREAM, RegionDefined
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 metadata = MetaData()
 

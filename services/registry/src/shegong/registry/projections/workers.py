@@ -31,7 +31,7 @@ from shegong.contracts.registry import (
     WorkerProfileUpdated,
     WorkerRegistered,
 )
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 metadata = MetaData()
 

@@ -30,7 +30,7 @@ from shegong.contracts.training import (
     SessionScheduled,
     TrainingCompleted,
 )
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 metadata = MetaData()
 

@@ -32,7 +32,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
     census_record_key,
 )
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 metadata = MetaData()
 

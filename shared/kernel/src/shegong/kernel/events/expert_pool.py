@@ -21,7 +21,7 @@ from shegong.contracts import Envelope, Event
 from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.events.aggregate import DomainError
-from shegong.kernel.events.projection import Projection
+from shegong.kernel.events.read_model import Projection
 
 __all__ = ["ExpertPool", "ExpertPoolProjection"]
 

@@ -23,7 +23,8 @@ from sqlalchemy import MetaData, text
 
 from shegong.contracts import StreamContract
 from shegong.kernel.events.feed import Feeds
-from shegong.kernel.events.projection import Projection, ProjectionRunner
+from shegong.kernel.events.projection import ProjectionRunner
+from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.relay import OutboxRelay
 from shegong.kernel.events.store import EventStore, EventStoreIdentity
 from shegong.kernel.events.subscription import StreamSubscription
