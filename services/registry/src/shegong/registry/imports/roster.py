@@ -36,31 +36,25 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 from __future__ import annotations
 
 import datetime
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
 from shegong.kernel.data.identity import ResidentId
-from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
-    Choices,
     RowRejection,
     birth_date_kept_by_excel,
-    cell_text,
     id_number_cell,
-    parse_date,
     phone_cell,
     preview,
     read_headed,
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.roster_headers import FIELDS
+from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH
 
 __all__ = [
     "FIELDS",
@@ -73,10 +67,6 @@ __all__ = [
     "well_formed_phone",
 ]
 
-LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
-_MAX_LEN = {"organization": 128} | dict.fromkeys(
-    ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
-)
 _PROGRESS_EVERY = 1000
 _NO_REGION = Region()
 
@@ -125,63 +115,6 @@ class RosterParse:
         return len({r.row_number for r in self.rejections})
 
 
-_ENUMS: dict[str, Choices] = {
-    "gender": Choices(Gender, {"男性": "male", "女性": "female"}),
-    "org_type": Choices(OrgType),
-    "post": Choices(Post),
-    "cert_level": Choices(CertificateLevel),
-}
-
-
-def _enum(field_name: str, cell: Cell) -> Labelled | None:
-    return _ENUMS[field_name](cell)
-
-
-# What the name column of a roster's last lines holds when they are not a person:
-# a total (合计, 12人, 共12名), a note (以下空白).
-_NOT_A_NAME = re.compile(
-    r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
-)
-
-
-def _name(_: str, cell: Cell) -> str:
-    text = cell_text(cell)
-    name = normalize_name(text) if text else ""
-    if not name:
-        raise CellError("is missing", "未填写")
-    if len(name) > 64:
-        raise CellError("is longer than 64 characters", "超过64个字符")
-    if _NOT_A_NAME.fullmatch(name):
-        raise CellError(
-            "is not a person's name (a total or a note line?)", "不是人名（是合计或备注行吗？）"
-        )
-    return name
-
-
-def _bounded(field_name: str, cell: Cell) -> str | None:
-    text = cell_text(cell)
-    if text is not None and len(text) > _MAX_LEN[field_name]:
-        limit = _MAX_LEN[field_name]
-        raise CellError(f"is longer than {limit} characters", f"超过{limit}个字符")
-    return text
-
-
-def _date(_: str, cell: Cell) -> datetime.date | None:
-    return parse_date(cell)
-
-
-# --- rows -----------------------------------------------------------
-
-_TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
-_TEXT_FIELDS += ("county", "township", "community")
-_CONVERT: dict[str, Callable[[str, Cell], Any]] = (
-    {"name": _name}
-    | dict.fromkeys(_TEXT_FIELDS, _bounded)
-    | dict.fromkeys(_ENUMS, _enum)
-    | dict.fromkeys(("birth_date", "hired_on", "left_on", "certified_on"), _date)
-)
-
-
 class _RowParser:
     def __init__(
         self,
@@ -212,7 +145,7 @@ class _RowParser:
         def reject(name: str, bad: CellError) -> None:
             problems.append((name, bad))
 
-        for key, convert in _CONVERT.items():
+        for key, convert in CONVERT.items():
             try:
                 values[key] = convert(key, row[index[key]])
             except CellError as bad:

@@ -1,7 +1,18 @@
-"""The headers a roster's columns go by, as departments write them (花名册 from 民政, 人社,
-团委, 总工会 … each has its own habits), for :mod:`shegong.registry.imports.roster`."""
+"""A roster's fields for :mod:`shegong.registry.imports.roster`: the headers its columns go
+by, as departments write them (花名册 from 民政, 人社, 团委, 总工会 … each has its own
+habits), and how each field's cell becomes a value."""
 
 from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+from typing import Any
+
+from shegong.contracts.events import Labelled
+from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post
+from shegong.kernel.data.names import normalize_name
+from shegong.kernel.data.sheets import Cell, CellError, Choices, cell_text, parse_date
 
 # field → accepted headers as departments write them, best first: the first is the Chinese
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
@@ -94,3 +105,62 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "cert_no": ("证书编号", "证书号码", "证书号", "管理号"),
     "channel": ("招聘渠道",),
 }
+LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
+_MAX_LEN = {"organization": 128} | dict.fromkeys(
+    ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
+)
+
+
+ENUMS: dict[str, Choices] = {
+    "gender": Choices(Gender, {"男性": "male", "女性": "female"}),
+    "org_type": Choices(OrgType),
+    "post": Choices(Post),
+    "cert_level": Choices(CertificateLevel),
+}
+
+
+def _enum(field_name: str, cell: Cell) -> Labelled | None:
+    return ENUMS[field_name](cell)
+
+
+# What the name column of a roster's last lines holds when they are not a person:
+# a total (合计, 12人, 共12名), a note (以下空白).
+_NOT_A_NAME = re.compile(
+    r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
+)
+
+
+def _name(_: str, cell: Cell) -> str:
+    text = cell_text(cell)
+    name = normalize_name(text) if text else ""
+    if not name:
+        raise CellError("is missing", "未填写")
+    if len(name) > 64:
+        raise CellError("is longer than 64 characters", "超过64个字符")
+    if _NOT_A_NAME.fullmatch(name):
+        raise CellError(
+            "is not a person's name (a total or a note line?)", "不是人名（是合计或备注行吗？）"
+        )
+    return name
+
+
+def _bounded(field_name: str, cell: Cell) -> str | None:
+    text = cell_text(cell)
+    if text is not None and len(text) > _MAX_LEN[field_name]:
+        limit = _MAX_LEN[field_name]
+        raise CellError(f"is longer than {limit} characters", f"超过{limit}个字符")
+    return text
+
+
+def _date(_: str, cell: Cell) -> datetime.date | None:
+    return parse_date(cell)
+
+
+TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
+TEXT_FIELDS += ("county", "township", "community")
+CONVERT: dict[str, Callable[[str, Cell], Any]] = (
+    {"name": _name}
+    | dict.fromkeys(TEXT_FIELDS, _bounded)
+    | dict.fromkeys(ENUMS, _enum)
+    | dict.fromkeys(("birth_date", "hired_on", "left_on", "certified_on"), _date)
+)
