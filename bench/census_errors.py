@@ -16,7 +16,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_census_quality import census_records, roster_bytes, score
+from bench_census_quality import census_records, roster_bytes
+from census_score import score
 from cities import GENERATORS
 
 _SKIP = {"记录编号", "序号", "民族", "学历", "政治面貌", "备注", "单位类型", "岗位类别", "入职日期"}
