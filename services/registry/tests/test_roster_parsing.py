@@ -213,10 +213,12 @@ def test_two_columns_for_one_field_the_better_named_is_read_and_the_other_fills_
             ["联系电话", "姓名", "手机号码", "所在单位", "工作单位"],
             ["13900000001", "张三", "13812345678", "甲社区居委会", "乙社工站"],
             ["13900000002", "李四", "", "丙街道办", ""],
+            ["13900000003", "王五", "无", "", "-"],
         ]
     )
     assert result.columns["phone"] == "手机号码" and result.columns["organization"] == "工作单位"
-    zhang, li = result.rows
+    zhang, li, wang = result.rows
+    assert wang.phone == normalize_phone("13900000003") and wang.organization is None
     assert zhang.phone == normalize_phone("13812345678") and zhang.organization == "乙社工站"
     assert li.phone == normalize_phone("13900000002") and li.organization == "丙街道办"
     assert result.ignored_columns == ()

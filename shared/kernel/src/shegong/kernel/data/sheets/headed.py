@@ -281,4 +281,8 @@ def read_headed(
 
 
 def _blank(cell: Cell) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
+    """Blank as every importer reads a cell: empty, or a placeholder (无, -, /)."""
+    try:
+        return cell_text(cell) is None
+    except CellError:
+        return False
