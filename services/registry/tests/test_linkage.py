@@ -679,6 +679,9 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     assert near is not None and near.evidence["region"]["level"] == "community"
     # Another community is no evidence for them (too weak even to queue).
     assert far is None or far.evidence["region"]["level"] != "community"
+    # A 社区 column may name the committee itself: still the community.
+    written = compare(listed, rec("tw:1", "范刚伟", township=None, community="东关社区居委会"))
+    assert written is not None and written.evidence["region"]["level"] == "community"
     # Any other employer names no community.
     other = compare(rec("mz:2", "范刚伟", org="东关社区社会工作服务站", township=None), listed)
     assert other is None or other.evidence["region"]["level"] != "community"

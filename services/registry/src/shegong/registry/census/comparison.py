@@ -143,8 +143,13 @@ class Features:
         self.phone = record.phone_hash or None
         self.county = region_name(record.county)
         self.township = region_name(record.township)
-        # A committee's staff are listed by other departments under its community.
-        self.community = region_name(record.community) or committee_community(record.organization)
+        # A community is written with or without its committee (东关社区居委会, 东关社区),
+        # and a committee's staff are listed by other departments under its community.
+        self.community = (
+            committee_community(record.community)
+            or region_name(record.community)
+            or committee_community(record.organization)
+        )
         self.org = (
             (normalize_org(record.organization, self.county) or None)
             if record.organization
