@@ -139,6 +139,11 @@ def test_cell_text_trims_placeholders_and_excel_numbers() -> None:
         ("阿依古丽‧买买提", "阿依古丽・买买提"),
         ("ｚｈａｎｇ ｓａｎ", "Zhang San"),
         ("鄭　曉燕", "郑晓燕"),
+        ("阿依古丽买买提", "阿依古丽·买买提"),  # a form without the middle dot
+        ("王伟（兼）", "王伟"),  # a clerk's notes on the name cell
+        ("王伟(退休返聘)", "王伟"),
+        ("王伟*", "王伟"),
+        ("※王伟", "王伟"),
     ],
 )
 def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
@@ -147,6 +152,8 @@ def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
 
 def test_different_names_stay_different_and_the_stored_form_keeps_its_script() -> None:
     assert name_key("刘丽华") != name_key("刘丽") != name_key("阿依古丽买买提·x")
+    assert name_key("王伟2") != name_key("王伟")  # a number tells namesakes apart
+    assert name_key("(兼)") == "(兼)"  # nothing but a note: kept, not emptied
     assert normalize_name("劉 麗華") == "劉麗華"
     assert to_simplified("乾隆著作") == "乾隆著作"  # OpenCC knows these stay as they are
     assert to_simplified("髮型") == "发型"

@@ -8,7 +8,9 @@ name as 阿依古丽·买买提, 阿依古丽 • 买买提 or 阿依古丽・�
   removed, the middle-dot variants (间隔号 · • ‧ ・ …) unified to ``·``. Script and case are
   kept: a worker registered as 劉麗華 is shown as 劉麗華.
 * :func:`name_key` — the name as compared: :func:`normalize_name`, no whitespace at all,
-  traditional characters converted to simplified (OpenCC ``t2s``), Latin case-folded.
+  no middle dot (阿依古丽买买提 is how a form without the dot writes it), a clerk's note
+  dropped (王伟(兼), 王伟（退休返聘）, 王伟* are 王伟), traditional characters converted to
+  simplified (OpenCC ``t2s``), Latin case-folded.
   The census links records with it, and an import confirms that a row's name is the
   registered person's with it (the ID number or phone says who the row is).
 
@@ -70,6 +72,8 @@ TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
     if _TRAD_SIMP_PAIRS[i] != _TRAD_SIMP_PAIRS[i + 1]
 }
 _T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
+# A clerk's note on a name cell: a bracketed remark, or a mark before or after the name.
+_NOTE = re.compile(r"[(\[【〔][^)\]】〕]*[)\]】〕]|^[*※△▲★☆#]+|[*※△▲★☆#]+$")
 
 
 @cache
@@ -95,6 +99,8 @@ def to_simplified(text: str) -> str:
 def name_key(raw: str) -> str:
     """The key two names are compared by: 劉　麗 華, 刘丽华 and "刘 丽华" are one key; so
     are ｚｈａｎｇ ｓａｎ and Zhang San. No whitespace at all, simplified characters, middle
-    dots unified (:func:`normalize_name`), Latin letters case-folded."""
+    dots and clerks' notes dropped, Latin letters case-folded."""
     text = "".join(normalize_name(raw).split())
+    bare = _NOTE.sub("", text)
+    text = (bare if bare else text).replace("·", "")
     return to_simplified(text).casefold()
