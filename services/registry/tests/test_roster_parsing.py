@@ -283,7 +283,7 @@ REJECTIONS: list[tuple[list[str], list[object], str, list[str]]] = [
 # Every row with a name is a census record: a bad optional value is left out, with a
 # warning naming the field (and the row, in the import report).
 LEFT_OUT: list[tuple[list[str], list[object], str, list[str]]] = [
-    (["姓名", "性别"], ["张三", "M"], "gender", ["male (男)", "female (女)"]),
+    (["姓名", "性别"], ["张三", "男女"], "gender", ["male (男)", "female (女)"]),
     (["姓名", "岗位类别"], ["张三", "社工"], "post", ["social_work_post (社会工作岗位)"]),
     (["姓名", "单位类型"], ["张三", "公司"], "org_type", ["social_work_station (社工站)"]),
     (["姓名", "证书等级", "取证日期"], ["张三", "中级", "2024-01-01"], "cert_level", ["senior"]),
@@ -428,6 +428,24 @@ def test_id_wins_over_contradicting_gender_and_birth_date() -> None:
     assert any(w.startswith("gender:") and "性别" in w for w in row.warnings)
     assert any(w.startswith("birth_date:") and "出生日期" in w for w in row.warnings)
     assert all(idn not in w for w in row.warnings)
+
+
+@pytest.mark.parametrize(
+    ("raw", "gender"),
+    [
+        ("男", Gender.MALE),
+        ("女性", Gender.FEMALE),
+        ("1", Gender.MALE),
+        ("2", Gender.FEMALE),
+        ("M", Gender.MALE),
+        ("f", Gender.FEMALE),
+        ("female", Gender.FEMALE),
+    ],
+)
+def test_sex_as_departments_write_it(raw: str, gender: Gender) -> None:
+    # 1 / 2: GB/T 2261.1's codes, as a government system's export writes them.
+    row = one_row(["姓名", "性别"], ["张三", raw])
+    assert row.gender is gender and not row.warnings
 
 
 @pytest.mark.parametrize(

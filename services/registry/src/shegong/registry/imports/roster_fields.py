@@ -112,7 +112,11 @@ _MAX_LEN = {"organization": 128} | dict.fromkeys(
 
 
 ENUMS: dict[str, Choices] = {
-    "gender": Choices(Gender, {"男性": "male", "女性": "female"}),
+    # 1 / 2 are GB/T 2261.1's codes (an export from a government system writes them).
+    "gender": Choices(
+        Gender,
+        {"男性": "male", "女性": "female", "1": "male", "2": "female", "m": "male", "f": "female"},
+    ),
     "org_type": Choices(OrgType),
     "post": Choices(Post),
     "cert_level": Choices(CertificateLevel),
