@@ -682,6 +682,11 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     # A 社区 column may name the committee itself: still the community.
     written = compare(listed, rec("tw:1", "范刚伟", township=None, community="东关社区居委会"))
     assert written is not None and written.evidence["region"]["level"] == "community"
+    # 泉望村委会 is 泉望村's committee, written with one 村.
+    village = rec("cl:3", "范刚伟", township=None, community="泉望村")
+    for written in ("泉望村委会", "泉望村村委会", "泉望村民委员会"):
+        found = compare(village, rec("tw:2", "范刚伟", township=None, community=written))
+        assert found is not None and found.evidence["region"]["level"] == "community", written
     # Any other employer names no community.
     other = compare(rec("mz:2", "范刚伟", org="东关社区社会工作服务站", township=None), listed)
     assert other is None or other.evidence["region"]["level"] != "community"

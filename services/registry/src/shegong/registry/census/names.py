@@ -114,6 +114,7 @@ def org_text(raw: str) -> str:
 
 
 _COMMITTEE = re.compile(r"(.+?(?:社区|村))(?:居民委员会|居委会|村民委员会|村委会)")
+_VILLAGE_COMMITTEE = re.compile(r"(.{2,}?)(?:村民委员会|村委会)")
 _ABOVE_COMMUNITY = re.compile(r".*(?:街道办事处|街道|镇|乡|区|县|市)(?=.{2,}(?:社区|村)$)")
 
 
@@ -125,10 +126,16 @@ def committee_community(raw: str | None) -> str | None:
     other organisation."""
     if not raw:
         return None
-    found = _COMMITTEE.fullmatch(org_text(raw))
-    if found is None:
-        return None
-    return _ABOVE_COMMUNITY.sub("", found.group(1), count=1) or None
+    text = org_text(raw)
+    found = _COMMITTEE.fullmatch(text)
+    if found is not None:
+        place = found.group(1)
+    else:  # 泉望村委会: the village's own 村 is the committee's (泉望村 + 村委会)
+        found = _VILLAGE_COMMITTEE.fullmatch(text)
+        if found is None:
+            return None
+        place = found.group(1) + "村"
+    return _ABOVE_COMMUNITY.sub("", place, count=1) or None
 
 
 @lru_cache(maxsize=100_000)
