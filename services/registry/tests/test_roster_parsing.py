@@ -153,6 +153,19 @@ def test_workbook_sent_with_a_csv_name_is_read_as_a_workbook() -> None:
     assert [r.name for r in result.rows] == ["张三"]
 
 
+def test_a_roster_behind_a_sheet_of_instructions_is_read_and_its_sheet_named() -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["填表说明：每人一行"])  # type: ignore[union-attr]
+    book.create_sheet("2026年花名册").append(["姓名", "性别"])
+    book["2026年花名册"].append(["张三", "男"])
+    out = io.BytesIO()
+    book.save(out)
+    result = parse_roster(out.getvalue(), "r.xlsx")
+    assert [(r.row_number, r.name) for r in result.rows] == [(2, "张三")]
+    assert result.sheet == "2026年花名册"
+    assert parse_roster(xlsx_bytes([["姓名"], ["张三"]]), "r.xlsx").sheet is None
+
+
 def test_excel_serial_dates_are_dates_and_other_numbers_are_not() -> None:
     rows = [["姓名", "入职日期", "取证日期", "证书等级"], ["张三", 45352, 45352.375, "社会工作师"]]
     rows.append(["李四", 7, None, None])

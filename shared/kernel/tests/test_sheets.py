@@ -204,6 +204,55 @@ def test_a_workbook_is_read_the_same_way() -> None:
     assert (number, sheet.header_row, parse_date(sheet.cell(cells, "hired_on"))) == (3, 2, MARCH_1)
 
 
+def workbook(sheets: dict[str, list[list[object]]]) -> openpyxl.Workbook:
+    book = openpyxl.Workbook()
+    book.remove(book.worksheets[0])
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    return book
+
+
+def saved(book: openpyxl.Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_sheet_of_instructions_in_front_is_passed_over_for_the_roster() -> None:
+    book = workbook(
+        {
+            "填表说明": [["填表说明：身份证号请设置为文本格式"], ["联系人：办公室"]],
+            "花名册": [["某区花名册"], ["姓名", "入职日期"], ["张三", dt.datetime(2024, 3, 1)]],
+            "汇总": [["姓名", "合计"]],
+        }
+    )
+    sheet = read_headed(saved(book), "r.xlsx", FIELDS, marker="name")
+    assert (sheet.sheet, sheet.header_row) == ("花名册", 2)
+    ((number, cells),) = list(sheet.rows)
+    assert (number, parse_date(sheet.cell(cells, "hired_on"))) == (3, MARCH_1)
+    # The roster in front: read as before, no sheet named.
+    assert read_headed(xlsx([["姓名"], ["张三"]]), "r.xlsx", FIELDS, marker="name").sheet is None
+    # No sheet has the column: refused, naming the sheets looked at.
+    del book["花名册"], book["汇总"]
+    book.create_sheet("统计").append(["电话"])
+    with pytest.raises(TabularFileError) as none:
+        read_headed(saved(book), "r.xlsx", FIELDS, marker="name")
+    assert "no 姓名 (name) column (sheets: 填表说明, 统计)" in none.value.message
+    assert "（工作表：填表说明、统计）" in none.value.message_zh
+
+
+def test_a_later_sheet_is_held_to_the_limits_as_the_first_is() -> None:
+    from shegong.kernel.data.tabular import FileLimitError
+
+    book = workbook({"说明": [["填表说明"]], "花名册": [["姓名"], ["张三"]]})
+    book["花名册"]["XFD1048576"] = "x"  # a dense reader would ask for 512 GiB
+    with pytest.raises(FileLimitError) as over:
+        read_headed(saved(book), "r.xlsx", FIELDS, marker="name")
+    assert over.value.limit in ("max_columns", "max_rows", "max_cells")
+
+
 def test_files_refused_whole_say_why_in_both_languages() -> None:
     with pytest.raises(TabularFileError) as none:
         read_headed("电话,地址\n1,2\n".encode(), "r.csv", FIELDS, marker="name")

@@ -125,6 +125,11 @@ class RosterImported(ApiModel):
     events: int = Field(description="Events the rows caused")
     last_position: int | None = Field(description="Position of the last event in the feed")
     rejected_rows: int
+    sheet: str | None = Field(
+        None,
+        description="The workbook's sheet read (读取的工作表) when it was not the first: "
+        "the first sheet with a 姓名 header row",
+    )
 
 
 class RegionsImported(ApiModel):

@@ -54,6 +54,7 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     events: int = 0
     last_position: int | None = None
+    sheet: str | None = None  # the workbook's sheet read, when it was not the first
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
@@ -96,6 +97,7 @@ class RosterImporter:
             department=department,
             rows_read=parsed.rows_read,
             ignored_columns=list(parsed.ignored_columns),
+            sheet=parsed.sheet,
         )
         report.rejected = [r.report() for r in parsed.rejections]
         _check_department_name(department_name)

@@ -109,6 +109,7 @@ class RosterParse:
     rows_read: int
     columns: dict[str, str]  # field → the header as written in the file
     header_row: int
+    sheet: str | None = None  # the workbook's sheet read, when it was not the first
 
     @property
     def rejected_rows(self) -> int:
@@ -299,6 +300,7 @@ class RosterReader:
         )
         self.encoding = sheet.encoding
         self.header_row = sheet.header_row
+        self.sheet = sheet.sheet
         self.columns = sheet.written
         self.ignored_columns = sheet.ignored
         self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
@@ -343,4 +345,5 @@ def parse_roster(
         rows_read=reader.rows_read,
         columns=reader.columns,
         header_row=reader.header_row,
+        sheet=reader.sheet,
     )

@@ -1,14 +1,16 @@
 """Opens one workbook in a child process, for :mod:`shegong.kernel.data.tabular`.
 
-``python -m shegong.kernel.data.sheet_worker '<limits as JSON>'`` reads the file's bytes on
-stdin and writes one pickled answer on stdout: ``("ok", rows)``, ``("limit", name,
+``python -m shegong.kernel.data.sheet_worker '<limits as JSON>' [sheet index]`` reads the
+file's bytes on stdin and writes one pickled answer on stdout: ``("ok", rows, sheet
+names)``, ``("limit", name,
 message, message_zh)`` or ``("unreadable", reason)``. Before python-calamine sees the file:
 
 1. the process's address space is capped (``RLIMIT_AS`` = ``memory_mb``): whatever the
    parser asks for beyond it fails here, in this process;
 2. every zip member is inflated as a stream and counted — a member that is bigger than
    its directory entry says fails its CRC check, and the total is capped;
-3. the first sheet's XML is scanned with expat for the cells' positions (``<c r="…">``,
+3. the sheet's XML (the first, or the one asked for) is scanned with expat for the cells'
+   positions (``<c r="…">``,
    ``<row r="…">``, or implied by order), and the used area is checked against
    ``max_rows``, ``max_columns`` and ``max_cells``, stopping at the first cell over a
    limit. calamine allocates the used area densely, so this is what bounds its memory.
@@ -62,35 +64,36 @@ def _attr(attrs: dict[str, str], name: str) -> str | None:
     return None
 
 
-def _first_sheet(archive: zipfile.ZipFile) -> list[str]:
-    """The member holding the workbook's first sheet (the one calamine reads); every
-    worksheet member when the workbook's relations cannot tell."""
+def _sheet_member(archive: zipfile.ZipFile, index: int) -> list[str]:
+    """The member holding the workbook's sheet ``index`` (in the workbook's order, as
+    calamine reads them); every worksheet member when the workbook's relations cannot tell."""
     names = set(archive.namelist())
     every = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
     try:
-        first: list[str] = []
-        rid: list[str] = []
+        found: list[str] = []
+        rids: list[str] = []
 
         def on_workbook(name: str, attrs: dict[str, str]) -> None:
-            if _local(name) == "sheet" and not rid:
-                rid.append(next(v for k, v in attrs.items() if k.endswith(":id")))
+            if _local(name) == "sheet":
+                rids.append(next(v for k, v in attrs.items() if k.endswith(":id")))
 
         parser = expat.ParserCreate()
         parser.StartElementHandler = on_workbook
         parser.Parse(archive.read("xl/workbook.xml"), True)
         rels = "xl/_rels/workbook.xml.rels"
+        wanted = rids[index] if index < len(rids) else None
 
         def on_rels(name: str, attrs: dict[str, str]) -> None:
-            if _local(name) == "Relationship" and rid and attrs.get("Id") == rid[0]:
+            if _local(name) == "Relationship" and wanted and attrs.get("Id") == wanted:
                 target = attrs.get("Target", "")
                 path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                first.append(posixpath.normpath(path))
+                found.append(posixpath.normpath(path))
 
         parser = expat.ParserCreate()
         parser.StartElementHandler = on_rels
         parser.Parse(archive.read(rels), True)
-        if first and first[0] in names:
-            return first[:1]
+        if found and found[0] in names:
+            return found[:1]
     except Exception:  # a workbook without the usual parts: scan every sheet
         pass
     return every
@@ -146,14 +149,14 @@ class _Extent:
             )
 
 
-def _scan_zip(data: bytes, limits: dict[str, Any]) -> None:
-    """Inflate every member as a stream (real sizes, CRCs), scanning the first sheet."""
+def _scan_zip(data: bytes, limits: dict[str, Any], index: int) -> None:
+    """Inflate every member as a stream (real sizes, CRCs), scanning sheet ``index``."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise _Unreadable(type(exc).__name__) from None
     with archive:
-        sheets = set(_first_sheet(archive))
+        sheets = set(_sheet_member(archive, index))
         total = 0
         for info in archive.infolist():
             parser = None
@@ -186,15 +189,18 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
+def _read(data: bytes, limits: dict[str, Any], index: int = 0) -> tuple[Any, ...]:
     if data.startswith(b"PK\x03\x04"):
-        _scan_zip(data, limits)
+        _scan_zip(data, limits, index)
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         # skip_empty_area=False: rows start at A1, so the index is the clerk's row number.
-        sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        names = list(workbook.sheet_names)
+        if index >= len(names):
+            return ("ok", [], names)
+        sheet = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for every failure
         raise _Unreadable(type(exc).__name__) from None
     extent = _Extent(limits, "sheet")
@@ -205,16 +211,17 @@ def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
         last = max(i for i, cell in enumerate(row, start=1) if not _blank(cell))
         extent._grow(number, last)
         rows.append((number, row))
-    return ("ok", rows)
+    return ("ok", rows, names)
 
 
 def main() -> None:
     limits = json.loads(sys.argv[1])
+    index = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     ceiling = int(limits["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     data = sys.stdin.buffer.read()
     try:
-        answer = _read(data, limits)
+        answer = _read(data, limits, index)
     except _Over as over:
         answer = over.answer
     except _Unreadable as err:

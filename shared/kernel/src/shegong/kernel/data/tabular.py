@@ -132,6 +132,8 @@ class Table:
     encoding: str | None
     delimiter: str | None
     rows: Iterator[tuple[int, Sequence[Cell]]]
+    sheets: tuple[str, ...] = ()  # a workbook's sheet names, in order
+    sheet: int = 0  # the one read
 
 
 class LoadedFile(bytes):
@@ -169,15 +171,18 @@ async def open_upload(
     return loaded, filename
 
 
-def read_table(data: bytes, filename: str, limits: Limits | None = None) -> Table:
-    """Open ``data`` (the file's bytes; ``filename`` only for messages and hints).
+def read_table(
+    data: bytes, filename: str, limits: Limits | None = None, *, sheet: int = 0
+) -> Table:
+    """Open ``data`` (the file's bytes; ``filename`` only for messages and hints); of a
+    workbook, sheet number ``sheet`` (0: the first; :attr:`Table.sheets` names them all).
 
     Checks ``limits`` (default: :meth:`Limits.from_env`) before and while parsing; the
     rows are read completely before this returns, so a file over a limit is refused
     before any row is used. Blocking: in a service, use :func:`open_upload`."""
-    if isinstance(data, LoadedFile) and data.table is not None:
+    if isinstance(data, LoadedFile) and data.table is not None and data.table.sheet == sheet:
         t = data.table
-        return Table(t.kind, t.encoding, t.delimiter, iter(data._rows))
+        return Table(t.kind, t.encoding, t.delimiter, iter(data._rows), t.sheets, t.sheet)
     limits = limits or Limits.from_env()
     if len(data) > limits.max_bytes:
         raise FileLimitError(
@@ -190,8 +195,8 @@ def read_table(data: bytes, filename: str, limits: Limits | None = None) -> Tabl
     if data.startswith((_ZIP, _OLE)):
         if data.startswith(_ZIP):
             _check_zip(data, filename, limits)
-        rows = _workbook_rows(data, filename, limits)
-        return Table("workbook", None, None, iter(rows))
+        rows, sheets = _workbook_rows(data, filename, limits, sheet)
+        return Table("workbook", None, None, iter(rows), sheets, sheet)
     head = data[:512].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")):
         raise TabularFileError(
@@ -239,9 +244,18 @@ def _check_zip(data: bytes, filename: str, limits: Limits) -> None:
         )
 
 
-def _workbook_rows(data: bytes, filename: str, limits: Limits) -> list[tuple[int, Sequence[Cell]]]:
-    """The first sheet's non-blank rows, read by ``sheet_worker`` in a child process."""
-    command = [sys.executable, "-m", "shegong.kernel.data.sheet_worker", json.dumps(asdict(limits))]
+def _workbook_rows(
+    data: bytes, filename: str, limits: Limits, sheet: int = 0
+) -> tuple[list[tuple[int, Sequence[Cell]]], tuple[str, ...]]:
+    """Sheet ``sheet``'s non-blank rows and the sheets' names, read by ``sheet_worker`` in
+    a child process."""
+    command = [
+        sys.executable,
+        "-m",
+        "shegong.kernel.data.sheet_worker",
+        json.dumps(asdict(limits)),
+        str(sheet),
+    ]
     try:
         done = subprocess.run(
             command, input=data, capture_output=True, timeout=limits.timeout_s, check=False
@@ -265,7 +279,7 @@ def _workbook_rows(data: bytes, filename: str, limits: Limits) -> list[tuple[int
     if answer[0] == "unreadable":
         raise _unreadable(filename, answer[1])
     rows: list[tuple[int, Sequence[Cell]]] = answer[1]
-    return rows
+    return rows, tuple(answer[2])
 
 
 class _SafeUnpickler(pickle.Unpickler):

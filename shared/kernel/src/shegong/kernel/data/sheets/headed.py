@@ -6,6 +6,8 @@ being the Chinese label its messages use — plus its own rules for the values.
 
 * **The header row** is the first of the first 10 non-blank rows that has the
   ``marker`` field's column; title lines above it (定西市社会工作人才花名册) are skipped.
+  A workbook whose first sheet has no such row (a 填表说明 sheet in front) is read from
+  its first sheet that has one (:attr:`HeadedSheet.sheet` names it).
 * **Headers match** in Chinese as departments write them or by the English field name,
   ignoring spaces (full-width too), ``*`` (required markers), ``_``/``-``/``:``, case,
   bracket width, and a trailing bracketed note (出生日期（yyyy-mm-dd）; the note is kept
@@ -24,14 +26,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
 
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
-from shegong.kernel.data.tabular import Cell, TabularFileError, read_table
+from shegong.kernel.data.tabular import Cell, Table, TabularFileError, read_table
 
 __all__ = [
     "HEADER_SCAN",
@@ -44,6 +46,7 @@ __all__ = [
 
 Fields = Mapping[str, Sequence[str]]
 HEADER_SCAN = 10  # title lines tolerated above the header
+MAX_SHEETS = 10  # a workbook's sheets looked at for the header row
 
 _HEADER_DROP = re.compile(r"[\s*_\-:]+")
 _BRACKET_NOTE = re.compile(r"\([^()]*\)$")
@@ -145,6 +148,7 @@ class HeadedSheet:
     _rows: Iterator[tuple[int, Sequence[Cell]]]
     # field → further columns meaning it, best first (``duplicates="coalesce"`` only)
     alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    sheet: str | None = None  # the workbook's sheet read, when it was not the first
 
     @property
     def rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
@@ -201,22 +205,28 @@ def read_headed(
     lookup = _Lookup(fields, suffixes)
     label = lookup.label
     table = read_table(data, filename)
-    head: list[tuple[int, Sequence[Cell]]] = []
 
     def is_header(cells: Sequence[Cell]) -> bool:
         return any(isinstance(c, str) and lookup.field(c)[0] == marker for c in cells)
 
-    for item in table.rows:
-        head.append(item)
-        if len(head) >= HEADER_SCAN or is_header(item[1]):
+    head, header_at = _find_header(table, is_header)
+    first_head = head
+    sheet_read: str | None = None
+    for index in range(1, min(len(table.sheets), MAX_SHEETS)) if header_at is None else ():
+        other = read_table(data, filename, sheet=index)
+        head, header_at = _find_header(other, is_header)
+        if header_at is not None:
+            table, sheet_read = other, table.sheets[index]
             break
-    header_at = next((i for i, (_, cells) in enumerate(head) if is_header(cells)), None)
     if header_at is None:
-        found = [h for h in (header_text(c) for c in head[0][1]) if h] if head else []
+        found = [h for h in (header_text(c) for c in first_head[0][1]) if h] if first_head else []
+        sheets = f" (sheets: {', '.join(table.sheets)})" if len(table.sheets) > 1 else ""
+        sheets_zh = f"（工作表：{'、'.join(table.sheets)}）" if len(table.sheets) > 1 else ""
         raise TabularFileError(
-            f"{filename}: no {label[marker]} ({marker}) column; headers found: "
+            f"{filename}: no {label[marker]} ({marker}) column{sheets}; headers found: "
             f"{', '.join(found) or 'none'}",
-            f"文件“{filename}”缺少必填列“{label[marker]}”；找到的列：{'、'.join(found) or '无'}",
+            f"文件“{filename}”缺少必填列“{label[marker]}”{sheets_zh}；"
+            f"找到的列：{'、'.join(found) or '无'}",
         )
     header_row, header = head[header_at]
     columns: dict[str, int] = {}
@@ -277,7 +287,20 @@ def read_headed(
         width=len(header),
         _rows=chain(head[header_at + 1 :], table.rows),
         alternates=alternates,
+        sheet=sheet_read,
     )
+
+
+def _find_header(
+    table: Table, is_header: Callable[[Sequence[Cell]], bool]
+) -> tuple[list[tuple[int, Sequence[Cell]]], int | None]:
+    """The rows read up to the header row (at most :data:`HEADER_SCAN`), and its index."""
+    head: list[tuple[int, Sequence[Cell]]] = []
+    for item in table.rows:
+        head.append(item)
+        if len(head) >= HEADER_SCAN or is_header(item[1]):
+            break
+    return head, next((i for i, (_, cells) in enumerate(head) if is_header(cells)), None)
 
 
 def _blank(cell: Cell) -> bool:
