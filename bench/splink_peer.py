@@ -12,18 +12,28 @@ from typing import Any
 from census_score import Result, score
 from cities import City
 
-# Headers → one schema: what a Splink user does first.
-_SCHEMA = {
-    "name": ("姓名",),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码"),
-    "sex": ("性别",),
-    "birth_date": ("出生日期",),
-    "phone": ("手机号", "手机号码", "联系电话", "电话"),
-    "organization": ("工作单位", "单位名称"),
-    "county": ("区县", "所属区县"),
-    "township": ("乡镇街道", "乡镇(街道)", "街道"),
-    "community": ("社区村", "社区(村)", "社区"),
+# Headers → one schema: what a Splink user does first, with every header their files use
+# (the registry's own list of how departments write each header, so that both sides read
+# the same columns: the comparison is of the linkage, not of the header mapping).
+_FIELDS = {
+    "name": "name",
+    "id_number": "id_number",
+    "sex": "gender",
+    "birth_date": "birth_date",
+    "phone": "phone",
+    "organization": "organization",
+    "county": "county",
+    "township": "township",
+    "community": "community",
 }
+
+
+def _schema() -> dict[str, tuple[str, ...]]:
+    from shegong.registry.imports.roster_fields import FIELDS
+
+    return {column: tuple(FIELDS[field]) for column, field in _FIELDS.items()}
+
+
 _DATE = re.compile(
     r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{4})(\d{2})(\d{2})"
 )
@@ -81,11 +91,12 @@ def splink_rows(city: City, cleaning: str = "standard") -> list[dict[str, Any]]:
     (OpenCC t2s) in names and organisations, 15-digit IDs to 18 (GB 11643), and birth date
     and sex taken from a valid ID number where their cells are blank."""
     to_simple = _t2s() if cleaning == "standard" else (lambda text: text)
+    schema = _schema()
     out = []
     for roster in city.rosters:
         for row in roster.rows:
             rec: dict[str, Any] = {"unique_id": f"{roster.code}:{row['记录编号']}"}
-            for column, headers in _SCHEMA.items():
+            for column, headers in schema.items():
                 raw = next((row[h] for h in headers if row.get(h)), "")
                 if column == "birth_date":
                     rec[column] = _iso_date(raw) if raw else None
