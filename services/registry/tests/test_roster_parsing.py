@@ -483,8 +483,10 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("0931-8123456", "+869318123456", None),
         ("1381234567", None, "10 digits"),
         ("13812345678 转 2", None, "letters"),
-        ("12345678901", None, "not a valid"),
+        ("12345678901", None, "still compared in the census"),
+        ("12345", None, "not a valid"),
         ("1381234567/13912345678", "13912345678", "several"),
+        ("174-1590-3204", None, "still compared in the census"),  # a mobile's shape, unallocated
     ],
 )
 def test_bad_phone_is_dropped_with_a_warning(raw: str, phone: str, warning: str | None) -> None:
@@ -496,6 +498,8 @@ def test_bad_phone_is_dropped_with_a_warning(raw: str, phone: str, warning: str 
         (text,) = row.warnings
         assert text.startswith("phone:") and warning in text and "手机号" in text
         assert raw not in text
+    # Kept for the census's comparison only (hashed there), never as a contact.
+    assert (row.phone_digits is not None) == ("census" in (warning or ""))
 
 
 @pytest.mark.slow

@@ -156,6 +156,11 @@ class _RowParser:
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]])
         phone, phone_problem = phone_cell(row[index["phone"]])
         phone_digits = None if phone else well_formed_phone(row[index["phone"]])
+        if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
+            phone_problem = (
+                "is not a number in use; not kept as a contact, still compared in the census",
+                "不是在用的号码，不作为联系方式保存，仍用于人员库比对",
+            )
         if phone_problem:
             warnings.append(_warning("phone", *phone_problem))
 
