@@ -118,8 +118,10 @@ class MatchModel:
     def name_weight(self, name_count: float, common: bool) -> float:
         """Weight of an exact name seen ``name_count`` times in the census. Its u is the
         chance that *another person's* record carries the name: the records of the person
-        at hand (``records_per_person`` on average) are not other people's."""
-        others = max(name_count - self.records_per_person, 1.0)
+        at hand (``records_per_person`` on average) are not other people's. A name no other
+        person is seen to carry still has its base rate in the population (the floors, a
+        frequency: the same name weighs the same in a census of any size)."""
+        others = max(name_count - self.records_per_person, 0.0)
         tf = max(others / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
         return math.log2(self.m["name"][NAME_EXACT] / min(tf, 0.5))
 
