@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from shegong.kernel.testing import eventually
-from shegong.registry.census import model as census_model
+from shegong.registry.census import training as census_training
 from shegong.registry.census.model import LINK_AT, REVIEW_AT
 from shegong.testkit.census_city import (
     generate_city,
@@ -237,13 +237,13 @@ async def test_the_model_is_learned_on_request_published_and_explained(
     c = city.client
     # Learning runs off the event loop's thread (the service answers meanwhile).
     learned_on: list[str] = []
-    train = census_model.train
+    train = census_training.train
 
     def recording_train(*args: Any, **kwargs: Any) -> Any:
         learned_on.append(threading.current_thread().name)
         return train(*args, **kwargs)
 
-    monkeypatch.setattr(census_model, "train", recording_train)
+    monkeypatch.setattr(census_training, "train", recording_train)
     rows = [
         person_row(记录编号=f"M{i}", 姓名=name, 身份证号=resident_id(date(1980, 1, 1 + i), i))
         for i, name in enumerate(("陈晓东", "林美玲", "高建华", "罗文静"))

@@ -104,6 +104,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "region": ("null", "community", "township", "county", "else"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
+PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
