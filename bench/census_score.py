@@ -100,7 +100,7 @@ def print_table(city: City, results: list[Result], extra: list[tuple[str, str]])
     print("-" * (width + col * len(results)))
     for r in results:
         for k, v in r.detail.items():
-            shown = f"{v:.1f} s" if isinstance(v, float) else f"{v:,}"
+            shown = f"{v:.1f} s" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else v
             print(f"  {r.system}: {k} {shown}")
     for k, v in extra:
         print(f"  {k}: {v}")

@@ -138,6 +138,13 @@ WORKFORCE = {
     "senior": 3,
     "expert_pool": 2,
     "by_level": {"assistant": 300, "intermediate": 150, "senior": 6},
+    "basis": "best_estimate",
+    "review": {
+        "queued_pairs": 12,
+        "counted_as_one": 9,
+        "persons_linked": 1300,
+        "persons_estimated": 1291,
+    },
 }
 
 TRAINING_INDICATORS = {
@@ -239,6 +246,9 @@ async def test_the_key_goes_to_the_services_and_stays_out_of_reach_of_scripts() 
         }
         # The figure shown is the API's; the service that failed says so, the rest shows.
         assert 'data-value="1234"' in page.text
+        # While pairs wait for a clerk the figures say they are the best estimate.
+        basis = page.text.split('data-testid="workforce-basis">', 1)[1].split("</p>", 1)[0]
+        assert "最佳估计" in basis and 'data-value="9"' in basis and 'data-value="12"' in basis
         assert "服务返回错误" in page.text and "no such year" in page.text
         assert "key …0001" in page.text or "密钥 …0001" in page.text
         await client.post("/logout")

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from shegong.kernel.testing import eventually
-from shegong.registry.census import model as census_model
+from shegong.registry.census import training as census_training
 from shegong.registry.census.model import LINK_AT, REVIEW_AT
 from shegong.testkit.census_city import (
     generate_city,
@@ -237,13 +237,13 @@ async def test_the_model_is_learned_on_request_published_and_explained(
     c = city.client
     # Learning runs off the event loop's thread (the service answers meanwhile).
     learned_on: list[str] = []
-    train = census_model.train
+    train = census_training.train
 
     def recording_train(*args: Any, **kwargs: Any) -> Any:
         learned_on.append(threading.current_thread().name)
         return train(*args, **kwargs)
 
-    monkeypatch.setattr(census_model, "train", recording_train)
+    monkeypatch.setattr(census_training, "train", recording_train)
     rows = [
         person_row(记录编号=f"M{i}", 姓名=name, 身份证号=resident_id(date(1980, 1, 1 + i), i))
         for i, name in enumerate(("陈晓东", "林美玲", "高建华", "罗文静"))
@@ -443,6 +443,76 @@ async def test_workforce_indicators_from_the_merged_census(city) -> None:
     assert (
         await c.get("/indicators/workforce", params={"year": 2024, "region": "火星"})
     ).status_code == 404
+
+
+async def test_indicators_count_a_likely_queued_pair_as_one_person_until_a_clerk_decides(
+    city,
+) -> None:
+    c = city.client
+    # 赵明远 holds a social-work post; 赵明, same birth date, one character short, another
+    # employer and no hire date, holds a certificate: the model is unsure they are one
+    # person, so a clerk should say.
+    post = person_row(
+        记录编号="A1",
+        姓名="赵明远",
+        出生日期="1985-07-07",
+        工作单位="岷县社工协会",
+        岗位类别="社会工作岗位",
+        入职日期="2023-03-01",
+    )
+    cert = person_row(
+        记录编号="B1",
+        姓名="赵明",
+        出生日期="1985-07-07",
+        工作单位="漳县民政局",
+        证书等级="社会工作师",
+        取证日期="2024-06-01",
+    )
+    await import_roster(c, "civil-affairs", roster([post]))
+    await import_roster(c, "education", roster([cert]))
+    await settled(c)
+    queue = (await c.get("/census/review")).json()
+    assert queue["total"] == 1 and REVIEW_AT <= queue["pairs"][0]["score"] < LINK_AT
+
+    async def indicators(**params: str) -> dict[str, Any]:
+        r = await c.get("/indicators/workforce", params={"year": 2024, **params})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    best, linked = await indicators(), await indicators(basis="linked")
+    waiting = {"queued_pairs": 1, "counted_as_one": 1, "persons_linked": 2, "persons_estimated": 1}
+    assert best["basis"] == "best_estimate" and best["review"] == waiting
+    assert linked["basis"] == "linked" and linked["review"] == waiting
+    # Best estimate: one professional, certified this year; linked: the certificate
+    # belongs to a second person who holds no post, so nobody is certified.
+    assert (best["professionals"], best["certified"], best["newly_certified"]) == (1, 1, 1)
+    assert (linked["professionals"], linked["certified"], linked["newly_certified"]) == (1, 0, 0)
+    table = (await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})).text
+    assert table.splitlines()[0].startswith("口径：最佳估计") and "1 of 1 pairs" in table
+    linked_table = await c.get(
+        "/indicators/workforce", params={"year": 2024, "format": "table", "basis": "linked"}
+    )
+    assert linked_table.text.splitlines()[0].startswith("口径：已确认链接")
+    bad = {"year": 2024, "basis": "guess"}
+    assert (await c.get("/indicators/workforce", params=bad)).status_code == 422
+
+    # The clerk's decision wins: "not the same" and the estimate follows the persons.
+    r = await c.post(
+        "/census/review", json={"a": "civil-affairs:A1", "b": "education:B1", "same": False}
+    )
+    assert r.status_code == 202, r.text
+    await settled(c)
+    best = await indicators()
+    assert best["review"] == {
+        "queued_pairs": 0,
+        "counted_as_one": 0,
+        "persons_linked": 2,
+        "persons_estimated": 2,
+    }
+    assert (best["professionals"], best["certified"]) == (1, 0)
+    assert (await indicators(basis="linked"))["certified"] == 0
+    table = (await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})).text
+    assert "口径" not in table
 
 
 async def test_expert_pool_admits_only_intermediate_or_above(city) -> None:

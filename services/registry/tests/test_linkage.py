@@ -690,3 +690,47 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     # Any other employer names no community.
     other = compare(rec("mz:2", "范刚伟", org="东关社区社会工作服务站", township=None), listed)
     assert other is None or other.evidence["region"]["level"] != "community"
+
+
+def test_an_office_number_written_for_a_units_staff_weighs_as_shared() -> None:
+    """A unit writes its office landline for each of its staff: the phone agrees between
+    colleagues with different names, which says much less than a person's own number. Its
+    weight follows how many records carry it under other names, in any order; colleagues
+    are neither linked nor queued, and a colleague's namesake with her own mobile still
+    links to her on that mobile."""
+    from shegong.registry.census.model import DEFAULT_MODEL
+
+    # A model as a city learns it: a different name is strong evidence of two people.
+    name_m, name_u = list(DEFAULT_MODEL.m["name"]), list(DEFAULT_MODEL.u["name"])
+    name_m[4], name_u[4] = 0.003, 0.997
+    model = replace(
+        DEFAULT_MODEL,
+        m={**DEFAULT_MODEL.m, "name": tuple(name_m)},
+        u={**DEFAULT_MODEL.u, "name": tuple(name_u)},
+    )
+    office = "0874-4022758"
+    staff = ["张建国", "李秀兰", "王德明", "赵丽华", "陈志强", "刘桂芳", "杨文博", "黄海燕"]
+    unit = {"org": "陆良县同乐镇银杏村村民委员会", "community": "银杏村", "township": "同乐镇"}
+    records = [rec(f"disabled:{i}", n, phone=office, **unit) for i, n in enumerate(staff)]
+    records.append(rec("health:1", "赵丽华", phone="13987654321", birth=date(1980, 3, 4), **unit))
+    records.append(rec("aging:1", "赵丽华", phone="13987654321", **unit))
+    linkers = []
+    for ordered in (records, records[::-1]):
+        linker = Linker(model=model)
+        for record in ordered:
+            linker.add(record)
+        linkers.append(linker)
+    first, second = linkers
+    assert partition(first) == partition(second)
+    assert [(r.a, r.b, r.score) for r in first.review_queue()] == [
+        (r.a, r.b, r.score) for r in second.review_queue()
+    ]
+    assert not any(
+        r.a.startswith("disabled:") and r.b.startswith("disabled:") for r in first.review_queue()
+    )
+    assert len({first.person_of(r.key) for r in records[:8]}) == 8
+    own = [link for link in first.links("aging:1") if "health:1" in (link.a, link.b)]
+    assert own and own[0].evidence["phone"]["level"] == "exact"
+    office_weight = first._phone_weight_of(first._recs["disabled:0"].phone)
+    assert office_weight is not None
+    assert office_weight < own[0].evidence["phone"]["weight"] - 5

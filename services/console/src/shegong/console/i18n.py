@@ -106,6 +106,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "disagreements": ("不一致之处", "Where they disagree"),
     "no_disagreements": ("各部门记录一致", "The records agree"),
     "review_queue": ("待审核配对", "Review queue"),
+    "basis_best_estimate": (
+        "口径：最佳估计（待审核配对中匹配概率 ≥ 0.5 的按一人计，人工判定后以判定为准）",
+        "Basis: best estimate (pairs awaiting review from match probability 0.5 count as one "
+        "person until a clerk decides)",
+    ),
     "same_person": ("同一人", "Same person"),
     "different_persons": ("不同人", "Different persons"),
     "decided": ("已决定", "Decided"),

@@ -22,9 +22,10 @@ from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
     mask_id_number,
+    mask_phone,
     parse_resident_id,
 )
-from shegong.registry.census.comparison import CensusRecord
+from shegong.registry.census.comparison import CensusRecord, phone_kind
 from shegong.registry.census.names import TRADITIONAL_TO_SIMPLIFIED
 from shegong.registry.imports.roster import well_formed_phone
 
@@ -476,6 +477,8 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
         birth_date=birth,
         sex=sex,
         phone_hash=phone_hash,
+        # From the masked form, as the census's projection has it.
+        phone_kind=phone_kind(mask_phone(row.phone)) if phone_hash and row.phone else None,
         organization=row.organization,
         county=row.county,
         township=row.township,

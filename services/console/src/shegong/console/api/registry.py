@@ -122,6 +122,25 @@ class Link(BaseModel):
     score: int | float
 
 
+class PendingReview(BaseModel):
+    """
+    The review queue behind a figure: pairs waiting for a clerk, and how many of them
+    the best estimate counts as one person.
+    """
+
+    counted_as_one: int = Field(
+        ...,
+        description=(
+            "Queued pairs the best estimate counts as one person (match probability"
+            " from 0.5, no hard constraint against it); on the linked basis, what the"
+            " best estimate would count"
+        ),
+    )
+    persons_estimated: int = Field(..., description="Persons in the best estimate")
+    persons_linked: int = Field(..., description="Persons as linked (a queued pair: two)")
+    queued_pairs: int = Field(..., description="Pairs in the review queue")
+
+
 class PersonSummary(BaseModel):
     """
     One person as a row: merged facts, where they stand today, and every record.
@@ -314,6 +333,13 @@ class WorkforceIndicators(BaseModel):
 
     as_of: CensusAsOf
     as_of_date: date
+    basis: Literal["best_estimate", "linked"] = Field(
+        ...,
+        description=(
+            "best_estimate (最佳估计): a queued pair from match probability 0.5 counted"
+            " as one person until a clerk decides; linked (已确认): linked persons only"
+        ),
+    )
     by_level: dict[str, int]
     certified: int
     certified_in_community: int
@@ -330,6 +356,7 @@ class WorkforceIndicators(BaseModel):
     professionals_prev: int
     professionals_yoy: int | float | None
     region: str | None
+    review: PendingReview
     senior: int
     urban_population: int | None
     year: int

@@ -200,12 +200,20 @@ def census_router(
             date | None,
             Query(description="a day of the year (default 31 Dec); YoY against a year before"),
         ] = None,
+        basis: Annotated[
+            Literal["best_estimate", "linked"],
+            Query(
+                description="best_estimate: each pair awaiting a clerk counted as one person "
+                "from match probability 0.5 (a clerk's decision always wins); linked: "
+                "linked persons only"
+            ),
+        ] = "best_estimate",
     ) -> Any:
         if as_of is not None and as_of.year != year:
             raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
         async with reading(engine) as conn:
             try:
-                result = await queries.workforce(conn, year, region, as_of)
+                result = await queries.workforce(conn, year, region, as_of, basis)
             except ValueError as err:
                 raise HTTPException(404, str(err)) from None
         if format == "table":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -204,6 +204,20 @@ class Quality(ApiModel):
     departments: dict[str, DepartmentQuality]
 
 
+class PendingReview(ApiModel):
+    """The review queue behind a figure: pairs waiting for a clerk, and how many of them
+    the best estimate counts as one person."""
+
+    queued_pairs: int = Field(description="Pairs in the review queue")
+    counted_as_one: int = Field(
+        description="Queued pairs the best estimate counts as one person (match "
+        "probability from 0.5, no hard constraint against it); on the linked basis, "
+        "what the best estimate would count"
+    )
+    persons_linked: int = Field(description="Persons as linked (a queued pair: two)")
+    persons_estimated: int = Field(description="Persons in the best estimate")
+
+
 class WorkforceIndicators(ApiModel):
     """Workforce indicators as of a day (31 Dec by default); ``*_prev`` a year before."""
 
@@ -227,4 +241,9 @@ class WorkforceIndicators(ApiModel):
     expert_pool: int
     certified_in_community: int
     by_level: dict[str, int]
+    basis: Literal["best_estimate", "linked"] = Field(
+        description="best_estimate (最佳估计): a queued pair from match probability 0.5 "
+        "counted as one person until a clerk decides; linked (已确认): linked persons only"
+    )
+    review: PendingReview
     as_of: CensusAsOf

@@ -1,11 +1,13 @@
-"""The linker's block index: which records share a block key, and how many records carry
-each name — what decides which pairs are compared (blocking) and how much an exact name
-weighs (its frequency bucket). When a name's bucket or a block's crowding changes, the
-records concerned are re-scored, so the partition does not depend on the records' order.
+"""The linker's block index: which records share a block key, how many records carry
+each name and how shared each phone is — what decides which pairs are compared
+(blocking) and how much an exact name or phone weighs (their frequency buckets). When a
+name's or a phone's bucket or a block's crowding changes, the records concerned are
+re-scored, so the partition does not depend on the records' order.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -29,6 +31,19 @@ class BlockIndex:
         count = len(self._by_name.get(name, ()))
         return _bucket(count), count > NAME_BLOCK_MAX
 
+    def _phone_bucket(self, phone: str) -> int:
+        """How shared a phone is: 0 while its records carry one name (a person's own
+        number), else 1 + the frequency bucket of its records under other names than the
+        most frequent one (a unit's office number written for its staff)."""
+        bucket = self._blocks.get(("p", phone))
+        if not isinstance(bucket, set):
+            return 0
+        if len(bucket) > BLOCK_MAX:
+            others = len(bucket)
+        else:
+            others = len(bucket) - max(Counter(self._recs[k].name for k in bucket).values())
+        return _bucket(others) + 1 if others else 0
+
     def _crowded(self, block: tuple[Any, ...]) -> bool:
         bucket = self._blocks.get(block)
         return isinstance(bucket, set) and len(bucket) > BLOCK_MAX and block[0] != "i"
@@ -39,6 +54,7 @@ class BlockIndex:
         """What scoring depends on besides the records: names' frequencies, blocks' crowding."""
         out: dict[tuple[str, Any], Any] = {("n", n): self._frequency(n) for n in names}
         out.update({("b", b): self._crowded(b) for b in blocks})
+        out.update({("f", b[1]): self._phone_bucket(b[1]) for b in blocks if b[0] == "p"})
         return out
 
     def _flipped(self, before: Mapping[tuple[str, Any], Any]) -> set[str]:
@@ -48,8 +64,10 @@ class BlockIndex:
         for (kind, value), was in before.items():
             if kind == "n" and self._frequency(value) != was:
                 dirty |= self._by_name.get(value, set())
-            elif kind == "b" and self._crowded(value) != was:
-                bucket = self._blocks.get(value)
+            elif (kind == "b" and self._crowded(value) != was) or (
+                kind == "f" and self._phone_bucket(value) != was
+            ):
+                bucket = self._blocks.get(value if kind == "b" else ("p", value))
                 dirty |= bucket if isinstance(bucket, set) else {bucket} if bucket else set()
         return dirty
 

@@ -18,7 +18,8 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
              where one side gives only the year (written as 1 January) or only the
              month (its 1st); else
 sex          same; else
-phone        same normalised number; else
+phone        same normalised number; a mobile and a landline (a unit's office number
+             written for the person beside their own mobile); else
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
@@ -56,6 +57,7 @@ __all__ = [
     "Features",
     "compare_levels",
     "id_fragment",
+    "phone_kind",
     "veto",
 ]
 
@@ -79,6 +81,7 @@ class CensusRecord:
     # Keyed hashes of the reported number's four parts (region 6, birth date 8, order 3,
     # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
     id_parts: str | None = None
+    phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
 
 
 # The comparisons, in order, and the names of their levels (index 0 is "null").
@@ -96,12 +99,28 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else"),
+    "phone": ("null", "exact", "else", "mobile vs landline"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
+PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
+
+
+def phone_kind(masked: str | None) -> str | None:
+    """Whether a phone, in its masked canonical form, is a mobile or a landline: a Chinese
+    mobile is kept as its 11 digits (``138****5678``), anything else in E.164
+    (``+86*********67``: a landline and its area code); a number as written from 0 is a
+    landline too. None where the form does not say."""
+    if not masked:
+        return None
+    text = masked.strip()
+    if text[:1] == "1":
+        return "mobile"
+    if text.startswith("+86") or (text[:1] == "0" and text[1:2] not in ("0", "")):
+        return "landline"
+    return None
 
 
 def id_fragment(masked: str | None) -> str | None:
@@ -125,6 +144,7 @@ class Features:
         "org_text",
         "parts",
         "phone",
+        "phone_kind",
         "pinyin",
         "record",
         "sex",
@@ -141,6 +161,7 @@ class Features:
         self.parts = _parts(record)
         self.sex = record.sex or None
         self.phone = record.phone_hash or None
+        self.phone_kind = record.phone_kind if self.phone else None
         self.county = region_name(record.county)
         self.township = region_name(record.township)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
@@ -281,6 +302,15 @@ def _region_level(x: Features, y: Features) -> int:
     return 0
 
 
+def _phone_level(x: Features, y: Features) -> int:
+    if x.phone is None or y.phone is None:
+        return 0
+    if x.phone == y.phone:
+        return 1
+    kinds = {x.phone_kind, y.phone_kind}
+    return 3 if kinds == {"mobile", "landline"} else 2
+
+
 def _same(a: object, b: object) -> int:
     if a is None or b is None:
         return 0
@@ -294,7 +324,7 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
         _name_level(x, y),
         _birth_level(x, y),
         _same(x.sex, y.sex),
-        _same(x.phone, y.phone),
+        _phone_level(x, y),
         _org_level(x, y),
         _region_level(x, y),
     )

@@ -39,15 +39,37 @@ def _fmt(key: str, value: Any) -> str:
     return f"{value:,}"
 
 
+def basis_line(ind: Mapping[str, Any]) -> str | None:
+    """What the figures count while pairs wait for a clerk (None when none waits)."""
+    review = ind.get("review") or {}
+    waiting = review.get("queued_pairs", 0)
+    if not waiting:
+        return None
+    if ind.get("basis") == "linked":
+        return (
+            f"口径：已确认链接，待核对 {waiting:,} 对按两人计 · basis: linked only, "
+            f"{waiting:,} pairs awaiting a clerk counted as two persons"
+        )
+    one = review.get("counted_as_one", 0)
+    return (
+        f"口径：最佳估计，待核对 {waiting:,} 对中 {one:,} 对按一人计（匹配概率 ≥ 0.5）· "
+        f"basis: best estimate, {one:,} of {waiting:,} pairs awaiting a clerk counted as "
+        "one person (match probability ≥ 0.5)"
+    )
+
+
 def format_table(ind: Mapping[str, Any]) -> str:
-    """The indicators as the reports print them: ``1,699``, ``+51.3 %``, ``34.4 %``, ``18.2``."""
+    """The indicators as the reports print them: ``1,699``, ``+51.3 %``, ``34.4 %``, ``18.2``;
+    a first line says the basis while pairs wait for a clerk."""
     rows = [(f"{zh} {en}", _fmt(key, ind.get(key))) for key, (zh, en) in _LABELS.items()]
     levels = ind.get("by_level") or {}
     rows.append(("证书等级 certificate levels", ""))
     for lvl in CertificateLevel:
         rows.append((f"  {lvl.zh} {lvl.value}", _fmt("by_level", levels.get(lvl.value, 0))))
     width = max(_width(label) for label, _ in rows)
-    return "\n".join(f"{label}{' ' * (width - _width(label))}  {val:>10}" for label, val in rows)
+    lines = [f"{label}{' ' * (width - _width(label))}  {val:>10}" for label, val in rows]
+    basis = basis_line(ind)
+    return "\n".join([basis, *lines] if basis else lines)
 
 
 def _width(text: str) -> int:

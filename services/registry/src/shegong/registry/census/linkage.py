@@ -19,7 +19,7 @@ How a partition is made
 * **Constrained clustering** (:mod:`.clustering`): clerks' decisions first, then
   candidate edges by weight, joined at ``LINK_AT`` against the other persons the records
   match as well; never two valid ID numbers or a clerk's "not same".
-* **Learning.** ``train()`` learns a new model from the records (``model.train``: u from
+* **Learning.** ``train()`` learns a new model from the records (``training.train``: u from
   random pairs, m by EM per blocking rule, λ from shared ID numbers), re-scores every
   edge and returns only the decisions that changed. With ``auto_train`` the linker
   trains itself when the census reaches ``MIN_TRAIN`` records and each time it doubles.
@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from shegong.registry.census import model as fs
+from shegong.registry.census import training
 from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
 from shegong.registry.census.clustering import Clustering
 from shegong.registry.census.comparison import CensusRecord, id_fragment
@@ -105,6 +105,7 @@ class Linker(Clustering, BlockIndex):
         self._active: dict[str, dict[str, Link]] = {}
         self._queue: dict[tuple[str, str], Review] = {}
         self._name_weights: dict[tuple[str, int], float] = {}
+        self._phone_weights: dict[int, float] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
         # What changed since the last drain_changes(): for a store that mirrors the state.
         self._changed_keys: set[str] = set()
@@ -182,7 +183,7 @@ class Linker(Clustering, BlockIndex):
         features = [self._recs[k] for k in keys]
         index = {k: i for i, k in enumerate(keys)}
         linked = sum(len(m) * (len(m) - 1) // 2 for m in self._members.values())
-        model = fs.train(
+        model = training.train(
             features,
             self._blocks,
             index,
@@ -198,6 +199,7 @@ class Linker(Clustering, BlockIndex):
         self.model = model
         self.trained_at = model.records
         self._name_weights.clear()
+        self._phone_weights.clear()
         for key in self._recs:
             self._rescore(key)
         return self._recluster(self._component(set(self._recs)), removed=set())
@@ -279,6 +281,16 @@ class Linker(Clustering, BlockIndex):
             )
         return found
 
+    def _phone_weight_of(self, phone: str | None) -> float | None:
+        """An exact phone's weight where others' records carry it too (None: the model's)."""
+        bucket = self._phone_bucket(phone) if phone else 0
+        if not bucket:
+            return None
+        found = self._phone_weights.get(bucket)
+        if found is None:
+            found = self._phone_weights[bucket] = self.model.phone_weight(2 ** ((bucket - 1) / 2))
+        return found
+
     def _drop_edges(self, key: str) -> None:
         for edges in (self._links, self._reviews):
             for other in edges.pop(key, {}):
@@ -305,14 +317,16 @@ class Linker(Clustering, BlockIndex):
             candidates |= same_name
         candidates.discard(key)
         recs, model = self._recs, self.model
+        shared = self._phone_weight_of(rec.phone)
         for other_key in candidates:
             other = recs[other_key]
             # An exact name is weighed by its frequency; another name's weight is fixed.
             name_weight = self._name_weight_of(rec.name) if rec.name == other.name else 0.0
+            phone_weight = shared if rec.phone == other.phone else None
             edge = (
-                _compare(rec, other, model, name_weight)
+                _compare(rec, other, model, name_weight, phone_weight)
                 if key < other_key
-                else _compare(other, rec, model, name_weight)
+                else _compare(other, rec, model, name_weight, phone_weight)
             )
             if edge is None:
                 continue

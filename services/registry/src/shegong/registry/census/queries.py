@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
 from shegong.kernel.events.schema import projection_positions
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
+from shegong.registry.census.estimate import estimated_persons
 from shegong.registry.census.indicators import (
     ExpertAdmission,
     Person,
@@ -163,17 +165,57 @@ async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
     return out
 
 
+BASES = ("best_estimate", "linked")
+
+
+def _merged(persons: Sequence[Person], person_of: dict[str, str]) -> list[Person]:
+    """Persons regrouped by the estimate (a person the estimate does not name stays)."""
+    grouped: dict[str, list[RecordFacts]] = {}
+    for person in persons:
+        grouped.setdefault(person_of.get(person.person_id, person.person_id), []).extend(
+            person.records
+        )
+    return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
+
+
 async def workforce(
-    conn: AsyncConnection, year: int, region: str | None, as_of_date: date | None = None
+    conn: AsyncConnection,
+    year: int,
+    region: str | None,
+    as_of_date: date | None = None,
+    basis: str = "best_estimate",
 ) -> dict[str, Any]:
     """Every workforce indicator as of 31 Dec ``year``, or of ``as_of_date`` in that year
-    (raises ValueError: unknown region, or a day outside the year)."""
+    (raises ValueError: unknown region, or a day outside the year).
+
+    ``basis`` "best_estimate" (the default) counts each queued pair from a match
+    probability of one half as one person while it waits for a clerk
+    (:mod:`.estimate`); "linked" counts the linked persons only. Either way the answer
+    says which, and how many pairs wait."""
+    if basis not in BASES:
+        raise ValueError(f"unknown basis {basis!r}: one of {', '.join(BASES)}")
     persons = await load_persons(conn)
+    estimate = await estimated_persons(conn)
+    experts = await load_experts(conn)
+    if basis == "best_estimate" and estimate.counted_as_one:
+        persons = _merged(persons, estimate.person_of)
+        experts = [
+            replace(e, person_id=estimate.person_of.get(e.person_id, e.person_id)) for e in experts
+        ]
     result = workforce_indicators(
-        persons, await load_regions(conn), await load_experts(conn), year, region, as_of_date
+        persons, await load_regions(conn), experts, year, region, as_of_date
     )
     day = (as_of_date or date(year, 12, 31)).isoformat()
-    return {"year": year, "region": region, "as_of_date": day, **result, "as_of": await as_of(conn)}
+    linked = len(persons) + (estimate.counted_as_one if basis == "best_estimate" else 0)
+    return {
+        "year": year,
+        "region": region,
+        "as_of_date": day,
+        **result,
+        "basis": basis,
+        "review": estimate.as_dict(linked),
+        "as_of": await as_of(conn),
+    }
 
 
 async def persons_page(

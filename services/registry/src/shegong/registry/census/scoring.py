@@ -95,7 +95,17 @@ class _Edge:
     """A scored pair: a link edge or a review edge. Its evidence (the waterfall) is worked
     out when a decision first needs it, and then kept (decisions share the object)."""
 
-    __slots__ = ("_evidence", "levels", "link", "model", "name_weight", "rule", "score", "weight")
+    __slots__ = (
+        "_evidence",
+        "levels",
+        "link",
+        "model",
+        "name_weight",
+        "phone_weight",
+        "rule",
+        "score",
+        "weight",
+    )
 
     def __init__(
         self,
@@ -106,15 +116,17 @@ class _Edge:
         model: MatchModel,
         levels: tuple[int, ...],
         name_weight: float,
+        phone_weight: float | None = None,
     ) -> None:
         self.link, self.rule, self.score, self.weight = link, rule, score, weight
         self.model, self.levels, self.name_weight = model, levels, name_weight
+        self.phone_weight = phone_weight
         self._evidence: dict[str, Any] | None = None
 
     @property
     def evidence(self) -> dict[str, Any]:
         if self._evidence is None:
-            self._evidence = self.model.explain(self.levels, self.name_weight)
+            self._evidence = self.model.explain(self.levels, self.name_weight, self.phone_weight)
         return self._evidence
 
 
@@ -123,24 +135,27 @@ def _bucket(count: int) -> int:
     return round(2 * math.log2(count)) if count > 0 else 0
 
 
-def _compare(x: _Rec, y: _Rec, model: MatchModel, name_weight: float) -> _Edge | None:
+def _compare(
+    x: _Rec, y: _Rec, model: MatchModel, name_weight: float, phone_weight: float | None = None
+) -> _Edge | None:
     levels = compare_levels(x, y)
     if veto(x, y, levels) is not None:
         return None
-    weight = model.weight(levels, name_weight)
+    weight = model.weight(levels, name_weight, phone_weight)
     decisive = x.id_hash is not None and x.id_hash == y.id_hash
     score = fs.probability(weight)
+    tf = (name_weight, phone_weight)
     if decisive:
-        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, name_weight)
+        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, *tf)
     if score < fs.REVIEW_AT:
         return None
     if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
         if score < fs.LINK_AT:
-            return _Edge(False, REVIEW_REASON, score, weight, model, levels, name_weight)
-        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, name_weight)
+            return _Edge(False, REVIEW_REASON, score, weight, model, levels, *tf)
+        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, *tf)
     # A candidate: clustering links it if its probability holds against the other persons
     # its records match as well (``clustering``), else a clerk sees it.
-    return _Edge(True, RULE_MODEL, score, weight, model, levels, name_weight)
+    return _Edge(True, RULE_MODEL, score, weight, model, levels, *tf)
 
 
 def compare(

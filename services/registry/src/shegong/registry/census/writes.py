@@ -22,6 +22,7 @@ from shegong.contracts.registry import (
     RecordsUnlinked,
     WorkerRegistered,
 )
+from shegong.registry.census.comparison import phone_kind
 from shegong.registry.census.linkage import (
     CensusRecord,
     Decision,
@@ -52,6 +53,7 @@ def census_record(row: Any) -> CensusRecord:
         birth_date=row["birth_date"],
         sex=row["gender"],
         phone_hash=row["phone_hash"],
+        phone_kind=phone_kind(row.get("phone_masked")),
         organization=row["organization"],
         county=row["county"],
         township=row["township"],
