@@ -121,6 +121,9 @@ async def test_annual_report_from_a_generated_city(
 ) -> None:
     async with platform(postgres_url, redis_url, stream_prefix, tmp_path) as c:
         await populate(c["registry"], c["training"], c["matching"], YEAR, persons=260)
+        # The API's figures and the report's are compared: read them once the census has
+        # caught up with the rosters (else the two reads can see two censuses).
+        await settle(c["registry"])
         get = _get(c)
         api = {
             "workforce": await get("registry", "/indicators/workforce", {"year": YEAR}),

@@ -12,12 +12,14 @@ from shegong.registry.census.estimate import QueuedPair, estimate
 HASHER = PersonalDataHasher(b"k" * 32)
 
 
-def rec(key: str, id_number: str | None = None, birth: date | None = None) -> Features:
+def rec(
+    key: str, id_number: str | None = None, birth: date | None = None, name: str = "王伟"
+) -> Features:
     return Features(
         CensusRecord(
             key=key,
             department=key.split(":")[0],
-            name="王伟",
+            name=name,
             id_hash=HASHER.id_number(id_number) if id_number else None,
             birth_date=birth,
         )
@@ -67,3 +69,14 @@ def test_two_valid_ids_birth_dates_and_a_clerks_not_same_are_never_joined() -> N
     # A pair queued because joining it was refused is no candidate either.
     queue = [QueuedPair("a:2", "c:1", 0.9, "conflict: would join birth dates that disagree")]
     assert estimate(queue, person_of, {**born, "c:1": rec("c:1")}, []).counted_as_one == 0
+
+
+def test_two_different_names_are_not_counted_as_one_person() -> None:
+    # Colleagues under the unit's office number: likely by phone, but the names differ.
+    features = {"a:1": rec("a:1", name="张建国"), "b:1": rec("b:1", name="李秀兰")}
+    queue = [QueuedPair("a:1", "b:1", 0.64, "match probability uncertain")]
+    got = estimate(queue, {k: k for k in features}, features, [])
+    assert got.counted_as_one == 0 and got.person_of["a:1"] != got.person_of["b:1"]
+    # One character apart (a slip) is still a name, not two.
+    features["b:1"] = rec("b:1", name="张建")
+    assert estimate(queue, {k: k for k in features}, features, []).counted_as_one == 1

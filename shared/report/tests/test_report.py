@@ -139,6 +139,16 @@ def test_the_provinces_tables_follow_the_documented_template(figures: dict[str, 
     assert first.max_row == 4 + len(figures["units"])
     levels = book["表2 三级进阶"]
     assert levels["D4"].value == w["by_level"]["senior"] == w["senior"]
+    notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
+    assert "人员库口径" not in notes  # nothing waits for a clerk in these figures
+    waiting = copy.deepcopy(figures)
+    waiting["workforce"]["basis"] = "best_estimate"
+    waiting["workforce"]["review"] = {"queued_pairs": 12, "counted_as_one": 9}
+    book = load_workbook(io.BytesIO(build_xlsx(waiting)))
+    notes = {row[0].value: row[1].value for row in book["说明"].iter_rows(min_row=2)}
+    assert (
+        notes["人员库口径"] == "最佳估计：待人工核对的 12 对配对中 9 对（匹配概率 ≥ 0.5）按一人计"
+    )
 
 
 def test_charts_have_a_cjk_font() -> None:

@@ -147,6 +147,18 @@ def _notes_sheet(wb: Workbook, f: dict[str, Any]) -> None:
     for service, found in f["positions"].items():
         for source, pos in found.items():
             ws.append([f"事件位置 {service}", f"{source} 第 {pos} 条"])
+    review = (f.get("workforce") or {}).get("review") or {}
+    if review.get("queued_pairs"):
+        basis = f["workforce"].get("basis")
+        ws.append(
+            [
+                "人员库口径",
+                f"最佳估计：待人工核对的 {review['queued_pairs']} 对配对中 "
+                f"{review['counted_as_one']} 对（匹配概率 ≥ 0.5）按一人计"
+                if basis == "best_estimate"
+                else f"已确认链接：待人工核对的 {review['queued_pairs']} 对配对按两人计",
+            ]
+        )
     if f.get("published"):
         ws.append(["发布并冻结", f"{f['published']['at']}（{f['published']['by']}）"])
     ws.append(

@@ -5,8 +5,9 @@ the linked partition counts its two records as two persons, and every headline f
 drifts by the queue's share. The best estimate counts a queued pair whose match
 probability is at least one half as one person — the likelier reading — under the same
 hard constraints as the linker: never two different valid ID numbers, never birth dates
-that disagree (the pairwise veto, through any record of either person), never against a
-clerk's "not same". A clerk's decision always wins: a decided pair leaves the queue, and
+that disagree (the pairwise veto, through any record of either person), never two
+different names (the linker joins those only on a valid ID or a clerk's word), never
+against a clerk's "not same". A clerk's decision always wins: a decided pair leaves the queue, and
 its persons are as the clerk made them. Pure over rows; :func:`estimated_persons` reads
 them.
 """
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.registry.census.comparison import Features, compare_levels, veto
+from shegong.registry.census.scoring import NAME_ELSE
 from shegong.registry.census.tables import decisions, records, reviews
 from shegong.registry.census.writes import census_record
 
@@ -110,6 +112,8 @@ def estimate(
         considered += 1
         if pair.score < ESTIMATE_AT or pair.reason.startswith("conflict"):
             continue
+        if compare_levels(features[pair.a], features[pair.b])[1] == NAME_ELSE:
+            continue  # as the linker: two names are one person by a valid ID or a clerk
         ra, rb = _find(parent, person_of[pair.a]), _find(parent, person_of[pair.b])
         if ra == rb or blocked(ra, rb):
             continue
