@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -29,6 +29,29 @@ from shegong.kernel.ops.db import is_postgres, reading, writing
 from shegong.kernel.web.correlation import correlation_id_or_new
 
 A = TypeVar("A", bound=Aggregate)
+
+# The command path's statements, built once: SQLAlchemy keys its compiled-SQL cache by a
+# statement's structure, and building a statement and computing that key again on every
+# call cost more than SQLite took to run it (profiled: ≈ 40 µs of each 100).
+_E = events_table.c
+_HEAD = select(func.coalesce(func.max(_E.position), 0))
+_VERSION = select(func.coalesce(func.max(_E.version), 0)).where(
+    _E.stream_id == bindparam("stream_id")
+)
+# Once the append lock is held: the head and one stream's version in one round trip.
+_HEAD_AND_VERSION = select(_HEAD.scalar_subquery(), _VERSION.scalar_subquery())
+_VERSIONS = (
+    select(_E.stream_id, func.max(_E.version))
+    .where(_E.stream_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_E.stream_id)
+)
+_HISTORY = (
+    select(_E.type, _E.schema_version, _E.data)
+    .where(_E.stream_id == bindparam("stream_id"))
+    .order_by(_E.version)
+)
+_INSERT = events_table.insert()
+_LOCK_PG = text("LOCK TABLE events IN EXCLUSIVE MODE")
 
 
 class ConcurrencyError(Exception):
@@ -156,11 +179,7 @@ class Transaction:
         self._head: int | None = None  # known once this transaction holds the append lock
 
     async def load(self, cls: type[A], aggregate_id: str) -> A | None:
-        rows = await self.conn.execute(
-            select(events_table.c.type, events_table.c.schema_version, events_table.c.data)
-            .where(events_table.c.stream_id == aggregate_id)
-            .order_by(events_table.c.version)
-        )
+        rows = await self.conn.execute(_HISTORY, {"stream_id": aggregate_id})
         contract = self.store.identity.contract
         history = [
             contract.decode(_stub(aggregate_id, r.type, r.schema_version, r.data)) for r in rows
@@ -199,7 +218,8 @@ class Transaction:
         """Check every expected version, then insert all events with dense positions.
 
         Three statements for any number of aggregates (a version query per 500 ids, one
-        head query per transaction, one multi-row insert) — bulk paths stay bulk.
+        head query per transaction, one multi-row insert) — bulk paths stay bulk; two for
+        one aggregate (its version and the head in one query, the insert).
         """
         if not batches:
             return []
@@ -217,18 +237,23 @@ class Transaction:
         self, batches: Sequence[Append], traceparent: str | None
     ) -> list[Envelope]:
         conn = self.conn
-        head = await self.lock()
         ids = [b.stream_id for b in batches]
         if len(set(ids)) != len(ids):
             raise ValueError("append_many: one batch per aggregate")
         actual: dict[str, int] = {}
-        for chunk in range(0, len(ids), 500):
-            versions = await conn.execute(
-                select(events_table.c.stream_id, func.max(events_table.c.version))
-                .where(events_table.c.stream_id.in_(ids[chunk : chunk + 500]))
-                .group_by(events_table.c.stream_id)
-            )
-            actual.update({r[0]: int(r[1]) for r in versions})
+        if len(batches) == 1 and self._head is None:
+            await self._take_lock()
+            row = (await conn.execute(_HEAD_AND_VERSION, {"stream_id": ids[0]})).one()
+            self._head, actual[ids[0]] = int(row[0]), int(row[1])
+        elif len(batches) == 1:
+            actual[ids[0]] = int(await conn.scalar(_VERSION, {"stream_id": ids[0]}) or 0)
+        else:
+            await self.lock()
+            for chunk in range(0, len(ids), 500):
+                versions = await conn.execute(_VERSIONS, {"ids": ids[chunk : chunk + 500]})
+                actual.update({r[0]: int(r[1]) for r in versions})
+        head = self._head
+        assert head is not None
         for b in batches:
             if actual.get(b.stream_id, 0) != b.expected_version:
                 raise ConcurrencyError(b.stream_id, b.expected_version, actual.get(b.stream_id, 0))
@@ -258,7 +283,7 @@ class Transaction:
                     }
                 )
         try:
-            await conn.execute(events_table.insert(), rows)
+            await conn.execute(_INSERT, rows)
         except IntegrityError as err:
             raise ConcurrencyError(batches[0].stream_id, batches[0].expected_version, -1) from err
         self._head = head
@@ -270,10 +295,7 @@ class Transaction:
         """The version of one stream (an aggregate's, or a log's such as the views of
         one record): the number of its events, 0 when it has none. Take :meth:`lock`
         first when an append follows, so that nobody appends in between."""
-        version = await self.conn.scalar(
-            select(func.max(events_table.c.version)).where(events_table.c.stream_id == stream_id)
-        )
-        return int(version or 0)
+        return int(await self.conn.scalar(_VERSION, {"stream_id": stream_id}) or 0)
 
     async def lock(self) -> int:
         """Take the append lock now (held until commit) and return the head position.
@@ -282,13 +304,15 @@ class Transaction:
         not race another transaction (a uniqueness check, say).
         """
         if self._head is None:
-            if is_postgres(self.store.engine):
-                await self.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-            self._head = int(
-                await self.conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0)))
-                or 0
-            )
+            await self._take_lock()
+            self._head = int(await self.conn.scalar(_HEAD) or 0)
         return self._head
+
+    async def _take_lock(self) -> None:
+        # SQLite: BEGIN IMMEDIATE took the write lock already (``db.writing``). PostgreSQL:
+        # a statement of its own, so that the next one's snapshot sees every commit.
+        if is_postgres(self.store.engine):
+            await self.conn.execute(_LOCK_PG)
 
 
 @dataclass(frozen=True)
