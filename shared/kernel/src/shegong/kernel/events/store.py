@@ -51,6 +51,12 @@ _HISTORY = (
     .order_by(_E.version)
 )
 _INSERT = events_table.insert()
+_AFTER = (
+    select(events_table)
+    .where(_E.position > bindparam("after"))
+    .order_by(_E.position)
+    .limit(bindparam("limit"))
+)
 _LOCK_PG = text("LOCK TABLE events IN EXCLUSIVE MODE")
 
 
@@ -129,20 +135,12 @@ class EventStore:
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""
         async with reading(self.engine) as conn:
-            rows = await conn.execute(
-                select(events_table)
-                .where(events_table.c.position > position)
-                .order_by(events_table.c.position)
-                .limit(limit)
-            )
+            rows = await conn.execute(_AFTER, {"after": position, "limit": limit})
             return [self._envelope(row._mapping) for row in rows]
 
     async def head(self) -> int:
         async with reading(self.engine) as conn:
-            return int(
-                (await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))))
-                or 0
-            )
+            return int(await conn.scalar(_HEAD) or 0)
 
     def _envelope(self, row: Any) -> Envelope:
         # Rows of our own store were validated when appended: construct without
