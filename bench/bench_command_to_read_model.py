@@ -247,6 +247,8 @@ class ShegongResult:
     client_cpu_s: float
     redis_calls: dict[str, int]
     health_per_s: float
+    health_cpu_ms: float | None  # service CPU per GET /health of the floor
+    commands_cpu_s: float | None  # service CPU from the first command to the last answer
 
 
 async def http_floor(client: httpx.AsyncClient, n: int, concurrency: int) -> float:
@@ -262,14 +264,17 @@ async def http_floor(client: httpx.AsyncClient, n: int, concurrency: int) -> flo
     return n / (time.perf_counter() - t0)
 
 
-def start_sampler(pid: int, out: str) -> subprocess.Popen[bytes]:
+def start_sampler(pid: int, out: str, native: bool = False) -> subprocess.Popen[bytes]:
     """py-spy sampling the service's thread holding the GIL (Python CPU; C work done
     without the GIL, e.g. inside SQLite, is not sampled), without pausing it."""
     exe = shutil.which("py-spy")
     if exe is None:
         raise SystemExit("--py-spy needs py-spy on PATH (uv tool install py-spy)")
     cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "--gil"]
-    cmd += ["--nonblocking", "-o", out]
+    # --native reads C frames too (where a thread wake-up or a syscall costs), but has to
+    # pause the process at each sample.
+    cmd += ["--native"] if native else ["--nonblocking"]
+    cmd += ["-o", out]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -280,18 +285,21 @@ async def run_shegong(
     redis: Redis,
     stream: str,
     sampler_out: str | None = None,
+    native: bool = False,
 ) -> ShegongResult:
     limits = httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=service.url, limits=limits, timeout=60) as client:
         await wait_ready(client, service)
         if await read_model_total(client) != 0:
             raise RuntimeError("the read model is not empty at start")
+        floor_cpu0 = service.cpu_s()
         health_per_s = await http_floor(client, n, concurrency)
+        floor_cpu1 = service.cpu_s()
         latencies: list[float] = []
         errors: list[str] = []
         counter = iter(range(n))
         calls0 = await command_calls(redis)
-        sampler = start_sampler(service.proc.pid, sampler_out) if sampler_out else None
+        sampler = start_sampler(service.proc.pid, sampler_out, native) if sampler_out else None
         cpu0, client_cpu0 = service.cpu_s(), time.process_time()
         t0 = time.perf_counter()
         timeline = Timeline(t0, n)
@@ -307,6 +315,7 @@ async def run_shegong(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         commands_done = time.perf_counter() - t0
+        cpu_commands = service.cpu_s()
         if errors:
             follower.cancel()
             raise RuntimeError(f"{len(errors)} commands failed, first: {errors[0]}")
@@ -343,6 +352,10 @@ async def run_shegong(
         client_cpu_s=client_cpu1 - client_cpu0,
         redis_calls={c: calls1[c] - calls0[c] for c in WATCHED},
         health_per_s=health_per_s,
+        health_cpu_ms=None
+        if floor_cpu0 is None or floor_cpu1 is None
+        else (floor_cpu1 - floor_cpu0) / n * 1000,
+        commands_cpu_s=None if cpu0 is None or cpu_commands is None else cpu_commands - cpu0,
     )
 
 
@@ -418,7 +431,9 @@ async def main_async(args: argparse.Namespace) -> int:
         }
         service = start_service(env, data_dir, args.profile)
         print(f"registry on {service.url}, {n} commands, {args.concurrency} clients …", flush=True)
-        result = await run_shegong(n, args.concurrency, service, redis, stream, args.py_spy)
+        result = await run_shegong(
+            n, args.concurrency, service, redis, stream, args.py_spy, args.native
+        )
         service.stop()  # the baseline gets the machine to itself
         warnings = [w for w in service.warnings() if "shegong.auth" not in w]
         pg_xacts = pg_transactions(args.database_url, pg_name) if pg_name else None
@@ -494,6 +509,19 @@ async def main_async(args: argparse.Namespace) -> int:
             + f" / {result.client_cpu_s:.1f} s, over {result.read_model_done_s:.1f} s wall",
         ),
         (
+            "  CPU while commands ran / per GET /health",
+            (
+                f"{result.commands_cpu_s / n * 1000:.2f} ms/command"
+                if result.commands_cpu_s is not None
+                else "?"
+            )
+            + (
+                f" / {result.health_cpu_ms:.2f} ms/request (the floor's)"
+                if result.health_cpu_ms is not None
+                else ""
+            ),
+        ),
+        (
             "  Redis calls per command (server-wide)",
             ", ".join(f"{c} {v / n:.2f}" for c, v in result.redis_calls.items()),
         ),
@@ -548,6 +576,11 @@ def main() -> int:
         metavar="PATH",
         help="sample the service with py-spy from the first command until the read model "
         "has N (folded stacks to PATH; `bench/profile_summary.py PATH` sums them)",
+    )
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="with --py-spy: C frames too (syscalls, thread wake-ups); pauses at each sample",
     )
     args = parser.parse_args()
     if args.events < 1:

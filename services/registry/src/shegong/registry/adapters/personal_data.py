@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    exists,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -31,26 +41,73 @@ personal_data = Table(
 )
 
 
+_pd = personal_data.c
+# Built once (SQLAlchemy's cache key is computed per statement object): the command path.
+_WORKER_WITH_ID = select(_pd.worker_id).where(
+    (_pd.department == bindparam("department")) & (_pd.id_number_hash == bindparam("id_hash"))
+)
+_OF_WORKER = select(_pd.department, _pd.id_number, _pd.phone).where(
+    _pd.worker_id == bindparam("worker_id")
+)
+_EXISTS = select(_pd.worker_id).where(_pd.worker_id == bindparam("worker_id"))
+_INSERT = personal_data.insert()
+_COLUMNS = ("worker_id", "department", "id_number", "id_number_hash", "phone", "phone_hash")
+# A new record's row, unless its department already has a record with that ID number:
+# the check and the insert in one statement.
+_INSERT_UNLESS_KNOWN = (
+    personal_data.insert()
+    .from_select(
+        [*_COLUMNS, "updated_at"],
+        select(
+            *(bindparam(c, type_=_pd[c].type) for c in _COLUMNS),
+            bindparam("updated_at", type_=_pd.updated_at.type),
+        ).where(~exists(_WORKER_WITH_ID)),
+    )
+    .execution_options(preserve_rowcount=True)  # an INSERT's rowcount is not kept otherwise
+)
+
+
 async def worker_with_id_number(
     conn: AsyncConnection, department: str, id_number_hash: str
 ) -> str | None:
-    return await conn.scalar(
-        select(personal_data.c.worker_id).where(
-            (personal_data.c.department == department)
-            & (personal_data.c.id_number_hash == id_number_hash)
-        )
-    )
+    return await conn.scalar(_WORKER_WITH_ID, {"department": department, "id_hash": id_number_hash})
 
 
 async def personal_data_of(conn: AsyncConnection, worker_id: str) -> dict[str, Any] | None:
-    row = (
-        await conn.execute(
-            select(
-                personal_data.c.department, personal_data.c.id_number, personal_data.c.phone
-            ).where(personal_data.c.worker_id == worker_id)
-        )
-    ).first()
+    row = (await conn.execute(_OF_WORKER, {"worker_id": worker_id})).first()
     return dict(row._mapping) if row else None
+
+
+async def add_personal_data(
+    conn: AsyncConnection,
+    worker_id: str,
+    department: str,
+    *,
+    id_number: str | None = None,
+    id_number_hash: str | None = None,
+    phone: str | None = None,
+    phone_hash: str | None = None,
+) -> str | None:
+    """A new record's personal data. With an ID number: unless ``department`` already
+    has a record with it — then nothing is stored and that record's worker id comes
+    back. Call it holding the append lock (``Transaction.lock``, or after the record's
+    events were appended), so that two registrations cannot both pass the check."""
+    values = {
+        "worker_id": worker_id,
+        "department": department,
+        "id_number": id_number,
+        "id_number_hash": id_number_hash,
+        "phone": phone,
+        "phone_hash": phone_hash,
+        "updated_at": datetime.now(UTC),
+    }
+    if id_number_hash is None:
+        await conn.execute(_INSERT, values)
+        return None
+    inserted = await conn.execute(_INSERT_UNLESS_KNOWN, {**values, "id_hash": id_number_hash})
+    if inserted.rowcount == 1:
+        return None
+    return await worker_with_id_number(conn, department, id_number_hash)
 
 
 async def store_personal_data(
@@ -63,21 +120,21 @@ async def store_personal_data(
     phone: str | None = None,
     phone_hash: str | None = None,
 ) -> None:
+    """A record's personal data, new or changed (``None``: the phone stays as it is)."""
     now = datetime.now(UTC)
-    existing = await conn.scalar(
-        select(personal_data.c.worker_id).where(personal_data.c.worker_id == worker_id)
-    )
+    existing = await conn.scalar(_EXISTS, {"worker_id": worker_id})
     if existing is None:
         await conn.execute(
-            personal_data.insert().values(
-                worker_id=worker_id,
-                department=department,
-                id_number=id_number,
-                id_number_hash=id_number_hash,
-                phone=phone,
-                phone_hash=phone_hash,
-                updated_at=now,
-            )
+            _INSERT,
+            {
+                "worker_id": worker_id,
+                "department": department,
+                "id_number": id_number,
+                "id_number_hash": id_number_hash,
+                "phone": phone,
+                "phone_hash": phone_hash,
+                "updated_at": now,
+            },
         )
         return
     values: dict[str, object] = {"updated_at": now}

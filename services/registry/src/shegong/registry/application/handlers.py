@@ -22,9 +22,9 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.registry.adapters.personal_data import (
+    add_personal_data,
     personal_data_of,
     store_personal_data,
-    worker_with_id_number,
 )
 from shegong.registry.domain.commands import (
     RecordCertificate,
@@ -98,17 +98,10 @@ class RegistryCommands:
         )
         worker = Worker.register(worker_id, event)
         async with self.store.transaction(_with_department(ctx, department)) as tx:
-            if event.id_number_hash:
-                await tx.lock()  # so two requests cannot both pass the check below
-                existing = await worker_with_id_number(tx.conn, department, event.id_number_hash)
-                if existing:
-                    raise DomainError(
-                        f"{department} already registered this ID number as worker {existing}",
-                        field="id_number",
-                        code="duplicate",
-                    )
-            events = await tx.save(worker)
-            await store_personal_data(
+            events = await tx.save(worker)  # holds the append lock from here on
+            # The ID number is new to the department, or nothing is stored (the lock
+            # keeps two registrations from both passing the check).
+            existing = await add_personal_data(
                 tx.conn,
                 worker_id,
                 department,
@@ -117,6 +110,12 @@ class RegistryCommands:
                 phone=phone.get("phone"),
                 phone_hash=phone.get("phone_hash"),
             )
+            if existing:
+                raise DomainError(
+                    f"{department} already registered this ID number as worker {existing}",
+                    field="id_number",
+                    code="duplicate",
+                )
         return Outcome(worker, events)
 
     async def update_profile(

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import AppraisalGrade
+from shegong.kernel.events.schema import events_table
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.rules import Facts
@@ -153,4 +154,14 @@ async def has_ladder_facts(conn: AsyncConnection, person: Person) -> bool:
 
 
 async def department_of(conn: AsyncConnection, worker_id: str) -> str | None:
-    return await conn.scalar(select(workers.c.department).where(workers.c.worker_id == worker_id))
+    """A record's department: the workers read model's, else — a record of this node that
+    read model has not applied yet (another consumer group, a moment behind the ladder's)
+    — the department its registration was appended under."""
+    found = await conn.scalar(select(workers.c.department).where(workers.c.worker_id == worker_id))
+    if found is None:
+        found = await conn.scalar(
+            select(events_table.c.department).where(
+                (events_table.c.stream_id == worker_id) & (events_table.c.version == 1)
+            )
+        )
+    return found

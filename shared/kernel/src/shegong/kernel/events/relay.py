@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from opentelemetry.trace import SpanKind
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.events.leadership import Leadership
@@ -29,6 +29,18 @@ from shegong.kernel.ops.db import reading, writing
 from shegong.kernel.ops.lifecycle import pause
 
 log = logging.getLogger("shegong.relay")
+
+_C = relay_checkpoints.c
+_CHECKPOINT = select(_C.position).where(_C.stream == bindparam("stream"))
+_SAVE = (
+    relay_checkpoints.update()
+    .where(_C.stream == bindparam("stream_key"))
+    .values(
+        position=bindparam("position"),
+        entry_id=bindparam("entry_id"),
+        published_at=bindparam("published_at"),
+    )
+)
 
 
 class OutboxRelay:
@@ -70,11 +82,7 @@ class OutboxRelay:
 
     async def checkpoint(self) -> int:
         async with reading(self.engine) as conn:
-            value = await conn.scalar(
-                select(relay_checkpoints.c.position).where(
-                    relay_checkpoints.c.stream == self.stream
-                )
-            )
+            value = await conn.scalar(_CHECKPOINT, {"stream": self.stream})
             return int(value or 0)
 
     async def backlog(self) -> int:
@@ -114,9 +122,13 @@ class OutboxRelay:
         now = datetime.now(UTC)
         async with writing(self.engine) as conn:
             updated = await conn.execute(
-                relay_checkpoints.update()
-                .where(relay_checkpoints.c.stream == self.stream)
-                .values(position=position, entry_id=entry_id, published_at=now)
+                _SAVE,
+                {
+                    "stream_key": self.stream,
+                    "position": position,
+                    "entry_id": entry_id,
+                    "published_at": now,
+                },
             )
             if updated.rowcount == 0:
                 await conn.execute(

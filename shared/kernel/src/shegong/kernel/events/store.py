@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
+from shegong.kernel.events import statements as sql
 from shegong.kernel.events.aggregate import Aggregate
-from shegong.kernel.events.schema import events_table, metadata
+from shegong.kernel.events.schema import metadata
 from shegong.kernel.ops import tracing
 from shegong.kernel.ops.db import is_postgres, reading, writing
 from shegong.kernel.web.correlation import correlation_id_or_new
@@ -106,20 +106,12 @@ class EventStore:
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""
         async with reading(self.engine) as conn:
-            rows = await conn.execute(
-                select(events_table)
-                .where(events_table.c.position > position)
-                .order_by(events_table.c.position)
-                .limit(limit)
-            )
+            rows = await conn.execute(sql.AFTER, {"after": position, "limit": limit})
             return [self._envelope(row._mapping) for row in rows]
 
     async def head(self) -> int:
         async with reading(self.engine) as conn:
-            return int(
-                (await conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0))))
-                or 0
-            )
+            return int(await conn.scalar(sql.HEAD) or 0)
 
     def _envelope(self, row: Any) -> Envelope:
         # Rows of our own store were validated when appended: construct without
@@ -156,11 +148,7 @@ class Transaction:
         self._head: int | None = None  # known once this transaction holds the append lock
 
     async def load(self, cls: type[A], aggregate_id: str) -> A | None:
-        rows = await self.conn.execute(
-            select(events_table.c.type, events_table.c.schema_version, events_table.c.data)
-            .where(events_table.c.stream_id == aggregate_id)
-            .order_by(events_table.c.version)
-        )
+        rows = await self.conn.execute(sql.HISTORY, {"stream_id": aggregate_id})
         contract = self.store.identity.contract
         history = [
             contract.decode(_stub(aggregate_id, r.type, r.schema_version, r.data)) for r in rows
@@ -199,7 +187,8 @@ class Transaction:
         """Check every expected version, then insert all events with dense positions.
 
         Three statements for any number of aggregates (a version query per 500 ids, one
-        head query per transaction, one multi-row insert) — bulk paths stay bulk.
+        head query per transaction, one multi-row insert) — bulk paths stay bulk; two for
+        one aggregate (its version and the head in one query, the insert).
         """
         if not batches:
             return []
@@ -217,30 +206,16 @@ class Transaction:
         self, batches: Sequence[Append], traceparent: str | None
     ) -> list[Envelope]:
         conn = self.conn
-        head = await self.lock()
         ids = [b.stream_id for b in batches]
         if len(set(ids)) != len(ids):
             raise ValueError("append_many: one batch per aggregate")
-        actual: dict[str, int] = {}
-        for chunk in range(0, len(ids), 500):
-            versions = await conn.execute(
-                select(events_table.c.stream_id, func.max(events_table.c.version))
-                .where(events_table.c.stream_id.in_(ids[chunk : chunk + 500]))
-                .group_by(events_table.c.stream_id)
-            )
-            actual.update({r[0]: int(r[1]) for r in versions})
-        for b in batches:
-            if actual.get(b.stream_id, 0) != b.expected_version:
-                raise ConcurrencyError(b.stream_id, b.expected_version, actual.get(b.stream_id, 0))
         now = datetime.now(UTC)
         ctx = self.ctx
         rows: list[dict[str, Any]] = []
         for b in batches:
             for i, ev in enumerate(b.events, start=1):
-                head += 1
                 rows.append(
                     {
-                        "position": head,
                         "event_id": str(uuid.uuid4()),
                         "stream_id": b.stream_id,
                         "aggregate_type": b.aggregate_type,
@@ -257,23 +232,65 @@ class Transaction:
                         "traceparent": traceparent,
                     }
                 )
-        try:
-            await conn.execute(events_table.insert(), rows)
-        except IntegrityError as err:
-            raise ConcurrencyError(batches[0].stream_id, batches[0].expected_version, -1) from err
-        self._head = head
+        if len(rows) == 1 and self._head is None:
+            await self._append_one(batches[0], rows[0])
+        else:
+            await self._check_versions(batches)
+            head = self._head
+            assert head is not None
+            for row in rows:
+                head += 1
+                row["position"] = head
+            try:
+                await conn.execute(sql.INSERT, rows)
+            except IntegrityError as err:
+                b = batches[0]
+                raise ConcurrencyError(b.stream_id, b.expected_version, -1) from err
+            self._head = head
         envelopes = [self.store._envelope(r) for r in rows]
         self.appended.extend(envelopes)
         return envelopes
+
+    async def _append_one(self, batch: Append, row: dict[str, Any]) -> None:
+        """One event (a registration, a certificate): the lock, then the insert, which
+        checks the version and takes the next position itself — one round trip."""
+        await self._take_lock()
+        try:
+            inserted = await self.conn.execute(
+                sql.INSERT_ONE, {**row, "expected": batch.expected_version}
+            )
+        except IntegrityError as err:
+            raise ConcurrencyError(batch.stream_id, batch.expected_version, -1) from err
+        position = inserted.scalar()
+        if position is None:  # the version was not the one expected: nothing inserted
+            actual = await self.stream_version(batch.stream_id)
+            raise ConcurrencyError(batch.stream_id, batch.expected_version, actual)
+        row["position"] = self._head = int(position)
+
+    async def _check_versions(self, batches: Sequence[Append]) -> None:
+        conn = self.conn
+        ids = [b.stream_id for b in batches]
+        actual: dict[str, int] = {}
+        if len(batches) == 1 and self._head is None:
+            await self._take_lock()
+            row = (await conn.execute(sql.HEAD_AND_VERSION, {"stream_id": ids[0]})).one()
+            self._head, actual[ids[0]] = int(row[0]), int(row[1])
+        elif len(batches) == 1:
+            actual[ids[0]] = int(await conn.scalar(sql.VERSION, {"stream_id": ids[0]}) or 0)
+        else:
+            await self.lock()
+            for chunk in range(0, len(ids), 500):
+                versions = await conn.execute(sql.VERSIONS, {"ids": ids[chunk : chunk + 500]})
+                actual.update({r[0]: int(r[1]) for r in versions})
+        for b in batches:
+            if actual.get(b.stream_id, 0) != b.expected_version:
+                raise ConcurrencyError(b.stream_id, b.expected_version, actual.get(b.stream_id, 0))
 
     async def stream_version(self, stream_id: str) -> int:
         """The version of one stream (an aggregate's, or a log's such as the views of
         one record): the number of its events, 0 when it has none. Take :meth:`lock`
         first when an append follows, so that nobody appends in between."""
-        version = await self.conn.scalar(
-            select(func.max(events_table.c.version)).where(events_table.c.stream_id == stream_id)
-        )
-        return int(version or 0)
+        return int(await self.conn.scalar(sql.VERSION, {"stream_id": stream_id}) or 0)
 
     async def lock(self) -> int:
         """Take the append lock now (held until commit) and return the head position.
@@ -282,13 +299,15 @@ class Transaction:
         not race another transaction (a uniqueness check, say).
         """
         if self._head is None:
-            if is_postgres(self.store.engine):
-                await self.conn.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
-            self._head = int(
-                await self.conn.scalar(select(func.coalesce(func.max(events_table.c.position), 0)))
-                or 0
-            )
+            await self._take_lock()
+            self._head = int(await self.conn.scalar(sql.HEAD) or 0)
         return self._head
+
+    async def _take_lock(self) -> None:
+        # SQLite: BEGIN IMMEDIATE took the write lock already (``db.writing``). PostgreSQL:
+        # a statement of its own, so that the next one's snapshot sees every commit.
+        if is_postgres(self.store.engine):
+            await self.conn.execute(sql.LOCK_PG)
 
 
 @dataclass(frozen=True)
