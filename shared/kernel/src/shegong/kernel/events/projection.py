@@ -56,6 +56,14 @@ class BatchResult:
     duplicates: int = 0
     gap_filled: int = 0
     skipped_dead: int = 0
+    last: Envelope | None = None  # the last event applied
+
+    def culprit(self, err: Exception) -> Exception:
+        """A batch-wide step (``prepare``, ``flush``) failed: with one event applied, that
+        event is the culprit (retried one by one, a bad event is dead-lettered so)."""
+        if self.applied == 1 and self.last is not None and not isinstance(err, EventFailed):
+            return EventFailed(self.last, err)
+        return err
 
 
 class ProjectionRunner:
@@ -100,6 +108,11 @@ class ProjectionRunner:
 
     async def _process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         result = BatchResult()
+        if await self._all_applied(envelopes):
+            # A redelivery of what a feed catch-up applied already (or the reverse): no
+            # turn at the write lock for nothing.
+            result.duplicates = len(envelopes)
+            return self._done(result)
         try:
             async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
@@ -107,8 +120,11 @@ class ProjectionRunner:
                 start = dict(last)
                 await self._apply_all(conn, envelopes, last, result)
                 if result.applied:
-                    await self.projection.prepare(conn)
-                    await self.projection.flush(conn)
+                    try:
+                        await self.projection.prepare(conn)
+                        await self.projection.flush(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
                 await self._save_positions(conn, start, last)
         except BaseException:
             self.projection.rolled_back()
@@ -127,7 +143,10 @@ class ProjectionRunner:
                 start = dict(last)
                 await self._apply_all(conn, envelopes, last, result)
                 if result.applied:
-                    await self.projection.prepare(conn)
+                    try:
+                        await self.projection.prepare(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
             if last == start:
                 return self._done(result)  # nothing new: nothing to write
             async with writing(self.engine, background=True) as conn:
@@ -137,7 +156,10 @@ class ProjectionRunner:
                 # on its row here (PostgreSQL) and then starts over, before any write.
                 await self._save_positions(conn, start, last)
                 if result.applied:
-                    await self.projection.flush(conn)
+                    try:
+                        await self.projection.flush(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
         except BaseException:
             self.projection.rolled_back()
             raise
@@ -295,6 +317,7 @@ class ProjectionRunner:
             except Exception as err:
                 raise EventFailed(envelope, err) from err
         result.applied += 1
+        result.last = envelope
 
     async def _lock_positions(
         self, conn: AsyncConnection, sources: Iterable[str], *, lock: bool = True
@@ -339,6 +362,13 @@ class ProjectionRunner:
                 )
                 if moved.rowcount != 1:
                     raise _PositionsMoved(f"{self.name}: {source} position moved concurrently")
+
+    async def _all_applied(self, envelopes: Sequence[Envelope]) -> bool:
+        if not envelopes:
+            return True
+        async with reading(self.engine) as conn:
+            applied = await self._lock_positions(conn, {e.source for e in envelopes}, lock=False)
+        return all(e.sequence <= applied[e.source] for e in envelopes)
 
     async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
         rows = await conn.execute(
