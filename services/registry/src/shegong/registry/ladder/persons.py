@@ -169,6 +169,14 @@ async def has_ladder_facts(conn: AsyncConnection, person: Person) -> bool:
     return False
 
 
+async def any_ladder_facts(conn: AsyncConnection) -> bool:
+    """Whether :func:`has_ladder_facts` can hold for anyone."""
+    for table in (ladder_training, ladder_appraisals, standings):
+        if await conn.scalar(select(table.c.worker_id).limit(1)) is not None:
+            return True
+    return False
+
+
 async def with_ladder_facts(conn: AsyncConnection, persons: Iterable[Person]) -> set[str]:
     """The leads of the persons :func:`has_ladder_facts` holds for (a query per table and
     500 records, not three per person)."""

@@ -39,7 +39,7 @@ from shegong.kernel.events.store import CommandContext, Transaction
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.decide import Ladder
-from shegong.registry.ladder.persons import persons_of, with_ladder_facts
+from shegong.registry.ladder.persons import any_ladder_facts, persons_of, with_ladder_facts
 from shegong.registry.ladder.replay import HighWaters, first_time
 from shegong.registry.ladder.tables import ladder_appraisals, ladder_training, metadata
 
@@ -266,6 +266,8 @@ async def decide_batch(ladder: Ladder, conn: AsyncConnection, due: dict[str, Env
     their facts found in a few queries for the whole batch, not several per event."""
     if not due or not ladder.decides:
         return
+    if not await any_ladder_facts(conn):
+        return  # training told of no one, the ladder decided for no one yet
     persons = await persons_of(conn, list(due), ladder.census)
     told = await with_ladder_facts(conn, persons.values())
     decided: set[str] = set()
