@@ -34,22 +34,22 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shegong.contracts import Envelope, WireFormatError
-from shegong.contracts.envelope import WIRE_NAMES
+from shegong.contracts.envelope import SPEC_VERSION, WIRE_NAMES
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
 from shegong.kernel.ops.lifecycle import finish, pause
 
 log = logging.getLogger("shegong.subscription")
 
 Entry = tuple[bytes, dict[bytes, bytes]]
-_AGGREGATE_TYPE = WIRE_NAMES["aggregate_type"].encode()
-_TYPE = WIRE_NAMES["type"].encode()
 
 
-def _field(fields: dict[Any, Any], name: bytes) -> str | None:
-    value = fields.get(name, fields.get(name.decode()))
-    if value is None:
-        return None
-    return value.decode() if isinstance(value, bytes) else str(value)
+_OPTIONAL = {
+    attr: WIRE_NAMES[attr] for attr in ("department", "actor", "causation_id", "traceparent")
+}
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes | bytearray) else str(value)
 
 
 async def _raw_batch(message: Mapping[str, Any]) -> StreamMessage[Any]:
@@ -211,7 +211,10 @@ class StreamSubscription:
     async def handle(self, entries: Sequence[Entry]) -> None:
         parsed: list[tuple[bytes, Envelope]] = []
         for entry_id, fields in entries:
-            fields = self._undecoded_if_unwanted(fields)
+            skimmed = self._skimmed_if_unwanted(fields)
+            if skimmed is not None:
+                parsed.append((entry_id, skimmed))
+                continue
             try:
                 parsed.append((entry_id, Envelope.from_wire(fields)))
             except WireFormatError as err:
@@ -227,16 +230,42 @@ class StreamSubscription:
             return
         await self._one_by_one(parsed)
 
-    def _undecoded_if_unwanted(self, fields: dict[Any, Any]) -> dict[Any, Any]:
+    def _skimmed_if_unwanted(self, fields: dict[Any, Any]) -> Envelope | None:
         """An entry the projection cannot care about (an aggregate it does not read, a
-        type it ignores) keeps only what its position needs: its data is not decoded
-        (half of the census's stream is its own link events)."""
-        kind = _field(fields, _AGGREGATE_TYPE)
-        if kind is None:
-            return fields
-        if self.runner.projection.wants_entry(kind, _field(fields, _TYPE)):
-            return fields
-        return {k: (b"{}" if k in (b"data", "data") else v) for k, v in fields.items()}
+        type it ignores) is read for its position alone: an envelope of the fields that
+        place it, its data neither parsed nor validated (half of the census's stream is
+        its own link events; every consumer group reads every entry). None: read it
+        whole (wanted, or not a well-formed shegong entry: ``from_wire`` says why)."""
+        text = {_text(k): v for k, v in fields.items()}
+        try:
+            kind, type_ = _text(text["aggregatetype"]), _text(text["type"])
+            if _text(text["specversion"]) != SPEC_VERSION or self.runner.projection.wants_entry(
+                kind, type_
+            ):
+                return None
+            optional: dict[str, Any] = {
+                attr: _text(text[wire])
+                for attr, wire in _OPTIONAL.items()
+                if text.get(wire) not in (None, b"", "")
+            }
+            return Envelope.model_construct(
+                id=_text(text["id"]),
+                type=type_,
+                schema_version=int(text["schemaversion"]),
+                source=_text(text["source"]),
+                service=_text(text["service"]),
+                subject=_text(text["subject"]),
+                aggregate_type=kind,
+                aggregate_version=int(text["aggregateversion"]),
+                sequence=int(text["sequence"]),
+                time=datetime.fromisoformat(_text(text["time"])),
+                recorded_time=datetime.fromisoformat(_text(text["recordedtime"])),
+                correlation_id=_text(text["correlationid"]),
+                data={},
+                **optional,
+            )
+        except (KeyError, ValueError, UnicodeDecodeError):
+            return None
 
     async def _one_by_one(self, parsed: list[tuple[bytes, Envelope]]) -> None:
         counted: set[str] = set()
