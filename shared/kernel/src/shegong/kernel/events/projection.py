@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shegong.contracts import Envelope
+from shegong.contracts import Envelope, Event
 from shegong.kernel.events import failures
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.read_model import Projection
@@ -80,6 +80,7 @@ class ProjectionRunner:
         self._serial = asyncio.Lock()
         self.skipped = SkippedPositions()
         self._foreign: set[str] = set()  # sources whose feeds serve another service
+        self._decoded: dict[str, Event | Exception] = {}  # a batch's, before the lock
 
     @property
     def name(self) -> str:
@@ -154,6 +155,7 @@ class ProjectionRunner:
         result = BatchResult()
         if await self._only_skips(envelopes, result):
             return self._done(result)
+        self._decode(envelopes)
         try:
             async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
@@ -170,8 +172,22 @@ class ProjectionRunner:
         except BaseException:
             self.projection.rolled_back()
             raise
+        finally:
+            self._decoded.clear()
         self.skipped.written(last)
         return self._done(result)
+
+    def _decode(self, envelopes: Sequence[Envelope]) -> None:
+        """Decode (validate) the batch's events before taking the write lock: the lock
+        is held for the projection's work, not for parsing. A failure is kept, to be
+        raised when the event's turn comes (the batch fails at the same event)."""
+        contract = self.projection.contract
+        for envelope in envelopes:
+            if envelope.service == contract.service and self.projection.wants(envelope):
+                try:
+                    self._decoded[envelope.id] = contract.decode(envelope)
+                except Exception as err:
+                    self._decoded[envelope.id] = err
 
     async def _process_staged(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply on a read connection (no write lock: the projection computes meanwhile),
@@ -322,7 +338,11 @@ class ProjectionRunner:
             ),
         ):
             try:
-                event = self.projection.contract.decode(envelope)
+                event = self._decoded.pop(envelope.id, None)
+                if event is None:
+                    event = self.projection.contract.decode(envelope)
+                elif isinstance(event, Exception):
+                    raise event
                 await self.projection.apply(conn, envelope, event)
             except Exception as err:
                 raise EventFailed(envelope, err) from err
