@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import AppraisalGrade
+from shegong.kernel.events.schema import events_table
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.ladder.eligibility import standings
 from shegong.registry.ladder.rules import Facts
@@ -196,4 +197,15 @@ async def with_ladder_facts(conn: AsyncConnection, persons: Iterable[Person]) ->
 
 
 async def department_of(conn: AsyncConnection, worker_id: str) -> str | None:
-    return await conn.scalar(select(workers.c.department).where(workers.c.worker_id == worker_id))
+    """The record's department: the city's worker list, or — for this node's own record
+    that the list has not applied yet (a decision moments after the registration) — the
+    department its registration was recorded under."""
+    found = await conn.scalar(select(workers.c.department).where(workers.c.worker_id == worker_id))
+    if found is None:
+        found = await conn.scalar(
+            select(events_table.c.department)
+            .where(events_table.c.stream_id == worker_id)
+            .order_by(events_table.c.version)
+            .limit(1)
+        )
+    return found
