@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import ClassVar
 
 import pytest
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
+from sqlalchemy import select
 
 from shegong.contracts import Envelope
 from shegong.contracts.events import Upcaster
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.projection import ProjectionRunner
 from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.schema import projection_positions
 from shegong.kernel.events.store import EventStore
 from shegong.kernel.events.subscription import StreamSubscription, dlq_stream
+from shegong.kernel.ops.db import reading
 from shegong.kernel.testing import (
     TALLY_STREAM,
     Counted,
@@ -212,6 +215,50 @@ async def test_an_entry_of_an_aggregate_not_read_is_skipped_without_decoding_its
         await eventually(lambda: _tally_is(store, {"k": (2, 2)}))
         await eventually(lambda: _no_pending(redis, stream, "g"))
         assert (await sub.runner.positions()).get("/shegong/tally/b") == 1
+    assert await redis.xlen(dlq_stream(stream)) == 0
+
+
+async def _equals(value: Awaitable[object], expected: object) -> bool:
+    return await value == expected
+
+
+class PoisonIgnored(TallyProjection):
+    handles = frozenset({"Counted"})
+    ignores = frozenset({"Poisoned"})
+
+
+async def test_an_event_of_an_ignored_type_is_skipped_and_its_position_stored_once_quiet(
+    store, redis, redis_url, stream_prefix
+) -> None:
+    """Applying ``Poisoned`` raises: an ignored type is never decoded nor applied. The
+    batches that bring only such entries write nothing, and their positions are stored
+    once the reader is quiet (not in a write of their own per batch)."""
+    stream = TALLY_STREAM.stream_key(stream_prefix)
+    await count(store, "q", 2)
+    await OutboxRelay(store, redis, stream).publish_once()
+
+    async def stored() -> int | None:
+        async with reading(store.engine) as conn:
+            return await conn.scalar(
+                select(projection_positions.c.position).where(
+                    projection_positions.c.projection == "tally"
+                )
+            )
+
+    async with consumer(redis_url, redis, store, stream, projection=PoisonIgnored()) as sub:
+        sub.start_background()
+        try:
+            await eventually(lambda: _tally_is(store, {"q": (2, 2)}))
+            assert await stored() == 2
+            async with store.transaction() as tx:
+                await tx.append("q", "counter", 2, [Poisoned(), Poisoned()])
+            await OutboxRelay(store, redis, stream).publish_once()
+            await eventually(lambda: _no_pending(redis, stream, "g"))
+            assert (await sub.runner.positions())[store.identity.source] == 4
+            await eventually(lambda: _equals(stored(), 4))
+            assert await tally_rows(store.engine) == {"q": (2, 2)}
+        finally:
+            await sub.stop()
     assert await redis.xlen(dlq_stream(stream)) == 0
 
 

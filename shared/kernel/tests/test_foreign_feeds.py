@@ -22,6 +22,7 @@ class OtherServiceFeed:
 
     def __init__(self, count: int) -> None:
         now = datetime.now(UTC)
+        self.reads = 0
         self.events = [
             Envelope(
                 id=str(uuid.uuid4()),
@@ -42,6 +43,7 @@ class OtherServiceFeed:
         ]
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
+        self.reads += 1
         return [e for e in self.events if e.sequence > position][:limit]
 
 
@@ -51,15 +53,20 @@ async def test_catch_up_and_rebuild_skip_other_services_feeds(store: EventStore)
         counter.count(2)
         counter.count(3)
         await tx.save(counter)
-    feeds = Feeds({store.identity.source: store, "/shegong/other/city": OtherServiceFeed(7)})
+    other = OtherServiceFeed(7)
+    feeds = Feeds({store.identity.source: store, "/shegong/other/city": other})
     runner = ProjectionRunner(store.engine, TallyProjection(), feeds)
     await runner.create_schema()
-    assert await runner.catch_up("/shegong/other/city") == 7
+    assert await runner.catch_up("/shegong/other/city") == 0
     assert await runner.catch_up(store.identity.source) == 2
     assert await tally_rows(store.engine) == {"c1": (5, 2)}
-    assert (await runner.positions())["/shegong/other/city"] == 7
+    # Another service's store: none of its events is on this stream; it is not read again.
+    assert "/shegong/other/city" not in await runner.positions()
+    reads = other.reads
+    assert await runner.catch_up("/shegong/other/city") == 0
+    assert other.reads == reads
     async with reading(store.engine) as conn:  # skipped, not failed five times and buried
         for table in (event_failures, dead_letters):
             assert await conn.scalar(select(func.count()).select_from(table)) == 0
-    assert await runner.rebuild() == 9
+    assert await runner.rebuild() == 2
     assert await tally_rows(store.engine) == {"c1": (5, 2)}

@@ -48,6 +48,15 @@ class Ladder:
         person = await person_of(tx.conn, worker_id, self.census)
         if roster_only and not await has_ladder_facts(tx.conn, person):
             return None
+        return await self.decide_found(tx, worker_id, person, as_of)
+
+    async def decide_found(
+        self, tx: Transaction, worker_id: str, person: Person, as_of: date
+    ) -> tuple[Person, list[Decision]] | None:
+        """:meth:`decide` for the person of ``worker_id`` found already (the watches find
+        a batch's persons, and which of them training told of, in a few queries)."""
+        if not self.decides:
+            return None
         if not self.census and await tx.load(Worker, worker_id) is None:
             return None
         return person, await self.decide_person(tx, person, as_of)

@@ -49,6 +49,23 @@ async def person_of(conn: AsyncConnection, worker_id: str, census: bool) -> Pers
     return Person(worker_id, (worker_id,))
 
 
+async def persons_of(
+    conn: AsyncConnection, worker_ids: Sequence[str], census: bool
+) -> dict[str, Person]:
+    """:func:`person_of` for many records at once (a query per 500, not one each)."""
+    found: dict[str, str] = {}
+    if census:
+        for start in range(0, len(worker_ids), 500):
+            rows = await conn.execute(
+                select(census_records.c.worker_id, census_records.c.person_id).where(
+                    census_records.c.worker_id.in_(worker_ids[start : start + 500])
+                )
+            )
+            found.update({r.worker_id: r.person_id for r in rows})
+    by_id = {p.person_id: p for p in await persons_by_id(conn, sorted(set(found.values())))}
+    return {w: by_id[found[w]] if found.get(w) in by_id else Person(w, (w,)) for w in worker_ids}
+
+
 async def persons_by_id(conn: AsyncConnection, person_ids: Sequence[str]) -> list[Person]:
     members: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for start in range(0, len(person_ids), 500):
@@ -151,6 +168,32 @@ async def has_ladder_facts(conn: AsyncConnection, person: Person) -> bool:
         if found is not None:
             return True
     return False
+
+
+async def any_ladder_facts(conn: AsyncConnection) -> bool:
+    """Whether :func:`has_ladder_facts` can hold for anyone."""
+    for table in (ladder_training, ladder_appraisals, standings):
+        if await conn.scalar(select(table.c.worker_id).limit(1)) is not None:
+            return True
+    return False
+
+
+async def with_ladder_facts(conn: AsyncConnection, persons: Iterable[Person]) -> set[str]:
+    """The leads of the persons :func:`has_ladder_facts` holds for (a query per table and
+    500 records, not three per person)."""
+    persons = list(persons)
+    ids = sorted({w for p in persons for w in p.worker_ids})
+    told: set[str] = set()
+    for table in (ladder_training, ladder_appraisals, standings):
+        for start in range(0, len(ids), 500):
+            told.update(
+                await conn.scalars(
+                    select(table.c.worker_id)
+                    .where(table.c.worker_id.in_(ids[start : start + 500]))
+                    .distinct()
+                )
+            )
+    return {p.lead for p in persons if told.intersection(p.worker_ids)}
 
 
 async def department_of(conn: AsyncConnection, worker_id: str) -> str | None:

@@ -39,7 +39,8 @@ from shegong.kernel.events.store import CommandContext, Transaction
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.decide import Ladder
-from shegong.registry.ladder.replay import first_time
+from shegong.registry.ladder.persons import any_ladder_facts, persons_of, with_ladder_facts
+from shegong.registry.ladder.replay import HighWaters, first_time
 from shegong.registry.ladder.tables import ladder_appraisals, ladder_training, metadata
 
 log = logging.getLogger("shegong.registry.ladder")
@@ -165,6 +166,7 @@ class LadderCertificateWatch(Projection):
         }
     )
     metadata = MetaData()
+    min_batch = 1000  # see WorkersProjection
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
@@ -178,6 +180,8 @@ class LadderCertificateWatch(Projection):
             if rule["kind"] in ("certificate_held", "certificate_not_held")
         ]
         self.min_rank = min(levels, default=len(CertificateLevel) + 1)
+        self._high_waters = HighWaters(self.name)
+        self._due: dict[str, Envelope] = {}  # worker id → the latest news of them
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if (
@@ -185,20 +189,22 @@ class LadderCertificateWatch(Projection):
             or event.level.rank < self.min_rank
             # Without the census a node decides for its own records only.
             or (not self.ladder.census and envelope.source != self.ladder.store.identity.source)
-            or not await first_time(conn, self.name, envelope)
+            or not await self._high_waters.first_time(conn, envelope)
         ):
             return
-        tx = Transaction(
-            self.ladder.store,
-            conn,
-            CommandContext(
-                actor="registry.ladder",
-                department=envelope.department,
-                correlation_id=envelope.correlation_id,
-                causation_id=envelope.id,
-            ),
-        )
-        await self.ladder.decide(tx, event.worker_id, date.today(), roster_only=True)
+        self._due.pop(event.worker_id, None)
+        self._due[event.worker_id] = envelope  # decided once a batch, after its last news
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        await self._high_waters.write(conn)
+        await decide_batch(self.ladder, conn, self._due)
+
+    def committed(self) -> None:
+        self._due = {}
+
+    def rolled_back(self) -> None:
+        self._due = {}
+        self._high_waters.forget()
 
 
 class LadderCensusWatch(Projection):
@@ -211,31 +217,73 @@ class LadderCensusWatch(Projection):
     handles = frozenset({"RecordsLinked", "RecordsUnlinked"})
     ignores = frozenset({"CensusModelAdopted", "PairQueuedForReview"})
     metadata = MetaData()
+    min_batch = 1000  # see WorkersProjection
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
+        self._high_waters = HighWaters(self.name)
+        self._keys: dict[str, Envelope] = {}  # census key → the latest link of it
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
-        if not isinstance(event, RecordsLinked | RecordsUnlinked) or not await first_time(
-            conn, self.name, envelope
-        ):
+        if not isinstance(
+            event, RecordsLinked | RecordsUnlinked
+        ) or not await self._high_waters.first_time(conn, envelope):
             return
+        for key in (event.a, event.b):
+            self._keys.pop(key, None)
+            self._keys[key] = envelope
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        await self._high_waters.write(conn)
+        keys = list(self._keys)
+        worker_of: dict[str, str] = {}
+        for start in range(0, len(keys), 500):
+            rows = await conn.execute(
+                select(census_records.c.key, census_records.c.worker_id).where(
+                    census_records.c.key.in_(keys[start : start + 500])
+                )
+            )
+            worker_of.update({r.key: r.worker_id for r in rows})
+        due: dict[str, Envelope] = {}
+        for key in keys:  # in the order of the links (a worker by the latest that named it)
+            if key in worker_of:
+                due.pop(worker_of[key], None)
+                due[worker_of[key]] = self._keys[key]
+        await decide_batch(self.ladder, conn, due)
+
+    def committed(self) -> None:
+        self._keys = {}
+
+    def rolled_back(self) -> None:
+        self._keys = {}
+        self._high_waters.forget()
+
+
+async def decide_batch(ladder: Ladder, conn: AsyncConnection, due: dict[str, Envelope]) -> None:
+    """Decide once for each person a batch's news touched (``due``: worker id → the news
+    of them, oldest first), among those training told of or the ladder decided for
+    before (a roster's or a link's news alone is the daily sweep's): the persons and
+    their facts found in a few queries for the whole batch, not several per event."""
+    if not due or not ladder.decides:
+        return
+    if not await any_ladder_facts(conn):
+        return  # training told of no one, the ladder decided for no one yet
+    persons = await persons_of(conn, list(due), ladder.census)
+    told = await with_ladder_facts(conn, persons.values())
+    decided: set[str] = set()
+    for worker_id, envelope in due.items():
+        person = persons[worker_id]
+        if person.lead not in told or person.lead in decided:
+            continue
+        decided.add(person.lead)
         tx = Transaction(
-            self.ladder.store,
+            ladder.store,
             conn,
             CommandContext(
                 actor="registry.ladder",
+                department=envelope.department,
                 correlation_id=envelope.correlation_id,
                 causation_id=envelope.id,
             ),
         )
-        workers = await conn.scalars(
-            select(census_records.c.worker_id).where(census_records.c.key.in_([event.a, event.b]))
-        )
-        decided: set[str] = set()
-        for worker_id in sorted(workers):
-            if worker_id in decided:
-                continue
-            found = await self.ladder.decide(tx, worker_id, date.today(), roster_only=True)
-            if found is not None:
-                decided.update(found[0].worker_ids)
+        await ladder.decide_found(tx, worker_id, person, date.today())

@@ -9,6 +9,8 @@ and decides nothing; an event past it (a catch-up after a gap) decides as usual.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,3 +43,45 @@ async def first_time(conn: AsyncConnection, projection: str, envelope: Envelope)
     else:
         await conn.execute(update(ladder_state).where(key).values(high_water=envelope.sequence))
     return True
+
+
+class HighWaters:
+    """:func:`first_time` for a batch of one projection: one read per source, and the
+    high water written once per source, in the batch's transaction (``write``)."""
+
+    def __init__(self, projection: str) -> None:
+        self.projection = projection
+        self._stored: dict[str, int | None] = {}
+        self._now: dict[str, int] = {}
+
+    async def first_time(self, conn: AsyncConnection, envelope: Envelope) -> bool:
+        source = envelope.source
+        if source not in self._stored:
+            self._stored[source] = await conn.scalar(
+                select(ladder_state.c.high_water).where(self._key(source))
+            )
+        seen = self._now.get(source, self._stored[source])
+        if seen is not None and envelope.sequence <= seen:
+            return False
+        self._now[source] = envelope.sequence
+        return True
+
+    async def write(self, conn: AsyncConnection) -> None:
+        for source, high_water in self._now.items():
+            if self._stored[source] is None:
+                await conn.execute(
+                    ladder_state.insert().values(
+                        projection=self.projection, source=source, high_water=high_water
+                    )
+                )
+            else:
+                await conn.execute(
+                    update(ladder_state).where(self._key(source)).values(high_water=high_water)
+                )
+        self.forget()
+
+    def forget(self) -> None:
+        self._stored, self._now = {}, {}
+
+    def _key(self, source: str) -> Any:
+        return (ladder_state.c.projection == self.projection) & (ladder_state.c.source == source)

@@ -84,7 +84,14 @@ class WorkforceProjection(Projection):
     name = "training_workforce"
     contract = REGISTRY_STREAM
     handles = frozenset(
-        {"WorkerCertified", "WorkerLeft", "WorkerProfileUpdated", "WorkerRegistered"}
+        {
+            "RecordsLinked",
+            "RecordsUnlinked",
+            "WorkerCertified",
+            "WorkerLeft",
+            "WorkerProfileUpdated",
+            "WorkerRegistered",
+        }
     )
     ignores = frozenset(
         {
@@ -101,8 +108,6 @@ class WorkforceProjection(Projection):
             "LadderEligibilityChanged",
             "PairQueuedForReview",
             "PersonalDataViewed",
-            "RecordsLinked",
-            "RecordsUnlinked",
             "RegionDefined",
         }
     )

@@ -21,10 +21,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shegong.contracts import Envelope
+from shegong.contracts import Envelope, Event
+from shegong.kernel.events import failures
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.schema import dead_letters, event_failures, projection_positions
+from shegong.kernel.events.skipped import SkippedPositions
 from shegong.kernel.ops import tracing
 from shegong.kernel.ops.db import is_postgres, reading, writing
 from shegong.kernel.web.correlation import correlation_scope
@@ -56,6 +58,14 @@ class BatchResult:
     duplicates: int = 0
     gap_filled: int = 0
     skipped_dead: int = 0
+    last: Envelope | None = None  # the last event applied
+
+    def culprit(self, err: Exception) -> Exception:
+        """A batch-wide step (``prepare``, ``flush``) failed: with one event applied, that
+        event is the culprit (retried one by one, a bad event is dead-lettered so)."""
+        if self.applied == 1 and self.last is not None and not isinstance(err, EventFailed):
+            return EventFailed(self.last, err)
+        return err
 
 
 class ProjectionRunner:
@@ -68,6 +78,9 @@ class ProjectionRunner:
         # One batch at a time per runner: the Redis reader and the feed catch-up both
         # call ``process``, and a staged projection computes outside any transaction.
         self._serial = asyncio.Lock()
+        self.skipped = SkippedPositions()
+        self._foreign: set[str] = set()  # sources whose feeds serve another service
+        self._decoded: dict[str, Event | Exception] = {}  # a batch's, before the lock
 
     @property
     def name(self) -> str:
@@ -78,13 +91,15 @@ class ProjectionRunner:
             await conn.run_sync(self.projection.metadata.create_all)
 
     async def positions(self) -> dict[str, int]:
+        """The last position applied (or skipped) per source."""
         async with reading(self.engine) as conn:
             rows = await conn.execute(
                 select(projection_positions.c.source, projection_positions.c.position).where(
                     projection_positions.c.projection == self.name
                 )
             )
-            return {r.source: int(r.position) for r in rows}
+            stored = {r.source: int(r.position) for r in rows}
+        return self.skipped.past({**self.skipped.ahead, **stored})
 
     async def process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply a batch in one transaction. Raises :class:`EventFailed` (nothing kept)."""
@@ -98,36 +113,100 @@ class ProjectionRunner:
                     continue  # another replica applied some of it meanwhile: start over
             raise RuntimeError(f"{self.name}: positions keep moving under a staged batch")
 
+    async def save_skipped(self) -> None:
+        """Write the positions of the entries skipped since the last write."""
+        async with self._serial:
+            if not self.skipped.ahead:
+                return
+            sources = sorted(self.skipped.ahead)
+            try:
+                async with writing(self.engine, background=True) as conn:
+                    start = await self._lock_positions(conn, sources)
+                    last = self.skipped.past(start)
+                    await self._save_positions(conn, start, last)
+            except _PositionsMoved:
+                return  # a replica wrote meanwhile: compared again next time
+            self.skipped.written(last)
+
+    async def _only_skips(self, envelopes: Sequence[Envelope], result: BatchResult) -> bool:
+        """Whether the batch holds nothing to apply — every entry a duplicate, of another
+        service, or one the projection does not want, with no gap before it — and if so,
+        remember how far it goes (no write, no turn at the write lock)."""
+        async with reading(self.engine) as conn:
+            stored = await self._lock_positions(conn, {e.source for e in envelopes}, lock=False)
+        last = self.skipped.past(stored)
+        duplicates = 0
+        for envelope in envelopes:
+            position = last[envelope.source]
+            if envelope.sequence <= position:
+                duplicates += 1
+                continue
+            if envelope.sequence > position + 1 or (
+                envelope.service == self.projection.contract.service
+                and self.projection.wants(envelope)
+            ):
+                return False
+            last[envelope.source] = envelope.sequence
+        self.skipped.note(stored, last)
+        result.duplicates = duplicates
+        return True
+
     async def _process(self, envelopes: Sequence[Envelope]) -> BatchResult:
         result = BatchResult()
+        if await self._only_skips(envelopes, result):
+            return self._done(result)
+        self._decode(envelopes)
         try:
             async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
-                last = await self._lock_positions(conn, sources)
-                start = dict(last)
+                start = await self._lock_positions(conn, sources)
+                last = self.skipped.past(start)
                 await self._apply_all(conn, envelopes, last, result)
                 if result.applied:
-                    await self.projection.prepare(conn)
-                    await self.projection.flush(conn)
+                    try:
+                        await self.projection.prepare(conn)
+                        await self.projection.flush(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
                 await self._save_positions(conn, start, last)
         except BaseException:
             self.projection.rolled_back()
             raise
+        finally:
+            self._decoded.clear()
+        self.skipped.written(last)
         return self._done(result)
+
+    def _decode(self, envelopes: Sequence[Envelope]) -> None:
+        """Decode (validate) the batch's events before taking the write lock: the lock
+        is held for the projection's work, not for parsing. A failure is kept, to be
+        raised when the event's turn comes (the batch fails at the same event)."""
+        contract = self.projection.contract
+        for envelope in envelopes:
+            if envelope.service == contract.service and self.projection.wants(envelope):
+                try:
+                    self._decoded[envelope.id] = contract.decode(envelope)
+                except Exception as err:
+                    self._decoded[envelope.id] = err
 
     async def _process_staged(self, envelopes: Sequence[Envelope]) -> BatchResult:
         """Apply on a read connection (no write lock: the projection computes meanwhile),
         then write in one short transaction that first checks the positions read are
         still the positions stored — the same guarantee as :meth:`_process`."""
         result = BatchResult()
+        if await self._only_skips(envelopes, result):
+            return self._done(result)
         sources = sorted({e.source for e in envelopes})
         try:
             async with reading(self.engine) as conn:
-                last = await self._lock_positions(conn, sources, lock=False)
-                start = dict(last)
+                start = await self._lock_positions(conn, sources, lock=False)
+                last = self.skipped.past(start)
                 await self._apply_all(conn, envelopes, last, result)
                 if result.applied:
-                    await self.projection.prepare(conn)
+                    try:
+                        await self.projection.prepare(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
             if last == start:
                 return self._done(result)  # nothing new: nothing to write
             async with writing(self.engine, background=True) as conn:
@@ -137,10 +216,14 @@ class ProjectionRunner:
                 # on its row here (PostgreSQL) and then starts over, before any write.
                 await self._save_positions(conn, start, last)
                 if result.applied:
-                    await self.projection.flush(conn)
+                    try:
+                        await self.projection.flush(conn)
+                    except Exception as err:
+                        raise result.culprit(err) from err
         except BaseException:
             self.projection.rolled_back()
             raise
+        self.skipped.written(last)
         return self._done(result)
 
     async def _apply_all(
@@ -171,13 +254,20 @@ class ProjectionRunner:
         return result
 
     async def catch_up(self, source: str, *, page: int = 1000) -> int:
-        """Pull ``source``'s feed after our position until it is exhausted (no Redis)."""
+        """Pull ``source``'s feed after our position until it is exhausted (no Redis).
+        A source is one producer's store: once its events prove to be another service's
+        (none of them on this read model's stream), it is not read again."""
+        if source in self._foreign:
+            return 0
         feed = self.feeds.for_source(source)
         total = 0
         while True:
             position = (await self.positions()).get(source, 0)
             batch = await feed.read_after(position, page)
             if not batch:
+                return total
+            if batch[0].service != self.projection.contract.service:
+                self._foreign.add(source)
                 return total
             await self.process_resilient(batch)
             total += len(batch)
@@ -202,60 +292,18 @@ class ProjectionRunner:
             for table in (projection_positions, event_failures, dead_letters):
                 await conn.execute(delete(table).where(table.c.projection == self.name))
             self.projection.rolled_back()  # whatever it remembered is gone with its tables
+            self.skipped.clear()
         return sum([await self.catch_up(source) for source in self.feeds.sources()])
 
     async def record_failure(self, failed: EventFailed) -> int:
         """Count one more failed attempt of the culprit event; returns the count."""
-        now = datetime.now(UTC)
-        key = (event_failures.c.projection == self.name) & (
-            event_failures.c.event_id == failed.envelope.id
-        )
-        error = str(failed)[:4000]
-        async with writing(self.engine) as conn:
-            attempts = await conn.scalar(select(event_failures.c.attempts).where(key))
-            if attempts is None:
-                attempts = 1
-                await conn.execute(
-                    event_failures.insert().values(
-                        projection=self.name,
-                        event_id=failed.envelope.id,
-                        attempts=1,
-                        last_error=error,
-                        updated_at=now,
-                    )
-                )
-            else:
-                attempts += 1
-                await conn.execute(
-                    update(event_failures)
-                    .where(key)
-                    .values(attempts=attempts, last_error=error, updated_at=now)
-                )
+        attempts = await failures.record(self.engine, self.name, failed.envelope, str(failed))
         log.warning("%s: attempt %d failed: %s", self.name, attempts, failed)
-        return int(attempts)
+        return attempts
 
     async def dead_letter(self, failed: EventFailed, attempts: int) -> None:
         """Give up on the event: from now on it is skipped (and visible as dead)."""
-        env = failed.envelope
-        async with writing(self.engine) as conn:
-            exists = await conn.scalar(
-                select(dead_letters.c.id).where(
-                    (dead_letters.c.projection == self.name) & (dead_letters.c.event_id == env.id)
-                )
-            )
-            if exists is None:
-                await conn.execute(
-                    dead_letters.insert().values(
-                        projection=self.name,
-                        event_id=env.id,
-                        source=env.source,
-                        sequence=env.sequence,
-                        type=env.type,
-                        error=str(failed)[:4000],
-                        attempts=attempts,
-                        dead_at=datetime.now(UTC),
-                    )
-                )
+        await failures.bury(self.engine, self.name, failed.envelope, str(failed), attempts)
         log.error("%s: dead-lettered after %d attempts: %s", self.name, attempts, failed)
 
     async def _apply_one(
@@ -290,11 +338,16 @@ class ProjectionRunner:
             ),
         ):
             try:
-                event = self.projection.contract.decode(envelope)
+                event = self._decoded.pop(envelope.id, None)
+                if event is None:
+                    event = self.projection.contract.decode(envelope)
+                elif isinstance(event, Exception):
+                    raise event
                 await self.projection.apply(conn, envelope, event)
             except Exception as err:
                 raise EventFailed(envelope, err) from err
         result.applied += 1
+        result.last = envelope
 
     async def _lock_positions(
         self, conn: AsyncConnection, sources: Iterable[str], *, lock: bool = True

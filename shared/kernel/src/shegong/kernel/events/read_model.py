@@ -52,13 +52,17 @@ class Projection:
 
     def wants(self, envelope: Envelope) -> bool:
         """Whether ``apply`` cares about this event; the others are skipped undecoded (their
-        position still advances). By default: events of its ``aggregates`` (None: all)."""
-        return self.wants_aggregate(envelope.aggregate_type)
+        position still advances). By default: events of its ``aggregates`` (None: all)
+        whose type it does not ``ignores``."""
+        return self.wants_entry(envelope.aggregate_type, envelope.type)
 
-    def wants_aggregate(self, aggregate_type: str) -> bool:
-        """Whether any event of this aggregate type may matter (a stream entry of another
-        is read without its data: the census skips its own link events so)."""
-        return self.aggregates is None or aggregate_type in self.aggregates
+    def wants_entry(self, aggregate_type: str, type_: str | None) -> bool:
+        """Whether a stream entry of this aggregate type and event type may matter (one
+        that cannot is read without its data: the census skips its own link events so,
+        the ladder's certificate watch every event but a certificate)."""
+        if self.aggregates is not None and aggregate_type not in self.aggregates:
+            return False
+        return type_ is None or type_ not in self.ignores
 
     # Optional hooks for a projection that keeps state in memory or writes in bulk.
 
