@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from shegong.registry.census import training
-from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
+from shegong.registry.census.blocks import BLOCK_KINDS, BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
 from shegong.registry.census.clustering import Clustering
 from shegong.registry.census.comparison import CensusRecord, id_fragment
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
@@ -92,9 +92,10 @@ class Linker(Clustering, BlockIndex):
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
         # Block key → its records: the key alone while one record holds it (most blocks),
-        # a set from the second on (a set costs ~200 bytes; a census holds ~8 blocks a record).
-        self._blocks: dict[tuple[Any, ...], str | set[str]] = {}
-        self._by_name: dict[str, set[str]] = {}
+        # a list from the second on (a set would cost ~200 bytes; a census holds ~8 blocks a
+        # record, and a bucket is only ever iterated).
+        self._blocks: dict[str, dict[Any, str | list[str]]] = {kind: {} for kind in BLOCK_KINDS}
+        self._by_name: dict[str, list[str]] = {}
         self._links: dict[str, dict[str, _Edge]] = {}
         self._reviews: dict[str, dict[str, _Edge]] = {}
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
@@ -305,16 +306,16 @@ class Linker(Clustering, BlockIndex):
         rec = self._recs[key]
         candidates: set[str] = set()
         for block in rec.blocks:
-            bucket = self._blocks[block]
+            bucket = self._blocks[block[0]][block[1]]
             if isinstance(bucket, str):
                 candidates.add(bucket)
             elif len(bucket) <= BLOCK_MAX or block[0] == "i":
-                candidates |= bucket
-        same_name = self._by_name.get(rec.name, set())
+                candidates.update(bucket)
+        same_name = self._by_name.get(rec.name, ())
         if len(same_name) <= NAME_BLOCK_MAX:
             # A name few records carry is a block of its own: a record with little else
             # (a name and a community) still meets its namesakes.
-            candidates |= same_name
+            candidates.update(same_name)
         candidates.discard(key)
         recs, model = self._recs, self.model
         shared = self._phone_weight_of(rec.phone)

@@ -63,32 +63,34 @@ NAME_ELSE = 4
 
 
 class _Rec(Features):
-    """A record's features and its block keys."""
+    """A record's features; its block keys are worked out when asked for (the block index
+    holds one copy of each key, not one per record)."""
 
-    __slots__ = ("blocks",)
+    __slots__ = ()
 
-    def __init__(self, record: CensusRecord) -> None:
-        super().__init__(record)
-        blocks: list[tuple[Any, ...]] = []
+    @property
+    def blocks(self) -> list[tuple[str, Any]]:
+        """The record's block keys: (kind, value), the value a string or a tuple."""
+        blocks: list[tuple[str, Any]] = []
         if self.id_hash:
             blocks.append(("i", self.id_hash))
         if self.parts and len(self.parts) == 4:
             region, birth, order, check = self.parts
-            blocks.append(("rb", region, birth))
-            blocks.append(("ro", region, order, check))
-            blocks.append(("bo", birth, order, check))
+            blocks.append(("rb", (region, birth)))
+            blocks.append(("ro", (region, order, check)))
+            blocks.append(("bo", (birth, order, check)))
         if self.phone:
             blocks.append(("p", self.phone))
         if self.name:
             if self.birth:
-                blocks.append(("nb", self.name, self.birth.year))
+                blocks.append(("nb", (self.name, self.birth.year)))
                 # The surname and the birth date: a given name mistyped or shortened.
-                blocks.append(("sb", self.name[0], self.birth))
+                blocks.append(("sb", (self.name[0], self.birth)))
                 if self.pinyin:
-                    blocks.append(("yb", self.pinyin, self.birth))
+                    blocks.append(("yb", (self.pinyin, self.birth)))
             if self.org:
-                blocks.append(("no", self.name, self.org))
-        self.blocks = tuple(blocks)
+                blocks.append(("no", (self.name, self.org)))
+        return blocks
 
 
 class _Edge:
