@@ -83,7 +83,9 @@ def main() -> None:
     start = time.perf_counter()
     linker, decisions = run(records)
     seconds = time.perf_counter() - start
-    print(f"{args.city} {args.persons} persons: {len(records)} records, link + train {seconds:.2f} s")
+    print(
+        f"{args.city} {args.persons} persons: {len(records)} records, link + train {seconds:.2f} s"
+    )
     if args.dump:
         dump = {
             "persons": sorted(sorted(keys) for keys in linker.persons().values()),
@@ -92,13 +94,15 @@ def main() -> None:
             "model": repr(linker.model),
         }
         args.dump.write_text(json.dumps(dump, ensure_ascii=False, default=str, indent=0))
-        print(f"dumped {len(dump['persons'])} persons, {len(dump['queue'])} queued pairs, "
-              f"{len(decisions)} decisions to {args.dump}")
+        print(
+            f"dumped {len(dump['persons'])} persons, {len(dump['queue'])} queued pairs, "
+            f"{len(decisions)} decisions to {args.dump}"
+        )
     if args.memory:
         del linker, decisions
         # Every cache the linker fills, emptied, so that they are counted as the linker's.
-        from shegong.registry.census import comparison, names
         from shegong.kernel.data import names as kernel_names
+        from shegong.registry.census import comparison, names
 
         for module in (comparison, names, kernel_names):
             for value in vars(module).values():
