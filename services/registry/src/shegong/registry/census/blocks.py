@@ -25,7 +25,7 @@ class BlockIndex:
 
     _recs: dict[str, _Rec]
     # Block kind → block value → its records (the kinds are ``_Rec.blocks``'s).
-    _blocks: dict[str, dict[Any, str | list[str]]]
+    _blocks: dict[str, dict[Any, str | tuple[str, ...]]]
     _by_name: dict[str, list[str]]
 
     def _frequency(self, name: str) -> tuple[int, bool]:
@@ -38,7 +38,7 @@ class BlockIndex:
         number), else 1 + the frequency bucket of its records under other names than the
         most frequent one (a unit's office number written for its staff)."""
         bucket = self._blocks["p"].get(phone)
-        if not isinstance(bucket, list):
+        if not isinstance(bucket, tuple):
             return 0
         if len(bucket) > BLOCK_MAX:
             others = len(bucket)
@@ -46,12 +46,12 @@ class BlockIndex:
             others = len(bucket) - max(Counter(self._recs[k].name for k in bucket).values())
         return _bucket(others) + 1 if others else 0
 
-    def _bucket(self, block: tuple[str, Any]) -> str | list[str] | None:
+    def _bucket(self, block: tuple[str, Any]) -> str | tuple[str, ...] | None:
         return self._blocks[block[0]].get(block[1])
 
     def _crowded(self, block: tuple[str, Any]) -> bool:
         bucket = self._bucket(block)
-        return isinstance(bucket, list) and len(bucket) > BLOCK_MAX and block[0] != "i"
+        return isinstance(bucket, tuple) and len(bucket) > BLOCK_MAX and block[0] != "i"
 
     def _commonness(
         self, names: Iterable[str], blocks: Iterable[tuple[Any, ...]]
@@ -73,7 +73,7 @@ class BlockIndex:
                 kind == "f" and self._phone_bucket(value) != was
             ):
                 bucket = self._bucket(value if kind == "b" else ("p", value))
-                if isinstance(bucket, list):
+                if isinstance(bucket, tuple):
                     dirty.update(bucket)
                 elif bucket:
                     dirty.add(bucket)
@@ -87,9 +87,9 @@ class BlockIndex:
             if bucket is None:
                 blocks[value] = rec.key
             elif isinstance(bucket, str):
-                blocks[value] = [bucket, rec.key]
+                blocks[value] = (bucket, rec.key)
             else:
-                bucket.append(rec.key)
+                blocks[value] = (*bucket, rec.key)
         same_name = self._by_name.get(rec.name)
         if same_name is None:
             self._by_name[rec.name] = [rec.key]
@@ -104,9 +104,8 @@ class BlockIndex:
             if isinstance(bucket, str):
                 del blocks[value]
                 continue
-            bucket.remove(rec.key)
-            if len(bucket) == 1:
-                blocks[value] = bucket[0]
+            rest = tuple(key for key in bucket if key != rec.key)
+            blocks[value] = rest[0] if len(rest) == 1 else rest
         names = self._by_name[rec.name]
         names.remove(rec.key)
         if not names:

@@ -132,9 +132,39 @@ class _Edge:
         return self._evidence
 
 
+# A record's edges, as ``(other, edge, other, edge, …)``: a flat tuple costs 56 bytes for
+# one edge, where a dict costs 232 (most records have one or two).
+EdgeRow: TypeAlias = tuple[Any, ...]
+
+
+def _add_edge(store: dict[str, EdgeRow], key: str, other: str, edge: _Edge) -> None:
+    row = store.get(key)
+    store[key] = (other, edge) if row is None else (*row, other, edge)
+
+
+def _drop_edge(store: dict[str, EdgeRow], key: str, other: str) -> None:
+    row = store[key]
+    at = row.index(other)  # an edge never equals a key: ``other`` is at an even place
+    rest = row[:at] + row[at + 2 :]
+    if rest:
+        store[key] = rest
+    else:  # no empty row per record: most records have no edge
+        del store[key]
+
+
+def _edges(row: EdgeRow) -> zip[tuple[str, _Edge]]:
+    """(other, edge) for each edge of a row."""
+    return zip(row[::2], row[1::2], strict=True)
+
+
 def _bucket(count: int) -> int:
     """A name's frequency bucket (steps of √2): its weight changes only between buckets."""
     return round(2 * math.log2(count)) if count > 0 else 0
+
+
+# Comparison vectors are few (at most the product of the levels, a few hundred seen):
+# one tuple for each, shared by the edges that have it.
+_VECTORS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def _compare(
@@ -146,6 +176,8 @@ def _compare(
     weight = model.weight(levels, name_weight, phone_weight)
     decisive = x.id_hash is not None and x.id_hash == y.id_hash
     score = fs.probability(weight)
+    if decisive or score >= fs.REVIEW_AT:  # an edge: its vector shared with its likes
+        levels = _VECTORS.setdefault(levels, levels)
     tf = (name_weight, phone_weight)
     if decisive:
         return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, *tf)

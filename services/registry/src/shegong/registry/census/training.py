@@ -122,7 +122,7 @@ SESSIONS: dict[str, frozenset[str]] = {
 
 def train(
     features: Sequence[Features],
-    blocks: Mapping[str, Mapping[Any, str | list[str]]],
+    blocks: Mapping[str, Mapping[Any, str | tuple[str, ...]]],
     index: dict[str, int],
     *,
     version: int,
