@@ -83,7 +83,8 @@ class _Rec(Features):
             blocks.append(("p", self.phone))
         if self.name:
             if self.birth:
-                blocks.append(("nb", (self.name, self.birth.year)))
+                # The year as its distance from 1900: a small int is one shared object.
+                blocks.append(("nb", (self.name, self.birth.year - 1900)))
                 # The surname and the birth date: a given name mistyped or shortened.
                 blocks.append(("sb", (self.name[0], self.birth)))
                 if self.pinyin:
@@ -105,7 +106,6 @@ class _Edge:
         "name_weight",
         "phone_weight",
         "rule",
-        "score",
         "weight",
     )
 
@@ -113,17 +113,21 @@ class _Edge:
         self,
         link: bool,
         rule: str,
-        score: float,
         weight: float,
         model: MatchModel,
         levels: tuple[int, ...],
         name_weight: float,
         phone_weight: float | None = None,
     ) -> None:
-        self.link, self.rule, self.score, self.weight = link, rule, score, weight
+        self.link, self.rule, self.weight = link, rule, weight
         self.model, self.levels, self.name_weight = model, levels, name_weight
         self.phone_weight = phone_weight
         self._evidence: dict[str, Any] | None = None
+
+    @property
+    def score(self) -> float:
+        """The match probability (worked out when asked: a float less on every edge)."""
+        return fs.probability(self.weight)
 
     @property
     def evidence(self) -> dict[str, Any]:
@@ -180,16 +184,16 @@ def _compare(
         levels = _VECTORS.setdefault(levels, levels)
     tf = (name_weight, phone_weight)
     if decisive:
-        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, *tf)
+        return _Edge(True, RULE_VALID_ID, math.inf, model, levels, *tf)
     if score < fs.REVIEW_AT:
         return None
     if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
         if score < fs.LINK_AT:
-            return _Edge(False, REVIEW_REASON, score, weight, model, levels, *tf)
-        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, *tf)
+            return _Edge(False, REVIEW_REASON, weight, model, levels, *tf)
+        return _Edge(False, REVIEW_NAMES, weight, model, levels, *tf)
     # A candidate: clustering links it if its probability holds against the other persons
     # its records match as well (``clustering``), else a clerk sees it.
-    return _Edge(True, RULE_MODEL, score, weight, model, levels, *tf)
+    return _Edge(True, RULE_MODEL, weight, model, levels, *tf)
 
 
 def compare(
