@@ -452,6 +452,7 @@ def test_partition_is_independent_of_arrival_order(
         if record.key not in gone:
             fresh.add(record)
     assert partition(second) == partition(fresh)
+    assert index_state(second) == index_state(fresh)
     assert components({r.key for r in records} - gone, edges) == partition(second)
 
 
@@ -501,7 +502,26 @@ def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:
     for record in records:
         fresh.add(changed.get(record.key, record))
     assert partition(linker) == partition(fresh)
+    assert index_state(linker) == index_state(fresh)
     assert components({r.key for r in records}, edges) == partition(linker)
+
+
+def index_state(linker: Linker) -> dict[str, object]:
+    """The linker's block index and edges, as sets: what removals and updates must leave
+    as adding the final records does (a bucket of one record is its key, no empty row)."""
+    buckets = [b for kind in linker._blocks.values() for b in kind.values()]
+    assert all(isinstance(b, str) or len(b) > 1 for b in buckets)
+    assert all(linker._links.values()) and all(linker._reviews.values())
+    return {
+        "blocks": {
+            (kind, value): frozenset((b,) if isinstance(b, str) else b)
+            for kind, values in linker._blocks.items()
+            for value, b in values.items()
+        },
+        "names": {name: frozenset(keys) for name, keys in linker._by_name.items()},
+        "links": {key: frozenset(row[::2]) for key, row in linker._links.items()},
+        "reviews": {key: frozenset(row[::2]) for key, row in linker._reviews.items()},
+    }
 
 
 # --------------------------------------------------------------------------- a generated city

@@ -17,14 +17,16 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
 
 
 class BlockIndex:
     """Records by block key and by name (state lives on the linker)."""
 
     _recs: dict[str, _Rec]
-    _blocks: dict[tuple[Any, ...], str | set[str]]
-    _by_name: dict[str, set[str]]
+    # Block kind → block value → its records (the kinds are ``_Rec.blocks``'s).
+    _blocks: dict[str, dict[Any, str | tuple[str, ...]]]
+    _by_name: dict[str, list[str]]
 
     def _frequency(self, name: str) -> tuple[int, bool]:
         """The name's frequency bucket, and whether it is too frequent to block on alone."""
@@ -35,8 +37,8 @@ class BlockIndex:
         """How shared a phone is: 0 while its records carry one name (a person's own
         number), else 1 + the frequency bucket of its records under other names than the
         most frequent one (a unit's office number written for its staff)."""
-        bucket = self._blocks.get(("p", phone))
-        if not isinstance(bucket, set):
+        bucket = self._blocks["p"].get(phone)
+        if not isinstance(bucket, tuple):
             return 0
         if len(bucket) > BLOCK_MAX:
             others = len(bucket)
@@ -44,9 +46,12 @@ class BlockIndex:
             others = len(bucket) - max(Counter(self._recs[k].name for k in bucket).values())
         return _bucket(others) + 1 if others else 0
 
-    def _crowded(self, block: tuple[Any, ...]) -> bool:
-        bucket = self._blocks.get(block)
-        return isinstance(bucket, set) and len(bucket) > BLOCK_MAX and block[0] != "i"
+    def _bucket(self, block: tuple[str, Any]) -> str | tuple[str, ...] | None:
+        return self._blocks[block[0]].get(block[1])
+
+    def _crowded(self, block: tuple[str, Any]) -> bool:
+        bucket = self._bucket(block)
+        return isinstance(bucket, tuple) and len(bucket) > BLOCK_MAX and block[0] != "i"
 
     def _commonness(
         self, names: Iterable[str], blocks: Iterable[tuple[Any, ...]]
@@ -63,43 +68,45 @@ class BlockIndex:
         dirty: set[str] = set()
         for (kind, value), was in before.items():
             if kind == "n" and self._frequency(value) != was:
-                dirty |= self._by_name.get(value, set())
+                dirty.update(self._by_name.get(value, ()))
             elif (kind == "b" and self._crowded(value) != was) or (
                 kind == "f" and self._phone_bucket(value) != was
             ):
-                bucket = self._blocks.get(value if kind == "b" else ("p", value))
-                dirty |= bucket if isinstance(bucket, set) else {bucket} if bucket else set()
+                bucket = self._bucket(value if kind == "b" else ("p", value))
+                if isinstance(bucket, tuple):
+                    dirty.update(bucket)
+                elif bucket:
+                    dirty.add(bucket)
         return dirty
 
     def _insert(self, rec: _Rec) -> None:
         self._recs[rec.key] = rec
-        blocks = self._blocks
-        for block in rec.blocks:
-            bucket = blocks.get(block)
+        for kind, value in rec.blocks:
+            blocks = self._blocks[kind]
+            bucket = blocks.get(value)
             if bucket is None:
-                blocks[block] = rec.key
+                blocks[value] = rec.key
             elif isinstance(bucket, str):
-                blocks[block] = {bucket, rec.key}
+                blocks[value] = (bucket, rec.key)
             else:
-                bucket.add(rec.key)
+                blocks[value] = (*bucket, rec.key)
         same_name = self._by_name.get(rec.name)
         if same_name is None:
-            self._by_name[rec.name] = {rec.key}
+            self._by_name[rec.name] = [rec.key]
         else:
-            same_name.add(rec.key)
+            same_name.append(rec.key)
 
     def _delete(self, rec: _Rec) -> None:
         del self._recs[rec.key]
-        blocks = self._blocks
-        for block in rec.blocks:
-            bucket = blocks[block]
+        for kind, value in rec.blocks:
+            blocks = self._blocks[kind]
+            bucket = blocks[value]
             if isinstance(bucket, str):
-                del blocks[block]
+                del blocks[value]
                 continue
-            bucket.discard(rec.key)
-            if len(bucket) == 1:
-                blocks[block] = next(iter(bucket))
+            rest = tuple(key for key in bucket if key != rec.key)
+            blocks[value] = rest[0] if len(rest) == 1 else rest
         names = self._by_name[rec.name]
-        names.discard(rec.key)
+        names.remove(rec.key)
         if not names:
             del self._by_name[rec.name]

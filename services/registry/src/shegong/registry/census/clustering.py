@@ -21,27 +21,34 @@ from shegong.registry.census.scoring import (
     REVIEW_RIVAL,
     CensusConflict,
     Decision,
+    EdgeRow,
     Link,
     Review,
     Unlink,
     _Edge,
+    _edges,
     _pair,
     _Rec,
 )
+
+
+def _active_links(active: Mapping[str, Link | tuple[Link, ...]], key: str) -> tuple[Link, ...]:
+    links = active.get(key, ())
+    return (links,) if isinstance(links, Link) else links
 
 
 class Clustering:
     """The linker's clustering and clerks' decisions (state lives on the linker)."""
 
     _recs: dict[str, _Rec]
-    _links: dict[str, dict[str, _Edge]]
-    _reviews: dict[str, dict[str, _Edge]]
+    _links: dict[str, EdgeRow]
+    _reviews: dict[str, EdgeRow]
     _same: dict[str, set[str]]
     _not_same: dict[str, set[str]]
     _decided: dict[tuple[str, str], tuple[bool, str]]
     _person: dict[str, str]
-    _members: dict[str, set[str]]
-    _active: dict[str, dict[str, Link]]
+    _members: dict[str, tuple[str, ...]]
+    _active: dict[str, Link | tuple[Link, ...]]
     _queue: dict[tuple[str, str], Review]
     _queue_by_key: dict[str, set[tuple[str, str]]]
     _changed_keys: set[str]
@@ -125,7 +132,7 @@ class Clustering:
         self._changed_keys |= everything
         old_links: dict[tuple[str, str], Link] = {}
         for key in everything:
-            for link in active.get(key, {}).values():
+            for link in _active_links(active, key):
                 old_links[(link.a, link.b)] = link
 
         clerk_pairs: list[tuple[str, str]] = []
@@ -134,7 +141,7 @@ class Clustering:
             for other in self._same.get(key, ()):
                 if key < other and other in recs:
                     clerk_pairs.append((key, other))
-            for other, edge in self._links.get(key, {}).items():
+            for other, edge in _edges(self._links.get(key, ())):
                 if key < other:
                     edges.append((-edge.weight, key, other, edge))
         groups, refused = partition(keys, self._recs, self._not_same, clerk_pairs, edges)
@@ -146,7 +153,7 @@ class Clustering:
             person.pop(key, None)
         for group in groups:
             pid = min(group)
-            members[pid] = set(group)
+            members[pid] = tuple(group)
             for key in group:
                 person[key] = pid
 
@@ -165,17 +172,15 @@ class Clustering:
         for key in everything:
             active.pop(key, None)
         for pair, link in new_links.items():
-            a, b = pair
-            mine = active.get(a)
-            if mine is None:
-                active[a] = {b: link}
-            else:
-                mine[b] = link
-            theirs = active.get(b)
-            if theirs is None:
-                active[b] = {a: link}
-            else:
-                theirs[a] = link
+            # Each pair once (``new_links``' keys), every key's links emptied above.
+            for key in pair:
+                mine = active.get(key)
+                if mine is None:
+                    active[key] = link  # most records: one link, no container
+                elif isinstance(mine, Link):
+                    active[key] = (mine, link)
+                else:
+                    active[key] = (*mine, link)
 
         out: list[Decision] = []
         if old_links:
@@ -213,7 +218,7 @@ class Clustering:
             return "clerk decided not the same"
         if pair in refused:
             return refused[pair][0]
-        if b in self._links.get(a, {}):
+        if b in self._links.get(a, ())[::2]:
             return "persons split"
         return "evidence changed"
 
@@ -241,7 +246,7 @@ class Clustering:
         for key in keys:
             if key in removed:
                 continue
-            for other, edge in self._reviews.get(key, {}).items():
+            for other, edge in _edges(self._reviews.get(key, ())):
                 pair = _pair(key, other)
                 if pair in new or pair in decided or person[key] == person[other]:
                     continue

@@ -37,8 +37,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from shegong.registry.census import training
-from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
-from shegong.registry.census.clustering import Clustering
+from shegong.registry.census.blocks import BLOCK_KINDS, BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
+from shegong.registry.census.clustering import Clustering, _active_links
 from shegong.registry.census.comparison import CensusRecord, id_fragment
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
 from shegong.registry.census.names import (
@@ -51,11 +51,13 @@ from shegong.registry.census.names import (
 from shegong.registry.census.scoring import (
     CensusConflict,
     Decision,
+    EdgeRow,
     Link,
     Review,
     Unlink,
+    _add_edge,
     _compare,
-    _Edge,
+    _drop_edge,
     _pair,
     _Rec,
     compare,
@@ -91,18 +93,19 @@ class Linker(Clustering, BlockIndex):
         self.auto_train = auto_train
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
-        # Block key → its records: the key alone while one record holds it (most blocks),
-        # a set from the second on (a set costs ~200 bytes; a census holds ~8 blocks a record).
-        self._blocks: dict[tuple[Any, ...], str | set[str]] = {}
-        self._by_name: dict[str, set[str]] = {}
-        self._links: dict[str, dict[str, _Edge]] = {}
-        self._reviews: dict[str, dict[str, _Edge]] = {}
+        # Block kind → block value → its records: the key alone while one record holds it
+        # (most blocks), a tuple from the second on (a set would cost ~200 bytes, a list
+        # ~90; a census holds ~8 blocks a record, and a bucket is only ever iterated).
+        self._blocks: dict[str, dict[Any, str | tuple[str, ...]]] = {k: {} for k in BLOCK_KINDS}
+        self._by_name: dict[str, list[str]] = {}
+        self._links: dict[str, EdgeRow] = {}  # record → its link edges (``_edges``)
+        self._reviews: dict[str, EdgeRow] = {}
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
         self._not_same: dict[str, set[str]] = {}
         self._decided: dict[tuple[str, str], tuple[bool, str]] = {}
         self._person: dict[str, str] = {}
-        self._members: dict[str, set[str]] = {}
-        self._active: dict[str, dict[str, Link]] = {}
+        self._members: dict[str, tuple[str, ...]] = {}  # person → its records
+        self._active: dict[str, Link | tuple[Link, ...]] = {}  # record → links holding it
         self._queue: dict[tuple[str, str], Review] = {}
         self._name_weights: dict[tuple[str, int], float] = {}
         self._phone_weights: dict[int, float] = {}
@@ -131,7 +134,7 @@ class Linker(Clustering, BlockIndex):
 
     def links(self, key: str) -> list[Link]:
         """The links that hold ``key`` in its person, with their rules and evidence."""
-        return sorted(self._active.get(key, {}).values(), key=lambda link: (link.a, link.b))
+        return sorted(_active_links(self._active, key), key=lambda link: (link.a, link.b))
 
     def review_queue(self) -> list[Review]:
         return [self._queue[pair] for pair in sorted(self._queue)]
@@ -293,11 +296,8 @@ class Linker(Clustering, BlockIndex):
 
     def _drop_edges(self, key: str) -> None:
         for edges in (self._links, self._reviews):
-            for other in edges.pop(key, {}):
-                theirs = edges[other]
-                del theirs[key]
-                if not theirs:  # no empty dict per record: most records have no edge
-                    del edges[other]
+            for other in edges.pop(key, ())[::2]:
+                _drop_edge(edges, other, key)
 
     def _rescore(self, key: str) -> None:
         """Recompute every edge of ``key`` against the records sharing a block with it."""
@@ -305,16 +305,16 @@ class Linker(Clustering, BlockIndex):
         rec = self._recs[key]
         candidates: set[str] = set()
         for block in rec.blocks:
-            bucket = self._blocks[block]
+            bucket = self._blocks[block[0]][block[1]]
             if isinstance(bucket, str):
                 candidates.add(bucket)
             elif len(bucket) <= BLOCK_MAX or block[0] == "i":
-                candidates |= bucket
-        same_name = self._by_name.get(rec.name, set())
+                candidates.update(bucket)
+        same_name = self._by_name.get(rec.name, ())
         if len(same_name) <= NAME_BLOCK_MAX:
             # A name few records carry is a block of its own: a record with little else
             # (a name and a community) still meets its namesakes.
-            candidates |= same_name
+            candidates.update(same_name)
         candidates.discard(key)
         recs, model = self._recs, self.model
         shared = self._phone_weight_of(rec.phone)
@@ -331,15 +331,15 @@ class Linker(Clustering, BlockIndex):
             if edge is None:
                 continue
             edges = self._links if edge.link else self._reviews
-            edges.setdefault(key, {})[other_key] = edge
-            edges.setdefault(other_key, {})[key] = edge
+            _add_edge(edges, key, other_key, edge)
+            _add_edge(edges, other_key, key, edge)
 
     def _touch(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and everything their clusters may currently depend on."""
         out: set[str] = set()
         for key in keys:
             out.add(key)
-            out.update(self._links.get(key, ()))
+            out.update(self._links.get(key, ())[::2])
             out.update(self._same.get(key, ()))
             pid = self._person.get(key)
             if pid is not None:
@@ -356,7 +356,7 @@ class Linker(Clustering, BlockIndex):
             if key in seen:
                 continue
             seen.add(key)
-            for other in links.get(key, ()):
+            for other in links.get(key, ())[::2]:
                 if other not in seen:
                     stack.append(other)
             for other in same.get(key, ()):

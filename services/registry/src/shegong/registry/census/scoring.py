@@ -63,32 +63,35 @@ NAME_ELSE = 4
 
 
 class _Rec(Features):
-    """A record's features and its block keys."""
+    """A record's features; its block keys are worked out when asked for (the block index
+    holds one copy of each key, not one per record)."""
 
-    __slots__ = ("blocks",)
+    __slots__ = ()
 
-    def __init__(self, record: CensusRecord) -> None:
-        super().__init__(record)
-        blocks: list[tuple[Any, ...]] = []
+    @property
+    def blocks(self) -> list[tuple[str, Any]]:
+        """The record's block keys: (kind, value), the value a string or a tuple."""
+        blocks: list[tuple[str, Any]] = []
         if self.id_hash:
             blocks.append(("i", self.id_hash))
         if self.parts and len(self.parts) == 4:
             region, birth, order, check = self.parts
-            blocks.append(("rb", region, birth))
-            blocks.append(("ro", region, order, check))
-            blocks.append(("bo", birth, order, check))
+            blocks.append(("rb", (region, birth)))
+            blocks.append(("ro", (region, order, check)))
+            blocks.append(("bo", (birth, order, check)))
         if self.phone:
             blocks.append(("p", self.phone))
         if self.name:
             if self.birth:
-                blocks.append(("nb", self.name, self.birth.year))
+                # The year as its distance from 1900: a small int is one shared object.
+                blocks.append(("nb", (self.name, self.birth.year - 1900)))
                 # The surname and the birth date: a given name mistyped or shortened.
-                blocks.append(("sb", self.name[0], self.birth))
+                blocks.append(("sb", (self.name[0], self.birth)))
                 if self.pinyin:
-                    blocks.append(("yb", self.pinyin, self.birth))
+                    blocks.append(("yb", (self.pinyin, self.birth)))
             if self.org:
-                blocks.append(("no", self.name, self.org))
-        self.blocks = tuple(blocks)
+                blocks.append(("no", (self.name, self.org)))
+        return blocks
 
 
 class _Edge:
@@ -103,7 +106,6 @@ class _Edge:
         "name_weight",
         "phone_weight",
         "rule",
-        "score",
         "weight",
     )
 
@@ -111,17 +113,21 @@ class _Edge:
         self,
         link: bool,
         rule: str,
-        score: float,
         weight: float,
         model: MatchModel,
         levels: tuple[int, ...],
         name_weight: float,
         phone_weight: float | None = None,
     ) -> None:
-        self.link, self.rule, self.score, self.weight = link, rule, score, weight
+        self.link, self.rule, self.weight = link, rule, weight
         self.model, self.levels, self.name_weight = model, levels, name_weight
         self.phone_weight = phone_weight
         self._evidence: dict[str, Any] | None = None
+
+    @property
+    def score(self) -> float:
+        """The match probability (worked out when asked: a float less on every edge)."""
+        return fs.probability(self.weight)
 
     @property
     def evidence(self) -> dict[str, Any]:
@@ -130,9 +136,39 @@ class _Edge:
         return self._evidence
 
 
+# A record's edges, as ``(other, edge, other, edge, …)``: a flat tuple costs 56 bytes for
+# one edge, where a dict costs 232 (most records have one or two).
+EdgeRow: TypeAlias = tuple[Any, ...]
+
+
+def _add_edge(store: dict[str, EdgeRow], key: str, other: str, edge: _Edge) -> None:
+    row = store.get(key)
+    store[key] = (other, edge) if row is None else (*row, other, edge)
+
+
+def _drop_edge(store: dict[str, EdgeRow], key: str, other: str) -> None:
+    row = store[key]
+    at = row.index(other)  # an edge never equals a key: ``other`` is at an even place
+    rest = row[:at] + row[at + 2 :]
+    if rest:
+        store[key] = rest
+    else:  # no empty row per record: most records have no edge
+        del store[key]
+
+
+def _edges(row: EdgeRow) -> zip[tuple[str, _Edge]]:
+    """(other, edge) for each edge of a row."""
+    return zip(row[::2], row[1::2], strict=True)
+
+
 def _bucket(count: int) -> int:
     """A name's frequency bucket (steps of √2): its weight changes only between buckets."""
     return round(2 * math.log2(count)) if count > 0 else 0
+
+
+# Comparison vectors are few (at most the product of the levels, a few hundred seen):
+# one tuple for each, shared by the edges that have it.
+_VECTORS: dict[tuple[int, ...], tuple[int, ...]] = {}
 
 
 def _compare(
@@ -144,18 +180,20 @@ def _compare(
     weight = model.weight(levels, name_weight, phone_weight)
     decisive = x.id_hash is not None and x.id_hash == y.id_hash
     score = fs.probability(weight)
+    if decisive or score >= fs.REVIEW_AT:  # an edge: its vector shared with its likes
+        levels = _VECTORS.setdefault(levels, levels)
     tf = (name_weight, phone_weight)
     if decisive:
-        return _Edge(True, RULE_VALID_ID, 1.0, math.inf, model, levels, *tf)
+        return _Edge(True, RULE_VALID_ID, math.inf, model, levels, *tf)
     if score < fs.REVIEW_AT:
         return None
     if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
         if score < fs.LINK_AT:
-            return _Edge(False, REVIEW_REASON, score, weight, model, levels, *tf)
-        return _Edge(False, REVIEW_NAMES, score, weight, model, levels, *tf)
+            return _Edge(False, REVIEW_REASON, weight, model, levels, *tf)
+        return _Edge(False, REVIEW_NAMES, weight, model, levels, *tf)
     # A candidate: clustering links it if its probability holds against the other persons
     # its records match as well (``clustering``), else a clerk sees it.
-    return _Edge(True, RULE_MODEL, score, weight, model, levels, *tf)
+    return _Edge(True, RULE_MODEL, weight, model, levels, *tf)
 
 
 def compare(

@@ -122,7 +122,7 @@ SESSIONS: dict[str, frozenset[str]] = {
 
 def train(
     features: Sequence[Features],
-    blocks: Mapping[tuple[Any, ...], str | set[str]],
+    blocks: Mapping[str, Mapping[Any, str | tuple[str, ...]]],
     index: dict[str, int],
     *,
     version: int,
@@ -130,7 +130,7 @@ def train(
     persons: int = 0,
 ) -> MatchModel:
     """Learn a model from the census's records (``features`` in key order) and its blocks
-    (block key → record keys; ``index`` maps a record key to its position)."""
+    (kind → block value → record keys; ``index`` maps a record key to its position)."""
     n = len(features)
     u, sampled = estimate_u(features, seed=n)
     expected: dict[str, list[float]] = {c: [0.0] * len(LEVELS[c]) for c in COMPARISONS}
@@ -139,8 +139,8 @@ def train(
     for rule, fixed in SESSIONS.items():
         patterns: Counter[tuple[int, ...]] = Counter()
         pairs = 0
-        for block, keys in blocks.items():
-            if block[0] != rule or isinstance(keys, str):  # one record: no pair
+        for keys in blocks.get(rule, {}).values():
+            if isinstance(keys, str):  # one record: no pair
                 continue
             if rule == "i":
                 same_id_pairs += len(keys) * (len(keys) - 1) // 2

@@ -1,0 +1,129 @@
+"""The census linker's memory and time, and its output, on one generated city.
+
+    uv run --group bench python bench/bench_linker_memory.py --persons 20000 \
+        [--city today] [--seed 2024] [--memory] [--top 25] [--dump out.json]
+
+The rows go through the registry's roster parser and census conversion (as
+``bench_census_quality.py --path engine``, with a fixed hashing key so that two runs see
+the same hashes; the records are cached under ``$TMPDIR``), then into one ``Linker``
+record by record, then ``train()``. Prints the link time; with ``--memory`` the bytes
+the linker holds (tracemalloc, one more run) and the lines that hold the most. With
+``--dump`` writes the persons, the review queue and every decision returned, to compare
+two versions of the linker (``cmp a.json b.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import pickle
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_census_quality import census_records, roster_bytes
+from cities import GENERATORS
+
+
+def records_of(city_name: str, persons: int, seed: int) -> list[Any]:
+    cache = Path(tempfile.gettempdir()) / f"linker-records-{city_name}-{persons}-{seed}.pickle"
+    if cache.exists():
+        records: list[Any] = pickle.loads(cache.read_bytes())
+        return records
+    from shegong.kernel.data.identity import PersonalDataHasher
+    from shegong.registry.imports.roster import parse_roster
+
+    hasher = PersonalDataHasher(b"linker-memory-bench-fixed-key-32")
+    city = GENERATORS[city_name](persons, seed)
+    records = []
+    for roster in city.rosters:
+        filename, data, _ = roster_bytes(roster)
+        records.extend(census_records(roster.code, parse_roster(data, filename).rows, hasher))
+    cache.write_bytes(pickle.dumps(records))
+    return records
+
+
+def _decision(d: Any) -> list[Any]:
+    fields = [type(d).__name__, d.a, d.b]
+    for name in ("rule", "reason", "score"):
+        if hasattr(d, name):
+            fields.append(getattr(d, name))
+    fields.append(d.evidence)
+    return fields
+
+
+def run(records: list[Any]) -> tuple[Any, list[Any]]:
+    from shegong.registry.census.linkage import Linker
+
+    linker = Linker()
+    out: list[Any] = []
+    for record in records:
+        out.extend(linker.add(record))
+    out.extend(linker.train())
+    return linker, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--city", choices=list(GENERATORS), default="today")
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--memory", action="store_true")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--dump", type=Path)
+    args = parser.parse_args()
+    records = records_of(args.city, args.persons, args.seed)
+    from shegong.registry.census.names import warm_names
+
+    warm_names()  # the dictionaries' load is not the linker's time
+    start = time.perf_counter()
+    linker, decisions = run(records)
+    seconds = time.perf_counter() - start
+    print(
+        f"{args.city} {args.persons} persons: {len(records)} records, link + train {seconds:.2f} s"
+    )
+    if args.dump:
+        dump = {
+            "persons": sorted(sorted(keys) for keys in linker.persons().values()),
+            "queue": [_decision(r) for r in linker.review_queue()],
+            "decisions": [_decision(d) for d in decisions],
+            "model": repr(linker.model),
+        }
+        args.dump.write_text(json.dumps(dump, ensure_ascii=False, default=str, indent=0))
+        print(
+            f"dumped {len(dump['persons'])} persons, {len(dump['queue'])} queued pairs, "
+            f"{len(decisions)} decisions to {args.dump}"
+        )
+    if args.memory:
+        del linker, decisions
+        # Every cache the linker fills, emptied, so that they are counted as the linker's.
+        from shegong.kernel.data import names as kernel_names
+        from shegong.registry.census import comparison, names
+
+        for module in (comparison, names, kernel_names):
+            for value in vars(module).values():
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
+        tracemalloc.start()
+        linker, decisions = run(records)
+        del decisions
+        # What the linker holds, not the cycles a collection would free (``partition``'s
+        # closures keep its last call's locals until then).
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+        snapshot = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        print(f"linker holds {held:,} bytes: {held / len(records):,.0f} bytes a record")
+        for stat in snapshot.statistics("lineno")[: args.top]:
+            frame = stat.traceback[0]
+            where = f"{Path(frame.filename).name}:{frame.lineno}"
+            print(f"  {stat.size / len(records):8,.0f} B/rec  {stat.count:9,d} blocks  {where}")
+
+
+if __name__ == "__main__":
+    main()
