@@ -78,6 +78,25 @@ async def personal_data_of(conn: AsyncConnection, worker_id: str) -> dict[str, A
     return dict(row._mapping) if row else None
 
 
+def _new_row(
+    worker_id: str,
+    department: str,
+    id_number: str | None,
+    id_number_hash: str | None,
+    phone: str | None,
+    phone_hash: str | None,
+) -> dict[str, Any]:
+    return {
+        "worker_id": worker_id,
+        "department": department,
+        "id_number": id_number,
+        "id_number_hash": id_number_hash,
+        "phone": phone,
+        "phone_hash": phone_hash,
+        "updated_at": datetime.now(UTC),
+    }
+
+
 async def add_personal_data(
     conn: AsyncConnection,
     worker_id: str,
@@ -92,15 +111,7 @@ async def add_personal_data(
     has a record with it — then nothing is stored and that record's worker id comes
     back. Call it holding the append lock (``Transaction.lock``, or after the record's
     events were appended), so that two registrations cannot both pass the check."""
-    values = {
-        "worker_id": worker_id,
-        "department": department,
-        "id_number": id_number,
-        "id_number_hash": id_number_hash,
-        "phone": phone,
-        "phone_hash": phone_hash,
-        "updated_at": datetime.now(UTC),
-    }
+    values = _new_row(worker_id, department, id_number, id_number_hash, phone, phone_hash)
     if id_number_hash is None:
         await conn.execute(_INSERT, values)
         return None
@@ -121,23 +132,12 @@ async def store_personal_data(
     phone_hash: str | None = None,
 ) -> None:
     """A record's personal data, new or changed (``None``: the phone stays as it is)."""
-    now = datetime.now(UTC)
     existing = await conn.scalar(_EXISTS, {"worker_id": worker_id})
     if existing is None:
-        await conn.execute(
-            _INSERT,
-            {
-                "worker_id": worker_id,
-                "department": department,
-                "id_number": id_number,
-                "id_number_hash": id_number_hash,
-                "phone": phone,
-                "phone_hash": phone_hash,
-                "updated_at": now,
-            },
-        )
+        row = _new_row(worker_id, department, id_number, id_number_hash, phone, phone_hash)
+        await conn.execute(_INSERT, row)
         return
-    values: dict[str, object] = {"updated_at": now}
+    values: dict[str, object] = {"updated_at": datetime.now(UTC)}
     if phone is not None:
         values.update(phone=phone, phone_hash=phone_hash)
     await conn.execute(
