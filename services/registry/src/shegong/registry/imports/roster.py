@@ -54,7 +54,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH
+from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH, PartialDate
 
 __all__ = [
     "FIELDS",
@@ -165,6 +165,17 @@ class _RowParser:
             warnings.append(_warning("phone", *phone_problem))
 
         birth = values.get("birth_date")
+        known = birth.known if isinstance(birth, PartialDate) else "day"
+        if isinstance(birth, PartialDate):
+            birth = datetime.date(birth.year, birth.month, birth.day)
+            if resident is None:  # else the ID number's date is taken
+                warnings.append(
+                    _warning(
+                        "birth_date",
+                        f"gives the {known} only; kept as {birth.isoformat()}",
+                        f"只填写到{'年' if known == 'year' else '月'}，按{birth.isoformat()}登记",
+                    )
+                )
         if isinstance(birth, datetime.date) and birth > self.today:
             reject("birth_date", CellError("is in the future", "晚于今天"))
             birth = None
@@ -231,7 +242,10 @@ class _RowParser:
                         f"与身份证号不符，已按身份证号取“{id_gender.zh}”",
                     )
                 )
-            if birth is not None and birth != resident.birth_date:
+            given = resident.birth_date
+            if known != "day":  # 1985-03 agrees with an ID born 1985-03-05
+                given = given.replace(day=1) if known == "month" else given.replace(month=1, day=1)
+            if birth is not None and birth != given:
                 warnings.append(
                     _warning(
                         "birth_date",
