@@ -498,6 +498,10 @@ def test_sex_as_departments_write_it(raw: str, gender: Gender) -> None:
     assert row.gender is gender and not row.warnings
 
 
+def test_an_id_number_typed_in_groups_with_dashes_is_read() -> None:
+    assert one_row(["姓名", "身份证号"], ["张三", "110105-19491231-002X"]).id_number is not None
+
+
 @pytest.mark.parametrize(
     ("raw", "name"),
     [
@@ -519,7 +523,12 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("+86 138 1234 5678", "13812345678", None),
         ("0931-8123456", "+869318123456", None),
         ("1381234567", None, "10 digits"),
-        ("13812345678 转 2", None, "letters"),
+        ("13812345678 转 2", "13812345678", "beside it"),
+        ("13812345678（本人）", "13812345678", "a note"),
+        ("手机：139 1234 5678", "13912345678", "a note"),
+        ("0873-6123456转801", "+868736123456", "an extension"),
+        ("13812345678 13912345678", "13812345678", "another number"),
+        ("本人无手机", None, "letters"),
         ("12345678901", None, "still compared in the census"),
         ("12345", None, "not a valid"),
         ("1381234567/13912345678", "13912345678", "several"),
