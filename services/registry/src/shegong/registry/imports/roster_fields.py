@@ -20,7 +20,8 @@ from shegong.kernel.data.sheets import Cell, CellError, Choices, cell_text, pars
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
 # the better-named one is read and the other fills its blanks.
 FIELDS: dict[str, tuple[str, ...]] = {
-    # 序号 is not one: it numbers the printed lines and changes with every export.
+    # 序号 (and a bare 编号) is not one: it numbers the printed lines and changes with
+    # every export, and a record's key must not move to another person when it does.
     "record_id": (
         "记录编号",
         "人员编号",
@@ -31,7 +32,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "会员编号",
         "志愿者编号",
         "工号",
-        "编号",
     ),
     "name": ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字"),
     "id_number": (
