@@ -296,10 +296,14 @@ def test_a_birth_date_given_to_the_month_or_year_is_kept_as_its_first_day(
 ) -> None:
     """出生年月 holds 1985.03: kept as 1985-03-01 with a warning saying so (the census
     compares a 1st of the month, or a 1 January, by the month or year it gives)."""
-    result = parse_csv([["姓名", "出生年月"], ["张三", cell]])
+    result = parse_csv([["姓名", "出生日期"], ["张三", cell]])
     row = result.rows[0]
     assert result.ignored_columns == () and row.birth_date == expected
     assert any(f"gives the {known} only" in w for w in row.warnings)
+    # Under 出生年月 a month is what the column asks for: no note on every row.
+    asked = parse_csv([["姓名", "出生年月"], ["张三", cell]]).rows[0]
+    assert asked.birth_date == expected
+    assert any("only" in w for w in asked.warnings) == (known == "year")
 
 
 def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> None:

@@ -122,8 +122,11 @@ class _RowParser:
         columns: dict[str, int],
         width: int,
         coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
+        month_column: bool = False,
     ) -> None:
         self.width = width
+        # 出生年月: the column asks for the month, so a month is no news to the clerk
+        self.month_column = month_column
         self.coalesced = coalesced
         # An absent field reads index ``width``: always the padding None.
         self.index = {name: columns.get(name, width) for name in FIELDS}
@@ -168,7 +171,7 @@ class _RowParser:
         known = birth.known if isinstance(birth, PartialDate) else "day"
         if isinstance(birth, PartialDate):
             birth = datetime.date(birth.year, birth.month, birth.day)
-            if resident is None:  # else the ID number's date is taken
+            if resident is None and not (self.month_column and known == "month"):
                 warnings.append(
                     _warning(
                         "birth_date",
@@ -322,7 +325,13 @@ class RosterReader:
         self.sheet = sheet.sheet
         self.columns = sheet.written
         self.ignored_columns = sheet.ignored
-        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
+        birth_header = sheet.written.get("birth_date", "")
+        self._parser = _RowParser(
+            sheet.columns,
+            sheet.width,
+            sheet.coalesced,
+            month_column="年月" in birth_header and "日" not in birth_header,
+        )
         self._rows = sheet.rows
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:
