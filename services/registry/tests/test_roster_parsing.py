@@ -333,6 +333,9 @@ REJECTIONS: list[tuple[list[str], list[object], str, list[str]]] = [
     (["姓名", "性别"], ["", "男"], "name", ["missing"]),
     (["姓名", "性别"], ["-", "男"], "name", ["missing"]),
     (["姓名"], ["张" * 65], "name", ["64"]),
+    (["姓名", "性别"], ["填表人：王芳", ""], "name", ["not a person's name"]),
+    (["姓名"], ["审核人:李四  填表日期：2024年3月1日"], "name", ["not a person's name"]),
+    (["姓名"], ["单位（盖章）"], "name", ["not a person's name"]),
 ]
 # Every row with a name is a census record: a bad optional value is left out, with a
 # warning naming the field (and the row, in the import report).

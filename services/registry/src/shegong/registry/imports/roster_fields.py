@@ -192,6 +192,9 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
 # a total (合计, 12人, 共12名), a note (以下空白).
 _NOT_A_NAME = re.compile(
     r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
+    # the form's footer: who filled it in and checked it, the date, the seal
+    r"|(?:填表|制表|审核|审批|经办|负责|联系)人?[:：].*|(?:填表|制表|报送)(?:日期|时间).*"
+    r"|.*(?:盖章|签字|签名).*"
 )
 
 
