@@ -318,6 +318,30 @@ def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> N
     assert read("birth_date", 31118) == datetime.date(1985, 3, 12)  # Excel's serial day
 
 
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("中级", CertificateLevel.INTERMEDIATE),
+        ("社会工作者职业水平证书（初级）", CertificateLevel.ASSISTANT),
+        ("中级社会工作师", CertificateLevel.INTERMEDIATE),
+        ("高级社会工作师", CertificateLevel.SENIOR),
+        ("助理社工师", CertificateLevel.ASSISTANT),
+    ],
+)
+def test_a_certificate_level_as_the_lists_name_it(written: str, level: CertificateLevel) -> None:
+    row = parse_csv([["姓名", "持证情况", "取证时间"], ["张三", written, "2019-06-01"]]).rows[0]
+    assert row.cert_level == level and row.warnings == ()
+
+
+def test_a_certificate_dated_to_the_year_or_month_is_kept_with_a_note() -> None:
+    rows = parse_csv(
+        [["姓名", "证书等级", "取证年份"], ["张三", "初级", "2019年"], ["李四", "中级", "2021.06"]]
+    ).rows
+    assert [r.certified_on for r in rows] == [datetime.date(2019, 1, 1), datetime.date(2021, 6, 1)]
+    assert "gives the year only" in rows[0].warnings[0]
+    assert "gives the month only" in rows[1].warnings[0]
+
+
 def test_a_partial_birth_date_beside_a_valid_id_is_not_a_contradiction() -> None:
     idn = "11010519491231002X"
     result = parse_csv([["姓名", "出生年月", "身份证号"], ["张三", "1949.12", idn]])

@@ -200,6 +200,16 @@ class _RowParser:
             )
             left = None
         level, certified = values.get("cert_level"), values.get("certified_on")
+        if isinstance(certified, PartialDate):  # 2019年, 2019.06: the exam's year or month
+            as_day = certified.isoformat()
+            warnings.append(
+                _warning(
+                    "certified_on",
+                    f"gives the {certified.known} only; kept as {as_day}",
+                    f"只填写到{'年' if certified.known == 'year' else '月'}，按{as_day}登记",
+                )
+            )
+            certified = datetime.date(certified.year, certified.month, certified.day)
         if (level is None) != (certified is None):
             if level is None:
                 reject(

@@ -44,10 +44,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "证件号码",
         "身份证件号",
         "证件号",
+        "身份号码",
+        "身份证编号",
+        "居民身份证号码",
+        "居民身份证号",
         "身份证",
     ),
-    "gender": ("性别",),
-    "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "生日"),
+    "gender": ("性别", "性別"),
+    "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
     "phone": (
         "手机号",
         "手机号码",
@@ -75,6 +79,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "单位全称",
         "执业机构",
         "就业单位",
+        "任职机构",
+        "就职机构",
         "学校名称",
         "医院名称",
         "组织名称",
@@ -85,6 +91,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "医院",
         "组织",
         "服务队",
+        "机构",
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别"),
     "post": ("岗位类别", "岗位类型", "岗位"),
@@ -139,7 +146,19 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "hired_on": ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期"),
     "left_on": ("离职日期", "离职时间"),
-    "cert_level": ("证书等级", "证书级别", "职业水平等级", "职业资格等级", "资格等级", "持证等级"),
+    "cert_level": (
+        "证书等级",
+        "证书级别",
+        "职业水平等级",
+        "职业资格等级",
+        "资格等级",
+        "持证等级",
+        "持证情况",
+        "证书类别",
+        "证书名称",
+        "职业水平证书",
+        "资格证书",
+    ),
     "certified_on": (
         "取证日期",
         "取证时间",
@@ -150,6 +169,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "获证时间",
         "获证日期",
         "取得时间",
+        "取证年份",
+        "取证年月",
     ),
     "cert_no": ("证书编号", "证书号码", "证书号", "管理号"),
     "channel": ("招聘渠道",),
@@ -186,6 +207,25 @@ ENUMS: dict[str, Choices] = {
 
 def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return ENUMS[field_name](cell)
+
+
+# A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …
+_LEVEL_WORDS = (
+    (re.compile("高级"), CertificateLevel.SENIOR),
+    (re.compile("助理|初级"), CertificateLevel.ASSISTANT),
+    (re.compile("中级|社会工作师|社工师"), CertificateLevel.INTERMEDIATE),
+)
+
+
+def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
+    try:
+        return ENUMS[field_name](cell)
+    except CellError:
+        text = unicodedata.normalize("NFKC", cell_text(cell) or "")
+        for words, level in _LEVEL_WORDS:
+            if words.search(text):
+                return level
+        raise
 
 
 # What the name column of a roster's last lines holds when they are not a person:
@@ -235,7 +275,7 @@ class PartialDate(datetime.date):
     known: str = "month"
 
 
-def partial_birth_date(cell: Cell) -> PartialDate | None:
+def partial_date(cell: Cell) -> PartialDate | None:
     """A birth date written to the month or the year only, as its first day (the census
     compares such a date by what it gives: the year, or the year and month); ``None``
     when the cell is not one. A workbook's number 1985.03 is March; 1985.1 could be
@@ -261,13 +301,14 @@ def partial_birth_date(cell: Cell) -> PartialDate | None:
     return partial
 
 
-def _birth_date(_: str, cell: Cell) -> datetime.date | None:
+def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
+    """A date, or one given to the month or the year (a :class:`PartialDate`)."""
     if isinstance(cell, int | float) and not isinstance(cell, bool) and 1900 <= cell < 2101:
-        return partial_birth_date(cell)  # a number 1985.03 is a month, not Excel's day 1985
+        return partial_date(cell)  # a number 1985.03 is a month, not Excel's day 1985
     try:
         return parse_date(cell)
     except CellError:
-        partial = partial_birth_date(cell)
+        partial = partial_date(cell)
         if partial is None:
             raise
         return partial
@@ -281,4 +322,5 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     | dict.fromkeys(ENUMS, _enum)
     | dict.fromkeys(("hired_on", "left_on", "certified_on"), _date)
 )
-CONVERT["birth_date"] = _birth_date
+CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
+CONVERT["cert_level"] = _cert_level
