@@ -8,6 +8,7 @@ value to one key (pure, cached).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -16,12 +17,14 @@ from shegong.kernel.data.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_si
 __all__ = [
     "COMMON_NAMES",
     "TRADITIONAL_TO_SIMPLIFIED",
+    "county_key",
     "normalize_org",
     "normalize_person_name",
     "org_text",
     "pinyin_key",
     "region_name",
     "to_simplified",
+    "township_key",
     "warm_names",
 ]
 
@@ -145,6 +148,35 @@ def region_name(raw: str | None) -> str | None:
         return None
     text = "".join(to_simplified(unicodedata.normalize("NFKC", raw)).split())
     return text or None
+
+
+# A region's own name without the word for its kind, so that the forms one place is
+# written in meet: 屏边苗族自治县 / 屏边县, 蒙自市 / 蒙自县 (a county that became a city);
+# 鸡街街道办事处 / 鸡街街道 / 鸡街镇 (a town that became a subdistrict), 城关镇人民政府.
+_COUNTY_KIND = re.compile(
+    r"(.{2,}?)(?:(?:[\u4e00-\u9fff]{1,5}?族)+自治[县旗]|自治[县旗]|[县区市旗])"
+)
+_TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
+
+
+@lru_cache(maxsize=20_000)
+def county_key(raw: str | None) -> str | None:
+    """A 区县 as compared: its name without 县 / 区 / 市 / …族自治县 (when two characters or
+    more are left)."""
+    return _without_kind(region_name(raw), _COUNTY_KIND)
+
+
+@lru_cache(maxsize=20_000)
+def township_key(raw: str | None) -> str | None:
+    """A 乡镇街道 as compared: its name without 街道(办事处) / 镇 / 乡 / 人民政府."""
+    return _without_kind(region_name(raw), _TOWNSHIP_KIND)
+
+
+def _without_kind(name: str | None, kind: re.Pattern[str]) -> str | None:
+    if not name:
+        return None
+    found = kind.fullmatch(name)
+    return sys.intern(found.group(1)) if found else name
 
 
 def warm_names() -> None:
