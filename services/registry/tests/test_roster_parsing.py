@@ -315,6 +315,8 @@ def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> N
     assert read("birth_date", 1985.03) == datetime.date(1985, 3, 1)
     assert read("birth_date", 1985.1) == datetime.date(1985, 1, 1)
     assert read("birth_date", 1985) == datetime.date(1985, 1, 1)
+    assert read("birth_date", 1985.0) == datetime.date(1985, 1, 1)
+    assert read("birth_date", 1985.12) == datetime.date(1985, 12, 1)
     assert read("birth_date", 31118) == datetime.date(1985, 3, 12)  # Excel's serial day
 
 

@@ -285,9 +285,9 @@ def partial_date(cell: Cell) -> PartialDate | None:
     if isinstance(cell, int | float):
         if not math.isfinite(cell) or not 1900 <= cell < 2101:
             return None
-        year, fraction = int(cell), round((cell - int(cell)) * 100)
-        month = fraction if f"{cell}".count(".") and len(f"{cell}".split(".")[1]) == 2 else 1
-        text = f"{year}-{month}" if 1 <= month <= 12 else f"{year}"
+        _, _, decimals = f"{cell}".partition(".")
+        month = int(decimals) if len(decimals) == 2 else 0  # 1985.0 and 1985.1: the year
+        text = f"{int(cell)}-{month}" if 1 <= month <= 12 else f"{int(cell)}"
     else:
         text = cell_text(cell) or ""
     match = _YEAR_MONTH.fullmatch(unicodedata.normalize("NFKC", text).strip())
