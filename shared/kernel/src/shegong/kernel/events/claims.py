@@ -11,7 +11,9 @@ per command and more, for nothing.
 
 Here a sweep walks the whole pending list from ``0-0`` until the cursor comes back,
 ``count`` entries a call (Redis looks at up to ten times that many), hands what it
-claimed to ``handle`` in one batch, and then waits ``interval_s`` whatever it found.
+claimed to ``handle`` in one batch, and then waits ``interval_s`` whatever it found
+(the subscription's: a quarter of the idle time an entry must reach, at most 5 s, where
+FastStream polled every 250 ms).
 """
 
 from __future__ import annotations

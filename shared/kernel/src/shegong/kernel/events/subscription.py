@@ -126,6 +126,8 @@ class StreamSubscription:
         self.linger_s = linger_s
         self._last_batch = -1.0
         self.claim_idle_ms, self.catch_up_s = claim_idle_ms, catch_up_s
+        # An entry is claimed within claim_idle_ms and a quarter of it (at most 5 s more).
+        self.claim_every_s = max(polling_ms / 1000, min(claim_idle_ms / 4000, 5.0))
         self._delivered_at = float("-inf")  # when the reader last brought a batch
         self.dead_lettered = 0
         self._task: asyncio.Task[None] | None = None
@@ -192,7 +194,7 @@ class StreamSubscription:
         claimer."""
         self._task = asyncio.create_task(self._maintain(), name=f"maintain:{self.group}")
         self._claims = asyncio.create_task(
-            claim_forever(self._stop, max(self.polling_ms, 250) / 1000, self.claim, self.group),
+            claim_forever(self._stop, self.claim_every_s, self.claim, self.group),
             name=f"claim:{self.group}",
         )
 
