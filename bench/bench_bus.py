@@ -13,7 +13,9 @@ import asyncio
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench_command_to_read_model import baseline, create_pg_database, delete_prefix
+from bench_command_to_read_model import (
+    baseline,
+    create_pg_database,
+    delete_prefix,
+    start_sampler,
+)
 from bench_command_to_read_model import drop_pg_database as drop_pg
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -141,6 +148,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
     consumer_engine = create_engine(consumer_url)
     ctx = mp.get_context("spawn")
     ready, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
+    sampler: subprocess.Popen[bytes] | None = None
     child = ctx.Process(
         target=consumer_main,
         args=(
@@ -163,6 +171,10 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
         if not ready.wait(120):
             raise RuntimeError("the consumer did not start")
         relay = OutboxRelay(store, redis, stream, batch_size=args.relay_batch)
+        if args.py_spy:
+            assert child.pid is not None
+            sampler = start_sampler(child.pid, args.py_spy)
+            await asyncio.sleep(1.0)  # py-spy attaches before the clock starts
         cpu0 = time.process_time()
         t0 = time.perf_counter()
         task = asyncio.create_task(relay.run())
@@ -175,6 +187,9 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
             await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - t0
         relay_cpu = time.process_time() - cpu0
+        if sampler is not None:
+            sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+            sampler.wait(30)
         relay.request_stop()
         await task
         stop.set()
@@ -241,6 +256,12 @@ def main() -> int:
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument(
+        "--py-spy",
+        metavar="PATH",
+        help="sample the consumer with py-spy while the events flow (folded stacks to PATH; "
+        "`bench/profile_summary.py PATH --per N` sums them)",
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="shegong-bus-"))
     created: list[str] = []

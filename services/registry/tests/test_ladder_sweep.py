@@ -8,13 +8,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from shegong.kernel.ops.db import reading
+from shegong.kernel.events.store import CommandContext
+from shegong.kernel.ops.db import reading, writing
 from shegong.kernel.testing import eventually
 from shegong.registry.ladder.decide import Ladder
 from shegong.registry.ladder.rules import load_ladder
 from shegong.registry.ladder.sweep import LadderSweep, sweeps
+from shegong.registry.projections.workers import workers
 
 from .conftest import Node, StartNode
 from .test_registry_api import certify, register
@@ -107,3 +109,47 @@ async def test_the_running_registry_runs_its_sweep_as_the_leader(
 
     await eventually(swept)
     assert sweep.is_leader
+
+
+ONE_YEAR_IN_SERVICE = """
+[steps.assistant]
+label = "Assistant social worker exam"
+label_zh = "助理社会工作师职业资格考试"
+
+[[steps.assistant.rules]]
+key = "in_service_1y"
+kind = "in_service"
+years = 1
+label = "in social work for at least 1 year"
+label_zh = "从事社会工作满1年"
+"""
+
+
+async def test_the_ladder_decides_from_its_own_record_before_the_worker_list_has_it(
+    database_url: str, start_node: StartNode
+) -> None:
+    """The ladder's news (training's hours) may arrive before the workers read model —
+    another consumer group — has applied the registration: the node's own record says
+    when the worker was hired, so the decision does not wait for that read model (it
+    once decided "not in service" and never again, in the training-loop e2e test)."""
+    node = await start_node(database_url, registry_ladder_sweep=False)
+    worker_id = (await register(node.client, name="张伟"))["worker"]["worker_id"]
+
+    async def listed() -> bool:
+        async with reading(node.runtime.engine) as conn:
+            found = await conn.scalar(
+                select(workers.c.worker_id).where(workers.c.worker_id == worker_id)
+            )
+            return found is not None
+
+    await eventually(listed)
+    async with writing(node.runtime.engine) as conn:  # the worker list, a moment behind
+        await conn.execute(delete(workers).where(workers.c.worker_id == worker_id))
+
+    ladder = Ladder(node.runtime.store, load_ladder(ONE_YEAR_IN_SERVICE), census=False)
+    async with node.runtime.store.transaction(CommandContext(actor="registry.ladder")) as tx:
+        decided = await ladder.decide(tx, worker_id, date(2026, 6, 1))
+    assert decided is not None
+    assert [(d.step, d.eligible) for d in decided[1]] == [("assistant", True)]
+    changed = (await ladder_events(node))[-1]
+    assert (changed.data["worker_id"], changed.data["eligible"]) == (worker_id, True)

@@ -56,8 +56,11 @@ async def consumer(
     claim_idle_ms: int = 300,
     max_attempts: int = 3,
     projection: TallyProjection | None = None,
+    background: bool = True,
 ) -> AsyncIterator[StreamSubscription]:
-    """A tally read model in ``store``'s database, fed from ``stream`` via FastStream."""
+    """A tally read model in ``store``'s database, fed from ``stream`` via FastStream;
+    its claimer and watchdog running as a service's do (``background``), else the test
+    starts them."""
     runner = ProjectionRunner(
         store.engine,
         projection or TallyProjection(),
@@ -80,9 +83,13 @@ async def consumer(
     )
     await sub.prepare()
     await broker.start()
+    if background:
+        sub.start_background()
     try:
         yield sub
     finally:
+        if background:
+            await sub.stop()
         await broker.stop()
 
 
@@ -245,7 +252,9 @@ async def test_an_event_of_an_ignored_type_is_skipped_and_its_position_stored_on
                 )
             )
 
-    async with consumer(redis_url, redis, store, stream, projection=PoisonIgnored()) as sub:
+    async with consumer(
+        redis_url, redis, store, stream, projection=PoisonIgnored(), background=False
+    ) as sub:
         sub.start_background()
         try:
             await eventually(lambda: _tally_is(store, {"q": (2, 2)}))
@@ -358,7 +367,7 @@ async def test_stream_and_group_lost_then_recovered_and_refilled_from_feed(
     stream = TALLY_STREAM.stream_key(stream_prefix)
     await count(store, "lost", 3)
     await OutboxRelay(store, redis, stream).publish_once()
-    async with consumer(redis_url, redis, store, stream) as sub:
+    async with consumer(redis_url, redis, store, stream, background=False) as sub:
         sub.catch_up_s = 0.5
         sub.start_background()
         try:

@@ -429,3 +429,15 @@ def test_a_published_mask_with_birth_date_sex_and_region_does_not_rebuild_the_nu
             candidates.append(full)
     assert number in candidates
     assert len(candidates) >= 20  # ≈ 1000 orders ÷ 2 (sex) ÷ 11 (check character)
+
+
+def test_a_parsed_number_digests_as_its_text_does() -> None:
+    """The registration parses an ID number once and hands the hasher the result: the
+    digests must be those of the number as text (the census and the duplicate check
+    compare them with digests made from text)."""
+    hasher = PersonalDataHasher("k" * 32)
+    for typed in ("11010519491231002x", "110105491231002"):
+        parsed = parse_resident_id(typed)
+        fresh = PersonalDataHasher("k" * 32)
+        assert hasher.id_number(parsed) == fresh.id_number(typed)
+        assert hasher.id_parts(parsed) == PersonalDataHasher("k" * 32).id_parts(parsed.number)

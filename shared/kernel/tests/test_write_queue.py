@@ -33,3 +33,45 @@ async def test_a_command_waits_for_at_most_one_queued_projection_batch(tmp_path:
     assert order.index("command") <= 2, order
     assert sorted(order) == sorted(["command", *(f"batch-{i}" for i in range(1, 6))])
     assert [b for b in order if b != "command"] == [f"batch-{i}" for i in range(1, 6)]
+
+
+async def test_a_writer_waits_for_another_connections_lock_off_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    """Statements run on the loop's thread, but one that meets a database locked by another
+    connection (another process, another engine) waits for it on aiosqlite's thread: the
+    loop keeps serving meanwhile, and the write lands once the lock is free."""
+    path = tmp_path / "busy.db"
+    engine = create_engine(f"sqlite:///{path}")
+    other = create_engine(f"sqlite:///{path}")  # its own write queue: meets SQLITE_BUSY
+    try:
+        async with writing(engine) as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        async with writing(other) as holder:
+            await holder.execute(text("INSERT INTO t VALUES (1)"))
+
+            async def second_writer() -> None:
+                async with writing(engine) as conn:
+                    await conn.execute(text("INSERT INTO t VALUES (2)"))
+
+            waiting = asyncio.create_task(second_writer())
+            await asyncio.sleep(0.3)
+            assert not waiting.done()  # it waits for the lock…
+            assert ticks >= 10  # …and the loop kept running meanwhile
+        await asyncio.wait_for(waiting, 10)
+        ticker.cancel()
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT x FROM t ORDER BY x"))).scalars().all()
+        assert rows == [1, 2]
+    finally:
+        await engine.dispose()
+        await other.dispose()

@@ -71,9 +71,9 @@ class RegistryCommands:
             gender, birth_date = id_sex, rid.birth_date
             ident.update(
                 id_number=rid.number,
-                id_number_hash=self.hasher.id_number(rid.number),
+                id_number_hash=self.hasher.id_number(rid),
                 id_number_masked=mask_id_number(rid.number),
-                id_number_parts=self.hasher.id_parts(rid.number),
+                id_number_parts=self.hasher.id_parts(rid),
             )
         phone = self._phone(cmd.phone)
         worker_id = str(uuid.uuid4())

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from shegong.contracts.registry import CertificateLevel
 from shegong.kernel.events.store import EventStore, Transaction
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.persons import (
+    Own,
     Person,
     department_of,
     facts_of,
@@ -81,11 +81,14 @@ class Ladder:
         return decisions
 
     async def facts(self, tx: Transaction, person: Person) -> Facts:
-        fresh: dict[str, list[tuple[CertificateLevel, date]]] = {}
+        fresh: dict[str, Own] = {}
         for worker_id in person.worker_ids:
             worker = await tx.load(Worker, worker_id)
             if worker is not None:  # this node's own record is fresher than its read model
-                fresh[worker_id] = [(c.level, c.certified_on) for c in worker.certificates]
+                fresh[worker_id] = Own(
+                    [(c.level, c.certified_on) for c in worker.certificates],
+                    (worker.profile.get("hired_on"), worker.left_on),
+                )
         return (await facts_of(tx.conn, [person], fresh))[person.lead]
 
 

@@ -33,6 +33,14 @@ from shegong.registry.projections.workers import workers
 
 
 @dataclass(frozen=True)
+class Own:
+    """A record as this node's own aggregate holds it (fresher than any read model)."""
+
+    certificates: list[tuple[CertificateLevel, date]]
+    service: tuple[date | None, date | None]  # hired on, left on
+
+
+@dataclass(frozen=True)
 class Person:
     lead: str  # the worker id the person's decisions are kept under
     worker_ids: tuple[str, ...]
@@ -105,10 +113,11 @@ async def everyone(conn: AsyncConnection, census: bool, own: Iterable[str]) -> l
 async def facts_of(
     conn: AsyncConnection,
     persons: Sequence[Person],
-    fresh: dict[str, list[tuple[CertificateLevel, date]]] | None = None,
+    fresh: dict[str, Own] | None = None,
 ) -> dict[str, Facts]:
     """Each person's facts (by lead), added up over their records. ``fresh``: a record's
-    certificates as this node's own aggregate holds them (newer than the read model)."""
+    certificates and service as this node's own aggregate holds them — the workers read
+    model is another consumer group's and may not have applied them yet."""
     ids = sorted({w for p in persons for w in p.worker_ids})
     certs: dict[str, set[tuple[CertificateLevel, date]]] = defaultdict(set)
     service: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
@@ -138,8 +147,10 @@ async def facts_of(
             select(ladder_appraisals).where(ladder_appraisals.c.worker_id.in_(chunk))
         ):
             grades[r.worker_id].append((r.period, AppraisalGrade(r.grade), r.assessed_on))
-    for worker_id, held in (fresh or {}).items():
-        certs[worker_id].update(held)
+    for worker_id, own in (fresh or {}).items():
+        certs[worker_id].update(own.certificates)
+        hired_on, left_on = own.service
+        service[worker_id] = [(hired_on, left_on)] if hired_on is not None else []
     out = {}
     for p in persons:
         sessions: dict[str, tuple[date, float]] = {}

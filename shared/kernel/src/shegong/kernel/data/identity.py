@@ -245,27 +245,34 @@ class PersonalDataHasher:
     def _digest(self, message: str) -> str:
         return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def id_number(self, number: str) -> str:
-        """Digest of the canonical 18-char number; raises PersonalDataError if invalid."""
-        found = self._memo.get("id:" + number)
+    def id_number(self, number: str | ResidentId) -> str:
+        """Digest of the canonical 18-char number; raises PersonalDataError if invalid.
+        A :class:`ResidentId` the caller parsed already is not parsed again."""
+        raw = number.number if isinstance(number, ResidentId) else number
+        found = self._memo.get("id:" + raw)
         if found is None:
-            found = self._remember("id:" + number, "id:" + parse_resident_id(number).number)
+            canonical = raw if isinstance(number, ResidentId) else parse_resident_id(raw).number
+            found = self._remember("id:" + raw, "id:" + canonical)
         return found
 
-    def id_parts(self, raw: str) -> str | None:
+    def id_parts(self, raw: str | ResidentId) -> str | None:
         """Keyed digests of an ID number's four parts — region (6), birth date (8), order
         (3) and check character (1) — as ``"r.b.o.c"``, for a number as typed, valid or
         not (a valid one in its canonical 18-char form). A number with one slip shares
         three of them with the right one, so the census can tell a typo from another
         person without seeing either number. None when the text is not an 18-character
         number (or a valid 15-digit one)."""
-        found = self._memo.get("idp:" + raw)  # a person's rows in several departments
+        text = raw.number if isinstance(raw, ResidentId) else raw
+        found = self._memo.get("idp:" + text)  # a person's rows in several departments
         if found is not None:
             return found
-        try:
-            number = parse_resident_id(raw).number
-        except PersonalDataError:
-            number = _compact(raw).upper()
+        if isinstance(raw, ResidentId):  # parsed by the caller already
+            number = raw.number
+        else:
+            try:
+                number = parse_resident_id(raw).number
+            except PersonalDataError:
+                number = _compact(raw).upper()
         if len(number) != 18:
             return None
         parts = ".".join(
@@ -274,7 +281,7 @@ class PersonalDataHasher:
         )
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()
-        self._memo["idp:" + raw] = parts
+        self._memo["idp:" + text] = parts
         return parts
 
     def phone(self, phone: str) -> str:

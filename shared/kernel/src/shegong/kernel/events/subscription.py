@@ -6,8 +6,9 @@ What FastStream's defaults would get wrong, and what this module does instead (s
 - the consumer group is created here at id ``0`` before the broker starts, so a group
   created after events were published still gets all of them (FastStream creates at
   ``$``, and ``last_id="0"`` hot-loops on restart);
-- a claimer (XAUTOCLAIM, ``min_idle_time``) runs beside the reader, because a crashed
-  consumer's pending entries are otherwise never redelivered;
+- a claimer (XAUTOCLAIM, ``claim_idle_ms``; :mod:`.claims`, a sweep per interval, not
+  FastStream's, which spins while entries are pending) runs beside the reader, because a
+  crashed consumer's pending entries are otherwise never redelivered;
 - entries are read in batches and applied in one transaction per batch; acks are
   manual, after the commit;
 - an event that keeps failing is dead-lettered after ``max_attempts`` — copied to
@@ -26,7 +27,7 @@ from typing import Any, cast
 
 from faststream import AckPolicy
 from faststream.message import StreamMessage, gen_cor_id
-from faststream.redis import RedisBroker, RedisStreamMessage, StreamSub
+from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.redis.message import FAKE_CONSUMER
 from faststream.redis.message import RedisBatchStreamMessage as FastStreamBatch
@@ -35,6 +36,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from shegong.contracts import Envelope, WireFormatError
 from shegong.contracts.envelope import SPEC_VERSION, WIRE_NAMES
+from shegong.kernel.events.claims import claim_forever, claim_idle
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
 from shegong.kernel.ops.lifecycle import finish, pause
 
@@ -124,9 +126,12 @@ class StreamSubscription:
         self.linger_s = linger_s
         self._last_batch = -1.0
         self.claim_idle_ms, self.catch_up_s = claim_idle_ms, catch_up_s
+        # An entry is claimed within claim_idle_ms and a quarter of it (at most 5 s more).
+        self.claim_every_s = max(polling_ms / 1000, min(claim_idle_ms / 4000, 5.0))
         self._delivered_at = float("-inf")  # when the reader last brought a batch
         self.dead_lettered = 0
         self._task: asyncio.Task[None] | None = None
+        self._claims: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._attach()
 
@@ -145,16 +150,6 @@ class StreamSubscription:
             parser=_raw_batch,
             decoder=_no_body,
         )
-        claimer = self.broker.subscriber(
-            stream=StreamSub(
-                self.stream,
-                min_idle_time=self.claim_idle_ms,
-                polling_interval=max(self.polling_ms, 250),
-                **common,
-            ),
-            ack_policy=AckPolicy.MANUAL,
-            title=f"{self.group}:claim",
-        )
 
         async def read(msg: RedisBatchStreamMessage) -> None:
             raw = msg.raw_message
@@ -162,13 +157,8 @@ class StreamSubscription:
             self._delivered_at = asyncio.get_running_loop().time()
             await self.handle(await self._linger(entries))
 
-        async def claim(msg: RedisStreamMessage) -> None:
-            raw = msg.raw_message
-            await self.handle([(raw["message_ids"][0], raw["data"])])
-
         reader(read)
-        claimer(claim)
-        self._subscribers = (reader, claimer)
+        self._subscribers = (reader,)
 
     async def _linger(self, entries: list[Entry]) -> list[Entry]:
         """A batch that is not full, read moments after the last one: wait out the rest
@@ -200,12 +190,30 @@ class StreamSubscription:
             log.info("created consumer group %s on %s at 0", self.group, self.stream)
 
     def start_background(self) -> None:
-        """The watchdog and periodic feed catch-up (after the broker started)."""
+        """The watchdog and periodic feed catch-up (after the broker started), and the
+        claimer."""
         self._task = asyncio.create_task(self._maintain(), name=f"maintain:{self.group}")
+        self._claims = asyncio.create_task(
+            claim_forever(self._stop, self.claim_every_s, self.claim, self.group),
+            name=f"claim:{self.group}",
+        )
+
+    async def claim(self) -> int:
+        """Claim and apply the group's entries pending longer than ``claim_idle_ms``."""
+        return await claim_idle(
+            self.redis,
+            self.stream,
+            self.group,
+            self.consumer,
+            self.claim_idle_ms,
+            self.batch_size,
+            self.handle,
+        )
 
     async def stop(self) -> None:
         self._stop.set()
         await finish(self._task)
+        await finish(self._claims)
         await self._save_skipped(quiet=True)
 
     async def handle(self, entries: Sequence[Entry]) -> None:

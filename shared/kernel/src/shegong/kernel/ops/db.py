@@ -18,7 +18,7 @@ from sqlalchemy import Row, Select, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from shegong.kernel.ops.sqlite_driver import OneHopDbapi
+from shegong.kernel.ops.sqlite_driver import LoopDbapi
 
 
 def async_url(url: str) -> str:
@@ -42,8 +42,9 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     target = async_url(url)
     extra: dict[str, Any] = {}
     if make_url(target).get_backend_name() == "sqlite":
-        # One call on aiosqlite's thread per statement, not four (sqlite_driver.py).
-        extra["module"] = OneHopDbapi()
+        # Statements on the loop's thread; what waits for a lock on aiosqlite's
+        # (sqlite_driver.py).
+        extra["module"] = LoopDbapi()
     engine = create_async_engine(target, echo=echo, pool_recycle=1800, **extra)
     if engine.dialect.name == "sqlite":
         _sqlite_immediate_transactions(engine)
@@ -108,13 +109,16 @@ def is_postgres(engine: AsyncEngine) -> bool:
 def _sqlite_immediate_transactions(engine: AsyncEngine) -> None:
     # pysqlite's own BEGIN is deferred; a deferred reader that later writes fails with
     # SQLITE_BUSY when another writer got in first. Taking the write lock at BEGIN
-    # makes appends queue (busy_timeout) and keeps positions in commit order.
+    # makes appends queue (for the lock, on aiosqlite's thread: sqlite_driver.py) and
+    # keeps positions in commit order.
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Never wait on the loop's thread: a busy statement is run again on aiosqlite's
+        # thread, waiting there (sqlite_driver.BUSY_TIMEOUT_MS).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
