@@ -195,7 +195,8 @@ def test_a_common_name_weighs_less_than_a_rare_one() -> None:
     assert common is not None and rare is not None
     assert common.evidence["name"]["weight"] < rare.evidence["name"]["weight"]
     assert common.evidence["organization"]["weight"] < 0
-    assert common.evidence["region"]["weight"] < 0
+    # Another employer in another county: a move, counted once (by the organisation).
+    assert common.evidence["region"] == {"level": "else", "weight": 0.0}
     # Seen many times in the census, a name says even less.
     often = compare(
         rec("mz:1", "欧阳靖雯", birth=BIRTH), rec("rs:1", "欧阳靖雯", birth=BIRTH), name_count=400
@@ -662,9 +663,50 @@ def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> N
     stored = DEFAULT_MODEL.as_dict()
     stored["m"]["birth_date"] = [0.95, 0.01, 0.04]  # exact, day/month swapped, else
     stored["u"]["birth_date"] = [7e-5, 2e-5, 0.99991]
+    # The region before "another place" (community, township, county, else).
+    stored["m"]["region"] = [0.5, 0.2, 0.2, 0.1]
+    stored["u"]["region"] = [0.02, 0.05, 0.2, 0.73]
+    stored["m"]["name"] = [0.9, 0.03, 0.03, 0.04]
     loaded = MatchModel.from_dict(stored)
     assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
-    assert loaded.m["name"] == DEFAULT_MODEL.m["name"]
+    assert loaded.m["region"] == DEFAULT_MODEL.m["region"]
+    assert loaded.u["region"] == DEFAULT_MODEL.u["region"]
+    assert loaded.m["name"] == (0.0, 0.9, 0.03, 0.03, 0.04)
+
+
+def test_another_community_where_no_county_is_named_is_a_disagreement() -> None:
+    # Two villages named and nothing else: not "one side does not say", but another place.
+    here = rec("mz:1", "杨平", birth=BIRTH, county=None, township=None, community="人民村")
+    there = rec("tw:1", "杨平", birth=BIRTH, county=None, township=None, community="新华村")
+    other = compare(here, there)
+    same = compare(
+        here, rec("tw:2", "杨平", birth=BIRTH, county=None, township=None, community="人民村")
+    )
+    assert other is not None and other.evidence["region"]["level"] == "another place"
+    assert other.evidence["region"]["weight"] < 0
+    assert same is not None and same.evidence["region"]["weight"] > 0
+    assert same.score > other.score
+    # Only one side names a place: no evidence either way.
+    bare = compare(here, rec("tw:3", "杨平", birth=BIRTH, county=None, township=None))
+    assert bare is not None and bare.evidence["region"] == {"level": "null", "weight": 0.0}
+
+
+def test_a_move_is_counted_once_by_the_organisation() -> None:
+    # Another employer and another place: one person who moved changes both, so the
+    # place's disagreement adds nothing beyond the employer's; at one employer it counts.
+    x = rec("mz:1", "杨平", birth=BIRTH, org="红叶社工中心", county="安定区")
+    moved = compare(x, rec("gh:1", "杨平", birth=BIRTH, org="陇西县人民医院", county="陇西县"))
+    stayed = compare(x, rec("gh:2", "杨平", birth=BIRTH, org="红叶社工中心", county="陇西县"))
+    assert moved is not None and stayed is not None
+    assert moved.evidence["organization"]["level"] == "else"
+    assert moved.evidence["organization"]["weight"] < 0
+    assert moved.evidence["region"] == {"level": "else", "weight": 0.0}
+    assert stayed.evidence["region"]["level"] == "else"
+    assert stayed.evidence["region"]["weight"] < 0
+    total = sum(f["weight"] for f in moved.evidence.values() if isinstance(f, dict))
+    assert total + moved.evidence["prior"] == pytest.approx(
+        moved.evidence["match_weight"], abs=0.05
+    )
 
 
 def test_a_village_name_in_another_township_is_not_the_same_community() -> None:

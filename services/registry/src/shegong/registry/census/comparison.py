@@ -24,7 +24,8 @@ organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
 region       same community (in the same township, where both name it); same township;
-             same county; another county
+             same county; another county; another community or township where neither
+             names its county
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -102,10 +103,12 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "sex": ("null", "exact", "else"),
     "phone": ("null", "exact", "else", "mobile vs landline"),
     "organization": ("null", "exact", "similar", "else"),
-    "region": ("null", "community", "township", "county", "else"),
+    "region": ("null", "community", "township", "county", "else", "another place"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
+ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
+REGION_ELSE = 4  # from here on (and "another place"), the region disagrees
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
@@ -302,6 +305,10 @@ def _region_level(x: Features, y: Features) -> int:
         return 2
     if x.county and x.county == y.county:
         return 3
+    # Two places named, no county to tell them apart by: another community or township
+    # (a disagreement, not "one side does not say").
+    if (x.community and y.community) or (x.township and y.township):
+        return 5
     return 0
 
 

@@ -34,7 +34,9 @@ from shegong.registry.census.comparison import (
     COMPARISONS,
     LEVELS,
     NAME_EXACT,
+    ORG_ELSE,
     PHONE_EXACT,
+    REGION_ELSE,
 )
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "probability"]
@@ -59,7 +61,7 @@ _M0: _Params = {
     "sex": (0.0, 0.97, 0.03),
     "phone": (0.0, 0.75, 0.2, 0.05),
     "organization": (0.0, 0.55, 0.2, 0.25),
-    "region": (0.0, 0.45, 0.15, 0.2, 0.2),
+    "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
 }
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
@@ -68,7 +70,7 @@ _U0: _Params = {
     "sex": (0.0, 0.5, 0.5),
     "phone": (0.0, 1e-6, 0.9, 0.1 - 1e-6),
     "organization": (0.0, 0.02, 0.02, 0.96),
-    "region": (0.0, 0.02, 0.05, 0.2, 0.73),
+    "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
 }
 # The smallest u an agreement level may have (a sample of random pairs that never agreed
 # says "rare", not "impossible").
@@ -79,7 +81,7 @@ _U_FLOOR: _Params = {
     "sex": (0.0, 0.05, 0.05),
     "phone": (0.0, 1e-8, 0.5, 1e-3),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
-    "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01),
+    "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
 }
 
 
@@ -135,8 +137,9 @@ class MatchModel:
         self, levels: Sequence[int], name_weight: float, phone_weight: float | None = None
     ) -> float:
         total = self.prior_weight
+        moved = _moved(levels)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            if level:
+            if level and not (moved and c == "region"):
                 total += self._level_weight(c, level, name_weight, phone_weight)
         return total
 
@@ -168,8 +171,10 @@ class MatchModel:
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         total = self.prior_weight
+        moved = _moved(levels)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            w = self._level_weight(c, level, name_weight, phone_weight) if level else 0.0
+            counted = level and not (moved and c == "region")
+            w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
             fields[c] = {"level": LEVELS[c][level], "weight": round(w, 2)}
         return {
@@ -203,6 +208,15 @@ class MatchModel:
             m={c: _levels(data["m"].get(c), _M0[c]) for c in COMPARISONS},
             u={c: _levels(data["u"].get(c), _U0[c]) for c in COMPARISONS},
         )
+
+
+_ORG, _REGION = COMPARISONS.index("organization"), COMPARISONS.index("region")
+
+
+def _moved(levels: Sequence[int]) -> bool:
+    """Employers and places both differ: a move, which one person makes as readily as two
+    people differ — the region's disagreement is counted in the employer's, not again."""
+    return levels[_ORG] == ORG_ELSE and levels[_REGION] >= REGION_ELSE
 
 
 def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:
