@@ -754,6 +754,33 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     assert other is None or other.evidence["region"]["level"] != "community"
 
 
+def test_committees_of_one_village_name_in_two_townships_are_two_employers() -> None:
+    from shegong.registry.census.names import committee_township
+
+    assert committee_township("三岔镇龙泉村村民委员会") == "三岔镇"
+    assert committee_township("光安街道办事处中山社区居民委员会") == "光安街道"
+    assert committee_township("陆良县同乐镇银杏村村民委员会") == "同乐镇"
+    assert committee_township("龙泉村村委会") is None
+    assert committee_township("陇西县人民医院") is None
+    # 龙泉村 is a village of 盐井镇 and one of 三岔镇: the committee's full name, or the
+    # record's township where the name is short, tells them apart.
+    here = rec("sg:1", "张娟芳", birth=BIRTH, org="龙泉村村委会", township="盐井镇")
+    there = rec("tw:1", "张娟芳", birth=BIRTH, org="三岔镇龙泉村村民委员会", township=None)
+    same = rec("tw:2", "张娟芳", birth=BIRTH, org="盐井镇龙泉村村民委员会", township=None)
+    short = rec("gh:1", "张娟芳", birth=BIRTH, org="龙泉村村委会", township="三岔镇")
+    for other in (there, short):
+        found = compare(here, other)
+        assert found is not None and found.evidence["organization"]["level"] == "else"
+    found = compare(here, same)
+    assert found is not None and found.evidence["organization"]["level"] == "similar"
+    # Where neither says its township, the names compare as before.
+    bare = compare(
+        rec("sg:2", "张娟芳", birth=BIRTH, org="龙泉村村委会", township=None),
+        rec("gh:2", "张娟芳", birth=BIRTH, org="龙泉村村委会", township=None),
+    )
+    assert bare is not None and bare.evidence["organization"]["level"] == "exact"
+
+
 def test_an_office_number_written_for_a_units_staff_weighs_as_shared() -> None:
     """A unit writes its office landline for each of its staff: the phone agrees between
     colleagues with different names, which says much less than a person's own number. Its

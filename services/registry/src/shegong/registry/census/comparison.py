@@ -23,6 +23,8 @@ phone        same normalised number; a mobile and a landline (a unit's office nu
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
+             (two villages' committees of one name in two townships, as the
+             committees' names or the records say, are two employers)
 region       same community (in the same township, where both name it); same township;
              same county; another county; another community or township where neither
              names its county
@@ -45,6 +47,7 @@ from functools import lru_cache
 
 from shegong.registry.census.names import (
     committee_community,
+    committee_township,
     normalize_org,
     normalize_person_name,
     org_text,
@@ -108,7 +111,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
-REGION_ELSE = 4  # from here on (and "another place"), the region disagrees
+REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
@@ -146,6 +149,7 @@ class Features:
         "name",
         "org",
         "org_text",
+        "org_township",
         "parts",
         "phone",
         "phone_kind",
@@ -175,6 +179,8 @@ class Features:
             or region_name(record.community)
             or committee_community(record.organization)
         )
+        # The township a committee's full name places it in (三岔镇龙泉村村民委员会).
+        self.org_township = committee_township(record.organization)
         self.org = (
             (normalize_org(record.organization, self.county) or None)
             if record.organization
@@ -275,10 +281,22 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in chars for ch in short)
 
 
+def _committees(x: Features, y: Features) -> bool:
+    return (
+        committee_community(x.record.organization) is not None
+        and committee_community(y.record.organization) is not None
+    )
+
+
 def _org_level(x: Features, y: Features) -> int:
     a, b = x.org, y.org
     if not a or not b:
         return 0
+    if _committees(x, y):
+        # Two committees of villages of one name (龙泉村) in two townships: two employers.
+        ta, tb = x.org_township or x.township, y.org_township or y.township
+        if ta and tb and ta != tb:
+            return 3
     if a == b:
         return 1
     short, long = (a, b) if len(a) <= len(b) else (b, a)

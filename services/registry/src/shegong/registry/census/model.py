@@ -36,7 +36,7 @@ from shegong.registry.census.comparison import (
     NAME_EXACT,
     ORG_ELSE,
     PHONE_EXACT,
-    REGION_ELSE,
+    REGION_APART,
 )
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "probability"]
@@ -216,7 +216,7 @@ _ORG, _REGION = COMPARISONS.index("organization"), COMPARISONS.index("region")
 def _moved(levels: Sequence[int]) -> bool:
     """Employers and places both differ: a move, which one person makes as readily as two
     people differ — the region's disagreement is counted in the employer's, not again."""
-    return levels[_ORG] == ORG_ELSE and levels[_REGION] >= REGION_ELSE
+    return levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART
 
 
 def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:
