@@ -629,6 +629,23 @@ def test_retraining_emits_only_the_decisions_that_changed() -> None:
     assert not [d for d in again if isinstance(d, Link | Unlink)]
 
 
+def test_a_name_is_not_counted_as_others_for_its_own_records() -> None:
+    # A record drawn at random belongs more often to a person with many records than the
+    # average person has: the records of "the person at hand" are size-biased.
+    records, _ = city_records(300, seed=11)
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    sizes = [len(keys) for keys in linker.persons().values()]  # as the model learns them
+    linker.train()
+    trained = linker.model
+    assert trained.records_per_person > len(records) / len(sizes) or len(set(sizes)) == 1
+    assert trained.records_per_person == pytest.approx(sum(s * s for s in sizes) / sum(sizes))
+    # A name seen on a busy person's four records weighs more than under the plain mean.
+    plain = replace(trained, records_per_person=len(records) / len(sizes))
+    assert trained.name_weight(4, False) > plain.name_weight(4, False)
+
+
 def test_a_homophone_name_is_its_own_level() -> None:
     # 马晓燕 / 马小燕: the same sound written two ways (pypinyin is a dependency).
     found = compare(rec("mz:1", "马晓燕", birth=BIRTH), rec("rs:1", "马小燕", birth=BIRTH))

@@ -186,5 +186,8 @@ def train(
         m=m,
         u=u,
         trained_pairs=trained + sampled,
-        records_per_person=n / persons if persons else 2.0,
+        # The records of the person a record belongs to: size-biased (a record drawn at
+        # random more often belongs to a person with many), Σ size² / Σ size over the
+        # persons the census holds, = 1 + 2 × linked pairs / records.
+        records_per_person=1.0 + 2.0 * linked_pairs / n if persons and n else 2.0,
     )
