@@ -119,7 +119,8 @@ class MatchModel:
     def name_weight(self, name_count: float, common: bool) -> float:
         """Weight of an exact name seen ``name_count`` times in the census. Its u is the
         chance that *another person's* record carries the name: the records of the person
-        at hand (``records_per_person`` on average) are not other people's. A name no other
+        at hand (``records_per_person``: the mean size of the person a record belongs to,
+        size-biased) are not other people's. A name no other
         person is seen to carry still has its base rate in the population (the floors, a
         frequency: the same name weighs the same in a census of any size)."""
         others = max(name_count - self.records_per_person, 0.0)
