@@ -684,7 +684,9 @@ def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> N
     stored["m"]["region"] = [0.5, 0.2, 0.2, 0.1]
     stored["u"]["region"] = [0.02, 0.05, 0.2, 0.73]
     stored["m"]["name"] = [0.9, 0.03, 0.03, 0.04]
+    stored["m"]["phone"] = [0.75, 0.2, 0.05]  # before "same landline"
     loaded = MatchModel.from_dict(stored)
+    assert loaded.m["phone"] == DEFAULT_MODEL.m["phone"]
     assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
     assert loaded.m["region"] == DEFAULT_MODEL.m["region"]
     assert loaded.u["region"] == DEFAULT_MODEL.u["region"]
@@ -796,6 +798,27 @@ def test_committees_of_one_village_name_in_two_townships_are_two_employers() -> 
         rec("gh:2", "张娟芳", birth=BIRTH, org="龙泉村村委会", township=None),
     )
     assert bare is not None and bare.evidence["organization"]["level"] == "exact"
+
+
+def test_the_same_landline_is_its_own_level() -> None:
+    # A household's or a unit's landline is shared by design: its agreement is a level of
+    # its own, learned apart from a person's own mobile (and weighing less by default).
+    def with_kind(record: CensusRecord, kind: str) -> CensusRecord:
+        return replace(record, phone_kind=kind)
+
+    office = "0874-4022758"
+    landline = compare(
+        with_kind(rec("cl:1", "杨平", phone=office), "landline"),
+        with_kind(rec("yj:1", "杨平", phone=office), "landline"),
+    )
+    mobile = compare(
+        with_kind(rec("cl:2", "杨平", phone="13987654321"), "mobile"),
+        with_kind(rec("yj:2", "杨平", phone="13987654321"), "mobile"),
+    )
+    assert landline is not None and mobile is not None
+    assert landline.evidence["phone"]["level"] == "same landline"
+    assert mobile.evidence["phone"]["level"] == "exact"
+    assert 0 < landline.evidence["phone"]["weight"] < mobile.evidence["phone"]["weight"]
 
 
 def test_an_office_number_written_for_a_units_staff_weighs_as_shared() -> None:

@@ -19,7 +19,8 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
              month (its 1st); else
 sex          same; else
 phone        same normalised number; a mobile and a landline (a unit's office number
-             written for the person beside their own mobile); else
+             written for the person beside their own mobile); else; the same landline
+             (a household's or a unit's: colleagues share it)
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
@@ -104,12 +105,13 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else", "mobile vs landline"),
+    "phone": ("null", "exact", "else", "mobile vs landline", "same landline"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
+PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
@@ -334,7 +336,7 @@ def _phone_level(x: Features, y: Features) -> int:
     if x.phone is None or y.phone is None:
         return 0
     if x.phone == y.phone:
-        return 1
+        return PHONE_LANDLINE if x.phone_kind == "landline" else PHONE_EXACT
     kinds = {x.phone_kind, y.phone_kind}
     return 3 if kinds == {"mobile", "landline"} else 2
 

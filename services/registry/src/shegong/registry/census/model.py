@@ -36,6 +36,7 @@ from shegong.registry.census.comparison import (
     NAME_EXACT,
     ORG_ELSE,
     PHONE_EXACT,
+    PHONE_LANDLINE,
     REGION_APART,
 )
 
@@ -59,7 +60,7 @@ _M0: _Params = {
     "name": (0.0, 0.92, 0.02, 0.03, 0.03),
     "birth_date": (0.0, 0.94, 0.01, 0.01, 0.04),
     "sex": (0.0, 0.97, 0.03),
-    "phone": (0.0, 0.75, 0.2, 0.05),
+    "phone": (0.0, 0.73, 0.2, 0.05, 0.02),
     "organization": (0.0, 0.55, 0.2, 0.25),
     "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
 }
@@ -68,7 +69,7 @@ _U0: _Params = {
     "name": (0.0, 1e-3, 2e-4, 2e-3, 1.0 - 3.2e-3),
     "birth_date": (0.0, 7e-5, 2e-5, 2e-4, 1.0 - 2.9e-4),
     "sex": (0.0, 0.5, 0.5),
-    "phone": (0.0, 1e-6, 0.9, 0.1 - 1e-6),
+    "phone": (0.0, 1e-6, 0.9, 0.1 - 2e-6, 1e-6),
     "organization": (0.0, 0.02, 0.02, 0.96),
     "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
 }
@@ -79,7 +80,7 @@ _U_FLOOR: _Params = {
     "name": (0.0, 1e-6, 1e-6, 1e-5, 0.5),
     "birth_date": (0.0, 1e-6, 1e-7, 1e-5, 0.5),
     "sex": (0.0, 0.05, 0.05),
-    "phone": (0.0, 1e-8, 0.5, 1e-3),
+    "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
     "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
 }
@@ -127,12 +128,13 @@ class MatchModel:
         tf = max(others / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
         return math.log2(self.m["name"][NAME_EXACT] / min(tf, 0.5))
 
-    def phone_weight(self, others: float) -> float:
+    def phone_weight(self, others: float, landline: bool = False) -> float:
         """Weight of an exact phone that ``others`` of its records carry under another name
         (a unit's office number written for its staff): its u is at least their share of
         the census, never below the learned u (a person's own number)."""
-        u = max(others / self.records, self.u["phone"][PHONE_EXACT])
-        return math.log2(self.m["phone"][PHONE_EXACT] / min(u, 0.5))
+        level = PHONE_LANDLINE if landline else PHONE_EXACT
+        u = max(others / self.records, self.u["phone"][level])
+        return math.log2(self.m["phone"][level] / min(u, 0.5))
 
     def weight(
         self, levels: Sequence[int], name_weight: float, phone_weight: float | None = None
@@ -149,7 +151,7 @@ class MatchModel:
     ) -> float:
         if c == "name" and level == NAME_EXACT:
             return name_weight
-        if c == "phone" and level == PHONE_EXACT and phone_weight is not None:
+        if c == "phone" and level in (PHONE_EXACT, PHONE_LANDLINE) and phone_weight is not None:
             return phone_weight
         return self.weights[c][level]
 
