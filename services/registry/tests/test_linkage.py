@@ -737,6 +737,42 @@ def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
     assert other is not None and other.evidence["region"]["level"] == "county"
 
 
+def test_a_person_one_can_never_be_is_no_rival() -> None:
+    # Two 张军 at one committee: the elder (born 1965; phone, committee, community) and a
+    # younger colleague (his ID number, born 1986). 人社 lists the elder by his ID number
+    # alone (name, birth date, sex): he matches the elder's records, and the younger one
+    # cannot be him (another valid ID). The elder's ID-less records also look like the
+    # younger colleague (name, committee, community) — but the elder, born 1965, can never
+    # be the man born 1986, so the younger one is no alternative: the ID record joins.
+    from shegong.registry.census.model import DEFAULT_MODEL
+
+    birth_m, birth_u = list(DEFAULT_MODEL.m["birth_date"]), list(DEFAULT_MODEL.u["birth_date"])
+    birth_u[1] = 1e-2  # a birth date says less: the rival's odds matter
+    model = replace(
+        DEFAULT_MODEL,
+        m={**DEFAULT_MODEL.m, "birth_date": tuple(birth_m)},
+        u={**DEFAULT_MODEL.u, "birth_date": tuple(birth_u)},
+    )
+    unit = {"org": "陆良县召夸镇大坡社区居民委员会", "community": "大坡社区", "township": "召夸镇"}
+    elder, younger = date(1965, 6, 27), date(1986, 4, 12)
+    records = [
+        rec("sw:2", "张军", id_number=valid_id(younger, 305), phone="14731064156", **unit),
+        rec("fl:1", "张军", id_number=valid_id(younger, 305), **unit),
+        rec("cl:1", "张军", sex="male", phone="18557870640", **unit),
+        rec("yj:1", "张军", sex="male", phone="18557870640", **unit),
+        rec("wj:1", "张军", sex="male", birth=elder, phone="18557870640", community="大坡社区"),
+        rec("rs:1", "张军", id_number=valid_id(elder, 259), township=None, county=None),
+    ]
+    for ordered in (records, records[::-1]):
+        linker = Linker(model=model)
+        for record in ordered:
+            linker.add(record)
+        assert same_person(linker, "rs:1", "wj:1")
+        assert same_person(linker, "rs:1", "cl:1")
+        assert not same_person(linker, "rs:1", "sw:2")
+        assert not any({"rs:1", "wj:1"} == {r.a, r.b} for r in linker.review_queue())
+
+
 def test_birth_dates_that_disagree_never_meet_in_one_person_through_a_third_record() -> None:
     # Two 李娜 at one employer, born years apart; a record without a birth date has the
     # first one's phone, and matches the second on name, sex and employer alone. It may
