@@ -15,8 +15,14 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
+
+# Property tests check what is true, not how fast (speed is measured in bench/): no
+# per-example deadline, which a loaded machine turns into a flaky failure.
+settings.register_profile("shegong", deadline=None)
+settings.load_profile("shegong")
 
 # Tests by kind. Each test is marked from the fixtures it uses (a module or test that
 # starts processes some other way marks itself ``process``, a heavy one ``slow``);

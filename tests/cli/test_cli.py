@@ -141,6 +141,11 @@ def test_reports_and_census_are_the_apis_own_figures(platform: Up, tmp_path: Pat
     for file, dept in (("花名册-民政局.csv", "civil-affairs"), ("花名册-人社局.csv", "hrss")):
         done = up.shegong("registry", "import-roster", "--department", dept, str(DATA / file))
         assert done.returncode == 0, done.stderr
+        # The import returns once the census has linked the file: asked at once, it counts it.
+        assert "census 人员库: records" in done.stdout
+        merged = api(up, "registry", "/census/export?format=json")
+        records = {r for person in merged for r in person["records"]}
+        assert any(r.startswith(f"{dept}:") for r in records)
     as_json = up.shegong("report", "workforce", "--year", "2024", "--format", "json")
     assert as_json.returncode == 0, as_json.stderr
     figures = json.loads(as_json.stdout)

@@ -810,11 +810,11 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
 
 
 def test_committees_of_one_village_name_in_two_townships_are_two_employers() -> None:
-    from shegong.registry.census.names import committee_township
+    from shegong.registry.census.names import committee_township, township_key
 
-    assert committee_township("三岔镇龙泉村村民委员会") == "三岔镇"
-    assert committee_township("光安街道办事处中山社区居民委员会") == "光安街道"
-    assert committee_township("陆良县同乐镇银杏村村民委员会") == "同乐镇"
+    assert committee_township("三岔镇龙泉村村民委员会") == township_key("三岔镇")
+    assert committee_township("光安街道办事处中山社区居民委员会") == township_key("光安街道")
+    assert committee_township("陆良县同乐镇银杏村村民委员会") == township_key("同乐镇")
     assert committee_township("龙泉村村委会") is None
     assert committee_township("陇西县人民医院") is None
     # 龙泉村 is a village of 盐井镇 and one of 三岔镇: the committee's full name, or the

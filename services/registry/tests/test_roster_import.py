@@ -425,6 +425,32 @@ async def test_every_row_with_a_name_is_kept_and_its_problems_named(registry) ->
     }
 
 
+async def test_a_part_the_workers_rules_refuse_is_left_out_and_the_row_kept(registry) -> None:
+    """A certificate dated in the future, a hire date before the birth date, a second
+    certificate number already recorded at another level: the row is still a census
+    record; only that part is left out, named in the report in both languages."""
+    rows = [
+        row(record_id="F-1", name="周航", id_number=ID_ZHANG, cert_level="社会工作师",
+            certified_on="2099-05-01"),
+        row(record_id="F-2", name="吴桐", id_number=ID_LI, hired_on="1990-01-01"),
+        row(record_id="F-3", name="郑洁", cert_level="助理社会工作师", certified_on="2020-01-01",
+            cert_no="C-1"),
+        row(record_id="F-3", name="郑洁", cert_level="社会工作师", certified_on="2022-01-01",
+            cert_no="C-1"),
+    ]  # fmt: skip
+    report = await import_roster(registry.client, csv_bytes(rows))
+    assert report["rejected"] == [] and report["new"] == 4
+    warnings = {w["row"]: w["warning"] for w in report["warnings"] if "left out" in w["warning"]}
+    assert warnings[2].startswith("certified_on: ") and "未登记证书" in warnings[2]
+    assert warnings[3].startswith("hired_on: ") and "早于出生日期" in warnings[3]
+    events = await events_after(registry.client)
+    registered = {
+        e["data"]["record_id"]: e["data"] for e in events if e["type"] == "WorkerRegistered"
+    }
+    assert registered["F-2"]["hired_on"] is None and registered["F-1"]["name"] == "周航"
+    assert sum(e["type"] == "WorkerCertified" for e in events) == 2  # F-3's two rows
+
+
 async def test_bad_id_number_is_reported_to_the_clerk(registry) -> None:
     """The kept row's ID problem must reach the report (row number, field, no raw number)."""
     report = await import_roster(registry.client, csv_bytes(MIXED))

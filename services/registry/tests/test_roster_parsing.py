@@ -280,10 +280,75 @@ def test_a_total_or_a_note_at_the_end_of_a_roster_is_no_person() -> None:
     assert "不是人名" in result.rejections[0].reason_zh
 
 
-def test_a_year_and_month_column_is_not_taken_for_a_birth_date() -> None:
-    """出生年月 holds 1985.03: reading it as 1985-03-01 would contradict the real date."""
-    result = parse_csv([["姓名", "出生年月"], ["张三", "1985.03"]])
-    assert result.ignored_columns == ("出生年月",) and result.rows[0].birth_date is None
+@pytest.mark.parametrize(
+    ("cell", "expected", "known"),
+    [
+        ("1985.03", datetime.date(1985, 3, 1), "month"),
+        ("1985-3", datetime.date(1985, 3, 1), "month"),
+        ("1985年11月", datetime.date(1985, 11, 1), "month"),
+        ("198507", datetime.date(1985, 7, 1), "month"),
+        ("1985年", datetime.date(1985, 1, 1), "year"),
+        ("1985", datetime.date(1985, 1, 1), "year"),
+    ],
+)
+def test_a_birth_date_given_to_the_month_or_year_is_kept_as_its_first_day(
+    cell: str, expected: datetime.date, known: str
+) -> None:
+    """出生年月 holds 1985.03: kept as 1985-03-01 with a warning saying so (the census
+    compares a 1st of the month, or a 1 January, by the month or year it gives)."""
+    result = parse_csv([["姓名", "出生日期"], ["张三", cell]])
+    row = result.rows[0]
+    assert result.ignored_columns == () and row.birth_date == expected
+    assert any(f"gives the {known} only" in w for w in row.warnings)
+    # Under 出生年月 a month is what the column asks for: no note on every row.
+    asked = parse_csv([["姓名", "出生年月"], ["张三", cell]]).rows[0]
+    assert asked.birth_date == expected
+    assert any("only" in w for w in asked.warnings) == (known == "year")
+
+
+def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> None:
+    """A number cell 1985.03 is March 1985; 1985.1 may be January or October (Excel drops
+    the 0 of 1985.10): only its year is kept; 1985 is a year, not Excel's day 1985."""
+    from shegong.registry.imports.roster_fields import CONVERT
+
+    read = CONVERT["birth_date"]
+    assert read("birth_date", 1985.03) == datetime.date(1985, 3, 1)
+    assert read("birth_date", 1985.1) == datetime.date(1985, 1, 1)
+    assert read("birth_date", 1985) == datetime.date(1985, 1, 1)
+    assert read("birth_date", 31118) == datetime.date(1985, 3, 12)  # Excel's serial day
+
+
+@pytest.mark.parametrize(
+    ("written", "level"),
+    [
+        ("中级", CertificateLevel.INTERMEDIATE),
+        ("社会工作者职业水平证书（初级）", CertificateLevel.ASSISTANT),
+        ("中级社会工作师", CertificateLevel.INTERMEDIATE),
+        ("高级社会工作师", CertificateLevel.SENIOR),
+        ("助理社工师", CertificateLevel.ASSISTANT),
+    ],
+)
+def test_a_certificate_level_as_the_lists_name_it(written: str, level: CertificateLevel) -> None:
+    row = parse_csv([["姓名", "持证情况", "取证时间"], ["张三", written, "2019-06-01"]]).rows[0]
+    assert row.cert_level == level and row.warnings == ()
+
+
+def test_a_certificate_dated_to_the_year_or_month_is_kept_with_a_note() -> None:
+    rows = parse_csv(
+        [["姓名", "证书等级", "取证年份"], ["张三", "初级", "2019年"], ["李四", "中级", "2021.06"]]
+    ).rows
+    assert [r.certified_on for r in rows] == [datetime.date(2019, 1, 1), datetime.date(2021, 6, 1)]
+    assert "gives the year only" in rows[0].warnings[0]
+    assert "gives the month only" in rows[1].warnings[0]
+
+
+def test_a_partial_birth_date_beside_a_valid_id_is_not_a_contradiction() -> None:
+    idn = "11010519491231002X"
+    result = parse_csv([["姓名", "出生年月", "身份证号"], ["张三", "1949.12", idn]])
+    row = result.rows[0]
+    assert row.birth_date == datetime.date(1949, 12, 31) and row.warnings == ()
+    other = parse_csv([["姓名", "出生年月", "身份证号"], ["张三", "1950.12", idn]]).rows[0]
+    assert any("contradicts the ID" in w for w in other.warnings)
 
 
 # --- rejections -----------------------------------------------------------
@@ -292,6 +357,9 @@ REJECTIONS: list[tuple[list[str], list[object], str, list[str]]] = [
     (["姓名", "性别"], ["", "男"], "name", ["missing"]),
     (["姓名", "性别"], ["-", "男"], "name", ["missing"]),
     (["姓名"], ["张" * 65], "name", ["64"]),
+    (["姓名", "性别"], ["填表人：王芳", ""], "name", ["not a person's name"]),
+    (["姓名"], ["审核人:李四  填表日期：2024年3月1日"], "name", ["not a person's name"]),
+    (["姓名"], ["单位（盖章）"], "name", ["not a person's name"]),
 ]
 # Every row with a name is a census record: a bad optional value is left out, with a
 # warning naming the field (and the row, in the import report).
@@ -299,7 +367,7 @@ LEFT_OUT: list[tuple[list[str], list[object], str, list[str]]] = [
     (["姓名", "性别"], ["张三", "男女"], "gender", ["male (男)", "female (女)"]),
     (["姓名", "岗位类别"], ["张三", "社工"], "post", ["social_work_post (社会工作岗位)"]),
     (["姓名", "单位类型"], ["张三", "公司"], "org_type", ["social_work_station (社工站)"]),
-    (["姓名", "证书等级", "取证日期"], ["张三", "中级", "2024-01-01"], "cert_level", ["senior"]),
+    (["姓名", "证书等级", "取证日期"], ["张三", "特级", "2024-01-01"], "cert_level", ["senior"]),
     (["姓名", "入职日期"], ["张三", "2024-02-30"], "hired_on", ["calendar"]),
     (["姓名", "入职日期"], ["张三", "去年三月"], "hired_on", ["2024-03-01"]),
     (["姓名", "入职日期"], ["张三", "2024年3月"], "hired_on", ["not a date"]),
@@ -461,6 +529,10 @@ def test_sex_as_departments_write_it(raw: str, gender: Gender) -> None:
     assert row.gender is gender and not row.warnings
 
 
+def test_an_id_number_typed_in_groups_with_dashes_is_read() -> None:
+    assert one_row(["姓名", "身份证号"], ["张三", "110105-19491231-002X"]).id_number is not None
+
+
 @pytest.mark.parametrize(
     ("raw", "name"),
     [
@@ -482,7 +554,12 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("+86 138 1234 5678", "13812345678", None),
         ("0931-8123456", "+869318123456", None),
         ("1381234567", None, "10 digits"),
-        ("13812345678 转 2", None, "letters"),
+        ("13812345678 转 2", "13812345678", "beside it"),
+        ("13812345678（本人）", "13812345678", "a note"),
+        ("手机：139 1234 5678", "13912345678", "a note"),
+        ("0873-6123456转801", "+868736123456", "an extension"),
+        ("13812345678 13912345678", "13812345678", "another number"),
+        ("本人无手机", None, "letters"),
         ("12345678901", None, "still compared in the census"),
         ("12345", None, "not a valid"),
         ("1381234567/13912345678", "13912345678", "several"),

@@ -197,6 +197,49 @@ def test_the_header_row_is_found_below_a_title_in_any_encoding(encoding: str) ->
     assert number == 4 and parse_date(sheet.cell(cells, "hired_on")) == MARCH_1
 
 
+LOOSE_FIELDS = {
+    "name": ("姓名",),
+    "phone": ("手机号码", "联系电话", "电话", "手机"),
+    "organization": ("工作单位",),
+    "county": ("区县", "县(市、区)"),
+    "township": ("街道", "乡镇"),
+    "community": ("社区", "村"),
+}
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("手机/电话", "phone"),
+        ("工作单位及职务", "organization"),
+        ("所属县（市、区）", "county"),
+        ("镇（街道）", "township"),
+        ("乡(镇、街道)", "township"),
+        ("村（居）委会", "community"),
+        ("本人手机", "phone"),
+        ("现工作单位", "organization"),
+    ],
+)
+def test_a_header_is_read_by_its_field_word_as_a_last_resort(header: str, field: str) -> None:
+    sheet = read_headed(f"姓名,{header}\n张三,x\n".encode(), "r.csv", LOOSE_FIELDS, marker="name")
+    assert sheet.columns == {"name": 0, field: 1} and sheet.ignored == ()
+
+
+@pytest.mark.parametrize("header", ["联系人/电话", "姓名/工作单位", "家庭住址", "户籍所在地"])
+def test_a_header_naming_someone_else_or_two_fields_is_not_guessed(header: str) -> None:
+    sheet = read_headed(f"姓名,{header}\n张三,x\n".encode(), "r.csv", LOOSE_FIELDS, marker="name")
+    assert sheet.columns == {"name": 0} and sheet.ignored == (header,)
+
+
+@pytest.mark.parametrize("order", [("手机/电话", "联系电话"), ("联系电话", "手机/电话")])
+def test_a_last_resort_header_never_refuses_a_file_beside_the_exact_one(
+    order: tuple[str, str],
+) -> None:
+    text = f"姓名,{order[0]},{order[1]}\n张三,x,y\n"
+    sheet = read_headed(text.encode(), "r.csv", LOOSE_FIELDS, marker="name")
+    assert sheet.written["phone"] == "联系电话" and sheet.ignored == ("手机/电话",)
+
+
 def test_a_workbook_is_read_the_same_way() -> None:
     data = xlsx([["标题"], ["名字", "入职日期"], ["张三", dt.datetime(2024, 3, 1)]])
     sheet = read_headed(data, "r.xlsx", FIELDS, marker="name")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +23,7 @@ from shegong.platform.client import (
     DataDirOption,
     KeyOption,
     connect,
+    err,
     fail,
     out,
     positions_text,
@@ -61,8 +63,17 @@ def import_roster(
     url: Url = None,
     key: KeyOption = None,
     data_dir: DataDirOption = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="wait until the census has linked the file (the default), so that what "
+            "you ask next counts it",
+        ),
+    ] = True,
 ) -> None:
-    """Import a department's roster (花名册) and print the report (rows new/changed/rejected).
+    """Import a department's roster (花名册) and print the report (rows new/changed/rejected),
+    then wait until the census has linked it.
 
     Exit 0 when the good rows went in (rejected rows are listed), 1 when nothing could be."""
     form = {"department": department, **({"department_name": name} if name else {})}
@@ -71,7 +82,51 @@ def import_roster(
         api, "/imports/roster", f"importing {file.name}", data=form, **_upload(file)
     )
     print_report(report)
+    if wait:
+        wait_for_census(api, report.get("last_position"))
     import_exit(report["rows_read"], report["rejected_rows"])
+
+
+CENSUS_PATIENCE_S = 900.0
+
+
+def wait_for_census(api: Api, position: int | None) -> None:
+    """Until the census has linked the import's records (applied its last event), so that
+    the export and the reports asked next count the file; says so if it takes too long."""
+    status = api.json("GET", "/census/status")
+    if position and _applied(status) < position:
+        from rich.console import Console
+        from rich.progress import Progress, TimeElapsedColumn
+
+        deadline = time.monotonic() + CENSUS_PATIENCE_S
+        with Progress(
+            "[progress.description]{task.description}",
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("人员库比对 linking into the census", total=None)
+            while (seen := _applied(status)) < position:
+                if time.monotonic() > deadline:
+                    err.print(
+                        f"人员库尚未完成本次导入的比对（事件 {seen:,} / {position:,}），"
+                        "完成后统计将包含本文件 / "
+                        f"the census has not linked this import yet (event {seen:,} of "
+                        f"{position:,}); its figures will include the file once it has"
+                    )
+                    return
+                records = f"{status['records']:,} records"
+                bar.update(task, description=f"人员库比对 linking into the census: {records}")
+                time.sleep(0.3)
+                status = api.json("GET", "/census/status")
+    out.print(
+        f"census 人员库: records {status['records']:,} · persons {status['persons']:,} · "
+        f"in review {status['in_review']:,}"
+    )
+
+
+def _applied(status: dict[str, Any]) -> int:
+    return max(status["as_of"]["positions"].values(), default=0)
 
 
 @app.command("import-regions")

@@ -244,7 +244,7 @@ class RosterImporter:
                                     f"记录（{taken[id_hash]}），作为单独记录保留，人员库按一人统计",
                                 }
                             )
-                        worker = self.rows.new(department, row, today)
+                        worker = self.rows.new(department, row, today, report.warnings)
                         if id_hash and id_hash not in taken:
                             taken[id_hash] = row.record_id or f"row {row.row_number}"
                         new_records.append(

@@ -32,7 +32,9 @@ class RosterRows:
     def __init__(self, hasher: PersonalDataHasher) -> None:
         self.hasher = hasher
 
-    def new(self, department: str, row: RosterRow, today: date) -> Worker:
+    def new(
+        self, department: str, row: RosterRow, today: date, warnings: list[dict[str, Any]]
+    ) -> Worker:
         worker_id = str(uuid.uuid4())
         rid = row.id_number
         reported = _reported_id(row)
@@ -56,8 +58,12 @@ class RosterRows:
             hired_on=row.hired_on,
             channel=row.channel,
         )
-        worker = Worker.register(worker_id, event)
-        certificate_and_departure(worker, row, today)
+        try:
+            worker = Worker.register(worker_id, event)
+        except DomainError as err:  # a hire date the rules refuse: the rest is the record
+            warnings.append(left_out(row, err, "hired_on"))
+            worker = Worker.register(worker_id, event.model_copy(update={"hired_on": None}))
+        certificate_and_departure(worker, row, today, warnings)
         return worker
 
     async def changed(
@@ -71,19 +77,22 @@ class RosterRows:
         worker = await tx.load(Worker, worker_id)
         if worker is None:  # the roster_records row outlived its events: a broken store
             raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
-        worker.update_profile(
-            {
-                "name": row.name,
-                "organization": row.organization,
-                "org_type": row.org_type,
-                "post": row.post,
-                "region": row.region,
-                "hired_on": row.hired_on,
-                "channel": row.channel,
-                "phone_hash": self.phone_hash(row),
-                "phone_masked": mask_phone(row.phone) if row.phone else None,
-            }
-        )
+        profile = {
+            "name": row.name,
+            "organization": row.organization,
+            "org_type": row.org_type,
+            "post": row.post,
+            "region": row.region,
+            "hired_on": row.hired_on,
+            "channel": row.channel,
+            "phone_hash": self.phone_hash(row),
+            "phone_masked": mask_phone(row.phone) if row.phone else None,
+        }
+        try:
+            worker.update_profile(profile)
+        except DomainError as err:  # a hire date after the recorded departure
+            warnings.append(left_out(row, err, "hired_on"))
+            worker.update_profile(profile | {"hired_on": None})
         if row.id_number and worker.profile.get("id_number_hash") not in (
             None,
             self.hasher.id_number(row.id_number.number),
@@ -103,7 +112,7 @@ class RosterRows:
                     f" / 离职日期：已登记为 {worker.left_on}，未修改",
                 }
             )
-        certificate_and_departure(worker, row, today)
+        certificate_and_departure(worker, row, today, warnings)
         return worker
 
     def phone_hash(self, row: RosterRow) -> str | None:
@@ -126,15 +135,36 @@ class RosterRows:
         }
 
 
-def certificate_and_departure(worker: Worker, row: RosterRow, today: date) -> None:
+# A row is a census record whatever its optional parts say: a part the worker's rules
+# refuse (a certificate dated in the future, a hire date before the birth date) is left
+# out with a warning, never the row.
+_LEFT_OUT_ZH = {
+    "certified_on": "证书与已有记录冲突或取证日期晚于今天，未登记证书",
+    "cert_level": "证书与已有记录冲突，未登记证书",
+    "hired_on": "入职日期不合理（早于出生日期或晚于离职日期），已忽略",
+    "left_on": "离职信息与已有记录冲突，已忽略",
+}
+
+
+def left_out(row: RosterRow, err: DomainError, field: str) -> dict[str, Any]:
+    name = err.field or field
+    zh = _LEFT_OUT_ZH.get(name, "与已有记录冲突，已忽略")
+    return {"row": row.row_number, "warning": f"{name}: {err}; left out / {zh}"}
+
+
+def certificate_and_departure(
+    worker: Worker, row: RosterRow, today: date, warnings: list[dict[str, Any]]
+) -> None:
     if row.cert_level and row.certified_on:
         try:
             worker.certify(row.cert_level, row.certified_on, row.cert_no, today)
         except DomainError as err:
-            err.field = err.field or "cert_level"
-            raise
+            warnings.append(left_out(row, err, "cert_level"))
     if row.left_on and worker.left_on is None:
-        worker.leave(row.left_on, None)
+        try:
+            worker.leave(row.left_on, None)
+        except DomainError as err:
+            warnings.append(left_out(row, err, "left_on"))
 
 
 def record_key(row: RosterRow) -> str:

@@ -49,11 +49,13 @@ from functools import lru_cache
 from shegong.registry.census.names import (
     committee_community,
     committee_township,
+    county_key,
     normalize_org,
     normalize_person_name,
     org_text,
     pinyin_key,
     region_name,
+    township_key,
 )
 
 __all__ = [
@@ -172,8 +174,9 @@ class Features:
         self.sex = record.sex or None
         self.phone = record.phone_hash or None
         self.phone_kind = record.phone_kind if self.phone else None
-        self.county = region_name(record.county)
-        self.township = region_name(record.township)
+        county = region_name(record.county)
+        self.county = county_key(record.county)
+        self.township = township_key(record.township)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
         # and a committee's staff are listed by other departments under its community.
         self.community = (
@@ -184,9 +187,7 @@ class Features:
         # The township a committee's full name places it in (三岔镇龙泉村村民委员会).
         self.org_township = committee_township(record.organization)
         self.org = (
-            (normalize_org(record.organization, self.county) or None)
-            if record.organization
-            else None
+            (normalize_org(record.organization, county) or None) if record.organization else None
         )
         # The name as written (script and punctuation normalised, nothing dropped): an
         # abbreviation keeps the county the key leaves out (富源一中 / 富源县第一中学).

@@ -22,7 +22,9 @@ How a partition is made
 * **Learning.** ``train()`` learns a new model from the records (``training.train``: u from
   random pairs, m by EM per blocking rule, λ from shared ID numbers), re-scores every
   edge and returns only the decisions that changed. With ``auto_train`` the linker
-  trains itself when the census reaches ``MIN_TRAIN`` records and each time it doubles.
+  trains itself when the census reaches ``MIN_TRAIN`` records, and again each time it
+  grows by a quarter (a city's first imports: the model that decides them is learned from
+  most of them) and, from ``STEADY_TRAIN`` records, each time it doubles.
 
 Given a model, the partition is a function of the current records and decisions, whatever
 order they arrived in (a name's weight depends on its frequency bucket, and a record's
@@ -83,6 +85,11 @@ __all__ = [
 ]
 
 MIN_TRAIN = 1000  # records before the census learns its first model
+# Up to this size the census learns again after growing by a quarter: a model learned from
+# half the records (training at each doubling) cost a private city's census 0.010 of F1
+# against one learned from them all, a quarter 0.002. From here on the estimates have
+# settled, and each doubling is enough.
+STEADY_TRAIN = 50_000
 
 
 class Linker(Clustering, BlockIndex):
@@ -176,8 +183,10 @@ class Linker(Clustering, BlockIndex):
         return out
 
     def training_due(self) -> bool:
-        """The census has reached ``MIN_TRAIN`` records, or doubled since it last learned."""
-        return len(self._recs) >= max(MIN_TRAIN, 2 * self.trained_at)
+        """The census has reached ``MIN_TRAIN`` records, or grown by a quarter since it
+        last learned (doubled, from ``STEADY_TRAIN`` records)."""
+        growth = 1.25 if self.trained_at < STEADY_TRAIN else 2.0
+        return len(self._recs) >= max(MIN_TRAIN, growth * self.trained_at)
 
     def train(self) -> list[Decision]:
         """Learn a new model from the records, re-score every pair with it, and return the

@@ -8,6 +8,7 @@ value to one key (pure, cached).
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 
@@ -18,12 +19,14 @@ __all__ = [
     "TRADITIONAL_TO_SIMPLIFIED",
     "committee_community",
     "committee_township",
+    "county_key",
     "normalize_org",
     "normalize_person_name",
     "org_text",
     "pinyin_key",
     "region_name",
     "to_simplified",
+    "township_key",
     "warm_names",
 ]
 
@@ -145,9 +148,9 @@ _TOWNSHIP_END = re.compile(r"(?:[^县区市镇乡]+?(?:街道办事处|街道|�
 
 @lru_cache(maxsize=100_000)
 def committee_township(raw: str | None) -> str | None:
-    """The township a committee's full name places it in (三岔镇龙泉村村民委员会 → 三岔镇;
-    光安街道办事处中山社区居民委员会 → 光安街道), or None where the name does not say
-    (龙泉村村委会) or the organisation is no committee."""
+    """The township a committee's full name places it in, as :func:`township_key` compares
+    it (三岔镇龙泉村村民委员会 → 三岔; 光安街道办事处中山社区居民委员会 → 光安), or None where
+    the name does not say (龙泉村村委会) or the organisation is no committee."""
     community = committee_community(raw)
     if community is None or not raw:
         return None
@@ -156,8 +159,7 @@ def committee_township(raw: str | None) -> str | None:
     found = _TOWNSHIP_END.search(text[:at]) if at > 0 else None
     if found is None:
         return None
-    name = found.group(0)
-    return name[: -len("办事处")] if name.endswith("街道办事处") else name
+    return township_key(found.group(0))
 
 
 @lru_cache(maxsize=100_000)
@@ -167,6 +169,35 @@ def region_name(raw: str | None) -> str | None:
         return None
     text = "".join(to_simplified(unicodedata.normalize("NFKC", raw)).split())
     return text or None
+
+
+# A region's own name without the word for its kind, so that the forms one place is
+# written in meet: 屏边苗族自治县 / 屏边县, 蒙自市 / 蒙自县 (a county that became a city);
+# 鸡街街道办事处 / 鸡街街道 / 鸡街镇 (a town that became a subdistrict), 城关镇人民政府.
+_COUNTY_KIND = re.compile(
+    r"(.{2,}?)(?:(?:[\u4e00-\u9fff]{1,5}?族)+自治[县旗]|自治[县旗]|[县区市旗])"
+)
+_TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
+
+
+@lru_cache(maxsize=20_000)
+def county_key(raw: str | None) -> str | None:
+    """A 区县 as compared: its name without 县 / 区 / 市 / …族自治县 (when two characters or
+    more are left)."""
+    return _without_kind(region_name(raw), _COUNTY_KIND)
+
+
+@lru_cache(maxsize=20_000)
+def township_key(raw: str | None) -> str | None:
+    """A 乡镇街道 as compared: its name without 街道(办事处) / 镇 / 乡 / 人民政府."""
+    return _without_kind(region_name(raw), _TOWNSHIP_KIND)
+
+
+def _without_kind(name: str | None, kind: re.Pattern[str]) -> str | None:
+    if not name:
+        return None
+    found = kind.fullmatch(name)
+    return sys.intern(found.group(1)) if found else name
 
 
 def warm_names() -> None:

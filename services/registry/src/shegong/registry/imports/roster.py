@@ -54,7 +54,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH
+from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH, PartialDate
 
 __all__ = [
     "FIELDS",
@@ -122,8 +122,11 @@ class _RowParser:
         columns: dict[str, int],
         width: int,
         coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
+        month_column: bool = False,
     ) -> None:
         self.width = width
+        # 出生年月: the column asks for the month, so a month is no news to the clerk
+        self.month_column = month_column
         self.coalesced = coalesced
         # An absent field reads index ``width``: always the padding None.
         self.index = {name: columns.get(name, width) for name in FIELDS}
@@ -165,6 +168,17 @@ class _RowParser:
             warnings.append(_warning("phone", *phone_problem))
 
         birth = values.get("birth_date")
+        known = birth.known if isinstance(birth, PartialDate) else "day"
+        if isinstance(birth, PartialDate):
+            birth = datetime.date(birth.year, birth.month, birth.day)
+            if resident is None and not (self.month_column and known == "month"):
+                warnings.append(
+                    _warning(
+                        "birth_date",
+                        f"gives the {known} only; kept as {birth.isoformat()}",
+                        f"只填写到{'年' if known == 'year' else '月'}，按{birth.isoformat()}登记",
+                    )
+                )
         if isinstance(birth, datetime.date) and birth > self.today:
             reject("birth_date", CellError("is in the future", "晚于今天"))
             birth = None
@@ -186,6 +200,16 @@ class _RowParser:
             )
             left = None
         level, certified = values.get("cert_level"), values.get("certified_on")
+        if isinstance(certified, PartialDate):  # 2019年, 2019.06: the exam's year or month
+            as_day = certified.isoformat()
+            warnings.append(
+                _warning(
+                    "certified_on",
+                    f"gives the {certified.known} only; kept as {as_day}",
+                    f"只填写到{'年' if certified.known == 'year' else '月'}，按{as_day}登记",
+                )
+            )
+            certified = datetime.date(certified.year, certified.month, certified.day)
         if (level is None) != (certified is None):
             if level is None:
                 reject(
@@ -231,7 +255,10 @@ class _RowParser:
                         f"与身份证号不符，已按身份证号取“{id_gender.zh}”",
                     )
                 )
-            if birth is not None and birth != resident.birth_date:
+            given = resident.birth_date
+            if known != "day":  # 1985-03 agrees with an ID born 1985-03-05
+                given = given.replace(day=1) if known == "month" else given.replace(month=1, day=1)
+            if birth is not None and birth != given:
                 warnings.append(
                     _warning(
                         "birth_date",
@@ -308,7 +335,13 @@ class RosterReader:
         self.sheet = sheet.sheet
         self.columns = sheet.written
         self.ignored_columns = sheet.ignored
-        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
+        birth_header = sheet.written.get("birth_date", "")
+        self._parser = _RowParser(
+            sheet.columns,
+            sheet.width,
+            sheet.coalesced,
+            month_column="年月" in birth_header and "日" not in birth_header,
+        )
         self._rows = sheet.rows
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:

@@ -5,7 +5,9 @@ habits), and how each field's cell becomes a value."""
 from __future__ import annotations
 
 import datetime
+import math
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +20,19 @@ from shegong.kernel.data.sheets import Cell, CellError, Choices, cell_text, pars
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
 # the better-named one is read and the other fills its blanks.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "record_id": ("记录编号", "人员编号", "记录号"),
+    # 序号 (and a bare 编号) is not one: it numbers the printed lines and changes with
+    # every export, and a record's key must not move to another person when it does.
+    "record_id": (
+        "记录编号",
+        "人员编号",
+        "记录号",
+        "人员ID",
+        "登记编号",
+        "档案编号",
+        "会员编号",
+        "志愿者编号",
+        "工号",
+    ),
     "name": ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字"),
     "id_number": (
         "身份证号",
@@ -28,10 +42,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "公民身份证号码",
         "身份证件号码",
         "证件号码",
+        "身份证件号",
+        "证件号",
+        "身份号码",
+        "身份证编号",
+        "居民身份证号码",
+        "居民身份证号",
         "身份证",
     ),
-    "gender": ("性别",),
-    "birth_date": ("出生日期", "出生年月日", "生日"),
+    "gender": ("性别", "性別"),
+    "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
     "phone": (
         "手机号",
         "手机号码",
@@ -40,6 +60,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "移动电话",
         "联系电话",
         "电话号码",
+        "联系号码",
         "联系方式",
         "电话",
     ),
@@ -55,7 +76,22 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "所在机构",
         "服务机构",
         "机构名称",
+        "单位全称",
+        "执业机构",
+        "就业单位",
+        "任职机构",
+        "就职机构",
+        "学校名称",
+        "医院名称",
+        "组织名称",
+        "社会组织名称",
+        "服务队名称",
         "单位",
+        "学校",
+        "医院",
+        "组织",
+        "服务队",
+        "机构",
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别"),
     "post": ("岗位类别", "岗位类型", "岗位"),
@@ -68,6 +104,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "县(市、区)",
         "所在区县",
         "所属县区",
+        "县市区",
+        "区县市",
+        "县",
+        "区",
     ),
     "township": (
         "乡镇街道",
@@ -79,6 +119,12 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "所在乡镇(街道)",
         "街道",
         "乡镇",
+        "街道办事处",
+        "街道办",
+        "镇街",
+        "街镇",
+        "镇",
+        "乡",
     ),
     "community": (
         "社区村",
@@ -90,10 +136,29 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "社区名称",
         "社区",
         "村",
+        "社区居委会",
+        "居委会",
+        "村委会",
+        "居民委员会",
+        "村民委员会",
+        "行政村",
+        "村居",
     ),
-    "hired_on": ("入职日期", "入职时间", "到岗时间"),
+    "hired_on": ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期"),
     "left_on": ("离职日期", "离职时间"),
-    "cert_level": ("证书等级", "证书级别", "职业水平等级", "职业资格等级", "资格等级", "持证等级"),
+    "cert_level": (
+        "证书等级",
+        "证书级别",
+        "职业水平等级",
+        "职业资格等级",
+        "资格等级",
+        "持证等级",
+        "持证情况",
+        "证书类别",
+        "证书名称",
+        "职业水平证书",
+        "资格证书",
+    ),
     "certified_on": (
         "取证日期",
         "取证时间",
@@ -101,6 +166,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "发证时间",
         "取得证书时间",
         "证书取得时间",
+        "获证时间",
+        "获证日期",
+        "取得时间",
+        "取证年份",
+        "取证年月",
     ),
     "cert_no": ("证书编号", "证书号码", "证书号", "管理号"),
     "channel": ("招聘渠道",),
@@ -119,7 +189,19 @@ ENUMS: dict[str, Choices] = {
     ),
     "org_type": Choices(OrgType),
     "post": Choices(Post),
-    "cert_level": Choices(CertificateLevel),
+    # 初级 / 中级 / 高级 and the short forms clerks write (助理社工师, 中级社工师).
+    "cert_level": Choices(
+        CertificateLevel,
+        {
+            word: level
+            for level, words in {
+                "assistant": ("初级", "助理", "助理社工师", "初级社工师", "初级社会工作师"),
+                "intermediate": ("中级", "社工师", "中级社工师", "中级社会工作师"),
+                "senior": ("高级", "高级社工师", "副高级社会工作师"),
+            }.items()
+            for word in words
+        },
+    ),
 }
 
 
@@ -127,10 +209,32 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return ENUMS[field_name](cell)
 
 
+# A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …
+_LEVEL_WORDS = (
+    (re.compile("高级"), CertificateLevel.SENIOR),
+    (re.compile("助理|初级"), CertificateLevel.ASSISTANT),
+    (re.compile("中级|社会工作师|社工师"), CertificateLevel.INTERMEDIATE),
+)
+
+
+def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
+    try:
+        return ENUMS[field_name](cell)
+    except CellError:
+        text = unicodedata.normalize("NFKC", cell_text(cell) or "")
+        for words, level in _LEVEL_WORDS:
+            if words.search(text):
+                return level
+        raise
+
+
 # What the name column of a roster's last lines holds when they are not a person:
 # a total (合计, 12人, 共12名), a note (以下空白).
 _NOT_A_NAME = re.compile(
     r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
+    # the form's footer: who filled it in and checked it, the date, the seal
+    r"|(?:填表|制表|审核|审批|经办|负责|联系)人?[:：].*|(?:填表|制表|报送)(?:日期|时间).*"
+    r"|.*(?:盖章|签字|签名).*"
 )
 
 
@@ -160,11 +264,63 @@ def _date(_: str, cell: Cell) -> datetime.date | None:
     return parse_date(cell)
 
 
+# 出生年月 as clerks write it: 1985.03, 1985-3, 1985年3月, 198503, or the year alone.
+_YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2})|年)?")
+
+
+class PartialDate(datetime.date):
+    """A date known to the month (``known == "month"``) or the year only, held as its
+    first day."""
+
+    known: str = "month"
+
+
+def partial_date(cell: Cell) -> PartialDate | None:
+    """A birth date written to the month or the year only, as its first day (the census
+    compares such a date by what it gives: the year, or the year and month); ``None``
+    when the cell is not one. A workbook's number 1985.03 is March; 1985.1 could be
+    January or October (Excel drops the 0 of 1985.10), so only its year is kept."""
+    if isinstance(cell, bool) or cell is None or isinstance(cell, datetime.date):
+        return None
+    if isinstance(cell, int | float):
+        if not math.isfinite(cell) or not 1900 <= cell < 2101:
+            return None
+        year, fraction = int(cell), round((cell - int(cell)) * 100)
+        month = fraction if f"{cell}".count(".") and len(f"{cell}".split(".")[1]) == 2 else 1
+        text = f"{year}-{month}" if 1 <= month <= 12 else f"{year}"
+    else:
+        text = cell_text(cell) or ""
+    match = _YEAR_MONTH.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2) or match.group(3) or 1)
+    if not 1 <= month <= 12:
+        return None
+    partial = PartialDate(year, month, 1)
+    partial.known = "month" if match.group(2) or match.group(3) else "year"
+    return partial
+
+
+def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
+    """A date, or one given to the month or the year (a :class:`PartialDate`)."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool) and 1900 <= cell < 2101:
+        return partial_date(cell)  # a number 1985.03 is a month, not Excel's day 1985
+    try:
+        return parse_date(cell)
+    except CellError:
+        partial = partial_date(cell)
+        if partial is None:
+            raise
+        return partial
+
+
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
 TEXT_FIELDS += ("county", "township", "community")
 CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
     | dict.fromkeys(ENUMS, _enum)
-    | dict.fromkeys(("birth_date", "hired_on", "left_on", "certified_on"), _date)
+    | dict.fromkeys(("hired_on", "left_on", "certified_on"), _date)
 )
+CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
+CONVERT["cert_level"] = _cert_level

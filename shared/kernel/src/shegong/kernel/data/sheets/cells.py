@@ -131,6 +131,7 @@ class Choices:
 # --- ID numbers -------------------------------------------------------------------------
 
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+_DASHED_ID = re.compile(r"\d{6}-\d{8}-\d{3}[\dXx]|\d{6}-\d{6}-\d{3}")
 NUMBER_ID = (
     "was stored as a number by Excel and its last digits are lost; format the column as "
     "text (设置单元格格式→文本) and type the number again",
@@ -155,6 +156,8 @@ def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str
     text = text.lstrip("'‘’")
     if _SCIENTIFIC.fullmatch(text):
         return None, text, NUMBER_ID
+    if "-" in text and _DASHED_ID.fullmatch(text):  # 532501-19850305-123X
+        text = text.replace("-", "")
     try:
         return parse_resident_id(text), None, None
     except PersonalDataError as exc:
@@ -231,7 +234,27 @@ def phone_cell(cell: Cell) -> tuple[str | None, tuple[str, str] | None]:
                 )
             except PersonalDataError:
                 continue
+    for digits in _numbers_in(text):
+        try:
+            return quick_phone(digits), (
+                "holds a note, an extension or another number beside it; kept the number",
+                "号码旁有备注、分机号或其他号码，已保留该号码",
+            )
+        except PersonalDataError:
+            continue
     return None, (f"{first_error.reason}; dropped", f"{first_error.reason_zh}，已忽略该号码")
+
+
+# A number inside a note: 13812345678（本人）, 手机138 1234 5678, 0873-6123456转801.
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{7,8})(?!\d)"
+)
+
+
+def _numbers_in(text: str) -> list[str]:
+    """The phone-shaped numbers written inside ``text``, digits only, in order."""
+    text = unicodedata.normalize("NFKC", text)
+    return [re.sub(r"\D", "", m.group(1)) for m in _NUMBER_IN_TEXT.finditer(text)]
 
 
 _NOT_DIGITS = re.compile(r"[\s\-()（）.]+")
@@ -247,7 +270,8 @@ def well_formed_phone(cell: Cell) -> str | None:
         if text.startswith(prefix):
             text = text[len(prefix) :]
     if not text.isdigit():
-        return None
+        found = _numbers_in(text)
+        return found[0] if found else None
     if (len(text) == 11 and text[0] == "1") or (10 <= len(text) <= 12 and text[0] == "0"):
         return text
     return None

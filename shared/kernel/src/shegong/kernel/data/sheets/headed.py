@@ -11,7 +11,12 @@ being the Chinese label its messages use — plus its own rules for the values.
 * **Headers match** in Chinese as departments write them or by the English field name,
   ignoring spaces (full-width too), ``*`` (required markers), ``_``/``-``/``:``, case,
   bracket width, and a trailing bracketed note (出生日期（yyyy-mm-dd）; the note is kept
-  in :attr:`HeadedSheet.notes`, e.g. a unit 万). Unknown headers are ignored and listed.
+  in :attr:`HeadedSheet.notes`, e.g. a unit 万). Failing that, as a last resort: without
+  a leading qualifier (所属县（市、区）, 所在社区, 现工作单位, 本人手机), and a compound header
+  by its parts when they name one field and nothing else does (手机/电话, 工作单位及职务,
+  镇（街道）, 村（居）委会) — unless a part names someone else (联系人/电话). A column found
+  so never refuses the file for meaning a field another column already means: the exact
+  header wins. Unknown headers are ignored and listed.
 * **The file is refused** (:class:`~shegong.kernel.data.tabular.TabularFileError`, the one
   refusal type every importer raises) when it cannot be read, has no header row, lacks a
   required column, or has two columns meaning one field — unless the importer says
@@ -50,6 +55,10 @@ MAX_SHEETS = 10  # a workbook's sheets looked at for the header row
 
 _HEADER_DROP = re.compile(r"[\s*_\-:]+")
 _BRACKET_NOTE = re.compile(r"\([^()]*\)$")
+# A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
+# 本人手机), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道), 村(居)委会).
+_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用)+")
+_PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
 
 
 def header_key(text: str) -> str:
@@ -123,6 +132,8 @@ class _Lookup:
             found = self.keys.get(_BRACKET_NOTE.sub("", key))
             if found:
                 return found[0], found[1], note.group() if note else None
+        if found is None and (loose := self._loose(key)) is not None:
+            return loose, self.last_rank[loose], None
         if found is None:
             # 网格员姓名, 志愿者姓名: a role and the field's suffix (the field's last resort)
             for name, suffix in self.suffixes.items():
@@ -130,6 +141,27 @@ class _Lookup:
                 if head != key and head and not _OTHER_PERSON.search(head):
                     return name, self.last_rank[name], None
         return (found[0], found[1], None) if found else (None, 0, None)
+
+    def _bare(self, key: str) -> str | None:
+        """The field of ``key`` as it is, or without a trailing note or leading qualifier."""
+        for candidate in (key, _BRACKET_NOTE.sub("", key)):
+            for form in (candidate, _QUALIFIER.sub("", candidate)):
+                found = self.keys.get(form)
+                if found is not None:
+                    return found[0]
+        return None
+
+    def _loose(self, key: str) -> str | None:
+        """A header's field found without its qualifier, or from its parts when every
+        part that names a field names the same one and no part names another person."""
+        bare = _QUALIFIER.sub("", key)
+        if bare != key and (found := self.keys.get(bare)) is not None:
+            return found[0]
+        parts = [part for part in _PARTS.split(key) if part]
+        if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
+            return None
+        named = {known for part in parts if (known := self._bare(part)) is not None}
+        return named.pop() if len(named) == 1 else None
 
 
 @dataclass
@@ -242,6 +274,17 @@ def read_headed(
         if name is None:
             ignored.append(text)
             continue
+        if name in columns and duplicates == "refuse":
+            loose = lookup.last_rank[name]
+            (kept_rank, _, kept_text, _), *_ = ranked[name]
+            if rank >= loose:  # a last-resort reading never refuses the file
+                ignored.append(text)
+                continue
+            if kept_rank >= loose:  # the exact header wins over a last-resort one
+                ignored.append(kept_text)
+                ranked[name] = []
+                del columns[name], written[name]
+                notes.pop(name, None)
         ranked.setdefault(name, []).append((rank, position, text, note))
         if name in columns:
             if duplicates != "refuse":
