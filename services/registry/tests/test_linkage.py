@@ -195,7 +195,8 @@ def test_a_common_name_weighs_less_than_a_rare_one() -> None:
     assert common is not None and rare is not None
     assert common.evidence["name"]["weight"] < rare.evidence["name"]["weight"]
     assert common.evidence["organization"]["weight"] < 0
-    assert common.evidence["region"]["weight"] < 0
+    # Another employer in another county: a move, counted once (by the organisation).
+    assert common.evidence["region"] == {"level": "else", "weight": 0.0}
     # Seen many times in the census, a name says even less.
     often = compare(
         rec("mz:1", "欧阳靖雯", birth=BIRTH), rec("rs:1", "欧阳靖雯", birth=BIRTH), name_count=400
@@ -628,6 +629,23 @@ def test_retraining_emits_only_the_decisions_that_changed() -> None:
     assert not [d for d in again if isinstance(d, Link | Unlink)]
 
 
+def test_a_name_is_not_counted_as_others_for_its_own_records() -> None:
+    # A record drawn at random belongs more often to a person with many records than the
+    # average person has: the records of "the person at hand" are size-biased.
+    records, _ = city_records(300, seed=11)
+    linker = Linker()
+    for record in records:
+        linker.add(record)
+    sizes = [len(keys) for keys in linker.persons().values()]  # as the model learns them
+    linker.train()
+    trained = linker.model
+    assert trained.records_per_person > len(records) / len(sizes) or len(set(sizes)) == 1
+    assert trained.records_per_person == pytest.approx(sum(s * s for s in sizes) / sum(sizes))
+    # A name seen on a busy person's four records weighs more than under the plain mean.
+    plain = replace(trained, records_per_person=len(records) / len(sizes))
+    assert trained.name_weight(4, False) > plain.name_weight(4, False)
+
+
 def test_a_homophone_name_is_its_own_level() -> None:
     # 马晓燕 / 马小燕: the same sound written two ways (pypinyin is a dependency).
     found = compare(rec("mz:1", "马晓燕", birth=BIRTH), rec("rs:1", "马小燕", birth=BIRTH))
@@ -662,9 +680,52 @@ def test_a_model_published_before_a_comparison_gained_a_level_still_loads() -> N
     stored = DEFAULT_MODEL.as_dict()
     stored["m"]["birth_date"] = [0.95, 0.01, 0.04]  # exact, day/month swapped, else
     stored["u"]["birth_date"] = [7e-5, 2e-5, 0.99991]
+    # The region before "another place" (community, township, county, else).
+    stored["m"]["region"] = [0.5, 0.2, 0.2, 0.1]
+    stored["u"]["region"] = [0.02, 0.05, 0.2, 0.73]
+    stored["m"]["name"] = [0.9, 0.03, 0.03, 0.04]
+    stored["m"]["phone"] = [0.75, 0.2, 0.05]  # before "same landline"
     loaded = MatchModel.from_dict(stored)
+    assert loaded.m["phone"] == DEFAULT_MODEL.m["phone"]
     assert loaded.m["birth_date"] == DEFAULT_MODEL.m["birth_date"]
-    assert loaded.m["name"] == DEFAULT_MODEL.m["name"]
+    assert loaded.m["region"] == DEFAULT_MODEL.m["region"]
+    assert loaded.u["region"] == DEFAULT_MODEL.u["region"]
+    assert loaded.m["name"] == (0.0, 0.9, 0.03, 0.03, 0.04)
+
+
+def test_another_community_where_no_county_is_named_is_a_disagreement() -> None:
+    # Two villages named and nothing else: not "one side does not say", but another place.
+    here = rec("mz:1", "杨平", birth=BIRTH, county=None, township=None, community="人民村")
+    there = rec("tw:1", "杨平", birth=BIRTH, county=None, township=None, community="新华村")
+    other = compare(here, there)
+    same = compare(
+        here, rec("tw:2", "杨平", birth=BIRTH, county=None, township=None, community="人民村")
+    )
+    assert other is not None and other.evidence["region"]["level"] == "another place"
+    assert other.evidence["region"]["weight"] < 0
+    assert same is not None and same.evidence["region"]["weight"] > 0
+    assert same.score > other.score
+    # Only one side names a place: no evidence either way.
+    bare = compare(here, rec("tw:3", "杨平", birth=BIRTH, county=None, township=None))
+    assert bare is not None and bare.evidence["region"] == {"level": "null", "weight": 0.0}
+
+
+def test_a_move_is_counted_once_by_the_organisation() -> None:
+    # Another employer and another place: one person who moved changes both, so the
+    # place's disagreement adds nothing beyond the employer's; at one employer it counts.
+    x = rec("mz:1", "杨平", birth=BIRTH, org="红叶社工中心", county="安定区")
+    moved = compare(x, rec("gh:1", "杨平", birth=BIRTH, org="陇西县人民医院", county="陇西县"))
+    stayed = compare(x, rec("gh:2", "杨平", birth=BIRTH, org="红叶社工中心", county="陇西县"))
+    assert moved is not None and stayed is not None
+    assert moved.evidence["organization"]["level"] == "else"
+    assert moved.evidence["organization"]["weight"] < 0
+    assert moved.evidence["region"] == {"level": "else", "weight": 0.0}
+    assert stayed.evidence["region"]["level"] == "else"
+    assert stayed.evidence["region"]["weight"] < 0
+    total = sum(f["weight"] for f in moved.evidence.values() if isinstance(f, dict))
+    assert total + moved.evidence["prior"] == pytest.approx(
+        moved.evidence["match_weight"], abs=0.05
+    )
 
 
 def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
@@ -674,6 +735,42 @@ def test_a_village_name_in_another_township_is_not_the_same_community() -> None:
     other = compare(here, rec("tw:2", "杨平", birth=BIRTH, township="新添镇", community="人民村"))
     assert same is not None and same.evidence["region"]["level"] == "community"
     assert other is not None and other.evidence["region"]["level"] == "county"
+
+
+def test_a_person_one_can_never_be_is_no_rival() -> None:
+    # Two 张军 at one committee: the elder (born 1965; phone, committee, community) and a
+    # younger colleague (his ID number, born 1986). 人社 lists the elder by his ID number
+    # alone (name, birth date, sex): he matches the elder's records, and the younger one
+    # cannot be him (another valid ID). The elder's ID-less records also look like the
+    # younger colleague (name, committee, community) — but the elder, born 1965, can never
+    # be the man born 1986, so the younger one is no alternative: the ID record joins.
+    from shegong.registry.census.model import DEFAULT_MODEL
+
+    birth_m, birth_u = list(DEFAULT_MODEL.m["birth_date"]), list(DEFAULT_MODEL.u["birth_date"])
+    birth_u[1] = 1e-2  # a birth date says less: the rival's odds matter
+    model = replace(
+        DEFAULT_MODEL,
+        m={**DEFAULT_MODEL.m, "birth_date": tuple(birth_m)},
+        u={**DEFAULT_MODEL.u, "birth_date": tuple(birth_u)},
+    )
+    unit = {"org": "陆良县召夸镇大坡社区居民委员会", "community": "大坡社区", "township": "召夸镇"}
+    elder, younger = date(1965, 6, 27), date(1986, 4, 12)
+    records = [
+        rec("sw:2", "张军", id_number=valid_id(younger, 305), phone="14731064156", **unit),
+        rec("fl:1", "张军", id_number=valid_id(younger, 305), **unit),
+        rec("cl:1", "张军", sex="male", phone="18557870640", **unit),
+        rec("yj:1", "张军", sex="male", phone="18557870640", **unit),
+        rec("wj:1", "张军", sex="male", birth=elder, phone="18557870640", community="大坡社区"),
+        rec("rs:1", "张军", id_number=valid_id(elder, 259), township=None, county=None),
+    ]
+    for ordered in (records, records[::-1]):
+        linker = Linker(model=model)
+        for record in ordered:
+            linker.add(record)
+        assert same_person(linker, "rs:1", "wj:1")
+        assert same_person(linker, "rs:1", "cl:1")
+        assert not same_person(linker, "rs:1", "sw:2")
+        assert not any({"rs:1", "wj:1"} == {r.a, r.b} for r in linker.review_queue())
 
 
 def test_birth_dates_that_disagree_never_meet_in_one_person_through_a_third_record() -> None:
@@ -710,6 +807,54 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     # Any other employer names no community.
     other = compare(rec("mz:2", "范刚伟", org="东关社区社会工作服务站", township=None), listed)
     assert other is None or other.evidence["region"]["level"] != "community"
+
+
+def test_committees_of_one_village_name_in_two_townships_are_two_employers() -> None:
+    from shegong.registry.census.names import committee_township, township_key
+
+    assert committee_township("三岔镇龙泉村村民委员会") == township_key("三岔镇")
+    assert committee_township("光安街道办事处中山社区居民委员会") == township_key("光安街道")
+    assert committee_township("陆良县同乐镇银杏村村民委员会") == township_key("同乐镇")
+    assert committee_township("龙泉村村委会") is None
+    assert committee_township("陇西县人民医院") is None
+    # 龙泉村 is a village of 盐井镇 and one of 三岔镇: the committee's full name, or the
+    # record's township where the name is short, tells them apart.
+    here = rec("sg:1", "张娟芳", birth=BIRTH, org="龙泉村村委会", township="盐井镇")
+    there = rec("tw:1", "张娟芳", birth=BIRTH, org="三岔镇龙泉村村民委员会", township=None)
+    same = rec("tw:2", "张娟芳", birth=BIRTH, org="盐井镇龙泉村村民委员会", township=None)
+    short = rec("gh:1", "张娟芳", birth=BIRTH, org="龙泉村村委会", township="三岔镇")
+    for other in (there, short):
+        found = compare(here, other)
+        assert found is not None and found.evidence["organization"]["level"] == "else"
+    found = compare(here, same)
+    assert found is not None and found.evidence["organization"]["level"] == "similar"
+    # Where neither says its township, the names compare as before.
+    bare = compare(
+        rec("sg:2", "张娟芳", birth=BIRTH, org="龙泉村村委会", township=None),
+        rec("gh:2", "张娟芳", birth=BIRTH, org="龙泉村村委会", township=None),
+    )
+    assert bare is not None and bare.evidence["organization"]["level"] == "exact"
+
+
+def test_the_same_landline_is_its_own_level() -> None:
+    # A household's or a unit's landline is shared by design: its agreement is a level of
+    # its own, learned apart from a person's own mobile (and weighing less by default).
+    def with_kind(record: CensusRecord, kind: str) -> CensusRecord:
+        return replace(record, phone_kind=kind)
+
+    office = "0874-4022758"
+    landline = compare(
+        with_kind(rec("cl:1", "杨平", phone=office), "landline"),
+        with_kind(rec("yj:1", "杨平", phone=office), "landline"),
+    )
+    mobile = compare(
+        with_kind(rec("cl:2", "杨平", phone="13987654321"), "mobile"),
+        with_kind(rec("yj:2", "杨平", phone="13987654321"), "mobile"),
+    )
+    assert landline is not None and mobile is not None
+    assert landline.evidence["phone"]["level"] == "same landline"
+    assert mobile.evidence["phone"]["level"] == "exact"
+    assert 0 < landline.evidence["phone"]["weight"] < mobile.evidence["phone"]["weight"]
 
 
 def test_an_office_number_written_for_a_units_staff_weighs_as_shared() -> None:

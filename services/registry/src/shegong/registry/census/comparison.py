@@ -19,12 +19,16 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
              month (its 1st); else
 sex          same; else
 phone        same normalised number; a mobile and a landline (a unit's office number
-             written for the person beside their own mobile); else
+             written for the person beside their own mobile); else; the same landline
+             (a household's or a unit's: colleagues share it)
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
+             (two villages' committees of one name in two townships, as the
+             committees' names or the records say, are two employers)
 region       same community (in the same township, where both name it); same township;
-             same county; another county
+             same county; another county; another community or township where neither
+             names its county
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -44,6 +48,7 @@ from functools import lru_cache
 
 from shegong.registry.census.names import (
     committee_community,
+    committee_township,
     county_key,
     normalize_org,
     normalize_person_name,
@@ -102,12 +107,15 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else", "mobile vs landline"),
+    "phone": ("null", "exact", "else", "mobile vs landline", "same landline"),
     "organization": ("null", "exact", "similar", "else"),
-    "region": ("null", "community", "township", "county", "else"),
+    "region": ("null", "community", "township", "county", "else", "another place"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
+PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
+ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
+REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
@@ -145,6 +153,7 @@ class Features:
         "name",
         "org",
         "org_text",
+        "org_township",
         "parts",
         "phone",
         "phone_kind",
@@ -175,6 +184,8 @@ class Features:
             or region_name(record.community)
             or committee_community(record.organization)
         )
+        # The township a committee's full name places it in (三岔镇龙泉村村民委员会).
+        self.org_township = committee_township(record.organization)
         self.org = (
             (normalize_org(record.organization, county) or None) if record.organization else None
         )
@@ -273,10 +284,22 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in chars for ch in short)
 
 
+def _committees(x: Features, y: Features) -> bool:
+    return (
+        committee_community(x.record.organization) is not None
+        and committee_community(y.record.organization) is not None
+    )
+
+
 def _org_level(x: Features, y: Features) -> int:
     a, b = x.org, y.org
     if not a or not b:
         return 0
+    if _committees(x, y):
+        # Two committees of villages of one name (龙泉村) in two townships: two employers.
+        ta, tb = x.org_township or x.township, y.org_township or y.township
+        if ta and tb and ta != tb:
+            return 3
     if a == b:
         return 1
     short, long = (a, b) if len(a) <= len(b) else (b, a)
@@ -303,6 +326,10 @@ def _region_level(x: Features, y: Features) -> int:
         return 2
     if x.county and x.county == y.county:
         return 3
+    # Two places named, no county to tell them apart by: another community or township
+    # (a disagreement, not "one side does not say").
+    if (x.community and y.community) or (x.township and y.township):
+        return 5
     return 0
 
 
@@ -310,7 +337,7 @@ def _phone_level(x: Features, y: Features) -> int:
     if x.phone is None or y.phone is None:
         return 0
     if x.phone == y.phone:
-        return 1
+        return PHONE_LANDLINE if x.phone_kind == "landline" else PHONE_EXACT
     kinds = {x.phone_kind, y.phone_kind}
     return 3 if kinds == {"mobile", "landline"} else 2
 

@@ -115,7 +115,7 @@ class Linker(Clustering, BlockIndex):
         self._active: dict[str, Link | tuple[Link, ...]] = {}  # record → links holding it
         self._queue: dict[tuple[str, str], Review] = {}
         self._name_weights: dict[tuple[str, int], float] = {}
-        self._phone_weights: dict[int, float] = {}
+        self._phone_weights: dict[tuple[int, bool], float] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
         # What changed since the last drain_changes(): for a store that mirrors the state.
         self._changed_keys: set[str] = set()
@@ -293,14 +293,16 @@ class Linker(Clustering, BlockIndex):
             )
         return found
 
-    def _phone_weight_of(self, phone: str | None) -> float | None:
+    def _phone_weight_of(self, phone: str | None, landline: bool = False) -> float | None:
         """An exact phone's weight where others' records carry it too (None: the model's)."""
         bucket = self._phone_bucket(phone) if phone else 0
         if not bucket:
             return None
-        found = self._phone_weights.get(bucket)
+        found = self._phone_weights.get((bucket, landline))
         if found is None:
-            found = self._phone_weights[bucket] = self.model.phone_weight(2 ** ((bucket - 1) / 2))
+            others = 2 ** ((bucket - 1) / 2)
+            found = self.model.phone_weight(others, landline)
+            self._phone_weights[(bucket, landline)] = found
         return found
 
     def _drop_edges(self, key: str) -> None:
@@ -326,7 +328,7 @@ class Linker(Clustering, BlockIndex):
             candidates.update(same_name)
         candidates.discard(key)
         recs, model = self._recs, self.model
-        shared = self._phone_weight_of(rec.phone)
+        shared = self._phone_weight_of(rec.phone, rec.phone_kind == "landline")
         for other_key in candidates:
             other = recs[other_key]
             # An exact name is weighed by its frequency; another name's weight is fixed.

@@ -34,7 +34,10 @@ from shegong.registry.census.comparison import (
     COMPARISONS,
     LEVELS,
     NAME_EXACT,
+    ORG_ELSE,
     PHONE_EXACT,
+    PHONE_LANDLINE,
+    REGION_APART,
 )
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "probability"]
@@ -57,18 +60,18 @@ _M0: _Params = {
     "name": (0.0, 0.92, 0.02, 0.03, 0.03),
     "birth_date": (0.0, 0.94, 0.01, 0.01, 0.04),
     "sex": (0.0, 0.97, 0.03),
-    "phone": (0.0, 0.75, 0.2, 0.05),
+    "phone": (0.0, 0.73, 0.2, 0.05, 0.02),
     "organization": (0.0, 0.55, 0.2, 0.25),
-    "region": (0.0, 0.45, 0.15, 0.2, 0.2),
+    "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
 }
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
     "name": (0.0, 1e-3, 2e-4, 2e-3, 1.0 - 3.2e-3),
     "birth_date": (0.0, 7e-5, 2e-5, 2e-4, 1.0 - 2.9e-4),
     "sex": (0.0, 0.5, 0.5),
-    "phone": (0.0, 1e-6, 0.9, 0.1 - 1e-6),
+    "phone": (0.0, 1e-6, 0.9, 0.1 - 2e-6, 1e-6),
     "organization": (0.0, 0.02, 0.02, 0.96),
-    "region": (0.0, 0.02, 0.05, 0.2, 0.73),
+    "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
 }
 # The smallest u an agreement level may have (a sample of random pairs that never agreed
 # says "rare", not "impossible").
@@ -77,9 +80,9 @@ _U_FLOOR: _Params = {
     "name": (0.0, 1e-6, 1e-6, 1e-5, 0.5),
     "birth_date": (0.0, 1e-6, 1e-7, 1e-5, 0.5),
     "sex": (0.0, 0.05, 0.05),
-    "phone": (0.0, 1e-8, 0.5, 1e-3),
+    "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
-    "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01),
+    "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
 }
 
 
@@ -117,26 +120,29 @@ class MatchModel:
     def name_weight(self, name_count: float, common: bool) -> float:
         """Weight of an exact name seen ``name_count`` times in the census. Its u is the
         chance that *another person's* record carries the name: the records of the person
-        at hand (``records_per_person`` on average) are not other people's. A name no other
+        at hand (``records_per_person``: the mean size of the person a record belongs to,
+        size-biased) are not other people's. A name no other
         person is seen to carry still has its base rate in the population (the floors, a
         frequency: the same name weighs the same in a census of any size)."""
         others = max(name_count - self.records_per_person, 0.0)
         tf = max(others / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
         return math.log2(self.m["name"][NAME_EXACT] / min(tf, 0.5))
 
-    def phone_weight(self, others: float) -> float:
+    def phone_weight(self, others: float, landline: bool = False) -> float:
         """Weight of an exact phone that ``others`` of its records carry under another name
         (a unit's office number written for its staff): its u is at least their share of
         the census, never below the learned u (a person's own number)."""
-        u = max(others / self.records, self.u["phone"][PHONE_EXACT])
-        return math.log2(self.m["phone"][PHONE_EXACT] / min(u, 0.5))
+        level = PHONE_LANDLINE if landline else PHONE_EXACT
+        u = max(others / self.records, self.u["phone"][level])
+        return math.log2(self.m["phone"][level] / min(u, 0.5))
 
     def weight(
         self, levels: Sequence[int], name_weight: float, phone_weight: float | None = None
     ) -> float:
         total = self.prior_weight
+        moved = _moved(levels)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            if level:
+            if level and not (moved and c == "region"):
                 total += self._level_weight(c, level, name_weight, phone_weight)
         return total
 
@@ -145,7 +151,7 @@ class MatchModel:
     ) -> float:
         if c == "name" and level == NAME_EXACT:
             return name_weight
-        if c == "phone" and level == PHONE_EXACT and phone_weight is not None:
+        if c == "phone" and level in (PHONE_EXACT, PHONE_LANDLINE) and phone_weight is not None:
             return phone_weight
         return self.weights[c][level]
 
@@ -168,8 +174,10 @@ class MatchModel:
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         total = self.prior_weight
+        moved = _moved(levels)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            w = self._level_weight(c, level, name_weight, phone_weight) if level else 0.0
+            counted = level and not (moved and c == "region")
+            w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
             fields[c] = {"level": LEVELS[c][level], "weight": round(w, 2)}
         return {
@@ -203,6 +211,15 @@ class MatchModel:
             m={c: _levels(data["m"].get(c), _M0[c]) for c in COMPARISONS},
             u={c: _levels(data["u"].get(c), _U0[c]) for c in COMPARISONS},
         )
+
+
+_ORG, _REGION = COMPARISONS.index("organization"), COMPARISONS.index("region")
+
+
+def _moved(levels: Sequence[int]) -> bool:
+    """Employers and places both differ: a move, which one person makes as readily as two
+    people differ — the region's disagreement is counted in the employer's, not again."""
+    return levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART
 
 
 def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:

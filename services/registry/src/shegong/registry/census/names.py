@@ -17,6 +17,8 @@ from shegong.kernel.data.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_si
 __all__ = [
     "COMMON_NAMES",
     "TRADITIONAL_TO_SIMPLIFIED",
+    "committee_community",
+    "committee_township",
     "county_key",
     "normalize_org",
     "normalize_person_name",
@@ -139,6 +141,25 @@ def committee_community(raw: str | None) -> str | None:
             return None
         place = found.group(1) + "村"
     return _ABOVE_COMMUNITY.sub("", place, count=1) or None
+
+
+_TOWNSHIP_END = re.compile(r"(?:[^县区市镇乡]+?(?:街道办事处|街道|镇|乡))$")
+
+
+@lru_cache(maxsize=100_000)
+def committee_township(raw: str | None) -> str | None:
+    """The township a committee's full name places it in, as :func:`township_key` compares
+    it (三岔镇龙泉村村民委员会 → 三岔; 光安街道办事处中山社区居民委员会 → 光安), or None where
+    the name does not say (龙泉村村委会) or the organisation is no committee."""
+    community = committee_community(raw)
+    if community is None or not raw:
+        return None
+    text = org_text(raw)
+    at = text.find(community)
+    found = _TOWNSHIP_END.search(text[:at]) if at > 0 else None
+    if found is None:
+        return None
+    return township_key(found.group(0))
 
 
 @lru_cache(maxsize=100_000)

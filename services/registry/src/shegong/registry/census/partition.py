@@ -102,7 +102,8 @@ def partition(
 
     def rivals(rx: str, ry: str) -> float:
         """Odds of the persons rx's records match besides ry, that ry cannot also be
-        (different valid IDs, a clerk's "not same", birth dates that disagree)."""
+        (different valid IDs, a clerk's "not same", birth dates that disagree) and that rx
+        still could (a person rx can never be is no alternative for it)."""
         apart: dict[str, bool] = {}
         best: dict[str, float] = {}
         for other, w in near[rx]:
@@ -110,7 +111,7 @@ def partition(
             if rc in (rx, ry) or w <= best.get(rc, -math.inf):
                 continue
             if rc not in apart:
-                apart[rc] = conflict(rc, ry) is not None
+                apart[rc] = conflict(rc, ry) is not None and conflict(rc, rx) is None
             if apart[rc]:
                 best[rc] = w
         return sum(_odds(w) for w in best.values())

@@ -10,7 +10,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from shegong.registry.census.comparison import COMPARISONS, LEVELS, Features, compare_levels
+from shegong.registry.census.comparison import (
+    COMPARISONS,
+    LEVELS,
+    PHONE_LANDLINE,
+    Features,
+    compare_levels,
+)
 from shegong.registry.census.model import _M0, _U0, _U_FLOOR, MatchModel, _Params
 
 __all__ = ["SESSIONS", "estimate_u", "train"]
@@ -58,10 +64,17 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
     exact = {
         "name": _agreement_by_value((f.name or None for f in features), n),
         "sex": _agreement_by_value((f.sex for f in features), n),
-        "phone": _agreement_by_value((f.phone for f in features), n),
+        "phone": _agreement_by_value((f.phone for f in features if f.phone_kind != "landline"), n),
         "organization": _agreement_by_value((f.org for f in features), n),
         "birth_date": _agreement_by_value((f.birth for f in features), n),
     }
+    # The same phone, a mobile or a landline: each kind's agreement among the pairs that
+    # both give a phone (the share of pairs of that kind times its agreement).
+    phones = [f.phone_kind == "landline" for f in features if f.phone]
+    landlines = sum(phones) / len(phones) if phones else 0.0
+    landline_agree = _agreement_by_value(
+        (f.phone for f in features if f.phone_kind == "landline"), n
+    )
     u: _Params = {}
     for c in COMPARISONS:
         seen = sum(counts[c][1:])
@@ -70,7 +83,9 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
             values = [0.0] + [counts[c][lv] / seen for lv in range(1, len(LEVELS[c]))]
         agree = exact.get(c)
         if agree is not None:
-            values[1] = agree
+            values[1] = agree * (1.0 - landlines) ** 2 if c == "phone" else agree
+        if c == "phone" and landline_agree is not None:
+            values[PHONE_LANDLINE] = landline_agree * landlines**2
         floored = [0.0] + [max(v, f) for v, f in zip(values[1:], _U_FLOOR[c][1:], strict=True)]
         u[c] = _normalised(floored)
     return u, sample
@@ -186,5 +201,8 @@ def train(
         m=m,
         u=u,
         trained_pairs=trained + sampled,
-        records_per_person=n / persons if persons else 2.0,
+        # The records of the person a record belongs to: size-biased (a record drawn at
+        # random more often belongs to a person with many), Σ size² / Σ size over the
+        # persons the census holds, = 1 + 2 × linked pairs / records.
+        records_per_person=1.0 + 2.0 * linked_pairs / n if persons and n else 2.0,
     )
