@@ -167,6 +167,9 @@ class LadderCertificateWatch(Projection):
     )
     metadata = MetaData()
     min_batch = 1000  # see WorkersProjection
+    # ``apply`` only reads (its high waters): a batch's thousand entries are gone through
+    # outside the write lock, which ``flush`` takes for its writes and decisions alone.
+    staged = True
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
@@ -218,6 +221,7 @@ class LadderCensusWatch(Projection):
     ignores = frozenset({"CensusModelAdopted", "PairQueuedForReview"})
     metadata = MetaData()
     min_batch = 1000  # see WorkersProjection
+    staged = True  # as LadderCertificateWatch
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
