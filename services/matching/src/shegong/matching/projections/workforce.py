@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, delete, select, update
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
@@ -32,8 +32,8 @@ from shegong.contracts.registry import (
 )
 from shegong.contracts.training import TRAINING_STREAM, TrainingCompleted
 from shegong.kernel.events.read_model import Projection
-from shegong.matching.adapters.candidates_table import set_identity, set_left
 from shegong.matching.domain.taxonomy import skill_code
+from shegong.matching.projections.workforce_batch import Worker, WorkforceBatch
 
 workforce_metadata = MetaData()
 
@@ -128,40 +128,56 @@ class WorkforceProjection(Projection):
     )
     metadata = workforce_metadata
 
+    # A turn at the database per 1,000 stream entries (most of them skipped undecoded).
+    min_batch = 1000
+
     def __init__(self, default_capacity: int = 3) -> None:
         self.default_capacity = default_capacity
+        self._batch = self._new_batch()
+
+    def _new_batch(self) -> WorkforceBatch:
+        return WorkforceBatch(workers, links, regions, self.default_capacity)
+
+    def committed(self) -> None:
+        self._batch = self._new_batch()
+
+    def rolled_back(self) -> None:
+        self._batch = self._new_batch()
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        """Remembers what the event changes; ``flush`` writes the batch (``WorkforceBatch``)."""
+        batch = self._batch
         if isinstance(event, RegionDefined):
-            await conn.execute(delete(regions).where(regions.c.code == event.code))
-            await conn.execute(
-                regions.insert().values(
-                    code=event.code, name=event.name, level=event.level, parent=event.parent
-                )
-            )
+            batch.regions[event.code] = {
+                "code": event.code,
+                "name": event.name,
+                "level": event.level,
+                "parent": event.parent,
+            }
         elif isinstance(event, WorkerRegistered):
-            await conn.execute(delete(workers).where(workers.c.worker_id == event.worker_id))
-            await conn.execute(
-                workers.insert().values(
-                    worker_id=event.worker_id,
-                    name=event.name,
-                    organization=event.organization,
-                    region=region_code(event.region),
-                    certificate_rank=0,
-                    department=event.department,
-                    record_key=census_record_key(
+            worker = await batch.registered(
+                conn,
+                {
+                    "worker_id": event.worker_id,
+                    "name": event.name,
+                    "organization": event.organization,
+                    "region": region_code(event.region),
+                    "certificate_rank": 0,
+                    "left_on": None,
+                    "department": event.department,
+                    "record_key": census_record_key(
                         event.department, event.record_id, event.worker_id
                     ),
-                )
+                },
             )
-            await set_identity(
-                conn,
-                event.worker_id,
-                self.default_capacity,
-                kind=ProviderKind.SOCIAL_WORKER.value,
-                name=event.name,
-                region=region_code(event.region),
-                organisation=event.organization,
+            batch.identity(
+                worker,
+                {
+                    "kind": ProviderKind.SOCIAL_WORKER.value,
+                    "name": event.name,
+                    "region": region_code(event.region),
+                    "organisation": event.organization,
+                },
             )
         elif isinstance(event, WorkerProfileUpdated):
             values: dict[str, Any] = {}
@@ -172,35 +188,32 @@ class WorkforceProjection(Projection):
             if "region" in event.changed:
                 values["region"] = region_code(event.region)
             if values:
-                await self._update(conn, event.worker_id, values)
+                worker = batch.worker(event.worker_id)
+                _set(worker, values)
                 if "organization" in values:
                     values["organisation"] = values.pop("organization")
-                await set_identity(conn, event.worker_id, self.default_capacity, **values)
+                batch.identity(worker, values)
         elif isinstance(event, WorkerCertified):
-            rank = await conn.scalar(
-                select(workers.c.certificate_rank).where(workers.c.worker_id == event.worker_id)
-            )
-            if rank is None:
-                raise LookupError(f"WorkerCertified before WorkerRegistered: {event.worker_id}")
-            if event.level.rank > rank:
-                await self._update(conn, event.worker_id, {"certificate_rank": event.level.rank})
-                await set_identity(
-                    conn, event.worker_id, self.default_capacity, certificate_rank=event.level.rank
-                )
+            batch.certified(event.worker_id, event.level.rank)
         elif isinstance(event, WorkerLeft):
-            await self._update(conn, event.worker_id, {"left_on": event.left_on})
-            await set_left(conn, event.worker_id, event.left_on)
+            worker = batch.worker(event.worker_id)
+            _set(worker, {"left_on": event.left_on})
+            worker.left_on = event.left_on
         elif isinstance(event, RecordsLinked):
             a, b = sorted((event.a, event.b))
             if a != b:
-                await conn.execute(delete(links).where((links.c.a == a) & (links.c.b == b)))
-                await conn.execute(links.insert().values(a=a, b=b, rule=event.rule))
+                batch.links[(a, b)] = event.rule
         elif isinstance(event, RecordsUnlinked):
             a, b = sorted((event.a, event.b))
-            await conn.execute(delete(links).where((links.c.a == a) & (links.c.b == b)))
+            batch.links[(a, b)] = None
 
-    async def _update(self, conn: AsyncConnection, worker_id: str, values: dict[str, Any]) -> None:
-        await conn.execute(update(workers).where(workers.c.worker_id == worker_id).values(**values))
+    async def flush(self, conn: AsyncConnection) -> None:
+        await self._batch.flush(conn)
+
+
+def _set(worker: Worker, values: dict[str, Any]) -> None:
+    """mx_workers' columns: in the batch's row for a worker it registered, else an update."""
+    (worker.row if worker.row is not None else worker.values).update(values)
 
 
 class TrainingProjection(Projection):

@@ -64,6 +64,7 @@ from shegong.registry.census.writes import (
     expert_row,
     link_rows,
     model_event,
+    moved_rows,
     new_certificates,
     record_id_hash,
     record_row,
@@ -322,11 +323,9 @@ class CensusProjection(Projection):
         assert linker is not None
         changed_keys, changed_pairs = linker.drain_changes()
         rows = [{**row, "person_id": linker.person_of(key)} for key, row in self._inserts.items()]
-        moved = [
-            {"k": key, "p": linker.person_of(key)}
-            for key in changed_keys
-            if key not in self._inserts and key in linker
-        ]
+        moved = await moved_rows(
+            conn, linker, [k for k in changed_keys if k not in self._inserts and k in linker]
+        )
         events: list[Event] = [model_event(m) for m in self._adopted]
         events += [decision_event(d) for d in self._emit]
         self._writes = BatchWrites(

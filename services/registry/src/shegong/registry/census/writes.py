@@ -139,6 +139,29 @@ async def new_certificates(
     return [cert for ident, cert in certs.items() if ident not in existing]
 
 
+async def moved_rows(
+    conn: AsyncConnection, linker: Linker, keys: list[str]
+) -> list[dict[str, str]]:
+    """The stored records whose person changed (``{"k": key, "p": person}``), of the
+    records the linker reclustered: read before the write transaction, so that a
+    retraining, which reclusters every record, writes only the rows that moved (it wrote
+    all of them under the write lock: 15,858 rows, 1 s of a batch at 20,000 rows)."""
+    keys = sorted(keys)
+    stored: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        rows = await conn.execute(
+            select(records.c.key, records.c.person_id).where(
+                records.c.key.in_(keys[start : start + 500])
+            )
+        )
+        stored.update({r.key: r.person_id for r in rows})
+    return [
+        {"k": key, "p": person}
+        for key in keys
+        if stored.get(key) != (person := linker.person_of(key))
+    ]
+
+
 def link_rows(batch: Iterable[Decision]) -> Pairs:
     """The links as the batch left them (made, or undone): the pairs to clear and the
     rows to write."""

@@ -167,6 +167,9 @@ class LadderCertificateWatch(Projection):
     )
     metadata = MetaData()
     min_batch = 1000  # see WorkersProjection
+    # ``apply`` only reads (its high waters): a batch's thousand entries are gone through
+    # outside the write lock, which ``flush`` takes for its writes and decisions alone.
+    staged = True
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
@@ -218,11 +221,13 @@ class LadderCensusWatch(Projection):
     ignores = frozenset({"CensusModelAdopted", "PairQueuedForReview"})
     metadata = MetaData()
     min_batch = 1000  # see WorkersProjection
+    staged = True  # as LadderCertificateWatch
 
     def __init__(self, ladder: Ladder) -> None:
         self.ladder = ladder
         self._high_waters = HighWaters(self.name)
         self._keys: dict[str, Envelope] = {}  # census key → the latest link of it
+        self._due: dict[str, Envelope] = {}  # worker id → the latest link of it (prepare)
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if not isinstance(
@@ -233,8 +238,9 @@ class LadderCensusWatch(Projection):
             self._keys.pop(key, None)
             self._keys[key] = envelope
 
-    async def flush(self, conn: AsyncConnection) -> None:
-        await self._high_waters.write(conn)
+    async def prepare(self, conn: AsyncConnection) -> None:
+        """The linked records' workers, read before the write lock: a census record's
+        worker never changes, and a link event is published after its records are."""
         keys = list(self._keys)
         worker_of: dict[str, str] = {}
         for start in range(0, len(keys), 500):
@@ -244,18 +250,21 @@ class LadderCensusWatch(Projection):
                 )
             )
             worker_of.update({r.key: r.worker_id for r in rows})
-        due: dict[str, Envelope] = {}
+        self._due = {}
         for key in keys:  # in the order of the links (a worker by the latest that named it)
             if key in worker_of:
-                due.pop(worker_of[key], None)
-                due[worker_of[key]] = self._keys[key]
-        await decide_batch(self.ladder, conn, due)
+                self._due.pop(worker_of[key], None)
+                self._due[worker_of[key]] = self._keys[key]
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        await self._high_waters.write(conn)
+        await decide_batch(self.ladder, conn, self._due)
 
     def committed(self) -> None:
-        self._keys = {}
+        self._keys, self._due = {}, {}
 
     def rolled_back(self) -> None:
-        self._keys = {}
+        self._keys, self._due = {}, {}
         self._high_waters.forget()
 
 

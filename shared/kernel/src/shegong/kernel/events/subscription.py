@@ -35,19 +35,14 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
 from shegong.contracts import Envelope, WireFormatError
-from shegong.contracts.envelope import SPEC_VERSION, WIRE_NAMES
 from shegong.kernel.events.claims import claim_forever, claim_idle
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
+from shegong.kernel.events.skim import skim
 from shegong.kernel.ops.lifecycle import finish, pause
 
 log = logging.getLogger("shegong.subscription")
 
 Entry = tuple[bytes, dict[bytes, bytes]]
-
-
-_OPTIONAL = {
-    attr: WIRE_NAMES[attr] for attr in ("department", "actor", "causation_id", "traceparent")
-}
 
 
 def _text(value: Any) -> str:
@@ -240,40 +235,10 @@ class StreamSubscription:
 
     def _skimmed_if_unwanted(self, fields: dict[Any, Any]) -> Envelope | None:
         """An entry the projection cannot care about (an aggregate it does not read, a
-        type it ignores) is read for its position alone: an envelope of the fields that
-        place it, its data neither parsed nor validated (half of the census's stream is
-        its own link events; every consumer group reads every entry). None: read it
-        whole (wanted, or not a well-formed shegong entry: ``from_wire`` says why)."""
-        text = {_text(k): v for k, v in fields.items()}
-        try:
-            kind, type_ = _text(text["aggregatetype"]), _text(text["type"])
-            if _text(text["specversion"]) != SPEC_VERSION or self.runner.projection.wants_entry(
-                kind, type_
-            ):
-                return None
-            optional: dict[str, Any] = {
-                attr: _text(text[wire])
-                for attr, wire in _OPTIONAL.items()
-                if text.get(wire) not in (None, b"", "")
-            }
-            return Envelope.model_construct(
-                id=_text(text["id"]),
-                type=type_,
-                schema_version=int(text["schemaversion"]),
-                source=_text(text["source"]),
-                service=_text(text["service"]),
-                subject=_text(text["subject"]),
-                aggregate_type=kind,
-                aggregate_version=int(text["aggregateversion"]),
-                sequence=int(text["sequence"]),
-                time=datetime.fromisoformat(_text(text["time"])),
-                recorded_time=datetime.fromisoformat(_text(text["recordedtime"])),
-                correlation_id=_text(text["correlationid"]),
-                data={},
-                **optional,
-            )
-        except (KeyError, ValueError, UnicodeDecodeError):
-            return None
+        type it ignores) is read for its position alone (:func:`skim`): half of the
+        census's stream is its own link events, and every consumer group reads every
+        entry. None: read it whole (wanted, or not a well-formed shegong entry)."""
+        return skim(fields, self.runner.projection.wants_entry)
 
     async def _one_by_one(self, parsed: list[tuple[bytes, Envelope]]) -> None:
         counted: set[str] = set()
