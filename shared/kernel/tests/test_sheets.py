@@ -240,6 +240,25 @@ def test_a_last_resort_header_never_refuses_a_file_beside_the_exact_one(
     assert sheet.written["phone"] == "联系电话" and sheet.ignored == ("手机/电话",)
 
 
+def test_a_two_line_header_is_read_by_its_second_line_under_a_merged_heading() -> None:
+    rows: list[list[object]] = [
+        ["名册"],
+        ["姓名", "联系方式", None, "身份证号"],
+        [None, "手机", "座机", None],
+        ["张三", "13812345678", "0873-1234567", "x"],
+    ]
+    sheet = read_headed(xlsx(rows), "r.xlsx", LOOSE_FIELDS | FIELDS, marker="name")
+    assert sheet.written["phone"] == "手机" and sheet.ignored == ("座机",)
+    ((number, cells),) = list(sheet.rows)  # the second header line is not a data row
+    assert number == 4 and sheet.cell(cells, "phone") == "13812345678"
+
+
+def test_a_first_data_row_without_a_name_is_not_taken_for_a_header_line() -> None:
+    text = "姓名,手机\n,13812345678\n张三,13912345678\n"
+    sheet = read_headed(text.encode(), "r.csv", LOOSE_FIELDS, marker="name")
+    assert sheet.written["phone"] == "手机" and len(list(sheet.rows)) == 2
+
+
 def test_a_workbook_is_read_the_same_way() -> None:
     data = xlsx([["标题"], ["名字", "入职日期"], ["张三", dt.datetime(2024, 3, 1)]])
     sheet = read_headed(data, "r.xlsx", FIELDS, marker="name")

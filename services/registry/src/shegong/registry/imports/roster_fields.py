@@ -63,6 +63,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "联系号码",
         "联系方式",
         "电话",
+        # a landline fills a blank mobile (the census compares it as a landline)
+        "固定电话",
+        "座机",
+        "办公电话",
     ),
     "organization": (
         "工作单位",

@@ -261,6 +261,12 @@ def read_headed(
             f"找到的列：{'、'.join(found) or '无'}",
         )
     header_row, header = head[header_at]
+    rows: Iterator[tuple[int, Sequence[Cell]]] = chain(head[header_at + 1 :], table.rows)
+    below = next(rows, None)
+    if below is not None and _sub_header(below[1], header, lookup, marker):
+        header = _with_sub_header(header, below[1])
+    elif below is not None:
+        rows = chain([below], rows)
     columns: dict[str, int] = {}
     written: dict[str, str] = {}
     notes: dict[str, str] = {}
@@ -328,10 +334,39 @@ def read_headed(
         ignored=tuple(ignored),
         header_row=header_row,
         width=len(header),
-        _rows=chain(head[header_at + 1 :], table.rows),
+        _rows=rows,
         alternates=alternates,
         sheet=sheet_read,
     )
+
+
+def _sub_header(
+    cells: Sequence[Cell], header: Sequence[Cell], lookup: _Lookup, marker: str
+) -> bool:
+    """Whether the row under the header is the second line of a two-line header (联系方式
+    over 手机 and 座机): nothing under the marker's column, only short words without
+    digits, and at least one of them a field's header."""
+    texts = [header_text(c) if isinstance(c, str) else None for c in cells]
+    if any(c is not None and not isinstance(c, str) for c in cells):
+        return False
+    at = next((i for i, c in enumerate(header) if lookup.field(header_text(c))[0] == marker), None)
+    if at is None or (at < len(texts) and texts[at]):
+        return False
+    words = [t for t in texts if t]
+    if not words or any(len(t) > 16 or any(ch.isdigit() for ch in t) for t in words):
+        return False
+    return any(lookup.field(t)[0] is not None for t in words)
+
+
+def _with_sub_header(header: Sequence[Cell], below: Sequence[Cell]) -> list[Cell]:
+    """The header with the second line's words where they name a column: under a merged
+    heading (联系方式 over 手机, 座机) each column goes by its own word."""
+    width = max(len(header), len(below))
+    merged: list[Cell] = list(header) + [None] * (width - len(header))
+    for i, cell in enumerate(below):
+        if header_text(cell):
+            merged[i] = cell
+    return merged
 
 
 def _find_header(
