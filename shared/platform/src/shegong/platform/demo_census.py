@@ -51,7 +51,7 @@ def census_rosters(rid: Callable[[str, str, str], str]) -> dict[str, list[str]]:
         "social-work": [
             # Traditional characters, a stray space, the number with a lower-case x kept as is.
             f"SG-01,馬 曉燕,{ma.lower()},女,,,東關社區居委會,社区,社区工作者,安定区,永定路街道,东关社区,2021-03-01,助理社会工作师,2023-06-30",
-            "SG-02,刘思远,,男,1993-09-09,,岷县社工协会,社会工作服务机构,社会工作岗位,岷县,,,2022-08-01,,",
+            "SG-02,刘思远,,男,1993-09-09,13909310006,岷县社工协会,社会工作服务机构,社会工作岗位,岷县,,,2022-08-01,,",
         ],
         "hrss": [
             # A mistyped ID number: found again through name, birth date and phone.
@@ -63,7 +63,9 @@ def census_rosters(rid: Callable[[str, str, str], str]) -> dict[str, list[str]]:
         "education": [
             # The same common name, a different human: never merged.
             "JY-01,王伟,,男,,,临洮县第一中学,学校,社会工作岗位,临洮县,洮阳镇,,2020-09-01,,",
-            "JY-02,刘思,,男,1993-09-09,,临洮县第二中学,学校,社会工作岗位,临洮县,,,2023-09-01,,",
+            # 刘思 / 刘思远 born the same day, their own phones, schools in other counties:
+            # the model cannot settle it; a clerk checks and says they are two people.
+            "JY-02,刘思,,男,1993-09-09,13909310007,临洮县第二中学,学校,社会工作岗位,临洮县,,,2023-09-01,,",
         ],
     }
 
