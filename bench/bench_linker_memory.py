@@ -112,6 +112,10 @@ def main() -> None:
         tracemalloc.start()
         linker, decisions = run(records)
         del decisions
+        # The keys and pairs changed since the last batch: the census's projection drains
+        # them after each batch (``projection.py``); undrained they are one set entry a
+        # record, which the linker does not hold between batches.
+        linker.drain_changes()
         # What the linker holds, not the cycles a collection would free (``partition``'s
         # closures keep its last call's locals until then).
         gc.collect()

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, parse_resident_id
+from shegong.registry.census import blocks
 from shegong.registry.census.blocks import BLOCK_MAX
 from shegong.registry.census.linkage import (
     CensusConflict,
@@ -505,6 +506,40 @@ def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:
     assert partition(linker) == partition(fresh)
     assert index_state(linker) == index_state(fresh)
     assert components({r.key for r in records}, edges) == partition(linker)
+
+
+def test_block_values_that_share_a_digest_are_never_one_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The index keeps a block's value as a digest: with every value given the same digest
+    (each one after the first kept as itself), adds, updates and removals decide the same."""
+    records, _ = city_records(300, seed=13)
+    rng = random.Random(8)
+    changed = [replace(r, organization=None) for r in rng.sample(records, 60)]
+    gone = [r.key for r in rng.sample(records, 40)]
+
+    def run() -> tuple[Linker, list[object]]:
+        linker, out = Linker(), []
+        for record in records:
+            out.extend(linker.add(record))
+        for record in changed:
+            out.extend(linker.update(record))
+        for key in gone:
+            if key in linker:
+                out.extend(linker.remove(key))
+        return linker, out
+
+    plain, plain_out = run()
+    assert not plain._collided
+    monkeypatch.setattr(blocks, "_DIGEST", 0)
+    collided, collided_out = run()
+    assert collided._collided == {0}
+    assert collided_out == plain_out
+    assert partition(collided) == partition(plain)
+    assert collided.review_queue() == plain.review_queue()
+    assert sorted(map(repr, index_state(collided)["blocks"].values())) == sorted(
+        map(repr, index_state(plain)["blocks"].values())
+    )
 
 
 def index_state(linker: Linker) -> dict[str, object]:

@@ -8,7 +8,7 @@ re-scored, so the partition does not depend on the records' order.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from shegong.registry.census.scoring import _bucket, _Rec
@@ -18,15 +18,62 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
 BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
+_DIGEST = (1 << 60) - 1  # a digest under 2**60 is a 32-byte int, where a key tuple is 56-64
+
+# A block's value in a record, by kind (for the kinds whose value is a tuple): what a
+# digest is checked against, so that two values with one digest are never one block.
+_VALUE: dict[str, Callable[[Any], Any]] = {
+    "rb": lambda r: (r.parts[0], r.parts[1]),
+    "ro": lambda r: (r.parts[0], r.parts[2], r.parts[3]),
+    "bo": lambda r: (r.parts[1], r.parts[2], r.parts[3]),
+    "nb": lambda r: (r.name, r.birth.year - 1900),
+    "sb": lambda r: (r.name[0], r.birth),
+    "yb": lambda r: (r.pinyin, r.birth),
+    "no": lambda r: (r.name, r.org),
+}
 
 
 class BlockIndex:
     """Records by block key and by name (state lives on the linker)."""
 
     _recs: dict[str, _Rec]
-    # Block kind → block value → its records (the kinds are ``_Rec.blocks``'s).
+    # Block kind → block value → its records (the kinds are ``_Rec.blocks``'s). A value
+    # that is a string (an ID's or a phone's hash, the record's own object) is its own key;
+    # a tuple is kept as a 60-bit digest of it (``_where``), or as itself where another
+    # value in the index had the same digest (``_collided``: in practice never).
     _blocks: dict[str, dict[Any, str | tuple[str, ...]]]
+    _collided: set[int]
     _by_name: dict[str, list[str]]
+
+    def _where(self, kind: str, value: Any) -> Any:
+        """The key of block ``(kind, value)`` in ``_blocks[kind]``, for a value the index
+        holds or is about to hold (``_insert`` checks a digest's first holder)."""
+        if type(value) is str:
+            return value
+        digest = hash(value) & _DIGEST
+        if digest in self._collided:
+            blocks = self._blocks[kind]
+            if value in blocks or not self._holds(kind, digest, value):
+                return value
+        return digest
+
+    def _holds(self, kind: str, digest: int, value: Any) -> bool:
+        """Whether the records under ``digest`` (if any) carry ``value`` itself."""
+        bucket = self._blocks[kind].get(digest)
+        if bucket is None:
+            return True
+        first = bucket if isinstance(bucket, str) else bucket[0]
+        return bool(_VALUE[kind](self._recs[first]) == value)
+
+    def _found(self, kind: str, value: Any) -> str | tuple[str, ...] | None:
+        """The records of block ``(kind, value)``, for any value (one the index may not
+        hold: a digest is checked against the records found under it)."""
+        key = self._where(kind, value)
+        if key is value:
+            return self._blocks[kind].get(key)
+        if not self._holds(kind, key, value):
+            return None
+        return self._blocks[kind].get(key)
 
     def _frequency(self, name: str) -> tuple[int, bool]:
         """The name's frequency bucket, and whether it is too frequent to block on alone."""
@@ -37,7 +84,7 @@ class BlockIndex:
         """How shared a phone is: 0 while its records carry one name (a person's own
         number), else 1 + the frequency bucket of its records under other names than the
         most frequent one (a unit's office number written for its staff)."""
-        bucket = self._blocks["p"].get(phone)
+        bucket = self._blocks["p"].get(phone)  # a phone is a string: its own key
         if not isinstance(bucket, tuple):
             return 0
         if len(bucket) > BLOCK_MAX:
@@ -47,7 +94,7 @@ class BlockIndex:
         return _bucket(others) + 1 if others else 0
 
     def _bucket(self, block: tuple[str, Any]) -> str | tuple[str, ...] | None:
-        return self._blocks[block[0]].get(block[1])
+        return self._found(block[0], block[1])
 
     def _crowded(self, block: tuple[str, Any]) -> bool:
         bucket = self._bucket(block)
@@ -83,13 +130,19 @@ class BlockIndex:
         self._recs[rec.key] = rec
         for kind, value in rec.blocks:
             blocks = self._blocks[kind]
-            bucket = blocks.get(value)
+            where = self._where(kind, value)
+            bucket = blocks.get(where)
+            if bucket is not None and where is not value and not self._holds(kind, where, value):
+                # Another value has this digest: this one is kept as itself from now on.
+                self._collided.add(where)
+                where = value
+                bucket = blocks.get(where)
             if bucket is None:
-                blocks[value] = rec.key
+                blocks[where] = rec.key
             elif isinstance(bucket, str):
-                blocks[value] = (bucket, rec.key)
+                blocks[where] = (bucket, rec.key)
             else:
-                blocks[value] = (*bucket, rec.key)
+                blocks[where] = (*bucket, rec.key)
         same_name = self._by_name.get(rec.name)
         if same_name is None:
             self._by_name[rec.name] = [rec.key]
@@ -97,15 +150,16 @@ class BlockIndex:
             same_name.append(rec.key)
 
     def _delete(self, rec: _Rec) -> None:
-        del self._recs[rec.key]
         for kind, value in rec.blocks:
             blocks = self._blocks[kind]
-            bucket = blocks[value]
+            where = self._where(kind, value)
+            bucket = blocks[where]
             if isinstance(bucket, str):
-                del blocks[value]
+                del blocks[where]
                 continue
             rest = tuple(key for key in bucket if key != rec.key)
-            blocks[value] = rest[0] if len(rest) == 1 else rest
+            blocks[where] = rest[0] if len(rest) == 1 else rest
+        del self._recs[rec.key]  # after: a digest is checked against its records
         names = self._by_name[rec.name]
         names.remove(rec.key)
         if not names:

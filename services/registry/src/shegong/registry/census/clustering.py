@@ -46,7 +46,7 @@ class Clustering:
     _same: dict[str, set[str]]
     _not_same: dict[str, set[str]]
     _decided: dict[tuple[str, str], tuple[bool, str]]
-    _person: dict[str, str]
+    _person: dict[str, str]  # record → its person's id, but for the record that is the id
     _members: dict[str, tuple[str, ...]]
     _active: dict[str, Link | tuple[Link, ...]]
     _queue: dict[tuple[str, str], Review]
@@ -125,7 +125,7 @@ class Clustering:
         """Re-partition ``keys`` (whole link components) and return what changed."""
         recs, person, members, active = self._recs, self._person, self._members, self._active
         # Old persons of these keys lie inside them (plus removed keys), by construction.
-        old_pids = {person[k] for k in keys | removed if k in person}
+        old_pids = {pid for k in keys | removed if (pid := person.get(k, k)) in members}
         for pid in old_pids:
             keys.update(m for m in members[pid] if m in recs)
         everything = keys | removed
@@ -155,12 +155,15 @@ class Clustering:
             pid = min(group)
             members[pid] = tuple(group)
             for key in group:
-                person[key] = pid
+                if key == pid:  # a person's own id is no entry (``_person``)
+                    person.pop(key, None)
+                else:
+                    person[key] = pid
 
         # New active links (the old objects kept where nothing changed) and the diff.
         new_links: dict[tuple[str, str], Link] = {}
         for _, a, b, edge in edges:
-            if person[a] == person[b]:
+            if person.get(a, a) == person.get(b, b):
                 old = old_links.get((a, b))
                 if old is not None and old.evidence is edge.evidence:
                     new_links[(a, b)] = old
@@ -248,7 +251,11 @@ class Clustering:
                 continue
             for other, edge in _edges(self._reviews.get(key, ())):
                 pair = _pair(key, other)
-                if pair in new or pair in decided or person[key] == person[other]:
+                if (
+                    pair in new
+                    or pair in decided
+                    or person.get(key, key) == person.get(other, other)
+                ):
                     continue
                 previous = old.get(pair)
                 if previous is not None and previous.evidence is edge.evidence:
@@ -257,7 +264,7 @@ class Clustering:
                     new[pair] = Review(pair[0], pair[1], edge.rule, edge.evidence, edge.score)
         for _, a, b, edge in edges:
             found = refused.get((a, b))
-            if found is None or (a, b) in decided or person[a] == person[b]:
+            if found is None or (a, b) in decided or person.get(a, a) == person.get(b, b):
                 continue
             why, p = found
             if p < (RIVAL_REVIEW_AT if why == REVIEW_RIVAL else fs.REVIEW_AT):
@@ -270,7 +277,7 @@ class Clustering:
         # two persons, the queue shows the strongest (ties: the first by key).
         best: dict[tuple[str, str], tuple[str, str]] = {}
         for pair, review in sorted(new.items()):
-            persons = _pair(person[pair[0]], person[pair[1]])
+            persons = _pair(person.get(pair[0], pair[0]), person.get(pair[1], pair[1]))
             kept = best.get(persons)
             if kept is None or review.score > new[kept].score:
                 best[persons] = pair
