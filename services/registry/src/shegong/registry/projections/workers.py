@@ -7,7 +7,6 @@ per-aggregate order: version n is applied only on top of version n - 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    bindparam,
-    select,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,6 +30,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
 )
 from shegong.kernel.events.read_model import Projection
+from shegong.kernel.events.versioned_rows import VersionedRows
 
 metadata = MetaData()
 
@@ -78,10 +75,6 @@ _REGION = ("county", "township", "community")
 _EMPTY_ROW: dict[str, Any] = {c.name: None for c in workers.columns}
 
 
-class OutOfOrder(RuntimeError):
-    """An event for version n arrived while the read model holds another version."""
-
-
 class WorkersProjection(Projection):
     name = "workers"
     contract = REGISTRY_STREAM
@@ -108,9 +101,8 @@ class WorkersProjection(Projection):
         self._reset()
 
     def _reset(self) -> None:
-        self._new: dict[str, dict[str, Any]] = {}
+        self._rows = VersionedRows(workers, "worker_id", "highest_certificate", _higher, "worker")
         self._certs: list[dict[str, Any]] = []
-        self._changed: dict[str, _Change] = {}
 
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         if envelope.aggregate_type != "worker":
@@ -120,14 +112,15 @@ class WorkersProjection(Projection):
                 mode="python", exclude={"type", "region", "phone_hash", "id_number_parts"}
             )
             row.update(event.region.model_dump())
-            if event.worker_id in self._new or event.worker_id in self._changed:
-                raise OutOfOrder(f"worker {event.worker_id} registered twice")
-            self._new[event.worker_id] = {
-                **_EMPTY_ROW,
-                **_codes(row),
-                "version": envelope.aggregate_version,
-                "source": envelope.source,
-            }
+            self._rows.add(
+                event.worker_id,
+                {
+                    **_EMPTY_ROW,
+                    **_codes(row),
+                    "version": envelope.aggregate_version,
+                    "source": envelope.source,
+                },
+            )
             return
         values: dict[str, Any] = {}
         certificate: CertificateLevel | None = None
@@ -150,80 +143,17 @@ class WorkersProjection(Projection):
                 }
             )
             certificate = event.level
-        self._advance(envelope, _codes(values), certificate)
-
-    def _advance(
-        self, envelope: Envelope, values: dict[str, Any], certificate: CertificateLevel | None
-    ) -> None:
-        """Version n on top of n - 1: in memory for a worker the batch registered or
-        changed already, checked against the stored version at ``flush`` otherwise."""
-        worker_id, version = envelope.subject, envelope.aggregate_version
-        new = self._new.get(worker_id)
-        change = self._changed.get(worker_id)
-        current = new["version"] if new else change.version if change else None
-        if current is not None and current != version - 1:
-            raise OutOfOrder(
-                f"worker {worker_id}: version {version} does not follow the read model's "
-                f"version {current}"
-            )
-        if new is not None:
-            new.update(values, version=version)
-            if certificate is not None and _higher(certificate, new["highest_certificate"]):
-                new["highest_certificate"] = certificate.value
-            return
-        if change is None:
-            change = self._changed[worker_id] = _Change(expected=version - 1, version=version)
-        change.version = version
-        change.values.update(values)
-        if certificate is not None and _higher(certificate, change.certificate):
-            change.certificate = certificate.value
+        self._rows.advance(
+            envelope.subject,
+            envelope.aggregate_version,
+            _codes(values),
+            certificate.value if certificate else None,
+        )
 
     async def flush(self, conn: AsyncConnection) -> None:
-        rows = list(self._new.values())
-        for start in range(0, len(rows), 500):
-            await conn.execute(workers.insert(), rows[start : start + 500])
+        await self._rows.flush(conn)
         if self._certs:
             await conn.execute(certificates.insert(), self._certs)
-        await self._flush_changes(conn)
-
-    async def _flush_changes(self, conn: AsyncConnection) -> None:
-        """The stored workers' changes: versions and certificates read in a query per
-        500, each version checked, then one UPDATE per set of columns changed."""
-        ids = sorted(self._changed)
-        stored: dict[str, tuple[int, str | None]] = {}
-        for start in range(0, len(ids), 500):
-            rows = await conn.execute(
-                select(workers.c.worker_id, workers.c.version, workers.c.highest_certificate).where(
-                    workers.c.worker_id.in_(ids[start : start + 500])
-                )
-            )
-            stored.update({r.worker_id: (int(r.version), r.highest_certificate) for r in rows})
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for worker_id in ids:
-            change = self._changed[worker_id]
-            version, highest = stored.get(worker_id, (None, None))
-            if version != change.expected:
-                raise OutOfOrder(
-                    f"worker {worker_id}: version {change.expected + 1} does not follow the "
-                    f"read model's version {version}"
-                )
-            values = dict(change.values)
-            if change.certificate is not None and _higher(
-                CertificateLevel(change.certificate), highest
-            ):
-                values["highest_certificate"] = change.certificate
-            row = {f"v_{k}": v for k, v in values.items()}
-            groups.setdefault(tuple(sorted(values)), []).append(
-                {**row, "w": worker_id, "v": change.version}
-            )
-        for columns, params in groups.items():
-            await conn.execute(
-                update(workers)
-                .where(workers.c.worker_id == bindparam("w"))
-                .values(version=bindparam("v"), **{c: bindparam(f"v_{c}") for c in columns})
-                .execution_options(synchronize_session=False),
-                params,
-            )
 
     def committed(self) -> None:
         self._reset()
@@ -232,18 +162,8 @@ class WorkersProjection(Projection):
         self._reset()
 
 
-@dataclass
-class _Change:
-    """A stored worker's changes in a batch: from version ``expected`` to ``version``."""
-
-    expected: int
-    version: int
-    values: dict[str, Any] = field(default_factory=dict)
-    certificate: str | None = None  # the highest certificate the batch told of
-
-
-def _higher(level: CertificateLevel, than: str | None) -> bool:
-    return than is None or CertificateLevel(than).rank < level.rank
+def _higher(level: str, than: str | None) -> bool:
+    return than is None or CertificateLevel(than).rank < CertificateLevel(level).rank
 
 
 def _codes(row: dict[str, Any]) -> dict[str, Any]:
