@@ -22,6 +22,7 @@ from shegong.contracts.registry import (
     RecordsUnlinked,
     WorkerRegistered,
 )
+from shegong.kernel.events.versioned_rows import rows_by_key
 from shegong.registry.census.comparison import phone_kind
 from shegong.registry.census.linkage import (
     CensusRecord,
@@ -147,14 +148,8 @@ async def moved_rows(
     retraining, which reclusters every record, writes only the rows that moved (it wrote
     all of them under the write lock: 15,858 rows, 1 s of a batch at 20,000 rows)."""
     keys = sorted(keys)
-    stored: dict[str, str] = {}
-    for start in range(0, len(keys), 500):
-        rows = await conn.execute(
-            select(records.c.key, records.c.person_id).where(
-                records.c.key.in_(keys[start : start + 500])
-            )
-        )
-        stored.update({r.key: r.person_id for r in rows})
+    found = await rows_by_key(conn, records.c.key, (records.c.person_id,), keys)
+    stored = {key: row.person_id for key, row in found.items()}
     return [
         {"k": key, "p": person}
         for key in keys

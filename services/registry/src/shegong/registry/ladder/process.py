@@ -15,7 +15,7 @@ import logging
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import MetaData, delete, select
+from sqlalchemy import MetaData, delete
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
@@ -36,6 +36,7 @@ from shegong.contracts.training import (
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import CommandContext, Transaction
+from shegong.kernel.events.versioned_rows import rows_by_key
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.domain.worker import Worker
 from shegong.registry.ladder.decide import Ladder
@@ -242,14 +243,8 @@ class LadderCensusWatch(Projection):
         """The linked records' workers, read before the write lock: a census record's
         worker never changes, and a link event is published after its records are."""
         keys = list(self._keys)
-        worker_of: dict[str, str] = {}
-        for start in range(0, len(keys), 500):
-            rows = await conn.execute(
-                select(census_records.c.key, census_records.c.worker_id).where(
-                    census_records.c.key.in_(keys[start : start + 500])
-                )
-            )
-            worker_of.update({r.key: r.worker_id for r in rows})
+        found = await rows_by_key(conn, census_records.c.key, (census_records.c.worker_id,), keys)
+        worker_of = {key: row.worker_id for key, row in found.items()}
         self._due = {}
         for key in keys:  # in the order of the links (a worker by the latest that named it)
             if key in worker_of:

@@ -12,16 +12,30 @@ A ``best`` column keeps the highest value told of (a worker's highest certificat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Column, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["OutOfOrder", "VersionedRows"]
+__all__ = ["OutOfOrder", "VersionedRows", "rows_by_key"]
 
 _CHUNK = 500
+
+
+async def rows_by_key(
+    conn: AsyncConnection, key: Column[Any], columns: Iterable[Column[Any]], keys: Iterable[str]
+) -> dict[str, Any]:
+    """The stored rows of ``keys`` (``key`` first, then ``columns``), by key: a query per
+    500 keys (one IN list each)."""
+    wanted = sorted(set(keys))
+    found: dict[str, Any] = {}
+    picked = (key, *columns)
+    for start in range(0, len(wanted), _CHUNK):
+        rows = await conn.execute(select(*picked).where(key.in_(wanted[start : start + _CHUNK])))
+        found.update({r[0]: r for r in rows})
+    return found
 
 
 class OutOfOrder(RuntimeError):
@@ -100,14 +114,8 @@ class VersionedRows:
         checked, then one UPDATE per set of columns changed."""
         table, key = self.table, self.table.c[self.key]
         ids = sorted(self.changed)
-        stored: dict[str, tuple[int, str | None]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            found = await conn.execute(
-                select(key, table.c.version, table.c[self.best]).where(
-                    key.in_(ids[start : start + _CHUNK])
-                )
-            )
-            stored.update({r[0]: (int(r[1]), r[2]) for r in found})
+        found = await rows_by_key(conn, key, (table.c.version, table.c[self.best]), ids)
+        stored = {k: (int(r[1]), r[2]) for k, r in found.items()}
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for aggregate_id in ids:
             change = self.changed[aggregate_id]
