@@ -258,6 +258,37 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
     assert result.columns["name"] == "人员姓名" and result.columns[field] == header
 
 
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("医疗机构名称", "organization"),
+        ("服务组织", "organization"),
+        ("用人单位", "organization"),
+        ("派驻机构", "organization"),
+        ("教职工编号", "record_id"),
+        ("队员编号", "record_id"),
+        ("社工ID", "record_id"),
+    ],
+)
+def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, field: str) -> None:
+    """No alias lists every unit a department works in, nor every staff number's name: a
+    header ending in 单位 / 机构 / 组织 is the person's unit, one ending in 编号 after a
+    person's role is the record's key."""
+    result = parse_csv([["姓名", header], ["张三", "市第一人民医院"]])
+    assert result.columns[field] == header
+
+
+@pytest.mark.parametrize(
+    "header", ["发证机构", "主管单位", "原工作单位", "帮扶单位", "联系人单位", "单位编号", "编号"]
+)
+def test_a_unit_that_is_not_the_persons_own_or_a_bare_number_is_left_out(header: str) -> None:
+    """The unit that issued a certificate, supervises the employer, or employed the person
+    before, and a number that is not the person's record, are no field of the row."""
+    result = parse_csv([["姓名", header], ["张三", "市民政局"]])
+    assert result.ignored_columns == (header,)
+    assert result.rows[0].organization is None and result.rows[0].record_id is None
+
+
 @pytest.mark.parametrize("header", ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名"])
 def test_a_role_before_the_name_header_is_still_the_name(header: str) -> None:
     assert parse_csv([["序号", header], ["1", "张三"]]).rows[0].name == "张三"

@@ -54,7 +54,13 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH, PartialDate
+from shegong.registry.imports.roster_fields import (
+    CONVERT,
+    FIELDS,
+    LABEL_ZH,
+    SUFFIXES,
+    PartialDate,
+)
 
 __all__ = [
     "FIELDS",
@@ -328,7 +334,7 @@ class RosterReader:
         self.progress = progress
         self.rows_read = 0
         sheet = read_headed(
-            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes={"name": "姓名"}
+            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes=SUFFIXES
         )
         self.encoding = sheet.encoding
         self.header_row = sheet.header_row

@@ -14,7 +14,7 @@ from typing import Any
 from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post
 from shegong.kernel.data.names import normalize_name
-from shegong.kernel.data.sheets import Cell, CellError, Choices, cell_text, parse_date
+from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
 
 # field → accepted headers as departments write them, best first: the first is the Chinese
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
@@ -178,6 +178,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "cert_no": ("证书编号", "证书号码", "证书号", "管理号"),
     "channel": ("招聘渠道",),
+}
+# The last resort for a header no alias names: a role before 姓名 (网格员姓名), a kind of
+# unit before 单位 / 机构 / 组织 (医疗机构名称, 服务组织, 用人单位) unless the unit is not the
+# person's own (发证机构, 主管单位, 帮扶单位, 原工作单位), a person's role before 编号
+# (教职工编号, 队员编号 — never a bare 编号, nor 单位编号 or 证书编号).
+_NOT_OWN_UNIT = (
+    "发证|颁证|颁发|主管|填报|上级|推荐|培训|审核|审批|登记|管理|业务|帮扶|对口|考核|认定"
+    "|挂钩|结对|原|曾|前|上一|毕业|户籍|社保|缴费|参保|合作|委托|购买|采购"
+)
+_PERSON_ROLE = "(?:职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工作者|员)$"
+SUFFIXES: dict[str, tuple[Suffix, ...]] = {
+    "name": (Suffix("姓名"),),
+    "organization": tuple(
+        Suffix(word, not_head=_NOT_OWN_UNIT)
+        for word in ("单位名称", "机构名称", "组织名称", "单位", "机构", "组织")
+    ),
+    "record_id": (Suffix("编号", head=_PERSON_ROLE), Suffix("ID", head=_PERSON_ROLE)),
 }
 LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
 _MAX_LEN = {"organization": 128} | dict.fromkeys(

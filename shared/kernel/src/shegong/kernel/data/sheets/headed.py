@@ -14,9 +14,11 @@ being the Chinese label its messages use — plus its own rules for the values.
   in :attr:`HeadedSheet.notes`, e.g. a unit 万). Failing that, as a last resort: without
   a leading qualifier (所属县（市、区）, 所在社区, 现工作单位, 本人手机), and a compound header
   by its parts when they name one field and nothing else does (手机/电话, 工作单位及职务,
-  镇（街道）, 村（居）委会) — unless a part names someone else (联系人/电话). A column found
-  so never refuses the file for meaning a field another column already means: the exact
-  header wins. Unknown headers are ignored and listed.
+  镇（街道）, 村（居）委会) — unless a part names someone else (联系人/电话); and the importer's
+  :class:`~.headers.Suffix` rules: a role or a kind before the field's word (网格员姓名,
+  医疗机构名称, 教职工编号), never a unit not the person's own (发证机构) — :mod:`.headers`.
+  A column found so never refuses the file for meaning a field another column already
+  means: the exact header wins. Unknown headers are ignored and listed.
 * **The file is refused** (:class:`~shegong.kernel.data.tabular.TabularFileError`, the one
   refusal type every importer raises) when it cannot be read, has no header row, lacks a
   required column, or has two columns meaning one field — unless the importer says
@@ -29,41 +31,34 @@ being the Chinese label its messages use — plus its own rules for the values.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
 
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
+from shegong.kernel.data.sheets.headers import (
+    Fields,
+    HeaderLookup,
+    Suffix,
+    Suffixes,
+    header_key,
+)
 from shegong.kernel.data.tabular import Cell, Table, TabularFileError, read_table
 
 __all__ = [
     "HEADER_SCAN",
     "HeadedSheet",
     "RowRejection",
+    "Suffix",
     "header_key",
     "read_headed",
     "warning",
 ]
 
-Fields = Mapping[str, Sequence[str]]
 HEADER_SCAN = 10  # title lines tolerated above the header
 MAX_SHEETS = 10  # a workbook's sheets looked at for the header row
-
-_HEADER_DROP = re.compile(r"[\s*_\-:]+")
-_BRACKET_NOTE = re.compile(r"\([^()]*\)$")
-# A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
-# 本人手机), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道), 村(居)委会).
-_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用)+")
-_PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
-
-
-def header_key(text: str) -> str:
-    """A header as compared: NFKC, no spaces, ``*``, ``_``, ``-``, ``:``; case-folded."""
-    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
 
 
 def header_text(cell: Cell) -> str:
@@ -99,69 +94,6 @@ def warning(field: str, label_zh: str, reason: str, reason_zh: str) -> str:
     """A kept row's note about one field: ``"field: reason / 标签：原因"``, long numbers cut."""
     text = f"{field}: {reason} / {label_zh}：{reason_zh}"
     return redact_numbers(text) or text
-
-
-# Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
-# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
-_OTHER_PERSON = re.compile(r"(?<!人员)人$|父|母|配偶|家属|亲属|紧急|子女")
-
-
-class _Lookup:
-    def __init__(self, fields: Fields, suffixes: Mapping[str, str] | None = None) -> None:
-        self.suffixes = dict(suffixes or {})
-        self.label = {name: aliases[0] for name, aliases in fields.items()}
-        self.last_rank = {name: len(aliases) + 1 for name, aliases in fields.items()}
-        # header key → (field, rank): the rank is the alias's place in its list, so that
-        # of two columns meaning one field the better-named one is read first.
-        self.keys: dict[str, tuple[str, int]] = {}
-        for name, aliases in fields.items():
-            for rank, alias in enumerate((*aliases, name)):
-                self.keys.setdefault(header_key(alias), (name, rank))
-
-    def field(self, text: str) -> tuple[str | None, str | None]:
-        """(field, the trailing bracketed note it was written with)."""
-        name, _, note = self.ranked(text)
-        return name, note
-
-    def ranked(self, text: str) -> tuple[str | None, int, str | None]:
-        """(field, its alias's rank, the trailing bracketed note)."""
-        key = header_key(text)
-        found = self.keys.get(key)
-        if found is None and key.endswith(")"):
-            note = _BRACKET_NOTE.search(key)
-            found = self.keys.get(_BRACKET_NOTE.sub("", key))
-            if found:
-                return found[0], found[1], note.group() if note else None
-        if found is None and (loose := self._loose(key)) is not None:
-            return loose, self.last_rank[loose], None
-        if found is None:
-            # 网格员姓名, 志愿者姓名: a role and the field's suffix (the field's last resort)
-            for name, suffix in self.suffixes.items():
-                head = key.removesuffix(header_key(suffix))
-                if head != key and head and not _OTHER_PERSON.search(head):
-                    return name, self.last_rank[name], None
-        return (found[0], found[1], None) if found else (None, 0, None)
-
-    def _bare(self, key: str) -> str | None:
-        """The field of ``key`` as it is, or without a trailing note or leading qualifier."""
-        for candidate in (key, _BRACKET_NOTE.sub("", key)):
-            for form in (candidate, _QUALIFIER.sub("", candidate)):
-                found = self.keys.get(form)
-                if found is not None:
-                    return found[0]
-        return None
-
-    def _loose(self, key: str) -> str | None:
-        """A header's field found without its qualifier, or from its parts when every
-        part that names a field names the same one and no part names another person."""
-        bare = _QUALIFIER.sub("", key)
-        if bare != key and (found := self.keys.get(bare)) is not None:
-            return found[0]
-        parts = [part for part in _PARTS.split(key) if part]
-        if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
-            return None
-        named = {known for part in parts if (known := self._bare(part)) is not None}
-        return named.pop() if len(named) == 1 else None
 
 
 @dataclass
@@ -226,15 +158,16 @@ def read_headed(
     required: Sequence[str] = (),
     one_of: Sequence[str] = (),
     duplicates: Literal["refuse", "first", "coalesce"] = "refuse",
-    suffixes: Mapping[str, str] | None = None,
+    suffixes: Suffixes | None = None,
 ) -> HeadedSheet:
     """Open ``data`` and find its header row (the first with ``marker``'s column).
 
     ``required`` columns must all be there, and one of ``one_of`` if given.
     ``suffixes`` lets a field also match any header ending with a word (``{"name":
-    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名).
+    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名);
+    a :class:`Suffix` also constrains the head before the word.
     Raises :class:`TabularFileError` for a file refused as a whole."""
-    lookup = _Lookup(fields, suffixes)
+    lookup = HeaderLookup(fields, suffixes)
     label = lookup.label
     table = read_table(data, filename)
 
@@ -341,7 +274,7 @@ def read_headed(
 
 
 def _sub_header(
-    cells: Sequence[Cell], header: Sequence[Cell], lookup: _Lookup, marker: str
+    cells: Sequence[Cell], header: Sequence[Cell], lookup: HeaderLookup, marker: str
 ) -> bool:
     """Whether the row under the header is the second line of a two-line header (联系方式
     over 手机 and 座机): nothing under the marker's column, only short words without
