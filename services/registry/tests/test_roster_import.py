@@ -497,6 +497,9 @@ async def test_rows_without_a_record_id_under_one_id_number_are_records_of_their
     report = await import_roster(c, csv_bytes(rows))
     assert (report["new"], report["rejected"]) == (2, [])
     assert [w["row"] for w in report["warnings"]] == [3, 4]
+    # The clerk is told what the rows shared: the ID number, there being no 记录编号.
+    assert report["warnings"][0]["warning"].startswith("id_number: same ID number (no 记录编号")
+    assert "身份证号（无记录编号列）：与第 2 行相同" in report["warnings"][0]["warning"]
     events = await events_after(c)
     levels = sorted(e["data"]["level"] for e in events if e["type"] == "WorkerCertified")
     assert levels == ["assistant", "intermediate"]

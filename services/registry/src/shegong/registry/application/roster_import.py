@@ -60,6 +60,15 @@ class ImportReport:
         return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
 
 
+# What a row's record key was made of (roster_rows.record_key), for the clerk: a file
+# without 记录编号 keys its rows by the ID number, or by name, birth date, phone and unit.
+_KEYED_BY = {
+    "record": ("record_id", "key", "记录编号"),
+    "id": ("id_number", "ID number (no 记录编号 column)", "身份证号（无记录编号列）"),
+    "name": ("name", "name, birth date, phone and organisation", "姓名、出生日期、电话和单位"),
+}
+
+
 class RosterImporter:
     def __init__(self, store: EventStore, hasher: PersonalDataHasher) -> None:
         self.store, self.hasher = store, hasher
@@ -164,12 +173,13 @@ class RosterImporter:
                 # certificate): its own record, keyed by its content.
                 key = f"{key}#{fingerprint[:12]}"
                 content_keyed.add(key)
+                field, what, what_zh = _KEYED_BY[key.split(":", 1)[0]]
                 report.warnings.append(
                     {
                         "row": row.row_number,
-                        "warning": f"record_id: same key as row {first} with other content; "
+                        "warning": f"{field}: same {what} as row {first} with other content; "
                         "kept as its own record (the census counts the person once)"
-                        f" / 记录编号：与第 {first} 行相同但内容不同，作为单独记录保留"
+                        f" / {what_zh}：与第 {first} 行相同但内容不同，作为单独记录保留"
                         "（人员库按一人统计）",
                     }
                 )
