@@ -110,3 +110,45 @@ async def test_an_exam_sheet_with_names_in_the_other_script_is_accepted(training
     await training.sync_own()
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["zhang"], ids["aygul"]}
+
+
+async def test_sheets_headed_as_other_offices_head_them(training: Node) -> None:
+    """学员姓名 / 公民身份号码 / 联系方式 on a sign-in sheet, 考生姓名 / 报考等级 / 是否合格
+    and a level written as the certificate names it on an exam list: the words every
+    importer reads (the roster's too), not one office's."""
+    ids = await register(training)
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
+    signin = (
+        "序号,学员姓名,公民身份号码,联系方式,签到时间\n"
+        f"1,刘丽华,{LIU},,2025-03-01 08:55\n"
+        "2,张伟,,13809312001,2025-03-01 09:02\n"
+    ).encode("utf-8-sig")
+    resp = await training.client.post(
+        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", signin, "text/csv")}
+    )
+    assert resp.status_code == 200, resp.text
+    assert (resp.json()["recorded"], resp.json()["rejected"]) == (2, [])
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["准考证号", "考生姓名", "身份证件号码", "考试年份", "报考等级", "是否合格"])
+    level = "社会工作者职业水平证书（初级）"
+    sheet.append(["A1", "阿依古丽·买买提", AYGUL, "2025年", level, "合格"])
+    sheet.append(["A2", "钱七", QIAN, 2025, "中级社会工作师", "合格"])
+    sheet.append(["A3", "刘丽华", LIU, 2025, "心理咨询师", "合格"])  # no social-work level
+    data = io.BytesIO()
+    book.save(data)
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["recorded"] == 2 and [(r["row"], r["field"]) for r in report["rejected"]] == [
+        (4, "level")
+    ]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    levels = {e["worker_id"]: e["level"] for e in exams["items"]}
+    assert levels == {ids["aygul"]: "assistant", ids["qian"]: "intermediate"}

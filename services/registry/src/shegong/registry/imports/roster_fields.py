@@ -15,6 +15,15 @@ from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
+from shegong.kernel.data.sheets.vocabulary import (
+    ID_NUMBER_HEADERS,
+    LANDLINE_HEADERS,
+    LEVEL_WORDS,
+    MOBILE_HEADERS,
+    NAME_HEADERS,
+    NAME_SUFFIX,
+    certificate_level,
+)
 
 # field → accepted headers as departments write them, best first: the first is the Chinese
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
@@ -33,41 +42,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "志愿者编号",
         "工号",
     ),
-    "name": ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字"),
-    "id_number": (
-        "身份证号",
-        "身份证号码",
-        "公民身份号码",
-        "公民身份证号",
-        "公民身份证号码",
-        "身份证件号码",
-        "证件号码",
-        "身份证件号",
-        "证件号",
-        "身份号码",
-        "身份证编号",
-        "居民身份证号码",
-        "居民身份证号",
-        "身份证",
-    ),
+    "name": NAME_HEADERS,
+    "id_number": ID_NUMBER_HEADERS,
     "gender": ("性别", "性別"),
     "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
-    "phone": (
-        "手机号",
-        "手机号码",
-        "手机",
-        "联系手机",
-        "移动电话",
-        "联系电话",
-        "电话号码",
-        "联系号码",
-        "联系方式",
-        "电话",
-        # a landline fills a blank mobile (the census compares it as a landline)
-        "固定电话",
-        "座机",
-        "办公电话",
-    ),
+    "phone": (*MOBILE_HEADERS, *LANDLINE_HEADERS),
     "organization": (
         "工作单位",
         "单位名称",
@@ -189,7 +168,7 @@ _NOT_OWN_UNIT = (
 )
 _PERSON_ROLE = "(?:职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工作者|员)$"
 SUFFIXES: dict[str, tuple[Suffix, ...]] = {
-    "name": (Suffix("姓名"),),
+    "name": (NAME_SUFFIX,),
     "organization": tuple(
         Suffix(word, not_head=_NOT_OWN_UNIT)
         for word in ("单位名称", "机构名称", "组织名称", "单位", "机构", "组织")
@@ -211,18 +190,7 @@ ENUMS: dict[str, Choices] = {
     "org_type": Choices(OrgType),
     "post": Choices(Post),
     # 初级 / 中级 / 高级 and the short forms clerks write (助理社工师, 中级社工师).
-    "cert_level": Choices(
-        CertificateLevel,
-        {
-            word: level
-            for level, words in {
-                "assistant": ("初级", "助理", "助理社工师", "初级社工师", "初级社会工作师"),
-                "intermediate": ("中级", "社工师", "中级社工师", "中级社会工作师"),
-                "senior": ("高级", "高级社工师", "副高级社会工作师"),
-            }.items()
-            for word in words
-        },
-    ),
+    "cert_level": Choices(CertificateLevel, LEVEL_WORDS),
 }
 
 
@@ -230,23 +198,15 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return ENUMS[field_name](cell)
 
 
-# A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …
-_LEVEL_WORDS = (
-    (re.compile("高级"), CertificateLevel.SENIOR),
-    (re.compile("助理|初级"), CertificateLevel.ASSISTANT),
-    (re.compile("中级|社会工作师|社工师"), CertificateLevel.INTERMEDIATE),
-)
-
-
 def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
+    """A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …"""
     try:
         return ENUMS[field_name](cell)
     except CellError:
-        text = unicodedata.normalize("NFKC", cell_text(cell) or "")
-        for words, level in _LEVEL_WORDS:
-            if words.search(text):
-                return level
-        raise
+        level = certificate_level(cell_text(cell))
+        if level is None:
+            raise
+        return CertificateLevel(level)
 
 
 # What the name column of a roster's last lines holds when they are not a person:

@@ -24,37 +24,41 @@ from shegong.kernel.data.sheets import (
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.vocabulary import (
+    ID_NUMBER_HEADERS,
+    MOBILE_HEADERS,
+    NAME_HEADERS,
+    NAME_SUFFIX,
+    certificate_level,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
+# The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
+# name's last resort), then each sheet's own.
+_PERSON = {"name": NAME_HEADERS, "id_number": ID_NUMBER_HEADERS}
 SIGNIN_COLUMNS = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "身份证", "id_number"),
-    "phone": ("手机号", "手机号码", "手机", "联系电话", "电话", "phone"),
-    "signed_at": ("签到时间", "签到", "时间", "signed_at"),
+    **_PERSON,
+    "phone": MOBILE_HEADERS,
+    "signed_at": ("签到时间", "签到", "时间", "签到日期", "到场时间", "signed_at"),
 }
 
 EXAM_COLUMNS = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "身份证", "id_number"),
-    "exam_year": ("考试年度", "年度", "考试年份", "exam_year", "year"),
-    "level": ("级别", "考试级别", "报考级别", "level"),
-    "passed": ("是否通过", "通过", "考试结果", "结果", "passed"),
+    **_PERSON,
+    "exam_year": ("考试年度", "年度", "考试年份", "考试年", "exam_year", "year"),
+    "level": ("级别", "考试级别", "报考级别", "报考等级", "考试等级", "等级", "level"),
+    "passed": (
+        "是否通过",
+        "通过",
+        "考试结果",
+        "结果",
+        "是否合格",
+        "合格与否",
+        "是否合格(通过)",
+        "passed",
+    ),
     "certificate_no": ("证书编号", "证书号", "certificate_no"),
     "certified_on": ("取证日期", "发证日期", "certified_on"),
-}
-
-LEVELS = {
-    "assistant": "assistant",
-    "助理": "assistant",
-    "初级": "assistant",
-    "助理社会工作师": "assistant",
-    "intermediate": "intermediate",
-    "中级": "intermediate",
-    "社会工作师": "intermediate",
-    "senior": "senior",
-    "高级": "senior",
-    "高级社会工作师": "senior",
 }
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
@@ -116,6 +120,7 @@ def read_sheet(
         required=required,
         one_of=one_of,
         duplicates="first",
+        suffixes={"name": (NAME_SUFFIX,)},
     )
     index = sheet.columns
     return (
@@ -137,7 +142,7 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
 
 
 def parse_level(text: str | None) -> str:
-    level = LEVELS.get((text or "").strip().lower())
+    level = certificate_level(text)
     if level is None:
         raise RowProblem(
             "level",
