@@ -781,3 +781,17 @@ def test_a_report_never_quotes_a_whole_id_number_or_phone_from_a_shifted_column(
     assert any(w.startswith("hired_on:") for w in warnings)
     for whole in (number, "13812345678", "138 1234 5678"):
         assert whole not in repr(warnings), warnings
+
+
+def test_an_expert_list_headed_as_the_association_heads_it() -> None:
+    """专家姓名 / 公民身份号码 / 聘任日期: the expert pool reads a person's columns in the
+    words the roster import reads (one vocabulary), and its own date's usual names."""
+    from shegong.registry.imports.expert_pool import parse_expert_pool
+
+    number = "110101198001010010"  # a valid check character
+    data = f"专家库名单\n序号,专家姓名,公民身份号码,聘任日期\n1,邓丽华,{number},2023-01-01\n"
+    parsed = parse_expert_pool(data.encode(), "专家库.csv")
+    assert [(r.name, r.id_number.number, r.admitted_on) for r in parsed.rows] == [
+        ("邓丽华", number, datetime.date(2023, 1, 1))
+    ]
+    assert parsed.rejections == [] and parsed.ignored_columns == ("序号",)

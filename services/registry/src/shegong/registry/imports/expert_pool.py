@@ -21,11 +21,22 @@ from shegong.kernel.data.sheets import (
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.vocabulary import ID_NUMBER_HEADERS, NAME_HEADERS, NAME_SUFFIX
 
 EXPERT_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "名字"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
-    "admitted_on": ("入库日期", "入库时间", "入选日期", "admitted"),
+    "name": NAME_HEADERS,  # and 专家姓名, by the name's last resort
+    "id_number": ID_NUMBER_HEADERS,
+    "admitted_on": (
+        "入库日期",
+        "入库时间",
+        "入选日期",
+        "入选时间",
+        "聘任日期",
+        "聘任时间",
+        "认定日期",
+        "认定时间",
+        "admitted",
+    ),
 }
 _LABEL = {name: aliases[0] for name, aliases in EXPERT_FIELDS.items()}
 
@@ -52,7 +63,12 @@ def parse_expert_pool(
     """Raises ``TabularFileError`` for a file that cannot be read as a whole."""
     today = today or datetime.date.today()
     sheet = read_headed(
-        data, filename, EXPERT_FIELDS, marker="name", required=("name", "id_number", "admitted_on")
+        data,
+        filename,
+        EXPERT_FIELDS,
+        marker="name",
+        required=("name", "id_number", "admitted_on"),
+        suffixes={"name": (NAME_SUFFIX,)},
     )
     rows: list[ExpertRow] = []
     rejections: list[RowRejection] = []
