@@ -23,14 +23,20 @@ from shegong.contracts.matching import NeedRecorded, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets import Cell, CellError, HeadedSheet, cell_text, read_headed
+from shegong.kernel.data.sheets.vocabulary import (
+    COMMUNITY_HEADERS,
+    COUNTY_HEADERS,
+    TOWNSHIP_HEADERS,
+)
 from shegong.kernel.events.store import Append, CommandContext, EventStore
 from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import needs, programmes, requests
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "county": ("区县", "county"),
-    "township": ("街道", "乡镇街道", "street", "township"),
-    "community": ("社区", "社区村", "community"),
+    # a place in the words every importer reads, this survey's own label first
+    "county": ("区县", *COUNTY_HEADERS),
+    "township": ("街道", *TOWNSHIP_HEADERS, "street"),
+    "community": ("社区", *COMMUNITY_HEADERS),
     "household": ("户", "户号", "住户", "household"),
     "target_group": ("服务对象", "对象类别", "target_group"),
     "needs": ("服务需求", "需求", "needs"),

@@ -46,6 +46,11 @@ from decimal import Decimal, InvalidOperation
 
 from shegong.kernel.data.sheets import Cell, CellError, RowRejection, cell_text, read_headed
 from shegong.kernel.data.sheets.cells import EXACT_FLOAT
+from shegong.kernel.data.sheets.vocabulary import (
+    COMMUNITY_HEADERS,
+    COUNTY_HEADERS,
+    TOWNSHIP_HEADERS,
+)
 
 __all__ = [
     "REGION_FIELDS",
@@ -59,10 +64,19 @@ __all__ = [
 
 # field → accepted headers; the first is the Chinese label used in messages.
 REGION_FIELDS: dict[str, tuple[str, ...]] = {
-    "county": ("区县", "所属区县", "县区", "区(县)", "县(区)"),
-    "township": ("乡镇街道", "乡镇(街道)", "街道(乡镇)", "街道", "乡镇"),
-    "community": ("社区村", "社区(村)", "村(社区)", "社区", "村"),
-    "urban_population": ("城镇常住人口", "城镇常住人口数", "常住人口", "城镇人口", "population"),
+    # a place in the words every importer reads, this list's own label first
+    "county": ("区县", *COUNTY_HEADERS),
+    "township": ("乡镇街道", *TOWNSHIP_HEADERS),
+    "community": ("社区村", *COMMUNITY_HEADERS),
+    "urban_population": (
+        "城镇常住人口",
+        "城镇常住人口数",
+        "常住人口",
+        "城镇人口",
+        "城镇常住人口数量",
+        "常住人口数",
+        "population",
+    ),
 }
 _LABEL_ZH = {name: aliases[0] for name, aliases in REGION_FIELDS.items()}
 _PATH_FIELDS = ("county", "township", "community")

@@ -49,6 +49,66 @@ MOBILE_HEADERS: tuple[str, ...] = (
 # a landline: fills a blank mobile (the census compares it as a landline)
 LANDLINE_HEADERS: tuple[str, ...] = ("固定电话", "座机", "办公电话")
 
+# A place, as rosters, region lists and surveys head it (the first is the roster's label).
+COUNTY_HEADERS: tuple[str, ...] = (
+    "所属区县",
+    "区县",
+    "县区",
+    "区(县)",
+    "县(区)",
+    "县(市、区)",
+    "所在区县",
+    "所属县区",
+    "县市区",
+    "区县市",
+    "县",
+    "区",
+    "区县名称",
+    "县市区名称",
+)
+TOWNSHIP_HEADERS: tuple[str, ...] = (
+    "乡镇街道",
+    "乡镇(街道)",
+    "街道(乡镇)",
+    "所属街道",
+    "所在街道",
+    "所属乡镇(街道)",
+    "所在乡镇(街道)",
+    "街道",
+    "乡镇",
+    "街道办事处",
+    "街道办",
+    "镇街",
+    "街镇",
+    "镇",
+    "乡",
+    "乡镇名称",
+    "街道名称",
+    "乡镇(街道)名称",
+)
+COMMUNITY_HEADERS: tuple[str, ...] = (
+    "社区村",
+    "社区(村)",
+    "村(社区)",
+    "所在社区",
+    "所属社区",
+    "所在村(社区)",
+    "社区名称",
+    "社区",
+    "村",
+    "社区居委会",
+    "居委会",
+    "村委会",
+    "居民委员会",
+    "村民委员会",
+    "行政村",
+    "村居",
+    "村(社区)名称",
+    "村名称",
+    "村(居)",
+    "村(居)委会",
+)
+
 # A certificate's level: the exact words clerks write, then the words inside a longer name.
 LEVEL_WORDS: dict[str, str] = {
     word: level
