@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 from stdnum.cn import ric
@@ -49,6 +49,23 @@ async def register(node: Node) -> dict[str, str]:
     return ids
 
 
+async def post_exam_workbook(node: Node, *rows: list[object]) -> dict[str, Any]:
+    """An exam list saved as a workbook and imported: the import's report."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    resp = await node.client.post(
+        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    )
+    assert resp.status_code == 200, resp.text
+    report: dict[str, Any] = resp.json()
+    return report
+
+
 async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
     ids = await register(training)
     body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
@@ -87,22 +104,15 @@ async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(traini
 
 async def test_an_exam_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
     ids = await register(training)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["2025年社会工作者职业资格考试成绩"])  # a title line above the header
-    sheet.append(["姓名", "身份证号", "考试年度", "级别", "是否通过", "取证日期"])
-    sheet.append(["劉麗華", LIU, 2025, "社会工作师", "是", "2025.6.20"])
-    sheet.append(["张 伟", ZHANG, 2025, "助理社会工作师", "是", 45828])  # an Excel serial
-    sheet.append(["阿依古丽・买买提", AYGUL, 2025, "中级", "是", date(2025, 6, 20)])
-    sheet.append(["錢七", QIAN, 2025, "中级", "是", "20250631"])  # no 31 June
-    data = io.BytesIO()
-    book.save(data)
-    resp = await training.client.post(
-        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    report = await post_exam_workbook(
+        training,
+        ["2025年社会工作者职业资格考试成绩"],  # a title line above the header
+        ["姓名", "身份证号", "考试年度", "级别", "是否通过", "取证日期"],
+        ["劉麗華", LIU, 2025, "社会工作师", "是", "2025.6.20"],
+        ["张 伟", ZHANG, 2025, "助理社会工作师", "是", 45828],  # an Excel serial
+        ["阿依古丽・买买提", AYGUL, 2025, "中级", "是", date(2025, 6, 20)],
+        ["錢七", QIAN, 2025, "中级", "是", "20250631"],  # no 31 June
     )
-    assert resp.status_code == 200, resp.text
-    report = resp.json()
     assert report["recorded"] == 3, report["rejected"]
     (bad,) = report["rejected"]
     assert (bad["row"], bad["field"]) == (6, "certified_on")
@@ -130,21 +140,13 @@ async def test_sheets_headed_as_other_offices_head_them(training: Node) -> None:
     assert resp.status_code == 200, resp.text
     assert (resp.json()["recorded"], resp.json()["rejected"]) == (2, [])
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(["准考证号", "考生姓名", "身份证件号码", "考试年份", "报考等级", "是否合格"])
-    level = "社会工作者职业水平证书（初级）"
-    sheet.append(["A1", "阿依古丽·买买提", AYGUL, "2025年", level, "合格"])
-    sheet.append(["A2", "钱七", QIAN, 2025, "中级社会工作师", "合格"])
-    sheet.append(["A3", "刘丽华", LIU, 2025, "心理咨询师", "合格"])  # no social-work level
-    data = io.BytesIO()
-    book.save(data)
-    resp = await training.client.post(
-        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    report = await post_exam_workbook(
+        training,
+        ["准考证号", "考生姓名", "身份证件号码", "考试年份", "报考等级", "是否合格"],
+        ["A1", "阿依古丽·买买提", AYGUL, "2025年", "社会工作者职业水平证书（初级）", "合格"],
+        ["A2", "钱七", QIAN, 2025, "中级社会工作师", "合格"],
+        ["A3", "刘丽华", LIU, 2025, "心理咨询师", "合格"],  # no social-work level
     )
-    assert resp.status_code == 200, resp.text
-    report = resp.json()
     assert report["recorded"] == 2 and [(r["row"], r["field"]) for r in report["rejected"]] == [
         (4, "level")
     ]
