@@ -795,3 +795,130 @@ def test_an_expert_list_headed_as_the_association_heads_it() -> None:
         ("邓丽华", number, datetime.date(2023, 1, 1))
     ]
     assert parsed.rejections == [] and parsed.ignored_columns == ("序号",)
+
+
+# --- a workbook of several sheets (a sheet per 区县) ----------------------------------------
+
+
+def workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_every_district_sheet_of_a_roster_is_read() -> None:
+    data = workbook(
+        {
+            "双清区": [["姓名", "身份证号码"], ["张三", make_id(seq=123)]],
+            "大祥区": [["姓名", "身份证号码"], ["李四", make_id(seq=125)], ["王五", ""]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [(r.sheet, r.row_number, r.name) for r in result.rows] == [
+        ("双清区", 2, "张三"),
+        ("大祥区", 2, "李四"),
+        ("大祥区", 3, "王五"),
+    ]
+    assert (result.rows_read, result.sheets, result.skipped_sheets) == (
+        3,
+        ("双清区", "大祥区"),
+        (),
+    )
+
+
+def test_instructions_in_front_and_totals_behind_are_skipped_and_listed() -> None:
+    data = workbook(
+        {
+            "填表说明": [["填表说明"], ["1. 每人一行"], ["2. 身份证号码按文本格式填写"]],
+            "双清区": [["双清区社会工作者花名册"], ["姓名", "性别"], ["张三", "男"]],
+            "大祥区": [["姓名", "性别"], ["李四", "女"]],
+            "汇总": [["区县", "人数"], ["双清区", 1], ["大祥区", 1], ["合计", 2]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [(r.sheet, r.row_number, r.name) for r in result.rows] == [
+        ("双清区", 3, "张三"),
+        ("大祥区", 2, "李四"),
+    ]
+    assert result.sheets == ("双清区", "大祥区")
+    assert result.skipped_sheets == ("填表说明", "汇总")
+    assert result.sheet == "双清区" and result.header_row == 2
+
+
+def test_each_sheet_is_read_by_its_own_column_order() -> None:
+    data = workbook(
+        {
+            "甲": [["姓名", "手机号", "入职日期"], ["张三", "13812345678", "2024-03-01"]],
+            "乙": [
+                ["入职日期", "备注", "出生年月", "手机号码", "姓名"],
+                [datetime.date(2023, 5, 6), "调入", "1990.02", "13987654321", "李四"],
+            ],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert not result.rejections
+    zhang, li = result.rows
+    assert (zhang.name, zhang.phone, zhang.hired_on) == (
+        "张三",
+        "13812345678",
+        datetime.date(2024, 3, 1),
+    )
+    assert (li.name, li.phone, li.hired_on, li.birth_date) == (
+        "李四",
+        "13987654321",
+        datetime.date(2023, 5, 6),
+        datetime.date(1990, 2, 1),
+    )
+    # 出生年月 on sheet 乙 asks for the month: no warning there, as for a single sheet
+    assert li.warnings == () and result.ignored_columns == ("备注",)
+
+
+def test_a_bad_cell_on_the_second_sheet_names_its_sheet_and_row() -> None:
+    too_long = "张" * 65
+    data = workbook(
+        {
+            "双清区": [["姓名", "手机号"], ["张三", "13812345678"], ["赵六", "13812345679"]],
+            "大祥区": [["手机号", "姓名"], ["13987654321", "李四"], ["13987654322", too_long]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [r.name for r in result.rows] == ["张三", "赵六", "李四"]
+    (rejection,) = result.rejections
+    assert (rejection.sheet, rejection.row_number, rejection.field) == ("大祥区", 3, "name")
+    report = rejection.report()
+    assert (report["sheet"], report["row"]) == ("大祥区", 3)
+    assert "64" in report["reason"] and "姓名" in report["reason_zh"]
+    # row 3 of 双清区 is not the refused row 3 of 大祥区
+    assert result.rejected_rows == 1
+
+
+def test_one_sheet_read_names_no_sheet_on_its_rows() -> None:
+    data = workbook({"花名册": [["姓名"], ["张三"]], "汇总": [["人数"], [1]]})
+    result = parse_roster(data, "x.xlsx")
+    assert [r.sheet for r in result.rows] == [None]
+    assert (result.sheets, result.skipped_sheets) == (("花名册",), ("汇总",))
+    assert parse_csv([["姓名"], ["张三"]]).sheets == ()
+
+
+def test_record_keys_without_a_record_id_are_distinct_across_sheets_and_stable() -> None:
+    from shegong.registry.application.roster_rows import content_fingerprint, record_key
+
+    same = [["姓名", "工作单位"], ["张三", "阳光社工站"]]
+    rows = parse_roster(workbook({"双清区": same, "大祥区": same}), "x.xlsx").rows
+    keys = [record_key(r) for r in rows]
+    assert len(set(keys)) == 2  # two 张三, one in each district
+    again = parse_roster(workbook({"双清区": same, "大祥区": same}), "x.xlsx").rows
+    assert [record_key(r) for r in again] == keys
+    # where a row is, is not its content; a single sheet's key is what it always was
+    assert content_fingerprint(rows[0]) == content_fingerprint(rows[1])
+    (alone,) = parse_roster(workbook({"双清区": same}), "x.xlsx").rows
+    assert record_key(alone) == "name:张三|||阳光社工站"
+    with_id = [["姓名", "身份证号"], ["张三", make_id()]]
+    by_id = parse_roster(workbook({"甲": with_id, "乙": with_id}), "x.xlsx").rows
+    assert record_key(by_id[0]) == record_key(by_id[1]) == f"id:{make_id()}"

@@ -154,3 +154,33 @@ async def test_sheets_headed_as_other_offices_head_them(training: Node) -> None:
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     levels = {e["worker_id"]: e["level"] for e in exams["items"]}
     assert levels == {ids["aygul"]: "assistant", ids["qian"]: "intermediate"}
+
+
+async def test_an_exam_workbook_of_several_sheets_is_read_whole(training: Node) -> None:
+    ids = await register(training)
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["本表按区县分页填写"])
+    first = book.create_sheet("安定区")
+    first.append(["姓名", "身份证号", "考试年度", "级别", "是否通过"])
+    first.append(["刘丽华", LIU, 2025, "社会工作师", "是"])
+    first.append(["张伟", ZHANG, 2025, "助理社会工作师", "是"])
+    second = book.create_sheet("陇西县")  # the columns in another order
+    second.append(["是否通过", "级别", "考试年度", "身份证号", "姓名", "取证日期"])
+    second.append(["是", "中级", 2025, AYGUL, "阿依古丽·买买提", date(2025, 6, 20)])
+    second.append(["是", "中级", 2025, QIAN, "钱七", "20250631"])  # no 31 June
+    data = io.BytesIO()
+    book.save(data)
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.xlsx", data.getvalue())}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert (report["rows_read"], report["recorded"]) == (4, 3)
+    (bad,) = report["rejected"]
+    assert (bad["sheet"], bad["row"], bad["field"]) == ("陇西县", 3, "certified_on")
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["zhang"], ids["aygul"]}

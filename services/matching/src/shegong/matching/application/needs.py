@@ -75,7 +75,7 @@ class NeedsImporter:
         parsed: list[tuple[int, dict[str, Any]]] = []
         for number, cells in sheet.rows:
             report.rows_read += 1
-            parsed.extend(_parse_row(number, cells, sheet.columns, report))
+            parsed.extend(_parse_row(number, cells, sheet.columns, report, sheet.row_sheet))
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
             known = {
@@ -109,7 +109,11 @@ class NeedsImporter:
 
 
 def _parse_row(
-    number: int, cells: Sequence[Cell], header: dict[str, int], report: SurveyReport
+    number: int,
+    cells: Sequence[Cell],
+    header: dict[str, int],
+    report: SurveyReport,
+    sheet: str | None = None,  # the row's sheet, when the workbook had more than one read
 ) -> list[tuple[int, dict[str, Any]]]:
     def cell(key: str) -> str:
         i = header.get(key)
@@ -119,6 +123,7 @@ def _parse_row(
         # Quoted cells never show a whole ID number or phone (a shifted column).
         report.rejected.append(
             {
+                **({"sheet": sheet} if sheet is not None else {}),
                 "row": number,
                 "field": field_name,
                 "reason": redact_numbers(reason),

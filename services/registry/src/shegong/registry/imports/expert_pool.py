@@ -47,6 +47,7 @@ class ExpertRow:
     name: str
     id_number: ResidentId = field(repr=False)
     admitted_on: datetime.date
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ def parse_expert_pool(
             bad: list[RowRejection] = bad,
         ) -> None:
             shown = preview(name, sheet.cell(cells, name))
-            bad.append(RowRejection(number, name, shown, reason, f"{_LABEL[name]}：{reason_zh}"))
+            zh = f"{_LABEL[name]}：{reason_zh}"
+            bad.append(RowRejection(number, name, shown, reason, zh, sheet.row_sheet))
 
         try:
             name = cell_text(sheet.cell(cells, "name"))
@@ -113,5 +115,5 @@ def parse_expert_pool(
         if bad:
             rejections.extend(bad)
         elif name and rid is not None and admitted is not None:
-            rows.append(ExpertRow(number, name, rid, admitted))
+            rows.append(ExpertRow(number, name, rid, admitted, sheet.row_sheet))
     return ExpertPoolParse(rows, rejections, rows_read, sheet.ignored)

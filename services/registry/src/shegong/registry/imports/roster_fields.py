@@ -9,10 +9,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from shegong.contracts.events import Labelled
-from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post
+from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
+from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
 from shegong.kernel.data.sheets.vocabulary import (
@@ -262,3 +264,37 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 )
 CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
+
+
+_NO_REGION = Region()
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """A valid row. Sensitive values (raw ID text, phone) are left out of the repr."""
+
+    row_number: int
+    name: str
+    record_id: str | None = None
+    id_number: ResidentId | None = None
+    raw_id_number: str | None = field(default=None, repr=False)
+    id_problem: str | None = None
+    id_problem_zh: str | None = None
+    gender: Gender | None = None
+    birth_date: datetime.date | None = None
+    phone: str | None = field(default=None, repr=False)
+    # A phone libphonenumber does not know as allocated, but well formed (its digits):
+    # not kept as a contact, still evidence that two records are one person.
+    phone_digits: str | None = field(default=None, repr=False)
+    organization: str | None = None
+    org_type: OrgType | None = None
+    post: Post | None = None
+    region: Region = _NO_REGION
+    hired_on: datetime.date | None = None
+    left_on: datetime.date | None = None
+    cert_level: CertificateLevel | None = None
+    certified_on: datetime.date | None = None
+    cert_no: str | None = None
+    channel: str | None = None
+    warnings: tuple[str, ...] = ()
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read

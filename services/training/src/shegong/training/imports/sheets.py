@@ -90,6 +90,17 @@ class RowProblem(Exception):
 class SheetRow:
     row: int
     values: dict[str, Cell] = field(default_factory=dict)
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+
+    @property
+    def at(self) -> dict[str, str | int]:
+        """Where a report's entry about the row is: its sheet (if named) and number."""
+        return {"row": self.row} if self.sheet is None else {"sheet": self.sheet, "row": self.row}
+
+    @property
+    def place(self) -> str:
+        """The row as a message names it: "row 3", or "row 3 of sheet 大祥区"."""
+        return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -109,7 +120,8 @@ def read_sheet(
     required: Sequence[str],
     one_of: Sequence[str] = (),
 ) -> Iterator[SheetRow]:
-    """The sheet's data rows; the header row is the first with ``required[0]``'s column.
+    """The sheets' data rows; a sheet's header row is the first with ``required[0]``'s
+    column (every sheet of a workbook that has one is read, :mod:`~shegong.kernel.data.sheets`).
     A file without the required columns (or ``one_of`` them) is refused as a whole
     (``TabularFileError``) before any row is read."""
     sheet = read_headed(
@@ -124,7 +136,11 @@ def read_sheet(
     )
     index = sheet.columns
     return (
-        SheetRow(number, {name: cells[i] if i < len(cells) else None for name, i in index.items()})
+        SheetRow(
+            number,
+            {name: cells[i] if i < len(cells) else None for name, i in index.items()},
+            sheet.row_sheet,
+        )
         for number, cells in sheet.rows
     )
 
