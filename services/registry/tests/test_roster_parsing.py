@@ -523,6 +523,8 @@ def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> N
         ("11010519491231002x", "11010519491231002X"),
         (" 1101 0519 4912 3100 2X ", "11010519491231002X"),
         ("'11010519491231002X", "11010519491231002X"),
+        # written by a program as a number's text (pandas: a 15-digit number is a float)
+        ("110105491231002.0", "11010519491231002X"),
     ],
 )
 def test_old_lowercase_and_spaced_ids_parse(raw: str, number: str) -> None:
