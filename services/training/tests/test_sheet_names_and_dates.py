@@ -184,3 +184,36 @@ async def test_an_exam_workbook_of_several_sheets_is_read_whole(training: Node) 
     await training.sync_own()
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["zhang"], ids["aygul"]}
+
+
+async def test_a_sign_in_column_of_marks_and_spoken_times(training: Node) -> None:
+    """签到 holds what the clerk wrote: a mark of presence (√, 已签到) is an attendance on
+    the day, as a blank is; 缺席 / 请假 is none, and the row says so; 上午8:55 and
+    下午2点 are times of the day."""
+    ids = await register(training)
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
+    sheet = (
+        "姓名,身份证号,签到\n"
+        f"刘丽华,{LIU},上午8:55\n"
+        f"阿依古丽·买买提,{AYGUL},√\n"
+        f"钱七,{QIAN},下午2点\n"
+        f"张伟,{ZHANG},缺席\n"
+    ).encode("utf-8-sig")
+    resp = await training.client.post(
+        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["recorded"] == 3
+    (absent,) = report["rejected"]
+    assert (absent["row"], absent["field"]) == (5, "signed_at")
+    assert "absent" in absent["reason"] and "未出席" in absent["reason_zh"]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 8, 55, tzinfo=CHINA),
+        ids["aygul"]: datetime(2025, 3, 1, 0, 0, tzinfo=CHINA),
+        ids["qian"]: datetime(2025, 3, 1, 14, 0, tzinfo=CHINA),
+    }

@@ -80,7 +80,7 @@ class SheetImporter:
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
         rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"], one_of=["id_number", "phone"])
-        touched: dict[str, list[str]] = {}
+        touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
             seen: dict[str, str] = {}
@@ -101,7 +101,7 @@ class SheetImporter:
                 except RowProblem as problem:
                     report.reject(row, problem, name)
                     if problem.touched:
-                        touched.setdefault(problem.touched, []).append(row.place)
+                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
                     continue
                 if session.attend(person.worker_id, signed_at, "sign_in_sheet"):
                     report.recorded += 1
@@ -134,7 +134,7 @@ class SheetImporter:
         rows = read_sheet(
             data, filename, EXAM_COLUMNS, ["name", "id_number", "exam_year", "level", "passed"]
         )
-        touched: dict[str, list[str]] = {}
+        touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []
             for row in rows:
@@ -180,18 +180,18 @@ class SheetImporter:
                 except (RowProblem, DomainError) as problem:
                     report.reject(row, problem, name)
                     if isinstance(problem, RowProblem) and problem.touched:
-                        touched.setdefault(problem.touched, []).append(row.place)
+                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
             report.events = len(await tx.save_all(results))
         await self._record_refused_lookups(ctx, "/imports/exam-results", touched)
         return report
 
     async def _record_refused_lookups(
-        self, ctx: CommandContext, path: str, touched: dict[str, list[str]]
+        self, ctx: CommandContext, path: str, touched: dict[str, list[tuple[str | None, int]]]
     ) -> None:
         """Rows that named another department's people: refused, and in the access log
         (which department, how many rows, which — never who)."""
         for department, numbers in sorted(touched.items()):
-            shown = ", ".join(numbers[:50])
+            shown = _rows_named(numbers[:50])
             await record_access(
                 self.store,
                 AccessRecorded(
@@ -208,3 +208,15 @@ class SheetImporter:
                     "another department",
                 ),
             )
+
+
+def _rows_named(rows: list[tuple[str | None, int]]) -> str:
+    """ "rows 2, 3" — or, of a workbook read sheet by sheet, "rows 2, 3 of sheet 大祥区; …"."""
+    by_sheet: dict[str | None, list[str]] = {}
+    for sheet, number in rows:
+        by_sheet.setdefault(sheet, []).append(str(number))
+    return "; ".join(
+        f"row{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+        + (f" of sheet {sheet}" if sheet else "")
+        for sheet, numbers in by_sheet.items()
+    )

@@ -145,9 +145,26 @@ def read_sheet(
     )
 
 
+# A 签到 column often holds a mark, not a time: present (√, 已签到) is the day's start, as
+# a blank is; absent (缺席, 请假) is no attendance, said as such.
+PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
+ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
+
+
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     """A sign-in time (the kernel's one reading of dates): a time alone is on the
-    session's day, a blank one is the day's start; China time unless the cell says."""
+    session's day, a blank one or a mark of presence (√, 已签到) is the day's start; a
+    mark of absence (缺席, 请假) refuses the row as no attendance. China time unless the
+    cell says."""
+    written = cell.strip() if isinstance(cell, str) else ""
+    if written.casefold() in PRESENT:
+        return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
+    if written.casefold() in ABSENT:
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: marked absent ({written}); no attendance recorded",
+            f"签到时间：标为未出席（{written}），不记出勤",
+        )
     try:
         moment = parse_moment(cell, default_day)
     except CellError as err:
