@@ -113,17 +113,22 @@ def test_different_valid_ids_never_merge_even_when_everything_else_matches() -> 
     linker.add(wang_wei("mz:1", ID_A))
     linker.add(wang_wei("rs:1", ID_B))
     assert not same_person(linker, "mz:1", "rs:1")
-    # A record without an ID that matches both equally joins neither: a clerk decides.
+    # A record without an ID that matches both equally joins neither: a clerk decides,
+    # asked once ("which one?"), not once per candidate.
     out = linker.add(wang_wei("jy:1", None))
     assert not same_person(linker, "mz:1", "rs:1")
     assert not same_person(linker, "jy:1", "mz:1")
     assert not same_person(linker, "jy:1", "rs:1")
     queued = {(d.a, d.b) for d in out if isinstance(d, Review) and "matches as well" in d.reason}
-    assert queued == {("jy:1", "mz:1"), ("jy:1", "rs:1")}
+    assert queued == {("jy:1", "mz:1")}  # equals: the first by key
     assert {(r.a, r.b) for r in linker.review_queue()} == queued
-    # Once a clerk says which one it is, the other can never have it.
-    linker.decide("jy:1", "rs:1", same=True, by="clerk-1")
+    # The clerk's "not the first": the other is no longer contested, and has it.
+    linker.decide("jy:1", "mz:1", same=False, by="clerk-1")
     assert same_person(linker, "jy:1", "rs:1") and not same_person(linker, "jy:1", "mz:1")
+    assert linker.review_queue() == []
+    # Once a clerk says which one it is, the other can never have it.
+    linker.decide("jy:1", "mz:1", same=True, by="clerk-1")
+    assert same_person(linker, "jy:1", "mz:1") and not same_person(linker, "jy:1", "rs:1")
 
 
 def test_a_record_joins_the_person_it_matches_far_better_than_a_namesake() -> None:
