@@ -180,8 +180,9 @@ class Linker(Clustering, BlockIndex, NameWeights):
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
         before = self._commonness([rec.name], rec.blocks)
+        shape = self._sole_shape(rec.name)
         self._insert(rec)
-        dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name)
+        dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name, shape)
         touched = self._touch(dirty)
         for key in dirty:
             self._rescore(key)
@@ -233,11 +234,13 @@ class Linker(Clustering, BlockIndex, NameWeights):
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
         before = self._commonness([old.name, rec.name], (*old.blocks, *rec.blocks))
+        shapes = {name: self._sole_shape(name) for name in (old.name, rec.name)}
         touched = self._touch({rec.key})
         self._delete(old)
         self._insert(rec)
         dirty = {rec.key} | self._flipped(before)
-        dirty |= self._namesakes(old.name) | self._namesakes(rec.name)
+        for name, shape in shapes.items():
+            dirty |= self._namesakes(name, shape)
         touched |= self._touch(dirty)
         for key in dirty:
             self._rescore(key)
@@ -248,10 +251,11 @@ class Linker(Clustering, BlockIndex, NameWeights):
         if old is None:
             raise KeyError(f"record {key} is not in the census")
         before = self._commonness([old.name], old.blocks)
+        shape = self._sole_shape(old.name)
         touched = self._touch({key})
         self._delete(old)
         self._drop_edges(key)
-        dirty = self._flipped(before) | self._namesakes(old.name)
+        dirty = self._flipped(before) | self._namesakes(old.name, shape)
         touched |= self._touch(dirty)
         for other in dirty:
             self._rescore(other)

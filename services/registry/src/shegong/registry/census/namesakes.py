@@ -30,6 +30,7 @@ __all__ = ["Groups", "NameWeights", "anchor_groups", "anchored", "sole_holders"]
 
 # record key → (its group's root key, the group's size)
 Groups = dict[str, tuple[str, int]]
+_CACHED_NAMES = 256
 
 
 def anchored(r: Features) -> bool:
@@ -84,7 +85,7 @@ class NameWeights:
     model: MatchModel
     _recs: Mapping[str, Features]
     _by_name: dict[str, list[str]]
-    _groups: dict[str, Groups]  # name → its records' anchor groups (while cached)
+    _groups: dict[str, Groups]  # name → its records' anchor groups (a few names cached)
     _name_weights: dict[tuple[str, int], float]
 
     def _frequency(self, name: str) -> tuple[int, bool]:  # the block index's
@@ -99,22 +100,44 @@ class NameWeights:
             )
         return found
 
-    def _namesakes(self, name: str) -> set[str]:
-        """A name's records, re-scored when one of them comes, changes or goes (their
-        anchor groups change: :mod:`.namesakes`), but for a name too frequent to block on."""
+    def _groups_of(self, name: str) -> Groups:
+        groups = self._groups.get(name)
+        if groups is None:
+            if len(self._groups) >= _CACHED_NAMES:  # a few names' at a time, not the census's
+                self._groups.clear()
+            keys = self._by_name[name]
+            groups = self._groups[name] = anchor_groups([self._recs[k] for k in keys])
+        return groups
+
+    def _sole_shape(self, name: str) -> frozenset[str] | None:
+        """What a name's pair weights depend on besides its count: where its records form
+        two anchor groups and one is a bare record, the bare ones (their pairs across are
+        the name's sole holders: :func:`sole_holders`); else None."""
+        count = len(self._by_name.get(name, ()))
+        if not 2 <= count <= NAME_BLOCK_MAX:
+            return None
+        groups = self._groups_of(name)
+        if len({root for root, _ in groups.values()}) != 2:
+            return None
+        bare = (k for k, (_, size) in groups.items() if size == 1)
+        return frozenset(k for k in bare if not anchored(self._recs[k])) or None
+
+    def _namesakes(self, name: str, shape: frozenset[str] | None) -> set[str]:
+        """A name's records to re-score after one of them came, changed or went, given
+        the name's ``shape`` before: all of them if it changed, else none (the records'
+        count is the block index's to watch)."""
         self._groups.pop(name, None)
-        keys = self._by_name.get(name, ())
-        return set(keys) if len(keys) <= NAME_BLOCK_MAX else set()
+        if self._sole_shape(name) == shape:
+            return set()
+        return set(self._by_name.get(name, ()))
 
     def _pair_name_weight(self, name: str, a: str, b: str) -> float:
         """An exact name's weight for the pair (a, b): its base rate where the two are
         the only holders of the name the census sees (:mod:`.namesakes`), else its
         frequency bucket's."""
         keys = self._by_name[name]
-        if len(keys) <= NAME_BLOCK_MAX:
-            groups = self._groups.get(name)
-            if groups is None:
-                groups = self._groups[name] = anchor_groups([self._recs[k] for k in keys])
-            if sole_holders(groups, len(keys), self._recs[a], self._recs[b]):
-                return self.model.name_weight_apart(0.0, name in COMMON_NAMES)
+        if len(keys) <= NAME_BLOCK_MAX and sole_holders(
+            self._groups_of(name), len(keys), self._recs[a], self._recs[b]
+        ):
+            return self.model.name_weight_apart(0.0, name in COMMON_NAMES)
         return self._name_weight_of(name)
