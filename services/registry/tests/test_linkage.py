@@ -1007,3 +1007,21 @@ def test_two_anchored_namesakes_apart_are_weighed_by_the_name_count() -> None:
     assert not sole_holders(groups, 5, rs, jy)  # both anchored
     assert not sole_holders(groups, 5, rs, fl)  # the phone's group holds the name too
     assert sole_holders(anchor_groups([rs, fl]), 2, rs, fl)
+
+
+def test_a_record_without_a_county_takes_the_one_its_employer_names() -> None:
+    # 人社's certificate list has no county column, but its employer's name says 陆良县:
+    # beside a namesake listed under 沾益区 that is another county; under 陆良县, the same.
+    cert = rec("rs:1", "张强伟", sex="male", org="陆良县光荣院", county=None, township=None)
+    there = rec("yj:1", "张强伟", sex="male", county="沾益区", township=None)
+    here = rec("yj:2", "张强伟", sex="male", county="陆良县", township=None)
+    far, near = compare(cert, there), compare(cert, here)
+    assert far is None or far.evidence["region"]["level"] == "else"
+    assert near is not None and near.evidence["region"]["level"] == "county"
+    assert far is None or far.score < near.score
+    # Words for an area that is no district (社区, 景区, 校区) name no county.
+    from shegong.registry.census.comparison import Features
+
+    for org in ("城关社区居委会", "风景区管理局", "东校区后勤处"):
+        assert Features(rec("rs:2", "张强伟", org=org, county=None)).county is None
+    assert Features(rec("rs:3", "张强伟", org="曲靖市麒麟区第一中学", county=None)).county == "麒麟"
