@@ -31,6 +31,7 @@ from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.web.access_log import audited_read, record_refusal, watch_keys
 from shegong.kernel.web.audit import audit_router
 from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate_for
+from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 
@@ -161,6 +162,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
         return _error(409, "concurrent_change", str(err), None)
 
+    # A body over its limit is a 413 before anything reads it, the key check included.
+    max_body, max_upload = body_limits()
+    app.add_middleware(BodyLimitMiddleware, max_body=max_body, max_upload=max_upload)
     app.add_middleware(EdgeMiddleware, metrics=runtime.metrics)
     if tracing.enabled():
         # Server spans, only when tracing is on (its middleware costs even as a no-op);
