@@ -49,6 +49,7 @@ def _mib(n: int) -> str:
 
 def too_large_body(limit: int, upload: bool) -> bytes:
     """The refusal, as the sheet reader words it for an upload (the same limit's name)."""
+    error: dict[str, str | None]
     if upload:
         most = limit // 2
         error = {
