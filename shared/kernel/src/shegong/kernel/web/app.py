@@ -34,6 +34,7 @@ from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate
 from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
+from shegong.kernel.web.text_guard import TextGuardMiddleware
 
 log = logging.getLogger("shegong.app")
 
@@ -162,6 +163,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
         return _error(409, "concurrent_change", str(err), None)
 
+    # Control characters in a JSON command's text: a 422 naming the field (text_guard.py).
+    app.add_middleware(TextGuardMiddleware)
     # A body over its limit is a 413 before anything reads it, the key check included.
     max_body, max_upload = body_limits()
     app.add_middleware(BodyLimitMiddleware, max_body=max_body, max_upload=max_upload)
