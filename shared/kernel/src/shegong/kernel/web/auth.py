@@ -30,6 +30,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.web.api_keys import KeyRing, Principal
+from shegong.kernel.web.correlation import current_correlation_id
 
 log = logging.getLogger("shegong.auth")
 
@@ -264,11 +265,15 @@ async def command_context(
     key's name is the actor, a department key's department is the department (naming
     another one is a 403). ``async`` although it never waits: FastAPI runs a plain
     ``def`` dependency on a worker thread, a thread hop on every command."""
+    # The edge took the header as the conversation's id only if it is sane (short,
+    # printable: correlation.py) and answers with the id it used; the raw header — any
+    # length, any text, a phone number — never reaches an event.
+    del x_correlation_id
     return command_context_for(
         principal,
         actor=decode_actor(x_actor),
         department=x_department,
-        correlation_id=x_correlation_id,
+        correlation_id=current_correlation_id(),
     )
 
 

@@ -1,0 +1,31 @@
+"""The ``X-Correlation-ID`` a caller sends reaches the events only as the edge accepted it.
+
+Probed: the edge answered with a fresh id for a header of 3,000 characters holding
+``<script>`` and a phone number, but the command context took the raw header, so the event
+carried it — a raw phone on the bus (rule 7), markup, any length — and its correlation id
+was not the one the caller was told. Now the event's id is the answer's id; a sane header
+is kept as given. Real components: the registry app, real Redis and SQLite, over HTTP."""
+
+from __future__ import annotations
+
+from .conftest import Node, StartNode
+
+
+async def test_the_events_carry_the_correlation_id_the_edge_accepted(
+    sqlite_url: str, start_node: StartNode
+) -> None:
+    node: Node = await start_node(sqlite_url)
+    hostile = "<script>alert(1)</script> 13909310002 " + "x" * 3000
+    for sent, kept in ((hostile, False), ("batch-2024.03:roster@mz", True)):
+        r = await node.client.post(
+            "/workers",
+            json={"name": "关联测试", "department": "civil-affairs"},
+            headers={"X-Correlation-ID": sent},
+        )
+        assert r.status_code == 201, r.text
+        answered = r.headers["X-Correlation-ID"]
+        assert (answered == sent) is kept
+        (ref,) = r.json()["events"]
+        (stored,) = [e for e in await node.runtime.store.read_after(0, 1000) if e.id == ref["id"]]
+        assert stored.correlation_id == answered
+        assert "13909310002" not in stored.correlation_id
