@@ -13,10 +13,12 @@ Real components: the registry app on SQLite and PostgreSQL, real Redis, over HTT
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.testing import eventually
@@ -97,6 +99,35 @@ async def test_a_roster_name_loses_its_control_characters(
         return sorted(w["name"] for w in items) if len(items) == 2 else None
 
     assert await eventually(names) == sorted(["王abc五", "张三"])
+
+
+async def test_a_workbook_cell_holding_a_nul_is_stored_without_it(
+    database_url: str, start_node: StartNode
+) -> None:
+    """A workbook writes a NUL as ``_x0000_`` and the reader gave it back: on PostgreSQL the
+    row was accepted and its worker never reached the read models."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["记录编号", "姓名", "工作单位", "手机号"])
+    sheet.append(["MZ-01", "张三", "东关_x0000_社区", "13900000001"])
+    sheet.append(["MZ-02", "李_x0007_四", "红叶\u202e中心", "13900000002"])
+    data = io.BytesIO()
+    book.save(data)
+    node: Node = await start_node(database_url)
+    r = await node.client.post(
+        "/imports/roster",
+        data={"department": "civil-affairs"},
+        files={"file": ("roster.xlsx", data.getvalue())},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["new"] == 2
+
+    async def stored() -> list[tuple[str, str]] | None:
+        items = (await node.client.get("/workers", params={"limit": 10})).json()["items"]
+        return sorted((w["name"], w["organization"]) for w in items) if len(items) == 2 else None
+
+    assert await eventually(stored) == [("张三", "东关社区"), ("李四", "红叶中心")]
 
 
 def test_normalize_name_drops_controls_and_direction_marks() -> None:

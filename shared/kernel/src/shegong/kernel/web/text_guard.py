@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Refused: C0 controls but \t \n \r, DEL and C1, bidi embeddings/overrides and isolates.
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from shegong.kernel.data.controls import CONTROL as FORBIDDEN
+
 # The same characters written as JSON escapes (\u0000, \u202E …); an escaped backslash
 # before the "u" (\\u0000, the text "\u0000") is not one.
 _ESCAPED = re.compile(
