@@ -29,3 +29,21 @@ async def test_the_events_carry_the_correlation_id_the_edge_accepted(
         (stored,) = [e for e in await node.runtime.store.read_after(0, 1000) if e.id == ref["id"]]
         assert stored.correlation_id == answered
         assert "13909310002" not in stored.correlation_id
+
+
+async def test_an_actor_header_never_puts_a_whole_number_on_the_bus(
+    sqlite_url: str, start_node: StartNode
+) -> None:
+    """``X-Actor`` names the person acting; a phone typed into it (probed:
+    ``张科员 13909310002``) went whole into the event's actor, onto the bus."""
+    node: Node = await start_node(sqlite_url)
+    r = await node.client.post(
+        "/workers",
+        json={"name": "张三", "department": "civil-affairs"},
+        headers={"X-Actor": "%E5%BC%A0%E7%A7%91%E5%91%98 13909310002 / 621126197501180351"},
+    )
+    assert r.status_code == 201, r.text
+    (ref,) = r.json()["events"]
+    (stored,) = [e for e in await node.runtime.store.read_after(0, 1000) if e.id == ref["id"]]
+    assert stored.actor is not None and stored.actor.startswith("张科员 139")
+    assert "13909310002" not in stored.actor and "621126197501180351" not in stored.actor

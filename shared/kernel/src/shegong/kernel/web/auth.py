@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.web.api_keys import KeyRing, Principal
@@ -224,8 +225,9 @@ def decode_actor(raw: str | None) -> str | None:
     HTTP header values are bytes; Starlette reads them as latin-1, so ``李主任`` sent raw
     in UTF-8 arrived as ``æä¸»ä»»``. Both ways of sending it are read right: raw UTF-8
     (the latin-1 reading undone) and percent-encoded UTF-8 (``%E6%9D%8E…``, what the
-    console and the CLI send — the portable form). Control characters are dropped, and
-    the name is cut at 128 characters."""
+    console and the CLI send — the portable form). Control characters are dropped, the
+    name is cut at 128 characters, and a long number in it (a phone, an ID number) keeps
+    its first three digits."""
     if raw is None:
         return None
     try:
@@ -235,7 +237,9 @@ def decode_actor(raw: str | None) -> str | None:
     if "%" in text:
         text = unquote(text, errors="strict") if _valid_utf8_escapes(text) else text
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
-    return text[:128] or None
+    # A person is named, not numbered: a phone or ID number typed here would go on the
+    # bus with every event of the command (rule 7), so it keeps its first three digits.
+    return redact_numbers(text[:128]) or None
 
 
 def _valid_utf8_escapes(text: str) -> bool:
