@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -35,6 +36,7 @@ from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 from shegong.kernel.web.text_guard import TextGuardMiddleware
+from shegong.kernel.web.validation import validation_error
 
 log = logging.getLogger("shegong.app")
 
@@ -122,6 +124,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         app.include_router(audit_router(runtime.engine, definition.contract))
     for router in routers(runtime):
         app.include_router(router)
+
+    # Refused by a route's model: field and reason in both languages, no value echoed.
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
+        return await validation_error(request, err)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, err: DomainError) -> JSONResponse:
