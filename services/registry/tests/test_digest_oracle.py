@@ -17,17 +17,14 @@ Real components: the registry app with its keys file, real Redis and SQLite, ove
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from shegong.kernel.events.feed import HttpFeed
 from shegong.kernel.testing import eventually
-from shegong.kernel.web.api_keys import KeysFile
 
-from .conftest import Node, StartNode
+from .conftest import Keys, Node, as_
 
 TARGET_ID = "621126197501180351"  # a man born 1975-01-18 in 岷县 (621126)
 TARGET_PHONE = "13909310002"
@@ -61,34 +58,6 @@ def digests(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for v in value:
             yield from digests(v)
-
-
-class Keys:
-    def __init__(self, path: Path) -> None:
-        self.file = KeysFile(path)
-        self.admin = self.file.issue("admin", name="city-admin")
-        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
-        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
-        self.auditor = self.file.issue("auditor", name="audit-office")
-        self.service = self.file.issue("service", name="training-service")
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
-
-
-@pytest.fixture
-async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
-    return await start_node(sqlite_url, api_keys_file=str(keys.file.path))
-
-
-def as_(node: Node, key: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=node.client._transport,
-        base_url=str(node.client.base_url),
-        headers={"Authorization": f"Bearer {key}"},
-    )
 
 
 async def listed(client: httpx.AsyncClient, count: int) -> bool:

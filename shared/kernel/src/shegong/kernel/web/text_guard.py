@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shegong.kernel.data.controls import CONTROL as FORBIDDEN
+from shegong.kernel.web.body_limit import send_json
 
 # The same characters written as JSON escapes (\u0000, \u202E …); an escaped backslash
 # before the "u" (\\u0000, the text "\u0000") is not one.
@@ -96,7 +97,7 @@ class TextGuardMiddleware:
             except ValueError:
                 hit = None  # not JSON: the route says so itself
             if hit is not None:
-                await _refuse(send, refusal(*hit))
+                await send_json(send, 422, refusal(*hit))
                 return
         replay = iter(messages)
 
@@ -124,17 +125,3 @@ def _kind(scope: Scope) -> str | None:
 
 def _form(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8"))
-
-
-async def _refuse(send: Send, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
