@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 
 from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.ops.settings import ServiceSettings
+from shegong.kernel.web.api_keys import KeysFile
 from shegong.registry.main import RegistrySettings, build
 
 
@@ -90,3 +91,35 @@ async def registry(database_url: str, start_node: StartNode) -> Node:
 async def city(database_url: str, start_node: StartNode) -> Node:
     """The city's registry node, running the census, on a fresh database."""
     return await start_node(database_url, census=True)
+
+
+class Keys:
+    """A keys file with one key of each kind, and clients that send them."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = KeysFile(path)
+        self.admin = self.file.issue("admin", name="city-admin")
+        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
+        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
+        self.auditor = self.file.issue("auditor", name="audit-office")
+        self.service = self.file.issue("service", name="training-service")
+
+
+def as_(node: Node, key: str | None, header: str = "bearer") -> httpx.AsyncClient:
+    headers = {}
+    if key is not None:
+        headers = {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
+    return httpx.AsyncClient(
+        transport=node.client._transport, base_url=str(node.client.base_url), headers=headers
+    )
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return Keys(tmp_path / "api-keys.json")
+
+
+@pytest.fixture
+async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
+    """A registry on SQLite whose keys file holds :class:`Keys`."""
+    return await start_node(sqlite_url, api_keys_file=str(keys.file.path))

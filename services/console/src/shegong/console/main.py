@@ -29,6 +29,7 @@ from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
 from shegong.console.pages.training_ladder import training_ladder_router
 from shegong.console.pages.training_sessions import training_sessions_router
+from shegong.console.security_headers import SecurityHeadersMiddleware
 from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
@@ -102,6 +103,8 @@ def build(
         https_only=settings.https_only,
         ended=app.state.ended_sessions,
     )
+    # Outermost: every answer, the CSRF refusal and the static files included.
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

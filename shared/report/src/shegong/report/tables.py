@@ -180,6 +180,18 @@ def _style(ws: Any, header_row: int = 3) -> None:
         ws.column_dimensions[column[0].column_letter].width = 16 if i > 1 else 20
 
 
+def _text_not_formulas(wb: Workbook) -> None:
+    """openpyxl writes a string that starts with "=" as a formula: a region, a session kind
+    or a publisher's name (the key's name and ``X-Actor``) written ``=HYPERLINK(…)`` would run
+    in the province's copy of the tables. The tables hold no formula of their own: every
+    such cell is text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def build_xlsx(f: dict[str, Any]) -> bytes:
     """The province's tables for figures ``f`` as .xlsx bytes."""
     wb = Workbook()
@@ -203,6 +215,7 @@ def build_xlsx(f: dict[str, Any]) -> bytes:
         _style(ws)
     _kinds_sheet(wb, f, subtitle)
     _notes_sheet(wb, f)
+    _text_not_formulas(wb)
     buf = io.BytesIO()
     # openpyxl's own writer, without ``save_workbook``'s stamping of the clock as "modified".
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:

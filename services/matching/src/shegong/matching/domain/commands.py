@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.matching import ProviderKind, ServiceType, Urgency
 from shegong.contracts.training import TargetGroup
+from shegong.kernel.data.redact import FreeText
 
 
 class _Command(BaseModel):
@@ -25,7 +26,7 @@ class PlaceRequest(_Command):
     urgency: Urgency = Urgency.ROUTINE
     window_start: datetime | None = None
     window_end: datetime | None = None
-    notes: str | None = Field(default=None, max_length=1000)
+    notes: FreeText | None = Field(default=None, max_length=1000)
     placed_by: str = Field(default="staff", pattern="^(resident|staff)$")
     resident_phone: str | None = Field(default=None, max_length=40, description="手机号")
     resident_address: str | None = Field(default=None, max_length=200, description="住址")
@@ -36,7 +37,7 @@ class PlaceRequest(_Command):
 
 class Decline(_Command):
     provider_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=1, max_length=500, description="拒单原因")
+    reason: FreeText = Field(min_length=1, max_length=500, description="拒单原因")
 
 
 class Accept(_Command):
@@ -47,7 +48,7 @@ class Assign(_Command):
     """Staff at the responding level assign by hand."""
 
     provider_id: str = Field(min_length=1, max_length=64)
-    staff: str = Field(min_length=1, max_length=64)
+    staff: FreeText = Field(min_length=1, max_length=64)
 
 
 class StartDelivery(_Command):
@@ -67,13 +68,13 @@ class FinishDelivery(_Command):
 
 class RecordFollowUp(_Command):
     satisfaction: int = Field(ge=1, le=5, description="满意度 1–5")
-    notes: str | None = Field(default=None, max_length=1000)
+    notes: FreeText | None = Field(default=None, max_length=1000)
     followed_up_on: date | None = None
     reopen: bool = Field(default=False, description="Reopen the need (only when unsatisfied)")
 
 
 class Cancel(_Command):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: FreeText = Field(min_length=1, max_length=500)
 
 
 class RegisterProvider(_Command):

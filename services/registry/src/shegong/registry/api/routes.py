@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +13,7 @@ from shegong.contracts.registry import CertificateLevel, Post
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx
+from shegong.kernel.web.digests import for_caller
 from shegong.registry.api.models import (
     PersonalData,
     RegionRow,
@@ -37,26 +38,32 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
     @router.post(
         "", status_code=201, summary="Register a worker (登记)", response_model=WorkerResult
     )
-    async def register(cmd: RegisterWorker, ctx: Ctx) -> dict[str, Any]:
-        return (await commands.register(cmd, ctx)).body()
+    async def register(request: Request, cmd: RegisterWorker, ctx: Ctx) -> dict[str, Any]:
+        return for_caller(request, (await commands.register(cmd, ctx)).body())
 
     @router.patch("/{worker_id}", summary="Update a worker's profile", response_model=WorkerResult)
-    async def update_profile(worker_id: str, cmd: UpdateProfile, ctx: Ctx) -> dict[str, Any]:
-        return (await commands.update_profile(worker_id, cmd, ctx)).body()
+    async def update_profile(
+        request: Request, worker_id: str, cmd: UpdateProfile, ctx: Ctx
+    ) -> dict[str, Any]:
+        return for_caller(request, (await commands.update_profile(worker_id, cmd, ctx)).body())
 
     @router.post(
         "/{worker_id}/certificates",
         summary="Record a certificate (取证)",
         response_model=WorkerResult,
     )
-    async def certify(worker_id: str, cmd: RecordCertificate, ctx: Ctx) -> dict[str, Any]:
-        return (await commands.certify(worker_id, cmd, ctx)).body()
+    async def certify(
+        request: Request, worker_id: str, cmd: RecordCertificate, ctx: Ctx
+    ) -> dict[str, Any]:
+        return for_caller(request, (await commands.certify(worker_id, cmd, ctx)).body())
 
     @router.post(
         "/{worker_id}/departure", summary="Record a departure (离职)", response_model=WorkerResult
     )
-    async def depart(worker_id: str, cmd: RecordDeparture, ctx: Ctx) -> dict[str, Any]:
-        return (await commands.record_departure(worker_id, cmd, ctx)).body()
+    async def depart(
+        request: Request, worker_id: str, cmd: RecordDeparture, ctx: Ctx
+    ) -> dict[str, Any]:
+        return for_caller(request, (await commands.record_departure(worker_id, cmd, ctx)).body())
 
     @router.get(
         "/{worker_id}/personal-data",
@@ -72,7 +79,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         summary="One worker, from the city-wide read model",
         response_model=WorkerDetail,
     )
-    async def get_worker(worker_id: str) -> dict[str, Any]:
+    async def get_worker(request: Request, worker_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             row = (
                 await conn.execute(select(workers).where(workers.c.worker_id == worker_id))
@@ -93,7 +100,8 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
                 .where(certificates.c.worker_id == worker_id)
                 .order_by(certificates.c.certified_on)
             )
-            return {**row._asdict(), "certificates": [c._asdict() for c in certs]}
+            found = {**row._asdict(), "certificates": [c._asdict() for c in certs]}
+            return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
         "",
@@ -102,6 +110,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         dependencies=[Depends(audited_read("workers_list"))],
     )
     async def search(
+        request: Request,
         county: str | None = None,
         township: str | None = None,
         community: str | None = None,
@@ -135,7 +144,7 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
         )
         async with reading(engine) as conn:
             total, rows = await page(conn, query, limit, offset)
-        return WorkerPage(total=total, items=[r._asdict() for r in rows])
+        return WorkerPage(total=total, items=for_caller(request, [r._asdict() for r in rows]))
 
     return router
 

@@ -24,6 +24,8 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 
+from shegong.kernel.data.controls import CONTROL
+
 __all__ = [
     "TRADITIONAL_TO_SIMPLIFIED",
     "name_key",
@@ -32,7 +34,8 @@ __all__ = [
 ]
 
 # Invisible characters that copy-paste leaves in spreadsheets; str.isspace() misses them.
-INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Also the direction marks (LRM, RLM, ALM): nothing to see, and they reorder what follows.
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u061c"))
 
 _CJK = r"\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Middle-dot variants (间隔号) separating parts of ethnic-minority and transliterated names.
@@ -47,7 +50,7 @@ def normalize_name(raw: str) -> str:
     """Canonical name as stored: "张 三" → "张三", "阿依古丽 • 买买提" →
     "阿依古丽·买买提", "John   Smith" → "John Smith". Case and script are kept
     (compare names with :func:`name_key`)."""
-    text = unicodedata.normalize("NFKC", raw).translate(INVISIBLE)
+    text = CONTROL.sub("", unicodedata.normalize("NFKC", raw).translate(INVISIBLE))
     text = " ".join(text.split())
     text = _DOT_BETWEEN_CJK.sub("·", _DOTS.sub("·", text))
     return _SPACE.sub("", text)

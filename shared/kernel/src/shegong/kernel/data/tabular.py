@@ -46,6 +46,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
+from shegong.kernel.data.controls import CONTROL
+
 if TYPE_CHECKING:
     from starlette.datastructures import UploadFile
 
@@ -303,7 +305,9 @@ def _workbook_rows(
         raise FileLimitError(limit, f"{filename}: {message}", f"文件“{filename}”：{message_zh}")
     if answer[0] == "unreadable":
         raise _unreadable(filename, answer[1])
-    sheets: list[list[tuple[int, Sequence[Cell]]]] = answer[1]
+    sheets: list[list[tuple[int, Sequence[Cell]]]] = [
+        [(n, _clean(cells)) for n, cells in rows] for rows in answer[1]
+    ]
     return sheets, tuple(answer[2])
 
 
@@ -316,6 +320,14 @@ class _SafeUnpickler(pickle.Unpickler):
         if (module, name) in self._ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not a cell type")
+
+
+def _clean(cells: Sequence[Cell]) -> Sequence[Cell]:
+    """The cells without control characters (controls.py): a workbook writes a NUL as
+    ``_x0000_`` and the reader gives it back."""
+    if not any(isinstance(c, str) and CONTROL.search(c) for c in cells):
+        return cells
+    return [CONTROL.sub("", c) if isinstance(c, str) else c for c in cells]
 
 
 def _decode(data: bytes, filename: str) -> tuple[str, str]:
@@ -373,7 +385,7 @@ def _csv_rows(
                         f"文件“{filename}”第{number}行有 {len(row)} 列，"
                         f"超过 {limits.max_columns} 列",
                     )
-                yield number, row
+                yield number, _clean(row)
     except csv.Error as exc:
         raise TabularFileError(
             f"{filename}: row {number + 1} cannot be read as CSV ({exc})",

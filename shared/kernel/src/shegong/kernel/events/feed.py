@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Protocol
 
 import httpx
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from shegong.contracts import Envelope
 from shegong.kernel.events.store import EventStore
+from shegong.kernel.web.digests import for_caller
 
 
 class FeedPage(BaseModel):
@@ -33,13 +34,16 @@ def feed_router(store: EventStore) -> APIRouter:
 
     @router.get("/events", response_model=FeedPage, summary="Events after a position (pull feed)")
     async def read_events(
+        request: Request,
         after: int = Query(0, ge=0, le=2**62, description="Return events with position > after"),
         limit: int = Query(500, ge=1, le=5000),
     ) -> FeedPage:
         events = await store.read_after(after, limit)
+        # Keyed digests only to the services that link with them (and admin): digests.py
+        shown = [e.model_copy(update={"data": for_caller(request, e.data)}) for e in events]
         return FeedPage(
             source=store.identity.source,
-            events=events,
+            events=shown,
             next_after=events[-1].sequence if events else after,
             head=await store.head(),
         )

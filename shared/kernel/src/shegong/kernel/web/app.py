@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -31,8 +32,11 @@ from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.web.access_log import audited_read, record_refusal, watch_keys
 from shegong.kernel.web.audit import audit_router
 from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate_for
+from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
+from shegong.kernel.web.text_guard import TextGuardMiddleware
+from shegong.kernel.web.validation import validation_error
 
 log = logging.getLogger("shegong.app")
 
@@ -121,6 +125,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     for router in routers(runtime):
         app.include_router(router)
 
+    # Refused by a route's model: field and reason in both languages, no value echoed.
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
+        return await validation_error(request, err)
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, err: DomainError) -> JSONResponse:
         status = {"conflict": 409, "duplicate": 409, "not_found": 404, "forbidden": 403}.get(
@@ -161,6 +170,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
         return _error(409, "concurrent_change", str(err), None)
 
+    # Control characters in a JSON command's text: a 422 naming the field (text_guard.py).
+    app.add_middleware(TextGuardMiddleware)
+    # A body over its limit is a 413 before anything reads it, the key check included.
+    max_body, max_upload = body_limits()
+    app.add_middleware(BodyLimitMiddleware, max_body=max_body, max_upload=max_upload)
     app.add_middleware(EdgeMiddleware, metrics=runtime.metrics)
     if tracing.enabled():
         # Server spans, only when tracing is on (its middleware costs even as a no-op);

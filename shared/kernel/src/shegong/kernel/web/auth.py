@@ -27,9 +27,11 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.web.api_keys import KeyRing, Principal
+from shegong.kernel.web.correlation import current_correlation_id
 
 log = logging.getLogger("shegong.auth")
 
@@ -223,8 +225,9 @@ def decode_actor(raw: str | None) -> str | None:
     HTTP header values are bytes; Starlette reads them as latin-1, so ``李主任`` sent raw
     in UTF-8 arrived as ``æä¸»ä»»``. Both ways of sending it are read right: raw UTF-8
     (the latin-1 reading undone) and percent-encoded UTF-8 (``%E6%9D%8E…``, what the
-    console and the CLI send — the portable form). Control characters are dropped, and
-    the name is cut at 128 characters."""
+    console and the CLI send — the portable form). Control characters are dropped, the
+    name is cut at 128 characters, and a long number in it (a phone, an ID number) keeps
+    its first three digits."""
     if raw is None:
         return None
     try:
@@ -234,7 +237,9 @@ def decode_actor(raw: str | None) -> str | None:
     if "%" in text:
         text = unquote(text, errors="strict") if _valid_utf8_escapes(text) else text
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
-    return text[:128] or None
+    # A person is named, not numbered: a phone or ID number typed here would go on the
+    # bus with every event of the command (rule 7), so it keeps its first three digits.
+    return redact_numbers(text[:128]) or None
 
 
 def _valid_utf8_escapes(text: str) -> bool:
@@ -264,11 +269,15 @@ async def command_context(
     key's name is the actor, a department key's department is the department (naming
     another one is a 403). ``async`` although it never waits: FastAPI runs a plain
     ``def`` dependency on a worker thread, a thread hop on every command."""
+    # The edge took the header as the conversation's id only if it is sane (short,
+    # printable: correlation.py) and answers with the id it used; the raw header — any
+    # length, any text, a phone number — never reaches an event.
+    del x_correlation_id
     return command_context_for(
         principal,
         actor=decode_actor(x_actor),
         department=x_department,
-        correlation_id=x_correlation_id,
+        correlation_id=current_correlation_id(),
     )
 
 

@@ -17,6 +17,15 @@ from shegong.kernel.ops.metrics import ServiceMetrics
 from shegong.kernel.web.correlation import HEADER, accept_correlation_id, correlation_scope
 
 _HEADER_KEY = HEADER.lower().encode()
+# An API answer is data, never a page to run: a browser that opens one (a JSON body with a
+# name like <img onerror=…>, a CSV download) neither sniffs it into HTML nor runs or frames
+# anything. The interactive docs (Swagger UI / ReDoc load their scripts from a CDN) and
+# pages that set their own policy (the mobile pages) keep theirs.
+_DATA_ONLY = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+)
+_PAGES = ("/docs", "/redoc")
 
 
 class EdgeMiddleware:
@@ -38,6 +47,9 @@ class EdgeMiddleware:
                 if message["type"] == "http.response.start":
                     status = message["status"]
                     headers = [*message.get("headers", []), (_HEADER_KEY, correlation_id.encode())]
+                    if not scope["path"].startswith(_PAGES):
+                        given = {k.lower() for k, _ in headers}
+                        headers += [(k, v) for k, v in _DATA_ONLY if k not in given]
                     message = {**message, "headers": headers}
                 await send(message)
 

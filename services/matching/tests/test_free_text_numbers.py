@@ -1,0 +1,65 @@
+"""What a resident or a clerk types in free text never puts a whole phone or ID number on
+the bus (issue 7: "no raw ID number or phone ever appears on a Redis stream").
+
+Probed: an order's notes "请先打电话 138 1234 0000 或找女儿 13900001111，身份证6211…" went
+whole into ``RequestPlaced`` on ``matching.events`` and to every department's ``/requests``;
+a follow-up's notes and a cancel reason the same. Now each keeps its first three digits
+(``redact_numbers``, as import reports quote a cell); dates stay as written. Real
+components: the matching app on SQLite and PostgreSQL, real Redis, HTTP; the stream read
+as any Redis client reads it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from redis.asyncio import Redis
+
+from shegong.kernel.testing import eventually
+
+from .conftest import COMMUNITY
+from .test_h5 import PHONE, code_sent_to, community_link
+
+NUMBERS = ("13812340000", "138 1234 0000", "13900001111", "621126197501180351")
+NOTES = (
+    "老人独居，请先打电话 138 1234 0000 或找女儿 13900001111，"
+    "身份证621126197501180351，2025-03-01 上午"
+)
+
+
+async def test_numbers_typed_in_free_text_keep_three_digits(
+    database_url: str, start_matching: Any, redis: Redis, stream_prefix: str
+) -> None:
+    m = await start_matching(database_url)
+    await m.ok("POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201)
+    placed = await m.place(notes=NOTES, resident_phone="13812340000")
+    rid = placed["request"]["request_id"]
+    assert (
+        placed["request"]["notes"]
+        == "老人独居，请先打电话 138*** 或找女儿 139***，身份证621***，2025-03-01 上午"
+    )
+    r = await m.client.post(f"/requests/{rid}/cancel", json={"reason": "家属 13900001111 来电取消"})
+    assert r.status_code == 200, r.text
+    # The mobile page's order: the same rule.
+    q = parse_qs(urlparse(await community_link(m)).query)
+    body = {"community": q["community"][0], "sig": q["sig"][0], "phone": PHONE}
+    body |= {"service_type": "探访", "target_group": "elderly", "notes": NOTES}
+    assert (await m.client.post("/h5/order/code", data=body)).status_code == 200
+    sent = await m.client.post("/h5/order", data={**body, "code": code_sent_to(m)})
+    assert sent.status_code == 303, sent.text
+
+    async def on_the_bus() -> str | None:
+        entries = await redis.xrange(f"{stream_prefix}matching.events")
+        text = "\n".join(
+            v.decode() if isinstance(v, bytes) else str(v)
+            for _, fields in entries
+            for v in fields.values()
+        )
+        return text if text.count("RequestPlaced") >= 2 else None
+
+    stream = await eventually(on_the_bus)
+    listed = (await m.client.get("/requests")).text
+    for number in NUMBERS:
+        assert number not in stream, number
+        assert number not in listed, number
+    assert "621***" in stream and "2025-03-01" in stream

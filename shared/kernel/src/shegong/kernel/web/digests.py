@@ -1,0 +1,52 @@
+"""Keyed digests of personal data only for the callers that link records with them.
+
+Every ID number, phone and volunteer number travels as a keyed hash (HMAC,
+``PII_HASH_KEY``) so the services can link records without the raw value. The key is
+secret, but a department key can have a service compute the digest of any value it
+chooses — register a worker (or a roster row) with it and read the digest back. With the
+digests of other people readable too, a department rebuilt a full number by comparison:
+an ID number is one of ~45 candidates once its mask, birth date, sex and county are known
+(a 45-row roster found 陈建国's), a resident's phone one of 10,000 behind ``138****5678``
+(one roster of candidate phones found it against the ``resident_phone_hash`` of their
+order). So the digests — any field named ``*_hash``, and ``id_number_parts`` — are shown
+only to the roles that link with them: ``service`` (the other services reading the feeds)
+and ``admin`` (who may see the raw values anyway). Everyone else gets ``null`` in their
+place, on the feed and in every answer that carried them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from shegong.kernel.web.api_keys import Principal
+
+DIGEST_ROLES = frozenset({"admin", "service"})
+
+
+def is_digest(field: str) -> bool:
+    return field.endswith("_hash") or field == "id_number_parts"
+
+
+def sees_digests(principal: Principal | None) -> bool:
+    return principal is not None and principal.role in DIGEST_ROLES
+
+
+def conceal_digests(value: Any) -> Any:
+    """``value`` with every digest field (at any depth) set to ``None``."""
+    if isinstance(value, dict):
+        return {
+            k: None if is_digest(k) and v is not None else conceal_digests(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [conceal_digests(v) for v in value]
+    return value
+
+
+def for_caller(request: Request, body: Any) -> Any:
+    """``body`` as the caller may see it (the principal the key check left on the request)."""
+    return (
+        body if sees_digests(getattr(request.state, "principal", None)) else conceal_digests(body)
+    )

@@ -1,0 +1,127 @@
+"""No control characters in the text a command carries (422 naming the field).
+
+JSON can carry any character escaped — ``"张\\u0000三"`` is valid JSON. A NUL was accepted
+(201) and stored in the event, and then on PostgreSQL the read models could not hold it
+(``invalid byte sequence``): the worker was registered and never appeared — not in
+``/workers``, not in the census — in this service or any other consuming the event. Bidi
+overrides (U+202E …) make a name or note display as something else (``王‮abc‬五`` shows as
+王cba五) in the console, exports and reports. So a JSON body whose strings hold C0/C1 control
+characters (tab, line feed and carriage return excepted) or bidi embeddings, overrides or
+isolates is refused before the route sees it, naming the field, in English and Chinese;
+every JSON route of every service is covered, also one added later, and the form posts of
+the mobile pages (``application/x-www-form-urlencoded``).
+
+The check looks at the raw body first (an escape, or the character itself, anywhere); only
+when one is there is the body parsed to name the field. Bodies are bounded by
+``body_limit.py``, which runs outside this middleware.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shegong.kernel.data.controls import CONTROL as FORBIDDEN
+from shegong.kernel.web.body_limit import send_json
+
+# The same characters written as JSON escapes (\u0000, \u202E …); an escaped backslash
+# before the "u" (\\u0000, the text "\u0000") is not one.
+_ESCAPED = re.compile(
+    rb"(?<!\\)(?:\\\\)*\\u(?:000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]"
+    rb"|202[a-eA-E]|206[6-9])"
+)
+
+
+def first_forbidden(value: Any, path: str = "") -> tuple[str, str] | None:
+    """(field path, the character) of the first string in ``value`` holding one."""
+    if isinstance(value, str):
+        found = FORBIDDEN.search(value)
+        return (path or "body", found.group(0)) if found else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        hit = first_forbidden(item, f"{path}.{key}" if path else str(key))
+        if hit is not None:
+            return hit
+    return None
+
+
+def _suspect(body: bytes) -> bool:
+    if _ESCAPED.search(body):
+        return True
+    text = body.decode("utf-8", errors="ignore")
+    return FORBIDDEN.search(text) is not None
+
+
+def refusal(field: str, char: str) -> bytes:
+    code = f"U+{ord(char):04X}"
+    error = {
+        "code": "invalid",
+        "message": f"{field}: contains a control or text-direction character ({code}); "
+        "remove it and send again",
+        "message_zh": f"{field}：含有控制字符或文字方向控制符（{code}），请删除后重新提交",
+        "field": field,
+    }
+    return json.dumps({"error": error}, ensure_ascii=False).encode()
+
+
+class TextGuardMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = _kind(scope) if scope["type"] == "http" else None
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        form = kind == "form"
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            body += message.get("body", b"")
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        if _suspect(body) or (form and b"%" in body):
+            try:
+                hit = first_forbidden(_form(body) if form else json.loads(body))
+            except ValueError:
+                hit = None  # not JSON: the route says so itself
+            if hit is not None:
+                await send_json(send, 422, refusal(*hit))
+                return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            try:
+                return next(replay)
+            except StopIteration:
+                return await receive()
+
+        await self.app(scope, replayed, send)
+
+
+def _kind(scope: Scope) -> str | None:
+    """ "json" or "form" (the mobile pages' posts) for a body this guard reads, else None."""
+    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+        return None
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            kind = value.split(b";")[0].strip().lower()
+            if kind == b"application/json" or kind.endswith(b"+json"):
+                return "json"
+            return "form" if kind == b"application/x-www-form-urlencoded" else None
+    return None
+
+
+def _form(body: bytes) -> dict[str, str]:
+    return dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8"))
