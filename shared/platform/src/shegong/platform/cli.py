@@ -59,7 +59,10 @@ app.add_typer(
     name="report",
 )
 
-DataDir = Annotated[Path, typer.Option("--data-dir", help="SQLite files, Redis AOF, logs")]
+DataDir = Annotated[
+    Path,
+    typer.Option("--data-dir", envvar="SHEGONG_DATA_DIR", help="SQLite files, Redis AOF, logs"),
+]
 
 
 def _platform(data_dir: Path, log_level: str = "INFO") -> Platform:
