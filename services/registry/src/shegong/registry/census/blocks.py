@@ -235,21 +235,25 @@ class BlockIndex:
             row = len(rows)
             rows.append(rec)
             nexts.extend(_NO_NEXT)
+        kinds, bits, at = _K, _DIGEST, row * _NK
         for kind, value in (*rec.blocks, ("n", rec.name)):
-            k = _K[kind]
+            k = kinds[kind]
             table = tables[k]
-            digest = hash(value) & _DIGEST
-            e = table.first(digest)
-            if e >= 0 and digest not in collided and _VALUE[kind](rows[table.heads[e]]) != value:
-                collided.add(digest)  # another value has this digest: kept apart from now on
+            digest = hash(value) & bits
             if digest in collided:
                 e = self._entry(k, value)
-            nexts[row * _NK + k] = -1
+            else:
+                e = table.first(digest)
+                if e >= 0 and _VALUE[kind](rows[table.heads[e]]) != value:
+                    collided.add(digest)  # another value has this digest: kept apart now
+                    e = self._entry(k, value)
+            nexts[at + k] = -1
             if e < 0:
                 table.add(digest, row)
             else:
-                nexts[table.tails[e] * _NK + k] = row
-                table.tails[e] = row
+                tails = table.tails
+                nexts[tails[e] * _NK + k] = row
+                tails[e] = row
                 table.counts[e] += 1
 
     def _delete(self, rec: _Rec) -> None:
@@ -325,7 +329,22 @@ class _KindView(Mapping[Any, "str | tuple[str, ...]"]):
         raise KeyError(key)
 
     def values(self) -> Iterator[str | tuple[str, ...]]:  # type: ignore[override]
-        return (self._bucket(e) for e in self._table.entries())
+        # One loop over the arrays (training walks every block of its kinds).
+        k, rows, nexts = self._k, self._index._rows, self._index._next
+        heads, counts = self._table.heads, self._table.counts
+        for e in range(len(counts)):
+            count = counts[e]
+            if not count:
+                continue
+            r = heads[e]
+            if count == 1:
+                yield rows[r].key
+                continue
+            keys = []
+            while r >= 0:
+                keys.append(rows[r].key)
+                r = nexts[r * _NK + k]
+            yield tuple(keys)
 
     def items(self) -> Iterator[tuple[Any, str | tuple[str, ...]]]:  # type: ignore[override]
         return ((self._key(e), self._bucket(e)) for e in self._table.entries())
