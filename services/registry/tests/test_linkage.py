@@ -555,7 +555,7 @@ def index_state(linker: Linker) -> dict[str, object]:
             for kind, values in blocks.items()
             for value, b in values.items()
         },
-        "names": {name: frozenset(keys) for name, keys in linker._name_view().items()},
+        "names": {name: frozenset(keys) for name, keys in linker._by_name.items()},
         "links": {key: frozenset(row[::2]) for key, row in linker._links.items()},
         "reviews": {key: frozenset(row[::2]) for key, row in linker._reviews.items()},
     }

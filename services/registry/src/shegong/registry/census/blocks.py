@@ -289,10 +289,10 @@ class BlockIndex:
         order they were made: what training walks, as a ``dict`` of dicts would give it."""
         return {kind: _KindView(self, _K[kind]) for kind in BLOCK_KINDS}
 
-    def _name_view(self) -> dict[str, list[str]]:
-        """Name → the records that carry it."""
-        view = _KindView(self, _K["n"])
-        return {view.value(e): self._keys(_K["n"], e) for e in self._tables[_K["n"]].entries()}
+    @property
+    def _by_name(self) -> Mapping[str, list[str]]:
+        """Name → the keys of the records that carry it, read-only."""
+        return _NameView(self)
 
 
 _NO_NEXT = array("i", [-1]) * _NK
@@ -348,3 +348,29 @@ class _KindView(Mapping[Any, "str | tuple[str, ...]"]):
 
     def items(self) -> Iterator[tuple[Any, str | tuple[str, ...]]]:  # type: ignore[override]
         return ((self._key(e), self._bucket(e)) for e in self._table.entries())
+
+
+class _NameView(Mapping[str, list[str]]):
+    """The records by name (each name's keys in the order they came)."""
+
+    def __init__(self, index: BlockIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, name: str) -> list[str]:
+        keys = self._index._named(name)
+        if not keys:
+            raise KeyError(name)
+        return keys
+
+    def __iter__(self) -> Iterator[str]:
+        view = _KindView(self._index, _NAMES)
+        return (view.value(e) for e in self._index._tables[_NAMES].entries())
+
+    def __len__(self) -> int:
+        return len(self._index._tables[_NAMES])
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:  # type: ignore[override]
+        # Walked, not looked up again: each name's entry is at hand.
+        view = _KindView(self._index, _NAMES)
+        for e in self._index._tables[_NAMES].entries():
+            yield view.value(e), self._index._keys(_NAMES, e)
