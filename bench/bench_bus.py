@@ -38,7 +38,20 @@ from shegong.kernel.events.relay import OutboxRelay
 from shegong.kernel.events.schema import metadata, projection_positions
 from shegong.kernel.events.store import Append, EventStore, EventStoreIdentity
 from shegong.kernel.ops.db import create_engine, reading
-from shegong.kernel.testing import TALLY_STREAM, Counted, TallyProjection, tally_rows
+from shegong.kernel.ops.redis_client import redis_client
+from shegong.kernel.testing import (
+    TALLY_STREAM,
+    BatchedTallyProjection,
+    Counted,
+    TallyProjection,
+    tally_rows,
+)
+
+# The consumer's read model: the kernel's tally writes per event (a SELECT and an UPDATE,
+# to show a duplicate), the batched tally writes a batch's counters once in ``flush`` as
+# a bulk read model does (the census, the registry's workers); both add, so either shows
+# an event applied twice or lost.
+READ_MODELS = {"tally": TallyProjection, "batched": BatchedTallyProjection}
 
 PRODUCER = "/shegong/tally/bench"
 COUNTERS = 1000
@@ -100,9 +113,9 @@ async def _consume(args: dict[str, Any], ready: Any, stop: Any, out: Any) -> Non
     producer = store_for(args["producer_url"])  # its feed, for a gap (there should be none)
     feeds = Feeds()
     feeds.add(PRODUCER, producer)
-    runner = ProjectionRunner(engine, TallyProjection(), feeds)
+    runner = ProjectionRunner(engine, READ_MODELS[args["read_model"]](), feeds)
     broker = RedisBroker(args["redis_url"], logger=None)
-    redis = Redis.from_url(args["redis_url"])
+    redis = redis_client(args["redis_url"])  # as a service's runtime makes it
     sub = StreamSubscription(
         broker,
         redis,
@@ -143,7 +156,8 @@ async def position(engine: Any) -> int:
 async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) -> int:
     n, prefix = args.events, f"bench-bus-{uuid.uuid4().hex[:10]}:"
     stream = TALLY_STREAM.stream_key(prefix)
-    redis = Redis.from_url(args.redis_url)
+    redis = redis_client(args.redis_url)  # the services' client (runtime.py), for the relay
+    plain = Redis.from_url(args.redis_url)  # raw redis-py, for the baseline
     store = store_for(producer_url)
     consumer_engine = create_engine(consumer_url)
     ctx = mp.get_context("spawn")
@@ -158,6 +172,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
                 "redis_url": args.redis_url,
                 "stream": stream,
                 "sub_batch": args.subscription_batch,
+                "read_model": args.read_model,
             },
             ready,
             stop,
@@ -199,7 +214,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
         applied = sum(a for _, a in rows.values())
         entry = (await redis.xrange(stream, count=1))[0][1]
         runs = [
-            await baseline(redis, f"{prefix}baseline", entry, n) for _ in range(args.baseline_runs)
+            await baseline(plain, f"{prefix}baseline", entry, n) for _ in range(args.baseline_runs)
         ]
         base = statistics.median(runs)
     finally:
@@ -210,6 +225,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
                 child.kill()
         await delete_prefix(redis, prefix)
         await redis.aclose()
+        await plain.aclose()
         await store.engine.dispose()
         await consumer_engine.dispose()
 
@@ -231,6 +247,7 @@ async def run(args: argparse.Namespace, producer_url: str, consumer_url: str) ->
             f"{'yes' if applied == n and len(rows) == COUNTERS else 'NO'} "
             f"({applied:,} applied, {len(rows):,} rows)",
         ),
+        ("read model", f"{args.read_model} ({READ_MODELS[args.read_model].__name__})"),
         ("database", args.database),
     ]
     width = max(len(k) for k, _ in table)
@@ -256,6 +273,13 @@ def main() -> int:
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument(
+        "--read-model",
+        choices=sorted(READ_MODELS),
+        default="tally",
+        help="tally: a SELECT and an UPDATE per event; batched: each batch's counters "
+        "written once (one INSERT and one UPDATE executemany per batch)",
+    )
     parser.add_argument(
         "--py-spy",
         metavar="PATH",

@@ -97,9 +97,9 @@ def main() -> None:
             by_name[f.name].append(f)
     table: defaultdict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
     for name, fs in by_name.items():
-        name_weight = linker._name_weight_of(name)
         for i, x in enumerate(fs):
             for y in fs[i + 1 :]:
+                name_weight = linker._pair_name_weight(name, x.key, y.key)
                 levels = compare_levels(x, y)
                 if veto(x, y, levels) or (x.id_hash and x.id_hash == y.id_hash):
                     continue

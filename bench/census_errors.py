@@ -64,7 +64,7 @@ def main() -> None:
 
     def weight(a: str, b: str) -> float:
         x, y = linker._recs[a], linker._recs[b]
-        name = linker._name_weight_of(x.name) if x.name == y.name else 0.0
+        name = linker._pair_name_weight(x.name, a, b) if x.name == y.name else 0.0
         return linker.model.weight(levels(a, b)[1], name)
 
     wrong: Counter[str] = Counter()

@@ -16,6 +16,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "examples" / "data"
 Up = Any  # conftest.Up: a running `shegong up` (its fixtures: platform, start_platform)
@@ -125,6 +127,32 @@ def test_imports_go_through_the_service_as_jobs_with_the_keys_actor(
     kinds = ("DepartmentRegistered", "WorkerRegistered")
     hrss_events = [e for e in events(up) if e["department"] == "hrss" and e["type"] in kinds]
     assert hrss_events and {e["actor"] for e in hrss_events} == {"人社-王科员"}
+
+    # A workbook with a sheet per district: every sheet read, the others listed.
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["每人一行"])
+    for district, person in (("双清区", "周一"), ("大祥区", "吴二")):
+        sheet = book.create_sheet(district)
+        sheet.append(["姓名", "工作单位"])
+        sheet.append([person, f"{district}社工站"])
+    book["大祥区"].append(["张" * 65, None])  # refused: named by its sheet and row
+    book.save(tmp_path / "分区花名册.xlsx")
+    multi = up.shegong(
+        "registry",
+        "import-roster",
+        "--department",
+        "hrss",
+        "--key",
+        hrss,
+        "--no-wait",
+        str(tmp_path / "分区花名册.xlsx"),
+    )
+    assert multi.returncode == 0, multi.stdout + multi.stderr
+    assert "rows read 3 · new 2" in multi.stdout, multi.stdout
+    assert "sheets read 已读取工作表: 双清区、大祥区" in multi.stdout, multi.stdout
+    assert "sheets skipped" in multi.stdout and "填表说明" in multi.stdout
+    assert "大祥区 3" in multi.stdout  # the refused row, by sheet and row
 
     # Every row refused: a failure (exit 1); a file that is no table: refused (exit 1).
     bad = write(tmp_path / "bad.csv", ROSTER_HEAD + "X-1,,,社工大师,2024-02-30\n")  # no name

@@ -3,8 +3,11 @@ register; unmet needs; the suggestion to make a programme when a need repeats.""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import openpyxl
 
 from .conftest import COMMUNITY, SAME_STREET
 
@@ -158,3 +161,29 @@ async def test_a_needs_survey_below_a_title_is_read_and_one_without_its_columns_
     error = resp.json()["error"]
     assert error["field"] == "file" and "needs (服务需求)" in error["message"]
     assert "缺少必填列“服务需求”" in error["message_zh"]
+
+
+async def test_a_needs_survey_with_a_sheet_per_street_reads_every_sheet(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    m = await start_matching(sqlite_url)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["每户一行"])
+    east = book.create_sheet("永定路街道")
+    east.append(["区县", "街道", "社区", "户号", "服务对象", "服务需求"])
+    east.append(["安定区", "永定路街道", "东关社区", "3-501", "一老", "助餐"])
+    west = book.create_sheet("中华路街道")  # the columns in another order
+    west.append(["服务需求", "户号", "服务对象", "社区", "街道", "区县"])
+    west.append(["课后托管", "8-1", "一小", "北街社区", "中华路街道", "安定区"])
+    west.append(["理发", "8-2", "一残", "北街社区", "中华路街道", "安定区"])
+    out = io.BytesIO()
+    book.save(out)
+    resp = await m.client.post(
+        "/imports/needs-survey", files={"file": ("需求调查.xlsx", out.getvalue())}
+    )
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert (report["rows_read"], report["recorded"]) == (3, 2)
+    (bad,) = report["rejected"]
+    assert (bad["sheet"], bad["row"], bad["field"]) == ("中华路街道", 3, "needs")

@@ -487,12 +487,16 @@ async def test_indicators_count_a_likely_queued_pair_as_one_person_until_a_clerk
     # belongs to a second person who holds no post, so nobody is certified.
     assert (best["professionals"], best["certified"], best["newly_certified"]) == (1, 1, 1)
     assert (linked["professionals"], linked["certified"], linked["newly_certified"]) == (1, 0, 0)
+    # Nobody is left out of every figure for want of a hire date while the pair counts as
+    # one; linked only, 赵明's record (no hire date) employs nobody, and the answer says so.
+    assert (best["without_employment"], linked["without_employment"]) == (0, 1)
     table = (await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})).text
     assert table.splitlines()[0].startswith("口径：最佳估计") and "1 of 1 pairs" in table
     linked_table = await c.get(
         "/indicators/workforce", params={"year": 2024, "format": "table", "basis": "linked"}
     )
     assert linked_table.text.splitlines()[0].startswith("口径：已确认链接")
+    assert linked_table.text.splitlines()[1].startswith("注意：1 人没有同时填写工作单位和入职日期")
     bad = {"year": 2024, "basis": "guess"}
     assert (await c.get("/indicators/workforce", params=bad)).status_code == 422
 
@@ -513,6 +517,7 @@ async def test_indicators_count_a_likely_queued_pair_as_one_person_until_a_clerk
     assert (await indicators(basis="linked"))["certified"] == 0
     table = (await c.get("/indicators/workforce", params={"year": 2024, "format": "table"})).text
     assert "口径" not in table
+    assert table.startswith("注意：1 人") and "1 person has no record with both" in table
 
 
 async def test_expert_pool_admits_only_intermediate_or_above(city) -> None:

@@ -113,17 +113,22 @@ def test_different_valid_ids_never_merge_even_when_everything_else_matches() -> 
     linker.add(wang_wei("mz:1", ID_A))
     linker.add(wang_wei("rs:1", ID_B))
     assert not same_person(linker, "mz:1", "rs:1")
-    # A record without an ID that matches both equally joins neither: a clerk decides.
+    # A record without an ID that matches both equally joins neither: a clerk decides,
+    # asked once ("which one?"), not once per candidate.
     out = linker.add(wang_wei("jy:1", None))
     assert not same_person(linker, "mz:1", "rs:1")
     assert not same_person(linker, "jy:1", "mz:1")
     assert not same_person(linker, "jy:1", "rs:1")
     queued = {(d.a, d.b) for d in out if isinstance(d, Review) and "matches as well" in d.reason}
-    assert queued == {("jy:1", "mz:1"), ("jy:1", "rs:1")}
+    assert queued == {("jy:1", "mz:1")}  # equals: the first by key
     assert {(r.a, r.b) for r in linker.review_queue()} == queued
-    # Once a clerk says which one it is, the other can never have it.
-    linker.decide("jy:1", "rs:1", same=True, by="clerk-1")
+    # The clerk's "not the first": the other is no longer contested, and has it.
+    linker.decide("jy:1", "mz:1", same=False, by="clerk-1")
     assert same_person(linker, "jy:1", "rs:1") and not same_person(linker, "jy:1", "mz:1")
+    assert linker.review_queue() == []
+    # Once a clerk says which one it is, the other can never have it.
+    linker.decide("jy:1", "mz:1", same=True, by="clerk-1")
+    assert same_person(linker, "jy:1", "mz:1") and not same_person(linker, "jy:1", "rs:1")
 
 
 def test_a_record_joins_the_person_it_matches_far_better_than_a_namesake() -> None:
@@ -935,3 +940,89 @@ def test_an_office_number_written_for_a_units_staff_weighs_as_shared() -> None:
     office_weight = first._phone_weight_of(first._recs["disabled:0"].phone)
     assert office_weight is not None
     assert office_weight < own[0].evidence["phone"]["weight"] - 5
+
+
+def _name_weight_of_link(linker: Linker, key: str) -> float:
+    """The name's weight on the links that hold ``key`` in its person (one value)."""
+    (weight,) = {float(link.evidence["name"]["weight"]) for link in linker.links(key)}
+    return weight
+
+
+def test_a_bare_record_beside_the_only_other_holder_of_its_name_weighs_its_base_rate() -> None:
+    # 梁琳梅 on three records of one ID number, and a list's bare row (name, sex, village):
+    # nobody else carries the name, so the name weighs its base rate (the model's floor),
+    # not its count in the census (four records, less a person's mean two).
+    from shegong.registry.census.model import DEFAULT_MODEL
+
+    where = {"community": "东关社区", "county": None, "township": None}
+    person = [
+        rec("rs:1", "梁琳梅", id_number=ID_A, **where),
+        rec("rs:2", "梁琳梅", id_number=ID_A),
+        rec("sw:1", "梁琳梅", id_number=ID_A, phone="13912345678", **where),
+    ]
+    bare = rec("tw:1", "梁琳梅", sex="male", **where)
+    # Another holder of the name: an ID of its own, and a bare row elsewhere.
+    others = [
+        rec("gh:1", "梁琳梅", id_number=ID_B, phone="13700000001", community="西关社区"),
+        rec("fl:1", "梁琳梅", sex="male", community="西关社区", county=None, township=None),
+    ]
+    floor = DEFAULT_MODEL.name_weight_apart(0.0, False)
+    counted = DEFAULT_MODEL.name_weight(4, False)
+    assert floor > counted + 2
+
+    for ordered in ([*person, bare], [bare, *person[::-1]]):
+        linker = Linker()
+        for record in ordered:
+            linker.add(record)
+        assert same_person(linker, "tw:1", "rs:1")
+        assert _name_weight_of_link(linker, "tw:1") == pytest.approx(floor, abs=0.01)
+        for record in others:
+            linker.add(record)
+        # Another person carries the name now: its count decides again, for every pair.
+        assert _name_weight_of_link(linker, "tw:1") < floor - 1
+        alone = Linker()
+        for record in [*others, bare, *person][::-1]:
+            alone.add(record)
+        assert partition(alone) == partition(linker)
+        assert _name_weight_of_link(alone, "tw:1") == _name_weight_of_link(linker, "tw:1")
+
+
+def test_two_anchored_namesakes_apart_are_weighed_by_the_name_count() -> None:
+    # An ID's records and a phone's records of one name: two holders the census sees,
+    # each on its own, so neither pair between them gets the name's base rate.
+    from shegong.registry.census.namesakes import anchor_groups, sole_holders
+    from shegong.registry.census.scoring import _Rec
+
+    recs = [
+        _Rec(rec("rs:1", "梁琳梅", id_number=ID_A)),
+        _Rec(rec("sw:1", "梁琳梅", id_number=ID_A, phone="13912345678")),
+        _Rec(rec("jy:1", "梁琳梅", phone="13800000002")),
+        _Rec(rec("tw:1", "梁琳梅", phone="13800000002", sex="male")),
+        _Rec(rec("fl:1", "梁琳梅", sex="male")),
+    ]
+    groups = anchor_groups(recs)
+    assert groups["rs:1"] == groups["sw:1"] == ("rs:1", 2)
+    assert groups["jy:1"] == groups["tw:1"] == ("jy:1", 2)
+    assert groups["fl:1"] == ("fl:1", 1)
+    rs, _, jy, _, fl = recs
+    assert not sole_holders(groups, 5, rs, jy)  # both anchored
+    assert not sole_holders(groups, 5, rs, fl)  # the phone's group holds the name too
+    assert sole_holders(anchor_groups([rs, fl]), 2, rs, fl)
+
+
+def test_a_record_without_a_county_takes_the_one_its_employer_names() -> None:
+    # 人社's certificate list has no county column, but its employer's name says 陆良县:
+    # beside a namesake listed under 沾益区 that is another county; under 陆良县, the same.
+    cert = rec("rs:1", "张强伟", sex="male", org="陆良县光荣院", county=None, township=None)
+    there = rec("yj:1", "张强伟", sex="male", county="沾益区", township=None)
+    here = rec("yj:2", "张强伟", sex="male", county="陆良县", township=None)
+    far, near = compare(cert, there), compare(cert, here)
+    assert far is None or far.evidence["region"]["level"] == "else"
+    assert near is not None and near.evidence["region"]["level"] == "county"
+    assert far is None or far.score < near.score
+    # Words for an area that is no district (社区, 景区, 校区) name no county.
+    from shegong.registry.census.comparison import Features
+
+    for org in ("城关社区居委会", "风景区管理局", "东校区后勤处"):
+        assert Features(rec("rs:2", "张强伟", org=org, county=None)).county is None
+    assert Features(rec("rs:3", "张强伟", org="曲靖市麒麟区第一中学", county=None)).county == "麒麟"

@@ -147,6 +147,23 @@ def test_header_variants_and_wan_unit_column() -> None:
     assert parse.columns["urban_population"] == "城镇常住人口（万人）"
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["县（市、区）", "乡镇名称", "村（居）委会", "常住人口数"],
+        ["县市区", "街道办事处", "行政村", "城镇常住人口数量"],
+        ["区县名称", "所在乡镇（街道）", "村(社区)名称", "城镇常住人口"],
+    ],
+)
+def test_a_region_list_headed_as_rosters_head_a_place(header: list[str]) -> None:
+    """A statistics office heads its list as the departments head their rosters: the
+    place's columns are read in the words every importer reads."""
+    data = csv_bytes([["安定区", "永定路街道", "东关社区", "12000"]], header=header)
+    parse = parse_regions(data, "r.csv")
+    assert parse.rejections == [] and parse.ignored_columns == ()
+    assert populations(parse)["安定区/永定路街道/东关社区"] == 12_000
+
+
 def test_names_are_normalised_into_codes() -> None:
     data = csv_bytes(
         [[" 安定区 ", "永定路　街道", "东关社区", "1"], ["安定区", "永定路街道", "", ""]]

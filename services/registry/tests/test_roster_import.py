@@ -497,6 +497,9 @@ async def test_rows_without_a_record_id_under_one_id_number_are_records_of_their
     report = await import_roster(c, csv_bytes(rows))
     assert (report["new"], report["rejected"]) == (2, [])
     assert [w["row"] for w in report["warnings"]] == [3, 4]
+    # The clerk is told what the rows shared: the ID number, there being no 记录编号.
+    assert report["warnings"][0]["warning"].startswith("id_number: same ID number (no 记录编号")
+    assert "身份证号（无记录编号列）：与第 2 行相同" in report["warnings"][0]["warning"]
     events = await events_after(c)
     levels = sorted(e["data"]["level"] for e in events if e["type"] == "WorkerCertified")
     assert levels == ["assistant", "intermediate"]
@@ -859,3 +862,45 @@ async def test_changed_id_number_is_not_written_to_the_vault(registry) -> None:
     report = await import_roster(c, csv_bytes([newcomer]))
     assert report["rejected"] == [] and report["new"] == 1
     assert report["warnings"][0]["warning"].startswith("id_number:")
+
+
+# --- a workbook with a sheet per district ------------------------------------------------------
+
+
+async def test_a_workbook_of_district_sheets_stores_every_row(registry) -> None:
+    """Every district sheet's rows are stored (a refused row 3 on one sheet does not take row
+    3 of another with it); 填表说明 and 汇总 are listed as skipped; the same name-only row
+    on two sheets is two records; the same file again changes nothing."""
+    c = registry.client
+    book = openpyxl.Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["填表说明：每人一行，身份证号码按文本填写"])
+    first = book.create_sheet("双清区")
+    for values in (["双清区花名册"], HEADER, ZHANG, row(name="张" * 65), row(name="陈静")):
+        first.append(values)
+    # another order of the columns, and fewer of them
+    second = book.create_sheet("大祥区")
+    second.append(["岗位类别", "姓名", "身份证号", "备注"])
+    second.append(["社区工作者", "李娜", ID_LI, "调入"])
+    second.append(["社区工作者", "王芳", ID_WANG, None])
+    second.append([None, "陈静", None, None])
+    book.create_sheet("汇总").append(["区县", "人数"])
+    book["汇总"].append(["双清区", 3])
+    out = io.BytesIO()
+    book.save(out)
+
+    report = await import_roster(c, out.getvalue(), filename="roster.xlsx")
+    assert report["sheets"] == ["双清区", "大祥区"]
+    assert report["skipped_sheets"] == ["填表说明", "汇总"]
+    assert (report["rows_read"], report["new"], report["rejected_rows"]) == (6, 5, 1)
+    assert [(r["sheet"], r["row"], r["field"]) for r in report["rejected"]] == [
+        ("双清区", 4, "name")
+    ]
+    events = await events_after(c)
+    names = sorted(e["data"]["name"] for e in events if e["type"] == "WorkerRegistered")
+    assert names == sorted(["张伟", "陈静", "李娜", "王芳", "陈静"])
+    li = next(e["data"] for e in events if e["data"].get("name") == "李娜")
+    assert li["post"] == "community_worker" and li["id_number_masked"] == masked_id(ID_LI)
+
+    again = await import_roster(c, out.getvalue(), filename="roster.xlsx")
+    assert (again["new"], again["changed"], again["unchanged"], again["events"]) == (0, 0, 5, 0)

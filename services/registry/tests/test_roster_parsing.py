@@ -258,6 +258,37 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
     assert result.columns["name"] == "人员姓名" and result.columns[field] == header
 
 
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("医疗机构名称", "organization"),
+        ("服务组织", "organization"),
+        ("用人单位", "organization"),
+        ("派驻机构", "organization"),
+        ("教职工编号", "record_id"),
+        ("队员编号", "record_id"),
+        ("社工ID", "record_id"),
+    ],
+)
+def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, field: str) -> None:
+    """No alias lists every unit a department works in, nor every staff number's name: a
+    header ending in 单位 / 机构 / 组织 is the person's unit, one ending in 编号 after a
+    person's role is the record's key."""
+    result = parse_csv([["姓名", header], ["张三", "市第一人民医院"]])
+    assert result.columns[field] == header
+
+
+@pytest.mark.parametrize(
+    "header", ["发证机构", "主管单位", "原工作单位", "帮扶单位", "联系人单位", "单位编号", "编号"]
+)
+def test_a_unit_that_is_not_the_persons_own_or_a_bare_number_is_left_out(header: str) -> None:
+    """The unit that issued a certificate, supervises the employer, or employed the person
+    before, and a number that is not the person's record, are no field of the row."""
+    result = parse_csv([["姓名", header], ["张三", "市民政局"]])
+    assert result.ignored_columns == (header,)
+    assert result.rows[0].organization is None and result.rows[0].record_id is None
+
+
 @pytest.mark.parametrize("header", ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名"])
 def test_a_role_before_the_name_header_is_still_the_name(header: str) -> None:
     assert parse_csv([["序号", header], ["1", "张三"]]).rows[0].name == "张三"
@@ -492,6 +523,8 @@ def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> N
         ("11010519491231002x", "11010519491231002X"),
         (" 1101 0519 4912 3100 2X ", "11010519491231002X"),
         ("'11010519491231002X", "11010519491231002X"),
+        # written by a program as a number's text (pandas: a 15-digit number is a float)
+        ("110105491231002.0", "11010519491231002X"),
     ],
 )
 def test_old_lowercase_and_spaced_ids_parse(raw: str, number: str) -> None:
@@ -750,3 +783,144 @@ def test_a_report_never_quotes_a_whole_id_number_or_phone_from_a_shifted_column(
     assert any(w.startswith("hired_on:") for w in warnings)
     for whole in (number, "13812345678", "138 1234 5678"):
         assert whole not in repr(warnings), warnings
+
+
+def test_an_expert_list_headed_as_the_association_heads_it() -> None:
+    """专家姓名 / 公民身份号码 / 聘任日期: the expert pool reads a person's columns in the
+    words the roster import reads (one vocabulary), and its own date's usual names."""
+    from shegong.registry.imports.expert_pool import parse_expert_pool
+
+    number = "110101198001010010"  # a valid check character
+    data = f"专家库名单\n序号,专家姓名,公民身份号码,聘任日期\n1,邓丽华,{number},2023-01-01\n"
+    parsed = parse_expert_pool(data.encode(), "专家库.csv")
+    assert [(r.name, r.id_number.number, r.admitted_on) for r in parsed.rows] == [
+        ("邓丽华", number, datetime.date(2023, 1, 1))
+    ]
+    assert parsed.rejections == [] and parsed.ignored_columns == ("序号",)
+
+
+# --- a workbook of several sheets (a sheet per 区县) ----------------------------------------
+
+
+def workbook(sheets: dict[str, list[list[Any]]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in rows:
+            sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_every_district_sheet_of_a_roster_is_read() -> None:
+    data = workbook(
+        {
+            "双清区": [["姓名", "身份证号码"], ["张三", make_id(seq=123)]],
+            "大祥区": [["姓名", "身份证号码"], ["李四", make_id(seq=125)], ["王五", ""]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [(r.sheet, r.row_number, r.name) for r in result.rows] == [
+        ("双清区", 2, "张三"),
+        ("大祥区", 2, "李四"),
+        ("大祥区", 3, "王五"),
+    ]
+    assert (result.rows_read, result.sheets, result.skipped_sheets) == (
+        3,
+        ("双清区", "大祥区"),
+        (),
+    )
+
+
+def test_instructions_in_front_and_totals_behind_are_skipped_and_listed() -> None:
+    data = workbook(
+        {
+            "填表说明": [["填表说明"], ["1. 每人一行"], ["2. 身份证号码按文本格式填写"]],
+            "双清区": [["双清区社会工作者花名册"], ["姓名", "性别"], ["张三", "男"]],
+            "大祥区": [["姓名", "性别"], ["李四", "女"]],
+            "汇总": [["区县", "人数"], ["双清区", 1], ["大祥区", 1], ["合计", 2]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [(r.sheet, r.row_number, r.name) for r in result.rows] == [
+        ("双清区", 3, "张三"),
+        ("大祥区", 2, "李四"),
+    ]
+    assert result.sheets == ("双清区", "大祥区")
+    assert result.skipped_sheets == ("填表说明", "汇总")
+    assert result.sheet == "双清区" and result.header_row == 2
+
+
+def test_each_sheet_is_read_by_its_own_column_order() -> None:
+    data = workbook(
+        {
+            "甲": [["姓名", "手机号", "入职日期"], ["张三", "13812345678", "2024-03-01"]],
+            "乙": [
+                ["入职日期", "备注", "出生年月", "手机号码", "姓名"],
+                [datetime.date(2023, 5, 6), "调入", "1990.02", "13987654321", "李四"],
+            ],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert not result.rejections
+    zhang, li = result.rows
+    assert (zhang.name, zhang.phone, zhang.hired_on) == (
+        "张三",
+        "13812345678",
+        datetime.date(2024, 3, 1),
+    )
+    assert (li.name, li.phone, li.hired_on, li.birth_date) == (
+        "李四",
+        "13987654321",
+        datetime.date(2023, 5, 6),
+        datetime.date(1990, 2, 1),
+    )
+    # 出生年月 on sheet 乙 asks for the month: no warning there, as for a single sheet
+    assert li.warnings == () and result.ignored_columns == ("备注",)
+
+
+def test_a_bad_cell_on_the_second_sheet_names_its_sheet_and_row() -> None:
+    too_long = "张" * 65
+    data = workbook(
+        {
+            "双清区": [["姓名", "手机号"], ["张三", "13812345678"], ["赵六", "13812345679"]],
+            "大祥区": [["手机号", "姓名"], ["13987654321", "李四"], ["13987654322", too_long]],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [r.name for r in result.rows] == ["张三", "赵六", "李四"]
+    (rejection,) = result.rejections
+    assert (rejection.sheet, rejection.row_number, rejection.field) == ("大祥区", 3, "name")
+    report = rejection.report()
+    assert (report["sheet"], report["row"]) == ("大祥区", 3)
+    assert "64" in report["reason"] and "姓名" in report["reason_zh"]
+    # row 3 of 双清区 is not the refused row 3 of 大祥区
+    assert result.rejected_rows == 1
+
+
+def test_one_sheet_read_names_no_sheet_on_its_rows() -> None:
+    data = workbook({"花名册": [["姓名"], ["张三"]], "汇总": [["人数"], [1]]})
+    result = parse_roster(data, "x.xlsx")
+    assert [r.sheet for r in result.rows] == [None]
+    assert (result.sheets, result.skipped_sheets) == (("花名册",), ("汇总",))
+    assert parse_csv([["姓名"], ["张三"]]).sheets == ()
+
+
+def test_record_keys_without_a_record_id_are_distinct_across_sheets_and_stable() -> None:
+    from shegong.registry.application.roster_rows import content_fingerprint, record_key
+
+    same = [["姓名", "工作单位"], ["张三", "阳光社工站"]]
+    rows = parse_roster(workbook({"双清区": same, "大祥区": same}), "x.xlsx").rows
+    keys = [record_key(r) for r in rows]
+    assert len(set(keys)) == 2  # two 张三, one in each district
+    again = parse_roster(workbook({"双清区": same, "大祥区": same}), "x.xlsx").rows
+    assert [record_key(r) for r in again] == keys
+    # where a row is, is not its content; a single sheet's key is what it always was
+    assert content_fingerprint(rows[0]) == content_fingerprint(rows[1])
+    (alone,) = parse_roster(workbook({"双清区": same}), "x.xlsx").rows
+    assert record_key(alone) == "name:张三|||阳光社工站"
+    with_id = [["姓名", "身份证号"], ["张三", make_id()]]
+    by_id = parse_roster(workbook({"甲": with_id, "乙": with_id}), "x.xlsx").rows
+    assert record_key(by_id[0]) == record_key(by_id[1]) == f"id:{make_id()}"

@@ -105,13 +105,25 @@ def test_a_blank_date_is_none(cell: object) -> None:
         (dt.time(9, 2), dt.datetime(2024, 3, 1, 9, 2)),
         (dt.datetime(2024, 3, 1, 9, 2), dt.datetime(2024, 3, 1, 9, 2)),
         (45352.5, dt.datetime(2024, 3, 1, 12, 0)),
+        # spoken and 12-hour clocks: WPS writes 上午/下午, clerks type 点/分
+        ("上午8:55", dt.datetime(2024, 3, 1, 8, 55)),
+        ("下午2:30", dt.datetime(2024, 3, 1, 14, 30)),
+        ("2024年3月1日 下午2点30分", dt.datetime(2024, 3, 1, 14, 30)),
+        ("8时5分", dt.datetime(2024, 3, 1, 8, 5)),
+        ("9点", dt.datetime(2024, 3, 1, 9, 0)),
+        ("晚上7点半", dt.datetime(2024, 3, 1, 19, 30)),
+        ("中午12:30", dt.datetime(2024, 3, 1, 12, 30)),
+        ("2024-03-01 2:30 PM", dt.datetime(2024, 3, 1, 14, 30)),
+        ("12:05 am", dt.datetime(2024, 3, 1, 0, 5)),
     ],
 )
 def test_a_date_and_time(cell: object, expected: dt.datetime) -> None:
     assert parse_moment(cell, MARCH_1) == expected  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cell", ["下午", "25:00", "9:61", "2024-03-01 24:00", "2024-02-30 9:00"])
+@pytest.mark.parametrize(
+    "cell", ["下午", "25:00", "9:61", "2024-03-01 24:00", "2024-02-30 9:00", "8点60分", "点"]
+)
 def test_a_time_that_is_not_one_is_refused(cell: str) -> None:
     with pytest.raises(CellError) as err:
         parse_moment(cell, MARCH_1)

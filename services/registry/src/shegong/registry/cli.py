@@ -136,7 +136,7 @@ def import_regions(
     """Load the region tree with urban population (区县, 乡镇街道, 社区村, 城镇常住人口)."""
     api = _registry(url, key, data_dir)
     report = run_import(api, "/imports/regions", f"importing {file.name}", **_upload(file))
-    rejected = len({r["row"] for r in report["rejected"]})
+    rejected = report.get("rejected_rows", len({r["row"] for r in report["rejected"]}))
     out.print(
         f"rows read {report['rows_read']:,} · regions {report['nodes']:,} · new "
         f"{report['new']:,} · changed {report['changed']:,} · unchanged {report['unchanged']:,}"
@@ -154,7 +154,7 @@ def import_expert_pool(
     社会工作师 (intermediate) on the admission date is refused, with the reason."""
     api = _registry(url, key, data_dir)
     report = run_import(api, "/imports/expert-pool", f"importing {file.name}", **_upload(file))
-    rejected = len({r["row"] for r in report["rejected"]})
+    rejected = report.get("rejected_rows", len({r["row"] for r in report["rejected"]}))
     out.print(
         f"rows read {report['rows_read']:,} · admitted {report['admitted']:,} · already in the "
         f"pool {report['unchanged']:,} · rejected rows {rejected:,}"
@@ -171,11 +171,19 @@ def print_report(report: dict[str, Any]) -> None:
         f"{report['changed']:,} · unchanged {report['unchanged']:,} · rejected rows "
         f"{report['rejected_rows']:,} · events {report['events']:,}"
     )
+    if len(report.get("sheets") or ()) > 1 or report.get("skipped_sheets"):
+        out.print(f"sheets read 已读取工作表: {'、'.join(report.get('sheets') or ()) or '-'}")
+    if report.get("skipped_sheets"):
+        out.print(
+            "sheets skipped (no 姓名 header row) 未读取（无“姓名”表头）: "
+            + "、".join(report["skipped_sheets"])
+        )
     if report.get("ignored_columns"):
         out.print(f"ignored columns: {', '.join(report['ignored_columns'])}")
     rejections_table(report["rejected"])
     for w in report.get("warnings", [])[:50]:
-        out.print(f"  row {w['row']}: {w['warning']}")
+        sheet = f"{w['sheet']} " if w.get("sheet") else ""
+        out.print(f"  {sheet}row {w['row']}: {w['warning']}")
 
 
 # --- the census ---------------------------------------------------------------------------

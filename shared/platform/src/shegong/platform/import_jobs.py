@@ -91,7 +91,8 @@ def rejections_table(rejected: list[dict[str, Any]], with_name: bool = False) ->
     for r in rejected[:200]:
         name = [r.get("name") or ""] if with_name else []
         reason = f"{r['reason']} / {r.get('reason_zh') or ''}"
-        table.add_row(str(r["row"]), *name, r.get("field") or "", reason)
+        row = f"{r['sheet']} {r['row']}" if r.get("sheet") else str(r["row"])
+        table.add_row(row, *name, r.get("field") or "", reason)
     out.print(table)
     if len(rejected) > 200:
         out.print(f"… and {len(rejected) - 200} more")

@@ -359,6 +359,14 @@ class WorkforceIndicators(BaseModel):
     review: PendingReview
     senior: int
     urban_population: int | None
+    without_employment: int | None = Field(
+        0,
+        description=(
+            "persons in the whole census with no record naming both an organisation and"
+            " a hire date (入职日期): no roster says they work, so none of them is"
+            " counted active on any day (a certificate list alone does not employ)"
+        ),
+    )
     year: int
 
 

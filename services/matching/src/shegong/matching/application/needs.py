@@ -23,14 +23,20 @@ from shegong.contracts.matching import NeedRecorded, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets import Cell, CellError, HeadedSheet, cell_text, read_headed
+from shegong.kernel.data.sheets.vocabulary import (
+    COMMUNITY_HEADERS,
+    COUNTY_HEADERS,
+    TOWNSHIP_HEADERS,
+)
 from shegong.kernel.events.store import Append, CommandContext, EventStore
 from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import needs, programmes, requests
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "county": ("区县", "county"),
-    "township": ("街道", "乡镇街道", "street", "township"),
-    "community": ("社区", "社区村", "community"),
+    # a place in the words every importer reads, this survey's own label first
+    "county": ("区县", *COUNTY_HEADERS),
+    "township": ("街道", *TOWNSHIP_HEADERS, "street"),
+    "community": ("社区", *COMMUNITY_HEADERS),
     "household": ("户", "户号", "住户", "household"),
     "target_group": ("服务对象", "对象类别", "target_group"),
     "needs": ("服务需求", "需求", "needs"),
@@ -69,7 +75,7 @@ class NeedsImporter:
         parsed: list[tuple[int, dict[str, Any]]] = []
         for number, cells in sheet.rows:
             report.rows_read += 1
-            parsed.extend(_parse_row(number, cells, sheet.columns, report))
+            parsed.extend(_parse_row(number, cells, sheet.columns, report, sheet.row_sheet))
         async with self.store.transaction(ctx) as tx:
             await tx.lock()
             known = {
@@ -103,7 +109,11 @@ class NeedsImporter:
 
 
 def _parse_row(
-    number: int, cells: Sequence[Cell], header: dict[str, int], report: SurveyReport
+    number: int,
+    cells: Sequence[Cell],
+    header: dict[str, int],
+    report: SurveyReport,
+    sheet: str | None = None,  # the row's sheet, when the workbook had more than one read
 ) -> list[tuple[int, dict[str, Any]]]:
     def cell(key: str) -> str:
         i = header.get(key)
@@ -113,6 +123,7 @@ def _parse_row(
         # Quoted cells never show a whole ID number or phone (a shifted column).
         report.rejected.append(
             {
+                **({"sheet": sheet} if sheet is not None else {}),
                 "row": number,
                 "field": field_name,
                 "reason": redact_numbers(reason),

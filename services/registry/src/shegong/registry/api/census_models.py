@@ -246,4 +246,10 @@ class WorkforceIndicators(ApiModel):
         "counted as one person until a clerk decides; linked (已确认): linked persons only"
     )
     review: PendingReview
+    without_employment: int = Field(
+        0,
+        description="persons in the whole census with no record naming both an organisation "
+        "and a hire date (入职日期): no roster says they work, so none of them is counted "
+        "active on any day (a certificate list alone does not employ)",
+    )
     as_of: CensusAsOf

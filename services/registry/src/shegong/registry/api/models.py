@@ -95,6 +95,9 @@ class RegionRow(row_model(regions)):  # type: ignore[misc]
 class RejectedField(ApiModel):
     """One bad field of a refused row (never a whole ID number or phone)."""
 
+    sheet: str | None = Field(
+        None, description="The row's sheet (工作表), when the workbook had more than one read"
+    )
     row: int
     field: str | None
     value: str | None
@@ -105,6 +108,9 @@ class RejectedField(ApiModel):
 class RowWarning(ApiModel):
     """A kept row's note, in English and Chinese."""
 
+    sheet: str | None = Field(
+        None, description="The row's sheet (工作表), when the workbook had more than one read"
+    )
     row: int
     warning: str
 
@@ -129,6 +135,16 @@ class RosterImported(ApiModel):
         None,
         description="The workbook's sheet read (读取的工作表) when it was not the first: "
         "the first sheet with a 姓名 header row",
+    )
+    sheets: list[str] = Field(
+        [],
+        description="The workbook's sheets read (读取的工作表): every sheet with a 姓名 "
+        "header row, in order",
+    )
+    skipped_sheets: list[str] = Field(
+        [],
+        description="The workbook's sheets not read (未读取的工作表): without a 姓名 header "
+        "row (填表说明, 汇总, a chart)",
     )
 
 

@@ -21,7 +21,7 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.registry.census import review as census_review
 from shegong.registry.census.tables import certificates, records
-from shegong.registry.imports.expert_pool import parse_expert_pool
+from shegong.registry.imports.expert_pool import ExpertRow, parse_expert_pool
 
 MIN_EXPERT_LEVEL = CertificateLevel.INTERMEDIATE
 
@@ -97,7 +97,8 @@ class ExpertPoolReport:
     events: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
+        rows = {(r.get("sheet"), r["row"]) for r in self.rejected}  # a sheet's row
+        return {**self.__dict__, "rejected_rows": len(rows)}
 
 
 class ExpertPoolImporter:
@@ -122,9 +123,11 @@ class ExpertPoolImporter:
                 id_hash = self.hasher.id_number(row.id_number.number)
 
                 def refuse(
-                    field_name: str, reason: str, reason_zh: str, n: int = row.row_number
+                    field_name: str, reason: str, reason_zh: str, row: ExpertRow = row
                 ) -> None:
-                    rejected.append(RowRejection(n, field_name, None, reason, reason_zh))
+                    rejected.append(
+                        RowRejection(row.row_number, field_name, None, reason, reason_zh, row.sheet)
+                    )
 
                 if id_hash in seen:
                     refuse(
@@ -205,5 +208,6 @@ class ExpertPoolImporter:
                 )
                 report.admitted += 1
             report.events = len(tx.appended)
-        report.rejected = [r.report() for r in sorted(rejected, key=lambda r: r.row_number)]
+        rejected.sort(key=lambda r: (r.sheet or "", r.row_number))
+        report.rejected = [r.report() for r in rejected]
         return report

@@ -21,7 +21,8 @@ class RegionImportReport:
     events: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
+        rows = {(r.get("sheet"), r["row"]) for r in self.rejected}  # a sheet's row
+        return {**self.__dict__, "rejected_rows": len(rows)}
 
 
 class RegionImporter:

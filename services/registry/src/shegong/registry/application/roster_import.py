@@ -25,7 +25,9 @@ from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
 from shegong.registry.application.roster_rows import (
     RosterRows,
+    at,
     content_fingerprint,
+    place,
     record_key,
     registered_ids,
 )
@@ -54,10 +56,26 @@ class ImportReport:
     ignored_columns: list[str] = field(default_factory=list)
     events: int = 0
     last_position: int | None = None
-    sheet: str | None = None  # the workbook's sheet read, when it was not the first
+    sheet: str | None = None  # the workbook's (first) sheet read, when it was not the first
+    sheets: list[str] = field(default_factory=list)  # the workbook's sheets read
+    skipped_sheets: list[str] = field(default_factory=list)  # without a 姓名 header row
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "rejected_rows": len({r["row"] for r in self.rejected})}
+        return {**self.__dict__, "rejected_rows": _rejected_rows(self.rejected)}
+
+
+def _rejected_rows(rejected: list[dict[str, Any]]) -> int:
+    """Rows refused: a row is its sheet's (a workbook of more than one sheet read)."""
+    return len({(r.get("sheet"), r["row"]) for r in rejected})
+
+
+# What a row's record key was made of (roster_rows.record_key), for the clerk: a file
+# without 记录编号 keys its rows by the ID number, or by name, birth date, phone and unit.
+_KEYED_BY = {
+    "record": ("record_id", "key", "记录编号"),
+    "id": ("id_number", "ID number (no 记录编号 column)", "身份证号（无记录编号列）"),
+    "name": ("name", "name, birth date, phone and organisation", "姓名、出生日期、电话和单位"),
+}
 
 
 class RosterImporter:
@@ -98,14 +116,17 @@ class RosterImporter:
             rows_read=parsed.rows_read,
             ignored_columns=list(parsed.ignored_columns),
             sheet=parsed.sheet,
+            sheets=list(parsed.sheets),
+            skipped_sheets=list(parsed.skipped_sheets),
         )
         report.rejected = [r.report() for r in parsed.rejections]
         _check_department_name(department_name)
-        rejected_rows = {r.row_number for r in parsed.rejections}
-        rows = [r for r in parsed.rows if r.row_number not in rejected_rows]
-        # record key → (first row number, its content), across the whole file
-        seen: dict[str, tuple[int, str]] = {}
-        rejected = len({r["row"] for r in report.rejected})
+        rejected_rows = {(r.sheet, r.row_number) for r in parsed.rejections}
+        rows = [r for r in parsed.rows if (r.sheet, r.row_number) not in rejected_rows]
+        # record key → (the first row's place, in English and Chinese; its content),
+        # across the whole file
+        seen: dict[str, tuple[tuple[str, str], str]] = {}
+        rejected = _rejected_rows(report.rejected)
         if progress:
             progress(0, len(rows), rejected=rejected, linked=0)
         if not rows:  # the department is registered all the same
@@ -127,7 +148,7 @@ class RosterImporter:
             )
             if progress:  # after the chunk's commit: rows done are rows stored
                 linked = report.new + report.changed + report.unchanged  # rows on a worker
-                rejected = len({r["row"] for r in report.rejected})
+                rejected = _rejected_rows(report.rejected)
                 progress(min(start + CHUNK, len(rows)), len(rows), rejected=rejected, linked=linked)
         return report
 
@@ -138,7 +159,7 @@ class RosterImporter:
         ctx: CommandContext,
         report: ImportReport,
         today: date,
-        seen: dict[str, tuple[int, str]],
+        seen: dict[str, tuple[tuple[str, str], str]],
         register: tuple[str | None] | None = None,
     ) -> None:
         """``register``: (the department's name,) on a file's first chunk, whose
@@ -150,13 +171,13 @@ class RosterImporter:
             key = record_key(row)
             fingerprint = content_fingerprint(row)
             if key in seen:
-                first, content = seen[key]
+                (first, first_zh), content = seen[key]
                 if content == fingerprint:  # the same row twice: one record
                     report.warnings.append(
                         {
-                            "row": row.row_number,
-                            "warning": f"repeats row {first} word for word; counted once"
-                            f" / 与第 {first} 行完全相同，只计一次",
+                            **at(row),
+                            "warning": f"repeats {first} word for word; counted once"
+                            f" / 与{first_zh}完全相同，只计一次",
                         }
                     )
                     continue
@@ -164,18 +185,19 @@ class RosterImporter:
                 # certificate): its own record, keyed by its content.
                 key = f"{key}#{fingerprint[:12]}"
                 content_keyed.add(key)
+                field, what, what_zh = _KEYED_BY[key.split(":", 1)[0]]
                 report.warnings.append(
                     {
-                        "row": row.row_number,
-                        "warning": f"record_id: same key as row {first} with other content; "
+                        **at(row),
+                        "warning": f"{field}: same {what} as {first} with other content; "
                         "kept as its own record (the census counts the person once)"
-                        f" / 记录编号：与第 {first} 行相同但内容不同，作为单独记录保留"
+                        f" / {what_zh}：与{first_zh}相同但内容不同，作为单独记录保留"
                         "（人员库按一人统计）",
                     }
                 )
                 if key in seen:
                     continue
-            seen[key] = (row.row_number, fingerprint)
+            seen[key] = (place(row), fingerprint)
             keyed[key] = row
             prints[key] = fingerprint
         now = datetime.now(UTC)
@@ -207,11 +229,11 @@ class RosterImporter:
                     continue
                 first_warning = len(report.warnings)
                 for warning in row.warnings:
-                    report.warnings.append({"row": row.row_number, "warning": warning})
+                    report.warnings.append({**at(row), "warning": warning})
                 if row.id_problem:  # kept for the census, but the clerk must know
                     report.warnings.append(
                         {
-                            "row": row.row_number,
+                            **at(row),
                             "warning": f"id_number: {row.id_problem}; imported without it"
                             f" / 身份证号：{row.id_problem_zh or row.id_problem}；已导入，未登记",
                         }
@@ -237,7 +259,7 @@ class RosterImporter:
                         if id_hash and id_hash in taken and key not in content_keyed:
                             report.warnings.append(
                                 {
-                                    "row": row.row_number,
+                                    **at(row),
                                     "warning": "id_number: the department already lists this "
                                     f"ID number ({taken[id_hash]}); kept as its own record, "
                                     "one person in the census / 身份证号：本部门已有此号码的"
@@ -246,7 +268,7 @@ class RosterImporter:
                             )
                         worker = self.rows.new(department, row, today, report.warnings)
                         if id_hash and id_hash not in taken:
-                            taken[id_hash] = row.record_id or f"row {row.row_number}"
+                            taken[id_hash] = row.record_id or place(row)[0]
                         new_records.append(
                             {
                                 "department": department,
@@ -262,7 +284,7 @@ class RosterImporter:
                 except DomainError as err:
                     report.rejected.append(
                         {
-                            "row": row.row_number,
+                            **at(row),
                             "field": err.field,
                             "value": None,
                             "reason": str(err),
@@ -334,4 +356,4 @@ def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any
     warnings = [w["warning"] for w in report.warnings[first:]]
     if not warnings:
         return None
-    return {"row": row.row_number, "record_id": row.record_id, "problems": warnings}
+    return {**at(row), "record_id": row.record_id, "problems": warnings}

@@ -21,8 +21,11 @@ from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterRow
 
 # What a row's content is, for telling a re-sent unchanged row from a changed one.
+# Where the row is (its number, its sheet) is not its content.
 _FINGERPRINTED = tuple(
-    f.name for f in dataclasses.fields(RosterRow) if f.name not in ("row_number", "warnings")
+    f.name
+    for f in dataclasses.fields(RosterRow)
+    if f.name not in ("row_number", "warnings", "sheet")
 )
 
 
@@ -99,7 +102,7 @@ class RosterRows:
         ):
             warnings.append(
                 {
-                    "row": row.row_number,
+                    **at(row),
                     "warning": "id_number: differs from the registered one; not changed / "
                     "身份证号：与已登记的不一致，未修改",
                 }
@@ -107,7 +110,7 @@ class RosterRows:
         if row.left_on and worker.left_on and row.left_on != worker.left_on:
             warnings.append(
                 {
-                    "row": row.row_number,
+                    **at(row),
                     "warning": f"left_on: already recorded as {worker.left_on}; not changed"
                     f" / 离职日期：已登记为 {worker.left_on}，未修改",
                 }
@@ -149,7 +152,7 @@ _LEFT_OUT_ZH = {
 def left_out(row: RosterRow, err: DomainError, field: str) -> dict[str, Any]:
     name = err.field or field
     zh = _LEFT_OUT_ZH.get(name, "与已有记录冲突，已忽略")
-    return {"row": row.row_number, "warning": f"{name}: {err}; left out / {zh}"}
+    return {**at(row), "warning": f"{name}: {err}; left out / {zh}"}
 
 
 def certificate_and_departure(
@@ -168,11 +171,31 @@ def certificate_and_departure(
 
 
 def record_key(row: RosterRow) -> str:
+    """The department's key of the row's record: its 记录编号, else its ID number, else
+    what the row says of the person — and, in a workbook of more than one sheet read,
+    its sheet (two 张三 of 双清区 and 大祥区 with nothing else said are two records)."""
     if row.record_id:
         return f"record:{row.record_id}"
     if row.id_number:
         return f"id:{row.id_number.number}"
-    return f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
+    key = f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
+    return key if row.sheet is None else f"{key}|sheet:{row.sheet}"
+
+
+def at(row: RosterRow) -> dict[str, Any]:
+    """Where a report's entry about ``row`` is: its sheet (when the workbook had more than
+    one read) and its row number."""
+    if row.sheet is None:
+        return {"row": row.row_number}
+    return {"sheet": row.sheet, "row": row.row_number}
+
+
+def place(row: RosterRow) -> tuple[str, str]:
+    """The row as a message names it: ("row 3", "第 3 行"), or with its sheet."""
+    if row.sheet is None:
+        return f"row {row.row_number}", f"第 {row.row_number} 行"
+    number, sheet = row.row_number, row.sheet
+    return f"row {number} of sheet {sheet}", f"工作表“{sheet}”第 {number} 行"
 
 
 def content_fingerprint(row: RosterRow) -> str:

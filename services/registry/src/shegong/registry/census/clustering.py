@@ -282,6 +282,7 @@ class Clustering:
             if kept is None or review.score > new[kept].score:
                 best[persons] = pair
         new = {pair: new[pair] for pair in best.values()}
+        new = self._one_question_each(new)
         self._changed_pairs.update(old)
         self._changed_pairs.update(new)
         out: list[Review] = []
@@ -293,3 +294,25 @@ class Clustering:
             if previous is None or previous.reason != review.reason:
                 out.append(review)
         return out
+
+    def _one_question_each(
+        self, new: dict[tuple[str, str], Review]
+    ) -> dict[tuple[str, str], Review]:
+        """A person that matches several others about equally is one question for a clerk
+        ("which one?"), not one per candidate: of its pairs left apart for a rival, the
+        queue shows the likeliest (ties: the first by key). The clerk's answer settles the
+        others — a "not same" takes that candidate out of the rivals, and the next one is
+        linked or asked in its turn."""
+        person = self._person
+        asked: set[str] = set()
+        kept: dict[tuple[str, str], Review] = {}
+        for pair, review in sorted(new.items(), key=lambda item: (-item[1].score, item[0])):
+            if review.reason != REVIEW_RIVAL:
+                kept[pair] = review
+                continue
+            persons = {person.get(key, key) for key in pair}
+            if asked & persons:
+                continue
+            asked |= persons
+            kept[pair] = review
+        return kept

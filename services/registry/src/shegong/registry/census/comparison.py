@@ -28,7 +28,8 @@ organization same key (:func:`.names.normalize_org`); similar (one contains the
              committees' names or the records say, are two employers)
 region       same community (in the same township, where both name it); same township;
              same county; another county; another community or township where neither
-             names its county
+             names its county (a record without a county takes the one its
+             organisation's name begins with: 陆良县光荣院)
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -41,6 +42,7 @@ one slip apart — then the slip may be in the birth date digits.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -175,7 +177,7 @@ class Features:
         self.phone = record.phone_hash or None
         self.phone_kind = record.phone_kind if self.phone else None
         county = region_name(record.county)
-        self.county = county_key(record.county)
+        self.county = county_key(record.county) or _org_county(record.organization)
         self.township = township_key(record.township)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
         # and a committee's staff are listed by other departments under its community.
@@ -192,6 +194,22 @@ class Features:
         # The name as written (script and punctuation normalised, nothing dropped): an
         # abbreviation keeps the county the key leaves out (富源一中 / 富源县第一中学).
         self.org_text = org_text(record.organization) if self.org else None
+
+
+# A county an organisation's name begins with (陆良县光荣院, 曲靖市麒麟区第一中学), for a
+# record whose roster has no county column: 区 words that name no district (社区, 园区,
+# 景区, 校区 …) are not counties; a county-level 市 is not told from a prefecture, left out.
+_ORG_COUNTY = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
+    r"([\u4e00-\u9fff]{2,3}(?:县|(?<![社园小城景校片厂库学辖山牧林灾营街])区))"
+)
+
+
+@lru_cache(maxsize=50_000)
+def _org_county(raw: str | None) -> str | None:
+    """The county an organisation's name begins with, as :func:`.names.county_key` has it."""
+    found = _ORG_COUNTY.match(org_text(raw)) if raw else None
+    return county_key(found.group(1)) if found else None
 
 
 @lru_cache(maxsize=50_000)

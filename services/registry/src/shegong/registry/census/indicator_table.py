@@ -68,8 +68,21 @@ def format_table(ind: Mapping[str, Any]) -> str:
         rows.append((f"  {lvl.zh} {lvl.value}", _fmt("by_level", levels.get(lvl.value, 0))))
     width = max(_width(label) for label, _ in rows)
     lines = [f"{label}{' ' * (width - _width(label))}  {val:>10}" for label, val in rows]
-    basis = basis_line(ind)
-    return "\n".join([basis, *lines] if basis else lines)
+    notes = [line for line in (basis_line(ind), employment_line(ind)) if line]
+    return "\n".join([*notes, *lines])
+
+
+def employment_line(ind: Mapping[str, Any]) -> str | None:
+    """Why persons are missing from every figure: no roster says they work (None if none)."""
+    without = ind.get("without_employment") or 0
+    if not without:
+        return None
+    who = "1 person has" if without == 1 else f"{without:,} persons have"
+    return (
+        f"注意：{without:,} 人没有同时填写工作单位和入职日期的记录，不计为在岗 · note: {who} "
+        "no record with both an organisation and a hire date, so not counted active "
+        "(add 入职日期 to the rosters)"
+    )
 
 
 def _width(text: str) -> int:

@@ -27,10 +27,11 @@ How a partition is made
   most of them) and, from ``STEADY_TRAIN`` records, each time it doubles.
 
 Given a model, the partition is a function of the current records and decisions, whatever
-order they arrived in (a name's weight depends on its frequency bucket, and a record's
-edges are re-scored when that bucket changes). Each operation re-clusters only the
-components it touched. A person's id is the smallest record key in it (deterministic, so
-replay gives the same ids; it changes when a person absorbs a record with a smaller key).
+order they arrived in (a name's weight depends on its frequency bucket and its records'
+anchor groups, :mod:`.namesakes`; a record's edges are re-scored when either changes).
+Each operation re-clusters only the components it touched. A person's id is the smallest
+record key in it (deterministic, so replay gives the same ids; it changes when a person
+absorbs a record with a smaller key).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from shegong.registry.census.names import (
     normalize_person_name,
     to_simplified,
 )
+from shegong.registry.census.namesakes import Groups, NameWeights
 from shegong.registry.census.scoring import (
     CensusConflict,
     Decision,
@@ -91,7 +93,7 @@ MIN_TRAIN = 1000  # records before the census learns its first model
 STEADY_TRAIN = 50_000
 
 
-class Linker(Clustering, BlockIndex):
+class Linker(Clustering, BlockIndex, NameWeights):
     """Incremental census linkage: records in, persons out, every change a decision."""
 
     def __init__(self, *, model: MatchModel = DEFAULT_MODEL, auto_train: bool = False) -> None:
@@ -112,6 +114,7 @@ class Linker(Clustering, BlockIndex):
         self._active: dict[str, Link | tuple[Link, ...]] = {}  # record → links holding it
         self._queue: dict[tuple[str, str], Review] = {}
         self._name_weights: dict[tuple[str, int], float] = {}
+        self._groups: dict[str, Groups] = {}  # name → its records' anchor groups
         self._phone_weights: dict[tuple[int, bool], float] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
         # What changed since the last drain_changes(): for a store that mirrors the state.
@@ -171,8 +174,9 @@ class Linker(Clustering, BlockIndex):
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
         before = self._commonness([rec.name], rec.blocks)
+        shape = self._sole_shape(rec.name)
         self._insert(rec)
-        dirty = {rec.key} | self._flipped(before)
+        dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name, shape)
         touched = self._touch(dirty)
         for key in dirty:
             self._rescore(key)
@@ -224,10 +228,13 @@ class Linker(Clustering, BlockIndex):
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
         before = self._commonness([old.name, rec.name], (*old.blocks, *rec.blocks))
+        shapes = {name: self._sole_shape(name) for name in (old.name, rec.name)}
         touched = self._touch({rec.key})
         self._delete(old)
         self._insert(rec)
         dirty = {rec.key} | self._flipped(before)
+        for name, shape in shapes.items():
+            dirty |= self._namesakes(name, shape)
         touched |= self._touch(dirty)
         for key in dirty:
             self._rescore(key)
@@ -238,10 +245,11 @@ class Linker(Clustering, BlockIndex):
         if old is None:
             raise KeyError(f"record {key} is not in the census")
         before = self._commonness([old.name], old.blocks)
+        shape = self._sole_shape(old.name)
         touched = self._touch({key})
         self._delete(old)
         self._drop_edges(key)
-        dirty = self._flipped(before)
+        dirty = self._flipped(before) | self._namesakes(old.name, shape)
         touched |= self._touch(dirty)
         for other in dirty:
             self._rescore(other)
@@ -283,15 +291,6 @@ class Linker(Clustering, BlockIndex):
 
     # ---------------------------------------------------------------- internals: state
 
-    def _name_weight_of(self, name: str) -> float:
-        bucket = self._frequency(name)[0]
-        found = self._name_weights.get((name, bucket))
-        if found is None:
-            found = self._name_weights[(name, bucket)] = self.model.name_weight(
-                2 ** (bucket / 2), name in COMMON_NAMES
-            )
-        return found
-
     def _phone_weight_of(self, phone: str | None, landline: bool = False) -> float | None:
         """An exact phone's weight where others' records carry it too (None: the model's)."""
         bucket = self._phone_bucket(phone) if phone else 0
@@ -319,7 +318,8 @@ class Linker(Clustering, BlockIndex):
         for other_key in candidates:
             other = recs[other_key]
             # An exact name is weighed by its frequency; another name's weight is fixed.
-            name_weight = self._name_weight_of(rec.name) if rec.name == other.name else 0.0
+            same = rec.name == other.name
+            name_weight = self._pair_name_weight(rec.name, key, other_key) if same else 0.0
             phone_weight = shared if rec.phone == other.phone else None
             edge = (
                 _compare(rec, other, model, name_weight, phone_weight)

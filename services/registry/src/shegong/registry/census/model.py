@@ -124,7 +124,11 @@ class MatchModel:
         size-biased) are not other people's. A name no other
         person is seen to carry still has its base rate in the population (the floors, a
         frequency: the same name weighs the same in a census of any size)."""
-        others = max(name_count - self.records_per_person, 0.0)
+        return self.name_weight_apart(max(name_count - self.records_per_person, 0.0), common)
+
+    def name_weight_apart(self, others: float, common: bool) -> float:
+        """Weight of an exact name that ``others`` records carry besides the two sides'
+        own (:mod:`.namesakes`): their share of the census, above the floors."""
         tf = max(others / self.records, COMMON_TF_FLOOR if common else TF_FLOOR)
         return math.log2(self.m["name"][NAME_EXACT] / min(tf, 0.5))
 

@@ -214,6 +214,7 @@ async def workforce(
         **result,
         "basis": basis,
         "review": estimate.as_dict(linked),
+        "without_employment": sum(not any(r.employs for r in p.records) for p in persons),
         "as_of": await as_of(conn),
     }
 

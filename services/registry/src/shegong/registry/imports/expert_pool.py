@@ -21,11 +21,22 @@ from shegong.kernel.data.sheets import (
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.vocabulary import ID_NUMBER_HEADERS, NAME_HEADERS, NAME_SUFFIX
 
 EXPERT_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "名字"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
-    "admitted_on": ("入库日期", "入库时间", "入选日期", "admitted"),
+    "name": NAME_HEADERS,  # and 专家姓名, by the name's last resort
+    "id_number": ID_NUMBER_HEADERS,
+    "admitted_on": (
+        "入库日期",
+        "入库时间",
+        "入选日期",
+        "入选时间",
+        "聘任日期",
+        "聘任时间",
+        "认定日期",
+        "认定时间",
+        "admitted",
+    ),
 }
 _LABEL = {name: aliases[0] for name, aliases in EXPERT_FIELDS.items()}
 
@@ -36,6 +47,7 @@ class ExpertRow:
     name: str
     id_number: ResidentId = field(repr=False)
     admitted_on: datetime.date
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read
 
 
 @dataclass(frozen=True)
@@ -52,7 +64,12 @@ def parse_expert_pool(
     """Raises ``TabularFileError`` for a file that cannot be read as a whole."""
     today = today or datetime.date.today()
     sheet = read_headed(
-        data, filename, EXPERT_FIELDS, marker="name", required=("name", "id_number", "admitted_on")
+        data,
+        filename,
+        EXPERT_FIELDS,
+        marker="name",
+        required=("name", "id_number", "admitted_on"),
+        suffixes={"name": (NAME_SUFFIX,)},
     )
     rows: list[ExpertRow] = []
     rejections: list[RowRejection] = []
@@ -70,7 +87,8 @@ def parse_expert_pool(
             bad: list[RowRejection] = bad,
         ) -> None:
             shown = preview(name, sheet.cell(cells, name))
-            bad.append(RowRejection(number, name, shown, reason, f"{_LABEL[name]}：{reason_zh}"))
+            zh = f"{_LABEL[name]}：{reason_zh}"
+            bad.append(RowRejection(number, name, shown, reason, zh, sheet.row_sheet))
 
         try:
             name = cell_text(sheet.cell(cells, "name"))
@@ -97,5 +115,5 @@ def parse_expert_pool(
         if bad:
             rejections.extend(bad)
         elif name and rid is not None and admitted is not None:
-            rows.append(ExpertRow(number, name, rid, admitted))
+            rows.append(ExpertRow(number, name, rid, admitted, sheet.row_sheet))
     return ExpertPoolParse(rows, rejections, rows_read, sheet.ignored)

@@ -46,6 +46,11 @@ from decimal import Decimal, InvalidOperation
 
 from shegong.kernel.data.sheets import Cell, CellError, RowRejection, cell_text, read_headed
 from shegong.kernel.data.sheets.cells import EXACT_FLOAT
+from shegong.kernel.data.sheets.vocabulary import (
+    COMMUNITY_HEADERS,
+    COUNTY_HEADERS,
+    TOWNSHIP_HEADERS,
+)
 
 __all__ = [
     "REGION_FIELDS",
@@ -59,10 +64,19 @@ __all__ = [
 
 # field → accepted headers; the first is the Chinese label used in messages.
 REGION_FIELDS: dict[str, tuple[str, ...]] = {
-    "county": ("区县", "所属区县", "县区", "区(县)", "县(区)"),
-    "township": ("乡镇街道", "乡镇(街道)", "街道(乡镇)", "街道", "乡镇"),
-    "community": ("社区村", "社区(村)", "村(社区)", "社区", "村"),
-    "urban_population": ("城镇常住人口", "城镇常住人口数", "常住人口", "城镇人口", "population"),
+    # a place in the words every importer reads, this list's own label first
+    "county": ("区县", *COUNTY_HEADERS),
+    "township": ("乡镇街道", *TOWNSHIP_HEADERS),
+    "community": ("社区村", *COMMUNITY_HEADERS),
+    "urban_population": (
+        "城镇常住人口",
+        "城镇常住人口数",
+        "常住人口",
+        "城镇人口",
+        "城镇常住人口数量",
+        "常住人口数",
+        "population",
+    ),
 }
 _LABEL_ZH = {name: aliases[0] for name, aliases in REGION_FIELDS.items()}
 _PATH_FIELDS = ("county", "township", "community")
@@ -110,7 +124,7 @@ class RegionsParse:
 
     @property
     def rejected_rows(self) -> int:
-        return len({r.row_number for r in self.rejections})
+        return len({(r.sheet, r.row_number) for r in self.rejections})
 
     def by_code(self) -> dict[str, RegionNode]:
         return {node.code: node for node in self.nodes}
@@ -203,16 +217,18 @@ def _name(cell: Cell) -> str | None:
 def parse_regions(data: bytes, filename: str) -> RegionsParse:
     """Parse a region file; raises ``TabularFileError`` for file-level problems."""
     sheet = read_headed(data, filename, REGION_FIELDS, marker="county", required=_REQUIRED)
-    in_wan = "万" in sheet.notes.get("urban_population", "")
     header_row, written, ignored = sheet.header_row, sheet.written, sheet.ignored
     width = sheet.width
     index = {name: sheet.columns.get(name, width) for name in REGION_FIELDS}
     nodes: dict[str, RegionNode] = {}
-    population_row: dict[str, int] = {}  # code → row that gave its population
+    population_row: dict[str, tuple[str, str]] = {}  # code → the row giving its population
     rejections: list[RowRejection] = []
     rows_read = 0
     for number, cells in sheet.rows:
         rows_read += 1
+        # 城镇常住人口（万人）: each sheet's header says its unit
+        notes = sheet.part.notes if sheet.part else sheet.notes
+        in_wan = "万" in notes.get("urban_population", "")
         row = list(cells[:width])
         row.extend([None] * (width + 1 - len(row)))
         bad: list[RowRejection] = []
@@ -268,11 +284,11 @@ def parse_regions(data: bytes, filename: str) -> RegionsParse:
             and existing.urban_population is not None
             and existing.urban_population != population
         ):
-            first = population_row[code]
+            first, first_zh = population_row[code]
             reject(
                 "urban_population",
-                f"{code} already has {existing.urban_population:,} from row {first}",
-                f"“{code}”已在第{first}行填写为{existing.urban_population:,}，与本行不一致",
+                f"{code} already has {existing.urban_population:,} from {first}",
+                f"“{code}”已在{first_zh}填写为{existing.urban_population:,}，与本行不一致",
             )
             rejections.extend(bad)
             continue
@@ -293,7 +309,12 @@ def parse_regions(data: bytes, filename: str) -> RegionsParse:
             parent = node_code
         node = nodes[code]
         if population is not None and node.urban_population is None:
-            population_row[code] = number
+            at = sheet.row_sheet
+            population_row[code] = (
+                (f"row {number}", f"第{number}行")
+                if at is None
+                else (f"row {number} of sheet {at}", f"工作表“{at}”第{number}行")
+            )
             node = replace(node, urban_population=population)
         nodes[code] = replace(node, declared=True)
 

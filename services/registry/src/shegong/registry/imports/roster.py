@@ -29,6 +29,9 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
   holds several numbers (``138…/139…``) the first valid one is kept; gender or birth date
   contradicting a valid ID number (the ID's values win, and fill blank ones); a certificate
   number without a level. Warnings never repeat a whole ID number or phone.
+* **Every sheet of a workbook with a 姓名 header row is read** (a sheet per 区县): a row
+  then names its sheet (``RosterRow.sheet``, ``RowRejection.sheet``); the sheets read and
+  the sheets skipped (说明, 汇总) are listed (``RosterParse.sheets``, ``skipped_sheets``).
 * **Formulas are never evaluated**: a text cell ``=1+1``, ``+86…``, ``@x`` is kept as its
   literal, trimmed text; a workbook formula cell yields the value Excel saved with it.
 """
@@ -37,11 +40,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
-from shegong.kernel.data.identity import ResidentId
+from shegong.contracts.registry import Gender, Region
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
@@ -54,7 +56,14 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.roster_fields import CONVERT, FIELDS, LABEL_ZH, PartialDate
+from shegong.registry.imports.roster_fields import (
+    CONVERT,
+    FIELDS,
+    LABEL_ZH,
+    SUFFIXES,
+    PartialDate,
+    RosterRow,
+)
 
 __all__ = [
     "FIELDS",
@@ -68,37 +77,6 @@ __all__ = [
 ]
 
 _PROGRESS_EVERY = 1000
-_NO_REGION = Region()
-
-
-@dataclass(frozen=True, slots=True)
-class RosterRow:
-    """A valid row. Sensitive values (raw ID text, phone) are left out of the repr."""
-
-    row_number: int
-    name: str
-    record_id: str | None = None
-    id_number: ResidentId | None = None
-    raw_id_number: str | None = field(default=None, repr=False)
-    id_problem: str | None = None
-    id_problem_zh: str | None = None
-    gender: Gender | None = None
-    birth_date: datetime.date | None = None
-    phone: str | None = field(default=None, repr=False)
-    # A phone libphonenumber does not know as allocated, but well formed (its digits):
-    # not kept as a contact, still evidence that two records are one person.
-    phone_digits: str | None = field(default=None, repr=False)
-    organization: str | None = None
-    org_type: OrgType | None = None
-    post: Post | None = None
-    region: Region = _NO_REGION
-    hired_on: datetime.date | None = None
-    left_on: datetime.date | None = None
-    cert_level: CertificateLevel | None = None
-    certified_on: datetime.date | None = None
-    cert_no: str | None = None
-    channel: str | None = None
-    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,11 +87,13 @@ class RosterParse:
     rows_read: int
     columns: dict[str, str]  # field → the header as written in the file
     header_row: int
-    sheet: str | None = None  # the workbook's sheet read, when it was not the first
+    sheet: str | None = None  # the workbook's (first) sheet read, when it was not the first
+    sheets: tuple[str, ...] = ()  # the workbook's sheets read
+    skipped_sheets: tuple[str, ...] = ()  # its sheets without a 姓名 header row
 
     @property
     def rejected_rows(self) -> int:
-        return len({r.row_number for r in self.rejections})
+        return len({(r.sheet, r.row_number) for r in self.rejections})
 
 
 class _RowParser:
@@ -122,16 +102,22 @@ class _RowParser:
         columns: dict[str, int],
         width: int,
         coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
-        month_column: bool = False,
     ) -> None:
         self.width = width
         # 出生年月: the column asks for the month, so a month is no news to the clerk
-        self.month_column = month_column
+        self.month_column = False
+        self.sheet: str | None = None  # of the rows parsed now (more than one sheet read)
         self.coalesced = coalesced
         # An absent field reads index ``width``: always the padding None.
         self.index = {name: columns.get(name, width) for name in FIELDS}
         self.regions: dict[tuple[str | None, str | None, str | None], Region] = {}
         self.today = datetime.date.today()
+
+    def on_sheet(self, written: dict[str, str], sheet: str | None) -> None:
+        """The rows that follow are of ``sheet``, whose headers are ``written``."""
+        birth_header = written.get("birth_date", "")
+        self.month_column = "年月" in birth_header and "日" not in birth_header
+        self.sheet = sheet
 
     def parse(self, number: int, cells: Sequence[Cell]) -> RosterRow | list[RowRejection]:
         width = self.width
@@ -236,6 +222,7 @@ class _RowParser:
                     preview(field_name, row[index[field_name]]),
                     f"{field_name}: {problem.reason}",
                     f"{LABEL_ZH[field_name]}：{problem.reason_zh}",
+                    self.sheet,
                 )
                 for field_name, problem in problems
             ]
@@ -301,6 +288,7 @@ class _RowParser:
             cert_no=values["cert_no"],
             channel=values["channel"],
             warnings=tuple(warnings),
+            sheet=self.sheet,
         )
 
 
@@ -328,26 +316,28 @@ class RosterReader:
         self.progress = progress
         self.rows_read = 0
         sheet = read_headed(
-            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes={"name": "姓名"}
+            data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes=SUFFIXES
         )
         self.encoding = sheet.encoding
         self.header_row = sheet.header_row
-        self.sheet = sheet.sheet
+        self.sheet, self.sheets, self.skipped_sheets = (
+            sheet.sheet,
+            sheet.sheets,
+            sheet.skipped_sheets,
+        )
         self.columns = sheet.written
         self.ignored_columns = sheet.ignored
-        birth_header = sheet.written.get("birth_date", "")
-        self._parser = _RowParser(
-            sheet.columns,
-            sheet.width,
-            sheet.coalesced,
-            month_column="年月" in birth_header and "日" not in birth_header,
-        )
-        self._rows = sheet.rows
+        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
+        self._headed = sheet
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:
         parse = self._parser.parse
         progress = self.progress
-        for number, cells in self._rows:
+        headed, part = self._headed, None
+        for number, cells in headed.rows:
+            if headed.part is not part:
+                part = headed.part
+                self._parser.on_sheet(part.written if part else {}, headed.row_sheet)
             result = parse(number, cells)
             self.rows_read += 1
             if isinstance(result, list):
@@ -384,4 +374,6 @@ def parse_roster(
         columns=reader.columns,
         header_row=reader.header_row,
         sheet=reader.sheet,
+        sheets=reader.sheets,
+        skipped_sheets=reader.skipped_sheets,
     )

@@ -9,12 +9,26 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from shegong.contracts.events import Labelled
-from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post
+from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
+from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
-from shegong.kernel.data.sheets import Cell, CellError, Choices, cell_text, parse_date
+from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
+from shegong.kernel.data.sheets.vocabulary import (
+    COMMUNITY_HEADERS,
+    COUNTY_HEADERS,
+    ID_NUMBER_HEADERS,
+    LANDLINE_HEADERS,
+    LEVEL_WORDS,
+    MOBILE_HEADERS,
+    NAME_HEADERS,
+    NAME_SUFFIX,
+    TOWNSHIP_HEADERS,
+    certificate_level,
+)
 
 # field → accepted headers as departments write them, best first: the first is the Chinese
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
@@ -33,41 +47,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "志愿者编号",
         "工号",
     ),
-    "name": ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字"),
-    "id_number": (
-        "身份证号",
-        "身份证号码",
-        "公民身份号码",
-        "公民身份证号",
-        "公民身份证号码",
-        "身份证件号码",
-        "证件号码",
-        "身份证件号",
-        "证件号",
-        "身份号码",
-        "身份证编号",
-        "居民身份证号码",
-        "居民身份证号",
-        "身份证",
-    ),
+    "name": NAME_HEADERS,
+    "id_number": ID_NUMBER_HEADERS,
     "gender": ("性别", "性別"),
     "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
-    "phone": (
-        "手机号",
-        "手机号码",
-        "手机",
-        "联系手机",
-        "移动电话",
-        "联系电话",
-        "电话号码",
-        "联系号码",
-        "联系方式",
-        "电话",
-        # a landline fills a blank mobile (the census compares it as a landline)
-        "固定电话",
-        "座机",
-        "办公电话",
-    ),
+    "phone": (*MOBILE_HEADERS, *LANDLINE_HEADERS),
     "organization": (
         "工作单位",
         "单位名称",
@@ -99,55 +83,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别"),
     "post": ("岗位类别", "岗位类型", "岗位"),
-    "county": (
-        "所属区县",
-        "区县",
-        "县区",
-        "区(县)",
-        "县(区)",
-        "县(市、区)",
-        "所在区县",
-        "所属县区",
-        "县市区",
-        "区县市",
-        "县",
-        "区",
-    ),
-    "township": (
-        "乡镇街道",
-        "乡镇(街道)",
-        "街道(乡镇)",
-        "所属街道",
-        "所在街道",
-        "所属乡镇(街道)",
-        "所在乡镇(街道)",
-        "街道",
-        "乡镇",
-        "街道办事处",
-        "街道办",
-        "镇街",
-        "街镇",
-        "镇",
-        "乡",
-    ),
-    "community": (
-        "社区村",
-        "社区(村)",
-        "村(社区)",
-        "所在社区",
-        "所属社区",
-        "所在村(社区)",
-        "社区名称",
-        "社区",
-        "村",
-        "社区居委会",
-        "居委会",
-        "村委会",
-        "居民委员会",
-        "村民委员会",
-        "行政村",
-        "村居",
-    ),
+    "county": COUNTY_HEADERS,
+    "township": TOWNSHIP_HEADERS,
+    "community": COMMUNITY_HEADERS,
     "hired_on": ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期"),
     "left_on": ("离职日期", "离职时间"),
     "cert_level": (
@@ -179,6 +117,23 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "cert_no": ("证书编号", "证书号码", "证书号", "管理号"),
     "channel": ("招聘渠道",),
 }
+# The last resort for a header no alias names: a role before 姓名 (网格员姓名), a kind of
+# unit before 单位 / 机构 / 组织 (医疗机构名称, 服务组织, 用人单位) unless the unit is not the
+# person's own (发证机构, 主管单位, 帮扶单位, 原工作单位), a person's role before 编号
+# (教职工编号, 队员编号 — never a bare 编号, nor 单位编号 or 证书编号).
+_NOT_OWN_UNIT = (
+    "发证|颁证|颁发|主管|填报|上级|推荐|培训|审核|审批|登记|管理|业务|帮扶|对口|考核|认定"
+    "|挂钩|结对|原|曾|前|上一|毕业|户籍|社保|缴费|参保|合作|委托|购买|采购"
+)
+_PERSON_ROLE = "(?:职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工作者|员)$"
+SUFFIXES: dict[str, tuple[Suffix, ...]] = {
+    "name": (NAME_SUFFIX,),
+    "organization": tuple(
+        Suffix(word, not_head=_NOT_OWN_UNIT)
+        for word in ("单位名称", "机构名称", "组织名称", "单位", "机构", "组织")
+    ),
+    "record_id": (Suffix("编号", head=_PERSON_ROLE), Suffix("ID", head=_PERSON_ROLE)),
+}
 LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
 _MAX_LEN = {"organization": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
@@ -194,18 +149,7 @@ ENUMS: dict[str, Choices] = {
     "org_type": Choices(OrgType),
     "post": Choices(Post),
     # 初级 / 中级 / 高级 and the short forms clerks write (助理社工师, 中级社工师).
-    "cert_level": Choices(
-        CertificateLevel,
-        {
-            word: level
-            for level, words in {
-                "assistant": ("初级", "助理", "助理社工师", "初级社工师", "初级社会工作师"),
-                "intermediate": ("中级", "社工师", "中级社工师", "中级社会工作师"),
-                "senior": ("高级", "高级社工师", "副高级社会工作师"),
-            }.items()
-            for word in words
-        },
-    ),
+    "cert_level": Choices(CertificateLevel, LEVEL_WORDS),
 }
 
 
@@ -213,23 +157,15 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return ENUMS[field_name](cell)
 
 
-# A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …
-_LEVEL_WORDS = (
-    (re.compile("高级"), CertificateLevel.SENIOR),
-    (re.compile("助理|初级"), CertificateLevel.ASSISTANT),
-    (re.compile("中级|社会工作师|社工师"), CertificateLevel.INTERMEDIATE),
-)
-
-
 def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
+    """A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …"""
     try:
         return ENUMS[field_name](cell)
     except CellError:
-        text = unicodedata.normalize("NFKC", cell_text(cell) or "")
-        for words, level in _LEVEL_WORDS:
-            if words.search(text):
-                return level
-        raise
+        level = certificate_level(cell_text(cell))
+        if level is None:
+            raise
+        return CertificateLevel(level)
 
 
 # What the name column of a roster's last lines holds when they are not a person:
@@ -328,3 +264,37 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 )
 CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
+
+
+_NO_REGION = Region()
+
+
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """A valid row. Sensitive values (raw ID text, phone) are left out of the repr."""
+
+    row_number: int
+    name: str
+    record_id: str | None = None
+    id_number: ResidentId | None = None
+    raw_id_number: str | None = field(default=None, repr=False)
+    id_problem: str | None = None
+    id_problem_zh: str | None = None
+    gender: Gender | None = None
+    birth_date: datetime.date | None = None
+    phone: str | None = field(default=None, repr=False)
+    # A phone libphonenumber does not know as allocated, but well formed (its digits):
+    # not kept as a contact, still evidence that two records are one person.
+    phone_digits: str | None = field(default=None, repr=False)
+    organization: str | None = None
+    org_type: OrgType | None = None
+    post: Post | None = None
+    region: Region = _NO_REGION
+    hired_on: datetime.date | None = None
+    left_on: datetime.date | None = None
+    cert_level: CertificateLevel | None = None
+    certified_on: datetime.date | None = None
+    cert_no: str | None = None
+    channel: str | None = None
+    warnings: tuple[str, ...] = ()
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read

@@ -245,6 +245,9 @@ class OverdueReport(ApiModel):
 class RepeatedRow(ApiModel):
     """A row already recorded: counted once, not an error."""
 
+    sheet: str | None = Field(
+        None, description="The row's sheet (工作表), when the workbook had more than one read"
+    )
     row: int
     name: str | None
     worker_id: str
@@ -255,6 +258,9 @@ class RepeatedRow(ApiModel):
 class RejectedRow(ApiModel):
     """A row refused, with the field and the reason in both languages (numbers redacted)."""
 
+    sheet: str | None = Field(
+        None, description="The row's sheet (工作表), when the workbook had more than one read"
+    )
     row: int
     name: str | None
     field: str | None

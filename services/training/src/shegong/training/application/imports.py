@@ -25,6 +25,7 @@ from shegong.training.imports.sheets import (
     EXAM_COLUMNS,
     SIGNIN_COLUMNS,
     RowProblem,
+    SheetRow,
     parse_day,
     parse_level,
     parse_passed,
@@ -43,7 +44,7 @@ class ImportReport:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
 
-    def reject(self, row: int, problem: RowProblem | DomainError, name: str | None) -> None:
+    def reject(self, row: SheetRow, problem: RowProblem | DomainError, name: str | None) -> None:
         entry: dict[str, str | None]
         if isinstance(problem, RowProblem):
             entry = {
@@ -55,7 +56,7 @@ class ImportReport:
             entry = {"field": problem.field, "reason": str(problem), "reason_zh": None}
         # The sheet's words are quoted, never a whole ID number or phone (a shifted column).
         entry = {k: redact_numbers(v) for k, v in entry.items()}
-        self.rejected.append({"row": row, "name": redact_numbers(name), **entry})
+        self.rejected.append({**row.at, "name": redact_numbers(name), **entry})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,10 +80,10 @@ class SheetImporter:
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
         rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"], one_of=["id_number", "phone"])
-        touched: dict[str, list[int]] = {}
+        touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
-            seen: dict[str, int] = {}
+            seen: dict[str, str] = {}
             for row in rows:
                 report.rows_read += 1
                 name = row.text("name")
@@ -98,21 +99,21 @@ class SheetImporter:
                     )
                     signed_at = parse_signed_at(row.values.get("signed_at"), session.held_on)
                 except RowProblem as problem:
-                    report.reject(row.row, problem, name)
+                    report.reject(row, problem, name)
                     if problem.touched:
-                        touched.setdefault(problem.touched, []).append(row.row)
+                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
                     continue
                 if session.attend(person.worker_id, signed_at, "sign_in_sheet"):
                     report.recorded += 1
-                    seen[person.worker_id] = row.row
+                    seen[person.worker_id] = row.place
                 else:
                     first = seen.get(person.worker_id)
                     report.repeated.append(
                         {
-                            "row": row.row,
+                            **row.at,
                             "name": person.name,
                             "worker_id": person.worker_id,
-                            "reason": f"already signed in (row {first})"
+                            "reason": f"already signed in ({first})"
                             if first
                             else "already signed in before this sheet",
                             "reason_zh": "重复签到，只计一次",
@@ -133,7 +134,7 @@ class SheetImporter:
         rows = read_sheet(
             data, filename, EXAM_COLUMNS, ["name", "id_number", "exam_year", "level", "passed"]
         )
-        touched: dict[str, list[int]] = {}
+        touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []
             for row in rows:
@@ -169,7 +170,7 @@ class SheetImporter:
                     else:
                         report.repeated.append(
                             {
-                                "row": row.row,
+                                **row.at,
                                 "name": person.name,
                                 "worker_id": person.worker_id,
                                 "reason": "this result is already recorded",
@@ -177,20 +178,20 @@ class SheetImporter:
                             }
                         )
                 except (RowProblem, DomainError) as problem:
-                    report.reject(row.row, problem, name)
+                    report.reject(row, problem, name)
                     if isinstance(problem, RowProblem) and problem.touched:
-                        touched.setdefault(problem.touched, []).append(row.row)
+                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
             report.events = len(await tx.save_all(results))
         await self._record_refused_lookups(ctx, "/imports/exam-results", touched)
         return report
 
     async def _record_refused_lookups(
-        self, ctx: CommandContext, path: str, touched: dict[str, list[int]]
+        self, ctx: CommandContext, path: str, touched: dict[str, list[tuple[str | None, int]]]
     ) -> None:
         """Rows that named another department's people: refused, and in the access log
         (which department, how many rows, which — never who)."""
         for department, numbers in sorted(touched.items()):
-            shown = ", ".join(str(n) for n in numbers[:50])
+            shown = _rows_named(numbers[:50])
             await record_access(
                 self.store,
                 AccessRecorded(
@@ -203,7 +204,19 @@ class SheetImporter:
                     path=path,
                     department=department,
                     rows=len(numbers),
-                    reason=f"rows {shown}{' …' if len(numbers) > 50 else ''} name people of "
+                    reason=f"{shown}{' …' if len(numbers) > 50 else ''} name people of "
                     "another department",
                 ),
             )
+
+
+def _rows_named(rows: list[tuple[str | None, int]]) -> str:
+    """ "rows 2, 3" — or, of a workbook read sheet by sheet, "rows 2, 3 of sheet 大祥区; …"."""
+    by_sheet: dict[str | None, list[str]] = {}
+    for sheet, number in rows:
+        by_sheet.setdefault(sheet, []).append(str(number))
+    return "; ".join(
+        f"row{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+        + (f" of sheet {sheet}" if sheet else "")
+        for sheet, numbers in by_sheet.items()
+    )

@@ -24,37 +24,41 @@ from shegong.kernel.data.sheets import (
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.vocabulary import (
+    ID_NUMBER_HEADERS,
+    MOBILE_HEADERS,
+    NAME_HEADERS,
+    NAME_SUFFIX,
+    certificate_level,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
+# The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
+# name's last resort), then each sheet's own.
+_PERSON = {"name": NAME_HEADERS, "id_number": ID_NUMBER_HEADERS}
 SIGNIN_COLUMNS = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "身份证", "id_number"),
-    "phone": ("手机号", "手机号码", "手机", "联系电话", "电话", "phone"),
-    "signed_at": ("签到时间", "签到", "时间", "signed_at"),
+    **_PERSON,
+    "phone": MOBILE_HEADERS,
+    "signed_at": ("签到时间", "签到", "时间", "签到日期", "到场时间", "signed_at"),
 }
 
 EXAM_COLUMNS = {
-    "name": ("姓名", "name"),
-    "id_number": ("身份证号", "身份证号码", "证件号码", "身份证", "id_number"),
-    "exam_year": ("考试年度", "年度", "考试年份", "exam_year", "year"),
-    "level": ("级别", "考试级别", "报考级别", "level"),
-    "passed": ("是否通过", "通过", "考试结果", "结果", "passed"),
+    **_PERSON,
+    "exam_year": ("考试年度", "年度", "考试年份", "考试年", "exam_year", "year"),
+    "level": ("级别", "考试级别", "报考级别", "报考等级", "考试等级", "等级", "level"),
+    "passed": (
+        "是否通过",
+        "通过",
+        "考试结果",
+        "结果",
+        "是否合格",
+        "合格与否",
+        "是否合格(通过)",
+        "passed",
+    ),
     "certificate_no": ("证书编号", "证书号", "certificate_no"),
     "certified_on": ("取证日期", "发证日期", "certified_on"),
-}
-
-LEVELS = {
-    "assistant": "assistant",
-    "助理": "assistant",
-    "初级": "assistant",
-    "助理社会工作师": "assistant",
-    "intermediate": "intermediate",
-    "中级": "intermediate",
-    "社会工作师": "intermediate",
-    "senior": "senior",
-    "高级": "senior",
-    "高级社会工作师": "senior",
 }
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
@@ -86,6 +90,17 @@ class RowProblem(Exception):
 class SheetRow:
     row: int
     values: dict[str, Cell] = field(default_factory=dict)
+    sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+
+    @property
+    def at(self) -> dict[str, str | int]:
+        """Where a report's entry about the row is: its sheet (if named) and number."""
+        return {"row": self.row} if self.sheet is None else {"sheet": self.sheet, "row": self.row}
+
+    @property
+    def place(self) -> str:
+        """The row as a message names it: "row 3", or "row 3 of sheet 大祥区"."""
+        return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -105,7 +120,8 @@ def read_sheet(
     required: Sequence[str],
     one_of: Sequence[str] = (),
 ) -> Iterator[SheetRow]:
-    """The sheet's data rows; the header row is the first with ``required[0]``'s column.
+    """The sheets' data rows; a sheet's header row is the first with ``required[0]``'s
+    column (every sheet of a workbook that has one is read, :mod:`~shegong.kernel.data.sheets`).
     A file without the required columns (or ``one_of`` them) is refused as a whole
     (``TabularFileError``) before any row is read."""
     sheet = read_headed(
@@ -116,17 +132,39 @@ def read_sheet(
         required=required,
         one_of=one_of,
         duplicates="first",
+        suffixes={"name": (NAME_SUFFIX,)},
     )
     index = sheet.columns
     return (
-        SheetRow(number, {name: cells[i] if i < len(cells) else None for name, i in index.items()})
+        SheetRow(
+            number,
+            {name: cells[i] if i < len(cells) else None for name, i in index.items()},
+            sheet.row_sheet,
+        )
         for number, cells in sheet.rows
     )
 
 
+# A 签到 column often holds a mark, not a time: present (√, 已签到) is the day's start, as
+# a blank is; absent (缺席, 请假) is no attendance, said as such.
+PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
+ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
+
+
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     """A sign-in time (the kernel's one reading of dates): a time alone is on the
-    session's day, a blank one is the day's start; China time unless the cell says."""
+    session's day, a blank one or a mark of presence (√, 已签到) is the day's start; a
+    mark of absence (缺席, 请假) refuses the row as no attendance. China time unless the
+    cell says."""
+    written = cell.strip() if isinstance(cell, str) else ""
+    if written.casefold() in PRESENT:
+        return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
+    if written.casefold() in ABSENT:
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: marked absent ({written}); no attendance recorded",
+            f"签到时间：标为未出席（{written}），不记出勤",
+        )
     try:
         moment = parse_moment(cell, default_day)
     except CellError as err:
@@ -137,7 +175,7 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
 
 
 def parse_level(text: str | None) -> str:
-    level = LEVELS.get((text or "").strip().lower())
+    level = certificate_level(text)
     if level is None:
         raise RowProblem(
             "level",

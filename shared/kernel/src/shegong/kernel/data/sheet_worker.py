@@ -1,19 +1,21 @@
 """Opens one workbook in a child process, for :mod:`shegong.kernel.data.tabular`.
 
-``python -m shegong.kernel.data.sheet_worker '<limits as JSON>' [sheet index]`` reads the
-file's bytes on stdin and writes one pickled answer on stdout: ``("ok", rows, sheet
-names)``, ``("limit", name,
-message, message_zh)`` or ``("unreadable", reason)``. Before python-calamine sees the file:
+``python -m shegong.kernel.data.sheet_worker '<limits as JSON>'`` reads the file's bytes on
+stdin and writes one pickled answer on stdout: ``("ok", each sheet's rows, the sheets'
+names)``, ``("limit", name, message, message_zh)`` or ``("unreadable", reason)``. Every
+sheet is read in this one process; ``max_rows`` and ``max_cells`` bound the sheets'
+used areas together, and a workbook of more than ``max_sheets`` sheets is refused.
+Before python-calamine sees the file:
 
 1. the process's address space is capped (``RLIMIT_AS`` = ``memory_mb``): whatever the
    parser asks for beyond it fails here, in this process;
 2. every zip member is inflated as a stream and counted — a member that is bigger than
    its directory entry says fails its CRC check, and the total is capped;
-3. the sheet's XML (the first, or the one asked for) is scanned with expat for the cells'
-   positions (``<c r="…">``,
-   ``<row r="…">``, or implied by order), and the used area is checked against
-   ``max_rows``, ``max_columns`` and ``max_cells``, stopping at the first cell over a
-   limit. calamine allocates the used area densely, so this is what bounds its memory.
+3. every sheet's XML is scanned with expat for the cells' positions (``<c r="…">``,
+   ``<row r="…">``, or implied by order), and the used areas are checked against
+   ``max_columns`` (a sheet's) and ``max_rows`` and ``max_cells`` (the sheets' together),
+   stopping at the first cell over a limit. calamine allocates the used area densely, so
+   this is what bounds its memory.
 
 An old ``.xls`` (or ``.ods``) has no such scan: it is bounded by the ceiling, and its rows
 and columns are checked after reading.
@@ -64,46 +66,52 @@ def _attr(attrs: dict[str, str], name: str) -> str | None:
     return None
 
 
-def _sheet_member(archive: zipfile.ZipFile, index: int) -> list[str]:
-    """The member holding the workbook's sheet ``index`` (in the workbook's order, as
-    calamine reads them); every worksheet member when the workbook's relations cannot tell."""
+def _sheet_members(archive: zipfile.ZipFile) -> set[str]:
+    """The members holding the workbook's sheets (as its relations name them) and every
+    member under ``xl/worksheets/``: each one is scanned, wherever it is."""
     names = set(archive.namelist())
-    every = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+    found = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
     try:
-        found: list[str] = []
-        rids: list[str] = []
+        rids: set[str] = set()
 
         def on_workbook(name: str, attrs: dict[str, str]) -> None:
             if _local(name) == "sheet":
-                rids.append(next(v for k, v in attrs.items() if k.endswith(":id")))
+                rids.update(v for k, v in attrs.items() if k.endswith(":id"))
 
         parser = expat.ParserCreate()
         parser.StartElementHandler = on_workbook
         parser.Parse(archive.read("xl/workbook.xml"), True)
-        rels = "xl/_rels/workbook.xml.rels"
-        wanted = rids[index] if index < len(rids) else None
 
         def on_rels(name: str, attrs: dict[str, str]) -> None:
-            if _local(name) == "Relationship" and wanted and attrs.get("Id") == wanted:
+            if _local(name) == "Relationship" and attrs.get("Id") in rids:
                 target = attrs.get("Target", "")
                 path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-                found.append(posixpath.normpath(path))
+                found.add(posixpath.normpath(path))
 
         parser = expat.ParserCreate()
         parser.StartElementHandler = on_rels
-        parser.Parse(archive.read(rels), True)
-        if found and found[0] in names:
-            return found[:1]
-    except Exception:  # a workbook without the usual parts: scan every sheet
+        parser.Parse(archive.read("xl/_rels/workbook.xml.rels"), True)
+    except Exception:  # a workbook without the usual parts: its worksheets are scanned
         pass
-    return every
+    return found & names
+
+
+class _Budget:
+    """What the workbook's sheets use together: the rows and cells of the used areas of
+    the sheets done (``max_rows`` and ``max_cells`` bound the whole workbook)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cells = 0
 
 
 class _Extent:
-    """The used area of a sheet, from its cells' positions, checked as it grows."""
+    """The used area of a sheet, from its cells' positions, checked as it grows (with the
+    sheets before it, ``budget``)."""
 
-    def __init__(self, limits: dict[str, Any], member: str) -> None:
-        self.limits, self.member = limits, member
+    def __init__(self, limits: dict[str, Any], budget: _Budget | None = None) -> None:
+        self.limits = limits
+        self.budget = budget or _Budget()
         self.row = 0
         self.col = 0
         self.max_row = 0
@@ -124,8 +132,13 @@ class _Extent:
                 self.col += 1
             self._grow(max(self.row, 1), self.col)
 
+    def done(self) -> None:
+        """The sheet is scanned: its area counts against the workbook's."""
+        self.budget.rows += self.max_row
+        self.budget.cells += self.max_row * self.max_col
+
     def _grow(self, row: int, col: int) -> None:
-        lim = self.limits
+        lim, before = self.limits, self.budget
         if row > lim["max_rows"]:
             raise _Over(
                 "max_rows",
@@ -147,21 +160,36 @@ class _Extent:
                 f"工作表使用区域（{self.max_row} 行 × {self.max_col} 列）超过 "
                 f"{lim['max_cells']} 个单元格",
             )
+        if before.rows + self.max_row > lim["max_rows"]:
+            raise _Over(
+                "max_rows",
+                f"the workbook's sheets use {before.rows + self.max_row} rows together, "
+                f"more than {lim['max_rows']}",
+                f"工作簿各工作表共用到 {before.rows + self.max_row} 行，超过 {lim['max_rows']} 行",
+            )
+        if before.cells + self.max_row * self.max_col > lim["max_cells"]:
+            total = before.cells + self.max_row * self.max_col
+            raise _Over(
+                "max_cells",
+                f"the workbook's sheets use {total} cells together, more than {lim['max_cells']}",
+                f"工作簿各工作表使用区域共 {total} 个单元格，超过 {lim['max_cells']} 个",
+            )
 
 
-def _scan_zip(data: bytes, limits: dict[str, Any], index: int) -> None:
-    """Inflate every member as a stream (real sizes, CRCs), scanning sheet ``index``."""
+def _scan_zip(data: bytes, limits: dict[str, Any]) -> None:
+    """Inflate every member as a stream (real sizes, CRCs), scanning every sheet."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise _Unreadable(type(exc).__name__) from None
     with archive:
-        sheets = set(_sheet_member(archive, index))
+        sheets = _sheet_members(archive)
+        budget = _Budget()
         total = 0
         for info in archive.infolist():
-            parser = None
+            parser = extent = None
             if info.filename in sheets:
-                extent = _Extent(limits, info.filename)
+                extent = _Extent(limits, budget)
                 parser = expat.ParserCreate()
                 parser.StartElementHandler = extent.start
             try:
@@ -183,45 +211,66 @@ def _scan_zip(data: bytes, limits: dict[str, Any], index: int) -> None:
                 raise _Unreadable(f"{type(exc).__name__}: {info.filename}") from None
             except expat.ExpatError:
                 raise _Unreadable(f"bad XML in {info.filename}") from None
+            if extent is not None:
+                extent.done()
 
 
 def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _read(data: bytes, limits: dict[str, Any], index: int = 0) -> tuple[Any, ...]:
+def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
+    """``("ok", [each sheet's non-blank rows], [the sheets' names])``: a chart sheet (or
+    any sheet that is not a worksheet) has no rows."""
     if data.startswith(b"PK\x03\x04"):
-        _scan_zip(data, limits, index)
-    from python_calamine import CalamineWorkbook
+        _scan_zip(data, limits)
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        # skip_empty_area=False: rows start at A1, so the index is the clerk's row number.
         names = list(workbook.sheet_names)
-        if index >= len(names):
-            return ("ok", [], names)
-        sheet = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        kinds = [m.typ for m in workbook.sheets_metadata]
     except Exception as exc:  # calamine raises its own error types for every failure
         raise _Unreadable(type(exc).__name__) from None
-    extent = _Extent(limits, "sheet")
-    rows = []
-    for number, row in enumerate(sheet, start=1):
-        if all(_blank(cell) for cell in row):
+    most = limits.get("max_sheets", 50)
+    if len(names) > most:
+        raise _Over(
+            "max_sheets",
+            f"the workbook has {len(names)} sheets, more than {most}",
+            f"工作簿有 {len(names)} 个工作表，超过 {most} 个",
+        )
+    budget = _Budget()
+    sheets: list[list[tuple[int, list[Any]]]] = []
+    for index, kind in enumerate(kinds):
+        if kind != SheetTypeEnum.WorkSheet:
+            sheets.append([])
             continue
-        last = max(i for i, cell in enumerate(row, start=1) if not _blank(cell))
-        extent._grow(number, last)
-        rows.append((number, row))
-    return ("ok", rows, names)
+        try:
+            # skip_empty_area=False: rows start at A1, so the index is the clerk's row number.
+            sheet = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _Unreadable(type(exc).__name__) from None
+        extent = _Extent(limits, budget)
+        rows = []
+        for number, row in enumerate(sheet, start=1):
+            if all(_blank(cell) for cell in row):
+                continue
+            last = max(i for i, cell in enumerate(row, start=1) if not _blank(cell))
+            extent._grow(number, last)
+            rows.append((number, row))
+        extent.done()
+        del sheet
+        sheets.append(rows)
+    return ("ok", sheets, names)
 
 
 def main() -> None:
     limits = json.loads(sys.argv[1])
-    index = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     ceiling = int(limits["memory_mb"]) * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     data = sys.stdin.buffer.read()
     try:
-        answer = _read(data, limits, index)
+        answer = _read(data, limits)
     except _Over as over:
         answer = over.answer
     except _Unreadable as err:

@@ -18,12 +18,16 @@ file name: a workbook renamed to ``.csv`` is still read as a workbook.
 rows, columns and cells — and a file over a limit is refused with a
 :class:`FileLimitError` naming the limit, in English and Chinese. A workbook is opened in
 a child process (``sheet_worker``) that first reads the zip members as they really are
-(declared sizes and CRCs checked, decompression capped) and scans the first sheet's cell
+(declared sizes and CRCs checked, decompression capped) and scans every sheet's cell
 references with a streaming XML parser *before* python-calamine sees the file —
 calamine allocates a dense grid for the used range, so one cell at XFD1048576 would ask
 for half a terabyte — under a memory ceiling (``RLIMIT_AS``) and a time limit: a file
 that still overwhelms the parser kills the child, never the service. Services open an
 upload with :func:`open_upload`, which reads it bounded and parses it off the event loop.
+
+A workbook's sheets are all read at once, in that one child process
+(:func:`read_tables`): ``max_rows`` and ``max_cells`` bound them together, and a workbook
+of more than ``max_sheets`` sheets is refused.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ __all__ = [
     "TabularFileError",
     "open_upload",
     "read_table",
+    "read_tables",
 ]
 
 Cell = (
@@ -104,9 +109,10 @@ class Limits:
     max_bytes: int = 32 * 1024 * 1024  # the file as sent
     max_uncompressed: int = 160 * 1024 * 1024  # a workbook's zip members, together
     max_members: int = 2000  # a workbook's zip members
-    max_rows: int = 100_000  # the last row a sheet uses
+    max_rows: int = 100_000  # the last row a sheet uses, the sheets' together
     max_columns: int = 256  # the last column a sheet uses (IV)
-    max_cells: int = 4_000_000  # rows × columns of the area a sheet uses
+    max_cells: int = 4_000_000  # rows × columns of the area a sheet uses, the sheets' together
+    max_sheets: int = 50  # a workbook's sheets
     memory_mb: int = 1024  # the ceiling of the process that opens a workbook
     timeout_s: float = 120.0  # and how long it may take
 
@@ -137,12 +143,17 @@ class Table:
 
 
 class LoadedFile(bytes):
-    """An upload's bytes with the sheet already read off the event loop
-    (:func:`open_upload`): :func:`read_table` gives the rows it holds instead of parsing
+    """An upload's bytes with its sheets already read off the event loop
+    (:func:`open_upload`): :func:`read_tables` gives the rows it holds instead of parsing
     again, so an importer that takes ``bytes`` needs no change."""
 
-    table: Table | None = None
-    _rows: list[tuple[int, Sequence[Cell]]]
+    # each sheet: the table (its rows already taken) and its rows
+    _tables: list[tuple[Table, list[tuple[int, Sequence[Cell]]]]] | None = None
+
+    @property
+    def table(self) -> Table | None:
+        """The first sheet as read (None before :func:`open_upload` read it)."""
+        return _tables_of(self)[0] if self._tables else None
 
 
 async def open_upload(
@@ -165,24 +176,41 @@ async def open_upload(
             )
         chunks.append(chunk)
     loaded = LoadedFile(b"".join(chunks))
-    table = await asyncio.to_thread(read_table, loaded, filename, limits)
-    loaded._rows = list(table.rows)
-    loaded.table = table
+    tables = await asyncio.to_thread(read_tables, loaded, filename, limits)
+    loaded._tables = [(table, list(table.rows)) for table in tables]
     return loaded, filename
+
+
+def _tables_of(loaded: LoadedFile) -> list[Table]:
+    return [
+        Table(t.kind, t.encoding, t.delimiter, iter(rows), t.sheets, t.sheet)
+        for t, rows in loaded._tables or ()
+    ]
 
 
 def read_table(
     data: bytes, filename: str, limits: Limits | None = None, *, sheet: int = 0
 ) -> Table:
     """Open ``data`` (the file's bytes; ``filename`` only for messages and hints); of a
-    workbook, sheet number ``sheet`` (0: the first; :attr:`Table.sheets` names them all).
+    workbook, sheet number ``sheet`` (0: the first; :attr:`Table.sheets` names them all;
+    a number past the last gives no rows). Every sheet is read: :func:`read_tables`."""
+    tables = read_tables(data, filename, limits)
+    if sheet < len(tables):
+        return tables[sheet]
+    first = tables[0]
+    return Table(first.kind, first.encoding, first.delimiter, iter(()), first.sheets, sheet)
+
+
+def read_tables(data: bytes, filename: str, limits: Limits | None = None) -> list[Table]:
+    """Open ``data`` (the file's bytes; ``filename`` only for messages and hints): a
+    workbook's sheets, one :class:`Table` each in the workbook's order (a chart sheet has
+    no rows); a CSV file's one table.
 
     Checks ``limits`` (default: :meth:`Limits.from_env`) before and while parsing; the
     rows are read completely before this returns, so a file over a limit is refused
     before any row is used. Blocking: in a service, use :func:`open_upload`."""
-    if isinstance(data, LoadedFile) and data.table is not None and data.table.sheet == sheet:
-        t = data.table
-        return Table(t.kind, t.encoding, t.delimiter, iter(data._rows), t.sheets, t.sheet)
+    if isinstance(data, LoadedFile) and data._tables:
+        return _tables_of(data)
     limits = limits or Limits.from_env()
     if len(data) > limits.max_bytes:
         raise FileLimitError(
@@ -195,8 +223,11 @@ def read_table(
     if data.startswith((_ZIP, _OLE)):
         if data.startswith(_ZIP):
             _check_zip(data, filename, limits)
-        rows, sheets = _workbook_rows(data, filename, limits, sheet)
-        return Table("workbook", None, None, iter(rows), sheets, sheet)
+        each, sheets = _workbook_rows(data, filename, limits)
+        return [
+            Table("workbook", None, None, iter(rows), sheets, index)
+            for index, rows in enumerate(each)
+        ] or [Table("workbook", None, None, iter(()), sheets, 0)]
     head = data[:512].lstrip().lower()
     if head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")):
         raise TabularFileError(
@@ -207,7 +238,7 @@ def read_table(
     text, encoding = _decode(data, filename)
     delimiter = _sniff_delimiter(text)
     rows = list(_csv_rows(text, delimiter, filename, limits))
-    return Table("csv", encoding, delimiter, iter(rows))
+    return [Table("csv", encoding, delimiter, iter(rows))]
 
 
 def _unreadable(filename: str, why: str) -> TabularFileError:
@@ -245,17 +276,11 @@ def _check_zip(data: bytes, filename: str, limits: Limits) -> None:
 
 
 def _workbook_rows(
-    data: bytes, filename: str, limits: Limits, sheet: int = 0
-) -> tuple[list[tuple[int, Sequence[Cell]]], tuple[str, ...]]:
-    """Sheet ``sheet``'s non-blank rows and the sheets' names, read by ``sheet_worker`` in
-    a child process."""
-    command = [
-        sys.executable,
-        "-m",
-        "shegong.kernel.data.sheet_worker",
-        json.dumps(asdict(limits)),
-        str(sheet),
-    ]
+    data: bytes, filename: str, limits: Limits
+) -> tuple[list[list[tuple[int, Sequence[Cell]]]], tuple[str, ...]]:
+    """Each sheet's non-blank rows and the sheets' names, read by ``sheet_worker`` in one
+    child process."""
+    command = [sys.executable, "-m", "shegong.kernel.data.sheet_worker", json.dumps(asdict(limits))]
     try:
         done = subprocess.run(
             command, input=data, capture_output=True, timeout=limits.timeout_s, check=False
@@ -278,8 +303,8 @@ def _workbook_rows(
         raise FileLimitError(limit, f"{filename}: {message}", f"文件“{filename}”：{message_zh}")
     if answer[0] == "unreadable":
         raise _unreadable(filename, answer[1])
-    rows: list[tuple[int, Sequence[Cell]]] = answer[1]
-    return rows, tuple(answer[2])
+    sheets: list[list[tuple[int, Sequence[Cell]]]] = answer[1]
+    return sheets, tuple(answer[2])
 
 
 class _SafeUnpickler(pickle.Unpickler):

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from faststream.redis import RedisBroker
-from redis.asyncio import Redis
 from sqlalchemy import MetaData, text
 
 from shegong.contracts import StreamContract
@@ -31,6 +30,7 @@ from shegong.kernel.events.subscription import StreamSubscription
 from shegong.kernel.ops.db import create_engine, reading
 from shegong.kernel.ops.lifecycle import finish
 from shegong.kernel.ops.metrics import ServiceMetrics
+from shegong.kernel.ops.redis_client import redis_client
 from shegong.kernel.ops.settings import ServiceSettings
 
 log = logging.getLogger("shegong.runtime")
@@ -83,7 +83,7 @@ class Runtime:
             self.engine,
             EventStoreIdentity(service=name, source=self.source, contract=definition.contract),
         )
-        self.redis = Redis.from_url(
+        self.redis = redis_client(
             settings.redis_url,
             socket_timeout=10,
             socket_connect_timeout=5,

@@ -22,6 +22,7 @@ from shegong.kernel.data.sheets.dates import DATE_FORMS, parse_date, parse_momen
 from shegong.kernel.data.sheets.headed import (
     HeadedSheet,
     RowRejection,
+    Suffix,
     header_key,
     read_headed,
     warning,
@@ -36,6 +37,7 @@ __all__ = [
     "Choices",
     "HeadedSheet",
     "RowRejection",
+    "Suffix",
     "TabularFileError",
     "birth_date_kept_by_excel",
     "cell_text",

@@ -132,6 +132,9 @@ class Choices:
 
 _SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
 _DASHED_ID = re.compile(r"\d{6}-\d{8}-\d{3}[\dXx]|\d{6}-\d{6}-\d{3}")
+# An ID number a program wrote as a number's text (pandas: 620102850101123.0); its digits
+# are all there (a float keeps 15 exactly; an 18-digit one written so is kept as text).
+_WHOLE_ID = re.compile(r"\d{15}(?:\d{2}[\dXx])?\.0+")
 NUMBER_ID = (
     "was stored as a number by Excel and its last digits are lost; format the column as "
     "text (设置单元格格式→文本) and type the number again",
@@ -158,6 +161,8 @@ def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str
         return None, text, NUMBER_ID
     if "-" in text and _DASHED_ID.fullmatch(text):  # 532501-19850305-123X
         text = text.replace("-", "")
+    elif "." in text and _WHOLE_ID.fullmatch(text):  # a number's text: 620102850101123.0
+        text = text.partition(".")[0]
     try:
         return parse_resident_id(text), None, None
     except PersonalDataError as exc:

@@ -29,6 +29,14 @@ _DATE = re.compile(
 )
 _DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
+# A time of day as Chinese sheets write it: 上午8:55 (WPS's own format), 下午2点30分,
+# 8时5分, 9点 — or 2:30 PM; rewritten as 24-hour HH:MM[:SS] before it is read.
+_SPOKEN_CLOCK = re.compile(
+    r"(上午|早上|早晨|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[点时:])\s*(?:(\d{1,2}|半)\s*分?)?"
+    r"(?:\s*[:]?\s*(\d{1,2})\s*秒?)?\s*(am|pm)?$",
+    re.IGNORECASE,
+)
+_AFTERNOON = {"中午", "下午", "晚上", "pm", "PM"}
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (after Feb 1900)
 _FIRST_SERIAL = 61  # 1900-03-01: below it Excel's serials count a 29 February 1900
 _LAST_SERIAL = 73415  # 2100-12-31
@@ -40,6 +48,29 @@ _NOT_A_MOMENT = (
     "is not a date and time; write it as 2025-03-01 09:00 (or 09:00 on the day itself)",
     "不是有效的日期时间，请按 2025-03-01 09:00 格式填写（当天可只写 09:00）",
 )
+
+
+def _spoken_clock(text: str) -> str:
+    """``text`` with a spoken or 12-hour time at its end as HH:MM[:SS] (24-hour)."""
+    spoken = (
+        any(word in text for word in ("午", "早", "晚上"))
+        or text[-1:] in tuple("点时分秒半")
+        or text[-2:].lower() in ("am", "pm")
+    )
+    if not spoken:
+        return text
+    found = _SPOKEN_CLOCK.search(text)
+    if found is None or (found.group(1) is None and found.group(5) is None and ":" in found[0]):
+        return text
+    part, hour, minute, second, ampm = found.groups()
+    h = int(hour)
+    if (part in _AFTERNOON or (ampm or "").lower() == "pm") and h < 12:
+        h += 12
+    elif (part in ("上午", "早上", "早晨") or (ampm or "").lower() == "am") and h == 12:
+        h = 0
+    minutes = 30 if minute == "半" else int(minute or 0)
+    clock = f"{h:02d}:{minutes:02d}" + (f":{int(second):02d}" if second else "")
+    return f"{text[: found.start()].rstrip()} {clock}".lstrip()
 
 
 def _day(year: int, month: int, day: int) -> datetime.date:
@@ -69,7 +100,7 @@ def _clock(hour: str | None, minute: str | None, second: str | None) -> datetime
 @lru_cache(maxsize=16384)
 def _from_text(text: str, *, moment: bool) -> tuple[datetime.date, datetime.time | None]:
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = _spoken_clock(unicodedata.normalize("NFKC", text))
     match = _DATE.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
     if match is None:
         raise CellError(*(_NOT_A_MOMENT if moment else _NOT_A_DATE))
@@ -131,6 +162,7 @@ def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
         return None
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
+    text = _spoken_clock(text)
     clock = _TIME_ONLY.fullmatch(text)
     if clock is not None:
         return datetime.datetime.combine(day, _clock(*clock.groups()) or datetime.time())

@@ -6,20 +6,26 @@ being the Chinese label its messages use — plus its own rules for the values.
 
 * **The header row** is the first of the first 10 non-blank rows that has the
   ``marker`` field's column; title lines above it (定西市社会工作人才花名册) are skipped.
-  A workbook whose first sheet has no such row (a 填表说明 sheet in front) is read from
-  its first sheet that has one (:attr:`HeadedSheet.sheet` names it).
+* **Every sheet of a workbook that has such a row is read** (a sheet per 区县 or 街道),
+  each with its own columns (their order, and the columns there, may differ), the rows
+  in the sheets' order: :attr:`HeadedSheet.sheets`. The sheets without one (a 填表说明
+  in front, a 汇总 of counts behind, a chart) are skipped and listed
+  (:attr:`HeadedSheet.skipped_sheets`). When more than one sheet is read, a row's
+  sheet is :attr:`HeadedSheet.row_sheet` and every :class:`RowRejection` names it.
 * **Headers match** in Chinese as departments write them or by the English field name,
   ignoring spaces (full-width too), ``*`` (required markers), ``_``/``-``/``:``, case,
   bracket width, and a trailing bracketed note (出生日期（yyyy-mm-dd）; the note is kept
   in :attr:`HeadedSheet.notes`, e.g. a unit 万). Failing that, as a last resort: without
   a leading qualifier (所属县（市、区）, 所在社区, 现工作单位, 本人手机), and a compound header
   by its parts when they name one field and nothing else does (手机/电话, 工作单位及职务,
-  镇（街道）, 村（居）委会) — unless a part names someone else (联系人/电话). A column found
-  so never refuses the file for meaning a field another column already means: the exact
-  header wins. Unknown headers are ignored and listed.
+  镇（街道）, 村（居）委会) — unless a part names someone else (联系人/电话); and the importer's
+  :class:`~.headers.Suffix` rules: a role or a kind before the field's word (网格员姓名,
+  医疗机构名称, 教职工编号), never a unit not the person's own (发证机构) — :mod:`.headers`.
+  A column found so never refuses the file for meaning a field another column already
+  means: the exact header wins. Unknown headers are ignored and listed.
 * **The file is refused** (:class:`~shegong.kernel.data.tabular.TabularFileError`, the one
-  refusal type every importer raises) when it cannot be read, has no header row, lacks a
-  required column, or has two columns meaning one field — unless the importer says
+  refusal type every importer raises) when it cannot be read, has no header row, or a
+  sheet read lacks a required column or has two columns meaning one field — unless the importer says
   ``duplicates="first"`` (the first column counts) or ``"coalesce"``: rosters often carry
   手机号码 *and* 联系电话, or 工作单位 *and* 所在单位; the column whose header comes first
   in the field's alias list is read, and where its cell is blank the next one's
@@ -29,64 +35,62 @@ being the Chinese label its messages use — plus its own rules for the values.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Any, Literal
+from typing import Any
 
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
-from shegong.kernel.data.tabular import Cell, Table, TabularFileError, read_table
+from shegong.kernel.data.sheets.headers import (
+    Fields,
+    HeaderLookup,
+    Suffix,
+    Suffixes,
+    header_key,
+)
+from shegong.kernel.data.sheets.layout import (
+    HEADER_SCAN,
+    Duplicates,
+    Rows,
+    SheetLayout,
+    find_header,
+    header_text,
+    lay_out,
+    sub_header,
+    with_sub_header,
+)
+from shegong.kernel.data.tabular import Cell, TabularFileError, read_tables
 
 __all__ = [
     "HEADER_SCAN",
     "HeadedSheet",
     "RowRejection",
+    "SheetLayout",
+    "Suffix",
     "header_key",
     "read_headed",
     "warning",
 ]
 
-Fields = Mapping[str, Sequence[str]]
-HEADER_SCAN = 10  # title lines tolerated above the header
-MAX_SHEETS = 10  # a workbook's sheets looked at for the header row
-
-_HEADER_DROP = re.compile(r"[\s*_\-:]+")
-_BRACKET_NOTE = re.compile(r"\([^()]*\)$")
-# A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
-# 本人手机), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道), 村(居)委会).
-_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用)+")
-_PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
-
-
-def header_key(text: str) -> str:
-    """A header as compared: NFKC, no spaces, ``*``, ``_``, ``-``, ``:``; case-folded."""
-    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def header_text(cell: Cell) -> str:
-    try:
-        return cell_text(cell) or ""
-    except CellError:
-        return ""
-
 
 @dataclass(frozen=True, slots=True)
 class RowRejection:
     """One bad field of a row, as an import report lists it. ``value_preview`` is short
-    and never a whole ID number or phone (:func:`~.cells.preview`)."""
+    and never a whole ID number or phone (:func:`~.cells.preview`). ``sheet`` names the
+    row's sheet when a workbook had more than one sheet read."""
 
     row_number: int
     field: str
     value_preview: str | None
     reason: str
     reason_zh: str
+    sheet: str | None = None
 
     def report(self) -> dict[str, Any]:
         """No whole ID number or phone, whichever column it was written in."""
         return {
+            **({"sheet": self.sheet} if self.sheet is not None else {}),
             "row": self.row_number,
             "field": self.field,
             "value": redact_numbers(self.value_preview),
@@ -101,91 +105,38 @@ def warning(field: str, label_zh: str, reason: str, reason_zh: str) -> str:
     return redact_numbers(text) or text
 
 
-# Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
-# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
-_OTHER_PERSON = re.compile(r"(?<!人员)人$|父|母|配偶|家属|亲属|紧急|子女")
-
-
-class _Lookup:
-    def __init__(self, fields: Fields, suffixes: Mapping[str, str] | None = None) -> None:
-        self.suffixes = dict(suffixes or {})
-        self.label = {name: aliases[0] for name, aliases in fields.items()}
-        self.last_rank = {name: len(aliases) + 1 for name, aliases in fields.items()}
-        # header key → (field, rank): the rank is the alias's place in its list, so that
-        # of two columns meaning one field the better-named one is read first.
-        self.keys: dict[str, tuple[str, int]] = {}
-        for name, aliases in fields.items():
-            for rank, alias in enumerate((*aliases, name)):
-                self.keys.setdefault(header_key(alias), (name, rank))
-
-    def field(self, text: str) -> tuple[str | None, str | None]:
-        """(field, the trailing bracketed note it was written with)."""
-        name, _, note = self.ranked(text)
-        return name, note
-
-    def ranked(self, text: str) -> tuple[str | None, int, str | None]:
-        """(field, its alias's rank, the trailing bracketed note)."""
-        key = header_key(text)
-        found = self.keys.get(key)
-        if found is None and key.endswith(")"):
-            note = _BRACKET_NOTE.search(key)
-            found = self.keys.get(_BRACKET_NOTE.sub("", key))
-            if found:
-                return found[0], found[1], note.group() if note else None
-        if found is None and (loose := self._loose(key)) is not None:
-            return loose, self.last_rank[loose], None
-        if found is None:
-            # 网格员姓名, 志愿者姓名: a role and the field's suffix (the field's last resort)
-            for name, suffix in self.suffixes.items():
-                head = key.removesuffix(header_key(suffix))
-                if head != key and head and not _OTHER_PERSON.search(head):
-                    return name, self.last_rank[name], None
-        return (found[0], found[1], None) if found else (None, 0, None)
-
-    def _bare(self, key: str) -> str | None:
-        """The field of ``key`` as it is, or without a trailing note or leading qualifier."""
-        for candidate in (key, _BRACKET_NOTE.sub("", key)):
-            for form in (candidate, _QUALIFIER.sub("", candidate)):
-                found = self.keys.get(form)
-                if found is not None:
-                    return found[0]
-        return None
-
-    def _loose(self, key: str) -> str | None:
-        """A header's field found without its qualifier, or from its parts when every
-        part that names a field names the same one and no part names another person."""
-        bare = _QUALIFIER.sub("", key)
-        if bare != key and (found := self.keys.get(bare)) is not None:
-            return found[0]
-        parts = [part for part in _PARTS.split(key) if part]
-        if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
-            return None
-        named = {known for part in parts if (known := self._bare(part)) is not None}
-        return named.pop() if len(named) == 1 else None
-
-
 @dataclass
 class HeadedSheet:
-    """A sheet whose header row is known: ``rows`` yields the data rows once."""
+    """The sheets whose header row is known: ``rows`` yields the data rows once, every
+    sheet's in the columns of ``columns`` (one layout for all the sheets read)."""
 
     filename: str
     encoding: str | None
     label: dict[str, str]  # field → its Chinese label
     columns: dict[str, int]  # field → column index
-    written: dict[str, str]  # field → the header as written in the file
-    notes: dict[str, str]  # field → the bracketed note its header ended with
+    written: dict[str, str]  # field → the header as written in the file (its first sheet)
+    notes: dict[str, str]  # field → the bracketed note its header ended with (first sheet)
     ignored: tuple[str, ...]
-    header_row: int
+    header_row: int  # of the first sheet read
     width: int
     _rows: Iterator[tuple[int, Sequence[Cell]]]
     # field → further columns meaning it, best first (``duplicates="coalesce"`` only)
     alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    sheet: str | None = None  # the workbook's sheet read, when it was not the first
+    sheet: str | None = None  # the first sheet read, when it was not the workbook's first
+    sheets: tuple[str, ...] = ()  # the workbook's sheets read, in order
+    skipped_sheets: tuple[str, ...] = ()  # the workbook's sheets without a header row
+    # the sheet of the row ``rows`` yielded last (its own headers, notes, header row)
+    part: SheetLayout | None = None
 
     @property
     def rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
         """The data rows; a file failing while read is refused (``TabularFileError``)."""
         return self._rows
+
+    @property
+    def row_sheet(self) -> str | None:
+        """The sheet of the row last yielded, when more than one sheet is read."""
+        return self.part.name if self.part is not None and len(self.sheets) > 1 else None
 
     def coalesced(self, row: list[Cell]) -> list[Cell]:
         """``row`` (padded to the width) with each field's blank cell filled from the
@@ -204,13 +155,15 @@ class HeadedSheet:
         return cells[index] if index is not None and index < len(cells) else None
 
     def rejection(self, number: int, name: str, cell: Cell, err: CellError) -> RowRejection:
-        """``err`` about field ``name`` of row ``number``: "field: reason" / "标签：原因"."""
+        """``err`` about field ``name`` of row ``number`` (of :attr:`row_sheet`):
+        "field: reason" / "标签：原因"."""
         return RowRejection(
             number,
             name,
             preview(name, cell),
             f"{name}: {err.reason}",
             f"{self.label[name]}：{err.reason_zh}",
+            self.row_sheet,
         )
 
     def warning(self, name: str, reason: str, reason_zh: str) -> str:
@@ -225,160 +178,135 @@ def read_headed(
     marker: str,
     required: Sequence[str] = (),
     one_of: Sequence[str] = (),
-    duplicates: Literal["refuse", "first", "coalesce"] = "refuse",
-    suffixes: Mapping[str, str] | None = None,
+    duplicates: Duplicates = "refuse",
+    suffixes: Suffixes | None = None,
 ) -> HeadedSheet:
-    """Open ``data`` and find its header row (the first with ``marker``'s column).
+    """Open ``data`` and find each sheet's header row (the first with ``marker``'s column).
 
     ``required`` columns must all be there, and one of ``one_of`` if given.
     ``suffixes`` lets a field also match any header ending with a word (``{"name":
-    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名).
+    "姓名"}``: 网格员姓名), unless the header names someone else (联系人姓名, 监护人姓名);
+    a :class:`Suffix` also constrains the head before the word.
     Raises :class:`TabularFileError` for a file refused as a whole."""
-    lookup = _Lookup(fields, suffixes)
+    lookup = HeaderLookup(fields, suffixes)
     label = lookup.label
-    table = read_table(data, filename)
+    tables = read_tables(data, filename)
+    names = tables[0].sheets
 
     def is_header(cells: Sequence[Cell]) -> bool:
         return any(isinstance(c, str) and lookup.field(c)[0] == marker for c in cells)
 
-    head, header_at = _find_header(table, is_header)
-    first_head = head
-    sheet_read: str | None = None
-    for index in range(1, min(len(table.sheets), MAX_SHEETS)) if header_at is None else ():
-        other = read_table(data, filename, sheet=index)
-        head, header_at = _find_header(other, is_header)
-        if header_at is not None:
-            table, sheet_read = other, table.sheets[index]
-            break
-    if header_at is None:
+    parts: list[tuple[SheetLayout, Iterator[tuple[int, Sequence[Cell]]]]] = []
+    skipped: list[str] = []
+    first_head: Rows = []
+    for table in tables:
+        name = names[table.sheet] if table.sheet < len(names) else None
+        head, header_at = find_header(table, is_header)
+        if header_at is None:
+            first_head = first_head or head
+            if name is not None:
+                skipped.append(name)
+            continue
+        header_row, header = head[header_at]
+        rows: Iterator[tuple[int, Sequence[Cell]]] = chain(head[header_at + 1 :], table.rows)
+        below = next(rows, None)
+        if below is not None and sub_header(below[1], header, lookup, marker):
+            header = with_sub_header(header, below[1])
+        elif below is not None:
+            rows = chain([below], rows)
+        where = (f" (sheet {name})", f"工作表“{name}”") if len(names) > 1 else ("", "")
+        layout = lay_out(
+            header,
+            SheetLayout(name, header_row, len(header)),
+            lookup,
+            filename=filename,
+            where=where,
+            required=required,
+            one_of=one_of,
+            duplicates=duplicates,
+        )
+        parts.append((layout, rows))
+    if not parts:
         found = [h for h in (header_text(c) for c in first_head[0][1]) if h] if first_head else []
-        sheets = f" (sheets: {', '.join(table.sheets)})" if len(table.sheets) > 1 else ""
-        sheets_zh = f"（工作表：{'、'.join(table.sheets)}）" if len(table.sheets) > 1 else ""
+        sheets = f" (sheets: {', '.join(names)})" if len(names) > 1 else ""
+        sheets_zh = f"（工作表：{'、'.join(names)}）" if len(names) > 1 else ""
         raise TabularFileError(
             f"{filename}: no {label[marker]} ({marker}) column{sheets}; headers found: "
             f"{', '.join(found) or 'none'}",
             f"文件“{filename}”缺少必填列“{label[marker]}”{sheets_zh}；"
             f"找到的列：{'、'.join(found) or '无'}",
         )
-    header_row, header = head[header_at]
-    rows: Iterator[tuple[int, Sequence[Cell]]] = chain(head[header_at + 1 :], table.rows)
-    below = next(rows, None)
-    if below is not None and _sub_header(below[1], header, lookup, marker):
-        header = _with_sub_header(header, below[1])
-    elif below is not None:
-        rows = chain([below], rows)
-    columns: dict[str, int] = {}
+    first = parts[0][0]
+    ignored = dict.fromkeys(chain.from_iterable(layout.ignored for layout, _ in parts))
     written: dict[str, str] = {}
-    notes: dict[str, str] = {}
-    ignored: list[str] = []
-    ranked: dict[str, list[tuple[int, int, str, str | None]]] = {}
-    for position, cell in enumerate(header):
-        text = header_text(cell)
-        if not text:
-            continue
-        name, rank, note = lookup.ranked(text)
-        if name is None:
-            ignored.append(text)
-            continue
-        if name in columns and duplicates == "refuse":
-            loose = lookup.last_rank[name]
-            (kept_rank, _, kept_text, _), *_ = ranked[name]
-            if rank >= loose:  # a last-resort reading never refuses the file
-                ignored.append(text)
-                continue
-            if kept_rank >= loose:  # the exact header wins over a last-resort one
-                ignored.append(kept_text)
-                ranked[name] = []
-                del columns[name], written[name]
-                notes.pop(name, None)
-        ranked.setdefault(name, []).append((rank, position, text, note))
-        if name in columns:
-            if duplicates != "refuse":
-                continue
-            raise TabularFileError(
-                f"{filename}: columns “{written[name]}” and “{text}” both mean {name}; keep one",
-                f"文件“{filename}”中“{written[name]}”与“{text}”是同一列（{label[name]}），"
-                "请只保留一列",
-            )
-        else:
-            columns[name], written[name] = position, text
-            if note:
-                notes[name] = note
-    alternates: dict[str, tuple[int, ...]] = {}
-    if duplicates == "coalesce":
-        for name, candidates in ranked.items():
-            if len(candidates) > 1:
-                candidates.sort()
-                _, columns[name], written[name], best_note = candidates[0]
-                notes.pop(name, None)
-                if best_note:
-                    notes[name] = best_note
-                alternates[name] = tuple(at for _, at, _, _ in candidates[1:])
-    missing = [f"{m} ({label[m]})" for m in required if m not in columns]
-    missing_zh = [f"“{label[m]}”" for m in required if m not in columns]
-    if one_of and not any(m in columns for m in one_of):
-        missing.append(" or ".join(f"{m} ({label[m]})" for m in one_of))
-        missing_zh.append("或".join(f"“{label[m]}”" for m in one_of))
-    if missing:
-        raise TabularFileError(
-            f"{filename}: missing column(s) {', '.join(missing)}",
-            f"文件“{filename}”缺少必填列{'、'.join(missing_zh)}",
-        )
-    return HeadedSheet(
+    for layout, _ in parts:
+        written |= {k: v for k, v in layout.written.items() if k not in written}
+    headed = HeadedSheet(
         filename=filename,
-        encoding=table.encoding,
+        encoding=tables[0].encoding,
         label=label,
-        columns=columns,
+        columns=first.columns,
         written=written,
-        notes=notes,
+        notes=first.notes,
         ignored=tuple(ignored),
-        header_row=header_row,
-        width=len(header),
-        _rows=rows,
-        alternates=alternates,
-        sheet=sheet_read,
+        header_row=first.header_row,
+        width=first.width,
+        _rows=parts[0][1],
+        alternates=first.alternates,
+        sheet=first.name if first.name is not None and first.name != names[0] else None,
+        sheets=tuple(layout.name for layout, _ in parts if layout.name is not None),
+        skipped_sheets=tuple(skipped),
+        part=first,
     )
+    if len(parts) > 1:
+        headed.columns, headed.alternates, headed.width, takes = _one_layout(
+            [layout for layout, _ in parts]
+        )
+        headed._rows = _every_sheet(headed, parts, takes)
+    return headed
 
 
-def _sub_header(
-    cells: Sequence[Cell], header: Sequence[Cell], lookup: _Lookup, marker: str
-) -> bool:
-    """Whether the row under the header is the second line of a two-line header (联系方式
-    over 手机 and 座机): nothing under the marker's column, only short words without
-    digits, and at least one of them a field's header."""
-    texts = [header_text(c) if isinstance(c, str) else None for c in cells]
-    if any(c is not None and not isinstance(c, str) for c in cells):
-        return False
-    at = next((i for i, c in enumerate(header) if lookup.field(header_text(c))[0] == marker), None)
-    if at is None or (at < len(texts) and texts[at]):
-        return False
-    words = [t for t in texts if t]
-    if not words or any(len(t) > 16 or any(ch.isdigit() for ch in t) for t in words):
-        return False
-    return any(lookup.field(t)[0] is not None for t in words)
+def _one_layout(
+    layouts: list[SheetLayout],
+) -> tuple[dict[str, int], dict[str, tuple[int, ...]], int, list[list[int]]]:
+    """One layout for the sheets' rows: a column per field any sheet has (and per further
+    column meaning it), and for each sheet where each of them is in its own rows (-1:
+    not there)."""
+    columns: dict[str, int] = {}
+    for layout in layouts:
+        for name in layout.columns:
+            columns.setdefault(name, len(columns))
+    width = len(columns)
+    alternates: dict[str, list[int]] = {}
+    for layout in layouts:
+        for name, others in layout.alternates.items():
+            slots = alternates.setdefault(name, [])
+            while len(slots) < len(others):
+                slots.append(width)
+                width += 1
+    takes = []
+    for layout in layouts:
+        take = [-1] * width
+        for name, at in layout.columns.items():
+            take[columns[name]] = at
+        for name, others in layout.alternates.items():
+            for slot, at in zip(alternates[name], others, strict=False):
+                take[slot] = at
+        takes.append(take)
+    return columns, {name: tuple(slots) for name, slots in alternates.items()}, width, takes
 
 
-def _with_sub_header(header: Sequence[Cell], below: Sequence[Cell]) -> list[Cell]:
-    """The header with the second line's words where they name a column: under a merged
-    heading (联系方式 over 手机, 座机) each column goes by its own word."""
-    width = max(len(header), len(below))
-    merged: list[Cell] = list(header) + [None] * (width - len(header))
-    for i, cell in enumerate(below):
-        if header_text(cell):
-            merged[i] = cell
-    return merged
-
-
-def _find_header(
-    table: Table, is_header: Callable[[Sequence[Cell]], bool]
-) -> tuple[list[tuple[int, Sequence[Cell]]], int | None]:
-    """The rows read up to the header row (at most :data:`HEADER_SCAN`), and its index."""
-    head: list[tuple[int, Sequence[Cell]]] = []
-    for item in table.rows:
-        head.append(item)
-        if len(head) >= HEADER_SCAN or is_header(item[1]):
-            break
-    return head, next((i for i, (_, cells) in enumerate(head) if is_header(cells)), None)
+def _every_sheet(
+    headed: HeadedSheet,
+    parts: list[tuple[SheetLayout, Iterator[tuple[int, Sequence[Cell]]]]],
+    takes: list[list[int]],
+) -> Iterator[tuple[int, Sequence[Cell]]]:
+    """Each sheet's rows in the one layout, :attr:`HeadedSheet.part` naming the sheet."""
+    for (layout, rows), take in zip(parts, takes, strict=True):
+        headed.part = layout
+        for number, cells in rows:
+            n = len(cells)
+            yield number, [cells[j] if 0 <= j < n else None for j in take]
 
 
 def _blank(cell: Cell) -> bool:

@@ -1,0 +1,118 @@
+"""How a header is recognised: its key (NFKC, no spaces or markers, case-folded), the
+fields' aliases, and the last resorts of :mod:`.headed` (a qualifier in front, a compound
+header by its parts, a role or kind before the field's word)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+Fields = Mapping[str, Sequence[str]]
+
+_HEADER_DROP = re.compile(r"[\s*_\-:]+")
+_BRACKET_NOTE = re.compile(r"\([^()]*\)$")
+# A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
+# 本人手机), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道), 村(居)委会).
+_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用)+")
+_PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
+
+
+def header_key(text: str) -> str:
+    """A header as compared: NFKC, no spaces, ``*``, ``_``, ``-``, ``:``; case-folded."""
+    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+# Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
+# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
+_OTHER_PERSON = re.compile(r"(?<!人员)(?<!用)人$|父|母|配偶|家属|亲属|紧急|子女")
+
+
+@dataclass(frozen=True, slots=True)
+class Suffix:
+    """A field's last resort: any header ending with ``word`` (网格员姓名, 医疗机构名称)
+    whose head before it matches ``head`` (a regular expression; any head if None), does
+    not match ``not_head`` and names nobody else (联系人单位, 监护人姓名)."""
+
+    word: str
+    head: str | None = None
+    not_head: str | None = None
+
+    def matches(self, key: str) -> bool:
+        head = key.removesuffix(header_key(self.word))
+        return (
+            head != key
+            and bool(head)
+            and not _OTHER_PERSON.search(head)
+            and (self.head is None or re.search(self.head, head) is not None)
+            and (self.not_head is None or re.search(self.not_head, head) is None)
+        )
+
+
+Suffixes = Mapping[str, "str | Sequence[Suffix]"]
+
+
+class HeaderLookup:
+    def __init__(self, fields: Fields, suffixes: Suffixes | None = None) -> None:
+        # longest word first: 机构名称 before 机构
+        self.suffixes = sorted(
+            (
+                (rule, name)
+                for name, rules in (suffixes or {}).items()
+                for rule in ((Suffix(rules),) if isinstance(rules, str) else rules)
+            ),
+            key=lambda pair: -len(pair[0].word),
+        )
+        self.label = {name: aliases[0] for name, aliases in fields.items()}
+        self.last_rank = {name: len(aliases) + 1 for name, aliases in fields.items()}
+        # header key → (field, rank): the rank is the alias's place in its list, so that
+        # of two columns meaning one field the better-named one is read first.
+        self.keys: dict[str, tuple[str, int]] = {}
+        for name, aliases in fields.items():
+            for rank, alias in enumerate((*aliases, name)):
+                self.keys.setdefault(header_key(alias), (name, rank))
+
+    def field(self, text: str) -> tuple[str | None, str | None]:
+        """(field, the trailing bracketed note it was written with)."""
+        name, _, note = self.ranked(text)
+        return name, note
+
+    def ranked(self, text: str) -> tuple[str | None, int, str | None]:
+        """(field, its alias's rank, the trailing bracketed note)."""
+        key = header_key(text)
+        found = self.keys.get(key)
+        if found is None and key.endswith(")"):
+            note = _BRACKET_NOTE.search(key)
+            found = self.keys.get(_BRACKET_NOTE.sub("", key))
+            if found:
+                return found[0], found[1], note.group() if note else None
+        if found is None and (loose := self._loose(key)) is not None:
+            return loose, self.last_rank[loose], None
+        if found is None:
+            # 网格员姓名, 医疗机构名称: a role and the field's suffix (the last resort)
+            for rule, name in self.suffixes:
+                if rule.matches(key):
+                    return name, self.last_rank[name], None
+        return (found[0], found[1], None) if found else (None, 0, None)
+
+    def _bare(self, key: str) -> str | None:
+        """The field of ``key`` as it is, or without a trailing note or leading qualifier."""
+        for candidate in (key, _BRACKET_NOTE.sub("", key)):
+            for form in (candidate, _QUALIFIER.sub("", candidate)):
+                found = self.keys.get(form)
+                if found is not None:
+                    return found[0]
+        return None
+
+    def _loose(self, key: str) -> str | None:
+        """A header's field found without its qualifier, or from its parts when every
+        part that names a field names the same one and no part names another person."""
+        bare = _QUALIFIER.sub("", key)
+        if bare != key and (found := self.keys.get(bare)) is not None:
+            return found[0]
+        parts = [part for part in _PARTS.split(key) if part]
+        if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
+            return None
+        named = {known for part in parts if (known := self._bare(part)) is not None}
+        return named.pop() if len(named) == 1 else None

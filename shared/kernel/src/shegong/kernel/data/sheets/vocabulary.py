@@ -1,0 +1,150 @@
+"""The words every department's sheet uses for a person, shared by every importer: the
+headers of the name, ID number and phone columns as clerks write them, the last resort for
+a name column (网格员姓名, 学员姓名, 考生姓名), and a certificate's level as 人社's lists and
+exam results name it (助理社会工作师, 社会工作者职业水平证书（初级）, 中级 …).
+
+One vocabulary, so that a sign-in sheet reads a header the roster import reads, and the
+other way round."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from shegong.kernel.data.sheets.headers import Suffix
+
+NAME_HEADERS: tuple[str, ...] = ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字")
+# 网格员姓名, 学员姓名, 考生姓名: a role and 姓名 — never 联系人姓名, 监护人姓名.
+NAME_SUFFIX = Suffix("姓名")
+
+ID_NUMBER_HEADERS: tuple[str, ...] = (
+    "身份证号",
+    "身份证号码",
+    "公民身份号码",
+    "公民身份证号",
+    "公民身份证号码",
+    "身份证件号码",
+    "证件号码",
+    "身份证件号",
+    "证件号",
+    "身份号码",
+    "身份证编号",
+    "居民身份证号码",
+    "居民身份证号",
+    "身份证",
+)
+
+MOBILE_HEADERS: tuple[str, ...] = (
+    "手机号",
+    "手机号码",
+    "手机",
+    "联系手机",
+    "移动电话",
+    "联系电话",
+    "电话号码",
+    "联系号码",
+    "联系方式",
+    "电话",
+)
+# a landline: fills a blank mobile (the census compares it as a landline)
+LANDLINE_HEADERS: tuple[str, ...] = ("固定电话", "座机", "办公电话")
+
+# A place, as rosters, region lists and surveys head it (the first is the roster's label).
+COUNTY_HEADERS: tuple[str, ...] = (
+    "所属区县",
+    "区县",
+    "县区",
+    "区(县)",
+    "县(区)",
+    "县(市、区)",
+    "所在区县",
+    "所属县区",
+    "县市区",
+    "区县市",
+    "县",
+    "区",
+    "区县名称",
+    "县市区名称",
+)
+TOWNSHIP_HEADERS: tuple[str, ...] = (
+    "乡镇街道",
+    "乡镇(街道)",
+    "街道(乡镇)",
+    "所属街道",
+    "所在街道",
+    "所属乡镇(街道)",
+    "所在乡镇(街道)",
+    "街道",
+    "乡镇",
+    "街道办事处",
+    "街道办",
+    "镇街",
+    "街镇",
+    "镇",
+    "乡",
+    "乡镇名称",
+    "街道名称",
+    "乡镇(街道)名称",
+)
+COMMUNITY_HEADERS: tuple[str, ...] = (
+    "社区村",
+    "社区(村)",
+    "村(社区)",
+    "所在社区",
+    "所属社区",
+    "所在村(社区)",
+    "社区名称",
+    "社区",
+    "村",
+    "社区居委会",
+    "居委会",
+    "村委会",
+    "居民委员会",
+    "村民委员会",
+    "行政村",
+    "村居",
+    "村(社区)名称",
+    "村名称",
+    "村(居)",
+    "村(居)委会",
+)
+
+# A certificate's level: the exact words clerks write, then the words inside a longer name.
+LEVEL_WORDS: dict[str, str] = {
+    word: level
+    for level, words in {
+        "assistant": (
+            "assistant",
+            "初级",
+            "助理",
+            "助理社工师",
+            "初级社工师",
+            "初级社会工作师",
+            "助理社会工作师",
+        ),
+        "intermediate": ("intermediate", "中级", "社工师", "中级社工师", "中级社会工作师"),
+        "senior": ("senior", "高级", "高级社工师", "副高级社会工作师", "高级社会工作师"),
+    }.items()
+    for word in words
+}
+LEVEL_WORDS["社会工作师"] = "intermediate"
+_LEVEL_INSIDE = (  # checked in this order: 助理社会工作师 holds 社会工作师
+    (re.compile("高级"), "senior"),
+    (re.compile("助理|初级"), "assistant"),
+    (re.compile("中级|社会工作师|社工师"), "intermediate"),
+)
+
+
+def certificate_level(text: str | None) -> str | None:
+    """``"assistant"`` / ``"intermediate"`` / ``"senior"`` for a level as written
+    (社会工作者职业水平证书（初级）, 中级社会工作师, 高级), ``None`` for a blank or
+    anything else."""
+    value = unicodedata.normalize("NFKC", text or "").strip().casefold()
+    if not value:
+        return None
+    if (level := LEVEL_WORDS.get(value)) is not None:
+        return level
+    for words, level in _LEVEL_INSIDE:
+        if words.search(value):
+            return level
+    return None
