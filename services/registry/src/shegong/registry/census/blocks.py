@@ -60,8 +60,8 @@ class BlockIndex:
         self._free: list[int] = []
         self._next = array("i")  # row * _NK + kind → the next row in that block, or -1
         self._collided: set[int] = set()  # digests two block values share
-        # A name and its frequency (``_frequency``), until the next change.
-        self._last_name: tuple[str, tuple[int, bool]] | None = None
+        # A name, its count and frequency (``_frequency``), until the next change.
+        self._last_name: tuple[str, int, tuple[int, bool]] | None = None
 
     # ---------------------------------------------------------------- look-ups
 
@@ -164,12 +164,21 @@ class BlockIndex:
     def _frequency(self, name: str) -> tuple[int, bool]:
         """The name's frequency bucket, and whether it is too frequent to block on alone."""
         last = self._last_name  # a record's re-scoring asks for its name once a namesake
-        if last is not None and last[0] == name:
-            return last[1]
+        if last is None or last[0] != name:
+            last = self._remember_name(name)
+        return last[2]
+
+    def _name_count(self, name: str) -> int:
+        """How many records carry ``name``."""
+        last = self._last_name
+        if last is None or last[0] != name:
+            last = self._remember_name(name)
+        return last[1]
+
+    def _remember_name(self, name: str) -> tuple[str, int, tuple[int, bool]]:
         count = self._count("n", name)
-        found = _bucket(count), count > NAME_BLOCK_MAX
-        self._last_name = (name, found)
-        return found
+        self._last_name = last = (name, count, (_bucket(count), count > NAME_BLOCK_MAX))
+        return last
 
     def _phone_bucket(self, phone: str) -> int:
         """How shared a phone is: 0 while its records carry one name (a person's own
