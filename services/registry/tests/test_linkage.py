@@ -550,13 +550,14 @@ def test_block_values_that_share_a_digest_are_never_one_block(
 def index_state(linker: Linker) -> dict[str, object]:
     """The linker's block index and edges, as sets: what removals and updates must leave
     as adding the final records does (a bucket of one record is its key, no empty row)."""
-    buckets = [b for kind in linker._blocks.values() for b in kind.values()]
+    blocks = linker._block_view()
+    buckets = [b for kind in blocks.values() for b in kind.values()]
     assert all(isinstance(b, str) or len(b) > 1 for b in buckets)
     assert all(linker._links.values()) and all(linker._reviews.values())
     return {
         "blocks": {
             (kind, value): frozenset((b,) if isinstance(b, str) else b)
-            for kind, values in linker._blocks.items()
+            for kind, values in blocks.items()
             for value, b in values.items()
         },
         "names": {name: frozenset(keys) for name, keys in linker._by_name.items()},

@@ -3,14 +3,24 @@ each name and how shared each phone is — what decides which pairs are compared
 (blocking) and how much an exact name or phone weighs (their frequency buckets). When a
 name's or a phone's bucket or a block's crowding changes, the records concerned are
 re-scored, so the partition does not depend on the records' order.
+
+The index holds no Python object per block: each kind is a :class:`.blocktable.BlockTable`
+(arrays) keyed by a 60-bit digest of the block's value, whose records are rows of
+``_rows`` chained through ``_next`` (one int32 per record and kind). A digest is checked
+against the value of the first record under it whenever a record is inserted and
+whenever a value the index may not hold is looked up; two values that share a digest
+are never one block (the later one gets an entry of its own and the digest is noted in
+``_collided``, after which every look-up of it compares values).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import attrgetter
 from typing import Any
 
+from shegong.registry.census.blocktable import BlockTable
 from shegong.registry.census.scoring import _bucket, _Rec
 
 NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
@@ -18,18 +28,24 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
 BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
-_DIGEST = (1 << 60) - 1  # a digest under 2**60 is a 32-byte int, where a key tuple is 56-64
+_KINDS = (*BLOCK_KINDS, "n")  # and the records by name
+_K = {kind: k for k, kind in enumerate(_KINDS)}
+_NK = len(_KINDS)
+_NAMES = _K["n"]
+_DIGEST = (1 << 60) - 1
 
-# A block's value in a record, by kind (for the kinds whose value is a tuple): what a
-# digest is checked against, so that two values with one digest are never one block.
+# A block's value in a record, by kind: what a digest is checked against.
 _VALUE: dict[str, Callable[[Any], Any]] = {
+    "i": attrgetter("id_hash"),
     "rb": lambda r: (r.parts[0], r.parts[1]),
     "ro": lambda r: (r.parts[0], r.parts[2], r.parts[3]),
     "bo": lambda r: (r.parts[1], r.parts[2], r.parts[3]),
+    "p": attrgetter("phone"),
     "nb": lambda r: (r.name, r.birth.year - 1900),
     "sb": lambda r: (r.name[0], r.birth),
     "yb": lambda r: (r.pinyin, r.birth),
-    "no": lambda r: (r.name, r.org),
+    "no": attrgetter("name", "org"),
+    "n": attrgetter("name"),
 }
 
 
@@ -37,75 +53,162 @@ class BlockIndex:
     """Records by block key and by name (state lives on the linker)."""
 
     _recs: dict[str, _Rec]
-    # Block kind → block value → its records (the kinds are ``_Rec.blocks``'s). A value
-    # that is a string (an ID's or a phone's hash, the record's own object) is its own key;
-    # a tuple is kept as a 60-bit digest of it (``_where``), or as itself where another
-    # value in the index had the same digest (``_collided``: in practice never).
-    _blocks: dict[str, dict[Any, str | tuple[str, ...]]]
-    _collided: set[int]
-    _by_name: dict[str, list[str]]
 
-    def _where(self, kind: str, value: Any) -> Any:
-        """The key of block ``(kind, value)`` in ``_blocks[kind]``, for a value the index
-        holds or is about to hold (``_insert`` checks a digest's first holder)."""
-        if type(value) is str:
-            return value
+    def _init_blocks(self) -> None:
+        self._tables = [BlockTable() for _ in _KINDS]
+        self._rows: list[Any] = []  # row → its record (None: a free row)
+        self._free: list[int] = []
+        self._next = array("i")  # row * _NK + kind → the next row in that block, or -1
+        self._collided: set[int] = set()  # digests two block values share
+        # A name, its count and frequency (``_frequency``), until the next change.
+        self._last_name: tuple[str, int, tuple[int, bool]] | None = None
+
+    # ---------------------------------------------------------------- look-ups
+
+    def _entry(self, k: int, value: Any, sure: bool = False) -> int:
+        """The entry of the block of kind ``_KINDS[k]`` and ``value``, or -1. ``sure``: the
+        index holds the value (its digest needs no check unless it collided)."""
         digest = hash(value) & _DIGEST
-        if digest in self._collided:
-            blocks = self._blocks[kind]
-            if value in blocks or not self._holds(kind, digest, value):
-                return value
-        return digest
+        table = self._tables[k]
+        if digest not in self._collided:
+            e = table.first(digest)
+            if e < 0 or sure or _VALUE[_KINDS[k]](self._rows[table.heads[e]]) == value:
+                return e
+            return -1
+        of = _VALUE[_KINDS[k]]
+        for e in table.every(digest):
+            if of(self._rows[table.heads[e]]) == value:
+                return e
+        return -1
 
-    def _holds(self, kind: str, digest: int, value: Any) -> bool:
-        """Whether the records under ``digest`` (if any) carry ``value`` itself."""
-        bucket = self._blocks[kind].get(digest)
-        if bucket is None:
-            return True
-        first = bucket if isinstance(bucket, str) else bucket[0]
-        return bool(_VALUE[kind](self._recs[first]) == value)
+    def _keys(self, k: int, e: int) -> list[str]:
+        """The keys of block ``e``'s records, in the order they came."""
+        rows, nexts = self._rows, self._next
+        out: list[str] = []
+        r = self._tables[k].heads[e]
+        while r >= 0:
+            out.append(rows[r].key)
+            r = nexts[r * _NK + k]
+        return out
+
+    def _count(self, kind: str, value: Any) -> int:
+        """How many records are in block ``(kind, value)`` (0: none)."""
+        k = _K[kind]
+        digest = hash(value) & _DIGEST
+        table = self._tables[k]
+        if digest in self._collided:
+            e = self._entry(k, value)
+            return table.counts[e] if e >= 0 else 0
+        # ``table.first``, inlined: the census counts a block or a name ~25 times a record.
+        slots, digests = table.slots, table.digests
+        mask = len(slots) - 1
+        i = digest & mask
+        while (e := slots[i]) != -1:
+            if e >= 0 and digests[e] == digest:
+                if _VALUE[kind](self._rows[table.heads[e]]) != value:
+                    return 0
+                return table.counts[e]
+            i = (i + 1) & mask
+        return 0
+
+    def _named(self, name: str) -> list[str]:
+        """The records that carry ``name``."""
+        k = _K["n"]
+        e = self._entry(k, name)
+        return self._keys(k, e) if e >= 0 else []
 
     def _found(self, kind: str, value: Any) -> str | tuple[str, ...] | None:
-        """The records of block ``(kind, value)``, for any value (one the index may not
-        hold: a digest is checked against the records found under it)."""
-        key = self._where(kind, value)
-        if key is value:
-            return self._blocks[kind].get(key)
-        if not self._holds(kind, key, value):
+        """The records of block ``(kind, value)``: a key alone, a tuple of several, None."""
+        k = _K[kind]
+        e = self._entry(k, value)
+        if e < 0:
             return None
-        return self._blocks[kind].get(key)
+        keys = self._keys(k, e)
+        return keys[0] if len(keys) == 1 else tuple(keys)
+
+    def _candidates(self, rec: _Rec) -> set[str]:
+        """The records sharing a block with ``rec`` (a block too crowded is skipped, but a
+        valid ID's), and its namesakes while few records carry its name."""
+        tables, rows, nexts, collided = self._tables, self._rows, self._next, self._collided
+        kinds, bits = _K, _DIGEST
+        candidates: set[str] = set()
+        add = candidates.add
+        for kind, value in (*rec.blocks, ("n", rec.name)):
+            k = kinds[kind]
+            table = tables[k]
+            digest = hash(value) & bits
+            if digest in collided:
+                e = self._entry(k, value, True)
+            else:  # ``table.first``, inlined (the record is in the block: no -1)
+                slots, digests = table.slots, table.digests
+                mask = len(slots) - 1
+                i = digest & mask
+                while (e := slots[i]) < 0 or digests[e] != digest:
+                    if e == -1:
+                        raise KeyError((kind, value))
+                    i = (i + 1) & mask
+            count = table.counts[e]
+            if count == 1:  # the record alone (added all the same: the set's order)
+                add(rec.key)
+                continue
+            r = table.heads[e]
+            if count <= (NAME_BLOCK_MAX if k == _NAMES else BLOCK_MAX) or kind == "i":
+                # A name few records carry is a block of its own: a record with little
+                # else (a name and a community) still meets its namesakes.
+                while r >= 0:
+                    add(rows[r].key)
+                    r = nexts[r * _NK + k]
+        candidates.discard(rec.key)
+        return candidates
 
     def _frequency(self, name: str) -> tuple[int, bool]:
         """The name's frequency bucket, and whether it is too frequent to block on alone."""
-        count = len(self._by_name.get(name, ()))
-        return _bucket(count), count > NAME_BLOCK_MAX
+        last = self._last_name  # a record's re-scoring asks for its name once a namesake
+        if last is None or last[0] != name:
+            last = self._remember_name(name)
+        return last[2]
+
+    def _name_count(self, name: str) -> int:
+        """How many records carry ``name``."""
+        last = self._last_name
+        if last is None or last[0] != name:
+            last = self._remember_name(name)
+        return last[1]
+
+    def _remember_name(self, name: str) -> tuple[str, int, tuple[int, bool]]:
+        count = self._count("n", name)
+        self._last_name = last = (name, count, (_bucket(count), count > NAME_BLOCK_MAX))
+        return last
 
     def _phone_bucket(self, phone: str) -> int:
         """How shared a phone is: 0 while its records carry one name (a person's own
         number), else 1 + the frequency bucket of its records under other names than the
         most frequent one (a unit's office number written for its staff)."""
-        bucket = self._blocks["p"].get(phone)  # a phone is a string: its own key
-        if not isinstance(bucket, tuple):
+        k = _K["p"]
+        e = self._entry(k, phone)
+        count = self._tables[k].counts[e] if e >= 0 else 0
+        if count < 2:
             return 0
-        if len(bucket) > BLOCK_MAX:
-            others = len(bucket)
+        if count > BLOCK_MAX:
+            others = count
         else:
-            others = len(bucket) - max(Counter(self._recs[k].name for k in bucket).values())
+            names = [self._recs[key].name for key in self._keys(k, e)]
+            others = count - max(map(names.count, set(names)))
         return _bucket(others) + 1 if others else 0
 
     def _bucket(self, block: tuple[str, Any]) -> str | tuple[str, ...] | None:
         return self._found(block[0], block[1])
 
     def _crowded(self, block: tuple[str, Any]) -> bool:
-        bucket = self._bucket(block)
-        return isinstance(bucket, tuple) and len(bucket) > BLOCK_MAX and block[0] != "i"
+        return block[0] != "i" and self._count(block[0], block[1]) > BLOCK_MAX
 
     def _commonness(
         self, names: Iterable[str], blocks: Iterable[tuple[Any, ...]]
     ) -> dict[tuple[str, Any], Any]:
         """What scoring depends on besides the records: names' frequencies, blocks' crowding."""
         out: dict[tuple[str, Any], Any] = {("n", n): self._frequency(n) for n in names}
-        out.update({("b", b): self._crowded(b) for b in blocks})
+        # A block's count, for the crowding: an operation moves it by one at most.
+        out.update({("b", b): self._count(*b) for b in blocks if b[0] != "i"})
         out.update({("f", b[1]): self._phone_bucket(b[1]) for b in blocks if b[0] == "p"})
         return out
 
@@ -115,10 +218,12 @@ class BlockIndex:
         dirty: set[str] = set()
         for (kind, value), was in before.items():
             if kind == "n" and self._frequency(value) != was:
-                dirty.update(self._by_name.get(value, ()))
-            elif (kind == "b" and self._crowded(value) != was) or (
-                kind == "f" and self._phone_bucket(value) != was
-            ):
+                dirty.update(self._named(value))
+            elif (
+                kind == "b"
+                and BLOCK_MAX <= was <= BLOCK_MAX + 1  # where one record more or less tips it
+                and self._crowded(value) != (was > BLOCK_MAX)
+            ) or (kind == "f" and self._phone_bucket(value) != was):
                 bucket = self._bucket(value if kind == "b" else ("p", value))
                 if isinstance(bucket, tuple):
                     dirty.update(bucket)
@@ -126,41 +231,155 @@ class BlockIndex:
                     dirty.add(bucket)
         return dirty
 
+    # ---------------------------------------------------------------- changes
+
     def _insert(self, rec: _Rec) -> None:
         self._recs[rec.key] = rec
-        for kind, value in rec.blocks:
-            blocks = self._blocks[kind]
-            where = self._where(kind, value)
-            bucket = blocks.get(where)
-            if bucket is not None and where is not value and not self._holds(kind, where, value):
-                # Another value has this digest: this one is kept as itself from now on.
-                self._collided.add(where)
-                where = value
-                bucket = blocks.get(where)
-            if bucket is None:
-                blocks[where] = rec.key
-            elif isinstance(bucket, str):
-                blocks[where] = (bucket, rec.key)
-            else:
-                blocks[where] = (*bucket, rec.key)
-        same_name = self._by_name.get(rec.name)
-        if same_name is None:
-            self._by_name[rec.name] = [rec.key]
+        self._last_name = None
+        rows, nexts, tables, collided = self._rows, self._next, self._tables, self._collided
+        if self._free:
+            row = self._free.pop()
+            rows[row] = rec
         else:
-            same_name.append(rec.key)
+            row = len(rows)
+            rows.append(rec)
+            nexts.extend(_NO_NEXT)
+        kinds, bits, at = _K, _DIGEST, row * _NK
+        for kind, value in (*rec.blocks, ("n", rec.name)):
+            k = kinds[kind]
+            table = tables[k]
+            digest = hash(value) & bits
+            if digest in collided:
+                e = self._entry(k, value)
+            else:
+                e = table.first(digest)
+                if e >= 0 and _VALUE[kind](rows[table.heads[e]]) != value:
+                    collided.add(digest)  # another value has this digest: kept apart now
+                    e = self._entry(k, value)
+            nexts[at + k] = -1
+            if e < 0:
+                table.add(digest, row)
+            else:
+                tails = table.tails
+                nexts[tails[e] * _NK + k] = row
+                tails[e] = row
+                table.counts[e] += 1
 
     def _delete(self, rec: _Rec) -> None:
-        for kind, value in rec.blocks:
-            blocks = self._blocks[kind]
-            where = self._where(kind, value)
-            bucket = blocks[where]
-            if isinstance(bucket, str):
-                del blocks[where]
+        self._last_name = None
+        rows, nexts, tables = self._rows, self._next, self._tables
+        row = -1
+        for kind, value in (*rec.blocks, ("n", rec.name)):
+            k = _K[kind]
+            table = tables[k]
+            e = self._entry(k, value, sure=True)
+            before, r = -1, table.heads[e]
+            while rows[r] is not rec:
+                before, r = r, nexts[r * _NK + k]
+            after = nexts[r * _NK + k]
+            if before < 0:
+                table.heads[e] = after
+            else:
+                nexts[before * _NK + k] = after
+            if table.tails[e] == r:
+                table.tails[e] = before
+            table.counts[e] -= 1
+            if not table.counts[e]:
+                table.remove(e)
+            row = r
+        rows[row] = None  # after: a digest is checked against its records
+        self._free.append(row)
+        del self._recs[rec.key]
+
+    # ---------------------------------------------------------------- views
+
+    def _block_view(self) -> dict[str, _KindView]:
+        """Block kind → its blocks (key → a record's key, or a tuple of several), in the
+        order they were made: what training walks, as a ``dict`` of dicts would give it."""
+        return {kind: _KindView(self, _K[kind]) for kind in BLOCK_KINDS}
+
+    @property
+    def _by_name(self) -> Mapping[str, list[str]]:
+        """Name → the keys of the records that carry it, read-only."""
+        return _NameView(self)
+
+
+_NO_NEXT = array("i", [-1]) * _NK
+
+
+class _KindView(Mapping[Any, "str | tuple[str, ...]"]):
+    """One kind's blocks, read-only: keyed by digest (by value where a digest collided)."""
+
+    def __init__(self, index: BlockIndex, k: int) -> None:
+        self._index, self._k = index, k
+        self._table = index._tables[k]
+
+    def value(self, e: int) -> Any:
+        return _VALUE[_KINDS[self._k]](self._index._rows[self._table.heads[e]])
+
+    def _key(self, e: int) -> Any:
+        digest = self._table.digests[e]
+        return self.value(e) if digest in self._index._collided else digest
+
+    def _bucket(self, e: int) -> str | tuple[str, ...]:
+        keys = self._index._keys(self._k, e)
+        return keys[0] if len(keys) == 1 else tuple(keys)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._key(e) for e in self._table.entries())
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __getitem__(self, key: Any) -> str | tuple[str, ...]:
+        for e in self._table.entries():
+            if self._key(e) == key:
+                return self._bucket(e)
+        raise KeyError(key)
+
+    def values(self) -> Iterator[str | tuple[str, ...]]:  # type: ignore[override]
+        # One loop over the arrays (training walks every block of its kinds).
+        k, rows, nexts = self._k, self._index._rows, self._index._next
+        heads, counts = self._table.heads, self._table.counts
+        for e in range(len(counts)):
+            count = counts[e]
+            if not count:
                 continue
-            rest = tuple(key for key in bucket if key != rec.key)
-            blocks[where] = rest[0] if len(rest) == 1 else rest
-        del self._recs[rec.key]  # after: a digest is checked against its records
-        names = self._by_name[rec.name]
-        names.remove(rec.key)
-        if not names:
-            del self._by_name[rec.name]
+            r = heads[e]
+            if count == 1:
+                yield rows[r].key
+                continue
+            keys = []
+            while r >= 0:
+                keys.append(rows[r].key)
+                r = nexts[r * _NK + k]
+            yield tuple(keys)
+
+    def items(self) -> Iterator[tuple[Any, str | tuple[str, ...]]]:  # type: ignore[override]
+        return ((self._key(e), self._bucket(e)) for e in self._table.entries())
+
+
+class _NameView(Mapping[str, list[str]]):
+    """The records by name (each name's keys in the order they came)."""
+
+    def __init__(self, index: BlockIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, name: str) -> list[str]:
+        keys = self._index._named(name)
+        if not keys:
+            raise KeyError(name)
+        return keys
+
+    def __iter__(self) -> Iterator[str]:
+        view = _KindView(self._index, _NAMES)
+        return (view.value(e) for e in self._index._tables[_NAMES].entries())
+
+    def __len__(self) -> int:
+        return len(self._index._tables[_NAMES])
+
+    def items(self) -> Iterator[tuple[str, list[str]]]:  # type: ignore[override]
+        # Walked, not looked up again: each name's entry is at hand.
+        view = _KindView(self._index, _NAMES)
+        for e in self._index._tables[_NAMES].entries():
+            yield view.value(e), self._index._keys(_NAMES, e)

@@ -37,10 +37,9 @@ absorbs a record with a smaller key).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from shegong.registry.census import training
-from shegong.registry.census.blocks import BLOCK_KINDS, BLOCK_MAX, NAME_BLOCK_MAX, BlockIndex
+from shegong.registry.census.blocks import BlockIndex
 from shegong.registry.census.clustering import Clustering, _active_links
 from shegong.registry.census.comparison import CensusRecord, id_fragment
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
@@ -102,12 +101,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self.auto_train = auto_train
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
-        # Block kind → block value → its records: the key alone while one record holds it
-        # (most blocks), a tuple from the second on (a set would cost ~200 bytes, a list
-        # ~90; a census holds ~8 blocks a record, and a bucket is only ever iterated).
-        self._blocks: dict[str, dict[Any, str | tuple[str, ...]]] = {k: {} for k in BLOCK_KINDS}
-        self._collided: set[int] = set()  # digests two block values share (``blocks``)
-        self._by_name: dict[str, list[str]] = {}
+        self._init_blocks()  # the block index and the records by name, in arrays (``blocks``)
         self._links: dict[str, EdgeRow] = {}  # record → its link edges (``_edges``)
         self._reviews: dict[str, EdgeRow] = {}
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
@@ -170,7 +164,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
 
     def name_count(self, name: str) -> int:
         """How many records carry this name (normalised)."""
-        return len(self._by_name.get(normalize_person_name(name), ()))
+        return self._count("n", normalize_person_name(name))
 
     # ---------------------------------------------------------------- commands
 
@@ -206,7 +200,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         linked = sum(len(m) * (len(m) - 1) // 2 for m in self._members.values())
         model = training.train(
             features,
-            self._blocks,
+            self._block_view(),
             index,
             version=self.model.version + 1,
             linked_pairs=linked,
@@ -318,19 +312,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         """Recompute every edge of ``key`` against the records sharing a block with it."""
         self._drop_edges(key)
         rec = self._recs[key]
-        candidates: set[str] = set()
-        for kind, value in rec.blocks:
-            bucket = self._blocks[kind][self._where(kind, value)]
-            if isinstance(bucket, str):
-                candidates.add(bucket)
-            elif len(bucket) <= BLOCK_MAX or kind == "i":
-                candidates.update(bucket)
-        same_name = self._by_name.get(rec.name, ())
-        if len(same_name) <= NAME_BLOCK_MAX:
-            # A name few records carry is a block of its own: a record with little else
-            # (a name and a community) still meets its namesakes.
-            candidates.update(same_name)
-        candidates.discard(key)
+        candidates = self._candidates(rec)
         recs, model = self._recs, self.model
         shared = self._phone_weight_of(rec.phone, rec.phone_kind == "landline")
         for other_key in candidates:

@@ -84,11 +84,17 @@ class NameWeights:
 
     model: MatchModel
     _recs: Mapping[str, Features]
-    _by_name: dict[str, list[str]]
     _groups: dict[str, Groups]  # name → its records' anchor groups (a few names cached)
     _name_weights: dict[tuple[str, int], float]
 
+    @property
+    def _by_name(self) -> Mapping[str, list[str]]:  # the block index's
+        raise NotImplementedError
+
     def _frequency(self, name: str) -> tuple[int, bool]:  # the block index's
+        raise NotImplementedError
+
+    def _name_count(self, name: str) -> int:  # the block index's
         raise NotImplementedError
 
     def _name_weight_of(self, name: str) -> float:
@@ -113,7 +119,7 @@ class NameWeights:
         """What a name's pair weights depend on besides its count: where its records form
         two anchor groups and one is a bare record, the bare ones (their pairs across are
         the name's sole holders: :func:`sole_holders`); else None."""
-        count = len(self._by_name.get(name, ()))
+        count = self._name_count(name)
         if not 2 <= count <= NAME_BLOCK_MAX:
             return None
         groups = self._groups_of(name)
@@ -135,9 +141,9 @@ class NameWeights:
         """An exact name's weight for the pair (a, b): its base rate where the two are
         the only holders of the name the census sees (:mod:`.namesakes`), else its
         frequency bucket's."""
-        keys = self._by_name[name]
-        if len(keys) <= NAME_BLOCK_MAX and sole_holders(
-            self._groups_of(name), len(keys), self._recs[a], self._recs[b]
+        count = self._name_count(name)
+        if count <= NAME_BLOCK_MAX and sole_holders(
+            self._groups_of(name), count, self._recs[a], self._recs[b]
         ):
             return self.model.name_weight_apart(0.0, name in COMMON_NAMES)
         return self._name_weight_of(name)

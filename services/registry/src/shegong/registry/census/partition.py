@@ -64,7 +64,7 @@ def partition(
         adj[a].append((b, edge.weight))
         adj[b].append((a, edge.weight))
     near = {k: list(v) for k, v in adj.items()}  # by person (root), merged as they join
-    births = {k: {recs[k].birth} - {None} for k in keys}
+    births = {k: set() if (born := recs[k].birth) is None else {born} for k in keys}
 
     def conflict(rx: str, ry: str, births_too: bool = True) -> str | None:
         ix, iy = ident[rx], ident[ry]

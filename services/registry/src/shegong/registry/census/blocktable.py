@@ -1,0 +1,119 @@
+"""One kind of block of the linker's index (:mod:`.blocks`), held in arrays rather than
+Python objects: a block is a 60-bit digest of its value and the chain of its records'
+rows (first, last, how many), the records' ``next`` rows kept by the index. The layout
+is CPython's compact dict: a sparse table of entry numbers (4 bytes a slot, linear
+probing) over dense arrays of entries in the order the blocks were made, so that the
+blocks are walked in the order a ``dict`` would give (training reads them in that
+order). A block costs ≈ 30 bytes, where a dict entry, its key and its bucket cost
+≈ 100–150.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator
+
+__all__ = ["BlockTable"]
+
+_EMPTY = -1  # a slot never used
+_DUMMY = -2  # a slot whose block was removed (probing goes on past it)
+
+
+class BlockTable:
+    """Digest → entry (its records' first and last row, and their number)."""
+
+    __slots__ = ("counts", "digests", "filled", "heads", "live", "slots", "tails")
+
+    def __init__(self) -> None:
+        self.slots = array("i", [_EMPTY]) * 8
+        self.digests = array("q")
+        self.heads = array("i")
+        self.tails = array("i")
+        self.counts = array("i")  # 0: a removed block's hole, until the table is rebuilt
+        self.live = 0  # blocks with records
+        self.filled = 0  # slots not empty (live blocks and dummies)
+
+    def __len__(self) -> int:
+        return self.live
+
+    def first(self, digest: int) -> int:
+        """The first entry under ``digest`` (several only where two values share one), or -1."""
+        slots, digests = self.slots, self.digests
+        mask = len(slots) - 1
+        i = digest & mask
+        while (e := slots[i]) != _EMPTY:
+            if e >= 0 and digests[e] == digest:
+                return e
+            i = (i + 1) & mask
+        return -1
+
+    def every(self, digest: int) -> Iterator[int]:
+        """Every entry under ``digest`` (values that share a digest are kept apart)."""
+        slots, digests = self.slots, self.digests
+        mask = len(slots) - 1
+        i = digest & mask
+        while (e := slots[i]) != _EMPTY:
+            if e >= 0 and digests[e] == digest:
+                yield e
+            i = (i + 1) & mask
+
+    def add(self, digest: int, row: int) -> int:
+        """A new block of one record (``row``); returns its entry."""
+        e = len(self.digests)
+        self.digests.append(digest)
+        self.heads.append(row)
+        self.tails.append(row)
+        self.counts.append(1)
+        self._place(digest, e)
+        self.live += 1
+        self.filled += 1
+        if self.filled * 3 >= len(self.slots) * 2:
+            self._rebuild()
+            return self.live - 1  # the newest block is the last entry once rebuilt
+        return e
+
+    def remove(self, e: int) -> None:
+        """Block ``e`` has no record left: its slot becomes a dummy, its entry a hole."""
+        slots = self.slots
+        mask = len(slots) - 1
+        i = self.digests[e] & mask
+        while slots[i] != e:
+            i = (i + 1) & mask
+        slots[i] = _DUMMY
+        self.counts[e] = 0
+        self.live -= 1
+
+    def entries(self) -> Iterator[int]:
+        """The live entries, in the order their blocks were made."""
+        counts = self.counts
+        return (e for e in range(len(counts)) if counts[e])
+
+    def _place(self, digest: int, e: int) -> None:
+        slots = self.slots
+        mask = len(slots) - 1
+        i = digest & mask
+        while slots[i] != _EMPTY:
+            i = (i + 1) & mask
+        slots[i] = e
+
+    def _rebuild(self) -> None:
+        """Drop the holes (keeping the entries' order) and size the table for three times
+        the live blocks, as CPython sizes a dict: from 1/3 full to 2/3."""
+        if self.live < len(self.counts):
+            keep = [e for e, count in enumerate(self.counts) if count]
+            self.digests = array("q", [self.digests[e] for e in keep])
+            self.heads = array("i", [self.heads[e] for e in keep])
+            self.tails = array("i", [self.tails[e] for e in keep])
+            self.counts = array("i", [self.counts[e] for e in keep])
+        size = 8
+        while size < 3 * self.live:
+            size *= 2
+        slots = array("i", [_EMPTY]) * size
+        mask = size - 1
+        for e, digest in enumerate(self.digests):
+            i = digest & mask
+            while slots[i] != _EMPTY:
+                i = (i + 1) & mask
+            slots[i] = e
+        self.slots = slots
+        self.filled = self.live
