@@ -48,9 +48,49 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{kind}: {meaning}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Tests that start a whole platform (``shegong up``, ``shegong demo``, the launcher) run one
+# after another on one xdist worker, as they do without xdist: a platform takes the default
+# ports 8100–8103 when they are free, so two starting at the same moment could race for a
+# port; and a session- or module-scoped platform is then started once, not once per worker.
+# (``xdist_group`` marks would say the same, but pytest 9.2's node ids no longer carry
+# xdist 3.8's group suffix — pytest-xdist#1386 — so the group is made by path, here.)
+PLATFORM_GROUP = "platform"
+PLATFORM_PATHS = (
+    "tests/cli/",
+    "tests/e2e/test_platform.py",
+    "tests/faults/test_supervisor.py",
+    "tests/scale/test_platform_processes.py",
+    "services/console/tests/test_browser.py",
+    "services/console/tests/test_import_bar.py",
+    "services/console/tests/test_phone.py",
+)
+_PLATFORM_FIXTURES = {"platform", "start_platform"}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``-n N`` (``--dist load`` or ``loadgroup``): every test on its own, as xdist's
+    ``load`` does, except the platform group, which goes to one worker as a whole."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PlatformGroup(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(PLATFORM_PATHS):
+                return PLATFORM_GROUP
+            return str(super()._split_scope(nodeid))
+
+    return PlatformGroup(config, log)  # type: ignore[arg-type]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
+        if used & _PLATFORM_FIXTURES and not item.nodeid.startswith(PLATFORM_PATHS):
+            raise pytest.UsageError(
+                f"{item.nodeid} starts a platform: add its module to PLATFORM_PATHS (conftest.py)"
+            )
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("database_url") == "postgresql":
             used.add("postgres_admin_url")
@@ -120,19 +160,66 @@ async def redis(redis_url: str, stream_prefix: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def _fresh_postgres(admin_url: str) -> Iterator[str]:
-    import psycopg
+class FreshDatabases:
+    """Fresh PostgreSQL databases, one per test, made and dropped off the test's time.
 
-    name = f"shegong_t_{uuid.uuid4().hex[:12]}"
-    admin = make_url(admin_url).set(drivername="postgresql")
-    dsn = admin.render_as_string(hide_password=False)
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    Every test still gets a database of its own, created from ``template1`` for it alone and
+    dropped after it (``WITH (FORCE)``); nothing is reused. What changes is when: a
+    ``CREATE DATABASE`` / ``DROP DATABASE`` costs 0.4–1.7 s on a loaded machine (the server
+    writes and syncs a copy of the template), so one thread creates the next test's database
+    while a test runs and drops a finished test's database while the next one runs — about
+    166 tests use PostgreSQL. The session waits for the last drop."""
+
+    def __init__(self, admin_url: str) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.admin = make_url(admin_url).set(drivername="postgresql")
+        self.dsn = self.admin.render_as_string(hide_password=False)
+        self.worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="fresh-databases")
+        self.next = self.worker.submit(self._create)
+
+    def _run(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def _create(self) -> str:
+        name = f"shegong_t_{uuid.uuid4().hex[:12]}"
+        self._run(f'CREATE DATABASE "{name}"')
+        return name
+
+    def _drop(self, name: str) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def take(self) -> str:
+        """A database made for the caller alone (its URL); :meth:`done` drops it."""
+        name, self.next = self.next.result(), self.worker.submit(self._create)
+        return str(self.admin.set(database=name).render_as_string(hide_password=False))
+
+    def done(self, url: str) -> None:
+        self.worker.submit(self._drop, str(make_url(url).database))
+
+    def close(self) -> None:
+        try:
+            self._drop(self.next.result())
+        finally:
+            self.worker.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def fresh_databases(postgres_admin_url: str) -> Iterator[FreshDatabases]:
+    databases = FreshDatabases(postgres_admin_url)
+    yield databases
+    databases.close()
+
+
+def _fresh_postgres(databases: FreshDatabases) -> Iterator[str]:
+    url = databases.take()
     try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        databases.done(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -141,8 +228,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/test.db"
         return
-    admin_url = request.getfixturevalue("postgres_admin_url")
-    yield from _fresh_postgres(admin_url)
+    yield from _fresh_postgres(request.getfixturevalue("fresh_databases"))
 
 
 @pytest.fixture
@@ -151,5 +237,5 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    yield from _fresh_postgres(postgres_admin_url)
+def postgres_url(fresh_databases: FreshDatabases) -> Iterator[str]:
+    yield from _fresh_postgres(fresh_databases)
