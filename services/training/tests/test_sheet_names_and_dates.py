@@ -49,6 +49,18 @@ async def register(node: Node) -> dict[str, str]:
     return ids
 
 
+async def signin_sheet(node: Node, sheet: bytes) -> tuple[str, dict[str, Any]]:
+    """A 岗前培训 session on 2025-03-01, ``sheet`` imported as its 签到表: (its id, report)."""
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    sid = (await node.ok("POST", "/sessions", json=body))["session"]["session_id"]
+    resp = await node.client.post(
+        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+    )
+    assert resp.status_code == 200, resp.text
+    report: dict[str, Any] = resp.json()
+    return sid, report
+
+
 async def post_exam_workbook(node: Node, *rows: list[object]) -> dict[str, Any]:
     """An exam list saved as a workbook and imported: the import's report."""
     book = openpyxl.Workbook()
@@ -68,22 +80,18 @@ async def post_exam_workbook(node: Node, *rows: list[object]) -> dict[str, Any]:
 
 async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
     ids = await register(training)
-    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
-    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
-    sheet = (
-        "姓名,身份证号,手机号,签到时间\n"
-        f"劉麗華,{LIU},,2025.3.1 08:55\n"  # traditional for a simplified registration
-        "张伟,,138 0931 2001,2025年3月1日 9:02\n"  # simplified for a traditional one
-        f"阿依古丽 • 买买提,{AYGUL},,9:10\n"
-        f"錢　七,'{QIAN},,2025/3/1 9:30\n"  # typed as text: a leading '
-        f"李四,{QIAN},,2025-03-01 09:40\n"  # the ID number is 钱七's: the name does not confirm
-        f"刘丽华,{LIU},,下午\n"
-    ).encode("utf-8-sig")
-    resp = await training.client.post(
-        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+    sid, report = await signin_sheet(
+        training,
+        (
+            "姓名,身份证号,手机号,签到时间\n"
+            f"劉麗華,{LIU},,2025.3.1 08:55\n"  # traditional for a simplified registration
+            "张伟,,138 0931 2001,2025年3月1日 9:02\n"  # simplified for a traditional one
+            f"阿依古丽 • 买买提,{AYGUL},,9:10\n"
+            f"錢　七,'{QIAN},,2025/3/1 9:30\n"  # typed as text: a leading '
+            f"李四,{QIAN},,2025-03-01 09:40\n"  # the ID number is 钱七's: the name does not confirm
+            f"刘丽华,{LIU},,下午\n"
+        ).encode("utf-8-sig"),
     )
-    assert resp.status_code == 200, resp.text
-    report = resp.json()
     assert report["recorded"] == 4, report["rejected"]
     rejected = {r["row"]: r for r in report["rejected"]}
     assert set(rejected) == {6, 7}
@@ -127,18 +135,15 @@ async def test_sheets_headed_as_other_offices_head_them(training: Node) -> None:
     and a level written as the certificate names it on an exam list: the words every
     importer reads (the roster's too), not one office's."""
     ids = await register(training)
-    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
-    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
-    signin = (
-        "序号,学员姓名,公民身份号码,联系方式,签到时间\n"
-        f"1,刘丽华,{LIU},,2025-03-01 08:55\n"
-        "2,张伟,,13809312001,2025-03-01 09:02\n"
-    ).encode("utf-8-sig")
-    resp = await training.client.post(
-        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", signin, "text/csv")}
+    _, report = await signin_sheet(
+        training,
+        (
+            "序号,学员姓名,公民身份号码,联系方式,签到时间\n"
+            f"1,刘丽华,{LIU},,2025-03-01 08:55\n"
+            "2,张伟,,13809312001,2025-03-01 09:02\n"
+        ).encode("utf-8-sig"),
     )
-    assert resp.status_code == 200, resp.text
-    assert (resp.json()["recorded"], resp.json()["rejected"]) == (2, [])
+    assert (report["recorded"], report["rejected"]) == (2, [])
 
     report = await post_exam_workbook(
         training,
@@ -191,20 +196,16 @@ async def test_a_sign_in_column_of_marks_and_spoken_times(training: Node) -> Non
     the day, as a blank is; 缺席 / 请假 is none, and the row says so; 上午8:55 and
     下午2点 are times of the day."""
     ids = await register(training)
-    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
-    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
-    sheet = (
-        "姓名,身份证号,签到\n"
-        f"刘丽华,{LIU},上午8:55\n"
-        f"阿依古丽·买买提,{AYGUL},√\n"
-        f"钱七,{QIAN},下午2点\n"
-        f"张伟,{ZHANG},缺席\n"
-    ).encode("utf-8-sig")
-    resp = await training.client.post(
-        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", sheet, "text/csv")}
+    sid, report = await signin_sheet(
+        training,
+        (
+            "姓名,身份证号,签到\n"
+            f"刘丽华,{LIU},上午8:55\n"
+            f"阿依古丽·买买提,{AYGUL},√\n"
+            f"钱七,{QIAN},下午2点\n"
+            f"张伟,{ZHANG},缺席\n"
+        ).encode("utf-8-sig"),
     )
-    assert resp.status_code == 200, resp.text
-    report = resp.json()
     assert report["recorded"] == 3
     (absent,) = report["rejected"]
     assert (absent["row"], absent["field"]) == (5, "signed_at")
