@@ -24,7 +24,10 @@ from shegong.kernel.ops.runtime import Runtime
 from shegong.registry.main import SERVICE, RegistrySettings
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ROWS = 6000
+# Long enough to be seen mid-way: the job writes its progress once a second (jobs.py
+# HEARTBEAT_S), and on a quiet machine 6,000 rows were imported in about one second —
+# the test then found no running job at ≥ 1,000 rows and the CLI had already finished.
+ROWS = 20_000
 
 
 def resident_id(n: int) -> str:
