@@ -53,6 +53,8 @@ FIELDS = {
         45352.75,
         20240301,
         20240301.0,
+        "2024-03-01 2:30 PM",  # a time after the date is dropped, however it is written
+        "2024年3月1日 下午2点",
     ],
 )
 def test_every_usual_form_of_a_date_is_a_date(cell: object) -> None:

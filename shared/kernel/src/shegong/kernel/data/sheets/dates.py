@@ -99,8 +99,8 @@ def _clock(hour: str | None, minute: str | None, second: str | None) -> datetime
 
 @lru_cache(maxsize=16384)
 def _from_text(text: str, *, moment: bool) -> tuple[datetime.date, datetime.time | None]:
-    if not text.isascii():
-        text = _spoken_clock(unicodedata.normalize("NFKC", text))
+    # a time spoken or on a 12-hour clock after the date (下午2点, 2:30 PM) as HH:MM
+    text = _spoken_clock(text if text.isascii() else unicodedata.normalize("NFKC", text))
     match = _DATE.fullmatch(text) or _DATE_COMPACT.fullmatch(text)
     if match is None:
         raise CellError(*(_NOT_A_MOMENT if moment else _NOT_A_DATE))
