@@ -279,7 +279,17 @@ def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, fi
 
 
 @pytest.mark.parametrize(
-    "header", ["发证机构", "主管单位", "原工作单位", "帮扶单位", "联系人单位", "单位编号", "编号"]
+    "header",
+    [
+        "发证机构",
+        "主管单位",
+        "原工作单位",
+        "帮扶单位",
+        "联系人单位",
+        "报送单位",
+        "单位编号",
+        "编号",
+    ],
 )
 def test_a_unit_that_is_not_the_persons_own_or_a_bare_number_is_left_out(header: str) -> None:
     """The unit that issued a certificate, supervises the employer, or employed the person

@@ -124,6 +124,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 _NOT_OWN_UNIT = (
     "发证|颁证|颁发|主管|填报|上级|推荐|培训|审核|审批|登记|管理|业务|帮扶|对口|考核|认定"
     "|挂钩|结对|原|曾|前|上一|毕业|户籍|社保|缴费|参保|合作|委托|购买|采购"
+    # the department that sent the list, not the person's employer (报送单位, 归口单位)
+    "|报送|上报|报备|归口|统计|汇总"
 )
 _PERSON_ROLE = "(?:职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工作者|员)$"
 SUFFIXES: dict[str, tuple[Suffix, ...]] = {
