@@ -268,6 +268,11 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
         ("教职工编号", "record_id"),
         ("队员编号", "record_id"),
         ("社工ID", "record_id"),
+        ("会员证号", "record_id"),
+        ("档案号", "record_id"),
+        ("登记号", "record_id"),
+        ("人员代码", "record_id"),
+        ("证书记录号", "record_id"),
     ],
 )
 def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, field: str) -> None:
@@ -289,6 +294,10 @@ def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, fi
         "报送单位",
         "单位编号",
         "编号",
+        "序列号",
+        "组织机构代码",
+        "联系人编号",
+        "银行卡号",
     ],
 )
 def test_a_unit_that_is_not_the_persons_own_or_a_bare_number_is_left_out(header: str) -> None:
@@ -299,7 +308,10 @@ def test_a_unit_that_is_not_the_persons_own_or_a_bare_number_is_left_out(header:
     assert result.rows[0].organization is None and result.rows[0].record_id is None
 
 
-@pytest.mark.parametrize("header", ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名"])
+@pytest.mark.parametrize(
+    "header",
+    ["网格员姓名", "会员姓名", "工作人员姓名", "姓 名", "持证人姓名", "申请人姓名", "本人姓名"],
+)
 def test_a_role_before_the_name_header_is_still_the_name(header: str) -> None:
     assert parse_csv([["序号", header], ["1", "张三"]]).rows[0].name == "张三"
 

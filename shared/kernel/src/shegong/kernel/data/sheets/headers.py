@@ -25,8 +25,11 @@ def header_key(text: str) -> str:
 
 
 # Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a
-# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名).
-_OTHER_PERSON = re.compile(r"(?<!人员)(?<!用)人$|父|母|配偶|家属|亲属|紧急|子女")
+# guardian, a relative, whoever filled in the form (联系人姓名, 监护人姓名, 填表人姓名) —
+# but the holder, the applicant or the person themself is the row's own (持证人姓名, 本人姓名).
+_OTHER_PERSON = re.compile(
+    r"(?<!人员)(?<!用)(?<!持证)(?<!申请)(?<!报名)(?<!当事)(?<!本)人$|父|母|配偶|家属|亲属|紧急|子女"
+)
 
 
 @dataclass(frozen=True, slots=True)
