@@ -946,3 +946,16 @@ def test_record_keys_without_a_record_id_are_distinct_across_sheets_and_stable()
     with_id = [["姓名", "身份证号"], ["张三", make_id()]]
     by_id = parse_roster(workbook({"甲": with_id, "乙": with_id}), "x.xlsx").rows
     assert record_key(by_id[0]) == record_key(by_id[1]) == f"id:{make_id()}"
+
+
+def test_numbered_columns_of_one_field_are_read_in_turn() -> None:
+    """手机号码1 / 手机号码2: the first numbered column is read, the second fills its blanks."""
+    result = parse_csv(
+        [
+            ["姓名", "手机号码1", "手机号码2"],
+            ["张三", "13812345678", "13987654321"],
+            ["李四", "", "13987654322"],
+        ]
+    )
+    assert [r.phone for r in result.rows] == ["13812345678", "13987654322"]
+    assert result.columns["phone"] == "手机号码1"

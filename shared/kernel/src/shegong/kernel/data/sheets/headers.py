@@ -90,6 +90,11 @@ class HeaderLookup:
             found = self.keys.get(_BRACKET_NOTE.sub("", key))
             if found:
                 return found[0], found[1], note.group() if note else None
+        if found is None and key[-1:].isdigit() and not key.isdigit():
+            # 手机号码1, 手机号码2: numbered columns of one field (the first fills blanks)
+            found = self.keys.get(key.rstrip("0123456789"))
+            if found:
+                return found[0], self.last_rank[found[0]], None
         if found is None and (loose := self._loose(key)) is not None:
             return loose, self.last_rank[loose], None
         if found is None:

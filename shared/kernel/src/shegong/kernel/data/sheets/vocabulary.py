@@ -13,7 +13,15 @@ import unicodedata
 
 from shegong.kernel.data.sheets.headers import Suffix
 
-NAME_HEADERS: tuple[str, ...] = ("姓名", "人员姓名", "社工姓名", "志愿者姓名", "名字")
+NAME_HEADERS: tuple[str, ...] = (
+    "姓名",
+    "人员姓名",
+    "社工姓名",
+    "志愿者姓名",
+    "名字",
+    "持证人",
+    "全名",
+)
 # 网格员姓名, 学员姓名, 考生姓名: a role and 姓名 — never 联系人姓名, 监护人姓名.
 NAME_SUFFIX = Suffix("姓名")
 
@@ -31,6 +39,11 @@ ID_NUMBER_HEADERS: tuple[str, ...] = (
     "身份证编号",
     "居民身份证号码",
     "居民身份证号",
+    "有效证件号码",
+    "有效身份证件号码",
+    "有效证件号",
+    "公民身份证",
+    "居民身份证",
     "身份证",
 )
 
