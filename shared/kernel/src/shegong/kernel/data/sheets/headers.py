@@ -14,8 +14,9 @@ Fields = Mapping[str, Sequence[str]]
 _HEADER_DROP = re.compile(r"[\s*_\-:]+")
 _BRACKET_NOTE = re.compile(r"\([^()]*\)$")
 # A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
-# 本人手机), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道), 村(居)委会).
-_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用)+")
+# 本人手机, 服务社区), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道),
+# 村(居)委会).
+_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用|服务|工作)")
 _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
 
 
@@ -107,7 +108,7 @@ class HeaderLookup:
     def _bare(self, key: str) -> str | None:
         """The field of ``key`` as it is, or without a trailing note or leading qualifier."""
         for candidate in (key, _BRACKET_NOTE.sub("", key)):
-            for form in (candidate, _QUALIFIER.sub("", candidate)):
+            for form in (candidate, *_unqualified(candidate)):
                 found = self.keys.get(form)
                 if found is not None:
                     return found[0]
@@ -116,11 +117,19 @@ class HeaderLookup:
     def _loose(self, key: str) -> str | None:
         """A header's field found without its qualifier, or from its parts when every
         part that names a field names the same one and no part names another person."""
-        bare = _QUALIFIER.sub("", key)
-        if bare != key and (found := self.keys.get(bare)) is not None:
-            return found[0]
+        for bare in _unqualified(key):
+            if (found := self.keys.get(bare)) is not None:
+                return found[0]
         parts = [part for part in _PARTS.split(key) if part]
         if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
             return None
         named = {known for part in parts if (known := self._bare(part)) is not None}
         return named.pop() if len(named) == 1 else None
+
+
+def _unqualified(key: str) -> list[str]:
+    """``key`` without its leading qualifiers, one at a time: 现工作单位 → 工作单位 → 单位."""
+    forms = []
+    while (bare := _QUALIFIER.sub("", key, count=1)) != key and bare:
+        forms.append(key := bare)
+    return forms
