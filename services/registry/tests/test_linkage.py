@@ -1026,3 +1026,22 @@ def test_a_record_without_a_county_takes_the_one_its_employer_names() -> None:
     for org in ("城关社区居委会", "风景区管理局", "东校区后勤处"):
         assert Features(rec("rs:2", "张强伟", org=org, county=None)).county is None
     assert Features(rec("rs:3", "张强伟", org="曲靖市麒麟区第一中学", county=None)).county == "麒麟"
+
+
+def test_two_people_behind_the_same_masked_number_are_not_one_id() -> None:
+    """Departments publish ID numbers masked (530102********0021): two people of one
+    district whose numbers end alike show the same mask, which is no ID match — it neither
+    links them nor sends them to a clerk as 'the same ID number, names differ'."""
+    masked = "621102********2314"
+    linker = Linker()
+    for key, name, phone in (
+        ("a:1", "张三", "13812345678"),
+        ("a:2", "李四", "13912345678"),
+        ("b:1", "王五", None),
+    ):
+        linker.add(
+            replace(rec(key, name, phone=phone), id_parts=HASHER.id_parts(masked), id_masked=masked)
+        )
+    linker.train()
+    assert partition(linker) == {frozenset({"a:1"}), frozenset({"a:2"}), frozenset({"b:1"})}
+    assert linker.review_queue() == []

@@ -441,3 +441,17 @@ def test_a_parsed_number_digests_as_its_text_does() -> None:
         fresh = PersonalDataHasher("k" * 32)
         assert hasher.id_number(parsed) == fresh.id_number(typed)
         assert hasher.id_parts(parsed) == PersonalDataHasher("k" * 32).id_parts(parsed.number)
+
+
+def test_a_masked_number_digests_only_the_parts_it_shows() -> None:
+    """A published list's 530102********0021 shows its region, order and check: those
+    parts digest as the full number's do, the hidden one is left empty (it agrees with
+    nothing — two masks are not one birth date)."""
+    hasher = PersonalDataHasher("k" * 32)
+    full = hasher.id_parts("11010519491231002X")
+    assert full is not None and "" not in full.split(".")
+    for masked in ("110105********002X", "110105XXXXXXXX002X", "110105＊＊＊＊＊＊＊＊002x"):
+        parts = hasher.id_parts(masked)
+        assert parts is not None
+        region, birth, order, check = parts.split(".")
+        assert birth == "" and [region, order, check] == [full.split(".")[i] for i in (0, 2, 3)]

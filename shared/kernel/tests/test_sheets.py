@@ -355,3 +355,10 @@ def test_files_refused_whole_say_why_in_both_languages() -> None:
     assert first.columns["id_number"] == 1
     with pytest.raises(TabularFileError):
         read_headed(b"", "empty.csv", FIELDS, marker="name")
+
+
+@pytest.mark.parametrize("cell", ["530102********0021", "530102XXXXXXXX0021", "5301**********21"])
+def test_a_masked_id_number_is_kept_and_said_to_be_masked(cell: str) -> None:
+    from shegong.kernel.data.sheets.cells import MASKED_ID, id_number_cell
+
+    assert id_number_cell(cell) == (None, cell, MASKED_ID)

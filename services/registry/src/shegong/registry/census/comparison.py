@@ -218,6 +218,8 @@ def _bigrams(text: str) -> frozenset[str]:
 
 
 def _parts(record: CensusRecord) -> tuple[str, ...] | None:
+    if record.id_parts and ".." in f".{record.id_parts}.":
+        return None  # a masked number (a part left empty): no evidence either way
     if record.id_parts:
         # One string per distinct part: a region, a birth date, an order number (1,000
         # of them) and a check character (11) are shared by many records.

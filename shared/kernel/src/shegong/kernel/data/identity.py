@@ -275,8 +275,12 @@ class PersonalDataHasher:
                 number = _compact(raw).upper()
         if len(number) != 18:
             return None
+        # A number a department published masked (5301**********21, 530102XXXXXXXX0021):
+        # a hidden part is left empty — it agrees with nothing, not with another mask.
         parts = ".".join(
             self._digest(f"idp{i}:{part}")[:12]
+            if (part.isdigit() if i < 3 else part in "0123456789X")
+            else ""
             for i, part in enumerate((number[:6], number[6:14], number[14:17], number[17]))
         )
         if len(self._memo) >= self._MEMO_MAX:

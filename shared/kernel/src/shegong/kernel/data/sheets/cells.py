@@ -142,6 +142,13 @@ NUMBER_ID = (
 )
 
 
+_MASKED_ID = re.compile(r"[*＊●]|\d[Xx]{2,}\d")
+MASKED_ID = (
+    "is masked (some digits hidden); kept as written, but only a full number links by ID",
+    "部分数字已隐去（如 *），按原样保留；需完整号码才能按身份证号关联",
+)
+
+
 def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str, str] | None]:
     """``(parsed, raw text if unparseable, (problem, problem_zh) if unparseable)``.
 
@@ -166,6 +173,8 @@ def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str
     try:
         return parse_resident_id(text), None, None
     except PersonalDataError as exc:
+        if _MASKED_ID.search(text):  # 530102********0021, as published lists show it
+            return None, text, MASKED_ID
         return None, text, (exc.reason, exc.reason_zh)
 
 
