@@ -963,3 +963,36 @@ def test_numbered_columns_of_one_field_are_read_in_turn() -> None:
     )
     assert [r.phone for r in result.rows] == ["13812345678", "13987654322"]
     assert result.columns["phone"] == "手机号码1"
+
+
+def test_cells_merged_down_the_rows_hold_their_value_on_every_row() -> None:
+    """A certificate list with a person's 姓名 and 身份证号 merged over the rows of their
+    certificates, and a unit's name merged over its staff: every row is the clerk's row
+    (none refused for a missing name), a title merged across columns stays a title."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["社会工作者职业资格证书名单"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["姓名", "身份证号", "工作单位", "证书等级", "取证日期"])
+    first, second = make_id(seq=123), make_id(seq=124)
+    sheet.append(["张三", first, "市社工站", "助理社会工作师", "2019-06-01"])
+    sheet.append([None, None, None, "社会工作师", "2022-06-01"])
+    sheet.append(["李四", second, None, "社会工作师", "2020-06-01"])
+    for column in ("A", "B"):
+        sheet.merge_cells(f"{column}3:{column}4")
+    sheet.merge_cells("C3:C5")
+    buf = io.BytesIO()
+    book.save(buf)
+    result = parse_roster(buf.getvalue(), "certs.xlsx")
+    assert result.rejections == []
+    assert [(r.name, r.organization, r.cert_level) for r in result.rows] == [
+        ("张三", "市社工站", CertificateLevel.ASSISTANT),
+        ("张三", "市社工站", CertificateLevel.INTERMEDIATE),
+        ("李四", "市社工站", CertificateLevel.INTERMEDIATE),
+    ]
+    assert [r.id_number.number if r.id_number else None for r in result.rows] == [
+        first,
+        first,
+        second,
+    ]

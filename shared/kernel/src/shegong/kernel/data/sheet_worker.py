@@ -219,6 +219,22 @@ def _blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+def _fill_down(sheet: list[list[Any]], merged: list[Any]) -> None:
+    """A cell merged down several rows (a person's 姓名 and 身份证号 over the rows of their
+    certificates, a unit's name over its staff) holds its value on every row it covers,
+    as the clerk sees it. Only merges down one column: a title, a group header or a note
+    merged across columns stays in its first cell. Only cells of the grid calamine read."""
+    for (top, left), (bottom, right) in merged:
+        if bottom <= top or right != left or top >= len(sheet) or left >= len(sheet[top]):
+            continue
+        value = sheet[top][left]
+        if _blank(value):
+            continue
+        for row in sheet[top + 1 : bottom + 1]:
+            if left < len(row) and _blank(row[left]):
+                row[left] = value
+
+
 def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
     """``("ok", [each sheet's non-blank rows], [the sheets' names])``: a chart sheet (or
     any sheet that is not a worksheet) has no rows."""
@@ -247,9 +263,12 @@ def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
             continue
         try:
             # skip_empty_area=False: rows start at A1, so the index is the clerk's row number.
-            sheet = workbook.get_sheet_by_index(index).to_python(skip_empty_area=False)
+            found = workbook.get_sheet_by_index(index)
+            sheet = found.to_python(skip_empty_area=False)
+            merged = found.merged_cell_ranges or []
         except Exception as exc:
             raise _Unreadable(type(exc).__name__) from None
+        _fill_down(sheet, merged)
         extent = _Extent(limits, budget)
         rows = []
         for number, row in enumerate(sheet, start=1):
