@@ -218,3 +218,19 @@ async def test_a_sign_in_column_of_marks_and_spoken_times(training: Node) -> Non
         ids["aygul"]: datetime(2025, 3, 1, 0, 0, tzinfo=CHINA),
         ids["qian"]: datetime(2025, 3, 1, 14, 0, tzinfo=CHINA),
     }
+
+
+async def test_a_certificate_list_as_hrss_heads_it(training: Node) -> None:
+    """人社's list of certificates: 持证人姓名, 有效证件号码, 资格级别, 合格标志, 管理号,
+    批准日期 — the words the roster import reads for the same columns."""
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["持证人姓名", "有效证件号码", "考试年度", "资格级别", "合格标志", "管理号", "批准日期"],
+        ["刘丽华", LIU, 2025, "助理社会工作师", "合格", "2025010001", "2025-06-20"],
+        ["钱七", QIAN, 2025, "社会工作师", "合格", "2025020002", "2025年6月20日"],
+    )
+    assert (report["recorded"], report["rejected"]) == (2, [])
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["qian"]}

@@ -25,6 +25,9 @@ from shegong.kernel.data.sheets import (
     read_headed,
 )
 from shegong.kernel.data.sheets.vocabulary import (
+    CERTIFICATE_LEVEL_HEADERS,
+    CERTIFICATE_NO_HEADERS,
+    CERTIFIED_ON_HEADERS,
     ID_NUMBER_HEADERS,
     MOBILE_HEADERS,
     NAME_HEADERS,
@@ -46,7 +49,16 @@ SIGNIN_COLUMNS = {
 EXAM_COLUMNS = {
     **_PERSON,
     "exam_year": ("考试年度", "年度", "考试年份", "考试年", "exam_year", "year"),
-    "level": ("级别", "考试级别", "报考级别", "报考等级", "考试等级", "等级", "level"),
+    "level": (
+        "级别",
+        "考试级别",
+        "报考级别",
+        "报考等级",
+        "考试等级",
+        "等级",
+        *CERTIFICATE_LEVEL_HEADERS,
+        "level",
+    ),
     "passed": (
         "是否通过",
         "通过",
@@ -55,10 +67,13 @@ EXAM_COLUMNS = {
         "是否合格",
         "合格与否",
         "是否合格(通过)",
+        "合格标志",
+        "考试结论",
+        "成绩是否合格",
         "passed",
     ),
-    "certificate_no": ("证书编号", "证书号", "certificate_no"),
-    "certified_on": ("取证日期", "发证日期", "certified_on"),
+    "certificate_no": (*CERTIFICATE_NO_HEADERS, "certificate_no"),
+    "certified_on": (*CERTIFIED_ON_HEADERS, "certified_on"),
 }
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}

@@ -122,6 +122,58 @@ COMMUNITY_HEADERS: tuple[str, ...] = (
     "村(居)委会",
 )
 
+# A certificate's level, its date and its number as rosters, 人社's certificate lists and
+# exam result lists head them.
+CERTIFICATE_LEVEL_HEADERS: tuple[str, ...] = (
+    "证书等级",
+    "证书级别",
+    "职业水平等级",
+    "职业资格等级",
+    "资格等级",
+    "持证等级",
+    "持证情况",
+    "证书类别",
+    "证书名称",
+    "职业水平证书",
+    "资格证书",
+    # 人社's certificate lists and the departments' own words for the same column
+    "资格级别",
+    "持证级别",
+    "持证类别",
+    "资格类别",
+    "证书类型",
+    "资格证书等级",
+    "职业水平证书等级",
+    "社工证等级",
+    "职业资格",
+    "职业资格证书",
+    "社会工作者职业资格",
+    "社工证",
+)
+CERTIFIED_ON_HEADERS: tuple[str, ...] = (
+    "取证日期",
+    "取证时间",
+    "发证日期",
+    "发证时间",
+    "取得证书时间",
+    "证书取得时间",
+    "获证时间",
+    "获证日期",
+    "取得时间",
+    "取证年份",
+    "取证年月",
+    "批准日期",  # 人社's certificate list: the date the qualification was approved
+    "取得资格时间",
+    "取得资格日期",
+    "资格取得时间",
+    "资格取得日期",
+    "取得证书日期",
+    "证书获得时间",
+    "签发日期",
+    "取证年度",
+)
+CERTIFICATE_NO_HEADERS: tuple[str, ...] = ("证书编号", "证书号码", "证书号", "管理号")
+
 # A certificate's level: the exact words clerks write, then the words inside a longer name.
 LEVEL_WORDS: dict[str, str] = {
     word: level
