@@ -1,0 +1,113 @@
+"""The console's own edges, probed from outside (redteam round 3).
+
+- Bodies: anyone could take the login page's cookie and form token and post a multipart
+  body of any size to an upload page; the console spooled all of it to disk (2 GB
+  probed) before the page found nobody was signed in.
+- The form token was kept across login (SECURITY.md said "renewed"): a token known before
+  signing in still worked after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from shegong.console.testing import CSRF_META
+
+from .test_pages import GOOD_KEY, console
+
+MIB = 1024 * 1024
+
+
+class Counted:
+    """A request body sent in 1 MiB chunks (no Content-Length: chunked), counting what the
+    console pulled."""
+
+    def __init__(self, total: int, head: bytes = b"") -> None:
+        self.total, self.head, self.pulled = total, head, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        while self.pulled < self.total:
+            self.pulled += MIB
+            yield b"a" * MIB
+
+
+MULTIPART = "multipart/form-data; boundary=xx"
+HEAD = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+
+
+async def _token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    found = CSRF_META.search((await client.get(path)).text)
+    assert found
+    return found.group(1)
+
+
+async def test_an_upload_before_signing_in_is_refused_before_it_is_read() -> None:
+    async for client in console([]):
+        client.event_hooks = {"request": [], "response": []}  # as an attacker's script
+        token = await _token(client)
+        headers = {"X-CSRF-Token": token, "Content-Type": MULTIPART}
+        declared = await client.post(
+            "/census/roster",
+            content=HEAD + b"a" * (3 * MIB),
+            headers=headers,
+        )
+        assert declared.status_code == 413, declared.status_code
+        assert "已拒绝" in declared.text and "refused" in declared.text
+        body = Counted(200 * MIB, HEAD)
+        chunked = await client.post("/census/roster", content=body, headers=headers)
+        assert chunked.status_code == 413
+        assert body.pulled <= 2 * MIB, f"read {body.pulled / MIB:.0f} MiB before refusing"
+        # The login form itself still goes through.
+        ok = await client.post(
+            "/login", data={"api_key": GOOD_KEY, "csrf_token": token, "next": "/"}
+        )
+        assert ok.status_code == 303
+
+
+async def test_a_signed_in_upload_is_bounded_by_twice_the_sheet_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHEET_MAX_BYTES", str(2 * MIB))
+    async for client in console([]):
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        token = await _token(client, "/census")
+        headers = {"X-CSRF-Token": token, "Content-Type": MULTIPART}
+        body = Counted(100 * MIB, HEAD)
+        refused = await client.post("/census/roster", content=body, headers=headers)
+        assert refused.status_code == 413
+        assert body.pulled <= 5 * MIB
+        # A JSON or form body stays at 1 MiB, signed in or not.
+        form = await client.post(
+            "/services/orders",
+            content=b"x=" + b"a" * (2 * MIB),
+            headers={"X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert form.status_code == 413
+
+
+async def test_signing_in_gives_a_new_form_token() -> None:
+    async for client in console([]):
+        client.event_hooks = {"request": [], "response": []}
+        before = await _token(client)
+        signed_in = await client.post(
+            "/login", data={"api_key": GOOD_KEY, "csrf_token": before, "next": "/"}
+        )
+        assert signed_in.status_code == 303
+        after = await _token(client, "/census")
+        assert after != before
+        stale = await client.post(
+            "/services/orders", data={"csrf_token": before}, headers={"Origin": "http://console"}
+        )
+        assert stale.status_code == 403
+
+
+async def test_the_language_chosen_before_signing_in_is_kept() -> None:
+    async for client in console([]):
+        await client.get("/login?lang=en")
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        page = await client.get("/census")
+        assert '<html lang="en"' in page.text or 'lang="en"' in page.text[:300]
