@@ -9,11 +9,12 @@
 - **A CSV row wider than any sheet** (:func:`bounded_lines`). Python's CSV reader builds a
   whole row in one call, holding the GIL: one 30 MiB line of commas became a list of 31
   million cells — 0.75 s of CPU in one call, every service of the process stalled, peak
-  memory +449 MiB — and then skipped it as a blank row (all its cells empty). Lines are handed to the reader
-  one by one, and a line with more than ``LINE_SEPARATORS_PER_COLUMN`` × ``max_columns``
-  separators is refused before it is parsed (a quoted cell may hold separators, so the
-  bound is generous; the exact column count is still checked on every row). A text of
-  more than ``LINES_PER_ROW`` × ``max_rows`` line breaks is refused before any is read.
+  memory +449 MiB — and then skipped it as a blank row (all its cells empty). Lines are
+  handed to the reader one by one, and a line with more than
+  ``LINE_SEPARATORS_PER_COLUMN`` × ``max_columns`` separators is refused before it is
+  parsed (a quoted cell may hold separators, so the bound is generous; the exact column
+  count is still checked on every row). A text of more than ``LINES_PER_ROW`` ×
+  ``max_rows`` line breaks is refused before any line is read.
 """
 
 from __future__ import annotations
