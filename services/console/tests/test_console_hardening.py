@@ -111,3 +111,29 @@ async def test_the_language_chosen_before_signing_in_is_kept() -> None:
         assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
         page = await client.get("/census")
         assert '<html lang="en"' in page.text or 'lang="en"' in page.text[:300]
+
+
+async def test_a_throttled_key_does_not_sign_in() -> None:
+    """The services answer 429 after too many wrong secrets for a key id; the console
+    signed such a login in (any answer but 401 did) and showed errors on every page."""
+    from asgi_lifespan import LifespanManager
+
+    from shegong.console.main import build
+    from shegong.console.settings import ConsoleSettings
+    from shegong.console.testing import csrf_aware
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        error = {"code": "too_many_failures", "message": "too many", "message_zh": "过多"}
+        return httpx.Response(429, json={"error": error}, headers={"Retry-After": "60"})
+
+    app = build(
+        ConsoleSettings(registry_url="http://registry", session_secret="s" * 32),
+        transport=httpx.MockTransport(throttled),
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c,
+    ):
+        login = await csrf_aware(c).post("/login", data={"api_key": "sgk_abcdef_" + "x" * 43})
+        assert login.status_code == 429 and "过多" in login.text
+        assert (await c.get("/census")).status_code == 303  # still signed out

@@ -145,8 +145,9 @@ def build(
             await probe.get("/census/status")
             role = "ok"
         except UpstreamError as err:
-            if err.kind == "unauthenticated":
-                return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
+            if err.kind == "unauthenticated" or err.status == 429:  # 429: too many wrong
+                status, problem = err.status or 401, ctx.problem(err)
+                return ctx.render("login.html", status_code=status, next=next, error=problem)
             role = err.kind  # forbidden or absent: signed in, the pages say what is missing
         ctx.request.session.update(
             signed_in=True,

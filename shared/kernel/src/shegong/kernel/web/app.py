@@ -35,6 +35,7 @@ from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate
 from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
+from shegong.kernel.web.key_throttle import KeyThrottle
 from shegong.kernel.web.text_guard import TextGuardMiddleware
 from shegong.kernel.web.validation import validation_error
 
@@ -67,6 +68,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         dependencies=[Depends(authenticate)],
     )
     app.state.auth_gate = gate
+    app.state.key_throttle = KeyThrottle()
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     async def health() -> Health:
@@ -149,6 +151,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
+        if err.status == 429:
+            resp.headers["Retry-After"] = "60"
         return resp
 
     @app.exception_handler(OperationalError)

@@ -30,8 +30,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
-from shegong.kernel.web.api_keys import KeyRing, Principal
+from shegong.kernel.web.api_keys import KeyRing, Principal, split_key
 from shegong.kernel.web.correlation import current_correlation_id
+from shegong.kernel.web.key_throttle import KeyThrottle
 
 log = logging.getLogger("shegong.auth")
 
@@ -63,7 +64,7 @@ class AuthError(Exception):
     ) -> None:
         super().__init__(message)
         self.status, self.message_zh, self.field = status, message_zh, field
-        self.code = "unauthenticated" if status == 401 else "forbidden"
+        self.code = {401: "unauthenticated", 429: "too_many_failures"}.get(status, "forbidden")
 
 
 class AuthConfigError(RuntimeError):
@@ -141,10 +142,7 @@ async def authenticate(
                 "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'",
                 "需要接口密钥：请在请求头中提供 Authorization: Bearer <密钥> 或 X-API-Key",
             )
-        found = gate.keyring.verify(key)
-        if found is None:
-            raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
-        principal = found
+        principal = _verify(request, gate, key)
     request.state.principal = principal  # known from here on: a refusal names it
     if principal.role in READ_ONLY_ROLES and request.method not in READ_METHODS:
         raise AuthError(
@@ -155,6 +153,27 @@ async def authenticate(
             "只读角色（审计/服务）不能修改数据",
         )
     return principal
+
+
+def _verify(request: Request, gate: Gate, key: str) -> Principal:
+    """The key's principal, or 401 — or 429 after too many wrong secrets for its id from
+    this address (``key_throttle.py``)."""
+    parts = split_key(key)
+    known = parts is not None and gate.keyring.knows(parts[0])
+    address = request.client.host if request.client else "?"
+    throttle: KeyThrottle = request.app.state.key_throttle
+    if known and parts and throttle.blocked(address, parts[0]):
+        raise AuthError(
+            429,
+            "too many wrong secrets for this key from this address; try again in a minute",
+            "此地址对该密钥的错误尝试过多，请一分钟后再试",
+        )
+    found = gate.keyring.verify(key)
+    if found is None:
+        if known and parts:
+            throttle.failed(address, parts[0])
+        raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
+    return found
 
 
 Authenticated = Annotated[Principal, Depends(authenticate)]
