@@ -60,7 +60,7 @@ def test_a_sea_of_empty_lines_is_refused_at_once() -> None:
     data = "姓名,身份证号\n".encode() + b"\n" * (2_000_000)
     started = time.process_time()
     with pytest.raises(FileLimitError) as err:
-        read_table(data, "empty.csv", Limits(max_rows=100_000))
+        read_table(data, "empty.csv", Limits(max_rows=10_000))
     assert err.value.limit == "max_rows"
     assert time.process_time() - started < 0.3
 
