@@ -36,7 +36,12 @@ from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 from shegong.kernel.web.key_throttle import KeyThrottle
-from shegong.kernel.web.text_guard import TextGuardMiddleware
+from shegong.kernel.web.text_guard import (
+    ControlCharacterError,
+    TextGuardMiddleware,
+    form_fields_guard,
+    refusal,
+)
 from shegong.kernel.web.validation import validation_error
 
 log = logging.getLogger("shegong.app")
@@ -65,7 +70,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         lifespan=lifespan,
         # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
         # also for routes a service adds after create_app.
-        dependencies=[Depends(authenticate)],
+        dependencies=[Depends(authenticate), Depends(form_fields_guard)],
     )
     app.state.auth_gate = gate
     app.state.key_throttle = KeyThrottle()
@@ -140,6 +145,10 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         if status == 403:
             await record_refusal(request, status, str(err))
         return _error(status, err.code, str(err), err.field)
+
+    @app.exception_handler(ControlCharacterError)
+    async def control_character(_: Request, err: ControlCharacterError) -> Response:
+        return Response(refusal(err.field, err.char), 422, media_type="application/json")
 
     @app.exception_handler(PersonalDataError)
     async def personal_data_error(_: Request, err: PersonalDataError) -> JSONResponse:
