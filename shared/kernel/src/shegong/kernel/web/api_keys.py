@@ -192,7 +192,3 @@ class KeyRing:
 
     def verify(self, key: str) -> Principal | None:
         return verify(self.records(), key)
-
-    def knows(self, key_id: str) -> bool:
-        """Whether a key of this id is accepted now (ids are not secret)."""
-        return any(record.id == key_id for record in self.records())

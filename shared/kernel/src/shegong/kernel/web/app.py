@@ -156,7 +156,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, err: AuthError) -> JSONResponse:
-        await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
+        if err.logged:
+            await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
         resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
