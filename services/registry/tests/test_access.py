@@ -11,6 +11,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -559,3 +560,25 @@ async def test_wrong_keys_are_throttled_per_address_and_a_right_key_still_served
     node.app.state.key_throttle.window_s = 0.0
     async with as_(node, wrong[0]) as guesser:
         assert (await guesser.get("/whoami")).status_code == 401
+
+
+async def test_a_department_code_is_a_code_not_a_look_alike(node: Node, keys: Keys) -> None:
+    """Redteam round 3: the administrator's POST /workers took "ｃivil-affairs" (a full-width
+    c), "Civil-Affairs", "a/b" … each as a department of its own beside civil-affairs —
+    splitting the census, and no department key could ever act for it. Now a 422 naming
+    ``department`` (body or X-Department), in both languages; a stray space is trimmed."""
+    before = await node.runtime.store.head()
+    async with as_(node, keys.admin) as admin:
+        for code in ("ｃivil-affairs", "Civil-Affairs", "civil affairs", "a/b", "民政局"):
+            r = await admin.post("/workers", json={"name": "张三", "department": code})
+            assert r.status_code == 422, (code, r.text)
+            error = r.json()["error"]
+            assert error["field"] == "department" and "部门代码" in error["message_zh"], error
+            h = await admin.post(
+                "/workers", json={"name": "张三"}, headers={"X-Department": quote(code)}
+            )
+            assert h.status_code == 422, (code, h.text)
+            assert h.json()["error"]["field"] == "department"
+        assert await node.runtime.store.head() == before, "nothing stored"
+        ok = await admin.post("/workers", json={"name": "张三", "department": "civil-affairs "})
+        assert ok.status_code == 201 and ok.json()["worker"]["department"] == "civil-affairs"

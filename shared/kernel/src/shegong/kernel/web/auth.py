@@ -30,7 +30,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
-from shegong.kernel.web.api_keys import KeyRing, Principal
+from shegong.kernel.web.api_keys import (
+    DEPARTMENT_CODE_RULE,
+    KeyRing,
+    Principal,
+    is_department_code,
+)
 from shegong.kernel.web.correlation import current_correlation_id
 from shegong.kernel.web.key_throttle import KeyThrottle
 
@@ -71,7 +76,8 @@ class AuthError(Exception):
         super().__init__(message)
         self.status, self.message_zh, self.field = status, message_zh, field
         self.logged = logged
-        self.code = {401: "unauthenticated", 429: "too_many_failures"}.get(status, "forbidden")
+        codes = {401: "unauthenticated", 422: "invalid", 429: "too_many_failures"}
+        self.code = codes.get(status, "forbidden")
 
 
 class AuthConfigError(RuntimeError):
@@ -205,6 +211,8 @@ def command_context_for(
     A department key always acts for its own department; naming another one is refused.
     With keys off (open mode) the headers are taken as given, as before.
     """
+    if department is not None and not is_department_code(department):
+        raise AuthError(422, *DEPARTMENT_CODE_RULE, field="department", logged=False)
     ctx = CommandContext(actor=actor, department=department)
     if correlation_id:
         ctx = replace(ctx, correlation_id=correlation_id)
