@@ -91,13 +91,14 @@ class TextGuardMiddleware:
             return
         form = kind == "form"
         messages: list[Message] = []
-        body = b""
         while True:
             message = await receive()
             messages.append(message)
-            body += message.get("body", b"")
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
+        # Joined once: adding each chunk to the body so far copied it again every time —
+        # a 1 MiB body dripped in 90,000 chunks, no key needed, cost 6.4 s of CPU.
+        body = b"".join(m.get("body", b"") for m in messages)
         if _suspect(body) or (form and b"%" in body):
             try:
                 hit = first_forbidden(_form(body) if form else json.loads(body))
