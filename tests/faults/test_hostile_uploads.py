@@ -36,7 +36,13 @@ FILES = {
     "lying-bomb": (lambda: hostile.lying_zip_bomb(350), None),
     "laughs": (hostile.entity_expansion, None),
     "too-big": (lambda: os.urandom(33 * 1024 * 1024), "max_bytes"),
+    # A CSV line of 30 MiB of commas: parsed as one row of 31 million cells (+449 MiB,
+    # the process stalled) and then skipped as blank; 30 million empty lines.
+    "wide-csv": (lambda: "姓名,身份证号\n".encode() + b"," * (30 * 1024 * 1024), "max_columns"),
+    "empty-lines": (lambda: "姓名,身份证号\n".encode() + b"\n" * (30 * 1024 * 1024), "max_rows"),
 }
+# The client names the file: a path, an escape sequence, a bidi override, a phone.
+NAME = "../../{}\x1b[31m\u202e13800138000.xlsx"
 
 
 def rss_mib(pid: int) -> float:
@@ -89,7 +95,7 @@ async def test_hostile_spreadsheets_are_refused_and_the_service_survives(
                     r = await client.post(
                         f"{svc.url}{path}",
                         data=form,
-                        files={"file": (f"{name}.xlsx", data)},
+                        files={"file": (NAME.format(name), data)},
                         timeout=120,
                     )
                     took = time.monotonic() - started
@@ -97,6 +103,9 @@ async def test_hostile_spreadsheets_are_refused_and_the_service_survives(
                     error = r.json()["error"]
                     assert error["field"] == "file", (path, name, error)
                     assert error["message"] and error["message_zh"], (path, name, error)
+                    said = error["message"] + error["message_zh"]
+                    for raw in ("../", "\x1b", "\u202e", "13800138000"):
+                        assert raw not in said, (path, name, raw, error)
                     if limit:
                         assert limit in error["message"], (path, name, error)
                         assert limit in error["message_zh"], (path, name, error)

@@ -40,8 +40,8 @@ def csrf_aware(client: httpx.Client) -> httpx.Client:
     token: dict[str, str] = {}
 
     def learn(response: httpx.Response) -> None:
-        if response.request.url.path == "/logout":
-            token.clear()
+        if response.request.url.path in ("/logout", "/login") and response.status_code == 303:
+            token.clear()  # a new session (signed in or out): a new token comes with a page
         if "text/html" in response.headers.get("content-type", ""):
             response.read()
             if found := _CSRF.search(response.text):

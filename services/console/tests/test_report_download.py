@@ -154,6 +154,15 @@ async def test_what_changed_since_publication(tmp_path: Path) -> None:
             "/dashboard/report/changes", files={"file": ("x.json", b"{}", "application/json")}
         )
         assert "不是已发布的报告文件" in bad.text
+        # Files of another shape (redteam round 3: each was a 500).
+        deep = b"[" * 100_000 + b"]" * 100_000
+        wrong_shape = json.dumps({**record, "figures": [1]}).encode()
+        kind_only = json.dumps({"kind": publish.KIND, "figures": None}).encode()
+        for crafted in (deep, wrong_shape, kind_only):
+            page = await client.post(
+                "/dashboard/report/changes", files={"file": ("x.json", crafted, "application/json")}
+            )
+            assert page.status_code == 200 and "不是已发布的报告文件" in page.text, page.status_code
     async for client in console(city(FIGURES, [], [])):
         upload = {"file": ("p.json", (tmp_path / "p.json").read_bytes(), "application/json")}
         page = await client.post("/dashboard/report/changes", files=upload)

@@ -228,6 +228,39 @@ async def test_an_erasure_request_leaves_only_keyed_references(
     await replayed_equals_rows(m)
 
 
+async def test_whether_a_contact_was_erased_is_told_only_to_who_may_see_it(
+    database_url: str, start_matching: Any, keys: Keys
+) -> None:
+    """Redteam round 3: any key asking for another department's order's contact was told
+    410 "deleted at the resident's request on <day>" — before being told it may not see
+    it; a live order's answered 403. Now the refusal comes first, the same either way."""
+    m = await start(start_matching, database_url, keys)
+    async with (
+        as_(m, keys.civil) as civil,
+        as_(m, keys.admin) as admin,
+        as_(m, keys.hrss) as hrss,
+        as_(m, keys.auditor) as auditor,
+    ):
+        helper = await volunteer(civil, "民政志愿者")
+        erased = (await place(civil))["request_id"]
+        live = (await place(civil, resident_phone=OTHER_PHONE))["request_id"]
+        for rid in (erased, live):
+            ok(await civil.post(f"/requests/{rid}/accept", json={"provider_id": helper}))
+        ok(await admin.post("/residents/erasure", json={"phone": PHONE}))
+        for outsider in (hrss, auditor):
+            answers = [
+                await outsider.get(f"/requests/{rid}/contact", params={"provider_id": helper})
+                for rid in (erased, live)
+            ]
+            assert [a.status_code for a in answers] == [403, 403], [a.text for a in answers]
+            assert answers[0].json()["error"] == answers[1].json()["error"]
+            assert "应居民本人要求" not in answers[0].text
+        # The order's own department still learns why there is nothing to show.
+        resp = await civil.get(f"/requests/{erased}/contact", params={"provider_id": helper})
+        assert resp.status_code == 410 and "应居民本人要求" in resp.json()["error"]["message_zh"]
+        assert ok(await civil.get(f"/requests/{live}/contact", params={"provider_id": helper}))
+
+
 async def test_a_resident_erases_their_data_from_their_own_page(
     database_url: str, start_matching: Any
 ) -> None:

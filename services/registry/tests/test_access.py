@@ -11,6 +11,7 @@ import json
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -533,3 +534,51 @@ def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Refusing to start" in result.stderr and "API_KEYS_FILE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_wrong_keys_are_throttled_per_address_and_a_right_key_still_served(
+    node: Node, keys: Keys
+) -> None:
+    """Redteam round 3: wrong secrets for the admin key's id (ids are not secret) were
+    401 without limit, each a log line. Now 20 a minute per address, then 429 — while a
+    right key is always served (else anyone could lock a key out of the console)."""
+    key_id = keys.admin.split("_")[1]
+    wrong = [f"sgk_{key_id}_{'x' * 43}", "sgk_abcdef012345_" + "y" * 43, "not-a-key"]
+    statuses = []
+    for n in range(22):
+        async with as_(node, wrong[n % 3]) as guesser:
+            statuses.append((await guesser.get("/whoami")).status_code)
+    assert statuses == [401] * 20 + [429] * 2, statuses
+    async with as_(node, wrong[0]) as guesser:
+        throttled = await guesser.get("/whoami")
+    assert throttled.status_code == 429 and throttled.headers["retry-after"] == "60"
+    error = throttled.json()["error"]
+    assert error["code"] == "too_many_failures" and error["message_zh"]
+    async with as_(node, keys.admin) as admin:
+        assert (await admin.get("/whoami")).status_code == 200  # the right key: served
+    # The window passes: a wrong key is a plain 401 again.
+    node.app.state.key_throttle.window_s = 0.0
+    async with as_(node, wrong[0]) as guesser:
+        assert (await guesser.get("/whoami")).status_code == 401
+
+
+async def test_a_department_code_is_a_code_not_a_look_alike(node: Node, keys: Keys) -> None:
+    """Redteam round 3: the administrator's POST /workers took "ｃivil-affairs" (a full-width
+    c), "Civil-Affairs", "a/b" … each as a department of its own beside civil-affairs —
+    splitting the census, and no department key could ever act for it. Now a 422 naming
+    ``department`` (body or X-Department), in both languages; a stray space is trimmed."""
+    before = await node.runtime.store.head()
+    async with as_(node, keys.admin) as admin:
+        for code in ("ｃivil-affairs", "Civil-Affairs", "civil affairs", "a/b", "民政局"):
+            r = await admin.post("/workers", json={"name": "张三", "department": code})
+            assert r.status_code == 422, (code, r.text)
+            error = r.json()["error"]
+            assert error["field"] == "department" and "部门代码" in error["message_zh"], error
+            h = await admin.post(
+                "/workers", json={"name": "张三"}, headers={"X-Department": quote(code)}
+            )
+            assert h.status_code == 422, (code, h.text)
+            assert h.json()["error"]["field"] == "department"
+        assert await node.runtime.store.head() == before, "nothing stored"
+        ok = await admin.post("/workers", json={"name": "张三", "department": "civil-affairs "})
+        assert ok.status_code == 201 and ok.json()["worker"]["department"] == "civil-affairs"

@@ -101,6 +101,34 @@ async def test_a_roster_name_loses_its_control_characters(
     assert await eventually(names) == sorted(["王abc五", "张三"])
 
 
+@pytest.mark.parametrize(
+    ("form", "field", "code"),
+    [
+        (
+            {"department": "newdept", "department_name": "民政\x1b[31m\u202e局"},
+            "department_name",
+            "U+001B",
+        ),
+        ({"department": "newdept", "department_name": "民政\x00局"}, "department_name", "U+0000"),
+        ({"department": "new\u202edept"}, "department", "U+202E"),
+    ],
+)
+async def test_the_fields_beside_an_upload_are_guarded_too(
+    database_url: str, start_node: StartNode, form: dict[str, str], field: str, code: str
+) -> None:
+    """Redteam round 3: ``department_name`` with an escape sequence and U+202E went onto the
+    bus in ``DepartmentRegistered`` (a multipart form was not read by the guard)."""
+    node: Node = await start_node(database_url)
+    before = await node.runtime.store.head()
+    r = await node.client.post(
+        "/imports/roster", data=form, files={"file": ("roster.csv", "姓名\n张三\n".encode())}
+    )
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == field and code in error["message"] and code in error["message_zh"]
+    assert await node.runtime.store.head() == before, "nothing stored"
+
+
 async def test_a_workbook_cell_holding_a_nul_is_stored_without_it(
     database_url: str, start_node: StartNode
 ) -> None:

@@ -385,3 +385,16 @@ async def test_a_session_written_before_sessions_named_a_department_is_its_bases
             await tx.append("old-session", "session", 0, [old])
         refused(await hrss.post("/sessions/old-session/enrolments", json={"worker_id": zhang}))
         created(await civil.post("/sessions/old-session/enrolments", json={"worker_id": zhang}))
+
+
+async def test_a_bases_department_is_a_code_not_a_look_alike(node: Node, keys: Keys) -> None:
+    """Redteam round 3: a look-alike department code ("ｈrss", a full-width h) made a
+    department of its own that no key could act for. Now 422 naming ``department``."""
+    before = await head(node)
+    async with as_(node, keys.admin) as admin:
+        for code in ("ｈrss", "HRSS", "h/rss"):
+            body = {"name": "x", "kind": "培训基地", "tier": "县级", "department": code}
+            r = await admin.post("/bases", json=body)
+            assert r.status_code == 422, (code, r.text)
+            assert r.json()["error"]["field"] == "department"
+    assert await head(node) == before

@@ -99,3 +99,24 @@ async def test_a_consumer_handles_each_event_in_its_conversation(sqlite_url: str
         assert current_correlation_id() is None  # restored afterwards
     finally:
         await store.engine.dispose()
+
+
+def test_a_text_line_stays_one_line_of_text() -> None:
+    """Probed: a 401's log line carried the request path's terminal escape (ESC [31m) and
+    vertical tab as they came; a line feed would have forged a line of its own."""
+    logger, out = capture(TextFormatter())
+    path = "/workers/x\n2026-12-04 18:09:04,635 ERROR shegong.audit forged\x1b[31m\x0b\u202e"
+    logger.warning("refused GET %s from %s", path, "127.0.0.1")
+    try:
+        raise ValueError("bad value\x1b[2J")
+    except ValueError:
+        logger.exception("failed\r\nagain")
+    lines = out.getvalue().splitlines()
+    assert lines[0].split()[2] == "WARNING" and "forged" in lines[0]  # one line, all of it
+    assert lines[1].split()[2] == "ERROR" and "failed" in lines[1]  # the next record's
+    text = out.getvalue()
+    for raw in ("\x1b", "\x0b", "\u202e", "\r"):
+        assert raw not in text, repr(raw)
+    assert "\\x0a2026-12-04" in lines[0] and "\\x1b[31m" in lines[0] and "\\u202e" in lines[0]
+    assert "failed\\x0d\\x0aagain" in text and "Traceback" in text  # the trace keeps its lines
+    assert "bad value\\x1b[2J" in text

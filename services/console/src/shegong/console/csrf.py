@@ -85,14 +85,16 @@ class CsrfMiddleware:
         if given is None and conn.headers.get("content-type", "").startswith(
             "application/x-www-form-urlencoded"
         ):
-            raw = b""
+            size = 0
             while True:
                 message = await receive()
                 body.append(message)
-                raw += message.get("body", b"")
-                if len(raw) > _MAX_FORM or not message.get("more_body"):
+                size += len(message.get("body", b""))
+                if size > _MAX_FORM or not message.get("more_body"):
                     break
-            given = (parse_qs(raw.decode("latin-1")).get(FIELD) or [None])[0]
+            raw: bytes = b"".join(m.get("body", b"") for m in body)  # once, not per chunk
+            found = parse_qs(raw.decode("latin-1")).get(FIELD)
+            given = found[0] if found else None
         if not expected or not given or not hmac.compare_digest(str(expected), given):
             await _refused("no valid form token")(scope, receive, send)
             return

@@ -16,7 +16,8 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from shegong.console.csrf import CsrfMiddleware, csrf_token
+from shegong.console.body_limit import ConsoleBodyLimit, console_limits
+from shegong.console.csrf import CsrfMiddleware
 from shegong.console.i18n import LANGS
 from shegong.console.pages.audit import audit_router
 from shegong.console.pages.census import census_router
@@ -94,6 +95,9 @@ def build(
 
     # Every POST: same origin and the session's form token (csrf.py); inside the session.
     app.add_middleware(CsrfMiddleware)
+    # Bodies bounded before the CSRF check or a page reads them; inside the session.
+    max_body, max_upload = console_limits()
+    app.add_middleware(ConsoleBodyLimit, max_body=max_body, max_upload=max_upload)
     # Added after the language middleware so the session wraps it.
     app.state.ended_sessions = EndedSessions()
     app.add_middleware(
@@ -129,9 +133,11 @@ def build(
         api_key: Annotated[str, Form()] = "",
         next: Annotated[str, Form()] = "/",
     ) -> Response:
-        token = csrf_token(ctx.request.session)  # checked already (csrf.py); kept
+        # Checked already (csrf.py). A new session: new form token too, so a token known
+        # before signing in (a planted pre-login cookie) is worth nothing after.
+        lang = ctx.lang
         ctx.request.session.clear()
-        ctx.request.session.update(lang=ctx.lang, csrf=token)
+        ctx.request.session.update(lang=lang, csrf=secrets.token_urlsafe(32))
         key = api_key.strip()
         probe = ctx.upstream("registry")
         probe.api_key = key or None
@@ -139,8 +145,9 @@ def build(
             await probe.get("/census/status")
             role = "ok"
         except UpstreamError as err:
-            if err.kind == "unauthenticated":
-                return ctx.render("login.html", status_code=401, next=next, error=ctx.problem(err))
+            if err.kind == "unauthenticated" or err.status == 429:  # 429: too many wrong
+                status, problem = err.status or 401, ctx.problem(err)
+                return ctx.render("login.html", status_code=status, next=next, error=problem)
             role = err.kind  # forbidden or absent: signed in, the pages say what is missing
         ctx.request.session.update(
             signed_in=True,

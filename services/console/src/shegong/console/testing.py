@@ -16,8 +16,8 @@ def csrf_aware(client: httpx.AsyncClient) -> httpx.AsyncClient:
     token: dict[str, str] = {}
 
     async def learn(response: httpx.Response) -> None:
-        if response.request.url.path == "/logout":
-            token.clear()  # the session ended: a new token comes with the next page
+        if response.request.url.path in ("/logout", "/login") and response.status_code == 303:
+            token.clear()  # a new session (signed in or out): a new token comes with a page
         if "text/html" in response.headers.get("content-type", ""):
             await response.aread()
             if found := CSRF_META.search(response.text):

@@ -98,10 +98,11 @@ def report_router() -> APIRouter:
             found = await publish.changes(_getter(ctx), record)
         except UpstreamError as err:
             return ctx.render("report_changes.html", found=None, problems=[ctx.problem(err)])
-        except (ValueError, KeyError) as err:
-            problems = [
-                {"kind": "error", "text": ctx.t("report_not_published"), "detail": str(err)}
-            ]
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as err:
+            # A file of another shape (a list where figures go, nesting 100,000 deep) is
+            # not a published report either: it was a 500.
+            detail = str(err) if isinstance(err, ValueError | KeyError) else type(err).__name__
+            problems = [{"kind": "error", "text": ctx.t("report_not_published"), "detail": detail}]
             return ctx.render("report_changes.html", found=None, problems=problems)
         return ctx.render("report_changes.html", found=found, record=record, problems=[])
 

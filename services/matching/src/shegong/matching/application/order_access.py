@@ -63,24 +63,20 @@ async def view_contact(
         request = await tx.load(Request, request_id)
         if request is None:
             raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
-        await purged_notice(tx.conn, request_id)  # 410: deleted (retention, erasure)
-        if request.provider_id != provider_id or request.status not in (
-            "accepted",
-            "in_delivery",
-        ):
-            # Personal data goes to whoever serves the resident, while they do.
-            raise AuthError(
-                403,
-                "only the provider delivering this order may see the resident's contact",
-                "仅正在为该订单提供服务的服务方可查看居民联系方式",
-                field="provider_id",
-            )
-        departments = {request.department, await provider_department(tx, provider_id)}
+        # Who may see it at all first: the order's department, the serving provider's
+        # (the one serving it, not the one named in the query), the administrator, the
+        # provider themselves. Only then whether it was deleted (410, with the day and
+        # why — a resident's erasure request is not another department's business) and
+        # whether the order is still being served.
+        serving = request.provider_id
+        departments = {request.department}
+        if serving:
+            departments.add(await provider_department(tx, serving))
         allowed = (
             ctx.role in (None, "admin")
             or (ctx.role == "department" and ctx.department in departments - {None})
             # the serving provider themselves, through their own page's link (h5)
-            or (ctx.role == "provider" and ctx.actor == f"provider:{provider_id}")
+            or (ctx.role == "provider" and bool(serving) and ctx.actor == f"provider:{serving}")
         )
         if not allowed:
             raise AuthError(
@@ -89,6 +85,15 @@ async def view_contact(
                 "the order's department and the serving provider's department",
                 "居民联系方式仅向市级管理员、下单部门和服务方所属部门显示完整内容",
                 field="request_id",
+            )
+        await purged_notice(tx.conn, request_id)  # 410: deleted (retention, erasure)
+        if serving != provider_id or request.status not in ("accepted", "in_delivery"):
+            # Personal data goes to whoever serves the resident, while they do.
+            raise AuthError(
+                403,
+                "only the provider delivering this order may see the resident's contact",
+                "仅正在为该订单提供服务的服务方可查看居民联系方式",
+                field="provider_id",
             )
         data = (
             await tx.conn.execute(

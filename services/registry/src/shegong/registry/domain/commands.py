@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
+from shegong.kernel.web.api_keys import DepartmentCode
 
 
 class _Command(BaseModel):
@@ -16,7 +17,7 @@ class _Command(BaseModel):
 class RegisterWorker(_Command):
     """Register a worker on a department's roster (登记)."""
 
-    department: str | None = Field(
+    department: DepartmentCode | None = Field(
         default=None, max_length=64, description="Department code; default: this node's"
     )
     record_id: str | None = Field(default=None, max_length=64)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
+from shegong.kernel.web.api_keys import DepartmentCode
 
 
 class _Command(BaseModel):
@@ -21,7 +22,7 @@ class RegisterBase(_Command):
     kind: BaseKind = Field(description="training_base / practice_base or 培训基地 / 实践基地")
     tier: Tier = Field(description="city / county / township or 市级 / 县级 / 乡镇级")
     region: str | None = Field(default=None, max_length=200, description="e.g. 安定区/永定路街道")
-    department: str | None = Field(
+    department: DepartmentCode | None = Field(
         default=None,
         max_length=64,
         description="Owning department; default: the caller's (a department key: its own)",
@@ -41,7 +42,7 @@ class ScheduleSession(_Command):
     audience: str | None = Field(default=None, max_length=200, description="培训对象")
     skills: list[str] = Field(default_factory=list)
     serves: list[TargetGroup] = Field(default_factory=list)
-    department: str | None = Field(
+    department: DepartmentCode | None = Field(
         default=None,
         max_length=64,
         description="Only without a base: holding department; default: the caller's",

@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from shegong.kernel.data.controls import CONTROL
+from shegong.kernel.data.upload_guard import bounded_lines, upload_name
 
 if TYPE_CHECKING:
     from starlette.datastructures import UploadFile
@@ -165,7 +166,7 @@ async def open_upload(
     thread (a workbook in a child process): ``(data, filename)`` for the importer.
     Raises :class:`TabularFileError` (a :class:`FileLimitError` names the limit)."""
     limits = limits or Limits.from_env()
-    filename = file.filename or default_name
+    filename = upload_name(file.filename, default_name)
     chunks: list[bytes] = []
     size = 0
     while chunk := await file.read(1024 * 1024):
@@ -366,7 +367,7 @@ def _csv_rows(
 ) -> Iterator[tuple[int, Sequence[Cell]]]:
     # Row numbers count records, as Excel shows them, not physical lines (a quoted cell
     # may hold a line break).
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(bounded_lines(text, delimiter, filename, limits), delimiter=delimiter)
     number = 0
     try:
         for number, row in enumerate(reader, start=1):

@@ -7,6 +7,12 @@ correlation id and the trace id, and never a raw ID number or phone.
 ``jq``. ``LOG_FORMAT=text`` (the default elsewhere) writes the same facts on one line.
 A last line of defence masks anything shaped like a PRC resident ID number or a mobile
 number in the message, whatever code logged it (personal data stays home, rule 7).
+
+A text line is one line and only text: control characters and bidi overrides in a message
+(a request path, a name someone typed) are written as ``\\x1b``-style escapes, also in a
+traceback's lines. Probed: ``GET /workers/x%1b[31m…%0b…`` with a wrong key wrote the
+terminal escape into the 401's log line, whatever a ``tail -f`` of the log then did with it;
+a line break would have started a forged line of its own. JSON lines escape them already.
 """
 
 from __future__ import annotations
@@ -25,6 +31,21 @@ from shegong.kernel.web.correlation import current_correlation_id
 # mobile numbers. Word boundaries keep Redis entry ids (13-digit ms + "-n") untouched.
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8,11}([\dXx]{1})(?![\dA-Za-z])")
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# C0 but tab, DEL, C1, line and paragraph separators, bidi embeddings/overrides/isolates;
+# a traceback keeps its line feeds.
+_OTHERS = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f{_OTHERS}]")
+_UNSAFE_IN_TRACE = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
+
+
+def _escaped(char: re.Match[str]) -> str:
+    code = ord(char.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with control and bidi characters written as escapes."""
+    return _UNSAFE.sub(_escaped, text)
 
 
 def mask_personal_data(text: str) -> str:
@@ -73,6 +94,13 @@ class TextFormatter(logging.Formatter):
         if not hasattr(record, "correlation_id"):
             record.correlation_id = "-"
         return mask_personal_data(super().format(record))
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = one_line(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        return _UNSAFE_IN_TRACE.sub(_escaped, super().formatException(ei))
 
 
 def configure_logging(level: str = "INFO", fmt: str = "text", service: str | None = None) -> None:

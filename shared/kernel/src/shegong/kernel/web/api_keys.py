@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 log = logging.getLogger("shegong.auth")
 
@@ -33,6 +33,26 @@ ROLES: tuple[str, ...] = get_args(Role)
 PREFIX = "sgk"
 _ID = re.compile(r"^[a-z0-9]{6,32}$")
 _DEPARTMENT = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+DEPARTMENT_CODE_RULE = (
+    "a department code is lower-case letters, digits and '-' (e.g. civil-affairs)",
+    "部门代码只能由小写字母、数字和“-”组成（如 civil-affairs）",
+)
+
+
+def is_department_code(value: str) -> bool:
+    """What a department key may name: ``civil-affairs``, not ``ｃivil-affairs`` (a
+    full-width look-alike), ``Civil-Affairs`` or ``a/b`` — each of those became a
+    department of its own, which no key could ever act for, beside the real one."""
+    return bool(_DEPARTMENT.match(value))
+
+
+def _department_code(value: str) -> str:
+    if not is_department_code(value):
+        raise ValueError(" / ".join(DEPARTMENT_CODE_RULE))
+    return value
+
+
+DepartmentCode = Annotated[str, AfterValidator(_department_code)]
 
 
 class ApiKeyRecord(BaseModel):

@@ -35,7 +35,13 @@ from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate
 from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
-from shegong.kernel.web.text_guard import TextGuardMiddleware
+from shegong.kernel.web.key_throttle import KeyThrottle
+from shegong.kernel.web.text_guard import (
+    ControlCharacterError,
+    TextGuardMiddleware,
+    form_fields_guard,
+    refusal,
+)
 from shegong.kernel.web.validation import validation_error
 
 log = logging.getLogger("shegong.app")
@@ -64,9 +70,10 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         lifespan=lifespan,
         # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
         # also for routes a service adds after create_app.
-        dependencies=[Depends(authenticate)],
+        dependencies=[Depends(authenticate), Depends(form_fields_guard)],
     )
     app.state.auth_gate = gate
+    app.state.key_throttle = KeyThrottle()
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     async def health() -> Health:
@@ -139,16 +146,23 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
             await record_refusal(request, status, str(err))
         return _error(status, err.code, str(err), err.field)
 
+    @app.exception_handler(ControlCharacterError)
+    async def control_character(_: Request, err: ControlCharacterError) -> Response:
+        return Response(refusal(err.field, err.char), 422, media_type="application/json")
+
     @app.exception_handler(PersonalDataError)
     async def personal_data_error(_: Request, err: PersonalDataError) -> JSONResponse:
         return _error(422, "invalid", err.reason, err.field, err.reason_zh)
 
     @app.exception_handler(AuthError)
     async def auth_error(request: Request, err: AuthError) -> JSONResponse:
-        await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
+        if err.logged:
+            await record_refusal(request, err.status, str(err))  # 403 stored, 401 logged
         resp = _error(err.status, err.code, str(err), err.field, err.message_zh)
         if err.status == 401:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="shegong"'
+        if err.status == 429:
+            resp.headers["Retry-After"] = "60"
         return resp
 
     @app.exception_handler(OperationalError)

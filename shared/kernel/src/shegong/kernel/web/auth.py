@@ -30,8 +30,14 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
-from shegong.kernel.web.api_keys import KeyRing, Principal
+from shegong.kernel.web.api_keys import (
+    DEPARTMENT_CODE_RULE,
+    KeyRing,
+    Principal,
+    is_department_code,
+)
 from shegong.kernel.web.correlation import current_correlation_id
+from shegong.kernel.web.key_throttle import KeyThrottle
 
 log = logging.getLogger("shegong.auth")
 
@@ -59,11 +65,19 @@ class AuthError(Exception):
     """A request refused at the edge: 401 (who are you?) or 403 (not you)."""
 
     def __init__(
-        self, status: int, message: str, message_zh: str, field: str | None = None
+        self,
+        status: int,
+        message: str,
+        message_zh: str,
+        field: str | None = None,
+        *,
+        logged: bool = True,
     ) -> None:
         super().__init__(message)
         self.status, self.message_zh, self.field = status, message_zh, field
-        self.code = "unauthenticated" if status == 401 else "forbidden"
+        self.logged = logged
+        codes = {401: "unauthenticated", 422: "invalid", 429: "too_many_failures"}
+        self.code = codes.get(status, "forbidden")
 
 
 class AuthConfigError(RuntimeError):
@@ -141,10 +155,7 @@ async def authenticate(
                 "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key'",
                 "需要接口密钥：请在请求头中提供 Authorization: Bearer <密钥> 或 X-API-Key",
             )
-        found = gate.keyring.verify(key)
-        if found is None:
-            raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
-        principal = found
+        principal = _verify(request, gate, key)
     request.state.principal = principal  # known from here on: a refusal names it
     if principal.role in READ_ONLY_ROLES and request.method not in READ_METHODS:
         raise AuthError(
@@ -155,6 +166,24 @@ async def authenticate(
             "只读角色（审计/服务）不能修改数据",
         )
     return principal
+
+
+def _verify(request: Request, gate: Gate, key: str) -> Principal:
+    """The key's principal; 401 — or 429 past the wrong keys a minute this address may
+    send (``key_throttle.py``; a right key is always served)."""
+    found = gate.keyring.verify(key)
+    if found is not None:
+        return found
+    throttle: KeyThrottle = request.app.state.key_throttle
+    count = throttle.failed(request.client.host if request.client else "?")
+    if count > throttle.per_window:
+        raise AuthError(
+            429,
+            "too many wrong API keys from this address; try again in a minute",
+            "此地址错误的接口密钥过多，请一分钟后再试",
+            logged=count == throttle.per_window + 1,  # once a window, not per request
+        )
+    raise AuthError(401, "unknown or revoked API key", "接口密钥无效或已被吊销")
 
 
 Authenticated = Annotated[Principal, Depends(authenticate)]
@@ -182,6 +211,8 @@ def command_context_for(
     A department key always acts for its own department; naming another one is refused.
     With keys off (open mode) the headers are taken as given, as before.
     """
+    if department is not None and not is_department_code(department):
+        raise AuthError(422, *DEPARTMENT_CODE_RULE, field="department", logged=False)
     ctx = CommandContext(actor=actor, department=department)
     if correlation_id:
         ctx = replace(ctx, correlation_id=correlation_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -68,7 +69,21 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=None,  # keep our handlers: JSON lines with the correlation id
         access_log=False,
+        proxy_headers=trusted_proxies() is not None,
+        forwarded_allow_ips=trusted_proxies(),
     )
+
+
+def trusted_proxies() -> str | None:
+    """Whose ``X-Forwarded-For`` to believe: only the proxies ``FORWARDED_ALLOW_IPS`` names.
+
+    uvicorn believes it by default from 127.0.0.1 — and under ``shegong up`` every client
+    connects from 127.0.0.1, so anyone could name any address per request. Probed: the
+    mobile pages' limit per client address (120 requests a minute, and the code requests
+    per address an hour) answered 429, then 200 again to the same client with a new
+    ``X-Forwarded-For`` each time; the 401 log named whichever address it claimed. Behind
+    a reverse proxy, set ``FORWARDED_ALLOW_IPS`` to the proxy's addresses (or CIDR)."""
+    return os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or None
 
 
 def migrate_command(

@@ -1,0 +1,183 @@
+"""The console's own edges, probed from outside (redteam round 3).
+
+- Bodies: anyone could take the login page's cookie and form token and post a multipart
+  body of any size to an upload page; the console spooled all of it to disk (2 GB
+  probed) before the page found nobody was signed in.
+- The form token was kept across login (SECURITY.md said "renewed"): a token known before
+  signing in still worked after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from shegong.console.testing import CSRF_META
+
+from .test_pages import GOOD_KEY, console
+
+MIB = 1024 * 1024
+
+
+class Counted:
+    """A request body sent in 1 MiB chunks (no Content-Length: chunked), counting what the
+    console pulled."""
+
+    def __init__(self, total: int, head: bytes = b"") -> None:
+        self.total, self.head, self.pulled = total, head, 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.head
+        while self.pulled < self.total:
+            self.pulled += MIB
+            yield b"a" * MIB
+
+
+MULTIPART = "multipart/form-data; boundary=xx"
+HEAD = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+
+
+async def _token(client: httpx.AsyncClient, path: str = "/login") -> str:
+    found = CSRF_META.search((await client.get(path)).text)
+    assert found
+    return found.group(1)
+
+
+async def test_an_upload_before_signing_in_is_refused_before_it_is_read() -> None:
+    async for client in console([]):
+        client.event_hooks = {"request": [], "response": []}  # as an attacker's script
+        token = await _token(client)
+        headers = {"X-CSRF-Token": token, "Content-Type": MULTIPART}
+        declared = await client.post(
+            "/census/roster",
+            content=HEAD + b"a" * (3 * MIB),
+            headers=headers,
+        )
+        assert declared.status_code == 413, declared.status_code
+        assert "已拒绝" in declared.text and "refused" in declared.text
+        body = Counted(200 * MIB, HEAD)
+        chunked = await client.post("/census/roster", content=body, headers=headers)
+        assert chunked.status_code == 413
+        assert body.pulled <= 2 * MIB, f"read {body.pulled / MIB:.0f} MiB before refusing"
+        # The login form itself still goes through.
+        ok = await client.post(
+            "/login", data={"api_key": GOOD_KEY, "csrf_token": token, "next": "/"}
+        )
+        assert ok.status_code == 303
+
+
+async def test_a_signed_in_upload_is_bounded_by_twice_the_sheet_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHEET_MAX_BYTES", str(2 * MIB))
+    async for client in console([]):
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        token = await _token(client, "/census")
+        headers = {"X-CSRF-Token": token, "Content-Type": MULTIPART}
+        body = Counted(100 * MIB, HEAD)
+        refused = await client.post("/census/roster", content=body, headers=headers)
+        assert refused.status_code == 413
+        assert body.pulled <= 5 * MIB
+        # A JSON or form body stays at 1 MiB, signed in or not.
+        form = await client.post(
+            "/services/orders",
+            content=b"x=" + b"a" * (2 * MIB),
+            headers={"X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert form.status_code == 413
+
+
+async def test_signing_in_gives_a_new_form_token() -> None:
+    async for client in console([]):
+        client.event_hooks = {"request": [], "response": []}
+        before = await _token(client)
+        signed_in = await client.post(
+            "/login", data={"api_key": GOOD_KEY, "csrf_token": before, "next": "/"}
+        )
+        assert signed_in.status_code == 303
+        after = await _token(client, "/census")
+        assert after != before
+        stale = await client.post(
+            "/services/orders", data={"csrf_token": before}, headers={"Origin": "http://console"}
+        )
+        assert stale.status_code == 403
+
+
+async def test_the_language_chosen_before_signing_in_is_kept() -> None:
+    async for client in console([]):
+        await client.get("/login?lang=en")
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        page = await client.get("/census")
+        assert '<html lang="en"' in page.text or 'lang="en"' in page.text[:300]
+
+
+async def test_a_throttled_key_does_not_sign_in() -> None:
+    """The services answer 429 after too many wrong secrets for a key id; the console
+    signed such a login in (any answer but 401 did) and showed errors on every page."""
+    from asgi_lifespan import LifespanManager
+
+    from shegong.console.main import build
+    from shegong.console.settings import ConsoleSettings
+    from shegong.console.testing import csrf_aware
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        error = {"code": "too_many_failures", "message": "too many", "message_zh": "过多"}
+        return httpx.Response(429, json={"error": error}, headers={"Retry-After": "60"})
+
+    app = build(
+        ConsoleSettings(registry_url="http://registry", session_secret="s" * 32),
+        transport=httpx.MockTransport(throttled),
+    )
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as c,
+    ):
+        login = await csrf_aware(c).post("/login", data={"api_key": "sgk_abcdef_" + "x" * 43})
+        assert login.status_code == 429 and "过多" in login.text
+        assert (await c.get("/census")).status_code == 303  # still signed out
+
+
+async def test_a_form_dripped_in_small_chunks_is_joined_once() -> None:
+    """The CSRF check added each chunk of a form to the body so far (copied again every
+    time): a 1 MiB form in 100,000 chunks cost seconds of the console's CPU."""
+    import time
+    from typing import Any
+
+    from shegong.console.csrf import CsrfMiddleware
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    chunks = [b"csrf_token=" + b"t" * 43 + b"&x="] + [b"a" * 10] * 100_000
+    messages = iter(
+        [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+        + [{"type": "http.request", "body": b"", "more_body": False}]
+    )
+
+    async def receive() -> Any:
+        return next(messages)
+
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/services/orders",
+        "headers": [
+            (b"host", b"console"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+        ],
+        "session": {"csrf": "t" * 43},
+    }
+    started = time.process_time()
+    await CsrfMiddleware(app)(scope, receive, send)
+    took = time.process_time() - started
+    assert sent[0]["status"] == 200  # its token read from the first chunk
+    assert took < 1.0, f"{took:.2f} s of CPU"

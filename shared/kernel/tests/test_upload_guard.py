@@ -1,0 +1,75 @@
+"""What an upload brings besides its cells (redteam round 3): its name, and CSV lines no
+sheet could need (``shegong.kernel.data.upload_guard``)."""
+
+from __future__ import annotations
+
+import resource
+import time
+
+import pytest
+from starlette.datastructures import Headers, UploadFile
+
+from shegong.kernel.data.tabular import FileLimitError, Limits, open_upload, read_table
+from shegong.kernel.data.upload_guard import upload_name
+
+HOSTILE_NAME = "../../x\x1b[31m\n\u202e李四110101199003071237_13800138000.csv"
+
+
+def test_an_upload_name_loses_paths_controls_and_numbers() -> None:
+    name = upload_name(HOSTILE_NAME, "roster")
+    assert name == "x[31m 李四110***_138***.csv"
+    assert upload_name("C:\\Users\\clerk\\花名册.xlsx", "roster") == "花名册.xlsx"
+    for empty in (None, "", "..", "../", "\x00\x1b"):
+        assert upload_name(empty, "roster") == "roster"
+    long = upload_name("名" * 300 + ".xlsx", "roster")
+    assert len(long) == 120 and long.endswith("….xlsx")
+
+
+async def test_open_upload_names_the_file_as_guarded() -> None:
+    import io
+
+    raw = "姓名,身份证号\n王五,1\n".encode()
+    file = UploadFile(io.BytesIO(raw), filename=HOSTILE_NAME, headers=Headers({}))
+    _, filename = await open_upload(file, "roster")
+    assert filename == upload_name(HOSTILE_NAME, "roster")
+    bad = UploadFile(io.BytesIO(b"\x00" * 10), filename=HOSTILE_NAME, headers=Headers({}))
+    with pytest.raises(ValueError) as err:
+        await open_upload(bad, "roster")
+    for raw_part in ("110101199003071237", "13800138000", "\x1b", "\u202e", "../"):
+        assert raw_part not in str(err.value)
+
+
+def test_a_csv_line_wider_than_any_sheet_is_refused_before_it_is_parsed() -> None:
+    data = "姓名,身份证号\n".encode() + b"," * (30 * 1024 * 1024)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.process_time()
+    with pytest.raises(FileLimitError) as err:
+        read_table(data, "commas.csv")
+    took = time.process_time() - started
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert err.value.limit == "max_columns" and "max_columns" in err.value.message_zh
+    assert "line 2" in err.value.message
+    # Before: read as one row of 31 million cells (0.75 s of CPU in one call holding the
+    # GIL, peak +449 MiB), then skipped as a blank row. After: 0.2 s, +180 MiB (the text
+    # decoded and its line reader's copy, as for any 30 MiB CSV).
+    assert took < 2.0, took  # CPU time; the refusal itself is what failed before
+    assert grown_mib < 300, grown_mib
+
+
+def test_a_sea_of_empty_lines_is_refused_at_once() -> None:
+    data = "姓名,身份证号\n".encode() + b"\n" * (2_000_000)
+    started = time.process_time()
+    with pytest.raises(FileLimitError) as err:
+        read_table(data, "empty.csv", Limits(max_rows=10_000))
+    assert err.value.limit == "max_rows"
+    assert time.process_time() - started < 0.3
+
+
+def test_real_csv_rows_still_read() -> None:
+    # Quoted cells may hold separators and line breaks: neither bound is near a real row.
+    cell = '"' + "，".join(["a,b"] * 200) + '"'
+    line = ",".join([cell] + ["x"] * 255) + "\r\n"
+    rows = list(read_table(("h\r\n" + line * 3).encode(), "ok.csv").rows)
+    assert len(rows) == 4 and len(rows[1][1]) == 256
+    multi = 'a,"line one\nline two\nline three"\n' * 1000
+    assert len(list(read_table(multi.encode(), "multi.csv").rows)) == 1000
