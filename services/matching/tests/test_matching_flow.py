@@ -323,3 +323,17 @@ async def test_once_the_region_tree_is_known_an_order_must_name_a_community_in_i
         json={"community": street + "/", "target_group": "一老", "service_type": "助餐"},
     )
     assert street_level.status_code == 422
+
+
+async def test_a_region_filter_takes_percent_and_underscore_as_themselves(
+    sqlite_url: str, start_matching: Any, producers: dict[str, Producer]
+) -> None:
+    """``region`` is a place's path: ``%`` or ``_`` in it is that character, not a SQL
+    wildcard that lists the providers of every place."""
+    m = await start_matching(sqlite_url)
+    worker = await producers["registry"].worker("近", region=SAME_STREET)
+    await provider_seen(m, worker)
+    street = SAME_STREET.rsplit("/", 1)[0]
+    assert [p["provider_id"] for p in await m.ok("GET", f"/providers?region={street}")] == [worker]
+    for pattern in ("%25", "_", "安定区/%25"):  # %, _, 安定区/% as sent in a query string
+        assert await m.ok("GET", f"/providers?region={pattern}") == []

@@ -636,3 +636,17 @@ async def test_a_department_nodes_records_reach_the_city_census(
     await eventually(merged, timeout=60)
     status = (await city.client.get("/census/status")).json()
     assert set(status["as_of"]["positions"]) == {"/shegong/registry/city", "/shegong/registry/hrss"}
+
+
+async def test_a_name_search_takes_percent_and_underscore_as_themselves(city) -> None:
+    """``q`` is part of a name: ``%`` or ``_`` is that character, never a SQL wildcard that
+    lists every person of the census."""
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster([person_row(记录编号="W1", 姓名="王五"), person_row(记录编号="W2", 姓名="赵六")]),
+    )
+    await settled(c)
+    assert len(await persons(c, q="王")) == 1
+    assert await persons(c, q="%") == [] and await persons(c, q="_") == []

@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    or_,
 )
 
 metadata = MetaData()
@@ -226,3 +229,9 @@ notifications = Table(
     Column("last_error", Text),
     Index("ix_notifications_status_due", "status", "due_ts"),
 )
+
+
+def within(column: Any, place: str) -> Any:
+    """``column`` is ``place`` or a place under it (``安定区/永定路街道``): a prefix match in
+    which ``%`` and ``_`` in ``place`` are the characters themselves, not wildcards."""
+    return or_(column == place, column.startswith(f"{place}/", autoescape=True))

@@ -14,7 +14,7 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.request_rows import follow_up_overdue
-from shegong.matching.adapters.tables import provider_state, requests
+from shegong.matching.adapters.tables import provider_state, requests, within
 from shegong.matching.api.models import (
     Candidates,
     Contact,
@@ -68,9 +68,7 @@ def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRoute
         if status:
             query = query.where(requests.c.status == status)
         if community:
-            query = query.where(
-                (requests.c.community == community) | requests.c.community.like(f"{community}/%")
-            )
+            query = query.where(within(requests.c.community, community))
         if level:
             query = query.where(requests.c.level == level)
         async with reading(engine) as conn:
@@ -215,9 +213,7 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
     ) -> list[dict[str, Any]]:
         query = select(provider_state)
         if region:
-            query = query.where(
-                (provider_state.c.region == region) | provider_state.c.region.like(f"{region}/%")
-            )
+            query = query.where(within(provider_state.c.region, region))
         query = query.order_by(provider_state.c.region, provider_state.c.provider_id)
         async with reading(engine) as conn:
             rows = list(await conn.execute(query.limit(limit).offset(offset)))

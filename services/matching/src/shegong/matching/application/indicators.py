@@ -16,14 +16,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, inspect, or_, select, true
+from sqlalchemy import func, inspect, select, true
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ResponseLevel, ServiceType
 from shegong.contracts.training import TargetGroup
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.ops.db import reading
-from shegong.matching.adapters.tables import check_ins, hours_ledger, programmes, requests
+from shegong.matching.adapters.tables import check_ins, hours_ledger, programmes, requests, within
 from shegong.matching.domain.request import level_rank
 
 VOLUNTEERS = (ProviderKind.VOLUNTEER.value, ProviderKind.VOLUNTEER_TEAM.value)
@@ -37,7 +37,7 @@ ONE_PER_DELIVERY = select(func.min(hours_ledger.c.entry)).group_by(
 def _in_region(column: Any, region: str | None) -> Any:
     if not region:
         return true()
-    return or_(column == region, column.like(f"{region}/%"))
+    return within(column, region)
 
 
 def _ratio(part: int, whole: int) -> float | None:

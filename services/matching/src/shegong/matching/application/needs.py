@@ -30,7 +30,7 @@ from shegong.kernel.data.sheets.vocabulary import (
 )
 from shegong.kernel.events.store import Append, CommandContext, EventStore
 from shegong.kernel.ops.db import reading
-from shegong.matching.adapters.tables import needs, programmes, requests
+from shegong.matching.adapters.tables import needs, programmes, requests, within
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     # a place in the words every importer reads, this survey's own label first
@@ -182,9 +182,7 @@ async def unmet_needs(engine: AsyncEngine, community: str | None = None) -> list
     async with reading(engine) as conn:
         query = select(needs)
         if community:
-            query = query.where(
-                (needs.c.community == community) | needs.c.community.like(f"{community}/%")
-            )
+            query = query.where(within(needs.c.community, community))
         surveyed = list(await conn.execute(query))
         served = set(
             (

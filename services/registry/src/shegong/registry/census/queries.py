@@ -230,7 +230,7 @@ async def persons_page(
     """Persons (one per human) matching a name / department, with their records merged."""
     ids = select(records.c.person_id).distinct()
     if q:
-        ids = ids.where(records.c.name.contains(q.strip()))
+        ids = ids.where(records.c.name.contains(q.strip(), autoescape=True))
     if department:
         ids = ids.where(records.c.department == department)
     total = await conn.scalar(select(func.count()).select_from(ids.subquery()))
