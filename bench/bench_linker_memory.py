@@ -1,7 +1,7 @@
 """The census linker's memory and time, and its output, on one generated city.
 
     uv run --group bench python bench/bench_linker_memory.py --persons 20000 \
-        [--city today] [--seed 2024] [--memory] [--top 25] [--dump out.json]
+        [--city today] [--seed 2024] [--memory] [--top 25] [--dump out.json] [--churn]
 
 The rows go through the registry's roster parser and census conversion (as
 ``bench_census_quality.py --path engine``, with a fixed hashing key so that two runs see
@@ -9,7 +9,10 @@ the same hashes; the records are cached under ``$TMPDIR``), then into one ``Link
 record by record, then ``train()``. Prints the link time; with ``--memory`` the bytes
 the linker holds (tracemalloc, one more run) and the lines that hold the most. With
 ``--dump`` writes the persons, the review queue and every decision returned, to compare
-two versions of the linker (``cmp a.json b.json``).
+two versions of the linker (``cmp a.json b.json``). With ``--churn`` the run is one of
+changes instead (adds with ``auto_train``, a fifth of the records updated — organisation
+or phone dropped, name changed —, a tenth removed, some added back, ``train()``), and the
+dump holds every decision of every step.
 """
 
 from __future__ import annotations
@@ -68,6 +71,34 @@ def run(records: list[Any]) -> tuple[Any, list[Any]]:
     return linker, out
 
 
+def churn(records: list[Any]) -> tuple[Any, list[Any]]:
+    """Adds (training as the census grows), updates, removals, re-adds and a retraining:
+    the linker's incremental paths, each step's decisions kept in order."""
+    import dataclasses
+
+    from shegong.registry.census.linkage import Linker
+
+    linker = Linker(auto_train=True)
+    out: list[Any] = []
+    for record in records:
+        out.extend(linker.add(record))
+    for i, record in enumerate(records[::5]):
+        if i % 3 == 0:
+            changed = dataclasses.replace(record, organization=None)
+        elif i % 3 == 1:
+            changed = dataclasses.replace(record, phone_hash=None, phone_kind=None)
+        else:
+            changed = dataclasses.replace(record, name=record.name[:1] + "某")
+        out.extend(linker.update(changed))
+    removed = records[3::10]
+    for record in removed:
+        out.extend(linker.remove(record.key))
+    for record in removed[::2]:
+        out.extend(linker.add(record))
+    out.extend(linker.train())
+    return linker, out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--city", choices=list(GENERATORS), default="today")
@@ -76,16 +107,18 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--dump", type=Path)
+    parser.add_argument("--churn", action="store_true", help="updates, removals, re-adds")
     args = parser.parse_args()
     records = records_of(args.city, args.persons, args.seed)
     from shegong.registry.census.names import warm_names
 
     warm_names()  # the dictionaries' load is not the linker's time
-    start = time.perf_counter()
-    linker, decisions = run(records)
-    seconds = time.perf_counter() - start
+    start, cpu = time.perf_counter(), time.process_time()
+    linker, decisions = (churn if args.churn else run)(records)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     print(
-        f"{args.city} {args.persons} persons: {len(records)} records, link + train {seconds:.2f} s"
+        f"{args.city} {args.persons} persons: {len(records)} records, "
+        f"{'churn' if args.churn else 'link + train'} {seconds:.2f} s ({cpu:.2f} s CPU)"
     )
     if args.dump:
         dump = {

@@ -553,7 +553,8 @@ def index_state(linker: Linker) -> dict[str, object]:
     blocks = linker._block_view()
     buckets = [b for kind in blocks.values() for b in kind.values()]
     assert all(isinstance(b, str) or len(b) > 1 for b in buckets)
-    assert all(linker._links.values()) and all(linker._reviews.values())
+    stores = (linker._links, linker._reviews)
+    assert all(store.others(key) for store in stores for key in store)
     return {
         "blocks": {
             (kind, value): frozenset((b,) if isinstance(b, str) else b)
@@ -561,8 +562,8 @@ def index_state(linker: Linker) -> dict[str, object]:
             for value, b in values.items()
         },
         "names": {name: frozenset(keys) for name, keys in linker._by_name.items()},
-        "links": {key: frozenset(row[::2]) for key, row in linker._links.items()},
-        "reviews": {key: frozenset(row[::2]) for key, row in linker._reviews.items()},
+        "links": {key: frozenset(linker._links.others(key)) for key in linker._links},
+        "reviews": {key: frozenset(linker._reviews.others(key)) for key in linker._reviews},
     }
 
 

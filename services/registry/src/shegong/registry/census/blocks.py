@@ -244,6 +244,7 @@ class BlockIndex:
             row = len(rows)
             rows.append(rec)
             nexts.extend(_NO_NEXT)
+        rec.row = row  # the record's row, by which the linker's edges name it (``edgestore``)
         kinds, bits, at = _K, _DIGEST, row * _NK
         for kind, value in (*rec.blocks, ("n", rec.name)):
             k = kinds[kind]

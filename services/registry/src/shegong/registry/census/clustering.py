@@ -15,40 +15,41 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shegong.registry.census import model as fs
+from shegong.registry.census.edgestore import EdgeStore
 from shegong.registry.census.partition import RIVAL_REVIEW_AT, partition
 from shegong.registry.census.scoring import (
     REVIEW_REASON,
     REVIEW_RIVAL,
     CensusConflict,
     Decision,
-    EdgeRow,
     Link,
     Review,
     Unlink,
     _Edge,
-    _edges,
     _pair,
     _Rec,
 )
 
 
-def _active_links(active: Mapping[str, Link | tuple[Link, ...]], key: str) -> tuple[Link, ...]:
-    links = active.get(key, ())
-    return (links,) if isinstance(links, Link) else links
+def _link(a: str, b: str, made: _Edge | Link) -> Link:
+    """The link of ``a`` and ``b`` made from an edge (a clerk's link is kept itself)."""
+    if isinstance(made, Link):
+        return made
+    return Link(a, b, made.rule, made.evidence, made.score)
 
 
 class Clustering:
     """The linker's clustering and clerks' decisions (state lives on the linker)."""
 
     _recs: dict[str, _Rec]
-    _links: dict[str, EdgeRow]
-    _reviews: dict[str, EdgeRow]
+    _links: EdgeStore
+    _reviews: EdgeStore
     _same: dict[str, set[str]]
     _not_same: dict[str, set[str]]
     _decided: dict[tuple[str, str], tuple[bool, str]]
     _person: dict[str, str]  # record → its person's id, but for the record that is the id
     _members: dict[str, tuple[str, ...]]
-    _active: dict[str, Link | tuple[Link, ...]]
+    _active: EdgeStore  # a record → the links it is the ``a`` of, each as its edge
     _queue: dict[tuple[str, str], Review]
     _queue_by_key: dict[str, set[tuple[str, str]]]
     _changed_keys: set[str]
@@ -121,8 +122,14 @@ class Clustering:
 
     # ---------------------------------------------------------------- internals: clustering
 
-    def _recluster(self, keys: set[str], removed: set[str]) -> list[Decision]:
-        """Re-partition ``keys`` (whole link components) and return what changed."""
+    def _recluster(
+        self,
+        keys: set[str],
+        removed: set[str],
+        gone: list[tuple[str, str, _Edge | Link]] = (),  # type: ignore[assignment]
+    ) -> list[Decision]:
+        """Re-partition ``keys`` (whole link components) and return what changed
+        (``gone``: the links of the ``removed`` records, taken out of ``_active``)."""
         recs, person, members, active = self._recs, self._person, self._members, self._active
         # Old persons of these keys lie inside them (plus removed keys), by construction.
         old_pids = {pid for k in keys | removed if (pid := person.get(k, k)) in members}
@@ -130,10 +137,14 @@ class Clustering:
             keys.update(m for m in members[pid] if m in recs)
         everything = keys | removed
         self._changed_keys |= everything
-        old_links: dict[tuple[str, str], Link] = {}
-        for key in everything:
-            for link in _active_links(active, key):
-                old_links[(link.a, link.b)] = link
+        # The old links, as what each was made from (an edge, or a clerk's link itself):
+        # a ``Link`` is made only for a decision.
+        old_links: dict[tuple[str, str], _Edge | Link] = {}
+        for key in keys:  # a link's two records are in one person: both here
+            for other, made in active.take(key):  # taken out: put back below as they are
+                old_links[(key, other)] = made
+        for a, b, made in gone:
+            old_links[(a, b)] = made
 
         clerk_pairs: list[tuple[str, str]] = []
         edges: list[tuple[float, str, str, _Edge]] = []
@@ -141,7 +152,7 @@ class Clustering:
             for other in self._same.get(key, ()):
                 if key < other and other in recs:
                     clerk_pairs.append((key, other))
-            for other, edge in _edges(self._links.get(key, ())):
+            for other, edge in self._links.edges(key):
                 if key < other:
                     edges.append((-edge.weight, key, other, edge))
         groups, refused = partition(keys, self._recs, self._not_same, clerk_pairs, edges)
@@ -160,50 +171,49 @@ class Clustering:
                 else:
                     person[key] = pid
 
-        # New active links (the old objects kept where nothing changed) and the diff.
-        new_links: dict[tuple[str, str], Link] = {}
+        # New active links (the old ones kept where nothing changed: None) and the diff.
+        new_links: dict[tuple[str, str], Link | None] = {}
+        kept: dict[tuple[str, str], _Edge | Link] = {}  # what each new link is made from
         for _, a, b, edge in edges:
             if person.get(a, a) == person.get(b, b):
                 old = old_links.get((a, b))
                 if old is not None and old.evidence is edge.evidence:
-                    new_links[(a, b)] = old
+                    new_links[(a, b)] = None
+                    kept[(a, b)] = old
                 else:
                     new_links[(a, b)] = Link(a, b, edge.rule, edge.evidence, edge.score)
+                    kept[(a, b)] = edge
         for a, b in clerk_pairs:
             _, by = self._decided[(a, b)]
-            new_links[(a, b)] = Link(a, b, "clerk", {"decided": "same", "by": by}, 1.0)
-        for key in everything:
-            active.pop(key, None)
-        for pair, link in new_links.items():
-            # Each pair once (``new_links``' keys), every key's links emptied above.
-            for key in pair:
-                mine = active.get(key)
-                if mine is None:
-                    active[key] = link  # most records: one link, no container
-                elif isinstance(mine, Link):
-                    active[key] = (mine, link)
-                else:
-                    active[key] = (*mine, link)
+            link = Link(a, b, "clerk", {"decided": "same", "by": by}, 1.0)
+            new_links[(a, b)] = kept[(a, b)] = link
+        for a, b in new_links:
+            # Each pair once (``new_links``' keys), under its first key only (the other is
+            # in the same person: ``links`` finds it there), every key's links taken out
+            # above; a link is kept as the edge it was made from (a clerk's as itself).
+            active.add(a, b, kept[(a, b)])
 
         out: list[Decision] = []
         if old_links:
-            for pair, link in sorted(old_links.items()):
+            for pair, made in sorted(old_links.items()):
                 if pair not in new_links:
                     why = self._why_unlinked(pair, removed, refused)
-                    out.append(Unlink(pair[0], pair[1], link.rule, why, link.evidence))
-        for pair, link in sorted(new_links.items()):
+                    out.append(Unlink(pair[0], pair[1], made.rule, why, made.evidence))
+        for pair, new in sorted(new_links.items()):
+            if new is None:  # the old link holds as it was: nothing to announce
+                continue
             old = old_links.get(pair)
             # A link that still holds is not announced again because a new model weighs
             # it differently: a retraining emits only the decisions that changed.
-            if old is not link and (
+            if (
                 old is None
-                or old.rule != link.rule
+                or old.rule != new.rule
                 or (
-                    old.evidence != link.evidence
-                    and old.evidence.get("model") == link.evidence.get("model")
+                    old.evidence != new.evidence
+                    and old.evidence.get("model") == new.evidence.get("model")
                 )
             ):
-                out.append(link)
+                out.append(new)
         out.extend(self._requeue(everything, removed, refused, edges))
         return out
 
@@ -221,7 +231,7 @@ class Clustering:
             return "clerk decided not the same"
         if pair in refused:
             return refused[pair][0]
-        if b in self._links.get(a, ())[::2]:
+        if b in self._links.others(a):
             return "persons split"
         return "evidence changed"
 
@@ -249,7 +259,7 @@ class Clustering:
         for key in keys:
             if key in removed:
                 continue
-            for other, edge in _edges(self._reviews.get(key, ())):
+            for other, edge in self._reviews.edges(key):
                 pair = _pair(key, other)
                 if (
                     pair in new

@@ -42,23 +42,10 @@ one slip apart — then the slip may be in the birth date digits.
 
 from __future__ import annotations
 
-import re
-import sys
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
-from shegong.registry.census.names import (
-    committee_community,
-    committee_township,
-    county_key,
-    normalize_org,
-    normalize_person_name,
-    org_text,
-    pinyin_key,
-    region_name,
-    township_key,
-)
+from shegong.registry.census.features import CensusRecord, Features, id_fragment, phone_kind
+from shegong.registry.census.names import committee_community
 
 __all__ = [
     "COMPARISONS",
@@ -70,28 +57,6 @@ __all__ = [
     "phone_kind",
     "veto",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class CensusRecord:
-    """One department's roster row as the census sees it (no raw personal data)."""
-
-    key: str  # "department:record_key", unique per record
-    department: str
-    name: str  # as reported: may be traditional, with stray or full-width spaces
-    id_hash: str | None = None  # keyed hash of a VALID 18-char ID number
-    id_masked: str | None = None  # masked display form of what was reported
-    birth_date: date | None = None
-    sex: str | None = None  # "male" / "female"
-    phone_hash: str | None = None
-    organization: str | None = None
-    county: str | None = None
-    township: str | None = None
-    community: str | None = None
-    # Keyed hashes of the reported number's four parts (region 6, birth date 8, order 3,
-    # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
-    id_parts: str | None = None
-    phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
 
 
 # The comparisons, in order, and the names of their levels (index 0 is "null").
@@ -121,126 +86,26 @@ REGION_APART = (4, 5)  # the region's disagreements: another county, another pla
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 
 
-def phone_kind(masked: str | None) -> str | None:
-    """Whether a phone, in its masked canonical form, is a mobile or a landline: a Chinese
-    mobile is kept as its 11 digits (``138****5678``), anything else in E.164
-    (``+86*********67``: a landline and its area code); a number as written from 0 is a
-    landline too. None where the form does not say."""
-    if not masked:
-        return None
-    text = masked.strip()
-    if text[:1] == "1":
-        return "mobile"
-    if text.startswith("+86") or (text[:1] == "0" and text[1:2] not in ("0", "")):
-        return "landline"
-    return None
-
-
-def id_fragment(masked: str | None) -> str | None:
-    """The visible part of an old-style masked number (first 6 + last 4), or None."""
-    if not masked or len(masked) != 18 or masked[6:14] != "********":
-        return None
-    return (masked[:6] + masked[14:]).upper()
-
-
-class Features:
-    """A record with what the comparisons need computed once."""
-
-    __slots__ = (
-        "birth",
-        "community",
-        "county",
-        "id_hash",
-        "key",
-        "name",
-        "org",
-        "org_text",
-        "org_township",
-        "parts",
-        "phone",
-        "phone_kind",
-        "pinyin",
-        "record",
-        "sex",
-        "township",
-    )
-
-    def __init__(self, record: CensusRecord) -> None:
-        self.record = record
-        self.key = record.key
-        self.name = normalize_person_name(record.name)
-        self.pinyin = pinyin_key(self.name) if self.name else None
-        self.id_hash = record.id_hash or None
-        self.birth = record.birth_date
-        self.parts = _parts(record)
-        self.sex = record.sex or None
-        self.phone = record.phone_hash or None
-        self.phone_kind = record.phone_kind if self.phone else None
-        county = region_name(record.county)
-        self.county = county_key(record.county) or _org_county(record.organization)
-        self.township = township_key(record.township)
-        # A community is written with or without its committee (东关社区居委会, 东关社区),
-        # and a committee's staff are listed by other departments under its community.
-        self.community = (
-            committee_community(record.community)
-            or region_name(record.community)
-            or committee_community(record.organization)
-        )
-        # The township a committee's full name places it in (三岔镇龙泉村村民委员会).
-        self.org_township = committee_township(record.organization)
-        self.org = (
-            (normalize_org(record.organization, county) or None) if record.organization else None
-        )
-        # The name as written (script and punctuation normalised, nothing dropped): an
-        # abbreviation keeps the county the key leaves out (富源一中 / 富源县第一中学).
-        self.org_text = org_text(record.organization) if self.org else None
-
-
-# A county an organisation's name begins with (陆良县光荣院, 曲靖市麒麟区第一中学), for a
-# record whose roster has no county column: 区 words that name no district (社区, 园区,
-# 景区, 校区 …) are not counties; a county-level 市 is not told from a prefecture, left out.
-_ORG_COUNTY = re.compile(
-    r"(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
-    r"([\u4e00-\u9fff]{2,3}(?:县|(?<![社园小城景校片厂库学辖山牧林灾营街])区))"
-)
-
-
-@lru_cache(maxsize=50_000)
-def _org_county(raw: str | None) -> str | None:
-    """The county an organisation's name begins with, as :func:`.names.county_key` has it."""
-    found = _ORG_COUNTY.match(org_text(raw)) if raw else None
-    return county_key(found.group(1)) if found else None
-
-
 @lru_cache(maxsize=50_000)
 def _bigrams(text: str) -> frozenset[str]:
     return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
 
 
-def _parts(record: CensusRecord) -> tuple[str, ...] | None:
-    if record.id_parts and ".." in f".{record.id_parts}.":
-        return None  # a masked number (a part left empty): no evidence either way
-    if record.id_parts:
-        # One string per distinct part: a region, a birth date, an order number (1,000
-        # of them) and a check character (11) are shared by many records.
-        return tuple(map(sys.intern, record.id_parts.split(".")))
-    # Records written before the parts were published: the visible fragment of the old
-    # mask and the birth date stand in (they only ever compare with each other).
-    frag = id_fragment(record.id_masked)
-    if frag is None:
-        return None
-    birth = f"v{record.birth_date:%Y%m%d}" if record.birth_date else "v?"
-    return ("v" + frag[:6], birth, "v" + frag[6:9], "v" + frag[9])
-
-
 def _id_level(x: Features, y: Features) -> int:
-    if x.id_hash is not None and x.id_hash == y.id_hash:
+    hx, hy = x.record.id_hash, y.record.id_hash  # as ``Features.id_hash``: "" is None
+    if hx and hx == hy:
         return 1
-    a, b = x.parts, y.parts
-    if a is None or b is None or len(a) != len(b):
-        return 0 if x.id_hash is None or y.id_hash is None else 3
-    same = sum(p == q for p, q in zip(a, b, strict=True))
-    return 1 if same == len(a) else 2 if same == len(a) - 1 else 3
+    a, b = x.typed, y.typed
+    if a is None or b is None:
+        return 0 if not hx or not hy else 3
+    if a == b:  # the same parts as typed (the same string, or the same old mask)
+        return 1
+    pa = a.split(".") if isinstance(a, str) else a
+    pb = b.split(".") if isinstance(b, str) else b
+    if len(pa) != len(pb):
+        return 0 if not hx or not hy else 3
+    same = sum(p == q for p, q in zip(pa, pb, strict=True))
+    return 1 if same == len(pa) else 2 if same == len(pa) - 1 else 3
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -279,7 +144,7 @@ def _name_level(x: Features, y: Features) -> int:
 
 
 def _birth_level(x: Features, y: Features) -> int:
-    a, b = x.birth, y.birth
+    a, b = x.record.birth_date, y.record.birth_date
     if a is None or b is None:
         return 0
     if a == b:
@@ -354,11 +219,12 @@ def _region_level(x: Features, y: Features) -> int:
 
 
 def _phone_level(x: Features, y: Features) -> int:
-    if x.phone is None or y.phone is None:
+    a, b = x.record.phone_hash, y.record.phone_hash  # as ``Features.phone``: "" is None
+    if not a or not b:
         return 0
-    if x.phone == y.phone:
-        return PHONE_LANDLINE if x.phone_kind == "landline" else PHONE_EXACT
-    kinds = {x.phone_kind, y.phone_kind}
+    if a == b:
+        return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
+    kinds = {x.record.phone_kind, y.record.phone_kind}
     return 3 if kinds == {"mobile", "landline"} else 2
 
 
@@ -374,7 +240,7 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
         _id_level(x, y),
         _name_level(x, y),
         _birth_level(x, y),
-        _same(x.sex, y.sex),
+        _same(x.record.sex or None, y.record.sex or None),
         _phone_level(x, y),
         _org_level(x, y),
         _region_level(x, y),
@@ -383,7 +249,8 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
 
 def veto(x: Features, y: Features, levels: tuple[int, ...]) -> str | None:
     """Why the pair can never be one person, or None."""
-    if x.id_hash is not None and y.id_hash is not None and x.id_hash != y.id_hash:
+    hx, hy = x.record.id_hash, y.record.id_hash
+    if hx and hy and hx != hy:
         return "two different valid ID numbers"
     if levels[2] == BIRTH_ELSE and levels[0] not in (1, 2):
         return "birth dates disagree"

@@ -37,11 +37,13 @@ absorbs a record with a smaller key).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from shegong.registry.census import training
 from shegong.registry.census.blocks import BlockIndex
-from shegong.registry.census.clustering import Clustering, _active_links
+from shegong.registry.census.clustering import Clustering, _link
 from shegong.registry.census.comparison import CensusRecord, id_fragment
+from shegong.registry.census.edgestore import EdgeStore
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
 from shegong.registry.census.names import (
     COMMON_NAMES,
@@ -54,13 +56,10 @@ from shegong.registry.census.namesakes import Groups, NameWeights
 from shegong.registry.census.scoring import (
     CensusConflict,
     Decision,
-    EdgeRow,
     Link,
     Review,
     Unlink,
-    _add_edge,
     _compare,
-    _drop_edge,
     _pair,
     _Rec,
     compare,
@@ -102,8 +101,9 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
         self._init_blocks()  # the block index and the records by name, in arrays (``blocks``)
-        self._links: dict[str, EdgeRow] = {}  # record → its link edges (``_edges``)
-        self._reviews: dict[str, EdgeRow] = {}
+        # Record → its link edges, and its review edges, by its row (``edgestore``).
+        self._links = EdgeStore(self._recs, self._rows)
+        self._reviews = EdgeStore(self._recs, self._rows)
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
         self._not_same: dict[str, set[str]] = {}
         self._decided: dict[tuple[str, str], tuple[bool, str]] = {}
@@ -111,7 +111,9 @@ class Linker(Clustering, BlockIndex, NameWeights):
         # it is (≈ 40 % of a city's records: one dict entry, ~50 bytes, less each).
         self._person: dict[str, str] = {}
         self._members: dict[str, tuple[str, ...]] = {}  # person → its records
-        self._active: dict[str, Link | tuple[Link, ...]] = {}  # record → links holding it
+        # Record → the links holding it in its person whose ``a`` it is (the smaller key),
+        # each as the edge it was made from (``clustering._link``).
+        self._active = EdgeStore(self._recs, self._rows)
         self._queue: dict[tuple[str, str], Review] = {}
         self._name_weights: dict[tuple[str, int], float] = {}
         self._groups: dict[str, Groups] = {}  # name → its records' anchor groups
@@ -143,7 +145,13 @@ class Linker(Clustering, BlockIndex, NameWeights):
 
     def links(self, key: str) -> list[Link]:
         """The links that hold ``key`` in its person, with their rules and evidence."""
-        return sorted(_active_links(self._active, key), key=lambda link: (link.a, link.b))
+        if key not in self._recs:
+            return []
+        found = [_link(key, b, made) for b, made in self._active.edges(key)]  # its ``a``'s
+        for a in self._members.get(self._person.get(key, key), ()):
+            if a < key:  # and those of its person's records before it whose ``b`` it is
+                found.extend(_link(a, b, made) for b, made in self._active.edges(a) if b == key)
+        return sorted(found, key=lambda link: (link.a, link.b))
 
     def review_queue(self) -> list[Review]:
         return [self._queue[pair] for pair in sorted(self._queue)]
@@ -217,7 +225,10 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._phone_weights.clear()
         for key in self._recs:
             self._rescore(key)
-        return self._recluster(self._component(set(self._recs)), removed=set())
+        out = self._recluster(self._component(set(self._recs)), removed=set())
+        for store in (self._links, self._reviews, self._active):
+            store.forget_kinds()  # the old model's edges are no more
+        return out
 
     def update(self, record: CensusRecord) -> list[Decision]:
         old = self._recs.get(record.key)
@@ -232,6 +243,8 @@ class Linker(Clustering, BlockIndex, NameWeights):
         touched = self._touch({rec.key})
         self._delete(old)
         self._insert(rec)
+        if rec.row != old.row:  # the row just freed is the next one given (``blocks``)
+            raise RuntimeError(f"record {rec.key} changed its row: its edges would be lost")
         dirty = {rec.key} | self._flipped(before)
         for name, shape in shapes.items():
             dirty |= self._namesakes(name, shape)
@@ -247,14 +260,15 @@ class Linker(Clustering, BlockIndex, NameWeights):
         before = self._commonness([old.name], old.blocks)
         shape = self._sole_shape(old.name)
         touched = self._touch({key})
+        self._drop_edges(key)  # while the record has its row
+        gone = self._take_links(key)
         self._delete(old)
-        self._drop_edges(key)
         dirty = self._flipped(before) | self._namesakes(old.name, shape)
         touched |= self._touch(dirty)
         for other in dirty:
             self._rescore(other)
         touched.discard(key)
-        return self._recluster(self._component(touched), removed={key})
+        return self._recluster(self._component(touched), removed={key}, gone=gone)
 
     def decide(self, a: str, b: str, same: bool, by: str) -> list[Decision]:
         """A clerk's decision on a pair; it holds through later updates and imports.
@@ -303,10 +317,22 @@ class Linker(Clustering, BlockIndex, NameWeights):
             self._phone_weights[(bucket, landline)] = found
         return found
 
+    def _take_links(self, key: str) -> list[tuple[str, str, Any]]:
+        """Take the links that hold ``key`` out of ``_active`` (before its row is freed):
+        (a, b, what each was made from)."""
+        active = self._active
+        gone = [(key, b, made) for b, made in active.take(key)]
+        for a in self._members.get(self._person.get(key, key), ()):
+            if a < key:
+                for b, made in active.edges(a):
+                    if b == key:
+                        gone.append((a, b, made))
+                        active.drop(a, b)
+        return gone
+
     def _drop_edges(self, key: str) -> None:
-        for edges in (self._links, self._reviews):
-            for other in edges.pop(key, ())[::2]:
-                _drop_edge(edges, other, key)
+        self._links.cut(key)
+        self._reviews.cut(key)
 
     def _rescore(self, key: str) -> None:
         """Recompute every edge of ``key`` against the records sharing a block with it."""
@@ -314,13 +340,14 @@ class Linker(Clustering, BlockIndex, NameWeights):
         rec = self._recs[key]
         candidates = self._candidates(rec)
         recs, model = self._recs, self.model
-        shared = self._phone_weight_of(rec.phone, rec.phone_kind == "landline")
+        phone = rec.phone
+        shared = self._phone_weight_of(phone, rec.phone_kind == "landline")
         for other_key in candidates:
             other = recs[other_key]
             # An exact name is weighed by its frequency; another name's weight is fixed.
             same = rec.name == other.name
             name_weight = self._pair_name_weight(rec.name, key, other_key) if same else 0.0
-            phone_weight = shared if rec.phone == other.phone else None
+            phone_weight = shared if phone == (other.record.phone_hash or None) else None
             edge = (
                 _compare(rec, other, model, name_weight, phone_weight)
                 if key < other_key
@@ -329,15 +356,15 @@ class Linker(Clustering, BlockIndex, NameWeights):
             if edge is None:
                 continue
             edges = self._links if edge.link else self._reviews
-            _add_edge(edges, key, other_key, edge)
-            _add_edge(edges, other_key, key, edge)
+            edges.add_rows(rec.row, other.row, edge)
+            edges.add_rows(other.row, rec.row, edge)
 
     def _touch(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and everything their clusters may currently depend on."""
         out: set[str] = set()
         for key in keys:
             out.add(key)
-            out.update(self._links.get(key, ())[::2])
+            out.update(self._links.others(key))
             out.update(self._same.get(key, ()))
             members = self._members.get(self._person.get(key, key))
             if members is not None:
@@ -354,7 +381,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
             if key in seen:
                 continue
             seen.add(key)
-            for other in links.get(key, ())[::2]:
+            for other in links.others(key):
                 if other not in seen:
                     stack.append(other)
             for other in same.get(key, ()):

@@ -102,6 +102,8 @@ class MatchModel:
     _explained: dict[tuple[tuple[int, ...], float, float | None], dict[str, Any]] = field(
         init=False, repr=False, compare=False
     )
+    # What scoring made of each kind of pair under this model (``scoring._compare``).
+    scored: dict[Any, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         weights = {
@@ -113,6 +115,7 @@ class MatchModel:
         }
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "_explained", {})
+        object.__setattr__(self, "scored", {})
         object.__setattr__(self, "prior_weight", math.log2(self.prior / (1.0 - self.prior)))
 
     # ---------------------------------------------------------------- scoring

@@ -11,7 +11,7 @@ from typing import Any, TypeAlias
 from shegong.registry.census import model as fs
 from shegong.registry.census.comparison import CensusRecord, Features, compare_levels, veto
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
-from shegong.registry.census.names import COMMON_NAMES
+from shegong.registry.census.names import COMMON_NAMES, pinyin_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,37 +66,46 @@ class _Rec(Features):
     """A record's features; its block keys are worked out when asked for (the block index
     holds one copy of each key, not one per record)."""
 
-    __slots__ = ()
+    __slots__ = ("row",)  # its row in the linker (``blocks``), while it is in the census
+
+    row: int
 
     @property
     def blocks(self) -> list[tuple[str, Any]]:
         """The record's block keys: (kind, value), the value a string or a tuple."""
         blocks: list[tuple[str, Any]] = []
-        if self.id_hash:
-            blocks.append(("i", self.id_hash))
-        if self.parts and len(self.parts) == 4:
-            region, birth, order, check = self.parts
+        record, name = self.record, self.name
+        if record.id_hash:  # the record's own fields, as ``Features`` reads them
+            blocks.append(("i", record.id_hash))
+        typed = self.typed
+        parts = typed.split(".") if isinstance(typed, str) else typed
+        if parts and len(parts) == 4:
+            region, birth, order, check = parts
             blocks.append(("rb", (region, birth)))
             blocks.append(("ro", (region, order, check)))
             blocks.append(("bo", (birth, order, check)))
-        if self.phone:
-            blocks.append(("p", self.phone))
-        if self.name:
-            if self.birth:
+        if record.phone_hash:
+            blocks.append(("p", record.phone_hash))
+        if name:
+            born = record.birth_date
+            if born:
                 # The year as its distance from 1900: a small int is one shared object.
-                blocks.append(("nb", (self.name, self.birth.year - 1900)))
+                blocks.append(("nb", (name, born.year - 1900)))
                 # The surname and the birth date: a given name mistyped or shortened.
-                blocks.append(("sb", (self.name[0], self.birth)))
-                if self.pinyin:
-                    blocks.append(("yb", (self.pinyin, self.birth)))
+                blocks.append(("sb", (name[0], born)))
+                pinyin = pinyin_key(name)
+                if pinyin:
+                    blocks.append(("yb", (pinyin, born)))
             if self.org:
-                blocks.append(("no", (self.name, self.org)))
+                blocks.append(("no", (name, self.org)))
         return blocks
 
 
 class _Edge:
-    """A scored pair: a link edge or a review edge. Its evidence (the waterfall) is worked
-    out when a decision first needs it, and then kept (decisions share the object)."""
+    """A scored pair: a link edge or a review edge. Pairs of one kind — the same comparison
+    vector, name and phone weights and model, and whether a valid ID decides — share one
+    edge (``_compare``): an edge holds nothing of its pair. Its evidence (the waterfall) is
+    worked out when a decision first needs it, and then kept."""
 
     __slots__ = (
         "_evidence",
@@ -106,6 +115,7 @@ class _Edge:
         "name_weight",
         "phone_weight",
         "rule",
+        "score",
         "weight",
     )
 
@@ -122,12 +132,8 @@ class _Edge:
         self.link, self.rule, self.weight = link, rule, weight
         self.model, self.levels, self.name_weight = model, levels, name_weight
         self.phone_weight = phone_weight
+        self.score = fs.probability(weight)  # the match probability
         self._evidence: dict[str, Any] | None = None
-
-    @property
-    def score(self) -> float:
-        """The match probability (worked out when asked: a float less on every edge)."""
-        return fs.probability(self.weight)
 
     @property
     def evidence(self) -> dict[str, Any]:
@@ -136,39 +142,14 @@ class _Edge:
         return self._evidence
 
 
-# A record's edges, as ``(other, edge, other, edge, …)``: a flat tuple costs 56 bytes for
-# one edge, where a dict costs 232 (most records have one or two).
-EdgeRow: TypeAlias = tuple[Any, ...]
-
-
-def _add_edge(store: dict[str, EdgeRow], key: str, other: str, edge: _Edge) -> None:
-    row = store.get(key)
-    store[key] = (other, edge) if row is None else (*row, other, edge)
-
-
-def _drop_edge(store: dict[str, EdgeRow], key: str, other: str) -> None:
-    row = store[key]
-    at = row.index(other)  # an edge never equals a key: ``other`` is at an even place
-    rest = row[:at] + row[at + 2 :]
-    if rest:
-        store[key] = rest
-    else:  # no empty row per record: most records have no edge
-        del store[key]
-
-
-def _edges(row: EdgeRow) -> zip[tuple[str, _Edge]]:
-    """(other, edge) for each edge of a row."""
-    return zip(row[::2], row[1::2], strict=True)
-
-
 def _bucket(count: int) -> int:
     """A name's frequency bucket (steps of √2): its weight changes only between buckets."""
     return round(2 * math.log2(count)) if count > 0 else 0
 
 
-# Comparison vectors are few (at most the product of the levels, a few hundred seen):
-# one tuple for each, shared by the edges that have it.
-_VECTORS: dict[tuple[int, ...], tuple[int, ...]] = {}
+# Edge kinds a model keeps (``MatchModel.scored``) before it starts afresh: a city has a
+# few thousand (vectors × name and phone weight buckets).
+_KINDS_MAX = 100_000
 
 
 def _compare(
@@ -177,18 +158,36 @@ def _compare(
     levels = compare_levels(x, y)
     if veto(x, y, levels) is not None:
         return None
-    weight = model.weight(levels, name_weight, phone_weight)
-    decisive = x.id_hash is not None and x.id_hash == y.id_hash
-    score = fs.probability(weight)
-    if decisive or score >= fs.REVIEW_AT:  # an edge: its vector shared with its likes
-        levels = _VECTORS.setdefault(levels, levels)
+    hx = x.record.id_hash
+    decisive = bool(hx) and hx == y.record.id_hash
+    kind = (levels, name_weight, phone_weight, decisive)
+    scored = model.scored
+    try:
+        return scored[kind]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    if len(scored) >= _KINDS_MAX:
+        scored.clear()
+    edge = scored[kind] = _score(levels, model, name_weight, phone_weight, decisive)
+    return edge
+
+
+def _score(
+    levels: tuple[int, ...],
+    model: MatchModel,
+    name_weight: float,
+    phone_weight: float | None,
+    decisive: bool,
+) -> _Edge | None:
+    """The edge of a kind of pair (None: too unlikely to be one)."""
     tf = (name_weight, phone_weight)
     if decisive:
         return _Edge(True, RULE_VALID_ID, math.inf, model, levels, *tf)
-    if score < fs.REVIEW_AT:
+    weight = model.weight(levels, name_weight, phone_weight)
+    if fs.probability(weight) < fs.REVIEW_AT:
         return None
     if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
-        if score < fs.LINK_AT:
+        if fs.probability(weight) < fs.LINK_AT:
             return _Edge(False, REVIEW_REASON, weight, model, levels, *tf)
         return _Edge(False, REVIEW_NAMES, weight, model, levels, *tf)
     # A candidate: clustering links it if its probability holds against the other persons

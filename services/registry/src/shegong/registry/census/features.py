@@ -1,0 +1,186 @@
+"""A census record and its features: what :mod:`.comparison` compares, read once.
+
+A :class:`CensusRecord` carries no raw personal data (keyed hashes, the name, the birth
+date, the organisation and the region). :class:`Features` keeps only what has to be
+worked out from it (names and places normalised, the ID number's parts as typed); what
+the record says as it is is read from the record, and what few comparisons read is
+worked out when read (from caches): a slot is 8 bytes a record, and the linker holds one
+``Features`` a record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from shegong.registry.census.names import (
+    committee_community,
+    committee_township,
+    county_key,
+    normalize_org,
+    normalize_person_name,
+    org_text,
+    pinyin_key,
+    region_name,
+    township_key,
+)
+
+__all__ = ["CensusRecord", "Features", "id_fragment", "phone_kind"]
+
+
+@dataclass(frozen=True, slots=True)
+class CensusRecord:
+    """One department's roster row as the census sees it (no raw personal data)."""
+
+    key: str  # "department:record_key", unique per record
+    department: str
+    name: str  # as reported: may be traditional, with stray or full-width spaces
+    id_hash: str | None = None  # keyed hash of a VALID 18-char ID number
+    id_masked: str | None = None  # masked display form of what was reported
+    birth_date: date | None = None
+    sex: str | None = None  # "male" / "female"
+    phone_hash: str | None = None
+    organization: str | None = None
+    county: str | None = None
+    township: str | None = None
+    community: str | None = None
+    # Keyed hashes of the reported number's four parts (region 6, birth date 8, order 3,
+    # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
+    id_parts: str | None = None
+    phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
+
+
+def phone_kind(masked: str | None) -> str | None:
+    """Whether a phone, in its masked canonical form, is a mobile or a landline: a Chinese
+    mobile is kept as its 11 digits (``138****5678``), anything else in E.164
+    (``+86*********67``: a landline and its area code); a number as written from 0 is a
+    landline too. None where the form does not say."""
+    if not masked:
+        return None
+    text = masked.strip()
+    if text[:1] == "1":
+        return "mobile"
+    if text.startswith("+86") or (text[:1] == "0" and text[1:2] not in ("0", "")):
+        return "landline"
+    return None
+
+
+def id_fragment(masked: str | None) -> str | None:
+    """The visible part of an old-style masked number (first 6 + last 4), or None."""
+    if not masked or len(masked) != 18 or masked[6:14] != "********":
+        return None
+    return (masked[:6] + masked[14:]).upper()
+
+
+class Features:
+    """A record with what the comparisons need computed once."""
+
+    __slots__ = (
+        "community",
+        "county",
+        "key",
+        "name",
+        "org",
+        "org_text",
+        "org_township",
+        "record",
+        "township",
+        "typed",
+    )
+
+    def __init__(self, record: CensusRecord) -> None:
+        self.record = record
+        self.key = record.key
+        self.name = normalize_person_name(record.name)
+        # The ID number's parts as published ("r.b.o.c", the record's own string: no tuple
+        # and four strings a record), or an old mask's stand-ins (a tuple), or None — and
+        # None for a number a department published masked (a part left empty): it is no
+        # evidence either way, not a match with another mask.
+        typed = record.id_parts
+        self.typed = None if typed and ".." in f".{typed}." else typed or _old_parts(record)
+        county = region_name(record.county)
+        self.county = county_key(record.county) or _org_county(record.organization)
+        self.township = township_key(record.township)
+        # A community is written with or without its committee (东关社区居委会, 东关社区),
+        # and a committee's staff are listed by other departments under its community.
+        self.community = (
+            committee_community(record.community)
+            or region_name(record.community)
+            or committee_community(record.organization)
+        )
+        self.org = (
+            (normalize_org(record.organization, county) or None) if record.organization else None
+        )
+        # The township a committee's full name places it in (三岔镇龙泉村村民委员会).
+        self.org_township = committee_township(record.organization)
+        # The name as written (script and punctuation normalised, nothing dropped): an
+        # abbreviation keeps the county the key leaves out (富源一中 / 富源县第一中学).
+        self.org_text = org_text(record.organization) if self.org else None
+
+    # What the record says as it is, or what few comparisons read, is read from it or
+    # worked out when read (from caches), not kept: a slot is 8 bytes a record. The
+    # comparisons below read the record's own fields.
+
+    @property
+    def id_hash(self) -> str | None:
+        return self.record.id_hash or None
+
+    @property
+    def birth(self) -> date | None:
+        return self.record.birth_date
+
+    @property
+    def sex(self) -> str | None:
+        return self.record.sex or None
+
+    @property
+    def phone(self) -> str | None:
+        return self.record.phone_hash or None
+
+    @property
+    def pinyin(self) -> str | None:
+        """The name's toneless pinyin (a homophone written)."""
+        return pinyin_key(self.name) if self.name else None
+
+    @property
+    def phone_kind(self) -> str | None:
+        return self.record.phone_kind if self.record.phone_hash else None
+
+    @property
+    def parts(self) -> tuple[str, ...] | None:
+        """The ID number's parts (region 6, birth date 8, order 3, check 1), as typed."""
+        typed = self.typed
+        return _split_parts(typed) if isinstance(typed, str) else typed
+
+
+# A county an organisation's name begins with (陆良县光荣院, 曲靖市麒麟区第一中学), for a
+# record whose roster has no county column: 区 words that name no district (社区, 园区,
+# 景区, 校区 …) are not counties; a county-level 市 is not told from a prefecture, left out.
+_ORG_COUNTY = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
+    r"([\u4e00-\u9fff]{2,3}(?:县|(?<![社园小城景校片厂库学辖山牧林灾营街])区))"
+)
+
+
+@lru_cache(maxsize=50_000)
+def _org_county(raw: str | None) -> str | None:
+    """The county an organisation's name begins with, as :func:`.names.county_key` has it."""
+    found = _ORG_COUNTY.match(org_text(raw)) if raw else None
+    return county_key(found.group(1)) if found else None
+
+
+@lru_cache(maxsize=256)  # a name's records' anchors read them a few times in a row
+def _split_parts(typed: str) -> tuple[str, ...]:
+    return tuple(typed.split("."))
+
+
+def _old_parts(record: CensusRecord) -> tuple[str, ...] | None:
+    """Records written before the parts were published: the visible fragment of the old
+    mask and the birth date stand in (they only ever compare with each other)."""
+    frag = id_fragment(record.id_masked)
+    if frag is None:
+        return None
+    birth = f"v{record.birth_date:%Y%m%d}" if record.birth_date else "v?"
+    return ("v" + frag[:6], birth, "v" + frag[6:9], "v" + frag[9])
