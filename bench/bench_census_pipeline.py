@@ -2,6 +2,7 @@
 
     uv run python bench/bench_census_pipeline.py [--persons 40000] [--seed 2024]
         [--database sqlite|postgresql] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--projections] [--gc-threshold 50000]
 
 A generated city (≈ 2.5 records per person: 40,000 persons ≈ 100,000 roster rows, with missing,
 mistyped and old-form ID numbers, traditional names, changed phones, same-name strangers) is
@@ -13,13 +14,18 @@ the records into persons, writing its read models and its link events in the sam
 Printed: rows per second for the import, the census and the whole; pairwise precision and
 recall of the persons against the generator's truth; and, measured in the same run on the same
 database, a plain bulk INSERT of the same rows into a table of the same columns — the ratio of
-the pipeline's time to that floor is the figure to compare across machines.
+the pipeline's time to that floor is the figure to compare across machines. Each stage also
+prints the time its garbage collections took; ``--projections`` catches up the stream's other
+read models after the census (the registry's workers and ladder, training's and matching's
+workforce, each on its own), ``--gc-threshold`` runs the whole at another young-generation
+threshold.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import tempfile
 import time
@@ -42,6 +48,36 @@ from shegong.testkit.census_city import (
     pairwise_precision_recall,
     roster_files,
 )
+
+
+class GcClock:
+    """Time spent in the garbage collector, per generation (``gc.callbacks``): allocation-
+    heavy stages (envelopes, dicts) pay for every collection they trigger, and a full one
+    walks every object the process holds (the census's records and blocks)."""
+
+    def __init__(self) -> None:
+        self.seconds = [0.0, 0.0, 0.0]
+        self.counts = [0, 0, 0]
+        self._start = 0.0
+        gc.callbacks.append(self._tick)
+
+    def _tick(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            generation = info["generation"]
+            self.seconds[generation] += time.perf_counter() - self._start
+            self.counts[generation] += 1
+
+    def take(self) -> str:
+        """What was spent since the last ``take``, and reset."""
+        total = sum(self.seconds)
+        each = ", ".join(
+            f"gen{g} {n}× {t:.2f}s"
+            for g, (n, t) in enumerate(zip(self.counts, self.seconds, strict=True))
+        )
+        self.seconds, self.counts = [0.0, 0.0, 0.0], [0, 0, 0]
+        return f"GC {total:.2f}s ({each})"
 
 
 async def bulk_insert_floor(database_url: str, rows: list) -> float:  # type: ignore[type-arg]
@@ -111,6 +147,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
     importer = RosterImporter(runtime.store, hasher)
     [census] = [r for r in runtime.runners if isinstance(r.projection, CensusProjection)]
 
+    clock = GcClock()
     cpu = time.process_time()
     start = time.perf_counter()
     rejected = 0
@@ -130,6 +167,7 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         f"import: {len(rows):,} rows → {head:,} events in {import_s:.1f}s "
         f"({len(rows) / import_s:,.0f} rows/s, CPU {import_cpu:.1f}s), {rejected} rows rejected"
     )
+    print(f"  {clock.take()}")
 
     profiler = None
     if args.profile:
@@ -150,12 +188,15 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         f"census: {applied:,} events applied, {links:,} link/review events written in "
         f"{census_s:.1f}s ({len(rows) / census_s:,.0f} rows/s, CPU {census_cpu:.1f}s)"
     )
+    print(f"  {clock.take()}")
     async with runtime.engine.connect() as conn:
         clusters: dict[str, list[str]] = {}
         for key, pid in await conn.execute(select(records.c.key, records.c.person_id)):
             clusters.setdefault(pid, []).append(key)
     precision, recall = pairwise_precision_recall(clusters, truth)
     total_s = import_s + census_s
+    if args.projections:
+        await other_projections(runtime, len(rows))
     print(
         f"merged: {len(rows):,} rows → {len(clusters):,} persons "
         f"(truth {len(set(truth.values())):,}); pairwise precision {precision:.4f}, "
@@ -174,6 +215,42 @@ async def run(args: argparse.Namespace, database_url: str) -> None:
         f"plain bulk INSERT of the same rows, same database: {floor_s:.2f}s "
         f"({len(rows) / floor_s:,.0f} rows/s); pipeline / floor = {total_s / floor_s:.0f}×"
     )
+
+
+async def other_projections(runtime: Runtime, n_rows: int) -> None:
+    """The read models the same stream feeds besides the census, each caught up on its own
+    from the store's feed after it (wall and CPU): the registry's other projections on
+    its database; training's and matching's workforce on databases of their own (as
+    under ``shegong up``), reading the registry's feed."""
+    from shegong.kernel.events.projection import ProjectionRunner
+    from shegong.kernel.events.schema import metadata as kernel_metadata
+    from shegong.matching.adapters.tables import metadata as matching_tables
+    from shegong.matching.projections.workforce import WorkforceProjection as MatchingWorkforce
+    from shegong.training.projections.workforce import WorkforceProjection as TrainingWorkforce
+
+    runners = [r for r in runtime.runners if not isinstance(r.projection, CensusProjection)]
+    folder = Path(tempfile.mkdtemp())
+    engines = []
+    for projection, extra in ((TrainingWorkforce(), []), (MatchingWorkforce(), [matching_tables])):
+        engine = create_engine(f"sqlite:///{folder / projection.name}.db")
+        engines.append(engine)
+        async with writing(engine) as conn:
+            for md in (kernel_metadata, projection.metadata, *extra):
+                await conn.run_sync(md.create_all)
+        runners.append(ProjectionRunner(engine, projection, runtime.feeds))
+    total_wall = total_cpu = 0.0
+    for runner in runners:
+        cpu, start = time.process_time(), time.perf_counter()
+        applied = await runner.catch_up(runtime.source, page=1000)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        total_wall, total_cpu = total_wall + wall, total_cpu + cpu
+        print(
+            f"  {runner.name:<22} {applied:>7,} entries in {wall:5.1f}s "
+            f"(CPU {cpu:4.1f}s, {cpu / n_rows * 1000:.3f} ms a row)"
+        )
+    print(f"other projections: {total_wall:.1f}s (CPU {total_cpu:.1f}s)")
+    for engine in engines:
+        await engine.dispose()
 
 
 async def run_with_service(
@@ -296,9 +373,23 @@ def main() -> None:
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument(
+        "--projections",
+        action="store_true",
+        help="inline mode: also catch up the stream's other read models (the registry's "
+        "workers and ladder, training's and matching's workforce) and time each",
+    )
+    parser.add_argument(
+        "--gc-threshold",
+        type=int,
+        help="gc.set_threshold(N) first (CPython's default is 700 allocations a young "
+        "collection): what a service's garbage collection costs at another setting",
+    )
+    parser.add_argument(
         "--profile", help="inline mode: write a cProfile of the census stage to this file"
     )
     args = parser.parse_args()
+    if args.gc_threshold:
+        gc.set_threshold(args.gc_threshold, *gc.get_threshold()[1:])
     if args.database == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             asyncio.run(run(args, f"sqlite:///{Path(tmp) / 'registry.db'}"))

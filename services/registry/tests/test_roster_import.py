@@ -904,3 +904,22 @@ async def test_a_workbook_of_district_sheets_stores_every_row(registry) -> None:
 
     again = await import_roster(c, out.getvalue(), filename="roster.xlsx")
     assert (again["new"], again["changed"], again["unchanged"], again["events"]) == (0, 0, 5, 0)
+
+
+async def test_a_chunks_worker_ids_are_drawn_at_once(registry, monkeypatch) -> None:
+    # A system call per id gives up the GIL; under shegong up, getting it back cost a
+    # quarter of the import's samples (kernel/events/ids.py).
+    from shegong.registry.application.roster_rows import RosterRows
+
+    given: list[str | None] = []
+    new = RosterRows.new
+
+    def built(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(args[4] if len(args) > 4 else kwargs.get("worker_id"))
+        return new(self, *args, **kwargs)
+
+    monkeypatch.setattr(RosterRows, "new", built)
+    report = await import_roster(registry.client, csv_bytes(BASE))
+    assert report["new"] == 5 and all(given) and len(set(given)) == 5
+    events = await events_after(registry.client)
+    assert set(registered_by_record(events).values()) == set(given)

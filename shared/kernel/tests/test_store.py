@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 
 import pytest
 
@@ -114,6 +116,32 @@ async def test_refused_command_leaves_no_event(store: EventStore) -> None:
             await tx.save(c)
     assert err.value.field == "by"
     assert await store.head() == 0
+
+
+async def test_a_bulk_append_draws_its_event_ids_at_once(
+    store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A system call per id gives up the GIL, under the write lock (events/ids.py).
+    calls: list[int] = []
+    urandom = os.urandom
+
+    def counted(n: int) -> bytes:
+        calls.append(n)
+        return urandom(n)
+
+    monkeypatch.setattr(os, "urandom", counted)
+    async with store.transaction(CommandContext(correlation_id="bulk")) as tx:
+        counters = [Counter(f"u{i}") for i in range(300)]
+        for c in counters:
+            c.count()
+            c.count()
+        envelopes = await tx.save_all(counters)
+    monkeypatch.undo()
+    assert calls == [16 * 600]
+    ids = [e.id for e in envelopes]
+    assert len(set(ids)) == 600
+    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)
+    assert [e.id for e in await store.read_after(0, limit=1000)] == ids
 
 
 async def test_bulk_append_is_all_or_nothing(store: EventStore) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import insert, update
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.jobs import Progress
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.web.auth import refuse_other_department
@@ -222,6 +223,8 @@ class RosterImporter:
             changed_records: list[tuple[str, str, int, dict[str, Any] | None]] = []
             vault_new: list[dict[str, Any]] = []
             vault_changed: list[dict[str, Any]] = []
+            # Drawn at once: a system call per id gives up the GIL (kernel/events/ids.py).
+            worker_ids = iter(uuid4_strings(len(keyed)))
             for key, row in keyed.items():
                 fingerprint = prints[key]
                 if key in known and known[key][1] == fingerprint:
@@ -266,7 +269,9 @@ class RosterImporter:
                                     f"记录（{taken[id_hash]}），作为单独记录保留，人员库按一人统计",
                                 }
                             )
-                        worker = self.rows.new(department, row, today, report.warnings)
+                        worker = self.rows.new(
+                            department, row, today, report.warnings, next(worker_ids)
+                        )
                         if id_hash and id_hash not in taken:
                             taken[id_hash] = row.record_id or place(row)[0]
                         new_records.append(

@@ -36,9 +36,15 @@ class RosterRows:
         self.hasher = hasher
 
     def new(
-        self, department: str, row: RosterRow, today: date, warnings: list[dict[str, Any]]
+        self,
+        department: str,
+        row: RosterRow,
+        today: date,
+        warnings: list[dict[str, Any]],
+        worker_id: str | None = None,
     ) -> Worker:
-        worker_id = str(uuid.uuid4())
+        """The row's new worker; ``worker_id`` drawn with its chunk's (``uuid4_strings``)."""
+        worker_id = worker_id or str(uuid.uuid4())
         rid = row.id_number
         reported = _reported_id(row)
         event = WorkerRegistered(

@@ -10,7 +10,6 @@ that follows positions can never miss a row that committed late.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.events import statements as sql
 from shegong.kernel.events.aggregate import Aggregate
+from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.schema import metadata
 from shegong.kernel.ops import tracing
 from shegong.kernel.ops.db import is_postgres, reading, writing
@@ -212,11 +212,13 @@ class Transaction:
         now = datetime.now(UTC)
         ctx = self.ctx
         rows: list[dict[str, Any]] = []
+        # Drawn at once: a system call per id gives up the GIL, under the lock (ids.py).
+        event_ids = iter(uuid4_strings(sum(len(b.events) for b in batches)))
         for b in batches:
             for i, ev in enumerate(b.events, start=1):
                 rows.append(
                     {
-                        "event_id": str(uuid.uuid4()),
+                        "event_id": next(event_ids),
                         "stream_id": b.stream_id,
                         "aggregate_type": b.aggregate_type,
                         "version": b.expected_version + i,
