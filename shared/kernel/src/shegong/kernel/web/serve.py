@@ -20,6 +20,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.ops import collector
 from shegong.kernel.ops.keyfile import KEY_FILE, local_hash_key
 from shegong.kernel.ops.logs import configure_logging as _configure_logging
 from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
@@ -57,11 +58,13 @@ def serve(
     if args.command == "rebuild":
         sys.exit(rebuild_command(definition, settings, args))
     configure_tracing(definition.name)
+    collector.tune()
     try:
         app = build(settings)
     except AuthConfigError as err:
         log.error("%s", err)
         raise SystemExit(2) from None
+    collector.freeze()
     uvicorn.run(
         app,
         host=settings.host,
