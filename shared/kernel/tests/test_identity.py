@@ -17,6 +17,7 @@ from shegong.kernel.data.identity import (
     ResidentId,
     mask_id_number,
     mask_phone,
+    mask_volunteer_number,
     normalize_phone,
     parse_resident_id,
 )
@@ -336,6 +337,23 @@ def test_mask_examples() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("+869318123456") == "+86********56"
     assert mask_phone("123") == "***"
+
+
+@given(st.from_regex(r"[0-9A-Z\-]{6,32}", fullmatch=True))
+def test_a_volunteer_numbers_mask_hides_at_least_eight_characters(number: str) -> None:
+    """A national volunteer number may be 6 characters: ``AB1234`` was masked
+    ``AB****34`` — four of six shown, 100 guesses (each one a PUT answering 409 when
+    the number is another volunteer's) from the whole number."""
+    masked = mask_volunteer_number(number)
+    assert len(masked) == len(number)
+    if masked != "*" * len(number):
+        assert masked.count("*") >= 8 and masked == number[:2] + masked[2:-2] + number[-2:]
+
+
+def test_volunteer_number_mask_examples() -> None:
+    assert mask_volunteer_number("31010119900101") == "31**********01"
+    assert mask_volunteer_number("AB1234") == "******"
+    assert mask_volunteer_number("31-0101-99") == "**********"
 
 
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))

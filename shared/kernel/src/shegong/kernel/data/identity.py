@@ -220,6 +220,15 @@ def mask_phone(phone: str) -> str:
     return _mask(compact, 3, 2)
 
 
+def mask_volunteer_number(number: str) -> str:
+    """Display form ``31**********01`` of a national volunteer number: the first and last
+    two characters, and only when at least eight stay hidden — a short number (they may
+    be 6 characters) is hidden whole, or its mask would be most of it."""
+    if len(number) < 12:
+        return "*" * len(number)
+    return _mask(number, 2, 2)
+
+
 class PersonalDataHasher:
     """Keyed hash (HMAC-SHA256) for linkage across services without the raw value (PIPL).
 
