@@ -118,3 +118,15 @@ def test_a_pass_without_a_certificate_date_counts_from_31_december_of_its_year()
     assert exam_certified_on(2024, None, date(2026, 3, 1)) == date(2024, 12, 31)
     assert exam_certified_on(2026, None, date(2026, 9, 1)) == date(2026, 9, 1)
     assert exam_certified_on(2024, date(2024, 11, 2), date(2026, 3, 1)) == date(2024, 11, 2)
+
+
+def test_a_stored_mask_of_a_mistyped_number_is_narrowed_to_its_first_character() -> None:
+    """Events recorded before the kernel hid a mistyped number's last character (a 17-
+    character number's is an order digit of the right one) are narrowed as they are
+    read, as the old 620102********123X masks are."""
+    from shegong.contracts.registry import mask_id_display
+
+    assert mask_id_display("6***************2") == "6****************"
+    assert mask_id_display("620102********123X") == "6****************X"
+    assert mask_id_display("6****************X") == "6****************X"
+    assert mask_id_display("621102********1287") == "6****************7"

@@ -17,6 +17,7 @@ from shegong.kernel.data.identity import (
     ResidentId,
     mask_id_number,
     mask_phone,
+    mask_volunteer_number,
     normalize_phone,
     parse_resident_id,
 )
@@ -336,6 +337,39 @@ def test_mask_examples() -> None:
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("+869318123456") == "+86********56"
     assert mask_phone("123") == "***"
+
+
+@given(st.from_regex(r"[0-9A-Z\-]{6,32}", fullmatch=True))
+def test_a_volunteer_numbers_mask_hides_at_least_eight_characters(number: str) -> None:
+    """A national volunteer number may be 6 characters: ``AB1234`` was masked
+    ``AB****34`` — four of six shown, 100 guesses (each one a PUT answering 409 when
+    the number is another volunteer's) from the whole number."""
+    masked = mask_volunteer_number(number)
+    assert len(masked) == len(number)
+    if masked != "*" * len(number):
+        assert masked.count("*") >= 8 and masked == number[:2] + masked[2:-2] + number[-2:]
+
+
+def test_a_mistyped_numbers_mask_shows_no_character_of_the_right_one() -> None:
+    """The right number's mask shows its check character; a mistyped copy of it on
+    another department's roster showed its own last character — with the check
+    character dropped, the third order digit (``6***************2``), with the last two
+    swapped, the same digit again. Both masks beside the birth date, sex and county
+    left about 9 numbers, not 45. A number that is not a valid one shows its first
+    character only; a valid old 15-digit one is masked as the 18-digit number it is."""
+    right = "11010519491231002X"
+    assert mask_id_number(right) == "1****************X"
+    for typo in (right[:17], right[:16] + "X2", right[:17] + "5", right + "1", "1101054912310"):
+        assert mask_id_number(typo) == "1" + "*" * (len(typo) - 1)
+    old = "110105491231002"  # the same person's old number
+    assert mask_id_number(old) == "1****************X"
+    assert mask_id_number("5301**********21") == "5***************"
+
+
+def test_volunteer_number_mask_examples() -> None:
+    assert mask_volunteer_number("31010119900101") == "31**********01"
+    assert mask_volunteer_number("AB1234") == "******"
+    assert mask_volunteer_number("31-0101-99") == "**********"
 
 
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))

@@ -51,9 +51,30 @@ def test_raw_id_numbers_and_phones_are_masked_whatever_logged_them() -> None:
         text = out.getvalue()
         assert "620102198805061231" not in text and "13812345678" not in text
         assert "110105491231002" not in text
-        assert "620102********1" in text and "138****5678" in text
+        # The display's mask, not one of its own: a log's 620102********1 beside the
+        # console's 6****************1 was a second form of the same number.
+        assert "6****************1" in text and "138****5678" in text
+        assert "620102" not in text and "110105" not in text
     # Redis entry ids, positions and UUIDs pass untouched.
     kept = "entry 1764400000000-0 position 42 id 3f1c2a9e-0b7d-4c1e-9a55-0e2b6f4b8a10"
+    assert mask_personal_data(kept) == kept
+
+
+def test_numbers_written_with_spaces_or_dashes_are_masked_too() -> None:
+    """A cell quoted as the clerk wrote it (``620102 19880506 1231``, ``138-1234-5678``)
+    went into the log whole: the pattern wanted the digits side by side."""
+    for formatter in (JsonFormatter(), TextFormatter()):
+        logger, out = capture(formatter)
+        logger.info(
+            "row 7: 620102 19880506 1231 / 620102-19880506-123x, tel 138-1234-5678, "
+            "138 1234 5678, 身份证620102198805061231手机13812345678"
+        )
+        text = out.getvalue()
+        digits = "".join(ch for ch in text if ch.isdigit())
+        assert "19880506" not in digits and "12345678" not in digits and "620102" not in digits
+        assert text.count("6****************1") == 2 and "6****************X" in text
+        assert text.count("138****5678") == 3
+    kept = "took 2026-12-04 19:16:18, rows 1-20, ratio 0.95"
     assert mask_personal_data(kept) == kept
 
 

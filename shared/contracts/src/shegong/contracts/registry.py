@@ -105,9 +105,12 @@ def mask_id_display(masked: str) -> str:
     """An ID number's display form shows its first and last character only
     (``6****************X``): the birth date is published beside it, and a number whose
     region, birth date and last four are known is known whole. Events recorded with the
-    older, wider mask (``620102********123X``) are narrowed as they are read."""
+    older, wider mask (``620102********123X``) are narrowed as they are read, and so is a
+    mistyped number's (not 18 characters), to its first character."""
     if len(masked) == 18:
         return masked[0] + "*" * 16 + masked[17]
+    if "*" in masked:  # a mistyped number's: its last character may be an order digit
+        return masked[:1] + "*" * (len(masked) - 1)
     return masked
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Event
 from shegong.contracts.matching import ProviderKind, TeamHoursCredited, VolunteerNumberSet
-from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.data.identity import PersonalDataHasher, mask_volunteer_number
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
@@ -49,11 +49,6 @@ def normalise_number(raw: str) -> str:
     return text
 
 
-def mask_number(number: str) -> str:
-    """``31****5678`` style: the first two and the last two characters."""
-    return number[:2] + "*" * max(4, len(number) - 4) + number[-2:]
-
-
 async def append_once(tx: Transaction, stream: str, event: Event) -> None:
     """Append to a stream of records (each a new version of ``stream``)."""
     await tx.lock()
@@ -73,7 +68,7 @@ async def set_volunteer_number(
     ctx: CommandContext,
 ) -> dict[str, Any]:
     number = normalise_number(raw)
-    digest, masked = hasher.volunteer_number(number), mask_number(number)
+    digest, masked = hasher.volunteer_number(number), mask_volunteer_number(number)
     async with store.transaction(ctx) as tx:
         await tx.lock()
         who = await provider_identity(tx.conn, provider_id)  # 404 for nobody

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
+from shegong.contracts.registry import mask_id_display
 from shegong.kernel.web.responses import ApiModel, Number
+
+# An ID number's mask in the display's form: a read model's row may hold an older one
+# (``620102********123X``, a mistyped number's ``6***************2``).
+ShownMask = Annotated[str, AfterValidator(mask_id_display)]
 
 
 class CensusAsOf(ApiModel):
@@ -32,7 +37,7 @@ class PersonSummary(ApiModel):
     name: str | None
     gender: str | None
     birth_date: date | None
-    id_masked: str | None
+    id_masked: ShownMask | None
     active: bool
     post: str | None
     organization: str | None
@@ -66,7 +71,7 @@ class RecordDetail(ApiModel):
     name: str | None = None
     gender: str | None = None
     birth_date: date | None = None
-    id_masked: str | None = None
+    id_masked: ShownMask | None = None
     phone_masked: str | None = None
     organization: str | None = None
     org_type: str | None = None
@@ -108,7 +113,7 @@ class ReviewSide(ApiModel):
     name: str | None = None
     gender: str | None = None
     birth_date: date | None = None
-    id_masked: str | None = None
+    id_masked: ShownMask | None = None
     phone_masked: str | None = None
     organization: str | None = None
     org_type: str | None = None

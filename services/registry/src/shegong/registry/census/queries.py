@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.registry import CertificateLevel, OrgType, Post
+from shegong.contracts.registry import CertificateLevel, OrgType, Post, mask_id_display
 from shegong.kernel.events.schema import projection_positions
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.estimate import estimated_persons
@@ -303,7 +303,7 @@ def summary(
         "name": _most_common(r.name for r in (valid or rows)),
         "gender": _most_common(r.gender for r in rows),
         "birth_date": _most_common(r.birth_date for r in rows),
-        "id_masked": _most_common(r.id_masked for r in (valid or rows)),
+        "id_masked": _shown_mask(_most_common(r.id_masked for r in (valid or rows))),
         "active": now.active,
         "post": now.post.value if now.post else None,
         "organization": now.organization,
@@ -367,6 +367,11 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("departments", "报送部门"),
     ("records", "部门记录"),
 )
+
+
+def _shown_mask(masked: str | None) -> str | None:
+    """The display's form of a stored mask (a row kept an older one: the export too)."""
+    return mask_id_display(masked) if masked else None
 
 
 async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:

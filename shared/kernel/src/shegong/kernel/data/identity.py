@@ -205,11 +205,17 @@ def _mask(value: str, head: int, tail: int) -> str:
 def mask_id_number(number: str) -> str:
     """Display form ``6****************X``: the first and last character only. The birth
     date is published on its own (and the region follows from the county), so a mask that
-    showed the region and the last four would give the whole number away."""
-    compact = _compact(number).upper()
-    if len(compact) == 18:
-        return _mask(compact, 1, 1)
-    return _mask(compact, 1, 1) if len(compact) > 4 else "*" * len(compact)
+    showed the region and the last four would give the whole number away. A number that
+    is not valid shows its first character only (``6****************``)."""
+    try:
+        valid = parse_resident_id(number).number  # an old 15-digit one as its 18 digits
+    except PersonalDataError:
+        # A mistyped number's last character is not the check character: it may be an
+        # order digit of the right number (dropped or swapped check character), which a
+        # second department's mask of the right number would add to what is known.
+        compact = _compact(number).upper()
+        return compact[:1] + "*" * (len(compact) - 1) if len(compact) > 4 else "*" * len(compact)
+    return _mask(valid, 1, 1)
 
 
 def mask_phone(phone: str) -> str:
@@ -218,6 +224,15 @@ def mask_phone(phone: str) -> str:
     if len(compact) == 11 and compact.isdigit() and compact.startswith("1"):
         return _mask(compact, 3, 4)
     return _mask(compact, 3, 2)
+
+
+def mask_volunteer_number(number: str) -> str:
+    """Display form ``31**********01`` of a national volunteer number: the first and last
+    two characters, and only when at least eight stay hidden — a short number (they may
+    be 6 characters) is hidden whole, or its mask would be most of it."""
+    if len(number) < 12:
+        return "*" * len(number)
+    return _mask(number, 2, 2)
 
 
 class PersonalDataHasher:

@@ -15,7 +15,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-__all__ = ["FreeText", "redact_numbers"]
+from shegong.kernel.data.identity import mask_id_number, mask_phone
+
+__all__ = ["FreeText", "mask_numbers", "redact_numbers"]
 
 _NUMBER = re.compile(r"\d(?:[ \t\-]?\d)+[Xx]?")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2})?")
@@ -35,6 +37,31 @@ def redact_numbers(text: str | None) -> str | None:
     if not text:
         return text
     return _NUMBER.sub(_cut, text)
+
+
+# A whole number standing alone (not inside a Latin word, a UUID or a longer number), its digits
+# side by side or in groups split by one space or dash, as clerks write them.
+_WHOLE = re.compile(r"(?<![0-9A-Za-z])\d(?:[ \t\-]?\d)+(?:[ \t\-]?[Xx])?(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_ID_SHAPED = re.compile(r"\d{17}[\dX]|\d{15}")
+
+
+def _masked(match: re.Match[str]) -> str:
+    text = match.group(0)
+    compact = re.sub(r"[ \t\-]", "", text).upper()
+    if _ID_SHAPED.fullmatch(compact):
+        return mask_id_number(compact)
+    if _MOBILE.fullmatch(compact):
+        return mask_phone(compact)
+    return text
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every ID number and mobile phone in it in the display's masked form
+    (``6****************X``, ``138****5678``) — the one form the platform shows, so no
+    log line is a second, wider view of a number — however it was written (``620102
+    19880506 1231``, ``138-1234-5678``). Other numbers (positions, entry ids, dates) stay."""
+    return _WHOLE.sub(_masked, text)
 
 
 def _redacted(text: str) -> str:

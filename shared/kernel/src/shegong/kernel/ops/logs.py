@@ -25,12 +25,11 @@ from typing import Any
 
 from opentelemetry import trace
 
+from shegong.kernel.data.redact import mask_numbers
 from shegong.kernel.web.correlation import current_correlation_id
 
 # 18-digit resident ID numbers (last character may be X) and 15-digit old ones; mainland
 # mobile numbers. Word boundaries keep Redis entry ids (13-digit ms + "-n") untouched.
-_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{6})\d{8,11}([\dXx]{1})(?![\dA-Za-z])")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 # C0 but tab, DEL, C1, line and paragraph separators, bidi embeddings/overrides/isolates;
 # a traceback keeps its line feeds.
 _OTHERS = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
@@ -49,8 +48,8 @@ def one_line(text: str) -> str:
 
 
 def mask_personal_data(text: str) -> str:
-    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    """ID numbers and mobiles in the display's masked form (kernel ``data.redact``)."""
+    return mask_numbers(text)
 
 
 class ContextFilter(logging.Filter):

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import Request
 
+from shegong.contracts.registry import mask_id_display
 from shegong.kernel.web.api_keys import Principal
 
 DIGEST_ROLES = frozenset({"admin", "service"})
@@ -45,8 +46,28 @@ def conceal_digests(value: Any) -> Any:
     return value
 
 
+ID_MASKS = frozenset({"id_number_masked", "id_masked"})
+
+
+def narrow_masks(value: Any) -> Any:
+    """``value`` with every ID number's mask (at any depth) in the display's form: an
+    event or a row stored with an older, wider one (``620102********123X``, a mistyped
+    number's ``6***************2``) is served as stored otherwise — the contract narrows
+    a mask only when an event is parsed."""
+    if isinstance(value, dict):
+        return {
+            k: mask_id_display(v) if k in ID_MASKS and isinstance(v, str) else narrow_masks(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [narrow_masks(v) for v in value]
+    return value
+
+
 def for_caller(request: Request, body: Any) -> Any:
-    """``body`` as the caller may see it (the principal the key check left on the request)."""
+    """``body`` as the caller may see it (the principal the key check left on the request):
+    masks in the display's form for everyone, digests only for who links with them."""
+    body = narrow_masks(body)
     return (
         body if sees_digests(getattr(request.state, "principal", None)) else conceal_digests(body)
     )
