@@ -72,7 +72,10 @@ def test_numbers_written_with_spaces_or_dashes_are_masked_too() -> None:
         text = out.getvalue()
         digits = "".join(ch for ch in text if ch.isdigit())
         assert "19880506" not in digits and "12345678" not in digits and "620102" not in digits
-        assert text.count("6****************1") == 2 and "6****************X" in text
+        # 620102…1231 is valid: its mask keeps the check character; 620102…123x is not,
+        # so its mask keeps only the first (a mistyped number's last character may be one
+        # of the right number's digits)
+        assert text.count("6****************1") == 2 and "6*****************," in text
         assert text.count("138****5678") == 3
     kept = "took 2026-12-04 19:16:18, rows 1-20, ratio 0.95"
     assert mask_personal_data(kept) == kept
