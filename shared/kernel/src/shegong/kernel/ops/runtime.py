@@ -260,6 +260,9 @@ class Runtime:
             await finish(task)
         if self.worker is None:
             await self.relay.leadership.release()
+        for job in self.jobs:  # asked to stop first, they stopped meanwhile
+            if isinstance(job, ProjectionProcess):
+                await job.wait_stopped()
         await self.redis.aclose()
         await self.engine.dispose()
 

@@ -13,8 +13,9 @@ store, whose relay — in the service's process — publishes them. The worker t
 service after each commit (a line on its stdout) so the relay wakes at once.
 
 Lifetime: the service starts it once its schema exists (:class:`ProjectionProcess`, a
-background job), restarts it if it ends, and stops it by closing its stdin; a service
-killed outright closes that pipe too, and the worker stops on its own. The worker
+background job), restarts it if it ends, and stops it by closing its stdin (killing it
+if it has not stopped 3 s later); a service killed outright closes that pipe too, and the
+worker stops on its own. The worker
 ignores SIGINT (Ctrl-C reaches the whole process group; the service decides) and stops
 on SIGTERM.
 """
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("shegong.worker")
 
 ENV = "SHEGONG_PROJECTION_WORKER"
-_STOP_TIMEOUT_S = 30.0
+STOP_GRACE_S = 3.0  # from the stop request to a kill (a service's shutdown waits for it)
 
 
 def settings_values(settings: ServiceSettings) -> dict[str, Any]:
@@ -65,6 +66,7 @@ class ProjectionProcess:
         self.process: asyncio.subprocess.Process | None = None
         self.started = 0  # how many times a worker was started (tests, logs)
         self._stopping = False
+        self._asked_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def command(self) -> tuple[list[str], dict[str, str]]:
@@ -109,17 +111,27 @@ class ProjectionProcess:
             delay = min(delay * 2, 30.0)
 
     async def stop(self) -> None:
+        """Ask the worker to stop (close its stdin) and return: it stops while the service
+        stops; :meth:`wait_stopped` comes at the end."""
         self._stopping = True
         process = self.process
-        if process is not None and process.returncode is None:
-            assert process.stdin is not None
+        self._asked_at = asyncio.get_running_loop().time()
+        if process is not None and process.returncode is None and process.stdin is not None:
             process.stdin.close()  # the worker finishes its batch and stops
+
+    async def wait_stopped(self) -> None:
+        """Give the worker until ``STOP_GRACE_S`` after :meth:`stop`, then kill it: a batch
+        cut short is rolled back and applied again at the next start (exactly once either
+        way — the fault tests kill it mid-stream)."""
+        process = self.process
+        if process is not None and process.returncode is None:
+            left = self._asked_at + STOP_GRACE_S - asyncio.get_running_loop().time()
             try:
-                await asyncio.wait_for(process.wait(), _STOP_TIMEOUT_S)
+                await asyncio.wait_for(process.wait(), max(left, 0.1))
             except TimeoutError:
-                log.warning("%s worker did not stop in time; terminating it", self.projection)
+                log.warning("%s worker did not stop in time; killing it", self.projection)
                 with contextlib.suppress(ProcessLookupError):
-                    process.terminate()
+                    process.kill()
                 await process.wait()
         if self._task is not None:
             self._task.cancel()
