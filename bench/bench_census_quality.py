@@ -188,6 +188,34 @@ class Platform:
         self.stop()
         raise RuntimeError(f"shegong up did not come up; see {self.log}:\n{text[-2000:]}")
 
+    def cpu_s(self) -> dict[str, float]:
+        """CPU seconds used so far by the platform's processes, by command line: the
+        host, its census worker, Redis, the launcher (Linux /proc)."""
+        parent: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+        tree, grew = {self.proc.pid}, True
+        while grew:
+            found = {pid for pid, ppid in parent.items() if ppid in tree} - tree
+            tree |= found
+            grew = bool(found)
+        out: dict[str, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in tree:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            kind = next(
+                (k for k in ("ops.worker", "platform.host", "redis", "up") if k in cmd), "other"
+            )
+            out[kind] = out.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        return out
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGINT)  # the group we started: Ctrl-C
@@ -207,6 +235,7 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
         client = httpx.Client(base_url=platform.url, headers=headers, timeout=1800)
         imported = refused = 0
         last_position = 0
+        cpu0 = platform.cpu_s()
         start = time.perf_counter()
         for roster in city.rosters:
             filename, data, _ = files[roster.code]
@@ -230,6 +259,7 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
                 raise RuntimeError(f"the census did not catch up: {status}")
             time.sleep(0.2)
         total = time.perf_counter() - start
+        cpu = {k: v - cpu0.get(k, 0.0) for k, v in platform.cpu_s().items()}
         persons = client.get("/census/export", params={"format": "json"}).json()
         if isinstance(persons, Mapping):  # an envelope, should the export grow one
             persons = persons.get("persons") or persons.get("items") or []
@@ -245,6 +275,7 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
                 "census caught up after": total - import_s,
                 "refused by import": refused,
                 "events (last position)": last_position,
+                **{f"CPU s, {kind}": round(sec, 1) for kind, sec in sorted(cpu.items())},
             },
         )
     finally:

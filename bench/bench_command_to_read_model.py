@@ -157,11 +157,19 @@ class Service:
 
     def cpu_s(self) -> float | None:
         """User + system CPU seconds the service process has used so far (Linux)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, IndexError):
-            return None
+        return _cpu_s(self.proc.pid)
+
+    def workers_cpu_s(self) -> float:
+        """The same for the service's worker processes (the census's), running now."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[1] == str(self.proc.pid):
+                total += _cpu_s(int(stat.parent.name)) or 0.0
+        return total
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -172,6 +180,14 @@ class Service:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
+
+
+def _cpu_s(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def start_service(env_extra: dict[str, str], data_dir: Path, profile: str | None) -> Service:
@@ -249,6 +265,7 @@ class ShegongResult:
     health_per_s: float
     health_cpu_ms: float | None  # service CPU per GET /health of the floor
     commands_cpu_s: float | None  # service CPU from the first command to the last answer
+    workers_cpu_s: float  # the service's worker processes (the census), same span as service
 
 
 async def http_floor(client: httpx.AsyncClient, n: int, concurrency: int) -> float:
@@ -301,6 +318,7 @@ async def run_shegong(
         calls0 = await command_calls(redis)
         sampler = start_sampler(service.proc.pid, sampler_out, native) if sampler_out else None
         cpu0, client_cpu0 = service.cpu_s(), time.process_time()
+        workers_cpu0 = service.workers_cpu_s()
         t0 = time.perf_counter()
         timeline = Timeline(t0, n)
         follower = asyncio.create_task(timeline.follow(redis, stream))
@@ -331,6 +349,7 @@ async def run_shegong(
             total = await read_model_total(client)
         done = time.perf_counter()
         cpu1, client_cpu1 = service.cpu_s(), time.process_time()
+        workers_cpu1 = service.workers_cpu_s()
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             sampler.wait(30)
@@ -356,6 +375,7 @@ async def run_shegong(
         if floor_cpu0 is None or floor_cpu1 is None
         else (floor_cpu1 - floor_cpu0) / n * 1000,
         commands_cpu_s=None if cpu0 is None or cpu_commands is None else cpu_commands - cpu0,
+        workers_cpu_s=workers_cpu1 - workers_cpu0,
     )
 
 
@@ -507,6 +527,10 @@ async def main_async(args: argparse.Namespace) -> int:
                 else "?"
             )
             + f" / {result.client_cpu_s:.1f} s, over {result.read_model_done_s:.1f} s wall",
+        ),
+        (
+            "  CPU of its worker processes (census)",
+            f"{result.workers_cpu_s:.1f} s ({result.workers_cpu_s / n * 1000:.2f} ms/command)",
         ),
         (
             "  CPU while commands ran / per GET /health",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from shegong.kernel.ops.worker import ProjectionProcess
 from shegong.kernel.testing import eventually
 from shegong.registry.census import training as census_training
 from shegong.registry.census.model import LINK_AT, REVIEW_AT
@@ -231,11 +233,14 @@ async def test_a_clerks_decision_sticks_through_later_imports(city) -> None:
     assert (await c.get("/census/review")).json()["total"] == 0
 
 
+@pytest.mark.parametrize("own_process", [True, False], ids=["census-process", "in-service"])
 async def test_the_model_is_learned_on_request_published_and_explained(
-    city, monkeypatch: pytest.MonkeyPatch
+    database_url: str, start_node, monkeypatch: pytest.MonkeyPatch, own_process: bool
 ) -> None:
+    city = await start_node(database_url, census=True, registry_census_process=own_process)
     c = city.client
-    # Learning runs off the event loop's thread (the service answers meanwhile).
+    # Learning runs off the event loop's thread (the service answers meanwhile): in the
+    # census's own process (the default), else on a thread of the service's.
     learned_on: list[str] = []
     train = census_training.train
 
@@ -269,7 +274,17 @@ async def test_the_model_is_learned_on_request_published_and_explained(
     await settled(c)
     after = (await c.get("/census/model")).json()
     assert after["learned"] is True and after["version"] == 1
-    assert learned_on and threading.main_thread().name not in learned_on
+    census = next(r for r in city.runtime.runners if r.name == "census")
+    if own_process:
+        # Nothing of the census ran in the service's process: the worker did it all.
+        assert census in city.runtime.elsewhere and census.applied_total == 0
+        assert not learned_on
+        (worker,) = [j for j in city.runtime.jobs if isinstance(j, ProjectionProcess)]
+        assert worker.process is not None and worker.process.returncode is None
+        assert worker.process.pid != os.getpid()
+    else:
+        assert not city.runtime.elsewhere and census.applied_total > 0
+        assert learned_on and threading.main_thread().name not in learned_on
     assert after["records"] == 8
     adopted = [e for e in await census_events(c) if e["type"] == "CensusModelAdopted"]
     assert [e["data"]["version"] for e in adopted] == [1]
@@ -581,6 +596,12 @@ async def test_rebuilding_the_census_gives_the_same_persons_and_writes_no_new_li
     await settled(c)
     before = sorted(sorted(p["records"]) for p in await persons(c))
     links_before = len(await census_events(c))
+    # A rebuild runs with the census stopped (``python -m shegong.registry rebuild``): here
+    # its worker process, else the worker's next batch races the rebuild for the positions.
+    for job in city.runtime.jobs:
+        if isinstance(job, ProjectionProcess):
+            await job.stop()
+            await job.wait_stopped()
     [runner] = [r for r in city.runtime.runners if r.name == "census"]
     await runner.rebuild()
     after = sorted(sorted(p["records"]) for p in await persons(c))

@@ -36,7 +36,12 @@ from shegong.registry.ladder.sweep import LadderSweep
 from shegong.registry.ladder.sweep import metadata as ladder_sweep_metadata
 from shegong.registry.projections.regions import RegionsProjection
 from shegong.registry.projections.workers import WorkersProjection
-from shegong.registry.settings import RegistrySettings, census_enabled, registry_settings
+from shegong.registry.settings import (
+    RegistrySettings,
+    census_enabled,
+    census_processes,
+    registry_settings,
+)
 
 log = logging.getLogger("shegong.registry")
 
@@ -53,6 +58,7 @@ SERVICE = ServiceDefinition(
         *([CensusProjection(runtime.store)] if census_enabled(runtime.settings) else []),
         *ladder_projections(ladder_for(runtime)),
     ],
+    own_process=lambda settings: census_processes(settings),
     metadata=[
         personal_data_metadata,
         roster_records_metadata,

@@ -16,6 +16,13 @@ class RegistrySettings(ServiceSettings):
         description="Run the city census on this node (REGISTRY_CENSUS). The city's node does; "
         "a department's own node sets it off: its events reach the city's census over the bus.",
     )
+    registry_census_process: bool = Field(
+        default=True,
+        description="Run the census in a worker process of its own (REGISTRY_CENSUS_PROCESS): "
+        "its linking and retraining compute on another CPU, not on the event loop (and GIL) "
+        "that answers HTTP. Off: in the service's process (an in-memory SQLite database "
+        "always is).",
+    )
     registry_ladder_rules: str | None = Field(
         default=None,
         description="The ladder's rules file (REGISTRY_LADDER_RULES=/path/rules.toml) in place "
@@ -41,6 +48,16 @@ class RegistrySettings(ServiceSettings):
 
 def census_enabled(settings: ServiceSettings) -> bool:
     return registry_settings(settings).registry_census
+
+
+def census_processes(settings: ServiceSettings) -> tuple[str, ...]:
+    """The read models a worker process applies: the census, where it runs in one."""
+    own = registry_settings(settings)
+    url = own.database_for("registry")
+    in_memory = url.startswith("sqlite") and (":memory:" in url or url.rstrip("/").endswith(":"))
+    if own.registry_census and own.registry_census_process and not in_memory:
+        return ("census",)
+    return ()
 
 
 def registry_settings(settings: ServiceSettings) -> RegistrySettings:

@@ -13,6 +13,10 @@ decisions already in the log are not written twice: ``census_state.high_water`` 
 the last position per source that was processed with events emitted, and a rebuild
 replays up to it silently (it survives the rebuild; it is not part of the read model).
 
+Where. By default in a worker process of the registry's (``REGISTRY_CENSUS_PROCESS``,
+``kernel/ops/worker.py``): linking and retraining compute on another CPU, not on the loop
+and GIL that answer HTTP; the same runner, database and event store as in the service.
+
 Memory. The linker lives in memory (≈3 KB per record), loaded from the read models on
 the first batch, after a failed one, and when another replica moved ``census_state``.
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +32,7 @@ from shegong.kernel.ops.lifecycle import finish
 from shegong.kernel.ops.metrics import ServiceMetrics
 from shegong.kernel.ops.redis_client import redis_client
 from shegong.kernel.ops.settings import ServiceSettings
+from shegong.kernel.ops.worker import ProjectionProcess
 
 log = logging.getLogger("shegong.runtime")
 
@@ -62,6 +63,12 @@ class ServiceDefinition:
     # On start, every read model pulls the producers' feeds once (a dropped or fresh read
     # model rebuilds itself without waiting for the periodic catch-up, and without Redis).
     catch_up_on_start: bool = False
+    # Read models applied by a process of their own (``ops/worker.py``), by name, for
+    # these settings: CPU-heavy projections off the loop (and GIL) that serves HTTP.
+    own_process: Callable[[ServiceSettings], Collection[str]] = lambda _: ()
+    # Where a worker process finds this definition ("module:attribute"); default
+    # ``shegong.<name>.main:SERVICE``.
+    entry: str | None = None
 
     def settings_from(self, settings: ServiceSettings | None = None) -> ServiceSettings:
         """``settings`` as this service's settings class: as given when it is one, else
@@ -73,9 +80,15 @@ class ServiceDefinition:
 
 
 class Runtime:
-    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """The service's adapters. ``worker`` names the one read model a worker process
+    applies (``ops/worker.py``): that runtime keeps only it, and neither migrates nor
+    relays (the service does both)."""
+
+    def __init__(
+        self, definition: ServiceDefinition, settings: ServiceSettings, *, worker: str | None = None
+    ) -> None:
         settings = definition.settings_from(settings)
-        self.definition, self.settings = definition, settings
+        self.definition, self.settings, self.worker = definition, settings, worker
         name = definition.name
         self.engine = create_engine(settings.database_for(name))
         self.source = settings.source_for(name)
@@ -106,12 +119,21 @@ class Runtime:
             settings.redis_url, logger=logging.getLogger("shegong.bus"), log_level=logging.DEBUG
         )
         self.runners: list[ProjectionRunner] = []
+        # Runners whose read model a worker process applies: here for the schema, rebuilds
+        # and status, with no subscription in this process.
+        self.elsewhere: list[ProjectionRunner] = []
         self.subscriptions: list[StreamSubscription] = []
+        away = set(definition.own_process(settings)) if worker is None else set()
         for projection in definition.projections(self):
+            if worker is not None and projection.name != worker:
+                continue
             runner = ProjectionRunner(
                 self.engine, projection, self.feeds, max_attempts=settings.max_deliveries
             )
             self.runners.append(runner)
+            if projection.name in away:
+                self.elsewhere.append(runner)
+                continue
             self.subscriptions.append(
                 StreamSubscription(
                     self.broker,
@@ -129,7 +151,8 @@ class Runtime:
             )
         self.bus_connected = False
         self.metrics = ServiceMetrics(self)
-        self.jobs: list[BackgroundJob] = []
+        # Started after the schema exists, stopped first (the workers before the rest).
+        self.jobs: list[BackgroundJob] = [ProjectionProcess(self, r.name) for r in self.elsewhere]
         self._tasks: list[asyncio.Task[None]] = []
         self._catch_up: asyncio.Task[None] | None = None
 
@@ -148,9 +171,19 @@ class Runtime:
         """Start ``jobs`` with the service (after its schema exists), stop them first."""
         self.jobs.extend(jobs)
 
+    @property
+    def local_runners(self) -> list[ProjectionRunner]:
+        """The runners this process applies."""
+        return [r for r in self.runners if r not in self.elsewhere]
+
     async def start(self) -> None:
-        await self.create_schema()
-        self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
+        if self.worker is not None:
+            from shegong.kernel.events import migrate
+
+            await migrate.wait_until_current(self, self.settings.schema_wait_s)
+        else:
+            await self.create_schema()
+            self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
         self._tasks.append(asyncio.create_task(self._connect_bus(), name="bus"))
         if self.definition.catch_up_on_start:
             self._catch_up = asyncio.create_task(self._catch_up_once(), name="catch-up")
@@ -164,7 +197,7 @@ class Runtime:
 
     async def _catch_up_once(self) -> None:
         delay = 0.5
-        for runner in self.runners:
+        for runner in self.local_runners:
             for source in self.feeds.sources():
                 while True:
                     try:
@@ -225,7 +258,11 @@ class Runtime:
             if task.get_name() == "bus":
                 task.cancel()  # only waits for Redis; holds no transaction
             await finish(task)
-        await self.relay.leadership.release()
+        if self.worker is None:
+            await self.relay.leadership.release()
+        for job in self.jobs:  # asked to stop first, they stopped meanwhile
+            if isinstance(job, ProjectionProcess):
+                await job.wait_stopped()
         await self.redis.aclose()
         await self.engine.dispose()
 
@@ -236,7 +273,9 @@ class Runtime:
         stops with it in its read models. The next start would catch up anyway: a backlog
         (a census behind a 20,000-row import) is not worth holding the stop for, so the
         wait is short."""
-        own = [r for r in self.runners if r.projection.contract.service == self.definition.name]
+        own = [
+            r for r in self.local_runners if r.projection.contract.service == self.definition.name
+        ]
         try:
             async with asyncio.timeout(timeout):
                 for runner in own:
