@@ -183,6 +183,10 @@ class Platform:
                 "API_KEYS_FILE": str(self.keys.keys_file),
                 "SERVICE_API_KEY": self.keys.service,
             }
+            if self.shared_process:
+                # One host process for the embedded default's memory (≤ 300 MB idle): its
+                # services apply every read model in it, unless told otherwise.
+                env.setdefault("WORKER_PROCESSES", "false")
             if self.database_url and not _is_web(svc.definition):
                 env["DATABASE_URL"] = self.database_url
                 _ensure_postgres_database(self.database_url.replace("{service}", svc.name))

@@ -123,7 +123,11 @@ class Runtime:
         # and status, with no subscription in this process.
         self.elsewhere: list[ProjectionRunner] = []
         self.subscriptions: list[StreamSubscription] = []
-        away = set(definition.own_process(settings)) if worker is None else set()
+        away = (
+            set(definition.own_process(settings))
+            if worker is None and settings.worker_processes
+            else set()
+        )
         for projection in definition.projections(self):
             if worker is not None and projection.name != worker:
                 continue

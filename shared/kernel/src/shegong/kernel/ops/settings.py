@@ -26,6 +26,12 @@ class ServiceSettings(BaseSettings):
     )
     data_dir: str = Field(default="./data", description="Where SQLite files live by default")
     redis_url: str = "redis://127.0.0.1:6379/0"
+    worker_processes: bool = Field(
+        default=True,
+        description="Let a service run its CPU-heavy read models in worker processes of its "
+        "own (WORKER_PROCESSES; the census: REGISTRY_CENSUS_PROCESS). `shegong up`'s one host "
+        "process sets it off unless told otherwise: a second process costs ≈ 110 MB idle.",
+    )
     host: str = "127.0.0.1"
     port: int | None = None
     department: str = Field(default="city", description="Department code this node acts for")
