@@ -67,7 +67,10 @@ def _load_pinyin() -> dict[int, str] | None:
     for code, readings in readings_of.items():
         first = unicodedata.normalize("NFD", readings.split(",", 1)[0])
         first = first.replace("u\u0308", "v")
-        table[int(code)] = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+        # One string a reading, shared by its characters (415 readings for 41,923
+        # characters: a string each cost ≈ 2 MB of every census process).
+        reading = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+        table[int(code)] = sys.intern(reading)
     return table
 
 
