@@ -115,7 +115,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         # each as the edge it was made from (``clustering._link``).
         self._active = EdgeStore(self._recs, self._rows)
         self._queue: dict[tuple[str, str], Review] = {}
-        self._name_weights: dict[tuple[str, int], float] = {}
+        self._name_weights: dict[tuple[int, bool], float] = {}  # (bucket, common) → weight
         self._groups: dict[str, Groups] = {}  # name → its records' anchor groups
         self._phone_weights: dict[tuple[int, bool], float] = {}
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}

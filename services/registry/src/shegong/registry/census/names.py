@@ -67,11 +67,17 @@ def _load_pinyin() -> dict[int, str] | None:
     for code, readings in readings_of.items():
         first = unicodedata.normalize("NFD", readings.split(",", 1)[0])
         first = first.replace("u\u0308", "v")
-        table[int(code)] = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+        # One string a reading, shared by its characters (415 readings for 41,923
+        # characters: a string each cost ≈ 2 MB of every census process).
+        reading = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+        table[int(code)] = sys.intern(reading)
     return table
 
 
-@lru_cache(maxsize=200_000)
+# A few thousand names at a time (a record's own name, asked again while it is scored),
+# not one a name of the census: on `today` 20,000 persons, 4,096 entries miss 140,630 of
+# 655,127 calls against 16,139 (≈ 2 µs a miss), where each entry is ≈ 150 bytes.
+@lru_cache(maxsize=4096)
 def pinyin_key(name: str) -> str | None:
     """Toneless pinyin of a normalised name (晓燕 and 小燕 both "xiao yan"): a clerk's
     homophone slip keeps its sound. None for names without Chinese characters."""

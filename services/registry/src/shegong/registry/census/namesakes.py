@@ -85,7 +85,7 @@ class NameWeights:
     model: MatchModel
     _recs: Mapping[str, Features]
     _groups: dict[str, Groups]  # name → its records' anchor groups (a few names cached)
-    _name_weights: dict[tuple[str, int], float]
+    _name_weights: dict[tuple[int, bool], float]  # (bucket, common) → weight
 
     @property
     def _by_name(self) -> Mapping[str, list[str]]:  # the block index's
@@ -98,12 +98,12 @@ class NameWeights:
         raise NotImplementedError
 
     def _name_weight_of(self, name: str) -> float:
-        bucket = self._frequency(name)[0]
-        found = self._name_weights.get((name, bucket))
+        # The weight depends on the bucket and whether the name is a common one, not on
+        # the name: a few dozen entries, where one a name cost ≈ 26 bytes a record.
+        key = (self._frequency(name)[0], name in COMMON_NAMES)
+        found = self._name_weights.get(key)
         if found is None:
-            found = self._name_weights[(name, bucket)] = self.model.name_weight(
-                2 ** (bucket / 2), name in COMMON_NAMES
-            )
+            found = self._name_weights[key] = self.model.name_weight(2 ** (key[0] / 2), key[1])
         return found
 
     def _groups_of(self, name: str) -> Groups:
