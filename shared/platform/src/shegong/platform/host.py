@@ -80,8 +80,6 @@ def _build(module: str, env: dict[str, str]) -> tuple[Any, dict[str, Any]]:
 def run(plan: list[dict[str, Any]]) -> int:
     import uvicorn
 
-    from shegong.kernel.ops import collector
-
     servers = []
     for entry in plan:
         app, options = _build(entry["module"], entry["env"])
@@ -113,9 +111,6 @@ def run(plan: list[dict[str, Any]]) -> int:
         threads.append(thread)
         while not server.started and thread.is_alive() and not stopped.wait(0.05):
             pass
-    # What the services' start-up built lives as long as the host: out of the collector's
-    # walks (kernel ops/collector.py; each service's build froze what was there before).
-    collector.freeze()
     stopped.wait()
     on_request = requested.is_set()
     for server in servers:

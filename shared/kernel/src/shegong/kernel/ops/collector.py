@@ -8,9 +8,13 @@ and paid for them in collections: profiled on the census pipeline (bench/README.
 the host's CPU under ``shegong up``. Collecting the youngest generation every 50,000
 allocations instead cut the host's CPU by 31 % on the same rows, the same persons.
 
-After start-up, :func:`freeze` moves what the imports and the app built (modules,
-classes, routes, dictionaries — alive for the process's life) out of the collector's
-reach, so full collections no longer walk them.
+Once the app is built, and before any thread serves it, :func:`freeze` moves what the
+imports and the app built (modules, classes, routes, dictionaries — alive for the
+process's life) out of the collector's reach, so full collections no longer walk them.
+Never later: a collection forced from one thread while others serve runs their garbage's
+finalizers there (a pooled database connection's, an event loop's) — ``shegong up``'s host
+froze once its services were serving, and in one CI run its main thread never came back
+to take SIGTERM.
 
 ``SHEGONG_GC_THRESHOLD`` sets the youngest generation's threshold (0: CPython's own).
 """
