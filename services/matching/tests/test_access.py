@@ -20,31 +20,20 @@ from typing import Any
 import httpx
 import pytest
 
-from shegong.kernel.testing import eventually
-from shegong.kernel.web.api_keys import KeysFile
+from shegong.kernel.testing import RoleKeys, eventually
 
 from .conftest import COMMUNITY, Matching, Producer
 
 PHONE, ADDRESS = "13809312001", "永定路12号3单元501"
 
 
-class Keys:
-    def __init__(self, path: Path) -> None:
-        self.file = KeysFile(path)
-        self.admin = self.file.issue("admin", name="city-admin")
-        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
-        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
-        self.auditor = self.file.issue("auditor", name="audit-office")
-        self.service = self.file.issue("service", name="console")
+@pytest.fixture
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json", service="console")
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
-
-
-@pytest.fixture
-async def m(database_url: str, start_matching: Any, keys: Keys) -> Matching:
+async def m(database_url: str, start_matching: Any, keys: RoleKeys) -> Matching:
     # The text-message sender (a NotificationSent event per offer, every 2 s by default) is
     # not under test here and would append events between a test's ``head`` readings on a
     # loaded machine: it ticks once at start, then not within a test's time.
@@ -106,7 +95,7 @@ async def place(client: httpx.AsyncClient, **extra: Any) -> dict[str, Any]:
     return ok(await client.post("/requests", json=body))["request"]  # type: ignore[no-any-return]
 
 
-async def test_a_department_acts_only_on_its_own_orders(m: Matching, keys: Keys) -> None:
+async def test_a_department_acts_only_on_its_own_orders(m: Matching, keys: RoleKeys) -> None:
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
         ours = await volunteer(civil, "民政志愿者")
         order = await place(civil)
@@ -142,7 +131,7 @@ async def test_a_department_acts_only_on_its_own_orders(m: Matching, keys: Keys)
 
 
 async def test_the_providers_department_may_take_another_departments_order(
-    m: Matching, keys: Keys
+    m: Matching, keys: RoleKeys
 ) -> None:
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
         theirs = await volunteer(hrss, "人社志愿者")
@@ -157,7 +146,9 @@ async def test_the_providers_department_may_take_another_departments_order(
         ok(await civil.post(f"/requests/{rid}/follow-up", json={"satisfaction": 4}))
 
 
-async def test_the_administrator_acts_on_every_departments_orders(m: Matching, keys: Keys) -> None:
+async def test_the_administrator_acts_on_every_departments_orders(
+    m: Matching, keys: RoleKeys
+) -> None:
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss, as_(m, keys.admin) as admin:
         civil_volunteer = await volunteer(civil, "民政志愿者")
         await volunteer(hrss, "人社志愿者")
@@ -184,7 +175,7 @@ async def test_the_administrator_acts_on_every_departments_orders(m: Matching, k
 
 
 async def test_providers_and_programmes_belong_to_the_department_that_made_them(
-    m: Matching, keys: Keys
+    m: Matching, keys: RoleKeys
 ) -> None:
     today = datetime.now(UTC).date()
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss, as_(m, keys.admin) as admin:
@@ -210,7 +201,7 @@ async def test_providers_and_programmes_belong_to_the_department_that_made_them(
 
 
 async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without_the_values(
-    m: Matching, keys: Keys
+    m: Matching, keys: RoleKeys
 ) -> None:
     async with (
         as_(m, keys.civil) as civil,
@@ -275,7 +266,7 @@ async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without
 
 
 async def test_a_social_workers_department_acts_for_them(
-    m: Matching, keys: Keys, producers: dict[str, Producer]
+    m: Matching, keys: RoleKeys, producers: dict[str, Producer]
 ) -> None:
     worker = await producers["registry"].worker("李娜")  # on civil-affairs' roster
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:

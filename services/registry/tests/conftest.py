@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 
 from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.ops.settings import ServiceSettings
-from shegong.kernel.web.api_keys import KeysFile
+from shegong.kernel.testing import RoleKeys
 from shegong.registry.main import RegistrySettings, build
 
 
@@ -93,18 +93,6 @@ async def city(database_url: str, start_node: StartNode) -> Node:
     return await start_node(database_url, census=True)
 
 
-class Keys:
-    """A keys file with one key of each kind, and clients that send them."""
-
-    def __init__(self, path: Path) -> None:
-        self.file = KeysFile(path)
-        self.admin = self.file.issue("admin", name="city-admin")
-        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
-        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
-        self.auditor = self.file.issue("auditor", name="audit-office")
-        self.service = self.file.issue("service", name="training-service")
-
-
 def as_(node: Node, key: str | None, header: str = "bearer") -> httpx.AsyncClient:
     headers = {}
     if key is not None:
@@ -115,11 +103,11 @@ def as_(node: Node, key: str | None, header: str = "bearer") -> httpx.AsyncClien
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
 @pytest.fixture
-async def node(sqlite_url: str, start_node: StartNode, keys: Keys) -> Node:
-    """A registry on SQLite whose keys file holds :class:`Keys`."""
+async def node(sqlite_url: str, start_node: StartNode, keys: RoleKeys) -> Node:
+    """A registry on SQLite whose keys file holds :class:`~shegong.kernel.testing.RoleKeys`."""
     return await start_node(sqlite_url, api_keys_file=str(keys.file.path))

@@ -19,13 +19,13 @@ from fastapi import APIRouter
 
 from shegong.kernel.events.feed import HttpFeed
 from shegong.kernel.ops.db import writing
-from shegong.kernel.testing import eventually
+from shegong.kernel.testing import RoleKeys, eventually
 from shegong.kernel.web.api_keys import new_key
 from shegong.kernel.web.auth import AuthConfigError
 from shegong.registry.ladder.process import ladder_appraisals
 from shegong.registry.main import RegistrySettings, build
 
-from .conftest import Keys, Node, StartNode, as_
+from .conftest import Node, StartNode, as_
 
 ID_MALE_1988 = "620102198805061231"
 ID_FEMALE_1995 = "440304199503150022"
@@ -77,7 +77,7 @@ def refused(resp: httpx.Response, status: int, field: str | None = None) -> dict
 
 
 async def test_no_key_or_a_bad_key_is_401_and_the_public_routes_stay_open(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     async with as_(node, None) as anon:
         resp = await anon.get("/workers")
@@ -98,7 +98,9 @@ async def test_no_key_or_a_bad_key_is_401_and_the_public_routes_stay_open(
     assert await head(node) == 0
 
 
-async def test_whoami_names_the_key_its_role_and_what_it_may_change(node: Node, keys: Keys) -> None:
+async def test_whoami_names_the_key_its_role_and_what_it_may_change(
+    node: Node, keys: RoleKeys
+) -> None:
     expected = {
         keys.admin: ("city-admin", "admin", None, "all"),
         keys.civil: ("mz-clerk", "department", "civil-affairs", "own_department"),
@@ -119,7 +121,7 @@ async def test_whoami_names_the_key_its_role_and_what_it_may_change(node: Node, 
         refused(await anon.get("/whoami"), 401)
 
 
-async def test_the_keys_file_holds_only_hashes(keys: Keys) -> None:
+async def test_the_keys_file_holds_only_hashes(keys: RoleKeys) -> None:
     text = keys.file.path.read_text()
     for key in (keys.admin, keys.civil, keys.auditor):
         assert key.split("_", 2)[2] not in text  # the secret (it may contain "_")
@@ -127,7 +129,7 @@ async def test_the_keys_file_holds_only_hashes(keys: Keys) -> None:
     assert keys.file.path.stat().st_mode & 0o077 == 0
 
 
-async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys: Keys) -> None:
+async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys: RoleKeys) -> None:
     async with as_(node, keys.civil) as old:
         assert (await old.get("/workers")).status_code == 200
         fresh = keys.file.issue("department", name="mz-clerk-2", department="civil-affairs")
@@ -138,7 +140,9 @@ async def test_rotation_new_key_in_old_key_out_without_restart(node: Node, keys:
             assert (await new.get("/workers")).status_code == 200
 
 
-async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, keys: Keys) -> None:
+async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(
+    node: Node, keys: RoleKeys
+) -> None:
     """Issue 16 (5): the feed, the worker list and the census export carried personal data
     and left nothing in /audit/access; refused attempts and keys were not recorded."""
     async with as_(node, keys.civil) as civil:
@@ -198,7 +202,7 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(node: Node, ke
         assert listed["total"] == len(reads) + len(refusals)
 
 
-async def test_auditor_and_service_read_but_never_write(node: Node, keys: Keys) -> None:
+async def test_auditor_and_service_read_but_never_write(node: Node, keys: RoleKeys) -> None:
     async with as_(node, keys.admin) as admin:
         assert (await register(admin, department="civil-affairs")).status_code == 201
     before = await head(node)
@@ -216,7 +220,7 @@ async def test_auditor_and_service_read_but_never_write(node: Node, keys: Keys) 
 # --- department scoping ----------------------------------------------------------------
 
 
-async def test_a_department_writes_only_its_own_records(node: Node, keys: Keys) -> None:
+async def test_a_department_writes_only_its_own_records(node: Node, keys: RoleKeys) -> None:
     async with as_(node, keys.civil) as civil, as_(node, keys.hrss) as hrss:
         resp = await register(civil, id_number=ID_MALE_1988, phone=PHONE)
         assert resp.status_code == 201, resp.text
@@ -266,7 +270,7 @@ async def test_a_department_writes_only_its_own_records(node: Node, keys: Keys) 
 
 
 async def test_the_admin_acts_for_any_department_and_alone_runs_city_wide_imports(
-    sqlite_url: str, start_node: StartNode, keys: Keys
+    sqlite_url: str, start_node: StartNode, keys: RoleKeys
 ) -> None:
     city = await start_node(sqlite_url, census=True, api_keys_file=str(keys.file.path))
     regions = "区县,乡镇街道,社区村,城镇常住人口\n安定区,永定路街道,东关社区,12000\n"
@@ -297,7 +301,9 @@ async def test_the_admin_acts_for_any_department_and_alone_runs_city_wide_import
     assert actors == {"city-admin"}
 
 
-async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, keys: Keys) -> None:
+async def test_the_ladder_writes_are_the_admins_and_name_the_key(
+    node: Node, keys: RoleKeys
+) -> None:
     """Issue 16 (4): expert-pool admission and the re-evaluation answered any department
     key, and their events said "registry.ladder" instead of who asked."""
     async with as_(node, keys.civil) as civil:
@@ -350,7 +356,7 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(node: Node, key
     assert {e.department for e in ladder} == {"civil-affairs"}
 
 
-async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: Keys) -> None:
+async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: RoleKeys) -> None:
     """Issue 16 (5): 李主任 sent in X-Actor was stored as æä¸»ä»» (UTF-8 read as latin-1)."""
     raw = "李主任".encode()
     async with as_(node, keys.civil) as civil:
@@ -369,7 +375,7 @@ async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: Keys) 
 
 
 async def test_personal_data_in_full_only_for_admin_and_own_department_and_audited(
-    database_url: str, start_node: StartNode, keys: Keys
+    database_url: str, start_node: StartNode, keys: RoleKeys
 ) -> None:
     node = await start_node(database_url, api_keys_file=str(keys.file.path))
     async with as_(node, keys.civil) as civil:
@@ -481,7 +487,7 @@ async def test_api_keys_from_the_environment(sqlite_url: str, start_node: StartN
 # --- service to service ----------------------------------------------------------------
 
 
-async def test_a_service_key_reads_another_services_feed(node: Node, keys: Keys) -> None:
+async def test_a_service_key_reads_another_services_feed(node: Node, keys: RoleKeys) -> None:
     async with as_(node, keys.admin) as admin:
         assert (await register(admin, department="hrss")).status_code == 201
     client = httpx.AsyncClient(transport=node.client._transport)
@@ -495,7 +501,7 @@ async def test_a_service_key_reads_another_services_feed(node: Node, keys: Keys)
 
 
 async def test_a_route_a_service_adds_later_checks_keys_too(
-    sqlite_url: str, start_node: StartNode, keys: Keys
+    sqlite_url: str, start_node: StartNode, keys: RoleKeys
 ) -> None:
     node = await start_node(sqlite_url, api_keys_file=str(keys.file.path))
     stray = APIRouter()
@@ -537,7 +543,7 @@ def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
 
 
 async def test_wrong_keys_are_throttled_per_address_and_a_right_key_still_served(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     """Redteam round 3: wrong secrets for the admin key's id (ids are not secret) were
     401 without limit, each a log line. Now 20 a minute per address, then 429 — while a
@@ -562,7 +568,7 @@ async def test_wrong_keys_are_throttled_per_address_and_a_right_key_still_served
         assert (await guesser.get("/whoami")).status_code == 401
 
 
-async def test_a_department_code_is_a_code_not_a_look_alike(node: Node, keys: Keys) -> None:
+async def test_a_department_code_is_a_code_not_a_look_alike(node: Node, keys: RoleKeys) -> None:
     """Redteam round 3: the administrator's POST /workers took "ｃivil-affairs" (a full-width
     c), "Civil-Affairs", "a/b" … each as a department of its own beside civil-affairs —
     splitting the census, and no department key could ever act for it. Now a 422 naming

@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 
 from shegong.kernel.events.feed import HttpFeed
-from shegong.kernel.testing import eventually
+from shegong.kernel.testing import RoleKeys, eventually
 
-from .conftest import Keys, Node, as_
+from .conftest import Node, as_
 
 TARGET_ID = "621126197501180351"  # a man born 1975-01-18 in 岷县 (621126)
 TARGET_PHONE = "13909310002"
@@ -80,7 +80,7 @@ async def everything_readable(client: httpx.AsyncClient, worker_id: str) -> list
 
 
 async def test_a_department_cannot_rebuild_numbers_from_digests_of_its_guesses(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     async with as_(node, keys.civil) as civil:
         resp = await civil.post(

@@ -20,28 +20,19 @@ import pytest
 from shegong.contracts import Envelope
 from shegong.contracts.registry import Region, WorkerRegistered
 from shegong.contracts.training import TRAINING_STREAM, BaseRegistered, SessionScheduled
-from shegong.kernel.web.api_keys import KeysFile
+from shegong.kernel.testing import RoleKeys
 
 from .conftest import HASHER, Node, StartTraining
 from .test_sessions import LI, ZHANG
 
 
-class Keys:
-    def __init__(self, path: Path) -> None:
-        self.file = KeysFile(path)
-        self.admin = self.file.issue("admin", name="city-admin")
-        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
-        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
-        self.auditor = self.file.issue("auditor", name="audit-office")
+@pytest.fixture
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
-
-
-@pytest.fixture
-async def node(database_url: str, start_training: StartTraining, keys: Keys) -> Node:
+async def node(database_url: str, start_training: StartTraining, keys: RoleKeys) -> Node:
     return await start_training(database_url, api_keys_file=str(keys.file.path))
 
 
@@ -112,7 +103,9 @@ async def schedule(client: httpx.AsyncClient, base_id: str | None, **extra: Any)
     return await client.post("/sessions", json={**body, "base_id": base_id, **extra})
 
 
-async def test_a_department_changes_only_its_own_bases_and_sessions(node: Node, keys: Keys) -> None:
+async def test_a_department_changes_only_its_own_bases_and_sessions(
+    node: Node, keys: RoleKeys
+) -> None:
     zhang = node.feed.register("张伟", ZHANG)  # civil-affairs' worker
     await node.sync()
     async with as_(node, keys.civil) as civil, as_(node, keys.hrss) as hrss:
@@ -177,7 +170,7 @@ async def test_a_department_changes_only_its_own_bases_and_sessions(node: Node, 
 
 
 async def test_the_city_administrator_changes_every_departments_records(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     zhang = node.feed.register("张伟", ZHANG)
     li = hrss_worker(node, "李娜", LI)
@@ -210,7 +203,7 @@ async def test_the_city_administrator_changes_every_departments_records(
 
 
 async def test_appraisals_and_exam_results_are_the_workers_departments(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     zhang = node.feed.register("张伟", ZHANG)  # civil-affairs
     li = hrss_worker(node, "李娜", LI)
@@ -251,7 +244,7 @@ async def test_appraisals_and_exam_results_are_the_workers_departments(
 
 
 async def test_a_department_trains_only_its_own_workers_and_learns_nothing_of_others(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     """Issue 16 (3, 4): civil-affairs enrolled, signed in and completed hrss's worker in its
     own session (adding hours to their ladder facts), and its sign-in sheet's errors named
@@ -366,7 +359,7 @@ def test_version_1_bases_and_sessions_read_as_owned_by_no_department() -> None:
 
 
 async def test_a_session_written_before_sessions_named_a_department_is_its_bases(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     zhang = node.feed.register("张伟", ZHANG)
     await node.sync()
@@ -387,7 +380,7 @@ async def test_a_session_written_before_sessions_named_a_department_is_its_bases
         created(await civil.post("/sessions/old-session/enrolments", json={"worker_id": zhang}))
 
 
-async def test_a_bases_department_is_a_code_not_a_look_alike(node: Node, keys: Keys) -> None:
+async def test_a_bases_department_is_a_code_not_a_look_alike(node: Node, keys: RoleKeys) -> None:
     """Redteam round 3: a look-alike department code ("ｈrss", a full-width h) made a
     department of its own that no key could act for. Now 422 naming ``department``."""
     before = await head(node)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, select
@@ -218,3 +219,19 @@ async def rebuild_differences(runtime: Runtime) -> dict[str, str]:
                     f"only live: {lost}; only rebuilt: {extra}"
                 )
     return differences
+
+
+class RoleKeys:
+    """A keys file with one key of each kind, as the services' access tests use them: the
+    administrator, two departments' clerks (civil-affairs, hrss), an auditor and a service
+    (named as the consumer it stands for)."""
+
+    def __init__(self, path: Path, service: str = "training-service") -> None:
+        from shegong.kernel.web.api_keys import KeysFile
+
+        self.file = KeysFile(path)
+        self.admin = self.file.issue("admin", name="city-admin")
+        self.civil = self.file.issue("department", name="mz-clerk", department="civil-affairs")
+        self.hrss = self.file.issue("department", name="rs-clerk", department="hrss")
+        self.auditor = self.file.issue("auditor", name="audit-office")
+        self.service = self.file.issue("service", name=service)
