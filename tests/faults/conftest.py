@@ -82,3 +82,26 @@ def service_process(tmp_path: Path) -> Iterator[type[ServiceProcess]]:
     yield Tracked
     for svc in started:
         svc.stop()
+
+
+def registry_database(db: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The registry's database for a fault test: a SQLite file, or a fresh PostgreSQL one."""
+    if db == "sqlite":
+        return f"sqlite:///{tmp_path}/registry.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def registry_env(
+    database_url: str, redis_url: str, stream_prefix: str, **extra: str
+) -> dict[str, str]:
+    """The city's registry process's environment, with ``extra`` settings on top."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "DEPARTMENT": "city",
+        "PII_HASH_KEY": "k" * 32,
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }

@@ -23,6 +23,8 @@ from shegong.kernel.events.schema import events_table, import_jobs
 from shegong.kernel.ops.runtime import Runtime
 from shegong.registry.main import SERVICE, RegistrySettings
 
+from .conftest import registry_database, registry_env
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # Long enough to be seen mid-way: the job writes its progress once a second (jobs.py
 # HEARTBEAT_S), and on a quiet machine 6,000 rows were imported in about one second —
@@ -117,19 +119,8 @@ def test_kill_9_mid_import_the_job_says_interrupted_and_what_it_stored_and_a_rei
     stream_prefix: str,
     tmp_path: Path,
 ) -> None:
-    database_url = (
-        f"sqlite:///{tmp_path}/registry.db"
-        if database == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "DEPARTMENT": "city",
-        "PII_HASH_KEY": "k" * 32,
-        "LOG_LEVEL": "WARNING",
-    }
+    database_url = registry_database(database, request, tmp_path)
+    env = registry_env(database_url, redis_url, stream_prefix)
     svc = service_process("shegong.registry", env, tmp_path / "registry.log")
     svc.start()
     db = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))

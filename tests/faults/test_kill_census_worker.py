@@ -23,6 +23,7 @@ from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 
+from .conftest import registry_database, registry_env
 from .test_kill_services import worker
 
 
@@ -62,22 +63,15 @@ async def test_kill_9_of_the_census_worker_loses_nothing_and_applies_everything_
     stream_prefix: str,
     tmp_path: Path,
 ) -> None:
-    database_url = (
-        f"sqlite:///{tmp_path}/registry.db"
-        if db == "sqlite"
-        else request.getfixturevalue("postgres_url")
+    database_url = registry_database(db, request, tmp_path)
+    env = registry_env(
+        database_url,
+        redis_url,
+        stream_prefix,
+        CLAIM_IDLE_MS="1000",
+        CATCH_UP_S="2",
+        REGISTRY_CENSUS="on",
     )
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "DEPARTMENT": "city",
-        "PII_HASH_KEY": "k" * 32,
-        "CLAIM_IDLE_MS": "1000",
-        "CATCH_UP_S": "2",
-        "REGISTRY_CENSUS": "on",
-        "LOG_LEVEL": "WARNING",
-    }
     svc = service_process("shegong.registry", env, tmp_path / "registry.log")
     svc.start()
     assert svc.process is not None

@@ -22,6 +22,8 @@ from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 from shegong.registry.projections.workers import workers
 
+from .conftest import registry_database, registry_env
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -52,22 +54,15 @@ async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
     stream_prefix: str,
     tmp_path: Path,
 ) -> None:
-    database_url = (
-        f"sqlite:///{tmp_path}/registry.db"
-        if db == "sqlite"
-        else request.getfixturevalue("postgres_url")
+    database_url = registry_database(db, request, tmp_path)
+    env = registry_env(
+        database_url,
+        redis_url,
+        stream_prefix,
+        CLAIM_IDLE_MS="1000",
+        CATCH_UP_S="2",
+        REGISTRY_CENSUS="on",
     )
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "DEPARTMENT": "city",
-        "PII_HASH_KEY": "k" * 32,
-        "CLAIM_IDLE_MS": "1000",
-        "CATCH_UP_S": "2",
-        "REGISTRY_CENSUS": "on",
-        "LOG_LEVEL": "WARNING",
-    }
     svc = service_process("shegong.registry", env, tmp_path / "registry.log")
     svc.start()
 
