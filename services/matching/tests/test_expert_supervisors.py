@@ -18,26 +18,26 @@ import pytest
 
 from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import RoleKeys, eventually, rebuild_differences
 from shegong.matching.main import SERVICE
 
 from .conftest import Matching, Producer
-from .test_access import Keys, as_, events, ok, place, refused
+from .test_access import as_, events, ok, place, refused
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
 @pytest.fixture
-async def m(database_url: str, start_matching: Any, keys: Keys) -> Matching:
+async def m(database_url: str, start_matching: Any, keys: RoleKeys) -> Matching:
     matching: Matching = await start_matching(database_url, api_keys_file=str(keys.file.path))
     return matching
 
 
 async def test_an_expert_supervises_a_departments_escalated_or_critical_order(
-    m: Matching, keys: Keys, producers: dict[str, Producer]
+    m: Matching, keys: RoleKeys, producers: dict[str, Producer]
 ) -> None:
     registry = producers["registry"]
     expert = await registry.worker("张伟")

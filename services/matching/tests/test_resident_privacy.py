@@ -18,12 +18,12 @@ from sqlalchemy import select
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.events.store import CommandContext, Transaction
 from shegong.kernel.ops.db import reading
-from shegong.kernel.testing import eventually
+from shegong.kernel.testing import RoleKeys, eventually
 from shegong.matching.adapters.tables import requests, resident_data
 from shegong.matching.domain.request import Request
 
 from .conftest import COMMUNITY, Matching
-from .test_access import ADDRESS, PHONE, Keys, as_, ok, place, refused, volunteer
+from .test_access import ADDRESS, PHONE, as_, ok, place, refused, volunteer
 from .test_h5 import NUMBER as H5_NUMBER
 from .test_h5 import order_as_resident
 
@@ -31,11 +31,11 @@ OTHER_PHONE, NOTES = "13909312002", "独居老人王大爷，腿脚不便"
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
-async def start(start_matching: Any, database_url: str, keys: Keys, **extra: Any) -> Matching:
+async def start(start_matching: Any, database_url: str, keys: RoleKeys, **extra: Any) -> Matching:
     matching: Matching = await start_matching(
         database_url, api_keys_file=str(keys.file.path), **extra
     )
@@ -88,7 +88,7 @@ async def replayed_equals_rows(m: Matching) -> None:
 
 
 async def test_the_contact_is_purged_a_configured_time_after_the_order_closed(
-    database_url: str, start_matching: Any, keys: Keys
+    database_url: str, start_matching: Any, keys: RoleKeys
 ) -> None:
     m = await start(start_matching, database_url, keys, matching_contact_retention_days=30)
     async with as_(m, keys.civil) as civil, as_(m, keys.auditor) as auditor:
@@ -131,7 +131,7 @@ async def test_the_contact_is_purged_a_configured_time_after_the_order_closed(
 
 
 async def test_the_leader_runs_the_retention_job(
-    database_url: str, start_matching: Any, keys: Keys
+    database_url: str, start_matching: Any, keys: RoleKeys
 ) -> None:
     m = await start(
         start_matching,
@@ -157,7 +157,7 @@ async def _has(m: Matching, rid: str, phone: str) -> bool:
 
 
 async def test_an_erasure_request_leaves_only_keyed_references(
-    database_url: str, start_matching: Any, keys: Keys
+    database_url: str, start_matching: Any, keys: RoleKeys
 ) -> None:
     m = await start(start_matching, database_url, keys)
     async with (
@@ -229,7 +229,7 @@ async def test_an_erasure_request_leaves_only_keyed_references(
 
 
 async def test_whether_a_contact_was_erased_is_told_only_to_who_may_see_it(
-    database_url: str, start_matching: Any, keys: Keys
+    database_url: str, start_matching: Any, keys: RoleKeys
 ) -> None:
     """Redteam round 3: any key asking for another department's order's contact was told
     410 "deleted at the resident's request on <day>" — before being told it may not see

@@ -19,22 +19,23 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from shegong.kernel.testing import RoleKeys
 from shegong.matching.application.volunteer_record import HEADER, TEMPLATE
 
 from .conftest import COMMUNITY, Matching
-from .test_access import Keys, as_, events, ok, place, refused, volunteer
+from .test_access import as_, events, ok, place, refused, volunteer
 
 ROOT = Path(__file__).resolve().parents[3]
 NUMBER, OTHER_NUMBER = "31010520240001", "31010520240002"
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
 @pytest.fixture
-async def m(database_url: str, start_matching: Any, keys: Keys) -> Matching:
+async def m(database_url: str, start_matching: Any, keys: RoleKeys) -> Matching:
     matching: Matching = await start_matching(database_url, api_keys_file=str(keys.file.path))
     return matching
 
@@ -68,7 +69,7 @@ def error(resp: httpx.Response, status: int, field: str) -> str:
 
 
 async def test_programme_check_ins_of_who_served_add_hours_to_the_ledger(
-    m: Matching, keys: Keys
+    m: Matching, keys: RoleKeys
 ) -> None:
     today = datetime.now(UTC).date()
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
@@ -109,7 +110,7 @@ async def test_programme_check_ins_of_who_served_add_hours_to_the_ledger(
         assert len(await ledger(civil)) == 1
 
 
-async def test_a_teams_hours_go_to_the_members_who_served(m: Matching, keys: Keys) -> None:
+async def test_a_teams_hours_go_to_the_members_who_served(m: Matching, keys: RoleKeys) -> None:
     today = datetime.now(UTC).date()
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
         drums = await team(civil, "社区非洲鼓队")
@@ -167,7 +168,7 @@ async def test_a_teams_hours_go_to_the_members_who_served(m: Matching, keys: Key
         assert "队员" not in json.dumps([c.data for c in credited], ensure_ascii=False)
 
 
-async def test_a_volunteers_national_number_stays_in_the_vault(m: Matching, keys: Keys) -> None:
+async def test_a_volunteers_national_number_stays_in_the_vault(m: Matching, keys: RoleKeys) -> None:
     async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss:
         helper, other = await volunteer(civil, "王志愿"), await volunteer(civil, "李志愿")
         drums = await team(civil, "鼓队")
@@ -199,7 +200,7 @@ def _csv(body: bytes) -> list[list[str]]:
 
 
 async def test_the_hours_record_follows_its_template_and_shows_numbers_to_their_department(
-    m: Matching, keys: Keys
+    m: Matching, keys: RoleKeys
 ) -> None:
     today = datetime.now(UTC).date()
     async with (

@@ -17,25 +17,25 @@ from typing import Any
 import pytest
 
 from shegong.contracts.ladder import ExpertPoolAdmitted, ExpertPoolLeft
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import RoleKeys, eventually, rebuild_differences
 
 from .conftest import Node, StartTraining
-from .test_access import Keys, as_, base, created, events, refused, schedule
+from .test_access import as_, base, created, events, refused, schedule
 from .test_sessions import LI, ZHANG
 
 
 @pytest.fixture
-def keys(tmp_path: Path) -> Keys:
-    return Keys(tmp_path / "api-keys.json")
+def keys(tmp_path: Path) -> RoleKeys:
+    return RoleKeys(tmp_path / "api-keys.json")
 
 
 @pytest.fixture
-async def node(database_url: str, start_training: StartTraining, keys: Keys) -> Node:
+async def node(database_url: str, start_training: StartTraining, keys: RoleKeys) -> Node:
     return await start_training(database_url, api_keys_file=str(keys.file.path))
 
 
 async def test_an_expert_of_the_pool_lectures_a_departments_own_session(
-    node: Node, keys: Keys
+    node: Node, keys: RoleKeys
 ) -> None:
     expert = node.feed.register("张伟", ZHANG)
     stranger = node.feed.register("李娜", LI)
