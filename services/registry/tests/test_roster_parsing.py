@@ -297,7 +297,6 @@ def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, fi
         "联系人单位",
         "报送单位",
         "单位编号",
-        "编号",
         "序列号",
         "组织机构代码",
         "联系人编号",
@@ -996,3 +995,67 @@ def test_cells_merged_down_the_rows_hold_their_value_on_every_row() -> None:
         first,
         second,
     ]
+
+
+def test_the_forms_own_lines_are_no_person_wherever_they_are_written() -> None:
+    # A list laid out for printing: each 区县's sheet has its header again at the top of a
+    # page and a 小计 in the 序号 column; the form ends with who filled it in — the name
+    # under 姓名 there is the clerk's, not a worker's.
+    header = ["序号", "编号", "姓名", "性别"]
+    data = workbook(
+        {
+            "涪城区": [
+                ["涪城区社区工作者花名册"],
+                header,
+                [1, "MZ01", "张三", "男"],
+                header,
+                [2, "MZ02", "李四", "女"],
+                ["小计", "2人"],
+            ],
+            "游仙区": [
+                header,
+                [1, "MZ03", "王五", "男"],
+                ["合计：", "3人"],
+                ["填表人：", None, "张晓", None],
+                [None, "审核人：李明", None, None],
+                ["填报单位（盖章）"],
+            ],
+        }
+    )
+    result = parse_roster(data, "x.xlsx")
+    assert [r.name for r in result.rows] == ["张三", "李四", "王五"]
+    refused = [(r.sheet, r.row_number, r.field) for r in result.rejections]
+    assert refused == [
+        ("涪城区", 4, "name"),
+        ("涪城区", 6, "name"),
+        ("游仙区", 3, "name"),
+        ("游仙区", 4, "name"),
+        ("游仙区", 5, "name"),
+        ("游仙区", 6, "name"),
+    ]
+    assert "header row again" in result.rejections[0].reason
+    assert "重复的表头" in result.rejections[0].reason_zh
+    assert all("not a person's name" in r.reason for r in result.rejections)
+    assert result.rows_read == 9
+
+
+def test_a_bare_number_column_is_the_records_key_unless_it_counts_the_lines() -> None:
+    keyed = parse_csv([["编号", "姓名"], ["MZ-0001", "张三"], ["2024010023", "李四"]])
+    assert [r.record_id for r in keyed.rows] == ["MZ-0001", "2024010023"]
+    counted = parse_csv([["编 号", "姓名"], ["1", "张三"], ["2", "李四"]])
+    assert [r.record_id for r in counted.rows] == [None, None]
+    typed = parse_roster(xlsx_bytes([["编号", "姓名"], [1, "张三"], ["MZ02", "李四"]]), "x.xlsx")
+    assert [r.record_id for r in typed.rows] == [None, "MZ02"]
+
+
+def test_a_certificate_list_headed_by_its_own_words() -> None:
+    # 人社's list: 证书管理号, 资格名称 and a bare 级别 beside 批准日期
+    header = ["证书管理号", "姓名", "证件号码", "资格名称", "级别", "批准日期"]
+    row = one_row(
+        header, ["201915810194", "万斌平", make_id(), "社会工作者职业资格", "初级", "2019-06-30"]
+    )
+    assert (row.cert_no, row.cert_level, row.certified_on) == (
+        "201915810194",
+        CertificateLevel.ASSISTANT,
+        datetime.date(2019, 6, 30),
+    )

@@ -137,7 +137,8 @@ async def test_a_bulk_append_draws_its_event_ids_at_once(
             c.count()
         envelopes = await tx.save_all(counters)
     monkeypatch.undo()
-    assert calls == [16 * 600]
+    # once for all 600 ids (another thread of the process may draw a few bytes meanwhile)
+    assert calls.count(16 * 600) == 1 and len(calls) < 10
     ids = [e.id for e in envelopes]
     assert len(set(ids)) == 600
     assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)

@@ -57,12 +57,14 @@ from shegong.kernel.data.sheets import (
     well_formed_phone,
 )
 from shegong.registry.imports.roster_fields import (
+    BARE_NUMBER_HEADERS,
     CONVERT,
     FIELDS,
     LABEL_ZH,
     SUFFIXES,
     PartialDate,
     RosterRow,
+    line_number,
 )
 
 __all__ = [
@@ -106,6 +108,8 @@ class _RowParser:
         self.width = width
         # 出生年月: the column asks for the month, so a month is no news to the clerk
         self.month_column = False
+        # the record's key under a bare 编号, which may count the lines instead
+        self.bare_number = False
         self.sheet: str | None = None  # of the rows parsed now (more than one sheet read)
         self.coalesced = coalesced
         # An absent field reads index ``width``: always the padding None.
@@ -117,6 +121,8 @@ class _RowParser:
         """The rows that follow are of ``sheet``, whose headers are ``written``."""
         birth_header = written.get("birth_date", "")
         self.month_column = "年月" in birth_header and "日" not in birth_header
+        key_header = "".join(written.get("record_id", "").split())
+        self.bare_number = key_header in BARE_NUMBER_HEADERS
         self.sheet = sheet
 
     def parse(self, number: int, cells: Sequence[Cell]) -> RosterRow | list[RowRejection]:
@@ -142,6 +148,8 @@ class _RowParser:
                 reject(key, bad)
                 values[key] = None
         name = values["name"] or ""
+        if self.bare_number and line_number(row[index["record_id"]]):
+            values["record_id"] = None  # 1, 2, 3: the line's number, not the record's
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]])
         phone, phone_problem = phone_cell(row[index["phone"]])
         phone_digits = None if phone else well_formed_phone(row[index["phone"]])
@@ -334,7 +342,11 @@ class RosterReader:
         parse = self._parser.parse
         progress = self.progress
         headed, part = self._headed, None
+        told = 0
         for number, cells in headed.rows:
+            if len(headed.form_lines) > told:
+                yield from self._form_lines(told)
+                told = len(headed.form_lines)
             if headed.part is not part:
                 part = headed.part
                 self._parser.on_sheet(part.written if part else {}, headed.row_sheet)
@@ -346,8 +358,15 @@ class RosterReader:
                 yield result
             if progress is not None and self.rows_read % _PROGRESS_EVERY == 0:
                 progress(self.rows_read)
+        yield from self._form_lines(told)
         if progress is not None and self.rows_read % _PROGRESS_EVERY:
             progress(self.rows_read)
+
+    def _form_lines(self, told: int) -> list[RowRejection]:
+        """The form's own lines met since the ``told``-th: no person (a total, 填表人)."""
+        lines = self._headed.form_rejections("name", told)
+        self.rows_read += len(lines)
+        return lines
 
 
 def iter_roster(

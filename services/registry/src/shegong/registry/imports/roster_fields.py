@@ -37,8 +37,10 @@ from shegong.kernel.data.sheets.vocabulary import (
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
 # the better-named one is read and the other fills its blanks.
 FIELDS: dict[str, tuple[str, ...]] = {
-    # 序号 (and a bare 编号) is not one: it numbers the printed lines and changes with
-    # every export, and a record's key must not move to another person when it does.
+    # 序号 is not one: it numbers the printed lines and changes with every export, and a
+    # record's key must not move to another person when it does. A bare 编号 is the key
+    # where it holds one (MZ-0001, 2024010023) and is 序号 where it counts the lines
+    # (1, 2, 3: ``line_number``).
     "record_id": (
         "记录编号",
         "人员编号",
@@ -49,6 +51,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "会员编号",
         "志愿者编号",
         "工号",
+        "编号",
     ),
     "name": NAME_HEADERS,
     "id_number": ID_NUMBER_HEADERS,
@@ -141,6 +144,21 @@ SUFFIXES: dict[str, tuple[Suffix, ...]] = {
     ),
 }
 LABEL_ZH = {name: aliases[0] for name, aliases in FIELDS.items()}
+# A header that is a record's key or the lines' number by what its cells hold.
+BARE_NUMBER_HEADERS = frozenset({"编号"})
+_LINE_NUMBER = re.compile(r"[1-9]\d{0,5}")
+
+
+def line_number(cell: Cell) -> bool:
+    """``cell`` counts the lines (1, 2 … 999999, as typed or as a number), the way 序号
+    does, rather than naming a record."""
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float):
+        return math.isfinite(cell) and cell == int(cell) and 0 < cell < 1_000_000
+    return isinstance(cell, str) and _LINE_NUMBER.fullmatch(cell.strip()) is not None
+
+
 _MAX_LEN = {"organization": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
 )

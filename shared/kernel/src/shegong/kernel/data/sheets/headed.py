@@ -30,6 +30,9 @@ being the Chinese label its messages use — plus its own rules for the values.
   手机号码 *and* 联系电话, or 工作单位 *and* 所在单位; the column whose header comes first
   in the field's alias list is read, and where its cell is blank the next one's
   (:meth:`HeadedSheet.coalesced`).
+* **Lines of the form are not rows** (:mod:`.form_lines`): a total under a sheet's rows
+  (合计 / 小计 52人 in the 序号 column), who filled the form in (填表人：), the seal, and the
+  header again at the top of a printed page; :attr:`HeadedSheet.form_lines` lists them.
 * **Row numbers** are the spreadsheet's, blank rows counted.
 """
 
@@ -42,6 +45,7 @@ from typing import Any
 
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
+from shegong.kernel.data.sheets.form_lines import FormLine, form_rows
 from shegong.kernel.data.sheets.headers import (
     Fields,
     HeaderLookup,
@@ -127,6 +131,8 @@ class HeadedSheet:
     skipped_sheets: tuple[str, ...] = ()  # the workbook's sheets without a header row
     # the sheet of the row ``rows`` yielded last (its own headers, notes, header row)
     part: SheetLayout | None = None
+    # the lines of the form left out of ``rows`` so far (totals, 填表人, the header again)
+    form_lines: list[FormLine] = field(default_factory=list)
 
     @property
     def rows(self) -> Iterator[tuple[int, Sequence[Cell]]]:
@@ -169,6 +175,21 @@ class HeadedSheet:
     def warning(self, name: str, reason: str, reason_zh: str) -> str:
         return warning(name, self.label[name], reason, reason_zh)
 
+    def form_rejections(self, name: str, told: int) -> list[RowRejection]:
+        """The form's own lines met since the ``told``-th (a total, 填表人, the header
+        again), each refused as no value of field ``name`` (the row's person)."""
+        return [
+            RowRejection(
+                line.row_number,
+                name,
+                line.text,
+                f"{name}: {line.reason[0]}",
+                f"{self.label[name]}：{line.reason[1]}",
+                line.sheet,
+            )
+            for line in self.form_lines[told:]
+        ]
+
 
 def read_headed(
     data: bytes,
@@ -198,6 +219,7 @@ def read_headed(
 
     parts: list[tuple[SheetLayout, Iterator[tuple[int, Sequence[Cell]]]]] = []
     skipped: list[str] = []
+    form_lines: list[FormLine] = []
     first_head: Rows = []
     for table in tables:
         name = names[table.sheet] if table.sheet < len(names) else None
@@ -225,6 +247,8 @@ def read_headed(
             one_of=one_of,
             duplicates=duplicates,
         )
+        sheet = name if len(names) > 1 else None
+        rows = form_rows(rows, header, layout.columns[marker], sheet, form_lines)
         parts.append((layout, rows))
     if not parts:
         found = [h for h in (header_text(c) for c in first_head[0][1]) if h] if first_head else []
@@ -257,6 +281,7 @@ def read_headed(
         sheets=tuple(layout.name for layout, _ in parts if layout.name is not None),
         skipped_sheets=tuple(skipped),
         part=first,
+        form_lines=form_lines,
     )
     if len(parts) > 1:
         headed.columns, headed.alternates, headed.width, takes = _one_layout(

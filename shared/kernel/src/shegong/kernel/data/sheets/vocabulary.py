@@ -149,6 +149,8 @@ CERTIFICATE_LEVEL_HEADERS: tuple[str, ...] = (
     "职业资格证书",
     "社会工作者职业资格",
     "社工证",
+    # bare, as 人社's certificate list heads it beside 资格名称 (社会工作者职业资格)
+    "级别",
 )
 CERTIFIED_ON_HEADERS: tuple[str, ...] = (
     "取证日期",
@@ -172,7 +174,15 @@ CERTIFIED_ON_HEADERS: tuple[str, ...] = (
     "签发日期",
     "取证年度",
 )
-CERTIFICATE_NO_HEADERS: tuple[str, ...] = ("证书编号", "证书号码", "证书号", "管理号")
+CERTIFICATE_NO_HEADERS: tuple[str, ...] = (
+    "证书编号",
+    "证书号码",
+    "证书号",
+    "管理号",
+    "证书管理号",
+    "资格证书编号",
+    "证书编码",
+)
 
 # A certificate's level: the exact words clerks write, then the words inside a longer name.
 LEVEL_WORDS: dict[str, str] = {

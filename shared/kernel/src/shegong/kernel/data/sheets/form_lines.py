@@ -1,0 +1,77 @@
+"""Lines of a printed form among a table's rows, which are nobody's record.
+
+A department's list is a form as much as a table: a total under each 区县's rows (小计
+52人, in the 序号 column), who filled it in and checked it (填表人：张晓  审核人：李明)
+and the seal at the end, and — where it was laid out for printing — the header row again
+at the top of every page. Such a line is told by its first non-blank cell, whichever
+column that is, or by the marker column repeating its own header; the table's rows
+leave it out and :attr:`~.headed.HeadedSheet.form_lines` lists it, so an importer can
+say which lines it did not read and why (:meth:`FormLine.rejection`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from shegong.kernel.data.tabular import Cell
+
+__all__ = ["FORM_LABEL", "FormLine", "form_rows"]
+
+# A total (合计, 小计：52人, 共计 12 名), who filled the form in, checked or approved it
+# (填表人：, 审核人 李明), when and for whom (填表日期：, 填报单位：), the seal, a note that
+# the rest is blank. A person's name never has the colon or these words alone.
+FORM_LABEL = re.compile(
+    r"(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计)(?:[:：\s].*|\d.*)?"
+    r"|(?:填表|制表|审核|审批|经办|负责|联系|填报|统计)人?\s*[:：].*"
+    r"|(?:填表|制表|填报|报送|统计)(?:日期|时间|单位).*"
+    r"|.*(?:（盖章）|\(盖章\)|盖\s*章|签字|签名)[:：]?.*"
+    r"|以下空白|(?:说明|注|备注)\s*[:：].*"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FormLine:
+    """A line left out of the table: its row number, sheet (more than one read), what it
+    began with (a total, a signature line) and whether it was the header again."""
+
+    row_number: int
+    sheet: str | None
+    text: str
+    header: bool
+
+    @property
+    def reason(self) -> tuple[str, str]:
+        if self.header:
+            return (
+                "is not a person's name: the header row again (a printed page's)",
+                "不是人名：是重复的表头行（分页打印时的表头）",
+            )
+        return (
+            "is not a person's name: a total or a line of the form (合计, 填表人：, 盖章)",
+            "不是人名：是合计或表格的落款、说明行",
+        )
+
+
+def form_rows(
+    rows: Iterator[tuple[int, Sequence[Cell]]],
+    header: Sequence[Cell],
+    marker_at: int,
+    sheet: str | None,
+    found: list[FormLine],
+) -> Iterator[tuple[int, Sequence[Cell]]]:
+    """``rows`` without the form's own lines, each appended to ``found`` as it is met."""
+    again = header[marker_at] if marker_at < len(header) else None
+    again = again.strip() if isinstance(again, str) else None
+    for number, cells in rows:
+        if again is not None and marker_at < len(cells):
+            at_marker = cells[marker_at]
+            if isinstance(at_marker, str) and at_marker.strip() == again:
+                found.append(FormLine(number, sheet, again, header=True))
+                continue
+        first = next((c for c in cells if c is not None and c != ""), None)
+        if isinstance(first, str) and FORM_LABEL.fullmatch(text := first.strip()):
+            found.append(FormLine(number, sheet, text[:20], header=False))
+            continue
+        yield number, cells
