@@ -1059,3 +1059,14 @@ def test_a_certificate_list_headed_by_its_own_words() -> None:
         CertificateLevel.ASSISTANT,
         datetime.date(2019, 6, 30),
     )
+
+
+def test_a_place_written_in_one_column_gives_the_rows_region() -> None:
+    # 团委's export: the whole place in 服务区域, no county/township/community columns
+    row = one_row(["姓名", "服务区域"], ["张三", "四川省绵阳市涪城区城郊街道东街社区"])
+    assert row.region == Region(county="涪城区", township="城郊街道", community="东街社区")
+    row = one_row(["姓名", "所在区域"], ["李四", "城郊街道 东街社区"])
+    assert row.region == Region(county=None, township="城郊街道", community="东街社区")
+    # the roster's own columns win
+    row = one_row(["姓名", "社区", "区域"], ["王五", "西街社区", "涪城区城郊街道东街社区"])
+    assert row.region == Region(community="西街社区")

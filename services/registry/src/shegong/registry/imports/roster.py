@@ -65,6 +65,7 @@ from shegong.registry.imports.roster_fields import (
     PartialDate,
     RosterRow,
     line_number,
+    region_parts,
 )
 
 __all__ = [
@@ -267,7 +268,7 @@ class _RowParser:
                 _warning("cert_no", "given without cert_level", "填写了证书编号，但未填写证书等级")
             )
 
-        region_key = (values["county"], values["township"], values["community"])
+        region_key = region_parts(values)
         region = self.regions.get(region_key)
         if region is None:
             region = self.regions[region_key] = Region(

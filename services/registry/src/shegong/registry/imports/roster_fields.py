@@ -102,6 +102,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "county": COUNTY_HEADERS,
     "township": TOWNSHIP_HEADERS,
     "community": COMMUNITY_HEADERS,
+    # one column for the whole place (服务区域: 涪城区城郊街道东街社区), read into the three
+    # above where the roster has not got them (``region_parts``)
+    "place": ("区域", "所在区域", "所属区域", "地区", "所在地区", "行政区划", "所在地", "区划"),
     "hired_on": (
         "入职日期",
         "入职时间",
@@ -159,7 +162,7 @@ def line_number(cell: Cell) -> bool:
     return isinstance(cell, str) and _LINE_NUMBER.fullmatch(cell.strip()) is not None
 
 
-_MAX_LEN = {"organization": 128} | dict.fromkeys(
+_MAX_LEN = {"organization": 128, "place": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
 )
 
@@ -279,7 +282,7 @@ def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
 
 
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
-TEXT_FIELDS += ("county", "township", "community")
+TEXT_FIELDS += ("county", "township", "community", "place")
 CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
@@ -291,6 +294,28 @@ CONVERT["cert_level"] = _cert_level
 
 
 _NO_REGION = Region()
+
+# A place written whole, from the province down: each level by the word that ends it
+# (a county-level 市 is read as the prefecture's and left out — the township and the
+# community are what the census compares).
+_PLACE = re.compile(
+    r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,7}?(?:市|州|盟|地区))?"
+    r"(?P<county>[\u4e00-\u9fff]{1,7}?(?:县|(?<![社园小景校片])区|旗))?"
+    r"(?P<township>[\u4e00-\u9fff]{1,9}?(?:街道办事处|街道|镇|乡))?"
+    r"(?P<community>[\u4e00-\u9fff]{1,12}?(?:社区居民委员会|村民委员会|居委会|村委会|社区|村))?"
+)
+
+
+def region_parts(values: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    """The row's county, township and community: its own columns, and where a roster has
+    none of them but one column for the whole place, that place's parts."""
+    county, township, community = values["county"], values["township"], values["community"]
+    place = values.get("place")
+    if place and not (county or township or community):
+        found = _PLACE.fullmatch("".join(unicodedata.normalize("NFKC", place).split()))
+        if found:
+            county, township, community = found.group("county", "township", "community")
+    return county, township, community
 
 
 @dataclass(frozen=True, slots=True)
