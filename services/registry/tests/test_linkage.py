@@ -73,6 +73,7 @@ def rec(
         birth_date=birth,
         sex=sex,
         phone_hash=HASHER.phone(phone) if phone else None,
+        phone_parts=HASHER.phone_parts(phone) if phone else None,
         organization=org,
         county=county,
         township=township,
@@ -1046,3 +1047,37 @@ def test_two_people_behind_the_same_masked_number_are_not_one_id() -> None:
     linker.train()
     assert partition(linker) == {frozenset({"a:1"}), frozenset({"a:2"}), frozenset({"b:1"})}
     assert linker.review_queue() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "level"),
+    [
+        ("13812345679", "one slip"),  # the last digit mistyped
+        ("13812354678", "one slip"),  # two neighbours swapped
+        ("13912345678", "one slip"),  # the operator's prefix mistyped
+        ("13898765432", "else"),  # another number
+    ],
+)
+def test_a_phone_with_one_digit_mistyped_is_its_own_level(typed: str, level: str) -> None:
+    # A volunteer list without ID numbers: its clerk typed one digit of the phone wrong.
+    known = rec("mz:1", "汪玲霞", id_number=ID_A, phone="13812345678", community="长虹社区")
+    volunteer = rec("ty:1", "汪玲霞", sex="female", phone=typed, community="长虹社区")
+    pair = compare(known, volunteer)
+    assert pair is not None and pair.evidence["phone"]["level"] == level
+    linker = Linker()
+    linker.add(known)
+    linker.add(volunteer)
+    assert same_person(linker, "mz:1", "ty:1") == (level == "one slip")
+
+
+def test_a_phones_parts_are_the_same_however_the_number_is_written() -> None:
+    ways = ["0816-2345678", "+86 816 2345678", "08162345678"]
+    rows = [
+        RosterRow("mz", str(i), "杨平", None, None, None, way, None, None, None, None)
+        for i, way in enumerate(ways)
+    ]
+    parts = {to_census_record(row, HASHER).phone_parts for row in rows}
+    assert len(parts) == 1 and None not in parts
+    (one,) = parts
+    # keyed digests, never the digits
+    assert "2345678" not in one and "816" not in one

@@ -350,7 +350,7 @@ async def test_changed_rows_emit_only_what_changed(registry) -> None:
         (ids["MZ-005"], "WorkerLeft"),
     }
     phone = got[(ids["MZ-001"], "WorkerProfileUpdated")]
-    assert phone["changed"] == ["phone_hash", "phone_masked"]
+    assert phone["changed"] == ["phone_hash", "phone_masked", "phone_parts"]
     assert phone["phone_masked"] == masked_phone(PHONE_ZHANG_NEW)
     assert phone["post"] is None and phone["name"] is None
     post = got[(ids["MZ-003"], "WorkerProfileUpdated")]

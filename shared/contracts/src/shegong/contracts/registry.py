@@ -143,6 +143,13 @@ class WorkerRegistered(Event):
     )
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None
+    phone_parts: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Keyed digests of the phone with each of four blocks of its digits "
+        "hidden ('a.b.c.d'): a number with one digit mistyped shares one with the right "
+        "one, so the census can link it without seeing either",
+    )
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post = Post.OTHER
@@ -161,6 +168,7 @@ class WorkerProfileUpdated(Event):
     name: str | None = None
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None
+    phone_parts: str | None = Field(default=None, max_length=64)
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post | None = None

@@ -461,13 +461,15 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
             id_hash = hasher.id_number(resident.number)
             id_masked = mask_id_number(resident.number)
             birth, sex = resident.birth_date, resident.sex
-    phone_hash = None
+    phone_hash = phone_parts = None
     if row.phone:
         try:
             phone_hash = hasher.phone(row.phone)
         except PersonalDataError:  # not a contact; its digits are still evidence
             digits = well_formed_phone(row.phone)
             phone_hash = hasher.phone_digits(digits) if digits else None
+        if phone_hash:
+            phone_parts = hasher.phone_parts(well_formed_phone(row.phone) or row.phone)
     return CensusRecord(
         key=row.key,
         department=row.department,
@@ -484,6 +486,7 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
         township=row.township,
         community=row.community,
         id_parts=id_parts,
+        phone_parts=phone_parts,
     )
 
 

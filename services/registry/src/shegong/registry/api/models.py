@@ -39,6 +39,7 @@ class WorkerView(ApiModel):
     id_number_parts: str | None
     phone_hash: str | None
     phone_masked: str | None
+    phone_parts: str | None = None
     organization: str | None
     org_type: str | None
     post: str

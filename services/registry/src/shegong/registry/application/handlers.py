@@ -89,6 +89,7 @@ class RegistryCommands:
             id_number_parts=ident.get("id_number_parts"),
             phone_hash=phone.get("phone_hash"),
             phone_masked=phone.get("phone_masked"),
+            phone_parts=phone.get("phone_parts"),
             organization=cmd.organization,
             org_type=cmd.org_type,
             post=cmd.post,
@@ -126,7 +127,7 @@ class RegistryCommands:
         if changes.get("name"):
             changes["name"] = normalize_name(changes["name"])
         phone = self._phone(cmd.phone)
-        changes.update({k: v for k, v in phone.items() if k in ("phone_hash", "phone_masked")})
+        changes.update({k: v for k, v in phone.items() if k != "phone"})
         async with self.store.transaction(ctx) as tx:
             worker = await self._load(tx, worker_id)
             worker.update_profile(changes)
@@ -229,6 +230,7 @@ class RegistryCommands:
             "phone": phone,
             "phone_hash": self.hasher.phone(phone),
             "phone_masked": mask_phone(phone),
+            "phone_parts": self.hasher.phone_parts(phone),
         }
 
 

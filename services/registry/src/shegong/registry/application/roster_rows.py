@@ -60,6 +60,7 @@ class RosterRows:
             id_number_parts=self.hasher.id_parts(reported) if reported else None,
             phone_hash=self.phone_hash(row),
             phone_masked=mask_phone(row.phone) if row.phone else None,
+            phone_parts=self.phone_parts(row),
             organization=row.organization,
             org_type=row.org_type,
             post=row.post or Post.OTHER,
@@ -96,6 +97,7 @@ class RosterRows:
             "channel": row.channel,
             "phone_hash": self.phone_hash(row),
             "phone_masked": mask_phone(row.phone) if row.phone else None,
+            "phone_parts": self.phone_parts(row),
         }
         try:
             worker.update_profile(profile)
@@ -128,6 +130,10 @@ class RosterRows:
         if row.phone:
             return self.hasher.phone(row.phone)
         return self.hasher.phone_digits(row.phone_digits) if row.phone_digits else None
+
+    def phone_parts(self, row: RosterRow) -> str | None:
+        phone = row.phone or row.phone_digits
+        return self.hasher.phone_parts(phone) if phone else None
 
     def vault(
         self, worker_id: str, department: str, row: RosterRow, now: datetime

@@ -20,7 +20,9 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
 sex          same; else
 phone        same normalised number; a mobile and a landline (a unit's office number
              written for the person beside their own mobile); else; the same landline
-             (a household's or a unit's: colleagues share it)
+             (a household's or a unit's: colleagues share it); one slip (the same digits
+             but for one of four blocks: a digit mistyped, two neighbours swapped — told
+             by keyed digests of the number with each block hidden, never the digits)
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
@@ -74,13 +76,14 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else", "mobile vs landline", "same landline"),
+    "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
+PHONE_SLIP = 5  # all but one block of digits the same: a digit mistyped or two swapped
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
@@ -224,6 +227,9 @@ def _phone_level(x: Features, y: Features) -> int:
         return 0
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
+    pa, pb = x.record.phone_parts, y.record.phone_parts
+    if pa and pb and any(p == q for p, q in zip(pa.split("."), pb.split("."), strict=False)):
+        return PHONE_SLIP
     kinds = {x.record.phone_kind, y.record.phone_kind}
     return 3 if kinds == {"mobile", "landline"} else 2
 

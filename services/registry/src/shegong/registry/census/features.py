@@ -50,6 +50,9 @@ class CensusRecord:
     # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
     id_parts: str | None = None
     phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
+    # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
+    # a number with one digit mistyped shares one of them with the right one.
+    phone_parts: str | None = None
 
 
 def phone_kind(masked: str | None) -> str | None:

@@ -82,7 +82,8 @@ log = logging.getLogger("shegong.registry.census")
 
 # Not its own link events.
 _CONSUMED = frozenset({"worker", "census-decision", "census-training", "expert", "ladder"})
-_ROW_FIELDS = ("name", "phone_hash", "phone_masked", "organization", "org_type", "post", "hired_on")
+_ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
+_ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
 
 
 class CensusProjection(Projection):
@@ -390,7 +391,8 @@ class CensusProjection(Projection):
         self._version, self._high_water = version, high_water
 
 
-_LINKAGE_COLUMNS = ("name", "organization", "county", "township", "community", "phone_hash")
+_LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
+_LINKAGE_COLUMNS += ("phone_hash", "phone_parts")
 
 
 async def _learn(linker: Linker) -> list[Decision]:

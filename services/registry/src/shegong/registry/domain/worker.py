@@ -31,6 +31,7 @@ PROFILE_FIELDS = (
     "name",
     "phone_hash",
     "phone_masked",
+    "phone_parts",
     "organization",
     "org_type",
     "post",
@@ -71,6 +72,7 @@ class Worker(Aggregate):
         changed = {k: v for k, v in changes.items() if self.profile.get(k) != v}
         if "phone_hash" not in changed:
             changed.pop("phone_masked", None)
+            changed.pop("phone_parts", None)
         if not changed:
             return False
         hired_on = changed.get("hired_on")

@@ -109,7 +109,8 @@ class WorkersProjection(Projection):
             return
         if isinstance(event, WorkerRegistered):
             row = event.model_dump(
-                mode="python", exclude={"type", "region", "phone_hash", "id_number_parts"}
+                mode="python",
+                exclude={"type", "region", "phone_hash", "id_number_parts", "phone_parts"},
             )
             row.update(event.region.model_dump())
             self._rows.add(
@@ -129,7 +130,7 @@ class WorkersProjection(Projection):
                 if name == "region":
                     if event.region is not None:
                         values.update(event.region.model_dump())
-                elif name != "phone_hash":
+                elif name not in ("phone_hash", "phone_parts"):
                     values[name] = getattr(event, name)
         elif isinstance(event, WorkerLeft):
             values["left_on"] = event.left_on

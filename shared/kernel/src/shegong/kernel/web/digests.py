@@ -8,10 +8,10 @@ digests of other people readable too, a department rebuilt a full number by comp
 an ID number is one of ~45 candidates once its mask, birth date, sex and county are known
 (a 45-row roster found 陈建国's), a resident's phone one of 10,000 behind ``138****5678``
 (one roster of candidate phones found it against the ``resident_phone_hash`` of their
-order). So the digests — any field named ``*_hash``, and ``id_number_parts`` — are shown
-only to the roles that link with them: ``service`` (the other services reading the feeds)
-and ``admin`` (who may see the raw values anyway). Everyone else gets ``null`` in their
-place, on the feed and in every answer that carried them.
+order). So the digests — any field named ``*_hash``, ``id_number_parts`` and
+``phone_parts`` — are shown only to the roles that link with them: ``service`` (the other
+services reading the feeds) and ``admin`` (who may see the raw values anyway). Everyone
+else gets ``null`` in their place, on the feed and in every answer that carried them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DIGEST_ROLES = frozenset({"admin", "service"})
 
 
 def is_digest(field: str) -> bool:
-    return field.endswith("_hash") or field == "id_number_parts"
+    return field.endswith("_hash") or field in ("id_number_parts", "phone_parts")
 
 
 def sees_digests(principal: Principal | None) -> bool:
