@@ -297,7 +297,7 @@ async def test_kept_rows_problems_reach_the_quality_report(city) -> None:
     c = city.client
     bad_id = LI_TYPO
     rows = [
-        person_row(记录编号="Q1", 姓名="周杰", 岗位类别="社工大师", 入职日期="2021-02-30"),
+        person_row(记录编号="Q1", 姓名="周杰", 岗位类别="A-12", 入职日期="2021-02-30"),
         person_row(记录编号="Q2", 姓名="吴敏", 身份证号=bad_id),
         person_row(记录编号="Q3", 姓名="郑和", 证书等级="社会工作师"),  # no 取证日期
         person_row(记录编号="Q4", 姓名="孙悟"),  # nothing wrong

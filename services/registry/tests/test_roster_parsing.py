@@ -423,7 +423,7 @@ REJECTIONS: list[tuple[list[str], list[object], str, list[str]]] = [
 # warning naming the field (and the row, in the import report).
 LEFT_OUT: list[tuple[list[str], list[object], str, list[str]]] = [
     (["姓名", "性别"], ["张三", "男女"], "gender", ["male (男)", "female (女)"]),
-    (["姓名", "岗位类别"], ["张三", "社工"], "post", ["social_work_post (社会工作岗位)"]),
+    (["姓名", "岗位类别"], ["张三", "A-12"], "post", ["social_work_post (社会工作岗位)"]),
     (["姓名", "单位类型"], ["张三", "公司"], "org_type", ["social_work_station (社工站)"]),
     (["姓名", "证书等级", "取证日期"], ["张三", "特级", "2024-01-01"], "cert_level", ["senior"]),
     (["姓名", "入职日期"], ["张三", "2024-02-30"], "hired_on", ["calendar"]),
@@ -1070,3 +1070,21 @@ def test_a_place_written_in_one_column_gives_the_rows_region() -> None:
     # the roster's own columns win
     row = one_row(["姓名", "社区", "区域"], ["王五", "西街社区", "涪城区城郊街道东街社区"])
     assert row.region == Region(community="西街社区")
+
+
+@pytest.mark.parametrize(
+    ("written", "post"),
+    [
+        ("社会工作岗位", Post.SOCIAL_WORK_POST),
+        ("专职社工", Post.SOCIAL_WORK_POST),
+        ("社会工作者", Post.SOCIAL_WORK_POST),
+        ("社工站站长", Post.SOCIAL_WORK_POST),
+        ("社区专职工作者", Post.COMMUNITY_WORKER),
+        ("网格员", Post.COMMUNITY_WORKER),
+        ("主任", Post.OTHER),
+        ("项目主管", Post.OTHER),
+    ],
+)
+def test_a_post_described_rather_than_named_by_its_category(written: str, post: Post) -> None:
+    row = one_row(["姓名", "岗位"], ["张三", written])
+    assert row.post is post and row.warnings == ()

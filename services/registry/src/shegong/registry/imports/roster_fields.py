@@ -184,6 +184,29 @@ def _enum(field_name: str, cell: Cell) -> Labelled | None:
     return ENUMS[field_name](cell)
 
 
+# A post as rosters describe it rather than by its category: a social worker's
+# (专职社工, 社会工作者, 社工站站长), a community worker's (社区专职工作者, 网格员), or a job
+# title the categories do not name (主任, 项目主管): other.
+_SOCIAL_WORK_POST = re.compile(r"社工|社会工作(?!部|局|委|处|科)")
+_COMMUNITY_WORKER = re.compile(r"社区工作者|社区专职|社区专干|网格员|网格长")
+# …but a clerk's "don't know" is no job title: it is reported, as a wrong value is.
+_NO_ANSWER = re.compile(r".*(?:不知道|不详|未知|待定|暂无|不清楚|没有).*|[?？]+")
+
+
+def _post(field_name: str, cell: Cell) -> Labelled | None:
+    try:
+        return ENUMS[field_name](cell)
+    except CellError:
+        text = cell_text(cell) or ""
+        if _SOCIAL_WORK_POST.search(text):
+            return Post.SOCIAL_WORK_POST
+        if _COMMUNITY_WORKER.search(text):
+            return Post.COMMUNITY_WORKER
+        if len(text) <= 20 and not _NO_ANSWER.fullmatch(text) and text.isalpha():
+            return Post.OTHER
+        raise
+
+
 def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
     """A certificate as 人社's lists name it: 社会工作者职业水平证书（初级）, 中级社会工作师 …"""
     try:
@@ -291,6 +314,7 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 )
 CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
+CONVERT["post"] = _post
 
 
 _NO_REGION = Region()
