@@ -267,6 +267,31 @@ def test_a_two_line_header_is_read_by_its_second_line_under_a_merged_heading() -
     assert number == 4 and sheet.cell(cells, "phone") == "13812345678"
 
 
+def test_a_two_line_header_whose_cells_are_merged_down_over_both_lines() -> None:
+    """序号, 姓名, 身份证号 merged over both header lines (read as written on each), 联系方式
+    over 手机 and 座机: the second line is the header's, not a row; the title above it
+    is kept as the sheet's title."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["2024年名册", None, None, None, None],
+        ["序号", "姓名", "身份证号", "联系方式", None],
+        [None, None, None, "手机", "座机"],
+        [1, "张三", "x", "13812345678", "0873-1234567"],
+    ):
+        sheet.append(row)
+    for cells in ("A1:E1", "A2:A3", "B2:B3", "C2:C3", "D2:E2"):
+        sheet.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    read = read_headed(out.getvalue(), "r.xlsx", LOOSE_FIELDS | FIELDS, marker="name")
+    assert read.written["phone"] == "手机"
+    ((number, cells),) = list(read.rows)
+    assert number == 4 and read.cell(cells, "name") == "张三"
+    assert read.part is not None and read.part.title == ("2024年名册",)
+
+
 def test_a_first_data_row_without_a_name_is_not_taken_for_a_header_line() -> None:
     text = "姓名,手机\n,13812345678\n张三,13912345678\n"
     sheet = read_headed(text.encode(), "r.csv", LOOSE_FIELDS, marker="name")

@@ -4,7 +4,8 @@ Read with the kernel's spreadsheet layer (:mod:`shegong.kernel.data.sheets`): co
 found by their Chinese (or English) heading in the first rows, so a title line above the
 heading does no harm; dates and times are read as by every importer. Every row comes
 back with the number the clerk sees in the spreadsheet; a cell that cannot be read
-rejects that row only.
+rejects that row only. A line that is no person (合计, 制表人：…, a 第二期 heading) is
+rejected as such, never passed over in silence.
 """
 
 from __future__ import annotations
@@ -13,17 +14,21 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
+    TabularFileError,
     cell_text,
+    id_number_cell,
     parse_date,
     parse_moment,
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.cells import MASKED_ID, NUMBER_ID
 from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
@@ -32,18 +37,24 @@ from shegong.kernel.data.sheets.vocabulary import (
     MOBILE_HEADERS,
     NAME_HEADERS,
     NAME_SUFFIX,
+    NOT_A_NAME,
     certificate_level,
 )
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
 # The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
-# name's last resort), then each sheet's own.
-_PERSON = {"name": NAME_HEADERS, "id_number": ID_NUMBER_HEADERS}
+# name's last resort), a trainee's or candidate's own words, then each sheet's own.
+_PERSON = {
+    "name": (*NAME_HEADERS, "学员", "考生", "参训人员", "参训学员", "培训人员", "报名人员"),
+    "id_number": ID_NUMBER_HEADERS,
+    "phone": MOBILE_HEADERS,
+}
 SIGNIN_COLUMNS = {
     **_PERSON,
-    "phone": MOBILE_HEADERS,
-    "signed_at": ("签到时间", "签到", "时间", "签到日期", "到场时间", "signed_at"),
+    "signed_at": ("签到时间", "签到", "时间", "到场时间", "signed_at"),
+    # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
+    "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
 }
 
 EXAM_COLUMNS = {
@@ -78,8 +89,11 @@ EXAM_COLUMNS = {
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
 
-YES = {"是", "通过", "合格", "已通过", "yes", "y", "true", "1", "pass", "passed", "√"}
-NO = {"否", "未通过", "不通过", "不合格", "no", "n", "false", "0", "fail", "failed", "×"}
+YES = {"是", "通过", "合格", "已通过", "及格", "yes", "y", "true", "1", "pass", "passed", "√"}
+NO = {"否", "未通过", "不通过", "不合格", "不及格", "no", "n", "false", "0", "fail", "failed", "×"}
+# did not sit the exam (缺考, 弃考) or was disqualified (违纪): a result, and no pass
+NO |= {"缺考", "缺席", "弃考", "未参考", "未参加", "违纪", "absent"}
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @dataclass
@@ -106,6 +120,7 @@ class SheetRow:
     row: int
     values: dict[str, Cell] = field(default_factory=dict)
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+    title: tuple[str, ...] = ()  # the lines above its sheet's header
 
     @property
     def at(self) -> dict[str, str | int]:
@@ -116,6 +131,32 @@ class SheetRow:
     def place(self) -> str:
         """The row as a message names it: "row 3", or "row 3 of sheet 大祥区"."""
         return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """(ID number, phone) to find the person by. An ID number Excel kept as a number
+        (its last digits lost) or masked says nothing: the phone does, else the row is
+        refused saying so; a line without either that is no person says that."""
+        id_number, phone = None, self.text("phone")
+        cell = self.values.get("id_number")
+        parsed, raw, problem = id_number_cell(cell)
+        if self.not_a_person() and not (_number_like(raw) or _number_like(phone) or parsed):
+            raise RowProblem(
+                "name",
+                "not a person's row (a total, a heading or a note line?)",
+                "不是人员行（是合计、小标题或备注行吗？）",
+            )
+        if parsed is not None:
+            id_number = parsed.number
+        elif problem in (NUMBER_ID, MASKED_ID):
+            if not phone:
+                raise RowProblem.of("id_number", cell, CellError(*problem))
+        else:
+            id_number = raw  # refused by the lookup, saying why
+        return id_number, phone
+
+    def not_a_person(self) -> bool:
+        name = self.text("name")
+        return name is None or NOT_A_NAME.fullmatch(re.sub(r"\s+", "", name)) is not None
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -128,6 +169,11 @@ class SheetRow:
         return text
 
 
+def _number_like(text: str | None) -> bool:
+    """Whether a cell could be an ID number or a phone: at least 7 digits."""
+    return sum(ch.isdigit() for ch in text or "") >= 7
+
+
 def read_sheet(
     data: bytes,
     filename: str,
@@ -138,7 +184,7 @@ def read_sheet(
     """The sheets' data rows; a sheet's header row is the first with ``required[0]``'s
     column (every sheet of a workbook that has one is read, :mod:`~shegong.kernel.data.sheets`).
     A file without the required columns (or ``one_of`` them) is refused as a whole
-    (``TabularFileError``) before any row is read."""
+    (``TabularFileError``) before any row is read. Each row carries its sheet's title."""
     sheet = read_headed(
         data,
         filename,
@@ -155,9 +201,71 @@ def read_sheet(
             number,
             {name: cells[i] if i < len(cells) else None for name, i in index.items()},
             sheet.row_sheet,
+            sheet.part.title if sheet.part is not None else (),
         )
         for number, cells in sheet.rows
     )
+
+
+def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
+    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
+    是否通过 by a certificate's number or date (a certificate issuance list); a file with
+    neither is refused as a whole, naming the column."""
+    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number", "level"])
+    first = next(rows, None)
+    if first is None:
+        return iter(())
+    missing = []
+    if "exam_year" not in first.values and not title_year(first.title):
+        missing.append(("exam_year", "考试年度"))
+    if not {"passed", "certificate_no", "certified_on"} & first.values.keys():
+        missing.append(("passed", "是否通过"))
+    if missing:
+        raise TabularFileError(
+            f"{filename}: missing column(s) {', '.join(f'{m} ({zh})' for m, zh in missing)}",
+            f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
+        )
+    return chain([first], rows)
+
+
+def title_year(title: Sequence[str]) -> int | None:
+    """The year a sheet's title names (2024年度全国社会工作者职业水平考试…)."""
+    for line in title:
+        if match := _TITLE_YEAR.search(line):
+            return int(match.group(1))
+    return None
+
+
+def exam_year(row: SheetRow) -> int:
+    """The row's 考试年度, else the year its sheet's title names."""
+    text = row.text("exam_year")
+    if text is None and (year := title_year(row.title)) is not None:
+        return year
+    return parse_year(text)
+
+
+def exam_passed(row: SheetRow) -> bool:
+    """是否通过 as written; left blank (or no such column) on a list of certificates, a
+    certificate's number or date says the exam was passed."""
+    text = row.text("passed")
+    if text is None and (row.text("certificate_no") or row.text("certified_on")):
+        return True
+    if text is None:
+        raise RowProblem(
+            "passed",
+            "passed: no 是否通过 and no certificate number or date: the result is unknown",
+            "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
+        )
+    return parse_passed(text)
+
+
+def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
+    """The day of a sign-in: its own 签到日期 column's, else the session's."""
+    cell = row.values.get("signed_on")
+    try:
+        return parse_date(cell) or held_on
+    except CellError as err:
+        raise RowProblem.of("signed_on", cell, err) from None
 
 
 # A 签到 column often holds a mark, not a time: present (√, 已签到) is the day's start, as
