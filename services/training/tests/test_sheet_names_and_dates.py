@@ -397,3 +397,75 @@ async def test_a_certificate_issuance_list_without_a_pass_column(training: Node)
     await training.sync_own()
     exams = await training.ok("GET", "/exams", params={"year": 2024})
     assert [(e["worker_id"], e["passed"]) for e in exams["items"]] == [(ids["liu"], True)]
+
+
+async def test_morning_and_afternoon_sign_in_columns_and_spoken_marks(training: Node) -> None:
+    """上午签到 | 下午签到: the morning's time, else the afternoon's; 已签 is present,
+    请假 in the morning is no attendance, said so."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,姓名,身份证号,上午签到,下午签到\n"
+            f"1,刘丽华,{LIU},8:40,14:00\n"
+            f"2,钱七,{QIAN},,14:05\n"
+            f"3,阿依古丽·买买提,{AYGUL},已签,已签\n"
+            f"4,张伟,{ZHANG},请假,请假\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 3
+    (absent,) = report["rejected"]
+    assert (absent["row"], absent["field"]) == (5, "signed_at") and "请假" in absent["reason_zh"]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 8, 40, tzinfo=CHINA),
+        ids["qian"]: datetime(2025, 3, 1, 14, 5, tzinfo=CHINA),
+        ids["aygul"]: datetime(2025, 3, 1, 0, 0, tzinfo=CHINA),
+    }
+
+
+async def test_an_exam_list_per_level_named_by_its_sheets_and_titles(training: Node) -> None:
+    """人社 publishes a list per level: the level in the sheet's name and title, no 级别
+    column; a masked ID number (as published) finds the person by the phone beside it,
+    and without a phone the row says why it cannot."""
+    ids = await register(training)
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "助理社会工作师"
+    first.append(["2024年度助理社会工作师职业水平考试合格人员名单"])
+    first.append(["序号", "姓名", "身份证号", "联系电话"])
+    first.append([1, "刘丽华", LIU, None])
+    first.append([2, "张伟", ZHANG[:6] + "********" + ZHANG[14:], "13809312001"])
+    second = book.create_sheet("社会工作师")
+    second.append(["2024年度社会工作师职业水平考试合格人员名单"])
+    second.append(["序号", "姓名", "身份证号", "联系电话"])
+    second.append([1, "钱七", QIAN, None])
+    second.append([2, "阿依古丽·买买提", AYGUL[:6] + "********" + AYGUL[14:], None])
+    data = io.BytesIO()
+    book.save(data)
+    report = await post(training, "/imports/exam-results", "合格名单.xlsx", data.getvalue())
+    assert report["recorded"] == 3
+    (bad,) = report["rejected"]
+    assert (bad["sheet"], bad["row"], bad["field"]) == ("社会工作师", 4, "id_number")
+    assert "masked" in bad["reason"] and "隐去" in bad["reason_zh"]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    got = {e["worker_id"]: (e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {
+        ids["liu"]: ("assistant", True),
+        ids["zhang"]: ("assistant", True),
+        ids["qian"]: ("intermediate", True),
+    }
+
+
+async def test_an_exam_list_whose_title_names_no_single_level_is_refused(training: Node) -> None:
+    await register(training)
+    title = "2024年度助理社会工作师、社会工作师考试合格人员名单"
+    sheet = f"{title}\n姓名,身份证号,是否通过\n刘丽华,{LIU},是\n".encode()
+    resp = await training.client.post("/imports/exam-results", files={"file": ("名单.csv", sheet)})
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert "level" in error["message"] and "级别" in error["message_zh"]

@@ -25,10 +25,10 @@ from shegong.training.imports.sheets import (
     SIGNIN_COLUMNS,
     RowProblem,
     SheetRow,
+    exam_level,
     exam_passed,
     exam_year,
     parse_day,
-    parse_level,
     parse_signed_at,
     read_exam_sheet,
     read_sheet,
@@ -143,7 +143,7 @@ class SheetImporter:
                         tx.conn, self.hasher, name, id_number, phone, own, own
                     )
                     year = exam_year(row)
-                    level = parse_level(row.text("level"))
+                    level = exam_level(row)
                     passed = exam_passed(row)
                     certified_on = parse_day(row.values.get("certified_on"))
                     if passed and certified_on and certified_on > date.today():

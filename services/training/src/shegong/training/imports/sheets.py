@@ -52,7 +52,20 @@ _PERSON = {
 }
 SIGNIN_COLUMNS = {
     **_PERSON,
-    "signed_at": ("签到时间", "签到", "时间", "到场时间", "signed_at"),
+    # a day in two halves: the morning's sign-in, else the afternoon's (coalesced)
+    "signed_at": (
+        "签到时间",
+        "签到",
+        "时间",
+        "到场时间",
+        "上午签到",
+        "上午签到时间",
+        "签到(上午)",
+        "下午签到",
+        "下午签到时间",
+        "签到(下午)",
+        "signed_at",
+    ),
     # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
     "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
 }
@@ -192,33 +205,37 @@ def read_sheet(
         marker=required[0],
         required=required,
         one_of=one_of,
-        duplicates="first",
+        duplicates="coalesce",
         suffixes={"name": (NAME_SUFFIX,)},
     )
-    index = sheet.columns
-    return (
-        SheetRow(
+    index, width = sheet.columns, sheet.width
+    for number, cells in sheet.rows:
+        row = sheet.coalesced([*cells, *[None] * (width - len(cells))])
+        part = sheet.part
+        yield SheetRow(
             number,
-            {name: cells[i] if i < len(cells) else None for name, i in index.items()},
+            {name: row[i] for name, i in index.items()},
             sheet.row_sheet,
-            sheet.part.title if sheet.part is not None else (),
+            # the lines above the header, and the sheet's name (a list per level: 初级)
+            (*part.title, *([part.name] if part.name else [])) if part is not None else (),
         )
-        for number, cells in sheet.rows
-    )
 
 
 def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
     """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
     是否通过 by a certificate's number or date (a certificate issuance list); a file with
     neither is refused as a whole, naming the column."""
-    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number", "level"])
+    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
     first = next(rows, None)
     if first is None:
         return iter(())
     missing = []
+    if "level" not in first.values and not title_level(first.title):
+        missing.append(("level", "级别"))
     if "exam_year" not in first.values and not title_year(first.title):
         missing.append(("exam_year", "考试年度"))
-    if not {"passed", "certificate_no", "certified_on"} & first.values.keys():
+    passed_columns = {"passed", "certificate_no", "certified_on"} & first.values.keys()
+    if not passed_columns and not title_says_passed(first.title):
         missing.append(("passed", "是否通过"))
     if missing:
         raise TabularFileError(
@@ -236,6 +253,26 @@ def title_year(title: Sequence[str]) -> int | None:
     return None
 
 
+_LEVEL_NAMED = re.compile(
+    "高级社会工作师|高级社工师|助理社会工作师|助理社工师|初级|中级|高级|社会工作师|社工师"
+)
+
+
+def title_level(title: Sequence[str]) -> str | None:
+    """The one level a sheet's title or name names (2024年度助理社会工作师…名单, a sheet
+    named 中级); ``None`` when it names none, or more than one."""
+    named = {certificate_level(m.group()) for line in title for m in _LEVEL_NAMED.finditer(line)}
+    return named.pop() if len(named) == 1 else None
+
+
+def exam_level(row: SheetRow) -> str:
+    """The row's 级别, else the one its sheet's title or name says."""
+    text = row.text("level")
+    if text is None and (level := title_level(row.title)) is not None:
+        return level
+    return parse_level(text)
+
+
 def exam_year(row: SheetRow) -> int:
     """The row's 考试年度, else the year its sheet's title names."""
     text = row.text("exam_year")
@@ -244,11 +281,22 @@ def exam_year(row: SheetRow) -> int:
     return parse_year(text)
 
 
+# a list of those who passed (合格人员名单, 通过人员名单, 取证人员名册), not of results
+_PASSED_LIST = re.compile(r"(?<!不)(?:合格|通过|取证|获证)(?:人员)?(?:名单|名册|公示|情况表)")
+
+
+def title_says_passed(title: Sequence[str]) -> bool:
+    return any(_PASSED_LIST.search(line) for line in title)
+
+
 def exam_passed(row: SheetRow) -> bool:
     """是否通过 as written; left blank (or no such column) on a list of certificates, a
-    certificate's number or date says the exam was passed."""
+    certificate's number or date says the exam was passed, and on a list of those who
+    passed (2024年度…合格人员名单) the title does."""
     text = row.text("passed")
     if text is None and (row.text("certificate_no") or row.text("certified_on")):
+        return True
+    if text is None and "passed" not in row.values and title_says_passed(row.title):
         return True
     if text is None:
         raise RowProblem(
@@ -271,7 +319,9 @@ def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
 # A 签到 column often holds a mark, not a time: present (√, 已签到) is the day's start, as
 # a blank is; absent (缺席, 请假) is no attendance, said as such.
 PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
+PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
+ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
