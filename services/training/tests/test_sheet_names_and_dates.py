@@ -469,3 +469,89 @@ async def test_an_exam_list_whose_title_names_no_single_level_is_refused(trainin
     assert resp.status_code == 422, resp.text
     error = resp.json()["error"]
     assert "level" in error["message"] and "级别" in error["message_zh"]
+
+
+async def test_a_questionnaire_export_signs_in_at_its_submission_time(training: Node) -> None:
+    """A QR-code sign-in (问卷星): the questions head the columns, the submission time
+    (提交答卷时间) is the sign-in's."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,提交答卷时间,所用时间,来源,1、您的姓名：,2、身份证号码：,3、联系电话：\n"
+            f"1,2025/03/01 09:34:26,41秒,微信,刘丽华,{LIU},\n"
+            "2,2025/03/01 09:01:27,82秒,微信,张伟,,13809312001\n"
+        ).encode("utf-8-sig"),
+    )
+    assert (report["recorded"], report["rejected"]) == (2, [])
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 9, 34, 26, tzinfo=CHINA),
+        ids["zhang"]: datetime(2025, 3, 1, 9, 1, 27, tzinfo=CHINA),
+    }
+
+
+async def test_a_printed_sheet_of_two_people_a_line_reads_both_halves(training: Node) -> None:
+    """序号 姓名 身份证号 签到 | 序号 姓名 身份证号 签到: the right half's person is
+    signed in (or rejected) as the left's, never left out."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,姓名,身份证号,签到,序号,姓名,身份证号,签到\n"
+            f"1,刘丽华,{LIU},√,3,钱七,{QIAN},8:50\n"
+            f"2,阿依古丽·买买提,{AYGUL},√,4,王五,{rid('19700101', '321')},√\n"
+            f"5,张伟,{ZHANG},9:00,,,,\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 4
+    (stranger,) = report["rejected"]
+    assert (stranger["row"], stranger["name"]) == (3, "王五")
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed[ids["qian"]] == datetime(2025, 3, 1, 8, 50, tzinfo=CHINA)
+    assert set(signed) == {ids["liu"], ids["qian"], ids["aygul"], ids["zhang"]}
+
+
+async def test_a_certificate_dated_by_its_month(training: Node) -> None:
+    """取证时间 2024年12月 or 2024.06: the first of that month."""
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["姓名", "身份证号", "考试年度", "级别", "是否通过", "取证时间"],
+        ["刘丽华", LIU, "2024年度", "初级", "通过", "2024年12月"],
+        ["钱七", QIAN, 2024, "中级", "通过", "2024.06"],
+        ["张伟", ZHANG, 2024, "中级", "通过", "2024年13月"],
+    )
+    assert report["recorded"] == 2
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (4, "certified_on")
+    await training.sync_own()
+    person = await training.ok("GET", f"/workforce/{ids['liu']}")
+    assert person is not None
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["qian"]}
+
+
+async def test_a_mistyped_phone_beside_a_good_id_number_takes_nothing_down(training: Node) -> None:
+    """The ID number says who the row is: a phone with a digit missing, or two phones in
+    one cell, beside it is no reason to refuse the row; alone, it is, naming the phone."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "姓名,身份证号,联系电话,签到时间\n"
+            f"刘丽华,{LIU},1380931200,08:55\n"
+            f"钱七,{QIAN},13809312002/13809312003,09:00\n"
+            "张伟,,1380931200,09:05\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 2
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (4, "phone")
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    assert {a["worker_id"] for a in detail["attendance"]} == {ids["liu"], ids["qian"]}

@@ -211,6 +211,15 @@ def test_the_header_row_is_found_below_a_title_in_any_encoding(encoding: str) ->
     assert number == 4 and parse_date(sheet.cell(cells, "hired_on")) == MARCH_1
 
 
+def test_a_questionnaire_export_is_headed_by_its_numbered_questions() -> None:
+    """问卷星 / 腾讯问卷 exports head each column with the question: "1、您的姓名：",
+    "2. 身份证号码", "Q3 手机号码"; the number and the 您的 asked are not the header."""
+    text = "序号,提交答卷时间,1、您的姓名：,2. 身份证号码,Q3 入职日期,4、所在单位：\n"
+    text += "1,2024/08/16 09:34:26,张三,x,2024.3.1,东关社区\n"
+    sheet = read_headed(text.encode("utf-8-sig"), "r.csv", FIELDS, marker="name")
+    assert sheet.columns == {"name": 2, "id_number": 3, "hired_on": 4}
+
+
 LOOSE_FIELDS = {
     "name": ("姓名",),
     "phone": ("手机号码", "联系电话", "电话", "手机"),

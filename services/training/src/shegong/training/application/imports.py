@@ -21,16 +21,18 @@ from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.people import resolve_person
 from shegong.training.domain.records import ExamResult, exam_id
-from shegong.training.imports.sheets import (
-    SIGNIN_COLUMNS,
-    RowProblem,
-    SheetRow,
+from shegong.training.imports.exam_rows import (
     exam_level,
     exam_passed,
     exam_year,
     parse_day,
-    parse_signed_at,
     read_exam_sheet,
+)
+from shegong.training.imports.sheets import (
+    SIGNIN_COLUMNS,
+    RowProblem,
+    SheetRow,
+    parse_signed_at,
     read_sheet,
     sign_in_day,
 )

@@ -14,13 +14,12 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from zoneinfo import ZoneInfo
 
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
-    TabularFileError,
+    HeadedSheet,
     cell_text,
     id_number_cell,
     parse_date,
@@ -38,7 +37,6 @@ from shegong.kernel.data.sheets.vocabulary import (
     NAME_HEADERS,
     NAME_SUFFIX,
     NOT_A_NAME,
-    certificate_level,
 )
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -64,6 +62,13 @@ SIGNIN_COLUMNS = {
         "下午签到",
         "下午签到时间",
         "签到(下午)",
+        # a QR-code sign-in's form (问卷星, 腾讯问卷) or a punch-in app
+        "提交答卷时间",
+        "提交时间",
+        "答题时间",
+        "填写时间",
+        "扫码时间",
+        "打卡时间",
         "signed_at",
     ),
     # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
@@ -101,12 +106,6 @@ EXAM_COLUMNS = {
 }
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
-
-YES = {"是", "通过", "合格", "已通过", "及格", "yes", "y", "true", "1", "pass", "passed", "√"}
-NO = {"否", "未通过", "不通过", "不合格", "不及格", "no", "n", "false", "0", "fail", "failed", "×"}
-# did not sit the exam (缺考, 弃考) or was disqualified (违纪): a result, and no pass
-NO |= {"缺考", "缺席", "弃考", "未参考", "未参加", "违纪", "absent"}
-_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @dataclass
@@ -208,103 +207,45 @@ def read_sheet(
         duplicates="coalesce",
         suffixes={"name": (NAME_SUFFIX,)},
     )
-    index, width = sheet.columns, sheet.width
+    return _rows(sheet)
+
+
+def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
+    blocks = _blocks(sheet)
     for number, cells in sheet.rows:
-        row = sheet.coalesced([*cells, *[None] * (width - len(cells))])
+        row = [*cells, *[None] * (sheet.width - len(cells))]
+        if len(blocks) == 1:
+            row = sheet.coalesced(row)
         part = sheet.part
-        yield SheetRow(
-            number,
-            {name: row[i] for name, i in index.items()},
-            sheet.row_sheet,
-            # the lines above the header, and the sheet's name (a list per level: 初级)
-            (*part.title, *([part.name] if part.name else [])) if part is not None else (),
-        )
+        for block in blocks:
+            values = {name: row[i] for name, i in block.items()}
+            if len(blocks) > 1 and all(_empty(v) for v in values.values()):
+                continue  # an empty half of a line
+            yield SheetRow(
+                number,
+                values,
+                sheet.row_sheet,
+                # the lines above the header, and the sheet's name (a list per level: 初级)
+                (*part.title, *([part.name] if part.name else [])) if part is not None else (),
+            )
 
 
-def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
-    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
-    是否通过 by a certificate's number or date (a certificate issuance list); a file with
-    neither is refused as a whole, naming the column."""
-    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
-    first = next(rows, None)
-    if first is None:
-        return iter(())
-    missing = []
-    if "level" not in first.values and not title_level(first.title):
-        missing.append(("level", "级别"))
-    if "exam_year" not in first.values and not title_year(first.title):
-        missing.append(("exam_year", "考试年度"))
-    passed_columns = {"passed", "certificate_no", "certified_on"} & first.values.keys()
-    if not passed_columns and not title_says_passed(first.title):
-        missing.append(("passed", "是否通过"))
-    if missing:
-        raise TabularFileError(
-            f"{filename}: missing column(s) {', '.join(f'{m} ({zh})' for m, zh in missing)}",
-            f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
-        )
-    return chain([first], rows)
+def _blocks(sheet: HeadedSheet) -> list[dict[str, int]]:
+    """The people a line holds, as columns: one, or — a printed sheet of two (or three)
+    people a line, 姓名 身份证号 签到 | 姓名 身份证号 签到 — one per repeated block, when
+    the name and another field repeat as often."""
+    more = len(sheet.alternates.get("name", ()))
+    repeated = [f for f, others in sheet.alternates.items() if f != "name" and len(others) == more]
+    if not more or not repeated:
+        return [dict(sheet.columns)]
+    return [dict(sheet.columns)] + [
+        {f: others[b] for f, others in sheet.alternates.items() if len(others) == more}
+        for b in range(more)
+    ]
 
 
-def title_year(title: Sequence[str]) -> int | None:
-    """The year a sheet's title names (2024年度全国社会工作者职业水平考试…)."""
-    for line in title:
-        if match := _TITLE_YEAR.search(line):
-            return int(match.group(1))
-    return None
-
-
-_LEVEL_NAMED = re.compile(
-    "高级社会工作师|高级社工师|助理社会工作师|助理社工师|初级|中级|高级|社会工作师|社工师"
-)
-
-
-def title_level(title: Sequence[str]) -> str | None:
-    """The one level a sheet's title or name names (2024年度助理社会工作师…名单, a sheet
-    named 中级); ``None`` when it names none, or more than one."""
-    named = {certificate_level(m.group()) for line in title for m in _LEVEL_NAMED.finditer(line)}
-    return named.pop() if len(named) == 1 else None
-
-
-def exam_level(row: SheetRow) -> str:
-    """The row's 级别, else the one its sheet's title or name says."""
-    text = row.text("level")
-    if text is None and (level := title_level(row.title)) is not None:
-        return level
-    return parse_level(text)
-
-
-def exam_year(row: SheetRow) -> int:
-    """The row's 考试年度, else the year its sheet's title names."""
-    text = row.text("exam_year")
-    if text is None and (year := title_year(row.title)) is not None:
-        return year
-    return parse_year(text)
-
-
-# a list of those who passed (合格人员名单, 通过人员名单, 取证人员名册), not of results
-_PASSED_LIST = re.compile(r"(?<!不)(?:合格|通过|取证|获证)(?:人员)?(?:名单|名册|公示|情况表)")
-
-
-def title_says_passed(title: Sequence[str]) -> bool:
-    return any(_PASSED_LIST.search(line) for line in title)
-
-
-def exam_passed(row: SheetRow) -> bool:
-    """是否通过 as written; left blank (or no such column) on a list of certificates, a
-    certificate's number or date says the exam was passed, and on a list of those who
-    passed (2024年度…合格人员名单) the title does."""
-    text = row.text("passed")
-    if text is None and (row.text("certificate_no") or row.text("certified_on")):
-        return True
-    if text is None and "passed" not in row.values and title_says_passed(row.title):
-        return True
-    if text is None:
-        raise RowProblem(
-            "passed",
-            "passed: no 是否通过 and no certificate number or date: the result is unknown",
-            "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
-        )
-    return parse_passed(text)
+def _empty(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
 def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
@@ -345,42 +286,3 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     if moment is None:
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
-
-
-def parse_level(text: str | None) -> str:
-    level = certificate_level(text)
-    if level is None:
-        raise RowProblem(
-            "level",
-            f"level {text!r} is not assistant / intermediate / senior",
-            f"级别“{text or ''}”应为 助理社会工作师 / 社会工作师 / 高级社会工作师",
-        )
-    return level
-
-
-def parse_passed(text: str | None) -> bool:
-    value = (text or "").strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise RowProblem(
-        "passed", f"passed {text!r} is not yes/no", f"是否通过“{text or ''}”应为 是 / 否"
-    )
-
-
-def parse_year(text: str | None) -> int:
-    match = re.fullmatch(r"(\d{4})(年|年度)?", (text or "").strip())
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise RowProblem(
-            "exam_year", f"exam year {text!r} is not a year", f"考试年度“{text or ''}”不是年份"
-        )
-    return int(match.group(1))
-
-
-def parse_day(cell: Cell) -> dt.date | None:
-    """取证日期: the kernel's one reading of dates; ``None`` for blank."""
-    try:
-        return parse_date(cell)
-    except CellError as err:
-        raise RowProblem.of("certified_on", cell, err) from None
