@@ -555,3 +555,18 @@ async def test_a_mistyped_phone_beside_a_good_id_number_takes_nothing_down(train
     await training.sync_own()
     detail = await training.ok("GET", f"/sessions/{sid}")
     assert {a["worker_id"] for a in detail["attendance"]} == {ids["liu"], ids["qian"]}
+
+
+async def test_a_second_name_column_is_never_dropped(training: Node) -> None:
+    """姓名 签名 | 姓名 签名 with nothing else repeated: the right half's person is in the
+    report (here rejected: no ID number or phone), never dropped; 姓名 and 学员姓名 holding
+    one person are one row."""
+    await register(training)
+    sheet = "序号,姓名,手机,签名,序号,姓名,签名\n1,张伟,13809312001,张伟,2,钱七,钱七\n"
+    _, report = await signin_sheet(training, sheet.encode("utf-8-sig"))
+    assert report["recorded"] == 1
+    assert [(r["row"], r["name"]) for r in report["rejected"]] == [(2, "钱七")]
+    _, report = await signin_sheet(
+        training, f"姓名,学员姓名,身份证号\n刘丽华,刘丽华,{LIU}\n".encode("utf-8-sig")
+    )
+    assert (report["rows_read"], report["recorded"], report["rejected"]) == (1, 1, [])

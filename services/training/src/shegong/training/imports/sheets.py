@@ -217,10 +217,14 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
         if len(blocks) == 1:
             row = sheet.coalesced(row)
         part = sheet.part
-        for block in blocks:
+        first = None
+        for at, block in enumerate(blocks):
             values = {name: row[i] for name, i in block.items()}
             if len(blocks) > 1 and all(_empty(v) for v in values.values()):
                 continue  # an empty half of a line
+            if at and first is not None and _same(values, first):
+                continue  # the same person written twice (姓名 and 学员姓名)
+            first = values if at == 0 else first
             yield SheetRow(
                 number,
                 values,
@@ -232,16 +236,18 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
 
 def _blocks(sheet: HeadedSheet) -> list[dict[str, int]]:
     """The people a line holds, as columns: one, or — a printed sheet of two (or three)
-    people a line, 姓名 身份证号 签到 | 姓名 身份证号 签到 — one per repeated block, when
-    the name and another field repeat as often."""
+    people a line, 姓名 身份证号 签到 | 姓名 身份证号 签到 — one per further name column,
+    with the fields that repeat as often. A second name column is never dropped."""
     more = len(sheet.alternates.get("name", ()))
-    repeated = [f for f, others in sheet.alternates.items() if f != "name" and len(others) == more]
-    if not more or not repeated:
-        return [dict(sheet.columns)]
     return [dict(sheet.columns)] + [
         {f: others[b] for f, others in sheet.alternates.items() if len(others) == more}
         for b in range(more)
     ]
+
+
+def _same(values: dict[str, Cell], first: dict[str, Cell]) -> bool:
+    name = values.get("name")
+    return isinstance(name, str) and name.strip() == str(first.get("name") or "").strip()
 
 
 def _empty(cell: Cell) -> bool:
