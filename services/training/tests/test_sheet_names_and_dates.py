@@ -516,26 +516,6 @@ async def test_a_printed_sheet_of_two_people_a_line_reads_both_halves(training: 
     assert set(signed) == {ids["liu"], ids["qian"], ids["aygul"], ids["zhang"]}
 
 
-async def test_a_certificate_dated_by_its_month(training: Node) -> None:
-    """取证时间 2024年12月 or 2024.06: the first of that month."""
-    ids = await register(training)
-    report = await post_exam_workbook(
-        training,
-        ["姓名", "身份证号", "考试年度", "级别", "是否通过", "取证时间"],
-        ["刘丽华", LIU, "2024年度", "初级", "通过", "2024年12月"],
-        ["钱七", QIAN, 2024, "中级", "通过", "2024.06"],
-        ["张伟", ZHANG, 2024, "中级", "通过", "2024年13月"],
-    )
-    assert report["recorded"] == 2
-    (bad,) = report["rejected"]
-    assert (bad["row"], bad["field"]) == (4, "certified_on")
-    await training.sync_own()
-    person = await training.ok("GET", f"/workforce/{ids['liu']}")
-    assert person is not None
-    exams = await training.ok("GET", "/exams", params={"year": 2024})
-    assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["qian"]}
-
-
 async def test_a_mistyped_phone_beside_a_good_id_number_takes_nothing_down(training: Node) -> None:
     """The ID number says who the row is: a phone with a digit missing, or two phones in
     one cell, beside it is no reason to refuse the row; alone, it is, naming the phone."""

@@ -137,16 +137,9 @@ def parse_year(text: str | None) -> int:
     return int(match.group(1))
 
 
-_YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:年|[./-])\s*(\d{1,2})\s*月?")
-
-
 def parse_day(cell: Cell) -> dt.date | None:
-    """取证日期: the kernel's one reading of dates, or a month (2024年12月, 2024.06: its
-    first day); ``None`` for blank."""
+    """取证日期: the kernel's one reading of dates; ``None`` for blank."""
     try:
         return parse_date(cell)
     except CellError as err:
-        month = _YEAR_MONTH.fullmatch(cell.strip()) if isinstance(cell, str) else None
-        if month and 1 <= int(month.group(2)) <= 12:
-            return dt.date(int(month.group(1)), int(month.group(2)), 1)
         raise RowProblem.of("certified_on", cell, err) from None
