@@ -550,3 +550,20 @@ async def test_a_second_name_column_is_never_dropped(training: Node) -> None:
         training, f"姓名,学员姓名,身份证号\n刘丽华,刘丽华,{LIU}\n".encode("utf-8-sig")
     )
     assert (report["rows_read"], report["recorded"], report["rejected"]) == (1, 1, [])
+
+
+async def test_a_result_contradicting_the_one_recorded_says_so_in_both_languages(
+    training: Node,
+) -> None:
+    await register(training)
+    row = ["刘丽华", LIU, 2024, "初级"]
+    await post_exam_workbook(
+        training, ["姓名", "身份证号", "考试年度", "级别", "是否通过"], [*row, "是"]
+    )
+    report = await post_exam_workbook(
+        training, ["姓名", "身份证号", "考试年度", "级别", "是否通过"], [*row, "否"]
+    )
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (2, "passed")
+    assert bad["reason"] == "the 2024 assistant exam is already recorded as passed"
+    assert bad["reason_zh"] == "该年度该级别考试成绩已登记为通过"

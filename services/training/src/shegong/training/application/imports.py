@@ -7,6 +7,7 @@ takes the good ones down; a re-imported sheet records nothing new.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,6 +38,8 @@ from shegong.training.imports.sheets import (
     sign_in_day,
 )
 
+_BILINGUAL = re.compile(r"(.*?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]", re.S)
+
 
 @dataclass
 class ImportReport:
@@ -55,8 +58,10 @@ class ImportReport:
                 "reason": problem.reason,
                 "reason_zh": problem.reason_zh,
             }
-        else:
-            entry = {"field": problem.field, "reason": str(problem), "reason_zh": None}
+        else:  # a rule's message: English, then its Chinese in brackets
+            said = _BILINGUAL.fullmatch(str(problem))
+            english, chinese = said.groups() if said else (str(problem), None)
+            entry = {"field": problem.field, "reason": english, "reason_zh": chinese}
         # The sheet's words are quoted, never a whole ID number or phone (a shifted column).
         entry = {k: redact_numbers(v) for k, v in entry.items()}
         self.rejected.append({**row.at, "name": redact_numbers(name), **entry})
