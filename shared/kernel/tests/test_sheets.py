@@ -301,6 +301,14 @@ def test_a_two_line_header_whose_cells_are_merged_down_over_both_lines() -> None
     assert read.part is not None and read.part.title == ("2024年名册",)
 
 
+def test_a_two_line_header_saved_as_csv_keeps_its_second_line_out_of_the_rows() -> None:
+    """A merged 成绩 over 综合能力 and 实务, saved as CSV: the heading in its first cell,
+    blanks beside and below; the second line names columns no field knows."""
+    text = "序号,姓名,成绩,,备注\n,,综合能力,实务,\n1,张三,72,66,\n2,李四,,,请假\n"
+    sheet = read_headed(text.encode("gbk"), "r.csv", FIELDS, marker="name")
+    assert [number for number, _ in sheet.rows] == [3, 4]
+
+
 def test_a_first_data_row_without_a_name_is_not_taken_for_a_header_line() -> None:
     text = "姓名,手机\n,13812345678\n张三,13912345678\n"
     sheet = read_headed(text.encode(), "r.csv", LOOSE_FIELDS, marker="name")

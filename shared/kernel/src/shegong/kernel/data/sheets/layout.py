@@ -74,7 +74,17 @@ def sub_header(
     words = [t for t in texts if t]
     if not words or any(len(t) > 16 or any(ch.isdigit() for ch in t) for t in words):
         return False
-    return merged_down or any(lookup.field(t)[0] is not None for t in words)
+    if merged_down or any(lookup.field(t)[0] is not None for t in words):
+        return True
+    # saved as CSV, a heading merged across (成绩 over 综合能力, 实务) keeps its first cell
+    # only: each word sits under a heading no field knows, or beside it under a blank
+    spans = [
+        i < len(above) and (not above[i] or lookup.field(above[i])[0] is None)
+        for i, t in enumerate(texts)
+        if t
+    ]
+    under_blank = any(t and (i >= len(above) or not above[i]) for i, t in enumerate(texts))
+    return all(spans) and under_blank
 
 
 def with_sub_header(header: Sequence[Cell], below: Sequence[Cell]) -> list[Cell]:
