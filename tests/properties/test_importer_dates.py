@@ -14,7 +14,8 @@ from stdnum.cn import ric
 
 from shegong.registry.imports.expert_pool import parse_expert_pool
 from shegong.registry.imports.roster import parse_roster
-from shegong.training.imports.sheets import RowProblem, parse_day, parse_signed_at
+from shegong.training.imports.exam_rows import parse_day
+from shegong.training.imports.sheets import RowProblem, parse_signed_at
 
 MARCH_1 = dt.date(2024, 3, 1)
 FORMS: list[object] = [

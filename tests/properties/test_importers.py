@@ -15,15 +15,8 @@ from hypothesis import strategies as st
 from shegong.kernel.data.tabular import TabularFileError, read_table
 from shegong.matching.application.needs import SurveyReport, _parse_row, read_survey
 from shegong.registry.imports.expert_pool import parse_expert_pool
-from shegong.training.imports.sheets import (
-    RowProblem,
-    parse_day,
-    parse_level,
-    parse_passed,
-    parse_signed_at,
-    parse_year,
-    read_sheet,
-)
+from shegong.training.imports.exam_rows import parse_day, parse_level, parse_passed, parse_year
+from shegong.training.imports.sheets import RowProblem, parse_signed_at, read_sheet
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,11 @@
 """Sign-in and exam sheets as other hands write them: a registered person's name in the
 other script (劉麗華 for 刘丽华), spaced or dotted otherwise, is still that person — the ID
 number or phone says who a row is and the name confirms it; dates in every usual form are
-dates; a cell that is no date is refused naming the row and the field, in both languages."""
+dates; a cell that is no date is refused naming the row and the field, in both languages.
+And as offices file them: a two-line header over merged cells, a 合计 / 制表人 footer, a
+year said only in the title (2024年度…合格人员名单), a certificate issuance list without a
+是否通过 column, 缺考, the day and the time of a sign-in in two columns, 学员 / 考生 for
+the name, an ID number Excel kept as a number."""
 
 from __future__ import annotations
 
@@ -234,3 +238,332 @@ async def test_a_certificate_list_as_hrss_heads_it(training: Node) -> None:
     await training.sync_own()
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     assert {e["worker_id"] for e in exams["items"]} == {ids["liu"], ids["qian"]}
+
+
+def workbook(rows: list[list[object]], merged: tuple[str, ...] = ()) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    for cells in merged:
+        sheet.merge_cells(cells)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+async def post(node: Node, path: str, name: str, data: bytes) -> dict[str, Any]:
+    resp = await node.client.post(path, files={"file": (name, data)})
+    assert resp.status_code == 200, resp.text
+    report: dict[str, Any] = resp.json()
+    return report
+
+
+async def new_session(node: Node) -> str:
+    body = {"kind": "岗前培训", "title": "岗前培训", "held_on": "2025-03-01", "hours": 8}
+    return str((await node.ok("POST", "/sessions", json=body))["session"]["session_id"])
+
+
+async def test_a_sign_in_sheet_under_a_merged_two_line_header_with_a_footer(
+    training: Node,
+) -> None:
+    ids = await register(training)
+    sid = await new_session(training)
+    rows: list[list[object]] = [
+        ["2025年岗前培训签到表", None, None, None, None, None],
+        ["填报单位：安定区委社会工作部", None, None, "填表日期：2025年3月1日", None, None],
+        ["序号", "姓名", "身份证号码", "联系电话", "签到", None],
+        [None, None, None, None, "签到时间", "签退时间"],
+        [1, "刘丽华", LIU, None, datetime(2025, 3, 1, 8, 55), datetime(2025, 3, 1, 17, 0)],
+        [2, "张伟", None, 13809312001, datetime(2025, 3, 1, 9, 2), None],
+        ["合计", "2人", None, None, None, None],
+        ["制表人：王芳", None, None, "审核人：李强", None, None],
+    ]
+    merged = ("A1:F1", "A3:A4", "B3:B4", "C3:C4", "D3:D4", "E3:F3")
+    report = await post(
+        training, f"/sessions/{sid}/signin-sheet", "签到表.xlsx", workbook(rows, merged)
+    )
+    assert report["recorded"] == 2
+    # the header's second line is no row; the footer's lines are no persons, and say so
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(7, "name"), (8, "name")]
+    assert all("not a person" in r["reason"] for r in report["rejected"])
+    assert all("不是人员" in r["reason_zh"] for r in report["rejected"])
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 8, 55, tzinfo=CHINA),
+        ids["zhang"]: datetime(2025, 3, 1, 9, 2, tzinfo=CHINA),
+    }
+
+
+async def test_the_day_and_the_time_of_a_sign_in_in_two_columns(training: Node) -> None:
+    """签到日期 and 签到时间 side by side (学员 heading the names): the time on that day."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "学员,证件号码,签到日期,签到时间\n"
+            f"刘丽华,{LIU},2025年3月1日,08:35\n"
+            f"钱七,{QIAN},2025.3.2,14:10\n"
+            f"阿依古丽·买买提,{AYGUL},2025年3月32日,08:00\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 2
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (4, "signed_on")
+    assert bad["reason_zh"].startswith("签到日期")
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 8, 35, tzinfo=CHINA),
+        ids["qian"]: datetime(2025, 3, 2, 14, 10, tzinfo=CHINA),
+    }
+
+
+async def test_an_id_number_excel_kept_as_a_number(training: Node) -> None:
+    """18 digits typed into a number cell lose their last ones: the phone beside says who
+    the row is; without a phone the row is refused saying why, not as a wrong number."""
+    ids = await register(training)
+    sid = await new_session(training)
+    rows: list[list[object]] = [
+        ["姓名", "身份证号", "手机号码", "签到时间"],
+        ["张伟", float(ZHANG), 13809312001, datetime(2025, 3, 1, 9, 0)],
+        ["刘丽华", float(LIU), None, datetime(2025, 3, 1, 9, 5)],
+        ["钱七", "6.21102E+17", None, datetime(2025, 3, 1, 9, 6)],  # as a CSV export shows it
+    ]
+    report = await post(training, f"/sessions/{sid}/signin-sheet", "签到表.xlsx", workbook(rows))
+    assert report["recorded"] == 1
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [
+        (3, "id_number"),
+        (4, "id_number"),
+    ]
+    for bad in report["rejected"]:
+        assert "Excel" in bad["reason"] and "文本" in bad["reason_zh"]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    assert [a["worker_id"] for a in detail["attendance"]] == [ids["zhang"]]
+
+
+async def test_an_exam_list_whose_year_is_in_its_title(training: Node) -> None:
+    """人社's 合格人员名单: the year in the title only, 成绩 over two subjects, 是否合格,
+    缺考 for someone who did not sit it (no pass), and the 合计 line."""
+    ids = await register(training)
+    rows: list[list[object]] = [
+        ["2024年度全国社会工作者职业水平考试成绩", None, None, None, None, None, None],
+        ["序号", "考生姓名", "身份证号", "报考级别", "成绩", None, "是否合格"],
+        [None, None, None, None, "综合能力", "实务", None],
+        [1, "刘丽华", LIU, "初级", 72, 66, "合格"],
+        [2, "钱七", QIAN, "中级", "缺考", "缺考", "缺考"],
+        ["合计", "2人", None, None, None, None, None],
+    ]
+    merged = ("A1:G1", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3")
+    report = await post(training, "/imports/exam-results", "合格名单.xlsx", workbook(rows, merged))
+    assert report["recorded"] == 2
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(6, "name")]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    got = {e["worker_id"]: (e["exam_year"], e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {
+        ids["liu"]: (2024, "assistant", True),
+        ids["qian"]: (2024, "intermediate", False),
+    }
+
+
+async def test_an_exam_list_with_no_year_anywhere_is_refused_saying_so(training: Node) -> None:
+    await register(training)
+    sheet = f"姓名,身份证号,级别,是否通过\n刘丽华,{LIU},初级,是\n".encode()
+    resp = await training.client.post("/imports/exam-results", files={"file": ("成绩.csv", sheet)})
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert "exam_year" in error["message"] and "考试年度" in error["message_zh"]
+
+
+async def test_a_certificate_issuance_list_without_a_pass_column(training: Node) -> None:
+    """证书发放名单: everyone with a certificate number passed; a row without one says
+    that its result is unknown."""
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["姓名", "身份证号", "考试年度", "级别", "证书编号", "签发日期"],
+        ["刘丽华", LIU, 2024, "助理社会工作师", "2024000001", "2024-12-01"],
+        ["钱七", QIAN, 2024, "社会工作师", None, None],
+    )
+    assert report["recorded"] == 1
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (3, "passed") and "是否通过" in bad["reason_zh"]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    assert [(e["worker_id"], e["passed"]) for e in exams["items"]] == [(ids["liu"], True)]
+
+
+async def test_morning_and_afternoon_sign_in_columns_and_spoken_marks(training: Node) -> None:
+    """上午签到 | 下午签到: the morning's time, else the afternoon's; 已签 is present,
+    请假 in the morning is no attendance, said so."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,姓名,身份证号,上午签到,下午签到\n"
+            f"1,刘丽华,{LIU},8:40,14:00\n"
+            f"2,钱七,{QIAN},,14:05\n"
+            f"3,阿依古丽·买买提,{AYGUL},已签,已签\n"
+            f"4,张伟,{ZHANG},请假,请假\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 3
+    (absent,) = report["rejected"]
+    assert (absent["row"], absent["field"]) == (5, "signed_at") and "请假" in absent["reason_zh"]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 8, 40, tzinfo=CHINA),
+        ids["qian"]: datetime(2025, 3, 1, 14, 5, tzinfo=CHINA),
+        ids["aygul"]: datetime(2025, 3, 1, 0, 0, tzinfo=CHINA),
+    }
+
+
+async def test_an_exam_list_per_level_named_by_its_sheets_and_titles(training: Node) -> None:
+    """人社 publishes a list per level: the level in the sheet's name and title, no 级别
+    column; a masked ID number (as published) finds the person by the phone beside it,
+    and without a phone the row says why it cannot."""
+    ids = await register(training)
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "助理社会工作师"
+    first.append(["2024年度助理社会工作师职业水平考试合格人员名单"])
+    first.append(["序号", "姓名", "身份证号", "联系电话"])
+    first.append([1, "刘丽华", LIU, None])
+    first.append([2, "张伟", ZHANG[:6] + "********" + ZHANG[14:], "13809312001"])
+    second = book.create_sheet("社会工作师")
+    second.append(["2024年度社会工作师职业水平考试合格人员名单"])
+    second.append(["序号", "姓名", "身份证号", "联系电话"])
+    second.append([1, "钱七", QIAN, None])
+    second.append([2, "阿依古丽·买买提", AYGUL[:6] + "********" + AYGUL[14:], None])
+    data = io.BytesIO()
+    book.save(data)
+    report = await post(training, "/imports/exam-results", "合格名单.xlsx", data.getvalue())
+    assert report["recorded"] == 3
+    (bad,) = report["rejected"]
+    assert (bad["sheet"], bad["row"], bad["field"]) == ("社会工作师", 4, "id_number")
+    assert "masked" in bad["reason"] and "隐去" in bad["reason_zh"]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    got = {e["worker_id"]: (e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {
+        ids["liu"]: ("assistant", True),
+        ids["zhang"]: ("assistant", True),
+        ids["qian"]: ("intermediate", True),
+    }
+
+
+async def test_an_exam_list_whose_title_names_no_single_level_is_refused(training: Node) -> None:
+    await register(training)
+    title = "2024年度助理社会工作师、社会工作师考试合格人员名单"
+    sheet = f"{title}\n姓名,身份证号,是否通过\n刘丽华,{LIU},是\n".encode()
+    resp = await training.client.post("/imports/exam-results", files={"file": ("名单.csv", sheet)})
+    assert resp.status_code == 422, resp.text
+    error = resp.json()["error"]
+    assert "level" in error["message"] and "级别" in error["message_zh"]
+
+
+async def test_a_questionnaire_export_signs_in_at_its_submission_time(training: Node) -> None:
+    """A QR-code sign-in (问卷星): the questions head the columns, the submission time
+    (提交答卷时间) is the sign-in's."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,提交答卷时间,所用时间,来源,1、您的姓名：,2、身份证号码：,3、联系电话：\n"
+            f"1,2025/03/01 09:34:26,41秒,微信,刘丽华,{LIU},\n"
+            "2,2025/03/01 09:01:27,82秒,微信,张伟,,13809312001\n"
+        ).encode("utf-8-sig"),
+    )
+    assert (report["recorded"], report["rejected"]) == (2, [])
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed == {
+        ids["liu"]: datetime(2025, 3, 1, 9, 34, 26, tzinfo=CHINA),
+        ids["zhang"]: datetime(2025, 3, 1, 9, 1, 27, tzinfo=CHINA),
+    }
+
+
+async def test_a_printed_sheet_of_two_people_a_line_reads_both_halves(training: Node) -> None:
+    """序号 姓名 身份证号 签到 | 序号 姓名 身份证号 签到: the right half's person is
+    signed in (or rejected) as the left's, never left out."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "序号,姓名,身份证号,签到,序号,姓名,身份证号,签到\n"
+            f"1,刘丽华,{LIU},√,3,钱七,{QIAN},8:50\n"
+            f"2,阿依古丽·买买提,{AYGUL},√,4,王五,{rid('19700101', '321')},√\n"
+            f"5,张伟,{ZHANG},9:00,,,,\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 4
+    (stranger,) = report["rejected"]
+    assert (stranger["row"], stranger["name"]) == (3, "王五")
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    assert signed[ids["qian"]] == datetime(2025, 3, 1, 8, 50, tzinfo=CHINA)
+    assert set(signed) == {ids["liu"], ids["qian"], ids["aygul"], ids["zhang"]}
+
+
+async def test_a_mistyped_phone_beside_a_good_id_number_takes_nothing_down(training: Node) -> None:
+    """The ID number says who the row is: a phone with a digit missing, or two phones in
+    one cell, beside it is no reason to refuse the row; alone, it is, naming the phone."""
+    ids = await register(training)
+    sid, report = await signin_sheet(
+        training,
+        (
+            "姓名,身份证号,联系电话,签到时间\n"
+            f"刘丽华,{LIU},1380931200,08:55\n"
+            f"钱七,{QIAN},13809312002/13809312003,09:00\n"
+            "张伟,,1380931200,09:05\n"
+        ).encode("utf-8-sig"),
+    )
+    assert report["recorded"] == 2
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (4, "phone")
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    assert {a["worker_id"] for a in detail["attendance"]} == {ids["liu"], ids["qian"]}
+
+
+async def test_a_second_name_column_is_never_dropped(training: Node) -> None:
+    """姓名 签名 | 姓名 签名 with nothing else repeated: the right half's person is in the
+    report (here rejected: no ID number or phone), never dropped; 姓名 and 学员姓名 holding
+    one person are one row."""
+    await register(training)
+    sheet = "序号,姓名,手机,签名,序号,姓名,签名\n1,张伟,13809312001,张伟,2,钱七,钱七\n"
+    _, report = await signin_sheet(training, sheet.encode("utf-8-sig"))
+    assert report["recorded"] == 1
+    assert [(r["row"], r["name"]) for r in report["rejected"]] == [(2, "钱七")]
+    _, report = await signin_sheet(
+        training, f"姓名,学员姓名,身份证号\n刘丽华,刘丽华,{LIU}\n".encode("utf-8-sig")
+    )
+    assert (report["rows_read"], report["recorded"], report["rejected"]) == (1, 1, [])
+
+
+async def test_a_result_contradicting_the_one_recorded_says_so_in_both_languages(
+    training: Node,
+) -> None:
+    await register(training)
+    row = ["刘丽华", LIU, 2024, "初级"]
+    await post_exam_workbook(
+        training, ["姓名", "身份证号", "考试年度", "级别", "是否通过"], [*row, "是"]
+    )
+    report = await post_exam_workbook(
+        training, ["姓名", "身份证号", "考试年度", "级别", "是否通过"], [*row, "否"]
+    )
+    (bad,) = report["rejected"]
+    assert (bad["row"], bad["field"]) == (2, "passed")
+    assert bad["reason"] == "the 2024 assistant exam is already recorded as passed"
+    assert bad["reason_zh"] == "该年度该级别考试成绩已登记为通过"

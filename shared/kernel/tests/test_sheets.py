@@ -211,6 +211,15 @@ def test_the_header_row_is_found_below_a_title_in_any_encoding(encoding: str) ->
     assert number == 4 and parse_date(sheet.cell(cells, "hired_on")) == MARCH_1
 
 
+def test_a_questionnaire_export_is_headed_by_its_numbered_questions() -> None:
+    """问卷星 / 腾讯问卷 exports head each column with the question: "1、您的姓名：",
+    "2. 身份证号码", "Q3 手机号码"; the number and the 您的 asked are not the header."""
+    text = "序号,提交答卷时间,1、您的姓名：,2. 身份证号码,Q3 入职日期,4、所在单位：\n"
+    text += "1,2024/08/16 09:34:26,张三,x,2024.3.1,东关社区\n"
+    sheet = read_headed(text.encode("utf-8-sig"), "r.csv", FIELDS, marker="name")
+    assert sheet.columns == {"name": 2, "id_number": 3, "hired_on": 4}
+
+
 LOOSE_FIELDS = {
     "name": ("姓名",),
     "phone": ("手机号码", "联系电话", "电话", "手机"),
@@ -265,6 +274,39 @@ def test_a_two_line_header_is_read_by_its_second_line_under_a_merged_heading() -
     assert sheet.written["phone"] == "手机" and sheet.ignored == ("座机",)
     ((number, cells),) = list(sheet.rows)  # the second header line is not a data row
     assert number == 4 and sheet.cell(cells, "phone") == "13812345678"
+
+
+def test_a_two_line_header_whose_cells_are_merged_down_over_both_lines() -> None:
+    """序号, 姓名, 身份证号 merged over both header lines (read as written on each), 联系方式
+    over 手机 and 座机: the second line is the header's, not a row; the title above it
+    is kept as the sheet's title."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (
+        ["2024年名册", None, None, None, None],
+        ["序号", "姓名", "身份证号", "联系方式", None],
+        [None, None, None, "手机", "座机"],
+        [1, "张三", "x", "13812345678", "0873-1234567"],
+    ):
+        sheet.append(row)
+    for cells in ("A1:E1", "A2:A3", "B2:B3", "C2:C3", "D2:E2"):
+        sheet.merge_cells(cells)
+    out = io.BytesIO()
+    book.save(out)
+    read = read_headed(out.getvalue(), "r.xlsx", LOOSE_FIELDS | FIELDS, marker="name")
+    assert read.written["phone"] == "手机"
+    ((number, cells),) = list(read.rows)
+    assert number == 4 and read.cell(cells, "name") == "张三"
+    assert read.part is not None and read.part.title == ("2024年名册",)
+
+
+def test_a_two_line_header_saved_as_csv_keeps_its_second_line_out_of_the_rows() -> None:
+    """A merged 成绩 over 综合能力 and 实务, saved as CSV: the heading in its first cell,
+    blanks beside and below; the second line names columns no field knows."""
+    text = "序号,姓名,成绩,,备注\n,,综合能力,实务,\n1,张三,72,66,\n2,李四,,,请假\n"
+    sheet = read_headed(text.encode("gbk"), "r.csv", FIELDS, marker="name")
+    assert [number for number, _ in sheet.rows] == [3, 4]
 
 
 def test_a_first_data_row_without_a_name_is_not_taken_for_a_header_line() -> None:

@@ -29,6 +29,7 @@ from shegong.kernel.data.sheets.vocabulary import (
     MOBILE_HEADERS,
     NAME_HEADERS,
     NAME_SUFFIX,
+    NOT_A_NAME,
     TOWNSHIP_HEADERS,
     certificate_level,
 )
@@ -218,16 +219,6 @@ def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
         return CertificateLevel(level)
 
 
-# What the name column of a roster's last lines holds when they are not a person:
-# a total (合计, 12人, 共12名), a note (以下空白).
-_NOT_A_NAME = re.compile(
-    r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
-    # the form's footer: who filled it in and checked it, the date, the seal
-    r"|(?:填表|制表|审核|审批|经办|负责|联系)人?[:：].*|(?:填表|制表|报送)(?:日期|时间).*"
-    r"|.*(?:盖章|签字|签名).*"
-)
-
-
 def _name(_: str, cell: Cell) -> str:
     text = cell_text(cell)
     name = normalize_name(text) if text else ""
@@ -235,7 +226,7 @@ def _name(_: str, cell: Cell) -> str:
         raise CellError("is missing", "未填写")
     if len(name) > 64:
         raise CellError("is longer than 64 characters", "超过64个字符")
-    if _NOT_A_NAME.fullmatch(name):
+    if NOT_A_NAME.fullmatch(name):
         raise CellError(
             "is not a person's name (a total or a note line?)", "不是人名（是合计或备注行吗？）"
         )

@@ -7,6 +7,7 @@ takes the good ones down; a re-imported sheet records nothing new.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,18 +22,23 @@ from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.people import resolve_person
 from shegong.training.domain.records import ExamResult, exam_id
+from shegong.training.imports.exam_rows import (
+    exam_level,
+    exam_passed,
+    exam_year,
+    parse_day,
+    read_exam_sheet,
+)
 from shegong.training.imports.sheets import (
-    EXAM_COLUMNS,
     SIGNIN_COLUMNS,
     RowProblem,
     SheetRow,
-    parse_day,
-    parse_level,
-    parse_passed,
     parse_signed_at,
-    parse_year,
     read_sheet,
+    sign_in_day,
 )
+
+_BILINGUAL = re.compile(r"(.*?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]", re.S)
 
 
 @dataclass
@@ -52,8 +58,10 @@ class ImportReport:
                 "reason": problem.reason,
                 "reason_zh": problem.reason_zh,
             }
-        else:
-            entry = {"field": problem.field, "reason": str(problem), "reason_zh": None}
+        else:  # a rule's message: English, then its Chinese in brackets
+            said = _BILINGUAL.fullmatch(str(problem))
+            english, chinese = said.groups() if said else (str(problem), None)
+            entry = {"field": problem.field, "reason": english, "reason_zh": chinese}
         # The sheet's words are quoted, never a whole ID number or phone (a shifted column).
         entry = {k: redact_numbers(v) for k, v in entry.items()}
         self.rejected.append({**row.at, "name": redact_numbers(name), **entry})
@@ -88,16 +96,14 @@ class SheetImporter:
                 report.rows_read += 1
                 name = row.text("name")
                 try:
+                    id_number, phone = row.identity()
                     # A department signs in its own workers only (SECURITY.md).
                     person = await resolve_person(
-                        tx.conn,
-                        self.hasher,
-                        name,
-                        row.text("id_number"),
-                        row.text("phone"),
-                        only_department=own,
+                        tx.conn, self.hasher, name, id_number, phone, only_department=own
                     )
-                    signed_at = parse_signed_at(row.values.get("signed_at"), session.held_on)
+                    signed_at = parse_signed_at(
+                        row.values.get("signed_at"), sign_in_day(row, session.held_on)
+                    )
                 except RowProblem as problem:
                     report.reject(row, problem, name)
                     if problem.touched:
@@ -131,9 +137,7 @@ class SheetImporter:
         as rejected (field ``department``)."""
         own = ctx.department if ctx.role == "department" else None
         report = ImportReport("exam_results")
-        rows = read_sheet(
-            data, filename, EXAM_COLUMNS, ["name", "id_number", "exam_year", "level", "passed"]
-        )
+        rows = read_exam_sheet(data, filename)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []
@@ -141,12 +145,13 @@ class SheetImporter:
                 report.rows_read += 1
                 name = row.text("name")
                 try:
+                    id_number, phone = row.identity()
                     person = await resolve_person(
-                        tx.conn, self.hasher, name, row.text("id_number"), None, own, own
+                        tx.conn, self.hasher, name, id_number, phone, own, own
                     )
-                    year = parse_year(row.text("exam_year"))
-                    level = parse_level(row.text("level"))
-                    passed = parse_passed(row.text("passed"))
+                    year = exam_year(row)
+                    level = exam_level(row)
+                    passed = exam_passed(row)
                     certified_on = parse_day(row.values.get("certified_on"))
                     if passed and certified_on and certified_on > date.today():
                         raise RowProblem("certified_on", "date is in the future", "日期晚于今天")

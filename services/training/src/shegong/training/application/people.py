@@ -52,8 +52,8 @@ async def resolve_person(
             "neither an ID number nor a phone: the person cannot be identified",
             "身份证号和手机号均为空，无法确认身份",
         )
+    conds = []
     try:
-        conds = []
         if id_number:
             conds.append(
                 (
@@ -65,7 +65,9 @@ async def resolve_person(
         if phone:
             conds.append(("phone", trainees.c.phone_hash == hasher.phone(normalize_phone(phone))))
     except PersonalDataError as err:
-        raise RowProblem(err.field, err.reason, err.reason_zh) from None
+        # A mistyped phone beside a good ID number takes nothing down: the number says who.
+        if err.field != "phone" or not conds:
+            raise RowProblem(err.field, err.reason, err.reason_zh) from None
     for field, cond in conds:
         rows = (
             await conn.execute(

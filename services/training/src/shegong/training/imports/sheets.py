@@ -4,7 +4,8 @@ Read with the kernel's spreadsheet layer (:mod:`shegong.kernel.data.sheets`): co
 found by their Chinese (or English) heading in the first rows, so a title line above the
 heading does no harm; dates and times are read as by every importer. Every row comes
 back with the number the clerk sees in the spreadsheet; a cell that cannot be read
-rejects that row only.
+rejects that row only. A line that is no person (合计, 制表人：…, a 第二期 heading) is
+rejected as such, never passed over in silence.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ from zoneinfo import ZoneInfo
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
+    HeadedSheet,
     cell_text,
+    id_number_cell,
     parse_date,
     parse_moment,
     preview,
     read_headed,
 )
+from shegong.kernel.data.sheets.cells import MASKED_ID, NUMBER_ID
 from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
@@ -32,18 +36,43 @@ from shegong.kernel.data.sheets.vocabulary import (
     MOBILE_HEADERS,
     NAME_HEADERS,
     NAME_SUFFIX,
-    certificate_level,
+    NOT_A_NAME,
 )
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
 # The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
-# name's last resort), then each sheet's own.
-_PERSON = {"name": NAME_HEADERS, "id_number": ID_NUMBER_HEADERS}
+# name's last resort), a trainee's or candidate's own words, then each sheet's own.
+_PERSON = {
+    "name": (*NAME_HEADERS, "学员", "考生", "参训人员", "参训学员", "培训人员", "报名人员"),
+    "id_number": ID_NUMBER_HEADERS,
+    "phone": MOBILE_HEADERS,
+}
 SIGNIN_COLUMNS = {
     **_PERSON,
-    "phone": MOBILE_HEADERS,
-    "signed_at": ("签到时间", "签到", "时间", "签到日期", "到场时间", "signed_at"),
+    # a day in two halves: the morning's sign-in, else the afternoon's (coalesced)
+    "signed_at": (
+        "签到时间",
+        "签到",
+        "时间",
+        "到场时间",
+        "上午签到",
+        "上午签到时间",
+        "签到(上午)",
+        "下午签到",
+        "下午签到时间",
+        "签到(下午)",
+        # a QR-code sign-in's form (问卷星, 腾讯问卷) or a punch-in app
+        "提交答卷时间",
+        "提交时间",
+        "答题时间",
+        "填写时间",
+        "扫码时间",
+        "打卡时间",
+        "signed_at",
+    ),
+    # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
+    "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
 }
 
 EXAM_COLUMNS = {
@@ -78,9 +107,6 @@ EXAM_COLUMNS = {
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
 
-YES = {"是", "通过", "合格", "已通过", "yes", "y", "true", "1", "pass", "passed", "√"}
-NO = {"否", "未通过", "不通过", "不合格", "no", "n", "false", "0", "fail", "failed", "×"}
-
 
 @dataclass
 class RowProblem(Exception):
@@ -106,6 +132,7 @@ class SheetRow:
     row: int
     values: dict[str, Cell] = field(default_factory=dict)
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+    title: tuple[str, ...] = ()  # the lines above its sheet's header
 
     @property
     def at(self) -> dict[str, str | int]:
@@ -116,6 +143,32 @@ class SheetRow:
     def place(self) -> str:
         """The row as a message names it: "row 3", or "row 3 of sheet 大祥区"."""
         return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
+
+    def identity(self) -> tuple[str | None, str | None]:
+        """(ID number, phone) to find the person by. An ID number Excel kept as a number
+        (its last digits lost) or masked says nothing: the phone does, else the row is
+        refused saying so; a line without either that is no person says that."""
+        id_number, phone = None, self.text("phone")
+        cell = self.values.get("id_number")
+        parsed, raw, problem = id_number_cell(cell)
+        if self.not_a_person() and not (_number_like(raw) or _number_like(phone) or parsed):
+            raise RowProblem(
+                "name",
+                "not a person's row (a total, a heading or a note line?)",
+                "不是人员行（是合计、小标题或备注行吗？）",
+            )
+        if parsed is not None:
+            id_number = parsed.number
+        elif problem in (NUMBER_ID, MASKED_ID):
+            if not phone:
+                raise RowProblem.of("id_number", cell, CellError(*problem))
+        else:
+            id_number = raw  # refused by the lookup, saying why
+        return id_number, phone
+
+    def not_a_person(self) -> bool:
+        name = self.text("name")
+        return name is None or NOT_A_NAME.fullmatch(re.sub(r"\s+", "", name)) is not None
 
     def text(self, name: str) -> str | None:
         value = self.values.get(name)
@@ -128,6 +181,11 @@ class SheetRow:
         return text
 
 
+def _number_like(text: str | None) -> bool:
+    """Whether a cell could be an ID number or a phone: at least 7 digits."""
+    return sum(ch.isdigit() for ch in text or "") >= 7
+
+
 def read_sheet(
     data: bytes,
     filename: str,
@@ -138,7 +196,7 @@ def read_sheet(
     """The sheets' data rows; a sheet's header row is the first with ``required[0]``'s
     column (every sheet of a workbook that has one is read, :mod:`~shegong.kernel.data.sheets`).
     A file without the required columns (or ``one_of`` them) is refused as a whole
-    (``TabularFileError``) before any row is read."""
+    (``TabularFileError``) before any row is read. Each row carries its sheet's title."""
     sheet = read_headed(
         data,
         filename,
@@ -146,24 +204,71 @@ def read_sheet(
         marker=required[0],
         required=required,
         one_of=one_of,
-        duplicates="first",
+        duplicates="coalesce",
         suffixes={"name": (NAME_SUFFIX,)},
     )
-    index = sheet.columns
-    return (
-        SheetRow(
-            number,
-            {name: cells[i] if i < len(cells) else None for name, i in index.items()},
-            sheet.row_sheet,
-        )
-        for number, cells in sheet.rows
-    )
+    return _rows(sheet)
+
+
+def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
+    blocks = _blocks(sheet)
+    for number, cells in sheet.rows:
+        row = [*cells, *[None] * (sheet.width - len(cells))]
+        if len(blocks) == 1:
+            row = sheet.coalesced(row)
+        part = sheet.part
+        first = None
+        for at, block in enumerate(blocks):
+            values = {name: row[i] for name, i in block.items()}
+            if len(blocks) > 1 and all(_empty(v) for v in values.values()):
+                continue  # an empty half of a line
+            if at and first is not None and _same(values, first):
+                continue  # the same person written twice (姓名 and 学员姓名)
+            first = values if at == 0 else first
+            yield SheetRow(
+                number,
+                values,
+                sheet.row_sheet,
+                # the lines above the header, and the sheet's name (a list per level: 初级)
+                (*part.title, *([part.name] if part.name else [])) if part is not None else (),
+            )
+
+
+def _blocks(sheet: HeadedSheet) -> list[dict[str, int]]:
+    """The people a line holds, as columns: one, or — a printed sheet of two (or three)
+    people a line, 姓名 身份证号 签到 | 姓名 身份证号 签到 — one per further name column,
+    with the fields that repeat as often. A second name column is never dropped."""
+    more = len(sheet.alternates.get("name", ()))
+    return [dict(sheet.columns)] + [
+        {f: others[b] for f, others in sheet.alternates.items() if len(others) == more}
+        for b in range(more)
+    ]
+
+
+def _same(values: dict[str, Cell], first: dict[str, Cell]) -> bool:
+    name = values.get("name")
+    return isinstance(name, str) and name.strip() == str(first.get("name") or "").strip()
+
+
+def _empty(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
+    """The day of a sign-in: its own 签到日期 column's, else the session's."""
+    cell = row.values.get("signed_on")
+    try:
+        return parse_date(cell) or held_on
+    except CellError as err:
+        raise RowProblem.of("signed_on", cell, err) from None
 
 
 # A 签到 column often holds a mark, not a time: present (√, 已签到) is the day's start, as
 # a blank is; absent (缺席, 请假) is no attendance, said as such.
 PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
+PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
+ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
@@ -187,42 +292,3 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     if moment is None:
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
-
-
-def parse_level(text: str | None) -> str:
-    level = certificate_level(text)
-    if level is None:
-        raise RowProblem(
-            "level",
-            f"level {text!r} is not assistant / intermediate / senior",
-            f"级别“{text or ''}”应为 助理社会工作师 / 社会工作师 / 高级社会工作师",
-        )
-    return level
-
-
-def parse_passed(text: str | None) -> bool:
-    value = (text or "").strip().lower()
-    if value in YES:
-        return True
-    if value in NO:
-        return False
-    raise RowProblem(
-        "passed", f"passed {text!r} is not yes/no", f"是否通过“{text or ''}”应为 是 / 否"
-    )
-
-
-def parse_year(text: str | None) -> int:
-    match = re.fullmatch(r"(\d{4})(年|年度)?", (text or "").strip())
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise RowProblem(
-            "exam_year", f"exam year {text!r} is not a year", f"考试年度“{text or ''}”不是年份"
-        )
-    return int(match.group(1))
-
-
-def parse_day(cell: Cell) -> dt.date | None:
-    """取证日期: the kernel's one reading of dates; ``None`` for blank."""
-    try:
-        return parse_date(cell)
-    except CellError as err:
-        raise RowProblem.of("certified_on", cell, err) from None

@@ -239,7 +239,7 @@ def read_headed(
         where = (f" (sheet {name})", f"工作表“{name}”") if len(names) > 1 else ("", "")
         layout = lay_out(
             header,
-            SheetLayout(name, header_row, len(header)),
+            SheetLayout(name, header_row, len(header), _title(head[:header_at])),
             lookup,
             filename=filename,
             where=where,
@@ -332,6 +332,12 @@ def _every_sheet(
         for number, cells in rows:
             n = len(cells)
             yield number, [cells[j] if 0 <= j < n else None for j in take]
+
+
+def _title(lines: Rows) -> tuple[str, ...]:
+    """The lines above a header row as text, each line's words joined by a space."""
+    texts = (" ".join(t for t in (header_text(c) for c in cells) if t) for _, cells in lines)
+    return tuple(t for t in texts if t)
 
 
 def _blank(cell: Cell) -> bool:

@@ -16,13 +16,19 @@ _BRACKET_NOTE = re.compile(r"\([^()]*\)$")
 # A header's last resorts: a qualifier in front of the field's own word (所属区县, 现工作单位,
 # 本人手机, 服务社区), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道),
 # 村(居)委会).
-_QUALIFIER = re.compile(r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用|服务|工作)")
+_QUALIFIER = re.compile(
+    r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用|服务|工作|请填写|请输入|您的|你的)"
+)
+# A questionnaire's question number in front (问卷星: "1、您的姓名：", "2. 身份证号", "Q3 手机")
+_QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、.)\s]))[、.)\s]*")
 _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
 
 
 def header_key(text: str) -> str:
-    """A header as compared: NFKC, no spaces, ``*``, ``_``, ``-``, ``:``; case-folded."""
-    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    """A header as compared: NFKC, no question number in front, no spaces, ``*``, ``_``,
+    ``-``, ``:``; case-folded."""
+    text = _QUESTION.sub("", unicodedata.normalize("NFKC", text), count=1)
+    return _HEADER_DROP.sub("", text).casefold()
 
 
 # Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a

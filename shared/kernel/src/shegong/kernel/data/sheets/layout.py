@@ -32,6 +32,8 @@ class SheetLayout:
     name: str | None  # the sheet's name (None: a CSV file)
     header_row: int
     width: int
+    # the text of the lines above the header (2024年度…合格人员名单, 填报单位：…)
+    title: tuple[str, ...] = ()
     columns: dict[str, int] = field(default_factory=dict)
     written: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
@@ -57,17 +59,32 @@ def sub_header(
 ) -> bool:
     """Whether the row under the header is the second line of a two-line header (联系方式
     over 手机 and 座机): nothing under the marker's column, only short words without
-    digits, and at least one of them a field's header."""
+    digits, and at least one of them a field's header. A cell merged down over both lines
+    (序号, 姓名 written on each line) holds the header's own word: that is no value, and
+    the marker's header merged down says the line is the header's (成绩 over 综合能力, 实务)."""
     texts = [header_text(c) if isinstance(c, str) else None for c in cells]
     if any(c is not None and not isinstance(c, str) for c in cells):
         return False
+    above = [header_text(c) for c in header]
     at = next((i for i, c in enumerate(header) if lookup.field(header_text(c))[0] == marker), None)
+    merged_down = at is not None and at < len(texts) and texts[at] == above[at]
+    texts = [t if not t or i >= len(above) or t != above[i] else None for i, t in enumerate(texts)]
     if at is None or (at < len(texts) and texts[at]):
         return False
     words = [t for t in texts if t]
     if not words or any(len(t) > 16 or any(ch.isdigit() for ch in t) for t in words):
         return False
-    return any(lookup.field(t)[0] is not None for t in words)
+    if merged_down or any(lookup.field(t)[0] is not None for t in words):
+        return True
+    # saved as CSV, a heading merged across (成绩 over 综合能力, 实务) keeps its first cell
+    # only: each word sits under a heading no field knows, or beside it under a blank
+    spans = [
+        i < len(above) and (not above[i] or lookup.field(above[i])[0] is None)
+        for i, t in enumerate(texts)
+        if t
+    ]
+    under_blank = any(t and (i >= len(above) or not above[i]) for i, t in enumerate(texts))
+    return all(spans) and under_blank
 
 
 def with_sub_header(header: Sequence[Cell], below: Sequence[Cell]) -> list[Cell]:

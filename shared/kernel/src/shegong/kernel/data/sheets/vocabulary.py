@@ -25,6 +25,15 @@ NAME_HEADERS: tuple[str, ...] = (
 # 网格员姓名, 学员姓名, 考生姓名: a role and 姓名 — never 联系人姓名, 监护人姓名.
 NAME_SUFFIX = Suffix("姓名")
 
+# What the name column of a sheet's last lines holds when they are not a person:
+# a total (合计, 12人, 共12名), a note (以下空白), the form's footer (who filled it in and
+# checked it, the date, the seal).
+NOT_A_NAME = re.compile(
+    r"(?:合计|总计|小计|共计|累计)[:：]?.*|[共计]?\d+[人名]?|(?:以下空白|空白|备注|说明)[:：]?.*"
+    r"|(?:填表|制表|审核|审批|经办|负责|联系)人?[:：].*|(?:填表|制表|报送)(?:日期|时间).*"
+    r"|.*(?:盖章|签字|签名).*"
+)
+
 ID_NUMBER_HEADERS: tuple[str, ...] = (
     "身份证号",
     "身份证号码",

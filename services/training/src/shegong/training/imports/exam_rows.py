@@ -1,0 +1,145 @@
+"""National exam result lists (考试成绩, 合格人员名单, 证书发放名单) as rows: the year, the
+level and the result as the list says them — in a column, or, when a list is of one year or
+one level or of those who passed, in its title or its sheet's name."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from itertools import chain
+
+from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, parse_date
+from shegong.kernel.data.sheets.vocabulary import certificate_level
+from shegong.training.imports.sheets import EXAM_COLUMNS, RowProblem, SheetRow, read_sheet
+
+YES = {"是", "通过", "合格", "已通过", "及格", "yes", "y", "true", "1", "pass", "passed", "√"}
+NO = {"否", "未通过", "不通过", "不合格", "不及格", "no", "n", "false", "0", "fail", "failed", "×"}
+# did not sit the exam (缺考, 弃考) or was disqualified (违纪): a result, and no pass
+NO |= {"缺考", "缺席", "弃考", "未参考", "未参加", "违纪", "absent"}
+_TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
+    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
+    是否通过 by a certificate's number or date (a certificate issuance list); a file with
+    neither is refused as a whole, naming the column."""
+    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
+    first = next(rows, None)
+    if first is None:
+        return iter(())
+    missing = []
+    if "level" not in first.values and not title_level(first.title):
+        missing.append(("level", "级别"))
+    if "exam_year" not in first.values and not title_year(first.title):
+        missing.append(("exam_year", "考试年度"))
+    passed_columns = {"passed", "certificate_no", "certified_on"} & first.values.keys()
+    if not passed_columns and not title_says_passed(first.title):
+        missing.append(("passed", "是否通过"))
+    if missing:
+        raise TabularFileError(
+            f"{filename}: missing column(s) {', '.join(f'{m} ({zh})' for m, zh in missing)}",
+            f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
+        )
+    return chain([first], rows)
+
+
+def title_year(title: Sequence[str]) -> int | None:
+    """The year a sheet's title names (2024年度全国社会工作者职业水平考试…)."""
+    for line in title:
+        if match := _TITLE_YEAR.search(line):
+            return int(match.group(1))
+    return None
+
+
+_LEVEL_NAMED = re.compile(
+    "高级社会工作师|高级社工师|助理社会工作师|助理社工师|初级|中级|高级|社会工作师|社工师"
+)
+
+
+def title_level(title: Sequence[str]) -> str | None:
+    """The one level a sheet's title or name names (2024年度助理社会工作师…名单, a sheet
+    named 中级); ``None`` when it names none, or more than one."""
+    named = {certificate_level(m.group()) for line in title for m in _LEVEL_NAMED.finditer(line)}
+    return named.pop() if len(named) == 1 else None
+
+
+def exam_level(row: SheetRow) -> str:
+    """The row's 级别, else the one its sheet's title or name says."""
+    text = row.text("level")
+    if text is None and (level := title_level(row.title)) is not None:
+        return level
+    return parse_level(text)
+
+
+def exam_year(row: SheetRow) -> int:
+    """The row's 考试年度, else the year its sheet's title names."""
+    text = row.text("exam_year")
+    if text is None and (year := title_year(row.title)) is not None:
+        return year
+    return parse_year(text)
+
+
+# a list of those who passed (合格人员名单, 通过人员名单, 取证人员名册), not of results
+_PASSED_LIST = re.compile(r"(?<!不)(?:合格|通过|取证|获证)(?:人员)?(?:名单|名册|公示|情况表)")
+
+
+def title_says_passed(title: Sequence[str]) -> bool:
+    return any(_PASSED_LIST.search(line) for line in title)
+
+
+def exam_passed(row: SheetRow) -> bool:
+    """是否通过 as written; left blank (or no such column) on a list of certificates, a
+    certificate's number or date says the exam was passed, and on a list of those who
+    passed (2024年度…合格人员名单) the title does."""
+    text = row.text("passed")
+    if text is None and (row.text("certificate_no") or row.text("certified_on")):
+        return True
+    if text is None and "passed" not in row.values and title_says_passed(row.title):
+        return True
+    if text is None:
+        raise RowProblem(
+            "passed",
+            "passed: no 是否通过 and no certificate number or date: the result is unknown",
+            "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
+        )
+    return parse_passed(text)
+
+
+def parse_level(text: str | None) -> str:
+    level = certificate_level(text)
+    if level is None:
+        raise RowProblem(
+            "level",
+            f"level {text!r} is not assistant / intermediate / senior",
+            f"级别“{text or ''}”应为 助理社会工作师 / 社会工作师 / 高级社会工作师",
+        )
+    return level
+
+
+def parse_passed(text: str | None) -> bool:
+    value = (text or "").strip().lower()
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise RowProblem(
+        "passed", f"passed {text!r} is not yes/no", f"是否通过“{text or ''}”应为 是 / 否"
+    )
+
+
+def parse_year(text: str | None) -> int:
+    match = re.fullmatch(r"(\d{4})(年|年度)?", (text or "").strip())
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise RowProblem(
+            "exam_year", f"exam year {text!r} is not a year", f"考试年度“{text or ''}”不是年份"
+        )
+    return int(match.group(1))
+
+
+def parse_day(cell: Cell) -> dt.date | None:
+    """取证日期: the kernel's one reading of dates; ``None`` for blank."""
+    try:
+        return parse_date(cell)
+    except CellError as err:
+        raise RowProblem.of("certified_on", cell, err) from None
