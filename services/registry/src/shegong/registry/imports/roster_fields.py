@@ -186,6 +186,8 @@ _NOT_A_NAME = re.compile(
 
 def _name(_: str, cell: Cell) -> str:
     text = cell_text(cell)
+    if text and len(text) > 1024:  # no name is: not normalised first (linear, not free)
+        raise CellError("is longer than 64 characters", "超过64个字符")
     name = normalize_name(text) if text else ""
     if not name:
         raise CellError("is missing", "未填写")
