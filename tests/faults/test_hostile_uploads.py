@@ -35,6 +35,8 @@ FILES = {
     "rows-bomb": (lambda: hostile.zip_bomb(150), "max_rows"),
     "lying-bomb": (lambda: hostile.lying_zip_bomb(350), None),
     "laughs": (hostile.entity_expansion, None),
+    # 99 KB: one cell of 100 million characters (Excel allows 32,767) stalled /health 13.6 s.
+    "long-cell": (hostile.long_cell, "max_cell_chars"),
     "too-big": (lambda: os.urandom(33 * 1024 * 1024), "max_bytes"),
     # A CSV line of 30 MiB of commas: parsed as one row of 31 million cells (+449 MiB,
     # the process stalled) and then skipped as blank; 30 million empty lines.

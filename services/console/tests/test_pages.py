@@ -571,3 +571,18 @@ async def test_an_answer_of_another_shape_is_the_services_error_naming_fields_no
         english = await client.get("/services/h5-codes?lang=en")
         assert "answered in a form the console cannot read (0.community, 0.url)" in english.text
         assert "13800138000" not in page.text + english.text
+
+
+def test_a_person_page_shows_the_birth_year_where_the_date_is_not_given() -> None:
+    """The registry gives a key that may not see a birth date whole ``birth_date: null``
+    and ``birth_year`` (its own department's records whole): the page shows either."""
+    from shegong.console.pages.census import _record_fields
+
+    records = [
+        registry_api.RecordDetail(
+            key="hrss:RS-1", certificates=[], birth_date=dt.date(1975, 1, 18)
+        ),
+        registry_api.RecordDetail(key="civil-affairs:MZ-1", certificates=[], birth_year=1975),
+    ]
+    (row,) = [r for r in _record_fields(records) if r["field"] == "birth_date"]
+    assert row["values"] == [dt.date(1975, 1, 18), 1975] and not row["differs"]

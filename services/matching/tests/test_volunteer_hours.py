@@ -186,8 +186,15 @@ async def test_a_volunteers_national_number_stays_in_the_vault(m: Matching, keys
         assert shown == {"provider_id": helper, "number_masked": "31**********01"}
         taken = await civil.put(f"/providers/{other}/volunteer-number", json={"number": NUMBER})
         assert taken.status_code == 409 and "王志愿" not in taken.text
+        # Another department's volunteer with the same number: no answer tells it whose
+        # (or whether anyone's) it is — the same human may volunteer there too.
+        elsewhere = await volunteer(hrss, "王志愿")
+        shown = ok(
+            await hrss.put(f"/providers/{elsewhere}/volunteer-number", json={"number": NUMBER})
+        )
+        assert shown == {"provider_id": elsewhere, "number_masked": "31**********01"}
 
-        (event,) = [e for e in await events(m) if e.type == "VolunteerNumberSet"]
+        (event, _) = [e for e in await events(m) if e.type == "VolunteerNumberSet"]
         assert event.department == "civil-affairs"
         assert event.data["number_masked"] == "31**********01"
         assert len(event.data["number_hash"]) == 32

@@ -567,3 +567,18 @@ async def test_a_result_contradicting_the_one_recorded_says_so_in_both_languages
     assert (bad["row"], bad["field"]) == (2, "passed")
     assert bad["reason"] == "the 2024 assistant exam is already recorded as passed"
     assert bad["reason_zh"] == "该年度该级别考试成绩已登记为通过"
+
+
+async def test_a_refused_rows_name_is_quoted_short(training: Node) -> None:
+    """A rejected row quotes its name as every report quotes a cell (40 characters at
+    most): a 238 KB workbook of 4,000 rows named with 32,000 characters each answered
+    129 MB (every name whole), and the service was busy writing it."""
+    await register(training)
+    long_name = "张" * 30_000
+    report = await post_exam_workbook(
+        training,
+        ["姓名", "身份证号", "考试年度", "级别", "是否通过"],
+        [long_name, rid("19700101", "111"), 2025, "社会工作师", "是"],
+    )
+    (bad,) = report["rejected"]
+    assert bad["name"] == "张" * 39 + "…" and bad["field"] == "name"

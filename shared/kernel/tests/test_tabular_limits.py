@@ -22,8 +22,10 @@ pytestmark = pytest.mark.process
         (hostile.cells_at("A1", "XFD1"), "max_columns"),
         (hostile.cells_at("A1", "IP20000"), "max_cells"),
         (hostile.no_positions(300), "max_columns"),
+        # A cell longer than Excel allows (32,767 characters): 100 million in 99 KB.
+        (hostile.long_cell(), "max_cell_chars"),
     ],
-    ids=["far-cell", "far-column", "area", "implied-positions"],
+    ids=["far-cell", "far-column", "area", "implied-positions", "long-cell"],
 )
 def test_a_sheet_over_its_dimensions_is_refused_before_parsing(data: bytes, limit: str) -> None:
     started = time.monotonic()

@@ -148,6 +148,10 @@ class PersonSummary(BaseModel):
 
     active: bool
     birth_date: date | None
+    birth_year: int | None = Field(
+        None,
+        description=("出生年份: the year, where the whole birth date is not shown to this key"),
+    )
     county: str | None
     departments: list[str]
     gender: str | None
@@ -190,6 +194,10 @@ class RecordDetail(BaseModel):
     """
 
     birth_date: date | None = None
+    birth_year: int | None = Field(
+        None,
+        description=("出生年份: the year, where the whole birth date is not shown to this key"),
+    )
     certificates: list[RecordCertificateOutput]
     community: str | None = None
     county: str | None = None
@@ -227,6 +235,10 @@ class ReviewSide(BaseModel):
     """
 
     birth_date: date | None = None
+    birth_year: int | None = Field(
+        None,
+        description=("出生年份: the year, where the whole birth date is not shown to this key"),
+    )
     community: str | None = None
     county: str | None = None
     department: str | None = None
@@ -303,6 +315,10 @@ class WorkerDetail(BaseModel):
     """
 
     birth_date: date | None = None
+    birth_year: int | None = Field(
+        None,
+        description=("出生年份: the year, where the whole birth date is not shown to this key"),
+    )
     certificates: list[WorkerCertificate]
     channel: str | None = None
     community: str | None = None
@@ -483,6 +499,10 @@ class PersonDetail(BaseModel):
 
     active: bool
     birth_date: date | None
+    birth_year: int | None = Field(
+        None,
+        description=("出生年份: the year, where the whole birth date is not shown to this key"),
+    )
     county: str | None
     departments: list[str]
     disagreements: dict[str, list[str]] = Field(..., description="Field → the values that differ")

@@ -108,6 +108,10 @@ def _record_fields(records: list[registry.RecordDetail]) -> list[dict[str, Any]]
     rows = []
     for name in SHOWN:
         values = [getattr(r, name) for r in records]
+        if name == "birth_date":  # a key that may not see it whole gets the year
+            values = [v or r.birth_year for v, r in zip(values, records, strict=True)]
         present = {str(v) for v in values if v not in (None, "")}
+        if name == "birth_date" and any(isinstance(v, int) for v in values):
+            present = {p[:4] for p in present}  # a year beside a date: compare the years
         rows.append({"field": name, "values": values, "differs": len(present) > 1})
     return rows

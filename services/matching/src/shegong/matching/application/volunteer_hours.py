@@ -80,10 +80,17 @@ async def set_volunteer_number(
             )
         department = await provider_department(tx, provider_id)
         refuse_other_department(tx.ctx, department)
-        holder = await tx.conn.scalar(
-            select(volunteer_numbers.c.provider_id).where(volunteer_numbers.c.number_hash == digest)
+        holders = await tx.conn.scalars(
+            select(volunteer_numbers.c.provider_id).where(
+                (volunteer_numbers.c.number_hash == digest)
+                & (volunteer_numbers.c.provider_id != provider_id)
+            )
         )
-        if holder is not None and holder != provider_id:
+        # Another volunteer of the same department only: one human may volunteer for two
+        # departments under their one national number, and a refusal for another
+        # department's volunteer told any department whether a number it chose was
+        # anyone's (10,000 PUTs walk a year's sequence numbers of a district).
+        if any([await provider_department(tx, h) == department for h in holders.all()]):
             raise DomainError(
                 "number: this national volunteer number is recorded for another volunteer "
                 "/ 该志愿者编号已登记在其他志愿者名下",

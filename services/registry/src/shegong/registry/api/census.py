@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx, admin_only
+from shegong.kernel.web.birth_dates import narrow_problems
+from shegong.kernel.web.digests import for_caller
 from shegong.registry.api.census_models import (
     CensusStatus,
     Coverage,
@@ -71,27 +73,29 @@ def census_router(
         response_model=PersonsPage,
     )
     async def persons(
+        request: Request,
         q: Annotated[str | None, Query(max_length=64, description="part of a name")] = None,
         department: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
-            return await queries.persons_page(
+            found = await queries.persons_page(
                 conn, q=q, department=department, limit=limit, offset=offset
             )
+        return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
         "/census/persons/{person_id:path}",
         summary="One person: records, disagreements",
         response_model=PersonDetail,
     )
-    async def person(person_id: str) -> dict[str, Any]:
+    async def person(request: Request, person_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
             found = await queries.person_detail(conn, person_id)
         if found is None:
             raise HTTPException(404, f"no person {person_id} in the census")
-        return found
+        return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
         "/census/review",
@@ -100,11 +104,13 @@ def census_router(
         response_model_exclude_unset=True,
     )
     async def review(
+        request: Request,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     ) -> dict[str, Any]:
         async with reading(engine) as conn:
-            return await census_review.review_queue(conn, limit=limit, offset=offset)
+            found = await census_review.review_queue(conn, limit=limit, offset=offset)
+        return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.post(
         "/census/review",
@@ -142,6 +148,7 @@ def census_router(
         response_model_exclude_unset=True,
     )
     async def coverage(
+        request: Request,
         a: Annotated[str | None, Query(max_length=64, description="department code")] = None,
         b: Annotated[str | None, Query(max_length=64, description="department code")] = None,
     ) -> dict[str, Any]:
@@ -149,16 +156,21 @@ def census_router(
             raise HTTPException(422, "give both a and b, or neither (for the matrix)")
         async with reading(engine) as conn:
             try:
-                return await census_quality.coverage(conn, a, b)
+                found = await census_quality.coverage(conn, a, b)
             except LookupError as err:
                 raise HTTPException(404, str(err)) from None
+        return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
         "/census/quality", summary="Data-quality problems per department", response_model=Quality
     )
-    async def quality() -> dict[str, Any]:
+    async def quality(request: Request) -> dict[str, Any]:
         async with reading(engine) as conn:
-            return await census_quality.quality(conn)
+            found = await census_quality.quality(conn)
+        principal = getattr(request.state, "principal", None)
+        for department, rows in found["rows_with_problems"].items():
+            rows["first"] = narrow_problems(rows["first"], principal, department)
+        return found
 
     @router.get(
         "/census/export",
@@ -173,9 +185,9 @@ def census_router(
             }
         },
     )
-    async def export(format: Literal["csv", "json"] = "csv") -> Response:
+    async def export(request: Request, format: Literal["csv", "json"] = "csv") -> Response:
         async with reading(engine) as conn:
-            rows = await queries.export_persons(conn)
+            rows = for_caller(request, await queries.export_persons(conn))
         if format == "json":
             return Response(
                 json.dumps(rows, ensure_ascii=False, default=str),
@@ -265,5 +277,7 @@ def export_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow([f"{zh} {en}" for en, zh in queries.EXPORT_COLUMNS])
     for row in rows:
+        # A key that may not see a birth date whole reads its year in that column.
+        row = {**row, "birth_date": row.get("birth_date") or row.get("birth_year")}
         writer.writerow([_cell(row.get(en)) for en, _ in queries.EXPORT_COLUMNS])
     return "\ufeff" + out.getvalue()

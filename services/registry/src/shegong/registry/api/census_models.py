@@ -14,6 +14,13 @@ from shegong.kernel.web.responses import ApiModel, Number
 # (``620102********123X``, a mistyped number's ``6***************2``).
 ShownMask = Annotated[str, AfterValidator(mask_id_display)]
 
+# A birth date is whole only for who may see personal data (kernel web/birth_dates.py);
+# everyone else reads ``birth_date: null`` and the year here.
+BirthYear = Annotated[
+    int | None,
+    Field(description="出生年份: the year, where the whole birth date is not shown to this key"),
+]
+
 
 class CensusAsOf(ApiModel):
     """Which events the census has seen."""
@@ -37,6 +44,7 @@ class PersonSummary(ApiModel):
     name: str | None
     gender: str | None
     birth_date: date | None
+    birth_year: BirthYear = None
     id_masked: ShownMask | None
     active: bool
     post: str | None
@@ -71,6 +79,7 @@ class RecordDetail(ApiModel):
     name: str | None = None
     gender: str | None = None
     birth_date: date | None = None
+    birth_year: BirthYear = None
     id_masked: ShownMask | None = None
     phone_masked: str | None = None
     organization: str | None = None
@@ -113,6 +122,7 @@ class ReviewSide(ApiModel):
     name: str | None = None
     gender: str | None = None
     birth_date: date | None = None
+    birth_year: BirthYear = None
     id_masked: ShownMask | None = None
     phone_masked: str | None = None
     organization: str | None = None

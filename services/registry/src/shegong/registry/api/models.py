@@ -8,6 +8,7 @@ from pydantic import Field
 
 from shegong.contracts.registry import Region
 from shegong.kernel.web.responses import ApiModel, row_model
+from shegong.registry.api.census_models import BirthYear
 from shegong.registry.projections.regions import regions
 from shegong.registry.projections.workers import workers
 
@@ -34,6 +35,7 @@ class WorkerView(ApiModel):
     name: str
     gender: str | None
     birth_date: date | None
+    birth_year: BirthYear = None
     id_number_hash: str | None
     id_number_masked: str | None
     id_number_parts: str | None
@@ -68,7 +70,7 @@ class PersonalData(ApiModel):
     audited: bool = Field(description="The view was recorded (PersonalDataViewed)")
 
 
-class WorkerRow(row_model(workers)):  # type: ignore[misc]
+class WorkerRow(row_model(workers, birth_year=(BirthYear, None))):  # type: ignore[misc]
     """A worker as the city-wide read model holds them."""
 
 

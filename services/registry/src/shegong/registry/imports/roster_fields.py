@@ -221,6 +221,8 @@ def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
 
 def _name(_: str, cell: Cell) -> str:
     text = cell_text(cell)
+    if text and len(text) > 1024:  # no name is: not normalised first (linear, not free)
+        raise CellError("is longer than 64 characters", "超过64个字符")
     name = normalize_name(text) if text else ""
     if not name:
         raise CellError("is missing", "未填写")

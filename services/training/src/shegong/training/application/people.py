@@ -46,6 +46,8 @@ async def resolve_person(
     worker is "not found among your department's workers" — never their name, never
     whose they are — and the problem's ``touched`` says which department it was, for
     the access log."""
+    if name and len(name) > 1024:  # no name is; refused before it is normalised
+        raise RowProblem("name", "is longer than 64 characters", "超过64个字符")
     if not id_number and not phone:
         raise RowProblem(
             "id_number",

@@ -78,6 +78,20 @@ def cells_at(*refs: str) -> bytes:
     return xlsx(_HEAD + b"<sheetData>" + body + b"</sheetData></worksheet>")
 
 
+def long_cell(chars: int = 100_000_000) -> bytes:
+    """A 姓名 header and one cell of ``chars`` characters (~100 KB for 100 million):
+    longer than Excel lets a cell be."""
+    body = _HEAD + b'<sheetData><row r="1">' + _cell("A1", "姓名") + b'</row><row r="2">'
+    return xlsx(
+        [
+            body,
+            b'<c r="A2" t="inlineStr"><is><t>',
+            b"A" * chars,
+            b"</t></is></c></row></sheetData></worksheet>",
+        ]
+    )
+
+
 def far_cell() -> bytes:
     """One cell at A1 and one at XFD1048576 (~1.6 KB): a dense reader asks for 512 GiB."""
     return cells_at("A1", "XFD1048576")

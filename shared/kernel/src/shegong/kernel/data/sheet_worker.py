@@ -235,6 +235,20 @@ def _fill_down(sheet: list[list[Any]], merged: list[Any]) -> None:
                 row[left] = value
 
 
+def _no_long_cell(number: int, row: list[Any], longest: int) -> None:
+    """A cell longer than Excel lets one be (32,767 characters) is no clerk's: a 99 KB
+    workbook whose one cell held 100 million characters went on to the service, whose
+    thread then cleaned and checked it holding the GIL — ``/health`` waited 13.6 s."""
+    for column, cell in enumerate(row, start=1):
+        if type(cell) is str and len(cell) > longest:
+            raise _Over(
+                "max_cell_chars",
+                f"row {number}, column {column}: a cell holds {len(cell)} characters, "
+                f"more than {longest}",
+                f"第 {number} 行第 {column} 列的单元格有 {len(cell)} 个字符，超过 {longest} 个",
+            )
+
+
 def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
     """``("ok", [each sheet's non-blank rows], [the sheets' names])``: a chart sheet (or
     any sheet that is not a worksheet) has no rows."""
@@ -271,9 +285,11 @@ def _read(data: bytes, limits: dict[str, Any]) -> tuple[Any, ...]:
         _fill_down(sheet, merged)
         extent = _Extent(limits, budget)
         rows = []
+        longest = limits.get("max_cell_chars", 32_767)
         for number, row in enumerate(sheet, start=1):
             if all(_blank(cell) for cell in row):
                 continue
+            _no_long_cell(number, row, longest)
             last = max(i for i, cell in enumerate(row, start=1) if not _blank(cell))
             extent._grow(number, last)
             rows.append((number, row))

@@ -116,6 +116,7 @@ class Limits:
     max_columns: int = 256  # the last column a sheet uses (IV)
     max_cells: int = 4_000_000  # rows × columns of the area a sheet uses, the sheets' together
     max_sheets: int = 50  # a workbook's sheets
+    max_cell_chars: int = 32_767  # a workbook cell's text (Excel's own limit per cell)
     memory_mb: int = 1024  # the ceiling of the process that opens a workbook
     timeout_s: float = 120.0  # and how long it may take
 

@@ -39,8 +39,11 @@ def feed_router(store: EventStore) -> APIRouter:
         limit: int = Query(500, ge=1, le=5000),
     ) -> FeedPage:
         events = await store.read_after(after, limit)
-        # Keyed digests only to the services that link with them (and admin): digests.py
-        shown = [e.model_copy(update={"data": for_caller(request, e.data)}) for e in events]
+        # Keyed digests only to the services that link with them (and admin), a birth date
+        # whole only to who may see it (the event's department's own key): digests.py
+        shown = [
+            e.model_copy(update={"data": for_caller(request, e.data, e.department)}) for e in events
+        ]
         return FeedPage(
             source=store.identity.source,
             events=shown,

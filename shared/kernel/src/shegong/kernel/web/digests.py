@@ -22,6 +22,7 @@ from fastapi import Request
 
 from shegong.contracts.registry import mask_id_display
 from shegong.kernel.web.api_keys import Principal
+from shegong.kernel.web.birth_dates import narrow_birth_dates
 
 DIGEST_ROLES = frozenset({"admin", "service"})
 
@@ -64,10 +65,11 @@ def narrow_masks(value: Any) -> Any:
     return value
 
 
-def for_caller(request: Request, body: Any) -> Any:
+def for_caller(request: Request, body: Any, department: str | None = None) -> Any:
     """``body`` as the caller may see it (the principal the key check left on the request):
-    masks in the display's form for everyone, digests only for who links with them."""
-    body = narrow_masks(body)
-    return (
-        body if sees_digests(getattr(request.state, "principal", None)) else conceal_digests(body)
-    )
+    masks in the display's form for everyone, digests only for who links with them, a
+    birth date whole only for who may see personal data (``birth_dates``; ``department``:
+    whose ``body`` is when it does not say)."""
+    principal = getattr(request.state, "principal", None)
+    body = narrow_birth_dates(narrow_masks(body), principal, department)
+    return body if sees_digests(principal) else conceal_digests(body)

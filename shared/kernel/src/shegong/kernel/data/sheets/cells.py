@@ -92,7 +92,11 @@ def preview(field: str, cell: Cell) -> str | None:
     text = text.strip()
     if field in ("id_number", "phone"):
         return text[:3] + "***" if len(text) > 3 else "***"
-    text = redact_numbers(text) or ""
+    # Cut before the numbers are looked for: a cell may hold 32,767 characters, and a
+    # sheet 4,000 of them (a regex over each held training's loop 14 s).
+    # A number the cut splits loses its part before the cut too (never a long number's head).
+    head = text if len(text) <= 120 else text[:120].rstrip("0123456789Xx")
+    text = redact_numbers(head) or ""
     return text if len(text) <= 40 else text[:39] + "…"
 
 
