@@ -141,7 +141,9 @@ class ProjectionRunner:
         """Whether the batch holds nothing to apply — every entry a duplicate, of another
         service, or one the projection does not want, with no gap before it — and if so,
         remember how far it goes (no write, no turn at the write lock)."""
-        stored = await self._lock_positions(None, {e.source for e in envelopes}, lock=False)
+        stored = self.skipped.following(envelopes)
+        if stored is None:
+            stored = await self._lock_positions(None, {e.source for e in envelopes}, lock=False)
         last = self.skipped.past(stored)
         duplicates = 0
         for envelope in envelopes:

@@ -126,7 +126,6 @@ class StreamSubscription:
         # meanwhile joins the batch (one transaction, one XACK) instead of each entry
         # costing its own. After a quiet spell an entry is applied at once.
         self.linger_s = linger_s
-        self._last_batch = -1.0
         self.claim_idle_ms, self.catch_up_s = claim_idle_ms, catch_up_s
         # An entry is claimed within claim_idle_ms and a quarter of it (at most 5 s more).
         self.claim_every_s = max(min(polling_ms, 100) / 1000, min(claim_idle_ms / 4000, 5.0))
@@ -156,35 +155,22 @@ class StreamSubscription:
         async def read(msg: Any) -> None:
             raw = cast(FastStreamBatch, msg).raw_message
             entries: list[Entry] = list(zip(raw["message_ids"], raw["data"], strict=True))
-            self._delivered_at = asyncio.get_running_loop().time()
-            await self.handle(await self._linger(entries))
+            loop = asyncio.get_running_loop()
+            self._delivered_at = started = loop.time()
+            await self.handle(entries)
+            await self._pace(started, len(entries))
 
         reader(read)
         self._subscribers = (reader,)
 
-    async def _linger(self, entries: list[Entry]) -> list[Entry]:
-        """A batch that is not full, read moments after the last one: wait out the rest
-        of ``linger_s`` and add what the group has received meanwhile."""
-        loop = asyncio.get_running_loop()
-        wait = self._last_batch + self.linger_s - loop.time()
-        self._last_batch = loop.time()
-        if wait <= 0 or len(entries) >= self.batch_size or self._stop.is_set():
-            return entries
-        await asyncio.sleep(wait)
-        try:
-            reply = await self.redis.xreadgroup(
-                self.group,
-                self.consumer,
-                {self.stream: ">"},
-                count=self.batch_size - len(entries),
-            )
-        except (RedisError, OSError) as err:  # these entries still go; the rest wait
-            log.debug("%s: no extra read after lingering: %s", self.group, err)
-            return entries
-        for _, more in cast(list[tuple[bytes, list[Entry]]], reply or []):
-            entries.extend(more)
-        self._last_batch = loop.time()
-        return entries
+    async def _pace(self, started: float, count: int) -> None:
+        """After a batch that was not full, read again only ``linger_s`` after it began:
+        what the group receives meanwhile comes in the next read, as one batch. (It was
+        a second XREADGROUP after a wait before each batch: a round trip more per batch
+        and group.) After a quiet spell the first entry is still applied at once."""
+        wait = started + self.linger_s - asyncio.get_running_loop().time()
+        if wait > 0 and count < self.batch_size and not self._stop.is_set():
+            await asyncio.sleep(wait)
 
     async def prepare(self) -> None:
         """Before ``broker.start()``: the group must exist at id 0."""
