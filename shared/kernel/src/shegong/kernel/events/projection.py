@@ -141,6 +141,9 @@ class ProjectionRunner:
         """Whether the batch holds nothing to apply — every entry a duplicate, of another
         service, or one the projection does not want, with no gap before it — and if so,
         remember how far it goes (no write, no turn at the write lock)."""
+        own = self.projection.contract.service
+        if any(e.service == own and self.projection.wants(e) for e in envelopes):
+            return False  # to apply: the write reads the positions (not twice a batch)
         stored = self.skipped.following(envelopes)
         if stored is None:
             stored = await self._lock_positions(None, {e.source for e in envelopes}, lock=False)
@@ -151,11 +154,8 @@ class ProjectionRunner:
             if envelope.sequence <= position:
                 duplicates += 1
                 continue
-            if envelope.sequence > position + 1 or (
-                envelope.service == self.projection.contract.service
-                and self.projection.wants(envelope)
-            ):
-                return False
+            if envelope.sequence > position + 1:
+                return False  # a gap: the feed fills it
             last[envelope.source] = envelope.sequence
         self.skipped.note(stored, last)
         result.duplicates = duplicates
