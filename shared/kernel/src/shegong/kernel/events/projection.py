@@ -15,9 +15,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from opentelemetry.trace import SpanKind
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -27,8 +28,16 @@ from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.schema import dead_letters, event_failures, projection_positions
 from shegong.kernel.events.skipped import SkippedPositions
+from shegong.kernel.events.statements import (
+    DEAD_IDS,
+    INSERT_POSITION,
+    MOVE_POSITION,
+    POSITION,
+    POSITIONS,
+    POSITIONS_LOCKED,
+)
 from shegong.kernel.ops import tracing
-from shegong.kernel.ops.db import is_postgres, reading, writing
+from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
 from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
@@ -132,8 +141,12 @@ class ProjectionRunner:
         """Whether the batch holds nothing to apply — every entry a duplicate, of another
         service, or one the projection does not want, with no gap before it — and if so,
         remember how far it goes (no write, no turn at the write lock)."""
-        async with reading(self.engine) as conn:
-            stored = await self._lock_positions(conn, {e.source for e in envelopes}, lock=False)
+        own = self.projection.contract.service
+        if any(e.service == own and self.projection.wants(e) for e in envelopes):
+            return False  # to apply: the write reads the positions (not twice a batch)
+        stored = self.skipped.following(envelopes)
+        if stored is None:
+            stored = await self._lock_positions(None, {e.source for e in envelopes}, lock=False)
         last = self.skipped.past(stored)
         duplicates = 0
         for envelope in envelopes:
@@ -141,11 +154,8 @@ class ProjectionRunner:
             if envelope.sequence <= position:
                 duplicates += 1
                 continue
-            if envelope.sequence > position + 1 or (
-                envelope.service == self.projection.contract.service
-                and self.projection.wants(envelope)
-            ):
-                return False
+            if envelope.sequence > position + 1:
+                return False  # a gap: the feed fills it
             last[envelope.source] = envelope.sequence
         self.skipped.note(stored, last)
         result.duplicates = duplicates
@@ -350,16 +360,17 @@ class ProjectionRunner:
         result.last = envelope
 
     async def _lock_positions(
-        self, conn: AsyncConnection, sources: Iterable[str], *, lock: bool = True
+        self, conn: AsyncConnection | None, sources: Iterable[str], *, lock: bool = True
     ) -> dict[str, int]:
-        query = select(projection_positions.c.source, projection_positions.c.position).where(
-            (projection_positions.c.projection == self.name)
-            & projection_positions.c.source.in_(list(sources))
-        )
-        if lock and is_postgres(self.engine):
-            # Two replicas of one consumer group must not apply the same source at once.
-            query = query.with_for_update()
-        rows = await conn.execute(query)
+        """The positions stored; ``conn`` None: read on their own (``read_once``)."""
+        # Two replicas of one consumer group must not apply the same source at once.
+        locked = lock and is_postgres(self.engine)
+        query = POSITIONS_LOCKED if locked else POSITIONS
+        params = {"of_projection": self.name, "sources": list(sources)}
+        if conn is None:
+            rows: Iterable[Any] = await read_once(self.engine, query, params)
+        else:
+            rows = await conn.execute(query, params)
         found = {r.source: int(r.position) for r in rows}
         return {s: found.get(s, 0) for s in sources}
 
@@ -370,31 +381,19 @@ class ProjectionRunner:
         for source, position in last.items():
             if position == start[source]:
                 continue
-            key = (projection_positions.c.projection == self.name) & (
-                projection_positions.c.source == source
-            )
-            if start[source] == 0 and not await conn.scalar(
-                select(projection_positions.c.position).where(key)
-            ):
+            key = {"of_projection": self.name, "of_source": source}
+            if start[source] == 0 and not await conn.scalar(POSITION, key):
                 try:
-                    await conn.execute(
-                        projection_positions.insert().values(
-                            projection=self.name, source=source, position=position, updated_at=now
-                        )
-                    )
+                    await conn.execute(INSERT_POSITION, {**key, "position": position, "now": now})
                 except IntegrityError as err:
                     raise _PositionsMoved(f"{self.name}: {source} applied concurrently") from err
             else:
                 moved = await conn.execute(
-                    update(projection_positions)
-                    .where(key & (projection_positions.c.position == start[source]))
-                    .values(position=position, updated_at=now)
+                    MOVE_POSITION,
+                    {**key, "start": start[source], "position": position, "now": now},
                 )
                 if moved.rowcount != 1:
                     raise _PositionsMoved(f"{self.name}: {source} position moved concurrently")
 
     async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
-        rows = await conn.execute(
-            select(dead_letters.c.event_id).where(dead_letters.c.projection == self.name)
-        )
-        return {r.event_id for r in rows}
+        return {r.event_id for r in await conn.execute(DEAD_IDS, {"of_projection": self.name})}

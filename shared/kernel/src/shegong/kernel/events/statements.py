@@ -1,4 +1,4 @@
-"""The event store's statements, built once.
+"""The event store's statements, and the projection runner's, built once.
 
 SQLAlchemy keys its compiled-SQL cache by a statement's structure; building a statement
 and computing that key again on every call cost more than SQLite took to run it
@@ -7,9 +7,11 @@ and computing that key again on every call cost more than SQLite took to run it
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import bindparam, func, select, text
 
-from shegong.kernel.events.schema import events_table
+from shegong.kernel.events.schema import dead_letters, events_table, projection_positions
 
 _E = events_table.c
 HEAD = select(func.coalesce(func.max(_E.position), 0))
@@ -50,3 +52,25 @@ AFTER = (
     .limit(bindparam("limit"))
 )
 LOCK_PG = text("LOCK TABLE events IN EXCLUSIVE MODE")
+
+# A read model's positions (projection.ProjectionRunner): read for every batch of every
+# consumer group, written at each commit. The key's parameters are not named as columns:
+# an UPDATE would take a parameter named as a column for a value to SET.
+_P = projection_positions.c
+_OWN = _P.projection == bindparam("of_projection")
+POSITIONS = select(_P.source, _P.position).where(
+    _OWN & _P.source.in_(bindparam("sources", expanding=True))
+)
+POSITIONS_LOCKED = POSITIONS.with_for_update()
+_KEY = _OWN & (_P.source == bindparam("of_source"))
+POSITION = select(_P.position).where(_KEY)
+_MOVED: dict[str, Any] = {"position": bindparam("position"), "updated_at": bindparam("now")}
+INSERT_POSITION = projection_positions.insert().values(
+    projection=bindparam("of_projection"), source=bindparam("of_source"), **_MOVED
+)
+MOVE_POSITION = (
+    projection_positions.update().where(_KEY & (_P.position == bindparam("start"))).values(_MOVED)
+)
+DEAD_IDS = select(dead_letters.c.event_id).where(
+    dead_letters.c.projection == bindparam("of_projection")
+)

@@ -25,7 +25,7 @@ from shegong.kernel.events.aggregate import Aggregate
 from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.schema import metadata
 from shegong.kernel.ops import tracing
-from shegong.kernel.ops.db import is_postgres, reading, writing
+from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
 from shegong.kernel.web.correlation import correlation_id_or_new
 
 A = TypeVar("A", bound=Aggregate)
@@ -105,9 +105,8 @@ class EventStore:
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""
-        async with reading(self.engine) as conn:
-            rows = await conn.execute(sql.AFTER, {"after": position, "limit": limit})
-            return [self._envelope(row._mapping) for row in rows]
+        rows = await read_once(self.engine, sql.AFTER, {"after": position, "limit": limit})
+        return [self._envelope(row._mapping) for row in rows]
 
     async def head(self) -> int:
         async with reading(self.engine) as conn:

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, Select, event, func, select
+from sqlalchemy import Executable, Row, Select, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -60,6 +60,23 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     read (a feed page, a search) never waits behind — or blocks — a writer."""
     async with engine.connect() as conn:
         yield await conn.execution_options(**{READ_ONLY: True})
+
+
+async def read_once(
+    engine: AsyncEngine, statement: Executable, params: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """One query on its own, its rows. On PostgreSQL in autocommit: a transaction around
+    a single statement costs two more round trips (BEGIN, and the ROLLBACK when the
+    connection goes back to the pool) and sees nothing more — under READ COMMITTED each
+    statement takes its own snapshot either way. The projection runner asks for its
+    positions so for every batch of every consumer group; the relay reads its next batch
+    so."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            conn = await conn.execution_options(**{READ_ONLY: True})
+        return list(await conn.execute(statement, params))
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()

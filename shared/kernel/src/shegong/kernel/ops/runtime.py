@@ -115,8 +115,13 @@ class Runtime:
             settings.feeds, api_key=service_key.get_secret_value() if service_key else None
         )
         self.feeds.add(self.source, self.store)
+        # No dependency injection: subscriptions take the batch as it was read (see
+        # subscription._the_message), and FastStream's per-message solving is skipped.
         self.broker = RedisBroker(
-            settings.redis_url, logger=logging.getLogger("shegong.bus"), log_level=logging.DEBUG
+            settings.redis_url,
+            logger=logging.getLogger("shegong.bus"),
+            log_level=logging.DEBUG,
+            apply_types=False,
         )
         self.runners: list[ProjectionRunner] = []
         # Runners whose read model a worker process applies: here for the schema, rebuilds
