@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from shegong.registry.census.blocktable import BlockTable
+from shegong.registry.census.blocktable import LONG, BlockTable
 
 
 def test_block_table_keeps_a_dicts_blocks_and_order_through_adds_removals_and_rebuilds() -> None:
@@ -14,7 +14,8 @@ def test_block_table_keeps_a_dicts_blocks_and_order_through_adds_removals_and_re
     table = BlockTable()
     model: dict[int, list[int]] = {}  # digest → rows, as a dict keeps them
     entry: dict[int, int] = {}
-    digests = [rng.getrandbits(60) for _ in range(400)] + [7, 7 + 8, 7 + 16]  # a probe run
+    digests = [rng.getrandbits(31) for _ in range(400)] + [7, 7 + 8, 7 + 16]  # a probe run
+    digests += digests[:4] * 30  # and a few blocks long enough to keep their last row
     for step in range(6000):
         digest = rng.choice(digests)
         if digest in model and rng.random() < 0.45:
@@ -22,14 +23,19 @@ def test_block_table_keeps_a_dicts_blocks_and_order_through_adds_removals_and_re
             assert e >= 0
             table.counts[e] -= 1
             model[digest].pop()
+            if len(model[digest]) >= LONG:
+                table.long[e] = model[digest][-1]
+            elif len(model[digest]) == LONG - 1:
+                del table.long[e]
             if not model[digest]:
                 del model[digest]
                 table.remove(e)
         elif digest in model:
             e = table.first(digest)
             table.counts[e] += 1
-            table.tails[e] = step
             model[digest].append(step)
+            if len(model[digest]) >= LONG:
+                table.long[e] = step
         else:
             e = table.add(digest, step)
             assert table.digests[e] == digest
@@ -45,5 +51,7 @@ def test_block_table_keeps_a_dicts_blocks_and_order_through_adds_removals_and_re
         assert e == entry[digest]
         assert table.counts[e] == len(rows)
         assert table.heads[e] == rows[0]
-    assert table.first(rng.getrandbits(60) | 1 << 61) == -1
+        assert table.long.get(e) == (rows[-1] if len(rows) >= LONG else None)
+    assert len(table.long) == sum(len(rows) >= LONG for rows in model.values()) > 0
+    assert table.first(rng.getrandbits(31) | 1 << 30) == -1
     assert table.filled * 3 < len(table.slots) * 2  # rebuilt before two thirds full
