@@ -55,3 +55,21 @@ def test_block_table_keeps_a_dicts_blocks_and_order_through_adds_removals_and_re
     assert len(table.long) == sum(len(rows) >= LONG for rows in model.values()) > 0
     assert table.first(rng.getrandbits(31) | 1 << 30) == -1
     assert table.filled * 3 < len(table.slots) * 2  # rebuilt before two thirds full
+
+
+def test_a_block_of_more_records_than_two_bytes_count_keeps_its_count() -> None:
+    """Counts take two bytes while every block holds fewer than 65,536 records, then
+    four: a block that grows past it (an office number written for a whole city) keeps
+    its count, first and last row, and so do the others."""
+    from array import array
+
+    table = BlockTable()
+    nexts = array("i", [-1]) * 70_000
+    big, small = table.add(11, 0), table.add(12, 69_999)
+    for row in range(1, 69_999):
+        table.append(big, row, nexts, 1, 0)
+    assert table.counts[big] == 69_999 and table.counts[small] == 1
+    assert table.heads[big] == 0 and table.long[big] == 69_998
+    table.took(big, 69_998, 69_997)
+    assert table.counts[big] == 69_998 and table.long[big] == 69_997
+    assert [table.first(11), table.first(12)] == [big, small]

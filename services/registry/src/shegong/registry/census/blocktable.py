@@ -33,7 +33,9 @@ class BlockTable:
         self.digests = array("i")  # a digest is ≥ 0 and < 2**31
         self.heads = array("i")
         self.long: dict[int, int] = {}  # entry → its last row, for blocks of ≥ LONG records
-        self.counts = array("i")  # 0: a removed block's hole, until the table is rebuilt
+        # 0: a removed block's hole, until the table is rebuilt. Two bytes a block while
+        # no block holds 65,535 records (then four: ``_count_over``).
+        self.counts = array("H")
         self.live = 0  # blocks with records
         self.filled = 0  # slots not empty (live blocks and dummies)
 
@@ -86,7 +88,11 @@ class BlockTable:
             while (after := nexts[last * stride + k]) >= 0:
                 last = after
         nexts[last * stride + k] = row
-        counts[e] = count = count + 1
+        count += 1
+        try:
+            counts[e] = count
+        except OverflowError:
+            self._count_over(e, count)
         if count >= LONG:
             self.long[e] = row
 
@@ -100,6 +106,11 @@ class BlockTable:
             del self.long[e]
         elif not count:
             self.remove(e)
+
+    def _count_over(self, e: int, count: int) -> None:
+        """A block outgrew two bytes' count: every count takes four from now on."""
+        self.counts = array("i", self.counts)
+        self.counts[e] = count
 
     def remove(self, e: int) -> None:
         """Block ``e`` has no record left: its slot becomes a dummy, its entry a hole."""
@@ -132,7 +143,7 @@ class BlockTable:
             keep = [e for e, count in enumerate(self.counts) if count]
             self.digests = array("i", [self.digests[e] for e in keep])
             self.heads = array("i", [self.heads[e] for e in keep])
-            self.counts = array("i", [self.counts[e] for e in keep])
+            self.counts = array(self.counts.typecode, [self.counts[e] for e in keep])
             at = {e: new for new, e in enumerate(keep)}
             self.long = {at[e]: row for e, row in self.long.items()}
         size = 8
