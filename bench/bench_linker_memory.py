@@ -146,7 +146,7 @@ def main() -> None:
 
         for module in (comparison, names, kernel_names):
             for value in vars(module).values():
-                if hasattr(value, "cache_clear"):
+                if hasattr(value, "cache_clear") and not isinstance(value, type):
                     value.cache_clear()
         tracemalloc.start()
         linker, decisions = run(records)
