@@ -68,3 +68,23 @@ def test_pairs_of_one_kind_share_one_edge() -> None:
     assert _compare(c, d, DEFAULT_MODEL, 9.0) is first  # the same vector and weights
     other = _compare(c, d, DEFAULT_MODEL, 5.0)  # another name weight: another kind
     assert other is not None and other is not first and other.weight < first.weight
+
+
+def test_more_kinds_than_two_bytes_number_are_kept_apart() -> None:
+    """A store numbers its kinds in two bytes while it can, then in four: each edge keeps
+    its own kind past 65,535 of them."""
+    keys = [f"k{i}" for i in range(3)]
+    table = [SimpleNamespace(key=key, row=row) for row, key in enumerate(keys)]
+    store = EdgeStore({r.key: r for r in table}, table)  # type: ignore[arg-type]
+    kinds = [object() for _ in range(70_000)]
+    for kind in kinds:
+        store.add("k0", "k1", kind)
+        store.drop("k0", "k1")  # one entry, used again
+    store.add("k0", "k1", kinds[-1])
+    store.add("k0", "k2", kinds[65_536])
+    store.add("k1", "k0", kinds[3])
+    assert store.edges("k0") == [("k1", kinds[-1]), ("k2", kinds[65_536])]
+    assert store.edges("k1") == [("k0", kinds[3])]
+    store.forget_kinds()
+    assert store.edges("k0") == [("k1", kinds[-1]), ("k2", kinds[65_536])]
+    assert store.edges("k1") == [("k0", kinds[3])]

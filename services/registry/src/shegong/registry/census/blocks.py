@@ -5,7 +5,7 @@ name's or a phone's bucket or a block's crowding changes, the records concerned 
 re-scored, so the partition does not depend on the records' order.
 
 The index holds no Python object per block: each kind is a :class:`.blocktable.BlockTable`
-(arrays) keyed by a 60-bit digest of the block's value, whose records are rows of
+(arrays) keyed by a 31-bit digest of the block's value, whose records are rows of
 ``_rows`` chained through ``_next`` (one int32 per record and kind). A digest is checked
 against the value of the first record under it whenever a record is inserted and
 whenever a value the index may not hold is looked up; two values that share a digest
@@ -32,7 +32,7 @@ _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
 _NAMES = _K["n"]
-_DIGEST = (1 << 60) - 1
+_DIGEST = (1 << 31) - 1  # a digest is an int32 (``BlockTable.digests``)
 
 # A block's value in a record, by kind: what a digest is checked against.
 _VALUE: dict[str, Callable[[Any], Any]] = {
@@ -261,12 +261,11 @@ class BlockIndex:
             if e < 0:
                 table.add(digest, row)
             else:
-                tails = table.tails
-                nexts[tails[e] * _NK + k] = row
-                tails[e] = row
-                table.counts[e] += 1
+                table.append(e, row, nexts, _NK, k)
 
-    def _delete(self, rec: _Rec) -> None:
+    def _delete(self, rec: _Rec, park: bool = False) -> None:
+        """Take ``rec`` out of the index; its row is freed unless ``park`` (then
+        :meth:`_free_row` frees it)."""
         self._last_name = None
         rows, nexts, tables = self._rows, self._next, self._tables
         row = -1
@@ -282,15 +281,15 @@ class BlockIndex:
                 table.heads[e] = after
             else:
                 nexts[before * _NK + k] = after
-            if table.tails[e] == r:
-                table.tails[e] = before
-            table.counts[e] -= 1
-            if not table.counts[e]:
-                table.remove(e)
+            table.took(e, r, before)
             row = r
-        rows[row] = None  # after: a digest is checked against its records
-        self._free.append(row)
         del self._recs[rec.key]
+        if not park:
+            self._free_row(row)
+
+    def _free_row(self, row: int) -> None:
+        self._rows[row] = None  # after: a digest is checked against its records
+        self._free.append(row)
 
     # ---------------------------------------------------------------- views
 

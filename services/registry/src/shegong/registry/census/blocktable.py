@@ -1,10 +1,12 @@
 """One kind of block of the linker's index (:mod:`.blocks`), held in arrays rather than
-Python objects: a block is a 60-bit digest of its value and the chain of its records'
-rows (first, last, how many), the records' ``next`` rows kept by the index. The layout
+Python objects: a block is a 31-bit digest of its value and the chain of its records'
+rows (first, how many; the last only for a block of ``LONG`` records or more, where
+walking the chain to add to it would cost), the records' ``next`` rows kept by the
+index. The layout
 is CPython's compact dict: a sparse table of entry numbers (4 bytes a slot, linear
 probing) over dense arrays of entries in the order the blocks were made, so that the
 blocks are walked in the order a ``dict`` would give (training reads them in that
-order). A block costs ≈ 30 bytes, where a dict entry, its key and its bucket cost
+order). A block costs ≈ 20 bytes, where a dict entry, its key and its bucket cost
 ≈ 100–150.
 """
 
@@ -13,23 +15,27 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 
-__all__ = ["BlockTable"]
+__all__ = ["LONG", "BlockTable"]
+
+LONG = 16  # a block of this many records or more keeps its last row (``BlockTable.long``)
 
 _EMPTY = -1  # a slot never used
 _DUMMY = -2  # a slot whose block was removed (probing goes on past it)
 
 
 class BlockTable:
-    """Digest → entry (its records' first and last row, and their number)."""
+    """Digest → entry (its records' first row, their number, the last for a long block)."""
 
-    __slots__ = ("counts", "digests", "filled", "heads", "live", "slots", "tails")
+    __slots__ = ("counts", "digests", "filled", "heads", "live", "long", "slots")
 
     def __init__(self) -> None:
         self.slots = array("i", [_EMPTY]) * 8
-        self.digests = array("q")
+        self.digests = array("i")  # a digest is ≥ 0 and < 2**31
         self.heads = array("i")
-        self.tails = array("i")
-        self.counts = array("i")  # 0: a removed block's hole, until the table is rebuilt
+        self.long: dict[int, int] = {}  # entry → its last row, for blocks of ≥ LONG records
+        # 0: a removed block's hole, until the table is rebuilt. Two bytes a block while
+        # no block holds 65,535 records (then four: ``_count_over``).
+        self.counts = array("H")
         self.live = 0  # blocks with records
         self.filled = 0  # slots not empty (live blocks and dummies)
 
@@ -62,7 +68,6 @@ class BlockTable:
         e = len(self.digests)
         self.digests.append(digest)
         self.heads.append(row)
-        self.tails.append(row)
         self.counts.append(1)
         self._place(digest, e)
         self.live += 1
@@ -71,6 +76,41 @@ class BlockTable:
             self._rebuild()
             return self.live - 1  # the newest block is the last entry once rebuilt
         return e
+
+    def append(self, e: int, row: int, nexts: array[int], stride: int, k: int) -> None:
+        """``row`` joins block ``e``, last (``nexts[r * stride + k]``: the row after ``r``)."""
+        counts = self.counts
+        count = counts[e]
+        if count >= LONG:
+            last = self.long[e]
+        else:  # a short block: its last row is walked to
+            last = self.heads[e]
+            while (after := nexts[last * stride + k]) >= 0:
+                last = after
+        nexts[last * stride + k] = row
+        count += 1
+        try:
+            counts[e] = count
+        except OverflowError:
+            self._count_over(e, count)
+        if count >= LONG:
+            self.long[e] = row
+
+    def took(self, e: int, row: int, before: int) -> None:
+        """``row`` left block ``e`` (the index unchained it; ``before``: the row before it)."""
+        self.counts[e] = count = self.counts[e] - 1
+        if count >= LONG:
+            if self.long[e] == row:
+                self.long[e] = before
+        elif count == LONG - 1:
+            del self.long[e]
+        elif not count:
+            self.remove(e)
+
+    def _count_over(self, e: int, count: int) -> None:
+        """A block outgrew two bytes' count: every count takes four from now on."""
+        self.counts = array("i", self.counts)
+        self.counts[e] = count
 
     def remove(self, e: int) -> None:
         """Block ``e`` has no record left: its slot becomes a dummy, its entry a hole."""
@@ -101,10 +141,11 @@ class BlockTable:
         the live blocks, as CPython sizes a dict: from 1/3 full to 2/3."""
         if self.live < len(self.counts):
             keep = [e for e, count in enumerate(self.counts) if count]
-            self.digests = array("q", [self.digests[e] for e in keep])
+            self.digests = array("i", [self.digests[e] for e in keep])
             self.heads = array("i", [self.heads[e] for e in keep])
-            self.tails = array("i", [self.tails[e] for e in keep])
-            self.counts = array("i", [self.counts[e] for e in keep])
+            self.counts = array(self.counts.typecode, [self.counts[e] for e in keep])
+            at = {e: new for new, e in enumerate(keep)}
+            self.long = {at[e]: row for e, row in self.long.items()}
         size = 8
         while size < 3 * self.live:
             size *= 2

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from shegong.registry.census import model as fs
 from shegong.registry.census.edgestore import EdgeStore
 from shegong.registry.census.partition import RIVAL_REVIEW_AT, partition
+from shegong.registry.census.persons import Persons
 from shegong.registry.census.scoring import (
     REVIEW_REASON,
     REVIEW_RIVAL,
@@ -47,8 +48,7 @@ class Clustering:
     _same: dict[str, set[str]]
     _not_same: dict[str, set[str]]
     _decided: dict[tuple[str, str], tuple[bool, str]]
-    _person: dict[str, str]  # record → its person's id, but for the record that is the id
-    _members: dict[str, tuple[str, ...]]
+    _persons: Persons  # record → its person, person → its records (by row)
     _active: EdgeStore  # a record → the links it is the ``a`` of, each as its edge
     _queue: dict[tuple[str, str], Review]
     _queue_by_key: dict[str, set[tuple[str, str]]]
@@ -130,11 +130,11 @@ class Clustering:
     ) -> list[Decision]:
         """Re-partition ``keys`` (whole link components) and return what changed
         (``gone``: the links of the ``removed`` records, taken out of ``_active``)."""
-        recs, person, members, active = self._recs, self._person, self._members, self._active
+        recs, persons, active = self._recs, self._persons, self._active
         # Old persons of these keys lie inside them (plus removed keys), by construction.
-        old_pids = {pid for k in keys | removed if (pid := person.get(k, k)) in members}
+        old_pids = {pid for k in keys | removed if (pid := persons.pid(k)) is not None}
         for pid in old_pids:
-            keys.update(m for m in members[pid] if m in recs)
+            keys.update(m for m in persons.members(pid) if m in recs)
         everything = keys | removed
         self._changed_keys |= everything
         # The old links, as what each was made from (an edge, or a clerk's link itself):
@@ -157,25 +157,16 @@ class Clustering:
                     edges.append((-edge.weight, key, other, edge))
         groups, refused = partition(keys, self._recs, self._not_same, clerk_pairs, edges)
 
-        # New persons.
-        for pid in old_pids:
-            del members[pid]
-        for key in removed:
-            person.pop(key, None)
+        # New persons (a removed record's row is freed by the caller, once this is done).
         for group in groups:
-            pid = min(group)
-            members[pid] = tuple(group)
-            for key in group:
-                if key == pid:  # a person's own id is no entry (``_person``)
-                    person.pop(key, None)
-                else:
-                    person[key] = pid
+            persons.make(group)
+        person = persons.head
 
         # New active links (the old ones kept where nothing changed: None) and the diff.
         new_links: dict[tuple[str, str], Link | None] = {}
         kept: dict[tuple[str, str], _Edge | Link] = {}  # what each new link is made from
         for _, a, b, edge in edges:
-            if person.get(a, a) == person.get(b, b):
+            if person(a) == person(b):
                 old = old_links.get((a, b))
                 if old is not None and old.evidence is edge.evidence:
                     new_links[(a, b)] = None
@@ -254,18 +245,14 @@ class Clustering:
                         others.discard(pair)
                         if not others:
                             del self._queue_by_key[other]
-        person, decided = self._person, self._decided
+        person, decided = self._persons.head, self._decided
         new: dict[tuple[str, str], Review] = {}
         for key in keys:
             if key in removed:
                 continue
             for other, edge in self._reviews.edges(key):
                 pair = _pair(key, other)
-                if (
-                    pair in new
-                    or pair in decided
-                    or person.get(key, key) == person.get(other, other)
-                ):
+                if pair in new or pair in decided or person(key) == person(other):
                     continue
                 previous = old.get(pair)
                 if previous is not None and previous.evidence is edge.evidence:
@@ -274,7 +261,7 @@ class Clustering:
                     new[pair] = Review(pair[0], pair[1], edge.rule, edge.evidence, edge.score)
         for _, a, b, edge in edges:
             found = refused.get((a, b))
-            if found is None or (a, b) in decided or person.get(a, a) == person.get(b, b):
+            if found is None or (a, b) in decided or person(a) == person(b):
                 continue
             why, p = found
             if p < (RIVAL_REVIEW_AT if why == REVIEW_RIVAL else fs.REVIEW_AT):
@@ -285,9 +272,10 @@ class Clustering:
             new[(a, b)] = Review(a, b, why, evidence, p)
         # A clerk decides about two persons once: of the uncertain pairs between the same
         # two persons, the queue shows the strongest (ties: the first by key).
-        best: dict[tuple[str, str], tuple[str, str]] = {}
+        best: dict[tuple[int, int], tuple[str, str]] = {}  # by the persons' head rows
         for pair, review in sorted(new.items()):
-            persons = _pair(person.get(pair[0], pair[0]), person.get(pair[1], pair[1]))
+            ha, hb = person(pair[0]), person(pair[1])
+            persons = (ha, hb) if ha < hb else (hb, ha)
             kept = best.get(persons)
             if kept is None or review.score > new[kept].score:
                 best[persons] = pair
@@ -313,14 +301,14 @@ class Clustering:
         queue shows the likeliest (ties: the first by key). The clerk's answer settles the
         others — a "not same" takes that candidate out of the rivals, and the next one is
         linked or asked in its turn."""
-        person = self._person
-        asked: set[str] = set()
+        person = self._persons.head
+        asked: set[int] = set()
         kept: dict[tuple[str, str], Review] = {}
         for pair, review in sorted(new.items(), key=lambda item: (-item[1].score, item[0])):
             if review.reason != REVIEW_RIVAL:
                 kept[pair] = review
                 continue
-            persons = {person.get(key, key) for key in pair}
+            persons = {person(key) for key in pair}
             if asked & persons:
                 continue
             asked |= persons

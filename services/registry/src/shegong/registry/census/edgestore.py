@@ -4,7 +4,7 @@ its active links: a link is its pair and the edge it was made from).
 A record is named by its row in the linker (``_Rec.row``, given by the block index). Its
 edges are a chain of entries — the other record's row, the edge's kind, the next entry —
 from ``head[row]``, kept in the order they were added: the order clustering reads them
-in, on which its sums depend. An entry costs 12 bytes and a record 4 (its head), where a
+in, on which its sums depend. An entry costs 10 bytes and a record 4 (its head), where a
 record's ``(other, edge, …)`` tuple and its dict entry cost 100–150. Edges are few
 kinds (``scoring._compare``: the pairs of one comparison vector, name and phone weight
 share one edge object), each stored once and referred to by its number.
@@ -49,7 +49,9 @@ class EdgeStore:
         self._recs, self._rows = recs, rows
         self._head = array("i")  # row → its first entry, or -1
         self._other = array("i")  # entry → the other record's row (-1: a free entry)
-        self._kind = array("i")  # entry → its edge's number in ``_kinds``
+        # Entry → its edge's number in ``_kinds``: two bytes while a store holds fewer than
+        # 65,536 kinds (a city has a few thousand), then four (``add_rows``).
+        self._kind = array("H")
         self._next = array("i")  # entry → the record's next entry, or -1
         self._free = array("i")  # entries free for reuse
         self._kinds: list[Any] = []
@@ -110,6 +112,8 @@ class EdgeStore:
                 self.forget_kinds()
             k = self._kind_of[edge] = len(self._kinds)
             self._kinds.append(edge)
+            if k > 0xFFFF and self._kind.typecode == "H":
+                self._kind = array("i", self._kind)  # more kinds than two bytes number
         if self._free:
             e = self._free.pop()
             self._other[e] = to

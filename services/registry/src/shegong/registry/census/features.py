@@ -20,8 +20,8 @@ from shegong.registry.census.names import (
     committee_township,
     county_key,
     normalize_org,
-    normalize_person_name,
     org_text,
+    person_name,
     pinyin_key,
     region_name,
     township_key,
@@ -96,7 +96,7 @@ class Features:
     def __init__(self, record: CensusRecord) -> None:
         self.record = record
         self.key = record.key
-        self.name = normalize_person_name(record.name)
+        self.name = person_name(record.name)
         # The ID number's parts as published ("r.b.o.c", the record's own string: no tuple
         # and four strings a record), or an old mask's stand-ins (a tuple), or None — and
         # None for a number a department published masked (a part left empty): it is no

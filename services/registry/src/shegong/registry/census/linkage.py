@@ -53,6 +53,7 @@ from shegong.registry.census.names import (
     to_simplified,
 )
 from shegong.registry.census.namesakes import Groups, NameWeights
+from shegong.registry.census.persons import Persons
 from shegong.registry.census.scoring import (
     CensusConflict,
     Decision,
@@ -107,10 +108,8 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._same: dict[str, set[str]] = {}  # clerks' "same", over all keys ever decided
         self._not_same: dict[str, set[str]] = {}
         self._decided: dict[tuple[str, str], tuple[bool, str]] = {}
-        # Record → its person's id (its smallest record key), but for the record whose key
-        # it is (≈ 40 % of a city's records: one dict entry, ~50 bytes, less each).
-        self._person: dict[str, str] = {}
-        self._members: dict[str, tuple[str, ...]] = {}  # person → its records
+        # Record → its person (its smallest record key), person → its records, by row.
+        self._persons = Persons(self._recs, self._rows)
         # Record → the links holding it in its person whose ``a`` it is (the smaller key),
         # each as the edge it was made from (``clustering._link``).
         self._active = EdgeStore(self._recs, self._rows)
@@ -138,17 +137,17 @@ class Linker(Clustering, BlockIndex, NameWeights):
         """The person a record belongs to (its id is the person's smallest record key)."""
         if key not in self._recs:
             raise KeyError(key)
-        return self._person.get(key, key)
+        return self._persons.of(key)
 
     def persons(self) -> dict[str, set[str]]:
-        return {pid: set(keys) for pid, keys in self._members.items()}
+        return {min(keys): set(keys) for keys in self._persons.groups()}
 
     def links(self, key: str) -> list[Link]:
         """The links that hold ``key`` in its person, with their rules and evidence."""
         if key not in self._recs:
             return []
         found = [_link(key, b, made) for b, made in self._active.edges(key)]  # its ``a``'s
-        for a in self._members.get(self._person.get(key, key), ()):
+        for a in self._persons.members(key):
             if a < key:  # and those of its person's records before it whose ``b`` it is
                 found.extend(_link(a, b, made) for b, made in self._active.edges(a) if b == key)
         return sorted(found, key=lambda link: (link.a, link.b))
@@ -184,6 +183,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         before = self._commonness([rec.name], rec.blocks)
         shape = self._sole_shape(rec.name)
         self._insert(rec)
+        self._persons.enter(rec.row)
         dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name, shape)
         touched = self._touch(dirty)
         for key in dirty:
@@ -205,14 +205,15 @@ class Linker(Clustering, BlockIndex, NameWeights):
         keys = sorted(self._recs)
         features = [self._recs[k] for k in keys]
         index = {k: i for i, k in enumerate(keys)}
-        linked = sum(len(m) * (len(m) - 1) // 2 for m in self._members.values())
+        persons = list(map(len, self._persons.groups()))
+        linked = sum(n * (n - 1) // 2 for n in persons)
         model = training.train(
             features,
             self._block_view(),
             index,
             version=self.model.version + 1,
             linked_pairs=linked,
-            persons=len(self._members),
+            persons=len(persons),
         )
         return self.use_model(model)
 
@@ -262,13 +263,16 @@ class Linker(Clustering, BlockIndex, NameWeights):
         touched = self._touch({key})
         self._drop_edges(key)  # while the record has its row
         gone = self._take_links(key)
-        self._delete(old)
+        self._delete(old, park=True)  # its row kept until its person is made again
+        self._persons.park(key, old.row)
         dirty = self._flipped(before) | self._namesakes(old.name, shape)
         touched |= self._touch(dirty)
         for other in dirty:
             self._rescore(other)
         touched.discard(key)
-        return self._recluster(self._component(touched), removed={key}, gone=gone)
+        out = self._recluster(self._component(touched), removed={key}, gone=gone)
+        self._free_row(self._persons.unpark(key))
+        return out
 
     def decide(self, a: str, b: str, same: bool, by: str) -> list[Decision]:
         """A clerk's decision on a pair; it holds through later updates and imports.
@@ -322,7 +326,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         (a, b, what each was made from)."""
         active = self._active
         gone = [(key, b, made) for b, made in active.take(key)]
-        for a in self._members.get(self._person.get(key, key), ()):
+        for a in self._persons.members(key):
             if a < key:
                 for b, made in active.edges(a):
                     if b == key:
@@ -366,9 +370,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
             out.add(key)
             out.update(self._links.others(key))
             out.update(self._same.get(key, ()))
-            members = self._members.get(self._person.get(key, key))
-            if members is not None:
-                out.update(members)
+            out.update(self._persons.members(key))
         return out
 
     def _component(self, seeds: Iterable[str]) -> set[str]:
