@@ -180,7 +180,7 @@ class BlockIndex:
         self._last_name = last = (name, count, (_bucket(count), count > NAME_BLOCK_MAX))
         return last
 
-    def _phone_bucket(self, phone: str) -> int:
+    def _phone_bucket(self, phone: int | str) -> int:
         """How shared a phone is: 0 while its records carry one name (a person's own
         number), else 1 + the frequency bucket of its records under other names than the
         most frequent one (a unit's office number written for its staff)."""

@@ -46,7 +46,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shegong.registry.census.features import CensusRecord, Features, id_fragment, phone_kind
+from shegong.registry.census.features import (
+    CensusRecord,
+    Features,
+    id_fragment,
+    phone_kind,
+    same_part,
+)
 from shegong.registry.census.names import committee_community
 
 __all__ = [
@@ -228,7 +234,7 @@ def _phone_level(x: Features, y: Features) -> int:
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
     pa, pb = x.record.phone_parts, y.record.phone_parts
-    if pa and pb and any(p == q for p, q in zip(pa.split("."), pb.split("."), strict=False)):
+    if isinstance(pa, int) and isinstance(pb, int) and same_part(pa, pb):
         return PHONE_SLIP
     kinds = {x.record.phone_kind, y.record.phone_kind}
     return 3 if kinds == {"mobile", "landline"} else 2

@@ -27,7 +27,7 @@ from shegong.registry.census.names import (
     township_key,
 )
 
-__all__ = ["CensusRecord", "Features", "id_fragment", "phone_kind"]
+__all__ = ["CensusRecord", "Features", "id_fragment", "phone_kind", "same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,8 @@ class CensusRecord:
     id_masked: str | None = None  # masked display form of what was reported
     birth_date: date | None = None
     sex: str | None = None  # "male" / "female"
-    phone_hash: str | None = None
+    # a digest as published (hex); held as an int (:meth:`__post_init__`)
+    phone_hash: str | int | None = None
     organization: str | None = None
     county: str | None = None
     township: str | None = None
@@ -52,7 +53,41 @@ class CensusRecord:
     phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
-    phone_parts: str | None = None
+    phone_parts: str | int | None = None
+
+    def __post_init__(self) -> None:
+        # A linker holds one record a row: the phone's digest as 60 bits (an int of 32
+        # bytes, where its 32 hex characters took 81) and its four parts as 15 bits each
+        # in one int — what comparing them needs, and no more.
+        if isinstance(self.phone_hash, str):
+            object.__setattr__(self, "phone_hash", _held(self.phone_hash))
+        if isinstance(self.phone_parts, str):
+            object.__setattr__(self, "phone_parts", _packed_parts(self.phone_parts))
+
+
+def _held(digest: str) -> int | None:
+    if not digest:
+        return None
+    try:
+        return int(digest[:15], 16)
+    except ValueError:  # not hex (a test's stand-in): any stable int will do
+        return int.from_bytes(digest.encode()[-15:].rjust(8, b"\0"), "big") & (1 << 60) - 1
+
+
+def _packed_parts(parts: str) -> int | None:
+    """``"a.b.c.d"`` (hex digests) as four 15-bit fields of one int (:func:`same_part`)."""
+    packed = 0
+    for part in parts.split(".")[:4]:
+        try:
+            packed = packed << 15 | (int(part[:4], 16) & 0x7FFF)
+        except ValueError:
+            return None
+    return packed or None
+
+
+def same_part(a: int, b: int) -> bool:
+    """Whether two packed phone parts share one of their four 15-bit fields."""
+    return any((a >> s) & 0x7FFF == (b >> s) & 0x7FFF for s in (0, 15, 30, 45))
 
 
 def phone_kind(masked: str | None) -> str | None:
@@ -139,7 +174,7 @@ class Features:
         return self.record.sex or None
 
     @property
-    def phone(self) -> str | None:
+    def phone(self) -> int | str | None:
         return self.record.phone_hash or None
 
     @property

@@ -309,7 +309,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
 
     # ---------------------------------------------------------------- internals: state
 
-    def _phone_weight_of(self, phone: str | None, landline: bool = False) -> float | None:
+    def _phone_weight_of(self, phone: int | str | None, landline: bool = False) -> float | None:
         """An exact phone's weight where others' records carry it too (None: the model's)."""
         bucket = self._phone_bucket(phone) if phone else 0
         if not bucket:
