@@ -63,9 +63,9 @@ def census_rosters(rid: Callable[[str, str, str], str]) -> dict[str, list[str]]:
         "education": [
             # The same common name, a different human: never merged.
             "JY-01,王伟,,男,,,临洮县第一中学,学校,社会工作岗位,临洮县,洮阳镇,,2020-09-01,,",
-            # 刘思 / 刘思远 born the same day, their own phones, schools in other counties:
+            # 刘思 / 刘思远 born the same day, their own phones (not one slip apart), schools in other counties:
             # the model cannot settle it; a clerk checks and says they are two people.
-            "JY-02,刘思,,男,1993-09-09,13909310007,临洮县第二中学,学校,社会工作岗位,临洮县,,,2023-09-01,,",
+            "JY-02,刘思,,男,1993-09-09,13893271546,临洮县第二中学,学校,社会工作岗位,临洮县,,,2023-09-01,,",
         ],
     }
 
