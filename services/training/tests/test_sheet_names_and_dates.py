@@ -82,6 +82,13 @@ async def post_exam_workbook(node: Node, *rows: list[object]) -> dict[str, Any]:
     return report
 
 
+async def signed_times(training: Node, sid: str) -> dict[str, datetime]:
+    """The session's attendance once training has applied it: worker → sign-in time."""
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    return {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+
+
 async def test_a_sign_in_sheet_with_names_in_the_other_script_is_accepted(training: Node) -> None:
     ids = await register(training)
     sid, report = await signin_sheet(
@@ -214,9 +221,7 @@ async def test_a_sign_in_column_of_marks_and_spoken_times(training: Node) -> Non
     (absent,) = report["rejected"]
     assert (absent["row"], absent["field"]) == (5, "signed_at")
     assert "absent" in absent["reason"] and "未出席" in absent["reason_zh"]
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 8, 55, tzinfo=CHINA),
         ids["aygul"]: datetime(2025, 3, 1, 0, 0, tzinfo=CHINA),
@@ -289,9 +294,7 @@ async def test_a_sign_in_sheet_under_a_merged_two_line_header_with_a_footer(
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(7, "name"), (8, "name")]
     assert all("not a person" in r["reason"] for r in report["rejected"])
     assert all("不是人员" in r["reason_zh"] for r in report["rejected"])
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 8, 55, tzinfo=CHINA),
         ids["zhang"]: datetime(2025, 3, 1, 9, 2, tzinfo=CHINA),
@@ -314,9 +317,7 @@ async def test_the_day_and_the_time_of_a_sign_in_in_two_columns(training: Node) 
     (bad,) = report["rejected"]
     assert (bad["row"], bad["field"]) == (4, "signed_on")
     assert bad["reason_zh"].startswith("签到日期")
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 8, 35, tzinfo=CHINA),
         ids["qian"]: datetime(2025, 3, 2, 14, 10, tzinfo=CHINA),
@@ -416,9 +417,7 @@ async def test_morning_and_afternoon_sign_in_columns_and_spoken_marks(training: 
     assert report["recorded"] == 3
     (absent,) = report["rejected"]
     assert (absent["row"], absent["field"]) == (5, "signed_at") and "请假" in absent["reason_zh"]
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 8, 40, tzinfo=CHINA),
         ids["qian"]: datetime(2025, 3, 1, 14, 5, tzinfo=CHINA),
@@ -484,9 +483,7 @@ async def test_a_questionnaire_export_signs_in_at_its_submission_time(training: 
         ).encode("utf-8-sig"),
     )
     assert (report["recorded"], report["rejected"]) == (2, [])
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 9, 34, 26, tzinfo=CHINA),
         ids["zhang"]: datetime(2025, 3, 1, 9, 1, 27, tzinfo=CHINA),
@@ -509,9 +506,7 @@ async def test_a_printed_sheet_of_two_people_a_line_reads_both_halves(training: 
     assert report["recorded"] == 4
     (stranger,) = report["rejected"]
     assert (stranger["row"], stranger["name"]) == (3, "王五")
-    await training.sync_own()
-    detail = await training.ok("GET", f"/sessions/{sid}")
-    signed = {a["worker_id"]: china(a["signed_at"]) for a in detail["attendance"]}
+    signed = await signed_times(training, sid)
     assert signed[ids["qian"]] == datetime(2025, 3, 1, 8, 50, tzinfo=CHINA)
     assert set(signed) == {ids["liu"], ids["qian"], ids["aygul"], ids["zhang"]}
 
