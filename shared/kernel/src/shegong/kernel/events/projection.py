@@ -33,8 +33,6 @@ from shegong.kernel.ops.db import is_postgres, reading, writing
 from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
-
-
 _STAGED_ATTEMPTS = 5
 
 
