@@ -13,12 +13,10 @@ decisions already in the log are not written twice: ``census_state.high_water`` 
 the last position per source that was processed with events emitted, and a rebuild
 replays up to it silently (it survives the rebuild; it is not part of the read model).
 
-Where. By default in a worker process of the registry's (``REGISTRY_CENSUS_PROCESS``,
-``kernel/ops/worker.py``): linking and retraining compute on another CPU, not on the loop
-and GIL that answer HTTP; the same runner, database and event store as in the service.
-
-Memory. The linker lives in memory (≈3 KB per record), loaded from the read models on
-the first batch, after a failed one, and when another replica moved ``census_state``.
+Where: in a worker process of the registry's by default (``REGISTRY_CENSUS_PROCESS``),
+with the service's database and event store. The linker lives in memory, loaded from the
+read models on the first batch, after a failed one, and when a replica moved the census.
+When it learns again: :mod:`.learning`.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
@@ -48,6 +46,7 @@ from shegong.contracts.registry import (
 )
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
+from shegong.registry.census.learning import learn, learn_when_due
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
 from shegong.registry.census.names import warm_names
 from shegong.registry.census.tables import (
@@ -75,6 +74,7 @@ from shegong.registry.census.writes import (
     review_rows,
     write_decisions,
     write_experts,
+    write_moved,
     write_pairs,
 )
 
@@ -140,6 +140,7 @@ class CensusProjection(Projection):
         self._emit: list[Decision] = []  # those not yet in the log (to append as events)
         self._seen: dict[str, int] = {}
         self._adopted: list[MatchModel] = []  # models learned in this batch
+        self._train_due = False  # a fresh record made the census due to learn again
         self._writes: BatchWrites | None = None
 
     def rolled_back(self) -> None:
@@ -234,7 +235,7 @@ class CensusProjection(Projection):
             self._clerk(linker, event, envelope)
         elif isinstance(event, CensusTrainingRequested) and fresh:
             # A rebuild replays with the model in use; only a new request learns again.
-            self._out.extend(await _learn(linker))
+            self._out.extend(await learn(linker))
         elif isinstance(event, ExpertPoolAdmitted):
             key = self._known(event.worker_id)
             found = await expert_row(conn, key, event, self._inserts, self._certs)
@@ -256,12 +257,15 @@ class CensusProjection(Projection):
                 "level": event.level.value,
             }
         if fresh and isinstance(event, WorkerRegistered) and linker.training_due():
-            self._out.extend(await _learn(linker))
-        if linker.model.version != model_version:
-            self._model = linker.model
-            self._adopted.append(linker.model)
+            self._train_due = True  # learned at the batch's end (``learn_when_due``)
+        self._adopt(linker, model_version)
         if fresh:
             self._emit.extend(self._out[before:])
+
+    def _adopt(self, linker: Linker, version: int) -> None:
+        if linker.model.version != version:  # learned meanwhile: an event of its own
+            self._model = linker.model
+            self._adopted.append(linker.model)
 
     def _known(self, worker_id: str) -> str:
         key = self._key_of.get(worker_id)
@@ -326,6 +330,12 @@ class CensusProjection(Projection):
         projection is staged: ``conn`` only reads)."""
         linker = self.linker
         assert linker is not None
+        if self._train_due:  # only fresh registrations make it due: its decisions are news
+            version, after = linker.model.version, self._seen.get(self.store.identity.source)
+            learned = await learn_when_due(conn, linker, after)
+            self._out.extend(learned)
+            self._emit.extend(learned)
+            self._adopt(linker, version)
         changed_keys, changed_pairs = linker.drain_changes()
         rows = [{**row, "person_id": linker.person_of(key)} for key, row in self._inserts.items()]
         moved = await moved_rows(
@@ -349,14 +359,7 @@ class CensusProjection(Projection):
             await conn.execute(records.insert(), writes.rows[start : start + 1000])
         for key, values in self._updates.items():
             await conn.execute(update(records).where(records.c.key == key).values(**values))
-        if writes.moved:
-            await conn.execute(
-                update(records)
-                .where(records.c.key == bindparam("k"))
-                .values(person_id=bindparam("p"))
-                .execution_options(synchronize_session=False),
-                writes.moved,
-            )
+        await write_moved(conn, writes.moved)
         if writes.certificates:
             await conn.execute(certificates.insert(), writes.certificates)
         await write_pairs(conn, links, writes.links)
@@ -393,10 +396,3 @@ class CensusProjection(Projection):
 
 _LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
 _LINKAGE_COLUMNS += ("phone_hash", "phone_parts")
-
-
-async def _learn(linker: Linker) -> list[Decision]:
-    """Learn a model and re-score every pair with it, off the event loop: at tens of
-    thousands of records this takes seconds, during which the service keeps answering (the
-    projection itself waits: nothing else touches the linker meanwhile)."""
-    return await asyncio.to_thread(linker.train)

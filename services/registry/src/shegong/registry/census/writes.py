@@ -158,6 +158,18 @@ async def moved_rows(
     ]
 
 
+async def write_moved(conn: AsyncConnection, moved: list[dict[str, str]]) -> None:
+    """Store the new person of the records that moved (from :func:`moved_rows`)."""
+    if moved:
+        await conn.execute(
+            update(records)
+            .where(records.c.key == bindparam("k"))
+            .values(person_id=bindparam("p"))
+            .execution_options(synchronize_session=False),
+            moved,
+        )
+
+
 def link_rows(batch: Iterable[Decision]) -> Pairs:
     """The links as the batch left them (made, or undone): the pairs to clear and the
     rows to write."""

@@ -26,6 +26,7 @@ from shegong.contracts import Envelope, Event
 from shegong.kernel.events import failures
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.read_model import Projection
+from shegong.kernel.events.recent import decoded
 from shegong.kernel.events.schema import dead_letters, event_failures, projection_positions
 from shegong.kernel.events.skipped import SkippedPositions
 from shegong.kernel.events.statements import (
@@ -41,8 +42,6 @@ from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
 from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
-
-
 _STAGED_ATTEMPTS = 5
 
 
@@ -195,7 +194,7 @@ class ProjectionRunner:
         for envelope in envelopes:
             if envelope.service == contract.service and self.projection.wants(envelope):
                 try:
-                    self._decoded[envelope.id] = contract.decode(envelope)
+                    self._decoded[envelope.id] = decoded(contract, envelope)
                 except Exception as err:
                     self._decoded[envelope.id] = err
 
@@ -350,7 +349,7 @@ class ProjectionRunner:
             try:
                 event = self._decoded.pop(envelope.id, None)
                 if event is None:
-                    event = self.projection.contract.decode(envelope)
+                    event = decoded(self.projection.contract, envelope)
                 elif isinstance(event, Exception):
                     raise event
                 await self.projection.apply(conn, envelope, event)

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.events.leadership import Leadership
+from shegong.kernel.events.recent import recent_entries, server_of
 from shegong.kernel.events.schema import relay_checkpoints
 from shegong.kernel.events.store import EventStore
 from shegong.kernel.ops import tracing
@@ -69,6 +70,7 @@ class OutboxRelay:
         self.is_leader = False
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self._server = server_of(redis)
         store.on_commit(self._wake.set)
 
     def request_stop(self) -> None:
@@ -107,10 +109,14 @@ class OutboxRelay:
                 "messaging.batch.message_count": len(batch),
             },
         ):
+            wires = [envelope.to_wire() for envelope in batch]
             async with self.redis.pipeline(transaction=True) as pipe:
-                for envelope in batch:
-                    pipe.xadd(self.stream, envelope.to_wire(), maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
+                for fields in wires:
+                    pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
                 ids = await pipe.execute()
+        # This process's consumer groups read these entries next: parsed already.
+        for entry_id, envelope, fields in zip(ids, batch, wires, strict=True):
+            recent_entries.put(self._server, self.stream, entry_id, envelope, fields)
         last_id = ids[-1].decode() if isinstance(ids[-1], bytes) else str(ids[-1])
         await self._save_checkpoint(after, batch[-1].sequence, last_id)
         if self.is_leader:

@@ -36,6 +36,7 @@ from redis.exceptions import RedisError, ResponseError
 from shegong.contracts import Envelope, WireFormatError
 from shegong.kernel.events.claims import claim_forever, claim_idle
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
+from shegong.kernel.events.recent import recent_entries, server_of
 from shegong.kernel.events.skim import skim
 from shegong.kernel.ops.lifecycle import finish, pause
 
@@ -134,6 +135,7 @@ class StreamSubscription:
         self._task: asyncio.Task[None] | None = None
         self._claims: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self._server = server_of(redis)  # whose entry ids these are (``recent``)
         self._attach()
 
     def _attach(self) -> None:
@@ -206,13 +208,13 @@ class StreamSubscription:
 
     async def handle(self, entries: Sequence[Entry]) -> None:
         parsed: list[tuple[bytes, Envelope]] = []
+        wants = self.runner.projection.wants_entry
         for entry_id, fields in entries:
-            skimmed = self._skimmed_if_unwanted(fields)
-            if skimmed is not None:
-                parsed.append((entry_id, skimmed))
-                continue
             try:
-                parsed.append((entry_id, Envelope.from_wire(fields)))
+                envelope = recent_entries.envelope(
+                    self._server, self.stream, entry_id, fields, wants, self._skimmed_if_unwanted
+                )
+                parsed.append((entry_id, envelope))
             except WireFormatError as err:
                 await self._to_dlq(entry_id, fields, str(err), attempts=1)
         if not parsed:
@@ -226,7 +228,7 @@ class StreamSubscription:
             return
         await self._one_by_one(parsed)
 
-    def _skimmed_if_unwanted(self, fields: dict[Any, Any]) -> Envelope | None:
+    def _skimmed_if_unwanted(self, fields: Mapping[Any, Any]) -> Envelope | None:
         """An entry the projection cannot care about (an aggregate it does not read, a
         type it ignores) is read for its position alone (:func:`skim`): half of the
         census's stream is its own link events, and every consumer group reads every
