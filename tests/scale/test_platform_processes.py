@@ -58,6 +58,9 @@ def test_shegong_up_runs_one_host_for_every_service_and_supervises_it(tmp_path: 
         env=_env(tmp_path / "config"),
         stdout=log,
         stderr=subprocess.STDOUT,
+        # as a script's `shegong up &` starts it: with SIGINT ignored — Ctrl-C (the
+        # SIGINT below) must still stop it and everything it started
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         deadline = time.monotonic() + 150

@@ -78,12 +78,16 @@ def _platform(data_dir: Path, log_level: str = "INFO") -> Platform:
 
 
 def _stop_on_sigterm() -> None:
-    # SIGTERM (systemd, docker stop, kill) must take the same clean path as Ctrl-C.
+    # SIGTERM (systemd, docker stop, kill) must take the same clean path as Ctrl-C — and
+    # so must SIGINT when the platform was started from a script in the background, which
+    # starts it with SIGINT ignored: Ctrl-C then did nothing, and a bench that stopped it
+    # so left its host running (the host has a session of its own).
     def raise_interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, raise_interrupt)
+        signal.signal(signal.SIGINT, raise_interrupt)
 
 
 @app.command()
