@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,14 @@ from cities import GENERATORS
 
 
 def records_of(city_name: str, persons: int, seed: int) -> list[Any]:
-    cache = Path(tempfile.gettempdir()) / f"linker-records-{city_name}-{persons}-{seed}.pickle"
+    from dataclasses import fields
+
+    from shegong.registry.census.features import CensusRecord
+
+    # a record of another shape (a field added since) is not this code's: its own file
+    shape = zlib.crc32(" ".join(f.name for f in fields(CensusRecord)).encode())
+    name = f"linker-records-{city_name}-{persons}-{seed}-{shape:08x}.pickle"
+    cache = Path(tempfile.gettempdir()) / name
     if cache.exists():
         records: list[Any] = pickle.loads(cache.read_bytes())
         return records
