@@ -146,7 +146,7 @@ ROSTER_ROWS = [  # one typed with a wrong check character, one with a bad post a
         "",
         "岷县团委",
         "其他",
-        "志愿者",
+        "待定",  # no post named: kept, the value left out and named
         "岷县",
         "",
         "",
