@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -92,16 +93,40 @@ def registry_database(db: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return url
 
 
-def registry_env(
+def service_env(
     database_url: str, redis_url: str, stream_prefix: str, **extra: str
 ) -> dict[str, str]:
-    """The city's registry process's environment, with ``extra`` settings on top."""
+    """A service process's environment for a fault test, with ``extra`` settings on top."""
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "STREAM_PREFIX": stream_prefix,
-        "DEPARTMENT": "city",
         "PII_HASH_KEY": "k" * 32,
         "LOG_LEVEL": "WARNING",
         **extra,
     }
+
+
+def registry_env(
+    database_url: str, redis_url: str, stream_prefix: str, **extra: str
+) -> dict[str, str]:
+    """The city's registry process's environment, with ``extra`` settings on top."""
+    return service_env(database_url, redis_url, stream_prefix, DEPARTMENT="city", **extra)
+
+
+def started_registry(
+    service_process: Any, database_url: str, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> Any:
+    """The city's registry running as its own process, claiming idle entries after 1 s
+    and catching up every 2 s (the kill -9 tests)."""
+    env = registry_env(
+        database_url,
+        redis_url,
+        stream_prefix,
+        CLAIM_IDLE_MS="1000",
+        CATCH_UP_S="2",
+        REGISTRY_CENSUS="on",
+    )
+    svc = service_process("shegong.registry", env, tmp_path / "registry.log")
+    svc.start()
+    return svc

@@ -17,6 +17,8 @@ from redis.asyncio import Redis
 
 from shegong.kernel.data import hostile_files as hostile
 
+from .conftest import service_env
+
 ENDPOINTS: dict[str, list[tuple[str, dict[str, str]]]] = {
     "registry": [
         ("/imports/roster", {"department": "civil-affairs"}),
@@ -63,13 +65,7 @@ async def test_hostile_spreadsheets_are_refused_and_the_service_survives(
     stream_prefix: str,
     tmp_path: Path,
 ) -> None:
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path}/{service}.db",
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "PII_HASH_KEY": "k" * 32,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = service_env(f"sqlite:///{tmp_path}/{service}.db", redis_url, stream_prefix)
     svc = service_process(f"shegong.{service}", env, tmp_path / f"{service}.log")
     svc.start()
     assert svc.process is not None

@@ -23,7 +23,7 @@ from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 
-from .conftest import registry_database, registry_env
+from .conftest import registry_database, started_registry
 from .test_kill_services import worker
 
 
@@ -64,16 +64,7 @@ async def test_kill_9_of_the_census_worker_loses_nothing_and_applies_everything_
     tmp_path: Path,
 ) -> None:
     database_url = registry_database(db, request, tmp_path)
-    env = registry_env(
-        database_url,
-        redis_url,
-        stream_prefix,
-        CLAIM_IDLE_MS="1000",
-        CATCH_UP_S="2",
-        REGISTRY_CENSUS="on",
-    )
-    svc = service_process("shegong.registry", env, tmp_path / "registry.log")
-    svc.start()
+    svc = started_registry(service_process, database_url, redis_url, stream_prefix, tmp_path)
     assert svc.process is not None
     registry = svc.process.pid
     await eventually(lambda: _now(bool(census_workers(registry))), timeout=30)

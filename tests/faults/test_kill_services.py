@@ -22,7 +22,7 @@ from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 from shegong.registry.projections.workers import workers
 
-from .conftest import registry_database, registry_env
+from .conftest import registry_database, service_env, started_registry
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -55,16 +55,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
     tmp_path: Path,
 ) -> None:
     database_url = registry_database(db, request, tmp_path)
-    env = registry_env(
-        database_url,
-        redis_url,
-        stream_prefix,
-        CLAIM_IDLE_MS="1000",
-        CATCH_UP_S="2",
-        REGISTRY_CENSUS="on",
-    )
-    svc = service_process("shegong.registry", env, tmp_path / "registry.log")
-    svc.start()
+    svc = started_registry(service_process, database_url, redis_url, stream_prefix, tmp_path)
 
     accepted: list[str] = []
     refused = 0
@@ -168,13 +159,7 @@ async def test_kill_9_mid_stream_keeps_every_accepted_command(
     main = importlib.import_module(f"shegong.{service}.main")
     path, body, key, event_type, id_field = COMMANDS[service]
     database_url = f"sqlite:///{tmp_path}/{service}.db"
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "STREAM_PREFIX": stream_prefix,
-        "PII_HASH_KEY": "k" * 32,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = service_env(database_url, redis_url, stream_prefix)
     svc = service_process(f"shegong.{service}", env, tmp_path / f"{service}.log")
     svc.start()
     accepted: list[str] = []

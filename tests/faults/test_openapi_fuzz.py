@@ -11,6 +11,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from redis.asyncio import Redis
 
+from .conftest import service_env
+
 SERVICES = ["shegong.registry", "shegong.training", "shegong.matching"]
 
 
@@ -25,13 +27,7 @@ def test_no_operation_answers_with_a_server_error(
 ) -> None:
     svc = service_process(
         module,
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path}/service.db",
-            "REDIS_URL": redis_url,
-            "STREAM_PREFIX": stream_prefix,
-            "PII_HASH_KEY": "k" * 32,
-            "LOG_LEVEL": "WARNING",
-        },
+        service_env(f"sqlite:///{tmp_path}/service.db", redis_url, stream_prefix),
         tmp_path / "service.log",
     )
     svc.start()
