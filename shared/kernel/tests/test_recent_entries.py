@@ -7,16 +7,7 @@ from shegong.contracts import StreamContract
 from shegong.kernel.events.recent import RecentEntries, decoded, recent_entries, server_of
 from shegong.kernel.events.relay import OutboxRelay
 from shegong.kernel.events.skim import skim
-from shegong.kernel.events.store import EventStore
-from shegong.kernel.testing import TALLY_STREAM, Counted, Counter
-
-
-async def _count(store: EventStore, counter_id: str, times: int) -> None:
-    for _ in range(times):
-        async with store.transaction() as tx:
-            c = await tx.load(Counter, counter_id) or Counter(counter_id)
-            c.count(1)
-            await tx.save(c)
+from shegong.kernel.testing import TALLY_STREAM, Counted, count_up
 
 
 def _wants_all(aggregate_type: str, type_: str | None) -> bool:
@@ -33,7 +24,7 @@ def _skim_for(wants):  # type: ignore[no-untyped-def]
 
 async def test_groups_of_one_process_take_the_relays_envelopes(store, redis, stream_prefix) -> None:
     stream = TALLY_STREAM.stream_key(stream_prefix)
-    await _count(store, "a", 5)
+    await count_up(store, "a", 5)
     relay = OutboxRelay(store, redis, stream)
     hits = recent_entries.hits
     assert await relay.publish_once() == 5
@@ -55,7 +46,7 @@ async def test_an_entry_with_other_content_under_a_known_id_is_parsed_anew(
     store, redis, stream_prefix
 ) -> None:
     stream = TALLY_STREAM.stream_key(stream_prefix)
-    await _count(store, "a", 2)
+    await count_up(store, "a", 2)
     cache = RecentEntries(size=16)
     first, second = await store.read_after(0)
     server = server_of(redis)
@@ -79,7 +70,7 @@ async def test_a_skimmed_entry_is_read_whole_by_a_group_that_wants_it(
     store, redis, stream_prefix
 ) -> None:
     stream = TALLY_STREAM.stream_key(stream_prefix)
-    await _count(store, "a", 1)
+    await count_up(store, "a", 1)
     (envelope,) = await store.read_after(0)
     fields = {k.encode(): v.encode() for k, v in envelope.to_wire().items()}
     cache, server = RecentEntries(size=16), server_of(redis)
@@ -93,7 +84,7 @@ async def test_a_skimmed_entry_is_read_whole_by_a_group_that_wants_it(
 
 async def test_the_window_keeps_the_newest_entries(store, redis, stream_prefix) -> None:
     stream = TALLY_STREAM.stream_key(stream_prefix)
-    await _count(store, "a", 5)
+    await count_up(store, "a", 5)
     cache, server = RecentEntries(size=3), server_of(redis)
     envelopes = await store.read_after(0)
     for n, envelope in enumerate(envelopes):

@@ -13,21 +13,13 @@ from sqlalchemy import event
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.projection import ProjectionRunner
 from shegong.kernel.events.store import EventStore
-from shegong.kernel.testing import Counter, TallyProjection, tally_rows
+from shegong.kernel.testing import TallyProjection, count_up, tally_rows
 
 
 class GaugesOnly(TallyProjection):
     """Reads an aggregate the test never writes: every ``Counted`` is skipped."""
 
     aggregates: ClassVar[frozenset[str] | None] = frozenset({"gauge"})
-
-
-async def _count(store: EventStore, times: int) -> None:
-    for _ in range(times):
-        async with store.transaction() as tx:
-            c = await tx.load(Counter, "k") or Counter("k")
-            c.count(1)
-            await tx.save(c)
 
 
 @contextlib.contextmanager
@@ -47,7 +39,7 @@ def positions_reads(store: EventStore) -> Iterator[list[str]]:
 
 
 async def test_a_skip_only_batch_continuing_known_positions_reads_no_positions(store) -> None:
-    await _count(store, 9)
+    await count_up(store, "k", 9)
     events = await store.read_after(0)
     source = events[0].source
     runner = ProjectionRunner(store.engine, GaugesOnly(), Feeds({source: store}))
@@ -71,7 +63,7 @@ async def test_a_skip_only_batch_continuing_known_positions_reads_no_positions(s
 
 
 async def test_a_wanted_entry_after_known_positions_is_applied_once(store) -> None:
-    await _count(store, 4)
+    await count_up(store, "k", 4)
     events = await store.read_after(0)
     runner = ProjectionRunner(store.engine, TallyProjection(), Feeds({events[0].source: store}))
     await runner.create_schema()

@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts import Envelope, Event
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
-from shegong.kernel.events.store import EventStore
 from shegong.kernel.testing import (
     Counted,
-    Counter,
     Poisoned,
     TallyProjection,
+    count_up,
     tallies,
     tally_rows,
 )
@@ -66,14 +65,6 @@ class StagedTally(TallyProjection):
         self.pending = {}
 
 
-async def _count(store: EventStore, counter_id: str, times: int) -> None:
-    for _ in range(times):
-        async with store.transaction() as tx:
-            c = await tx.load(Counter, counter_id) or Counter(counter_id)
-            c.count(1)
-            await tx.save(c)
-
-
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 async def test_two_replicas_applying_the_same_events_at_once_apply_each_once(
     database_url: str,
@@ -82,7 +73,7 @@ async def test_two_replicas_applying_the_same_events_at_once_apply_each_once(
     other = await make_store(database_url)
     try:
         for counter in ("a", "b", "c"):
-            await _count(store, counter, 7)
+            await count_up(store, counter, 7)
         feed = await store.read_after(0)
         runners = [
             ProjectionRunner(s.engine, StagedTally(pause_s=0.2), Feeds({s.identity.source: s}))
@@ -105,7 +96,7 @@ async def test_a_failed_staged_batch_keeps_nothing_and_one_runner_applies_in_tur
 ) -> None:
     store = await make_store(sqlite_url)
     try:
-        await _count(store, "x", 3)
+        await count_up(store, "x", 3)
         async with store.transaction() as tx:
             await tx.append("x", "counter", 3, [Poisoned()])
         feed = await store.read_after(0)

@@ -22,6 +22,7 @@ from shegong.kernel.events.read_model import Projection
 from shegong.kernel.ops.db import reading
 
 if TYPE_CHECKING:
+    from shegong.kernel.events.store import EventStore
     from shegong.kernel.ops.runtime import Runtime
 
 
@@ -156,6 +157,15 @@ class BatchedTallyProjection(TallyProjection):
 
     def rolled_back(self) -> None:
         self._pending = {}
+
+
+async def count_up(store: EventStore, counter_id: str, times: int) -> None:
+    """Count ``counter_id`` up ``times`` times, a transaction (an event) each."""
+    for _ in range(times):
+        async with store.transaction() as tx:
+            c = await tx.load(Counter, counter_id) or Counter(counter_id)
+            c.count(1)
+            await tx.save(c)
 
 
 async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
