@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from hashlib import blake2b
 
 from shegong.registry.census.names import (
     committee_community,
@@ -65,23 +66,21 @@ class CensusRecord:
             object.__setattr__(self, "phone_parts", _packed_parts(self.phone_parts))
 
 
+def _bits(text: str, bits: int) -> int:
+    """``bits`` bits of a digest as an int — equal digests, equal ints; whatever a node
+    sent (the contracts do not make it hex), a stable value."""
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big") >> (64 - bits)
+
+
 def _held(digest: str) -> int | None:
-    if not digest:
-        return None
-    try:
-        return int(digest[:15], 16)
-    except ValueError:  # not hex (a test's stand-in): any stable int will do
-        return int.from_bytes(digest.encode()[-15:].rjust(8, b"\0"), "big") & (1 << 60) - 1
+    return _bits(digest, 60) if digest else None
 
 
 def _packed_parts(parts: str) -> int | None:
-    """``"a.b.c.d"`` (hex digests) as four 15-bit fields of one int (:func:`same_part`)."""
+    """``"a.b.c.d"`` as four 15-bit fields of one int (:func:`same_part`)."""
     packed = 0
     for part in parts.split(".")[:4]:
-        try:
-            packed = packed << 15 | (int(part[:4], 16) & 0x7FFF)
-        except ValueError:
-            return None
+        packed = packed << 15 | _bits(part, 15)
     return packed or None
 
 
