@@ -47,6 +47,7 @@ from shegong.contracts.registry import Gender, Region
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
+    FormLine,
     RowRejection,
     birth_date_kept_by_excel,
     id_number_cell,
@@ -343,11 +344,12 @@ class RosterReader:
         parse = self._parser.parse
         progress = self.progress
         headed, part = self._headed, None
-        told = 0
-        for number, cells in headed.rows:
-            if len(headed.form_lines) > told:
-                yield from self._form_lines(told)
-                told = len(headed.form_lines)
+        for line in headed.lines():
+            if isinstance(line, FormLine):  # a total, 填表人: no person
+                self.rows_read += 1
+                yield headed.form_rejection("name", line)
+                continue
+            number, cells = line
             if headed.part is not part:
                 part = headed.part
                 self._parser.on_sheet(part.written if part else {}, headed.row_sheet)
@@ -359,15 +361,8 @@ class RosterReader:
                 yield result
             if progress is not None and self.rows_read % _PROGRESS_EVERY == 0:
                 progress(self.rows_read)
-        yield from self._form_lines(told)
         if progress is not None and self.rows_read % _PROGRESS_EVERY:
             progress(self.rows_read)
-
-    def _form_lines(self, told: int) -> list[RowRejection]:
-        """The form's own lines met since the ``told``-th: no person (a total, 填表人)."""
-        lines = self._headed.form_rejections("name", told)
-        self.rows_read += len(lines)
-        return lines
 
 
 def iter_roster(

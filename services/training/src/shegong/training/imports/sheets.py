@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from shegong.kernel.data.sheets import (
     Cell,
     CellError,
+    FormLine,
     HeadedSheet,
     cell_text,
     id_number_cell,
@@ -212,12 +213,11 @@ def read_sheet(
 
 def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
     blocks = _blocks(sheet)
-    told = 0
-    for number, cells in sheet.rows:
-        # the form's own lines the kernel left out (合计, 制表人：, the header again) are
-        # reported as no person's row, in their place
-        yield from _form_lines(sheet, told)
-        told = len(sheet.form_lines)
+    for line in sheet.lines():
+        if isinstance(line, FormLine):  # 合计, 制表人：, the header again: no person's row
+            yield SheetRow(line.row_number, {"name": None}, line.sheet)
+            continue
+        number, cells = line
         row = [*cells, *[None] * (sheet.width - len(cells))]
         if len(blocks) == 1:
             row = sheet.coalesced(row)
@@ -237,13 +237,6 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
                 # the lines above the header, and the sheet's name (a list per level: 初级)
                 (*part.title, *([part.name] if part.name else [])) if part is not None else (),
             )
-
-    yield from _form_lines(sheet, told)
-
-
-def _form_lines(sheet: HeadedSheet, told: int) -> Iterator[SheetRow]:
-    for line in sheet.form_lines[told:]:
-        yield SheetRow(line.row_number, {"name": None}, line.sheet)
 
 
 def _blocks(sheet: HeadedSheet) -> list[dict[str, int]]:

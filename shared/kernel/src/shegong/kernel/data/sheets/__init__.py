@@ -19,6 +19,7 @@ from shegong.kernel.data.sheets.cells import (
     well_formed_phone,
 )
 from shegong.kernel.data.sheets.dates import DATE_FORMS, parse_date, parse_moment
+from shegong.kernel.data.sheets.form_lines import FormLine
 from shegong.kernel.data.sheets.headed import (
     HeadedSheet,
     RowRejection,
@@ -35,6 +36,7 @@ __all__ = [
     "Cell",
     "CellError",
     "Choices",
+    "FormLine",
     "HeadedSheet",
     "RowRejection",
     "Suffix",

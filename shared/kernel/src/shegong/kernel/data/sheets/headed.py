@@ -139,6 +139,17 @@ class HeadedSheet:
         """The data rows; a file failing while read is refused (``TabularFileError``)."""
         return self._rows
 
+    def lines(self) -> Iterator[tuple[int, Sequence[Cell]] | FormLine]:
+        """The data rows, and in their place the form's own lines left out of them (a
+        total, 填表人, the header again), for an importer that reports them."""
+        told = 0
+        for row in self._rows:
+            if len(self.form_lines) > told:
+                yield from self.form_lines[told:]
+                told = len(self.form_lines)
+            yield row
+        yield from self.form_lines[told:]
+
     @property
     def row_sheet(self) -> str | None:
         """The sheet of the row last yielded, when more than one sheet is read."""
@@ -175,20 +186,17 @@ class HeadedSheet:
     def warning(self, name: str, reason: str, reason_zh: str) -> str:
         return warning(name, self.label[name], reason, reason_zh)
 
-    def form_rejections(self, name: str, told: int) -> list[RowRejection]:
-        """The form's own lines met since the ``told``-th (a total, 填表人, the header
-        again), each refused as no value of field ``name`` (the row's person)."""
-        return [
-            RowRejection(
-                line.row_number,
-                name,
-                line.text,
-                f"{name}: {line.reason[0]}",
-                f"{self.label[name]}：{line.reason[1]}",
-                line.sheet,
-            )
-            for line in self.form_lines[told:]
-        ]
+    def form_rejection(self, name: str, line: FormLine) -> RowRejection:
+        """A line of the form (:meth:`lines`) refused as no value of field ``name``."""
+        reason, reason_zh = line.reason
+        return RowRejection(
+            line.row_number,
+            name,
+            line.text,
+            f"{name}: {reason}",
+            f"{self.label[name]}：{reason_zh}",
+            line.sheet,
+        )
 
 
 def read_headed(
