@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
-from shegong.kernel.data.identity import (
-    PersonalDataError,
-    PersonalDataHasher,
-    mask_id_number,
-    mask_phone,
-    parse_resident_id,
+from shegong.testkit import census_pools as pools
+from shegong.testkit.census_files import employment, roster_files
+from shegong.testkit.census_records import (
+    pairwise_precision_recall,
+    to_census_record,
+    to_census_records,
 )
-from shegong.registry.census.comparison import CensusRecord, phone_kind
-from shegong.registry.census.names import TRADITIONAL_TO_SIMPLIFIED
-from shegong.registry.imports.roster import well_formed_phone
 
 __all__ = [
     "DEPARTMENTS",
@@ -112,63 +108,8 @@ class Noise:
 
 # --------------------------------------------------------------------------- the city
 
-_COUNTIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "安定区": (
-        "621102",
-        ("中华路街道", "永定路街道", "福台路街道", "凤翔镇", "内官营镇", "巉口镇", "香泉镇"),
-    ),
-    "通渭县": ("621121", ("平襄镇", "马营镇", "鸡川镇", "榜罗镇", "常家河镇", "陇阳镇")),
-    "陇西县": ("621122", ("巩昌镇", "文峰镇", "首阳镇", "菜子镇", "福星镇", "云田镇")),
-    "渭源县": ("621123", ("清源镇", "莲峰镇", "会川镇", "五竹镇", "路园镇", "北寨镇")),
-    "临洮县": ("621124", ("洮阳镇", "八里铺镇", "新添镇", "辛店镇", "太石镇", "中铺镇")),
-    "漳县": ("621125", ("武阳镇", "三岔镇", "盐井镇", "新寺镇", "金钟镇")),
-    "岷县": ("621126", ("岷阳镇", "蒲麻镇", "西寨镇", "梅川镇", "西江镇", "十里镇")),
-}
-_OTHER_BIRTHPLACES = ("620102", "620105", "620502", "622901", "620702", "620402", "621202")
-_COMMUNITY_STEMS = (  # noqa: SIM905
-    "东关 西关 南关 北关 新城 和平 团结 幸福 建设 友谊 光明 红旗 "
-    "解放 人民 文化 河滨 永安 安康 民主 胜利 龙泉 凤凰 东升 兴隆"
-).split()
-_BRANDS = "红叶 润梓 阳光 暖心 同心 馨悦 仁爱 启航 善行 春晖 益民 和美 爱邻 乐龄".split()  # noqa: SIM905
-
-_SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢"
-    "蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟"
-    "龙万段雷钱汤尹黎易常武乔贺赖龚文"
-)
-_MALE_CHARS = "伟强军勇杰涛明超磊刚平辉鹏飞龙宇浩鑫波斌峰东亮建国庆志永胜荣贵兴文春海林华成宁锋彦"
-_FEMALE_CHARS = "芳娜敏静丽艳娟霞秀英兰凤玲桂梅佳丹婷雪琳颖欣怡萍燕晓慧红洁琴云莉倩蓉岚艺梦惠琪紫"
-_COMMON_POOL: tuple[tuple[str, str], ...] = (
-    ("张伟", "male"),
-    ("王伟", "male"),
-    ("王芳", "female"),
-    ("李伟", "male"),
-    ("李娜", "female"),
-    ("张敏", "female"),
-    ("李静", "female"),
-    ("王静", "female"),
-    ("刘伟", "male"),
-    ("王秀英", "female"),
-    ("张丽", "female"),
-    ("李秀英", "female"),
-    ("王丽", "female"),
-    ("张静", "female"),
-    ("李强", "male"),
-    ("王敏", "female"),
-    ("王磊", "male"),
-    ("刘洋", "male"),
-    ("王勇", "male"),
-    ("李军", "male"),
-)
-_PHONE_PREFIXES = (  # noqa: SIM905
-    "133 135 136 137 138 139 150 151 152 153 158 159 177 180 181 186 187 188 189"
-).split()
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_SIMPLIFIED_TO_TRADITIONAL: dict[str, str] = {}
-for _trad, _simp in TRADITIONAL_TO_SIMPLIFIED.items():
-    _SIMPLIFIED_TO_TRADITIONAL.setdefault(_simp, _trad)
-_S2T = str.maketrans(_SIMPLIFIED_TO_TRADITIONAL)
 
 
 def _check_char(body: str) -> str:
@@ -202,16 +143,16 @@ class _City:
         self.townships: dict[str, list[str]] = {}
         self.communities: dict[tuple[str, str], list[str]] = {}
         self.orgs: dict[str, list[_Org]] = {}
-        for county, (_, townships) in _COUNTIES.items():
+        for county, (_, townships) in pools.COUNTIES.items():
             self.townships[county] = list(townships)
             orgs: list[_Org] = []
-            for brand in rng.sample(_BRANDS, 4):
+            for brand in rng.sample(pools.BRANDS, 4):
                 orgs.append(_Org(f"{county}{brand}社会工作服务中心", county, None, None))
             for suffix in ("第一中学", "第二中学", "实验小学", "人民医院", "中医医院", "民政局"):
                 orgs.append(_Org(f"{county}{suffix}", county, None, None))
             orgs.append(_Org(f"{county}社会工作协会", county, None, None))
             for township in townships:
-                stems = rng.sample(_COMMUNITY_STEMS, 5)
+                stems = rng.sample(pools.COMMUNITY_STEMS, 5)
                 names = [f"{stem}{'社区' if i < 3 else '村'}" for i, stem in enumerate(stems)]
                 self.communities[(county, township)] = names
                 orgs.append(_Org(f"{township}社会工作服务站", county, township, None))
@@ -222,7 +163,7 @@ class _City:
     def place(self, exclude: _Org | None = None) -> tuple[_Org, str, str, str]:
         rng = self.rng
         while True:
-            county = rng.choice(list(_COUNTIES))
+            county = rng.choice(list(pools.COUNTIES))
             org = rng.choice(self.orgs[county])
             if org != exclude:
                 break
@@ -233,18 +174,18 @@ class _City:
 
 def _draw_name(rng: random.Random, sex: str, noise: Noise) -> tuple[str, str]:
     if rng.random() < noise.common_name_share:
-        return rng.choice(_COMMON_POOL)
-    chars = _MALE_CHARS if sex == "male" else _FEMALE_CHARS
+        return rng.choice(pools.COMMON_POOL)
+    chars = pools.MALE_CHARS if sex == "male" else pools.FEMALE_CHARS
     given = rng.choice(chars) + (rng.choice(chars) if rng.random() < 0.65 else "")
-    return rng.choice(_SURNAMES) + given, sex
+    return rng.choice(pools.SURNAMES) + given, sex
 
 
 def _draw_id(rng: random.Random, birth: date, sex: str, taken: set[str]) -> str:
     while True:
         region = (
-            _COUNTIES[rng.choice(list(_COUNTIES))][0]
+            pools.COUNTIES[rng.choice(list(pools.COUNTIES))][0]
             if rng.random() < 0.85
-            else rng.choice(_OTHER_BIRTHPLACES)
+            else rng.choice(pools.OTHER_BIRTHPLACES)
         )
         order = rng.randrange(0, 100) * 10 + rng.choice(
             (1, 3, 5, 7, 9) if sex == "male" else (0, 2, 4, 6, 8)
@@ -258,7 +199,7 @@ def _draw_id(rng: random.Random, birth: date, sex: str, taken: set[str]) -> str:
 
 def _draw_phone(rng: random.Random, taken: set[str]) -> str:
     while True:
-        phone = rng.choice(_PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        phone = rng.choice(pools.PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
         if phone not in taken:
             taken.add(phone)
             return phone
@@ -362,7 +303,7 @@ def _appearance(rng: random.Random, noise: Noise, human: _Human, dept: str, rid:
 
 def _noisy_name(rng: random.Random, noise: Noise, name: str) -> str:
     if rng.random() < noise.name_traditional:
-        name = name.translate(_S2T)
+        name = name.translate(pools.S2T)
     if rng.random() < noise.name_spaces:
         cut = rng.randrange(1, len(name)) if len(name) > 1 else 1
         style = rng.randrange(4)
@@ -433,182 +374,4 @@ def _org_variant(rng: random.Random, noise: Noise, org: str, county: str) -> str
     if style == 4:
         cut = rng.randrange(1, len(org))
         return org[:cut] + " " + org[cut:]
-    return org.translate(_S2T)
-
-
-# --------------------------------------------------------------------------- to the census
-
-_GENDERS = {"男": "male", "女": "female", "male": "male", "female": "female"}
-
-
-def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord:
-    """What the census sees of a row: hashes and masked forms, never the raw numbers.
-
-    A valid ID number (18-char, old 15-digit, lowercase x) gives the hash, the masked
-    canonical number, and the birth date and sex it carries. An invalid one gives only its
-    masked form (first 6 + last 4 of the raw characters), and the row's own birth date and
-    gender columns are used.
-    """
-    id_hash = id_masked = id_parts = None
-    birth, sex = row.birth_date, _GENDERS.get(row.gender or "")
-    if row.id_number and row.id_number.strip():
-        id_parts = hasher.id_parts(row.id_number)
-        try:
-            resident = parse_resident_id(row.id_number)
-        except PersonalDataError:
-            id_masked = mask_id_number(row.id_number)
-        else:
-            id_hash = hasher.id_number(resident.number)
-            id_masked = mask_id_number(resident.number)
-            birth, sex = resident.birth_date, resident.sex
-    phone_hash = phone_parts = None
-    if row.phone:
-        try:
-            phone_hash = hasher.phone(row.phone)
-        except PersonalDataError:  # not a contact; its digits are still evidence
-            digits = well_formed_phone(row.phone)
-            phone_hash = hasher.phone_digits(digits) if digits else None
-        if phone_hash:
-            phone_parts = hasher.phone_parts(well_formed_phone(row.phone) or row.phone)
-    return CensusRecord(
-        key=row.key,
-        department=row.department,
-        name=row.name,
-        id_hash=id_hash,
-        id_masked=id_masked,
-        birth_date=birth,
-        sex=sex,
-        phone_hash=phone_hash,
-        # From the masked form, as the census's projection has it.
-        phone_kind=phone_kind(mask_phone(row.phone)) if phone_hash and row.phone else None,
-        organization=row.organization,
-        county=row.county,
-        township=row.township,
-        community=row.community,
-        id_parts=id_parts,
-        phone_parts=phone_parts,
-    )
-
-
-def to_census_records(rows: Iterable[RosterRow], hasher: PersonalDataHasher) -> list[CensusRecord]:
-    return [to_census_record(row, hasher) for row in rows]
-
-
-# --------------------------------------------------------------------------- scoring
-
-
-def _pairs(n: int) -> int:
-    return n * (n - 1) // 2
-
-
-def pairwise_precision_recall(
-    persons: Mapping[str, Iterable[str]], truth: Mapping[str, str]
-) -> tuple[float, float]:
-    """Pairwise precision and recall of a partition against the truth (record key → human).
-
-    Counts pairs through cluster sizes and the contingency table, never pair by pair.
-    Only records present in both are scored. An empty denominator scores 1.0.
-    """
-    predicted: Counter[str] = Counter()
-    actual: Counter[str] = Counter()
-    both: Counter[tuple[str, str]] = Counter()
-    for pid, keys in persons.items():
-        for key in keys:
-            human = truth.get(key)
-            if human is None:
-                continue
-            predicted[pid] += 1
-            actual[human] += 1
-            both[(pid, human)] += 1
-    true_positive = sum(_pairs(n) for n in both.values())
-    predicted_pairs = sum(_pairs(n) for n in predicted.values())
-    actual_pairs = sum(_pairs(n) for n in actual.values())
-    precision = true_positive / predicted_pairs if predicted_pairs else 1.0
-    recall = true_positive / actual_pairs if actual_pairs else 1.0
-    return precision, recall
-
-
-# --------------------------------------------------------------------------- as files
-
-ROSTER_HEADER = (
-    *("记录编号", "姓名", "身份证号", "性别", "出生日期", "手机号", "工作单位", "单位类型"),
-    *("岗位类别", "所属区县", "乡镇街道", "社区村", "入职日期", "证书等级", "取证日期"),
-)
-_LEVELS_ZH = ("助理社会工作师", "社会工作师", "高级社会工作师")
-
-
-def _org_type(org: str | None) -> str:
-    if not org:
-        return ""
-    for marker, label in (
-        ("居民委员会", "社区"),
-        ("社区", "社区"),
-        ("服务站", "社工站"),
-        ("中学", "学校"),
-        ("小学", "学校"),
-        ("医院", "医院"),
-        ("服务中心", "社会工作服务机构"),
-    ):
-        if marker in org:
-            return label
-    return "其他"
-
-
-def employment(human: str, seed: int = 0) -> dict[str, str]:
-    """A human's job facts (post, hire date, certificate), the same in every department
-    that reports them: drawn from the human id, so they don't disturb the roster noise."""
-    rng = random.Random(f"{seed}:{human}")
-    post = rng.choices(("社会工作岗位", "社区工作者", "其他"), weights=(0.55, 0.35, 0.10))[0]
-    hired = date(2014, 1, 1) + timedelta(days=rng.randrange(11 * 365))
-    facts = {"岗位类别": post, "入职日期": hired.isoformat(), "证书等级": "", "取证日期": ""}
-    if rng.random() < 0.4:
-        level = rng.choices(_LEVELS_ZH, weights=(0.6, 0.37, 0.03))[0]
-        certified = hired + timedelta(days=rng.randrange(30, 3 * 365))
-        if certified <= date(2025, 12, 31):
-            facts.update({"证书等级": level, "取证日期": certified.isoformat()})
-    return facts
-
-
-def roster_files(
-    rows: Iterable[RosterRow],
-    truth: Mapping[str, str],
-    seed: int = 0,
-    *,
-    job: Callable[[str], Mapping[str, str]] | None = None,
-    extra_columns: Sequence[str] = (),
-) -> dict[str, bytes]:
-    """One roster CSV (UTF-8 with BOM, as Excel saves it) per department, with the job
-    facts of :func:`employment` (or ``job(human)``) so the workforce indicators have
-    something to count; ``extra_columns`` are more of the job's facts, after the rest."""
-    import csv
-    import io
-
-    outs: dict[str, tuple[io.StringIO, Any]] = {}
-    for row in rows:
-        if row.department not in outs:
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            writer.writerow([*ROSTER_HEADER, *extra_columns])
-            outs[row.department] = (buf, writer)
-        facts = job(truth[row.key]) if job else employment(truth[row.key], seed)
-        outs[row.department][1].writerow(
-            [
-                row.record_id,
-                row.name,
-                row.id_number or "",
-                row.gender or "",
-                row.birth_date.isoformat() if row.birth_date else "",
-                row.phone or "",
-                row.organization or "",
-                _org_type(row.organization),
-                facts["岗位类别"],
-                row.county or "",
-                row.township or "",
-                row.community or "",
-                facts["入职日期"],
-                facts["证书等级"],
-                facts["取证日期"],
-                *(facts[c] for c in extra_columns),
-            ]
-        )
-    return {dept: ("\ufeff" + buf.getvalue()).encode() for dept, (buf, _) in outs.items()}
+    return org.translate(pools.S2T)
