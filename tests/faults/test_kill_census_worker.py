@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import eventually, nothing_pending, rebuild_differences
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 
@@ -97,11 +97,7 @@ async def test_kill_9_of_the_census_worker_loses_nothing_and_applies_everything_
         await eventually(caught_up, timeout=90)
         stream = f"{stream_prefix}registry.events"
 
-        async def nothing_pending() -> bool:
-            groups = await redis.xinfo_groups(stream)
-            return bool(groups) and all(g["pending"] == 0 for g in groups)
-
-        await eventually(nothing_pending, timeout=60)
+        await eventually(lambda: nothing_pending(redis, stream), timeout=60)
         # The census aggregate's events: versions 1..n, none appended twice.
         async with runtime.engine.connect() as conn:
             versions = [

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import eventually, nothing_pending, rebuild_differences
 from shegong.registry.census.tables import records as census_records
 from shegong.registry.main import SERVICE, RegistrySettings
 from shegong.registry.projections.workers import workers
@@ -108,11 +108,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_applies_everything_once(
 
         stream = f"{stream_prefix}registry.events"
 
-        async def nothing_pending() -> bool:
-            groups = await redis.xinfo_groups(stream)
-            return bool(groups) and all(g["pending"] == 0 for g in groups)
-
-        await eventually(nothing_pending, timeout=60)
+        await eventually(lambda: nothing_pending(redis, stream), timeout=60)
     finally:
         svc.stop()
     try:

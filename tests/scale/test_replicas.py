@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import eventually, nothing_pending, rebuild_differences
 from shegong.registry.ladder.sweep import sweeps
 from shegong.registry.main import SERVICE as REGISTRY
 from shegong.registry.main import RegistrySettings
@@ -264,11 +264,8 @@ async def test_two_replicas_of_each_service_share_the_work(
         assert survivor.relay_leader()
         await eventually(lambda: _async(SWEEP in survivor.log.read_text()), timeout=90)
 
-        async def nothing_pending() -> bool:
-            groups = await redis.xinfo_groups(f"{stream_prefix}registry.events")
-            return bool(groups) and all(g["pending"] == 0 for g in groups)
-
-        await eventually(nothing_pending, timeout=60)
+        stream = f"{stream_prefix}registry.events"
+        await eventually(lambda: nothing_pending(redis, stream), timeout=60)
 
         for replica in training:
             replica.stop()

@@ -22,6 +22,8 @@ from shegong.kernel.events.read_model import Projection
 from shegong.kernel.ops.db import reading
 
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+
     from shegong.kernel.events.store import EventStore
     from shegong.kernel.ops.runtime import Runtime
 
@@ -175,6 +177,12 @@ async def tally_rows(engine: AsyncEngine) -> dict[str, tuple[int, int]]:
 
 
 T = TypeVar("T")
+
+
+async def nothing_pending(redis: Redis, stream: str) -> bool:
+    """Every consumer group of ``stream`` has acknowledged all it read (and there is one)."""
+    groups = await redis.xinfo_groups(stream)
+    return bool(groups) and all(g["pending"] == 0 for g in groups)
 
 
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -> T:
