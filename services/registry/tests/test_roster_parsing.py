@@ -179,6 +179,17 @@ def test_excel_serial_dates_are_dates_and_other_numbers_are_not() -> None:
     assert warning.startswith("hired_on:") and "number" in warning and "入职日期" in warning
 
 
+def test_an_excel_serial_saved_as_csv_text_is_the_date_it_was() -> None:
+    # a workbook's birth-date column formatted as a number, saved as CSV: 31112 is 1985-03-06
+    data = "姓名,出生日期,入职日期\n张三,31112,45352.0\n李四,123,20240301\n".encode()
+    zhang, li = parse_roster(data, "r.csv").rows
+    assert zhang.birth_date == datetime.date(1985, 3, 6)
+    assert zhang.hired_on == datetime.date(2024, 3, 1)
+    assert li.birth_date is None and li.hired_on == datetime.date(2024, 3, 1)
+    (warning,) = li.warnings
+    assert warning.startswith("birth_date:")
+
+
 # --- headers -----------------------------------------------------------
 
 
@@ -623,6 +634,10 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("12345678901", None, "still compared in the census"),
         ("12345", None, "not a valid"),
         ("1381234567/13912345678", "13912345678", "several"),
+        # the office's landline first, the person's mobile beside it: the mobile is kept
+        ("0757-82345678 / 13812345678", "13812345678", "several"),
+        ("0757-82345678、0757-82345679", "+8675782345678", "several"),
+        ("办公0757-82345678 手机13812345678", "13812345678", "another number"),
         ("174-1590-3204", None, "still compared in the census"),  # a mobile's shape, unallocated
     ],
 )

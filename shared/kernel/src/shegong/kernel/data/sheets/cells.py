@@ -229,8 +229,9 @@ def quick_phone(text: str) -> str:
 
 def phone_cell(cell: Cell) -> tuple[str | None, tuple[str, str] | None]:
     """``(normalised phone, (warning, warning_zh))``: a cell holding several numbers
-    (``138…/139…``) gives its first valid one, with a warning; a bad phone gives ``None``
-    and why (the importer decides whether that drops the phone or refuses the row)."""
+    (``0757-8…/138…``) gives its first mobile (else its first valid one), with a warning;
+    a bad phone gives ``None`` and why (the importer decides whether that drops the phone
+    or refuses the row)."""
     try:
         text = cell_text(cell)
     except CellError as bad:
@@ -244,23 +245,35 @@ def phone_cell(cell: Cell) -> tuple[str | None, tuple[str, str] | None]:
         first_error = exc
     parts = [p.strip() for p in _PHONE_SPLIT.split(text) if p.strip()]
     if len(parts) > 1:
-        for part in parts:
-            try:
-                return quick_phone(part), (
-                    "holds several numbers; kept the first valid one",
-                    "填写了多个号码，已保留第一个有效号码",
-                )
-            except PersonalDataError:
-                continue
-    for digits in _numbers_in(text):
-        try:
-            return quick_phone(digits), (
-                "holds a note, an extension or another number beside it; kept the number",
-                "号码旁有备注、分机号或其他号码，已保留该号码",
+        kept = _best_phone(parts)
+        if kept is not None:
+            return kept, (
+                "holds several numbers; kept the first mobile (else the first valid one)",
+                "填写了多个号码，已保留第一个手机号（无手机号时保留第一个有效号码）",
             )
+    kept = _best_phone(_numbers_in(text))
+    if kept is not None:
+        return kept, (
+            "holds a note, an extension or another number beside it; kept the number",
+            "号码旁有备注、分机号或其他号码，已保留该号码",
+        )
+    return None, (f"{first_error.reason}; dropped", f"{first_error.reason_zh}，已忽略该号码")
+
+
+def _best_phone(candidates: list[str]) -> str | None:
+    """The first valid mobile of ``candidates``, else the first valid number: a person's
+    mobile is theirs, a landline beside it (0757-82345678 / 138…) is usually the office's,
+    shared by everyone there."""
+    valid: list[str] = []
+    for candidate in candidates:
+        try:
+            phone = quick_phone(candidate)
         except PersonalDataError:
             continue
-    return None, (f"{first_error.reason}; dropped", f"{first_error.reason_zh}，已忽略该号码")
+        if _MOBILE.fullmatch(phone):
+            return phone
+        valid.append(phone)
+    return valid[0] if valid else None
 
 
 # A number inside a note: 13812345678（本人）, 手机138 1234 5678, 0873-6123456转801.

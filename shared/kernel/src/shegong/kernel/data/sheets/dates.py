@@ -5,7 +5,8 @@ Accepted, for every importer: a workbook's date or datetime cell; text ``2024-03
 ``20240301``, each optionally followed by a time ``9:02``, ``09:02:30`` (``T`` or a space
 between); an Excel serial date (a number cell such as ``45352``, 2024-03-01, as a
 workbook holds a date whose column was formatted as a number; a fraction is the time of
-day) or a number cell ``20240301``. Years 1900–2100. Anything else raises
+day) or a number cell ``20240301``; the same serial as text of five digits (``31112``: a
+CSV saved from such a workbook writes the number). Years 1900–2100. Anything else raises
 :class:`~.cells.CellError` saying what to write, in English and Chinese.
 """
 
@@ -29,6 +30,9 @@ _DATE = re.compile(
 )
 _DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
+# An Excel serial written as text (a CSV saved from a workbook whose date column was
+# formatted as a number): five digits, 10000 (1927-05-18) to 73415 (2100-12-31).
+_SERIAL_TEXT = re.compile(r"[1-7]\d{4}(?:\.0+)?")
 # A time of day as Chinese sheets write it: 上午8:55 (WPS's own format), 下午2点30分,
 # 8时5分, 9点 — or 2:30 PM; rewritten as 24-hour HH:MM[:SS] before it is read.
 _SPOKEN_CLOCK = re.compile(
@@ -142,7 +146,11 @@ def parse_date(cell: Cell) -> datetime.date | None:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return _number(cell).date()
     text = cell_text(cell)
-    return None if text is None else _from_text(text, moment=False)[0]
+    if text is None:
+        return None
+    if len(text) >= 5 and _SERIAL_TEXT.fullmatch(text):
+        return _number(float(text)).date()
+    return _from_text(text, moment=False)[0]
 
 
 def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
