@@ -906,6 +906,22 @@ async def test_a_workbook_of_district_sheets_stores_every_row(registry) -> None:
     assert (again["new"], again["changed"], again["unchanged"], again["events"]) == (0, 0, 5, 0)
 
 
+async def test_the_forms_own_lines_are_skipped_not_refused(registry) -> None:
+    """A total under the list, who filled it in, the header repeated on a printed page: the
+    report lists them as lines skipped, and a file of good rows is not a partial import."""
+    c = registry.client
+    data = (
+        "社区工作者花名册\n序号,姓名,手机号\n1,张三,13812345678\n序号,姓名,手机号\n"
+        "2,李四,13912345678\n合计,2人,\n填表人：,王芳,\n"
+    ).encode()
+    report = await import_roster(c, data, filename="roster.csv")
+    assert (report["rows_read"], report["new"], report["rejected_rows"]) == (5, 2, 0)
+    assert report["rejected"] == []
+    skipped = [(s["row"], s["field"]) for s in report["skipped_lines"]]
+    assert skipped == [(4, "name"), (6, "name"), (7, "name")]
+    assert all("not a person's name" in s["reason"] for s in report["skipped_lines"])
+
+
 async def test_a_chunks_worker_ids_are_drawn_at_once(registry, monkeypatch) -> None:
     # A system call per id gives up the GIL; under shegong up, getting it back cost a
     # quarter of the import's samples (kernel/events/ids.py).

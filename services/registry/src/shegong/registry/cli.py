@@ -181,9 +181,20 @@ def print_report(report: dict[str, Any]) -> None:
     if report.get("ignored_columns"):
         out.print(f"ignored columns: {', '.join(report['ignored_columns'])}")
     rejections_table(report["rejected"])
+    skipped = report.get("skipped_lines") or []
+    if skipped:
+        shown = "; ".join(_at(s) + f" {s.get('value') or ''}" for s in skipped[:5])
+        out.print(
+            f"lines of the form skipped (合计、填表人、重复的表头) 已跳过表格说明行: "
+            f"{len(skipped):,} — {shown}" + (" …" if len(skipped) > 5 else "")
+        )
     for w in report.get("warnings", [])[:50]:
         sheet = f"{w['sheet']} " if w.get("sheet") else ""
         out.print(f"  {sheet}row {w['row']}: {w['warning']}")
+
+
+def _at(entry: dict[str, Any]) -> str:
+    return f"{entry['sheet']} row {entry['row']}" if entry.get("sheet") else f"row {entry['row']}"
 
 
 # --- the census ---------------------------------------------------------------------------

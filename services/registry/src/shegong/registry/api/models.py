@@ -129,6 +129,12 @@ class RosterImported(ApiModel):
     changed: int
     unchanged: int
     rejected: list[RejectedField]
+    skipped_lines: list[RejectedField] = Field(
+        [],
+        description="The form's own lines (表格说明行), no person's row and nothing lost: a "
+        "total (合计, 小计), who filled the form in (填表人：), the seal, the header repeated "
+        "on a printed page; not counted in rejected_rows",
+    )
     warnings: list[RowWarning]
     ignored_columns: list[str]
     events: int = Field(description="Events the rows caused")

@@ -54,6 +54,9 @@ class ImportReport:
     changed: int = 0
     unchanged: int = 0
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # the form's own lines (合计, 填表人：, the header repeated on a printed page): no person,
+    # nothing lost — not counted in ``rejected_rows``
+    skipped_lines: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     events: int = 0
@@ -123,7 +126,8 @@ class RosterImporter:
             sheets=list(parsed.sheets),
             skipped_sheets=list(parsed.skipped_sheets),
         )
-        report.rejected = [r.report() for r in parsed.rejections]
+        report.rejected = [r.report() for r in parsed.rejections if not r.form_line]
+        report.skipped_lines = [r.report() for r in parsed.rejections if r.form_line]
         _check_department_name(department_name)
         rejected_rows = {(r.sheet, r.row_number) for r in parsed.rejections}
         rows = [r for r in parsed.rows if (r.sheet, r.row_number) not in rejected_rows]

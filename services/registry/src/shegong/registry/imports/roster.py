@@ -26,9 +26,10 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 * **Warnings** (``RosterRow.warnings``, bilingual strings "field: reason / 字段：原因") —
   the row is kept: a phone that ``normalize_phone`` refuses is dropped (a wrong phone
   would mislead the census's matching; the rest of the row is still good) — when the cell
-  holds several numbers (``0757-8…/138…``) the first mobile is kept (else the first valid one); gender or birth date
-  contradicting a valid ID number (the ID's values win, and fill blank ones); a certificate
-  number without a level. Warnings never repeat a whole ID number or phone.
+  holds several numbers (``0757-8…/138…``) the first mobile is kept (else the first valid
+  one); gender or birth date contradicting a valid ID number (the ID's values win, and
+  fill blank ones); a certificate number without a level. Warnings never repeat a whole
+  ID number or phone.
 * **Every sheet of a workbook with a 姓名 header row is read** (a sheet per 区县): a row
   then names its sheet (``RosterRow.sheet``, ``RowRejection.sheet``); the sheets read and
   the sheets skipped (说明, 汇总) are listed (``RosterParse.sheets``, ``skipped_sheets``).

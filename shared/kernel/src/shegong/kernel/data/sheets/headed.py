@@ -90,6 +90,9 @@ class RowRejection:
     reason: str
     reason_zh: str
     sheet: str | None = None
+    # a line of the form (a total, 填表人：, the header again) rather than a person's row:
+    # an import reports it as a line skipped, not a row refused
+    form_line: bool = False
 
     def report(self) -> dict[str, Any]:
         """No whole ID number or phone, whichever column it was written in."""
@@ -196,6 +199,7 @@ class HeadedSheet:
             f"{name}: {reason}",
             f"{self.label[name]}：{reason_zh}",
             line.sheet,
+            form_line=True,
         )
 
 
