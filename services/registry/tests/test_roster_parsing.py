@@ -347,6 +347,26 @@ def test_a_total_or_a_note_at_the_end_of_a_roster_is_no_person() -> None:
     assert "不是人名" in result.rejections[0].reason_zh
 
 
+def test_a_heading_over_part_of_the_list_and_a_blank_numbered_line_are_no_person() -> None:
+    # a printed form: a heading per 区县, 序号 written down the page beyond the last name
+    rows = [
+        ["序号", "姓名", "手机号", "身份证号"],
+        ["一、禅城区", None, None, None],
+        [1, "张三", "13812345678", None],
+        [2, None, None, None],
+        [None, None, None, "11010519491231002X"],  # a nameless person: refused
+        [3, None, "13912345678", None],  # a line number and a phone: refused too
+    ]
+    result = parse_roster(xlsx_bytes(rows), "roster.xlsx")
+    assert [r.name for r in result.rows] == ["张三"]
+    lines = [(r.row_number, r.form_line) for r in result.rejections]
+    assert lines == [(2, True), (4, True), (5, False), (6, False)]
+    assert "heading" in result.rejections[0].reason and result.rejections[0].value_preview == (
+        "一、禅城区"
+    )
+    assert "is missing" in result.rejections[2].reason
+
+
 @pytest.mark.parametrize(
     ("cell", "expected", "known"),
     [

@@ -4,7 +4,10 @@ A department's list is a form as much as a table: a total under each 区县's ro
 52人, in the 序号 column), who filled it in and checked it (填表人：张晓  审核人：李明)
 and the seal at the end, and — where it was laid out for printing — the header row again
 at the top of every page. Such a line is told by its first non-blank cell, whichever
-column that is, or by the marker column repeating its own header; the table's rows
+column that is, or by the marker column repeating its own header; so is a heading over
+a part of the list (一、禅城区, 第一网格) and a numbered line left blank (a printed form's
+序号 1 to 50 with twelve names written in): one cell written, left of the marker's
+column, and nothing else on the line. The table's rows
 leave it out and :attr:`~.headed.HeadedSheet.form_lines` lists it, so an importer can
 say which lines it did not read and why (:meth:`FormLine.rejection`).
 """
@@ -40,9 +43,16 @@ class FormLine:
     sheet: str | None
     text: str
     header: bool
+    section: bool = False  # a heading over part of the list, or a numbered line left blank
 
     @property
     def reason(self) -> tuple[str, str]:
+        if self.section:
+            return (
+                "is not a person's row: a heading over part of the list, or a numbered "
+                "line left blank",
+                "不是人员行：是分组标题行或只有序号的空行",
+            )
         if self.header:
             return (
                 "is not a person's name: the header row again (a printed page's)",
@@ -74,4 +84,31 @@ def form_rows(
         if isinstance(first, str) and FORM_LABEL.fullmatch(text := first.strip()):
             found.append(FormLine(number, sheet, text[:20], header=False))
             continue
+        heading = _lone_cell(cells, marker_at)
+        if heading is not None:
+            found.append(FormLine(number, sheet, heading[:20], header=False, section=True))
+            continue
         yield number, cells
+
+
+_LONG_NUMBER = re.compile(r"\d{6}")  # an ID number or a phone: a person's, not a heading
+
+
+def _lone_cell(cells: Sequence[Cell], marker_at: int) -> str | None:
+    """The text of the line's one written cell when it is left of the marker's column
+    (一、禅城区 or a bare 序号 7), else ``None``: a line with anything else written on it,
+    or with its one value right of the name (an ID number alone), is a person's row with
+    the name missing, and refused as such."""
+    written = [
+        (at, c)
+        for at, c in enumerate(cells)
+        if c is not None and not (isinstance(c, str) and not c.strip())
+    ]
+    if len(written) != 1 or written[0][0] >= marker_at:
+        return None
+    value = written[0][1]
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    text = text.strip()
+    return None if _LONG_NUMBER.search(text) else text
