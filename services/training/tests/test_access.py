@@ -391,3 +391,27 @@ async def test_a_bases_department_is_a_code_not_a_look_alike(node: Node, keys: R
             assert r.status_code == 422, (code, r.text)
             assert r.json()["error"]["field"] == "department"
     assert await head(node) == before
+
+
+async def test_a_department_finds_by_name_only_its_own_workers(node: Node, keys: RoleKeys) -> None:
+    """A sign-in sheet of names (no ID number, no phone) from a department key looks among
+    its own workers only: hrss's 李娜 is "not found among your department's workers", the
+    refusal names neither hrss nor its unit, and the lookup is in the access log."""
+    hrss_worker(node, "李娜", LI)
+    await node.sync()
+    async with as_(node, keys.civil) as civil:
+        civil_base = await base(civil, "安定区民政培训基地")
+        own = created(await schedule(civil, civil_base))["session"]["session_id"]
+        sheet = "姓名,工作单位\n李娜,安定区人社局\n".encode()
+        files = {"file": ("签到表.csv", sheet, "text/csv")}
+        report = created(await civil.post(f"/sessions/{own}/signin-sheet", files=files))
+    assert report["recorded"] == 0
+    (row,) = report["rejected"]
+    assert row["reason"] == "not found among your department's workers"
+    assert "hrss" not in str(report)
+    logged = [
+        e.data
+        for e in await access_log(node)
+        if e.type == "AccessRecorded" and e.data["what"] == "person_lookup"
+    ]
+    assert [(r["department"], r["rows"]) for r in logged] == [("hrss", 1)]

@@ -533,14 +533,17 @@ async def test_a_mistyped_phone_beside_a_good_id_number_takes_nothing_down(train
 
 
 async def test_a_second_name_column_is_never_dropped(training: Node) -> None:
-    """姓名 签名 | 姓名 签名 with nothing else repeated: the right half's person is in the
-    report (here rejected: no ID number or phone), never dropped; 姓名 and 学员姓名 holding
-    one person are one row."""
+    """姓名 签名 | 姓名 签名 with nothing else repeated: the right half's person is read,
+    never dropped (here found by name: the one 钱七 registered; 孙八, whom nobody
+    registered, is in the report); 姓名 and 学员姓名 holding one person are one row."""
     await register(training)
-    sheet = "序号,姓名,手机,签名,序号,姓名,签名\n1,张伟,13809312001,张伟,2,钱七,钱七\n"
+    sheet = (
+        "序号,姓名,手机,签名,序号,姓名,签名\n1,张伟,13809312001,张伟,2,钱七,钱七\n"
+        "3,刘丽华,,刘丽华,4,孙八,孙八\n"
+    )
     _, report = await signin_sheet(training, sheet.encode("utf-8-sig"))
-    assert report["recorded"] == 1
-    assert [(r["row"], r["name"]) for r in report["rejected"]] == [(2, "钱七")]
+    assert report["recorded"] == 3
+    assert [(r["row"], r["name"]) for r in report["rejected"]] == [(3, "孙八")]
     _, report = await signin_sheet(
         training, f"姓名,学员姓名,身份证号\n刘丽华,刘丽华,{LIU}\n".encode("utf-8-sig")
     )

@@ -53,7 +53,8 @@ def import_signin(
     key: KeyOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import a sign-in sheet (签到表: 姓名, 身份证号 and/or 手机号, 签到时间) for a session."""
+    """Import a sign-in sheet (签到表: 姓名, 身份证号 and/or 手机号 — or 姓名 and 工作单位 —,
+    签到时间) for a session."""
     api = _training(url, key, data_dir)
     report = run_import(
         api,

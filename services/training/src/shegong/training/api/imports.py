@@ -28,7 +28,9 @@ def imports_router(importer: SheetImporter) -> APIRouter:
         session_id: str,
         request: Request,
         ctx: Ctx,
-        file: Annotated[UploadFile, File(description="姓名, 身份证号 and/or 手机号, 签到时间")],
+        file: Annotated[
+            UploadFile, File(description="姓名, 身份证号 and/or 手机号 (or 工作单位), 签到时间")
+        ],
     ) -> Any:
         return await _imported(
             request,

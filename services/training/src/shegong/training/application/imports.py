@@ -87,10 +87,12 @@ class SheetImporter:
     async def import_signin(
         self, session_id: str, data: bytes, filename: str, ctx: CommandContext
     ) -> ImportReport:
-        """Sign-in sheet (姓名, 身份证号 and/or 手机号, 签到时间) for one session."""
+        """Sign-in sheet (姓名, 身份证号 and/or 手机号 — or 工作单位 —, 签到时间) for one
+        session. A row without an ID number or phone is found by its name (and unit):
+        the one registered person of that name (at that unit), else refused."""
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
-        rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"], one_of=["id_number", "phone"])
+        rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"])
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
@@ -102,7 +104,14 @@ class SheetImporter:
                     id_number, phone = row.identity()
                     # A department signs in its own workers only (SECURITY.md).
                     person = await resolve_person(
-                        tx.conn, self.hasher, name, id_number, phone, only_department=own
+                        tx.conn,
+                        self.hasher,
+                        name,
+                        id_number,
+                        phone,
+                        only_department=own,
+                        organization=row.text("organization"),
+                        by_name=True,
                     )
                     signed_at = parse_signed_at(
                         row.values.get("signed_at"), sign_in_day(row, session.held_on)

@@ -1,12 +1,17 @@
 """Who a row of a sheet is: resolved to a registry ``worker_id`` through training's own
-view of the workforce, by the keyed hash of the ID number, else of the phone.
+view of the workforce, by the keyed hash of the ID number, else of the phone — or, on a
+sign-in sheet that gives neither (姓名 and 工作单位, as paper sheets are), by the name
+where exactly one registered person bears it, or one at the unit the row names.
 
-A person nobody registered is never invented: the caller reports the row.
+A person nobody registered is never invented, nor guessed between namesakes: the caller
+reports the row.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,9 +22,10 @@ from shegong.kernel.data.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.kernel.data.names import name_key
+from shegong.kernel.data.names import name_key, normalize_name, to_simplified
+from shegong.kernel.events.census_links import linked_components
 from shegong.training.imports.sheets import RowProblem
-from shegong.training.projections.workforce import trainees
+from shegong.training.projections.workforce import links, trainees
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ async def resolve_person(
     phone: str | None,
     prefer_department: str | None = None,
     only_department: str | None = None,
+    organization: str | None = None,
+    by_name: bool = False,
 ) -> Person:
     """The registered worker this row names, or :class:`RowProblem` saying why not.
 
@@ -45,9 +53,12 @@ async def resolve_person(
     department key's sheet) nobody else is found: a row naming another department's
     worker is "not found among your department's workers" — never their name, never
     whose they are — and the problem's ``touched`` says which department it was, for
-    the access log."""
+    the access log. ``by_name``: a row without either is found by its name (and
+    ``organization``) instead (:func:`_by_name`)."""
     if name and len(name) > 1024:  # no name is; refused before it is normalised
         raise RowProblem("name", "is longer than 64 characters", "超过64个字符")
+    if not id_number and not phone and by_name and name:
+        return await _by_name(conn, name, organization, only_department)
     if not id_number and not phone:
         raise RowProblem(
             "id_number",
@@ -118,3 +129,116 @@ async def resolve_person(
         "(register them in the registry first)",
         "查无此人：人员库中没有该身份证号或手机号的登记（请先在人员库登记）",
     )
+
+
+async def _by_name(
+    conn: AsyncConnection, name: str, organization: str | None, only_department: str | None
+) -> Person:
+    """The one registered person named ``name`` — their records under several
+    departments, linked by the census, are one — or, of namesakes, the one whose
+    organisation is the unit the row names. Never a guess: namesakes the unit does not
+    tell apart, or a unit that is none of theirs, refuse the row asking for the ID number
+    or the phone (saying nothing of who the namesakes are)."""
+    written = normalize_name(name)
+    rows = (
+        await conn.execute(
+            select(
+                trainees.c.worker_id,
+                trainees.c.name,
+                trainees.c.department,
+                trainees.c.organization,
+                trainees.c.record_key,
+                trainees.c.left_on,
+                trainees.c.registered_on,
+            ).where(trainees.c.name.in_({written, name_key(written)}))
+        )
+    ).all()
+    if only_department is not None:
+        others = [r for r in rows if r.department != only_department]
+        rows = [r for r in rows if r.department == only_department]
+        if not rows and others:
+            raise RowProblem(
+                "name",
+                "not found among your department's workers",
+                "本部门人员中查无此人",
+                touched=others[0].department,
+            )
+    if not rows:
+        raise RowProblem(
+            "name",
+            "unknown person: nobody of this name is registered, and the row gives no ID "
+            "number or phone to find them by (register them in the registry first)",
+            "查无此人：人员库中没有该姓名的登记，且该行没有身份证号或手机号",
+        )
+    if organization:
+        at_unit = [r for r in rows if r.organization and same_unit(organization, r.organization)]
+        if not at_unit:
+            raise RowProblem(
+                "organization",
+                "nobody of this name is registered at this unit; give the ID number or phone",
+                "人员库中该单位没有此姓名的人员，请填写身份证号或手机号",
+            )
+        rows = at_unit
+    persons = await _persons_of(conn, list(rows))
+    if len(persons) > 1:
+        raise RowProblem(
+            "name",
+            "several registered persons have this name"
+            + (" at this unit" if organization else "")
+            + "; give the ID number or phone to tell which",
+            "人员库中有多人同名"
+            + ("（同一单位）" if organization else "")
+            + "，请填写身份证号或手机号以确认身份",
+        )
+    # the person's record: still employed first, then the earliest registration
+    row = min(persons[0], key=lambda r: (r.left_on is not None, r.registered_on, r.worker_id))
+    return Person(row.worker_id, row.name, row.department)
+
+
+async def _persons_of(conn: AsyncConnection, rows: list[Any]) -> list[list[Any]]:
+    """``rows`` grouped by the census person their records are (linked records are one)."""
+    keys = [r.record_key for r in rows if r.record_key]
+    components, _ = await linked_components(conn, links, keys) if keys else (None, set())
+    groups: dict[str, list[Any]] = {}
+    for r in rows:
+        root = (
+            components.find(r.record_key)
+            if components is not None and r.record_key
+            else f"worker:{r.worker_id}"
+        )
+        groups.setdefault(root, []).append(r)
+    return list(groups.values())
+
+
+# The words every unit of its kind has: what tells 红叶社工中心 from 东关社区 is what is left.
+_UNIT_WORDS = re.compile(
+    r"社会工作服务中心|社会工作服务站|社会工作服务社|社工服务中心|社工服务站|社工服务社|社会工作|"
+    r"居民委员会|村民委员会|委员会|居委会|村委会|街道办事处|办事处|有限公司|有限责任公司|"
+    r"人民政府|服务中心|服务站|服务社|社工站|社工|中心|协会|机构|服务|公司|街道|社区|"
+    r"[省市区县镇乡村所站局处科室部队组]"
+)
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def same_unit(written: str, registered: str) -> bool:
+    """Whether a sheet's 工作单位 and a registered organisation are one unit as a clerk
+    reads them: the same after the words every such unit has (社会工作服务中心, 居委会,
+    街道) are set aside, one within the other, or sharing two characters in a row of what
+    is left (红叶社工中心 / 红叶社会工作服务中心; 东关社区 / 东关社区居委会), or sharing
+    three characters in a row of it (a place's name alone — 安定 — is not enough)."""
+    a, b = (_core(written), _core(registered))
+    if not a or not b:
+        return _plain(written) in _plain(registered) or _plain(registered) in _plain(written)
+    if a in b or b in a:
+        return True
+    return bool(
+        {a[i : i + 3] for i in range(len(a) - 2)} & {b[i : i + 3] for i in range(len(b) - 2)}
+    )
+
+
+def _plain(text: str) -> str:
+    return _NOT_WORD.sub("", to_simplified(text)).casefold()
+
+
+def _core(text: str) -> str:
+    return _UNIT_WORDS.sub("", _plain(text))

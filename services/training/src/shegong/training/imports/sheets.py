@@ -74,6 +74,21 @@ SIGNIN_COLUMNS = {
     ),
     # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
     "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
+    # the unit, which tells namesakes apart on a sheet without ID numbers or phones
+    "organization": (
+        "工作单位",
+        "单位",
+        "所在单位",
+        "单位名称",
+        "工作单位名称",
+        "服务单位",
+        "所在机构",
+        "机构名称",
+        "机构",
+        "部门",
+        "所在部门",
+        "organization",
+    ),
 }
 
 EXAM_COLUMNS = {
