@@ -156,12 +156,12 @@ async def _by_name(
     if only_department is not None:
         others = [r for r in rows if r.department != only_department]
         rows = [r for r in rows if r.department == only_department]
-        if not rows and others:
+        if not rows:  # the same words whether another department has the name or nobody
             raise RowProblem(
                 "name",
                 "not found among your department's workers",
                 "本部门人员中查无此人",
-                touched=others[0].department,
+                touched=others[0].department if others else None,
             )
     if not rows:
         raise RowProblem(
