@@ -39,6 +39,17 @@ from shegong.training.imports.sheets import (
     sign_in_day,
 )
 
+# The subjects of each level's national exam (全国社会工作者职业水平考试): 初级 综合能力 and
+# 实务; 中级 the two and 法规与政策; 高级 one (高级社会工作实务), then a review.
+SUBJECTS = {"assistant": 2, "intermediate": 3, "senior": 1}
+_SUBJECT_WORDS = re.compile(r"[（(].*?[）)]|社会工作|初级|中级|高级|科目|[\s\d、.:：]")
+
+
+def _subject(text: str) -> str:
+    """A subject as one list or another names it: 社会工作综合能力（初级） is 综合能力."""
+    return _SUBJECT_WORDS.sub("", text) or text
+
+
 _BILINGUAL = re.compile(r"(.*?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]", re.S)
 
 
@@ -146,61 +157,134 @@ class SheetImporter:
 
         A result is its worker's department's record: a department key's sheet records
         its own workers' results, and reports a row naming another department's worker
-        as rejected (field ``department``)."""
+        as rejected (field ``department``). A list of one row per subject (科目) gives one
+        result per person, year and level: passed when every subject of that exam is on
+        the list and passed (:data:`SUBJECTS`)."""
         own = ctx.department if ctx.role == "department" else None
         report = ImportReport("exam_results")
         rows = read_exam_sheet(data, filename)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []
+            subjects: dict[str, list[tuple[SheetRow, ExamResultRecorded, str]]] = {}
             for row in rows:
                 report.rows_read += 1
                 name = row.text("name")
                 try:
-                    id_number, phone = row.identity()
-                    person = await resolve_person(
-                        tx.conn, self.hasher, name, id_number, phone, own, own
-                    )
-                    year = exam_year(row)
-                    level = exam_level(row)
-                    passed = exam_passed(row)
-                    certified_on = parse_day(row.values.get("certified_on"))
-                    if passed and certified_on and certified_on > date.today():
-                        raise RowProblem("certified_on", "date is in the future", "日期晚于今天")
-                    event = ExamResultRecorded(
-                        worker_id=person.worker_id,
-                        exam_year=year,
-                        level=level,  # type: ignore[arg-type]
-                        passed=passed,
-                        certified_on=exam_certified_on(year, certified_on, date.today())
-                        if passed
-                        else None,
-                        certificate_no=row.text("certificate_no") if passed else None,
-                    )
-                    stream = exam_id(person.worker_id, year, level)
-                    result = next((r for r in results if r.id == stream), None)
-                    result = result or await tx.load(ExamResult, stream) or ExamResult(stream)
-                    if result.record_result(event):
-                        report.recorded += 1
-                        if result not in results:
-                            results.append(result)
-                    else:
-                        report.repeated.append(
-                            {
-                                **row.at,
-                                "name": person.name,
-                                "worker_id": person.worker_id,
-                                "reason": "this result is already recorded",
-                                "reason_zh": "该成绩已登记",
-                            }
-                        )
+                    event, person_name = await self._exam_row(tx.conn, row, name, own)
+                    subject = row.text("subject")
+                    if subject is not None:  # one subject: decided once the list is read
+                        stream = exam_id(event.worker_id, event.exam_year, event.level)
+                        subjects.setdefault(stream, []).append((row, event, person_name))
+                        continue
+                    await self._record_exam(tx, row, event, person_name, results, report)
                 except (RowProblem, DomainError) as problem:
                     report.reject(row, problem, name)
                     if isinstance(problem, RowProblem) and problem.touched:
                         touched.setdefault(problem.touched, []).append((row.sheet, row.row))
+            for group in subjects.values():
+                await self._record_subjects(tx, group, results, report)
             report.events = len(await tx.save_all(results))
         await self._record_refused_lookups(ctx, "/imports/exam-results", touched)
         return report
+
+    async def _exam_row(
+        self, conn: Any, row: SheetRow, name: str | None, own: str | None
+    ) -> tuple[ExamResultRecorded, str]:
+        """The result a row says, for the person it names (and their registered name)."""
+        id_number, phone = row.identity()
+        person = await resolve_person(conn, self.hasher, name, id_number, phone, own, own)
+        year = exam_year(row)
+        level = exam_level(row)
+        passed = exam_passed(row)
+        certified_on = parse_day(row.values.get("certified_on"))
+        if passed and certified_on and certified_on > date.today():
+            raise RowProblem("certified_on", "date is in the future", "日期晚于今天")
+        event = ExamResultRecorded(
+            worker_id=person.worker_id,
+            exam_year=year,
+            level=level,  # type: ignore[arg-type]
+            passed=passed,
+            certified_on=exam_certified_on(year, certified_on, date.today()) if passed else None,
+            certificate_no=row.text("certificate_no") if passed else None,
+        )
+        return event, person.name
+
+    async def _record_exam(
+        self,
+        tx: Any,
+        row: SheetRow,
+        event: ExamResultRecorded,
+        person_name: str,
+        results: list[ExamResult],
+        report: ImportReport,
+    ) -> None:
+        stream = exam_id(event.worker_id, event.exam_year, event.level)
+        result = next((r for r in results if r.id == stream), None)
+        result = result or await tx.load(ExamResult, stream) or ExamResult(stream)
+        if result.record_result(event):
+            report.recorded += 1
+            if result not in results:
+                results.append(result)
+        else:
+            report.repeated.append(
+                {
+                    **row.at,
+                    "name": person_name,
+                    "worker_id": event.worker_id,
+                    "reason": "this result is already recorded",
+                    "reason_zh": "该成绩已登记",
+                }
+            )
+
+    async def _record_subjects(
+        self,
+        tx: Any,
+        group: list[tuple[SheetRow, ExamResultRecorded, str]],
+        results: list[ExamResult],
+        report: ImportReport,
+    ) -> None:
+        """One exam's subjects, one row each: a pass when every subject the level's exam
+        has is on the list and passed, a fail when any is failed; with subjects missing
+        and none failed the result is unknown, and its rows are refused saying so."""
+        first_row, first, person_name = group[0]
+        written = {_subject(row.text("subject") or "") for row, _, _ in group}
+        failed = [event for _, event, _ in group if not event.passed]
+        needed = SUBJECTS.get(first.level, 1)
+        if not failed and len(written) < needed:
+            for row, _, _ in group:
+                report.reject(
+                    row,
+                    RowProblem(
+                        "subject",
+                        f"subject: {len(written)} of the exam's {needed} subjects on the list; "
+                        "the result is not known until every subject is",
+                        f"科目：名单上只有该级别考试{needed}个科目中的{len(written)}个，"
+                        "无法确定是否通过",
+                    ),
+                    person_name,
+                )
+            return
+        passed = not failed
+        dated = next((e for _, e, _ in group if e.passed and e.certificate_no), first)
+        event = first.model_copy(
+            update={
+                "passed": passed,
+                "certified_on": dated.certified_on if passed else None,
+                "certificate_no": dated.certificate_no if passed else None,
+            }
+        )
+        await self._record_exam(tx, first_row, event, person_name, results, report)
+        for row, _, _ in group[1:]:
+            report.repeated.append(
+                {
+                    **row.at,
+                    "name": person_name,
+                    "worker_id": first.worker_id,
+                    "reason": "another subject of the same exam (one result)",
+                    "reason_zh": "同一考试的其他科目（合并为一个结果）",
+                }
+            )
 
     async def _record_refused_lookups(
         self, ctx: CommandContext, path: str, touched: dict[str, list[tuple[str | None, int]]]

@@ -119,6 +119,9 @@ EXAM_COLUMNS = {
     ),
     "certificate_no": (*CERTIFICATE_NO_HEADERS, "certificate_no"),
     "certified_on": (*CERTIFIED_ON_HEADERS, "certified_on"),
+    # a list of one row per subject (社会工作综合能力 | 社会工作实务): one exam, passed when
+    # every subject of it is
+    "subject": ("科目", "科目名称", "考试科目", "报考科目", "subject"),
 }
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}

@@ -1,0 +1,50 @@
+"""An exam list of one row per subject (科目: 社会工作综合能力 | 社会工作实务), as score lists
+are: one result per person, year and level — passed when every subject of the level's exam
+(初级 two, 中级 three, 高级 one) is on the list and passed, failed when any is failed; with
+a subject missing and none failed the result is unknown and its rows are refused saying so.
+A passed subject was recorded as a passed exam before, and the failed one refused as a
+contradiction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .test_sheet_names_and_dates import AYGUL, LIU, QIAN, ZHANG, post_exam_workbook, register
+
+if TYPE_CHECKING:
+    from conftest import Node
+
+
+async def test_a_list_of_one_row_per_subject_gives_one_result_per_exam(training: Node) -> None:
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["2025年度全国社会工作者职业水平考试成绩"],
+        ["姓名", "身份证号", "报考级别", "科目名称", "成绩", "是否合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作综合能力（初级）", 72, "合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作实务（初级）", 65, "合格"],
+        ["张伟", ZHANG, "助理社会工作师", "社会工作综合能力（初级）", 70, "合格"],
+        ["张伟", ZHANG, "助理社会工作师", "社会工作实务（初级）", 52, "不合格"],
+        ["阿依古丽·买买提", AYGUL, "社会工作师", "社会工作综合能力（中级）", 61, "合格"],
+        ["阿依古丽·买买提", AYGUL, "社会工作师", "社会工作实务（中级）", 66, "合格"],
+        ["阿依古丽·买买提", AYGUL, "社会工作师", "社会工作法规与政策（中级）", 60, "合格"],
+        ["钱七", QIAN, "社会工作师", "社会工作综合能力（中级）", 75, "合格"],
+    )
+    assert report["recorded"] == 3, report
+    refused = [(r["row"], r["field"]) for r in report["rejected"]]
+    assert refused == [(10, "subject")]
+    assert "1 of the exam's 3 subjects" in report["rejected"][0]["reason"]
+    assert sorted(r["row"] for r in report["repeated"]) == [4, 6, 8, 9]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    passed = {e["worker_id"]: e["passed"] for e in exams["items"]}
+    assert passed == {ids["liu"]: True, ids["zhang"]: False, ids["aygul"]: True}
+
+    again = await post_exam_workbook(
+        training,
+        ["2025年度全国社会工作者职业水平考试成绩"],
+        ["姓名", "身份证号", "报考级别", "科目名称", "是否合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作综合能力（初级）", "合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作实务（初级）", "合格"],
+    )
+    assert (again["recorded"], len(again["repeated"]), again["rejected"]) == (0, 2, [])
