@@ -78,3 +78,26 @@ def test_units_as_clerks_write_them() -> None:
     assert not same_unit("东关社区", "东城社区居委会")
     assert not same_unit("安定区民政局", "安定区中华路街道办事处")
     assert not same_unit("红叶社工中心", "绿叶社会工作服务中心")
+
+
+async def test_a_punch_in_apps_export_counts_only_those_who_came(training: Node) -> None:
+    """钉钉's export: 姓名, 部门, 打卡时间, 打卡结果 — a 缺卡 or 请假 row has no time, and a
+    blank time alone would read as present at the day's start."""
+    feed = training.feed
+    ma = feed.register("马晓燕", organization="东关社区居委会", record_id="MZ-1")
+    li = feed.register("李娜", organization="红叶社会工作服务中心", record_id="MZ-3")
+    feed.register("周杰", organization="安定区民政局", record_id="MZ-4")
+    feed.register("王芳", organization="东关社区居委会", record_id="MZ-5")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,部门,工号,考勤日期,打卡时间,打卡结果\n"
+        "马晓燕,东关社区,,2025-03-01,08:55,正常\n"
+        "李娜,红叶,,2025-03-01,09:20,迟到\n"
+        "周杰,民政局,,2025-03-01,,缺卡\n"
+        "王芳,东关社区,,2025-03-01,,请假\n",
+    )
+    assert report["recorded"] == 2
+    assert {(r["row"], r["field"]) for r in report["rejected"]} == {(4, "status"), (5, "status")}
+    assert "缺卡" in report["rejected"][0]["reason_zh"]
+    assert await attended(training, sid) == {ma, li}

@@ -34,6 +34,7 @@ from shegong.training.imports.sheets import (
     SIGNIN_COLUMNS,
     RowProblem,
     SheetRow,
+    check_status,
     parse_signed_at,
     read_sheet,
     sign_in_day,
@@ -124,6 +125,7 @@ class SheetImporter:
                         organization=row.text("organization"),
                         by_name=True,
                     )
+                    check_status(row.values.get("status"))
                     signed_at = parse_signed_at(
                         row.values.get("signed_at"), sign_in_day(row, session.held_on)
                     )

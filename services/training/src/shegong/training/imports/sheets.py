@@ -74,6 +74,8 @@ SIGNIN_COLUMNS = {
     ),
     # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
     "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
+    # what a punch-in app says of the day (钉钉: 打卡结果 正常 / 迟到 / 缺卡), beside the time
+    "status": ("打卡结果", "签到状态", "签到结果", "出勤情况", "出勤状态", "考勤结果", "status"),
     # the unit, which tells namesakes apart on a sheet without ID numbers or phones
     "organization": (
         "工作单位",
@@ -292,6 +294,22 @@ PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "
 PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
 ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
+
+
+# what a punch-in app's result column says of someone who was not there
+ABSENT_STATUS = ABSENT | {"缺卡", "未打卡", "旷工", "外出", "休息", "未出勤"}
+
+
+def check_status(cell: Cell) -> None:
+    """A 打卡结果 / 签到状态 of absence (缺卡, 请假, 缺勤) refuses the row as no attendance,
+    whatever the time column holds; 正常, 迟到, 早退 and the like are attendance."""
+    written = cell.strip() if isinstance(cell, str) else ""
+    if written.casefold() in ABSENT_STATUS:
+        raise RowProblem(
+            "status",
+            f"status: marked absent ({written}); no attendance recorded",
+            f"签到状态：标为未出席（{written}），不记出勤",
+        )
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
