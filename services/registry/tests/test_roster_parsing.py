@@ -367,6 +367,23 @@ def test_a_heading_over_part_of_the_list_and_a_blank_numbered_line_are_no_person
     assert "is missing" in result.rejections[2].reason
 
 
+def test_a_passport_or_permit_number_is_said_to_be_one_not_a_bad_id_number() -> None:
+    rows = [
+        ["姓名", "证件类型", "证件号码"],
+        ["陈家明", "港澳居民来往内地通行证", "H01234567"],
+        ["李娜", "居民身份证", "11010519491231002X"],
+        ["王芳", "护照", "11010519491231002X"],  # the number decides: a resident ID
+        ["赵六", "居民身份证", "H01234567"],
+    ]
+    chen, li, wang, zhao = parse_roster(xlsx_bytes(rows), "roster.xlsx").rows
+    assert chen.id_number is None and chen.id_problem is not None
+    assert "港澳居民来往内地通行证" in chen.id_problem and "not a resident ID" in chen.id_problem
+    assert chen.id_problem_zh is not None and "不是居民身份证号码" in chen.id_problem_zh
+    assert li.id_number is not None and wang.id_number is not None
+    assert zhao.id_number is None and zhao.id_problem is not None
+    assert "not a resident ID" not in zhao.id_problem
+
+
 @pytest.mark.parametrize(
     ("cell", "expected", "known"),
     [

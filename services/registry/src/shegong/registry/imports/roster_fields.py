@@ -121,6 +121,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "certified_on": CERTIFIED_ON_HEADERS,
     "cert_no": CERTIFICATE_NO_HEADERS,
     "channel": ("招聘渠道",),
+    # which document the 证件号码 is of: a passport's or a travel permit's number is no
+    # resident ID number (a 港澳台居民居住证's is one in form, and read as one)
+    "id_type": ("证件类型", "证件种类", "证件名称", "身份证件类型"),
 }
 # The last resort for a header no alias names: a role before 姓名 (网格员姓名), a kind of
 # unit before 单位 / 机构 / 组织 (医疗机构名称, 服务组织, 用人单位) unless the unit is not the
@@ -164,7 +167,8 @@ def line_number(cell: Cell) -> bool:
 
 
 _MAX_LEN = {"organization": 128, "place": 128} | dict.fromkeys(
-    ("name", "record_id", "cert_no", "channel", "county", "township", "community"), 64
+    ("name", "record_id", "cert_no", "channel", "county", "township", "community", "id_type"),
+    64,
 )
 
 
@@ -298,7 +302,7 @@ def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
 
 
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
-TEXT_FIELDS += ("county", "township", "community", "place")
+TEXT_FIELDS += ("county", "township", "community", "place", "id_type")
 CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
@@ -308,6 +312,18 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
 CONVERT["post"] = _post
+
+
+_OTHER_DOCUMENT = re.compile(r"护照|通行证|回乡证|台胞证|旅行证|军官证|士兵证|passport", re.I)
+
+
+def other_document(id_type: str | None) -> str | None:
+    """The document a row's 证件类型 names when it is not a resident ID card (护照,
+    港澳居民来往内地通行证, 台胞证 …), as written; ``None`` for a resident ID card, a
+    residence permit (its number is one in form) or no 证件类型."""
+    if not id_type or not _OTHER_DOCUMENT.search(id_type):
+        return None
+    return "".join(id_type.split())[:20]
 
 
 _NO_REGION = Region()
