@@ -66,7 +66,9 @@ async def test_the_census_person_is_offered_once_with_one_load(
         **common,
     )
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(LifespanManager(registry_app, startup_timeout=30))
+        await stack.enter_async_context(
+            LifespanManager(registry_app, startup_timeout=30, shutdown_timeout=60)
+        )
         registry = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_app), base_url="http://r")
         )

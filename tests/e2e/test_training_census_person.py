@@ -80,7 +80,9 @@ async def test_a_citys_first_rosters_one_human_twice_counted_once_nobody_overdue
         **common,
     )
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(LifespanManager(registry_app, startup_timeout=30))
+        await stack.enter_async_context(
+            LifespanManager(registry_app, startup_timeout=30, shutdown_timeout=60)
+        )
         registry = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_app), base_url="http://r")
         )

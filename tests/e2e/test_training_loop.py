@@ -304,7 +304,9 @@ async def test_training_rebuilds_its_view_from_the_registrys_feed(
         )
     )
     async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(LifespanManager(registry_app, startup_timeout=30))
+        await stack.enter_async_context(
+            LifespanManager(registry_app, startup_timeout=30, shutdown_timeout=60)
+        )
         registry = await stack.enter_async_context(
             httpx.AsyncClient(transport=httpx.ASGITransport(app=registry_app), base_url="http://r")
         )
@@ -324,7 +326,9 @@ async def test_training_rebuilds_its_view_from_the_registrys_feed(
         async def start_training(stack: contextlib.AsyncExitStack) -> httpx.AsyncClient:
             app = training_app()
             app.state.runtime.feeds.add(registry_source, HttpFeed("http://r", client=registry))
-            await stack.enter_async_context(LifespanManager(app, startup_timeout=30))
+            await stack.enter_async_context(
+                LifespanManager(app, startup_timeout=30, shutdown_timeout=60)
+            )
             await app.state.runtime.caught_up()
             return await stack.enter_async_context(
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
