@@ -10,9 +10,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from census_bound import evidence_bound  # noqa: E402
+from census_bound import evidence_bound
 
-from shegong.registry.census.features import CensusRecord  # noqa: E402
+from shegong.registry.census.features import CensusRecord
 
 
 def _rec(key: str, name: str, **fields: object) -> CensusRecord:
