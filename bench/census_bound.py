@@ -18,6 +18,10 @@ computed from the data, not typed in; it depends on what a signature holds:
   every record of it (:func:`namesakes.sole_holders`). This is evidence the census has
   (term frequencies and namesakes), so it is the bound to compare the census against.
 
+A third figure backs off: a ``names`` signature that fewer than five pairs carry is
+decided by its ``levels`` alone — closer to what a rule learnt from the city's own records
+could know (the fine signatures make many singletons, which the oracle links when true).
+
 Candidate pairs are those that share a name, an ID number (valid, or as typed) or a phone;
 a true pair that shares none of these is counted missed (strangers with nothing in common
 are legion: no rule can link such a pair by its own evidence). The oracle sees each
@@ -37,6 +41,7 @@ from typing import Any
 KINDS = ("levels", "names")
 _CAP_COUNT = 12  # a name's records counted up to this; above, "many"
 _CAP_GROUPS = 6
+BACKOFF = 5  # the bench's learnable variant: a name's context seen by fewer pairs is not used
 
 
 @dataclass
@@ -187,13 +192,21 @@ class _Closure:
         self.parent[rb] = ra
 
 
-def evidence_bound(records: Iterable[Any], truth: Mapping[str, str], kind: str) -> Bound:
+def evidence_bound(
+    records: Iterable[Any], truth: Mapping[str, str], kind: str, least: int = 1
+) -> Bound:
     """The oracle's best partition of ``records`` (census records whose keys the truth
-    holds) when pairs of one signature must be decided alike."""
+    holds) when pairs of one signature must be decided alike. With ``least`` > 1, a
+    ``names`` signature fewer pairs than that carry is taken as its ``levels`` alone (what
+    a rule learnt from the city could tell of it: a context seen once or twice teaches
+    nothing)."""
     from shegong.registry.census.comparison import Features
 
     feats = {r.key: Features(r) for r in records if r.key in truth}
     sig_of = signatures(feats, kind)
+    if least > 1:
+        seen = Counter(sig_of.values())
+        sig_of = {pair: s if seen[s] >= least else s[:2] for pair, s in sig_of.items()}
     groups: defaultdict[Hashable, list[int]] = defaultdict(lambda: [0, 0])
     members: defaultdict[Hashable, list[tuple[str, str]]] = defaultdict(list)
     for (a, b), sig in sig_of.items():
@@ -251,6 +264,9 @@ def bound_result(city: Any, records: list[Any]) -> Any:
 
     start = time.perf_counter()
     found = {kind: evidence_bound(records, city.truth, kind) for kind in KINDS}
+    found[f"names, a context under {BACKOFF} pairs by its levels"] = evidence_bound(
+        records, city.truth, "names", BACKOFF
+    )
     detail: dict[str, Any] = {}
     for kind, b in found.items():
         closed = score(b.partition, city.truth)
