@@ -383,13 +383,13 @@ def main() -> None:
                         json.dumps(
                             {
                                 "city": name,
-                                "persons": args.persons,
                                 "seed": args.seed,
                                 "rows": city.n_rows,
                                 "system": r.system,
                                 "seconds": r.seconds,
                                 "review": r.review,
-                                **r.score.__dict__,
+                                **r.score.__dict__,  # its "persons" are those found
+                                "humans": args.persons,
                             },
                             ensure_ascii=False,
                         )
