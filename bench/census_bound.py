@@ -4,9 +4,11 @@
 Two pairs of records that carry the same evidence — the same *signature* — cannot be told
 apart by any decision rule that sees only that evidence, so such a rule links both or
 neither. The bound is what an oracle reaches when it may choose, with the truth in hand,
-which signatures to link, and links every pair of each chosen signature (then takes the
-transitive closure, as a partition must): signatures are taken in order of the share of
-their pairs that are one person, the closure scored after each, the best kept. It is
+which signatures to link, and links every pair of each chosen signature (with the
+transitive closure, as a partition must, never joining two valid ID numbers): signatures
+are taken in order of the share of their pairs that are one person, each kept if the
+closure it makes raises F1 (a greedy choice: the true optimum may be a little higher).
+Pair by pair, without the closure, the best choice is exact (``Bound.f1``). It is
 computed from the data, not typed in; it depends on what a signature holds:
 
 * ``levels`` — the census's own comparison vector of the pair (:func:`compare_levels`:
