@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from census_bound import bound_result
 from census_linker import link
 from census_score import Result, print_table, score
 from cities import GENERATORS, City, Roster
@@ -113,14 +114,12 @@ def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[A
     return out
 
 
-def run_ours_engine(
-    city: City, files: dict[str, tuple[str, bytes, str]], memory: bool = False
-) -> Result:
+def city_records(city: City, files: dict[str, tuple[str, bytes, str]]) -> tuple[list[Any], int]:
+    """Every file through the registry's parser and conversion: (records, rows refused)."""
     from shegong.kernel.data.identity import PersonalDataHasher
     from shegong.registry.imports.roster import parse_roster
 
     hasher = PersonalDataHasher(os.urandom(32))
-    start = time.perf_counter()
     records: list[Any] = []
     refused = 0
     for roster in city.rosters:
@@ -128,6 +127,14 @@ def run_ours_engine(
         parsed = parse_roster(data, filename)
         refused += parsed.rejected_rows
         records.extend(census_records(roster.code, parsed.rows, hasher))
+    return records, refused
+
+
+def run_ours_engine(
+    city: City, files: dict[str, tuple[str, bytes, str]], memory: bool = False
+) -> Result:
+    start = time.perf_counter()
+    records, refused = city_records(city, files)
     parsed_s = time.perf_counter() - start
     held: dict[str, int] | None = {} if memory else None
     estimated: list[set[str]] = []
@@ -316,6 +323,9 @@ def main() -> None:
     )
     parser.add_argument("--no-splink", action="store_true", help="ours only")
     parser.add_argument(
+        "--no-bound", action="store_true", help="without the evidence bound (census_bound.py)"
+    )
+    parser.add_argument(
         "--memory", action="store_true", help="engine: the linker's bytes per record (slower)"
     )
     parser.add_argument("--keep", type=Path, help="write the roster files here and keep them")
@@ -363,6 +373,8 @@ def main() -> None:
                 results.append(
                     run_splink(city, args.splink_threshold, args.seed, args.splink_cleaning)
                 )
+            if not args.no_bound:
+                results.append(bound_result(city, city_records(city, files)[0]))
         print_table(city, results, extra)
         if args.json:
             with args.json.open("a") as out:
@@ -371,13 +383,13 @@ def main() -> None:
                         json.dumps(
                             {
                                 "city": name,
-                                "persons": args.persons,
                                 "seed": args.seed,
                                 "rows": city.n_rows,
                                 "system": r.system,
                                 "seconds": r.seconds,
                                 "review": r.review,
-                                **r.score.__dict__,
+                                **r.score.__dict__,  # its "persons" are those found
+                                "humans": args.persons,
                             },
                             ensure_ascii=False,
                         )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_census_quality import census_records, roster_bytes
+from census_bound import evidence_bound
 from census_score import score
 from cities import GENERATORS
 
@@ -50,6 +51,12 @@ def main() -> None:
     s = score(persons.values(), truth)
     print(f"{args.city}: P {s.pairwise_p:.4f} R {s.pairwise_r:.4f} F1 {s.pairwise_f1:.4f}")
     print(f"review queue {len(queue)} ({100 * len(queue) / len(records):.2f} % of records)")
+    bound = evidence_bound(records, truth, "names")
+    oracle = {key: i for i, keys in enumerate(bound.partition) for key in keys}
+    b = score(bound.partition, truth)
+    print(
+        f"evidence bound (names): P {b.pairwise_p:.4f} R {b.pairwise_r:.4f} F1 {b.pairwise_f1:.4f}"
+    )
 
     def row(key: str) -> str:
         cells = (v for c, v in raw.get(key, {}).items() if v and c not in _SKIP)
@@ -62,12 +69,27 @@ def main() -> None:
         )
         return text, found
 
+    def evidence(a: str, b: str) -> str:
+        """What the pair shares and where it differs, field by field (coarse)."""
+        found = compare_levels(linker._recs[a], linker._recs[b])
+        agree, differ = [], []
+        for c, lv in zip(COMPARISONS, found, strict=True):
+            name = LEVELS[c][lv]
+            if lv == 0:
+                continue
+            if name == "mobile vs landline":
+                differ.append("phone(mobile/landline)")
+                continue
+            (differ if name in ("else", "another place") else agree).append(c)
+        return "shares " + "+".join(agree) + ("; differs " + "+".join(differ) if differ else "")
+
     def weight(a: str, b: str) -> float:
         x, y = linker._recs[a], linker._recs[b]
         name = linker._pair_name_weight(x.name, a, b) if x.name == y.name else 0.0
         return linker.model.weight(levels(a, b)[1], name)
 
     wrong: Counter[str] = Counter()
+    wrong_by: Counter[tuple[str, str]] = Counter()
     shown: list[tuple[str, str, str]] = []
     for keys in persons.values():
         if len({truth[k] for k in keys}) > 1:
@@ -76,10 +98,14 @@ def main() -> None:
                     if link.a == key and truth[link.a] != truth[link.b]:
                         text = levels(link.a, link.b)[0]
                         wrong[text] += 1
+                        alike = "oracle too" if oracle[link.a] == oracle[link.b] else "oracle not"
+                        wrong_by[(alike, evidence(link.a, link.b))] += 1
                         shown.append((f"{link.score:.3f} {link.rule} {text}", link.a, link.b))
     print(f"\nwrong links: {sum(wrong.values())}")
     for text, n in wrong.most_common(15):
         print(f"  {n:4d}  {text}")
+    for (alike, text), n in sorted(wrong_by.items(), key=lambda kv: (kv[0][0], -kv[1])):
+        print(f"  {n:4d}  {alike:10s}  {text}")
     for head, a, b in shown[: args.show]:
         print(f"    {head}\n      {row(a)}\n      {row(b)}")
 
@@ -89,6 +115,7 @@ def main() -> None:
     for key, human in truth.items():
         split[human].add(linker.person_of(key))
     missed: Counter[str] = Counter()
+    by_evidence: Counter[tuple[str, str]] = Counter()
     examples: list[tuple[str, str, str]] = []
     for pids in split.values():
         ordered = sorted(pids)
@@ -99,14 +126,25 @@ def main() -> None:
                 a, b = max(pairs, key=lambda ab: weight(*ab))
                 text = ("queued  " if in_queue else "") + levels(a, b)[0]
                 missed[text] += len(persons[p]) * len(persons[q])
+                reach = "reachable" if oracle[a] == oracle[b] else "not by evidence"
+                by_evidence[(reach, evidence(a, b))] += len(persons[p]) * len(persons[q])
                 examples.append((text, a, b))
     print(f"\nmissed pairs: {sum(missed.values())}")
     for text, n in missed.most_common(20):
         print(f"  {n:4d}  {text}")
+    print("\nmissed pairs by evidence (reachable: the evidence bound's oracle joins them):")
+    for (reach, text), n in sorted(by_evidence.items(), key=lambda kv: (kv[0][0], -kv[1])):
+        print(f"  {n:4d}  {reach:15s}  {text}")
     random.Random(1).shuffle(examples)
     for text, a, b in examples[: args.show]:
         print(f"    {text}\n      {row(a)}\n      {row(b)}")
 
+    reach = sum(n for (r, _), n in by_evidence.items() if r == "reachable")
+    too = sum(n for (a, _), n in wrong_by.items() if a == "oracle too")
+    print(
+        f"\nsummary: missed {sum(missed.values())} (reachable {reach}, not by evidence "
+        f"{sum(missed.values()) - reach}); wrong {sum(wrong.values())} (oracle too {too})"
+    )
     by_band: Counter[tuple[float, str, str]] = Counter()
     for r in queue:
         band = min(int(r.score * 10) / 10, 0.9)
