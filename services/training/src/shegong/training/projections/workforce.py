@@ -52,7 +52,7 @@ trainees = Table(
     Column("worker_id", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("department", String(64), nullable=False, index=True),
-    Column("name", String(64), nullable=False),
+    Column("name", String(64), nullable=False, index=True),
     Column("id_number_hash", String(64), index=True),
     Column("id_number_masked", String(32)),
     Column("phone_hash", String(64), index=True),
