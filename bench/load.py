@@ -244,7 +244,8 @@ async def group_lag(redis: Redis, prefix: str) -> dict[str, tuple[int, int]]:
 def platform_cpu_s(platform: Platform) -> float:
     """User + system CPU seconds of every process the platform started and their children
     (a service's worker processes), so far (Linux; 0 elsewhere)."""
-    ours = {p.process.pid for p in platform._supervised() if p.process is not None}
+    started = [*platform.hosts, *platform.services]
+    ours = {p.process.pid for p in started if p.process is not None}
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
