@@ -160,6 +160,11 @@ async def load_regions(conn: AsyncConnection) -> list[RegionNode]:
 
 async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
     """Admissions by person: an admitted ID number names the person holding it."""
+    admissions = list(
+        await conn.execute(select(experts.c.id_hash, experts.c.admitted_on, experts.c.left_on))
+    )
+    if not admissions:  # no pool uploaded: no need to map every record's ID number
+        return []
     person_of_hash = {
         r.id_hash: r.person_id
         for r in await conn.execute(
@@ -167,9 +172,7 @@ async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
         )
     }
     out = []
-    for r in await conn.execute(
-        select(experts.c.id_hash, experts.c.admitted_on, experts.c.left_on)
-    ):
+    for r in admissions:
         pid = person_of_hash.get(r.id_hash)
         if pid is not None:
             out.append(ExpertAdmission(pid, r.admitted_on, r.left_on))
