@@ -241,6 +241,22 @@ async def group_lag(redis: Redis, prefix: str) -> dict[str, tuple[int, int]]:
     return out
 
 
+def platform_cpu_s(platform: Platform) -> float:
+    """User + system CPU seconds of every process the platform started and their children
+    (a service's worker processes), so far (Linux; 0 elsewhere)."""
+    started = [*platform.hosts, *platform.services]
+    ours = {p.process.pid for p in started if p.process is not None}
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(stat.parent.name) in ours or int(fields[1]) in ours:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[q - 1] if len(values) >= 2 else values[0]
 
@@ -254,15 +270,19 @@ async def drive(args: argparse.Namespace, platform: Platform) -> None:
     )
     rec = Recorder()
     until = time.monotonic() + 5
+    cpu_at = platform_cpu_s(platform)
     await asyncio.gather(*(client_loop(i, urls, until, rec, True) for i in range(args.clients)))
     base = rec.latency.pop("GET /health (baseline)")
     base_rate = len(base) / 5
+    base_cpu = (platform_cpu_s(platform) - cpu_at) / len(base)
 
     rec = Recorder()
     started = time.monotonic()
     until = started + args.seconds
+    cpu_at = platform_cpu_s(platform)
     await asyncio.gather(*(client_loop(i, urls, until, rec, False) for i in range(args.clients)))
     elapsed = time.monotonic() - started
+    cpu = platform_cpu_s(platform) - cpu_at
     assert platform.bus is not None
     redis = Redis.from_url(platform.bus.url)
     at_stop = await group_lag(redis, platform.stream_prefix)
@@ -278,7 +298,10 @@ async def drive(args: argparse.Namespace, platform: Platform) -> None:
     await redis.aclose()
 
     total = sum(len(v) for v in rec.latency.values())
-    print(f"\nbaseline GET /health: {base_rate:,.0f} req/s, p50 {pct(base, 50) * 1e3:.1f} ms")
+    print(
+        f"\nbaseline GET /health: {base_rate:,.0f} req/s, p50 {pct(base, 50) * 1e3:.1f} ms, "
+        f"{base_cpu * 1e3:.2f} ms of the platform's CPU a request"
+    )
     print(f"{'operation':<28}{'count':>7}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, values in sorted(rec.latency.items()):
         print(
@@ -288,6 +311,10 @@ async def drive(args: argparse.Namespace, platform: Platform) -> None:
     print(
         f"sustained: {total:,} operations in {elapsed:.0f}s = {total / elapsed:,.1f}/s "
         f"({total / elapsed / base_rate:.3f} of the HTTP baseline) with {args.clients} clients"
+    )
+    print(
+        f"the platform's CPU (its processes and their workers) while the load ran: {cpu:.1f} s, "
+        f"{cpu / total * 1e3:.2f} ms an operation; load average {os.getloadavg()[0]:.1f}"
     )
     print("consumer groups when the load stopped (lag, pending) → after draining:")
     for group, value in sorted(at_stop.items()):

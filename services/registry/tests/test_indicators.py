@@ -352,6 +352,16 @@ def test_properties_on_random_cities(persons: list[Person], year: int) -> None:
     assert city["expert_pool"] >= sum(p["expert_pool"] for p in parts)
 
 
+@settings(max_examples=300)
+@given(records(), DAYS)
+def test_one_record_is_merged_as_the_rules_merge_many(record: RecordFacts, day: date) -> None:
+    """person_on takes a short way for one active record: it must say what the merge rules
+    say for that record twice (which goes the long way)."""
+    alone = person_on(Person("p", (record,)), day, REGIONS)
+    assert alone == person_on(Person("p", (record, record)), day, REGIONS)
+    assert alone == person_on(Person("p", (record, replace(record, hired_on=None))), day, REGIONS)
+
+
 def test_as_of_a_day_of_the_year() -> None:
     """Mid-year figures: those on the day, YoY against the same day a year before, "new"
     for the year so far (against 31 Dec of the year before); the expert pool on the day."""

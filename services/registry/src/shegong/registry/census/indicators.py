@@ -51,11 +51,12 @@ Rates are fractions (0.513), staffing is per 10,000 urban residents.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
+from shegong.registry.census.region_tree import RegionNode, RegionTree, region_depth
 
 __all__ = [
     "INDICATOR_KEYS",
@@ -94,7 +95,6 @@ _POST_PRIORITY: dict[Post | None, int] = {
     Post.OTHER: 2,
     None: 3,
 }
-_LEVEL_DEPTH = {"county": 1, "township": 2, "community": 3}
 
 
 @dataclass(frozen=True)
@@ -134,15 +134,6 @@ class Person:
 
 
 @dataclass(frozen=True)
-class RegionNode:
-    code: str
-    name: str
-    parent: str | None
-    level: str  # "county" | "township" | "community"
-    urban_population: int | None = None
-
-
-@dataclass(frozen=True)
 class ExpertAdmission:
     person_id: str
     admitted_on: date
@@ -175,78 +166,10 @@ class Snapshot:
         return self.active and self.post is Post.COMMUNITY_WORKER
 
 
-@dataclass
-class _Tree:
-    nodes: dict[str, RegionNode]
-    children: dict[str | None, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, regions: Iterable[RegionNode]) -> _Tree:
-        nodes = {r.code: r for r in regions}
-        tree = cls(nodes)
-        for code in sorted(nodes):
-            parent = nodes[code].parent
-            tree.children.setdefault(parent if parent in nodes else None, []).append(code)
-        return tree
-
-    def _match(self, text: str | None, candidates: Iterable[str]) -> str | None:
-        if text is None or not text.strip():
-            return None
-        text = text.strip()
-        cands = list(candidates)
-        if text in cands:
-            return text
-        named = [c for c in cands if self.nodes[c].name.strip() == text]
-        return named[0] if len(named) == 1 else None
-
-    def _of_level(self, level: str) -> list[str]:
-        return [c for c, n in self.nodes.items() if n.level == level]
-
-    def resolve(
-        self, county: str | None, township: str | None, community: str | None
-    ) -> str | None:
-        found: str | None = None
-        for level, text in (("county", county), ("township", township), ("community", community)):
-            if text is None or not text.strip():
-                continue
-            if found is not None:
-                pool = [c for c in self.children.get(found, []) if self.nodes[c].level == level]
-            else:
-                pool = self._of_level(level)
-            hit = self._match(text, pool)
-            if hit is None and found is not None:
-                break  # inconsistent with what was resolved above: keep the ancestor
-            if hit is not None:
-                found = hit
-        return found
-
-    def ancestors(self, code: str | None) -> set[str]:
-        out: set[str] = set()
-        while code is not None and code in self.nodes and code not in out:
-            out.add(code)
-            code = self.nodes[code].parent
-        return out
-
-    def population(self, code: str | None) -> int | None:
-        """Own figure if given, else the sum of the children's (None if nothing known)."""
-        if code is not None:
-            own = self.nodes[code].urban_population
-            if own is not None:
-                return own
-        known = [p for c in self.children.get(code, []) if (p := self.population(c)) is not None]
-        return sum(known) if known else None
-
-
-def _region_depth(tree: _Tree, code: str | None) -> int:
-    if code is None:
-        return 0
-    return _LEVEL_DEPTH.get(tree.nodes[code].level, 0) if code in tree.nodes else 0
-
-
-def person_on(person: Person, day: date, tree: _Tree | Sequence[RegionNode] = ()) -> Snapshot:
+def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode] = ()) -> Snapshot:
     """The merged state of ``person`` on ``day`` (see the module docstring for the rules)."""
-    if not isinstance(tree, _Tree):
-        tree = _Tree.build(tree)
+    if not isinstance(tree, RegionTree):
+        tree = RegionTree.build(tree)
     certs = {c for r in person.records for c in r.certificates}
     held = [lvl for lvl, on in certs if on <= day]
     highest = max(held, key=lambda lvl: lvl.rank) if held else None
@@ -254,6 +177,12 @@ def person_on(person: Person, day: date, tree: _Tree | Sequence[RegionNode] = ()
     active = [r for r in person.records if r.active_on(day)]
     if not active:
         return Snapshot(active=False, highest=highest, first_certified_on=first)
+    if len(active) == 1:  # most persons on most days: what the rules below give for one
+        (r,) = active
+        region = tree.resolve(r.county, r.township, r.community)
+        return Snapshot(
+            True, r.post, r.organization, r.org_type, region, r.hired_on, highest, first
+        )
     post = min((r.post for r in active), key=lambda p: _POST_PRIORITY[p])
     regions = {id(r): tree.resolve(r.county, r.township, r.community) for r in active}
 
@@ -261,7 +190,7 @@ def person_on(person: Person, day: date, tree: _Tree | Sequence[RegionNode] = ()
         hired = r.hired_on or date.min
         return (
             _POST_PRIORITY[r.post],
-            -_region_depth(tree, regions[id(r)]),
+            -region_depth(tree, regions[id(r)]),
             -hired.toordinal(),
             r.department,
             r.organization or "",
@@ -320,7 +249,7 @@ def workforce_indicators(
     ``as_of`` (a day of ``year``) moves the day: the figures are those on that day, the
     ``*_prev`` figures (and so YoY) those on the same day a year before (同比), and the "new"
     figures count the year so far — against 31 Dec of the year before, as on 31 Dec."""
-    tree = _Tree.build(regions)
+    tree = RegionTree.build(regions)
     if region_code is not None and region_code not in tree.nodes:
         raise ValueError(f"unknown region {region_code!r}")
     end = as_of or date(year, 12, 31)
