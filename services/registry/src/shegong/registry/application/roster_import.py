@@ -210,6 +210,10 @@ class RosterImporter:
             if register is not None:
                 report.department_created = await _ensure_department(tx, department, *register)
             known = await known_records(tx.conn, department, list(keyed))
+            # No more phones (ID numbers) behind one shown mask than a roster honestly has.
+            changing = {k: r for k, r in keyed.items() if known.get(k, ("", ""))[1] != prints[k]}
+            await self.rows.within_limits(tx.conn, department, changing, set(changing) - set(known))
+            keyed.update(changing)
             taken = await registered_ids(
                 tx,
                 department,

@@ -11,11 +11,14 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
 from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
+from shegong.registry.adapters.listed_numbers import Listing, admit, id_listing, phone_listing
+from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterRow
@@ -125,6 +128,43 @@ class RosterRows:
             )
         certificate_and_departure(worker, row, today, warnings)
         return worker
+
+    async def within_limits(
+        self, conn: AsyncConnection, department: str, rows: dict[str, RosterRow], new: set[str]
+    ) -> None:
+        """Leave out of ``rows`` (in place, with a warning naming the field) each phone or
+        ID number past what one department may list behind one shown mask
+        (``listed_numbers``): a department listing one name with every phone ``139****0002``
+        allows would learn from the census which is the person's. The ID numbers of the
+        ``new`` records only: a changed row does not change a record's ID number."""
+        wanted: list[tuple[str, Listing]] = []
+        for key, row in rows.items():
+            if phone := row.phone or row.phone_digits:
+                wanted.append((key, phone_listing(self.hasher, phone, self.phone_hash(row))))
+            reported = _reported_id(row)
+            if key in new and reported and (listing := id_listing(self.hasher, reported)):
+                wanted.append((key, listing))
+        admitted = await admit(conn, department, [listing for _, listing in wanted])
+        for (key, listing), ok in zip(wanted, admitted, strict=True):
+            if ok:
+                continue
+            row, (why, why_zh) = rows[key], number_left_out(listing)
+            warnings = (*row.warnings, f"{why} / {why_zh}")
+            if listing.field == "phone":
+                rows[key] = dataclasses.replace(
+                    row, phone=None, phone_digits=None, warnings=warnings
+                )
+            else:
+                rid = row.id_number
+                rows[key] = dataclasses.replace(
+                    row,
+                    id_number=None,
+                    raw_id_number=None,
+                    id_problem=None,
+                    gender=row.gender or (Gender(rid.sex) if rid else None),
+                    birth_date=row.birth_date or (rid.birth_date if rid else None),
+                    warnings=warnings,
+                )
 
     def phone_hash(self, row: RosterRow) -> str | None:
         if row.phone:
