@@ -34,6 +34,7 @@ from shegong.registry.adapters.personal_data import (
     personal_data_of,
     store_personal_data,
 )
+from shegong.registry.application.roster_rows import published_record_id
 from shegong.registry.domain.commands import (
     RecordCertificate,
     RecordDeparture,
@@ -82,6 +83,12 @@ class RegistryCommands:
                 id_number_hash=self.hasher.id_number(rid),
                 id_number_masked=mask_id_number(rid.number),
                 id_number_parts=self.hasher.id_parts(rid),
+            )
+        if cmd.record_id and published_record_id(cmd.record_id) is None:
+            raise PersonalDataError(
+                "record_id",
+                "an ID number or phone is not a record key: every department would read it",
+                "记录编号不能是身份证号或手机号：所有部门都会看到它",
             )
         phone = self._phone(cmd.phone)
         worker_id = str(uuid.uuid4())

@@ -30,6 +30,7 @@ from shegong.registry.application.roster_rows import (
     at,
     content_fingerprint,
     place,
+    published_record_id,
     record_key,
     registered_ids,
 )
@@ -280,7 +281,7 @@ class RosterImporter:
                             department, row, today, report.warnings, next(worker_ids)
                         )
                         if id_hash and id_hash not in taken:
-                            taken[id_hash] = row.record_id or place(row)[0]
+                            taken[id_hash] = published_record_id(row.record_id) or place(row)[0]
                         new_records.append(
                             {
                                 "department": department,
@@ -368,4 +369,4 @@ def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any
     warnings = [w["warning"] for w in report.warnings[first:]]
     if not warnings:
         return None
-    return {**at(row), "record_id": row.record_id, "problems": warnings}
+    return {**at(row), "record_id": published_record_id(row.record_id), "problems": warnings}
