@@ -153,6 +153,9 @@ async def test_an_honest_roster_keeps_every_number(
         {"记录编号": "T3", "姓名": "王芳", "身份证号": twins[0], "证书等级": "助理社会工作师",
          "取证日期": "2020-06-01"},
         {"记录编号": "T4", "姓名": "王芬", "身份证号": twins[1]},
+        # Forty office landlines behind +86********34 (a landline's mask shows two digits).
+        *({"记录编号": f"L{i}", "姓名": f"座机{i}", "手机号": f"0932-82{i:03d}34"}
+          for i in range(40)),
     ]  # fmt: skip
     async with as_(city, keys.hrss) as hrss:
         report = await import_roster(hrss, "hrss", roster(rows))

@@ -32,7 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.registry.adapters.personal_data import metadata
 
-PHONES_PER_MASK = 5  # different phones behind one shown mask (139****0002)
+PHONES_PER_MASK = 5  # different mobile phones behind one shown mask (139****0002)
+# A landline's mask shows its last two digits only (+86********34): an honest department
+# with a few hundred office lines has several behind each, and a guess needs ~100,000.
+LANDLINES_PER_MASK = 50
 IDS_PER_DAY = 4  # different ID numbers of one region, birth date, sex and check character
 
 listed_numbers = Table(
@@ -59,7 +62,9 @@ def phone_listing(hasher: PersonalDataHasher, phone: str, digest: str | None = N
     """``phone`` as ``normalize_phone`` gives it, or well-formed digits it refused."""
     digest = digest or hasher.phone_digits(phone)
     shown = mask_phone(phone)
-    return Listing("phone", digest, ((f"phone:{shown}", PHONES_PER_MASK),), shown)
+    mobile = len(shown) == 11 and shown[:3].isdigit() and shown[3:7] == "****"
+    limit = PHONES_PER_MASK if mobile else LANDLINES_PER_MASK
+    return Listing("phone", digest, ((f"phone:{shown}", limit),), shown)
 
 
 def id_listing(hasher: PersonalDataHasher, reported: str) -> Listing | None:
@@ -110,11 +115,12 @@ async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing
 def left_out(listing: Listing) -> tuple[str, str]:
     """Why a number was not stored, in English and Chinese (never the number)."""
     if listing.field == "phone":
+        limit = listing.buckets[0][1]
         return (
-            f"phone: the department lists {PHONES_PER_MASK} other phones behind "
+            f"phone: the department lists {limit} other phones behind "
             f"{listing.shown} already; this one is not stored (the census would tell "
             "which of them is someone's)",
-            f"手机号码：本部门在 {listing.shown} 之下已登记 {PHONES_PER_MASK} 个不同号码，"
+            f"手机号码：本部门在 {listing.shown} 之下已登记 {limit} 个不同号码，"
             "此号码不予登记（否则人员库可被用来核对他人号码）",
         )
     return (
