@@ -74,6 +74,12 @@ async def test_numbers_typed_into_text_fields_keep_three_digits(
 
     shown = []
     async with as_(city, keys.civil) as civil:
+
+        async def projected() -> bool:  # the worker list is a read model: it follows
+            resp = await civil.get(f"/workers/{worker}")
+            return resp.status_code == 200 and resp.json()["left_on"] is not None
+
+        await eventually(projected, timeout=60)
         for path, params in (
             ("/workers", {"limit": 1000}),
             (f"/workers/{worker}", {}),
@@ -92,7 +98,7 @@ async def test_numbers_typed_into_text_fields_keep_three_digits(
     async def relayed() -> bool:
         return bool(await redis.xlen(stream) >= head)
 
-    await eventually(relayed)
+    await eventually(relayed, timeout=60)
     wire = [f"{k!r}={v!r}" for _, fields in await redis.xrange(stream) for k, v in fields.items()]
     text = "\n".join(shown + wire)
     for value in RAW:
