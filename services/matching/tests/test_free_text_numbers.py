@@ -3,7 +3,8 @@ the bus (issue 7: "no raw ID number or phone ever appears on a Redis stream").
 
 Probed: an order's notes "请先打电话 138 1234 0000 或找女儿 13900001111，身份证6211…" went
 whole into ``RequestPlaced`` on ``matching.events`` and to every department's ``/requests``;
-a follow-up's notes and a cancel reason the same. Now each keeps its first three digits
+a follow-up's notes and a cancel reason the same; so did a provider's name and
+organisation and a programme's title (round 5). Now each keeps its first three digits
 (``redact_numbers``, as import reports quote a cell); dates stay as written. Real
 components: the matching app on SQLite and PostgreSQL, real Redis, HTTP; the stream read
 as any Redis client reads it."""
@@ -32,6 +33,14 @@ async def test_numbers_typed_in_free_text_keep_three_digits(
 ) -> None:
     m = await start_matching(database_url)
     await m.ok("POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201)
+    # A provider's name and organisation and a programme's title, typed by a clerk (round 5).
+    provider = {"kind": "volunteer", "name": "乙 13900001111", "region": COMMUNITY,
+                "organisation": "东关社区 621126197501180351"}  # fmt: skip
+    await m.ok("POST", "/providers", provider, 201)
+    programme = {"title": "八段锦 联系 138 1234 0000", "community": COMMUNITY,
+                 "service_type": "health_management", "rrule": "FREQ=WEEKLY;BYDAY=SA",
+                 "starts_on": "2025-03-01"}  # fmt: skip
+    await m.ok("POST", "/programmes", programme, 201)
     placed = await m.place(notes=NOTES, resident_phone="13812340000")
     rid = placed["request"]["request_id"]
     assert (
@@ -59,6 +68,7 @@ async def test_numbers_typed_in_free_text_keep_three_digits(
 
     stream = await eventually(on_the_bus)
     listed = (await m.client.get("/requests")).text
+    listed += (await m.client.get("/providers")).text + (await m.client.get("/programmes")).text
     for number in NUMBERS:
         assert number not in stream, number
         assert number not in listed, number

@@ -81,9 +81,9 @@ class RegisterProvider(_Command):
     """A volunteer, volunteer team or service organisation."""
 
     kind: ProviderKind
-    name: str = Field(min_length=1, max_length=128)
+    name: FreeText = Field(min_length=1, max_length=128)
     region: str = Field(min_length=1, max_length=200, description="区县/街道/社区 where it serves")
-    organisation: str | None = Field(default=None, max_length=128)
+    organisation: FreeText | None = Field(default=None, max_length=128)
     skills: list[str] = Field(default_factory=list, max_length=50)
     supervised: bool = False
     capacity: int = Field(default=3, ge=1, le=1000)
@@ -99,7 +99,7 @@ class SetAvailability(_Command):
 class CreateProgramme(_Command):
     """A recurring programme (常态化项目) with an RFC 5545 rule."""
 
-    title: str = Field(min_length=1, max_length=128)
+    title: FreeText = Field(min_length=1, max_length=128)
     community: str = Field(min_length=3, max_length=200)
     service_type: ServiceType
     target_group: TargetGroup | None = None

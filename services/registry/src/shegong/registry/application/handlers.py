@@ -11,6 +11,7 @@ from typing import Any
 from shegong.contracts import Envelope
 from shegong.contracts.registry import Gender, PersonalDataViewed, WorkerRegistered
 from shegong.kernel.data.identity import (
+    PersonalDataError,
     PersonalDataHasher,
     mask_id_number,
     mask_phone,
@@ -21,11 +22,19 @@ from shegong.kernel.data.names import normalize_name
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.web.auth import AuthError, refuse_other_department
+from shegong.registry.adapters.listed_numbers import (
+    Listing,
+    admit,
+    id_listing,
+    left_out,
+    phone_listing,
+)
 from shegong.registry.adapters.personal_data import (
     add_personal_data,
     personal_data_of,
     store_personal_data,
 )
+from shegong.registry.application.roster_rows import published_record_id
 from shegong.registry.domain.commands import (
     RecordCertificate,
     RecordDeparture,
@@ -75,6 +84,12 @@ class RegistryCommands:
                 id_number_masked=mask_id_number(rid.number),
                 id_number_parts=self.hasher.id_parts(rid),
             )
+        if cmd.record_id and published_record_id(cmd.record_id) is None:
+            raise PersonalDataError(
+                "record_id",
+                "an ID number or phone is not a record key: every department would read it",
+                "记录编号不能是身份证号或手机号：所有部门都会看到它",
+            )
         phone = self._phone(cmd.phone)
         worker_id = str(uuid.uuid4())
         event = WorkerRegistered(
@@ -100,6 +115,7 @@ class RegistryCommands:
         worker = Worker.register(worker_id, event)
         async with self.store.transaction(_with_department(ctx, department)) as tx:
             events = await tx.save(worker)  # holds the append lock from here on
+            await _within_limits(tx, department, self._listings(ident, phone))
             # The ID number is new to the department, or nothing is stored (the lock
             # keeps two registrations from both passing the check).
             existing = await add_personal_data(
@@ -133,10 +149,12 @@ class RegistryCommands:
             worker.update_profile(changes)
             events = await tx.save(worker)
             if events and phone:
+                department = worker.profile["department"]
+                await _within_limits(tx, department, self._listings({}, phone))
                 await store_personal_data(
                     tx.conn,
                     worker_id,
-                    worker.profile["department"],
+                    department,
                     phone=phone["phone"],
                     phone_hash=phone["phone_hash"],
                 )
@@ -222,6 +240,14 @@ class RegistryCommands:
             "audited": True,
         }
 
+    def _listings(self, ident: dict[str, Any], phone: dict[str, str]) -> list[Listing]:
+        found = []
+        if phone:
+            found.append(phone_listing(self.hasher, phone["phone"], phone["phone_hash"]))
+        if ident and (listing := id_listing(self.hasher, ident["id_number"])):
+            found.append(listing)
+        return found
+
     def _phone(self, raw: str | None) -> dict[str, str]:
         if not raw:
             return {}
@@ -232,6 +258,14 @@ class RegistryCommands:
             "phone_masked": mask_phone(phone),
             "phone_parts": self.hasher.phone_parts(phone),
         }
+
+
+async def _within_limits(tx: Transaction, department: str, wanted: list[Listing]) -> None:
+    """Refuse a phone or ID number past what one department may list behind one shown
+    mask (``listed_numbers``), before anything is stored."""
+    for listing, ok in zip(wanted, await admit(tx.conn, department, wanted), strict=True):
+        if not ok:
+            raise PersonalDataError(listing.field, *left_out(listing))
 
 
 def _with_department(ctx: CommandContext, department: str) -> CommandContext:

@@ -30,6 +30,7 @@ from shegong.registry.application.roster_rows import (
     at,
     content_fingerprint,
     place,
+    published_record_id,
     record_key,
     registered_ids,
 )
@@ -214,6 +215,10 @@ class RosterImporter:
             if register is not None:
                 report.department_created = await _ensure_department(tx, department, *register)
             known = await known_records(tx.conn, department, list(keyed))
+            # No more phones (ID numbers) behind one shown mask than a roster honestly has.
+            changing = {k: r for k, r in keyed.items() if known.get(k, ("", ""))[1] != prints[k]}
+            await self.rows.within_limits(tx.conn, department, changing, set(changing) - set(known))
+            keyed.update(changing)
             taken = await registered_ids(
                 tx,
                 department,
@@ -280,7 +285,7 @@ class RosterImporter:
                             department, row, today, report.warnings, next(worker_ids)
                         )
                         if id_hash and id_hash not in taken:
-                            taken[id_hash] = row.record_id or place(row)[0]
+                            taken[id_hash] = published_record_id(row.record_id) or place(row)[0]
                         new_records.append(
                             {
                                 "department": department,
@@ -368,4 +373,4 @@ def _problems(row: RosterRow, report: ImportReport, first: int) -> dict[str, Any
     warnings = [w["warning"] for w in report.warnings[first:]]
     if not warnings:
         return None
-    return {**at(row), "record_id": row.record_id, "problems": warnings}
+    return {**at(row), "record_id": published_record_id(row.record_id), "problems": warnings}

@@ -11,11 +11,15 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
 from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.data.redact import mask_numbers, redact_numbers
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
+from shegong.registry.adapters.listed_numbers import Listing, admit, id_listing, phone_listing
+from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterRow
@@ -45,12 +49,13 @@ class RosterRows:
     ) -> Worker:
         """The row's new worker; ``worker_id`` drawn with its chunk's (``uuid4_strings``)."""
         worker_id = worker_id or str(uuid.uuid4())
+        numbers_cut(row, warnings)
         rid = row.id_number
         reported = _reported_id(row)
         event = WorkerRegistered(
             worker_id=worker_id,
             department=department,
-            record_id=row.record_id,
+            record_id=published_record_id(row.record_id),
             name=row.name,
             gender=Gender(rid.sex) if rid else row.gender,
             birth_date=rid.birth_date if rid else row.birth_date,
@@ -87,6 +92,7 @@ class RosterRows:
         worker = await tx.load(Worker, worker_id)
         if worker is None:  # the roster_records row outlived its events: a broken store
             raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
+        numbers_cut(row, warnings)
         profile = {
             "name": row.name,
             "organization": row.organization,
@@ -126,6 +132,43 @@ class RosterRows:
         certificate_and_departure(worker, row, today, warnings)
         return worker
 
+    async def within_limits(
+        self, conn: AsyncConnection, department: str, rows: dict[str, RosterRow], new: set[str]
+    ) -> None:
+        """Leave out of ``rows`` (in place, with a warning naming the field) each phone or
+        ID number past what one department may list behind one shown mask
+        (``listed_numbers``): a department listing one name with every phone ``139****0002``
+        allows would learn from the census which is the person's. The ID numbers of the
+        ``new`` records only: a changed row does not change a record's ID number."""
+        wanted: list[tuple[str, Listing]] = []
+        for key, row in rows.items():
+            if phone := row.phone or row.phone_digits:
+                wanted.append((key, phone_listing(self.hasher, phone, self.phone_hash(row))))
+            reported = _reported_id(row)
+            if key in new and reported and (listing := id_listing(self.hasher, reported)):
+                wanted.append((key, listing))
+        admitted = await admit(conn, department, [listing for _, listing in wanted])
+        for (key, listing), ok in zip(wanted, admitted, strict=True):
+            if ok:
+                continue
+            row, (why, why_zh) = rows[key], number_left_out(listing)
+            warnings = (*row.warnings, f"{why} / {why_zh}")
+            if listing.field == "phone":
+                rows[key] = dataclasses.replace(
+                    row, phone=None, phone_digits=None, warnings=warnings
+                )
+            else:
+                rid = row.id_number
+                rows[key] = dataclasses.replace(
+                    row,
+                    id_number=None,
+                    raw_id_number=None,
+                    id_problem=None,
+                    gender=row.gender or (Gender(rid.sex) if rid else None),
+                    birth_date=row.birth_date or (rid.birth_date if rid else None),
+                    warnings=warnings,
+                )
+
     def phone_hash(self, row: RosterRow) -> str | None:
         if row.phone:
             return self.hasher.phone(row.phone)
@@ -148,6 +191,44 @@ class RosterRows:
             "phone_hash": self.hasher.phone(row.phone) if row.phone else None,
             "updated_at": now,
         }
+
+
+_TEXT_ZH = {"name": "姓名", "organization": "工作单位", "channel": "招聘渠道",
+            "county": "区县", "township": "乡镇街道", "community": "社区村"}  # fmt: skip
+
+
+def numbers_cut(row: RosterRow, warnings: list[dict[str, Any]]) -> None:
+    """Tell the clerk which text cell held a phone or ID number (a shifted row): the
+    worker keeps its first three digits (``Worker``'s ``without_numbers``)."""
+    cells = {"name": row.name, "organization": row.organization, "channel": row.channel,
+             **row.region.model_dump()}  # fmt: skip
+    if row.record_id and published_record_id(row.record_id) is None:
+        warnings.append(
+            {
+                **at(row),
+                "warning": "record_id: an ID number or phone; the census names the record by "
+                "its worker id instead / 记录编号：是身份证号或手机号，人员库改用系统编号",
+            }
+        )
+    for field, value in cells.items():
+        if isinstance(value, str) and redact_numbers(value) != value:
+            warnings.append(
+                {
+                    **at(row),
+                    "warning": f"{field}: holds a phone or ID number; kept with its first "
+                    f"three digits only / {_TEXT_ZH[field]}：含手机号或身份证号，只保留前三位",
+                }
+            )
+
+
+def published_record_id(record_id: str | None) -> str | None:
+    """A record's 记录编号 as its events (and so the census's person ids, links and
+    exports, seen by every department) carry it: none when it is an ID number or a mobile
+    phone — a department that keys its rows by them published them whole. The department's
+    own key for re-imports (``roster_records``) keeps it as written."""
+    if record_id and mask_numbers(record_id) != record_id:
+        return None
+    return record_id
 
 
 # A row is a census record whatever its optional parts say: a part the worker's rules

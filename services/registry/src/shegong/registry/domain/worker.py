@@ -19,11 +19,28 @@ from shegong.contracts.registry import (
     WorkerProfileUpdated,
     WorkerRegistered,
 )
+from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.aggregate import Aggregate, DomainError
 
 
 def _plain(value: Any) -> Any:
     return value.model_dump() if isinstance(value, BaseModel) else value
+
+
+# What a clerk types as text. A phone or ID number in it (a shifted roster row: the ID
+# number under 工作单位, the phone under 村(社区)) keeps its first three digits, as matching's
+# free text does: it would go whole onto the bus and to every department's census.
+TEXT_FIELDS = ("name", "organization", "channel")
+
+
+def without_numbers(field: str, value: Any) -> Any:
+    """``value`` of profile ``field`` with every long number cut (``redact_numbers``)."""
+    if field in TEXT_FIELDS and isinstance(value, str):
+        return redact_numbers(value)
+    if field == "region" and value is not None:
+        parts = _plain(value)
+        return {k: redact_numbers(v) if isinstance(v, str) else v for k, v in parts.items()}
+    return value
 
 
 # Profile fields a department may change after registration.
@@ -62,13 +79,16 @@ class Worker(Aggregate):
     def register(cls, worker_id: str, event: WorkerRegistered) -> Worker:
         if event.hired_on and event.birth_date and event.hired_on < event.birth_date:
             raise DomainError("hired_on is before birth_date", field="hired_on")
+        cut = {f: without_numbers(f, getattr(event, f)) for f in (*TEXT_FIELDS, "region")}
+        if any(cut[f] != _plain(getattr(event, f)) for f in cut):
+            event = event.model_validate({**event.model_dump(), **cut})
         worker = cls(worker_id)
         worker.record(event)
         return worker
 
     def update_profile(self, changes: dict[str, Any]) -> bool:
         """Record only what really changed; returns False when nothing did."""
-        changes = {k: _plain(v) for k, v in changes.items() if v is not None}
+        changes = {k: without_numbers(k, _plain(v)) for k, v in changes.items() if v is not None}
         changed = {k: v for k, v in changes.items() if self.profile.get(k) != v}
         if "phone_hash" not in changed:
             changed.pop("phone_masked", None)
@@ -114,6 +134,7 @@ class Worker(Aggregate):
         hired_on = self.profile.get("hired_on")
         if hired_on and left_on < hired_on:
             raise DomainError(f"left_on {left_on} is before hired_on {hired_on}", field="left_on")
+        reason = redact_numbers(reason)
         self.record(WorkerLeft(worker_id=self.id, left_on=left_on, reason=reason))
 
     # -- state ------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
+from shegong.kernel.data.redact import FreeText
 from shegong.kernel.web.api_keys import DepartmentCode
 
 
@@ -18,10 +19,14 @@ class RegisterBase(_Command):
     """Register a training base (培训基地) or practice base (实践基地)."""
 
     base_id: str | None = Field(default=None, max_length=64, description="default: generated")
-    name: str = Field(min_length=1, max_length=128, description="基地名称")
+    # Text a clerk types keeps three digits of a phone or ID number typed in it (FreeText):
+    # "岗前培训 联系人王老师13909310002" went onto training.events whole.
+    name: FreeText = Field(min_length=1, max_length=128, description="基地名称")
     kind: BaseKind = Field(description="training_base / practice_base or 培训基地 / 实践基地")
     tier: Tier = Field(description="city / county / township or 市级 / 县级 / 乡镇级")
-    region: str | None = Field(default=None, max_length=200, description="e.g. 安定区/永定路街道")
+    region: FreeText | None = Field(
+        default=None, max_length=200, description="e.g. 安定区/永定路街道"
+    )
     department: DepartmentCode | None = Field(
         default=None,
         max_length=64,
@@ -34,12 +39,12 @@ class ScheduleSession(_Command):
 
     session_id: str | None = Field(default=None, max_length=64, description="default: generated")
     kind: SessionKind = Field(description="prejob/backbone/exam_prep/lecture/practice or 岗前培训…")
-    title: str = Field(min_length=1, max_length=200)
+    title: FreeText = Field(min_length=1, max_length=200)
     held_on: date
     hours: float = Field(gt=0, le=1000, description="学时")
     base_id: str | None = Field(default=None, max_length=64)
     capacity: int | None = Field(default=None, ge=1, description="名额")
-    audience: str | None = Field(default=None, max_length=200, description="培训对象")
+    audience: FreeText | None = Field(default=None, max_length=200, description="培训对象")
     skills: list[str] = Field(default_factory=list)
     serves: list[TargetGroup] = Field(default_factory=list)
     department: DepartmentCode | None = Field(

@@ -1,0 +1,163 @@
+"""The census cannot be asked "which of these phones (ID numbers) is this person's?".
+
+Every department sees the merged census, so a department that lists a person's name with
+every phone the shown mask ``139****0002`` allows learns the whole phone from the one
+record the census links (round 4 measured it on ``shegong up``: 10,000 rows from ``hrss``,
+15.6 s, 13909310002). A department now lists at most ``PHONES_PER_MASK`` different phones
+behind one mask — counted over everything it ever listed, so changing one record's phone
+again and again counts too — and a few ID numbers per region and birth date or year; past
+that a roster row keeps everything but that number (a warning naming row and field, in
+both languages, in the report and the quality notes) and a command is a 422. Honest
+rosters — a person listed twice, namesakes, five phones that share a mask, a certificate
+list with one ID number on several rows — are not touched.
+
+Real components: the city's registry with the census, its keys file, real Redis and
+SQLite, over HTTP.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.kernel.testing import RoleKeys
+from shegong.registry.adapters.listed_numbers import IDS_PER_DAY, PHONES_PER_MASK
+
+from .conftest import Node, StartNode, as_
+from .test_census import import_roster, persons, resident_id, roster, settled
+
+TARGET_PHONE = "13909310002"
+CHEN = "621126197501180351"  # 陈建国, born 1975-01-18 in 岷县 (621126)
+GUESSES = [f"139{n:04d}0002" for n in range(900, 940)]  # the target is the 32nd
+
+
+async def city_with_chen(start_node: StartNode, sqlite_url: str, keys: RoleKeys) -> Node:
+    city = await start_node(
+        sqlite_url, census=True, registry_census_process=False, api_keys_file=str(keys.file.path)
+    )
+    async with as_(city, keys.civil) as civil:
+        await import_roster(
+            civil,
+            "civil-affairs",
+            roster(
+                [{"记录编号": "MZ-02", "姓名": "陈建国", "身份证号": CHEN, "手机号": TARGET_PHONE,
+                  "工作单位": "岷县民政局", "所属区县": "岷县"}]
+            ),
+        )  # fmt: skip
+    return city
+
+
+async def chen_records(client: httpx.AsyncClient) -> set[str]:
+    """The records the census put beside civil-affairs's 陈建国."""
+    found = [p for p in await persons(client, q="陈建国") if "civil-affairs:MZ-02" in p["records"]]
+    assert len(found) == 1
+    return set(found[0]["records"]) - {"civil-affairs:MZ-02"}
+
+
+def warned(report: dict[str, Any], field: str) -> list[int]:
+    """The rows whose ``field`` was left out as a guess."""
+    return [
+        w["row"]
+        for w in report["warnings"]
+        if w["warning"].startswith(f"{field}:") and "is not stored" in w["warning"]
+    ]
+
+
+async def test_a_roster_of_guessed_phones_does_not_tell_which_is_the_persons(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    rows = [{"记录编号": f"P{g[3:7]}", "姓名": "陈建国", "手机号": g, "所属区县": "岷县"}
+            for g in GUESSES]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert "hrss:P0931" not in await chen_records(hrss)  # it was, before
+        # Every row is a record; the phones past the fifth behind 139****0002 are not.
+        assert report["new"] == len(GUESSES) and report["rejected"] == []
+        assert warned(report, "phone") == list(range(2 + PHONES_PER_MASK, 2 + len(GUESSES)))
+        note = next(w["warning"] for w in report["warnings"] if w["warning"].startswith("phone:"))
+        assert "139****0002" in note and "手机号码" in note and TARGET_PHONE not in note
+        # The quality notes name the rows too (the clerk sees why a phone is missing).
+        quality = (await hrss.get("/census/quality", params={"department": "hrss"})).text
+        assert "139****0002" in quality and TARGET_PHONE not in quality
+        # Sending the file again changes nothing and stores no phone it left out.
+        again = await import_roster(hrss, "hrss", roster(rows))
+        assert again["unchanged"] == len(GUESSES) and again["events"] == 0
+        # One at a time over the API: refused, naming the field, in both languages.
+        resp = await hrss.post("/workers", json={"name": "陈建国", "phone": TARGET_PHONE})
+        assert resp.status_code == 422, resp.text
+        body = resp.json()["error"]
+        assert body["field"] == "phone" and "139****0002" in body["message_zh"]
+        assert TARGET_PHONE not in resp.text
+
+
+async def test_changing_one_records_phone_again_and_again_counts_every_phone(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        resp = await hrss.post("/workers", json={"name": "陈建国", "region": {"county": "岷县"}})
+        worker = resp.json()["worker"]["worker_id"]
+        codes = []
+        for guess in GUESSES:
+            resp = await hrss.patch(f"/workers/{worker}", json={"phone": guess})
+            codes.append(resp.status_code)
+        assert codes == [200] * PHONES_PER_MASK + [422] * (len(GUESSES) - PHONES_PER_MASK)
+        # A phone it listed before is not a new guess.
+        assert (await hrss.patch(f"/workers/{worker}", json={"phone": GUESSES[1]})).is_success
+        # His phone never reached the census: no event of the record carries its digest.
+        feed = (await service.get("/events", params={"limit": 5000})).json()["events"]
+        hashes = {e["data"].get("phone_hash") for e in feed if e["data"].get("worker_id") == worker}
+        assert len(hashes - {None}) == PHONES_PER_MASK
+        assert PersonalDataHasher("k" * 32).phone(TARGET_PHONE) not in hashes
+
+
+async def test_guessed_id_numbers_are_bounded_per_birth_date(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    # Every number of a man born 1975-01-18 in 岷县, the day known from elsewhere.
+    guesses = [resident_id(date(1975, 1, 18), n, "621126") for n in range(1, 400, 2)]
+    guesses = [g for g in reversed(guesses) if g[-1] == CHEN[-1]]  # what the mask shows
+    assert CHEN in guesses and guesses.index(CHEN) >= IDS_PER_DAY
+    rows = [{"记录编号": f"G{i}", "姓名": f"探{i}", "身份证号": g} for i, g in enumerate(guesses)]
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert not await chen_records(hrss)  # it was, before: the number linked him
+        assert report["new"] == len(guesses)
+        assert warned(report, "id_number") == list(range(2 + IDS_PER_DAY, 2 + len(guesses)))
+        resp = await hrss.post("/workers", json={"name": "陈建国", "id_number": CHEN})
+        assert resp.status_code == 422 and resp.json()["error"]["field"] == "id_number", resp.text
+        assert CHEN not in resp.text
+
+
+async def test_an_honest_roster_keeps_every_number(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    born = date(1980, 5, 6)
+    twins = [resident_id(born, 11, "621126"), resident_id(born, 13, "621126")]
+    rows = [
+        # Five people whose phones share 139****0002 (a big roster has such).
+        *({"记录编号": f"S{i}", "姓名": f"同尾{i}", "手机号": f"139{1000 + i:04d}0002"}
+          for i in range(PHONES_PER_MASK)),
+        # One person listed twice (a new phone on the second row), and a certificate list
+        # with one ID number on several rows.
+        {"记录编号": "T1", "姓名": "王芳", "身份证号": twins[0], "手机号": "13800000001"},
+        {"记录编号": "T2", "姓名": "王芳", "身份证号": twins[0], "手机号": "13800000002"},
+        {"记录编号": "T3", "姓名": "王芳", "身份证号": twins[0], "证书等级": "助理社会工作师",
+         "取证日期": "2020-06-01"},
+        {"记录编号": "T4", "姓名": "王芬", "身份证号": twins[1]},
+        # Forty office landlines behind +86********34 (a landline's mask shows two digits).
+        *({"记录编号": f"L{i}", "姓名": f"座机{i}", "手机号": f"0932-82{i:03d}34"}
+          for i in range(40)),
+    ]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        assert report["new"] == len(rows)
+        assert warned(report, "phone") == [] and warned(report, "id_number") == []
