@@ -1,17 +1,27 @@
 """Writing the candidate table (``provider_state``): identity from whoever knows it (the
 registry's stream, matching's own registrations), load and record from matching's
-commands, and the static part of the score kept in step with both."""
+commands, and the static part of the score kept in step with both. The statements a
+command runs are built once (see ``request_rows.py``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.domain.ranking import region_path, static_score
+
+_S = provider_state.c
+_OWN = _S.provider_id == bindparam("pid")
+_EXISTS = select(_S.provider_id).where(_OWN)
+_INSERT = provider_state.insert()
+_SCORE_PARTS = select(
+    _S.open_assignments, _S.capacity, _S.completed, _S.satisfaction_sum, _S.satisfaction_n
+).where(_OWN)
+_SET_SCORE = update(provider_state).where(_OWN).values(static_score=bindparam("score"))
 
 
 def place_columns(region: str | None) -> dict[str, str | None]:
@@ -26,23 +36,21 @@ def place_columns(region: str | None) -> dict[str, str | None]:
 
 async def ensure_row(conn: AsyncConnection, provider_id: str, capacity: int) -> bool:
     """Create the provider's row if it is not there; True if created."""
-    exists = await conn.scalar(
-        select(provider_state.c.provider_id).where(provider_state.c.provider_id == provider_id)
-    )
-    if exists is not None:
+    if await conn.scalar(_EXISTS, {"pid": provider_id}) is not None:
         return False
     await conn.execute(
-        provider_state.insert().values(
-            provider_id=provider_id,
-            certificate_rank=0,
-            capacity=capacity,
-            open_assignments=0,
-            available=True,
-            completed=0,
-            satisfaction_sum=0,
-            satisfaction_n=0,
-            static_score=static_score(0, capacity, 0, 0, 0),
-        )
+        _INSERT,
+        {
+            "provider_id": provider_id,
+            "certificate_rank": 0,
+            "capacity": capacity,
+            "open_assignments": 0,
+            "available": True,
+            "completed": 0,
+            "satisfaction_sum": 0,
+            "satisfaction_n": 0,
+            "static_score": static_score(0, capacity, 0, 0, 0),
+        },
     )
     return True
 
@@ -78,21 +86,7 @@ async def set_left(conn: AsyncConnection, provider_id: str, left_on: date) -> No
 
 
 async def refresh_static(conn: AsyncConnection, provider_id: str) -> None:
-    row = (
-        await conn.execute(
-            select(
-                provider_state.c.open_assignments,
-                provider_state.c.capacity,
-                provider_state.c.completed,
-                provider_state.c.satisfaction_sum,
-                provider_state.c.satisfaction_n,
-            ).where(provider_state.c.provider_id == provider_id)
-        )
-    ).first()
+    row = (await conn.execute(_SCORE_PARTS, {"pid": provider_id})).first()
     if row is None:
         return
-    await conn.execute(
-        update(provider_state)
-        .where(provider_state.c.provider_id == provider_id)
-        .values(static_score=static_score(*row))
-    )
+    await conn.execute(_SET_SCORE, {"pid": provider_id, "score": static_score(*row)})

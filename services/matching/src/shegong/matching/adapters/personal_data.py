@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.matching.adapters.tables import resident_data
 
+_INSERT = resident_data.insert()  # built once: every order with a contact writes one
+
 
 def mask_address(address: str) -> str:
     """Keep the first few characters (the street), hide the rest: 永定路12号3单元 → 永定路12****."""
@@ -28,7 +30,6 @@ async def store_resident_data(
     if phone is None and address is None:
         return
     await conn.execute(
-        resident_data.insert().values(
-            request_id=request_id, phone=phone, phone_hash=phone_hash, address=address
-        )
+        _INSERT,
+        {"request_id": request_id, "phone": phone, "phone_hash": phone_hash, "address": address},
     )

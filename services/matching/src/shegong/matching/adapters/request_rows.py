@@ -1,27 +1,61 @@
 """The ``requests`` query table: one row per order, written in the command's transaction
-from the aggregate's state, plus the times indicators need (epoch seconds)."""
+from the aggregate's state, plus the times indicators need (epoch seconds).
+
+The order commands' statements are built once, here (and the deadlines', the ledger
+rating's): building a statement and computing its cache key on every call cost more
+CPU than SQLite took to run it (bench/README.md, "Round 8: matching's statements").
+Parameters are bound by name at execution; an UPDATE's key is not named as a column (a
+parameter named as a column is a value to SET)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced
 from shegong.kernel.events.aggregate import DomainError
-from shegong.matching.adapters.tables import requests
+from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
 from shegong.matching.domain.request import Request
 from shegong.matching.projections.workforce import regions
+
+_R = requests.c
+_COLUMNS = frozenset(_R.keys())
+_ANY_REGION = select(regions.c.code).limit(1)
+_LEVEL = select(regions.c.level).where(regions.c.code == bindparam("code"))
+_INSERT = requests.insert()
+# The columns to SET are the parameters' names (the order's state, plus the command's).
+_SAVE = update(requests).where(_R.request_id == bindparam("rid"))
+FIRST_ACCEPTED = select(_R.first_accepted_ts).where(_R.request_id == bindparam("rid"))
+REOPENED = select(_R.reopened).where(_R.request_id == bindparam("rid"))
+DEADLINE_DUE = select(deadlines.c.due_ts).where(deadlines.c.request_id == bindparam("rid"))
+DROP_DEADLINE = delete(deadlines).where(deadlines.c.request_id == bindparam("rid"))
+INSERT_DEADLINE = deadlines.insert()
+_L = hours_ledger.c
+# The rating belongs to the delivery just followed up: the order's latest ledger entries.
+RATE_DELIVERY = (
+    update(hours_ledger)
+    .where(
+        (_L.request_id == bindparam("rid"))
+        & (
+            _L.recorded_at
+            == select(func.max(_L.recorded_at))
+            .where(_L.request_id == bindparam("rid"))
+            .scalar_subquery()
+        )
+    )
+    .values(satisfaction=bindparam("rating"), followed_up_on=bindparam("on"))
+)
 
 
 async def check_known_community(conn: AsyncConnection, community: str) -> None:
     """Once the registry has published the region tree, an order must name a community
     in it (a typo would otherwise match nobody nearby and escalate nowhere sensible)."""
-    if await conn.scalar(select(regions.c.code).limit(1)) is None:
+    if await conn.scalar(_ANY_REGION) is None:
         return  # no tree loaded yet: accept the path as given
-    level = await conn.scalar(select(regions.c.level).where(regions.c.code == community))
+    level = await conn.scalar(_LEVEL, {"code": community})
     if level != "community":
         raise DomainError(
             f"{community} is not a community in the region tree (GET /regions on the registry)",
@@ -31,48 +65,52 @@ async def check_known_community(conn: AsyncConnection, community: str) -> None:
 
 async def insert_row(conn: AsyncConnection, event: RequestPlaced, now: datetime) -> None:
     await conn.execute(
-        requests.insert().values(
-            request_id=event.request_id,
-            version=0,
-            status="open",
-            community=event.community,
-            target_group=event.target_group.value,
-            service_type=event.service_type.value,
-            urgency=event.urgency.value,
-            notes=event.notes,
-            window_start=event.window_start,
-            window_end=event.window_end,
-            resident_phone_masked=event.resident_phone_masked,
-            resident_address_masked=event.resident_address_masked,
-            offered=[],
-            declined={},
-            placed_ts=now.timestamp(),
-            placed_year=now.year,
-            accept_by_ts=event.accept_by.timestamp(),
-            reopened=0,
-        )
+        _INSERT,
+        {
+            "request_id": event.request_id,
+            "version": 0,
+            "status": "open",
+            "community": event.community,
+            "target_group": event.target_group.value,
+            "service_type": event.service_type.value,
+            "urgency": event.urgency.value,
+            "notes": event.notes,
+            "window_start": event.window_start,
+            "window_end": event.window_end,
+            "resident_phone_masked": event.resident_phone_masked,
+            "resident_address_masked": event.resident_address_masked,
+            "offered": [],
+            "declined": {},
+            "placed_ts": now.timestamp(),
+            "placed_year": now.year,
+            "accept_by_ts": event.accept_by.timestamp(),
+            "reopened": 0,
+        },
     )
 
 
 async def save_row(conn: AsyncConnection, request: Request, **extra: Any) -> None:
     view = request.view()
+    unknown = extra.keys() - _COLUMNS
+    if unknown:  # .values() refused them; the parameters would leave them out
+        raise TypeError(f"requests has no column {', '.join(sorted(unknown))}")
     await conn.execute(
-        update(requests)
-        .where(requests.c.request_id == request.id)
-        .values(
-            version=request.version,
-            status=request.status,
-            offered=view["offered"],
-            declined=view["declined"],
-            provider_id=request.provider_id,
-            provider_kind=view["provider_kind"],
-            level=view["level"],
-            max_level=request.max_level.value if request.max_level else None,
-            hours=request.hours,
-            follow_up_by=request.follow_up_by,
-            satisfaction=request.satisfaction,
+        _SAVE,
+        {
+            "rid": request.id,
+            "version": request.version,
+            "status": request.status,
+            "offered": view["offered"],
+            "declined": view["declined"],
+            "provider_id": request.provider_id,
+            "provider_kind": view["provider_kind"],
+            "level": view["level"],
+            "max_level": request.max_level.value if request.max_level else None,
+            "hours": request.hours,
+            "follow_up_by": request.follow_up_by,
+            "satisfaction": request.satisfaction,
             **extra,
-        )
+        },
     )
 
 

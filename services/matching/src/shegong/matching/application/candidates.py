@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
@@ -42,6 +42,34 @@ from shegong.matching.projections.workforce import trained
 
 PAGE = 32
 ps = provider_state.c
+
+# The walk's pages, built once: one statement per tier, the order's places, minimum
+# certificate and day bound at execution.
+_USABLE = (
+    ps.available.is_(True)
+    & (ps.open_assignments < ps.capacity)
+    & (ps.certificate_rank >= bindparam("min_rank"))
+    & or_(ps.left_on.is_(None), ps.left_on > bindparam("today"))
+)
+_IN_COMMUNITY = ps.community == bindparam("community")
+_IN_STREET = (ps.street == bindparam("street")) & or_(
+    ps.community.is_(None), ps.community != bindparam("community")
+)
+_IN_DISTRICT = (ps.district == bindparam("district")) & or_(
+    ps.street.is_(None), ps.street != bindparam("street")
+)
+_TIERS = [
+    (
+        depth,
+        select(provider_state)
+        .where(where & _USABLE)
+        .order_by(ps.static_score.desc(), ps.provider_id)
+        .limit(PAGE)
+        .offset(bindparam("offset")),
+    )
+    for depth, where in ((3, _IN_COMMUNITY), (2, _IN_STREET), (1, _IN_DISTRICT))
+]
+_TRAINED = select(trained).where(trained.c.worker_id.in_(bindparam("ids", expanding=True)))
 
 
 async def load_candidates(
@@ -66,33 +94,20 @@ async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list
     region = need.region
     rule = rule_for(need.service_type)
     min_rank = rule.min_certificate.rank if rule.min_certificate else 0
-    community, street, district = "/".join(region[:3]), "/".join(region[:2]), region[0]
-    tiers = [
-        (3, ps.community == community),
-        (2, (ps.street == street) & or_(ps.community.is_(None), ps.community != community)),
-        (1, (ps.district == district) & or_(ps.street.is_(None), ps.street != street)),
-    ]
-    usable = (
-        ps.available.is_(True)
-        & (ps.open_assignments < ps.capacity)
-        & (ps.certificate_rank >= min_rank)
-        & or_(ps.left_on.is_(None), ps.left_on > need.today)
-    )
+    place = {
+        "community": "/".join(region[:3]),
+        "street": "/".join(region[:2]),
+        "district": region[0],
+        "min_rank": min_rank,
+        "today": need.today,
+    }
     best: list[Ranked] = []
     keys: list[tuple[float, str]] = []  # (-score, id), sorted like ``best``
     held: dict[str, tuple[float, str]] = {}  # person → the key of their record in ``best``
-    for depth, where in tiers:
+    for depth, page in _TIERS:
         offset = 0
         while True:
-            rows = list(
-                await conn.execute(
-                    select(provider_state)
-                    .where(where & usable)
-                    .order_by(ps.static_score.desc(), ps.provider_id)
-                    .limit(PAGE)
-                    .offset(offset)
-                )
-            )
+            rows = list(await conn.execute(page, {**place, "offset": offset}))
             exhausted = len(rows) < PAGE
             if len(best) >= limit and rows:
                 cut = next(
@@ -134,7 +149,7 @@ async def _candidates(conn: AsyncConnection, rows: Sequence[Any], today: date) -
     workers = [r.provider_id for r in rows if r.kind == ProviderKind.SOCIAL_WORKER.value]
     training: dict[str, dict[str, date]] = {}
     if workers:
-        for t in await conn.execute(select(trained).where(trained.c.worker_id.in_(workers))):
+        for t in await conn.execute(_TRAINED, {"ids": workers}):
             training.setdefault(t.worker_id, {})[t.skill] = t.last_completed_on
     people = await persons(conn, workers)
     out = []

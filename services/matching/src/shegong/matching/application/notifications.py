@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import NotificationSent, ServiceType
@@ -36,27 +36,30 @@ from shegong.matching.h5.notify import Message, Notifier
 log = logging.getLogger("shegong.matching.notifications")
 MAX_ATTEMPTS = 8
 LEVELS_ZH = {1: "区", 2: "街道", 3: "社区"}
+# Built once: an order's commands write a message or two each.
+_SEEN = select(notifications.c.id).where(notifications.c.dedupe == bindparam("key"))
+_INSERT = notifications.insert()
 
 
 async def enqueue(
     conn: AsyncConnection, kind: str, recipient: str, request_id: str | None, dedupe: str
 ) -> bool:
     """Write one message to send (once per ``dedupe``); True if it is new."""
-    seen = await conn.scalar(select(notifications.c.id).where(notifications.c.dedupe == dedupe))
-    if seen is not None:
+    if await conn.scalar(_SEEN, {"key": dedupe}) is not None:
         return False
     now = time.time()
     await conn.execute(
-        notifications.insert().values(
-            dedupe=dedupe,
-            kind=kind,
-            recipient=recipient,
-            request_id=request_id,
-            created_ts=now,
-            due_ts=now,
-            attempts=0,
-            status="pending",
-        )
+        _INSERT,
+        {
+            "dedupe": dedupe,
+            "kind": kind,
+            "recipient": recipient,
+            "request_id": request_id,
+            "created_ts": now,
+            "due_ts": now,
+            "attempts": 0,
+            "status": "pending",
+        },
     )
     return True
 

@@ -16,12 +16,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.kernel.events.census_links import chunks, linked_components
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.projections.workforce import links, workers
+
+# Built once (an accept and every offer ask): the ids are one expanding parameter.
+_KEYS = select(workers.c.worker_id, workers.c.record_key).where(
+    workers.c.worker_id.in_(bindparam("ids", expanding=True)) & workers.c.record_key.is_not(None)
+)
+_RECORDS = select(workers.c.worker_id, workers.c.record_key).where(
+    workers.c.record_key.in_(bindparam("keys", expanding=True))
+)
+_LOADS = select(provider_state.c.provider_id, provider_state.c.open_assignments).where(
+    provider_state.c.provider_id.in_(bindparam("ids", expanding=True))
+)
 
 
 @dataclass(frozen=True)
@@ -37,11 +48,7 @@ async def persons(conn: AsyncConnection, provider_ids: Sequence[str]) -> dict[st
     matching knows; providers with a single record are left out."""
     key_of: dict[str, str] = {}
     for batch in chunks(set(provider_ids)):
-        for w in await conn.execute(
-            select(workers.c.worker_id, workers.c.record_key).where(
-                workers.c.worker_id.in_(batch) & workers.c.record_key.is_not(None)
-            )
-        ):
+        for w in await conn.execute(_KEYS, {"ids": batch}):
             key_of[w.worker_id] = w.record_key
     if not key_of:
         return {}
@@ -53,18 +60,12 @@ async def persons(conn: AsyncConnection, provider_ids: Sequence[str]) -> dict[st
         return {}
     by_root: dict[str, list[str]] = {}
     for batch in chunks(linked):
-        for w in await conn.execute(
-            select(workers.c.worker_id, workers.c.record_key).where(workers.c.record_key.in_(batch))
-        ):
+        for w in await conn.execute(_RECORDS, {"keys": batch}):
             by_root.setdefault(find(w.record_key), []).append(w.worker_id)
     groups = {root: ids for root, ids in by_root.items() if len(ids) > 1}
     load: dict[str, int] = {}
     for batch in chunks(w for ids in groups.values() for w in ids):
-        for r in await conn.execute(
-            select(provider_state.c.provider_id, provider_state.c.open_assignments).where(
-                provider_state.c.provider_id.in_(batch)
-            )
-        ):
+        for r in await conn.execute(_LOADS, {"ids": batch}):
             load[r.provider_id] = r.open_assignments
     out: dict[str, Person] = {}
     for provider_id, key in key_of.items():

@@ -3,13 +3,15 @@ capacity. Every change runs inside a command transaction that already holds the 
 store's append lock, and the increment is itself conditional — two accepts cannot both
 pass. A person the census found on several rosters is one provider: the open assignments
 of all their records count against the capacity of the record taking the order (a link
-that arrives when the person already holds more only stops further accepts)."""
+that arrives when the person already holds more only stops further accepts).
+
+The statements are built once (see ``adapters/request_rows.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
@@ -21,6 +23,36 @@ from shegong.matching.application.persons import persons
 from shegong.matching.domain.provider import Provider
 from shegong.matching.projections.workforce import workers
 
+_S = provider_state.c
+_OWN = _S.provider_id == bindparam("pid")
+_OWN_LOAD = select(_S.open_assignments).where(_OWN)
+# Conditional: a provider at capacity (counting the person's other records) or
+# unavailable is not moved, and the caller sees no row.
+_TAKE = (
+    update(provider_state)
+    .where(
+        _OWN & (_S.open_assignments + bindparam("elsewhere") < _S.capacity) & _S.available.is_(True)
+    )
+    .values(open_assignments=_S.open_assignments + 1)
+)
+_RELEASE = (
+    update(provider_state)
+    .where(_OWN & (_S.open_assignments > 0))
+    .values(open_assignments=_S.open_assignments - 1)
+)
+_RELEASE_COMPLETED = _RELEASE.values(completed=_S.completed + 1)
+_RATE = (
+    update(provider_state)
+    .where(_OWN)
+    .values(
+        satisfaction_sum=_S.satisfaction_sum + bindparam("satisfaction_of"),
+        satisfaction_n=_S.satisfaction_n + 1,
+    )
+)
+_PROVIDER = select(providers).where(providers.c.provider_id == bindparam("pid"))
+_WORKER = select(workers).where(workers.c.worker_id == bindparam("pid"))
+_WORKER_DEPARTMENT = select(workers.c.department).where(workers.c.worker_id == bindparam("pid"))
+
 
 async def ensure_state(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
     await ensure_row(conn, provider_id, default_capacity)
@@ -29,19 +61,11 @@ async def ensure_state(conn: AsyncConnection, provider_id: str, default_capacity
 async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacity: int) -> None:
     await ensure_state(conn, provider_id, default_capacity)
     person = (await persons(conn, [provider_id])).get(provider_id)
-    own = await conn.scalar(
-        select(provider_state.c.open_assignments).where(provider_state.c.provider_id == provider_id)
-    )
-    elsewhere = person.open_assignments - int(own or 0) if person else 0
-    moved = await conn.execute(
-        update(provider_state)
-        .where(
-            (provider_state.c.provider_id == provider_id)
-            & (provider_state.c.open_assignments + elsewhere < provider_state.c.capacity)
-            & provider_state.c.available.is_(True)
-        )
-        .values(open_assignments=provider_state.c.open_assignments + 1)
-    )
+    elsewhere = 0
+    if person:
+        own = await conn.scalar(_OWN_LOAD, {"pid": provider_id})
+        elsewhere = person.open_assignments - int(own or 0)
+    moved = await conn.execute(_TAKE, {"pid": provider_id, "elsewhere": elsewhere})
     if moved.rowcount != 1:
         others = [r for r in person.records if r != provider_id] if person else []
         also = f" (counting their other records: {', '.join(others)})" if others else ""
@@ -54,36 +78,18 @@ async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacit
 
 
 async def release_capacity(conn: AsyncConnection, provider_id: str, *, completed: bool) -> None:
-    values: dict[str, Any] = {"open_assignments": provider_state.c.open_assignments - 1}
-    if completed:
-        values["completed"] = provider_state.c.completed + 1
-    await conn.execute(
-        update(provider_state)
-        .where(
-            (provider_state.c.provider_id == provider_id) & (provider_state.c.open_assignments > 0)
-        )
-        .values(**values)
-    )
+    await conn.execute(_RELEASE_COMPLETED if completed else _RELEASE, {"pid": provider_id})
     await refresh_static(conn, provider_id)
 
 
 async def add_satisfaction(conn: AsyncConnection, provider_id: str, satisfaction: int) -> None:
-    await conn.execute(
-        update(provider_state)
-        .where(provider_state.c.provider_id == provider_id)
-        .values(
-            satisfaction_sum=provider_state.c.satisfaction_sum + satisfaction,
-            satisfaction_n=provider_state.c.satisfaction_n + 1,
-        )
-    )
+    await conn.execute(_RATE, {"pid": provider_id, "satisfaction_of": satisfaction})
     await refresh_static(conn, provider_id)
 
 
 async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str, Any]:
     """Kind, name and organisation of any provider; not_found when nobody has that id."""
-    row = (
-        await conn.execute(select(providers).where(providers.c.provider_id == provider_id))
-    ).first()
+    row = (await conn.execute(_PROVIDER, {"pid": provider_id})).first()
     if row is not None:
         kind = ProviderKind(row.kind)
         return {
@@ -92,7 +98,7 @@ async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str
             "team": row.name if kind == ProviderKind.VOLUNTEER_TEAM else None,
             "organisation": row.organisation,
         }
-    w = (await conn.execute(select(workers).where(workers.c.worker_id == provider_id))).first()
+    w = (await conn.execute(_WORKER, {"pid": provider_id})).first()
     if w is not None:
         return {
             "kind": ProviderKind.SOCIAL_WORKER,
@@ -110,7 +116,5 @@ async def provider_department(tx: Transaction, provider_id: str) -> str | None:
     provider = await tx.load(Provider, provider_id)
     if provider is not None and provider.kind is not None:
         return provider.department
-    found = await tx.conn.scalar(
-        select(workers.c.department).where(workers.c.worker_id == provider_id)
-    )
+    found = await tx.conn.scalar(_WORKER_DEPARTMENT, {"pid": provider_id})
     return str(found) if found is not None else None

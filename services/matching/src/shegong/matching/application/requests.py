@@ -11,7 +11,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import RequestPlaced, ResponseLevel
@@ -20,8 +19,17 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
 from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
-from shegong.matching.adapters.request_rows import check_known_community, insert_row, save_row
-from shegong.matching.adapters.tables import deadlines, hours_ledger, requests
+from shegong.matching.adapters.request_rows import (
+    DEADLINE_DUE,
+    DROP_DEADLINE,
+    FIRST_ACCEPTED,
+    INSERT_DEADLINE,
+    RATE_DELIVERY,
+    REOPENED,
+    check_known_community,
+    insert_row,
+    save_row,
+)
 from shegong.matching.application.candidates import (
     best_candidates,
     load_candidate,
@@ -222,11 +230,9 @@ class MatchingCommands:
 
     async def _taken(self, tx: Transaction, request: Request, **extra: Any) -> None:
         now = time.time()
-        await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
+        await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
         await tx.save(request)
-        first = await tx.conn.scalar(
-            select(requests.c.first_accepted_ts).where(requests.c.request_id == request.id)
-        )
+        first = await tx.conn.scalar(FIRST_ACCEPTED, {"rid": request.id})
         await save_row(
             tx.conn,
             request,
@@ -240,14 +246,12 @@ class MatchingCommands:
         """The scheduler's step: if the deadline is still due, move up one level."""
         async with self.store.transaction() as tx:
             await tx.lock()
-            due = await tx.conn.scalar(
-                select(deadlines.c.due_ts).where(deadlines.c.request_id == request_id)
-            )
+            due = await tx.conn.scalar(DEADLINE_DUE, {"rid": request_id})
             if due is None or due > time.time():
                 return False  # taken or rescheduled meanwhile
             request = await load_order(tx, request_id)
             if request.status not in ("open", "offered") or request.next_level() is None:
-                await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request_id))
+                await tx.conn.execute(DROP_DEADLINE, {"rid": request_id})
                 return False
             tx.ctx = CommandContext(actor="matching-scheduler")
             await self._escalate(tx, request, "sla")
@@ -276,20 +280,21 @@ class MatchingCommands:
             f"order_escalated:{request.id}:{level.value}:{len(request.replaced)}",
         )
         if level == ResponseLevel.DISTRICT:
-            await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
+            await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
         else:
             await self._set_deadline(tx.conn, request.id, respond_by, level)
 
     async def _set_deadline(
         self, conn: AsyncConnection, request_id: str, due: datetime, level: ResponseLevel | None
     ) -> None:
-        await conn.execute(delete(deadlines).where(deadlines.c.request_id == request_id))
+        await conn.execute(DROP_DEADLINE, {"rid": request_id})
         await conn.execute(
-            deadlines.insert().values(
-                request_id=request_id,
-                due_ts=due.timestamp(),
-                level=level.value if level else None,
-            )
+            INSERT_DEADLINE,
+            {
+                "request_id": request_id,
+                "due_ts": due.timestamp(),
+                "level": level.value if level else None,
+            },
         )
 
     # -- delivery and follow-up ----------------------------------------------------------
@@ -345,26 +350,14 @@ class MatchingCommands:
             # The rating belongs to the delivery just followed up: the order's latest
             # ledger entries — one, or a team's members' written together (an earlier
             # delivery of a reopened order keeps its own).
-            latest = (
-                select(func.max(hours_ledger.c.recorded_at))
-                .where(hours_ledger.c.request_id == request.id)
-                .scalar_subquery()
-            )
             await tx.conn.execute(
-                update(hours_ledger)
-                .where(
-                    (hours_ledger.c.request_id == request.id)
-                    & (hours_ledger.c.recorded_at == latest)
-                )
-                .values(satisfaction=cmd.satisfaction, followed_up_on=on)
+                RATE_DELIVERY, {"rid": request.id, "rating": cmd.satisfaction, "on": on}
             )
             extra: dict[str, Any] = {"followed_up_on": on}
             if cmd.reopen:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
                 await self._offer(tx, request, accept_by=accept_by)
-                reopened = await tx.conn.scalar(
-                    select(requests.c.reopened).where(requests.c.request_id == request.id)
-                )
+                reopened = await tx.conn.scalar(REOPENED, {"rid": request.id})
                 extra.update(
                     followed_up_on=None,  # the next delivery is not followed up yet
                     reopened=(reopened or 0) + 1,
@@ -384,7 +377,7 @@ class MatchingCommands:
             request.cancel(cmd.reason)
             if holder:
                 await release_capacity(tx.conn, holder, completed=False)
-            await tx.conn.execute(delete(deadlines).where(deadlines.c.request_id == request.id))
+            await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
             await tx.save(request)
             await save_row(tx.conn, request)
         return self._body(request)

@@ -118,6 +118,9 @@ async def set_volunteer_number(
     return {"provider_id": provider_id, "number_masked": masked}
 
 
+_CREDIT = hours_ledger.insert()  # built once: every delivery writes an entry or a few
+
+
 async def credit_hours(
     tx: Transaction,
     provider_id: str,
@@ -147,28 +150,30 @@ async def credit_hours(
     }
     if not members:
         await tx.conn.execute(
-            hours_ledger.insert().values(
-                provider_id=provider_id,
-                provider_kind=who["kind"].value,
-                person=who["name"],
-                team=who["team"],
-                organisation=who["organisation"],
+            _CREDIT,
+            {
+                "provider_id": provider_id,
+                "provider_kind": who["kind"].value,
+                "person": who["name"],
+                "team": who["team"],
+                "organisation": who["organisation"],
                 **base,
-            )
+            },
         )
         return 1
     people = await team_members(tx, provider_id, who["kind"], members)
     for member, person in people:
         await tx.conn.execute(
-            hours_ledger.insert().values(
-                provider_id=member,
-                provider_kind=ProviderKind.VOLUNTEER.value,
-                person=person["name"],
-                team=who["name"],
-                team_id=provider_id,
-                organisation=who["organisation"] or person["organisation"],
+            _CREDIT,
+            {
+                "provider_id": member,
+                "provider_kind": ProviderKind.VOLUNTEER.value,
+                "person": person["name"],
+                "team": who["name"],
+                "team_id": provider_id,
+                "organisation": who["organisation"] or person["organisation"],
                 **base,
-            )
+            },
         )
     credited = TeamHoursCredited(
         team_id=provider_id,
