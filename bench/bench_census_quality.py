@@ -233,7 +233,63 @@ class Platform:
                 self.proc.wait(10)
 
 
-def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folder: Path) -> Result:
+class Timeline:
+    """``--timeline``: every second, the census's records and position, the registry
+    store's head and the relay's checkpoint, printed to stderr (is the census behind its
+    input, or its input behind the store?); at the end, the store's events by type."""
+
+    def __init__(self, url: str, headers: dict[str, str], start: float, db: Path) -> None:
+        import threading
+
+        self.url, self.headers, self.start, self.db = url, headers, start, db
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        import httpx
+
+        with httpx.Client(base_url=self.url, headers=self.headers, timeout=60) as client:
+            while not self.done.wait(1.0):
+                try:
+                    status = client.get("/census/status").json()
+                except httpx.HTTPError:
+                    continue
+                seen = max(status["as_of"]["positions"].values(), default=0)
+                t = time.perf_counter() - self.start
+                head = relayed = -1
+                try:
+                    con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=1)
+                    head = con.execute("SELECT max(position) FROM events").fetchone()[0] or 0
+                    relayed = (
+                        con.execute("SELECT max(position) FROM relay_checkpoints").fetchone()[0]
+                        or 0
+                    )
+                    con.close()
+                except sqlite3.Error:
+                    pass
+                print(
+                    f"t={t:6.1f}s census records {status['records']:>7} position {seen:>7}"
+                    f" store head {head:>7} relayed {relayed:>7}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+        try:
+            con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
+            counts = con.execute("SELECT type, count(*) FROM events GROUP BY type ORDER BY 2 DESC")
+            print("events by type:", dict(counts.fetchall()), file=sys.stderr, flush=True)
+            con.close()
+        except sqlite3.Error as err:
+            print("events by type: unread,", err, file=sys.stderr)
+
+
+def run_ours_service(
+    city: City, files: dict[str, tuple[str, bytes, str]], folder: Path, timeline: bool = False
+) -> Result:
     import httpx
 
     platform = Platform(folder)
@@ -244,6 +300,11 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
         last_position = 0
         cpu0 = platform.cpu_s()
         start = time.perf_counter()
+        progress = (
+            Timeline(platform.url, headers, start, platform.data_dir / "registry.db")
+            if timeline
+            else None
+        )
         for roster in city.rosters:
             filename, data, _ = files[roster.code]
             resp = client.post(
@@ -266,6 +327,8 @@ def run_ours_service(city: City, files: dict[str, tuple[str, bytes, str]], folde
                 raise RuntimeError(f"the census did not catch up: {status}")
             time.sleep(0.2)
         total = time.perf_counter() - start
+        if progress is not None:
+            progress.stop()
         cpu = {k: v - cpu0.get(k, 0.0) for k, v in platform.cpu_s().items()}
         persons = client.get("/census/export", params={"format": "json"}).json()
         if isinstance(persons, Mapping):  # an envelope, should the export grow one
@@ -329,6 +392,11 @@ def main() -> None:
         "--memory", action="store_true", help="engine: the linker's bytes per record (slower)"
     )
     parser.add_argument("--keep", type=Path, help="write the roster files here and keep them")
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="service: print the census's progress and the relay's every second (stderr)",
+    )
     parser.add_argument("--json", type=Path, help="append the figures as JSON lines here")
     args = parser.parse_args()
 
@@ -359,7 +427,7 @@ def main() -> None:
             if args.path == "engine":
                 results.append(run_ours_engine(city, files, args.memory))
             else:
-                result = run_ours_service(city, files, folder)
+                result = run_ours_service(city, files, folder, args.timeline)
                 floor = sqlite_floor(city, folder)
                 extra.append(
                     (

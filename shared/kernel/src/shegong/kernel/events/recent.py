@@ -29,9 +29,12 @@ from shegong.contracts import Envelope, Event, StreamContract
 
 __all__ = ["RecentEntries", "decoded", "recent_entries", "server_of"]
 
-# ≈ 2 KB an entry with its data: ≈ 16 MB at most. 0 turns the sharing off (each group
-# parses for itself, as before: ``SHEGONG_RECENT_ENTRIES=0``, to compare).
-_ENTRIES = int(os.environ.get("SHEGONG_RECENT_ENTRIES", "8192"))
+# ≈ 2 KB an entry with its data: ≈ 64 MB at most. It must span the distance between the
+# relay and the slowest group of the process (the census, up to ≈ 20,000 entries behind
+# under a big import once the relay keeps up with the store; 8,192 made it parse for
+# itself: bench/README.md, census end to end, round 8). 0 turns the sharing off (each
+# group parses for itself, as before: ``SHEGONG_RECENT_ENTRIES=0``, to compare).
+_ENTRIES = int(os.environ.get("SHEGONG_RECENT_ENTRIES", "32768"))
 
 
 def server_of(redis: Redis) -> tuple[Any, ...]:

@@ -60,7 +60,10 @@ class ServiceSettings(BaseSettings):
     claim_idle_ms: int = 60_000
     max_deliveries: int = 5
     catch_up_s: float = 30.0
-    relay_batch: int = 500
+    # Events a relay round publishes. Under a big import the relay's loop is busy, each of
+    # its awaits waits its turn: 500 a round held it to ≈ 420 events/s, far behind the
+    # store, and the census behind it (bench/README.md, census end to end, round 8).
+    relay_batch: int = 2000
     stream_maxlen: int | None = 1_000_000
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
