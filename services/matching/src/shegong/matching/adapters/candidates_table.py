@@ -38,21 +38,23 @@ async def ensure_row(conn: AsyncConnection, provider_id: str, capacity: int) -> 
     """Create the provider's row if it is not there; True if created."""
     if await conn.scalar(_EXISTS, {"pid": provider_id}) is not None:
         return False
-    await conn.execute(
-        _INSERT,
-        {
-            "provider_id": provider_id,
-            "certificate_rank": 0,
-            "capacity": capacity,
-            "open_assignments": 0,
-            "available": True,
-            "completed": 0,
-            "satisfaction_sum": 0,
-            "satisfaction_n": 0,
-            "static_score": static_score(0, capacity, 0, 0, 0),
-        },
-    )
+    await conn.execute(_INSERT, new_candidate_row(provider_id, capacity))
     return True
+
+
+def new_candidate_row(provider_id: str, capacity: int) -> dict[str, Any]:
+    """A new candidate's row: no load, no record yet."""
+    return {
+        "provider_id": provider_id,
+        "certificate_rank": 0,
+        "capacity": capacity,
+        "open_assignments": 0,
+        "available": True,
+        "completed": 0,
+        "satisfaction_sum": 0,
+        "satisfaction_n": 0,
+        "static_score": static_score(0, capacity, 0, 0, 0),
+    }
 
 
 async def set_identity(

@@ -20,9 +20,8 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.matching.adapters.candidates_table import place_columns
+from shegong.matching.adapters.candidates_table import new_candidate_row, place_columns
 from shegong.matching.adapters.tables import provider_state
-from shegong.matching.domain.ranking import static_score
 
 _CHUNK = 500
 
@@ -128,7 +127,9 @@ class WorkforceBatch:
                 select(ps.c.provider_id).where(ps.c.provider_id.in_(ids[start : start + _CHUNK]))
             )
             existing.update(r.provider_id for r in rows)
-        fresh = [_candidate_row(k, self.capacity) | identities[k] for k in ids if k not in existing]
+        fresh = [
+            new_candidate_row(k, self.capacity) | identities[k] for k in ids if k not in existing
+        ]
         for start in range(0, len(fresh), _CHUNK):
             await conn.execute(ps.insert(), fresh[start : start + _CHUNK])
         await _update_groups(
@@ -154,21 +155,6 @@ class WorkforceBatch:
         made = [{"a": a, "b": b, "rule": r} for (a, b), r in self.links.items() if r]
         if made:
             await conn.execute(t.insert(), made)
-
-
-def _candidate_row(provider_id: str, capacity: int) -> dict[str, Any]:
-    """``ensure_row``'s new candidate: no load, no record."""
-    return {
-        "provider_id": provider_id,
-        "certificate_rank": 0,
-        "capacity": capacity,
-        "open_assignments": 0,
-        "available": True,
-        "completed": 0,
-        "satisfaction_sum": 0,
-        "satisfaction_n": 0,
-        "static_score": static_score(0, capacity, 0, 0, 0),
-    }
 
 
 async def _delete_by(conn: AsyncConnection, table: Table, key: Any, ids: Iterable[str]) -> None:

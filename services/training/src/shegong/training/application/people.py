@@ -10,6 +10,7 @@ reports the row.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,16 +101,7 @@ async def resolve_person(
                 )
             )
         ).all()
-        if only_department is not None:
-            others = [r for r in rows if r.department != only_department]
-            rows = [r for r in rows if r.department == only_department]
-            if not rows and others:
-                raise RowProblem(
-                    field,
-                    "not found among your department's workers",
-                    "本部门人员中查无此人",
-                    touched=others[0].department,
-                )
+        rows = _own(rows, only_department, field)
         if not rows:
             continue
         row = rows[0]
@@ -153,16 +145,8 @@ async def _by_name(
             ).where(trainees.c.name.in_({written, name_key(written)}))
         )
     ).all()
-    if only_department is not None:
-        others = [r for r in rows if r.department != only_department]
-        rows = [r for r in rows if r.department == only_department]
-        if not rows:  # the same words whether another department has the name or nobody
-            raise RowProblem(
-                "name",
-                "not found among your department's workers",
-                "本部门人员中查无此人",
-                touched=others[0].department if others else None,
-            )
+    # the same words whether another department has the name or nobody does
+    rows = _own(rows, only_department, "name", refuse_unknown=True)
     if not rows:
         raise RowProblem(
             "name",
@@ -193,6 +177,27 @@ async def _by_name(
     # the person's record: still employed first, then the earliest registration
     row = min(persons[0], key=lambda r: (r.left_on is not None, r.registered_on, r.worker_id))
     return Person(row.worker_id, row.name, row.department)
+
+
+def _own(
+    rows: Sequence[Any], only_department: str | None, field: str, *, refuse_unknown: bool = False
+) -> Sequence[Any]:
+    """``rows`` of ``only_department`` (all of them without one). None of its own but
+    another department's refuses the row as "not found among your department's workers"
+    (``touched`` names that department, for the access log) — and so does none at all with
+    ``refuse_unknown``."""
+    if only_department is None:
+        return rows
+    own = [r for r in rows if r.department == only_department]
+    others = [r for r in rows if r.department != only_department]
+    if not own and (others or refuse_unknown):
+        raise RowProblem(
+            field,
+            "not found among your department's workers",
+            "本部门人员中查无此人",
+            touched=others[0].department if others else None,
+        )
+    return own
 
 
 async def _persons_of(conn: AsyncConnection, rows: list[Any]) -> list[list[Any]]:
