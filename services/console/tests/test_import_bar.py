@@ -28,6 +28,7 @@ def roster(rows: int) -> bytes:
     for n in range(rows):
         lines.append(f"B-{n:06d},李工{n},{resident_id(n)},社会工作岗位,2023-01-01")
     lines.append("B-bad,,,社工大师,2024-02-30")  # one row refused, named in the report
+    lines.append(f"合计,{rows}人,,,")  # the form's total: a line skipped, not a row refused
     return ("\n".join(lines) + "\n").encode("utf-8-sig")
 
 
@@ -70,10 +71,12 @@ def test_a_roster_upload_shows_a_live_bar_then_the_report(
     report.wait_for(timeout=300_000)  # the bar polled until the report replaced it
     assert page.locator("[data-testid=import-job]").count() == 0
     assert seen, "the bar asked the console for the job"
-    assert page.locator("[data-testid=rows-read]").inner_text() == str(ROWS + 1)
+    assert page.locator("[data-testid=rows-read]").inner_text() == str(ROWS + 2)
     assert page.locator("[data-testid=rows-new]").inner_text() == str(ROWS)
     assert page.locator("[data-testid=rows-rejected]").inner_text() == "1"
     assert report.locator("tr.bad").count() >= 1
+    skipped = page.locator("[data-testid=skipped-lines] li")
+    assert skipped.count() == 1 and "合计" in skipped.inner_text()
     written = int(page.locator("[data-testid=events-written]").inner_text())
     key_file = platform.data_dir / "admin.key"
     headers = (

@@ -139,6 +139,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "events_written": ("写入事件", "Events written"),
     "import_interrupted": ("导入中断", "Import interrupted"),
     "warnings": ("警告", "Warnings"),
+    "skipped_lines": (
+        "已跳过的表格说明行（合计、填表人、重复表头）",
+        "Lines of the form skipped (totals, signatures, the header again)",
+    ),
     "row": ("行", "Row"),
     "field": ("字段", "Field"),
     "value": ("值", "Value"),
