@@ -51,6 +51,7 @@ from census_bound import bound_result
 from census_linker import link
 from census_score import Result, print_table, score
 from cities import GENERATORS, City, Roster
+from proc_cpu import cpu_s, tree
 from splink_peer import run_splink
 
 # --------------------------------------------------------------------------- files
@@ -198,29 +199,16 @@ class Platform:
     def cpu_s(self) -> dict[str, float]:
         """CPU seconds used so far by the platform's processes, by command line: the
         host, its census worker, Redis, the launcher (Linux /proc)."""
-        parent: dict[int, int] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                parent[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-        tree, grew = {self.proc.pid}, True
-        while grew:
-            found = {pid for pid, ppid in parent.items() if ppid in tree} - tree
-            tree |= found
-            grew = bool(found)
         out: dict[str, float] = {}
-        tick = os.sysconf("SC_CLK_TCK")
-        for pid in tree:
+        for pid in tree(self.proc.pid):
             try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
                 cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
             except OSError:
                 continue
             kind = next(
                 (k for k in ("ops.worker", "platform.host", "redis", "up") if k in cmd), "other"
             )
-            out[kind] = out.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+            out[kind] = out.get(kind, 0.0) + (cpu_s(pid) or 0.0)
         return out
 
     def stop(self) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from proc_cpu import children, cpu_s
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
@@ -157,19 +158,11 @@ class Service:
 
     def cpu_s(self) -> float | None:
         """User + system CPU seconds the service process has used so far (Linux)."""
-        return _cpu_s(self.proc.pid)
+        return cpu_s(self.proc.pid)
 
-    def workers_cpu_s(self) -> float:
+    def workerscpu_s(self) -> float:
         """The same for the service's worker processes (the census's), running now."""
-        total = 0.0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if fields[1] == str(self.proc.pid):
-                total += _cpu_s(int(stat.parent.name)) or 0.0
-        return total
+        return sum(cpu_s(pid) or 0.0 for pid in children({self.proc.pid}))
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -180,14 +173,6 @@ class Service:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
-
-
-def _cpu_s(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 def start_service(env_extra: dict[str, str], data_dir: Path, profile: str | None) -> Service:
@@ -318,7 +303,7 @@ async def run_shegong(
         calls0 = await command_calls(redis)
         sampler = start_sampler(service.proc.pid, sampler_out, native) if sampler_out else None
         cpu0, client_cpu0 = service.cpu_s(), time.process_time()
-        workers_cpu0 = service.workers_cpu_s()
+        workers_cpu0 = service.workerscpu_s()
         t0 = time.perf_counter()
         timeline = Timeline(t0, n)
         follower = asyncio.create_task(timeline.follow(redis, stream))
@@ -349,7 +334,7 @@ async def run_shegong(
             total = await read_model_total(client)
         done = time.perf_counter()
         cpu1, client_cpu1 = service.cpu_s(), time.process_time()
-        workers_cpu1 = service.workers_cpu_s()
+        workers_cpu1 = service.workerscpu_s()
         if sampler is not None:
             sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             sampler.wait(30)

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from proc_cpu import children, cpu_s
 from redis.asyncio import Redis
 
 from shegong.platform.launcher import Platform
@@ -246,15 +247,7 @@ def platform_cpu_s(platform: Platform) -> float:
     (a service's worker processes), so far (Linux; 0 elsewhere)."""
     started = [*platform.hosts, *platform.services]
     ours = {p.process.pid for p in started if p.process is not None}
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(stat.parent.name) in ours or int(fields[1]) in ours:
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return sum(cpu_s(pid) or 0.0 for pid in ours | children(ours))
 
 
 def pct(values: list[float], q: float) -> float:
