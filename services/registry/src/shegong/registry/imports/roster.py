@@ -155,11 +155,8 @@ class _RowParser:
         if self.bare_number and line_number(row[index["record_id"]]):
             values["record_id"] = None  # 1, 2, 3: the line's number, not the record's
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]])
-        if resident is None and raw_id and (document := other_document(values.get("id_type"))):
-            id_problem = (
-                f"is the number of a {document} (证件类型), not a resident ID number",
-                f"证件类型为{document}，不是居民身份证号码",
-            )
+        if resident is None and raw_id and (other := other_document(values.get("id_type"))):
+            id_problem = other
         phone, phone_problem = phone_cell(row[index["phone"]])
         phone_digits = None if phone else well_formed_phone(row[index["phone"]])
         if phone_problem and phone_digits:  # the shape of a mobile number, not one in use

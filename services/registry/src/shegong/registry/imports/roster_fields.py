@@ -317,13 +317,17 @@ CONVERT["post"] = _post
 _OTHER_DOCUMENT = re.compile(r"护照|通行证|回乡证|台胞证|旅行证|军官证|士兵证|passport", re.I)
 
 
-def other_document(id_type: str | None) -> str | None:
-    """The document a row's 证件类型 names when it is not a resident ID card (护照,
-    港澳居民来往内地通行证, 台胞证 …), as written; ``None`` for a resident ID card, a
-    residence permit (its number is one in form) or no 证件类型."""
+def other_document(id_type: str | None) -> tuple[str, str] | None:
+    """Why a row's 证件号码 is no resident ID number when its 证件类型 names another
+    document (护照, 港澳居民来往内地通行证, 台胞证 …), in English and Chinese; ``None`` for
+    a resident ID card, a residence permit (its number is one in form) or no 证件类型."""
     if not id_type or not _OTHER_DOCUMENT.search(id_type):
         return None
-    return "".join(id_type.split())[:20]
+    document = "".join(id_type.split())[:20]
+    return (
+        f"is the number of a {document} (证件类型), not a resident ID number",
+        f"证件类型为{document}，不是居民身份证号码",
+    )
 
 
 _NO_REGION = Region()

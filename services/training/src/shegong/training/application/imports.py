@@ -113,6 +113,7 @@ class SheetImporter:
                 report.rows_read += 1
                 name = row.text("name")
                 try:
+                    check_status(row.values.get("status"))  # 缺卡, 请假: no lookup needed
                     id_number, phone = row.identity()
                     # A department signs in its own workers only (SECURITY.md).
                     person = await resolve_person(
@@ -125,7 +126,6 @@ class SheetImporter:
                         organization=row.text("organization"),
                         by_name=True,
                     )
-                    check_status(row.values.get("status"))
                     signed_at = parse_signed_at(
                         row.values.get("signed_at"), sign_in_day(row, session.held_on)
                     )

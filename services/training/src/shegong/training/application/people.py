@@ -28,6 +28,17 @@ from shegong.kernel.events.census_links import linked_components
 from shegong.training.imports.sheets import RowProblem
 from shegong.training.projections.workforce import links, trainees
 
+# What a lookup reads of a registered worker: who, whose, where, and since when.
+_WHO = (
+    trainees.c.worker_id,
+    trainees.c.name,
+    trainees.c.department,
+    trainees.c.organization,
+    trainees.c.record_key,
+    trainees.c.left_on,
+    trainees.c.registered_on,
+)
+
 
 @dataclass(frozen=True)
 class Person:
@@ -85,12 +96,7 @@ async def resolve_person(
     for field, cond in conds:
         rows = (
             await conn.execute(
-                select(
-                    trainees.c.worker_id,
-                    trainees.c.name,
-                    trainees.c.left_on,
-                    trainees.c.department,
-                )
+                select(*_WHO)
                 .where(cond)
                 # The same person on several departments' rosters: prefer the named
                 # department's record, someone still employed, the earliest registration.
@@ -133,17 +139,7 @@ async def _by_name(
     or the phone (saying nothing of who the namesakes are)."""
     written = normalize_name(name)
     rows = (
-        await conn.execute(
-            select(
-                trainees.c.worker_id,
-                trainees.c.name,
-                trainees.c.department,
-                trainees.c.organization,
-                trainees.c.record_key,
-                trainees.c.left_on,
-                trainees.c.registered_on,
-            ).where(trainees.c.name.in_({written, name_key(written)}))
-        )
+        await conn.execute(select(*_WHO).where(trainees.c.name.in_({written, name_key(written)})))
     ).all()
     # the same words whether another department has the name or nobody does
     rows = _own(rows, only_department, "name", refuse_unknown=True)
