@@ -23,13 +23,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench_command_to_read_model import (
+from bench_shared import (
     baseline,
     create_pg_database,
     delete_prefix,
     start_sampler,
 )
-from bench_command_to_read_model import drop_pg_database as drop_pg
+from bench_shared import drop_pg_database as drop_pg
 from redis.asyncio import Redis
 from sqlalchemy import select
 

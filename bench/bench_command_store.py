@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 import uvloop  # what uvicorn runs the service on (uvicorn[standard])
-from bench_command_to_read_model import command, create_pg_database, drop_pg_database
+from bench_shared import command, create_pg_database, drop_pg_database
 
 from shegong.contracts.registry import REGISTRY_STREAM
 from shegong.kernel.data.identity import PersonalDataHasher

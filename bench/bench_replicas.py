@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_command_to_read_model import command, free_port
+from bench_shared import command, free_port
 
 
 def _dsn(admin: str, database: str | None = None) -> str:
