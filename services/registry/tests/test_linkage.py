@@ -230,6 +230,62 @@ def test_different_names_are_reviewed_not_linked_without_a_valid_id() -> None:
     assert linker.decisions()[("mz:1", "rs:1")] == (False, "clerk-li")
 
 
+def test_twins_names_a_character_of_another_sound_apart_are_a_clerks_question() -> None:
+    # Twins beside one household: one birth date, one phone, one community, one employer;
+    # their names share the generation character (子) and differ in one of another sound.
+    # A slip of the pen keeps the sound (涵 / 寒) or the length (a character dropped).
+    home = {
+        "birth": BIRTH,
+        "sex": "female",
+        "phone": "13812345678",
+        "org": "阳光社工中心",
+        "community": "东关社区",
+    }
+    for other, linked in (("陈子轩", False), ("陈子寒", True), ("陈子", True), ("陈子函", True)):
+        linker = Linker()
+        linker.add(rec("mz:1", "陈子涵", id_number=valid_id(BIRTH, 262), **home))  # type: ignore[arg-type]
+        out = linker.add(rec("rs:1", other, **home))  # type: ignore[arg-type]
+        assert same_person(linker, "mz:1", "rs:1") is linked, other
+        if not linked:
+            assert not any(isinstance(d, Link) for d in out)
+            (review,) = linker.review_queue()
+            assert review.reason == "names differ"
+            assert review.evidence["name"]["level"] == "else"
+
+
+def test_a_fuzzy_pinyin_slip_is_one_character_not_another_name() -> None:
+    # 森 (sen) for 生 (sheng), 林 (lin) for 凌 (ling), 兰 (lan) for 南 (nan): an input
+    # method's fuzzy pinyin, or a southern ear; 伟 for 娜 is another name.
+    for a, b, level in (
+        ("王森", "王生", "one character"),
+        ("李林", "李凌", "one character"),
+        ("周兰", "周南", "one character"),
+        ("张伟", "张娜", "else"),
+    ):
+        same = {"birth": BIRTH, "phone": "13812345678", "org": "阳光社工中心"}
+        decision = compare(rec("mz:1", a, **same), rec("rs:1", b, **same))  # type: ignore[arg-type]
+        assert decision is not None, (a, b)
+        assert decision.evidence["name"]["level"] == level, (a, b)
+
+
+def test_a_household_sharing_a_phone_is_not_asked_about() -> None:
+    # Spouses, or a parent and a child, registered on one phone in one community: names
+    # with no character in common and no birth date or ID number to say otherwise are not
+    # a candidate (not linked, not queued); the same birth date would make it a question.
+    home = {"phone": "13812345678", "org": "东关社区居委会", "community": "东关社区"}
+    linker = Linker()
+    linker.add(rec("mz:1", "马雨欣", id_number=valid_id(BIRTH, 264), **home))  # type: ignore[arg-type]
+    out = linker.add(rec("fl:1", "罗敏", sex="male", **home))  # type: ignore[arg-type]
+    assert out == [] and linker.review_queue() == []
+    assert not same_person(linker, "mz:1", "fl:1")
+    assert compare(rec("mz:1", "马雨欣", **home), rec("fl:1", "罗敏", **home)) is None  # type: ignore[arg-type]
+    asked = compare(
+        rec("mz:1", "马雨欣", birth=BIRTH, **home),  # type: ignore[arg-type]
+        rec("fl:1", "罗敏", birth=BIRTH, **home),  # type: ignore[arg-type]
+    )
+    assert asked is not None and not isinstance(asked, Link)
+
+
 # --------------------------------------------------------------------------- rules and evidence
 
 

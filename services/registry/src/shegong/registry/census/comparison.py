@@ -13,7 +13,9 @@ id           same number (valid-ID hash, or all four parts of the number as type
              three of its four parts (region, birth date, order, check character) —
              one slip, e.g. a wrong check character; else
 name         same after normalisation (script, spaces, dots); same pinyin (a homophone
-             written); one character typed, dropped or added; else
+             written); one character dropped, added or swapped, or changed for one read
+             alike under fuzzy pinyin (a slip); else (a character of another sound is
+             another name: siblings' names differ so)
 birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
              where one side gives only the year (written as 1 January) or only the
              month (its 1st); else
@@ -53,7 +55,7 @@ from shegong.registry.census.features import (
     phone_kind,
     same_part,
 )
-from shegong.registry.census.names import committee_community
+from shegong.registry.census.names import committee_community, sounds_alike
 
 __all__ = [
     "COMPARISONS",
@@ -148,8 +150,20 @@ def _name_level(x: Features, y: Features) -> int:
     if x.pinyin is not None and x.pinyin == y.pinyin:
         return 2
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
-        return 3
+        return 3 if _slip(x.name, y.name) else 4
     return 4
+
+
+def _slip(a: str, b: str) -> bool:
+    """One edit apart (:func:`_one_edit`) as a slip of the pen: a character dropped, added
+    or swapped, or one changed for a character read alike. A character changed for one of
+    another sound is another name — twins' and siblings' names differ just so (陈子涵 /
+    陈子轩), beside the household's phone and birth date — linked only by a valid ID or a
+    clerk."""
+    if len(a) != len(b):
+        return True
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) != 1 or sounds_alike(a[diff[0]], b[diff[0]])
 
 
 def _birth_level(x: Features, y: Features) -> int:

@@ -31,6 +31,7 @@ __all__ = [
     "person_name",
     "pinyin_key",
     "region_name",
+    "sounds_alike",
     "to_simplified",
     "township_key",
     "warm_names",
@@ -123,6 +124,38 @@ def pinyin_key(name: str) -> str | None:
     if table is None or name.isascii():
         return None
     return name.translate(table).rstrip()
+
+
+# The sounds an input method's fuzzy pinyin (模糊音) takes for one another, and a
+# southern accent with it: zh/z, ch/c, sh/s, n/l, f/h, r/l; -ang/-an, -eng/-en, -ing/-in.
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("h", "f"), ("r", "l"))
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def _fuzzy(reading: str) -> str:
+    for long, short in _FUZZY_INITIALS:
+        if reading.startswith(long):
+            reading = short + reading[len(long) :]
+            break
+    for long, short in _FUZZY_FINALS:
+        if reading.endswith(long):
+            return reading[: -len(long)] + short
+    return reading
+
+
+@lru_cache(maxsize=4096)
+def sounds_alike(a: str, b: str) -> bool:
+    """Whether two characters are read alike, toneless, under fuzzy pinyin (张/章, 林/凌,
+    森/生): a slip typed by sound. True when either has no reading to tell by. Siblings'
+    names differ in a character of another sound (子涵 / 子轩: the generation character
+    shared), which is a different name, not a typo."""
+    table = _load_pinyin()
+    if table is None:  # pragma: no cover - a pypinyin without its data file
+        return True
+    ra, rb = table.get(ord(a)), table.get(ord(b))
+    if ra is None or rb is None:
+        return True
+    return ra == rb or _fuzzy(ra.rstrip()) == _fuzzy(rb.rstrip())
 
 
 _ORG_PUNCT = re.compile(r"[\s()（）\[\]【】〔〕<>《》\"'“”‘’·•.,，。、:：;；\-—_/]+")

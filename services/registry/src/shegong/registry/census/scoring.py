@@ -60,6 +60,12 @@ REVIEW_REASON = "match probability uncertain"
 REVIEW_NAMES = "names differ"
 REVIEW_RIVAL = "another person matches as well"
 NAME_ELSE = 4
+ID_AGREE = (1, 2)  # the ID numbers' levels "exact" and "one slip"
+BIRTH_EXACT = 1
+
+
+def _nothing_shared(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and not set(a) & set(b)  # type: ignore[arg-type]
 
 
 class _Rec(Features):
@@ -157,6 +163,17 @@ def _compare(
 ) -> _Edge | None:
     levels = compare_levels(x, y)
     if veto(x, y, levels) is not None:
+        return None
+    if (
+        levels[1] == NAME_ELSE
+        and levels[0] not in ID_AGREE
+        and levels[2] != BIRTH_EXACT
+        and _nothing_shared(x.name, y.name)
+    ):
+        # 马雨欣 and 罗敏 beside one phone and one community are a household, not one
+        # person: names with no character in common (surname and given name both other)
+        # are not a candidate, not even a clerk's question, unless the ID numbers or the
+        # birth dates agree (then a name may have been written into the wrong row).
         return None
     hx = x.record.id_hash
     decisive = bool(hx) and hx == y.record.id_hash
