@@ -73,3 +73,27 @@ def test_real_csv_rows_still_read() -> None:
     assert len(rows) == 4 and len(rows[1][1]) == 256
     multi = 'a,"line one\nline two\nline three"\n' * 1000
     assert len(list(read_table(multi.encode(), "multi.csv").rows)) == 1000
+
+
+def test_a_sheet_name_loses_controls_and_numbers() -> None:
+    """Round 6: a crafted workbook's sheet name (``workbook.xml`` takes XML character
+    references) came back as written in the import report's ``sheets`` and beside every
+    row of that sheet — a bidi override, a terminal escape for whoever prints the job,
+    a whole ID number — where an upload's name is cleaned."""
+    from shegong.kernel.data import hostile_files
+    from shegong.kernel.data.tabular import read_tables
+
+    cells = (
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\xa7\x93\xe5\x90\x8d</t>'
+        b'</is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    hostile = "&#x202E;花名册621126197501180351&#x1b;[31m&#x0A;" + "表" * 200
+    data = hostile_files.xlsx(hostile_files._HEAD + cells, sheet_name=hostile)
+    (table,) = read_tables(data, "x.xlsx")
+    (name,) = table.sheets
+    assert name.startswith("花名册621***[31m 表") and len(name) <= 64, name
+    assert not any(c in name for c in ("\u202e", "\x1b", "\n", "621126197501180351"))
+    # an ordinary workbook's names are kept as they are
+    plain = hostile_files.xlsx(hostile_files._HEAD + cells, sheet_name="2024年 签到表")
+    assert read_tables(plain, "x.xlsx")[0].sheets == ("2024年 签到表",)
