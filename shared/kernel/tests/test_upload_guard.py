@@ -97,3 +97,23 @@ def test_a_sheet_name_loses_controls_and_numbers() -> None:
     # an ordinary workbook's names are kept as they are
     plain = hostile_files.xlsx(hostile_files._HEAD + cells, sheet_name="2024年 签到表")
     assert read_tables(plain, "x.xlsx")[0].sheets == ("2024年 签到表",)
+
+
+def test_headers_are_quoted_as_cells_are() -> None:
+    """Round 6: the columns a sheet's importer ignores, and the headers listed when the
+    one it needs is missing, were quoted whole — a roster without its header row (or a
+    row of data above the header) gave a person's ID number and phone back in
+    ``ignored_columns`` (kept on the job, shown by the console) or in the error."""
+    from shegong.kernel.data.sheets.headed import read_headed
+
+    roster = "姓名,621126197501180351,13909310002,备注\n张三,1,2,3\n".encode()
+    fields = {"name": ("姓名",)}
+    sheet = read_headed(roster, "x.csv", fields, marker="name")
+    text = str(sheet.ignored)
+    assert "621126197501180351" not in text and "13909310002" not in text, text
+    assert "621***" in text and "备注" in text
+    with pytest.raises(ValueError) as err:
+        read_headed(
+            "王五,621126197501180351,13909310002\n".encode(), "x.csv", fields, marker="name"
+        )
+    assert "621126197501180351" not in str(err.value) and "13909310002" not in str(err.value)
