@@ -131,5 +131,40 @@ async def test_another_departments_number_reads_as_nobodys(node: Node, keys: Rol
         for e in every
         if e.type == "AccessRecorded" and e.data.get("what") == "person_lookup"
     ]
-    assert logged and {r["department"] for r in logged} == {"hrss"}
-    assert sum(r["rows"] for r in logged) >= 2
+    refused = [r for r in logged if r["outcome"] == "refused"]
+    assert refused and {r["department"] for r in refused} == {"hrss"}
+    assert sum(r["rows"] for r in refused) >= 2
+
+
+async def test_a_sheet_costs_the_same_whoever_holds_its_numbers(node: Node, keys: RoleKeys) -> None:
+    """The refusals read the same, but the access record of a sheet naming another
+    department's people was the only write of an all-refused sheet: on ``shegong up`` one
+    guess behind ``139****0002`` answered in 7.0 ms when it was another department's and
+    5.2 ms when nobody's (medians of 40), and a sheet of many guesses tells whether the
+    number is among them — a binary search by time. Now every department sheet leaves one
+    access record: who looked up how many rows, whoever's they were."""
+    hrss_worker(node)
+    await node.sync()
+
+    async def records() -> int:
+        every = await node.runtime.store.read_after(0, 10_000)
+        return sum(
+            1 for e in every if e.type == "AccessRecorded" and e.data.get("what") == "person_lookup"
+        )
+
+    async with as_(node, keys.civil) as civil:
+        written = []
+        for phone in (THEIR_PHONE, NOBODYS_PHONE, THEIR_PHONE, NOBODYS_PHONE):
+            before = await records()
+            sheet = f"姓名,身份证号,手机号,考试年度,级别,是否通过\n陈建国,,{phone},2024,中级,否\n"
+            files = {"file": ("exams.csv", sheet.encode(), "text/csv")}
+            resp = await civil.post("/imports/exam-results", files=files)
+            assert resp.status_code in (200, 201), resp.text
+            written.append(await records() - before)
+    assert written == [1, 1, 1, 1], written
+    every = await node.runtime.store.read_after(0, 10_000)
+    logged = [e.data for e in every if e.data.get("what") == "person_lookup"]
+    assert {(r["outcome"], r["department"]) for r in logged} == {
+        ("refused", "hrss"),
+        ("read", None),
+    }
