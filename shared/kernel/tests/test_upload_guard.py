@@ -73,3 +73,47 @@ def test_real_csv_rows_still_read() -> None:
     assert len(rows) == 4 and len(rows[1][1]) == 256
     multi = 'a,"line one\nline two\nline three"\n' * 1000
     assert len(list(read_table(multi.encode(), "multi.csv").rows)) == 1000
+
+
+def test_a_sheet_name_loses_controls_and_numbers() -> None:
+    """Round 6: a crafted workbook's sheet name (``workbook.xml`` takes XML character
+    references) came back as written in the import report's ``sheets`` and beside every
+    row of that sheet — a bidi override, a terminal escape for whoever prints the job,
+    a whole ID number — where an upload's name is cleaned."""
+    from shegong.kernel.data import hostile_files
+    from shegong.kernel.data.tabular import read_tables
+
+    cells = (
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>\xe5\xa7\x93\xe5\x90\x8d</t>'
+        b'</is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+        b"</sheetData></worksheet>"
+    )
+    hostile = "&#x202E;花名册621126197501180351&#x1b;[31m&#x0A;" + "表" * 200
+    data = hostile_files.xlsx(hostile_files._HEAD + cells, sheet_name=hostile)
+    (table,) = read_tables(data, "x.xlsx")
+    (name,) = table.sheets
+    assert name.startswith("花名册621***[31m 表") and len(name) <= 64, name
+    assert not any(c in name for c in ("\u202e", "\x1b", "\n", "621126197501180351"))
+    # an ordinary workbook's names are kept as they are
+    plain = hostile_files.xlsx(hostile_files._HEAD + cells, sheet_name="2024年 签到表")
+    assert read_tables(plain, "x.xlsx")[0].sheets == ("2024年 签到表",)
+
+
+def test_headers_are_quoted_as_cells_are() -> None:
+    """Round 6: the columns a sheet's importer ignores, and the headers listed when the
+    one it needs is missing, were quoted whole — a roster without its header row (or a
+    row of data above the header) gave a person's ID number and phone back in
+    ``ignored_columns`` (kept on the job, shown by the console) or in the error."""
+    from shegong.kernel.data.sheets.headed import read_headed
+
+    roster = "姓名,621126197501180351,13909310002,备注\n张三,1,2,3\n".encode()
+    fields = {"name": ("姓名",)}
+    sheet = read_headed(roster, "x.csv", fields, marker="name")
+    text = str(sheet.ignored)
+    assert "621126197501180351" not in text and "13909310002" not in text, text
+    assert "621***" in text and "备注" in text
+    with pytest.raises(ValueError) as err:
+        read_headed(
+            "王五,621126197501180351,13909310002\n".encode(), "x.csv", fields, marker="name"
+        )
+    assert "621126197501180351" not in str(err.value) and "13909310002" not in str(err.value)

@@ -211,6 +211,10 @@ def main() -> None:
         host=settings.host,
         port=settings.port or SERVICE.default_port,
         log_level=settings.log_level.lower(),
+        # A request's head bounded (httptools keeps any size: a 200 MiB header stayed in
+        # memory); the console's traffic is people's pages, h11's speed is plenty.
+        http="h11",
+        h11_max_incomplete_event_size=64 * 1024,
     )
 
 

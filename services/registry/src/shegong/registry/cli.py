@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shegong.kernel.ops.private_file import write_private
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -227,7 +228,7 @@ def export(
     if output is None:
         write_out(text)
         return
-    output.write_text(text, encoding="utf-8")
+    write_private(output, text.encode("utf-8"))  # personal data: the user's only
     persons = (
         len(json.loads(text))
         if format is ExportFormat.JSON

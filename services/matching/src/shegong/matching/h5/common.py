@@ -68,8 +68,11 @@ class H5:
             secure=request.url.scheme == "https",
         )
 
-    async def send_code(self, request: Request, phone: str) -> str | None:
-        """Send a code to ``phone``; a reason in Chinese when refused."""
+    async def send_code(self, request: Request, phone: str, deliver: bool = True) -> str | None:
+        """Send a code to ``phone``; a reason in Chinese when refused. ``deliver=False``
+        counts the ask against the same limits and sends nothing: a number that may not
+        have a code gets the answers the right one gets (their difference told which
+        number placed an order)."""
         client = request.client.host if request.client else "-"
         phone_hash = self.hasher.phone(phone)
         if not await self.limits.hit(
@@ -80,6 +83,8 @@ class H5:
             f"code-ip:{client}", self.settings.matching_h5_codes_per_ip, 3600
         ):
             return "获取验证码太频繁，请稍后再试。"
+        if not deliver:
+            return None
         code = await self.codes.issue(phone_hash)
         text = (
             f"【社工服务】您的验证码是 {code}，{CODE_TTL_S // 60} 分钟内有效。如非本人操作请忽略。"

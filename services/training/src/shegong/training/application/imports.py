@@ -292,7 +292,22 @@ class SheetImporter:
         self, ctx: CommandContext, path: str, touched: dict[str, list[tuple[str | None, int]]]
     ) -> None:
         """Rows that named another department's people: refused, and in the access log
-        (which department, how many rows, which — never who)."""
+        (which department, how many rows, which — never who). A department's sheet that
+        named none leaves a record too: otherwise that record was the one write of an
+        all-refused sheet, and its time told whose the sheet's numbers were."""
+        if ctx.role == "department" and not touched:
+            await record_access(
+                self.store,
+                AccessRecorded(
+                    what="person_lookup",
+                    outcome="read",
+                    viewer=ctx.actor or "anonymous",
+                    viewer_role=ctx.role,
+                    viewer_department=ctx.department,
+                    method="POST",
+                    path=path,
+                ),
+            )
         for department, numbers in sorted(touched.items()):
             shown = _rows_named(numbers[:50])
             await record_access(

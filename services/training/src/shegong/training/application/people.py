@@ -64,9 +64,10 @@ async def resolve_person(
     first (a department's own sheet names its own workers). With ``only_department`` (a
     department key's sheet) nobody else is found: a row naming another department's
     worker is "not found among your department's workers" — never their name, never
-    whose they are — and the problem's ``touched`` says which department it was, for
-    the access log. ``by_name``: a row without either is found by its name (and
-    ``organization``) instead (:func:`_by_name`)."""
+    whose they are, in the same words as a number nobody registered, and a row found by
+    its phone is found whoever has its ID number — and the problem's ``touched`` says
+    which department it was, for the access log. ``by_name``: a row without either is
+    found by its name (and ``organization``) instead (:func:`_by_name`)."""
     if name and len(name) > 1024:  # no name is; refused before it is normalised
         raise RowProblem("name", "is longer than 64 characters", "超过64个字符")
     if not id_number and not phone and by_name and name:
@@ -93,6 +94,7 @@ async def resolve_person(
         # A mistyped phone beside a good ID number takes nothing down: the number says who.
         if err.field != "phone" or not conds:
             raise RowProblem(err.field, err.reason, err.reason_zh) from None
+    touched: str | None = None
     for field, cond in conds:
         rows = (
             await conn.execute(
@@ -107,7 +109,12 @@ async def resolve_person(
                 )
             )
         ).all()
-        rows = _own(rows, only_department, field)
+        if only_department is not None:
+            # Another department's worker is nobody here: the answer must not tell
+            # "theirs" from "nobody's" (a sheet of every number a mask allows did).
+            own = [r for r in rows if r.department == only_department]
+            touched = touched or next((r.department for r in rows if r not in own), None)
+            rows = own
         if not rows:
             continue
         row = rows[0]
@@ -121,6 +128,13 @@ async def resolve_person(
                 f"姓名“{name}”与登记的人员（{row.name}）不一致",
             )
         return Person(row.worker_id, row.name, row.department)
+    if only_department is not None:
+        raise RowProblem(
+            "id_number" if id_number else "phone",
+            "not found among your department's workers",
+            "本部门人员中查无此人",
+            touched=touched,
+        )
     raise RowProblem(
         "id_number" if id_number else "phone",
         "unknown person: nobody with this ID number or phone is registered "

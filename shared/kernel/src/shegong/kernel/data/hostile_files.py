@@ -47,13 +47,15 @@ _HEAD = (
 )
 
 
-def xlsx(sheet_xml: bytes | Iterable[bytes]) -> bytes:
-    """A minimal workbook whose first sheet is ``sheet_xml`` (bytes or chunks)."""
+def xlsx(sheet_xml: bytes | Iterable[bytes], sheet_name: str = "Sheet1") -> bytes:
+    """A minimal workbook whose first sheet is ``sheet_xml`` (bytes or chunks), named
+    ``sheet_name`` as written in ``workbook.xml`` (XML character references included:
+    Excel would never save ``&#x1b;`` there, a crafted file may)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
         archive.writestr("_rels/.rels", _RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/workbook.xml", _WORKBOOK.replace('"Sheet1"', f'"{sheet_name}"'))
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             for chunk in [sheet_xml] if isinstance(sheet_xml, bytes) else sheet_xml:

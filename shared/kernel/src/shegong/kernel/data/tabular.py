@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
 from shegong.kernel.data.controls import CONTROL
-from shegong.kernel.data.upload_guard import bounded_lines, upload_name
+from shegong.kernel.data.upload_guard import bounded_lines, sheet_name, upload_name
 
 if TYPE_CHECKING:
     from starlette.datastructures import UploadFile
@@ -310,7 +310,7 @@ def _workbook_rows(
     sheets: list[list[tuple[int, Sequence[Cell]]]] = [
         [(n, _clean(cells)) for n, cells in rows] for rows in answer[1]
     ]
-    return sheets, tuple(answer[2])
+    return sheets, tuple(sheet_name(str(n), i) for i, n in enumerate(answer[2]))
 
 
 class _SafeUnpickler(pickle.Unpickler):

@@ -6,6 +6,11 @@
   refusal that names the file, shown by the console. Now the name is its last path part,
   without control or bidi characters, with long numbers cut as reports cut them
   (``redact_numbers``), at most ``NAME_MAX`` characters.
+- **Its sheets' names** (:func:`sheet_name`, round 6). A crafted ``workbook.xml`` names a
+  sheet with character references Excel never writes (``&#x1b;``, ``&#x202E;``), a person's
+  ID number, or thousands of characters; the name was kept as written in the report's
+  ``sheets`` and beside every row of that sheet. Now it is cleaned as an upload's name
+  is, at most ``SHEET_NAME_MAX`` characters.
 - **A CSV row wider than any sheet** (:func:`bounded_lines`). Python's CSV reader builds a
   whole row in one call, holding the GIL: one 30 MiB line of commas became a list of 31
   million cells — 0.75 s of CPU in one call, every service of the process stalled, peak
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from shegong.kernel.data.tabular import Limits
 
 NAME_MAX = 120
+SHEET_NAME_MAX = 64  # Excel's own limit is 31
 LINE_SEPARATORS_PER_COLUMN = 16
 LINES_PER_ROW = 50  # a CSV padded with empty lines still reads (3 million: tests/faults)
 _BREAKS = re.compile(r"[\t\r\n]+")
@@ -47,6 +53,16 @@ def upload_name(raw: str | None, default: str) -> str:
         keep = f".{suffix}" if dot and len(suffix) <= 8 else ""
         name = name[: NAME_MAX - len(keep) - 1] + "…" + keep
     return name if name.strip(". ") else default
+
+
+def sheet_name(raw: str, index: int) -> str:
+    """The name a workbook's sheet goes by in reports: as :func:`upload_name` cleans a
+    file's, at most ``SHEET_NAME_MAX`` characters; ``Sheet<n>`` when nothing is left."""
+    name = _BREAKS.sub(" ", CONTROL.sub("", raw)).strip()
+    name = redact_numbers(name) or ""
+    if len(name) > SHEET_NAME_MAX:
+        name = name[: SHEET_NAME_MAX - 1] + "…"
+    return name or f"Sheet{index + 1}"
 
 
 def bounded_lines(text: str, delimiter: str, filename: str, limits: Limits) -> Iterator[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 import httpx
@@ -29,8 +29,18 @@ class FeedPage(BaseModel):
     head: int
 
 
-def feed_router(store: EventStore) -> APIRouter:
+# Who reads the access log on the feed: whoever reads ``/audit/access``, and the
+# platform's own consumers (``service``). Anyone else — a department's clerk — read there
+# which workers other departments opened in full, what they searched for and every key.
+ACCESS_LOG_READERS = frozenset({"admin", "auditor", "service"})
+
+
+def feed_router(store: EventStore, access_log: Collection[str] = ()) -> APIRouter:
+    """``access_log``: the types of this store's access records (the contract's events
+    marked ``audit``), left out of the page for a caller who may not read them; the
+    cursor still moves past them."""
     router = APIRouter(tags=["feed"])
+    hidden = frozenset(access_log)
 
     @router.get("/events", response_model=FeedPage, summary="Events after a position (pull feed)")
     async def read_events(
@@ -39,10 +49,17 @@ def feed_router(store: EventStore) -> APIRouter:
         limit: int = Query(500, ge=1, le=5000),
     ) -> FeedPage:
         events = await store.read_after(after, limit)
+        principal = getattr(request.state, "principal", None)
+        readable = [
+            e
+            for e in events
+            if principal is None or principal.role in ACCESS_LOG_READERS or e.type not in hidden
+        ]
         # Keyed digests only to the services that link with them (and admin), a birth date
         # whole only to who may see it (the event's department's own key): digests.py
         shown = [
-            e.model_copy(update={"data": for_caller(request, e.data, e.department)}) for e in events
+            e.model_copy(update={"data": for_caller(request, e.data, e.department)})
+            for e in readable
         ]
         return FeedPage(
             source=store.identity.source,

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shegong.contracts.asyncapi import asyncapi_document
 from shegong.kernel.data.identity import PersonalDataError
@@ -42,7 +43,7 @@ from shegong.kernel.web.text_guard import (
     form_fields_guard,
     refusal,
 )
-from shegong.kernel.web.validation import validation_error
+from shegong.kernel.web.validation import unreadable_body, validation_error
 
 log = logging.getLogger("shegong.app")
 
@@ -124,7 +125,8 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     # The feed carries personal data (masked forms, hashes): a read by a person's key is
     # recorded (service keys, the platform's own consumers, are not).
     app.include_router(
-        feed_router(runtime.store), dependencies=[Depends(audited_read("events_feed"))]
+        feed_router(runtime.store, definition.contract.audit_types()),
+        dependencies=[Depends(audited_read("events_feed"))],
     )
     app.include_router(jobs_router())  # GET /imports/{job_id}: imports run as jobs
     if definition.contract.audit_types():
@@ -136,6 +138,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, err: RequestValidationError) -> JSONResponse:
         return await validation_error(request, err)
+
+    # A body json.loads could not finish (nested too deep, a 5,000-digit number).
+    app.add_exception_handler(StarletteHTTPException, unreadable_body)  # type: ignore[arg-type]
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, err: DomainError) -> JSONResponse:

@@ -27,6 +27,7 @@ from shegong.kernel.ops.runtime import Runtime, ServiceDefinition
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.ops.tracing import configure_tracing
 from shegong.kernel.web.auth import AuthConfigError
+from shegong.kernel.web.header_limit import BoundedHeadersProtocol
 
 log = logging.getLogger("shegong.serve")
 
@@ -74,6 +75,7 @@ def serve(
         access_log=False,
         proxy_headers=trusted_proxies() is not None,
         forwarded_allow_ips=trusted_proxies(),
+        http=BoundedHeadersProtocol,  # a request's head bounded (header_limit.py)
     )
 
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 # The reasons people meet most, in Chinese; others say 取值无效 and keep the English.
 _ZH = {
@@ -80,3 +82,21 @@ async def validation_error(_: Request, err: RequestValidationError) -> JSONRespo
         "message_zh": f"{field}：{_zh(first)}{more_zh}",
     }
     return JSONResponse({"detail": detail, "error": error}, status_code=422)
+
+
+async def unreadable_body(request: Request, err: StarletteHTTPException) -> Response:
+    """FastAPI's 400 for a JSON body ``json.loads`` could not finish for another reason
+    than its syntax — nested 100,000 deep (``RecursionError``), an integer of more than
+    4,300 digits (``ValueError``) — was English only ("There was an error parsing the
+    body"). Now it is the platform's error in both languages; any other HTTP error is
+    answered as FastAPI answers it."""
+    if err.status_code == 400 and err.detail == "There was an error parsing the body":
+        error = {
+            "code": "invalid",
+            "field": "body",
+            "message": "body: not JSON this service can read (nested too deep, or a number "
+            "too long)",
+            "message_zh": "body：无法读取的JSON（嵌套过深或数字过长）",
+        }
+        return JSONResponse({"error": error}, status_code=400)
+    return await http_exception_handler(request, err)

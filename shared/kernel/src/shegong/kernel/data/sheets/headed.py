@@ -263,7 +263,9 @@ def read_headed(
         rows = form_rows(rows, header, layout.columns[marker], sheet, form_lines)
         parts.append((layout, rows))
     if not parts:
-        found = [h for h in (header_text(c) for c in first_head[0][1]) if h] if first_head else []
+        # quoted as a report quotes a cell: a "header" may be a row of data (no header row)
+        heads = (header_text(c) for c in first_head[0][1]) if first_head else iter(())
+        found = [q for q in (preview("header", h) for h in heads if h) if q]
         sheets = f" (sheets: {', '.join(names)})" if len(names) > 1 else ""
         sheets_zh = f"（工作表：{'、'.join(names)}）" if len(names) > 1 else ""
         raise TabularFileError(
@@ -273,7 +275,9 @@ def read_headed(
             f"找到的列：{'、'.join(found) or '无'}",
         )
     first = parts[0][0]
-    ignored = dict.fromkeys(chain.from_iterable(layout.ignored for layout, _ in parts))
+    # headers are quoted as cells are: short, never a whole ID number or phone
+    every = chain.from_iterable(layout.ignored for layout, _ in parts)
+    ignored = dict.fromkeys(q for q in (preview("header", h) for h in every) if q)
     written: dict[str, str] = {}
     for layout, _ in parts:
         written |= {k: v for k, v in layout.written.items() if k not in written}
