@@ -133,7 +133,9 @@ def flat_rows(figures: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 def _finish(report: dict[str, Any]) -> None:
     out.print(
-        f"rows read {report['rows_read']:,} · recorded {report['recorded']:,} · repeated "
+        f"rows read {report['rows_read']:,} · recorded {report['recorded']:,} · "
+        + (f"completed 结业 {report['completed']:,} · " if report.get("completed") else "")
+        + f"repeated "
         f"{len(report['repeated']):,} · rejected {len(report['rejected']):,} · events "
         f"{report['events']:,}"
     )

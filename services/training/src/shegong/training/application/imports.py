@@ -16,6 +16,7 @@ from shegong.contracts.access import AccessRecorded
 from shegong.contracts.training import ExamResultRecorded, exam_certified_on
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.redact import redact_numbers
+from shegong.kernel.data.sheets import TabularFileError
 from shegong.kernel.data.sheets.cells import preview
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore
@@ -30,11 +31,19 @@ from shegong.training.imports.exam_rows import (
     parse_day,
     read_exam_sheet,
 )
+from shegong.training.imports.presence import (
+    app_day,
+    apply_nickname,
+    check_presence,
+    row_hours,
+    sheets_signed,
+    signature,
+)
 from shegong.training.imports.sheets import (
+    CHINA,
     SIGNIN_COLUMNS,
     RowProblem,
     SheetRow,
-    check_status,
     parse_signed_at,
     read_sheet,
     sign_in_day,
@@ -59,6 +68,8 @@ class ImportReport:
     kind: str
     rows_read: int = 0
     recorded: int = 0
+    # completions (结业) recorded with a 学时 column's hours
+    completed: int = 0
     repeated: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
@@ -86,6 +97,7 @@ class ImportReport:
             "kind": self.kind,
             "rows_read": self.rows_read,
             "recorded": self.recorded,
+            "completed": self.completed,
             "repeated": self.repeated,
             "rejected": self.rejected,
             "events": self.events,
@@ -104,17 +116,20 @@ class SheetImporter:
         the one registered person of that name (at that unit), else refused."""
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
-        rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"])
+        rows = _signin_rows(data, filename)
+        nicknames = [apply_nickname(row) for row in rows]
+        signing = sheets_signed(rows)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
             seen: dict[str, str] = {}
-            for row in rows:
+            for row, nickname in zip(rows, nicknames, strict=True):
                 report.rows_read += 1
                 name = row.text("name")
                 try:
-                    check_status(row.values.get("status"))  # 缺卡, 请假: no lookup needed
-                    id_number, phone = row.identity()
+                    # 缺卡, 请假, a blank box where others signed: no lookup needed
+                    check_presence(row, row.sheet in signing)
+                    id_number, phone = row.identity(by_name=True)
                     # A department signs in its own workers only (SECURITY.md).
                     person = await resolve_person(
                         tx.conn,
@@ -126,15 +141,31 @@ class SheetImporter:
                         organization=row.text("organization"),
                         by_name=True,
                     )
+                    hours = row_hours(row, session.hours)  # 学时: a completion
+                    cell = row.values.get("signed_at")
+                    row.values["signed_on"] = app_day(row.values.get("signed_on"))
                     signed_at = parse_signed_at(
-                        row.values.get("signed_at"), sign_in_day(row, session.held_on)
+                        None if signature(cell, name) else app_day(cell),
+                        sign_in_day(row, session.held_on),
                     )
                 except RowProblem as problem:
+                    if nickname is not None and problem.field in ("name", "organization"):
+                        problem = RowProblem(
+                            "nickname",
+                            f"nickname “{nickname}”: {problem.reason}",
+                            f"昵称“{nickname}”：{problem.reason_zh}",
+                            problem.touched,
+                        )
                     report.reject(row, problem, name)
                     if problem.touched:
                         touched.setdefault(problem.touched, []).append((row.sheet, row.row))
                     continue
-                if session.attend(person.worker_id, signed_at, "sign_in_sheet"):
+                attended = session.attend(person.worker_id, signed_at, "sign_in_sheet")
+                if hours is not None and session.complete(
+                    person.worker_id, hours, None, signed_at.astimezone(CHINA).date()
+                ):
+                    report.completed += 1
+                if attended:
                     report.recorded += 1
                     seen[person.worker_id] = row.place
                 else:
@@ -311,6 +342,18 @@ class SheetImporter:
                     "another department",
                 ),
             )
+
+
+def _signin_rows(data: bytes, filename: str) -> list[SheetRow]:
+    """A sign-in sheet's rows, found by its 姓名 column — or, a meeting's participant list
+    without one, by its 用户昵称 column; a file with neither is refused naming 姓名."""
+    try:
+        return list(read_sheet(data, filename, SIGNIN_COLUMNS, ["name"]))
+    except TabularFileError as err:
+        try:
+            return list(read_sheet(data, filename, SIGNIN_COLUMNS, ["nickname"]))
+        except TabularFileError:
+            raise err from None
 
 
 def _rows_named(rows: list[tuple[str | None, int]]) -> str:

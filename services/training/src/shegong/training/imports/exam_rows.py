@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from itertools import chain
 
-from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, parse_date
+from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, cell_text, parse_date
 from shegong.kernel.data.sheets.vocabulary import certificate_level
 from shegong.training.imports.sheets import EXAM_COLUMNS, RowProblem, SheetRow, read_sheet
 
@@ -97,6 +97,8 @@ def exam_passed(row: SheetRow) -> bool:
         return True
     if text is None and "passed" not in row.values and title_says_passed(row.title):
         return True
+    if text is None and _absent_from_exam(row):
+        return False
     if text is None:
         raise RowProblem(
             "passed",
@@ -104,6 +106,18 @@ def exam_passed(row: SheetRow) -> bool:
             "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
         )
     return parse_passed(text)
+
+
+def _absent_from_exam(row: SheetRow) -> bool:
+    """Whether a score the row gives says the candidate did not sit (缺考, 弃考, 违纪)."""
+    for cell in row.every("score"):
+        try:
+            text = cell_text(cell)
+        except CellError:
+            continue
+        if text is not None and text.strip().lower() in NO - {"0", "no", "n", "false"}:
+            return True
+    return False
 
 
 def parse_level(text: str | None) -> str:
