@@ -188,6 +188,13 @@ def test_dates_as_apps_write_them() -> None:
     assert app_day("2025-04-10（周四） 08:52") == "2025-04-10 08:52"
     assert app_day("08:52") == "08:52"
     assert app_day("缺卡") == "缺卡"
+    # without the year: the session's
+    assert app_day("3月2日 8:30", 2025) == "2025-3-2 8:30"
+    assert app_day("03-02 08:30", 2025) == "2025-03-02 08:30"
+    assert app_day("8.30", 2025) == "8.30"  # a time as often as a day: left to be refused
+    assert app_day("√ 8:30") == "8:30"
+    assert app_day("8:30-17:00") == "8:30"
+    assert app_day("2025-03-01T08:30:00+08:00") == datetime(2025, 3, 1, 8, 30, tzinfo=CHINA)
 
 
 async def test_a_typed_paper_sheet_counts_only_those_who_signed(training: Node) -> None:

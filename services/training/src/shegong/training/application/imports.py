@@ -143,9 +143,10 @@ class SheetImporter:
                     )
                     hours = row_hours(row, session.hours)  # 学时: a completion
                     cell = row.values.get("signed_at")
-                    row.values["signed_on"] = app_day(row.values.get("signed_on"))
+                    year = session.held_on.year  # 3月1日 8:30: the session's year
+                    row.values["signed_on"] = app_day(row.values.get("signed_on"), year)
                     signed_at = parse_signed_at(
-                        None if signature(cell, name) else app_day(cell),
+                        None if signature(cell, name) else app_day(cell, year),
                         sign_in_day(row, session.held_on),
                     )
                 except RowProblem as problem:

@@ -54,24 +54,41 @@ MISSED = {"缺卡", "未打卡", "漏卡", "漏打卡", "缺勤卡", "未签退"
 
 _WEEKDAY = re.compile(r"[(（]?\s*(?:星期|礼拜|周)[一二三四五六日天]\s*[)）]?")
 _SHORT_YEAR = re.compile(r"(\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
+_ISO_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
+)
+_MARK_BEFORE = re.compile(r"^(?:√|✓|✔|已签到|已签|签到)\s*(?=\d)")
+_SPAN = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*[-~—至到]\s*\d{1,2}:\d{2}(?::\d{2})?")
+# 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNORECASE)
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 
 
-def app_day(cell: Cell) -> Cell:
-    """A date as a punch-in app writes it, as the kernel reads dates: the weekday after
-    it dropped (``2025/04/10 星期四``), a two-digit year read as this century's
-    (``25-03-01`` is 2025-03-01). Anything else is returned as it was."""
+def app_day(cell: Cell, year: int | None = None) -> Cell:
+    """A date (and time) as apps and clerks write it, as the kernel reads dates: the
+    weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
+    (``25-03-01`` is 2025-03-01), a month and day without the year in ``year`` (``3月1日
+    8:30``, ``03-01 08:30``), a mark before the time (``√ 8:30``), a shift's span as its
+    start (``8:30-17:00``), ISO 8601 with its offset. Anything else is returned as it was."""
     if not isinstance(cell, str):
         return cell
     text = _WEEKDAY.sub(" ", unicodedata.normalize("NFKC", cell)).strip()
     text = " ".join(text.split())
+    if _ISO_OFFSET.fullmatch(text):
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    text = _MARK_BEFORE.sub("", text)
+    if span := _SPAN.fullmatch(text):
+        text = span.group(1)
     match = _SHORT_YEAR.match(text)
     if match and (len(text) == match.end() or text[match.end()] == " "):
-        year, _, month, day = match.groups()
-        text = f"20{year}-{month}-{day}{text[match.end() :]}"
+        short, _, month, day = match.groups()
+        text = f"20{short}-{month}-{day}{text[match.end() :]}"
+    elif year is not None and (match := _MONTH_DAY.match(text)):
+        day = match.group(2) or match.group(3)
+        text = f"{year}-{match.group(1)}-{day}{text[match.end() :]}"
     return text if text else cell
 
 
