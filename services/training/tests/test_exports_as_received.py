@@ -180,6 +180,8 @@ def test_nicknames_as_people_write_them() -> None:
     assert from_nickname("何丽君13619320007") == ("何丽君", None, "13619320007")
     assert from_nickname("区社工部-培训组") == ("区社工部-培训组", None, None)
     assert from_nickname("iPhone") == ("iPhone", None, None)
+    assert from_nickname("高红梅（主持人）") == ("高红梅", None, None)
+    assert from_nickname("北区-城关社区-高红梅") == ("高红梅", "北区 城关社区", None)
 
 
 def test_dates_as_apps_write_them() -> None:
@@ -227,11 +229,14 @@ async def test_a_typed_paper_sheet_counts_only_those_who_signed(training: Node) 
         "高红梅,城关社区,8:58,17:01,\n"
         "何丽君,城关社区,,,病假\n"
         "罗建新,北街道,9:20,,早退\n"
+        "田志强（请假）,青松社工,,,\n"
     )
     report = await sign_in(training, sid, "签到.csv", text.encode("utf-8-sig"))
     assert report["recorded"] == 2
-    ((row, (field, reason, reason_zh)),) = refused(report).items()
-    assert (row, field) == (3, "remark") and "病假" in reason and "病假" in reason_zh
+    bad = refused(report)
+    assert sorted(bad) == [3, 5]
+    assert bad[3][0] == "remark" and "病假" in bad[3][1] and "病假" in bad[3][2]
+    assert bad[5][0] == "name" and "请假" in bad[5][2]
 
     # nobody's 签到 box filled in: a typed list of those who came
     sid = await session(training)

@@ -114,6 +114,12 @@ def _kind(word: str) -> str:
     return "present"
 
 
+def _says_absent(text: str) -> bool:
+    """Whether a note (备注, a name's bracketed remark) says its person was not there."""
+    inner = re.sub(r"^[(（\[【]|[)）\]】]$", "", text.strip())
+    return any(_kind(w) == "absent" for w in _parts(inner))
+
+
 def _marks(row: SheetRow) -> list[Cell]:
     """The row's sign-in and sign-out cells that say something (not blank, no absence)."""
     cells = [*row.every("signed_at"), *row.every("signed_out")]
@@ -160,6 +166,13 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
         )
     if signed(row):
         return
+    name = row.text("name") or ""
+    if notes := [n for n in _BRACKETED.findall(name) if _says_absent(n)]:
+        raise RowProblem(
+            "name",
+            f"name: marked absent ({notes[0]}) and not signed in; no attendance recorded",
+            f"姓名：标注为未出席{notes[0]}且未签到，不记出勤",
+        )
     boxes = [*row.every("signed_at"), *row.every("signed_out")]
     if marks := [t for t in (_text(c) for c in boxes) if t and _absence_mark(t)]:
         raise RowProblem(
@@ -168,7 +181,7 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             f"签到时间：标为未出席（{marks[0]}），不记出勤",
         )
     remark = row.text("remark")
-    if remark and any(_kind(w) == "absent" for w in _parts(remark)):
+    if remark and _says_absent(remark):
         raise RowProblem(
             "remark",
             f"remark: marked absent ({remark}) and not signed in; no attendance recorded",
@@ -209,11 +222,16 @@ _CJK_DIGITS = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
 
+# a meeting's roles written beside a nickname: no one's name
+_ROLES = {"主持人", "联席主持人", "嘉宾", "管理员", "老师", "讲师", "组织者", "参会者", "访客"}
+
+
 def _looks_like_name(part: str) -> bool:
     return (
         2 <= len(part) <= 5
         and all("\u4e00" <= ch <= "\u9fff" for ch in part)
         and not _UNIT_HINT.search(part)
+        and part not in _ROLES
     )
 
 
@@ -228,7 +246,7 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     spaced = _CJK_DIGITS.sub(" ", text)  # 何丽君13619320007: a name and a phone
     parts = [p for p in _SEPARATORS.split(spaced) if p]
     phones = [p for p in parts if _MOBILE.fullmatch(p)]
-    words = [p for p in parts if not _MOBILE.fullmatch(p)]
+    words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
     names = [p for p in words if _looks_like_name(p)]
     if len(names) != 1:
         return (text if not phones else None), None, (phones[0] if phones else None)
