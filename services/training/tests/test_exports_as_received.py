@@ -327,3 +327,26 @@ async def post_exams(node: Node, rows: list[list[object]]) -> dict[str, Any]:
     assert resp.status_code == 200, resp.text
     report: dict[str, Any] = resp.json()
     return report
+
+
+async def test_an_exam_list_whose_year_is_only_in_its_file_name(training: Node) -> None:
+    """A pass list with no title: the year, the level and that it lists passes are in the
+    file's name; a file whose name says nothing is refused naming the column."""
+    feed = training.feed
+    gao = feed.register("高红梅", rid("19880312", "123"))
+    await training.sync()
+    text = f"序号,姓名,身份证号\n1,高红梅,{rid('19880312', '123')}\n".encode("gbk")
+    resp = await training.client.post("/imports/exam-results", files={"file": ("名单.csv", text)})
+    assert resp.status_code == 422
+    error = resp.json()["error"]
+    assert "exam_year" in error["message"] and "考试年度" in error["message_zh"]
+    resp = await training.client.post(
+        "/imports/exam-results",
+        files={"file": ("2024年度助理社会工作师职业水平考试合格人员名单.csv", text)},
+    )
+    assert resp.status_code == 200 and resp.json()["recorded"] == 1, resp.text
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    assert [(e["worker_id"], e["level"], e["passed"]) for e in exams["items"]] == [
+        (gao, "assistant", True)
+    ]

@@ -21,10 +21,15 @@ _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
-    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
-    是否通过 by a certificate's number or date (a certificate issuance list); a file with
-    neither is refused as a whole, naming the column."""
-    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
+    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单)
+    — or, where the sheet says nothing of it, by the file's name (2024年度助理社会工作师合格
+    名单.xlsx) —, 是否通过 by a certificate's number or date (a certificate issuance list);
+    a file with neither is refused as a whole, naming the column."""
+    stem = filename.rpartition(".")[0] or filename
+    rows = (
+        _named_by_file(row, stem)
+        for row in read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
+    )
     first = next(rows, None)
     if first is None:
         return iter(())
@@ -42,6 +47,19 @@ def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
             f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
         )
     return chain([first], rows)
+
+
+def _named_by_file(row: SheetRow, stem: str) -> SheetRow:
+    """``row``, the file's name among its title lines when it says the year, the level or
+    that the list is of passes where the sheet's title and name do not."""
+    said = (
+        (title_year(row.title) is None and title_year([stem]) is not None)
+        or (title_level(row.title) is None and title_level([stem]) is not None)
+        or (not title_says_passed(row.title) and title_says_passed([stem]))
+    )
+    if said:
+        row.title = (*row.title, stem)
+    return row
 
 
 def title_year(title: Sequence[str]) -> int | None:
