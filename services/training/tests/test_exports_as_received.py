@@ -172,6 +172,30 @@ async def test_a_meeting_participant_list_finds_people_by_their_nicknames(traini
     }
 
 
+async def test_a_punch_record_per_line_counts_a_missing_punch_with_the_other(
+    training: Node,
+) -> None:
+    """企业微信 打卡记录, a line per punch: 上班 未打卡 beside 下班 正常 is one attendance (the
+    missing punch counted once with it); 未打卡 on both lines is an absence."""
+    ids = await staff(training)
+    sid = await session(training)
+    text = (
+        "时间,姓名,部门,打卡类型,打卡时间,打卡状态\n"
+        "2025/03/01 星期六,何丽君,城关社区,上班打卡,--,未打卡\n"
+        "2025/03/01 星期六,何丽君,城关社区,下班打卡,17:32,正常\n"
+        "2025/03/01 星期六,罗建新,北街道,上班打卡,--,未打卡\n"
+        "2025/03/01 星期六,罗建新,北街道,下班打卡,--,未打卡\n"
+    )
+    report = await sign_in(training, sid, "打卡记录.csv", text.encode("utf-8-sig"))
+    assert report["recorded"] == 1, report
+    assert [(r["row"], r["name"]) for r in report["repeated"]] == [(2, "何丽君")]
+    assert "缺卡" in report["repeated"][0]["reason_zh"]
+    assert {row: f for row, (f, _, _) in refused(report).items()} == {4: "status", 5: "status"}
+    assert await attendance(training, sid) == {
+        ids["he"]: datetime(2025, 3, 1, 17, 32, tzinfo=CHINA)
+    }
+
+
 def test_nicknames_as_people_write_them() -> None:
     assert from_nickname("高红梅-城关社区") == ("高红梅", "城关社区", None)
     assert from_nickname("城关社区 高红梅") == ("高红梅", "城关社区", None)

@@ -16,13 +16,13 @@ from shegong.contracts.access import AccessRecorded
 from shegong.contracts.training import ExamResultRecorded, exam_certified_on
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.redact import redact_numbers
-from shegong.kernel.data.sheets import TabularFileError
 from shegong.kernel.data.sheets.cells import preview
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.people import resolve_person
+from shegong.training.application.signin import record_signins, signin_rows
 from shegong.training.domain.records import ExamResult, exam_id
 from shegong.training.imports.exam_rows import (
     exam_level,
@@ -31,23 +31,7 @@ from shegong.training.imports.exam_rows import (
     parse_day,
     read_exam_sheet,
 )
-from shegong.training.imports.presence import (
-    app_day,
-    apply_nickname,
-    check_presence,
-    row_hours,
-    sheets_signed,
-    signature,
-)
-from shegong.training.imports.sheets import (
-    CHINA,
-    SIGNIN_COLUMNS,
-    RowProblem,
-    SheetRow,
-    parse_signed_at,
-    read_sheet,
-    sign_in_day,
-)
+from shegong.training.imports.sheets import RowProblem, SheetRow
 
 # The subjects of each level's national exam (全国社会工作者职业水平考试): 初级 综合能力 and
 # 实务; 中级 the two and 法规与政策; 高级 one (高级社会工作实务), then a review.
@@ -116,72 +100,11 @@ class SheetImporter:
         the one registered person of that name (at that unit), else refused."""
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
-        rows = _signin_rows(data, filename)
-        nicknames = [apply_nickname(row) for row in rows]
-        signing = sheets_signed(rows)
+        rows = signin_rows(data, filename)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
-            seen: dict[str, str] = {}
-            for row, nickname in zip(rows, nicknames, strict=True):
-                report.rows_read += 1
-                name = row.text("name")
-                try:
-                    # 缺卡, 请假, a blank box where others signed: no lookup needed
-                    check_presence(row, row.sheet in signing)
-                    id_number, phone = row.identity(by_name=True)
-                    # A department signs in its own workers only (SECURITY.md).
-                    person = await resolve_person(
-                        tx.conn,
-                        self.hasher,
-                        name,
-                        id_number,
-                        phone,
-                        only_department=own,
-                        organization=row.text("organization"),
-                        by_name=True,
-                    )
-                    hours = row_hours(row, session.hours)  # 学时: a completion
-                    cell = row.values.get("signed_at")
-                    year = session.held_on.year  # 3月1日 8:30: the session's year
-                    row.values["signed_on"] = app_day(row.values.get("signed_on"), year)
-                    signed_at = parse_signed_at(
-                        None if signature(cell, name) else app_day(cell, year),
-                        sign_in_day(row, session.held_on),
-                    )
-                except RowProblem as problem:
-                    if nickname is not None and problem.field in ("name", "organization"):
-                        problem = RowProblem(
-                            "nickname",
-                            f"nickname “{nickname}”: {problem.reason}",
-                            f"昵称“{nickname}”：{problem.reason_zh}",
-                            problem.touched,
-                        )
-                    report.reject(row, problem, name)
-                    if problem.touched:
-                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
-                    continue
-                attended = session.attend(person.worker_id, signed_at, "sign_in_sheet")
-                if hours is not None and session.complete(
-                    person.worker_id, hours, None, signed_at.astimezone(CHINA).date()
-                ):
-                    report.completed += 1
-                if attended:
-                    report.recorded += 1
-                    seen[person.worker_id] = row.place
-                else:
-                    first = seen.get(person.worker_id)
-                    report.repeated.append(
-                        {
-                            **row.at,
-                            "name": person.name,
-                            "worker_id": person.worker_id,
-                            "reason": f"already signed in ({first})"
-                            if first
-                            else "already signed in before this sheet",
-                            "reason_zh": "重复签到，只计一次",
-                        }
-                    )
+            await record_signins(tx.conn, self.hasher, session, rows, own, report, touched)
             report.events = len(await tx.save(session))
         await self._record_refused_lookups(ctx, f"/sessions/{session_id}/signin-sheet", touched)
         return report
@@ -343,18 +266,6 @@ class SheetImporter:
                     "another department",
                 ),
             )
-
-
-def _signin_rows(data: bytes, filename: str) -> list[SheetRow]:
-    """A sign-in sheet's rows, found by its 姓名 column — or, a meeting's participant list
-    without one, by its 用户昵称 column; a file with neither is refused naming 姓名."""
-    try:
-        return list(read_sheet(data, filename, SIGNIN_COLUMNS, ["name"]))
-    except TabularFileError as err:
-        try:
-            return list(read_sheet(data, filename, SIGNIN_COLUMNS, ["nickname"]))
-        except TabularFileError:
-            raise err from None
 
 
 def _rows_named(rows: list[tuple[str | None, int]]) -> str:

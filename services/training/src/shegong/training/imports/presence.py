@@ -67,6 +67,11 @@ _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 
 
+class MissedPunch(RowProblem):
+    """A row whose result only says a punch is missing (缺卡, 下班未打卡) and shows none:
+    an absence unless the person's other row of the day signs them in."""
+
+
 def app_day(cell: Cell, year: int | None = None) -> Cell:
     """A date (and time) as apps and clerks write it, as the kernel reads dates: the
     weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
@@ -159,7 +164,7 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
     kinds = {_kind(w) for t in results for w in _parts(t)}
     if kinds and "present" not in kinds and ("absent" in kinds or not _punched(row)):
         said = "、".join(results)
-        raise RowProblem(
+        raise (RowProblem if "absent" in kinds else MissedPunch)(
             "status",
             f"status: marked absent ({said}); no attendance recorded",
             f"签到状态：标为未出席（{said}），不记出勤",
