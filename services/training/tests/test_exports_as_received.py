@@ -155,12 +155,14 @@ async def test_a_meeting_participant_list_finds_people_by_their_nicknames(traini
         "13619320007,2025-05-20 14:35,2025-05-20 16:30,01:55:00,\n"
         "杨军,2025-05-20 14:31,2025-05-20 16:30,01:59:00,\n"
         "HUAWEI Mate,2025-05-20 14:40,2025-05-20 14:45,00:05:00,\n"
+        "何丽君 罗建新,2025-05-20 14:41,2025-05-20 16:30,01:49:00,\n"
     )
     report = await sign_in(training, sid, "参会明细.csv", text.encode("gbk"))
     assert report["recorded"] == 3, report
     assert [(r["row"], r["name"]) for r in report["repeated"]] == [(6, "高红梅")]
     bad = refused(report)
-    assert sorted(bad) == [9, 10]
+    assert sorted(bad) == [9, 10, 11]
+    assert bad[11][0] == "nickname" and "at this unit" in bad[11][1]
     assert bad[9][0] == "nickname" and "杨军" in bad[9][2] and "同名" in bad[9][2]
     assert bad[10][0] == "nickname" and "unknown person" in bad[10][1]
     assert "青松" not in bad[9][1] + bad[9][2]  # nothing of who the namesakes are
@@ -204,6 +206,7 @@ def test_nicknames_as_people_write_them() -> None:
     assert from_nickname("何丽君13619320007") == ("何丽君", None, "13619320007")
     assert from_nickname("区社工部-培训组") == ("区社工部-培训组", None, None)
     assert from_nickname("iPhone") == ("iPhone", None, None)
+    assert from_nickname("高红梅 城关") == ("高红梅", "城关", None)
     assert from_nickname("高红梅（主持人）") == ("高红梅", None, None)
     assert from_nickname("北区-城关社区-高红梅") == ("高红梅", "北区 城关社区", None)
 

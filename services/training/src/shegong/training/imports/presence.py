@@ -253,8 +253,10 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     phones = [p for p in parts if _MOBILE.fullmatch(p)]
     words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
     names = [p for p in words if _looks_like_name(p)]
-    if len(names) != 1:
+    if not names:
         return (text if not phones else None), None, (phones[0] if phones else None)
+    # 张伟 东关: the first name-like word is the name, the rest the unit — which must then
+    # be the person's, so a wrong reading is refused, never credited to someone else
     unit = " ".join(p for p in words if p != names[0]) or None
     return names[0], unit, (phones[0] if phones else None)
 
