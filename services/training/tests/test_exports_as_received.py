@@ -9,14 +9,15 @@ not tell apart stay unresolved."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import openpyxl
+import pytest
 from stdnum.cn import ric
 
 from shegong.training.imports.presence import app_day, from_nickname
-from shegong.training.imports.sheets import CHINA
+from shegong.training.imports.sheets import CHINA, RowProblem, parse_signed_at
 
 if TYPE_CHECKING:
     from conftest import Node
@@ -209,6 +210,15 @@ def test_nicknames_as_people_write_them() -> None:
     assert from_nickname("高红梅 城关") == ("高红梅", "城关", None)
     assert from_nickname("高红梅（主持人）") == ("高红梅", None, None)
     assert from_nickname("北区-城关社区-高红梅") == ("高红梅", "北区 城关社区", None)
+
+
+def test_a_sign_in_box_noting_how_someone_came_is_a_sign_in() -> None:
+    day = date(2025, 3, 1)
+    for mark in ("迟到", "补签", "线上"):
+        assert parse_signed_at(mark, day) == datetime(2025, 3, 1, tzinfo=CHINA)
+    for mark in ("请假", "未到"):
+        with pytest.raises(RowProblem):
+            parse_signed_at(mark, day)
 
 
 def test_dates_as_apps_write_them() -> None:

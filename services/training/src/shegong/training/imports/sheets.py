@@ -230,6 +230,8 @@ def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
 # a blank is; absent (缺席, 请假) is no attendance, said as such.
 PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
 PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
+# there, and noted how: late, left early, signed afterwards, online or in the room
+PRESENT |= {"迟到", "早退", "补签", "正常", "线上", "线下", "现场", "在线"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
 ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
 
