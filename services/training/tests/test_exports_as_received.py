@@ -228,9 +228,14 @@ def test_dates_as_apps_write_them() -> None:
     assert app_day("08:52") == "08:52"
     assert app_day("缺卡") == "缺卡"
     # without the year: the session's
-    assert app_day("3月2日 8:30", 2025) == "2025-3-2 8:30"
-    assert app_day("03-02 08:30", 2025) == "2025-03-02 08:30"
-    assert app_day("8.30", 2025) == "8.30"  # a time as often as a day: left to be refused
+    march_1 = date(2025, 3, 1)
+    assert app_day("3月2日 8:30", march_1) == "2025-3-2 8:30"
+    assert app_day("03-02 08:30", march_1) == "2025-03-02 08:30"
+    assert app_day("8.30", march_1) == "8.30"  # a time as often as a day: left to be refused
+    # the year last: the session's day if one reading is it, else month first
+    assert app_day("01/03/2025 02:01 PM", march_1) == "2025-3-1 02:01 PM"
+    assert app_day("03/01/2025 14:01", march_1) == "2025-3-1 14:01"
+    assert app_day("10/09/2025 14:01", march_1) == "2025-10-9 14:01"
     assert app_day("√ 8:30") == "8:30"
     assert app_day("8:30-17:00") == "8:30"
     assert app_day("2025-03-01T08:30:00+08:00") == datetime(2025, 3, 1, 8, 30, tzinfo=CHINA)

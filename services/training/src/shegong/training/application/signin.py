@@ -111,10 +111,10 @@ async def record_signins(
             who = await person(row, name)
             hours = row_hours(row, session.hours)  # 学时: a completion
             cell = row.values.get("signed_at")
-            year = session.held_on.year  # 3月1日 8:30: the session's year
-            row.values["signed_on"] = app_day(row.values.get("signed_on"), year)
+            on = session.held_on  # 3月1日 8:30: the session's year
+            row.values["signed_on"] = app_day(row.values.get("signed_on"), on)
             signed_at = parse_signed_at(
-                None if signature(cell, name) else app_day(cell, year),
+                None if signature(cell, name) else app_day(cell, on),
                 sign_in_day(row, session.held_on),
             )
         except RowProblem as problem:

@@ -59,6 +59,7 @@ _ISO_OFFSET = re.compile(
 )
 _MARK_BEFORE = re.compile(r"^(?:√|✓|✔|已签到|已签|签到)\s*(?=\d)")
 _SPAN = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*[-~—至到]\s*\d{1,2}:\d{2}(?::\d{2})?")
+_YEAR_LAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?=\s|$)")
 # 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNORECASE)
@@ -72,12 +73,14 @@ class MissedPunch(RowProblem):
     an absence unless the person's other row of the day signs them in."""
 
 
-def app_day(cell: Cell, year: int | None = None) -> Cell:
+def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
     """A date (and time) as apps and clerks write it, as the kernel reads dates: the
     weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
-    (``25-03-01`` is 2025-03-01), a month and day without the year in ``year`` (``3月1日
-    8:30``, ``03-01 08:30``), a mark before the time (``√ 8:30``), a shift's span as its
-    start (``8:30-17:00``), ISO 8601 with its offset. Anything else is returned as it was."""
+    (``25-03-01`` is 2025-03-01), a month and day without the year in ``on``'s year
+    (``3月1日 8:30``, ``03-01 08:30``), the year last (``10/09/2025 02:01 PM``: the
+    session's day ``on`` if one reading is it, else month first, as such exports write
+    it), a mark before the time (``√ 8:30``), a shift's span as its start (``8:30-17:00``),
+    ISO 8601 with its offset. Anything else is returned as it was."""
     if not isinstance(cell, str):
         return cell
     text = _WEEKDAY.sub(" ", unicodedata.normalize("NFKC", cell)).strip()
@@ -91,10 +94,21 @@ def app_day(cell: Cell, year: int | None = None) -> Cell:
     if match and (len(text) == match.end() or text[match.end()] == " "):
         short, _, month, day = match.groups()
         text = f"20{short}-{month}-{day}{text[match.end() :]}"
-    elif year is not None and (match := _MONTH_DAY.match(text)):
+    elif match := _YEAR_LAST.match(text):
+        first, second, year = (int(g) for g in match.groups())
+        month, day = (second, first) if on == _day(year, second, first) else (first, second)
+        text = f"{year}-{month}-{day}{text[match.end() :]}"
+    elif on is not None and (match := _MONTH_DAY.match(text)):
         day = match.group(2) or match.group(3)
-        text = f"{year}-{match.group(1)}-{day}{text[match.end() :]}"
+        text = f"{on.year}-{match.group(1)}-{day}{text[match.end() :]}"
     return text if text else cell
+
+
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
 def _text(cell: Cell) -> str | None:
