@@ -133,7 +133,9 @@ def flat_rows(figures: dict[str, Any]) -> list[tuple[str, str, Any]]:
 
 def _finish(report: dict[str, Any]) -> None:
     out.print(
-        f"rows read {report['rows_read']:,} · recorded {report['recorded']:,} · repeated "
+        f"rows read {report['rows_read']:,} · recorded {report['recorded']:,} · "
+        + (f"completed 结业 {report['completed']:,} · " if report.get("completed") else "")
+        + f"repeated "
         f"{len(report['repeated']):,} · rejected {len(report['rejected']):,} · events "
         f"{report['events']:,}"
     )
@@ -145,5 +147,6 @@ def _finish(report: dict[str, Any]) -> None:
             table.add_row(str(r["row"]), r["name"] or "", f"{r['reason']} / {r['reason_zh']}")
         out.print(table)
     rejections_table(report["rejected"], with_name=True)
-    rejected_rows = len({r["row"] for r in report["rejected"]})
+    # a line of a printed sheet holds two people, a workbook several sheets: each its own
+    rejected_rows = len({(r.get("sheet"), r["row"], r["name"]) for r in report["rejected"]})
     import_exit(report["rows_read"], rejected_rows)

@@ -275,6 +275,9 @@ class SheetImported(ApiModel):
     kind: str
     rows_read: int
     recorded: int
+    completed: int = Field(
+        0, description="Completions (结业) recorded with the hours of a sheet's 学时 column"
+    )
     repeated: list[RepeatedRow]
     rejected: list[RejectedRow]
     events: int = Field(description="Events recorded")

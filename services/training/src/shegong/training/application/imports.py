@@ -22,6 +22,7 @@ from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
 from shegong.training.application.people import resolve_person
+from shegong.training.application.signin import record_signins, signin_rows
 from shegong.training.domain.records import ExamResult, exam_id
 from shegong.training.imports.exam_rows import (
     exam_level,
@@ -30,15 +31,7 @@ from shegong.training.imports.exam_rows import (
     parse_day,
     read_exam_sheet,
 )
-from shegong.training.imports.sheets import (
-    SIGNIN_COLUMNS,
-    RowProblem,
-    SheetRow,
-    check_status,
-    parse_signed_at,
-    read_sheet,
-    sign_in_day,
-)
+from shegong.training.imports.sheets import RowProblem, SheetRow
 
 # The subjects of each level's national exam (全国社会工作者职业水平考试): 初级 综合能力 and
 # 实务; 中级 the two and 法规与政策; 高级 one (高级社会工作实务), then a review.
@@ -59,6 +52,8 @@ class ImportReport:
     kind: str
     rows_read: int = 0
     recorded: int = 0
+    # completions (结业) recorded with a 学时 column's hours
+    completed: int = 0
     repeated: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
@@ -86,6 +81,7 @@ class ImportReport:
             "kind": self.kind,
             "rows_read": self.rows_read,
             "recorded": self.recorded,
+            "completed": self.completed,
             "repeated": self.repeated,
             "rejected": self.rejected,
             "events": self.events,
@@ -104,52 +100,11 @@ class SheetImporter:
         the one registered person of that name (at that unit), else refused."""
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
-        rows = read_sheet(data, filename, SIGNIN_COLUMNS, ["name"])
+        rows = signin_rows(data, filename)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
-            seen: dict[str, str] = {}
-            for row in rows:
-                report.rows_read += 1
-                name = row.text("name")
-                try:
-                    check_status(row.values.get("status"))  # 缺卡, 请假: no lookup needed
-                    id_number, phone = row.identity()
-                    # A department signs in its own workers only (SECURITY.md).
-                    person = await resolve_person(
-                        tx.conn,
-                        self.hasher,
-                        name,
-                        id_number,
-                        phone,
-                        only_department=own,
-                        organization=row.text("organization"),
-                        by_name=True,
-                    )
-                    signed_at = parse_signed_at(
-                        row.values.get("signed_at"), sign_in_day(row, session.held_on)
-                    )
-                except RowProblem as problem:
-                    report.reject(row, problem, name)
-                    if problem.touched:
-                        touched.setdefault(problem.touched, []).append((row.sheet, row.row))
-                    continue
-                if session.attend(person.worker_id, signed_at, "sign_in_sheet"):
-                    report.recorded += 1
-                    seen[person.worker_id] = row.place
-                else:
-                    first = seen.get(person.worker_id)
-                    report.repeated.append(
-                        {
-                            **row.at,
-                            "name": person.name,
-                            "worker_id": person.worker_id,
-                            "reason": f"already signed in ({first})"
-                            if first
-                            else "already signed in before this sheet",
-                            "reason_zh": "重复签到，只计一次",
-                        }
-                    )
+            await record_signins(tx.conn, self.hasher, session, rows, own, report, touched)
             report.events = len(await tx.save(session))
         await self._record_refused_lookups(ctx, f"/sessions/{session_id}/signin-sheet", touched)
         return report

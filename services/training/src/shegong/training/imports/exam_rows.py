@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator, Sequence
 from itertools import chain
 
-from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, parse_date
+from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, cell_text, parse_date
 from shegong.kernel.data.sheets.vocabulary import certificate_level
 from shegong.training.imports.sheets import EXAM_COLUMNS, RowProblem, SheetRow, read_sheet
 
@@ -21,10 +21,15 @@ _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
-    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单),
-    是否通过 by a certificate's number or date (a certificate issuance list); a file with
-    neither is refused as a whole, naming the column."""
-    rows = read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
+    """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单)
+    — or, where the sheet says nothing of it, by the file's name (2024年度助理社会工作师合格
+    名单.xlsx) —, 是否通过 by a certificate's number or date (a certificate issuance list);
+    a file with neither is refused as a whole, naming the column."""
+    stem = filename.rpartition(".")[0] or filename
+    rows = (
+        _named_by_file(row, stem)
+        for row in read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
+    )
     first = next(rows, None)
     if first is None:
         return iter(())
@@ -42,6 +47,19 @@ def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
             f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
         )
     return chain([first], rows)
+
+
+def _named_by_file(row: SheetRow, stem: str) -> SheetRow:
+    """``row``, the file's name among its title lines when it says the year, the level or
+    that the list is of passes where the sheet's title and name do not."""
+    said = (
+        (title_year(row.title) is None and title_year([stem]) is not None)
+        or (title_level(row.title) is None and title_level([stem]) is not None)
+        or (not title_says_passed(row.title) and title_says_passed([stem]))
+    )
+    if said:
+        row.title = (*row.title, stem)
+    return row
 
 
 def title_year(title: Sequence[str]) -> int | None:
@@ -97,6 +115,8 @@ def exam_passed(row: SheetRow) -> bool:
         return True
     if text is None and "passed" not in row.values and title_says_passed(row.title):
         return True
+    if text is None and _absent_from_exam(row):
+        return False
     if text is None:
         raise RowProblem(
             "passed",
@@ -104,6 +124,18 @@ def exam_passed(row: SheetRow) -> bool:
             "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
         )
     return parse_passed(text)
+
+
+def _absent_from_exam(row: SheetRow) -> bool:
+    """Whether a score the row gives says the candidate did not sit (缺考, 弃考, 违纪)."""
+    for cell in row.every("score"):
+        try:
+            text = cell_text(cell)
+        except CellError:
+            continue
+        if text is not None and text.strip().lower() in NO - {"0", "no", "n", "false"}:
+            return True
+    return False
 
 
 def parse_level(text: str | None) -> str:

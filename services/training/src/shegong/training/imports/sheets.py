@@ -29,102 +29,23 @@ from shegong.kernel.data.sheets import (
     read_headed,
 )
 from shegong.kernel.data.sheets.cells import MASKED_ID, NUMBER_ID
-from shegong.kernel.data.sheets.vocabulary import (
-    CERTIFICATE_LEVEL_HEADERS,
-    CERTIFICATE_NO_HEADERS,
-    CERTIFIED_ON_HEADERS,
-    ID_NUMBER_HEADERS,
-    MOBILE_HEADERS,
-    NAME_HEADERS,
-    NAME_SUFFIX,
-    NOT_A_NAME,
-)
+from shegong.kernel.data.sheets.vocabulary import NAME_SUFFIX, NOT_A_NAME
+from shegong.training.imports.columns import EXAM_COLUMNS, SIGNIN_COLUMNS
+
+__all__ = [
+    "ABSENT",
+    "CHINA",
+    "EXAM_COLUMNS",
+    "PRESENT",
+    "SIGNIN_COLUMNS",
+    "RowProblem",
+    "SheetRow",
+    "parse_signed_at",
+    "read_sheet",
+    "sign_in_day",
+]
 
 CHINA = ZoneInfo("Asia/Shanghai")
-
-# The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
-# name's last resort), a trainee's or candidate's own words, then each sheet's own.
-_PERSON = {
-    "name": (*NAME_HEADERS, "学员", "考生", "参训人员", "参训学员", "培训人员", "报名人员"),
-    "id_number": ID_NUMBER_HEADERS,
-    "phone": MOBILE_HEADERS,
-}
-SIGNIN_COLUMNS = {
-    **_PERSON,
-    # a day in two halves: the morning's sign-in, else the afternoon's (coalesced)
-    "signed_at": (
-        "签到时间",
-        "签到",
-        "时间",
-        "到场时间",
-        "上午签到",
-        "上午签到时间",
-        "签到(上午)",
-        "下午签到",
-        "下午签到时间",
-        "签到(下午)",
-        # a QR-code sign-in's form (问卷星, 腾讯问卷) or a punch-in app
-        "提交答卷时间",
-        "提交时间",
-        "答题时间",
-        "填写时间",
-        "扫码时间",
-        "打卡时间",
-        "signed_at",
-    ),
-    # the day, when a column of its own holds it (签到日期 | 签到时间 side by side)
-    "signed_on": ("签到日期", "培训日期", "日期", "上课日期", "参训日期", "signed_on"),
-    # what a punch-in app says of the day (钉钉: 打卡结果 正常 / 迟到 / 缺卡), beside the time
-    "status": ("打卡结果", "签到状态", "签到结果", "出勤情况", "出勤状态", "考勤结果", "status"),
-    # the unit, which tells namesakes apart on a sheet without ID numbers or phones
-    "organization": (
-        "工作单位",
-        "单位",
-        "所在单位",
-        "单位名称",
-        "工作单位名称",
-        "服务单位",
-        "所在机构",
-        "机构名称",
-        "机构",
-        "部门",
-        "所在部门",
-        "organization",
-    ),
-}
-
-EXAM_COLUMNS = {
-    **_PERSON,
-    "exam_year": ("考试年度", "年度", "考试年份", "考试年", "exam_year", "year"),
-    "level": (
-        "级别",
-        "考试级别",
-        "报考级别",
-        "报考等级",
-        "考试等级",
-        "等级",
-        *CERTIFICATE_LEVEL_HEADERS,
-        "level",
-    ),
-    "passed": (
-        "是否通过",
-        "通过",
-        "考试结果",
-        "结果",
-        "是否合格",
-        "合格与否",
-        "是否合格(通过)",
-        "合格标志",
-        "考试结论",
-        "成绩是否合格",
-        "passed",
-    ),
-    "certificate_no": (*CERTIFICATE_NO_HEADERS, "certificate_no"),
-    "certified_on": (*CERTIFIED_ON_HEADERS, "certified_on"),
-    # a list of one row per subject (社会工作综合能力 | 社会工作实务): one exam, passed when
-    # every subject of it is
-    "subject": ("科目", "科目名称", "考试科目", "报考科目", "subject"),
-}
 
 _LABELS = {name: aliases[0] for name, aliases in (SIGNIN_COLUMNS | EXAM_COLUMNS).items()}
 
@@ -154,6 +75,12 @@ class SheetRow:
     values: dict[str, Cell] = field(default_factory=dict)
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
     title: tuple[str, ...] = ()  # the lines above its sheet's header
+    # field → the further columns' cells meaning it (上班1 | 下班1 打卡结果), one person a line
+    more: dict[str, list[Cell]] = field(default_factory=dict)
+
+    def every(self, name: str) -> list[Cell]:
+        """The cells of every column meaning field ``name`` (its own first)."""
+        return [self.values.get(name), *self.more.get(name, ())]
 
     @property
     def at(self) -> dict[str, str | int]:
@@ -165,11 +92,15 @@ class SheetRow:
         """The row as a message names it: "row 3", or "row 3 of sheet 大祥区"."""
         return f"row {self.row}" + (f" of sheet {self.sheet}" if self.sheet else "")
 
-    def identity(self) -> tuple[str | None, str | None]:
+    def identity(self, by_name: bool = False) -> tuple[str | None, str | None]:
         """(ID number, phone) to find the person by. An ID number Excel kept as a number
-        (its last digits lost) or masked says nothing: the phone does, else the row is
-        refused saying so; a line without either that is no person says that."""
+        (its last digits lost) or masked says nothing, nor does a masked phone (139****1001,
+        as meeting apps show it): the phone does, else — ``by_name``, a sign-in sheet —
+        the name and the unit written beside it do, else the row is refused saying so; a
+        line without either that is no person says that."""
         id_number, phone = None, self.text("phone")
+        if phone and _MASKED_PHONE.search(phone):
+            phone = None
         cell = self.values.get("id_number")
         parsed, raw, problem = id_number_cell(cell)
         if self.not_a_person() and not (_number_like(raw) or _number_like(phone) or parsed):
@@ -181,7 +112,8 @@ class SheetRow:
         if parsed is not None:
             id_number = parsed.number
         elif problem in (NUMBER_ID, MASKED_ID):
-            if not phone:
+            # the name and the unit beside it still say who (a paper sheet's way)
+            if not phone and not (by_name and self.text("organization")):
                 raise RowProblem.of("id_number", cell, CellError(*problem))
         else:
             id_number = raw  # refused by the lookup, saying why
@@ -200,6 +132,9 @@ class SheetRow:
         if text and name in ("id_number", "phone"):  # Excel's "this is text" prefix
             text = text.lstrip("'‘’") or None
         return text
+
+
+_MASKED_PHONE = re.compile(r"\d[*＊●xX]{3,}\d")
 
 
 def _number_like(text: str | None) -> bool:
@@ -239,7 +174,9 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
             continue
         number, cells = line
         row = [*cells, *[None] * (sheet.width - len(cells))]
+        more: dict[str, list[Cell]] = {}
         if len(blocks) == 1:
+            more = {f: [row[i] for i in at] for f, at in sheet.alternates.items()}
             row = sheet.coalesced(row)
         part = sheet.part
         first = None
@@ -256,6 +193,7 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
                 sheet.row_sheet,
                 # the lines above the header, and the sheet's name (a list per level: 初级)
                 (*part.title, *([part.name] if part.name else [])) if part is not None else (),
+                more,
             )
 
 
@@ -292,24 +230,10 @@ def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
 # a blank is; absent (缺席, 请假) is no attendance, said as such.
 PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "出席", "是", "有", "v", "y", "yes"}
 PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
+# there, and noted how: late, left early, signed afterwards, online or in the room
+PRESENT |= {"迟到", "早退", "补签", "正常", "线上", "线下", "现场", "在线"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
 ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
-
-
-# what a punch-in app's result column says of someone who was not there
-ABSENT_STATUS = ABSENT | {"缺卡", "未打卡", "旷工", "外出", "休息", "未出勤"}
-
-
-def check_status(cell: Cell) -> None:
-    """A 打卡结果 / 签到状态 of absence (缺卡, 请假, 缺勤) refuses the row as no attendance,
-    whatever the time column holds; 正常, 迟到, 早退 and the like are attendance."""
-    written = cell.strip() if isinstance(cell, str) else ""
-    if written.casefold() in ABSENT_STATUS:
-        raise RowProblem(
-            "status",
-            f"status: marked absent ({written}); no attendance recorded",
-            f"签到状态：标为未出席（{written}），不记出勤",
-        )
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:

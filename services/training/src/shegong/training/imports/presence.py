@@ -1,0 +1,320 @@
+"""Whether a sign-in sheet's row says its person came, and who an online meeting's
+nickname is — as the exports a training office receives write them.
+
+* **The day as apps write it**: 钉钉's ``25-03-01 星期六``, 企业微信's ``2025/04/10 星期四``
+  — a weekday after the date, a two-digit year — are the day (:func:`app_day`).
+* **A punch-in app's results** (打卡结果, 校准状态, 是否参加, one column or one per punch:
+  上班1 | 下班1): someone is absent when every result says so — 请假, 旷工, 缺席, 否, × —
+  or when every result says only that a punch is missing (缺卡, 下班未打卡) and the row
+  shows no punch at all. 缺卡 for the morning beside 正常 for the evening is attendance.
+* **A paper sheet's boxes**: a blank 签到 (and 签退) box on a sheet where others signed is
+  no sign-in; a 备注 of 请假 or 缺席 beside blank boxes is an absence. A name written
+  in the 签到 box (the person's signature, typed) is a sign-in. A sheet whose 签到 column
+  nobody filled in is a list of those who came.
+* **A meeting's participant list** (腾讯会议, 钉钉会议, 飞书: 用户昵称 / 入会昵称): the
+  nickname gives the name and, written beside it, the unit — ``张伟-东关社区``,
+  ``王芳（红叶社工）`` — or is a phone number; it is then looked up as a paper sheet's
+  name and unit are (namesakes the unit does not tell apart stay unresolved).
+
+* **学时** (a continuing-education record): the hours the row's person completed, at
+  most the session's (:func:`row_hours`).
+
+Each refusal is a :class:`~.sheets.RowProblem` naming the field, in English and Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from shegong.kernel.data.names import name_key
+from shegong.kernel.data.sheets import Cell, CellError, cell_text
+from shegong.training.imports.sheets import ABSENT, PRESENT, RowProblem, SheetRow
+
+# what an app's result says of a day someone did not come at all
+ABSENCE = ABSENT | {
+    "旷工",
+    "外出",
+    "出差",
+    "休息",
+    "调休",
+    "年假",
+    "婚假",
+    "丧假",
+    "产假",
+    "未出勤",
+    "缺席",
+    "未参会",
+    "未入会",
+}
+# what it says of a punch that is missing (the other punch of the day may be there)
+MISSED = {"缺卡", "未打卡", "漏卡", "漏打卡", "缺勤卡", "未签退"}
+
+_WEEKDAY = re.compile(r"[(（]?\s*(?:星期|礼拜|周)[一二三四五六日天]\s*[)）]?")
+_SHORT_YEAR = re.compile(r"(\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?!\d)")
+_ISO_OFFSET = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})"
+)
+_MARK_BEFORE = re.compile(r"^(?:√|✓|✔|已签到|已签|签到)\s*(?=\d)")
+_SPAN = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*[-~—至到]\s*\d{1,2}:\d{2}(?::\d{2})?")
+_YEAR_LAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?=\s|$)")
+# 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNORECASE)
+_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
+_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
+
+
+class MissedPunch(RowProblem):
+    """A row whose result only says a punch is missing (缺卡, 下班未打卡) and shows none:
+    an absence unless the person's other row of the day signs them in."""
+
+
+def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
+    """A date (and time) as apps and clerks write it, as the kernel reads dates: the
+    weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
+    (``25-03-01`` is 2025-03-01), a month and day without the year in ``on``'s year
+    (``3月1日 8:30``, ``03-01 08:30``), the year last (``10/09/2025 02:01 PM``: the
+    session's day ``on`` if one reading is it, else month first, as such exports write
+    it), a mark before the time (``√ 8:30``), a shift's span as its start (``8:30-17:00``),
+    ISO 8601 with its offset. Anything else is returned as it was."""
+    if not isinstance(cell, str):
+        return cell
+    text = _WEEKDAY.sub(" ", unicodedata.normalize("NFKC", cell)).strip()
+    text = " ".join(text.split())
+    if _ISO_OFFSET.fullmatch(text):
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    text = _MARK_BEFORE.sub("", text)
+    if span := _SPAN.fullmatch(text):
+        text = span.group(1)
+    match = _SHORT_YEAR.match(text)
+    if match and (len(text) == match.end() or text[match.end()] == " "):
+        short, _, month, day = match.groups()
+        text = f"20{short}-{month}-{day}{text[match.end() :]}"
+    elif match := _YEAR_LAST.match(text):
+        first, second, year = (int(g) for g in match.groups())
+        month, day = (second, first) if on == _day(year, second, first) else (first, second)
+        text = f"{year}-{month}-{day}{text[match.end() :]}"
+    elif on is not None and (match := _MONTH_DAY.match(text)):
+        day = match.group(2) or match.group(3)
+        text = f"{on.year}-{match.group(1)}-{day}{text[match.end() :]}"
+    return text if text else cell
+
+
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _text(cell: Cell) -> str | None:
+    try:
+        return cell_text(cell)
+    except CellError:
+        return None
+
+
+def _parts(text: str) -> list[str]:
+    """A result's words: ``上班缺卡,下班正常`` → 缺卡, 正常; ``迟到1次`` → 迟到."""
+    text = _COUNT.sub("", _BRACKETED.sub("", unicodedata.normalize("NFKC", text)))
+    words = (w.strip().casefold() for w in re.split(r"[,，;；、/|\s]+", text))
+    return [_HALF.sub("", w) for w in words if w]
+
+
+def _kind(word: str) -> str:
+    if word in ABSENCE:
+        return "absent"
+    if word in MISSED:
+        return "missed"
+    return "present"
+
+
+def _says_absent(text: str) -> bool:
+    """Whether a note (备注, a name's bracketed remark) says its person was not there."""
+    inner = re.sub(r"^[(（\[【]|[)）\]】]$", "", text.strip())
+    return any(_kind(w) == "absent" for w in _parts(inner))
+
+
+def _marks(row: SheetRow) -> list[Cell]:
+    """The row's sign-in and sign-out cells that say something (not blank, no absence)."""
+    cells = [*row.every("signed_at"), *row.every("signed_out")]
+    return [c for c in cells if _text(c) is not None and not _absence_mark(c)]
+
+
+def _absence_mark(cell: Cell) -> bool:
+    text = _text(cell)
+    return text is not None and text.strip().casefold() in ABSENT | MISSED
+
+
+def signed(row: SheetRow) -> bool:
+    """Whether the row's 签到 or 签退 box holds anything but blank or an absence."""
+    return bool(_marks(row))
+
+
+def _punched(row: SheetRow) -> bool:
+    """Whether a time of day is among the row's sign-in or sign-out cells."""
+    for cell in (*row.every("signed_at"), *row.every("signed_out")):
+        if isinstance(cell, dt.time):
+            return True
+        if isinstance(cell, dt.datetime) and cell.time() != dt.time():
+            return True
+        text = _text(cell)
+        if text is not None and _CLOCK.search(unicodedata.normalize("NFKC", text)):
+            return True
+    return False
+
+
+def check_presence(row: SheetRow, others_signed: bool) -> None:
+    """Refuse a row that says its person did not come (:class:`RowProblem`, naming the
+    field that says so); ``others_signed``: whether others signed on the row's sheet.
+    A line that is no person (合计, 制表人：) is left to say so itself."""
+    if row.not_a_person():
+        return
+    results = [t for t in (_text(c) for c in row.every("status")) if t]
+    kinds = {_kind(w) for t in results for w in _parts(t)}
+    if kinds and "present" not in kinds and ("absent" in kinds or not _punched(row)):
+        said = "、".join(results)
+        raise (RowProblem if "absent" in kinds else MissedPunch)(
+            "status",
+            f"status: marked absent ({said}); no attendance recorded",
+            f"签到状态：标为未出席（{said}），不记出勤",
+        )
+    if signed(row):
+        return
+    name = row.text("name") or ""
+    if notes := [n for n in _BRACKETED.findall(name) if _says_absent(n)]:
+        raise RowProblem(
+            "name",
+            f"name: marked absent ({notes[0]}) and not signed in; no attendance recorded",
+            f"姓名：标注为未出席{notes[0]}且未签到，不记出勤",
+        )
+    boxes = [*row.every("signed_at"), *row.every("signed_out")]
+    if marks := [t for t in (_text(c) for c in boxes) if t and _absence_mark(t)]:
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: marked absent ({marks[0]}); no attendance recorded",
+            f"签到时间：标为未出席（{marks[0]}），不记出勤",
+        )
+    remark = row.text("remark")
+    if remark and _says_absent(remark):
+        raise RowProblem(
+            "remark",
+            f"remark: marked absent ({remark}) and not signed in; no attendance recorded",
+            f"备注：标为未出席（{remark}）且未签到，不记出勤",
+        )
+    if others_signed and "present" not in kinds:
+        raise RowProblem(
+            "signed_at",
+            "signed_at: blank, while others on this sheet signed in: no attendance "
+            "recorded (write √ or the time if they came)",
+            "签到：空白（本表其他人员已签到），不记出勤；如已到场，请填写“√”或签到时间",
+        )
+
+
+def sheets_signed(rows: Iterable[SheetRow]) -> set[str | None]:
+    """The sheets (by name; ``None`` for a one-sheet file) where someone signed in."""
+    return {row.sheet for row in rows if not row.not_a_person() and signed(row)}
+
+
+def signature(cell: Cell, name: str | None) -> bool:
+    """Whether a 签到 box holds the row's own name (a signature, typed) or a mark of
+    presence (√, 已签到)."""
+    text = _text(cell)
+    if text is None:
+        return False
+    if text.strip().casefold() in PRESENT:
+        return True
+    return bool(name) and name_key(text) == name_key(name or "")
+
+
+# The words a unit's name has, which a person's name has not.
+_UNIT_HINT = re.compile(
+    r"社区|中心|协会|街道|办事处|社工|服务|机构|基地|学校|医院|公司|委员会|居委|村委|"
+    r"[站局委所院校部科组村镇乡区县市省队处室会馆]"
+)
+_SEPARATORS = re.compile(r"[\s\-—–_·•|/\\@＠、,，:：;；()（）\[\]【】<>《》「」]+")
+_CJK_DIGITS = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])")
+_MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
+
+
+# a meeting's roles written beside a nickname: no one's name
+_ROLES = {"主持人", "联席主持人", "嘉宾", "管理员", "老师", "讲师", "组织者", "参会者", "访客"}
+
+
+def _looks_like_name(part: str) -> bool:
+    return (
+        2 <= len(part) <= 5
+        and all("\u4e00" <= ch <= "\u9fff" for ch in part)
+        and not _UNIT_HINT.search(part)
+        and part not in _ROLES
+    )
+
+
+def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
+    """(name, unit, phone) a meeting nickname says: ``张伟-东关社区`` → 张伟, 东关社区;
+    ``王芳（红叶社工）`` → 王芳, 红叶社工; ``13909311011`` → the phone; anything else is
+    taken as the name it is (``iPhone`` names nobody, and the row says so)."""
+    text = unicodedata.normalize("NFKC", nickname).strip()
+    digits = re.sub(r"[\s\-]", "", text)
+    if _MOBILE.fullmatch(digits):
+        return None, None, digits
+    spaced = _CJK_DIGITS.sub(" ", text)  # 何丽君13619320007: a name and a phone
+    parts = [p for p in _SEPARATORS.split(spaced) if p]
+    phones = [p for p in parts if _MOBILE.fullmatch(p)]
+    words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
+    names = [p for p in words if _looks_like_name(p)]
+    if not names:
+        return (text if not phones else None), None, (phones[0] if phones else None)
+    # 张伟 东关: the first name-like word is the name, the rest the unit — which must then
+    # be the person's, so a wrong reading is refused, never credited to someone else
+    unit = " ".join(p for p in words if p != names[0]) or None
+    return names[0], unit, (phones[0] if phones else None)
+
+
+def apply_nickname(row: SheetRow) -> str | None:
+    """A row without a name but with a nickname: the name, unit and phone the nickname
+    says, written into the row where its own cells are blank. The nickname used, if any."""
+    nickname = row.text("nickname")
+    if row.text("name") is not None or nickname is None:
+        return None
+    name, unit, phone = from_nickname(nickname)
+    row.values["name"] = name
+    if unit and row.text("organization") is None:
+        row.values["organization"] = unit
+    if phone and row.text("phone") is None:
+        row.values["phone"] = phone
+    return nickname
+
+
+_HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:学时|小时|课时|h|hours?)?", re.IGNORECASE)
+
+
+def row_hours(row: SheetRow, session_hours: float) -> float | None:
+    """The 学时 a row credits (``None``: no such column, a blank or 0 — attendance only);
+    a cell that is no number of hours, or more than the session's, refuses the row."""
+    cell = row.values.get("hours")
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        hours = float(cell)
+    else:
+        text = _text(cell)
+        if text is None:
+            return None
+        match = _HOURS.fullmatch(unicodedata.normalize("NFKC", text).strip())
+        if match is None:
+            raise RowProblem(
+                "hours",
+                f"hours: “{text[:40]}” is not a number of hours (write 3 or 2.5)",
+                f"学时：“{text[:40]}”不是学时数（请填写如 3 或 2.5）",
+            )
+        hours = float(match.group(1))
+    if hours > session_hours:
+        raise RowProblem(
+            "hours",
+            f"hours: {hours:g} exceed the session's {session_hours:g} hours",
+            f"学时：{hours:g}超过本班次学时{session_hours:g}",
+        )
+    return hours if hours > 0 else None
