@@ -376,6 +376,11 @@ def test_files_refused_whole_say_why_in_both_languages() -> None:
         read_headed("电话,地址\n1,2\n".encode(), "r.csv", FIELDS, marker="name")
     assert "no 姓名 (name) column" in none.value.message and "电话" in none.value.message
     assert "缺少必填列“姓名”" in none.value.message_zh
+    # Under a title line, the headers quoted are the header row's, not the title's.
+    titled = "2025年培训签到表\n编号,电话,地址\n1,2,3\n".encode()
+    with pytest.raises(TabularFileError) as untitled:
+        read_headed(titled, "r.csv", FIELDS, marker="name")
+    assert "headers found: 编号, 电话, 地址" in untitled.value.message
     with pytest.raises(TabularFileError) as missing:
         read_headed(
             "姓名\n张三\n".encode(),

@@ -25,6 +25,15 @@ def test_an_upload_name_loses_paths_controls_and_numbers() -> None:
     assert len(long) == 120 and long.endswith("….xlsx")
 
 
+def test_a_percent_encoded_name_reads_as_written() -> None:
+    # httpx (the CLI's client) sends a Chinese file name percent-encoded.
+    sent = "G2_%E8%80%83%E8%AF%95%E6%88%90%E7%BB%A9.csv"
+    assert upload_name(sent, "exams") == "G2_考试成绩.csv"
+    assert upload_name("100%25.csv", "exams") == "100%25.csv"  # ASCII: as sent
+    assert upload_name("%FF%FE.csv", "exams") == "%FF%FE.csv"  # not UTF-8: as sent
+    assert upload_name("..%2F..%2Fetc%2F%E5%90%8D.csv", "exams") == "名.csv"  # a path: its name
+
+
 async def test_open_upload_names_the_file_as_guarded() -> None:
     import io
 

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from shegong.kernel.data.controls import CONTROL
 from shegong.kernel.data.redact import redact_numbers
@@ -44,8 +45,9 @@ _BREAKS = re.compile(r"[\t\r\n]+")
 
 
 def upload_name(raw: str | None, default: str) -> str:
-    """The name an uploaded file goes by in jobs, reports and messages."""
-    name = PurePosixPath((raw or "").replace("\\", "/")).name
+    """The name an uploaded file goes by in jobs, reports and messages. A name sent
+    percent-encoded (httpx writes 考试成绩.csv as %E8%80%83…) is read back as written."""
+    name = PurePosixPath(_percent_decoded(raw or "").replace("\\", "/")).name
     name = _BREAKS.sub(" ", CONTROL.sub("", name)).strip()
     name = redact_numbers(name) or ""
     if len(name) > NAME_MAX:
@@ -53,6 +55,18 @@ def upload_name(raw: str | None, default: str) -> str:
         keep = f".{suffix}" if dot and len(suffix) <= 8 else ""
         name = name[: NAME_MAX - len(keep) - 1] + "…" + keep
     return name if name.strip(". ") else default
+
+
+def _percent_decoded(raw: str) -> str:
+    """``raw`` with its %XX escapes decoded when they spell UTF-8 text beyond ASCII (what
+    a client's encoding of a Chinese name looks like); otherwise as sent (100%25.csv)."""
+    if "%" not in raw:
+        return raw
+    try:
+        decoded = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        return raw
+    return decoded if not decoded.isascii() else raw
 
 
 def sheet_name(raw: str, index: int) -> str:

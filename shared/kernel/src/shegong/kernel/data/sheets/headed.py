@@ -264,7 +264,9 @@ def read_headed(
         parts.append((layout, rows))
     if not parts:
         # quoted as a report quotes a cell: a "header" may be a row of data (no header row)
-        heads = (header_text(c) for c in first_head[0][1]) if first_head else iter(())
+        # the widest of the first lines: the header row a clerk meant, not a title above it
+        widest = max(first_head, key=lambda r: sum(1 for c in r[1] if header_text(c)), default=None)
+        heads = (header_text(c) for c in widest[1]) if widest else iter(())
         found = [q for q in (preview("header", h) for h in heads if h) if q]
         sheets = f" (sheets: {', '.join(names)})" if len(names) > 1 else ""
         sheets_zh = f"（工作表：{'、'.join(names)}）" if len(names) > 1 else ""
