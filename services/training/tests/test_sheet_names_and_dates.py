@@ -290,10 +290,13 @@ async def test_a_sign_in_sheet_under_a_merged_two_line_header_with_a_footer(
         training, f"/sessions/{sid}/signin-sheet", "签到表.xlsx", workbook(rows, merged)
     )
     assert report["recorded"] == 2
-    # the header's second line is no row; the footer's lines are no persons, and say so
-    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(7, "name"), (8, "name")]
-    assert all("not a person" in r["reason"] for r in report["rejected"])
-    assert all("不是人员" in r["reason_zh"] for r in report["rejected"])
+    # the header's second line is no row; the footer's lines are no persons: listed as
+    # the form's lines skipped, not as refused rows (the import is whole, not partial)
+    assert report["rejected"] == []
+    skipped = report["skipped_lines"]
+    assert [(r["row"], r["field"]) for r in skipped] == [(7, "name"), (8, "name")]
+    assert all("not a person" in r["reason"] for r in skipped)
+    assert all("不是人员" in r["reason_zh"] for r in skipped)
     signed = await signed_times(training, sid)
     assert signed == {
         ids["liu"]: datetime(2025, 3, 1, 8, 55, tzinfo=CHINA),
@@ -363,7 +366,8 @@ async def test_an_exam_list_whose_year_is_in_its_title(training: Node) -> None:
     merged = ("A1:G1", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3")
     report = await post(training, "/imports/exam-results", "合格名单.xlsx", workbook(rows, merged))
     assert report["recorded"] == 2
-    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(6, "name")]
+    assert report["rejected"] == []
+    assert [(r["row"], r["field"]) for r in report["skipped_lines"]] == [(6, "name")]
     await training.sync_own()
     exams = await training.ok("GET", "/exams", params={"year": 2024})
     got = {e["worker_id"]: (e["exam_year"], e["level"], e["passed"]) for e in exams["items"]}

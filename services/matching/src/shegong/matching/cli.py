@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 
-from shegong.kernel.ops.private_file import write_private
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -84,6 +83,8 @@ def export_hours(
     """Write the hours ledger as volunteer service records (志愿服务记录) to a CSV file."""
     params = {"year": year} if year else {}
     body = _matching(url, key, data_dir).ok("GET", "/hours/export.csv", params=params).content
+    from shegong.kernel.ops.private_file import write_private  # only when writing
+
     write_private(out_file, body)  # names and hours of people: the user's only
     records = max(len(body.decode("utf-8-sig").splitlines()) - 1, 0)
     out.print(f"{records} records → {out_file}")

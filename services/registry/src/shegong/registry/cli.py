@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 
-from shegong.kernel.ops.private_file import write_private
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -228,6 +227,8 @@ def export(
     if output is None:
         write_out(text)
         return
+    from shegong.kernel.ops.private_file import write_private  # only when writing
+
     write_private(output, text.encode("utf-8"))  # personal data: the user's only
     persons = (
         len(json.loads(text))

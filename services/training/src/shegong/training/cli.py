@@ -147,6 +147,16 @@ def _finish(report: dict[str, Any]) -> None:
             table.add_row(str(r["row"]), r["name"] or "", f"{r['reason']} / {r['reason_zh']}")
         out.print(table)
     rejections_table(report["rejected"], with_name=True)
+    skipped = report.get("skipped_lines") or []
+    if skipped:
+        shown = "; ".join(
+            (f"{s['sheet']} " if s.get("sheet") else "") + f"row {s['row']} {s.get('name') or ''}"
+            for s in skipped[:5]
+        )
+        out.print(
+            f"lines of the form skipped (合计、填表人、重复的表头) 已跳过表格说明行: "
+            f"{len(skipped):,} — {shown}" + (" …" if len(skipped) > 5 else "")
+        )
     # a line of a printed sheet holds two people, a workbook several sheets: each its own
     rejected_rows = len({(r.get("sheet"), r["row"], r["name"]) for r in report["rejected"]})
     import_exit(report["rows_read"], rejected_rows)

@@ -280,4 +280,8 @@ class SheetImported(ApiModel):
     )
     repeated: list[RepeatedRow]
     rejected: list[RejectedRow]
+    skipped_lines: list[RejectedRow] = Field(
+        default_factory=list,
+        description="The form's own lines left out (合计, 制表人：, the header repeated): not rows",
+    )
     events: int = Field(description="Events recorded")

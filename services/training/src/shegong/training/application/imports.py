@@ -56,6 +56,8 @@ class ImportReport:
     completed: int = 0
     repeated: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # the form's own lines (合计, 制表人：, the header again), as the roster import lists them
+    skipped_lines: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
 
     def reject(self, row: SheetRow, problem: RowProblem | DomainError, name: str | None) -> None:
@@ -74,7 +76,8 @@ class ImportReport:
         entry = {k: redact_numbers(v) for k, v in entry.items()}
         # The name as typed, cut as every report cuts a quoted cell (40 characters): a
         # 238 KB workbook of 4,000 names of 32,000 characters answered 129 MB.
-        self.rejected.append({**row.at, "name": preview("name", name), **entry})
+        listed = self.skipped_lines if getattr(problem, "form_line", False) else self.rejected
+        listed.append({**row.at, "name": preview("name", name), **entry})
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +87,7 @@ class ImportReport:
             "completed": self.completed,
             "repeated": self.repeated,
             "rejected": self.rejected,
+            "skipped_lines": self.skipped_lines,
             "events": self.events,
         }
 

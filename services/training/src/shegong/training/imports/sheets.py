@@ -57,6 +57,8 @@ class RowProblem(Exception):
     reason_zh: str
     # The row named a person of this other department (refused, and recorded).
     touched: str | None = None
+    # A line of the form (合计, 制表人：, the header again): reported as skipped, not refused.
+    form_line: bool = False
 
     @classmethod
     def of(cls, field: str, cell: Cell, err: CellError) -> RowProblem:
@@ -108,6 +110,7 @@ class SheetRow:
                 "name",
                 "not a person's row (a total, a heading or a note line?)",
                 "不是人员行（是合计、小标题或备注行吗？）",
+                form_line=True,
             )
         if parsed is not None:
             id_number = parsed.number
