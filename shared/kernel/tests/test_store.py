@@ -7,6 +7,7 @@ import os
 import uuid
 
 import pytest
+from sqlalchemy import event
 
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, ConcurrencyError, EventStore
@@ -161,3 +162,42 @@ async def test_bulk_append_is_all_or_nothing(store: EventStore) -> None:
     feed = await store.read_after(0, limit=5000)
     assert [e.sequence for e in feed] == list(range(1, 1201))
     assert "new" not in {e.subject for e in feed}
+
+
+async def test_a_stream_loaded_under_the_lock_is_saved_without_asking_its_version(
+    store: EventStore,
+) -> None:
+    """lock → load → save → save: the versions read and written under the append lock
+    are what the saves check (nobody else can move them), and a wrong one is still a
+    conflict naming the version the stream is at."""
+    async with store.transaction() as tx:
+        c = Counter("held")
+        c.count()
+        c.count()
+        await tx.save(c)
+    executed: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        executed.append(statement)
+
+    engine = store.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        async with store.transaction() as tx:
+            await tx.lock()
+            loaded = await tx.load(Counter, "held")
+            assert loaded is not None and loaded.version == 2
+            executed.clear()
+            loaded.count(5)
+            await tx.save(loaded)
+            loaded.count(1)
+            await tx.save(loaded)
+            saves = list(executed)
+            with pytest.raises(ConcurrencyError, match="expected version 3, but the store is at 4"):
+                await tx.append("held", "counter", 3, [Counted(by=1)])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [s.split()[0] for s in saves] == ["INSERT", "INSERT"], saves
+    async with store.transaction() as tx:
+        again = await tx.load(Counter, "held")
+    assert again is not None and again.version == 4 and again.total == 8

@@ -5,6 +5,7 @@ command runs are built once (see ``request_rows.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -18,9 +19,16 @@ _S = provider_state.c
 _OWN = _S.provider_id == bindparam("pid")
 _EXISTS = select(_S.provider_id).where(_OWN)
 _INSERT = provider_state.insert()
-_SCORE_PARTS = select(
-    _S.open_assignments, _S.capacity, _S.completed, _S.satisfaction_sum, _S.satisfaction_n
-).where(_OWN)
+# What the static score is computed from: read on its own, or returned by the UPDATE
+# that changed it (one statement less per accept, delivery and follow-up).
+SCORE_PARTS_COLUMNS = (
+    _S.open_assignments,
+    _S.capacity,
+    _S.completed,
+    _S.satisfaction_sum,
+    _S.satisfaction_n,
+)
+_SCORE_PARTS = select(*SCORE_PARTS_COLUMNS).where(_OWN)
 _SET_SCORE = update(provider_state).where(_OWN).values(static_score=bindparam("score"))
 
 
@@ -87,8 +95,13 @@ async def set_left(conn: AsyncConnection, provider_id: str, left_on: date) -> No
     )
 
 
-async def refresh_static(conn: AsyncConnection, provider_id: str) -> None:
-    row = (await conn.execute(_SCORE_PARTS, {"pid": provider_id})).first()
+async def refresh_static(
+    conn: AsyncConnection, provider_id: str, parts: Sequence[Any] | None = None
+) -> None:
+    """Keep the provider's static score in step with its load and record; ``parts``
+    are the row's ``SCORE_PARTS_COLUMNS`` as a statement that changed them returned
+    them, else they are read."""
+    row = parts or (await conn.execute(_SCORE_PARTS, {"pid": provider_id})).first()
     if row is None:
         return
     await conn.execute(_SET_SCORE, {"pid": provider_id, "score": static_score(*row)})

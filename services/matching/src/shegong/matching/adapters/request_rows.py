@@ -28,7 +28,8 @@ _LEVEL = select(regions.c.level).where(regions.c.code == bindparam("code"))
 _INSERT = requests.insert()
 # The columns to SET are the parameters' names (the order's state, plus the command's).
 _SAVE = update(requests).where(_R.request_id == bindparam("rid"))
-FIRST_ACCEPTED = select(_R.first_accepted_ts).where(_R.request_id == bindparam("rid"))
+# An order taken: the first acceptance's time stays the first (no read of it first).
+_SAVE_TAKEN = _SAVE.values(first_accepted_ts=func.coalesce(_R.first_accepted_ts, bindparam("now")))
 REOPENED = select(_R.reopened).where(_R.request_id == bindparam("rid"))
 DEADLINE_DUE = select(deadlines.c.due_ts).where(deadlines.c.request_id == bindparam("rid"))
 DROP_DEADLINE = delete(deadlines).where(deadlines.c.request_id == bindparam("rid"))
@@ -89,13 +90,19 @@ async def insert_row(conn: AsyncConnection, event: RequestPlaced, now: datetime)
     )
 
 
-async def save_row(conn: AsyncConnection, request: Request, **extra: Any) -> None:
+async def save_row(
+    conn: AsyncConnection, request: Request, *, taken_ts: float | None = None, **extra: Any
+) -> None:
+    """The order's row from its state, and ``extra`` columns; ``taken_ts``: the order
+    was taken then (``accepted_ts``, and ``first_accepted_ts`` unless it was before)."""
     view = request.view()
     unknown = extra.keys() - _COLUMNS
     if unknown:  # .values() refused them; the parameters would leave them out
         raise TypeError(f"requests has no column {', '.join(sorted(unknown))}")
+    if taken_ts is not None:
+        extra = {**extra, "accepted_ts": taken_ts, "now": taken_ts}
     await conn.execute(
-        _SAVE,
+        _SAVE if taken_ts is None else _SAVE_TAKEN,
         {
             "rid": request.id,
             "version": request.version,

@@ -17,7 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts.matching import ProviderKind
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
-from shegong.matching.adapters.candidates_table import ensure_row, refresh_static
+from shegong.matching.adapters.candidates_table import (
+    SCORE_PARTS_COLUMNS,
+    ensure_row,
+    refresh_static,
+)
 from shegong.matching.adapters.tables import provider_state, providers
 from shegong.matching.application.persons import persons
 from shegong.matching.domain.provider import Provider
@@ -27,20 +31,23 @@ _S = provider_state.c
 _OWN = _S.provider_id == bindparam("pid")
 _OWN_LOAD = select(_S.open_assignments).where(_OWN)
 # Conditional: a provider at capacity (counting the person's other records) or
-# unavailable is not moved, and the caller sees no row.
+# unavailable is not moved, and the caller sees no row. Each change returns what the
+# static score is computed from (the score's own read saved).
 _TAKE = (
     update(provider_state)
     .where(
         _OWN & (_S.open_assignments + bindparam("elsewhere") < _S.capacity) & _S.available.is_(True)
     )
     .values(open_assignments=_S.open_assignments + 1)
+    .returning(*SCORE_PARTS_COLUMNS)
 )
 _RELEASE = (
     update(provider_state)
     .where(_OWN & (_S.open_assignments > 0))
     .values(open_assignments=_S.open_assignments - 1)
 )
-_RELEASE_COMPLETED = _RELEASE.values(completed=_S.completed + 1)
+_RELEASE_COMPLETED = _RELEASE.values(completed=_S.completed + 1).returning(*SCORE_PARTS_COLUMNS)
+_RELEASE = _RELEASE.returning(*SCORE_PARTS_COLUMNS)
 _RATE = (
     update(provider_state)
     .where(_OWN)
@@ -48,6 +55,7 @@ _RATE = (
         satisfaction_sum=_S.satisfaction_sum + bindparam("satisfaction_of"),
         satisfaction_n=_S.satisfaction_n + 1,
     )
+    .returning(*SCORE_PARTS_COLUMNS)
 )
 _PROVIDER = select(providers).where(providers.c.provider_id == bindparam("pid"))
 _WORKER = select(workers).where(workers.c.worker_id == bindparam("pid"))
@@ -65,8 +73,8 @@ async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacit
     if person:
         own = await conn.scalar(_OWN_LOAD, {"pid": provider_id})
         elsewhere = person.open_assignments - int(own or 0)
-    moved = await conn.execute(_TAKE, {"pid": provider_id, "elsewhere": elsewhere})
-    if moved.rowcount != 1:
+    moved = (await conn.execute(_TAKE, {"pid": provider_id, "elsewhere": elsewhere})).first()
+    if moved is None:
         others = [r for r in person.records if r != provider_id] if person else []
         also = f" (counting their other records: {', '.join(others)})" if others else ""
         raise DomainError(
@@ -74,17 +82,20 @@ async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacit
             field="provider_id",
             code="conflict",
         )
-    await refresh_static(conn, provider_id)
+    await refresh_static(conn, provider_id, moved)
 
 
 async def release_capacity(conn: AsyncConnection, provider_id: str, *, completed: bool) -> None:
-    await conn.execute(_RELEASE_COMPLETED if completed else _RELEASE, {"pid": provider_id})
-    await refresh_static(conn, provider_id)
+    released = await conn.execute(
+        _RELEASE_COMPLETED if completed else _RELEASE, {"pid": provider_id}
+    )
+    # No row: nothing was open (or no such provider) — the score is read as before.
+    await refresh_static(conn, provider_id, released.first())
 
 
 async def add_satisfaction(conn: AsyncConnection, provider_id: str, satisfaction: int) -> None:
-    await conn.execute(_RATE, {"pid": provider_id, "satisfaction_of": satisfaction})
-    await refresh_static(conn, provider_id)
+    rated = await conn.execute(_RATE, {"pid": provider_id, "satisfaction_of": satisfaction})
+    await refresh_static(conn, provider_id, rated.first())
 
 
 async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str, Any]:

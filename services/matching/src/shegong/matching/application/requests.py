@@ -22,7 +22,6 @@ from shegong.matching.adapters.personal_data import mask_address, store_resident
 from shegong.matching.adapters.request_rows import (
     DEADLINE_DUE,
     DROP_DEADLINE,
-    FIRST_ACCEPTED,
     INSERT_DEADLINE,
     RATE_DELIVERY,
     REOPENED,
@@ -229,17 +228,9 @@ class MatchingCommands:
         return self._body(request)
 
     async def _taken(self, tx: Transaction, request: Request, **extra: Any) -> None:
-        now = time.time()
         await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
         await tx.save(request)
-        first = await tx.conn.scalar(FIRST_ACCEPTED, {"rid": request.id})
-        await save_row(
-            tx.conn,
-            request,
-            accepted_ts=now,
-            first_accepted_ts=first if first is not None else now,
-            **extra,
-        )
+        await save_row(tx.conn, request, taken_ts=time.time(), **extra)
 
     # -- escalation (社区响应) -----------------------------------------------------------
     async def escalate_due(self, request_id: str) -> bool:

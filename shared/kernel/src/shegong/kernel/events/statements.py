@@ -26,7 +26,7 @@ VERSIONS = (
     .group_by(_E.stream_id)
 )
 HISTORY = (
-    select(_E.type, _E.schema_version, _E.data)
+    select(_E.type, _E.schema_version, _E.data, _E.version)
     .where(_E.stream_id == bindparam("stream_id"))
     .order_by(_E.version)
 )

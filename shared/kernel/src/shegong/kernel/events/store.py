@@ -145,13 +145,19 @@ class Transaction:
         self.store, self.conn, self.ctx = store, conn, ctx
         self.appended: list[Envelope] = []
         self._head: int | None = None  # known once this transaction holds the append lock
+        # Streams' versions read or written while holding the append lock: nobody else
+        # can move them before this transaction ends, so a save checks against these
+        # instead of asking the database again.
+        self._versions: dict[str, int] = {}
 
     async def load(self, cls: type[A], aggregate_id: str) -> A | None:
-        rows = await self.conn.execute(sql.HISTORY, {"stream_id": aggregate_id})
+        rows = (await self.conn.execute(sql.HISTORY, {"stream_id": aggregate_id})).all()
         contract = self.store.identity.contract
         history = [
             contract.decode(_stub(aggregate_id, r.type, r.schema_version, r.data)) for r in rows
         ]
+        if self._head is not None:  # read under the lock: the stream's version now
+            self._versions[aggregate_id] = rows[-1].version if rows else 0
         if not history:
             return None
         return cls.rehydrate(aggregate_id, history)
@@ -248,6 +254,8 @@ class Transaction:
                 b = batches[0]
                 raise ConcurrencyError(b.stream_id, b.expected_version, -1) from err
             self._head = head
+        for b in batches:
+            self._versions[b.stream_id] = b.expected_version + len(b.events)
         envelopes = [self.store._envelope(r) for r in rows]
         self.appended.extend(envelopes)
         return envelopes
@@ -277,7 +285,12 @@ class Transaction:
             row = (await conn.execute(sql.HEAD_AND_VERSION, {"stream_id": ids[0]})).one()
             self._head, actual[ids[0]] = int(row[0]), int(row[1])
         elif len(batches) == 1:
-            actual[ids[0]] = int(await conn.scalar(sql.VERSION, {"stream_id": ids[0]}) or 0)
+            known = self._versions.get(ids[0])
+            actual[ids[0]] = (
+                known
+                if known is not None
+                else int(await conn.scalar(sql.VERSION, {"stream_id": ids[0]}) or 0)
+            )
         else:
             await self.lock()
             for chunk in range(0, len(ids), 500):

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Executable, Row, Select, event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shegong.kernel.ops.sqlite_driver import LoopDbapi
@@ -52,14 +53,26 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 READ_ONLY = "shegong_read_only"
+# SQLite: one statement on its own, in SQLite's autocommit mode — no BEGIN, no ROLLBACK.
+SINGLE_STATEMENT = "shegong_single_statement"
+
+
+def _with_options(engine: AsyncEngine, name: str, **options: Any) -> AsyncEngine:
+    """``engine`` with execution options, made once and kept on the engine (its pool
+    shared): options given per connection cost a trip through SQLAlchemy's greenlet
+    each time (bench/README.md, round 9)."""
+    kept: dict[str, AsyncEngine] = engine.sync_engine.__dict__.setdefault("_shegong_with", {})
+    if name not in kept:
+        kept[name] = engine.execution_options(**options)
+    return kept[name]
 
 
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for queries only. On SQLite it does not take the write lock, so a
     read (a feed page, a search) never waits behind — or blocks — a writer."""
-    async with engine.connect() as conn:
-        yield await conn.execution_options(**{READ_ONLY: True})
+    async with _with_options(engine, "reading", **{READ_ONLY: True}).connect() as conn:
+        yield conn
 
 
 async def read_once(
@@ -68,14 +81,15 @@ async def read_once(
     """One query on its own, its rows. On PostgreSQL in autocommit: a transaction around
     a single statement costs two more round trips (BEGIN, and the ROLLBACK when the
     connection goes back to the pool) and sees nothing more — under READ COMMITTED each
-    statement takes its own snapshot either way. The projection runner asks for its
-    positions so for every batch of every consumer group; the relay reads its next batch
-    so."""
-    async with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            conn = await conn.execution_options(**{READ_ONLY: True})
+    statement takes its own snapshot either way. On SQLite likewise without BEGIN (a
+    statement outside a transaction reads one snapshot of its own). The projection
+    runner asks for its positions so for every batch of every consumer group; the relay
+    reads its next batch so."""
+    if engine.dialect.name == "postgresql":
+        once = _with_options(engine, "once", isolation_level="AUTOCOMMIT")
+    else:
+        once = _with_options(engine, "once", **{READ_ONLY: True, SINGLE_STATEMENT: True})
+    async with once.connect() as conn:
         return list(await conn.execute(statement, params))
 
 
@@ -140,7 +154,20 @@ def _sqlite_immediate_transactions(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn):  # type: ignore[no-untyped-def]
-        read_only = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(SINGLE_STATEMENT, False):
+            return  # read_once: SQLite's autocommit mode
+        statement = "BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE"
+        # On the driver's cursor, not through ``exec_driver_sql``: a statement's whole
+        # execution context for two words cost ≈ 15 % of a one-statement transaction's
+        # CPU (bench/README.md, round 9). A locked database waits as any statement does
+        # (sqlite_driver); an error is SQLAlchemy's, as ``exec_driver_sql`` raised it
+        # (a locked or unreachable database answers 503: web/app.py).
+        try:
+            conn.connection.dbapi_connection.cursor().execute(statement)
+        except dbapi_error as err:
+            raise DBAPIError.instance(statement, (), err, dbapi_error) from err

@@ -184,6 +184,12 @@ class LoopConnection(AsyncAdapt_aiosqlite_connection):
             return await connection._execute(partial(_waiting, connection._conn, call))
 
     def rollback(self) -> None:
+        # The pool rolls back every connection it takes back, after a COMMIT too: with
+        # no transaction open there is nothing to undo (SQLite's own rollback would do
+        # nothing either), so not even a call is made.
+        conn = self._connection._connection
+        if conn is not None and not conn.in_transaction:
+            return
         if self._connection._connection:
             try:
                 self.run_call(self._connection._conn.rollback)
