@@ -247,10 +247,6 @@ def _bounded(field_name: str, cell: Cell) -> str | None:
     return text
 
 
-def _date(_: str, cell: Cell) -> datetime.date | None:
-    return parse_date(cell)
-
-
 # 出生年月 as clerks write it: 1985.03, 1985-3, 1985年3月, 198503, or the year alone.
 _YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2})|年)?")
 
@@ -307,9 +303,8 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
     | dict.fromkeys(ENUMS, _enum)
-    | dict.fromkeys(("hired_on", "left_on", "certified_on"), _date)
+    | dict.fromkeys(("birth_date", "hired_on", "left_on", "certified_on"), _month_or_year)
 )
-CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
 CONVERT["post"] = _post
 
