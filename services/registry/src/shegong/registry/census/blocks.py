@@ -45,7 +45,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "sb": lambda r: (r.name[0], r.birth),
     "yb": lambda r: (r.pinyin, r.birth),
     "no": attrgetter("name", "org"),
-    "nc": lambda r: (r.name, r.township or r.org_township, r.community),
+    "nc": attrgetter("name", "community"),
     "n": attrgetter("name"),
 }
 

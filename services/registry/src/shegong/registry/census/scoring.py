@@ -104,13 +104,11 @@ class _Rec(Features):
                     blocks.append(("yb", (pinyin, born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
-            # The name, the township and the community (a committee's, or the roster's
-            # 社区村): one community worker as 坪山社区居委会 of 螺阳镇 and as 螺阳镇坪山社区
-            # 居民委员会, with no birth date or phone on one side, and a name too common to
-            # block alone. Village names repeat from township to township: both say which.
-            town = self.township or self.org_township
-            if self.community and town:
-                blocks.append(("nc", (name, town, self.community)))
+            # The name and the community (a committee's, or the roster's 社区村): one
+            # community worker as 坪山社区居委会 and as 螺阳镇坪山社区居民委员会, with no
+            # birth date or phone on one side, and a name too common to block alone.
+            if self.community:
+                blocks.append(("nc", (name, self.community)))
         return blocks
 
 
