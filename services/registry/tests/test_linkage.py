@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, parse_resident_id
 from shegong.kernel.data.sheets import well_formed_phone
 from shegong.registry.census import blocks
-from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX
+from shegong.registry.census.blocks import BLOCK_MAX
 from shegong.registry.census.linkage import (
     CensusConflict,
     CensusRecord,
@@ -549,38 +549,6 @@ def test_a_crowded_block_is_skipped_whatever_the_order() -> None:
         if record.key not in gone:
             fresh.add(record)
     assert partition(first) == partition(fresh)
-
-
-def test_a_common_name_meets_its_other_record_through_its_community() -> None:
-    """A name more records carry than blocks alone (张秀英 in a big city), on a charity's
-    list with only the committee's short name and a township, no birth date or phone;
-    the civil-affairs roster names the same committee in full. The two are compared (and
-    at least put before a clerk); a 张秀英 of another community is not taken for her."""
-    records = [
-        rec(
-            f"mz:{i:03d}",
-            "张秀英",
-            id_number=valid_id(date(1950 + i, 3, 4), 100 + i * 2),
-            org=f"{'东西南北中'[i % 5]}{'山湖岭坑林溪田港'[i // 5]}社区居委会",
-            township="螺阳镇",
-        )
-        for i in range(NAME_BLOCK_MAX + 4)
-    ]
-    full = rec(
-        "mz:full",
-        "张秀英",
-        id_number=valid_id(date(1967, 11, 13), 408),
-        org="泉州市惠安县螺阳镇坪山社区居民委员会",
-        township="螺阳镇",
-    )
-    short = rec("csh:1", "张秀英", sex="female", org="坪山社区居委会", township="螺阳镇")
-    for order in ([*records, full, short], [short, full, *records]):
-        linker = Linker()
-        for record in order:
-            linker.add(record)
-        pair = ("csh:1", "mz:full")
-        assert same_person(linker, *pair) or linker.in_queue(pair) is not None
-        assert all(not same_person(linker, "csh:1", r.key) for r in records)
 
 
 def test_updates_reach_the_same_state_as_adding_the_final_records() -> None:

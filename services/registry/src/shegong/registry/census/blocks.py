@@ -27,7 +27,7 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no", "nc")  # as ``_Rec.blocks``
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -45,7 +45,6 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "sb": lambda r: (r.name[0], r.birth),
     "yb": lambda r: (r.pinyin, r.birth),
     "no": attrgetter("name", "org"),
-    "nc": attrgetter("name", "community"),
     "n": attrgetter("name"),
 }
 

@@ -104,11 +104,6 @@ class _Rec(Features):
                     blocks.append(("yb", (pinyin, born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
-            # The name and the community (a committee's, or the roster's 社区村): one
-            # community worker as 坪山社区居委会 and as 螺阳镇坪山社区居民委员会, with no
-            # birth date or phone on one side, and a name too common to block alone.
-            if self.community:
-                blocks.append(("nc", (name, self.community)))
         return blocks
 
 
