@@ -27,7 +27,7 @@ FORMS: list[object] = [
     dt.datetime(2024, 3, 1),
     45352,  # an Excel serial date
 ]
-GARBAGE: list[object] = ["下午", "2024-02-30", "2024年3月", "1.3.2024", 7]
+GARBAGE: list[object] = ["下午", "2024-02-30", "2024年13月", "1.3.2024", 7]
 
 
 def experts_id() -> str:
@@ -87,3 +87,18 @@ def test_every_importer_refuses_the_same_garbage_naming_row_and_field(cell: obje
         assert problem.value.field == field
         assert problem.value.reason.startswith(f"{field}: ")
         assert problem.value.reason_zh.startswith(f"{label}：")
+
+
+def test_a_month_is_a_rosters_hire_date_to_the_month_and_no_day_elsewhere() -> None:
+    # A personnel roster's 入职日期 (入职年月) is often written to the month, as its 取证日期
+    # is: kept as the 1st, with a note. A sign-in or an exam needs its day.
+    roster = parse_roster(xlsx([["姓名", "入职日期"], ["张三", "2024年3月"]]), "r.xlsx")
+    (row,) = roster.rows
+    assert row.hired_on == MARCH_1
+    assert row.warnings == (
+        "hired_on: gives the month only; kept as 2024-03-01 / "
+        "入职日期：只填写到月，按2024-03-01登记",
+    )
+    for read in (parse_day, lambda c: parse_signed_at(c, MARCH_1)):
+        with pytest.raises(RowProblem):
+            read("2024年3月")

@@ -909,6 +909,26 @@ def test_a_committee_names_the_community_its_staff_are_listed_under() -> None:
     assert other is None or other.evidence["region"]["level"] != "community"
 
 
+def test_organisations_that_end_alike_are_told_apart_by_their_own_names() -> None:
+    # 社区居委会, 社工中心, 志愿服务队 name the kind of unit: what comes before names the
+    # unit. Two committees, agencies or teams of one kind share most of their bigrams and
+    # are still two employers; one written in full and short, or with a homophone, is one.
+    def level(a: str, b: str) -> str:
+        x = rec("mz:1", "庄婉清", sex="female", org=a, township=None)
+        y = rec("tw:1", "庄婉清", sex="female", org=b, township=None)
+        found = compare(x, y)
+        assert found is not None
+        return str(found.evidence["organization"]["level"])
+
+    assert level("新华社区居委会", "中华社区居委会") == "else"
+    assert level("南安市爱心社工服务中心", "晋江市同心社会工作服务中心") == "else"
+    assert level("古店社区志愿服务队", "上郭社区志愿服务队") == "else"
+    assert level("惠民社会工作服务中心", "慧民社会工作服务中心") == "similar"
+    assert level("东湖街道东街社区居委会", "东街社区居委会") == "similar"
+    assert level("泉州市鲤城区乐龄社会工作服务中心", "乐龄社工中心") == "similar"
+    assert level("泉州一院", "泉州市第一医院") == "similar"
+
+
 def test_committees_of_one_village_name_in_two_townships_are_two_employers() -> None:
     from shegong.registry.census.names import committee_township, township_key
 

@@ -281,6 +281,9 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
         ("社工ID", "record_id"),
         ("所在司法所", "organization"),
         ("所属社工站", "organization"),
+        ("服务站名称", "organization"),
+        ("所在司法所名称", "organization"),
+        ("社工服务社名称", "organization"),
         ("服务社区", "community"),
         ("服务乡镇", "township"),
         ("会员证号", "record_id"),
@@ -307,6 +310,8 @@ def test_a_kind_of_unit_or_a_persons_role_before_the_fields_word(header: str, fi
         "帮扶单位",
         "联系人单位",
         "报送单位",
+        "培训中心名称",
+        "项目名称",
         "单位编号",
         "序列号",
         "组织机构代码",
@@ -439,6 +444,34 @@ def test_a_certificate_level_as_the_lists_name_it(written: str, level: Certifica
     assert row.cert_level == level and row.warnings == ()
 
 
+def test_a_hire_or_leave_dated_to_the_month_or_year_is_kept_with_a_note() -> None:
+    # 入职时间 as a personnel form writes it (2010.07, 2019年3月, 入职年月 201805, the year
+    # as a number cell): the month or year is what the roster knows, not a bad date.
+    parsed = parse_roster(
+        xlsx_bytes(
+            [
+                ["姓名", "入职时间", "离职时间"],
+                ["张三", "2010.07", "2023年11月"],
+                ["李四", "2019年3月", None],
+                ["王五", 2016, None],
+                ["赵六", "2018.02.30", None],
+            ]
+        ),
+        "roster.xlsx",
+    )
+    rows = {r.name: r for r in parsed.rows}
+    assert rows["张三"].hired_on == datetime.date(2010, 7, 1)
+    assert rows["张三"].left_on == datetime.date(2023, 11, 1)
+    assert rows["李四"].hired_on == datetime.date(2019, 3, 1)
+    assert rows["王五"].hired_on == datetime.date(2016, 1, 1)
+    assert any("hired_on: gives the month only" in w for w in rows["张三"].warnings)
+    assert any("left_on: gives the month only" in w for w in rows["张三"].warnings)
+    assert any("hired_on: gives the year only" in w for w in rows["王五"].warnings)
+    # A day that does not exist is still no date: left out, with the reason.
+    assert rows["赵六"].hired_on is None
+    assert any(w.startswith("hired_on: 2018-2-30 does not exist") for w in rows["赵六"].warnings)
+
+
 def test_a_certificate_dated_to_the_year_or_month_is_kept_with_a_note() -> None:
     rows = parse_csv(
         [["姓名", "证书等级", "取证年份"], ["张三", "初级", "2019年"], ["李四", "中级", "2021.06"]]
@@ -476,7 +509,7 @@ LEFT_OUT: list[tuple[list[str], list[object], str, list[str]]] = [
     (["姓名", "证书等级", "取证日期"], ["张三", "特级", "2024-01-01"], "cert_level", ["senior"]),
     (["姓名", "入职日期"], ["张三", "2024-02-30"], "hired_on", ["calendar"]),
     (["姓名", "入职日期"], ["张三", "去年三月"], "hired_on", ["2024-03-01"]),
-    (["姓名", "入职日期"], ["张三", "2024年3月"], "hired_on", ["not a date"]),
+    (["姓名", "入职日期"], ["张三", "2024年13月"], "hired_on", ["not a date"]),
     (["姓名", "入职日期"], ["张三", "1024-03-01"], "hired_on", ["1024"]),
     (["姓名", "出生日期"], ["张三", "2090-01-01"], "birth_date", ["future"]),
     (["姓名", "入职日期", "离职日期"], ["张三", "2024-03-01", "2024-02-01"], "left_on", ["before"]),

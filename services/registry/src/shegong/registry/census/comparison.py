@@ -55,7 +55,7 @@ from shegong.registry.census.features import (
     phone_kind,
     same_part,
 )
-from shegong.registry.census.names import committee_community, sounds_alike
+from shegong.registry.census.names import committee_community, pinyin_key, sounds_alike
 
 __all__ = [
     "COMPARISONS",
@@ -218,8 +218,25 @@ def _org_level(x: Features, y: Features) -> int:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         if _abbreviates(short, long):
             return 2
+    # Two names that end alike (社区居委会, 志愿服务队, 社工中心: the kind of unit) are told
+    # apart by what comes before: 新华社区居委会 and 中华社区居委会 are two committees,
+    # 爱心社工中心 and 同心社工中心 two agencies, however many bigrams their ending shares.
+    # A head written with another character of the same sound (海滨 / 海宾) is a slip.
+    ha, hb = _heads(a, b)
+    if len(a) - len(ha) >= 2 and ha and hb:
+        if ha == hb or pinyin_key(ha) == pinyin_key(hb):
+            return 2
+        a, b = ha, hb
     ga, gb = _bigrams(a), _bigrams(b)
     return 2 if 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.75 else 3
+
+
+def _heads(a: str, b: str) -> tuple[str, str]:
+    """``a`` and ``b`` without the ending they share."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return a[: len(a) - n], b[: len(b) - n]
 
 
 def _region_level(x: Features, y: Features) -> int:

@@ -192,6 +192,18 @@ class _RowParser:
                     "已按身份证号中保留下来的出生日期",
                 )
             )
+        for key in ("hired_on", "left_on", "certified_on"):  # 2019年, 2019.06, 入职年月
+            given = values.get(key)
+            if isinstance(given, PartialDate):
+                as_day = given.isoformat()
+                warnings.append(
+                    _warning(
+                        key,
+                        f"gives the {given.known} only; kept as {as_day}",
+                        f"只填写到{'年' if given.known == 'year' else '月'}，按{as_day}登记",
+                    )
+                )
+                values[key] = datetime.date(given.year, given.month, given.day)
         hired, left = values.get("hired_on"), values.get("left_on")
         if isinstance(hired, datetime.date) and isinstance(left, datetime.date) and left < hired:
             reject(
@@ -200,16 +212,6 @@ class _RowParser:
             )
             left = None
         level, certified = values.get("cert_level"), values.get("certified_on")
-        if isinstance(certified, PartialDate):  # 2019年, 2019.06: the exam's year or month
-            as_day = certified.isoformat()
-            warnings.append(
-                _warning(
-                    "certified_on",
-                    f"gives the {certified.known} only; kept as {as_day}",
-                    f"只填写到{'年' if certified.known == 'year' else '月'}，按{as_day}登记",
-                )
-            )
-            certified = datetime.date(certified.year, certified.month, certified.day)
         if (level is None) != (certified is None):
             if level is None:
                 reject(

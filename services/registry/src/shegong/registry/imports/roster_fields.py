@@ -141,9 +141,14 @@ _ROLES = "职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工�
 _RECORD_HEAD = f"(?:{_ROLES}|记录|登记|档案|注册|会员证|工作证|服务证|志愿者证)$"
 SUFFIXES: dict[str, tuple[Suffix, ...]] = {
     "name": (NAME_SUFFIX,),
-    "organization": tuple(
-        Suffix(word, not_head=_NOT_OWN_UNIT)
-        for word in ("单位名称", "机构名称", "组织名称", "单位", "机构", "组织")
+    "organization": (
+        *(
+            Suffix(word, not_head=_NOT_OWN_UNIT)
+            for word in ("单位名称", "机构名称", "组织名称", "单位", "机构", "组织")
+        ),
+        # a workplace's name by its kind: 服务站名称, 司法所名称, 所在学校名称, 服务中心名称
+        # (not 项目名称, 社区名称, 培训中心名称)
+        Suffix("名称", head="(?:所|站|中心|院|校|队|社)$", not_head=_NOT_OWN_UNIT),
     ),
     "record_id": (
         *(Suffix(word, head=_RECORD_HEAD) for word in ("编号", "编码", "代码", "ID")),
@@ -247,10 +252,6 @@ def _bounded(field_name: str, cell: Cell) -> str | None:
     return text
 
 
-def _date(_: str, cell: Cell) -> datetime.date | None:
-    return parse_date(cell)
-
-
 # 出生年月 as clerks write it: 1985.03, 1985-3, 1985年3月, 198503, or the year alone.
 _YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2})|年)?")
 
@@ -307,9 +308,8 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
     | dict.fromkeys(ENUMS, _enum)
-    | dict.fromkeys(("hired_on", "left_on", "certified_on"), _date)
+    | dict.fromkeys(("birth_date", "hired_on", "left_on", "certified_on"), _month_or_year)
 )
-CONVERT["birth_date"] = CONVERT["certified_on"] = _month_or_year
 CONVERT["cert_level"] = _cert_level
 CONVERT["post"] = _post
 
