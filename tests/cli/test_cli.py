@@ -228,17 +228,27 @@ def test_training_imports_through_the_service(platform: Up) -> None:
     )
     with urllib.request.urlopen(req, timeout=30) as resp:
         session = json.loads(resp.read())["session"]["session_id"]
-    # Training learns the workers from the registry's events: wait until it knows them.
+    # Training learns the workers from the registry's events: wait until it has read as
+    # far as the census (which import-roster waited for), then import once — a retried
+    # import could record part of the sheet before training knew every worker.
     import time
 
+    def get(service: str, path: str) -> Any:
+        req = urllib.request.Request(
+            up.services[service] + path, headers={"Authorization": f"Bearer {up.key}"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    census = get("registry", "/census/status")["as_of"]["positions"]
     deadline = time.monotonic() + 60
     while True:
-        signin = up.shegong(
-            "training", "import-signin", "--session", session, str(DATA / "签到表.csv")
-        )
-        if signin.returncode == 0 or time.monotonic() > deadline:
+        seen = get("training", "/indicators/training?year=2025")["as_of"]["training_workforce"]
+        if all(seen.get(feed, 0) >= at for feed, at in census.items()):
             break
-        time.sleep(1)
+        assert time.monotonic() < deadline, (seen, census)
+        time.sleep(0.5)
+    signin = up.shegong("training", "import-signin", "--session", session, str(DATA / "签到表.csv"))
     assert signin.returncode == 0, signin.stdout + signin.stderr
     assert "recorded 2 · repeated 1 · rejected 0" in signin.stdout, signin.stdout
     exams = up.shegong("training", "import-exams", str(DATA / "考试成绩.csv"))
