@@ -208,7 +208,7 @@ def test_reports_and_census_are_the_apis_own_figures(platform: Up, tmp_path: Pat
     assert up.shegong("training", "report", "--year", "2025").returncode == 2
 
 
-def test_training_imports_through_the_service(platform: Up) -> None:
+def test_training_imports_through_the_service(platform: Up, tmp_path: Path) -> None:
     up = platform
     done = up.shegong(
         "registry",
@@ -253,6 +253,22 @@ def test_training_imports_through_the_service(platform: Up) -> None:
     assert "recorded 2 · repeated 1 · rejected 0" in signin.stdout, signin.stdout
     exams = up.shegong("training", "import-exams", str(DATA / "考试成绩.csv"))
     assert exams.returncode == 0 and "recorded 2" in exams.stdout, exams.stdout + exams.stderr
+    # A list that says no year anywhere: refused, saying how to give it; then given.
+    lines = (DATA / "考试成绩.csv").read_text(encoding="utf-8-sig").splitlines()
+    head = lines[0].split(",")
+    year_at = head.index("考试年度")
+    no_year = tmp_path / "合格名单.csv"
+    no_year.write_text(
+        "\n".join(
+            ",".join(c for i, c in enumerate(line.split(",")) if i != year_at) for line in lines
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    refused = up.shegong("training", "import-exams", str(no_year))
+    assert refused.returncode == 1 and "--year" in refused.stdout + refused.stderr
+    given = up.shegong("training", "import-exams", "--year", "2023", str(no_year))
+    assert given.returncode == 0 and "recorded" in given.stdout, given.stdout + given.stderr
     nope = up.shegong("training", "import-signin", "--session", "nope", str(DATA / "签到表.csv"))
     assert nope.returncode == 1
 

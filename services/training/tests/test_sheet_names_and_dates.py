@@ -384,6 +384,27 @@ async def test_an_exam_list_with_no_year_anywhere_is_refused_saying_so(training:
     assert resp.status_code == 422, resp.text
     error = resp.json()["error"]
     assert "exam_year" in error["message"] and "考试年度" in error["message_zh"]
+    assert "--year" in error["message"] and "--year" in error["message_zh"]
+    # The uploader who knows the year says it; the sheet's own year still wins over it.
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.csv", sheet)}, data={"exam_year": "2023"}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["recorded"] == 1
+    titled = f"2024年度考试成绩\n姓名,身份证号,级别,是否通过\n刘丽华,{LIU},中级,是\n".encode()
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.csv", titled)}, data={"exam_year": "2023"}
+    )
+    assert resp.status_code == 200 and resp.json()["recorded"] == 1, resp.text
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2023})
+    assert [(e["exam_year"], e["level"]) for e in exams["items"]] == [(2023, "assistant")]
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    assert [(e["exam_year"], e["level"]) for e in exams["items"]] == [(2024, "intermediate")]
+    bad = await training.client.post(
+        "/imports/exam-results", files={"file": ("成绩.csv", sheet)}, data={"exam_year": "23"}
+    )
+    assert bad.status_code == 422, bad.text
 
 
 async def test_a_certificate_issuance_list_without_a_pass_column(training: Node) -> None:

@@ -67,7 +67,16 @@ def import_signin(
 
 @app.command("import-exams")
 def import_exams(
-    file: File, url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None
+    file: File,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            min=2000, max=2100, help="The exam's year, where neither the sheet nor its name says it"
+        ),
+    ] = None,
+    url: Url = None,
+    key: KeyOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Import national exam results (姓名, 身份证号, 考试年度, 级别, 是否通过
     [, 证书编号, 取证日期])."""
@@ -77,6 +86,7 @@ def import_exams(
         "/imports/exam-results",
         f"importing {file.name}",
         files={"file": (file.name, file.read_bytes())},
+        **({"data": {"exam_year": str(year)}} if year is not None else {}),
     )
     _finish(report)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.data.tabular import TabularFileError, open_upload
@@ -49,13 +49,21 @@ def imports_router(importer: SheetImporter) -> APIRouter:
         request: Request,
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="姓名, 身份证号, 考试年度, 级别, 是否通过")],
+        exam_year: Annotated[
+            int | None,
+            Form(
+                ge=2000,
+                le=2100,
+                description="The exam year (考试年度) where the sheet and its name say none",
+            ),
+        ] = None,
     ) -> Any:
         return await _imported(
             request,
             "exam-results",
             file,
             "exams.csv",
-            lambda d, n: importer.import_exams(d, n, ctx),
+            lambda d, n: importer.import_exams(d, n, ctx, exam_year),
         )
 
     return router

@@ -113,7 +113,9 @@ class SheetImporter:
         await self._record_refused_lookups(ctx, f"/sessions/{session_id}/signin-sheet", touched)
         return report
 
-    async def import_exams(self, data: bytes, filename: str, ctx: CommandContext) -> ImportReport:
+    async def import_exams(
+        self, data: bytes, filename: str, ctx: CommandContext, year: int | None = None
+    ) -> ImportReport:
         """National exam results (姓名, 身份证号, 考试年度, 级别, 是否通过).
 
         A result is its worker's department's record: a department key's sheet records
@@ -123,7 +125,7 @@ class SheetImporter:
         the list and passed (:data:`SUBJECTS`)."""
         own = ctx.department if ctx.role == "department" else None
         report = ImportReport("exam_results")
-        rows = read_exam_sheet(data, filename)
+        rows = read_exam_sheet(data, filename, year)
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []

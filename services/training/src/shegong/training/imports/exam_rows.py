@@ -20,14 +20,15 @@ NO |= {"缺考", "缺席", "弃考", "未参考", "未参加", "违纪", "absent
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
-def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
+def read_exam_sheet(data: bytes, filename: str, year: int | None = None) -> Iterator[SheetRow]:
     """An exam list's rows. 考试年度 may be said by the title alone (2024年度…合格人员名单)
     — or, where the sheet says nothing of it, by the file's name (2024年度助理社会工作师合格
-    名单.xlsx) —, 是否通过 by a certificate's number or date (a certificate issuance list);
-    a file with neither is refused as a whole, naming the column."""
+    名单.xlsx), else by ``year`` (the uploader's word: ``--year``) —, 是否通过 by a
+    certificate's number or date (a certificate issuance list); a file with neither is
+    refused as a whole, naming the column."""
     stem = filename.rpartition(".")[0] or filename
     rows = (
-        _named_by_file(row, stem)
+        _given_year(_named_by_file(row, stem), year)
         for row in read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
     )
     first = next(rows, None)
@@ -42,9 +43,12 @@ def read_exam_sheet(data: bytes, filename: str) -> Iterator[SheetRow]:
     if not passed_columns and not title_says_passed(first.title):
         missing.append(("passed", "是否通过"))
     if missing:
+        no_year = any(field == "exam_year" for field, _ in missing)
         raise TabularFileError(
-            f"{filename}: missing column(s) {', '.join(f'{m} ({zh})' for m, zh in missing)}",
-            f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}",
+            f"{filename}: missing column(s) {', '.join(f'{m} ({zh})' for m, zh in missing)}"
+            + (" — or give the exam's year (--year; the form field exam_year)" if no_year else ""),
+            f"文件“{filename}”缺少必填列{'、'.join(f'“{zh}”' for _, zh in missing)}"
+            + ("，或在上传时注明考试年度（--year，表单字段 exam_year）" if no_year else ""),
         )
     return chain([first], rows)
 
@@ -59,6 +63,13 @@ def _named_by_file(row: SheetRow, stem: str) -> SheetRow:
     )
     if said:
         row.title = (*row.title, stem)
+    return row
+
+
+def _given_year(row: SheetRow, year: int | None) -> SheetRow:
+    """``row`` with the uploader's year among its title lines where none says one."""
+    if year is not None and title_year(row.title) is None:
+        row.title = (*row.title, f"{year}年")
     return row
 
 
