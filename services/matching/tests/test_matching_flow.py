@@ -161,9 +161,14 @@ async def test_decline_with_reason_then_offer_moves_on_and_a_second_accept_is_re
     assert after["request"]["declined"] == {a: "时间冲突"}
     resp = await m.client.post(f"/requests/{rid}/accept", json={"provider_id": a})
     assert resp.status_code == 409
+    error = resp.json()["error"]  # the rule's refusal, in both languages
+    assert "holds no open offer" in error["message"] and "待接派单" in error["message_zh"]
     await m.ok("POST", f"/requests/{rid}/accept", {"provider_id": b})
     resp = await m.client.post(f"/requests/{rid}/accept", json={"provider_id": b})
     assert resp.status_code == 409
+    error = resp.json()["error"]
+    assert "the order is accepted" in error["message"], error
+    assert error["message_zh"] == "订单状态为“已接单”，不能接单", error
     assert (await m.request(rid))["declined"] == {a: "时间冲突"}
 
 

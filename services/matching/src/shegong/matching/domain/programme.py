@@ -21,9 +21,15 @@ def parse_rule(text: str, starts_on: date) -> rrule:
     try:
         rule = rrulestr(body, dtstart=datetime.combine(starts_on, time()))
     except (ValueError, TypeError) as err:
-        raise DomainError(f"rrule is not a valid RFC 5545 rule: {err}", field="rrule") from err
+        raise DomainError(
+            f"rrule is not a valid RFC 5545 rule: {err}",
+            field="rrule",
+            zh=f"重复规则 rrule 不是有效的 RFC 5545 规则：{err}",
+        ) from err
     if not isinstance(rule, rrule):
-        raise DomainError("rrule must be a single RRULE", field="rrule")
+        raise DomainError(
+            "rrule must be a single RRULE", field="rrule", zh="rrule 只能是一条 RRULE"
+        )
     return rule
 
 
@@ -63,10 +69,16 @@ class Programme(Aggregate):
         ``served``: ``provider_id``, ``hours``, ``members``, ``started_at`` of a provider
         who served there (``CheckedIn``)."""
         if occurrence > today:
-            raise DomainError("cannot check in to a future occurrence", field="occurrence")
+            raise DomainError(
+                "cannot check in to a future occurrence",
+                field="occurrence",
+                zh="不能为尚未到来的场次签到",
+            )
         if not occurrences(self.rule, occurrence, occurrence):
             raise DomainError(
-                f"{occurrence} is not an occurrence of this programme", field="occurrence"
+                f"{occurrence} is not an occurrence of this programme",
+                field="occurrence",
+                zh=f"{occurrence} 不是该项目的活动场次",
             )
         if (occurrence, participant) in self.check_ins:
             return False

@@ -42,6 +42,28 @@ def responding_region(community: str, level: ResponseLevel) -> str:
     return "/".join(parts[: keep[level]])
 
 
+_STATUS_ZH = {
+    "open": "待派单",
+    "offered": "已派单待接单",
+    "accepted": "已接单",
+    "in_delivery": "服务中",
+    "completed": "已完成",
+    "followed_up": "已回访",
+    "cancelled": "已取消",
+}
+_ACTIONS_ZH = {
+    "offer": "派单",
+    "decline": "拒单",
+    "accept": "接单",
+    "assign": "指派",
+    "escalate": "升级",
+}
+
+
+def _zh(action: str, status: str) -> str:
+    return f"订单状态为“{_STATUS_ZH.get(status, status)}”，不能{action}"
+
+
 class Request(Aggregate):
     type_name = "request"
 
@@ -66,11 +88,16 @@ class Request(Aggregate):
     @classmethod
     def place(cls, event: RequestPlaced) -> Request:
         if event.window_start and event.window_end and event.window_end < event.window_start:
-            raise DomainError("window_end is before window_start", field="window_end")
+            raise DomainError(
+                "window_end is before window_start",
+                field="window_end",
+                zh="服务时段的结束早于开始",
+            )
         if len([p for p in event.community.split("/") if p.strip()]) != 3:
             raise DomainError(
                 "community must be a region path 区县/街道/社区, e.g. 安定区/永定路街道/东关社区",
                 field="community",
+                zh="社区须写成“区县/街道/社区”，如 安定区/永定路街道/东关社区",
             )
         request = cls(event.request_id)
         request.record(event)
@@ -102,10 +129,15 @@ class Request(Aggregate):
         self._untaken("decline")
         if provider_id not in self.offered:
             raise DomainError(
-                f"{provider_id} was not offered this order", field="provider_id", code="conflict"
+                f"{provider_id} was not offered this order",
+                field="provider_id",
+                code="conflict",
+                zh="该服务者未收到此单的派单",
             )
         if provider_id in self.declined:
-            raise DomainError("already declined", field="provider_id", code="conflict")
+            raise DomainError(
+                "already declined", field="provider_id", code="conflict", zh="已拒绝过此单"
+            )
         self.record(OfferDeclined(request_id=self.id, provider_id=provider_id, reason=reason))
 
     @property
@@ -119,6 +151,7 @@ class Request(Aggregate):
                 f"{provider_id} holds no open offer for this order",
                 field="provider_id",
                 code="conflict",
+                zh="该服务者没有此单的待接派单（已过期、已拒绝或已被他人接单）",
             )
         self.record(OrderAccepted(request_id=self.id, provider_id=provider_id, provider_kind=kind))
 
@@ -143,7 +176,7 @@ class Request(Aggregate):
         self._untaken("escalate")
         level = self.next_level()
         if level is None:
-            raise DomainError("already at the district level", code="conflict")
+            raise DomainError("already at the district level", code="conflict", zh="已升级到区级")
         assert self.placed is not None
         self.record(
             OrderEscalated(
@@ -158,7 +191,11 @@ class Request(Aggregate):
 
     def start(self, at: datetime) -> None:
         if self.status != "accepted":
-            raise DomainError(f"cannot start a {self.status} order", code="conflict")
+            raise DomainError(
+                f"cannot start a {self.status} order",
+                code="conflict",
+                zh=_zh("开始服务", self.status),
+            )
         assert self.provider_id is not None
         self.record(
             DeliveryStarted(request_id=self.id, provider_id=self.provider_id, started_at=at)
@@ -166,7 +203,11 @@ class Request(Aggregate):
 
     def finish(self, at: datetime, hours: float, follow_up_by: date) -> None:
         if self.status not in ("accepted", "in_delivery"):
-            raise DomainError(f"cannot finish a {self.status} order", code="conflict")
+            raise DomainError(
+                f"cannot finish a {self.status} order",
+                code="conflict",
+                zh=_zh("完成服务", self.status),
+            )
         assert self.provider_id is not None
         self.record(
             DeliveryFinished(
@@ -180,11 +221,16 @@ class Request(Aggregate):
 
     def follow_up(self, satisfaction: int, notes: str | None, on: date, reopen: bool) -> None:
         if self.status != "completed":
-            raise DomainError(f"cannot follow up a {self.status} order", code="conflict")
+            raise DomainError(
+                f"cannot follow up a {self.status} order",
+                code="conflict",
+                zh=_zh("回访", self.status),
+            )
         if reopen and satisfaction > UNSATISFIED:
             raise DomainError(
                 f"only an unsatisfied follow-up (≤ {UNSATISFIED}) reopens the need",
                 field="reopen",
+                zh=f"只有不满意的回访（≤ {UNSATISFIED}）才能重新开启需求",
             )
         self.record(
             FollowUpRecorded(
@@ -198,13 +244,18 @@ class Request(Aggregate):
 
     def cancel(self, reason: str) -> None:
         if self.status in ("in_delivery", "completed", "followed_up", "cancelled"):
-            raise DomainError(f"cannot cancel a {self.status} order", code="conflict")
+            raise DomainError(
+                f"cannot cancel a {self.status} order", code="conflict", zh=_zh("取消", self.status)
+            )
         self.record(RequestCancelled(request_id=self.id, reason=reason))
 
     def _untaken(self, what: str) -> None:
         if self.status not in UNTAKEN:
             raise DomainError(
-                f"cannot {what}: the order is {self.status}", field="request_id", code="conflict"
+                f"cannot {what}: the order is {self.status}",
+                field="request_id",
+                code="conflict",
+                zh=_zh(_ACTIONS_ZH.get(what, what), self.status),
             )
 
     # -- state ------------------------------------------------------------------

@@ -16,9 +16,16 @@ from shegong.contracts import Event
 class DomainError(Exception):
     """A command that the rules refuse. ``field`` names the input at fault, if any."""
 
-    def __init__(self, message: str, *, field: str | None = None, code: str = "rejected"):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str = "rejected",
+        zh: str | None = None,
+    ):
         super().__init__(message)
-        self.field, self.code = field, code
+        self.field, self.code, self.zh = field, code, zh  # ``zh``: the message in Chinese
 
 
 class Aggregate:

@@ -149,7 +149,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         )
         if status == 403:
             await record_refusal(request, status, str(err))
-        return _error(status, err.code, str(err), err.field)
+        return _error(status, err.code, str(err), err.field, err.zh)
 
     @app.exception_handler(ControlCharacterError)
     async def control_character(_: Request, err: ControlCharacterError) -> Response:
