@@ -342,3 +342,16 @@ async def test_a_region_filter_takes_percent_and_underscore_as_themselves(
     assert [p["provider_id"] for p in await m.ok("GET", f"/providers?region={street}")] == [worker]
     for pattern in ("%25", "_", "安定区/%25"):  # %, _, 安定区/% as sent in a query string
         assert await m.ok("GET", f"/providers?region={pattern}") == []
+
+
+async def test_every_rule_refusal_says_itself_in_chinese_too(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    # A rule written in English only still answers a Chinese line: what kind of refusal
+    # it is, the field, and the English quoted (until the rule gives its own words).
+    m = await start_matching(sqlite_url)
+    resp = await m.client.post("/requests/nope/accept", json={"provider_id": "p"})
+    assert resp.status_code == 404, resp.text
+    error = resp.json()["error"]
+    assert error["message"] == "no request nope"
+    assert error["message_zh"] == "未找到（字段 request_id）：no request nope"

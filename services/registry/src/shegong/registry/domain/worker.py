@@ -78,7 +78,9 @@ class Worker(Aggregate):
     @classmethod
     def register(cls, worker_id: str, event: WorkerRegistered) -> Worker:
         if event.hired_on and event.birth_date and event.hired_on < event.birth_date:
-            raise DomainError("hired_on is before birth_date", field="hired_on")
+            raise DomainError(
+                "hired_on is before birth_date", field="hired_on", zh="入职日期早于出生日期"
+            )
         cut = {f: without_numbers(f, getattr(event, f)) for f in (*TEXT_FIELDS, "region")}
         if any(cut[f] != _plain(getattr(event, f)) for f in cut):
             event = event.model_validate({**event.model_dump(), **cut})
@@ -97,7 +99,11 @@ class Worker(Aggregate):
             return False
         hired_on = changed.get("hired_on")
         if hired_on and self.left_on and hired_on > self.left_on:
-            raise DomainError("hired_on is after the recorded departure", field="hired_on")
+            raise DomainError(
+                "hired_on is after the recorded departure",
+                field="hired_on",
+                zh="入职日期晚于已登记的离职日期",
+            )
         self.record(WorkerProfileUpdated(worker_id=self.id, changed=sorted(changed), **changed))
         return True
 
@@ -105,7 +111,11 @@ class Worker(Aggregate):
         self, level: CertificateLevel, certified_on: date, certificate_no: str | None, today: date
     ) -> bool:
         if certified_on > today:
-            raise DomainError(f"certified_on {certified_on} is in the future", field="certified_on")
+            raise DomainError(
+                f"certified_on {certified_on} is in the future",
+                field="certified_on",
+                zh=f"取证日期 {certified_on} 晚于今天",
+            )
         for cert in self.certificates:
             if certificate_no and cert.certificate_no == certificate_no:
                 if cert.level == level and cert.certified_on == certified_on:
@@ -115,6 +125,7 @@ class Worker(Aggregate):
                     f"({cert.certified_on})",
                     field="certificate_no",
                     code="duplicate",
+                    zh=f"证书编号 {certificate_no} 已登记为{cert.level.zh}（{cert.certified_on}）",
                 )
             if not certificate_no and cert.level == level and cert.certified_on == certified_on:
                 return False
@@ -130,10 +141,19 @@ class Worker(Aggregate):
 
     def leave(self, left_on: date, reason: str | None) -> None:
         if self.left_on is not None:
-            raise DomainError(f"already left on {self.left_on}", field="left_on", code="conflict")
+            raise DomainError(
+                f"already left on {self.left_on}",
+                field="left_on",
+                code="conflict",
+                zh=f"已于 {self.left_on} 离职",
+            )
         hired_on = self.profile.get("hired_on")
         if hired_on and left_on < hired_on:
-            raise DomainError(f"left_on {left_on} is before hired_on {hired_on}", field="left_on")
+            raise DomainError(
+                f"left_on {left_on} is before hired_on {hired_on}",
+                field="left_on",
+                zh=f"离职日期 {left_on} 早于入职日期 {hired_on}",
+            )
         reason = redact_numbers(reason)
         self.record(WorkerLeft(worker_id=self.id, left_on=left_on, reason=reason))
 

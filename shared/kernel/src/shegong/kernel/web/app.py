@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -149,7 +150,7 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         )
         if status == 403:
             await record_refusal(request, status, str(err))
-        return _error(status, err.code, str(err), err.field, err.zh)
+        return _error(status, err.code, str(err), err.field, err.zh or _zh_of(err))
 
     @app.exception_handler(ControlCharacterError)
     async def control_character(_: Request, err: ControlCharacterError) -> Response:
@@ -205,6 +206,28 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
             exclude_spans=["receive", "send"],
         )
     return app
+
+
+# A rule's refusal written in English only still says in Chinese what kind it is, and
+# quotes the English (a field's name, an id) — until the rule gives its own Chinese.
+_KIND_ZH = {
+    "not_found": "未找到",
+    "conflict": "与当前状态冲突",
+    "duplicate": "已存在",
+    "forbidden": "无权操作",
+}
+
+
+_IN_BRACKETS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$")
+
+
+def _zh_of(err: DomainError) -> str:
+    said = _IN_BRACKETS.search(str(err))  # "session … is full (名额已满：…)": its own words
+    if said:
+        return said.group(1)
+    kind = _KIND_ZH.get(err.code, "不符合业务规则")
+    field = f"（字段 {err.field}）" if err.field else ""
+    return f"{kind}{field}：{err}"
 
 
 def _error(
