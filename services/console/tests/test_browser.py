@@ -601,7 +601,7 @@ def test_programme_occurrences_with_their_check_ins_and_a_check_in(
         f"/services/programmes/{pid}/check-ins",
         data={"occurrence": (today + dt.timedelta(days=3)).isoformat(), "participant": "某"},
     )
-    assert future.status_code == 400 and "future" in future.text
+    assert future.status_code == 400 and "尚未到来的场次" in future.text  # the rule's Chinese
 
 
 def test_staff_assign_an_order_from_the_ranked_candidates(

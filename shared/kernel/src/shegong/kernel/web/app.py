@@ -218,13 +218,12 @@ _KIND_ZH = {
 }
 
 
-_IN_BRACKETS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _zh_of(err: DomainError) -> str:
-    said = _IN_BRACKETS.search(str(err))  # "session … is full (名额已满：…)": its own words
-    if said:
-        return said.group(1)
+    if _CJK.search(str(err)):  # "session … is full (名额已满：…)": bilingual already
+        return str(err)
     kind = _KIND_ZH.get(err.code, "不符合业务规则")
     field = f"（字段 {err.field}）" if err.field else ""
     return f"{kind}{field}：{err}"
