@@ -12,7 +12,7 @@ import httpx
 from redis.asyncio import Redis
 
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.testing import eventually, rebuild_differences
+from shegong.kernel.testing import eventually, nothing_pending, rebuild_differences
 from shegong.registry.main import SERVICE, RegistrySettings
 
 from .test_kill_services import worker
@@ -70,6 +70,9 @@ async def test_poison_newer_version_and_duplicate_entries(
         dlq = await eventually(dead_lettered, timeout=60)
         assert any(b"data" in f and f[b"data"] == b"{not json" for f in dlq)
         assert any(f.get(b"schemaversion") == b"99" for f in dlq)
+        # Every group of the stream (the census's among them) has taken and acknowledged
+        # every entry before the service stops: the rebuild below compares with them.
+        await eventually(lambda: nothing_pending(redis, stream), timeout=60)
         ready = (await client.get("/ready")).json()
         assert ready["ready"] is True, json.dumps(ready)
     svc.stop()

@@ -180,9 +180,14 @@ T = TypeVar("T")
 
 
 async def nothing_pending(redis: Redis, stream: str) -> bool:
-    """Every consumer group of ``stream`` has acknowledged all it read (and there is one)."""
+    """Every consumer group of ``stream`` has read it to its last entry and acknowledged
+    all it read (and there is one). A group that has not yet been handed the newest
+    entries is behind as much as one that holds them unacknowledged."""
     groups = await redis.xinfo_groups(stream)
-    return bool(groups) and all(g["pending"] == 0 for g in groups)
+    if not groups:
+        return False
+    last = (await redis.xinfo_stream(stream))["last-generated-id"]
+    return all(g["pending"] == 0 and g["last-delivered-id"] == last for g in groups)
 
 
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -> T:
