@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from shegong.contracts.access import AccessRecorded
@@ -256,36 +257,23 @@ class SheetImporter:
         (which department, how many rows, which — never who). A department's sheet that
         named none leaves a record too: otherwise that record was the one write of an
         all-refused sheet, and its time told whose the sheet's numbers were."""
+        lookup = partial(
+            AccessRecorded,
+            what="person_lookup",
+            viewer=ctx.actor or "anonymous",
+            viewer_role=ctx.role or "open",
+            viewer_department=ctx.department if ctx.role == "department" else None,
+            method="POST",
+            path=path,
+        )
         if ctx.role == "department" and not touched:
-            await record_access(
-                self.store,
-                AccessRecorded(
-                    what="person_lookup",
-                    outcome="read",
-                    viewer=ctx.actor or "anonymous",
-                    viewer_role=ctx.role,
-                    viewer_department=ctx.department,
-                    method="POST",
-                    path=path,
-                ),
-            )
+            await record_access(self.store, lookup(outcome="read"))
         for department, numbers in sorted(touched.items()):
             shown = _rows_named(numbers[:50])
+            reason = f"{shown}{' …' if len(numbers) > 50 else ''} name people of another department"
             await record_access(
                 self.store,
-                AccessRecorded(
-                    what="person_lookup",
-                    outcome="refused",
-                    viewer=ctx.actor or "anonymous",
-                    viewer_role=ctx.role or "open",
-                    viewer_department=ctx.department if ctx.role == "department" else None,
-                    method="POST",
-                    path=path,
-                    department=department,
-                    rows=len(numbers),
-                    reason=f"{shown}{' …' if len(numbers) > 50 else ''} name people of "
-                    "another department",
-                ),
+                lookup(outcome="refused", department=department, rows=len(numbers), reason=reason),
             )
 
 
