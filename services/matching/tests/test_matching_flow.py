@@ -347,11 +347,11 @@ async def test_a_region_filter_takes_percent_and_underscore_as_themselves(
 async def test_every_rule_refusal_says_itself_in_chinese_too(
     sqlite_url: str, start_matching: Any
 ) -> None:
-    # A rule written in English only still answers a Chinese line: what kind of refusal
-    # it is, the field, and the English quoted (until the rule gives its own words).
+    # A refusal answers in the rule's own Chinese words beside the English (the kernel's
+    # fallback for a rule without them: shared/kernel/tests/test_domain_error_zh.py).
     m = await start_matching(sqlite_url)
     resp = await m.client.post("/requests/nope/accept", json={"provider_id": "p"})
     assert resp.status_code == 404, resp.text
     error = resp.json()["error"]
     assert error["message"] == "no request nope"
-    assert error["message_zh"] == "未找到（字段 request_id）：no request nope"
+    assert error["message_zh"] == "没有服务需求 nope"

@@ -60,7 +60,7 @@ class Counter(Aggregate):
 
     def count(self, by: int = 1) -> None:
         if by <= 0:
-            raise DomainError("by must be positive", field="by")
+            raise DomainError("by must be positive", field="by", zh="by 必须为正数")
         self.record(Counted(by=by))
 
     def when_Counted(self, e: Counted) -> None:

@@ -61,6 +61,7 @@ async def check_known_community(conn: AsyncConnection, community: str) -> None:
         raise DomainError(
             f"{community} is not a community in the region tree (GET /regions on the registry)",
             field="community",
+            zh=f"{community} 不是区划树中的社区（见 registry 的 GET /regions）",
         )
 
 

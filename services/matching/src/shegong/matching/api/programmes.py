@@ -52,7 +52,7 @@ def programmes_router(
         programme_id: str, start: date = Query(...), end: date = Query(...)
     ) -> list[dict[str, Any]]:
         if (end - start).days > 366:
-            raise DomainError("at most one year at a time", field="end")
+            raise DomainError("at most one year at a time", field="end", zh="一次最多一年")
         return await commands.calendar(programme_id, start, end)
 
     @router.post(

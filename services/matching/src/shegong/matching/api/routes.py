@@ -92,7 +92,12 @@ def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRoute
                 await conn.execute(select(requests).where(requests.c.request_id == request_id))
             ).first()
         if row is None:
-            raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            raise DomainError(
+                f"no request {request_id}",
+                field="request_id",
+                code="not_found",
+                zh=f"没有服务需求 {request_id}",
+            )
         return row._asdict()
 
     @router.get(
@@ -235,7 +240,9 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
         try:
             st = ServiceType.parse(code)
         except ValueError as err:
-            raise DomainError(str(err), field="code", code="not_found") from err
+            raise DomainError(
+                str(err), field="code", code="not_found", zh=f"没有服务类型 {code}"
+            ) from err
         return RULES[st].to_dict(st)
 
     return router

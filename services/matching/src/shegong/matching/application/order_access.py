@@ -38,7 +38,12 @@ async def load_order(tx: Transaction, request_id: str, *, serving: str | bool = 
     on orders served by a provider of its department."""
     request = await tx.load(Request, request_id)
     if request is None:
-        raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+        raise DomainError(
+            f"no request {request_id}",
+            field="request_id",
+            code="not_found",
+            zh=f"没有服务需求 {request_id}",
+        )
     ctx = tx.ctx
     if ctx.role == "department" and ctx.department != request.department:
         provider_id = request.provider_id if serving is True else serving or None
@@ -62,7 +67,12 @@ async def view_contact(
     async with store.transaction(ctx) as tx:
         request = await tx.load(Request, request_id)
         if request is None:
-            raise DomainError(f"no request {request_id}", field="request_id", code="not_found")
+            raise DomainError(
+                f"no request {request_id}",
+                field="request_id",
+                code="not_found",
+                zh=f"没有服务需求 {request_id}",
+            )
         # Who may see it at all first: the order's department, the serving provider's
         # (the one serving it, not the one named in the query), the administrator, the
         # provider themselves. Only then whether it was deleted (410, with the day and

@@ -68,7 +68,10 @@ class ProgrammeCommands:
             programme = await tx.load(Programme, programme_id)
             if programme is None:
                 raise DomainError(
-                    f"no programme {programme_id}", field="programme_id", code="not_found"
+                    f"no programme {programme_id}",
+                    field="programme_id",
+                    code="not_found",
+                    zh=f"没有项目 {programme_id}",
                 )
             # A department records check-ins only at the programmes it runs.
             refuse_other_department(tx.ctx, programme.department)
@@ -115,7 +118,10 @@ class ProgrammeCommands:
             programme = await tx.load(Programme, programme_id)
             if programme is None:
                 raise DomainError(
-                    f"no programme {programme_id}", field="programme_id", code="not_found"
+                    f"no programme {programme_id}",
+                    field="programme_id",
+                    code="not_found",
+                    zh=f"没有项目 {programme_id}",
                 )
             counts: dict[date, int] = dict(
                 (

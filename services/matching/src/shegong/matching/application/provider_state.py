@@ -81,6 +81,8 @@ async def take_capacity(conn: AsyncConnection, provider_id: str, default_capacit
             f"provider {provider_id} is at capacity or unavailable{also}",
             field="provider_id",
             code="conflict",
+            zh=f"服务提供者 {provider_id} 已满额或暂不可用"
+            + (f"（含其另外的记录：{'、'.join(others)}）" if others else ""),
         )
     await refresh_static(conn, provider_id, moved)
 
@@ -117,7 +119,12 @@ async def provider_identity(conn: AsyncConnection, provider_id: str) -> dict[str
             "team": None,
             "organisation": w.organization,
         }
-    raise DomainError(f"no provider {provider_id} (yet)", field="provider_id", code="not_found")
+    raise DomainError(
+        f"no provider {provider_id} (yet)",
+        field="provider_id",
+        code="not_found",
+        zh=f"没有服务提供者 {provider_id}（或尚未同步）",
+    )
 
 
 async def provider_department(tx: Transaction, provider_id: str) -> str | None:

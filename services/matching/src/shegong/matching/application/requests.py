@@ -221,7 +221,12 @@ class MatchingCommands:
             match = await load_candidate(tx.conn, cmd.provider_id, need.today)
             assert match is not None  # ensure_state made the row
             if (why := ineligibility(need, match)) is not None:
-                raise DomainError(f"cannot assign: {why}", field="provider_id", code="conflict")
+                raise DomainError(
+                    f"cannot assign: {why}",
+                    field="provider_id",
+                    code="conflict",
+                    zh=f"无法指派：{why}",
+                )
             request.assign(cmd.provider_id, who["kind"], cmd.staff)
             await take_capacity(tx.conn, cmd.provider_id, self.settings.matching_default_capacity)
             await self._taken(tx, request, assigned_by=cmd.staff)

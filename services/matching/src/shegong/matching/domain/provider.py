@@ -25,7 +25,9 @@ class Provider(Aggregate):
     def register(cls, event: ProviderRegistered) -> Provider:
         if event.kind == ProviderKind.SOCIAL_WORKER:
             raise DomainError(
-                "social workers come from the registry; register them there", field="kind"
+                "social workers come from the registry; register them there",
+                field="kind",
+                zh="社工来自人才登记系统（registry），请在那里登记",
             )
         provider = cls(event.provider_id)
         provider.record(event)

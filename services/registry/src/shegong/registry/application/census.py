@@ -35,13 +35,18 @@ class CensusCommands:
     ) -> dict[str, Any]:
         """Record a clerk's decision; the census applies it (and keeps it) as it arrives."""
         if a == b:
-            raise DomainError("a decision needs two different records", field="b")
+            raise DomainError(
+                "a decision needs two different records", field="b", zh="一次判定需要两条不同的记录"
+            )
         async with self.store.transaction(ctx) as tx:
             found = await census_review.record_keys(tx.conn, [a, b])
             for name, key in (("a", a), ("b", b)):
                 if key not in found:
                     raise DomainError(
-                        f"record {key} is not in the census", field=name, code="not_found"
+                        f"record {key} is not in the census",
+                        field=name,
+                        code="not_found",
+                        zh=f"记录 {key} 不在普查中",
                     )
             a, b = sorted((a, b))
             pa, pb = found[a].person_id, found[b].person_id

@@ -70,12 +70,15 @@ class RegistryCommands:
             id_sex = Gender(rid.sex)
             if gender and gender != id_sex:
                 raise DomainError(
-                    f"gender {gender.zh} contradicts the ID number ({id_sex.zh})", field="gender"
+                    f"gender {gender.zh} contradicts the ID number ({id_sex.zh})",
+                    field="gender",
+                    zh=f"性别 {gender.zh} 与身份证号（{id_sex.zh}）不符",
                 )
             if birth_date and birth_date != rid.birth_date:
                 raise DomainError(
                     f"birth_date {birth_date} contradicts the ID number ({rid.birth_date})",
                     field="birth_date",
+                    zh=f"出生日期 {birth_date} 与身份证号（{rid.birth_date}）不符",
                 )
             gender, birth_date = id_sex, rid.birth_date
             ident.update(
@@ -132,6 +135,7 @@ class RegistryCommands:
                     f"{department} already registered this ID number as worker {existing}",
                     field="id_number",
                     code="duplicate",
+                    zh=f"{department} 已把此身份证号登记为社工 {existing}",
                 )
         return Outcome(worker, events)
 
@@ -184,7 +188,10 @@ class RegistryCommands:
         worker = await tx.load(Worker, worker_id)
         if worker is None:
             raise DomainError(
-                f"no worker {worker_id} on this registry node", field="worker_id", code="not_found"
+                f"no worker {worker_id} on this registry node",
+                field="worker_id",
+                code="not_found",
+                zh=f"本登记节点上没有社工 {worker_id}",
             )
         refuse_other_department(tx.ctx, worker.profile["department"])
         if tx.ctx.department is None:  # events name the department whose record changed
@@ -201,6 +208,7 @@ class RegistryCommands:
                     f"no personal data for worker {worker_id} on this registry node",
                     field="worker_id",
                     code="not_found",
+                    zh=f"本登记节点上没有社工 {worker_id} 的个人信息",
                 )
             allowed = ctx.role in (None, "admin") or (
                 ctx.role == "department" and ctx.department == row["department"]

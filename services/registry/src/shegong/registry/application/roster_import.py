@@ -349,7 +349,11 @@ class RosterImporter:
 
 def _check_department_name(name: str | None) -> None:
     if name is not None and not 1 <= len(name.strip()) <= 64:
-        raise DomainError("department_name: 1 to 64 characters", field="department_name")
+        raise DomainError(
+            "department_name: 1 to 64 characters",
+            field="department_name",
+            zh="部门名称（department_name）：1 至 64 个字符",
+        )
 
 
 async def _ensure_department(tx: Transaction, code: str, name: str | None) -> bool:
@@ -363,6 +367,7 @@ async def _ensure_department(tx: Transaction, code: str, name: str | None) -> bo
             f"department code {code!r}: lower-case letters, digits and "
             f"'-' only ({err.__class__.__name__})",
             field="department",
+            zh=f"部门代码 {code!r}：只能用小写字母、数字和“-”",
         ) from err
     return True
 

@@ -91,7 +91,11 @@ class RosterRows:
     ) -> Worker:
         worker = await tx.load(Worker, worker_id)
         if worker is None:  # the roster_records row outlived its events: a broken store
-            raise DomainError(f"worker {worker_id} of this record is missing", field="record_id")
+            raise DomainError(
+                f"worker {worker_id} of this record is missing",
+                field="record_id",
+                zh=f"此记录的社工 {worker_id} 不存在",
+            )
         numbers_cut(row, warnings)
         profile = {
             "name": row.name,

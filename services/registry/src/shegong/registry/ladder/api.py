@@ -124,7 +124,12 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
                 select(workers.c.worker_id).where(workers.c.worker_id.in_(person.worker_ids))
             )
         if known is None and not facts.certificates and not facts.training and not facts.appraisals:
-            raise DomainError(f"no worker {worker_id} (yet)", field="worker_id", code="not_found")
+            raise DomainError(
+                f"no worker {worker_id} (yet)",
+                field="worker_id",
+                code="not_found",
+                zh=f"没有社工 {worker_id}（或尚未同步）",
+            )
         levels = [lv for lv, d in facts.certificates if d <= day]
         highest = max(levels, key=lambda lv: lv.rank) if levels else None
         return {
@@ -176,10 +181,14 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
                     f"no worker {worker_id} on this registry node",
                     field="worker_id",
                     code="not_found",
+                    zh=f"本登记节点上没有社工 {worker_id}",
                 )
             if await department_of(tx.conn, person.lead) is None and worker is None:
                 raise DomainError(
-                    f"no worker {worker_id} (yet)", field="worker_id", code="not_found"
+                    f"no worker {worker_id} (yet)",
+                    field="worker_id",
+                    code="not_found",
+                    zh=f"没有社工 {worker_id}（或尚未同步）",
                 )
             for other in person.worker_ids:
                 held = await tx.load(LadderStanding, standing_id(other))

@@ -52,7 +52,12 @@ class TrainingCommands:
         refuse_other_department(ctx, department)
         async with self.store.transaction(ctx) as tx:
             if await tx.load(TrainingBase, base_id) is not None:
-                raise DomainError(f"base {base_id} exists", field="base_id", code="duplicate")
+                raise DomainError(
+                    f"base {base_id} exists",
+                    field="base_id",
+                    code="duplicate",
+                    zh=f"基地 {base_id} 已存在",
+                )
             event = BaseRegistered(
                 base_id=base_id,
                 **cmd.model_dump(exclude={"base_id", "department"}),
@@ -83,7 +88,10 @@ class TrainingCommands:
             refuse_other_department(ctx, department)
             if await tx.load(Session, session_id) is not None:
                 raise DomainError(
-                    f"session {session_id} exists", field="session_id", code="duplicate"
+                    f"session {session_id} exists",
+                    field="session_id",
+                    code="duplicate",
+                    zh=f"培训场次 {session_id} 已存在",
                 )
             event = SessionScheduled(
                 session_id=session_id,
