@@ -117,15 +117,22 @@ def test_a_blank_date_is_none(cell: object) -> None:
         ("中午12:30", dt.datetime(2024, 3, 1, 12, 30)),
         ("2024-03-01 2:30 PM", dt.datetime(2024, 3, 1, 14, 30)),
         ("12:05 am", dt.datetime(2024, 3, 1, 0, 5)),
+        # the minutes after 点 with no 分, and a time written with a point (8.30)
+        ("8点30", dt.datetime(2024, 3, 1, 8, 30)),
+        ("2024年3月1日8点05", dt.datetime(2024, 3, 1, 8, 5)),
+        ("8.30", dt.datetime(2024, 3, 1, 8, 30)),
+        ("14.05", dt.datetime(2024, 3, 1, 14, 5)),
     ],
 )
 def test_a_date_and_time(cell: object, expected: dt.datetime) -> None:
     assert parse_moment(cell, MARCH_1) == expected  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(
-    "cell", ["下午", "25:00", "9:61", "2024-03-01 24:00", "2024-02-30 9:00", "8点60分", "点"]
-)
+NOT_TIMES = ["下午", "25:00", "9:61", "2024-03-01 24:00", "2024-02-30 9:00", "8点60分", "点"]
+NOT_TIMES += ["8.3", "8.60", "24.00", "3.1.5"]  # a point time: two-digit minutes of an hour
+
+
+@pytest.mark.parametrize("cell", NOT_TIMES)
 def test_a_time_that_is_not_one_is_refused(cell: str) -> None:
     with pytest.raises(CellError) as err:
         parse_moment(cell, MARCH_1)

@@ -3,7 +3,8 @@
 Accepted, for every importer: a workbook's date or datetime cell; text ``2024-03-01``,
 ``2024/3/1``, ``2024.3.1``, ``2024年3月1日`` (spaces and full-width digits allowed),
 ``20240301``, each optionally followed by a time ``9:02``, ``09:02:30`` (``T`` or a space
-between); an Excel serial date (a number cell such as ``45352``, 2024-03-01, as a
+between); where a moment is asked for, a time alone (``9:02``, ``8.30``, ``8点30``,
+``下午2点``); an Excel serial date (a number cell such as ``45352``, 2024-03-01, as a
 workbook holds a date whose column was formatted as a number; a fraction is the time of
 day) or a number cell ``20240301``; the same serial as text of five digits (``31112``: a
 CSV saved from such a workbook writes the number). Years 1900–2100. Anything else raises
@@ -30,6 +31,11 @@ _DATE = re.compile(
 )
 _DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
+# A time alone written with a point, as sign-in sheets do (8.30, 14.05): hour, two-digit
+# minutes. Only where a time is asked for, on the session's day; never a date.
+_TIME_POINT = re.compile(r"(\d{1,2})\.(\d{2})")
+# 8点30, 8时30分: an hour word followed by the minutes is spoken, whatever ends it
+_HOUR_WORD = re.compile(r"\d\s*[点时]\s*\d")
 # An Excel serial written as text (a CSV saved from a workbook whose date column was
 # formatted as a number): five digits, 10000 (1927-05-18) to 73415 (2100-12-31).
 _SERIAL_TEXT = re.compile(r"[1-7]\d{4}(?:\.0+)?")
@@ -59,6 +65,7 @@ def _spoken_clock(text: str) -> str:
     spoken = (
         any(word in text for word in ("午", "早", "晚上"))
         or text[-1:] in tuple("点时分秒半")
+        or _HOUR_WORD.search(text) is not None
         or text[-2:].lower() in ("am", "pm")
     )
     if not spoken:
@@ -174,5 +181,7 @@ def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
     clock = _TIME_ONLY.fullmatch(text)
     if clock is not None:
         return datetime.datetime.combine(day, _clock(*clock.groups()) or datetime.time())
+    if (point := _TIME_POINT.fullmatch(text)) is not None:
+        return datetime.datetime.combine(day, _clock(*point.groups(), None) or datetime.time())
     value, time_of_day = _from_text(text, moment=True)
     return datetime.datetime.combine(value, time_of_day or datetime.time())
