@@ -24,7 +24,7 @@ import httpx
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.testing import RoleKeys
-from shegong.registry.adapters.listed_numbers import IDS_PER_DAY, PHONES_PER_MASK
+from shegong.registry.adapters.listed_numbers import IDS_PER_DAY, MASKED_PER_NAME, PHONES_PER_MASK
 
 from .conftest import Node, StartNode, as_
 from .test_census import import_roster, persons, resident_id, roster, settled
@@ -134,6 +134,30 @@ async def test_guessed_id_numbers_are_bounded_per_birth_date(
         resp = await hrss.post("/workers", json={"name": "陈建国", "id_number": CHEN})
         assert resp.status_code == 422 and resp.json()["error"]["field"] == "id_number", resp.text
         assert CHEN not in resp.text
+
+
+async def test_guessed_masked_id_numbers_are_bounded_per_name(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    """A published mask shows the region, order and check digits the census links by: a
+    department listing his name with every order and check behind 621126******** would
+    learn them from the one the census links. Past a few masks of one name and region
+    the row is kept without its number."""
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    tails = [f"{n:03d}{c}" for n in range(1, 12, 2) for c in "0123456789X"]  # not his
+    tails.insert(2 * MASKED_PER_NAME, CHEN[-4:])  # the right one, past the limit
+    masks = [f"{CHEN[:6]}{'*' * 8}{t}" for t in tails]
+    rows = [{"记录编号": f"M{i}", "姓名": "陈建国", "身份证号": m} for i, m in enumerate(masks)]
+    # Namesakes of other names behind masks, as an honest list has them: all kept.
+    rows += [{"记录编号": f"H{i}", "姓名": f"王{i}华", "身份证号": f"{CHEN[:6]}{'*' * 8}{t}"}
+             for i, t in enumerate(tails[:20])]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert not await chen_records(hrss)  # it was, before: the mask linked him
+        assert report["new"] == len(rows)
+        assert warned(report, "id_number") == list(range(2 + MASKED_PER_NAME, 2 + len(masks)))
+        assert CHEN not in str(report)
 
 
 async def test_an_honest_roster_keeps_every_number(

@@ -30,6 +30,7 @@ from sqlalchemy import Column, DateTime, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
+from shegong.kernel.data.names import name_key
 from shegong.registry.adapters.personal_data import metadata
 
 PHONES_PER_MASK = 5  # different mobile phones behind one shown mask (139****0002)
@@ -37,6 +38,10 @@ PHONES_PER_MASK = 5  # different mobile phones behind one shown mask (139****000
 # with a few hundred office lines has several behind each, and a guess needs ~100,000.
 LANDLINES_PER_MASK = 50
 IDS_PER_DAY = 4  # different ID numbers of one region, birth date, sex and check character
+# A published mask (4103**********8469) shows the order and check digits the census links
+# by: a department listing one name with every mask would learn them from the one the
+# census links. Honest lists hold a few namesakes of one region at most.
+MASKED_PER_NAME = 8  # different masked ID numbers of one name and shown region
 
 listed_numbers = Table(
     "listed_numbers",
@@ -74,15 +79,25 @@ def phone_listing(hasher: PersonalDataHasher, phone: str, digest: str | None = N
     return Listing("phone", digest, ((f"phone:{shown}", limit),), shown)
 
 
-def id_listing(hasher: PersonalDataHasher, reported: str) -> Listing | None:
+def id_listing(
+    hasher: PersonalDataHasher, reported: str, name: str | None = None
+) -> Listing | None:
     """An ID number as valid (canonical), else as typed — a mistyped one still links by
     three of its four parts, so it is a guess like any other. Its bucket is what stands
     beside its mask: region, birth date, sex and check character (~45 numbers share one).
-    None for what is not an 18-character number with a date."""
+    A published mask (6211**********1287, 621102********1287) links by the parts it shows,
+    so it is a guess of the hidden ones' neighbours: counted per ``name`` (its keyed
+    digest) and the region digits shown. None for what is neither."""
     parts = hasher.id_parts(reported)
     number = "".join(reported.split()).upper()
-    if parts is None or len(number) != 18 or not number[:14].isdigit():
-        return None  # a published mask (6211**********1287) hides the date: no guess
+    if parts is None or len(number) != 18:
+        return None
+    if not number[:14].isdigit():
+        if name is None or not any(parts.split(".")[2:]):
+            return None  # nothing shown that the census links by
+        region = number[: len(number[:6]) - len(number[:6].lstrip("0123456789"))]
+        who = hasher.name(name_key(name))[:16]  # keyed: the name is not kept
+        return Listing("id_number", parts, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
     sex = str(int(number[16]) % 2) if number[16].isdigit() else "?"
     bucket = f"id:{number[:14]}{sex}{number[17]}"
     return Listing("id_number", parts, ((bucket, IDS_PER_DAY),), number[6:10])
@@ -125,6 +140,14 @@ def left_out(listing: Listing) -> tuple[str, str]:
             f"{listing.shown} already; this one is not stored (the census would tell "
             "which of them is someone's)",
             f"手机号码：本部门在 {listing.shown} 之下已登记 {limit} 个不同号码，"
+            "此号码不予登记（否则人员库可被用来核对他人号码）",
+        )
+    if not listing.shown:  # a published mask
+        return (
+            f"id_number: the department lists {MASKED_PER_NAME} other masked ID numbers "
+            "of this name and region already; this one is not stored (the census would "
+            "tell which of them is someone's)",
+            f"身份证号：本部门已登记 {MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码，"
             "此号码不予登记（否则人员库可被用来核对他人号码）",
         )
     return (

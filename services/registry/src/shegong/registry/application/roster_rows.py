@@ -149,7 +149,7 @@ class RosterRows:
             if phone := row.phone or row.phone_digits:
                 wanted.append((key, phone_listing(self.hasher, phone, self.phone_hash(row))))
             reported = _reported_id(row)
-            if key in new and reported and (listing := id_listing(self.hasher, reported)):
+            if key in new and reported and (listing := id_listing(self.hasher, reported, row.name)):
                 wanted.append((key, listing))
         admitted = await admit(conn, department, [listing for _, listing in wanted])
         for (key, listing), ok in zip(wanted, admitted, strict=True):

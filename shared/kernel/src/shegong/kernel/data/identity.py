@@ -341,6 +341,11 @@ class PersonalDataHasher:
             self._memo["phonep:" + digits] = found
         return found
 
+    def name(self, key: str) -> str:
+        """Digest of a name as :func:`~shegong.kernel.data.names.name_key` gives it — to
+        count what a department lists under one name without keeping the name."""
+        return self._digest("name:" + key)
+
     def volunteer_number(self, number: str) -> str:
         """Digest of a national volunteer number (志愿者编号), upper-cased, spaces removed."""
         return self._digest("volunteer:" + _compact(number).upper())

@@ -182,6 +182,7 @@ def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
     if clock is not None:
         return datetime.datetime.combine(day, _clock(*clock.groups()) or datetime.time())
     if (point := _TIME_POINT.fullmatch(text)) is not None:
-        return datetime.datetime.combine(day, _clock(*point.groups(), None) or datetime.time())
+        hour, minute = point.groups()
+        return datetime.datetime.combine(day, _clock(hour, minute, None) or datetime.time())
     value, time_of_day = _from_text(text, moment=True)
     return datetime.datetime.combine(value, time_of_day or datetime.time())
