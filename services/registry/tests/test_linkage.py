@@ -16,6 +16,7 @@ from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, par
 from shegong.kernel.data.sheets import well_formed_phone
 from shegong.registry.census import blocks
 from shegong.registry.census.blocks import BLOCK_MAX
+from shegong.registry.census.comparison import Features, compare_levels
 from shegong.registry.census.linkage import (
     CensusConflict,
     CensusRecord,
@@ -1160,3 +1161,31 @@ def test_a_phones_parts_are_the_same_however_the_number_is_written() -> None:
     assert "2345678" not in one and "816" not in one
     held = {to_census_record(row, HASHER).phone_parts for row in rows}
     assert len(held) == 1 and None not in held
+
+
+def test_a_published_mask_links_by_the_digits_it_shows() -> None:
+    """A department that publishes ID numbers masked (6211**********2314) still shows the
+    order and check digits: beside the same name they agree with the full number as a
+    slip would, and a mask that shows other digits is another number. Birth dates that
+    disagree stay a veto: the mask hides the date, it excuses nothing."""
+    full = valid_id(BIRTH, 231)
+    shown = f"{full[:4]}{'*' * 10}{full[-4:]}"
+    other = f"{full[:4]}{'*' * 10}{valid_id(BIRTH, 457)[-4:]}"
+
+    def masked_rec(key: str, mask: str, **kw: object) -> CensusRecord:
+        return replace(rec(key, "郭晓彤", **kw), id_parts=HASHER.id_parts(mask), id_masked=mask)
+
+    cases = {
+        "tj:1": masked_rec("tj:1", shown, org="城关街道社工站"),
+        "tj:2": masked_rec("tj:2", other, org="城关街道社工站"),
+        "tj:3": masked_rec("tj:3", shown, birth=date(1990, 1, 2), org="城关街道社工站"),
+    }
+    for key, masked_record in cases.items():
+        linker = Linker()
+        linker.add(rec("mz:1", "郭晓彤", id_number=full, org="同乐社区居委会"))
+        for n in range(40):  # the city around them: what the model learns from
+            linker.add(rec(f"x:{n}", f"路人{n}", id_number=valid_id(BIRTH, 500 + 2 * n)))
+        linker.add(masked_record)
+        assert same_person(linker, "mz:1", key) == (key == "tj:1"), key
+    known = Features(rec("mz:1", "郭晓彤", id_number=full))
+    assert [compare_levels(known, Features(r))[0] for r in cases.values()] == [2, 3, 2]

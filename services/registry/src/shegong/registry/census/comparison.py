@@ -52,6 +52,7 @@ from shegong.registry.census.features import (
     CensusRecord,
     Features,
     id_fragment,
+    masked,
     phone_kind,
     same_part,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "Features",
     "compare_levels",
     "id_fragment",
+    "numbers_agree",
     "phone_kind",
     "veto",
 ]
@@ -109,10 +111,18 @@ def _id_level(x: Features, y: Features) -> int:
     a, b = x.typed, y.typed
     if a is None or b is None:
         return 0 if not hx or not hy else 3
-    if a == b:  # the same parts as typed (the same string, or the same old mask)
-        return 1
     pa = a.split(".") if isinstance(a, str) else a
     pb = b.split(".") if isinstance(b, str) else b
+    if "" in pa or "" in pb:
+        # A published mask (4103**********8469): the parts both show agree — the order and
+        # check digits at least, 1 in ~10,000 for another person — as strongly as a slip
+        # (never "same": two masks alike may be two people); a shown part differs: else.
+        if len(pa) != len(pb):
+            return 0
+        shown = [p == q for p, q in zip(pa, pb, strict=True) if p and q]
+        return 2 if all(shown) else 3
+    if a == b:  # the same parts as typed (the same string, or the same old mask)
+        return 1
     if len(pa) != len(pb):
         return 0 if not hx or not hy else 3
     same = sum(p == q for p, q in zip(pa, pb, strict=True))
@@ -290,11 +300,17 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
     )
 
 
+def numbers_agree(x: Features, y: Features, levels: tuple[int, ...]) -> bool:
+    """The ID numbers are the same or one slip apart — the slip may be in the birth
+    date's or the name's row. A published mask agreeing shows neither: not this."""
+    return levels[0] == 1 or (levels[0] == 2 and not (masked(x.parts) or masked(y.parts)))
+
+
 def veto(x: Features, y: Features, levels: tuple[int, ...]) -> str | None:
     """Why the pair can never be one person, or None."""
     hx, hy = x.record.id_hash, y.record.id_hash
     if hx and hy and hx != hy:
         return "two different valid ID numbers"
-    if levels[2] == BIRTH_ELSE and levels[0] not in (1, 2):
+    if levels[2] == BIRTH_ELSE and not numbers_agree(x, y, levels):
         return "birth dates disagree"
     return None

@@ -28,7 +28,7 @@ from shegong.registry.census.names import (
     township_key,
 )
 
-__all__ = ["CensusRecord", "Features", "id_fragment", "phone_kind", "same_part"]
+__all__ = ["CensusRecord", "Features", "id_fragment", "masked", "phone_kind", "same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,11 +132,16 @@ class Features:
         self.key = record.key
         self.name = person_name(record.name)
         # The ID number's parts as published ("r.b.o.c", the record's own string: no tuple
-        # and four strings a record), or an old mask's stand-ins (a tuple), or None — and
-        # None for a number a department published masked (a part left empty): it is no
-        # evidence either way, not a match with another mask.
+        # and four strings a record), or an old mask's stand-ins (a tuple), or None. A
+        # number a department published masked leaves the hidden parts empty: kept when
+        # it shows the order and check digits (4103**********8469, "..o.c"), which agree
+        # or not with another number's (``comparison._id_level``); else no evidence.
         typed = record.id_parts
-        self.typed = None if typed and ".." in f".{typed}." else typed or _old_parts(record)
+        self.typed: str | tuple[str, ...] | None
+        if typed and ".." in f".{typed}.":
+            self.typed = typed if _shows_order_and_check(typed) else None
+        else:
+            self.typed = typed or _old_parts(record)
         county = region_name(record.county)
         self.county = county_key(record.county) or _org_county(record.organization)
         self.township = township_key(record.township)
@@ -206,6 +211,16 @@ def _org_county(raw: str | None) -> str | None:
     """The county an organisation's name begins with, as :func:`.names.county_key` has it."""
     found = _ORG_COUNTY.match(org_text(raw)) if raw else None
     return county_key(found.group(1)) if found else None
+
+
+def _shows_order_and_check(typed: str) -> bool:
+    parts = typed.split(".")
+    return len(parts) == 4 and bool(parts[2]) and bool(parts[3])
+
+
+def masked(parts: tuple[str, ...] | None) -> bool:
+    """The number was published with a part hidden (``Features.parts``)."""
+    return bool(parts) and "" in parts  # type: ignore[operator]
 
 
 @lru_cache(maxsize=256)  # a name's records' anchors read them a few times in a row

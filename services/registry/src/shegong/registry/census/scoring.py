@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from shegong.registry.census import model as fs
-from shegong.registry.census.comparison import CensusRecord, Features, compare_levels, veto
+from shegong.registry.census.comparison import (
+    CensusRecord,
+    Features,
+    compare_levels,
+    numbers_agree,
+    veto,
+)
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
 from shegong.registry.census.names import COMMON_NAMES, pinyin_key
 
@@ -60,7 +66,6 @@ REVIEW_REASON = "match probability uncertain"
 REVIEW_NAMES = "names differ"
 REVIEW_RIVAL = "another person matches as well"
 NAME_ELSE = 4
-ID_AGREE = (1, 2)  # the ID numbers' levels "exact" and "one slip"
 BIRTH_EXACT = 1
 
 
@@ -87,9 +92,12 @@ class _Rec(Features):
         parts = typed.split(".") if isinstance(typed, str) else typed
         if parts and len(parts) == 4:
             region, birth, order, check = parts
-            blocks.append(("rb", (region, birth)))
-            blocks.append(("ro", (region, order, check)))
-            blocks.append(("bo", (birth, order, check)))
+            if region and birth:  # a published mask's hidden parts block with nothing
+                blocks.append(("rb", (region, birth)))
+            if region:
+                blocks.append(("ro", (region, order, check)))
+            if birth:
+                blocks.append(("bo", (birth, order, check)))
         if record.phone_hash:
             blocks.append(("p", record.phone_hash))
         if name:
@@ -166,7 +174,7 @@ def _compare(
         return None
     if (
         levels[1] == NAME_ELSE
-        and levels[0] not in ID_AGREE
+        and not numbers_agree(x, y, levels)
         and levels[2] != BIRTH_EXACT
         and _nothing_shared(x.name, y.name)
     ):
