@@ -148,8 +148,10 @@ NUMBER_ID = (
 
 _MASKED_ID = re.compile(r"[*＊●]|\d[Xx]{2,}\d")
 MASKED_ID = (
-    "is masked (some digits hidden); kept as written, but only a full number links by ID",
-    "部分数字已隐去（如 *），按原样保留；需完整号码才能按身份证号关联",
+    "is masked (some digits hidden); kept as written: the census weighs the digits it "
+    "shows as a mistyped number's, only a full number links by ID alone",
+    "部分数字已隐去（如 *），按原样保留；人员库只按显示的数字比对（如同录错的号码），"
+    "需完整号码才能单凭身份证号关联",
 )
 
 
