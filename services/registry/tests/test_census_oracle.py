@@ -116,6 +116,21 @@ async def test_changing_one_records_phone_again_and_again_counts_every_phone(
         assert PersonalDataHasher("k" * 32).phone(TARGET_PHONE) not in hashes
 
 
+async def guessed(
+    city: Node, keys: RoleKeys, rows: list[dict[str, str]], *, kept: int, guesses: int
+) -> dict[str, Any]:
+    """``hrss`` imports ``rows`` whose first ``guesses`` are guesses at 陈建国's number:
+    all rows are new, the first ``kept`` guesses keep theirs, and the census does not
+    put any of them beside him (without the bound, the right guess links him)."""
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert not await chen_records(hrss)
+        assert report["new"] == len(rows)
+        assert warned(report, "id_number") == list(range(2 + kept, 2 + guesses))
+    return report
+
+
 async def test_guessed_id_numbers_are_bounded_per_birth_date(
     start_node: StartNode, sqlite_url: str, keys: RoleKeys
 ) -> None:
@@ -125,12 +140,8 @@ async def test_guessed_id_numbers_are_bounded_per_birth_date(
     guesses = [g for g in reversed(guesses) if g[-1] == CHEN[-1]]  # what the mask shows
     assert CHEN in guesses and guesses.index(CHEN) >= IDS_PER_DAY
     rows = [{"记录编号": f"G{i}", "姓名": f"探{i}", "身份证号": g} for i, g in enumerate(guesses)]
-    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
-        report = await import_roster(hrss, "hrss", roster(rows))
-        await settled(service)
-        assert not await chen_records(hrss)  # it was, before: the number linked him
-        assert report["new"] == len(guesses)
-        assert warned(report, "id_number") == list(range(2 + IDS_PER_DAY, 2 + len(guesses)))
+    async with as_(city, keys.hrss) as hrss:
+        await guessed(city, keys, rows, kept=IDS_PER_DAY, guesses=len(guesses))
         resp = await hrss.post("/workers", json={"name": "陈建国", "id_number": CHEN})
         assert resp.status_code == 422 and resp.json()["error"]["field"] == "id_number", resp.text
         assert CHEN not in resp.text
@@ -151,13 +162,8 @@ async def test_guessed_masked_id_numbers_are_bounded_per_name(
     # Namesakes of other names behind masks, as an honest list has them: all kept.
     rows += [{"记录编号": f"H{i}", "姓名": f"王{i}华", "身份证号": f"{CHEN[:6]}{'*' * 8}{t}"}
              for i, t in enumerate(tails[:20])]  # fmt: skip
-    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
-        report = await import_roster(hrss, "hrss", roster(rows))
-        await settled(service)
-        assert not await chen_records(hrss)  # it was, before: the mask linked him
-        assert report["new"] == len(rows)
-        assert warned(report, "id_number") == list(range(2 + MASKED_PER_NAME, 2 + len(masks)))
-        assert CHEN not in str(report)
+    report = await guessed(city, keys, rows, kept=MASKED_PER_NAME, guesses=len(masks))
+    assert CHEN not in str(report)
 
 
 async def test_an_honest_roster_keeps_every_number(
