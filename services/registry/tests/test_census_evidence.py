@@ -68,3 +68,30 @@ def test_a_mobile_beside_a_landline_is_no_evidence_either_way() -> None:
     (bare,) = alone.links("union:1")
     assert link.score == bare.score
     assert model.as_dict()["m"]["phone"][2] == 0.001  # the learned m is kept, shown as is
+
+
+def test_u_of_an_exact_phone_counts_two_peoples_pairs_not_one_persons() -> None:
+    """u is how often two *different* people agree. In a census of a few thousand people
+    with two or three records each, most pairs that share a mobile are one person's
+    records (the same valid ID, or the same name beside it): counted, they made an exact
+    mobile weigh as if one pair of people in five thousand shared one, the chance of drawing
+    one person twice. Only a household's two members sharing a number are two people."""
+    from shegong.registry.census.features import Features
+    from shegong.registry.census.training import estimate_u
+
+    records = []
+    surnames, given = "王李张刘陈杨黄赵吴周", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+    for i in range(200):
+        name = surnames[i % 10] + given[i // 10] + given[(i * 7) % 20]
+        number = valid_id("231002", date(1970 + i % 30, 1 + i % 12, 1 + i % 28), i)
+        phone = f"139{i:08d}"
+        records.append(record(f"mz:{i}", name, number=number, phone=phone))
+        records.append(record(f"tw:{i}", name, phone=phone))  # a volunteer list: no ID
+        records.append(record(f"gh:{i}", name, number=number, phone=phone))
+    # a household: two people, one number
+    records.append(record("cl:1", "马雨欣", phone="13800000001"))
+    records.append(record("cl:2", "罗敏", phone="13800000001"))
+    u, _ = estimate_u([Features(replace(r, phone_kind="mobile")) for r in records], seed=1)
+    n = len(records)
+    household = 2 / (n * (n - 1) - 200 * 6)  # one pair of two people, ordered twice
+    assert u["phone"][1] < 3 * household
