@@ -117,3 +117,15 @@ def test_m_is_learned_from_rosters_without_id_numbers_or_birth_dates_too() -> No
         linker.add(record(f"union:{i}", name, phone=other, sex="male", **place))
     linker.train()
     assert linker.model.m["phone"][2] > 0.3
+
+
+def test_a_mobile_written_with_86_and_a_dash_is_still_compared() -> None:
+    """+86 139…, 0086 139… and 86-139… are one mobile. A number libphonenumber does not
+    know as allocated is still compared by its digits — but written 86-148…, it was
+    dropped from the row ("not a valid phone number") where +86 148… was kept."""
+    from shegong.registry.imports.roster import parse_roster
+
+    text = "姓名,手机号码\n张三,+86 14855117563\n李四,86-14855117563\n王五,86 148 5511 7563\n"
+    parsed = parse_roster(("\ufeff" + text).encode(), "名单.csv")
+    digits = [row.phone or row.phone_digits for row in parsed.rows]
+    assert len(set(digits)) == 1 and digits[0] is not None and digits[0].endswith("14855117563")
