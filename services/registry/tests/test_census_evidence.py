@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 from shegong.kernel.data.identity import PersonalDataHasher, mask_id_number, parse_resident_id
-from shegong.registry.census.linkage import CensusRecord, Linker
+from shegong.registry.census.linkage import CensusRecord, Linker, compare
 from shegong.registry.census.model import DEFAULT_MODEL
 
 HASHER = PersonalDataHasher("census-evidence-test-key-0123456789")
@@ -129,3 +129,14 @@ def test_a_mobile_written_with_86_and_a_dash_is_still_compared() -> None:
     parsed = parse_roster(("\ufeff" + text).encode(), "名单.csv")
     digits = [row.phone or row.phone_digits for row in parsed.rows]
     assert len(set(digits)) == 1 and digits[0] is not None and digits[0].endswith("14855117563")
+
+
+def test_a_dash_typed_for_the_middle_dot_is_the_same_name() -> None:
+    """A form that does not take the middle dot gets a hyphen or a dash instead
+    (阿卜杜-热合曼, 阿卜杜—热合曼): the same name as 阿卜杜·热合曼, as 阿卜杜.热合曼 and
+    阿卜杜热合曼 already were."""
+    dotted = record("civil-affairs:1", "阿卜杜·热合曼", number=FULL, **UNIT)
+    for typed in ("阿卜杜-热合曼", "阿卜杜—热合曼", "阿卜杜－热合曼", "阿卜杜 - 热合曼"):
+        decided = compare(dotted, record("charity:1", typed, **UNIT))
+        assert decided is not None, typed
+        assert decided.evidence["name"]["level"] == "exact", typed
