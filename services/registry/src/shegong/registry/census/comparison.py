@@ -92,6 +92,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
+PHONE_KINDS = 3  # a mobile beside a landline: which kind a department writes is its habit
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
 PHONE_SLIP = 5  # all but one block of digits the same: a digit mistyped or two swapped
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
@@ -278,7 +279,7 @@ def _phone_level(x: Features, y: Features) -> int:
     if isinstance(pa, int) and isinstance(pb, int) and same_part(pa, pb):
         return PHONE_SLIP
     kinds = {x.record.phone_kind, y.record.phone_kind}
-    return 3 if kinds == {"mobile", "landline"} else 2
+    return PHONE_KINDS if kinds == {"mobile", "landline"} else 2
 
 
 def _same(a: object, b: object) -> int:

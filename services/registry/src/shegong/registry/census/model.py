@@ -36,6 +36,7 @@ from shegong.registry.census.comparison import (
     NAME_EXACT,
     ORG_ELSE,
     PHONE_EXACT,
+    PHONE_KINDS,
     PHONE_LANDLINE,
     REGION_APART,
 )
@@ -113,6 +114,15 @@ class MatchModel:
             )
             for c in COMPARISONS
         }
+        # A mobile beside a landline is no evidence either way: which kind of number a
+        # roster holds is its department's habit (a union lists the unit's office number,
+        # a volunteer list the mobile), the same for one person's records as for two
+        # people's. Learned, its m is the share of such pairs among the pairs the training
+        # sessions see — those of departments that write an ID number or a birth date, and
+        # rarely a landline — far below its share among one person's records.
+        phone = list(weights["phone"])
+        phone[PHONE_KINDS] = 0.0
+        weights["phone"] = tuple(phone)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "_explained", {})
         object.__setattr__(self, "scored", {})

@@ -34,13 +34,34 @@ def _normalised(counts: Sequence[float]) -> tuple[float, ...]:
     return (0.0, *(c / total for c in counts[1:]))
 
 
-def _agreement_by_value(values: Iterable[object], n: int) -> float | None:
-    """P(two random records agree on a field), from the value counts: Σ (count/n)²."""
-    counts = Counter(v for v in values if v is not None)
-    seen = sum(counts.values())
-    if seen < 2:
+def _agreement_by_value(
+    values: Iterable[tuple[object, str | None, str | None]], n: int
+) -> float | None:
+    """P(two records of two people agree on a field), from the value counts: Σ (count/n)²
+    over the pairs that are not one person's records by what says so alone — the same
+    valid ID number, or (``other``, for a phone) the same name beside it. In a census of a
+    few thousand people those are most of the pairs that agree on a phone or a birth date
+    (one person is on two or three rosters): counted, the u of an exact mobile was the
+    chance of drawing one person twice, twenty times two people's sharing a number."""
+    rows = [row for row in values if row[0] is not None]
+    counts = Counter(row[0] for row in rows)
+    shared = [row for row in rows if counts[row[0]] > 1]  # the values some pair agrees on
+
+    def ordered_pairs(keys: Iterable[object]) -> int:
+        return sum(c * (c - 1) for c in Counter(keys).values())
+
+    # Inclusion–exclusion: the agreeing pairs that share the ID number or the other are
+    # taken out (of all pairs, they are too few to matter).
+    pairs = len(rows) * (len(rows) - 1)
+    agree = (
+        sum(c * (c - 1) for c in counts.values())
+        - ordered_pairs((r[0], r[1]) for r in shared if r[1])
+        - ordered_pairs((r[0], r[2]) for r in shared if r[2])
+        + ordered_pairs((r[0], r[1], r[2]) for r in shared if r[1] and r[2])
+    )
+    if pairs <= 0:
         return None
-    return sum(c * (c - 1) for c in counts.values()) / (seen * (seen - 1))
+    return agree / pairs
 
 
 def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
@@ -62,18 +83,20 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
         for c, level in zip(COMPARISONS, compare_levels(features[i], features[j]), strict=True):
             counts[c][level] += 1
     exact = {
-        "name": _agreement_by_value((f.name or None for f in features), n),
-        "sex": _agreement_by_value((f.sex for f in features), n),
-        "phone": _agreement_by_value((f.phone for f in features if f.phone_kind != "landline"), n),
-        "organization": _agreement_by_value((f.org for f in features), n),
-        "birth_date": _agreement_by_value((f.birth for f in features), n),
+        "name": _agreement_by_value(((f.name or None, f.id_hash, None) for f in features), n),
+        "sex": _agreement_by_value(((f.sex, f.id_hash, None) for f in features), n),
+        "phone": _agreement_by_value(
+            ((f.phone, f.id_hash, f.name) for f in features if f.phone_kind != "landline"), n
+        ),
+        "organization": _agreement_by_value(((f.org, f.id_hash, None) for f in features), n),
+        "birth_date": _agreement_by_value(((f.birth, f.id_hash, None) for f in features), n),
     }
     # The same phone, a mobile or a landline: each kind's agreement among the pairs that
     # both give a phone (the share of pairs of that kind times its agreement).
     phones = [f.phone_kind == "landline" for f in features if f.phone]
     landlines = sum(phones) / len(phones) if phones else 0.0
     landline_agree = _agreement_by_value(
-        (f.phone for f in features if f.phone_kind == "landline"), n
+        ((f.phone, f.id_hash, None) for f in features if f.phone_kind == "landline"), n
     )
     u: _Params = {}
     for c in COMPARISONS:
@@ -127,11 +150,15 @@ def _em(
     return expected, lam
 
 
-# The blocking rules training sessions use, and the comparisons each one fixes.
+# The blocking rules training sessions use, and the comparisons each one fixes. Name +
+# employer brings in the rosters that write neither an ID number nor a birth date (a
+# union's, a volunteer list): without it their records met the others in no session, and
+# what their fields say of one person's records (a second phone, a landline) went unlearned.
 SESSIONS: dict[str, frozenset[str]] = {
     "i": frozenset({"id"}),
     "p": frozenset({"phone"}),
     "nb": frozenset({"name", "birth_date"}),
+    "no": frozenset({"name", "organization"}),
 }
 
 

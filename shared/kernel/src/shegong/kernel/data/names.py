@@ -42,6 +42,9 @@ _CJK = r"\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 _DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\u2219\u22c5\u2e31\u16eb]")
 # A typed "." between Chinese characters is a middle dot too; Latin initials keep theirs.
 _DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?\. ?(?=[{_CJK}])")
+# A dash or hyphen between Chinese characters is where a form without the middle dot put it
+# (阿卜杜-热合曼, 阿卜杜—热合曼): compared as the dot is, left as written in the stored name.
+_DASH_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[-‐‑‒–—―⸺]{{1,2}}(?=[{_CJK}])")
 # Spaces go between CJK characters and around the middle dot; between Latin words one stays.
 _SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=·) | (?=·)")
 
@@ -102,8 +105,9 @@ def to_simplified(text: str) -> str:
 def name_key(raw: str) -> str:
     """The key two names are compared by: 劉　麗 華, 刘丽华 and "刘 丽华" are one key; so
     are ｚｈａｎｇ ｓａｎ and Zhang San. No whitespace at all, simplified characters, middle
-    dots and clerks' notes dropped, Latin letters case-folded."""
+    dots (and a dash typed for one between Chinese characters) and clerks' notes dropped,
+    Latin letters case-folded."""
     text = "".join(normalize_name(raw).split())
     bare = _NOTE.sub("", text)
-    text = (bare if bare else text).replace("·", "")
+    text = _DASH_BETWEEN_CJK.sub("", (bare if bare else text).replace("·", ""))
     return to_simplified(text).casefold()

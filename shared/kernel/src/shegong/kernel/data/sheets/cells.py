@@ -294,7 +294,7 @@ _NOT_DIGITS = re.compile(r"[\s\-()（）.]+")
 
 
 def well_formed_phone(cell: Cell) -> str | None:
-    """The digits of a phone written as one number (+86 / 0086 and separators removed)
+    """The digits of a phone written as one number (+86 / 0086 / 86 and separators removed)
     when it has a phone's shape: 11 digits from 1 (a mobile), or 10–12 from 0 (a landline)."""
     if cell is None or isinstance(cell, float | datetime.date):
         return None
@@ -302,6 +302,8 @@ def well_formed_phone(cell: Cell) -> str | None:
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             text = text[len(prefix) :]
+    if len(text) == 13 and text.startswith("861"):  # 86-139…, 86 139…: the country code
+        text = text[2:]
     if not text.isdigit():
         found = _numbers_in(text)
         return found[0] if found else None
