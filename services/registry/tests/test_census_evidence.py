@@ -97,28 +97,6 @@ def test_u_of_an_exact_phone_counts_two_peoples_pairs_not_one_persons() -> None:
     assert u["phone"][1] < 3 * household
 
 
-def test_m_is_learned_from_rosters_without_id_numbers_or_birth_dates_too() -> None:
-    """A union or a volunteer list gives a name, the employer and a phone — no ID number,
-    no birth date: its records met the others in no training session (the sessions were
-    blocked on the ID, the phone and name + birth date), so what their fields say about
-    one person's records was never learned. A session on name + employer sees them: here
-    half of the members give the union another number than the one the grid office
-    holds, and m of 'phones differ' is learned near that."""
-    surnames, given = "王李张刘陈杨黄赵吴周", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
-    linker = Linker()
-    for i in range(400):
-        name = surnames[i % 10] + given[i // 20] + given[(i * 7) % 20]
-        place = {"organization": f"牡丹江市第{i % 40 + 1}社区居民委员会", "county": "东安区"}
-        place["township"] = f"第{i % 7 + 1}街道"
-        number = valid_id("231002", date(1960 + i % 40, 1 + i % 12, 1 + i % 28), 2 * i + 1)
-        own = f"139{(i * 7919 + 12345) % 10**8:08d}"
-        linker.add(record(f"grid:{i}", name, number=number, phone=own, **place))
-        other = own if i % 2 else f"158{(i * 104729 + 777) % 10**8:08d}"
-        linker.add(record(f"union:{i}", name, phone=other, sex="male", **place))
-    linker.train()
-    assert linker.model.m["phone"][2] > 0.3
-
-
 def test_a_mobile_written_with_86_and_a_dash_is_still_compared() -> None:
     """+86 139…, 0086 139… and 86-139… are one mobile. A number libphonenumber does not
     know as allocated is still compared by its digits — but written 86-148…, it was

@@ -150,15 +150,11 @@ def _em(
     return expected, lam
 
 
-# The blocking rules training sessions use, and the comparisons each one fixes. Name +
-# employer brings in the rosters that write neither an ID number nor a birth date (a
-# union's, a volunteer list): without it their records met the others in no session, and
-# what their fields say of one person's records (a second phone, a landline) went unlearned.
+# The blocking rules training sessions use, and the comparisons each one fixes.
 SESSIONS: dict[str, frozenset[str]] = {
     "i": frozenset({"id"}),
     "p": frozenset({"phone"}),
     "nb": frozenset({"name", "birth_date"}),
-    "no": frozenset({"name", "organization"}),
 }
 
 
