@@ -72,7 +72,12 @@ def _with_options(engine: AsyncEngine, name: str, **options: Any) -> AsyncEngine
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for queries only. On SQLite it does not take the write lock, so a
     read (a feed page, a search) never waits behind — or blocks — a writer."""
-    async with _connection(_with_options(engine, "reading", **{READ_ONLY: True})) as conn:
+    options = _with_options(engine, "reading", **{READ_ONLY: True})
+    if engine.dialect.name != "sqlite":
+        async with options.connect() as conn:  # not _connection: see its comment
+            yield conn
+        return
+    async with _connection(options) as conn:
         yield conn
 
 
@@ -102,7 +107,10 @@ def _query_once(sync: Engine, statement: Executable, params: dict[str, Any] | No
 # A connection or transaction as SQLAlchemy's ``engine.connect()`` / ``engine.begin()``
 # give it, in two trips through its greenlet instead of four and a task: checkout and
 # BEGIN in one, COMMIT (or ROLLBACK) and checkin in the other (bench/README.md, round 10).
-# Statements in between are the caller's ``await conn.execute(…)``, unchanged.
+# Statements in between are the caller's ``await conn.execute(…)``, unchanged. SQLite
+# only: on PostgreSQL, 16 concurrent commands in one process through ASGI
+# (bench_command_http.py) ran the pool out of connections for 30 s with it, and not with
+# SQLAlchemy's own — not explained yet, so PostgreSQL keeps SQLAlchemy's.
 
 
 def _open(sync: Engine, begin: bool) -> tuple[Connection, RootTransaction | None]:
@@ -184,7 +192,7 @@ async def writing(
     progress and one batch — not for every projection's batch queued before it (an
     import under ``shegong up`` waited ≈ 2.5 s per transaction so)."""
     if engine.dialect.name != "sqlite":
-        async with _connection(engine, begin=True) as conn:
+        async with engine.begin() as conn:  # not _connection: see its comment
             yield conn
         return
     lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
