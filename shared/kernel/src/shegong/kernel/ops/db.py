@@ -109,8 +109,9 @@ def _query_once(sync: Engine, statement: Executable, params: dict[str, Any] | No
 # BEGIN in one, COMMIT (or ROLLBACK) and checkin in the other (bench/README.md, round 10).
 # Statements in between are the caller's ``await conn.execute(…)``, unchanged. SQLite
 # only: on PostgreSQL, 16 concurrent commands in one process through ASGI
-# (bench_command_http.py) ran the pool out of connections for 30 s with it, and not with
-# SQLAlchemy's own — not explained yet, so PostgreSQL keeps SQLAlchemy's.
+# (bench_command_http.py) stalled with the pool full for 30 s with it, and not with
+# SQLAlchemy's own — not explained yet (bench/README.md, round 10), so PostgreSQL keeps
+# SQLAlchemy's.
 
 
 def _open(sync: Engine, begin: bool) -> tuple[Connection, RootTransaction | None]:
