@@ -12,41 +12,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event
 from shegong.kernel.events import failures
 from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.positions import (
+    PositionsMoved,
+    batch_start,
+    read_positions,
+    save_positions,
+)
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.recent import decoded
 from shegong.kernel.events.schema import dead_letters, event_failures, projection_positions
 from shegong.kernel.events.skipped import SkippedPositions
-from shegong.kernel.events.statements import (
-    DEAD_IDS,
-    INSERT_POSITION,
-    MOVE_POSITION,
-    POSITION,
-    POSITIONS,
-    POSITIONS_LOCKED,
-)
 from shegong.kernel.ops import tracing
-from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
+from shegong.kernel.ops.db import reading, writing
 from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
 _STAGED_ATTEMPTS = 5
-
-
-class _PositionsMoved(RuntimeError):
-    """A staged batch found the positions it read moved before it could write."""
 
 
 class EventFailed(Exception):
@@ -117,7 +108,7 @@ class ProjectionRunner:
             for _ in range(_STAGED_ATTEMPTS):
                 try:
                     return await self._process_staged(envelopes)
-                except _PositionsMoved:
+                except PositionsMoved:
                     continue  # another replica applied some of it meanwhile: start over
             raise RuntimeError(f"{self.name}: positions keep moving under a staged batch")
 
@@ -129,10 +120,10 @@ class ProjectionRunner:
             sources = sorted(self.skipped.ahead)
             try:
                 async with writing(self.engine, background=True) as conn:
-                    start = await self._lock_positions(conn, sources)
+                    start = await read_positions(self.engine, self.name, conn, sources)
                     last = self.skipped.past(start)
-                    await self._save_positions(conn, start, last)
-            except _PositionsMoved:
+                    await save_positions(self.name, conn, start, last)
+            except PositionsMoved:
                 return  # a replica wrote meanwhile: compared again next time
             self.skipped.written(last)
 
@@ -145,7 +136,9 @@ class ProjectionRunner:
             return False  # to apply: the write reads the positions (not twice a batch)
         stored = self.skipped.following(envelopes)
         if stored is None:
-            stored = await self._lock_positions(None, {e.source for e in envelopes}, lock=False)
+            stored = await read_positions(
+                self.engine, self.name, None, {e.source for e in envelopes}, lock=False
+            )
         last = self.skipped.past(stored)
         duplicates = 0
         for envelope in envelopes:
@@ -168,16 +161,16 @@ class ProjectionRunner:
         try:
             async with writing(self.engine, background=True) as conn:
                 sources = sorted({e.source for e in envelopes})
-                start = await self._lock_positions(conn, sources)
+                start, dead = await batch_start(self.engine, self.name, conn, sources)
                 last = self.skipped.past(start)
-                await self._apply_all(conn, envelopes, last, result)
+                await self._apply_all(conn, envelopes, last, result, dead)
                 if result.applied:
                     try:
                         await self.projection.prepare(conn)
                         await self.projection.flush(conn)
                     except Exception as err:
                         raise result.culprit(err) from err
-                await self._save_positions(conn, start, last)
+                await save_positions(self.name, conn, start, last)
         except BaseException:
             self.projection.rolled_back()
             raise
@@ -208,9 +201,9 @@ class ProjectionRunner:
         sources = sorted({e.source for e in envelopes})
         try:
             async with reading(self.engine) as conn:
-                start = await self._lock_positions(conn, sources, lock=False)
+                start, dead = await batch_start(self.engine, self.name, conn, sources, lock=False)
                 last = self.skipped.past(start)
-                await self._apply_all(conn, envelopes, last, result)
+                await self._apply_all(conn, envelopes, last, result, dead)
                 if result.applied:
                     try:
                         await self.projection.prepare(conn)
@@ -219,11 +212,11 @@ class ProjectionRunner:
             if last == start:
                 return self._done(result)  # nothing new: nothing to write
             async with writing(self.engine, background=True) as conn:
-                if await self._lock_positions(conn, sources) != start:
-                    raise _PositionsMoved(f"{self.name}: positions moved")
+                if await read_positions(self.engine, self.name, conn, sources) != start:
+                    raise PositionsMoved(f"{self.name}: positions moved")
                 # Positions first: a replica racing for a source's first position waits
                 # on its row here (PostgreSQL) and then starts over, before any write.
-                await self._save_positions(conn, start, last)
+                await save_positions(self.name, conn, start, last)
                 if result.applied:
                     try:
                         await self.projection.flush(conn)
@@ -241,8 +234,8 @@ class ProjectionRunner:
         envelopes: Sequence[Envelope],
         last: dict[str, int],
         result: BatchResult,
+        dead: set[str],
     ) -> None:
-        dead = await self._dead_ids(conn)
         for envelope in envelopes:
             position = last[envelope.source]
             if envelope.sequence <= position:
@@ -357,42 +350,3 @@ class ProjectionRunner:
                 raise EventFailed(envelope, err) from err
         result.applied += 1
         result.last = envelope
-
-    async def _lock_positions(
-        self, conn: AsyncConnection | None, sources: Iterable[str], *, lock: bool = True
-    ) -> dict[str, int]:
-        """The positions stored; ``conn`` None: read on their own (``read_once``)."""
-        # Two replicas of one consumer group must not apply the same source at once.
-        locked = lock and is_postgres(self.engine)
-        query = POSITIONS_LOCKED if locked else POSITIONS
-        params = {"of_projection": self.name, "sources": list(sources)}
-        if conn is None:
-            rows: Iterable[Any] = await read_once(self.engine, query, params)
-        else:
-            rows = await conn.execute(query, params)
-        found = {r.source: int(r.position) for r in rows}
-        return {s: found.get(s, 0) for s in sources}
-
-    async def _save_positions(
-        self, conn: AsyncConnection, start: dict[str, int], last: dict[str, int]
-    ) -> None:
-        now = datetime.now(UTC)
-        for source, position in last.items():
-            if position == start[source]:
-                continue
-            key = {"of_projection": self.name, "of_source": source}
-            if start[source] == 0 and not await conn.scalar(POSITION, key):
-                try:
-                    await conn.execute(INSERT_POSITION, {**key, "position": position, "now": now})
-                except IntegrityError as err:
-                    raise _PositionsMoved(f"{self.name}: {source} applied concurrently") from err
-            else:
-                moved = await conn.execute(
-                    MOVE_POSITION,
-                    {**key, "start": start[source], "position": position, "now": now},
-                )
-                if moved.rowcount != 1:
-                    raise _PositionsMoved(f"{self.name}: {source} position moved concurrently")
-
-    async def _dead_ids(self, conn: AsyncConnection) -> set[str]:
-        return {r.event_id for r in await conn.execute(DEAD_IDS, {"of_projection": self.name})}

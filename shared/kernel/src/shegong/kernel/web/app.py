@@ -41,7 +41,6 @@ from shegong.kernel.web.key_throttle import KeyThrottle
 from shegong.kernel.web.text_guard import (
     ControlCharacterError,
     TextGuardMiddleware,
-    form_fields_guard,
     refusal,
 )
 from shegong.kernel.web.validation import unreadable_body, validation_error
@@ -71,8 +70,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         version="0.1.0",
         lifespan=lifespan,
         # Every route checks a key but the public ones (auth.PUBLIC_PATHS): fail closed,
-        # also for routes a service adds after create_app.
-        dependencies=[Depends(authenticate), Depends(form_fields_guard)],
+        # also for routes a service adds after create_app. It checks a multipart form's
+        # text fields too (text_guard.form_fields_guard).
+        dependencies=[Depends(authenticate)],
     )
     app.state.auth_gate = gate
     app.state.key_throttle = KeyThrottle()

@@ -13,7 +13,8 @@ the mobile pages (``application/x-www-form-urlencoded``).
 
 The fields beside an upload's file (``multipart/form-data``: a roster's
 ``department_name``, say) are not buffered here — the file may be 64 MiB — but checked by
-:func:`form_fields_guard`, a dependency of every route, on the form FastAPI has parsed
+:func:`form_fields_guard`, which ``auth.authenticate`` (a dependency of every route)
+runs once the caller is known, on the form FastAPI has parsed
 (probed: ``department_name=民政<ESC>[31m<U+202E>局`` went onto the bus in
 ``DepartmentRegistered``).
 
