@@ -49,11 +49,12 @@ class Announcement:
 
     decisions: list[Decision] = field(default_factory=list)  # unlinks, then links
     final: dict[Pair, str | None] = field(default_factory=dict)  # pair → rule (None: gone)
+    stored: set[Pair] = field(default_factory=set)  # of those, the pairs stored before
 
     def rows(self) -> tuple[list[Pair], list[dict[str, str]]]:
-        """The pairs to clear and the rows to write (``writes.write_pairs``)."""
+        """The pairs to clear (those stored) and the rows to write (``writes.write_pairs``)."""
         rows = [{"a": a, "b": b, "rule": rule} for (a, b), rule in self.final.items() if rule]
-        return list(self.final), rows
+        return sorted(self.stored), rows
 
 
 async def any_announced(conn: AsyncConnection) -> bool:
@@ -187,11 +188,13 @@ async def announce(
         if link is None:
             out.decisions.append(_unlink(pair, rule, linker, undone))
             out.final[pair] = None
+            out.stored.add(pair)
             continue
         joined.union(*pair)
         if link.rule != rule:  # held now by another rule (a clerk's): say so
             links.append(link)
             out.final[pair] = link.rule
+            out.stored.add(pair)
     for pid in sorted(by_person):
         for link in sorted(by_person[pid], key=_priority):
             if joined.find(link.a) != joined.find(link.b):

@@ -3,8 +3,9 @@
 :class:`CensusProjection` follows ``registry.events`` from every registry node. Each worker
 event becomes a census record (``department:record_id``) fed to the incremental
 :class:`~.linkage.Linker`; its decisions are appended as ``RecordsLinked`` /
-``RecordsUnlinked`` / ``PairQueuedForReview`` (one ``census`` aggregate: a total order)
-in the same transaction as the read models and the projection's position. A clerk's
+``RecordsUnlinked`` (a spanning forest of each person: :mod:`.announce`) and
+``PairQueuedForReview`` (one ``census`` aggregate: a total order) in the same
+transaction as the read models and the projection's position. A clerk's
 ``CensusPairDecided`` goes the same path and sticks through later imports.
 
 Replay. The partition is a function of the records and the clerks' decisions, whatever
