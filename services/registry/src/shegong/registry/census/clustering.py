@@ -55,6 +55,18 @@ class Clustering:
     _changed_keys: set[str]
     _changed_pairs: set[tuple[str, str]]
 
+    # ---------------------------------------------------------------- a person, whole
+
+    def members(self, key: str) -> list[str]:
+        """The records of ``key``'s person ([] for a record not in the census)."""
+        if key not in self._recs:
+            return []
+        return self._persons.members(key) or [key]
+
+    def person_links(self, key: str) -> list[Link]:
+        """Every link holding ``key``'s person together (each once, as ``a`` < ``b``)."""
+        return [_link(a, b, made) for a in self.members(key) for b, made in self._active.edges(a)]
+
     # ---------------------------------------------------------------- clerks' decisions
 
     def _same_closure(self, start: set[str], extra: tuple[str, str] | None = None) -> set[str]:

@@ -3,8 +3,9 @@
 :class:`CensusProjection` follows ``registry.events`` from every registry node. Each worker
 event becomes a census record (``department:record_id``) fed to the incremental
 :class:`~.linkage.Linker`; its decisions are appended as ``RecordsLinked`` /
-``RecordsUnlinked`` / ``PairQueuedForReview`` (one ``census`` aggregate: a total order)
-in the same transaction as the read models and the projection's position. A clerk's
+``RecordsUnlinked`` (a spanning forest of each person: :mod:`.announce`) and
+``PairQueuedForReview`` (one ``census`` aggregate: a total order) in the same
+transaction as the read models and the projection's position. A clerk's
 ``CensusPairDecided`` goes the same path and sticks through later imports.
 
 Replay. The partition is a function of the records and the clerks' decisions, whatever
@@ -46,11 +47,13 @@ from shegong.contracts.registry import (
 )
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
+from shegong.registry.census.announce import announce_batch, any_announced
 from shegong.registry.census.learning import learn, learn_when_due
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
 from shegong.registry.census.names import warm_names
 from shegong.registry.census.tables import (
     CENSUS_AGGREGATE,
+    announced,
     census_state,
     certificates,
     decisions,
@@ -62,13 +65,13 @@ from shegong.registry.census.tables import (
 from shegong.registry.census.writes import (
     BatchWrites,
     census_record,
-    code_of,
     decision_event,
     expert_row,
     link_rows,
     model_event,
     moved_rows,
     new_certificates,
+    profile_values,
     record_id_hash,
     record_row,
     review_rows,
@@ -82,8 +85,6 @@ log = logging.getLogger("shegong.registry.census")
 
 # Not its own link events.
 _CONSUMED = frozenset({"worker", "census-decision", "census-training", "expert", "ladder"})
-_ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
-_ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
 
 
 class CensusProjection(Projection):
@@ -125,6 +126,7 @@ class CensusProjection(Projection):
         # Clerks' decisions that name a record not (yet) in the census.
         self._pending: dict[tuple[str, str], tuple[bool, str]] = {}
         self._waiting: dict[str, set[tuple[str, str]]] = {}
+        self._refold = False  # rm_census_announced is empty: fold it from the log
         self._batch_conn: AsyncConnection | None = None
         self._clear_batch()
 
@@ -147,11 +149,12 @@ class CensusProjection(Projection):
         self._reset()
 
     def committed(self) -> None:
-        emitted = len(self._emit) + len(self._adopted)
-        self._batch_conn = None
+        writes, self._batch_conn = self._writes, None
         self._clear_batch()
-        if emitted:
-            self.store.notify_committed(emitted)
+        if writes is not None:  # prepared and written: rm_census_announced too
+            self._refold = False
+            if writes.events:
+                self.store.notify_committed(len(writes.events))
 
     async def _begin(self, conn: AsyncConnection) -> Linker:
         """First event of a batch: make sure memory equals the database."""
@@ -173,6 +176,7 @@ class CensusProjection(Projection):
             await self._load(conn)
             self._version = version
             self._high_water = {k: int(v) for k, v in (row.high_water if row else {}).items()}
+            self._refold = version > 0 and not await any_announced(conn)
         self._batch_conn = conn
         assert self.linker is not None
         return self.linker
@@ -291,17 +295,10 @@ class CensusProjection(Projection):
 
     def _updated(self, linker: Linker, event: WorkerProfileUpdated) -> None:
         key = self._known(event.worker_id)
-        values: dict[str, Any] = {}
-        for name in event.changed:
-            if name == "region":
-                if event.region is not None:
-                    values.update(event.region.model_dump())
-            elif name in _ROW_FIELDS:
-                values[name] = code_of(getattr(event, name))
+        values, linkage = profile_values(event)
         if not values:
             return
         self._set(key, values)
-        linkage = {k: v for k, v in values.items() if k in _LINKAGE_COLUMNS}
         if linkage:
             self._out.extend(linker.update(dataclasses.replace(linker.record(key), **linkage)))
 
@@ -342,13 +339,15 @@ class CensusProjection(Projection):
             conn, linker, [k for k in changed_keys if k not in self._inserts and k in linker]
         )
         events: list[Event] = [model_event(m) for m in self._adopted]
-        events += [decision_event(d) for d in self._emit]
+        fresh, announcing = await announce_batch(conn, linker, self._emit, self._refold)
+        events += [decision_event(d) for d in fresh]
         self._writes = BatchWrites(
             rows=rows,
             moved=moved,
             certificates=await new_certificates(conn, self._certs),
             links=link_rows(self._out),
             reviews=review_rows(linker, changed_pairs),
+            announced=announcing,
             events=events,
         )
 
@@ -364,6 +363,7 @@ class CensusProjection(Projection):
             await conn.execute(certificates.insert(), writes.certificates)
         await write_pairs(conn, links, writes.links)
         await write_pairs(conn, reviews, writes.reviews)
+        await write_pairs(conn, announced, writes.announced)
         await write_decisions(conn, self._status, self._decided)
         await write_experts(conn, self._experts, self._left)
         await self._append_events(conn, writes.events)
@@ -392,7 +392,3 @@ class CensusProjection(Projection):
                 raise RuntimeError("census: another replica moved the census meanwhile")
             await conn.execute(census_state.insert().values(id=1, **values))
         self._version, self._high_water = version, high_water
-
-
-_LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
-_LINKAGE_COLUMNS += ("phone_hash", "phone_parts")

@@ -67,6 +67,16 @@ links = Table(
     Column("evidence", JSON, nullable=False),
 )
 
+# The links the census announced (``RecordsLinked`` it appended, less ``RecordsUnlinked``):
+# a spanning forest of each person, a subset of ``rm_census_links`` (``announce``).
+announced = Table(
+    "rm_census_announced",
+    metadata,
+    Column("a", String(200), primary_key=True),
+    Column("b", String(200), primary_key=True, index=True),
+    Column("rule", String(64), nullable=False),
+)
+
 reviews = Table(
     "rm_census_review",
     metadata,

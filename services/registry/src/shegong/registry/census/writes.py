@@ -20,6 +20,7 @@ from shegong.contracts.registry import (
     PairQueuedForReview,
     RecordsLinked,
     RecordsUnlinked,
+    WorkerProfileUpdated,
     WorkerRegistered,
 )
 from shegong.kernel.events.versioned_rows import rows_by_key
@@ -116,6 +117,7 @@ class BatchWrites:
     certificates: list[dict[str, Any]]
     links: Pairs
     reviews: Pairs
+    announced: Pairs  # rm_census_announced (``announce``)
     events: list[Event]
 
 
@@ -352,3 +354,22 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "hired_on": event.hired_on,
         "left_on": None,
     }
+
+
+_ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
+_ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
+_LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
+_LINKAGE_COLUMNS += ("phone_hash", "phone_parts")
+
+
+def profile_values(event: WorkerProfileUpdated) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The columns of ``rm_census_records`` a profile update changed, and those of them
+    the linker compares."""
+    values: dict[str, Any] = {}
+    for name in event.changed:
+        if name == "region":
+            if event.region is not None:
+                values.update(event.region.model_dump())
+        elif name in _ROW_FIELDS:
+            values[name] = code_of(getattr(event, name))
+    return values, {k: v for k, v in values.items() if k in _LINKAGE_COLUMNS}
