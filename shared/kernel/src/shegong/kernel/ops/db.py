@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Row, Select, event, func, select
-from sqlalchemy.engine import RootTransaction, make_url
+from sqlalchemy import Engine, Executable, Row, Select, event, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
@@ -72,12 +72,7 @@ def _with_options(engine: AsyncEngine, name: str, **options: Any) -> AsyncEngine
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection for queries only. On SQLite it does not take the write lock, so a
     read (a feed page, a search) never waits behind — or blocks — a writer."""
-    options = _with_options(engine, "reading", **{READ_ONLY: True})
-    if engine.dialect.name != "sqlite":
-        async with options.connect() as conn:  # not _connection: see its comment
-            yield conn
-        return
-    async with _connection(options) as conn:
+    async with _with_options(engine, "reading", **{READ_ONLY: True}).connect() as conn:
         yield conn
 
 
@@ -104,78 +99,6 @@ def _query_once(sync: Engine, statement: Executable, params: dict[str, Any] | No
         return list(conn.execute(statement, params))
 
 
-# A connection or transaction as SQLAlchemy's ``engine.connect()`` / ``engine.begin()``
-# give it, in two trips through its greenlet instead of four and a task: checkout and
-# BEGIN in one, COMMIT (or ROLLBACK) and checkin in the other (bench/README.md, round 10).
-# Statements in between are the caller's ``await conn.execute(…)``, unchanged. SQLite
-# only: on PostgreSQL, 16 concurrent commands in one process through ASGI
-# (bench_command_http.py) stalled with the pool full for 30 s with it, and not with
-# SQLAlchemy's own — not explained yet (bench/README.md, round 10), so PostgreSQL keeps
-# SQLAlchemy's.
-
-
-def _open(sync: Engine, begin: bool) -> tuple[Connection, RootTransaction | None]:
-    conn = sync.connect()
-    if not begin:
-        return conn, None
-    try:
-        transaction = conn.begin()
-        transaction.__enter__()  # as ``with conn.begin():`` — what engine.begin() does
-    except BaseException:
-        conn.close()
-        raise
-    return conn, transaction
-
-
-def _end(conn: Connection, transaction: RootTransaction | None, error: Any) -> None:
-    try:
-        if transaction is not None:
-            # commits, or rolls back after an error or a transaction left unusable
-            transaction.__exit__(type(error) if error else None, error, None)
-    finally:
-        conn.close()
-
-
-@asynccontextmanager
-async def _connection(
-    engine: AsyncEngine, *, begin: bool = False
-) -> AsyncIterator[AsyncConnection]:
-    sync, transaction = await greenlet_spawn(_open, engine.sync_engine, begin)
-    try:
-        yield AsyncConnection(engine, sync)
-    except BaseException as error:
-        await _finish(sync, transaction, error)
-        raise
-    await _finish(sync, transaction, None)
-
-
-async def _finish(conn: Connection, transaction: RootTransaction | None, error: Any) -> None:
-    try:
-        await greenlet_spawn(_end, conn, transaction, error)
-    finally:
-        if not conn.closed:  # cancelled or failed in COMMIT: the checkin still completes
-            await _to_completion(greenlet_spawn(conn.close))
-
-
-async def _to_completion(close: Any) -> None:
-    """``close`` in a task of its own, finished even if the caller is cancelled meanwhile
-    (as SQLAlchemy closes an ``AsyncConnection``: a connection is never left half
-    returned to its pool)."""
-    task = asyncio.ensure_future(close)
-    cancelled = None
-    while True:
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError as err:
-            if task.done():
-                raise
-            cancelled = err
-        else:
-            break
-    if cancelled is not None:
-        raise cancelled
-
-
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 _BACKGROUND_GATES: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -193,16 +116,16 @@ async def writing(
     progress and one batch — not for every projection's batch queued before it (an
     import under ``shegong up`` waited ≈ 2.5 s per transaction so)."""
     if engine.dialect.name != "sqlite":
-        async with engine.begin() as conn:  # not _connection: see its comment
+        async with engine.begin() as conn:
             yield conn
         return
     lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
     if not background:
-        async with lock, _connection(engine, begin=True) as conn:
+        async with lock, engine.begin() as conn:
             yield conn
         return
     gate = _BACKGROUND_GATES.setdefault(engine.sync_engine, asyncio.Lock())
-    async with gate, lock, _connection(engine, begin=True) as conn:
+    async with gate, lock, engine.begin() as conn:
         yield conn
 
 
