@@ -18,12 +18,11 @@ from stdnum.cn import ric
 
 from shegong.kernel.events.census_links import Components
 from shegong.kernel.ops.db import reading
-from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.matching.main import build as build_matching
 from shegong.matching.projections.workforce import links as mx_links
 from shegong.matching.settings import MatchingSettings
-from shegong.registry.main import build as build_registry
+from shegong.testkit.e2e import bus_settings, e2e_registry
 from shegong.training.main import TrainingSettings
 from shegong.training.main import build as build_training
 from shegong.training.projections.workforce import links as tr_links
@@ -80,21 +79,8 @@ async def kept_persons(app: Any, table: Table, keys: set[str]) -> tuple[set[froz
 async def test_consumers_persons_are_the_census_persons_through_a_split(
     database_url: str, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    common: dict[str, Any] = {
-        "redis_url": redis_url,
-        "stream_prefix": stream_prefix,
-        "pii_hash_key": "k" * 32,
-        "catch_up_s": 0,
-        "claim_idle_ms": 500,
-    }
-    registry_app = build_registry(
-        ServiceSettings(
-            database_url=f"sqlite:///{tmp_path}/registry.db",
-            data_dir=str(tmp_path / "registry"),
-            consumer_name="registry-e2e",
-            **common,
-        )
-    )
+    common = bus_settings(redis_url, stream_prefix)
+    registry_app = e2e_registry(tmp_path, common)
     training_app = build_training(
         TrainingSettings(
             database_url=database_url,

@@ -17,12 +17,11 @@ from stdnum.cn import ric
 
 from shegong.kernel.events.feed import HttpFeed
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually, rebuild_differences
 from shegong.matching.main import SERVICE
 from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings
-from shegong.registry.main import build as build_registry
+from shegong.testkit.e2e import bus_settings, e2e_registry
 
 COMMUNITY = "安定区/永定路街道/东关社区"
 REGION = {"county": "安定区", "township": "永定路街道", "community": "东关社区"}
@@ -42,21 +41,8 @@ async def ok(client: httpx.AsyncClient, method: str, path: str, body: Any = None
 async def test_the_census_person_is_offered_once_with_one_load(
     database_url: str, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    common: dict[str, Any] = {
-        "redis_url": redis_url,
-        "stream_prefix": stream_prefix,
-        "pii_hash_key": "k" * 32,
-        "catch_up_s": 0,
-        "claim_idle_ms": 500,
-    }
-    registry_app = build_registry(
-        ServiceSettings(
-            database_url=f"sqlite:///{tmp_path}/registry.db",
-            data_dir=str(tmp_path / "registry"),
-            consumer_name="registry-e2e",
-            **common,
-        )
-    )
+    common = bus_settings(redis_url, stream_prefix)
+    registry_app = e2e_registry(tmp_path, common)
     matching_settings = MatchingSettings(
         database_url=database_url,
         data_dir=str(tmp_path / "matching"),

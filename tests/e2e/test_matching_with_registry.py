@@ -17,11 +17,10 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually
 from shegong.matching.main import build as build_matching
 from shegong.matching.settings import MatchingSettings
-from shegong.registry.main import build as build_registry
+from shegong.testkit.e2e import bus_settings, e2e_registry
 
 COMMUNITY = "安定区/永定路街道/东关社区"
 
@@ -44,21 +43,8 @@ async def ok(client: httpx.AsyncClient, method: str, path: str, body: Any = None
 async def test_registry_worker_takes_orders_and_unanswered_orders_escalate(
     database_url: str, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    common: dict[str, Any] = {
-        "redis_url": redis_url,
-        "stream_prefix": stream_prefix,
-        "pii_hash_key": "k" * 32,
-        "catch_up_s": 0,
-        "claim_idle_ms": 500,
-    }
-    registry_app = build_registry(
-        ServiceSettings(
-            database_url=f"sqlite:///{tmp_path}/registry.db",
-            data_dir=str(tmp_path / "registry"),
-            consumer_name="registry-e2e",
-            **common,
-        )
-    )
+    common = bus_settings(redis_url, stream_prefix)
+    registry_app = e2e_registry(tmp_path, common)
 
     def matching_app() -> FastAPI:
         return build_matching(

@@ -19,9 +19,8 @@ from stdnum.cn import ric
 
 from shegong.kernel.events.feed import HttpFeed
 from shegong.kernel.ops.runtime import Runtime
-from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.testing import eventually, rebuild_differences
-from shegong.registry.main import build as build_registry
+from shegong.testkit.e2e import bus_settings, e2e_registry
 from shegong.training.main import SERVICE, TrainingSettings
 from shegong.training.main import build as build_training
 
@@ -58,21 +57,8 @@ async def ok(client: httpx.AsyncClient, method: str, url: str, **kw: Any) -> Any
 async def test_a_citys_first_rosters_one_human_twice_counted_once_nobody_overdue(
     database_url: str, redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    common: dict[str, Any] = {
-        "redis_url": redis_url,
-        "stream_prefix": stream_prefix,
-        "pii_hash_key": "k" * 32,
-        "catch_up_s": 0,
-        "claim_idle_ms": 500,
-    }
-    registry_app = build_registry(
-        ServiceSettings(
-            database_url=f"sqlite:///{tmp_path}/registry.db",
-            data_dir=str(tmp_path / "registry"),
-            consumer_name="registry-e2e",
-            **common,
-        )
-    )
+    common = bus_settings(redis_url, stream_prefix)
+    registry_app = e2e_registry(tmp_path, common)
     training_settings = TrainingSettings(
         database_url=database_url,
         data_dir=str(tmp_path / "training"),
