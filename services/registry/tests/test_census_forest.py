@@ -86,6 +86,16 @@ def assert_forest(events: list[dict[str, Any]], census: set[frozenset[str]]) -> 
                 live.discard(pair)  # type: ignore[arg-type]
 
 
+async def clerk_same(client: httpx.AsyncClient, a: str, b: str, actor: str) -> list[dict[str, Any]]:
+    """A clerk says ``a`` and ``b`` are one person; the census's events once it settled."""
+    r = await client.post(
+        "/census/review", json={"a": a, "b": b, "same": True}, headers={"X-Actor": actor}
+    )
+    assert r.status_code == 202, r.text
+    await settled(client)
+    return await census_events(client)
+
+
 async def test_a_fresh_import_announces_records_minus_persons_links(city) -> None:
     c = city.client
     rows, truth = generate_city(80, ["civil-affairs", "hrss", "education", "health"], seed=5)
@@ -151,14 +161,7 @@ async def test_a_split_and_clerks_decisions_keep_the_log_a_forest_of_the_persons
     assert_forest(await census_events(c), census)
 
     # A clerk joins two persons: the clerk's link is announced, as a clerk's.
-    r = await c.post(
-        "/census/review",
-        json={"a": "education:B1", "b": "civil-affairs:A1", "same": True},
-        headers={"X-Actor": "clerk-wang"},
-    )
-    assert r.status_code == 202, r.text
-    await settled(c)
-    events = await census_events(c)
+    events = await clerk_same(c, "education:B1", "civil-affairs:A1", "clerk-wang")
     last = [e for e in events if e["type"] == "RecordsLinked"][-1]["data"]
     assert (last["a"], last["b"], last["rule"]) == ("civil-affairs:A1", "education:B1", "clerk")
     assert last["evidence"]["by"] == "clerk-wang"
@@ -167,14 +170,7 @@ async def test_a_split_and_clerks_decisions_keep_the_log_a_forest_of_the_persons
     # A clerk's "same" inside a person already connected: no new link on the log, and the
     # person's page shows the clerk's link as before.
     before = len([e for e in events if e["type"] == "RecordsLinked"])
-    r = await c.post(
-        "/census/review",
-        json={"a": "civil-affairs:MZ1", "b": "education:JY1", "same": True},
-        headers={"X-Actor": "clerk-li"},
-    )
-    assert r.status_code == 202, r.text
-    await settled(c)
-    events = await census_events(c)
+    events = await clerk_same(c, "civil-affairs:MZ1", "education:JY1", "clerk-li")
     linked = [e["data"] for e in events if e["type"] == "RecordsLinked"]
     assert len(linked) - before <= 1  # at most the announced pair, again as the clerk's
     assert all(d["rule"] == "clerk" for d in linked[before:])

@@ -34,9 +34,7 @@ def _normalised(counts: Sequence[float]) -> tuple[float, ...]:
     return (0.0, *(c / total for c in counts[1:]))
 
 
-def _agreement_by_value(
-    values: Iterable[tuple[object, str | None, str | None]], n: int
-) -> float | None:
+def _agreement_by_value(values: Iterable[tuple[object, str | None, str | None]]) -> float | None:
     """P(two records of two people agree on a field), from the value counts: Σ (count/n)²
     over the pairs that are not one person's records by what says so alone — the same
     valid ID number, or (``other``, for a phone) the same name beside it. In a census of a
@@ -44,24 +42,24 @@ def _agreement_by_value(
     (one person is on two or three rosters): counted, the u of an exact mobile was the
     chance of drawing one person twice, twenty times two people's sharing a number."""
     rows = [row for row in values if row[0] is not None]
+    if len(rows) < 2:
+        return None
     counts = Counter(row[0] for row in rows)
     shared = [row for row in rows if counts[row[0]] > 1]  # the values some pair agrees on
-
-    def ordered_pairs(keys: Iterable[object]) -> int:
-        return sum(c * (c - 1) for c in Counter(keys).values())
-
     # Inclusion–exclusion: the agreeing pairs that share the ID number or the other are
     # taken out (of all pairs, they are too few to matter).
-    pairs = len(rows) * (len(rows) - 1)
     agree = (
-        sum(c * (c - 1) for c in counts.values())
-        - ordered_pairs((r[0], r[1]) for r in shared if r[1])
-        - ordered_pairs((r[0], r[2]) for r in shared if r[2])
-        + ordered_pairs((r[0], r[1], r[2]) for r in shared if r[1] and r[2])
+        _ordered_pairs(counts)
+        - _ordered_pairs(Counter((r[0], r[1]) for r in shared if r[1]))
+        - _ordered_pairs(Counter((r[0], r[2]) for r in shared if r[2]))
+        + _ordered_pairs(Counter((r[0], r[1], r[2]) for r in shared if r[1] and r[2]))
     )
-    if pairs <= 0:
-        return None
-    return agree / pairs
+    return agree / (len(rows) * (len(rows) - 1))
+
+
+def _ordered_pairs(counts: Counter[Any]) -> int:
+    """Ordered pairs of two different rows of one value, over every value counted."""
+    return sum(c * (c - 1) for c in counts.values())
 
 
 def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
@@ -83,20 +81,20 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
         for c, level in zip(COMPARISONS, compare_levels(features[i], features[j]), strict=True):
             counts[c][level] += 1
     exact = {
-        "name": _agreement_by_value(((f.name or None, f.id_hash, None) for f in features), n),
-        "sex": _agreement_by_value(((f.sex, f.id_hash, None) for f in features), n),
+        "name": _agreement_by_value((f.name or None, f.id_hash, None) for f in features),
+        "sex": _agreement_by_value((f.sex, f.id_hash, None) for f in features),
         "phone": _agreement_by_value(
-            ((f.phone, f.id_hash, f.name) for f in features if f.phone_kind != "landline"), n
+            (f.phone, f.id_hash, f.name) for f in features if f.phone_kind != "landline"
         ),
-        "organization": _agreement_by_value(((f.org, f.id_hash, None) for f in features), n),
-        "birth_date": _agreement_by_value(((f.birth, f.id_hash, None) for f in features), n),
+        "organization": _agreement_by_value((f.org, f.id_hash, None) for f in features),
+        "birth_date": _agreement_by_value((f.birth, f.id_hash, None) for f in features),
     }
     # The same phone, a mobile or a landline: each kind's agreement among the pairs that
     # both give a phone (the share of pairs of that kind times its agreement).
     phones = [f.phone_kind == "landline" for f in features if f.phone]
     landlines = sum(phones) / len(phones) if phones else 0.0
     landline_agree = _agreement_by_value(
-        ((f.phone, f.id_hash, None) for f in features if f.phone_kind == "landline"), n
+        (f.phone, f.id_hash, None) for f in features if f.phone_kind == "landline"
     )
     u: _Params = {}
     for c in COMPARISONS:
