@@ -338,3 +338,31 @@ async def test_offers_escalations_and_overdue_follow_ups_are_told_through_the_ou
 
 async def _now(value: Any) -> Any:
     return value
+
+
+async def test_a_worker_link_is_no_residents_cookie(sqlite_url: str, start_matching: Any) -> None:
+    """Both are sealed by one key; each names its purpose, so a worker's link (the
+    provider's id, sealed) set as the resident's cookie opens nothing, and a resident's
+    cookie is no worker's link."""
+    from urllib.parse import unquote
+
+    from shegong.matching.h5.common import COOKIE
+
+    m = await start_matching(sqlite_url)
+    p = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    link = (await m.ok("POST", f"/providers/{p}/worker-link"))["url"]
+    assert (await m.client.get(link)).status_code == 200
+    sealed = unquote(link.rsplit("/h5/w/", 1)[1])
+    thief = httpx.AsyncClient(transport=httpx.ASGITransport(app=m.app), base_url="http://m")
+    async with thief:
+        thief.cookies.set(COOKIE, sealed, path="/h5")
+        assert (await thief.get("/h5/me/erase")).status_code == 403
+    await order_as_resident(m, m.client)
+    cookie = m.client.cookies.get(COOKIE)
+    assert cookie
+    assert (await m.client.get("/h5/me/erase")).status_code == 200
+    assert (await m.client.get(f"/h5/w/{cookie}")).status_code == 404

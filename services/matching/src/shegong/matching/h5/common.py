@@ -15,7 +15,7 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.identity import normalize_phone as _normalize_phone
 from shegong.kernel.events.store import CommandContext
 from shegong.matching.application.requests import MatchingCommands
-from shegong.matching.h5.guard import CODE_TTL_S, Codes, Limits, Signer
+from shegong.matching.h5.guard import CODE_TTL_S, RESIDENT, Codes, Limits, Signer
 from shegong.matching.h5.html import box, page
 from shegong.matching.h5.notify import Message, Notifier
 from shegong.matching.settings import MatchingSettings
@@ -55,12 +55,12 @@ class H5:
     settings: MatchingSettings
 
     def resident_hash(self, request: Request) -> str | None:
-        return self.signer.open(request.cookies.get(COOKIE))
+        return self.signer.open(request.cookies.get(COOKIE), RESIDENT)
 
     def remember(self, response: Response, request: Request, phone_hash: str) -> None:
         response.set_cookie(
             COOKIE,
-            self.signer.seal(phone_hash, 7 * 86400),
+            self.signer.seal(phone_hash, 7 * 86400, RESIDENT),
             max_age=7 * 86400,
             path="/h5",
             httponly=True,

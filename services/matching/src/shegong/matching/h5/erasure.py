@@ -13,7 +13,7 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.matching.application.resident_privacy import erase_resident
 from shegong.matching.h5.common import COOKIE
-from shegong.matching.h5.guard import Signer
+from shegong.matching.h5.guard import RESIDENT, Signer
 from shegong.matching.h5.html import box, card, page
 
 
@@ -26,7 +26,7 @@ def add_resident_erasure(
 
     @app.get("/me/erase", response_class=HTMLResponse)
     async def ask(request: Request) -> HTMLResponse:
-        if signer.open(request.cookies.get(COOKIE)) is None:
+        if signer.open(request.cookies.get(COOKIE), RESIDENT) is None:
             return unconfirmed()
         form = (
             "<p>删除后，您所有订单中的手机号、住址和需求描述将被永久删除，"
@@ -38,7 +38,7 @@ def add_resident_erasure(
 
     @app.post("/me/erase", response_class=HTMLResponse)
     async def erase(request: Request) -> HTMLResponse:
-        phone_hash = signer.open(request.cookies.get(COOKIE))
+        phone_hash = signer.open(request.cookies.get(COOKIE), RESIDENT)
         if phone_hash is None:
             return unconfirmed()
         ctx = CommandContext(actor="resident (h5)", role="resident")

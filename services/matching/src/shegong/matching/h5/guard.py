@@ -26,6 +26,10 @@ CODE_TTL_S = 300
 CODE_TRIES = 5
 
 
+RESIDENT = "resident"  # a resident's cookie: the phone's keyed hash
+WORKER = "worker"  # a worker's link: the provider's id
+
+
 class Signer:
     def __init__(self, key: bytes) -> None:
         self._key = hmac.new(key, b"shegong-matching-h5", hashlib.sha256).digest()
@@ -37,18 +41,20 @@ class Signer:
     def check(self, signature: str, *parts: str) -> bool:
         return hmac.compare_digest(signature.encode(), self.sign(*parts).encode())
 
-    def seal(self, value: str, ttl_s: int) -> str:
-        """``value`` with its expiry and signature, for a cookie or a worker's link."""
+    def seal(self, value: str, ttl_s: int, purpose: str) -> str:
+        """``value`` with its expiry and signature, for a cookie or a worker's link.
+        ``purpose`` (``RESIDENT``, ``WORKER``) is signed with it: a value sealed for
+        one never opens as the other's."""
         until = str(int(time.time()) + ttl_s)
-        return f"{value}.{until}.{self.sign('seal', value, until)}"
+        return f"{value}.{until}.{self.sign('seal', purpose, value, until)}"
 
-    def open(self, sealed: str | None) -> str | None:
+    def open(self, sealed: str | None, purpose: str) -> str | None:
         if not sealed or sealed.count(".") < 2:
             return None
         value, until, signature = sealed.rsplit(".", 2)
         if not until.isdigit() or int(until) < time.time():
             return None
-        return value if self.check(signature, "seal", value, until) else None
+        return value if self.check(signature, "seal", purpose, value, until) else None
 
 
 class Limits:

@@ -25,7 +25,7 @@ from shegong.matching.adapters.tables import hours_ledger, requests
 from shegong.matching.application.provider_state import provider_identity
 from shegong.matching.domain.commands import Accept, Decline, FinishDelivery, StartDelivery
 from shegong.matching.h5.common import H5, html, not_found
-from shegong.matching.h5.guard import Signer
+from shegong.matching.h5.guard import WORKER, Signer
 from shegong.matching.h5.html import box, card, e, page
 
 log = logging.getLogger("shegong.matching.h5")
@@ -49,7 +49,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
 
     @app.get("/w/{link}", response_class=HTMLResponse)
     async def worker_page(link: str, done: str = "", error: str = "") -> Response:
-        me = h5.signer.open(link)
+        me = h5.signer.open(link, WORKER)
         if me is None:
             return not_found()
         async with reading(h5.engine) as conn:
@@ -180,7 +180,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
         return "、".join([proximity, *good[:3]] if proximity else good[:3]) or "综合评分最高"
 
     async def act(link: str, rid: str, what: str, run: Callable[[str], Awaitable[Any]]) -> Response:
-        me = h5.signer.open(link)
+        me = h5.signer.open(link, WORKER)
         if me is None:
             return not_found()
         target = f"/h5/w/{quote(link)}"
@@ -240,7 +240,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
 
     @app.post("/w/{link}/{rid}/contact", response_class=HTMLResponse)
     async def worker_contact(link: str, rid: str) -> Response:
-        me = h5.signer.open(link)
+        me = h5.signer.open(link, WORKER)
         if me is None:
             return not_found()
         try:
@@ -259,4 +259,4 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
 
 
 def worker_link(signer: Signer, provider_id: str, days: int) -> str:
-    return f"/h5/w/{quote(signer.seal(provider_id, days * 86400))}"
+    return f"/h5/w/{quote(signer.seal(provider_id, days * 86400, WORKER))}"
