@@ -158,9 +158,13 @@ async def test_guessed_masked_id_numbers_are_bounded_per_name(
     tails = [f"{n:03d}{c}" for n in range(1, 12, 2) for c in "0123456789X"]  # not his
     tails.insert(2 * MASKED_PER_NAME, CHEN[-4:])  # the right one, past the limit
     masks = [f"{CHEN[:6]}{'*' * 8}{t}" for t in tails]
-    # The name written as it sounds, or in traditional characters, is the same name.
-    names = ("陈建国", "陈建果", "陳建國", "陈 建国")
-    rows = [{"记录编号": f"M{i}", "姓名": names[i % 4], "身份证号": m} for i, m in enumerate(masks)]
+    # The name written as it sounds (fuzzy pinyin's 陈/程 too), or in traditional
+    # characters, is the same name.
+    names = ("陈建国", "陈建果", "陳建國", "陈 建国", "程建国", "陈剑国")
+    rows = [
+        {"记录编号": f"M{i}", "姓名": names[i % len(names)], "身份证号": m}
+        for i, m in enumerate(masks)
+    ]
     # Namesakes of other names behind masks, as an honest list has them: all kept.
     rows += [{"记录编号": f"H{i}", "姓名": f"王{i}华", "身份证号": f"{CHEN[:6]}{'*' * 8}{t}"}
              for i, t in enumerate(tails[:20])]  # fmt: skip

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.kernel.data.names import name_key
 from shegong.registry.adapters.personal_data import metadata
-from shegong.registry.census.names import pinyin_key
+from shegong.registry.census.names import fuzzy_pinyin_key
 
 PHONES_PER_MASK = 5  # different mobile phones behind one shown mask (139****0002)
 # A landline's mask shows its last two digits only (+86********34): an honest department
@@ -97,10 +97,11 @@ def id_listing(
         if name is None or not any(parts.split(".")[2:]):
             return None  # nothing shown that the census links by
         region = number[: len(number[:6]) - len(number[:6].lstrip("0123456789"))]
-        # By the name's sound: 陈建国, 陈建果 and 陳建國 compare as one name (a homophone
-        # is the census's "same pinyin"), so writing it otherwise buys no more guesses.
+        # By the name's sound, as fuzzy pinyin hears it: 陈建国, 陈建果, 陳建國 and 程建国
+        # compare as one name (a homophone or a 模糊音 slip is the census's "same
+        # pinyin" or one character alike), so writing it otherwise buys no more guesses.
         key = name_key(name)
-        who = hasher.name(pinyin_key(key) or key)[:16]  # keyed: the name is not kept
+        who = hasher.name(fuzzy_pinyin_key(key) or key)[:16]  # keyed: the name is not kept
         return Listing("id_number", parts, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
     sex = str(int(number[16]) % 2) if number[16].isdigit() else "?"
     bucket = f"id:{number[:14]}{sex}{number[17]}"

@@ -143,6 +143,14 @@ def _fuzzy(reading: str) -> str:
     return reading
 
 
+def fuzzy_pinyin_key(name: str) -> str | None:
+    """``pinyin_key`` with each syllable read as fuzzy pinyin does (陈建国 and 程剑国 both
+    "cen jian guo"): the names ``sounds_alike`` takes for one another, character by
+    character, share it. None for names without Chinese characters."""
+    reading = pinyin_key(name)
+    return None if reading is None else " ".join(_fuzzy(s) for s in reading.split())
+
+
 @lru_cache(maxsize=4096)
 def sounds_alike(a: str, b: str) -> bool:
     """Whether two characters are read alike, toneless, under fuzzy pinyin (张/章, 林/凌,
