@@ -1189,3 +1189,39 @@ def test_a_published_mask_links_by_the_digits_it_shows() -> None:
         assert same_person(linker, "mz:1", key) == (key == "tj:1"), key
     known = Features(rec("mz:1", "郭晓彤", id_number=full))
     assert [compare_levels(known, Features(r))[0] for r in cases.values()] == [2, 3, 2]
+
+
+def test_a_mask_showing_other_digits_is_another_number_through_third_records() -> None:
+    """Namesakes born the same day in two provinces: one has a full number, the other a
+    published mask (522601********xxxx) showing another region and other order and check
+    digits. No third record that matches both (a volunteer list: name, birth date, no
+    number) makes them one person — the mask is another number, as a valid one would be.
+    One part differing (a typo in the mask) stays a question of weights, not a veto."""
+    born = date(2002, 1, 24)
+    full = valid_id(born, 231, "440307")
+    other = valid_id(born, 457, "522601")
+    mask = f"{other[:6]}{'*' * 8}{other[-4:]}"
+    typo = f"{full[:6]}{'*' * 8}{full[-4:-1]}{'X' if full[-1] != 'X' else '0'}"
+
+    def masked_rec(key: str, shown: str, **kw: object) -> CensusRecord:
+        return replace(rec(key, "冯华霞", **kw), id_parts=HASHER.id_parts(shown), id_masked=shown)
+
+    known = Features(rec("rs:1", "冯华霞", id_number=full))
+    assert compare_levels(known, Features(masked_rec("dq:1", mask)))[0] == 3
+    from shegong.registry.census.comparison import veto
+
+    pair = (known, Features(masked_rec("dq:1", mask)))
+    assert veto(*pair, compare_levels(*pair)) == "ID numbers that show other digits"
+    one = (known, Features(masked_rec("dq:2", typo)))
+    assert veto(*one, compare_levels(*one)) is None
+    linker = Linker()
+    linker.add(rec("rs:1", "冯华霞", id_number=full, phone="13800000001", community="长虹社区"))
+    for n in range(40):  # the city around them
+        linker.add(rec(f"x:{n}", f"路人{n}", id_number=valid_id(BIRTH, 500 + 2 * n)))
+    linker.add(masked_rec("dq:1", mask, birth=born, sex="male", phone="13900000002"))
+    # A volunteer list's row: his phone, and the other's birth date, sex and community.
+    linker.add(
+        rec("ty:1", "冯华霞", birth=born, sex="male", phone="13900000002", community="长虹社区")
+    )
+    linker.train()
+    assert same_person(linker, "dq:1", "ty:1") and not same_person(linker, "rs:1", "dq:1")

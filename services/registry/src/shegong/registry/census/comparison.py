@@ -307,11 +307,29 @@ def numbers_agree(x: Features, y: Features, levels: tuple[int, ...]) -> bool:
     return levels[0] == 1 or (levels[0] == 2 and not (masked(x.parts) or masked(y.parts)))
 
 
+def shown_digits_differ(x: Features, y: Features) -> bool:
+    """A published mask beside a valid number or another mask, the parts both show
+    differing in two or more (the region and the order, the order and the check …): two
+    numbers, as two different valid ones are — one typo changes one part. A mask beside a
+    number that is itself mistyped is not judged so (its parts may be the slip's)."""
+    pa, pb = x.parts, y.parts
+    if pa is None or pb is None:
+        return False
+    mx, my = "" in pa, "" in pb
+    if not (mx or my) or len(pa) != len(pb):
+        return False
+    if not (mx or x.record.id_hash) or not (my or y.record.id_hash):
+        return False
+    return sum(p != q for p, q in zip(pa, pb, strict=True) if p and q) >= 2
+
+
 def veto(x: Features, y: Features, levels: tuple[int, ...]) -> str | None:
     """Why the pair can never be one person, or None."""
     hx, hy = x.record.id_hash, y.record.id_hash
     if hx and hy and hx != hy:
         return "two different valid ID numbers"
+    if levels[0] == 3 and shown_digits_differ(x, y):
+        return "ID numbers that show other digits"
     if levels[2] == BIRTH_ELSE and not numbers_agree(x, y, levels):
         return "birth dates disagree"
     return None

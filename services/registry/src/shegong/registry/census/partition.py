@@ -8,7 +8,8 @@ import math
 from collections.abc import Mapping
 
 from shegong.registry.census import model as fs
-from shegong.registry.census.comparison import compare_levels, veto
+from shegong.registry.census.comparison import compare_levels, shown_digits_differ, veto
+from shegong.registry.census.features import masked
 from shegong.registry.census.scoring import (
     REVIEW_REASON,
     REVIEW_RIVAL,
@@ -19,7 +20,7 @@ from shegong.registry.census.scoring import (
 
 __all__ = ["CONFLICT_BIRTH", "CONFLICT_CLERK", "CONFLICT_ID", "RIVAL_REVIEW_AT", "partition"]
 
-CONFLICT_ID = "conflict: would join different valid ID numbers"
+CONFLICT_ID = "conflict: would join different valid ID numbers"  # or masks showing others
 CONFLICT_CLERK = "conflict: a clerk decided these persons are not the same"
 CONFLICT_BIRTH = "conflict: would join birth dates that disagree"
 # A record that matches several persons about equally is a clerk's question (which one?):
@@ -65,10 +66,22 @@ def partition(
         adj[b].append((a, edge.weight))
     near = {k: list(v) for k, v in adj.items()}  # by person (root), merged as they join
     births = {k: set() if (born := recs[k].birth) is None else {born} for k in keys}
+    # A person's published masks: one that shows other digits than a number of the other
+    # person is another number (``shown_digits_differ``), as a valid ID number is.
+    masks = {k: [k] if masked(recs[k].parts) else [] for k in keys}
+
+    def masks_differ(rx: str, ry: str) -> bool:
+        for mine, theirs in ((masks[rx], members[ry]), (masks[ry], members[rx])):
+            for m in mine:
+                if any(shown_digits_differ(recs[m], recs[t]) for t in theirs):
+                    return True
+        return False
 
     def conflict(rx: str, ry: str, births_too: bool = True) -> str | None:
         ix, iy = ident[rx], ident[ry]
         if ix is not None and iy is not None and ix != iy:
+            return CONFLICT_ID
+        if (masks[rx] or masks[ry]) and masks_differ(rx, ry):
             return CONFLICT_ID
         if rx in guarded or ry in guarded:
             small, large = sorted((members[rx], members[ry]), key=len)
@@ -88,6 +101,7 @@ def partition(
         members[rx].extend(members.pop(ry))
         near[rx].extend(near.pop(ry))
         births[rx] |= births.pop(ry)
+        masks[rx].extend(masks.pop(ry))
         if ident[rx] is None:
             ident[rx] = ident[ry]
         if ry in guarded:
