@@ -1225,3 +1225,30 @@ def test_a_mask_showing_other_digits_is_another_number_through_third_records() -
     )
     linker.train()
     assert same_person(linker, "dq:1", "ty:1") and not same_person(linker, "rs:1", "dq:1")
+
+
+def test_a_given_name_written_alone_is_a_name_in_parts_written_short() -> None:
+    """伊力哈木·艾山 is the given name, then the father's: a volunteer list that writes
+    伊力哈木 with his phone and birth date names him. Where two men of that given name
+    are on the rosters, the short name is a clerk's question, not a link to either."""
+    born = date(1990, 3, 8)
+    linker = Linker()
+    linker.add(
+        rec("rs:1", "伊力哈木·艾山", id_number=valid_id(born, 231, "650102"), phone="13800000001")
+    )
+    for n in range(40):  # the city around them
+        linker.add(rec(f"x:{n}", f"路人{n}", id_number=valid_id(BIRTH, 500 + 2 * n)))
+    linker.add(rec("ty:1", "伊力哈木", birth=born, sex="male", phone="13800000001"))
+    linker.add(rec("ty:2", "艾山", birth=born, sex="male", phone="13800000001"))  # the father's
+    assert same_person(linker, "rs:1", "ty:1")
+    assert not same_person(linker, "rs:1", "ty:2")
+    pair = (Features(rec("a:1", "伊力哈木-艾山")), Features(rec("a:2", "伊力哈木")))
+    assert compare_levels(*pair)[1] == 3
+
+    rivals = Linker()
+    rivals.add(rec("rs:1", "阿依努尔·吾买尔", id_number=valid_id(born, 242, "650102")))
+    rivals.add(rec("rs:2", "阿依努尔·买买提", id_number=valid_id(born, 262, "653201")))
+    for n in range(40):
+        rivals.add(rec(f"x:{n}", f"路人{n}", id_number=valid_id(BIRTH, 500 + 2 * n)))
+    rivals.add(rec("ty:1", "阿依努尔", birth=born, sex="female"))
+    assert not same_person(rivals, "rs:1", "ty:1") and not same_person(rivals, "rs:2", "ty:1")

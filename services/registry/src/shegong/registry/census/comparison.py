@@ -46,8 +46,10 @@ one slip apart — then the slip may be in the birth date digits.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+from shegong.kernel.data.names import name_key, normalize_name
 from shegong.registry.census.features import (
     CensusRecord,
     Features,
@@ -162,7 +164,26 @@ def _name_level(x: Features, y: Features) -> int:
         return 2
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
         return 3 if _slip(x.name, y.name) else 4
+    if _given_name(x.record.name) == y.name or _given_name(y.record.name) == x.name:
+        return 3
     return 4
+
+
+_PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")
+
+
+@lru_cache(maxsize=4096)
+def _given_name(raw: str | None) -> str | None:
+    """The first part of a name written in parts (阿依努尔·吾买尔: the given name, then the
+    father's), as the key compares it: a volunteer list that writes the given name alone
+    (阿依努尔) writes one person's name short, as a slip would — not another name. None
+    for a name of one part, or a first part of one character."""
+    if not raw:
+        return None
+    parts = _PARTS_DASH.sub("·", normalize_name(raw)).split("·")
+    if len(parts) < 2 or len(first := name_key(parts[0])) < 2:
+        return None
+    return first
 
 
 def _slip(a: str, b: str) -> bool:
