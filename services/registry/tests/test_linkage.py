@@ -1244,6 +1244,17 @@ def test_a_given_name_written_alone_is_a_name_in_parts_written_short() -> None:
     assert not same_person(linker, "rs:1", "ty:2")
     pair = (Features(rec("a:1", "伊力哈木-艾山")), Features(rec("a:2", "伊力哈木")))
     assert compare_levels(*pair)[1] == 3
+    # A long name cut to its first or last four characters or more is cut, too; a name
+    # of three inside another is not (张建华 / 欧阳张建华 share less than a name).
+    level = {
+        (a, b): compare_levels(Features(rec("a:1", a)), Features(rec("a:2", b)))[1]
+        for a, b in (
+            ("格桑丹增拉姆", "丹增拉姆"),
+            ("普布次仁尼玛", "普布次仁"),
+            ("欧阳张建华", "张建华"),
+        )
+    }
+    assert list(level.values()) == [3, 3, 4]
 
     rivals = Linker()
     rivals.add(rec("rs:1", "阿依努尔·吾买尔", id_number=valid_id(born, 242, "650102")))

@@ -166,6 +166,12 @@ def _name_level(x: Features, y: Features) -> int:
         return 3 if _slip(x.name, y.name) else 4
     if _given_name(x.record.name) == y.name or _given_name(y.record.name) == x.name:
         return 3
+    short, long = (x.name, y.name) if len(x.name) < len(y.name) else (y.name, x.name)
+    if len(short) >= 4 and (long.startswith(short) or long.endswith(short)):
+        # A long name (普布次仁尼玛, 格桑丹增拉姆: two names of two syllables each and
+        # more) written by its last or first four or more characters, as people called by
+        # it and systems with short name fields write it: cut, not another name.
+        return 3
     return 4
 
 
