@@ -429,6 +429,28 @@ def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> N
     assert read("birth_date", 31118) == datetime.date(1985, 3, 12)  # Excel's serial day
 
 
+def test_a_year_and_month_typed_as_a_number_is_the_month_as_its_text_is() -> None:
+    """198503 typed into a General cell is a number in the workbook: March 1985, like the
+    text 198503 (not "a number, not a date"); 198513 or 198503.5 is no month."""
+    data = xlsx_bytes(
+        [
+            ["姓名", "出生年月", "入职日期"],
+            ["张三", 198503, 201907],
+            ["李四", 198503.0, None],
+            ["王五", 198513, None],
+            ["赵六", 198503.5, None],
+        ]
+    )
+    zhang, li, wang, zhao = parse_roster(data, "roster.xlsx").rows
+    assert zhang.birth_date == datetime.date(1985, 3, 1)
+    assert zhang.hired_on == datetime.date(2019, 7, 1)
+    assert any(w.startswith("hired_on:") and "month only" in w for w in zhang.warnings)
+    assert li.birth_date == datetime.date(1985, 3, 1)
+    for row in (wang, zhao):
+        assert row.birth_date is None
+        assert any(w.startswith("birth_date:") and "出生日期" in w for w in row.warnings)
+
+
 @pytest.mark.parametrize(
     ("written", "level"),
     [
