@@ -460,6 +460,41 @@ async def test_bad_id_number_is_reported_to_the_clerk(registry) -> None:
     assert raw not in str(report) and raw[:17] not in str(report)
 
 
+async def test_id_numbers_excel_cut_link_by_nothing_and_keep_their_birth_date(registry) -> None:
+    """Twins' numbers differ in their last digits only; in a CSV saved from a sheet whose
+    ID column was a number both read 620102199003150000. Neither is an ID number: no hash,
+    no typed parts that would make the two one number typed twice; each keeps the birth
+    date, and the report names the row and the field, in both languages."""
+    born = date(1990, 3, 15)
+    twins = [resident_id(born, seq) for seq in (1, 3)]
+    cut = twins[0][:15] + "000"
+    assert cut == twins[1][:15] + "000"
+    report = await import_roster(
+        registry.client,
+        csv_bytes(
+            [
+                row(record_id="T-1", name="陈子涵", id_number=cut),
+                row(record_id="T-2", name="陈子轩", id_number=cut),
+            ]
+        ),
+    )
+    for line in (2, 3):
+        (problem,) = [
+            w["warning"]
+            for w in report["warnings"]
+            if w["row"] == line and w["warning"].startswith("id_number")
+        ]
+        assert "000" in problem and "Excel" in problem and "身份证号" in problem
+        assert cut not in problem and cut[:15] not in problem
+    events = [
+        e["data"] for e in await events_after(registry.client) if e["type"] == "WorkerRegistered"
+    ]
+    assert len(events) == 2
+    for data in events:
+        assert data["id_number_hash"] is None and data["id_number_parts"] is None
+        assert data["birth_date"] == born.isoformat()
+
+
 # --- 5. duplicate ID numbers -------------------------------------------------------------
 
 

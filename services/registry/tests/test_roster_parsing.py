@@ -17,7 +17,7 @@ from openpyxl.cell import WriteOnlyCell
 from stdnum.cn import ric
 
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
-from shegong.kernel.data.identity import PersonalDataError, normalize_phone
+from shegong.kernel.data.identity import PersonalDataError, PersonalDataHasher, normalize_phone
 from shegong.kernel.data.sheets import quick_phone
 from shegong.kernel.data.tabular import TabularFileError
 from shegong.registry.imports import (
@@ -429,6 +429,28 @@ def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> N
     assert read("birth_date", 31118) == datetime.date(1985, 3, 12)  # Excel's serial day
 
 
+def test_a_year_and_month_typed_as_a_number_is_the_month_as_its_text_is() -> None:
+    """198503 typed into a General cell is a number in the workbook: March 1985, like the
+    text 198503 (not "a number, not a date"); 198513 or 198503.5 is no month."""
+    data = xlsx_bytes(
+        [
+            ["姓名", "出生年月", "入职日期"],
+            ["张三", 198503, 201907],
+            ["李四", 198503.0, None],
+            ["王五", 198513, None],
+            ["赵六", 198503.5, None],
+        ]
+    )
+    zhang, li, wang, zhao = parse_roster(data, "roster.xlsx").rows
+    assert zhang.birth_date == datetime.date(1985, 3, 1)
+    assert zhang.hired_on == datetime.date(2019, 7, 1)
+    assert any(w.startswith("hired_on:") and "month only" in w for w in zhang.warnings)
+    assert li.birth_date == datetime.date(1985, 3, 1)
+    for row in (wang, zhao):
+        assert row.birth_date is None
+        assert any(w.startswith("birth_date:") and "出生日期" in w for w in row.warnings)
+
+
 @pytest.mark.parametrize(
     ("written", "level"),
     [
@@ -620,6 +642,58 @@ def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> N
     assert any("birth_date" in w for w in zhang.warnings)
     assert li.birth_date == datetime.date(1988, 3, 13)
     assert wang.birth_date is None
+
+
+def _ending_000(valid: bool) -> str:
+    """An 18-digit number ending in 000 whose check character fits (a real one) or not
+    (what Excel writes for a number it cut to 15 digits)."""
+    for day in range(1, 29):
+        for first_of_order in "123456789":
+            number = f"62010219880{day % 9 + 1}{day:02d}{first_of_order}000"
+            if (ric.calc_check_digit(number) == "0") is valid:
+                return number
+    raise AssertionError("no such number")
+
+
+def test_an_id_number_excel_cut_and_wrote_out_whole_is_no_id_number() -> None:
+    """A CSV saved from a sheet whose ID column was a number holds 620102198803121000:
+    Excel kept 15 digits. It is no ID number (nothing links by it), the birth date it shows
+    is kept, and the problem says how to fix the column."""
+    cut = make_id(datetime.date(1988, 3, 12), seq=123)[:15] + "000"
+    assert not ric.is_valid(cut)
+    result = parse_csv([["姓名", "身份证号"], ["张三", cut]])
+    (row,) = result.rows
+    assert row.id_number is None
+    assert row.raw_id_number == "6.20102198803121E+17"  # the number Excel held, as it shows it
+    assert PersonalDataHasher(b"k" * 32).id_parts(row.raw_id_number) is None  # links by nothing
+    assert row.id_problem is not None and "000" in row.id_problem and "Excel" in row.id_problem
+    assert row.id_problem_zh is not None and "Excel" in row.id_problem_zh
+    assert row.birth_date == datetime.date(1988, 3, 12)
+    assert any(w.startswith("birth_date:") for w in row.warnings)
+    assert cut not in repr(row) and all(cut[:10] not in w for w in row.warnings)
+
+
+def test_a_valid_looking_number_ending_000_is_cut_where_its_column_shows_excel_cuts() -> None:
+    """One cut number in eleven keeps a check character that fits. In a file whose ID
+    column holds Excel's cuts (a …E+17, a …000 that fails) it is one of them; alone, in a
+    clean file, it is a real number (a real one ends in 000 about once in a thousand)."""
+    lucky = _ending_000(valid=True)
+    clean = parse_csv([["姓名", "身份证号"], ["张三", lucky], ["李四", make_id()]])
+    assert clean.rows[0].id_number is not None and clean.rows[0].id_number.number == lucky
+    for other_cut in ("6.20102198803121E+17", _ending_000(valid=False)):
+        # the evidence may come before or after the row: the whole column decides
+        for rows in (
+            [["张三", lucky], ["李四", other_cut]],
+            [["李四", other_cut], ["张三", lucky]],
+        ):
+            cut = parse_csv([["姓名", "身份证号"], *rows])
+            (zhang,) = [r for r in cut.rows if r.name == "张三"]
+            assert zhang.id_number is None, other_cut
+            assert zhang.raw_id_number is not None and zhang.raw_id_number.endswith("E+17")
+            assert zhang.id_problem is not None and "000" in zhang.id_problem
+            assert zhang.birth_date == datetime.date(
+                int(lucky[6:10]), int(lucky[10:12]), int(lucky[12:14])
+            )
 
 
 @pytest.mark.parametrize(

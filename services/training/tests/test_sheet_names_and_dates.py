@@ -329,7 +329,8 @@ async def test_the_day_and_the_time_of_a_sign_in_in_two_columns(training: Node) 
 
 async def test_an_id_number_excel_kept_as_a_number(training: Node) -> None:
     """18 digits typed into a number cell lose their last ones: the phone beside says who
-    the row is; without a phone the row is refused saying why, not as a wrong number."""
+    the row is; without a phone the row is refused saying why, not as a wrong number —
+    also as a CSV saved from it writes the number out whole (621102…000)."""
     ids = await register(training)
     sid = await new_session(training)
     rows: list[list[object]] = [
@@ -337,12 +338,14 @@ async def test_an_id_number_excel_kept_as_a_number(training: Node) -> None:
         ["张伟", float(ZHANG), 13809312001, datetime(2025, 3, 1, 9, 0)],
         ["刘丽华", float(LIU), None, datetime(2025, 3, 1, 9, 5)],
         ["钱七", "6.21102E+17", None, datetime(2025, 3, 1, 9, 6)],  # as a CSV export shows it
+        ["钱七", QIAN[:15] + "000", None, datetime(2025, 3, 1, 9, 7)],  # its check fails
     ]
     report = await post(training, f"/sessions/{sid}/signin-sheet", "签到表.xlsx", workbook(rows))
     assert report["recorded"] == 1
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [
         (3, "id_number"),
         (4, "id_number"),
+        (5, "id_number"),
     ]
     for bad in report["rejected"]:
         assert "Excel" in bad["reason"] and "文本" in bad["reason_zh"]

@@ -21,8 +21,8 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 * **Kept, with a problem noted** — a bad ID number never rejects the row: the census must
   still find the person by name, phone and birth date. ``id_number`` is then ``None``,
   ``raw_id_number`` keeps the text (memory only — it is sensitive), and ``id_problem`` /
-  ``id_problem_zh`` say why. An 18-digit ID that Excel stored as a number has lost its last
-  digits: the problem tells the clerk to format the column as text and type it again.
+  ``id_problem_zh`` say why. An ID Excel stored as a number lost its last digits
+  (:mod:`.excel_numbers`): the problem says to format the column as text, type it again.
 * **Warnings** (``RosterRow.warnings``, bilingual strings "field: reason / 字段：原因") —
   the row is kept: a phone that ``normalize_phone`` refuses is dropped (a wrong phone
   would mislead the census's matching; the rest of the row is still good) — when the cell
@@ -58,6 +58,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
+from shegong.registry.imports.excel_numbers import ExcelNumbers
 from shegong.registry.imports.roster_fields import (
     BARE_NUMBER_HEADERS,
     CONVERT,
@@ -108,8 +109,9 @@ class _RowParser:
         columns: dict[str, int],
         width: int,
         coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
+        excel_numbers: Callable[[], bool] = lambda: False,  # the ID column shows Excel's cuts
     ) -> None:
-        self.width = width
+        self.width, self.excel_numbers = width, excel_numbers
         # 出生年月: the column asks for the month, so a month is no news to the clerk
         self.month_column = False
         # the record's key under a bare 编号, which may count the lines instead
@@ -154,7 +156,7 @@ class _RowParser:
         name = values["name"] or ""
         if self.bare_number and line_number(row[index["record_id"]]):
             values["record_id"] = None  # 1, 2, 3: the line's number, not the record's
-        resident, raw_id, id_problem = id_number_cell(row[index["id_number"]])
+        resident, raw_id, id_problem = id_number_cell(row[index["id_number"]], self.excel_numbers)
         if resident is None and raw_id and (other := other_document(values.get("id_type"))):
             id_problem = other
         phone, phone_problem = phone_cell(row[index["phone"]])
@@ -328,22 +330,19 @@ class RosterReader:
         *,
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        self.filename = filename
-        self.progress = progress
-        self.rows_read = 0
+        self.filename, self.progress, self.rows_read = filename, progress, 0
         sheet = read_headed(
             data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes=SUFFIXES
         )
-        self.encoding = sheet.encoding
-        self.header_row = sheet.header_row
+        self.encoding, self.header_row = sheet.encoding, sheet.header_row
         self.sheet, self.sheets, self.skipped_sheets = (
             sheet.sheet,
             sheet.sheets,
             sheet.skipped_sheets,
         )
-        self.columns = sheet.written
-        self.ignored_columns = sheet.ignored
-        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced)
+        self.columns, self.ignored_columns = sheet.written, sheet.ignored
+        excel = ExcelNumbers(data, filename)
+        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced, excel)
         self._headed = sheet
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:

@@ -267,10 +267,15 @@ def partial_date(cell: Cell) -> PartialDate | None:
     """A birth date written to the month or the year only, as its first day (the census
     compares such a date by what it gives: the year, or the year and month); ``None``
     when the cell is not one. A workbook's number 1985.03 is March; 1985.1 could be
-    January or October (Excel drops the 0 of 1985.10), so only its year is kept."""
+    January or October (Excel drops the 0 of 1985.10), so only its year is kept; 198503
+    typed in a General cell (a number, as Excel keeps it) is March, as the text is."""
     if isinstance(cell, bool) or cell is None or isinstance(cell, datetime.date):
         return None
-    if isinstance(cell, int | float):
+    if isinstance(cell, int | float) and math.isfinite(cell) and 190001 <= cell <= 210012:
+        if cell != int(cell):
+            return None
+        text = f"{int(cell)}"  # YYYYMM: no Excel serial is this large (year 2100 is 73051)
+    elif isinstance(cell, int | float):
         if not math.isfinite(cell) or not 1900 <= cell < 2101:
             return None
         _, _, decimals = f"{cell}".partition(".")

@@ -28,7 +28,7 @@ from shegong.kernel.data.sheets import (
     preview,
     read_headed,
 )
-from shegong.kernel.data.sheets.cells import MASKED_ID, NUMBER_ID
+from shegong.kernel.data.sheets.cells import CUT_ID, MASKED_ID, NUMBER_ID
 from shegong.kernel.data.sheets.vocabulary import NAME_SUFFIX, NOT_A_NAME
 from shegong.training.imports.columns import EXAM_COLUMNS, SIGNIN_COLUMNS
 
@@ -114,7 +114,7 @@ class SheetRow:
             )
         if parsed is not None:
             id_number = parsed.number
-        elif problem in (NUMBER_ID, MASKED_ID):
+        elif problem in (NUMBER_ID, CUT_ID, MASKED_ID):
             # the name and the unit beside it still say who (a paper sheet's way)
             if not phone and not (by_name and self.text("organization")):
                 raise RowProblem.of("id_number", cell, CellError(*problem))

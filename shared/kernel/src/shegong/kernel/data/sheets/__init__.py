@@ -7,11 +7,13 @@ warning) naming the row and the field, in English and Chinese.
 """
 
 from shegong.kernel.data.sheets.cells import (
+    CUT_ID,
     PLACEHOLDERS,
     CellError,
     Choices,
     birth_date_kept_by_excel,
     cell_text,
+    excel_cut_id,
     id_number_cell,
     phone_cell,
     preview,
@@ -31,6 +33,7 @@ from shegong.kernel.data.sheets.headed import (
 from shegong.kernel.data.tabular import Cell, TabularFileError
 
 __all__ = [
+    "CUT_ID",
     "DATE_FORMS",
     "PLACEHOLDERS",
     "Cell",
@@ -43,6 +46,7 @@ __all__ = [
     "TabularFileError",
     "birth_date_kept_by_excel",
     "cell_text",
+    "excel_cut_id",
     "header_key",
     "id_number_cell",
     "parse_date",

@@ -13,7 +13,7 @@ import datetime
 import decimal
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 
 from shegong.contracts.events import Labelled
@@ -27,10 +27,12 @@ from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.tabular import Cell
 
 __all__ = [
+    "CUT_ID",
     "PLACEHOLDERS",
     "CellError",
     "Choices",
     "cell_text",
+    "excel_cut_id",
     "id_number_cell",
     "phone_cell",
     "preview",
@@ -146,6 +148,26 @@ NUMBER_ID = (
 )
 
 
+# An 18-digit ID number Excel held as a number (15 significant digits) and wrote out whole,
+# as a CSV saved from the sheet shows it: 620102198803121234 → 620102198803121000.
+_CUT_ID = re.compile(r"\d{15}000")
+CUT_ID = (
+    "ends in 000: Excel held it as a number and kept only its first 15 digits; format the "
+    "column as text (设置单元格格式→文本) and type the number again",
+    "末三位为000：Excel把身份证号存成了数字，只保留了前15位；请将该列设置为“文本”格式后重新录入",
+)
+
+
+def excel_cut_id(text: str | None) -> str | None:
+    """The number Excel held (``6.20102198803121E+17``) when ``text`` is an 18-digit ID
+    number written out from it — its first 15 digits, then 000 — else ``None``. Such a
+    number is no ID number (a real one ends in 000 about once in a thousand, and then its
+    file shows no other cut number: :func:`id_number_cell` leaves that to the importer)."""
+    if text is None or not _CUT_ID.fullmatch(text):
+        return None
+    return f"{text[0]}.{text[1:15]}E+17"
+
+
 _MASKED_ID = re.compile(r"[*＊●]|\d[Xx]{2,}\d")
 MASKED_ID = (
     "is masked (some digits hidden); kept as written: the census weighs the digits it "
@@ -155,12 +177,16 @@ MASKED_ID = (
 )
 
 
-def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str, str] | None]:
+def id_number_cell(
+    cell: Cell, excel_column: Callable[[], bool] | None = None
+) -> tuple[ResidentId | None, str | None, tuple[str, str] | None]:
     """``(parsed, raw text if unparseable, (problem, problem_zh) if unparseable)``.
 
     Old 15-digit numbers, lowercase x, spaces and a leading ``'`` are fine; an 18-digit
     number Excel stored as a number has lost its last digits, and the problem says how
-    to fix the column."""
+    to fix the column: its raw text is then the number Excel held (``6.2…E+17``), which
+    links by nothing. A cut number written out whole (…000) whose check character fits
+    by chance is one too where ``excel_column()`` says its column holds Excel's cuts."""
     if isinstance(cell, float) and not (cell.is_integer() and abs(cell) < EXACT_FLOAT):
         return None, repr(cell), NUMBER_ID
     try:
@@ -177,11 +203,16 @@ def id_number_cell(cell: Cell) -> tuple[ResidentId | None, str | None, tuple[str
     elif "." in text and _WHOLE_ID.fullmatch(text):  # a number's text: 620102850101123.0
         text = text.partition(".")[0]
     try:
-        return parse_resident_id(text), None, None
+        parsed = parse_resident_id(text)
     except PersonalDataError as exc:
+        if held := excel_cut_id(text):  # …000 and a wrong check character: cut by Excel
+            return None, held, CUT_ID
         if _MASKED_ID.search(text):  # 530102********0021, as published lists show it
             return None, text, MASKED_ID
         return None, text, (exc.reason, exc.reason_zh)
+    if excel_column is not None and (held := excel_cut_id(text)) and excel_column():
+        return None, held, CUT_ID
+    return parsed, None, None
 
 
 def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:

@@ -1,0 +1,44 @@
+"""ID numbers Excel cut (身份证号被Excel存成数字): a roster's ID column that was a number
+when the file was saved holds each 18-digit number's first 15 digits, written out as
+``6.20102E+17`` or in full as ``620102198803121000``. Such a number is no ID number: the
+row is kept, the report names it, and the census links by nothing it shows but the birth
+date (digits 7–14 survive).
+
+A cut number whose check character happens to fit (one in eleven) looks valid; a real
+number ends in 000 about once in a thousand. The file decides: where its ID column holds
+another number Excel cut, a valid-looking …000 is one of them too."""
+
+from __future__ import annotations
+
+from shegong.kernel.data.sheets import CUT_ID, id_number_cell, read_headed
+from shegong.kernel.data.sheets.cells import NUMBER_ID
+from shegong.registry.imports.roster_fields import FIELDS, SUFFIXES
+
+__all__ = ["ExcelNumbers"]
+
+
+class ExcelNumbers:
+    """Whether a roster file's ID column holds a number Excel cut (a number cell, its
+    ``E+17`` text, …000 with a wrong check character): one read of the column, the first
+    time it is asked — only a row whose valid number ends in 000 asks."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self._data, self._filename = data, filename
+        self._found: bool | None = None
+
+    def __call__(self) -> bool:
+        if self._found is None:
+            sheet = read_headed(
+                self._data,
+                self._filename,
+                FIELDS,
+                marker="name",
+                duplicates="coalesce",
+                suffixes=SUFFIXES,
+            )
+            at = sheet.columns.get("id_number")
+            self._found = at is not None and any(
+                at < len(cells) and id_number_cell(cells[at])[2] in (NUMBER_ID, CUT_ID)
+                for _, cells in sheet.rows
+            )
+        return self._found
