@@ -94,6 +94,9 @@ def test_imports_go_through_the_service_as_jobs_with_the_keys_actor(
     assert "rows read 4 · new 4" in first.stdout or "unchanged 4" in first.stdout, first.stdout
     assert "rejected rows 0" in first.stdout and "row 5: post:" in first.stdout
     assert "岗位类别" in first.stdout and "job " in first.stderr  # the job's progress
+    # The job, whole on stdout (not cut to a terminal's width): its full report is there.
+    job_id = first.stdout.split("import job ", 1)[1].split()[0]
+    assert api(up, "registry", f"/imports/{job_id}")["status"] == "done"
     assert "PII_HASH_KEY" not in first.stdout + first.stderr
     registered = [e for e in events(up) if e["type"] == "WorkerRegistered"]
     assert registered and {e["actor"] for e in registered} == {"local-admin"}, "the key's name"

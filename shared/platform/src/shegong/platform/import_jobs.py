@@ -53,6 +53,9 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
         what = "中断 interrupted" if job["status"] == "interrupted" else "失败 failed"
         status = f"HTTP {job['http_status']}: " if job.get("http_status") else ""
         fail(f"导入{what} (job {job['job_id']}) — {status}{error.get('message')}{zh}")
+    # Whole, on stdout: the progress bar (stderr) shortens its line to the terminal's width,
+    # and a script reads the job's full report from here (every warning, not the first 50).
+    out.print(f"导入任务 import job {job['job_id']} (GET /imports/{job['job_id']})")
     return dict(job["report"])
 
 
