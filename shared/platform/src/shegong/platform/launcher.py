@@ -44,6 +44,16 @@ class PlatformError(RuntimeError):
     pass
 
 
+class PortTaken(PlatformError):
+    """A port chosen free was bound by another program before the service bound it."""
+
+    def __init__(self, svc: RunningService) -> None:
+        super().__init__(f"端口 {svc.port} 已被占用 / port {svc.port} of {svc.name} was taken")
+
+
+PORT_ATTEMPTS = 3
+
+
 @dataclass(frozen=True)
 class ServiceInfo:
     """What the launcher needs of a service's definition, read without importing it."""
@@ -156,6 +166,27 @@ class Platform:
         key = os.environ.get("PII_HASH_KEY") or local_hash_key(self.data_dir)
         self.keys = local_keys(self.data_dir)
         found = describe_services() if self.shared_process else discover_services()
+        # A port found free may be taken by another program (another ``shegong up``, a
+        # test) before our service binds it: start again on ports free then.
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            self._launch(found, key, progress)
+            try:
+                self.wait_ready()
+                return
+            except PortTaken as taken:
+                self._stop_processes()
+                if attempt == PORT_ATTEMPTS:
+                    raise
+                progress(f"{taken}; starting again on other ports")
+
+    def _launch(
+        self,
+        found: list[tuple[ServiceDefinition, str]] | list[tuple[ServiceInfo, str]],
+        key: str,
+        progress: Callable[[str], object],
+    ) -> None:
+        assert self.bus is not None and self.keys is not None, "the bus and keys come first"
+        self.services, self.hosts = [], []
         for definition, module in found:
             port = definition.default_port if _port_free(definition.default_port) else _free_port()
             self.services.append(
@@ -198,7 +229,6 @@ class Platform:
                 progress(f"{svc.name}: starting on {svc.url} (log: {svc.log_path})")
         if self.shared_process:
             self._start_host(progress)
-        self.wait_ready()
 
     def _start_host(self, progress: Callable[[str], object]) -> None:
         host = ServiceHost(list(self.services), self.data_dir / "logs" / "services.log")
@@ -257,13 +287,17 @@ class Platform:
                 process = svc.running
                 assert process is not None
                 if process.poll() is not None:
+                    log = _tail(svc.log_path, 400)  # a host's: any of its services
+                    for taken in self.services:
+                        if f"{taken.port}): address already in use" in log:
+                            raise PortTaken(taken)
                     raise PlatformError(
                         f"{svc.name} exited with code {process.returncode}:\n" + _tail(svc.log_path)
                     )
                 try:
-                    if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200 and self._ours(
-                        svc
-                    ):
+                    if httpx.get(f"{svc.url}/ready", timeout=2).status_code == 200:
+                        if not self._ours(svc):
+                            raise PortTaken(svc)
                         pending.remove(svc)
                 except httpx.HTTPError:
                     pass
@@ -284,6 +318,11 @@ class Platform:
         return httpx.get(f"{svc.url}/whoami", headers=auth, timeout=2).status_code == 200
 
     def stop(self) -> None:
+        self._stop_processes()
+        if self.bus is not None:
+            self.bus.stop()
+
+    def _stop_processes(self) -> None:
         for svc in self._supervised():
             if svc.process and svc.process.poll() is None:
                 svc.process.send_signal(signal.SIGTERM)
@@ -294,8 +333,6 @@ class Platform:
                 except subprocess.TimeoutExpired:
                     svc.process.kill()
                     svc.process.wait(5)
-        if self.bus is not None:
-            self.bus.stop()
 
     def _supervised(self) -> list[RunningService | ServiceHost]:
         """Every process this platform started: hosts, and services with their own."""
