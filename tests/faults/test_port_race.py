@@ -46,7 +46,9 @@ async def test_a_port_taken_before_a_service_binds_it_is_given_up_for_another(
     said: list[str] = []
     try:
         platform.start(progress=said.append)
-        assert any(f"port {taken_port} of " in line and "other ports" in line for line in said), said
+        assert any(f"port {taken_port} of " in line and "other ports" in line for line in said), (
+            said
+        )
         assert taken_port not in {svc.port for svc in platform.services}
         for svc in platform.services:
             assert httpx.get(f"{svc.url}/ready", timeout=5).status_code == 200, svc.name
