@@ -5,6 +5,7 @@ another county."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.census.comparison import LEVELS
@@ -83,3 +84,26 @@ def test_committees_of_one_name_in_two_counties_are_two_employers() -> None:
     assert decided is None or decided.evidence["organization"]["level"] == "else"
     same = compare(a, replace(b, county="兰山区", township="金雀山街道"))
     assert same is not None and same.evidence["organization"]["level"] == "exact"
+
+
+def test_a_name_spelt_in_pinyin_meets_its_person_by_birth_date() -> None:
+    """人社's certificate list spells the name as the exam system exported it (WANG BO)
+    beside the ID number; the social-work station lists 王波 with his birth date and
+    mobile: no name, phone or ID number in common to block on, but the name's sound and
+    the birth date are — the pair is compared, and linked."""
+    born = date(1994, 7, 30)
+    linker = Linker()
+    linker.add(record("hrss:1", "WANG BO", birth_date=born, sex="male"))
+    linker.add(
+        record(
+            "social-work:1",
+            "王波",
+            "13450163296",
+            birth_date=born,
+            sex="male",
+            organization="马头镇社会工作服务站",
+        )
+    )
+    (link,) = linker.links("hrss:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert link.evidence["birth_date"]["level"] == "exact"

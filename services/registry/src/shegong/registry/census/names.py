@@ -31,6 +31,7 @@ __all__ = [
     "person_name",
     "pinyin_key",
     "region_name",
+    "sound_key",
     "sounds_alike",
     "to_simplified",
     "township_key",
@@ -125,6 +126,15 @@ def pinyin_key(name: str) -> str | None:
     if table is None or name.isascii():
         return None
     return name.translate(table).rstrip()
+
+
+@lru_cache(maxsize=4096)
+def sound_key(name: str) -> str:
+    """A name's sound run together, for blocking: its toneless pinyin (张守军 and 张守君
+    both "zhangshoujun"), or a Latin spelling as written (Zhang Shoujun), ü as u."""
+    pinyin = pinyin_key(name)
+    text = pinyin.replace(" ", "") if pinyin is not None else name
+    return text.replace("ü", "u").replace("v", "u")
 
 
 def written_in_pinyin(latin: str, pinyin: str | None) -> bool:
