@@ -66,6 +66,22 @@ def test_a_spelling_weighs_no_more_than_the_name_it_spells() -> None:
     spelt = DEFAULT_MODEL.explain(levels, 2.0)["name"]["weight"]
     assert DEFAULT_MODEL.weights["name"][level] > 2.0
     assert spelt == 2.0
+    # Two records alone (``compare``), 王伟 carried by 400 records: the spelling weighs
+    # what the name does, where a homophone (王玮) keeps the level's own weight.
+    unit = {
+        "organization": "金雀山街道社会工作服务站",
+        "county": "兰山区",
+        "birth_date": date(1969, 7, 24),
+    }
+    wang = record("civil-affairs:1", "王伟", "13429537961", **unit)
+    named = compare(wang, record("social-work:1", "王伟", **unit), name_count=400)
+    by_pinyin = compare(wang, record("youth-league:1", "WANG WEI", **unit), name_count=400)
+    typed = compare(wang, record("charity:1", "王玮", **unit), name_count=400)
+    assert named is not None and by_pinyin is not None and typed is not None
+    exact = named.evidence["name"]["weight"]
+    assert exact < DEFAULT_MODEL.weights["name"][level]
+    assert by_pinyin.evidence["name"] == {"level": "same pinyin", "weight": exact}
+    assert typed.evidence["name"]["weight"] == round(DEFAULT_MODEL.weights["name"][level], 2)
 
 
 def test_committees_of_one_name_in_two_counties_are_two_employers() -> None:

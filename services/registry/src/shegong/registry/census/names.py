@@ -33,6 +33,7 @@ __all__ = [
     "region_name",
     "sound_key",
     "sounds_alike",
+    "spelt_from",
     "to_simplified",
     "township_key",
     "warm_names",
@@ -148,6 +149,15 @@ def written_in_pinyin(latin: str, pinyin: str | None) -> bool:
     if not (text.isascii() and text.isalpha()):
         return False
     return text in _latin_spellings(pinyin)
+
+
+def spelt_from(a: str | None, b: str | None) -> str | None:
+    """Of two name keys where one spells the other in Latin letters (王伟 / wangwei), the
+    Chinese one; else None."""
+    if not a or not b or a.isascii() == b.isascii():
+        return None
+    chinese, latin = (b, a) if a.isascii() else (a, b)
+    return chinese if written_in_pinyin(latin, pinyin_key(chinese)) else None
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from shegong.registry.census.comparison import (
     veto,
 )
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
-from shegong.registry.census.names import COMMON_NAMES, sound_key
+from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +226,8 @@ def compare(
     """What the model says about two records alone: a ``Link``, a ``Review`` or nothing
     (``name_count``: how many records in the census carry their name)."""
     rx, ry = _Rec(x), _Rec(y)
-    edge = _compare(rx, ry, model, _name_weight(model, rx.name, name_count))
+    name = rx.name if rx.name == ry.name else spelt_from(rx.name, ry.name)
+    edge = _compare(rx, ry, model, _name_weight(model, name, name_count) if name else 0.0)
     if edge is None:
         return None
     if edge.link and edge.score >= fs.LINK_AT:
