@@ -13,8 +13,9 @@ id           same number (valid-ID hash, or all four parts of the number as type
              three of its four parts (region, birth date, order, check character) —
              one slip, e.g. a wrong check character; else
 name         same after normalisation (script, spaces, dots); same pinyin (a homophone
-             written); one character dropped, added or swapped, or changed for one read
-             alike under fuzzy pinyin (a slip); else (a character of another sound is
+             written, or the name spelt in Latin letters, surname first or last); one
+             character dropped, added or swapped, or changed for one read alike under
+             fuzzy pinyin (a slip); else (a character of another sound is
              another name: siblings' names differ so)
 birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
              where one side gives only the year (written as 1 January) or only the
@@ -28,8 +29,8 @@ phone        same normalised number; a mobile and a landline (a unit's office nu
 organization same key (:func:`.names.normalize_org`); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
-             (two villages' committees of one name in two townships, as the
-             committees' names or the records say, are two employers)
+             (two villages' committees of one name in two townships or two counties,
+             as the committees' names or the records say, are two employers)
 region       same community (in the same township, where both name it); same township;
              same county; another county; another community or township where neither
              names its county (a record without a county takes the one its
@@ -58,7 +59,12 @@ from shegong.registry.census.features import (
     phone_kind,
     same_part,
 )
-from shegong.registry.census.names import committee_community, pinyin_key, sounds_alike
+from shegong.registry.census.names import (
+    committee_community,
+    pinyin_key,
+    sounds_alike,
+    written_in_pinyin,
+)
 
 __all__ = [
     "COMPARISONS",
@@ -93,6 +99,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "region": ("null", "community", "township", "county", "else", "another place"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
+NAME_PINYIN = 2  # the same sound: a homophone written, or the name spelt in Latin letters
 PHONE_EXACT = 1  # the level whose u grows with the records a phone has under other names
 PHONE_KINDS = 3  # a mobile beside a landline: which kind a department writes is its habit
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
@@ -161,7 +168,9 @@ def _name_level(x: Features, y: Features) -> int:
     if x.name == y.name:
         return 1
     if x.pinyin is not None and x.pinyin == y.pinyin:
-        return 2
+        return NAME_PINYIN
+    if written_in_pinyin(x.name, y.pinyin) or written_in_pinyin(y.name, x.pinyin):
+        return NAME_PINYIN  # the name spelt in Latin letters (Wang Wenjing, WANG WEN JING)
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
         return 3 if _slip(x.name, y.name) else 4
     if _given_name(x.record.name) == y.name or _given_name(y.record.name) == x.name:
@@ -242,10 +251,13 @@ def _org_level(x: Features, y: Features) -> int:
     if not a or not b:
         return 0
     if _committees(x, y):
-        # Two committees of villages of one name (龙泉村) in two townships: two employers.
+        # Two committees of villages of one name (龙泉村) in two townships, or in two
+        # counties where a roster names no township: two employers.
         ta, tb = x.org_township or x.township, y.org_township or y.township
         if ta and tb and ta != tb:
-            return 3
+            return ORG_ELSE
+        if x.county and y.county and x.county != y.county:
+            return ORG_ELSE
     if a == b:
         return 1
     short, long = (a, b) if len(a) <= len(b) else (b, a)

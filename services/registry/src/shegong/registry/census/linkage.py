@@ -350,7 +350,11 @@ class Linker(Clustering, BlockIndex, NameWeights):
             other = recs[other_key]
             # An exact name is weighed by its frequency; another name's weight is fixed.
             same = rec.name == other.name
-            name_weight = self._pair_name_weight(rec.name, key, other_key) if same else 0.0
+            name_weight = (
+                self._pair_name_weight(rec.name, key, other_key)
+                if same
+                else self._spelt_name_weight(rec, other)
+            )
             phone_weight = shared if phone == (other.record.phone_hash or None) else None
             edge = (
                 _compare(rec, other, model, name_weight, phone_weight)

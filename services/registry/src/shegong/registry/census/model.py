@@ -34,6 +34,7 @@ from shegong.registry.census.comparison import (
     COMPARISONS,
     LEVELS,
     NAME_EXACT,
+    NAME_PINYIN,
     ORG_ELSE,
     PHONE_EXACT,
     PHONE_KINDS,
@@ -168,6 +169,10 @@ class MatchModel:
     ) -> float:
         if c == "name" and level == NAME_EXACT:
             return name_weight
+        if c == "name" and level == NAME_PINYIN and name_weight:
+            # A name spelt in Latin letters says no more than the name itself would: at
+            # most the Chinese name's own weight (WANG WEI beside one of many 王伟).
+            return min(self.weights[c][level], name_weight)
         if c == "phone" and level in (PHONE_EXACT, PHONE_LANDLINE) and phone_weight is not None:
             return phone_weight
         return self.weights[c][level]

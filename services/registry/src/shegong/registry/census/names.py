@@ -31,10 +31,13 @@ __all__ = [
     "person_name",
     "pinyin_key",
     "region_name",
+    "sound_key",
     "sounds_alike",
+    "spelt_from",
     "to_simplified",
     "township_key",
     "warm_names",
+    "written_in_pinyin",
 ]
 
 # The most frequent full names in China (全国姓名报告): a floor under their term frequency,
@@ -124,6 +127,46 @@ def pinyin_key(name: str) -> str | None:
     if table is None or name.isascii():
         return None
     return name.translate(table).rstrip()
+
+
+@lru_cache(maxsize=4096)
+def sound_key(name: str) -> str:
+    """A name's sound run together, for blocking: its toneless pinyin (张守军 and 张守君
+    both "zhangshoujun"), or a Latin spelling as written (Zhang Shoujun), ü as u."""
+    pinyin = pinyin_key(name)
+    text = pinyin.replace(" ", "") if pinyin is not None else name
+    return text.replace("ü", "u").replace("v", "u")
+
+
+def written_in_pinyin(latin: str, pinyin: str | None) -> bool:
+    """Whether ``latin`` (a name key in Latin letters: a passport's or a foreign form's
+    spelling, Wang Wenjing / WANG WEN JING / Wenjing Wang) spells the Chinese name whose
+    toneless pinyin is ``pinyin`` ("wang wen jing"): its syllables run together, surname
+    first or last (a two-character surname too), ü written u, v or ü."""
+    if pinyin is None or not latin or latin[0] > "z":  # a Chinese name: not a spelling
+        return False
+    text = latin.replace("ü", "u").replace("v", "u")
+    if not (text.isascii() and text.isalpha()):
+        return False
+    return text in _latin_spellings(pinyin)
+
+
+def spelt_from(a: str | None, b: str | None) -> str | None:
+    """Of two name keys where one spells the other in Latin letters (王伟 / wangwei), the
+    Chinese one; else None."""
+    if not a or not b or a.isascii() == b.isascii():
+        return None
+    chinese, latin = (b, a) if a.isascii() else (a, b)
+    return chinese if written_in_pinyin(latin, pinyin_key(chinese)) else None
+
+
+@lru_cache(maxsize=4096)
+def _latin_spellings(pinyin: str) -> frozenset[str]:
+    syllables = pinyin.replace("v", "u").split()
+    forms = {"".join(syllables)}
+    for surname in (1, 2)[: max(len(syllables) - 1, 0)]:
+        forms.add("".join(syllables[surname:] + syllables[:surname]))
+    return frozenset(forms)
 
 
 # The sounds an input method's fuzzy pinyin (模糊音) takes for one another, and a

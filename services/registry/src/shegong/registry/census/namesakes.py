@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from shegong.registry.census.blocks import NAME_BLOCK_MAX
 from shegong.registry.census.comparison import Features
 from shegong.registry.census.model import MatchModel
-from shegong.registry.census.names import COMMON_NAMES
+from shegong.registry.census.names import COMMON_NAMES, spelt_from
 
 __all__ = ["Groups", "NameWeights", "anchor_groups", "anchored", "sole_holders"]
 
@@ -136,6 +136,12 @@ class NameWeights:
         if self._sole_shape(name) == shape:
             return set()
         return set(self._by_name.get(name, ()))
+
+    def _spelt_name_weight(self, x: Features, y: Features) -> float:
+        """For a name and its spelling in Latin letters (王伟 / WANG WEI), the weight of the
+        Chinese name by its frequency, which the spelling's may not pass; else 0."""
+        chinese = spelt_from(x.name, y.name)
+        return self._name_weight_of(chinese) if chinese else 0.0
 
     def _pair_name_weight(self, name: str, a: str, b: str) -> float:
         """An exact name's weight for the pair (a, b): its base rate where the two are

@@ -17,7 +17,7 @@ from shegong.registry.census.comparison import (
     veto,
 )
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
-from shegong.registry.census.names import COMMON_NAMES, pinyin_key
+from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +107,9 @@ class _Rec(Features):
                 blocks.append(("nb", (name, born.year - 1900)))
                 # The surname and the birth date: a given name mistyped or shortened.
                 blocks.append(("sb", (name[0], born)))
-                pinyin = pinyin_key(name)
-                if pinyin:
-                    blocks.append(("yb", (pinyin, born)))
+                # The name's sound and the birth date: a homophone typed (张守君 for 张守军),
+                # or the name spelt in Latin letters surname first (Zhang Shoujun).
+                blocks.append(("yb", (sound_key(name), born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
         return blocks
@@ -226,7 +226,8 @@ def compare(
     """What the model says about two records alone: a ``Link``, a ``Review`` or nothing
     (``name_count``: how many records in the census carry their name)."""
     rx, ry = _Rec(x), _Rec(y)
-    edge = _compare(rx, ry, model, _name_weight(model, rx.name, name_count))
+    name = rx.name if rx.name == ry.name else spelt_from(rx.name, ry.name)
+    edge = _compare(rx, ry, model, _name_weight(model, name, name_count) if name else 0.0)
     if edge is None:
         return None
     if edge.link and edge.score >= fs.LINK_AT:

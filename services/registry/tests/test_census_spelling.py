@@ -1,0 +1,125 @@
+"""Names and employers as other departments write them: a name spelt in Latin letters (a
+passport's or a volunteer platform's spelling), a residents' committee of one name in
+another county."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.registry.census.comparison import LEVELS
+from shegong.registry.census.linkage import CensusRecord, Linker, compare
+from shegong.registry.census.model import DEFAULT_MODEL
+
+HASHER = PersonalDataHasher("census-spelling-test-key-0123456789")
+
+
+def record(key: str, name: str, phone: str | None = None, **fields: object) -> CensusRecord:
+    return CensusRecord(
+        key=key,
+        department=key.split(":")[0],
+        name=name,
+        phone_hash=HASHER.phone(phone) if phone else None,
+        phone_parts=HASHER.phone_parts(phone) if phone else None,
+        phone_kind="mobile" if phone else None,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_a_name_spelt_in_pinyin_is_the_same_sound() -> None:
+    """WANG WEN JING, Wang Wenjing and Wenjing Wang (the surname last, as a passport or
+    an English form writes it) spell 王文静; 欧阳 as a surname of two syllables too."""
+    from shegong.registry.census.names import written_in_pinyin
+
+    for spelt in ("WANG WEN JING", "Wang Wenjing", "Wenjing Wang", "wangwenjing"):
+        assert written_in_pinyin("".join(spelt.split()).casefold(), "wang wen jing"), spelt
+    assert written_in_pinyin("nalou yang", "ou yang na") is False  # spaces are gone by then
+    assert written_in_pinyin("naouyang", "ou yang na")
+    assert written_in_pinyin("lvli", "lv li") and written_in_pinyin("luli", "lv li")
+    assert not written_in_pinyin("wangwenjun", "wang wen jing")
+    assert not written_in_pinyin("王文静", "wang wen jing")
+
+
+def test_a_volunteer_listed_by_pinyin_beside_their_mobile_is_linked() -> None:
+    """A youth-league volunteer platform exports names as typed on a phone (Wenjing
+    Zhang) beside the same mobile and street office as the civil-affairs roster's 张文静:
+    one person, not two names a clerk must be asked about."""
+    unit = {"organization": "盛庄街道办事处", "county": "罗庄区"}
+    linker = Linker()
+    linker.add(record("civil-affairs:1", "张文静", "15897966679", sex="female", **unit))
+    linker.add(record("youth-league:1", "Wenjing Zhang", "15897966679", **unit))
+    (link,) = linker.links("youth-league:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert linker.review_queue() == []
+    other = Linker()
+    other.add(record("civil-affairs:1", "张文静", "15897966679", sex="female", **unit))
+    other.add(record("youth-league:2", "Wenjun Zhang", "15897966679", **unit))
+    assert other.links("youth-league:2") == []
+
+
+def test_a_spelling_weighs_no_more_than_the_name_it_spells() -> None:
+    """Spelt in Latin letters, a common name (WANG WEI) says no more than 王伟 would —
+    its weight is capped at the Chinese name's own, frequency-adjusted weight."""
+    level = LEVELS["name"].index("same pinyin")
+    levels = (0, level, 0, 0, 0, 0, 0)
+    spelt = DEFAULT_MODEL.explain(levels, 2.0)["name"]["weight"]
+    assert DEFAULT_MODEL.weights["name"][level] > 2.0
+    assert spelt == 2.0
+    # Two records alone (``compare``), 王伟 carried by 400 records: the spelling weighs
+    # what the name does, where a homophone (王玮) keeps the level's own weight.
+    unit = {
+        "organization": "金雀山街道社会工作服务站",
+        "county": "兰山区",
+        "birth_date": date(1969, 7, 24),
+    }
+    wang = record("civil-affairs:1", "王伟", "13429537961", **unit)
+    named = compare(wang, record("social-work:1", "王伟", **unit), name_count=400)
+    by_pinyin = compare(wang, record("youth-league:1", "WANG WEI", **unit), name_count=400)
+    typed = compare(wang, record("charity:1", "王玮", **unit), name_count=400)
+    assert named is not None and by_pinyin is not None and typed is not None
+    exact = named.evidence["name"]["weight"]
+    assert exact < DEFAULT_MODEL.weights["name"][level]
+    assert by_pinyin.evidence["name"] == {"level": "same pinyin", "weight": exact}
+    assert typed.evidence["name"]["weight"] == round(DEFAULT_MODEL.weights["name"][level], 2)
+
+
+def test_committees_of_one_name_in_two_counties_are_two_employers() -> None:
+    """南坊社区居委会 of 兰山区 and 南坊社区居民委员会 of 沂南县: community names repeat from
+    county to county, so two committees of one name in two counties are two employers
+    even where a roster names no township to tell them by."""
+    a = record("youth-league:1", "王俊杰", organization="南坊社区居委会", county="兰山区")
+    b = record(
+        "civil-affairs:1",
+        "王俊杰",
+        organization="南坊社区居民委员会",
+        county="沂南县",
+        township="孙祖镇",
+    )
+    decided = compare(a, b)
+    assert decided is None or decided.evidence["organization"]["level"] == "else"
+    same = compare(a, replace(b, county="兰山区", township="金雀山街道"))
+    assert same is not None and same.evidence["organization"]["level"] == "exact"
+
+
+def test_a_name_spelt_in_pinyin_meets_its_person_by_birth_date() -> None:
+    """人社's certificate list spells the name as the exam system exported it (WANG BO)
+    beside the ID number; the social-work station lists 王波 with his birth date and
+    mobile: no name, phone or ID number in common to block on, but the name's sound and
+    the birth date are — the pair is compared, and linked."""
+    born = date(1994, 7, 30)
+    linker = Linker()
+    linker.add(record("hrss:1", "WANG BO", birth_date=born, sex="male"))
+    linker.add(
+        record(
+            "social-work:1",
+            "王波",
+            "13450163296",
+            birth_date=born,
+            sex="male",
+            organization="马头镇社会工作服务站",
+        )
+    )
+    (link,) = linker.links("hrss:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert link.evidence["birth_date"]["level"] == "exact"
