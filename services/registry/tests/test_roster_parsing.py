@@ -278,6 +278,7 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
         ("派驻机构", "organization"),
         ("教职工编号", "record_id"),
         ("队员编号", "record_id"),
+        ("义工编号", "record_id"),  # 深圳义工联's own number
         ("社工ID", "record_id"),
         ("所在司法所", "organization"),
         ("所属社工站", "organization"),

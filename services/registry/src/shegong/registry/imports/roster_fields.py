@@ -135,7 +135,7 @@ _NOT_OWN_UNIT = (
     # the department that sent the list, not the person's employer (报送单位, 归口单位)
     "|报送|上报|报备|归口|统计|汇总"
 )
-_ROLES = "职工|员工|人员|会员|成员|队员|社工|学员|志愿者|工作者|员"
+_ROLES = "职工|员工|人员|会员|成员|队员|社工|义工|学员|志愿者|工作者|员"
 # …or the department's own record of the person: 档案号, 登记号, 会员证号, 证书记录号, 人员代码
 # (never 序列号: like 序号 it may number the printed lines).
 _RECORD_HEAD = f"(?:{_ROLES}|记录|登记|档案|注册|会员证|工作证|服务证|志愿者证)$"
