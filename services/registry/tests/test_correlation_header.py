@@ -16,7 +16,11 @@ async def test_the_events_carry_the_correlation_id_the_edge_accepted(
 ) -> None:
     node: Node = await start_node(sqlite_url)
     hostile = "<script>alert(1)</script> 13909310002 " + "x" * 3000
-    for sent, kept in ((hostile, False), ("batch-2024.03:roster@mz", True)):
+    sane = ("batch-2024.03:roster@mz", "case-2026-0042", "550e8400-e29b-41d4-a716-44665544abcd")
+    # A phone or an ID number, however separated, would go onto the bus whole.
+    numbers = ("621126197501180351", "mz/621126-19750118-0351", "139.0931.0002", "c:13909310002")
+    sent_kept = [(hostile, False), *((s, True) for s in sane), *((n, False) for n in numbers)]
+    for sent, kept in sent_kept:
         r = await node.client.post(
             "/workers",
             json={"name": "关联测试", "department": "civil-affairs"},
@@ -29,6 +33,7 @@ async def test_the_events_carry_the_correlation_id_the_edge_accepted(
         (stored,) = [e for e in await node.runtime.store.read_after(0, 1000) if e.id == ref["id"]]
         assert stored.correlation_id == answered
         assert "13909310002" not in stored.correlation_id
+        assert "19750118" not in stored.correlation_id
 
 
 async def test_an_actor_header_never_puts_a_whole_number_on_the_bus(

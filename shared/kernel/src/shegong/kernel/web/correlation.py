@@ -19,6 +19,10 @@ from shegong.kernel.events.ids import uuid4_strings
 HEADER = "X-Correlation-ID"
 # What a caller may hand us: short, printable, no spaces (it ends up in logs and events).
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:/@+=-]{1,64}$")
+# …and no phone or ID number in it (a clerk's tool naming the conversation by the worker's
+# number): it goes onto the bus, which carries none. A number standing alone, of 10 or more
+# digits whatever the separators between them (not inside a word: a UUID's hex keeps).
+_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d(?:[._:/@+=-]?\d){9,}")
 
 _current: ContextVar[str | None] = ContextVar("shegong_correlation_id", default=None)
 
@@ -46,7 +50,7 @@ def correlation_id_or_new() -> str:
 
 def accept_correlation_id(value: str | None) -> str:
     """A caller's ``X-Correlation-ID`` if it is sane, else a fresh id."""
-    if value and _ACCEPTABLE.match(value):
+    if value and _ACCEPTABLE.match(value) and not _NUMBER.search(value):
         return value
     return new_correlation_id()
 
