@@ -342,3 +342,14 @@ def unprocessable(resp: httpx.Response, field: str = "provider_id") -> dict[str,
     error: dict[str, Any] = resp.json()["error"]
     assert error["field"] == field and error["message"] and error["message_zh"]
     return error
+
+
+async def test_a_day_outside_the_indicators_year_is_the_platforms_error(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 8: it was FastAPI's bare English ``{"detail": "as_of … is not a day of …"}``."""
+    async with as_(m, keys.civil) as civil:
+        resp = await civil.get("/indicators/services", params={"year": 2024, "as_of": "2023-06-30"})
+        assert resp.status_code == 422 and "detail" not in resp.json(), resp.text
+        error = unprocessable(resp, "as_of")
+        assert "2024" in error["message_zh"] and "年" in error["message_zh"]
