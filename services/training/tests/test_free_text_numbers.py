@@ -49,3 +49,22 @@ async def test_numbers_in_a_bases_and_a_sessions_text_keep_three_digits(
     for value in (PHONE, ID, "139-0931-0002"):
         assert value not in text, value
     assert "联系人王老师139***" in text
+
+
+async def test_a_sessions_skills_keep_three_digits_and_are_bounded(
+    node: Node,  # noqa: F811
+    keys: RoleKeys,  # noqa: F811
+) -> None:
+    """Round 8: a session's ``skills`` were plain strings, unbounded in number and length:
+    "联系人13909310002" and an ID number went onto ``training.events`` whole."""
+    async with as_(node, keys.civil) as civil:
+        session = created(await schedule(civil, None, skills=[f"联系人{PHONE}", ID, "个案工作"]))
+        too_many = await schedule(civil, None, skills=[f"技能{n}" for n in range(51)])
+        too_long = await schedule(civil, None, skills=["个" * 65])
+    for refused in (too_many, too_long):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"].startswith("skills"), refused.text
+    stored = [e.model_dump_json() for e in await node.runtime.store.read_after(0, 10_000)]
+    text = "\n".join([*stored, str(session)])
+    assert PHONE not in text and ID not in text
+    assert "联系人139***" in text and "个案工作" in text
