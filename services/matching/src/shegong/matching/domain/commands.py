@@ -87,7 +87,9 @@ class RegisterProvider(_Command):
 
     kind: ProviderKind
     name: FreeText = Field(min_length=1, max_length=128)
-    region: str = Field(min_length=1, max_length=200, description="区县/街道/社区 where it serves")
+    region: FreeText = Field(
+        min_length=1, max_length=200, description="区县/街道/社区 where it serves"
+    )
     organisation: FreeText | None = Field(default=None, max_length=128)
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     supervised: bool = False
@@ -120,7 +122,8 @@ class CheckIn(_Command):
     (``provider_id`` and ``hours``: the hours go to the hours ledger)."""
 
     occurrence: date
-    participant: str | None = Field(
+    # a name typed by hand: a phone in it keeps three digits before the bus (round 8)
+    participant: FreeText | None = Field(
         default=None, min_length=1, max_length=128, description="Who attended (a provider: its id)"
     )
     provider_id: str | None = Field(default=None, max_length=64, description="Who served")
