@@ -285,3 +285,33 @@ def test_a_stored_rule_finer_than_a_day_is_refused_when_read() -> None:
     with pytest.raises(DomainError) as refused:
         programme.rule  # noqa: B018
     assert refused.value.field == "rrule"
+
+
+async def test_a_household_keyed_by_a_phone_is_refused_row_by_row(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    """Round 8: a survey whose 户号 is the resident's phone (or ID number) put it onto
+    ``matching.events`` and every department's needs register whole; the row is refused
+    now, naming row and field in both languages, without quoting the number, and the
+    other rows are kept."""
+    m = await start_matching(sqlite_url)
+    survey = (
+        "区县,街道,社区,户号,服务对象,服务需求\n"
+        "安定区,永定路街道,东关社区,13909310002,一老,助餐\n"
+        "安定区,永定路街道,东关社区,139 0931 0003,一老,助餐\n"
+        "安定区,永定路街道,东关社区,621126197501180351,一老,探访\n"
+        "安定区,永定路街道,东关社区,3-501,一老,助餐\n"
+    )
+    files = {"file": ("需求调查.csv", survey.encode())}
+    report = (await m.client.post("/imports/needs-survey", files=files)).json()
+    assert report["recorded"] == 1
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [
+        (2, "household"),
+        (3, "household"),
+        (4, "household"),
+    ]
+    assert all("手机号或身份证号" in r["reason_zh"] for r in report["rejected"])
+    stored = [e.model_dump_json() for e in await m.app.state.runtime.store.read_after(0, 10_000)]
+    text = "\n".join([*stored, str(report)])
+    for number in ("13909310002", "139 0931 0003", "621126197501180351"):
+        assert number not in text
