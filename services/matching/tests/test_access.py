@@ -289,3 +289,67 @@ async def test_a_social_workers_department_acts_for_them(
         (viewed,) = [e for e in await events(m) if e.type == "ResidentContactViewed"]
         assert viewed.data["department"] == "hrss"
         assert viewed.data["viewer_department"] == "civil-affairs"
+
+
+async def test_a_department_credits_hours_only_to_its_own_providers_at_its_programmes(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 8: a department's programme named another department's volunteer, and its
+    check-ins then put hours on that volunteer's national record (which the volunteer's
+    own department reports) — a write to another department's records."""
+    today = datetime.now(UTC).date()
+    async with as_(m, keys.civil) as civil, as_(m, keys.hrss) as hrss, as_(m, keys.admin) as admin:
+        theirs = await volunteer(hrss, "人社志愿者")
+        ours = await volunteer(civil, "民政志愿者")
+        programme = {
+            "title": "助餐点",
+            "community": COMMUNITY,
+            "service_type": "meal_help",
+            "rrule": "FREQ=DAILY",
+            "starts_on": (today - timedelta(days=7)).isoformat(),
+        }
+        before = await head(m)
+        error = unprocessable(
+            await civil.post("/programmes", json={**programme, "provider_id": theirs})
+        )
+        assert "hrss" not in error["message"] + error["message_zh"]  # not whose it is
+        assert "人社志愿者" not in error["message"] and "服务方" in error["message_zh"]
+        assert await head(m) == before
+        ok(await civil.post("/programmes", json={**programme, "provider_id": ours}))
+
+        # A joint programme the administrator made for civil-affairs (or one made before
+        # this check) names hrss's volunteer: civil-affairs' check-ins still may not
+        # credit them; the administrator's may.
+        joint = ok(
+            await admin.post(
+                "/programmes",
+                json={**programme, "provider_id": theirs},
+                headers={"X-Department": "civil-affairs"},
+            )
+        )["programme_id"]
+        served = {"occurrence": today.isoformat(), "provider_id": theirs, "hours": 3}
+        before = await head(m)
+        unprocessable(await civil.post(f"/programmes/{joint}/check-ins", json=served))
+        assert await head(m) == before
+        ok(await civil.post(f"/programmes/{joint}/check-ins", json={**served, "provider_id": ours}))
+        ok(await admin.post(f"/programmes/{joint}/check-ins", json=served))
+        hours = ok(await hrss.get("/hours", params={"provider_id": theirs}))
+        assert [e["hours"] for e in hours["entries"]] == [3.0]  # the administrator's only
+
+
+def unprocessable(resp: httpx.Response, field: str = "provider_id") -> dict[str, Any]:
+    assert resp.status_code == 422, resp.text
+    error: dict[str, Any] = resp.json()["error"]
+    assert error["field"] == field and error["message"] and error["message_zh"]
+    return error
+
+
+async def test_a_day_outside_the_indicators_year_is_the_platforms_error(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 8: it was FastAPI's bare English ``{"detail": "as_of … is not a day of …"}``."""
+    async with as_(m, keys.civil) as civil:
+        resp = await civil.get("/indicators/services", params={"year": 2024, "as_of": "2023-06-30"})
+        assert resp.status_code == 422 and "detail" not in resp.json(), resp.text
+        error = unprocessable(resp, "as_of")
+        assert "2024" in error["message_zh"] and "年" in error["message_zh"]

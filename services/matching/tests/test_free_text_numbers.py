@@ -11,6 +11,7 @@ as any Redis client reads it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -73,3 +74,43 @@ async def test_numbers_typed_in_free_text_keep_three_digits(
         assert number not in stream, number
         assert number not in listed, number
     assert "621***" in stream and "2025-03-01" in stream
+
+
+async def test_a_providers_skills_keep_three_digits(sqlite_url: str, start_matching: Any) -> None:
+    """Round 8: a provider's ``skills`` were plain strings: "联系人13909310002" went onto
+    ``matching.events`` whole (registering, and changing availability)."""
+    m = await start_matching(sqlite_url)
+    body = {"kind": "volunteer", "name": "技能", "region": COMMUNITY}
+    made = await m.ok("POST", "/providers", {**body, "skills": ["联系人13909310002"]}, 201)
+    assert made["skills"] == ["联系人139***"]
+    pid = made["provider_id"]
+    await m.ok("PUT", f"/providers/{pid}/availability", {"skills": ["621126197501180351"]})
+    long = await m.client.post("/providers", json={**body, "skills": ["个" * 65]})
+    assert long.status_code == 422 and long.json()["error"]["field"].startswith("skills")
+    stored = [e.model_dump_json() for e in await m.app.state.runtime.store.read_after(0, 10_000)]
+    assert not any("13909310002" in e or "621126197501180351" in e for e in stored)
+
+
+async def test_a_participants_name_and_a_providers_region_keep_three_digits(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    """Round 8: a check-in's participant ("张阿姨13909310002") and a provider's region went
+    onto ``matching.events`` whole."""
+    m = await start_matching(sqlite_url)
+    body = {"kind": "volunteer", "name": "区域", "region": "安定区/621126197501180351"}
+    made = await m.ok("POST", "/providers", body, 201)
+    assert made["region"] == "安定区/621***"
+    today = datetime.now(UTC).date()
+    programme = {
+        "title": "助餐点",
+        "community": COMMUNITY,
+        "service_type": "meal_help",
+        "rrule": "FREQ=DAILY",
+        "starts_on": str(today),
+    }
+    pid = (await m.ok("POST", "/programmes", programme, 201))["programme_id"]
+    check_in = {"occurrence": str(today), "participant": "张阿姨13909310002"}
+    await m.ok("POST", f"/programmes/{pid}/check-ins", check_in)
+    stored = [e.model_dump_json() for e in await m.app.state.runtime.store.read_after(0, 10_000)]
+    assert not any("13909310002" in e or "621126197501180351" in e for e in stored)
+    assert any("张阿姨139***" in e for e in stored)

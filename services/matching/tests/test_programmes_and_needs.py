@@ -4,10 +4,16 @@ register; unmet needs; the suggestion to make a programme when a need repeats.""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import openpyxl
+import pytest
+
+from shegong.contracts.matching import ProgrammeCreated, ServiceType
+from shegong.kernel.events.aggregate import DomainError
+from shegong.matching.domain.programme import Programme, occurrences, parse_rule
 
 from .conftest import COMMUNITY, SAME_STREET
 
@@ -187,3 +193,125 @@ async def test_a_needs_survey_with_a_sheet_per_street_reads_every_sheet(
     assert (report["rows_read"], report["recorded"]) == (3, 2)
     (bad,) = report["rejected"]
     assert (bad["sheet"], bad["row"], bad["field"]) == ("中华路街道", 3, "needs")
+
+
+async def test_a_programme_meets_on_days_and_a_look_at_its_calendar_is_bounded(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    """Round 8: ``FREQ=DAILY;INTERVAL=0`` made dateutil loop for ever and one look at the
+    programme's calendar (the console's programme page, or ``GET …/occurrences``) held
+    matching's event loop for good; ``FREQ=SECONDLY`` asked for 31 million seconds a
+    year, and a rule that never meets (30 February) searched day by day to the year 9999
+    (18 s a look). Rules finer than a day are refused, naming ``rrule`` in both
+    languages; a look at any calendar ends within one 400-year cycle."""
+    m = await start_matching(sqlite_url)
+    today = datetime.now(UTC).date()
+    body = {"title": "x", "community": COMMUNITY, "service_type": "助餐"}
+    for rule, starts_on in [
+        ("FREQ=SECONDLY", today),
+        ("FREQ=MINUTELY", today),
+        ("FREQ=HOURLY", today),
+        ("FREQ=DAILY;INTERVAL=0", today),
+        ("FREQ=DAILY;BYHOUR=8,9,10", today),
+        ("FREQ=YEARLY;BYEASTER=0", today),
+        ("FREQ=DAILY", date(1900, 1, 1)),
+    ]:
+        resp = await m.client.post(
+            "/programmes", json={**body, "rrule": rule, "starts_on": str(starts_on)}
+        )
+        assert resp.status_code == 422, (rule, resp.text)
+        error = resp.json()["error"]
+        assert error["field"] == "rrule" and "重复规则" in error["message_zh"], error
+    assert await m.ok("GET", "/programmes") == []
+
+    # A rule that never meets is refused too; one stored before is looked at in bounded
+    # time (the occurrences' test below: one 400-year cycle at most, not to 9999).
+    never = {**body, "rrule": "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "starts_on": str(today)}
+    began = time.monotonic()
+    resp = await m.client.post("/programmes", json=never)
+    assert resp.status_code == 422 and "四年内" in resp.json()["error"]["message_zh"]
+    assert time.monotonic() - began < 6  # 18 s of dateutil's search before, idle
+    assert await m.ok("GET", "/programmes") == []
+
+
+def test_occurrences_moved_by_whole_cycles_are_dateutils_own() -> None:
+    """The bounded calendar gives the days dateutil gives, leap days, weekdays, ends,
+    counts and every-other-week included — and a rule that never meets (stored before
+    it was refused) is looked at within one cycle, not to the year 9999."""
+    never = parse_rule("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", date(2026, 1, 1))
+    began = time.monotonic()
+    assert occurrences(never, date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert time.monotonic() - began < 6  # dateutil's own search: 16.6 s on the same machine
+    rules = [
+        "FREQ=DAILY",
+        "FREQ=DAILY;INTERVAL=3",
+        "FREQ=WEEKLY;BYDAY=SA",
+        "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=MONTHLY;BYMONTHDAY=29,31",
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=DAILY;COUNT=40",
+        "FREQ=WEEKLY;UNTIL=20280301;BYDAY=SU",
+    ]
+    for text in rules:
+        for starts_on in (date(2000, 2, 29), date(2023, 11, 5), date(2026, 3, 1)):
+            rule = parse_rule(text, starts_on)
+            for start, end in [
+                (date(2024, 1, 1), date(2024, 12, 31)),
+                (date(2027, 6, 1), date(2028, 5, 31)),
+                (date(2000, 2, 1), date(2000, 3, 31)),
+            ]:
+                direct = rule.between(
+                    datetime.combine(start, datetime.min.time()),
+                    datetime.combine(end, datetime.min.time()),
+                    inc=True,
+                )
+                assert occurrences(rule, start, end) == [d.date() for d in direct], text
+
+
+def test_a_stored_rule_finer_than_a_day_is_refused_when_read() -> None:
+    """A programme stored before the check keeps its rule in its event: reading it is a
+    422 naming ``rrule``, not a loop."""
+    created = ProgrammeCreated(
+        programme_id="p",
+        title="x",
+        community=COMMUNITY,
+        service_type=ServiceType.MEAL_HELP,
+        rrule="FREQ=DAILY;INTERVAL=0",
+        starts_on=date(2026, 1, 1),
+    )
+    programme = Programme.rehydrate("p", [created])
+    with pytest.raises(DomainError) as refused:
+        programme.rule  # noqa: B018
+    assert refused.value.field == "rrule"
+
+
+async def test_a_household_keyed_by_a_phone_is_refused_row_by_row(
+    sqlite_url: str, start_matching: Any
+) -> None:
+    """Round 8: a survey whose 户号 is the resident's phone (or ID number) put it onto
+    ``matching.events`` and every department's needs register whole; the row is refused
+    now, naming row and field in both languages, without quoting the number, and the
+    other rows are kept."""
+    m = await start_matching(sqlite_url)
+    survey = (
+        "区县,街道,社区,户号,服务对象,服务需求\n"
+        "安定区,永定路街道,东关社区,13909310002,一老,助餐\n"
+        "安定区,永定路街道,东关社区,139 0931 0003,一老,助餐\n"
+        "安定区,永定路街道,东关社区,621126197501180351,一老,探访\n"
+        "安定区,永定路街道,东关社区,3-501,一老,助餐\n"
+    )
+    files = {"file": ("需求调查.csv", survey.encode())}
+    report = (await m.client.post("/imports/needs-survey", files=files)).json()
+    assert report["recorded"] == 1
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [
+        (2, "household"),
+        (3, "household"),
+        (4, "household"),
+    ]
+    assert all("手机号或身份证号" in r["reason_zh"] for r in report["rejected"])
+    stored = [e.model_dump_json() for e in await m.app.state.runtime.store.read_after(0, 10_000)]
+    text = "\n".join([*stored, str(report)])
+    for number in ("13909310002", "139 0931 0003", "621126197501180351"):
+        assert number not in text

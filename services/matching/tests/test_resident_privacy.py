@@ -315,3 +315,37 @@ async def test_the_workers_page_says_the_contact_was_erased(
     page = await m.client.post(f"{link}/{rid}/contact")
     assert page.status_code == 403 and "应居民本人要求删除" in page.text
     assert PHONE not in page.text
+
+
+async def test_another_origin_cannot_post_the_residents_pages_with_their_cookie(
+    database_url: str, start_matching: Any
+) -> None:
+    """Round 8: the resident's cookie is SameSite=Strict, which stops other *sites* but
+    not another origin of the same site — another port of the same host (any page
+    ``shegong up``'s machine serves), a sibling sub-domain of the city's domain. Such a
+    page posted ``/h5/me/erase`` with the resident's cookie and their contact data was
+    deleted for good. A POST whose ``Origin`` (else ``Referer``) is not the page's own
+    origin is now refused, 403 in Chinese, nothing done."""
+    m: Matching = await start_matching(database_url)
+    await m.ok(
+        "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=m.app), base_url="http://m"
+    ) as resident:
+        order = await order_as_resident(m, resident)
+        rid = order.split("/h5/o/")[1].split("?")[0]
+        for foreign in (
+            {"Origin": "http://m:8080"},
+            {"Origin": "http://other.m"},
+            {"Origin": "null"},
+            {"Referer": "http://other.m/page"},
+        ):
+            refused_page = await resident.post("/h5/me/erase", headers=foreign)
+            assert refused_page.status_code == 403, (foreign, refused_page.text)
+            assert "本页面" in refused_page.text
+            assert (await vault(m))[rid].phone == H5_NUMBER
+        # The resident's own page posts with its own origin (browsers send it), or none.
+        done = await resident.post("/h5/me/erase", headers={"Origin": "http://m"})
+        assert done.status_code == 200 and "已删除您 1 个订单" in done.text
+        assert (await vault(m))[rid].phone is None

@@ -416,3 +416,23 @@ async def test_a_department_finds_by_name_only_its_own_workers(node: Node, keys:
         if e.type == "AccessRecorded" and e.data["what"] == "person_lookup"
     ]
     assert [(r["department"], r["rows"]) for r in logged] == [("hrss", 1)]
+
+
+async def test_a_training_read_refused_is_the_platforms_error_in_both_languages(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 8: an unknown session or trainee was FastAPI's ``{"detail": {…}}`` in English,
+    quoting the path as sent (a bidi override included); a day outside the year a bare
+    English string."""
+    async with as_(node, keys.civil) as civil:
+        for path, status, field in [
+            ("/sessions/x%E2%80%AEy", 404, "session_id"),
+            ("/workforce/x%E2%80%AEy", 404, "worker_id"),
+            ("/indicators/training?year=2024&as_of=2023-06-30", 422, "as_of"),
+        ]:
+            resp = await civil.get(path)
+            assert resp.status_code == status, resp.text
+            assert "detail" not in resp.json() and "\u202e" not in resp.text
+            error = resp.json()["error"]
+            assert error["field"] == field and error["message"], error
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message_zh"]), error

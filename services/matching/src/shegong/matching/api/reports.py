@@ -6,10 +6,11 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel.events.aggregate import DomainError
 from shegong.matching.api.indicator_models import ServiceIndicators
 from shegong.matching.api.models import HoursLedger
 from shegong.matching.application.hours_export import ledger_rows, to_csv
@@ -34,7 +35,11 @@ def reports_router(engine: AsyncEngine) -> APIRouter:
         as_of: date | None = Query(None, description="a day of the year: the year so far"),
     ) -> dict[str, Any]:
         if as_of is not None and as_of.year != year:
-            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
+            raise DomainError(
+                f"as_of: {as_of} is not a day of {year}",
+                field="as_of",
+                zh=f"as_of：{as_of} 不在 {year} 年内",
+            )
         return await service_indicators(engine, year, region, as_of)
 
     @router.get(

@@ -144,6 +144,14 @@ def _parse_row(
     household = cell("household")
     if not household:
         return reject("household", "is empty", "未填写")
+    if redact_numbers(household) != household:
+        # A surveyor who keys households by the resident's phone (or ID number) would put
+        # it onto matching.events and every department's needs register whole (round 8).
+        return reject(
+            "household",
+            "is a phone or an ID number: write the household's own number (门牌/户号)",
+            "填写的是手机号或身份证号，请改填门牌号或户号",
+        )
     try:
         group = TargetGroup.parse(cell("target_group"))
     except ValueError as err:

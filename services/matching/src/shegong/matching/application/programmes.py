@@ -46,6 +46,12 @@ class ProgrammeCommands:
         )
         programme = Programme.create(event)
         async with self.store.transaction(ctx) as tx:
+            if cmd.provider_id is not None:
+                await provider_identity(tx.conn, cmd.provider_id)  # 404 for nobody
+                if ctx.role == "department" and (
+                    await provider_department(tx, cmd.provider_id) != ctx.department
+                ):
+                    raise not_the_departments(cmd.provider_id)
             await tx.save(programme)
             await tx.conn.execute(
                 programmes.insert().values(
@@ -212,14 +218,13 @@ async def served_at(tx: Transaction, programme: Programme, cmd: CheckIn) -> dict
         return {}
     assert programme.created is not None
     await provider_identity(tx.conn, cmd.provider_id)  # 404 for nobody
-    if cmd.provider_id != programme.created.provider_id and (
-        await provider_department(tx, cmd.provider_id) != programme.department
-    ):
-        raise DomainError(
-            f"provider_id: {cmd.provider_id} is not among the providers of the programme's "
-            "department / 该服务方不属于本项目所属部门",
-            field="provider_id",
-        )
+    # The provider a programme names counts whoever's it is only for the administrator: a
+    # department credits hours to its own providers alone (their hours are their own
+    # department's record, reported to the national volunteer register), also at a joint
+    # programme the administrator made naming another department's provider.
+    named = cmd.provider_id == programme.created.provider_id and tx.ctx.role != "department"
+    if not named and await provider_department(tx, cmd.provider_id) != programme.department:
+        raise not_the_departments(cmd.provider_id)
     started = cmd.started_at or datetime.combine(cmd.occurrence, DEFAULT_START, BEIJING)
     if started.tzinfo is None:
         started = started.replace(tzinfo=BEIJING)
@@ -234,3 +239,13 @@ async def served_at(tx: Transaction, programme: Programme, cmd: CheckIn) -> dict
         "members": list(cmd.members),
         "started_at": started.astimezone(UTC),  # stored in UTC (SQLite keeps no zone)
     }
+
+
+def not_the_departments(provider_id: str) -> DomainError:
+    """A provider the programme's department may not name: 422 naming ``provider_id``,
+    not whose provider it is."""
+    return DomainError(
+        f"provider_id: {provider_id} is not among the providers of the programme's "
+        "department / 该服务方不属于本项目所属部门",
+        field="provider_id",
+    )

@@ -4,8 +4,9 @@ at its occurrences."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-from typing import Any
+import re
+from datetime import MAXYEAR, date, datetime, time
+from typing import Any, TypeVar
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -30,13 +31,68 @@ def parse_rule(text: str, starts_on: date) -> rrule:
         raise DomainError(
             "rrule must be a single RRULE", field="rrule", zh="rrule 只能是一条 RRULE"
         )
+    return within_days(body, rule, starts_on)
+
+
+# A programme meets on days. Finer rules ask dateutil for every second (FREQ=SECONDLY: 31
+# million a year) or, with INTERVAL=0, loop for ever: one look at such a programme's
+# calendar held matching's event loop for good (round 8). BYEASTER is dateutil's own and
+# not periodic in 400 years (below).
+_PART = re.compile(r"([A-Z]+)=([^;]*)")
+_NOT_DAYS = {"HOURLY", "MINUTELY", "SECONDLY"}
+_NOT_DAY_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND", "BYEASTER"}
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def within_days(body: str, rule: rrule, starts_on: date) -> rrule:
+    parts = dict(_PART.findall(body.upper()))
+    wrong = None
+    if parts.get("FREQ") in _NOT_DAYS or _NOT_DAY_PARTS & parts.keys():
+        wrong = "a programme meets on days: FREQ=DAILY, WEEKLY, MONTHLY or YEARLY, no hours"
+        wrong_zh = "活动按天重复：FREQ 只能是 DAILY、WEEKLY、MONTHLY 或 YEARLY，不能按时分秒"
+    elif not parts.get("INTERVAL", "1").isdigit() or int(parts.get("INTERVAL", "1")) < 1:
+        wrong, wrong_zh = "INTERVAL must be 1 or more", "INTERVAL 须为不小于1的整数"
+    elif not FIRST_DAY <= starts_on <= LAST_DAY:
+        wrong = f"starts_on must lie from {FIRST_DAY} to {LAST_DAY}"
+        wrong_zh = f"开始日期须在 {FIRST_DAY} 至 {LAST_DAY} 之间"
+    if wrong is not None:
+        raise DomainError(f"rrule: {wrong}", field="rrule", zh=f"重复规则 rrule：{wrong_zh}")
     return rule
 
 
+# The Gregorian calendar repeats every 400 years, weekdays included.
+_CYCLE = 400
+
+
 def occurrences(rule: rrule, start: date, end: date) -> list[date]:
-    """Occurrence days from ``start`` to ``end`` inclusive."""
-    found = rule.between(datetime.combine(start, time()), datetime.combine(end, time()), inc=True)
-    return [d.date() for d in found]
+    """Occurrence days from ``start`` to ``end`` inclusive.
+
+    dateutil looks for a rule's next day until the year 9999: a rule that never meets
+    again (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``) cost 18 s of the event loop per look.
+    The rule and the window are moved whole 400-year cycles later, as close to 9999 as
+    they go (the same days, weekdays and leap years), so that search ends within one
+    cycle; the days found are moved back."""
+    years = (MAXYEAR - end.year) // _CYCLE * _CYCLE
+    until = rule._until  # dateutil keeps a rule's parts private
+    moved = rule.replace(
+        dtstart=_later(rule._dtstart, years),
+        # an end past 9999 once moved ends nothing the window needs
+        until=None if until is None or until.year + years > MAXYEAR else _later(until, years),
+    )
+    found = moved.between(
+        datetime.combine(_later(start, years), time()),
+        datetime.combine(_later(end, years), time()),
+        inc=True,
+    )
+    return [_later(d.date(), -years) for d in found]
+
+
+_Day = TypeVar("_Day", date, datetime)
+
+
+def _later(day: _Day, years: int) -> _Day:
+    """``day`` so many years later; a multiple of 400 keeps 29 February a day."""
+    return day.replace(year=day.year + years)
 
 
 class Programme(Aggregate):
@@ -49,7 +105,16 @@ class Programme(Aggregate):
 
     @classmethod
     def create(cls, event: ProgrammeCreated) -> Programme:
-        parse_rule(event.rrule, event.starts_on)
+        rule = parse_rule(event.rrule, event.starts_on)
+        # A rule that never meets (30 February) is a mistake, and each look at its
+        # calendar would search a whole 400-year cycle for its next day.
+        first_years = event.starts_on.replace(year=event.starts_on.year + 4, day=1)
+        if not occurrences(rule, event.starts_on, first_years):
+            raise DomainError(
+                "rrule: no day in the programme's first four years",
+                field="rrule",
+                zh="重复规则 rrule：开始后四年内没有任何一天符合该规则",
+            )
         programme = cls(event.programme_id)
         programme.record(event)
         return programme

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -51,10 +51,15 @@ def h5_app(
                 status_code=429,
                 headers={"Retry-After": "60"},
             )
+        if request.method == "POST" and not from_these_pages(request):
+            return HTMLResponse(
+                page("无法提交", box("error", "请在本页面内提交。")), status_code=403
+            )
         response = await call_next(request)
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -67,6 +72,21 @@ def h5_app(
     add_progress_pages(app, h5)
     add_worker_pages(app, h5)
     return app
+
+
+def from_these_pages(request: Request) -> bool:
+    """Whether a POST comes from these pages' own origin. The resident's cookie is
+    SameSite=Strict, which keeps other *sites* out but not another origin of the same
+    site (another port of the host, a sibling sub-domain): those could post the
+    resident's forms — erase their data, cancel their order — with the cookie. Browsers
+    send ``Origin`` with a form's POST (``Referer`` where they do not); the host is
+    compared, not the scheme (a proxy may end TLS before this service)."""
+    own = request.headers.get("host", "").lower()
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc.lower() == own
+    referer = request.headers.get("referer")
+    return referer is None or urlsplit(referer).netloc.lower() == own
 
 
 def community_link(signer: Signer, community: str) -> str:

@@ -63,7 +63,10 @@ def page(title: str, body: str, subtitle: str = "") -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">'
-        '<meta name="referrer" content="no-referrer">'
+        # A link (an order's signature, a worker's seal) is never sent to another origin;
+        # these pages' own POSTs keep their Origin (no-referrer made it "null"), which
+        # app.from_these_pages checks.
+        '<meta name="referrer" content="same-origin">'
         f"<title>{e(title)}</title><style>{CSS}</style></head>"
         f"<body><header><h1>{e(title)}</h1>{sub}</header><main>{body}</main></body></html>"
     )

@@ -9,11 +9,12 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx, admin_only
@@ -94,7 +95,12 @@ def census_router(
         async with reading(engine) as conn:
             found = await queries.person_detail(conn, person_id)
         if found is None:
-            raise HTTPException(404, f"no person {person_id} in the census")
+            raise DomainError(
+                "no such person in the census (person_id)",
+                field="person_id",
+                code="not_found",
+                zh="人员库中没有该人员（person_id）",
+            )
         return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
@@ -153,12 +159,22 @@ def census_router(
         b: Annotated[str | None, Query(max_length=64, description="department code")] = None,
     ) -> dict[str, Any]:
         if (a is None) != (b is None):
-            raise HTTPException(422, "give both a and b, or neither (for the matrix)")
+            raise DomainError(
+                "give both a and b, or neither (for the matrix)",
+                field="b" if b is None else "a",
+                zh="请同时给出 a 和 b 两个部门，或都不给（得到全部部门的矩阵）",
+            )
         async with reading(engine) as conn:
             try:
                 found = await census_quality.coverage(conn, a, b)
             except LookupError as err:
-                raise HTTPException(404, str(err)) from None
+                field = "a" if repr(a) in str(err) else "b"
+                raise DomainError(
+                    f"{field}: {err}",
+                    field=field,
+                    code="not_found",
+                    zh=f"{field}：该部门在人员库中没有记录",
+                ) from None
         return for_caller(request, found)  # type: ignore[no-any-return]
 
     @router.get(
@@ -222,12 +238,21 @@ def census_router(
         ] = "best_estimate",
     ) -> Any:
         if as_of is not None and as_of.year != year:
-            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
+            raise DomainError(
+                f"as_of: {as_of} is not a day of {year}",
+                field="as_of",
+                zh=f"as_of：{as_of} 不在 {year} 年内",
+            )
         async with reading(engine) as conn:
             try:
                 result = await queries.workforce(conn, year, region, as_of, basis)
-            except ValueError as err:
-                raise HTTPException(404, str(err)) from None
+            except ValueError:
+                raise DomainError(
+                    "region: not a region of the imported region tree",
+                    field="region",
+                    code="not_found",
+                    zh="region：区划树中没有该地区（请先导入区划）",
+                ) from None
         if format == "table":
             return PlainTextResponse(format_table(result))
         return result

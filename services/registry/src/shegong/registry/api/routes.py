@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel, Post
+from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx
@@ -85,13 +86,11 @@ def registry_router(commands: RegistryCommands, engine: AsyncEngine) -> APIRoute
                 await conn.execute(select(workers).where(workers.c.worker_id == worker_id))
             ).first()
             if row is None:
-                raise HTTPException(
-                    404,
-                    {
-                        "code": "not_found",
-                        "field": "worker_id",
-                        "message": f"no worker {worker_id} (yet)",
-                    },
+                raise DomainError(
+                    "no such worker (yet): worker_id",
+                    field="worker_id",
+                    code="not_found",
+                    zh="没有该人员（或尚未登记）：worker_id",
                 )
             certs = await conn.execute(
                 select(

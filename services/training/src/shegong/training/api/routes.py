@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
+from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.auth import Ctx
 from shegong.training.api.models import (
@@ -106,8 +107,11 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
                 await conn.execute(select(sessions).where(sessions.c.session_id == session_id))
             ).first()
             if row is None:
-                raise HTTPException(
-                    404, {"code": "not_found", "field": "session_id", "message": f"no {session_id}"}
+                raise DomainError(
+                    "no such session: session_id",
+                    field="session_id",
+                    code="not_found",
+                    zh="没有该培训班次：session_id",
                 )
             present = await conn.execute(
                 select(attendance.c.worker_id, attendance.c.signed_at, trainees.c.name)
@@ -174,8 +178,11 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
             ).first()
             person = await person_record(conn, worker_id) if row is not None else None
         if row is None:
-            raise HTTPException(
-                404, {"code": "not_found", "field": "worker_id", "message": f"no {worker_id} (yet)"}
+            raise DomainError(
+                "no such trainee (yet): worker_id",
+                field="worker_id",
+                code="not_found",
+                zh="没有该人员的培训记录（或尚未同步）：worker_id",
             )
         found = row._asdict()
         found.pop("id_number_hash"), found.pop("phone_hash")
@@ -210,7 +217,11 @@ def reports_router(
         ] = None,
     ) -> dict[str, Any]:
         if as_of is not None and as_of.year != year:
-            raise HTTPException(422, f"as_of {as_of} is not a day of {year}")
+            raise DomainError(
+                f"as_of: {as_of} is not a day of {year}",
+                field="as_of",
+                zh=f"as_of：{as_of} 不在 {year} 年内",
+            )
         async with reading(engine) as conn:
             return await training_indicators(conn, year, window_days, region, as_of, new_hires_from)
 

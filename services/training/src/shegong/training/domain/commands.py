@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
-from shegong.kernel.data.redact import FreeText
+from shegong.kernel.data.redact import FreeText, mask_numbers
 from shegong.kernel.web.api_keys import DepartmentCode
+
+# A skill a session teaches (个案工作, 心理支持): typed text, so a phone or ID number in it
+# keeps three digits before it reaches the bus; fifty at most, of 64 characters.
+Skill = Annotated[FreeText, Field(min_length=1, max_length=64)]
+
+
+def _not_a_persons_number(value: str) -> str:
+    if mask_numbers(value) != value:
+        raise ValueError(
+            "an ID number or a mobile phone cannot be an id: it would go to every "
+            "department and onto the bus / 身份证号或手机号不能用作编号"
+        )
+    return value
+
+
+# An id the caller may choose (a base's, a session's) is published as it is: never a
+# person's ID number or phone (round 8: session_id "621126197501180351" went onto the bus).
+ClientId = Annotated[str, AfterValidator(_not_a_persons_number)]
 
 
 class _Command(BaseModel):
@@ -18,7 +37,7 @@ class _Command(BaseModel):
 class RegisterBase(_Command):
     """Register a training base (培训基地) or practice base (实践基地)."""
 
-    base_id: str | None = Field(default=None, max_length=64, description="default: generated")
+    base_id: ClientId | None = Field(default=None, max_length=64, description="default: generated")
     # Text a clerk types keeps three digits of a phone or ID number typed in it (FreeText):
     # "岗前培训 联系人王老师13909310002" went onto training.events whole.
     name: FreeText = Field(min_length=1, max_length=128, description="基地名称")
@@ -37,7 +56,9 @@ class RegisterBase(_Command):
 class ScheduleSession(_Command):
     """Put a session on the calendar (排课)."""
 
-    session_id: str | None = Field(default=None, max_length=64, description="default: generated")
+    session_id: ClientId | None = Field(
+        default=None, max_length=64, description="default: generated"
+    )
     kind: SessionKind = Field(description="prejob/backbone/exam_prep/lecture/practice or 岗前培训…")
     title: FreeText = Field(min_length=1, max_length=200)
     held_on: date
@@ -45,8 +66,8 @@ class ScheduleSession(_Command):
     base_id: str | None = Field(default=None, max_length=64)
     capacity: int | None = Field(default=None, ge=1, description="名额")
     audience: FreeText | None = Field(default=None, max_length=200, description="培训对象")
-    skills: list[str] = Field(default_factory=list)
-    serves: list[TargetGroup] = Field(default_factory=list)
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    serves: list[TargetGroup] = Field(default_factory=list, max_length=20)
     department: DepartmentCode | None = Field(
         default=None,
         max_length=64,
@@ -74,7 +95,7 @@ class RecordAssessment(_Command):
     """An appraisal result (考核)."""
 
     worker_id: str = Field(min_length=1, max_length=64)
-    period: str = Field(min_length=1, max_length=32, description="e.g. 2024")
+    period: FreeText = Field(min_length=1, max_length=32, description="e.g. 2024")
     score: float | None = Field(default=None, ge=0, le=100)
     grade: AppraisalGrade = Field(description="excellent… or 优秀 / 称职 / 基本称职 / 不称职")
     assessed_on: date | None = None
