@@ -151,6 +151,9 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(
         assert (await civil.get("/workers", params={"q": "张"})).status_code == 200
         searched = {"q": ID_MALE_1988}  # a search by ID number: never on the bus whole
         assert (await civil.get("/workers", params=searched)).status_code == 200
+        # The same number with every digit percent-encoded is the same search.
+        encoded = "".join(f"%{ord(c):02X}" for c in ID_MALE_1988)
+        assert (await civil.get(f"/workers?q={encoded}")).status_code == 200
         assert (await civil.get("/events", params={"after": 0})).status_code == 200
         refused(await register(civil, department="hrss"), 403, "department")
         refused(await civil.get("/audit/access"), 403)
@@ -173,6 +176,7 @@ async def test_bulk_reads_refusals_and_keys_are_in_the_access_log(
     reads = [e.data for e in records if e.type == "AccessRecorded" and e.data["outcome"] == "read"]
     assert [(r["what"], r["path"], r["query"]) for r in reads] == [
         ("workers_list", "/workers", "q=%E5%BC%A0"),
+        ("workers_list", "/workers", "q=620***"),
         ("workers_list", "/workers", "q=620***"),
         ("events_feed", "/events", "after=0"),
     ]

@@ -53,6 +53,14 @@ async def test_numbers_typed_into_text_fields_keep_three_digits(
                 ]
             ),
         )  # fmt: skip
+        # A new department named with a phone in its name (round 8: onto the bus whole).
+        async with as_(city, keys.admin) as admin:
+            named = await admin.post(
+                "/imports/roster",
+                files={"file": ("x.csv", roster([{"记录编号": "N1", "姓名": "钱七"}]), "text/csv")},
+                data={"department": "new-dept", "department_name": f"新部门{PHONE}"},
+            )
+            assert named.status_code == 200, named.text
         resp = await hrss.post("/workers", json={"name": "赵六", "record_id": PHONE})
         assert resp.status_code == 422 and resp.json()["error"]["field"] == "record_id"
         resp = await hrss.post(

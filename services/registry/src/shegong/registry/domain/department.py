@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shegong.contracts.registry import DepartmentRegistered
+from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.aggregate import Aggregate
 
 
@@ -21,7 +22,9 @@ class Department(Aggregate):
     @classmethod
     def register(cls, code: str, name: str) -> Department:
         department = cls(department_stream(code))
-        department.record(DepartmentRegistered(code=code, name=name))
+        # A name is text a clerk types: a phone or ID number in it keeps its first three
+        # digits, as a worker's name does — it goes onto the bus (round 8).
+        department.record(DepartmentRegistered(code=code, name=redact_numbers(name) or name))
         return department
 
     def when_DepartmentRegistered(self, e: DepartmentRegistered) -> None:

@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import Header, Request
 from sqlalchemy import select
@@ -62,7 +63,10 @@ async def record_access(store: EventStore, event: AccessRecorded) -> None:
 def _query(request: Request) -> str | None:
     """The parameters, without any whole ID number or phone searched for (rule 7: the
     record goes on the bus)."""
-    text = redact_numbers(request.url.query)
+    # Each value as the service read it (decoded: %36%32… is 62…), then cut, then written
+    # back encoded: a number typed percent-encoded was kept whole (round 8).
+    pairs = parse_qsl(request.url.query, keep_blank_values=True)
+    text = urlencode([(k, redact_numbers(v) or "") for k, v in pairs], safe="*", quote_via=quote)
     return text[:1024] if text else None
 
 
