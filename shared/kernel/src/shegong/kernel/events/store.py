@@ -10,7 +10,6 @@ that follows positions can never miss a row that committed late.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -71,12 +70,6 @@ class EventStoreIdentity:
     contract: StreamContract
 
 
-# Events committed by this process, kept while its relay publishes (``committed_after``):
-# it sends them without reading back and rebuilding what it was just handed
-# (bench/README.md, census end to end, round 10). At most this many, the oldest first out.
-_COMMITTED_KEPT = 10_000
-
-
 class EventStore:
     """Append, load and read a service's events. One instance per service process."""
 
@@ -85,8 +78,6 @@ class EventStore:
         self.identity = identity
         self.appended_total = 0  # events committed by this process (metrics)
         self._listeners: list[Callable[[], None]] = []
-        self._committed: OrderedDict[int, Envelope] = OrderedDict()  # by position
-        self._keep_committed = False  # while a relay of this process publishes
 
     async def create_schema(self) -> None:
         async with writing(self.engine) as conn:
@@ -96,48 +87,13 @@ class EventStore:
         """Called after a transaction that appended events commits (wakes the relay)."""
         self._listeners.append(listener)
 
-    def notify_committed(self, appended: int = 0, envelopes: Sequence[Envelope] = ()) -> None:
+    def notify_committed(self, appended: int = 0) -> None:
         """Tell the listeners that appended events are committed (for code that appends
         through a :class:`Transaction` on a connection it commits itself); ``appended``
-        is how many, for the metrics; ``envelopes``, the events themselves (the
-        transaction's ``appended``), kept for :meth:`committed_after`."""
+        is how many, for the metrics."""
         self.appended_total += appended
-        if self._keep_committed:
-            kept = self._committed
-            for envelope in envelopes:
-                kept[envelope.sequence] = envelope
-            while len(kept) > _COMMITTED_KEPT:
-                kept.popitem(last=False)
         for listener in self._listeners:
             listener()
-
-    def keep_committed(self, keep: bool) -> None:
-        """Keep the events this process commits for :meth:`committed_after` (a relay
-        that publishes), or stop and forget them."""
-        self._keep_committed = keep
-        if not keep:
-            self._committed.clear()
-
-    def committed_after(self, position: int, limit: int) -> list[Envelope] | None:
-        """The events after ``position`` as this process committed them, in order — the
-        ones it holds from ``position + 1`` on with no position missing, at most
-        ``limit`` — and forgets those up to ``position``; None when it does not hold the
-        next one (another process or replica committed it, or it was dropped): read the
-        store. A position held is a committed row of the store, and positions are dense
-        and in commit order, so what it gives is what :meth:`read_after` would."""
-        kept = self._committed
-        while kept:
-            first = next(iter(kept))
-            if first > position:
-                break
-            del kept[first]
-        found: list[Envelope] = []
-        while len(found) < limit:
-            envelope = kept.get(position + len(found) + 1)
-            if envelope is None:
-                break
-            found.append(envelope)
-        return found or None
 
     @asynccontextmanager
     async def transaction(self, ctx: CommandContext | None = None) -> AsyncIterator[Transaction]:
@@ -146,7 +102,7 @@ class EventStore:
             tx = Transaction(self, conn, ctx or CommandContext())
             yield tx
         if tx.appended:
-            self.notify_committed(len(tx.appended), tx.appended)
+            self.notify_committed(len(tx.appended))
 
     async def read_after(self, position: int, limit: int = 1000) -> list[Envelope]:
         """The feed: events with position > ``position``, in order."""
