@@ -78,7 +78,7 @@ async def test_poison_newer_version_and_duplicate_entries(
         # The census runs in a worker process of its own and may still be behind the
         # workers' read model (its first batch loads the name dictionaries): stopped
         # before it caught up, its read model would lack the last workers a rebuild has.
-        await eventually(lambda: _census_caught_up(client), timeout=60)
+        await eventually(lambda: census_caught_up(client), timeout=60)
     svc.stop()
 
     runtime = Runtime(SERVICE, RegistrySettings(database_url=database_url, redis_url=redis_url))
@@ -93,7 +93,7 @@ async def _total(client: httpx.AsyncClient, n: int) -> bool:
     return bool((await client.get("/workers", params={"limit": 1})).json()["total"] == n)
 
 
-async def _census_caught_up(client: httpx.AsyncClient) -> bool:
+async def census_caught_up(client: httpx.AsyncClient) -> bool:
     head = (await client.get("/events", params={"after": 0, "limit": 1})).json()["head"]
     status = (await client.get("/census/status")).json()
     return bool(max(status["as_of"]["positions"].values(), default=0) == head)

@@ -20,6 +20,7 @@ from shegong.platform.bus_server import start_bus_server
 from shegong.registry.main import SERVICE, RegistrySettings
 
 from .conftest import free_port
+from .test_bad_events import census_caught_up
 from .test_kill_services import worker
 
 
@@ -75,6 +76,10 @@ async def test_redis_restart_and_outage(service_process, tmp_path: Path, persist
                 await eventually(regrouped, timeout=60)
             finally:
                 await redis.aclose()
+            # The census runs in a worker process of its own and may still be behind the
+            # workers' read model (its first batch loads the name dictionaries): stopped
+            # before it caught up, its read model would lack the workers a rebuild has.
+            await eventually(lambda: census_caught_up(client), timeout=60)
             svc.stop()
             runtime = Runtime(
                 SERVICE, RegistrySettings(database_url=database_url, redis_url=bus.url)

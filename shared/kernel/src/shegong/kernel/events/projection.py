@@ -11,6 +11,7 @@ and after ``max_attempts`` it is dead-lettered and skipped so later events still
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
 _STAGED_ATTEMPTS = 5
+_NO_SPAN = contextlib.nullcontext()
 
 
 class EventFailed(Exception):
@@ -322,9 +324,10 @@ class ProjectionRunner:
         if not self.projection.wants(envelope):
             return
         # The event's conversation and trace continue here: logs carry its correlation id,
-        # and the span is a child of the one that appended it (in whichever service).
-        with (
-            correlation_scope(envelope.correlation_id),
+        # and the span is a child of the one that appended it (in whichever service). With
+        # tracing off no span is begun (its attributes were built for every event and
+        # projection: ≈ 2 % of the host's CPU under a big import).
+        span = (
             tracing.span(
                 f"{envelope.service} {envelope.type} process",
                 kind=SpanKind.CONSUMER,
@@ -337,8 +340,11 @@ class ProjectionRunner:
                     "shegong.source": envelope.source,
                     "shegong.sequence": envelope.sequence,
                 },
-            ),
-        ):
+            )
+            if tracing.enabled()
+            else _NO_SPAN
+        )
+        with correlation_scope(envelope.correlation_id), span:
             try:
                 event = self._decoded.pop(envelope.id, None)
                 if event is None:

@@ -5,11 +5,14 @@ Every consumer group reads every entry of a stream: under ``shegong up`` 16 grou
 20,000-row import (``Envelope.from_wire``: every field decoded, the data's JSON, pydantic;
 or ``skim``) and decoding the same events (``StreamContract.decode``). Here the envelope
 of a recent entry is kept once per process, keyed by the Redis server, the stream and
-the entry id: the relay leaves what it has just published (it holds the envelopes, and
-Redis has just told it their entry ids), the first group to parse an entry leaves its
-parse, and the others take it. Each hit is checked against the entry's own event id
-and data (a stream recreated after a flush reuses no entry id, but nothing is taken on
-trust).
+the event id: the relay leaves what it is about to publish (it holds the envelopes and
+the fields it sends) *before* its XADD — a group on another thread's loop (training's,
+matching's under ``shegong up``) reads an entry the moment Redis has it, and found
+nothing when the relay left it after (each of them parsed ≈ 40 % of the entries itself:
+bench/README.md, census end to end, round 10) — the first group to parse an entry leaves
+its parse, and the others take it. A hit is an entry whose every field is the one kept
+(a stream recreated after a flush, a test's hand-made entry with a known event id and
+other content: parsed anew; nothing is taken on trust).
 
 Envelopes and events are frozen; what is shared is never changed. Bounded (the oldest
 go first): a group that lags further behind than the window parses for itself, as
@@ -47,25 +50,22 @@ def server_of(redis: Redis) -> tuple[Any, ...]:
 class RecentEntries:
     def __init__(self, size: int = _ENTRIES) -> None:
         self.size = size
-        # (server, stream, entry id) → (event id, data as sent, envelope, whole: with data)
-        self._items: OrderedDict[tuple[Any, ...], tuple[bytes, bytes, Envelope, bool]] = (
+        # (server, stream, event id) → (the entry's fields as bytes, envelope, whole: with data)
+        self._items: OrderedDict[tuple[Any, ...], tuple[Mapping[Any, Any], Envelope, bool]] = (
             OrderedDict()
         )
         self.hits = self.misses = 0
 
     def put(
-        self,
-        server: tuple[Any, ...],
-        stream: str,
-        entry_id: Any,
-        envelope: Envelope,
-        fields: Mapping[Any, Any],
+        self, server: tuple[Any, ...], stream: str, envelope: Envelope, fields: Mapping[str, str]
     ) -> None:
-        """An entry as published: its envelope and the fields it was sent as."""
-        value = (envelope.id.encode(), _bytes(_field(fields, b"data")), envelope, True)
-        self._put((server, stream, _bytes(entry_id)), value)
+        """An entry about to be published: its envelope and the fields it is sent as."""
+        if not self.size:
+            return
+        sent = {k.encode(): v.encode() for k, v in fields.items()}
+        self._put((server, stream, envelope.id.encode()), (sent, envelope, True))
 
-    def _put(self, key: tuple[Any, ...], value: tuple[bytes, bytes, Envelope, bool]) -> None:
+    def _put(self, key: tuple[Any, ...], value: tuple[Mapping[Any, Any], Envelope, bool]) -> None:
         if not self.size:
             return
         items = self._items
@@ -77,7 +77,6 @@ class RecentEntries:
         self,
         server: tuple[Any, ...],
         stream: str,
-        entry_id: bytes,
         fields: Mapping[Any, Any],
         wants: Callable[[str, str | None], bool],
         skim: Callable[[Mapping[Any, Any]], Envelope | None],
@@ -87,26 +86,32 @@ class RecentEntries:
         ``Envelope.from_wire`` does."""
         if not self.size:
             return skim(fields) or Envelope.from_wire(fields)
-        key = (server, stream, _bytes(entry_id))
+        given = _as_bytes(fields)
+        key = (server, stream, given.get(b"id", b""))
         found = self._items.get(key)
-        data = _bytes(_field(fields, b"data"))
         if found is not None:
-            event_id, sent, envelope, whole = found
-            if (
-                sent == data
-                and _bytes(_field(fields, b"id")) == event_id
-                and (whole or not wants(envelope.aggregate_type, envelope.type))
-            ):
+            sent, envelope, whole = found
+            if sent == given and (whole or not wants(envelope.aggregate_type, envelope.type)):
                 self.hits += 1
                 return envelope
         self.misses += 1
         skimmed = skim(fields)
         if skimmed is not None:
-            self._put(key, (skimmed.id.encode(), data, skimmed, False))
+            self._put(key, (given, skimmed, False))
             return skimmed
         envelope = Envelope.from_wire(fields)
-        self._put(key, (envelope.id.encode(), data, envelope, True))
+        self._put(key, (given, envelope, True))
         return envelope
+
+
+def _as_bytes(fields: Mapping[Any, Any]) -> Mapping[Any, Any]:
+    """The fields as redis-py gives them (bytes names and values), whatever they came as:
+    a client gives every field as bytes, or every one as text (``decode_responses``)."""
+    for name in fields:
+        if type(name) is bytes:
+            return fields
+        break
+    return {_bytes(k): _bytes(v) for k, v in fields.items()}
 
 
 def _trim(items: OrderedDict[Any, Any], size: int) -> None:
@@ -118,12 +123,6 @@ def _trim(items: OrderedDict[Any, Any], size: int) -> None:
             items.popitem(last=False)
         except KeyError:
             return
-
-
-def _field(fields: Mapping[Any, Any], name: bytes) -> Any:
-    """A field by its name as redis-py gives it (bytes), or as text."""
-    value = fields.get(name)
-    return fields.get(name.decode(), b"") if value is None else value
 
 
 def _bytes(value: Any) -> bytes:

@@ -110,13 +110,14 @@ class OutboxRelay:
             },
         ):
             wires = [envelope.to_wire() for envelope in batch]
+            # This process's consumer groups read these entries next: parsed already — left
+            # before the XADD, for the groups on other threads read them the moment it lands.
+            for envelope, fields in zip(batch, wires, strict=True):
+                recent_entries.put(self._server, self.stream, envelope, fields)
             async with self.redis.pipeline(transaction=True) as pipe:
                 for fields in wires:
                     pipe.xadd(self.stream, fields, maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
                 ids = await pipe.execute()
-        # This process's consumer groups read these entries next: parsed already.
-        for entry_id, envelope, fields in zip(ids, batch, wires, strict=True):
-            recent_entries.put(self._server, self.stream, entry_id, envelope, fields)
         last_id = ids[-1].decode() if isinstance(ids[-1], bytes) else str(ids[-1])
         await self._save_checkpoint(after, batch[-1].sequence, last_id)
         if self.is_leader:

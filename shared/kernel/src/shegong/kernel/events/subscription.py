@@ -212,7 +212,7 @@ class StreamSubscription:
         for entry_id, fields in entries:
             try:
                 envelope = recent_entries.envelope(
-                    self._server, self.stream, entry_id, fields, wants, self._skimmed_if_unwanted
+                    self._server, self.stream, fields, wants, self._skimmed_if_unwanted
                 )
                 parsed.append((entry_id, envelope))
             except WireFormatError as err:
