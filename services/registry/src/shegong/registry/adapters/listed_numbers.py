@@ -25,12 +25,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.kernel.data.names import name_key
+from shegong.kernel.ops import raw_sql
+from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.registry.adapters.personal_data import metadata
 from shegong.registry.census.names import pinyin_key
 
@@ -59,6 +62,28 @@ _HELD = select(listed_numbers.c.bucket, listed_numbers.c.digest).where(
     & listed_numbers.c.bucket.in_(bindparam("buckets", expanding=True))
 )
 _LIST = listed_numbers.insert()
+# A command's few buckets on the driver's connection, compiled once per count (raw_sql:
+# no expanding IN there); a roster's chunks of up to 500 keep SQLAlchemy's path.
+_RAW_HELD = {
+    n: RawStatement(
+        select(listed_numbers.c.bucket, listed_numbers.c.digest).where(
+            (listed_numbers.c.department == bindparam("of_department"))
+            & listed_numbers.c.bucket.in_([bindparam(f"bucket_{i}") for i in range(n)])
+        )
+    )
+    for n in range(1, 5)
+}
+_RAW_LIST = {
+    n: RawStatement(
+        listed_numbers.insert().values(
+            [
+                {c: bindparam(f"{c}_{i}") for c in ("department", "bucket", "digest", "listed_at")}
+                for i in range(n)
+            ]
+        )
+    )
+    for n in range(1, 5)
+}
 
 
 @dataclass(frozen=True)
@@ -111,14 +136,35 @@ async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing
     """Whether each number may be stored for ``department``, in order; the admitted ones
     are recorded. A number the department listed before is always admitted. Call it
     holding the append lock (as the vault's writes do)."""
+    admitted, new = await judge(conn, department, wanted)
+    if new:
+        if len(new) in _RAW_LIST:
+            await raw_sql.execute(conn, *listing_step(new))
+        else:
+            now = datetime.now(UTC)
+            await conn.execute(_LIST, [{**n, "listed_at": now} for n in new])
+    return admitted
+
+
+async def judge(
+    conn: AsyncConnection, department: str, wanted: Sequence[Listing]
+) -> tuple[list[bool], list[dict[str, str]]]:
+    """:func:`admit`'s decision without its insert: whether each number may be stored,
+    and the listings to record (:func:`listing_step`) if the caller goes on."""
     held: dict[str, set[str]] = {b: set() for w in wanted for b, _ in w.buckets}
     buckets = list(held)
-    for start in range(0, len(buckets), 500):
-        rows = await conn.execute(
-            _HELD, {"of_department": department, "buckets": buckets[start : start + 500]}
-        )
-        for bucket, digest in rows:
+    if len(buckets) in _RAW_HELD:
+        params = {"of_department": department}
+        params.update({f"bucket_{i}": b for i, b in enumerate(buckets)})
+        for bucket, digest in (await raw_sql.execute(conn, _RAW_HELD[len(buckets)], params)).rows:
             held[bucket].add(digest)
+    else:
+        for start in range(0, len(buckets), 500):
+            rows = await conn.execute(
+                _HELD, {"of_department": department, "buckets": buckets[start : start + 500]}
+            )
+            for bucket, digest in rows:
+                held[bucket].add(digest)
     admitted, new = [], []
     for w in wanted:
         ok = all(w.digest in held[b] or len(held[b]) < limit for b, limit in w.buckets)
@@ -129,10 +175,18 @@ async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing
             if w.digest not in held[bucket]:
                 held[bucket].add(w.digest)
                 new.append({"department": department, "bucket": bucket, "digest": w.digest})
-    if new:
-        now = datetime.now(UTC)
-        await conn.execute(_LIST, [{**n, "listed_at": now} for n in new])
-    return admitted
+    return admitted, new
+
+
+def listing_step(new: Sequence[dict[str, str]]) -> tuple[RawStatement, dict[str, Any]]:
+    """The insert that records ``new`` listings (a few: one statement, compiled once),
+    for ``raw_sql.execute`` / ``execute_all``."""
+    now = datetime.now(UTC)
+    params: dict[str, Any] = {}
+    for i, n in enumerate(new):
+        params.update({f"{k}_{i}": v for k, v in n.items()})
+        params[f"listed_at_{i}"] = now
+    return _RAW_LIST[len(new)], params
 
 
 def left_out(listing: Listing) -> tuple[str, str]:

@@ -21,18 +21,22 @@ from shegong.kernel.data.identity import (
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.ops import raw_sql
 from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.registry.adapters.listed_numbers import (
     Listing,
     admit,
     id_listing,
+    judge,
     left_out,
+    listing_step,
     phone_listing,
 )
 from shegong.registry.adapters.personal_data import (
-    add_personal_data,
+    new_record_step,
     personal_data_of,
     store_personal_data,
+    worker_with_id_number,
 )
 from shegong.registry.application.roster_rows import published_record_id
 from shegong.registry.domain.commands import (
@@ -118,11 +122,13 @@ class RegistryCommands:
         worker = Worker.register(worker_id, event)
         async with self.store.transaction(_with_department(ctx, department)) as tx:
             events = await tx.save(worker)  # holds the append lock from here on
-            await _within_limits(tx, department, self._listings(ident, phone))
+            wanted = self._listings(ident, phone)
+            admitted, listed = await judge(tx.conn, department, wanted)
+            _refuse_past_limits(wanted, admitted)
             # The ID number is new to the department, or nothing is stored (the lock
-            # keeps two registrations from both passing the check).
-            existing = await add_personal_data(
-                tx.conn,
+            # keeps two registrations from both passing the check); the listings and the
+            # vault's row in one round trip on PostgreSQL (raw_sql.execute_all).
+            vault = new_record_step(
                 worker_id,
                 department,
                 id_number=ident.get("id_number"),
@@ -130,7 +136,10 @@ class RegistryCommands:
                 phone=phone.get("phone"),
                 phone_hash=phone.get("phone_hash"),
             )
-            if existing:
+            steps = [listing_step(listed), vault] if listed else [vault]
+            stored = (await raw_sql.execute_all(tx.conn, steps))[-1]
+            if ident and stored.rowcount != 1:
+                existing = await worker_with_id_number(tx.conn, department, ident["id_number_hash"])
                 raise DomainError(
                     f"{department} already registered this ID number as worker {existing}",
                     field="id_number",
@@ -271,7 +280,11 @@ class RegistryCommands:
 async def _within_limits(tx: Transaction, department: str, wanted: list[Listing]) -> None:
     """Refuse a phone or ID number past what one department may list behind one shown
     mask (``listed_numbers``), before anything is stored."""
-    for listing, ok in zip(wanted, await admit(tx.conn, department, wanted), strict=True):
+    _refuse_past_limits(wanted, await admit(tx.conn, department, wanted))
+
+
+def _refuse_past_limits(wanted: list[Listing], admitted: list[bool]) -> None:
+    for listing, ok in zip(wanted, admitted, strict=True):
         if not ok:
             raise PersonalDataError(listing.field, *left_out(listing))
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -25,7 +24,7 @@ from shegong.kernel.events import statements as sql
 from shegong.kernel.events.aggregate import Aggregate
 from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.schema import metadata
-from shegong.kernel.ops import tracing
+from shegong.kernel.ops import raw_sql, tracing
 from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
 from shegong.kernel.web.correlation import correlation_id_or_new
 
@@ -263,18 +262,15 @@ class Transaction:
 
     async def _append_one(self, batch: Append, row: dict[str, Any]) -> None:
         """One event (a registration, a certificate): the lock, then the insert, which
-        checks the version and takes the next position itself — one round trip; both in
-        one call through SQLAlchemy's greenlet (bench/README.md, round 10)."""
+        checks the version and takes the next position itself — on the driver's
+        connection, compiled once (``raw_sql``); on PostgreSQL the lock and the insert
+        in one round trip (bench/README.md, rounds 10–11)."""
         params = {**row, "expected": batch.expected_version}
-        lock = is_postgres(self.store.engine)  # SQLite: BEGIN IMMEDIATE took it
-
-        def insert(sync: Connection) -> Any:
-            if lock:
-                sync.execute(sql.LOCK_PG)
-            return sync.execute(sql.INSERT_ONE, params).scalar()
-
+        steps = [(sql.RAW_INSERT_ONE, params)]
+        if is_postgres(self.store.engine):  # SQLite: BEGIN IMMEDIATE took the lock
+            steps.insert(0, (sql.RAW_LOCK_PG, {}))
         try:
-            position = await self.conn.run_sync(insert)
+            position = (await raw_sql.execute_all(self.conn, steps))[-1].scalar()
         except IntegrityError as err:
             raise ConcurrencyError(batch.stream_id, batch.expected_version, -1) from err
         if position is None:  # the version was not the one expected: nothing inserted
