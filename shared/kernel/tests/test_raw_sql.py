@@ -26,9 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from shegong.kernel.events.store import ConcurrencyError, EventStore
 from shegong.kernel.ops import raw_sql
 from shegong.kernel.ops.db import create_engine, reading, writing
 from shegong.kernel.ops.raw_sql import RawStatement
+from shegong.kernel.testing import Counter
 
 metadata = MetaData()
 things = Table(
@@ -190,3 +192,28 @@ async def test_sqlite_waits_for_another_connections_lock_off_the_loop(tmp_path: 
     finally:
         await engine.dispose()
         await other.dispose()
+
+
+async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: EventStore) -> None:
+    """``save_with``: the steps run after the event's insert and commit with it; when
+    the insert finds the stream moved on, they are rolled back with it.
+    ``lock_with`` reads under the append lock."""
+    async with store.engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    row = {"n": 1, "at": AT, "data": None}
+    async with store.transaction() as tx:
+        (held,) = await tx.lock_with([(NEXT, {"id": "none"})])
+        c = Counter("c")
+        c.count(2)
+        events, results = await tx.save_with(c, [(INSERT, {**row, "id": "with-c"})])
+    assert held.rows == [] and [e.sequence for e in events] == [1]
+    assert [r.rowcount for r in results] == [1]
+    stale = Counter("c")  # version 0: the stream is at 1
+    stale.count(1)
+    with pytest.raises(ConcurrencyError):
+        async with store.transaction() as tx:
+            await tx.save_with(stale, [(INSERT, {**row, "id": "with-stale"})])
+    async with reading(store.engine) as conn:
+        ids = [r[0] for r in await conn.execute(select(things.c.id))]
+    assert ids == ["with-c"]
+    assert await store.head() == 1

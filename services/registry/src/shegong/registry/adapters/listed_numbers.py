@@ -22,7 +22,7 @@ kept in the clear beside the vault they describe; the numbers only as keyed dige
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -151,20 +151,36 @@ async def judge(
 ) -> tuple[list[bool], list[dict[str, str]]]:
     """:func:`admit`'s decision without its insert: whether each number may be stored,
     and the listings to record (:func:`listing_step`) if the caller goes on."""
-    held: dict[str, set[str]] = {b: set() for w in wanted for b, _ in w.buckets}
-    buckets = list(held)
-    if len(buckets) in _RAW_HELD:
-        params = {"of_department": department}
-        params.update({f"bucket_{i}": b for i, b in enumerate(buckets)})
-        for bucket, digest in (await raw_sql.execute(conn, _RAW_HELD[len(buckets)], params)).rows:
-            held[bucket].add(digest)
-    else:
-        for start in range(0, len(buckets), 500):
-            rows = await conn.execute(
-                _HELD, {"of_department": department, "buckets": buckets[start : start + 500]}
-            )
-            for bucket, digest in rows:
-                held[bucket].add(digest)
+    step = held_step(department, wanted)
+    if step is not None:
+        return decide(department, wanted, (await raw_sql.execute(conn, *step)).rows)
+    rows: list[Any] = []
+    buckets = _buckets(wanted)
+    for start in range(0, len(buckets), 500):
+        chunk = buckets[start : start + 500]
+        rows.extend(await conn.execute(_HELD, {"of_department": department, "buckets": chunk}))
+    return decide(department, wanted, rows)
+
+
+def held_step(department: str, wanted: Sequence[Listing]) -> raw_sql.Step | None:
+    """The read of what ``department`` holds in ``wanted``'s buckets, as one statement
+    compiled once (a command's few buckets; None past that: :func:`judge` reads them)."""
+    buckets = _buckets(wanted)
+    if len(buckets) not in _RAW_HELD:
+        return None
+    params = {"of_department": department}
+    params.update({f"bucket_{i}": b for i, b in enumerate(buckets)})
+    return _RAW_HELD[len(buckets)], params
+
+
+def decide(
+    department: str, wanted: Sequence[Listing], rows: Iterable[Any]
+) -> tuple[list[bool], list[dict[str, str]]]:
+    """From the (bucket, digest) rows :func:`held_step` read: whether each number may be
+    stored, and the listings to record."""
+    held: dict[str, set[str]] = {b: set() for b in _buckets(wanted)}
+    for bucket, digest in rows:
+        held[bucket].add(digest)
     admitted, new = [], []
     for w in wanted:
         ok = all(w.digest in held[b] or len(held[b]) < limit for b, limit in w.buckets)
@@ -178,7 +194,11 @@ async def judge(
     return admitted, new
 
 
-def listing_step(new: Sequence[dict[str, str]]) -> tuple[RawStatement, dict[str, Any]]:
+def _buckets(wanted: Sequence[Listing]) -> list[str]:
+    return list(dict.fromkeys(b for w in wanted for b, _ in w.buckets))
+
+
+def listing_step(new: Sequence[dict[str, str]]) -> raw_sql.Step:
     """The insert that records ``new`` listings (a few: one statement, compiled once),
     for ``raw_sql.execute`` / ``execute_all``."""
     now = datetime.now(UTC)

@@ -106,9 +106,11 @@ class RawResult:
         return self.rows[0][0] if self.rows else None
 
 
-async def execute_all(
-    conn: AsyncConnection, steps: Sequence[tuple[RawStatement, Mapping[str, Any]]]
-) -> list[RawResult]:
+# A statement and its parameters, for ``execute_all`` (and the event store's ``save_with``).
+Step = tuple[RawStatement, Mapping[str, Any]]
+
+
+async def execute_all(conn: AsyncConnection, steps: Sequence[Step]) -> list[RawResult]:
     """Several statements in order, their results. On PostgreSQL in one round trip
     (psycopg's pipeline mode): for statements that do not depend on each other's rows
     (a lock, then the insert it guards). An error in one stops the rest and is raised."""
