@@ -206,6 +206,8 @@ def listing_step(new: Sequence[dict[str, str]]) -> raw_sql.Step:
     for i, n in enumerate(new):
         params.update({f"{k}_{i}": v for k, v in n.items()})
         params[f"listed_at_{i}"] = now
+    if len(new) not in _RAW_LIST:  # a command lists one or two numbers; a roster: admit
+        raise ValueError(f"listing_step: {len(new)} listings in one statement (at most 4)")
     return _RAW_LIST[len(new)], params
 
 
