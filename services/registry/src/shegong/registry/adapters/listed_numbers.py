@@ -22,15 +22,18 @@ kept in the clear beside the vault they describe; the numbers only as keyed dige
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.kernel.data.names import name_key
+from shegong.kernel.ops import raw_sql
+from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.registry.adapters.personal_data import metadata
 from shegong.registry.census.names import fuzzy_pinyin_key
 
@@ -59,6 +62,28 @@ _HELD = select(listed_numbers.c.bucket, listed_numbers.c.digest).where(
     & listed_numbers.c.bucket.in_(bindparam("buckets", expanding=True))
 )
 _LIST = listed_numbers.insert()
+# A command's few buckets on the driver's connection, compiled once per count (raw_sql:
+# no expanding IN there); a roster's chunks of up to 500 keep SQLAlchemy's path.
+_RAW_HELD = {
+    n: RawStatement(
+        select(listed_numbers.c.bucket, listed_numbers.c.digest).where(
+            (listed_numbers.c.department == bindparam("of_department"))
+            & listed_numbers.c.bucket.in_([bindparam(f"bucket_{i}") for i in range(n)])
+        )
+    )
+    for n in range(1, 5)
+}
+_RAW_LIST = {
+    n: RawStatement(
+        listed_numbers.insert().values(
+            [
+                {c: bindparam(f"{c}_{i}") for c in ("department", "bucket", "digest", "listed_at")}
+                for i in range(n)
+            ]
+        )
+    )
+    for n in range(1, 5)
+}
 
 
 @dataclass(frozen=True)
@@ -112,14 +137,51 @@ async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing
     """Whether each number may be stored for ``department``, in order; the admitted ones
     are recorded. A number the department listed before is always admitted. Call it
     holding the append lock (as the vault's writes do)."""
-    held: dict[str, set[str]] = {b: set() for w in wanted for b, _ in w.buckets}
-    buckets = list(held)
+    admitted, new = await judge(conn, department, wanted)
+    if new:
+        if len(new) in _RAW_LIST:
+            await raw_sql.execute(conn, *listing_step(new))
+        else:
+            now = datetime.now(UTC)
+            await conn.execute(_LIST, [{**n, "listed_at": now} for n in new])
+    return admitted
+
+
+async def judge(
+    conn: AsyncConnection, department: str, wanted: Sequence[Listing]
+) -> tuple[list[bool], list[dict[str, str]]]:
+    """:func:`admit`'s decision without its insert: whether each number may be stored,
+    and the listings to record (:func:`listing_step`) if the caller goes on."""
+    step = held_step(department, wanted)
+    if step is not None:
+        return decide(department, wanted, (await raw_sql.execute(conn, *step)).rows)
+    rows: list[Any] = []
+    buckets = _buckets(wanted)
     for start in range(0, len(buckets), 500):
-        rows = await conn.execute(
-            _HELD, {"of_department": department, "buckets": buckets[start : start + 500]}
-        )
-        for bucket, digest in rows:
-            held[bucket].add(digest)
+        chunk = buckets[start : start + 500]
+        rows.extend(await conn.execute(_HELD, {"of_department": department, "buckets": chunk}))
+    return decide(department, wanted, rows)
+
+
+def held_step(department: str, wanted: Sequence[Listing]) -> raw_sql.Step | None:
+    """The read of what ``department`` holds in ``wanted``'s buckets, as one statement
+    compiled once (a command's few buckets; None past that: :func:`judge` reads them)."""
+    buckets = _buckets(wanted)
+    if len(buckets) not in _RAW_HELD:
+        return None
+    params = {"of_department": department}
+    params.update({f"bucket_{i}": b for i, b in enumerate(buckets)})
+    return _RAW_HELD[len(buckets)], params
+
+
+def decide(
+    department: str, wanted: Sequence[Listing], rows: Iterable[Any]
+) -> tuple[list[bool], list[dict[str, str]]]:
+    """From the (bucket, digest) rows :func:`held_step` read: whether each number may be
+    stored, and the listings to record."""
+    held: dict[str, set[str]] = {b: set() for b in _buckets(wanted)}
+    for bucket, digest in rows:
+        held[bucket].add(digest)
     admitted, new = [], []
     for w in wanted:
         ok = all(w.digest in held[b] or len(held[b]) < limit for b, limit in w.buckets)
@@ -130,10 +192,24 @@ async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing
             if w.digest not in held[bucket]:
                 held[bucket].add(w.digest)
                 new.append({"department": department, "bucket": bucket, "digest": w.digest})
-    if new:
-        now = datetime.now(UTC)
-        await conn.execute(_LIST, [{**n, "listed_at": now} for n in new])
-    return admitted
+    return admitted, new
+
+
+def _buckets(wanted: Sequence[Listing]) -> list[str]:
+    return list(dict.fromkeys(b for w in wanted for b, _ in w.buckets))
+
+
+def listing_step(new: Sequence[dict[str, str]]) -> raw_sql.Step:
+    """The insert that records ``new`` listings (a few: one statement, compiled once),
+    for ``raw_sql.execute`` / ``execute_all``."""
+    now = datetime.now(UTC)
+    params: dict[str, Any] = {}
+    for i, n in enumerate(new):
+        params.update({f"{k}_{i}": v for k, v in n.items()})
+        params[f"listed_at_{i}"] = now
+    if len(new) not in _RAW_LIST:  # a command lists one or two numbers; a roster: admit
+        raise ValueError(f"listing_step: {len(new)} listings in one statement (at most 4)")
+    return _RAW_LIST[len(new)], params
 
 
 def left_out(listing: Listing) -> tuple[str, str]:

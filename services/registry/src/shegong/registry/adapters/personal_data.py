@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.ops.raw_sql import RawStatement
+
 metadata = MetaData()
 
 personal_data = Table(
@@ -65,6 +67,11 @@ _INSERT_UNLESS_KNOWN = (
     )
     .execution_options(preserve_rowcount=True)  # an INSERT's rowcount is not kept otherwise
 )
+# A registration's inserts on the driver's connection, compiled once (raw_sql).
+_RAW_INSERT = RawStatement(
+    personal_data.insert().values({c: bindparam(c) for c in (*_COLUMNS, "updated_at")})
+)
+_RAW_INSERT_UNLESS_KNOWN = RawStatement(_INSERT_UNLESS_KNOWN)
 
 
 async def worker_with_id_number(
@@ -97,8 +104,7 @@ def _new_row(
     }
 
 
-async def add_personal_data(
-    conn: AsyncConnection,
+def new_record_step(
     worker_id: str,
     department: str,
     *,
@@ -106,19 +112,16 @@ async def add_personal_data(
     id_number_hash: str | None = None,
     phone: str | None = None,
     phone_hash: str | None = None,
-) -> str | None:
-    """A new record's personal data. With an ID number: unless ``department`` already
-    has a record with it — then nothing is stored and that record's worker id comes
-    back. Call it holding the append lock (``Transaction.lock``, or after the record's
+) -> tuple[RawStatement, dict[str, Any]]:
+    """A new record's personal data, as an insert for ``raw_sql.execute`` /
+    ``execute_all``. With an ID number: unless ``department`` already has a record with
+    it — then nothing is stored (rowcount 0; :func:`worker_with_id_number` names that
+    record). Run it holding the append lock (``Transaction.lock``, or after the record's
     events were appended), so that two registrations cannot both pass the check."""
     values = _new_row(worker_id, department, id_number, id_number_hash, phone, phone_hash)
     if id_number_hash is None:
-        await conn.execute(_INSERT, values)
-        return None
-    inserted = await conn.execute(_INSERT_UNLESS_KNOWN, {**values, "id_hash": id_number_hash})
-    if inserted.rowcount == 1:
-        return None
-    return await worker_with_id_number(conn, department, id_number_hash)
+        return _RAW_INSERT, values
+    return _RAW_INSERT_UNLESS_KNOWN, {**values, "id_hash": id_number_hash}
 
 
 async def store_personal_data(

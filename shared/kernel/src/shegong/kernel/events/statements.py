@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, text
 
 from shegong.kernel.events.schema import dead_letters, events_table, projection_positions
+from shegong.kernel.ops.raw_sql import RawStatement
 
 _E = events_table.c
 HEAD = select(func.coalesce(func.max(_E.position), 0))
@@ -52,6 +53,9 @@ AFTER = (
     .limit(bindparam("limit"))
 )
 LOCK_PG = text("LOCK TABLE events IN EXCLUSIVE MODE")
+# The same two on the driver's connection (a command's one event: ``store._append_one``).
+RAW_INSERT_ONE = RawStatement(INSERT_ONE)
+RAW_LOCK_PG = RawStatement(LOCK_PG)
 
 # A read model's positions (projection.ProjectionRunner): read for every batch of every
 # consumer group, written at each commit. The key's parameters are not named as columns:

@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shegong.contracts import Envelope, Event, StreamContract
 from shegong.kernel.events import statements as sql
 from shegong.kernel.events.aggregate import Aggregate
+from shegong.kernel.events.envelopes import _aware, _construct_envelope, _stub
 from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.schema import metadata
-from shegong.kernel.ops import tracing
+from shegong.kernel.ops import raw_sql, tracing
 from shegong.kernel.ops.db import is_postgres, read_once, reading, writing
+from shegong.kernel.ops.raw_sql import RawResult, Step
 from shegong.kernel.web.correlation import correlation_id_or_new
 
 A = TypeVar("A", bound=Aggregate)
@@ -150,6 +151,7 @@ class Transaction:
         # can move them before this transaction ends, so a save checks against these
         # instead of asking the database again.
         self._versions: dict[str, int] = {}
+        self._lock_held = False  # on PostgreSQL: LOCK TABLE sent in this transaction
 
     async def load(self, cls: type[A], aggregate_id: str) -> A | None:
         rows = (await self.conn.execute(sql.HISTORY, {"stream_id": aggregate_id})).all()
@@ -165,6 +167,28 @@ class Transaction:
 
     async def save(self, aggregate: Aggregate) -> list[Envelope]:
         return await self.save_all([aggregate])
+
+    async def save_with(
+        self, aggregate: Aggregate, then: Sequence[Step]
+    ) -> tuple[list[Envelope], list[RawResult]]:
+        """:meth:`save`, then ``then`` (``raw_sql`` statements of the same unit of work),
+        on PostgreSQL in the insert's round trip; their results in order."""
+        pending = aggregate.collect_pending()
+        start = aggregate.version - len(pending)
+        batches = [Append(aggregate.id, aggregate.type_name, start, pending)] if pending else []
+        return await self._append_traced(batches, then)
+
+    async def lock_with(self, steps: Sequence[Step]) -> list[RawResult]:
+        """Take the append lock (held until commit) and run ``steps`` under it, on
+        PostgreSQL in the lock's round trip (a check that must not race another)."""
+        lock = self._lock_steps()
+        results = await raw_sql.execute_all(self.conn, [*lock, *steps])
+        self._lock_held = True
+        return results[len(lock) :]
+
+    def _lock_steps(self) -> list[Step]:  # SQLite: BEGIN IMMEDIATE took the lock
+        pg = is_postgres(self.store.engine) and not self._lock_held
+        return [(sql.RAW_LOCK_PG, {})] if pg else []
 
     async def save_all(self, aggregates: Sequence[Aggregate]) -> list[Envelope]:
         """Append every aggregate's pending events in one go (bulk imports)."""
@@ -196,8 +220,13 @@ class Transaction:
         head query per transaction, one multi-row insert) — bulk paths stay bulk; two for
         one aggregate (its version and the head in one query, the insert).
         """
+        return (await self._append_traced(batches, ()))[0]
+
+    async def _append_traced(
+        self, batches: Sequence[Append], then: Sequence[Step]
+    ) -> tuple[list[Envelope], list[RawResult]]:
         if not batches:
-            return []
+            return [], (await raw_sql.execute_all(self.conn, then) if then else [])
         with tracing.span(
             f"{self.store.identity.contract.name} append",
             attributes={
@@ -206,11 +235,11 @@ class Transaction:
                 "shegong.events": sum(len(b.events) for b in batches),
             },
         ):
-            return await self._append_many(batches, tracing.current_traceparent())
+            return await self._append_many(batches, tracing.current_traceparent(), then)
 
     async def _append_many(
-        self, batches: Sequence[Append], traceparent: str | None
-    ) -> list[Envelope]:
+        self, batches: Sequence[Append], traceparent: str | None, then: Sequence[Step]
+    ) -> tuple[list[Envelope], list[RawResult]]:
         conn = self.conn
         ids = [b.stream_id for b in batches]
         if len(set(ids)) != len(ids):
@@ -241,7 +270,7 @@ class Transaction:
                     }
                 )
         if len(rows) == 1 and self._head is None:
-            await self._append_one(batches[0], rows[0])
+            results = await self._append_one(batches[0], rows[0], then)
         else:
             await self._check_versions(batches)
             head = self._head
@@ -255,32 +284,34 @@ class Transaction:
                 b = batches[0]
                 raise ConcurrencyError(b.stream_id, b.expected_version, -1) from err
             self._head = head
+            results = await raw_sql.execute_all(conn, then) if then else []
         for b in batches:
             self._versions[b.stream_id] = b.expected_version + len(b.events)
         envelopes = [self.store._envelope(r) for r in rows]
         self.appended.extend(envelopes)
-        return envelopes
+        return envelopes, results
 
-    async def _append_one(self, batch: Append, row: dict[str, Any]) -> None:
-        """One event (a registration, a certificate): the lock, then the insert, which
-        checks the version and takes the next position itself — one round trip; both in
-        one call through SQLAlchemy's greenlet (bench/README.md, round 10)."""
+    async def _append_one(
+        self, batch: Append, row: dict[str, Any], then: Sequence[Step]
+    ) -> list[RawResult]:
+        """One event: the lock, the insert (it checks the version and takes the next
+        position itself), ``then`` — compiled once, on the driver's connection, in one
+        round trip on PostgreSQL (``raw_sql``; bench/README.md, round 11)."""
         params = {**row, "expected": batch.expected_version}
-        lock = is_postgres(self.store.engine)  # SQLite: BEGIN IMMEDIATE took it
-
-        def insert(sync: Connection) -> Any:
-            if lock:
-                sync.execute(sql.LOCK_PG)
-            return sync.execute(sql.INSERT_ONE, params).scalar()
-
+        lock = self._lock_steps()
         try:
-            position = await self.conn.run_sync(insert)
+            results = await raw_sql.execute_all(
+                self.conn, [*lock, (sql.RAW_INSERT_ONE, params), *then]
+            )
         except IntegrityError as err:
             raise ConcurrencyError(batch.stream_id, batch.expected_version, -1) from err
+        self._lock_held = True
+        position = results[len(lock)].scalar()
         if position is None:  # the version was not the one expected: nothing inserted
             actual = await self.stream_version(batch.stream_id)
             raise ConcurrencyError(batch.stream_id, batch.expected_version, actual)
         row["position"] = self._head = int(position)
+        return results[len(lock) + 1 :]
 
     async def _check_versions(self, batches: Sequence[Append]) -> None:
         conn = self.conn
@@ -326,8 +357,9 @@ class Transaction:
     async def _take_lock(self) -> None:
         # SQLite: BEGIN IMMEDIATE took the write lock already (``db.writing``). PostgreSQL:
         # a statement of its own, so that the next one's snapshot sees every commit.
-        if is_postgres(self.store.engine):
+        if is_postgres(self.store.engine) and not self._lock_held:
             await self.conn.execute(sql.LOCK_PG)
+            self._lock_held = True
 
 
 @dataclass(frozen=True)
@@ -339,42 +371,3 @@ class Append:
     expected_version: int
     events: Sequence[Event]
     occurred_at: datetime | None = None
-
-
-# Every field is given, none has a post-init hook: what ``model_construct`` does, less
-# its per-field default and alias lookups (a fifth of the census's CPU went there).
-assert Envelope.__pydantic_post_init__ is None and not Envelope.__private_attributes__
-_ENVELOPE_FIELDS = frozenset(Envelope.model_fields)
-
-
-def _construct_envelope(values: dict[str, Any]) -> Envelope:
-    envelope = Envelope.__new__(Envelope)
-    object.__setattr__(envelope, "__dict__", values)
-    object.__setattr__(envelope, "__pydantic_fields_set__", set(_ENVELOPE_FIELDS))
-    object.__setattr__(envelope, "__pydantic_extra__", None)
-    object.__setattr__(envelope, "__pydantic_private__", None)
-    return envelope
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _stub(subject: str, type_: str, version: int, data: dict[str, Any]) -> Envelope:
-    # Only type, schema_version and data matter for decoding a stored event.
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    return Envelope(
-        id="-",
-        type=type_,
-        schema_version=version,
-        source="-",
-        service="-",
-        subject=subject,
-        aggregate_type="-",
-        aggregate_version=1,
-        sequence=1,
-        time=epoch,
-        recorded_time=epoch,
-        correlation_id="-",
-        data=data,
-    )

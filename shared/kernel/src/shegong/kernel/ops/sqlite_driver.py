@@ -178,6 +178,22 @@ class LoopConnection(AsyncAdapt_aiosqlite_connection):
                 raise
         return await_(self._on_thread(call))
 
+    async def run_call_async(self, call: Any) -> Any:
+        """:meth:`run_call` for a coroutine outside SQLAlchemy's greenlet (``raw_sql``)."""
+        if self._connection._connection is None:
+            raise ValueError("no active connection")
+        if not self._execute_mutex.locked():
+            try:
+                return call()
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+        return await self._on_thread(call)
+
+    def statement(self, operation: str, parameters: Any, *, many: bool) -> Any:
+        """A statement from start to finish, for :meth:`run_call` / :meth:`run_call_async`."""
+        return partial(_run, self._connection._conn, operation, parameters, many)
+
     async def _on_thread(self, call: Any) -> Any:
         connection = self._connection
         async with self._execute_mutex:

@@ -1,0 +1,177 @@
+"""Statements compiled once, run on the driver's connection: the hot paths' SQL.
+
+SQLAlchemy's Core execution (execution context, parameter processing, result set-up,
+events) and its trip through the greenlet cost ≈ 57–97 µs a statement, where SQLite
+runs the same SQL in 6 (bench/README.md, rounds 9–11). A command's few fixed
+statements — the event's append, the vault's insert, the listed numbers — need none
+of it: their SQL never changes. :class:`RawStatement` compiles a SQLAlchemy statement
+once per dialect (the same SQL SQLAlchemy would send, its parameters converted by the
+same type processors) and :func:`execute` runs it on the connection's driver, inside
+the transaction SQLAlchemy opened (``db.writing``): BEGIN, COMMIT, ROLLBACK and the
+pool stay SQLAlchemy's.
+
+On SQLite the statement runs on the loop's thread as ``sqlite_driver`` runs every
+statement (a busy database: again on aiosqlite's thread, waiting there); on PostgreSQL
+through psycopg's async connection, awaited directly. A driver error is raised as
+SQLAlchemy raises it (``IntegrityError``, ``OperationalError`` …), so callers and the
+web layer's handlers see what they saw before.
+
+What is not done for a raw statement: SQLAlchemy's ``before/after_cursor_execute``
+events, and result processing (rows come back as the driver gives them — use it for
+statements whose result columns are integers and text, or none). An expanding ``IN``
+is not supported (compile one statement per size instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.compiler import SQLCompiler
+
+from shegong.kernel.ops.sqlite_driver import LoopConnection
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the parameters, in the order a positional driver takes them
+    keys: tuple[str, ...]  # the driver's names for them (a named driver)
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    fixed: dict[str, Any]  # the values the statement carries itself (``HEAD + 1``'s 1)
+    positional: bool
+
+    def bind(self, params: Mapping[str, Any]) -> Any:
+        if self.fixed:
+            params = {**self.fixed, **params}
+        values = []
+        for name, proc in zip(self.names, self.processors, strict=True):
+            value = params[name]
+            values.append(value if proc is None or value is None else proc(value))
+        return tuple(values) if self.positional else dict(zip(self.keys, values, strict=True))
+
+
+class RawStatement:
+    """A statement compiled once per dialect, for :func:`execute`."""
+
+    __slots__ = ("_by_dialect", "statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            found = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+        return found
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    assert isinstance(compiled, SQLCompiler)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("raw_sql: expanding or literal-execute parameters are not supported")
+    if compiled.positional:
+        names = tuple(compiled.positiontup or ())
+    else:
+        names = tuple(compiled.bind_names.values())
+    escaped = compiled.escaped_bind_names
+    binds = {name: bp for bp, name in compiled.bind_names.items()}
+    fixed = {name: bp.value for name, bp in binds.items() if not bp.required}
+    processors = tuple(
+        binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    return _Compiled(
+        sql=compiled.string,
+        names=names,
+        keys=tuple(escaped.get(name, name) for name in names),
+        processors=processors,
+        fixed=fixed,
+        positional=compiled.positional,
+    )
+
+
+@dataclass(frozen=True)
+class RawResult:
+    rows: list[Any]  # the driver's row tuples; empty for a statement without rows
+    rowcount: int
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+# A statement and its parameters, for ``execute_all`` (and the event store's ``save_with``).
+Step = tuple[RawStatement, Mapping[str, Any]]
+
+
+async def execute_all(conn: AsyncConnection, steps: Sequence[Step]) -> list[RawResult]:
+    """Several statements in order, their results. On PostgreSQL in one round trip
+    (psycopg's pipeline mode): for statements that do not depend on each other's rows
+    (a lock, then the insert it guards). An error in one stops the rest and is raised."""
+    sync = conn.sync_connection
+    assert sync is not None, "raw_sql.execute_all: the connection is not started"
+    adapted = sync.connection.dbapi_connection
+    if isinstance(adapted, LoopConnection) or len(steps) < 2:
+        return [await execute(conn, statement, params) for statement, params in steps]
+    dialect = sync.dialect
+    driver = adapted.driver_connection  # type: ignore[union-attr]
+    cursors = []
+    sql = ""
+    try:
+        async with driver.pipeline():
+            for statement, params in steps:
+                compiled = statement.compiled(dialect)
+                sql = compiled.sql
+                cursor = driver.cursor()
+                cursors.append(cursor)
+                await cursor.execute(sql, compiled.bind(params))
+        results = []
+        for cursor in cursors:
+            rows = await cursor.fetchall() if cursor.description else []
+            results.append(RawResult(rows, cursor.rowcount))
+            await cursor.close()
+        return results
+    except dialect.loaded_dbapi.Error as err:
+        raise DBAPIError.instance(
+            sql, None, err, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from err
+
+
+async def execute(
+    conn: AsyncConnection,
+    statement: RawStatement,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> RawResult:
+    """Run ``statement`` on ``conn``'s driver connection, in its open transaction; a
+    sequence of parameter sets runs as the driver's ``executemany``."""
+    sync = conn.sync_connection
+    assert sync is not None, "raw_sql.execute: the connection is not started"
+    dialect = sync.dialect
+    compiled = statement.compiled(dialect)
+    many = not isinstance(params, Mapping)
+    bound = [compiled.bind(p) for p in params] if many else compiled.bind(params)  # type: ignore[arg-type, union-attr]
+    adapted = sync.connection.dbapi_connection
+    try:
+        if isinstance(adapted, LoopConnection):
+            _, rows, rowcount, _ = await adapted.run_call_async(
+                adapted.statement(compiled.sql, bound, many=many)
+            )
+            return RawResult(rows or [], rowcount)
+        driver = adapted.driver_connection  # type: ignore[union-attr]
+        async with driver.cursor() as cursor:
+            if many:
+                await cursor.executemany(compiled.sql, bound)
+            else:
+                await cursor.execute(compiled.sql, bound)
+            rows = await cursor.fetchall() if cursor.description else []
+            return RawResult(rows, cursor.rowcount)
+    except dialect.loaded_dbapi.Error as err:
+        raise DBAPIError.instance(
+            compiled.sql, bound, err, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from err
