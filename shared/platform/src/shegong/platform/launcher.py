@@ -33,6 +33,7 @@ import httpx
 from shegong.kernel.ops.keyfile import local_hash_key
 from shegong.platform.bus_server import BusServer, start_bus_server
 from shegong.platform.credentials import LocalKeys, local_keys
+from shegong.platform.databases import ensure_postgres_database
 
 if TYPE_CHECKING:
     from shegong.kernel.ops.runtime import ServiceDefinition
@@ -220,7 +221,7 @@ class Platform:
                 env.setdefault("WORKER_PROCESSES", "false")
             if self.database_url and not _is_web(svc.definition):
                 env["DATABASE_URL"] = self.database_url
-                _ensure_postgres_database(self.database_url.replace("{service}", svc.name))
+                ensure_postgres_database(self.database_url.replace("{service}", svc.name))
             else:
                 env.pop("DATABASE_URL", None)
             svc.env = env
@@ -287,7 +288,7 @@ class Platform:
                 process = svc.running
                 assert process is not None
                 if process.poll() is not None:
-                    log = _tail(svc.log_path, 400)  # a host's: any of its services
+                    log = _since_start(svc.log_path)  # a host's: any of its services
                     for taken in self.services:
                         if f"{taken.port}): address already in use" in log:
                             raise PortTaken(taken)
@@ -343,6 +344,7 @@ class Platform:
 
 
 def _spawn(svc: RunningService | ServiceHost) -> None:
+    _note(svc.log_path, f"{_STARTING} {svc.name}")
     with svc.log_path.open("ab") as log:
         svc.process = subprocess.Popen(
             [sys.executable, "-m", svc.module],
@@ -375,26 +377,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+_STARTING = "shegong up: starting"
+
+
+def _since_start(path: Path) -> str:
+    """The log since this start of its process (its last 4 MB at most)."""
+    with path.open("rb") as log:
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 4_000_000))
+        return log.read().decode(errors="replace").rpartition(_STARTING)[2]
+
+
 def _tail(path: Path, lines: int = 25) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
-
-
-def _ensure_postgres_database(url: str) -> None:
-    """Create the service's PostgreSQL database on first run (needs CREATEDB)."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "postgresql" or not parsed.database:
-        return
-    import psycopg
-
-    admin = parsed.set(drivername="postgresql", database="postgres")
-    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{parsed.database}"')
