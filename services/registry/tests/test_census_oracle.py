@@ -24,7 +24,12 @@ import httpx
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.testing import RoleKeys
-from shegong.registry.adapters.listed_numbers import IDS_PER_DAY, MASKED_PER_NAME, PHONES_PER_MASK
+from shegong.registry.adapters.listed_numbers import (
+    BIRTHS_PER_NAME_YEAR,
+    IDS_PER_DAY,
+    MASKED_PER_NAME,
+    PHONES_PER_MASK,
+)
 
 from .conftest import Node, StartNode, as_
 from .test_census import import_roster, persons, resident_id, roster, settled
@@ -170,6 +175,42 @@ async def test_guessed_masked_id_numbers_are_bounded_per_name(
              for i, t in enumerate(tails[:20])]  # fmt: skip
     report = await guessed(city, keys, rows, kept=MASKED_PER_NAME, guesses=len(masks))
     assert CHEN not in str(report)
+
+
+async def test_guessed_birth_dates_are_bounded_per_name_and_year(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    """His birth year stands beside his mask; with no number at all, a department listing
+    his name, sex and county with every day of that year learned the day from the one
+    record the census linked (round 8: ``hrss:G17``, 1975-01-18). Past a few dates of one
+    name and year the row is kept without its date; renaming a record to his name counts
+    the same."""
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    days = [date(1975, 1, d) for d in range(28, 0, -1)]  # his, the 18th, past the limit
+    assert days.index(date(1975, 1, 18)) >= BIRTHS_PER_NAME_YEAR
+    names = ("陈建国", "陈建果", "程建国")  # as it sounds, fuzzy pinyin's 程 too
+    rows = [
+        {"记录编号": f"B{i}", "姓名": names[i % 3], "性别": "男", "出生日期": d.isoformat(),
+         "所属区县": "岷县"}
+        for i, d in enumerate(days)
+    ]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert not await chen_records(hrss)
+        assert report["new"] == len(rows)
+        assert warned(report, "birth_date") == list(range(2 + BIRTHS_PER_NAME_YEAR, 2 + len(days)))
+        # Over the API: a new record is refused, naming the field; so is a rename.
+        resp = await hrss.post(
+            "/workers", json={"name": "陈建国", "gender": "male", "birth_date": "1975-01-18"}
+        )
+        assert resp.status_code == 422 and resp.json()["error"]["field"] == "birth_date"
+        resp = await hrss.post("/workers", json={"name": "路人甲", "birth_date": "1975-01-18"})
+        assert resp.status_code == 201, resp.text
+        worker = resp.json()["worker"]["worker_id"]
+        resp = await hrss.patch(f"/workers/{worker}", json={"name": "陈建国"})
+        assert resp.status_code == 422 and resp.json()["error"]["field"] == "birth_date"
+        assert "1975-01-18" not in resp.text
 
 
 async def test_an_honest_roster_keeps_every_number(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, String, Table, bindparam, select
@@ -46,6 +46,10 @@ IDS_PER_DAY = 4  # different ID numbers of one region, birth date, sex and check
 # by: a department listing one name with every mask would learn them from the one the
 # census links. Honest lists hold a few namesakes of one region at most.
 MASKED_PER_NAME = 8  # different masked ID numbers of one name and shown region
+# A record with no valid ID number links by its name and birth date: a department listing
+# one name with every day of a year (the year stands beside the mask) would learn the day
+# from the one the census links (round 8). Honest lists hold one or two namesakes of a year.
+BIRTHS_PER_NAME_YEAR = 4  # different birth dates of one name (its sound) and year
 
 listed_numbers = Table(
     "listed_numbers",
@@ -122,15 +126,27 @@ def id_listing(
         if name is None or not any(parts.split(".")[2:]):
             return None  # nothing shown that the census links by
         region = number[: len(number[:6]) - len(number[:6].lstrip("0123456789"))]
-        # By the name's sound, as fuzzy pinyin hears it: 陈建国, 陈建果, 陳建國 and 程建国
-        # compare as one name (a homophone or a 模糊音 slip is the census's "same
-        # pinyin" or one character alike), so writing it otherwise buys no more guesses.
-        key = name_key(name)
-        who = hasher.name(fuzzy_pinyin_key(key) or key)[:16]  # keyed: the name is not kept
+        who = _name_digest(hasher, name)
         return Listing("id_number", parts, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
     sex = str(int(number[16]) % 2) if number[16].isdigit() else "?"
     bucket = f"id:{number[:14]}{sex}{number[17]}"
     return Listing("id_number", parts, ((bucket, IDS_PER_DAY),), number[6:10])
+
+
+def _name_digest(hasher: PersonalDataHasher, name: str) -> str:
+    # By the name's sound, as fuzzy pinyin hears it: 陈建国, 陈建果, 陳建國 and 程建国
+    # compare as one name (a homophone or a 模糊音 slip is the census's "same pinyin" or
+    # one character alike), so writing it otherwise buys no more guesses.
+    key = name_key(name)
+    return hasher.name(fuzzy_pinyin_key(key) or key)[:16]  # keyed: the name is not kept
+
+
+def birth_listing(hasher: PersonalDataHasher, name: str, born: date) -> Listing:
+    """A birth date listed beside ``name`` on a record without a valid ID number (which
+    would carry its own): counted per the name's sound and the year."""
+    bucket = f"bd:{_name_digest(hasher, name)}:{born.year}"
+    digest = hasher.name(f"born:{born.isoformat()}")
+    return Listing("birth_date", digest, ((bucket, BIRTHS_PER_NAME_YEAR),), str(born.year))
 
 
 async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing]) -> list[bool]:
@@ -222,6 +238,14 @@ def left_out(listing: Listing) -> tuple[str, str]:
             "which of them is someone's)",
             f"手机号码：本部门在 {listing.shown} 之下已登记 {limit} 个不同号码，"
             "此号码不予登记（否则人员库可被用来核对他人号码）",
+        )
+    if listing.field == "birth_date":
+        return (
+            f"birth_date: the department lists {BIRTHS_PER_NAME_YEAR} other birth dates in "
+            f"{listing.shown} of this name already; this one is not stored (the census "
+            "would tell which of them is someone's)",
+            f"出生日期：本部门已登记 {BIRTHS_PER_NAME_YEAR} 个同名、{listing.shown}年出生的不同"
+            "出生日期，此日期不予登记（否则人员库可被用来核对他人出生日期）",
         )
     if not listing.shown:  # a published mask
         return (

@@ -25,6 +25,7 @@ from shegong.kernel.web.auth import AuthError, refuse_other_department
 from shegong.registry.adapters.listed_numbers import (
     Listing,
     admit,
+    birth_listing,
     decide,
     held_step,
     id_listing,
@@ -122,6 +123,8 @@ class RegistryCommands:
         )
         worker = Worker.register(worker_id, event)
         wanted = self._listings(ident, phone)
+        if birth_date and not ident:  # linked by name and birth date: bounded per name
+            wanted.append(birth_listing(self.hasher, event.name, birth_date))
         vault = new_record_step(
             worker_id,
             department,
@@ -172,6 +175,12 @@ class RegistryCommands:
             worker = await self._load(tx, worker_id)
             worker.update_profile(changes)
             events = await tx.save(worker)
+            profile = worker.profile
+            # A birth date now under a new name (no ID number to carry it): bounded too.
+            born = profile.get("birth_date") if not profile.get("id_number_hash") else None
+            if events and changes.get("name") and born:
+                listing = birth_listing(self.hasher, profile["name"], born)
+                await _within_limits(tx, profile["department"], [listing])
             if events and phone:
                 department = worker.profile["department"]
                 await _within_limits(tx, department, self._listings({}, phone))

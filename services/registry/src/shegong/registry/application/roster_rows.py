@@ -18,7 +18,13 @@ from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id
 from shegong.kernel.data.redact import mask_numbers, redact_numbers
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
-from shegong.registry.adapters.listed_numbers import Listing, admit, id_listing, phone_listing
+from shegong.registry.adapters.listed_numbers import (
+    Listing,
+    admit,
+    birth_listing,
+    id_listing,
+    phone_listing,
+)
 from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.domain.worker import Worker
@@ -151,6 +157,8 @@ class RosterRows:
             reported = _reported_id(row)
             if key in new and reported and (listing := id_listing(self.hasher, reported, row.name)):
                 wanted.append((key, listing))
+            if row.birth_date and row.id_number is None and row.name:
+                wanted.append((key, birth_listing(self.hasher, row.name, row.birth_date)))
         admitted = await admit(conn, department, [listing for _, listing in wanted])
         for (key, listing), ok in zip(wanted, admitted, strict=True):
             if ok:
@@ -161,6 +169,8 @@ class RosterRows:
                 rows[key] = dataclasses.replace(
                     row, phone=None, phone_digits=None, warnings=warnings
                 )
+            elif listing.field == "birth_date":
+                rows[key] = dataclasses.replace(row, birth_date=None, warnings=warnings)
             else:
                 rid = row.id_number
                 rows[key] = dataclasses.replace(
