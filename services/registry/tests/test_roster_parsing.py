@@ -1248,3 +1248,20 @@ def test_a_place_written_in_one_column_gives_the_rows_region() -> None:
 def test_a_post_described_rather_than_named_by_its_category(written: str, post: Post) -> None:
     row = one_row(["姓名", "岗位"], ["张三", written])
     assert row.post is post and row.warnings == ()
+
+
+def test_a_local_number_takes_the_area_code_of_the_files_landlines() -> None:
+    """Offices write 0539-2345678 on most rows and 2345678 on some: the bare one is the
+    file's area's, kept with a warning saying so. A file whose landlines carry no one area
+    code (or none) gives the bare number no guess: left out, as before."""
+    head = ["姓名", "联系电话"]
+    rows = [["甲", "0539-2345671"], ["乙", "(0539)2345672"], ["丙", "0539 8234567"]]
+    result = parse_csv([head, *rows, ["丁", "2345678"], ["戊", "234-5679"]])
+    ding, wu = result.rows[3:]
+    assert ding.phone == normalize_phone("0539-2345678")
+    assert wu.phone == normalize_phone("0539-2345679")
+    assert any("0539" in w and "区号" in w for w in ding.warnings)
+    mixed = [["甲", "0539-2345671"], ["乙", "0757-82345672"], ["丙", "010-82345673"]]
+    alone = parse_csv([head, *mixed, ["丁", "2345678"]]).rows[3]
+    assert alone.phone is None and alone.phone_digits is None
+    assert parse_csv([head, ["丁", "2345678"]]).rows[0].phone is None  # no landline to go by

@@ -23,16 +23,14 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
   ``raw_id_number`` keeps the text (memory only — it is sensitive), and ``id_problem`` /
   ``id_problem_zh`` say why. An ID Excel stored as a number lost its last digits
   (:mod:`.excel_numbers`): the problem says to format the column as text, type it again.
-* **Warnings** (``RosterRow.warnings``, bilingual strings "field: reason / 字段：原因") —
-  the row is kept: a phone that ``normalize_phone`` refuses is dropped (a wrong phone
-  would mislead the census's matching; the rest of the row is still good) — when the cell
-  holds several numbers (``0757-8…/138…``) the first mobile is kept (else the first valid
-  one); gender or birth date contradicting a valid ID number (the ID's values win, and
-  fill blank ones); a certificate number without a level. Warnings never repeat a whole
-  ID number or phone.
-* **Every sheet of a workbook with a 姓名 header row is read** (a sheet per 区县): a row
-  then names its sheet (``RosterRow.sheet``, ``RowRejection.sheet``); the sheets read and
-  the sheets skipped (说明, 汇总) are listed (``RosterParse.sheets``, ``skipped_sheets``).
+* **Warnings** (``RosterRow.warnings``, bilingual "field: reason / 字段：原因"), the row
+  kept: a phone ``normalize_phone`` refuses is dropped (a local one without its area code
+  takes the file's: :mod:`.local_numbers`); of several numbers (``0757-8…/138…``) the first
+  mobile is kept (else the first valid one); gender or birth date contradicting a valid ID
+  number (the ID's win, and fill blank ones); a certificate number without a level.
+  Warnings never repeat a whole ID number or phone.
+* **Every sheet with a 姓名 header row is read** (a sheet per 区县), a row naming its sheet;
+  the sheets read and skipped (说明, 汇总) are listed (``sheets``, ``skipped_sheets``).
 * **Formulas are never evaluated**: a text cell ``=1+1``, ``+86…``, ``@x`` is kept as its
   literal, trimmed text; a workbook formula cell yields the value Excel saved with it.
 """
@@ -59,6 +57,7 @@ from shegong.kernel.data.sheets import (
     well_formed_phone,
 )
 from shegong.registry.imports.excel_numbers import ExcelNumbers
+from shegong.registry.imports.local_numbers import AreaCode, local_landline
 from shegong.registry.imports.roster_fields import (
     BARE_NUMBER_HEADERS,
     CONVERT,
@@ -72,16 +71,8 @@ from shegong.registry.imports.roster_fields import (
     region_parts,
 )
 
-__all__ = [
-    "FIELDS",
-    "RosterParse",
-    "RosterReader",
-    "RosterRow",
-    "RowRejection",
-    "iter_roster",
-    "parse_roster",
-    "well_formed_phone",
-]
+__all__ = ["FIELDS", "RosterParse", "RosterReader", "RosterRow", "RowRejection"]
+__all__ += ["iter_roster", "parse_roster", "well_formed_phone"]
 
 _PROGRESS_EVERY = 1000
 
@@ -110,8 +101,9 @@ class _RowParser:
         width: int,
         coalesced: Callable[[list[Cell]], list[Cell]] = lambda row: row,
         excel_numbers: Callable[[], bool] = lambda: False,  # the ID column shows Excel's cuts
+        area: Callable[[], str | None] = lambda: None,  # the file's landlines' area code
     ) -> None:
-        self.width, self.excel_numbers = width, excel_numbers
+        self.width, self.excel_numbers, self.area = width, excel_numbers, area
         # 出生年月: the column asks for the month, so a month is no news to the clerk
         self.month_column = False
         # the record's key under a bare 编号, which may count the lines instead
@@ -160,6 +152,8 @@ class _RowParser:
         if resident is None and raw_id and (other := other_document(values.get("id_type"))):
             id_problem = other
         phone, phone_problem = phone_cell(row[index["phone"]])
+        if phone is None and (local := local_landline(row[index["phone"]], self.area)):
+            phone, phone_problem = local
         phone_digits = None if phone else well_formed_phone(row[index["phone"]])
         if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
             phone_problem = (
@@ -341,8 +335,8 @@ class RosterReader:
             sheet.skipped_sheets,
         )
         self.columns, self.ignored_columns = sheet.written, sheet.ignored
-        excel = ExcelNumbers(data, filename)
-        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced, excel)
+        excel, area = ExcelNumbers(data, filename), AreaCode(data, filename)
+        self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced, excel, area)
         self._headed = sheet
 
     def __iter__(self) -> Iterator[RosterRow | RowRejection]:

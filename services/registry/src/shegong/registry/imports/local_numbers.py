@@ -1,0 +1,88 @@
+"""Local landlines written without their area code (本地号码未加区号): a roster that writes
+its office lines as 0539-2345678 on most rows writes 2345678 on some. Such a number is
+the file's area's: read with the area code most of the file's landlines carry, the row
+keeps it (a warning says so) and the census compares it with 0539-2345678 elsewhere.
+Without such a majority (no landline with its code, or codes of several areas) the number
+is left out, as before: no guess."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+
+import phonenumbers
+
+from shegong.kernel.data.identity import PersonalDataError
+from shegong.kernel.data.sheets import read_headed, well_formed_phone
+from shegong.kernel.data.sheets.cells import Cell, CellError, cell_text, quick_phone
+from shegong.registry.imports.roster_fields import FIELDS, SUFFIXES
+
+__all__ = ["AreaCode", "local_landline"]
+
+_LOCAL = re.compile(r"[2-9]\d{6,7}")
+MAJORITY = 0.8  # of the file's landlines with an area code: one area's
+AT_LEAST = 3
+
+
+def _area(digits: str) -> str | None:
+    """The area code (with its 0) of a landline's digits, e.g. 0539 of 05392345678."""
+    try:
+        number = phonenumbers.parse(digits, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    length = phonenumbers.length_of_geographical_area_code(number)
+    return f"0{str(number.national_number)[:length]}" if length else None
+
+
+class AreaCode:
+    """The area code most of a roster file's landlines carry: one read of its phone
+    column, the first time a local number asks."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self._data, self._filename = data, filename
+        self._read = False
+        self._found: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self._read:
+            self._read = True
+            sheet = read_headed(
+                self._data, self._filename, FIELDS, marker="name", duplicates="coalesce",
+                suffixes=SUFFIXES,
+            )  # fmt: skip
+            at = sheet.columns.get("phone")
+            areas: Counter[str] = Counter()
+            for _, cells in sheet.rows:
+                cell = cells[at] if at is not None and at < len(cells) else None
+                digits = well_formed_phone(cell)
+                if digits and digits[0] == "0" and (area := _area(digits)):
+                    areas[area] += 1
+            best = areas.most_common(1)
+            total = sum(areas.values())
+            ok = best and best[0][1] >= AT_LEAST and best[0][1] >= MAJORITY * total
+            self._found = best[0][0] if ok else None
+        return self._found
+
+
+def local_landline(
+    cell: Cell, area: Callable[[], str | None]
+) -> tuple[str, tuple[str, str]] | None:
+    """A cell holding a local number alone (7 or 8 digits, separators aside), read with
+    the file's area code; None when it is not one or the file names no area."""
+    try:
+        text = cell_text(cell)
+    except CellError:  # a cell that is no text is no local number
+        return None
+    digits = re.sub(r"[\s\-－—]", "", text or "")
+    if not _LOCAL.fullmatch(digits) or (code := area()) is None:
+        return None
+    try:
+        phone = quick_phone(code + digits)
+    except PersonalDataError:
+        return None
+    return phone, (
+        f"a local number without its area code: read as {code}, the area code of the "
+        "file's other landlines",
+        f"本地号码未加区号：按本文件其他座机的区号 {code} 读取",
+    )
