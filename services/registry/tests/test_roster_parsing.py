@@ -1265,3 +1265,7 @@ def test_a_local_number_takes_the_area_code_of_the_files_landlines() -> None:
     alone = parse_csv([head, *mixed, ["丁", "2345678"]]).rows[3]
     assert alone.phone is None and alone.phone_digits is None
     assert parse_csv([head, ["丁", "2345678"]]).rows[0].phone is None  # no landline to go by
+    # Seven digits in the area's shape, written with the code as the others are.
+    shaped = [["甲", "0539-5205891"], ["乙", "0539－5205892"], ["丙", "05395205893"]]
+    bare = parse_csv([head, *shaped, ["丁", "5205894"]]).rows[3]
+    assert (bare.phone or bare.phone_digits or "").endswith("5395205894"), bare

@@ -11,28 +11,21 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-import phonenumbers
+from shegong.kernel.data.sheets import read_headed, warning, well_formed_phone
+from shegong.kernel.data.sheets.cells import Cell, CellError, cell_text
+from shegong.registry.imports.roster_fields import FIELDS, LABEL_ZH, SUFFIXES
 
-from shegong.kernel.data.identity import PersonalDataError
-from shegong.kernel.data.sheets import read_headed, well_formed_phone
-from shegong.kernel.data.sheets.cells import Cell, CellError, cell_text, quick_phone
-from shegong.registry.imports.roster_fields import FIELDS, SUFFIXES
-
-__all__ = ["AreaCode", "local_landline"]
+__all__ = ["AreaCode", "local_landline", "local_warning"]
 
 _LOCAL = re.compile(r"[2-9]\d{6,7}")
 MAJORITY = 0.8  # of the file's landlines with an area code: one area's
 AT_LEAST = 3
 
 
-def _area(digits: str) -> str | None:
-    """The area code (with its 0) of a landline's digits, e.g. 0539 of 05392345678."""
-    try:
-        number = phonenumbers.parse(digits, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    length = phonenumbers.length_of_geographical_area_code(number)
-    return f"0{str(number.national_number)[:length]}" if length else None
+def _area(digits: str) -> str:
+    """The area code of a landline's digits (05392345678 → 0539): 010 and 02X are three
+    digits, every other area's four (the national numbering plan)."""
+    return digits[:3] if digits[1] in "12" else digits[:4]
 
 
 class AreaCode:
@@ -56,8 +49,8 @@ class AreaCode:
             for _, cells in sheet.rows:
                 cell = cells[at] if at is not None and at < len(cells) else None
                 digits = well_formed_phone(cell)
-                if digits and digits[0] == "0" and (area := _area(digits)):
-                    areas[area] += 1
+                if digits and digits[0] == "0":
+                    areas[_area(digits)] += 1
             best = areas.most_common(1)
             total = sum(areas.values())
             ok = best and best[0][1] >= AT_LEAST and best[0][1] >= MAJORITY * total
@@ -65,11 +58,10 @@ class AreaCode:
         return self._found
 
 
-def local_landline(
-    cell: Cell, area: Callable[[], str | None]
-) -> tuple[str, tuple[str, str]] | None:
-    """A cell holding a local number alone (7 or 8 digits, separators aside), read with
-    the file's area code; None when it is not one or the file names no area."""
+def local_landline(cell: Cell, area: Callable[[], str | None]) -> str | None:
+    """A cell holding a local number alone (7 or 8 digits, separators aside) as the number
+    with the file's area code (0539 + 2345678); None when it is not one or the file names
+    no area. The caller reads it as any number (a contact, or digits still compared)."""
     try:
         text = cell_text(cell)
     except CellError:  # a cell that is no text is no local number
@@ -77,12 +69,15 @@ def local_landline(
     digits = re.sub(r"[\s\-－—]", "", text or "")
     if not _LOCAL.fullmatch(digits) or (code := area()) is None:
         return None
-    try:
-        phone = quick_phone(code + digits)
-    except PersonalDataError:
-        return None
-    return phone, (
-        f"a local number without its area code: read as {code}, the area code of the "
+    return code + digits
+
+
+def local_warning(number: str) -> str:
+    code = _area(number)
+    return warning(
+        "phone",
+        LABEL_ZH["phone"],
+        f"a local number without its area code: read with {code}, the area code of the "
         "file's other landlines",
         f"本地号码未加区号：按本文件其他座机的区号 {code} 读取",
     )

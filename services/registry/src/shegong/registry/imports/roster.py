@@ -57,7 +57,7 @@ from shegong.kernel.data.sheets import (
     well_formed_phone,
 )
 from shegong.registry.imports.excel_numbers import ExcelNumbers
-from shegong.registry.imports.local_numbers import AreaCode, local_landline
+from shegong.registry.imports.local_numbers import AreaCode, local_landline, local_warning
 from shegong.registry.imports.roster_fields import (
     BARE_NUMBER_HEADERS,
     CONVERT,
@@ -151,10 +151,11 @@ class _RowParser:
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]], self.excel_numbers)
         if resident is None and raw_id and (other := other_document(values.get("id_type"))):
             id_problem = other
-        phone, phone_problem = phone_cell(row[index["phone"]])
-        if phone is None and (local := local_landline(row[index["phone"]], self.area)):
-            phone, phone_problem = local
-        phone_digits = None if phone else well_formed_phone(row[index["phone"]])
+        local = local_landline(row[index["phone"]], self.area)  # 2345678: the file's area's
+        phone, phone_problem = phone_cell(local or row[index["phone"]])
+        phone_digits = None if phone else well_formed_phone(local or row[index["phone"]])
+        if local:
+            warnings.append(local_warning(local))
         if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
             phone_problem = (
                 "is not a number in use; not kept as a contact, still compared in the census",
