@@ -10,32 +10,45 @@ another number Excel cut, a valid-looking …000 is one of them too."""
 
 from __future__ import annotations
 
-from shegong.kernel.data.sheets import CUT_ID, id_number_cell, read_headed
+from collections.abc import Callable
+
+from shegong.kernel.data.sheets import CUT_ID, HeadedSheet, id_number_cell, read_headed
 from shegong.kernel.data.sheets.cells import NUMBER_ID
 from shegong.registry.imports.roster_fields import FIELDS, SUFFIXES
 
-__all__ = ["ExcelNumbers"]
+__all__ = ["ExcelNumbers", "Reread"]
+
+
+class Reread:
+    """The roster's sheet read a second time, once, the first time a fact of the whole
+    file is asked (:class:`ExcelNumbers`, :class:`.local_numbers.AreaCode`)."""
+
+    def __init__(self, data: bytes, filename: str) -> None:
+        self._data, self._filename = data, filename
+        self._sheet: HeadedSheet | None = None
+
+    def __call__(self) -> HeadedSheet:
+        if self._sheet is None:
+            self._sheet = read_headed(
+                self._data, self._filename, FIELDS, marker="name", duplicates="coalesce",
+                suffixes=SUFFIXES,
+            )  # fmt: skip
+        return self._sheet
 
 
 class ExcelNumbers:
     """Whether a roster file's ID column holds a number Excel cut (a number cell, its
-    ``E+17`` text, …000 with a wrong check character): one read of the column, the first
-    time it is asked — only a row whose valid number ends in 000 asks."""
+    ``E+17`` text, …000 with a wrong check character): one look at the column (of the
+    file read again), the first time it is asked — only a row whose valid number ends in
+    000 asks."""
 
-    def __init__(self, data: bytes, filename: str) -> None:
-        self._data, self._filename = data, filename
+    def __init__(self, sheet: Callable[[], HeadedSheet]) -> None:
+        self._sheet = sheet
         self._found: bool | None = None
 
     def __call__(self) -> bool:
         if self._found is None:
-            sheet = read_headed(
-                self._data,
-                self._filename,
-                FIELDS,
-                marker="name",
-                duplicates="coalesce",
-                suffixes=SUFFIXES,
-            )
+            sheet = self._sheet()
             at = sheet.columns.get("id_number")
             self._found = at is not None and any(
                 at < len(cells) and id_number_cell(cells[at])[2] in (NUMBER_ID, CUT_ID)

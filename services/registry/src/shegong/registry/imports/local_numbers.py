@@ -11,9 +11,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from shegong.kernel.data.sheets import read_headed, warning, well_formed_phone
+from shegong.kernel.data.sheets import HeadedSheet, warning, well_formed_phone
 from shegong.kernel.data.sheets.cells import Cell, CellError, cell_text
-from shegong.registry.imports.roster_fields import FIELDS, LABEL_ZH, SUFFIXES
+from shegong.registry.imports.roster_fields import LABEL_ZH
 
 __all__ = ["AreaCode", "local_landline", "local_warning"]
 
@@ -29,21 +29,18 @@ def _area(digits: str) -> str:
 
 
 class AreaCode:
-    """The area code most of a roster file's landlines carry: one read of its phone
-    column, the first time a local number asks."""
+    """The area code most of a roster file's landlines carry: one look at its phone
+    column (of the file read again), the first time a local number asks."""
 
-    def __init__(self, data: bytes, filename: str) -> None:
-        self._data, self._filename = data, filename
+    def __init__(self, sheet: Callable[[], HeadedSheet]) -> None:
+        self._sheet = sheet
         self._read = False
         self._found: str | None = None
 
     def __call__(self) -> str | None:
         if not self._read:
             self._read = True
-            sheet = read_headed(
-                self._data, self._filename, FIELDS, marker="name", duplicates="coalesce",
-                suffixes=SUFFIXES,
-            )  # fmt: skip
+            sheet = self._sheet()
             at = sheet.columns.get("phone")
             areas: Counter[str] = Counter()
             for _, cells in sheet.rows:

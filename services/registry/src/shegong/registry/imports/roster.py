@@ -56,7 +56,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
-from shegong.registry.imports.excel_numbers import ExcelNumbers
+from shegong.registry.imports.excel_numbers import ExcelNumbers, Reread
 from shegong.registry.imports.local_numbers import AreaCode, local_landline, local_warning
 from shegong.registry.imports.roster_fields import (
     BARE_NUMBER_HEADERS,
@@ -336,7 +336,8 @@ class RosterReader:
             sheet.skipped_sheets,
         )
         self.columns, self.ignored_columns = sheet.written, sheet.ignored
-        excel, area = ExcelNumbers(data, filename), AreaCode(data, filename)
+        again = Reread(data, filename)  # once, for the facts of the whole file
+        excel, area = ExcelNumbers(again), AreaCode(again)
         self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced, excel, area)
         self._headed = sheet
 
