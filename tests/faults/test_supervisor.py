@@ -1,6 +1,7 @@
 """``shegong up`` supervises its services: one killed (the kernel's OOM killer, a crash) is
 restarted on the same port with the same settings, and the operator is told; one that
-keeps crashing is restarted with a growing delay, not in a tight loop."""
+keeps crashing is restarted with a growing delay, not in a tight loop; one that runs but
+no longer answers (hung) is ended and restarted."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 from redis.asyncio import Redis
 
 from shegong.platform.launcher import Platform, RunningService, _spawn, discover_services
+from shegong.platform.liveness import Liveness
 
 pytestmark = pytest.mark.process
 
@@ -45,18 +47,21 @@ def _ready(url: str, timeout: float = 60) -> bool:
     return False
 
 
-async def test_a_killed_service_is_restarted_and_the_operator_told(
-    redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
-) -> None:
-    env = {
+def _env(tmp_path: Path, redis_url: str, stream_prefix: str) -> dict[str, str]:
+    return {
         "DATABASE_URL": f"sqlite:///{tmp_path}/training.db",
         "REDIS_URL": redis_url,
         "STREAM_PREFIX": stream_prefix,
         "PII_HASH_KEY": "k" * 32,
         "LOG_LEVEL": "WARNING",
     }
+
+
+async def test_a_killed_service_is_restarted_and_the_operator_told(
+    redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
     platform = Platform(data_dir=tmp_path)
-    svc = _service("training", tmp_path, env)
+    svc = _service("training", tmp_path, _env(tmp_path, redis_url, stream_prefix))
     platform.services.append(svc)
     told: list[str] = []
     try:
@@ -95,3 +100,34 @@ def test_a_service_that_keeps_crashing_waits_longer_each_time(tmp_path: Path) ->
     assert platform.check_services(told.append) == ["training"]
     svc.process.wait(30)
     assert svc.restarts == 2
+
+
+async def test_a_hung_service_is_ended_and_restarted(
+    redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    """A process stopped (SIGSTOP: it runs, holds its port, answers nothing — as a loop
+    stuck in a computation) is killed once silent for ``hung_after`` and restarted."""
+    platform = Platform(data_dir=tmp_path, liveness=Liveness(hung_after=3, every=0.5, timeout=1))
+    svc = _service("training", tmp_path, _env(tmp_path, redis_url, stream_prefix))
+    platform.services.append(svc)
+    told: list[str] = []
+    try:
+        _spawn(svc)
+        assert _ready(svc.url)
+        assert svc.process is not None
+        first = svc.process.pid
+        assert platform.check_services(told.append) == []  # answers: judged alive
+        os.kill(first, signal.SIGSTOP)
+        stopped, restarted = time.monotonic(), []
+        while not restarted and time.monotonic() < stopped + 20:
+            time.sleep(0.5)
+            restarted = platform.check_services(told.append)
+        assert restarted == ["training"] and time.monotonic() - stopped >= 3
+        assert "has not answered /health" in told[0] and "hung" in told[0]
+        assert "training killed by signal 9; restarting it" in told[1]
+        assert svc.process.pid != first and _ready(svc.url), svc.log_path.read_text()[-2000:]
+        assert "shegong up: training 已" in svc.log_path.read_text()
+    finally:
+        if svc.process and svc.process.poll() is None:
+            svc.process.terminate()
+            svc.process.wait(20)

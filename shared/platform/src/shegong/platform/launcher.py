@@ -9,8 +9,8 @@ instead of one per service); ``shared_process=False`` gives each its own process
 (``python -m <its main module>``), as containers do. This module only starts, watches
 and stops them, and stays light itself: it never imports a service.
 :meth:`Platform.supervise` (what ``shegong up`` runs until Ctrl-C) restarts a process
-that ended — killed by the kernel, crashed — with every service it hosted, and tells
-the operator, backing off when it keeps crashing.
+that ended — killed by the kernel, crashed — or hung (``liveness.py``) with every service
+it hosted, and tells the operator, backing off when it keeps crashing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from shegong.kernel.ops.keyfile import local_hash_key
 from shegong.platform.bus_server import BusServer, start_bus_server
 from shegong.platform.credentials import LocalKeys, local_keys
 from shegong.platform.databases import ensure_postgres_database
+from shegong.platform.liveness import Liveness
 
 if TYPE_CHECKING:
     from shegong.kernel.ops.runtime import ServiceDefinition
@@ -149,6 +150,7 @@ class Platform:
     keys: LocalKeys | None = None
     shared_process: bool = True  # every service in one host process
     hosts: list[ServiceHost] = field(default_factory=list)
+    liveness: Liveness = field(default_factory=Liveness)  # a hung process is ended, restarted
 
     @property
     def admin_key(self) -> str:
@@ -252,11 +254,12 @@ class Platform:
             time.sleep(interval)
 
     def check_services(self, report: Callable[[str], object] = print) -> list[str]:
-        """Restart every service whose process has ended; the names restarted.
+        """Restart every service whose process has ended or hung; the names restarted.
 
         A service that ran less than a minute before ending waits 2, 4 … up to 60 s
         before its next start, so a service that cannot start does not spin."""
-        restarted = []
+        self.liveness.sweep(self._supervised(), report)
+        restarted: list[str] = []
         now = time.monotonic()
         for svc in self._supervised():
             if svc.process is None or svc.process.poll() is None:
