@@ -542,6 +542,34 @@ async def test_logout_ends_the_session_on_the_server() -> None:
         assert again.status_code == 303 and again.headers["location"].startswith("/login")
 
 
+async def test_a_logout_on_one_replica_ends_the_session_on_the_others(
+    redis_url: str, stream_prefix: str
+) -> None:
+    """Two console replicas behind one balancer (the prod overlay runs two): a copy of the
+    cookie taken before the logout served by one is refused by the other too."""
+    settings = ConsoleSettings(
+        registry_url="http://registry",
+        matching_url="http://matching",
+        session_secret="s" * 32,
+        redis_url=redis_url,
+        stream_prefix=stream_prefix,
+    )
+    one, two = (build(settings, transport=httpx.MockTransport(services([]))) for _ in "12")
+    async with (
+        LifespanManager(one),
+        LifespanManager(two),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=one), base_url="http://c") as raw,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=two), base_url="http://c") as other,
+    ):
+        client = csrf_aware(raw)
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        other.cookies.set("shegong_console", client.cookies["shegong_console"])
+        assert (await other.get("/census")).status_code != 303  # one session, either replica
+        assert (await client.post("/logout")).status_code == 303
+        again = await other.get("/census")
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
 async def test_an_answer_of_another_shape_is_the_services_error_naming_fields_not_values() -> None:
     """A service that answers a route in a shape its published document does not give (an
     older or newer deployment) is shown as that service's error, in Chinese and English,

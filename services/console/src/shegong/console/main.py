@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
 
 from shegong.console.body_limit import ConsoleBodyLimit, console_limits
 from shegong.console.csrf import CsrfMiddleware
@@ -61,12 +62,18 @@ def build(
 ) -> FastAPI:
     """The console app; ``transport`` lets a test answer for the services in-process."""
     settings = settings or ConsoleSettings()
+    # Logouts shared by every replica, through the platform's Redis when it has one.
+    shared = Redis.from_url(settings.redis_url) if settings.redis_url else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with httpx.AsyncClient(timeout=settings.timeout_s, transport=transport) as http:
             app.state.http = http
-            yield
+            try:
+                yield
+            finally:
+                if shared is not None:
+                    await shared.aclose()
 
     app = FastAPI(title="shegong console", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
@@ -99,7 +106,7 @@ def build(
     max_body, max_upload = console_limits()
     app.add_middleware(ConsoleBodyLimit, max_body=max_body, max_upload=max_upload)
     # Added after the language middleware so the session wraps it.
-    app.state.ended_sessions = EndedSessions()
+    app.state.ended_sessions = EndedSessions(shared, settings.stream_prefix)
     app.add_middleware(
         EncryptedSessionMiddleware,
         secret_key=settings.cookie_secret(),
@@ -165,7 +172,7 @@ def build(
         lang = request.session.get("lang", "zh")
         sid = request.session.get("sid")
         if isinstance(sid, str):
-            request.app.state.ended_sessions.end(sid, settings.session_max_age_s)
+            await request.app.state.ended_sessions.end(sid, settings.session_max_age_s)
         request.session.clear()
         request.session["lang"] = lang
         return RedirectResponse("/login", status_code=303)

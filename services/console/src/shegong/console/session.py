@@ -9,8 +9,11 @@ request's scheme, as uvicorn sees it behind ``--proxy-headers``) or ``HTTPS_ONLY
 Logging out ends the session on the server too: a signed-in session has an id (``sid``),
 and logout puts it on the console's list of ended sessions (:class:`EndedSessions`,
 kept until the cookie would have expired anyway), so a copy of the cookie taken before
-logout opens nothing. The list lives in the console process: with several console
-replicas, each must see the logout (see SECURITY.md).
+logout opens nothing. With a Redis (``REDIS_URL``, which ``shegong up`` and the
+deployments give every process) the list is shared by every console replica: a logout
+served by one is refused by all. Redis away: this replica's own logouts still hold, and
+the others' are not known until it is back (logged) — availability over a list that may
+be incomplete for the outage.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import time
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import Session
 from starlette.requests import HTTPConnection
@@ -36,20 +42,45 @@ def fernet_for(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+log = logging.getLogger(__name__)
+
+
 class EndedSessions:
-    """Session ids ended by a logout, each until its cookie would expire anyway."""
+    """Session ids ended by a logout, each until its cookie would expire anyway: in this
+    process, and in Redis for the other replicas when there is one (only a digest of the
+    id is stored there)."""
 
-    def __init__(self) -> None:
+    def __init__(self, redis: Redis | None = None, prefix: str = "") -> None:
         self._until: dict[str, float] = {}
+        self._redis = redis
+        self._prefix = f"{prefix}console:ended-session:"
 
-    def end(self, sid: str, ttl: float) -> None:
+    def _key(self, sid: str) -> str:
+        return self._prefix + hashlib.sha256(sid.encode()).hexdigest()[:32]
+
+    async def end(self, sid: str, ttl: float) -> None:
         now = time.monotonic()
         self._until = {s: t for s, t in self._until.items() if t > now}
         self._until[sid] = now + ttl
+        if self._redis is not None:
+            try:
+                await self._redis.set(self._key(sid), b"1", ex=max(1, int(ttl)))
+            except RedisError as err:
+                log.warning("ended session not shared (Redis: %s); this replica refuses it", err)
 
-    def __contains__(self, sid: object) -> bool:
-        until = self._until.get(sid) if isinstance(sid, str) else None
-        return until is not None and until > time.monotonic()
+    async def has(self, sid: object) -> bool:
+        if not isinstance(sid, str):
+            return False
+        until = self._until.get(sid)
+        if until is not None and until > time.monotonic():
+            return True
+        if self._redis is None:
+            return False
+        try:
+            return bool(await self._redis.exists(self._key(sid)))
+        except RedisError as err:
+            log.warning("ended sessions of other replicas unknown (Redis: %s)", err)
+            return False
 
 
 class EncryptedSessionMiddleware:
@@ -74,9 +105,7 @@ class EncryptedSessionMiddleware:
             data = json.loads(self.fernet.decrypt(value.encode(), ttl=self.max_age))
         except (InvalidToken, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("sid") in self.ended:
-            return None  # a logged-out session's cookie opens nothing
-        return data
+        return data if isinstance(data, dict) else None
 
     def seal(self, session: dict[str, Any]) -> str:
         return self.fernet.encrypt(json.dumps(session).encode()).decode()
@@ -93,6 +122,8 @@ class EncryptedSessionMiddleware:
             return
         cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
         opened = self.open(cookie) if cookie else None
+        if opened is not None and await self.ended.has(opened.get("sid")):
+            opened = None  # a logged-out session's cookie opens nothing
         scope["session"] = Session(opened or {})
         had_session = opened is not None
 

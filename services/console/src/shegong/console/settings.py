@@ -35,6 +35,10 @@ class ConsoleSettings(BaseSettings):
     https_only: bool = Field(
         default=False, description="Mark the session cookie Secure (always when served over https)"
     )
+    redis_url: str | None = Field(
+        default=None, description="Shares ended sessions (logouts) with the other replicas"
+    )
+    stream_prefix: str = ""
     timeout_s: float = 10.0
     log_level: str = "INFO"
 
