@@ -9,6 +9,8 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -57,16 +59,27 @@ def _env(tmp_path: Path, redis_url: str, stream_prefix: str) -> dict[str, str]:
     }
 
 
+@contextmanager
+def _training(tmp_path: Path, env: dict[str, str]) -> Iterator[RunningService]:
+    """A platform of one service, training, started and ready; stopped at the end."""
+    svc = _service("training", tmp_path, env)
+    try:
+        _spawn(svc)
+        assert _ready(svc.url) and svc.process is not None
+        yield svc
+    finally:
+        if svc.process and svc.process.poll() is None:
+            svc.process.terminate()
+            svc.process.wait(20)
+
+
 async def test_a_killed_service_is_restarted_and_the_operator_told(
     redis: Redis, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
     platform = Platform(data_dir=tmp_path)
-    svc = _service("training", tmp_path, _env(tmp_path, redis_url, stream_prefix))
-    platform.services.append(svc)
     told: list[str] = []
-    try:
-        _spawn(svc)
-        assert _ready(svc.url)
+    with _training(tmp_path, _env(tmp_path, redis_url, stream_prefix)) as svc:
+        platform.services.append(svc)
         assert platform.check_services(told.append) == []
         assert svc.process is not None
         os.kill(svc.process.pid, signal.SIGKILL)
@@ -76,10 +89,6 @@ async def test_a_killed_service_is_restarted_and_the_operator_told(
         assert svc.restarts == 1
         assert _ready(svc.url), svc.log_path.read_text()[-2000:]
         assert "shegong up: training killed by signal 9" in svc.log_path.read_text()
-    finally:
-        if svc.process and svc.process.poll() is None:
-            svc.process.terminate()
-            svc.process.wait(20)
 
 
 def test_a_service_that_keeps_crashing_waits_longer_each_time(tmp_path: Path) -> None:
@@ -108,12 +117,9 @@ async def test_a_hung_service_is_ended_and_restarted(
     """A process stopped (SIGSTOP: it runs, holds its port, answers nothing — as a loop
     stuck in a computation) is killed once silent for ``hung_after`` and restarted."""
     platform = Platform(data_dir=tmp_path, liveness=Liveness(hung_after=3, every=0.5, timeout=1))
-    svc = _service("training", tmp_path, _env(tmp_path, redis_url, stream_prefix))
-    platform.services.append(svc)
     told: list[str] = []
-    try:
-        _spawn(svc)
-        assert _ready(svc.url)
+    with _training(tmp_path, _env(tmp_path, redis_url, stream_prefix)) as svc:
+        platform.services.append(svc)
         assert svc.process is not None
         first = svc.process.pid
         assert platform.check_services(told.append) == []  # answers: judged alive
@@ -127,7 +133,3 @@ async def test_a_hung_service_is_ended_and_restarted(
         assert "training killed by signal 9; restarting it" in told[1]
         assert svc.process.pid != first and _ready(svc.url), svc.log_path.read_text()[-2000:]
         assert "shegong up: training 已" in svc.log_path.read_text()
-    finally:
-        if svc.process and svc.process.poll() is None:
-            svc.process.terminate()
-            svc.process.wait(20)
