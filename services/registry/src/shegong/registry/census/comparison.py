@@ -61,6 +61,7 @@ from shegong.registry.census.features import (
 )
 from shegong.registry.census.names import (
     committee_community,
+    maiden_surnames,
     pinyin_key,
     sounds_alike,
     written_in_pinyin,
@@ -181,7 +182,17 @@ def _name_level(x: Features, y: Features) -> int:
         # more) written by its last or first four or more characters, as people called by
         # it and systems with short name fields write it: cut, not another name.
         return 3
+    if _married_form(x.name, y.name) or _married_form(y.name, x.name):
+        return 3  # 王李氏 for 李淑芬: the name written short, by her own surname
     return 4
+
+
+def _married_form(old: str, name: str) -> bool:
+    """``old`` writes a married woman the old way (王李氏: :func:`.names.maiden_surnames`)
+    and ``name`` is a name of her surname, written in full."""
+    return not maiden_surnames(name) and any(
+        name.startswith(own) and len(name) > len(own) for own in maiden_surnames(old)
+    )
 
 
 _PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")

@@ -25,6 +25,7 @@ __all__ = [
     "committee_community",
     "committee_township",
     "county_key",
+    "maiden_surnames",
     "normalize_org",
     "normalize_person_name",
     "org_text",
@@ -127,6 +128,25 @@ def pinyin_key(name: str) -> str | None:
     if table is None or name.isascii():
         return None
     return name.translate(table).rstrip()
+
+
+def maiden_surnames(name: str) -> tuple[str, ...]:
+    """The woman's own surname in a name written the old way, her husband's surname and
+    hers and 氏 (王李氏, 李氏 alone; 王欧阳氏 or 欧阳李氏 where a surname has two
+    characters) — as household registers and old lists of retirees and party members
+    kept married women — or () for any other name."""
+    if not 2 <= len(name) <= 4 or name[-1] != "氏":
+        return ()
+    if len(name) == 2:
+        return (name[0],)
+    return (name[-2],) if len(name) == 3 else (name[-2], name[1:3])
+
+
+def surname(name: str) -> str:
+    """The surname a name blocks by (its first character; a married woman's own surname
+    where the name is written the old way: :func:`maiden_surnames`)."""
+    maiden = maiden_surnames(name)
+    return maiden[0] if maiden else name[0]
 
 
 @lru_cache(maxsize=4096)
