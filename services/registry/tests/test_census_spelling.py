@@ -157,3 +157,31 @@ def test_the_old_way_of_writing_is_no_match_for_another_surname_or_alone() -> No
     linker.add(record("housing:2", "杨淑兰", sex="female", **place))
     linker.add(old)
     assert linker.links("veteran-cadres:1") == []
+
+
+def test_one_kind_of_unit_in_two_counties_is_two_employers() -> None:
+    """南岗区人民医院 and 平房区人民医院 share their key once the county is dropped, but are
+    two hospitals: a 张凯 of one beside a 张凯 of the other, with nothing but the name and
+    sex in common, is two people."""
+    nangang = {"organization": "南岗区人民医院", "county": "南岗区", "community": "宣化社区"}
+    linker = Linker()
+    linker.add(
+        record("civil-affairs:1", "张凯", sex="male", birth_date=date(1969, 6, 22), **nangang)
+    )
+    linker.add(
+        record(
+            "youth-league:1",
+            "张凯",
+            "13897972435",
+            sex="male",
+            organization="平房区人民医院",
+            county="平房区",
+            community="哈飞社区",
+        )
+    )
+    assert linker.links("youth-league:1") == []
+    same = compare(
+        record("civil-affairs:1", "张凯", **nangang),
+        record("social-work:1", "张凯", organization="哈尔滨市南岗区人民医院"),
+    )
+    assert same is not None and same.evidence["organization"]["level"] == "exact"
