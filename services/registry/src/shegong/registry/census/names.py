@@ -363,11 +363,16 @@ _COUNTY_KIND = re.compile(
 _TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
 
 
+# The prefecture (and province) a county is written under: 哈尔滨市松北区, 黑龙江省哈尔滨市阿城区.
+_ABOVE_COUNTY = re.compile(r"^(?:.{2,3}省)?.{2,4}?(?:市|地区|自治州|州|盟)(?=.{2,}[县区市旗]$)")
+
+
 @lru_cache(maxsize=20_000)
 def county_key(raw: str | None) -> str | None:
-    """A 区县 as compared: its name without 县 / 区 / 市 / …族自治县 (when two characters or
-    more are left)."""
-    return _without_kind(region_name(raw), _COUNTY_KIND)
+    """A 区县 as compared: its own name (no prefecture before it) without 县 / 区 / 市 /
+    …族自治县 (when two characters or more are left)."""
+    name = region_name(raw)
+    return _without_kind(_ABOVE_COUNTY.sub("", name) if name else name, _COUNTY_KIND)
 
 
 @lru_cache(maxsize=20_000)
