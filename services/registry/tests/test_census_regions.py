@@ -14,6 +14,13 @@ from shegong.registry.census.names import county_key, township_key
         ("江城哈尼族彝族自治县", "江城县"),
         ("蒙自市", "蒙自县"),  # a county that became a city
         ("红塔区", "红 塔 区"),
+        # under its prefecture (and province), as many rosters' 所属区县 write it
+        ("哈尔滨市松北区", "松北区"),
+        ("黑龙江省哈尔滨市阿城区", "阿城市"),
+        ("齐齐哈尔市龙沙区", "龙沙区"),
+        ("红河州蒙自市", "蒙自县"),
+        ("锡林郭勒盟锡林浩特市", "锡林浩特市"),
+        ("荆州市沙市区", "沙市区"),
     ],
 )
 def test_one_county_written_two_ways_is_one(a: str, b: str) -> None:
@@ -38,6 +45,7 @@ def test_one_township_written_two_ways_is_one(a: str, b: str) -> None:
     [
         (county_key, "个旧市", "开远市"),
         (county_key, "东区", "西区"),  # one character left: the kind stays
+        (county_key, "哈尔滨市松北区", "哈尔滨市道里区"),  # two districts of one city
         (township_key, "新安镇", "新街镇"),
         (township_key, "西乡", "东乡"),
     ],

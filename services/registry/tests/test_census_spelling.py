@@ -123,3 +123,65 @@ def test_a_name_spelt_in_pinyin_meets_its_person_by_birth_date() -> None:
     (link,) = linker.links("hrss:1")
     assert link.evidence["name"]["level"] == "same pinyin"
     assert link.evidence["birth_date"]["level"] == "exact"
+
+
+def test_a_married_woman_written_the_old_way_meets_her_own_name() -> None:
+    """An old list of retired party members writes a married woman as household registers
+    did, her husband's surname, hers and 氏 (陈杨氏); the housing office's 楼长 list names
+    her 杨素云, with the same birth date, unit and community: the name written short, one
+    person — blocked by her own surname and birth date, and linked."""
+    born = date(1948, 12, 8)
+    place = {"organization": "夕阳红社区服务中心", "county": "松北区", "community": "利民社区"}
+    linker = Linker()
+    linker.add(record("housing:1", "杨素云", birth_date=born, sex="female", **place))
+    linker.add(record("veteran-cadres:1", "陈杨氏", "045189169425", birth_date=born, **place))
+    (link,) = linker.links("veteran-cadres:1")
+    assert link.evidence["name"]["level"] == "one character"
+    from shegong.registry.census.names import maiden_surnames
+
+    assert maiden_surnames("王欧阳氏") == ("阳", "欧阳") and maiden_surnames("李氏") == ("李",)
+    assert maiden_surnames("杨素云") == () and maiden_surnames("氏") == ()
+
+
+def test_the_old_way_of_writing_is_no_match_for_another_surname_or_alone() -> None:
+    """陈杨氏 is not 陈淑兰 (her husband's surname); beside 杨淑兰 with nothing but the
+    community in common, she is not linked either."""
+    place = {"county": "松北区", "community": "利民社区"}
+    from shegong.registry.census.comparison import Features, compare_levels
+
+    old = record("veteran-cadres:1", "陈杨氏", sex="female", **place)
+    other = record("housing:1", "陈淑兰", sex="female", **place)
+    name = compare_levels(Features(old), Features(other))[1]
+    assert LEVELS["name"][name] == "else"
+    linker = Linker()
+    linker.add(record("housing:2", "杨淑兰", sex="female", **place))
+    linker.add(old)
+    assert linker.links("veteran-cadres:1") == []
+
+
+def test_one_kind_of_unit_in_two_counties_is_two_employers() -> None:
+    """南岗区人民医院 and 平房区人民医院 share their key once the county is dropped, but are
+    two hospitals: a 张凯 of one beside a 张凯 of the other, with nothing but the name and
+    sex in common, is two people."""
+    nangang = {"organization": "南岗区人民医院", "county": "南岗区", "community": "宣化社区"}
+    linker = Linker()
+    linker.add(
+        record("civil-affairs:1", "张凯", sex="male", birth_date=date(1969, 6, 22), **nangang)
+    )
+    linker.add(
+        record(
+            "youth-league:1",
+            "张凯",
+            "13897972435",
+            sex="male",
+            organization="平房区人民医院",
+            county="平房区",
+            community="哈飞社区",
+        )
+    )
+    assert linker.links("youth-league:1") == []
+    same = compare(
+        record("civil-affairs:1", "张凯", **nangang),
+        record("social-work:1", "张凯", organization="哈尔滨市南岗区人民医院"),
+    )
+    assert same is not None and same.evidence["organization"]["level"] == "exact"

@@ -80,6 +80,17 @@ def test_accepts_noisy_input(raw: str) -> None:
     assert parse_resident_id(raw).number == "11010519491231002X"
 
 
+@pytest.mark.parametrize("check", ["×", "乂", "╳", "Χ", "χ", "Х", "х"])
+def test_accepts_the_check_x_as_clerks_type_it(check: str) -> None:
+    """× (the multiplication sign an input method gives for "x"), 乂, and the other X
+    look-alikes at the check position are the X (old systems' exports, typed rosters)."""
+    assert parse_resident_id(f"11010519491231002{check}").number == "11010519491231002X"
+
+
+def test_an_x_look_alike_is_no_digit_elsewhere() -> None:
+    assert "character 5 is" in _reason("1101×519491231002X").reason
+
+
 def test_converts_15_digit_number() -> None:
     rid = parse_resident_id("110105491231002")
     assert rid.number == "11010519491231002X"

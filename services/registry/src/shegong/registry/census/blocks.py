@@ -21,7 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from shegong.registry.census.blocktable import BlockTable
-from shegong.registry.census.names import sound_key
+from shegong.registry.census.names import sound_key, surname
 from shegong.registry.census.scoring import _bucket, _Rec
 
 NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
@@ -43,7 +43,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "bo": lambda r: (r.parts[1], r.parts[2], r.parts[3]),
     "p": attrgetter("phone"),
     "nb": lambda r: (r.name, r.birth.year - 1900),
-    "sb": lambda r: (r.name[0], r.birth),
+    "sb": lambda r: (surname(r.name), r.birth),
     "yb": lambda r: (sound_key(r.name), r.birth),
     "no": attrgetter("name", "org"),
     "n": attrgetter("name"),

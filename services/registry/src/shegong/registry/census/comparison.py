@@ -26,7 +26,8 @@ phone        same normalised number; a mobile and a landline (a unit's office nu
              (a household's or a unit's: colleagues share it); one slip (the same digits
              but for one of four blocks: a digit mistyped, two neighbours swapped — told
              by keyed digests of the number with each block hidden, never the digits)
-organization same key (:func:`.names.normalize_org`); similar (one contains the
+organization same key (:func:`.names.normalize_org`) — never where the names begin with two
+             counties (two county hospitals, two first schools); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
              富源一中 of 富源县第一中学 — or character bigrams mostly shared); else
              (two villages' committees of one name in two townships or two counties,
@@ -56,11 +57,13 @@ from shegong.registry.census.features import (
     Features,
     id_fragment,
     masked,
+    org_county,
     phone_kind,
     same_part,
 )
 from shegong.registry.census.names import (
     committee_community,
+    maiden_surnames,
     pinyin_key,
     sounds_alike,
     written_in_pinyin,
@@ -181,7 +184,17 @@ def _name_level(x: Features, y: Features) -> int:
         # more) written by its last or first four or more characters, as people called by
         # it and systems with short name fields write it: cut, not another name.
         return 3
+    if _married_form(x.name, y.name) or _married_form(y.name, x.name):
+        return 3  # 王李氏 for 李淑芬: the name written short, by her own surname
     return 4
+
+
+def _married_form(old: str, name: str) -> bool:
+    """``old`` writes a married woman the old way (王李氏: :func:`.names.maiden_surnames`)
+    and ``name`` is a name of her surname, written in full."""
+    return not maiden_surnames(name) and any(
+        name.startswith(own) and len(name) > len(own) for own in maiden_surnames(old)
+    )
 
 
 _PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")
@@ -258,6 +271,11 @@ def _org_level(x: Features, y: Features) -> int:
             return ORG_ELSE
         if x.county and y.county and x.county != y.county:
             return ORG_ELSE
+    ca, cb = org_county(x.record.organization), org_county(y.record.organization)
+    if ca and cb and ca != cb:
+        # 南岗区人民医院 and 平房区人民医院: one key once the county is dropped, two
+        # hospitals (the first schools, the people's hospitals of every county).
+        return ORG_ELSE
     if a == b:
         return 1
     short, long = (a, b) if len(a) <= len(b) else (b, a)

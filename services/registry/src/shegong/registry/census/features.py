@@ -28,7 +28,8 @@ from shegong.registry.census.names import (
     township_key,
 )
 
-__all__ = ["CensusRecord", "Features", "id_fragment", "masked", "phone_kind", "same_part"]
+__all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
+__all__ += ["same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ class Features:
         else:
             self.typed = typed or _old_parts(record)
         county = region_name(record.county)
-        self.county = county_key(record.county) or _org_county(record.organization)
+        self.county = county_key(record.county) or org_county(record.organization)
         self.township = township_key(record.township)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
         # and a committee's staff are listed by other departments under its community.
@@ -207,7 +208,7 @@ _ORG_COUNTY = re.compile(
 
 
 @lru_cache(maxsize=50_000)
-def _org_county(raw: str | None) -> str | None:
+def org_county(raw: str | None) -> str | None:
     """The county an organisation's name begins with, as :func:`.names.county_key` has it."""
     found = _ORG_COUNTY.match(org_text(raw)) if raw else None
     return county_key(found.group(1)) if found else None

@@ -25,6 +25,7 @@ __all__ = [
     "committee_community",
     "committee_township",
     "county_key",
+    "maiden_surnames",
     "normalize_org",
     "normalize_person_name",
     "org_text",
@@ -127,6 +128,25 @@ def pinyin_key(name: str) -> str | None:
     if table is None or name.isascii():
         return None
     return name.translate(table).rstrip()
+
+
+def maiden_surnames(name: str) -> tuple[str, ...]:
+    """The woman's own surname in a name written the old way, her husband's surname and
+    hers and 氏 (王李氏, 李氏 alone; 王欧阳氏 or 欧阳李氏 where a surname has two
+    characters) — as household registers and old lists of retirees and party members
+    kept married women — or () for any other name."""
+    if not 2 <= len(name) <= 4 or name[-1] != "氏":
+        return ()
+    if len(name) == 2:
+        return (name[0],)
+    return (name[-2],) if len(name) == 3 else (name[-2], name[1:3])
+
+
+def surname(name: str) -> str:
+    """The surname a name blocks by (its first character; a married woman's own surname
+    where the name is written the old way: :func:`maiden_surnames`)."""
+    maiden = maiden_surnames(name)
+    return maiden[0] if maiden else name[0]
 
 
 @lru_cache(maxsize=4096)
@@ -343,11 +363,16 @@ _COUNTY_KIND = re.compile(
 _TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
 
 
+# The prefecture (and province) a county is written under: 哈尔滨市松北区, 黑龙江省哈尔滨市阿城区.
+_ABOVE_COUNTY = re.compile(r"^(?:.{2,3}省)?.{2,4}?(?:市|地区|自治州|州|盟)(?=.{2,}[县区市旗]$)")
+
+
 @lru_cache(maxsize=20_000)
 def county_key(raw: str | None) -> str | None:
-    """A 区县 as compared: its name without 县 / 区 / 市 / …族自治县 (when two characters or
-    more are left)."""
-    return _without_kind(region_name(raw), _COUNTY_KIND)
+    """A 区县 as compared: its own name (no prefecture before it) without 县 / 区 / 市 /
+    …族自治县 (when two characters or more are left)."""
+    name = region_name(raw)
+    return _without_kind(_ABOVE_COUNTY.sub("", name) if name else name, _COUNTY_KIND)
 
 
 @lru_cache(maxsize=20_000)

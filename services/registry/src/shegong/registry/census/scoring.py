@@ -17,7 +17,7 @@ from shegong.registry.census.comparison import (
     veto,
 )
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
-from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from
+from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from, surname
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class _Rec(Features):
                 # The year as its distance from 1900: a small int is one shared object.
                 blocks.append(("nb", (name, born.year - 1900)))
                 # The surname and the birth date: a given name mistyped or shortened.
-                blocks.append(("sb", (name[0], born)))
+                blocks.append(("sb", (surname(name), born)))
                 # The name's sound and the birth date: a homophone typed (张守君 for 张守军),
                 # or the name spelt in Latin letters surname first (Zhang Shoujun).
                 blocks.append(("yb", (sound_key(name), born)))

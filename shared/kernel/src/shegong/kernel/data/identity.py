@@ -60,6 +60,11 @@ def _compact(raw: str) -> str:
 
 # --- Resident ID number (居民身份证号, GB 11643-1999) ------------------------------------
 
+# The check character X as clerks type it where the keyboard's X is not at hand: the
+# multiplication sign (×, an input method's "cheng"), the character 乂 (yi, drawn as an X),
+# a box-drawing ╳, the Greek and Cyrillic capitals (Χ, Х). Full-width Ｘ is NFKC's.
+_X_LOOKALIKES = str.maketrans(dict.fromkeys("×乂╳ΧХ", "X"))
+
 
 @dataclass(frozen=True, repr=False)
 class ResidentId:
@@ -90,6 +95,8 @@ def parse_resident_id(raw: str, *, field: str = "id_number") -> ResidentId:
         return PersonalDataError(field, reason, reason_zh)
 
     number = _compact(raw).upper()
+    if len(number) == 18 and not number[17].isascii():
+        number = number[:17] + number[17].translate(_X_LOOKALIKES)
     if not number:
         raise fail("is empty", "身份证号为空")
     if len(number) not in (15, 18):
