@@ -390,3 +390,22 @@ def test_as_of_a_day_of_the_year() -> None:
     assert (end["professionals"], end["professionals_prev"], end["new_professionals"]) == (6, 2, 4)
     with pytest.raises(ValueError, match="not a day of 2024"):
         workforce_indicators(persons, REGIONS, experts, 2024, as_of=date(2025, 1, 1))
+
+
+def test_a_committee_without_its_unit_type_is_a_community() -> None:
+    """city15: no roster of the district had a 单位类型 column, and certified community
+    social workers were 0 — every committee named as the employer is a community's."""
+    day = date(2024, 12, 31)
+    cert = ((A_, date(2023, 6, 20)),)
+    unit = "郫都区郫筒街道南大街社区居民委员会"
+    committee = rec(organization=unit, post=CW, hired_on=date(2020, 1, 1), certificates=cert)
+    assert person_on(Person("C1", (committee,)), day).org_type is OrgType.COMMUNITY
+    village = rec("ny", organization="青杠树村村委会", hired_on=date(2021, 1, 1))
+    grid = rec("zf", organization="青杠树村村委会", post=CW, hired_on=date(2022, 1, 1))
+    assert person_on(Person("C2", (village, grid)), day).org_type is OrgType.COMMUNITY
+    given = replace(committee, org_type=OrgType.SOCIAL_WORK_STATION)  # as given, it stands
+    assert person_on(Person("C3", (given,)), day).org_type is OrgType.SOCIAL_WORK_STATION
+    agency = replace(committee, organization="郫都区益民社会工作服务中心")
+    assert person_on(Person("C4", (agency,)), day).org_type is None
+    got = workforce_indicators([Person("C1", (committee,))], [], [], 2024)
+    assert got["certified_in_community"] == 1

@@ -1221,6 +1221,44 @@ def test_a_certificate_list_headed_by_its_own_words() -> None:
     )
 
 
+def test_a_certificate_named_on_every_row_gives_way_to_the_level_beside_it() -> None:
+    # 人社's 证书发放名单 (city15): 证书名称 says 社会工作者职业水平证书 on every row, the
+    # level is in 级别 — both headers mean the level, and the better-named one, read
+    # alone, left every certificate of the list out ("cert_level is not one of")
+    header = ["姓名", "身份证件号码", "证书名称", "级别", "证书管理号", "批准日期"]
+    cert = ["社会工作者职业水平证书", "社会工作师", "202213451254", "2022年6月20日"]
+    row = one_row(header, ["陈刚", make_id(), *cert])
+    assert (row.cert_level, row.certified_on) == (
+        CertificateLevel.INTERMEDIATE,
+        datetime.date(2022, 6, 20),
+    )
+    assert row.warnings == ()
+    # a name that says the level is read as before; neither says it: the name's problem
+    row = one_row(header, ["陈刚", make_id(), "社会工作者职业水平证书（初级）", "中级", *cert[2:]])
+    assert row.cert_level == CertificateLevel.ASSISTANT
+    row = one_row(header, ["陈刚", make_id(), "社会工作者职业水平证书", "持证", *cert[2:]])
+    assert row.cert_level is None
+    assert any("cert_level" in w for w in row.warnings)
+
+
+def test_a_level_the_person_obtained_is_the_certificate_level() -> None:
+    # 卫健's list of medical social workers (city15): 取得证书等级 beside 取证时间 — the
+    # level was an ignored column, and every date was left out as a level's without one
+    header = ["姓名", "取得证书等级", "取证时间"]
+    row = one_row(header, ["刘丽", "助理社会工作师", "2023.06.20"])
+    assert (row.cert_level, row.certified_on) == (
+        CertificateLevel.ASSISTANT,
+        datetime.date(2023, 6, 20),
+    )
+    for written in ("已获得证书等级", "所持证书等级"):
+        row = one_row(["姓名", written, "取证时间"], ["刘丽", "中级", "2023.06.20"])
+        assert row.cert_level == CertificateLevel.INTERMEDIATE
+    assert parse_csv([["姓名", "取得时间"], ["刘丽", "2023.06.20"]]).columns == {
+        "name": "姓名",
+        "certified_on": "取得时间",  # an alias of its own, as before
+    }
+
+
 def test_a_place_written_in_one_column_gives_the_rows_region() -> None:
     # 团委's export: the whole place in 服务区域, no county/township/community columns
     row = one_row(["姓名", "服务区域"], ["张三", "四川省绵阳市涪城区城郊街道东街社区"])

@@ -22,7 +22,8 @@ How conflicting records merge
   chosen deterministically by: best post (as above), then the most specific resolvable region
   (community > township > county > none), then the latest hire date (the newest job), then
   department, then organisation name. When the primary record gives no organisation type,
-  the first non-null type among active records naming the same organisation is used.
+  the first non-null type among active records naming the same organisation is used, else
+  a residents' or villagers' committee is a community (单位类型 社区) by its name.
 * **Certificates** are the union over *all* records (with or without an organisation),
   deduplicated by (level, date). A certificate counts on D when dated on or before D; the
   first certificate is the earliest; the highest is by :attr:`CertificateLevel.rank`.
@@ -56,6 +57,7 @@ from datetime import date
 from typing import Any
 
 from shegong.contracts.registry import CertificateLevel, OrgType, Post
+from shegong.registry.census.names import committee_community
 from shegong.registry.census.region_tree import RegionNode, RegionTree, region_depth
 
 __all__ = [
@@ -124,6 +126,14 @@ class RecordFacts:
             and (self.left_on is None or self.left_on > day)
         )
 
+    @property
+    def unit_type(self) -> OrgType | None:
+        """单位类型 as the record gives it; where it gives none, a residents' or villagers'
+        committee (东关社区居民委员会, 中东村村委会) is a community's by its name."""
+        if self.org_type is None and committee_community(self.organization) is not None:
+            return OrgType.COMMUNITY
+        return self.org_type
+
 
 @dataclass(frozen=True)
 class Person:
@@ -181,7 +191,7 @@ def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode]
         (r,) = active
         region = tree.resolve(r.county, r.township, r.community)
         return Snapshot(
-            True, r.post, r.organization, r.org_type, region, r.hired_on, highest, first
+            True, r.post, r.organization, r.unit_type, region, r.hired_on, highest, first
         )
     post = min((r.post for r in active), key=lambda p: _POST_PRIORITY[p])
     regions = {id(r): tree.resolve(r.county, r.township, r.community) for r in active}
@@ -205,7 +215,7 @@ def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode]
                 for r in sorted(active, key=key)
                 if r.org_type is not None and r.organization == primary.organization
             ),
-            None,
+            primary.unit_type,
         )
     return Snapshot(
         active=True,

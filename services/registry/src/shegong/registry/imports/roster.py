@@ -68,6 +68,7 @@ from shegong.registry.imports.roster_fields import (
     RosterRow,
     line_number,
     other_document,
+    readable,
     region_parts,
 )
 
@@ -329,6 +330,7 @@ class RosterReader:
         sheet = read_headed(
             data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes=SUFFIXES
         )
+        sheet.readable = readable  # 证书名称 beside 级别: the column that says the level
         self.encoding, self.header_row = sheet.encoding, sheet.header_row
         self.sheet, self.sheets, self.skipped_sheets = (
             sheet.sheet,

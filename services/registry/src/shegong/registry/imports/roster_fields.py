@@ -319,6 +319,14 @@ CONVERT["cert_level"] = _cert_level
 CONVERT["post"] = _post
 
 
+def readable(name: str, cell: Cell) -> bool:
+    """Whether field ``name`` reads a value from ``cell`` (one read otherwise: yes)."""
+    try:
+        return name not in CONVERT or CONVERT[name](name, cell) is not None
+    except CellError:
+        return False
+
+
 _OTHER_DOCUMENT = re.compile(r"护照|通行证|回乡证|台胞证|旅行证|军官证|士兵证|passport", re.I)
 
 

@@ -38,7 +38,7 @@ being the Chinese label its messages use — plus its own rules for the values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -129,6 +129,8 @@ class HeadedSheet:
     _rows: Iterator[tuple[int, Sequence[Cell]]]
     # field → further columns meaning it, best first (``duplicates="coalesce"`` only)
     alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # whether a cell holds a value its field can read (``coalesced``): the reader's to set
+    readable: Callable[[str, Cell], bool] = lambda _field, _cell: True
     sheet: str | None = None  # the first sheet read, when it was not the workbook's first
     sheets: tuple[str, ...] = ()  # the workbook's sheets read, in order
     skipped_sheets: tuple[str, ...] = ()  # the workbook's sheets without a header row
@@ -160,13 +162,17 @@ class HeadedSheet:
 
     def coalesced(self, row: list[Cell]) -> list[Cell]:
         """``row`` (padded to the width) with each field's blank cell filled from the
-        next column meaning the same field, if that one has a value."""
+        next column meaning the same field, if that one has a value — and a cell its field
+        cannot read (``readable``) from the next that it can: 人社's certificate list heads
+        社会工作者职业水平证书 证书名称 beside the level, 级别, on every row."""
+        readable = self.readable
         for name, others in self.alternates.items():
             at = self.columns[name]
-            if _blank(row[at]):
+            if _blank(row[at]) or not readable(name, row[at]):
                 for other in others:
-                    if other < len(row) and not _blank(row[other]):
-                        row[at] = row[other]
+                    cell = row[other] if other < len(row) else None
+                    if not _blank(cell) and (_blank(row[at]) or readable(name, cell)):
+                        row[at] = cell
                         break
         return row
 

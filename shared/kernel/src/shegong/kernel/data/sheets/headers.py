@@ -17,7 +17,9 @@ _BRACKET_NOTE = re.compile(r"\([^()]*\)$")
 # 本人手机, 服务社区), and the parts of a compound header (手机/电话, 单位及职务, 镇(街道),
 # 村(居)委会).
 _QUALIFIER = re.compile(
-    r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用|服务|工作|请填写|请输入|您的|你的)"
+    r"^(?:所属|所在|现在|现任|现|目前|当前|本人|个人|常用|服务|工作|请填写|请输入|您的|你的"
+    # what the person obtained or holds: 取得证书等级, 已获得证书编号, 所持证书等级
+    r"|已?取得|已?获得|所获|所持|持有)"
 )
 # A questionnaire's question number in front (问卷星: "1、您的姓名：", "2. 身份证号", "Q3 手机")
 _QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、.)\s]))[、.)\s]*")
