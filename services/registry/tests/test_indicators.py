@@ -409,3 +409,17 @@ def test_a_committee_without_its_unit_type_is_a_community() -> None:
     assert person_on(Person("C4", (agency,)), day).org_type is None
     got = workforce_indicators([Person("C1", (committee,))], [], [], 2024)
     assert got["certified_in_community"] == 1
+
+
+def test_a_communitys_staff_listed_by_community_work_for_it() -> None:
+    """city15: 社区工作者 and 网格员 rosters name the 社区 and a hire date, no 工作单位 — their
+    2,807 people were never active and the city had no community workers. A record with a
+    community but no hire date (a volunteer's place of residence) still employs no one."""
+    day = date(2024, 12, 31)
+    staff = rec(community="东街社区", post=CW, hired_on=date(2022, 7, 1))
+    now = person_on(Person("S1", (staff,)), day)
+    assert now.active and now.organization == "东街社区" and now.org_type is OrgType.COMMUNITY
+    resident = rec("vol", community="东街社区")
+    assert not person_on(Person("V1", (resident,)), day).active
+    typed = rec(community="东街社区", hired_on=date(2022, 7, 1), org_type=OrgType.OTHER)
+    assert person_on(Person("T1", (typed,)), day).org_type is OrgType.OTHER

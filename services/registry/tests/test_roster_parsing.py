@@ -1307,3 +1307,26 @@ def test_a_local_number_takes_the_area_code_of_the_files_landlines() -> None:
     shaped = [["甲", "0539-5205891"], ["乙", "0539－5205892"], ["丙", "05395205893"]]
     bare = parse_csv([head, *shaped, ["丁", "5205894"]]).rows[3]
     assert (bare.phone or bare.phone_digits or "").endswith("5395205894"), bare
+
+
+def test_a_community_staff_list_gives_the_post_by_its_duties_and_the_hire_by_its_start() -> None:
+    """city15: 区委社会工作部's 社区工作者花名册 has 社区, 现任职务 and 参加工作时间 — no 岗位,
+    no 入职时间 — so nobody on it had a post or a hire date (and none was active)."""
+    header = ["序号", "街道（镇）", "社区", "姓名", "现任职务", "参加工作时间", "联系电话"]
+    first, second = parse_csv(
+        [
+            header,
+            ["1", "郫筒街道", "东街社区", "袁芳", "社区专职工作者", "2022.07.01", "19268379876"],
+            ["2", "郫筒街道", "东街社区", "陈平龙", "党委委员", "2009.02", ""],
+        ]
+    ).rows
+    assert (first.post, first.hired_on) == (Post.COMMUNITY_WORKER, datetime.date(2022, 7, 1))
+    assert first.region.community == "东街社区"
+    assert (second.post, second.hired_on) == (Post.OTHER, datetime.date(2009, 2, 1))
+    both = parse_csv(
+        [
+            ["姓名", "岗位", "职务", "入职时间", "参加工作时间"],
+            ["李娜", "社会工作岗位", "主任", "2020-01-01", "2001-09-01"],
+        ]
+    ).rows[0]
+    assert (both.post, both.hired_on) == (Post.SOCIAL_WORK_POST, datetime.date(2020, 1, 1))

@@ -6,9 +6,10 @@ the year, or of the year before for ``*_prev`` and "new" figures).
 
 How conflicting records merge
 -----------------------------
-* **Employing record.** Only a record that names an organisation (non-blank) and a hire
-  date can make anyone active. A record without an organisation (a certificate list) tells
-  nothing about employment; a record with no hire date cannot say "hired on or before D".
+* **Employing record.** Only a record that names an employer (an organisation, or its
+  community: below) and a hire date can make anyone active. A record without either (a
+  certificate list) tells nothing about employment; a record with no hire date cannot say
+  "hired on or before D".
 * **Active on D** = at least one employing record with ``hired_on <= D`` and no departure on
   or before D (``left_on is None or left_on > D``). A departure on 31 Dec means not active on
   31 Dec. Records are independent: one department's departure does not end another
@@ -24,6 +25,8 @@ How conflicting records merge
   department, then organisation name. When the primary record gives no organisation type,
   the first non-null type among active records naming the same organisation is used, else
   a residents' or villagers' committee is a community (单位类型 社区) by its name.
+* **A community's staff**: a record naming no organisation but a hire date and a community
+  (社区工作者 and 网格员 rosters list their staff by 社区 / 村) works for that community.
 * **Certificates** are the union over *all* records (with or without an organisation),
   deduplicated by (level, date). A certificate counts on D when dated on or before D; the
   first certificate is the earliest; the highest is by :attr:`CertificateLevel.rank`.
@@ -115,8 +118,19 @@ class RecordFacts:
     certificates: tuple[tuple[CertificateLevel, date], ...] = ()
 
     @property
+    def employer(self) -> str | None:
+        """The organisation named; where none is but the record gives a hire date and a
+        community, that community: a 社区工作者 or 网格员 roster lists its staff under the
+        community (村) they work for, not a unit's name."""
+        if self.organization and self.organization.strip():
+            return self.organization
+        if self.hired_on is not None and self.community and self.community.strip():
+            return self.community
+        return None
+
+    @property
     def employs(self) -> bool:
-        return bool(self.organization and self.organization.strip()) and self.hired_on is not None
+        return self.employer is not None and self.hired_on is not None
 
     def active_on(self, day: date) -> bool:
         return (
@@ -130,7 +144,10 @@ class RecordFacts:
     def unit_type(self) -> OrgType | None:
         """单位类型 as the record gives it; where it gives none, a residents' or villagers'
         committee (东关社区居民委员会, 中东村村委会) is a community's by its name."""
-        if self.org_type is None and committee_community(self.organization) is not None:
+        if self.org_type is None and (
+            committee_community(self.organization) is not None
+            or (not self.organization and self.employer is not None)
+        ):
             return OrgType.COMMUNITY
         return self.org_type
 
@@ -190,9 +207,7 @@ def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode]
     if len(active) == 1:  # most persons on most days: what the rules below give for one
         (r,) = active
         region = tree.resolve(r.county, r.township, r.community)
-        return Snapshot(
-            True, r.post, r.organization, r.unit_type, region, r.hired_on, highest, first
-        )
+        return Snapshot(True, r.post, r.employer, r.unit_type, region, r.hired_on, highest, first)
     post = min((r.post for r in active), key=lambda p: _POST_PRIORITY[p])
     regions = {id(r): tree.resolve(r.county, r.township, r.community) for r in active}
 
@@ -203,7 +218,7 @@ def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode]
             -region_depth(tree, regions[id(r)]),
             -hired.toordinal(),
             r.department,
-            r.organization or "",
+            r.employer or "",
         )
 
     primary = min(active, key=key)
@@ -213,14 +228,14 @@ def person_on(person: Person, day: date, tree: RegionTree | Sequence[RegionNode]
             (
                 r.org_type
                 for r in sorted(active, key=key)
-                if r.org_type is not None and r.organization == primary.organization
+                if r.org_type is not None and r.employer == primary.employer
             ),
             primary.unit_type,
         )
     return Snapshot(
         active=True,
         post=post,
-        organization=primary.organization,
+        organization=primary.employer,
         org_type=org_type,
         region=regions[id(primary)],
         hired_on=min(r.hired_on for r in active if r.hired_on is not None),

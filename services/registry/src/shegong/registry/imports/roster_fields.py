@@ -37,6 +37,7 @@ from shegong.kernel.data.sheets.vocabulary import (
 # field → accepted headers as departments write them, best first: the first is the Chinese
 # label used in messages; where a file has two columns for one field (手机号码 and 联系电话)
 # the better-named one is read and the other fills its blanks.
+_HIRED = ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期")
 FIELDS: dict[str, tuple[str, ...]] = {
     # 序号 is not one: it numbers the printed lines and changes with every export, and a
     # record's key must not move to another person when it does. A bare 编号 is the key
@@ -99,23 +100,16 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "养老院",
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别", "机构性质", "单位属性"),
-    "post": ("岗位类别", "岗位类型", "岗位"),
+    # 职务 (主任, 文书, 社区专职工作者) where a roster has no 岗位: a community's staff list
+    "post": ("岗位类别", "岗位类型", "岗位", "现任职务", "担任职务", "职务"),
     "county": COUNTY_HEADERS,
     "township": TOWNSHIP_HEADERS,
     "community": COMMUNITY_HEADERS,
     # one column for the whole place (服务区域: 涪城区城郊街道东街社区), read into the three
     # above where the roster has not got them (``region_parts``)
     "place": ("区域", "所在区域", "所属区域", "地区", "所在地区", "行政区划", "所在地", "区划"),
-    "hired_on": (
-        "入职日期",
-        "入职时间",
-        "到岗时间",
-        "到岗日期",
-        "聘用时间",
-        "聘用日期",
-        "入职年月",
-        "聘用年月",
-    ),
+    # 参加工作时间 (a career's start: on or before this job's) last, where nothing else says
+    "hired_on": (*_HIRED, "入职年月", "聘用年月", "参加工作时间", "参加工作日期"),
     "left_on": ("离职日期", "离职时间"),
     "cert_level": CERTIFICATE_LEVEL_HEADERS,
     "certified_on": CERTIFIED_ON_HEADERS,
