@@ -1,7 +1,7 @@
 """Sustained load against the whole platform, the way it runs on a newcomer's machine.
 
     uv run python bench/load.py [--seconds 60] [--clients 8] [--data-dir DIR]
-        [--redis-url URL] [--database-url postgresql://…/{service}]
+        [--redis-url URL] [--database-url postgresql://…/{service}] [--py-spy PREFIX]
 
 Starts every service with the launcher ``shegong up`` uses (SQLite and its own Redis by
 default), then for ``--seconds`` drives a realistic mix from ``--clients`` concurrent clients:
@@ -27,6 +27,7 @@ import io
 import itertools
 import os
 import random
+import signal
 import statistics
 import tempfile
 import time
@@ -35,6 +36,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+from bench_shared import start_sampler
 from proc_cpu import children, cpu_s
 from redis.asyncio import Redis
 
@@ -270,12 +272,20 @@ async def drive(args: argparse.Namespace, platform: Platform) -> None:
     base_cpu = (platform_cpu_s(platform) - cpu_at) / len(base)
 
     rec = Recorder()
+    samplers = [
+        start_sampler(p.process.pid, f"{args.py_spy}.{p.process.pid}")
+        for p in [*platform.hosts, *platform.services]
+        if args.py_spy and p.process is not None
+    ]
     started = time.monotonic()
     until = started + args.seconds
     cpu_at = platform_cpu_s(platform)
     await asyncio.gather(*(client_loop(i, urls, until, rec, False) for i in range(args.clients)))
     elapsed = time.monotonic() - started
     cpu = platform_cpu_s(platform) - cpu_at
+    for sampler in samplers:
+        sampler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        sampler.wait(30)
     assert platform.bus is not None
     redis = Redis.from_url(platform.bus.url)
     at_stop = await group_lag(redis, platform.stream_prefix)
@@ -327,6 +337,12 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"))
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--py-spy",
+        metavar="PREFIX",
+        help="sample each platform process with py-spy while the load runs (PREFIX.PID, "
+        "raw stacks: bench/profile_summary.py PREFIX.PID --per OPERATIONS)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         platform = Platform(

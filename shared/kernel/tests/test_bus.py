@@ -390,3 +390,21 @@ async def test_stream_and_group_lost_then_recovered_and_refilled_from_feed(
             assert all(s.running for s in sub._subscribers)
         finally:
             await sub.stop()
+
+
+async def test_the_readers_stream_options_are_copied_once_not_per_batch(
+    store, redis, redis_url, stream_prefix
+) -> None:
+    """FastStream deep-copies a subscriber's ``StreamSub`` at every read of its options
+    (≈ 90 µs, once or more a batch); the subscription's is copied once and still reads
+    its own stream (issue 18)."""
+    stream = TALLY_STREAM.stream_key(stream_prefix)
+    async with consumer(redis_url, redis, store, stream) as sub:
+        reader = sub._subscribers[0]
+        first = reader.stream_sub
+        assert reader.stream_sub is first
+        assert (first.name, first.group, first.consumer) == (stream, "g", "c1")
+        await count(store, "a", 2)
+        async with relay_running(store, redis, stream):
+            await eventually(lambda: _tally_is(store, {"a": (2, 2)}))
+        assert reader.stream_sub is first

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from faststream import AckPolicy
 from faststream.message import StreamMessage, gen_cor_id
-from faststream.redis import RedisBroker, StreamSub
+from faststream.redis import RedisBroker
 from faststream.redis.message import FAKE_CONSUMER
 from faststream.redis.message import RedisBatchStreamMessage as FastStreamBatch
 from redis.asyncio import Redis
@@ -38,6 +38,7 @@ from shegong.kernel.events.claims import claim_forever, claim_idle
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
 from shegong.kernel.events.recent import recent_entries, server_of
 from shegong.kernel.events.skim import skim
+from shegong.kernel.events.stream_sub import PrefixedOnce
 from shegong.kernel.ops.lifecycle import finish, pause
 
 log = logging.getLogger("shegong.subscription")
@@ -141,7 +142,7 @@ class StreamSubscription:
     def _attach(self) -> None:
         common: dict[str, Any] = {"group": self.group, "consumer": self.consumer}
         reader = self.broker.subscriber(
-            stream=StreamSub(
+            stream=PrefixedOnce(
                 self.stream,
                 batch=True,
                 max_records=self.batch_size,

@@ -209,7 +209,7 @@ def _verify(request: Request, gate: Gate, key: str) -> Principal:
 _PRINCIPAL = "shegong.principal"
 
 
-def caller(request: Request) -> Principal:
+def principal_of(request: Request) -> Principal:
     """The caller ``authenticate`` found for this request. It runs first, as a
     dependency of the whole app; a route served without it fails closed (no principal
     is made up here)."""
@@ -218,6 +218,13 @@ def caller(request: Request) -> Principal:
     except KeyError:
         raise RuntimeError("authenticate did not run for this route (create_app)") from None
     return principal
+
+
+async def caller(request: Request) -> Principal:
+    """:func:`principal_of` as a dependency: ``async`` though it never waits, since FastAPI
+    runs a plain ``def`` dependency on its thread pool — a hand-off and back for every
+    audited read and admin-only route (``tests/openapi/test_dependencies.py``)."""
+    return principal_of(request)
 
 
 Authenticated = Annotated[Principal, Depends(caller)]
@@ -339,7 +346,7 @@ async def command_context(
     # length, any text, a phone number — never reaches an event.
     del x_correlation_id
     return command_context_for(
-        caller(request),
+        principal_of(request),
         actor=decode_actor(x_actor),
         department=x_department,
         correlation_id=current_correlation_id(),
