@@ -6,8 +6,9 @@ supervisor restarts it as it restarts a crash (Kubernetes' liveness probe, syste
 
 Only a process that has answered ``/health`` at least once is judged: one still starting
 (migrations, a census rebuilt on start) is ``wait_ready``'s business, not a hang. It is
-hung when none of its probes has been answered for ``hung_after`` seconds (60 by default:
-far above a busy loop's answer under a 100,000-row import). It gets SIGKILL: a loop that
+hung when none of its probes has been answered for ``hung_after`` seconds (120 by default:
+far above a busy loop's answer under a 100,000-row import, and above the census reads
+that still hold a loop for seconds — SECURITY.md round 9). It gets SIGKILL: a loop that
 does not turn does not run a SIGTERM handler either, and every write is a transaction, so
 nothing half-written stays.
 """
@@ -43,7 +44,7 @@ class _Probe:
 
 @dataclass
 class Liveness:
-    hung_after: float = 60.0
+    hung_after: float = 120.0
     every: float = 5.0  # seconds between two probes of one process
     timeout: float = 3.0
     _probes: dict[str, _Probe] = field(default_factory=dict)
