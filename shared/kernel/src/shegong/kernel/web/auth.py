@@ -48,7 +48,6 @@ PUBLIC_PATHS = frozenset(
         "/ready",
         "/metrics",
         "/docs",
-        "/docs/oauth2-redirect",
         "/redoc",
         "/openapi.json",
         "/asyncapi",
