@@ -107,13 +107,8 @@ async def unreadable_body(request: Request, err: StarletteHTTPException) -> Resp
         err.status_code,
         ("http_error", None, "the request cannot be served", "请求无法处理"),
     )
-    error: dict[str, str | None] = {
-        "code": code,
-        "field": field,
-        "message": message,
-        "message_zh": message_zh,
-    }
-    return JSONResponse({"error": error}, status_code=err.status_code, headers=err.headers)
+    refused = {"code": code, "field": field, "message": message, "message_zh": message_zh}
+    return JSONResponse({"error": refused}, status_code=err.status_code, headers=err.headers)
 
 
 _FRAMEWORK: dict[int, tuple[str, str | None, str, str]] = {
