@@ -54,6 +54,12 @@ async def test_a_refusal_of_the_framework_is_a_page_in_both_languages(
         data={"community": query["community"][0], "sig": query["sig"][0], "phone": typed},
         headers=own,
     )
+    # A form of text fields (no file) is not an upload: a multipart body over 1 MiB is
+    # refused before it is parsed, as any other body (it was allowed 64 MiB, spooled).
+    big = b"--x\r\n" + b"a" * (2 * 1024 * 1024)
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    refused = await m.client.post("/h5/order/code", content=big, headers=own | multipart)
+    assert refused.status_code == 413, refused.text[:200]
     for status, answer in tried.items():
         assert answer.status_code in (status, 400), (status, answer.text[:200])
         assert answer.headers["content-type"].startswith("text/html"), status
