@@ -60,6 +60,9 @@ async def test_a_refusal_of_the_framework_is_a_page_in_both_languages(
     multipart = {"Content-Type": "multipart/form-data; boundary=x"}
     refused = await m.client.post("/h5/order/code", content=big, headers=own | multipart)
     assert refused.status_code == 413, refused.text[:200]
+    # A trailing slash was a 307 to the request's own Host (a redirect anywhere).
+    tried[404] = await m.client.get("/h5/me/", headers={"Host": "evil.example"})
+    assert "location" not in tried[404].headers
     for status, answer in tried.items():
         assert answer.status_code in (status, 400), (status, answer.text[:200])
         assert answer.headers["content-type"].startswith("text/html"), status

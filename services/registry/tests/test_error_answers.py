@@ -72,3 +72,7 @@ async def test_the_frameworks_own_refusals_are_the_platforms_error_too(
             platform_error(sent, 400, "body")
     async with as_(node, None) as anon:
         platform_error(await anon.get("/no-such-route"), 404, None)  # type: ignore[arg-type]
+        # A trailing slash was a 307 to the request's own Host: a redirect anywhere.
+        for path in ("/workers/", "/health/"):
+            slash = await anon.get(path, headers={"Host": "evil.example"})
+            assert slash.status_code in (401, 404) and "location" not in slash.headers, path

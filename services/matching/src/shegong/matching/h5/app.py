@@ -38,7 +38,14 @@ def h5_app(
     notifier: Notifier,
     settings: MatchingSettings,
 ) -> FastAPI:
-    app = FastAPI(title="shegong H5", docs_url=None, redoc_url=None, openapi_url=None)
+    # No redirect to the request's Host for a trailing slash (kernel app.py).
+    app = FastAPI(
+        title="shegong H5",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
 
     # -- guards ----------------------------------------------------------------------
     @app.middleware("http")

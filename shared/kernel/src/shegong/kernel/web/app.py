@@ -76,6 +76,9 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         dependencies=[Depends(authenticate)],
         docs_url=None,  # docs_pages: the same pages, with a browser's defences
         redoc_url=None,
+        # ``/workers/`` was a 307 to ``http://<the request's Host>/workers``: a redirect
+        # anywhere a proxy passes the Host through. No route ends with a slash.
+        redirect_slashes=False,
     )
     app.include_router(docs_router(app.title))
     app.state.auth_gate = gate
