@@ -167,3 +167,52 @@ async def test_oversized_bodies_are_refused_before_they_are_read(
         )
         assert r.status_code == 200, r.text[:300]
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_body_labelled_multipart_is_an_upload_only_where_a_file_is_taken(
+    redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> None:
+    """Round 9: the upload allowance (twice ``SHEET_MAX_BYTES``) went by the
+    ``Content-Type`` alone, and a JSON route reads its body whole before the key check:
+    eight bodies of 60 MiB labelled ``multipart/form-data`` sent to ``POST /workers``
+    with no key took ``shegong up``'s process from 227 to 724 MiB. Only a route that takes
+    a file allows more than ``HTTP_MAX_BODY_BYTES`` now; the imports are unchanged."""
+    admin, record = new_key("admin", name="test-admin")
+    svc = service_process(
+        "shegong.registry",
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path}/registry.db",
+            "REDIS_URL": redis_url,
+            "STREAM_PREFIX": stream_prefix,
+            "PII_HASH_KEY": "k" * 32,
+            "API_KEYS": json.dumps([record.model_dump(mode="json")]),
+            "AUTH": "required",
+            "LOG_LEVEL": "WARNING",
+        },
+        tmp_path / "registry.log",
+    )
+    svc.start()
+    assert svc.process is not None
+    multipart = "multipart/form-data; boundary=xyz"
+    for path, chunked in (("/workers", False), ("/workers", True), ("/census/review", False)):
+        headers = {"Content-Type": multipart}
+        headers.update(
+            {"Transfer-Encoding": "chunked"} if chunked else {"Content-Length": str(8 * MIB)}
+        )
+        started = time.monotonic()
+        r = await asyncio.to_thread(
+            post_raw, svc.url, path, headers, filler(b"--xyz\r\n", 8 * MIB, b"", chunked)
+        )
+        assert_refused_as_too_large(r)
+        assert r.json()["error"]["field"] is None  # the body's limit, not an upload's
+        assert time.monotonic() - started < 10
+    # A route that takes a file still takes one larger than 1 MiB.
+    sheet = "姓名,手机号\n李四,13900000000\n".encode() + b"\n" * (3 * MIB)
+    async with httpx.AsyncClient(base_url=svc.url, timeout=120) as client:
+        r = await client.post(
+            "/imports/roster",
+            data={"department": "civil-affairs"},
+            files={"file": ("roster.csv", sheet, "text/csv")},
+            headers={"Authorization": f"Bearer {admin}"},
+        )
+        assert r.status_code == 200, r.text[:300]

@@ -181,3 +181,15 @@ async def test_a_form_dripped_in_small_chunks_is_joined_once() -> None:
     took = time.process_time() - started
     assert sent[0]["status"] == 200  # its token read from the first chunk
     assert took < 1.0, f"{took:.2f} s of CPU"
+
+
+async def test_a_trailing_slash_is_no_redirect_to_the_requests_host() -> None:
+    """Round 9: ``/login/`` and ``/dashboard/`` were a 307 to ``http://<Host>/…`` — the
+    request's own ``Host`` header, which a proxy may pass through: a redirect anywhere.
+    The services' routes (``/workers/``) and the mobile pages (``/h5/me/``) did the same
+    (``services/registry/tests/test_error_answers.py``)."""
+    async for client in console([]):
+        for path in ("/login/", "/dashboard/"):
+            resp = await client.get(path, headers={"Host": "evil.example"})
+            assert resp.status_code == 404, (path, resp.status_code)
+            assert "location" not in resp.headers

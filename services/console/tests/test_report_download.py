@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,21 @@ async def test_what_changed_since_publication(tmp_path: Path) -> None:
         upload = {"file": ("p.json", (tmp_path / "p.json").read_bytes(), "application/json")}
         page = await client.post("/dashboard/report/changes", files=upload)
         assert 'data-testid="nothing-changed"' in page.text
+
+
+async def test_a_refused_download_is_plain_text_in_both_languages() -> None:
+    """Round 9: a wrong format or region answered with no Content-Type at all, quoting
+    what was asked (``format=<script>…``) — left to the browser to read. Now it is plain
+    text, in English and Chinese."""
+    async for client in console(city(FIGURES, [], [])):
+        year = FIGURES["year"]
+        for params in (
+            {"year": year, "format": "<script>alert(1)</script>"},
+            {"year": year, "region": "<img src=x onerror=alert(1)>"},
+            {"year": year, "as_of": f"{year + 1}-01-01"},
+        ):
+            resp = await client.get("/dashboard/report", params=params)
+            assert resp.status_code == 422, resp.text
+            assert resp.headers["content-type"].startswith("text/plain"), params
+            assert "<script>" not in resp.text
+            assert re.search("[\u4e00-\u9fff]", resp.text) and re.search("[a-z]{3} ", resp.text)

@@ -98,6 +98,24 @@ async def test_no_key_or_a_bad_key_is_401_and_the_public_routes_stay_open(
     assert await head(node) == 0
 
 
+async def test_a_request_with_two_keys_in_one_header_name_is_refused(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 9: with two ``Authorization`` headers the service took the first, where a
+    proxy in front (which may check, route or log by the key) may take the last — the
+    right key first and anything after it was served. Now two of either header is a
+    401 in both languages; one ``Authorization`` beside one ``X-API-Key`` is as before."""
+    async with as_(node, None) as anon:
+        for name in ("Authorization", "X-API-Key"):
+            value = f"Bearer {keys.admin}" if name == "Authorization" else keys.admin
+            for second in (value, "Bearer sgk_other0_" + "x" * 43):
+                both = httpx.Headers([(name, value), (name, second)])
+                error = refused(await anon.get("/workers", headers=both), 401)
+                assert "one API key" in error["message"] and "一个接口密钥" in error["message_zh"]
+        one_each = {"Authorization": f"Bearer {keys.admin}", "X-API-Key": keys.admin}
+        assert (await anon.get("/workers", headers=one_each)).status_code == 200
+
+
 async def test_whoami_names_the_key_its_role_and_what_it_may_change(
     node: Node, keys: RoleKeys
 ) -> None:

@@ -48,3 +48,31 @@ async def test_a_registry_read_refused_is_the_platforms_error_in_both_languages(
         platform_error(await civil.get(indicators, params=day), 422, "as_of")
         region = {"year": 2024, "region": "x\u202ey"}
         platform_error(await civil.get(indicators, params=region), 404, "region")
+
+
+async def test_the_frameworks_own_refusals_are_the_platforms_error_too(
+    sqlite_url: str, start_node: StartNode, tmp_path: object
+) -> None:
+    """Round 9: an unknown route, a wrong method and a multipart body the form parser
+    cannot read were FastAPI's English ``{"detail": "Not Found"}``, "Method Not Allowed",
+    "Missing boundary in multipart." — to every key and to no key at all."""
+    keys = RoleKeys(tmp_path / "api-keys.json")  # type: ignore[operator]
+    node = await start_node(sqlite_url, api_keys_file=str(keys.file.path))
+    async with as_(node, keys.civil) as civil:
+        error = platform_error(await civil.get("/no-such-route/\u202e"), 404, None)  # type: ignore[arg-type]
+        assert error["code"] == "not_found"
+        wrong = await civil.delete("/workers")
+        assert platform_error(wrong, 405, None)["code"] == "method_not_allowed"  # type: ignore[arg-type]
+        assert wrong.headers["allow"]  # kept from the framework
+        for body, kind in (
+            (b"abc", "multipart/form-data"),
+            (b"a=1", "multipart/form-data; boundary=x"),
+        ):
+            sent = await civil.post("/imports/roster", content=body, headers={"Content-Type": kind})
+            platform_error(sent, 400, "body")
+    async with as_(node, None) as anon:
+        platform_error(await anon.get("/no-such-route"), 404, None)  # type: ignore[arg-type]
+        # A trailing slash was a 307 to the request's own Host: a redirect anywhere.
+        for path in ("/workers/", "/health/"):
+            slash = await anon.get(path, headers={"Host": "evil.example"})
+            assert slash.status_code in (401, 404) and "location" not in slash.headers, path

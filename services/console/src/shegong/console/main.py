@@ -75,7 +75,15 @@ def build(
                 if shared is not None:
                     await shared.aclose()
 
-    app = FastAPI(title="shegong console", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No redirect to the request's Host for a trailing slash: ``/login/`` was a 307 to
+    # ``http://<Host>/login``, wherever a proxy passes the Host through (round 9).
+    app = FastAPI(
+        title="shegong console",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.state.openapi_cache = {}
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -77,11 +77,14 @@ async def collect(
     city (``region=None``) or one region (a code of the registry's ``/regions``)."""
     day = as_of or date(year, 12, 31)
     if day.year != year:
-        raise ValueError(f"--as-of {day} is not a day of {year}")
+        raise ValueError(f"--as-of {day} is not a day of {year} / 截至日期 {day} 不在 {year} 年内")
     tree = await get("registry", "/regions", {})
     by_code = {r["code"]: r for r in tree}
     if region is not None and region not in by_code:
-        raise ValueError(f"unknown region {region!r} (the registry's /regions has no such code)")
+        raise ValueError(
+            f"unknown region {region!r} (the registry's /regions has no such code)"
+            " / 区划树中没有该地区"
+        )
     parent = region
     children = sorted(
         (r for r in tree if (r.get("parent") or None) == parent), key=lambda r: r["code"]

@@ -46,6 +46,12 @@ def _render(figures: dict[str, Any], fmt: str) -> bytes:
     return docx
 
 
+def _refusal(text: str, status: int) -> Response:
+    """A refusal as plain text: it quotes what was asked (a region's code), which a
+    browser must not read as a page (it had no Content-Type at all; round 9)."""
+    return Response(text, status, media_type="text/plain; charset=utf-8")
+
+
 def report_router() -> APIRouter:
     router = APIRouter()
 
@@ -61,20 +67,20 @@ def report_router() -> APIRouter:
         from shegong.report.pdf import PdfUnavailable
 
         if format not in MEDIA:
-            return Response(f"format: docx, xlsx or pdf, not {format!r}", 422)
+            return _refusal("format: docx, xlsx or pdf / 格式：docx、xlsx 或 pdf", 422)
         try:
             day = dt.date.fromisoformat(as_of) if as_of else None
             figures = await collect(_getter(ctx), year, region.strip() or None, day)
             data = await asyncio.to_thread(_render, figures, format)
         except UpstreamError as err:
             problem = ctx.problem(err)
-            return Response(
+            return _refusal(
                 f"{problem['text']} — {err.service}: {problem['detail']}", err.status or 502
             )
         except ValueError as err:
-            return Response(str(err), 422)
+            return _refusal(str(err), 422)
         except PdfUnavailable as err:  # no renderer on the console's machine
-            return Response(str(err), 503)
+            return _refusal(f"{err} / 本机无法生成PDF", 503)
         name = f"{figures['region_name']}{year}年度社会工作报告"
         if as_of:
             name += f"（截至{as_of}）"

@@ -11,8 +11,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.matching.application.requests import MatchingCommands
@@ -36,7 +38,14 @@ def h5_app(
     notifier: Notifier,
     settings: MatchingSettings,
 ) -> FastAPI:
-    app = FastAPI(title="shegong H5", docs_url=None, redoc_url=None, openapi_url=None)
+    # No redirect to the request's Host for a trailing slash (kernel app.py).
+    app = FastAPI(
+        title="shegong H5",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
 
     # -- guards ----------------------------------------------------------------------
     @app.middleware("http")
@@ -67,11 +76,42 @@ def h5_app(
         )
         return response
 
+    # A resident's phone shows a page, never FastAPI's English JSON ({"detail": "Not
+    # Found"}, "Too many fields. Maximum number of fields is 1000.", a form's missing
+    # field with its value echoed): the same page for every such refusal, both languages.
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
+        return _refusal(exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        return _refusal(400)
+
     h5 = H5(commands, engine, limits, codes, signer, hasher, notifier, settings)
     add_order_pages(app, h5)
     add_progress_pages(app, h5)
     add_worker_pages(app, h5)
     return app
+
+
+_REFUSALS = {
+    404: (
+        "页面不存在",
+        "页面不存在或链接已失效。",
+        "This page does not exist or its link has expired.",
+    ),
+    405: ("无法打开", "此页面不能这样打开。", "This page cannot be opened this way."),
+}
+_UNREADABLE = (
+    "无法提交",
+    "提交的内容无法读取，请返回重新填写。",
+    "The form could not be read; go back and fill it in again.",
+)
+
+
+def _refusal(status: int) -> HTMLResponse:
+    title, zh, en = _REFUSALS.get(status, _UNREADABLE)
+    return HTMLResponse(page(title, box("error", f"{zh} {en}")), status_code=status)
 
 
 def from_these_pages(request: Request) -> bool:

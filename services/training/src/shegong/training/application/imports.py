@@ -7,6 +7,7 @@ takes the good ones down; a re-imported sheet records nothing new.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,7 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.kernel.web.access_log import record_access
 from shegong.training.application.handlers import TrainingCommands
-from shegong.training.application.people import resolve_person
+from shegong.training.application.people import loop_turn, resolve_person
 from shegong.training.application.signin import record_signins, signin_rows
 from shegong.training.domain.records import ExamResult, exam_id
 from shegong.training.imports.exam_rows import (
@@ -105,7 +106,7 @@ class SheetImporter:
         the one registered person of that name (at that unit), else refused."""
         report = ImportReport("sign_in_sheet")
         own = ctx.department if ctx.role == "department" else None
-        rows = signin_rows(data, filename)
+        rows = await asyncio.to_thread(signin_rows, data, filename)  # off the loop
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             session = await TrainingCommands.session(tx, session_id)
@@ -126,13 +127,14 @@ class SheetImporter:
         the list and passed (:data:`SUBJECTS`)."""
         own = ctx.department if ctx.role == "department" else None
         report = ImportReport("exam_results")
-        rows = read_exam_sheet(data, filename, year)
+        rows = await asyncio.to_thread(read_exam_sheet, data, filename, year)  # off the loop
         touched: dict[str, list[tuple[str | None, int]]] = {}
         async with self.store.transaction(ctx) as tx:
             results: list[ExamResult] = []
             subjects: dict[str, list[tuple[SheetRow, ExamResultRecorded, str]]] = {}
             for row in rows:
                 report.rows_read += 1
+                await loop_turn(report.rows_read)
                 name = row.text("name")
                 try:
                     event, person_name = await self._exam_row(tx.conn, row, name, own)

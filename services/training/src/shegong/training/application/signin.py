@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.sheets import TabularFileError
-from shegong.training.application.people import Person, resolve_person
+from shegong.training.application.people import Person, loop_turn, resolve_person
 from shegong.training.domain.session import Session
 from shegong.training.imports.presence import (
     MissedPunch,
@@ -97,6 +97,7 @@ async def record_signins(
 
     for row, nickname in zip(rows, nicknames, strict=True):
         report.rows_read += 1
+        await loop_turn(report.rows_read)
         name = row.text("name")
         try:
             # 缺卡, 请假, a blank box where others signed: no lookup needed

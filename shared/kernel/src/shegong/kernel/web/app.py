@@ -35,6 +35,7 @@ from shegong.kernel.web.access_log import audited_read, record_refusal, watch_ke
 from shegong.kernel.web.audit import audit_router
 from shegong.kernel.web.auth import Authenticated, AuthError, authenticate, gate_for
 from shegong.kernel.web.body_limit import BodyLimitMiddleware, body_limits
+from shegong.kernel.web.docs_pages import docs_router
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 from shegong.kernel.web.key_throttle import KeyThrottle
@@ -73,7 +74,13 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         # also for routes a service adds after create_app. It checks a multipart form's
         # text fields too (text_guard.form_fields_guard).
         dependencies=[Depends(authenticate)],
+        docs_url=None,  # docs_pages: the same pages, with a browser's defences
+        redoc_url=None,
+        # ``/workers/`` was a 307 to ``http://<the request's Host>/workers``: a redirect
+        # anywhere a proxy passes the Host through. No route ends with a slash.
+        redirect_slashes=False,
     )
+    app.include_router(docs_router(app.title))
     app.state.auth_gate = gate
     app.state.key_throttle = KeyThrottle()
 

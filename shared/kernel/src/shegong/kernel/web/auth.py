@@ -48,7 +48,6 @@ PUBLIC_PATHS = frozenset(
         "/ready",
         "/metrics",
         "/docs",
-        "/docs/oauth2-redirect",
         "/redoc",
         "/openapi.json",
         "/asyncapi",
@@ -168,6 +167,14 @@ async def _principal_of(
         principal = ANONYMOUS
     else:
         key = (bearer.credentials if bearer else None) or api_key
+        if _repeated_key_header(request):
+            # Which of two would a proxy in front have checked, or logged? Neither is
+            # guessed: the first was taken here, where a proxy may take the last.
+            raise AuthError(
+                401,
+                "send one API key: the request has more than one Authorization or X-API-Key header",
+                "请只提供一个接口密钥：请求中有多个 Authorization 或 X-API-Key 请求头",
+            )
         if not key:
             raise AuthError(
                 401,
@@ -185,6 +192,12 @@ async def _principal_of(
             "只读角色（审计/服务）不能修改数据",
         )
     return principal
+
+
+def _repeated_key_header(request: Request) -> bool:
+    """More than one ``Authorization`` or ``X-API-Key`` header (each on its own)."""
+    names = [k for k, _ in request.scope["headers"] if k in (b"authorization", b"x-api-key")]
+    return len(names) != len(set(names))
 
 
 def _verify(request: Request, gate: Gate, key: str) -> Principal:

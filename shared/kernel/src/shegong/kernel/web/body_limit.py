@@ -8,7 +8,8 @@ spooled to the temporary directory. This ASGI middleware, outside everything els
 413 at once when ``Content-Length`` says the body is too large, and stops reading a body
 sent without one (chunked) at the limit:
 
-- ``multipart/form-data`` (the spreadsheet imports): twice the sheet limit
+- ``multipart/form-data`` to a route that takes a file (the spreadsheet imports,
+  ``upload_routes``): twice the sheet limit
   ``SHEET_MAX_BYTES`` (a file a little over it still reaches the sheet reader, which reads
   it to the end and words the refusal for the file; a client still sending when the
   connection closes may not see the answer);
@@ -24,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shegong.kernel.data.tabular import Limits
+from shegong.kernel.web.upload_routes import takes_upload
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
@@ -78,7 +80,7 @@ class BodyLimitMiddleware:
             return
         headers = dict(scope["headers"])
         kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        upload = kind == b"multipart/form-data"
+        upload = kind == b"multipart/form-data"  # until routed: only a file route's
         limit = self.max_upload if upload else self.max_body
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -88,7 +90,9 @@ class BodyLimitMiddleware:
         exceeded = started = False
 
         async def limited() -> Message:
-            nonlocal seen, exceeded
+            nonlocal seen, exceeded, upload, limit
+            if upload and not takes_upload(scope):
+                upload, limit = False, self.max_body
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))

@@ -88,8 +88,10 @@ async def unreadable_body(request: Request, err: StarletteHTTPException) -> Resp
     """FastAPI's 400 for a JSON body ``json.loads`` could not finish for another reason
     than its syntax — nested 100,000 deep (``RecursionError``), an integer of more than
     4,300 digits (``ValueError``) — was English only ("There was an error parsing the
-    body"). Now it is the platform's error in both languages; any other HTTP error is
-    answered as FastAPI answers it."""
+    body"). Now it is the platform's error in both languages; so are the framework's
+    other refusals (round 9: an unknown route's ``{"detail": "Not Found"}``, a wrong
+    method, a multipart body the form parser cannot read or of more than 1,000 fields),
+    which name no value sent."""
     if err.status_code == 400 and err.detail == "There was an error parsing the body":
         error = {
             "code": "invalid",
@@ -99,4 +101,29 @@ async def unreadable_body(request: Request, err: StarletteHTTPException) -> Resp
             "message_zh": "body：无法读取的JSON（嵌套过深或数字过长）",
         }
         return JSONResponse({"error": error}, status_code=400)
-    return await http_exception_handler(request, err)
+    if isinstance(err.detail, dict):  # a route's own error, in the platform's form
+        return await http_exception_handler(request, err)
+    code, field, message, message_zh = _FRAMEWORK.get(
+        err.status_code,
+        ("http_error", None, "the request cannot be served", "请求无法处理"),
+    )
+    refused = {"code": code, "field": field, "message": message, "message_zh": message_zh}
+    return JSONResponse({"error": refused}, status_code=err.status_code, headers=err.headers)
+
+
+_FRAMEWORK: dict[int, tuple[str, str | None, str, str]] = {
+    404: ("not_found", None, "no such route on this service", "此服务没有这个接口"),
+    405: (
+        "method_not_allowed",
+        None,
+        "this route does not take this method",
+        "此接口不接受该请求方法",
+    ),
+    400: (
+        "invalid",
+        "body",
+        "body: not a form this service can read (multipart without its boundary, "
+        "damaged, or more than 1,000 fields or files)",
+        "body：无法读取的表单（缺少分隔符、已损坏，或超过1000个字段或文件）",
+    ),
+}
