@@ -112,7 +112,12 @@ class OutboxRelay:
                 "messaging.batch.message_count": len(batch),
             },
         ):
-            wires = [envelope.to_wire() for envelope in batch]
+            # Encoded once, as bytes: what XADD sends (redis-py passes bytes through) and
+            # what this process's consumer groups compare their entries with.
+            wires = [
+                {k.encode(): v.encode() for k, v in envelope.to_wire().items()}
+                for envelope in batch
+            ]
             # This process's consumer groups read these entries next: parsed already — left
             # before the XADD, for the groups on other threads read them the moment it lands.
             for envelope, fields in zip(batch, wires, strict=True):
