@@ -20,7 +20,7 @@ import httpx
 import openpyxl
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 
 from shegong.kernel.events import jobs
 from shegong.kernel.events.schema import import_jobs
@@ -312,6 +312,28 @@ async def test_importing_the_same_file_again_changes_nothing(registry) -> None:
         assert rejections(report) == [(7, "name"), (7, "post")]  # still reported, not imported
         assert report["events"] == 0 and report["last_position"] is None
         assert await head(c) == before
+
+
+async def test_a_chunks_new_rows_are_inserted_on_the_driver(registry) -> None:
+    """A chunk's events, records and vault rows go to the driver's executemany
+    (``raw_sql``), not through SQLAlchemy's per-row parameter work (bench/README.md,
+    census end to end, round 11); what they stored is what a re-import reads back."""
+    engine = registry.runtime.engine.sync_engine
+    executed: list[str] = []
+    tables = ("INSERT INTO events", "INSERT INTO roster_records", "INSERT INTO personal_data")
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith(tables):
+            executed.append(statement[:40])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = await import_roster(registry.client, csv_bytes(BASE))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert (report["new"], report["events"]) == (5, 7) and executed == [], executed
+    again = await import_roster(registry.client, csv_bytes(BASE))
+    assert (again["new"], again["changed"], again["unchanged"], again["events"]) == (0, 0, 5, 0)
 
 
 # --- 3. changed rows ---------------------------------------------------------------------

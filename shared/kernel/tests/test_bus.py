@@ -121,6 +121,40 @@ async def test_stream_entries_are_plain_cloudevents(store, redis, stream_prefix)
     assert await relay.checkpoint() == 3 and await relay.publish_once() == 0
 
 
+async def test_the_relay_publishes_what_this_process_committed_without_reading_it_back(
+    store, redis, stream_prefix, monkeypatch
+) -> None:
+    """The events a leading relay's process commits are published from memory; a position
+    another writer committed (another process on the same database: here another store
+    instance) is read from the store, and the stream is the store's events in order."""
+    stream = TALLY_STREAM.stream_key(stream_prefix)
+    other = EventStore(store.engine, store.identity)  # another process's store
+    relay = OutboxRelay(store, redis, stream, batch_size=100)
+    store.keep_committed(True)
+    reads: list[int] = []
+    read_after = store.read_after
+
+    async def counted(position: int, limit: int = 1000) -> list[Envelope]:
+        reads.append(position)
+        return await read_after(position, limit)
+
+    monkeypatch.setattr(store, "read_after", counted)
+    await count(store, "a", 3)
+    assert await relay.publish_once() == 3 and reads == []  # from memory
+    await count(other, "b", 2)  # positions 4, 5: not this process's
+    await count(store, "a", 2)  # 6, 7
+    assert await relay.publish_once() == 4 and reads == [3]  # the gap: read from the store
+    assert await relay.publish_once() == 0
+    entries = await redis.xrange(stream)
+    assert [int(f[b"sequence"]) for _, f in entries] == [1, 2, 3, 4, 5, 6, 7]
+    assert [f[b"id"].decode() for _, f in entries] == [e.id for e in await read_after(0)]
+    published = [Envelope.from_wire(f) for _, f in entries]
+    assert published == await read_after(0)  # what the store holds, field for field
+    store.keep_committed(False)  # not leading: nothing kept
+    await count(store, "c", 1)
+    assert store.committed_after(7, 100) is None
+
+
 async def test_group_created_after_publishing_gets_every_event(
     store, redis, redis_url, stream_prefix
 ) -> None:

@@ -197,7 +197,9 @@ async def test_a_stream_loaded_under_the_lock_is_saved_without_asking_its_versio
                 await tx.append("held", "counter", 3, [Counted(by=1)])
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert [s.split()[0] for s in saves] == ["INSERT", "INSERT"], saves
+    # No version query; and the inserts went to the driver (``raw_sql``), not through
+    # SQLAlchemy's per-row parameter work (bench/README.md, census end to end, round 11).
+    assert saves == [], saves
     async with store.transaction() as tx:
         again = await tx.load(Counter, "held")
     assert again is not None and again.version == 4 and again.total == 8

@@ -22,6 +22,8 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.ids import uuid4_strings
 from shegong.kernel.events.jobs import Progress
 from shegong.kernel.events.store import CommandContext, EventStore, Transaction
+from shegong.kernel.ops import raw_sql
+from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import known_records, roster_records
@@ -39,6 +41,10 @@ from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterParse, RosterRow, parse_roster
 
 CHUNK = 500
+# A chunk's new rows as the driver's executemany (every column given): SQLAlchemy's own
+# executemany built each row's parameters anew (bench/README.md, census end to end, round 11).
+_NEW_RECORDS = RawStatement(insert(roster_records))
+_NEW_VAULT = RawStatement(insert(personal_data))
 
 
 @dataclass
@@ -315,7 +321,7 @@ class RosterImporter:
                 )
             envelopes = await tx.save_all(touched)
             if new_records:
-                await tx.conn.execute(insert(roster_records), new_records)
+                await raw_sql.execute(tx.conn, _NEW_RECORDS, new_records)
             for key, fingerprint, row_number, problems in changed_records:
                 await tx.conn.execute(
                     update(roster_records)
@@ -331,7 +337,7 @@ class RosterImporter:
                     )
                 )
             if vault_new:
-                await tx.conn.execute(insert(personal_data), vault_new)
+                await raw_sql.execute(tx.conn, _NEW_VAULT, vault_new)
             for values in vault_changed:
                 # What the row leaves blank stays as it was, and a registered ID number is
                 # not replaced by a roster row (the import warns instead).

@@ -144,17 +144,18 @@ class CensusProjection(Projection):
         self._adopted: list[MatchModel] = []  # models learned in this batch
         self._train_due = False  # a fresh record made the census due to learn again
         self._writes: BatchWrites | None = None
+        self._appended: list[Envelope] = []  # the batch's events as appended (for the relay)
 
     def rolled_back(self) -> None:
         self._reset()
 
     def committed(self) -> None:
-        writes, self._batch_conn = self._writes, None
+        writes, appended, self._batch_conn = self._writes, self._appended, None
         self._clear_batch()
         if writes is not None:  # prepared and written: rm_census_announced too
             self._refold = False
             if writes.events:
-                self.store.notify_committed(len(writes.events))
+                self.store.notify_committed(len(writes.events), appended)
 
     async def _begin(self, conn: AsyncConnection) -> Linker:
         """First event of a batch: make sure memory equals the database."""
@@ -375,7 +376,9 @@ class CensusProjection(Projection):
         version = self._version
         if events:
             tx = Transaction(self.store, conn, CommandContext(actor="census"))
-            await tx.append_many([Append(CENSUS_AGGREGATE, "census", version, events)])
+            self._appended = await tx.append_many(
+                [Append(CENSUS_AGGREGATE, "census", version, events)]
+            )
             version += len(events)
         if version == self._version and high_water == self._high_water and not self._adopted:
             return

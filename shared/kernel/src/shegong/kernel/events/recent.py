@@ -57,13 +57,13 @@ class RecentEntries:
         self.hits = self.misses = 0
 
     def put(
-        self, server: tuple[Any, ...], stream: str, envelope: Envelope, fields: Mapping[str, str]
+        self, server: tuple[Any, ...], stream: str, envelope: Envelope, fields: Mapping[Any, Any]
     ) -> None:
-        """An entry about to be published: its envelope and the fields it is sent as."""
+        """An entry about to be published: its envelope and the fields it is sent as
+        (bytes, as the relay sends them, or text)."""
         if not self.size:
             return
-        sent = {k.encode(): v.encode() for k, v in fields.items()}
-        self._put((server, stream, envelope.id.encode()), (sent, envelope, True))
+        self._put((server, stream, envelope.id.encode()), (_as_bytes(fields), envelope, True))
 
     def _put(self, key: tuple[Any, ...], value: tuple[Mapping[Any, Any], Envelope, bool]) -> None:
         if not self.size:

@@ -93,7 +93,10 @@ class OutboxRelay:
     async def publish_once(self) -> int:
         """Publish the next batch after the checkpoint; returns how many were published."""
         after = self._position if self._position is not None else await self.checkpoint()
-        batch = await self.store.read_after(after, self.batch_size)
+        # What this process committed is in hand; the store is read for the rest.
+        batch = self.store.committed_after(after, self.batch_size) or await self.store.read_after(
+            after, self.batch_size
+        )
         if not batch:
             return 0
         # One span per batch, linked to the spans that appended its events (the
@@ -109,7 +112,12 @@ class OutboxRelay:
                 "messaging.batch.message_count": len(batch),
             },
         ):
-            wires = [envelope.to_wire() for envelope in batch]
+            # Encoded once, as bytes: what XADD sends (redis-py passes bytes through) and
+            # what this process's consumer groups compare their entries with.
+            wires = [
+                {k.encode(): v.encode() for k, v in envelope.to_wire().items()}
+                for envelope in batch
+            ]
             # This process's consumer groups read these entries next: parsed already — left
             # before the XADD, for the groups on other threads read them the moment it lands.
             for envelope, fields in zip(batch, wires, strict=True):
@@ -151,11 +159,13 @@ class OutboxRelay:
                 await pause(self._stop, 2.0)
                 continue
             self.is_leader = True
+            self.store.keep_committed(True)
             log.info("relay for %s is the active publisher", self.stream)
             try:
                 await self._lead()
             finally:
                 self.is_leader, self._position = False, None
+                self.store.keep_committed(False)
                 await self.leadership.release()
 
     async def _lead(self) -> None:

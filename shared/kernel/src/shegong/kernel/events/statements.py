@@ -32,6 +32,9 @@ HISTORY = (
     .order_by(_E.version)
 )
 INSERT = events_table.insert()
+# Every column a parameter: a bulk append's rows as the driver's ``executemany``
+# (``store._append_many``), without SQLAlchemy's per-row parameter work.
+RAW_INSERT = RawStatement(INSERT)
 # One event, the lock held and its position not yet known: the insert takes the next
 # position and checks the stream's version itself (no row when the version moved on).
 _ONE_COLUMNS = [c.name for c in events_table.columns if c.name != "position"]
