@@ -3,6 +3,7 @@ the workforce indicators, the expert pool upload."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -206,11 +207,11 @@ def census_router(
             rows = for_caller(request, await queries.export_persons(conn))
         if format == "json":
             return Response(
-                json.dumps(rows, ensure_ascii=False, default=str),
+                await asyncio.to_thread(json.dumps, rows, ensure_ascii=False, default=str),
                 media_type="application/json",
             )
         return PlainTextResponse(
-            export_csv(rows),
+            await asyncio.to_thread(export_csv, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="census.csv"'},
         )

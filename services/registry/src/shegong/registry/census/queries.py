@@ -4,6 +4,7 @@ models (``rm_census_*``) and the region tree (``rm_regions``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -216,8 +217,9 @@ async def workforce(
         experts = [
             replace(e, person_id=estimate.person_of.get(e.person_id, e.person_id)) for e in experts
         ]
-    result = workforce_indicators(
-        persons, await load_regions(conn), experts, year, region, as_of_date
+    # Seconds on a large census: off the loop, so the service answers meanwhile (sec9).
+    result = await asyncio.to_thread(
+        workforce_indicators, persons, await load_regions(conn), experts, year, region, as_of_date
     )
     day = (as_of_date or date(year, 12, 31)).isoformat()
     linked = len(persons) + (estimate.counted_as_one if basis == "best_estimate" else 0)
@@ -392,5 +394,5 @@ async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:
     """One row per person, every department record merged into it."""
     certs = await _certificates(conn)
     rows = list(await conn.execute(select(records).order_by(records.c.person_id, records.c.key)))
-    today = date.today()
-    return [summary(pid, rs, certs, today) for pid, rs in group_by_person(rows).items()]
+    by_person, today = group_by_person(rows).items(), date.today()  # merged off the loop
+    return await asyncio.to_thread(lambda: [summary(p, rs, certs, today) for p, rs in by_person])
