@@ -193,3 +193,46 @@ async def test_a_trailing_slash_is_no_redirect_to_the_requests_host() -> None:
             resp = await client.get(path, headers={"Host": "evil.example"})
             assert resp.status_code == 404, (path, resp.status_code)
             assert "location" not in resp.headers
+
+
+async def test_the_frameworks_refusals_are_the_consoles_page_in_both_languages() -> None:
+    """Round 9: an unknown console path (signed in or not) and a wrong method were
+    FastAPI's ``{"detail": "Not Found"}`` in English JSON; a form missing a field was a
+    422 quoting what was sent. Now the console's problem page, both languages, the
+    status (and a 405's ``Allow``) kept, nothing the client typed in it."""
+    typed = "zq<b>typed</b>qz"
+    async for client in console([]):
+        for signed_in in (False, True):
+            if signed_in:
+                login = await client.post("/login", data={"api_key": GOOD_KEY})
+                assert login.status_code == 303
+            token = await _token(client, "/census" if signed_in else "/login")
+            for method, path, status in (
+                ("GET", f"/nowhere/{typed}", 404),
+                ("GET", f"/census/persons/p1/{typed}", 404),
+                ("POST", f"/{typed}", 404),
+                ("GET", "/logout", 405),
+                ("PUT", "/login", 405),
+            ):
+                resp = await client.request(
+                    method, path, params={"q": typed}, headers={"X-CSRF-Token": token}
+                )
+                assert resp.status_code == status, (method, path, resp.status_code)
+                assert resp.headers["content-type"].startswith("text/html"), resp.text[:200]
+                assert 'data-testid="problem"' in resp.text
+                zh, en = (
+                    ("没有这个页面", "There is no such page")
+                    if status == 404
+                    else ("此页面不接受这种请求", "This page does not take this request")
+                )
+                assert zh in resp.text and en in resp.text, resp.text[-600:]
+                assert "zq" not in resp.text and "typed" not in resp.text
+                assert "Not Found" not in resp.text and "detail" not in resp.text
+                assert resp.headers["x-frame-options"] == "DENY"
+                if status == 405:
+                    assert "POST" in resp.headers["allow"] or "GET" in resp.headers["allow"]
+        # A form without its fields: which fields, not what was sent.
+        missing = await client.post("/census/review", data={"a": typed, "same": typed})
+        assert missing.status_code == 422
+        assert "表单缺少内容" in missing.text and "lacks a field" in missing.text
+        assert "same" in missing.text and "typed" not in missing.text and "zq" not in missing.text

@@ -306,6 +306,16 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "absent": ("服务暂不可用", "Service not available"),
     "error": ("服务返回错误", "The service answered with an error"),
+    # The console's own refusals (refusals.py).
+    "not_found": ("没有这个页面（404）", "There is no such page (404)"),
+    "method_not_allowed": (
+        "此页面不接受这种请求（405）",
+        "This page does not take this request (405)",
+    ),
+    "bad_request": ("无法读取提交的内容（400）", "The request could not be read (400)"),
+    "too_large": ("提交的内容过大（413）", "The request is too large (413)"),
+    "form_invalid": ("表单缺少内容或内容有误", "The form lacks a field or has a wrong one"),
+    "refused": ("请求被拒绝", "The request was refused"),
     "language": ("English", "中文"),
     "probe_forbidden": ("无权查看人员库", "may not read the census"),
     "probe_absent": ("人员库服务不可用", "registry not reachable"),

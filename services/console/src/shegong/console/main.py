@@ -13,9 +13,11 @@ from typing import Annotated, Any
 import httpx
 import uvicorn
 from fastapi import Depends, FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from starlette.exceptions import HTTPException
 
 from shegong.console.body_limit import ConsoleBodyLimit, console_limits
 from shegong.console.csrf import CsrfMiddleware
@@ -31,6 +33,7 @@ from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
 from shegong.console.pages.training_ladder import training_ladder_router
 from shegong.console.pages.training_sessions import training_sessions_router
+from shegong.console.refusals import framework_refusal, invalid_form
 from shegong.console.security_headers import SecurityHeadersMiddleware
 from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
@@ -87,6 +90,10 @@ def build(
     app.state.settings = settings
     app.state.openapi_cache = {}
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    # The framework's 404, 405, 400 and 422: the console's page, not English JSON (round 9).
+    app.add_exception_handler(HTTPException, framework_refusal)
+    app.add_exception_handler(RequestValidationError, invalid_form)
 
     @app.exception_handler(NotSignedIn)
     async def to_login(request: Request, exc: NotSignedIn) -> Response:
