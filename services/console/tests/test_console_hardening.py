@@ -236,3 +236,37 @@ async def test_the_frameworks_refusals_are_the_consoles_page_in_both_languages()
         assert missing.status_code == 422
         assert "表单缺少内容" in missing.text and "lacks a field" in missing.text
         assert "same" in missing.text and "typed" not in missing.text and "zq" not in missing.text
+
+
+async def test_only_an_import_page_takes_a_signed_in_users_upload(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Round 9: a signed-in user could post a body labelled multipart twice
+    ``SHEET_MAX_BYTES`` (64 MiB) to any page that reads a form (``/census/review``,
+    ``/services/orders``), spooled to disk. Only the pages that take a file have the
+    allowance now; elsewhere 1 MiB, refused before it is read (the services' own,
+    ``tests/faults/test_hostile_bodies.py``)."""
+    monkeypatch.setenv("SHEET_MAX_BYTES", str(2 * MIB))  # the allowance: 4 MiB
+    body = HEAD + b"a" * (3 * MIB) + b"\r\n--xx--\r\n"
+    async for client in console([]):
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        token = await _token(client, "/census")
+        headers = {"X-CSRF-Token": token, "Content-Type": MULTIPART}
+        for path in ("/census/review", "/services/orders", "/login"):
+            declared = await client.post(path, content=body, headers=headers)
+            assert declared.status_code == 413, (path, declared.status_code)
+            assert "已拒绝" in declared.text and "refused" in declared.text
+            assert "1 MiB" in declared.text
+            chunked = Counted(100 * MIB, HEAD)
+            refused = await client.post(path, content=chunked, headers=headers)
+            assert refused.status_code == 413, (path, refused.status_code)
+            assert chunked.pulled <= 2 * MIB, f"{path}: read {chunked.pulled / MIB:.0f} MiB"
+        # The pages that take a file still take 3 MiB (whatever the services then say).
+        for path in (
+            "/census/roster",
+            "/services/needs-survey",
+            "/training/upload",
+            "/dashboard/report/changes",
+        ):
+            taken = await client.post(path, content=body, headers=headers)
+            assert taken.status_code != 413, (path, taken.text[:300])

@@ -9,8 +9,14 @@ the temporary directory (2 GB probed, in the process that hosts the services too
 - a session that is not signed in may post ``CONSOLE_MAX_BODY_BYTES`` (1 MiB: the login
   form, a logout) and no more, whatever the content type;
 - a signed-in one may upload (``multipart/form-data``) twice ``SHEET_MAX_BYTES`` (the
-  services' own limit for the same file, which the console passes on); any other body
-  ``CONSOLE_MAX_BODY_BYTES``.
+  services' own limit for the same file, which the console passes on) to a page that takes
+  a file (the imports: a route whose body has FastAPI's ``File``, or one marked
+  ``upload_page`` that reads its form itself); any other body ``CONSOLE_MAX_BODY_BYTES``.
+  Round 9: the allowance went by the ``Content-Type`` alone, so a signed-in user could post
+  64 MiB labelled multipart to any page taking a form (``/census/review``), spooled to
+  disk. The route is in the request's scope (FastAPI puts it there) before a page reads
+  its body: the first read finds the limit (a page that reads no body, ``/logout``, reads
+  none of it).
 
 Refused at once when ``Content-Length`` says so, at the limit when the body comes chunked,
 with a page in both languages. Inside the session middleware (it reads ``scope["session"]``).
@@ -19,13 +25,37 @@ with a page in both languages. Inside the session middleware (it reads ``scope["
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from fastapi import params
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_SHEET_BYTES = 32 * 1024 * 1024
+
+F = TypeVar("F", bound=Callable[..., Any])
+_UPLOAD_PAGES: set[Callable[..., Any]] = set()
+
+
+def upload_page(endpoint: F) -> F:
+    """Marks a page that reads a form with files itself (its fields are not declared)."""
+    _UPLOAD_PAGES.add(endpoint)
+    return endpoint
+
+
+def takes_upload(scope: Scope) -> bool:
+    """Whether the route the request was routed to (``scope["route"]``) takes a file."""
+    route = scope.get("route")
+    if not isinstance(route, APIRoute):
+        return False
+    field = route.body_field
+    return route.endpoint in _UPLOAD_PAGES or (
+        field is not None and isinstance(field.field_info, params.File)
+    )
 
 
 class _TooLarge(HTTPException):
@@ -44,9 +74,10 @@ def _refusal(limit: int) -> HTMLResponse:
     size = f"{limit / 1024 / 1024:.0f} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
     body = (
         "<!doctype html><meta charset='utf-8'><title>413</title>"
-        f"<p data-testid='body-too-large'>提交的内容超过 {size}，已拒绝（未登录时不接受上传）。</p>"
+        f"<p data-testid='body-too-large'>提交的内容超过 {size}，已拒绝"
+        "（只有导入页面接受上传，且须先登录）。</p>"
         f"<p>The request body is larger than {size} and was refused "
-        "(nothing is uploaded before signing in).</p>"
+        "(only the import pages take a file, and only after signing in).</p>"
     )
     return HTMLResponse(body, status_code=413, headers={"Connection": "close"})
 
@@ -72,9 +103,17 @@ class ConsoleBodyLimit:
             return
         seen = 0
         exceeded = started = False
+        routed = limit == self.max_body  # an upload's allowance waits for the route
 
         async def limited() -> Message:
-            nonlocal seen, exceeded
+            nonlocal seen, exceeded, limit, routed
+            if not routed:  # the first read: routed by now (FastAPI's ``scope["route"]``)
+                routed = True
+                if not takes_upload(scope):  # a page without a file: the small limit
+                    limit = self.max_body
+                    if declared is not None and int(declared) > limit:
+                        exceeded = True
+                        raise _TooLarge()
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))

@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from shegong.console.api import Operation, training
+from shegong.console.body_limit import upload_page
 from shegong.console.pages.imports import start_import
 from shegong.console.upstream import Upstream, UpstreamError
 from shegong.console.web import Ctx, page_context
@@ -176,6 +177,7 @@ def training_router() -> APIRouter:
         )
 
     @router.post("/training/upload", response_class=HTMLResponse)
+    @upload_page  # its fields are training's own (read from its API): the file allowance
     async def upload(ctx: Annotated[Ctx, Depends(page_context)], request: Request) -> Response:
         form = await request.form()
         path = str(form.get("_path", ""))
