@@ -70,17 +70,23 @@ async def test_the_coverage_matrix_and_quality_report_leave_the_event_loop_turni
     city = await start_node(sqlite_url, census=True)
     async with writing(city.runtime.engine) as conn:
         await conn.execute(records.insert(), _records())
-    longest, took, resp = await _longest_stall(lambda: city.client.get("/census/coverage"))
-    assert resp.status_code == 200, resp.text[:300]
-    matrix = resp.json()
-    assert len(matrix["departments"]) == DEPARTMENTS
-    assert sum(matrix["persons"].values()) == PERSONS * EACH
-    print(f"coverage: longest loop stall {longest:.2f} s of {took:.2f} s")
-    assert longest < 0.5 * took, (longest, took)  # before: 0.52 s of 0.54 s
-    longest, took, resp = await _longest_stall(lambda: city.client.get("/census/quality"))
-    assert resp.status_code == 200, resp.text[:300]
-    assert sum(d["records"] for d in resp.json()["departments"].values()) == PERSONS * EACH
-    print(f"quality: longest loop stall {longest:.2f} s of {took:.2f} s")
+    # On a loaded machine another process may take the core for a while: the best of three
+    # reads (on the loop, every one of them stands still ≥ 0.95 of its time).
+    coverage = [await _longest_stall(lambda: city.client.get("/census/coverage")) for _ in "123"]
+    for _, _, resp in coverage:
+        assert resp.status_code == 200, resp.text[:300]
+        matrix = resp.json()
+        assert len(matrix["departments"]) == DEPARTMENTS
+        assert sum(matrix["persons"].values()) == PERSONS * EACH
+    share = min(longest / took for longest, took, _ in coverage)
+    print(f"coverage: longest loop stall {share:.2f} of the read's time")
+    assert share < 0.5, coverage  # before: 0.52 s of 0.54 s
+    quality = [await _longest_stall(lambda: city.client.get("/census/quality")) for _ in "123"]
+    for _, _, resp in quality:
+        assert resp.status_code == 200, resp.text[:300]
+        assert sum(d["records"] for d in resp.json()["departments"].values()) == PERSONS * EACH
+    share = min(longest / took for longest, took, _ in quality)
+    print(f"quality: longest loop stall {share:.2f} of the read's time")
     # Its rows are read on the loop (SQLite's statements run there): ~0.4 of it is left;
     # counting on the loop too, 0.95 and more.
-    assert longest < 0.7 * took, (longest, took)
+    assert share < 0.7, quality
