@@ -13,6 +13,7 @@ import pytest
 
 from shegong.contracts.matching import ProgrammeCreated, ServiceType
 from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.testing import longest_stall
 from shegong.matching.domain.programme import Programme, occurrences, parse_rule
 
 from .conftest import COMMUNITY, SAME_STREET
@@ -325,28 +326,14 @@ async def test_a_large_needs_survey_leaves_the_event_loop_free_between_chunks(
     survey (any department key) held matching's ``/health`` 14 s, a 99,000-row one more
     than 5 minutes. Now its needs go in chunks with the loop free between them; the
     register is the same, and importing the file again adds nothing."""
-    import asyncio
-
     m = await start_matching(sqlite_url)
     lines = ["区县,街道,社区,户号,服务对象,服务需求"] + [
         f"安定区,永定路街道,东关社区,{i}-501,一老,助餐、探访、健康管理" for i in range(3000)
     ]
     files = {"file": ("需求调查.csv", "\n".join(lines).encode())}
-    loop = asyncio.get_running_loop()
-    longest = 0.0
-
-    async def tick() -> None:
-        nonlocal longest
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.01)
-            longest = max(longest, loop.time() - before - 0.01)
-
-    ticker = asyncio.create_task(tick())
-    started = time.monotonic()
-    resp = await m.client.post("/imports/needs-survey", files=files)
-    took = time.monotonic() - started
-    ticker.cancel()
+    longest, took, resp = await longest_stall(
+        lambda: m.client.post("/imports/needs-survey", files=files), tick=0.01
+    )
     assert resp.status_code == 200, resp.text[:300]
     assert resp.json()["recorded"] == 9000
     # Before: the loop stood still for the whole import (5.8 s of 6.2 s here).

@@ -9,11 +9,10 @@ matrix is persons × departments), as the projection would have left it.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from shegong.kernel.ops.db import writing
+from shegong.kernel.testing import longest_stall
 from shegong.registry.census.tables import records
 
 from .conftest import StartNode
@@ -41,29 +40,6 @@ def _records() -> list[dict[str, Any]]:
     return rows
 
 
-async def _longest_stall(read: Any) -> tuple[float, float, Any]:
-    """The longest the loop stood still (a 5 ms ticker's worst lateness) while ``read``
-    ran, and how long it took."""
-    loop = asyncio.get_running_loop()
-    longest = 0.0
-
-    async def tick() -> None:
-        nonlocal longest
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.005)
-            longest = max(longest, loop.time() - before - 0.005)
-
-    ticker = asyncio.create_task(tick())
-    await asyncio.sleep(0.02)
-    longest = 0.0
-    started = time.monotonic()
-    answer = await read()
-    took = time.monotonic() - started
-    ticker.cancel()
-    return longest, took, answer
-
-
 async def test_the_coverage_matrix_and_quality_report_leave_the_event_loop_turning(
     sqlite_url: str, start_node: StartNode
 ) -> None:
@@ -72,7 +48,7 @@ async def test_the_coverage_matrix_and_quality_report_leave_the_event_loop_turni
         await conn.execute(records.insert(), _records())
     # On a loaded machine another process may take the core for a while: the best of three
     # reads (on the loop, every one of them stands still ≥ 0.95 of its time).
-    coverage = [await _longest_stall(lambda: city.client.get("/census/coverage")) for _ in "123"]
+    coverage = [await longest_stall(lambda: city.client.get("/census/coverage")) for _ in "123"]
     for _, _, resp in coverage:
         assert resp.status_code == 200, resp.text[:300]
         matrix = resp.json()
@@ -81,7 +57,7 @@ async def test_the_coverage_matrix_and_quality_report_leave_the_event_loop_turni
     share = min(longest / took for longest, took, _ in coverage)
     print(f"coverage: longest loop stall {share:.2f} of the read's time")
     assert share < 0.5, coverage  # before: 0.52 s of 0.54 s
-    quality = [await _longest_stall(lambda: city.client.get("/census/quality")) for _ in "123"]
+    quality = [await longest_stall(lambda: city.client.get("/census/quality")) for _ in "123"]
     for _, _, resp in quality:
         assert resp.status_code == 200, resp.text[:300]
         assert sum(d["records"] for d in resp.json()["departments"].values()) == PERSONS * EACH

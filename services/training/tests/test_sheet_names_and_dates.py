@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import openpyxl
 from stdnum.cn import ric
 
+from shegong.kernel.testing import longest_stall
 from shegong.training.imports.sheets import CHINA
 
 if TYPE_CHECKING:
@@ -615,9 +616,6 @@ async def test_a_long_exam_sheet_leaves_the_event_loop_turning(training: Node) -
     them, and SQLite's statements run on the loop's thread — a 5,000-row sheet of a
     department's own workers held training's ``/health`` 24 s on ``shegong up``. The loop
     now takes a turn every 50 rows; the results are the same."""
-    import asyncio
-    import time
-
     people = [
         (f"测试{i}", rid(f"19{70 + i % 30}0{1 + i % 9}1{i % 9}", f"{i:03d}")) for i in range(600)
     ]
@@ -628,23 +626,10 @@ async def test_a_long_exam_sheet_leaves_the_event_loop_turning(training: Node) -
         f"{name},{number},2025,社会工作师,是,SW{i},2025-06-30"
         for i, (name, number) in enumerate(people)
     ]
-    loop = asyncio.get_running_loop()
-    longest = 0.0
-
-    async def tick() -> None:
-        nonlocal longest
-        while True:
-            before = loop.time()
-            await asyncio.sleep(0.005)
-            longest = max(longest, loop.time() - before - 0.005)
-
-    ticker = asyncio.create_task(tick())
-    started = time.monotonic()
-    resp = await training.client.post(
-        "/imports/exam-results", files={"file": ("exams.csv", "\n".join(lines).encode())}
+    files = {"file": ("exams.csv", "\n".join(lines).encode())}
+    longest, took, resp = await longest_stall(
+        lambda: training.client.post("/imports/exam-results", files=files)
     )
-    took = time.monotonic() - started
-    ticker.cancel()
     assert resp.status_code == 200, resp.text[:300]
     assert resp.json()["recorded"] == len(people), resp.text[:300]
     print(f"longest loop stall {longest:.2f} s of {took:.2f} s")

@@ -190,6 +190,32 @@ async def nothing_pending(redis: Redis, stream: str) -> bool:
     return all(g["pending"] == 0 and g["last-delivered-id"] == last for g in groups)
 
 
+async def longest_stall(
+    work: Callable[[], Awaitable[T]], tick: float = 0.005
+) -> tuple[float, float, T]:
+    """How long the running loop stood still at the most (a ``tick``-second ticker's worst
+    lateness) while ``work`` ran, how long it took, and its answer: whether a request that
+    runs for seconds lets the service answer others meanwhile."""
+    loop = asyncio.get_running_loop()
+    longest = 0.0
+
+    async def ticker() -> None:
+        nonlocal longest
+        while True:
+            before = loop.time()
+            await asyncio.sleep(tick)
+            longest = max(longest, loop.time() - before - tick)
+
+    running = asyncio.create_task(ticker())
+    await asyncio.sleep(4 * tick)
+    longest, started = 0.0, loop.time()
+    try:
+        answer = await work()
+    finally:
+        running.cancel()
+    return longest, loop.time() - started, answer
+
+
 async def eventually(check: Callable[[], Awaitable[T]], timeout: float = 20.0) -> T:
     """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds.
 
