@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -82,6 +83,24 @@ def filler(head: bytes, total: int, tail: bytes, chunked: bool) -> Iterator[byte
         yield b"0\r\n\r\n"
 
 
+def keyed_registry(
+    service_process: Any, redis_url: str, stream_prefix: str, tmp_path: Path, **env: str
+) -> tuple[str, Any]:
+    """A registry process (not started) that wants a key, and its admin key."""
+    admin, record = new_key("admin", name="test-admin")
+    settings = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/registry.db",
+        "REDIS_URL": redis_url,
+        "STREAM_PREFIX": stream_prefix,
+        "PII_HASH_KEY": "k" * 32,
+        "API_KEYS": json.dumps([record.model_dump(mode="json")]),
+        "AUTH": "required",
+        "LOG_LEVEL": "WARNING",
+        **env,
+    }
+    return admin, service_process("shegong.registry", settings, tmp_path / "registry.log")
+
+
 def assert_refused_as_too_large(r: httpx.Response) -> None:
     assert r.status_code == 413, r.text[:300]
     error = r.json()["error"]
@@ -92,20 +111,8 @@ def assert_refused_as_too_large(r: httpx.Response) -> None:
 async def test_oversized_bodies_are_refused_before_they_are_read(
     redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    admin, record = new_key("admin", name="test-admin")
-    svc = service_process(
-        "shegong.registry",
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path}/registry.db",
-            "REDIS_URL": redis_url,
-            "STREAM_PREFIX": stream_prefix,
-            "PII_HASH_KEY": "k" * 32,
-            "API_KEYS": json.dumps([record.model_dump(mode="json")]),
-            "AUTH": "required",
-            "SHEET_MAX_BYTES": str(4 * MIB),
-            "LOG_LEVEL": "WARNING",
-        },
-        tmp_path / "registry.log",
+    admin, svc = keyed_registry(
+        service_process, redis_url, stream_prefix, tmp_path, SHEET_MAX_BYTES=str(4 * MIB)
     )
     svc.start()
     assert svc.process is not None
@@ -177,20 +184,7 @@ async def test_a_body_labelled_multipart_is_an_upload_only_where_a_file_is_taken
     eight bodies of 60 MiB labelled ``multipart/form-data`` sent to ``POST /workers``
     with no key took ``shegong up``'s process from 227 to 724 MiB. Only a route that takes
     a file allows more than ``HTTP_MAX_BODY_BYTES`` now; the imports are unchanged."""
-    admin, record = new_key("admin", name="test-admin")
-    svc = service_process(
-        "shegong.registry",
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path}/registry.db",
-            "REDIS_URL": redis_url,
-            "STREAM_PREFIX": stream_prefix,
-            "PII_HASH_KEY": "k" * 32,
-            "API_KEYS": json.dumps([record.model_dump(mode="json")]),
-            "AUTH": "required",
-            "LOG_LEVEL": "WARNING",
-        },
-        tmp_path / "registry.log",
-    )
+    admin, svc = keyed_registry(service_process, redis_url, stream_prefix, tmp_path)
     svc.start()
     assert svc.process is not None
     multipart = "multipart/form-data; boundary=xyz"

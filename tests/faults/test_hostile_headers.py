@@ -20,9 +20,7 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
-from shegong.kernel.web.api_keys import new_key
-
-from .test_hostile_bodies import rss_mib
+from .test_hostile_bodies import keyed_registry, rss_mib
 
 MIB = 1024 * 1024
 
@@ -51,20 +49,7 @@ def send_head(url: str, head: bytes, filler: int) -> bytes:
 async def test_an_oversized_head_is_refused_and_memory_stays_flat(
     redis: Redis, service_process, redis_url: str, stream_prefix: str, tmp_path: Path
 ) -> None:
-    admin, record = new_key("admin", name="test-admin")
-    svc = service_process(
-        "shegong.registry",
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path}/registry.db",
-            "REDIS_URL": redis_url,
-            "STREAM_PREFIX": stream_prefix,
-            "PII_HASH_KEY": "k" * 32,
-            "API_KEYS": json.dumps([record.model_dump(mode="json")]),
-            "AUTH": "required",
-            "LOG_LEVEL": "WARNING",
-        },
-        tmp_path / "registry.log",
-    )
+    admin, svc = keyed_registry(service_process, redis_url, stream_prefix, tmp_path)
     svc.start()
     assert svc.process is not None
     pid = svc.process.pid
