@@ -14,6 +14,7 @@ and the person has not left (every record of theirs ended).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -101,6 +102,20 @@ async def prejob_obligations(
         if who not in done or row.completed_on < done[who]:
             done[who] = row.completed_on
     arrived = await roster_arrivals(conn)
+    # Every person of the city looked at: off the loop, so the service answers meanwhile.
+    return await asyncio.to_thread(
+        _obligations, persons, done, arrived, window_days, new_hires_from, hired
+    )
+
+
+def _obligations(
+    persons: Persons,
+    done: dict[str, date],
+    arrived: dict[str, date],
+    window_days: int,
+    new_hires_from: date | None,
+    hired: bool,
+) -> list[Obligation]:
     found = []
     for who, records in sorted(persons.records.items()):
         owed = is_new_hire(records, arrived, new_hires_from)

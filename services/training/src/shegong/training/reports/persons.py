@@ -13,6 +13,7 @@ always make the same person.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,9 @@ async def all_persons(conn: AsyncConnection) -> Persons:
     components = Components()
     for a, b in await conn.execute(select(links.c.a, links.c.b)):
         components.union(a, b)
-    return _group(list(await conn.execute(select(trainees))), components)
+    rows = list(await conn.execute(select(trainees)))
+    # Seconds for a city's records: grouped off the loop, so the service answers meanwhile.
+    return await asyncio.to_thread(_group, rows, components)
 
 
 async def records_of(conn: AsyncConnection, worker_id: str) -> list[Any]:
