@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,8 +70,13 @@ def _training(tmp_path: Path, env: dict[str, str]) -> Iterator[RunningService]:
         yield svc
     finally:
         if svc.process and svc.process.poll() is None:
+            svc.process.send_signal(signal.SIGCONT)  # a stopped one takes no SIGTERM
             svc.process.terminate()
-            svc.process.wait(20)
+            try:
+                svc.process.wait(20)
+            except subprocess.TimeoutExpired:
+                svc.process.kill()
+                svc.process.wait(5)
 
 
 async def test_a_killed_service_is_restarted_and_the_operator_told(
