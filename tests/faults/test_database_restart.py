@@ -157,7 +157,8 @@ async def test_redis_unreachable_for_a_minute_while_commands_arrive(
                 return bool(total == n)
 
             await eventually(all_read, timeout=60)
-            assert (await client.get("/ready")).json()["ready"] is True
+            ready = (await client.get("/ready")).json()
+            assert ready["ready"] is True, ready
         finally:
             svc.stop()
             bus.stop()

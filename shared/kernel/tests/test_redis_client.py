@@ -4,13 +4,14 @@ through a real Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from redis.asyncio.connection import Connection
 from redis.exceptions import DataError
 
-from shegong.kernel.ops.redis_client import PackedConnection, redis_client
+from shegong.kernel.ops.redis_client import PackedConnection, ping, redis_client
 
 COMMANDS = [
     ("XADD", "s", "MAXLEN", "~", 10, "*", "type", "Counted", "data", '{"by": 1}', "n", 2.5),
@@ -56,3 +57,28 @@ async def test_a_stream_round_trip_through_redis(redis_url: str) -> None:
 def test_tls_and_unix_socket_urls_keep_redis_pys_connection_class() -> None:
     for url in ("rediss://127.0.0.1:6380/0", "unix:///tmp/redis.sock"):
         assert redis_client(url).connection_pool.connection_class is not PackedConnection
+
+
+async def test_ping_answers_at_once_after_a_redis_restart(tmp_path) -> None:
+    """The first PING after Redis restarted took a pooled connection Redis had closed and
+    failed ("Connection closed by server"): ``/ready`` said Redis was unreachable once
+    after every restart (a fault test caught it). ``ping`` asks once more on a fresh one."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from shegong.platform.bus_server import start_bus_server
+
+    server = start_bus_server(tmp_path / "bus", prefer="redis-server")
+    port = int(server.url.rsplit(":", 1)[1].split("/")[0])
+    client = redis_client(server.url)
+    try:
+        await asyncio.gather(*(client.ping() for _ in range(4)))  # a pool of connections
+        server.stop()
+        server = start_bus_server(tmp_path / "bus", prefer="redis-server", port=port)
+        await ping(client)  # no error
+        server.stop()
+        server = start_bus_server(tmp_path / "bus", prefer="redis-server", port=port)
+        with pytest.raises(RedisConnectionError):  # what a single PING did
+            await client.ping()
+    finally:
+        await client.aclose()
+        server.stop()

@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import DataError
 from redis.utils import HIREDIS_AVAILABLE
 
-__all__ = ["PackedConnection", "redis_client"]
+__all__ = ["PackedConnection", "ping", "redis_client"]
 
 if HIREDIS_AVAILABLE:
     import hiredis
@@ -48,3 +49,14 @@ def redis_client(url: str, **options: Any) -> Redis:
     if urlsplit(url).scheme == "redis" and "connection_class" not in options:
         options["connection_class"] = PackedConnection
     return Redis.from_url(url, **options)
+
+
+async def ping(redis: Redis) -> None:
+    """PING, raising when Redis does not answer. A pooled connection that Redis closed
+    while it was away (a restart) fails once and is dropped: ask once more, on a fresh
+    connection, before calling Redis unreachable — else ``/ready`` said so once after
+    every Redis restart."""
+    try:
+        await redis.ping()
+    except RedisConnectionError:
+        await redis.ping()

@@ -30,7 +30,7 @@ from shegong.kernel.events.subscription import StreamSubscription
 from shegong.kernel.ops.db import create_engine, reading
 from shegong.kernel.ops.lifecycle import finish
 from shegong.kernel.ops.metrics import ServiceMetrics
-from shegong.kernel.ops.redis_client import redis_client
+from shegong.kernel.ops.redis_client import ping, redis_client
 from shegong.kernel.ops.settings import ServiceSettings
 from shegong.kernel.ops.worker import ProjectionProcess
 
@@ -301,7 +301,7 @@ class Runtime:
         except Exception as err:
             checks["database"] = f"error: {err}"
         try:
-            await self.redis.ping()
+            await ping(self.redis)
             checks["redis"] = "ok" if self.bus_connected else "connecting"
         except Exception as err:
             checks["redis"] = f"error: {err}"
