@@ -9,7 +9,9 @@
 #
 # Each service's REDIS_URL names its own user: redis://registry:<password>@redis:6379/0.
 # A user may use streams, hashes and keys, but no administrative or dangerous command
-# (CONFIG, FLUSHALL, KEYS, SHUTDOWN, ACL, DEBUG …). The users file is written to a
+# (CONFIG, FLUSHALL, KEYS, SHUTDOWN, ACL, DEBUG …). The user `console` (the web console,
+# which keeps only its ended sessions in Redis) may only read and write those keys:
+# no stream, no other key. The users file is written to a
 # private temporary file (REDIS_ACL_FILE) and never to the data volume. Arguments are
 # passed on to redis-server.
 set -eu
@@ -29,6 +31,14 @@ for user in ${REDIS_USERS:-registry training matching}; do
       exit 1
       ;;
   esac
-  echo "user $user on >$secret ~* &* +@all -@admin -@dangerous" >> "$acl"
+  case "$user" in
+    console)
+      rights="~*console:ended-session:* resetchannels -@all +ping +hello +auth +set +exists"
+      ;;
+    *)
+      rights="~* &* +@all -@admin -@dangerous"
+      ;;
+  esac
+  echo "user $user on >$secret $rights" >> "$acl"
 done
 exec redis-server --aclfile "$acl" "$@"

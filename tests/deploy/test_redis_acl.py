@@ -5,11 +5,13 @@ password from the environment (compose) or the Secret (Kubernetes).
 Checked on the files, and on a real Redis: ``deploy/redis/acl.sh`` started with the
 compose file's Redis environment and arguments (on a free port of this machine), then
 reached as nobody, with a wrong password, and as each service through its compose
-``REDIS_URL`` — streams and consumer groups work, administrative commands do not.
+``REDIS_URL`` — streams and consumer groups work, administrative commands do not. The web
+console's user reaches its ended sessions and nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import shutil
@@ -26,6 +28,9 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 import yaml
+from redis.asyncio import Redis as AsyncRedis
+
+from shegong.console.session import EndedSessions
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -37,7 +42,9 @@ BUS_SERVICES = frozenset(
     ep.name for ep in entry_points(group="shegong.services") if not ep.load().extras.get("web")
 )
 _VAR = re.compile(r"\$\{(\w+)(?::?[-?]([^}]*))?\}")
-PASSWORDS = {f"REDIS_PASSWORD_{s.upper()}": f"test-{s}-{i}" for i, s in enumerate(BUS_SERVICES)}
+# The console keeps only its ended sessions (logouts) in Redis, as a user of its own.
+REDIS_USERS = BUS_SERVICES | {"console"}
+PASSWORDS = {f"REDIS_PASSWORD_{s.upper()}": f"test-{s}-{i}" for i, s in enumerate(REDIS_USERS)}
 
 
 def _interpolate(value: Any, env: dict[str, str]) -> str:
@@ -83,9 +90,9 @@ def _env(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_every_compose_service_connects_to_redis_as_its_own_user() -> None:
     urls = _compose_redis_urls(COMPOSE)
-    assert set(urls) == BUS_SERVICES, "a service without its own REDIS_URL"
+    assert set(urls) == REDIS_USERS, "a service without its own REDIS_URL"
     redis_env = COMPOSE["services"]["redis"]["environment"]
-    assert set(redis_env["REDIS_USERS"].split()) == BUS_SERVICES
+    assert set(redis_env["REDIS_USERS"].split()) == REDIS_USERS
     for service, url in urls.items():
         var = f"REDIS_PASSWORD_{service.upper()}"
         want = rf"redis://{service}:\$\{{{var}:\?[^}}]+\}}@redis:6379/\d+"
@@ -108,7 +115,7 @@ def test_the_acl_script_is_one_file_in_compose_and_kubernetes() -> None:
 @pytest.mark.parametrize("target", ["base", "overlays/dev", "overlays/prod"])
 def test_every_kubernetes_service_has_its_own_redis_url_from_the_secret(target: str) -> None:
     for doc in _rendered(target):
-        if doc["kind"] != "Deployment" or doc["metadata"]["name"] not in BUS_SERVICES:
+        if doc["kind"] != "Deployment" or doc["metadata"]["name"] not in REDIS_USERS:
             continue
         name = doc["metadata"]["name"]
         (container,) = doc["spec"]["template"]["spec"]["containers"]
@@ -125,8 +132,8 @@ def test_the_dev_redis_knows_each_service_by_its_secret_password() -> None:
     (container,) = sts["spec"]["template"]["spec"]["containers"]
     env = _env(container)
     assert container["command"] == ["sh", "/etc/shegong/acl.sh"]
-    assert set(env["REDIS_USERS"]["value"].split()) == BUS_SERVICES
-    for service in BUS_SERVICES:
+    assert set(env["REDIS_USERS"]["value"].split()) == REDIS_USERS
+    for service in REDIS_USERS:
         url = urlsplit(values[f"{service}-redis-url"])
         ref = env[f"REDIS_PASSWORD_{service.upper()}"]["valueFrom"]["secretKeyRef"]
         assert (url.username, url.password) == (service, values[ref["key"]]), service
@@ -204,9 +211,14 @@ def test_redis_refuses_whoever_comes_without_credentials(acl_redis: int) -> None
         default.ping()
 
 
+def _local_url(service: str, port: int) -> str:
+    url = _compose_redis_urls(COMPOSE)[service]
+    return _interpolate(url, PASSWORDS).replace("@redis:6379", f"@127.0.0.1:{port}")
+
+
 def test_each_service_uses_the_bus_as_its_own_user_and_nothing_more(acl_redis: int) -> None:
-    for service, url in _compose_redis_urls(COMPOSE).items():
-        local = _interpolate(url, PASSWORDS).replace("@redis:6379", f"@127.0.0.1:{acl_redis}")
+    for service in BUS_SERVICES:
+        local = _local_url(service, acl_redis)
         with redis.Redis.from_url(local) as r:
             assert r.acl_whoami() in (service, service.encode())
             stream = f"test.{service}.events"
@@ -222,6 +234,41 @@ def test_each_service_uses_the_bus_as_its_own_user_and_nothing_more(acl_redis: i
             ):
                 with pytest.raises(redis.exceptions.NoPermissionError):
                     r.execute_command(*forbidden)
+
+
+def test_the_console_reaches_its_ended_sessions_and_nothing_else(acl_redis: int) -> None:
+    """A logout on one console replica is refused by another through the console's user;
+    the same user can neither read the event streams nor touch any other key."""
+    url = _local_url("console", acl_redis)
+
+    async def logout_then_ask() -> tuple[bool, bool]:
+        one, two = AsyncRedis.from_url(url), AsyncRedis.from_url(url)
+        try:
+            await EndedSessions(one, "p.").end("session-a", ttl=60)
+            other_replica = EndedSessions(two, "p.")
+            return await other_replica.has("session-a"), await other_replica.has("session-b")
+        finally:
+            await one.aclose()
+            await two.aclose()
+
+    assert asyncio.run(logout_then_ask()) == (True, False)
+    with redis.Redis.from_url(_local_url("registry", acl_redis)) as registry:
+        registry.xadd("registry.events", {"e": "1"})
+    with redis.Redis.from_url(url) as console:
+        for forbidden in (
+            ("XRANGE", "registry.events", "-", "+"),
+            ("XADD", "registry.events", "*", "e", "2"),
+            ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "registry.events", ">"),
+            ("GET", "p.console:ended-session:x"),
+            ("SET", "registry.some-key", "1"),
+            ("DEL", "p.console:ended-session:x"),
+            ("KEYS", "*"),
+            ("SCAN", "0"),
+            ("FLUSHALL",),
+            ("ACL", "WHOAMI"),
+        ):
+            with pytest.raises(redis.exceptions.NoPermissionError):
+                console.execute_command(*forbidden)
 
 
 def test_the_compose_health_check_passes_with_its_user(acl_redis: int, tmp_path: Path) -> None:
