@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from shegong.contracts.ladder import LadderStep
+from shegong.kernel.data.days import Day
+from shegong.kernel.data.visible import VisibleText
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.ops.runtime import Runtime
@@ -38,13 +40,13 @@ from shegong.registry.projections.workers import workers
 
 class AdmitToExpertPool(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    admitted_on: date | None = None
+    admitted_on: Day | None = None
 
 
 class LeaveExpertPool(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    left_on: date | None = None
-    reason: str = Field(min_length=1, max_length=200, description="Why (出库原因)")
+    left_on: Day | None = None
+    reason: VisibleText = Field(min_length=1, max_length=200, description="Why (出库原因)")
 
 
 def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
+from shegong.kernel.data.days import Day, Moment
 from shegong.kernel.data.redact import FreeText, mask_numbers
 from shegong.kernel.web.api_keys import DepartmentCode
 
@@ -61,7 +61,7 @@ class ScheduleSession(_Command):
     )
     kind: SessionKind = Field(description="prejob/backbone/exam_prep/lecture/practice or 岗前培训…")
     title: FreeText = Field(min_length=1, max_length=200)
-    held_on: date
+    held_on: Day
     hours: float = Field(gt=0, le=1000, description="学时")
     base_id: str | None = Field(default=None, max_length=64)
     capacity: int | None = Field(default=None, ge=1, description="名额")
@@ -81,14 +81,14 @@ class Enrol(_Command):
 
 class SignIn(_Command):
     worker_id: str = Field(min_length=1, max_length=64)
-    signed_at: datetime | None = Field(default=None, description="default: now")
+    signed_at: Moment | None = Field(default=None, description="default: now")
 
 
 class Complete(_Command):
     worker_id: str = Field(min_length=1, max_length=64)
     hours: float | None = Field(default=None, ge=0, le=1000, description="default: the session's")
     score: float | None = Field(default=None, ge=0, le=100)
-    completed_on: date | None = Field(default=None, description="default: the session's date")
+    completed_on: Day | None = Field(default=None, description="default: the session's date")
 
 
 class RecordAssessment(_Command):
@@ -98,4 +98,4 @@ class RecordAssessment(_Command):
     period: FreeText = Field(min_length=1, max_length=32, description="e.g. 2024")
     score: float | None = Field(default=None, ge=0, le=100)
     grade: AppraisalGrade = Field(description="excellent… or 优秀 / 称职 / 基本称职 / 不称职")
-    assessed_on: date | None = None
+    assessed_on: Day | None = None
