@@ -64,7 +64,9 @@ class ScheduleSession(_Command):
     held_on: Day
     hours: float = Field(gt=0, le=1000, description="学时")
     base_id: str | None = Field(default=None, max_length=64)
-    capacity: int | None = Field(default=None, ge=1, description="名额")
+    # The read models hold an INTEGER (PostgreSQL: 32 bits): 10**30 was taken (201) and the
+    # session never reached them (round 10).
+    capacity: int | None = Field(default=None, ge=1, le=100_000, description="名额")
     audience: FreeText | None = Field(default=None, max_length=200, description="培训对象")
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     serves: list[TargetGroup] = Field(default_factory=list, max_length=20)

@@ -1,4 +1,5 @@
-"""A date at the end of the calendar no longer ends training's reports (round 10).
+"""Values at the end of their range no longer end training's reports or lose a session
+(round 10).
 
 Probed on ``shegong up``: a department key registered a worker hired on 9999-12-31 (the
 registry took any date a JSON body carried), and from then on training's pre-job
@@ -6,6 +7,11 @@ obligations — the hiring day plus the window — overflowed: ``/obligations/pr
 and ``/indicators/training`` answered 500 to every caller, the console's training pages
 and the annual report with them. Commands now take days of 1900–2100 only (the kernel's
 ``days.Day``); a far day stored before is read without failing.
+
+A session's ``capacity`` had no upper bound: 10**30 (or 3,000,000,000, past PostgreSQL's
+INTEGER) was taken, 201 with its event, and the read model could not hold it — the
+session went to the dead letters and was never shown (``GET /sessions/{id}`` 404). Now
+at most 100,000, a 422 naming ``capacity``.
 
 Real components: the training app on SQLite and PostgreSQL, real Redis, over HTTP.
 """
@@ -62,3 +68,20 @@ async def test_a_command_takes_days_of_1900_to_2100_only(
     assert "1900-01-01" in error["message"] and "2100-12-31" in error["message"]
     assert "日期不合理" in error["message_zh"] and "2100-12-31" in error["message_zh"]
     assert await training.runtime.store.head() == before, "nothing stored"
+
+
+@pytest.mark.parametrize("capacity", [10**30, 3_000_000_000])
+async def test_a_sessions_capacity_is_one_the_read_models_can_hold(
+    training: Node, capacity: int
+) -> None:
+    before = await training.runtime.store.head()
+    body = {"kind": "岗前培训", "title": "t", "held_on": "2025-05-01", "hours": 2}
+    r = await training.client.post("/sessions", json={**body, "capacity": capacity})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "capacity" and error["message_zh"].startswith("capacity：")
+    assert await training.runtime.store.head() == before, "nothing stored"
+    made = await training.ok("POST", "/sessions", json={**body, "capacity": 100_000})
+    await training.sync_own()
+    shown = await training.ok("GET", f"/sessions/{made['session']['session_id']}")
+    assert shown["capacity"] == 100_000
