@@ -19,6 +19,7 @@ from shegong.kernel.data.visible import VisibleText
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx, admin_only
 from shegong.registry.ladder.decide import Ladder, load_standing
 from shegong.registry.ladder.eligibility import standings
@@ -57,6 +58,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         "",
         summary="Who is eligible for a ladder step, with the reasons (进阶名单)",
         response_model=LadderPage | NotEligiblePage,
+        dependencies=[Depends(audited_read("ladder_list"))],
     )
     async def eligibility_list(
         step: Annotated[
