@@ -102,3 +102,22 @@ async def test_a_roster_row_whose_name_shows_nothing_is_a_row_without_a_name(
         return [w["name"] for w in items] if items else None
 
     assert await eventually(names) == ["张三"]
+
+
+async def test_a_department_name_that_shows_nothing_is_refused(
+    database_url: str, start_node: StartNode
+) -> None:
+    """A roster's ``department_name`` of U+2800 or U+200B created a department named blank
+    (``DepartmentRegistered``), shown so wherever departments are listed."""
+    node: Node = await start_node(database_url)
+    before = await node.runtime.store.head()
+    for blank in ("\u2800", "\u200b\u200b"):
+        r = await node.client.post(
+            "/imports/roster",
+            data={"department": "newdept", "department_name": blank},
+            files={"file": ("roster.csv", "姓名\n张三\n".encode())},
+        )
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert error["field"] == "department_name" and "可显示" in error["message_zh"]
+    assert await node.runtime.store.head() == before, "nothing stored"
