@@ -85,3 +85,21 @@ async def test_a_sessions_capacity_is_one_the_read_models_can_hold(
     await training.sync_own()
     shown = await training.ok("GET", f"/sessions/{made['session']['session_id']}")
     assert shown["capacity"] == 100_000
+
+
+@pytest.mark.parametrize("session_id", ["../../x", "a/b", "..", "a\\b"])
+async def test_a_sessions_id_is_one_its_address_can_carry(training: Node, session_id: str) -> None:
+    """Round 10: ``session_id`` "../../x" or "a/b" was taken (201), and no URL reached the
+    session again (``/sessions/a%2Fb`` is ``/sessions/a/b`` to the router): counted among
+    the year's sessions, never enrolled, signed in, completed or shown."""
+    before = await training.runtime.store.head()
+    body = {"kind": "岗前培训", "title": "t", "held_on": "2025-05-01", "hours": 2}
+    r = await training.client.post("/sessions", json={**body, "session_id": session_id})
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["field"] == "session_id" and "网址" in error["message_zh"]
+    assert await training.runtime.store.head() == before, "nothing stored"
+    made = await training.ok("POST", "/sessions", json={**body, "session_id": "2025-岗前-01"})
+    assert made["session"]["session_id"] == "2025-岗前-01"
+    await training.sync_own()
+    assert (await training.client.get("/sessions/2025-岗前-01")).status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -25,9 +26,25 @@ def _not_a_persons_number(value: str) -> str:
     return value
 
 
+# A path segment of the API (/sessions/{session_id}): round 10, session_id "../../x" or
+# "a/b" was taken (201) and no URL reached the session again — counted among the year's
+# sessions, never enrolled, signed in, completed or shown.
+_NOT_IN_A_PATH = re.compile(r"[/\\]|^\.{1,2}$")
+
+
+def _a_path_segment(value: str) -> str:
+    if _NOT_IN_A_PATH.search(value):
+        raise ValueError(
+            "cannot hold / or \\, or be . or ..: it is part of the session's or base's "
+            "address / 编号不能含有 / 或 \\，也不能是 . 或 ..（编号是其网址的一部分）"
+        )
+    return value
+
+
 # An id the caller may choose (a base's, a session's) is published as it is: never a
-# person's ID number or phone (round 8: session_id "621126197501180351" went onto the bus).
-ClientId = Annotated[str, AfterValidator(_not_a_persons_number)]
+# person's ID number or phone (round 8: session_id "621126197501180351" went onto the bus),
+# and it is the last part of the record's URL.
+ClientId = Annotated[str, AfterValidator(_not_a_persons_number), AfterValidator(_a_path_segment)]
 
 
 class _Command(BaseModel):
