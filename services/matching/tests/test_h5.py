@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
 from shegong.matching.h5.notify import LogNotifier
 
@@ -396,3 +397,24 @@ async def test_a_residents_long_follow_up_is_answered_not_a_500(
     )
     assert fits.status_code == 303, fits.text[:300]
     assert (await m.request(rid))["satisfaction"] == 5
+
+
+@pytest.mark.parametrize("reason", ["   ", "\u200b"])
+async def test_a_workers_blank_decline_is_answered_not_a_500(
+    database_url: str, start_matching: Any, reason: str
+) -> None:
+    """Round 10: a worker's page posted a decline reason of spaces (or a zero-width space):
+    the command refused it (``reason`` must say something) outside what the page catches —
+    a 500. A blank reason is the page's own "没空"; one the command refuses is the page's
+    error, not a 500."""
+    m = await start_matching(database_url)
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    answer = await m.client.post(f"{link}/{rid}/decline", data={"reason": reason})
+    assert answer.status_code == 303, answer.text[:300]
