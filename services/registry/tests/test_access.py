@@ -370,6 +370,13 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(
         # A day the rules cannot count years back from is refused, naming the field.
         resp = await admin.post("/ladder/evaluate", params={"as_of": "0001-01-01"})
         assert resp.status_code == 422 and "as_of" in resp.text, resp.text
+        # Round 10: as of a later day its decisions stood as the city's latest until then.
+        before_later = await head(node)
+        resp = await admin.post("/ladder/evaluate", params={"as_of": "2100-12-31"})
+        assert resp.status_code == 422, resp.text
+        error = resp.json()["error"]
+        assert error["field"] == "as_of" and "晚于今天" in error["message_zh"], error
+        assert await head(node) == before_later, "nothing decided"
     ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
     assert {"ExpertPoolAdmitted", "ExpertPoolLeft", "LadderEligibilityChanged"} <= {
         e.type for e in ladder

@@ -163,8 +163,19 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         """Rules that depend on time (a certificate held N years) change without an event:
         this publishes every decision that changed (the registry also does it daily, at
         REGISTRY_LADDER_SWEEP_AT). Every department's workers: the administrator's; the
-        decisions name the key that asked."""
-        return await evaluate_all(ladder, _day(as_of), ctx)
+        decisions name the key that asked. Not as of a day after today (round 10: as of
+        2100-12-31 the decisions stood as the city's latest — 进阶名单 — until 2100, past
+        every daily sweep); ``GET /ladder/{worker_id}?as_of=`` answers "what if"."""
+        day = _day(as_of)
+        if day > date.today():
+            raise DomainError(
+                f"as_of {day} is after today: its decisions would stand as the latest until "
+                "then; ask GET /ladder/{worker_id}?as_of= for a later day",
+                field="as_of",
+                zh=f"as_of：{day} 晚于今天，其评定将一直作为最新结果；查看以后的某天请用 "
+                "GET /ladder/{worker_id}?as_of=",
+            )
+        return await evaluate_all(ladder, day, ctx)
 
     @router.post(
         "/{worker_id}/expert-pool",
