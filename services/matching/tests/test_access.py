@@ -353,3 +353,23 @@ async def test_a_day_outside_the_indicators_year_is_the_platforms_error(
         assert resp.status_code == 422 and "detail" not in resp.json(), resp.text
         error = unprocessable(resp, "as_of")
         assert "2024" in error["message_zh"] and "年" in error["message_zh"]
+
+
+async def test_the_hours_ledger_and_its_export_are_bulk_reads_in_the_access_log(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 10: ``/hours`` and ``/hours/export.csv`` give every volunteer's service
+    records (who served, where, when) to any key, and were read without a record while the
+    hours record (``/volunteers/hours-record``) was recorded. Each is an
+    ``AccessRecorded`` now."""
+    async with as_(m, keys.hrss) as hrss:
+        assert (await hrss.get("/hours", params={"year": 2026})).status_code == 200
+        assert (await hrss.get("/hours/export.csv")).status_code == 200
+    every = await m.app.state.runtime.store.read_after(0, 10_000)
+    reads = [
+        (e.data["what"], e.data["path"], e.data["viewer"])
+        for e in every
+        if e.type == "AccessRecorded" and e.data["outcome"] == "read"
+    ]
+    assert ("hours_ledger", "/hours", "rs-clerk") in reads, reads
+    assert ("hours_export", "/hours/export.csv", "rs-clerk") in reads, reads

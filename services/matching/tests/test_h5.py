@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
+import pytest
 
 from shegong.matching.h5.notify import LogNotifier
 
@@ -366,3 +367,54 @@ async def test_a_worker_link_is_no_residents_cookie(sqlite_url: str, start_match
     assert cookie
     assert (await m.client.get("/h5/me/erase")).status_code == 200
     assert (await m.client.get(f"/h5/w/{cookie}")).status_code == 404
+
+
+async def test_a_residents_long_follow_up_is_answered_not_a_500(
+    database_url: str, start_matching: Any
+) -> None:
+    """Round 10: the follow-up form took notes of up to 1,000 characters and the command
+    saw "居民：" before them — 998 to 1,000 characters failed the command's own limit,
+    outside what the page catches: a 500. The form now takes what fits."""
+    m = await start_matching(database_url)
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    for step, form in (("accept", {}), ("start", {}), ("finish", {"hours": "1"})):
+        assert (await m.client.post(f"{link}/{rid}/{step}", data=form)).status_code == 303
+    follow_up = where.replace("?", "/follow-up?")
+    too_long = await m.client.post(
+        follow_up, data={"satisfaction": "5", "met": "yes", "notes": "好" * 1000}
+    )
+    assert too_long.status_code == 400, too_long.text[:300]  # the pages' own refusal
+    assert "无法提交" in too_long.text
+    fits = await m.client.post(
+        follow_up, data={"satisfaction": "5", "met": "yes", "notes": "好" * 997}
+    )
+    assert fits.status_code == 303, fits.text[:300]
+    assert (await m.request(rid))["satisfaction"] == 5
+
+
+@pytest.mark.parametrize("reason", ["   ", "\u200b"])
+async def test_a_workers_blank_decline_is_answered_not_a_500(
+    database_url: str, start_matching: Any, reason: str
+) -> None:
+    """Round 10: a worker's page posted a decline reason of spaces (or a zero-width space):
+    the command refused it (``reason`` must say something) outside what the page catches —
+    a 500. A blank reason is the page's own "没空"; one the command refuses is the page's
+    error, not a 500."""
+    m = await start_matching(database_url)
+    vol = (
+        await m.ok(
+            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+        )
+    )["provider_id"]
+    where = await order_as_resident(m, m.client)
+    rid = where.split("/")[3].split("?")[0]
+    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    answer = await m.client.post(f"{link}/{rid}/decline", data={"reason": reason})
+    assert answer.status_code == 303, answer.text[:300]

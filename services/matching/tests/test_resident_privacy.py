@@ -234,6 +234,39 @@ async def test_an_erasure_request_leaves_only_keyed_references(
     await replayed_equals_rows(m)
 
 
+async def test_the_feed_serves_an_erased_order_without_the_residents_words(
+    database_url: str, start_matching: Any, keys: RoleKeys
+) -> None:
+    """Round 10, probed on ``shegong up``: after an erasure the read models and a replay
+    showed no notes and no masks, but ``GET /events`` still served the order's
+    ``RequestPlaced`` with the resident's notes (name, illness, where the key is) and the
+    masks of their phone and address — to any department's key, the service's too. The
+    feed now serves it as the read models show it; another resident's order is untouched."""
+    m = await start(start_matching, database_url, keys)
+    async with as_(m, keys.civil) as civil, as_(m, keys.admin) as admin:
+        erased = (await place(civil, notes=NOTES))["request_id"]
+        kept = (await place(civil, resident_phone=OTHER_PHONE, notes=NOTES))["request_id"]
+        ok(await admin.post("/residents/erasure", json={"phone": PHONE}))
+    for key in (keys.hrss, keys.auditor, keys.service, keys.admin):
+        async with as_(m, key) as client:
+            page = ok(await client.get("/events", params={"after": 0, "limit": 5000}))
+        placed = {
+            e["data"]["request_id"]: e["data"]
+            for e in page["events"]
+            if e["type"] == "RequestPlaced"
+        }
+        gone = placed[erased]
+        assert (gone["notes"], gone["resident_phone_masked"], gone["resident_address_masked"]) == (
+            None,
+            None,
+            None,
+        ), gone
+        assert NOTES not in json.dumps(page, ensure_ascii=False).replace(
+            json.dumps(placed[kept], ensure_ascii=False), ""
+        )
+        assert placed[kept]["notes"] == NOTES and placed[kept]["resident_phone_masked"]
+
+
 async def test_whether_a_contact_was_erased_is_told_only_to_who_may_see_it(
     database_url: str, start_matching: Any, keys: RoleKeys
 ) -> None:

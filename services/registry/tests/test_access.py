@@ -370,6 +370,13 @@ async def test_the_ladder_writes_are_the_admins_and_name_the_key(
         # A day the rules cannot count years back from is refused, naming the field.
         resp = await admin.post("/ladder/evaluate", params={"as_of": "0001-01-01"})
         assert resp.status_code == 422 and "as_of" in resp.text, resp.text
+        # Round 10: as of a later day its decisions stood as the city's latest until then.
+        before_later = await head(node)
+        resp = await admin.post("/ladder/evaluate", params={"as_of": "2100-12-31"})
+        assert resp.status_code == 422, resp.text
+        error = resp.json()["error"]
+        assert error["field"] == "as_of" and "晚于今天" in error["message_zh"], error
+        assert await head(node) == before_later, "nothing decided"
     ladder = [e for e in await events(node, before) if e.correlation_id == "ladder-by-admin"]
     assert {"ExpertPoolAdmitted", "ExpertPoolLeft", "LadderEligibilityChanged"} <= {
         e.type for e in ladder
@@ -613,3 +620,18 @@ async def test_a_department_code_is_a_code_not_a_look_alike(node: Node, keys: Ro
         assert await node.runtime.store.head() == before, "nothing stored"
         ok = await admin.post("/workers", json={"name": "张三", "department": "civil-affairs "})
         assert ok.status_code == 201 and ok.json()["worker"]["department"] == "civil-affairs"
+
+
+async def test_the_ladder_list_is_a_bulk_read_in_the_access_log(node: Node, keys: RoleKeys) -> None:
+    """Round 10: ``GET /ladder`` lists every department's workers by name and organisation
+    with their certificates and appraisals (``eligible=false``: everyone), as
+    ``/workers`` does, and was read without a record. It is an ``AccessRecorded`` now."""
+    async with as_(node, keys.hrss) as hrss:
+        resp = await hrss.get("/ladder", params={"eligible": "false"})
+        assert resp.status_code == 200, resp.text
+    reads = [
+        (e.data["what"], e.data["path"], e.data["query"], e.data["viewer"])
+        for e in await access_log(node)
+        if e.type == "AccessRecorded" and e.data["outcome"] == "read"
+    ]
+    assert ("ladder_list", "/ladder", "eligible=false", "rs-clerk") in reads, reads

@@ -26,7 +26,12 @@ async def test_every_api_answer_is_data_only_and_the_docs_still_load(
         answer = await node.client.get(path)
         assert answer.headers["x-content-type-options"] == "nosniff", path
         assert answer.headers["content-security-policy"] == DATA_ONLY, path
+        assert answer.headers["cache-control"] == "no-store", path
     assert r.headers["content-security-policy"] == DATA_ONLY
+    # Round 10: the whole ID number and phone went out with no Cache-Control at all.
+    worker = r.json()["worker"]["worker_id"]
+    full = await node.client.get(f"/workers/{worker}/personal-data")
+    assert full.status_code == 200 and full.headers["cache-control"] == "no-store"
     docs = await node.client.get("/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.text
 

@@ -436,3 +436,23 @@ async def test_a_training_read_refused_is_the_platforms_error_in_both_languages(
             error = resp.json()["error"]
             assert error["field"] == field and error["message"], error
             assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message_zh"]), error
+
+
+async def test_the_exam_results_list_is_a_bulk_read_in_the_access_log(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 10: ``GET /exams`` lists every department's workers — name, organisation,
+    masked ID number, passed or not — as ``/workers`` does, and was read without a
+    record. A department's or an auditor's read is now an ``AccessRecorded``."""
+    for key, who in ((keys.hrss, "rs-clerk"), (keys.auditor, "audit-office")):
+        async with as_(node, key) as client:
+            resp = await client.get("/exams", params={"passed": "false"})
+            assert resp.status_code == 200, resp.text
+        reads = [
+            e.data
+            for e in await access_log(node)
+            if e.type == "AccessRecorded" and e.data["outcome"] == "read"
+        ]
+        assert ("exam_results", "/exams", "passed=false", who) in [
+            (r["what"], r["path"], r["query"], r["viewer"]) for r in reads
+        ], reads

@@ -24,7 +24,7 @@ from shegong.matching.application.notifications import NotificationSender
 from shegong.matching.application.programmes import ProgrammeCommands
 from shegong.matching.application.providers import ProviderCommands
 from shegong.matching.application.requests import MatchingCommands
-from shegong.matching.application.resident_privacy import ContactRetention
+from shegong.matching.application.resident_privacy import ContactRetention, erased_from_the_feed
 from shegong.matching.application.scheduler import EscalationScheduler
 from shegong.matching.experts import ExpertRosterProjection, SupervisionsProjection, experts_router
 from shegong.matching.h5.app import h5_app
@@ -48,6 +48,7 @@ SERVICE = ServiceDefinition(
         SupervisionsProjection(),
     ],
     metadata=[tables_metadata],
+    feed_narrowing=erased_from_the_feed,
 )
 
 

@@ -247,8 +247,16 @@ class Api:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         # Here, not at start: ``shegong --help`` sends nothing.
         from urllib.error import HTTPError, URLError
-        from urllib.request import Request, urlopen
+        from urllib.request import HTTPRedirectHandler, Request, build_opener
 
+        class _NoRedirect(HTTPRedirectHandler):
+            # urllib follows a redirect with every header, the key too, to whatever host it
+            # names (round 10: a node answering 302 to another host was sent the key). The
+            # services never redirect: a 3xx is answered, not followed.
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        urlopen = build_opener(_NoRedirect()).open
         req = Request(url, data=body, headers=sent, method=method)
         until = time.monotonic() + patience
         while True:
@@ -268,6 +276,14 @@ class Api:
             except TimeoutError:
                 fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
             break
+        if 300 <= resp.status_code < 400:
+            where = "".join(c for c in resp.headers.get("Location", "?") if c.isprintable())[:200]
+            fail(
+                f"{self.service} at {self.url} answered HTTP {resp.status_code}, a redirect to "
+                f"{where}; not followed, since the key would go with it — if that is the "
+                "service, give its address with --url / "
+                "服务返回重定向，未跟随（密钥会随之发往对方）；如确为该服务，请用 --url 指定其地址"
+            )
         if resp.status_code == 401:
             hint = "" if self.key else " — no key was sent: pass --key or set SHEGONG_API_KEY"
             fail(f"HTTP 401 {error_text(resp)}{hint}")

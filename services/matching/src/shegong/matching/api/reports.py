@@ -6,11 +6,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.web.access_log import audited_read
 from shegong.matching.api.indicator_models import ServiceIndicators
 from shegong.matching.api.models import HoursLedger
 from shegong.matching.application.hours_export import ledger_rows, to_csv
@@ -50,6 +51,7 @@ def reports_router(engine: AsyncEngine) -> APIRouter:
         "own follow-up (回访), null until it is given. Totals sum the entries' hours per "
         "person, team and organisation.",
         response_model=HoursLedger,
+        dependencies=[Depends(audited_read("hours_ledger"))],
     )
     async def hours(
         year: int | None = Query(None, ge=2000, le=2100),
@@ -73,6 +75,7 @@ def reports_router(engine: AsyncEngine) -> APIRouter:
         "/hours/export.csv",
         summary="Volunteer service records as CSV (志愿服务记录)",
         response_class=Response,
+        dependencies=[Depends(audited_read("hours_export"))],
     )
     async def export(year: int | None = Query(None, ge=2000, le=2100)) -> Response:
         body = to_csv(await ledger_rows(engine, year))

@@ -26,13 +26,16 @@ from typing import Any, Literal
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.contracts import Envelope
 from shegong.contracts.matching import ResidentContactPurged
 from shegong.kernel.data.identity import PersonalDataHasher, normalize_phone
 from shegong.kernel.events.aggregate import DomainError
+from shegong.kernel.events.feed import FeedNarrowing
 from shegong.kernel.events.leader_job import LeaderJob
 from shegong.kernel.events.schema import events_table
 from shegong.kernel.events.store import CommandContext, EventStore
 from shegong.kernel.ops.db import reading
+from shegong.kernel.ops.runtime import Runtime
 from shegong.kernel.web.auth import AuthError
 from shegong.matching.adapters.request_rows import save_row
 from shegong.matching.adapters.tables import requests, resident_data
@@ -222,3 +225,42 @@ class ContactRetention(LeaderJob):
                 log.warning("purging the contact of %s failed: %s", rid, err)
         self.purged_total += purged
         return purged
+
+
+_ERASED_FROM_THE_ORDER = ("notes", "resident_phone_masked", "resident_address_masked")
+
+
+def erased_from_the_feed(runtime: Runtime) -> FeedNarrowing:
+    """The feed's narrowing (round 10): an order whose resident asked to be erased is served
+    without the resident's words and the masks of their phone and address, as the read
+    models and a replay of the order show it. The event store keeps them (append-only);
+    what the feed served before the erasure, and Redis, keep what they were sent.
+
+    Probed on ``shegong up``: after ``POST /residents/erasure``, ``GET /events`` on
+    matching still served the order's ``RequestPlaced`` with ``notes`` ("独居老人王秀兰，
+    糖尿病，钥匙在邻居家"), ``138****7777`` and ``永定****`` — to any department's key."""
+
+    async def narrow(events: list[Envelope]) -> list[Envelope]:
+        placed = {str(e.data.get("request_id")) for e in events if e.type == "RequestPlaced"}
+        if not placed:
+            return events
+        async with reading(runtime.engine) as conn:
+            erased = set(
+                await conn.scalars(
+                    select(resident_data.c.request_id).where(
+                        resident_data.c.request_id.in_(sorted(placed)),
+                        resident_data.c.purge_reason == "erasure",
+                    )
+                )
+            )
+        if not erased:
+            return events
+        gone = dict.fromkeys(_ERASED_FROM_THE_ORDER)
+        return [
+            e.model_copy(update={"data": {**e.data, **gone}})
+            if e.type == "RequestPlaced" and e.data.get("request_id") in erased
+            else e
+            for e in events
+        ]
+
+    return narrow

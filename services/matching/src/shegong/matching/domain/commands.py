@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shegong.contracts.matching import ProviderKind, ServiceType, Urgency
 from shegong.contracts.training import TargetGroup
+from shegong.kernel.data.days import Day, Moment
 from shegong.kernel.data.redact import FreeText
 
 # A provider's skill (助餐, 心理支持): typed text, so a phone or ID number in it keeps three
@@ -29,8 +29,8 @@ class PlaceRequest(_Command):
     target_group: TargetGroup = Field(description="elderly/children/hardship/disability or 一老…")
     service_type: ServiceType = Field(description="health_management … or 健康管理 …")
     urgency: Urgency = Urgency.ROUTINE
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    window_start: Moment | None = None
+    window_end: Moment | None = None
     notes: FreeText | None = Field(default=None, max_length=1000)
     placed_by: str = Field(default="staff", pattern="^(resident|staff)$")
     resident_phone: str | None = Field(default=None, max_length=40, description="手机号")
@@ -57,12 +57,12 @@ class Assign(_Command):
 
 
 class StartDelivery(_Command):
-    started_at: datetime | None = None
+    started_at: Moment | None = None
 
 
 class FinishDelivery(_Command):
     hours: float = Field(gt=0, le=24 * 14, description="服务时长 (hours)")
-    finished_at: datetime | None = None
+    finished_at: Moment | None = None
     members: list[str] = Field(
         default_factory=list,
         max_length=200,
@@ -74,7 +74,7 @@ class FinishDelivery(_Command):
 class RecordFollowUp(_Command):
     satisfaction: int = Field(ge=1, le=5, description="满意度 1–5")
     notes: FreeText | None = Field(default=None, max_length=1000)
-    followed_up_on: date | None = None
+    followed_up_on: Day | None = None
     reopen: bool = Field(default=False, description="Reopen the need (only when unsatisfied)")
 
 
@@ -113,7 +113,7 @@ class CreateProgramme(_Command):
     rrule: str = Field(
         min_length=5, max_length=500, description="e.g. FREQ=DAILY or FREQ=WEEKLY;BYDAY=SA"
     )
-    starts_on: date
+    starts_on: Day
     provider_id: str | None = Field(default=None, max_length=64)
 
 
@@ -121,7 +121,7 @@ class CheckIn(_Command):
     """A participant's check-in (打卡), or a provider's who served at the occurrence
     (``provider_id`` and ``hours``: the hours go to the hours ledger)."""
 
-    occurrence: date
+    occurrence: Day
     # a name typed by hand: a phone in it keeps three digits before the bus (round 8)
     participant: FreeText | None = Field(
         default=None, min_length=1, max_length=128, description="Who attended (a provider: its id)"
@@ -131,6 +131,6 @@ class CheckIn(_Command):
     members: list[str] = Field(
         default_factory=list, max_length=200, description="A team's members who served"
     )
-    started_at: datetime | None = Field(
+    started_at: Moment | None = Field(
         default=None, description="When the service began (default: 09:00 Beijing time)"
     )

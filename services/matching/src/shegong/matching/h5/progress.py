@@ -24,6 +24,8 @@ from shegong.matching.h5.common import H5, html, normalize_phone, not_found, res
 from shegong.matching.h5.html import box, card, e, page, steps
 from shegong.matching.h5.order import GROUP_PLAIN
 
+RESIDENT_SAID = "居民："  # before the resident's own words in a follow-up's notes
+
 STEP_LABELS = ["已下单", "已派单", "已接单", "服务中", "已完成", "已评价"]
 STATUS_ZH = {
     "open": ("正在为您安排服务者", 1),
@@ -205,7 +207,9 @@ def add_progress_pages(app: FastAPI, h5: H5) -> None:
         sig: str = "",
         satisfaction: int = Form(..., ge=1, le=5),
         met: str = Form("yes"),
-        notes: str = Form("", max_length=1000),
+        # The follow-up's notes are the resident's words after "居民：" (RESIDENT_SAID), at
+        # most 1,000 in all: 998–1,000 characters here were a 500 (round 10).
+        notes: str = Form("", max_length=1000 - len(RESIDENT_SAID)),
     ) -> Response:
         found = await owned(request, rid, sig)
         if found is None:
@@ -229,7 +233,7 @@ def add_progress_pages(app: FastAPI, h5: H5) -> None:
                 rid,
                 RecordFollowUp(
                     satisfaction=satisfaction,
-                    notes=("居民：" + notes.strip()) if notes.strip() else "居民在线评价",
+                    notes=(RESIDENT_SAID + notes.strip()) if notes.strip() else "居民在线评价",
                     reopen=reopen,
                 ),
                 resident_ctx(),

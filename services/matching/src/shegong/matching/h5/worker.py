@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from shegong.contracts.matching import ServiceType
@@ -186,6 +187,8 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
         target = f"/h5/w/{quote(link)}"
         try:
             await run(me)
+        except ValidationError:  # a form the command refuses (round 10: a blank reason, 500)
+            return RedirectResponse(f"{target}?{urlencode({'error': 'invalid'})}", 303)
         except (DomainError, AuthError) as err:
             log.info("worker %s could not %s %s: %s", me, what, rid, err)
             code = getattr(err, "code", "conflict")
@@ -218,7 +221,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
             rid,
             "declined",
             lambda me: h5.commands.decline(
-                rid, Decline(provider_id=me, reason=reason or "没空"), provider_ctx(me)
+                rid, Decline(provider_id=me, reason=reason.strip() or "没空"), provider_ctx(me)
             ),
         )
 

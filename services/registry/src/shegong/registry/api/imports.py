@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from shegong.kernel.data.tabular import TabularFileError, open_upload
+from shegong.kernel.data.visible import VisibleText
 from shegong.kernel.events.jobs import Progress, run_import
 from shegong.kernel.web.auth import Ctx, admin_only, refuse_other_department
 from shegong.registry.api.models import RegionsImported, RosterImported
@@ -48,7 +49,7 @@ def imports_router(importer: RosterImporter, regions: RegionImporter) -> APIRout
         ctx: Ctx,
         file: Annotated[UploadFile, File(description="花名册: .csv or .xlsx")],
         department: Annotated[str, Form(description="Department code, e.g. civil-affairs")],
-        department_name: Annotated[str | None, Form(description="e.g. 民政局")] = None,
+        department_name: Annotated[VisibleText | None, Form(description="e.g. 民政局")] = None,
     ) -> Any:
         refuse_other_department(ctx, department)  # before the upload is even read
         return await _imported(

@@ -14,6 +14,7 @@ from typing import Any
 
 from shegong.contracts.events import Labelled
 from shegong.contracts.registry import CertificateLevel, Gender, OrgType, Post, Region
+from shegong.kernel.data.controls import shows_something
 from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
@@ -227,7 +228,7 @@ def _name(_: str, cell: Cell) -> str:
     if text and len(text) > 1024:  # no name is: not normalised first (linear, not free)
         raise CellError("is longer than 64 characters", "超过64个字符")
     name = normalize_name(text) if text else ""
-    if not name:
+    if not shows_something(name):  # blank, or nothing but combining marks (round 10)
         raise CellError("is missing", "未填写")
     if len(name) > 64:
         raise CellError("is longer than 64 characters", "超过64个字符")

@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from shegong.contracts.ladder import LadderStep
+from shegong.kernel.data.days import Day
+from shegong.kernel.data.visible import VisibleText
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
 from shegong.kernel.ops.runtime import Runtime
+from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx, admin_only
 from shegong.registry.ladder.decide import Ladder, load_standing
 from shegong.registry.ladder.eligibility import standings
@@ -38,13 +41,13 @@ from shegong.registry.projections.workers import workers
 
 class AdmitToExpertPool(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    admitted_on: date | None = None
+    admitted_on: Day | None = None
 
 
 class LeaveExpertPool(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    left_on: date | None = None
-    reason: str = Field(min_length=1, max_length=200, description="Why (出库原因)")
+    left_on: Day | None = None
+    reason: VisibleText = Field(min_length=1, max_length=200, description="Why (出库原因)")
 
 
 def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
@@ -55,6 +58,7 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         "",
         summary="Who is eligible for a ladder step, with the reasons (进阶名单)",
         response_model=LadderPage | NotEligiblePage,
+        dependencies=[Depends(audited_read("ladder_list"))],
     )
     async def eligibility_list(
         step: Annotated[
@@ -159,8 +163,19 @@ def ladder_router(runtime: Runtime, ladder: Ladder) -> APIRouter:
         """Rules that depend on time (a certificate held N years) change without an event:
         this publishes every decision that changed (the registry also does it daily, at
         REGISTRY_LADDER_SWEEP_AT). Every department's workers: the administrator's; the
-        decisions name the key that asked."""
-        return await evaluate_all(ladder, _day(as_of), ctx)
+        decisions name the key that asked. Not as of a day after today (round 10: as of
+        2100-12-31 the decisions stood as the city's latest — 进阶名单 — until 2100, past
+        every daily sweep); ``GET /ladder/{worker_id}?as_of=`` answers "what if"."""
+        day = _day(as_of)
+        if day > date.today():
+            raise DomainError(
+                f"as_of {day} is after today: its decisions would stand as the latest until "
+                "then; ask GET /ladder/{worker_id}?as_of= for a later day",
+                field="as_of",
+                zh=f"as_of：{day} 晚于今天，其评定将一直作为最新结果；查看以后的某天请用 "
+                "GET /ladder/{worker_id}?as_of=",
+            )
+        return await evaluate_all(ladder, day, ctx)
 
     @router.post(
         "/{worker_id}/expert-pool",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +13,7 @@ from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
+from shegong.kernel.web.access_log import audited_read
 from shegong.kernel.web.auth import Ctx
 from shegong.training.api.models import (
     AssessmentResult,
@@ -229,6 +230,7 @@ def reports_router(
         "/exams",
         summary="National exam results (考试成绩), newest year first",
         response_model=ExamPage,
+        dependencies=[Depends(audited_read("exam_results"))],
     )
     async def exam_results(
         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,

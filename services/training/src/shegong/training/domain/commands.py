@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.training import AppraisalGrade, BaseKind, SessionKind, TargetGroup, Tier
+from shegong.kernel.data.days import Day, Moment
 from shegong.kernel.data.redact import FreeText, mask_numbers
 from shegong.kernel.web.api_keys import DepartmentCode
 
@@ -25,9 +26,25 @@ def _not_a_persons_number(value: str) -> str:
     return value
 
 
+# A path segment of the API (/sessions/{session_id}): round 10, session_id "../../x" or
+# "a/b" was taken (201) and no URL reached the session again — counted among the year's
+# sessions, never enrolled, signed in, completed or shown.
+_NOT_IN_A_PATH = re.compile(r"[/\\]|^\.{1,2}$")
+
+
+def _a_path_segment(value: str) -> str:
+    if _NOT_IN_A_PATH.search(value):
+        raise ValueError(
+            "cannot hold / or \\, or be . or ..: it is part of the session's or base's "
+            "address / 编号不能含有 / 或 \\，也不能是 . 或 ..（编号是其网址的一部分）"
+        )
+    return value
+
+
 # An id the caller may choose (a base's, a session's) is published as it is: never a
-# person's ID number or phone (round 8: session_id "621126197501180351" went onto the bus).
-ClientId = Annotated[str, AfterValidator(_not_a_persons_number)]
+# person's ID number or phone (round 8: session_id "621126197501180351" went onto the bus),
+# and it is the last part of the record's URL.
+ClientId = Annotated[str, AfterValidator(_not_a_persons_number), AfterValidator(_a_path_segment)]
 
 
 class _Command(BaseModel):
@@ -61,10 +78,12 @@ class ScheduleSession(_Command):
     )
     kind: SessionKind = Field(description="prejob/backbone/exam_prep/lecture/practice or 岗前培训…")
     title: FreeText = Field(min_length=1, max_length=200)
-    held_on: date
+    held_on: Day
     hours: float = Field(gt=0, le=1000, description="学时")
     base_id: str | None = Field(default=None, max_length=64)
-    capacity: int | None = Field(default=None, ge=1, description="名额")
+    # The read models hold an INTEGER (PostgreSQL: 32 bits): 10**30 was taken (201) and the
+    # session never reached them (round 10).
+    capacity: int | None = Field(default=None, ge=1, le=100_000, description="名额")
     audience: FreeText | None = Field(default=None, max_length=200, description="培训对象")
     skills: list[Skill] = Field(default_factory=list, max_length=50)
     serves: list[TargetGroup] = Field(default_factory=list, max_length=20)
@@ -81,14 +100,14 @@ class Enrol(_Command):
 
 class SignIn(_Command):
     worker_id: str = Field(min_length=1, max_length=64)
-    signed_at: datetime | None = Field(default=None, description="default: now")
+    signed_at: Moment | None = Field(default=None, description="default: now")
 
 
 class Complete(_Command):
     worker_id: str = Field(min_length=1, max_length=64)
     hours: float | None = Field(default=None, ge=0, le=1000, description="default: the session's")
     score: float | None = Field(default=None, ge=0, le=100)
-    completed_on: date | None = Field(default=None, description="default: the session's date")
+    completed_on: Day | None = Field(default=None, description="default: the session's date")
 
 
 class RecordAssessment(_Command):
@@ -98,4 +117,4 @@ class RecordAssessment(_Command):
     period: FreeText = Field(min_length=1, max_length=32, description="e.g. 2024")
     score: float | None = Field(default=None, ge=0, le=100)
     grade: AppraisalGrade = Field(description="excellent… or 优秀 / 称职 / 基本称职 / 不称职")
-    assessed_on: date | None = None
+    assessed_on: Day | None = None

@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.training import SessionKind
+from shegong.kernel.data.days import later
 from shegong.training.projections.records import completions
 from shegong.training.projections.workforce import trainees
 from shegong.training.reports.persons import Persons, all_persons
@@ -125,7 +126,7 @@ def _obligations(
         start = _start(first)
         ended = [r.left_on for r in records]
         left = None if None in ended else max(ended)
-        if left is not None and left <= start + timedelta(days=window_days):
+        if left is not None and left <= later(start, window_days):
             continue  # left within the window: owes nothing any more
         found.append(
             Obligation(
@@ -134,7 +135,7 @@ def _obligations(
                 first.organization,
                 first.region,
                 start,
-                start + timedelta(days=window_days),
+                later(start, window_days),
                 done.get(who),
                 tuple(r.worker_id for r in records),
                 left,

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from functools import cache, lru_cache
 
 from shegong.kernel.data.controls import CONTROL
+from shegong.kernel.data.controls import INVISIBLE as _SHOWS_NOTHING
 
 __all__ = [
     "TRADITIONAL_TO_SIMPLIFIED",
@@ -53,7 +54,9 @@ def normalize_name(raw: str) -> str:
     """Canonical name as stored: "张 三" → "张三", "阿依古丽 • 买买提" →
     "阿依古丽·买买提", "John   Smith" → "John Smith". Case and script are kept
     (compare names with :func:`name_key`)."""
-    text = CONTROL.sub("", unicodedata.normalize("NFKC", raw).translate(INVISIBLE))
+    text = unicodedata.normalize("NFKC", raw).translate(INVISIBLE)
+    # After NFKC, which makes the Hangul fillers U+3164 and U+FFA0 the filler U+1160.
+    text = CONTROL.sub("", _SHOWS_NOTHING.sub("", text))
     text = " ".join(text.split())
     text = _DOT_BETWEEN_CJK.sub("·", _DOTS.sub("·", text))
     return _SPACE.sub("", text)

@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 from shegong.kernel.data.identity import mask_id_number, mask_phone
+from shegong.kernel.data.visible import visible_text
 
 __all__ = ["FreeText", "mask_numbers", "redact_numbers"]
 
@@ -68,8 +69,9 @@ def _redacted(text: str) -> str:
     return _NUMBER.sub(_cut, text)
 
 
-FreeText = Annotated[str, AfterValidator(_redacted)]
+FreeText = Annotated[str, AfterValidator(visible_text), AfterValidator(_redacted)]
 """Text a person types (a resident's notes, a reason, a follow-up): a phone or ID number
 in it keeps its first three digits before it is stored, so it never reaches an event or
 the bus (probed: notes "请先打电话 138 1234 0000 …身份证6211…" went onto matching.events whole,
-and to every department's ``/requests``)."""
+and to every department's ``/requests``). It must show something, too: invisible
+characters are dropped and a text of nothing else refused (``visible.VisibleText``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import ssl
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Protocol
 
 import httpx
@@ -35,10 +35,18 @@ class FeedPage(BaseModel):
 ACCESS_LOG_READERS = frozenset({"admin", "auditor", "service"})
 
 
-def feed_router(store: EventStore, access_log: Collection[str] = ()) -> APIRouter:
+# What a service takes out of its stored events before the feed serves them, whoever asks
+# (round 10: what a resident asked to be erased — their words, the masks of their phone and
+# address — was still served in the order's ``RequestPlaced``, to any department's key).
+FeedNarrowing = Callable[[list[Envelope]], Awaitable[list[Envelope]]]
+
+
+def feed_router(
+    store: EventStore, access_log: Collection[str] = (), narrow: FeedNarrowing | None = None
+) -> APIRouter:
     """``access_log``: the types of this store's access records (the contract's events
     marked ``audit``), left out of the page for a caller who may not read them; the
-    cursor still moves past them."""
+    cursor still moves past them. ``narrow``: the service's own narrowing of a page."""
     router = APIRouter(tags=["feed"])
     hidden = frozenset(access_log)
 
@@ -61,6 +69,8 @@ def feed_router(store: EventStore, access_log: Collection[str] = ()) -> APIRoute
             e.model_copy(update={"data": for_caller(request, e.data, e.department)})
             for e in readable
         ]
+        if narrow is not None:
+            shown = await narrow(shown)
         return FeedPage(
             source=store.identity.source,
             events=shown,

@@ -21,7 +21,7 @@ from faststream.redis import RedisBroker
 from sqlalchemy import MetaData, text
 
 from shegong.contracts import StreamContract
-from shegong.kernel.events.feed import Feeds
+from shegong.kernel.events.feed import FeedNarrowing, Feeds
 from shegong.kernel.events.projection import ProjectionRunner
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.relay import OutboxRelay
@@ -69,6 +69,10 @@ class ServiceDefinition:
     # Where a worker process finds this definition ("module:attribute"); default
     # ``shegong.<name>.main:SERVICE``.
     entry: str | None = None
+    # What the feed (``GET /events``) takes out of the stored events it serves, for every
+    # caller: ``events/feed.py``'s ``FeedNarrowing`` for this runtime (matching: an erased
+    # resident's words and masks).
+    feed_narrowing: Callable[[Runtime], FeedNarrowing] | None = None
 
     def settings_from(self, settings: ServiceSettings | None = None) -> ServiceSettings:
         """``settings`` as this service's settings class: as given when it is one, else

@@ -133,7 +133,11 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
     # The feed carries personal data (masked forms, hashes): a read by a person's key is
     # recorded (service keys, the platform's own consumers, are not).
     app.include_router(
-        feed_router(runtime.store, definition.contract.audit_types()),
+        feed_router(
+            runtime.store,
+            definition.contract.audit_types(),
+            definition.feed_narrowing(runtime) if definition.feed_narrowing else None,
+        ),
         dependencies=[Depends(audited_read("events_feed"))],
     )
     app.include_router(jobs_router())  # GET /imports/{job_id}: imports run as jobs

@@ -22,9 +22,15 @@ _HEADER_KEY = HEADER.lower().encode()
 # name like <img onerror=…>, a CSV download) neither sniffs it into HTML nor runs or frames
 # anything. The interactive docs (Swagger UI / ReDoc load their scripts from a CDN) and
 # pages that set their own policy (the mobile pages) keep theirs.
+# Nor is an answer kept by a browser's or a proxy's cache (round 10): `/personal-data`
+# (the whole ID number and phone), the census export and every list of people went out
+# with no Cache-Control, so a browser that opened one (Swagger UI's "Try it out", a link
+# to the CSV) could keep it on a shared clerk's disk, and a cache allowed to store
+# authorised answers would serve it on.
 _DATA_ONLY = (
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
 )
 _PAGES = ("/docs", "/redoc")
 

@@ -45,6 +45,8 @@ _ZH = {
     "model_attributes_type": "格式不正确",
     "dict_type": "格式不正确",
     "list_type": "应为列表",
+    "no_visible_text": "不含可显示的文字（只有空白、不可见或组合字符）",
+    "date_out_of_range": "日期不合理（应在 {first} 至 {last} 之间）",
 }
 
 
