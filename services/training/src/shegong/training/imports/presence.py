@@ -17,7 +17,7 @@ nickname is — as the exports a training office receives write them.
   name and unit are (namesakes the unit does not tell apart stay unresolved).
 
 * **学时** (a continuing-education record): the hours the row's person completed, at
-  most the session's (:func:`row_hours`).
+  most the session's — more is credited as the session's (:func:`row_hours`).
 
 Each refusal is a :class:`~.sheets.RowProblem` naming the field, in English and Chinese.
 """
@@ -294,8 +294,10 @@ _HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:学时|小时|课时|h|hou
 
 
 def row_hours(row: SheetRow, session_hours: float) -> float | None:
-    """The 学时 a row credits (``None``: no such column, a blank or 0 — attendance only);
-    a cell that is no number of hours, or more than the session's, refuses the row."""
+    """The 学时 a row credits (``None``: no such column, a blank or 0 — attendance only),
+    at most the session's: a record of more (a year's hours, a course longer than the
+    session) still says the person came and completed it, and is credited the session's
+    hours. A cell that is no number of hours refuses the row."""
     cell = row.values.get("hours")
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         hours = float(cell)
@@ -311,10 +313,4 @@ def row_hours(row: SheetRow, session_hours: float) -> float | None:
                 f"学时：“{text[:40]}”不是学时数（请填写如 3 或 2.5）",
             )
         hours = float(match.group(1))
-    if hours > session_hours:
-        raise RowProblem(
-            "hours",
-            f"hours: {hours:g} exceed the session's {session_hours:g} hours",
-            f"学时：{hours:g}超过本班次学时{session_hours:g}",
-        )
-    return hours if hours > 0 else None
+    return min(hours, session_hours) if hours > 0 else None
