@@ -139,3 +139,41 @@ async def test_an_exam_list_kept_in_english(training: Node) -> None:
     exams = await training.ok("GET", "/exams", params={"year": 2024})
     got = {e["worker_id"]: (e["level"], e["passed"]) for e in exams["items"]}
     assert got == {gao: ("intermediate", True), tian: ("assistant", False)}
+
+
+async def test_a_pass_list_naming_each_rows_qualification(training: Node) -> None:
+    """人社's 合格人员名单 of one year and two levels: 资格名称 says each row's level. Where
+    it names the qualification only (社会工作者职业资格), the title's level is the row's."""
+    feed = training.feed
+    gao = feed.register("高红梅", rid("19880312", "123"))
+    tian = feed.register("田志强", rid("19900101", "555"))
+    await training.sync()
+    text = (
+        "2025年度社会工作者职业资格考试合格人员名单\n"
+        "序号,姓名,证件号码,资格名称,管理号\n"
+        f"1,高红梅,{rid('19880312', '123')},助理社会工作师,202506200001\n"
+        f"2,田志强,{rid('19900101', '555')},社会工作师,202506200002\n"
+    )
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("名单.csv", text.encode("gbk"))}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["recorded"] == 2, resp.json()
+    text = (
+        "2024年度助理社会工作师职业资格考试合格人员名单\n"
+        "序号,姓名,证件号码,资格名称\n"
+        f"1,田志强,{rid('19900101', '555')},社会工作者职业资格\n"
+    )
+    resp = await training.client.post(
+        "/imports/exam-results", files={"file": ("名单2.csv", text.encode("gbk"))}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["recorded"] == 1, resp.json()
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams")
+    got = {(e["worker_id"], e["exam_year"], e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {
+        (gao, 2025, "assistant", True),
+        (tian, 2025, "intermediate", True),
+        (tian, 2024, "assistant", True),
+    }

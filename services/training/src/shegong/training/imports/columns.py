@@ -260,6 +260,12 @@ EXAM_COLUMNS = {
         "考试等级",
         "等级",
         *CERTIFICATE_LEVEL_HEADERS,
+        # 人社's pass list naming the qualification passed row by row (助理社会工作师) —
+        # 级别 beside it is read first; a name that is no level leaves it to the title
+        "资格名称",
+        "考试名称",
+        "报考资格",
+        "申报级别",
         "exam level",
         "certificate level",
         "qualification level",
