@@ -126,3 +126,22 @@ async def test_a_name_written_in_another_script_or_without_its_dot(training: Nod
     assert report["recorded"] == 3, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(5, "name")]
     assert await attended(training, sid) == {ma, aygul, liu}
+
+
+async def test_a_unit_written_in_brackets_after_the_name(training: Node) -> None:
+    """张伟（西岩社区）: the unit in brackets tells namesakes apart as a 工作单位 column
+    does; a clerk's note in brackets (兼) tells nothing, and namesakes stay unresolved."""
+    feed = training.feed
+    feed.register("张伟", organization="东关社区居委会", record_id="B-1")
+    west = feed.register("张伟", organization="西岩社区居委会", record_id="B-2")
+    red = feed.register("李娜", organization="红叶社会工作服务中心", record_id="B-3")
+    feed.register("李娜", organization="西岩社区居委会", record_id="B-4")
+    await training.sync()
+
+    sid, report = await sign_in(
+        training,
+        "姓名,签到\n张伟（西岩社区）,√\n李娜(红叶社工),√\n李娜(兼),√\n",
+    )
+    assert report["recorded"] == 2, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "name")]
+    assert await attended(training, sid) == {west, red}

@@ -275,6 +275,17 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     return names[0], unit, (phones[0] if phones else None)
 
 
+def unit_in_name(name: str | None) -> str | None:
+    """The unit a paper sheet wrote in brackets after a name (张伟（东关社区）, 李娜(红叶社工)),
+    which tells namesakes apart as a 工作单位 column does; ``None`` for a clerk's note
+    (王伟(兼), 请假) or no brackets."""
+    for note in _BRACKETED.findall(unicodedata.normalize("NFKC", name or "")):
+        inner = note[1:-1].strip()
+        if inner and _UNIT_HINT.search(inner) and not _says_absent(note):
+            return inner
+    return None
+
+
 def apply_nickname(row: SheetRow) -> str | None:
     """A row without a name but with a nickname: the name, unit and phone the nickname
     says, written into the row where its own cells are blank. The nickname used, if any."""
