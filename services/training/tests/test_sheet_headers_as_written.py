@@ -177,3 +177,21 @@ async def test_a_pass_list_naming_each_rows_qualification(training: Node) -> Non
         (tian, 2025, "intermediate", True),
         (tian, 2024, "assistant", True),
     }
+
+
+async def test_a_punch_records_day_in_its_own_column(training: Node) -> None:
+    """钉钉 原始记录: 考勤日期 beside a 打卡时间 of the time alone — the sign-in is on that
+    day (the second day of a two-day course), not the session's first."""
+    ids = await staff(training)
+    sid = await session(training, "2025-03-01", 16)
+    text = (
+        "姓名,部门,考勤日期,打卡时间,打卡结果\n"
+        "高红梅,城关社区居委会,2025-03-02,08:41,正常\n"
+        "田志强,青松社会工作服务中心,2025-03-01,08:50,正常\n"
+    )
+    report = await sign_in(training, sid, "打卡记录.csv", text.encode("gbk"))
+    assert report["recorded"] == 2, report
+    assert await attendance(training, sid) == {
+        ids["gao"]: datetime(2025, 3, 2, 8, 41, tzinfo=CHINA),
+        ids["tian"]: datetime(2025, 3, 1, 8, 50, tzinfo=CHINA),
+    }

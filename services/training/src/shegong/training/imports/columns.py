@@ -194,6 +194,9 @@ SIGNIN_COLUMNS = {
         "日期",
         "上课日期",
         "参训日期",
+        # a punch-in app's record of the day (钉钉 原始记录: 考勤日期 | 打卡时间 08:41)
+        "考勤日期",
+        "打卡日期",
         "date",
         "training date",
         "signed_on",
