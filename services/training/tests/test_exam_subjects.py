@@ -48,3 +48,37 @@ async def test_a_list_of_one_row_per_subject_gives_one_result_per_exam(training:
         ["刘丽华", LIU, "助理社会工作师", "社会工作实务（初级）", "合格"],
     )
     assert (again["recorded"], len(again["repeated"]), again["rejected"]) == (0, 2, [])
+
+
+async def test_a_subject_list_contradicting_a_recorded_result_refuses_those_rows_only(
+    training: Node,
+) -> None:
+    """A pass list recorded first, then a score list of one row per subject saying one of
+    those people failed: that person's rows are refused as a contradiction (naming the
+    field), and everyone else's results on the list are recorded — the file is not refused
+    as a whole."""
+    ids = await register(training)
+    first = await post_exam_workbook(
+        training,
+        ["2025年度助理社会工作师职业资格考试合格人员名单"],
+        ["姓名", "身份证号"],
+        ["刘丽华", LIU],
+    )
+    assert first["recorded"] == 1, first
+    report = await post_exam_workbook(
+        training,
+        ["2025年度全国社会工作者职业水平考试成绩"],
+        ["姓名", "身份证号", "报考级别", "科目名称", "成绩", "是否合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作综合能力（初级）", 72, "合格"],
+        ["刘丽华", LIU, "助理社会工作师", "社会工作实务（初级）", 52, "不合格"],
+        ["钱七", QIAN, "助理社会工作师", "社会工作综合能力（初级）", 75, "合格"],
+        ["钱七", QIAN, "助理社会工作师", "社会工作实务（初级）", 66, "合格"],
+    )
+    assert report["recorded"] == 1, report
+    refused = sorted((r["row"], r["field"]) for r in report["rejected"])
+    assert refused == [(3, "passed"), (4, "passed")]
+    assert all("already recorded" in r["reason"] and r["reason_zh"] for r in report["rejected"])
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    passed = {e["worker_id"]: e["passed"] for e in exams["items"]}
+    assert passed == {ids["liu"]: True, ids["qian"]: True}

@@ -101,3 +101,47 @@ async def test_a_punch_in_apps_export_counts_only_those_who_came(training: Node)
     assert {(r["row"], r["field"]) for r in report["rejected"]} == {(4, "status"), (5, "status")}
     assert "缺卡" in report["rejected"][0]["reason_zh"]
     assert await attended(training, sid) == {ma, li}
+
+
+async def test_a_name_written_in_another_script_or_without_its_dot(training: Node) -> None:
+    """A sheet of names finds its people by the name as compared: 马晓燕 is the 馬曉燕 a
+    department registered in traditional characters, 阿依古丽买买提 is 阿依古丽·买买提,
+    刘丽华(兼) is 刘丽华 — and a namesake in the other script is still a namesake."""
+    feed = training.feed
+    ma = feed.register("馬曉燕", organization="东关社区居委会", record_id="T-1")
+    aygul = feed.register("阿依古丽·买买提", organization="红叶社会工作服务中心", record_id="T-2")
+    liu = feed.register("劉麗華", organization="西岩社区居委会", record_id="T-3")
+    feed.register("張偉", organization="东关社区居委会", record_id="T-4")
+    feed.register("张伟", organization="东关社区居委会", record_id="T-5")
+    await training.sync()
+
+    sid, report = await sign_in(
+        training,
+        "姓名,工作单位,签到\n"
+        "马晓燕,东关社区,√\n"
+        "阿依古丽买买提,红叶社工,√\n"
+        "刘丽华(兼),西岩社区,√\n"
+        "张伟,东关社区,√\n",
+    )
+    assert report["recorded"] == 3, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(5, "name")]
+    assert await attended(training, sid) == {ma, aygul, liu}
+
+
+async def test_a_unit_written_in_brackets_after_the_name(training: Node) -> None:
+    """张伟（西岩社区）: the unit in brackets tells namesakes apart as a 工作单位 column
+    does; a clerk's note in brackets (兼) tells nothing, and namesakes stay unresolved."""
+    feed = training.feed
+    feed.register("张伟", organization="东关社区居委会", record_id="B-1")
+    west = feed.register("张伟", organization="西岩社区居委会", record_id="B-2")
+    red = feed.register("李娜", organization="红叶社会工作服务中心", record_id="B-3")
+    feed.register("李娜", organization="西岩社区居委会", record_id="B-4")
+    await training.sync()
+
+    sid, report = await sign_in(
+        training,
+        "姓名,签到\n张伟（西岩社区）,√\n李娜(红叶社工),√\n李娜(兼),√\n",
+    )
+    assert report["recorded"] == 2, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "name")]
+    assert await attended(training, sid) == {west, red}

@@ -150,7 +150,7 @@ class PersonTraining(ApiModel):
     exams: list[PersonExam]
 
 
-class Trainee(row_model(trainees, exclude={"id_number_hash", "phone_hash"})):  # type: ignore[misc]
+class Trainee(row_model(trainees, exclude={"id_number_hash", "phone_hash", "name_key"})):  # type: ignore[misc]
     """A worker as training knows them (no hashes), with their census person's training."""
 
     person: PersonTraining

@@ -186,7 +186,7 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
                 zh="没有该人员的培训记录（或尚未同步）：worker_id",
             )
         found = row._asdict()
-        found.pop("id_number_hash"), found.pop("phone_hash")
+        found.pop("id_number_hash"), found.pop("phone_hash"), found.pop("name_key")
         return {**found, "person": person}
 
     return router

@@ -149,7 +149,11 @@ class SheetImporter:
                     if isinstance(problem, RowProblem) and problem.touched:
                         touched.setdefault(problem.touched, []).append((row.sheet, row.row))
             for group in subjects.values():
-                await self._record_subjects(tx, group, results, report)
+                try:
+                    await self._record_subjects(tx, group, results, report)
+                except DomainError as problem:  # contradicts a result recorded before
+                    for row, _, person_name in group:
+                        report.reject(row, problem, person_name)
             report.events = len(await tx.save_all(results))
         await self._record_refused_lookups(ctx, "/imports/exam-results", touched)
         return report

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.kernel.data.identity import (
@@ -166,8 +166,15 @@ async def _by_name(
     tell apart, or a unit that is none of theirs, refuse the row asking for the ID number
     or the phone (saying nothing of who the namesakes are)."""
     written = normalize_name(name)
+    key = name_key(written)
+    # by the name as compared (traditional or simplified, with or without the middle dot);
+    # as written too, for a row projected before training_0007 left its key NULL
     rows = (
-        await conn.execute(select(*_WHO).where(trainees.c.name.in_({written, name_key(written)})))
+        await conn.execute(
+            select(*_WHO).where(
+                or_(trainees.c.name_key == key, trainees.c.name.in_({written, key}))
+            )
+        )
     ).all()
     # the same words whether another department has the name or nobody does
     rows = _own(rows, only_department, "name", refuse_unknown=True)

@@ -24,6 +24,7 @@ from shegong.training.imports.presence import (
     row_hours,
     sheets_signed,
     signature,
+    unit_in_name,
 )
 from shegong.training.imports.sheets import (
     CHINA,
@@ -79,7 +80,7 @@ async def record_signins(
             id_number,
             phone,
             only_department=own,
-            organization=row.text("organization"),
+            organization=row.text("organization") or unit_in_name(name),
             by_name=True,
         )
 

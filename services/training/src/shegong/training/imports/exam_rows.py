@@ -94,9 +94,12 @@ def title_level(title: Sequence[str]) -> str | None:
 
 
 def exam_level(row: SheetRow) -> str:
-    """The row's 级别, else the one its sheet's title or name says."""
+    """The row's 级别, else the one its sheet's title or name says — also where the row's
+    column names the qualification and not its level (资格名称: 社会工作者职业资格)."""
     text = row.text("level")
-    if text is None and (level := title_level(row.title)) is not None:
+    if (text is None or certificate_level(text) is None) and (
+        level := title_level(row.title)
+    ) is not None:
         return level
     return parse_level(text)
 

@@ -17,7 +17,7 @@ nickname is — as the exports a training office receives write them.
   name and unit are (namesakes the unit does not tell apart stay unresolved).
 
 * **学时** (a continuing-education record): the hours the row's person completed, at
-  most the session's (:func:`row_hours`).
+  most the session's — more is credited as the session's (:func:`row_hours`).
 
 Each refusal is a :class:`~.sheets.RowProblem` naming the field, in English and Chinese.
 """
@@ -275,6 +275,17 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     return names[0], unit, (phones[0] if phones else None)
 
 
+def unit_in_name(name: str | None) -> str | None:
+    """The unit a paper sheet wrote in brackets after a name (张伟（东关社区）, 李娜(红叶社工)),
+    which tells namesakes apart as a 工作单位 column does; ``None`` for a clerk's note
+    (王伟(兼), 请假) or no brackets."""
+    for note in _BRACKETED.findall(unicodedata.normalize("NFKC", name or "")):
+        inner = note[1:-1].strip()
+        if inner and _UNIT_HINT.search(inner) and not _says_absent(note):
+            return inner
+    return None
+
+
 def apply_nickname(row: SheetRow) -> str | None:
     """A row without a name but with a nickname: the name, unit and phone the nickname
     says, written into the row where its own cells are blank. The nickname used, if any."""
@@ -294,8 +305,10 @@ _HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:学时|小时|课时|h|hou
 
 
 def row_hours(row: SheetRow, session_hours: float) -> float | None:
-    """The 学时 a row credits (``None``: no such column, a blank or 0 — attendance only);
-    a cell that is no number of hours, or more than the session's, refuses the row."""
+    """The 学时 a row credits (``None``: no such column, a blank or 0 — attendance only),
+    at most the session's: a record of more (a year's hours, a course longer than the
+    session) still says the person came and completed it, and is credited the session's
+    hours. A cell that is no number of hours refuses the row."""
     cell = row.values.get("hours")
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         hours = float(cell)
@@ -311,10 +324,4 @@ def row_hours(row: SheetRow, session_hours: float) -> float | None:
                 f"学时：“{text[:40]}”不是学时数（请填写如 3 或 2.5）",
             )
         hours = float(match.group(1))
-    if hours > session_hours:
-        raise RowProblem(
-            "hours",
-            f"hours: {hours:g} exceed the session's {session_hours:g} hours",
-            f"学时：{hours:g}超过本班次学时{session_hours:g}",
-        )
-    return hours if hours > 0 else None
+    return min(hours, session_hours) if hours > 0 else None

@@ -21,6 +21,7 @@ from shegong.kernel.data.sheets import (
     CellError,
     FormLine,
     HeadedSheet,
+    Suffix,
     cell_text,
     id_number_cell,
     parse_date,
@@ -164,9 +165,27 @@ def read_sheet(
         required=required,
         one_of=one_of,
         duplicates="coalesce",
-        suffixes={"name": (NAME_SUFFIX,)},
+        suffixes=_SUFFIXES,
     )
     return _rows(sheet)
+
+
+# A header's last resorts: a role and 姓名 (学员姓名); a punch's name before a punch-in
+# app's words (上班1打卡时间 | 上班1打卡结果 | 下班1打卡时间, a day report's two-line header
+# written on one line); a signature's box (学员签名, 本人签字) — never a reviewer's.
+_PUNCH_IN = r"^(?:上班|上午|签到|第[1一]次)\d*$"
+_PUNCH_OUT = r"^(?:下班|下午|签退|第[2二]次)\d*$"
+_NOT_TRAINEE = r"审核|负责|领导|填表|制表|经办|主管|讲师|老师|教师|督导|监考"
+_SUFFIXES: dict[str, tuple[Suffix, ...]] = {
+    "name": (NAME_SUFFIX,),
+    "status": (Suffix("打卡结果", head=rf"{_PUNCH_IN}|{_PUNCH_OUT}"),),
+    "signed_at": (
+        Suffix("打卡时间", head=_PUNCH_IN),
+        Suffix("签名", not_head=_NOT_TRAINEE),
+        Suffix("签字", not_head=_NOT_TRAINEE),
+    ),
+    "signed_out": (Suffix("打卡时间", head=_PUNCH_OUT),),
+}
 
 
 def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:

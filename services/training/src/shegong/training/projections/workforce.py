@@ -41,6 +41,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
     census_record_key,
 )
+from shegong.kernel.data.names import name_key
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.versioned_rows import VersionedRows
 
@@ -53,6 +54,9 @@ trainees = Table(
     Column("version", Integer, nullable=False),
     Column("department", String(64), nullable=False, index=True),
     Column("name", String(64), nullable=False, index=True),
+    # the name as compared (kernel ``name_key``: 劉麗華 is 刘丽华, 阿依古丽·买买提 is
+    # 阿依古丽买买提): a sheet of names finds its people by it (training_0007)
+    Column("name_key", String(64), index=True),
     Column("id_number_hash", String(64), index=True),
     Column("id_number_masked", String(32)),
     Column("phone_hash", String(64), index=True),
@@ -154,6 +158,7 @@ class WorkforceProjection(Projection):
                     "version": envelope.aggregate_version,
                     "department": event.department,
                     "name": event.name,
+                    "name_key": name_key(event.name),
                     "id_number_hash": event.id_number_hash,
                     "id_number_masked": event.id_number_masked,
                     "phone_hash": event.phone_hash,
@@ -187,6 +192,8 @@ class WorkforceProjection(Projection):
                     )
                 elif name in ("name", "phone_hash", "phone_masked", "organization", "hired_on"):
                     values[name] = getattr(event, name)
+                    if name == "name" and event.name is not None:
+                        values["name_key"] = name_key(event.name)
         elif isinstance(event, WorkerLeft):
             values["left_on"] = event.left_on
         elif isinstance(event, WorkerCertified):
