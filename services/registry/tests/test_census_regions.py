@@ -75,3 +75,23 @@ def test_an_employer_in_an_autonomous_county_names_its_county(
     # employer's name begins with the county, an autonomous county's as well.
     record = CensusRecord(key="rs:1", department="rs", name="张三", organization=organization)
     assert Features(record).county == county_key(county)
+
+
+def test_a_community_written_without_its_kind_is_that_community() -> None:
+    # A 村（社区） column often names the place bare (南小街 for 南小街社区): beside the
+    # community or the village of that name in one township it is that place; a community
+    # and a village of one name are two places, and so are two bare names.
+    from shegong.registry.census.comparison import compare_levels
+
+    def region_level(a: str, b: str) -> int:
+        x, y = (
+            Features(CensusRecord(f"{d}:1", d, "张三", county="大通", township="塔甸", community=c))
+            for d, c in (("mz", a), ("zf", b))
+        )
+        return compare_levels(x, y)[6]
+
+    assert region_level("南小街", "南小街社区") == 1
+    assert region_level("中庄村", "中庄") == 1
+    assert region_level("南小街社区", "南小街社区居委会") == 1
+    assert region_level("中庄社区", "中庄村") == 2  # the township only
+    assert region_level("中庄", "南庄") == 2

@@ -313,7 +313,7 @@ def _region_level(x: Features, y: Features) -> int:
     # Village names repeat from township to township (人民村, 新村): a community is the
     # same place only where the townships do not say otherwise.
     apart = x.township and y.township and x.township != y.township
-    if x.community and x.community == y.community and not apart:
+    if _one_community(x.community, y.community) and not apart:
         return 1
     if x.township and x.township == y.township:
         return 2
@@ -324,6 +324,14 @@ def _region_level(x: Features, y: Features) -> int:
     if (x.community and y.community) or (x.township and y.township):
         return 5
     return 0
+
+
+def _one_community(a: str | None, b: str | None) -> bool:
+    """One community: 东关 beside 东关社区 or 东关村 (a 社区（村） column's bare name) too."""
+    if not a or not b or a == b:
+        return bool(a) and a == b
+    short, long = sorted((a, b), key=len)
+    return long in (short + "社区", short + "村") and len(short) >= 2 and short[-1] not in "区村"
 
 
 def _phone_level(x: Features, y: Features) -> int:
