@@ -645,33 +645,6 @@ def test_an_id_number_excel_stored_as_a_number_still_gives_its_birth_date() -> N
     assert wang.birth_date is None
 
 
-def test_a_birth_date_excel_may_have_rounded_into_is_kept_to_the_month() -> None:
-    """Excel rounds a number to 15 digits: 620102196709279981 becomes
-    6.20102196709280E+17, its order code carried into the day (27 → 28). Where the digits
-    after the date read 0…, the day is the one shown or the one before (a false 28th would
-    rule the person out beside their own full number): the month is kept, or the day where
-    only one of them is a date (the 32nd is the 31st)."""
-
-    def shown(birth: datetime.date, seq: int) -> str:  # as the sheet shows the number
-        return f"{float(make_id(birth, seq)[:17] + '0'):.14E}"
-
-    late = shown(datetime.date(1967, 9, 27), 998)
-    data = xlsx_bytes(
-        [
-            ["姓名", "身份证号"],
-            ["张三", late],
-            ["李四", float(late)],  # the number cell itself
-            ["王五", shown(datetime.date(1967, 8, 31), 997)],  # shows 19670832
-            ["赵六", shown(datetime.date(1967, 9, 27), 123)],
-        ]
-    )
-    zhang, li, wang, zhao = parse_roster(data, "roster.xlsx").rows
-    assert zhang.raw_id_number == "6.20102196709280E+17"
-    assert zhang.birth_date == li.birth_date == datetime.date(1967, 9, 1)
-    assert wang.birth_date == datetime.date(1967, 8, 31)
-    assert zhao.birth_date == datetime.date(1967, 9, 27)  # 6.20102196709271E+17: no carry
-
-
 def _ending_000(valid: bool) -> str:
     """An 18-digit number ending in 000 whose check character fits (a real one) or not
     (what Excel writes for a number it cut to 15 digits)."""

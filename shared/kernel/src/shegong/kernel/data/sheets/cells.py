@@ -9,7 +9,6 @@ row, the field and both reasons (:mod:`.headed`). Nothing is evaluated: a text c
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import decimal
 import re
@@ -219,8 +218,7 @@ def id_number_cell(
 def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
     """The birth date an 18-digit ID number still shows after Excel stored it as a number
     (``6.20102199001011E+17``: the first 15 digits survive, and digits 7–14 are the birth
-    date; kept to the month where rounding may have carried into the day), or ``None``
-    when they do not spell a plausible one."""
+    date), or ``None`` when they do not spell a plausible one."""
     if not raw or "e" not in raw.lower():  # a mistyped number is no evidence of its date
         return None
     try:
@@ -230,17 +228,10 @@ def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
     if not whole.is_finite() or not 10**17 <= whole < 10**18:
         return None
     digits = f"{whole:.0f}"
-    year, month, day = int(digits[6:10]), int(digits[10:12]), int(digits[12:14])
-    # Excel rounds to 15 digits: an order code held as 0… may be 9… carried up into the
-    # day (19670927 998… → 6.20102196709280E+17): the day shown, or the one before it.
-    carried = int(digits[14:]) < 100
-    days: list[datetime.date] = []
-    for d in (day, day - 1) if carried else (day,):
-        with contextlib.suppress(ValueError):
-            days.append(datetime.date(year, month, d))
-    if not days:
+    try:
+        born = datetime.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
         return None
-    born = days[0] if len(days) == 1 else days[0].replace(day=1)  # else to the month
     return born if born.year >= 1900 and born <= datetime.date.today() else None
 
 
