@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from shegong.registry.census.features import CensusRecord, Features
 from shegong.registry.census.names import county_key, township_key
 
 
@@ -21,6 +22,10 @@ from shegong.registry.census.names import county_key, township_key
         ("红河州蒙自市", "蒙自县"),
         ("锡林郭勒盟锡林浩特市", "锡林浩特市"),
         ("荆州市沙市区", "沙市区"),
+        # an autonomous county's peoples written without 族, or a people of several words
+        ("木垒哈萨克自治县", "木垒县"),
+        ("察布查尔锡伯自治县", "察布查尔县"),
+        ("阿克塞哈萨克族自治县", "阿克塞县"),
     ],
 )
 def test_one_county_written_two_ways_is_one(a: str, b: str) -> None:
@@ -52,3 +57,41 @@ def test_one_township_written_two_ways_is_one(a: str, b: str) -> None:
 )
 def test_different_places_stay_different(key: object, a: str, b: str) -> None:
     assert callable(key) and key(a) != key(b)
+
+
+@pytest.mark.parametrize(
+    ("organization", "county"),
+    [
+        ("峨山彝族自治县南滩镇新村村民委员会", "峨山县"),
+        ("木垒哈萨克自治县人民医院", "木垒县"),
+        ("西原市大通回族土族自治县第三中学", "大通县"),
+        ("和布克赛尔蒙古自治县民政局", "和布克赛尔县"),
+    ],
+)
+def test_an_employer_in_an_autonomous_county_names_its_county(
+    organization: str, county: str
+) -> None:
+    # A roster without a county column (人社's certificate list, a volunteer list): the
+    # employer's name begins with the county, an autonomous county's as well.
+    record = CensusRecord(key="rs:1", department="rs", name="张三", organization=organization)
+    assert Features(record).county == county_key(county)
+
+
+def test_a_community_written_without_its_kind_is_that_community() -> None:
+    # A 村（社区） column often names the place bare (南小街 for 南小街社区): beside the
+    # community or the village of that name in one township it is that place; a community
+    # and a village of one name are two places, and so are two bare names.
+    from shegong.registry.census.comparison import compare_levels
+
+    def region_level(a: str, b: str) -> int:
+        x, y = (
+            Features(CensusRecord(f"{d}:1", d, "张三", county="大通", township="塔甸", community=c))
+            for d, c in (("mz", a), ("zf", b))
+        )
+        return compare_levels(x, y)[6]
+
+    assert region_level("南小街", "南小街社区") == 1
+    assert region_level("中庄村", "中庄") == 1
+    assert region_level("南小街社区", "南小街社区居委会") == 1
+    assert region_level("中庄社区", "中庄村") == 2  # the township only
+    assert region_level("中庄", "南庄") == 2

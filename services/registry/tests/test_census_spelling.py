@@ -185,3 +185,23 @@ def test_one_kind_of_unit_in_two_counties_is_two_employers() -> None:
         record("social-work:1", "张凯", organization="哈尔滨市南岗区人民医院"),
     )
     assert same is not None and same.evidence["organization"]["level"] == "exact"
+
+
+def test_a_name_read_through_a_character_of_two_readings_is_the_same_sound() -> None:
+    """阿卜杜拉 and 阿布都拉 spell one name (Abdulla): 卜 reads bo or bǔ, 都 dōu or dū.
+    Beside the same mobile and birth date the education bureau's 阿卜杜拉·卡德尔 and the
+    certificate list's 阿布都拉·卡德尔 are one person, not two names a clerk must be asked
+    about; a character of neither reading (阿卜杜热) is another name, and a third reading
+    (单 shàn beside 山) is not counted."""
+    from shegong.registry.census.sounds import read_alike
+
+    born = {"birth_date": date(1980, 12, 25), "sex": "male"}
+    linker = Linker()
+    linker.add(record("education:1", "阿卜杜拉·卡德尔", "15309840174", **born))
+    linker.add(record("hrss:1", "阿布都拉·卡德尔", "15309840174", **born))
+    (link,) = linker.links("hrss:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert linker.review_queue() == []
+    assert read_alike("阿不都热合曼", "阿卜杜热合曼")
+    assert not read_alike("阿卜杜拉", "阿卜杜热") and not read_alike("单丽", "山丽")
+    assert not read_alike("杜伟", "图伟")  # 杜's third reading, tú

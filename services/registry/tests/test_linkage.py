@@ -1255,6 +1255,10 @@ def test_a_given_name_written_alone_is_a_name_in_parts_written_short() -> None:
         )
     }
     assert list(level.values()) == [3, 3, 4]
+    # A name cut by a system's field length after its first part keeps the dot it ended
+    # on (海力其古丽. of 海力其古丽·麦麦提敏): the given name alone, too.
+    cut = (Features(rec("a:1", "海力其古丽·麦麦提敏")), Features(rec("a:2", "海力其古丽.")))
+    assert compare_levels(*cut)[1] == 3
 
     rivals = Linker()
     rivals.add(rec("rs:1", "阿依努尔·吾买尔", id_number=valid_id(born, 242, "650102")))

@@ -165,6 +165,10 @@ def test_cell_text_trims_placeholders_and_excel_numbers() -> None:
         ("王伟(退休返聘)", "王伟"),
         ("王伟*", "王伟"),
         ("※王伟", "王伟"),
+        # a name in parts cut by a field's length where its parts meet
+        ("海力其古丽.", "海力其古丽"),
+        ("海力其古丽．", "海力其古丽"),
+        ("吐尔逊别克·", "吐尔逊别克"),
     ],
 )
 def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
@@ -175,6 +179,7 @@ def test_different_names_stay_different_and_the_stored_form_keeps_its_script() -
     assert name_key("刘丽华") != name_key("刘丽") != name_key("阿依古丽买买提·x")
     assert name_key("王伟2") != name_key("王伟")  # a number tells namesakes apart
     assert name_key("(兼)") == "(兼)"  # nothing but a note: kept, not emptied
+    assert name_key("Smith J.") == "smithj."  # a Latin initial keeps its dot
     assert normalize_name("劉 麗華") == "劉麗華"
     assert to_simplified("乾隆著作") == "乾隆著作"  # OpenCC knows these stay as they are
     assert to_simplified("髮型") == "发型"

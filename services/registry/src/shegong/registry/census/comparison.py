@@ -68,6 +68,7 @@ from shegong.registry.census.names import (
     sounds_alike,
     written_in_pinyin,
 )
+from shegong.registry.census.sounds import read_alike
 
 __all__ = [
     "COMPARISONS",
@@ -170,8 +171,8 @@ def _name_level(x: Features, y: Features) -> int:
         return 0
     if x.name == y.name:
         return 1
-    if x.pinyin is not None and x.pinyin == y.pinyin:
-        return NAME_PINYIN
+    if x.pinyin is not None and (x.pinyin == y.pinyin or read_alike(x.name, y.name)):
+        return NAME_PINYIN  # a homophone, 多音字 read either way (阿卜杜拉 / 阿布都拉) too
     if written_in_pinyin(x.name, y.pinyin) or written_in_pinyin(y.name, x.pinyin):
         return NAME_PINYIN  # the name spelt in Latin letters (Wang Wenjing, WANG WEN JING)
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
@@ -313,7 +314,7 @@ def _region_level(x: Features, y: Features) -> int:
     # Village names repeat from township to township (人民村, 新村): a community is the
     # same place only where the townships do not say otherwise.
     apart = x.township and y.township and x.township != y.township
-    if x.community and x.community == y.community and not apart:
+    if _one_community(x.community, y.community) and not apart:
         return 1
     if x.township and x.township == y.township:
         return 2
@@ -324,6 +325,13 @@ def _region_level(x: Features, y: Features) -> int:
     if (x.community and y.community) or (x.township and y.township):
         return 5
     return 0
+
+
+def _one_community(a: str | None, b: str | None) -> bool:
+    """One community: 东关 beside 东关社区 or 东关村 (a 社区（村） column's bare name) too."""
+    short, long = sorted((a or "", b or ""), key=len)
+    bare = len(short) >= 2 and short[-1] not in "区村" and long in (short + "社区", short + "村")
+    return bool(short) and (short == long or bare)
 
 
 def _phone_level(x: Features, y: Features) -> int:

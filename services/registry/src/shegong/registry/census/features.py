@@ -17,6 +17,7 @@ from functools import lru_cache
 from hashlib import blake2b
 
 from shegong.registry.census.names import (
+    AUTONOMOUS,
     committee_community,
     committee_township,
     county_key,
@@ -203,7 +204,8 @@ class Features:
 # 景区, 校区 …) are not counties; a county-level 市 is not told from a prefecture, left out.
 _ORG_COUNTY = re.compile(
     r"(?:[\u4e00-\u9fff]{2,3}省)?(?:[\u4e00-\u9fff]{2,3}市)?"
-    r"([\u4e00-\u9fff]{2,3}(?:县|(?<![社园小城景校片厂库学辖山牧林灾营街])区))"
+    rf"([\u4e00-\u9fff]{{2,5}}?{AUTONOMOUS}"  # 峨山彝族自治县南滩镇…, 木垒哈萨克自治县…
+    r"|[\u4e00-\u9fff]{2,3}(?:县|(?<![社园小城景校片厂库学辖山牧林灾营街])区))"
 )
 
 

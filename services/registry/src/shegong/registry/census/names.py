@@ -354,12 +354,17 @@ def region_name(raw: str | None) -> str | None:
     return text or None
 
 
+_PEOPLES = (
+    "蒙古|维吾尔|布依|朝鲜|土家|哈尼|哈萨克|傈僳|高山|拉祜|东乡|纳西|景颇|柯尔克孜"
+    "|达斡尔|仫佬|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|乌孜别克|俄罗斯|鄂温克"
+    "|德昂|保安|裕固|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺"
+)
 # A region's own name without the word for its kind, so that the forms one place is
 # written in meet: 屏边苗族自治县 / 屏边县, 蒙自市 / 蒙自县 (a county that became a city);
-# 鸡街街道办事处 / 鸡街街道 / 鸡街镇 (a town that became a subdistrict), 城关镇人民政府.
-_COUNTY_KIND = re.compile(
-    r"(.{2,}?)(?:(?:[\u4e00-\u9fff]{1,5}?族)+自治[县旗]|自治[县旗]|[县区市旗])"
-)
+# 鸡街街道办事处 / 鸡街街道 / 鸡街镇 (a town that became a subdistrict), 城关镇人民政府; an
+# autonomous county's peoples with or without 族 (木垒哈萨克自治县, 阿克塞哈萨克族自治县).
+AUTONOMOUS = rf"(?:(?:(?:{_PEOPLES})族?|[回藏苗彝壮满侗瑶白黎傣佤畲水土羌怒京]族)+自治[县旗])"
+_COUNTY_KIND = re.compile(rf"(.{{2,}}?)(?:{AUTONOMOUS}|自治[县旗]|[县区市旗])")
 _TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
 
 

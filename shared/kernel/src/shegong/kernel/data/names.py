@@ -46,6 +46,9 @@ _DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?\. ?(?=[{_CJK}])")
 # A dash or hyphen between Chinese characters is where a form without the middle dot put it
 # (阿卜杜-热合曼, 阿卜杜—热合曼): compared as the dot is, left as written in the stored name.
 _DASH_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[-‐‑‒–—―⸺]{{1,2}}(?=[{_CJK}])")
+# A name cut by a system's field length ends where its parts met (海力其古丽. / 海力其古丽·):
+# a dot at the start or end of a Chinese name separates nothing.
+_DOT_AT_END = re.compile(rf"(?<=[{_CJK}])[.·]+$|^[.·]+(?=[{_CJK}])")
 # Spaces go between CJK characters and around the middle dot; between Latin words one stays.
 _SPACE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=·) | (?=·)")
 
@@ -108,9 +111,9 @@ def to_simplified(text: str) -> str:
 def name_key(raw: str) -> str:
     """The key two names are compared by: 劉　麗 華, 刘丽华 and "刘 丽华" are one key; so
     are ｚｈａｎｇ ｓａｎ and Zhang San. No whitespace at all, simplified characters, middle
-    dots (and a dash typed for one between Chinese characters) and clerks' notes dropped,
-    Latin letters case-folded."""
+    dots (and a dash typed for one between Chinese characters, or a dot a cut name ends
+    with) and clerks' notes dropped, Latin letters case-folded."""
     text = "".join(normalize_name(raw).split())
     bare = _NOTE.sub("", text)
-    text = _DASH_BETWEEN_CJK.sub("", (bare if bare else text).replace("·", ""))
+    text = _DASH_BETWEEN_CJK.sub("", _DOT_AT_END.sub("", bare or text).replace("·", ""))
     return to_simplified(text).casefold()

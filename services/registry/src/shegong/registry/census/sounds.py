@@ -1,0 +1,64 @@
+"""Names read alike through a character of two readings (多音字).
+
+:func:`.names.pinyin_key` reads each character by its first reading; a name reads some
+characters otherwise: 卜 is bo in 萝卜 but bǔ in a name, and 都 is dōu in 都是 but dū in
+阿卜杜拉's other spelling 阿布都拉 (Abdulla). Two names of one length read alike when each
+pair of their characters shares its first or second reading — a homophone written, as
+the census weighs one (same pinyin); the rarer third readings (杜 tú, 单 shàn) are not
+counted. Pure; the table is read from pypinyin's own data on the first use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from shegong.registry.census.names import pinyin_key
+
+__all__ = ["read_alike"]
+
+
+def _toneless(reading: str) -> str:
+    text = unicodedata.normalize("NFD", reading.strip()).replace("u\u0308", "v")
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _second_readings() -> dict[str, str]:
+    """Each character's second reading where it differs from its first, toneless (卜: bu;
+    都: du): a few thousand characters, read once from pypinyin's ``pinyin_dict.json``."""
+    spec = importlib.util.find_spec("pypinyin")  # without importing it (see .names)
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        return {}
+    source = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    try:
+        readings_of: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
+    except OSError:  # pragma: no cover - a pypinyin without its data file
+        return {}
+    second: dict[str, str] = {}
+    for code, readings in readings_of.items():
+        parts = readings.split(",")
+        if len(parts) > 1 and (other := _toneless(parts[1])) != _toneless(parts[0]):
+            second[chr(int(code))] = sys.intern(other)
+    return second
+
+
+def read_alike(a: str, b: str) -> bool:
+    """``a`` and ``b`` (names as compared) read alike, a character of two readings read by
+    either (阿卜杜拉 / 阿布都拉); False for names of two lengths or without Chinese."""
+    if len(a) != len(b) or a == b:
+        return False
+    second = _second_readings()
+    for x, y in zip(a, b, strict=True):
+        if x == y:
+            continue
+        first_x, first_y = pinyin_key(x), pinyin_key(y)
+        if first_x is None or first_y is None:
+            return False
+        if not {first_x, second.get(x, first_x)} & {first_y, second.get(y, first_y)}:
+            return False
+    return True
