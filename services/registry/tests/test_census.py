@@ -325,6 +325,30 @@ async def test_kept_rows_problems_reach_the_quality_report(city) -> None:
     }
 
 
+async def test_two_people_under_one_record_id_are_both_census_records(city) -> None:
+    # A workbook whose sheets each number their rows from 1, or a 记录编号 copied down by
+    # mistake: two people under one key. Both rows are records and reach the census (the
+    # second named by its worker id), neither takes the other's place.
+    c = city.client
+    rows = [
+        person_row(记录编号="S1", 姓名="张三丰", 身份证号=ZHANG, 手机号="13800000001"),
+        person_row(记录编号="S1", 姓名="李娟娟", 身份证号=LI, 手机号="13800000002"),
+    ]
+    report = await import_roster(c, "civil-affairs", roster(rows))
+    assert (report["new"], report["rejected"]) == (2, [])
+    await settled(c)
+    found = {p["name"]: p["records"] for p in await persons(c)}
+    assert sorted(found) == ["张三丰", "李娟娟"]
+    assert found["张三丰"] == ["civil-affairs:S1"]
+    (other,) = found["李娟娟"]
+    assert other.startswith("civil-affairs:") and other != "civil-affairs:S1"
+    status = (await c.get("/census/status")).json()
+    assert status["records"] == 2
+    # Importing the file again changes nothing.
+    again = await import_roster(c, "civil-affairs", roster(rows))
+    assert (again["new"], again["unchanged"]) == (0, 2)
+
+
 async def test_decisions_are_checked_at_the_edge(city) -> None:
     c = city.client
     rows = [
