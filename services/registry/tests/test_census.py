@@ -349,6 +349,59 @@ async def test_two_people_under_one_record_id_are_both_census_records(city) -> N
     assert (again["new"], again["unchanged"]) == (0, 2)
 
 
+async def test_every_number_of_a_phone_cell_is_linkage_evidence(city) -> None:
+    # One department writes two mobiles and the office's landline in one cell (the first
+    # mobile is kept as the contact); another lists the person by the second mobile, or
+    # by the landline, beside the name only. The numbers reach the census as keyed
+    # digests (never the digits) and link the records as the same phone.
+    c = city.client
+    cell = "0755-83451234；13800000005/+86 139 0000 0006"
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ7", 姓名="欧阳雪梅", 手机号=cell),
+                person_row(记录编号="MZ8", 姓名="司马青松", 手机号="13700000007\n13600000008"),
+            ]
+        ),
+    )
+    await import_roster(
+        c,
+        "hrss",
+        roster(
+            [
+                person_row(记录编号="RS7", 姓名="欧阳雪梅", 手机号="13900000006"),
+                person_row(记录编号="RS8", 姓名="司马青松", 手机号="136 0000 0008"),
+            ]
+        ),
+    )
+    await settled(c)
+    found = {p["name"]: sorted(p["records"]) for p in await persons(c)}
+    assert found == {
+        "欧阳雪梅": ["civil-affairs:MZ7", "hrss:RS7"],
+        "司马青松": ["civil-affairs:MZ8", "hrss:RS8"],
+    }
+    linked = {
+        (e["data"]["a"], e["data"]["b"]): e["data"]
+        for e in await census_events(c)
+        if e["type"] == "RecordsLinked"
+    }
+    assert linked[("civil-affairs:MZ7", "hrss:RS7")]["evidence"]["phone"]["level"] == "exact"
+    registered = [
+        e["data"]
+        for e in await census_events_of(c, "WorkerRegistered")
+        if e["data"]["other_phones_hash"]
+    ]
+    assert len(registered) == 2
+    assert all("13900000006" not in str(d) and "83451234" not in str(d) for d in registered)
+
+
+async def census_events_of(client: httpx.AsyncClient, kind: str) -> list[dict[str, Any]]:
+    page = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
+    return [e for e in page["events"] if e["type"] == kind]
+
+
 async def test_decisions_are_checked_at_the_edge(city) -> None:
     c = city.client
     rows = [

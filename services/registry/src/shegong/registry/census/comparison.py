@@ -21,8 +21,9 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
              where one side gives only the year (written as 1 January) or only the
              month (its 1st); else
 sex          same; else
-phone        same normalised number; a mobile and a landline (a unit's office number
-             written for the person beside their own mobile); else; the same landline
+phone        same normalised number (any of those a cell of several numbers gives); a
+             mobile and a landline (a unit's office number written for the person
+             beside their own mobile); else; the same landline
              (a household's or a unit's: colleagues share it); one slip (the same digits
              but for one of four blocks: a digit mistyped, two neighbours swapped — told
              by keyed digests of the number with each block hidden, never the digits)
@@ -58,6 +59,7 @@ from shegong.registry.census.features import (
     id_fragment,
     masked,
     org_county,
+    other_phones,
     phone_kind,
     same_part,
 )
@@ -332,6 +334,12 @@ def _phone_level(x: Features, y: Features) -> int:
         return 0
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
+    if x.record.other_phones or y.record.other_phones:
+        # A cell of several numbers (138… / 0755-8…): one of them the other record's.
+        theirs = other_phones(y.record)
+        shared = [landline for n, landline in other_phones(x.record).items() if n in theirs]
+        if shared:
+            return PHONE_EXACT if not all(shared) else PHONE_LANDLINE
     pa, pb = x.record.phone_parts, y.record.phone_parts
     if isinstance(pa, int) and isinstance(pb, int) and same_part(pa, pb):
         return PHONE_SLIP

@@ -29,7 +29,7 @@ from shegong.registry.census.names import (
 )
 
 __all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
-__all__ += ["same_part"]
+__all__ += ["other_phones", "same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,10 @@ class CensusRecord:
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
     phone_parts: str | int | None = None
+    # The other numbers the phone cell held (a second mobile, the office's landline), as
+    # published ("m<digest>.l<digest>"), held as ints: a digest's 60 bits and a bit that
+    # says landline (:func:`other_phones`).
+    other_phones: str | tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # A linker holds one record a row: the phone's digest as 60 bits (an int of 32
@@ -65,6 +69,8 @@ class CensusRecord:
             object.__setattr__(self, "phone_hash", _held(self.phone_hash))
         if isinstance(self.phone_parts, str):
             object.__setattr__(self, "phone_parts", _packed_parts(self.phone_parts))
+        if isinstance(self.other_phones, str):
+            object.__setattr__(self, "other_phones", _held_others(self.other_phones))
 
 
 def _bits(text: str, bits: int) -> int:
@@ -75,6 +81,27 @@ def _bits(text: str, bits: int) -> int:
 
 def _held(digest: str) -> int | None:
     return _bits(digest, 60) if digest else None
+
+
+def _held_others(published: str) -> tuple[int, ...] | None:
+    """``"m<digest>.l<digest>"`` as ints: the digest's 60 bits (as :func:`_held`, so equal
+    to another record's ``phone_hash`` of the same number) shifted left, the low bit 1
+    for a landline."""
+    held = tuple(
+        _bits(item[1:], 60) << 1 | (item[0] == "l") for item in published.split(".") if item[1:]
+    )
+    return held or None
+
+
+def other_phones(record: CensusRecord) -> dict[int, bool]:
+    """Every number a record gives, its phone and the others: held digest → landline."""
+    found: dict[int, bool] = {}
+    if isinstance(record.phone_hash, int):
+        found[record.phone_hash] = record.phone_kind == "landline"
+    for item in record.other_phones or ():
+        if isinstance(item, int):
+            found.setdefault(item >> 1, bool(item & 1))
+    return found
 
 
 def _packed_parts(parts: str) -> int | None:

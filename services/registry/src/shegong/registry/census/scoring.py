@@ -100,6 +100,9 @@ class _Rec(Features):
                 blocks.append(("bo", (birth, order, check)))
         if record.phone_hash:
             blocks.append(("p", record.phone_hash))
+        for other in record.other_phones or ():  # a second mobile, a landline beside it
+            if isinstance(other, int):
+                blocks.append(("p", other >> 1))
         if name:
             born = record.birth_date
             if born:

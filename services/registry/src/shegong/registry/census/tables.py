@@ -35,6 +35,7 @@ records = Table(
     Column("phone_hash", String(64)),
     Column("phone_masked", String(32)),
     Column("phone_parts", String(64)),
+    Column("other_phones", String(200)),
     Column("organization", String(128)),
     Column("org_type", String(32)),
     Column("post", String(32)),

@@ -57,6 +57,7 @@ def census_record(row: Any) -> CensusRecord:
         phone_hash=row["phone_hash"],
         phone_kind=phone_kind(row.get("phone_masked")),
         phone_parts=row.get("phone_parts"),
+        other_phones=row.get("other_phones"),
         organization=row["organization"],
         county=row["county"],
         township=row["township"],
@@ -345,6 +346,7 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "phone_hash": event.phone_hash,
         "phone_masked": event.phone_masked,
         "phone_parts": event.phone_parts,
+        "other_phones": event.other_phones_hash,
         "organization": event.organization,
         "org_type": code_of(event.org_type),
         "post": code_of(event.post),
@@ -359,7 +361,9 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
 _ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
 _ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
 _LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
-_LINKAGE_COLUMNS += ("phone_hash", "phone_parts")
+_LINKAGE_COLUMNS += ("phone_hash", "phone_parts", "other_phones")
+# The event's field, the census's column.
+_COLUMN_OF = {"other_phones_hash": "other_phones"}
 
 
 def profile_values(event: WorkerProfileUpdated) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -372,4 +376,6 @@ def profile_values(event: WorkerProfileUpdated) -> tuple[dict[str, Any], dict[st
                 values.update(event.region.model_dump())
         elif name in _ROW_FIELDS:
             values[name] = code_of(getattr(event, name))
+        elif name in _COLUMN_OF:
+            values[_COLUMN_OF[name]] = getattr(event, name)
     return values, {k: v for k, v in values.items() if k in _LINKAGE_COLUMNS}

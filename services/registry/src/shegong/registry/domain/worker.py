@@ -49,6 +49,7 @@ PROFILE_FIELDS = (
     "phone_hash",
     "phone_masked",
     "phone_parts",
+    "other_phones_hash",
     "organization",
     "org_type",
     "post",
@@ -180,7 +181,8 @@ class Worker(Aggregate):
         return {
             "worker_id": self.id,
             "version": self.version,
-            **{k: v for k, v in self.profile.items()},
+            # The other numbers' digests are the census's linkage evidence, not the view's.
+            **{k: v for k, v in self.profile.items() if k != "other_phones_hash"},
             "certificates": [c.__dict__ for c in self.certificates],
             "highest_certificate": self.highest_certificate,
             "left_on": self.left_on,

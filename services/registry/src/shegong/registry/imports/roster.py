@@ -50,6 +50,7 @@ from shegong.kernel.data.sheets import (
     RowRejection,
     birth_date_kept_by_excel,
     id_number_cell,
+    other_phones,
     phone_cell,
     preview,
     read_headed,
@@ -155,6 +156,7 @@ class _RowParser:
         local = local_landline(row[index["phone"]], self.area)  # 2345678: the file's area's
         phone, phone_problem = phone_cell(local or row[index["phone"]])
         phone_digits = None if phone else well_formed_phone(local or row[index["phone"]])
+        others = other_phones(local or row[index["phone"]], phone or phone_digits)
         if local:
             warnings.append(local_warning(local))
         if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
@@ -291,6 +293,7 @@ class _RowParser:
             birth_date=birth,
             phone=phone,
             phone_digits=phone_digits,
+            other_phones=others,
             organization=values["organization"],
             org_type=values["org_type"],
             post=values["post"],

@@ -379,6 +379,8 @@ class RosterRow:
     # A phone libphonenumber does not know as allocated, but well formed (its digits):
     # not kept as a contact, still evidence that two records are one person.
     phone_digits: str | None = field(default=None, repr=False)
+    # The other numbers of the phone cell (a second mobile, a landline): evidence only.
+    other_phones: tuple[str, ...] = field(default=(), repr=False)
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post | None = None
