@@ -397,6 +397,35 @@ async def test_every_number_of_a_phone_cell_is_linkage_evidence(city) -> None:
     assert all("13900000006" not in str(d) and "83451234" not in str(d) for d in registered)
 
 
+async def test_a_former_name_column_links_the_records_under_the_old_name(city) -> None:
+    # A union's list gives the name now and the former one (曾用名); the civil-affairs
+    # list still has the person under the old name, with the same mobile. One person.
+    # Without a 曾用名 saying so, two names with the same phone wait for a clerk.
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ9", 姓名="沈琳斌", 手机号="13500000009"),
+                person_row(记录编号="MZ10", 姓名="韩雪莹", 手机号="13500000010"),
+            ]
+        ),
+    )
+    union = "会员号,姓名,曾用名,手机\nGH9,沈超超,沈琳斌,13500000009\nGH10,韩雨欣,,13500000010\n"
+    await import_roster(c, "trade-union", union.encode("utf-8-sig"))
+    await settled(c)
+    found = {p["name"]: sorted(p["records"]) for p in await persons(c)}
+    assert ["civil-affairs:MZ9", "trade-union:GH9"] in found.values()
+    assert ["civil-affairs:MZ10"] in found.values() and ["trade-union:GH10"] in found.values()
+    linked = {
+        (e["data"]["a"], e["data"]["b"]): e["data"]
+        for e in await census_events(c)
+        if e["type"] == "RecordsLinked"
+    }
+    assert linked[("civil-affairs:MZ9", "trade-union:GH9")]["evidence"]["name"]["level"] == "exact"
+
+
 async def census_events_of(client: httpx.AsyncClient, kind: str) -> list[dict[str, Any]]:
     page = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
     return [e for e in page["events"] if e["type"] == kind]

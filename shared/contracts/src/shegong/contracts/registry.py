@@ -122,8 +122,8 @@ MaskedId = Annotated[
 
 
 def _no_other_phones(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 carried one phone a record: no other numbers."""
-    return {**data, "other_phones_hash": None}
+    """Version 1 carried one phone a record and no former name."""
+    return {**data, "other_phones_hash": None, "former_name": None}
 
 
 # The other numbers a phone cell held (a second mobile, the office's landline): digests only.
@@ -142,7 +142,8 @@ OtherPhonesHash = Annotated[
 class WorkerRegistered(Event):
     """A department registered a worker (社会工作人才) on its roster.
 
-    Version 2 adds ``other_phones_hash``; version 1 entries read as None."""
+    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
+    None."""
 
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
@@ -152,6 +153,9 @@ class WorkerRegistered(Event):
     department: str
     record_id: str | None = Field(default=None, description="The department's own key")
     name: str
+    former_name: str | None = Field(
+        default=None, max_length=64, description="曾用名: a name the roster says they had"
+    )
     gender: Gender | None = None
     birth_date: date | None = None
     id_number_hash: IdHash | None = None
@@ -184,7 +188,8 @@ class WorkerRegistered(Event):
 class WorkerProfileUpdated(Event):
     """Some profile fields changed; only the changed ones are present (others null).
 
-    Version 2 adds ``other_phones_hash``; version 1 entries read as None."""
+    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
+    None."""
 
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
@@ -193,6 +198,7 @@ class WorkerProfileUpdated(Event):
     worker_id: str
     changed: list[str] = Field(description="Names of the fields that changed")
     name: str | None = None
+    former_name: str | None = Field(default=None, max_length=64)
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None
     phone_parts: str | None = Field(default=None, max_length=64)

@@ -69,6 +69,7 @@ class RosterRows:
             department=department,
             record_id=published_record_id(row.record_id),
             name=row.name,
+            former_name=row.former_name,
             gender=Gender(rid.sex) if rid else row.gender,
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
@@ -112,6 +113,7 @@ class RosterRows:
         numbers_cut(row, warnings)
         profile = {
             "name": row.name,
+            "former_name": row.former_name,
             "organization": row.organization,
             "org_type": row.org_type,
             "post": row.post,

@@ -29,7 +29,7 @@ from shegong.registry.census.names import (
 )
 
 __all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
-__all__ += ["other_phones", "same_part"]
+__all__ += ["former_match", "other_phones", "same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,7 @@ class CensusRecord:
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
     phone_parts: str | int | None = None
+    former_name: str | None = None  # 曾用名, as reported
     # The other numbers the phone cell held (a second mobile, the office's landline), as
     # published ("m<digest>.l<digest>"), held as ints: a digest's 60 bits and a bit that
     # says landline (:func:`other_phones`).
@@ -102,6 +103,15 @@ def other_phones(record: CensusRecord) -> dict[int, bool]:
         if isinstance(item, int):
             found.setdefault(item >> 1, bool(item & 1))
     return found
+
+
+def former_match(x: Features, y: Features) -> str | None:
+    """The name two records share where one gives it as a former name (曾用名): a name
+    changed, the older list still under the old one. None where they share none so."""
+    fx, fy = x.former, y.former
+    if fx and fx in (y.name, fy):
+        return fx
+    return y.name if fy and fy == x.name else None
 
 
 def _packed_parts(parts: str) -> int | None:
@@ -208,6 +218,11 @@ class Features:
     @property
     def phone(self) -> int | str | None:
         return self.record.phone_hash or None
+
+    @property
+    def former(self) -> str | None:
+        """The former name (曾用名), normalised as the name is."""
+        return person_name(self.record.former_name) or None if self.record.former_name else None
 
     @property
     def pinyin(self) -> str | None:

@@ -115,6 +115,12 @@ class _Rec(Features):
                 blocks.append(("yb", (sound_key(name), born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
+        former = self.former  # 曾用名: found under the old name as under the new
+        if former and former != name:
+            if record.birth_date:
+                blocks.append(("nb", (former, record.birth_date.year - 1900)))
+            if self.org:
+                blocks.append(("no", (former, self.org)))
         return blocks
 
 

@@ -27,6 +27,7 @@ records = Table(
     Column("department", String(64), nullable=False, index=True),
     Column("record_id", String(64)),
     Column("name", String(64), nullable=False),
+    Column("former_name", String(64)),
     Column("gender", String(8)),
     Column("birth_date", Date),
     Column("id_hash", String(64), index=True),

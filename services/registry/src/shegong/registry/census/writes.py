@@ -49,6 +49,7 @@ def census_record(row: Any) -> CensusRecord:
         key=row["key"],
         department=row["department"],
         name=row["name"],
+        former_name=row.get("former_name"),
         id_hash=row["id_hash"],
         id_masked=row["id_masked"],
         id_parts=row.get("id_parts"),
@@ -338,6 +339,7 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "department": event.department,
         "record_id": event.record_id,
         "name": event.name,
+        "former_name": event.former_name,
         "gender": code_of(event.gender),
         "birth_date": event.birth_date,
         "id_hash": event.id_number_hash,
@@ -358,10 +360,10 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
     }
 
 
-_ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
+_ROW_FIELDS: tuple[str, ...] = ("name", "former_name", "phone_hash", "phone_masked", "phone_parts")
 _ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
 _LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
-_LINKAGE_COLUMNS += ("phone_hash", "phone_parts", "other_phones")
+_LINKAGE_COLUMNS += ("phone_hash", "phone_parts", "other_phones", "former_name")
 # The event's field, the census's column.
 _COLUMN_OF = {"other_phones_hash": "other_phones"}
 

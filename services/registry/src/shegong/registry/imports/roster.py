@@ -156,7 +156,6 @@ class _RowParser:
         local = local_landline(row[index["phone"]], self.area)  # 2345678: the file's area's
         phone, phone_problem = phone_cell(local or row[index["phone"]])
         phone_digits = None if phone else well_formed_phone(local or row[index["phone"]])
-        others = other_phones(local or row[index["phone"]], phone or phone_digits)
         if local:
             warnings.append(local_warning(local))
         if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
@@ -293,7 +292,7 @@ class _RowParser:
             birth_date=birth,
             phone=phone,
             phone_digits=phone_digits,
-            other_phones=others,
+            other_phones=other_phones(local or row[index["phone"]], phone or phone_digits),
             organization=values["organization"],
             org_type=values["org_type"],
             post=values["post"],
@@ -304,6 +303,7 @@ class _RowParser:
             certified_on=certified,
             cert_no=values["cert_no"],
             channel=values["channel"],
+            former_name=values["former_name"],
             warnings=tuple(warnings),
             sheet=self.sheet,
         )

@@ -1,6 +1,6 @@
 """census: a record's other phone numbers (keyed digests of the second mobile or the
-landline its roster's phone cell held beside the one kept), so a person listed by one of
-them elsewhere still links
+landline its roster's phone cell held beside the one kept) and its former name (曾用名),
+so a person listed by one of them elsewhere still links
 
 Revision ID: registry_0012
 Revises: registry_0011
@@ -23,8 +23,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("rm_census_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("other_phones", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("former_name", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("rm_census_records", schema=None) as batch_op:
+        batch_op.drop_column("former_name")
         batch_op.drop_column("other_phones")

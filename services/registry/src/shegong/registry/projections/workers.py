@@ -117,6 +117,7 @@ class WorkersProjection(Projection):
                     "id_number_parts",
                     "phone_parts",
                     "other_phones_hash",
+                    "former_name",
                 },
             )
             row.update(event.region.model_dump())
@@ -137,7 +138,7 @@ class WorkersProjection(Projection):
                 if name == "region":
                     if event.region is not None:
                         values.update(event.region.model_dump())
-                elif name not in ("phone_hash", "phone_parts", "other_phones_hash"):
+                elif name not in ("phone_hash", "phone_parts", "other_phones_hash", "former_name"):
                     values[name] = getattr(event, name)
         elif isinstance(event, WorkerLeft):
             values["left_on"] = event.left_on
