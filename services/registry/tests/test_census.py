@@ -325,6 +325,112 @@ async def test_kept_rows_problems_reach_the_quality_report(city) -> None:
     }
 
 
+async def test_two_people_under_one_record_id_are_both_census_records(city) -> None:
+    # A workbook whose sheets each number their rows from 1, or a 记录编号 copied down by
+    # mistake: two people under one key. Both rows are records and reach the census (the
+    # second named by its worker id), neither takes the other's place.
+    c = city.client
+    rows = [
+        person_row(记录编号="S1", 姓名="张三丰", 身份证号=ZHANG, 手机号="13800000001"),
+        person_row(记录编号="S1", 姓名="李娟娟", 身份证号=LI, 手机号="13800000002"),
+    ]
+    report = await import_roster(c, "civil-affairs", roster(rows))
+    assert (report["new"], report["rejected"]) == (2, [])
+    await settled(c)
+    found = {p["name"]: p["records"] for p in await persons(c)}
+    assert sorted(found) == ["张三丰", "李娟娟"]
+    assert found["张三丰"] == ["civil-affairs:S1"]
+    (other,) = found["李娟娟"]
+    assert other.startswith("civil-affairs:") and other != "civil-affairs:S1"
+    status = (await c.get("/census/status")).json()
+    assert status["records"] == 2
+    # Importing the file again changes nothing.
+    again = await import_roster(c, "civil-affairs", roster(rows))
+    assert (again["new"], again["unchanged"]) == (0, 2)
+
+
+async def test_every_number_of_a_phone_cell_is_linkage_evidence(city) -> None:
+    # One department writes two mobiles and the office's landline in one cell (the first
+    # mobile is kept as the contact); another lists the person by the second mobile, or
+    # by the landline, beside the name only. The numbers reach the census as keyed
+    # digests (never the digits) and link the records as the same phone.
+    c = city.client
+    cell = "0755-83451234；13800000005/+86 139 0000 0006"
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ7", 姓名="欧阳雪梅", 手机号=cell),
+                person_row(记录编号="MZ8", 姓名="司马青松", 手机号="13700000007\n13600000008"),
+            ]
+        ),
+    )
+    await import_roster(
+        c,
+        "hrss",
+        roster(
+            [
+                person_row(记录编号="RS7", 姓名="欧阳雪梅", 手机号="13900000006"),
+                person_row(记录编号="RS8", 姓名="司马青松", 手机号="136 0000 0008"),
+            ]
+        ),
+    )
+    await settled(c)
+    found = {p["name"]: sorted(p["records"]) for p in await persons(c)}
+    assert found == {
+        "欧阳雪梅": ["civil-affairs:MZ7", "hrss:RS7"],
+        "司马青松": ["civil-affairs:MZ8", "hrss:RS8"],
+    }
+    linked = {
+        (e["data"]["a"], e["data"]["b"]): e["data"]
+        for e in await census_events(c)
+        if e["type"] == "RecordsLinked"
+    }
+    assert linked[("civil-affairs:MZ7", "hrss:RS7")]["evidence"]["phone"]["level"] == "exact"
+    registered = [
+        e["data"]
+        for e in await census_events_of(c, "WorkerRegistered")
+        if e["data"]["other_phones_hash"]
+    ]
+    assert len(registered) == 2
+    assert all("13900000006" not in str(d) and "83451234" not in str(d) for d in registered)
+
+
+async def test_a_former_name_column_links_the_records_under_the_old_name(city) -> None:
+    # A union's list gives the name now and the former one (曾用名); the civil-affairs
+    # list still has the person under the old name, with the same mobile. One person.
+    # Without a 曾用名 saying so, two names with the same phone wait for a clerk.
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ9", 姓名="沈琳斌", 手机号="13500000009"),
+                person_row(记录编号="MZ10", 姓名="韩雪莹", 手机号="13500000010"),
+            ]
+        ),
+    )
+    union = "会员号,姓名,曾用名,手机\nGH9,沈超超,沈琳斌,13500000009\nGH10,韩雨欣,,13500000010\n"
+    await import_roster(c, "trade-union", union.encode("utf-8-sig"))
+    await settled(c)
+    found = {p["name"]: sorted(p["records"]) for p in await persons(c)}
+    assert ["civil-affairs:MZ9", "trade-union:GH9"] in found.values()
+    assert ["civil-affairs:MZ10"] in found.values() and ["trade-union:GH10"] in found.values()
+    linked = {
+        (e["data"]["a"], e["data"]["b"]): e["data"]
+        for e in await census_events(c)
+        if e["type"] == "RecordsLinked"
+    }
+    assert linked[("civil-affairs:MZ9", "trade-union:GH9")]["evidence"]["name"]["level"] == "exact"
+
+
+async def census_events_of(client: httpx.AsyncClient, kind: str) -> list[dict[str, Any]]:
+    page = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
+    return [e for e in page["events"] if e["type"] == kind]
+
+
 async def test_decisions_are_checked_at_the_edge(city) -> None:
     c = city.client
     rows = [

@@ -238,3 +238,20 @@ async def test_an_honest_roster_keeps_every_number(
         report = await import_roster(hrss, "hrss", roster(rows))
         assert report["new"] == len(rows)
         assert warned(report, "phone") == [] and warned(report, "id_number") == []
+
+
+async def test_guesses_written_as_a_cells_other_numbers_count_as_guesses(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    # The other numbers of a phone cell are linkage evidence too (137… / 139…): written
+    # there, the guesses count against the same limit as the phone itself.
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    rows = [{"记录编号": f"Q{g[3:7]}", "姓名": "陈建国", "手机号": f"1370000{i:04d}/{g}",
+             "所属区县": "岷县"} for i, g in enumerate(GUESSES)]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert report["new"] == len(GUESSES) and report["rejected"] == []
+        assert "hrss:Q0931" not in await chen_records(hrss)
+        assert warned(report, "phone") == list(range(2 + PHONES_PER_MASK, 2 + len(GUESSES)))
+        assert TARGET_PHONE not in str(report)

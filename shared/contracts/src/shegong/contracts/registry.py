@@ -7,12 +7,12 @@ keyed hash for linkage plus a masked form for display, e.g. ``620102********123X
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shegong.contracts.access import ACCESS_EVENTS
-from shegong.contracts.events import Event, Labelled, StreamContract
+from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.ladder import (
     ExpertPoolAdmitted,
     ExpertPoolLeft,
@@ -121,15 +121,41 @@ MaskedId = Annotated[
 ]
 
 
-class WorkerRegistered(Event):
-    """A department registered a worker (社会工作人才) on its roster."""
+def _no_other_phones(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 carried one phone a record and no former name."""
+    return {**data, "other_phones_hash": None, "former_name": None}
 
+
+# The other numbers a phone cell held (a second mobile, the office's landline): digests only.
+OtherPhonesHash = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=200,
+        description="Keyed digests of the other numbers the roster's phone cell held beside "
+        "the one kept (a second mobile, a landline), each prefixed m (mobile) or l "
+        "(landline), '.'-separated: not contacts, evidence that two records are one person",
+    ),
+]
+
+
+class WorkerRegistered(Event):
+    """A department registered a worker (社会工作人才) on its roster.
+
+    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
+    None."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
     aggregate_type = "worker"
     type: Literal["WorkerRegistered"] = "WorkerRegistered"
     worker_id: str
     department: str
     record_id: str | None = Field(default=None, description="The department's own key")
     name: str
+    former_name: str | None = Field(
+        default=None, max_length=64, description="曾用名: a name the roster says they had"
+    )
     gender: Gender | None = None
     birth_date: date | None = None
     id_number_hash: IdHash | None = None
@@ -150,6 +176,7 @@ class WorkerRegistered(Event):
         "hidden ('a.b.c.d'): a number with one digit mistyped shares one with the right "
         "one, so the census can link it without seeing either",
     )
+    other_phones_hash: OtherPhonesHash = None
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post = Post.OTHER
@@ -159,16 +186,23 @@ class WorkerRegistered(Event):
 
 
 class WorkerProfileUpdated(Event):
-    """Some profile fields changed; only the changed ones are present (others null)."""
+    """Some profile fields changed; only the changed ones are present (others null).
 
+    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
+    None."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
     aggregate_type = "worker"
     type: Literal["WorkerProfileUpdated"] = "WorkerProfileUpdated"
     worker_id: str
     changed: list[str] = Field(description="Names of the fields that changed")
     name: str | None = None
+    former_name: str | None = Field(default=None, max_length=64)
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None
     phone_parts: str | None = Field(default=None, max_length=64)
+    other_phones_hash: OtherPhonesHash = None
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post | None = None

@@ -212,6 +212,10 @@ class RosterImporter:
                 )
                 if key in seen:
                     continue
+                if row.record_id:
+                    # Its 记录编号 names another record: the census names this one by its
+                    # worker id, else it would take the other's place and be lost.
+                    row = dataclasses.replace(row, record_id=None)
             seen[key] = (place(row), fingerprint)
             keyed[key] = row
             prints[key] = fingerprint

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
-from shegong.kernel.data.identity import PersonalDataHasher, ResidentId, mask_id_number, mask_phone
+from shegong.kernel.data.identity import (
+    PersonalDataError,
+    PersonalDataHasher,
+    ResidentId,
+    mask_id_number,
+    mask_phone,
+)
 from shegong.kernel.data.redact import mask_numbers, redact_numbers
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
@@ -63,6 +69,7 @@ class RosterRows:
             department=department,
             record_id=published_record_id(row.record_id),
             name=row.name,
+            former_name=row.former_name,
             gender=Gender(rid.sex) if rid else row.gender,
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
@@ -72,6 +79,7 @@ class RosterRows:
             phone_hash=self.phone_hash(row),
             phone_masked=mask_phone(row.phone) if row.phone else None,
             phone_parts=self.phone_parts(row),
+            other_phones_hash=self.other_phones_hash(row),
             organization=row.organization,
             org_type=row.org_type,
             post=row.post or Post.OTHER,
@@ -105,6 +113,7 @@ class RosterRows:
         numbers_cut(row, warnings)
         profile = {
             "name": row.name,
+            "former_name": row.former_name,
             "organization": row.organization,
             "org_type": row.org_type,
             "post": row.post,
@@ -114,6 +123,7 @@ class RosterRows:
             "phone_hash": self.phone_hash(row),
             "phone_masked": mask_phone(row.phone) if row.phone else None,
             "phone_parts": self.phone_parts(row),
+            "other_phones_hash": self.other_phones_hash(row),
         }
         try:
             worker.update_profile(profile)
@@ -154,6 +164,8 @@ class RosterRows:
         for key, row in rows.items():
             if phone := row.phone or row.phone_digits:
                 wanted.append((key, phone_listing(self.hasher, phone, self.phone_hash(row))))
+            for other in row.other_phones:  # as many guesses as the phone itself
+                wanted.append((key, phone_listing(self.hasher, other, self._other_digest(other))))
             reported = _reported_id(row)
             if key in new and reported and (listing := id_listing(self.hasher, reported, row.name)):
                 wanted.append((key, listing))
@@ -165,7 +177,10 @@ class RosterRows:
                 continue
             row, (why, why_zh) = rows[key], number_left_out(listing)
             warnings = (*row.warnings, f"{why} / {why_zh}")
-            if listing.field == "phone":
+            others = tuple(n for n in row.other_phones if self._other_digest(n) != listing.digest)
+            if listing.field == "phone" and others != row.other_phones:
+                rows[key] = dataclasses.replace(row, other_phones=others, warnings=warnings)
+            elif listing.field == "phone":
                 rows[key] = dataclasses.replace(
                     row, phone=None, phone_digits=None, warnings=warnings
                 )
@@ -187,6 +202,25 @@ class RosterRows:
         if row.phone:
             return self.hasher.phone(row.phone)
         return self.hasher.phone_digits(row.phone_digits) if row.phone_digits else None
+
+    def _other_digest(self, number: str) -> str:
+        try:
+            return self.hasher.phone(number)
+        except PersonalDataError:  # well formed, not known as allocated: still evidence
+            return self.hasher.phone_digits("".join(ch for ch in number if ch.isdigit()))
+
+    def other_phones_hash(self, row: RosterRow) -> str | None:
+        """The other numbers of the row's phone cell, as the census compares them: each
+        one's digest, prefixed m (a mobile) or l (a landline)."""
+        if not (row.phone or row.phone_digits):
+            return None
+        return (
+            ".".join(
+                ("m" if len(n) == 11 and n[0] == "1" else "l") + self._other_digest(n)
+                for n in row.other_phones
+            )
+            or None
+        )
 
     def phone_parts(self, row: RosterRow) -> str | None:
         phone = row.phone or row.phone_digits

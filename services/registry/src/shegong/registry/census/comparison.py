@@ -12,17 +12,17 @@ way. The other levels, from the strongest agreement down:
 id           same number (valid-ID hash, or all four parts of the number as typed);
              three of its four parts (region, birth date, order, check character) —
              one slip, e.g. a wrong check character; else
-name         same after normalisation (script, spaces, dots); same pinyin (a homophone
-             written, or the name spelt in Latin letters, surname first or last); one
-             character dropped, added or swapped, or changed for one read alike under
-             fuzzy pinyin (a slip); else (a character of another sound is
+name         same after normalisation (script, spaces, dots), or one's former name (曾用名);
+             same pinyin (a homophone written, or the name spelt in Latin letters, surname
+             first or last); one character dropped, added or swapped, or changed for one
+             read alike under fuzzy pinyin (a slip); else (a character of another sound is
              another name: siblings' names differ so)
 birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
              where one side gives only the year (written as 1 January) or only the
              month (its 1st); else
 sex          same; else
-phone        same normalised number; a mobile and a landline (a unit's office number
-             written for the person beside their own mobile); else; the same landline
+phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
+             office number written for the person beside their own mobile); else; the same landline
              (a household's or a unit's: colleagues share it); one slip (the same digits
              but for one of four blocks: a digit mistyped, two neighbours swapped — told
              by keyed digests of the number with each block hidden, never the digits)
@@ -55,9 +55,11 @@ from shegong.kernel.data.names import name_key, normalize_name
 from shegong.registry.census.features import (
     CensusRecord,
     Features,
+    former_match,
     id_fragment,
     masked,
     org_county,
+    other_phones,
     phone_kind,
     same_part,
 )
@@ -169,7 +171,7 @@ def _one_edit(a: str, b: str) -> bool:
 def _name_level(x: Features, y: Features) -> int:
     if not x.name or not y.name:
         return 0
-    if x.name == y.name:
+    if x.name == y.name or former_match(x, y):
         return 1
     if x.pinyin is not None and (x.pinyin == y.pinyin or read_alike(x.name, y.name)):
         return NAME_PINYIN  # a homophone, 多音字 read either way (阿卜杜拉 / 阿布都拉) too
@@ -340,6 +342,12 @@ def _phone_level(x: Features, y: Features) -> int:
         return 0
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
+    if x.record.other_phones or y.record.other_phones:
+        # A cell of several numbers (138… / 0755-8…): one of them the other record's.
+        theirs = other_phones(y.record)
+        shared = [landline for n, landline in other_phones(x.record).items() if n in theirs]
+        if shared:
+            return PHONE_EXACT if not all(shared) else PHONE_LANDLINE
     pa, pb = x.record.phone_parts, y.record.phone_parts
     if isinstance(pa, int) and isinstance(pb, int) and same_part(pa, pb):
         return PHONE_SLIP

@@ -30,7 +30,7 @@ from shegong.registry.census.names import (
 )
 
 __all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
-__all__ += ["same_part"]
+__all__ += ["former_match", "other_phones", "same_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,11 @@ class CensusRecord:
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
     phone_parts: str | int | None = None
+    former_name: str | None = None  # 曾用名, as reported
+    # The other numbers the phone cell held (a second mobile, the office's landline), as
+    # published ("m<digest>.l<digest>"), held as ints: a digest's 60 bits and a bit that
+    # says landline (:func:`other_phones`).
+    other_phones: str | tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # A linker holds one record a row: the phone's digest as 60 bits (an int of 32
@@ -66,6 +71,8 @@ class CensusRecord:
             object.__setattr__(self, "phone_hash", _held(self.phone_hash))
         if isinstance(self.phone_parts, str):
             object.__setattr__(self, "phone_parts", _packed_parts(self.phone_parts))
+        if isinstance(self.other_phones, str):
+            object.__setattr__(self, "other_phones", _held_others(self.other_phones))
 
 
 def _bits(text: str, bits: int) -> int:
@@ -76,6 +83,36 @@ def _bits(text: str, bits: int) -> int:
 
 def _held(digest: str) -> int | None:
     return _bits(digest, 60) if digest else None
+
+
+def _held_others(published: str) -> tuple[int, ...] | None:
+    """``"m<digest>.l<digest>"`` as ints: the digest's 60 bits (as :func:`_held`, so equal
+    to another record's ``phone_hash`` of the same number) shifted left, the low bit 1
+    for a landline."""
+    held = tuple(
+        _bits(item[1:], 60) << 1 | (item[0] == "l") for item in published.split(".") if item[1:]
+    )
+    return held or None
+
+
+def other_phones(record: CensusRecord) -> dict[int, bool]:
+    """Every number a record gives, its phone and the others: held digest → landline."""
+    found: dict[int, bool] = {}
+    if isinstance(record.phone_hash, int):
+        found[record.phone_hash] = record.phone_kind == "landline"
+    for item in record.other_phones or ():
+        if isinstance(item, int):
+            found.setdefault(item >> 1, bool(item & 1))
+    return found
+
+
+def former_match(x: Features, y: Features) -> str | None:
+    """The name two records share where one gives it as a former name (曾用名): a name
+    changed, the older list still under the old one. None where they share none so."""
+    fx, fy = x.former, y.former
+    if fx and fx in (y.name, fy):
+        return fx
+    return y.name if fy and fy == x.name else None
 
 
 def _packed_parts(parts: str) -> int | None:
@@ -182,6 +219,11 @@ class Features:
     @property
     def phone(self) -> int | str | None:
         return self.record.phone_hash or None
+
+    @property
+    def former(self) -> str | None:
+        """The former name (曾用名), normalised as the name is."""
+        return person_name(self.record.former_name) or None if self.record.former_name else None
 
     @property
     def pinyin(self) -> str | None:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from shegong.registry.census.blocks import NAME_BLOCK_MAX
 from shegong.registry.census.comparison import Features
+from shegong.registry.census.features import former_match
 from shegong.registry.census.model import MatchModel
 from shegong.registry.census.names import COMMON_NAMES, spelt_from
 
@@ -140,7 +141,7 @@ class NameWeights:
     def _spelt_name_weight(self, x: Features, y: Features) -> float:
         """For a name and its spelling in Latin letters (王伟 / WANG WEI), the weight of the
         Chinese name by its frequency, which the spelling's may not pass; else 0."""
-        chinese = spelt_from(x.name, y.name)
+        chinese = spelt_from(x.name, y.name) or former_match(x, y)  # or a former name
         return self._name_weight_of(chinese) if chinese else 0.0
 
     def _pair_name_weight(self, name: str, a: str, b: str) -> float:

@@ -49,6 +49,7 @@ def census_record(row: Any) -> CensusRecord:
         key=row["key"],
         department=row["department"],
         name=row["name"],
+        former_name=row.get("former_name"),
         id_hash=row["id_hash"],
         id_masked=row["id_masked"],
         id_parts=row.get("id_parts"),
@@ -57,6 +58,7 @@ def census_record(row: Any) -> CensusRecord:
         phone_hash=row["phone_hash"],
         phone_kind=phone_kind(row.get("phone_masked")),
         phone_parts=row.get("phone_parts"),
+        other_phones=row.get("other_phones"),
         organization=row["organization"],
         county=row["county"],
         township=row["township"],
@@ -337,6 +339,7 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "department": event.department,
         "record_id": event.record_id,
         "name": event.name,
+        "former_name": event.former_name,
         "gender": code_of(event.gender),
         "birth_date": event.birth_date,
         "id_hash": event.id_number_hash,
@@ -345,6 +348,7 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "phone_hash": event.phone_hash,
         "phone_masked": event.phone_masked,
         "phone_parts": event.phone_parts,
+        "other_phones": event.other_phones_hash,
         "organization": event.organization,
         "org_type": code_of(event.org_type),
         "post": code_of(event.post),
@@ -356,10 +360,12 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
     }
 
 
-_ROW_FIELDS: tuple[str, ...] = ("name", "phone_hash", "phone_masked", "phone_parts")
+_ROW_FIELDS: tuple[str, ...] = ("name", "former_name", "phone_hash", "phone_masked", "phone_parts")
 _ROW_FIELDS += ("organization", "org_type", "post", "hired_on")
 _LINKAGE_COLUMNS: tuple[str, ...] = ("name", "organization", "county", "township", "community")
-_LINKAGE_COLUMNS += ("phone_hash", "phone_parts")
+_LINKAGE_COLUMNS += ("phone_hash", "phone_parts", "other_phones", "former_name")
+# The event's field, the census's column.
+_COLUMN_OF = {"other_phones_hash": "other_phones"}
 
 
 def profile_values(event: WorkerProfileUpdated) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -372,4 +378,6 @@ def profile_values(event: WorkerProfileUpdated) -> tuple[dict[str, Any], dict[st
                 values.update(event.region.model_dump())
         elif name in _ROW_FIELDS:
             values[name] = code_of(getattr(event, name))
+        elif name in _COLUMN_OF:
+            values[_COLUMN_OF[name]] = getattr(event, name)
     return values, {k: v for k, v in values.items() if k in _LINKAGE_COLUMNS}

@@ -30,7 +30,7 @@ def _plain(value: Any) -> Any:
 # What a clerk types as text. A phone or ID number in it (a shifted roster row: the ID
 # number under 工作单位, the phone under 村(社区)) keeps its first three digits, as matching's
 # free text does: it would go whole onto the bus and to every department's census.
-TEXT_FIELDS = ("name", "organization", "channel")
+TEXT_FIELDS = ("name", "former_name", "organization", "channel")
 
 
 def without_numbers(field: str, value: Any) -> Any:
@@ -46,9 +46,11 @@ def without_numbers(field: str, value: Any) -> Any:
 # Profile fields a department may change after registration.
 PROFILE_FIELDS = (
     "name",
+    "former_name",
     "phone_hash",
     "phone_masked",
     "phone_parts",
+    "other_phones_hash",
     "organization",
     "org_type",
     "post",
@@ -56,6 +58,10 @@ PROFILE_FIELDS = (
     "hired_on",
     "channel",
 )
+
+
+# Kept for the census's linkage, not shown in a worker's view.
+_CENSUS_ONLY = ("other_phones_hash", "former_name")
 
 
 @dataclass
@@ -180,7 +186,7 @@ class Worker(Aggregate):
         return {
             "worker_id": self.id,
             "version": self.version,
-            **{k: v for k, v in self.profile.items()},
+            **{k: v for k, v in self.profile.items() if k not in _CENSUS_ONLY},
             "certificates": [c.__dict__ for c in self.certificates],
             "highest_certificate": self.highest_certificate,
             "left_on": self.left_on,

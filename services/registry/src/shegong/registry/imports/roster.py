@@ -50,6 +50,7 @@ from shegong.kernel.data.sheets import (
     RowRejection,
     birth_date_kept_by_excel,
     id_number_cell,
+    other_phones,
     phone_cell,
     preview,
     read_headed,
@@ -291,6 +292,7 @@ class _RowParser:
             birth_date=birth,
             phone=phone,
             phone_digits=phone_digits,
+            other_phones=other_phones(local or row[index["phone"]], phone or phone_digits),
             organization=values["organization"],
             org_type=values["org_type"],
             post=values["post"],
@@ -301,6 +303,7 @@ class _RowParser:
             certified_on=certified,
             cert_no=values["cert_no"],
             channel=values["channel"],
+            former_name=values["former_name"],
             warnings=tuple(warnings),
             sheet=self.sheet,
         )

@@ -116,6 +116,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "certified_on": CERTIFIED_ON_HEADERS,
     "cert_no": CERTIFICATE_NO_HEADERS,
     "channel": ("招聘渠道",),
+    "former_name": ("曾用名", "曾用姓名", "原名"),  # another department's older list may use it
     # which document the 证件号码 is of: a passport's or a travel permit's number is no
     # resident ID number (a 港澳台居民居住证's is one in form, and read as one)
     "id_type": ("证件类型", "证件种类", "证件名称", "身份证件类型"),
@@ -170,6 +171,7 @@ _MAX_LEN = {"organization": 128, "place": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community", "id_type"),
     64,
 )
+_MAX_LEN["former_name"] = 64
 
 
 ENUMS: dict[str, Choices] = {
@@ -303,7 +305,7 @@ def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
 
 
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
-TEXT_FIELDS += ("county", "township", "community", "place", "id_type")
+TEXT_FIELDS += ("county", "township", "community", "place", "id_type", "former_name")
 CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
@@ -380,6 +382,8 @@ class RosterRow:
     # A phone libphonenumber does not know as allocated, but well formed (its digits):
     # not kept as a contact, still evidence that two records are one person.
     phone_digits: str | None = field(default=None, repr=False)
+    # The other numbers of the phone cell (a second mobile, a landline): evidence only.
+    other_phones: tuple[str, ...] = field(default=(), repr=False)
     organization: str | None = None
     org_type: OrgType | None = None
     post: Post | None = None
@@ -390,5 +394,6 @@ class RosterRow:
     certified_on: datetime.date | None = None
     cert_no: str | None = None
     channel: str | None = None
+    former_name: str | None = None
     warnings: tuple[str, ...] = ()
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read

@@ -110,7 +110,15 @@ class WorkersProjection(Projection):
         if isinstance(event, WorkerRegistered):
             row = event.model_dump(
                 mode="python",
-                exclude={"type", "region", "phone_hash", "id_number_parts", "phone_parts"},
+                exclude={
+                    "type",
+                    "region",
+                    "phone_hash",
+                    "id_number_parts",
+                    "phone_parts",
+                    "other_phones_hash",
+                    "former_name",
+                },
             )
             row.update(event.region.model_dump())
             self._rows.add(
@@ -130,7 +138,7 @@ class WorkersProjection(Projection):
                 if name == "region":
                     if event.region is not None:
                         values.update(event.region.model_dump())
-                elif name not in ("phone_hash", "phone_parts"):
+                elif name not in ("phone_hash", "phone_parts", "other_phones_hash", "former_name"):
                     values[name] = getattr(event, name)
         elif isinstance(event, WorkerLeft):
             values["left_on"] = event.left_on

@@ -34,6 +34,7 @@ __all__ = [
     "cell_text",
     "excel_cut_id",
     "id_number_cell",
+    "other_phones",
     "phone_cell",
     "preview",
     "quick_phone",
@@ -291,6 +292,29 @@ def phone_cell(cell: Cell) -> tuple[str | None, tuple[str, str] | None]:
             "号码旁有备注、分机号或其他号码，已保留该号码",
         )
     return None, (f"{first_error.reason}; dropped", f"{first_error.reason_zh}，已忽略该号码")
+
+
+def other_phones(cell: Cell, kept: str | None, limit: int = 4) -> tuple[str, ...]:
+    """The numbers a phone cell holds beside the one kept (``phone_cell``): a second
+    mobile, the office's landline (``138… / 0755-8…``, one a line, +86 or spaces within).
+    Not contacts — linkage evidence: another department may list the person by one of
+    them. Each as ``normalize_phone`` gives it, else its digits where it has a phone's
+    shape; at most ``limit``, in the cell's order, none twice."""
+    try:
+        text = cell_text(cell)
+    except CellError:
+        return ()
+    if not text or kept is None:
+        return ()
+    found: list[str] = []
+    for digits in _numbers_in(text):
+        try:
+            number = quick_phone(digits)
+        except PersonalDataError:
+            number = digits
+        if number != kept and digits != kept and number not in found:
+            found.append(number)
+    return tuple(found[:limit])
 
 
 def _best_phone(candidates: list[str]) -> str | None:
