@@ -217,3 +217,54 @@ async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: Event
         ids = [r[0] for r in await conn.execute(select(things.c.id))]
     assert ids == ["with-c"]
     assert await store.head() == 1
+
+
+defaulted = Table(
+    "defaulted",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("n", Integer, default=7),
+    Column("data", JSON),
+)
+
+
+async def test_rows_inserted_on_the_driver_as_sqlalchemys_insert_writes_them(
+    database_url: str,
+) -> None:
+    """``insert_rows``: each run of rows with the same columns one executemany on the
+    driver; SQLAlchemy runs only what it would write otherwise (a column's Python default,
+    a JSON None)."""
+    engine = create_engine(database_url)
+    executed: list[str] = []
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: executed.append(a[2]))
+        rows = [{"id": f"r{i}", "n": i, "at": AT, "data": {"名": [i]}} for i in range(4)]
+        rows += [{"id": "short", "n": 9}, {"id": "short2", "n": 10}]  # other columns
+        async with writing(engine) as conn:
+            await raw_sql.insert_rows(conn, things, rows)
+            await conn.execute(
+                things.insert(), [{"id": "orm", "n": 1, "at": AT, "data": {"名": [1]}}]
+            )
+        # Two runs on the driver, SQLAlchemy's own statement the only one it saw.
+        assert [s.split()[0] for s in executed] == ["INSERT"], executed
+        async with reading(engine) as conn:
+            got = {r.id: tuple(r)[1:] for r in await conn.execute(select(things))}
+        assert got["r1"] == got["orm"]
+        assert got["short"] == (9, None, None) and got["r3"][0] == 3
+
+        executed.clear()
+        async with writing(engine) as conn:
+            await raw_sql.insert_rows(conn, defaulted, [{"id": "d", "data": {}}])  # n: default
+            await raw_sql.insert_rows(conn, things, [{"id": "j", "data": None}])  # JSON null
+            await raw_sql.insert_rows(conn, defaulted, [{"id": "e", "n": 1, "data": [1]}])
+        assert len(executed) == 2, executed  # the first two through SQLAlchemy
+        async with reading(engine) as conn:
+            d = (await conn.execute(select(defaulted.c.n).where(defaulted.c.id == "d"))).scalar()
+            null = await conn.scalar(
+                select(things.c.id).where(things.c.id == "j", things.c.data.is_not(None))
+            )
+        assert d == 7 and null == "j"  # the default applied; JSON null stored as SQLAlchemy does
+    finally:
+        await engine.dispose()

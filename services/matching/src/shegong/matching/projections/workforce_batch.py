@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.ops import raw_sql
 from shegong.matching.adapters.candidates_table import new_candidate_row, place_columns
 from shegong.matching.adapters.tables import provider_state
 
@@ -88,7 +89,7 @@ class WorkforceBatch:
         t = self.workers_table
         await _delete_by(conn, t, t.c.worker_id, [r["worker_id"] for r in new])
         for start in range(0, len(new), _CHUNK):
-            await conn.execute(t.insert(), new[start : start + _CHUNK])
+            await raw_sql.insert_rows(conn, t, new[start : start + _CHUNK])
         await _update_groups(
             conn, t, t.c.worker_id, {k: w.values for k, w in self.workers.items() if w.values}
         )
@@ -131,7 +132,7 @@ class WorkforceBatch:
             new_candidate_row(k, self.capacity) | identities[k] for k in ids if k not in existing
         ]
         for start in range(0, len(fresh), _CHUNK):
-            await conn.execute(ps.insert(), fresh[start : start + _CHUNK])
+            await raw_sql.insert_rows(conn, ps, fresh[start : start + _CHUNK])
         await _update_groups(
             conn, ps, ps.c.provider_id, {k: identities[k] for k in ids if k in existing}
         )
@@ -154,7 +155,7 @@ class WorkforceBatch:
         )
         made = [{"a": a, "b": b, "rule": r} for (a, b), r in self.links.items() if r]
         if made:
-            await conn.execute(t.insert(), made)
+            await raw_sql.insert_rows(conn, t, made)
 
 
 async def _delete_by(conn: AsyncConnection, table: Table, key: Any, ids: Iterable[str]) -> None:

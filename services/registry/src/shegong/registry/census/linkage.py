@@ -224,8 +224,15 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self.trained_at = model.records
         self._name_weights.clear()
         self._phone_weights.clear()
+        # Every pair once: re-scoring each record against all its candidates scored every
+        # pair twice (the second undoing the first). Each record is scored against those
+        # scored before it, so every edge is the one, in the place, the second made.
         for key in self._recs:
-            self._rescore(key)
+            self._drop_edges(key)
+        done: set[str] = set()
+        for key in self._recs:
+            self._rescore(key, done)
+            done.add(key)
         out = self._recluster(self._component(set(self._recs)), removed=set())
         for store in (self._links, self._reviews, self._active):
             store.forget_kinds()  # the old model's edges are no more
@@ -338,11 +345,15 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._links.cut(key)
         self._reviews.cut(key)
 
-    def _rescore(self, key: str) -> None:
-        """Recompute every edge of ``key`` against the records sharing a block with it."""
-        self._drop_edges(key)
+    def _rescore(self, key: str, among: set[str] | None = None) -> None:
+        """Recompute every edge of ``key`` against the records sharing a block with it
+        (``among``: only those of them, and its edges already dropped)."""
         rec = self._recs[key]
-        candidates = self._candidates(rec)
+        candidates: Iterable[str] = self._candidates(rec)
+        if among is None:
+            self._drop_edges(key)
+        else:
+            candidates = [k for k in candidates if k in among]
         recs, model = self._recs, self.model
         phone = rec.phone
         shared = self._phone_weight_of(phone, rec.phone_kind == "landline")

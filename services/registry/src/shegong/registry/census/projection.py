@@ -47,6 +47,7 @@ from shegong.contracts.registry import (
 )
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
+from shegong.kernel.ops import raw_sql
 from shegong.registry.census.announce import announce_batch, any_announced
 from shegong.registry.census.learning import learn, learn_when_due
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
@@ -356,12 +357,12 @@ class CensusProjection(Projection):
         writes = self._writes
         assert writes is not None, "prepare() comes first"
         for start in range(0, len(writes.rows), 1000):
-            await conn.execute(records.insert(), writes.rows[start : start + 1000])
+            await raw_sql.insert_rows(conn, records, writes.rows[start : start + 1000])
         for key, values in self._updates.items():
             await conn.execute(update(records).where(records.c.key == key).values(**values))
         await write_moved(conn, writes.moved)
         if writes.certificates:
-            await conn.execute(certificates.insert(), writes.certificates)
+            await raw_sql.insert_rows(conn, certificates, writes.certificates)
         await write_pairs(conn, links, writes.links)
         await write_pairs(conn, reviews, writes.reviews)
         await write_pairs(conn, announced, writes.announced)

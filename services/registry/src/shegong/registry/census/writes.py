@@ -24,6 +24,7 @@ from shegong.contracts.registry import (
     WorkerRegistered,
 )
 from shegong.kernel.events.versioned_rows import rows_by_key
+from shegong.kernel.ops import raw_sql
 from shegong.registry.census.comparison import phone_kind
 from shegong.registry.census.linkage import (
     CensusRecord,
@@ -215,7 +216,7 @@ async def write_pairs(conn: AsyncConnection, table: Table, pairs: Pairs) -> None
     cleared, rows = pairs
     await delete_pairs(conn, table, cleared)
     if rows:
-        await conn.execute(table.insert(), rows)
+        await raw_sql.insert_rows(conn, table, rows)
 
 
 async def delete_pairs(

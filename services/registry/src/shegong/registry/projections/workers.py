@@ -31,6 +31,7 @@ from shegong.contracts.registry import (
 )
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.versioned_rows import VersionedRows
+from shegong.kernel.ops import raw_sql
 
 metadata = MetaData()
 
@@ -162,7 +163,7 @@ class WorkersProjection(Projection):
     async def flush(self, conn: AsyncConnection) -> None:
         await self._rows.flush(conn)
         if self._certs:
-            await conn.execute(certificates.insert(), self._certs)
+            await raw_sql.insert_rows(conn, certificates, self._certs)
 
     def committed(self) -> None:
         self._reset()

@@ -44,6 +44,7 @@ from shegong.contracts.registry import (
 from shegong.kernel.data.names import name_key
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.versioned_rows import VersionedRows
+from shegong.kernel.ops import raw_sql
 
 metadata = MetaData()
 
@@ -216,7 +217,7 @@ class WorkforceProjection(Projection):
             )
             made = [{"a": a, "b": b, "rule": r} for (a, b), r in self._links.items() if r]
             if made:
-                await conn.execute(links.insert(), made)
+                await raw_sql.insert_rows(conn, links, made)
 
 
 def _higher(level: str, than: str | None) -> bool:

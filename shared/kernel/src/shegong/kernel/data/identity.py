@@ -251,21 +251,25 @@ class PersonalDataHasher:
     number and a phone with the same digits never collide. 128 bits of digest are plenty.
     """
 
-    __slots__ = ("_key", "_memo")
+    __slots__ = ("_keyed", "_memo")
     _MEMO_MAX = 200_000  # an import hashes each value several times; keep the last ones
 
     def __init__(self, key: bytes | str) -> None:
         key_bytes = key.encode() if isinstance(key, str) else bytes(key)
         if len(key_bytes) < 16:
             raise ValueError("PII hash key must be at least 16 bytes")
-        self._key = key_bytes
+        # The key's HMAC state, copied per digest (HMAC's set-up from the key was a third
+        # of each digest's time: several digests a roster row).
+        self._keyed = hmac.new(key_bytes, digestmod=hashlib.sha256)
         self._memo: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return "PersonalDataHasher(<key hidden>)"
 
     def _digest(self, message: str) -> str:
-        return hmac.new(self._key, message.encode(), hashlib.sha256).hexdigest()[:32]
+        keyed = self._keyed.copy()
+        keyed.update(message.encode())
+        return keyed.hexdigest()[:32]
 
     def id_number(self, number: str | ResidentId) -> str:
         """Digest of the canonical 18-char number; raises PersonalDataError if invalid.

@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import Column, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.ops import raw_sql
+
 __all__ = ["OutOfOrder", "VersionedRows", "rows_by_key"]
 
 _CHUNK = 500
@@ -106,7 +108,7 @@ class VersionedRows:
     async def flush(self, conn: AsyncConnection) -> None:
         rows = list(self.new.values())
         for start in range(0, len(rows), _CHUNK):
-            await conn.execute(self.table.insert(), rows[start : start + _CHUNK])
+            await raw_sql.insert_rows(conn, self.table, rows[start : start + _CHUNK])
         await self._flush_changes(conn)
 
     async def _flush_changes(self, conn: AsyncConnection) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import JSON, Executable, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -59,21 +59,26 @@ class _Compiled:
 class RawStatement:
     """A statement compiled once per dialect, for :func:`execute`."""
 
-    __slots__ = ("_by_dialect", "statement")
+    __slots__ = ("_by_dialect", "columns", "statement")
 
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
+    def __init__(self, statement: Executable, columns: Sequence[str] | None = None) -> None:
+        """``columns``: an INSERT's columns given (default: every column)."""
+        self.statement, self.columns = statement, columns
         self._by_dialect: dict[str, _Compiled] = {}
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         found = self._by_dialect.get(dialect.name)
         if found is None:
-            found = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+            found = self._by_dialect[dialect.name] = _compile(self.statement, dialect, self.columns)
         return found
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
-    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+def _compile(
+    statement: Executable, dialect: Dialect, columns: Sequence[str] | None = None
+) -> _Compiled:
+    compiled = statement.compile(  # type: ignore[attr-defined]
+        dialect=dialect, column_keys=list(columns) if columns is not None else None
+    )
     assert isinstance(compiled, SQLCompiler)
     if compiled.literal_execute_params or compiled.post_compile_params:
         raise ValueError("raw_sql: expanding or literal-execute parameters are not supported")
@@ -175,3 +180,51 @@ async def execute(
         raise DBAPIError.instance(
             compiled.sql, bound, err, dialect.loaded_dbapi.Error, dialect=dialect
         ) from err
+
+
+_INSERTS: dict[tuple[Table, tuple[str, ...]], tuple[RawStatement, tuple[str, ...]] | None] = {}
+
+
+def _insert_of(
+    table: Table, columns: tuple[str, ...]
+) -> tuple[RawStatement, tuple[str, ...]] | None:
+    """The raw INSERT of ``columns`` and its JSON columns; None where SQLAlchemy must run
+    it (a Python-side default for a column left out)."""
+    key = (table, columns)
+    if key not in _INSERTS:
+        given = set(columns)
+        if any(c.default is not None for c in table.c if c.key not in given):
+            _INSERTS[key] = None
+        else:
+            json = tuple(
+                c.key
+                for c in table.c
+                if c.key in given and isinstance(c.type, JSON) and not c.type.none_as_null
+            )
+            _INSERTS[key] = (RawStatement(table.insert(), columns), json)
+    return _INSERTS[key]
+
+
+async def insert_rows(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """``conn.execute(table.insert(), rows)`` on the driver: the statement compiled once
+    per table and set of columns, each run of rows with the same columns one
+    ``executemany`` (in order). SQLAlchemy's executemany built every row's parameters
+    through its compiler and execution context (≈ 1.5 s of a 20,000-row import's CPU,
+    bench/README.md round 12). SQLAlchemy still runs a run it would write otherwise: a
+    Python-side default for a column left out, a JSON column's None (JSON ``null``
+    there, SQL NULL on the driver)."""
+    start = 0
+    while start < len(rows):
+        columns = tuple(rows[start])
+        end = start + 1
+        while end < len(rows) and tuple(rows[end]) == columns:
+            end += 1
+        run = rows[start:end]
+        raw = _insert_of(table, columns)
+        if raw is None or any(row[c] is None for c in raw[1] for row in run):
+            await conn.execute(table.insert(), list(run))
+        else:
+            await execute(conn, raw[0], run)
+        start = end

@@ -1,0 +1,59 @@
+"""A new model re-scores every pair once (``Linker.use_model``), and the edges it leaves
+are those, in the order, that re-scoring each record against all its candidates left."""
+
+from __future__ import annotations
+
+import pytest
+
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.registry.census import linkage
+from shegong.registry.census.linkage import Linker
+from shegong.testkit.census_city import generate_city, to_census_records
+
+HASHER = PersonalDataHasher(b"k" * 32)
+
+
+def _edges(linker: Linker) -> dict[str, tuple[list[object], list[object]]]:
+    return {
+        key: (list(linker._links.edges(key)), list(linker._reviews.edges(key)))
+        for key in linker._recs
+    }
+
+
+def test_a_new_model_scores_each_pair_once_and_leaves_the_same_edges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rows, _ = generate_city(600, seed=11)
+    records = to_census_records(rows, HASHER)
+    learner, replayed = Linker(), Linker()
+    for record in records:
+        learner.add(record)
+        replayed.add(record)
+
+    scored: list[int] = [0]
+    compare = linkage._compare
+
+    def counted(*args: object) -> object:
+        scored[0] += 1
+        return compare(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(linkage, "_compare", counted)
+    learner.train()
+    once = scored[0]
+
+    # The same model, every record re-scored against all its candidates in turn.
+    scored[0] = 0
+    replayed.model = learner.model
+    replayed._name_weights.clear()
+    replayed._phone_weights.clear()
+    for key in replayed._recs:
+        replayed._rescore(key)
+    twice = scored[0]
+
+    pairs = sum(len(replayed._candidates(rec)) for rec in replayed._recs.values()) // 2
+    assert once == pairs  # each candidate pair scored once
+    assert twice == 2 * pairs
+    assert _edges(learner) == _edges(replayed)
+    replayed._recluster(replayed._component(set(replayed._recs)), removed=set())
+    assert learner.persons() == replayed.persons()
+    assert len(learner.persons()) < len(records)  # the city's people were linked
