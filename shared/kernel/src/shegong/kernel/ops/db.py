@@ -99,6 +99,26 @@ def _query_once(sync: Engine, statement: Executable, params: dict[str, Any] | No
         return list(conn.execute(statement, params))
 
 
+async def write_once(
+    engine: AsyncEngine, statement: Executable, params: dict[str, Any] | None = None
+) -> int:
+    """One writing statement on its own, committed; the rows it changed. On PostgreSQL
+    in autocommit — one round trip, where a transaction around it is three (BEGIN, the
+    statement, COMMIT) — for a statement that is a whole unit of work by itself (one
+    row's UPDATE). On SQLite in a write transaction as :func:`writing` runs one (the
+    process's writers queue)."""
+    if engine.dialect.name == "postgresql":
+        once = _with_options(engine, "once", isolation_level="AUTOCOMMIT")
+        return int(await greenlet_spawn(_write_once, once.sync_engine, statement, params))
+    async with writing(engine) as conn:
+        return (await conn.execute(statement, params)).rowcount
+
+
+def _write_once(sync: Engine, statement: Executable, params: dict[str, Any] | None) -> int:
+    with sync.connect() as conn:
+        return conn.execute(statement, params).rowcount
+
+
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 _BACKGROUND_GATES: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
