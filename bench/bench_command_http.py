@@ -3,7 +3,7 @@
 
     uv run python bench/bench_command_http.py [--commands N] [--concurrency 16]
         [--database sqlite|postgresql] [--database-url postgresql://...] [--redis-url URL]
-        [--profile out.prof] [--rounds 1]
+        [--profile out.prof [--profile-cpu]] [--count-trips] [--rounds 1]
 
 Builds the registry as ``python -m shegong.registry`` does (its relay and read models
 running, the census in its worker process, whose CPU is not counted here) and calls
@@ -31,6 +31,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pg_trips as trips
 import uvloop
 from asgi_lifespan import LifespanManager
 from bench_shared import command, create_pg_database, delete_prefix, drop_pg_database, pct
@@ -121,7 +122,12 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
 
     app = build()
     bodies = [json.dumps(command(i)).encode() for i in range(WARM_UP + args.commands * args.rounds)]
-    profiler = cProfile.Profile() if args.profile else None
+    # ``--profile-cpu``: timed by the thread's CPU clock, not the wall — on a shared machine
+    # the wall charges other processes' turns to whatever function was running.
+    clock = (time.thread_time,) if args.profile_cpu else ()
+    profiler = cProfile.Profile(*clock) if args.profile else None
+    if args.count_trips:
+        trips.install()
     used = iter(range(len(bodies)))
     try:
         async with LifespanManager(app, startup_timeout=120, shutdown_timeout=120):
@@ -134,6 +140,7 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
 
             await phase(app, WARM_UP, args.concurrency, register, 201)
             await phase(app, WARM_UP, args.concurrency, health, 200)
+            trips.counts.clear()  # from here on: the rounds' commands (and their read models)
             for r in range(args.rounds):
                 h_cpu, h_rate, _ = await phase(app, args.commands, args.concurrency, health, 200)
                 c_cpu, c_rate, lat = await phase(
@@ -155,6 +162,8 @@ async def run(args: argparse.Namespace, url: str, data_dir: Path) -> None:
         redis = Redis.from_url(args.redis_url)
         await delete_prefix(redis, prefix)
         await redis.aclose()
+    if args.count_trips:
+        print(trips.report(args.commands * args.rounds))
     if profiler is not None:
         profiler.dump_stats(args.profile)
         print(f"cProfile stats of the first round's commands in {args.profile}")
@@ -175,6 +184,16 @@ def main() -> int:
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     )
     parser.add_argument("--profile", metavar="PATH", help="cProfile the first round's commands")
+    parser.add_argument(
+        "--count-trips",
+        action="store_true",
+        help="PostgreSQL: count BEGIN, COMMIT, statements and pipelines per command (psycopg)",
+    )
+    parser.add_argument(
+        "--profile-cpu",
+        action="store_true",
+        help="time --profile by the thread's CPU (time.thread_time), not the wall",
+    )
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="shegong-http-bench-"))
     pg_name = None

@@ -502,21 +502,33 @@ def test_a_masked_number_digests_only_the_parts_it_shows() -> None:
         assert birth == "" and [region, order, check] == [full.split(".")[i] for i in (0, 2, 3)]
 
 
-def test_the_key_is_set_up_once_for_every_digest(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An import hashes several values a row: the key's HMAC state is made once and
-    copied per digest (setting it up from the key was a third of each digest's time), and
-    the digests are HMAC-SHA256's."""
+def test_a_parsed_number_is_masked_without_parsing_it_again(monkeypatch) -> None:
+    """The registration masks the number it parsed: the same mask as from the text, and
+    no second parse (it was one in each registration)."""
     from shegong.kernel.data import identity
 
-    made: list[bytes] = []
+    parsed = parse_resident_id("110105491231002")
+    calls = []
+    monkeypatch.setattr(identity, "parse_resident_id", lambda *a, **k: calls.append(a))
+    assert mask_id_number(parsed) == "1****************X" and calls == []
+    monkeypatch.undo()
+    assert mask_id_number(parsed) == mask_id_number("110105491231002")
+
+
+def test_the_hasher_builds_its_keyed_state_once(monkeypatch) -> None:
+    """Each digest continues a copy of the key's HMAC state instead of building it from
+    the key (a registration takes ten digests); the answers are HMAC-SHA256's, and a
+    hasher sent to another process (pickled) digests as this one does."""
+    import pickle
+
+    hasher = PersonalDataHasher(KEY)
+    built = []
     real = hmac.new
-
-    def counted(key: bytes, *args: object, **kwargs: object) -> hmac.HMAC:
-        made.append(key)
-        return real(key, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(identity.hmac, "new", counted)
-    hasher = PersonalDataHasher("k" * 32)
-    digests = [hasher.phone(f"1380013{i:04d}") for i in range(200)]
-    assert len(made) == 1
-    assert digests[7] == real(b"k" * 32, b"phone:13800130007", hashlib.sha256).hexdigest()[:32]
+    monkeypatch.setattr(hmac, "new", lambda *a, **k: built.append(a) or real(*a, **k))
+    digests = [hasher.name(f"张三{i}") for i in range(5)] + [hasher.phone_digits("13812345678")]
+    assert built == []
+    monkeypatch.undo()
+    expected = [_hmac32(f"name:张三{i}") for i in range(5)] + [_hmac32("phone:13812345678")]
+    assert digests == expected
+    copy = pickle.loads(pickle.dumps(hasher))
+    assert copy.name("张三0") == expected[0] and "0123456789abcdef" not in repr(copy)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 from sqlalchemy import (
     JSON,
     Column,
@@ -26,11 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from shegong.kernel.events.relay import OutboxRelay
+from shegong.kernel.events.schema import relay_checkpoints
 from shegong.kernel.events.store import ConcurrencyError, EventStore
 from shegong.kernel.ops import raw_sql
 from shegong.kernel.ops.db import create_engine, reading, writing
 from shegong.kernel.ops.raw_sql import RawStatement
-from shegong.kernel.testing import Counter
+from shegong.kernel.testing import TALLY_STREAM, Counter
+
+from .conftest import make_store
 
 metadata = MetaData()
 things = Table(
@@ -268,3 +273,30 @@ async def test_rows_inserted_on_the_driver_as_sqlalchemys_insert_writes_them(
         assert d == 7 and null == "j"  # the default applied; JSON null stored as SQLAlchemy does
     finally:
         await engine.dispose()
+
+
+async def test_the_relays_checkpoint_is_one_round_trip_on_postgres(
+    postgres_url: str, redis: Redis, stream_prefix: str
+) -> None:
+    """A relay round writes its checkpoint: one row's UPDATE, a unit of work by itself —
+    sent in autocommit, one wait for the server (in a transaction: BEGIN, the UPDATE and
+    COMMIT, three). Committed: another connection reads it at once."""
+    url = make_url(postgres_url)
+    proxy = await _slow_proxy(url.host or "127.0.0.1", url.port or 5432)
+    port = proxy.sockets[0].getsockname()[1]
+    store = await make_store(url.set(host="127.0.0.1", port=port).render_as_string(False))
+    direct = create_engine(postgres_url)
+    try:
+        relay = OutboxRelay(store, redis, TALLY_STREAM.stream_key(stream_prefix))
+        await relay._save_checkpoint(0, 7, "1-0")  # the first one inserts the row
+        t0 = time.perf_counter()
+        await relay._save_checkpoint(7, 9, "2-0")
+        took = time.perf_counter() - t0
+        async with reading(direct) as conn:
+            row = (await conn.execute(select(relay_checkpoints))).one()
+        assert (row.position, row.entry_id) == (9, "2-0")
+        assert DELAY_S <= took < 1.6 * DELAY_S, took
+    finally:
+        await store.engine.dispose()
+        await direct.dispose()
+        proxy.close()

@@ -5,15 +5,18 @@ apply the same events at the same time, and when a batch fails."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts import Envelope, Event
 from shegong.kernel.events.feed import Feeds
 from shegong.kernel.events.projection import EventFailed, ProjectionRunner
+from shegong.kernel.ops.db import reading
 from shegong.kernel.testing import (
     Counted,
     Poisoned,
@@ -24,6 +27,7 @@ from shegong.kernel.testing import (
 )
 
 from .conftest import make_store
+from .test_raw_sql import DELAY_S, _slow_proxy
 
 
 class StagedTally(TallyProjection):
@@ -114,3 +118,85 @@ async def test_a_failed_staged_batch_keeps_nothing_and_one_runner_applies_in_tur
         assert await tally_rows(store.engine) == {"x": (3, 3)}
     finally:
         await store.engine.dispose()
+
+
+class TimedTally(StagedTally):
+    """The staged tally, noting when its batch reached ``prepare`` (its reads done)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared_at = 0.0
+
+    async def prepare(self, conn: AsyncConnection) -> None:
+        self.prepared_at = time.perf_counter()
+
+
+async def test_a_staged_batch_reads_on_postgres_without_begin_or_rollback(
+    postgres_url: str,
+) -> None:
+    """A staged batch's reads (positions, dead letters, the projection's own) only read,
+    and are checked again under the write lock: on PostgreSQL they run in autocommit —
+    each statement one wait for the server, no BEGIN before them (nor ROLLBACK after)."""
+    url = make_url(postgres_url)
+    proxy = await _slow_proxy(url.host or "127.0.0.1", url.port or 5432)
+    port = proxy.sockets[0].getsockname()[1]
+    store = await make_store(url.set(host="127.0.0.1", port=port).render_as_string(False))
+    try:
+        await count_up(store, "a", 2)
+        tally = TimedTally()
+        runner = ProjectionRunner(store.engine, tally, Feeds({store.identity.source: store}))
+        await runner.create_schema()
+        feed = await store.read_after(0)
+        await runner.process(feed[:1])  # the connections open; the position stored
+        async with reading(store.engine, apart=True) as conn:
+            t0 = time.perf_counter()
+            await conn.execute(select(tallies))
+            await conn.execute(select(tallies))
+            two = time.perf_counter() - t0
+        assert 2 * DELAY_S <= two < 2.6 * DELAY_S, two
+        t0 = time.perf_counter()
+        await runner.process(feed[1:])
+        # The positions and the dead letters in one wait, the tally's row in another
+        # (one by one, three; with a BEGIN, four).
+        assert tally.prepared_at - t0 < 2.6 * DELAY_S, tally.prepared_at - t0
+        assert await tally_rows(store.engine) == {"a": (2, 2)}
+    finally:
+        await store.engine.dispose()
+        proxy.close()
+
+
+class TimedWrites(TallyProjection):
+    """The tally written event by event (not staged), noting its first event's turn."""
+
+    first_at = 0.0
+
+    async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
+        self.first_at = self.first_at or time.perf_counter()
+        await super().apply(conn, envelope, event)
+
+
+async def test_a_batch_starts_its_write_transaction_in_one_round_trip_on_postgres(
+    postgres_url: str,
+) -> None:
+    """A batch's transaction locks its positions and reads the dead letters in one wait
+    for the server, after its BEGIN's (psycopg waits for a BEGIN even in a pipeline):
+    two waits before the first event is applied (one by one, three)."""
+    url = make_url(postgres_url)
+    proxy = await _slow_proxy(url.host or "127.0.0.1", url.port or 5432)
+    port = proxy.sockets[0].getsockname()[1]
+    store = await make_store(url.set(host="127.0.0.1", port=port).render_as_string(False))
+    try:
+        await count_up(store, "b", 2)
+        tally = TimedWrites()
+        runner = ProjectionRunner(store.engine, tally, Feeds({store.identity.source: store}))
+        await runner.create_schema()
+        feed = await store.read_after(0)
+        await runner.process(feed[:1])  # the connection open; the position stored
+        tally.first_at = 0.0
+        t0 = time.perf_counter()
+        await runner.process(feed[1:])
+        assert 2 * DELAY_S <= tally.first_at - t0 < 2.6 * DELAY_S, tally.first_at - t0
+        assert await tally_rows(store.engine) == {"b": (2, 2)}
+    finally:
+        await store.engine.dispose()
+        proxy.close()

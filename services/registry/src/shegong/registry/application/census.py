@@ -204,7 +204,7 @@ class ExpertPoolImporter:
                     [
                         ExpertAdmitted(
                             id_number_hash=id_hash,
-                            id_number_masked=mask_id_number(row.id_number.number),
+                            id_number_masked=mask_id_number(row.id_number),
                             name=row.name,
                             admitted_on=row.admitted_on,
                             level=highest,

@@ -90,7 +90,7 @@ class RegistryCommands:
             ident.update(
                 id_number=rid.number,
                 id_number_hash=self.hasher.id_number(rid),
-                id_number_masked=mask_id_number(rid.number),
+                id_number_masked=mask_id_number(rid),
                 id_number_parts=self.hasher.id_parts(rid),
             )
         if cmd.record_id and published_record_id(cmd.record_id) is None:

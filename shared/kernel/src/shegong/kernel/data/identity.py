@@ -209,11 +209,14 @@ def _mask(value: str, head: int, tail: int) -> str:
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
 
 
-def mask_id_number(number: str) -> str:
+def mask_id_number(number: str | ResidentId) -> str:
     """Display form ``6****************X``: the first and last character only. The birth
     date is published on its own (and the region follows from the county), so a mask that
     showed the region and the last four would give the whole number away. A number that
-    is not valid shows its first character only (``6****************``)."""
+    is not valid shows its first character only (``6****************``). A
+    :class:`ResidentId` the caller parsed already is not parsed again."""
+    if isinstance(number, ResidentId):
+        return _mask(number.number, 1, 1)
     try:
         valid = parse_resident_id(number).number  # an old 15-digit one as its 18 digits
     except PersonalDataError:
@@ -251,23 +254,27 @@ class PersonalDataHasher:
     number and a phone with the same digits never collide. 128 bits of digest are plenty.
     """
 
-    __slots__ = ("_keyed", "_memo")
+    __slots__ = ("_hmac", "_key", "_memo")
     _MEMO_MAX = 200_000  # an import hashes each value several times; keep the last ones
 
     def __init__(self, key: bytes | str) -> None:
         key_bytes = key.encode() if isinstance(key, str) else bytes(key)
         if len(key_bytes) < 16:
             raise ValueError("PII hash key must be at least 16 bytes")
-        # The key's HMAC state, copied per digest (HMAC's set-up from the key was a third
-        # of each digest's time: several digests a roster row).
-        self._keyed = hmac.new(key_bytes, digestmod=hashlib.sha256)
+        self._key = key_bytes
+        # The key's HMAC state, copied per digest: building it from the key (two SHA-256
+        # states) was most of a digest's cost, and a registration takes ten.
+        self._hmac = hmac.new(key_bytes, digestmod=hashlib.sha256)
         self._memo: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return "PersonalDataHasher(<key hidden>)"
 
+    def __reduce__(self) -> tuple[type[PersonalDataHasher], tuple[bytes]]:
+        return PersonalDataHasher, (self._key,)  # to a worker process: the key, not its state
+
     def _digest(self, message: str) -> str:
-        keyed = self._keyed.copy()
+        keyed = self._hmac.copy()
         keyed.update(message.encode())
         return keyed.hexdigest()[:32]
 

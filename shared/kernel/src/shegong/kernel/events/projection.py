@@ -202,7 +202,8 @@ class ProjectionRunner:
             return self._done(result)
         sources = sorted({e.source for e in envelopes})
         try:
-            async with reading(self.engine) as conn:
+            # Only reads, checked again under the write lock: apart (no BEGIN, ROLLBACK).
+            async with reading(self.engine, apart=True) as conn:
                 start, dead = await batch_start(self.engine, self.name, conn, sources, lock=False)
                 last = self.skipped.past(start)
                 await self._apply_all(conn, envelopes, last, result, dead)

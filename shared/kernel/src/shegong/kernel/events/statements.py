@@ -81,3 +81,22 @@ MOVE_POSITION = (
 DEAD_IDS = select(dead_letters.c.event_id).where(
     dead_letters.c.projection == bindparam("of_projection")
 )
+
+# The same as statements compiled once per count of sources (a read model reads one
+# source, or a few: catch-up and rebuild walk every known feed), for PostgreSQL's one
+# round trip with the dead letters' ids (``positions.batch_start``).
+RAW_SOURCES_MAX = 8
+RAW_DEAD_IDS = RawStatement(DEAD_IDS)
+_RAW_POSITIONS: dict[tuple[int, bool], RawStatement] = {}
+
+
+def raw_positions(count: int, lock: bool) -> RawStatement:
+    """:data:`POSITIONS` (``lock``: :data:`POSITIONS_LOCKED`) for ``count`` sources,
+    named ``source_0`` … ``source_{count - 1}``."""
+    found = _RAW_POSITIONS.get((count, lock))
+    if found is None:
+        each: list[Any] = [bindparam(f"source_{i}") for i in range(count)]
+        query = select(_P.source, _P.position).where(_OWN & _P.source.in_(each))
+        statement = query.with_for_update() if lock else query
+        found = _RAW_POSITIONS[(count, lock)] = RawStatement(statement)
+    return found

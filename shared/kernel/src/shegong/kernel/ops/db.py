@@ -69,9 +69,20 @@ def _with_options(engine: AsyncEngine, name: str, **options: Any) -> AsyncEngine
 
 
 @asynccontextmanager
-async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def reading(engine: AsyncEngine, *, apart: bool = False) -> AsyncIterator[AsyncConnection]:
     """A connection for queries only. On SQLite it does not take the write lock, so a
-    read (a feed page, a search) never waits behind — or blocks — a writer."""
+    read (a feed page, a search) never waits behind — or blocks — a writer.
+
+    ``apart``: on PostgreSQL each statement on its own, in autocommit — no BEGIN and no
+    ROLLBACK, two round trips fewer. Under READ COMMITTED each statement of a
+    transaction takes its own snapshot anyway, so queries see what they saw in one; not
+    for a reader that needs a lock or a cursor to last past its statement. A staged
+    projection's batch reads so (bench/README.md, round 13). SQLite: as without it."""
+    if apart and engine.dialect.name == "postgresql":
+        apart_engine = _with_options(engine, "once", isolation_level="AUTOCOMMIT")
+        async with apart_engine.connect() as conn:
+            yield conn
+        return
     async with _with_options(engine, "reading", **{READ_ONLY: True}).connect() as conn:
         yield conn
 
@@ -97,6 +108,26 @@ async def read_once(
 def _query_once(sync: Engine, statement: Executable, params: dict[str, Any] | None) -> Any:
     with sync.connect() as conn:
         return list(conn.execute(statement, params))
+
+
+async def write_once(
+    engine: AsyncEngine, statement: Executable, params: dict[str, Any] | None = None
+) -> int:
+    """One writing statement on its own, committed; the rows it changed. On PostgreSQL
+    in autocommit — one round trip, where a transaction around it is three (BEGIN, the
+    statement, COMMIT) — for a statement that is a whole unit of work by itself (one
+    row's UPDATE). On SQLite in a write transaction as :func:`writing` runs one (the
+    process's writers queue)."""
+    if engine.dialect.name == "postgresql":
+        once = _with_options(engine, "once", isolation_level="AUTOCOMMIT")
+        return int(await greenlet_spawn(_write_once, once.sync_engine, statement, params))
+    async with writing(engine) as conn:
+        return (await conn.execute(statement, params)).rowcount
+
+
+def _write_once(sync: Engine, statement: Executable, params: dict[str, Any] | None) -> int:
+    with sync.connect() as conn:
+        return conn.execute(statement, params).rowcount
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()

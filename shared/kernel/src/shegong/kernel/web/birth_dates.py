@@ -47,7 +47,7 @@ def sees_birth_dates(principal: Any, departments: Iterable[str | None]) -> bool:
     return bool(owners) and owners == {principal.department}
 
 
-def _owners(value: dict[str, Any], inherited: tuple[str | None, ...]) -> tuple[str | None, ...]:
+def owners_of(value: dict[str, Any], inherited: tuple[str | None, ...]) -> tuple[str | None, ...]:
     if isinstance(value.get("department"), str):
         return (value["department"],)
     departments = value.get("departments")
@@ -68,7 +68,7 @@ def _narrow(value: Any, principal: Any, inherited: tuple[str | None, ...]) -> An
         return [_narrow(v, principal, inherited) for v in value]
     if not isinstance(value, dict):
         return value
-    owners = _owners(value, inherited)
+    owners = owners_of(value, inherited)
     full = sees_birth_dates(principal, owners)
     shown: dict[str, Any] = {}
     for key, item in value.items():
@@ -76,15 +76,18 @@ def _narrow(value: Any, principal: Any, inherited: tuple[str | None, ...]) -> An
             shown[key] = None
             shown["birth_year"] = birth_year(item)
         elif key == "disagreements" and isinstance(item, dict) and not full:
-            shown[key] = {
-                k: [str(birth_year(d) or "") for d in v]
-                if k == "birth_date" and isinstance(v, list)
-                else v
-                for k, v in item.items()
-            }
+            shown[key] = disagreements_in_years(item)
         else:
             shown[key] = _narrow(item, principal, owners)
     return shown
+
+
+def disagreements_in_years(disagreements: dict[str, Any]) -> dict[str, Any]:
+    """A person's ``disagreements`` with its birth dates as years."""
+    return {
+        k: [str(birth_year(d) or "") for d in v] if k == "birth_date" and isinstance(v, list) else v
+        for k, v in disagreements.items()
+    }
 
 
 # A date written in a sentence (an import's note on a birth date: "1975-01-19 contradicts
