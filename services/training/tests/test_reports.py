@@ -232,3 +232,50 @@ async def test_a_pass_without_a_certificate_date_counts_from_31_december_of_its_
         (zhang, this_year): str(min(date(this_year, 12, 31), date.today())),
         (zhao, 2024): "2024-11-02",
     }
+
+
+async def test_a_regions_training_counts_the_persons_working_in_it(training: Node) -> None:
+    """A region's person-times and trainees are those of the persons whose organisation's
+    region lies in it (DOMAIN.md), wherever the session was held — a city base, or no base
+    at all as the README's own example creates them; its sessions are those held at a base
+    in it and those at no base its people attended. A person who moved counts where their
+    latest record puts them."""
+    feed = training.feed
+    zhang = feed.register("张伟", ZHANG, hired_on=date(2019, 3, 1))  # 安定区
+    wang = feed.register("王芳", WANG, hired_on=date(2021, 6, 1), county="临洮县")
+    li_before = feed.register("李娜", LI, hired_on=date(2018, 1, 1), record_id="C-1")
+    li_after = feed.register(
+        "李娜", LI, hired_on=date(2025, 2, 1), county="临洮县", department="hrss", record_id="H-1"
+    )
+    feed.link("civil-affairs:C-1", "hrss:H-1")
+    await training.sync()
+    base = await training.ok(
+        "POST",
+        "/bases",
+        json={"name": "市培训基地", "kind": "培训基地", "tier": "市级", "region": "安定区"},
+    )
+
+    async def session(title: str, day: str, *who: str, at_base: bool = False) -> None:
+        body = {"kind": "专题讲座", "title": title, "held_on": day, "hours": 4}
+        if at_base:
+            body["base_id"] = base["base"]["base_id"]
+        sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
+        for worker in who:
+            await training.ok("POST", f"/sessions/{sid}/attendance", json={"worker_id": worker})
+
+    await session("市级讲座", "2025-04-01", zhang, wang, at_base=True)
+    await session("临洮县讲座", "2025-05-01", wang)
+    await session("安定区讲座", "2025-06-01", zhang, li_before)
+    await training.sync_own()
+
+    async def figures(region: str | None) -> tuple[int, int, int]:
+        params: dict[str, Any] = {"year": 2025} | ({"region": region} if region else {})
+        got = await training.ok("GET", "/indicators/training", params=params)
+        return got["sessions"], got["person_times"], got["trainees"]
+
+    assert await figures(None) == (3, 5, 3)
+    # 王芳 at the city base and at her county's; 李娜 (now in 临洮县) at 安定区's.
+    assert await figures("临洮县") == (2, 3, 2)
+    # The base is in 安定区, and 张伟 went to its two sessions.
+    assert await figures("安定区") == (2, 2, 1)
+    assert li_after

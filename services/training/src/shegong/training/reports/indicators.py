@@ -1,8 +1,12 @@
 """Training indicators (培训指标) for a year, optionally for one region of the tree.
 
-- ``sessions``: sessions held in the year (at a base in the region, when one is asked);
-- ``person_times`` (人次): distinct census person × session of those sessions — a person
-  signed in under two of their department records counts once in a session;
+- ``sessions``: sessions held in the year; for a region, those held at a base in it and
+  those held at no base that a person working in it attended;
+- ``person_times`` (人次): distinct census person × session of the year's sessions — a
+  person signed in under two of their department records counts once in a session; for a
+  region, the attendances of the persons working in it (the region of their latest record
+  that names one), wherever the session was held: a region's figures count the persons
+  whose organisation's region lies in it;
 - ``trainees``: distinct census persons among them (``reports/persons.py``);
 - ``hours``: training hours completed in those sessions, credited once per person and
   session (the most any of their records completed);
@@ -66,31 +70,47 @@ async def training_indicators(
 ) -> dict[str, Any]:
     first, last = date(year, 1, 1), as_of_date or date(year, 12, 31)
     base_rows = {b.base_id: b for b in await conn.execute(select(bases))}
-    held = [
-        s
-        for s in await conn.execute(
+    in_year = list(
+        await conn.execute(
             select(sessions).where(sessions.c.held_on >= first, sessions.c.held_on <= last)
         )
-        if region is None
-        or (s.base_id in base_rows and in_region(base_rows[s.base_id].region, region))
-    ]
-    ids = {s.session_id for s in held}
-    kinds = {s.session_id: s.kind for s in held}
+    )
+    ids = {s.session_id for s in in_year}
+    kinds = {s.session_id: s.kind for s in in_year}
     tiers = {
-        s.session_id: base_rows[s.base_id].tier if s.base_id in base_rows else "none" for s in held
+        s.session_id: base_rows[s.base_id].tier if s.base_id in base_rows else "none"
+        for s in in_year
     }
     persons = await all_persons(conn)
+    placed: dict[str, bool] = {}
+
+    def counted(person: str) -> bool:  # works in the region asked (any, when none is)
+        if person not in placed:
+            placed[person] = in_region(persons.region(person), region)
+        return placed[person]
+
     attended = {
-        (a.session_id, persons.of(a.worker_id))
+        (a.session_id, who)
         for a in await conn.execute(select(attendance.c.session_id, attendance.c.worker_id))
-        if a.session_id in ids
+        if a.session_id in ids and counted(who := persons.of(a.worker_id))
     }
+    attended_by = {sid for sid, _ in attended}
+    held = [
+        s
+        for s in in_year
+        if region is None
+        or (
+            in_region(base_rows[s.base_id].region, region)
+            if s.base_id in base_rows
+            else s.session_id in attended_by
+        )
+    ]
     credited: dict[tuple[str, str], float] = {}
     for c in await conn.execute(
         select(completions.c.session_id, completions.c.worker_id, completions.c.hours)
     ):
-        if c.session_id in ids:
-            key = (c.session_id, persons.of(c.worker_id))
+        if c.session_id in ids and counted(who := persons.of(c.worker_id)):
+            key = (c.session_id, who)
             credited[key] = max(credited.get(key, 0.0), c.hours)
     hours = sum(credited.values())
     by_kind = {

@@ -36,6 +36,15 @@ class Persons:
         """The person of a record; a record training does not know is its own person."""
         return self.person.get(worker_id, worker_id)
 
+    def region(self, person: str) -> str | None:
+        """Where the person works: the region of their latest record that names one (the
+        latest hired, else registered; a person who moved counts where they went)."""
+        placed = [r for r in self.records.get(person, ()) if r.region]
+        if not placed:
+            return None
+        latest = max(placed, key=lambda r: (r.hired_on or r.registered_on, r.worker_id))
+        return str(latest.region)
+
 
 def _group(rows: list[Any], components: Components) -> Persons:
     by_root: dict[str, list[Any]] = {}
