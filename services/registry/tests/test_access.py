@@ -396,8 +396,17 @@ async def test_an_actor_in_chinese_is_stored_as_written(node: Node, keys: RoleKe
                 headers={"X-Actor": header},  # type: ignore[arg-type]
             )
             assert resp.status_code == 201, resp.text
+        # Round 10: a name that shows nothing (U+2800, U+3164, U+200B) names nobody; the
+        # look-alike 李主任 + U+2800 is 李主任.
+        for shown in ("%E2%A0%80%E3%85%A4%E2%80%8B", "%E6%9D%8E%E4%B8%BB%E4%BB%BB%E2%A0%80"):
+            resp = await civil.post(
+                "/workers",
+                json={"name": "张伟", "department": "civil-affairs"},
+                headers={"X-Actor": shown},
+            )
+            assert resp.status_code == 201, resp.text
     actors = [e.actor for e in await events(node) if e.type == "WorkerRegistered"]
-    assert actors == ["mz-clerk (李主任)", "mz-clerk (李主任)"]
+    assert actors == ["mz-clerk (李主任)", "mz-clerk (李主任)", "mz-clerk", "mz-clerk (李主任)"]
 
 
 # --- personal data in full -------------------------------------------------------------

@@ -27,6 +27,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from shegong.kernel.data.controls import INVISIBLE, shows_something
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.settings import ServiceSettings
@@ -322,6 +323,10 @@ def decode_actor(raw: str | None) -> str | None:
     if "%" in text:
         text = unquote(text, errors="strict") if _valid_utf8_escapes(text) else text
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+    # A name that shows nothing (U+2800, Hangul fillers: round 10) names nobody.
+    text = INVISIBLE.sub("", text).strip()
+    if not shows_something(text):
+        return None
     # A person is named, not numbered: a phone or ID number typed here would go on the
     # bus with every event of the command (rule 7), so it keeps its first three digits.
     return redact_numbers(text[:128]) or None
