@@ -100,9 +100,6 @@ class _Rec(Features):
                 blocks.append(("bo", (birth, order, check)))
         if record.phone_hash:
             blocks.append(("p", record.phone_hash))
-        for other in record.other_phones or ():  # a second mobile, a landline beside it
-            if isinstance(other, int):
-                blocks.append(("p", other >> 1))
         if name:
             born = record.birth_date
             if born:
@@ -115,12 +112,6 @@ class _Rec(Features):
                 blocks.append(("yb", (sound_key(name), born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
-        former = self.former  # 曾用名: found under the old name as under the new
-        if former and former != name:
-            if record.birth_date:
-                blocks.append(("nb", (former, record.birth_date.year - 1900)))
-            if self.org:
-                blocks.append(("no", (former, self.org)))
         return blocks
 
 
