@@ -224,12 +224,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self.trained_at = model.records
         self._name_weights.clear()
         self._phone_weights.clear()
-        # Every pair once: re-scoring each record against all its candidates scored every
-        # pair twice (the second undoing the first). Each record is scored against those
-        # scored before it, so every edge is the one, in the place, the second made.
-        for key in self._recs:
-            self._drop_edges(key)
-        done: set[str] = set()
+        done: set[str] = set()  # each pair scored once: a record against those before it
         for key in self._recs:
             self._rescore(key, done)
             done.add(key)
@@ -347,13 +342,10 @@ class Linker(Clustering, BlockIndex, NameWeights):
 
     def _rescore(self, key: str, among: set[str] | None = None) -> None:
         """Recompute every edge of ``key`` against the records sharing a block with it
-        (``among``: only those of them, and its edges already dropped)."""
+        (``among``: those of them only)."""
+        self._drop_edges(key)
         rec = self._recs[key]
-        candidates: Iterable[str] = self._candidates(rec)
-        if among is None:
-            self._drop_edges(key)
-        else:
-            candidates = [k for k in candidates if k in among]
+        candidates = [k for k in self._candidates(rec) if among is None or k in among]
         recs, model = self._recs, self.model
         phone = rec.phone
         shared = self._phone_weight_of(phone, rec.phone_kind == "landline")
