@@ -22,10 +22,9 @@ birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same yea
              month (its 1st); else
 sex          same; else
 phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
-             office number written for the person beside their own mobile); else; the same landline
-             (a household's or a unit's: colleagues share it); one slip (the same digits
-             but for one of four blocks: a digit mistyped, two neighbours swapped — told
-             by keyed digests of the number with each block hidden, never the digits)
+             number beside their own); else; the same landline (a household's or a unit's);
+             one slip (one of four blocks differs: a digit mistyped, two neighbours
+             swapped — told by keyed digests with each block hidden, never the digits)
 organization same key (:func:`.names.normalize_org`) — never where the names begin with two
              counties (two county hospitals, two first schools); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
@@ -42,8 +41,7 @@ Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of 
 evidence makes them one person: two different valid ID numbers (the check character
 catches every single slip and swap, so two valid numbers are two people), and birth dates
 that disagree (other than day and month swapped, or a date given only to the year or
-month) unless the ID numbers are the same or
-one slip apart — then the slip may be in the birth date digits.
+month) unless the ID numbers are the same or one slip apart (the slip may be there).
 """
 
 from __future__ import annotations
@@ -58,6 +56,7 @@ from shegong.registry.census.features import (
     former_match,
     id_fragment,
     masked,
+    one_community,
     org_county,
     other_phones,
     phone_kind,
@@ -316,7 +315,7 @@ def _region_level(x: Features, y: Features) -> int:
     # Village names repeat from township to township (人民村, 新村): a community is the
     # same place only where the townships do not say otherwise.
     apart = x.township and y.township and x.township != y.township
-    if _one_community(x.community, y.community) and not apart:
+    if one_community(x.community, y.community) and not apart:
         return 1
     if x.township and x.township == y.township:
         return 2
@@ -327,13 +326,6 @@ def _region_level(x: Features, y: Features) -> int:
     if (x.community and y.community) or (x.township and y.township):
         return 5
     return 0
-
-
-def _one_community(a: str | None, b: str | None) -> bool:
-    """One community: 东关 beside 东关社区 or 东关村 (a 社区（村） column's bare name) too."""
-    short, long = sorted((a or "", b or ""), key=len)
-    bare = len(short) >= 2 and short[-1] not in "区村" and long in (short + "社区", short + "村")
-    return bool(short) and (short == long or bare)
 
 
 def _phone_level(x: Features, y: Features) -> int:

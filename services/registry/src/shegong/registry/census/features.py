@@ -281,3 +281,10 @@ def _old_parts(record: CensusRecord) -> tuple[str, ...] | None:
         return None
     birth = f"v{record.birth_date:%Y%m%d}" if record.birth_date else "v?"
     return ("v" + frag[:6], birth, "v" + frag[6:9], "v" + frag[9])
+
+
+def one_community(a: str | None, b: str | None) -> bool:
+    """One community: 东关 beside 东关社区 or 东关村 (a 社区（村） column's bare name) too."""
+    short, long = sorted((a or "", b or ""), key=len)
+    bare = len(short) >= 2 and short[-1] not in "区村" and long in (short + "社区", short + "村")
+    return bool(short) and (short == long or bare)
