@@ -142,8 +142,7 @@ OtherPhonesHash = Annotated[
 class WorkerRegistered(Event):
     """A department registered a worker (社会工作人才) on its roster.
 
-    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
-    None."""
+    Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1)."""
 
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
@@ -188,8 +187,7 @@ class WorkerRegistered(Event):
 class WorkerProfileUpdated(Event):
     """Some profile fields changed; only the changed ones are present (others null).
 
-    Version 2 adds ``other_phones_hash`` and ``former_name``; version 1 entries read as
-    None."""
+    Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1)."""
 
     schema_version: ClassVar[int] = 2
     upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
