@@ -416,6 +416,36 @@ def test_a_birth_date_given_to_the_month_or_year_is_kept_as_its_first_day(
     assert any("only" in w for w in asked.warnings) == (known == "year")
 
 
+def test_a_birth_date_with_a_two_digit_year_is_of_someone_old_enough_to_work() -> None:
+    """Old lists write 85-03-12 or 85年3月12日: year, month, day, the century the one that
+    makes the person 16 or older this year; 3/12/85 (month first, a US export) and
+    12-03-85 stay errors naming the cell, and a hire date is never guessed so."""
+    adult = datetime.date.today().year - 16
+    young = adult % 100  # the last two digits of the youngest birth year that can work
+    rows = parse_csv(
+        [
+            ["姓名", "出生日期", "入职日期"],
+            ["张三", "85-03-12", ""],
+            ["李四", "85年3月12日", ""],
+            ["王五", f"{young:02d}.1.2", ""],
+            ["赵六", f"{(young + 1) % 100:02d}.1.2", ""],
+            ["钱七", "3/12/85", ""],
+            ["孙八", "12-03-85", ""],
+            ["周九", "", "15-03-01"],
+        ]
+    ).rows
+    born = [r.birth_date for r in rows]
+    assert born[:4] == [
+        datetime.date(1985, 3, 12),
+        datetime.date(1985, 3, 12),
+        datetime.date(adult, 1, 2),
+        datetime.date(adult - 99, 1, 2),
+    ]
+    assert born[4:6] == [None, None]
+    assert all("出生日期" in " ".join(r.warnings) for r in rows[4:6])
+    assert rows[6].hired_on is None
+
+
 def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> None:
     """A number cell 1985.03 is March 1985; 1985.1 may be January or October (Excel drops
     the 0 of 1985.10): only its year is kept; 1985 is a year, not Excel's day 1985."""

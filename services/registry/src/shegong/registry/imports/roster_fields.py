@@ -18,6 +18,7 @@ from shegong.kernel.data.controls import shows_something
 from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
+from shegong.kernel.data.sheets.dates import short_year_date
 from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
@@ -291,17 +292,18 @@ def partial_date(cell: Cell) -> PartialDate | None:
     return partial
 
 
-def _month_or_year(_: str, cell: Cell) -> datetime.date | None:
+def _month_or_year(name: str, cell: Cell) -> datetime.date | None:
     """A date, or one given to the month or the year (a :class:`PartialDate`)."""
     if isinstance(cell, int | float) and not isinstance(cell, bool) and 1900 <= cell < 2101:
         return partial_date(cell)  # a number 1985.03 is a month, not Excel's day 1985
     try:
         return parse_date(cell)
-    except CellError:
-        partial = partial_date(cell)
-        if partial is None:
+    except CellError:  # 1985.03; a birth date 85-03-12, of someone 16 or older this year
+        adult = datetime.date.today().year - 16
+        found = partial_date(cell) or (name == "birth_date" and short_year_date(cell, adult))
+        if not found:
             raise
-        return partial
+        return found
 
 
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
@@ -342,9 +344,8 @@ def other_document(id_type: str | None) -> tuple[str, str] | None:
 
 _NO_REGION = Region()
 
-# A place written whole, from the province down: each level by the word that ends it
-# (a county-level 市 is read as the prefecture's and left out — the township and the
-# community are what the census compares).
+# A place written whole, from the province down: each level by the word that ends it (a
+# county-level 市 is the prefecture's, left out: the census compares township, community).
 _PLACE = re.compile(
     r"(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,7}?(?:市|州|盟|地区))?"
     r"(?P<county>[\u4e00-\u9fff]{1,7}?(?:县|(?<![社园小景校片])区|旗))?"

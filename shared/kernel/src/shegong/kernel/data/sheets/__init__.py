@@ -21,7 +21,7 @@ from shegong.kernel.data.sheets.cells import (
     quick_phone,
     well_formed_phone,
 )
-from shegong.kernel.data.sheets.dates import DATE_FORMS, parse_date, parse_moment
+from shegong.kernel.data.sheets.dates import DATE_FORMS, parse_date, parse_moment, short_year_date
 from shegong.kernel.data.sheets.form_lines import FormLine
 from shegong.kernel.data.sheets.headed import (
     HeadedSheet,
@@ -57,6 +57,7 @@ __all__ = [
     "preview",
     "quick_phone",
     "read_headed",
+    "short_year_date",
     "warning",
     "well_formed_phone",
 ]

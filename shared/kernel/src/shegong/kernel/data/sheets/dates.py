@@ -22,7 +22,7 @@ from functools import lru_cache
 from shegong.kernel.data.sheets.cells import CellError, cell_text
 from shegong.kernel.data.tabular import Cell
 
-__all__ = ["DATE_FORMS", "parse_date", "parse_moment"]
+__all__ = ["DATE_FORMS", "parse_date", "parse_moment", "short_year_date"]
 
 DATE_FORMS = "2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301"
 _TIME = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
@@ -31,6 +31,9 @@ _DATE = re.compile(
 )
 _DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
+# A date with a two-digit year as old lists write a birth date (85-03-12, 85.3.12,
+# 85年3月12日): year, month, day; never with "/" (a US export's 3/12/85 is month first).
+_SHORT_YEAR = re.compile(r"(\d{2})\s*[-.年]\s*(\d{1,2})\s*[-.月]\s*(\d{1,2})\s*日?")
 # A time alone written with a point, as sign-in sheets do (8.30, 14.05): hour, two-digit
 # minutes. Only where a time is asked for, on the session's day; never a date.
 _TIME_POINT = re.compile(r"(\d{1,2})\.(\d{2})")
@@ -158,6 +161,21 @@ def parse_date(cell: Cell) -> datetime.date | None:
     if len(text) >= 5 and _SERIAL_TEXT.fullmatch(text):
         return _number(float(text)).date()
     return _from_text(text, moment=False)[0]
+
+
+def short_year_date(cell: Cell, latest_year: int) -> datetime.date | None:
+    """A text ``85-03-12`` as 1985-03-12: of the years ending in those two digits, the last
+    one not after ``latest_year`` (for a birth date, the year that makes the person old
+    enough to work); ``None`` where the text is no such date (12-03-85, 85-02-30)."""
+    text = cell_text(cell) if isinstance(cell, str) else None
+    match = _SHORT_YEAR.fullmatch(unicodedata.normalize("NFKC", text)) if text else None
+    if match is None:
+        return None
+    two, month, day = (int(g) for g in match.groups())
+    try:
+        return _day(latest_year - (latest_year - two) % 100, month, day)
+    except CellError:
+        return None
 
 
 def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
