@@ -262,6 +262,11 @@ def test_two_columns_for_one_field_the_better_named_is_read_and_the_other_fills_
         ("发证日期", "certified_on"),
         ("人员编号", "record_id"),
         ("移动电话", "phone"),
+        # a unit and the title held there in one column: the unit (职务 alone is the post)
+        ("工作单位及职务", "organization"),
+        ("单位/职务", "organization"),
+        ("现工作单位及职称", "organization"),
+        ("职务", "post"),
     ],
 )
 def test_headers_as_other_departments_write_them(header: str, field: str) -> None:

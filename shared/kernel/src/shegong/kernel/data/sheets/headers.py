@@ -24,6 +24,9 @@ _QUALIFIER = re.compile(
 # A questionnaire's question number in front (问卷星: "1、您的姓名：", "2. 身份证号", "Q3 手机")
 _QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、.)\s]))[、.)\s]*")
 _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
+# A title beside a unit in one header (工作单位及职务, 单位/职务, 工作单位和职称): the cell
+# names the unit, the title written after it — the unit is the field the header gives.
+_TITLE_PART = re.compile(r"(?:现任|现|所任)?(?:职务|职位|职称|职级|岗位)(?:名称)?")
 
 
 def header_key(text: str) -> str:
@@ -132,6 +135,9 @@ class HeaderLookup:
         if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
             return None
         named = {known for part in parts if (known := self._bare(part)) is not None}
+        if len(named) > 1:  # a title beside the unit does not make it two fields
+            kept = [part for part in parts if not _TITLE_PART.fullmatch(part)]
+            named = {known for part in kept if (known := self._bare(part)) is not None}
         return named.pop() if len(named) == 1 else None
 
 
