@@ -336,6 +336,11 @@ async def test_two_people_under_one_record_id_are_both_census_records(city) -> N
     ]
     report = await import_roster(c, "civil-affairs", roster(rows))
     assert (report["new"], report["rejected"]) == (2, [])
+    # The clerk is not told they are one person: the census decides that.
+    (said,) = [w["warning"] for w in report["warnings"] if w["row"] == 3]
+    assert (
+        "decides whether" in said and "是否同一人" in said and "counts the person once" not in said
+    )
     await settled(c)
     found = {p["name"]: p["records"] for p in await persons(c)}
     assert sorted(found) == ["张三丰", "李娟娟"]

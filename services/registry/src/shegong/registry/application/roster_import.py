@@ -200,14 +200,20 @@ class RosterImporter:
                 # certificate): its own record, keyed by its content.
                 key = f"{key}#{fingerprint[:12]}"
                 content_keyed.add(key)
-                field, what, what_zh = _KEYED_BY[key.split(":", 1)[0]]
+                kind = key.split(":", 1)[0]
+                field, what, what_zh = _KEYED_BY[kind]
+                # One ID number is one person; one 记录编号 may be two (sheets numbered apart).
+                once, once_zh = (
+                    ("the census decides whether it is the same person", "是否同一人由人员库比对")
+                    if kind == "record"
+                    else ("the census counts the person once", "人员库按一人统计")
+                )
                 report.warnings.append(
                     {
                         **at(row),
                         "warning": f"{field}: same {what} as {first} with other content; "
-                        "kept as its own record (the census counts the person once)"
-                        f" / {what_zh}：与{first_zh}相同但内容不同，作为单独记录保留"
-                        "（人员库按一人统计）",
+                        f"kept as its own record ({once}) / {what_zh}：与{first_zh}相同但内容不同，"
+                        f"作为单独记录保留（{once_zh}）",
                     }
                 )
                 if key in seen:
