@@ -56,32 +56,6 @@ def owners_of(value: dict[str, Any], inherited: tuple[str | None, ...]) -> tuple
     return inherited
 
 
-def narrow_birth_dates(value: Any, principal: Any, department: str | None = None) -> Any:
-    """``value`` with every ``birth_date`` (at any depth) as ``principal`` may see it, and
-    ``birth_year`` beside it. ``department``: whose the value is when it does not say (an
-    event's data: the envelope's department)."""
-    return _narrow(value, principal, (department,) if department else ())
-
-
-def _narrow(value: Any, principal: Any, inherited: tuple[str | None, ...]) -> Any:
-    if isinstance(value, list):
-        return [_narrow(v, principal, inherited) for v in value]
-    if not isinstance(value, dict):
-        return value
-    owners = owners_of(value, inherited)
-    full = sees_birth_dates(principal, owners)
-    shown: dict[str, Any] = {}
-    for key, item in value.items():
-        if key == "birth_date" and not full and not isinstance(item, dict | list):
-            shown[key] = None
-            shown["birth_year"] = birth_year(item)
-        elif key == "disagreements" and isinstance(item, dict) and not full:
-            shown[key] = disagreements_in_years(item)
-        else:
-            shown[key] = _narrow(item, principal, owners)
-    return shown
-
-
 def disagreements_in_years(disagreements: dict[str, Any]) -> dict[str, Any]:
     """A person's ``disagreements`` with its birth dates as years."""
     return {

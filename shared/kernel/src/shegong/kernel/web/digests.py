@@ -76,10 +76,11 @@ def for_caller(request: Request, body: Any, department: str | None = None) -> An
     birth date whole only for who may see personal data (``birth_dates``; ``department``:
     whose ``body`` is when it does not say).
 
-    One walk of ``body`` doing what :func:`narrow_masks`, then
-    :func:`~shegong.kernel.web.birth_dates.narrow_birth_dates`, then (for who may not see
-    them) :func:`conceal_digests` do — three walks and three copies of every answer before
-    (≈ 47 µs of a registration's answer; bench/README.md, round 13)."""
+    One walk of ``body`` doing what :func:`narrow_masks`, then the birth-date walk
+    (``birth_dates``' rules), then (for who may not see them) :func:`conceal_digests` did —
+    three walks and three copies of every answer before (≈ 47 µs of a registration's
+    answer; bench/README.md, round 13; ``tests/test_for_caller.py`` keeps the three as the
+    reference)."""
     principal = getattr(request.state, "principal", None)
     inherited = (department,) if department else ()
     return _shown(body, principal, inherited, not sees_digests(principal))
