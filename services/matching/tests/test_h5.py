@@ -369,13 +369,9 @@ async def test_a_worker_link_is_no_residents_cookie(sqlite_url: str, start_match
     assert (await m.client.get(f"/h5/w/{cookie}")).status_code == 404
 
 
-async def test_a_residents_long_follow_up_is_answered_not_a_500(
-    database_url: str, start_matching: Any
-) -> None:
-    """Round 10: the follow-up form took notes of up to 1,000 characters and the command
-    saw "居民：" before them — 998 to 1,000 characters failed the command's own limit,
-    outside what the page catches: a 500. The form now takes what fits."""
-    m = await start_matching(database_url)
+async def a_residents_order_and_a_volunteers_link(m: Any) -> tuple[str, str, str]:
+    """A volunteer in the community, a resident's order (its page, its id) and the
+    volunteer's worker link."""
     vol = (
         await m.ok(
             "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
@@ -384,6 +380,17 @@ async def test_a_residents_long_follow_up_is_answered_not_a_500(
     where = await order_as_resident(m, m.client)
     rid = where.split("/")[3].split("?")[0]
     link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    return where, rid, link
+
+
+async def test_a_residents_long_follow_up_is_answered_not_a_500(
+    database_url: str, start_matching: Any
+) -> None:
+    """Round 10: the follow-up form took notes of up to 1,000 characters and the command
+    saw "居民：" before them — 998 to 1,000 characters failed the command's own limit,
+    outside what the page catches: a 500. The form now takes what fits."""
+    m = await start_matching(database_url)
+    where, rid, link = await a_residents_order_and_a_volunteers_link(m)
     for step, form in (("accept", {}), ("start", {}), ("finish", {"hours": "1"})):
         assert (await m.client.post(f"{link}/{rid}/{step}", data=form)).status_code == 303
     follow_up = where.replace("?", "/follow-up?")
@@ -408,13 +415,6 @@ async def test_a_workers_blank_decline_is_answered_not_a_500(
     a 500. A blank reason is the page's own "没空"; one the command refuses is the page's
     error, not a 500."""
     m = await start_matching(database_url)
-    vol = (
-        await m.ok(
-            "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
-        )
-    )["provider_id"]
-    where = await order_as_resident(m, m.client)
-    rid = where.split("/")[3].split("?")[0]
-    link = (await m.ok("POST", f"/providers/{vol}/worker-link"))["url"]
+    _, rid, link = await a_residents_order_and_a_volunteers_link(m)
     answer = await m.client.post(f"{link}/{rid}/decline", data={"reason": reason})
     assert answer.status_code == 303, answer.text[:300]
