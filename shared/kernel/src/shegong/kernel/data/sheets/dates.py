@@ -19,6 +19,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from shegong.kernel.data.days import FIRST_DAY, LAST_DAY
 from shegong.kernel.data.sheets.cells import CellError, cell_text
 from shegong.kernel.data.tabular import Cell
 
@@ -52,7 +53,10 @@ _SPOKEN_CLOCK = re.compile(
 _AFTERNOON = {"中午", "下午", "晚上", "pm", "PM"}
 _EXCEL_EPOCH = datetime.datetime(1899, 12, 30)  # serial 1 is 1900-01-01 (after Feb 1900)
 _FIRST_SERIAL = 61  # 1900-03-01: below it Excel's serials count a 29 February 1900
-_LAST_SERIAL = 73415  # 2100-12-31
+_LAST_SERIAL = (LAST_DAY - _EXCEL_EPOCH.date()).days  # 73415: 2100-12-31
+# the same years as a number cell 20240301 (one bound for a sheet's day and a command's: days.py)
+_FIRST_NUMBER = int(FIRST_DAY.strftime("%Y%m%d"))
+_LAST_NUMBER = int(LAST_DAY.strftime("%Y%m%d"))
 _NOT_A_DATE = (
     f"is not a date; write it as {DATE_FORMS}",
     "不是有效日期，请按 2024-03-01、2024/3/1、2024.3.1 或 2024年3月1日 格式填写",
@@ -95,7 +99,7 @@ def _day(year: int, month: int, day: int) -> datetime.date:
             f"{year}-{month}-{day} does not exist on the calendar",
             f"日期{year}年{month}月{day}日不存在",
         ) from None
-    if not 1900 <= year <= 2100:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
         raise CellError(f"year {year} is not plausible", f"年份{year}不合理")
     return value
 
@@ -128,7 +132,7 @@ def _serial(number: float) -> datetime.datetime | None:
     if math.isfinite(number) and _FIRST_SERIAL <= number < _LAST_SERIAL + 1:
         moment = _EXCEL_EPOCH + datetime.timedelta(days=number)
         return moment.replace(microsecond=0)
-    if float(number).is_integer() and 19000101 <= number <= 21001231:
+    if float(number).is_integer() and _FIRST_NUMBER <= number <= _LAST_NUMBER:
         digits = str(int(number))
         return datetime.datetime.combine(
             _day(int(digits[:4]), int(digits[4:6]), int(digits[6:])), datetime.time()
