@@ -70,16 +70,38 @@ class RegionTree:
         for level, text in (("county", county), ("township", township), ("community", community)):
             if text is None or not text.strip():
                 continue
-            if found is not None:
-                pool = [c for c in self.children.get(found, []) if self.nodes[c].level == level]
+            if found is None:
+                hit = self._match(text, self._of_level(level))
             else:
-                pool = self._of_level(level)
-            hit = self._match(text, pool)
-            if hit is None and found is not None:
-                break  # inconsistent with what was resolved above: keep the ancestor
+                # Under what was resolved above; else elsewhere in its county — a township
+                # merged into another or split in two keeps its communities' names, and a
+                # list written before the change names the old township (or one the tree
+                # no longer has) above a community now under another.
+                hit = self._match(text, self._below(found, level))
+                county_of = self._county(found)
+                if hit is None and county_of is not None and county_of != found:
+                    hit = self._match(text, self._below(county_of, level))
             if hit is not None:
                 found = hit
         return found
+
+    def _below(self, code: str, level: str) -> list[str]:
+        """The nodes of ``level`` under ``code``, at any depth."""
+        out, todo = [], list(self.children.get(code, []))
+        while todo:
+            c = todo.pop()
+            if self.nodes[c].level == level:
+                out.append(c)
+            todo.extend(self.children.get(c, []))
+        return sorted(out)
+
+    def _county(self, code: str) -> str | None:
+        while code in self.nodes and self.nodes[code].level != "county":
+            parent = self.nodes[code].parent
+            if parent is None:
+                return None
+            code = parent
+        return code if code in self.nodes else None
 
     def ancestors(self, code: str | None) -> set[str]:
         known = self._ancestors.get(code)
