@@ -782,3 +782,26 @@ async def test_a_name_search_takes_percent_and_underscore_as_themselves(city) ->
     await settled(c)
     assert len(await persons(c, q="王")) == 1
     assert await persons(c, q="%") == [] and await persons(c, q="_") == []
+
+
+async def test_a_number_gone_from_a_reimported_cell_is_no_longer_the_persons(city) -> None:
+    # The civil-affairs roster listed two mobiles in 王晓东's cell; its next export lists
+    # only the first (the second was given up, and is someone else's now). Re-imported,
+    # the record keeps no trace of the old number: the census does not count it as
+    # evidence that its new owner is 王晓东 (the rare name alone still weighs).
+    c = city.client
+    unit = {"工作单位": "东关社区居委会", "所属区县": "安定区"}
+    first = person_row(记录编号="MZ31", 姓名="王晓东", 手机号="13900000031、13500000032", **unit)
+    await import_roster(c, "civil-affairs", roster([first]))
+    await settled(c)
+    again = {**first, "手机号": "13900000031"}
+    assert (await import_roster(c, "civil-affairs", roster([again])))["changed"] == 1
+    await import_roster(
+        c,
+        "hrss",
+        roster([person_row(记录编号="RS31", 姓名="王晓东", 手机号="13500000032", **unit)]),
+    )
+    await settled(c)
+    linked = [e["data"] for e in await census_events(c) if e["type"] == "RecordsLinked"]
+    assert linked, "a rare name alone may link them, but not by the number"
+    assert all(d["evidence"]["phone"]["level"] != "exact" for d in linked)
