@@ -805,3 +805,33 @@ async def test_a_number_gone_from_a_reimported_cell_is_no_longer_the_persons(cit
     linked = [e["data"] for e in await census_events(c) if e["type"] == "RecordsLinked"]
     assert linked, "a rare name alone may link them, but not by the number"
     assert all(d["evidence"]["phone"]["level"] != "exact" for d in linked)
+
+
+async def test_the_export_names_a_persons_county_as_the_region_tree_names_it_now(city) -> None:
+    # 仁和县 became 仁和区 last year; the civil-affairs list was written before, the
+    # social-work list after. The export's 所属区县 is the county of the published tree
+    # (found by the township the old list names), not whichever text most records carry.
+    c = city.client
+    regions = "区县,乡镇街道,社区村,城镇常住人口\n仁和区,,,200000\n仁和区,大田镇,大田村,3000\n"
+    resp = await c.post("/imports/regions", files={"file": ("r.csv", regions.encode())})
+    assert resp.status_code == 200, resp.text
+    old = {"所属区县": "仁和县", "乡镇街道": "大田镇", "社区村": "大田村"}
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ41", 姓名="杨雪梅", 身份证号=LI, **old),
+                person_row(记录编号="MZ42", 姓名="罗志刚", 身份证号=ZHANG, **old),
+            ]
+        ),
+    )
+    await import_roster(
+        c, "social-work", roster([person_row(记录编号="SG41", 姓名="杨雪梅", 身份证号=LI)])
+    )
+    await settled(c)
+    export = (await c.get("/census/export", params={"format": "json"})).json()
+    assert sorted((p["name"], p["county"]) for p in export) == [
+        ("杨雪梅", "仁和区"),
+        ("罗志刚", "仁和区"),
+    ]

@@ -4,8 +4,10 @@ ancestors, its urban population (see :mod:`.indicators`, "Regions")."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 _LEVEL_DEPTH = {"county": 1, "township": 2, "community": 3}
 
@@ -95,6 +97,10 @@ class RegionTree:
             todo.extend(self.children.get(c, []))
         return sorted(out)
 
+    def county_of(self, code: str | None) -> str | None:
+        """The county node ``code`` lies in (itself for a county), or None."""
+        return self._county(code) if code is not None else None
+
     def _county(self, code: str) -> str | None:
         while code in self.nodes and self.nodes[code].level != "county":
             parent = self.nodes[code].parent
@@ -130,3 +136,17 @@ def region_depth(tree: RegionTree, code: str | None) -> int:
     if code is None:
         return 0
     return _LEVEL_DEPTH.get(tree.nodes[code].level, 0) if code in tree.nodes else 0
+
+
+def county_name(tree: RegionTree | None, records: Iterable[Any]) -> str | None:
+    """The county, as the tree names it now, that most of ``records`` (with ``county``,
+    ``township``, ``community``) lie in — a list written before 仁和县 became 仁和区 counts
+    for 仁和区 — or None where the tree places none of them."""
+    if tree is None or not tree.nodes:
+        return None
+    counted = Counter(
+        county
+        for r in records
+        if (county := tree.county_of(tree.resolve(r.county, r.township, r.community)))
+    )
+    return tree.nodes[counted.most_common(1)[0][0]].name if counted else None
