@@ -782,3 +782,56 @@ async def test_a_name_search_takes_percent_and_underscore_as_themselves(city) ->
     await settled(c)
     assert len(await persons(c, q="王")) == 1
     assert await persons(c, q="%") == [] and await persons(c, q="_") == []
+
+
+async def test_a_number_gone_from_a_reimported_cell_is_no_longer_the_persons(city) -> None:
+    # The civil-affairs roster listed two mobiles in 王晓东's cell; its next export lists
+    # only the first (the second was given up, and is someone else's now). Re-imported,
+    # the record keeps no trace of the old number: the census does not count it as
+    # evidence that its new owner is 王晓东 (the rare name alone still weighs).
+    c = city.client
+    unit = {"工作单位": "东关社区居委会", "所属区县": "安定区"}
+    first = person_row(记录编号="MZ31", 姓名="王晓东", 手机号="13900000031、13500000032", **unit)
+    await import_roster(c, "civil-affairs", roster([first]))
+    await settled(c)
+    again = {**first, "手机号": "13900000031"}
+    assert (await import_roster(c, "civil-affairs", roster([again])))["changed"] == 1
+    await import_roster(
+        c,
+        "hrss",
+        roster([person_row(记录编号="RS31", 姓名="王晓东", 手机号="13500000032", **unit)]),
+    )
+    await settled(c)
+    linked = [e["data"] for e in await census_events(c) if e["type"] == "RecordsLinked"]
+    assert linked, "a rare name alone may link them, but not by the number"
+    assert all(d["evidence"]["phone"]["level"] != "exact" for d in linked)
+
+
+async def test_the_export_names_a_persons_county_as_the_region_tree_names_it_now(city) -> None:
+    # 仁和县 became 仁和区 last year; the civil-affairs list was written before, the
+    # social-work list after. The export's 所属区县 is the county of the published tree
+    # (found by the township the old list names), not whichever text most records carry.
+    c = city.client
+    regions = "区县,乡镇街道,社区村,城镇常住人口\n仁和区,,,200000\n仁和区,大田镇,大田村,3000\n"
+    resp = await c.post("/imports/regions", files={"file": ("r.csv", regions.encode())})
+    assert resp.status_code == 200, resp.text
+    old = {"所属区县": "仁和县", "乡镇街道": "大田镇", "社区村": "大田村"}
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            [
+                person_row(记录编号="MZ41", 姓名="杨雪梅", 身份证号=LI, **old),
+                person_row(记录编号="MZ42", 姓名="罗志刚", 身份证号=ZHANG, **old),
+            ]
+        ),
+    )
+    await import_roster(
+        c, "social-work", roster([person_row(记录编号="SG41", 姓名="杨雪梅", 身份证号=LI)])
+    )
+    await settled(c)
+    export = (await c.get("/census/export", params={"format": "json"})).json()
+    assert sorted((p["name"], p["county"]) for p in export) == [
+        ("杨雪梅", "仁和区"),
+        ("罗志刚", "仁和区"),
+    ]

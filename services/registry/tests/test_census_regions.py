@@ -6,6 +6,7 @@ import pytest
 
 from shegong.registry.census.features import CensusRecord, Features
 from shegong.registry.census.names import county_key, township_key
+from shegong.registry.census.region_tree import RegionNode, RegionTree
 
 
 @pytest.mark.parametrize(
@@ -95,3 +96,35 @@ def test_a_community_written_without_its_kind_is_that_community() -> None:
     assert region_level("南小街社区", "南小街社区居委会") == 1
     assert region_level("中庄社区", "中庄村") == 2  # the township only
     assert region_level("中庄", "南庄") == 2
+
+
+def _tree() -> RegionTree:
+    nodes = [RegionNode("东区", "东区", None, "county"), RegionNode("西区", "西区", None, "county")]
+    for county, town, communities in (
+        ("东区", "炳草岗街道", ("人民街社区",)),
+        ("东区", "东华街道", ("东华社区", "长寿路社区")),  # split off 炳草岗街道 last year
+        ("东区", "大田镇", ("大田村", "平地村")),  # 平地镇 merged into 大田镇
+        ("西区", "玉泉街道", ("东华社区",)),  # a community of one name in another county
+    ):
+        nodes.append(RegionNode(f"{county}/{town}", town, county, "township"))
+        nodes += [
+            RegionNode(f"{county}/{town}/{c}", c, f"{county}/{town}", "community")
+            for c in communities
+        ]
+    return RegionTree.build(nodes)
+
+
+def test_a_community_under_its_township_before_a_split_or_merger_is_placed_where_it_is_now() -> (
+    None
+):
+    """A list written before the redivision names the old township (炳草岗街道, or 平地镇
+    that the tree no longer has) above a community now under another township of the
+    county: the community is placed where it is now, not left at the township or county
+    — but never in another county, and a community the county does not have leaves the
+    place at what was resolved."""
+    tree = _tree()
+    assert tree.resolve("东区", "炳草岗街道", "东华社区") == "东区/东华街道/东华社区"
+    assert tree.resolve("东区", "平地镇", "平地村") == "东区/大田镇/平地村"
+    assert tree.resolve("东区", "炳草岗街道", "人民街社区") == "东区/炳草岗街道/人民街社区"
+    assert tree.resolve("西区", "玉泉街道", "长寿路社区") == "西区/玉泉街道"
+    assert tree.resolve("东区", "炳草岗街道", "新民社区") == "东区/炳草岗街道"

@@ -205,3 +205,29 @@ def test_a_name_read_through_a_character_of_two_readings_is_the_same_sound() -> 
     assert read_alike("阿不都热合曼", "阿卜杜热合曼")
     assert not read_alike("阿卜杜拉", "阿卜杜热") and not read_alike("单丽", "山丽")
     assert not read_alike("杜伟", "图伟")  # 杜's third reading, tú
+
+
+def test_a_tibetan_or_yi_name_transcribed_another_way_is_the_same_name() -> None:
+    """A cadre sent from a Tibetan area is 多杰德吉 on the social-work roster and 多吉德吉
+    on the ethnic-affairs list (རྡོ་རྗེ transcribed two ways), beside the same mobile, birth
+    date and unit: one person, weighed as a homophone, not two names a clerk is asked
+    about; so are 才让 / 才仁 and the Yi 尔古 / 尔果. The sibling guard stays: one
+    character of another sound outside such a word (陈子涵 / 陈子轩, 张杰 / 张吉) beside
+    the household's phone and the twins' birth date is another name, never linked."""
+    from shegong.registry.census.sounds import read_alike
+
+    place = {"organization": "格桑花社会工作服务中心", "county": "西区", "township": "格里坪镇"}
+    born = {"birth_date": date(1982, 9, 17), "sex": "female", **place}
+    linker = Linker()
+    linker.add(record("social-work:1", "多杰德吉", "19924838915", **born))
+    linker.add(record("ethnic-affairs:1", "多吉德吉", "19924838915", **born))
+    (link,) = linker.links("ethnic-affairs:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert linker.review_queue() == []
+    assert read_alike("才让洛桑", "才仁洛桑") and read_alike("马海尔古", "马海尔果")
+    assert not read_alike("张杰", "张吉") and not read_alike("多杰德吉", "多杰德玛")
+    for a, b in (("陈子涵", "陈子轩"), ("张杰", "张吉")):
+        twins = Linker()
+        twins.add(record("civil-affairs:1", a, "13800000001", **born))
+        twins.add(record("education:1", b, "13800000001", **born))
+        assert twins.links("education:1") == [], (a, b)

@@ -246,6 +246,24 @@ def test_two_columns_for_one_field_the_better_named_is_read_and_the_other_fills_
     assert zhang.phone == normalize_phone("13812345678") and zhang.organization == "乙社工站"
     assert li.phone == normalize_phone("13900000002") and li.organization == "丙街道办"
     assert result.ignored_columns == ()
+    # Both numbers are the person's: 联系电话 is kept as another number of the cell, which
+    # the census compares and blocks on (a health list gives it as her only one).
+    assert zhang.other_phones == ("13900000001",) and li.other_phones == ()
+
+
+def test_a_second_phone_column_adds_its_number_also_from_a_spreadsheet_number() -> None:
+    """An XLSX keeps a phone as a number (13900000001.0): it is the same second number."""
+    buf = io.BytesIO()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "手机号码", "联系电话", "办公电话"])
+    ws.append(["张三", 13812345678, 13900000001.0, "0812-3345678"])
+    ws.append(["李四", 13812345679, 13812345679, None])
+    wb.save(buf)
+    zhang, li = parse_roster(buf.getvalue(), "名单.xlsx").rows
+    assert zhang.phone == normalize_phone("13812345678")
+    assert zhang.other_phones[0] == "13900000001" and len(zhang.other_phones) == 2
+    assert li.phone == normalize_phone("13812345679") and li.other_phones == ()
 
 
 @pytest.mark.parametrize(

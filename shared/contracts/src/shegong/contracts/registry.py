@@ -134,7 +134,8 @@ OtherPhonesHash = Annotated[
         max_length=200,
         description="Keyed digests of the other numbers the roster's phone cell held beside "
         "the one kept (a second mobile, a landline), each prefixed m (mobile) or l "
-        "(landline), '.'-separated: not contacts, evidence that two records are one person",
+        "(landline), '.'-separated: not contacts, evidence that two records are one person; "
+        "'' in an update: the cell holds no other number now",
     ),
 ]
 

@@ -125,6 +125,9 @@ class RosterRows:
             "phone_parts": self.phone_parts(row),
             "other_phones_hash": self.other_phones_hash(row),
         }
+        # The cell holds one number now: the others it held go (a blank cell keeps them).
+        if profile["other_phones_hash"] is None and profile["phone_hash"]:
+            profile["other_phones_hash"] = "" if worker.profile.get("other_phones_hash") else None
         try:
             worker.update_profile(profile)
         except DomainError as err:  # a hire date after the recorded departure

@@ -21,6 +21,7 @@ from operator import attrgetter
 from typing import Any
 
 from shegong.registry.census.blocktable import BlockTable
+from shegong.registry.census.features import second_mobile
 from shegong.registry.census.names import sound_key, surname
 from shegong.registry.census.scoring import _bucket, _Rec
 
@@ -28,7 +29,7 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -42,6 +43,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "ro": lambda r: (r.parts[0], r.parts[2], r.parts[3]),
     "bo": lambda r: (r.parts[1], r.parts[2], r.parts[3]),
     "p": attrgetter("phone"),
+    "q": lambda r: second_mobile(r.record),
     "nb": lambda r: (r.name, r.birth.year - 1900),
     "sb": lambda r: (surname(r.name), r.birth),
     "yb": lambda r: (sound_key(r.name), r.birth),
@@ -134,7 +136,8 @@ class BlockIndex:
         kinds, bits = _K, _DIGEST
         candidates: set[str] = set()
         add = candidates.add
-        for kind, value in (*rec.blocks, ("n", rec.name)):
+        blocks = rec.blocks
+        for kind, value in (*blocks, ("n", rec.name)):
             k = kinds[kind]
             table = tables[k]
             digest = hash(value) & bits
@@ -159,6 +162,12 @@ class BlockIndex:
                 while r >= 0:
                     add(rows[r].key)
                     r = nexts[r * _NK + k]
+        for kind, value in blocks:
+            if kind in _CROSS:  # a phone is another record's second mobile, and back
+                k = kinds[_CROSS[kind]]
+                e = self._entry(k, value)
+                if e >= 0 and tables[k].counts[e] <= BLOCK_MAX:
+                    candidates.update(self._keys(k, e))
         candidates.discard(rec.key)
         return candidates
 
@@ -306,6 +315,7 @@ class BlockIndex:
 
 
 _NO_NEXT = array("i", [-1]) * _NK
+_CROSS = {"p": "q", "q": "p"}  # block kinds of one value that meet each other
 
 
 class _KindView(Mapping[Any, "str | tuple[str, ...]"]):

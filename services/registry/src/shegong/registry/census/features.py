@@ -30,7 +30,7 @@ from shegong.registry.census.names import (
 )
 
 __all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
-__all__ += ["former_match", "other_phones", "same_part"]
+__all__ += ["former_match", "other_phones", "same_part", "second_mobile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +104,16 @@ def other_phones(record: CensusRecord) -> dict[int, bool]:
         if isinstance(item, int):
             found.setdefault(item >> 1, bool(item & 1))
     return found
+
+
+def second_mobile(record: CensusRecord) -> int | None:
+    """The first mobile of a cell's other numbers (138… / 139…), as a held digest (equal to
+    another record's ``phone_hash`` of the same number), or None: what the census blocks on
+    besides the phone — a person's second mobile is another list's only one."""
+    for item in record.other_phones or ():
+        if isinstance(item, int) and not item & 1 and item >> 1 != record.phone_hash:
+            return item >> 1
+    return None
 
 
 def former_match(x: Features, y: Features) -> str | None:

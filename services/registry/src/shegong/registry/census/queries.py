@@ -27,6 +27,7 @@ from shegong.registry.census.indicators import (
     workforce_indicators,
 )
 from shegong.registry.census.model import DEFAULT_MODEL, LINK_AT, REVIEW_AT, MatchModel
+from shegong.registry.census.region_tree import RegionTree, county_name
 from shegong.registry.census.tables import (
     census_state,
     certificates,
@@ -308,6 +309,7 @@ def summary(
     rows: Sequence[Any],
     certs: dict[str, list[tuple[CertificateLevel, date]]],
     today: date | None = None,
+    tree: RegionTree | None = None,
 ) -> dict[str, Any]:
     """One person as a row: merged facts, where they stand today, and every record."""
     today = today or date.today()
@@ -324,7 +326,7 @@ def summary(
         "post": now.post.value if now.post else None,
         "organization": now.organization,
         "org_type": now.org_type.value if now.org_type else None,
-        "county": _most_common(r.county for r in rows),
+        "county": county_name(tree, rows) or _most_common(r.county for r in rows),
         "highest_certificate": now.highest.value if now.highest else None,
         "departments": sorted({r.department for r in rows}),
         "records": [f"{r.department}:{r.record_id or r.worker_id}" for r in rows],
@@ -392,7 +394,7 @@ def _shown_mask(masked: str | None) -> str | None:
 
 async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:
     """One row per person, every department record merged into it."""
-    certs = await _certificates(conn)
+    certs, tree = await _certificates(conn), RegionTree.build(await load_regions(conn))
     rows = list(await conn.execute(select(records).order_by(records.c.person_id, records.c.key)))
-    by_person, today = group_by_person(rows).items(), date.today()  # merged off the loop
-    return await asyncio.to_thread(lambda: [summary(p, rs, certs, today) for p, rs in by_person])
+    groups, today = group_by_person(rows).items(), date.today()  # merged off the loop
+    return await asyncio.to_thread(lambda: [summary(p, rs, certs, today, tree) for p, rs in groups])

@@ -4,8 +4,10 @@ ancestors, its urban population (see :mod:`.indicators`, "Regions")."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 _LEVEL_DEPTH = {"county": 1, "township": 2, "community": 3}
 
@@ -70,16 +72,42 @@ class RegionTree:
         for level, text in (("county", county), ("township", township), ("community", community)):
             if text is None or not text.strip():
                 continue
-            if found is not None:
-                pool = [c for c in self.children.get(found, []) if self.nodes[c].level == level]
+            if found is None:
+                hit = self._match(text, self._of_level(level))
             else:
-                pool = self._of_level(level)
-            hit = self._match(text, pool)
-            if hit is None and found is not None:
-                break  # inconsistent with what was resolved above: keep the ancestor
+                # Under what was resolved above; else elsewhere in its county — a township
+                # merged into another or split in two keeps its communities' names, and a
+                # list written before the change names the old township (or one the tree
+                # no longer has) above a community now under another.
+                hit = self._match(text, self._below(found, level))
+                county_of = self._county(found)
+                if hit is None and county_of is not None and county_of != found:
+                    hit = self._match(text, self._below(county_of, level))
             if hit is not None:
                 found = hit
         return found
+
+    def _below(self, code: str, level: str) -> list[str]:
+        """The nodes of ``level`` under ``code``, at any depth."""
+        out, todo = [], list(self.children.get(code, []))
+        while todo:
+            c = todo.pop()
+            if self.nodes[c].level == level:
+                out.append(c)
+            todo.extend(self.children.get(c, []))
+        return sorted(out)
+
+    def county_of(self, code: str | None) -> str | None:
+        """The county node ``code`` lies in (itself for a county), or None."""
+        return self._county(code) if code is not None else None
+
+    def _county(self, code: str) -> str | None:
+        while code in self.nodes and self.nodes[code].level != "county":
+            parent = self.nodes[code].parent
+            if parent is None:
+                return None
+            code = parent
+        return code if code in self.nodes else None
 
     def ancestors(self, code: str | None) -> set[str]:
         known = self._ancestors.get(code)
@@ -108,3 +136,17 @@ def region_depth(tree: RegionTree, code: str | None) -> int:
     if code is None:
         return 0
     return _LEVEL_DEPTH.get(tree.nodes[code].level, 0) if code in tree.nodes else 0
+
+
+def county_name(tree: RegionTree | None, records: Iterable[Any]) -> str | None:
+    """The county, as the tree names it now, that most of ``records`` (with ``county``,
+    ``township``, ``community``) lie in — a list written before 仁和县 became 仁和区 counts
+    for 仁和区 — or None where the tree places none of them."""
+    if tree is None or not tree.nodes:
+        return None
+    counted = Counter(
+        county
+        for r in records
+        if (county := tree.county_of(tree.resolve(r.county, r.township, r.community)))
+    )
+    return tree.nodes[counted.most_common(1)[0][0]].name if counted else None

@@ -16,6 +16,7 @@ from shegong.registry.census.comparison import (
     numbers_agree,
     veto,
 )
+from shegong.registry.census.features import second_mobile
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
 from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from, surname
 
@@ -100,6 +101,8 @@ class _Rec(Features):
                 blocks.append(("bo", (birth, order, check)))
         if record.phone_hash:
             blocks.append(("p", record.phone_hash))
+        if (second := second_mobile(record)) is not None:
+            blocks.append(("q", second))  # met by a record whose phone ("p") it is, too
         if name:
             born = record.birth_date
             if born:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from shegong.registry.census.names import pinyin_key
+from shegong.registry.census.transcriptions import transcribed_alike
 
 __all__ = ["read_alike"]
 
@@ -49,9 +50,12 @@ def _second_readings() -> dict[str, str]:
 
 def read_alike(a: str, b: str) -> bool:
     """``a`` and ``b`` (names as compared) read alike, a character of two readings read by
-    either (阿卜杜拉 / 阿布都拉); False for names of two lengths or without Chinese."""
+    either (阿卜杜拉 / 阿布都拉), or a Tibetan or Yi name-word transcribed another way
+    (多杰 / 多吉: :mod:`.transcriptions`); False for names of two lengths or without Chinese."""
     if len(a) != len(b) or a == b:
         return False
+    if transcribed_alike(a, b):
+        return True
     second = _second_readings()
     for x, y in zip(a, b, strict=True):
         if x == y:

@@ -333,7 +333,7 @@ class RosterReader:
         sheet = read_headed(
             data, filename, FIELDS, marker="name", duplicates="coalesce", suffixes=SUFFIXES
         )
-        sheet.readable = readable  # 证书名称 beside 级别: the column that says the level
+        sheet.readable, sheet.joined = readable, frozenset({"phone"})  # 级别, 联系电话 too
         self.encoding, self.header_row = sheet.encoding, sheet.header_row
         self.sheet, self.sheets, self.skipped_sheets = (
             sheet.sheet,

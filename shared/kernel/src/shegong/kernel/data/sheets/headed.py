@@ -131,6 +131,9 @@ class HeadedSheet:
     alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # whether a cell holds a value its field can read (``coalesced``): the reader's to set
     readable: Callable[[str, Cell], bool] = lambda _field, _cell: True
+    # fields of several values (a person's numbers: 手机号码 beside 联系电话) whose further
+    # columns add theirs to the first's (``coalesced``): the reader's to set
+    joined: frozenset[str] = frozenset()
     sheet: str | None = None  # the first sheet read, when it was not the workbook's first
     sheets: tuple[str, ...] = ()  # the workbook's sheets read, in order
     skipped_sheets: tuple[str, ...] = ()  # the workbook's sheets without a header row
@@ -162,12 +165,19 @@ class HeadedSheet:
 
     def coalesced(self, row: list[Cell]) -> list[Cell]:
         """``row`` (padded to the width) with each field's blank cell filled from the
-        next column meaning the same field, if that one has a value — and a cell its field
+        next column meaning the same field (a field of several values, ``joined``: its
+        columns' values joined), if that one has a value — and a cell its field
         cannot read (``readable``) from the next that it can: 人社's certificate list heads
         社会工作者职业水平证书 证书名称 beside the level, 级别, on every row."""
         readable = self.readable
         for name, others in self.alternates.items():
             at = self.columns[name]
+            if name in self.joined and not _blank(row[at]):
+                # 手机号码 13900000001, 联系电话 13500000002: both the person's numbers
+                more = [_text(row[o]) for o in others if o < len(row) and not _blank(row[o])]
+                if more:
+                    row[at] = "、".join(dict.fromkeys((_text(row[at]), *more)))
+                continue
             if _blank(row[at]) or not readable(name, row[at]):
                 for other in others:
                     cell = row[other] if other < len(row) else None
@@ -362,6 +372,13 @@ def _title(lines: Rows) -> tuple[str, ...]:
     """The lines above a header row as text, each line's words joined by a space."""
     texts = (" ".join(t for t in (header_text(c) for c in cells) if t) for _, cells in lines)
     return tuple(t for t in texts if t)
+
+
+def _text(cell: Cell) -> str:
+    """A cell as text; a whole number Excel keeps as a float (13500000002.0) without ".0"."""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
 
 
 def _blank(cell: Cell) -> bool:
