@@ -78,3 +78,7 @@ def test_two_people_of_the_name_at_the_unit_leave_the_bare_row_apart() -> None:
         assert mine != linker.person_of("hrss:2"), late
         linker.remove("hrss:2")  # gone again: the unit's one 王刚 is the row's
         assert linker.person_of("charity:1") == linker.person_of("education:1"), late
+        linker.add(second)  # back, then listed at another unit: the same again
+        assert linker.person_of("charity:1") != linker.person_of("education:1"), late
+        linker.update(anchored("hrss:2", 98, "第九十九社区居委会", "15813978999", sex=None))
+        assert linker.person_of("charity:1") == linker.person_of("education:1"), late
