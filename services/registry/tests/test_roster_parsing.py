@@ -750,6 +750,28 @@ def test_a_valid_looking_number_ending_000_is_cut_where_its_column_shows_excel_c
             )
 
 
+def test_a_local_landline_asked_first_leaves_the_excel_cuts_to_be_seen() -> None:
+    """Two facts of the whole file read it again: the landlines' area code (a bare
+    2345678 asks) and Excel's cuts in the ID column (a valid-looking …000 asks). The one
+    asked second still reads every row: a 残联 list whose first row's phone is a local
+    number and whose column shows a …E+17 does not take its lucky …000 for a real number
+    (nor let that number's sex digit overrule the row's 性别)."""
+    lucky = _ending_000(valid=True)
+    rows = [
+        ["王一", make_id(), "男", "3393534"],  # a local number: the area code is asked first
+        ["王二", make_id(), "男", "0412-3393535"],
+        ["王三", make_id(), "男", "0412-3393536"],
+        ["王四", "6.20102198803121E+17", "男", "0412-3393537"],
+        ["张三", lucky, "男", "13038450473"],
+    ]
+    result = parse_csv([["姓名", "身份证号", "性别", "联系电话"], *rows])
+    (zhang,) = [r for r in result.rows if r.name == "张三"]
+    assert zhang.id_number is None
+    assert zhang.id_problem is not None and "000" in zhang.id_problem
+    (wang,) = [r for r in result.rows if r.name == "王一"]
+    assert wang.phone is not None  # the local number still read with the file's area code
+
+
 @pytest.mark.parametrize(
     ("raw", "number"),
     [

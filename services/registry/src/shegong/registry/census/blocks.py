@@ -94,6 +94,12 @@ class BlockIndex:
             r = nexts[r * _NK + k]
         return out
 
+    def _unit_holders(self, name: str, org: str) -> list[str]:
+        """The keys of the records that carry ``name`` at the unit ``org`` (its key)."""
+        k = _K["no"]
+        e = self._entry(k, (name, org))
+        return self._keys(k, e) if e >= 0 else []
+
     def _count(self, kind: str, value: Any) -> int:
         """How many records are in block ``(kind, value)`` (0: none)."""
         k = _K[kind]

@@ -19,7 +19,7 @@ name         same after normalisation (script, spaces, dots), or one's former na
              another name: siblings' names differ so)
 birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
              where one side gives only the year (written as 1 January) or only the
-             month (its 1st); else
+             month (its 1st), or the month one off (a slip of the month); else
 sex          same; else
 phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
              number beside their own); else; the same landline (a household's or a unit's);
@@ -71,17 +71,8 @@ from shegong.registry.census.names import (
 )
 from shegong.registry.census.sounds import read_alike
 
-__all__ = [
-    "COMPARISONS",
-    "LEVELS",
-    "CensusRecord",
-    "Features",
-    "compare_levels",
-    "id_fragment",
-    "numbers_agree",
-    "phone_kind",
-    "veto",
-]
+__all__ = ["COMPARISONS", "LEVELS", "CensusRecord", "Features", "compare_levels"]
+__all__ += ["id_fragment", "numbers_agree", "phone_kind", "veto"]
 
 
 # The comparisons, in order, and the names of their levels (index 0 is "null").
@@ -242,6 +233,8 @@ def _birth_level(x: Features, y: Features) -> int:
         or (a.month == b.month and (a.day == 1 or b.day == 1))
     ):
         return 3
+    if (a.day == 1 or b.day == 1) and abs((a.year - b.year) * 12 + a.month - b.month) == 1:
+        return 3  # 出生年月 (held as its 1st) a month off the other side's date: a slip
     return BIRTH_ELSE
 
 

@@ -97,8 +97,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
     """Incremental census linkage: records in, persons out, every change a decision."""
 
     def __init__(self, *, model: MatchModel = DEFAULT_MODEL, auto_train: bool = False) -> None:
-        self.model = model
-        self.auto_train = auto_train
+        self.model, self.auto_train = model, auto_train
         self.trained_at = model.records if model.version else 0
         self._recs: dict[str, _Rec] = {}
         self._init_blocks()  # the block index and the records by name, in arrays (``blocks``)
@@ -185,6 +184,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._insert(rec)
         self._persons.enter(rec.row)
         dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name, shape)
+        dirty |= self._unit_namesakes(rec)
         touched = self._touch(dirty)
         for key in dirty:
             self._rescore(key)
@@ -248,7 +248,8 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._insert(rec)
         if rec.row != old.row:  # the row just freed is the next one given (``blocks``)
             raise RuntimeError(f"record {rec.key} changed its row: its edges would be lost")
-        dirty = {rec.key} | self._flipped(before)
+        dirty = {rec.key} | self._flipped(before) | self._unit_namesakes(rec)
+        dirty |= self._unit_namesakes(old)  # an anchored record leaving its unit, too
         for name, shape in shapes.items():
             dirty |= self._namesakes(name, shape)
         touched |= self._touch(dirty)
@@ -267,7 +268,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         gone = self._take_links(key)
         self._delete(old, park=True)  # its row kept until its person is made again
         self._persons.park(key, old.row)
-        dirty = self._flipped(before) | self._namesakes(old.name, shape)
+        dirty = self._flipped(before) | self._namesakes(old.name, shape) | self._unit_namesakes(old)
         touched |= self._touch(dirty)
         for other in dirty:
             self._rescore(other)

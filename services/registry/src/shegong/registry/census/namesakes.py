@@ -32,6 +32,7 @@ __all__ = ["Groups", "NameWeights", "anchor_groups", "anchored", "sole_holders"]
 # record key → (its group's root key, the group's size)
 Groups = dict[str, tuple[str, int]]
 _CACHED_NAMES = 256
+UNIT_HOLDERS_MAX = 32  # records of one name at one unit: more is a unit too big to tell
 
 
 def anchored(r: Features) -> bool:
@@ -146,11 +147,42 @@ class NameWeights:
 
     def _pair_name_weight(self, name: str, a: str, b: str) -> float:
         """An exact name's weight for the pair (a, b): its base rate where the two are
-        the only holders of the name the census sees (:mod:`.namesakes`), else its
-        frequency bucket's."""
+        the only holders of the name the census sees (:mod:`.namesakes`), or the only
+        person of the name at their unit (:meth:`_sole_at_unit`), else its frequency
+        bucket's."""
         count = self._name_count(name)
-        if count <= NAME_BLOCK_MAX and sole_holders(
-            self._groups_of(name), count, self._recs[a], self._recs[b]
-        ):
+        x, y = self._recs[a], self._recs[b]
+        if (
+            count <= NAME_BLOCK_MAX and sole_holders(self._groups_of(name), count, x, y)
+        ) or self._sole_at_unit(x, y):
             return self.model.name_weight_apart(0.0, name in COMMON_NAMES)
         return self._name_weight_of(name)
+
+    def _unit_holders(self, name: str, org: str) -> list[str]:  # the block index's
+        raise NotImplementedError
+
+    def _sole_at_unit(self, x: Features, y: Features) -> bool:
+        """One of ``x`` and ``y`` is a bare record (a volunteer list's name, sex and
+        unit) and the other anchored, at one unit (its key), where every anchored record
+        of the name is in the other's anchor group: the one person of the name the unit
+        is seen to have. The name's count in the city (王刚, dozens) then says nothing
+        about another holder at the unit: its u is the base rate, as for sole holders.
+        Bare records of the name at the unit are no other holder (they may be the one)."""
+        if not x.org or x.org != y.org or anchored(x) == anchored(y):
+            return False
+        holders = self._unit_holders(x.name or "", x.org)
+        if len(holders) > UNIT_HOLDERS_MAX:
+            return False
+        held = [self._recs[k] for k in holders if anchored(self._recs[k])]
+        return len({root for root, _ in anchor_groups(held).values()}) == 1
+
+    def _unit_namesakes(self, rec: Features) -> set[str]:
+        """The bare records of ``rec``'s name at its unit, whose weight against the unit's
+        anchored holders (:meth:`_sole_at_unit`) an anchored ``rec`` coming or going
+        changes: to re-score (none for a bare ``rec``, which changes no one's)."""
+        if not rec.org or not anchored(rec):
+            return set()
+        holders = self._unit_holders(rec.name or "", rec.org)
+        if len(holders) > UNIT_HOLDERS_MAX:
+            return set()
+        return {k for k in holders if k != rec.key and not anchored(self._recs[k])}

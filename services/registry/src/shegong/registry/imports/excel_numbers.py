@@ -20,20 +20,19 @@ __all__ = ["ExcelNumbers", "Reread"]
 
 
 class Reread:
-    """The roster's sheet read a second time, once, the first time a fact of the whole
-    file is asked (:class:`ExcelNumbers`, :class:`.local_numbers.AreaCode`)."""
+    """The roster's sheet read again, when a fact of the whole file is asked
+    (:class:`ExcelNumbers`, :class:`.local_numbers.AreaCode`; each asks once and keeps its
+    answer). Each read is a fresh one: a sheet's rows are read once, so a read shared by
+    the two facts would leave the one asked second no rows to look at."""
 
     def __init__(self, data: bytes, filename: str) -> None:
         self._data, self._filename = data, filename
-        self._sheet: HeadedSheet | None = None
 
     def __call__(self) -> HeadedSheet:
-        if self._sheet is None:
-            self._sheet = read_headed(
-                self._data, self._filename, FIELDS, marker="name", duplicates="coalesce",
-                suffixes=SUFFIXES,
-            )  # fmt: skip
-        return self._sheet
+        return read_headed(
+            self._data, self._filename, FIELDS, marker="name", duplicates="coalesce",
+            suffixes=SUFFIXES,
+        )  # fmt: skip
 
 
 class ExcelNumbers:

@@ -341,7 +341,7 @@ class RosterReader:
             sheet.skipped_sheets,
         )
         self.columns, self.ignored_columns = sheet.written, sheet.ignored
-        again = Reread(data, filename)  # once, for the facts of the whole file
+        again = Reread(data, filename)  # for the facts of the whole file, when asked
         excel, area = ExcelNumbers(again), AreaCode(again)
         self._parser = _RowParser(sheet.columns, sheet.width, sheet.coalesced, excel, area)
         self._headed = sheet
