@@ -142,6 +142,11 @@ async def resolve_person(
                 f"姓名“{name}”与登记的人员（{row.name}）不一致",
             )
         return Person(row.worker_id, row.name, row.department)
+    if by_name and name and not id_number:
+        # A phone that finds nobody (changed, mistyped when the sheet was typed up): the
+        # name and unit beside it, as on a paper sheet — the same answer whoever else
+        # holds the phone, since only the caller's own workers are looked at either way.
+        return await _phone_then_name(conn, name, organization, only_department, touched)
     if only_department is not None:
         raise RowProblem(
             "id_number" if id_number else "phone",
@@ -155,6 +160,30 @@ async def resolve_person(
         "(register them in the registry first)",
         "查无此人：人员库中没有该身份证号或手机号的登记（请先在人员库登记）",
     )
+
+
+async def _phone_then_name(
+    conn: AsyncConnection,
+    name: str,
+    organization: str | None,
+    only_department: str | None,
+    touched: str | None,
+) -> Person:
+    """:func:`_by_name` for a row whose phone found nobody; refused, the reason says the
+    phone found nobody first, in the words a number nobody registered gets."""
+    try:
+        return await _by_name(conn, name, organization, only_department)
+    except RowProblem as problem:
+        if only_department is not None:
+            phone, phone_zh = "not found among your department's workers", "本部门人员中查无此人"
+        else:
+            phone, phone_zh = "nobody with this phone is registered", "人员库中没有该手机号的登记"
+        raise RowProblem(
+            problem.field,
+            f"phone: {phone}; by the name and unit instead: {problem.reason}",
+            f"手机号：{phone_zh}；按姓名和单位查找：{problem.reason_zh}",
+            touched=problem.touched or touched,
+        ) from None
 
 
 async def _by_name(
