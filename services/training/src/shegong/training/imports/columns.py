@@ -142,6 +142,10 @@ SIGNIN_COLUMNS = {
         "会议昵称",
         "参会者昵称",
         "成员昵称",
+        # 企业微信's meeting list: 成员名称 | 所在部门 (the corp directory's name)
+        "成员名称",
+        "参会成员",
+        "成员",
         "微信昵称",
         "参会者",
         "参会人",

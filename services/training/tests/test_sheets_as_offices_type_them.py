@@ -1,0 +1,70 @@
+"""Sheets as offices type them up, round 11: headers in traditional characters (a sheet
+typed on a machine set to them: 工作單位, 簽到時間), 企业微信's meeting list (成员名称 |
+所在部门), and an exam list kept in English naming the titles (Assistant Social Worker)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .test_sheet_names_and_dates import LIU, QIAN, ZHANG, post_exam_workbook, register
+from .test_signin_by_name import attended, sign_in
+
+if TYPE_CHECKING:
+    from conftest import Node
+
+
+async def test_headers_in_traditional_characters_are_the_columns_they_name(
+    training: Node,
+) -> None:
+    """工作單位 is 工作单位: namesakes are told apart by it, and 簽到時間 is the time."""
+    feed = training.feed
+    east = feed.register("张伟", organization="东关社区居委会", record_id="H-1")
+    feed.register("张伟", organization="西岩社区居委会", record_id="H-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training, "姓名,工作單位,簽到時間\n張偉,東關社區居委會,2025-03-01 08:50\n"
+    )
+    assert (report["recorded"], report["rejected"]) == (1, []), report
+    assert await attended(training, sid) == {east}
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    assert detail["attendance"][0]["signed_at"].startswith("2025-03-01T08:50")
+
+
+async def test_a_wecom_meeting_list_names_its_members(training: Node) -> None:
+    """企业微信: 成员名称, 所在部门, 入会时间 — the member found by name and department;
+    a member nobody registered is reported, naming the field."""
+    feed = training.feed
+    he = feed.register("何丽娟", organization="安定区民政局", record_id="W-1")
+    zhou = feed.register("周杰", organization="安定区民政局", record_id="W-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "成员名称,所在部门,入会时间,离会时间,参会时长\n"
+        "何丽娟,安定区民政局,2025-03-01 15:00,2025-03-01 17:00,02:00:00\n"
+        "周杰,安定区民政局/社会事务科,2025-03-01 15:05,2025-03-01 17:00,01:55:00\n"
+        "赵六,安定区民政局,2025-03-01 15:06,2025-03-01 17:00,01:54:00\n",
+    )
+    assert report["recorded"] == 2, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "nickname")]
+    assert await attended(training, sid) == {he, zhou}
+
+
+async def test_an_exam_list_in_english_names_the_levels_by_their_titles(training: Node) -> None:
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["Name", "ID No.", "Exam Year", "Level", "Result"],
+        ["刘丽华", LIU, 2024, "Assistant Social Worker", "Pass"],
+        ["张伟", ZHANG, 2024, "Social Worker", "Fail"],
+        ["钱七", QIAN, 2024, "Senior Social Worker", "Absent"],
+    )
+    assert (report["recorded"], report["rejected"]) == (3, []), report
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2024})
+    got = {(e["worker_id"], e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {
+        (ids["liu"], "assistant", True),
+        (ids["zhang"], "intermediate", False),
+        (ids["qian"], "senior", False),
+    }
