@@ -68,3 +68,31 @@ async def test_an_exam_list_in_english_names_the_levels_by_their_titles(training
         (ids["zhang"], "intermediate", False),
         (ids["qian"], "senior", False),
     }
+
+
+def _slipped(number: str) -> str:
+    """``number`` with its check character typed wrong."""
+    return number[:-1] + ("1" if number[-1] != "1" else "2")
+
+
+async def test_an_id_number_typed_wrong_beside_a_phone_on_a_sign_in_sheet(training: Node) -> None:
+    """A sign-in row's ID number with a wrong check character beside the phone: the phone
+    (and the name) say who, as beside a number Excel mangled; alone, the ID number is
+    refused naming it. An exam result is never recorded on such a number."""
+    ids = await register(training)  # 張偉 holds 13809312001
+    sid, report = await sign_in(
+        training,
+        "姓名,身份证号,手机号,签到时间\n"
+        f"张伟,{_slipped(ZHANG)},13809312001,2025-03-01 08:55\n"
+        f"刘丽华,{_slipped(LIU)},,2025-03-01 08:56\n",
+    )
+    assert report["recorded"] == 1, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "id_number")]
+    assert await attended(training, sid) == {ids["zhang"]}
+    exams = await post_exam_workbook(
+        training,
+        ["姓名", "身份证号", "手机号", "考试年度", "级别", "是否通过"],
+        ["张伟", _slipped(ZHANG), "13809312001", 2024, "初级", "是"],
+    )
+    assert exams["recorded"] == 0
+    assert [(r["row"], r["field"]) for r in exams["rejected"]] == [(2, "id_number")]

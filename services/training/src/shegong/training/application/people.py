@@ -93,15 +93,17 @@ async def resolve_person(
             "身份证号和手机号均为空，无法确认身份",
         )
     conds = []
+    if id_number:
+        try:
+            number = parse_resident_id(id_number).number
+            conds.append(("id_number", trainees.c.id_number_hash == hasher.id_number(number)))
+        except PersonalDataError as err:
+            # A sign-in row's ID number typed wrong (its check character, a digit short)
+            # beside a phone: the phone says who, as beside a number Excel mangled.
+            if not (by_name and phone):
+                raise RowProblem(err.field, err.reason, err.reason_zh) from None
+            id_number = None
     try:
-        if id_number:
-            conds.append(
-                (
-                    "id_number",
-                    trainees.c.id_number_hash
-                    == hasher.id_number(parse_resident_id(id_number).number),
-                )
-            )
         if phone:
             conds.append(("phone", trainees.c.phone_hash == hasher.phone(normalize_phone(phone))))
     except PersonalDataError as err:
