@@ -96,3 +96,25 @@ async def test_an_id_number_typed_wrong_beside_a_phone_on_a_sign_in_sheet(traini
     )
     assert exams["recorded"] == 0
     assert [(r["row"], r["field"]) for r in exams["rejected"]] == [(2, "id_number")]
+
+
+async def test_a_signature_box_typed_up_from_a_photograph(training: Node) -> None:
+    """签名 as typed up from a photographed sheet: the own name with one character read
+    wrong (孙月 for 孙悦) is the person's signature; another's name, or a name with 代
+    after it (李娜代: 代签), is no attendance — reported as someone signing for them,
+    naming the field, in both languages."""
+    feed = training.feed
+    sun = feed.register("孙悦", organization="西岩社区居委会", record_id="S-1")
+    feed.register("陈思思", organization="西岩社区居委会", record_id="S-2")
+    feed.register("韩梅梅", organization="西岩社区居委会", record_id="S-3")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,单位,签名\n孙悦,西岩社区,孙月\n陈思思,西岩社区,李娜代\n韩梅梅,西岩社区,孙悦\n",
+    )
+    assert report["recorded"] == 1, report
+    assert await attended(training, sid) == {sun}
+    refused = {r["row"]: r for r in report["rejected"]}
+    assert sorted(refused) == [3, 4]
+    assert all(r["field"] == "signed_at" for r in refused.values())
+    assert "代签" in refused[3]["reason_zh"] and "signature" in refused[3]["reason"]

@@ -228,7 +228,43 @@ def signature(cell: Cell, name: str | None) -> bool:
         return False
     if text.strip().casefold() in PRESENT:
         return True
-    return bool(name) and name_key(text) == name_key(name or "")
+    return bool(name) and _own_signature(name_key(text), name_key(name or ""))
+
+
+def _own_signature(signed: str, own: str) -> bool:
+    """The row's own name — or, a photographed sheet's signature typed up, that name with
+    one character after the surname read wrong (孙月 for 孙悦); someone else's name, or
+    the name with 代 after it (李娜代: signed for them), is not."""
+    if signed == own:
+        return True
+    return (
+        len(signed) == len(own) >= 2
+        and signed[0] == own[0]
+        and sum(a != b for a, b in zip(signed, own, strict=True)) == 1
+        and _looks_like_name(signed)
+    )
+
+
+_FOR_ANOTHER = re.compile(r"(?:代签到|代签|代)$")
+# a part of the day written in the box: a time not read, never a name
+_DAY_PART = re.compile(r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|全天|半天|当天|今天)")
+
+
+def signed_for(cell: Cell, name: str | None) -> None:
+    """Refuse a 签到 box that holds a person's name but not the row's own (李娜, 李娜代):
+    someone signed for them (代签) — no attendance, and the report says so rather than
+    "not a time"."""
+    text = (_text(cell) or "").strip()
+    if not text or signature(cell, name):
+        return
+    who = _FOR_ANOTHER.sub("", text)
+    if _looks_like_name(who) and not _DAY_PART.search(who):
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: “{text}” is neither a time nor this person's signature (another's "
+            "name — signed for them, 代签?): no attendance recorded",
+            f"签到：“{text}”既不是时间也不是本人签名（他人姓名，代签？），不记出勤",
+        )
 
 
 # The words a unit's name has, which a person's name has not.
