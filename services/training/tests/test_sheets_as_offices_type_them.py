@@ -118,3 +118,26 @@ async def test_a_signature_box_typed_up_from_a_photograph(training: Node) -> Non
     assert sorted(refused) == [3, 4]
     assert all(r["field"] == "signed_at" for r in refused.values())
     assert "代签" in refused[3]["reason_zh"] and "signature" in refused[3]["reason"]
+
+
+async def test_a_name_typed_up_with_a_character_read_alike_beside_the_phone(
+    training: Node,
+) -> None:
+    """The phone says who; the name confirms it even with a character typed for one read
+    alike (马小燕 for 马晓燕, 黄晓名 for 黄晓明) — but a name of another sound beside the
+    phone (陈子涵 for 陈子轩: twins' names) is refused, naming the name."""
+    feed = training.feed
+    ma = feed.register("马晓燕", phone="13909310001", organization="东关社区居委会")
+    huang = feed.register("黄晓明", phone="13909310021", organization="东关社区居委会")
+    feed.register("陈子轩", phone="13909310031", organization="东关社区居委会")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,签到时间\n"
+        "马小燕,13909310001,08:50\n"
+        "黄晓名,13909310021,08:51\n"
+        "陈子涵,13909310031,08:52\n",
+    )
+    assert report["recorded"] == 2, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "name")]
+    assert await attended(training, sid) == {ma, huang}

@@ -24,7 +24,7 @@ from shegong.kernel.data.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.kernel.data.names import name_key, normalize_name, to_simplified
+from shegong.kernel.data.names import name_key, normalize_name, read_alike, to_simplified
 from shegong.kernel.events.census_links import linked_components
 from shegong.training.imports.sheets import RowProblem
 from shegong.training.projections.workforce import links, trainees
@@ -135,8 +135,9 @@ async def resolve_person(
             continue
         row = rows[0]
         # The ID number or phone says who the row is; the name only confirms it, in
-        # either script and however it is spaced (劉麗華 is 刘丽华).
-        if name and name_key(name) != name_key(row.name):
+        # either script and however it is spaced (劉麗華 is 刘丽华), or with a character
+        # typed for one read alike (马小燕 for 马晓燕) — a name of another sound is not.
+        if name and not read_alike(name, row.name):
             raise RowProblem(
                 "name",
                 f"name {name!r} does not match the registered worker with this {field} "

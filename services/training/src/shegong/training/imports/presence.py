@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from shegong.kernel.data.names import name_key
+from shegong.kernel.data.names import name_key, read_alike
 from shegong.kernel.data.sheets import Cell, CellError, cell_text
 from shegong.training.imports.sheets import ABSENT, PRESENT, RowProblem, SheetRow
 
@@ -233,16 +233,9 @@ def signature(cell: Cell, name: str | None) -> bool:
 
 def _own_signature(signed: str, own: str) -> bool:
     """The row's own name — or, a photographed sheet's signature typed up, that name with
-    one character after the surname read wrong (孙月 for 孙悦); someone else's name, or
-    the name with 代 after it (李娜代: signed for them), is not."""
-    if signed == own:
-        return True
-    return (
-        len(signed) == len(own) >= 2
-        and signed[0] == own[0]
-        and sum(a != b for a, b in zip(signed, own, strict=True)) == 1
-        and _looks_like_name(signed)
-    )
+    one character typed for one read alike (孙月 for 孙悦); someone else's name, or the
+    name with 代 after it (李娜代: signed for them), is not."""
+    return signed == own or (read_alike(signed, own) and _looks_like_name(signed))
 
 
 _FOR_ANOTHER = re.compile(r"(?:代签到|代签|代)$")
