@@ -141,3 +141,22 @@ async def test_a_name_typed_up_with_a_character_read_alike_beside_the_phone(
     assert report["recorded"] == 2, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "name")]
     assert await attended(training, sid) == {ma, huang}
+
+
+async def test_a_meeting_nickname_of_the_unit_then_the_name(training: Node) -> None:
+    """腾讯会议's 用户昵称 written 东关社区钱玉兰 (the unit, then the name, nothing between):
+    the name and the unit it says, as 钱玉兰-东关社区 does; a unit that is not the
+    person's refuses the row, never crediting someone else."""
+    feed = training.feed
+    qian = feed.register("钱玉兰", organization="东关社区居委会", record_id="N-1")
+    feed.register("王芳", organization="红叶社会工作服务中心", record_id="N-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "用户昵称,入会时间,退会时间,入会时长（分钟）\n"
+        "东关社区钱玉兰,2025-03-01 14:03,2025-03-01 16:00,117\n"
+        "西岩社区王芳,2025-03-01 14:04,2025-03-01 16:00,116\n",
+    )
+    assert report["recorded"] == 1, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "nickname")]
+    assert await attended(training, sid) == {qian}

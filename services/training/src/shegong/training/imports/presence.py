@@ -274,6 +274,13 @@ _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 _ROLES = {"主持人", "联席主持人", "嘉宾", "管理员", "老师", "讲师", "组织者", "参会者", "访客"}
 
 
+# a unit's name ending in its kind's word, then two to four characters: 红叶社工中心王芳
+_UNIT_THEN_NAME = re.compile(
+    r"(.+(?:社区|中心|协会|街道|办事处|居委会|村委会|社工|服务站|服务社|[局站所院校会部科]))"
+    r"([\u4e00-\u9fff]{2,4})"
+)
+
+
 def _looks_like_name(part: str) -> bool:
     return (
         2 <= len(part) <= 5
@@ -296,6 +303,12 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     phones = [p for p in parts if _MOBILE.fullmatch(p)]
     words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
     names = [p for p in words if _looks_like_name(p)]
+    for part in words if not names else ():
+        glued = _UNIT_THEN_NAME.fullmatch(part)
+        if glued and _looks_like_name(glued.group(2)):  # 东关社区钱玉兰: unit, then name
+            names = [glued.group(2)]
+            words = [names[0], *(glued.group(1) if w == part else w for w in words)]
+            break
     if not names:
         return (text if not phones else None), None, (phones[0] if phones else None)
     # 张伟 东关: the first name-like word is the name, the rest the unit — which must then
