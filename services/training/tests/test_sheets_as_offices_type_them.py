@@ -4,9 +4,12 @@ typed on a machine set to them: 工作單位, 簽到時間), 企业微信's meet
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .test_sheet_names_and_dates import LIU, QIAN, ZHANG, post_exam_workbook, register
+from shegong.training.imports.sheets import CHINA
+
+from .test_sheet_names_and_dates import LIU, QIAN, ZHANG, china, post_exam_workbook, register
 from .test_signin_by_name import attended, sign_in
 
 if TYPE_CHECKING:
@@ -28,7 +31,7 @@ async def test_headers_in_traditional_characters_are_the_columns_they_name(
     assert await attended(training, sid) == {east}
     await training.sync_own()
     detail = await training.ok("GET", f"/sessions/{sid}")
-    assert detail["attendance"][0]["signed_at"].startswith("2025-03-01T08:50")
+    assert china(detail["attendance"][0]["signed_at"]) == datetime(2025, 3, 1, 8, 50, tzinfo=CHINA)
 
 
 async def test_a_wecom_meeting_list_names_its_members(training: Node) -> None:
