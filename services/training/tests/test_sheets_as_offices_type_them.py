@@ -53,6 +53,39 @@ async def test_a_wecom_meeting_list_names_its_members(training: Node) -> None:
     assert await attended(training, sid) == {he, zhou}
 
 
+async def test_a_wecom_meeting_list_kept_in_english(training: Node) -> None:
+    """企业微信's list with English headers: Member, Department, Join Time."""
+    feed = training.feed
+    deng = feed.register("邓超", organization="永定路街道办事处", record_id="E-1")
+    feed.register("邓超", organization="中华路街道办事处", record_id="E-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "Member,Department,Join Time,Leave Time,Duration\n"
+        "邓超,永定路街道办事处,2025-03-01 10:00,2025-03-01 11:00,01:00:00\n",
+    )
+    assert (report["recorded"], report["rejected"]) == (1, []), report
+    assert await attended(training, sid) == {deng}
+
+
+async def test_a_subjects_score_headed_by_its_levels_name(training: Node) -> None:
+    """高级社会工作实务 | 初级社会工作综合能力: a subject's score column, however the
+    level is written in front of the subject."""
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["2025年度高级社会工作师考试成绩"],
+        ["姓名", "身份证号", "高级社会工作实务"],
+        ["刘丽华", LIU, 68],
+        ["张伟", ZHANG, 55.5],
+    )
+    assert (report["recorded"], report["rejected"]) == (2, []), report
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2025})
+    got = {(e["worker_id"], e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {(ids["liu"], "senior", True), (ids["zhang"], "senior", False)}
+
+
 async def test_an_exam_list_in_english_names_the_levels_by_their_titles(training: Node) -> None:
     ids = await register(training)
     report = await post_exam_workbook(

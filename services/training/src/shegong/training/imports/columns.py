@@ -151,6 +151,9 @@ SIGNIN_COLUMNS = {
         "参会人",
         "参会人员",
         "participant",
+        # 企业微信's list kept in English
+        "member",
+        "member name",
         "participant name",
         "user name",
         "nickname",
@@ -248,6 +251,7 @@ SIGNIN_COLUMNS = {
         "所在部门",
         "organisation",
         "unit",
+        "department",
         "work unit",
         "employer",
         "company",
