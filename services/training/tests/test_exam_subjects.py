@@ -82,3 +82,44 @@ async def test_a_subject_list_contradicting_a_recorded_result_refuses_those_rows
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     passed = {e["worker_id"]: e["passed"] for e in exams["items"]}
     assert passed == {ids["liu"]: True, ids["qian"]: True}
+
+
+async def test_a_score_list_without_a_pass_column_is_read_by_its_scores(training: Node) -> None:
+    """成绩 lists as 人社 sends them, with no 是否通过: 合格 / 不合格 / 缺考 in 成绩, or a
+    score per subject — passed at 60 of 100 in every subject of the level's exam (a resit's
+    "补考 72" is 72), failed under 60 in any; with fewer subjects than the exam has, or a
+    total over 100, the result is unknown and the row refused naming 是否通过."""
+    ids = await register(training)
+    words = await post_exam_workbook(
+        training,
+        ["2024年度高级社会工作师考试成绩"],
+        ["姓名", "身份证号", "成绩"],
+        ["刘丽华", LIU, "合格"],
+        ["张伟", ZHANG, "不合格"],
+        ["钱七", QIAN, "缺考"],
+    )
+    assert (words["recorded"], words["rejected"]) == (3, []), words
+    scores = await post_exam_workbook(
+        training,
+        ["2025年度助理社会工作师考试成绩"],
+        ["姓名", "身份证号", "社会工作综合能力", "社会工作实务"],
+        ["刘丽华", LIU, 85.5, "补考 72"],
+        ["张伟", ZHANG, 59, 70],
+        ["钱七", QIAN, "61分", ""],
+        ["阿依古丽·买买提", AYGUL, 120, 130],
+    )
+    assert scores["recorded"] == 2, scores
+    assert [(r["row"], r["field"]) for r in scores["rejected"]] == [(5, "passed"), (6, "passed")]
+    assert "是否通过" in scores["rejected"][0]["reason_zh"]
+    await training.sync_own()
+    got = {}
+    for year in (2024, 2025):
+        exams = await training.ok("GET", "/exams", params={"year": year})
+        got.update({(e["worker_id"], year): e["passed"] for e in exams["items"]})
+    assert got == {
+        (ids["liu"], 2024): True,
+        (ids["zhang"], 2024): False,
+        (ids["qian"], 2024): False,
+        (ids["liu"], 2025): True,
+        (ids["zhang"], 2025): False,
+    }

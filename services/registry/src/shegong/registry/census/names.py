@@ -7,17 +7,20 @@ value to one key (pure, cached).
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import re
 import sys
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 from typing import Generic, TypeVar
 
-from shegong.kernel.data.names import TRADITIONAL_TO_SIMPLIFIED, name_key, to_simplified
+from shegong.kernel.data.names import (
+    TRADITIONAL_TO_SIMPLIFIED,
+    name_key,
+    pinyin_key,
+    pinyin_table,
+    to_simplified,
+)
 
 __all__ = [
     "COMMON_NAMES",
@@ -88,46 +91,6 @@ class _Kept(Generic[_A, _R]):
 
 # A record's name as compared (:func:`name_key`), kept as :class:`_Kept` keeps it.
 person_name: _Kept[str, str] = _Kept(name_key.__wrapped__, 200_000)
-
-
-@lru_cache(maxsize=1)
-def _load_pinyin() -> dict[int, str] | None:
-    """Each character's first reading, toneless (``ü`` as ``v``), from pypinyin's own
-    dictionary: a table lookup per character instead of pypinyin's phrase segmentation
-    (~1 ms a name). Built on the first name compared, not at import, from the package's
-    ``pinyin_dict.json`` read directly: importing any pypinyin module runs its package's
-    ``__init__``, which loads the 2.5 MB phrase dictionary the census never uses (≈ 0.1 s
-    of a service's first census batch, and its memory for good)."""
-    spec = importlib.util.find_spec("pypinyin")  # finds the package without importing it
-    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
-        return None
-    source = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
-    try:
-        readings_of: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
-    except OSError:  # pragma: no cover - a pypinyin without its data file
-        return None
-    table: dict[int, str] = {}
-    for code, readings in readings_of.items():
-        first = unicodedata.normalize("NFD", readings.split(",", 1)[0])
-        first = first.replace("u\u0308", "v")
-        # One string a reading, shared by its characters (415 readings for 41,923
-        # characters: a string each cost ≈ 2 MB of every census process).
-        reading = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
-        table[int(code)] = sys.intern(reading)
-    return table
-
-
-# A few thousand names at a time (a record's own name, asked again while it is scored),
-# not one a name of the census: on `today` 20,000 persons, 4,096 entries miss 140,630 of
-# 655,127 calls against 16,139 (≈ 2 µs a miss), where each entry is ≈ 150 bytes.
-@lru_cache(maxsize=4096)
-def pinyin_key(name: str) -> str | None:
-    """Toneless pinyin of a normalised name (晓燕 and 小燕 both "xiao yan"): a clerk's
-    homophone slip keeps its sound. None for names without Chinese characters."""
-    table = _load_pinyin()
-    if table is None or name.isascii():
-        return None
-    return name.translate(table).rstrip()
 
 
 def maiden_surnames(name: str) -> tuple[str, ...]:
@@ -220,7 +183,7 @@ def sounds_alike(a: str, b: str) -> bool:
     森/生): a slip typed by sound. True when either has no reading to tell by. Siblings'
     names differ in a character of another sound (子涵 / 子轩: the generation character
     shared), which is a different name, not a typo."""
-    table = _load_pinyin()
+    table = pinyin_table()
     if table is None:  # pragma: no cover - a pypinyin without its data file
         return True
     ra, rb = table.get(ord(a)), table.get(ord(b))

@@ -166,7 +166,7 @@ class SheetImporter:
         person = await resolve_person(conn, self.hasher, name, id_number, phone, own, own)
         year = exam_year(row)
         level = exam_level(row)
-        passed = exam_passed(row)
+        passed = exam_passed(row, SUBJECTS.get(level, 1))
         certified_on = parse_day(row.values.get("certified_on"))
         if passed and certified_on and certified_on > date.today():
             raise RowProblem("certified_on", "date is in the future", "日期晚于今天")

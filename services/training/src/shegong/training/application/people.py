@@ -24,7 +24,7 @@ from shegong.kernel.data.identity import (
     normalize_phone,
     parse_resident_id,
 )
-from shegong.kernel.data.names import name_key, normalize_name, to_simplified
+from shegong.kernel.data.names import name_key, normalize_name, read_alike, to_simplified
 from shegong.kernel.events.census_links import linked_components
 from shegong.training.imports.sheets import RowProblem
 from shegong.training.projections.workforce import links, trainees
@@ -93,15 +93,17 @@ async def resolve_person(
             "身份证号和手机号均为空，无法确认身份",
         )
     conds = []
+    if id_number:
+        try:
+            number = parse_resident_id(id_number).number
+            conds.append(("id_number", trainees.c.id_number_hash == hasher.id_number(number)))
+        except PersonalDataError as err:
+            # A sign-in row's ID number typed wrong (its check character, a digit short)
+            # beside a phone: the phone says who, as beside a number Excel mangled.
+            if not (by_name and phone):
+                raise RowProblem(err.field, err.reason, err.reason_zh) from None
+            id_number = None
     try:
-        if id_number:
-            conds.append(
-                (
-                    "id_number",
-                    trainees.c.id_number_hash
-                    == hasher.id_number(parse_resident_id(id_number).number),
-                )
-            )
         if phone:
             conds.append(("phone", trainees.c.phone_hash == hasher.phone(normalize_phone(phone))))
     except PersonalDataError as err:
@@ -133,8 +135,9 @@ async def resolve_person(
             continue
         row = rows[0]
         # The ID number or phone says who the row is; the name only confirms it, in
-        # either script and however it is spaced (劉麗華 is 刘丽华).
-        if name and name_key(name) != name_key(row.name):
+        # either script and however it is spaced (劉麗華 is 刘丽华), or with a character
+        # typed for one read alike (马小燕 for 马晓燕) — a name of another sound is not.
+        if name and not read_alike(name, row.name):
             raise RowProblem(
                 "name",
                 f"name {name!r} does not match the registered worker with this {field} "
@@ -142,6 +145,11 @@ async def resolve_person(
                 f"姓名“{name}”与登记的人员（{row.name}）不一致",
             )
         return Person(row.worker_id, row.name, row.department)
+    if by_name and name and not id_number:
+        # A phone that finds nobody (changed, mistyped when the sheet was typed up): the
+        # name and unit beside it, as on a paper sheet — the same answer whoever else
+        # holds the phone, since only the caller's own workers are looked at either way.
+        return await _phone_then_name(conn, name, organization, only_department, touched)
     if only_department is not None:
         raise RowProblem(
             "id_number" if id_number else "phone",
@@ -155,6 +163,30 @@ async def resolve_person(
         "(register them in the registry first)",
         "查无此人：人员库中没有该身份证号或手机号的登记（请先在人员库登记）",
     )
+
+
+async def _phone_then_name(
+    conn: AsyncConnection,
+    name: str,
+    organization: str | None,
+    only_department: str | None,
+    touched: str | None,
+) -> Person:
+    """:func:`_by_name` for a row whose phone found nobody; refused, the reason says the
+    phone found nobody first, in the words a number nobody registered gets."""
+    try:
+        return await _by_name(conn, name, organization, only_department)
+    except RowProblem as problem:
+        if only_department is not None:
+            phone, phone_zh = "not found among your department's workers", "本部门人员中查无此人"
+        else:
+            phone, phone_zh = "nobody with this phone is registered", "人员库中没有该手机号的登记"
+        raise RowProblem(
+            problem.field,
+            f"phone: {phone}; by the name and unit instead: {problem.reason}",
+            f"手机号：{phone_zh}；按姓名和单位查找：{problem.reason_zh}",
+            touched=problem.touched or touched,
+        ) from None
 
 
 async def _by_name(

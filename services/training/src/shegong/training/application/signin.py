@@ -24,6 +24,7 @@ from shegong.training.imports.presence import (
     row_hours,
     sheets_signed,
     signature,
+    signed_for,
     unit_in_name,
 )
 from shegong.training.imports.sheets import (
@@ -103,6 +104,7 @@ async def record_signins(
         try:
             # 缺卡, 请假, a blank box where others signed: no lookup needed
             check_presence(row, row.sheet in signing)
+            signed_for(row.values.get("signed_at"), name)  # 李娜代 in 张伟's box: 代签
         except MissedPunch as problem:  # decided once every row of the day is read
             missed.append((row, nickname, problem))
             continue

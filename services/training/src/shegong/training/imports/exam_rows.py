@@ -39,7 +39,7 @@ def read_exam_sheet(data: bytes, filename: str, year: int | None = None) -> Iter
         missing.append(("level", "级别"))
     if "exam_year" not in first.values and not title_year(first.title):
         missing.append(("exam_year", "考试年度"))
-    passed_columns = {"passed", "certificate_no", "certified_on"} & first.values.keys()
+    passed_columns = {"passed", "certificate_no", "certified_on", "score"} & first.values.keys()
     if not passed_columns and not title_says_passed(first.title):
         missing.append(("passed", "是否通过"))
     if missing:
@@ -120,7 +120,7 @@ def title_says_passed(title: Sequence[str]) -> bool:
     return any(_PASSED_LIST.search(line) for line in title)
 
 
-def exam_passed(row: SheetRow) -> bool:
+def exam_passed(row: SheetRow, subjects: int = 1) -> bool:
     """是否通过 as written; left blank (or no such column) on a list of certificates, a
     certificate's number or date says the exam was passed, and on a list of those who
     passed (2024年度…合格人员名单) the title does."""
@@ -131,13 +131,50 @@ def exam_passed(row: SheetRow) -> bool:
         return True
     if text is None and _absent_from_exam(row):
         return False
+    if text is None and (scored := _passed_by_scores(row, subjects)) is not None:
+        return scored
     if text is None:
         raise RowProblem(
             "passed",
-            "passed: no 是否通过 and no certificate number or date: the result is unknown",
-            "是否通过：未填写，也没有证书编号或取证日期，无法确定考试结果",
+            "passed: no 是否通过, no certificate number or date, and no score of 0–100 in every "
+            "subject: the result is unknown",
+            "是否通过：未填写，也没有证书编号、取证日期或每科0–100的成绩，无法确定考试结果",
         )
     return parse_passed(text)
+
+
+# The national exam's line: 60 of 100 in every subject (人社部 合格标准). A score the
+# list marks as a resit's (补考 72) or in points (72分) is that score.
+PASS_SCORE = 60
+_SCORE = re.compile(r"(?:补考|重考)?\s*(\d{1,3}(?:\.\d+)?)\s*分?")
+
+
+def _passed_by_scores(row: SheetRow, subjects: int) -> bool | None:
+    """The result the row's scores say where 是否通过 is blank or absent: 合格 / 不合格 in
+    成绩; a subject under :data:`PASS_SCORE` is no pass; a pass needs the score of every
+    one of the level's ``subjects`` (or the row is one subject's, on a list of one row per
+    subject). ``None`` when the scores do not tell (a blank or unreadable one, a total
+    over 100, fewer subjects than the exam has)."""
+    if "score" not in row.values:
+        return None
+    words, scores = [], []
+    for cell in row.every("score"):
+        try:
+            text = (cell_text(cell) or "").strip().lower()
+        except CellError:
+            return None
+        if (match := _SCORE.fullmatch(text)) and float(match.group(1)) <= 100:
+            scores.append(float(match.group(1)) >= PASS_SCORE)
+        elif text and (text in YES or text in NO):
+            words.append(text in YES)
+        elif text:  # unreadable: this subject's result is unknown
+            return None
+    if words:
+        return all(words) and all(scores)
+    if not all(scores):
+        return False
+    whole = "subject" in row.values or len(scores) >= subjects
+    return True if scores and whole else None
 
 
 def _absent_from_exam(row: SheetRow) -> bool:

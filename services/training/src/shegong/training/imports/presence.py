@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from shegong.kernel.data.names import name_key
+from shegong.kernel.data.names import name_key, read_alike
 from shegong.kernel.data.sheets import Cell, CellError, cell_text
 from shegong.training.imports.sheets import ABSENT, PRESENT, RowProblem, SheetRow
 
@@ -228,7 +228,36 @@ def signature(cell: Cell, name: str | None) -> bool:
         return False
     if text.strip().casefold() in PRESENT:
         return True
-    return bool(name) and name_key(text) == name_key(name or "")
+    return bool(name) and _own_signature(name_key(text), name_key(name or ""))
+
+
+def _own_signature(signed: str, own: str) -> bool:
+    """The row's own name — or, a photographed sheet's signature typed up, that name with
+    one character typed for one read alike (孙月 for 孙悦); someone else's name, or the
+    name with 代 after it (李娜代: signed for them), is not."""
+    return signed == own or (read_alike(signed, own) and _looks_like_name(signed))
+
+
+_FOR_ANOTHER = re.compile(r"(?:代签到|代签|代)$")
+# a part of the day written in the box: a time not read, never a name
+_DAY_PART = re.compile(r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|全天|半天|当天|今天)")
+
+
+def signed_for(cell: Cell, name: str | None) -> None:
+    """Refuse a 签到 box that holds a person's name but not the row's own (李娜, 李娜代):
+    someone signed for them (代签) — no attendance, and the report says so rather than
+    "not a time"."""
+    text = (_text(cell) or "").strip()
+    if not text or signature(cell, name):
+        return
+    who = _FOR_ANOTHER.sub("", text)
+    if _looks_like_name(who) and not _DAY_PART.search(who):
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: “{text}” is neither a time nor this person's signature (another's "
+            "name — signed for them, 代签?): no attendance recorded",
+            f"签到：“{text}”既不是时间也不是本人签名（他人姓名，代签？），不记出勤",
+        )
 
 
 # The words a unit's name has, which a person's name has not.
@@ -243,6 +272,13 @@ _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
 # a meeting's roles written beside a nickname: no one's name
 _ROLES = {"主持人", "联席主持人", "嘉宾", "管理员", "老师", "讲师", "组织者", "参会者", "访客"}
+
+
+# a unit's name ending in its kind's word, then two to four characters: 红叶社工中心王芳
+_UNIT_THEN_NAME = re.compile(
+    r"(.+(?:社区|中心|协会|街道|办事处|居委会|村委会|社工|服务站|服务社|[局站所院校会部科]))"
+    r"([\u4e00-\u9fff]{2,4})"
+)
 
 
 def _looks_like_name(part: str) -> bool:
@@ -267,6 +303,12 @@ def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
     phones = [p for p in parts if _MOBILE.fullmatch(p)]
     words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
     names = [p for p in words if _looks_like_name(p)]
+    for part in words if not names else ():
+        glued = _UNIT_THEN_NAME.fullmatch(part)
+        if glued and _looks_like_name(glued.group(2)):  # 东关社区钱玉兰: unit, then name
+            names = [glued.group(2)]
+            words = [names[0], *(glued.group(1) if w == part else w for w in words)]
+            break
     if not names:
         return (text if not phones else None), None, (phones[0] if phones else None)
     # 张伟 东关: the first name-like word is the name, the rest the unit — which must then

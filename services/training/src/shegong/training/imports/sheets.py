@@ -185,6 +185,8 @@ _SUFFIXES: dict[str, tuple[Suffix, ...]] = {
         Suffix("签字", not_head=_NOT_TRAINEE),
     ),
     "signed_out": (Suffix("打卡时间", head=_PUNCH_OUT),),
+    # a subject's score by its level's name: 高级社会工作实务, 初级社会工作综合能力
+    "score": (Suffix("实务"), Suffix("综合能力"), Suffix("法规与政策")),
 }
 
 

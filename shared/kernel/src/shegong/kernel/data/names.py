@@ -19,10 +19,14 @@ OpenCC's dictionaries are loaded on the first conversion, not at import. Pure fu
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
+from pathlib import Path
 
 from shegong.kernel.data.controls import CONTROL
 from shegong.kernel.data.controls import INVISIBLE as _SHOWS_NOTHING
@@ -117,3 +121,61 @@ def name_key(raw: str) -> str:
     bare = _NOTE.sub("", text)
     text = _DASH_BETWEEN_CJK.sub("", _DOT_AT_END.sub("", bare or text).replace("·", ""))
     return to_simplified(text).casefold()
+
+
+@lru_cache(maxsize=1)
+def pinyin_table() -> dict[int, str] | None:
+    """Each character's first reading, toneless (``ü`` as ``v``), from pypinyin's own
+    dictionary: a table lookup per character instead of pypinyin's phrase segmentation
+    (~1 ms a name). Built on the first name compared, not at import, from the package's
+    ``pinyin_dict.json`` read directly: importing any pypinyin module runs its package's
+    ``__init__``, which loads the 2.5 MB phrase dictionary the census never uses (≈ 0.1 s
+    of a service's first census batch, and its memory for good)."""
+    spec = importlib.util.find_spec("pypinyin")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        return None
+    source = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    try:
+        readings_of: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
+    except OSError:  # pragma: no cover - a pypinyin without its data file
+        return None
+    table: dict[int, str] = {}
+    for code, readings in readings_of.items():
+        first = unicodedata.normalize("NFD", readings.split(",", 1)[0])
+        first = first.replace("u\u0308", "v")
+        # One string a reading, shared by its characters (415 readings for 41,923
+        # characters: a string each cost ≈ 2 MB of every census process).
+        reading = "".join(ch for ch in first if not unicodedata.combining(ch)) + " "
+        table[int(code)] = sys.intern(reading)
+    return table
+
+
+# A few thousand names at a time (a record's own name, asked again while it is scored),
+# not one a name of the census: on `today` 20,000 persons, 4,096 entries miss 140,630 of
+# 655,127 calls against 16,139 (≈ 2 µs a miss), where each entry is ≈ 150 bytes.
+@lru_cache(maxsize=4096)
+def pinyin_key(name: str) -> str | None:
+    """Toneless pinyin of a normalised name (晓燕 and 小燕 both "xiao yan"): a clerk's
+    homophone slip keeps its sound. None for names without Chinese characters."""
+    table = pinyin_table()
+    if table is None or name.isascii():
+        return None
+    return name.translate(table).rstrip()
+
+
+def read_alike(written: str, registered: str) -> bool:
+    """Whether a name as a sheet writes it is the registered one: the same as compared
+    (:func:`name_key`), or — a clerk typing a photographed sheet up — with one character
+    changed for one read alike (马小燕 for 马晓燕, 黄晓名 for 黄晓明). A character of
+    another sound (陈子涵 / 陈子轩, twins' names) is another name."""
+    a, b = name_key(written), name_key(registered)
+    if a == b:
+        return True
+    if len(a) != len(b) or len(a) < 2:
+        return False
+    changed = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(changed) != 1:
+        return False
+    x, y = changed[0]
+    sound_x, sound_y = pinyin_key(x), pinyin_key(y)
+    return sound_x is not None and sound_x == sound_y

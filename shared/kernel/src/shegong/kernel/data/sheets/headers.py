@@ -8,6 +8,9 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from shegong.kernel.data.names import to_simplified
 
 Fields = Mapping[str, Sequence[str]]
 
@@ -29,11 +32,13 @@ _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
 _TITLE_PART = re.compile(r"(?:现任|现|所任)?(?:职务|职位|职称|职级|岗位)(?:名称)?")
 
 
+@lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
     """A header as compared: NFKC, no question number in front, no spaces, ``*``, ``_``,
-    ``-``, ``:``; case-folded."""
+    ``-``, ``:``; case-folded; in simplified characters (工作單位, 簽到時間 as a sheet typed
+    in traditional characters heads them)."""
     text = _QUESTION.sub("", unicodedata.normalize("NFKC", text), count=1)
-    return _HEADER_DROP.sub("", text).casefold()
+    return to_simplified(_HEADER_DROP.sub("", text).casefold())
 
 
 # Whose name a "…姓名" header holds when it is not the row's own person's: a contact, a

@@ -212,6 +212,13 @@ LEVEL_WORDS: dict[str, str] = {
     for word in words
 }
 LEVEL_WORDS["社会工作师"] = "intermediate"
+# the titles in English, as a list kept in English names them
+LEVEL_WORDS |= {
+    "assistant social worker": "assistant",
+    "social worker": "intermediate",
+    "intermediate social worker": "intermediate",
+    "senior social worker": "senior",
+}
 _LEVEL_INSIDE = (  # checked in this order: 助理社会工作师 holds 社会工作师
     (re.compile("高级"), "senior"),
     (re.compile("助理|初级"), "assistant"),
