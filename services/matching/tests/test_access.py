@@ -373,3 +373,35 @@ async def test_the_hours_ledger_and_its_export_are_bulk_reads_in_the_access_log(
     ]
     assert ("hours_ledger", "/hours", "rs-clerk") in reads, reads
     assert ("hours_export", "/hours/export.csv", "rs-clerk") in reads, reads
+
+
+async def test_the_order_board_and_providers_are_bulk_reads_recorded_once_per_poll(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 11: ``GET /requests`` (every department's orders with the residents' own
+    words and masked contact), the overdue follow-ups and ``GET /providers`` (volunteers
+    by name) were served to any key without a record, the console polling the order board
+    every 2 s. Each is an ``AccessRecorded`` now; the same key asking the same again is
+    covered by its first record for ``POLLED`` seconds — ten polls, one record — while
+    other parameters or another key are recorded apart."""
+    async with as_(m, keys.civil) as civil:
+        await place(civil)
+    for key in (keys.hrss, keys.auditor):
+        async with as_(m, key) as client:
+            for _ in range(10):
+                assert (await client.get("/requests")).status_code == 200
+            assert (await client.get("/requests", params={"status": "offered"})).status_code == 200
+            assert (await client.get("/requests/follow-ups/overdue")).status_code == 200
+            assert (await client.get("/providers")).status_code == 200
+    every = await m.app.state.runtime.store.read_after(0, 10_000)
+    reads = [
+        (e.data["what"], e.data["path"], e.data["query"], e.data["viewer"])
+        for e in every
+        if e.type == "AccessRecorded" and e.data["outcome"] == "read"
+    ]
+    for who in ("rs-clerk", "audit-office"):
+        assert reads.count(("orders_list", "/requests", None, who)) == 1, reads
+        assert reads.count(("orders_list", "/requests", "status=offered", who)) == 1, reads
+        overdue = ("follow_ups_overdue", "/requests/follow-ups/overdue", None, who)
+        assert reads.count(overdue) == 1, reads
+        assert reads.count(("providers_list", "/providers", None, who)) == 1, reads
