@@ -587,6 +587,30 @@ async def test_a_route_a_service_adds_later_checks_keys_too(
         assert (await auditor.get("/stray")).status_code == 200
 
 
+async def test_a_failure_is_the_platforms_error_in_both_languages_saying_nothing_of_it(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 11: a request the service failed on (a key whose name its access record
+    could not hold, on ``shegong up``) was Starlette's plain-text "Internal Server Error",
+    in English only. It is the platform's error now, in both languages, quoting nothing of
+    the failure (which may hold what the caller sent or may not see)."""
+    failing = APIRouter()
+
+    @failing.get("/failing")
+    async def fails() -> None:
+        raise RuntimeError(f"secret {ID_MALE_1988}")
+
+    node.app.include_router(failing)
+    transport = httpx.ASGITransport(app=node.app, raise_app_exceptions=False)
+    headers = {"Authorization": f"Bearer {keys.auditor}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as c:
+        resp = await c.get("/failing")
+    assert resp.status_code == 500
+    error = resp.json()["error"]
+    assert error["code"] == "internal" and error["message"] and "日志" in error["message_zh"]
+    assert ID_MALE_1988 not in resp.text and "secret" not in resp.text
+
+
 @pytest.mark.process
 def test_the_service_process_refuses_to_start_on_a_network_address_without_keys(
     tmp_path: Path,
