@@ -97,3 +97,24 @@ def test_the_users_own_private_discovery_file_is_used(
     done = whoami(tmp_path / "own", tmp_path / "config")
     assert done.returncode == 0, done.stdout + done.stderr
     assert reached == [f"Bearer {KEY}"]
+
+
+def test_a_credentials_file_open_to_others_is_narrowed_when_read(tmp_path: Path) -> None:
+    """The per-user credentials file holds each local platform's admin key; one restored
+    from a backup or copied under umask 022 (0644, in a 0755 folder) was read as it was
+    and left open to every user of the machine. Reading it now makes it 0600 in 0700."""
+    config = tmp_path / "config"
+    (config / "shegong").mkdir(parents=True)
+    creds = config / "shegong" / "credentials.json"
+    creds.write_text(json.dumps({"current": None, "platforms": {}}))
+    creds.chmod(0o644)
+    (config / "shegong").chmod(0o755)
+    subprocess.run(
+        [*SHEGONG, "status"],
+        capture_output=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=clean_env(XDG_CONFIG_HOME=str(config)),
+    )
+    assert creds.stat().st_mode & 0o777 == 0o600
+    assert (config / "shegong").stat().st_mode & 0o777 == 0o700
