@@ -313,3 +313,14 @@ async def test_a_failure_is_the_consoles_page_in_both_languages() -> None:
     assert page.status_code == 500
     assert "控制台处理本次请求时出错" in page.text and "The console failed" in page.text
     assert "620102198805061231" not in page.text and "secret" not in page.text
+
+
+async def test_the_readiness_probe_names_no_internal_address() -> None:
+    """Round 11: the console's ``/ready`` (no session needed) answered every service's URL
+    — in a deployment the internal host names and ports. It names the services it was
+    given, not where they are."""
+    async for client in console([]):
+        ready = await client.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json() == {"ready": True, "services": ["registry", "training", "matching"]}
+        assert "http://" not in ready.text
