@@ -546,6 +546,7 @@ async def test_a_keys_name_is_recorded_as_shown_and_never_stops_the_record(
         whoami = (await clerk.get("/whoami")).json()
     shown = ("[31m" + "王" * 5000)[:128]  # the escape character gone, what it said kept
     assert whoami["name"] == shown
+    assert new_key("auditor", name=" 审计\n  组 ")[1].name == "审计 组"  # one line
     records = [e.data for e in await access_log(node) if e.type == "AccessRecorded"]
     assert {r["outcome"] for r in records} == {"read", "refused"}, records
     for r in records:

@@ -67,11 +67,11 @@ KEY_NAME_RULE = (
 
 def shown_key_name(name: str) -> str:
     """A key's name as it is recorded and shown: without control, direction or invisible
-    characters, at most ``KEY_NAME_MAX`` characters (round 11: a name of 5,000 characters
-    made every recorded read of its key a 500 and every refusal of it unrecorded; an
-    escape sequence or U+202E in it reached terminals and the access log; 人社局-王 +
-    U+200B stood in the log as 人社局-王)."""
-    return HIDDEN.sub("", name).strip()[:KEY_NAME_MAX].strip() or "(unnamed)"
+    characters, on one line, at most ``KEY_NAME_MAX`` characters (round 11: a name of
+    5,000 characters made every recorded read of its key a 500 and every refusal of it
+    unrecorded; an escape sequence or U+202E in it reached terminals and the access log;
+    人社局-王 + U+200B stood in the log as 人社局-王)."""
+    return " ".join(HIDDEN.sub("", name).split())[:KEY_NAME_MAX].strip() or "(unnamed)"
 
 
 class ApiKeyRecord(BaseModel):
@@ -140,7 +140,7 @@ def split_key(key: str) -> tuple[str, str] | None:
 def new_key(role: Role, *, name: str, department: str | None = None) -> tuple[str, ApiKeyRecord]:
     """A fresh key (shown once) and the record to store; a name that would not be
     recorded as given is refused (``KEY_NAME_RULE``)."""
-    if shown_key_name(name) != name.strip() or not shows_something(name):
+    if shown_key_name(name) != " ".join(name.split()) or not shows_something(name):
         raise ValueError(" / ".join(KEY_NAME_RULE))
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
