@@ -270,3 +270,57 @@ async def test_only_an_import_page_takes_a_signed_in_users_upload(
         ):
             taken = await client.post(path, content=body, headers=headers)
             assert taken.status_code != 413, (path, taken.text[:300])
+
+
+async def test_a_key_no_header_can_carry_never_leaves_the_console() -> None:
+    """Round 11, on ``shegong up``: a key typed with Chinese characters or an accent was a
+    plain "Internal Server Error" (not sendable in a header), and one with a line break
+    or a NUL was "signed in" to pages of errors (the services "absent"). Such a key is
+    refused on the login page in the user's language, and nothing is sent anywhere."""
+    seen: list[httpx.Request] = []
+    async for client in console(seen):
+        for key in ("一丁", "é", "sgk_a\r\nX-Evil: 1", "sgk_a\x00b", "sgk a b"):
+            login = await client.post("/login", data={"api_key": key, "next": "/"})
+            assert login.status_code == 401, (key, login.status_code)
+            assert "这不是API密钥" in login.text
+            assert (await client.get("/census")).status_code == 303, "still signed out"
+        await client.get("/login?lang=en")
+        login = await client.post("/login", data={"api_key": "一丁", "next": "/"})
+        assert login.status_code == 401 and "not an API key" in login.text
+    assert seen == [], "no key of these went to a service"
+
+
+async def test_a_failure_is_the_consoles_page_in_both_languages() -> None:
+    """Round 11: a request the console failed on was Starlette's plain-text "Internal
+    Server Error"; it is the console's problem page, in both languages, quoting nothing."""
+    from asgi_lifespan import LifespanManager
+
+    from shegong.console.main import build
+    from shegong.console.settings import ConsoleSettings
+
+    app = build(
+        ConsoleSettings(registry_url="http://registry", session_secret="s" * 32),
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, json={})),
+    )
+
+    async def fails() -> None:
+        raise RuntimeError("secret 620102198805061231")
+
+    app.add_api_route("/failing", fails)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with LifespanManager(app), httpx.AsyncClient(transport=transport) as c:
+        page = await c.get("http://c/failing")
+    assert page.status_code == 500
+    assert "控制台处理本次请求时出错" in page.text and "The console failed" in page.text
+    assert "620102198805061231" not in page.text and "secret" not in page.text
+
+
+async def test_the_readiness_probe_names_no_internal_address() -> None:
+    """Round 11: the console's ``/ready`` (no session needed) answered every service's URL
+    — in a deployment the internal host names and ports. It names the services it was
+    given, not where they are."""
+    async for client in console([]):
+        ready = await client.get("/ready")
+        assert ready.status_code == 200
+        assert ready.json() == {"ready": True, "services": ["registry", "training", "matching"]}
+        assert "http://" not in ready.text

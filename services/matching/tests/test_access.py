@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -373,3 +374,46 @@ async def test_the_hours_ledger_and_its_export_are_bulk_reads_in_the_access_log(
     ]
     assert ("hours_ledger", "/hours", "rs-clerk") in reads, reads
     assert ("hours_export", "/hours/export.csv", "rs-clerk") in reads, reads
+
+
+async def test_the_order_board_and_providers_are_bulk_reads_recorded_once_per_poll(
+    m: Matching, keys: RoleKeys
+) -> None:
+    """Round 11: ``GET /requests`` (every department's orders with the residents' own
+    words and masked contact), the overdue follow-ups, ``GET /providers`` (volunteers by
+    name) and a programme's occurrences (who checked in, by name) were served to any key
+    without a record, the console polling the order board every 2 s. Each is an
+    ``AccessRecorded`` now; the same key asking the same again is covered by its first
+    record for ``POLLED`` seconds — ten polls, one record — while other parameters or
+    another key are recorded apart."""
+    today = datetime.now(UTC).date()
+    programme = {"title": "晨练", "community": COMMUNITY, "service_type": "health_management"}
+    programme |= {"rrule": "FREQ=DAILY", "starts_on": today.isoformat()}
+    async with as_(m, keys.civil) as civil:
+        await place(civil)
+        pid = ok(await civil.post("/programmes", json=programme))["programme_id"]
+    month = {"start": today.isoformat(), "end": (today + timedelta(days=30)).isoformat()}
+    for key in (keys.hrss, keys.auditor):
+        async with as_(m, key) as client:
+            for _ in range(2):
+                seen = await client.get(f"/programmes/{pid}/occurrences", params=month)
+                assert seen.status_code == 200, seen.text
+            for _ in range(10):
+                assert (await client.get("/requests")).status_code == 200
+            assert (await client.get("/requests", params={"status": "offered"})).status_code == 200
+            assert (await client.get("/requests/follow-ups/overdue")).status_code == 200
+            assert (await client.get("/providers")).status_code == 200
+    every = await m.app.state.runtime.store.read_after(0, 10_000)
+    reads = [
+        (e.data["what"], e.data["path"], e.data["query"], e.data["viewer"])
+        for e in every
+        if e.type == "AccessRecorded" and e.data["outcome"] == "read"
+    ]
+    for who in ("rs-clerk", "audit-office"):
+        assert reads.count(("orders_list", "/requests", None, who)) == 1, reads
+        assert reads.count(("orders_list", "/requests", "status=offered", who)) == 1, reads
+        overdue = ("follow_ups_overdue", "/requests/follow-ups/overdue", None, who)
+        assert reads.count(overdue) == 1, reads
+        assert reads.count(("providers_list", "/providers", None, who)) == 1, reads
+        at = ("programme_attendance", f"/programmes/{pid}/occurrences")
+        assert [r for r in reads if r[:2] == at and r[3] == who] == [(*at, urlencode(month), who)]

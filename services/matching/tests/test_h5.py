@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
 
+from shegong.contracts.registry import WorkerLeft
+from shegong.kernel.testing import eventually
 from shegong.matching.h5.notify import LogNotifier
 
-from .conftest import COMMUNITY, Matching
+from .conftest import COMMUNITY, Matching, Producer
 
 PHONE = "138 0931 2001"
 NUMBER = "13809312001"
@@ -418,3 +421,40 @@ async def test_a_workers_blank_decline_is_answered_not_a_500(
     _, rid, link = await a_residents_order_and_a_volunteers_link(m)
     answer = await m.client.post(f"{link}/{rid}/decline", data={"reason": reason})
     assert answer.status_code == 303, answer.text[:300]
+
+
+async def test_a_worker_who_left_has_no_link_any_more(
+    database_url: str, start_matching: Any, producers: dict[str, Producer]
+) -> None:
+    """Round 11: a worker link is good for ``MATCHING_H5_WORKER_LINK_DAYS`` and cannot be
+    withdrawn; a social worker whose departure (离职) the registry recorded kept taking
+    orders and seeing the resident's phone and address of the order they held through
+    it. From the day of leaving the link opens nothing (404, as a forged one)."""
+    m = await start_matching(database_url)
+    worker = await producers["registry"].worker("李娜")
+
+    async def offered() -> str | None:
+        order = await m.place(resident_phone=NUMBER, resident_address="永定路12号")
+        return order["request"]["request_id"] if worker in order["request"]["offered"] else None
+
+    rid = await eventually(offered)
+    link = (await m.ok("POST", f"/providers/{worker}/worker-link"))["url"]
+    assert (await m.client.post(f"{link}/{rid}/accept")).status_code == 303
+    shown = await m.client.post(f"{link}/{rid}/contact")
+    assert shown.status_code == 200 and NUMBER in shown.text  # while serving, as before
+
+    await producers["registry"].emit(
+        worker, "worker", [WorkerLeft(worker_id=worker, left_on=date.today())]
+    )
+
+    async def gone() -> bool:
+        found = await m.ok("GET", "/providers")
+        return any(p["provider_id"] == worker and not p["active"] for p in found)
+
+    await eventually(gone)
+    assert (await m.client.get(link)).status_code == 404
+    for step in ("contact", "start", "finish"):
+        answer = await m.client.post(f"{link}/{rid}/{step}", data={"hours": "1"})
+        assert answer.status_code == 404, step
+        assert NUMBER not in answer.text
+    assert (await m.request(rid))["status"] == "accepted", "nothing done through the link"

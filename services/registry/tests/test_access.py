@@ -522,6 +522,37 @@ async def test_api_keys_from_the_environment(sqlite_url: str, start_node: StartN
         refused(await register(auditor), 403)
 
 
+async def test_a_keys_name_is_recorded_as_shown_and_never_stops_the_record(
+    sqlite_url: str, start_node: StartNode
+) -> None:
+    """Round 11, on ``shegong up``: ``shegong auth issue --name`` took any name. A key named
+    with 5,000 characters made its every recorded read a plain-text 500 (the access
+    record's ``viewer`` is at most 300) and its refusals went unrecorded (the record could
+    not be written, the 403 stood); an ESC sequence and U+202E in a name went into the
+    access log and onto terminals; 人社局-王 + U+200B stood in the log as 人社局-王. Issuing
+    such a name is refused in both languages; a keys file or ``API_KEYS`` holding one
+    (written by hand, from a Secret) is read with the name as shown, cut to 128."""
+    for bad in ("x" * 200, "\x1b[31m\u202eevil", "人社局-王\u200b", "\u2800"):
+        with pytest.raises(ValueError, match="密钥名称") as err:
+            new_key("auditor", name=bad)
+        assert "128" in str(err.value)
+    key, record = new_key("department", name="rs", department="hrss")
+    raw = record.model_dump(mode="json") | {"name": "\x1b[31m\u202e" + "王" * 5000 + "\u200b"}
+    node = await start_node(sqlite_url, api_keys=json.dumps([raw]))
+    async with as_(node, key) as clerk:
+        clerk.headers["X-Actor"] = quote("李" * 200)
+        assert (await clerk.get("/workers")).status_code == 200
+        refused(await register(clerk, department="civil-affairs"), 403, "department")
+        whoami = (await clerk.get("/whoami")).json()
+    shown = ("[31m" + "王" * 5000)[:128]  # the escape character gone, what it said kept
+    assert whoami["name"] == shown
+    assert new_key("auditor", name=" 审计\n  组 ")[1].name == "审计 组"  # one line
+    records = [e.data for e in await access_log(node) if e.type == "AccessRecorded"]
+    assert {r["outcome"] for r in records} == {"read", "refused"}, records
+    for r in records:
+        assert r["viewer"] == shown + " (" + "李" * 128 + ")", r
+
+
 # --- service to service ----------------------------------------------------------------
 
 
@@ -555,6 +586,30 @@ async def test_a_route_a_service_adds_later_checks_keys_too(
     async with as_(node, None) as anon, as_(node, keys.auditor) as auditor:
         refused(await anon.get("/stray"), 401)
         assert (await auditor.get("/stray")).status_code == 200
+
+
+async def test_a_failure_is_the_platforms_error_in_both_languages_saying_nothing_of_it(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 11: a request the service failed on (a key whose name its access record
+    could not hold, on ``shegong up``) was Starlette's plain-text "Internal Server Error",
+    in English only. It is the platform's error now, in both languages, quoting nothing of
+    the failure (which may hold what the caller sent or may not see)."""
+    failing = APIRouter()
+
+    @failing.get("/failing")
+    async def fails() -> None:
+        raise RuntimeError(f"secret {ID_MALE_1988}")
+
+    node.app.include_router(failing)
+    transport = httpx.ASGITransport(app=node.app, raise_app_exceptions=False)
+    headers = {"Authorization": f"Bearer {keys.auditor}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://x", headers=headers) as c:
+        resp = await c.get("/failing")
+    assert resp.status_code == 500
+    error = resp.json()["error"]
+    assert error["code"] == "internal" and error["message"] and "日志" in error["message_zh"]
+    assert ID_MALE_1988 not in resp.text and "secret" not in resp.text
 
 
 @pytest.mark.process

@@ -456,3 +456,32 @@ async def test_the_exam_results_list_is_a_bulk_read_in_the_access_log(
         assert ("exam_results", "/exams", "passed=false", who) in [
             (r["what"], r["path"], r["query"], r["viewer"]) for r in reads
         ], reads
+
+
+async def test_attendance_and_the_overdue_list_are_bulk_reads_recorded_once_per_poll(
+    node: Node, keys: RoleKeys
+) -> None:
+    """Round 11: a session's attendance (who signed in, by name) and the overdue pre-job
+    list (every department's workers late for their training, by name and organisation)
+    were served to any key without a record. Each is an ``AccessRecorded`` now; the same
+    key asking the same again (the console on every look) is covered by its first record
+    for ``POLLED`` seconds, another key or other parameters are recorded apart."""
+    async with as_(node, keys.civil) as civil:
+        session = created(await schedule(civil, None))["session"]["session_id"]
+    await node.sync_own()
+    for key in (keys.hrss, keys.hrss, keys.auditor):
+        async with as_(node, key) as client:
+            assert (await client.get(f"/sessions/{session}")).status_code == 200
+            for query in ("", "?region=安定区", ""):
+                resp = await client.get(f"/obligations/prejob/overdue{query}")
+                assert resp.status_code == 200, resp.text
+    reads = [
+        (r.data["what"], r.data["path"], r.data["query"], r.data["viewer"])
+        for r in await access_log(node)
+        if r.type == "AccessRecorded" and r.data["outcome"] == "read"
+    ]
+    for who in ("rs-clerk", "audit-office"):
+        assert reads.count(("session_attendance", f"/sessions/{session}", None, who)) == 1
+        assert reads.count(("prejob_overdue", "/obligations/prejob/overdue", None, who)) == 1
+        region = "region=%E5%AE%89%E5%AE%9A%E5%8C%BA"
+        assert reads.count(("prejob_overdue", "/obligations/prejob/overdue", region, who)) == 1

@@ -314,6 +314,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "bad_request": ("无法读取提交的内容（400）", "The request could not be read (400)"),
     "too_large": ("提交的内容过大（413）", "The request is too large (413)"),
+    "console_failed": (
+        "控制台处理本次请求时出错，原因已记入日志，请联系运维人员（500）",
+        "The console failed on this request; its operator finds why in its log (500)",
+    ),
     "form_invalid": ("表单缺少内容或内容有误", "The form lacks a field or has a wrong one"),
     "refused": ("请求被拒绝", "The request was refused"),
     "language": ("English", "中文"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,12 +34,21 @@ from shegong.console.pages.report import report_router
 from shegong.console.pages.training import training_router
 from shegong.console.pages.training_ladder import training_ladder_router
 from shegong.console.pages.training_sessions import training_sessions_router
-from shegong.console.refusals import framework_refusal, invalid_form
+from shegong.console.refusals import failed, framework_refusal, invalid_form
 from shegong.console.security_headers import SecurityHeadersMiddleware
 from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, NotSignedIn, open_context
+
+# What an API key is written with (sgk_<id>_<secret>: letters, digits, '-' and '_'; any
+# printable ASCII is let through to the services, which say whether it is a key).
+_KEY_TEXT = re.compile(r"[!-~]{1,1024}")
+NOT_A_KEY = (
+    "这不是API密钥：密钥由英文字母、数字和符号组成，不含空格、汉字或控制字符",
+    "not an API key: a key is letters, digits and symbols, without spaces, other scripts or "
+    "control characters",
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ def build(
     # The framework's 404, 405, 400 and 422: the console's page, not English JSON (round 9).
     app.add_exception_handler(HTTPException, framework_refusal)
     app.add_exception_handler(RequestValidationError, invalid_form)
+    app.add_exception_handler(Exception, failed)
 
     @app.exception_handler(NotSignedIn)
     async def to_login(request: Request, exc: NotSignedIn) -> Response:
@@ -138,8 +149,10 @@ def build(
 
     @app.get("/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
-        urls = {name: settings.service_url(name) for name in SERVICES}
-        return JSONResponse({"ready": True, "services": urls})
+        # Which services it was given, not where they are (round 11: the URLs told anyone
+        # the deployment's internal host names and ports; /ready needs no session).
+        given = [name for name in SERVICES if settings.service_url(name)]
+        return JSONResponse({"ready": True, "services": given})
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -161,6 +174,12 @@ def build(
         ctx.request.session.clear()
         ctx.request.session.update(lang=lang, csrf=secrets.token_urlsafe(32))
         key = api_key.strip()
+        if key and not _KEY_TEXT.fullmatch(key):
+            # Round 11: a key of other characters was a 500 (not sendable in a header) or,
+            # with a line break or NUL, "signed in" to pages of errors; it never leaves here.
+            said = NOT_A_KEY[0] if ctx.lang == "zh" else NOT_A_KEY[1]
+            error = {"kind": "unauthenticated", "text": ctx.t("unauthenticated"), "detail": said}
+            return ctx.render("login.html", status_code=401, next=next, error=error)
         probe = ctx.upstream("registry")
         probe.api_key = key or None
         try:

@@ -52,4 +52,10 @@ async def invalid_form(request: Request, exc: Exception) -> Response:
     return _page(request, 422, "form_invalid", ", ".join(names))
 
 
-__all__ = ["framework_refusal", "invalid_form"]
+async def failed(request: Request, exc: Exception) -> Response:
+    """Anything else (round 11: Starlette's plain "Internal Server Error", English only):
+    the problem page, saying nothing of the failure; the log has the traceback."""
+    return _page(request, 500, "console_failed")
+
+
+__all__ = ["failed", "framework_refusal", "invalid_form"]

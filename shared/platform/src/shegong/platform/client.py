@@ -124,12 +124,38 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
+def _not_private(path: Path) -> str | None:
+    """Why a discovery file is not one ``shegong up`` of this user wrote (0600 in a 0700
+    folder, both this user's), or None when it is."""
+    if not hasattr(os, "getuid"):
+        return None
+    for part in (path.parent, path):
+        st = part.stat()
+        if st.st_uid != os.getuid():
+            return f"{part} belongs to another user (uid {st.st_uid})"
+        if st.st_mode & 0o077:
+            return f"{part} is open to others (mode {st.st_mode & 0o777:o})"
+    return None
+
+
 def _platform_at(data_dir: Path) -> LocalPlatform | None:
     path = data_dir / PLATFORM_FILE
     try:
         found = json.loads(path.read_text())
+        why = _not_private(path)
     except (OSError, ValueError):
         return None
+    if why is not None:
+        # Round 11: a folder copied or cloned with a .shegong/platform.json in it (or one
+        # another user left) named where the command sent the user's files and key.
+        fail(
+            f"不使用 {path}：它不是本用户“shegong up”写下的私有文件（{why}），"
+            "其中的地址可能把您的文件和密钥发往别处 / "
+            f"not using {path}: it is not a private file this user's `shegong up` wrote "
+            f"({why}); the addresses in it could send your files and key elsewhere. "
+            "Start the platform there (uv run shegong up), or name one: --data-dir, or "
+            "--url with --key"
+        )
     pid = found.get("pid")
     return LocalPlatform(data_dir.resolve(), dict(found.get("services", {})), pid, _pid_alive(pid))
 

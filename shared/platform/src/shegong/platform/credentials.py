@@ -112,11 +112,25 @@ def read_credentials() -> dict[str, Any]:
     path = credentials_path()
     if not path.exists():
         return {}
+    _narrow(path)
     found: dict[str, Any] = json.loads(path.read_text())
     if "platforms" not in found and found.get("data_dir"):
         home = found["data_dir"]
         return {"current": home, "platforms": {home: found}}
     return found
+
+
+def _narrow(path: Path) -> None:
+    """The admin keys are this user's only (round 11): a credentials file open to others —
+    restored from a backup, copied, or made under an older version — and its folder are
+    made 0600 and 0700 when read, as they are when written."""
+    for part, mode in ((path.parent, 0o700), (path, 0o600)):
+        try:
+            st = part.stat()
+            if st.st_mode & 0o077 and st.st_uid == os.getuid():
+                part.chmod(mode)
+        except (OSError, AttributeError):  # not ours to change; Windows has no getuid
+            pass
 
 
 def write_platform_file(data_dir: Path, body: dict[str, Any]) -> Path:

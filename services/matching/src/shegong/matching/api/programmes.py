@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +15,7 @@ from shegong.kernel.data.tabular import TabularFileError, open_upload
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.jobs import run_import
 from shegong.kernel.ops.db import reading
+from shegong.kernel.web.access_log import POLLED, audited_read
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.tables import programmes
 from shegong.matching.api.models import CheckInResult, Occurrence, ProgrammeRow
@@ -47,6 +48,8 @@ def programmes_router(
         "/programmes/{programme_id}/occurrences",
         summary="Occurrences with check-ins",
         response_model=list[Occurrence],
+        # who took part, by name as typed at the check-in (residents too)
+        dependencies=[Depends(audited_read("programme_attendance", POLLED))],
     )
     async def occurrences(
         programme_id: str, start: date = Query(...), end: date = Query(...)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ServiceType
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import reading
+from shegong.kernel.web.access_log import POLLED, audited_read
 from shegong.kernel.web.auth import Ctx
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import provider_state, requests, within
@@ -57,7 +58,12 @@ def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRoute
     async def place(cmd: PlaceRequest, ctx: Ctx) -> dict[str, Any]:
         return await commands.place(cmd, ctx)
 
-    @router.get("", summary="Orders, newest first", response_model=list[RequestRow])
+    @router.get(
+        "",
+        summary="Orders, newest first",
+        response_model=list[RequestRow],
+        dependencies=[Depends(audited_read("orders_list", POLLED))],
+    )
     async def list_requests(
         status: str | None = None,
         community: str | None = Query(None, description="Region path prefix"),
@@ -79,6 +85,7 @@ def requests_router(commands: MatchingCommands, engine: AsyncEngine) -> APIRoute
         "/follow-ups/overdue",
         summary="Completed orders whose follow-up (回访) is late",
         response_model=list[RequestRow],
+        dependencies=[Depends(audited_read("follow_ups_overdue", POLLED))],
     )
     async def overdue() -> list[dict[str, Any]]:
         async with reading(engine) as conn:
@@ -210,6 +217,7 @@ def providers_router(commands: ProviderCommands, engine: AsyncEngine) -> APIRout
         "departure is still ahead is active until that day, and may be offered orders.",
         response_model=list[ProviderRow],
         response_model_exclude_unset=True,
+        dependencies=[Depends(audited_read("providers_list", POLLED))],
     )
     async def list_providers(
         region: str | None = Query(None, description="Region path prefix"),

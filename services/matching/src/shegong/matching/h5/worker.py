@@ -22,7 +22,7 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import AuthError
-from shegong.matching.adapters.tables import hours_ledger, requests
+from shegong.matching.adapters.tables import hours_ledger, provider_state, requests
 from shegong.matching.application.provider_state import provider_identity
 from shegong.matching.domain.commands import Accept, Decline, FinishDelivery, StartDelivery
 from shegong.matching.h5.common import H5, html, not_found
@@ -48,9 +48,22 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
     def provider_ctx(provider_id: str) -> CommandContext:
         return CommandContext(actor=f"provider:{provider_id}", role="provider")
 
+    async def provider_of(link: str) -> str | None:
+        """The provider a link is for, while it is valid: sealed, not expired, and its
+        worker has not left (round 11: a worker whose departure was recorded kept acting
+        and seeing residents' phones and addresses through the link until it expired)."""
+        me = h5.signer.open(link, WORKER)
+        if me is None:
+            return None
+        async with reading(h5.engine) as conn:
+            left = await conn.scalar(
+                select(provider_state.c.left_on).where(provider_state.c.provider_id == me)
+            )
+        return None if left is not None and left <= datetime.now(UTC).date() else me
+
     @app.get("/w/{link}", response_class=HTMLResponse)
     async def worker_page(link: str, done: str = "", error: str = "") -> Response:
-        me = h5.signer.open(link, WORKER)
+        me = await provider_of(link)
         if me is None:
             return not_found()
         async with reading(h5.engine) as conn:
@@ -181,7 +194,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
         return "、".join([proximity, *good[:3]] if proximity else good[:3]) or "综合评分最高"
 
     async def act(link: str, rid: str, what: str, run: Callable[[str], Awaitable[Any]]) -> Response:
-        me = h5.signer.open(link, WORKER)
+        me = await provider_of(link)
         if me is None:
             return not_found()
         target = f"/h5/w/{quote(link)}"
@@ -243,7 +256,7 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
 
     @app.post("/w/{link}/{rid}/contact", response_class=HTMLResponse)
     async def worker_contact(link: str, rid: str) -> Response:
-        me = h5.signer.open(link, WORKER)
+        me = await provider_of(link)
         if me is None:
             return not_found()
         try:

@@ -13,7 +13,7 @@ from shegong.contracts.registry import CertificateLevel
 from shegong.contracts.training import SessionKind, Tier
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import page, reading
-from shegong.kernel.web.access_log import audited_read
+from shegong.kernel.web.access_log import POLLED, audited_read
 from shegong.kernel.web.auth import Ctx
 from shegong.training.api.models import (
     AssessmentResult,
@@ -101,6 +101,7 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
         summary="One session with its attendance",
         response_model=SessionDetail,
         response_model_exclude_unset=True,
+        dependencies=[Depends(audited_read("session_attendance", POLLED))],
     )
     async def get_session(session_id: str) -> dict[str, Any]:
         async with reading(engine) as conn:
@@ -278,6 +279,7 @@ def reports_router(
         "/obligations/prejob/overdue",
         summary="Overdue pre-job training (逾期岗前培训)",
         response_model=OverdueReport,
+        dependencies=[Depends(audited_read("prejob_overdue", POLLED))],
     )
     async def overdue(
         region: str | None = None,

@@ -4,7 +4,7 @@ carriage return; DEL and the C1 controls; the bidi embeddings, overrides and iso
 A NUL cannot be stored in a PostgreSQL text column (an accepted row then never reached
 a read model), and an override (U+202E) makes 王abc五 show as 王cba五. The API refuses
 them (``web/text_guard.py``), the sheet reader drops them from every cell
-(``tabular.py``), names lose them (``names.normalize_name``)."""
+(``tabular.py``, with the invisible ones below), names lose them (``names.normalize_name``)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ INVISIBLE = re.compile(
     "\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+# Both, for what arrives in bulk (a sheet's cells — headers, units, places, phones): a unit
+# 红叶社工站 + U+200B beside the real one, a header 手机 + U+2060 + 号码 left unread (round 11).
+HIDDEN = re.compile("[" + CONTROL.pattern[1:-1] + INVISIBLE.pattern[1:-1] + "]")
 # What a reader sees: a letter, a digit, a punctuation mark or a symbol (not a space, a
 # combining mark alone, a control or a format character).
 _SEEN = frozenset("LNPS")

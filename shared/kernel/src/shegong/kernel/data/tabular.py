@@ -46,7 +46,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Literal
 
-from shegong.kernel.data.controls import CONTROL
+from shegong.kernel.data.controls import HIDDEN
 from shegong.kernel.data.upload_guard import bounded_lines, sheet_name, upload_name
 
 if TYPE_CHECKING:
@@ -326,11 +326,11 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def _clean(cells: Sequence[Cell]) -> Sequence[Cell]:
-    """The cells without control characters (controls.py): a workbook writes a NUL as
-    ``_x0000_`` and the reader gives it back."""
-    if not any(isinstance(c, str) and CONTROL.search(c) for c in cells):
+    """Every cell without control characters (a workbook writes NUL as ``_x0000_``) nor
+    characters that show nothing (a unit, a header with U+200B: controls.HIDDEN)."""
+    if not any(isinstance(c, str) and HIDDEN.search(c) for c in cells):
         return cells
-    return [CONTROL.sub("", c) if isinstance(c, str) else c for c in cells]
+    return [HIDDEN.sub("", c) if isinstance(c, str) else c for c in cells]
 
 
 def _decode(data: bytes, filename: str) -> tuple[str, str]:

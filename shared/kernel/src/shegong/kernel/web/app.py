@@ -199,7 +199,20 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
 
     @app.exception_handler(ConcurrencyError)
     async def concurrency_error(_: Request, err: ConcurrencyError) -> JSONResponse:
-        return _error(409, "concurrent_change", str(err), None)
+        zh = "记录刚被其他请求修改，本次未保存，请刷新后重试"
+        return _error(409, "concurrent_change", str(err), None, zh)
+
+    # Anything else: the platform's error in both languages, saying nothing of the failure
+    # (Starlette's own was "Internal Server Error" in English; the log has the traceback).
+    @app.exception_handler(Exception)
+    async def failed(_: Request, err: Exception) -> JSONResponse:
+        return _error(
+            500,
+            "internal",
+            "the service failed on this request; its operator finds why in the service's log",
+            None,
+            "服务处理本次请求时出错，原因已记入服务日志，请联系运维人员",
+        )
 
     # Control characters in a JSON command's text: a 422 naming the field (text_guard.py).
     app.add_middleware(TextGuardMiddleware)
