@@ -96,8 +96,7 @@ class BlockIndex:
 
     def _unit_holders(self, name: str, org: str) -> list[str]:
         """The keys of the records that carry ``name`` at the unit ``org`` (its key)."""
-        k = _K["no"]
-        e = self._entry(k, (name, org))
+        e = self._entry(k := _K["no"], (name, org))
         return self._keys(k, e) if e >= 0 else []
 
     def _count(self, kind: str, value: Any) -> int:
@@ -142,8 +141,7 @@ class BlockIndex:
         kinds, bits = _K, _DIGEST
         candidates: set[str] = set()
         add = candidates.add
-        blocks = rec.blocks
-        for kind, value in (*blocks, ("n", rec.name)):
+        for kind, value in (*rec.blocks, ("n", rec.name)):
             k = kinds[kind]
             table = tables[k]
             digest = hash(value) & bits
@@ -168,7 +166,7 @@ class BlockIndex:
                 while r >= 0:
                     add(rows[r].key)
                     r = nexts[r * _NK + k]
-        for kind, value in blocks:
+        for kind, value in rec.blocks:
             if kind in _CROSS:  # a phone is another record's second mobile, and back
                 k = kinds[_CROSS[kind]]
                 e = self._entry(k, value)
