@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from shegong.kernel.data.controls import INVISIBLE, shows_something
@@ -340,33 +340,25 @@ def _valid_utf8_escapes(text: str) -> bool:
         return False
 
 
-async def command_context(
-    request: Request,
-    x_actor: Annotated[
-        str | None,
-        Header(
-            description="The person acting through this key (recorded): UTF-8, "
-            "percent-encoded for anything but ASCII (李主任 → %E6%9D%8E%E4%B8%BB%E4%BB%BB)"
-        ),
-    ] = None,
-    x_department: Annotated[
-        str | None,
-        Header(description="Department acted for (admin keys; a department key acts for its own)"),
-    ] = None,
-    x_correlation_id: Annotated[str | None, Header()] = None,
-) -> CommandContext:
+async def command_context(request: Request) -> CommandContext:
     """The API key's principal as the command's context, for every service's routes: the
     key's name is the actor, a department key's department is the department (naming
     another one is a 403). ``async`` although it never waits: FastAPI runs a plain
-    ``def`` dependency on a worker thread, a thread hop on every command."""
-    # The edge took the header as the conversation's id only if it is sane (short,
+    ``def`` dependency on a worker thread, a thread hop on every command.
+
+    Its headers (``X-Actor``, ``X-Department``) are read from the request here, not
+    declared as FastAPI ``Header`` parameters: FastAPI looked each one's model, alias and
+    validator up on every request (≈ 33 µs a command, bench/README.md round 14); the
+    OpenAPI documents still list them (``openapi.COMMAND_HEADERS``). The first of
+    repeated headers is taken, as FastAPI took it."""
+    # The edge took X-Correlation-Id as the conversation's id only if it is sane (short,
     # printable: correlation.py) and answers with the id it used; the raw header — any
     # length, any text, a phone number — never reaches an event.
-    del x_correlation_id
+    headers = request.headers
     return command_context_for(
         principal_of(request),
-        actor=decode_actor(x_actor),
-        department=x_department,
+        actor=decode_actor(headers.get("x-actor")),
+        department=headers.get("x-department"),
         correlation_id=current_correlation_id(),
     )
 
