@@ -18,9 +18,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from shegong.kernel.web.auth import command_context
+from shegong.kernel.web.auth import KEY_SCHEMES, command_context
 
 SERVICES = ("registry", "training", "matching")
 
@@ -67,6 +68,22 @@ _INVALID = {
 }
 
 
+def document_keys(document: dict[str, Any]) -> None:
+    """Every operation takes a key (``auth.authenticate`` is the app's dependency) in
+    one of the two ways, as FastAPI documented them when they were its dependencies."""
+    schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+    needed: list[dict[str, list[str]]] = []
+    for scheme in KEY_SCHEMES:
+        schemes[scheme.scheme_name] = jsonable_encoder(
+            scheme.model, by_alias=True, exclude_none=True
+        )
+        needed.append({scheme.scheme_name: []})
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            others = [s for s in operation.get("security", []) if s not in needed]
+            operation["security"] = [*needed, *others]
+
+
 def document_command_headers(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
     """Every operation whose dependencies take the command's context lists its headers
     after its own parameters, and its 422 answer, as FastAPI did when they were
@@ -82,6 +99,7 @@ def document_command_headers(app: FastAPI, document: dict[str, Any]) -> dict[str
             operation["parameters"] = [*operation.get("parameters", []), *COMMAND_HEADERS]
             if not any(s in operation["responses"] for s in ("422", "4XX", "default")):
                 operation["responses"]["422"] = _INVALID
+    document_keys(document)
     return document
 
 
