@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from shegong.kernel.ops.raw_sql import BEGIN_PENDING
 from shegong.kernel.ops.sqlite_driver import LoopDbapi
 
 
@@ -50,12 +51,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     engine = create_async_engine(target, echo=echo, pool_recycle=1800, **extra)
     if engine.dialect.name == "sqlite":
         _sqlite_immediate_transactions(engine)
+    elif engine.dialect.name == "postgresql":
+        _deferred_begin(engine)
     return engine
 
 
 READ_ONLY = "shegong_read_only"
 # SQLite: one statement on its own, in SQLite's autocommit mode — no BEGIN, no ROLLBACK.
 SINGLE_STATEMENT = "shegong_single_statement"
+# PostgreSQL: a write transaction whose BEGIN goes with its first statement (``writing``).
+DEFERRED_BEGIN = "shegong_deferred_begin"
 
 
 def _with_options(engine: AsyncEngine, name: str, **options: Any) -> AsyncEngine:
@@ -145,9 +150,20 @@ async def writing(
     ``background`` (projection batches): at most one of them waits in that queue at a
     time, the others wait behind it, so a command waits for at most the writer in
     progress and one batch — not for every projection's batch queued before it (an
-    import under ``shegong up`` waited ≈ 2.5 s per transaction so)."""
+    import under ``shegong up`` waited ≈ 2.5 s per transaction so).
+
+    On PostgreSQL the BEGIN goes in the transaction's first round trip instead of one of
+    its own: psycopg sends it alone and waits for it (even in a pipeline), so the
+    connection is in autocommit for the transaction and the BEGIN is sent with the first
+    statement — at the head of ``raw_sql``'s pipeline, or just before SQLAlchemy's first
+    statement (``_deferred_begin``). COMMIT and ROLLBACK are psycopg's as before (they
+    follow the server's transaction state, not the autocommit flag); SQLAlchemy turns
+    autocommit off again when the connection goes back to the pool."""
     if engine.dialect.name != "sqlite":
-        async with engine.begin() as conn:
+        deferred = _with_options(
+            engine, "deferred", isolation_level="AUTOCOMMIT", **{DEFERRED_BEGIN: True}
+        )
+        async with deferred.begin() as conn:
             yield conn
         return
     lock = _WRITE_LOCKS.setdefault(engine.sync_engine, asyncio.Lock())
@@ -208,3 +224,40 @@ def _sqlite_immediate_transactions(engine: AsyncEngine) -> None:
             conn.connection.dbapi_connection.cursor().execute(statement)
         except dbapi_error as err:
             raise DBAPIError.instance(statement, (), err, dbapi_error) from err
+
+
+def _deferred_begin(engine: AsyncEngine) -> None:
+    """PostgreSQL: a ``writing`` transaction's BEGIN waits for its first statement.
+
+    At SQLAlchemy's begin the connection (in autocommit: ``writing``) is marked; the
+    first statement sends the BEGIN — ``raw_sql`` in its own trip, SQLAlchemy's cursor
+    here just before — and the mark goes with the transaction's end (or the
+    connection's return to the pool): a transaction that sent nothing commits nothing."""
+    sync = engine.sync_engine
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+
+    @event.listens_for(sync, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        if conn.get_execution_options().get(DEFERRED_BEGIN, False):
+            conn.info[BEGIN_PENDING] = True
+
+    @event.listens_for(sync, "before_cursor_execute")
+    def _before(conn, _cursor, _statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if conn.info.pop(BEGIN_PENDING, False):
+            cursor = conn.connection.dbapi_connection.cursor()
+            try:
+                cursor.execute("BEGIN")
+            except dbapi_error as err:
+                raise DBAPIError.instance("BEGIN", (), err, dbapi_error) from err
+            finally:
+                cursor.close()
+
+    @event.listens_for(sync, "commit")
+    @event.listens_for(sync, "rollback")
+    def _ended(conn):  # type: ignore[no-untyped-def]
+        conn.info.pop(BEGIN_PENDING, None)
+
+    @event.listens_for(sync.pool, "checkin")
+    def _checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        if record is not None:
+            record.info.pop(BEGIN_PENDING, None)

@@ -111,6 +111,11 @@ class RawResult:
         return self.rows[0][0] if self.rows else None
 
 
+# On PostgreSQL, ``db.writing`` leaves BEGIN to the transaction's first statement (its
+# connection in autocommit meanwhile): set in the connection's ``info`` until it is sent,
+# by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a pipeline.
+BEGIN_PENDING = "shegong_begin_pending"
+
 # A statement and its parameters, for ``execute_all`` (and the event store's ``save_with``).
 Step = tuple[RawStatement, Mapping[str, Any]]
 
@@ -118,18 +123,30 @@ Step = tuple[RawStatement, Mapping[str, Any]]
 async def execute_all(conn: AsyncConnection, steps: Sequence[Step]) -> list[RawResult]:
     """Several statements in order, their results. On PostgreSQL in one round trip
     (psycopg's pipeline mode): for statements that do not depend on each other's rows
-    (a lock, then the insert it guards). An error in one stops the rest and is raised."""
+    (a lock, then the insert it guards). An error in one stops the rest and is raised.
+    A write transaction's BEGIN not sent yet (``db.writing``) goes at the head of the
+    pipeline, in the same trip."""
     sync = conn.sync_connection
     assert sync is not None, "raw_sql.execute_all: the connection is not started"
     adapted = sync.connection.dbapi_connection
-    if isinstance(adapted, LoopConnection) or len(steps) < 2:
+    if isinstance(adapted, LoopConnection) or not steps:
         return [await execute(conn, statement, params) for statement, params in steps]
-    dialect = sync.dialect
-    driver = adapted.driver_connection  # type: ignore[union-attr]
+    begin = bool(sync.info.pop(BEGIN_PENDING, False))
+    if len(steps) < 2 and not begin:
+        return [await execute(conn, statement, params) for statement, params in steps]
+    return await _pipelined(sync.dialect, adapted.driver_connection, steps, begin=begin)  # type: ignore[union-attr]
+
+
+async def _pipelined(
+    dialect: Dialect, driver: Any, steps: Sequence[Step], *, begin: bool
+) -> list[RawResult]:
     cursors = []
     sql = ""
     try:
         async with driver.pipeline():
+            if begin:
+                sql = "BEGIN"
+                await driver.cursor().execute(sql, prepare=False)
             for statement, params in steps:
                 compiled = statement.compiled(dialect)
                 sql = compiled.sql
@@ -169,6 +186,10 @@ async def execute(
             )
             return RawResult(rows or [], rowcount)
         driver = adapted.driver_connection  # type: ignore[union-attr]
+        if sync.info.pop(BEGIN_PENDING, False):  # the write transaction's BEGIN, in this trip
+            if not many:
+                return (await _pipelined(dialect, driver, [(statement, params)], begin=True))[0]  # type: ignore[list-item]
+            await driver.execute("BEGIN", prepare=False)
         async with driver.cursor() as cursor:
             if many:
                 await cursor.executemany(compiled.sql, bound)

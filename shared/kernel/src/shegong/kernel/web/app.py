@@ -39,6 +39,7 @@ from shegong.kernel.web.docs_pages import docs_router
 from shegong.kernel.web.edge import EdgeMiddleware
 from shegong.kernel.web.kernel_models import AsyncApiDocument, Health, Readiness, WhoAmI
 from shegong.kernel.web.key_throttle import KeyThrottle
+from shegong.kernel.web.openapi import document_command_headers
 from shegong.kernel.web.text_guard import (
     ControlCharacterError,
     TextGuardMiddleware,
@@ -145,6 +146,16 @@ def create_app(runtime: Runtime, routers: Callable[[Runtime], Sequence[APIRouter
         app.include_router(audit_router(runtime.engine, definition.contract))
     for router in routers(runtime):
         app.include_router(router)
+
+    # The headers a command's context reads, in the document (auth.command_context).
+    openapi = app.openapi
+
+    def documented() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_command_headers(app, openapi())
+        return app.openapi_schema
+
+    app.openapi = documented  # type: ignore[method-assign]
 
     # Refused by a route's model: field and reason in both languages, no value echoed.
     @app.exception_handler(RequestValidationError)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Literal
 from urllib.parse import unquote
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from shegong.kernel.data.controls import INVISIBLE, shows_something
@@ -134,11 +134,7 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer sgk_<i
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: sgk_…")
 
 
-async def authenticate(
-    request: Request,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    api_key: Annotated[str | None, Depends(_api_key)],
-) -> Principal:
+async def authenticate(request: Request) -> Principal:
     """The caller, from its key; refuses unknown keys and writes by read-only roles.
 
     ``create_app`` makes it a dependency of the whole app, so every route — also one a
@@ -149,11 +145,17 @@ async def authenticate(
     Routes and their dependencies take the caller it found from :data:`Authenticated`
     (the request's scope): FastAPI solved this dependency — and its two header
     schemes — again under every route dependency that named it (9 of a command's
-    dependency solvings, of 0.4 ms; bench/README.md, round 10)."""
-    principal = await _principal_of(request, bearer, api_key)
+    dependency solvings, of 0.4 ms; bench/README.md, round 10). The two schemes are
+    called here, not solved by FastAPI as dependencies of their own (two solvings a
+    request, ≈ 28 µs: round 14); the documents name them (``openapi.py``)."""
+    principal = await _principal_of(request, await _bearer(request), await _api_key(request))
     request.scope[_PRINCIPAL] = principal
     await form_fields_guard(request)
     return principal
+
+
+# The ways to send a key, in the OpenAPI documents' ``security`` (openapi.py).
+KEY_SCHEMES = (_bearer, _api_key)
 
 
 async def _principal_of(
@@ -340,33 +342,25 @@ def _valid_utf8_escapes(text: str) -> bool:
         return False
 
 
-async def command_context(
-    request: Request,
-    x_actor: Annotated[
-        str | None,
-        Header(
-            description="The person acting through this key (recorded): UTF-8, "
-            "percent-encoded for anything but ASCII (李主任 → %E6%9D%8E%E4%B8%BB%E4%BB%BB)"
-        ),
-    ] = None,
-    x_department: Annotated[
-        str | None,
-        Header(description="Department acted for (admin keys; a department key acts for its own)"),
-    ] = None,
-    x_correlation_id: Annotated[str | None, Header()] = None,
-) -> CommandContext:
+async def command_context(request: Request) -> CommandContext:
     """The API key's principal as the command's context, for every service's routes: the
     key's name is the actor, a department key's department is the department (naming
     another one is a 403). ``async`` although it never waits: FastAPI runs a plain
-    ``def`` dependency on a worker thread, a thread hop on every command."""
-    # The edge took the header as the conversation's id only if it is sane (short,
+    ``def`` dependency on a worker thread, a thread hop on every command.
+
+    Its headers (``X-Actor``, ``X-Department``) are read from the request here, not
+    declared as FastAPI ``Header`` parameters: FastAPI looked each one's model, alias and
+    validator up on every request (≈ 33 µs a command, bench/README.md round 14); the
+    OpenAPI documents still list them (``openapi.COMMAND_HEADERS``). The first of
+    repeated headers is taken, as FastAPI took it."""
+    # The edge took X-Correlation-Id as the conversation's id only if it is sane (short,
     # printable: correlation.py) and answers with the id it used; the raw header — any
     # length, any text, a phone number — never reaches an event.
-    del x_correlation_id
+    headers = request.headers
     return command_context_for(
         principal_of(request),
-        actor=decode_actor(x_actor),
-        department=x_department,
+        actor=decode_actor(headers.get("x-actor")),
+        department=headers.get("x-department"),
         correlation_id=current_correlation_id(),
     )
 
