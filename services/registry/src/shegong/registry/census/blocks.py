@@ -23,14 +23,14 @@ from typing import Any
 from shegong.registry.census.blocktable import BlockTable
 from shegong.registry.census.blockviews import KindView, NameView
 from shegong.registry.census.features import second_mobile
-from shegong.registry.census.names import sound_key, surname
+from shegong.registry.census.names import community_key, sound_key, surname
 from shegong.registry.census.scoring import _bucket, _Rec
 
 NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc")  # as ``_Rec.blocks``
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -49,6 +49,9 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "sb": lambda r: (surname(r.name), r.birth),
     "yb": lambda r: (sound_key(r.name), r.birth),
     "no": attrgetter("name", "org"),
+    # A name in a community: a street office's roster gives the 社区 where another list
+    # gives the committee as the unit (和平社区居委会), and nothing else the two share.
+    "nc": lambda r: (r.name, community_key(r.community)),
     "n": attrgetter("name"),
 }
 
@@ -98,6 +101,12 @@ class BlockIndex:
     def _unit_holders(self, name: str, org: str) -> list[str]:
         """The keys of the records that carry ``name`` at the unit ``org`` (its key)."""
         e = self._entry(k := _K["no"], (name, org))
+        return self._keys(k, e) if e >= 0 else []
+
+    def _community_holders(self, name: str, community: str) -> list[str]:
+        """The keys of the records that carry ``name`` in ``community`` (or one of its
+        forms: 东关社区, 东关村, a bare 东关)."""
+        e = self._entry(k := _K["nc"], (name, community_key(community)))
         return self._keys(k, e) if e >= 0 else []
 
     def _count(self, kind: str, value: Any) -> int:
