@@ -94,6 +94,7 @@ def same_person(linker: Linker, a: str, b: str) -> bool:
 BIRTH = date(1985, 6, 15)
 ID_A = valid_id(BIRTH, 231)
 ID_B = valid_id(BIRTH, 457)
+ID_C = valid_id(date(1990, 3, 8), 458)  # a woman's
 
 
 # --------------------------------------------------------------------------- hard constraints
@@ -1041,9 +1042,11 @@ def test_a_bare_record_beside_the_only_other_holder_of_its_name_weighs_its_base_
         rec("sw:1", "梁琳梅", id_number=ID_A, phone="13912345678", **where),
     ]
     bare = rec("tw:1", "梁琳梅", sex="male", **where)
-    # Another holder of the name: an ID of its own, and a bare row elsewhere.
+    # Another holder of the name: an ID of its own (a woman's, in the village too: there
+    # the person is not the one holder of the name either — ``namesakes._sole_at_unit``),
+    # and a bare row elsewhere.
     others = [
-        rec("gh:1", "梁琳梅", id_number=ID_B, phone="13700000001", community="西关社区"),
+        rec("gh:1", "梁琳梅", id_number=ID_C, phone="13700000001", community="东关社区"),
         rec("fl:1", "梁琳梅", sex="male", community="西关社区", county=None, township=None),
     ]
     floor = DEFAULT_MODEL.name_weight_apart(0.0, False)

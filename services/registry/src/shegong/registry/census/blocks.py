@@ -16,20 +16,21 @@ are never one block (the later one gets an entry of its own and the digest is no
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from typing import Any
 
 from shegong.registry.census.blocktable import BlockTable
+from shegong.registry.census.blockviews import KindView, NameView
 from shegong.registry.census.features import second_mobile
-from shegong.registry.census.names import sound_key, surname
+from shegong.registry.census.names import community_key, sound_key, surname
 from shegong.registry.census.scoring import _bucket, _Rec
 
 NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fields
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no")  # as ``_Rec.blocks``
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc")  # as ``_Rec.blocks``
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -48,6 +49,9 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "sb": lambda r: (surname(r.name), r.birth),
     "yb": lambda r: (sound_key(r.name), r.birth),
     "no": attrgetter("name", "org"),
+    # A name in a community: a street office's roster gives the 社区 where another list
+    # gives the committee as the unit (和平社区居委会), and nothing else the two share.
+    "nc": lambda r: (r.name, community_key(r.community)),
     "n": attrgetter("name"),
 }
 
@@ -97,6 +101,12 @@ class BlockIndex:
     def _unit_holders(self, name: str, org: str) -> list[str]:
         """The keys of the records that carry ``name`` at the unit ``org`` (its key)."""
         e = self._entry(k := _K["no"], (name, org))
+        return self._keys(k, e) if e >= 0 else []
+
+    def _community_holders(self, name: str, community: str) -> list[str]:
+        """The keys of the records that carry ``name`` in ``community`` (or one of its
+        forms: 东关社区, 东关村, a bare 东关)."""
+        e = self._entry(k := _K["nc"], (name, community_key(community)))
         return self._keys(k, e) if e >= 0 else []
 
     def _count(self, kind: str, value: Any) -> int:
@@ -307,94 +317,16 @@ class BlockIndex:
 
     # ---------------------------------------------------------------- views
 
-    def _block_view(self) -> dict[str, _KindView]:
+    def _block_view(self) -> dict[str, KindView]:
         """Block kind → its blocks (key → a record's key, or a tuple of several), in the
         order they were made: what training walks, as a ``dict`` of dicts would give it."""
-        return {kind: _KindView(self, _K[kind]) for kind in BLOCK_KINDS}
+        return {kind: KindView(self, _K[kind], _VALUE[kind]) for kind in BLOCK_KINDS}
 
     @property
     def _by_name(self) -> Mapping[str, list[str]]:
         """Name → the keys of the records that carry it, read-only."""
-        return _NameView(self)
+        return NameView(self, _NAMES, _VALUE["n"])
 
 
 _NO_NEXT = array("i", [-1]) * _NK
 _CROSS = {"p": "q", "q": "p"}  # block kinds of one value that meet each other
-
-
-class _KindView(Mapping[Any, "str | tuple[str, ...]"]):
-    """One kind's blocks, read-only: keyed by digest (by value where a digest collided)."""
-
-    def __init__(self, index: BlockIndex, k: int) -> None:
-        self._index, self._k = index, k
-        self._table = index._tables[k]
-
-    def value(self, e: int) -> Any:
-        return _VALUE[_KINDS[self._k]](self._index._rows[self._table.heads[e]])
-
-    def _key(self, e: int) -> Any:
-        digest = self._table.digests[e]
-        return self.value(e) if digest in self._index._collided else digest
-
-    def _bucket(self, e: int) -> str | tuple[str, ...]:
-        keys = self._index._keys(self._k, e)
-        return keys[0] if len(keys) == 1 else tuple(keys)
-
-    def __iter__(self) -> Iterator[Any]:
-        return (self._key(e) for e in self._table.entries())
-
-    def __len__(self) -> int:
-        return len(self._table)
-
-    def __getitem__(self, key: Any) -> str | tuple[str, ...]:
-        for e in self._table.entries():
-            if self._key(e) == key:
-                return self._bucket(e)
-        raise KeyError(key)
-
-    def values(self) -> Iterator[str | tuple[str, ...]]:  # type: ignore[override]
-        # One loop over the arrays (training walks every block of its kinds).
-        k, rows, nexts = self._k, self._index._rows, self._index._next
-        heads, counts = self._table.heads, self._table.counts
-        for e in range(len(counts)):
-            count = counts[e]
-            if not count:
-                continue
-            r = heads[e]
-            if count == 1:
-                yield rows[r].key
-                continue
-            keys = []
-            while r >= 0:
-                keys.append(rows[r].key)
-                r = nexts[r * _NK + k]
-            yield tuple(keys)
-
-    def items(self) -> Iterator[tuple[Any, str | tuple[str, ...]]]:  # type: ignore[override]
-        return ((self._key(e), self._bucket(e)) for e in self._table.entries())
-
-
-class _NameView(Mapping[str, list[str]]):
-    """The records by name (each name's keys in the order they came)."""
-
-    def __init__(self, index: BlockIndex) -> None:
-        self._index = index
-
-    def __getitem__(self, name: str) -> list[str]:
-        keys = self._index._named(name)
-        if not keys:
-            raise KeyError(name)
-        return keys
-
-    def __iter__(self) -> Iterator[str]:
-        view = _KindView(self._index, _NAMES)
-        return (view.value(e) for e in self._index._tables[_NAMES].entries())
-
-    def __len__(self) -> int:
-        return len(self._index._tables[_NAMES])
-
-    def items(self) -> Iterator[tuple[str, list[str]]]:  # type: ignore[override]
-        # Walked, not looked up again: each name's entry is at hand.
-        view = _KindView(self._index, _NAMES)
-        for e in self._index._tables[_NAMES].entries():
-            yield view.value(e), self._index._keys(_NAMES, e)

@@ -289,6 +289,18 @@ def committee_community(raw: str | None) -> str | None:
     return _ABOVE_COMMUNITY.sub("", place, count=1) or None
 
 
+def community_key(community: str | None) -> str | None:
+    """A community as the census blocks on it: its name without 社区 or 村, so that 东关社区,
+    东关村 and a 社区（村） column's bare 东关 meet (``features.one_community`` then tells
+    which of them are one place). A name that would keep one character keeps its word."""
+    if not community:
+        return None
+    for word in ("社区", "村"):
+        if community.endswith(word) and len(community) - len(word) >= 2:
+            return community[: -len(word)]
+    return community
+
+
 _TOWNSHIP_END = re.compile(r"(?:[^县区市镇乡]+?(?:街道办事处|街道|镇|乡))$")
 
 

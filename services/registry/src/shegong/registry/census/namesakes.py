@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from shegong.registry.census.blocks import NAME_BLOCK_MAX
 from shegong.registry.census.comparison import Features
-from shegong.registry.census.features import former_match
+from shegong.registry.census.features import former_match, one_community
 from shegong.registry.census.model import MatchModel
 from shegong.registry.census.names import COMMON_NAMES, spelt_from
 
@@ -161,28 +161,52 @@ class NameWeights:
     def _unit_holders(self, name: str, org: str) -> list[str]:  # the block index's
         raise NotImplementedError
 
+    def _community_holders(self, name: str, community: str) -> list[str]:  # the index's
+        raise NotImplementedError
+
     def _sole_at_unit(self, x: Features, y: Features) -> bool:
         """One of ``x`` and ``y`` is a bare record (a volunteer list's name, sex and
-        unit) and the other anchored, at one unit (its key), where every anchored record
-        of the name is in the other's anchor group: the one person of the name the unit
-        is seen to have. The name's count in the city (王刚, dozens) then says nothing
-        about another holder at the unit: its u is the base rate, as for sole holders.
-        Bare records of the name at the unit are no other holder (they may be the one)."""
-        if not x.org or x.org != y.org or anchored(x) == anchored(y):
+        unit) and the other anchored, at one unit (its key) or in one community (a
+        street office's roster gives the 社区 where another list gives the committee),
+        where every anchored record of the name is in the other's anchor group: the one
+        person of the name the unit or community is seen to have. The name's count in
+        the city (王刚, dozens) then says nothing about another holder there: its u is the
+        base rate, as for sole holders. Bare records of the name there are no other
+        holder (they may be the one)."""
+        if anchored(x) == anchored(y):
             return False
-        holders = self._unit_holders(x.name or "", x.org)
+        name = x.name or ""
+        if x.org and x.org == y.org and self._sole_among(self._unit_holders(name, x.org)):
+            return True
+        apart = x.township and y.township and x.township != y.township
+        if apart or not one_community(x.community, y.community):
+            return False
+        place = x.community  # its block holds 东关社区 and 东关村 alike: the place's own
+        holders = self._community_holders(name, place or "")
+        return self._sole_among(
+            [k for k in holders if one_community(self._recs[k].community, place)]
+        )
+
+    def _sole_among(self, holders: list[str]) -> bool:
+        """The anchored records among ``holders`` (few) are one anchor group."""
         if len(holders) > UNIT_HOLDERS_MAX:
             return False
         held = [self._recs[k] for k in holders if anchored(self._recs[k])]
         return len({root for root, _ in anchor_groups(held).values()}) == 1
 
     def _unit_namesakes(self, rec: Features) -> set[str]:
-        """The bare records of ``rec``'s name at its unit, whose weight against the unit's
-        anchored holders (:meth:`_sole_at_unit`) an anchored ``rec`` coming or going
-        changes: to re-score (none for a bare ``rec``, which changes no one's)."""
-        if not rec.org or not anchored(rec):
+        """The bare records of ``rec``'s name at its unit and in its community, whose
+        weight against the anchored holders there (:meth:`_sole_at_unit`) an anchored
+        ``rec`` coming or going changes: to re-score (none for a bare ``rec``, which
+        changes no one's)."""
+        if not anchored(rec):
             return set()
-        holders = self._unit_holders(rec.name or "", rec.org)
-        if len(holders) > UNIT_HOLDERS_MAX:
-            return set()
-        return {k for k in holders if k != rec.key and not anchored(self._recs[k])}
+        name = rec.name or ""
+        out: set[str] = set()
+        for holders in (
+            self._unit_holders(name, rec.org) if rec.org else [],
+            self._community_holders(name, rec.community) if rec.community else [],
+        ):
+            if len(holders) <= UNIT_HOLDERS_MAX:
+                out.update(k for k in holders if k != rec.key and not anchored(self._recs[k]))
+        return out

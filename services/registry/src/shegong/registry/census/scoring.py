@@ -18,7 +18,13 @@ from shegong.registry.census.comparison import (
 )
 from shegong.registry.census.features import second_mobile
 from shegong.registry.census.model import DEFAULT_MODEL, MatchModel
-from shegong.registry.census.names import COMMON_NAMES, sound_key, spelt_from, surname
+from shegong.registry.census.names import (
+    COMMON_NAMES,
+    community_key,
+    sound_key,
+    spelt_from,
+    surname,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,8 @@ class _Rec(Features):
                 blocks.append(("yb", (sound_key(name), born)))
             if self.org:
                 blocks.append(("no", (name, self.org)))
+            if self.community:  # a name within its community, as a clerk looks one up
+                blocks.append(("nc", (name, community_key(self.community))))
         return blocks
 
 

@@ -1,0 +1,119 @@
+"""Blocking a name within its community: a street office's roster (社区工作者花名册) gives
+the name, 街道 and 社区; another department's row the name and the committee as the unit
+(和平社区居委会). They share no other block; a clerk would look the name up in the
+community, and so does the census — while few records carry the name there."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX
+from shegong.registry.census.linkage import CensusRecord, Linker
+
+HASHER = PersonalDataHasher("census-community-blocks-test-key-012345")
+NAME = "王静"
+ID = "210381196910046122"  # a valid number (its check character agrees)
+
+
+def rec(
+    key: str,
+    name: str,
+    *,
+    id_number: str | None = None,
+    sex: str | None = None,
+    org: str | None = None,
+    township: str | None = None,
+    community: str | None = None,
+) -> CensusRecord:
+    return CensusRecord(
+        key=key,
+        department=key.split(":")[0],
+        name=name,
+        id_hash=HASHER.id_number(id_number) if id_number else None,
+        id_parts=HASHER.id_parts(id_number) if id_number else None,
+        birth_date=date(1969, 10, 4) if id_number else None,
+        sex=sex,
+        organization=org,
+        township=township,
+        community=community,
+    )
+
+
+def _candidates(linker: Linker, key: str) -> set[str]:
+    return linker._candidates(linker._recs[key])
+
+
+def _linker_with_namesakes(*records: CensusRecord) -> Linker:
+    """A linker where more records carry ``NAME`` than a name blocks on alone, each in a
+    community of its own, and ``records``."""
+    linker = Linker()
+    for i in range(NAME_BLOCK_MAX + 8):
+        linker.add(rec(f"mz:{i}", NAME, township=None, community=f"第{i}社区"))
+    for record in records:
+        linker.add(record)
+    return linker
+
+
+def test_a_common_name_meets_its_namesake_in_the_same_community() -> None:
+    unit = rec("cs:1", NAME, sex="female", org="和平社区居委会", township=None)
+    listed = rec(
+        "jd:1",
+        NAME,
+        id_number=ID,
+        township="海州街道",
+        community="和平社区",
+    )
+    # 新华村 in a 社区（村） column written bare (新华), and as the village's committee.
+    village = rec("jd:2", NAME, township="哈达碑镇", community="新华村")
+    bare = rec("zf:1", NAME, township=None, community="新华")
+    committee = rec("zy:1", NAME, township=None, org="新华村村委会")
+    linker = _linker_with_namesakes(unit, listed, village, bare, committee)
+    assert _candidates(linker, "cs:1") == {"jd:1"}
+    assert _candidates(linker, "jd:1") == {"cs:1"}
+    assert _candidates(linker, "jd:2") == {"zf:1", "zy:1"}
+    # A namesake in another community is not compared (the name is too common alone).
+    assert not {"mz:0", "mz:1"} & _candidates(linker, "cs:1")
+
+
+def test_a_community_crowded_with_one_name_is_not_a_block() -> None:
+    # More than BLOCK_MAX records of the name in one community (with the unit's row).
+    crowd = [rec(f"jd:{i}", NAME, township=None, community="和平社区") for i in range(BLOCK_MAX)]
+    unit = rec("cs:1", NAME, org="和平社区居委会", township=None)
+    linker = _linker_with_namesakes(*crowd, unit)
+    assert _candidates(linker, "cs:1") == set()
+    linker.remove("jd:0")  # the block back to BLOCK_MAX records: compared again
+    assert _candidates(linker, "cs:1") == {f"jd:{i}" for i in range(1, BLOCK_MAX)}
+
+
+def _name_weight(linker: Linker, a: str, b: str) -> float | None:
+    """The weight the name added to the pair's edge (None: no edge)."""
+    for store in (linker._links, linker._reviews):
+        for other, edge in store.edges(a):
+            if other == b:
+                return float(edge.name_weight)
+    return None
+
+
+def test_the_one_anchored_holder_in_a_community_weighs_the_names_base_rate() -> None:
+    # The unit's bare row (a name, a sex, the committee) beside the one anchored 王静 of
+    # the community: the name's dozens of holders elsewhere say nothing about another
+    # holder there (as at one unit: ``namesakes``).
+    unit = rec("cs:1", NAME, sex="female", org="和平社区居委会")
+    listed = rec(
+        "jd:1", NAME, id_number=ID, sex="female", township="海州街道", community="和平社区"
+    )
+    linker = _linker_with_namesakes(unit, listed)
+    base_rate = linker.model.name_weight_apart(0.0, True)
+    by_count = linker._name_weight_of(NAME)
+    assert base_rate > by_count
+    assert _name_weight(linker, "cs:1", "jd:1") == base_rate
+    # Another anchored 王静 in the community: the pair is re-scored by the name's count.
+    other = "21038119800101654X"
+    linker.add(rec("mz:x", NAME, id_number=other, sex="female", community="和平社区"))
+    assert _name_weight(linker, "cs:1", "jd:1") in (None, by_count)  # None: too weak
+    linker.remove("mz:x")
+    assert _name_weight(linker, "cs:1", "jd:1") == base_rate
+    # A bare row of a community of the same name in another township is not the one's.
+    linker.add(rec("zf:1", NAME, sex="female", township="鞍钢街道", community="和平社区"))
+    assert _name_weight(linker, "zf:1", "jd:1") in (None, by_count)
