@@ -65,6 +65,7 @@ _M0: _Params = {
     "phone": (0.0, 0.72, 0.19, 0.05, 0.02, 0.02),
     "organization": (0.0, 0.55, 0.2, 0.25),
     "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
+    "certificate": (0.0, 0.45, 0.3, 0.1, 0.15),
 }
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
@@ -74,6 +75,8 @@ _U0: _Params = {
     "phone": (0.0, 1e-6, 0.9 - 1e-7, 0.1 - 2e-6, 1e-6, 1e-7),
     "organization": (0.0, 0.02, 0.02, 0.96),
     "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
+    # Many pass one exam and are certified the same day; a number is one certificate's.
+    "certificate": (0.0, 1e-7, 5e-3, 0.25, 0.745 - 1e-7),
 }
 # The smallest u an agreement level may have (a sample of random pairs that never agreed
 # says "rare", not "impossible").
@@ -85,6 +88,7 @@ _U_FLOOR: _Params = {
     "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8, 1e-8),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
     "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
+    "certificate": (0.0, 1e-8, 1e-5, 1e-3, 0.5),
 }
 
 

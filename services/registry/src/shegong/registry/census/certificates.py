@@ -1,0 +1,110 @@
+"""Certificates as linkage evidence (证书比对).
+
+人社's certificate list gives a name, an ID number and the certificate (its level, the day
+it was issued, often its number: 证书编号 / 管理号); other departments' lists give the
+name and the same certificate but no ID number. A clerk links those at once: one name
+holding the same certificate — the same number, or the same level issued the same day —
+is one person. The census weighs it as it weighs every field: the ``certificate``
+comparison (:mod:`.comparison`) puts a pair on a level, and the model learns each level's
+m and u (:mod:`.model`, :mod:`.training`) — how often one person's two records and two
+people's agree so (many people pass the same exam and are certified the same day).
+
+A record holds each certificate as one int (:func:`certificate_code`): the level (2 bits),
+the day (16 bits, days since 1900) and 40 bits of a digest of the number (0: none given) —
+no raw number. Certificates arrive as ``WorkerCertified`` events, often after the
+record's registration: the record is updated (:func:`with_certificate`) and re-scored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from datetime import date
+from hashlib import blake2b
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from shegong.registry.census.tables import certificates
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from shegong.contracts.registry import WorkerCertified
+    from shegong.registry.census.features import CensusRecord, Features
+
+__all__ = ["certificate_code", "certificate_level", "from_event", "load_certificates"]
+__all__ += ["with_certificate"]
+
+_LEVELS = {"assistant": 1, "intermediate": 2, "senior": 3}
+_EPOCH = date(1900, 1, 1).toordinal()
+_DAY_BITS, _LEVEL_BITS = 16, 2
+_NUMBER_SHIFT = _DAY_BITS + _LEVEL_BITS
+_SAME_DAY = (1 << _NUMBER_SHIFT) - 1  # the level and the day: the low bits
+_LEVEL = _SAME_DAY ^ ((1 << _DAY_BITS) - 1)
+
+# The comparison's levels, strongest first (0: one side holds no certificate).
+CERT_NUMBER, CERT_DAY, CERT_LEVEL, CERT_ELSE = 1, 2, 3, 4
+
+
+def _number_bits(number: str | None) -> int:
+    """40 bits of a digest of the number as written, spaces and case aside (0: none)."""
+    text = "".join((number or "").split()).upper()
+    if not text:
+        return 0
+    return int.from_bytes(blake2b(text.encode(), digest_size=5).digest(), "big") or 1
+
+
+def certificate_code(level: str, certified_on: date, number: str | None = None) -> int:
+    """One certificate as an int: the number's digest, the level and the day."""
+    day = min(max(certified_on.toordinal() - _EPOCH, 0), (1 << _DAY_BITS) - 1)
+    return _number_bits(number) << _NUMBER_SHIFT | _LEVELS.get(level, 0) << _DAY_BITS | day
+
+
+def with_certificate(record: CensusRecord, code: int) -> CensusRecord:
+    """``record`` holding one more certificate (the same one twice is one)."""
+    held = record.certificates or ()
+    if code in held:
+        return record
+    return dataclasses.replace(record, certificates=tuple(sorted((*held, code))))
+
+
+def _pair_level(p: int, q: int) -> int:
+    np, nq = p >> _NUMBER_SHIFT, q >> _NUMBER_SHIFT
+    if np and np == nq:
+        return CERT_NUMBER  # a number is one certificate's, whatever the level typed
+    if np and nq:
+        return CERT_ELSE  # two numbers: two certificates (one person holds one a level)
+    if p & _SAME_DAY == q & _SAME_DAY:
+        return CERT_DAY
+    return CERT_LEVEL if p & _LEVEL == q & _LEVEL else CERT_ELSE
+
+
+def certificate_level(x: Features, y: Features) -> int:
+    """The closest two records' certificates come: the same number; the same level issued
+    the same day; the same level; else (null where one side holds none)."""
+    a, b = x.record.certificates, y.record.certificates
+    if not a or not b:
+        return 0
+    return min(_pair_level(p, q) for p in a for q in b)
+
+
+def from_event(key: str, event: WorkerCertified) -> tuple[dict[str, Any], int]:
+    """A ``WorkerCertified``'s ``rm_census_certificates`` row and its code."""
+    level, day, number = event.level.value, event.certified_on, event.certificate_no
+    row = {"key": key, "level": level, "certified_on": day, "certificate_no": number}
+    return row, certificate_code(level, day, number)
+
+
+async def load_certificates(conn: AsyncConnection) -> dict[str, tuple[int, ...]]:
+    """Every record's certificates, as the linker holds them (by record key)."""
+    held: dict[str, set[int]] = defaultdict(set)
+    query = select(
+        certificates.c.key,
+        certificates.c.level,
+        certificates.c.certified_on,
+        certificates.c.certificate_no,
+    )
+    for r in await conn.execute(query):
+        held[r.key].add(certificate_code(r.level, r.certified_on, r.certificate_no))
+    return {key: tuple(sorted(codes)) for key, codes in held.items()}
