@@ -11,8 +11,9 @@ people's agree so (many people pass the same exam and are certified the same day
 
 A record holds each certificate as one int (:func:`certificate_code`): the level (2 bits),
 the day (16 bits, days since 1900) and 40 bits of a digest of the number (0: none given) —
-no raw number. Certificates arrive as ``WorkerCertified`` events, often after the
-record's registration: the record is updated (:func:`with_certificate`) and re-scored.
+no raw number; one certificate as its int alone, several as a tuple. Certificates arrive
+as ``WorkerCertified`` events, often after the record's registration: the record is
+updated (:func:`with_certificate`) and re-scored.
 """
 
 from __future__ import annotations
@@ -61,12 +62,18 @@ def certificate_code(level: str, certified_on: date, number: str | None = None) 
     return _number_bits(number) << _NUMBER_SHIFT | _LEVELS.get(level, 0) << _DAY_BITS | day
 
 
+def held(codes: int | tuple[int, ...] | None) -> tuple[int, ...]:
+    """A record's certificates: one is held as its int (no tuple), several as a tuple."""
+    return (codes,) if isinstance(codes, int) else codes or ()
+
+
 def with_certificate(record: CensusRecord, code: int) -> CensusRecord:
     """``record`` holding one more certificate (the same one twice is one)."""
-    held = record.certificates or ()
-    if code in held:
+    codes = held(record.certificates)
+    if code in codes:
         return record
-    return dataclasses.replace(record, certificates=tuple(sorted((*held, code))))
+    more = tuple(sorted((*codes, code)))
+    return dataclasses.replace(record, certificates=more if len(more) > 1 else code)
 
 
 def _pair_level(p: int, q: int) -> int:
@@ -86,7 +93,9 @@ def certificate_level(x: Features, y: Features) -> int:
     a, b = x.record.certificates, y.record.certificates
     if not a or not b:
         return 0
-    return min(_pair_level(p, q) for p in a for q in b)
+    if isinstance(a, int) and isinstance(b, int):
+        return _pair_level(a, b)
+    return min(_pair_level(p, q) for p in held(a) for q in held(b))
 
 
 def from_event(key: str, event: WorkerCertified) -> tuple[dict[str, Any], int]:
@@ -96,9 +105,9 @@ def from_event(key: str, event: WorkerCertified) -> tuple[dict[str, Any], int]:
     return row, certificate_code(level, day, number)
 
 
-async def load_certificates(conn: AsyncConnection) -> dict[str, tuple[int, ...]]:
+async def load_certificates(conn: AsyncConnection) -> dict[str, int | tuple[int, ...]]:
     """Every record's certificates, as the linker holds them (by record key)."""
-    held: dict[str, set[int]] = defaultdict(set)
+    found: dict[str, set[int]] = defaultdict(set)
     query = select(
         certificates.c.key,
         certificates.c.level,
@@ -106,5 +115,7 @@ async def load_certificates(conn: AsyncConnection) -> dict[str, tuple[int, ...]]
         certificates.c.certificate_no,
     )
     for r in await conn.execute(query):
-        held[r.key].add(certificate_code(r.level, r.certified_on, r.certificate_no))
-    return {key: tuple(sorted(codes)) for key, codes in held.items()}
+        found[r.key].add(certificate_code(r.level, r.certified_on, r.certificate_no))
+    return {
+        key: tuple(sorted(codes)) if len(codes) > 1 else codes.pop() for key, codes in found.items()
+    }

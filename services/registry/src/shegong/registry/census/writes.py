@@ -45,7 +45,7 @@ from shegong.registry.census.tables import (
 log = logging.getLogger("shegong.registry.census")
 
 
-def census_record(row: Any, certificates: tuple[int, ...] | None = None) -> CensusRecord:
+def census_record(row: Any, certificates: int | tuple[int, ...] | None = None) -> CensusRecord:
     return CensusRecord(
         certificates=certificates,
         key=row["key"],
