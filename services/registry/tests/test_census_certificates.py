@@ -96,7 +96,7 @@ def test_the_same_certificate_number_links_despite_a_level_typed_otherwise() -> 
     namesakes(linker, "王静")
     linker.add(hrss("1", "王静", WANG))
     linker.add(
-        listed("1", "王静", certificates=(certificate_code("assistant", EXAM, "S 2021 510000123"),))
+        listed("1", "王静", certificates=(certificate_code("assistant", EXAM, "Ｓ2021 510000123"),))
     )
     certify(linker, "hrss:1", "intermediate", date(2021, 10, 17), "s2021510000123")
     (link,) = linker.links("civil-affairs:1")

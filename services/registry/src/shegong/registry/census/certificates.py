@@ -19,6 +19,7 @@ updated (:func:`with_certificate`) and re-scored.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections import defaultdict
 from datetime import date
 from hashlib import blake2b
@@ -49,8 +50,8 @@ CERT_NUMBER, CERT_DAY, CERT_LEVEL, CERT_ELSE = 1, 2, 3, 4
 
 
 def _number_bits(number: str | None) -> int:
-    """40 bits of a digest of the number as written, spaces and case aside (0: none)."""
-    text = "".join((number or "").split()).upper()
+    """40 bits of a digest of the number as written, width, spaces and case aside (0: none)."""
+    text = "".join(unicodedata.normalize("NFKC", number or "").split()).upper()
     if not text:
         return 0
     return int.from_bytes(blake2b(text.encode(), digest_size=5).digest(), "big") or 1
