@@ -117,6 +117,19 @@ def test_a_certificate_never_joins_two_valid_ids_or_two_birth_dates() -> None:
     assert all(len(p) == 1 for p in persons), persons
 
 
+def test_a_date_given_to_the_month_or_year_is_the_same_day() -> None:
+    """One list writes when the certificate was issued to the month (2021.10, held as its
+    1st) or the year: the same certificate, as a clerk reads it."""
+    linker = Linker()
+    namesakes(linker, "王静")
+    linker.add(hrss("1", "王静", WANG))
+    certify(linker, "hrss:1", "assistant", EXAM, "S2021510000123")
+    linker.add(listed("1", "王静", certificates=certificate_code("assistant", date(2021, 10, 1))))
+    linker.add(listed("2", "王静", certificates=certificate_code("assistant", date(2021, 1, 1))))
+    for key in ("civil-affairs:1", "civil-affairs:2"):
+        assert linker.person_of(key) == linker.person_of("hrss:1")
+
+
 def test_the_same_level_on_another_day_or_another_number_is_no_link() -> None:
     """Two of one name certified at one level on other days, or the same day under two
     numbers (one exam, two candidates), are not made one by it."""

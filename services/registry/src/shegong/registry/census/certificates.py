@@ -42,8 +42,8 @@ _LEVELS = {"assistant": 1, "intermediate": 2, "senior": 3}
 _EPOCH = date(1900, 1, 1).toordinal()
 _DAY_BITS, _LEVEL_BITS = 16, 2
 _NUMBER_SHIFT = _DAY_BITS + _LEVEL_BITS
-_SAME_DAY = (1 << _NUMBER_SHIFT) - 1  # the level and the day: the low bits
-_LEVEL = _SAME_DAY ^ ((1 << _DAY_BITS) - 1)
+_DAYS = (1 << _DAY_BITS) - 1  # the day: the low bits, the level above them
+_LEVEL = ((1 << _NUMBER_SHIFT) - 1) ^ _DAYS
 
 # The comparison's levels, strongest first (0: one side holds no certificate).
 CERT_NUMBER, CERT_DAY, CERT_LEVEL, CERT_ELSE = 1, 2, 3, 4
@@ -59,7 +59,7 @@ def _number_bits(number: str | None) -> int:
 
 def certificate_code(level: str, certified_on: date, number: str | None = None) -> int:
     """One certificate as an int: the number's digest, the level and the day."""
-    day = min(max(certified_on.toordinal() - _EPOCH, 0), (1 << _DAY_BITS) - 1)
+    day = min(max(certified_on.toordinal() - _EPOCH, 0), _DAYS)
     return _number_bits(number) << _NUMBER_SHIFT | _LEVELS.get(level, 0) << _DAY_BITS | day
 
 
@@ -83,14 +83,27 @@ def _pair_level(p: int, q: int) -> int:
         return CERT_NUMBER  # a number is one certificate's, whatever the level typed
     if np and nq:
         return CERT_ELSE  # two numbers: two certificates (one person holds one a level)
-    if p & _SAME_DAY == q & _SAME_DAY:
-        return CERT_DAY
-    return CERT_LEVEL if p & _LEVEL == q & _LEVEL else CERT_ELSE
+    if p & _LEVEL != q & _LEVEL:
+        return CERT_ELSE
+    return CERT_DAY if _one_day(p & _DAYS, q & _DAYS) else CERT_LEVEL
+
+
+def _one_day(a: int, b: int) -> bool:
+    """The same day, or one side giving only the month (its 1st: 2019.06) or the year (1
+    January: 2019年) the other's day falls in."""
+    if a == b:
+        return True
+    x, y = date.fromordinal(a + _EPOCH), date.fromordinal(b + _EPOCH)
+    if x.year != y.year:
+        return False
+    months = (x.month, x.day) == (1, 1) or (y.month, y.day) == (1, 1)
+    return months or (x.month == y.month and 1 in (x.day, y.day))
 
 
 def certificate_level(x: Features, y: Features) -> int:
     """The closest two records' certificates come: the same number; the same level issued
-    the same day; the same level; else (null where one side holds none)."""
+    the same day (or in the month or year one side gives); the same level; else (null
+    where one side holds none)."""
     a, b = x.record.certificates, y.record.certificates
     if not a or not b:
         return 0
