@@ -13,6 +13,7 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.testing import eventually
 from shegong.registry.census.certificates import certificate_code, with_certificate
 from shegong.registry.census.linkage import CensusRecord, Linker
+from shegong.registry.census.projection import CensusProjection
 
 HASHER = PersonalDataHasher("census-certificate-key-0123456789abcdef")
 EXAM = date(2021, 10, 16)
@@ -208,3 +209,10 @@ async def test_the_census_links_a_certificate_list_to_a_list_without_id_numbers(
         frozenset({"hrss:H1", "civil-affairs:C1"}),
         frozenset({"civil-affairs:C2"}),
     }
+    # A census starting on the database (a restart, another replica) reads the
+    # certificates back with the records: the same person.
+    census = CensusProjection(city.runtime.store)
+    async with city.runtime.engine.connect() as conn:
+        linker = await census._begin(conn)
+    assert linker.person_of("hrss:H1") == linker.person_of("civil-affairs:C1")
+    assert linker.person_of("civil-affairs:C2") != linker.person_of("hrss:H1")
