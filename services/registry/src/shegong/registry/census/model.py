@@ -108,6 +108,9 @@ class MatchModel:
     _explained: dict[tuple[tuple[int, ...], float, float | None], dict[str, Any]] = field(
         init=False, repr=False, compare=False
     )
+    _entries: dict[tuple[str, int, float], dict[str, Any]] = field(
+        init=False, repr=False, compare=False
+    )
     # What scoring made of each kind of pair under this model (``scoring._compare``).
     scored: dict[Any, Any] = field(init=False, repr=False, compare=False)
 
@@ -130,6 +133,7 @@ class MatchModel:
         weights["phone"] = tuple(phone)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "_explained", {})
+        object.__setattr__(self, "_entries", {})
         object.__setattr__(self, "scored", {})
         object.__setattr__(self, "prior_weight", math.log2(self.prior / (1.0 - self.prior)))
 
@@ -192,6 +196,7 @@ class MatchModel:
         if found is None:
             if len(self._explained) > 100_000:
                 self._explained.clear()
+                self._entries.clear()
             found = self._explained[key] = self._explain(levels, name_weight, phone_weight)
         return found
 
@@ -205,7 +210,12 @@ class MatchModel:
             counted = level and not (moved and c == "region")
             w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
-            fields[c] = {"level": LEVELS[c][level], "weight": round(w, 2)}
+            # One dict a comparison's level and weight, shared by every explanation
+            # (read-only, as the explanations are): not one an edge kind and comparison.
+            entry = (c, level, round(w, 2))
+            fields[c] = self._entries.get(entry) or self._entries.setdefault(
+                entry, {"level": LEVELS[c][level], "weight": entry[2]}
+            )
         return {
             **fields,
             "prior": round(self.prior_weight, 2),
