@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -85,10 +86,17 @@ def roster_bytes(roster: Roster) -> tuple[str, bytes, str]:
 
 def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[Any]:
     """Parsed roster rows → what the census sees (the registry's own conversion)."""
+    from shegong.registry.census.certificates import certificate_code
     from shegong.testkit.census_city import RosterRow, to_census_record
 
     out = []
     for row in parsed_rows:
+        # The row's certificate, as its WorkerCertified gives it to the census.
+        certs = (
+            certificate_code(row.cert_level.value, row.certified_on, row.cert_no)
+            if row.cert_level and row.certified_on
+            else None
+        )
         raw_id = row.id_number.number if row.id_number else row.raw_id_number
         gender = {"male": "男", "female": "女"}.get(row.gender.value) if row.gender else None
         out.append(
@@ -109,6 +117,8 @@ def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[A
                 hasher,
             )
         )
+        if certs:
+            out[-1] = dataclasses.replace(out[-1], certificates=certs)
     return out
 
 

@@ -266,6 +266,7 @@ async def test_the_model_is_learned_on_request_published_and_explained(
         "phone",
         "organization",
         "region",
+        "certificate",
     }
     assert before["weights"]["id"]["exact"] > 10 > before["weights"]["id"]["else"]
 

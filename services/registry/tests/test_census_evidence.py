@@ -149,3 +149,13 @@ def test_u_of_an_id_slip_counts_strangers_numbers_that_agree_on_three_parts() ->
     n = len(records)
     expected = 2 * strangers / (n * (n - 1))
     assert expected / 2 < u["id"][2] < 2 * expected
+
+
+def test_explanations_share_one_entry_a_comparison_level_and_weight() -> None:
+    """A linker holds an explanation an edge kind; adding a comparison (the certificate)
+    multiplies the kinds: a comparison's level and weight are one dict for all of them,
+    not one an explanation (the linker's memory, issue 13)."""
+    a = DEFAULT_MODEL.explain((1, 1, 1, 1, 0, 0, 0, 0), 8.0)
+    b = DEFAULT_MODEL.explain((0, 1, 1, 1, 0, 3, 0, 2), 8.0)
+    assert a is not b and a["sex"] is b["sex"] and a["birth_date"] is b["birth_date"]
+    assert a["name"] == b["name"] == {"level": "exact", "weight": 8.0}

@@ -35,6 +35,7 @@ region       same community (in the same township, where both name it); same tow
              same county; another county; another community or township where neither
              names its county (a record without a county takes the one its
              organisation's name begins with: 陆良县光荣院)
+certificate  same number; same level issued the same day; same level; else (:mod:`.certificates`)
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -50,6 +51,7 @@ import re
 from functools import lru_cache
 
 from shegong.kernel.data.names import name_key, normalize_name
+from shegong.registry.census.certificates import certificate_level
 from shegong.registry.census.features import (
     CensusRecord,
     Features,
@@ -84,6 +86,7 @@ COMPARISONS: tuple[str, ...] = (
     "phone",
     "organization",
     "region",
+    "certificate",
 )
 LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("null", "exact", "one slip", "else"),
@@ -93,6 +96,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
+    "certificate": ("null", "same number", "same level and date", "same level", "else"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 NAME_PINYIN = 2  # the same sound: a homophone written, or the name spelt in Latin letters
@@ -356,6 +360,7 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
         _phone_level(x, y),
         _org_level(x, y),
         _region_level(x, y),
+        certificate_level(x, y),
     )
 
 

@@ -62,6 +62,9 @@ class CensusRecord:
     # published ("m<digest>.l<digest>"), held as ints: a digest's 60 bits and a bit that
     # says landline (:func:`other_phones`).
     other_phones: str | tuple[int, ...] | None = None
+    # The certificates the record holds: one int each (:func:`.certificates.certificate_code`),
+    # one certificate as its int alone.
+    certificates: int | tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         # A linker holds one record a row: the phone's digest as 60 bits (an int of 32

@@ -65,6 +65,7 @@ _M0: _Params = {
     "phone": (0.0, 0.72, 0.19, 0.05, 0.02, 0.02),
     "organization": (0.0, 0.55, 0.2, 0.25),
     "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
+    "certificate": (0.0, 0.45, 0.3, 0.1, 0.15),
 }
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
@@ -74,6 +75,8 @@ _U0: _Params = {
     "phone": (0.0, 1e-6, 0.9 - 1e-7, 0.1 - 2e-6, 1e-6, 1e-7),
     "organization": (0.0, 0.02, 0.02, 0.96),
     "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
+    # Many pass one exam and are certified the same day; a number is one certificate's.
+    "certificate": (0.0, 1e-7, 5e-3, 0.25, 0.745 - 1e-7),
 }
 # The smallest u an agreement level may have (a sample of random pairs that never agreed
 # says "rare", not "impossible").
@@ -85,6 +88,7 @@ _U_FLOOR: _Params = {
     "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8, 1e-8),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
     "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
+    "certificate": (0.0, 1e-8, 1e-5, 1e-3, 0.5),
 }
 
 
@@ -102,6 +106,9 @@ class MatchModel:
     weights: dict[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
     prior_weight: float = field(init=False, repr=False, compare=False)
     _explained: dict[tuple[tuple[int, ...], float, float | None], dict[str, Any]] = field(
+        init=False, repr=False, compare=False
+    )
+    _entries: dict[tuple[str, int, float], dict[str, Any]] = field(
         init=False, repr=False, compare=False
     )
     # What scoring made of each kind of pair under this model (``scoring._compare``).
@@ -126,6 +133,7 @@ class MatchModel:
         weights["phone"] = tuple(phone)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "_explained", {})
+        object.__setattr__(self, "_entries", {})
         object.__setattr__(self, "scored", {})
         object.__setattr__(self, "prior_weight", math.log2(self.prior / (1.0 - self.prior)))
 
@@ -188,6 +196,7 @@ class MatchModel:
         if found is None:
             if len(self._explained) > 100_000:
                 self._explained.clear()
+                self._entries.clear()
             found = self._explained[key] = self._explain(levels, name_weight, phone_weight)
         return found
 
@@ -201,7 +210,12 @@ class MatchModel:
             counted = level and not (moved and c == "region")
             w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
-            fields[c] = {"level": LEVELS[c][level], "weight": round(w, 2)}
+            # One dict a comparison's level and weight, shared by every explanation
+            # (read-only, as the explanations are): not one an edge kind and comparison.
+            entry = (c, level, round(w, 2))
+            fields[c] = self._entries.get(entry) or self._entries.setdefault(
+                entry, {"level": LEVELS[c][level], "weight": entry[2]}
+            )
         return {
             **fields,
             "prior": round(self.prior_weight, 2),

@@ -48,6 +48,7 @@ from shegong.contracts.registry import (
 from shegong.kernel.events.read_model import Projection
 from shegong.kernel.events.store import Append, CommandContext, EventStore, Transaction
 from shegong.kernel.ops import raw_sql
+from shegong.registry.census import certificates as held
 from shegong.registry.census.announce import announce_batch, any_announced
 from shegong.registry.census.learning import learn, learn_when_due
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
@@ -188,8 +189,9 @@ class CensusProjection(Projection):
         linker = Linker(model=self._model) if self._model else Linker()
         self.linker = linker
         self._key_of, self._pending, self._waiting = {}, {}, {}
+        certs = await held.load_certificates(conn)
         for r in await conn.execute(select(records).order_by(records.c.key)):
-            linker.add(census_record(r._mapping))
+            linker.add(census_record(r._mapping, certs.get(r.key)))
             self._key_of[r.worker_id] = r.key
         for d in await conn.execute(select(decisions).order_by(decisions.c.decided_at)):
             if d.status != "refused":
@@ -227,14 +229,11 @@ class CensusProjection(Projection):
             self._registered(linker, event)
         elif isinstance(event, WorkerProfileUpdated):
             self._updated(linker, event)
-        elif isinstance(event, WorkerCertified):
-            cert = {
-                "key": self._known(event.worker_id),
-                "level": event.level.value,
-                "certified_on": event.certified_on,
-                "certificate_no": event.certificate_no,
-            }
+        elif isinstance(event, WorkerCertified):  # stored, and weighed: the record re-scored
+            key = self._known(event.worker_id)
+            cert, code = held.from_event(key, event)
             self._certs[tuple(cert.values())] = cert  # (key, level, certified_on, no)
+            self._out.extend(linker.update(held.with_certificate(linker.record(key), code)))
         elif isinstance(event, WorkerLeft):
             self._set(self._known(event.worker_id), {"left_on": event.left_on})
         elif isinstance(event, CensusPairDecided):

@@ -45,8 +45,9 @@ from shegong.registry.census.tables import (
 log = logging.getLogger("shegong.registry.census")
 
 
-def census_record(row: Any) -> CensusRecord:
+def census_record(row: Any, certificates: int | tuple[int, ...] | None = None) -> CensusRecord:
     return CensusRecord(
+        certificates=certificates,
         key=row["key"],
         department=row["department"],
         name=row["name"],
