@@ -216,3 +216,37 @@ async def test_the_census_links_a_certificate_list_to_a_list_without_id_numbers(
         linker = await census._begin(conn)
     assert linker.person_of("hrss:H1") == linker.person_of("civil-affairs:C1")
     assert linker.person_of("civil-affairs:C2") != linker.person_of("hrss:H1")
+
+
+def test_a_name_too_common_to_block_on_meets_its_holder_of_the_same_certificate() -> None:
+    """A name carried by more records than the name block holds (王静 on 40 lists) meets
+    another record of it only through another block; rows of it that share nothing but the
+    certificate — 人社's with the ID number, another list's with the level and the year it
+    was issued, or its number — meet through the name and the certificate: the first pair
+    goes to a clerk (so common a name, a level and a year), the second is one person."""
+    linker = Linker()
+    for i in range(40):  # namesakes at other units, some certified other years
+        linker.add(
+            CensusRecord(
+                key=f"youth-league:{i}",
+                department="youth-league",
+                name="王静",
+                organization=f"第{i + 1}中学",
+                county="仁和区",
+                certificates=certificate_code("intermediate", date(2010 + i % 8, 6, 20))
+                if i % 3 == 0
+                else None,
+            )
+        )
+    linker.add(hrss("1", "王静", WANG))
+    certify(linker, "hrss:1", "assistant", EXAM, "S2021510000123")
+    # The level and the year only, the name that common: they meet, and a clerk decides.
+    linker.add(listed("1", "王静", certificates=certificate_code("assistant", date(2021, 1, 1))))
+    assert linker.in_queue(("civil-affairs:1", "hrss:1")) is not None
+    # The certificate's number as well: one person.
+    number = certificate_code("assistant", EXAM, "S2021510000123")
+    linker.add(listed("2", "王静", certificates=number))
+    assert linker.person_of("hrss:1") == linker.person_of("civil-affairs:2")
+    assert all(
+        linker.person_of(f"youth-league:{i}") != linker.person_of("hrss:1") for i in range(40)
+    )

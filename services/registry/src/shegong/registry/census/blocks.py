@@ -22,6 +22,7 @@ from typing import Any
 
 from shegong.registry.census.blocktable import BlockTable
 from shegong.registry.census.blockviews import KindView, NameView
+from shegong.registry.census.certificates import certificate_block
 from shegong.registry.census.features import second_mobile
 from shegong.registry.census.names import community_key, sound_key, surname
 from shegong.registry.census.scoring import _bucket, _Rec
@@ -30,7 +31,7 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc")  # as ``_Rec.blocks``
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nk")  # _Rec.blocks
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -52,6 +53,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     # A name in a community: a street office's roster gives the 社区 where another list
     # gives the committee as the unit (和平社区居委会), and nothing else the two share.
     "nc": lambda r: (r.name, community_key(r.community)),
+    "nk": lambda r: (r.name, certificate_block(r.record.certificates)),
     "n": attrgetter("name"),
 }
 

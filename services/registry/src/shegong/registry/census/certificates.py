@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from shegong.registry.census.features import CensusRecord, Features
 
 __all__ = ["certificate_code", "certificate_level", "from_event", "load_certificates"]
-__all__ += ["with_certificate"]
+__all__ += ["certificate_block", "with_certificate"]
 
 _LEVELS = {"assistant": 1, "intermediate": 2, "senior": 3}
 _EPOCH = date(1900, 1, 1).toordinal()
@@ -66,6 +66,17 @@ def certificate_code(level: str, certified_on: date, number: str | None = None) 
 def held(codes: int | tuple[int, ...] | None) -> tuple[int, ...]:
     """A record's certificates: one is held as its int (no tuple), several as a tuple."""
     return (codes,) if isinstance(codes, int) else codes or ()
+
+
+def certificate_block(codes: int | tuple[int, ...] | None) -> int | None:
+    """The certificate a record is blocked on with its name: its highest level, latest
+    issued, as level and year (a list that writes the day to the month or the year meets
+    the one that writes it whole); None without a certificate of a known level."""
+    best = max((code & (_LEVEL | _DAYS) for code in held(codes)), default=0)
+    if not best & _LEVEL:
+        return None
+    year = date.fromordinal((best & _DAYS) + _EPOCH).year
+    return (best >> _DAY_BITS) << 12 | year  # one small int: level, year
 
 
 def with_certificate(record: CensusRecord, code: int) -> CensusRecord:

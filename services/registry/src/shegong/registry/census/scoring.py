@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from shegong.registry.census import model as fs
+from shegong.registry.census.certificates import certificate_block
 from shegong.registry.census.comparison import (
     CensusRecord,
     Features,
@@ -123,6 +124,8 @@ class _Rec(Features):
                 blocks.append(("no", (name, self.org)))
             if self.community:  # a name within its community, as a clerk looks one up
                 blocks.append(("nc", (name, community_key(self.community))))
+            if (cert := certificate_block(record.certificates)) is not None:
+                blocks.append(("nk", (name, cert)))  # one name holding one certificate
         return blocks
 
 
