@@ -1405,3 +1405,17 @@ def test_a_community_staff_list_gives_the_post_by_its_duties_and_the_hire_by_its
         ]
     ).rows[0]
     assert (both.post, both.hired_on) == (Post.SOCIAL_WORK_POST, datetime.date(2020, 1, 1))
+
+
+def test_a_roster_kept_in_english_reads_the_persons_columns() -> None:
+    """Full Name, ID No. and Mobile are the person's columns in every importer's shared
+    vocabulary (a sign-in sheet read them before a roster did); a bare "ID" is not taken
+    for the ID number — a roster's may be its own record number."""
+    number = make_id()
+    result = parse_csv(
+        [["ID", "Full Name", "ID No.", "Mobile Number"], ["7", "张伟", number, "13912345678"]]
+    )
+    assert result.columns["name"] == "Full Name" and result.columns["id_number"] == "ID No."
+    assert result.columns["phone"] == "Mobile Number"
+    (row,) = result.rows
+    assert (row.name, row.phone) == ("张伟", "13912345678") and row.id_number is not None

@@ -21,6 +21,7 @@ NAME_HEADERS: tuple[str, ...] = (
     "名字",
     "持证人",
     "全名",
+    "full name",  # a sheet kept in English
 )
 # 网格员姓名, 学员姓名, 考生姓名: a role and 姓名 — never 联系人姓名, 监护人姓名.
 NAME_SUFFIX = Suffix("姓名")
@@ -54,6 +55,18 @@ ID_NUMBER_HEADERS: tuple[str, ...] = (
     "公民身份证",
     "居民身份证",
     "身份证",
+    # a sheet kept in English (a bare "ID" is left to each importer: a roster's may be its
+    # own record number)
+    "id no",
+    "id no.",
+    "id number",
+    "id card",
+    "id card no",
+    "id card no.",
+    "id card number",
+    "identity card number",
+    "national id",
+    "resident id",
 )
 
 MOBILE_HEADERS: tuple[str, ...] = (
@@ -67,6 +80,20 @@ MOBILE_HEADERS: tuple[str, ...] = (
     "联系号码",
     "联系方式",
     "电话",
+    # a sheet kept in English
+    "mobile",
+    "mobile no",
+    "mobile no.",
+    "mobile number",
+    "mobile phone",
+    "cell phone",
+    "phone",
+    "phone no",
+    "phone no.",
+    "phone number",
+    "tel",
+    "tel.",
+    "telephone",
 )
 # a landline: fills a blank mobile (the census compares it as a landline)
 LANDLINE_HEADERS: tuple[str, ...] = ("固定电话", "座机", "办公电话")
