@@ -20,14 +20,13 @@ from __future__ import annotations
 import http.server
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import SHEGONG, clean_env
+from .conftest import SHEGONG, clean_env, serving
 
 KEY = "sgk_0123456789ab_" + "s" * 43
 # ESC ] 52 writes the clipboard, ESC [ 2J clears the screen, ESC [ ? 1049 h switches to the
@@ -60,6 +59,12 @@ def node() -> Iterator[tuple[str, Hostile]]:
                 self.end_headers()
                 self.wfile.write(raw)
                 return
+            if server.mode == "html":  # a proxy's page, say, where JSON was expected
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(b"<html>\x1b[2Jlogin</html>")
+                return
             # "huge" (a refusal) or "long" (an answer): 256 MiB, no length given
             self.send_response(400 if server.mode == "huge" else 200)
             self.send_header("Content-Type", "application/json")
@@ -74,16 +79,15 @@ def node() -> Iterator[tuple[str, Hostile]]:
         def log_message(self, *_: object) -> None: ...
 
     server = Hostile(("127.0.0.1", 0), Answer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", server
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield url, server
 
 
-def whoami(url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def whoami(node: tuple[str, Hostile], mode: str, tmp_path: Path, **env: str) -> tuple[int, str]:
+    """``shegong auth whoami`` against the node answering as ``mode``: exit code, output."""
+    url, server = node
+    server.mode = mode
+    done = subprocess.run(
         [*SHEGONG, "auth", "whoami", "--url", url, "--key", KEY],
         capture_output=True,
         text=True,
@@ -91,17 +95,15 @@ def whoami(url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[
         timeout=120,
         env=clean_env(XDG_CONFIG_HOME=str(tmp_path), **env),
     )
+    return done.returncode, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("mode", ["refusal", "data"])
 def test_a_nodes_escape_sequences_are_shown_not_sent_to_the_terminal(
     node: tuple[str, Hostile], tmp_path: Path, mode: str
 ) -> None:
-    url, server = node
-    server.mode = mode
-    done = whoami(url, tmp_path)
-    said = done.stdout + done.stderr
-    assert (done.returncode != 0) == (mode == "refusal"), said
+    code, said = whoami(node, mode, tmp_path)
+    assert (code != 0) == (mode == "refusal"), said
     for char in ("\x1b", "\x07", "\r", "\u202e"):
         assert char not in said, f"{char!r} reached the terminal: {said!r}"
     assert "\\x1b]52;c;" in said and "\\x1b[2J" in said and "\\x0dOK\\u202e" in said, said
@@ -112,23 +114,24 @@ def test_a_nodes_escape_sequences_are_shown_not_sent_to_the_terminal(
 def test_a_huge_refusal_is_read_only_as_far_as_its_start(
     node: tuple[str, Hostile], tmp_path: Path
 ) -> None:
-    url, server = node
-    server.mode = "huge"
-    done = whoami(url, tmp_path)
-    said = done.stdout + done.stderr
-    assert done.returncode == 1 and "HTTP 400" in said and "Traceback" not in said, said[:800]
+    code, said = whoami(node, "huge", tmp_path)
+    assert code == 1 and "HTTP 400" in said and "Traceback" not in said, said[:800]
     # 16 MiB read, what the sockets' buffers hold besides; 256 MiB read whole before
-    assert server.sent < 48 << 20, f"{server.sent:,} bytes taken"
+    assert node[1].sent < 48 << 20, f"{node[1].sent:,} bytes taken"
 
 
 def test_an_answer_past_the_limit_stops_the_command_in_both_languages(
     node: tuple[str, Hostile], tmp_path: Path
 ) -> None:
-    url, server = node
-    server.mode = "long"
-    done = whoami(url, tmp_path, SHEGONG_MAX_ANSWER_BYTES="1000000")
-    said = done.stdout + done.stderr
-    assert done.returncode == 1, said[:800]
+    code, said = whoami(node, "long", tmp_path, SHEGONG_MAX_ANSWER_BYTES="1000000")
+    assert code == 1 and "Traceback" not in said, said[:800]
     assert "more than 1,000,000 bytes" in said and "服务应答超过" in said, said[:800]
-    assert "Traceback" not in said
-    assert server.sent < 32 << 20, f"{server.sent:,} bytes taken"
+    assert node[1].sent < 32 << 20, f"{node[1].sent:,} bytes taken"
+
+
+def test_an_answer_that_is_not_json_is_a_clear_exit(
+    node: tuple[str, Hostile], tmp_path: Path
+) -> None:
+    code, said = whoami(node, "html", tmp_path)
+    assert code == 1 and "Traceback" not in said, said[:800]
+    assert "not JSON" in said and "不是JSON" in said and "\x1b" not in said, said
