@@ -33,6 +33,19 @@ KEY = "sgk_0123456789ab_" + "s" * 43
 # alternate screen, a lone CR goes back over the line, U+202E reverses what follows.
 HOSTILE = "x\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\x1b[?1049h\rOK\u202e"
 CHUNK = b"A" * (1 << 20)
+# Names as departments may type them (a registry takes both: `POST /workers`, 201), as the
+# census's review queue lists them to the administrator.
+LINKED, UNCLOSED = "[link=https://evil.example/check]陈建国[/link]", "[/]王五"
+REVIEW = {
+    "total": 1,
+    "pairs": [
+        {
+            "a": {"key": "civil-affairs:MZ-01", "name": UNCLOSED},
+            "b": {"key": "hrss:G14", "name": LINKED},
+            "reason": "[bold]same name[/]",
+        }
+    ],
+}
 
 
 class Hostile(http.server.ThreadingHTTPServer):
@@ -45,9 +58,11 @@ def node() -> Iterator[tuple[str, Hostile]]:
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             server: Any = self.server
-            if server.mode in ("refusal", "data"):
+            if server.mode in ("refusal", "data", "review"):
                 if server.mode == "refusal":
                     status, body = 400, {"error": {"field": HOSTILE, "message": HOSTILE}}
+                elif server.mode == "review":
+                    status, body = 200, REVIEW
                 else:
                     status = 200
                     body = {"name": HOSTILE, "role": "admin", "department": None}
@@ -83,12 +98,15 @@ def node() -> Iterator[tuple[str, Hostile]]:
         yield url, server
 
 
-def whoami(node: tuple[str, Hostile], mode: str, tmp_path: Path, **env: str) -> tuple[int, str]:
-    """``shegong auth whoami`` against the node answering as ``mode``: exit code, output."""
+def whoami(
+    node: tuple[str, Hostile], mode: str, tmp_path: Path, *command: str, **env: str
+) -> tuple[int, str]:
+    """``shegong auth whoami`` (or ``command``) against the node answering as ``mode``:
+    exit code, output."""
     url, server = node
     server.mode = mode
     done = subprocess.run(
-        [*SHEGONG, "auth", "whoami", "--url", url, "--key", KEY],
+        [*SHEGONG, *(command or ("auth", "whoami")), "--url", url, "--key", KEY],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -135,3 +153,14 @@ def test_an_answer_that_is_not_json_is_a_clear_exit(
     code, said = whoami(node, "html", tmp_path)
     assert code == 1 and "Traceback" not in said, said[:800]
     assert "not JSON" in said and "不是JSON" in said and "\x1b" not in said, said
+
+
+def test_names_are_printed_as_typed_never_read_as_markup(
+    node: tuple[str, Hostile], tmp_path: Path
+) -> None:
+    """Round 12: the command's printing read rich markup in what it printed — a name a
+    department typed as ``[link=https://…]陈建国[/link]`` showed as 陈建国 linked to anywhere
+    (OSC 8), and ``[/]王五`` ended ``shegong census review`` with a MarkupError."""
+    code, said = whoami(node, "review", tmp_path, "census", "review")
+    assert code == 0 and "Traceback" not in said and "MarkupError" not in said, said[:800]
+    assert LINKED in said and UNCLOSED in said and "[bold]same name[/]" in said, said

@@ -64,8 +64,12 @@ def lazy_console(**options: Any) -> Console:
 
 
 # Piped or captured output is not cut to 80 columns (a reason in a table stays whole).
-out = lazy_console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = lazy_console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+# No markup, no emoji codes (round 12): what is printed holds names any department typed,
+# and rich read ``[link=https://…]陈建国[/link]`` in one as a hyperlink to anywhere shown as
+# 陈建国 (OSC 8), and ``[/]王五`` ended ``shegong census review`` with a MarkupError.
+_PLAIN = {"soft_wrap": True, "markup": False, "emoji": False}
+out = lazy_console(**_PLAIN, width=None if sys.stdout.isatty() else 160)
+err = lazy_console(stderr=True, **_PLAIN, width=None if sys.stderr.isatty() else 160)
 
 KeyOption = Annotated[
     str | None,
