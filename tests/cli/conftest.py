@@ -8,12 +8,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import http.server
 
 REPO = Path(__file__).resolve().parents[2]
 SHEGONG = [sys.executable, "-m", "shegong.platform.cli"]
@@ -25,6 +31,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("SHEGONG_")}
     env.update(PYTHONIOENCODING="utf-8", COLUMNS="160", **extra)
     return env
+
+
+@contextmanager
+def serving(server: http.server.HTTPServer) -> Iterator[str]:
+    """``server`` answering in a thread of its own while the block runs; its URL."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass

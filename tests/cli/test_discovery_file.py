@@ -18,13 +18,12 @@ import http.server
 import json
 import os
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .conftest import SHEGONG, clean_env
+from .conftest import SHEGONG, clean_env, serving
 
 KEY = "sgk_0123456789ab_" + "s" * 43
 
@@ -46,13 +45,8 @@ def recorder() -> Iterator[tuple[str, list[str]]]:
 
         def log_message(self, *_: object) -> None: ...
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", reached
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)) as url:
+        yield url, reached
 
 
 def planted(folder: Path, url: str, file_mode: int, dir_mode: int) -> None:

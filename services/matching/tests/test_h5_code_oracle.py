@@ -54,3 +54,37 @@ async def test_the_right_phone_and_a_wrong_one_get_the_same_answers(
         assert len(notifier.sent) == before  # nothing sent to a number that did not order
         right = await answers(NUMBER)
         assert wrong == right, (wrong, right)
+
+
+async def test_a_phone_gets_a_days_codes_and_no_more(
+    database_url: str, start_matching: Any
+) -> None:
+    """Round 12: a community's link is public (printed on its posters), and the limits were
+    per 10 minutes (``MATCHING_H5_CODES_PER_PHONE``, 3) and per address: anyone could have
+    one number sent 432 codes a day from 43 addresses (短信轰炸). A number gets
+    ``MATCHING_H5_CODES_PER_PHONE_DAY`` (10) codes a day, whoever asks from where; another
+    number is not held back by it."""
+    m = await start_matching(
+        database_url,
+        matching_h5_codes_per_phone=1000,
+        matching_h5_codes_per_ip=1000,
+        matching_h5_posts_per_min=1000,
+    )
+    await m.ok(
+        "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
+    )
+    notifier = m.app.state.notifier
+    link = await community_link(m)
+    query = parse_qs(urlparse(link).query)
+    base = {"community": query["community"][0], "sig": query["sig"][0]}
+    victim, other = "13809315501", "13809315502"
+    before = len(notifier.sent)
+    asks = [
+        (await m.client.post("/h5/order/code", data={**base, "phone": victim})).status_code
+        for _ in range(12)
+    ]
+    assert asks == [200] * 10 + [429] * 2, asks
+    assert sum(1 for sent in list(notifier.sent)[before:] if sent.to == victim) == 10
+    refused = await m.client.post("/h5/order/code", data={**base, "phone": victim})
+    assert "明天再试" in refused.text and "tomorrow" in refused.text
+    assert (await m.client.post("/h5/order/code", data={**base, "phone": other})).status_code == 200

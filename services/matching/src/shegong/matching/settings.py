@@ -43,6 +43,9 @@ class MatchingSettings(ServiceSettings):
     matching_h5_requests_per_min: int = Field(default=120, ge=1)
     matching_h5_posts_per_min: int = Field(default=30, ge=1)
     matching_h5_codes_per_phone: int = Field(default=3, ge=1)  # per 10 minutes
+    # per day (round 12): 3 per 10 minutes let a public community link send one number
+    # 432 codes a day, from 43 addresses
+    matching_h5_codes_per_phone_day: int = Field(default=10, ge=1)
     matching_h5_codes_per_ip: int = Field(default=10, ge=1)  # per hour
     matching_contact_retention_days: float = Field(default=180, gt=0, le=3650)
     matching_contact_retention_tick_s: float = Field(default=3600, gt=0)

@@ -165,7 +165,7 @@ def import_expert_pool(
 
 def print_report(report: dict[str, Any]) -> None:
     if report.get("department_created"):
-        out.print(f"new department [bold]{report['department']}[/] created")
+        out.print(f"new department {report['department']} created", style="bold")
     out.print(
         f"rows read {report['rows_read']:,} · new {report['new']:,} · changed "
         f"{report['changed']:,} · unchanged {report['unchanged']:,} · rejected rows "

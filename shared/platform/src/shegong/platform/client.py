@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
+from shegong.platform.answers import ERROR_BYTES, Response, answer_limit
 from shegong.platform.credentials import PLATFORM_FILE, credentials_path, read_credentials
 
 if TYPE_CHECKING:
@@ -63,8 +64,12 @@ def lazy_console(**options: Any) -> Console:
 
 
 # Piped or captured output is not cut to 80 columns (a reason in a table stays whole).
-out = lazy_console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-err = lazy_console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+# No markup, no emoji codes (round 12): what is printed holds names any department typed,
+# and rich read ``[link=https://…]陈建国[/link]`` in one as a hyperlink to anywhere shown as
+# 陈建国 (OSC 8), and ``[/]王五`` ended ``shegong census review`` with a MarkupError.
+_PLAIN = {"soft_wrap": True, "markup": False, "emoji": False}
+out = lazy_console(**_PLAIN, width=None if sys.stdout.isatty() else 160)
+err = lazy_console(stderr=True, **_PLAIN, width=None if sys.stderr.isatty() else 160)
 
 KeyOption = Annotated[
     str | None,
@@ -186,30 +191,6 @@ def local_key(data_dir: Path) -> str | None:
         return None
 
 
-@dataclass
-class Response:
-    """What a service answered (the little of ``httpx.Response`` the commands use)."""
-
-    status_code: int
-    content: bytes
-    headers: dict[str, str]
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    @property
-    def is_error(self) -> bool:
-        return self.status_code >= 400
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status_code < 300
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
 def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     import secrets
 
@@ -288,9 +269,11 @@ class Api:
         while True:
             try:
                 with urlopen(req, timeout=timeout) as answer:
-                    resp = Response(answer.status, answer.read(), dict(answer.headers.items()))
+                    body_read = self._bounded(answer, answer_limit())
+                    resp = Response(answer.status, body_read, dict(answer.headers.items()))
             except HTTPError as refused:
-                resp = Response(refused.code, refused.read(), dict(refused.headers.items()))
+                cut = refused.read(ERROR_BYTES)  # the start says why; the rest is not read
+                resp = Response(refused.code, cut, dict(refused.headers.items()))
             except (URLError, ConnectionError) as error:
                 if time.monotonic() < until:
                     time.sleep(0.5)
@@ -315,6 +298,19 @@ class Api:
             fail(f"HTTP 401 {error_text(resp)}{hint}")
         return resp
 
+    def _bounded(self, answer: Any, limit: int) -> bytes:
+        """The answer's body, or a clear exit once it is longer than ``limit``."""
+        said = answer.headers.get("Content-Length", "")
+        if not (said.isdigit() and int(said) > limit):  # a length over it: refused unread
+            body = answer.read(limit + 1)
+            if len(body) <= limit:
+                return bytes(body)
+        fail(
+            f"{self.service} at {self.url} answered more than {limit:,} bytes; not read "
+            "(SHEGONG_MAX_ANSWER_BYTES sets how much is) / "
+            f"服务应答超过 {limit:,} 字节，未读取（可用 SHEGONG_MAX_ANSWER_BYTES 调整上限）"
+        )
+
     def ok(self, method: str, path: str, **kw: Any) -> Response:
         """The response, or the service's refusal (in English and Chinese) and exit 1."""
         resp = self.request(method, path, **kw)
@@ -323,7 +319,14 @@ class Api:
         return resp
 
     def json(self, method: str, path: str, **kw: Any) -> Any:
-        return self.ok(method, path, **kw).json()
+        resp = self.ok(method, path, **kw)
+        try:
+            return resp.json()
+        except ValueError:
+            fail(
+                f"{self.service} at {self.url} answered HTTP {resp.status_code} with something "
+                f"that is not JSON: {resp.text[:200]} / 服务的应答不是JSON"
+            )
 
 
 def error_text(resp: Response) -> str:

@@ -80,6 +80,13 @@ class H5:
         ):
             return "该手机号获取验证码太频繁，请10分钟后再试。"
         if not await self.limits.hit(
+            f"code-phone-day:{phone_hash}", self.settings.matching_h5_codes_per_phone_day, 86400
+        ):
+            return (
+                "该手机号今天的验证码次数已用完，请明天再试。"
+                " / This number has had today's codes; try again tomorrow."
+            )
+        if not await self.limits.hit(
             f"code-ip:{client}", self.settings.matching_h5_codes_per_ip, 3600
         ):
             return "获取验证码太频繁，请稍后再试。"

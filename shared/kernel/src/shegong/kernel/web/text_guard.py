@@ -81,6 +81,22 @@ def refusal(field: str, char: str) -> bytes:
     return json.dumps({"error": error}, ensure_ascii=False).encode()
 
 
+# A command's body holds a few values (its longest list: 200); past this many commas it is
+# refused before the route's model sees it (round 12: 1 MiB of 90,000 unknown fields was
+# 1.8 s of the event loop in the model's errors, six at once held /health 4.8 s).
+MAX_JSON_VALUES = 10_000
+
+
+def too_many_values() -> bytes:
+    error = {
+        "code": "invalid",
+        "message": f"body: more than {MAX_JSON_VALUES:,} values; a command holds a few",
+        "message_zh": f"body：超过 {MAX_JSON_VALUES:,} 个取值，不是一条可接受的指令",
+        "field": "body",
+    }
+    return json.dumps({"error": error}, ensure_ascii=False).encode()
+
+
 class TextGuardMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -100,6 +116,9 @@ class TextGuardMiddleware:
         # Joined once: adding each chunk to the body so far copied it again every time —
         # a 1 MiB body dripped in 90,000 chunks, no key needed, cost 6.4 s of CPU.
         body = b"".join(m.get("body", b"") for m in messages)
+        if not form and body.count(b",") > MAX_JSON_VALUES:
+            await send_json(send, 422, too_many_values())
+            return
         if _suspect(body) or (form and b"%" in body):
             try:
                 hit = first_forbidden(_form(body) if form else json.loads(body))
