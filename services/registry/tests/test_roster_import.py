@@ -486,7 +486,10 @@ async def test_id_numbers_excel_cut_link_by_nothing_and_keep_their_birth_date(re
     """Twins' numbers differ in their last digits only; in a CSV saved from a sheet whose
     ID column was a number both read 620102199003150000. Neither is an ID number: no hash,
     no typed parts that would make the two one number typed twice; each keeps the birth
-    date, and the report names the row and the field, in both languages."""
+    date, and the report names the row and the field, in both languages. Their typed parts
+    are the two the cut number still shows, region and birth date (the order and check
+    hidden, as a published mask's): a birth digit mistyped in it shows beside the full
+    number (test_census_excel_cut_id.py), the two twins' alike are no number."""
     born = date(1990, 3, 15)
     twins = [resident_id(born, seq) for seq in (1, 3)]
     cut = twins[0][:15] + "000"
@@ -513,7 +516,8 @@ async def test_id_numbers_excel_cut_link_by_nothing_and_keep_their_birth_date(re
     ]
     assert len(events) == 2
     for data in events:
-        assert data["id_number_hash"] is None and data["id_number_parts"] is None
+        assert data["id_number_hash"] is None
+        assert re.fullmatch(r"[0-9a-f]{12}\.[0-9a-f]{12}\.\.", data["id_number_parts"])
         assert data["birth_date"] == born.isoformat()
 
 

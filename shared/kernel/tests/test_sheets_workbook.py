@@ -214,3 +214,38 @@ def test_a_hostile_cell_on_a_later_sheet_is_refused_before_parsing(cell: str, li
     with pytest.raises(FileLimitError) as err:
         read_tables(out.getvalue(), "hostile.xlsx")
     assert err.value.limit == limit
+
+
+def test_a_ditto_cell_holds_the_value_above_it_within_its_sheet() -> None:
+    """同上 / 〃 typed under a value (a run of one 街道's staff) is that value, as a cell
+    merged down is; a 合计 line between does not break the run; a sheet's first row
+    has nothing above it and keeps what it says."""
+    data = workbook(
+        {
+            "港城区": [
+                ["序号", "姓名", "街道", "手机号码"],
+                [1, "李明", "新碶街道", "13900000001"],
+                [2, "王芳", "同上", "13900000002"],
+                [3, "陈刚", " 同 上。", "〃"],
+            ],
+            "临江区": [
+                ["序号", "姓名", "街道"],
+                [1, "赵丽", "同上"],
+                ["小计", "1人"],
+                [2, "周强", "〃"],
+            ],
+        }
+    )
+    fields = {**FIELDS, "township": ("街道",)}
+    sheet = read_headed(data, "r.xlsx", fields, marker="name")
+    rows = [
+        (sheet.cell(c, "name"), sheet.cell(c, "township"), sheet.cell(c, "phone"))
+        for _, c in sheet.rows
+    ]
+    assert rows == [
+        ("李明", "新碶街道", "13900000001"),
+        ("王芳", "新碶街道", "13900000002"),
+        ("陈刚", "新碶街道", "13900000002"),
+        ("赵丽", "同上", None),
+        ("周强", "同上", None),
+    ]

@@ -165,7 +165,9 @@ class WorkerRegistered(Event):
         max_length=64,
         description="Keyed digests of the number's region, birth date, order and check "
         "character ('r.b.o.c'), valid or not: a mistyped number shares three with the "
-        "right one, so the census can link it without seeing either",
+        "right one, so the census can link it without seeing either; a part the number "
+        "does not show is empty (a published mask; one Excel stored as a number, cut to "
+        "15 digits, shows region and birth date: 'r.b..')",
     )
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None

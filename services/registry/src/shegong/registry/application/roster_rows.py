@@ -22,6 +22,7 @@ from shegong.kernel.data.identity import (
     mask_phone,
 )
 from shegong.kernel.data.redact import mask_numbers, redact_numbers
+from shegong.kernel.data.sheets import id_shown_by_excel
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import Transaction
 from shegong.registry.adapters.listed_numbers import (
@@ -74,8 +75,11 @@ class RosterRows:
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
             id_number_masked=mask_id_number(reported) if reported else None,
-            # A mistyped number still gives the census three of its four parts.
-            id_number_parts=self.hasher.id_parts(reported) if reported else None,
+            # A mistyped number still gives the census three of its four parts; one Excel
+            # stored as a number, the two it still shows (region and birth date).
+            id_number_parts=(
+                self.hasher.id_parts(id_shown_by_excel(reported) or reported) if reported else None
+            ),
             phone_hash=self.phone_hash(row),
             phone_masked=mask_phone(row.phone) if row.phone else None,
             phone_parts=self.phone_parts(row),

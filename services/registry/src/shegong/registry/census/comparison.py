@@ -17,9 +17,9 @@ name         same after normalisation (script, spaces, dots), or one's former na
              first or last); one character dropped, added or swapped, or changed for one
              read alike under fuzzy pinyin (a slip); else (a character of another sound is
              another name: siblings' names differ so)
-birth_date   same; day and month swapped (2024-03-05 / 2024-05-03); the same year
-             where one side gives only the year (written as 1 January) or only the
-             month (its 1st), or the month one off (a slip of the month); else
+birth_date   same; day and month swapped, or one key off in a number Excel cut
+             (:func:`~.features.birth_part_apart`); the same year where one side gives the year only
+             (1 January) or the month (its 1st), or the month one off (a slip); else
 sex          same; else
 phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
              number beside their own); else; the same landline (a household's or a unit's);
@@ -41,8 +41,7 @@ certificate  same number; same level issued the same day; same level; else (:mod
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
 evidence makes them one person: two different valid ID numbers (the check character
 catches every single slip and swap, so two valid numbers are two people), and birth dates
-that disagree (other than day and month swapped, or a date given only to the year or
-month) unless the ID numbers are the same or one slip apart (the slip may be there).
+that disagree (beyond those slips) unless the ID numbers are the same or one slip apart.
 """
 
 from __future__ import annotations
@@ -55,6 +54,7 @@ from shegong.registry.census.certificates import certificate_level
 from shegong.registry.census.features import (
     CensusRecord,
     Features,
+    birth_part_apart,
     former_match,
     id_fragment,
     masked,
@@ -91,7 +91,7 @@ COMPARISONS: tuple[str, ...] = (
 LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("null", "exact", "one slip", "else"),
     "name": ("null", "exact", "same pinyin", "one character", "else"),
-    "birth_date": ("null", "exact", "day/month swapped", "year only", "else"),
+    "birth_date": ("null", "exact", "day/month swapped or one key", "year only", "else"),
     "sex": ("null", "exact", "else"),
     "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip"),
     "organization": ("null", "exact", "similar", "else"),
@@ -239,6 +239,8 @@ def _birth_level(x: Features, y: Features) -> int:
         return 3
     if (a.day == 1 or b.day == 1) and abs((a.year - b.year) * 12 + a.month - b.month) == 1:
         return 3  # 出生年月 (held as its 1st) a month off the other side's date: a slip
+    if birth_part_apart(x, y) and _one_edit(f"{a:%Y%m%d}", f"{b:%Y%m%d}"):
+        return 2  # a birth date one key off in a number Excel cut to its first 15 digits
     return BIRTH_ELSE
 
 

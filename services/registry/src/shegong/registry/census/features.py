@@ -29,7 +29,8 @@ from shegong.registry.census.names import (
     township_key,
 )
 
-__all__ = ["CensusRecord", "Features", "id_fragment", "masked", "org_county", "phone_kind"]
+__all__ = ["CensusRecord", "Features", "birth_part_apart", "id_fragment", "masked", "org_county"]
+__all__ += ["phone_kind"]
 __all__ += ["former_match", "other_phones", "same_part", "second_mobile"]
 
 
@@ -274,6 +275,21 @@ def org_county(raw: str | None) -> str | None:
 def _shows_order_and_check(typed: str) -> bool:
     parts = typed.split(".")
     return len(parts) == 4 and bool(parts[2]) and bool(parts[3])
+
+
+def birth_part_apart(x: Features, y: Features) -> bool:
+    """One number shows its region and birth date only (``r.b..``: Excel kept 15 digits of
+    it, or a list hid the order and check), the other the same region and another birth
+    date: one part apart — a mistyped birth date in the number, which the birth date read
+    from a cut number repeats (19730122 for 19710122)."""
+    a, b = x.record.id_parts, y.record.id_parts
+    if not a or not b or (".." not in a and ".." not in b):
+        return False
+    for p, q in ((a.split("."), b.split(".")), (b.split("."), a.split("."))):
+        to_birth = len(p) == len(q) == 4 and p[0] and p[1] and not p[2] and not p[3]
+        if to_birth and q[0] == p[0] and q[1] and q[1] != p[1]:
+            return True
+    return False
 
 
 def masked(parts: tuple[str, ...] | None) -> bool:

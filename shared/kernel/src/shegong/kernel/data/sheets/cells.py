@@ -216,10 +216,17 @@ def id_number_cell(
     return parsed, None, None
 
 
-def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
-    """The birth date an 18-digit ID number still shows after Excel stored it as a number
-    (``6.20102199001011E+17``: the first 15 digits survive, and digits 7–14 are the birth
-    date), or ``None`` when they do not spell a plausible one."""
+def id_shown_by_excel(raw: str | None) -> str | None:
+    """An 18-digit ID number Excel stored as a number, as far as it still shows it: its
+    region and birth date, the rest hidden (``62010219900101****``). A number cell keeps
+    15 digits (its text may drop trailing zeros); a CSV saved from one that shows 6 or so
+    (``6.20102E+17``) says nothing of the birth date."""
+    digits = _excel_digits(raw)
+    shown = re.sub(r"\D", "", raw.lower().partition("e")[0]) if raw else ""
+    return digits[:14] + "****" if digits and len(shown) >= 10 else None
+
+
+def _excel_digits(raw: str | None) -> str | None:
     if not raw or "e" not in raw.lower():  # a mistyped number is no evidence of its date
         return None
     try:
@@ -228,7 +235,15 @@ def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
         return None
     if not whole.is_finite() or not 10**17 <= whole < 10**18:
         return None
-    digits = f"{whole:.0f}"
+    return f"{whole:.0f}"
+
+
+def birth_date_kept_by_excel(raw: str | None) -> datetime.date | None:
+    """The birth date an 18-digit ID number still shows after Excel stored it as a number
+    (``6.20102199001011E+17``: the first 15 digits survive, and digits 7–14 are the birth
+    date), or ``None`` when they do not spell a plausible one."""
+    if (digits := _excel_digits(raw)) is None:
+        return None
     try:
         born = datetime.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
     except ValueError:

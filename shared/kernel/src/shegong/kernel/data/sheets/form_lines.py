@@ -10,6 +10,10 @@ a part of the list (一、禅城区, 第一网格) and a numbered line left blan
 column, and nothing else on the line. The table's rows
 leave it out and :attr:`~.headed.HeadedSheet.form_lines` lists it, so an importer can
 say which lines it did not read and why (:meth:`FormLine.rejection`).
+
+A cell written 同上 ("as above", or the ditto mark 〃) holds what the same column holds
+on the row above, as a merged cell does (:func:`ditto_rows`): the clerk's 街道 or 工作单位
+over a run of rows typed once.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 
 from shegong.kernel.data.tabular import Cell
 
-__all__ = ["FORM_LABEL", "FormLine", "form_rows"]
+__all__ = ["DITTO", "FORM_LABEL", "FormLine", "ditto_rows", "form_rows"]
 
 # A total (合计, 小计：52人, 共计 12 名), who filled the form in, checked or approved it
 # (填表人：, 审核人 李明), when and for whom (填表日期：, 填报单位：), the seal, a note that
@@ -32,6 +36,10 @@ FORM_LABEL = re.compile(
     r"|.*(?:（盖章）|\(盖章\)|盖\s*章|签字|签名)[:：]?.*"
     r"|以下空白|(?:说明|注|备注)\s*[:：].*"
 )
+
+
+# 同上 (as above), 同上。, 〃 (the ditto mark), 同前: the cell above's value, typed once.
+DITTO = re.compile(r"\s*(?:同\s*上|同\s*前|〃+)\s*[。.]?\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,3 +120,22 @@ def _lone_cell(cells: Sequence[Cell], marker_at: int) -> str | None:
     text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     text = text.strip()
     return None if _LONG_NUMBER.search(text) else text
+
+
+def ditto_rows(rows: Iterator[tuple[int, Sequence[Cell]]]) -> Iterator[tuple[int, Sequence[Cell]]]:
+    """``rows`` with each 同上 / 〃 cell given the value of its column on the row above
+    (that one's own 同上 resolved first); on the first row it stays as written."""
+    above: list[Cell] = []
+    for number, cells in rows:
+        if any(isinstance(c, str) and DITTO.fullmatch(c) for c in cells):
+            cells = [
+                above[at]
+                if isinstance(c, str)
+                and DITTO.fullmatch(c)
+                and at < len(above)
+                and above[at] is not None
+                else c
+                for at, c in enumerate(cells)
+            ]
+        above = list(cells)
+        yield number, cells

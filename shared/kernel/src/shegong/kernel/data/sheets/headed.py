@@ -33,6 +33,7 @@ being the Chinese label its messages use — plus its own rules for the values.
 * **Lines of the form are not rows** (:mod:`.form_lines`): a total under a sheet's rows
   (合计 / 小计 52人 in the 序号 column), who filled the form in (填表人：), the seal, and the
   header again at the top of a printed page; :attr:`HeadedSheet.form_lines` lists them.
+  A 同上 cell is the value above it (:func:`~.form_lines.ditto_rows`).
 * **Row numbers** are the spreadsheet's, blank rows counted.
 """
 
@@ -45,7 +46,7 @@ from typing import Any
 
 from shegong.kernel.data.redact import redact_numbers
 from shegong.kernel.data.sheets.cells import CellError, cell_text, preview
-from shegong.kernel.data.sheets.form_lines import FormLine, form_rows
+from shegong.kernel.data.sheets.form_lines import FormLine, ditto_rows, form_rows
 from shegong.kernel.data.sheets.headers import (
     Fields,
     HeaderLookup,
@@ -276,7 +277,7 @@ def read_headed(
             duplicates=duplicates,
         )
         sheet = name if len(names) > 1 else None
-        rows = form_rows(rows, header, layout.columns[marker], sheet, form_lines)
+        rows = ditto_rows(form_rows(rows, header, layout.columns[marker], sheet, form_lines))
         parts.append((layout, rows))
     if not parts:
         # quoted as a report quotes a cell: a "header" may be a row of data (no header row)
