@@ -42,9 +42,8 @@ from shegong.kernel.data.sheets.vocabulary import (
 _HIRED = ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期")
 FIELDS: dict[str, tuple[str, ...]] = {
     # 序号 is not one: it numbers the printed lines and changes with every export, and a
-    # record's key must not move to another person when it does. A bare 编号 is the key
-    # where it holds one (MZ-0001, 2024010023) and is 序号 where it counts the lines
-    # (1, 2, 3: ``line_number``).
+    # record's key must not move to another person when it does. A bare 编号 is the key where
+    # it holds one (MZ-0001, 2024010023) and is 序号 where it counts the lines (``line_number``).
     "record_id": (
         "记录编号",
         "人员编号",
@@ -59,7 +58,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "name": NAME_HEADERS,
     "id_number": ID_NUMBER_HEADERS,
-    "gender": ("性别", "性別", "姓别"),
+    "gender": ("性别", "性別", "姓别", "sex"),  # and "gender", the field's own name
     "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
     "phone": (*MOBILE_HEADERS, *LANDLINE_HEADERS),
     "organization": (
@@ -100,6 +99,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "福利院",
         "敬老院",
         "养老院",
+        *("org", "organisation", "employer", "work unit", "workplace"),  # a sheet kept in English
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别", "机构性质", "单位属性"),
     # 职务 (主任, 文书, 社区专职工作者) where a roster has no 岗位: a community's staff list
