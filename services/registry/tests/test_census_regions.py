@@ -40,6 +40,11 @@ def test_one_county_written_two_ways_is_one(a: str, b: str) -> None:
         ("鸡街镇", "鸡街街道"),  # a town that became a subdistrict
         ("城关镇人民政府", "城关镇"),
         ("大营街道办", "大營街道"),
+        # 街办 (陕西, 山西 rosters), 镇政府: the short forms
+        ("长风街办", "长风街道"),
+        ("小寨路街办", "小寨路街道办事处"),
+        ("河庄镇政府", "河庄镇"),
+        ("西乡乡政府", "西乡乡"),
     ],
 )
 def test_one_township_written_two_ways_is_one(a: str, b: str) -> None:
