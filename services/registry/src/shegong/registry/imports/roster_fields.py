@@ -107,8 +107,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "county": COUNTY_HEADERS,
     "township": TOWNSHIP_HEADERS,
     "community": COMMUNITY_HEADERS,
-    # one column for the whole place (服务区域: 涪城区城郊街道东街社区), read into the three
-    # above where the roster has not got them (``region_parts``)
+    # the whole place in one column (服务区域: 涪城区城郊街道东街社区), read into the 3 above
     "place": ("区域", "所在区域", "所属区域", "地区", "所在地区", "行政区划", "所在地", "区划"),
     # 参加工作时间 (a career's start: on or before this job's) last, where nothing else says
     "hired_on": (*_HIRED, "入职年月", "聘用年月", "参加工作时间", "参加工作日期"),
@@ -398,3 +397,4 @@ class RosterRow:
     former_name: str | None = None
     warnings: tuple[str, ...] = ()
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+    unread: str = field(default="", repr=False)  # its cells no field reads (年度): not content
