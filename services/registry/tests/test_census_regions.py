@@ -103,6 +103,24 @@ def test_a_community_written_without_its_kind_is_that_community() -> None:
     assert region_level("中庄", "南庄") == 2
 
 
+def test_a_residents_committee_named_without_the_word_community_is_that_community() -> None:
+    # 东风居委会, 东风居民委员会: a residents' committee is often written without 社区 — in a
+    # 社区 column, or as the unit of a list that names nothing else (a name and a unit).
+    from shegong.registry.census.comparison import compare_levels
+
+    def region_level(a: dict[str, str], b: dict[str, str]) -> int:
+        x, y = (
+            Features(CensusRecord(f"{d}:1", d, "张三", county="大通", township="塔甸", **c))
+            for d, c in (("mz", a), ("zf", b))
+        )
+        return compare_levels(x, y)[6]
+
+    assert region_level({"community": "南小街居委会"}, {"community": "南小街社区"}) == 1
+    assert region_level({"community": "南小街居民委员会"}, {"community": "南小街"}) == 1
+    assert region_level({"organization": "南小街居委会"}, {"community": "南小街社区"}) == 1
+    assert region_level({"community": "南小街居委会"}, {"community": "北小街社区"}) == 2
+
+
 def _tree() -> RegionTree:
     nodes = [RegionNode("东区", "东区", None, "county"), RegionNode("西区", "西区", None, "county")]
     for county, town, communities in (

@@ -266,6 +266,7 @@ def org_text(raw: str) -> str:
 
 _COMMITTEE = re.compile(r"(.+?(?:社区|村))(?:居民委员会|居委会|村民委员会|村委会)")
 _VILLAGE_COMMITTEE = re.compile(r"(.{2,}?)(?:村民委员会|村委会)")
+_RESIDENTS_COMMITTEE = re.compile(r"(.{2,}?)(?:居民委员会|居委会)")  # 东风居委会: 东风社区
 _ABOVE_COMMUNITY = re.compile(r".*(?:街道办事处|街道|镇|乡|区|县|市)(?=.{2,}(?:社区|村)$)")
 
 
@@ -281,11 +282,12 @@ def committee_community(raw: str | None) -> str | None:
     found = _COMMITTEE.fullmatch(text)
     if found is not None:
         place = found.group(1)
-    else:  # 泉望村委会: the village's own 村 is the committee's (泉望村 + 村委会)
-        found = _VILLAGE_COMMITTEE.fullmatch(text)
-        if found is None:
-            return None
+    elif found := _VILLAGE_COMMITTEE.fullmatch(text):  # 泉望村委会: 泉望村 + 村委会
         place = found.group(1) + "村"
+    elif found := _RESIDENTS_COMMITTEE.fullmatch(text):
+        place = found.group(1) + "社区"
+    else:
+        return None
     return _ABOVE_COMMUNITY.sub("", place, count=1) or None
 
 
