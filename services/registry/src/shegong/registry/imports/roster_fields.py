@@ -89,16 +89,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "组织",
         "服务队",
         "机构",
-        # the workplace named by its kind (所在司法所, 所属社工站, 服务中心)
-        "司法所",
-        "民政所",
-        "社工站",
-        "服务站",
-        "工作站",
-        "服务中心",
-        "福利院",
-        "敬老院",
-        "养老院",
+        # the workplace named by its kind (所在司法所, 所属社工站, 服务中心), also where one
+        # serves (新时代文明实践站, 人民调解委员会)
+        *("司法所", "民政所", "社工站", "服务站", "工作站", "服务中心", "福利院"),
+        *("敬老院", "养老院", "实践站", "实践所", "调解委员会", "调委会"),
         *("org", "organisation", "employer", "work unit", "workplace"),  # a sheet kept in English
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别", "机构性质", "单位属性"),
