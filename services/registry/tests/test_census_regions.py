@@ -40,6 +40,11 @@ def test_one_county_written_two_ways_is_one(a: str, b: str) -> None:
         ("鸡街镇", "鸡街街道"),  # a town that became a subdistrict
         ("城关镇人民政府", "城关镇"),
         ("大营街道办", "大營街道"),
+        # 街办 (陕西, 山西 rosters), 镇政府: the short forms
+        ("长风街办", "长风街道"),
+        ("小寨路街办", "小寨路街道办事处"),
+        ("河庄镇政府", "河庄镇"),
+        ("西乡乡政府", "西乡乡"),
     ],
 )
 def test_one_township_written_two_ways_is_one(a: str, b: str) -> None:
@@ -96,6 +101,24 @@ def test_a_community_written_without_its_kind_is_that_community() -> None:
     assert region_level("南小街社区", "南小街社区居委会") == 1
     assert region_level("中庄社区", "中庄村") == 2  # the township only
     assert region_level("中庄", "南庄") == 2
+
+
+def test_a_residents_committee_named_without_the_word_community_is_that_community() -> None:
+    # 东风居委会, 东风居民委员会: a residents' committee is often written without 社区 — in a
+    # 社区 column, or as the unit of a list that names nothing else (a name and a unit).
+    from shegong.registry.census.comparison import compare_levels
+
+    def region_level(a: dict[str, str], b: dict[str, str]) -> int:
+        x, y = (
+            Features(CensusRecord(f"{d}:1", d, "张三", county="大通", township="塔甸", **c))
+            for d, c in (("mz", a), ("zf", b))
+        )
+        return compare_levels(x, y)[6]
+
+    assert region_level({"community": "南小街居委会"}, {"community": "南小街社区"}) == 1
+    assert region_level({"community": "南小街居民委员会"}, {"community": "南小街"}) == 1
+    assert region_level({"organization": "南小街居委会"}, {"community": "南小街社区"}) == 1
+    assert region_level({"community": "南小街居委会"}, {"community": "北小街社区"}) == 2
 
 
 def _tree() -> RegionTree:

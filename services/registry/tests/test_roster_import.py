@@ -886,6 +886,34 @@ async def test_same_record_key_twice_in_one_file_is_seen_even_across_chunks(regi
     assert report["warnings"][0]["warning"].startswith("record_id:")
 
 
+async def test_a_file_of_two_years_keeps_each_years_row(registry) -> None:
+    """A file holding two years (年度 2024 and 2025: the same people, word for word but for
+    the year) keeps every row, each year's a record (the census counts the person once);
+    a row written twice, its 年度 too, is still one, and 序号 numbering the lines tells
+    nothing. The same file again changes nothing."""
+    c = registry.client
+    lines = [
+        ["1", "2024", "张伟", ID_ZHANG, "13912345678", "东关社区居委会"],
+        ["2", "2024", "李娜", "", "13912345679", "东关社区居委会"],
+        ["3", "2025", "张伟", ID_ZHANG, "13912345678", "东关社区居委会"],
+        ["4", "2025", "李娜", "", "13912345679", "东关社区居委会"],
+        ["5", "2025", "李娜", "", "13912345679", "东关社区居委会"],  # written twice
+        ["6", "2026", "李娜", "", "13912345679", "东关社区居委会"],
+    ]
+    out = io.StringIO()
+    csv.writer(out).writerows([["序号", "年度", "姓名", "身份证号", "手机号", "工作单位"], *lines])
+    data = out.getvalue().encode()
+    report = await import_roster(c, data)
+    assert (report["rows_read"], report["new"], report["rejected"]) == (6, 5, [])
+    repeats = [w["row"] for w in report["warnings"] if "word for word" in w["warning"]]
+    assert repeats == [6]
+    registered = [e for e in await events_after(c) if e["type"] == "WorkerRegistered"]
+    assert [e["data"]["name"] for e in registered] == ["张伟", "李娜", "张伟", "李娜", "李娜"]
+    before = await head(c)
+    again = await import_roster(c, data)
+    assert (again["new"], again["changed"]) == (0, 0) and await head(c) == before
+
+
 async def test_changed_id_number_colliding_with_another_record_does_not_take_the_chunk_down(
     registry,
 ) -> None:

@@ -1407,6 +1407,40 @@ def test_a_community_staff_list_gives_the_post_by_its_duties_and_the_hire_by_its
     assert (both.post, both.hired_on) == (Post.SOCIAL_WORK_POST, datetime.date(2020, 1, 1))
 
 
+def test_where_a_mediator_or_a_volunteer_serves_is_their_unit() -> None:
+    """司法's 人民调解员 list names the 调解委员会 (调委会), 文明办's the 新时代文明实践站 each
+    person serves at: that is the row's unit, as 服务站 or 服务队 is, not an unknown column."""
+    for header, unit in (
+        ("调解委员会", "紫荆社区人民调解委员会"),
+        ("所在调委会", "紫荆社区人民调解委员会"),
+        ("实践站", "紫荆社区新时代文明实践站"),
+        ("所在实践站", "紫荆社区新时代文明实践站"),
+    ):
+        result = parse_csv([["姓名", header], ["张伟", unit]])
+        assert result.columns["organization"] == header and not result.ignored_columns
+        assert result.rows[0].organization == unit
+
+
+def test_a_roster_kept_in_english_reads_its_sex_and_organisation() -> None:
+    """An export kept in English (Name, ID No., Mobile, Org, Sex — a 医保 system's, say)
+    gives the person's unit and sex as well: neither column is left out as unknown."""
+    number = make_id()
+    result = parse_csv(
+        [
+            ["Name", "ID No.", "Mobile", "Org", "Sex"],
+            ["张伟", number, "13912345678", "朔原市医疗保障事务中心", "F"],
+        ]
+    )
+    assert result.columns["organization"] == "Org" and result.columns["gender"] == "Sex"
+    assert not result.ignored_columns
+    (row,) = result.rows
+    assert row.organization == "朔原市医疗保障事务中心"
+    for header in ("Organisation", "Employer", "Work Unit"):
+        (one,) = parse_csv([["Name", header], ["张伟", "红叶社工"]]).rows
+        assert one.organization == "红叶社工"
+    assert parse_csv([["Name", "Gender"], ["张伟", "M"]]).rows[0].gender is not None
+
+
 def test_a_roster_kept_in_english_reads_the_persons_columns() -> None:
     """Full Name, ID No. and Mobile are the person's columns in every importer's shared
     vocabulary (a sign-in sheet read them before a roster did); a bare "ID" is not taken

@@ -13,6 +13,7 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -31,6 +32,7 @@ from shegong.registry.application.roster_rows import (
     RosterRows,
     at,
     content_fingerprint,
+    kept_apart,
     place,
     published_record_id,
     record_key,
@@ -79,15 +81,6 @@ class ImportReport:
 def _rejected_rows(rejected: list[dict[str, Any]]) -> int:
     """Rows refused: a row is its sheet's (a workbook of more than one sheet read)."""
     return len({(r.get("sheet"), r["row"]) for r in rejected})
-
-
-# What a row's record key was made of (roster_rows.record_key), for the clerk: a file
-# without 记录编号 keys its rows by the ID number, or by name, birth date, phone and unit.
-_KEYED_BY = {
-    "record": ("record_id", "key", "记录编号"),
-    "id": ("id_number", "ID number (no 记录编号 column)", "身份证号（无记录编号列）"),
-    "name": ("name", "name, birth date, phone and organisation", "姓名、出生日期、电话和单位"),
-}
 
 
 class RosterImporter:
@@ -185,9 +178,24 @@ class RosterImporter:
         for row in rows:
             key = record_key(row)
             fingerprint = content_fingerprint(row)
-            if key in seen:
+            whole = fingerprint + row.unread  # and what no field reads: 年度 2024, 2025
+            if key in seen and seen[key][1] != whole:
                 (first, first_zh), content = seen[key]
-                if content == fingerprint:  # the same row twice: one record
+                # Another row under the same key (a certificate list: one row per
+                # certificate): its own record, keyed by its content — by all it says where
+                # it differs only where no field reads (年度: a year's row beside another's).
+                other = content[:64] != fingerprint
+                key = f"{key}#{(fingerprint if other else sha256(whole.encode()).hexdigest())[:12]}"
+                if key not in seen:
+                    content_keyed.add(key)
+                    report.warnings.append({**at(row), "warning": kept_apart(key, first, first_zh)})
+                if row.record_id:
+                    # Its 记录编号 names another record: the census names this one by its
+                    # worker id, else it would take the other's place and be lost.
+                    row = dataclasses.replace(row, record_id=None)
+            if key in seen:  # the same row twice (a taken key's other row too): one record
+                (first, first_zh), content = seen[key]
+                if content == whole:
                     report.warnings.append(
                         {
                             **at(row),
@@ -195,34 +203,8 @@ class RosterImporter:
                             f" / 与{first_zh}完全相同，只计一次",
                         }
                     )
-                    continue
-                # Another row under the same key (a certificate list: one row per
-                # certificate): its own record, keyed by its content.
-                key = f"{key}#{fingerprint[:12]}"
-                content_keyed.add(key)
-                kind = key.split(":", 1)[0]
-                field, what, what_zh = _KEYED_BY[kind]
-                # One ID number is one person; one 记录编号 may be two (sheets numbered apart).
-                once, once_zh = (
-                    ("the census decides whether it is the same person", "是否同一人由人员库比对")
-                    if kind == "record"
-                    else ("the census counts the person once", "人员库按一人统计")
-                )
-                report.warnings.append(
-                    {
-                        **at(row),
-                        "warning": f"{field}: same {what} as {first} with other content; "
-                        f"kept as its own record ({once}) / {what_zh}：与{first_zh}相同但内容不同，"
-                        f"作为单独记录保留（{once_zh}）",
-                    }
-                )
-                if key in seen:
-                    continue
-                if row.record_id:
-                    # Its 记录编号 names another record: the census names this one by its
-                    # worker id, else it would take the other's place and be lost.
-                    row = dataclasses.replace(row, record_id=None)
-            seen[key] = (place(row), fingerprint)
+                continue
+            seen[key] = (place(row), whole)
             keyed[key] = row
             prints[key] = fingerprint
         now = datetime.now(UTC)

@@ -42,7 +42,7 @@ from shegong.registry.imports.roster import RosterRow
 _FINGERPRINTED = tuple(
     f.name
     for f in dataclasses.fields(RosterRow)
-    if f.name not in ("row_number", "warnings", "sheet")
+    if f.name not in ("row_number", "warnings", "sheet", "unread")
 )
 
 
@@ -328,6 +328,31 @@ def record_key(row: RosterRow) -> str:
         return f"id:{row.id_number.number}"
     key = f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
     return key if row.sheet is None else f"{key}|sheet:{row.sheet}"
+
+
+# What a row's record key was made of (roster_rows.record_key), for the clerk: a file
+# without 记录编号 keys its rows by the ID number, or by name, birth date, phone and unit.
+_KEYED_BY = {
+    "record": ("record_id", "key", "记录编号"),
+    "id": ("id_number", "ID number (no 记录编号 column)", "身份证号（无记录编号列）"),
+    "name": ("name", "name, birth date, phone and organisation", "姓名、出生日期、电话和单位"),
+}
+
+
+def kept_apart(key: str, first: str, first_zh: str) -> str:
+    """The warning on a row kept as its own record under a key another row took."""
+    kind = key.split(":", 1)[0]
+    field, what, what_zh = _KEYED_BY[kind]
+    # One ID number is one person; one 记录编号 may be two (sheets numbered apart).
+    once, once_zh = (
+        ("the census decides whether it is the same person", "是否同一人由人员库比对")
+        if kind == "record"
+        else ("the census counts the person once", "人员库按一人统计")
+    )
+    return (
+        f"{field}: same {what} as {first} with other content; kept as its own record ({once})"
+        f" / {what_zh}：与{first_zh}相同但内容不同，作为单独记录保留（{once_zh}）"
+    )
 
 
 def at(row: RosterRow) -> dict[str, Any]:

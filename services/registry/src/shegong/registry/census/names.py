@@ -266,6 +266,7 @@ def org_text(raw: str) -> str:
 
 _COMMITTEE = re.compile(r"(.+?(?:社区|村))(?:居民委员会|居委会|村民委员会|村委会)")
 _VILLAGE_COMMITTEE = re.compile(r"(.{2,}?)(?:村民委员会|村委会)")
+_RESIDENTS_COMMITTEE = re.compile(r"(.{2,}?)(?:居民委员会|居委会)")  # 东风居委会: 东风社区
 _ABOVE_COMMUNITY = re.compile(r".*(?:街道办事处|街道|镇|乡|区|县|市)(?=.{2,}(?:社区|村)$)")
 
 
@@ -281,11 +282,12 @@ def committee_community(raw: str | None) -> str | None:
     found = _COMMITTEE.fullmatch(text)
     if found is not None:
         place = found.group(1)
-    else:  # 泉望村委会: the village's own 村 is the committee's (泉望村 + 村委会)
-        found = _VILLAGE_COMMITTEE.fullmatch(text)
-        if found is None:
-            return None
+    elif found := _VILLAGE_COMMITTEE.fullmatch(text):  # 泉望村委会: 泉望村 + 村委会
         place = found.group(1) + "村"
+    elif found := _RESIDENTS_COMMITTEE.fullmatch(text):
+        place = found.group(1) + "社区"
+    else:
+        return None
     return _ABOVE_COMMUNITY.sub("", place, count=1) or None
 
 
@@ -337,10 +339,13 @@ _PEOPLES = (
 # A region's own name without the word for its kind, so that the forms one place is
 # written in meet: 屏边苗族自治县 / 屏边县, 蒙自市 / 蒙自县 (a county that became a city);
 # 鸡街街道办事处 / 鸡街街道 / 鸡街镇 (a town that became a subdistrict), 城关镇人民政府; an
+# office's short forms (长风街办, 河庄镇政府); an
 # autonomous county's peoples with or without 族 (木垒哈萨克自治县, 阿克塞哈萨克族自治县).
 AUTONOMOUS = rf"(?:(?:(?:{_PEOPLES})族?|[回藏苗彝壮满侗瑶白黎傣佤畲水土羌怒京]族)+自治[县旗])"
 _COUNTY_KIND = re.compile(rf"(.{{2,}}?)(?:{AUTONOMOUS}|自治[县旗]|[县区市旗])")
-_TOWNSHIP_KIND = re.compile(r"(.{2,}?)(?:街道办事处|街道办|街道|镇人民政府|乡人民政府|镇|乡|苏木)")
+_TOWNSHIP_KIND = re.compile(
+    r"(.{2,}?)(?:街道办事处|街道办|街办|街道|[镇乡](?:人民)?政府|镇|乡|苏木)"
+)
 
 
 # The prefecture (and province) a county is written under: 哈尔滨市松北区, 黑龙江省哈尔滨市阿城区.

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shegong.contracts.registry import Gender, Region
@@ -363,8 +363,8 @@ class RosterReader:
             self.rows_read += 1
             if isinstance(result, list):
                 yield from result
-            else:
-                yield result
+            else:  # what no field reads tells a row written twice from two (年度 2024, 2025)
+                yield replace(result, unread=u) if (u := headed.unread_text(cells)) else result
             if progress is not None and self.rows_read % _PROGRESS_EVERY == 0:
                 progress(self.rows_read)
         if progress is not None and self.rows_read % _PROGRESS_EVERY:

@@ -42,9 +42,8 @@ from shegong.kernel.data.sheets.vocabulary import (
 _HIRED = ("入职日期", "入职时间", "到岗时间", "到岗日期", "聘用时间", "聘用日期")
 FIELDS: dict[str, tuple[str, ...]] = {
     # 序号 is not one: it numbers the printed lines and changes with every export, and a
-    # record's key must not move to another person when it does. A bare 编号 is the key
-    # where it holds one (MZ-0001, 2024010023) and is 序号 where it counts the lines
-    # (1, 2, 3: ``line_number``).
+    # record's key must not move to another person when it does. A bare 编号 is the key where
+    # it holds one (MZ-0001, 2024010023) and is 序号 where it counts the lines (``line_number``).
     "record_id": (
         "记录编号",
         "人员编号",
@@ -59,7 +58,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "name": NAME_HEADERS,
     "id_number": ID_NUMBER_HEADERS,
-    "gender": ("性别", "性別", "姓别"),
+    "gender": ("性别", "性別", "姓别", "sex"),  # and "gender", the field's own name
     "birth_date": ("出生日期", "出生年月日", "出生年月", "出生时间", "出生年份", "生日"),
     "phone": (*MOBILE_HEADERS, *LANDLINE_HEADERS),
     "organization": (
@@ -90,16 +89,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "组织",
         "服务队",
         "机构",
-        # the workplace named by its kind (所在司法所, 所属社工站, 服务中心)
-        "司法所",
-        "民政所",
-        "社工站",
-        "服务站",
-        "工作站",
-        "服务中心",
-        "福利院",
-        "敬老院",
-        "养老院",
+        # the workplace named by its kind (所在司法所, 所属社工站, 服务中心), also where one
+        # serves (新时代文明实践站, 人民调解委员会)
+        *("司法所", "民政所", "社工站", "服务站", "工作站", "服务中心", "福利院"),
+        *("敬老院", "养老院", "实践站", "实践所", "调解委员会", "调委会"),
+        *("org", "organisation", "employer", "work unit", "workplace"),  # a sheet kept in English
     ),
     "org_type": ("单位类型", "单位性质", "机构类型", "单位类别", "机构性质", "单位属性"),
     # 职务 (主任, 文书, 社区专职工作者) where a roster has no 岗位: a community's staff list
@@ -107,8 +101,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "county": COUNTY_HEADERS,
     "township": TOWNSHIP_HEADERS,
     "community": COMMUNITY_HEADERS,
-    # one column for the whole place (服务区域: 涪城区城郊街道东街社区), read into the three
-    # above where the roster has not got them (``region_parts``)
+    # the whole place in one column (服务区域: 涪城区城郊街道东街社区), read into the 3 above
     "place": ("区域", "所在区域", "所属区域", "地区", "所在地区", "行政区划", "所在地", "区划"),
     # 参加工作时间 (a career's start: on or before this job's) last, where nothing else says
     "hired_on": (*_HIRED, "入职年月", "聘用年月", "参加工作时间", "参加工作日期"),
@@ -398,3 +391,4 @@ class RosterRow:
     former_name: str | None = None
     warnings: tuple[str, ...] = ()
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
+    unread: str = field(default="", repr=False)  # its cells no field reads (年度): not content

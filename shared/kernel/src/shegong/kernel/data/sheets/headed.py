@@ -164,6 +164,16 @@ class HeadedSheet:
         """The sheet of the row last yielded, when more than one sheet is read."""
         return self.part.name if self.part is not None and len(self.sheets) > 1 else None
 
+    def unread_text(self, cells: Sequence[Cell]) -> str:
+        """What the row says in the columns no field reads (年度, 备注; not 序号), for an
+        importer telling a row written twice from two that differ only there; "" when none
+        (or the sheets were read into one layout)."""
+        if self.part is None or len(self.sheets) > 1 or not self.part.unread:
+            return ""
+        said = [cells[i] if i < len(cells) else None for i in self.part.unread]
+        texts = ["" if cell is None else str(cell).strip() for cell in said]
+        return "\x1f".join(texts) if any(texts) else ""
+
     def coalesced(self, row: list[Cell]) -> list[Cell]:
         """``row`` (padded to the width) with each field's blank cell filled from the
         next column meaning the same field (a field of several values, ``joined``: its

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shegong.kernel.data.sheets.cells import CellError, cell_text
-from shegong.kernel.data.sheets.headers import HeaderLookup
+from shegong.kernel.data.sheets.headers import HeaderLookup, header_key
 from shegong.kernel.data.tabular import Cell, Table, TabularFileError
 
 HEADER_SCAN = 10  # title lines tolerated above the header
@@ -23,6 +23,10 @@ def header_text(cell: Cell) -> str:
         return cell_text(cell) or ""
     except CellError:
         return ""
+
+
+# A column that numbers the printed lines: it changes with every export, and says nothing.
+LINE_NUMBER_HEADERS = frozenset({"序号", "序", "行号", "顺序号", "no", "no."})
 
 
 @dataclass
@@ -40,6 +44,8 @@ class SheetLayout:
     ignored: list[str] = field(default_factory=list)
     # field → further columns meaning it, best first (``duplicates="coalesce"`` only)
     alternates: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # the columns no field reads (年度, 备注), but the one numbering the lines (序号)
+    unread: list[int] = field(default_factory=list)
 
 
 def find_header(
@@ -122,6 +128,8 @@ def lay_out(
         name, rank, note = lookup.ranked(text)
         if name is None:
             ignored.append(text)
+            if header_key(text) not in LINE_NUMBER_HEADERS:
+                layout.unread.append(position)
             continue
         if name in columns and duplicates == "refuse":
             loose = lookup.last_rank[name]
