@@ -150,6 +150,13 @@ def _absence_mark(cell: Cell) -> bool:
     return text is not None and text.strip().casefold() in ABSENT | MISSED
 
 
+def sign_in_cell(row: SheetRow) -> Cell:
+    """The 签到 cell the row's sign-in is read from: of a course's day columns (3月10日
+    请假 | 3月11日 √), the first that says the person came, else the row's own."""
+    marks = [c for c in row.every("signed_at") if _text(c) is not None and not _absence_mark(c)]
+    return marks[0] if marks else row.values.get("signed_at")
+
+
 def signed(row: SheetRow) -> bool:
     """Whether the row's 签到 or 签退 box holds anything but blank or an absence."""
     return bool(_marks(row))

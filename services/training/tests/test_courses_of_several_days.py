@@ -1,0 +1,61 @@
+"""Sheets as offices keep them, round train5: a course of several days with a column a
+day (or half-day) — √ / × / 请假 / 迟到 under 3月10日, times under 4月8日上午 — read as
+the course's sign-in boxes: someone absent every day did not come, someone there on any
+day did."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .test_signin_by_name import attended, sign_in
+
+if TYPE_CHECKING:
+    from conftest import Node
+
+
+async def test_a_column_a_day_of_marks(training: Node) -> None:
+    """3月10日 | 3月11日 | 3月12日 with √, 迟到, 早退, 请假, ×: absent on every day (× or
+    请假) is no attendance, naming the field; 请假 on the first day then √ is attendance."""
+    feed = training.feed
+    came = feed.register("马晓燕", id_number="621102199004121287", record_id="D-1")
+    late = feed.register("陈建国", id_number="621126197501180351", record_id="D-2")
+    away = feed.register("李娜", id_number="621102199208172465", record_id="D-3")
+    leave = feed.register("王芳", id_number="621102198803051022", record_id="D-4")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,身份证号,3月10日,3月11日,3月12日\n"
+        "马晓燕,621102199004121287,√,√,√\n"
+        "陈建国,621126197501180351,请假,迟到,√\n"
+        "李娜,621102199208172465,×,×,×\n"
+        "王芳,621102198803051022,请假,请假,请假\n",
+    )
+    assert await attended(training, sid) == {came, late}, report
+    refused = {r["row"]: r for r in report["rejected"]}
+    assert sorted(refused) == [4, 5]
+    assert {r["field"] for r in refused.values()} == {"signed_at"}
+    assert "请假" in refused[5]["reason_zh"] and "absent" in refused[5]["reason"]
+    assert leave not in await attended(training, sid) and away not in await attended(training, sid)
+
+
+async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None:
+    """4月8日上午 | 4月8日下午 | 第二天上午 with times: a row blank on every day, where
+    others signed, is no attendance; 请假 then a time is the time."""
+    feed = training.feed
+    both = feed.register("郭燕", phone="13909310019", record_id="H-1")
+    second = feed.register("林志强", phone="13909310020", record_id="H-2")
+    feed.register("黄丽", phone="13909310021", record_id="H-3")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,4月8日上午,4月8日下午,第二天上午\n"
+        "郭燕,13909310019,08:50,14:02,08:47\n"
+        "林志强,13909310020,请假,请假,08:59\n"
+        "黄丽,13909310021,,,\n",
+    )
+    assert await attended(training, sid) == {both, second}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(4, "signed_at")]
+    await training.sync_own()
+    detail = await training.ok("GET", f"/sessions/{sid}")
+    times = {a["worker_id"]: a["signed_at"] for a in detail["attendance"]}
+    assert "08:59" in times[second] or "00:59" in times[second], times
