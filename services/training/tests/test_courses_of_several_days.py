@@ -59,3 +59,41 @@ async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None
     detail = await training.ok("GET", f"/sessions/{sid}")
     times = {a["worker_id"]: a["signed_at"] for a in detail["attendance"]}
     assert "08:59" in times[second] or "00:59" in times[second], times
+
+
+async def test_a_time_written_with_a_note_of_how_they_came(training: Node) -> None:
+    """09:15（迟到）, 8:30 补签: the time, the note dropped — not a row refused as "not a
+    date and time"."""
+    feed = training.feed
+    late = feed.register("罗刚", phone="13909310022", record_id="N-1")
+    after = feed.register("高慧", phone="13909310023", record_id="N-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,签到时间\n罗刚,13909310022,09:15（迟到）\n高慧,13909310023,8:30 补签\n",
+    )
+    assert (report["recorded"], report["rejected"]) == (2, []), report
+    assert await attended(training, sid) == {late, after}
+
+
+async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> None:
+    """备注 补签 (signed afterwards), 线上参加 (took part online), 中途离场 beside a blank box
+    on a sheet where others signed: attendance; 请假 there is still none, naming 备注."""
+    feed = training.feed
+    there = feed.register("宋佳", phone="13909310025", record_id="R-1")
+    later = feed.register("谢婷", phone="13909310026", record_id="R-2")
+    online = feed.register("韩磊", phone="13909310027", record_id="R-3")
+    left = feed.register("唐静", phone="13909310028", record_id="R-4")
+    feed.register("冯雪", phone="13909310029", record_id="R-5")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,签到,备注\n"
+        "宋佳,13909310025,√,\n"
+        "谢婷,13909310026,,补签\n"
+        "韩磊,13909310027,,线上参加\n"
+        "唐静,13909310028,,中途离场\n"
+        "冯雪,13909310029,,请假\n",
+    )
+    assert await attended(training, sid) == {there, later, online, left}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(6, "remark")]

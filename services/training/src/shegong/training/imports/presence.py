@@ -8,7 +8,8 @@ nickname is — as the exports a training office receives write them.
   or when every result says only that a punch is missing (缺卡, 下班未打卡) and the row
   shows no punch at all. 缺卡 for the morning beside 正常 for the evening is attendance.
 * **A paper sheet's boxes**: a blank 签到 (and 签退) box on a sheet where others signed is
-  no sign-in; a 备注 of 请假 or 缺席 beside blank boxes is an absence. A name written
+  no sign-in; a 备注 of 请假 or 缺席 beside blank boxes is an absence, one of 补签,
+  线上参加 or 中途离场 an attendance (:func:`_says_came`). A name written
   in the 签到 box (the person's signature, typed) is a sign-in. A sheet whose 签到 column
   nobody filled in is a list of those who came.
 * **A meeting's participant list** (腾讯会议, 钉钉会议, 飞书: 用户昵称 / 入会昵称): the
@@ -66,6 +67,7 @@ _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNO
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
+_NOTE_AFTER = re.compile(r"(?<=\d)\s*[\u4e00-\u9fff]+$")
 
 
 class MissedPunch(RowProblem):
@@ -77,7 +79,8 @@ def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
     """A date (and time) as apps and clerks write it, as the kernel reads dates: the
     weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
     (``25-03-01`` is 2025-03-01), a month and day without the year in ``on``'s year
-    (``3月1日 8:30``, ``03-01 08:30``), the year last (``10/09/2025 02:01 PM``: the
+    (``3月1日 8:30``, ``03-01 08:30``), a note after the time (``09:15（迟到）``,
+    ``8:30 补签``) dropped, the year last (``10/09/2025 02:01 PM``: the
     session's day ``on`` if one reading is it, else month first, as such exports write
     it), a mark before the time (``√ 8:30``), a shift's span as its start (``8:30-17:00``),
     ISO 8601 with its offset. Anything else is returned as it was."""
@@ -88,6 +91,8 @@ def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
     if _ISO_OFFSET.fullmatch(text):
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     text = _MARK_BEFORE.sub("", text)
+    if _CLOCK.search(text):  # 09:15（迟到）, 8:30 补签: the time, and a note of how they came
+        text = _NOTE_AFTER.sub("", _BRACKETED.sub(" ", text)).strip()
     if span := _SPAN.fullmatch(text):
         text = span.group(1)
     match = _SHORT_YEAR.match(text)
@@ -137,6 +142,16 @@ def _says_absent(text: str) -> bool:
     """Whether a note (备注, a name's bracketed remark) says its person was not there."""
     inner = re.sub(r"^[(（\[【]|[)）\]】]$", "", text.strip())
     return any(_kind(w) == "absent" for w in _parts(inner))
+
+
+# a note that its person came, though the box is blank: signed afterwards (补签), took part
+# online (线上参加), came late or left early (迟到, 中途离场)
+_CAME = re.compile(r"^(?:补签|补到|线上|网上|在线|视频|远程|现场|迟到|早退|中途|提前离)")
+
+
+def _says_came(text: str | None) -> bool:
+    """Whether a 备注 says its person was there (补签, 线上参加, 中途离场)."""
+    return bool(text) and any(_CAME.match(w) for w in _parts(text or ""))
 
 
 def _marks(row: SheetRow) -> list[Cell]:
@@ -213,7 +228,7 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             f"remark: marked absent ({remark}) and not signed in; no attendance recorded",
             f"备注：标为未出席（{remark}）且未签到，不记出勤",
         )
-    if others_signed and "present" not in kinds:
+    if others_signed and "present" not in kinds and not _says_came(remark):
         raise RowProblem(
             "signed_at",
             "signed_at: blank, while others on this sheet signed in: no attendance "
