@@ -97,3 +97,21 @@ async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> Non
     )
     assert await attended(training, sid) == {there, later, online, left}, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(6, "remark")]
+
+
+async def test_an_online_courses_export_of_who_finished(training: Node) -> None:
+    """An online course's export: 是否完成 否 (学习时长 0) or 完成情况 未完成 is no
+    attendance, naming the field (status) — it was credited as one; 是 is attendance."""
+    feed = training.feed
+    done = feed.register("彭丽", phone="13909310033", record_id="O-1")
+    feed.register("曾敏", phone="13909310034", record_id="O-2")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,参训方式,学习时长（分钟）,是否完成\n"
+        "彭丽,13909310033,线上,350,是\n"
+        "曾敏,13909310034,线上,0,否\n",
+    )
+    assert await attended(training, sid) == {done}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "status")]
+    assert "否" in report["rejected"][0]["reason_zh"]

@@ -204,6 +204,10 @@ SIGNIN_COLUMNS = {
         "参加情况",
         "出席情况",
         "到会情况",
+        # an online course's export: whether the learner finished it (是否完成 否: not there)
+        "是否完成",
+        "完成情况",
+        "学习状态",
         "attendance",
         "attended",
         "attendance status",

@@ -49,6 +49,8 @@ ABSENCE = ABSENT | {
     "缺席",
     "未参会",
     "未入会",
+    "未完成",
+    "未学习",
 }
 # what it says of a punch that is missing (the other punch of the day may be there)
 MISSED = {"缺卡", "未打卡", "漏卡", "漏打卡", "缺勤卡", "未签退"}
