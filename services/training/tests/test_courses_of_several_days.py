@@ -5,8 +5,12 @@ day did."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+import pytest
+
+from .test_exports_as_received import workbook
 from .test_signin_by_name import attended, sign_in
 
 if TYPE_CHECKING:
@@ -115,3 +119,37 @@ async def test_an_online_courses_export_of_who_finished(training: Node) -> None:
     assert await attended(training, sid) == {done}, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "status")]
     assert "否" in report["rejected"][0]["reason_zh"]
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        [dt.datetime(2025, 3, 10), dt.datetime(2025, 3, 11)],  # Excel's date cells
+        ["2025-03-10", "2025-03-11"],
+        ["3月10日（周一）", "3月11日（周二）"],
+        ["3/10", "3/11"],
+        ["Day 1", "Day 2"],
+    ],
+)
+async def test_days_headed_as_dates_are_read(training: Node, days: list[object]) -> None:
+    """A day's column headed by a date cell, an ISO date, a weekday after it, 3/10 or
+    Day 1: read as the day's boxes — × on both days is no attendance."""
+    feed = training.feed
+    came = feed.register("马晓燕", id_number="621102199004121287", record_id="W-1")
+    feed.register("李娜", id_number="621102199208172465", record_id="W-2")
+    await training.sync()
+    body = {"kind": "骨干培养", "title": "两天", "held_on": "2025-03-10", "hours": 12}
+    sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
+    sheet = workbook(
+        [
+            ["姓名", "身份证号", *days],
+            ["马晓燕", "621102199004121287", "√", "√"],
+            ["李娜", "621102199208172465", "×", "×"],
+        ]
+    )
+    resp = await training.client.post(
+        f"/sessions/{sid}/signin-sheet", files={"file": ("考勤.xlsx", sheet)}
+    )
+    report = resp.json()
+    assert await attended(training, sid) == {came}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "signed_at")]
