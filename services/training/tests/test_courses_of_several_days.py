@@ -153,3 +153,20 @@ async def test_days_headed_as_dates_are_read(training: Node, days: list[object])
     report = resp.json()
     assert await attended(training, sid) == {came}, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "signed_at")]
+
+
+@pytest.mark.parametrize("header", ["是否签到", "是否出勤", "出勤", "考勤", "出缺勤", "到课情况"])
+async def test_an_attendance_column_as_offices_head_it(training: Node, header: str) -> None:
+    """是否签到 | 是否出勤 | 出勤 | 考勤 | 出缺勤 | 到课情况 with 是 / 否 (缺勤): the column was
+    unread and the sheet taken as a list of those who came — 否 credited as attendance."""
+    feed = training.feed
+    came = feed.register("许文", phone="13909310031", record_id="A-1")
+    feed.register("邓超", phone="13909310032", record_id="A-2")
+    feed.register("曾敏", phone="13909310034", record_id="A-3")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        f"姓名,手机号,{header}\n许文,13909310031,是\n邓超,13909310032,否\n曾敏,13909310034,缺勤\n",
+    )
+    assert await attended(training, sid) == {came}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "status"), (4, "status")]
