@@ -17,15 +17,24 @@ if TYPE_CHECKING:
     from conftest import Node
 
 
+async def by_phone(training: Node, people: str, by: str = "phone") -> list[str]:
+    """Register ``people`` ("郭燕 13909310019, 林志强 13909310020"), each with that phone
+    (or ``by`` another field: id_number): their worker ids."""
+    pairs = [p.split() for p in people.split(",")]
+    ids = [training.feed.register(name, **{by: key}) for name, key in pairs]
+    await training.sync()
+    return ids
+
+
 async def test_a_column_a_day_of_marks(training: Node) -> None:
     """3月10日 | 3月11日 | 3月12日 with √, 迟到, 早退, 请假, ×: absent on every day (× or
     请假) is no attendance, naming the field; 请假 on the first day then √ is attendance."""
-    feed = training.feed
-    came = feed.register("马晓燕", id_number="621102199004121287", record_id="D-1")
-    late = feed.register("陈建国", id_number="621126197501180351", record_id="D-2")
-    away = feed.register("李娜", id_number="621102199208172465", record_id="D-3")
-    leave = feed.register("王芳", id_number="621102198803051022", record_id="D-4")
-    await training.sync()
+    came, late, away, leave = await by_phone(
+        training,
+        "马晓燕 621102199004121287, 陈建国 621126197501180351, 李娜 621102199208172465, "
+        "王芳 621102198803051022",
+        by="id_number",
+    )
     sid, report = await sign_in(
         training,
         "姓名,身份证号,3月10日,3月11日,3月12日\n"
@@ -45,11 +54,9 @@ async def test_a_column_a_day_of_marks(training: Node) -> None:
 async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None:
     """4月8日上午 | 4月8日下午 | 第二天上午 with times: a row blank on every day, where
     others signed, is no attendance; 请假 then a time is the time."""
-    feed = training.feed
-    both = feed.register("郭燕", phone="13909310019", record_id="H-1")
-    second = feed.register("林志强", phone="13909310020", record_id="H-2")
-    feed.register("黄丽", phone="13909310021", record_id="H-3")
-    await training.sync()
+    both, second, _ = await by_phone(
+        training, "郭燕 13909310019, 林志强 13909310020, 黄丽 13909310021"
+    )
     sid, report = await sign_in(
         training,
         "姓名,手机号,4月8日上午,4月8日下午,第二天上午\n"
@@ -68,10 +75,7 @@ async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None
 async def test_a_time_written_with_a_note_of_how_they_came(training: Node) -> None:
     """09:15（迟到）, 8:30 补签: the time, the note dropped — not a row refused as "not a
     date and time"."""
-    feed = training.feed
-    late = feed.register("罗刚", phone="13909310022", record_id="N-1")
-    after = feed.register("高慧", phone="13909310023", record_id="N-2")
-    await training.sync()
+    late, after = await by_phone(training, "罗刚 13909310022, 高慧 13909310023")
     sid, report = await sign_in(
         training,
         "姓名,手机号,签到时间\n罗刚,13909310022,09:15（迟到）\n高慧,13909310023,8:30 补签\n",
@@ -83,13 +87,10 @@ async def test_a_time_written_with_a_note_of_how_they_came(training: Node) -> No
 async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> None:
     """备注 补签 (signed afterwards), 线上参加 (took part online), 中途离场 beside a blank box
     on a sheet where others signed: attendance; 请假 there is still none, naming 备注."""
-    feed = training.feed
-    there = feed.register("宋佳", phone="13909310025", record_id="R-1")
-    later = feed.register("谢婷", phone="13909310026", record_id="R-2")
-    online = feed.register("韩磊", phone="13909310027", record_id="R-3")
-    left = feed.register("唐静", phone="13909310028", record_id="R-4")
-    feed.register("冯雪", phone="13909310029", record_id="R-5")
-    await training.sync()
+    there, later, online, left, _ = await by_phone(
+        training,
+        "宋佳 13909310025, 谢婷 13909310026, 韩磊 13909310027, 唐静 13909310028, 冯雪 13909310029",
+    )
     sid, report = await sign_in(
         training,
         "姓名,手机号,签到,备注\n"
@@ -106,10 +107,7 @@ async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> Non
 async def test_an_online_courses_export_of_who_finished(training: Node) -> None:
     """An online course's export: 是否完成 否 (学习时长 0) or 完成情况 未完成 is no
     attendance, naming the field (status) — it was credited as one; 是 is attendance."""
-    feed = training.feed
-    done = feed.register("彭丽", phone="13909310033", record_id="O-1")
-    feed.register("曾敏", phone="13909310034", record_id="O-2")
-    await training.sync()
+    done, _ = await by_phone(training, "彭丽 13909310033, 曾敏 13909310034")
     sid, report = await sign_in(
         training,
         "姓名,手机号,参训方式,学习时长（分钟）,是否完成\n"
@@ -134,10 +132,9 @@ async def test_an_online_courses_export_of_who_finished(training: Node) -> None:
 async def test_days_headed_as_dates_are_read(training: Node, days: list[object]) -> None:
     """A day's column headed by a date cell, an ISO date, a weekday after it, 3/10 or
     Day 1: read as the day's boxes — × on both days is no attendance."""
-    feed = training.feed
-    came = feed.register("马晓燕", id_number="621102199004121287", record_id="W-1")
-    feed.register("李娜", id_number="621102199208172465", record_id="W-2")
-    await training.sync()
+    came, _ = await by_phone(
+        training, "马晓燕 621102199004121287, 李娜 621102199208172465", by="id_number"
+    )
     body = {"kind": "骨干培养", "title": "两天", "held_on": "2025-03-10", "hours": 12}
     sid = (await training.ok("POST", "/sessions", json=body))["session"]["session_id"]
     sheet = workbook(
@@ -159,11 +156,7 @@ async def test_days_headed_as_dates_are_read(training: Node, days: list[object])
 async def test_an_attendance_column_as_offices_head_it(training: Node, header: str) -> None:
     """是否签到 | 是否出勤 | 出勤 | 考勤 | 出缺勤 | 到课情况 with 是 / 否 (缺勤): the column was
     unread and the sheet taken as a list of those who came — 否 credited as attendance."""
-    feed = training.feed
-    came = feed.register("许文", phone="13909310031", record_id="A-1")
-    feed.register("邓超", phone="13909310032", record_id="A-2")
-    feed.register("曾敏", phone="13909310034", record_id="A-3")
-    await training.sync()
+    came, _, _ = await by_phone(training, "许文 13909310031, 邓超 13909310032, 曾敏 13909310034")
     sid, report = await sign_in(
         training,
         f"姓名,手机号,{header}\n许文,13909310031,是\n邓超,13909310032,否\n曾敏,13909310034,缺勤\n",
