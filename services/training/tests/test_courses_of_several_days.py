@@ -163,3 +163,22 @@ async def test_an_attendance_column_as_offices_head_it(training: Node, header: s
     )
     assert await attended(training, sid) == {came}, report
     assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "status"), (4, "status")]
+
+
+@pytest.mark.parametrize("header", ["出勤天数", "实到天数", "出勤次数", "出勤率"])
+async def test_a_count_of_days_attended(training: Node, header: str) -> None:
+    """出勤天数 3 / 3/3 / 1天 is attendance; 0, 0/3 or 0% counted no day: no attendance,
+    naming the field (status) — the column was unread and everyone credited."""
+    came, twice, once, _, _, _ = await by_phone(
+        training,
+        "许文 13909310031, 邓超 13909310032, 彭丽 13909310033, "
+        "曾敏 13909310034, 蒋涛 13909310035, 沈红 13909310036",
+    )
+    sid, report = await sign_in(
+        training,
+        f"姓名,手机号,{header}\n许文,13909310031,3\n邓超,13909310032,2/3\n彭丽,13909310033,1天\n"
+        "曾敏,13909310034,0\n蒋涛,13909310035,0/3\n沈红,13909310036,0%\n",
+    )
+    assert await attended(training, sid) == {came, twice, once}, report
+    refused = [(r["row"], r["field"]) for r in report["rejected"]]
+    assert refused == [(5, "status"), (6, "status"), (7, "status")]

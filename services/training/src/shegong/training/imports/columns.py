@@ -216,6 +216,14 @@ SIGNIN_COLUMNS = {
         "出勤记录",
         "到课情况",
         "参会状态",
+        # a count of the days (or sessions) someone came: 0 is no attendance
+        "出勤天数",
+        "实到天数",
+        "参训天数",
+        "出勤次数",
+        "签到次数",
+        "到课次数",
+        "出勤率",
         # an online course's export: whether the learner finished it (是否完成 否: not there)
         "是否完成",
         "完成情况",

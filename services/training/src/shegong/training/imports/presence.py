@@ -65,9 +65,10 @@ _SPAN = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*[-~—至到]\s*\d{1,2}:\d{2}(
 _YEAR_LAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?=\s|$)")
 # 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
-_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNORECASE)
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|%|h|min)?", re.IGNORECASE)
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
+_NONE_COUNTED = re.compile(r"0+(?:\.0+)?\s*(?:次|天|日|%)?\s*(?:/\s*\d+\s*(?:次|天|日)?)?")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
 _NOTE_AFTER = re.compile(r"(?<=\d)\s*[\u4e00-\u9fff]+$")
 
@@ -200,6 +201,8 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
         return
     results = [t for t in (_text(c) for c in row.every("status")) if t]
     kinds = {_kind(w) for t in results for w in _parts(t)}
+    if any(_NONE_COUNTED.fullmatch(unicodedata.normalize("NFKC", t).strip()) for t in results):
+        kinds.add("absent")  # 出勤天数 0, 0/3, 0%: no day counted
     if kinds and "present" not in kinds and ("absent" in kinds or not _punched(row)):
         said = "、".join(results)
         raise (RowProblem if "absent" in kinds else MissedPunch)(
