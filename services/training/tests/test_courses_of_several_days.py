@@ -86,10 +86,12 @@ async def test_a_time_written_with_a_note_of_how_they_came(training: Node) -> No
 
 async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> None:
     """备注 补签 (signed afterwards), 线上参加 (took part online), 中途离场 beside a blank box
-    on a sheet where others signed: attendance; 请假 there is still none, naming 备注."""
-    there, later, online, left, _ = await by_phone(
+    on a sheet where others signed: attendance; 请假 there is still none, naming 备注, and
+    线上请假 (a word of coming beside one of absence) is left to a clerk."""
+    there, later, online, left, _, _ = await by_phone(
         training,
-        "宋佳 13909310025, 谢婷 13909310026, 韩磊 13909310027, 唐静 13909310028, 冯雪 13909310029",
+        "宋佳 13909310025, 谢婷 13909310026, 韩磊 13909310027, 唐静 13909310028, "
+        "冯雪 13909310029, 曹阳 13909310030",
     )
     sid, report = await sign_in(
         training,
@@ -98,10 +100,12 @@ async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> Non
         "谢婷,13909310026,,补签\n"
         "韩磊,13909310027,,线上参加\n"
         "唐静,13909310028,,中途离场\n"
-        "冯雪,13909310029,,请假\n",
+        "冯雪,13909310029,,请假\n"
+        "曹阳,13909310030,,线上请假\n",
     )
     assert await attended(training, sid) == {there, later, online, left}, report
-    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(6, "remark")]
+    refused = [(r["row"], r["field"]) for r in report["rejected"]]
+    assert refused == [(6, "remark"), (7, "signed_at")]
 
 
 async def test_an_online_courses_export_of_who_finished(training: Node) -> None:

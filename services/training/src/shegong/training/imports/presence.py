@@ -153,8 +153,11 @@ _CAME = re.compile(r"^(?:补签|补到|线上|网上|在线|视频|远程|现场
 
 
 def _says_came(text: str | None) -> bool:
-    """Whether a 备注 says its person was there (补签, 线上参加, 中途离场)."""
-    return bool(text) and any(_CAME.match(w) for w in _parts(text or ""))
+    """Whether a 备注 says its person was there (补签, 线上参加, 中途离场) — and nothing of
+    an absence in the same words (线上请假, 补签未到: a clerk's to decide)."""
+    words = _parts(text or "")
+    gone = any(a in w for w in words for a in ABSENCE if len(a) > 1) or "假" in (text or "")
+    return not gone and any(_CAME.match(w) for w in words)
 
 
 def _marks(row: SheetRow) -> list[Cell]:
