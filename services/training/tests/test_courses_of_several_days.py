@@ -26,6 +26,14 @@ async def by_phone(training: Node, people: str, by: str = "phone") -> list[str]:
     return ids
 
 
+async def sheet_of(training: Node, people: str, sheet: str) -> tuple[list[str], str, dict]:
+    """``people`` registered by phone (:func:`by_phone`), then ``sheet`` imported as a
+    session's 签到表: (their ids, the session, the report)."""
+    ids = await by_phone(training, people)
+    sid, report = await sign_in(training, sheet)
+    return ids, sid, report
+
+
 async def test_a_column_a_day_of_marks(training: Node) -> None:
     """3月10日 | 3月11日 | 3月12日 with √, 迟到, 早退, 请假, ×: absent on every day (× or
     请假) is no attendance, naming the field; 请假 on the first day then √ is attendance."""
@@ -54,11 +62,9 @@ async def test_a_column_a_day_of_marks(training: Node) -> None:
 async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None:
     """4月8日上午 | 4月8日下午 | 第二天上午 with times: a row blank on every day, where
     others signed, is no attendance; 请假 then a time is the time."""
-    both, second, _ = await by_phone(
-        training, "郭燕 13909310019, 林志强 13909310020, 黄丽 13909310021"
-    )
-    sid, report = await sign_in(
+    (both, second, _), sid, report = await sheet_of(
         training,
+        "郭燕 13909310019, 林志强 13909310020, 黄丽 13909310021",
         "姓名,手机号,4月8日上午,4月8日下午,第二天上午\n"
         "郭燕,13909310019,08:50,14:02,08:47\n"
         "林志强,13909310020,请假,请假,08:59\n"
@@ -75,9 +81,9 @@ async def test_half_days_with_times_and_a_row_left_blank(training: Node) -> None
 async def test_a_time_written_with_a_note_of_how_they_came(training: Node) -> None:
     """09:15（迟到）, 8:30 补签: the time, the note dropped — not a row refused as "not a
     date and time"."""
-    late, after = await by_phone(training, "罗刚 13909310022, 高慧 13909310023")
-    sid, report = await sign_in(
+    (late, after), sid, report = await sheet_of(
         training,
+        "罗刚 13909310022, 高慧 13909310023",
         "姓名,手机号,签到时间\n罗刚,13909310022,09:15（迟到）\n高慧,13909310023,8:30 补签\n",
     )
     assert (report["recorded"], report["rejected"]) == (2, []), report
@@ -88,13 +94,10 @@ async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> Non
     """备注 补签 (signed afterwards), 线上参加 (took part online), 中途离场 beside a blank box
     on a sheet where others signed: attendance; 请假 there is still none, naming 备注, and
     线上请假 (a word of coming beside one of absence) is left to a clerk."""
-    there, later, online, left, _, _ = await by_phone(
+    (there, later, online, left, _, _), sid, report = await sheet_of(
         training,
         "宋佳 13909310025, 谢婷 13909310026, 韩磊 13909310027, 唐静 13909310028, "
         "冯雪 13909310029, 曹阳 13909310030",
-    )
-    sid, report = await sign_in(
-        training,
         "姓名,手机号,签到,备注\n"
         "宋佳,13909310025,√,\n"
         "谢婷,13909310026,,补签\n"
@@ -111,9 +114,9 @@ async def test_a_remark_that_they_came_beside_a_blank_box(training: Node) -> Non
 async def test_an_online_courses_export_of_who_finished(training: Node) -> None:
     """An online course's export: 是否完成 否 (学习时长 0) or 完成情况 未完成 is no
     attendance, naming the field (status) — it was credited as one; 是 is attendance."""
-    done, _ = await by_phone(training, "彭丽 13909310033, 曾敏 13909310034")
-    sid, report = await sign_in(
+    (done, _), sid, report = await sheet_of(
         training,
+        "彭丽 13909310033, 曾敏 13909310034",
         "姓名,手机号,参训方式,学习时长（分钟）,是否完成\n"
         "彭丽,13909310033,线上,350,是\n"
         "曾敏,13909310034,线上,0,否\n",
@@ -160,9 +163,9 @@ async def test_days_headed_as_dates_are_read(training: Node, days: list[object])
 async def test_an_attendance_column_as_offices_head_it(training: Node, header: str) -> None:
     """是否签到 | 是否出勤 | 出勤 | 考勤 | 出缺勤 | 到课情况 with 是 / 否 (缺勤): the column was
     unread and the sheet taken as a list of those who came — 否 credited as attendance."""
-    came, _, _ = await by_phone(training, "许文 13909310031, 邓超 13909310032, 曾敏 13909310034")
-    sid, report = await sign_in(
+    (came, _, _), sid, report = await sheet_of(
         training,
+        "许文 13909310031, 邓超 13909310032, 曾敏 13909310034",
         f"姓名,手机号,{header}\n许文,13909310031,是\n邓超,13909310032,否\n曾敏,13909310034,缺勤\n",
     )
     assert await attended(training, sid) == {came}, report
@@ -173,13 +176,10 @@ async def test_an_attendance_column_as_offices_head_it(training: Node, header: s
 async def test_a_count_of_days_attended(training: Node, header: str) -> None:
     """出勤天数 3 / 3/3 / 1天 is attendance; 0, 0/3 or 0% counted no day: no attendance,
     naming the field (status) — the column was unread and everyone credited."""
-    came, twice, once, _, _, _ = await by_phone(
+    (came, twice, once, _, _, _), sid, report = await sheet_of(
         training,
         "许文 13909310031, 邓超 13909310032, 彭丽 13909310033, "
         "曾敏 13909310034, 蒋涛 13909310035, 沈红 13909310036",
-    )
-    sid, report = await sign_in(
-        training,
         f"姓名,手机号,{header}\n许文,13909310031,3\n邓超,13909310032,2/3\n彭丽,13909310033,1天\n"
         "曾敏,13909310034,0\n蒋涛,13909310035,0/3\n沈红,13909310036,0%\n",
     )
