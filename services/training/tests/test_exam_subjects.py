@@ -123,3 +123,27 @@ async def test_a_score_list_without_a_pass_column_is_read_by_its_scores(training
         (ids["liu"], 2025): True,
         (ids["zhang"], 2025): False,
     }
+
+
+async def test_a_subject_list_whose_subjects_name_the_level(training: Node) -> None:
+    """No 级别 column and a title naming no level: each row's 科目 names it (社会工作实务
+    （中级）) — the list is read, not refused as a whole for a missing 级别; a subject
+    naming no level refuses that row only, naming the field."""
+    ids = await register(training)
+    report = await post_exam_workbook(
+        training,
+        ["2021年度社会工作者职业水平考试成绩"],
+        ["姓名", "身份证号", "科目名称", "成绩"],
+        ["刘丽华", LIU, "社会工作综合能力（初级）", 70],
+        ["刘丽华", LIU, "社会工作实务（初级）", 66],
+        ["张伟", ZHANG, "社会工作综合能力（中级）", 70],
+        ["张伟", ZHANG, "社会工作实务（中级）", 66],
+        ["张伟", ZHANG, "社会工作法规与政策（中级）", 52],
+        ["钱七", QIAN, "综合能力", 75],
+    )
+    assert report["recorded"] == 2, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(8, "level")]
+    await training.sync_own()
+    exams = await training.ok("GET", "/exams", params={"year": 2021})
+    got = {e["worker_id"]: (e["level"], e["passed"]) for e in exams["items"]}
+    assert got == {ids["liu"]: ("assistant", True), ids["zhang"]: ("intermediate", False)}

@@ -421,3 +421,18 @@ def test_a_masked_id_number_is_kept_and_said_to_be_masked(cell: str) -> None:
     from shegong.kernel.data.sheets.cells import MASKED_ID, id_number_cell
 
     assert id_number_cell(cell) == (None, cell, MASKED_ID)
+
+
+def test_a_suffix_without_a_word_matches_the_whole_header() -> None:
+    """Suffix("", head=…): a header the pattern matches whole, as compared (a date cell,
+    2025-03-10, is 20250310) — never one it matches only in part."""
+    from shegong.kernel.data.sheets import Suffix
+    from shegong.kernel.data.sheets.headers import HeaderLookup, header_key
+
+    day = Suffix("", head=r"\d{1,2}月\d{1,2}日|(?:19|20)\d{6}")
+    lookup = HeaderLookup({"name": ("姓名",), "day": ("签到",)}, {"day": (day,)})
+    assert lookup.field("3月10日") == ("day", None)
+    assert lookup.field(header_key("2025-03-10")) == ("day", None)
+    assert lookup.field("培训日期3月10日") == (None, None)
+    assert lookup.field("姓名") == ("name", None)
+    assert not Suffix("").matches("3月10日")

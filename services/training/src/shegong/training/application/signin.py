@@ -23,6 +23,7 @@ from shegong.training.imports.presence import (
     check_presence,
     row_hours,
     sheets_signed,
+    sign_in_cell,
     signature,
     signed_for,
     unit_in_name,
@@ -104,7 +105,7 @@ async def record_signins(
         try:
             # 缺卡, 请假, a blank box where others signed: no lookup needed
             check_presence(row, row.sheet in signing)
-            signed_for(row.values.get("signed_at"), name)  # 李娜代 in 张伟's box: 代签
+            signed_for(sign_in_cell(row), name)  # 李娜代 in 张伟's box: 代签
         except MissedPunch as problem:  # decided once every row of the day is read
             missed.append((row, nickname, problem))
             continue
@@ -114,7 +115,7 @@ async def record_signins(
         try:
             who = await person(row, name)
             hours = row_hours(row, session.hours)  # 学时: a completion
-            cell = row.values.get("signed_at")
+            cell = sign_in_cell(row)  # 3月10日 请假 | 3月11日 √: the day they came
             on = session.held_on  # 3月1日 8:30: the session's year
             row.values["signed_on"] = app_day(row.values.get("signed_on"), on)
             signed_at = parse_signed_at(

@@ -35,7 +35,7 @@ def read_exam_sheet(data: bytes, filename: str, year: int | None = None) -> Iter
     if first is None:
         return iter(())
     missing = []
-    if "level" not in first.values and not title_level(first.title):
+    if "level" not in first.values and not title_level((*first.title, *_subject(first))):
         missing.append(("level", "级别"))
     if "exam_year" not in first.values and not title_year(first.title):
         missing.append(("exam_year", "考试年度"))
@@ -94,14 +94,21 @@ def title_level(title: Sequence[str]) -> str | None:
 
 
 def exam_level(row: SheetRow) -> str:
-    """The row's 级别, else the one its sheet's title or name says — also where the row's
+    """The row's 级别, else the one its sheet's title or name says, else its subject's
+    (科目 社会工作实务（中级）, a list of one row per subject) — also where the row's
     column names the qualification and not its level (资格名称: 社会工作者职业资格)."""
     text = row.text("level")
-    if (text is None or certificate_level(text) is None) and (
-        level := title_level(row.title)
-    ) is not None:
-        return level
+    if text is None or certificate_level(text) is None:
+        for said in (row.title, _subject(row)):
+            if (level := title_level(said)) is not None:
+                return level
     return parse_level(text)
+
+
+def _subject(row: SheetRow) -> tuple[str, ...]:
+    """The row's 科目, as a line that may name the level (社会工作综合能力（初级）)."""
+    subject = row.text("subject")
+    return (subject,) if subject else ()
 
 
 def exam_year(row: SheetRow) -> int:

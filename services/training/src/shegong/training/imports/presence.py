@@ -8,7 +8,8 @@ nickname is — as the exports a training office receives write them.
   or when every result says only that a punch is missing (缺卡, 下班未打卡) and the row
   shows no punch at all. 缺卡 for the morning beside 正常 for the evening is attendance.
 * **A paper sheet's boxes**: a blank 签到 (and 签退) box on a sheet where others signed is
-  no sign-in; a 备注 of 请假 or 缺席 beside blank boxes is an absence. A name written
+  no sign-in; a 备注 of 请假 or 缺席 beside blank boxes is an absence, one of 补签,
+  线上参加 or 中途离场 an attendance (:func:`_says_came`). A name written
   in the 签到 box (the person's signature, typed) is a sign-in. A sheet whose 签到 column
   nobody filled in is a list of those who came.
 * **A meeting's participant list** (腾讯会议, 钉钉会议, 飞书: 用户昵称 / 入会昵称): the
@@ -48,6 +49,8 @@ ABSENCE = ABSENT | {
     "缺席",
     "未参会",
     "未入会",
+    "未完成",
+    "未学习",
 }
 # what it says of a punch that is missing (the other punch of the day may be there)
 MISSED = {"缺卡", "未打卡", "漏卡", "漏打卡", "缺勤卡", "未签退"}
@@ -62,10 +65,12 @@ _SPAN = re.compile(r"(\d{1,2}:\d{2}(?::\d{2})?)\s*[-~—至到]\s*\d{1,2}:\d{2}(
 _YEAR_LAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?=\s|$)")
 # 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
-_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|h|min)?", re.IGNORECASE)
+_COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|%|h|min)?", re.IGNORECASE)
 _BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
+_NONE_COUNTED = re.compile(r"0+(?:\.0+)?\s*(?:次|天|日|%)?\s*(?:/\s*\d+\s*(?:次|天|日)?)?")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")
+_NOTE_AFTER = re.compile(r"(?<=\d)\s*[\u4e00-\u9fff]+$")
 
 
 class MissedPunch(RowProblem):
@@ -77,7 +82,8 @@ def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
     """A date (and time) as apps and clerks write it, as the kernel reads dates: the
     weekday dropped (``2025/04/10 星期四``), a two-digit year read as this century's
     (``25-03-01`` is 2025-03-01), a month and day without the year in ``on``'s year
-    (``3月1日 8:30``, ``03-01 08:30``), the year last (``10/09/2025 02:01 PM``: the
+    (``3月1日 8:30``, ``03-01 08:30``), a note after the time (``09:15（迟到）``,
+    ``8:30 补签``) dropped, the year last (``10/09/2025 02:01 PM``: the
     session's day ``on`` if one reading is it, else month first, as such exports write
     it), a mark before the time (``√ 8:30``), a shift's span as its start (``8:30-17:00``),
     ISO 8601 with its offset. Anything else is returned as it was."""
@@ -88,6 +94,8 @@ def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
     if _ISO_OFFSET.fullmatch(text):
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     text = _MARK_BEFORE.sub("", text)
+    if _CLOCK.search(text):  # 09:15（迟到）, 8:30 补签: the time, and a note of how they came
+        text = _NOTE_AFTER.sub("", _BRACKETED.sub(" ", text)).strip()
     if span := _SPAN.fullmatch(text):
         text = span.group(1)
     match = _SHORT_YEAR.match(text)
@@ -139,6 +147,19 @@ def _says_absent(text: str) -> bool:
     return any(_kind(w) == "absent" for w in _parts(inner))
 
 
+# a note that its person came, though the box is blank: signed afterwards (补签), took part
+# online (线上参加), came late or left early (迟到, 中途离场)
+_CAME = re.compile(r"^(?:补签|补到|线上|网上|在线|视频|远程|现场|迟到|早退|中途|提前离)")
+
+
+def _says_came(text: str | None) -> bool:
+    """Whether a 备注 says its person was there (补签, 线上参加, 中途离场) — and nothing of
+    an absence in the same words (线上请假, 补签未到: a clerk's to decide)."""
+    words = _parts(text or "")
+    gone = any(a in w for w in words for a in ABSENCE if len(a) > 1) or "假" in (text or "")
+    return not gone and any(_CAME.match(w) for w in words)
+
+
 def _marks(row: SheetRow) -> list[Cell]:
     """The row's sign-in and sign-out cells that say something (not blank, no absence)."""
     cells = [*row.every("signed_at"), *row.every("signed_out")]
@@ -148,6 +169,13 @@ def _marks(row: SheetRow) -> list[Cell]:
 def _absence_mark(cell: Cell) -> bool:
     text = _text(cell)
     return text is not None and text.strip().casefold() in ABSENT | MISSED
+
+
+def sign_in_cell(row: SheetRow) -> Cell:
+    """The 签到 cell the row's sign-in is read from: of a course's day columns (3月10日
+    请假 | 3月11日 √), the first that says the person came, else the row's own."""
+    marks = [c for c in row.every("signed_at") if _text(c) is not None and not _absence_mark(c)]
+    return marks[0] if marks else row.values.get("signed_at")
 
 
 def signed(row: SheetRow) -> bool:
@@ -176,6 +204,8 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
         return
     results = [t for t in (_text(c) for c in row.every("status")) if t]
     kinds = {_kind(w) for t in results for w in _parts(t)}
+    if any(_NONE_COUNTED.fullmatch(unicodedata.normalize("NFKC", t).strip()) for t in results):
+        kinds.add("absent")  # 出勤天数 0, 0/3, 0%: no day counted
     if kinds and "present" not in kinds and ("absent" in kinds or not _punched(row)):
         said = "、".join(results)
         raise (RowProblem if "absent" in kinds else MissedPunch)(
@@ -206,7 +236,7 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             f"remark: marked absent ({remark}) and not signed in; no attendance recorded",
             f"备注：标为未出席（{remark}）且未签到，不记出勤",
         )
-    if others_signed and "present" not in kinds:
+    if others_signed and "present" not in kinds and not _says_came(remark):
         raise RowProblem(
             "signed_at",
             "signed_at: blank, while others on this sheet signed in: no attendance "

@@ -176,6 +176,14 @@ def read_sheet(
 _PUNCH_IN = r"^(?:上班|上午|签到|第[1一]次)\d*$"
 _PUNCH_OUT = r"^(?:下班|下午|签退|第[2二]次)\d*$"
 _NOT_TRAINEE = r"审核|负责|领导|填表|制表|经办|主管|讲师|老师|教师|督导|监考"
+# a course of several days, a column a day (or half-day), the header as compared (no
+# spaces or dashes): 3月10日, 2025-03-10, 3.10, 3月10日(周一), 第一天, Day 1; then 上午 | 签到
+_DAY = (
+    r"(?:(?:19|20)\d\d(?:年|[./])?)?\d{1,2}(?:月|[./])\d{1,2}日?"
+    r"(?:\((?:周|星期)[一二三四五六日天]\))?"
+    r"|(?:19|20)\d{6}|第[一二三四五六七八九十\d]{1,3}天|day\d{1,2}|\d{1,2}日"
+)
+_ON_A_DAY = Suffix("", head=rf"(?:{_DAY})(?:上午|下午|晚上|签到)?")
 _SUFFIXES: dict[str, tuple[Suffix, ...]] = {
     "name": (NAME_SUFFIX,),
     "status": (Suffix("打卡结果", head=rf"{_PUNCH_IN}|{_PUNCH_OUT}"),),
@@ -183,8 +191,9 @@ _SUFFIXES: dict[str, tuple[Suffix, ...]] = {
         Suffix("打卡时间", head=_PUNCH_IN),
         Suffix("签名", not_head=_NOT_TRAINEE),
         Suffix("签字", not_head=_NOT_TRAINEE),
+        _ON_A_DAY,
     ),
-    "signed_out": (Suffix("打卡时间", head=_PUNCH_OUT),),
+    "signed_out": (Suffix("打卡时间", head=_PUNCH_OUT), Suffix("", head=rf"(?:{_DAY})签退")),
     # a subject's score by its level's name: 高级社会工作实务, 初级社会工作综合能力
     "score": (Suffix("实务"), Suffix("综合能力"), Suffix("法规与政策")),
 }

@@ -53,13 +53,17 @@ _OTHER_PERSON = re.compile(
 class Suffix:
     """A field's last resort: any header ending with ``word`` (网格员姓名, 医疗机构名称)
     whose head before it matches ``head`` (a regular expression; any head if None), does
-    not match ``not_head`` and names nobody else (联系人单位, 监护人姓名)."""
+    not match ``not_head`` and names nobody else (联系人单位, 监护人姓名). Without a word,
+    a header (as compared, :func:`header_key`) that ``head`` matches whole: a course's day
+    written as a date (3月10日, 2025-03-10)."""
 
     word: str
     head: str | None = None
     not_head: str | None = None
 
     def matches(self, key: str) -> bool:
+        if not self.word:
+            return self.head is not None and re.fullmatch(self.head, key) is not None
         head = key.removesuffix(header_key(self.word))
         return (
             head != key
