@@ -24,6 +24,7 @@ from shegong.contracts.matching_people import (
     SupervisorAssigned,
     TeamHoursCredited,
     VolunteerNumberSet,
+    WorkerLinkRevoked,
 )
 from shegong.contracts.training import TargetGroup
 
@@ -46,6 +47,7 @@ __all__ = [
     "TeamHoursCredited",
     "Urgency",
     "VolunteerNumberSet",
+    "WorkerLinkRevoked",
 ]
 
 
@@ -353,6 +355,7 @@ MATCHING_STREAM = StreamContract(
         VolunteerNumberSet,
         NotificationSent,
         SupervisorAssigned,
+        WorkerLinkRevoked,
         *ACCESS_EVENTS,
     ),
 )

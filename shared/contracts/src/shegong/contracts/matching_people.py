@@ -75,6 +75,16 @@ class VolunteerNumberSet(Event):
     number_masked: Masked
 
 
+class WorkerLinkRevoked(Event):
+    """A worker's mobile link (社工接单链接) was withdrawn before it lapsed — a lost or
+    shared phone: every link issued to the provider until now opens nothing; a link
+    asked for afterwards works."""
+
+    aggregate_type = "worker-link"
+    type: Literal["WorkerLinkRevoked"] = "WorkerLinkRevoked"
+    provider_id: str
+
+
 class NotificationSent(Event):
     """A message told someone what happened to an order (通知): which kind, to whom — a
     keyed reference, ``provider:<id>`` or ``region:<path>`` (the staff responding

@@ -150,6 +150,15 @@ volunteer_numbers = Table(
     Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
+# A provider's mobile links withdrawn (WorkerLinkRevoked): every link issued at or before
+# ``revoked_at`` opens nothing.
+worker_links = Table(
+    "worker_links",
+    metadata,
+    Column("provider_id", String(64), primary_key=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=False),
+)
+
 hours_ledger = Table(
     "hours_ledger",
     metadata,

@@ -4,18 +4,21 @@ community's order link (the console prints it as a QR code) and a worker's own l
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.contracts.matching import WorkerLinkRevoked
 from shegong.kernel.events.store import EventStore
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx, refuse_other_department
-from shegong.matching.adapters.tables import provider_state
-from shegong.matching.api.models import CommunityLink, WorkerLink
+from shegong.matching.adapters.tables import provider_state, worker_links
+from shegong.matching.api.models import CommunityLink, WorkerLink, WorkerLinkWithdrawn
 from shegong.matching.application.provider_state import provider_department, provider_identity
+from shegong.matching.application.volunteer_hours import append_once
 from shegong.matching.h5.app import community_link
 from shegong.matching.h5.guard import Signer
 from shegong.matching.h5.worker import worker_link
@@ -72,5 +75,29 @@ def h5_links_router(
             "url": base + worker_link(signer, provider_id, days),
             "valid_days": days,
         }
+
+    @router.delete(
+        "/providers/{provider_id}/worker-link",
+        summary="Withdraw a worker's links before they lapse (a lost or shared phone)",
+        description="Every link issued to this provider until now opens nothing (404, as a "
+        "forged one); a link asked for afterwards works. Recorded as `WorkerLinkRevoked`. "
+        "Only the provider's department (or the city administrator) may withdraw it.",
+        response_model=WorkerLinkWithdrawn,
+    )
+    async def withdraw_worker_links(provider_id: str, ctx: Ctx) -> dict[str, Any]:
+        async with store.transaction(ctx) as tx:
+            await provider_identity(tx.conn, provider_id)  # not_found for nobody
+            refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
+            now = datetime.now(UTC)
+            await tx.conn.execute(
+                delete(worker_links).where(worker_links.c.provider_id == provider_id)
+            )
+            await tx.conn.execute(
+                worker_links.insert().values(provider_id=provider_id, revoked_at=now)
+            )
+            await append_once(
+                tx, f"worker-link:{provider_id}", WorkerLinkRevoked(provider_id=provider_id)
+            )
+        return {"provider_id": provider_id, "revoked_at": now}
 
     return router

@@ -134,6 +134,11 @@ class WorkerLink(ApiModel):
     valid_days: int = Field(description="Days the link stays valid")
 
 
+class WorkerLinkWithdrawn(ApiModel):
+    provider_id: str
+    revoked_at: datetime = Field(description="Links issued until this moment open nothing")
+
+
 class ProgrammeRow(row_model(programmes)):  # type: ignore[misc]
     """A recurring programme (常态化项目): where, what, and its RRULE from its first day."""
 

@@ -22,7 +22,12 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.events.store import CommandContext
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import AuthError
-from shegong.matching.adapters.tables import hours_ledger, provider_state, requests
+from shegong.matching.adapters.tables import (
+    hours_ledger,
+    provider_state,
+    requests,
+    worker_links,
+)
 from shegong.matching.application.provider_state import provider_identity
 from shegong.matching.domain.commands import Accept, Decline, FinishDelivery, StartDelivery
 from shegong.matching.h5.common import H5, html, not_found
@@ -52,14 +57,21 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
         """The provider a link is for, while it is valid: sealed, not expired, and its
         worker has not left (round 11: a worker whose departure was recorded kept acting
         and seeing residents' phones and addresses through the link until it expired)."""
-        me = h5.signer.open(link, WORKER)
-        if me is None:
+        opened = h5.signer.open(link, WORKER)
+        if opened is None:
             return None
+        me, issued = link_issued(opened)
         async with reading(h5.engine) as conn:
             left = await conn.scalar(
                 select(provider_state.c.left_on).where(provider_state.c.provider_id == me)
             )
-        return None if left is not None and left <= datetime.now(UTC).date() else me
+            revoked = await conn.scalar(
+                select(worker_links.c.revoked_at).where(worker_links.c.provider_id == me)
+            )
+        if left is not None and left <= datetime.now(UTC).date():
+            return None
+        # withdrawn (a lost phone): a link issued until then opens nothing
+        return None if revoked is not None and issued <= _aware(revoked) else me
 
     @app.get("/w/{link}", response_class=HTMLResponse)
     async def worker_page(link: str, done: str = "", error: str = "") -> Response:
@@ -275,4 +287,27 @@ def add_worker_pages(app: FastAPI, h5: H5) -> None:
 
 
 def worker_link(signer: Signer, provider_id: str, days: int) -> str:
-    return f"/h5/w/{quote(signer.seal(provider_id, days * 86400, WORKER))}"
+    """The link, sealed with the provider and when it was issued (to the microsecond: a
+    link withdrawn and asked for again within a second must tell the two apart)."""
+    issued = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
+    return f"/h5/w/{quote(signer.seal(f'{provider_id}{ISSUED}{issued}', days * 86400, WORKER))}"
+
+
+ISSUED = "~"  # the last one in the sealed value: the time after it has none
+
+
+def link_issued(opened: str) -> tuple[str, datetime]:
+    """The provider a sealed link is for and when it was issued; a link sealed before
+    links carried the time (the provider alone) counts as issued at the epoch."""
+    me, sep, when = opened.rpartition(ISSUED)
+    if not sep:
+        return opened, datetime.fromtimestamp(0, UTC)
+    try:
+        return me, datetime.strptime(when, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
+    except ValueError:  # an older link whose provider's id holds the separator
+        return opened, datetime.fromtimestamp(0, UTC)
+
+
+def _aware(at: datetime) -> datetime:
+    """SQLite hands a timezone-aware column back naive (in UTC)."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
