@@ -10,8 +10,8 @@ way. The other levels, from the strongest agreement down:
 
 ============ ====================================================================
 id           same number (valid-ID hash, or all four parts of the number as typed);
-             three of its four parts (region, birth date, order, check character) —
-             one slip, e.g. a wrong check character; else
+             three of its four parts (region, birth date, order, check character) or
+             two neighbours swapped across two — one slip; else
 name         same after normalisation (script, spaces, dots), or one's former name (曾用名);
              same pinyin (a homophone written, or the name spelt in Latin letters, surname
              first or last); one character dropped, added or swapped, or changed for one
@@ -63,6 +63,7 @@ from shegong.registry.census.features import (
     other_phones,
     phone_kind,
     same_part,
+    swapped,
 )
 from shegong.registry.census.names import (
     committee_community,
@@ -136,7 +137,8 @@ def _id_level(x: Features, y: Features) -> int:
     if len(pa) != len(pb):
         return 0 if not hx or not hy else 3
     same = sum(p == q for p, q in zip(pa, pb, strict=True))
-    return 1 if same == len(pa) else 2 if same == len(pa) - 1 else 3
+    slip = same == len(pa) - 1 or swapped(x.record, y.record, pa, pb)
+    return 1 if same == len(pa) else 2 if slip else 3
 
 
 def _one_edit(a: str, b: str) -> bool:
