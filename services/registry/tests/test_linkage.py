@@ -346,6 +346,25 @@ def test_neighbours_swapped_across_a_border_of_the_parts_are_one_slip(position: 
     assert compare_levels(linker._recs["mz:1"], Features(stranger))[0] == 3
 
 
+def test_a_check_character_x_typed_before_the_last_digit_is_one_slip() -> None:
+    """…311X typed …31X1: the X in the order's place read as a published mask's hidden
+    digit, so the number was no evidence at all (the pair linked by name and birth year
+    alone, or not). The order and the check differ, and the number with its last two put
+    in order agrees: one slip."""
+    order = next(o for o in range(1, 999) if valid_id(BIRTH, o).endswith("X"))
+    right = valid_id(BIRTH, order)
+    typo = swap(right, 16)
+    linker = Linker()
+    linker.add(rec("mz:1", "陈静", id_number=right, phone="13812345678", org="红叶社工中心"))
+    row = RosterRow("rs", "9", "陈静", typo, None, date(1985, 6, 1), None, None, None, None, None)
+    typed = to_census_record(row, HASHER)
+    assert "" not in (typed.id_parts or "").split(".")
+    out = linker.add(typed)
+    assert same_person(linker, "mz:1", "rs:9")
+    (link,) = [d for d in out if isinstance(d, Link)]
+    assert link.evidence["id"]["level"] == "one slip"
+
+
 def test_an_id_one_slip_apart_with_another_name_is_not_linked() -> None:
     linker = Linker()
     linker.add(rec("mz:1", "赵丽", id_number=ID_A))

@@ -559,3 +559,15 @@ def test_neighbours_swapped_across_a_border_share_that_borders_digest() -> None:
         == hasher.id_swaps(right[:6] + " " + right[6:])
     )
     assert PersonalDataHasher("j" * 32).id_swaps(right) != swaps  # keyed
+
+
+def test_a_check_character_x_typed_one_place_early_is_not_a_mask() -> None:
+    """…311X typed …31X1 hides nothing: its order part digests as typed (agreeing with no
+    right number's), and its last two characters put in order agree with the right one's."""
+    hasher = PersonalDataHasher("k" * 32)
+    right, typo = "11010519491231031X", "1101051949123103X1"
+    parts = hasher.id_parts(typo)
+    assert parts is not None and "" not in parts.split(".")
+    assert parts.split(".")[2] != hasher.id_parts(right).split(".")[2]  # type: ignore[union-attr]
+    assert hasher.id_swaps(typo).split(".")[2] == hasher.id_swaps(right).split(".")[2]  # type: ignore[union-attr]
+    assert hasher.id_swaps("110105194912310XX1") is None
