@@ -9,6 +9,7 @@ from datetime import date
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX
+from shegong.registry.census.comparison import COMPARISONS, LEVELS, compare_levels
 from shegong.registry.census.linkage import CensusRecord, Linker
 
 HASHER = PersonalDataHasher("census-community-blocks-test-key-012345")
@@ -117,3 +118,23 @@ def test_the_one_anchored_holder_in_a_community_weighs_the_names_base_rate() -> 
     # A bare row of a community of the same name in another township is not the one's.
     linker.add(rec("zf:1", NAME, sex="female", township="鞍钢街道", community="和平社区"))
     assert _name_weight(linker, "zf:1", "jd:1") in (None, by_count)
+
+
+def test_a_township_governments_row_meets_its_namesake_listed_in_that_township() -> None:
+    """A row whose unit is a township's government (腾鳌镇人民政府, with its county or
+    not; 鸡街街道办事处) is in that township: another list gives the name and the
+    township in its 街道 column, and nothing else the two share. The census looks the
+    name up in the township, as a clerk would — not a namesake in another township, nor
+    a township's unit that is not its government (腾鳌镇中心小学)."""
+    gov = rec("mz:g", NAME, sex="female", org="海城市腾鳌镇人民政府")
+    office = rec("mz:o", NAME, sex="female", org="鸡街街道办事处")
+    listed = rec("jd:1", NAME, id_number=ID, township="腾鳌镇")
+    street = rec("jd:2", NAME, township="鸡街街道", community="和平社区")
+    elsewhere = rec("jd:3", NAME, township="八里镇")
+    school = rec("jy:1", NAME, org="腾鳌镇中心小学")
+    linker = _linker_with_namesakes(gov, office, listed, street, elsewhere, school)
+    assert _candidates(linker, "mz:g") == {"jd:1"}
+    assert _candidates(linker, "mz:o") == {"jd:2"}
+    assert "jy:1" not in _candidates(linker, "jd:1")
+    levels = compare_levels(linker._recs["mz:g"], linker._recs["jd:1"])
+    assert LEVELS["region"][levels[COMPARISONS.index("region")]] == "township"

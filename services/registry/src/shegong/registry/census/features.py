@@ -22,6 +22,7 @@ from shegong.registry.census.names import (
     committee_community,
     committee_township,
     county_key,
+    government_township,
     normalize_org,
     org_text,
     person_name,
@@ -221,7 +222,8 @@ class Features:
             self.typed = typed or _old_parts(record)
         county = region_name(record.county)
         self.county = county_key(record.county) or org_county(record.organization)
-        self.township = township_key(record.township)
+        # A township's government as the unit (腾鳌镇人民政府) places its staff there.
+        self.township = township_key(record.township) or government_township(record.organization)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
         # and a committee's staff are listed by other departments under its community.
         self.community = (
