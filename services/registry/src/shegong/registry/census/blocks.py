@@ -114,6 +114,11 @@ class BlockIndex:
         e = self._entry(k := _K["nc"], (name, community_key(community)))
         return self._keys(k, e) if e >= 0 else []
 
+    def _township_holders(self, name: str, township: str) -> list[str]:
+        """The keys of the records that carry ``name`` in ``township`` (its key)."""
+        e = self._entry(k := _K["nt"], (name, township))
+        return self._keys(k, e) if e >= 0 else []
+
     def _count(self, kind: str, value: Any) -> int:
         """How many records are in block ``(kind, value)`` (0: none)."""
         k = _K[kind]
