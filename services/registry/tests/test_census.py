@@ -403,6 +403,44 @@ async def test_every_number_of_a_phone_cell_is_linkage_evidence(city) -> None:
     assert all("13900000006" not in str(d) and "83451234" not in str(d) for d in registered)
 
 
+async def test_an_id_number_with_two_digits_swapped_across_a_border_links(city) -> None:
+    # The health commission's list typed the birth date's last digit after the order's
+    # first (…0615231… as …0612531…) and took its 出生日期 from what it typed: two of the
+    # number's four parts differ, and the birth dates. The digests of the number with the
+    # border's two digits put in order (never the digits) say it is one slip.
+    c = city.client
+    right = resident_id(date(1985, 6, 15), 231)
+    typo = right[:13] + right[14] + right[13] + right[14 + 1 :]
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster([person_row(记录编号="MZ11", 姓名="陈静", 身份证号=right, 手机号="13500000011")]),
+    )
+    await import_roster(
+        c,
+        "health",
+        roster(
+            [
+                person_row(
+                    记录编号="WJ11",
+                    姓名="陈静",
+                    身份证号=typo,
+                    出生日期="1985-06-12",
+                    手机号="13500000011",
+                )
+            ]
+        ),
+    )
+    await settled(c)
+    found = {p["name"]: sorted(p["records"]) for p in await persons(c)}
+    assert found == {"陈静": ["civil-affairs:MZ11", "health:WJ11"]}
+    (link,) = [e["data"] for e in await census_events(c) if e["type"] == "RecordsLinked"]
+    assert link["evidence"]["id"]["level"] == "one slip"
+    registered = [e["data"] for e in await census_events_of(c, "WorkerRegistered")]
+    assert all(d["id_number_swaps_hash"] for d in registered)
+    assert all(right[6:] not in str(d) and typo[6:] not in str(d) for d in registered)
+
+
 async def test_a_former_name_column_links_the_records_under_the_old_name(city) -> None:
     # A union's list gives the name now and the former one (曾用名); the civil-affairs
     # list still has the person under the old name, with the same mobile. One person.

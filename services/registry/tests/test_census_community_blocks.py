@@ -9,6 +9,7 @@ from datetime import date
 
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.census.blocks import BLOCK_MAX, NAME_BLOCK_MAX
+from shegong.registry.census.comparison import COMPARISONS, LEVELS, compare_levels
 from shegong.registry.census.linkage import CensusRecord, Linker
 
 HASHER = PersonalDataHasher("census-community-blocks-test-key-012345")
@@ -117,3 +118,50 @@ def test_the_one_anchored_holder_in_a_community_weighs_the_names_base_rate() -> 
     # A bare row of a community of the same name in another township is not the one's.
     linker.add(rec("zf:1", NAME, sex="female", township="鞍钢街道", community="和平社区"))
     assert _name_weight(linker, "zf:1", "jd:1") in (None, by_count)
+
+
+def test_a_township_governments_row_meets_its_namesake_listed_in_that_township() -> None:
+    """A row whose unit is a township's government (腾鳌镇人民政府, with its county or
+    not; 鸡街街道办事处) is in that township: another list gives the name and the
+    township in its 街道 column, and nothing else the two share. The census looks the
+    name up in the township, as a clerk would — not a namesake in another township, nor
+    a township's unit that is not its government (腾鳌镇中心小学)."""
+    gov = rec("mz:g", NAME, sex="female", org="海城市腾鳌镇人民政府")
+    office = rec("mz:o", NAME, sex="female", org="鸡街街道办事处")
+    listed = rec("jd:1", NAME, id_number=ID, township="腾鳌镇")
+    street = rec("jd:2", NAME, township="鸡街街道", community="和平社区")
+    elsewhere = rec("jd:3", NAME, township="八里镇")
+    school = rec("jy:1", NAME, org="腾鳌镇中心小学")
+    linker = _linker_with_namesakes(gov, office, listed, street, elsewhere, school)
+    assert _candidates(linker, "mz:g") == {"jd:1"}
+    assert _candidates(linker, "mz:o") == {"jd:2"}
+    assert "jy:1" not in _candidates(linker, "jd:1")
+    levels = compare_levels(linker._recs["mz:g"], linker._recs["jd:1"])
+    assert LEVELS["region"][levels[COMPARISONS.index("region")]] == "township"
+
+
+def test_a_township_governments_row_beside_the_one_anchored_holder_there_is_asked() -> None:
+    """The government's bare row (a name, a sex, 腾鳌镇人民政府) beside the one anchored
+    王静 listed in 腾鳌镇: the name's dozens of holders elsewhere say nothing about another
+    holder there (as at one unit or in one community), so the pair is a clerk's question
+    (the same township weighs less than the same community). Another anchored 王静 in the
+    township makes it a matter of the name's count again — too weak to ask — in any
+    order, and its leaving asks again."""
+
+    def asked(linker: Linker) -> bool:
+        return any({q.a, q.b} == {"mz:g", "jd:1"} for q in linker.review_queue())
+
+    for order in ((0, 1, 2), (2, 0, 1), (1, 2, 0)):
+        rows = [
+            rec("mz:g", NAME, sex="female", org="海城市腾鳌镇人民政府"),
+            rec("jd:1", NAME, id_number=ID, sex="female", township="腾鳌镇"),
+            rec("jd:3", NAME, sex="female", township="八里镇", community="八里村"),
+        ]
+        linker = _linker_with_namesakes(*(rows[i] for i in order))
+        assert asked(linker), order
+        assert _name_weight(linker, "mz:g", "jd:1") == linker.model.name_weight_apart(0.0, True)
+        other = "21038119800101654X"
+        linker.add(rec("mz:x", NAME, id_number=other, sex="female", township="腾鳌镇"))
+        assert not asked(linker), order
+        linker.remove("mz:x")
+        assert asked(linker), order

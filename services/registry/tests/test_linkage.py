@@ -72,6 +72,7 @@ def rec(
         id_hash=HASHER.id_number(id_number) if id_number else None,
         id_masked=mask_id_number(id_number) if id_number else masked,
         id_parts=HASHER.id_parts(id_number) if id_number else None,
+        id_swaps=HASHER.id_swaps(id_number) if id_number else None,
         birth_date=birth,
         sex=sex,
         phone_hash=HASHER.phone(phone) if phone else None,
@@ -311,6 +312,57 @@ def test_mistyped_id_with_name_and_birth_links_with_its_evidence(position: int) 
     assert link.evidence["name"]["level"] == link.evidence["birth_date"]["level"] == "exact"
     assert link.evidence["phone"]["level"] == "else"
     assert linker.links("rs:9") == [link]
+
+
+def swap(number: str, position: int) -> str:
+    """``number`` with its characters at ``position`` and the next swapped."""
+    return number[:position] + number[position + 1] + number[position] + number[position + 2 :]
+
+
+@pytest.mark.parametrize("position", [5, 13, 16])  # region|birth, birth|order, order|check
+def test_neighbours_swapped_across_a_border_of_the_parts_are_one_slip(position: int) -> None:
+    """Two digits swapped across a border of the number's parts (the birth date's last
+    and the order's first: 19850615231 → 19850612531) change two of its four parts, as
+    two people's numbers differ; the digests of the number with the border's two digits
+    put in order agree, and tell the slip. A roster whose birth date was taken from the
+    number it typed (1985-06-12) was split from the person by the birth-date veto."""
+    typo = swap(ID_A, position)
+    linker = Linker()
+    linker.add(rec("mz:1", "陈静", id_number=ID_A, phone="13812345678", org="红叶社工中心"))
+    born = date(1985, 6, 12) if position == 13 else BIRTH  # as the typo has it
+    row = RosterRow(
+        "rs", "9", "陈静", typo, None, born, "13812345678", "红叶社工中心", None, None, None
+    )
+    typed = to_census_record(row, HASHER)
+    assert typed.id_hash is None  # the check character fails
+    out = linker.add(typed)
+    assert same_person(linker, "mz:1", "rs:9")
+    (link,) = [d for d in out if isinstance(d, Link)]
+    assert link.evidence["id"]["level"] == "one slip"
+    # Another number differing in the same two digits otherwise is another number.
+    at = position + 1
+    other = typo[:at] + str((int(typo[at]) + 1) % 10) + typo[at + 1 :]
+    stranger = to_census_record(replace(row, record_id="10", id_number=other), HASHER)
+    assert compare_levels(linker._recs["mz:1"], Features(stranger))[0] == 3
+
+
+def test_a_check_character_x_typed_before_the_last_digit_is_one_slip() -> None:
+    """…311X typed …31X1: the X in the order's place read as a published mask's hidden
+    digit, so the number was no evidence at all (the pair linked by name and birth year
+    alone, or not). The order and the check differ, and the number with its last two put
+    in order agrees: one slip."""
+    order = next(o for o in range(1, 999) if valid_id(BIRTH, o).endswith("X"))
+    right = valid_id(BIRTH, order)
+    typo = swap(right, 16)
+    linker = Linker()
+    linker.add(rec("mz:1", "陈静", id_number=right, phone="13812345678", org="红叶社工中心"))
+    row = RosterRow("rs", "9", "陈静", typo, None, date(1985, 6, 1), None, None, None, None, None)
+    typed = to_census_record(row, HASHER)
+    assert "" not in (typed.id_parts or "").split(".")
+    out = linker.add(typed)
+    assert same_person(linker, "mz:1", "rs:9")
+    (link,) = [d for d in out if isinstance(d, Link)]
+    assert link.evidence["id"]["level"] == "one slip"
 
 
 def test_an_id_one_slip_apart_with_another_name_is_not_linked() -> None:

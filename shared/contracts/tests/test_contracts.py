@@ -130,3 +130,26 @@ def test_a_stored_mask_of_a_mistyped_number_is_narrowed_to_its_first_character()
     assert mask_id_display("620102********123X") == "6****************X"
     assert mask_id_display("6****************X") == "6****************X"
     assert mask_id_display("621102********1287") == "6****************7"
+
+
+def test_a_registration_recorded_before_the_id_swaps_digest_still_reads() -> None:
+    """Version 3 of ``WorkerRegistered`` adds ``id_number_swaps_hash``: an entry of
+    version 2 (or 1) reads with none, and the field is a digest the feed conceals from
+    the roles that do not link (``*_hash``)."""
+    from shegong.contracts.registry import WorkerRegistered
+    from shegong.kernel.web.digests import is_digest
+
+    event = WorkerRegistered(worker_id="w1", department="civil-affairs", name="陈静")
+    old = {k: v for k, v in event.data().items() if k != "id_number_swaps_hash"}
+    for version in (1, 2):
+        data = (
+            old
+            if version == 2
+            else {k: v for k, v in old.items() if k not in ("other_phones_hash", "former_name")}
+        )
+        env = _envelope().model_copy(
+            update={"type": "WorkerRegistered", "schema_version": version, "data": data}
+        )
+        decoded = REGISTRY_STREAM.decode(env)
+        assert isinstance(decoded, WorkerRegistered) and decoded.id_number_swaps_hash is None
+    assert is_digest("id_number_swaps_hash")

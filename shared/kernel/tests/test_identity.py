@@ -532,3 +532,42 @@ def test_the_hasher_builds_its_keyed_state_once(monkeypatch) -> None:
     assert digests == expected
     copy = pickle.loads(pickle.dumps(hasher))
     assert copy.name("张三0") == expected[0] and "0123456789abcdef" not in repr(copy)
+
+
+def test_neighbours_swapped_across_a_border_share_that_borders_digest() -> None:
+    """Two digits swapped across a border of the parts (region|birth date, birth
+    date|order, order|check) change two parts; the number with that border's two
+    characters put in order digests alike, the other borders' do not. A mask, or a
+    number otherwise different in the same two places, has none in common."""
+    hasher = PersonalDataHasher("k" * 32)
+    right = "110105194912310118"
+    swaps = hasher.id_swaps(right)
+    assert swaps is not None and len(swaps.split(".")) == 3
+    for border, at in enumerate((5, 13, 16)):
+        typo = right[:at] + right[at + 1] + right[at] + right[at + 2 :]
+        assert typo != right
+        typed = hasher.id_swaps(typo)
+        assert typed is not None
+        agree = [a == b for a, b in zip(swaps.split("."), typed.split("."), strict=True)]
+        assert agree == [i == border for i in range(3)]
+        other = typo[:at] + str((int(typo[at]) + 1) % 10) + typo[at + 1 :]
+        assert not set(hasher.id_swaps(other).split(".")) & set(swaps.split("."))  # type: ignore[union-attr]
+    assert hasher.id_swaps("110105********0021") is None
+    assert (
+        hasher.id_swaps(parse_resident_id(right))
+        == swaps
+        == hasher.id_swaps(right[:6] + " " + right[6:])
+    )
+    assert PersonalDataHasher("j" * 32).id_swaps(right) != swaps  # keyed
+
+
+def test_a_check_character_x_typed_one_place_early_is_not_a_mask() -> None:
+    """…311X typed …31X1 hides nothing: its order part digests as typed (agreeing with no
+    right number's), and its last two characters put in order agree with the right one's."""
+    hasher = PersonalDataHasher("k" * 32)
+    right, typo = "11010519491231031X", "1101051949123103X1"
+    parts = hasher.id_parts(typo)
+    assert parts is not None and "" not in parts.split(".")
+    assert parts.split(".")[2] != hasher.id_parts(right).split(".")[2]  # type: ignore[union-attr]
+    assert hasher.id_swaps(typo).split(".")[2] == hasher.id_swaps(right).split(".")[2]  # type: ignore[union-attr]
+    assert hasher.id_swaps("110105194912310XX1") is None

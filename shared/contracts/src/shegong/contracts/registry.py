@@ -140,13 +140,19 @@ OtherPhonesHash = Annotated[
 ]
 
 
+def _no_id_swaps(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 carried no digests of an ID number's neighbours swapped."""
+    return {**data, "id_number_swaps_hash": None}
+
+
 class WorkerRegistered(Event):
     """A department registered a worker (社会工作人才) on its roster.
 
-    Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1)."""
+    Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1); version
+    3 adds ``id_number_swaps_hash`` (None in version 2)."""
 
-    schema_version: ClassVar[int] = 2
-    upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones}
+    schema_version: ClassVar[int] = 3
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones, 2: _no_id_swaps}
     aggregate_type = "worker"
     type: Literal["WorkerRegistered"] = "WorkerRegistered"
     worker_id: str
@@ -168,6 +174,15 @@ class WorkerRegistered(Event):
         "right one, so the census can link it without seeing either; a part the number "
         "does not show is empty (a published mask; one Excel stored as a number, cut to "
         "15 digits, shows region and birth date: 'r.b..')",
+    )
+    id_number_swaps_hash: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Keyed digests of the number with the two characters at each border "
+        "of its parts (region|birth date, birth date|order, order|check) put in order "
+        "('a.b.c'), digits only: two neighbours swapped across a border share that "
+        "border's digest with the right number, so the census tells the slip from "
+        "another person without seeing either",
     )
     phone_hash: IdHash | None = None
     phone_masked: Masked | None = None

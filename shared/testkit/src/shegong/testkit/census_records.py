@@ -37,10 +37,11 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
     masked form (first 6 + last 4 of the raw characters), and the row's own birth date and
     gender columns are used.
     """
-    id_hash = id_masked = id_parts = None
+    id_hash = id_masked = id_parts = id_swaps = None
     birth, sex = row.birth_date, _GENDERS.get(row.gender or "")
     if row.id_number and row.id_number.strip():
         id_parts = hasher.id_parts(row.id_number)
+        id_swaps = hasher.id_swaps(row.id_number)
         try:
             resident = parse_resident_id(row.id_number)
         except PersonalDataError:
@@ -74,6 +75,7 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
         township=row.township,
         community=row.community,
         id_parts=id_parts,
+        id_swaps=id_swaps,
         phone_parts=phone_parts,
     )
 

@@ -92,6 +92,7 @@ class RegistryCommands:
                 id_number_hash=self.hasher.id_number(rid),
                 id_number_masked=mask_id_number(rid),
                 id_number_parts=self.hasher.id_parts(rid),
+                id_number_swaps_hash=self.hasher.id_swaps(rid),
             )
         if cmd.record_id and published_record_id(cmd.record_id) is None:
             raise PersonalDataError(
@@ -111,6 +112,7 @@ class RegistryCommands:
             id_number_hash=ident.get("id_number_hash"),
             id_number_masked=ident.get("id_number_masked"),
             id_number_parts=ident.get("id_number_parts"),
+            id_number_swaps_hash=ident.get("id_number_swaps_hash"),
             phone_hash=phone.get("phone_hash"),
             phone_masked=phone.get("phone_masked"),
             phone_parts=phone.get("phone_parts"),

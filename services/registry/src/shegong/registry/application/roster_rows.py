@@ -80,6 +80,7 @@ class RosterRows:
             id_number_parts=(
                 self.hasher.id_parts(id_shown_by_excel(reported) or reported) if reported else None
             ),
+            id_number_swaps_hash=self.hasher.id_swaps(reported) if reported else None,
             phone_hash=self.phone_hash(row),
             phone_masked=mask_phone(row.phone) if row.phone else None,
             phone_parts=self.phone_parts(row),

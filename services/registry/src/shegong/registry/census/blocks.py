@@ -31,7 +31,7 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nk")  # _Rec.blocks
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nt", "nk")
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -53,6 +53,9 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     # A name in a community: a street office's roster gives the 社区 where another list
     # gives the committee as the unit (和平社区居委会), and nothing else the two share.
     "nc": lambda r: (r.name, community_key(r.community)),
+    # A name in a township: a township government's row (腾鳌镇人民政府) and a list giving
+    # the township in its 街道 column.
+    "nt": attrgetter("name", "township"),
     "nk": lambda r: (r.name, certificate_block(r.record.certificates)),
     "n": attrgetter("name"),
 }
@@ -109,6 +112,11 @@ class BlockIndex:
         """The keys of the records that carry ``name`` in ``community`` (or one of its
         forms: 东关社区, 东关村, a bare 东关)."""
         e = self._entry(k := _K["nc"], (name, community_key(community)))
+        return self._keys(k, e) if e >= 0 else []
+
+    def _township_holders(self, name: str, township: str) -> list[str]:
+        """The keys of the records that carry ``name`` in ``township`` (its key)."""
+        e = self._entry(k := _K["nt"], (name, township))
         return self._keys(k, e) if e >= 0 else []
 
     def _count(self, kind: str, value: Any) -> int:

@@ -10,16 +10,15 @@ way. The other levels, from the strongest agreement down:
 
 ============ ====================================================================
 id           same number (valid-ID hash, or all four parts of the number as typed);
-             three of its four parts (region, birth date, order, check character) —
-             one slip, e.g. a wrong check character; else
+             three of its four parts (region, birth date, order, check character) or
+             two neighbours swapped across two — one slip; else
 name         same after normalisation (script, spaces, dots), or one's former name (曾用名);
              same pinyin (a homophone written, or the name spelt in Latin letters, surname
              first or last); one character dropped, added or swapped, or changed for one
              read alike under fuzzy pinyin (a slip); else (a character of another sound is
              another name: siblings' names differ so)
-birth_date   same; day and month swapped, or one key off in a number Excel cut
-             (:func:`~.features.birth_part_apart`); the same year where one side gives the year only
-             (1 January) or the month (its 1st), or the month one off (a slip); else
+birth_date   same; day/month swapped or one key off in a number Excel cut; the same year where
+             one gives only the year or the month (its 1st), or that month one off (a slip); else
 sex          same; else
 phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
              number beside their own); else; the same landline (a household's or a unit's);
@@ -63,6 +62,7 @@ from shegong.registry.census.features import (
     other_phones,
     phone_kind,
     same_part,
+    swapped,
 )
 from shegong.registry.census.names import (
     committee_community,
@@ -136,7 +136,8 @@ def _id_level(x: Features, y: Features) -> int:
     if len(pa) != len(pb):
         return 0 if not hx or not hy else 3
     same = sum(p == q for p, q in zip(pa, pb, strict=True))
-    return 1 if same == len(pa) else 2 if same == len(pa) - 1 else 3
+    slip = same == len(pa) - 1 or swapped(x.record, y.record, pa, pb)
+    return 1 if same == len(pa) else 2 if slip else 3
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -11,6 +11,7 @@ worked out when read (from caches): a slot is 8 bytes a record, and the linker h
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -21,6 +22,7 @@ from shegong.registry.census.names import (
     committee_community,
     committee_township,
     county_key,
+    government_township,
     normalize_org,
     org_text,
     person_name,
@@ -31,7 +33,7 @@ from shegong.registry.census.names import (
 
 __all__ = ["CensusRecord", "Features", "birth_part_apart", "id_fragment", "masked", "org_county"]
 __all__ += ["phone_kind"]
-__all__ += ["former_match", "other_phones", "same_part", "second_mobile"]
+__all__ += ["former_match", "other_phones", "same_part", "second_mobile", "swapped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,10 @@ class CensusRecord:
     # Keyed hashes of the reported number's four parts (region 6, birth date 8, order 3,
     # check 1), "r.b.o.c": a mistyped number still agrees with the right one on three.
     id_parts: str | None = None
+    # Keyed hashes of the number with the neighbours at each border of its parts put in
+    # order, "a.b.c" (held as three 20-bit fields of an int): two of them swapped across
+    # a border change two parts and share that border's digest with the right number.
+    id_swaps: str | int | None = None
     phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
@@ -75,6 +81,8 @@ class CensusRecord:
             object.__setattr__(self, "phone_hash", _held(self.phone_hash))
         if isinstance(self.phone_parts, str):
             object.__setattr__(self, "phone_parts", _packed_parts(self.phone_parts))
+        if isinstance(self.id_swaps, str):
+            object.__setattr__(self, "id_swaps", _packed_parts(self.id_swaps, 3, SWAP_BITS))
         if isinstance(self.other_phones, str):
             object.__setattr__(self, "other_phones", _held_others(self.other_phones))
 
@@ -129,12 +137,30 @@ def former_match(x: Features, y: Features) -> str | None:
     return y.name if fy and fy == x.name else None
 
 
-def _packed_parts(parts: str) -> int | None:
-    """``"a.b.c.d"`` as four 15-bit fields of one int (:func:`same_part`)."""
+SWAP_BITS = 20  # a border's digest held: two parts must agree beside it too
+
+
+def _packed_parts(parts: str, count: int = 4, bits: int = 15) -> int | None:
+    """``"a.b.c.d"`` as ``count`` fields of ``bits`` bits of one int (:func:`same_part`),
+    the first the highest."""
     packed = 0
-    for part in parts.split(".")[:4]:
-        packed = packed << 15 | _bits(part, 15)
+    for part in parts.split(".")[:count]:
+        packed = packed << bits | _bits(part, bits)
     return packed or None
+
+
+def swapped(x: CensusRecord, y: CensusRecord, pa: Sequence[str], pb: Sequence[str]) -> bool:
+    """Two numbers whose parts (``pa``, ``pb``) differ in two neighbours — region and
+    birth date, birth date and order, order and check — and agree with the characters at
+    that border put in order: two neighbours swapped across it, one slip."""
+    sx, sy = x.id_swaps, y.id_swaps
+    if not isinstance(sx, int) or not isinstance(sy, int) or len(pa) != 4 or len(pb) != 4:
+        return False
+    differ = [i for i in range(4) if pa[i] != pb[i]]
+    if len(differ) != 2 or differ[1] != differ[0] + 1:
+        return False
+    shift, field = SWAP_BITS * (2 - differ[0]), (1 << SWAP_BITS) - 1
+    return (sx >> shift) & field == (sy >> shift) & field
 
 
 def same_part(a: int, b: int) -> bool:
@@ -197,7 +223,8 @@ class Features:
             self.typed = typed or _old_parts(record)
         county = region_name(record.county)
         self.county = county_key(record.county) or org_county(record.organization)
-        self.township = township_key(record.township)
+        # A township's government as the unit (腾鳌镇人民政府) places its staff there.
+        self.township = township_key(record.township) or government_township(record.organization)
         # A community is written with or without its committee (东关社区居委会, 东关社区),
         # and a committee's staff are listed by other departments under its community.
         self.community = (

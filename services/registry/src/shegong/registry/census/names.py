@@ -28,6 +28,7 @@ __all__ = [
     "committee_community",
     "committee_township",
     "county_key",
+    "government_township",
     "maiden_surnames",
     "normalize_org",
     "normalize_person_name",
@@ -320,6 +321,19 @@ def committee_township(raw: str | None) -> str | None:
     if found is None:
         return None
     return township_key(found.group(0))
+
+
+# A township's government or street office as a unit (海城市腾鳌镇人民政府, 鸡街街道办事处).
+_TOWNSHIP_GOVERNMENT = re.compile(r"([^县区市旗镇乡]{2,}?(?:镇|乡|街道))(?:人民政府|政府|办事处)$")
+
+
+@lru_cache(maxsize=100_000)
+def government_township(raw: str | None) -> str | None:
+    """The township whose government (or street office) the organisation is, as
+    :func:`township_key` compares it (海城市腾鳌镇人民政府 → 腾鳌), or None for any other
+    organisation (腾鳌镇中心小学): its staff are in that township."""
+    found = _TOWNSHIP_GOVERNMENT.search(org_text(raw)) if raw else None
+    return township_key(found.group(1)) if found else None
 
 
 @lru_cache(maxsize=100_000)

@@ -25,7 +25,7 @@ from shegong.registry.census.blocks import NAME_BLOCK_MAX
 from shegong.registry.census.comparison import Features
 from shegong.registry.census.features import former_match, one_community
 from shegong.registry.census.model import MatchModel
-from shegong.registry.census.names import COMMON_NAMES, spelt_from
+from shegong.registry.census.names import COMMON_NAMES, government_township, spelt_from
 
 __all__ = ["Groups", "NameWeights", "anchor_groups", "anchored", "sole_holders"]
 
@@ -164,6 +164,9 @@ class NameWeights:
     def _community_holders(self, name: str, community: str) -> list[str]:  # the index's
         raise NotImplementedError
 
+    def _township_holders(self, name: str, township: str) -> list[str]:  # the index's
+        raise NotImplementedError
+
     def _sole_at_unit(self, x: Features, y: Features) -> bool:
         """One of ``x`` and ``y`` is a bare record (a volunteer list's name, sex and
         unit) and the other anchored, at one unit (its key) or in one community (a
@@ -178,6 +181,11 @@ class NameWeights:
         name = x.name or ""
         if x.org and x.org == y.org and self._sole_among(self._unit_holders(name, x.org)):
             return True
+        # A township's government's row beside the one anchored holder in that township.
+        if _at_government(x) or _at_government(y):
+            town = x.township
+            if town and town == y.township and self._sole_among(self._township_holders(name, town)):
+                return True
         apart = x.township and y.township and x.township != y.township
         if apart or not one_community(x.community, y.community):
             return False
@@ -209,4 +217,14 @@ class NameWeights:
         ):
             if len(holders) <= UNIT_HOLDERS_MAX:
                 out.update(k for k in holders if k != rec.key and not anchored(self._recs[k]))
+        town = self._township_holders(name, rec.township) if rec.township else []
+        if len(town) <= UNIT_HOLDERS_MAX:  # its township's government's bare rows
+            out.update(
+                k for k in town if not anchored(self._recs[k]) and _at_government(self._recs[k])
+            )
         return out
+
+
+def _at_government(r: Features) -> bool:
+    """The record's unit is its township's government (腾鳌镇人民政府)."""
+    return r.township is not None and government_township(r.record.organization) == r.township

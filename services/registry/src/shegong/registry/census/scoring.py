@@ -124,6 +124,8 @@ class _Rec(Features):
                 blocks.append(("no", (name, self.org)))
             if self.community:  # a name within its community, as a clerk looks one up
                 blocks.append(("nc", (name, community_key(self.community))))
+            if self.township:  # and within its township (腾鳌镇人民政府's staff, 腾鳌镇)
+                blocks.append(("nt", (name, self.township)))
             if (cert := certificate_block(record.certificates)) is not None:
                 blocks.append(("nk", (name, cert)))  # one name holding one certificate
         return blocks

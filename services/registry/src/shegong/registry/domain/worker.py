@@ -61,7 +61,7 @@ PROFILE_FIELDS = (
 
 
 # Kept for the census's linkage, not shown in a worker's view.
-_CENSUS_ONLY = ("other_phones_hash", "former_name")
+_CENSUS_ONLY = ("other_phones_hash", "former_name", "id_number_swaps_hash")
 
 
 @dataclass

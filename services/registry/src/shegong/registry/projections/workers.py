@@ -116,6 +116,7 @@ class WorkersProjection(Projection):
                     "region",
                     "phone_hash",
                     "id_number_parts",
+                    "id_number_swaps_hash",
                     "phone_parts",
                     "other_phones_hash",
                     "former_name",

@@ -245,6 +245,28 @@ def mask_volunteer_number(number: str) -> str:
     return _mask(number, 2, 2)
 
 
+_CHECKS = frozenset("0123456789X")
+_PART_BORDERS = (6, 14, 17)  # where an ID number's region, birth date, order, check meet
+
+
+def _check_x_early(number: str) -> bool:
+    """An 18-character number whose check character X came one place early (…31X1): a
+    clerk's swap of the last two, not a mask (a mask hides more than one character)."""
+    return (
+        len(number) == 18 and number[:16].isdigit() and number[16] == "X" and number[17].isdigit()
+    )
+
+
+def _as_typed(raw: str | ResidentId) -> str:
+    """A number valid in its canonical 18-char form, else as typed (compacted, upper)."""
+    if isinstance(raw, ResidentId):  # parsed by the caller already
+        return raw.number
+    try:
+        return parse_resident_id(raw).number
+    except PersonalDataError:
+        return _compact(raw).upper()
+
+
 class PersonalDataHasher:
     """Keyed hash (HMAC-SHA256) for linkage across services without the raw value (PIPL).
 
@@ -299,20 +321,16 @@ class PersonalDataHasher:
         found = self._memo.get("idp:" + text)  # a person's rows in several departments
         if found is not None:
             return found
-        if isinstance(raw, ResidentId):  # parsed by the caller already
-            number = raw.number
-        else:
-            try:
-                number = parse_resident_id(raw).number
-            except PersonalDataError:
-                number = _compact(raw).upper()
+        number = _as_typed(raw)
         if len(number) != 18:
             return None
         # A number a department published masked (5301**********21, 530102XXXXXXXX0021):
-        # a hidden part is left empty — it agrees with nothing, not with another mask.
+        # a hidden part is left empty — it agrees with nothing, not with another mask. A
+        # check character X typed one place early (…31X1 for …311X) hides nothing.
+        early_x = _check_x_early(number)
         parts = ".".join(
             self._digest(f"idp{i}:{part}")[:12]
-            if (part.isdigit() if i < 3 else part in "0123456789X")
+            if (part.isdigit() or (i == 2 and early_x) if i < 3 else part in _CHECKS)
             else ""
             for i, part in enumerate((number[:6], number[6:14], number[14:17], number[17]))
         )
@@ -320,6 +338,35 @@ class PersonalDataHasher:
             self._memo.clear()
         self._memo["idp:" + text] = parts
         return parts
+
+    def id_swaps(self, raw: str | ResidentId) -> str | None:
+        """Keyed digests of an ID number with the two characters at each border of its
+        parts put in order — region|birth date (6th|7th), birth date|order (14th|15th),
+        order|check (17th|18th) — as ``"a.b.c"``, for a number as :meth:`id_parts` reads
+        it. Two neighbours swapped within a part change that part alone (three of
+        ``id_parts`` in common); swapped across a border they change two, and share that
+        border's digest with the right number — a clerk's slip, not another person. Each
+        digest is of the whole number, as the valid number's hash is: no part of it comes
+        out. None for what is not 18 digits (the last, or the one before it, may be X): a
+        mask hides digits."""
+        text = raw.number if isinstance(raw, ResidentId) else raw
+        found = self._memo.get("ids:" + text)
+        if found is not None:
+            return found
+        number = _as_typed(raw)
+        digits = len(number) == 18 and number[:17].isdigit() and number[17] in _CHECKS
+        if not (digits or _check_x_early(number)):
+            return None
+        swaps = ".".join(
+            self._digest(
+                f"ids{k}:{number[: k - 1]}{''.join(sorted(number[k - 1 : k + 1]))}{number[k + 1 :]}"
+            )[:12]
+            for k in _PART_BORDERS
+        )
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        self._memo["ids:" + text] = swaps
+        return swaps
 
     def phone(self, phone: str) -> str:
         """Digest of ``normalize_phone(phone)``; raises PersonalDataError if invalid."""
