@@ -321,8 +321,7 @@ def _region_level(x: Features, y: Features) -> int:
         return 2
     if x.county and x.county == y.county:
         return 3
-    # Two places named, no county to tell them apart by: another community or township
-    # (a disagreement, not "one side does not say").
+    # Two places named, no county to tell them apart by: another community or township.
     if (x.community and y.community) or (x.township and y.township):
         return 5
     return 0
