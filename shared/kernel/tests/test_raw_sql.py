@@ -199,9 +199,14 @@ async def test_sqlite_waits_for_another_connections_lock_off_the_loop(tmp_path: 
         await other.dispose()
 
 
-async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: EventStore) -> None:
+@pytest.mark.parametrize("commit", [False, True], ids=["commit-at-exit", "commit-in-trip"])
+async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(
+    store: EventStore, commit: bool
+) -> None:
     """``save_with``: the steps run after the event's insert and commit with it; when
-    the insert finds the stream moved on, they are rolled back with it.
+    the insert finds the stream moved on, they are rolled back with it — also when the
+    COMMIT rides in the insert's trip (``commit``: on PostgreSQL the insert then fails
+    instead of inserting nothing, or the COMMIT would keep the step).
     ``lock_with`` reads under the append lock."""
     async with store.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -210,14 +215,14 @@ async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: Event
         (held,) = await tx.lock_with([(NEXT, {"id": "none"})])
         c = Counter("c")
         c.count(2)
-        events, results = await tx.save_with(c, [(INSERT, {**row, "id": "with-c"})])
+        events, results = await tx.save_with(c, [(INSERT, {**row, "id": "with-c"})], commit=commit)
     assert held.rows == [] and [e.sequence for e in events] == [1]
     assert [r.rowcount for r in results] == [1]
     stale = Counter("c")  # version 0: the stream is at 1
     stale.count(1)
     with pytest.raises(ConcurrencyError):
         async with store.transaction() as tx:
-            await tx.save_with(stale, [(INSERT, {**row, "id": "with-stale"})])
+            await tx.save_with(stale, [(INSERT, {**row, "id": "with-stale"})], commit=commit)
     async with reading(store.engine) as conn:
         ids = [r[0] for r in await conn.execute(select(things.c.id))]
     assert ids == ["with-c"]

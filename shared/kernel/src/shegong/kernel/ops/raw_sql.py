@@ -116,29 +116,56 @@ class RawResult:
 # by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a pipeline.
 BEGIN_PENDING = "shegong_begin_pending"
 
+# Set in the connection's ``info`` once ``execute_all(commit=True)`` sent the COMMIT:
+# the transaction is over, a statement after it would run outside any (refused here and
+# by ``db._deferred_begin``); gone with SQLAlchemy's commit or rollback, or at checkin.
+COMMITTED = "shegong_committed"
+
 # A statement and its parameters, for ``execute_all`` (and the event store's ``save_with``).
 Step = tuple[RawStatement, Mapping[str, Any]]
 
 
-async def execute_all(conn: AsyncConnection, steps: Sequence[Step]) -> list[RawResult]:
+async def execute_all(
+    conn: AsyncConnection, steps: Sequence[Step], *, commit: bool = False
+) -> list[RawResult]:
     """Several statements in order, their results. On PostgreSQL in one round trip
     (psycopg's pipeline mode): for statements that do not depend on each other's rows
     (a lock, then the insert it guards). An error in one stops the rest and is raised.
     A write transaction's BEGIN not sent yet (``db.writing``) goes at the head of the
-    pipeline, in the same trip."""
+    pipeline, in the same trip.
+
+    ``commit``: these are the unit of work's last statements — on PostgreSQL its COMMIT
+    goes at the pipeline's tail, in the same trip (SQLAlchemy's commit at the block's
+    end then finds the server idle and sends nothing); an error in a step skips it and
+    the block's exit rolls back. So every step must fail as an SQL error where the work
+    must be undone (not report it by a row count), and nothing may be decided after it.
+    SQLite: the statements as without it, COMMIT at the block's end as before."""
     sync = conn.sync_connection
     assert sync is not None, "raw_sql.execute_all: the connection is not started"
     adapted = sync.connection.dbapi_connection
     if isinstance(adapted, LoopConnection) or not steps:
         return [await execute(conn, statement, params) for statement, params in steps]
+    _refuse_after_commit(sync.info)
     begin = bool(sync.info.pop(BEGIN_PENDING, False))
-    if len(steps) < 2 and not begin:
+    if len(steps) < 2 and not begin and not commit:
         return [await execute(conn, statement, params) for statement, params in steps]
-    return await _pipelined(sync.dialect, adapted.driver_connection, steps, begin=begin)  # type: ignore[union-attr]
+    driver = adapted.driver_connection  # type: ignore[union-attr]
+    results = await _pipelined(sync.dialect, driver, steps, begin=begin, commit=commit)
+    if commit:
+        sync.info[COMMITTED] = True
+    return results
+
+
+def _refuse_after_commit(info: dict[str, Any]) -> None:
+    if info.get(COMMITTED):
+        raise RuntimeError(
+            "raw_sql: a statement after the transaction's COMMIT (execute_all(commit=True) "
+            "must carry the unit of work's last statements)"
+        )
 
 
 async def _pipelined(
-    dialect: Dialect, driver: Any, steps: Sequence[Step], *, begin: bool
+    dialect: Dialect, driver: Any, steps: Sequence[Step], *, begin: bool, commit: bool = False
 ) -> list[RawResult]:
     cursors = []
     sql = ""
@@ -153,6 +180,9 @@ async def _pipelined(
                 cursor = driver.cursor()
                 cursors.append(cursor)
                 await cursor.execute(sql, compiled.bind(params))
+            if commit:
+                sql = "COMMIT"
+                await driver.cursor().execute(sql, prepare=False)
         results = []
         for cursor in cursors:
             rows = await cursor.fetchall() if cursor.description else []
@@ -185,6 +215,7 @@ async def execute(
                 adapted.statement(compiled.sql, bound, many=many)
             )
             return RawResult(rows or [], rowcount)
+        _refuse_after_commit(sync.info)
         driver = adapted.driver_connection  # type: ignore[union-attr]
         if sync.info.pop(BEGIN_PENDING, False):  # the write transaction's BEGIN, in this trip
             if not many:
