@@ -384,11 +384,12 @@ async def test_a_registration_runs_its_statements_on_the_driver(registry) -> Non
     assert await head(registry.client) == 1
 
 
-async def test_a_registration_commits_in_its_last_pipeline(registry, monkeypatch) -> None:
+async def test_a_registration_waits_for_postgresql_twice(registry, monkeypatch) -> None:
     """PostgreSQL: a registration waits for the server twice — the lock with its reads
-    (BEGIN inside), then the event, the vault's row and the COMMIT — where a COMMIT of
-    its own was a third wait; a duplicate ID number is refused after the first, undone
-    by a ROLLBACK (bench/README.md, round 15)."""
+    (BEGIN inside), then the event, the vault's row and the COMMIT — each one query of
+    several statements, where it sent two pipelines (a statement each a turn of the
+    loop) and a COMMIT of its own; a duplicate ID number is refused after the first,
+    undone by a ROLLBACK (bench/README.md, round 15)."""
     if registry.runtime.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's round trips")
     from psycopg import _connection_base, _pipeline_async, cursor_async
@@ -420,11 +421,11 @@ async def test_a_registration_commits_in_its_last_pipeline(registry, monkeypatch
     body = {"name": "李娜", "id_number": ID_FEMALE_1949, "phone": "13800001111"}
     first = await registry.client.post("/workers", json=body)
     assert first.status_code == 201, first.text
-    assert sent == ["pipeline", "pipeline"], sent
+    assert sent == ["statement", "statement"], sent
     sent.clear()
     again = await registry.client.post("/workers", json=body)
     assert again.status_code == 409 and first.json()["worker"]["worker_id"] in again.text
-    assert sent == ["pipeline", "ROLLBACK"], sent
+    assert sent == ["statement", "ROLLBACK"], sent
     monkeypatch.undo()
     assert await head(registry.client) == 1
 
