@@ -155,7 +155,7 @@ async def writing(
     On PostgreSQL the BEGIN goes in the transaction's first round trip instead of one of
     its own: psycopg sends it alone and waits for it (even in a pipeline), so the
     connection is in autocommit for the transaction and the BEGIN is sent with the first
-    statement — at the head of ``raw_sql``'s pipeline, or just before SQLAlchemy's first
+    statement — at the head of ``raw_sql``'s query, or just before SQLAlchemy's first
     statement (``_deferred_begin``). COMMIT and ROLLBACK are psycopg's as before (they
     follow the server's transaction state, not the autocommit flag); SQLAlchemy turns
     autocommit off again when the connection goes back to the pool."""

@@ -114,7 +114,7 @@ class RawResult:
 
 # On PostgreSQL, ``db.writing`` leaves BEGIN to the transaction's first statement (its
 # connection in autocommit meanwhile): set in the connection's ``info`` until it is sent,
-# by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a pipeline.
+# by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a trip's query.
 BEGIN_PENDING = "shegong_begin_pending"
 
 # Set in the connection's ``info`` once ``execute_all(commit=True)`` sent the COMMIT:
@@ -130,13 +130,14 @@ async def execute_all(
     conn: AsyncConnection, steps: Sequence[Step], *, commit: bool = False
 ) -> list[RawResult]:
     """Several statements in order, their results. On PostgreSQL in one round trip
-    (psycopg's pipeline mode): for statements that do not depend on each other's rows
-    (a lock, then the insert it guards). An error in one stops the rest and is raised.
+    (one query of several statements: ``_in_one_trip``): for statements that do not
+    depend on each other's rows (a lock, then the insert it guards). An error in one
+    stops the rest and is raised.
     A write transaction's BEGIN not sent yet (``db.writing``) goes at the head of the
-    pipeline, in the same trip.
+    query, in the same trip.
 
     ``commit``: these are the unit of work's last statements — on PostgreSQL its COMMIT
-    goes at the pipeline's tail, in the same trip (SQLAlchemy's commit at the block's
+    goes at the query's tail, in the same trip (SQLAlchemy's commit at the block's
     end then finds the server idle and sends nothing); an error in a step skips it and
     the block's exit rolls back. So every step must fail as an SQL error where the work
     must be undone (not report it by a row count), and nothing may be decided after it.
