@@ -378,9 +378,55 @@ async def test_a_registration_runs_its_statements_on_the_driver(registry) -> Non
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert again.status_code == 409 and again.json()["error"]["field"] == "id_number"
-    # The refusal names the record the vault holds: read through SQLAlchemy, once.
-    assert executed == ["SELECT"], executed
+    # The refusal names the record the vault holds, read under the lock on the driver too.
+    assert executed == [], executed
     assert first.json()["worker"]["worker_id"] in again.text
+    assert await head(registry.client) == 1
+
+
+async def test_a_registration_waits_for_postgresql_twice(registry, monkeypatch) -> None:
+    """PostgreSQL: a registration waits for the server twice — the lock with its reads
+    (BEGIN inside), then the event, the vault's row and the COMMIT — each one query of
+    several statements, where it sent two pipelines (a statement each a turn of the
+    loop) and a COMMIT of its own; a duplicate ID number is refused after the first,
+    undone by a ROLLBACK (bench/README.md, round 15)."""
+    if registry.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's round trips")
+    from psycopg import _connection_base, _pipeline_async, cursor_async
+
+    me = asyncio.current_task()
+    sent: list[str] = []
+    exec_command = _connection_base.BaseConnection._exec_command
+    execute = cursor_async.AsyncCursor.execute
+    leave = _pipeline_async.AsyncPipeline.__aexit__
+
+    def command(self: Any, cmd: Any, result_format: Any = 0) -> Any:
+        if asyncio.current_task() is me:  # BEGIN, COMMIT, ROLLBACK sent by psycopg alone
+            sent.append(bytes(cmd).split()[0].decode())
+        return exec_command(self, cmd, result_format)
+
+    async def statement(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if asyncio.current_task() is me and not self._conn._pipeline:
+            sent.append("statement")
+        return await execute(self, *args, **kwargs)
+
+    async def pipeline(self: Any, *args: Any) -> Any:
+        if asyncio.current_task() is me:
+            sent.append("pipeline")
+        return await leave(self, *args)
+
+    monkeypatch.setattr(_connection_base.BaseConnection, "_exec_command", command)
+    monkeypatch.setattr(cursor_async.AsyncCursor, "execute", statement)
+    monkeypatch.setattr(_pipeline_async.AsyncPipeline, "__aexit__", pipeline)
+    body = {"name": "李娜", "id_number": ID_FEMALE_1949, "phone": "13800001111"}
+    first = await registry.client.post("/workers", json=body)
+    assert first.status_code == 201, first.text
+    assert sent == ["statement", "statement"], sent
+    sent.clear()
+    again = await registry.client.post("/workers", json=body)
+    assert again.status_code == 409 and first.json()["worker"]["worker_id"] in again.text
+    assert sent == ["statement", "ROLLBACK"], sent
+    monkeypatch.undo()
     assert await head(registry.client) == 1
 
 

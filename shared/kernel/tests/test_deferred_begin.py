@@ -118,3 +118,49 @@ async def test_the_connection_goes_back_to_the_pool_out_of_autocommit(engines) -
     async with writing(slow) as conn:  # a transaction that sent nothing commits nothing
         pass
     assert await _ids(direct) == ["j"]
+
+
+async def test_a_transaction_committed_in_its_last_pipeline_waits_once(engines) -> None:  # type: ignore[no-untyped-def]
+    """``execute_all(commit=True)``: BEGIN, the statements and COMMIT in one trip — seen
+    by others as soon as it returns; the block's end sends nothing more."""
+    slow, direct = engines
+    await _ids(slow)
+    t0 = time.perf_counter()
+    async with writing(slow) as conn:
+        await raw_sql.execute_all(conn, [(LOCK_PG, {}), (INSERT, _row("l"))], commit=True)
+        t1 = time.perf_counter()
+        seen_inside = await _ids(direct)
+        t2 = time.perf_counter()
+    took = time.perf_counter() - t0 - (t2 - t1)  # the direct read is not the proxy's
+    assert seen_inside == ["l"]
+    assert DELAY_S <= took < 1.8 * DELAY_S, took
+
+
+async def test_an_error_before_the_pipelined_commit_commits_nothing(engines) -> None:  # type: ignore[no-untyped-def]
+    slow, direct = engines
+    with pytest.raises(IntegrityError):
+        async with writing(slow) as conn:
+            await raw_sql.execute_all(
+                conn, [(INSERT, _row("m")), (INSERT, _row("m", 2))], commit=True
+            )
+    assert await _ids(direct) == []
+    async with writing(slow) as conn:  # the connection is usable, its next transaction whole
+        await raw_sql.execute_all(conn, [(INSERT, _row("n"))], commit=True)
+    assert await _ids(direct) == ["n"]
+
+
+async def test_no_statement_runs_after_the_pipelined_commit(engines) -> None:  # type: ignore[no-untyped-def]
+    """After its COMMIT the connection is in autocommit: a statement there would be
+    outside any transaction, so it is refused (raw or SQLAlchemy's)."""
+    slow, direct = engines
+    with pytest.raises(RuntimeError, match="COMMIT"):
+        async with writing(slow) as conn:
+            await raw_sql.execute_all(conn, [(INSERT, _row("o"))], commit=True)
+            await raw_sql.execute(conn, INSERT, _row("p"))
+    with pytest.raises(RuntimeError, match="COMMIT"):
+        async with writing(slow) as conn:
+            await raw_sql.execute_all(conn, [(INSERT, _row("q"))], commit=True)
+            await conn.execute(things.insert(), _row("r"))
+    async with writing(slow) as conn:  # the mark went with the transaction
+        await conn.execute(things.insert(), _row("s"))
+    assert await _ids(direct) == ["o", "q", "s"]

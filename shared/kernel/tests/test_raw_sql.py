@@ -165,6 +165,49 @@ async def test_postgres_runs_a_lock_and_its_insert_in_one_round_trip(postgres_ur
         proxy.close()
 
 
+HOSTILE = ["it's", "a\\b", "%s %(id)s", "x'); DROP TABLE things; --", "$$q$$", "名\u200b\n\t'"]
+
+
+async def test_values_bound_client_side_arrive_as_sent(postgres_url: str) -> None:
+    """PostgreSQL: several statements go as one query, their values bound by psycopg's
+    client-side quoting — quotes, backslashes, placeholders, dollar quotes and SQL in a
+    value come back as they were sent, in text and JSON alike; an error names the
+    statements, never a value."""
+    engine = create_engine(postgres_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        async with writing(engine) as conn:
+            results = await raw_sql.execute_all(
+                conn,
+                [
+                    (INSERT, {"id": f"h{i}", "n": i, "at": AT, "data": {v: [v]}})
+                    for i, v in enumerate(HOSTILE)
+                ]
+                + [(NEXT, {"id": "h1"})],
+                commit=True,
+            )
+        assert [r.rowcount for r in results[:-1]] == [1] * len(HOSTILE)
+        assert results[-1].rows == [(2,)]
+        async with reading(engine) as conn:
+            rows = (await conn.execute(select(things).order_by(things.c.n))).all()
+        assert [r.data for r in rows] == [{v: [v]} for v in HOSTILE]
+        assert [r.at for r in rows] == [AT] * len(HOSTILE)
+        secret = "110101199003077777"
+        with pytest.raises(IntegrityError) as refused:
+            async with writing(engine) as conn:
+                await raw_sql.execute_all(
+                    conn,
+                    [(INSERT, {"id": "s", "n": 1, "at": AT, "data": secret})] * 2,
+                    commit=True,
+                )
+        assert secret not in str(refused.value) and "INSERT INTO things" in str(refused.value)
+        async with reading(engine) as conn:
+            assert (await conn.execute(select(things.c.id).where(things.c.id == "s"))).all() == []
+    finally:
+        await engine.dispose()
+
+
 async def test_sqlite_waits_for_another_connections_lock_off_the_loop(tmp_path: Path) -> None:
     path = tmp_path / "busy.db"
     engine, other = create_engine(f"sqlite:///{path}"), create_engine(f"sqlite:///{path}")
@@ -199,9 +242,14 @@ async def test_sqlite_waits_for_another_connections_lock_off_the_loop(tmp_path: 
         await other.dispose()
 
 
-async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: EventStore) -> None:
+@pytest.mark.parametrize("commit", [False, True], ids=["commit-at-exit", "commit-in-trip"])
+async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(
+    store: EventStore, commit: bool
+) -> None:
     """``save_with``: the steps run after the event's insert and commit with it; when
-    the insert finds the stream moved on, they are rolled back with it.
+    the insert finds the stream moved on, they are rolled back with it — also when the
+    COMMIT rides in the insert's trip (``commit``: on PostgreSQL the insert then fails
+    instead of inserting nothing, or the COMMIT would keep the step).
     ``lock_with`` reads under the append lock."""
     async with store.engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -210,14 +258,14 @@ async def test_steps_saved_with_an_event_land_with_it_or_not_at_all(store: Event
         (held,) = await tx.lock_with([(NEXT, {"id": "none"})])
         c = Counter("c")
         c.count(2)
-        events, results = await tx.save_with(c, [(INSERT, {**row, "id": "with-c"})])
+        events, results = await tx.save_with(c, [(INSERT, {**row, "id": "with-c"})], commit=commit)
     assert held.rows == [] and [e.sequence for e in events] == [1]
     assert [r.rowcount for r in results] == [1]
     stale = Counter("c")  # version 0: the stream is at 1
     stale.count(1)
     with pytest.raises(ConcurrencyError):
         async with store.transaction() as tx:
-            await tx.save_with(stale, [(INSERT, {**row, "id": "with-stale"})])
+            await tx.save_with(stale, [(INSERT, {**row, "id": "with-stale"})], commit=commit)
     async with reading(store.engine) as conn:
         ids = [r[0] for r in await conn.execute(select(things.c.id))]
     assert ids == ["with-c"]

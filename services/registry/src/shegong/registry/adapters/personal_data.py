@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    exists,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -54,24 +53,11 @@ _OF_WORKER = select(_pd.department, _pd.id_number, _pd.phone).where(
 _EXISTS = select(_pd.worker_id).where(_pd.worker_id == bindparam("worker_id"))
 _INSERT = personal_data.insert()
 _COLUMNS = ("worker_id", "department", "id_number", "id_number_hash", "phone", "phone_hash")
-# A new record's row, unless its department already has a record with that ID number:
-# the check and the insert in one statement.
-_INSERT_UNLESS_KNOWN = (
-    personal_data.insert()
-    .from_select(
-        [*_COLUMNS, "updated_at"],
-        select(
-            *(bindparam(c, type_=_pd[c].type) for c in _COLUMNS),
-            bindparam("updated_at", type_=_pd.updated_at.type),
-        ).where(~exists(_WORKER_WITH_ID)),
-    )
-    .execution_options(preserve_rowcount=True)  # an INSERT's rowcount is not kept otherwise
-)
-# A registration's inserts on the driver's connection, compiled once (raw_sql).
+# A registration's statements on the driver's connection, compiled once (raw_sql).
 _RAW_INSERT = RawStatement(
     personal_data.insert().values({c: bindparam(c) for c in (*_COLUMNS, "updated_at")})
 )
-_RAW_INSERT_UNLESS_KNOWN = RawStatement(_INSERT_UNLESS_KNOWN)
+_RAW_WORKER_WITH_ID = RawStatement(_WORKER_WITH_ID)
 
 
 async def worker_with_id_number(
@@ -114,14 +100,20 @@ def new_record_step(
     phone_hash: str | None = None,
 ) -> tuple[RawStatement, dict[str, Any]]:
     """A new record's personal data, as an insert for ``raw_sql.execute`` /
-    ``execute_all``. With an ID number: unless ``department`` already has a record with
-    it — then nothing is stored (rowcount 0; :func:`worker_with_id_number` names that
-    record). Run it holding the append lock (``Transaction.lock``, or after the record's
-    events were appended), so that two registrations cannot both pass the check."""
+    ``execute_all``. With an ID number, check first that ``department`` has no record
+    with it (:func:`record_with_id_step`), holding the append lock until this insert
+    commits, so that two registrations cannot both pass the check."""
     values = _new_row(worker_id, department, id_number, id_number_hash, phone, phone_hash)
-    if id_number_hash is None:
-        return _RAW_INSERT, values
-    return _RAW_INSERT_UNLESS_KNOWN, {**values, "id_hash": id_number_hash}
+    return _RAW_INSERT, values
+
+
+def record_with_id_step(
+    department: str, id_number_hash: str
+) -> tuple[RawStatement, dict[str, Any]]:
+    """The read of :func:`worker_with_id_number` for ``raw_sql.execute_all`` (a
+    registration's, in the append lock's round trip): one row, the record's id, when
+    ``department`` already has a record with that ID number."""
+    return _RAW_WORKER_WITH_ID, {"department": department, "id_hash": id_number_hash}
 
 
 async def store_personal_data(

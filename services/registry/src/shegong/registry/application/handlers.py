@@ -37,8 +37,8 @@ from shegong.registry.adapters.listed_numbers import (
 from shegong.registry.adapters.personal_data import (
     new_record_step,
     personal_data_of,
+    record_with_id_step,
     store_personal_data,
-    worker_with_id_number,
 )
 from shegong.registry.application.roster_rows import published_record_id
 from shegong.registry.domain.commands import (
@@ -135,33 +135,34 @@ class RegistryCommands:
             phone=phone.get("phone"),
             phone_hash=phone.get("phone_hash"),
         )
+        # Whether the department has this ID number on a record already: read holding the
+        # append lock with what it listed behind these masks (in the lock's round trip
+        # on PostgreSQL), so that two registrations cannot both pass the check or a
+        # limit; then the event, the listings, the vault's row and (PostgreSQL) the
+        # COMMIT in one more trip (raw_sql; bench/README.md rounds 11 and 15).
+        known = [record_with_id_step(department, ident["id_number_hash"])] if ident else []
         async with self.store.transaction(_with_department(ctx, department)) as tx:
-            # What the department listed behind these masks, read holding the append
-            # lock (in the lock's round trip on PostgreSQL), so that two registrations
-            # cannot both pass a limit; then the event, the listings and the vault's row
-            # in one more (raw_sql, bench/README.md round 11).
             admitted: list[bool] = []
             listed: list[dict[str, str]] = []
-            if wanted:
-                read = held_step(department, wanted)
-                if read is None:
-                    await tx.lock()
-                    admitted, listed = await judge(tx.conn, department, wanted)
-                else:
-                    rows = (await tx.lock_with([read]))[0].rows
-                    admitted, listed = decide(department, wanted, rows)
+            read = held_step(department, wanted) if wanted else None
+            if wanted and read is None:
+                await tx.lock()
+                admitted, listed = await judge(tx.conn, department, wanted)
+            if read is not None or known:
+                results = await tx.lock_with([read, *known] if read else known)
+                if read is not None:
+                    admitted, listed = decide(department, wanted, results[0].rows)
             _refuse_past_limits(wanted, admitted)
-            steps = [listing_step(listed), vault] if listed else [vault]
-            events, results = await tx.save_with(worker, steps)
-            # The ID number is new to the department, or nothing was stored.
-            if ident and results[-1].rowcount != 1:
-                existing = await worker_with_id_number(tx.conn, department, ident["id_number_hash"])
+            if known and results[-1].rows:
+                existing = results[-1].rows[0][0]
                 raise DomainError(
                     f"{department} already registered this ID number as worker {existing}",
                     field="id_number",
                     code="duplicate",
                     zh=f"{department} 已把此身份证号登记为社工 {existing}",
                 )
+            steps = [listing_step(listed), vault] if listed else [vault]
+            events, _ = await tx.save_with(worker, steps, commit=True)
         return Outcome(worker, events)
 
     async def update_profile(

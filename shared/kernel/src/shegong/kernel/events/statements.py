@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 
 from shegong.kernel.events.schema import dead_letters, events_table, projection_positions
 from shegong.kernel.ops.raw_sql import RawStatement
@@ -49,6 +49,21 @@ INSERT_ONE = (
     )
     .returning(_E.position)
 )
+# The same, failing instead of inserting nothing: a moved version gives the row no
+# position (NULL: a NOT NULL violation, an ``IntegrityError``) — for a unit of work whose
+# COMMIT rides in the insert's trip (``Transaction.save_with(commit=True)``, PostgreSQL),
+# which cannot look at the result before committing.
+INSERT_ONE_OR_FAIL = (
+    events_table.insert()
+    .from_select(
+        ["position", *_ONE_COLUMNS],
+        select(
+            case((VERSION.scalar_subquery() == bindparam("expected"), HEAD.scalar_subquery() + 1)),
+            *(bindparam(c, type_=_E[c].type) for c in _ONE_COLUMNS),
+        ),
+    )
+    .returning(_E.position)
+)
 AFTER = (
     select(events_table)
     .where(_E.position > bindparam("after"))
@@ -58,6 +73,7 @@ AFTER = (
 LOCK_PG = text("LOCK TABLE events IN EXCLUSIVE MODE")
 # The same two on the driver's connection (a command's one event: ``store._append_one``).
 RAW_INSERT_ONE = RawStatement(INSERT_ONE)
+RAW_INSERT_ONE_OR_FAIL = RawStatement(INSERT_ONE_OR_FAIL)
 RAW_LOCK_PG = RawStatement(LOCK_PG)
 
 # A read model's positions (projection.ProjectionRunner): read for every batch of every

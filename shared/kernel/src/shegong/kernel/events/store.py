@@ -183,14 +183,18 @@ class Transaction:
         return await self.save_all([aggregate])
 
     async def save_with(
-        self, aggregate: Aggregate, then: Sequence[Step]
+        self, aggregate: Aggregate, then: Sequence[Step], *, commit: bool = False
     ) -> tuple[list[Envelope], list[RawResult]]:
         """:meth:`save`, then ``then`` (``raw_sql`` statements of the same unit of work),
-        on PostgreSQL in the insert's round trip; their results in order."""
+        on PostgreSQL in the insert's round trip; their results in order.
+
+        ``commit``: the unit of work ends here — on PostgreSQL its COMMIT goes in the same
+        trip (``raw_sql.execute_all``: ``then``'s steps must fail as SQL errors, nothing
+        runs after), a moved version failing the insert (a :class:`ConcurrencyError`)."""
         pending = aggregate.collect_pending()
         start = aggregate.version - len(pending)
         batches = [Append(aggregate.id, aggregate.type_name, start, pending)] if pending else []
-        return await self._append_traced(batches, then)
+        return await self._append_traced(batches, then, commit)
 
     async def lock_with(self, steps: Sequence[Step]) -> list[RawResult]:
         """Take the append lock (held until commit) and run ``steps`` under it, on
@@ -234,13 +238,13 @@ class Transaction:
         head query per transaction, one multi-row insert) — bulk paths stay bulk; two for
         one aggregate (its version and the head in one query, the insert).
         """
-        return (await self._append_traced(batches, ()))[0]
+        return (await self._append_traced(batches, (), False))[0]
 
     async def _append_traced(
-        self, batches: Sequence[Append], then: Sequence[Step]
+        self, batches: Sequence[Append], then: Sequence[Step], commit: bool
     ) -> tuple[list[Envelope], list[RawResult]]:
         if not batches:
-            return [], (await raw_sql.execute_all(self.conn, then) if then else [])
+            return [], await raw_sql.execute_all(self.conn, then, commit=commit)
         with tracing.span(
             f"{self.store.identity.contract.name} append",
             attributes={
@@ -249,10 +253,14 @@ class Transaction:
                 "shegong.events": sum(len(b.events) for b in batches),
             },
         ):
-            return await self._append_many(batches, tracing.current_traceparent(), then)
+            return await self._append_many(batches, tracing.current_traceparent(), then, commit)
 
     async def _append_many(
-        self, batches: Sequence[Append], traceparent: str | None, then: Sequence[Step]
+        self,
+        batches: Sequence[Append],
+        traceparent: str | None,
+        then: Sequence[Step],
+        commit: bool,
     ) -> tuple[list[Envelope], list[RawResult]]:
         conn = self.conn
         ids = [b.stream_id for b in batches]
@@ -284,7 +292,7 @@ class Transaction:
                     }
                 )
         if len(rows) == 1 and self._head is None:
-            results = await self._append_one(batches[0], rows[0], then)
+            results = await self._append_one(batches[0], rows[0], then, commit)
         else:
             await self._check_versions(batches)
             head = self._head
@@ -300,7 +308,7 @@ class Transaction:
                 b = batches[0]
                 raise ConcurrencyError(b.stream_id, b.expected_version, -1) from err
             self._head = head
-            results = await raw_sql.execute_all(conn, then) if then else []
+            results = await raw_sql.execute_all(conn, then, commit=commit)
         for b in batches:
             self._versions[b.stream_id] = b.expected_version + len(b.events)
         envelopes = [self.store._envelope(r) for r in rows]
@@ -308,16 +316,18 @@ class Transaction:
         return envelopes, results
 
     async def _append_one(
-        self, batch: Append, row: dict[str, Any], then: Sequence[Step]
+        self, batch: Append, row: dict[str, Any], then: Sequence[Step], commit: bool
     ) -> list[RawResult]:
         """One event: the lock, the insert (it checks the version and takes the next
         position itself), ``then`` — compiled once, on the driver's connection, in one
-        round trip on PostgreSQL (``raw_sql``; bench/README.md, round 11)."""
+        round trip on PostgreSQL (``raw_sql``; bench/README.md, rounds 11 and 15)."""
         params = {**row, "expected": batch.expected_version}
         lock = self._lock_steps()
+        strict = commit and is_postgres(self.store.engine)
+        insert = sql.RAW_INSERT_ONE_OR_FAIL if strict else sql.RAW_INSERT_ONE
         try:
             results = await raw_sql.execute_all(
-                self.conn, [*lock, (sql.RAW_INSERT_ONE, params), *then]
+                self.conn, [*lock, (insert, params), *then], commit=commit
             )
         except IntegrityError as err:
             raise ConcurrencyError(batch.stream_id, batch.expected_version, -1) from err

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
-from shegong.kernel.ops.raw_sql import BEGIN_PENDING
+from shegong.kernel.ops.raw_sql import BEGIN_PENDING, COMMITTED
 from shegong.kernel.ops.sqlite_driver import LoopDbapi
 
 
@@ -155,7 +155,7 @@ async def writing(
     On PostgreSQL the BEGIN goes in the transaction's first round trip instead of one of
     its own: psycopg sends it alone and waits for it (even in a pipeline), so the
     connection is in autocommit for the transaction and the BEGIN is sent with the first
-    statement — at the head of ``raw_sql``'s pipeline, or just before SQLAlchemy's first
+    statement — at the head of ``raw_sql``'s query, or just before SQLAlchemy's first
     statement (``_deferred_begin``). COMMIT and ROLLBACK are psycopg's as before (they
     follow the server's transaction state, not the autocommit flag); SQLAlchemy turns
     autocommit off again when the connection goes back to the pool."""
@@ -232,7 +232,9 @@ def _deferred_begin(engine: AsyncEngine) -> None:
     At SQLAlchemy's begin the connection (in autocommit: ``writing``) is marked; the
     first statement sends the BEGIN — ``raw_sql`` in its own trip, SQLAlchemy's cursor
     here just before — and the mark goes with the transaction's end (or the
-    connection's return to the pool): a transaction that sent nothing commits nothing."""
+    connection's return to the pool): a transaction that sent nothing commits nothing.
+    A transaction whose COMMIT went with its last statements (``raw_sql.execute_all``'s
+    ``commit``) takes no statement after it: it would run outside any transaction."""
     sync = engine.sync_engine
     dbapi_error = engine.dialect.loaded_dbapi.Error
 
@@ -242,7 +244,9 @@ def _deferred_begin(engine: AsyncEngine) -> None:
             conn.info[BEGIN_PENDING] = True
 
     @event.listens_for(sync, "before_cursor_execute")
-    def _before(conn, _cursor, _statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+    def _before(conn, _cursor, statement, _parameters, _context, _many):  # type: ignore[no-untyped-def]
+        if conn.info.get(COMMITTED):  # raw_sql.execute_all(commit=True) ended it
+            raise RuntimeError(f"a statement after the transaction's COMMIT: {statement[:60]}")
         if conn.info.pop(BEGIN_PENDING, False):
             cursor = conn.connection.dbapi_connection.cursor()
             try:
@@ -256,8 +260,10 @@ def _deferred_begin(engine: AsyncEngine) -> None:
     @event.listens_for(sync, "rollback")
     def _ended(conn):  # type: ignore[no-untyped-def]
         conn.info.pop(BEGIN_PENDING, None)
+        conn.info.pop(COMMITTED, None)
 
     @event.listens_for(sync.pool, "checkin")
     def _checkin(_dbapi_connection, record):  # type: ignore[no-untyped-def]
         if record is not None:
             record.info.pop(BEGIN_PENDING, None)
+            record.info.pop(COMMITTED, None)

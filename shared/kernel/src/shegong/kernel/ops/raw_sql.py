@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg import AsyncClientCursor
 from sqlalchemy import JSON, Executable, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -113,53 +114,91 @@ class RawResult:
 
 # On PostgreSQL, ``db.writing`` leaves BEGIN to the transaction's first statement (its
 # connection in autocommit meanwhile): set in the connection's ``info`` until it is sent,
-# by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a pipeline.
+# by SQLAlchemy's cursor (``db._deferred_begin``) or here, at the head of a trip's query.
 BEGIN_PENDING = "shegong_begin_pending"
+
+# Set in the connection's ``info`` once ``execute_all(commit=True)`` sent the COMMIT:
+# the transaction is over, a statement after it would run outside any (refused here and
+# by ``db._deferred_begin``); gone with SQLAlchemy's commit or rollback, or at checkin.
+COMMITTED = "shegong_committed"
 
 # A statement and its parameters, for ``execute_all`` (and the event store's ``save_with``).
 Step = tuple[RawStatement, Mapping[str, Any]]
 
 
-async def execute_all(conn: AsyncConnection, steps: Sequence[Step]) -> list[RawResult]:
+async def execute_all(
+    conn: AsyncConnection, steps: Sequence[Step], *, commit: bool = False
+) -> list[RawResult]:
     """Several statements in order, their results. On PostgreSQL in one round trip
-    (psycopg's pipeline mode): for statements that do not depend on each other's rows
-    (a lock, then the insert it guards). An error in one stops the rest and is raised.
+    (one query of several statements: ``_in_one_trip``): for statements that do not
+    depend on each other's rows (a lock, then the insert it guards). An error in one
+    stops the rest and is raised.
     A write transaction's BEGIN not sent yet (``db.writing``) goes at the head of the
-    pipeline, in the same trip."""
+    query, in the same trip.
+
+    ``commit``: these are the unit of work's last statements — on PostgreSQL its COMMIT
+    goes at the query's tail, in the same trip (SQLAlchemy's commit at the block's
+    end then finds the server idle and sends nothing); an error in a step skips it and
+    the block's exit rolls back. So every step must fail as an SQL error where the work
+    must be undone (not report it by a row count), and nothing may be decided after it.
+    SQLite: the statements as without it, COMMIT at the block's end as before."""
     sync = conn.sync_connection
     assert sync is not None, "raw_sql.execute_all: the connection is not started"
     adapted = sync.connection.dbapi_connection
     if isinstance(adapted, LoopConnection) or not steps:
         return [await execute(conn, statement, params) for statement, params in steps]
+    _refuse_after_commit(sync.info)
     begin = bool(sync.info.pop(BEGIN_PENDING, False))
-    if len(steps) < 2 and not begin:
+    if len(steps) < 2 and not begin and not commit:
         return [await execute(conn, statement, params) for statement, params in steps]
-    return await _pipelined(sync.dialect, adapted.driver_connection, steps, begin=begin)  # type: ignore[union-attr]
+    driver = adapted.driver_connection  # type: ignore[union-attr]
+    results = await _in_one_trip(sync.dialect, driver, steps, begin=begin, commit=commit)
+    if commit:
+        sync.info[COMMITTED] = True
+    return results
 
 
-async def _pipelined(
-    dialect: Dialect, driver: Any, steps: Sequence[Step], *, begin: bool
+def _refuse_after_commit(info: dict[str, Any]) -> None:
+    if info.get(COMMITTED):
+        raise RuntimeError(
+            "raw_sql: a statement after the transaction's COMMIT (execute_all(commit=True) "
+            "must carry the unit of work's last statements)"
+        )
+
+
+async def _in_one_trip(
+    dialect: Dialect, driver: Any, steps: Sequence[Step], *, begin: bool, commit: bool = False
 ) -> list[RawResult]:
-    cursors = []
-    sql = ""
+    """The steps (with the BEGIN and COMMIT asked for) as one query of several statements,
+    their results in order. psycopg's pipeline mode took one turn of the event loop per
+    statement (each ``execute`` waits for the socket: a reader and a writer added and
+    removed, ≈ 30 µs of the service's CPU) besides the trip; one query is one
+    (bench/README.md, round 15). That is the simple query protocol, which takes no
+    parameters: each statement's are bound by psycopg's client-side cursor (its
+    ``mogrify``: the quoting of its ``ClientCursor``, each value a typed literal, as the
+    compiled SQL casts it). An error stops the statements after it (a COMMIT among them)
+    and is raised with the statements' SQL, never their values. Not prepared on the
+    server (the server parses each; the service's CPU is what this saves)."""
+    literal = AsyncClientCursor(driver)
+    compiled = [statement.compiled(dialect) for statement, _ in steps]
+    parts = [
+        literal.mogrify(c.sql, c.bind(params))
+        for c, (_, params) in zip(compiled, steps, strict=True)
+    ]
+    query = ";\n".join(["BEGIN"] * begin + parts + ["COMMIT"] * commit)
     try:
-        async with driver.pipeline():
+        async with driver.cursor() as cursor:
+            await cursor.execute(query, prepare=False)
             if begin:
-                sql = "BEGIN"
-                await driver.cursor().execute(sql, prepare=False)
-            for statement, params in steps:
-                compiled = statement.compiled(dialect)
-                sql = compiled.sql
-                cursor = driver.cursor()
-                cursors.append(cursor)
-                await cursor.execute(sql, compiled.bind(params))
-        results = []
-        for cursor in cursors:
-            rows = await cursor.fetchall() if cursor.description else []
-            results.append(RawResult(rows, cursor.rowcount))
-            await cursor.close()
-        return results
+                cursor.nextset()
+            results = []
+            for _ in steps:
+                rows = await cursor.fetchall() if cursor.description else []
+                results.append(RawResult(rows, cursor.rowcount))
+                cursor.nextset()
+            return results
     except dialect.loaded_dbapi.Error as err:
+        sql = ";\n".join(["BEGIN"] * begin + [c.sql for c in compiled] + ["COMMIT"] * commit)
         raise DBAPIError.instance(
             sql, None, err, dialect.loaded_dbapi.Error, dialect=dialect
         ) from err
@@ -185,10 +224,11 @@ async def execute(
                 adapted.statement(compiled.sql, bound, many=many)
             )
             return RawResult(rows or [], rowcount)
+        _refuse_after_commit(sync.info)
         driver = adapted.driver_connection  # type: ignore[union-attr]
         if sync.info.pop(BEGIN_PENDING, False):  # the write transaction's BEGIN, in this trip
             if not many:
-                return (await _pipelined(dialect, driver, [(statement, params)], begin=True))[0]  # type: ignore[list-item]
+                return (await _in_one_trip(dialect, driver, [(statement, params)], begin=True))[0]  # type: ignore[list-item]
             await driver.execute("BEGIN", prepare=False)
         async with driver.cursor() as cursor:
             if many:
