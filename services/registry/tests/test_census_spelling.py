@@ -207,6 +207,36 @@ def test_a_name_read_through_a_character_of_two_readings_is_the_same_sound() -> 
     assert not read_alike("杜伟", "图伟")  # 杜's third reading, tú
 
 
+def test_a_reading_only_the_dictionary_keeps_makes_no_homophone() -> None:
+    """A household on a volunteer list: 魏英 (a teacher, her ID number and birth date on
+    the school's roster) and her husband 魏阳, listed with no ID number beside her phone
+    and their community. 英 reads yīng — yāng only in old texts, no word reads it so —
+    and 阳 yáng: two names of another sound, a clerk's question at most, never one person
+    by the shared phone. The same for 李明 / 李梦 (明 mèng) and 王平 / 王兵 (平 bìng);
+    a second reading a word uses still counts (阿卜杜拉 / 阿布都拉 above)."""
+    from shegong.registry.census.sounds import read_alike
+
+    home = {"community": "金沙社区", "township": "荷花街道", "county": "金牛区"}
+    for wife, husband in (("魏英", "魏阳"), ("李梦", "李明"), ("王平", "王兵")):
+        assert not read_alike(wife, husband) and not read_alike(husband, wife)
+        linker = Linker()
+        linker.add(
+            record(
+                "education:1",
+                wife,
+                "19953968571",
+                id_hash=HASHER.id_number("510106199401206304"),
+                birth_date=date(1994, 1, 20),
+                sex="female",
+                **home,
+            )
+        )
+        linker.add(record("elderly-office:1", wife, "19953968571", sex="female", **home))
+        linker.add(record("volunteer-2024:1", husband, "19953968571", sex="male", **home))
+        assert linker.links("volunteer-2024:1") == [], (wife, husband)
+        assert linker.person_of("volunteer-2024:1") != linker.person_of("education:1")
+
+
 def test_a_tibetan_or_yi_name_transcribed_another_way_is_the_same_name() -> None:
     """A cadre sent from a Tibetan area is 多杰德吉 on the social-work roster and 多吉德吉
     on the ethnic-affairs list (རྡོ་རྗེ transcribed two ways), beside the same mobile, birth

@@ -4,8 +4,10 @@
 characters otherwise: 卜 is bo in 萝卜 but bǔ in a name, and 都 is dōu in 都是 but dū in
 阿卜杜拉's other spelling 阿布都拉 (Abdulla). Two names of one length read alike when each
 pair of their characters shares its first or second reading — a homophone written, as
-the census weighs one (same pinyin); the rarer third readings (杜 tú, 单 shàn) are not
-counted. Pure; the table is read from pypinyin's own data on the first use.
+the census weighs one (same pinyin); a second reading counts where a word reads the
+character so, not where only the dictionary keeps it (英 yāng); the rarer third
+readings (杜 tú, 单 shàn) are not counted. Pure; the table is read from pypinyin's own
+data on the first use.
 """
 
 from __future__ import annotations
@@ -31,20 +33,40 @@ def _toneless(reading: str) -> str:
 @lru_cache(maxsize=1)
 def _second_readings() -> dict[str, str]:
     """Each character's second reading where it differs from its first, toneless (卜: bu;
-    都: du): a few thousand characters, read once from pypinyin's ``pinyin_dict.json``."""
+    都: du), read once from pypinyin's ``pinyin_dict.json`` — and only where a word of its
+    ``phrases_dict.json`` reads the character so (占卜, 首都): the dictionary also lists
+    archaic readings no one reads a name by (英 yāng, 明 mèng, 平 pián, 浩 gǎo), which
+    would make 魏英 and 魏阳, 李明 and 李梦 — a household's two members beside its one
+    phone — the same sound. A few hundred characters."""
     spec = importlib.util.find_spec("pypinyin")  # without importing it (see .names)
     if spec is None or not spec.submodule_search_locations:  # pragma: no cover
         return {}
-    source = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.json"
+    data = Path(next(iter(spec.submodule_search_locations)))
     try:
-        readings_of: dict[str, str] = json.loads(source.read_text(encoding="utf-8"))
-    except OSError:  # pragma: no cover - a pypinyin without its data file
+        readings_of: dict[str, str] = json.loads(
+            (data / "pinyin_dict.json").read_text(encoding="utf-8")
+        )
+        phrases: dict[str, list[list[str]]] = json.loads(
+            (data / "phrases_dict.json").read_text(encoding="utf-8")
+        )
+    except OSError:  # pragma: no cover - a pypinyin without its data files
         return {}
+    read_in_words = {
+        (ch, _toneless(readings[0]))
+        for word, word_readings in phrases.items()
+        if len(word) == len(word_readings)
+        for ch, readings in zip(word, word_readings, strict=True)
+        if readings
+    }
     second: dict[str, str] = {}
     for code, readings in readings_of.items():
         parts = readings.split(",")
-        if len(parts) > 1 and (other := _toneless(parts[1])) != _toneless(parts[0]):
-            second[chr(int(code))] = sys.intern(other)
+        if (
+            len(parts) > 1
+            and (other := _toneless(parts[1])) != _toneless(parts[0])
+            and (ch := chr(int(code)), other) in read_in_words
+        ):
+            second[ch] = sys.intern(other)
     return second
 
 
