@@ -1,0 +1,42 @@
+"""Sheets as offices keep them, round train6: a course's day headed 3.10 (month.day, not
+question 3), a meeting export's 参会时长 of 0 (joined, never there), and the marks some
+offices use for leave (○, 〇) and lateness (△)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .test_courses_of_several_days import sheet_of
+from .test_signin_by_name import attended
+
+if TYPE_CHECKING:
+    from conftest import Node
+
+
+async def test_a_day_headed_month_dot_day_is_a_day(training: Node) -> None:
+    """3.10 | 3.11上午 | 3.11下午: the course's days — "3." is no question number there, so
+    × on every day is no attendance and a time on any day is the sign-in."""
+    (came, _, half), sid, report = await sheet_of(
+        training,
+        "程亮 13909310041, 邓红 13909310042, 付强 13909310043",
+        "姓名,手机号,3.10,3.11上午,3.11 下午\n"
+        "程亮,13909310041,√,√,√\n"
+        "邓红,13909310042,×,×,×\n"
+        "付强,13909310043,×,08:55,\n",
+    )
+    assert await attended(training, sid) == {came, half}, report
+    assert [(r["row"], r["field"]) for r in report["rejected"]] == [(3, "signed_at")]
+
+
+async def test_a_questionnaires_numbered_questions_are_still_its_fields(training: Node) -> None:
+    """问卷星: "1. 您的姓名", "2.手机号码", "3. 您对本次培训的满意度" — the number in front
+    is dropped as before (the name and phone are read; the satisfaction is no field)."""
+    (one, two), sid, report = await sheet_of(
+        training,
+        "胡静 13909310044, 姜涛 13909310045",
+        "序号,提交答卷时间,1. 您的姓名,2.手机号码,3. 您对本次培训的满意度\n"
+        "1,2025/03/01 09:34:26,胡静,13909310044,非常满意\n"
+        "2,2025/03/01 09:40:02,姜涛,13909310045,一般\n",
+    )
+    assert (report["recorded"], report["rejected"]) == (2, []), report
+    assert await attended(training, sid) == {one, two}
