@@ -40,3 +40,25 @@ async def test_a_questionnaires_numbered_questions_are_still_its_fields(training
     )
     assert (report["recorded"], report["rejected"]) == (2, []), report
     assert await attended(training, sid) == {one, two}
+
+
+async def test_leave_and_lateness_marks(training: Node) -> None:
+    """○ or 〇 (请假 / 缺勤 on offices' attendance sheets) is an absence, named as such —
+    and a later day's √ is still attendance; △ (迟到) came; a symbol the sheet's words do
+    not explain (●) is a clerk's question, never credited."""
+    (late, _, _, then, _), sid, report = await sheet_of(
+        training,
+        "苏敏 13909310046, 蒋伟 13909310047, 范丽 13909310048, 潘刚 13909310049, 杜娟 13909310050",
+        "姓名,手机号,3月10日,3月11日\n"
+        "苏敏,13909310046,△,√\n"
+        "蒋伟,13909310047,○,○\n"
+        "范丽,13909310048,〇,\n"
+        "潘刚,13909310049,○,△\n"
+        "杜娟,13909310050,●,\n",
+    )
+    assert await attended(training, sid) == {late, then}, report
+    refused = {r["row"]: r for r in report["rejected"]}
+    assert sorted(refused) == [3, 4, 6], report
+    assert "○" in refused[3]["reason_zh"] and "absent" in refused[3]["reason"]
+    assert "〇" in refused[4]["reason_zh"] and "absent" in refused[4]["reason"]
+    assert "无法识别的符号" in refused[6]["reason_zh"] and "does not read" in refused[6]["reason"]
