@@ -4,9 +4,11 @@ offices use for leave (○, 〇) and lateness (△)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-from .test_courses_of_several_days import sheet_of
+from .test_courses_of_several_days import by_phone, sheet_of
+from .test_exports_as_received import session, sign_in, workbook
 from .test_signin_by_name import attended
 
 if TYPE_CHECKING:
@@ -62,3 +64,43 @@ async def test_leave_and_lateness_marks(training: Node) -> None:
     assert "○" in refused[3]["reason_zh"] and "absent" in refused[3]["reason"]
     assert "〇" in refused[4]["reason_zh"] and "absent" in refused[4]["reason"]
     assert "无法识别的符号" in refused[6]["reason_zh"] and "does not read" in refused[6]["reason"]
+
+
+async def test_a_meeting_row_of_no_time_is_no_attendance(training: Node) -> None:
+    """腾讯会议 / 钉钉: 参会时长 0, 0分钟, 00:00:00 beside a join time is no attendance,
+    naming the field (duration); a rejoin with time in the meeting still counts, once."""
+    (stayed, _, _, _, back), sid, report = await sheet_of(
+        training,
+        "叶青 13909310051, 吕斌 13909310052, 魏芳 13909310053, 薛军 13909310054, 阎梅 13909310055",
+        "姓名,手机号,入会时间,退会时间,参会时长\n"
+        "叶青,13909310051,2025-03-01 14:02,2025-03-01 16:00,01:58:00\n"
+        "吕斌,13909310052,2025-03-01 14:05,2025-03-01 14:05,00:00:00\n"
+        "魏芳,13909310053,2025-03-01 14:06,,0分钟\n"
+        "薛军,13909310054,2025-03-01 14:07,2025-03-01 14:07,0\n"
+        "阎梅,13909310055,2025-03-01 14:08,2025-03-01 14:08,0\n"
+        "阎梅,13909310055,2025-03-01 14:10,2025-03-01 16:00,110\n",
+    )
+    assert await attended(training, sid) == {stayed, back}, report
+    refused = {r["row"]: r for r in report["rejected"]}
+    assert sorted(refused) == [3, 4, 5], report
+    assert {r["field"] for r in refused.values()} == {"duration"}
+    assert "00:00:00" in refused[3]["reason"] and "参会时长" in refused[3]["reason_zh"]
+    assert "0分钟" in refused[4]["reason_zh"]
+    assert [r["row"] for r in report["repeated"]] == [6], report
+
+
+async def test_a_meeting_time_of_zero_in_a_workbook(training: Node) -> None:
+    """An XLSX export: 入会时长 as a time cell (0:00:00) or the number 0 is no time in the
+    meeting; 0:45:00 is."""
+    stayed, _, _ = await by_phone(training, "戴敏 13909310056, 夏雨 13909310057, 钟磊 13909310058")
+    sid = await session(training)
+    rows: list[list[object]] = [
+        ["姓名", "手机号", "入会时间", "入会时长"],
+        ["戴敏", "13909310056", "2025-03-01 14:02", dt.time(0, 45)],
+        ["夏雨", "13909310057", "2025-03-01 14:03", dt.time(0, 0)],
+        ["钟磊", "13909310058", "2025-03-01 14:04", 0],
+    ]
+    report = await sign_in(training, sid, "参会明细.xlsx", workbook(rows))
+    assert await attended(training, sid) == {stayed}, report
+    refused = [(r["row"], r["field"]) for r in report["rejected"]]
+    assert refused == [(3, "duration"), (4, "duration")]
