@@ -104,3 +104,15 @@ async def test_a_meeting_time_of_zero_in_a_workbook(training: Node) -> None:
     assert await attended(training, sid) == {stayed}, report
     refused = [(r["row"], r["field"]) for r in report["rejected"]]
     assert refused == [(3, "duration"), (4, "duration")]
+
+
+async def test_a_dash_is_still_a_blank_on_a_list_of_who_came(training: Node) -> None:
+    """-, / in the 签到 column of a sheet nobody signed: blanks, as before — the list of
+    those who came — not unread marks."""
+    ids, sid, report = await sheet_of(
+        training,
+        "龙飞 13909310059, 石兰 13909310060",
+        "姓名,手机号,签到\n龙飞,13909310059,-\n石兰,13909310060,/\n",
+    )
+    assert (report["recorded"], report["rejected"]) == (2, []), report
+    assert await attended(training, sid) == set(ids)

@@ -288,7 +288,7 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
             f"signed_at: marked absent ({written}); no attendance recorded",
             f"签到时间：标为未出席（{written}），不记出勤",
         )
-    if len(written) == 1 and unicodedata.category(written)[0] in "SP":
+    if _unread_mark(written):
         # ●, ◎, ▲: a legend's mark read differently by each office — a clerk asks
         raise RowProblem(
             "signed_at",
@@ -304,3 +304,12 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     if moment is None:
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+def _unread_mark(written: str) -> bool:
+    """One symbol (●, ◎, ▲) that is neither a mark read above nor a blank (-, /)."""
+    return (
+        len(written) == 1
+        and unicodedata.category(written)[0] in "SP"
+        and cell_text(written) is not None
+    )
