@@ -16,7 +16,8 @@ import openpyxl
 import pytest
 from stdnum.cn import ric
 
-from shegong.training.imports.presence import app_day, from_nickname
+from shegong.training.imports.meetings import from_nickname
+from shegong.training.imports.presence import app_day
 from shegong.training.imports.sheets import CHINA, RowProblem, parse_signed_at
 
 if TYPE_CHECKING:

@@ -232,6 +232,23 @@ def test_a_questionnaire_export_is_headed_by_its_numbered_questions() -> None:
     assert sheet.columns == {"name": 2, "id_number": 3, "hired_on": 4}
 
 
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("3. 您对本次培训的满意度", "您对本次培训的满意度"),
+        ("3.您的姓名", "您的姓名"),
+        ("12、单位", "单位"),
+        ("3.10", "3.10"),  # a course's day (month.day): no question 3
+        ("3.10上午", "3.10上午"),
+        ("12.5 签到", "12.5签到"),
+    ],
+)
+def test_a_question_number_is_dropped_but_never_a_month_and_day(header: str, key: str) -> None:
+    from shegong.kernel.data.sheets.headers import header_key
+
+    assert header_key(header) == key
+
+
 LOOSE_FIELDS = {
     "name": ("姓名",),
     "phone": ("手机号码", "联系电话", "电话", "手机"),

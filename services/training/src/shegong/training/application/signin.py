@@ -16,10 +16,10 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.sheets import TabularFileError
 from shegong.training.application.people import Person, loop_turn, resolve_person
 from shegong.training.domain.session import Session
+from shegong.training.imports.meetings import apply_nickname
 from shegong.training.imports.presence import (
     MissedPunch,
     app_day,
-    apply_nickname,
     check_presence,
     row_hours,
     sheets_signed,
@@ -151,12 +151,13 @@ async def record_signins(
             refuse(row, nickname, absence)
             continue
         first = seen.get(who.worker_id)
+        said, said_zh = absence.on_this_row
         _repeat(
             report,
             row,
             who,
-            f"a punch missing on this row, signed in on another ({first or 'before this sheet'})",
-            "本行缺卡，已在其他记录签到，只计一次",
+            f"{said}, signed in on another ({first or 'before this sheet'})",
+            f"{said_zh}，已在其他记录签到，只计一次",
         )
     _in_sheet_order(report, rows)
 

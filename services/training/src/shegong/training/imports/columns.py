@@ -131,6 +131,26 @@ SIGNIN_COLUMNS = {
         "user name",
         "nickname",
     ),
+    # a meeting's (or an online course's) time someone was there: 0 is no attendance
+    "duration": (
+        "参会时长",
+        "入会时长",
+        "累计参会时长",
+        "参会总时长",
+        "总参会时长",
+        "在线时长",
+        "累计在线时长",
+        "观看时长",
+        "累计观看时长",
+        "直播观看时长",
+        "学习时长",
+        "累计学习时长",
+        "听课时长",
+        "duration",
+        "attendance duration",
+        "time in meeting",
+        "time in session",
+    ),
     # a continuing-education record's 学时: the hours completed (结业) in the session
     "hours": (
         "学时",

@@ -12,10 +12,8 @@ nickname is — as the exports a training office receives write them.
   线上参加 or 中途离场 an attendance (:func:`_says_came`). A name written
   in the 签到 box (the person's signature, typed) is a sign-in. A sheet whose 签到 column
   nobody filled in is a list of those who came.
-* **A meeting's participant list** (腾讯会议, 钉钉会议, 飞书: 用户昵称 / 入会昵称): the
-  nickname gives the name and, written beside it, the unit — ``张伟-东关社区``,
-  ``王芳（红叶社工）`` — or is a phone number; it is then looked up as a paper sheet's
-  name and unit are (namesakes the unit does not tell apart stay unresolved).
+* **A meeting's participant list** (腾讯会议, 钉钉会议: 用户昵称, 参会时长): who the
+  nickname is, and a time in the meeting of 0 — :mod:`~.meetings`.
 
 * **学时** (a continuing-education record): the hours the row's person completed, at
   most the session's — more is credited as the session's (:func:`row_hours`).
@@ -32,6 +30,7 @@ from collections.abc import Iterable
 
 from shegong.kernel.data.names import name_key, read_alike
 from shegong.kernel.data.sheets import Cell, CellError, cell_text
+from shegong.training.imports.meetings import UNIT_HINT, looks_like_name, no_time_there
 from shegong.training.imports.sheets import ABSENT, PRESENT, RowProblem, SheetRow
 
 # what an app's result says of a day someone did not come at all
@@ -76,6 +75,16 @@ _NOTE_AFTER = re.compile(r"(?<=\d)\s*[\u4e00-\u9fff]+$")
 class MissedPunch(RowProblem):
     """A row whose result only says a punch is missing (缺卡, 下班未打卡) and shows none:
     an absence unless the person's other row of the day signs them in."""
+
+    # what the report says of the row when another row signed its person in
+    on_this_row = ("a punch missing on this row", "本行缺卡")
+
+
+class NoTimeThere(MissedPunch):
+    """A meeting's row of 0 minutes (参会时长 0): joined and gone, or never there — an
+    absence unless the person's other row (a rejoin) shows time in the meeting."""
+
+    on_this_row = ("no time in the meeting on this row", "本行参会时长为0")
 
 
 def app_day(cell: Cell, on: dt.date | None = None) -> Cell:
@@ -213,6 +222,12 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             f"status: marked absent ({said}); no attendance recorded",
             f"签到状态：标为未出席（{said}），不记出勤",
         )
+    if stayed := no_time_there(row):
+        raise NoTimeThere(
+            "duration",
+            f"duration: {stayed} — no time in the meeting (or course); no attendance recorded",
+            f"参会时长：{stayed}，未实际参会（或学习），不记出勤",
+        )
     if signed(row):
         return
     name = row.text("name") or ""
@@ -265,7 +280,7 @@ def _own_signature(signed: str, own: str) -> bool:
     """The row's own name — or, a photographed sheet's signature typed up, that name with
     one character typed for one read alike (孙月 for 孙悦); someone else's name, or the
     name with 代 after it (李娜代: signed for them), is not."""
-    return signed == own or (read_alike(signed, own) and _looks_like_name(signed))
+    return signed == own or (read_alike(signed, own) and looks_like_name(signed))
 
 
 _FOR_ANOTHER = re.compile(r"(?:代签到|代签|代)$")
@@ -281,7 +296,7 @@ def signed_for(cell: Cell, name: str | None) -> None:
     if not text or signature(cell, name):
         return
     who = _FOR_ANOTHER.sub("", text)
-    if _looks_like_name(who) and not _DAY_PART.search(who):
+    if looks_like_name(who) and not _DAY_PART.search(who):
         raise RowProblem(
             "signed_at",
             f"signed_at: “{text}” is neither a time nor this person's signature (another's "
@@ -290,87 +305,15 @@ def signed_for(cell: Cell, name: str | None) -> None:
         )
 
 
-# The words a unit's name has, which a person's name has not.
-_UNIT_HINT = re.compile(
-    r"社区|中心|协会|街道|办事处|社工|服务|机构|基地|学校|医院|公司|委员会|居委|村委|"
-    r"[站局委所院校部科组村镇乡区县市省队处室会馆]"
-)
-_SEPARATORS = re.compile(r"[\s\-—–_·•|/\\@＠、,，:：;；()（）\[\]【】<>《》「」]+")
-_CJK_DIGITS = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])")
-_MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
-
-
-# a meeting's roles written beside a nickname: no one's name
-_ROLES = {"主持人", "联席主持人", "嘉宾", "管理员", "老师", "讲师", "组织者", "参会者", "访客"}
-
-
-# a unit's name ending in its kind's word, then two to four characters: 红叶社工中心王芳
-_UNIT_THEN_NAME = re.compile(
-    r"(.+(?:社区|中心|协会|街道|办事处|居委会|村委会|社工|服务站|服务社|[局站所院校会部科]))"
-    r"([\u4e00-\u9fff]{2,4})"
-)
-
-
-def _looks_like_name(part: str) -> bool:
-    return (
-        2 <= len(part) <= 5
-        and all("\u4e00" <= ch <= "\u9fff" for ch in part)
-        and not _UNIT_HINT.search(part)
-        and part not in _ROLES
-    )
-
-
-def from_nickname(nickname: str) -> tuple[str | None, str | None, str | None]:
-    """(name, unit, phone) a meeting nickname says: ``张伟-东关社区`` → 张伟, 东关社区;
-    ``王芳（红叶社工）`` → 王芳, 红叶社工; ``13909311011`` → the phone; anything else is
-    taken as the name it is (``iPhone`` names nobody, and the row says so)."""
-    text = unicodedata.normalize("NFKC", nickname).strip()
-    digits = re.sub(r"[\s\-]", "", text)
-    if _MOBILE.fullmatch(digits):
-        return None, None, digits
-    spaced = _CJK_DIGITS.sub(" ", text)  # 何丽君13619320007: a name and a phone
-    parts = [p for p in _SEPARATORS.split(spaced) if p]
-    phones = [p for p in parts if _MOBILE.fullmatch(p)]
-    words = [p for p in parts if not _MOBILE.fullmatch(p) and p not in _ROLES]
-    names = [p for p in words if _looks_like_name(p)]
-    for part in words if not names else ():
-        glued = _UNIT_THEN_NAME.fullmatch(part)
-        if glued and _looks_like_name(glued.group(2)):  # 东关社区钱玉兰: unit, then name
-            names = [glued.group(2)]
-            words = [names[0], *(glued.group(1) if w == part else w for w in words)]
-            break
-    if not names:
-        return (text if not phones else None), None, (phones[0] if phones else None)
-    # 张伟 东关: the first name-like word is the name, the rest the unit — which must then
-    # be the person's, so a wrong reading is refused, never credited to someone else
-    unit = " ".join(p for p in words if p != names[0]) or None
-    return names[0], unit, (phones[0] if phones else None)
-
-
 def unit_in_name(name: str | None) -> str | None:
     """The unit a paper sheet wrote in brackets after a name (张伟（东关社区）, 李娜(红叶社工)),
     which tells namesakes apart as a 工作单位 column does; ``None`` for a clerk's note
     (王伟(兼), 请假) or no brackets."""
     for note in _BRACKETED.findall(unicodedata.normalize("NFKC", name or "")):
         inner = note[1:-1].strip()
-        if inner and _UNIT_HINT.search(inner) and not _says_absent(note):
+        if inner and UNIT_HINT.search(inner) and not _says_absent(note):
             return inner
     return None
-
-
-def apply_nickname(row: SheetRow) -> str | None:
-    """A row without a name but with a nickname: the name, unit and phone the nickname
-    says, written into the row where its own cells are blank. The nickname used, if any."""
-    nickname = row.text("nickname")
-    if row.text("name") is not None or nickname is None:
-        return None
-    name, unit, phone = from_nickname(nickname)
-    row.values["name"] = name
-    if unit and row.text("organization") is None:
-        row.values["organization"] = unit
-    if phone and row.text("phone") is None:
-        row.values["phone"] = phone
-    return nickname
 
 
 _HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个)?\s*(?:学时|小时|课时|h|hours?)?", re.IGNORECASE)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -265,8 +266,12 @@ PRESENT = {"√", "✓", "✔", "☑", "已签到", "签到", "已到", "到", "
 PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参加", "在"}
 # there, and noted how: late, left early, signed afterwards, online or in the room
 PRESENT |= {"迟到", "早退", "补签", "正常", "线上", "线下", "现场", "在线"}
+# an attendance sheet's legend (考勤符号): △ is 迟到 — late, and there
+PRESENT |= {"△"}
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
 ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
+# ○ (typed 〇 or ◯) is 事假 / 缺勤 in the legends offices print — leave, not there
+ABSENT |= {"○", "〇", "◯"}
 
 
 def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
@@ -283,6 +288,15 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
             f"signed_at: marked absent ({written}); no attendance recorded",
             f"签到时间：标为未出席（{written}），不记出勤",
         )
+    if _unread_mark(written):
+        # ●, ◎, ▲: a legend's mark read differently by each office — a clerk asks
+        raise RowProblem(
+            "signed_at",
+            f"signed_at: “{written}” is a mark this import does not read (√, △ or a time: "
+            "came; ×, ○ or 请假: not): no attendance recorded",
+            f"签到：“{written}”是无法识别的符号（到场请填“√”“△”或时间，未到请填“×”“○”或"
+            "“请假”），不记出勤",
+        )
     try:
         moment = parse_moment(cell, default_day)
     except CellError as err:
@@ -290,3 +304,12 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     if moment is None:
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
+
+
+def _unread_mark(written: str) -> bool:
+    """One symbol (●, ◎, ▲) that is neither a mark read above nor a blank (-, /)."""
+    return (
+        len(written) == 1
+        and unicodedata.category(written)[0] in "SP"
+        and cell_text(written) is not None
+    )

@@ -25,7 +25,8 @@ _QUALIFIER = re.compile(
     r"|已?取得|已?获得|所获|所持|持有)"
 )
 # A questionnaire's question number in front (问卷星: "1、您的姓名：", "2. 身份证号", "Q3 手机")
-_QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、.)\s]))[、.)\s]*")
+# — never a month and day (3.10, 3.10上午: a course's day), a digit after the point
+_QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、)\s]|\.(?!\d)))[、.)\s]*")
 _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
 # A title beside a unit in one header (工作单位及职务, 单位/职务, 工作单位和职称): the cell
 # names the unit, the title written after it — the unit is the field the header gives.
