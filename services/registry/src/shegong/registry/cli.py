@@ -30,7 +30,12 @@ from shegong.platform.client import (
     url_option,
     write_out,
 )
-from shegong.platform.import_jobs import import_exit, rejections_table, run_import
+from shegong.platform.import_jobs import (
+    import_exit,
+    progress_bar,
+    rejections_table,
+    run_import,
+)
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
@@ -95,16 +100,10 @@ def wait_for_census(api: Api, position: int | None) -> None:
     the export and the reports asked next count the file; says so if it takes too long."""
     status = api.json("GET", "/census/status")
     if position and _applied(status) < position:
-        from rich.console import Console
-        from rich.progress import Progress, TimeElapsedColumn
+        from rich.progress import TimeElapsedColumn
 
         deadline = time.monotonic() + CENSUS_PATIENCE_S
-        with Progress(
-            "[progress.description]{task.description}",
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
+        with progress_bar(TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("人员库比对 linking into the census", total=None)
             while (seen := _applied(status)) < position:
                 if time.monotonic() > deadline:

@@ -1,0 +1,101 @@
+"""A hostile or broken node, as the ``shegong`` command meets it (round 12b): what it names
+in an import job is shown as text, and an answer dripped a byte at a time ends at the
+request's deadline.
+
+Real processes: the ``shegong`` command and an HTTP server answering as such a node would.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import SHEGONG, clean_env, serving
+
+KEY = "sgk_0123456789ab_" + "s" * 43
+# A job id as a node may name it: a link to anywhere, a tag closing nothing (a MarkupError),
+# a space (a traceback in the path it was sent back in), an escape that clears the screen.
+JOB = "[link=https://evil.example/x]J1[/link] [/]\u001b[2J"
+COUNTS = "[bold]7[/]"
+REPORT = {"rows_read": 1, "admitted": 1, "unchanged": 0, "rejected_rows": 0, "rejected": []}
+
+
+class Node(http.server.ThreadingHTTPServer):
+    mode = "job"
+    polled: list[str]
+
+
+def _answer(handler: http.server.BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    raw = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
+@pytest.fixture
+def node() -> Iterator[tuple[str, Node]]:
+    class Answer(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            _answer(self, 202, {"job_id": JOB, "status": "running"})
+
+        def do_GET(self) -> None:
+            server: Any = self.server
+            if server.mode == "drip":  # one byte of the answer every 0.2 s, for ever
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                try:
+                    while True:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    return
+            server.polled.append(self.path)
+            job = {"job_id": JOB, "status": "done", "rows_done": 1, "rows_total": 1}
+            _answer(self, 200, job | {"rows_rejected": COUNTS, "report": REPORT})
+
+        def log_message(self, *_: object) -> None: ...
+
+    server = Node(("127.0.0.1", 0), Answer)
+    server.polled = []
+    with serving(server) as url:
+        yield url, server
+
+
+def shegong(url: str, tmp_path: Path, *command: str, **env: str) -> tuple[int, str, str]:
+    done = subprocess.run(
+        [*SHEGONG, *command, "--url", url, "--key", KEY],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env=clean_env(XDG_CONFIG_HOME=str(tmp_path), **env),
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_the_import_progress_bar_shows_what_a_node_names_as_text(
+    node: tuple[str, Node], tmp_path: Path
+) -> None:
+    """The progress bar (stderr) read rich markup in the job id the node named: a link to
+    anywhere (OSC 8 on a terminal; its text gone elsewhere), ``[/]`` a MarkupError."""
+    sheet = tmp_path / "pool.csv"
+    sheet.write_text("姓名,身份证号,入库日期\n")
+    code, out, err = shegong(node[0], tmp_path, "registry", "import-expert-pool", str(sheet))
+    assert code == 0 and "Traceback" not in err and "MarkupError" not in err, out + err
+    shown = JOB.replace("\u001b", "\\x1b")
+    assert f"job {shown}" in err and COUNTS in err and "\x1b" not in err, err
+    assert node[1].polled == [
+        "/imports/%5Blink%3Dhttps%3A%2F%2Fevil.example%2Fx%5DJ1%5B%2Flink%5D%20%5B%2F%5D%5Cx1b%5B2J"
+    ], node[1].polled
