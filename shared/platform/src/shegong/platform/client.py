@@ -30,8 +30,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
-from shegong.platform.answers import ERROR_BYTES, Response, answer_limit
+from shegong.platform.answers import (
+    ERROR_BYTES,
+    Response,
+    answer_deadline,
+    answer_limit,
+)
 from shegong.platform.credentials import PLATFORM_FILE, credentials_path, read_credentials
+from shegong.platform.sending import multipart, within
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -191,30 +197,6 @@ def local_key(data_dir: Path) -> str | None:
         return None
 
 
-def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
-    import secrets
-
-    boundary = f"shegong-{secrets.token_hex(12)}"
-    parts: list[bytes] = []
-    for name, value in data.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-        )
-    for name, (filename, body) in files.items():
-        quoted = urllib.parse.quote(filename)
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f"filename=\"{quoted}\"; filename*=UTF-8''{quoted}\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n".encode()
-            + body
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 class Api:
     """One service, with a key; errors become a clear message and a non-zero exit.
 
@@ -235,11 +217,11 @@ class Api:
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes]] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: float = 300,
         patience: float = 0,
     ) -> Response:
         """``patience``: seconds to keep trying while the service does not answer (one
-        restarting); then, or at once without it, a clear exit."""
+        restarting); then, or at once without it, a clear exit. Each try has a deadline
+        (``answer_deadline``): past it, a clear exit too."""
         url = self.url + path
         if params:
             query = {k: v for k, v in params.items() if v is not None}
@@ -249,7 +231,7 @@ class Api:
             sent["Authorization"] = f"Bearer {self.key}"
         body: bytes | None = None
         if files is not None or data is not None:
-            body, sent["Content-Type"] = _multipart(data or {}, files or {})
+            body, sent["Content-Type"] = multipart(data or {}, files or {})
         elif json_body is not None:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         # Here, not at start: ``shegong --help`` sends nothing.
@@ -265,15 +247,22 @@ class Api:
 
         urlopen = build_opener(_NoRedirect()).open
         req = Request(url, data=body, headers=sent, method=method)
+
+        seconds, setting = answer_deadline(upload=files is not None)
+
+        def answered() -> Response:  # all of it within the deadline, a refusal's body too
+            try:
+                with urlopen(req, timeout=seconds) as answer:
+                    body_read = self._bounded(answer, answer_limit())
+                    return Response(answer.status, body_read, dict(answer.headers.items()))
+            except HTTPError as refused:
+                cut = refused.read(ERROR_BYTES)  # the start says why; the rest is not read
+                return Response(refused.code, cut, dict(refused.headers.items()))
+
         until = time.monotonic() + patience
         while True:
             try:
-                with urlopen(req, timeout=timeout) as answer:
-                    body_read = self._bounded(answer, answer_limit())
-                    resp = Response(answer.status, body_read, dict(answer.headers.items()))
-            except HTTPError as refused:
-                cut = refused.read(ERROR_BYTES)  # the start says why; the rest is not read
-                resp = Response(refused.code, cut, dict(refused.headers.items()))
+                resp = within(seconds, answered)
             except (URLError, ConnectionError) as error:
                 if time.monotonic() < until:
                     time.sleep(0.5)
@@ -283,7 +272,13 @@ class Api:
                     f"{getattr(error, 'reason', error)}\n" + START_HINT
                 )
             except TimeoutError:
-                fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+                split = urllib.parse.urlsplit(self.url)  # the host: not a user or password in it
+                host = f"{split.hostname}{f':{split.port}' if split.port else ''}"
+                fail(
+                    f"{self.service} at {host} did not answer within {seconds:g} s "
+                    f"({setting} sets how long) / {self.service} 服务（{host}）未在 "
+                    f"{seconds:g} 秒内答完（可用 {setting} 调整）"
+                )
             break
         if 300 <= resp.status_code < 400:
             where = "".join(c for c in resp.headers.get("Location", "?") if c.isprintable())[:200]
