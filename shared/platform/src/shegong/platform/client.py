@@ -26,7 +26,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import Annotated, Any
 
 import typer
 
@@ -37,10 +37,11 @@ from shegong.platform.answers import (
     answer_limit,
 )
 from shegong.platform.credentials import PLATFORM_FILE, credentials_path, read_credentials
+from shegong.platform.printing import err as err
+from shegong.platform.printing import fail as fail
+from shegong.platform.printing import lazy_console as lazy_console
+from shegong.platform.printing import out as out
 from shegong.platform.sending import multipart, within
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 DEFAULT_DATA_DIR = Path(".shegong")
 START_HINT = (
@@ -50,40 +51,23 @@ START_HINT = (
 )
 
 
-class _LazyConsole:
-    """A rich Console made on first use: ``shegong --help`` never loads rich's printing."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-def lazy_console(**options: Any) -> Console:
-    return cast("Console", _LazyConsole(**options))
-
-
-# Piped or captured output is not cut to 80 columns (a reason in a table stays whole).
-# No markup, no emoji codes (round 12): what is printed holds names any department typed,
-# and rich read ``[link=https://…]陈建国[/link]`` in one as a hyperlink to anywhere shown as
-# 陈建国 (OSC 8), and ``[/]王五`` ended ``shegong census review`` with a MarkupError.
-_PLAIN = {"soft_wrap": True, "markup": False, "emoji": False}
-out = lazy_console(**_PLAIN, width=None if sys.stdout.isatty() else 160)
-err = lazy_console(stderr=True, **_PLAIN, width=None if sys.stderr.isatty() else 160)
-
 KeyOption = Annotated[
     str | None,
     typer.Option(
         "--key",
         envvar="SHEGONG_API_KEY",
         show_envvar=False,
-        help="API key (default: the local platform's admin key; env SHEGONG_API_KEY)",
+        help="API key (default: the local platform's admin key). Other users on this "
+        "machine can read it in the process list (ps): set SHEGONG_API_KEY or use --key-file",
+        show_default=False,
+    ),
+]
+# Round 12b: a key on the command line is in the process list for every user to read.
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="read the API key from this file (yours, mode 0600), instead of --key",
         show_default=False,
     ),
 ]
@@ -110,11 +94,6 @@ def url_option(service: str) -> Any:
     )
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(message, style="bold red", markup=False, highlight=False)
-    raise typer.Exit(code)
-
-
 @dataclass(frozen=True)
 class LocalPlatform:
     data_dir: Path
@@ -135,12 +114,12 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-def _not_private(path: Path) -> str | None:
-    """Why a discovery file is not one ``shegong up`` of this user wrote (0600 in a 0700
-    folder, both this user's), or None when it is."""
+def _not_private(path: Path, folder: bool = True) -> str | None:
+    """Why a file is not this user's private one (0600, this user's; in a 0700 folder of
+    this user's, for the discovery file ``shegong up`` writes), or None when it is."""
     if not hasattr(os, "getuid"):
         return None
-    for part in (path.parent, path):
+    for part in (path.parent, path) if folder else (path,):
         st = part.stat()
         if st.st_uid != os.getuid():
             return f"{part} belongs to another user (uid {st.st_uid})"
@@ -339,10 +318,36 @@ def error_text(resp: Response) -> str:
     return resp.text[:500]
 
 
+def key_in(path: Path) -> str:
+    """The key a ``--key-file`` holds: a file of this user's that no one else may read
+    (0600, as the credentials file), or a clear exit."""
+    try:
+        why = _not_private(path, folder=False)
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"无法读取密钥文件 cannot read the key file {path}: {error}")
+    if why is not None:
+        fail(
+            f"不使用密钥文件 {path}：它须属于本用户且仅本用户可读（chmod 600）— {why} / "
+            f"not using the key file {path}: it must be yours and readable by you alone "
+            f"(chmod 600) — {why}"
+        )
+    if not key:
+        fail(f"密钥文件为空 the key file {path} is empty")
+    return key
+
+
 def connect(
-    service: str, url: str | None = None, key: str | None = None, data_dir: Path | None = None
+    service: str,
+    url: str | None = None,
+    key: str | None = None,
+    data_dir: Path | None = None,
+    key_file: Path | None = None,
 ) -> Api:
-    """The service of the platform the command means, with its key — or a clear exit."""
+    """The service of the platform the command means, with its key — or a clear exit. A
+    ``key_file`` is read for the key (over ``SHEGONG_API_KEY``)."""
+    if key_file is not None:
+        key = key_in(key_file)
     if url:
         return Api(service, url, key, "--url")
     platform = find_platform(data_dir)
