@@ -8,7 +8,6 @@ Real processes: the ``shegong`` command and an HTTP server answering as such a n
 from __future__ import annotations
 
 import http.server
-import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import SHEGONG, clean_env, serving
+from .conftest import SHEGONG, answer_json, clean_env, serving
 
 KEY = "sgk_0123456789ab_" + "s" * 43
 # A job id as a node may name it: a link to anywhere, a tag closing nothing (a MarkupError),
@@ -32,21 +31,12 @@ class Node(http.server.ThreadingHTTPServer):
     polled: list[str]
 
 
-def _answer(handler: http.server.BaseHTTPRequestHandler, status: int, body: Any) -> None:
-    raw = json.dumps(body).encode()
-    handler.send_response(status)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", str(len(raw)))
-    handler.end_headers()
-    handler.wfile.write(raw)
-
-
 @pytest.fixture
 def node() -> Iterator[tuple[str, Node]]:
     class Answer(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers["Content-Length"]))
-            _answer(self, 202, {"job_id": JOB, "status": "running"})
+            answer_json(self, 202, {"job_id": JOB, "status": "running"})
 
         def do_GET(self) -> None:
             server: Any = self.server
@@ -66,12 +56,12 @@ def node() -> Iterator[tuple[str, Node]]:
                     return
             server.polled.append(self.path)
             if server.mode == "slow-job" and len(server.polled) < 12:  # 2.4 s or more
-                _answer(
+                answer_json(
                     self, 200, {"job_id": JOB, "status": "running", "rows_done": 0, "rows_total": 1}
                 )
                 return
             job = {"job_id": JOB, "status": "done", "rows_done": 1, "rows_total": 1}
-            _answer(self, 200, job | {"rows_rejected": COUNTS, "report": REPORT})
+            answer_json(self, 200, job | {"rows_rejected": COUNTS, "report": REPORT})
 
         def log_message(self, *_: object) -> None: ...
 

@@ -6,7 +6,6 @@ else refused in both languages before anything is sent."""
 from __future__ import annotations
 
 import http.server
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import typer
 
 from shegong.platform.cli import app
 
-from .conftest import SHEGONG, clean_env, serving
+from .conftest import SHEGONG, answer_json, clean_env, serving
 
 KEY = "sgk_0123456789ab_" + "f" * 43
 
@@ -32,15 +31,8 @@ def node() -> Iterator[tuple[str, Node]]:
         def do_GET(self) -> None:
             server: Any = self.server
             server.keys.append(self.headers.get("Authorization"))
-            raw = json.dumps(
-                {"name": "民政局", "role": "department", "department": "civil-affairs"}
-                | {"writes": "civil-affairs", "auth": "key"}
-            ).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+            me = {"name": "民政局", "role": "department", "department": "civil-affairs"}
+            answer_json(self, 200, me | {"writes": "civil-affairs", "auth": "key"})
 
         def log_message(self, *_: object) -> None: ...
 
