@@ -44,6 +44,16 @@ def serving(server: http.server.HTTPServer) -> Iterator[str]:
         server.server_close()
 
 
+def answer_json(handler: http.server.BaseHTTPRequestHandler, status: int, body: object) -> None:
+    """A test server's JSON answer, its length given."""
+    raw = json.dumps(body).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 @dataclass
 class Up:
     """A running ``shegong up``: its folder, config dir, URLs and admin key."""

@@ -18,7 +18,6 @@ Real processes: the ``shegong`` command and an HTTP server counting what it coul
 from __future__ import annotations
 
 import http.server
-import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import SHEGONG, clean_env, serving
+from .conftest import SHEGONG, answer_json, clean_env, serving
 
 KEY = "sgk_0123456789ab_" + "s" * 43
 # ESC ] 52 writes the clipboard, ESC [ 2J clears the screen, ESC [ ? 1049 h switches to the
@@ -67,12 +66,7 @@ def node() -> Iterator[tuple[str, Hostile]]:
                     status = 200
                     body = {"name": HOSTILE, "role": "admin", "department": None}
                     body |= {"writes": HOSTILE, "auth": "key"}
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
+                answer_json(self, status, body)
                 return
             if server.mode == "html":  # a proxy's page, say, where JSON was expected
                 self.send_response(200)

@@ -16,6 +16,7 @@ import typer
 from shegong.platform.client import (
     Api,
     DataDirOption,
+    KeyFileOption,
     KeyOption,
     connect,
     out,
@@ -38,8 +39,10 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-def _matching(url: str | None, key: str | None, data_dir: Path | None) -> Api:
-    return connect("matching", url, key, data_dir)
+def _matching(
+    url: str | None, key: str | None, data_dir: Path | None, key_file: Path | None
+) -> Api:
+    return connect("matching", url, key, data_dir, key_file)
 
 
 def report_services(
@@ -48,11 +51,14 @@ def report_services(
     format: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.TABLE,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Service indicators (服务指标): orders, acceptance, escalation, follow-up, hours."""
     params: dict[str, Any] = {"year": year, **({"region": region} if region else {})}
-    report = _matching(url, key, data_dir).json("GET", "/indicators/services", params=params)
+    report = _matching(url, key, data_dir, key_file).json(
+        "GET", "/indicators/services", params=params
+    )
     if format is Format.JSON:
         write_out(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
         return
@@ -78,11 +84,16 @@ def export_hours(
     year: Annotated[int | None, typer.Option(min=2000, max=2100, help="only this year")] = None,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Write the hours ledger as volunteer service records (志愿服务记录) to a CSV file."""
     params = {"year": year} if year else {}
-    body = _matching(url, key, data_dir).ok("GET", "/hours/export.csv", params=params).content
+    body = (
+        _matching(url, key, data_dir, key_file)
+        .ok("GET", "/hours/export.csv", params=params)
+        .content
+    )
     from shegong.kernel.ops.private_file import write_private  # only when writing
 
     write_private(out_file, body)  # names and hours of people: the user's only
@@ -95,11 +106,12 @@ def import_needs(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or .xlsx")],
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import a needs survey (需求调查: 区县, 街道, 社区, 户号, 服务对象, 服务需求)."""
     report = run_import(
-        _matching(url, key, data_dir),
+        _matching(url, key, data_dir, key_file),
         "/imports/needs-survey",
         f"importing {file.name}",
         files={"file": (file.name, file.read_bytes())},

@@ -21,6 +21,7 @@ import typer
 from shegong.platform.client import (
     Api,
     DataDirOption,
+    KeyFileOption,
     KeyOption,
     connect,
     err,
@@ -30,7 +31,12 @@ from shegong.platform.client import (
     url_option,
     write_out,
 )
-from shegong.platform.import_jobs import import_exit, rejections_table, run_import
+from shegong.platform.import_jobs import (
+    import_exit,
+    progress_bar,
+    rejections_table,
+    run_import,
+)
 
 app = typer.Typer(
     rich_markup_mode=None,  # plain help: rich help formatting costs 0.3 s at every start
@@ -47,8 +53,10 @@ File = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".csv or
 Url = Annotated[str | None, url_option("registry")]
 
 
-def _registry(url: str | None, key: str | None, data_dir: Path | None) -> Api:
-    return connect("registry", url, key, data_dir)
+def _registry(
+    url: str | None, key: str | None, data_dir: Path | None, key_file: Path | None
+) -> Api:
+    return connect("registry", url, key, data_dir, key_file)
 
 
 def _upload(file: Path) -> dict[str, Any]:
@@ -62,6 +70,7 @@ def import_roster(
     name: Annotated[str | None, typer.Option(help="Department name, e.g. 民政局")] = None,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
     wait: Annotated[
         bool,
@@ -77,7 +86,7 @@ def import_roster(
 
     Exit 0 when the good rows went in (rejected rows are listed), 1 when nothing could be."""
     form = {"department": department, **({"department_name": name} if name else {})}
-    api = _registry(url, key, data_dir)
+    api = _registry(url, key, data_dir, key_file)
     report = run_import(
         api, "/imports/roster", f"importing {file.name}", data=form, **_upload(file)
     )
@@ -95,16 +104,10 @@ def wait_for_census(api: Api, position: int | None) -> None:
     the export and the reports asked next count the file; says so if it takes too long."""
     status = api.json("GET", "/census/status")
     if position and _applied(status) < position:
-        from rich.console import Console
-        from rich.progress import Progress, TimeElapsedColumn
+        from rich.progress import TimeElapsedColumn
 
         deadline = time.monotonic() + CENSUS_PATIENCE_S
-        with Progress(
-            "[progress.description]{task.description}",
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        ) as bar:
+        with progress_bar(TimeElapsedColumn(), transient=True) as bar:
             task = bar.add_task("人员库比对 linking into the census", total=None)
             while (seen := _applied(status)) < position:
                 if time.monotonic() > deadline:
@@ -131,10 +134,14 @@ def _applied(status: dict[str, Any]) -> int:
 
 @app.command("import-regions")
 def import_regions(
-    file: File, url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None
+    file: File,
+    url: Url = None,
+    key: KeyOption = None,
+    key_file: KeyFileOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Load the region tree with urban population (区县, 乡镇街道, 社区村, 城镇常住人口)."""
-    api = _registry(url, key, data_dir)
+    api = _registry(url, key, data_dir, key_file)
     report = run_import(api, "/imports/regions", f"importing {file.name}", **_upload(file))
     rejected = report.get("rejected_rows", len({r["row"] for r in report["rejected"]}))
     out.print(
@@ -148,11 +155,15 @@ def import_regions(
 
 @app.command("import-expert-pool")
 def import_expert_pool(
-    file: File, url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None
+    file: File,
+    url: Url = None,
+    key: KeyOption = None,
+    key_file: KeyFileOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Admit persons to the expert pool (专家库: 姓名, 身份证号, 入库日期); anyone below
     社会工作师 (intermediate) on the admission date is refused, with the reason."""
-    api = _registry(url, key, data_dir)
+    api = _registry(url, key, data_dir, key_file)
     report = run_import(api, "/imports/expert-pool", f"importing {file.name}", **_upload(file))
     rejected = report.get("rejected_rows", len({r["row"] for r in report["rejected"]}))
     out.print(
@@ -219,10 +230,11 @@ def export(
     ] = None,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """One row per person, with every department record merged into it (department:record_id)."""
-    api = _registry(url, key, data_dir)
+    api = _registry(url, key, data_dir, key_file)
     text = api.ok("GET", "/census/export", params={"format": format.value}).text
     if output is None:
         write_out(text)
@@ -239,9 +251,14 @@ def export(
 
 
 @census_app.command()
-def status(url: Url = None, key: KeyOption = None, data_dir: DataDirOption = None) -> None:
+def status(
+    url: Url = None,
+    key: KeyOption = None,
+    key_file: KeyFileOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
     """Records, persons, pairs awaiting review, and the event positions applied."""
-    s = _registry(url, key, data_dir).json("GET", "/census/status")
+    s = _registry(url, key, data_dir, key_file).json("GET", "/census/status")
     out.print(f"records {s['records']:,} · persons {s['persons']:,} · in review {s['in_review']:,}")
     out.print(f"as of event positions {_positions(s['as_of'])}", style="dim")
 
@@ -251,10 +268,13 @@ def review(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """The pairs the rules cannot decide (decide them with POST /census/review)."""
-    q = _registry(url, key, data_dir).json("GET", "/census/review", params={"limit": limit})
+    q = _registry(url, key, data_dir, key_file).json(
+        "GET", "/census/review", params={"limit": limit}
+    )
     out.print(f"{q['total']:,} pairs await a decision 待人工判定")
     for p in q["pairs"]:
         a, b = p["a"], p["b"]
@@ -271,10 +291,11 @@ def report_workforce(
     format: Annotated[ReportFormat, typer.Option(help="table, json or csv")] = ReportFormat.TABLE,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Workforce indicators (社会工作人才指标) for the city or a region, as of 31 Dec YEAR."""
-    api = _registry(url, key, data_dir)
+    api = _registry(url, key, data_dir, key_file)
     params: dict[str, Any] = {"year": year, **({"region": region} if region else {})}
     resp = api.request("GET", "/indicators/workforce", params=params)
     if resp.status_code == 404 and region:

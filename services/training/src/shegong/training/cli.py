@@ -16,6 +16,7 @@ import typer
 from shegong.platform.client import (
     Api,
     DataDirOption,
+    KeyFileOption,
     KeyOption,
     connect,
     out,
@@ -41,8 +42,10 @@ class Format(StrEnum):
     CSV = "csv"
 
 
-def _training(url: str | None, key: str | None, data_dir: Path | None) -> Api:
-    return connect("training", url, key, data_dir)
+def _training(
+    url: str | None, key: str | None, data_dir: Path | None, key_file: Path | None
+) -> Api:
+    return connect("training", url, key, data_dir, key_file)
 
 
 @app.command("import-signin")
@@ -51,11 +54,12 @@ def import_signin(
     session: Annotated[str, typer.Option("--session", help="Session id")],
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import a sign-in sheet (签到表: 姓名, 身份证号 and/or 手机号 — or 姓名 and 工作单位 —,
     签到时间) for a session."""
-    api = _training(url, key, data_dir)
+    api = _training(url, key, data_dir, key_file)
     report = run_import(
         api,
         f"/sessions/{session}/signin-sheet",
@@ -76,11 +80,12 @@ def import_exams(
     ] = None,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import national exam results (姓名, 身份证号, 考试年度, 级别, 是否通过
     [, 证书编号, 取证日期])."""
-    api = _training(url, key, data_dir)
+    api = _training(url, key, data_dir, key_file)
     report = run_import(
         api,
         "/imports/exam-results",
@@ -97,11 +102,14 @@ def report_training(
     format: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.TABLE,
     url: Url = None,
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Training indicators for a year (培训指标): sessions, person-times, trainees, hours…"""
     params: dict[str, Any] = {"year": year, **({"region": region} if region else {})}
-    figures = _training(url, key, data_dir).json("GET", "/indicators/training", params=params)
+    figures = _training(url, key, data_dir, key_file).json(
+        "GET", "/indicators/training", params=params
+    )
     if format is Format.JSON:
         write_out(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")
     elif format is Format.CSV:

@@ -50,12 +50,31 @@ def _shown_all(value: Any) -> Any:
 ERROR_BYTES = 16 << 20
 
 
+def _setting(name: str, default: float) -> float:
+    try:
+        return max(float(os.environ.get(name, "")), 0.001)
+    except ValueError:
+        return default
+
+
 def answer_limit() -> int:
     """``SHEGONG_MAX_ANSWER_BYTES`` (default 256 MiB)."""
-    try:
-        return max(int(os.environ.get("SHEGONG_MAX_ANSWER_BYTES", "")), 1)
-    except ValueError:
-        return 256 << 20
+    return max(int(_setting("SHEGONG_MAX_ANSWER_BYTES", 256 << 20)), 1)
+
+
+# How long a request may take, whole (round 12b): the timeout was per read, so a node
+# dripping its answer a byte every few seconds kept the command waiting for ever. An
+# import's upload may be large and slow to send; waiting for a job or the census is many
+# short requests (each with this deadline), not one long one.
+REQUEST_SECONDS, UPLOAD_SECONDS = "SHEGONG_REQUEST_SECONDS", "SHEGONG_UPLOAD_SECONDS"
+
+
+def answer_deadline(upload: bool) -> tuple[float, str]:
+    """Seconds a request may take from its first byte sent to its answer's last byte read,
+    and the setting that says so: ``SHEGONG_REQUEST_SECONDS`` (default 300), for one that
+    sends a file ``SHEGONG_UPLOAD_SECONDS`` (default 1800)."""
+    name = UPLOAD_SECONDS if upload else REQUEST_SECONDS
+    return _setting(name, 1800.0 if upload else 300.0), name
 
 
 @dataclass

@@ -17,6 +17,7 @@ import typer
 
 from shegong.platform.client import (
     DataDirOption,
+    KeyFileOption,
     KeyOption,
     connect,
     fail,
@@ -130,6 +131,7 @@ def token(data_dir: DataDir = None) -> None:
 @app.command()
 def whoami(
     key: KeyOption = None,
+    key_file: KeyFileOption = None,
     url: Annotated[
         str | None,
         typer.Option(envvar="SHEGONG_REGISTRY_URL", help="a service's URL (default: registry)"),
@@ -137,7 +139,7 @@ def whoami(
     data_dir: DataDir = None,
 ) -> None:
     """Ask a running service who a key is: name, role, department, what it may change."""
-    me = connect("registry", url, key, data_dir).json("GET", "/whoami")
+    me = connect("registry", url, key, data_dir, key_file).json("GET", "/whoami")
     scope = f" of {me['department']}" if me.get("department") else ""
     # Plain output: rich's import would be a fifth of this command's start-up.
     typer.echo(f"{me['name']}: {me['role']}{scope}, writes {me['writes']} ({me['auth']})")

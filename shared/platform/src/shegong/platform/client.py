@@ -26,15 +26,22 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import Annotated, Any
 
 import typer
 
-from shegong.platform.answers import ERROR_BYTES, Response, answer_limit
+from shegong.platform.answers import (
+    ERROR_BYTES,
+    Response,
+    answer_deadline,
+    answer_limit,
+)
 from shegong.platform.credentials import PLATFORM_FILE, credentials_path, read_credentials
-
-if TYPE_CHECKING:
-    from rich.console import Console
+from shegong.platform.printing import err as err
+from shegong.platform.printing import fail as fail
+from shegong.platform.printing import lazy_console as lazy_console
+from shegong.platform.printing import out as out
+from shegong.platform.sending import multipart, within
 
 DEFAULT_DATA_DIR = Path(".shegong")
 START_HINT = (
@@ -44,40 +51,23 @@ START_HINT = (
 )
 
 
-class _LazyConsole:
-    """A rich Console made on first use: ``shegong --help`` never loads rich's printing."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._console: Console | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(**self._options)
-        return getattr(self._console, name)
-
-
-def lazy_console(**options: Any) -> Console:
-    return cast("Console", _LazyConsole(**options))
-
-
-# Piped or captured output is not cut to 80 columns (a reason in a table stays whole).
-# No markup, no emoji codes (round 12): what is printed holds names any department typed,
-# and rich read ``[link=https://…]陈建国[/link]`` in one as a hyperlink to anywhere shown as
-# 陈建国 (OSC 8), and ``[/]王五`` ended ``shegong census review`` with a MarkupError.
-_PLAIN = {"soft_wrap": True, "markup": False, "emoji": False}
-out = lazy_console(**_PLAIN, width=None if sys.stdout.isatty() else 160)
-err = lazy_console(stderr=True, **_PLAIN, width=None if sys.stderr.isatty() else 160)
-
 KeyOption = Annotated[
     str | None,
     typer.Option(
         "--key",
         envvar="SHEGONG_API_KEY",
         show_envvar=False,
-        help="API key (default: the local platform's admin key; env SHEGONG_API_KEY)",
+        help="API key (default: the local platform's admin key). Other users on this "
+        "machine can read it in the process list (ps): set SHEGONG_API_KEY or use --key-file",
+        show_default=False,
+    ),
+]
+# Round 12b: a key on the command line is in the process list for every user to read.
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="read the API key from this file (yours, mode 0600), instead of --key",
         show_default=False,
     ),
 ]
@@ -104,11 +94,6 @@ def url_option(service: str) -> Any:
     )
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    err.print(message, style="bold red", markup=False, highlight=False)
-    raise typer.Exit(code)
-
-
 @dataclass(frozen=True)
 class LocalPlatform:
     data_dir: Path
@@ -129,12 +114,12 @@ def _pid_alive(pid: int | None) -> bool:
     return True
 
 
-def _not_private(path: Path) -> str | None:
-    """Why a discovery file is not one ``shegong up`` of this user wrote (0600 in a 0700
-    folder, both this user's), or None when it is."""
+def _not_private(path: Path, folder: bool = True) -> str | None:
+    """Why a file is not this user's private one (0600, this user's; in a 0700 folder of
+    this user's, for the discovery file ``shegong up`` writes), or None when it is."""
     if not hasattr(os, "getuid"):
         return None
-    for part in (path.parent, path):
+    for part in (path.parent, path) if folder else (path,):
         st = part.stat()
         if st.st_uid != os.getuid():
             return f"{part} belongs to another user (uid {st.st_uid})"
@@ -191,30 +176,6 @@ def local_key(data_dir: Path) -> str | None:
         return None
 
 
-def _multipart(data: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
-    import secrets
-
-    boundary = f"shegong-{secrets.token_hex(12)}"
-    parts: list[bytes] = []
-    for name, value in data.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + str(value).encode()
-            + b"\r\n"
-        )
-    for name, (filename, body) in files.items():
-        quoted = urllib.parse.quote(filename)
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f"filename=\"{quoted}\"; filename*=UTF-8''{quoted}\r\n"
-            "Content-Type: application/octet-stream\r\n\r\n".encode()
-            + body
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
 class Api:
     """One service, with a key; errors become a clear message and a non-zero exit.
 
@@ -235,11 +196,11 @@ class Api:
         data: dict[str, str] | None = None,
         files: dict[str, tuple[str, bytes]] | None = None,
         headers: dict[str, str] | None = None,
-        timeout: float = 300,
         patience: float = 0,
     ) -> Response:
         """``patience``: seconds to keep trying while the service does not answer (one
-        restarting); then, or at once without it, a clear exit."""
+        restarting); then, or at once without it, a clear exit. Each try has a deadline
+        (``answer_deadline``): past it, a clear exit too."""
         url = self.url + path
         if params:
             query = {k: v for k, v in params.items() if v is not None}
@@ -249,7 +210,7 @@ class Api:
             sent["Authorization"] = f"Bearer {self.key}"
         body: bytes | None = None
         if files is not None or data is not None:
-            body, sent["Content-Type"] = _multipart(data or {}, files or {})
+            body, sent["Content-Type"] = multipart(data or {}, files or {})
         elif json_body is not None:
             body, sent["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         # Here, not at start: ``shegong --help`` sends nothing.
@@ -265,15 +226,22 @@ class Api:
 
         urlopen = build_opener(_NoRedirect()).open
         req = Request(url, data=body, headers=sent, method=method)
+
+        seconds, setting = answer_deadline(upload=files is not None)
+
+        def answered() -> Response:  # all of it within the deadline, a refusal's body too
+            try:
+                with urlopen(req, timeout=seconds) as answer:
+                    body_read = self._bounded(answer, answer_limit())
+                    return Response(answer.status, body_read, dict(answer.headers.items()))
+            except HTTPError as refused:
+                cut = refused.read(ERROR_BYTES)  # the start says why; the rest is not read
+                return Response(refused.code, cut, dict(refused.headers.items()))
+
         until = time.monotonic() + patience
         while True:
             try:
-                with urlopen(req, timeout=timeout) as answer:
-                    body_read = self._bounded(answer, answer_limit())
-                    resp = Response(answer.status, body_read, dict(answer.headers.items()))
-            except HTTPError as refused:
-                cut = refused.read(ERROR_BYTES)  # the start says why; the rest is not read
-                resp = Response(refused.code, cut, dict(refused.headers.items()))
+                resp = within(seconds, answered)
             except (URLError, ConnectionError) as error:
                 if time.monotonic() < until:
                     time.sleep(0.5)
@@ -283,7 +251,13 @@ class Api:
                     f"{getattr(error, 'reason', error)}\n" + START_HINT
                 )
             except TimeoutError:
-                fail(f"{self.service} at {self.url} did not answer within {timeout:.0f} s")
+                split = urllib.parse.urlsplit(self.url)  # the host: not a user or password in it
+                host = f"{split.hostname}{f':{split.port}' if split.port else ''}"
+                fail(
+                    f"{self.service} at {host} did not answer within {seconds:g} s "
+                    f"({setting} sets how long) / {self.service} 服务（{host}）未在 "
+                    f"{seconds:g} 秒内答完（可用 {setting} 调整）"
+                )
             break
         if 300 <= resp.status_code < 400:
             where = "".join(c for c in resp.headers.get("Location", "?") if c.isprintable())[:200]
@@ -344,10 +318,36 @@ def error_text(resp: Response) -> str:
     return resp.text[:500]
 
 
+def key_in(path: Path) -> str:
+    """The key a ``--key-file`` holds: a file of this user's that no one else may read
+    (0600, as the credentials file), or a clear exit."""
+    try:
+        why = _not_private(path, folder=False)
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"无法读取密钥文件 cannot read the key file {path}: {error}")
+    if why is not None:
+        fail(
+            f"不使用密钥文件 {path}：它须属于本用户且仅本用户可读（chmod 600）— {why} / "
+            f"not using the key file {path}: it must be yours and readable by you alone "
+            f"(chmod 600) — {why}"
+        )
+    if not key:
+        fail(f"密钥文件为空 the key file {path} is empty")
+    return key
+
+
 def connect(
-    service: str, url: str | None = None, key: str | None = None, data_dir: Path | None = None
+    service: str,
+    url: str | None = None,
+    key: str | None = None,
+    data_dir: Path | None = None,
+    key_file: Path | None = None,
 ) -> Api:
-    """The service of the platform the command means, with its key — or a clear exit."""
+    """The service of the platform the command means, with its key — or a clear exit. A
+    ``key_file`` is read for the key (over ``SHEGONG_API_KEY``)."""
+    if key_file is not None:
+        key = key_in(key_file)
     if url:
         return Api(service, url, key, "--url")
     platform = find_platform(data_dir)

@@ -5,11 +5,15 @@ service restarting mid-import is waited for, then the job says what became of it
 from __future__ import annotations
 
 import time
-from typing import Any
+import urllib.parse
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from shegong.platform.client import Api, err, error_text, fail, out
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, ProgressColumn
 
 RESTART_PATIENCE_S = 120.0
 
@@ -18,7 +22,7 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     """Upload a file as an import job (``Prefer: respond-async``), show its progress, and
     return its report; a refused file, a failed or an interrupted job exits 1 with the
     reason (an interrupted one: what it had stored, and whether importing again is safe)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
     resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
     if resp.is_error:
@@ -26,21 +30,14 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     job = resp.json()
     if resp.status_code != 202:  # a service that runs it at once: the report itself
         return dict(job)
-    from rich.console import Console
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        "{task.fields[counts]}",
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
+    # The job's id, as the node named it, in a path: quoted (a space in it was a traceback).
+    where = f"/imports/{urllib.parse.quote(str(job['job_id']), safe='')}"
+    with progress_bar(BarColumn(), MofNCompleteColumn(), "counts", TimeElapsedColumn()) as bar:
         task = bar.add_task(f"{title} (job {job['job_id']})", total=None, counts="")
         while job["status"] == "running":
             time.sleep(0.2)
             # A service restarting mid-import: wait for it, then ask what became of the job.
-            poll = api.request("GET", f"/imports/{job['job_id']}", patience=RESTART_PATIENCE_S)
+            poll = api.request("GET", where, patience=RESTART_PATIENCE_S)
             if poll.is_error:
                 fail(f"import job {job['job_id']}: HTTP {poll.status_code}: {error_text(poll)}")
             job = poll.json()
@@ -57,6 +54,22 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     # and a script reads the job's full report from here (every warning, not the first 50).
     out.print(f"导入任务 import job {job['job_id']} (GET /imports/{job['job_id']})")
     return dict(job["report"])
+
+
+def progress_bar(*columns: ProgressColumn | str, transient: bool = False) -> Progress:
+    """A progress bar on stderr: the task's description, then ``columns`` (a name: that
+    field of the task). What it shows is text, never markup (round 12b): a job id a node
+    named ``[link=https://…]…[/link]`` was a hyperlink to anywhere, ``[/]`` a MarkupError."""
+    from rich.console import Console
+    from rich.progress import Progress, TextColumn
+
+    def text(name: str, style: str = "none") -> TextColumn:
+        return TextColumn(f"{{task.{name}}}", style=style, markup=False)
+
+    shown = [text(f"fields[{c}]") if isinstance(c, str) else c for c in columns]
+    first = text("description", "progress.description")
+    console = Console(stderr=True, markup=False, emoji=False, highlight=False)
+    return Progress(first, *shown, console=console, transient=transient)
 
 
 def job_counts(job: dict[str, Any]) -> str:
