@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import WorkerLinkRevoked
-from shegong.kernel.events.store import EventStore
+from shegong.kernel.events.store import EventStore, Transaction
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.auth import Ctx, refuse_other_department
 from shegong.matching.adapters.tables import provider_state, worker_links
@@ -24,6 +24,13 @@ from shegong.matching.h5.guard import Signer
 from shegong.matching.h5.worker import worker_link
 from shegong.matching.projections.workforce import regions
 from shegong.matching.settings import MatchingSettings
+
+
+async def _own_provider(tx: Transaction, provider_id: str) -> None:
+    """A provider there is (404 for nobody), of the caller's department (or any, for the
+    city administrator): who may ask for their link, or withdraw it."""
+    await provider_identity(tx.conn, provider_id)
+    refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
 
 
 def h5_links_router(
@@ -67,8 +74,7 @@ def h5_links_router(
     )
     async def link_for_worker(provider_id: str, ctx: Ctx) -> dict[str, Any]:
         async with store.transaction(ctx) as tx:
-            await provider_identity(tx.conn, provider_id)  # not_found for nobody
-            refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
+            await _own_provider(tx, provider_id)
         days = settings.matching_h5_worker_link_days
         return {
             "provider_id": provider_id,
@@ -86,8 +92,7 @@ def h5_links_router(
     )
     async def withdraw_worker_links(provider_id: str, ctx: Ctx) -> dict[str, Any]:
         async with store.transaction(ctx) as tx:
-            await provider_identity(tx.conn, provider_id)  # not_found for nobody
-            refuse_other_department(tx.ctx, await provider_department(tx, provider_id))
+            await _own_provider(tx, provider_id)
             now = datetime.now(UTC)
             await tx.conn.execute(
                 delete(worker_links).where(worker_links.c.provider_id == provider_id)
