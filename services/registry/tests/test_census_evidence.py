@@ -159,3 +159,29 @@ def test_explanations_share_one_entry_a_comparison_level_and_weight() -> None:
     b = DEFAULT_MODEL.explain((0, 1, 1, 1, 0, 3, 0, 2), 8.0)
     assert a is not b and a["sex"] is b["sex"] and a["birth_date"] is b["birth_date"]
     assert a["name"] == b["name"] == {"level": "exact", "weight": 8.0}
+
+
+def test_a_households_phone_and_community_are_one_piece_of_evidence() -> None:
+    """王凯浩 (a resident's record, his own ID-less row) and 王建 on a volunteer list at
+    the household's one mobile, both in one community: the phone that two names carry is
+    the household's, and a household lives in one community, so the community's agreement
+    follows from the phone's. Counted twice, the two men were a clerk's question (match
+    probability 0.98 with "names differ"); counted once, too unlikely to ask. The same man
+    listed twice at that phone is still linked."""
+    home = {"community": "锦江社区", "township": "东城街道", "county": "锦江区", "sex": "male"}
+    mobile = "13912345678"
+    # λ as a city of many volunteer lists learns it (锦城市's: a prior weight of -11.3)
+    linker = Linker(model=replace(DEFAULT_MODEL, prior=4e-4))
+    for r in (
+        record("mz:1", "王凯浩", phone=mobile, **home),
+        record("ll:1", "王凯浩", phone=mobile, **home),
+        record("zy:1", "王建", phone=mobile, **home),
+        record("zy:2", "王建", phone=mobile, **home),
+    ):
+        linker.add(replace(r, phone_kind="mobile"))
+    assert linker.person_of("mz:1") == linker.person_of("ll:1")
+    assert linker.person_of("zy:1") == linker.person_of("zy:2")
+    assert linker.person_of("mz:1") != linker.person_of("zy:1")
+    assert linker.review_queue() == []
+    (link,) = linker.links("ll:1")
+    assert link.evidence["region"]["weight"] == 0.0  # counted in the phone's

@@ -166,9 +166,9 @@ class MatchModel:
         self, levels: Sequence[int], name_weight: float, phone_weight: float | None = None
     ) -> float:
         total = self.prior_weight
-        moved = _moved(levels)
+        implied = _region_implied(levels, phone_weight)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            if level and not (moved and c == "region"):
+            if level and not (implied and c == "region"):
                 total += self._level_weight(c, level, name_weight, phone_weight)
         return total
 
@@ -205,9 +205,9 @@ class MatchModel:
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         total = self.prior_weight
-        moved = _moved(levels)
+        implied = _region_implied(levels, phone_weight)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            counted = level and not (moved and c == "region")
+            counted = level and not (implied and c == "region")
             w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
             # One dict a comparison's level and weight, shared by every explanation
@@ -252,10 +252,18 @@ class MatchModel:
 _ORG, _REGION = COMPARISONS.index("organization"), COMPARISONS.index("region")
 
 
-def _moved(levels: Sequence[int]) -> bool:
-    """Employers and places both differ: a move, which one person makes as readily as two
-    people differ — the region's disagreement is counted in the employer's, not again."""
-    return levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART
+def _region_implied(levels: Sequence[int], phone_weight: float | None) -> bool:
+    """Whether the region's level is already counted in another comparison's.
+
+    Employers and places both differ: a move, which one person makes as readily as two
+    people differ — the region's disagreement is counted in the employer's, not again.
+    The two records agree on a phone that other names carry too (``phone_weight`` given:
+    a household's or a unit's number): the people of one household or unit live or work
+    in one place, so the region's agreement follows from the phone's and is not a second
+    piece of evidence (the phone's weight already says "one household or unit")."""
+    if levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART:
+        return True
+    return phone_weight is not None and 0 < levels[_REGION] not in REGION_APART
 
 
 def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:
