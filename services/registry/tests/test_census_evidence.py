@@ -185,3 +185,24 @@ def test_a_households_phone_and_community_are_one_piece_of_evidence() -> None:
     assert linker.review_queue() == []
     (link,) = linker.links("ll:1")
     assert link.evidence["region"]["weight"] == 0.0  # counted in the phone's
+
+
+def test_a_units_phone_and_the_unit_it_implies_are_one_piece_of_evidence() -> None:
+    """A station's clerk types the station's own phone for the volunteers he registers:
+    陈伟宁 and 陈磊 at that number, both of the station. The phone that two names carry is
+    the unit's, and the unit's people are of the unit, so the employer's agreement follows
+    from the phone's: not a clerk's question. The same volunteer listed twice there is
+    still linked."""
+    unit = {"organization": "锦江区东城街道社工站", "county": "锦江区", "sex": "male"}
+    station = "13987654321"
+    linker = Linker(model=replace(DEFAULT_MODEL, prior=4e-4))  # as in the household's
+    for r in (
+        record("fw:1", "陈伟宁", phone=station, **unit),
+        record("fw:2", "陈伟宁", phone=station, **unit),
+        record("fw:3", "陈磊", phone=station, **unit),
+        record("fw:4", "陈磊", phone=station, **unit),
+    ):
+        linker.add(replace(r, phone_kind="mobile"))
+    assert linker.person_of("fw:1") == linker.person_of("fw:2") != linker.person_of("fw:3")
+    assert linker.person_of("fw:3") == linker.person_of("fw:4")
+    assert linker.review_queue() == []
