@@ -159,3 +159,42 @@ def test_explanations_share_one_entry_a_comparison_level_and_weight() -> None:
     b = DEFAULT_MODEL.explain((0, 1, 1, 1, 0, 3, 0, 2), 8.0)
     assert a is not b and a["sex"] is b["sex"] and a["birth_date"] is b["birth_date"]
     assert a["name"] == b["name"] == {"level": "exact", "weight": 8.0}
+
+
+def two_names_at_one_phone(prefix: str, names: tuple[str, str], **fields: object) -> Linker:
+    """Each of two names twice at one mobile (a household's or a unit's), with ``fields``,
+    in a linker whose λ is what a city of many volunteer lists learns (锦城市's: a prior
+    weight of -11.3). The records are ``prefix:1`` … ``prefix:4``."""
+    linker = Linker(model=replace(DEFAULT_MODEL, prior=4e-4))
+    for i, name in enumerate((names[0], names[0], names[1], names[1]), 1):
+        r = record(f"{prefix}:{i}", name, phone="13912345678", **fields)
+        linker.add(replace(r, phone_kind="mobile"))
+    assert linker.person_of(f"{prefix}:1") == linker.person_of(f"{prefix}:2")
+    assert linker.person_of(f"{prefix}:3") == linker.person_of(f"{prefix}:4")
+    assert linker.person_of(f"{prefix}:1") != linker.person_of(f"{prefix}:3")
+    return linker
+
+
+def test_a_households_phone_and_community_are_one_piece_of_evidence() -> None:
+    """王凯浩 (a resident's record, his own ID-less row) and 王建 on a volunteer list at
+    the household's one mobile, both in one community: the phone that two names carry is
+    the household's, and a household lives in one community, so the community's agreement
+    follows from the phone's. Counted twice, the two men were a clerk's question (match
+    probability 0.98 with "names differ"); counted once, too unlikely to ask. The same man
+    listed twice at that phone is still linked."""
+    home = {"community": "锦江社区", "township": "东城街道", "county": "锦江区", "sex": "male"}
+    linker = two_names_at_one_phone("zy", ("王凯浩", "王建"), **home)
+    assert linker.review_queue() == []
+    (link,) = linker.links("zy:2")
+    assert link.evidence["region"]["weight"] == 0.0  # counted in the phone's
+
+
+def test_a_units_phone_and_the_unit_it_implies_are_one_piece_of_evidence() -> None:
+    """A station's clerk types the station's own phone for the volunteers he registers:
+    陈伟宁 and 陈磊 at that number, both of the station. The phone that two names carry is
+    the unit's, and the unit's people are of the unit, so the employer's agreement follows
+    from the phone's: not a clerk's question. The same volunteer listed twice there is
+    still linked."""
+    unit = {"organization": "锦江区东城街道社工站", "county": "锦江区", "sex": "male"}
+    linker = two_names_at_one_phone("fw", ("陈伟宁", "陈磊"), **unit)
+    assert linker.review_queue() == []

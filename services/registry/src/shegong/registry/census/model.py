@@ -166,9 +166,9 @@ class MatchModel:
         self, levels: Sequence[int], name_weight: float, phone_weight: float | None = None
     ) -> float:
         total = self.prior_weight
-        moved = _moved(levels)
+        implied = _implied(levels, phone_weight)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            if level and not (moved and c == "region"):
+            if level and c not in implied:
                 total += self._level_weight(c, level, name_weight, phone_weight)
         return total
 
@@ -205,9 +205,9 @@ class MatchModel:
     ) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         total = self.prior_weight
-        moved = _moved(levels)
+        implied = _implied(levels, phone_weight)
         for c, level in zip(COMPARISONS, levels, strict=True):
-            counted = level and not (moved and c == "region")
+            counted = level and c not in implied
             w = self._level_weight(c, level, name_weight, phone_weight) if counted else 0.0
             total += w
             # One dict a comparison's level and weight, shared by every explanation
@@ -252,10 +252,21 @@ class MatchModel:
 _ORG, _REGION = COMPARISONS.index("organization"), COMPARISONS.index("region")
 
 
-def _moved(levels: Sequence[int]) -> bool:
-    """Employers and places both differ: a move, which one person makes as readily as two
-    people differ — the region's disagreement is counted in the employer's, not again."""
-    return levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART
+def _implied(levels: Sequence[int], phone_weight: float | None) -> tuple[str, ...]:
+    """The comparisons whose levels are already counted in another comparison's.
+
+    Employers and places both differ: a move, which one person makes as readily as two
+    people differ — the region's disagreement is counted in the employer's, not again.
+    The two records agree on a phone that other names carry too (``phone_weight`` given:
+    a household's or a unit's number): the people of one household or unit live or work
+    in one place, so the region's and the employer's agreement follow from the phone's
+    and are not more evidence (the phone's weight already says "one household or unit")."""
+    if levels[_ORG] == ORG_ELSE and levels[_REGION] in REGION_APART:
+        return ("region",)
+    if phone_weight is None:
+        return ()
+    place = ("region",) if 0 < levels[_REGION] not in REGION_APART else ()
+    return (*place, "organization") if 0 < levels[_ORG] != ORG_ELSE else place
 
 
 def _levels(stored: Sequence[float] | None, default: tuple[float, ...]) -> tuple[float, ...]:
