@@ -22,6 +22,7 @@ from typing import Literal
 import phonenumbers
 from stdnum.cn import ric
 
+from shegong.kernel.data.id_slips import part_messages, swap_messages
 from shegong.kernel.data.names import INVISIBLE as _INVISIBLE
 
 __all__ = [
@@ -245,18 +246,6 @@ def mask_volunteer_number(number: str) -> str:
     return _mask(number, 2, 2)
 
 
-_CHECKS = frozenset("0123456789X")
-_PART_BORDERS = (6, 14, 17)  # where an ID number's region, birth date, order, check meet
-
-
-def _check_x_early(number: str) -> bool:
-    """An 18-character number whose check character X came one place early (…31X1): a
-    clerk's swap of the last two, not a mask (a mask hides more than one character)."""
-    return (
-        len(number) == 18 and number[:16].isdigit() and number[16] == "X" and number[17].isdigit()
-    )
-
-
 def _as_typed(raw: str | ResidentId) -> str:
     """A number valid in its canonical 18-char form, else as typed (compacted, upper)."""
     if isinstance(raw, ResidentId):  # parsed by the caller already
@@ -324,16 +313,7 @@ class PersonalDataHasher:
         number = _as_typed(raw)
         if len(number) != 18:
             return None
-        # A number a department published masked (5301**********21, 530102XXXXXXXX0021):
-        # a hidden part is left empty — it agrees with nothing, not with another mask. A
-        # check character X typed one place early (…31X1 for …311X) hides nothing.
-        early_x = _check_x_early(number)
-        parts = ".".join(
-            self._digest(f"idp{i}:{part}")[:12]
-            if (part.isdigit() or (i == 2 and early_x) if i < 3 else part in _CHECKS)
-            else ""
-            for i, part in enumerate((number[:6], number[6:14], number[14:17], number[17]))
-        )
+        parts = ".".join(self._digest(m)[:12] if m else "" for m in part_messages(number))
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()
         self._memo["idp:" + text] = parts
@@ -353,16 +333,10 @@ class PersonalDataHasher:
         found = self._memo.get("ids:" + text)
         if found is not None:
             return found
-        number = _as_typed(raw)
-        digits = len(number) == 18 and number[:17].isdigit() and number[17] in _CHECKS
-        if not (digits or _check_x_early(number)):
+        messages = swap_messages(_as_typed(raw))
+        if messages is None:
             return None
-        swaps = ".".join(
-            self._digest(
-                f"ids{k}:{number[: k - 1]}{''.join(sorted(number[k - 1 : k + 1]))}{number[k + 1 :]}"
-            )[:12]
-            for k in _PART_BORDERS
-        )
+        swaps = ".".join(self._digest(m)[:12] for m in messages)
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()
         self._memo["ids:" + text] = swaps
