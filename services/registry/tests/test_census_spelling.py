@@ -261,3 +261,34 @@ def test_a_tibetan_or_yi_name_transcribed_another_way_is_the_same_name() -> None
         twins.add(record("civil-affairs:1", a, "13800000001", **born))
         twins.add(record("education:1", b, "13800000001", **born))
         assert twins.links("education:1") == [], (a, b)
+
+
+def test_a_uyghur_or_kazakh_name_transcribed_another_way_is_the_same_name() -> None:
+    """A village cadre is 努尔尼沙·吐尔逊 on the civil-affairs roster and 努尔妮莎图尔荪 on
+    the women's federation's (Tursun transcribed 吐尔逊 or 图尔荪), beside the same mobile
+    and birth date: one person, weighed as a homophone — not two names a clerk is asked
+    about. So are 加勒肯 / 加尔肯, 别克 / 拜克, 巴特尔 / 巴图尔: each syllable keeps its
+    consonant. Sisters (阿依古丽 / 阿依努尔, one father's name, one household's phone),
+    and a Han name with a surname of two characters (欧阳文静 / 欧阳文军) stay two."""
+    from shegong.kernel.data.names import name_key
+    from shegong.registry.census.sounds import read_alike
+
+    born = {"birth_date": date(1997, 9, 21), "sex": "female", "county": "疏勒区"}
+    linker = Linker()
+    linker.add(record("civil-affairs:1", "努尔尼沙·吐尔逊", "19095958216", **born))
+    linker.add(record("womens-federation:1", "努尔妮莎图尔荪", "19095958216", **born))
+    (link,) = linker.links("womens-federation:1")
+    assert link.evidence["name"]["level"] == "same pinyin"
+    assert linker.review_queue() == []
+    for a, b in (
+        ("加勒肯·叶尔朗", "加尔肯-叶尔兰"),
+        ("别克·别克", "拜克拜克"),
+        ("韩巴特尔", "韩巴图尔"),
+    ):
+        assert read_alike(name_key(a), name_key(b)), (a, b)
+    for a, b in (("阿依古丽·买买提", "阿依努尔·买买提"), ("欧阳文静", "欧阳文军")):
+        assert not read_alike(name_key(a), name_key(b)), (a, b)
+        twins = Linker()
+        twins.add(record("civil-affairs:1", a, "13800000001", **born))
+        twins.add(record("education:1", b, "13800000001", **born))
+        assert twins.links("education:1") == [], (a, b)

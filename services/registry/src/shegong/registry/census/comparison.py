@@ -45,10 +45,8 @@ that disagree (beyond those slips) unless the ID numbers are the same or one sli
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-from shegong.kernel.data.names import name_key, normalize_name
 from shegong.registry.census.certificates import certificate_level
 from shegong.registry.census.features import (
     CensusRecord,
@@ -71,7 +69,7 @@ from shegong.registry.census.names import (
     sounds_alike,
     written_in_pinyin,
 )
-from shegong.registry.census.sounds import read_alike
+from shegong.registry.census.sounds import given_name_alike, read_alike
 
 __all__ = ["COMPARISONS", "LEVELS", "CensusRecord", "Features", "compare_levels"]
 __all__ += ["id_fragment", "numbers_agree", "phone_kind", "veto"]
@@ -174,7 +172,7 @@ def _name_level(x: Features, y: Features) -> int:
         return NAME_PINYIN  # the name spelt in Latin letters (Wang Wenjing, WANG WEN JING)
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
         return 3 if _slip(x.name, y.name) else 4
-    if _given_name(x.record.name) == y.name or _given_name(y.record.name) == x.name:
+    if given_name_alike(x.record.name, y.name) or given_name_alike(y.record.name, x.name):
         return 3
     short, long = (x.name, y.name) if len(x.name) < len(y.name) else (y.name, x.name)
     if len(short) >= 4 and (long.startswith(short) or long.endswith(short)):
@@ -193,23 +191,6 @@ def _married_form(old: str, name: str) -> bool:
     return not maiden_surnames(name) and any(
         name.startswith(own) and len(name) > len(own) for own in maiden_surnames(old)
     )
-
-
-_PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")
-
-
-@lru_cache(maxsize=4096)
-def _given_name(raw: str | None) -> str | None:
-    """The first part of a name written in parts (阿依努尔·吾买尔: the given name, then the
-    father's), as the key compares it: a volunteer list that writes the given name alone
-    (阿依努尔) writes one person's name short, as a slip would — not another name. None
-    for a name of one part, or a first part of one character."""
-    if not raw:
-        return None
-    parts = _PARTS_DASH.sub("·", normalize_name(raw)).split("·")
-    if len(parts) < 2 or len(first := name_key(parts[0])) < 2:
-        return None
-    return first
 
 
 def _slip(a: str, b: str) -> bool:
