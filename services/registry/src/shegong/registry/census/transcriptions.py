@@ -88,8 +88,8 @@ def transcribed_alike(a: str, b: str) -> bool:
 
 # A syllable's consonant as transcribers hear it: x and sh for s (逊 / 荪), zh for z, ch
 # for c, k for h (库安 / 胡安: the Kazakh q); y and w are no consonant (艾 / 阿, 依 / 伊).
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h")
-_INITIALS += ("j", "q", "x", "r", "z", "c", "s", "y", "w")
+_INITIALS: tuple[str, ...] = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g")
+_INITIALS += ("k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
 _HEARD = {"x": "s", "sh": "s", "zh": "z", "ch": "c", "k": "h", "y": "", "w": ""}
 
 
