@@ -286,6 +286,7 @@ def test_a_uyghur_or_kazakh_name_transcribed_another_way_is_the_same_name() -> N
         ("加勒肯·叶尔朗", "加尔肯-叶尔兰"),
         ("别克·别克", "拜克拜克"),
         ("韩巴特尔", "韩巴图尔"),
+        ("玉素甫阿迪力", "玉素普阿迪力"),
     ):
         assert read_alike(name_key(a), name_key(b)), (a, b)
     for a, b in (("阿依古丽·买买提", "阿依努尔·买买提"), ("欧阳文静", "欧阳文军")):

@@ -1320,6 +1320,9 @@ def test_a_given_name_written_alone_is_a_name_in_parts_written_short() -> None:
         ("热依罕·买合木提", "热依汗", 3),
         ("帕提古丽·艾力", "帕提姑丽", 3),
         ("帕提古丽·艾力", "米热古丽", 4),
+        ("吐尔逊·艾山", "吐尔孙", 3),  # a given name in parts is no Han name: 逊 / 孙
+        ("达吾列提木拉提", "达吾烈提", 3),  # a long name cut, its part transcribed otherwise
+        ("艾力·吐尔逊", "艾山", 4),
     ):
         short_form = (Features(rec("a:1", full)), Features(rec("a:2", short)))
         assert compare_levels(*short_form)[1] == level, (full, short)

@@ -175,10 +175,13 @@ def _name_level(x: Features, y: Features) -> int:
     if given_name_alike(x.record.name, y.name) or given_name_alike(y.record.name, x.name):
         return 3
     short, long = (x.name, y.name) if len(x.name) < len(y.name) else (y.name, x.name)
-    if len(short) >= 4 and (long.startswith(short) or long.endswith(short)):
+    if len(short) >= 4 and any(
+        cut == short or read_alike(cut, short) for cut in (long[: len(short)], long[-len(short) :])
+    ):
         # A long name (普布次仁尼玛, 格桑丹增拉姆: two names of two syllables each and
         # more) written by its last or first four or more characters, as people called by
-        # it and systems with short name fields write it: cut, not another name.
+        # it and systems with short name fields write it: cut, not another name — the
+        # part kept may be transcribed another way (达吾列提木拉提 / 达吾烈提).
         return 3
     if _married_form(x.name, y.name) or _married_form(y.name, x.name):
         return 3  # 王李氏 for 李淑芬: the name written short, by her own surname

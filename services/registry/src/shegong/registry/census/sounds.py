@@ -111,8 +111,12 @@ def given_name(raw: str | None) -> str | None:
 
 def given_name_alike(raw: str | None, name: str) -> bool:
     """``raw`` (a name as written) is in parts and ``name`` (as compared) writes its given
-    name alone — as spelt there, or transcribed another way (热依罕·买合木提 / 热依汗)."""
+    name alone — as spelt there, or transcribed another way (热依罕·买合木提 / 热依汗;
+    吐尔逊·艾山 / 吐尔孙: a given name in parts is no Han name, so even two or three
+    characters are read as :func:`.transcriptions.transliterated_alike` reads them)."""
     given = given_name(raw)
     if given is None:
         return False
-    return given == name or pinyin_key(given) == pinyin_key(name) or read_alike(given, name)
+    if given == name or pinyin_key(given) == pinyin_key(name) or read_alike(given, name):
+        return True
+    return transliterated_alike(given, name, shortest=2)  # 吐尔逊·艾山 / 吐尔孙

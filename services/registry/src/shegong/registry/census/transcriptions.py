@@ -87,10 +87,11 @@ def transcribed_alike(a: str, b: str) -> bool:
 
 
 # A syllable's consonant as transcribers hear it: x and sh for s (逊 / 荪), zh for z, ch
-# for c, k for h (库安 / 胡安: the Kazakh q); y and w are no consonant (艾 / 阿, 依 / 伊).
+# for c, k for h (库安 / 胡安: the Kazakh q), f for p (玉素甫 / 玉素普: Yusup); y and w are
+# no consonant (艾 / 阿, 依 / 伊).
 _INITIALS: tuple[str, ...] = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g")
 _INITIALS += ("k", "h", "j", "q", "x", "r", "z", "c", "s", "y", "w")
-_HEARD = {"x": "s", "sh": "s", "zh": "z", "ch": "c", "k": "h", "y": "", "w": ""}
+_HEARD = {"x": "s", "sh": "s", "zh": "z", "ch": "c", "k": "h", "f": "p", "y": "", "w": ""}
 
 
 def _consonant(syllable: str) -> str:
@@ -114,11 +115,12 @@ _TWO_CHARACTER_SURNAMES = frozenset(
 )
 
 
-def transliterated_alike(a: str, b: str) -> bool:
-    """``a`` and ``b`` (names as compared, of one length, four characters or more) are one
-    transcribed name: each syllable keeps its consonant (its vowel heard another way),
-    and at least half of them read the same. False for shorter names."""
-    if len(a) != len(b) or len(a) < 4 or a == b or a[:2] in _TWO_CHARACTER_SURNAMES:
+def transliterated_alike(a: str, b: str, shortest: int = 4) -> bool:
+    """``a`` and ``b`` (names as compared, of one length, ``shortest`` characters or more)
+    are one transcribed name: each syllable keeps its consonant (its vowel heard another
+    way), and at least half of them read the same. False for shorter names; a name known
+    to be no Han name (the given name of a name in parts) may be shorter."""
+    if len(a) != len(b) or len(a) < shortest or a == b or a[:2] in _TWO_CHARACTER_SURNAMES:
         return False
     ra, rb = pinyin_key(a), pinyin_key(b)
     if ra is None or rb is None:
