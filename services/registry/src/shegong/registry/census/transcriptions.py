@@ -115,11 +115,28 @@ _TWO_CHARACTER_SURNAMES = frozenset(
 )
 
 
+# The commonest Han surnames (about nine people in ten bear one): a three-character name
+# that begins with none of them, and with the same character on both sides (巴特尔 /
+# 巴图尔, 额尔敦 / 额尔登), is read as a transcribed name too; one that begins with one
+# (王文静 / 王文军: twins) is a Han name, its characters of other sounds another name.
+_HAN_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰"
+    "焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁"
+    "蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂"
+    "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝冶撒者海"
+)
+
+
 def transliterated_alike(a: str, b: str, shortest: int = 4) -> bool:
     """``a`` and ``b`` (names as compared, of one length, ``shortest`` characters or more)
     are one transcribed name: each syllable keeps its consonant (its vowel heard another
     way), and at least half of them read the same. False for shorter names; a name known
-    to be no Han name (the given name of a name in parts) may be shorter."""
+    to be no Han name (the given name of a name in parts; three characters beginning
+    alike with no common Han surname) may be shorter."""
+    if len(a) == len(b) == 3 and a[0] == b[0] and a[0] not in _HAN_SURNAMES:
+        shortest = 3
     if len(a) != len(b) or len(a) < shortest or a == b or a[:2] in _TWO_CHARACTER_SURNAMES:
         return False
     ra, rb = pinyin_key(a), pinyin_key(b)
