@@ -16,6 +16,7 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.sheets import TabularFileError
 from shegong.training.application.people import Person, loop_turn, resolve_person
 from shegong.training.domain.session import Session
+from shegong.training.imports.id_tail import id_tail
 from shegong.training.imports.meetings import apply_nickname
 from shegong.training.imports.presence import (
     MissedPunch,
@@ -37,6 +38,7 @@ from shegong.training.imports.sheets import (
     read_sheet,
     sign_in_day,
 )
+from shegong.training.imports.stay import check_progress, check_stay
 
 if TYPE_CHECKING:
     from shegong.training.application.imports import ImportReport
@@ -84,6 +86,7 @@ async def record_signins(
             only_department=own,
             organization=row.text("organization") or unit_in_name(name),
             by_name=True,
+            id_tail=id_tail(row),
         )
 
     def refuse(row: SheetRow, nickname: str | None, problem: RowProblem) -> None:
@@ -105,6 +108,8 @@ async def record_signins(
         try:
             # 缺卡, 请假, a blank box where others signed: no lookup needed
             check_presence(row, row.sheet in signing)
+            check_progress(row)  # 完成进度 85%: the course not finished
+            check_stay(row, session.hours, session.held_on)  # 签到 09:00, 签退 09:05
             signed_for(sign_in_cell(row), name)  # 李娜代 in 张伟's box: 代签
         except MissedPunch as problem:  # decided once every row of the day is read
             missed.append((row, nickname, problem))
