@@ -5,27 +5,12 @@ under 100%. Each was credited (or refused a person the sheet named) before."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .test_signin_by_name import attended, sign_in
 
 if TYPE_CHECKING:
     from conftest import Node
-
-
-async def sign_in(node: Node, text: str) -> tuple[str, dict[str, Any]]:
-    """``text`` as a sign-in sheet of an 8-hour session; its id and the import's report."""
-    body = {"kind": "专题讲座", "title": "讲座", "held_on": "2025-04-10", "hours": 8}
-    sid = (await node.ok("POST", "/sessions", json=body))["session"]["session_id"]
-    resp = await node.client.post(
-        f"/sessions/{sid}/signin-sheet", files={"file": ("签到表.csv", text.encode(), "text/csv")}
-    )
-    assert resp.status_code == 200, resp.text
-    return sid, resp.json()
-
-
-async def attended(node: Node, sid: str) -> set[str]:
-    await node.sync_own()
-    return {a["worker_id"] for a in (await node.ok("GET", f"/sessions/{sid}"))["attendance"]}
-
 
 FANG_A = "621102198803121182"
 FANG_B = "621102199107051226"

@@ -154,6 +154,19 @@ SIGNIN_COLUMNS = {
         "hours completed",
         "hours",
     ),
+    # 学分 (credits), converted by the sheet's own rule (1学分=2学时): :mod:`.credits`
+    "credits": (
+        "学分",
+        "获得学分",
+        "学分数",
+        "继续教育学分",
+        "认定学分",
+        "培训学分",
+        "本次学分",
+        "credits",
+        "credit",
+        "cpd credits",
+    ),
     # an online course's share finished (完成进度 85%: not finished, no attendance)
     "progress": (
         "完成进度",
