@@ -103,3 +103,19 @@ async def test_an_online_course_under_100_percent_is_not_attended(training: Node
     )
     assert await attended(training, sid) == {done}, report
     assert [r["field"] for r in report["rejected"]] == ["progress", "progress"], report
+
+
+async def test_a_course_still_under_way_is_not_attended(training: Node) -> None:
+    feed = training.feed
+    done = feed.register("程浩", phone="13800000031")
+    feed.register("白雪", phone="13800000032")
+    await training.sync()
+    # a learning platform's 状态, its headers in two languages
+    sid, report = await sign_in(
+        training,
+        "Name 姓名,Mobile 手机,学习时长,状态\n"
+        "程浩,13800000031,1时30分,已完成\n"
+        "白雪,13800000032,45min,学习中\n",
+    )
+    assert await attended(training, sid) == {done}, report
+    assert [r["field"] for r in report["rejected"]] == ["status"], report

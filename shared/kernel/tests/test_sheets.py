@@ -251,8 +251,8 @@ def test_a_question_number_is_dropped_but_never_a_month_and_day(header: str, key
 
 LOOSE_FIELDS = {
     "name": ("姓名",),
-    "phone": ("手机号码", "联系电话", "电话", "手机"),
-    "organization": ("工作单位",),
+    "phone": ("手机号码", "联系电话", "电话", "手机", "mobile"),
+    "organization": ("工作单位", "organisation", "work unit"),
     "county": ("区县", "县(市、区)"),
     "township": ("街道", "乡镇"),
     "community": ("社区", "村"),
@@ -270,6 +270,10 @@ LOOSE_FIELDS = {
         ("村（居）委会", "community"),
         ("本人手机", "phone"),
         ("现工作单位", "organization"),
+        # a header in two languages, each half naming the field
+        ("Mobile 手机", "phone"),
+        ("工作单位 Organisation", "organization"),
+        ("Work Unit/工作单位", "organization"),
     ],
 )
 def test_a_header_is_read_by_its_field_word_as_a_last_resort(header: str, field: str) -> None:
@@ -277,7 +281,9 @@ def test_a_header_is_read_by_its_field_word_as_a_last_resort(header: str, field:
     assert sheet.columns == {"name": 0, field: 1} and sheet.ignored == ()
 
 
-@pytest.mark.parametrize("header", ["联系人/电话", "姓名/工作单位", "家庭住址", "户籍所在地"])
+@pytest.mark.parametrize(
+    "header", ["联系人/电话", "姓名/工作单位", "家庭住址", "户籍所在地", "Mobile 工作单位"]
+)
 def test_a_header_naming_someone_else_or_two_fields_is_not_guessed(header: str) -> None:
     sheet = read_headed(f"姓名,{header}\n张三,x\n".encode(), "r.csv", LOOSE_FIELDS, marker="name")
     assert sheet.columns == {"name": 0} and sheet.ignored == (header,)
