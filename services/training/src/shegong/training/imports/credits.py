@@ -10,8 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from shegong.kernel.data.sheets import CellError, cell_text
-from shegong.training.imports.sheets import RowProblem, SheetRow
+from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _ONE_CREDIT = re.compile(
@@ -49,17 +48,13 @@ def credit_hours(
     """The hours a row's 学分 credit, at most the session's; ``None`` without the column,
     blank or 0 (attendance only, as a 学时 of 0). Credits without the sheet's rule, or
     that are no number, refuse the row for a clerk."""
-    cell = row.values.get("credits")
-    if isinstance(cell, int | float) and not isinstance(cell, bool):
-        credits, written = float(cell), f"{cell}"
+    value = number_or_text(row.values.get("credits"))
+    if value is None:
+        return None
+    if isinstance(value, float):
+        credits, written = value, f"{value:g}"
     else:
-        try:
-            text = cell_text(cell)
-        except CellError:
-            text = None
-        if text is None:
-            return None
-        written = unicodedata.normalize("NFKC", text).strip()
+        written = value
         match = _CREDITS.fullmatch(written)
         if match is None:
             raise RowProblem(

@@ -6,11 +6,9 @@ the last four are the order and the check character, digested here with the same
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from shegong.kernel.data.identity import PersonalDataHasher
-from shegong.kernel.data.sheets import Cell, CellError, cell_text
-from shegong.training.imports.sheets import RowProblem, SheetRow
+from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text
 
 _TAIL = re.compile(r"(?:\d{2})?\d{3}[\dX]")
 
@@ -20,19 +18,13 @@ def id_tail(row: SheetRow) -> str | None:
     those four); ``None`` without the column or with it blank. A number Excel kept as a
     number lost its leading zeros: 5 digits are six (a birth day 01–09), 3 or fewer four.
     A cell that is no such tail refuses the row, for a clerk."""
-    cell: Cell = row.values.get("id_tail")
-    text: str | None
-    if isinstance(cell, int | float) and not isinstance(cell, bool) and cell == int(cell):
-        text = str(int(cell))
+    value = number_or_text(row.values.get("id_tail"))
+    if value is None:
+        return None
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else str(value)
     else:
-        try:
-            text = cell_text(cell)
-        except CellError:
-            text = None
-        if text is None:
-            return None
-        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).upper()
-        text = text.replace("×", "X").lstrip("'")
+        text = re.sub(r"\s+", "", value).upper().replace("×", "X").lstrip("'")
     if text.isdigit() and len(text) in (1, 2, 3, 5):  # leading zeros lost
         text = text.zfill(6 if len(text) == 5 else 4)
     if not _TAIL.fullmatch(text):

@@ -254,6 +254,18 @@ def _empty(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
+def number_or_text(cell: Cell) -> float | str | None:
+    """A cell as a number where the sheet kept one, else its text (NFKC, stripped);
+    ``None`` for a blank or a cell that cannot be read (学时, 学分, 完成进度, 身份证后六位)."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return float(cell)
+    try:
+        text = cell_text(cell)
+    except CellError:
+        return None
+    return unicodedata.normalize("NFKC", text).strip() if text else None
+
+
 def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
     """The day of a sign-in: its own 签到日期 column's, else the session's."""
     cell = row.values.get("signed_on")

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
-from shegong.kernel.data.sheets import Cell, CellError, cell_text, parse_moment
-from shegong.training.imports.sheets import RowProblem, SheetRow
+from shegong.kernel.data.sheets import Cell, CellError, parse_moment
+from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text
 
 # a stay shorter than this share of the session's hours is not attendance by itself
 SHORTEST_SHARE = 0.5
@@ -25,18 +24,13 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 def check_progress(row: SheetRow) -> None:
     """Refuse a row whose 完成进度 (学习进度) is under 100%: the course not finished, no
     attendance recorded — and one that is no share at all, for a clerk."""
-    cell = row.values.get("progress")
-    if isinstance(cell, int | float) and not isinstance(cell, bool):
-        share = float(cell) * (100 if float(cell) <= 1 else 1)
-        written = f"{cell}"
+    value = number_or_text(row.values.get("progress"))
+    if value is None:
+        return
+    if isinstance(value, float):
+        share, written = value * (100 if value <= 1 else 1), f"{value:g}"
     else:
-        try:
-            text = cell_text(cell)
-        except CellError:
-            text = None
-        if text is None:
-            return
-        written = unicodedata.normalize("NFKC", text).strip()
+        written = value
         match = _PERCENT.fullmatch(written)
         if match is None:
             raise RowProblem(
