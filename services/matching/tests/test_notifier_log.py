@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from shegong.kernel.testing import eventually
 
 from .conftest import COMMUNITY
-from .test_h5 import code_sent_to, community_link
+from .test_h5 import code_sent_to, order_as_resident
 
 
 async def _now(value: Any) -> Any:
@@ -38,21 +37,8 @@ async def test_neither_a_code_nor_a_workers_link_is_written_to_the_log(
             "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
         )
     )["provider_id"]
-    link = await community_link(m)
-    query = parse_qs(urlparse(link).query)
-    asked = await m.client.post(
-        "/h5/order/code",
-        data={
-            "community": query["community"][0],
-            "sig": query["sig"][0],
-            "service_type": "meal_help",
-            "target_group": "elderly",
-            "phone": "13809312001",
-        },
-    )
-    assert asked.status_code == 200, asked.text
-    code = code_sent_to(m, "13809312001")
-    await m.place(service_type="meal_help")
+    await order_as_resident(m, m.client)  # asks for a code, orders: an offer to ``vol``
+    code = code_sent_to(m)
 
     def offered() -> Any:
         return next((x for x in notifier.sent if x.to == f"provider:{vol}"), None)
