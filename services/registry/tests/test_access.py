@@ -437,6 +437,10 @@ async def test_personal_data_in_full_only_for_admin_and_own_department_and_audit
     views = [e for e in await events(node, before) if e.type == "PersonalDataViewed"]
     assert [v.data["viewer"] for v in views] == ["city-admin (wang.k)", "mz-clerk (wang.k)"]
     assert [v.data["viewer_role"] for v in views] == ["admin", "department"]
+    # Which key, by its id (round 13): a name is not unique.
+    assert [v.data["viewer_key_id"] for v in views] == [
+        k.split("_")[1] for k in (keys.admin, keys.civil)
+    ]
     assert all(
         v.data["worker_id"] == wid and v.data["department"] == "civil-affairs" for v in views
     )

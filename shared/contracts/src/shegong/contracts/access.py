@@ -16,9 +16,15 @@ from pydantic import Field
 from shegong.contracts.events import Event, Upcaster
 
 
-def _key_unknown(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 named the key by its name only: which key is not known."""
+def key_unknown(data: dict[str, Any]) -> dict[str, Any]:
+    """An access record of before round 13 named the key by its name only: which key is
+    not known."""
     return {**data, "viewer_key_id": None}
+
+
+def key_id_field() -> Any:
+    """The field naming the key that viewed: its id, never its secret."""
+    return Field(default=None, max_length=64, description="The API key's id (sgk_<id>_…)")
 
 
 class AccessRecorded(Event):
@@ -30,7 +36,7 @@ class AccessRecorded(Event):
     which key to revoke. Version 1 entries read ``viewer_key_id: None``."""
 
     schema_version: ClassVar[int] = 2
-    upcasters: ClassVar[dict[int, Upcaster]] = {1: _key_unknown}
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: key_unknown}
     aggregate_type = "access"
     audit = True
     type: Literal["AccessRecorded"] = "AccessRecorded"
@@ -41,9 +47,7 @@ class AccessRecorded(Event):
     )
     outcome: Literal["read", "refused"]
     viewer: str = Field(max_length=300, description="The API key's name (and the person named)")
-    viewer_key_id: str | None = Field(
-        default=None, max_length=64, description="The API key's id (sgk_<id>_…; never its secret)"
-    )
+    viewer_key_id: str | None = key_id_field()
     viewer_role: str
     viewer_department: str | None = None
     method: str = Field(max_length=16)
