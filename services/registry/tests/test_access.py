@@ -706,7 +706,7 @@ async def test_the_ladder_list_is_a_bulk_read_in_the_access_log(node: Node, keys
 
 
 async def test_the_access_log_names_the_key_by_its_id_not_only_its_name(
-    node: Node, keys: RoleKeys
+    database_url: str, start_node: StartNode, keys: RoleKeys
 ) -> None:
     """Round 13 (round 11's leftover): an access record named the key by its name alone.
     Two keys given one name — a rotation's old and new key, two clerks — read as one in
@@ -715,6 +715,7 @@ async def test_the_access_log_names_the_key_by_its_id_not_only_its_name(
     from shegong.contracts.access import AccessRecorded
     from shegong.contracts.events import upcast
 
+    node = await start_node(database_url, api_keys_file=str(keys.file.path))
     twin = keys.file.issue("department", name="mz-clerk", department="civil-affairs")
     first, second = keys.civil.split("_")[1], twin.split("_")[1]
     after = max((e.sequence for e in await node.runtime.store.read_after(0, 10_000)), default=0)
@@ -730,9 +731,15 @@ async def test_the_access_log_names_the_key_by_its_id_not_only_its_name(
     }, records
     async with as_(node, keys.auditor) as auditor:
         listed = (await auditor.get("/audit/access", params={"type": "AccessRecorded"})).json()
+        by_key = (await auditor.get("/audit/access", params={"key_id": second})).json()
     shown = {item["data"].get("viewer_key_id") for item in listed["items"]}
     assert {first, second} <= shown and all(
         keys.civil.split("_")[2] not in json.dumps(item) for item in listed["items"]
     ), listed
+    # The log of one key, whatever its name: the twin's read and refusal only.
+    assert [(i["type"], i["data"]["outcome"]) for i in by_key["items"]] == [
+        ("AccessRecorded", "refused"),
+        ("AccessRecorded", "read"),
+    ], by_key
     old = {k: v for k, v in records[0].items() if k != "viewer_key_id"}
     assert AccessRecorded.model_validate(upcast(AccessRecorded, 1, old)).viewer_key_id is None
