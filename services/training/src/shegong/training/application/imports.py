@@ -269,6 +269,7 @@ class SheetImporter:
             AccessRecorded,
             what="person_lookup",
             viewer=ctx.actor or "anonymous",
+            viewer_key_id=ctx.key_id,
             viewer_role=ctx.role or "open",
             viewer_department=ctx.department if ctx.role == "department" else None,
             method="POST",
