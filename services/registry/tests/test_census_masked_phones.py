@@ -39,6 +39,11 @@ def test_a_masked_mobile_keeps_the_digits_it_shows_with_a_warning() -> None:
     assert "compared in the census" in rows[0].warnings[0]
     assert "人员库按显示的数字比对" in rows[0].warnings[0]
     assert "not a valid phone number" in rows[3].warnings[0]  # dropped, as before
+    # a number not in use is kept for the census by its digits, and by its mask too: the
+    # census compares it with a list that publishes it masked (it had no mask, so never)
+    (unused,) = parsed(["编号", "姓名", "手机号码"], ["G1", "李华健", "17435878419"])
+    assert unused.phone is None and unused.phone_digits == "17435878419"
+    assert unused.phone_shown == "174****8419"
     # the registry masks a full number to the same form: the census compares the two
     assert mask_phone(FULL) == "138****5678"
 

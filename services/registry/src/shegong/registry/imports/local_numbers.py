@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shegong.kernel.data.identity import mask_phone
 from shegong.kernel.data.sheets import (
     HeadedSheet,
     other_phones,
@@ -110,8 +111,9 @@ def masked_mobile(cell: Cell) -> str | None:
 @dataclass(frozen=True, slots=True)
 class PhoneCell:
     """What a roster row's phone cell gives: the contact (``phone``), or the digits of a
-    well-formed number not in use (``digits``), or a published mask's (``shown``); the
-    cell's other numbers; the warnings, each naming the field."""
+    well-formed number not in use (``digits``); the display mask of either of those kept
+    as no contact, or the mask a list published (``shown``: what the census compares of
+    it); the cell's other numbers; the warnings, each naming the field."""
 
     phone: str | None
     digits: str | None
@@ -124,7 +126,8 @@ def read_phone_cell(cell: Cell, area: Callable[[], str | None]) -> PhoneCell:
     local = local_landline(cell, area)  # 2345678: the file's area's
     phone, problem = phone_cell(local or cell)
     digits = None if phone else well_formed_phone(local or cell)
-    shown = None if phone or digits else masked_mobile(cell)
+    # what the census compares of a number kept as no contact: a mask, or the number's own
+    shown = None if phone else mask_phone(digits) if digits else masked_mobile(cell)
     warnings = [local_warning(local)] if local else []
     if problem and digits:  # the shape of a mobile number, not one in use
         problem = (

@@ -378,7 +378,8 @@ class RosterRow:
     # A phone libphonenumber does not know as allocated, but well formed (its digits):
     # not kept as a contact, still evidence that two records are one person.
     phone_digits: str | None = field(default=None, repr=False)
-    # A mobile published masked (138****5678): its shown digits, compared by the census.
+    # The display mask of a number not kept as a contact (not in use, or published masked:
+    # 138****5678): the census compares its shown digits with another list's number.
     phone_shown: str | None = None
     # The other numbers of the phone cell (a second mobile, a landline): evidence only.
     other_phones: tuple[str, ...] = field(default=(), repr=False)
