@@ -135,3 +135,21 @@ def test_a_learned_model_weighs_a_mask_by_the_numbers_it_hides() -> None:
 
 
 W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def test_a_mask_is_another_holder_of_the_name_in_the_community() -> None:
+    """梁伟 of 民政 (ID number, mobile) is the one 梁伟 the community 桂园 is seen to have;
+    a second 梁伟 of that community on two volunteer lists gives a mask of another number.
+    Taken for a bare record (a list of names), the mask was no other holder: the name
+    weighed as if rare there (15.6 bits) and made strangers one person. A mask is a holder
+    of its own: the name weighs by its count, and the mask that agrees still links."""
+    place = {"county": "南港区", "township": "沙头街道", "community": "桂园社区"}
+    linker = Linker()
+    crowd(linker, "梁伟", 6)
+    linker.add(record("civil-affairs:1", "梁伟", "15049779580", **place))
+    linker.add(record("civilization:1", "梁伟", "184****1721", **place))
+    linker.add(record("volunteer:1", "梁伟", "184****1721"))
+    linker.add(record("volunteer:2", "梁伟", "150****9580"))
+    assert linker.person_of("civil-affairs:1") != linker.person_of("civilization:1")
+    assert linker.person_of("civilization:1") == linker.person_of("volunteer:1")
+    assert linker.person_of("civil-affairs:1") == linker.person_of("volunteer:2")
