@@ -459,3 +459,17 @@ def test_a_suffix_without_a_word_matches_the_whole_header() -> None:
     assert lookup.field("培训日期3月10日") == (None, None)
     assert lookup.field("姓名") == ("name", None)
     assert not Suffix("").matches("3月10日")
+
+
+def test_a_suffix_rule_for_a_field_the_sheet_does_not_read_names_nothing() -> None:
+    """One service's suffix rules serve several column sets (a sign-in sheet's day columns
+    beside an exam list's): a rule whose field is not among the sheet's fields names no
+    column — an exam list's 取证日期 2025-06-30 cell is not a sign-in day (it had raised
+    KeyError, an import's HTTP 500)."""
+    from shegong.kernel.data.sheets import Suffix
+    from shegong.kernel.data.sheets.headers import HeaderLookup, header_key
+
+    day = Suffix("", head=r"(?:19|20)\d{6}")
+    lookup = HeaderLookup({"name": ("姓名",)}, {"signed_at": (day,), "name": "名字"})
+    assert lookup.field(header_key("2025-06-30")) == (None, None)
+    assert lookup.field("学员名字") == ("name", None)

@@ -87,6 +87,7 @@ class HeaderLookup:
             (
                 (rule, name)
                 for name, rules in (suffixes or {}).items()
+                if name in fields  # one service's rules serve several column sets
                 for rule in ((Suffix(rules),) if isinstance(rules, str) else rules)
             ),
             key=lambda pair: -len(pair[0].word),
