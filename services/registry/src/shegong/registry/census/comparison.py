@@ -20,10 +20,9 @@ name         same after normalisation (script, spaces, dots), or one's former na
 birth_date   same; day/month swapped or one key off in a number Excel cut; the same year where
              one gives only the year or the month (its 1st), or that month one off (a slip); else
 sex          same; else
-phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
-             number beside their own); else; the same landline (a household's or a unit's);
-             one slip (one of four blocks differs: a digit mistyped, two neighbours
-             swapped — told by keyed digests with each block hidden, never the digits)
+phone        same number (any a cell gives); a mobile and a landline; else; the same landline
+             (a household's or a unit's); one slip (one of four blocks of digits differs, by
+             keyed digests); a mask's shown digits agree (138****5678 published alone)
 organization same key (:func:`.names.normalize_org`) — never where the names begin with two
              counties (two county hospitals, two first schools); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
@@ -55,6 +54,7 @@ from shegong.registry.census.features import (
     former_match,
     id_fragment,
     masked,
+    masks_agree,
     one_community,
     org_county,
     other_phones,
@@ -91,7 +91,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped or one key", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip"),
+    "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip", "mask"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
     "certificate": ("null", "same number", "same level and date", "same level", "else"),
@@ -102,6 +102,7 @@ PHONE_EXACT = 1  # the level whose u grows with the records a phone has under ot
 PHONE_KINDS = 3  # a mobile beside a landline: which kind a department writes is its habit
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
 PHONE_SLIP = 5  # all but one block of digits the same: a digit mistyped or two swapped
+PHONE_MASK = 6  # a mobile's mask agrees with the other's number (or mask): 7 digits of 11
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
@@ -313,8 +314,8 @@ def _region_level(x: Features, y: Features) -> int:
 
 def _phone_level(x: Features, y: Features) -> int:
     a, b = x.record.phone_hash, y.record.phone_hash  # as ``Features.phone``: "" is None
-    if not a or not b:
-        return 0
+    if not a or not b:  # a mask published alone (138****5678): the digits it shows
+        return {None: 0, True: PHONE_MASK, False: 2}[masks_agree(x.record, y.record)]
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
     if x.record.other_phones or y.record.other_phones:
@@ -331,9 +332,7 @@ def _phone_level(x: Features, y: Features) -> int:
 
 
 def _same(a: object, b: object) -> int:
-    if a is None or b is None:
-        return 0
-    return 1 if a == b else 2
+    return 0 if a is None or b is None else 1 if a == b else 2
 
 
 def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
