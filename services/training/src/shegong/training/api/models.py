@@ -150,7 +150,10 @@ class PersonTraining(ApiModel):
     exams: list[PersonExam]
 
 
-class Trainee(row_model(trainees, exclude={"id_number_hash", "phone_hash", "name_key"})):  # type: ignore[misc]
+TRAINEE_DIGESTS = {"id_number_hash", "id_number_parts", "phone_hash", "name_key"}
+
+
+class Trainee(row_model(trainees, exclude=TRAINEE_DIGESTS)):  # type: ignore[misc]
     """A worker as training knows them (no hashes), with their census person's training."""
 
     person: PersonTraining

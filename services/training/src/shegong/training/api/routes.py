@@ -16,6 +16,7 @@ from shegong.kernel.ops.db import page, reading
 from shegong.kernel.web.access_log import POLLED, audited_read
 from shegong.kernel.web.auth import Ctx
 from shegong.training.api.models import (
+    TRAINEE_DIGESTS,
     AssessmentResult,
     BaseResult,
     BaseRow,
@@ -187,7 +188,8 @@ def training_router(commands: TrainingCommands, engine: AsyncEngine) -> APIRoute
                 zh="没有该人员的培训记录（或尚未同步）：worker_id",
             )
         found = row._asdict()
-        found.pop("id_number_hash"), found.pop("phone_hash"), found.pop("name_key")
+        for digest in TRAINEE_DIGESTS:
+            found.pop(digest)
         return {**found, "person": person}
 
     return router
