@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 
-from shegong.kernel.data.formula import csv_text, safe_csv
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -64,6 +63,8 @@ def report_services(
     lines = flat_rows(report)
     if format is Format.CSV:
         # The node named them: no cell runs as a formula in a spreadsheet (round 13).
+        from shegong.kernel.data.formula import csv_text  # not for --help
+
         write_out(csv_text([("indicator", "value"), *lines]))
         return
     from rich.table import Table
@@ -90,6 +91,7 @@ def export_hours(
         .ok("GET", "/hours/export.csv", params=params)
         .content
     )
+    from shegong.kernel.data.formula import safe_csv  # not for --help
     from shegong.kernel.ops.private_file import write_private  # only when writing
 
     # As the node sent it, unless a cell would run as a formula (round 13).

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 
-from shegong.kernel.data.formula import csv_text, safe_csv
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -238,6 +237,8 @@ def export(
     api = _registry(url, key, data_dir, key_file)
     text = api.ok("GET", "/census/export", params={"format": format.value}).text
     if format is ExportFormat.CSV:  # as the node sent it, unless a cell would run (round 13)
+        from shegong.kernel.data.formula import safe_csv  # not for --help
+
         text = safe_csv(text)
     if output is None:
         write_out(text)
@@ -348,4 +349,6 @@ def indicators_csv(ind: dict[str, Any]) -> str:
             rows += [[f"{name}.{sub}", n] for sub, n in value.items()]
         else:
             rows.append([name, value])
+    from shegong.kernel.data.formula import csv_text  # not for --help
+
     return csv_text(rows)  # the node named them: no cell runs as a formula (round 13)

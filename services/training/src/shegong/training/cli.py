@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 
-from shegong.kernel.data.formula import csv_text
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -113,6 +112,8 @@ def report_training(
         write_out(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")
     elif format is Format.CSV:
         # The node named them: no cell runs as a formula in a spreadsheet (round 13).
+        from shegong.kernel.data.formula import csv_text  # not for --help
+
         write_out(csv_text([("indicator", "指标", "value"), *flat_rows(figures)]))
     else:
         from rich.table import Table
