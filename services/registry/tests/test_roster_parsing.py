@@ -293,6 +293,35 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("cell", "organization", "post"),
+    [
+        ("东关社区居委会 主任", "东关社区居委会", Post.OTHER),
+        ("西山县人民医院社会工作岗位", "西山县人民医院", Post.SOCIAL_WORK_POST),
+        ("红叶社会工作服务中心/项目主管", "红叶社会工作服务中心", Post.OTHER),
+        ("金沙镇解放村村委会\u3000社区工作者", "金沙镇解放村村委会", Post.COMMUNITY_WORKER),
+        ("东湖街道社会工作服务站站长", "东湖街道社会工作服务站", Post.OTHER),
+        # no title after the unit: the unit whole, and no post
+        ("临江市 东关社区居委会", "临江市 东关社区居委会", None),
+        ("红叶社会工作服务中心", "红叶社会工作服务中心", None),
+    ],
+)
+def test_a_title_after_the_unit_is_cut_off_and_read_as_the_post(
+    cell: str, organization: str, post: Post | None
+) -> None:
+    """工作单位及职务 holds the unit and the title held there: the unit is the organisation
+    (the census compares it), the title the post where no 岗位 column gives one."""
+    row = one_row(["姓名", "工作单位及职务"], ["张三", cell])
+    assert (row.organization, row.post) == (organization, post)
+    # a 岗位 column wins; the title is still cut off the unit
+    row = one_row(["姓名", "工作单位及职务", "岗位"], ["张三", cell, "社区工作者"])
+    assert (row.organization, row.post) == (organization, Post.COMMUNITY_WORKER)
+    # under a header naming the unit alone, the cell is the unit as written
+    row = one_row(["姓名", "工作单位"], ["张三", cell])
+    assert row.post is None and row.organization is not None
+    assert row.organization.endswith(cell[-2:])
+
+
+@pytest.mark.parametrize(
     ("header", "field"),
     [
         ("医疗机构名称", "organization"),
