@@ -878,6 +878,9 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("13812345678（本人）", "13812345678", "a note"),
         ("手机：139 1234 5678", "13912345678", "a note"),
         ("0873-6123456转801", "+868736123456", "an extension"),
+        # the local number written in two groups, an extension after it
+        ("0571-8888 6666转802", "+8657188886666", "an extension"),
+        ("0873 612 3456 转 801", "+868736123456", "an extension"),
         ("13812345678 13912345678", "13812345678", "another number"),
         ("本人无手机", None, "letters"),
         ("12345678901", None, "still compared in the census"),
