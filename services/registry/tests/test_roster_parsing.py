@@ -451,6 +451,9 @@ def test_a_passport_or_permit_number_is_said_to_be_one_not_a_bad_id_number() -> 
         ("198507", datetime.date(1985, 7, 1), "month"),
         ("1985年", datetime.date(1985, 1, 1), "year"),
         ("1985", datetime.date(1985, 1, 1), "year"),
+        # a two-digit year, as old lists write it: of someone old enough to work
+        ("85年3月", datetime.date(1985, 3, 1), "month"),
+        ("85.03", datetime.date(1985, 3, 1), "month"),
     ],
 )
 def test_a_birth_date_given_to_the_month_or_year_is_kept_as_its_first_day(
@@ -484,6 +487,9 @@ def test_a_birth_date_with_a_two_digit_year_is_of_someone_old_enough_to_work() -
             ["钱七", "3/12/85", ""],
             ["孙八", "12-03-85", ""],
             ["周九", "", "15-03-01"],
+            ["吴十", "'1985-03-12", "'2015-03-01"],  # typed as text: '1985-03-12
+            ["郑一", "85年3月12号", "2015年3月1号"],  # 号 for 日
+            ["冯二", "03-12", ""],  # a day without its year: no month of 2003
         ]
     ).rows
     born = [r.birth_date for r in rows]
@@ -496,6 +502,8 @@ def test_a_birth_date_with_a_two_digit_year_is_of_someone_old_enough_to_work() -
     assert born[4:6] == [None, None]
     assert all("出生日期" in " ".join(r.warnings) for r in rows[4:6])
     assert rows[6].hired_on is None
+    assert born[7:] == [datetime.date(1985, 3, 12), datetime.date(1985, 3, 12), None]
+    assert [r.hired_on for r in rows[7:9]] == [datetime.date(2015, 3, 1)] * 2
 
 
 def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> None:

@@ -18,7 +18,7 @@ from shegong.kernel.data.controls import shows_something
 from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
-from shegong.kernel.data.sheets.dates import short_year_date
+from shegong.kernel.data.sheets.dates import short_year_date, short_year_month
 from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
@@ -294,6 +294,8 @@ def _month_or_year(name: str, cell: Cell) -> datetime.date | None:
     except CellError:  # 1985.03; a birth date 85-03-12, of someone 16 or older this year
         adult = datetime.date.today().year - 16
         found = partial_date(cell) or (name == "birth_date" and short_year_date(cell, adult))
+        if not found and name == "birth_date" and (month := short_year_month(cell, adult)):
+            found = PartialDate(*month, 1)  # 85年3月, 85.03
         if not found:
             raise
         return found
