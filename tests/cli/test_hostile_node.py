@@ -26,6 +26,25 @@ COUNTS = "[bold]7[/]"
 REPORT = {"rows_read": 1, "admitted": 1, "unchanged": 0, "rejected_rows": 0, "rejected": []}
 
 
+# A job as a broken node may answer it, polled (round 13: each was a traceback).
+BROKEN_JOBS: dict[str, Any] = {
+    "words": {"job_id": "J1", "status": "running", "rows_done": "lots", "rows_total": "many"},
+    "negative": {"job_id": "J1", "status": "running", "rows_done": 1, "rows_total": -1e308},
+    "no-status": {"job_id": "J1", "rows_done": 1, "rows_total": 1},
+    "a-list": ["J1", "done"],
+    "status-list": {"job_id": "J1", "status": ["done"], "rows_done": 1, "rows_total": 1},
+    "no-report": {"job_id": "J1", "status": "done", "rows_done": 1, "rows_total": 1},
+    "report-words": {
+        "job_id": "J1",
+        "status": "done",
+        "rows_done": 1,
+        "rows_total": 1,
+        "report": {**REPORT, "rows_read": "ten", "rejected_rows": None},
+    },
+    "failed-error-text": {"job_id": "J1", "status": "failed", "error": "boom"},
+}
+
+
 class Node(http.server.ThreadingHTTPServer):
     mode = "job"
     polled: list[str]
@@ -59,6 +78,9 @@ def node() -> Iterator[tuple[str, Node]]:
                 answer_json(
                     self, 200, {"job_id": JOB, "status": "running", "rows_done": 0, "rows_total": 1}
                 )
+                return
+            if server.mode in BROKEN_JOBS:
+                answer_json(self, 200, BROKEN_JOBS[server.mode])
                 return
             job = {"job_id": JOB, "status": "done", "rows_done": 1, "rows_total": 1}
             answer_json(self, 200, job | {"rows_rejected": COUNTS, "report": REPORT})
@@ -137,3 +159,19 @@ def test_an_import_outlasting_the_request_deadline_is_still_followed(
     )
     assert code == 0 and "admitted 1" in out, out + err
     assert len(node[1].polled) == 12 and time.monotonic() - started > 2, node[1].polled
+
+
+@pytest.mark.parametrize("mode", sorted(BROKEN_JOBS))
+def test_a_job_a_node_answers_with_fields_of_another_kind_ends_in_both_languages(
+    node: tuple[str, Node], tmp_path: Path, mode: str
+) -> None:
+    """A node answering a job's counts as words (``"rows_done": "lots"``), without its
+    status, its report or its report's numbers, or as a list, ended the import with a
+    Python traceback (TypeError, KeyError, AttributeError). Now the command says the
+    node's answer is not an import job, naming the field, in both languages, exit 1."""
+    node[1].mode = mode
+    sheet = tmp_path / "pool.csv"
+    sheet.write_text("姓名,身份证号,入库日期\n")
+    code, out, err = shegong(node[0], tmp_path, "registry", "import-expert-pool", str(sheet))
+    assert code == 1 and "Traceback" not in out + err, out + err
+    assert "not an import job" in err and "不是导入任务" in err, err

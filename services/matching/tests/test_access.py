@@ -240,6 +240,7 @@ async def test_every_full_view_of_a_residents_contact_is_one_audit_event_without
             "department": "civil-affairs",
             "provider_id": ours,
             "viewer": "mz-clerk (wang.fang)",
+            "viewer_key_id": keys.civil.split("_")[1],  # which key (round 13)
             "viewer_role": "department",
             "viewer_department": "civil-affairs",
             "fields": ["phone", "address"],

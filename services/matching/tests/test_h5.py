@@ -17,7 +17,7 @@ import pytest
 
 from shegong.contracts.registry import WorkerLeft
 from shegong.kernel.testing import eventually
-from shegong.matching.h5.notify import LogNotifier
+from shegong.matching.h5.notify import UnsentNotifier
 
 from .conftest import COMMUNITY, Matching, Producer
 
@@ -27,7 +27,7 @@ NUMBER = "13809312001"
 
 def code_sent_to(m: Matching, number: str = NUMBER) -> str:
     notifier = m.app.state.notifier
-    assert isinstance(notifier, LogNotifier)
+    assert isinstance(notifier, UnsentNotifier)
     message = notifier.last_to(number)
     assert message is not None, "no code was sent"
     found = re.search(r"\d{6}", message.text)

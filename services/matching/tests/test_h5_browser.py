@@ -22,7 +22,7 @@ import httpx
 import pytest
 import uvicorn
 
-from shegong.matching.h5.notify import LogNotifier
+from shegong.matching.h5.notify import UnsentNotifier
 from shegong.matching.main import build
 from shegong.matching.settings import MatchingSettings
 
@@ -35,7 +35,7 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class Served:
     url: str
-    notifier: LogNotifier
+    notifier: UnsentNotifier
     api: httpx.Client
     shots: Path
 
@@ -80,7 +80,7 @@ def served(sqlite_url: str, redis_url: str, stream_prefix: str, tmp_path: Path) 
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     notifier = app.state.notifier
-    assert isinstance(notifier, LogNotifier)
+    assert isinstance(notifier, UnsentNotifier)
     with httpx.Client(base_url=url, timeout=20) as api:
         yield Served(url, notifier, api, tmp_path)
     server.should_exit = True

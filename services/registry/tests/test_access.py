@@ -437,6 +437,10 @@ async def test_personal_data_in_full_only_for_admin_and_own_department_and_audit
     views = [e for e in await events(node, before) if e.type == "PersonalDataViewed"]
     assert [v.data["viewer"] for v in views] == ["city-admin (wang.k)", "mz-clerk (wang.k)"]
     assert [v.data["viewer_role"] for v in views] == ["admin", "department"]
+    # Which key, by its id (round 13): a name is not unique.
+    assert [v.data["viewer_key_id"] for v in views] == [
+        k.split("_")[1] for k in (keys.admin, keys.civil)
+    ]
     assert all(
         v.data["worker_id"] == wid and v.data["department"] == "civil-affairs" for v in views
     )
@@ -699,3 +703,43 @@ async def test_the_ladder_list_is_a_bulk_read_in_the_access_log(node: Node, keys
         if e.type == "AccessRecorded" and e.data["outcome"] == "read"
     ]
     assert ("ladder_list", "/ladder", "eligible=false", "rs-clerk") in reads, reads
+
+
+async def test_the_access_log_names_the_key_by_its_id_not_only_its_name(
+    database_url: str, start_node: StartNode, keys: RoleKeys
+) -> None:
+    """Round 13 (round 11's leftover): an access record named the key by its name alone.
+    Two keys given one name — a rotation's old and new key, two clerks — read as one in
+    the log, and a record said nothing of which key to revoke. Each record now names the
+    key's id (never its secret); a version-1 record reads as ``viewer_key_id: None``."""
+    from shegong.contracts.access import AccessRecorded
+    from shegong.contracts.events import upcast
+
+    node = await start_node(database_url, api_keys_file=str(keys.file.path))
+    twin = keys.file.issue("department", name="mz-clerk", department="civil-affairs")
+    first, second = keys.civil.split("_")[1], twin.split("_")[1]
+    after = max((e.sequence for e in await node.runtime.store.read_after(0, 10_000)), default=0)
+    for key in (keys.civil, twin):
+        async with as_(node, key) as clerk:
+            assert (await clerk.get("/workers")).status_code == 200
+            refused(await register(clerk, department="hrss"), 403, "department")
+    records = [e.data for e in await access_log(node, after) if e.type == "AccessRecorded"]
+    assert {(r["viewer"], r["outcome"], r["viewer_key_id"]) for r in records} == {
+        ("mz-clerk", outcome, key_id)
+        for outcome in ("read", "refused")
+        for key_id in (first, second)
+    }, records
+    async with as_(node, keys.auditor) as auditor:
+        listed = (await auditor.get("/audit/access", params={"type": "AccessRecorded"})).json()
+        by_key = (await auditor.get("/audit/access", params={"key_id": second})).json()
+    shown = {item["data"].get("viewer_key_id") for item in listed["items"]}
+    assert {first, second} <= shown and all(
+        keys.civil.split("_")[2] not in json.dumps(item) for item in listed["items"]
+    ), listed
+    # The log of one key, whatever its name: the twin's read and refusal only.
+    assert [(i["type"], i["data"]["outcome"]) for i in by_key["items"]] == [
+        ("AccessRecorded", "refused"),
+        ("AccessRecorded", "read"),
+    ], by_key
+    old = {k: v for k, v in records[0].items() if k != "viewer_key_id"}
+    assert AccessRecorded.model_validate(upcast(AccessRecorded, 1, old)).viewer_key_id is None

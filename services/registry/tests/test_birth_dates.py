@@ -131,3 +131,48 @@ async def test_a_birth_date_is_whole_only_for_who_may_see_personal_data(
         seen = await everything(admin)
         for day in (date(1975, 1, 18), date(1992, 8, 17), date(1988, 3, 5)):
             assert day.isoformat() in seen
+
+
+async def test_a_note_on_a_mistyped_id_number_quotes_none_of_it_to_another_department(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    """Round 13, on ``shegong up``: ``hrss`` read on ``/census/quality`` the notes on
+    ``civil-affairs``'s rows: "birth date digits 19881305 are not a real date" (the birth
+    date of a person whose day and month were swapped, which the record's mask and year
+    hide) and "check character is 3, expected 5" (a number with its last two characters
+    swapped: 3 is the right number's sex digit). Another department and an auditor now
+    read that the number is not valid; the department itself and the administrator the
+    details."""
+    swapped_date = "620102198813051231"  # born 1988-05-13, typed 1988-13-05
+    swapped_end = CHEN[:16] + CHEN[17] + CHEN[16]  # ...0351 typed ...0315
+    city = await start_node(
+        sqlite_url, census=True, registry_census_process=False, api_keys_file=str(keys.file.path)
+    )
+    async with as_(city, keys.civil) as civil:
+        await import_roster(
+            civil,
+            "civil-affairs",
+            roster(
+                [
+                    {"记录编号": "MZ-1", "姓名": "孙八", "身份证号": swapped_date},
+                    {"记录编号": "MZ-2", "姓名": "陈建国", "身份证号": swapped_end},
+                ]
+            ),
+        )
+    hidden = ("19881305", "1305", "is 5", "is 1", "应为", "expected")
+    for key, sees in ((keys.civil, True), (keys.admin, True), (keys.hrss, False),
+                      (keys.auditor, False)):  # fmt: skip
+        async with as_(city, key) as client:
+            quality = (await client.get("/census/quality")).json()
+        notes = [
+            p
+            for row in quality["rows_with_problems"]["civil-affairs"]["first"]
+            for p in row["problems"]
+            if p.startswith("id_number")
+        ]
+        assert len(notes) == 2, quality
+        if sees:
+            assert any("19881305" in n for n in notes) and any("is 5" in n for n in notes)
+        else:
+            assert not [h for h in hidden for n in notes if h in n], notes
+            assert all("not a valid ID number" in n and "号码无效" in n for n in notes)

@@ -1314,6 +1314,18 @@ def test_a_given_name_written_alone_is_a_name_in_parts_written_short() -> None:
     # on (海力其古丽. of 海力其古丽·麦麦提敏): the given name alone, too.
     cut = (Features(rec("a:1", "海力其古丽·麦麦提敏")), Features(rec("a:2", "海力其古丽.")))
     assert compare_levels(*cut)[1] == 3
+    # The given name alone, transcribed another way (热依罕 / 热依汗, 古丽 / 姑丽) by the
+    # list that writes it short: still the given name; another given name is not.
+    for full, short, level in (
+        ("热依罕·买合木提", "热依汗", 3),
+        ("帕提古丽·艾力", "帕提姑丽", 3),
+        ("帕提古丽·艾力", "米热古丽", 4),
+        ("吐尔逊·艾山", "吐尔孙", 3),  # a given name in parts is no Han name: 逊 / 孙
+        ("达吾列提木拉提", "达吾烈提", 3),  # a long name cut, its part transcribed otherwise
+        ("艾力·吐尔逊", "艾山", 4),
+    ):
+        short_form = (Features(rec("a:1", full)), Features(rec("a:2", short)))
+        assert compare_levels(*short_form)[1] == level, (full, short)
 
     rivals = Linker()
     rivals.add(rec("rs:1", "阿依努尔·吾买尔", id_number=valid_id(born, 242, "650102")))

@@ -97,3 +97,16 @@ def test_hired_before_born_is_refused() -> None:
     with pytest.raises(DomainError) as err:
         registered(birth_date=date(2024, 1, 1))
     assert err.value.field == "hired_on"
+
+
+def test_a_mask_alone_changes_a_number_held_stays() -> None:
+    """A volunteer platform's row gives a mask only (138****5678): imported again with
+    another mask, the record's mask changes (it stayed the first, the census comparing a
+    number the list no longer shows); beside a full number held, a mask leaves it as it is."""
+    worker = registered(phone_masked="138****5678")
+    assert worker.update_profile({"phone_masked": "139****0001"})
+    (event,) = worker.collect_pending()
+    assert event.changed == ["phone_masked"] and worker.profile["phone_masked"] == "139****0001"
+    held = registered(phone_hash="f" * 32, phone_masked="138****5678")
+    assert held.update_profile({"phone_masked": "139****0001"}) is False
+    assert held.update_profile({"phone_hash": "f" * 32, "phone_masked": "139****0001"}) is False

@@ -96,6 +96,8 @@ class RegistryFeed:
                 name=name,
                 id_number_hash=HASHER.id_number(rid.number) if rid else None,
                 id_number_masked=mask_id_number(rid.number) if rid else None,
+                # as the registry publishes them: a sheet's 身份证后四位 is compared by them
+                id_number_parts=HASHER.id_parts(rid) if rid else None,
                 phone_hash=HASHER.phone(phone) if phone else None,
                 organization=organization,
                 region=Region(county=county, township=township),

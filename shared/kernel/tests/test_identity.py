@@ -406,6 +406,10 @@ def test_mask_phone_hides_middle(phone: str) -> None:
         ("阿依古丽・买买提", "阿依古丽·买买提"),
         ("阿依古丽･买买提", "阿依古丽·买买提"),
         ("阿依古丽.买买提", "阿依古丽·买买提"),
+        ("阿依达纳?别克", "阿依达纳·别克"),  # a ‧ a GBK CSV could not hold
+        ("阿依达纳？别克", "阿依达纳·别克"),
+        ("阿依达纳\ufffd别克", "阿依达纳·别克"),
+        ("Who?", "Who?"),
         ("John   Smith", "John Smith"),
         (" J. R. R.  Tolkien ", "J. R. R. Tolkien"),
         ("ｚｈａｎｇ\u3000ｓａｎ", "zhang san"),

@@ -251,8 +251,8 @@ def test_a_question_number_is_dropped_but_never_a_month_and_day(header: str, key
 
 LOOSE_FIELDS = {
     "name": ("姓名",),
-    "phone": ("手机号码", "联系电话", "电话", "手机"),
-    "organization": ("工作单位",),
+    "phone": ("手机号码", "联系电话", "电话", "手机", "mobile"),
+    "organization": ("工作单位", "organisation", "work unit"),
     "county": ("区县", "县(市、区)"),
     "township": ("街道", "乡镇"),
     "community": ("社区", "村"),
@@ -270,6 +270,10 @@ LOOSE_FIELDS = {
         ("村（居）委会", "community"),
         ("本人手机", "phone"),
         ("现工作单位", "organization"),
+        # a header in two languages, each half naming the field
+        ("Mobile 手机", "phone"),
+        ("工作单位 Organisation", "organization"),
+        ("Work Unit/工作单位", "organization"),
     ],
 )
 def test_a_header_is_read_by_its_field_word_as_a_last_resort(header: str, field: str) -> None:
@@ -277,7 +281,9 @@ def test_a_header_is_read_by_its_field_word_as_a_last_resort(header: str, field:
     assert sheet.columns == {"name": 0, field: 1} and sheet.ignored == ()
 
 
-@pytest.mark.parametrize("header", ["联系人/电话", "姓名/工作单位", "家庭住址", "户籍所在地"])
+@pytest.mark.parametrize(
+    "header", ["联系人/电话", "姓名/工作单位", "家庭住址", "户籍所在地", "Mobile 工作单位"]
+)
 def test_a_header_naming_someone_else_or_two_fields_is_not_guessed(header: str) -> None:
     sheet = read_headed(f"姓名,{header}\n张三,x\n".encode(), "r.csv", LOOSE_FIELDS, marker="name")
     assert sheet.columns == {"name": 0} and sheet.ignored == (header,)
@@ -453,3 +459,17 @@ def test_a_suffix_without_a_word_matches_the_whole_header() -> None:
     assert lookup.field("培训日期3月10日") == (None, None)
     assert lookup.field("姓名") == ("name", None)
     assert not Suffix("").matches("3月10日")
+
+
+def test_a_suffix_rule_for_a_field_the_sheet_does_not_read_names_nothing() -> None:
+    """One service's suffix rules serve several column sets (a sign-in sheet's day columns
+    beside an exam list's): a rule whose field is not among the sheet's fields names no
+    column — an exam list's 取证日期 2025-06-30 cell is not a sign-in day (it had raised
+    KeyError, an import's HTTP 500)."""
+    from shegong.kernel.data.sheets import Suffix
+    from shegong.kernel.data.sheets.headers import HeaderLookup, header_key
+
+    day = Suffix("", head=r"(?:19|20)\d{6}")
+    lookup = HeaderLookup({"name": ("姓名",)}, {"signed_at": (day,), "name": "名字"})
+    assert lookup.field(header_key("2025-06-30")) == (None, None)
+    assert lookup.field("学员名字") == ("name", None)

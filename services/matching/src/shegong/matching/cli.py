@@ -4,8 +4,6 @@ API (``shegong.platform.client``), with a key. Imports nothing of the service (t
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shegong.kernel.data.formula import csv_text, safe_csv
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -64,11 +63,8 @@ def report_services(
         return
     lines = flat_rows(report)
     if format is Format.CSV:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(("indicator", "value"))
-        writer.writerows(lines)
-        write_out(buf.getvalue())
+        # The node named them: no cell runs as a formula in a spreadsheet (round 13).
+        write_out(csv_text([("indicator", "value"), *lines]))
         return
     from rich.table import Table
 
@@ -96,6 +92,8 @@ def export_hours(
     )
     from shegong.kernel.ops.private_file import write_private  # only when writing
 
+    # As the node sent it, unless a cell would run as a formula (round 13).
+    body = safe_csv(body.decode("utf-8")).encode("utf-8")
     write_private(out_file, body)  # names and hours of people: the user's only
     records = max(len(body.decode("utf-8-sig").splitlines()) - 1, 0)
     out.print(f"{records} records → {out_file}")

@@ -5,8 +5,9 @@
 ``MATCHING_SCHEDULER_TICK_S``, ``MATCHING_FOLLOW_UP_DAYS``, ``MATCHING_OFFER_TOP``,
 ``MATCHING_DEFAULT_CAPACITY``.
 
-The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``log``, the embedded default, or
-``webhook`` with ``MATCHING_NOTIFIER_URL``) sends one-time codes;
+The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``webhook`` with
+``MATCHING_NOTIFIER_URL``) sends one-time codes — unset (``none``; ``log`` is the same),
+nothing is sent and the log says so, never a code or a link (``h5/notify.py``);
 ``MATCHING_PUBLIC_URL`` prefixes the links printed for communities and sent to workers;
 ``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime; the
 same notifier tells providers of offers and staff of escalations and overdue follow-ups
@@ -33,7 +34,7 @@ class MatchingSettings(ServiceSettings):
     matching_follow_up_days: int = Field(default=7, ge=1)
     matching_offer_top: int = Field(default=3, ge=1, le=50)
     matching_default_capacity: int = Field(default=3, ge=1)
-    matching_notifier: Literal["log", "webhook"] = "log"
+    matching_notifier: Literal["none", "log", "webhook"] = "none"
     matching_notifier_url: str | None = None
     matching_public_url: str | None = Field(
         default=None, description="e.g. https://shegong.example.gov.cn (links: /h5/…)"

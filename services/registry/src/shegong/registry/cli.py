@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
+from shegong.kernel.data.formula import csv_text, safe_csv
 from shegong.platform.client import (
     Api,
     DataDirOption,
@@ -236,6 +237,8 @@ def export(
     """One row per person, with every department record merged into it (department:record_id)."""
     api = _registry(url, key, data_dir, key_file)
     text = api.ok("GET", "/census/export", params={"format": format.value}).text
+    if format is ExportFormat.CSV:  # as the node sent it, unless a cell would run (round 13)
+        text = safe_csv(text)
     if output is None:
         write_out(text)
         return
@@ -337,15 +340,12 @@ META = ("year", "region", "as_of", "labels_zh", "label_zh", "labels", "as_of_dat
 
 def indicators_csv(ind: dict[str, Any]) -> str:
     """indicator,value — one line per figure, in the service's order; a breakdown as key.sub."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["indicator", "value"])
+    rows: list[list[Any]] = [["indicator", "value"]]
     for name, value in ind.items():
         if name in META:
             continue
         if isinstance(value, dict):
-            for sub, n in value.items():
-                writer.writerow([f"{name}.{sub}", "" if n is None else n])
+            rows += [[f"{name}.{sub}", n] for sub, n in value.items()]
         else:
-            writer.writerow([name, "" if value is None else value])
-    return buf.getvalue()
+            rows.append([name, value])
+    return csv_text(rows)  # the node named them: no cell runs as a formula (round 13)

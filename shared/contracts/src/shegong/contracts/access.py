@@ -9,17 +9,34 @@ was read, by whom, with which parameters, how many rows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.events import Event
+from shegong.contracts.events import Event, Upcaster
+
+
+def key_unknown(data: dict[str, Any]) -> dict[str, Any]:
+    """An access record of before round 13 named the key by its name only: which key is
+    not known."""
+    return {**data, "viewer_key_id": None}
+
+
+def key_id_field() -> Any:
+    """The field naming the key that viewed: its id, never its secret."""
+    return Field(default=None, max_length=64, description="The API key's id (sgk_<id>_…)")
 
 
 class AccessRecorded(Event):
     """A read of personal data in bulk (an export, the feed, a list), or an attempt the
-    service refused (a key that may not, a lookup of another department's person)."""
+    service refused (a key that may not, a lookup of another department's person).
 
+    Version 2 names the key by its id too (round 13): a name is not unique — two keys
+    given one name (a rotation, a second clerk) read as one, and a name says nothing of
+    which key to revoke. Version 1 entries read ``viewer_key_id: None``."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: key_unknown}
     aggregate_type = "access"
     audit = True
     type: Literal["AccessRecorded"] = "AccessRecorded"
@@ -30,6 +47,7 @@ class AccessRecorded(Event):
     )
     outcome: Literal["read", "refused"]
     viewer: str = Field(max_length=300, description="The API key's name (and the person named)")
+    viewer_key_id: str | None = key_id_field()
     viewer_role: str
     viewer_department: str | None = None
     method: str = Field(max_length=16)

@@ -5,18 +5,25 @@ assigned to supervise. Part of the ``matching.events`` stream (``matching.py``).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from shegong.contracts.events import Event
+from shegong.contracts.access import key_id_field, key_unknown
+from shegong.contracts.events import Event, Upcaster
 from shegong.contracts.matching_fields import KeyedHash, Masked, owner
 
 
 class ResidentContactViewed(Event):
     """Someone saw a resident's contact (phone, address) for an order in full (个人信息
     查看留痕): who, in which role, for which order and provider, which fields. The values
-    themselves never travel (rule 7); when is the entry's time."""
+    themselves never travel (rule 7); when is the entry's time.
+
+    Version 2 names the key by its id too (round 13; version 1, and a worker's link:
+    ``None``)."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: key_unknown}
 
     aggregate_type = "contact-access"
     audit = True
@@ -27,6 +34,7 @@ class ResidentContactViewed(Event):
     )
     provider_id: str = Field(description="The provider serving the order, named by the viewer")
     viewer: str = Field(description="The API key's name (and the person it named)")
+    viewer_key_id: str | None = key_id_field()
     viewer_role: str
     viewer_department: str | None = None
     fields: list[str] = Field(description="Which fields were shown: phone, address")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from shegong.contracts.access import ACCESS_EVENTS
+from shegong.contracts.access import ACCESS_EVENTS, key_id_field, key_unknown
 from shegong.contracts.events import Event, Labelled, StreamContract, Upcaster
 from shegong.contracts.ladder import (
     ExpertPoolAdmitted,
@@ -300,7 +300,12 @@ class ExpertAdmitted(Event):
 
 class PersonalDataViewed(Event):
     """Someone saw a worker's personal data in full (个人信息查看留痕): who, in which role,
-    which fields. The values themselves never travel (rule 7)."""
+    which fields. The values themselves never travel (rule 7).
+
+    Version 2 names the key by its id too (round 13; version 1: ``None``)."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: key_unknown}
 
     aggregate_type = "personal-data-access"
     audit = True
@@ -308,6 +313,7 @@ class PersonalDataViewed(Event):
     worker_id: str
     department: str = Field(description="The department whose record was viewed")
     viewer: str = Field(description="The API key's name (and the person it named)")
+    viewer_key_id: str | None = key_id_field()
     viewer_role: str
     viewer_department: str | None = None
     fields: list[str] = Field(description="Which fields were shown: id_number, phone")

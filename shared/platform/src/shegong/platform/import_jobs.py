@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shegong.platform.client import Api, err, error_text, fail, out
 
@@ -16,6 +17,59 @@ if TYPE_CHECKING:
     from rich.progress import Progress, ProgressColumn
 
 RESTART_PATIENCE_S = 120.0
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Rejection(_Lenient):
+    row: int | str
+    reason: str
+    reason_zh: str | None = None
+    field: str | None = None
+    sheet: str | None = None
+    name: str | None = None
+
+
+class Report(_Lenient):
+    """What every import's report holds that the command reads (each kind adds its own)."""
+
+    rows_read: int = Field(0, ge=0)
+    rejected_rows: int | None = Field(None, ge=0)
+    rejected: list[Rejection] = []
+
+    @model_validator(mode="after")
+    def _count_rejected(self) -> Report:
+        if self.rejected_rows is None:
+            self.rejected_rows = len({r.row for r in self.rejected})
+        return self
+
+
+class Job(_Lenient):
+    """What the command reads of ``GET /imports/{job_id}`` (round 13: a node answering
+    ``"rows_done": "lots"``, no status or no report ended the import with a traceback)."""
+
+    job_id: str | int
+    status: Literal["running", "done", "failed", "interrupted"]
+    rows_done: int = Field(0, ge=0)
+    rows_total: int | None = Field(None, ge=0)
+    http_status: int | None = None
+    error: dict[str, Any] | None = None
+    report: Report | None = None
+
+
+def checked(model: type[BaseModel], answer: Any, what: str) -> dict[str, Any]:
+    """``answer`` read as ``model``, or the command ends naming the field that is not."""
+    try:
+        return model.model_validate(answer).model_dump(exclude_none=True)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(the whole answer)"
+        fail(
+            f"{what}: the node's answer is not an import job — field {field}: {first['msg']} / "
+            f"节点的回答不是导入任务：字段 {field} 不符合要求"
+        )
 
 
 def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
@@ -27,9 +81,9 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     resp = api.request("POST", path, headers={"Prefer": "respond-async"}, **kw)
     if resp.is_error:
         fail(f"导入失败 import refused — HTTP {resp.status_code}: {error_text(resp)}")
-    job = resp.json()
     if resp.status_code != 202:  # a service that runs it at once: the report itself
-        return dict(job)
+        return checked(Report, resp.json(), f"POST {path}")
+    job = checked(Job, resp.json(), f"POST {path}")
     # The job's id, as the node named it, in a path: quoted (a space in it was a traceback).
     where = f"/imports/{urllib.parse.quote(str(job['job_id']), safe='')}"
     with progress_bar(BarColumn(), MofNCompleteColumn(), "counts", TimeElapsedColumn()) as bar:
@@ -40,9 +94,12 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
             poll = api.request("GET", where, patience=RESTART_PATIENCE_S)
             if poll.is_error:
                 fail(f"import job {job['job_id']}: HTTP {poll.status_code}: {error_text(poll)}")
-            job = poll.json()
+            job = checked(Job, poll.json(), f"GET {where}")
             bar.update(
-                task, completed=job["rows_done"], total=job["rows_total"], counts=job_counts(job)
+                task,
+                completed=job.get("rows_done", 0),
+                total=job.get("rows_total"),
+                counts=job_counts(job),
             )
     if job["status"] != "done":
         error = job.get("error") or {}
@@ -53,6 +110,8 @@ def run_import(api: Api, path: str, title: str, **kw: Any) -> dict[str, Any]:
     # Whole, on stdout: the progress bar (stderr) shortens its line to the terminal's width,
     # and a script reads the job's full report from here (every warning, not the first 50).
     out.print(f"导入任务 import job {job['job_id']} (GET /imports/{job['job_id']})")
+    if job.get("report") is None:
+        checked(Report, None, f"GET {where}")  # ends the command: a finished job has one
     return dict(job["report"])
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shegong.contracts.matching import ProviderKind, ServiceType
+from shegong.kernel.data.formula import safe_cell
 from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import hours_ledger
 
@@ -31,13 +32,6 @@ HEADER = (
     "服务时长 hours",
     "服务评价 evaluation",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> str:
-    """A cell Excel will show as text: a leading =, +, -, @, tab or CR gets a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 async def ledger_rows(

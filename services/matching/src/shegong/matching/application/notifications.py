@@ -3,7 +3,7 @@
 A command that offers an order or escalates it writes the message's row
 (``notifications``) in its own transaction — nothing is told that did not happen, and
 nothing that happened is lost in a crash. One leader (``NotificationSender``) sends what
-is due through the notifier (``h5/notify.py``: the log sender by default, a webhook),
+is due through the notifier (``h5/notify.py``: a webhook; unset, nothing is sent),
 retrying with a growing pause, up to ``MAX_ATTEMPTS``, and records each one sent as a
 ``NotificationSent`` event (kind, keyed recipient, order — never the text); it also
 notices completed orders whose follow-up (回访) is overdue and tells the community.

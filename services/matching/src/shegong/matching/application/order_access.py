@@ -129,6 +129,7 @@ async def view_contact(
                         department=request.department,
                         provider_id=provider_id,
                         viewer=ctx.actor or "anonymous",
+                        viewer_key_id=ctx.key_id,
                         viewer_role=ctx.role or "open",
                         viewer_department=ctx.department if ctx.role == "department" else None,
                         fields=fields,

@@ -1,10 +1,13 @@
-"""Sending a message to a person (one-time codes today), behind one interface.
+"""Sending a message to a person (one-time codes, a worker's offer), behind one interface.
 
-``LogNotifier`` is the embedded default: it writes the message to the log (a phone
-masked) and keeps the last ones in memory, so a developer or a test can read the code
-(or the offer a worker was sent).
+``UnsentNotifier`` is the default (``MATCHING_NOTIFIER`` unset, ``none``, or ``log``):
+it sends nothing. Each message's kind and masked recipient go into the log with how to
+configure a sender, never its text — a one-time code and a worker's link (which opens
+the worker's page and the held order's resident contact) are credentials, and whoever
+can read a log could use them (round 13: the old log sender wrote both there). The
+last messages are kept in the process's memory only, where a test reads them.
 ``WebhookNotifier`` posts ``{"to": phone, "text": …, "kind": …}`` to a URL (an SMS
-gateway's adapter, say). ``MATCHING_NOTIFIER=log|webhook``, ``MATCHING_NOTIFIER_URL``.
+gateway's adapter, say): ``MATCHING_NOTIFIER=webhook``, ``MATCHING_NOTIFIER_URL``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from shegong.kernel.data.identity import mask_phone
 
 log = logging.getLogger("shegong.matching.notify")
 
+HOW_TO_SEND = (
+    "no message sender is configured: set MATCHING_NOTIFIER=webhook and "
+    "MATCHING_NOTIFIER_URL to the SMS gateway's adapter / 未配置短信发送：请设置 "
+    "MATCHING_NOTIFIER=webhook 与 MATCHING_NOTIFIER_URL（短信网关的接口地址）"
+)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -34,14 +43,16 @@ class Notifier(Protocol):
     async def send(self, message: Message) -> None: ...
 
 
-class LogNotifier:
+class UnsentNotifier:
+    """Sends nothing and logs no text: the kind, the masked recipient, how to send."""
+
     def __init__(self, keep: int = 200) -> None:
         self.sent: deque[Message] = deque(maxlen=keep)
 
     async def send(self, message: Message) -> None:
         self.sent.append(message)
         to = message.to if ":" in message.to else mask_phone(message.to)
-        log.info("notify %s → %s: %s", message.kind, to, message.text)
+        log.warning("%s → %s not sent (text withheld): %s", message.kind, to, HOW_TO_SEND)
 
     def last_to(self, phone: str) -> Message | None:
         return next((m for m in reversed(self.sent) if m.to == phone), None)
@@ -64,4 +75,5 @@ def notifier_for(kind: str, url: str | None) -> Notifier:
         if not url:
             raise ValueError("MATCHING_NOTIFIER=webhook needs MATCHING_NOTIFIER_URL")
         return WebhookNotifier(url)
-    return LogNotifier()
+    log.warning("codes and offers will not be sent: %s", HOW_TO_SEND)
+    return UnsentNotifier()

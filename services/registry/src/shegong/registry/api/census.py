@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shegong.kernel.data.formula import safe_cell
 from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import reading
 from shegong.kernel.web.access_log import audited_read
@@ -280,9 +281,6 @@ def census_router(
     return router
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -292,9 +290,8 @@ def _cell(value: Any) -> str:
         value = ";".join(str(v) for v in value)
     if isinstance(value, date):
         return value.isoformat()
-    text = str(value)
     # A cell a spreadsheet would run as a formula is written as text (CSV injection).
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe_cell(value)
 
 
 def export_csv(rows: list[dict[str, Any]]) -> str:

@@ -266,6 +266,7 @@ class RegistryCommands:
                         worker_id=worker_id,
                         department=row["department"],
                         viewer=ctx.actor or "anonymous",
+                        viewer_key_id=ctx.key_id,
                         viewer_role=ctx.role or "open",
                         viewer_department=ctx.department if ctx.role == "department" else None,
                         fields=fields,

@@ -82,7 +82,7 @@ class RosterRows:
             ),
             id_number_swaps_hash=self.hasher.id_swaps(reported) if reported else None,
             phone_hash=self.phone_hash(row),
-            phone_masked=mask_phone(row.phone) if row.phone else None,
+            phone_masked=mask_phone(row.phone) if row.phone else row.phone_shown,
             phone_parts=self.phone_parts(row),
             other_phones_hash=self.other_phones_hash(row),
             organization=row.organization,
@@ -126,7 +126,7 @@ class RosterRows:
             "hired_on": row.hired_on,
             "channel": row.channel,
             "phone_hash": self.phone_hash(row),
-            "phone_masked": mask_phone(row.phone) if row.phone else None,
+            "phone_masked": mask_phone(row.phone) if row.phone else row.phone_shown,
             "phone_parts": self.phone_parts(row),
             "other_phones_hash": self.other_phones_hash(row),
         }

@@ -31,7 +31,7 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nt", "nk")
+BLOCK_KINDS = ("i", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nt", "nk", "nm")
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -57,6 +57,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     # the township in its 街道 column.
     "nt": attrgetter("name", "township"),
     "nk": lambda r: (r.name, certificate_block(r.record.certificates)),
+    "nm": lambda r: (r.name, r.record.phone_shown),
     "n": attrgetter("name"),
 }
 

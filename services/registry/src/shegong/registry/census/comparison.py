@@ -20,10 +20,9 @@ name         same after normalisation (script, spaces, dots), or one's former na
 birth_date   same; day/month swapped or one key off in a number Excel cut; the same year where
              one gives only the year or the month (its 1st), or that month one off (a slip); else
 sex          same; else
-phone        same normalised number (any a cell gives); a mobile and a landline (a unit's
-             number beside their own); else; the same landline (a household's or a unit's);
-             one slip (one of four blocks differs: a digit mistyped, two neighbours
-             swapped — told by keyed digests with each block hidden, never the digits)
+phone        same number (any a cell gives); a mobile and a landline; else; the same landline
+             (a household's or a unit's); one slip (one of four blocks of digits differs, by
+             keyed digests); a mask's shown digits agree (138****5678 published alone)
 organization same key (:func:`.names.normalize_org`) — never where the names begin with two
              counties (two county hospitals, two first schools); similar (one contains the
              other, one is the other's abbreviation — its characters in order, as
@@ -45,10 +44,8 @@ that disagree (beyond those slips) unless the ID numbers are the same or one sli
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-from shegong.kernel.data.names import name_key, normalize_name
 from shegong.registry.census.certificates import certificate_level
 from shegong.registry.census.features import (
     CensusRecord,
@@ -57,6 +54,7 @@ from shegong.registry.census.features import (
     former_match,
     id_fragment,
     masked,
+    masks_agree,
     one_community,
     org_county,
     other_phones,
@@ -71,7 +69,7 @@ from shegong.registry.census.names import (
     sounds_alike,
     written_in_pinyin,
 )
-from shegong.registry.census.sounds import read_alike
+from shegong.registry.census.sounds import given_name_alike, read_alike
 
 __all__ = ["COMPARISONS", "LEVELS", "CensusRecord", "Features", "compare_levels"]
 __all__ += ["id_fragment", "numbers_agree", "phone_kind", "veto"]
@@ -93,7 +91,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("null", "exact", "same pinyin", "one character", "else"),
     "birth_date": ("null", "exact", "day/month swapped or one key", "year only", "else"),
     "sex": ("null", "exact", "else"),
-    "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip"),
+    "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip", "mask"),
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
     "certificate": ("null", "same number", "same level and date", "same level", "else"),
@@ -104,6 +102,7 @@ PHONE_EXACT = 1  # the level whose u grows with the records a phone has under ot
 PHONE_KINDS = 3  # a mobile beside a landline: which kind a department writes is its habit
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
 PHONE_SLIP = 5  # all but one block of digits the same: a digit mistyped or two swapped
+PHONE_MASK = 6  # a mobile's mask agrees with the other's number (or mask): 7 digits of 11
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
@@ -174,13 +173,16 @@ def _name_level(x: Features, y: Features) -> int:
         return NAME_PINYIN  # the name spelt in Latin letters (Wang Wenjing, WANG WEN JING)
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
         return 3 if _slip(x.name, y.name) else 4
-    if _given_name(x.record.name) == y.name or _given_name(y.record.name) == x.name:
+    if given_name_alike(x.record.name, y.name) or given_name_alike(y.record.name, x.name):
         return 3
     short, long = (x.name, y.name) if len(x.name) < len(y.name) else (y.name, x.name)
-    if len(short) >= 4 and (long.startswith(short) or long.endswith(short)):
+    if len(short) >= 4 and any(
+        cut == short or read_alike(cut, short) for cut in (long[: len(short)], long[-len(short) :])
+    ):
         # A long name (普布次仁尼玛, 格桑丹增拉姆: two names of two syllables each and
         # more) written by its last or first four or more characters, as people called by
-        # it and systems with short name fields write it: cut, not another name.
+        # it and systems with short name fields write it: cut, not another name — the
+        # part kept may be transcribed another way (达吾列提木拉提 / 达吾烈提).
         return 3
     if _married_form(x.name, y.name) or _married_form(y.name, x.name):
         return 3  # 王李氏 for 李淑芬: the name written short, by her own surname
@@ -193,23 +195,6 @@ def _married_form(old: str, name: str) -> bool:
     return not maiden_surnames(name) and any(
         name.startswith(own) and len(name) > len(own) for own in maiden_surnames(old)
     )
-
-
-_PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")
-
-
-@lru_cache(maxsize=4096)
-def _given_name(raw: str | None) -> str | None:
-    """The first part of a name written in parts (阿依努尔·吾买尔: the given name, then the
-    father's), as the key compares it: a volunteer list that writes the given name alone
-    (阿依努尔) writes one person's name short, as a slip would — not another name. None
-    for a name of one part, or a first part of one character."""
-    if not raw:
-        return None
-    parts = _PARTS_DASH.sub("·", normalize_name(raw)).split("·")
-    if len(parts) < 2 or len(first := name_key(parts[0])) < 2:
-        return None
-    return first
 
 
 def _slip(a: str, b: str) -> bool:
@@ -329,8 +314,8 @@ def _region_level(x: Features, y: Features) -> int:
 
 def _phone_level(x: Features, y: Features) -> int:
     a, b = x.record.phone_hash, y.record.phone_hash  # as ``Features.phone``: "" is None
-    if not a or not b:
-        return 0
+    if not a or not b:  # a mask published alone (138****5678): the digits it shows
+        return {None: 0, True: PHONE_MASK, False: 2}[masks_agree(x.record, y.record)]
     if a == b:
         return PHONE_LANDLINE if x.record.phone_kind == "landline" else PHONE_EXACT
     if x.record.other_phones or y.record.other_phones:
@@ -347,9 +332,7 @@ def _phone_level(x: Features, y: Features) -> int:
 
 
 def _same(a: object, b: object) -> int:
-    if a is None or b is None:
-        return 0
-    return 1 if a == b else 2
+    return 0 if a is None or b is None else 1 if a == b else 2
 
 
 def compare_levels(x: Features, y: Features) -> tuple[int, ...]:

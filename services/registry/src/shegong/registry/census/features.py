@@ -32,7 +32,7 @@ from shegong.registry.census.names import (
 )
 
 __all__ = ["CensusRecord", "Features", "birth_part_apart", "id_fragment", "masked", "org_county"]
-__all__ += ["phone_kind"]
+__all__ += ["masks_agree", "phone_kind", "shown_digits"]
 __all__ += ["former_match", "other_phones", "same_part", "second_mobile", "swapped"]
 
 
@@ -72,6 +72,9 @@ class CensusRecord:
     # The certificates the record holds: one int each (:func:`.certificates.certificate_code`),
     # one certificate as its int alone.
     certificates: int | tuple[int, ...] | None = None
+    # The seven digits a mobile's mask shows (138****5678 → 1385678): a full number's
+    # display form, or all a volunteer platform published (:func:`shown_digits`).
+    phone_shown: int | None = None
 
     def __post_init__(self) -> None:
         # A linker holds one record a row: the phone's digest as 60 bits (an int of 32
@@ -181,6 +184,23 @@ def phone_kind(masked: str | None) -> str | None:
     if text.startswith("+86") or (text[:1] == "0" and text[1:2] not in ("0", "")):
         return "landline"
     return None
+
+
+def shown_digits(masked: str | None) -> int | None:
+    """The digits a mobile's mask shows (``138****5678`` → 1385678), else None."""
+    if not masked or len(masked) != 11 or masked[3:7] != "****" or masked[:1] != "1":
+        return None
+    shown = masked[:3] + masked[7:]
+    return int(shown) if shown.isdigit() else None
+
+
+def masks_agree(x: CensusRecord, y: CensusRecord) -> bool | None:
+    """Two mobiles one of which is known by its mask alone: whether the digits both show
+    agree (as strong as a slip, never "same": two numbers may share a mask) or differ;
+    None where the phones do not meet so."""
+    if (x.phone_hash and y.phone_hash) or not x.phone_shown or not y.phone_shown:
+        return None
+    return x.phone_shown == y.phone_shown
 
 
 def id_fragment(masked: str | None) -> str | None:

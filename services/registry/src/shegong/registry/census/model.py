@@ -39,6 +39,8 @@ from shegong.registry.census.comparison import (
     PHONE_EXACT,
     PHONE_KINDS,
     PHONE_LANDLINE,
+    PHONE_MASK,
+    PHONE_SLIP,
     REGION_APART,
 )
 
@@ -62,7 +64,7 @@ _M0: _Params = {
     "name": (0.0, 0.92, 0.02, 0.03, 0.03),
     "birth_date": (0.0, 0.94, 0.01, 0.01, 0.04),
     "sex": (0.0, 0.97, 0.03),
-    "phone": (0.0, 0.72, 0.19, 0.05, 0.02, 0.02),
+    "phone": (0.0, 0.68, 0.19, 0.05, 0.02, 0.02, 0.04),
     "organization": (0.0, 0.55, 0.2, 0.25),
     "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
     "certificate": (0.0, 0.45, 0.3, 0.1, 0.15),
@@ -72,7 +74,7 @@ _U0: _Params = {
     "name": (0.0, 1e-3, 2e-4, 2e-3, 1.0 - 3.2e-3),
     "birth_date": (0.0, 7e-5, 2e-5, 2e-4, 1.0 - 2.9e-4),
     "sex": (0.0, 0.5, 0.5),
-    "phone": (0.0, 1e-6, 0.9 - 1e-7, 0.1 - 2e-6, 1e-6, 1e-7),
+    "phone": (0.0, 1e-6, 0.9 - 1.01e-5, 0.1 - 2e-6, 1e-6, 1e-7, 1e-5),
     "organization": (0.0, 0.02, 0.02, 0.96),
     "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
     # Many pass one exam and are certified the same day; a number is one certificate's.
@@ -85,7 +87,7 @@ _U_FLOOR: _Params = {
     "name": (0.0, 1e-6, 1e-6, 1e-5, 0.5),
     "birth_date": (0.0, 1e-6, 1e-7, 1e-5, 0.5),
     "sex": (0.0, 0.05, 0.05),
-    "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8, 1e-8),
+    "phone": (0.0, 1e-8, 0.5, 1e-3, 1e-8, 1e-8, 1e-6),
     "organization": (0.0, 1e-4, 1e-4, 0.5),
     "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
     "certificate": (0.0, 1e-8, 1e-5, 1e-3, 0.5),
@@ -130,6 +132,14 @@ class MatchModel:
         # rarely a landline — far below its share among one person's records.
         phone = list(weights["phone"])
         phone[PHONE_KINDS] = 0.0
+        # A mask published alone (138****5678) is the number with four digits hidden: one
+        # person's records agree on it as often as on their numbers (exactly or but for a
+        # slip, of the levels two mobiles meet on), two people's as often as their masks
+        # collide (u). Its own m would be learned from the sessions' pairs, met by a
+        # valid ID number, a phone or a birth date: a list of masks gives none of them.
+        m = self.m["phone"]
+        agree = m[PHONE_EXACT] + m[PHONE_SLIP]
+        phone[PHONE_MASK] = math.log2(agree / (agree + m[2]) / self.u["phone"][PHONE_MASK])
         weights["phone"] = tuple(phone)
         object.__setattr__(self, "weights", weights)
         object.__setattr__(self, "_explained", {})

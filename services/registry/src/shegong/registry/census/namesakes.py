@@ -4,8 +4,9 @@ An exact name's u is the chance that *another person's* record carries it. The c
 weighs it by the name's count less the records of a person's own (``MatchModel.name_weight``:
 the mean, size-biased). Where it can tell a person's records apart before any model weighs
 them — one ID number (valid, or the same four parts as typed) or one mobile number under
-the name: the record's *anchor group* — it can do better for one kind of pair: a bare
-record (no ID number, no mobile: a list of names, a village, a landline) beside a group
+the name, or one mobile's mask: the record's *anchor group* — it can do better for one kind
+of pair: a bare record (no ID number, no mobile: a list of names, a village, a landline)
+beside a group
 that holds every other record of the name. Then no other holder of the name is seen — the
 leave-out count of the name outside both sides is zero — and its u is the name's base
 rate in the population (the model's floor), not its count in the census. Counted on the
@@ -36,9 +37,13 @@ UNIT_HOLDERS_MAX = 32  # records of one name at one unit: more is a unit too big
 
 
 def anchored(r: Features) -> bool:
-    """The record carries something that groups it with its person's other records."""
+    """The record carries something that groups it with its person's other records: a
+    mobile's published mask (138****5678) too, as a published ID mask's parts do."""
     return bool(
-        r.id_hash or (r.parts and len(r.parts) == 4) or (r.phone and r.phone_kind != "landline")
+        r.id_hash
+        or (r.parts and len(r.parts) == 4)
+        or (r.phone and r.phone_kind != "landline")
+        or r.record.phone_shown
     )
 
 
@@ -61,6 +66,8 @@ def anchor_groups(recs: Sequence[Features]) -> Groups:
             anchors.append(("d", r.parts))
         if r.phone and r.phone_kind != "landline":
             anchors.append(("p", r.phone))
+        if r.record.phone_shown:  # a mobile's mask: a list of masks' records, and the number's
+            anchors.append(("m", r.record.phone_shown))
         for anchor in anchors:
             a, b = find(first.setdefault(anchor, r.key)), find(r.key)
             if a != b:

@@ -126,6 +126,8 @@ class _Rec(Features):
                 blocks.append(("nc", (name, community_key(self.community))))
             if self.township:  # and within its township (腾鳌镇人民政府's staff, 腾鳌镇)
                 blocks.append(("nt", (name, self.township)))
+            if record.phone_shown:  # a name and a mobile's mask (138****5678): an export's
+                blocks.append(("nm", (name, record.phone_shown)))
             if (cert := certificate_block(record.certificates)) is not None:
                 blocks.append(("nk", (name, cert)))  # one name holding one certificate
         return blocks

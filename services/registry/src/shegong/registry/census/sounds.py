@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from shegong.kernel.data.names import name_key, normalize_name
 from shegong.registry.census.names import pinyin_key
-from shegong.registry.census.transcriptions import transcribed_alike
+from shegong.registry.census.transcriptions import transcribed_alike, transliterated_alike
 
-__all__ = ["read_alike"]
+__all__ = ["given_name_alike", "read_alike"]
 
 
 def _toneless(reading: str) -> str:
@@ -76,7 +78,7 @@ def read_alike(a: str, b: str) -> bool:
     (多杰 / 多吉: :mod:`.transcriptions`); False for names of two lengths or without Chinese."""
     if len(a) != len(b) or a == b:
         return False
-    if transcribed_alike(a, b):
+    if transcribed_alike(a, b) or transliterated_alike(a, b):
         return True
     second = _second_readings()
     for x, y in zip(a, b, strict=True):
@@ -88,3 +90,33 @@ def read_alike(a: str, b: str) -> bool:
         if not {first_x, second.get(x, first_x)} & {first_y, second.get(y, first_y)}:
             return False
     return True
+
+
+_PARTS_DASH = re.compile(r"(?<=[\u3400-\u9fff])[-‐‑‒–—―⸺]{1,2}(?=[\u3400-\u9fff])")
+
+
+@lru_cache(maxsize=4096)
+def given_name(raw: str | None) -> str | None:
+    """The first part of a name written in parts (阿依努尔·吾买尔: the given name, then the
+    father's), as the key compares it: a volunteer list that writes the given name alone
+    (阿依努尔) writes one person's name short, as a slip would — not another name. None
+    for a name of one part, or a first part of one character."""
+    if not raw:
+        return None
+    parts = _PARTS_DASH.sub("·", normalize_name(raw)).split("·")
+    if len(parts) < 2 or len(first := name_key(parts[0])) < 2:
+        return None
+    return first
+
+
+def given_name_alike(raw: str | None, name: str) -> bool:
+    """``raw`` (a name as written) is in parts and ``name`` (as compared) writes its given
+    name alone — as spelt there, or transcribed another way (热依罕·买合木提 / 热依汗;
+    吐尔逊·艾山 / 吐尔孙: a given name in parts is no Han name, so even two or three
+    characters are read as :func:`.transcriptions.transliterated_alike` reads them)."""
+    given = given_name(raw)
+    if given is None:
+        return False
+    if given == name or pinyin_key(given) == pinyin_key(name) or read_alike(given, name):
+        return True
+    return transliterated_alike(given, name, shortest=2)  # 吐尔逊·艾山 / 吐尔孙

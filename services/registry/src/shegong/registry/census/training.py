@@ -14,6 +14,7 @@ from shegong.registry.census.comparison import (
     COMPARISONS,
     LEVELS,
     PHONE_LANDLINE,
+    PHONE_MASK,
     Features,
     compare_levels,
 )
@@ -124,6 +125,9 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
         (f.phone, f.id_hash, None) for f in features if f.phone_kind == "landline"
     )
     slips = _one_slip_by_value(features)
+    # Two people's mobiles whose masks show the same seven digits (138****5678): from the
+    # masks' value counts, as an exact phone's (a random sample sees none).
+    masks = _agreement_by_value((f.record.phone_shown, f.id_hash, f.name) for f in features)
     u: _Params = {}
     for c in COMPARISONS:
         seen = sum(counts[c][1:])
@@ -137,6 +141,8 @@ def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
             values[PHONE_LANDLINE] = landline_agree * landlines**2
         if c == "id" and slips is not None:
             values[_ID_SLIP] = slips
+        if c == "phone" and masks is not None:
+            values[PHONE_MASK] = masks
         floored = [0.0] + [max(v, f) for v, f in zip(values[1:], _U_FLOOR[c][1:], strict=True)]
         u[c] = _normalised(floored)
     return u, sample

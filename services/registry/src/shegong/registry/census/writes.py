@@ -26,6 +26,7 @@ from shegong.contracts.registry import (
 from shegong.kernel.events.versioned_rows import rows_by_key
 from shegong.kernel.ops import raw_sql
 from shegong.registry.census.comparison import phone_kind
+from shegong.registry.census.features import shown_digits
 from shegong.registry.census.linkage import (
     CensusRecord,
     Decision,
@@ -60,6 +61,7 @@ def census_record(row: Any, certificates: int | tuple[int, ...] | None = None) -
         sex=row["gender"],
         phone_hash=row["phone_hash"],
         phone_kind=phone_kind(row.get("phone_masked")),
+        phone_shown=shown_digits(row.get("phone_masked")),
         phone_parts=row.get("phone_parts"),
         other_phones=row.get("other_phones"),
         organization=row["organization"],

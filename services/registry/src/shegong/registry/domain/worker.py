@@ -98,7 +98,11 @@ class Worker(Aggregate):
         """Record only what really changed; returns False when nothing did."""
         changes = {k: without_numbers(k, _plain(v)) for k, v in changes.items() if v is not None}
         changed = {k: v for k, v in changes.items() if self.profile.get(k) != v}
-        if "phone_hash" not in changed:
+        # An unchanged number's mask and parts (or a number kept over a row that gives a mask
+        # only) stay; a mask alone (138****5678, a volunteer platform's) may change.
+        if "phone_hash" not in changed and (
+            changes.get("phone_hash") or self.profile.get("phone_hash")
+        ):
             changed.pop("phone_masked", None)
             changed.pop("phone_parts", None)
         if not changed:

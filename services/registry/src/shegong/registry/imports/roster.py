@@ -25,7 +25,8 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
   (:mod:`.excel_numbers`): the problem says to format the column as text, type it again.
 * **Warnings** (``RosterRow.warnings``, bilingual "field: reason / 字段：原因"), the row
   kept: a phone ``normalize_phone`` refuses is dropped (a local one without its area code
-  takes the file's: :mod:`.local_numbers`); of several numbers (``0757-8…/138…``) the first
+  takes the file's, and a masked mobile, 138****5678, keeps the digits it shows for the
+  census: :mod:`.local_numbers`); of several numbers (``0757-8…/138…``) the first
   mobile is kept (else the first valid one); gender or birth date contradicting a valid ID
   number (the ID's win, and fill blank ones); a certificate number without a level.
   Warnings never repeat a whole ID number or phone.
@@ -38,6 +39,8 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -50,15 +53,13 @@ from shegong.kernel.data.sheets import (
     RowRejection,
     birth_date_kept_by_excel,
     id_number_cell,
-    other_phones,
-    phone_cell,
     preview,
     read_headed,
     warning,
     well_formed_phone,
 )
 from shegong.registry.imports.excel_numbers import ExcelNumbers, Reread
-from shegong.registry.imports.local_numbers import AreaCode, local_landline, local_warning
+from shegong.registry.imports.local_numbers import AreaCode, read_phone_cell
 from shegong.registry.imports.roster_fields import (
     BARE_NUMBER_HEADERS,
     CONVERT,
@@ -78,6 +79,7 @@ __all__ = ["FIELDS", "RosterParse", "RosterReader", "RosterRow", "RowRejection"]
 __all__ += ["iter_roster", "parse_roster", "well_formed_phone"]
 
 _PROGRESS_EVERY = 1000
+_LAST_FOUR = re.compile(r"\d{3}[\dX]")
 
 
 @dataclass(frozen=True)
@@ -153,20 +155,12 @@ class _RowParser:
         if self.bare_number and line_number(row[index["record_id"]]):
             values["record_id"] = None  # 1, 2, 3: the line's number, not the record's
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]], self.excel_numbers)
+        if raw_id is None and (tail := _last_four(values["id_last4"])):  # 身份证后四位
+            resident, raw_id, id_problem = id_number_cell("*" * 14 + tail, self.excel_numbers)
         if resident is None and raw_id and (other := other_document(values.get("id_type"))):
             id_problem = other
-        local = local_landline(row[index["phone"]], self.area)  # 2345678: the file's area's
-        phone, phone_problem = phone_cell(local or row[index["phone"]])
-        phone_digits = None if phone else well_formed_phone(local or row[index["phone"]])
-        if local:
-            warnings.append(local_warning(local))
-        if phone_problem and phone_digits:  # the shape of a mobile number, not one in use
-            phone_problem = (
-                "is not a number in use; not kept as a contact, still compared in the census",
-                "不是在用的号码，不作为联系方式保存，仍用于人员库比对",
-            )
-        if phone_problem:
-            warnings.append(_warning("phone", *phone_problem))
+        phone = read_phone_cell(row[index["phone"]], self.area)
+        warnings.extend(phone.warnings)
 
         birth = values.get("birth_date")
         known = birth.known if isinstance(birth, PartialDate) else "day"
@@ -292,9 +286,10 @@ class _RowParser:
             id_problem_zh=id_problem[1] if id_problem else None,
             gender=gender,
             birth_date=birth,
-            phone=phone,
-            phone_digits=phone_digits,
-            other_phones=other_phones(local or row[index["phone"]], phone or phone_digits),
+            phone=phone.phone,
+            phone_digits=phone.digits,
+            phone_shown=phone.shown,
+            other_phones=phone.others,
             organization=values["organization"],
             org_type=values["org_type"],
             post=values["post"],
@@ -309,6 +304,11 @@ class _RowParser:
             warnings=tuple(warnings),
             sheet=self.sheet,
         )
+
+
+def _last_four(text: str | None) -> str | None:  # an ID number's 后四位 column: 123X
+    tail = unicodedata.normalize("NFKC", text or "").strip().upper()
+    return tail if _LAST_FOUR.fullmatch(tail) else None
 
 
 def _warning(field_name: str, reason: str, reason_zh: str) -> str:

@@ -114,6 +114,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     # which document the 证件号码 is of: a passport's or a travel permit's number is no
     # resident ID number (a 港澳台居民居住证's is one in form, and read as one)
     "id_type": ("证件类型", "证件种类", "证件名称", "身份证件类型"),
+    # a volunteer platform's export: the ID number's last four only (a mask of the rest)
+    "id_last4": ("身份证后四位", "身份证号后四位", "证件号后四位", "证件号码后四位", "身份证尾号"),
 }
 # The last resort for a header no alias names: a role before 姓名 (网格员姓名), a kind of
 # unit before 单位 / 机构 / 组织 (医疗机构名称, 服务组织, 用人单位) unless the unit is not the
@@ -165,7 +167,7 @@ _MAX_LEN = {"organization": 128, "place": 128} | dict.fromkeys(
     ("name", "record_id", "cert_no", "channel", "county", "township", "community", "id_type"),
     64,
 )
-_MAX_LEN["former_name"] = 64
+_MAX_LEN["former_name"] = _MAX_LEN["id_last4"] = 64
 
 
 ENUMS: dict[str, Choices] = {
@@ -248,8 +250,7 @@ _YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{
 
 
 class PartialDate(datetime.date):
-    """A date known to the month (``known == "month"``) or the year only, held as its
-    first day."""
+    """A date known to the month (``known == "month"``) or the year only, as its first day."""
 
     known: str = "month"
 
@@ -302,7 +303,7 @@ def _month_or_year(name: str, cell: Cell) -> datetime.date | None:
 
 
 TEXT_FIELDS: tuple[str, ...] = ("record_id", "organization", "cert_no", "channel")
-TEXT_FIELDS += ("county", "township", "community", "place", "id_type", "former_name")
+TEXT_FIELDS += ("county", "township", "community", "place", "id_type", "former_name", "id_last4")
 CONVERT: dict[str, Callable[[str, Cell], Any]] = (
     {"name": _name}
     | dict.fromkeys(TEXT_FIELDS, _bounded)
@@ -378,6 +379,9 @@ class RosterRow:
     # A phone libphonenumber does not know as allocated, but well formed (its digits):
     # not kept as a contact, still evidence that two records are one person.
     phone_digits: str | None = field(default=None, repr=False)
+    # The display mask of a number not kept as a contact (not in use, or published masked:
+    # 138****5678): the census compares its shown digits with another list's number.
+    phone_shown: str | None = None
     # The other numbers of the phone cell (a second mobile, a landline): evidence only.
     other_phones: tuple[str, ...] = field(default=(), repr=False)
     organization: str | None = None

@@ -33,6 +33,7 @@ from shegong.training.imports.exam_rows import (
     parse_day,
     read_exam_sheet,
 )
+from shegong.training.imports.exam_tickets import check_ticket
 from shegong.training.imports.sheets import RowProblem, SheetRow
 
 # The subjects of each level's national exam (全国社会工作者职业水平考试): 初级 综合能力 and
@@ -162,6 +163,7 @@ class SheetImporter:
         self, conn: Any, row: SheetRow, name: str | None, own: str | None
     ) -> tuple[ExamResultRecorded, str]:
         """The result a row says, for the person it names (and their registered name)."""
+        check_ticket(row)  # a 准考证号 the 报名表 does not have
         id_number, phone = row.identity()
         person = await resolve_person(conn, self.hasher, name, id_number, phone, own, own)
         year = exam_year(row)
@@ -267,6 +269,7 @@ class SheetImporter:
             AccessRecorded,
             what="person_lookup",
             viewer=ctx.actor or "anonymous",
+            viewer_key_id=ctx.key_id,
             viewer_role=ctx.role or "open",
             viewer_department=ctx.department if ctx.role == "department" else None,
             method="POST",

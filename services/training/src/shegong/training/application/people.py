@@ -26,6 +26,7 @@ from shegong.kernel.data.identity import (
 )
 from shegong.kernel.data.names import name_key, normalize_name, read_alike, to_simplified
 from shegong.kernel.events.census_links import linked_components
+from shegong.training.imports.id_tail import tail_digests, tail_matches
 from shegong.training.imports.sheets import RowProblem
 from shegong.training.projections.workforce import links, trainees
 
@@ -38,6 +39,7 @@ _WHO = (
     trainees.c.record_key,
     trainees.c.left_on,
     trainees.c.registered_on,
+    trainees.c.id_number_parts,
 )
 
 
@@ -71,6 +73,7 @@ async def resolve_person(
     only_department: str | None = None,
     organization: str | None = None,
     by_name: bool = False,
+    id_tail: str | None = None,
 ) -> Person:
     """The registered worker this row names, or :class:`RowProblem` saying why not.
 
@@ -81,11 +84,12 @@ async def resolve_person(
     whose they are, in the same words as a number nobody registered, and a row found by
     its phone is found whoever has its ID number — and the problem's ``touched`` says
     which department it was, for the access log. ``by_name``: a row without either is
-    found by its name (and ``organization``) instead (:func:`_by_name`)."""
+    found by its name (and ``organization``, and ``id_tail``: the ID number's last four)
+    instead (:func:`_by_name`)."""
     if name and len(name) > 1024:  # no name is; refused before it is normalised
         raise RowProblem("name", "is longer than 64 characters", "超过64个字符")
     if not id_number and not phone and by_name and name:
-        return await _by_name(conn, name, organization, only_department)
+        return await _by_name(conn, name, organization, only_department, (hasher, id_tail))
     if not id_number and not phone:
         raise RowProblem(
             "id_number",
@@ -149,7 +153,9 @@ async def resolve_person(
         # A phone that finds nobody (changed, mistyped when the sheet was typed up): the
         # name and unit beside it, as on a paper sheet — the same answer whoever else
         # holds the phone, since only the caller's own workers are looked at either way.
-        return await _phone_then_name(conn, name, organization, only_department, touched)
+        return await _phone_then_name(
+            conn, name, organization, only_department, touched, (hasher, id_tail)
+        )
     if only_department is not None:
         raise RowProblem(
             "id_number" if id_number else "phone",
@@ -171,11 +177,12 @@ async def _phone_then_name(
     organization: str | None,
     only_department: str | None,
     touched: str | None,
+    tail: tuple[PersonalDataHasher | None, str | None],
 ) -> Person:
     """:func:`_by_name` for a row whose phone found nobody; refused, the reason says the
     phone found nobody first, in the words a number nobody registered gets."""
     try:
-        return await _by_name(conn, name, organization, only_department)
+        return await _by_name(conn, name, organization, only_department, tail)
     except RowProblem as problem:
         if only_department is not None:
             phone, phone_zh = "not found among your department's workers", "本部门人员中查无此人"
@@ -190,7 +197,11 @@ async def _phone_then_name(
 
 
 async def _by_name(
-    conn: AsyncConnection, name: str, organization: str | None, only_department: str | None
+    conn: AsyncConnection,
+    name: str,
+    organization: str | None,
+    only_department: str | None,
+    tail: tuple[PersonalDataHasher | None, str | None] = (None, None),
 ) -> Person:
     """The one registered person named ``name`` — their records under several
     departments, linked by the census, are one — or, of namesakes, the one whose
@@ -227,6 +238,9 @@ async def _by_name(
             )
         rows = at_unit
     persons = await _persons_of(conn, list(rows))
+    hasher, last = tail
+    if last is not None and hasher is not None:
+        persons = _by_tail(persons, tail_digests(hasher, last))
     if len(persons) > 1:
         raise RowProblem(
             "name",
@@ -240,6 +254,25 @@ async def _by_name(
     # the person's record: still employed first, then the earliest registration
     row = min(persons[0], key=lambda r: (r.left_on is not None, r.registered_on, r.worker_id))
     return Person(row.worker_id, row.name, row.department)
+
+
+def _by_tail(persons: list[list[Any]], digests: tuple[str, str]) -> list[list[Any]]:
+    """Of namesakes, the one whose registered ID number ends as the row's 身份证后四位 /
+    后六位 does — never a guess: a namesake whose number training cannot compare (none
+    registered) might be the one, so they all stay (the row is refused as namesakes), and
+    a tail that is none of theirs refuses the row naming it."""
+    said = [{tail_matches(r.id_number_parts, digests) for r in p} for p in persons]
+    if any(None in s and True not in s for s in said):
+        return persons
+    found = [p for p, s in zip(persons, said, strict=True) if True in s]
+    if not found:
+        raise RowProblem(
+            "id_tail",
+            "the ID number's last digits match no registered person of this name; "
+            "give the whole ID number or the phone",
+            "身份证后几位与人员库中同名人员均不一致，请填写完整身份证号或手机号",
+        )
+    return found
 
 
 def _own(

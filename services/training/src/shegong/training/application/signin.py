@@ -16,6 +16,8 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.sheets import TabularFileError
 from shegong.training.application.people import Person, loop_turn, resolve_person
 from shegong.training.domain.session import Session
+from shegong.training.imports.credits import credit_hours, sheet_rules
+from shegong.training.imports.id_tail import id_tail
 from shegong.training.imports.meetings import apply_nickname
 from shegong.training.imports.presence import (
     MissedPunch,
@@ -37,6 +39,7 @@ from shegong.training.imports.sheets import (
     read_sheet,
     sign_in_day,
 )
+from shegong.training.imports.stay import check_progress, check_stay
 
 if TYPE_CHECKING:
     from shegong.training.application.imports import ImportReport
@@ -70,6 +73,7 @@ async def record_signins(
     people rows named, refused (for the access log)."""
     nicknames = [apply_nickname(row) for row in rows]
     signing = sheets_signed(rows)
+    per_credit = sheet_rules(rows)  # 1学分=2学时, as each sheet states it
     seen: dict[str, str] = {}
     missed: list[tuple[SheetRow, str | None, MissedPunch]] = []
 
@@ -84,6 +88,7 @@ async def record_signins(
             only_department=own,
             organization=row.text("organization") or unit_in_name(name),
             by_name=True,
+            id_tail=id_tail(row),
         )
 
     def refuse(row: SheetRow, nickname: str | None, problem: RowProblem) -> None:
@@ -105,6 +110,8 @@ async def record_signins(
         try:
             # 缺卡, 请假, a blank box where others signed: no lookup needed
             check_presence(row, row.sheet in signing)
+            check_progress(row)  # 完成进度 85%: the course not finished
+            check_stay(row, session.hours, session.held_on)  # 签到 09:00, 签退 09:05
             signed_for(sign_in_cell(row), name)  # 李娜代 in 张伟's box: 代签
         except MissedPunch as problem:  # decided once every row of the day is read
             missed.append((row, nickname, problem))
@@ -115,6 +122,8 @@ async def record_signins(
         try:
             who = await person(row, name)
             hours = row_hours(row, session.hours)  # 学时: a completion
+            if hours is None:  # 学分, by the sheet's rule
+                hours = credit_hours(row, per_credit.get(row.sheet), session.hours)
             cell = sign_in_cell(row)  # 3月10日 请假 | 3月11日 √: the day they came
             on = session.held_on  # 3月1日 8:30: the session's year
             row.values["signed_on"] = app_day(row.values.get("signed_on"), on)

@@ -8,34 +8,9 @@ from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
     CERTIFIED_ON_HEADERS,
-    ID_NUMBER_HEADERS,
-    MOBILE_HEADERS,
-    NAME_HEADERS,
 )
+from shegong.training.imports.person_columns import PERSON as _PERSON
 
-# The person's columns in the words every importer reads (学员姓名 and 考生姓名 too, by the
-# name's last resort), a trainee's or candidate's own words, then each sheet's own.
-_PERSON = {
-    "name": (
-        *NAME_HEADERS,
-        "学员",
-        "考生",
-        "参训人员",
-        "参训学员",
-        "培训人员",
-        "报名人员",
-        # a trainee's or candidate's own words in English (Full Name: the shared vocabulary)
-        "trainee",
-        "trainee name",
-        "candidate",
-        "candidate name",
-        "student name",
-    ),
-    # ID No., Mobile …: the shared vocabulary; a bare "ID" on a sign-in sheet or an exam
-    # list is the person's (a roster's may be its own record number)
-    "id_number": (*ID_NUMBER_HEADERS, "id"),
-    "phone": MOBILE_HEADERS,
-}
 SIGNIN_COLUMNS = {
     **_PERSON,
     # a day in two halves: the morning's sign-in, else the afternoon's (coalesced)
@@ -90,6 +65,9 @@ SIGNIN_COLUMNS = {
         "签退时间",
         "签退",
         "下午签退",
+        "下午签退时间",
+        "上午签退",
+        "上午签退时间",
         "离开时间",
         "退会时间",
         "最后退会时间",
@@ -169,8 +147,38 @@ SIGNIN_COLUMNS = {
         "培训课时",
         "training hours",
         "credit hours",
+        "cpd hours",
+        "cpd",
+        "ce hours",
+        "continuing education hours",
         "hours completed",
         "hours",
+    ),
+    # 学分 (credits), converted by the sheet's own rule (1学分=2学时): :mod:`.credits`
+    "credits": (
+        "学分",
+        "获得学分",
+        "学分数",
+        "继续教育学分",
+        "认定学分",
+        "培训学分",
+        "本次学分",
+        "credits",
+        "credit",
+        "cpd credits",
+    ),
+    # an online course's share finished (完成进度 85%: not finished, no attendance)
+    "progress": (
+        "完成进度",
+        "学习进度",
+        "课程进度",
+        "进度",
+        "完成率",
+        "学习完成率",
+        "完成百分比",
+        "progress",
+        "completion",
+        "completion rate",
     ),
     # 备注: 请假 or 缺席 beside blank boxes is an absence
     "remark": (
@@ -248,6 +256,9 @@ SIGNIN_COLUMNS = {
         "是否完成",
         "完成情况",
         "学习状态",
+        "完成状态",
+        "课程状态",
+        "状态",
         "attendance",
         "attended",
         "attendance status",

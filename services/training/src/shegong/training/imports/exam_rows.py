@@ -11,6 +11,7 @@ from itertools import chain
 
 from shegong.kernel.data.sheets import Cell, CellError, TabularFileError, cell_text, parse_date
 from shegong.kernel.data.sheets.vocabulary import certificate_level
+from shegong.training.imports.exam_tickets import rows_by_ticket
 from shegong.training.imports.sheets import EXAM_COLUMNS, RowProblem, SheetRow, read_sheet
 
 YES = {"是", "通过", "合格", "已通过", "及格", "yes", "y", "true", "1", "pass", "passed", "√"}
@@ -25,12 +26,23 @@ def read_exam_sheet(data: bytes, filename: str, year: int | None = None) -> Iter
     — or, where the sheet says nothing of it, by the file's name (2024年度助理社会工作师合格
     名单.xlsx), else by ``year`` (the uploader's word: ``--year``) —, 是否通过 by a
     certificate's number or date (a certificate issuance list); a file with neither is
-    refused as a whole, naming the column."""
+    refused as a whole, naming the column. Results keyed by 准考证号 alone are read with
+    the workbook's 报名表 (:mod:`~.exam_tickets`)."""
+    try:
+        return _exam_rows(
+            read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"]), filename, year
+        )
+    except TabularFileError:
+        # results by 准考证号, their candidates on the workbook's 报名表 sheet
+        joined = rows_by_ticket(data, filename)
+        if joined is None:
+            raise
+        return _exam_rows(iter(joined), filename, year)
+
+
+def _exam_rows(read: Iterator[SheetRow], filename: str, year: int | None) -> Iterator[SheetRow]:
     stem = filename.rpartition(".")[0] or filename
-    rows = (
-        _given_year(_named_by_file(row, stem), year)
-        for row in read_sheet(data, filename, EXAM_COLUMNS, ["name", "id_number"])
-    )
+    rows = (_given_year(_named_by_file(row, stem), year) for row in read)
     first = next(rows, None)
     if first is None:
         return iter(())

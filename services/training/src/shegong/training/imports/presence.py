@@ -50,6 +50,12 @@ ABSENCE = ABSENT | {
     "未入会",
     "未完成",
     "未学习",
+    # an online course still under way, or never begun: not finished, not there
+    "学习中",
+    "进行中",
+    "未开始",
+    "未学完",
+    "未结业",
 }
 # what it says of a punch that is missing (the other punch of the day may be there)
 MISSED = {"缺卡", "未打卡", "漏卡", "漏打卡", "缺勤卡", "未签退"}

@@ -81,6 +81,8 @@ class SheetRow:
     title: tuple[str, ...] = ()  # the lines above its sheet's header
     # field → the further columns' cells meaning it (上班1 | 下班1 打卡结果), one person a line
     more: dict[str, list[Cell]] = field(default_factory=dict)
+    # its sheet's headers' bracketed notes (学分（1学分=3学时）), or a form line's text
+    notes: tuple[str, ...] = ()
 
     def every(self, name: str) -> list[Cell]:
         """The cells of every column meaning field ``name`` (its own first)."""
@@ -204,7 +206,7 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
     blocks = _blocks(sheet)
     for line in sheet.lines():
         if isinstance(line, FormLine):  # 合计, 制表人：, the header again: no person's row
-            yield SheetRow(line.row_number, {"name": None}, line.sheet)
+            yield SheetRow(line.row_number, {"name": None}, line.sheet, notes=(line.text,))
             continue
         number, cells = line
         row = [*cells, *[None] * (sheet.width - len(cells))]
@@ -228,6 +230,7 @@ def _rows(sheet: HeadedSheet) -> Iterator[SheetRow]:
                 # the lines above the header, and the sheet's name (a list per level: 初级)
                 (*part.title, *([part.name] if part.name else [])) if part is not None else (),
                 more,
+                tuple(part.notes.values()) if part is not None else (),
             )
 
 
@@ -249,6 +252,18 @@ def _same(values: dict[str, Cell], first: dict[str, Cell]) -> bool:
 
 def _empty(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def number_or_text(cell: Cell) -> float | str | None:
+    """A cell as a number where the sheet kept one, else its text (NFKC, stripped);
+    ``None`` for a blank or a cell that cannot be read (学时, 学分, 完成进度, 身份证后六位)."""
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        return float(cell)
+    try:
+        text = cell_text(cell)
+    except CellError:
+        return None
+    return unicodedata.normalize("NFKC", text).strip() if text else None
 
 
 def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:

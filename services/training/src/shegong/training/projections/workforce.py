@@ -60,6 +60,9 @@ trainees = Table(
     Column("name_key", String(64), index=True),
     Column("id_number_hash", String(64), index=True),
     Column("id_number_masked", String(32)),
+    # the registry's keyed digests of the number's parts ('r.b.o.c'): 身份证后四位 on a
+    # sheet of names tells namesakes apart by them (training_0008)
+    Column("id_number_parts", String(64)),
     Column("phone_hash", String(64), index=True),
     Column("phone_masked", String(32)),
     Column("organization", String(128), index=True),
@@ -162,6 +165,7 @@ class WorkforceProjection(Projection):
                     "name_key": name_key(event.name),
                     "id_number_hash": event.id_number_hash,
                     "id_number_masked": event.id_number_masked,
+                    "id_number_parts": event.id_number_parts,
                     "phone_hash": event.phone_hash,
                     "phone_masked": event.phone_masked,
                     "organization": event.organization,

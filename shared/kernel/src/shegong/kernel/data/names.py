@@ -46,7 +46,9 @@ _CJK = r"\u3005\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 # Middle-dot variants (间隔号) separating parts of ethnic-minority and transliterated names.
 _DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\u2219\u22c5\u2e31\u16eb]")
 # A typed "." between Chinese characters is a middle dot too; Latin initials keep theirs.
-_DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?\. ?(?=[{_CJK}])")
+# So is a "?" or "�" there: a middle dot a GBK file cannot hold (‧ •), written as the
+# encoder's replacement when the sheet was saved as CSV (阿依达纳?别克).
+_DOT_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}]) ?[.?\ufffd] ?(?=[{_CJK}])")
 # A dash or hyphen between Chinese characters is where a form without the middle dot put it
 # (阿卜杜-热合曼, 阿卜杜—热合曼): compared as the dot is, left as written in the stored name.
 _DASH_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[-‐‑‒–—―⸺]{{1,2}}(?=[{_CJK}])")

@@ -61,6 +61,7 @@ class CommandContext:
     correlation_id: str = field(default_factory=correlation_id_or_new)
     causation_id: str | None = None
     role: str | None = None
+    key_id: str | None = None  # the API key's id (access records name it, round 13)
 
 
 @dataclass(frozen=True)

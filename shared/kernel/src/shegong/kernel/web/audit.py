@@ -64,6 +64,10 @@ def audit_router(engine: AsyncEngine, contract: StreamContract) -> APIRouter:
             str | None, Query(max_length=64, description="one of the types listed in the answer")
         ] = None,
         actor: Annotated[str | None, Query(max_length=128, description="the viewer")] = None,
+        key_id: Annotated[
+            str | None,
+            Query(max_length=64, description="the viewer's key, by its id (sgk_<id>_…)"),
+        ] = None,
         department: Annotated[
             str | None, Query(max_length=64, description="the department acted for")
         ] = None,
@@ -76,6 +80,8 @@ def audit_router(engine: AsyncEngine, contract: StreamContract) -> APIRouter:
         cond: list[ColumnElement[bool]] = [events_table.c.type.in_(wanted)]
         if actor is not None:
             cond.append(events_table.c.actor == actor)
+        if key_id is not None:  # the records that name their key (round 13 on)
+            cond.append(events_table.c.data["viewer_key_id"].as_string() == key_id)
         if department is not None:
             cond.append(events_table.c.department == department)
         if since is not None:

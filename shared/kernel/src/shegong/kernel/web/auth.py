@@ -285,7 +285,9 @@ def command_context_for(
             )
         department = principal.department
     name = principal.name if actor is None else f"{principal.name} ({actor})"
-    return replace(ctx, actor=name, department=department, role=principal.role)
+    return replace(
+        ctx, actor=name, department=department, role=principal.role, key_id=principal.key_id
+    )
 
 
 def refuse_other_department(ctx: CommandContext, department: str | None) -> None:

@@ -76,12 +76,26 @@ def years_in_text(text: str) -> str:
     return _DATE_IN_TEXT.sub(lambda m: m.group(1) + ("年" if "年" in m.group(0) else ""), text)
 
 
+# Round 13: a note on a mistyped ID number quoted parts of it to every department —
+# "birth date digits 19881305 are not a real date" (the person's birth date, its day and
+# month swapped), "check character is 3, expected 5" (a number whose last two characters
+# were swapped: 3 is the right number's sex digit). Its mask shows the first character
+# only (round 4), so its note says no more either.
+ID_NOTE = (
+    "id_number: not a valid ID number; imported without it (the details: the department's "
+    "own key) / 身份证号：号码无效，已导入，未登记（详情仅本部门可见）"
+)
+
+
 def narrow_problems(problems: Any, principal: Any, department: str | None) -> Any:
     """An import's notes on a department's rows (``/census/quality``) as ``principal`` may
-    see them: a note on a birth date gives its year only unless the date may be seen."""
+    see them: unless the row's personal data may be seen, a note on a birth date gives its
+    year only, and a note on an ID number none of its characters."""
     if sees_birth_dates(principal, (department,)):
         return problems
     if isinstance(problems, str):
+        if problems.startswith("id_number"):
+            return ID_NOTE
         return years_in_text(problems) if "birth_date" in problems else problems
     if isinstance(problems, list):
         return [narrow_problems(p, principal, department) for p in problems]

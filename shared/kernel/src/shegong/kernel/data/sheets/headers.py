@@ -28,6 +28,8 @@ _QUALIFIER = re.compile(
 # — never a month and day (3.10, 3.10上午: a course's day), a digit after the point
 _QUESTION = re.compile(r"^\s*(?:[qQ]\d{1,3}|\d{1,3}(?=[、)\s]|\.(?!\d)))[、.)\s]*")
 _PARTS = re.compile(r"[/\\、|,，;；&＆()及和与或]+")
+# where Latin letters meet Chinese characters in a header's key (checkout签退)
+_SCRIPTS = re.compile(r"(?<=[a-z.])(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])(?=[a-z])")
 # A title beside a unit in one header (工作单位及职务, 单位/职务, 工作单位和职称): the cell
 # names the unit, the title written after it — the unit is the field the header gives.
 _TITLE_PART = re.compile(r"(?:现任|现|所任)?(?:职务|职位|职称|职级|岗位)(?:名称)?")
@@ -85,6 +87,7 @@ class HeaderLookup:
             (
                 (rule, name)
                 for name, rules in (suffixes or {}).items()
+                if name in fields  # one service's rules serve several column sets
                 for rule in ((Suffix(rules),) if isinstance(rules, str) else rules)
             ),
             key=lambda pair: -len(pair[0].word),
@@ -141,7 +144,9 @@ class HeaderLookup:
         for bare in _unqualified(key):
             if (found := self.keys.get(bare)) is not None:
                 return found[0]
-        parts = [part for part in _PARTS.split(key) if part]
+        # and a header in two languages (Check-out 签退, 工作单位 Organisation): each
+        # language's words a part
+        parts = [bit for part in _PARTS.split(key) for bit in _SCRIPTS.split(part) if bit]
         if len(parts) < 2 or any(_OTHER_PERSON.search(part) for part in parts):
             return None
         named = {known for part in parts if (known := self._bare(part)) is not None}
