@@ -995,6 +995,54 @@ async def test_a_workbook_of_district_sheets_stores_every_row(registry) -> None:
     assert (again["new"], again["changed"], again["unchanged"], again["events"]) == (0, 0, 5, 0)
 
 
+@pytest.mark.parametrize("summary_first", [False, True])
+async def test_a_summary_sheet_repeating_the_street_sheets_adds_no_record(
+    registry, summary_first: bool
+) -> None:
+    """One sheet per street and a 汇总 sheet of them all (in another order; after them or
+    before): a row of the 汇总 without an ID number is its street's row, counted once —
+    while the name-only 陈静 of two streets stays two records, and a row only the 汇总 has
+    is a record."""
+    c = registry.client
+    header = ["序号", "姓名", "手机号码", "工作单位"]
+    east = [
+        ["王芳", "13912340001", "东湖街道春晖社区居委会"],
+        ["李娜", "13912340002", "东湖街道春晖社区居委会"],
+        ["陈静", None, None],
+        ["赵敏", "13912340003", None],
+    ]
+    west = [
+        ["周杰", "13912340004", "临海镇和平村村委会"],
+        ["陈静", None, None],
+        ["吴昊", None, "临海镇人民政府"],
+    ]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    sheets = [("东湖街道", east), ("临海镇", west), ("汇总", [*west, *east, ["孙丽", None, None]])]
+    for title, people in sheets[-1:] + sheets[:-1] if summary_first else sheets:
+        sheet = book.create_sheet(title)
+        sheet.append([f"临江市民政局社工花名册（{title}）"])
+        sheet.append(header)
+        for number, person in enumerate(people, 1):
+            sheet.append([number, *person])
+    out = io.BytesIO()
+    book.save(out)
+
+    report = await import_roster(c, out.getvalue(), filename="roster.xlsx")
+    assert sorted(report["sheets"]) == sorted(["东湖街道", "临海镇", "汇总"])
+    assert (report["rows_read"], report["new"], report["rejected_rows"]) == (15, 8, 0)
+    repeats = [w for w in report["warnings"] if "word for word" in w["warning"]]
+    assert len(repeats) == 7
+    assert {w["sheet"] for w in repeats} == (
+        {"汇总", "东湖街道", "临海镇"} if summary_first else {"汇总"}
+    )
+    events = await events_after(c)
+    names = Counter(e["data"]["name"] for e in events if e["type"] == "WorkerRegistered")
+    assert names == Counter(["王芳", "李娜", "陈静", "赵敏", "周杰", "陈静", "吴昊", "孙丽"])
+    again = await import_roster(c, out.getvalue(), filename="roster.xlsx")
+    assert (again["new"], again["changed"], again["unchanged"]) == (0, 0, 8)
+
+
 async def test_the_forms_own_lines_are_skipped_not_refused(registry) -> None:
     """A total under the list, who filled it in, the header repeated on a printed page: the
     report lists them as lines skipped, and a file of good rows is not a partial import."""

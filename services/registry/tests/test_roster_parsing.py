@@ -293,6 +293,35 @@ def test_headers_as_other_departments_write_them(header: str, field: str) -> Non
 
 
 @pytest.mark.parametrize(
+    ("cell", "organization", "post"),
+    [
+        ("东关社区居委会 主任", "东关社区居委会", Post.OTHER),
+        ("西山县人民医院社会工作岗位", "西山县人民医院", Post.SOCIAL_WORK_POST),
+        ("红叶社会工作服务中心/项目主管", "红叶社会工作服务中心", Post.OTHER),
+        ("金沙镇解放村村委会\u3000社区工作者", "金沙镇解放村村委会", Post.COMMUNITY_WORKER),
+        ("东湖街道社会工作服务站站长", "东湖街道社会工作服务站", Post.OTHER),
+        # no title after the unit: the unit whole, and no post
+        ("临江市 东关社区居委会", "临江市 东关社区居委会", None),
+        ("红叶社会工作服务中心", "红叶社会工作服务中心", None),
+    ],
+)
+def test_a_title_after_the_unit_is_cut_off_and_read_as_the_post(
+    cell: str, organization: str, post: Post | None
+) -> None:
+    """工作单位及职务 holds the unit and the title held there: the unit is the organisation
+    (the census compares it), the title the post where no 岗位 column gives one."""
+    row = one_row(["姓名", "工作单位及职务"], ["张三", cell])
+    assert (row.organization, row.post) == (organization, post)
+    # a 岗位 column wins; the title is still cut off the unit
+    row = one_row(["姓名", "工作单位及职务", "岗位"], ["张三", cell, "社区工作者"])
+    assert (row.organization, row.post) == (organization, Post.COMMUNITY_WORKER)
+    # under a header naming the unit alone, the cell is the unit as written
+    row = one_row(["姓名", "工作单位"], ["张三", cell])
+    assert row.post is None and row.organization is not None
+    assert row.organization.endswith(cell[-2:])
+
+
+@pytest.mark.parametrize(
     ("header", "field"),
     [
         ("医疗机构名称", "organization"),
@@ -422,6 +451,9 @@ def test_a_passport_or_permit_number_is_said_to_be_one_not_a_bad_id_number() -> 
         ("198507", datetime.date(1985, 7, 1), "month"),
         ("1985年", datetime.date(1985, 1, 1), "year"),
         ("1985", datetime.date(1985, 1, 1), "year"),
+        # a two-digit year, as old lists write it: of someone old enough to work
+        ("85年3月", datetime.date(1985, 3, 1), "month"),
+        ("85.03", datetime.date(1985, 3, 1), "month"),
     ],
 )
 def test_a_birth_date_given_to_the_month_or_year_is_kept_as_its_first_day(
@@ -455,6 +487,9 @@ def test_a_birth_date_with_a_two_digit_year_is_of_someone_old_enough_to_work() -
             ["钱七", "3/12/85", ""],
             ["孙八", "12-03-85", ""],
             ["周九", "", "15-03-01"],
+            ["吴十", "'1985-03-12", "'2015-03-01"],  # typed as text: '1985-03-12
+            ["郑一", "85年3月12号", "2015年3月1号"],  # 号 for 日
+            ["冯二", "03-12", ""],  # a day without its year: no month of 2003
         ]
     ).rows
     born = [r.birth_date for r in rows]
@@ -467,6 +502,8 @@ def test_a_birth_date_with_a_two_digit_year_is_of_someone_old_enough_to_work() -
     assert born[4:6] == [None, None]
     assert all("出生日期" in " ".join(r.warnings) for r in rows[4:6])
     assert rows[6].hired_on is None
+    assert born[7:] == [datetime.date(1985, 3, 12), datetime.date(1985, 3, 12), None]
+    assert [r.hired_on for r in rows[7:9]] == [datetime.date(2015, 3, 1)] * 2
 
 
 def test_a_workbook_number_for_a_birth_month_is_read_as_far_as_it_is_sure() -> None:
@@ -849,6 +886,9 @@ def test_names_normalized_traditional_kept(raw: str, name: str) -> None:
         ("13812345678（本人）", "13812345678", "a note"),
         ("手机：139 1234 5678", "13912345678", "a note"),
         ("0873-6123456转801", "+868736123456", "an extension"),
+        # the local number written in two groups, an extension after it
+        ("0571-8888 6666转802", "+8657188886666", "an extension"),
+        ("0873 612 3456 转 801", "+868736123456", "an extension"),
         ("13812345678 13912345678", "13812345678", "another number"),
         ("本人无手机", None, "letters"),
         ("12345678901", None, "still compared in the census"),

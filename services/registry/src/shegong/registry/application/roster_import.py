@@ -38,6 +38,7 @@ from shegong.registry.application.roster_rows import (
     record_key,
     registered_ids,
 )
+from shegong.registry.application.roster_sheets import repeated_rows
 from shegong.registry.domain.department import Department, department_stream
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterParse, RosterRow, parse_roster
@@ -134,6 +135,7 @@ class RosterImporter:
         # record key → (the first row's place, in English and Chinese; its content),
         # across the whole file
         seen: dict[str, tuple[tuple[str, str], str]] = {}
+        repeated = repeated_rows(rows)  # a 汇总 sheet's rows are its street sheets' rows
         rejected = _rejected_rows(report.rejected)
         if progress:
             progress(0, len(rows), rejected=rejected, linked=0)
@@ -152,6 +154,7 @@ class RosterImporter:
                 report,
                 today or date.today(),
                 seen,
+                repeated,
                 (department_name,) if start == 0 else None,
             )
             if progress:  # after the chunk's commit: rows done are rows stored
@@ -168,6 +171,7 @@ class RosterImporter:
         report: ImportReport,
         today: date,
         seen: dict[str, tuple[tuple[str, str], str]],
+        repeated: dict[tuple[str, int], str],
         register: tuple[str | None] | None = None,
     ) -> None:
         """``register``: (the department's name,) on a file's first chunk, whose
@@ -176,7 +180,7 @@ class RosterImporter:
         prints: dict[str, str] = {}  # record key → the row's fingerprint, computed once
         content_keyed: set[str] = set()  # reported already as another row of a taken key
         for row in rows:
-            key = record_key(row)
+            key = record_key(row, repeated.get((row.sheet or "", row.row_number)))
             fingerprint = content_fingerprint(row)
             whole = fingerprint + row.unread  # and what no field reads: 年度 2024, 2025
             if key in seen and seen[key][1] != whole:

@@ -319,16 +319,16 @@ def certificate_and_departure(
             warnings.append(left_out(row, err, "left_on"))
 
 
-def record_key(row: RosterRow) -> str:
+def record_key(row: RosterRow, sheet: str | None = None) -> str:
     """The department's key of the row's record: its 记录编号, else its ID number, else
-    what the row says of the person — and, in a workbook of more than one sheet read,
-    its sheet (two 张三 of 双清区 and 大祥区 with nothing else said are two records)."""
+    what the row says of the person — and, in a workbook of more than one sheet read, its
+    sheet, or ``sheet``, the one it repeats (roster_sheets; 双清区's 张三 is not 大祥区's)."""
     if row.record_id:
         return f"record:{row.record_id}"
     if row.id_number:
         return f"id:{row.id_number.number}"
     key = f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
-    return key if row.sheet is None else f"{key}|sheet:{row.sheet}"
+    return key if row.sheet is None else f"{key}|sheet:{sheet or row.sheet}"
 
 
 # What a row's record key was made of (roster_rows.record_key), for the clerk: a file

@@ -11,9 +11,9 @@ cells (text, dates, ID numbers, phones) is the kernel's spreadsheet layer
 * **Kept, the bad value left out with a warning naming the field** (``RosterRow.warnings``):
   gender, post, org_type or cert_level not in its list (the message gives the allowed
   values in English and Chinese; English codes are case-insensitive, 男性/女性 are
-  accepted); a date that cannot be read or is impossible (the kernel's one date
-  reading, :mod:`shegong.kernel.data.sheets.dates`); a birth date in the future; left_on
-  before hired_on;
+  accepted); a date that cannot be read or is impossible (the kernel's one date reading,
+  :mod:`shegong.kernel.data.sheets.dates`); a birth date in the future; left_on before
+  hired_on; a title after the unit under 工作单位及职务 is cut off it (:mod:`.unit_title`);
   cert_level without certified_on or the reverse (no certificate is recorded until both
   are known); a text longer than the registry accepts (record_id, cert_no, channel,
   county/township/community 64; organization 128); a record_id or cert_no typed as a
@@ -73,6 +73,7 @@ from shegong.registry.imports.roster_fields import (
     readable,
     region_parts,
 )
+from shegong.registry.imports.unit_title import cut_title, titled_header
 
 __all__ = ["FIELDS", "RosterParse", "RosterReader", "RosterRow", "RowRejection"]
 __all__ += ["iter_roster", "parse_roster", "well_formed_phone"]
@@ -109,7 +110,7 @@ class _RowParser:
     ) -> None:
         self.width, self.excel_numbers, self.area = width, excel_numbers, area
         # 出生年月: the column asks for the month, so a month is no news to the clerk
-        self.month_column = False
+        self.month_column = self.titled = False
         # the record's key under a bare 编号, which may count the lines instead
         self.bare_number = False
         self.sheet: str | None = None  # of the rows parsed now (more than one sheet read)
@@ -125,7 +126,7 @@ class _RowParser:
         self.month_column = "年月" in birth_header and "日" not in birth_header
         key_header = "".join(written.get("record_id", "").split())
         self.bare_number = key_header in BARE_NUMBER_HEADERS
-        self.sheet = sheet
+        self.sheet, self.titled = sheet, titled_header(written.get("organization"))
 
     def parse(self, number: int, cells: Sequence[Cell]) -> RosterRow | list[RowRejection]:
         width = self.width
@@ -149,6 +150,7 @@ class _RowParser:
             except CellError as bad:
                 reject(key, bad)
                 values[key] = None
+        cut_title(values, self.titled)  # 工作单位及职务: 东关社区居委会 主任
         name = values["name"] or ""
         if self.bare_number and line_number(row[index["record_id"]]):
             values["record_id"] = None  # 1, 2, 3: the line's number, not the record's
@@ -312,9 +314,6 @@ def _last_four(text: str | None) -> str | None:  # an ID number's 后四位 colu
 def _warning(field_name: str, reason: str, reason_zh: str) -> str:
     # A warning quotes what the clerk wrote; a whole ID number or phone is cut.
     return warning(field_name, LABEL_ZH[field_name], reason, reason_zh)
-
-
-# --- the file -----------------------------------------------------------
 
 
 class RosterReader:

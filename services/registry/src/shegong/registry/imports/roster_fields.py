@@ -18,7 +18,7 @@ from shegong.kernel.data.controls import shows_something
 from shegong.kernel.data.identity import ResidentId
 from shegong.kernel.data.names import normalize_name
 from shegong.kernel.data.sheets import Cell, CellError, Choices, Suffix, cell_text, parse_date
-from shegong.kernel.data.sheets.dates import short_year_date
+from shegong.kernel.data.sheets.dates import short_year_date, short_year_month
 from shegong.kernel.data.sheets.vocabulary import (
     CERTIFICATE_LEVEL_HEADERS,
     CERTIFICATE_NO_HEADERS,
@@ -250,8 +250,7 @@ _YEAR_MONTH = re.compile(r"((?:19|20)\d\d)\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{
 
 
 class PartialDate(datetime.date):
-    """A date known to the month (``known == "month"``) or the year only, held as its
-    first day."""
+    """A date known to the month (``known == "month"``) or the year only, as its first day."""
 
     known: str = "month"
 
@@ -296,6 +295,8 @@ def _month_or_year(name: str, cell: Cell) -> datetime.date | None:
     except CellError:  # 1985.03; a birth date 85-03-12, of someone 16 or older this year
         adult = datetime.date.today().year - 16
         found = partial_date(cell) or (name == "birth_date" and short_year_date(cell, adult))
+        if not found and name == "birth_date" and (month := short_year_month(cell, adult)):
+            found = PartialDate(*month, 1)  # 85年3月, 85.03
         if not found:
             raise
         return found

@@ -348,9 +348,10 @@ def _best_phone(candidates: list[str]) -> str | None:
     return valid[0] if valid else None
 
 
-# A number inside a note: 13812345678（本人）, 手机138 1234 5678, 0873-6123456转801.
+# A number inside a note: 13812345678（本人）, 手机138 1234 5678, 0873-6123456转801,
+# 0571-8888 6666转802 (the local number in two groups).
 _NUMBER_IN_TEXT = re.compile(
-    r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{7,8})(?!\d)"
+    r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8}|0\d{2,3}[\s-]?\d{3,4}[\s-]?\d{4})(?!\d)"
 )
 
 

@@ -23,18 +23,20 @@ from shegong.kernel.data.days import FIRST_DAY, LAST_DAY
 from shegong.kernel.data.sheets.cells import CellError, cell_text
 from shegong.kernel.data.tabular import Cell
 
-__all__ = ["DATE_FORMS", "parse_date", "parse_moment", "short_year_date"]
+__all__ = ["DATE_FORMS", "parse_date", "parse_moment", "short_year_date", "short_year_month"]
 
 DATE_FORMS = "2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301"
 _TIME = r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?"
 _DATE = re.compile(
-    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?" rf"(?:[\sT]*{_TIME})?"
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?" rf"(?:[\sT]*{_TIME})?"
 )
 _DATE_COMPACT = re.compile(rf"(\d{{4}})(\d{{2}})(\d{{2}})(?:[\sT]+{_TIME})?")
 _TIME_ONLY = re.compile(_TIME)
 # A date with a two-digit year as old lists write a birth date (85-03-12, 85.3.12,
 # 85年3月12日): year, month, day; never with "/" (a US export's 3/12/85 is month first).
-_SHORT_YEAR = re.compile(r"(\d{2})\s*[-.年]\s*(\d{1,2})\s*[-.月]\s*(\d{1,2})\s*日?")
+_SHORT_YEAR = re.compile(r"(\d{2})\s*[-.年]\s*(\d{1,2})\s*[-.月]\s*(\d{1,2})\s*[日号]?")
+# …or to the month only (85年3月, 85.03; never 03-12, which may be a day without its year)
+_SHORT_YEAR_MONTH = re.compile(r"(\d{2})\s*[.年]\s*(\d{1,2})\s*月?")
 # A time alone written with a point, as sign-in sheets do (8.30, 14.05): hour, two-digit
 # minutes. Only where a time is asked for, on the session's day; never a date.
 _TIME_POINT = re.compile(r"(\d{1,2})\.(\d{2})")
@@ -159,8 +161,8 @@ def parse_date(cell: Cell) -> datetime.date | None:
         return cell
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         return _number(cell).date()
-    text = cell_text(cell)
-    if text is None:
+    text = (cell_text(cell) or "").lstrip("'‘’")  # '1985-03-12: typed as text in Excel
+    if not text:
         return None
     if len(text) >= 5 and _SERIAL_TEXT.fullmatch(text):
         return _number(float(text)).date()
@@ -180,6 +182,16 @@ def short_year_date(cell: Cell, latest_year: int) -> datetime.date | None:
         return _day(latest_year - (latest_year - two) % 100, month, day)
     except CellError:
         return None
+
+
+def short_year_month(cell: Cell, latest_year: int) -> tuple[int, int] | None:
+    """A text ``85年3月`` or ``85.03`` as (1985, 3), the century as ``short_year_date``
+    finds it; ``None`` where the text is no such month."""
+    text = cell_text(cell) if isinstance(cell, str) else None
+    match = _SHORT_YEAR_MONTH.fullmatch(unicodedata.normalize("NFKC", text)) if text else None
+    if match is None or not 1 <= (month := int(match.group(2))) <= 12:
+        return None
+    return latest_year - (latest_year - int(match.group(1))) % 100, month
 
 
 def parse_moment(cell: Cell, day: datetime.date) -> datetime.datetime | None:
