@@ -9,14 +9,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
-from shegong.console.testing import CSRF_META
+from shegong.console.main import build
+from shegong.console.settings import ConsoleSettings
+from shegong.console.testing import CSRF_META, csrf_aware
 
-from .test_pages import GOOD_KEY, console
+from .test_pages import GOOD_KEY, console, services
 
 MIB = 1024 * 1024
 
@@ -324,3 +329,34 @@ async def test_the_readiness_probe_names_no_internal_address() -> None:
         assert ready.status_code == 200
         assert ready.json() == {"ready": True, "services": ["registry", "training", "matching"]}
         assert "http://" not in ready.text
+
+
+async def test_a_session_ends_its_age_after_signing_in_however_often_it_is_resealed() -> None:
+    """Round 14: ``?lang=zh`` on any page sealed the cookie again with a fresh age, so a
+    copy of it, asked a page now and then, stayed signed in for ever (8 h was an idle
+    limit). The age now counts from signing in."""
+    settings = ConsoleSettings(
+        registry_url="http://registry",
+        matching_url="http://matching",
+        session_secret="s" * 32,
+        session_max_age_s=3,
+    )
+    app = build(settings, transport=httpx.MockTransport(services([])))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as raw,
+    ):
+        client = csrf_aware(raw)
+        assert (await client.post("/login", data={"api_key": GOOD_KEY})).status_code == 303
+        signed_in = time.monotonic()
+        resealed = 0
+        while time.monotonic() - signed_in < 4.5:
+            page = await client.get("/census?lang=zh")
+            if page.status_code == 303:
+                break
+            resealed += "shegong_console=" in page.headers.get("set-cookie", "")
+            await asyncio.sleep(0.5)
+        assert resealed >= 2  # the cookie was sealed again while the session lasted
+        late = await client.get("/census")
+        assert late.status_code == 303 and late.headers["location"].startswith("/login")
+        assert time.monotonic() - signed_in < 6

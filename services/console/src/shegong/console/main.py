@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from shegong.console.pages.training_ladder import training_ladder_router
 from shegong.console.pages.training_sessions import training_sessions_router
 from shegong.console.refusals import failed, framework_refusal, invalid_form
 from shegong.console.security_headers import SecurityHeadersMiddleware
-from shegong.console.session import EncryptedSessionMiddleware, EndedSessions
+from shegong.console.session import SIGNED_IN_AT, EncryptedSessionMiddleware, EndedSessions
 from shegong.console.settings import SERVICES, ConsoleSettings
 from shegong.console.upstream import UpstreamError
 from shegong.console.web import Ctx, NotSignedIn, open_context
@@ -196,6 +197,7 @@ def build(
             probe=role,
             key_label=_label(key),
             sid=secrets.token_urlsafe(18),  # ended server-side at logout
+            **{SIGNED_IN_AT: int(time.time())},  # the session's age counts from here
         )
         await ctx.learn_who()
         return RedirectResponse(_safe_next(next), status_code=303)

@@ -6,6 +6,11 @@ tampered, from another secret, older than the session's age) is no session: back
 HttpOnly and SameSite=Lax always; Secure when the console is served over https (the
 request's scheme, as uvicorn sees it behind ``--proxy-headers``) or ``HTTPS_ONLY`` says so.
 
+A signed-in session lasts ``max_age`` from signing in, however often it is sealed again
+(round 14: ``?lang=zh`` on any page re-sealed the cookie with a fresh age, so whoever
+held a copy could keep it open for ever by asking a page every few hours): the time of
+signing in (``signed_in_at``) is sealed with it and checked on every request.
+
 Logging out ends the session on the server too: a signed-in session has an id (``sid``),
 and logout puts it on the console's list of ended sessions (:class:`EndedSessions`,
 kept until the cookie would have expired anyway), so a copy of the cookie taken before
@@ -34,6 +39,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "shegong_console"
+SIGNED_IN_AT = "signed_in_at"  # seconds since the epoch, sealed at login
 
 
 def fernet_for(secret: str) -> Fernet:
@@ -105,7 +111,13 @@ class EncryptedSessionMiddleware:
             data = json.loads(self.fernet.decrypt(value.encode(), ttl=self.max_age))
         except (InvalidToken, ValueError):
             return None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        if data.get("signed_in"):  # its age counts from signing in, not from the last seal
+            since = data.get(SIGNED_IN_AT)
+            if not isinstance(since, int | float) or not 0 <= time.time() - since <= self.max_age:
+                return None
+        return data
 
     def seal(self, session: dict[str, Any]) -> str:
         return self.fernet.encrypt(json.dumps(session).encode()).decode()
