@@ -14,6 +14,9 @@ registration and undone by its certificate, or the other way round) are not made
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping
+
+from shegong.contracts.registry import WorkerCertified, WorkerRegistered, census_record_key
 from shegong.registry.census import certificates as held
 from shegong.registry.census.comparison import CensusRecord
 from shegong.registry.census.linkage import Decision, Linker
@@ -34,6 +37,26 @@ class Arrivals:
 
     def hold(self, record: CensusRecord, fresh: bool) -> None:
         self._held[record.key] = (record, fresh)
+
+    def keeps(
+        self,
+        event: object,
+        key_of: Mapping[str, str],
+        awaited: Container[str],
+        fresh: bool,
+    ) -> bool:
+        """Whether ``event`` can be applied with the held records still out of the linker:
+        a registration no clerk's decision waits for (``awaited``), a certificate of a held
+        record — unless the certificate is news and its registration was not (a rebuild's
+        replay stopping between them: the certificate's decisions are appended alone)."""
+        if isinstance(event, WorkerRegistered):
+            return census_record_key(event.department, event.record_id, event.worker_id) not in (
+                awaited
+            )
+        if isinstance(event, WorkerCertified):
+            found = self._held.get(key_of.get(event.worker_id, ""))
+            return found is not None and (found[1] or not fresh)
+        return False
 
     def certify(self, key: str, code: int) -> bool:
         """Put a certificate on a held record; False when ``key`` is not held."""

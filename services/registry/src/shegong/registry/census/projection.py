@@ -217,13 +217,13 @@ class CensusProjection(Projection):
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         linker = await self._begin(conn)
         self._seen[envelope.source] = max(self._seen.get(envelope.source, 0), envelope.sequence)
-        if not isinstance(event, WorkerRegistered | WorkerCertified):
-            self._enter(linker)  # the event may read or change the linker: all of it in
-        before = len(self._out)
         # Replaying what the log already holds (a rebuild) uses the model in use as it is:
         # given the model, the partition is the same whatever the order; learning is for
         # records the census has not seen.
         fresh = envelope.sequence > self._high_water.get(envelope.source, 0)
+        if self._arrivals and not self._arrivals.keeps(event, self._key_of, self._waiting, fresh):
+            self._enter(linker)  # the event reads or changes the linker: the batch's in first
+        before = len(self._out)
         model_version = linker.model.version
         if isinstance(event, WorkerRegistered):
             self._registered(linker, event, fresh)
@@ -276,9 +276,10 @@ class CensusProjection(Projection):
         row = record_row(key, event)
         self._inserts[key] = row
         self._key_of[event.worker_id] = key
-        self._arrivals.hold(census_record(row), fresh)  # it enters the linker with its certificates
-        if key in self._waiting:
-            self._enter(linker)
+        if key in self._waiting:  # a clerk's decision waits for it: in now
+            self._out.extend(linker.add(census_record(row)))
+        else:  # it enters the linker with the batch's certificates of it (``arrivals``)
+            self._arrivals.hold(census_record(row), fresh)
         for pair in sorted(self._waiting.pop(key, ())):
             if pair in self._pending and all(k in linker for k in pair):
                 same, by = self._pending.pop(pair)
