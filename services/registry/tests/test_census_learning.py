@@ -80,28 +80,3 @@ async def test_learning_waits_for_a_big_import_still_being_read(tmp_path) -> Non
             assert fresh.learned == 1
     finally:
         await engine.dispose()
-
-
-async def test_a_big_import_learns_once_while_it_is_read_and_once_at_its_end(tmp_path) -> None:
-    """100,000 records arriving in batches of 1,000 behind a waiting import: each learning
-    re-scores every pair so far for a model the next one replaces, so the census learns
-    once on the way (at 16,000 records) — not at 4,000, 16,000 and 64,000 — and once
-    more when the import has been read."""
-    engine = await _store_with(tmp_path, registrations=learning.BACKLOG, after=10)
-    learned_at: list[int] = []
-    try:
-        async with reading(engine) as conn:
-            linker = _Counting(size=0, trained_at=0)
-            for size in range(MIN_TRAIN, 100_001, 1000):
-                linker.size = size
-                if size < max(MIN_TRAIN, 1.25 * linker.trained_at):  # ``training_due``
-                    continue
-                await learning.learn_when_due(conn, linker, after=10)  # 1,000 wait behind
-                if linker.learned > len(learned_at):  # learned, from these records
-                    learned_at.append(size)
-                    linker.trained_at = size
-            await learning.learn_when_due(conn, linker, after=12)  # the import read
-            assert linker.learned == len(learned_at) + 1
-    finally:
-        await engine.dispose()
-    assert learned_at == [16_000]

@@ -11,12 +11,6 @@ never lets the census catch up still learns). The model then learns from all of 
 import (a model learned from most of the records is the better one: ``linkage``'s
 ``STEADY_TRAIN`` note), and its re-scoring makes the partition that model makes,
 whatever the order the records came in.
-
-``POSTPONE_GROWTH`` was 4: a 100,000-row import learned at ≈ 4,000, 16,000, 64,000 and
-100,000 records, and each learning re-scores every pair so far (the one at 64,000 ≈ 10 s
-of CPU) for a model the next one replaces. At 16 it learns at ≈ 16,000 and at the end:
-the same persons on the bench's cities (learned at 4,000 / 16,000 / 20,058 records or at
-16,000 / 20,058: the same partition, F1 1.0000), and a steady flow still learns.
 """
 
 from __future__ import annotations
@@ -32,7 +26,7 @@ from shegong.registry.census.linkage import MIN_TRAIN, Decision, Linker
 
 # 0: learn as soon as due, whatever waits (as before; ``REGISTRY_CENSUS_LEARN_BACKLOG``).
 BACKLOG = int(os.environ.get("REGISTRY_CENSUS_LEARN_BACKLOG", "1000"))
-POSTPONE_GROWTH = 16
+POSTPONE_GROWTH = 4
 
 _E = events_table.c
 # The BACKLOG-th registration after a position, if there is one (``ix_events_type_position``).
