@@ -14,22 +14,8 @@ import pytest
 from shegong.kernel.testing import eventually
 from shegong.registry.census.linkage import Linker
 
-WANG = "510402197011140022"  # valid: its check character computed
-HEADER = [
-    "记录编号",
-    "姓名",
-    "身份证号",
-    "工作单位",
-    "所属区县",
-    "证书等级",
-    "取证日期",
-    "证书编号",
-]
-
-
-def csv_roster(*rows: tuple[str, ...]) -> bytes:
-    lines = [",".join(HEADER), *(",".join(row) for row in rows)]
-    return ("\ufeff" + "\n".join(lines) + "\n").encode()
+from .test_census import import_roster
+from .test_census_certificates import WANG, csv_roster
 
 
 @pytest.fixture
@@ -52,18 +38,25 @@ async def test_a_certified_row_enters_the_census_once_with_its_certificate(
 ) -> None:
     city = await start_node(database_url, census=True, registry_census_process=False)
     c = city.client
-    rosters = {
-        "hrss": csv_roster(
+    # 人社's list (the ID number, the certificate) and civil-affairs' (the same certificate
+    # and its number, no ID number: one person by the certificate; another day: apart).
+    await import_roster(
+        c,
+        "hrss",
+        csv_roster(
             ("H1", "王静", WANG, "", "", "助理社会工作师", "2021-10-16", "S2021510000123"),
             ("H2", "李娜", "", "第一中学", "东区", "社会工作师", "2020-06-20", ""),
         ),
-        # The same certificate and its number, no ID number: one person by the certificate.
-        "civil-affairs": csv_roster(
+    )
+    await import_roster(
+        c,
+        "civil-affairs",
+        csv_roster(
             (
                 "C1",
                 "王静",
                 "",
-                "阳光社会工作服务中心",
+                "东区社工站",
                 "东区",
                 "助理社会工作师",
                 "2021-10-16",
@@ -71,15 +64,7 @@ async def test_a_certified_row_enters_the_census_once_with_its_certificate(
             ),
             ("C2", "王静", "", "第二中学", "仁和区", "助理社会工作师", "2019-06-22", ""),
         ),
-    }
-    for department, data in rosters.items():
-        r = await c.post(
-            "/imports/roster",
-            files={"file": (f"{department}.csv", data, "text/csv")},
-            data={"department": department},
-            headers={"X-Actor": "clerk-test"},
-        )
-        assert r.status_code == 200, r.text
+    )
 
     async def groups() -> set[frozenset[str]] | None:
         found = (await c.get("/census/persons", params={"limit": 50})).json()["persons"]
@@ -99,21 +84,11 @@ async def test_a_certified_row_enters_the_census_once_with_its_certificate(
     assert calls == Counter({"add": 4})
     # A certificate for a record already in the census (a later import of its row) still
     # re-scores it: an update.
-    r = await c.post(
-        "/imports/roster",
-        files={
-            "file": (
-                "hrss.csv",
-                csv_roster(
-                    ("H2", "李娜", "", "第一中学", "东区", "高级社会工作师", "2024-06-20", "")
-                ),
-                "text/csv",
-            )
-        },
-        data={"department": "hrss"},
-        headers={"X-Actor": "clerk-test"},
+    await import_roster(
+        c,
+        "hrss",
+        csv_roster(("H2", "李娜", "", "第一中学", "东区", "高级社会工作师", "2024-06-20", "")),
     )
-    assert r.status_code == 200, r.text
 
     async def updated() -> bool:
         return calls["update"] >= 1
