@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -50,6 +49,8 @@ from shegong.kernel.events.store import Append, CommandContext, EventStore, Tran
 from shegong.kernel.ops import raw_sql
 from shegong.registry.census import certificates as held
 from shegong.registry.census.announce import announce_batch, any_announced
+from shegong.registry.census.arrivals import Arrivals
+from shegong.registry.census.experts import ExpertPool
 from shegong.registry.census.learning import learn, learn_when_due
 from shegong.registry.census.linkage import CensusConflict, Decision, Linker, MatchModel
 from shegong.registry.census.names import warm_names
@@ -68,17 +69,14 @@ from shegong.registry.census.writes import (
     BatchWrites,
     census_record,
     decision_event,
-    expert_row,
     link_rows,
     model_event,
     moved_rows,
     new_certificates,
     profile_values,
-    record_id_hash,
     record_row,
     review_rows,
     write_decisions,
-    write_experts,
     write_moved,
     write_pairs,
 )
@@ -138,14 +136,14 @@ class CensusProjection(Projection):
         self._certs: dict[tuple[Any, ...], dict[str, Any]] = {}
         self._decided: dict[tuple[str, str], dict[str, Any]] = {}
         self._status: dict[tuple[str, str], str | None] = {}
-        self._experts: dict[str, dict[str, Any]] = {}  # admitted, by ID hash
-        self._left: dict[str, date] = {}  # left the pool, by ID hash
+        self._pool = ExpertPool()  # admitted and left, by ID hash
         self._out: list[Decision] = []  # every decision of the batch (for the read models)
         self._emit: list[Decision] = []  # those not yet in the log (to append as events)
         self._seen: dict[str, int] = {}
         self._adopted: list[MatchModel] = []  # models learned in this batch
         self._train_due = False  # a fresh record made the census due to learn again
         self._writes: BatchWrites | None = None
+        self._arrivals = Arrivals()  # registered in the batch, not yet in the linker
         self._appended: list[Envelope] = []  # the batch's events as appended (for the relay)
 
     def rolled_back(self) -> None:
@@ -219,21 +217,24 @@ class CensusProjection(Projection):
     async def apply(self, conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
         linker = await self._begin(conn)
         self._seen[envelope.source] = max(self._seen.get(envelope.source, 0), envelope.sequence)
-        before = len(self._out)
         # Replaying what the log already holds (a rebuild) uses the model in use as it is:
         # given the model, the partition is the same whatever the order; learning is for
         # records the census has not seen.
         fresh = envelope.sequence > self._high_water.get(envelope.source, 0)
+        if self._arrivals and not self._arrivals.keeps(event, self._key_of, self._waiting, fresh):
+            self._enter(linker)  # the event reads or changes the linker: the batch's in first
+        before = len(self._out)
         model_version = linker.model.version
         if isinstance(event, WorkerRegistered):
-            self._registered(linker, event)
+            self._registered(linker, event, fresh)
         elif isinstance(event, WorkerProfileUpdated):
             self._updated(linker, event)
         elif isinstance(event, WorkerCertified):  # stored, and weighed: the record re-scored
             key = self._known(event.worker_id)
             cert, code = held.from_event(key, event)
             self._certs[tuple(cert.values())] = cert  # (key, level, certified_on, no)
-            self._out.extend(linker.update(held.with_certificate(linker.record(key), code)))
+            if not self._arrivals.certify(key, code):  # in the linker already
+                self._out.extend(linker.update(held.with_certificate(linker.record(key), code)))
         elif isinstance(event, WorkerLeft):
             self._set(self._known(event.worker_id), {"left_on": event.left_on})
         elif isinstance(event, CensusPairDecided):
@@ -243,26 +244,13 @@ class CensusProjection(Projection):
             self._out.extend(await learn(linker))
         elif isinstance(event, ExpertPoolAdmitted):
             key = self._known(event.worker_id)
-            found = await expert_row(conn, key, event, self._inserts, self._certs)
-            if found is not None:
-                self._experts[found["id_hash"]] = found
-                self._left.pop(found["id_hash"], None)
+            await self._pool.pool_admitted(conn, key, event, self._inserts, self._certs)
         elif isinstance(event, ExpertPoolLeft):
-            id_hash = await record_id_hash(conn, self._known(event.worker_id), self._inserts)
-            if id_hash in self._experts:
-                self._experts[id_hash]["left_on"] = event.left_on
-            elif id_hash:
-                self._left[id_hash] = event.left_on
+            await self._pool.pool_left(conn, self._known(event.worker_id), event, self._inserts)
         elif isinstance(event, ExpertAdmitted):
-            self._experts[event.id_number_hash] = {
-                "id_hash": event.id_number_hash,
-                "id_masked": event.id_number_masked,
-                "name": event.name,
-                "admitted_on": event.admitted_on,
-                "level": event.level.value,
-            }
-        if fresh and isinstance(event, WorkerRegistered) and linker.training_due():
-            self._train_due = True  # learned at the batch's end (``learn_when_due``)
+            self._pool.expert_admitted(event)
+        if fresh and isinstance(event, WorkerRegistered):
+            self._train_due = True  # learned at the batch's end if due (``learn_when_due``)
         self._adopt(linker, model_version)
         if fresh:
             self._emit.extend(self._out[before:])
@@ -278,9 +266,9 @@ class CensusProjection(Projection):
             raise LookupError(f"census: worker {worker_id} is not registered (out of order?)")
         return key
 
-    def _registered(self, linker: Linker, event: WorkerRegistered) -> None:
+    def _registered(self, linker: Linker, event: WorkerRegistered, fresh: bool) -> None:
         key = census_record_key(event.department, event.record_id, event.worker_id)
-        if key in linker:
+        if key in linker or key in self._arrivals:
             # The registry keeps department keys unique; a second worker under one key
             # (two nodes claiming one department) is logged and left out of the census.
             log.warning("census: %s is taken; worker %s left out", key, event.worker_id)
@@ -288,11 +276,21 @@ class CensusProjection(Projection):
         row = record_row(key, event)
         self._inserts[key] = row
         self._key_of[event.worker_id] = key
-        self._out.extend(linker.add(census_record(row)))
+        if key in self._waiting:  # a clerk's decision waits for it: in now
+            self._out.extend(linker.add(census_record(row)))
+        else:  # it enters the linker with the batch's certificates of it (``arrivals``)
+            self._arrivals.hold(census_record(row), fresh)
         for pair in sorted(self._waiting.pop(key, ())):
             if pair in self._pending and all(k in linker for k in pair):
                 same, by = self._pending.pop(pair)
                 self._status[pair] = self._try_decide(linker, *pair, same, by)
+
+    def _enter(self, linker: Linker) -> None:
+        """The batch's held registrations into the linker (``arrivals``)."""
+        for out, fresh in self._arrivals.enter(linker):
+            self._out.extend(out)
+            if fresh:
+                self._emit.extend(out)
 
     def _updated(self, linker: Linker, event: WorkerProfileUpdated) -> None:
         key = self._known(event.worker_id)
@@ -328,6 +326,7 @@ class CensusProjection(Projection):
         projection is staged: ``conn`` only reads)."""
         linker = self.linker
         assert linker is not None
+        self._enter(linker)
         if self._train_due:  # only fresh registrations make it due: its decisions are news
             version, after = linker.model.version, self._seen.get(self.store.identity.source)
             learned = await learn_when_due(conn, linker, after)
@@ -366,7 +365,7 @@ class CensusProjection(Projection):
         await write_pairs(conn, reviews, writes.reviews)
         await write_pairs(conn, announced, writes.announced)
         await write_decisions(conn, self._status, self._decided)
-        await write_experts(conn, self._experts, self._left)
+        await self._pool.write(conn)
         await self._append_events(conn, writes.events)
 
     async def _append_events(self, conn: AsyncConnection, events: list[Event]) -> None:
