@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -46,3 +46,65 @@ async def known_records(
         )
         found.update({r.record_key: (r.worker_id, r.fingerprint) for r in rows})
     return found
+
+
+def _person_part(key: str) -> tuple[str, str, str]:
+    """A ``name:`` key's name, birth date and sheet (roster_rows.record_key), whatever
+    phone and unit it was made of."""
+    key = key.split("#", 1)[0]  # a content-keyed namesake's own suffix
+    body, _, sheet = key.partition("|sheet:")
+    name, birth = [*body.split("|"), ""][:2]
+    return name, birth, sheet
+
+
+async def relist_records(
+    conn: AsyncConnection, department: str, new_keys: Sequence[str], listed: set[str]
+) -> dict[str, tuple[str, str]]:
+    """new record key → (worker_id, fingerprint), the record moved to that key: a row with neither
+    记录编号 nor ID number is keyed by its name, birth date, phone and unit, so a row sent
+    again a year later with a new phone or unit has a new key. Where the department has
+    exactly one record of that name (and birth date, or none given) that this file no
+    longer lists, the row is that record again — its phone or unit changed — not a second
+    record beside a stale one. Two such records, or two such rows, decide nothing."""
+    found: dict[str, tuple[str, str, str]] = {}
+    claims: dict[str, list[str]] = {}
+    for key in new_keys:
+        if not key.startswith("name:"):
+            continue
+        name, birth, sheet = _person_part(key)
+        prefix = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|"
+        rows = await conn.execute(
+            select(
+                roster_records.c.record_key,
+                roster_records.c.worker_id,
+                roster_records.c.fingerprint,
+            ).where(
+                (roster_records.c.department == department)
+                & roster_records.c.record_key.like(prefix + "%", escape="\\")
+            )
+        )
+        candidates = []
+        for r in rows:
+            _, old_birth, old_sheet = _person_part(r.record_key)
+            if r.record_key in listed or old_sheet != sheet:
+                continue
+            if birth and old_birth and birth != old_birth:
+                continue
+            candidates.append((r.record_key, r.worker_id, r.fingerprint))
+        if len(candidates) == 1:
+            found[key] = candidates[0]
+            claims.setdefault(candidates[0][0], []).append(key)
+    moved: dict[str, tuple[str, str]] = {}
+    for key, (old_key, worker_id, fingerprint) in found.items():
+        if len(claims[old_key]) > 1:  # an old record two new rows could be: neither is it
+            continue
+        await conn.execute(
+            update(roster_records)
+            .where(
+                (roster_records.c.department == department)
+                & (roster_records.c.record_key == old_key)
+            )
+            .values(record_key=key)
+        )
+        moved[key] = (worker_id, fingerprint)
+    return moved
