@@ -7,6 +7,7 @@ diffed against the worker's state and only what changed becomes events.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -46,6 +47,22 @@ async def known_records(
         )
         found.update({r.record_key: (r.worker_id, r.fingerprint) for r in rows})
     return found
+
+
+def kept_phones(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+    """A changed row's other phones (``other_phones_hash``). The cell holds one number
+    now: the others it held go (a blank cell keeps them) — but the mobile the record held
+    before and holds no more stays one of them. Phones change, and other departments'
+    records may still list the old one: the department said it was this person's, so it
+    stays evidence for the census rather than a link coming undone."""
+    others = after["other_phones_hash"]
+    if others is None and after["phone_hash"]:
+        others = "" if before.get("other_phones_hash") else None
+    old, new = before.get("phone_hash"), after["phone_hash"]
+    if not (old and new and old != new and (before.get("phone_masked") or "").startswith("1")):
+        return others
+    kept = [d for d in (others or "").split(".") if d and d != f"m{old}"]
+    return ".".join([*kept, f"m{old}"])
 
 
 def _person_part(key: str) -> tuple[str, str, str]:
