@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = MetaData()
@@ -28,6 +39,8 @@ roster_records = Table(
     Column("problems", JSON),
 )
 
+key_column = roster_records.c.record_key
+
 
 async def known_records(
     conn: AsyncConnection, department: str, keys: Sequence[str]
@@ -35,18 +48,20 @@ async def known_records(
     """record_key → (worker_id, fingerprint) for the keys already imported."""
     found: dict[str, tuple[str, str]] = {}
     for start in range(0, len(keys), 500):
-        rows = await conn.execute(
-            select(
-                roster_records.c.record_key,
-                roster_records.c.worker_id,
-                roster_records.c.fingerprint,
-            ).where(
-                (roster_records.c.department == department)
-                & roster_records.c.record_key.in_(keys[start : start + 500])
-            )
-        )
+        rows = await _records(conn, department, key_column.in_(keys[start : start + 500]))
         found.update({r.record_key: (r.worker_id, r.fingerprint) for r in rows})
     return found
+
+
+async def _records(
+    conn: AsyncConnection, department: str, which: Any
+) -> Sequence[Row[Any, Any, Any]]:
+    """The department's records ``which`` picks: key, worker, fingerprint."""
+    c = roster_records.c
+    result = await conn.execute(
+        select(c.record_key, c.worker_id, c.fingerprint).where((c.department == department) & which)
+    )
+    return result.all()
 
 
 def kept_phones(before: dict[str, Any], after: dict[str, Any]) -> str | None:
@@ -90,16 +105,7 @@ async def relist_records(
             continue
         name, birth, sheet = _person_part(key)
         prefix = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|"
-        rows = await conn.execute(
-            select(
-                roster_records.c.record_key,
-                roster_records.c.worker_id,
-                roster_records.c.fingerprint,
-            ).where(
-                (roster_records.c.department == department)
-                & roster_records.c.record_key.like(prefix + "%", escape="\\")
-            )
-        )
+        rows = await _records(conn, department, key_column.like(prefix + "%", escape="\\"))
         candidates = []
         for r in rows:
             _, old_birth, old_sheet = _person_part(r.record_key)
@@ -117,10 +123,7 @@ async def relist_records(
             continue
         await conn.execute(
             update(roster_records)
-            .where(
-                (roster_records.c.department == department)
-                & (roster_records.c.record_key == old_key)
-            )
+            .where((roster_records.c.department == department) & (key_column == old_key))
             .values(record_key=key)
         )
         moved[key] = (worker_id, fingerprint)
