@@ -89,36 +89,55 @@ def _person_part(key: str) -> tuple[str, str, str]:
     return name, birth, sheet
 
 
+class Unlisted:
+    """The department's records keyed by name (no 记录编号, no ID number) that the file
+    being imported does not list, by name and sheet: read once per file, when first needed
+    (one range read of the key's index, not a query per row)."""
+
+    def __init__(self, listed: set[str]) -> None:
+        self.listed = listed
+        self.by_name: dict[tuple[str, str], list[tuple[str, str, str, str]]] | None = None
+
+    async def load(
+        self, conn: AsyncConnection, department: str
+    ) -> dict[tuple[str, str], list[tuple[str, str, str, str]]]:
+        if self.by_name is None:
+            self.by_name = {}
+            name_keyed = (key_column >= "name:") & (key_column < "name;")
+            for r in await _records(conn, department, name_keyed):
+                if r.record_key not in self.listed:
+                    name, birth, sheet = _person_part(r.record_key)
+                    record = (r.record_key, birth, r.worker_id, r.fingerprint)
+                    self.by_name.setdefault((name, sheet), []).append(record)
+        return self.by_name
+
+
 async def relist_records(
-    conn: AsyncConnection, department: str, new_keys: Sequence[str], listed: set[str]
+    conn: AsyncConnection, department: str, new_keys: Sequence[str], unlisted: Unlisted
 ) -> dict[str, tuple[str, str]]:
-    """new record key → (worker_id, fingerprint), the record moved to that key: a row with neither
-    记录编号 nor ID number is keyed by its name, birth date, phone and unit, so a row sent
-    again a year later with a new phone or unit has a new key. Where the department has
+    """new record key → (worker_id, fingerprint), the record moved to that key: a row with
+    neither 记录编号 nor ID number is keyed by its name, birth date, phone and unit, so a row
+    sent again a year later with a new phone or unit has a new key. Where the department has
     exactly one record of that name (and birth date, or none given) that this file no
     longer lists, the row is that record again — its phone or unit changed — not a second
     record beside a stale one. Two such records, or two such rows, decide nothing."""
-    found: dict[str, tuple[str, str, str]] = {}
+    name_keys = [k for k in new_keys if k.startswith("name:")]
+    if not name_keys:
+        return {}
+    by_name = await unlisted.load(conn, department)
+    found: dict[str, tuple[str, str, str, str]] = {}
     claims: dict[str, list[str]] = {}
-    for key in new_keys:
-        if not key.startswith("name:"):
-            continue
+    for key in name_keys:
         name, birth, sheet = _person_part(key)
-        prefix = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "|"
-        rows = await _records(conn, department, key_column.like(prefix + "%", escape="\\"))
-        candidates = []
-        for r in rows:
-            _, old_birth, old_sheet = _person_part(r.record_key)
-            if r.record_key in listed or old_sheet != sheet:
-                continue
-            if birth and old_birth and birth != old_birth:
-                continue
-            candidates.append((r.record_key, r.worker_id, r.fingerprint))
+        candidates = [
+            c for c in by_name.get((name, sheet), []) if not (birth and c[1] and birth != c[1])
+        ]
         if len(candidates) == 1:
             found[key] = candidates[0]
             claims.setdefault(candidates[0][0], []).append(key)
     moved: dict[str, tuple[str, str]] = {}
-    for key, (old_key, worker_id, fingerprint) in found.items():
+    for key, record in found.items():
+        old_key, _, worker_id, fingerprint = record
         if len(claims[old_key]) > 1:  # an old record two new rows could be: neither is it
             continue
         await conn.execute(
@@ -126,5 +145,6 @@ async def relist_records(
             .where((roster_records.c.department == department) & (key_column == old_key))
             .values(record_key=key)
         )
+        by_name[_person_part(key)[::2]].remove(record)  # listed now, under its new key
         moved[key] = (worker_id, fingerprint)
     return moved

@@ -28,6 +28,7 @@ from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import (
+    Unlisted,
     known_records,
     relist_records,
     roster_records,
@@ -138,7 +139,9 @@ class RosterImporter:
         rows = [r for r in parsed.rows if (r.sheet, r.row_number) not in rejected_rows]
         repeated = repeated_rows(rows)  # a 汇总 sheet's rows are its street sheets' rows
         # Every record the file lists: one it lists no longer may be a row's old key.
-        listed = {record_key(r, repeated.get((r.sheet or "", r.row_number))) for r in rows}
+        listed = Unlisted(
+            {record_key(r, repeated.get((r.sheet or "", r.row_number))) for r in rows}
+        )
         # record key → (the first row's place, in English and Chinese; its content),
         # across the whole file
         seen: dict[str, tuple[tuple[str, str], str]] = {}
@@ -179,7 +182,7 @@ class RosterImporter:
         today: date,
         seen: dict[str, tuple[tuple[str, str], str]],
         repeated: dict[tuple[str, int], str],
-        listed: set[str],
+        listed: Unlisted,
         register: tuple[str | None] | None = None,
     ) -> None:
         """``register``: (the department's name,) on a file's first chunk, whose
