@@ -372,7 +372,8 @@ async def test_changed_rows_emit_only_what_changed(registry) -> None:
         (ids["MZ-005"], "WorkerLeft"),
     }
     phone = got[(ids["MZ-001"], "WorkerProfileUpdated")]
-    assert phone["changed"] == ["phone_hash", "phone_masked", "phone_parts"]
+    # the mobile it replaced stays one of the record's other phones: evidence for the census
+    assert phone["changed"] == ["other_phones_hash", "phone_hash", "phone_masked", "phone_parts"]
     assert phone["phone_masked"] == masked_phone(PHONE_ZHANG_NEW)
     assert phone["post"] is None and phone["name"] is None
     post = got[(ids["MZ-003"], "WorkerProfileUpdated")]

@@ -27,7 +27,12 @@ from shegong.kernel.ops import raw_sql
 from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.kernel.web.auth import refuse_other_department
 from shegong.registry.adapters.personal_data import personal_data
-from shegong.registry.adapters.roster_records import known_records, roster_records
+from shegong.registry.adapters.roster_records import (
+    Unlisted,
+    known_records,
+    relist_records,
+    roster_records,
+)
 from shegong.registry.application.roster_rows import (
     RosterRows,
     at,
@@ -132,10 +137,14 @@ class RosterImporter:
         _check_department_name(department_name)
         rejected_rows = {(r.sheet, r.row_number) for r in parsed.rejections}
         rows = [r for r in parsed.rows if (r.sheet, r.row_number) not in rejected_rows]
+        repeated = repeated_rows(rows)  # a 汇总 sheet's rows are its street sheets' rows
+        # Every record the file lists: one it lists no longer may be a row's old key.
+        listed = Unlisted(
+            {record_key(r, repeated.get((r.sheet or "", r.row_number))) for r in rows}
+        )
         # record key → (the first row's place, in English and Chinese; its content),
         # across the whole file
         seen: dict[str, tuple[tuple[str, str], str]] = {}
-        repeated = repeated_rows(rows)  # a 汇总 sheet's rows are its street sheets' rows
         rejected = _rejected_rows(report.rejected)
         if progress:
             progress(0, len(rows), rejected=rejected, linked=0)
@@ -155,6 +164,7 @@ class RosterImporter:
                 today or date.today(),
                 seen,
                 repeated,
+                listed,
                 (department_name,) if start == 0 else None,
             )
             if progress:  # after the chunk's commit: rows done are rows stored
@@ -172,6 +182,7 @@ class RosterImporter:
         today: date,
         seen: dict[str, tuple[tuple[str, str], str]],
         repeated: dict[tuple[str, int], str],
+        listed: Unlisted,
         register: tuple[str | None] | None = None,
     ) -> None:
         """``register``: (the department's name,) on a file's first chunk, whose
@@ -217,6 +228,8 @@ class RosterImporter:
             if register is not None:
                 report.department_created = await _ensure_department(tx, department, *register)
             known = await known_records(tx.conn, department, list(keyed))
+            new_keys = [k for k in keyed if k not in known]
+            known.update(await relist_records(tx.conn, department, new_keys, listed))
             # No more phones (ID numbers) behind one shown mask than a roster honestly has.
             changing = {k: r for k, r in keyed.items() if known.get(k, ("", ""))[1] != prints[k]}
             await self.rows.within_limits(tx.conn, department, changing, set(changing) - set(known))

@@ -34,6 +34,7 @@ from shegong.registry.adapters.listed_numbers import (
 )
 from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
+from shegong.registry.adapters.roster_records import kept_phones
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.roster import RosterRow
 
@@ -130,9 +131,7 @@ class RosterRows:
             "phone_parts": self.phone_parts(row),
             "other_phones_hash": self.other_phones_hash(row),
         }
-        # The cell holds one number now: the others it held go (a blank cell keeps them).
-        if profile["other_phones_hash"] is None and profile["phone_hash"]:
-            profile["other_phones_hash"] = "" if worker.profile.get("other_phones_hash") else None
+        profile["other_phones_hash"] = kept_phones(worker.profile, profile)
         try:
             worker.update_profile(profile)
         except DomainError as err:  # a hire date after the recorded departure
