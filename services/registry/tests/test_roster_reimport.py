@@ -55,3 +55,28 @@ async def test_a_row_with_a_new_phone_or_unit_a_year_later_is_its_record_again(
     # the same file again changes nothing: the records are known under their new keys
     again = await import_roster(c, later)
     assert (again["new"], again["changed"], again["unchanged"]) == (0, 0, 5)
+
+
+async def test_a_namesake_on_the_departments_other_file_is_not_its_record_sent_again(
+    registry: Node,
+) -> None:
+    """A department sending its list as a file a district: the second district's 王伟,
+    with another phone and another unit, is a person of their own — the first district's
+    王伟, whom this file does not list, is not "their record with a new phone"."""
+    c = registry.client
+    east = roster(
+        ["王伟", "", "13912345678", "东关社区居委会"],
+        ["李娜", "", "13912345679", "东关社区居委会"],
+    )
+    west = roster(
+        ["王伟", "", "13700000001", "西关社区居委会"],
+        ["赵敏", "", "13700000002", "西关社区居委会"],
+    )
+    assert (await import_roster(c, east))["new"] == 2
+    report = await import_roster(c, west)
+    assert (report["new"], report["changed"]) == (2, 0)
+    registered = [e for e in await events_after(c) if e["type"] == "WorkerRegistered"]
+    assert sorted(e["data"]["name"] for e in registered) == ["李娜", "王伟", "王伟", "赵敏"]
+    # and the first district's list sent again is still its own two records, unchanged
+    again = await import_roster(c, east)
+    assert (again["new"], again["changed"], again["unchanged"]) == (0, 0, 2)

@@ -89,6 +89,16 @@ def _person_part(key: str) -> tuple[str, str, str]:
     return name, birth, sheet
 
 
+def _agree(key: str, other: str) -> bool:
+    """Whether two ``name:`` keys give one phone or one unit: a record sent again changed
+    its phone or its unit, not both — a namesake on another of the department's files (a
+    district's list beside another's) gives neither."""
+    mine, theirs = (
+        k.split("#", 1)[0].partition("|sheet:")[0].split("|")[2:4] for k in (key, other)
+    )
+    return any(a and a == b for a, b in zip(mine, theirs, strict=False))
+
+
 class Unlisted:
     """The department's records keyed by name (no 记录编号, no ID number) that the file
     being imported does not list, by name and sheet: read once per file, when first needed
@@ -119,8 +129,9 @@ async def relist_records(
     neither 记录编号 nor ID number is keyed by its name, birth date, phone and unit, so a row
     sent again a year later with a new phone or unit has a new key. Where the department has
     exactly one record of that name (and birth date, or none given) that this file no
-    longer lists, the row is that record again — its phone or unit changed — not a second
-    record beside a stale one. Two such records, or two such rows, decide nothing."""
+    longer lists, and it gives the row's phone or the row's unit, the row is that record
+    again — its phone or unit changed — not a second record beside a stale one. Two such
+    records, or two such rows, decide nothing."""
     name_keys = [k for k in new_keys if k.startswith("name:")]
     if not name_keys:
         return {}
@@ -132,7 +143,7 @@ async def relist_records(
         candidates = [
             c for c in by_name.get((name, sheet), []) if not (birth and c[1] and birth != c[1])
         ]
-        if len(candidates) == 1:
+        if len(candidates) == 1 and _agree(key, candidates[0][0]):
             found[key] = candidates[0]
             claims.setdefault(candidates[0][0], []).append(key)
     moved: dict[str, tuple[str, str]] = {}
