@@ -21,12 +21,18 @@ from shegong.kernel.data.visible import visible_text
 __all__ = ["FreeText", "mask_numbers", "redact_numbers"]
 
 _NUMBER = re.compile(r"\d(?:[ \t\-]?\d)+[Xx]?")
+# an entry's id (a UUID: the platform's, in a path the access log records) is no number:
+# its hex groups may join into ten digits or more (…-9138-1234567890a4) by chance
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_NUMBER_NOT_IN_ID = re.compile(rf"(?<![0-9A-Za-z]){_UUID}(?![0-9A-Za-z])|{_NUMBER.pattern}")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2})?")
 _MIN_DIGITS = 10  # a mobile phone has 11, an ID number 15 or 18; a date at most 8
 
 
 def _cut(match: re.Match[str]) -> str:
     text = match.group(0)
+    if "-" in text and re.fullmatch(_UUID, text):
+        return text
     digits = sum(ch.isdigit() for ch in text)
     if digits < _MIN_DIGITS or _DATE.fullmatch(text):
         return text
@@ -37,7 +43,7 @@ def redact_numbers(text: str | None) -> str | None:
     """``text`` with every long number cut to its first three digits and ``***``."""
     if not text:
         return text
-    return _NUMBER.sub(_cut, text)
+    return _NUMBER_NOT_IN_ID.sub(_cut, text)
 
 
 # A whole number standing alone (not inside a Latin word, a UUID or a longer number), its digits
@@ -66,7 +72,7 @@ def mask_numbers(text: str) -> str:
 
 
 def _redacted(text: str) -> str:
-    return _NUMBER.sub(_cut, text)
+    return _NUMBER_NOT_IN_ID.sub(_cut, text)
 
 
 FreeText = Annotated[str, AfterValidator(visible_text), AfterValidator(_redacted)]
