@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text
+from shegong.training.imports.sheets import RowProblem, SheetRow, written_number
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _ONE_CREDIT = re.compile(
@@ -48,21 +48,15 @@ def credit_hours(
     """The hours a row's 学分 credit, at most the session's; ``None`` without the column,
     blank or 0 (attendance only, as a 学时 of 0). Credits without the sheet's rule, or
     that are no number, refuse the row for a clerk."""
-    value = number_or_text(row.values.get("credits"))
-    if value is None:
+    read = written_number(
+        row,
+        "credits",
+        _CREDITS,
+        ("credits: “{}” is not a number of credits", "学分：“{}”不是学分数"),
+    )
+    if read is None:
         return None
-    if isinstance(value, float):
-        credits, written = value, f"{value:g}"
-    else:
-        written = value
-        match = _CREDITS.fullmatch(written)
-        if match is None:
-            raise RowProblem(
-                "credits",
-                f"credits: “{written[:40]}” is not a number of credits",
-                f"学分：“{written[:40]}”不是学分数",
-            )
-        credits = float(match.group(1))
+    credits, written = read
     if credits <= 0:
         return None
     if hours_per_credit is None:

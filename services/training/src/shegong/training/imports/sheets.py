@@ -266,6 +266,24 @@ def number_or_text(cell: Cell) -> float | str | None:
     return unicodedata.normalize("NFKC", text).strip() if text else None
 
 
+def written_number(
+    row: SheetRow, field: str, pattern: re.Pattern[str], problem: tuple[str, str]
+) -> tuple[float, str] | None:
+    """A row's ``field`` as (its number, as written): a number cell as it is, a text one
+    by ``pattern``'s first group (3 学分, 85%); ``None`` for a blank; text that is no such
+    number refuses the row, ``problem`` (en, zh) said of it with ``{}`` for the text."""
+    value = number_or_text(row.values.get(field))
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return value, f"{value:g}"
+    match = pattern.fullmatch(value)
+    if match is None:
+        en, zh = problem
+        raise RowProblem(field, en.format(value[:40]), zh.format(value[:40]))
+    return float(match.group(1)), value
+
+
 def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
     """The day of a sign-in: its own 签到日期 column's, else the session's."""
     cell = row.values.get("signed_on")

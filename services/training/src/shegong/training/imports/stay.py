@@ -13,7 +13,7 @@ import datetime as dt
 import re
 
 from shegong.kernel.data.sheets import Cell, CellError, parse_moment
-from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text
+from shegong.training.imports.sheets import RowProblem, SheetRow, written_number
 
 # a stay shorter than this share of the session's hours is not attendance by itself
 SHORTEST_SHARE = 0.5
@@ -24,22 +24,19 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 def check_progress(row: SheetRow) -> None:
     """Refuse a row whose 完成进度 (学习进度) is under 100%: the course not finished, no
     attendance recorded — and one that is no share at all, for a clerk."""
-    value = number_or_text(row.values.get("progress"))
-    if value is None:
+    read = written_number(
+        row,
+        "progress",
+        _PERCENT,
+        (
+            "progress: “{}” is not a share of the course (write 100%)",
+            "完成进度：“{}”不是完成比例（请填写如 100%），不记出勤",
+        ),
+    )
+    if read is None:
         return
-    if isinstance(value, float):
-        share, written = value * (100 if value <= 1 else 1), f"{value:g}"
-    else:
-        written = value
-        match = _PERCENT.fullmatch(written)
-        if match is None:
-            raise RowProblem(
-                "progress",
-                f"progress: “{written[:40]}” is not a share of the course (write 100%)",
-                f"完成进度：“{written[:40]}”不是完成比例（请填写如 100%），不记出勤",
-            )
-        number = float(match.group(1))
-        share = number * 100 if "%" not in written and number <= 1 else number
+    number, written = read  # 0.85 or 85 or 85%: a share of one where it is no percent
+    share = number * 100 if "%" not in written and number <= 1 else number
     if share < 100:
         raise RowProblem(
             "progress",
