@@ -16,6 +16,7 @@ from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.kernel.data.sheets import TabularFileError
 from shegong.training.application.people import Person, loop_turn, resolve_person
 from shegong.training.domain.session import Session
+from shegong.training.imports.completion import completed
 from shegong.training.imports.credits import credit_hours, sheet_rules
 from shegong.training.imports.id_tail import id_tail
 from shegong.training.imports.meetings import apply_nickname
@@ -121,9 +122,7 @@ async def record_signins(
             continue
         try:
             who = await person(row, name)
-            hours = row_hours(row, session.hours)  # 学时: a completion
-            if hours is None:  # 学分, by the sheet's rule
-                hours = credit_hours(row, per_credit.get(row.sheet), session.hours)
+            hours = completion_hours(row, session.hours, per_credit.get(row.sheet))
             cell = sign_in_cell(row)  # 3月10日 请假 | 3月11日 √: the day they came
             on = session.held_on  # 3月1日 8:30: the session's year
             row.values["signed_on"] = app_day(row.values.get("signed_on"), on)
@@ -169,6 +168,20 @@ async def record_signins(
             f"{said_zh}，已在其他记录签到，只计一次",
         )
     _in_sheet_order(report, rows)
+
+
+def completion_hours(row: SheetRow, session_hours: float, per_credit: float | None) -> float | None:
+    """The hours a row completes (``None``: attendance only): its 学时, else its 学分 by the
+    sheet's rule — none where its 结业 column says 否, the session's where it says 是 and
+    gives no hours of its own."""
+    done = completed(row)
+    if done is False:  # 未结业: they came, and did not complete it
+        return None
+    hours = row_hours(row, session_hours)  # 学时: a completion
+    if hours is None:  # 学分, by the sheet's rule
+        hours = credit_hours(row, per_credit, session_hours)
+    given = any(row.values.get(f) not in (None, "") for f in ("hours", "credits"))
+    return session_hours if hours is None and done and not given else hours
 
 
 def _in_sheet_order(report: ImportReport, rows: list[SheetRow]) -> None:

@@ -142,6 +142,10 @@ SIGNIN_COLUMNS = {
         "已修学时",
         "实修学时",
         "获得学时数",
+        # an online course platform's export (已获学时 | 完成状态)
+        "已获学时",
+        "已获得学时",
+        "取得学时",
         "培训学时数",
         "课时",
         "培训课时",
@@ -153,6 +157,22 @@ SIGNIN_COLUMNS = {
         "continuing education hours",
         "hours completed",
         "hours",
+    ),
+    # 是否结业 (结业情况, a 结业 assessment's 考核结果): 否 is attendance only, whatever the
+    # 学时 beside it (:mod:`.completion`)
+    "completion": (
+        "是否结业",
+        "结业情况",
+        "结业状态",
+        "结业与否",
+        "结业结果",
+        "是否准予结业",
+        "结业考核",
+        "结业考核结果",
+        "考核结果",
+        "考核是否合格",
+        "completed",
+        "completion status",
     ),
     # 学分 (credits), converted by the sheet's own rule (1学分=2学时): :mod:`.credits`
     "credits": (

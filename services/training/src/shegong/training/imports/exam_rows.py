@@ -18,6 +18,8 @@ YES = {"是", "通过", "合格", "已通过", "及格", "yes", "y", "true", "1"
 NO = {"否", "未通过", "不通过", "不合格", "不及格", "no", "n", "false", "0", "fail", "failed", "×"}
 # did not sit the exam (缺考, 弃考) or was disqualified (违纪): a result, and no pass
 NO |= {"缺考", "缺席", "弃考", "未参考", "未参加", "违纪", "absent"}
+# caught cheating, the score voided (作弊, 成绩无效): no pass
+NO |= {"作弊", "舞弊", "违规", "成绩无效", "取消成绩", "取消考试成绩", "cheating"}
 _TITLE_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
@@ -197,7 +199,8 @@ def _passed_by_scores(row: SheetRow, subjects: int) -> bool | None:
 
 
 def _absent_from_exam(row: SheetRow) -> bool:
-    """Whether a score the row gives says the candidate did not sit (缺考, 弃考, 违纪)."""
+    """Whether a score the row gives says the candidate did not sit (缺考, 弃考) or was
+    disqualified (违纪, 作弊)."""
     for cell in row.every("score"):
         try:
             text = cell_text(cell)

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from shegong.kernel.data.names import name_key, read_alike
 from shegong.kernel.data.sheets import Cell, CellError, cell_text
 from shegong.training.imports.meetings import UNIT_HINT, looks_like_name, no_time_there
-from shegong.training.imports.sheets import ABSENT, PRESENT, RowProblem, SheetRow
+from shegong.training.imports.sheets import ABSENT, RowProblem, SheetRow, present_mark
 
 # what an app's result says of a day someone did not come at all
 ABSENCE = ABSENT | {
@@ -277,7 +277,7 @@ def signature(cell: Cell, name: str | None) -> bool:
     text = _text(cell)
     if text is None:
         return False
-    if text.strip().casefold() in PRESENT:
+    if present_mark(text):
         return True
     return bool(name) and _own_signature(name_key(text), name_key(name or ""))
 

@@ -43,6 +43,7 @@ __all__ = [
     "RowProblem",
     "SheetRow",
     "parse_signed_at",
+    "present_mark",
     "read_sheet",
     "sign_in_day",
 ]
@@ -301,6 +302,19 @@ PRESENT |= {"已签", "签", "到场", "已到场", "出勤", "参加", "已参�
 PRESENT |= {"迟到", "早退", "补签", "正常", "线上", "线下", "现场", "在线"}
 # an attendance sheet's legend (考勤符号): △ is 迟到 — late, and there
 PRESENT |= {"△"}
+# late or gone early by so much, written in the box by hand (迟到30分钟, 早退半小时): there
+_LATE_BY = re.compile(
+    r"(?:迟到|晚到|早退|提前离开|提前离场)\s*约?\s*(?:\d+(?:\.\d+)?|[半一二两三四五六七八九十]+)"
+    r"\s*个?\s*(?:分钟|分|小时|min|mins|minutes?|h)?"
+)
+
+
+def present_mark(written: str) -> bool:
+    """Whether a 签到 box's words are a mark of presence: √, 已签到, 迟到 — or 迟到30分钟."""
+    text = unicodedata.normalize("NFKC", written).strip().casefold()
+    return text in PRESENT or _LATE_BY.fullmatch(text) is not None
+
+
 ABSENT = {"×", "✗", "✘", "缺席", "缺勤", "未到", "未签到", "请假", "否", "无", "x", "n", "no"}
 ABSENT |= {"未签", "缺", "缺课", "旷课", "未参加", "病假", "事假", "公假", "假"}
 # ○ (typed 〇 or ◯) is 事假 / 缺勤 in the legends offices print — leave, not there
@@ -313,7 +327,7 @@ def parse_signed_at(cell: Cell, default_day: dt.date) -> dt.datetime:
     mark of absence (缺席, 请假) refuses the row as no attendance. China time unless the
     cell says."""
     written = cell.strip() if isinstance(cell, str) else ""
-    if written.casefold() in PRESENT:
+    if present_mark(written):
         return dt.datetime.combine(default_day, dt.time(0, 0), CHINA)
     if written.casefold() in ABSENT:
         raise RowProblem(
