@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .test_credits_and_tickets import hours
-from .test_signin_by_name import attended, sign_in
 from .test_sheet_names_and_dates import LIU, QIAN, ZHANG, post_exam_workbook, register
+from .test_signin_by_name import attended, sign_in
 from .test_tails_stays_progress import FANG_A, FANG_B, MA_ZERO, ZHAO
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ async def test_a_course_not_completed_credits_no_hours(training: Node) -> None:
         training,
         "2025年岗前培训结业考核名单\n序号,姓名,身份证号,培训学时,考核成绩,是否结业\n"
         f"1,陈静怡,{FANG_A},8,88,是\n2,郭鹏,{FANG_B},8,52,否\n"
-        f"3,赵敏,{ZHAO},8,缺考,未结业\n4,马强,{MA_ZERO},8,70,待定\n",
+        f"3,赵敏,{ZHAO},8,缺考,未结业（缺考）\n4,马强,{MA_ZERO},8,70,待定\n",
     )
     assert await attended(training, sid) == {done, failed, absent}, report
     assert [await hours(training, w) for w in (done, failed, absent, odd)] == [8.0, 0, 0, 0]
@@ -39,7 +39,7 @@ async def test_a_course_not_completed_credits_no_hours(training: Node) -> None:
     # a 结业名单 without 学时: 结业 credits the session's hours, 不予结业 none
     sid, report = await sign_in(
         training,
-        f"姓名,身份证号,结业情况\n陈静怡,{FANG_A},结业\n郭鹏,{FANG_B},不予结业\n",
+        f"姓名,身份证号,结业情况\n陈静怡,{FANG_A},结业（优秀）\n郭鹏,{FANG_B},不予结业\n",
     )
     assert await attended(training, sid) == {done, failed}, report
     assert [await hours(training, w) for w in (done, failed)] == [16.0, 0]
