@@ -92,3 +92,27 @@ async def test_a_score_written_cheating_is_no_pass(training: Node) -> None:
     exams = await training.ok("GET", "/exams", params={"year": 2025})
     passed = {e["worker_id"]: e["passed"] for e in exams["items"]}
     assert passed == {ids["liu"]: True, ids["zhang"]: False, ids["qian"]: False}
+
+
+async def test_a_remark_taking_the_signature_back_is_no_attendance(training: Node) -> None:
+    feed = training.feed
+    came = feed.register("陈静怡", FANG_A, organization="东关社区居委会")
+    feed.register("郭鹏", FANG_B, organization="东关社区居委会")
+    feed.register("赵敏", ZHAO, organization="东关社区居委会")
+    feed.register("马强", MA_ZERO, organization="东关社区居委会")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,工作单位,签到时间,签退时间,备注\n"
+        "陈静怡,东关社区,08:50,17:00,下午请假半小时\n"
+        "郭鹏,东关社区,08:52,17:00,代签\n"
+        "赵敏,东关社区,08:53,17:00,由陈静怡代签。\n"
+        "马强,东关社区,08:55,17:00,请假\n",
+    )
+    assert await attended(training, sid) == {came}, report
+    refused = [(r["name"], r["field"]) for r in report["rejected"]]
+    assert refused == [("郭鹏", "remark"), ("赵敏", "remark"), ("马强", "remark")], report
+    assert (
+        "代签" in report["rejected"][0]["reason_zh"]
+        and "signed for" in report["rejected"][0]["reason"]
+    )

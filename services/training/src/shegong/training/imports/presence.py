@@ -235,6 +235,7 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             f"参会时长：{stayed}，未实际参会（或学习），不记出勤",
         )
     if signed(row):
+        _check_signed_remark(row.text("remark"))
         return
     name = row.text("name") or ""
     if notes := [n for n in _BRACKETED.findall(name) if _says_absent(n)]:
@@ -263,6 +264,28 @@ def check_presence(row: SheetRow, others_signed: bool) -> None:
             "signed_at: blank, while others on this sheet signed in: no attendance "
             "recorded (write √ or the time if they came)",
             "签到：空白（本表其他人员已签到），不记出勤；如已到场，请填写“√”或签到时间",
+        )
+
+
+# a 备注 that the box was signed by another (代签, 由李娜代签, 替签): the mark is not theirs
+_SIGNED_BY_ANOTHER = re.compile(r"代签|代为签|替签|代其签|代他签|代她签")
+
+
+def _check_signed_remark(remark: str | None) -> None:
+    """Refuse a signed row whose 备注 takes the mark back: 代签 (someone signed for them),
+    or an absence alone (请假, 缺席) — the box and the note disagree, a clerk decides."""
+    said = unicodedata.normalize("NFKC", remark or "").strip().strip("。.")
+    if _SIGNED_BY_ANOTHER.search(said):
+        raise RowProblem(
+            "remark",
+            f"remark: {said} — signed for them by another (代签): no attendance recorded",
+            f"备注：{said}（他人代签），不记出勤",
+        )
+    if said.casefold() in ABSENCE - {"否", "无", "n", "no"}:
+        raise RowProblem(
+            "remark",
+            f"remark: {said}, though the box is signed — a clerk decides; no attendance recorded",
+            f"备注：{said}，与签到栏不符，请人工核定，暂不记出勤",
         )
 
 
