@@ -116,3 +116,21 @@ async def test_a_remark_taking_the_signature_back_is_no_attendance(training: Nod
         "代签" in report["rejected"][0]["reason_zh"]
         and "signed for" in report["rejected"][0]["reason"]
     )
+
+
+async def test_progress_in_words_or_lessons_done(training: Node) -> None:
+    feed = training.feed
+    done = feed.register("陈静怡", FANG_A, phone="13800000031")
+    lessons = feed.register("郭鹏", FANG_B, phone="13800000032")
+    feed.register("赵敏", ZHAO, phone="13800000033")
+    feed.register("马强", MA_ZERO, phone="13800000034")
+    await training.sync()
+    sid, report = await sign_in(
+        training,
+        "姓名,手机号,学习进度\n陈静怡,13800000031,已完成\n郭鹏,13800000032,12/12\n"
+        "赵敏,13800000033,8/12\n马强,13800000034,学习中(60%)\n",
+    )
+    assert await attended(training, sid) == {done, lessons}, report
+    refused = [(r["name"], r["field"]) for r in report["rejected"]]
+    assert refused == [("赵敏", "progress"), ("马强", "progress")], report
+    assert all("未学完" in r["reason_zh"] for r in report["rejected"]), report

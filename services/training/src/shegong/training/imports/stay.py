@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from shegong.kernel.data.sheets import Cell, CellError, parse_moment
-from shegong.training.imports.sheets import RowProblem, SheetRow, written_number
+from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text, written_number
 
 # a stay shorter than this share of the session's hours is not attendance by itself
 SHORTEST_SHARE = 0.5
@@ -21,9 +22,47 @@ SHORTEST_SHARE = 0.5
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 
 
+# a platform's progress in words (已完成, 学习中) or in lessons done of all (12/12, 8/12)
+FINISHED = {"已完成", "完成", "已学完", "学完", "已结业", "已通过"}
+UNFINISHED = ("未完成", "学习中", "进行中", "未开始", "未学完", "未学习", "未学", "未结业")
+_LESSONS = re.compile(r"(\d+)\s*/\s*(\d+)\s*(?:节|课|讲|课时|学时)?")
+_NOTE = re.compile(r"[(\[【][^)\]】]*[)\]】]")
+
+
+def _progress_in_words(row: SheetRow) -> float | None:
+    """A 学习进度 written as a word or as lessons done of all, as a share (100 finished);
+    ``None`` for a number, a percentage or a blank, which :func:`check_progress` reads."""
+    value = number_or_text(row.values.get("progress"))
+    if not isinstance(value, str):
+        return None
+    said = unicodedata.normalize("NFKC", value).strip()
+    word = _NOTE.sub("", said).strip() or said  # 已完成(100%), 学习中(60%)
+    if word in FINISHED:
+        return 100.0
+    if word.startswith(UNFINISHED):
+        return 0.0
+    if (lessons := _LESSONS.fullmatch(said)) and int(lessons.group(2)) > 0:
+        return 100 * int(lessons.group(1)) / int(lessons.group(2))
+    return None
+
+
 def check_progress(row: SheetRow) -> None:
-    """Refuse a row whose 完成进度 (学习进度) is under 100%: the course not finished, no
-    attendance recorded — and one that is no share at all, for a clerk."""
+    """Refuse a row whose 完成进度 (学习进度) is under 100% — 85%, 学习中, 8/12 lessons: the
+    course not finished, no attendance recorded — and one that is no share at all, for a
+    clerk."""
+    share, written = _share(row)
+    if share is not None and share < 100:
+        raise RowProblem(
+            "progress",
+            f"progress: {written} — the course is not finished; no attendance recorded",
+            f"完成进度：{written}，课程未学完，不记出勤",
+        )
+
+
+def _share(row: SheetRow) -> tuple[float | None, str]:
+    """The row's progress as a share of 100 (``None``: blank), and as written."""
+    if (share := _progress_in_words(row)) is not None:
+        return share, row.text("progress") or ""
     read = written_number(
         row,
         "progress",
@@ -34,15 +73,9 @@ def check_progress(row: SheetRow) -> None:
         ),
     )
     if read is None:
-        return
+        return None, ""
     number, written = read  # 0.85 or 85 or 85%: a share of one where it is no percent
-    share = number * 100 if "%" not in written and number <= 1 else number
-    if share < 100:
-        raise RowProblem(
-            "progress",
-            f"progress: {written} — the course is not finished; no attendance recorded",
-            f"完成进度：{written}，课程未学完，不记出勤",
-        )
+    return (number * 100 if "%" not in written and number <= 1 else number), written
 
 
 def _moments(cells: list[Cell], day: dt.date) -> list[dt.datetime]:
