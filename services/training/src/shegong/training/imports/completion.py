@@ -6,18 +6,16 @@ clerk's to read: the row is refused naming the field, never credited on a guess.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from shegong.kernel.data.sheets import CellError, cell_text
-from shegong.training.imports.sheets import RowProblem, SheetRow
+from shegong.training.imports.sheets import RowProblem, SheetRow, word_of
 
 DONE = {"是", "结业", "已结业", "准予结业", "予以结业", "合格", "考核合格", "通过", "已通过"}
 DONE |= {"完成", "已完成", "√", "✓", "✔", "优秀", "良好", "yes", "y", "completed", "passed"}
 NOT_DONE = {"否", "未结业", "不结业", "不予结业", "暂缓结业", "延期结业", "不合格", "考核不合格"}
 NOT_DONE |= {"未通过", "不通过", "未完成", "×", "✗", "无", "缺考", "未参加考核", "no", "n"}
 NOT_DONE |= {"failed", "not completed"}
-_NOTE = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 
 
 def completed(row: SheetRow) -> bool | None:
@@ -32,7 +30,7 @@ def completed(row: SheetRow) -> bool | None:
     if text is None:
         return None
     said = unicodedata.normalize("NFKC", text).strip().casefold()
-    said = _NOTE.sub("", said).strip() or said  # 未结业（缺课超1/3）, 结业(优秀): the word
+    said = word_of(said)  # 未结业（缺课超1/3）, 结业(优秀): the word
     if said in DONE:
         return True
     if said in NOT_DONE:

@@ -32,6 +32,7 @@ from shegong.kernel.data.names import name_key, read_alike
 from shegong.kernel.data.sheets import Cell, CellError, cell_text
 from shegong.training.imports.meetings import UNIT_HINT, looks_like_name, no_time_there
 from shegong.training.imports.sheets import ABSENT, RowProblem, SheetRow, present_mark
+from shegong.training.imports.sheets import BRACKETED as _BRACKETED
 
 # what an app's result says of a day someone did not come at all
 ABSENCE = ABSENT | {
@@ -71,7 +72,6 @@ _YEAR_LAST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?=\s|$)")
 # 3月1日, 03-01, 3/1 — never 8.30, which is as often a time as a day
 _MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月\s*(\d{1,2})\s*日?|[-/]\s*(\d{1,2}))(?=\s|$)")
 _COUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:次|天|小时|分钟|%|h|min)?", re.IGNORECASE)
-_BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _HALF = re.compile(r"^(?:上班|下班|上午|下午|签到|签退)(?=.)")
 _NONE_COUNTED = re.compile(r"0+(?:\.0+)?\s*(?:次|天|日|%)?\s*(?:/\s*\d+\s*(?:次|天|日)?)?")
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}")

@@ -285,6 +285,15 @@ def written_number(
     return float(match.group(1)), value
 
 
+# a note in brackets (未结业（缺考）, 学习中(60%), 张伟（东关社区）)
+BRACKETED = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+
+
+def word_of(said: str) -> str:
+    """A cell's word without the note in brackets after it — the whole if that is all."""
+    return BRACKETED.sub("", said).strip() or said
+
+
 def sign_in_day(row: SheetRow, held_on: dt.date) -> dt.date:
     """The day of a sign-in: its own 签到日期 column's, else the session's."""
     cell = row.values.get("signed_on")

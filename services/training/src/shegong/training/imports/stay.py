@@ -14,7 +14,13 @@ import re
 import unicodedata
 
 from shegong.kernel.data.sheets import Cell, CellError, parse_moment
-from shegong.training.imports.sheets import RowProblem, SheetRow, number_or_text, written_number
+from shegong.training.imports.sheets import (
+    RowProblem,
+    SheetRow,
+    number_or_text,
+    word_of,
+    written_number,
+)
 
 # a stay shorter than this share of the session's hours is not attendance by itself
 SHORTEST_SHARE = 0.5
@@ -26,7 +32,6 @@ _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%?")
 FINISHED = {"已完成", "完成", "已学完", "学完", "已结业", "已通过"}
 UNFINISHED = ("未完成", "学习中", "进行中", "未开始", "未学完", "未学习", "未学", "未结业")
 _LESSONS = re.compile(r"(\d+)\s*/\s*(\d+)\s*(?:节|课|讲|课时|学时)?")
-_NOTE = re.compile(r"[(\[【][^)\]】]*[)\]】]")
 
 
 def _progress_in_words(row: SheetRow) -> float | None:
@@ -36,7 +41,7 @@ def _progress_in_words(row: SheetRow) -> float | None:
     if not isinstance(value, str):
         return None
     said = unicodedata.normalize("NFKC", value).strip()
-    word = _NOTE.sub("", said).strip() or said  # 已完成(100%), 学习中(60%)
+    word = word_of(said)  # 已完成(100%), 学习中(60%)
     if word in FINISHED:
         return 100.0
     if word.startswith(UNFINISHED):
