@@ -298,8 +298,10 @@ def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
     # Village names repeat from township to township (人民村, 新村): a community is the
-    # same place only where the townships do not say otherwise.
-    apart = x.township and y.township and x.township != y.township
+    # same place only where the townships do not say otherwise — nor the committee's full
+    # name where no township is written (雄壁镇北坝村村民委员会 is not 胜境镇's 北坝村).
+    tx, ty = x.township or x.org_township, y.township or y.org_township
+    apart = tx and ty and tx != ty
     if one_community(x.community, y.community) and not apart:
         return 1
     if x.township and x.township == y.township:
