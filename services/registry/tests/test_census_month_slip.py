@@ -52,3 +52,28 @@ def test_birth_dates_further_apart_or_both_in_full_still_disagree() -> None:
         linker.add(record("womens-federation:1", "金娟云", b, "18737010220"))
         assert linker.links("womens-federation:1") == [], (a, b)
         assert linker.review_queue() == []
+
+
+def test_a_month_that_agrees_weighs_more_than_the_year_alone() -> None:
+    """出生年月 1972.04 beside the ID number's 1972-04-22: the month agrees too, one
+    chance in ~365 for two people of a year where the year alone is one in ~30 — a village
+    cadre's roster (name, 出生年月, village) meets the 公益岗 list's ID number on it."""
+    from shegong.registry.census.comparison import Features, compare_levels
+    from shegong.registry.census.linkage import compare
+
+    def level(a: date, b: date) -> tuple[str, float]:
+        found = compare(record("zz:1", "扎西央宗", a), record("xc:1", "扎西央宗", b))
+        assert found is not None
+        return found.evidence["birth_date"]["level"], found.evidence["birth_date"]["weight"]
+
+    month, month_w = level(date(1972, 4, 1), date(1972, 4, 22))
+    year, year_w = level(date(1972, 1, 1), date(1972, 4, 22))  # the year only
+    january, _ = level(date(1972, 1, 1), date(1972, 1, 22))  # 1972 or 1972.01: the year
+    assert (month, year, january) == ("year and month", "year only", "year only")
+    assert month_w > year_w + 2
+    # Two full dates of one month stay two birth dates (the veto).
+    pair = (
+        Features(record("a:1", "甲", date(1972, 4, 2))),
+        Features(record("b:1", "甲", date(1972, 4, 22))),
+    )
+    assert compare_levels(*pair)[2] == 4

@@ -121,6 +121,27 @@ def test_a_residents_committee_named_without_the_word_community_is_that_communit
     assert region_level({"community": "南小街居委会"}, {"community": "北小街社区"}) == 2
 
 
+def test_a_committees_full_name_places_its_village_in_its_township() -> None:
+    # A list that names no township, only the unit 师宗县雄壁镇北坝村村民委员会: its 北坝村
+    # is 雄壁镇's, not the 北坝村 a petition list places in 胜境镇 (village names repeat);
+    # beside 雄壁镇's own list, or a committee written short (北坝村村委会), one village.
+    from shegong.registry.census.comparison import compare_levels
+
+    def region_level(a: dict[str, str], b: dict[str, str]) -> int:
+        x, y = (Features(CensusRecord(f"{d}:1", d, "张勇", **c)) for d, c in (("hw", a), ("xf", b)))
+        return compare_levels(x, y)[6]
+
+    unit = {"organization": "师宗县雄壁镇北坝村村民委员会"}
+    assert region_level(unit, {"community": "北坝村", "township": "胜境镇"}) == 5
+    assert region_level(unit, {"community": "北坝村", "township": "雄壁镇"}) == 1
+    assert (
+        region_level(
+            {"organization": "北坝村村委会"}, {"community": "北坝村", "township": "胜境镇"}
+        )
+        == 1
+    )
+
+
 def _tree() -> RegionTree:
     nodes = [RegionNode("东区", "东区", None, "county"), RegionNode("西区", "西区", None, "county")]
     for county, town, communities in (

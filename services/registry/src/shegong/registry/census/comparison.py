@@ -18,7 +18,8 @@ name         same after normalisation (script, spaces, dots), or one's former na
              read alike under fuzzy pinyin (a slip); else (a character of another sound is
              another name: siblings' names differ so)
 birth_date   same; day/month swapped or one key off in a number Excel cut; the same year where
-             one gives only the year or the month (its 1st), or that month one off (a slip); else
+             one gives only the year (its 1 January), or the month one off (a slip); else; the
+             same year and month where one gives only the month (出生年月, its 1st)
 sex          same; else
 phone        same number (any a cell gives); a mobile and a landline; else; the same landline
              (a household's or a unit's); one slip (one of four blocks of digits differs, by
@@ -89,7 +90,14 @@ COMPARISONS: tuple[str, ...] = (
 LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("null", "exact", "one slip", "else"),
     "name": ("null", "exact", "same pinyin", "one character", "else"),
-    "birth_date": ("null", "exact", "day/month swapped or one key", "year only", "else"),
+    "birth_date": (
+        "null",
+        "exact",
+        "day/month swapped or one key",
+        "year only",
+        "else",
+        "year and month",
+    ),
     "sex": ("null", "exact", "else"),
     "phone": ("null", "exact", "else", "mobile vs landline", "same landline", "one slip", "mask"),
     "organization": ("null", "exact", "similar", "else"),
@@ -106,6 +114,7 @@ PHONE_MASK = 6  # a mobile's mask agrees with the other's number (or mask): 7 di
 ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
+BIRTH_MONTH = 5  # 出生年月 (held as its 1st) beside a date of that month: one in ~365 a year
 
 
 @lru_cache(maxsize=50_000)
@@ -217,12 +226,10 @@ def _birth_level(x: Features, y: Features) -> int:
         return 1
     if a.year == b.year and a.month == b.day and a.day == b.month:
         return 2
-    if a.year == b.year and (
-        (a.month, a.day) == (1, 1)
-        or (b.month, b.day) == (1, 1)
-        or (a.month == b.month and (a.day == 1 or b.day == 1))
-    ):
-        return 3
+    if a.year == b.year and ((a.month, a.day) == (1, 1) or (b.month, b.day) == (1, 1)):
+        return 3  # the year only (held as 1 January), or a month of January
+    if a.year == b.year and a.month == b.month and (a.day == 1 or b.day == 1):
+        return BIRTH_MONTH  # the month agrees as well: twelve times the year's evidence
     if (a.day == 1 or b.day == 1) and abs((a.year - b.year) * 12 + a.month - b.month) == 1:
         return 3  # 出生年月 (held as its 1st) a month off the other side's date: a slip
     if birth_part_apart(x, y) and _one_edit(f"{a:%Y%m%d}", f"{b:%Y%m%d}"):
@@ -298,8 +305,10 @@ def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
     # Village names repeat from township to township (人民村, 新村): a community is the
-    # same place only where the townships do not say otherwise.
-    apart = x.township and y.township and x.township != y.township
+    # same place only where the townships do not say otherwise — nor the committee's full
+    # name where no township is written (雄壁镇北坝村村民委员会 is not 胜境镇's 北坝村).
+    tx, ty = x.township or x.org_township, y.township or y.org_township
+    apart = tx and ty and tx != ty
     if one_community(x.community, y.community) and not apart:
         return 1
     if x.township and x.township == y.township:

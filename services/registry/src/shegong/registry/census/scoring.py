@@ -26,6 +26,7 @@ from shegong.registry.census.names import (
     spelt_from,
     surname,
 )
+from shegong.registry.census.sounds import given_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,28 @@ BIRTH_EXACT = 1
 
 def _nothing_shared(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and not set(a) & set(b)  # type: ignore[arg-type]
+
+
+def name_part(x: Features, y: Features) -> bool:
+    """One name is a whole word of the other, its first or last: 卓玛 of 扎西卓玛, 拉哈 of
+    吉克拉哈 — a Tibetan called by one of the words of a name without a surname, a Yi
+    written without the 家支's. The long name has at least two more characters (not 晓明
+    for 张晓明: a given name alone is ``given_name_alike``'s) and is not written in parts
+    (伊力哈木·艾山: its last part is the father's name, 艾山 another man)."""
+    a, b = x.name, y.name
+    if not a or not b:
+        return False
+    (short, _), (long, raw) = sorted(((a, x.record.name), (b, y.record.name)), key=_length)
+    return (
+        len(short) >= 2
+        and len(long) >= len(short) + 2
+        and (long.startswith(short) or long.endswith(short))
+        and given_name(raw) is None
+    )
+
+
+def _length(named: tuple[str, str | None]) -> int:
+    return len(named[0])
 
 
 class _Rec(Features):
@@ -203,7 +226,8 @@ def _compare(
         return None
     hx = x.record.id_hash
     decisive = bool(hx) and hx == y.record.id_hash
-    kind = (levels, name_weight, phone_weight, decisive)
+    part = levels[1] == NAME_ELSE and name_part(x, y)
+    kind = (levels, name_weight, phone_weight, decisive, part)
     scored = model.scored
     try:
         return scored[kind]  # type: ignore[no-any-return]
@@ -211,7 +235,7 @@ def _compare(
         pass
     if len(scored) >= _KINDS_MAX:
         scored.clear()
-    edge = scored[kind] = _score(levels, model, name_weight, phone_weight, decisive)
+    edge = scored[kind] = _score(levels, model, name_weight, phone_weight, decisive, part)
     return edge
 
 
@@ -221,15 +245,21 @@ def _score(
     name_weight: float,
     phone_weight: float | None,
     decisive: bool,
+    part: bool = False,
 ) -> _Edge | None:
-    """The edge of a kind of pair (None: too unlikely to be one)."""
+    """The edge of a kind of pair (None: too unlikely to be one). Two different names wait
+    for a clerk however sure the rest is (twins beside their household's phone and birth
+    date), but for a name that is a word of the other (``part``: :func:`name_part`), which
+    the model links from ``LINK_AT`` as it links one name: the name's weight is still the
+    level's (else), so only the rest of the evidence — a phone with the birth date or the
+    ID number's digits — carries it there."""
     tf = (name_weight, phone_weight)
     if decisive:
         return _Edge(True, RULE_VALID_ID, math.inf, model, levels, *tf)
     weight = model.weight(levels, name_weight, phone_weight)
     if fs.probability(weight) < fs.REVIEW_AT:
         return None
-    if levels[1] == NAME_ELSE:  # two different names are linked only by a valid ID or a clerk
+    if levels[1] == NAME_ELSE and not part:  # linked only by a valid ID or a clerk
         if fs.probability(weight) < fs.LINK_AT:
             return _Edge(False, REVIEW_REASON, weight, model, levels, *tf)
         return _Edge(False, REVIEW_NAMES, weight, model, levels, *tf)
