@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
@@ -26,6 +27,15 @@ from shegong.matching.projections.workforce import (
     workers,
     workforce_metadata,
 )
+
+
+async def seed(conn: AsyncConnection, rows: list[dict], training: list[dict]) -> None:
+    """Matching's tables, the candidate table's rows and the trainings completed."""
+    await conn.run_sync(metadata.create_all)
+    await conn.run_sync(training_metadata.create_all)
+    await conn.run_sync(workforce_metadata.create_all)
+    await conn.execute(provider_state.insert(), rows)
+    await conn.execute(trained.insert(), training)
 
 
 @pytest.mark.slow
@@ -112,11 +122,7 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with writing(engine) as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.run_sync(training_metadata.create_all)
-            await conn.run_sync(workforce_metadata.create_all)
-            await conn.execute(provider_state.insert(), rows)
-            await conn.execute(trained.insert(), training)
+            await seed(conn, rows, training)
             await conn.execute(workers.insert(), worker_rows)
             await conn.execute(links.insert(), [{"a": a, "b": b, "rule": "t"} for a, b in pairs])
         merged = 0
@@ -189,11 +195,7 @@ async def test_a_street_of_untrained_workers_is_not_read_when_none_can_win(
     statements: list[str] = []
     try:
         async with writing(engine) as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.run_sync(training_metadata.create_all)
-            await conn.run_sync(workforce_metadata.create_all)
-            await conn.execute(provider_state.insert(), rows)
-            await conn.execute(trained.insert(), [trained_one])
+            await seed(conn, rows, [trained_one])
 
         def record(_conn: object, _cursor: object, sql: str, *_: object) -> None:
             statements.append(sql)
