@@ -10,6 +10,8 @@ import random
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind, ServiceType
 from shegong.contracts.training import TargetGroup
@@ -25,6 +27,15 @@ from shegong.matching.projections.workforce import (
     workers,
     workforce_metadata,
 )
+
+
+async def seed(conn: AsyncConnection, rows: list[dict], training: list[dict]) -> None:
+    """Matching's tables, the candidate table's rows and the trainings completed."""
+    await conn.run_sync(metadata.create_all)
+    await conn.run_sync(training_metadata.create_all)
+    await conn.run_sync(workforce_metadata.create_all)
+    await conn.execute(provider_state.insert(), rows)
+    await conn.execute(trained.insert(), training)
 
 
 @pytest.mark.slow
@@ -111,11 +122,7 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         async with writing(engine) as conn:
-            await conn.run_sync(metadata.create_all)
-            await conn.run_sync(training_metadata.create_all)
-            await conn.run_sync(workforce_metadata.create_all)
-            await conn.execute(provider_state.insert(), rows)
-            await conn.execute(trained.insert(), training)
+            await seed(conn, rows, training)
             await conn.execute(workers.insert(), worker_rows)
             await conn.execute(links.insert(), [{"a": a, "b": b, "rule": "t"} for a, b in pairs])
         merged = 0
@@ -139,5 +146,70 @@ async def test_bounded_walk_equals_full_ranking(database_url: str) -> None:
             assert len({r.candidate.person for r in walked}) == len(walked)
             merged += sum(1 for r in full if r.candidate.records)
         assert merged > 0  # persons of several records were ranked
+    finally:
+        await engine.dispose()
+
+
+async def test_a_street_of_untrained_workers_is_not_read_when_none_can_win(
+    database_url: str,
+) -> None:
+    """Volunteers of the order's community hold the offer; the street's 300 workers,
+    none trained for the order's type, cannot reach the last of them even with the
+    proximity of the street — so the walk does not read them page by page (load.py's
+    street: every `POST /requests` read every worker registered so far), except the one
+    a recent training for the type could lift above the volunteers."""
+    today = date(2025, 6, 1)
+    community, street = "区0/街0/社区0", "区0/街0"
+
+    def row(pid: str, kind: ProviderKind, place: str, completed: int, sat: int, n: int) -> dict:
+        return {
+            "provider_id": pid,
+            "kind": kind.value,
+            "name": pid,
+            **place_columns(place),
+            "certificate_rank": 0,
+            "left_on": None,
+            "capacity": 50,
+            "open_assignments": 0,
+            "available": True,
+            "skills": ["meal_help"] if kind == ProviderKind.VOLUNTEER else None,
+            "supervised": False,
+            "completed": completed,
+            "satisfaction_sum": sat,
+            "satisfaction_n": n,
+            "static_score": static_score(0, 50, completed, sat, n),
+        }
+
+    rows = [row(f"v{i}", ProviderKind.VOLUNTEER, community, 9, 3, 1) for i in range(5)]
+    rows += [row(f"w{i:03d}", ProviderKind.SOCIAL_WORKER, street, 0, 0, 0) for i in range(300)]
+    need = Need(
+        ServiceType.MEAL_HELP, TargetGroup.ELDERLY, region_path(community), today, frozenset()
+    )
+    trained_one = {
+        "worker_id": "w150",
+        "skill": ServiceType.MEAL_HELP.value,
+        "last_completed_on": today - timedelta(days=3),
+        "kind": "practice",
+    }
+    engine = create_engine(database_url)
+    statements: list[str] = []
+    try:
+        async with writing(engine) as conn:
+            await seed(conn, rows, [trained_one])
+
+        def record(_conn: object, _cursor: object, sql: str, *_: object) -> None:
+            statements.append(sql)
+
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        async with reading(engine) as conn:
+            walked = await best_candidates(conn, need, 3)
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+            pool = await load_candidates(conn, "区0", 50, today)
+        full = rank(need, pool, 3)
+        assert [r.candidate.provider_id for r in walked] == [r.candidate.provider_id for r in full]
+        assert "w150" in [r.candidate.provider_id for r in walked]  # trained: read, offered
+        # the community's page, the street's and the district's pages: a few statements,
+        # not ten pages of 32 workers with their training and persons read for each
+        assert len([s for s in statements if "provider_state" in s]) <= 5, statements
     finally:
         await engine.dispose()

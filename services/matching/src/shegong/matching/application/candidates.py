@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.matching import ProviderKind
 from shegong.matching.adapters.tables import provider_state
 from shegong.matching.application.persons import persons
 from shegong.matching.domain.ranking import (
+    PROXIMITY,
+    TRAINING_HORIZON_DAYS,
+    WEIGHTS,
     Candidate,
     Need,
     Ranked,
@@ -37,7 +40,7 @@ from shegong.matching.domain.ranking import (
     score,
     upper_bound,
 )
-from shegong.matching.domain.taxonomy import rule_for, skill_code
+from shegong.matching.domain.taxonomy import relevant_skills, rule_for, skill_code
 from shegong.matching.projections.workforce import trained
 
 PAGE = 32
@@ -58,17 +61,42 @@ _IN_STREET = (ps.street == bindparam("street")) & or_(
 _IN_DISTRICT = (ps.district == bindparam("district")) & or_(
     ps.street.is_(None), ps.street != bindparam("street")
 )
+# A provider can only score its static part and proximity, plus the training part when it
+# completed a training that counts for the order's type within the horizon (``_training``).
+_COUNTS = exists().where(
+    (trained.c.worker_id == ps.provider_id)
+    & trained.c.skill.in_(bindparam("skills", expanding=True))
+    & (trained.c.last_completed_on <= bindparam("today"))
+    & (trained.c.last_completed_on > bindparam("since"))
+)
+# Once ``limit`` candidates are in, a page asks only for rows that could still reach the
+# last one's score (``floor``: with the training part; ``plain``: without — above it a row
+# needs no training to compete). Pages follow each other by key (score, id), not by
+# offset, so the floors may rise between pages.
 _TIERS = [
     (
         depth,
         select(provider_state)
-        .where(where & _USABLE)
+        .where(
+            where
+            & _USABLE
+            & or_(
+                ps.static_score < bindparam("after_score"),
+                and_(
+                    ps.static_score == bindparam("after_score"),
+                    ps.provider_id > bindparam("after_id"),
+                ),
+            )
+            & (ps.static_score >= bindparam("floor"))
+            & or_(ps.static_score >= bindparam("plain"), _COUNTS)
+        )
         .order_by(ps.static_score.desc(), ps.provider_id)
-        .limit(PAGE)
-        .offset(bindparam("offset")),
+        .limit(PAGE),
     )
     for depth, where in ((3, _IN_COMMUNITY), (2, _IN_STREET), (1, _IN_DISTRICT))
 ]
+_START = 1e300  # above every static score: a tier's first page
+_SLACK = 1e-6  # the floors a little low: SQL's arithmetic never cuts what Python keeps
 _TRAINED = select(trained).where(trained.c.worker_id.in_(bindparam("ids", expanding=True)))
 
 
@@ -100,15 +128,25 @@ async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list
         "district": region[0],
         "min_rank": min_rank,
         "today": need.today,
+        "since": need.today - timedelta(days=TRAINING_HORIZON_DAYS),
+        "skills": sorted(relevant_skills(need.service_type)),
     }
     best: list[Ranked] = []
     keys: list[tuple[float, str]] = []  # (-score, id), sorted like ``best``
     held: dict[str, tuple[float, str]] = {}  # person → the key of their record in ``best``
     for depth, page in _TIERS:
-        offset = 0
+        after: tuple[float, str] = (_START, "")
+        near = WEIGHTS["proximity"] * PROXIMITY[depth]
         while True:
-            rows = list(await conn.execute(page, {**place, "offset": offset}))
+            plain = floor = -_START
+            if len(best) >= limit:
+                plain = best[-1].score - near - _SLACK
+                floor = plain - WEIGHTS["training"]
+            bounds = {"after_score": after[0], "after_id": after[1], "floor": floor}
+            rows = list(await conn.execute(page, {**place, **bounds, "plain": plain}))
             exhausted = len(rows) < PAGE
+            if rows:
+                after = (rows[-1].static_score, rows[-1].provider_id)
             if len(best) >= limit and rows:
                 cut = next(
                     (
@@ -141,7 +179,6 @@ async def best_candidates(conn: AsyncConnection, need: Need, limit: int) -> list
                     del keys[limit:], best[limit:]
             if exhausted:
                 break
-            offset += PAGE
     return best
 
 

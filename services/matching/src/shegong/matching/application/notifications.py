@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shegong.contracts.matching import NotificationSent, ServiceType
 from shegong.kernel.events.leader_job import LeaderJob
 from shegong.kernel.events.store import CommandContext, EventStore
+from shegong.kernel.ops import raw_sql
 from shegong.kernel.ops.db import reading, writing
+from shegong.kernel.ops.raw_sql import RawStatement
 from shegong.matching.adapters.request_rows import follow_up_overdue
 from shegong.matching.adapters.tables import notifications, requests
 from shegong.matching.h5.notify import Message, Notifier
@@ -37,30 +39,27 @@ log = logging.getLogger("shegong.matching.notifications")
 MAX_ATTEMPTS = 8
 LEVELS_ZH = {1: "区", 2: "街道", 3: "社区"}
 # Built once: an order's commands write a message or two each.
-_SEEN = select(notifications.c.id).where(notifications.c.dedupe == bindparam("key"))
-_INSERT = notifications.insert()
+_SEEN = RawStatement(select(notifications.c.id).where(notifications.c.dedupe == bindparam("key")))
 
 
 async def enqueue(
     conn: AsyncConnection, kind: str, recipient: str, request_id: str | None, dedupe: str
 ) -> bool:
     """Write one message to send (once per ``dedupe``); True if it is new."""
-    if await conn.scalar(_SEEN, {"key": dedupe}) is not None:
+    if (await raw_sql.execute(conn, _SEEN, {"key": dedupe})).rows:
         return False
     now = time.time()
-    await conn.execute(
-        _INSERT,
-        {
-            "dedupe": dedupe,
-            "kind": kind,
-            "recipient": recipient,
-            "request_id": request_id,
-            "created_ts": now,
-            "due_ts": now,
-            "attempts": 0,
-            "status": "pending",
-        },
-    )
+    row = {
+        "dedupe": dedupe,
+        "kind": kind,
+        "recipient": recipient,
+        "request_id": request_id,
+        "created_ts": now,
+        "due_ts": now,
+        "attempts": 0,
+        "status": "pending",
+    }
+    await raw_sql.insert_rows(conn, notifications, [row])
     return True
 
 

@@ -21,13 +21,13 @@ from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.personal_data import mask_address, store_resident_data
 from shegong.matching.adapters.request_rows import (
     DEADLINE_DUE,
-    DROP_DEADLINE,
-    INSERT_DEADLINE,
-    RATE_DELIVERY,
     REOPENED,
     check_known_community,
+    drop_deadline,
     insert_row,
+    rate_delivery,
     save_row,
+    set_deadline,
 )
 from shegong.matching.application.candidates import (
     best_candidates,
@@ -233,7 +233,7 @@ class MatchingCommands:
         return self._body(request)
 
     async def _taken(self, tx: Transaction, request: Request, **extra: Any) -> None:
-        await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
+        await drop_deadline(tx.conn, request.id)
         await tx.save(request)
         await save_row(tx.conn, request, taken_ts=time.time(), **extra)
 
@@ -247,7 +247,7 @@ class MatchingCommands:
                 return False  # taken or rescheduled meanwhile
             request = await load_order(tx, request_id)
             if request.status not in ("open", "offered") or request.next_level() is None:
-                await tx.conn.execute(DROP_DEADLINE, {"rid": request_id})
+                await drop_deadline(tx.conn, request_id)
                 return False
             tx.ctx = CommandContext(actor="matching-scheduler")
             await self._escalate(tx, request, "sla")
@@ -276,22 +276,14 @@ class MatchingCommands:
             f"order_escalated:{request.id}:{level.value}:{len(request.replaced)}",
         )
         if level == ResponseLevel.DISTRICT:
-            await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
+            await drop_deadline(tx.conn, request.id)
         else:
             await self._set_deadline(tx.conn, request.id, respond_by, level)
 
     async def _set_deadline(
         self, conn: AsyncConnection, request_id: str, due: datetime, level: ResponseLevel | None
     ) -> None:
-        await conn.execute(DROP_DEADLINE, {"rid": request_id})
-        await conn.execute(
-            INSERT_DEADLINE,
-            {
-                "request_id": request_id,
-                "due_ts": due.timestamp(),
-                "level": level.value if level else None,
-            },
-        )
+        await set_deadline(conn, request_id, due.timestamp(), level.value if level else None)
 
     # -- delivery and follow-up ----------------------------------------------------------
     async def start(
@@ -346,9 +338,7 @@ class MatchingCommands:
             # The rating belongs to the delivery just followed up: the order's latest
             # ledger entries — one, or a team's members' written together (an earlier
             # delivery of a reopened order keeps its own).
-            await tx.conn.execute(
-                RATE_DELIVERY, {"rid": request.id, "rating": cmd.satisfaction, "on": on}
-            )
+            await rate_delivery(tx.conn, request.id, cmd.satisfaction, on)
             extra: dict[str, Any] = {"followed_up_on": on}
             if cmd.reopen:
                 accept_by = _now() + timedelta(seconds=self.settings.matching_accept_sla_s)
@@ -373,7 +363,7 @@ class MatchingCommands:
             request.cancel(cmd.reason)
             if holder:
                 await release_capacity(tx.conn, holder, completed=False)
-            await tx.conn.execute(DROP_DEADLINE, {"rid": request.id})
+            await drop_deadline(tx.conn, request.id)
             await tx.save(request)
             await save_row(tx.conn, request)
         return self._body(request)

@@ -10,9 +10,9 @@ to its new person at once and the read models stay what a rebuild from the feeds
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Select, Table, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 __all__ = ["CHUNK", "Components", "chunks", "linked_components"]
@@ -53,6 +53,22 @@ class Components:
         self.parent[self.find(a)] = self.find(b)
 
 
+_WALKS: dict[Table, Select[Any]] = {}
+
+
+def _walk(links: Table) -> Select[Any]:
+    """The links touching a batch of keys: built once a table (an accept and every offer
+    walk it), the keys one expanding parameter."""
+    found = _WALKS.get(links)
+    if found is None:
+        keys: Any = bindparam("keys", expanding=True)
+        walk: Select[Any] = select(links.c.a, links.c.b).where(
+            or_(links.c.a.in_(keys), links.c.b.in_(keys))
+        )
+        found = _WALKS[links] = walk
+    return found
+
+
 async def linked_components(
     conn: AsyncConnection, links: Table, keys: Iterable[str]
 ) -> tuple[Components, set[str]]:
@@ -64,9 +80,7 @@ async def linked_components(
     while frontier:
         found: set[str] = set()
         for batch in chunks(frontier):
-            for a, b in await conn.execute(
-                select(links.c.a, links.c.b).where(or_(links.c.a.in_(batch), links.c.b.in_(batch)))
-            ):
+            for a, b in await conn.execute(_walk(links), {"keys": batch}):
                 components.union(a, b)
                 found.update((a, b))
         frontier = found - seen
