@@ -1,12 +1,14 @@
-"""A new model re-scores every pair once (``Linker.use_model``), and the edges it leaves
-are those, in the order, that re-scoring each record against all its candidates left."""
+"""A new model re-scores every pair once (``Linker.use_model``), and so does an added
+record's operation among the records it makes dirty (``Rescoring._rescore_all``); the edges
+they leave are those, in the order, that re-scoring each record against all its
+candidates left."""
 
 from __future__ import annotations
 
 import pytest
 
 from shegong.kernel.data.identity import PersonalDataHasher
-from shegong.registry.census import linkage
+from shegong.registry.census import rescoring
 from shegong.registry.census.linkage import Linker
 from shegong.testkit.census_city import generate_city, to_census_records
 
@@ -31,13 +33,13 @@ def test_a_new_model_scores_each_pair_once_and_leaves_the_same_edges(
         replayed.add(record)
 
     scored: list[int] = [0]
-    compare = linkage._compare
+    compare = rescoring._compare
 
     def counted(*args: object) -> object:
         scored[0] += 1
         return compare(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(linkage, "_compare", counted)
+    monkeypatch.setattr(rescoring, "_compare", counted)
     learner.train()
     once = scored[0]
 
@@ -57,3 +59,41 @@ def test_a_new_model_scores_each_pair_once_and_leaves_the_same_edges(
     replayed._recluster(replayed._component(set(replayed._recs)), removed=set())
     assert learner.persons() == replayed.persons()
     assert len(learner.persons()) < len(records)  # the city's people were linked
+
+
+def test_an_operation_scores_each_pair_of_its_dirty_records_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A record added makes its namesakes dirty (a name's frequency, its sole holders):
+    each is re-scored, and a pair of two of them was scored from both sides. Now once,
+    with the same edges, persons and decisions as re-scoring each against all."""
+    rows, _ = generate_city(600, seed=11)
+    records = to_census_records(rows, HASHER)
+    scored: list[int] = [0]
+    compare = rescoring._compare
+
+    def counted(*args: object) -> object:
+        scored[0] += 1
+        return compare(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rescoring, "_compare", counted)
+    once, each = Linker(), Linker()
+
+    def each_against_all(keys: list[str]) -> None:
+        for key in keys:
+            each._rescore(key)
+
+    monkeypatch.setattr(each, "_rescore_all", each_against_all)
+    decided: dict[str, list[object]] = {"once": [], "each": []}
+    counts: dict[str, int] = {}
+    for name, linker in (("once", once), ("each", each)):
+        scored[0] = 0
+        for record in records:
+            decided[name].extend(linker.add(record))
+        counts[name] = scored[0]
+
+    assert counts["once"] < counts["each"] * 0.8  # pairs of dirty records, once
+    assert _edges(once) == _edges(each)
+    assert once.persons() == each.persons()
+    assert decided["once"] == decided["each"]
+    assert once.review_queue() == each.review_queue()

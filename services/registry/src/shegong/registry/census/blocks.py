@@ -162,7 +162,8 @@ class BlockIndex:
         kinds, bits = _K, _DIGEST
         candidates: set[str] = set()
         add = candidates.add
-        for kind, value in (*rec.blocks, ("n", rec.name)):
+        blocks = rec.blocks  # worked out once: the record's keys are not kept (memory)
+        for kind, value in (*blocks, ("n", rec.name)):
             k = kinds[kind]
             table = tables[k]
             digest = hash(value) & bits
@@ -187,7 +188,7 @@ class BlockIndex:
                 while r >= 0:
                     add(rows[r].key)
                     r = nexts[r * _NK + k]
-        for kind, value in rec.blocks:
+        for kind, value in blocks:
             if kind in _CROSS:  # a phone is another record's second mobile, and back
                 k = kinds[_CROSS[kind]]
                 e = self._entry(k, value)
