@@ -10,6 +10,7 @@ import pytest
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.census import rescoring
 from shegong.registry.census.linkage import Linker
+from shegong.registry.census.scoring import _Rec
 from shegong.testkit.census_city import generate_city, to_census_records
 
 HASHER = PersonalDataHasher(b"k" * 32)
@@ -97,3 +98,25 @@ def test_an_operation_scores_each_pair_of_its_dirty_records_once(
     assert once.persons() == each.persons()
     assert decided["once"] == decided["each"]
     assert once.review_queue() == each.review_queue()
+
+
+def test_an_added_record_s_block_keys_are_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its keys are not kept on the record (memory): the crowding, the index and the
+    candidates each asked for them, and each worked them out again."""
+    rows, _ = generate_city(200, seed=5)
+    records = to_census_records(rows, HASHER)
+    asked: list[str] = []
+    keys_of = _Rec.blocks.fget
+    assert keys_of is not None
+
+    def counted(rec: _Rec) -> object:
+        asked.append(rec.key)
+        return keys_of(rec)
+
+    monkeypatch.setattr(_Rec, "blocks", property(counted))
+    linker = Linker()
+    for record in records:
+        asked.clear()
+        linker.add(record)
+        assert asked.count(record.key) == 1
+    assert len(linker.persons()) < len(records)

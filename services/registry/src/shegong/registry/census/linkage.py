@@ -178,7 +178,7 @@ class Linker(Clustering, Rescoring):
             raise KeyError(f"record {record.key} is already in the census; use update()")
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
-        before = self._commonness([rec.name], rec.blocks)
+        before = self._commonness([rec.name], self._pin(rec))
         shape = self._sole_shape(rec.name)
         self._insert(rec)
         self._persons.enter(rec.row)
@@ -258,7 +258,7 @@ class Linker(Clustering, Rescoring):
         old = self._recs.get(key)
         if old is None:
             raise KeyError(f"record {key} is not in the census")
-        before = self._commonness([old.name], old.blocks)
+        before = self._commonness([old.name], self._pin(old))
         shape = self._sole_shape(old.name)
         touched = self._touch({key})
         self._drop_edges(key)  # while the record has its row
