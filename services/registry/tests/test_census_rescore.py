@@ -23,6 +23,19 @@ def _edges(linker: Linker) -> dict[str, tuple[list[object], list[object]]]:
     }
 
 
+def _counting_comparisons(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The linker's comparisons of a pair, counted in the list's one entry from now on."""
+    scored = [0]
+    compare = rescoring._compare
+
+    def counted(*args: object) -> object:
+        scored[0] += 1
+        return compare(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rescoring, "_compare", counted)
+    return scored
+
+
 def test_a_new_model_scores_each_pair_once_and_leaves_the_same_edges(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -33,14 +46,7 @@ def test_a_new_model_scores_each_pair_once_and_leaves_the_same_edges(
         learner.add(record)
         replayed.add(record)
 
-    scored: list[int] = [0]
-    compare = rescoring._compare
-
-    def counted(*args: object) -> object:
-        scored[0] += 1
-        return compare(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(rescoring, "_compare", counted)
+    scored = _counting_comparisons(monkeypatch)
     learner.train()
     once = scored[0]
 
@@ -70,14 +76,7 @@ def test_an_operation_scores_each_pair_of_its_dirty_records_once(
     with the same edges, persons and decisions as re-scoring each against all."""
     rows, _ = generate_city(600, seed=11)
     records = to_census_records(rows, HASHER)
-    scored: list[int] = [0]
-    compare = rescoring._compare
-
-    def counted(*args: object) -> object:
-        scored[0] += 1
-        return compare(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(rescoring, "_compare", counted)
+    scored = _counting_comparisons(monkeypatch)
     once, each = Linker(), Linker()
 
     def each_against_all(keys: list[str]) -> None:
