@@ -75,8 +75,19 @@ class BlockIndex:
         self._collided: set[int] = set()  # digests two block values share
         # A name, its count and frequency (``_frequency``), until the next change.
         self._last_name: tuple[str, int, tuple[int, bool]] | None = None
+        self._pinned: tuple[_Rec, list[tuple[str, Any]]] | None = None  # ``_pin``
 
     # ---------------------------------------------------------------- look-ups
+
+    def _pin(self, rec: _Rec) -> list[tuple[str, Any]]:
+        """Work out the keys of the record an operation is about, once: the crowding, the
+        index and the candidates each ask for them (they are not kept on it: memory)."""
+        self._pinned = (rec, rec.blocks)
+        return self._pinned[1]
+
+    def _blocks_of(self, rec: _Rec) -> list[tuple[str, Any]]:
+        pinned = self._pinned
+        return pinned[1] if pinned is not None and pinned[0] is rec else rec.blocks
 
     def _entry(self, k: int, value: Any, sure: bool = False) -> int:
         """The entry of the block of kind ``_KINDS[k]`` and ``value``, or -1. ``sure``: the
@@ -162,7 +173,8 @@ class BlockIndex:
         kinds, bits = _K, _DIGEST
         candidates: set[str] = set()
         add = candidates.add
-        for kind, value in (*rec.blocks, ("n", rec.name)):
+        blocks = self._blocks_of(rec)
+        for kind, value in (*blocks, ("n", rec.name)):
             k = kinds[kind]
             table = tables[k]
             digest = hash(value) & bits
@@ -187,7 +199,7 @@ class BlockIndex:
                 while r >= 0:
                     add(rows[r].key)
                     r = nexts[r * _NK + k]
-        for kind, value in rec.blocks:
+        for kind, value in blocks:
             if kind in _CROSS:  # a phone is another record's second mobile, and back
                 k = kinds[_CROSS[kind]]
                 e = self._entry(k, value)
@@ -281,7 +293,7 @@ class BlockIndex:
             nexts.extend(_NO_NEXT)
         rec.row = row  # the record's row, by which the linker's edges name it (``edgestore``)
         kinds, bits, at = _K, _DIGEST, row * _NK
-        for kind, value in (*rec.blocks, ("n", rec.name)):
+        for kind, value in (*self._blocks_of(rec), ("n", rec.name)):
             k = kinds[kind]
             table = tables[k]
             digest = hash(value) & bits
@@ -304,7 +316,7 @@ class BlockIndex:
         self._last_name = None
         rows, nexts, tables = self._rows, self._next, self._tables
         row = -1
-        for kind, value in (*rec.blocks, ("n", rec.name)):
+        for kind, value in (*self._blocks_of(rec), ("n", rec.name)):
             k = _K[kind]
             table = tables[k]
             e = self._entry(k, value, sure=True)

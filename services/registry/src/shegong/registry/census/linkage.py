@@ -40,7 +40,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from shegong.registry.census import training
-from shegong.registry.census.blocks import BlockIndex
 from shegong.registry.census.clustering import Clustering, _link
 from shegong.registry.census.comparison import CensusRecord, id_fragment
 from shegong.registry.census.edgestore import EdgeStore
@@ -52,15 +51,15 @@ from shegong.registry.census.names import (
     normalize_person_name,
     to_simplified,
 )
-from shegong.registry.census.namesakes import Groups, NameWeights
+from shegong.registry.census.namesakes import Groups
 from shegong.registry.census.persons import Persons
+from shegong.registry.census.rescoring import Rescoring
 from shegong.registry.census.scoring import (
     CensusConflict,
     Decision,
     Link,
     Review,
     Unlink,
-    _compare,
     _pair,
     _Rec,
     compare,
@@ -93,7 +92,7 @@ MIN_TRAIN = 1000  # records before the census learns its first model
 STEADY_TRAIN = 50_000
 
 
-class Linker(Clustering, BlockIndex, NameWeights):
+class Linker(Clustering, Rescoring):
     """Incremental census linkage: records in, persons out, every change a decision."""
 
     def __init__(self, *, model: MatchModel = DEFAULT_MODEL, auto_train: bool = False) -> None:
@@ -179,15 +178,14 @@ class Linker(Clustering, BlockIndex, NameWeights):
             raise KeyError(f"record {record.key} is already in the census; use update()")
         rec = _Rec(record)
         self._check_clerk_links({rec.key: rec.id_hash})
-        before = self._commonness([rec.name], rec.blocks)
+        before = self._commonness([rec.name], self._pin(rec))
         shape = self._sole_shape(rec.name)
         self._insert(rec)
         self._persons.enter(rec.row)
         dirty = {rec.key} | self._flipped(before) | self._namesakes(rec.name, shape)
         dirty |= self._unit_namesakes(rec)
         touched = self._touch(dirty)
-        for key in dirty:
-            self._rescore(key)
+        self._rescore_all(dirty)
         out = self._recluster(self._component(touched), removed=set())
         if self.auto_train and self.training_due():
             out.extend(self.train())
@@ -253,15 +251,14 @@ class Linker(Clustering, BlockIndex, NameWeights):
         for name, shape in shapes.items():
             dirty |= self._namesakes(name, shape)
         touched |= self._touch(dirty)
-        for key in dirty:
-            self._rescore(key)
+        self._rescore_all(dirty)
         return self._recluster(self._component(touched), removed=set())
 
     def remove(self, key: str) -> list[Decision]:
         old = self._recs.get(key)
         if old is None:
             raise KeyError(f"record {key} is not in the census")
-        before = self._commonness([old.name], old.blocks)
+        before = self._commonness([old.name], self._pin(old))
         shape = self._sole_shape(old.name)
         touched = self._touch({key})
         self._drop_edges(key)  # while the record has its row
@@ -270,8 +267,7 @@ class Linker(Clustering, BlockIndex, NameWeights):
         self._persons.park(key, old.row)
         dirty = self._flipped(before) | self._namesakes(old.name, shape) | self._unit_namesakes(old)
         touched |= self._touch(dirty)
-        for other in dirty:
-            self._rescore(other)
+        self._rescore_all(dirty)
         touched.discard(key)
         out = self._recluster(self._component(touched), removed={key}, gone=gone)
         self._free_row(self._persons.unpark(key))
@@ -312,18 +308,6 @@ class Linker(Clustering, BlockIndex, NameWeights):
 
     # ---------------------------------------------------------------- internals: state
 
-    def _phone_weight_of(self, phone: int | str | None, landline: bool = False) -> float | None:
-        """An exact phone's weight where others' records carry it too (None: the model's)."""
-        bucket = self._phone_bucket(phone) if phone else 0
-        if not bucket:
-            return None
-        found = self._phone_weights.get((bucket, landline))
-        if found is None:
-            others = 2 ** ((bucket - 1) / 2)
-            found = self.model.phone_weight(others, landline)
-            self._phone_weights[(bucket, landline)] = found
-        return found
-
     def _take_links(self, key: str) -> list[tuple[str, str, Any]]:
         """Take the links that hold ``key`` out of ``_active`` (before its row is freed):
         (a, b, what each was made from)."""
@@ -336,40 +320,6 @@ class Linker(Clustering, BlockIndex, NameWeights):
                         gone.append((a, b, made))
                         active.drop(a, b)
         return gone
-
-    def _drop_edges(self, key: str) -> None:
-        self._links.cut(key)
-        self._reviews.cut(key)
-
-    def _rescore(self, key: str, among: set[str] | None = None) -> None:
-        """Recompute every edge of ``key`` against the records sharing a block with it
-        (``among``: those of them only)."""
-        self._drop_edges(key)
-        rec = self._recs[key]
-        candidates = [k for k in self._candidates(rec) if among is None or k in among]
-        recs, model = self._recs, self.model
-        phone = rec.phone
-        shared = self._phone_weight_of(phone, rec.phone_kind == "landline")
-        for other_key in candidates:
-            other = recs[other_key]
-            # An exact name is weighed by its frequency; another name's weight is fixed.
-            same = rec.name == other.name
-            name_weight = (
-                self._pair_name_weight(rec.name, key, other_key)
-                if same
-                else self._spelt_name_weight(rec, other)
-            )
-            phone_weight = shared if phone == (other.record.phone_hash or None) else None
-            edge = (
-                _compare(rec, other, model, name_weight, phone_weight)
-                if key < other_key
-                else _compare(other, rec, model, name_weight, phone_weight)
-            )
-            if edge is None:
-                continue
-            edges = self._links if edge.link else self._reviews
-            edges.add_rows(rec.row, other.row, edge)
-            edges.add_rows(other.row, rec.row, edge)
 
     def _touch(self, keys: Iterable[str]) -> set[str]:
         """``keys`` and everything their clusters may currently depend on."""
