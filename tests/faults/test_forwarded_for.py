@@ -54,3 +54,35 @@ def test_a_proxy_named_in_forwarded_allow_ips_is_believed(
         assert [client.get(PAGE, headers=one).status_code for _ in range(6)][-1] == 429
         # Another resident behind the same proxy has a budget of their own.
         assert client.get(PAGE, headers={"X-Forwarded-For": "10.0.0.2"}).status_code == 404
+
+
+def test_the_console_believes_no_forwarded_header_from_an_unnamed_proxy(
+    service_process, tmp_path: Path
+) -> None:
+    """Round 15: the console ran uvicorn with its defaults, which believe ``X-Forwarded-*``
+    from 127.0.0.1 — every client of ``shegong up``. ``X-Forwarded-Proto: https`` made the
+    console think the page was served over https (a ``Secure`` session cookie, the
+    request's own origin ``https://…`` for the CSRF check) and ``X-Forwarded-For`` chose the
+    address uvicorn records for the request. As the services: only from the proxies
+    ``FORWARDED_ALLOW_IPS`` names."""
+    env = {"SESSION_SECRET": "s" * 32, "REGISTRY_URL": "http://127.0.0.1:9", "LOG_LEVEL": "INFO"}
+    svc = service_process("shegong.console", env, tmp_path / "c.log")
+    svc.start()
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    with httpx.Client(base_url=svc.url) as client:
+        cookie = client.get("/login", headers=forged).headers["set-cookie"].lower()
+        assert "secure" not in cookie, cookie
+        client.get("/login?probe=forwarded", headers=forged)
+    assert "203.0.113.9" not in (tmp_path / "c.log").read_text()
+
+
+def test_the_console_believes_a_proxy_named_in_forwarded_allow_ips(
+    service_process, tmp_path: Path
+) -> None:
+    env = {"SESSION_SECRET": "s" * 32, "REGISTRY_URL": "http://127.0.0.1:9",
+           "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # fmt: skip
+    svc = service_process("shegong.console", env, tmp_path / "c.log")
+    svc.start()
+    with httpx.Client(base_url=svc.url) as client:
+        cookie = client.get("/login", headers={"X-Forwarded-Proto": "https"}).headers["set-cookie"]
+        assert "secure" in cookie.lower(), cookie

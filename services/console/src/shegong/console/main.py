@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import time
@@ -258,7 +259,17 @@ def main() -> None:
         # memory); the console's traffic is people's pages, h11's speed is plenty.
         http="h11",
         h11_max_incomplete_event_size=64 * 1024,
+        # X-Forwarded-* only from the proxies FORWARDED_ALLOW_IPS names, as the services
+        # (kernel web/serve.py): uvicorn's default believes 127.0.0.1 — every client of
+        # ``shegong up`` — so anyone chose the scheme (a Secure cookie, the CSRF check's
+        # own origin) and the address logged (round 15).
+        proxy_headers=trusted_proxies() is not None,
+        forwarded_allow_ips=trusted_proxies(),
     )
+
+
+def trusted_proxies() -> str | None:
+    return os.environ.get("FORWARDED_ALLOW_IPS", "").strip() or None
 
 
 if __name__ == "__main__":

@@ -119,7 +119,9 @@ class Link(BaseModel):
     b: str
     evidence: Any
     rule: str
-    score: int | float
+    score: int | float | None = Field(
+        ..., description="None where the caller may not see both records' personal data"
+    )
 
 
 class PendingReview(BaseModel):
@@ -530,7 +532,9 @@ class ReviewPair(BaseModel):
     b: ReviewSide
     evidence: Any
     reason: str
-    score: int | float
+    score: int | float | None = Field(
+        ..., description="None where the caller may not see both records' personal data"
+    )
 
 
 class ReviewQueue(BaseModel):

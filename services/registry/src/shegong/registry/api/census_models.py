@@ -99,7 +99,9 @@ class Link(ApiModel):
     a: str
     b: str
     rule: str
-    score: Number
+    score: Number | None = Field(
+        description="None where the caller may not see both records' personal data"
+    )
     evidence: Any
 
 
@@ -139,7 +141,9 @@ class ReviewPair(ApiModel):
     a: ReviewSide
     b: ReviewSide
     reason: str
-    score: Number
+    score: Number | None = Field(
+        description="None where the caller may not see both records' personal data"
+    )
     evidence: Any
 
 

@@ -28,6 +28,7 @@ from shegong.kernel.web.birth_dates import (
     owners_of,
     sees_birth_dates,
 )
+from shegong.kernel.web.evidence import is_pair, pair_departments, withhold_grades
 
 DIGEST_ROLES = frozenset({"admin", "service"})
 
@@ -74,7 +75,8 @@ def for_caller(request: Request, body: Any, department: str | None = None) -> An
     """``body`` as the caller may see it (the principal the key check left on the request):
     masks in the display's form for everyone, digests only for who links with them, a
     birth date whole only for who may see personal data (``birth_dates``; ``department``:
-    whose ``body`` is when it does not say).
+    whose ``body`` is when it does not say), a census pair's evidence graded on personal
+    fields only for who may see both records' (``evidence``).
 
     One walk of ``body`` doing what :func:`narrow_masks`, then the birth-date walk
     (``birth_dates``' rules), then (for who may not see them) :func:`conceal_digests` did —
@@ -91,6 +93,8 @@ def _shown(value: Any, principal: Any, inherited: tuple[str | None, ...], concea
         return [_shown(v, principal, inherited, conceal) for v in value]
     if not isinstance(value, dict):
         return value
+    if is_pair(value) and not sees_birth_dates(principal, pair_departments(value)):
+        value = withhold_grades(value)
     owners = owners_of(value, inherited)
     full = sees_birth_dates(principal, owners)
     shown: dict[str, Any] = {}
