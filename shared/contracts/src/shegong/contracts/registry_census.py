@@ -25,7 +25,10 @@ class RecordsLinked(Event):
     a: str
     b: str
     rule: str = Field(description="The rule that made the link, or 'clerk'")
-    score: float
+    score: float | None = Field(
+        description="The match probability; null in the feed of a reader who may not see "
+        "both records' personal data (its grade is theirs); on the stream always a number"
+    )
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -49,7 +52,10 @@ class PairQueuedForReview(Event):
     a: str
     b: str
     reason: str
-    score: float
+    score: float | None = Field(
+        description="The match probability; null in the feed of a reader who may not see "
+        "both records' personal data (its grade is theirs); on the stream always a number"
+    )
     evidence: dict[str, Any] = Field(default_factory=dict)
 
 
