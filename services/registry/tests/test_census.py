@@ -470,6 +470,30 @@ async def test_a_former_name_column_links_the_records_under_the_old_name(city) -
     assert linked[("civil-affairs:MZ9", "trade-union:GH9")]["evidence"]["name"]["level"] == "exact"
 
 
+async def test_a_name_in_latin_letters_beside_the_characters_links_a_list_of_it(city) -> None:
+    # The foreign-affairs office lists a foreigner by the Chinese transcription and the
+    # passport's spelling (英文姓名); the red-cross list by the spelling alone, with the
+    # same mobile and birth date. One person — as with a 曾用名 — not a pair for a clerk.
+    c = city.client
+    office = (
+        "中文姓名,英文姓名,性别,出生日期,联系电话\n"
+        "索菲·杜布瓦,Sophie Dubois,F,1988-04-02,13500000021\n"
+        '郭美惠,"KUO, Mei-Hui",F,1979-05-06,13500000022\n'
+    )
+    await import_roster(c, "foreign-affairs", office.encode("utf-8"))
+    cross = (
+        "姓名,性别,出生日期,电话\n"
+        "SOPHIE DUBOIS,F,1988-04-02,13500000021\n"
+        '"KUO, Mei-Hui",F,1979-05-06,13500000022\n'
+    )
+    await import_roster(c, "red-cross", cross.encode("utf-8"))
+    await settled(c)
+    assert sorted(len(p["records"]) for p in await persons(c)) == [2, 2]
+    linked = [e["data"] for e in await census_events(c) if e["type"] == "RecordsLinked"]
+    assert [link["evidence"]["name"]["level"] for link in linked] == ["exact", "exact"]
+    assert (await c.get("/census/review")).json()["total"] == 0
+
+
 async def census_events_of(client: httpx.AsyncClient, kind: str) -> list[dict[str, Any]]:
     page = (await client.get("/events", params={"after": 0, "limit": 1000})).json()
     return [e for e in page["events"] if e["type"] == kind]

@@ -301,3 +301,19 @@ def test_a_uyghur_or_kazakh_name_transcribed_another_way_is_the_same_name() -> N
         twins.add(record("civil-affairs:1", a, "13800000001", **born))
         twins.add(record("education:1", b, "13800000001", **born))
         assert twins.links("education:1") == [], (a, b)
+
+
+def test_a_name_written_with_its_latin_spelling_is_the_name_in_characters() -> None:
+    """A volunteer platform lists a Hong Kong resident as 陳欣國 CHAN YAN KWOK (the name
+    and its Cantonese spelling, as their permit prints it), the civil-affairs roster as
+    陈欣国, one mobile and birth date beside: one person, the names the same — and so is
+    a returned overseas Chinese listed as Pan Chengrong (潘诚荣)."""
+    spelt = (("陳欣國 CHAN YAN KWOK", "陈欣国"), ("Pan Chengrong (潘诚荣)", "潘诚荣"))
+    for written, plain in spelt:
+        linker = Linker()
+        born = {"birth_date": date(1980, 11, 13), "sex": "male"}
+        linker.add(record("civil-affairs:1", plain, "15897966679", **born))
+        linker.add(record("youth-league:1", written, "15897966679", **born))
+        (link,) = linker.links("youth-league:1")
+        assert link.evidence["name"]["level"] == "exact", written
+        assert linker.review_queue() == []

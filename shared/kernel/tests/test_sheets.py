@@ -169,6 +169,12 @@ def test_cell_text_trims_placeholders_and_excel_numbers() -> None:
         ("海力其古丽.", "海力其古丽"),
         ("海力其古丽．", "海力其古丽"),
         ("吐尔逊别克·", "吐尔逊别克"),
+        # the name in characters beside its Latin spelling (Hong Kong, Taiwan, passport)
+        ("陳大文 CHAN TAI MAN", "陈大文"),
+        ("郭美俊（KUO, Mei-Chun）", "郭美俊"),
+        ("楊建華 YANG, Chien-Hua", "杨建华"),
+        ("Pan Chengrong (潘诚荣)", "潘诚荣"),
+        ("Kevin Tan (凯文·陈)", "凯文·陈"),
     ],
 )
 def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
@@ -178,6 +184,8 @@ def test_one_person_written_two_ways_is_one_name_key(a: str, b: str) -> None:
 def test_different_names_stay_different_and_the_stored_form_keeps_its_script() -> None:
     assert name_key("刘丽华") != name_key("刘丽") != name_key("阿依古丽买买提·x")
     assert name_key("王伟2") != name_key("王伟")  # a number tells namesakes apart
+    assert name_key("王伟A") != name_key("王伟")  # and so does a letter
+    assert name_key("John Smith") == "johnsmith"  # a spelling alone stays the spelling
     assert name_key("(兼)") == "(兼)"  # nothing but a note: kept, not emptied
     assert name_key("Smith J.") == "smithj."  # a Latin initial keeps its dot
     assert normalize_name("劉 麗華") == "劉麗華"

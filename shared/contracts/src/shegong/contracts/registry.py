@@ -169,7 +169,9 @@ class WorkerRegistered(Event):
     record_id: str | None = Field(default=None, description="The department's own key")
     name: str
     former_name: str | None = Field(
-        default=None, max_length=64, description="曾用名: a name the roster says they had"
+        default=None,
+        max_length=64,
+        description="曾用名: a name the roster says they had (else its Latin spelling, 英文姓名)",
     )
     gender: Gender | None = None
     birth_date: date | None = None

@@ -110,7 +110,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "certified_on": CERTIFIED_ON_HEADERS,
     "cert_no": CERTIFICATE_NO_HEADERS,
     "channel": ("招聘渠道",),
-    "former_name": ("曾用名", "曾用姓名", "原名"),  # another department's older list may use it
+    "former_name": ("曾用名", "曾用姓名", "原名", "英文姓名", "外文姓名", "英文名", "姓名拼音"),
     # which document the 证件号码 is of: a passport's or a travel permit's number is no
     # resident ID number (a 港澳台居民居住证's is one in form, and read as one)
     "id_type": ("证件类型", "证件种类", "证件名称", "身份证件类型"),
@@ -394,7 +394,7 @@ class RosterRow:
     certified_on: datetime.date | None = None
     cert_no: str | None = None
     channel: str | None = None
-    former_name: str | None = None
+    former_name: str | None = None  # 曾用名, else the name's Latin spelling (英文姓名)
     warnings: tuple[str, ...] = ()
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
     unread: str = field(default="", repr=False)  # its cells no field reads (年度): not content

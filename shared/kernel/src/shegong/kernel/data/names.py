@@ -92,6 +92,13 @@ TRADITIONAL_TO_SIMPLIFIED: dict[str, str] = {
 _T2S_TABLE = str.maketrans(TRADITIONAL_TO_SIMPLIFIED)
 # A clerk's note on a name cell: a bracketed remark, or a mark before or after the name.
 _NOTE = re.compile(r"[(\[【〔][^)\]】〕]*[)\]】〕]|^[*※△▲★☆#]+|[*※△▲★☆#]+$")
+# A name in characters beside its spelling in Latin letters, either way round and with
+# or without brackets (spaces already gone): 陳大文CHANTAIMAN, 郭美俊(KUO,Mei-Chun),
+# PanChengrong(潘诚荣), KevinTan(凯文·陈) — a Hong Kong (Cantonese), Taiwan (Wade–Giles),
+# passport or English form a clerk added; the characters are the name.
+_HAN_NAME = rf"[{_CJK}][{_CJK}·]+"
+_LATIN = r"[A-Za-z]{2}[A-Za-z,.'\-]*"  # two letters or more: 王伟A is a namesake's mark
+_WITH_SPELLING = re.compile(rf"(?P<a>{_HAN_NAME})\(?{_LATIN}\)?|{_LATIN}\((?P<b>{_HAN_NAME})\)")
 
 
 @cache
@@ -118,8 +125,12 @@ def name_key(raw: str) -> str:
     """The key two names are compared by: 劉　麗 華, 刘丽华 and "刘 丽华" are one key; so
     are ｚｈａｎｇ ｓａｎ and Zhang San. No whitespace at all, simplified characters, middle
     dots (and a dash typed for one between Chinese characters, or a dot a cut name ends
-    with) and clerks' notes dropped, Latin letters case-folded."""
+    with) and clerks' notes dropped, Latin letters case-folded; a name in characters
+    beside its Latin spelling (陳大文 CHAN TAI MAN, Pan Chengrong (潘诚荣)) is the
+    characters."""
     text = "".join(normalize_name(raw).split())
+    if (spelt := _WITH_SPELLING.fullmatch(text)) is not None:
+        text = spelt.group("a") or spelt.group("b")
     bare = _NOTE.sub("", text)
     text = _DASH_BETWEEN_CJK.sub("", _DOT_AT_END.sub("", bare or text).replace("·", ""))
     return to_simplified(text).casefold()
