@@ -266,6 +266,28 @@ def test_a_second_phone_column_adds_its_number_also_from_a_spreadsheet_number() 
     assert li.phone == normalize_phone("13812345679") and li.other_phones == ()
 
 
+def test_a_household_phone_is_the_persons_where_no_mobile_is_given_else_another_number() -> None:
+    """A village roster's 家庭电话 was an ignored column: the only number of 64 of one
+    county's 155 people split in two. Now it fills a blank mobile and, beside one, is
+    another of the person's numbers (compared and blocked on by the census); an emergency
+    contact's number is still nobody's of the row."""
+    result = parse_csv(
+        [
+            ["姓名", "手机号码", "家庭电话", "紧急联系人电话"],
+            ["扎西", "13812345678", "0887-8221234", "13900000009"],
+            ["卓玛", "", "13912345670", "13900000008"],
+        ]
+    )
+    assert result.columns["phone"] == "手机号码"
+    assert "紧急联系人电话" in result.ignored_columns and "家庭电话" not in result.ignored_columns
+    zhaxi, zhuoma = result.rows
+    assert zhaxi.phone == normalize_phone("13812345678")
+    assert zhaxi.other_phones == (normalize_phone("0887-8221234"),)
+    assert zhuoma.phone == normalize_phone("13912345670") and zhuoma.other_phones == ()
+    only = parse_csv([["姓名", "住宅电话"], ["扎西", "0887-8221234"]])
+    assert only.rows[0].phone == normalize_phone("0887-8221234")
+
+
 @pytest.mark.parametrize(
     ("header", "field"),
     [

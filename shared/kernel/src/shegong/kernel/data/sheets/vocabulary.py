@@ -95,8 +95,12 @@ MOBILE_HEADERS: tuple[str, ...] = (
     "tel.",
     "telephone",
 )
+# a household's number (家庭电话: a village roster's only one, or beside the mobile): the
+# person's where no mobile is given, else one of their other numbers — a clerk links 扎西
+# of one list to 扎西 of another by it; shared by a family, whose members' names differ
+HOME_PHONE_HEADERS: tuple[str, ...] = ("家庭电话", "家庭联系电话", "住宅电话", "宅电", "家庭固话")
 # a landline: fills a blank mobile (the census compares it as a landline)
-LANDLINE_HEADERS: tuple[str, ...] = ("固定电话", "座机", "办公电话")
+LANDLINE_HEADERS: tuple[str, ...] = ("固定电话", "座机", "办公电话", *HOME_PHONE_HEADERS)
 
 # A place, as rosters, region lists and surveys head it (the first is the roster's label).
 COUNTY_HEADERS: tuple[str, ...] = (
