@@ -65,6 +65,7 @@ from shegong.registry.census.features import (
 from shegong.registry.census.names import (
     committee_community,
     maiden_surnames,
+    normalize_org,
     pinyin_key,
     sounds_alike,
     written_in_pinyin,
@@ -273,6 +274,15 @@ def _org_level(x: Features, y: Features) -> int:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         if _abbreviates(short, long):
             return 2
+        # One roster names the county in a column, so its key leaves the county out
+        # (济南市历城区第一中学 → 第一中学); the other does not, so its key keeps it
+        # (历城区一中): compared as both are written, city dropped, they are one school.
+        if bool(x.record.county) != bool(y.record.county):
+            ka = normalize_org(x.record.organization)
+            kb = normalize_org(y.record.organization)
+            short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
+            if short == long or (len(short) >= 4 and short in long) or _abbreviates(short, long):
+                return 2
     # Two names that end alike (社区居委会, 志愿服务队, 社工中心: the kind of unit) are told
     # apart by what comes before: 新华社区居委会 and 中华社区居委会 are two committees,
     # 爱心社工中心 and 同心社工中心 two agencies, however many bigrams their ending shares.
