@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from shegong.registry.census.linkage import compare
+
 from .test_census_evidence import record
 
 SCHOOL = {"organization": "济南市历城区第一中学", "county": "历城区", "township": "许商街道"}

@@ -278,8 +278,8 @@ def _org_level(x: Features, y: Features) -> int:
         # (济南市历城区第一中学 → 第一中学); the other does not, so its key keeps it
         # (历城区一中): compared as both are written, city dropped, they are one school.
         if bool(x.record.county) != bool(y.record.county):
-            ka = normalize_org(x.record.organization)
-            kb = normalize_org(y.record.organization)
+            ka = normalize_org(x.record.organization or "")
+            kb = normalize_org(y.record.organization or "")
             short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
             if short == long or (len(short) >= 4 and short in long) or _abbreviates(short, long):
                 return 2
