@@ -274,10 +274,11 @@ def _org_level(x: Features, y: Features) -> int:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         if _abbreviates(short, long):
             return 2
-        # One roster names the county in a column, so its key leaves the county out
-        # (济南市历城区第一中学 → 第一中学); the other does not, so its key keeps it
-        # (历城区一中): compared as both are written, city dropped, they are one school.
-        if bool(x.record.county) != bool(y.record.county):
+        # A key leaves the record's county out where enough is left (济南市历城区第一中学
+        # → 第一中学) and keeps it in a short name (历城区一中: 一中 alone is no unit), so
+        # one school's two keys differ: compared as both are written (city dropped), in
+        # one county, they are one school.
+        if not (x.county and y.county and x.county != y.county):
             ka = normalize_org(x.record.organization or "")
             kb = normalize_org(y.record.organization or "")
             short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
