@@ -34,3 +34,22 @@ def test_another_countys_school_or_another_school_stays_another_unit() -> None:
         union = record("union:1", "朱伟", phone="17769851423", organization=other, county=None)
         found = compare(listed, union, name_count=16)
         assert found is None or found.evidence["organization"]["level"] == "else", other
+
+
+def test_the_city_before_a_county_the_key_drops_is_dropped_too() -> None:
+    """济南市章丘区第一中学 keys as 第一中学 (the city and county dropped), 章丘区一中 as itself;
+    济南市商河县第三中学 / 商河县三中 likewise; 章丘区民政局 is no 民政局 of any county."""
+    pairs = (
+        ("济南市章丘区第一中学", "章丘区", "章丘区一中", "similar"),
+        ("济南市商河县第三中学", "商河县", "商河县三中", "similar"),
+        ("山东省济南市章丘区人民医院", "章丘区", "章丘区医院", "similar"),
+        ("济南市章丘区第一中学", "章丘区", "章丘区二中", "else"),
+    )
+    born = {"birth_date": date(1967, 9, 4)}
+    for long, county, short, level in pairs:
+        where = {**born, "county": county}
+        listed = record("edu:1", "李秀珍", phone="13295961460", organization=long, **where)
+        union = record("union:1", "李秀珍", phone="13583749812", organization=short, **where)
+        found = compare(listed, union, name_count=36)
+        got = found.evidence["organization"]["level"] if found else "else"
+        assert got == level, (long, short)

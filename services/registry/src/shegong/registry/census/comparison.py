@@ -44,6 +44,7 @@ that disagree (beyond those slips) unless the ID numbers are the same or one sli
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from shegong.registry.census.certificates import certificate_level
@@ -65,7 +66,6 @@ from shegong.registry.census.features import (
 from shegong.registry.census.names import (
     committee_community,
     maiden_surnames,
-    normalize_org,
     pinyin_key,
     sounds_alike,
     written_in_pinyin,
@@ -240,6 +240,16 @@ def _abbreviates(short: str, long: str) -> bool:
     return all(ch in chars for ch in short)
 
 
+_CITY = re.compile(r"[\u4e00-\u9fff]{2,4}?[省市]")
+
+
+def _city_dropped(text: str) -> str:
+    """A unit's name without its leading province and city (山东省济南市), if 4+ are left."""
+    while (found := _CITY.match(text)) and len(text) - found.end() >= 4:
+        text = text[found.end() :]
+    return text
+
+
 def _committees(x: Features, y: Features) -> bool:
     return (
         committee_community(x.record.organization) is not None
@@ -274,15 +284,11 @@ def _org_level(x: Features, y: Features) -> int:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         if _abbreviates(short, long):
             return 2
-        # A key leaves the record's county out where enough is left (济南市历城区第一中学
-        # → 第一中学) and keeps it in a short name (历城区一中: 一中 alone is no unit), so
-        # one school's two keys differ: compared as both are written (city dropped), in
-        # one county, they are one school.
+        # A key drops a county from 济南市章丘区第一中学 (第一中学), not from 章丘区一中 (一中 is
+        # no unit): compared as written, the city dropped, in one county, they are one.
         if not (x.county and y.county and x.county != y.county):
-            ka = normalize_org(x.record.organization or "")
-            kb = normalize_org(y.record.organization or "")
-            short, long = (ka, kb) if len(ka) <= len(kb) else (kb, ka)
-            if short == long or (len(short) >= 4 and short in long) or _abbreviates(short, long):
+            short, long = sorted((_city_dropped(ta), _city_dropped(tb)), key=len)
+            if len(short) >= 4 and (short in long or _abbreviates(short, long)):
                 return 2
     # Two names that end alike (社区居委会, 志愿服务队, 社工中心: the kind of unit) are told
     # apart by what comes before: 新华社区居委会 and 中华社区居委会 are two committees,
