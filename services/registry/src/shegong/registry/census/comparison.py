@@ -243,6 +243,7 @@ def _abbreviates(short: str, long: str) -> bool:
 _CITY = re.compile(r"[\u4e00-\u9fff]{2,4}?[省市]")
 
 
+@lru_cache(maxsize=100_000)
 def _city_dropped(text: str) -> str:
     """A unit's name without its leading province and city (山东省济南市), if 4+ are left."""
     while (found := _CITY.match(text)) and len(text) - found.end() >= 4:
@@ -284,8 +285,7 @@ def _org_level(x: Features, y: Features) -> int:
         short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         if _abbreviates(short, long):
             return 2
-        # A key drops a county from 济南市章丘区第一中学 (第一中学), not from 章丘区一中 (一中 is
-        # no unit): compared as written, the city dropped, in one county, they are one.
+        # Keys drop the county of 济南市章丘区第一中学, not 章丘区一中's: read them as written.
         if not (x.county and y.county and x.county != y.county):
             short, long = sorted((_city_dropped(ta), _city_dropped(tb)), key=len)
             if len(short) >= 4 and (short in long or _abbreviates(short, long)):
