@@ -45,8 +45,6 @@ that disagree (beyond those slips) unless the ID numbers are the same or one sli
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from shegong.registry.census.certificates import certificate_level
 from shegong.registry.census.features import (
     CensusRecord,
@@ -57,19 +55,17 @@ from shegong.registry.census.features import (
     masked,
     masks_agree,
     one_community,
-    org_county,
     other_phones,
     phone_kind,
     same_part,
     swapped,
 )
 from shegong.registry.census.names import (
-    committee_community,
     maiden_surnames,
-    pinyin_key,
     sounds_alike,
     written_in_pinyin,
 )
+from shegong.registry.census.org_compare import org_level
 from shegong.registry.census.sounds import given_name_alike, read_alike
 
 __all__ = ["COMPARISONS", "LEVELS", "CensusRecord", "Features", "compare_levels"]
@@ -111,15 +107,9 @@ PHONE_KINDS = 3  # a mobile beside a landline: which kind a department writes is
 PHONE_LANDLINE = 4  # the same landline: a household's or a unit's, shared by design
 PHONE_SLIP = 5  # all but one block of digits the same: a digit mistyped or two swapped
 PHONE_MASK = 6  # a mobile's mask agrees with the other's number (or mask): 7 digits of 11
-ORG_ELSE = 3  # organisations that differ: a move, which takes the person elsewhere too
 REGION_APART = (4, 5)  # the region's disagreements: another county, another place
 BIRTH_ELSE = 4  # birth dates that disagree: a veto unless the ID numbers (nearly) agree
 BIRTH_MONTH = 5  # 出生年月 (held as its 1st) beside a date of that month: one in ~365 a year
-
-
-@lru_cache(maxsize=50_000)
-def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1)) or frozenset((text,))
 
 
 def _id_level(x: Features, y: Features) -> int:
@@ -237,70 +227,6 @@ def _birth_level(x: Features, y: Features) -> int:
     return BIRTH_ELSE
 
 
-def _abbreviates(short: str, long: str) -> bool:
-    """``short`` is ``long``'s characters kept in order (a Chinese abbreviation, 简称),
-    starting with the same character."""
-    if len(short) < 3 or short[0] != long[0]:
-        return False
-    chars = iter(long)
-    return all(ch in chars for ch in short)
-
-
-def _committees(x: Features, y: Features) -> bool:
-    return (
-        committee_community(x.record.organization) is not None
-        and committee_community(y.record.organization) is not None
-    )
-
-
-def _org_level(x: Features, y: Features) -> int:
-    a, b = x.org, y.org
-    if not a or not b:
-        return 0
-    if _committees(x, y):
-        # Two committees of villages of one name (龙泉村) in two townships, or in two
-        # counties where a roster names no township: two employers.
-        ta, tb = x.org_township or x.township, y.org_township or y.township
-        if ta and tb and ta != tb:
-            return ORG_ELSE
-        if x.county and y.county and x.county != y.county:
-            return ORG_ELSE
-    ca, cb = org_county(x.record.organization), org_county(y.record.organization)
-    if ca and cb and ca != cb:
-        # 南岗区人民医院 and 平房区人民医院: one key once the county is dropped, two
-        # hospitals (the first schools, the people's hospitals of every county).
-        return ORG_ELSE
-    if a == b:
-        return 1
-    short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if (len(short) >= 4 and short in long) or _abbreviates(short, long):
-        return 2
-    ta, tb = x.org_text, y.org_text
-    if ta and tb and ta != tb:
-        short, long = (ta, tb) if len(ta) < len(tb) else (tb, ta)
-        if _abbreviates(short, long):
-            return 2
-    # Two names that end alike (社区居委会, 志愿服务队, 社工中心: the kind of unit) are told
-    # apart by what comes before: 新华社区居委会 and 中华社区居委会 are two committees,
-    # 爱心社工中心 and 同心社工中心 two agencies, however many bigrams their ending shares.
-    # A head written with another character of the same sound (海滨 / 海宾) is a slip.
-    ha, hb = _heads(a, b)
-    if len(a) - len(ha) >= 2 and ha and hb:
-        if ha == hb or pinyin_key(ha) == pinyin_key(hb):
-            return 2
-        a, b = ha, hb
-    ga, gb = _bigrams(a), _bigrams(b)
-    return 2 if 2 * len(ga & gb) / (len(ga) + len(gb)) >= 0.75 else 3
-
-
-def _heads(a: str, b: str) -> tuple[str, str]:
-    """``a`` and ``b`` without the ending they share."""
-    n = 0
-    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
-        n += 1
-    return a[: len(a) - n], b[: len(b) - n]
-
-
 def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
@@ -352,7 +278,7 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
         _birth_level(x, y),
         _same(x.record.sex or None, y.record.sex or None),
         _phone_level(x, y),
-        _org_level(x, y),
+        org_level(x, y),
         _region_level(x, y),
         certificate_level(x, y),
     )

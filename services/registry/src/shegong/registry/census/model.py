@@ -35,7 +35,6 @@ from shegong.registry.census.comparison import (
     LEVELS,
     NAME_EXACT,
     NAME_PINYIN,
-    ORG_ELSE,
     PHONE_EXACT,
     PHONE_KINDS,
     PHONE_LANDLINE,
@@ -43,6 +42,7 @@ from shegong.registry.census.comparison import (
     PHONE_SLIP,
     REGION_APART,
 )
+from shegong.registry.census.org_compare import ORG_ELSE
 
 __all__ = ["DEFAULT_MODEL", "LINK_AT", "REVIEW_AT", "MatchModel", "probability"]
 
