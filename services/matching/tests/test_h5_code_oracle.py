@@ -29,7 +29,7 @@ async def test_the_right_phone_and_a_wrong_one_get_the_same_answers(
     provider = {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}
     await m.ok("POST", "/providers", provider, 201)
     where = await order_as_resident(m, m.client)
-    notifier = m.app.state.notifier
+    notifier = m.sms
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=m.app), base_url="http://m"
     ) as stranger:
@@ -73,7 +73,7 @@ async def test_a_phone_gets_a_days_codes_and_no_more(
     await m.ok(
         "POST", "/providers", {"kind": "volunteer", "name": "张志愿", "region": COMMUNITY}, 201
     )
-    notifier = m.app.state.notifier
+    notifier = m.sms
     link = await community_link(m)
     query = parse_qs(urlparse(link).query)
     base = {"community": query["community"][0], "sig": query["sig"][0]}
