@@ -9,13 +9,12 @@ Real Redis and database; a real HTTP gateway (``sms_gateway.py``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from shegong.contracts import Envelope
-from shegong.contracts.matching import MATCHING_STREAM, NotificationSent
+from shegong.contracts.events import upcast
+from shegong.contracts.matching import NotificationSent
 from shegong.kernel.testing import eventually
 from shegong.matching.adapters.tables import notifications
 from shegong.matching.h5.notify import NOT_SENT
@@ -80,7 +79,6 @@ async def test_with_a_webhook_the_offer_is_recorded_as_sent(
 
 
 def test_a_notification_of_schema_1_reads_as_not_known_either_way() -> None:
-    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     data = {
         "notification_id": "7",
         "kind": "offer_made",
@@ -88,21 +86,5 @@ def test_a_notification_of_schema_1_reads_as_not_known_either_way() -> None:
         "request_id": "r1",
         "attempts": 1,
     }
-    envelope = Envelope(
-        id="e1",
-        type="NotificationSent",
-        schema_version=1,
-        source="/shegong/matching/city",
-        service="matching",
-        subject="notification:7",
-        aggregate_type="notification",
-        aggregate_version=1,
-        sequence=1,
-        time=now,
-        recorded_time=now,
-        correlation_id="c1",
-        data=data,
-    )
-    event = MATCHING_STREAM.decode(envelope)
-    assert isinstance(event, NotificationSent)
+    event = NotificationSent.model_validate(upcast(NotificationSent, 1, data))
     assert event.delivered is None and event.reason is None and event.kind == "offer_made"
