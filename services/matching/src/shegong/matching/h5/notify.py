@@ -32,6 +32,11 @@ HOW_TO_SEND = (
 )
 # What an unsent notification's event says (``NotificationSent.reason``).
 NOT_SENT = "no notifier configured / 未配置短信发送"
+# What a resident asking for a one-time code reads then (every number the same).
+CODE_NOT_SENT = (
+    "验证码未能发送：本系统未配置短信发送，请联系社区工作人员。"
+    " / The code was not sent: no SMS sender is configured; ask your community's staff."
+)
 
 
 @dataclass(frozen=True)
