@@ -32,8 +32,11 @@ from shegong.contracts.training import TRAINING_STREAM, SessionKind, TrainingCom
 from shegong.kernel.events.relay import OutboxRelay
 from shegong.kernel.events.store import EventStore, EventStoreIdentity
 from shegong.kernel.ops.db import create_engine
+from shegong.matching.h5.notify import UnsentNotifier
 from shegong.matching.main import build
 from shegong.matching.settings import MatchingSettings
+
+from .sms_gateway import Gateway, gateway
 
 COMMUNITY = "安定区/永定路街道/东关社区"
 SAME_STREET = "安定区/永定路街道/西关社区"
@@ -45,6 +48,17 @@ class Matching:
     app: FastAPI
     client: httpx.AsyncClient
     settings: MatchingSettings
+    gateway: Gateway | None = None  # the tests' SMS gateway, unless ``matching_notifier``
+
+    @property
+    def sms(self) -> Gateway | UnsentNotifier:
+        """The messages a test reads: what the gateway received, or — with no sender
+        (``matching_notifier="none"``) — what the service kept and did not send."""
+        if self.gateway is not None:
+            return self.gateway
+        notifier = self.app.state.notifier
+        assert isinstance(notifier, UnsentNotifier)
+        return notifier
 
     async def ok(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
         resp = await self.client.request(method, path, json=body)
@@ -173,7 +187,21 @@ async def start_matching(
 async def running(
     database_url: str, redis_url: str, stream_prefix: str, tmp_path: Path, **extra: Any
 ) -> AsyncIterator[Matching]:
-    """One matching process's lifetime, for tests that stop and start it again."""
+    """One matching process's lifetime, for tests that stop and start it again. Messages
+    go to a test SMS gateway of its own unless the test names ``matching_notifier``."""
+    with contextlib.ExitStack() as stack:
+        sms = None if "matching_notifier" in extra else stack.enter_context(gateway())
+        if sms is not None:
+            extra = {"matching_notifier": "webhook", "matching_notifier_url": sms.url, **extra}
+        async with _running(database_url, redis_url, stream_prefix, tmp_path, extra) as m:
+            m.gateway = sms
+            yield m
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    database_url: str, redis_url: str, stream_prefix: str, tmp_path: Path, extra: dict[str, Any]
+) -> AsyncIterator[Matching]:
     values: dict[str, Any] = {
         "database_url": database_url,
         "redis_url": redis_url,

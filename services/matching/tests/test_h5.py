@@ -1,5 +1,5 @@
 """The public mobile pages (/h5) over HTTP: a resident orders from their community's
-signed link with a one-time code to their phone (read from the log notifier), follows
+signed link with a one-time code to their phone (read from the tests' SMS gateway), follows
 the order only with its link and that phone, confirms, rates and reopens it; a worker's
 own link takes, starts and finishes the order and shows the resident's contact (a
 recorded view); forged links, other phones and floods are refused."""
@@ -17,7 +17,6 @@ import pytest
 
 from shegong.contracts.registry import WorkerLeft
 from shegong.kernel.testing import eventually
-from shegong.matching.h5.notify import UnsentNotifier
 
 from .conftest import COMMUNITY, Matching, Producer
 
@@ -26,9 +25,7 @@ NUMBER = "13809312001"
 
 
 def code_sent_to(m: Matching, number: str = NUMBER) -> str:
-    notifier = m.app.state.notifier
-    assert isinstance(notifier, UnsentNotifier)
-    message = notifier.last_to(number)
+    message = m.sms.last_to(number)
     assert message is not None, "no code was sent"
     found = re.search(r"\d{6}", message.text)
     assert found
@@ -137,7 +134,7 @@ async def test_only_the_phone_that_ordered_sees_the_order_and_reopens_it(
         assert (await stranger.get(where)).status_code == 403  # the link alone is not enough
         forged = where.split("?")[0] + "?sig=AAAAAAAAAAAAAAAAAAAAAAAA"
         assert (await stranger.get(forged)).status_code == 404
-        notifier = m.app.state.notifier
+        notifier = m.sms
         before = len(notifier.sent)
         asked = await stranger.post(where.replace("?", "/code?"), data={"phone": "139 0000 0000"})
         assert asked.status_code == 200 and len(notifier.sent) == before  # no code, no hint
@@ -282,7 +279,7 @@ async def test_offers_escalations_and_overdue_follow_ups_are_told_through_the_ou
     from shegong.kernel.testing import eventually
 
     m = await start_matching(database_url, matching_notify_tick_s=0.1)
-    notifier = m.app.state.notifier
+    notifier = m.sms  # the tests' SMS gateway: what a sender took
     vol = (
         await m.ok(
             "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
@@ -313,6 +310,7 @@ async def test_offers_escalations_and_overdue_follow_ups_are_told_through_the_ou
     assert [x.kind for x in notifier.sent].count("follow_up_overdue") == 1  # nothing twice
     feed = (await m.ok("GET", "/events?after=0&limit=1000"))["events"]
     told_events = [e["data"] for e in feed if e["type"] == "NotificationSent"]
+    assert all(e["delivered"] is True and e["reason"] is None for e in told_events)
     assert {(e["kind"], e["recipient"]) for e in told_events} >= {
         ("offer_made", f"provider:{vol}"),
         ("order_escalated", f"region:{COMMUNITY}"),

@@ -1,7 +1,7 @@
 """The mobile pages in a real headless Chromium at a phone's size (390×844): a resident
-opens their community's link, orders with a one-time code (read from the log notifier,
-as a developer would), a worker takes, starts and finishes the order on their own page,
-the resident confirms and rates it, and the indicators move. Screenshots go to the
+opens their community's link, orders with a one-time code (read from the tests' SMS
+gateway), a worker takes, starts and finishes the order on their own page, the
+resident confirms and rates it, and the indicators move. Screenshots go to the
 test's folder (and to ``$SHEGONG_SCREENSHOTS`` when set)."""
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import httpx
 import pytest
 import uvicorn
 
-from shegong.matching.h5.notify import UnsentNotifier
 from shegong.matching.main import build
 from shegong.matching.settings import MatchingSettings
 
 from .conftest import COMMUNITY
+from .sms_gateway import Gateway, gateway
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
@@ -35,7 +35,7 @@ PHONE = {"width": 390, "height": 844}
 @dataclass
 class Served:
     url: str
-    notifier: UnsentNotifier
+    notifier: Gateway  # the tests' SMS gateway: the codes sent
     api: httpx.Client
     shots: Path
 
@@ -57,6 +57,13 @@ def free_port() -> int:
 @pytest.fixture
 def served(sqlite_url: str, redis_url: str, stream_prefix: str, tmp_path: Path) -> Iterator[Served]:
     """Matching as a real HTTP server (uvicorn in a thread), for the browser."""
+    with gateway() as sms:
+        yield from _served(sms, sqlite_url, redis_url, stream_prefix, tmp_path)
+
+
+def _served(
+    sms: Gateway, sqlite_url: str, redis_url: str, stream_prefix: str, tmp_path: Path
+) -> Iterator[Served]:
     settings = MatchingSettings(
         database_url=sqlite_url,
         redis_url=redis_url,
@@ -66,6 +73,8 @@ def served(sqlite_url: str, redis_url: str, stream_prefix: str, tmp_path: Path) 
         catch_up_s=0,
         data_dir=str(tmp_path / "matching"),
         matching_scheduler_tick_s=0.5,
+        matching_notifier="webhook",
+        matching_notifier_url=sms.url,
     )
     app = build(settings)
     port = free_port()
@@ -79,10 +88,8 @@ def served(sqlite_url: str, redis_url: str, stream_prefix: str, tmp_path: Path) 
         assert time.monotonic() < deadline, "matching did not start"
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    notifier = app.state.notifier
-    assert isinstance(notifier, UnsentNotifier)
     with httpx.Client(base_url=url, timeout=20) as api:
-        yield Served(url, notifier, api, tmp_path)
+        yield Served(url, sms, api, tmp_path)
     server.should_exit = True
     thread.join(timeout=30)
 

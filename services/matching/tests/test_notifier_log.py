@@ -10,34 +10,74 @@ Real Redis and database; the log is what the service's loggers emit."""
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from shegong.kernel.testing import eventually
+from shegong.matching.h5.notify import CODE_NOT_SENT
 
-from .conftest import COMMUNITY
-from .test_h5 import code_sent_to, order_as_resident
+from .conftest import COMMUNITY, Matching
+from .test_h5 import NUMBER, PHONE, code_sent_to, community_link
 
 
 async def _now(value: Any) -> Any:
     return value
 
 
+async def order_with_no_sender(m: Matching) -> str:
+    """A resident asks for a code and reads that none was sent (round 16: the page said
+    "验证码已发送至 138****2001"); the code the service kept unsent orders all the same
+    here, as nobody could. The order page's path and query."""
+    query = parse_qs(urlparse(await community_link(m)).query)
+    body = {
+        "community": query["community"][0],
+        "sig": query["sig"][0],
+        "service_type": "meal_help",
+        "target_group": "elderly",
+        "phone": PHONE,
+    }
+    asked = await m.client.post("/h5/order/code", data=body)
+    assert asked.status_code == 503 and "验证码已发送" not in asked.text, asked.text
+    assert CODE_NOT_SENT in html.unescape(asked.text)
+    placed = await m.client.post("/h5/order", data={**body, "code": code_sent_to(m)})
+    assert placed.status_code == 303, placed.text
+    return str(placed.headers["location"])
+
+
+async def test_with_no_sender_every_number_reads_that_no_code_was_sent(
+    database_url: str, start_matching: Any
+) -> None:
+    """Following an order: the number that ordered and another get the same answer (it
+    must not tell which number ordered), and neither is told a code was sent."""
+    m = await start_matching(database_url, matching_notifier="none")
+    volunteer = {"kind": "volunteer", "name": "甲", "region": COMMUNITY}
+    await m.ok("POST", "/providers", volunteer, 201)  # the community's link is listed
+    where = await order_with_no_sender(m)
+    answers = []
+    for number in (NUMBER, "13809312009"):
+        asked = await m.client.post(where.replace("?", "/code?"), data={"phone": number})
+        answers.append((asked.status_code, html.unescape(asked.text).count(CODE_NOT_SENT)))
+        assert "验证码已发送" not in asked.text, asked.text
+    assert answers == [(503, 1), (503, 1)], answers
+
+
 async def test_neither_a_code_nor_a_workers_link_is_written_to_the_log(
     database_url: str, start_matching: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="shegong")
-    m = await start_matching(database_url, matching_notify_tick_s=0.1)
-    notifier = m.app.state.notifier
+    m = await start_matching(database_url, matching_notify_tick_s=0.1, matching_notifier="none")
+    notifier = m.sms  # what the service kept in memory and did not send
     vol = (
         await m.ok(
             "POST", "/providers", {"kind": "volunteer", "name": "甲", "region": COMMUNITY}, 201
         )
     )["provider_id"]
-    await order_as_resident(m, m.client)  # asks for a code, orders: an offer to ``vol``
+    await order_with_no_sender(m)  # asks for a code, orders: an offer to ``vol``
     code = code_sent_to(m)
 
     def offered() -> Any:

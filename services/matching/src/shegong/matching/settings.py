@@ -7,7 +7,8 @@
 
 The mobile pages (``h5``): ``MATCHING_NOTIFIER`` (``webhook`` with
 ``MATCHING_NOTIFIER_URL``) sends one-time codes — unset (``none``; ``log`` is the same),
-nothing is sent and the log says so, never a code or a link (``h5/notify.py``);
+nothing is sent and the log says so, never a code or a link (``h5/notify.py``), and an
+order's notification is recorded as not delivered;
 ``MATCHING_PUBLIC_URL`` prefixes the links printed for communities and sent to workers;
 ``MATCHING_H5_*`` are the public routes' rate limits and a worker link's lifetime; the
 same notifier tells providers of offers and staff of escalations and overdue follow-ups

@@ -333,7 +333,8 @@ MATCHING_STREAM = StreamContract(
     service="matching",
     description="Residents' orders, offers, acceptance, escalation, delivery and follow-up; "
     "volunteers and teams; programmes and check-ins; surveyed needs; every full view of a "
-    "resident's contact; every notification sent; experts assigned as supervisors.",
+    "resident's contact; every notification, and whether a sender took it; experts assigned "
+    "as supervisors.",
     events=(
         RequestPlaced,
         OrderOffered,

@@ -1,11 +1,11 @@
 """Matching's events about the people around an order rather than the order itself: a
 resident's contact seen in full or deleted (个人信息), a volunteer team's hours credited
-to its members and a volunteer's national number, a notification sent, an expert
+to its members and a volunteer's national number, a notification sent (or not), an expert
 assigned to supervise. Part of the ``matching.events`` stream (``matching.py``)."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -93,10 +93,24 @@ class WorkerLinkRevoked(Event):
     provider_id: str
 
 
+def delivery_unknown(data: dict[str, Any]) -> dict[str, Any]:
+    """A notification recorded before round 16 did not say whether a sender took it (with
+    no sender configured nothing was sent, yet it was recorded all the same)."""
+    return {**data, "delivered": None, "reason": None}
+
+
 class NotificationSent(Event):
-    """A message told someone what happened to an order (通知): which kind, to whom — a
-    keyed reference, ``provider:<id>`` or ``region:<path>`` (the staff responding
-    there) — about which order, after how many tries. The text never travels."""
+    """A message about what happened to an order (通知) went through the sender — or did
+    not: which kind, to whom — a keyed reference, ``provider:<id>`` or ``region:<path>``
+    (the staff responding there) — about which order, after how many tries. The text
+    never travels.
+
+    Version 2 says whether it reached a sender (``delivered``) and, when not, why
+    (``reason``: no sender is configured — nobody was told). Version 1 did not say:
+    ``None`` for both."""
+
+    schema_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: delivery_unknown}
 
     aggregate_type = "notification"
     type: Literal["NotificationSent"] = "NotificationSent"
@@ -105,6 +119,14 @@ class NotificationSent(Event):
     recipient: str = Field(max_length=300, description="provider:<id> or region:<path>")
     request_id: str | None = None
     attempts: int = Field(ge=1, description="Tries it took (1: the first)")
+    delivered: bool | None = Field(
+        description="True: a sender took it; False: nobody was told; None: not recorded (v1)"
+    )
+    reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Why it was not sent, in English and Chinese (None when it was)",
+    )
 
 
 class SupervisorAssigned(Event):

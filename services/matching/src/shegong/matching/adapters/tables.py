@@ -233,7 +233,7 @@ notifications = Table(
     Column("created_ts", Float, nullable=False),
     Column("due_ts", Float, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("status", String(16), nullable=False, default="pending"),  # sent, failed
+    Column("status", String(16), nullable=False, default="pending"),  # sent, unsent, failed
     Column("sent_ts", Float),
     Column("last_error", Text),
     Index("ix_notifications_status_due", "status", "due_ts"),

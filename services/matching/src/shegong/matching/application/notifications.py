@@ -4,9 +4,11 @@ A command that offers an order or escalates it writes the message's row
 (``notifications``) in its own transaction — nothing is told that did not happen, and
 nothing that happened is lost in a crash. One leader (``NotificationSender``) sends what
 is due through the notifier (``h5/notify.py``: a webhook; unset, nothing is sent),
-retrying with a growing pause, up to ``MAX_ATTEMPTS``, and records each one sent as a
-``NotificationSent`` event (kind, keyed recipient, order — never the text); it also
-notices completed orders whose follow-up (回访) is overdue and tells the community.
+retrying with a growing pause, up to ``MAX_ATTEMPTS``, and records each one as a
+``NotificationSent`` event (kind, keyed recipient, order — never the text) that says
+whether a sender took it: with no sender configured nobody was told, the event says
+``delivered: false`` and why, and the row is ``unsent`` (round 16; before, it said sent).
+It also notices completed orders whose follow-up (回访) is overdue and tells the community.
 
 Recipients are keyed references, never personal data: ``provider:<id>`` (the provider
 offered the order; the message carries their own page's link) and ``region:<path>``
@@ -76,7 +78,7 @@ class NotificationSender(LeaderJob):
         super().__init__(store.engine, tick_s)
         self.store = store
         self.notifier, self.worker_link = notifier, worker_link
-        self.sent_total = self.failed_total = 0
+        self.sent_total = self.unsent_total = self.failed_total = 0
 
     async def tick(self) -> int:
         await self.overdue_follow_ups()
@@ -100,7 +102,7 @@ class NotificationSender(LeaderJob):
     async def send(self, row: Any) -> int:
         try:
             text = await self.compose(row)
-            await self.notifier.send(Message(to=row.recipient, text=text, kind=row.kind))
+            unsent = await self.notifier.send(Message(to=row.recipient, text=text, kind=row.kind))
         except Exception as err:
             attempts = row.attempts + 1
             failed = attempts >= MAX_ATTEMPTS
@@ -121,12 +123,18 @@ class NotificationSender(LeaderJob):
                 )
             self.failed_total += failed
             return 0
-        # Marked sent with its event, in one transaction (a crash before it: sent again).
+        # Marked sent (or unsent) with its event, in one transaction (a crash before it:
+        # sent again).
         async with self.store.transaction(CommandContext(actor="matching-notifications")) as tx:
             await tx.conn.execute(
                 update(notifications)
                 .where(notifications.c.id == row.id)
-                .values(status="sent", sent_ts=time.time(), attempts=row.attempts + 1)
+                .values(
+                    status="unsent" if unsent else "sent",
+                    sent_ts=None if unsent else time.time(),
+                    attempts=row.attempts + 1,
+                    last_error=unsent,
+                )
             )
             await tx.lock()
             await tx.append(
@@ -140,10 +148,13 @@ class NotificationSender(LeaderJob):
                         recipient=row.recipient,
                         request_id=row.request_id,
                         attempts=row.attempts + 1,
+                        delivered=unsent is None,
+                        reason=unsent,
                     )
                 ],
             )
-        self.sent_total += 1
+        self.sent_total += unsent is None
+        self.unsent_total += unsent is not None
         return 1
 
     async def compose(self, row: Any) -> str:

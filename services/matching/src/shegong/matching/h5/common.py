@@ -17,7 +17,7 @@ from shegong.kernel.events.store import CommandContext
 from shegong.matching.application.requests import MatchingCommands
 from shegong.matching.h5.guard import CODE_TTL_S, RESIDENT, Codes, Limits, Signer
 from shegong.matching.h5.html import box, page
-from shegong.matching.h5.notify import Message, Notifier
+from shegong.matching.h5.notify import CODE_NOT_SENT, Message, Notifier, UnsentNotifier
 from shegong.matching.settings import MatchingSettings
 
 log = logging.getLogger("shegong.matching.h5")
@@ -35,6 +35,11 @@ def normalize_phone(raw: str) -> str:
 
 def html(body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(body, status_code=status)
+
+
+def refused_status(reason: str) -> int:
+    """A code not sent for want of a sender is the service's lack (503), else a limit."""
+    return 503 if reason == CODE_NOT_SENT else 429
 
 
 def not_found() -> HTMLResponse:
@@ -69,10 +74,11 @@ class H5:
         )
 
     async def send_code(self, request: Request, phone: str, deliver: bool = True) -> str | None:
-        """Send a code to ``phone``; a reason in Chinese when refused. ``deliver=False``
-        counts the ask against the same limits and sends nothing: a number that may not
-        have a code gets the answers the right one gets (their difference told which
-        number placed an order)."""
+        """Send a code to ``phone``; a reason in Chinese when refused — or when no sender
+        is configured and nothing was sent (``CODE_NOT_SENT``; the page said sent before,
+        round 16). ``deliver=False`` counts the ask against the same limits and sends
+        nothing: a number that may not have a code gets the answers the right one gets
+        (their difference told which number placed an order)."""
         client = request.client.host if request.client else "-"
         phone_hash = self.hasher.phone(phone)
         if not await self.limits.hit(
@@ -90,18 +96,18 @@ class H5:
             f"code-ip:{client}", self.settings.matching_h5_codes_per_ip, 3600
         ):
             return "获取验证码太频繁，请稍后再试。"
-        if not deliver:
-            return None
+        if not deliver:  # the answer a sender would give the right number
+            return CODE_NOT_SENT if isinstance(self.notifier, UnsentNotifier) else None
         code = await self.codes.issue(phone_hash)
         text = (
             f"【社工服务】您的验证码是 {code}，{CODE_TTL_S // 60} 分钟内有效。如非本人操作请忽略。"
         )
         try:
-            await self.notifier.send(Message(to=phone, text=text, kind="resident_code"))
+            unsent = await self.notifier.send(Message(to=phone, text=text, kind="resident_code"))
         except Exception:  # a sender's failure is shown, not raised
             log.exception("could not send a one-time code")
             return "验证码发送失败，请稍后再试。"
-        return None
+        return CODE_NOT_SENT if unsent else None
 
     def order_link(self, rid: str) -> str:
         return f"/h5/o/{quote(rid)}?{urlencode({'sig': self.signer.sign('order', rid)})}"

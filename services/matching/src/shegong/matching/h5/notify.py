@@ -4,8 +4,10 @@
 it sends nothing. Each message's kind and masked recipient go into the log with how to
 configure a sender, never its text — a one-time code and a worker's link (which opens
 the worker's page and the held order's resident contact) are credentials, and whoever
-can read a log could use them (round 13: the old log sender wrote both there). The
-last messages are kept in the process's memory only, where a test reads them.
+can read a log could use them (round 13: the old log sender wrote both there). Its
+``send`` answers why nothing was sent (``NOT_SENT``), so an order's notification is
+recorded as not delivered (round 16). The last messages are kept in the process's memory
+only, where a test reads the texts that were never sent.
 ``WebhookNotifier`` posts ``{"to": phone, "text": …, "kind": …}`` to a URL (an SMS
 gateway's adapter, say): ``MATCHING_NOTIFIER=webhook``, ``MATCHING_NOTIFIER_URL``.
 """
@@ -28,6 +30,13 @@ HOW_TO_SEND = (
     "MATCHING_NOTIFIER_URL to the SMS gateway's adapter / 未配置短信发送：请设置 "
     "MATCHING_NOTIFIER=webhook 与 MATCHING_NOTIFIER_URL（短信网关的接口地址）"
 )
+# What an unsent notification's event says (``NotificationSent.reason``).
+NOT_SENT = "no notifier configured / 未配置短信发送"
+# What a resident asking for a one-time code reads then (every number the same).
+CODE_NOT_SENT = (
+    "验证码未能发送：本系统未配置短信发送，请联系社区工作人员。"
+    " / The code was not sent: no SMS sender is configured; ask your community's staff."
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,10 @@ class Message:
 
 
 class Notifier(Protocol):
-    async def send(self, message: Message) -> None: ...
+    async def send(self, message: Message) -> str | None:
+        """Hand the message to a sender: None once one took it, else why nobody was told
+        (a sender that fails raises)."""
+        ...
 
 
 class UnsentNotifier:
@@ -49,10 +61,11 @@ class UnsentNotifier:
     def __init__(self, keep: int = 200) -> None:
         self.sent: deque[Message] = deque(maxlen=keep)
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: Message) -> str:
         self.sent.append(message)
         to = message.to if ":" in message.to else mask_phone(message.to)
         log.warning("%s → %s not sent (text withheld): %s", message.kind, to, HOW_TO_SEND)
+        return NOT_SENT
 
     def last_to(self, phone: str) -> Message | None:
         return next((m for m in reversed(self.sent) if m.to == phone), None)
@@ -68,6 +81,7 @@ class WebhookNotifier:
                 self.url, json={"to": message.to, "text": message.text, "kind": message.kind}
             )
             resp.raise_for_status()
+        return None
 
 
 def notifier_for(kind: str, url: str | None) -> Notifier:

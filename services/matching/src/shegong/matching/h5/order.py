@@ -15,7 +15,14 @@ from shegong.kernel.events.aggregate import DomainError
 from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import resident_data
 from shegong.matching.domain.commands import PlaceRequest
-from shegong.matching.h5.common import H5, html, normalize_phone, not_found, resident_ctx
+from shegong.matching.h5.common import (
+    H5,
+    html,
+    normalize_phone,
+    not_found,
+    refused_status,
+    resident_ctx,
+)
 from shegong.matching.h5.html import box, card, e, hidden, options, page
 
 # The taxonomy in words a resident uses (the codes and labels staff see stay as they are).
@@ -140,7 +147,7 @@ def add_order_pages(app: FastAPI, h5: H5) -> None:
                 message="" if refused else f"验证码已发送至 {mask_phone(number)}。",
                 error=refused or "",
             ),
-            429 if refused else 200,
+            refused_status(refused) if refused else 200,
         )
 
     @app.post("/order", response_class=HTMLResponse)

@@ -20,7 +20,14 @@ from shegong.kernel.ops.db import reading
 from shegong.matching.adapters.tables import requests, resident_data
 from shegong.matching.domain.commands import Cancel, RecordFollowUp
 from shegong.matching.domain.request import UNSATISFIED
-from shegong.matching.h5.common import H5, html, normalize_phone, not_found, resident_ctx
+from shegong.matching.h5.common import (
+    H5,
+    html,
+    normalize_phone,
+    not_found,
+    refused_status,
+    resident_ctx,
+)
 from shegong.matching.h5.html import box, card, e, page, steps
 from shegong.matching.h5.order import GROUP_PLAIN
 
@@ -104,7 +111,7 @@ def add_progress_pages(app: FastAPI, h5: H5) -> None:
         # another number gets no code, and no hint: counted as the right one is
         refused = await h5.send_code(request, number, deliver=owner == h5.hasher.phone(number))
         if refused:
-            return html(verify_form(rid, sig, err=refused), 429)
+            return html(verify_form(rid, sig, err=refused), refused_status(refused))
         msg = f"如 {mask_phone(number)} 是下单手机号，验证码已发送。"
         return html(verify_form(rid, sig, sent=True, msg=msg))
 
