@@ -119,6 +119,8 @@ class _Rec(Features):
         record, name = self.record, self.name
         if record.id_hash:  # the record's own fields, as ``Features`` reads them
             blocks.append(("i", record.id_hash))
+        if record.document:  # a passport's, a permit's number (its kind and digest)
+            blocks.append(("d", record.document))
         typed = self.typed
         parts = typed.split(".") if isinstance(typed, str) else typed
         if parts and len(parts) == 4:
