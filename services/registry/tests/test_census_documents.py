@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -122,3 +123,27 @@ def test_one_passport_links_records_with_nothing_else_in_common() -> None:
     )
     linker.add(CensusRecord(key="ws:1", department="ws", name="陈嘉欣"))
     assert same_person(linker, "mz:1", "rs:1")
+
+
+def test_one_passport_under_a_name_in_another_script_links() -> None:
+    """The same passport (or permit) under the name in Latin letters on one list and its
+    transcription on another (WILSON THOMAS / 托马斯·威尔逊, CHAN CHUN SZE / 陳俊思): the
+    census cannot compare the names ("names differ", a clerk's question), but the
+    document says one person — the model links it as it links one name. Twins' names
+    beside their household's phone and birth date, each with their own passport, still
+    wait for a clerk."""
+    linker = Linker()
+    linker.add(replace(passport_record("mz:1", "P9557700", HASHER), name="托马斯·威尔逊"))
+    linker.add(replace(passport_record("ws:1", "P9557700", HASHER), name="WILSON THOMAS"))
+    assert same_person(linker, "mz:1", "ws:1")
+    permit = census_document("hkmo_permit", HASHER.document("hkmo_permit", "H91128793"))
+    linker.add(CensusRecord(key="rs:2", department="rs", name="陳俊思", document=permit))
+    linker.add(
+        CensusRecord(
+            key="qs:2", department="qs", name="CHAN CHUN SZE", birth_date=BIRTH, document=permit
+        )
+    )
+    assert same_person(linker, "rs:2", "qs:2")
+    linker.add(replace(passport_record("mz:3", "E11111111", HASHER), name="陈子涵"))
+    linker.add(replace(passport_record("ws:3", "E22222222", HASHER), name="陈子轩"))
+    assert not same_person(linker, "mz:3", "ws:3")
