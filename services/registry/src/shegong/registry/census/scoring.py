@@ -232,7 +232,7 @@ def _compare(
     # another script (WILSON THOMAS / 托马斯·威尔逊, 陳俊思 / CHAN CHUN SZE): not two names.
     document = x.record.document
     part = levels[1] == NAME_ELSE and (
-        name_part(x, y) or bool(document) and document == y.record.document
+        name_part(x, y) or (bool(document) and document == y.record.document)
     )
     kind = (levels, name_weight, phone_weight, decisive, part)
     scored = model.scored
