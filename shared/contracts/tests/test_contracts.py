@@ -153,3 +153,22 @@ def test_a_registration_recorded_before_the_id_swaps_digest_still_reads() -> Non
         decoded = REGISTRY_STREAM.decode(env)
         assert isinstance(decoded, WorkerRegistered) and decoded.id_number_swaps_hash is None
     assert is_digest("id_number_swaps_hash")
+
+
+def test_a_registration_recorded_before_the_document_digest_still_reads() -> None:
+    """Version 4 of ``WorkerRegistered`` adds ``document_type`` and ``document_hash`` (a
+    passport's, a 回乡证's number as a keyed digest): an entry of version 3 reads with
+    none, and the digest is concealed from the roles that do not link (``*_hash``)."""
+    from shegong.contracts.registry import WorkerRegistered
+    from shegong.kernel.web.digests import is_digest
+
+    event = WorkerRegistered(worker_id="w1", department="hrss", name="陈嘉欣")
+    assert WorkerRegistered.schema_version == 4
+    old = {k: v for k, v in event.data().items() if k not in ("document_type", "document_hash")}
+    env = _envelope().model_copy(
+        update={"type": "WorkerRegistered", "schema_version": 3, "data": old}
+    )
+    decoded = REGISTRY_STREAM.decode(env)
+    assert isinstance(decoded, WorkerRegistered)
+    assert decoded.document_type is None and decoded.document_hash is None
+    assert is_digest("document_hash")

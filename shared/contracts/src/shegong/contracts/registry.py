@@ -154,14 +154,42 @@ def _no_id_swaps(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "id_number_swaps_hash": None}
 
 
+def _no_document(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 kept another document's number (a passport's, a 回乡证's) as its mask only."""
+    return {**data, "document_type": None, "document_hash": None}
+
+
+class DocumentType(Labelled):
+    """The document a 证件号码 is of when it is no resident ID (其他证件类型)."""
+
+    HKMO_PERMIT = "hkmo_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    FOREIGN_PERMANENT = "foreign_permanent"
+    PASSPORT = "passport"
+
+    @classmethod
+    def labels_zh(cls) -> dict[str, str]:
+        return {
+            "hkmo_permit": "港澳居民来往内地通行证",
+            "taiwan_permit": "台湾居民来往大陆通行证",
+            "foreign_permanent": "外国人永久居留身份证",
+            "passport": "护照",
+        }
+
+
 class WorkerRegistered(Event):
     """A department registered a worker (社会工作人才) on its roster.
 
     Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1); version
-    3 adds ``id_number_swaps_hash`` (None in version 2)."""
+    3 adds ``id_number_swaps_hash`` (None in version 2); version 4 ``document_type`` and
+    ``document_hash`` (None in version 3)."""
 
-    schema_version: ClassVar[int] = 3
-    upcasters: ClassVar[dict[int, Upcaster]] = {1: _no_other_phones, 2: _no_id_swaps}
+    schema_version: ClassVar[int] = 4
+    upcasters: ClassVar[dict[int, Upcaster]] = {
+        1: _no_other_phones,
+        2: _no_id_swaps,
+        3: _no_document,
+    }
     aggregate_type = "worker"
     type: Literal["WorkerRegistered"] = "WorkerRegistered"
     worker_id: str
@@ -211,6 +239,17 @@ class WorkerRegistered(Event):
     region: Region = Region()
     hired_on: date | None = None
     channel: str | None = Field(default=None, description="Recruitment channel (招聘渠道)")
+    document_type: DocumentType | None = Field(
+        default=None,
+        description="证件类型 of a 证件号码 that is no resident ID number (its mask is "
+        "id_number_masked)",
+    )
+    document_hash: IdHash | None = Field(
+        default=None,
+        description="Keyed digest of that document's number in its normal form (a "
+        "permit's renewal count left off): the same passport or permit on two lists "
+        "links them; never the number",
+    )
 
 
 class WorkerProfileUpdated(Event):

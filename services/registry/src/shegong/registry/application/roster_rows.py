@@ -36,6 +36,7 @@ from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
 from shegong.registry.adapters.roster_records import kept_phones
 from shegong.registry.domain.worker import Worker
+from shegong.registry.imports.documents import document_fields
 from shegong.registry.imports.roster import RosterRow
 
 # What a row's content is, for telling a re-sent unchanged row from a changed one.
@@ -76,8 +77,7 @@ class RosterRows:
             birth_date=rid.birth_date if rid else row.birth_date,
             id_number_hash=self.hasher.id_number(rid.number) if rid else None,
             id_number_masked=mask_id_number(reported) if reported else None,
-            # A mistyped number still gives the census three of its four parts; one Excel
-            # stored as a number, the two it still shows (region and birth date).
+            # A mistyped number gives three of its four parts; one Excel cut, the two shown.
             id_number_parts=(
                 self.hasher.id_parts(id_shown_by_excel(reported) or reported) if reported else None
             ),
@@ -92,6 +92,7 @@ class RosterRows:
             region=row.region,
             hired_on=row.hired_on,
             channel=row.channel,
+            **document_fields(self.hasher, row),  # a passport's, a 回乡证's: its digest
         )
         try:
             worker = Worker.register(worker_id, event)

@@ -9,7 +9,9 @@ Level 0 of every comparison is "null": one side does not say, which is no eviden
 way. The other levels, from the strongest agreement down:
 
 ============ ====================================================================
-id           same number (valid-ID hash, or all four parts of the number as typed);
+id           same number (valid-ID hash, all four parts of the number as typed, or the
+             same passport or permit: its kind and number, by digest — another passport
+             is no evidence, passports are renewed);
              three of its four parts (region, birth date, order, check character) or
              two neighbours swapped across two — one slip; else
 name         same after normalisation (script, spaces, dots), or one's former name (曾用名);
@@ -116,6 +118,8 @@ def _id_level(x: Features, y: Features) -> int:
     hx, hy = x.record.id_hash, y.record.id_hash  # as ``Features.id_hash``: "" is None
     if hx and hx == hy:
         return 1
+    if x.record.document and x.record.document == y.record.document:
+        return 1  # the same passport or permit (its kind and number): as the same ID
     a, b = x.typed, y.typed
     if a is None or b is None:
         return 0 if not hx or not hy else 3

@@ -34,6 +34,7 @@ from shegong.registry.census.names import (
 __all__ = ["CensusRecord", "Features", "birth_part_apart", "id_fragment", "masked", "org_county"]
 __all__ += ["masks_agree", "phone_kind", "shown_digits"]
 __all__ += ["former_match", "other_phones", "same_part", "second_mobile", "swapped"]
+__all__ += ["census_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,9 @@ class CensusRecord:
     # order, "a.b.c" (held as three 20-bit fields of an int): two of them swapped across
     # a border change two parts and share that border's digest with the right number.
     id_swaps: str | int | None = None
+    # Another document's kind and keyed digest, "hkmo_permit:<digest>" (census_document):
+    # a passport or a permit whose number is the same on two lists.
+    document: str | None = None
     phone_kind: str | None = None  # "mobile" / "landline" (:func:`phone_kind`), None: unknown
     # Keyed hashes of the phone with each of four blocks of its digits hidden, "a.b.c.d":
     # a number with one digit mistyped shares one of them with the right one.
@@ -88,6 +92,11 @@ class CensusRecord:
             object.__setattr__(self, "id_swaps", _packed_parts(self.id_swaps, 3, SWAP_BITS))
         if isinstance(self.other_phones, str):
             object.__setattr__(self, "other_phones", _held_others(self.other_phones))
+
+
+def census_document(kind: str | None, digest: str | None) -> str | None:
+    """A record's other document as the census holds it: its kind and its digest."""
+    return f"{kind}:{digest}" if kind and digest else None
 
 
 def _bits(text: str, bits: int) -> int:

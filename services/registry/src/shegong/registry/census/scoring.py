@@ -119,6 +119,8 @@ class _Rec(Features):
         record, name = self.record, self.name
         if record.id_hash:  # the record's own fields, as ``Features`` reads them
             blocks.append(("i", record.id_hash))
+        if record.document:  # a passport's, a permit's number (its kind and digest)
+            blocks.append(("d", record.document))
         typed = self.typed
         parts = typed.split(".") if isinstance(typed, str) else typed
         if parts and len(parts) == 4:
@@ -226,7 +228,12 @@ def _compare(
         return None
     hx = x.record.id_hash
     decisive = bool(hx) and hx == y.record.id_hash
-    part = levels[1] == NAME_ELSE and name_part(x, y)
+    # A name that is a word of the other, or the same passport or permit under a name in
+    # another script (WILSON THOMAS / 托马斯·威尔逊, 陳俊思 / CHAN CHUN SZE): not two names.
+    document = x.record.document
+    part = levels[1] == NAME_ELSE and (
+        name_part(x, y) or (bool(document) and document == y.record.document)
+    )
     kind = (levels, name_weight, phone_weight, decisive, part)
     scored = model.scored
     try:
@@ -252,7 +259,8 @@ def _score(
     date), but for a name that is a word of the other (``part``: :func:`name_part`), which
     the model links from ``LINK_AT`` as it links one name: the name's weight is still the
     level's (else), so only the rest of the evidence — a phone with the birth date or the
-    ID number's digits — carries it there."""
+    ID number's digits — carries it there. So is the same passport or permit (its kind and
+    number) under a name the census cannot compare, written in another script."""
     tf = (name_weight, phone_weight)
     if decisive:
         return _Edge(True, RULE_VALID_ID, math.inf, model, levels, *tf)

@@ -26,7 +26,7 @@ from shegong.contracts.registry import (
 from shegong.kernel.events.versioned_rows import rows_by_key
 from shegong.kernel.ops import raw_sql
 from shegong.registry.census.comparison import phone_kind
-from shegong.registry.census.features import shown_digits
+from shegong.registry.census.features import census_document, shown_digits
 from shegong.registry.census.linkage import (
     CensusRecord,
     Decision,
@@ -57,6 +57,7 @@ def census_record(row: Any, certificates: int | tuple[int, ...] | None = None) -
         id_masked=row["id_masked"],
         id_parts=row.get("id_parts"),
         id_swaps=row.get("id_swaps"),
+        document=row.get("document"),
         birth_date=row["birth_date"],
         sex=row["gender"],
         phone_hash=row["phone_hash"],
@@ -351,6 +352,7 @@ def record_row(key: str, event: WorkerRegistered) -> dict[str, Any]:
         "id_masked": event.id_number_masked,
         "id_parts": event.id_number_parts,
         "id_swaps": event.id_number_swaps_hash,
+        "document": census_document(event.document_type, event.document_hash),
         "phone_hash": event.phone_hash,
         "phone_masked": event.phone_masked,
         "phone_parts": event.phone_parts,

@@ -58,6 +58,7 @@ from shegong.kernel.data.sheets import (
     warning,
     well_formed_phone,
 )
+from shegong.registry.imports.documents import other_document
 from shegong.registry.imports.excel_numbers import ExcelNumbers, Reread
 from shegong.registry.imports.local_numbers import AreaCode, read_phone_cell
 from shegong.registry.imports.roster_fields import (
@@ -69,7 +70,6 @@ from shegong.registry.imports.roster_fields import (
     PartialDate,
     RosterRow,
     line_number,
-    other_document,
     readable,
     region_parts,
 )
@@ -157,8 +157,8 @@ class _RowParser:
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]], self.excel_numbers)
         if raw_id is None and (tail := _last_four(values["id_last4"])):  # 身份证后四位
             resident, raw_id, id_problem = id_number_cell("*" * 14 + tail, self.excel_numbers)
-        if resident is None and raw_id and (other := other_document(values.get("id_type"))):
-            id_problem = other
+        other = other_document(values.get("id_type")) if resident is None and raw_id else None
+        id_problem = other[1:] if other else id_problem
         phone = read_phone_cell(row[index["phone"]], self.area)
         warnings.extend(phone.warnings)
 
@@ -284,6 +284,7 @@ class _RowParser:
             raw_id_number=raw_id,
             id_problem=id_problem[0] if id_problem else None,
             id_problem_zh=id_problem[1] if id_problem else None,
+            document_type=other[0] if other else None,
             gender=gender,
             birth_date=birth,
             phone=phone.phone,

@@ -322,22 +322,6 @@ def readable(name: str, cell: Cell) -> bool:
         return False
 
 
-_OTHER_DOCUMENT = re.compile(r"护照|通行证|回乡证|台胞证|旅行证|军官证|士兵证|passport", re.I)
-
-
-def other_document(id_type: str | None) -> tuple[str, str] | None:
-    """Why a row's 证件号码 is no resident ID number when its 证件类型 names another
-    document (护照, 港澳居民来往内地通行证, 台胞证 …), in English and Chinese; ``None`` for
-    a resident ID card, a residence permit (its number is one in form) or no 证件类型."""
-    if not id_type or not _OTHER_DOCUMENT.search(id_type):
-        return None
-    document = "".join(id_type.split())[:20]
-    return (
-        f"is the number of a {document} (证件类型), not a resident ID number",
-        f"证件类型为{document}，不是居民身份证号码",
-    )
-
-
 _NO_REGION = Region()
 
 # A place written whole, from the province down: each level by the word that ends it (a
@@ -373,6 +357,7 @@ class RosterRow:
     raw_id_number: str | None = field(default=None, repr=False)
     id_problem: str | None = None
     id_problem_zh: str | None = None
+    document_type: str | None = None  # the 证件类型 of another document's number (护照 …)
     gender: Gender | None = None
     birth_date: datetime.date | None = None
     phone: str | None = field(default=None, repr=False)

@@ -117,6 +117,8 @@ class WorkersProjection(Projection):
                     "phone_hash",
                     "id_number_parts",
                     "id_number_swaps_hash",
+                    "document_type",
+                    "document_hash",
                     "phone_parts",
                     "other_phones_hash",
                     "former_name",

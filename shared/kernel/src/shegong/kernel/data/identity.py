@@ -342,6 +342,10 @@ class PersonalDataHasher:
         self._memo["ids:" + text] = swaps
         return swaps
 
+    def document(self, kind: str, number: str) -> str:
+        """Digest of another document's number (:mod:`.documents`' normal form) by kind."""
+        return self._digest(f"doc:{kind}:{number}")
+
     def phone(self, phone: str) -> str:
         """Digest of ``normalize_phone(phone)``; raises PersonalDataError if invalid."""
         found = self._memo.get("phone:" + phone)
