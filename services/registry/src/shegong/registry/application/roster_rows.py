@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
+from shegong.kernel.data.documents import document_number
 from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
@@ -27,6 +28,7 @@ from shegong.registry.adapters.listed_numbers import (
     Listing,
     admit,
     birth_listing,
+    document_listing,
     id_listing,
     phone_listing,
 )
@@ -153,11 +155,12 @@ class RosterRows:
     async def within_limits(
         self, conn: AsyncConnection, department: str, rows: dict[str, RosterRow], new: set[str]
     ) -> None:
-        """Leave out of ``rows`` (in place, with a warning naming the field) each phone or
-        ID number past what one department may list behind one shown mask
-        (``listed_numbers``): a department listing one name with every phone ``139****0002``
-        allows would learn from the census which is the person's. The ID numbers of the
-        ``new`` records only: a changed row does not change a record's ID number."""
+        """Leave out of ``rows`` (in place, with a warning naming the field) each phone, ID
+        number, birth date or other document's number past what one department may list
+        behind what is shown of it (``listed_numbers``): a department listing one name with
+        every phone ``139****0002`` allows would learn from the census which is the person's.
+        The ID numbers (and documents' numbers) of the ``new`` records only: a changed row
+        does not change them."""
         wanted: list[tuple[str, Listing]] = []
         for key, row in rows.items():
             if phone := row.phone or row.phone_digits:
@@ -169,6 +172,9 @@ class RosterRows:
                 wanted.append((key, listing))
             if row.birth_date and row.id_number is None and row.name:
                 wanted.append((key, birth_listing(self.hasher, row.name, row.birth_date)))
+            kind, raw = row.document_type, row.raw_id_number
+            if key in new and kind and raw and (number := document_number(kind, raw)):
+                wanted.append((key, document_listing(self.hasher, kind, number, row.name or "")))
         admitted = await admit(conn, department, [listing for _, listing in wanted])
         for (key, listing), ok in zip(wanted, admitted, strict=True):
             if ok:
