@@ -125,6 +125,45 @@ async def test_guessed_permit_numbers_are_bounded(city) -> None:
     assert "12345678" not in str(report)
 
 
+async def test_a_permit_or_passport_number_without_its_type_is_read_by_its_shape(city) -> None:
+    """A list with 证件号码 but no 证件类型 column: H12345678 (and its renewal count) is
+    plainly a 回乡证's number, E12345678 / EA7654321 a Chinese passport's — read as that
+    document, with a clear note, not as a broken resident ID number. A bare 8 digits
+    could be a 台胞证's or anything: still an ID number that is not one."""
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            ["MZ1", "陈嘉欣", "回乡证", "H12345678", "1990-03-04", "", "鹭江社工站"],
+            ["MZ2", "周伟", "护照", "E12345678", "1985-07-08", "", "思明区社工站"],
+        ),
+    )
+    untyped = io.StringIO()
+    csv.writer(untyped).writerows(
+        [
+            ["记录编号", "姓名", "证件号码"],
+            ["RS1", "陈嘉欣", "H1234567801"],
+            ["RS2", "周伟", "e 1234 5678"],
+            ["RS3", "王芳", "EA7654321"],
+            ["RS4", "林志豪", "12345678"],
+        ]
+    )
+    report = await import_roster(c, "hrss", untyped.getvalue().encode("utf-8-sig"))
+    await settled(c)
+    assert report["new"] == 4 and report["rejected"] == []
+    notes = {w["row"]: w["warning"] for w in report["warnings"] if "id_number" in w["warning"]}
+    assert "回乡证" in notes[2] and "by its shape" in notes[2] and "按号码格式" in notes[2]
+    assert "passport" in notes[3] and "护照" in notes[4]
+    assert "by its shape" not in notes.get(5, "")  # 8 digits alone say nothing
+    found = sorted(sorted(p["records"]) for p in await persons(c))
+    assert ["civil-affairs:MZ1", "hrss:RS1"] in found
+    assert ["civil-affairs:MZ2", "hrss:RS2"] in found
+    kinds = {d["record_id"]: d.get("document_type") for d in await registered(c)}
+    assert (kinds["RS1"], kinds["RS2"], kinds["RS3"]) == ("hkmo_permit", "passport", "passport")
+    assert kinds["RS4"] is None
+
+
 def passport_record(key: str, number: str, hasher: PersonalDataHasher) -> CensusRecord:
     return CensusRecord(
         key=key,

@@ -42,6 +42,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.data.documents import DOCUMENT_NAMES
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.kernel.data.names import name_key
 from shegong.kernel.ops import raw_sql
@@ -64,13 +65,6 @@ MASKED_PER_NAME = 8  # different masked ID numbers of one name and shown region
 BIRTHS_PER_NAME_YEAR = 4  # different birth dates of one name (its sound) and year
 DOCUMENTS_PER_NAME = 4  # different numbers of one document kind behind one name's sound
 DOCUMENTS_PER_RUN = 8  # different numbers of one kind alike but for three neighbouring characters
-# A bucket holds 32 characters: the kind by its letter (hkmo_permit: h, passport: p …).
-_DOCUMENT_NAMES = {
-    "hkmo_permit": ("Home Return Permit (回乡证)", "回乡证"),
-    "taiwan_permit": ("Taiwan compatriot permit (台胞证)", "台胞证"),
-    "foreign_permanent": ("foreign permanent residence card", "外国人永久居留身份证"),
-    "passport": ("passport", "护照"),
-}
 
 listed_numbers = Table(
     "listed_numbers",
@@ -173,6 +167,7 @@ def birth_listing(hasher: PersonalDataHasher, name: str, born: date) -> Listing:
 def document_listing(hasher: PersonalDataHasher, kind: str, number: str, name: str) -> Listing:
     """A passport's or permit's ``number`` (its normal form) listed beside ``name``:
     counted per the name's sound and per each run of three characters blanked, by kind."""
+    # A bucket holds 32 characters: the kind by its letter (hkmo_permit: h, passport: p …).
     buckets = [(f"doc:{kind[0]}:{_name_digest(hasher, name)}", DOCUMENTS_PER_NAME)]
     for at in range(len(number) - 2):
         blanked = hasher.document(kind, f"{number[:at]}___{number[at + 3 :]}")[:16]
@@ -279,7 +274,7 @@ def left_out(listing: Listing) -> tuple[str, str]:
             "出生日期，此日期不予登记（否则人员库可被用来核对他人出生日期）",
         )
     if listing.field == "document":
-        what, what_zh = _DOCUMENT_NAMES.get(listing.shown, ("document", "证件"))
+        what, what_zh = DOCUMENT_NAMES.get(listing.shown, ("document", "证件"))
         return (
             f"id_number: the department lists {DOCUMENTS_PER_NAME} other {what} numbers of "
             f"this name, or {DOCUMENTS_PER_RUN} alike but for three characters, already; "
