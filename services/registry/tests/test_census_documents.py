@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from shegong.kernel.data.identity import PersonalDataHasher
+from shegong.registry.adapters.listed_numbers import DOCUMENTS_PER_NAME, DOCUMENTS_PER_RUN
 from shegong.registry.census.comparison import Features, compare_levels
 from shegong.registry.census.features import census_document
 from shegong.registry.census.linkage import CensusRecord, Linker
@@ -79,6 +80,88 @@ async def test_one_home_return_permit_on_two_lists_links_them(city) -> None:
     assert kinds["MZ2"][0] == "taiwan_permit" and kinds["MZ2"][1] == kinds["RS2"][1]
     assert kinds["RS3"][1] not in (None, kinds["RS1"][1])
     assert all("12345678" not in str(d) and "87654321" not in str(d) for d in data)
+
+
+async def test_guessed_permit_numbers_are_bounded(city) -> None:
+    """Nothing of a permit's number is shown, and the same permit links records alone,
+    whatever their names: a department listing guess after guess at 陈嘉欣's 回乡证 would
+    learn it from the one the census links. Past ``DOCUMENTS_PER_NAME`` numbers of one
+    kind behind one name (as it sounds: 陳嘉欣 too), or ``DOCUMENTS_PER_RUN`` alike but for
+    three neighbouring characters under any names, the row is kept without its number, a
+    warning naming row and field; others' permits, and her passport, are kept."""
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(["MZ1", "陈嘉欣", "回乡证", "H12345678", "1990-03-04", "", "鹭江社工站"]),
+    )
+    guesses = [f"H1234{n:04d}" for n in range(5670, 5678)] + ["H12345678"]
+    assert guesses.index("H12345678") == DOCUMENTS_PER_RUN
+    names = ("陈嘉欣", "陳嘉欣")
+    rows = [[f"G{i}", names[i % 2], "回乡证", g, "", "", ""] for i, g in enumerate(guesses)]
+    rows += [[f"W{i}", f"王{i}华", "回乡证", g, "", "", ""] for i, g in enumerate(guesses)]
+    honest = [f"M{(i * 7919 + 1234) * 9973 % 10**8:08d}" for i in range(30)]
+    rows += [[f"K{i}", f"李{i}明", "回乡证", n, "", "", ""] for i, n in enumerate(honest)]
+    rows.append(["P1", "陈嘉欣", "护照", "E12345678", "", "", ""])
+    report = await import_roster(c, "hrss", roster(*rows))
+    await settled(c)
+    assert report["new"] == len(rows) and report["rejected"] == []
+    left = [w for w in report["warnings"] if "is not stored" in w["warning"]]
+    # Her name's first 4 guesses are kept; the same guesses under other names: those
+    # listed already are kept, the next fill the run to 8, the right one is not stored.
+    n = len(guesses)
+    past = [*range(DOCUMENTS_PER_NAME, n), 2 * n - 1]
+    assert [w["row"] for w in left] == [2 + i for i in past]
+    assert all(w["warning"].startswith("id_number:") and "证件号码：" in w["warning"] for w in left)
+    (hers,) = [p for p in await persons(c) if "civil-affairs:MZ1" in p["records"]]
+    assert hers["records"] == ["civil-affairs:MZ1"]  # the right guess is not put beside her
+    digests = {d["record_id"]: d["document_hash"] for d in await registered(c)}
+    assert [r[0] for r in rows if digests[r[0]]] == [
+        *(f"G{i}" for i in range(DOCUMENTS_PER_NAME)),
+        *(f"W{i}" for i in range(DOCUMENTS_PER_RUN)),
+        *(f"K{i}" for i in range(len(honest))),
+        "P1",
+    ]
+    assert "12345678" not in str(report)
+
+
+async def test_a_permit_or_passport_number_without_its_type_is_read_by_its_shape(city) -> None:
+    """A list with 证件号码 but no 证件类型 column: H12345678 (and its renewal count) is
+    plainly a 回乡证's number, E12345678 / EA7654321 a Chinese passport's — read as that
+    document, with a clear note, not as a broken resident ID number. A bare 8 digits
+    could be a 台胞证's or anything: still an ID number that is not one."""
+    c = city.client
+    await import_roster(
+        c,
+        "civil-affairs",
+        roster(
+            ["MZ1", "陈嘉欣", "回乡证", "H12345678", "1990-03-04", "", "鹭江社工站"],
+            ["MZ2", "周伟", "护照", "E12345678", "1985-07-08", "", "思明区社工站"],
+        ),
+    )
+    untyped = io.StringIO()
+    csv.writer(untyped).writerows(
+        [
+            ["记录编号", "姓名", "证件号码"],
+            ["RS1", "陈嘉欣", "H1234567801"],
+            ["RS2", "周伟", "e 1234 5678"],
+            ["RS3", "王芳", "EA7654321"],
+            ["RS4", "林志豪", "12345678"],
+        ]
+    )
+    report = await import_roster(c, "hrss", untyped.getvalue().encode("utf-8-sig"))
+    await settled(c)
+    assert report["new"] == 4 and report["rejected"] == []
+    notes = {w["row"]: w["warning"] for w in report["warnings"] if "id_number" in w["warning"]}
+    assert "回乡证" in notes[2] and "by its shape" in notes[2] and "按号码格式" in notes[2]
+    assert "passport" in notes[3] and "护照" in notes[4]
+    assert "by its shape" not in notes.get(5, "")  # 8 digits alone say nothing
+    found = sorted(sorted(p["records"]) for p in await persons(c))
+    assert ["civil-affairs:MZ1", "hrss:RS1"] in found
+    assert ["civil-affairs:MZ2", "hrss:RS2"] in found
+    kinds = {d["record_id"]: d.get("document_type") for d in await registered(c)}
+    assert (kinds["RS1"], kinds["RS2"], kinds["RS3"]) == ("hkmo_permit", "passport", "passport")
+    assert kinds["RS4"] is None
 
 
 def passport_record(key: str, number: str, hasher: PersonalDataHasher) -> CensusRecord:

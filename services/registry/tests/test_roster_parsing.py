@@ -1231,7 +1231,7 @@ def test_one_sheet_read_names_no_sheet_on_its_rows() -> None:
 
 
 def test_record_keys_without_a_record_id_are_distinct_across_sheets_and_stable() -> None:
-    from shegong.registry.application.roster_rows import content_fingerprint, record_key
+    from shegong.registry.application.roster_keys import content_fingerprint, record_key
 
     same = [["姓名", "工作单位"], ["张三", "阳光社工站"]]
     rows = parse_roster(workbook({"双清区": same, "大祥区": same}), "x.xlsx").rows

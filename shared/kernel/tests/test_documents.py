@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shegong.kernel.data.documents import document_kind, document_number
+from shegong.kernel.data.documents import document_by_shape, document_kind, document_number
 from shegong.kernel.data.identity import PersonalDataHasher, parse_resident_id
 
 
@@ -26,6 +26,26 @@ from shegong.kernel.data.identity import PersonalDataHasher, parse_resident_id
 )
 def test_the_kind_a_certificate_type_names(id_type: str | None, kind: str | None) -> None:
     assert document_kind(id_type) == kind
+
+
+@pytest.mark.parametrize(
+    ("number", "kind"),
+    [
+        ("H12345678", "hkmo_permit"),
+        ("m1234567801", "hkmo_permit"),  # with its renewal count
+        ("E12345678", "passport"),
+        ("G 1234 5678", "passport"),
+        ("EA7654321", "passport"),
+        ("12345678", None),  # a 台胞证's, or anything: not without 证件类型
+        ("1234567801", None),
+        ("H1234567", None),
+        ("P9557700", None),  # a foreign passport has no shape
+        ("41032219900101001X", None),
+        ("4103**********8469", None),
+    ],
+)
+def test_the_kind_a_number_is_by_its_shape_alone(number: str, kind: str | None) -> None:
+    assert document_by_shape(number) == kind
 
 
 @pytest.mark.parametrize(

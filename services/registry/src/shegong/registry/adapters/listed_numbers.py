@@ -15,6 +15,18 @@ whether the day is known elsewhere or not (1,460 rows for the year), where it wa
 certain. Honest rosters stay far below: 100,000 workers of one county spread over 40
 birth years hold 0.3 numbers per such bucket on average.
 
+A passport's or a permit's number (证件类型 beside 证件号码: 护照, 回乡证, 台胞证, 外国人永久
+居留身份证) links records alone, whatever their names say (docnum), and nothing of it is
+shown: no mask stands to bucket by. A guess needs what is known of the number from
+elsewhere, the rest tried. So a number counts in two kinds of bucket, per document kind:
+the name's sound (``DOCUMENTS_PER_NAME`` numbers behind one name: one person holds one
+passport, renewed a few times), and each run of three characters blanked
+(``DOCUMENTS_PER_RUN`` numbers that agree in all but those three: a guesser who knows all
+but one, two or three neighbouring characters tries them under any name; honest rosters
+hold such neighbours only where a family's permits were issued together). A guess at
+unknown characters far apart under other names is bounded less: per run it may try 10
+of the other characters' values in each bucket.
+
 Counted over everything the department ever listed (this table only grows): a phone
 changed 10,000 times by ``PATCH /workers`` counts as 10,000 phones. The buckets are
 kept in the clear beside the vault they describe; the numbers only as keyed digests.
@@ -30,6 +42,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, String, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shegong.kernel.data.documents import DOCUMENT_NAMES
 from shegong.kernel.data.identity import PersonalDataHasher, mask_phone
 from shegong.kernel.data.names import name_key
 from shegong.kernel.ops import raw_sql
@@ -50,6 +63,8 @@ MASKED_PER_NAME = 8  # different masked ID numbers of one name and shown region
 # one name with every day of a year (the year stands beside the mask) would learn the day
 # from the one the census links (round 8). Honest lists hold one or two namesakes of a year.
 BIRTHS_PER_NAME_YEAR = 4  # different birth dates of one name (its sound) and year
+DOCUMENTS_PER_NAME = 4  # different numbers of one document kind behind one name's sound
+DOCUMENTS_PER_RUN = 8  # different numbers of one kind alike but for three neighbouring characters
 
 listed_numbers = Table(
     "listed_numbers",
@@ -94,7 +109,7 @@ _RAW_LIST = {
 class Listing:
     """One number a department lists: its field, digest and the buckets it counts in."""
 
-    field: str  # "phone" or "id_number"
+    field: str  # "phone", "id_number", "birth_date" or "document"
     digest: str
     buckets: tuple[tuple[str, int], ...]  # (bucket, how many different numbers it may hold)
     shown: str  # what the message names: the phone's mask, or the birth year
@@ -147,6 +162,17 @@ def birth_listing(hasher: PersonalDataHasher, name: str, born: date) -> Listing:
     bucket = f"bd:{_name_digest(hasher, name)}:{born.year}"
     digest = hasher.name(f"born:{born.isoformat()}")
     return Listing("birth_date", digest, ((bucket, BIRTHS_PER_NAME_YEAR),), str(born.year))
+
+
+def document_listing(hasher: PersonalDataHasher, kind: str, number: str, name: str) -> Listing:
+    """A passport's or permit's ``number`` (its normal form) listed beside ``name``:
+    counted per the name's sound and per each run of three characters blanked, by kind."""
+    # A bucket holds 32 characters: the kind by its letter (hkmo_permit: h, passport: p …).
+    buckets = [(f"doc:{kind[0]}:{_name_digest(hasher, name)}", DOCUMENTS_PER_NAME)]
+    for at in range(len(number) - 2):
+        blanked = hasher.document(kind, f"{number[:at]}___{number[at + 3 :]}")[:16]
+        buckets.append((f"dr:{kind[0]}:{at}:{blanked}", DOCUMENTS_PER_RUN))
+    return Listing("document", hasher.document(kind, number), tuple(buckets), kind)
 
 
 async def admit(conn: AsyncConnection, department: str, wanted: Sequence[Listing]) -> list[bool]:
@@ -246,6 +272,16 @@ def left_out(listing: Listing) -> tuple[str, str]:
             "would tell which of them is someone's)",
             f"出生日期：本部门已登记 {BIRTHS_PER_NAME_YEAR} 个同名、{listing.shown}年出生的不同"
             "出生日期，此日期不予登记（否则人员库可被用来核对他人出生日期）",
+        )
+    if listing.field == "document":
+        what, what_zh = DOCUMENT_NAMES.get(listing.shown, ("document", "证件"))
+        return (
+            f"id_number: the department lists {DOCUMENTS_PER_NAME} other {what} numbers of "
+            f"this name, or {DOCUMENTS_PER_RUN} alike but for three characters, already; "
+            "this one is not stored (the census would tell which of them is someone's)",
+            f"证件号码：本部门已登记 {DOCUMENTS_PER_NAME} 个同名的不同{what_zh}号码，或 "
+            f"{DOCUMENTS_PER_RUN} 个仅三位不同的号码，此号码不予登记（否则人员库可被用来核对"
+            "他人证件号码）",
         )
     if not listing.shown:  # a published mask
         return (

@@ -33,14 +33,12 @@ from shegong.registry.adapters.roster_records import (
     relist_records,
     roster_records,
 )
+from shegong.registry.application.roster_keys import content_fingerprint, kept_apart, record_key
 from shegong.registry.application.roster_rows import (
     RosterRows,
     at,
-    content_fingerprint,
-    kept_apart,
     place,
     published_record_id,
-    record_key,
     registered_ids,
 )
 from shegong.registry.application.roster_sheets import repeated_rows

@@ -1,11 +1,10 @@
-"""What one roster row means: its record key and the fingerprint of its content (a row
-sent again unchanged is recognised), the worker it registers or changes (with its
-certificate and departure), and its personal data for the vault."""
+"""What one roster row means: the worker it registers or changes (with its certificate and
+departure), and its personal data for the vault. Its record key and content fingerprint:
+:mod:`~shegong.registry.application.roster_keys`."""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -14,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shegong.contracts.registry import Gender, Post, WorkerRegistered
+from shegong.kernel.data.documents import document_number
 from shegong.kernel.data.identity import (
     PersonalDataError,
     PersonalDataHasher,
-    ResidentId,
     mask_id_number,
     mask_phone,
 )
@@ -29,6 +28,7 @@ from shegong.registry.adapters.listed_numbers import (
     Listing,
     admit,
     birth_listing,
+    document_listing,
     id_listing,
     phone_listing,
 )
@@ -38,14 +38,6 @@ from shegong.registry.adapters.roster_records import kept_phones
 from shegong.registry.domain.worker import Worker
 from shegong.registry.imports.documents import document_fields
 from shegong.registry.imports.roster import RosterRow
-
-# What a row's content is, for telling a re-sent unchanged row from a changed one.
-# Where the row is (its number, its sheet) is not its content.
-_FINGERPRINTED = tuple(
-    f.name
-    for f in dataclasses.fields(RosterRow)
-    if f.name not in ("row_number", "warnings", "sheet", "unread")
-)
 
 
 class RosterRows:
@@ -163,11 +155,12 @@ class RosterRows:
     async def within_limits(
         self, conn: AsyncConnection, department: str, rows: dict[str, RosterRow], new: set[str]
     ) -> None:
-        """Leave out of ``rows`` (in place, with a warning naming the field) each phone or
-        ID number past what one department may list behind one shown mask
-        (``listed_numbers``): a department listing one name with every phone ``139****0002``
-        allows would learn from the census which is the person's. The ID numbers of the
-        ``new`` records only: a changed row does not change a record's ID number."""
+        """Leave out of ``rows`` (in place, with a warning naming the field) each phone, ID
+        number, birth date or other document's number past what one department may list
+        behind what is shown of it (``listed_numbers``): a department listing one name with
+        every phone ``139****0002`` allows would learn from the census which is the person's.
+        The ID numbers (and documents' numbers) of the ``new`` records only: a changed row
+        does not change them."""
         wanted: list[tuple[str, Listing]] = []
         for key, row in rows.items():
             if phone := row.phone or row.phone_digits:
@@ -179,6 +172,9 @@ class RosterRows:
                 wanted.append((key, listing))
             if row.birth_date and row.id_number is None and row.name:
                 wanted.append((key, birth_listing(self.hasher, row.name, row.birth_date)))
+            kind, raw = row.document_type, row.raw_id_number
+            if key in new and kind and raw and (number := document_number(kind, raw)):
+                wanted.append((key, document_listing(self.hasher, kind, number, row.name or "")))
         admitted = await admit(conn, department, [listing for _, listing in wanted])
         for (key, listing), ok in zip(wanted, admitted, strict=True):
             if ok:
@@ -319,43 +315,6 @@ def certificate_and_departure(
             warnings.append(left_out(row, err, "left_on"))
 
 
-def record_key(row: RosterRow, sheet: str | None = None) -> str:
-    """The department's key of the row's record: its 记录编号, else its ID number, else
-    what the row says of the person — and, in a workbook of more than one sheet read, its
-    sheet, or ``sheet``, the one it repeats (roster_sheets; 双清区's 张三 is not 大祥区's)."""
-    if row.record_id:
-        return f"record:{row.record_id}"
-    if row.id_number:
-        return f"id:{row.id_number.number}"
-    key = f"name:{row.name}|{row.birth_date or ''}|{row.phone or ''}|{row.organization or ''}"
-    return key if row.sheet is None else f"{key}|sheet:{sheet or row.sheet}"
-
-
-# What a row's record key was made of (roster_rows.record_key), for the clerk: a file
-# without 记录编号 keys its rows by the ID number, or by name, birth date, phone and unit.
-_KEYED_BY = {
-    "record": ("record_id", "key", "记录编号"),
-    "id": ("id_number", "ID number (no 记录编号 column)", "身份证号（无记录编号列）"),
-    "name": ("name", "name, birth date, phone and organisation", "姓名、出生日期、电话和单位"),
-}
-
-
-def kept_apart(key: str, first: str, first_zh: str) -> str:
-    """The warning on a row kept as its own record under a key another row took."""
-    kind = key.split(":", 1)[0]
-    field, what, what_zh = _KEYED_BY[kind]
-    # One ID number is one person; one 记录编号 may be two (sheets numbered apart).
-    once, once_zh = (
-        ("the census decides whether it is the same person", "是否同一人由人员库比对")
-        if kind == "record"
-        else ("the census counts the person once", "人员库按一人统计")
-    )
-    return (
-        f"{field}: same {what} as {first} with other content; kept as its own record ({once})"
-        f" / {what_zh}：与{first_zh}相同但内容不同，作为单独记录保留（{once_zh}）"
-    )
-
-
 def at(row: RosterRow) -> dict[str, Any]:
     """Where a report's entry about ``row`` is: its sheet (when the workbook had more than
     one read) and its row number."""
@@ -370,16 +329,6 @@ def place(row: RosterRow) -> tuple[str, str]:
         return f"row {row.row_number}", f"第 {row.row_number} 行"
     number, sheet = row.row_number, row.sheet
     return f"row {number} of sheet {sheet}", f"工作表“{sheet}”第 {number} 行"
-
-
-def content_fingerprint(row: RosterRow) -> str:
-    parts = []
-    for name in _FINGERPRINTED:
-        value = getattr(row, name)
-        if isinstance(value, ResidentId):  # its repr is masked; the number is the content
-            value = value.number
-        parts.append(f"{name}={value!r}")
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
 async def registered_ids(tx: Transaction, department: str, hashes: list[str]) -> dict[str, str]:

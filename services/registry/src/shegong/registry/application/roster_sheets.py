@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from shegong.registry.application.roster_rows import content_fingerprint
+from shegong.registry.application.roster_keys import content_fingerprint
 from shegong.registry.imports.roster import RosterRow
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from shegong.kernel.data.documents import document_kind, document_number
+from shegong.kernel.data.documents import (
+    DOCUMENT_NAMES,
+    document_by_shape,
+    document_kind,
+    document_number,
+)
 from shegong.kernel.data.identity import PersonalDataHasher
 from shegong.registry.imports.roster_fields import RosterRow
 
@@ -15,12 +20,22 @@ __all__ = ["document_fields", "other_document"]
 _OTHER_DOCUMENT = re.compile(r"护照|通行证|回乡证|台胞证|旅行证|军官证|士兵证|passport", re.I)
 
 
-def other_document(id_type: str | None) -> tuple[str | None, str, str] | None:
+def other_document(id_type: str | None, number: str | None) -> tuple[str | None, str, str] | None:
     """The document a row's 证件号码 is of when its 证件类型 names one other than the
     resident ID card (护照, 港澳居民来往内地通行证, 台胞证, 外国人永久居留身份证 …): its
     kind (None for one the census does not link on, 军官证), and why the number is no
     resident ID number, in English and Chinese; ``None`` for a resident ID card, a
-    residence permit (its number is one in form) or no 证件类型."""
+    residence permit (its number is one in form) or no 证件类型 — unless the ``number`` is
+    plainly a 回乡证's or a Chinese passport's by its shape (H12345678, E12345678)."""
+    if not number:
+        return None
+    if not (id_type or "").strip() and (shaped := document_by_shape(number)):
+        what, what_zh = DOCUMENT_NAMES[shaped]
+        return (
+            shaped,
+            f"is a {what} number by its shape (no 证件类型), not a resident ID number",
+            f"按号码格式是{what_zh}号码（未填证件类型），不是居民身份证号码",
+        )
     kind = document_kind(id_type)
     if not id_type or not (kind or _OTHER_DOCUMENT.search(id_type)):
         return None

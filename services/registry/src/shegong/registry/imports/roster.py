@@ -157,7 +157,7 @@ class _RowParser:
         resident, raw_id, id_problem = id_number_cell(row[index["id_number"]], self.excel_numbers)
         if raw_id is None and (tail := _last_four(values["id_last4"])):  # 身份证后四位
             resident, raw_id, id_problem = id_number_cell("*" * 14 + tail, self.excel_numbers)
-        other = other_document(values.get("id_type")) if resident is None and raw_id else None
+        other = other_document(values.get("id_type"), raw_id) if resident is None else None
         id_problem = other[1:] if other else id_problem
         phone = read_phone_cell(row[index["phone"]], self.area)
         warnings.extend(phone.warnings)

@@ -15,10 +15,23 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["DOCUMENT_KINDS", "document_kind", "document_number"]
+__all__ = [
+    "DOCUMENT_KINDS",
+    "DOCUMENT_NAMES",
+    "document_by_shape",
+    "document_kind",
+    "document_number",
+]
 
 # The kinds, as the contracts' ``DocumentType`` names them.
 DOCUMENT_KINDS = ("hkmo_permit", "taiwan_permit", "foreign_permanent", "passport")
+# What a message calls each, in English and Chinese.
+DOCUMENT_NAMES = {
+    "hkmo_permit": ("Home Return Permit (回乡证)", "回乡证"),
+    "taiwan_permit": ("Taiwan compatriot permit (台胞证)", "台胞证"),
+    "foreign_permanent": ("foreign permanent residence card", "外国人永久居留身份证"),
+    "passport": ("passport", "护照"),
+}
 
 # Which kind a 证件类型 cell names; the first that matches (a 回乡证 is a 通行证 too).
 _KIND_WORDS = (
@@ -35,6 +48,13 @@ _HKMO = re.compile(r"([HM]\d{8})(?:\d{2})?")
 # A 台胞证 is 8 digits; the card adds its count as 2 digits, or the booklet a letter in
 # brackets: 1234567801, 12345678(B) are 12345678.
 _TAIWAN = re.compile(r"(\d{8})(?:\d{2}|[A-Z])?")
+# Numbers that are plainly one document by their shape alone, with no 证件类型 beside them:
+# a 回乡证 (above) and a Chinese passport — E or G and 8 digits, or E, a letter and 7 digits
+# (EA1234567, since 2017). A bare 8 digits (a 台胞证's) or a foreign passport's are not.
+_SHAPES = (
+    ("hkmo_permit", _HKMO),
+    ("passport", re.compile(r"[EG]\d{8}|E[A-Z]\d{7}")),
+)
 _DROPPED = re.compile(r"[\s\-_/.·()（）【】\[\]]")
 _WORD = re.compile(r"[0-9A-Z]{5,20}")
 
@@ -57,3 +77,9 @@ def document_number(kind: str, number: str) -> str | None:
     if pattern is not None and (found := pattern.fullmatch(text)):
         return found.group(1)
     return text if _WORD.fullmatch(text) else None
+
+
+def document_by_shape(number: str) -> str | None:
+    """The kind of document ``number`` is by its shape alone (:data:`_SHAPES`), or None."""
+    text = _DROPPED.sub("", unicodedata.normalize("NFKC", number)).upper()
+    return next((kind for kind, shape in _SHAPES if shape.fullmatch(text)), None)
