@@ -230,3 +230,8 @@ def test_one_passport_under_a_name_in_another_script_links() -> None:
     linker.add(replace(passport_record("mz:3", "E11111111", HASHER), name="陈子涵"))
     linker.add(replace(passport_record("ws:3", "E22222222", HASHER), name="陈子轩"))
     assert not same_person(linker, "mz:3", "ws:3")
+    # One permit's number under two names in characters that differ: a mistyped number or a
+    # guess under another name — never linked without a clerk.
+    linker.add(replace(passport_record("mz:4", "E33333333", HASHER), name="王华"))
+    linker.add(replace(passport_record("ws:4", "E33333333", HASHER), name="陈嘉欣"))
+    assert not same_person(linker, "mz:4", "ws:4")

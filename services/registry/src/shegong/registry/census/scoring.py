@@ -100,6 +100,14 @@ def name_part(x: Features, y: Features) -> bool:
     )
 
 
+def _two_scripts(x: Features, y: Features) -> bool:
+    """One name in Latin letters, the other in characters: names the census cannot compare.
+    Two names in characters that differ (王华 / 陈嘉欣) beside one document's number are a
+    mistyped number or a guess, a clerk's question."""
+    latin = [any("a" <= ch.lower() <= "z" for ch in r.record.name or "") for r in (x, y)]
+    return latin[0] != latin[1]
+
+
 def _length(named: tuple[str, str | None]) -> int:
     return len(named[0])
 
@@ -232,7 +240,7 @@ def _compare(
     # another script (WILSON THOMAS / 托马斯·威尔逊, 陳俊思 / CHAN CHUN SZE): not two names.
     document = x.record.document
     part = levels[1] == NAME_ELSE and (
-        name_part(x, y) or (bool(document) and document == y.record.document)
+        name_part(x, y) or (bool(document) and document == y.record.document and _two_scripts(x, y))
     )
     kind = (levels, name_weight, phone_weight, decisive, part)
     scored = model.scored
