@@ -250,6 +250,7 @@ def _safe_next(target: str) -> str:
 def main() -> None:
     settings = ConsoleSettings()
     logging.basicConfig(level=settings.log_level.upper())
+    proxies = trusted_proxies()
     uvicorn.run(
         build(settings),
         host=settings.host,
@@ -263,8 +264,8 @@ def main() -> None:
         # (kernel web/serve.py): uvicorn's default believes 127.0.0.1 — every client of
         # ``shegong up`` — so anyone chose the scheme (a Secure cookie, the CSRF check's
         # own origin) and the address logged (round 15).
-        proxy_headers=trusted_proxies() is not None,
-        forwarded_allow_ips=trusted_proxies(),
+        proxy_headers=proxies is not None,
+        forwarded_allow_ips=proxies,
     )
 
 

@@ -16,9 +16,11 @@ certain. Honest rosters stay far below: 100,000 workers of one county spread ove
 birth years hold 0.3 numbers per such bucket on average.
 
 A passport's or a permit's number (证件类型 beside 证件号码: 护照, 回乡证, 台胞证, 外国人永久
-居留身份证) links records alone, whatever their names say (docnum), and nothing of it is
-shown: no mask stands to bucket by. A guess needs what is known of the number from
-elsewhere, the rest tried. So a number counts in two kinds of bucket, per document kind:
+居留身份证) links records by itself where the names agree or are one name in two scripts,
+and queues them for a clerk where two names in characters differ (docnum; either tells a
+department its guess was right), and nothing of it is shown: no mask stands to bucket
+by. A guess needs what is known of the number from elsewhere, the rest tried. So a
+number counts in two kinds of bucket, per document kind:
 the name's sound (``DOCUMENTS_PER_NAME`` numbers behind one name: one person holds one
 passport, renewed a few times), and each run of three characters blanked
 (``DOCUMENTS_PER_RUN`` numbers that agree in all but those three: a guesser who knows all

@@ -72,7 +72,7 @@ def document_number(kind: str, number: str) -> str | None:
     """The document's number in its normal form — full-width, spaces, dashes and brackets
     undone, upper case, a permit's renewal count left off — or None when what is written
     is no whole number (a mask, 5 to 20 letters and digits otherwise)."""
-    text = _DROPPED.sub("", unicodedata.normalize("NFKC", number)).upper()
+    text = _cleaned(number)
     pattern = _HKMO if kind == "hkmo_permit" else _TAIWAN if kind == "taiwan_permit" else None
     if pattern is not None and (found := pattern.fullmatch(text)):
         return found.group(1)
@@ -81,5 +81,11 @@ def document_number(kind: str, number: str) -> str | None:
 
 def document_by_shape(number: str) -> str | None:
     """The kind of document ``number`` is by its shape alone (:data:`_SHAPES`), or None."""
-    text = _DROPPED.sub("", unicodedata.normalize("NFKC", number)).upper()
+    text = _cleaned(number)
     return next((kind for kind, shape in _SHAPES if shape.fullmatch(text)), None)
+
+
+def _cleaned(number: str) -> str:
+    """``number`` as its document prints it: full-width undone, separators and brackets
+    dropped, upper case."""
+    return _DROPPED.sub("", unicodedata.normalize("NFKC", number)).upper()
