@@ -2,8 +2,9 @@
 then the image's command, with the compose file's environment — on this machine's real
 Redis and PostgreSQL instead of the compose network's. Then ``/ready`` and ``/metrics``.
 
-Only the addresses change (``redis`` and ``postgres`` are compose host names), plus a
-free port and a stream prefix so the test shares Redis safely with others.
+Only the addresses change (``redis``, ``postgres`` and the other services in ``FEEDS`` are
+compose host names), plus a free port and a stream prefix so the test shares Redis safely
+with others.
 """
 
 from __future__ import annotations
@@ -116,6 +117,13 @@ def container_env(
             env["REDIS_URL"] = redis_url
         if "PORT" in env:
             env["PORT"] = str(port)
+        if "FEEDS" in env:
+            # The other services' compose host names resolve only on the compose network;
+            # here each is an address where nothing listens (refused at once, where a
+            # resolver that does not know the name may take its time to say so).
+            env["FEEDS"] = json.dumps(
+                {path: f"http://127.0.0.1:{_free_port()}" for path in json.loads(env["FEEDS"])}
+            )
         env["STREAM_PREFIX"] = stream_prefix
         image = _image_env()
         image["DATA_DIR"] = str(tmp_path / "data")  # /app/data in the image
@@ -184,7 +192,13 @@ def test_the_service_starts_as_in_its_container(
         } <= names
     finally:
         proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            output = log_path.read_text()
+            raise AssertionError(f"still running 30 s after SIGTERM:\n{output}") from None
     output = log_path.read_text()
     # uvicorn re-raises the signal once it has shut down cleanly (as PID 1 would report).
     assert code in (0, -signal.SIGTERM), output
