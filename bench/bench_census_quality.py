@@ -108,7 +108,7 @@ def census_records(code: str, parsed_rows: Iterable[Any], hasher: Any) -> list[A
                     id_number=raw_id,
                     gender=gender,
                     birth_date=row.birth_date,
-                    phone=row.phone or row.phone_digits,
+                    phone=row.phone or row.phone_digits or row.phone_shown,
                     organization=row.organization,
                     county=row.region.county,
                     township=row.region.township,

@@ -35,6 +35,9 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--show", type=int, default=10, help="examples of each kind")
+    parser.add_argument(
+        "--queue", action="store_true", help="print every queued pair with its evidence"
+    )
     args = parser.parse_args()
     city = GENERATORS[args.city](args.persons, args.seed)
     hasher = PersonalDataHasher(os.urandom(32))
@@ -152,6 +155,13 @@ def main() -> None:
     print("\nqueue by probability band, truth, reason:")
     for (band, same, reason), n in sorted(by_band.items()):
         print(f"  {band:.1f}+  {same:4s}  {n:4d}  {reason}")
+    if args.queue:
+        print("\nqueued pairs (probability, truth, reason, levels; vs rivals: p against others)")
+        for r in sorted(queue, key=lambda r: (r.reason, -r.score)):
+            same = "same" if truth[r.a] == truth[r.b] else "two"
+            rival = r.evidence.get("against_others")
+            head = f"{r.score:.3f} {same} {r.reason}" + (f" (vs rivals {rival})" if rival else "")
+            print(f"  {head}\n    {levels(r.a, r.b)[0]}\n      {row(r.a)}\n      {row(r.b)}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from shegong.kernel.data.identity import (
     parse_resident_id,
 )
 from shegong.registry.census.comparison import CensusRecord, phone_kind
+from shegong.registry.census.features import shown_digits
 from shegong.registry.imports.roster import well_formed_phone
 
 if TYPE_CHECKING:
@@ -50,10 +51,14 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
             id_hash = hasher.id_number(resident.number)
             id_masked = mask_id_number(resident.number)
             birth, sex = resident.birth_date, resident.sex
-    phone_hash = phone_parts = None
+    phone_hash = phone_parts = phone_shown = None
     if row.phone:
+        # The digits a mobile's mask shows, as the service's projection keeps them: the
+        # full number's mask, or a mask published alone (138****5678).
+        phone_shown = shown_digits(row.phone)
         try:
             phone_hash = hasher.phone(row.phone)
+            phone_shown = shown_digits(mask_phone(row.phone))
         except PersonalDataError:  # not a contact; its digits are still evidence
             digits = well_formed_phone(row.phone)
             phone_hash = hasher.phone_digits(digits) if digits else None
@@ -77,6 +82,7 @@ def to_census_record(row: RosterRow, hasher: PersonalDataHasher) -> CensusRecord
         id_parts=id_parts,
         id_swaps=id_swaps,
         phone_parts=phone_parts,
+        phone_shown=phone_shown,
     )
 
 
