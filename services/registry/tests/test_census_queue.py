@@ -3,6 +3,49 @@ the rows themselves answer (two rows of one roster under two names)."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from shegong.registry.census.linkage import Link, Linker, compare
+
+from .test_linkage import rec, valid_id
+
+BIRTH = date(1975, 11, 1)
+HOME = {"phone": "13969118260", "sex": "male", "community": "吾屯村", "township": "加吾乡"}
+
+
+def test_two_rows_of_one_roster_under_two_names_are_not_a_question() -> None:
+    """A village roster lists 马勇 and 马军 — twins, one household's phone, one birth month —
+    on two rows: a roster lists a person once (or again under the same name, a row per
+    certificate), so a clerk is not asked whether they are one. The same two rows from two
+    departments' rosters still are (a name written into the wrong row)."""
+    one = compare(
+        rec("township:1", "马勇", birth=BIRTH, **HOME),  # type: ignore[arg-type]
+        rec("township:2", "马军", birth=BIRTH, **HOME),  # type: ignore[arg-type]
+    )
+    assert one is None
+    two = compare(
+        rec("civil-affairs:1", "马勇", birth=BIRTH, **HOME),  # type: ignore[arg-type]
+        rec("township:2", "马军", birth=BIRTH, **HOME),  # type: ignore[arg-type]
+    )
+    assert two is not None and not isinstance(two, Link)
+    linker = Linker()
+    linker.add(rec("township:1", "马勇", birth=BIRTH, **HOME))  # type: ignore[arg-type]
+    linker.add(rec("township:2", "马军", birth=BIRTH, **HOME))  # type: ignore[arg-type]
+    assert linker.review_queue() == []
+
+
+def test_one_roster_listing_one_id_number_twice_is_still_one_person() -> None:
+    """A certificate list gives a row per certificate: one ID number on two rows of one
+    roster is one person, whatever the names (a typo in one row's name)."""
+    number = valid_id(BIRTH, 11)
+    linker = Linker()
+    linker.add(rec("hrss:1", "马勇", id_number=number, **HOME))  # type: ignore[arg-type]
+    linker.add(rec("hrss:2", "马军", id_number=number, **HOME))  # type: ignore[arg-type]
+    assert {k for p in linker.persons().values() for k in p if "hrss:1" in p} == {
+        "hrss:1",
+        "hrss:2",
+    }
+
 
 def test_a_published_mask_meets_the_full_number_in_the_engine_path() -> None:
     """The bench's engine path (``to_census_record``) sees a volunteer platform's masked

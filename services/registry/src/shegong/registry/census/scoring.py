@@ -100,6 +100,11 @@ def name_part(x: Features, y: Features) -> bool:
     )
 
 
+def _one_roster(x: Features, y: Features) -> bool:
+    """Both records are rows of one department's roster."""
+    return bool(x.record.department) and x.record.department == y.record.department
+
+
 def _two_scripts(x: Features, y: Features) -> bool:
     """One name in Latin letters, the other in characters: names the census cannot compare.
     Two names in characters that differ (王华 / 陈嘉欣) beside one document's number are a
@@ -226,13 +231,19 @@ def _compare(
     if (
         levels[1] == NAME_ELSE
         and not numbers_agree(x, y, levels)
-        and levels[2] != BIRTH_EXACT
-        and _nothing_shared(x.name, y.name)
+        and (
+            (levels[2] != BIRTH_EXACT and _nothing_shared(x.name, y.name))
+            or (_one_roster(x, y) and not name_part(x, y))
+        )
     ):
         # 马雨欣 and 罗敏 beside one phone and one community are a household, not one
         # person: names with no character in common (surname and given name both other)
         # are not a candidate, not even a clerk's question, unless the ID numbers or the
         # birth dates agree (then a name may have been written into the wrong row).
+        # Two rows of one department's roster under two names are two people however
+        # much else they share (马勇 and 马军, twins on one village's roster beside their
+        # household's phone): a roster lists a person once, or again under the same name
+        # (a certificate list, a row per certificate) — only the ID numbers say otherwise.
         return None
     hx = x.record.id_hash
     decisive = bool(hx) and hx == y.record.id_hash
