@@ -76,3 +76,16 @@ def test_a_published_mask_meets_the_full_number_in_the_engine_path() -> None:
     for shown, level in (("138****9406", "mask"), ("138****9407", "else")):
         masked = Features(to_census_record(row("volunteer", shown), HASHER))
         assert LEVELS["phone"][compare_levels(full, masked)[4]] == level
+
+
+def test_a_man_and_a_woman_under_two_names_are_not_a_question() -> None:
+    """周毛加措 (a woman, with her ID number) and 措央金 (a man, a village roster's row)
+    beside one household's phone and birth month: two names and two sexes are two people,
+    not a clerk's question. A name alike (才让加措 / 才让嘉措) with the sex mistyped still is."""
+    born = date(1966, 2, 8)
+    home = {"phone": "18236776100", "community": "年都乎村", "township": "隆务镇"}
+    her = rec("civil-affairs:1", "周毛加措", id_number=valid_id(born, 42), **home)  # type: ignore[arg-type]
+    assert her.sex == "female"
+    assert compare(her, rec("township:9", "措央金", birth=born, sex="male", **home)) is None  # type: ignore[arg-type]
+    alike = compare(her, rec("township:9", "周毛嘉措", birth=born, sex="male", **home))  # type: ignore[arg-type]
+    assert alike is not None

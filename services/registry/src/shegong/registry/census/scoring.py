@@ -76,6 +76,7 @@ REVIEW_NAMES = "names differ"
 REVIEW_RIVAL = "another person matches as well"
 NAME_ELSE = 4
 BIRTH_EXACT = 1
+SEX_ELSE = 2
 
 
 def _nothing_shared(a: str | None, b: str | None) -> bool:
@@ -233,7 +234,7 @@ def _compare(
         and not numbers_agree(x, y, levels)
         and (
             (levels[2] != BIRTH_EXACT and _nothing_shared(x.name, y.name))
-            or (_one_roster(x, y) and not name_part(x, y))
+            or ((_one_roster(x, y) or levels[3] == SEX_ELSE) and not name_part(x, y))
         )
     ):
         # 马雨欣 and 罗敏 beside one phone and one community are a household, not one
@@ -244,6 +245,9 @@ def _compare(
         # much else they share (马勇 and 马军, twins on one village's roster beside their
         # household's phone): a roster lists a person once, or again under the same name
         # (a certificate list, a row per certificate) — only the ID numbers say otherwise.
+        # Nor are a man and a woman under two names (周毛加措, 女 / 措央金, 男 beside one
+        # household's phone and birth month): name and sex both another's are another
+        # person's, unless the ID numbers agree.
         return None
     hx = x.record.id_hash
     decisive = bool(hx) and hx == y.record.id_hash
