@@ -111,7 +111,7 @@ _RAW_LIST = {
 class Listing:
     """One number a department lists: its field, digest and the buckets it counts in."""
 
-    field: str  # "phone", "id_number", "birth_date" or "document"
+    field: str  # "phone", "id_number", "birth_date", "document" or "name" (renamed_listing)
     digest: str
     buckets: tuple[tuple[str, int], ...]  # (bucket, how many different numbers it may hold)
     shown: str  # what the message names: the phone's mask, or the birth year
@@ -156,6 +156,36 @@ def _name_digest(hasher: PersonalDataHasher, name: str) -> str:
     # one character alike), so writing it otherwise buys no more guesses.
     key = name_key(name)
     return hasher.name(fuzzy_pinyin_key(key) or key)[:16]  # keyed: the name is not kept
+
+
+_MASKED_OF = select(listed_numbers.c.bucket).where(
+    (listed_numbers.c.department == bindparam("of_department"))
+    & (listed_numbers.c.digest == bindparam("digest"))
+    & listed_numbers.c.bucket.startswith("idm:")
+)
+
+
+def renamed_listing(listing: Listing, name: str, hasher: PersonalDataHasher) -> Listing | None:
+    """A masked ID number's ``listing`` (:func:`id_listing`) as the record renamed
+    ``name`` lists it; None for any other number (its buckets do not hold a name)."""
+    bucket = listing.buckets[0][0]
+    if listing.field != "id_number" or not bucket.startswith("idm:"):
+        return None
+    region = bucket.rsplit(":", 1)[1]
+    who = _name_digest(hasher, name)
+    return Listing("name", listing.digest, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
+
+
+async def renamed_listings(
+    conn: AsyncConnection, hasher: PersonalDataHasher, department: str, digest: str, name: str
+) -> list[Listing]:
+    """A record's masked ID number (``digest``: its parts' keyed digest) under the record's
+    new ``name``. The census links a masked number by the name beside it, and it was
+    counted under the name it was listed with: renaming records one by one to a person's
+    name listed every mask behind it (round 17). The region shown is the bucket's."""
+    rows = await conn.execute(_MASKED_OF, {"of_department": department, "digest": digest})
+    shown = (Listing("id_number", digest, ((bucket, MASKED_PER_NAME),), "") for (bucket,) in rows)
+    return [r for listing in shown if (r := renamed_listing(listing, name, hasher))]
 
 
 def birth_listing(hasher: PersonalDataHasher, name: str, born: date) -> Listing:
@@ -284,6 +314,14 @@ def left_out(listing: Listing) -> tuple[str, str]:
             f"证件号码：本部门已登记 {DOCUMENTS_PER_NAME} 个同名的不同{what_zh}号码，或 "
             f"{DOCUMENTS_PER_RUN} 个仅三位不同的号码，此号码不予登记（否则人员库可被用来核对"
             "他人证件号码）",
+        )
+    if listing.field == "name":  # a record with a masked ID number, renamed
+        return (
+            f"name: the department lists {MASKED_PER_NAME} other masked ID numbers of this "
+            "name and region already; the record keeps its name (the census would tell "
+            "which of them is someone's)",
+            f"姓名：本部门已登记 {MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码，此记录不改名"
+            "（否则人员库可被用来核对他人号码）",
         )
     if not listing.shown:  # a published mask
         return (
