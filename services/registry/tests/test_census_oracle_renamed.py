@@ -99,6 +99,37 @@ async def test_renaming_a_record_over_the_api_counts_its_mask_under_the_new_name
         assert back.status_code == 200, back.text
 
 
+async def test_masks_showing_part_of_the_region_count_as_one_region(
+    start_node: StartNode, sqlite_url: str, keys: RoleKeys
+) -> None:
+    """A mask that shows its region in part (``6211**********0351``, ``62…``, none) links
+    to 陈建国 of 岷县 by the digits after it — the census cannot tell such regions apart —
+    yet the limit counted each prefix as a region of its own: 8 guesses behind each of
+    six prefixes. They are one unknown region now."""
+    city = await city_with_chen(start_node, sqlite_url, keys)
+    prefixes = ["", CHEN[:1], CHEN[:2], CHEN[:3], CHEN[:4], CHEN[:5]]
+    tails = [f"{n:03d}2" for n in range(1, 2 * MASKED_PER_NAME + 1)]  # not his: his is …1
+    masks = [p + "*" * (14 - len(p)) + t for p, t in zip(prefixes * 3, tails, strict=False)]
+    masks.append(CHEN[:3] + "*" * 11 + CHEN[-4:])  # his, the 17th
+    rows = [
+        {"记录编号": f"P{i}", "姓名": "陈建国", "性别": "男", "身份证号": m,
+         "工作单位": "岷县民政局", "所属区县": "岷县"}
+        for i, m in enumerate(masks)
+    ]  # fmt: skip
+    async with as_(city, keys.hrss) as hrss, as_(city, keys.service) as service:
+        report = await import_roster(hrss, "hrss", roster(rows))
+        await settled(service)
+        assert await chen_records(hrss) == set()  # hrss:P16 (his) before
+        assert report["new"] == len(masks)
+        refused = [
+            w["row"]
+            for w in report["warnings"]
+            if w["warning"].startswith("id_number:") and "is not stored" in w["warning"]
+        ]
+        assert refused == list(range(2 + MASKED_PER_NAME, 2 + len(masks))), refused
+        assert CHEN not in str(report)
+
+
 async def hrss_workers(hrss: httpx.AsyncClient) -> list[dict[str, Any]]:
     resp = await hrss.get("/workers", params={"department": "hrss", "limit": 100})
     assert resp.status_code == 200, resp.text

@@ -142,12 +142,20 @@ def id_listing(
     if not number[:14].isdigit():
         if name is None or not any(parts.split(".")[2:]):
             return None  # nothing shown that the census links by
-        region = number[: len(number[:6]) - len(number[:6].lstrip("0123456789"))]
-        who = _name_digest(hasher, name)
-        return Listing("id_number", parts, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
+        # A region shown in part (6211**…, 62**…, none) is one unknown region to the
+        # census, which links such a mask to the person of any county by the digits after
+        # it: counted apart per prefix, each prefix bought 8 more guesses (round 17).
+        region = number[:6] if number[:6].isdigit() else ""
+        return Listing("id_number", parts, _masked_buckets(hasher, name, region), "")
     sex = str(int(number[16]) % 2) if number[16].isdigit() else "?"
     bucket = f"id:{number[:14]}{sex}{number[17]}"
     return Listing("id_number", parts, ((bucket, IDS_PER_DAY),), number[6:10])
+
+
+def _masked_buckets(
+    hasher: PersonalDataHasher, name: str, region: str
+) -> tuple[tuple[str, int], ...]:
+    return ((f"idm:{_name_digest(hasher, name)}:{region}", MASKED_PER_NAME),)
 
 
 def _name_digest(hasher: PersonalDataHasher, name: str) -> str:
@@ -172,8 +180,7 @@ def renamed_listing(listing: Listing, name: str, hasher: PersonalDataHasher) -> 
     if listing.field != "id_number" or not bucket.startswith("idm:"):
         return None
     region = bucket.rsplit(":", 1)[1]
-    who = _name_digest(hasher, name)
-    return Listing("name", listing.digest, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
+    return Listing("name", listing.digest, _masked_buckets(hasher, name, region), "")
 
 
 async def renamed_listings(
@@ -315,21 +322,19 @@ def left_out(listing: Listing) -> tuple[str, str]:
             f"{DOCUMENTS_PER_RUN} 个仅三位不同的号码，此号码不予登记（否则人员库可被用来核对"
             "他人证件号码）",
         )
+    many = f"{MASKED_PER_NAME} other masked ID numbers of this name and region already"
+    many_zh = f"{MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码"
     if listing.field == "name":  # a record with a masked ID number, renamed
         return (
-            f"name: the department lists {MASKED_PER_NAME} other masked ID numbers of this "
-            "name and region already; the record keeps its name (the census would tell "
-            "which of them is someone's)",
-            f"姓名：本部门已登记 {MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码，此记录不改名"
-            "（否则人员库可被用来核对他人号码）",
+            f"name: the department lists {many}; the record keeps its name (the census "
+            "would tell which of them is someone's)",
+            f"姓名：本部门已登记 {many_zh}，此记录不改名（否则人员库可被用来核对他人号码）",
         )
     if not listing.shown:  # a published mask
         return (
-            f"id_number: the department lists {MASKED_PER_NAME} other masked ID numbers "
-            "of this name and region already; this one is not stored (the census would "
-            "tell which of them is someone's)",
-            f"身份证号：本部门已登记 {MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码，"
-            "此号码不予登记（否则人员库可被用来核对他人号码）",
+            f"id_number: the department lists {many}; this one is not stored (the census "
+            "would tell which of them is someone's)",
+            f"身份证号：本部门已登记 {many_zh}，此号码不予登记（否则人员库可被用来核对他人号码）",
         )
     return (
         f"id_number: the department lists {IDS_PER_DAY} other ID numbers of this region, "
