@@ -75,10 +75,10 @@ class H5:
 
     async def send_code(self, request: Request, phone: str, deliver: bool = True) -> str | None:
         """Send a code to ``phone``; a reason in Chinese when refused — or when no sender
-        is configured and nothing was sent (``CODE_NOT_SENT``; the page said sent before,
-        round 16). ``deliver=False`` counts the ask against the same limits and sends
-        nothing: a number that may not have a code gets the answers the right one gets
-        (their difference told which number placed an order)."""
+        is configured (``CODE_NOT_SENT``; the page said sent before, round 16), and then
+        no code is issued at all (round 17). ``deliver=False`` counts the ask against the
+        same limits and sends nothing: a number that may not have a code gets the answers
+        the right one gets (their difference told which number placed an order)."""
         client = request.client.host if request.client else "-"
         phone_hash = self.hasher.phone(phone)
         if not await self.limits.hit(
@@ -96,8 +96,14 @@ class H5:
             f"code-ip:{client}", self.settings.matching_h5_codes_per_ip, 3600
         ):
             return "获取验证码太频繁，请稍后再试。"
-        if not deliver:  # the answer a sender would give the right number
-            return CODE_NOT_SENT if isinstance(self.notifier, UnsentNotifier) else None
+        if isinstance(self.notifier, UnsentNotifier):
+            # Nobody can receive a code: none is issued (round 17). One kept in Redis and
+            # in the notifier's memory opened the order to a guess, and to nobody else.
+            if deliver:
+                self.notifier.withhold("resident_code", phone)
+            return CODE_NOT_SENT
+        if not deliver:  # the answer a sender gives the right number
+            return None
         code = await self.codes.issue(phone_hash)
         text = (
             f"【社工服务】您的验证码是 {code}，{CODE_TTL_S // 60} 分钟内有效。如非本人操作请忽略。"

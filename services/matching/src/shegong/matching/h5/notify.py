@@ -7,7 +7,8 @@ the worker's page and the held order's resident contact) are credentials, and wh
 can read a log could use them (round 13: the old log sender wrote both there). Its
 ``send`` answers why nothing was sent (``NOT_SENT``), so an order's notification is
 recorded as not delivered (round 16). The last messages are kept in the process's memory
-only, where a test reads the texts that were never sent.
+only, where a test reads the texts that were never sent. A resident's one-time code is
+not even issued with it (round 17: ``H5.send_code`` asks ``withhold`` to log the ask).
 ``WebhookNotifier`` posts ``{"to": phone, "text": …, "kind": …}`` to a URL (an SMS
 gateway's adapter, say): ``MATCHING_NOTIFIER=webhook``, ``MATCHING_NOTIFIER_URL``.
 """
@@ -63,9 +64,13 @@ class UnsentNotifier:
 
     async def send(self, message: Message) -> str:
         self.sent.append(message)
-        to = message.to if ":" in message.to else mask_phone(message.to)
-        log.warning("%s → %s not sent (text withheld): %s", message.kind, to, HOW_TO_SEND)
+        self.withhold(message.kind, message.to)
         return NOT_SENT
+
+    def withhold(self, kind: str, to: str) -> None:
+        """Log that a message of ``kind`` to ``to`` was not sent (masked, no text)."""
+        shown = to if ":" in to else mask_phone(to)
+        log.warning("%s → %s not sent (text withheld): %s", kind, shown, HOW_TO_SEND)
 
     def last_to(self, phone: str) -> Message | None:
         return next((m for m in reversed(self.sent) if m.to == phone), None)

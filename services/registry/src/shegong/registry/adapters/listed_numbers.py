@@ -111,7 +111,7 @@ _RAW_LIST = {
 class Listing:
     """One number a department lists: its field, digest and the buckets it counts in."""
 
-    field: str  # "phone", "id_number", "birth_date" or "document"
+    field: str  # "phone", "id_number", "birth_date", "document" or "name" (renamed_listing)
     digest: str
     buckets: tuple[tuple[str, int], ...]  # (bucket, how many different numbers it may hold)
     shown: str  # what the message names: the phone's mask, or the birth year
@@ -142,12 +142,20 @@ def id_listing(
     if not number[:14].isdigit():
         if name is None or not any(parts.split(".")[2:]):
             return None  # nothing shown that the census links by
-        region = number[: len(number[:6]) - len(number[:6].lstrip("0123456789"))]
-        who = _name_digest(hasher, name)
-        return Listing("id_number", parts, ((f"idm:{who}:{region}", MASKED_PER_NAME),), "")
+        # A region shown in part (6211**…, 62**…, none) is one unknown region to the
+        # census, which links such a mask to the person of any county by the digits after
+        # it: counted apart per prefix, each prefix bought 8 more guesses (round 17).
+        region = number[:6] if number[:6].isdigit() else ""
+        return Listing("id_number", parts, _masked_buckets(hasher, name, region), "")
     sex = str(int(number[16]) % 2) if number[16].isdigit() else "?"
     bucket = f"id:{number[:14]}{sex}{number[17]}"
     return Listing("id_number", parts, ((bucket, IDS_PER_DAY),), number[6:10])
+
+
+def _masked_buckets(
+    hasher: PersonalDataHasher, name: str, region: str
+) -> tuple[tuple[str, int], ...]:
+    return ((f"idm:{_name_digest(hasher, name)}:{region}", MASKED_PER_NAME),)
 
 
 def _name_digest(hasher: PersonalDataHasher, name: str) -> str:
@@ -156,6 +164,35 @@ def _name_digest(hasher: PersonalDataHasher, name: str) -> str:
     # one character alike), so writing it otherwise buys no more guesses.
     key = name_key(name)
     return hasher.name(fuzzy_pinyin_key(key) or key)[:16]  # keyed: the name is not kept
+
+
+_MASKED_OF = select(listed_numbers.c.bucket).where(
+    (listed_numbers.c.department == bindparam("of_department"))
+    & (listed_numbers.c.digest == bindparam("digest"))
+    & listed_numbers.c.bucket.startswith("idm:")
+)
+
+
+def renamed_listing(listing: Listing, name: str, hasher: PersonalDataHasher) -> Listing | None:
+    """A masked ID number's ``listing`` (:func:`id_listing`) as the record renamed
+    ``name`` lists it; None for any other number (its buckets do not hold a name)."""
+    bucket = listing.buckets[0][0]
+    if listing.field != "id_number" or not bucket.startswith("idm:"):
+        return None
+    region = bucket.rsplit(":", 1)[1]
+    return Listing("name", listing.digest, _masked_buckets(hasher, name, region), "")
+
+
+async def renamed_listings(
+    conn: AsyncConnection, hasher: PersonalDataHasher, department: str, digest: str, name: str
+) -> list[Listing]:
+    """A record's masked ID number (``digest``: its parts' keyed digest) under the record's
+    new ``name``. The census links a masked number by the name beside it, and it was
+    counted under the name it was listed with: renaming records one by one to a person's
+    name listed every mask behind it (round 17). The region shown is the bucket's."""
+    rows = await conn.execute(_MASKED_OF, {"of_department": department, "digest": digest})
+    shown = (Listing("id_number", digest, ((bucket, MASKED_PER_NAME),), "") for (bucket,) in rows)
+    return [r for listing in shown if (r := renamed_listing(listing, name, hasher))]
 
 
 def birth_listing(hasher: PersonalDataHasher, name: str, born: date) -> Listing:
@@ -285,13 +322,19 @@ def left_out(listing: Listing) -> tuple[str, str]:
             f"{DOCUMENTS_PER_RUN} 个仅三位不同的号码，此号码不予登记（否则人员库可被用来核对"
             "他人证件号码）",
         )
+    many = f"{MASKED_PER_NAME} other masked ID numbers of this name and region already"
+    many_zh = f"{MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码"
+    if listing.field == "name":  # a record with a masked ID number, renamed
+        return (
+            f"name: the department lists {many}; the record keeps its name (the census "
+            "would tell which of them is someone's)",
+            f"姓名：本部门已登记 {many_zh}，此记录不改名（否则人员库可被用来核对他人号码）",
+        )
     if not listing.shown:  # a published mask
         return (
-            f"id_number: the department lists {MASKED_PER_NAME} other masked ID numbers "
-            "of this name and region already; this one is not stored (the census would "
-            "tell which of them is someone's)",
-            f"身份证号：本部门已登记 {MASKED_PER_NAME} 个姓名和地区相同的不同遮挡号码，"
-            "此号码不予登记（否则人员库可被用来核对他人号码）",
+            f"id_number: the department lists {many}; this one is not stored (the census "
+            "would tell which of them is someone's)",
+            f"身份证号：本部门已登记 {many_zh}，此号码不予登记（否则人员库可被用来核对他人号码）",
         )
     return (
         f"id_number: the department lists {IDS_PER_DAY} other ID numbers of this region, "

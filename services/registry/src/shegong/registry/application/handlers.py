@@ -33,6 +33,7 @@ from shegong.registry.adapters.listed_numbers import (
     left_out,
     listing_step,
     phone_listing,
+    renamed_listings,
 )
 from shegong.registry.adapters.personal_data import (
     new_record_step,
@@ -184,6 +185,14 @@ class RegistryCommands:
             if events and changes.get("name") and born:
                 listing = birth_listing(self.hasher, profile["name"], born)
                 await _within_limits(tx, profile["department"], [listing])
+            # A masked ID number (a roster's) under the new name: bounded too (round 17).
+            parts = profile.get("id_number_parts")
+            if events and changes.get("name") and parts and not profile.get("id_number_hash"):
+                department = profile["department"]
+                moved = await renamed_listings(
+                    tx.conn, self.hasher, department, parts, profile["name"]
+                )
+                await _within_limits(tx, department, moved)
             if events and phone:
                 department = worker.profile["department"]
                 await _within_limits(tx, department, self._listings({}, phone))

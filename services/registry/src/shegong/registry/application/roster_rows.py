@@ -31,6 +31,7 @@ from shegong.registry.adapters.listed_numbers import (
     document_listing,
     id_listing,
     phone_listing,
+    renamed_listing,
 )
 from shegong.registry.adapters.listed_numbers import left_out as number_left_out
 from shegong.registry.adapters.personal_data import personal_data
@@ -111,7 +112,7 @@ class RosterRows:
             )
         numbers_cut(row, warnings)
         profile = {
-            "name": row.name,
+            "name": row.name or None,  # "": kept (a rename past within_limits)
             "former_name": row.former_name,
             "organization": row.organization,
             "org_type": row.org_type,
@@ -160,7 +161,9 @@ class RosterRows:
         behind what is shown of it (``listed_numbers``): a department listing one name with
         every phone ``139****0002`` allows would learn from the census which is the person's.
         The ID numbers (and documents' numbers) of the ``new`` records only: a changed row
-        does not change them."""
+        does not change them — but a masked ID number counts under a changed row's name
+        (the census links it by the name beside it: a rename past the limit keeps the
+        record's name, round 17)."""
         wanted: list[tuple[str, Listing]] = []
         for key, row in rows.items():
             if phone := row.phone or row.phone_digits:
@@ -168,8 +171,11 @@ class RosterRows:
             for other in row.other_phones:  # as many guesses as the phone itself
                 wanted.append((key, phone_listing(self.hasher, other, self._other_digest(other))))
             reported = _reported_id(row)
-            if key in new and reported and (listing := id_listing(self.hasher, reported, row.name)):
-                wanted.append((key, listing))
+            if reported and (listing := id_listing(self.hasher, reported, row.name)):
+                if key in new:
+                    wanted.append((key, listing))
+                elif row.name and (moved := renamed_listing(listing, row.name, self.hasher)):
+                    wanted.append((key, moved))  # a masked number under its record's name
             if row.birth_date and row.id_number is None and row.name:
                 wanted.append((key, birth_listing(self.hasher, row.name, row.birth_date)))
             kind, raw = row.document_type, row.raw_id_number
@@ -190,6 +196,8 @@ class RosterRows:
                 )
             elif listing.field == "birth_date":
                 rows[key] = dataclasses.replace(row, birth_date=None, warnings=warnings)
+            elif listing.field == "name":  # the record keeps the name it has (changed)
+                rows[key] = dataclasses.replace(row, name="", warnings=warnings)
             else:
                 rid = row.id_number
                 rows[key] = dataclasses.replace(
