@@ -244,7 +244,12 @@ def _region_level(x: Features, y: Features) -> int:
     if x.township and x.township == y.township:
         return 2
     if x.county and x.county == y.county:
-        return 3
+        # Same county, other townships (a move within it, which one person's records
+        # seldom show: a model learns it far below zero), or neither names one. Where one
+        # record names a township and the other none (a volunteer list's name and unit,
+        # its county read off the unit's name), the county is all the other could agree
+        # on: not that level, and no evidence either way.
+        return 3 if bool(tx) == bool(ty) else 0
     # Two places named, no county to tell them apart by: another community or township.
     if (x.community and y.community) or (x.township and y.township):
         return 5
