@@ -245,11 +245,14 @@ def _region_level(x: Features, y: Features) -> int:
         return 2
     if x.county and x.county == y.county:
         # Same county, other townships (a move within it, which one person's records
-        # seldom show: a model learns it far below zero), or neither names one. Where one
-        # record names a township and the other none (a volunteer list's name and unit,
-        # its county read off the unit's name), the county is all the other could agree
-        # on: not that level, and no evidence either way.
-        return 3 if bool(tx) == bool(ty) else 0
+        # seldom show: a model learns it far below zero), or neither names one. A record
+        # that names neither a township nor a county of its own (a volunteer list's name
+        # and unit, its county read off the unit's name: 九原区惠民社会工作服务中心)
+        # beside one that names its township agrees as far as it can: no evidence.
+        silent = y if tx else x
+        if bool(tx) != bool(ty) and not silent.record.county:
+            return 0
+        return 3
     # Two places named, no county to tell them apart by: another community or township.
     if (x.community and y.community) or (x.township and y.township):
         return 5
