@@ -244,6 +244,14 @@ def _region_level(x: Features, y: Features) -> int:
     if x.township and x.township == y.township:
         return 2
     if x.county and x.county == y.county:
+        # Same county, other townships (a move within it, which one person's records
+        # seldom show: a model learns it far below zero), or neither names one. A record
+        # that names neither a township nor a county of its own (a volunteer list's name
+        # and unit, its county read off the unit's name: 九原区惠民社会工作服务中心)
+        # beside one that names its township agrees as far as it can: no evidence.
+        silent = y if tx else x
+        if bool(tx) != bool(ty) and not silent.record.county:
+            return 0
         return 3
     # Two places named, no county to tell them apart by: another community or township.
     if (x.community and y.community) or (x.township and y.township):

@@ -11,6 +11,7 @@ from typing import Any, TypeAlias
 from shegong.registry.census import model as fs
 from shegong.registry.census.certificates import certificate_block
 from shegong.registry.census.comparison import (
+    BIRTH_MONTH,
     CensusRecord,
     Features,
     compare_levels,
@@ -77,6 +78,7 @@ REVIEW_RIVAL = "another person matches as well"
 NAME_ELSE = 4
 BIRTH_EXACT = 1
 SEX_ELSE = 2
+ID_SLIP = 2  # the ID level "one slip" (a published mask's shown digits agreeing too)
 
 
 def _nothing_shared(a: str | None, b: str | None) -> bool:
@@ -104,6 +106,19 @@ def name_part(x: Features, y: Features) -> bool:
 def _one_roster(x: Features, y: Features) -> bool:
     """Both records are rows of one department's roster."""
     return bool(x.record.department) and x.record.department == y.record.department
+
+
+def renamed(x: Features, y: Features, levels: tuple[int, ...]) -> bool:
+    """Two given names of one surname beside one ID number's digits (one slip apart, or a
+    published mask whose shown digits agree) and one birth date: a person renamed (改名),
+    whom a unit still lists under the old name. Twins and siblings share a surname, a
+    birth date and a household's phone, but never the ID number's order digits."""
+    return (
+        levels[0] == ID_SLIP
+        and levels[2] in (BIRTH_EXACT, BIRTH_MONTH)
+        and bool(x.name and y.name)
+        and surname(x.name or "") == surname(y.name or "")
+    )
 
 
 def _two_scripts(x: Features, y: Features) -> bool:
@@ -255,7 +270,9 @@ def _compare(
     # another script (WILSON THOMAS / 托马斯·威尔逊, 陳俊思 / CHAN CHUN SZE): not two names.
     document = x.record.document
     part = levels[1] == NAME_ELSE and (
-        name_part(x, y) or (bool(document) and document == y.record.document and _two_scripts(x, y))
+        name_part(x, y)
+        or (bool(document) and document == y.record.document and _two_scripts(x, y))
+        or renamed(x, y, levels)
     )
     kind = (levels, name_weight, phone_weight, decisive, part)
     scored = model.scored
