@@ -163,8 +163,9 @@ def test_a_registration_recorded_before_the_document_digest_still_reads() -> Non
     from shegong.kernel.web.digests import is_digest
 
     event = WorkerRegistered(worker_id="w1", department="hrss", name="陈嘉欣")
-    assert WorkerRegistered.schema_version == 4
-    old = {k: v for k, v in event.data().items() if k not in ("document_type", "document_hash")}
+    assert WorkerRegistered.schema_version >= 4
+    gone = ("document_type", "document_hash", "birth_year_by_age")
+    old = {k: v for k, v in event.data().items() if k not in gone}
     env = _envelope().model_copy(
         update={"type": "WorkerRegistered", "schema_version": 3, "data": old}
     )
@@ -172,3 +173,29 @@ def test_a_registration_recorded_before_the_document_digest_still_reads() -> Non
     assert isinstance(decoded, WorkerRegistered)
     assert decoded.document_type is None and decoded.document_hash is None
     assert is_digest("document_hash")
+
+
+def test_a_registration_recorded_before_the_age_still_reads() -> None:
+    """Version 5 of ``WorkerRegistered`` adds ``birth_year_by_age`` (a roster's 年龄, as
+    the year it puts the birth in): an entry of version 4 reads with none."""
+    from shegong.contracts.registry import WorkerRegistered
+
+    event = WorkerRegistered(worker_id="w1", department="women", name="陈嘉欣")
+    assert WorkerRegistered.schema_version == 5
+    old = {k: v for k, v in event.data().items() if k != "birth_year_by_age"}
+    env = _envelope().model_copy(
+        update={"type": "WorkerRegistered", "schema_version": 4, "data": old}
+    )
+    decoded = REGISTRY_STREAM.decode(env)
+    assert isinstance(decoded, WorkerRegistered) and decoded.birth_year_by_age is None
+    aged = WorkerRegistered(
+        worker_id="w2", department="women", name="陈嘉欣", birth_year_by_age=1968
+    )
+    assert (
+        REGISTRY_STREAM.decode(
+            _envelope().model_copy(
+                update={"type": "WorkerRegistered", "schema_version": 5, "data": aged.data()}
+            )
+        )
+        == aged
+    )

@@ -159,6 +159,13 @@ def _no_document(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "document_type": None, "document_hash": None}
 
 
+def _no_age(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 dropped a roster's 年龄 (an age, where no birth date was given): version 5
+    keeps the import's year minus it, a birth year ±1 (the list may be a year old, the
+    birthday not yet come), never a birth date."""
+    return {**data, "birth_year_by_age": None}
+
+
 class DocumentType(Labelled):
     """The document a 证件号码 is of when it is no resident ID (其他证件类型)."""
 
@@ -182,13 +189,14 @@ class WorkerRegistered(Event):
 
     Version 2 adds ``other_phones_hash`` and ``former_name`` (None in version 1); version
     3 adds ``id_number_swaps_hash`` (None in version 2); version 4 ``document_type`` and
-    ``document_hash`` (None in version 3)."""
+    ``document_hash`` (None in version 3); version 5 ``birth_year_by_age`` (None in 4)."""
 
-    schema_version: ClassVar[int] = 4
+    schema_version: ClassVar[int] = 5
     upcasters: ClassVar[dict[int, Upcaster]] = {
         1: _no_other_phones,
         2: _no_id_swaps,
         3: _no_document,
+        4: _no_age,
     }
     aggregate_type = "worker"
     type: Literal["WorkerRegistered"] = "WorkerRegistered"
@@ -249,6 +257,9 @@ class WorkerRegistered(Event):
         description="Keyed digest of that document's number in its normal form (a "
         "permit's renewal count left off): the same passport or permit on two lists "
         "links them; never the number",
+    )
+    birth_year_by_age: int | None = Field(
+        default=None, ge=1880, le=2100, description="年龄: the import's year minus it, a year ±1"
     )
 
 

@@ -86,6 +86,7 @@ class RosterRows:
             hired_on=row.hired_on,
             channel=row.channel,
             **document_fields(self.hasher, row),  # a passport's, a 回乡证's: its digest
+            birth_year_by_age=_year_by_age(row, today) if not (rid or row.birth_date) else None,
         )
         try:
             worker = Worker.register(worker_id, event)
@@ -355,3 +356,9 @@ async def registered_ids(tx: Transaction, department: str, hashes: list[str]) ->
 def _reported_id(row: RosterRow) -> str | None:
     """The ID number as valid, else as typed (only ever masked before it leaves)."""
     return row.id_number.number if row.id_number else row.raw_id_number
+
+
+def _year_by_age(row: RosterRow, today: date) -> int | None:
+    """A row's 年龄 as the year it puts the birth in (this year minus it: ±1, as the list
+    may be a year old and the birthday may not have come yet) — never a birth date."""
+    return today.year - row.age if row.age is not None else None

@@ -37,6 +37,8 @@ region       same community (in the same township, where both name it); same tow
              names its county (a record without a county takes the one its
              organisation's name begins with: 陆良县光荣院)
 certificate  same number; same level issued the same day; same level; else (:mod:`.certificates`)
+age          (one side gives 年龄 and no birth date) the other's birth year or age within
+             a year of the year it gives (the list may be a year old); else — never a veto
 ============ ====================================================================
 
 Two facts are *vetoes* (:func:`veto`) rather than weights, because no amount of other
@@ -84,6 +86,7 @@ COMPARISONS: tuple[str, ...] = (
     "organization",
     "region",
     "certificate",
+    "age",
 )
 LEVELS: dict[str, tuple[str, ...]] = {
     "id": ("null", "exact", "one slip", "else"),
@@ -101,6 +104,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "organization": ("null", "exact", "similar", "else"),
     "region": ("null", "community", "township", "county", "else", "another place"),
     "certificate": ("null", "same number", "same level and date", "same level", "else"),
+    "age": ("null", "year ±1", "else"),
 }
 NAME_EXACT = 1  # the level whose u is the name's term frequency
 NAME_PINYIN = 2  # the same sound: a homophone written, or the name spelt in Latin letters
@@ -231,6 +235,19 @@ def _birth_level(x: Features, y: Features) -> int:
     return BIRTH_ELSE
 
 
+def _age_level(x: CensusRecord, y: CensusRecord) -> int:
+    """A record that gives an age (年龄) and no birth date beside the other's birth year or
+    age: the age says a year ±1 (the list may be a year old, the birthday not yet come),
+    so within a year is agreement, further off a disagreement the model weighs — never
+    the veto a birth date's is. A comparison of its own, not a level of the birth date's:
+    its m and u are of the pairs that give an age, not of all that give a birth date."""
+    ya = x.birth_year_by_age or (x.birth_date.year if x.birth_date else None)
+    yb = y.birth_year_by_age or (y.birth_date.year if y.birth_date else None)
+    if ya is None or yb is None or (x.birth_date and y.birth_date):
+        return 0
+    return 1 if abs(ya - yb) <= 1 else 2
+
+
 def _region_level(x: Features, y: Features) -> int:
     if x.county and y.county and x.county != y.county:
         return 4
@@ -293,6 +310,7 @@ def compare_levels(x: Features, y: Features) -> tuple[int, ...]:
         org_level(x, y),
         _region_level(x, y),
         certificate_level(x, y),
+        _age_level(x.record, y.record),
     )
 
 

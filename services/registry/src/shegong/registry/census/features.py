@@ -47,6 +47,7 @@ class CensusRecord:
     id_hash: str | None = None  # keyed hash of a VALID 18-char ID number
     id_masked: str | None = None  # masked display form of what was reported
     birth_date: date | None = None
+    birth_year_by_age: int | None = None  # 年龄 where no birth date: a birth year ±1
     sex: str | None = None  # "male" / "female"
     # a digest as published (hex); held as an int (:meth:`__post_init__`)
     phone_hash: str | int | None = None

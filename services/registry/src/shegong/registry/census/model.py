@@ -68,6 +68,7 @@ _M0: _Params = {
     "organization": (0.0, 0.55, 0.2, 0.25),
     "region": (0.0, 0.45, 0.15, 0.2, 0.15, 0.05),
     "certificate": (0.0, 0.45, 0.3, 0.1, 0.15),
+    "age": (0.0, 0.95, 0.05),  # a year ±1 of a list that may be a year old
 }
 _U0: _Params = {
     "id": (0.0, 1e-7, 1e-6, 1.0 - 1.1e-6),
@@ -79,6 +80,7 @@ _U0: _Params = {
     "region": (0.0, 0.02, 0.05, 0.2, 0.43, 0.3),
     # Many pass one exam and are certified the same day; a number is one certificate's.
     "certificate": (0.0, 1e-7, 5e-3, 0.25, 0.745 - 1e-7),
+    "age": (0.0, 0.075, 0.925),  # three years of a working life's forty
 }
 # The smallest u an agreement level may have (a sample of random pairs that never agreed
 # says "rare", not "impossible").
@@ -91,6 +93,7 @@ _U_FLOOR: _Params = {
     "organization": (0.0, 1e-4, 1e-4, 0.5),
     "region": (0.0, 1e-4, 1e-4, 1e-3, 0.01, 0.01),
     "certificate": (0.0, 1e-8, 1e-5, 1e-3, 0.5),
+    "age": (0.0, 1e-3, 0.05),
 }
 
 

@@ -35,6 +35,7 @@ records = Table(
     Column("id_parts", String(64)),
     Column("id_swaps", String(64)),
     Column("document", String(64)),
+    Column("birth_year_by_age", Integer),
     Column("phone_hash", String(64)),
     Column("phone_masked", String(32)),
     Column("phone_parts", String(64)),

@@ -63,6 +63,7 @@ PROFILE_FIELDS = (
 # Kept for the census's linkage, not shown in a worker's view.
 _CENSUS_ONLY: tuple[str, ...] = ("other_phones_hash", "former_name", "id_number_swaps_hash")
 _CENSUS_ONLY += ("document_type", "document_hash")  # a passport's, a 回乡证's
+_CENSUS_ONLY += ("birth_year_by_age",)  # 年龄: a birth year ±1, for linkage only
 
 
 @dataclass

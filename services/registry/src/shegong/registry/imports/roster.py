@@ -299,9 +299,7 @@ class _RowParser:
             left_on=left,
             cert_level=level,
             certified_on=certified,
-            cert_no=values["cert_no"],
-            channel=values["channel"],
-            former_name=values["former_name"],
+            **{key: values[key] for key in ("cert_no", "channel", "former_name", "age")},
             warnings=tuple(warnings),
             sheet=self.sheet,
         )

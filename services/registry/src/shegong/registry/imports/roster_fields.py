@@ -111,6 +111,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "cert_no": CERTIFICATE_NO_HEADERS,
     "channel": ("招聘渠道",),
     "former_name": ("曾用名", "曾用姓名", "原名", "英文姓名", "外文姓名", "英文名", "姓名拼音"),
+    # an age (a volunteer platform's, a school's staff list), where no birth date is given
+    "age": ("年龄", "年龄（岁）", "年龄(岁)", "周岁", "实际年龄"),
     # which document the 证件号码 is of: a passport's or a travel permit's number is no
     # resident ID number (a 港澳台居民居住证's is one in form, and read as one)
     "id_type": ("证件类型", "证件种类", "证件名称", "身份证件类型"),
@@ -221,6 +223,16 @@ def _cert_level(field_name: str, cell: Cell) -> Labelled | None:
         return CertificateLevel(level)
 
 
+def _age(_: str, cell: Cell) -> int | None:
+    """年龄 in whole years (42, 42岁, 42.0 as a sheet keeps a number); a working age."""
+    text = unicodedata.normalize("NFKC", cell_text(cell) or "").strip().removesuffix("岁")
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,3}(?:\.0+)?", text) or not 14 <= float(text) <= 100:
+        raise CellError("is not an age in years (14 to 100)", "不是 14 至 100 之间的周岁年龄")
+    return int(float(text))
+
+
 def _name(_: str, cell: Cell) -> str:
     text = cell_text(cell)
     if text and len(text) > 1024:  # no name is: not normalised first (linear, not free)
@@ -312,6 +324,7 @@ CONVERT: dict[str, Callable[[str, Cell], Any]] = (
 )
 CONVERT["cert_level"] = _cert_level
 CONVERT["post"] = _post
+CONVERT["age"] = _age
 
 
 def readable(name: str, cell: Cell) -> bool:
@@ -380,6 +393,7 @@ class RosterRow:
     cert_no: str | None = None
     channel: str | None = None
     former_name: str | None = None  # 曾用名, else the name's Latin spelling (英文姓名)
+    age: int | None = None  # 年龄: a birth year ±1 where the row gives no birth date
     warnings: tuple[str, ...] = ()
     sheet: str | None = None  # the row's sheet, when the workbook had more than one read
     unread: str = field(default="", repr=False)  # its cells no field reads (年度): not content

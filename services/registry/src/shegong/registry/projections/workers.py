@@ -119,6 +119,7 @@ class WorkersProjection(Projection):
                     "id_number_swaps_hash",
                     "document_type",
                     "document_hash",
+                    "birth_year_by_age",
                     "phone_parts",
                     "other_phones_hash",
                     "former_name",
