@@ -102,7 +102,7 @@ _POST_PRIORITY: dict[Post | None, int] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordFacts:
     """What one department's record says about a person (already privacy-reduced)."""
 
@@ -167,7 +167,7 @@ class ExpertAdmission:
     left_on: date | None = None  # left the pool (出库)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A person's merged state on one day."""
 

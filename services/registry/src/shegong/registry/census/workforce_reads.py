@@ -86,10 +86,12 @@ _FACT_ROWS = RawStatement(select(*_FACT_COLUMNS).order_by(records.c.person_id, r
 _CERTIFICATE_ROWS = RawStatement(
     select(certificates.c.key, certificates.c.level, certificates.c.certified_on)
 )
-# The facts built by the last read, by the driver's row and its certificates' rows: a
-# record unchanged since then is not built again (≈ 8 µs a record, a read built every one).
-# Rebuilt whole at each read, so it holds the census's records once, never more.
-_built: dict[tuple[Any, ...], RecordFacts] = {}
+# The facts built by the last read, by record key, with the hash of the driver's row and
+# its certificates' rows they were built from: a record unchanged since then is not built
+# again (≈ 8 µs a record, a read built every one). The hash, not the row: the row's
+# strings and tuple were ≈ 600 bytes a record held (a changed row's hash equal to its old
+# one: one in 2⁶⁴). Rebuilt whole at each read, so it holds the census's records once.
+_built: dict[str, tuple[int, RecordFacts]] = {}
 
 
 def _day(value: Any) -> date | None:
@@ -105,18 +107,21 @@ async def load_persons(conn: AsyncConnection) -> list[Person]:
     certs: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for key, level, certified_on in (await execute(conn, _CERTIFICATE_ROWS, {})).rows:
         certs[key].append((level, certified_on))
-    last, built = _built, {}
+    last: dict[str, tuple[int, RecordFacts]] = _built
+    built: dict[str, tuple[int, RecordFacts]] = {}
     grouped: dict[str, list[RecordFacts]] = defaultdict(list)
     for row in (await execute(conn, _FACT_ROWS, {})).rows:
         key, person_id = row[0], row[1]
         found = certs.get(key)
-        seen = (*row, *found) if found else tuple(row)
-        facts = last.get(seen)
-        if facts is None:
+        signed = hash((*row, *found) if found else tuple(row))
+        before = last.get(key)
+        if before is not None and before[0] == signed:
+            facts = before[1]
+        else:
             columns = [*row[2:9], _day(row[9]), _day(row[10])]
             parsed = [(CertificateLevel(lvl), cast(date, _day(on))) for lvl, on in found or ()]
             facts = _facts_of(parsed, columns)
-        built[seen] = facts
+        built[key] = (signed, facts)
         grouped[person_id].append(facts)
     _built = built
     return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
@@ -161,7 +166,7 @@ def _merged(persons: Sequence[Person], person_of: dict[str, str]) -> list[Person
     return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
 
 
-_Kept = tuple[tuple[RecordFacts, ...], dict[date, Snapshot]]  # a person's records, their days
+_Kept = tuple[tuple[RecordFacts, ...], tuple[tuple[date, Snapshot], ...]]  # records, days
 
 
 class Snapshots:
@@ -201,15 +206,15 @@ class Snapshots:
                     or len(entry[0]) != len(held)
                     or any(a is not b for a, b in zip(entry[0], held, strict=True))
                 ):
-                    entry = (held, {})
+                    entry = (held, ())
                 seen[person.person_id] = entry
-            days = entry[1]
-            found = days.get(day)
-            if found is None:
-                if len(days) >= self.DAYS:
-                    days.clear()
-                found = days[day] = person_on(person, day, tree)
-                self.computed += 1
+            for on_day, found in entry[1]:
+                if on_day == day:
+                    return found
+            found = person_on(person, day, tree)
+            self.computed += 1
+            days = entry[1][-self.DAYS + 1 :] if len(entry[1]) >= self.DAYS else entry[1]
+            seen[person.person_id] = (entry[0], (*days, (day, found)))
             return found
 
         return snapshot, seen
