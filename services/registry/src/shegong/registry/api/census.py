@@ -39,7 +39,7 @@ from shegong.registry.api.imports import _imported
 from shegong.registry.api.models import ExpertPoolImported
 from shegong.registry.application.census import CensusCommands, ExpertPoolImporter
 from shegong.registry.census import quality as census_quality
-from shegong.registry.census import queries
+from shegong.registry.census import queries, workforce_reads
 from shegong.registry.census import review as census_review
 from shegong.registry.census.indicator_table import format_table
 
@@ -247,7 +247,7 @@ def census_router(
             )
         async with reading(engine) as conn:
             try:
-                result = await queries.workforce(conn, year, region, as_of, basis)
+                result = await workforce_reads.workforce(conn, year, region, as_of, basis)
             except ValueError:
                 raise DomainError(
                     "region: not a region of the imported region tree",

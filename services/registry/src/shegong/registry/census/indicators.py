@@ -54,7 +54,7 @@ Rates are fractions (0.513), staffing is per 10,000 urban residents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -102,7 +102,7 @@ _POST_PRIORITY: dict[Post | None, int] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordFacts:
     """What one department's record says about a person (already privacy-reduced)."""
 
@@ -167,7 +167,7 @@ class ExpertAdmission:
     left_on: date | None = None  # left the pool (出库)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """A person's merged state on one day."""
 
@@ -262,19 +262,21 @@ def _yoy(this: int, last: int) -> float | None:
 
 def workforce_indicators(
     persons: Iterable[Person],
-    regions: Iterable[RegionNode],
+    regions: Iterable[RegionNode] | RegionTree,
     experts: Iterable[ExpertAdmission],
     year: int,
     region_code: str | None = None,
     as_of: date | None = None,
+    snapshot: Callable[[Person, date, RegionTree], Snapshot] = person_on,
 ) -> dict[str, Any]:
     """Every workforce indicator of DOMAIN.md §10 as of 31 Dec ``year``, for the whole city
     (``region_code=None``) or one region of the tree (its whole subtree).
 
     ``as_of`` (a day of ``year``) moves the day: the figures are those on that day, the
     ``*_prev`` figures (and so YoY) those on the same day a year before (同比), and the "new"
-    figures count the year so far — against 31 Dec of the year before, as on 31 Dec."""
-    tree = RegionTree.build(regions)
+    figures count the year so far — against 31 Dec of the year before, as on 31 Dec.
+    ``snapshot``: :func:`person_on`, or one that remembers it (the read's)."""
+    tree = regions if isinstance(regions, RegionTree) else RegionTree.build(regions)
     if region_code is not None and region_code not in tree.nodes:
         raise ValueError(f"unknown region {region_code!r}")
     end = as_of or date(year, 12, 31)
@@ -292,9 +294,9 @@ def workforce_indicators(
     by_level = {lvl.value: 0 for lvl in CertificateLevel}
     now_by_id: dict[str, Snapshot] = {}
     for person in persons:
-        now = person_on(person, end, tree)
-        before = person_on(person, prev_end, tree)
-        start = before if year_start == prev_end else person_on(person, year_start, tree)
+        now = snapshot(person, end, tree)
+        before = snapshot(person, prev_end, tree)
+        start = before if year_start == prev_end else snapshot(person, year_start, tree)
         now_by_id[person.person_id] = now
         if before.professional and inside(before):
             professionals_prev += 1

@@ -1,42 +1,30 @@
-"""Reading the census: persons, a person's records, the review queue, coverage, data
-quality, the workforce indicators and the export. Read-only; works on the census read
-models (``rm_census_*``) and the region tree (``rm_regions``)."""
+"""Reading the census: persons, a person's records, the match model, the census's status
+and the export (the workforce indicators: :mod:`.workforce_reads`). Read-only; works on
+the census read models (``rm_census_*``) and the region tree (``rm_regions``)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shegong.contracts.registry import CertificateLevel, OrgType, Post, mask_id_display
-from shegong.kernel.events.schema import projection_positions
+from shegong.contracts.registry import CertificateLevel, mask_id_display
 from shegong.registry.census.comparison import COMPARISONS, LEVELS
-from shegong.registry.census.estimate import estimated_persons
-from shegong.registry.census.indicators import (
-    ExpertAdmission,
-    Person,
-    RecordFacts,
-    RegionNode,
-    person_on,
-    workforce_indicators,
-)
+from shegong.registry.census.indicators import Person, person_on
 from shegong.registry.census.model import DEFAULT_MODEL, LINK_AT, REVIEW_AT, MatchModel
 from shegong.registry.census.region_tree import RegionTree, county_name
-from shegong.registry.census.tables import (
-    census_state,
-    certificates,
-    experts,
-    links,
-    records,
-    reviews,
+from shegong.registry.census.tables import census_state, certificates, links, records, reviews
+from shegong.registry.census.workforce_reads import (
+    all_certificates,
+    as_of,
+    load_regions,
+    record_facts,
 )
-from shegong.registry.projections.regions import regions
 
 SHOWN_FIELDS = (
     "department",
@@ -56,21 +44,6 @@ SHOWN_FIELDS = (
     "hired_on",
     "left_on",
 )
-
-
-async def as_of(conn: AsyncConnection) -> dict[str, Any]:
-    """Which events the census has seen: per source, the last position applied."""
-    rows = await conn.execute(
-        select(projection_positions.c.source, projection_positions.c.position).where(
-            projection_positions.c.projection == "census"
-        )
-    )
-    version = await conn.scalar(select(census_state.c.version).where(census_state.c.id == 1))
-    return {
-        "positions": {r.source: int(r.position) for r in rows},
-        "census_version": int(version or 0),
-        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 async def model(conn: AsyncConnection) -> dict[str, Any]:
@@ -103,135 +76,6 @@ async def status(conn: AsyncConnection) -> dict[str, Any]:
         "records": int(counted[0]),
         "persons": int(counted[1]),
         "in_review": int(await conn.scalar(select(func.count()).select_from(reviews)) or 0),
-        "as_of": await as_of(conn),
-    }
-
-
-async def _certificates(conn: AsyncConnection) -> dict[str, list[tuple[CertificateLevel, date]]]:
-    out: dict[str, list[tuple[CertificateLevel, date]]] = defaultdict(list)
-    for r in await conn.execute(
-        select(certificates.c.key, certificates.c.level, certificates.c.certified_on)
-    ):
-        out[r.key].append((CertificateLevel(r.level), r.certified_on))
-    return out
-
-
-_ORG_TYPES, _POSTS = {t.value: t for t in OrgType}, {p.value: p for p in Post}
-_FACT_COLUMNS = [
-    records.c[name]
-    for name in (
-        "key", "person_id", "department", "organization", "org_type", "post",
-        "county", "township", "community", "hired_on", "left_on",
-    )
-]  # fmt: skip
-
-
-def _facts(row: Any, certs: Sequence[tuple[CertificateLevel, date]]) -> RecordFacts:
-    return _facts_of(certs, [getattr(row, c.name) for c in _FACT_COLUMNS[2:]])
-
-
-def _facts_of(
-    certs: Sequence[tuple[CertificateLevel, date]], columns: Sequence[Any]
-) -> RecordFacts:
-    """Facts from ``_FACT_COLUMNS`` after key and person (enums by a dict: a call ≈ 3 µs)."""
-    dept, org, org_type, post, county, township, community, hired, left = columns
-    org_type = (_ORG_TYPES.get(org_type) or OrgType(org_type)) if org_type else None
-    post = (_POSTS.get(post) or Post(post)) if post else None
-    return RecordFacts(
-        dept, org, org_type, post, county, township, community, hired, left, tuple(certs)
-    )
-
-
-async def load_persons(
-    conn: AsyncConnection, person_ids: Iterable[str] | None = None
-) -> list[Person]:
-    certs = await _certificates(conn)
-    query = select(*_FACT_COLUMNS).order_by(records.c.person_id, records.c.key)
-    if person_ids is not None:
-        query = query.where(records.c.person_id.in_(list(person_ids)))
-    grouped: dict[str, list[RecordFacts]] = defaultdict(list)
-    for key, person_id, *columns in await conn.execute(query):
-        grouped[person_id].append(_facts_of(certs.get(key, ()), columns))
-    return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
-
-
-async def load_regions(conn: AsyncConnection) -> list[RegionNode]:
-    rows = await conn.execute(select(regions))
-    return [RegionNode(r.code, r.name, r.parent, r.level, r.urban_population) for r in rows]
-
-
-async def load_experts(conn: AsyncConnection) -> list[ExpertAdmission]:
-    """Admissions by person: an admitted ID number names the person holding it."""
-    admissions = list(
-        await conn.execute(select(experts.c.id_hash, experts.c.admitted_on, experts.c.left_on))
-    )
-    if not admissions:  # no pool uploaded: no need to map every record's ID number
-        return []
-    person_of_hash = {
-        r.id_hash: r.person_id
-        for r in await conn.execute(
-            select(records.c.id_hash, records.c.person_id).where(records.c.id_hash.is_not(None))
-        )
-    }
-    out = []
-    for r in admissions:
-        pid = person_of_hash.get(r.id_hash)
-        if pid is not None:
-            out.append(ExpertAdmission(pid, r.admitted_on, r.left_on))
-    return out
-
-
-BASES = ("best_estimate", "linked")
-
-
-def _merged(persons: Sequence[Person], person_of: dict[str, str]) -> list[Person]:
-    """Persons regrouped by the estimate (a person the estimate does not name stays)."""
-    grouped: dict[str, list[RecordFacts]] = {}
-    for person in persons:
-        grouped.setdefault(person_of.get(person.person_id, person.person_id), []).extend(
-            person.records
-        )
-    return [Person(pid, tuple(facts)) for pid, facts in grouped.items()]
-
-
-async def workforce(
-    conn: AsyncConnection,
-    year: int,
-    region: str | None,
-    as_of_date: date | None = None,
-    basis: str = "best_estimate",
-) -> dict[str, Any]:
-    """Every workforce indicator as of 31 Dec ``year``, or of ``as_of_date`` in that year
-    (raises ValueError: unknown region, or a day outside the year).
-
-    ``basis`` "best_estimate" (the default) counts each queued pair from a match
-    probability of one half as one person while it waits for a clerk
-    (:mod:`.estimate`); "linked" counts the linked persons only. Either way the answer
-    says which, and how many pairs wait."""
-    if basis not in BASES:
-        raise ValueError(f"unknown basis {basis!r}: one of {', '.join(BASES)}")
-    persons = await load_persons(conn)
-    estimate = await estimated_persons(conn)
-    experts = await load_experts(conn)
-    if basis == "best_estimate" and estimate.counted_as_one:
-        persons = _merged(persons, estimate.person_of)
-        experts = [
-            replace(e, person_id=estimate.person_of.get(e.person_id, e.person_id)) for e in experts
-        ]
-    # Seconds on a large census: off the loop, so the service answers meanwhile (sec9).
-    result = await asyncio.to_thread(
-        workforce_indicators, persons, await load_regions(conn), experts, year, region, as_of_date
-    )
-    day = (as_of_date or date(year, 12, 31)).isoformat()
-    linked = len(persons) + (estimate.counted_as_one if basis == "best_estimate" else 0)
-    return {
-        "year": year,
-        "region": region,
-        "as_of_date": day,
-        **result,
-        "basis": basis,
-        "review": estimate.as_dict(linked),
-        "without_employment": sum(not any(r.employs for r in p.records) for p in persons),
         "as_of": await as_of(conn),
     }
 
@@ -313,7 +157,7 @@ def summary(
 ) -> dict[str, Any]:
     """One person as a row: merged facts, where they stand today, and every record."""
     today = today or date.today()
-    person = Person(person_id, tuple(_facts(r, certs.get(r.key, ())) for r in rows))
+    person = Person(person_id, tuple(record_facts(r, certs.get(r.key, ())) for r in rows))
     now = person_on(person, today)
     valid = [r for r in rows if r.id_hash]
     return {
@@ -394,7 +238,7 @@ def _shown_mask(masked: str | None) -> str | None:
 
 async def export_persons(conn: AsyncConnection) -> list[dict[str, Any]]:
     """One row per person, every department record merged into it."""
-    certs, tree = await _certificates(conn), RegionTree.build(await load_regions(conn))
+    certs, tree = await all_certificates(conn), RegionTree.build(await load_regions(conn))
     rows = list(await conn.execute(select(records).order_by(records.c.person_id, records.c.key)))
     groups, today = group_by_person(rows).items(), date.today()  # merged off the loop
     return await asyncio.to_thread(lambda: [summary(p, rs, certs, today, tree) for p, rs in groups])
