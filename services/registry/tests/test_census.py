@@ -267,6 +267,7 @@ async def test_the_model_is_learned_on_request_published_and_explained(
         "organization",
         "region",
         "certificate",
+            "age",
     }
     assert before["weights"]["id"]["exact"] > 10 > before["weights"]["id"]["else"]
 

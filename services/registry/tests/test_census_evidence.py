@@ -155,8 +155,8 @@ def test_explanations_share_one_entry_a_comparison_level_and_weight() -> None:
     """A linker holds an explanation an edge kind; adding a comparison (the certificate)
     multiplies the kinds: a comparison's level and weight are one dict for all of them,
     not one an explanation (the linker's memory, issue 13)."""
-    a = DEFAULT_MODEL.explain((1, 1, 1, 1, 0, 0, 0, 0), 8.0)
-    b = DEFAULT_MODEL.explain((0, 1, 1, 1, 0, 3, 0, 2), 8.0)
+    a = DEFAULT_MODEL.explain((1, 1, 1, 1, 0, 0, 0, 0, 0), 8.0)
+    b = DEFAULT_MODEL.explain((0, 1, 1, 1, 0, 3, 0, 2, 0), 8.0)
     assert a is not b and a["sex"] is b["sex"] and a["birth_date"] is b["birth_date"]
     assert a["name"] == b["name"] == {"level": "exact", "weight": 8.0}
 
