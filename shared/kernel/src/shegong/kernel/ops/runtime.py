@@ -251,7 +251,11 @@ class Runtime:
             await asyncio.gather(self._catch_up, return_exceptions=True)
         # Watchdogs first (they would revive the subscribers), then stop consuming — an
         # in-flight batch may finish, its acks follow its commit — then let the relay
-        # finish its batch. Nothing is cancelled mid-transaction unless it hangs.
+        # finish its batch. Nothing is cancelled mid-transaction unless it hangs. All are
+        # asked first, so their loops wind down together: the stop waits for the slowest,
+        # not for each in turn.
+        for sub in self.subscriptions:
+            sub.request_stop()
         for sub in self.subscriptions:
             await sub.stop()
         for task in self._tasks:
