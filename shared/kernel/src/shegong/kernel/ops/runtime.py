@@ -102,9 +102,9 @@ class Runtime:
         )
         self.redis = redis_client(
             settings.redis_url,
-            socket_timeout=10,
-            socket_connect_timeout=5,
-            health_check_interval=30,
+            socket_timeout=settings.redis_socket_timeout_s,
+            socket_connect_timeout=settings.redis_connect_timeout_s,
+            health_check_interval=settings.redis_health_check_s,
         )
         self.stream = definition.contract.stream_key(settings.stream_prefix)
         self.relay = OutboxRelay(
