@@ -84,7 +84,22 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return PlatformGroup(config, log)  # type: ignore[arg-type]
 
 
+# The longest single tests (30–70 s each in CI), handed to the workers first under ``-n``:
+# met last, one of them ran alone on one worker while the other had finished. (The
+# platform group, the largest unit, already goes first: xdist orders units by size.)
+LONG_FIRST = (
+    "tests/scale/test_replicas.py",
+    "tests/faults/test_database_restart.py",
+    "tests/faults/test_import_job_restart.py",
+    "tests/deploy/test_container_start.py",
+    "services/registry/tests/test_roster_import.py::test_twenty_thousand_rows",
+    "tests/e2e/test_annual_report.py",
+    "services/registry/tests/test_roster_parsing.py::test_fifty_thousand_rows",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: else as found
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & _PLATFORM_FIXTURES and not item.nodeid.startswith(PLATFORM_PATHS):

@@ -120,7 +120,38 @@ async def test_postgres_restart_loses_no_accepted_command(
         await runtime.redis.aclose()
 
 
-async def test_redis_unreachable_for_a_minute_while_commands_arrive(
+# The bus connection's timeouts, shortened for the outage below to outlast each of them
+# several times over (in production: 10 s, 5 s and 30 s; the same code paths).
+BUS_TIMEOUTS = {
+    "REDIS_SOCKET_TIMEOUT_S": "2",
+    "REDIS_CONNECT_TIMEOUT_S": "1",
+    "REDIS_HEALTH_CHECK_S": "5",
+}
+# Four times the longest of them, and of the bus's reconnect back-off (at most 5 s).
+OUTAGE_S = 20
+
+
+async def test_the_bus_timeouts_are_the_settings(tmp_path: Path) -> None:
+    """What the outage test shortens is what the service uses (defaults: 10 s, 5 s, 30 s)."""
+    settings = {k.lower(): float(v) for k, v in BUS_TIMEOUTS.items()}
+    for given, expected in (({}, (10, 5, 30)), (settings, (2, 1, 5))):
+        runtime = Runtime(
+            SERVICE,
+            RegistrySettings(database_url=f"sqlite:///{tmp_path}/r.db", **given),
+        )
+        try:
+            options = runtime.redis.connection_pool.connection_kwargs
+            assert (
+                options["socket_timeout"],
+                options["socket_connect_timeout"],
+                options["health_check_interval"],
+            ) == expected
+        finally:
+            await runtime.engine.dispose()
+            await runtime.redis.aclose()
+
+
+async def test_redis_unreachable_longer_than_every_bus_timeout_while_commands_arrive(
     service_process, tmp_path: Path
 ) -> None:
     port = free_port()
@@ -135,6 +166,7 @@ async def test_redis_unreachable_for_a_minute_while_commands_arrive(
             "CLAIM_IDLE_MS": "500",
             "CATCH_UP_S": "1",
             "LOG_LEVEL": "WARNING",
+            **BUS_TIMEOUTS,
         },
         tmp_path / "registry.log",
     )
@@ -142,8 +174,8 @@ async def test_redis_unreachable_for_a_minute_while_commands_arrive(
     async with httpx.AsyncClient(base_url=svc.url, timeout=10) as client:
         bus.stop()
         loop = asyncio.get_running_loop()
-        end, n = loop.time() + 60, 0
-        while loop.time() < end:  # a command every two seconds for a minute, Redis away
+        end, n = loop.time() + OUTAGE_S, 0
+        while loop.time() < end:  # a command every two seconds, Redis away
             r = await client.post("/workers", json=worker(n))
             assert r.status_code == 201, r.text
             n += 1
@@ -162,4 +194,4 @@ async def test_redis_unreachable_for_a_minute_while_commands_arrive(
         finally:
             svc.stop()
             bus.stop()
-    assert n >= 25
+    assert n >= OUTAGE_S // 2 - 2

@@ -277,6 +277,10 @@ class Api:
         said = answer.headers.get("Content-Length", "")
         if not (said.isdigit() and int(said) > limit):  # a length over it: refused unread
             body = answer.read(limit + 1)
+            if said.isdigit() and len(body) < int(said):
+                # The service went away mid-answer (killed, restarting): http.client hands
+                # over what came, without a word. Not an answer — a restart is waited for.
+                raise ConnectionResetError(f"answer cut short: {len(body)} of {said} bytes")
             if len(body) <= limit:
                 return bytes(body)
         fail(

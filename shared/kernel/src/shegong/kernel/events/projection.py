@@ -35,6 +35,7 @@ from shegong.kernel.events.schema import dead_letters, event_failures, projectio
 from shegong.kernel.events.skipped import SkippedPositions
 from shegong.kernel.ops import tracing
 from shegong.kernel.ops.db import reading, writing
+from shegong.kernel.ops.lifecycle import unless_stopped
 from shegong.kernel.web.correlation import correlation_scope
 
 log = logging.getLogger("shegong.projection")
@@ -261,17 +262,21 @@ class ProjectionRunner:
         self.applied_total += result.applied
         return result
 
-    async def catch_up(self, source: str, *, page: int = 1000) -> int:
+    async def catch_up(
+        self, source: str, *, page: int = 1000, stop: asyncio.Event | None = None
+    ) -> int:
         """Pull ``source``'s feed after our position until it is exhausted (no Redis).
         A source is one producer's store: once its events prove to be another service's
-        (none of them on this read model's stream), it is not read again."""
+        (none of them on this read model's stream), it is not read again. A ``stop``
+        ends it between pages, and ends a read the producer has not answered yet."""
         if source in self._foreign:
             return 0
         feed = self.feeds.for_source(source)
         total = 0
-        while True:
+        while stop is None or not stop.is_set():
             position = (await self.positions()).get(source, 0)
-            batch = await feed.read_after(position, page)
+            reading_page = feed.read_after(position, page)
+            batch = await (reading_page if stop is None else unless_stopped(stop, reading_page))
             if not batch:
                 return total
             if batch[0].service != self.projection.contract.service:
@@ -279,6 +284,7 @@ class ProjectionRunner:
                 return total
             await self.process_resilient(batch)
             total += len(batch)
+        return total
 
     async def process_resilient(self, envelopes: Sequence[Envelope]) -> None:
         """Like :meth:`process`, but a failing event is retried up to the limit, then

@@ -201,6 +201,11 @@ class StreamSubscription:
             self.handle,
         )
 
+    def request_stop(self) -> None:
+        """Ask the watchdog and the claimer to end (a feed read in flight ends at once);
+        :meth:`stop` waits for them."""
+        self._stop.set()
+
     async def stop(self) -> None:
         self._stop.set()
         await finish(self._task)
@@ -289,7 +294,7 @@ class StreamSubscription:
         """Pull every known producer's feed after our positions (no Redis needed)."""
         total = 0
         for source in self.runner.feeds.sources():
-            total += await self.runner.catch_up(source)
+            total += await self.runner.catch_up(source, stop=self._stop)
         return total
 
     async def _maintain(self, watch_s: float = 1.0) -> None:

@@ -11,8 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 log = logging.getLogger("shegong.lifecycle")
+
+T = TypeVar("T")
 
 
 async def pause(stop: asyncio.Event, seconds: float) -> bool:
@@ -32,3 +36,21 @@ async def finish(task: asyncio.Task[None] | None, timeout: float = 10.0) -> None
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await task
+
+
+async def unless_stopped(stop: asyncio.Event, wait: Awaitable[T]) -> T | None:
+    """``wait``'s result, or None as soon as a stop is requested (``wait`` cancelled then):
+    for a wait that holds nothing worth finishing, such as a read from another service
+    that does not answer. The loop asked to stop ends at once instead of when it times
+    out."""
+    task = asyncio.ensure_future(wait)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    return None if task.cancelled() else task.result()

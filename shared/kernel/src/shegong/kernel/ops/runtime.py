@@ -102,9 +102,9 @@ class Runtime:
         )
         self.redis = redis_client(
             settings.redis_url,
-            socket_timeout=10,
-            socket_connect_timeout=5,
-            health_check_interval=30,
+            socket_timeout=settings.redis_socket_timeout_s,
+            socket_connect_timeout=settings.redis_connect_timeout_s,
+            health_check_interval=settings.redis_health_check_s,
         )
         self.stream = definition.contract.stream_key(settings.stream_prefix)
         self.relay = OutboxRelay(
@@ -251,7 +251,11 @@ class Runtime:
             await asyncio.gather(self._catch_up, return_exceptions=True)
         # Watchdogs first (they would revive the subscribers), then stop consuming — an
         # in-flight batch may finish, its acks follow its commit — then let the relay
-        # finish its batch. Nothing is cancelled mid-transaction unless it hangs.
+        # finish its batch. Nothing is cancelled mid-transaction unless it hangs. All are
+        # asked first, so their loops wind down together: the stop waits for the slowest,
+        # not for each in turn.
+        for sub in self.subscriptions:
+            sub.request_stop()
         for sub in self.subscriptions:
             await sub.stop()
         for task in self._tasks:

@@ -26,6 +26,11 @@ class ServiceSettings(BaseSettings):
     )
     data_dir: str = Field(default="./data", description="Where SQLite files live by default")
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # The bus connection's timeouts: a reply, a connection attempt (seconds), and how long
+    # an idle connection goes unchecked. An outage longer than all of them is survived.
+    redis_socket_timeout_s: float = 10.0
+    redis_connect_timeout_s: float = 5.0
+    redis_health_check_s: int = 30
     worker_processes: bool = Field(
         default=True,
         description="Let a service run its CPU-heavy read models in worker processes of its "
