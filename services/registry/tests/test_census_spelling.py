@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from shegong.kernel.data.identity import PersonalDataHasher
-from shegong.registry.census.comparison import LEVELS
+from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.linkage import CensusRecord, Linker, compare
 from shegong.registry.census.model import DEFAULT_MODEL
 from shegong.registry.census.romanisations import spelt_in_romanisation
@@ -76,7 +76,7 @@ def test_a_spelling_weighs_no_more_than_the_name_it_spells() -> None:
     """Spelt in Latin letters, a common name (WANG WEI) says no more than 王伟 would —
     its weight is capped at the Chinese name's own, frequency-adjusted weight."""
     level = LEVELS["name"].index("same pinyin")
-    levels = (0, level, 0, 0, 0, 0, 0, 0)
+    levels = tuple(level if c == "name" else 0 for c in COMPARISONS)
     spelt = DEFAULT_MODEL.explain(levels, 2.0)["name"]["weight"]
     assert DEFAULT_MODEL.weights["name"][level] > 2.0
     assert spelt == 2.0
