@@ -17,20 +17,25 @@ Pure.
 
 from __future__ import annotations
 
+import json
+import pkgutil
 from functools import lru_cache
 
 import opencc
-from cantoroman import Cantonese
 from pypinyin import Style, pinyin
 
 __all__ = ["spelt_in_romanisation"]
 
 _S2T = opencc.OpenCC("s2t")
+_TABLE = "data/charToRoman.json"  # in cantonese-romanisation's ``cantoroman``
 
 
 @lru_cache(maxsize=1)
-def _cantonese() -> Cantonese:
-    return Cantonese()  # loads its tables once (about a second)
+def _cantonese() -> dict[str, list[str]]:
+    # The package's table of character → HK Government romanisations, read on its own:
+    # ``cantoroman.Cantonese()`` loads all six of its tables (11 MB against 2).
+    table: dict[str, list[str]] = json.loads(pkgutil.get_data("cantoroman", _TABLE) or b"{}")
+    return table
 
 
 def _clean(reading: str) -> str:
@@ -43,7 +48,7 @@ def _readings(char: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]
     """The character's readings: Mandarin pinyin, Wade–Giles, Cantonese (HK Government)."""
     mandarin = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     wade = pinyin(char, style=Style.WADEGILES, heteronym=True, errors="ignore")
-    table = _cantonese().charToRoman
+    table = _cantonese()
     canto = [table.get(form, []) for form in {char, _S2T.convert(char)}]
     return tuple(  # type: ignore[return-value]
         frozenset(_clean(r) for rs in readings for r in rs) - {""}
