@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from shegong.kernel.data.identity import PersonalDataHasher
-from shegong.registry.census.comparison import LEVELS
+from shegong.registry.census.comparison import COMPARISONS, LEVELS
 from shegong.registry.census.linkage import CensusRecord, Linker, compare
 from shegong.registry.census.model import DEFAULT_MODEL
+from shegong.registry.census.romanisations import spelt_in_romanisation
 
 HASHER = PersonalDataHasher("census-spelling-test-key-0123456789")
 
@@ -73,7 +76,7 @@ def test_a_spelling_weighs_no_more_than_the_name_it_spells() -> None:
     """Spelt in Latin letters, a common name (WANG WEI) says no more than 王伟 would —
     its weight is capped at the Chinese name's own, frequency-adjusted weight."""
     level = LEVELS["name"].index("same pinyin")
-    levels = (0, level, 0, 0, 0, 0, 0, 0, 0)
+    levels = tuple(level if c == "name" else 0 for c in COMPARISONS)
     spelt = DEFAULT_MODEL.explain(levels, 2.0)["name"]["weight"]
     assert DEFAULT_MODEL.weights["name"][level] > 2.0
     assert spelt == 2.0
@@ -317,3 +320,34 @@ def test_a_name_written_with_its_latin_spelling_is_the_name_in_characters() -> N
         (link,) = linker.links("youth-league:1")
         assert link.evidence["name"]["level"] == "exact", written
         assert linker.review_queue() == []
+
+
+HK_UNIT = {"organization": "盛庄街道办事处", "county": "罗庄区"}
+
+
+@pytest.mark.parametrize(
+    ("latin", "chinese"),
+    [
+        ("CHAN TAI MAN", "陈大文"),  # Hong Kong Government romanisation, surname first
+        ("Tai Man Chan", "陈大文"),  # surname last
+        ("WONG Ka-wai", "黄家伟"),
+        ("LEUNG CHI KEUNG", "梁志强"),
+        ("Kuo Mei-chun", "郭美俊"),  # Wade–Giles, given name hyphenated
+        ("HSU MING", "徐明"),
+        ("CHANG Wei", "张伟"),  # a Wade–Giles surname beside a pinyin given name
+    ],
+)
+def test_a_name_spelt_in_cantonese_or_wade_giles_is_the_same_sound(
+    latin: str, chinese: str
+) -> None:
+    assert_one_by_sound(("hkmo:1", latin), ("mz:1", chinese), HK_UNIT)
+
+
+def test_a_spelling_of_another_name_is_not_one() -> None:
+    """A syllable that reads no character of the name (MING for 文), or the given name's
+    syllables in the wrong order, is another name."""
+    assert spelt_in_romanisation("chantaiman", "陈大文")
+    assert not spelt_in_romanisation("chantaiming", "陈大文")
+    assert not spelt_in_romanisation("chanmantai", "陈大文")
+    assert not spelt_in_romanisation("chantaiman", "林大文")
+    assert not spelt_in_romanisation("陈大文", "陈大文")

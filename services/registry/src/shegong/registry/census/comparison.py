@@ -67,7 +67,7 @@ from shegong.registry.census.features import (
 from shegong.registry.census.names import (
     maiden_surnames,
     sounds_alike,
-    written_in_pinyin,
+    spelt_from,
 )
 from shegong.registry.census.org_compare import org_level
 from shegong.registry.census.sounds import given_name_alike, read_alike
@@ -176,8 +176,8 @@ def _name_level(x: Features, y: Features) -> int:
         return 1
     if x.pinyin is not None and (x.pinyin == y.pinyin or read_alike(x.name, y.name)):
         return NAME_PINYIN  # a homophone, 多音字 read either way (阿卜杜拉 / 阿布都拉) too
-    if written_in_pinyin(x.name, y.pinyin) or written_in_pinyin(y.name, x.pinyin):
-        return NAME_PINYIN  # the name spelt in Latin letters (Wang Wenjing, WANG WEN JING)
+    if spelt_from(x.name, y.name):
+        return NAME_PINYIN  # the name spelt in Latin letters (WANG WEN JING, CHAN TAI MAN)
     if min(len(x.name), len(y.name)) >= 2 and _one_edit(x.name, y.name):
         return 3 if _slip(x.name, y.name) else 4
     if given_name_alike(x.record.name, y.name) or given_name_alike(y.record.name, x.name):

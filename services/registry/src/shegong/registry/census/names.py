@@ -21,6 +21,7 @@ from shegong.kernel.data.names import (
     pinyin_table,
     to_simplified,
 )
+from shegong.registry.census.romanisations import spelt_in_romanisation
 
 __all__ = [
     "COMMON_NAMES",
@@ -136,12 +137,14 @@ def written_in_pinyin(latin: str, pinyin: str | None) -> bool:
 
 
 def spelt_from(a: str | None, b: str | None) -> str | None:
-    """Of two name keys where one spells the other in Latin letters (王伟 / wangwei), the
-    Chinese one; else None."""
+    """Of two name keys where one spells the other in Latin letters (王伟 / wangwei; in
+    Cantonese or Wade–Giles too: 陈大文 / chantaiman), the Chinese one; else None."""
     if not a or not b or a.isascii() == b.isascii():
         return None
     chinese, latin = (b, a) if a.isascii() else (a, b)
-    return chinese if written_in_pinyin(latin, pinyin_key(chinese)) else None
+    if written_in_pinyin(latin, pinyin_key(chinese)) or spelt_in_romanisation(latin, chinese):
+        return chinese
+    return None
 
 
 @lru_cache(maxsize=4096)
