@@ -31,7 +31,24 @@ NAME_BLOCK_MAX = 32  # a name carried by more records blocks only with other fie
 # A block key more records share (an office landline written for everyone, a placeholder
 # birth date) is too common to compare them all on: it is skipped, except a valid ID.
 BLOCK_MAX = 100
-BLOCK_KINDS = ("i", "d", "rb", "ro", "bo", "p", "q", "nb", "sb", "yb", "no", "nc", "nt", "nk", "nm")
+BLOCK_KINDS = (
+    "i",
+    "d",
+    "rb",
+    "ro",
+    "bo",
+    "so",
+    "p",
+    "q",
+    "nb",
+    "sb",
+    "yb",
+    "no",
+    "nc",
+    "nt",
+    "nk",
+    "nm",
+)
 _KINDS = (*BLOCK_KINDS, "n")  # and the records by name
 _K = {kind: k for k, kind in enumerate(_KINDS)}
 _NK = len(_KINDS)
@@ -45,6 +62,7 @@ _VALUE: dict[str, Callable[[Any], Any]] = {
     "rb": lambda r: (r.parts[0], r.parts[1]),
     "ro": lambda r: (r.parts[0], r.parts[2], r.parts[3]),
     "bo": lambda r: (r.parts[1], r.parts[2], r.parts[3]),
+    "so": lambda r: (surname(r.name), r.parts[2], r.parts[3]),
     "p": attrgetter("phone"),
     "q": lambda r: second_mobile(r.record),
     "nb": lambda r: (r.name, r.birth.year - 1900),

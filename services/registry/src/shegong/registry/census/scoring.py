@@ -160,6 +160,8 @@ class _Rec(Features):
                 blocks.append(("ro", (region, order, check)))
             if birth:
                 blocks.append(("bo", (birth, order, check)))
+            if name and order and check:  # a mask showing the last four (4407**…9694)
+                blocks.append(("so", (surname(name), order, check)))  # beside a homophone
         if record.phone_hash:
             blocks.append(("p", record.phone_hash))
         if (second := second_mobile(record)) is not None:
