@@ -115,7 +115,6 @@ class Linker(Clustering, Rescoring):
         self._name_weights: dict[tuple[int, bool], float] = {}  # (bucket, common) → weight
         self._groups: dict[str, Groups] = {}  # name → its records' anchor groups
         self._phone_weights: dict[tuple[int, bool], float] = {}
-        self._u_sample = training.USample()  # the last training's random pairs, drawn again
         self._queue_by_key: dict[str, set[tuple[str, str]]] = {}
         # What changed since the last drain_changes(): for a store that mirrors the state.
         self._changed_keys: set[str] = set()
@@ -213,7 +212,6 @@ class Linker(Clustering, Rescoring):
             version=self.model.version + 1,
             linked_pairs=linked,
             persons=len(persons),
-            kept=self._u_sample,
         )
         return self.use_model(model)
 

@@ -20,7 +20,7 @@ from shegong.registry.census.comparison import (
 )
 from shegong.registry.census.model import _M0, _U0, _U_FLOOR, MatchModel, _Params
 
-__all__ = ["SESSIONS", "USample", "estimate_u", "train"]
+__all__ = ["SESSIONS", "estimate_u", "train"]
 
 _RANDOM_PAIRS = 40_000
 _PAIRS_PER_SESSION = 300_000
@@ -90,71 +90,23 @@ def _one_slip_by_value(features: Sequence[Features]) -> float | None:
     return max(agree, 0) / (len(rows) * (len(rows) - 1))
 
 
-class USample:
-    """The random pairs u was last counted on, with their comparison vectors, kept to be
-    drawn from again: a pair's levels do not change while neither record does."""
-
-    def __init__(self) -> None:
-        # The records the pairs were drawn from, by id() (held: an id is not reused).
-        self.population: dict[int, Features] = {}
-        self.pairs: list[tuple[Features, Features, tuple[int, ...]]] = []
-
-
-def _random_levels(
-    features: Sequence[Features], rng: random.Random, sample: int, kept: USample
-) -> list[tuple[int, ...]]:
-    """The comparison vectors of ``sample`` random pairs. The pairs of the last sample
-    (``kept``) whose records are both unchanged are drawn from it, as many as such pairs'
-    share of all pairs, and only the rest — pairs with a record new since — compared: a
-    uniform sample of all pairs still (stratified: old pairs, new pairs), at a quarter's
-    growth about a third of the comparisons. ``kept`` becomes this sample."""
-    n = len(features)
-    old = {id(f) for f in features if id(f) in kept.population}
-    valid = [p for p in kept.pairs if id(p[0]) in old and id(p[1]) in old]
-    reuse = round(sample * len(old) * (len(old) - 1) / (n * (n - 1)))
-    pairs: list[tuple[Features, Features, tuple[int, ...]]] = []
-    if reuse and reuse <= len(valid):
-        pairs = rng.sample(valid, reuse)
-        while len(pairs) < sample:
-            i, j = rng.randrange(n), rng.randrange(n)
-            fi, fj = features[i], features[j]
-            if i != j and not (id(fi) in old and id(fj) in old):
-                pairs.append((fi, fj, compare_levels(fi, fj)))
-    else:  # nothing to draw from: as without a kept sample
-        for i, j in [(rng.randrange(n), rng.randrange(n)) for _ in range(sample)]:
-            if i != j:
-                pairs.append((features[i], features[j], compare_levels(features[i], features[j])))
-    kept.population = {id(f): f for f in features}
-    kept.pairs = pairs
-    return [levels for _, _, levels in pairs]
-
-
-def estimate_u(
-    features: Sequence[Features], seed: int, kept: USample | None = None
-) -> tuple[_Params, int]:
+def estimate_u(features: Sequence[Features], seed: int) -> tuple[_Params, int]:
     """u from random pairs: the level frequencies of pairs that are almost all two people.
     Exact agreement on a field is counted over all pairs at once from its value counts;
-    the other levels from a sample of random pairs (``kept``: the last training's, drawn
-    from again where its records have not changed)."""
+    the other levels from a sample of random pairs."""
     n = len(features)
     total_pairs = n * (n - 1) // 2
     rng = random.Random(seed)
     counts = {c: [0.0] * len(LEVELS[c]) for c in COMPARISONS}
     sample = min(_RANDOM_PAIRS, total_pairs)
     if total_pairs <= _RANDOM_PAIRS:
-        vectors: Iterable[tuple[int, ...]] = (
-            compare_levels(features[i], features[j]) for i in range(n) for j in range(i + 1, n)
-        )
-    elif kept is not None:
-        vectors = _random_levels(features, rng, sample, kept)
+        pairs: Iterable[tuple[int, int]] = ((i, j) for i in range(n) for j in range(i + 1, n))
     else:
-        vectors = (
-            compare_levels(features[i], features[j])
-            for i, j in ((rng.randrange(n), rng.randrange(n)) for _ in range(sample))
-            if i != j
-        )
-    for levels in vectors:
-        for c, level in zip(COMPARISONS, levels, strict=True):
+        pairs = ((rng.randrange(n), rng.randrange(n)) for _ in range(sample))
+    for i, j in pairs:
+        if i == j:
+            continue
+        for c, level in zip(COMPARISONS, compare_levels(features[i], features[j]), strict=True):
             counts[c][level] += 1
     exact = {
         "name": _agreement_by_value((f.name or None, f.id_hash, None) for f in features),
@@ -248,12 +200,11 @@ def train(
     version: int,
     linked_pairs: int = 0,
     persons: int = 0,
-    kept: USample | None = None,
 ) -> MatchModel:
     """Learn a model from the census's records (``features`` in key order) and its blocks
     (kind → block value → record keys; ``index`` maps a record key to its position)."""
     n = len(features)
-    u, sampled = estimate_u(features, seed=n, kept=kept)
+    u, sampled = estimate_u(features, seed=n)
     expected: dict[str, list[float]] = {c: [0.0] * len(LEVELS[c]) for c in COMPARISONS}
     same_id_pairs = 0
     trained = 0
