@@ -221,6 +221,11 @@ class Runtime:
                     except asyncio.CancelledError:
                         raise
                     except Exception as err:
+                        if _cancelling():
+                            # The stop's cancel, turned into another error on its way out
+                            # (SQLAlchemy's "rollback first" when it hit a read): retrying
+                            # would hold the stop until it was killed.
+                            raise asyncio.CancelledError from err
                         log.warning("%s: feed %s not readable yet (%s)", runner.name, source, err)
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, 5.0)
@@ -315,3 +320,9 @@ class Runtime:
             checks["redis"] = f"error: {err}"
         checks["ready"] = checks["database"] == "ok" and checks["redis"] == "ok"
         return checks
+
+
+def _cancelling() -> bool:
+    """Whether the running task has been asked to cancel (a cancel another error hid)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
